@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Both install what is missing first.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+PORT ?= 8080
+DB ?= $(BUILD)/xiaodian.db
+
+.PHONY: deps build build-asan web run test test-unit test-asan test-e2e bench clean
+
+deps:
+	@./scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DXIAODIAN_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+web: deps
+	@./scripts/build-web.sh
+
+# Fresh demo store on every `make run`; the server prints its URL.
+run: build web
+	@rm -f $(DB) $(DB)-wal $(DB)-shm
+	@$(BUILD)/xiaodian serve --db $(DB) --listen 127.0.0.1:$(PORT) --demo --web-root web
+
+test: build build-asan web
+	@./scripts/test.sh $(BUILD) $(ASAN_BUILD)
+
+bench: build
+	@./bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

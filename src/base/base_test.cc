@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/json.h"
+#include "base/money.h"
+
+namespace xd {
+namespace {
+
+TEST(MoneyTest, CheckedArithmetic) {
+  EXPECT_EQ(Money::Fen(100).Add(Money::Fen(23))->fen(), 123);
+  EXPECT_FALSE(Money::Fen(INT64_MAX).Add(Money::Fen(1)));
+  EXPECT_FALSE(Money::Fen(INT64_MIN).Sub(Money::Fen(1)));
+  EXPECT_FALSE(Money::Fen(INT64_MAX / 2).Mul(3));
+  EXPECT_EQ(Money::Fen(9999).ApplyBps(500)->fen(), 499);  // 499.95 rounds down
+}
+
+TEST(MoneyTest, SplitSumsExactly) {
+  std::vector<int64_t> weights = {1, 1, 1};
+  auto parts = SplitByWeights(Money::Fen(100), weights, 0);
+  ASSERT_TRUE(parts);
+  EXPECT_EQ((*parts)[0].fen(), 34);
+  EXPECT_EQ((*parts)[1].fen(), 33);
+  EXPECT_EQ((*parts)[2].fen(), 33);
+  for (int64_t total : {0, 1, 7, 99, 1000003}) {
+    std::vector<int64_t> w = {3, 5, 0, 11};
+    auto p = SplitByWeights(Money::Fen(total), w, 3);
+    int64_t sum = 0;
+    for (auto m : *p) sum += m.fen();
+    EXPECT_EQ(sum, total);
+  }
+  std::vector<int64_t> zeros = {0, 0};
+  EXPECT_FALSE(SplitByWeights(Money::Fen(5), zeros, 0));
+}
+
+TEST(MoneyTest, ParseYuan) {
+  EXPECT_EQ(ParseYuan("12.34"), 1234);
+  EXPECT_EQ(ParseYuan("0.5"), 50);
+  EXPECT_EQ(ParseYuan("7"), 700);
+  EXPECT_EQ(ParseYuan("1.234"), std::nullopt);
+  EXPECT_EQ(ParseYuan("-1"), std::nullopt);
+  EXPECT_EQ(ParseYuan("1e3"), std::nullopt);
+}
+
+TEST(IdTest, TimeOrderedAndUnique) {
+  FakeClock clock;
+  IdGenerator ids(clock);
+  int64_t a = ids.Next(), b = ids.Next();
+  EXPECT_LT(a, b);
+  clock.AdvanceMs(1);
+  int64_t c = ids.Next();
+  EXPECT_LT(b, c);
+  EXPECT_EQ(ParseId(IdString(c)), c);
+  EXPECT_EQ(ParseId("12x"), std::nullopt);
+  EXPECT_EQ(ParseId("-5"), std::nullopt);
+  EXPECT_EQ(ParseId("99999999999999999999"), std::nullopt);
+}
+
+TEST(ClockTest, Rfc3339RoundTrip) {
+  int64_t ms = 1'767'225'600'123;
+  EXPECT_EQ(FormatRfc3339(ms), "2026-01-01T00:00:00.123Z");
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00.123Z"), ms);
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00Z"), ms - 123);
+  EXPECT_EQ(ParseRfc3339("2026-13-01T00:00:00Z"), -1);
+  EXPECT_EQ(ParseRfc3339("yesterday"), -1);
+}
+
+TEST(JsonTest, ParseLimits) {
+  EXPECT_TRUE(ParseJson(R"({"a":[1,2,{"b":"c"}]})"));
+  EXPECT_EQ(ParseJson("{").error().code, ErrorCode::INVALID_JSON);
+  EXPECT_EQ(ParseJson(std::string(100, '[') + std::string(100, ']')).error().code, ErrorCode::INVALID_JSON);
+  EXPECT_FALSE(ParseJson("{\"a\":\"\xff\xfe\"}"));  // invalid UTF-8
+}
+
+TEST(JsonTest, ObjectReaderTypesAndUnknownFields) {
+  auto j = *ParseJson(R"({"phone":"138","qty":3,"id":"42","extra":1})");
+  ObjectReader r(j);
+  EXPECT_EQ(r.String("phone"), "138");
+  EXPECT_EQ(r.Int("qty", {.min = 1, .max = 5}), 3);
+  EXPECT_EQ(r.Id("id"), 42);
+  auto s = r.Finish();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::UNKNOWN_FIELD);
+
+  auto bad = *ParseJson(R"({"qty":"3"})");
+  ObjectReader r2(bad);
+  r2.Int("qty");
+  EXPECT_EQ(r2.Finish().error().code, ErrorCode::INVALID_FIELD);
+
+  auto missing = *ParseJson(R"({})");
+  ObjectReader r3(missing);
+  r3.String("phone");
+  EXPECT_EQ(r3.Finish().error().code, ErrorCode::MISSING_FIELD);
+
+  auto chinese = *ParseJson(R"({"t":"咖啡豆"})");
+  ObjectReader r4(chinese);
+  r4.String("t", {.max_len = 3});
+  EXPECT_TRUE(r4.Finish());
+}
+
+TEST(ErrorTest, CodesMapToStatuses) {
+  EXPECT_EQ(ErrorCodeName(ErrorCode::OUT_OF_STOCK), "OUT_OF_STOCK");
+  EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::OUT_OF_STOCK), 409);
+  EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::RATE_LIMITED), 429);
+  EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::UNAVAILABLE), 503);
+}
+
+}  // namespace
+}  // namespace xd

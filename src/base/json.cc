@@ -1,0 +1,168 @@
+#include "base/json.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "base/id.h"
+
+namespace xd {
+
+Result<Json> ParseJson(std::string_view text, int max_depth) {
+  bool too_deep = false;
+  auto cb = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > max_depth) too_deep = true;
+    return !too_deep;
+  };
+  Json j = Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
+  if (too_deep) return Fail(ErrorCode::INVALID_JSON, "JSON nested too deeply");
+  if (j.is_discarded()) return Fail(ErrorCode::INVALID_JSON, "malformed JSON or invalid UTF-8");
+  return j;
+}
+
+std::string DumpJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+ObjectReader::ObjectReader(const Json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
+  if (!j_.is_object()) Error(ErrorCode::INVALID_JSON, "expected a JSON object" + (prefix_.empty() ? "" : " at " + prefix_));
+}
+
+void ObjectReader::Error(ErrorCode code, std::string message) {
+  if (!error_) error_ = xd::Error{code, std::move(message)};
+}
+
+void ObjectReader::Invalid(const char* key, std::string message) {
+  Error(ErrorCode::INVALID_FIELD, prefix_ + key + ": " + message);
+}
+
+const Json* ObjectReader::Lookup(const char* key, bool required) {
+  if (!j_.is_object()) return nullptr;
+  seen_.emplace_back(key);
+  auto it = j_.find(key);
+  if (it == j_.end() || it->is_null()) {
+    if (required) Error(ErrorCode::MISSING_FIELD, prefix_ + key + " is required");
+    return nullptr;
+  }
+  return &*it;
+}
+
+std::optional<std::string> ObjectReader::OptString(const char* key, StringRule rule) {
+  const Json* v = Lookup(key, false);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    Invalid(key, "must be a string");
+    return std::nullopt;
+  }
+  const auto& s = v->get_ref<const std::string&>();
+  // Length in code points, so Chinese text gets the same limit as ASCII.
+  size_t cps = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  if (cps < rule.min_len || cps > rule.max_len) {
+    Invalid(key, "length must be " + std::to_string(rule.min_len) + ".." + std::to_string(rule.max_len));
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::string ObjectReader::String(const char* key, StringRule rule) {
+  if (!Lookup(key, true)) return {};
+  seen_.pop_back();
+  return OptString(key, rule).value_or("");
+}
+
+std::optional<int64_t> ObjectReader::OptInt(const char* key, IntRule rule) {
+  const Json* v = Lookup(key, false);
+  if (!v) return std::nullopt;
+  if (!v->is_number_integer()) {
+    Invalid(key, "must be an integer");
+    return std::nullopt;
+  }
+  if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    Invalid(key, "out of range");
+    return std::nullopt;
+  }
+  int64_t n = v->get<int64_t>();
+  if (n < rule.min || n > rule.max) {
+    Invalid(key, "must be between " + std::to_string(rule.min) + " and " + std::to_string(rule.max));
+    return std::nullopt;
+  }
+  return n;
+}
+
+int64_t ObjectReader::Int(const char* key, IntRule rule) {
+  if (!Lookup(key, true)) return 0;
+  seen_.pop_back();
+  return OptInt(key, rule).value_or(0);
+}
+
+bool ObjectReader::Bool(const char* key, bool fallback) {
+  const Json* v = Lookup(key, false);
+  if (!v) return fallback;
+  if (!v->is_boolean()) {
+    Invalid(key, "must be true or false");
+    return fallback;
+  }
+  return v->get<bool>();
+}
+
+std::optional<int64_t> ObjectReader::OptId(const char* key) {
+  const Json* v = Lookup(key, false);
+  if (!v) return std::nullopt;
+  std::optional<int64_t> id;
+  if (v->is_string()) id = ParseId(v->get_ref<const std::string&>());
+  else if (v->is_number_integer() && v->get<int64_t>() > 0) id = v->get<int64_t>();
+  if (!id) Invalid(key, "must be an id string");
+  return id;
+}
+
+int64_t ObjectReader::Id(const char* key) {
+  if (!Lookup(key, true)) return 0;
+  seen_.pop_back();
+  return OptId(key).value_or(0);
+}
+
+std::optional<int64_t> ObjectReader::OptTime(const char* key) {
+  auto s = OptString(key, {.max_len = 40});
+  if (!s) return std::nullopt;
+  int64_t ms = ParseRfc3339(*s);
+  if (ms < 0) {
+    Invalid(key, "must be an RFC 3339 UTC time");
+    return std::nullopt;
+  }
+  return ms;
+}
+
+const Json* ObjectReader::Raw(const char* key) { return Lookup(key, false); }
+
+const Json* ObjectReader::RequireObject(const char* key) {
+  const Json* v = Lookup(key, true);
+  if (v && !v->is_object()) {
+    Invalid(key, "must be an object");
+    return nullptr;
+  }
+  return v;
+}
+
+const Json* ObjectReader::RequireArray(const char* key, size_t max_items) {
+  const Json* v = Lookup(key, true);
+  if (!v) return nullptr;
+  if (!v->is_array()) {
+    Invalid(key, "must be an array");
+    return nullptr;
+  }
+  if (v->size() > max_items) {
+    Invalid(key, "at most " + std::to_string(max_items) + " items");
+    return nullptr;
+  }
+  return v;
+}
+
+Status ObjectReader::Finish() {
+  if (error_) return std::unexpected(*error_);
+  for (auto it = j_.begin(); it != j_.end(); ++it) {
+    if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end())
+      return Fail(ErrorCode::UNKNOWN_FIELD, "unknown field " + prefix_ + it.key());
+  }
+  return Ok();
+}
+
+}  // namespace xd

@@ -1,0 +1,77 @@
+// The one JSON codec of the project: parse with limits (depth, UTF-8 validated), and read
+// request objects field by field with types, ranges and unknown-field rejection.
+//
+//   ASSIGN_OR_RETURN(Json body, ParseJson(text));
+//   ObjectReader r(body);
+//   std::string phone = r.String("phone", {.max_len = 20});
+//   int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
+//   RETURN_IF_ERROR(r.Finish());   // first error, or UNKNOWN_FIELD
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace xd {
+
+using Json = nlohmann::json;
+
+inline constexpr int kJsonMaxDepth = 32;
+
+// Parses `text`; INVALID_JSON on syntax errors, invalid UTF-8 or nesting past max_depth.
+Result<Json> ParseJson(std::string_view text, int max_depth = kJsonMaxDepth);
+
+// Serialises compactly; invalid UTF-8 in strings is replaced, never thrown.
+std::string DumpJson(const Json& j);
+
+struct IntRule {
+  int64_t min = INT64_MIN;
+  int64_t max = INT64_MAX;
+};
+struct StringRule {
+  size_t min_len = 0;
+  size_t max_len = 1000;
+};
+
+// Reads the fields of one JSON object. Each getter records the first problem and returns a
+// default; Finish() reports it (or the first field nobody asked for).
+class ObjectReader {
+ public:
+  explicit ObjectReader(const Json& j, std::string prefix = "");
+
+  std::string String(const char* key, StringRule rule = {});
+  std::optional<std::string> OptString(const char* key, StringRule rule = {});
+  int64_t Int(const char* key, IntRule rule = {});
+  std::optional<int64_t> OptInt(const char* key, IntRule rule = {});
+  bool Bool(const char* key, bool fallback);
+  // An id: a decimal string (as the API sends ids) or a positive integer.
+  int64_t Id(const char* key);
+  std::optional<int64_t> OptId(const char* key);
+  // An RFC 3339 time; returns epoch ms.
+  std::optional<int64_t> OptTime(const char* key);
+  // Raw access for nested structures; marks the key as read. nullptr when absent.
+  const Json* Raw(const char* key);
+  const Json* RequireObject(const char* key);
+  const Json* RequireArray(const char* key, size_t max_items);
+  // Records an error for a field (for checks the getters cannot express).
+  void Invalid(const char* key, std::string message);
+
+  Status Finish();
+
+ private:
+  const Json* Lookup(const char* key, bool required);
+  void Error(ErrorCode code, std::string message);
+
+  const Json& j_;
+  std::string prefix_;
+  std::vector<std::string> seen_;
+  std::optional<xd::Error> error_;
+};
+
+}  // namespace xd

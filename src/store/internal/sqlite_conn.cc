@@ -1,0 +1,148 @@
+#include "store/internal/sqlite_conn.h"
+
+namespace xd::internal {
+
+Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bool read_only,
+                                                     bool sync_full) {
+  sqlite3* db = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Fail(ErrorCode::UNAVAILABLE, "cannot open store " + path + ": " + msg);
+  }
+  auto conn = std::unique_ptr<SqliteConn>(new SqliteConn(db));
+  sqlite3_busy_timeout(db, 10000);
+  std::string pragmas = "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";
+  if (!read_only) {
+    pragmas += "PRAGMA journal_mode=WAL;";
+    pragmas += sync_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
+  }
+  RETURN_IF_ERROR(conn->ExecScript(pragmas));
+  return conn;
+}
+
+SqliteConn::~SqliteConn() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Error SqliteConn::ToError(int rc, std::string_view what) {
+  int primary = rc & 0xff;
+  std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
+  switch (primary) {
+    case SQLITE_CONSTRAINT:
+      return Error{ErrorCode::CONFLICT, msg};
+    case SQLITE_FULL:
+      return Error{ErrorCode::UNAVAILABLE, "storage is full, writes are paused: " + msg};
+    case SQLITE_IOERR:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      return Error{ErrorCode::UNAVAILABLE, "storage unavailable: " + msg};
+    default:
+      return Error{ErrorCode::INTERNAL, msg};
+  }
+}
+
+Result<sqlite3_stmt*> SqliteConn::Prepare(std::string_view sql, Params params) {
+  sqlite3_stmt* stmt;
+  auto it = cache_.find(std::string(sql));
+  if (it != cache_.end()) {
+    stmt = it->second;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  } else {
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                &stmt, nullptr);
+    if (rc != SQLITE_OK) return std::unexpected(ToError(rc, "prepare"));
+    cache_.emplace(std::string(sql), stmt);
+  }
+  int idx = 1;
+  for (const Param& p : params) {
+    int rc = SQLITE_OK;
+    switch (p.kind()) {
+      case Param::Kind::kNull:
+        rc = sqlite3_bind_null(stmt, idx);
+        break;
+      case Param::Kind::kInt:
+        rc = sqlite3_bind_int64(stmt, idx, p.int_value());
+        break;
+      case Param::Kind::kText:
+        rc = sqlite3_bind_text(stmt, idx, p.text().data(), static_cast<int>(p.text().size()),
+                               SQLITE_TRANSIENT);
+        break;
+    }
+    if (rc != SQLITE_OK) return std::unexpected(ToError(rc, "bind"));
+    ++idx;
+  }
+  return stmt;
+}
+
+Result<Rows> SqliteConn::Query(std::string_view sql, Params params) {
+  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+  Rows rows;
+  int ncol = sqlite3_column_count(stmt);
+  for (;;) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      Error e = ToError(rc, "query");
+      sqlite3_reset(stmt);
+      return std::unexpected(e);
+    }
+    Row& row = rows.emplace_back();
+    row.cells.resize(ncol);
+    for (int c = 0; c < ncol; ++c) {
+      Row::Cell& cell = row.cells[c];
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_NULL:
+          break;
+        case SQLITE_INTEGER:
+          cell.null = false;
+          cell.i = sqlite3_column_int64(stmt, c);
+          break;
+        case SQLITE_FLOAT:
+          cell.null = false;
+          cell.i = sqlite3_column_int64(stmt, c);
+          break;
+        default: {
+          cell.null = false;
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          cell.s.assign(text, sqlite3_column_bytes(stmt, c));
+          break;
+        }
+      }
+    }
+  }
+  sqlite3_reset(stmt);
+  return rows;
+}
+
+Result<int64_t> SqliteConn::Exec(std::string_view sql, Params params) {
+  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+  }
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE) return std::unexpected(ToError(rc, "exec"));
+  return static_cast<int64_t>(sqlite3_changes64(db_));
+}
+
+Status SqliteConn::ExecScript(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    Error e = ToError(rc, "script");
+    e.message += " " + msg;
+    return std::unexpected(e);
+  }
+  return Ok();
+}
+
+}  // namespace xd::internal

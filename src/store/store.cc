@@ -1,0 +1,333 @@
+#include "store/store.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "store/internal/sqlite_conn.h"
+
+namespace xd {
+
+// Migrations, embedded at build time from src/store/migrations/NNN_name.sql.
+namespace internal {
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+extern const Migration kMigrations[];
+extern const size_t kMigrationCount;
+}  // namespace internal
+
+using internal::SqliteConn;
+
+Json Row::JsonAt(size_t col) const {
+  if (cells[col].null) return Json();
+  Json j = Json::parse(cells[col].s, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
+Result<std::optional<Row>> Reader::QueryOne(std::string_view sql, Params params) {
+  ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  if (rows.empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows[0]));
+}
+
+Result<int64_t> Reader::QueryInt(std::string_view sql, Params params) {
+  ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  if (rows.empty() || rows[0].cells.empty()) return int64_t{0};
+  return rows[0].Int(0);
+}
+
+namespace {
+
+class ConnReader final : public Reader {
+ public:
+  ConnReader(SqliteConn& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
+  Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
+  const Clock& clock() const override { return clock_; }
+
+ private:
+  SqliteConn& conn_;
+  const Clock& clock_;
+};
+
+class TxImpl final : public Tx {
+ public:
+  TxImpl(SqliteConn& conn, const Clock& clock, IdGenerator& ids) : conn_(conn), clock_(clock), ids_(ids) {}
+  Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
+  Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
+  const Clock& clock() const override { return clock_; }
+  int64_t NewId() override { return ids_.Next(); }
+  Status AppendEvent(std::string_view type, const Json& payload) override {
+    return conn_
+        .Run("INSERT INTO events(type, payload, created_at_ms) VALUES(?,?,?)",
+              {type, DumpJson(payload), clock_.NowMs()})
+        ;
+  }
+  Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) override {
+    int64_t id = ids_.Next();
+    RETURN_IF_ERROR(conn_.Exec("INSERT INTO timers(id, kind, due_at_ms, payload, attempts) VALUES(?,?,?,?,0)",
+                               {id, kind, due_ms, DumpJson(payload)}));
+    return id;
+  }
+  Status CancelTimer(int64_t timer_id) override {
+    return conn_.Run("DELETE FROM timers WHERE id=?", {timer_id});
+  }
+  void OnCommit(std::function<void()> fn) override { pending_.push_back(std::move(fn)); }
+
+  // Hooks of the current command; moved to the batch's list when the command succeeds.
+  std::vector<std::function<void()>> pending_;
+
+ private:
+  SqliteConn& conn_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+};
+
+struct Queued {
+  Command command;
+  Completion done;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  std::unique_ptr<SqliteConn> writer;
+  std::vector<std::unique_ptr<SqliteConn>> reader_conns;
+  std::vector<std::unique_ptr<ConnReader>> readers;
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::vector<int> free_readers;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Queued> queue;
+  bool stopping = false;
+  std::thread thread;
+
+  std::atomic<int64_t> commands{0}, batches{0}, failed_commands{0}, failed_commits{0},
+      max_batch_seen{0}, commit_us_total{0};
+};
+
+Store::Store(const StoreOptions& options, const Clock& clock)
+    : options_(options), clock_(clock), ids_(clock), impl_(std::make_unique<Impl>()) {}
+
+Store::~Store() { Close(); }
+
+static Status ApplyMigrations(SqliteConn& db) {
+  RETURN_IF_ERROR(db.ExecScript(
+      "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"));
+  ASSIGN_OR_RETURN(Rows done, db.Query("SELECT version FROM schema_migrations", {}));
+  std::vector<int64_t> applied;
+  for (auto& r : done) applied.push_back(r.Int(0));
+  for (size_t i = 0; i < internal::kMigrationCount; ++i) {
+    const auto& m = internal::kMigrations[i];
+    if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
+    RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE"));
+    Status s = db.ExecScript(m.sql);
+    if (s) s = db.Run("INSERT INTO schema_migrations(version, name) VALUES(?,?)", {int64_t{m.version}, m.name})
+                   ;
+    if (!s) {
+      (void)db.ExecScript("ROLLBACK");
+      return Fail(s.error().code, std::string("migration ") + m.name + ": " + s.error().message);
+    }
+    RETURN_IF_ERROR(db.ExecScript("COMMIT"));
+    spdlog::info("event=migration_applied version={} name={}", m.version, m.name);
+  }
+  return Ok();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
+  auto store = std::unique_ptr<Store>(new Store(options, clock));
+  Impl& im = *store->impl_;
+  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, options.sync_full));
+  RETURN_IF_ERROR(ApplyMigrations(*im.writer));
+  for (int i = 0; i < std::max(1, options.readers); ++i) {
+    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, options.sync_full));
+    im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
+    im.reader_conns.push_back(std::move(conn));
+    im.free_readers.push_back(i);
+  }
+  Store* self = store.get();
+  im.thread = std::thread([self] {
+    Impl& im = *self->impl_;
+    TxImpl tx(*im.writer, self->clock_, self->ids_);
+    std::vector<Queued> batch;
+    std::vector<Status> results;
+    std::vector<std::function<void()>> hooks;
+    for (;;) {
+      {
+        std::unique_lock lock(im.mu);
+        im.cv.wait(lock, [&] { return im.stopping || !im.queue.empty(); });
+        if (im.queue.empty() && im.stopping) return;
+        size_t n = std::min(im.queue.size(), static_cast<size_t>(self->options_.max_batch));
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(im.queue.front()));
+          im.queue.pop_front();
+        }
+      }
+      auto start = std::chrono::steady_clock::now();
+      results.clear();
+      hooks.clear();
+      Status begun = im.writer->Run("BEGIN IMMEDIATE", {});
+      for (auto& q : batch) {
+        if (!begun) {
+          results.push_back(begun);
+          continue;
+        }
+        Status s = im.writer->Run("SAVEPOINT cmd", {});
+        if (s) {
+          tx.pending_.clear();
+          try {
+            s = q.command(tx);
+          } catch (const std::exception& e) {
+            s = Fail(ErrorCode::INTERNAL, std::string("command threw: ") + e.what());
+          }
+          if (s) {
+            s = im.writer->Run("RELEASE cmd", {});
+          }
+          if (!s) {
+            (void)im.writer->Exec("ROLLBACK TO cmd", {});
+            (void)im.writer->Exec("RELEASE cmd", {});
+          } else {
+            for (auto& h : tx.pending_) hooks.push_back(std::move(h));
+          }
+        }
+        results.push_back(std::move(s));
+      }
+      if (begun) {
+        Status committed = im.writer->Run("COMMIT", {});
+        if (!committed) {
+          (void)im.writer->ExecScript("ROLLBACK");
+          im.failed_commits++;
+          hooks.clear();
+          for (auto& r : results)
+            if (r) r = std::unexpected(committed.error());
+          spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
+        }
+      }
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      im.commit_us_total += us;
+      im.batches++;
+      im.commands += static_cast<int64_t>(batch.size());
+      if (static_cast<int64_t>(batch.size()) > im.max_batch_seen) im.max_batch_seen = static_cast<int64_t>(batch.size());
+      for (auto& h : hooks) h();
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!results[i]) im.failed_commands++;
+        if (batch[i].done) batch[i].done(std::move(results[i]));
+      }
+      batch.clear();
+    }
+  });
+  return store;
+}
+
+void Store::Submit(Command command, Completion done) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->stopping && impl_->queue.size() < options_.max_queue) {
+      impl_->queue.push_back(Queued{std::move(command), std::move(done)});
+      impl_->cv.notify_one();
+      return;
+    }
+  }
+  if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
+}
+
+Status Store::Execute(Command command) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  Submit(std::move(command), [&p](Status s) { p.set_value(std::move(s)); });
+  return f.get();
+}
+
+void Store::Close() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+  }
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+StoreStats Store::stats() const {
+  StoreStats s;
+  s.commands = impl_->commands;
+  s.batches = impl_->batches;
+  s.failed_commands = impl_->failed_commands;
+  s.failed_commits = impl_->failed_commits;
+  s.max_batch_seen = impl_->max_batch_seen;
+  s.commit_us_total = impl_->commit_us_total;
+  std::lock_guard lock(impl_->mu);
+  s.queue_depth = static_cast<int64_t>(impl_->queue.size());
+  return s;
+}
+
+Store::Lease Store::Borrow() {
+  std::unique_lock lock(impl_->pool_mu);
+  impl_->pool_cv.wait(lock, [&] { return !impl_->free_readers.empty(); });
+  int idx = impl_->free_readers.back();
+  impl_->free_readers.pop_back();
+  lock.unlock();
+  (void)impl_->reader_conns[idx]->ExecScript("BEGIN");
+  return Lease{this, impl_->readers[idx].get(), idx};
+}
+
+Store::Lease::~Lease() {
+  (void)store->impl_->reader_conns[index]->ExecScript("COMMIT");
+  std::lock_guard lock(store->impl_->pool_mu);
+  store->impl_->free_readers.push_back(index);
+  store->impl_->pool_cv.notify_one();
+}
+
+Result<std::vector<Store::Event>> Store::ReadEvents(int64_t after_seq, int limit) {
+  return Read([&](Reader& r) -> Result<std::vector<Event>> {
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? "
+                                        "ORDER BY seq LIMIT ?",
+                                        {after_seq, int64_t{limit}}));
+    std::vector<Event> out;
+    for (auto& row : rows) out.push_back(Event{row.Int(0), row.Str(1), row.JsonAt(2), row.Int(3)});
+    return out;
+  });
+}
+
+Status Store::Backup(const std::string& dest_path) {
+  Lease lease = Borrow();
+  sqlite3* dest = nullptr;
+  if (sqlite3_open(dest_path.c_str(), &dest) != SQLITE_OK) {
+    sqlite3_close(dest);
+    return Fail(ErrorCode::UNAVAILABLE, "cannot open backup destination " + dest_path);
+  }
+  sqlite3_backup* b = sqlite3_backup_init(dest, "main", impl_->reader_conns[lease.index]->raw(), "main");
+  if (!b) {
+    std::string msg = sqlite3_errmsg(dest);
+    sqlite3_close(dest);
+    return Fail(ErrorCode::INTERNAL, "backup init: " + msg);
+  }
+  int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  sqlite3_close(dest);
+  if (rc != SQLITE_DONE) return Fail(ErrorCode::UNAVAILABLE, "backup failed: " + std::string(sqlite3_errstr(rc)));
+  return Ok();
+}
+
+Result<int64_t> GetCursor(Reader& r, std::string_view consumer) {
+  return r.QueryInt("SELECT seq FROM consumer_cursors WHERE name=?", {consumer});
+}
+
+Status SetCursor(Tx& tx, std::string_view consumer, int64_t seq) {
+  return tx
+      .Run("INSERT INTO consumer_cursors(name, seq) VALUES(?,?) ON CONFLICT(name) DO UPDATE SET seq=excluded.seq",
+            {consumer, seq})
+      ;
+}
+
+}  // namespace xd

@@ -1,0 +1,212 @@
+// The store: SQLite in WAL mode behind a narrow interface.
+//
+// Writes go through the WritePipeline: a command is a function over a Tx, submitted from any
+// thread; one writer thread runs every queued command in one `BEGIN IMMEDIATE … COMMIT`,
+// each inside its own SAVEPOINT (a failing command rolls back alone and gets its error),
+// commits with synchronous=FULL, then calls each command's completion. A completion with
+// success means the command's effects are on disk.
+//
+// Reads borrow a read-only connection from a pool; each Read() sees one WAL snapshot.
+//
+//   store.Submit([&](Tx& tx) -> Status { return tx.Exec("UPDATE ...", {id}).transform([](auto){}); },
+//                [](Status s) { ... });
+//   auto order = store.Read([&](Reader& r) { return LoadOrder(r, id); });
+//
+// Thread-safety: every public method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/id.h"
+#include "base/json.h"
+#include "base/result.h"
+
+namespace xd {
+
+// A bound SQL parameter. Strings are borrowed for the duration of the call.
+class Param {
+ public:
+  enum class Kind { kNull, kInt, kText };
+  Param(std::nullptr_t) : kind_(Kind::kNull) {}
+  Param(int v) : kind_(Kind::kInt), i_(v) {}
+  Param(int64_t v) : kind_(Kind::kInt), i_(v) {}
+  Param(bool v) : kind_(Kind::kInt), i_(v ? 1 : 0) {}
+  Param(const std::string& v) : kind_(Kind::kText), s_(v) {}
+  Param(std::string_view v) : kind_(Kind::kText), s_(v) {}
+  Param(const char* v) : kind_(Kind::kText), s_(v) {}
+  Param(const std::optional<int64_t>& v) : kind_(v ? Kind::kInt : Kind::kNull), i_(v.value_or(0)) {}
+  Param(const std::optional<std::string>& v)
+      : kind_(v ? Kind::kText : Kind::kNull), s_(v ? std::string_view(*v) : std::string_view()) {}
+  Kind kind() const { return kind_; }
+  int64_t int_value() const { return i_; }
+  std::string_view text() const { return s_; }
+
+ private:
+  Kind kind_;
+  int64_t i_ = 0;
+  std::string_view s_;
+};
+using Params = std::initializer_list<Param>;
+
+// One result row; columns by index in SELECT order.
+class Row {
+ public:
+  struct Cell {
+    bool null = true;
+    int64_t i = 0;
+    std::string s;
+  };
+  std::vector<Cell> cells;
+  int64_t Int(size_t col) const { return cells[col].i; }
+  const std::string& Str(size_t col) const { return cells[col].s; }
+  bool IsNull(size_t col) const { return cells[col].null; }
+  std::optional<int64_t> OptInt(size_t col) const {
+    return cells[col].null ? std::nullopt : std::optional<int64_t>(cells[col].i);
+  }
+  // Parses a TEXT column holding JSON (null column → null Json).
+  Json JsonAt(size_t col) const;
+};
+using Rows = std::vector<Row>;
+
+// Read access: what queries need. Implemented over a read-only connection or inside a Tx.
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  virtual Result<Rows> Query(std::string_view sql, Params params = {}) = 0;
+  // The single row of a query, or nullopt.
+  Result<std::optional<Row>> QueryOne(std::string_view sql, Params params = {});
+  // The first column of the single row as an integer (0 when there is no row or it is NULL).
+  Result<int64_t> QueryInt(std::string_view sql, Params params = {});
+  virtual const Clock& clock() const = 0;
+};
+
+// Write access inside the pipeline's transaction. Only the writer thread has one.
+class Tx : public Reader {
+ public:
+  // Runs a statement; returns the number of rows changed. Constraint violations are
+  // CONFLICT, a full disk UNAVAILABLE.
+  virtual Result<int64_t> Exec(std::string_view sql, Params params = {}) = 0;
+  // Exec when the change count does not matter.
+  Status Run(std::string_view sql, Params params = {}) {
+    auto r = Exec(sql, params);
+    if (!r) return std::unexpected(r.error());
+    return Ok();
+  }
+  virtual int64_t NewId() = 0;
+  int64_t NowMs() const { return clock().NowMs(); }
+  // Appends an outbox event in this transaction (decision 4 of the architecture).
+  virtual Status AppendEvent(std::string_view type, const Json& payload) = 0;
+  // Schedules a timer (fired through the pipeline at due_ms); returns its id.
+  virtual Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) = 0;
+  virtual Status CancelTimer(int64_t timer_id) = 0;
+  // Runs `fn` after this command's transaction commits (not if it rolls back).
+  virtual void OnCommit(std::function<void()> fn) = 0;
+};
+
+struct StoreOptions {
+  std::string path;            // file path, or ":memory:"-like temp path for tests
+  int readers = 4;             // read-only connections in the pool
+  int max_batch = 1000;        // commands per group commit
+  size_t max_queue = 200'000;  // queued commands before Submit answers UNAVAILABLE
+  bool sync_full = true;       // synchronous=FULL (durable); OFF only for throwaway stores
+};
+
+struct StoreStats {
+  int64_t commands = 0;
+  int64_t batches = 0;
+  int64_t failed_commands = 0;
+  int64_t failed_commits = 0;
+  int64_t queue_depth = 0;
+  int64_t max_batch_seen = 0;
+  int64_t commit_us_total = 0;
+};
+
+using Command = std::function<Status(Tx&)>;
+using Completion = std::function<void(Status)>;
+
+class Store {
+ public:
+  // Opens (creating if needed) the database and applies pending migrations.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Queues a command; `done` runs on the writer thread after the commit (keep it short:
+  // post elsewhere for real work). Never blocks; UNAVAILABLE when the queue is full.
+  void Submit(Command command, Completion done);
+
+  // Blocking forms, for tools and tests.
+  Status Execute(Command command);
+  template <class T, class F>
+  Result<T> ExecuteFor(F&& f) {
+    std::optional<T> out;
+    Status s = Execute([&](Tx& tx) -> Status {
+      Result<T> r = f(tx);
+      if (!r) return std::unexpected(r.error());
+      out = std::move(*r);
+      return Ok();
+    });
+    if (!s) return std::unexpected(s.error());
+    return std::move(*out);
+  }
+
+  // Runs `fn` with a read-only connection inside one read transaction (one snapshot).
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<Reader&>())) {
+    Lease lease = Borrow();
+    return fn(*lease.reader);
+  }
+
+  const Clock& clock() const { return clock_; }
+  IdGenerator& ids() { return ids_; }
+  StoreStats stats() const;
+  const std::string& path() const { return options_.path; }
+  // Stops the writer after draining the queue. Idempotent.
+  void Close();
+
+  // Reads events after `after_seq` (outbox), at most `limit`.
+  struct Event {
+    int64_t seq;
+    std::string type;
+    Json payload;
+    int64_t created_at_ms;
+  };
+  Result<std::vector<Event>> ReadEvents(int64_t after_seq, int limit);
+
+  // Online backup to `dest_path` (consistent snapshot while serving).
+  Status Backup(const std::string& dest_path);
+
+  struct Impl;
+
+ private:
+  struct Lease {
+    Store* store;
+    Reader* reader;
+    int index;
+    ~Lease();
+  };
+  Lease Borrow();
+  Store(const StoreOptions& options, const Clock& clock);
+
+  StoreOptions options_;
+  const Clock& clock_;
+  IdGenerator ids_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Consumer cursors of the outbox: a consumer applies events and advances its cursor in the
+// same transaction, so effects happen exactly once across crashes.
+Result<int64_t> GetCursor(Reader& r, std::string_view consumer);
+Status SetCursor(Tx& tx, std::string_view consumer, int64_t seq);
+
+}  // namespace xd

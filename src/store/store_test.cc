@@ -1,0 +1,173 @@
+#include "store/store.h"
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "store/timers.h"
+
+namespace xd {
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_store_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Reopen();
+    ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
+      return tx.Run("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
+    }));
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  int64_t Count() {
+    return *store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); });
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, FailingCommandInBatchRollsBackAlone) {
+  // Many commands queued at once land in few batches; every third one fails midway.
+  constexpr int kN = 300;
+  std::vector<std::future<Status>> results;
+  for (int i = 1; i <= kN; ++i) {
+    auto p = std::make_shared<std::promise<Status>>();
+    results.push_back(p->get_future());
+    store_->Submit(
+        [i](Tx& tx) -> Status {
+          RETURN_IF_ERROR(tx.Exec("INSERT INTO t(id, v) VALUES(?, 'a')", {int64_t{i}}));
+          RETURN_IF_ERROR(tx.Exec("INSERT INTO t(id, v) VALUES(?, 'b')", {int64_t{i + 100000}}));
+          if (i % 3 == 0) return Fail(ErrorCode::RULE_VIOLATION, "third");
+          return Ok();
+        },
+        [p](Status s) { p->set_value(std::move(s)); });
+  }
+  int ok = 0;
+  for (int i = 1; i <= kN; ++i) {
+    Status s = results[i - 1].get();
+    if (i % 3 == 0) {
+      ASSERT_FALSE(s);
+      EXPECT_EQ(s.error().code, ErrorCode::RULE_VIOLATION);
+    } else {
+      ASSERT_TRUE(s);
+      ++ok;
+    }
+  }
+  EXPECT_EQ(Count(), 2 * ok);
+  auto third = store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t WHERE id % 3 = 0 AND id < 100000"); });
+  EXPECT_EQ(*third, 0);
+  EXPECT_LT(store_->stats().batches, kN);  // group commit happened
+}
+
+TEST_F(StoreTest, ConstraintViolationIsConflictAndThrowIsContained) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(1,'x')"); }));
+  Status dup = store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(1,'y')"); });
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::CONFLICT);
+  Status thrown = store_->Execute([](Tx& tx) -> Status {
+    (void)tx.Run("INSERT INTO t VALUES(2,'z')");
+    throw std::runtime_error("boom");
+  });
+  ASSERT_FALSE(thrown);
+  EXPECT_EQ(thrown.error().code, ErrorCode::INTERNAL);
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
+  std::atomic<int> hooks{0};
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    tx.OnCommit([&] { ++hooks; });
+    return Ok();
+  }));
+  ASSERT_FALSE(store_->Execute([&](Tx& tx) -> Status {
+    tx.OnCommit([&] { ++hooks; });
+    return Fail(ErrorCode::CONFLICT, "no");
+  }));
+  EXPECT_EQ(hooks.load(), 1);
+}
+
+TEST_F(StoreTest, ConcurrentSubmittersAllLand) {
+  std::vector<std::thread> threads;
+  std::atomic<int> acked{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        int64_t id = t * 1000 + i + 1;
+        if (store_->Execute([id](Tx& tx) { return tx.Run("INSERT INTO t VALUES(?, 'c')", {id}); }))
+          ++acked;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(acked.load(), 1600);
+  EXPECT_EQ(Count(), 1600);
+}
+
+TEST_F(StoreTest, OutboxEventsAndCursors) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.AppendEvent("order.created", Json{{"order_id", "1"}}));
+    return tx.AppendEvent("order.paid", Json{{"order_id", "1"}});
+  }));
+  auto events = store_->ReadEvents(0, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].type, "order.paid");
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "tags", (*events)[0].seq); }));
+  Reopen();
+  auto cursor = store_->Read([](Reader& r) { return GetCursor(r, "tags"); });
+  auto rest = store_->ReadEvents(*cursor, 10);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].type, "order.paid");
+}
+
+TEST_F(StoreTest, TimersFireWhenDueAndSurviveRestart) {
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.AddTimer("insert", clock_.NowMs() + 60'000, Json{{"id", 7}}));
+    return ToStatus(tx.AddTimer("insert", clock_.NowMs() + 120'000, Json{{"id", 8}}));
+  }));
+  Reopen();  // nothing is forgotten across restart
+  TimerService timers(*store_);
+  int failures_left = 1;
+  timers.Register("insert", [&](Tx& tx, const Json& p) -> Status {
+    if (p["id"] == 8 && failures_left-- > 0) return Fail(ErrorCode::UNAVAILABLE, "transient");
+    return tx.Run("INSERT INTO t VALUES(?, 'timer')", {p["id"].get<int64_t>()});
+  });
+  EXPECT_EQ(*timers.RunDue(), 0);
+  clock_.AdvanceMs(61'000);
+  EXPECT_EQ(*timers.RunDue(), 1);
+  EXPECT_EQ(*timers.RunDue(), 0);  // fires once
+  clock_.AdvanceMs(60'000);
+  EXPECT_EQ(*timers.RunDue(), 0);  // failed: retried later, not lost
+  clock_.AdvanceMs(5'000);
+  EXPECT_EQ(*timers.RunDue(), 1);
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(StoreTest, BackupIsConsistentCopy) {
+  for (int i = 1; i <= 50; ++i)
+    ASSERT_TRUE(store_->Execute([i](Tx& tx) { return tx.Run("INSERT INTO t VALUES(?, 'b')", {int64_t{i}}); }));
+  auto dest = (dir_ / "backup.db").string();
+  ASSERT_TRUE(store_->Backup(dest));
+  auto copy = Store::Open({.path = dest}, clock_);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(*(*copy)->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }), 50);
+}
+
+}  // namespace
+}  // namespace xd

@@ -1,0 +1,72 @@
+// The shop's API client: every call to the server goes through here.
+import { createHttp, newIdempotencyKey } from '../../common/http.js';
+
+const TOKEN_KEY = 'xiaodian.token'; // shared with the console (same origin)
+
+export const tokenStore = {
+  get: () => localStorage.getItem(TOKEN_KEY),
+  set: (t) => localStorage.setItem(TOKEN_KEY, t),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+let unauthorized = () => {};
+/** The router registers what to do when the server rejects the token. */
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
+
+const http = createHttp({
+  token: tokenStore.get,
+  onUnauthorized: (err) => {
+    tokenStore.clear();
+    unauthorized(err);
+  },
+});
+
+const e = encodeURIComponent;
+
+export { newIdempotencyKey };
+
+export const api = {
+  // accounts
+  register: (body) => http.post('/auth/register', body),
+  login: (body) => http.post('/auth/login', body),
+  logout: () => http.post('/auth/logout'),
+  me: () => http.get('/me'),
+  addresses: () => http.get('/me/addresses'),
+  addAddress: (addr) => http.post('/me/addresses', addr),
+  cards: () => http.get('/me/cards'),
+  openShop: (name) => http.post('/merchants', { kind: 'c2c', name }),
+
+  // friends
+  friends: () => http.get('/friends'),
+  friendRequests: () => http.get('/friends/requests'),
+  addFriend: (phone) => http.post('/friends/requests', { phone }),
+  acceptFriend: (requestId) => http.post(`/friends/requests/${e(requestId)}/accept`),
+  removeFriend: (userId) => http.del(`/friends/${e(userId)}`),
+
+  // catalog
+  products: (query) => http.get('/products', query),
+  product: (id) => http.get(`/products/${e(id)}`),
+  categories: () => http.get('/categories'),
+
+  // cart and checkout
+  cart: () => http.get('/cart'),
+  addToCart: (skuId, quantity) => http.post('/cart/items', { sku_id: skuId, quantity }),
+  setCartQuantity: (itemId, quantity) => http.patch(`/cart/items/${e(itemId)}`, { quantity }),
+  removeCartItem: (itemId) => http.del(`/cart/items/${e(itemId)}`),
+  previewCheckout: (body) => http.post('/checkout/preview', body),
+  checkout: (body, idempotencyKey) => http.post('/checkout', body, { idempotencyKey }),
+
+  // orders
+  orders: (query) => http.get('/orders', query),
+  order: (id) => http.get(`/orders/${e(id)}`),
+  cancelOrder: (id) => http.post(`/orders/${e(id)}/cancel`),
+  confirmOrder: (id) => http.post(`/orders/${e(id)}/confirm`),
+  payOrder: (id, body, idempotencyKey) => http.post(`/orders/${e(id)}/pay`, body, { idempotencyKey }),
+  requestAftersale: (orderId, body) => http.post(`/orders/${e(orderId)}/aftersales`, body),
+
+  // sandbox payment provider
+  completeSandbox: (paymentId) => http.post(`/pay/sandbox/${e(paymentId)}/complete`),
+  failSandbox: (paymentId) => http.post(`/pay/sandbox/${e(paymentId)}/fail`),
+};

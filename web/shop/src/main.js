@@ -1,0 +1,13 @@
+import { createApp } from 'vue';
+import 'vant/es/toast/style';
+import 'vant/es/dialog/style';
+import App from './App.vue';
+import router from './router.js';
+import { t } from './i18n.js';
+import { formatFen } from '../../common/money.js';
+import './styles.css';
+
+const app = createApp(App);
+app.config.globalProperties.$t = t;
+app.config.globalProperties.$fen = formatFen;
+app.use(router).mount('#app');

@@ -1,0 +1,39 @@
+import { createRouter, createWebHashHistory } from 'vue-router';
+import { onUnauthorized } from './api.js';
+import { clearSession, isSignedIn } from './session.js';
+
+// meta.tab: shows the bottom tab bar; meta.auth: needs a signed-in buyer.
+const routes = [
+  { path: '/', name: 'home', component: () => import('./views/Home.vue'), meta: { tab: true } },
+  { path: '/search', name: 'search', component: () => import('./views/Search.vue') },
+  { path: '/product/:id', name: 'product', component: () => import('./views/Product.vue') },
+  { path: '/cart', name: 'cart', component: () => import('./views/Cart.vue'), meta: { tab: true, auth: true } },
+  { path: '/checkout', name: 'checkout', component: () => import('./views/Checkout.vue'), meta: { auth: true } },
+  { path: '/cashier/:orderId', name: 'cashier', component: () => import('./views/Cashier.vue'), meta: { auth: true } },
+  { path: '/orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { auth: true } },
+  { path: '/orders/:id', name: 'order', component: () => import('./views/OrderDetail.vue'), meta: { auth: true } },
+  { path: '/me', name: 'me', component: () => import('./views/Me.vue'), meta: { tab: true } },
+  { path: '/login', name: 'login', component: () => import('./views/Login.vue') },
+  { path: '/friends', name: 'friends', component: () => import('./views/Friends.vue'), meta: { auth: true } },
+  { path: '/cards', name: 'cards', component: () => import('./views/Cards.vue'), meta: { auth: true } },
+  { path: '/open-shop', name: 'open-shop', component: () => import('./views/OpenShop.vue'), meta: { auth: true } },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+];
+
+const router = createRouter({
+  history: createWebHashHistory(),
+  routes,
+  scrollBehavior: (to, from, saved) => saved || { top: 0 },
+});
+
+router.beforeEach((to) => {
+  if (to.meta.auth && !isSignedIn()) return { name: 'login', query: { redirect: to.fullPath } };
+});
+
+onUnauthorized(() => {
+  clearSession();
+  const current = router.currentRoute.value;
+  if (current.meta.auth) router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+export default router;
