@@ -114,6 +114,7 @@ struct Store::Impl {
 
   std::atomic<int64_t> commands{0}, batches{0}, failed_commands{0}, failed_commits{0},
       max_batch_seen{0}, commit_us_total{0};
+  std::atomic<bool> writable{true};
 };
 
 Store::Store(const StoreOptions& options, const Clock& clock)
@@ -207,10 +208,13 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         if (!committed) {
           (void)im.writer->ExecScript("ROLLBACK");
           im.failed_commits++;
+          im.writable = false;
           hooks.clear();
           for (auto& r : results)
             if (r) r = std::unexpected(committed.error());
           spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
+        } else {
+          im.writable = true;
         }
       }
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
@@ -270,6 +274,8 @@ StoreStats Store::stats() const {
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;
 }
+
+bool Store::writable() const { return impl_->writable; }
 
 Store::Lease Store::Borrow() {
   std::unique_lock lock(impl_->pool_mu);

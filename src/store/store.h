@@ -170,6 +170,8 @@ class Store {
   const Clock& clock() const { return clock_; }
   IdGenerator& ids() { return ids_; }
   StoreStats stats() const;
+  // False while commits fail (disk full, I/O errors); true again after the next good commit.
+  bool writable() const;
   const std::string& path() const { return options_.path; }
   // Stops the writer after draining the queue. Idempotent.
   void Close();

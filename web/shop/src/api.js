@@ -49,6 +49,7 @@ export const api = {
   products: (query) => http.get('/products', query),
   product: (id) => http.get(`/products/${e(id)}`),
   categories: () => http.get('/categories'),
+  shop: (merchantId) => http.get(`/merchants/${e(merchantId)}`),
 
   // cart and checkout
   cart: () => http.get('/cart'),

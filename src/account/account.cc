@@ -1,0 +1,432 @@
+#include "account/account.h"
+
+#include <sodium.h>
+
+#include <atomic>
+
+namespace xd::account {
+
+namespace {
+
+std::atomic<HashCost> g_cost{HashCost::kInteractive};
+
+bool IsDigits(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+User UserFromRow(const Row& r, size_t at = 0) {
+  return User{r.Int(at), r.Str(at + 1), r.Str(at + 2), r.Int(at + 3) != 0, r.Int(at + 4)};
+}
+constexpr const char* kUserCols = "u.id, u.phone, u.nickname, u.is_admin, u.created_at_ms";
+
+Status NotFound(const std::string& what) { return Fail(ErrorCode::NOT_FOUND, what + " not found"); }
+
+}  // namespace
+
+void SetHashCost(HashCost cost) { g_cost = cost; }
+
+Result<std::string> HashPassword(const std::string& password) {
+  if (sodium_init() < 0) return Fail(ErrorCode::INTERNAL, "libsodium init failed");
+  bool fast = g_cost == HashCost::kFast;
+  unsigned long long ops = fast ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+  size_t mem = fast ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE / 4;
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    return Fail(ErrorCode::INTERNAL, "password hashing failed");
+  return std::string(out);
+}
+
+bool VerifyPassword(const std::string& hash, const std::string& password) {
+  if (sodium_init() < 0) return false;
+  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string HashToken(const std::string& token) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+Json ToJson(const User& u) {
+  return Json{{"id", IdString(u.id)}, {"phone", u.phone}, {"nickname", u.nickname}, {"is_admin", u.is_admin},
+              {"created_at", FormatRfc3339(u.created_at_ms)}};
+}
+
+Status ValidateRegistration(const std::string& phone, const std::string& password, const std::string& nickname) {
+  if (phone.size() != 11 || phone[0] != '1' || !IsDigits(phone))
+    return Fail(ErrorCode::INVALID_FIELD, "phone must be an 11-digit mobile number");
+  if (password.size() < 6 || password.size() > 64)
+    return Fail(ErrorCode::INVALID_FIELD, "password must be 6..64 characters");
+  if (nickname.empty()) return Fail(ErrorCode::INVALID_FIELD, "nickname is required");
+  return Ok();
+}
+
+Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& password_hash,
+                        const std::string& nickname, bool is_admin) {
+  ASSIGN_OR_RETURN(int64_t taken, tx.QueryInt("SELECT count(*) FROM users WHERE phone=?", {phone}));
+  if (taken) return Fail(ErrorCode::ALREADY_EXISTS, "this phone number is already registered");
+  User u{tx.NewId(), phone, nickname, is_admin, tx.NowMs()};
+  RETURN_IF_ERROR(tx.Run("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?)",
+                         {u.id, phone, password_hash, nickname, is_admin, u.created_at_ms}));
+  RETURN_IF_ERROR(tx.AppendEvent("user.registered", Json{{"user_id", IdString(u.id)}}));
+  return u;
+}
+
+Result<std::string> CreateSession(Tx& tx, int64_t user_id) {
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  std::string token = hex;
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?)",
+                         {HashToken(token), user_id, tx.NowMs() + kSessionTtlMs, tx.NowMs()}));
+  return token;
+}
+
+Status DeleteSession(Tx& tx, const std::string& token) {
+  return tx.Run("DELETE FROM sessions WHERE token_hash=?", {HashToken(token)});
+}
+
+Result<LoginRecord> FindForLogin(Reader& r, const std::string& phone) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols +
+                                            ", u.password_hash, u.locked_until_ms FROM users u WHERE u.phone=?",
+                                        {phone}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "unknown user");
+  return LoginRecord{UserFromRow(*row), row->Str(5), row->Int(6)};
+}
+
+Status RecordFailedLogin(Tx& tx, int64_t user_id) {
+  RETURN_IF_ERROR(tx.Run("UPDATE users SET failed_logins = failed_logins + 1 WHERE id=?", {user_id}));
+  return tx.Run("UPDATE users SET locked_until_ms = ?, failed_logins = 0 WHERE id=? AND failed_logins >= ?",
+                {tx.NowMs() + kLockoutMs, user_id, int64_t{kMaxFailedLogins}});
+}
+
+Result<std::string> CompleteLogin(Tx& tx, int64_t user_id) {
+  ASSIGN_OR_RETURN(int64_t locked, tx.QueryInt("SELECT locked_until_ms FROM users WHERE id=?", {user_id}));
+  if (locked > tx.NowMs()) return Fail(ErrorCode::LOCKED, "too many failed logins; try again later");
+  RETURN_IF_ERROR(tx.Run("UPDATE users SET failed_logins = 0 WHERE id=?", {user_id}));
+  return CreateSession(tx, user_id);
+}
+
+Result<Principal> Authenticate(Reader& r, const std::string& token) {
+  if (token.size() != 64) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.user_id, u.is_admin, s.expires_at_ms FROM sessions s "
+                                        "JOIN users u ON u.id = s.user_id WHERE s.token_hash=?",
+                                        {HashToken(token)}));
+  if (!row || row->Int(2) <= r.clock().NowMs()) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
+  return Principal{row->Int(0), row->Int(1) != 0};
+}
+
+Result<User> GetUser(Reader& r, int64_t user_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols + " FROM users u WHERE u.id=?", {user_id}));
+  if (!row) return std::unexpected(NotFound("user").error());
+  return UserFromRow(*row);
+}
+
+Result<User> GetUserByPhone(Reader& r, const std::string& phone) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols + " FROM users u WHERE u.phone=?", {phone}));
+  if (!row) return std::unexpected(NotFound("user").error());
+  return UserFromRow(*row);
+}
+
+// ---- merchants ----
+
+std::optional<Role> ParseRole(const std::string& s) {
+  if (s == "owner") return Role::kOwner;
+  if (s == "operator") return Role::kOperator;
+  if (s == "support") return Role::kSupport;
+  return std::nullopt;
+}
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kOwner: return "owner";
+    case Role::kOperator: return "operator";
+    case Role::kSupport: return "support";
+  }
+  return "support";
+}
+
+bool RoleAllows(Role role, Perm perm) {
+  switch (role) {
+    case Role::kOwner:
+      return true;
+    case Role::kOperator:
+      return perm != Perm::kFinance && perm != Perm::kStaff && perm != Perm::kSettings;
+    case Role::kSupport:
+      return perm == Perm::kRead || perm == Perm::kAftersales;
+  }
+  return false;
+}
+
+bool ValidKind(const std::string& kind) { return kind == "c2c" || kind == "b2c" || kind == "ka"; }
+
+Json ToJson(const MerchantSettings& s) {
+  return Json{{"commission_bps", s.commission_bps}, {"hold_days", s.hold_days}, {"max_products", s.max_products},
+              {"max_order_fen", s.max_order_fen}};
+}
+
+Json ToJson(const Merchant& m, bool with_settings) {
+  Json j{{"id", IdString(m.id)}, {"kind", m.kind}, {"name", m.name}, {"description", m.description},
+         {"status", m.status}, {"created_at", FormatRfc3339(m.created_at_ms)}};
+  if (with_settings) {
+    j.update(ToJson(m.settings));
+    j["owner_user_id"] = IdString(m.owner_user_id);
+  }
+  return j;
+}
+
+namespace {
+constexpr const char* kMerchantSelect =
+    "SELECT m.id, m.kind, m.name, m.description, m.status, m.owner_user_id, "
+    "COALESCE(m.commission_bps, d.commission_bps), COALESCE(m.hold_days, d.hold_days), "
+    "COALESCE(m.max_products, d.max_products), COALESCE(m.max_order_fen, d.max_order_fen), m.created_at_ms "
+    "FROM merchants m JOIN kind_defaults d ON d.kind = m.kind ";
+
+Merchant MerchantFromRow(const Row& r) {
+  return Merchant{r.Int(0), r.Str(1), r.Str(2), r.Str(3), r.Str(4), r.Int(5),
+                  MerchantSettings{r.Int(6), r.Int(7), r.Int(8), r.Int(9)}, r.Int(10)};
+}
+}  // namespace
+
+Result<Merchant> GetMerchant(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kMerchantSelect) + "WHERE m.id=?", {merchant_id}));
+  if (!row) return std::unexpected(NotFound("merchant").error());
+  return MerchantFromRow(*row);
+}
+
+Result<std::vector<Merchant>> ListMerchants(Reader& r, const std::string& status_filter) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kMerchantSelect) + "WHERE (?='' OR m.status=?) ORDER BY m.id DESC LIMIT 500",
+                                      {status_filter, status_filter}));
+  std::vector<Merchant> out;
+  for (auto& row : rows) out.push_back(MerchantFromRow(row));
+  return out;
+}
+
+Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string& kind, const std::string& name,
+                              std::optional<int64_t> owner_user_id) {
+  if (!ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
+  if (name.empty()) return Fail(ErrorCode::INVALID_FIELD, "name is required");
+  if (owner_user_id && !caller.is_admin) return Fail(ErrorCode::FORBIDDEN, "only an admin may name another owner");
+  int64_t owner = owner_user_id.value_or(caller.user_id);
+  if (owner_user_id) RETURN_IF_ERROR(GetUser(tx, owner));
+  if (kind == "c2c") {
+    ASSIGN_OR_RETURN(int64_t has, tx.QueryInt("SELECT count(*) FROM merchants WHERE owner_user_id=? AND kind='c2c'", {owner}));
+    if (has) return Fail(ErrorCode::ALREADY_EXISTS, "this user already has a personal (c2c) shop");
+  }
+  std::string status = (kind == "c2c" || caller.is_admin) ? "active" : "pending";
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO merchants(id, kind, name, status, owner_user_id, created_at_ms) VALUES(?,?,?,?,?,?)",
+                         {id, kind, name, status, owner, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,'owner',?)",
+                         {id, owner, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.AppendEvent("merchant.opened", Json{{"merchant_id", IdString(id)}, {"kind", kind}, {"status", status}}));
+  return GetMerchant(tx, id);
+}
+
+Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Merchant m, GetMerchant(tx, merchant_id));
+  if (m.status != "pending") return Fail(ErrorCode::INVALID_STATE, "merchant is " + m.status + ", not pending");
+  RETURN_IF_ERROR(tx.Run("UPDATE merchants SET status='active' WHERE id=?", {merchant_id}));
+  RETURN_IF_ERROR(tx.AppendEvent("merchant.approved", Json{{"merchant_id", IdString(merchant_id)}}));
+  return GetMerchant(tx, merchant_id);
+}
+
+Result<Merchant> PatchMerchant(Tx& tx, int64_t merchant_id, const MerchantPatch& p) {
+  RETURN_IF_ERROR(GetMerchant(tx, merchant_id));
+  if (p.status && *p.status != "active" && *p.status != "suspended" && *p.status != "rejected")
+    return Fail(ErrorCode::INVALID_FIELD, "status must be active, suspended or rejected");
+  auto non_negative = [](const std::optional<int64_t>& v) { return !v || *v >= 0; };
+  if (!non_negative(p.commission_bps) || !non_negative(p.hold_days) || !non_negative(p.max_products) ||
+      !non_negative(p.max_order_fen) || (p.commission_bps && *p.commission_bps > 10000))
+    return Fail(ErrorCode::INVALID_FIELD, "rates and limits must be non-negative (commission at most 10000 bps)");
+  RETURN_IF_ERROR(tx.Run(
+      "UPDATE merchants SET name=COALESCE(?,name), description=COALESCE(?,description), status=COALESCE(?,status), "
+      "commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
+      "max_products=COALESCE(?,max_products), max_order_fen=COALESCE(?,max_order_fen) WHERE id=?",
+      {p.name, p.description, p.status, p.commission_bps, p.hold_days, p.max_products, p.max_order_fen, merchant_id}));
+  RETURN_IF_ERROR(tx.AppendEvent("merchant.updated", Json{{"merchant_id", IdString(merchant_id)}}));
+  return GetMerchant(tx, merchant_id);
+}
+
+Result<std::vector<std::pair<std::string, MerchantSettings>>> ListKindDefaults(Reader& r) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT kind, commission_bps, hold_days, max_products, max_order_fen FROM kind_defaults ORDER BY kind"));
+  std::vector<std::pair<std::string, MerchantSettings>> out;
+  for (auto& row : rows) out.emplace_back(row.Str(0), MerchantSettings{row.Int(1), row.Int(2), row.Int(3), row.Int(4)});
+  return out;
+}
+
+Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& s) {
+  if (!ValidKind(kind)) return Fail(ErrorCode::NOT_FOUND, "unknown merchant kind");
+  if (s.commission_bps < 0 || s.commission_bps > 10000 || s.hold_days < 0 || s.max_products < 0 || s.max_order_fen < 0)
+    return Fail(ErrorCode::INVALID_FIELD, "rates and limits must be non-negative (commission at most 10000 bps)");
+  RETURN_IF_ERROR(tx.Run("UPDATE kind_defaults SET commission_bps=?, hold_days=?, max_products=?, max_order_fen=? WHERE kind=?",
+                         {s.commission_bps, s.hold_days, s.max_products, s.max_order_fen, kind}));
+  return tx.AppendEvent("kind_defaults.updated", Json{{"kind", kind}});
+}
+
+Result<std::vector<Membership>> MerchantsOf(Reader& r, int64_t user_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kMerchantSelect).replace(6, 0, "s.role, ") +
+                                          "JOIN staff s ON s.merchant_id = m.id WHERE s.user_id=? ORDER BY m.id",
+                                      {user_id}));
+  std::vector<Membership> out;
+  for (auto& row : rows) {
+    Row rest;
+    rest.cells.assign(row.cells.begin() + 1, row.cells.end());
+    out.push_back(Membership{MerchantFromRow(rest), ParseRole(row.Str(0)).value_or(Role::kSupport)});
+  }
+  return out;
+}
+
+Result<Role> RequireStaff(Reader& r, int64_t user_id, int64_t merchant_id, Perm perm) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.role, m.status FROM merchants m LEFT JOIN staff s "
+                                        "ON s.merchant_id = m.id AND s.user_id=? WHERE m.id=?",
+                                        {user_id, merchant_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+  if (row->IsNull(0)) return Fail(ErrorCode::FORBIDDEN, "you are not staff of this merchant");
+  Role role = ParseRole(row->Str(0)).value_or(Role::kSupport);
+  if (!RoleAllows(role, perm)) return Fail(ErrorCode::FORBIDDEN, std::string("role ") + RoleName(role) + " may not do this");
+  if (perm != Perm::kRead && row->Str(1) != "active")
+    return Fail(ErrorCode::INVALID_STATE, "merchant is " + row->Str(1) + "; only reads are allowed");
+  return role;
+}
+
+Result<std::vector<StaffMember>> ListStaff(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kUserCols +
+                                          ", s.role FROM staff s JOIN users u ON u.id = s.user_id WHERE s.merchant_id=? ORDER BY s.created_at_ms",
+                                      {merchant_id}));
+  std::vector<StaffMember> out;
+  for (auto& row : rows) out.push_back(StaffMember{UserFromRow(row), ParseRole(row.Str(5)).value_or(Role::kSupport)});
+  return out;
+}
+
+Status AddStaff(Tx& tx, int64_t merchant_id, const std::string& phone, Role role) {
+  if (role == Role::kOwner) return Fail(ErrorCode::RULE_VIOLATION, "a merchant has exactly one owner");
+  ASSIGN_OR_RETURN(User u, GetUserByPhone(tx, phone));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
+                         "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
+                         {merchant_id, u.id, RoleName(role), tx.NowMs()}));
+  return tx.AppendEvent("merchant.staff_added", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(u.id)}, {"role", RoleName(role)}});
+}
+
+Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM staff WHERE merchant_id=? AND user_id=? AND role <> 'owner'", {merchant_id, user_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "no such staff member (the owner cannot be removed)");
+  return tx.AppendEvent("merchant.staff_removed", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(user_id)}});
+}
+
+// ---- friends ----
+
+Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& to_phone) {
+  ASSIGN_OR_RETURN(User to, GetUserByPhone(tx, to_phone));
+  if (to.id == from_user_id) return Fail(ErrorCode::RULE_VIOLATION, "you cannot befriend yourself");
+  ASSIGN_OR_RETURN(bool already, AreFriends(tx, from_user_id, to.id));
+  if (already) return Fail(ErrorCode::ALREADY_EXISTS, "you are already friends");
+  // A request in the other direction means both want it: accept at once.
+  ASSIGN_OR_RETURN(auto reverse, tx.QueryOne("SELECT id FROM friend_requests WHERE from_user_id=? AND to_user_id=? AND status='pending'",
+                                             {to.id, from_user_id}));
+  if (reverse) {
+    RETURN_IF_ERROR(AcceptFriend(tx, from_user_id, reverse->Int(0)));
+    return reverse->Int(0);
+  }
+  ASSIGN_OR_RETURN(auto existing, tx.QueryOne("SELECT id FROM friend_requests WHERE from_user_id=? AND to_user_id=? AND status='pending'",
+                                              {from_user_id, to.id}));
+  if (existing) return existing->Int(0);
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO friend_requests(id, from_user_id, to_user_id, status, created_at_ms) VALUES(?,?,?,'pending',?)",
+                         {id, from_user_id, to.id, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.AppendEvent("friend.requested", Json{{"from", IdString(from_user_id)}, {"to", IdString(to.id)}}));
+  return id;
+}
+
+Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT from_user_id, to_user_id, status FROM friend_requests WHERE id=?", {request_id}));
+  if (!row || row->Int(1) != user_id) return Fail(ErrorCode::NOT_FOUND, "friend request not found");
+  if (row->Str(2) != "pending") return Fail(ErrorCode::INVALID_STATE, "request already accepted");
+  int64_t a = row->Int(0), b = row->Int(1);
+  RETURN_IF_ERROR(tx.Run("UPDATE friend_requests SET status='accepted' WHERE id=?", {request_id}));
+  RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?)",
+                         {a, b, tx.NowMs(), b, a, tx.NowMs()}));
+  return tx.AppendEvent("friend.accepted", Json{{"a", IdString(a)}, {"b", IdString(b)}});
+}
+
+Status RemoveFriend(Tx& tx, int64_t user_id, int64_t friend_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM friendships WHERE (user_id=? AND friend_id=?) OR (user_id=? AND friend_id=?)",
+                                      {user_id, friend_id, friend_id, user_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "not friends");
+  return tx.AppendEvent("friend.removed", Json{{"a", IdString(user_id)}, {"b", IdString(friend_id)}});
+}
+
+Result<std::vector<User>> ListFriends(Reader& r, int64_t user_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kUserCols +
+                                          " FROM friendships f JOIN users u ON u.id = f.friend_id WHERE f.user_id=? ORDER BY u.nickname LIMIT 1000",
+                                      {user_id}));
+  std::vector<User> out;
+  for (auto& row : rows) out.push_back(UserFromRow(row));
+  return out;
+}
+
+Result<bool> AreFriends(Reader& r, int64_t a, int64_t b) {
+  ASSIGN_OR_RETURN(int64_t n, r.QueryInt("SELECT count(*) FROM friendships WHERE user_id=? AND friend_id=?", {a, b}));
+  return n > 0;
+}
+
+Result<std::vector<FriendRequest>> IncomingRequests(Reader& r, int64_t user_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT fr.id, ") + kUserCols + ", fr.created_at_ms FROM friend_requests fr "
+                                          "JOIN users u ON u.id = fr.from_user_id WHERE fr.to_user_id=? AND fr.status='pending' ORDER BY fr.id DESC LIMIT 200",
+                                      {user_id}));
+  std::vector<FriendRequest> out;
+  for (auto& row : rows) out.push_back(FriendRequest{row.Int(0), UserFromRow(row, 1), row.Int(6)});
+  return out;
+}
+
+// ---- addresses ----
+
+Json ToJson(const Address& a) {
+  return Json{{"id", IdString(a.id)}, {"name", a.name}, {"phone", a.phone}, {"region", a.region}, {"detail", a.detail}};
+}
+
+Result<Address> AddressFromJson(const Json& j) {
+  ObjectReader r(j, "address.");
+  Address a;
+  a.name = r.String("name", {.min_len = 1, .max_len = 40});
+  a.phone = r.String("phone", {.min_len = 5, .max_len = 20});
+  a.region = r.String("region", {.min_len = 1, .max_len = 100});
+  a.detail = r.String("detail", {.min_len = 1, .max_len = 200});
+  if (r.Raw("id")) r.Invalid("id", "not allowed here");
+  RETURN_IF_ERROR(r.Finish());
+  return a;
+}
+
+Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& in) {
+  ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM addresses WHERE user_id=?", {user_id}));
+  if (n >= 50) return Fail(ErrorCode::LIMIT_EXCEEDED, "at most 50 addresses");
+  Address a = in;
+  a.id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO addresses(id, user_id, name, phone, region, detail, created_at_ms) VALUES(?,?,?,?,?,?,?)",
+                         {a.id, user_id, a.name, a.phone, a.region, a.detail, tx.NowMs()}));
+  return a;
+}
+
+Result<std::vector<Address>> ListAddresses(Reader& r, int64_t user_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, name, phone, region, detail FROM addresses WHERE user_id=? ORDER BY id DESC", {user_id}));
+  std::vector<Address> out;
+  for (auto& row : rows) out.push_back(Address{row.Int(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4)});
+  return out;
+}
+
+Result<Address> GetAddress(Reader& r, int64_t user_id, int64_t address_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, name, phone, region, detail FROM addresses WHERE id=? AND user_id=?", {address_id, user_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "address not found");
+  return Address{row->Int(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4)};
+}
+
+Status DeleteAddress(Tx& tx, int64_t user_id, int64_t address_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM addresses WHERE id=? AND user_id=?", {address_id, user_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "address not found");
+  return Ok();
+}
+
+}  // namespace xd::account

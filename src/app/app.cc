@@ -1,0 +1,78 @@
+#include "app/app.h"
+
+#include <thread>
+
+#include "account/account.h"
+#include "base/log.h"
+#include "http/client.h"
+
+namespace xd {
+
+Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock& clock) {
+  auto app = std::unique_ptr<App>(new App());
+  app->options_ = options;
+  ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .max_batch = options.max_batch}, clock));
+  app->timers_ = std::make_unique<TimerService>(*app->store_);
+  app->sandbox_ = std::make_unique<pay::SandboxProvider>(options.sandbox_secret, clock);
+  app->trade_ = std::make_unique<trade::TradeService>(*app->sandbox_, options.trade);
+  app->trade_->RegisterTimers(*app->timers_);
+  app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr});
+  app->router_ = std::make_unique<http::Router>();
+  http::Api api(*app->context_, *app->router_);
+  http::AddOpsRoutes(api, *app->router_);
+  http::AddAccountRoutes(api);
+  http::AddCatalogRoutes(api);
+  http::AddTradeRoutes(api);
+  http::AddPayRoutes(api);
+  http::ServerOptions so;
+  so.host = options.host;
+  so.port = options.port;
+  so.threads = options.http_threads;
+  so.web_root = options.web_root;
+  so.ip_rate_per_s = options.ip_rate_per_s;
+  so.access_log = options.access_log;
+  app->server_ = std::make_unique<http::Server>(so, *app->router_);
+  http::Server* server = app->server_.get();
+  app->context_->metrics_text = [server] { return server->MetricsText(); };
+  return app;
+}
+
+App::~App() { Stop(); }
+
+uint16_t App::Start() {
+  port_ = server_->Start();
+  // The provider delivers notifications over HTTP to this server, like a real PSP would.
+  auto client = std::make_shared<http::Client>(options_.host, port_);
+  sandbox_->SetTransport([client](const std::string& body, const std::string& sig) {
+    http::Response r = client->Send("POST", "/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", sig}});
+    return r.status == 200;
+  });
+  if (options_.background) {
+    sandbox_->StartSender();
+    timers_->Start(options_.timer_poll_ms);
+  }
+  return port_;
+}
+
+void App::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  sandbox_->StopSender();
+  timers_->Stop();
+  server_->Shutdown();
+  store_->Close();
+}
+
+void App::RunUntilSignal() {
+  server_->RunUntilSignal();
+  Stop();
+}
+
+Status App::EnsureAdmin(const std::string& phone, const std::string& password) {
+  ASSIGN_OR_RETURN(int64_t admins, store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM users WHERE is_admin=1"); }));
+  if (admins > 0) return Ok();
+  ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password));
+  return store_->Execute([&](Tx& tx) { return ToStatus(account::CreateUser(tx, phone, hash, "平台管理员", true)); });
+}
+
+}  // namespace xd

@@ -1,0 +1,72 @@
+// The application: wires the store, timers, the sandbox provider, the trade service, the
+// router and the HTTP server. Used by main (serve) and by the API tests (port 0, fake clock).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "pay/pay.h"
+#include "store/store.h"
+#include "store/timers.h"
+#include "trade/trade.h"
+
+namespace xd {
+
+struct AppOptions {
+  std::string db_path;
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  int http_threads = 2;
+  std::string web_root;
+  std::string sandbox_secret = "xiaodian-sandbox-secret";
+  bool background = true;   // poll timers and run the notification sender
+  int timer_poll_ms = 200;
+  double ip_rate_per_s = 0;
+  int readers = 4;
+  int max_batch = 1000;
+  bool access_log = false;
+  trade::TradeConfig trade;
+};
+
+class App {
+ public:
+  static Result<std::unique_ptr<App>> Create(const AppOptions& options, const Clock& clock);
+  ~App();
+  // Starts HTTP (and the background workers); returns the bound port.
+  uint16_t Start();
+  // Drains HTTP, stops background workers, then closes the store (every queued write commits).
+  void Stop();
+  void RunUntilSignal();
+
+  Store& store() { return *store_; }
+  TimerService& timers() { return *timers_; }
+  pay::SandboxProvider& sandbox() { return *sandbox_; }
+  trade::TradeService& trade() { return *trade_; }
+  http::AppContext& context() { return *context_; }
+  uint16_t port() const { return port_; }
+
+  // Creates the platform admin on first start (phone/password) unless one exists.
+  Status EnsureAdmin(const std::string& phone, const std::string& password);
+
+ private:
+  App() = default;
+  AppOptions options_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<TimerService> timers_;
+  std::unique_ptr<pay::SandboxProvider> sandbox_;
+  std::unique_ptr<trade::TradeService> trade_;
+  std::unique_ptr<http::AppContext> context_;
+  std::unique_ptr<http::Router> router_;
+  std::unique_ptr<http::Server> server_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+// Seeds a realistic shop world (docs/demo.md): merchants of every kind, 200+ products with
+// Chinese titles, buyers with friends, past orders through the real flows.
+Status SeedDemoData(App& app);
+
+}  // namespace xd

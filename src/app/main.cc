@@ -1,0 +1,125 @@
+// xiaodian: serve | demo-data | check | backup (docs/api.md, README).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "account/account.h"
+#include "app/app.h"
+#include "base/log.h"
+
+namespace {
+
+bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = listen.substr(0, colon);
+  int p = std::atoi(listen.substr(colon + 1).c_str());
+  if (p < 0 || p > 65535) return false;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken synchronously by the serving thread (sigwait); block them in every
+  // thread before any thread starts.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  CLI::App cli{"xiaodian (小店): a social-commerce engine"};
+  cli.require_subcommand(1);
+  std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to;
+  std::string admin_phone = "13800000000", admin_password = "admin123";
+  bool demo = false, access_log = false, fast_hash = false;
+  int threads = 2;
+  double rate = 0;
+
+  auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
+  serve->add_option("--db", db, "SQLite database file");
+  serve->add_option("--listen", listen, "host:port (loopback by default)");
+  serve->add_option("--web-root", web_root, "directory holding shop/dist and console/dist");
+  serve->add_option("--threads", threads, "HTTP I/O threads");
+  serve->add_option("--ip-rate", rate, "requests per second per client IP (0 = unlimited)");
+  serve->add_option("--admin-phone", admin_phone, "platform admin created on first start");
+  serve->add_option("--admin-password", admin_password, "password of that admin");
+  serve->add_flag("--demo", demo, "seed demo data into an empty store");
+  serve->add_flag("--access-log", access_log, "log every request");
+  serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
+  serve->add_option("--log-level", log_level);
+
+  auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
+  demo_cmd->add_option("--db", db)->required();
+  auto* check = cli.add_subcommand("check", "Verify store invariants offline; exit 1 on violation");
+  check->add_option("--db", db)->required();
+  auto* backup = cli.add_subcommand("backup", "Online backup of a store (safe while serving)");
+  backup->add_option("--db", db)->required();
+  backup->add_option("--to", backup_to)->required();
+
+  CLI11_PARSE(cli, argc, argv);
+  xd::SetLogLevel(log_level);
+  xd::RealClock clock;
+  xd::AppOptions opts;
+  opts.db_path = db;
+  if (!ParseListen(listen, &opts.host, &opts.port)) {
+    std::fprintf(stderr, "bad --listen %s (want host:port)\n", listen.c_str());
+    return 2;
+  }
+  opts.http_threads = threads;
+  opts.web_root = web_root;
+  opts.ip_rate_per_s = rate;
+  opts.access_log = access_log;
+  opts.background = static_cast<bool>(*serve);
+  if (fast_hash || *demo_cmd || demo) xd::account::SetHashCost(xd::account::HashCost::kFast);
+
+  auto app = xd::App::Create(opts, clock);
+  if (!app) {
+    std::fprintf(stderr, "error: %s\n", app.error().message.c_str());
+    return 1;
+  }
+  if (*check) {
+    auto report = xd::http::RunInvariantChecks((*app)->context());
+    if (!report) {
+      std::fprintf(stderr, "error: %s\n", report.error().message.c_str());
+      return 1;
+    }
+    std::cout << report->dump(2) << std::endl;
+    return (*report)["ok"].get<bool>() ? 0 : 1;
+  }
+  if (*backup) {
+    auto s = (*app)->store().Backup(backup_to);
+    if (!s) {
+      std::fprintf(stderr, "error: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    std::printf("backup written to %s\n", backup_to.c_str());
+    return 0;
+  }
+  if (auto s = (*app)->EnsureAdmin(admin_phone, admin_password); !s) {
+    std::fprintf(stderr, "error: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  if (*demo_cmd || demo) {
+    auto products = (*app)->store().Read([](xd::Reader& r) { return r.QueryInt("SELECT count(*) FROM products"); });
+    if (products && *products == 0) {
+      if (auto s = xd::SeedDemoData(**app); !s) {
+        std::fprintf(stderr, "demo data failed: %s\n", s.error().message.c_str());
+        return 1;
+      }
+      std::printf("demo data written to %s\n", db.c_str());
+    }
+  }
+  if (*demo_cmd) return 0;
+  uint16_t port = (*app)->Start();
+  std::printf("xiaodian is serving on http://%s:%u/  (console: http://%s:%u/console/, API: /api/v1/openapi.json)\n", opts.host.c_str(), port,
+              opts.host.c_str(), port);
+  std::fflush(stdout);
+  (*app)->RunUntilSignal();
+  return 0;
+}

@@ -1,0 +1,371 @@
+#include "catalog/catalog.h"
+
+#include "account/account.h"
+#include "base/id.h"
+
+namespace xd::catalog {
+
+namespace {
+
+constexpr int kMaxSkus = 100;
+constexpr int kMaxImages = 20;
+constexpr int kMaxAttributes = 50;
+
+bool ValidStatus(const std::string& s) { return s == "draft" || s == "on_sale" || s == "off_sale"; }
+
+// Free key→value attributes / spec: an object of short strings.
+Status CheckStringMap(const Json& j, const char* what, size_t max_keys) {
+  if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an object of strings");
+  if (j.size() > max_keys) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " has too many keys");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_string() || it.key().empty() || it.key().size() > 60 || it.value().get_ref<const std::string&>().size() > 200)
+      return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " values must be short strings");
+  }
+  return Ok();
+}
+
+Status CheckImages(const Json& j) {
+  if (!j.is_array() || j.size() > kMaxImages) return Fail(ErrorCode::INVALID_FIELD, "images must be an array of at most 20 URLs");
+  for (auto& u : j) {
+    if (!u.is_string()) return Fail(ErrorCode::INVALID_FIELD, "images must be URL strings");
+    const auto& s = u.get_ref<const std::string&>();
+    if (s.size() > 500 || (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0 && s.rfind("/", 0) != 0))
+      return Fail(ErrorCode::INVALID_FIELD, "image URLs must start with https://, http:// or /");
+  }
+  return Ok();
+}
+
+std::string FtsBody(const std::string& category, const Json& attributes) {
+  std::string body = category;
+  for (auto it = attributes.begin(); it != attributes.end(); ++it) body += " " + it.key() + " " + it.value().get<std::string>();
+  return body;
+}
+
+Status IndexProduct(Tx& tx, int64_t id, const std::string& title, const std::string& category, const Json& attributes) {
+  RETURN_IF_ERROR(tx.Run("DELETE FROM products_fts WHERE rowid=?", {id}));
+  return tx.Run("INSERT INTO products_fts(rowid, title, body) VALUES(?,?,?)", {id, title, FtsBody(category, attributes)});
+}
+
+Status RefreshMinPrice(Tx& tx, int64_t product_id) {
+  return tx.Run("UPDATE products SET min_price_fen=(SELECT COALESCE(MIN(price_fen),0) FROM skus WHERE product_id=?), updated_at_ms=? WHERE id=?",
+                {product_id, tx.NowMs(), product_id});
+}
+
+constexpr const char* kProductCols =
+    "p.id, p.merchant_id, p.title, p.description, p.category, p.attributes, p.images, p.status, p.taken_down, "
+    "p.min_price_fen, p.sales, p.created_at_ms";
+
+Product ProductFromRow(const Row& r) {
+  Product p;
+  p.id = r.Int(0);
+  p.merchant_id = r.Int(1);
+  p.title = r.Str(2);
+  p.description = r.Str(3);
+  p.category = r.Str(4);
+  p.attributes = r.JsonAt(5);
+  p.images = r.JsonAt(6);
+  p.status = r.Str(7);
+  p.taken_down = r.Int(8) != 0;
+  p.min_price_fen = r.Int(9);
+  p.sales = r.Int(10);
+  p.created_at_ms = r.Int(11);
+  return p;
+}
+
+constexpr const char* kSkuCols = "id, product_id, merchant_id, spec, price_fen, stock, reserved, sold, code";
+
+Sku SkuFromRow(const Row& r) {
+  return Sku{r.Int(0), r.Int(1), r.Int(2), r.JsonAt(3), r.Int(4), r.Int(5), r.Int(6), r.Int(7), r.Str(8)};
+}
+
+Status Guarded(Result<int64_t> changed, ErrorCode code, const char* message) {
+  if (!changed) return std::unexpected(changed.error());
+  if (*changed == 0) return Fail(code, message);
+  return Ok();
+}
+
+}  // namespace
+
+Json ToJson(const Sku& s, bool for_staff) {
+  Json j{{"id", IdString(s.id)}, {"spec", s.spec}, {"price_fen", s.price_fen}, {"stock", s.stock}, {"code", s.code}};
+  if (for_staff) {
+    j["reserved"] = s.reserved;
+    j["sold"] = s.sold;
+  }
+  return j;
+}
+
+Json ToJson(const Product& p, bool for_staff) {
+  Json skus = Json::array();
+  for (auto& s : p.skus) skus.push_back(ToJson(s, for_staff));
+  Json j{{"id", IdString(p.id)},
+         {"merchant_id", IdString(p.merchant_id)},
+         {"title", p.title},
+         {"description", p.description},
+         {"category", p.category},
+         {"attributes", p.attributes},
+         {"images", p.images},
+         {"image", p.images.empty() ? Json("") : p.images[0]},
+         {"status", p.status},
+         {"min_price_fen", p.min_price_fen},
+         {"sales", p.sales},
+         {"created_at", FormatRfc3339(p.created_at_ms)},
+         {"skus", skus}};
+  if (for_staff) j["taken_down"] = p.taken_down;
+  return j;
+}
+
+Result<ProductInput> ProductInputFromJson(const Json& body) {
+  ObjectReader r(body);
+  ProductInput in;
+  in.title = r.String("title", {.min_len = 1, .max_len = 100});
+  in.description = r.OptString("description", {.max_len = 5000}).value_or("");
+  in.category = r.OptString("category", {.max_len = 40}).value_or("");
+  in.status = r.OptString("status", {.max_len = 10}).value_or("draft");
+  if (const Json* a = r.Raw("attributes")) in.attributes = *a;
+  if (const Json* im = r.Raw("images")) in.images = *im;
+  const Json* skus = r.RequireArray("skus", kMaxSkus);
+  RETURN_IF_ERROR(r.Finish());
+  if (!ValidStatus(in.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
+  RETURN_IF_ERROR(CheckStringMap(in.attributes, "attributes", kMaxAttributes));
+  RETURN_IF_ERROR(CheckImages(in.images));
+  if (skus->empty()) return Fail(ErrorCode::INVALID_FIELD, "a product needs at least one SKU");
+  for (size_t i = 0; i < skus->size(); ++i) {
+    ObjectReader sr((*skus)[i], "skus[" + std::to_string(i) + "].");
+    SkuInput s;
+    if (const Json* spec = sr.Raw("spec")) s.spec = *spec;
+    s.price_fen = sr.Int("price_fen", {.min = 1, .max = 100'000'000'00});
+    s.stock = sr.Int("stock", {.min = 0, .max = 100'000'000});
+    s.code = sr.OptString("code", {.max_len = 64}).value_or("");
+    RETURN_IF_ERROR(sr.Finish());
+    RETURN_IF_ERROR(CheckStringMap(s.spec, "spec", 10));
+    for (auto& other : in.skus)
+      if (other.spec == s.spec) return Fail(ErrorCode::INVALID_FIELD, "two SKUs have the same spec");
+    in.skus.push_back(std::move(s));
+  }
+  return in;
+}
+
+Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& in) {
+  ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(tx, merchant_id));
+  if (m.status != "active") return Fail(ErrorCode::INVALID_STATE, "merchant is not active");
+  ASSIGN_OR_RETURN(int64_t count, tx.QueryInt("SELECT count(*) FROM products WHERE merchant_id=?", {merchant_id}));
+  if (count >= m.settings.max_products)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "product limit reached (" + std::to_string(m.settings.max_products) + ")");
+  int64_t id = tx.NewId();
+  int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO products(id, merchant_id, title, description, category, attributes, images, status, "
+                         "created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {id, merchant_id, in.title, in.description, in.category, DumpJson(in.attributes), DumpJson(in.images),
+                          in.status, now, now}));
+  for (auto& s : in.skus) {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO skus(id, product_id, merchant_id, spec, price_fen, stock, stock_in, code) VALUES(?,?,?,?,?,?,?,?)",
+                           {tx.NewId(), id, merchant_id, DumpJson(s.spec), s.price_fen, s.stock, s.stock, s.code}));
+  }
+  RETURN_IF_ERROR(RefreshMinPrice(tx, id));
+  RETURN_IF_ERROR(IndexProduct(tx, id, in.title, in.category, in.attributes));
+  RETURN_IF_ERROR(tx.AppendEvent("product.created", Json{{"product_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
+  return GetProduct(tx, id, false);
+}
+
+Result<ProductPatch> ProductPatchFromJson(const Json& body) {
+  ObjectReader r(body);
+  ProductPatch p;
+  p.title = r.OptString("title", {.min_len = 1, .max_len = 100});
+  p.description = r.OptString("description", {.max_len = 5000});
+  p.category = r.OptString("category", {.max_len = 40});
+  p.status = r.OptString("status", {.max_len = 10});
+  if (const Json* a = r.Raw("attributes")) p.attributes = *a;
+  if (const Json* im = r.Raw("images")) p.images = *im;
+  RETURN_IF_ERROR(r.Finish());
+  if (p.status && !ValidStatus(*p.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
+  if (p.attributes) RETURN_IF_ERROR(CheckStringMap(*p.attributes, "attributes", kMaxAttributes));
+  if (p.images) RETURN_IF_ERROR(CheckImages(*p.images));
+  return p;
+}
+
+Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, const ProductPatch& patch) {
+  ASSIGN_OR_RETURN(Product p, GetProduct(tx, product_id, false, merchant_id));
+  if (patch.status && *patch.status == "on_sale" && p.taken_down)
+    return Fail(ErrorCode::RULE_VIOLATION, "this product was taken down by the platform");
+  std::optional<std::string> attrs, images;
+  if (patch.attributes) attrs = DumpJson(*patch.attributes);
+  if (patch.images) images = DumpJson(*patch.images);
+  RETURN_IF_ERROR(tx.Run("UPDATE products SET title=COALESCE(?,title), description=COALESCE(?,description), "
+                         "category=COALESCE(?,category), status=COALESCE(?,status), attributes=COALESCE(?,attributes), "
+                         "images=COALESCE(?,images), updated_at_ms=? WHERE id=?",
+                         {patch.title, patch.description, patch.category, patch.status, attrs, images, tx.NowMs(), product_id}));
+  ASSIGN_OR_RETURN(Product updated, GetProduct(tx, product_id, false));
+  RETURN_IF_ERROR(IndexProduct(tx, product_id, updated.title, updated.category, updated.attributes));
+  RETURN_IF_ERROR(tx.AppendEvent("product.updated", Json{{"product_id", IdString(product_id)}, {"status", updated.status}}));
+  return updated;
+}
+
+Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen, std::optional<int64_t> stock) {
+  ASSIGN_OR_RETURN(Sku s, GetSku(tx, sku_id));
+  if (s.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "sku not found");
+  if (price_fen) RETURN_IF_ERROR(tx.Run("UPDATE skus SET price_fen=? WHERE id=?", {*price_fen, sku_id}));
+  if (stock) {
+    // Adjusting available stock moves stock_in by the same delta, keeping conservation.
+    RETURN_IF_ERROR(tx.Run("UPDATE skus SET stock_in = stock_in + (? - stock), stock=? WHERE id=?", {*stock, *stock, sku_id}));
+  }
+  RETURN_IF_ERROR(RefreshMinPrice(tx, s.product_id));
+  RETURN_IF_ERROR(tx.AppendEvent("sku.updated", Json{{"sku_id", IdString(sku_id)}, {"price_fen", price_fen.value_or(s.price_fen)},
+                                                     {"stock", stock.value_or(s.stock)}}));
+  return GetSku(tx, sku_id);
+}
+
+Status TakeDown(Tx& tx, int64_t product_id) {
+  RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE products SET status='off_sale', taken_down=1, updated_at_ms=? WHERE id=?", {tx.NowMs(), product_id}),
+                          ErrorCode::NOT_FOUND, "product not found"));
+  return tx.AppendEvent("product.taken_down", Json{{"product_id", IdString(product_id)}});
+}
+
+Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kProductCols +
+                                            ", m.status FROM products p JOIN merchants m ON m.id = p.merchant_id WHERE p.id=?",
+                                        {product_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  Product p = ProductFromRow(*row);
+  if (public_only && (p.status != "on_sale" || p.taken_down || row->Str(12) != "active"))
+    return Fail(ErrorCode::NOT_FOUND, "product not found");
+  if (merchant_id && p.merchant_id != *merchant_id) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  ASSIGN_OR_RETURN(Rows skus, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE product_id=? ORDER BY id", {product_id}));
+  for (auto& s : skus) p.skus.push_back(SkuFromRow(s));
+  return p;
+}
+
+Result<Sku> GetSku(Reader& r, int64_t sku_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kSkuCols + " FROM skus WHERE id=?", {sku_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "sku not found");
+  return SkuFromRow(*row);
+}
+
+Result<SearchResult> Search(Reader& r, const SearchQuery& q) {
+  std::string sql = std::string("SELECT ") + kProductCols + " FROM products p JOIN merchants m ON m.id = p.merchant_id ";
+  std::vector<std::string> texts;  // keep bound strings alive
+  std::vector<Param> params;
+  size_t q_chars = std::count_if(q.q.begin(), q.q.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  bool fts = q_chars >= 3;  // the trigram index needs three characters; shorter queries scan
+  if (fts) sql += "JOIN products_fts f ON f.rowid = p.id ";
+  sql += "WHERE p.status='on_sale' AND p.taken_down=0 AND m.status='active' ";
+  // Strings are bound through `texts`, reserved so references stay valid.
+  texts.reserve(4);
+  if (fts) {
+    std::string phrase = "\"";
+    for (char c : q.q) phrase += (c == '"') ? std::string("\"\"") : std::string(1, c);
+    phrase += "\"";
+    texts.push_back(phrase);
+    sql += "AND products_fts MATCH ? ";
+    params.emplace_back(texts.back());
+  } else if (!q.q.empty()) {
+    std::string like = "%";
+    for (char c : q.q) {
+      if (c == '%' || c == '_' || c == '\\') like += '\\';
+      like += c;
+    }
+    like += "%";
+    texts.push_back(like);
+    sql += "AND (p.title LIKE ? ESCAPE '\\' OR p.category LIKE ?1 ESCAPE '\\' OR p.attributes LIKE ?1 ESCAPE '\\') ";
+    params.emplace_back(texts.back());
+  }
+  if (!q.category.empty()) {
+    texts.push_back(q.category);
+    sql += "AND p.category = ? ";
+    params.emplace_back(texts.back());
+  }
+  if (q.merchant_id) {
+    sql += "AND p.merchant_id = " + std::to_string(*q.merchant_id) + " ";
+  }
+  if (q.min_price_fen) sql += "AND p.min_price_fen >= " + std::to_string(*q.min_price_fen) + " ";
+  if (q.max_price_fen) sql += "AND p.min_price_fen <= " + std::to_string(*q.max_price_fen) + " ";
+  if (q.sort == "price_asc") sql += "ORDER BY p.min_price_fen ASC, p.id DESC ";
+  else if (q.sort == "price_desc") sql += "ORDER BY p.min_price_fen DESC, p.id DESC ";
+  else if (q.sort == "sales") sql += "ORDER BY p.sales DESC, p.id DESC ";
+  else if (q.sort == "newest") sql += "ORDER BY p.id DESC ";
+  else if (fts) sql += "ORDER BY bm25(products_fts), p.sales DESC, p.id DESC ";
+  else sql += "ORDER BY p.sales DESC, p.id DESC ";
+  sql += "LIMIT " + std::to_string(q.limit + 1) + " OFFSET " + std::to_string(q.offset);
+  // Params is an initializer_list; bind through a small fixed-arity switch.
+  Result<Rows> rows = [&]() -> Result<Rows> {
+    switch (params.size()) {
+      case 0: return r.Query(sql);
+      case 1: return r.Query(sql, {params[0]});
+      default: return r.Query(sql, {params[0], params[1]});
+    }
+  }();
+  if (!rows) return std::unexpected(rows.error());
+  SearchResult out;
+  for (auto& row : *rows) out.items.push_back(ProductFromRow(row));
+  if (static_cast<int64_t>(out.items.size()) > q.limit) {
+    out.items.pop_back();
+    out.next_offset = q.offset + q.limit;
+  }
+  return out;
+}
+
+Result<std::vector<Product>> MerchantProducts(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kProductCols +
+                                          " FROM products p WHERE p.merchant_id=? AND (?=0 OR p.id < ?) ORDER BY p.id DESC LIMIT ?",
+                                      {merchant_id, before_id, before_id, limit}));
+  std::vector<Product> out;
+  for (auto& row : rows) {
+    Product p = ProductFromRow(row);
+    ASSIGN_OR_RETURN(Rows skus, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE product_id=? ORDER BY id", {p.id}));
+    for (auto& s : skus) p.skus.push_back(SkuFromRow(s));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> Categories(Reader& r) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT p.category, count(*) FROM products p JOIN merchants m ON m.id = p.merchant_id "
+                                      "WHERE p.status='on_sale' AND p.taken_down=0 AND m.status='active' AND p.category <> '' "
+                                      "GROUP BY p.category ORDER BY count(*) DESC"));
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (auto& row : rows) out.emplace_back(row.Str(0), row.Int(1));
+  return out;
+}
+
+Status Reserve(Tx& tx, int64_t sku_id, int64_t qty) {
+  return Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, reserved = reserved + ?1 WHERE id = ?2 AND stock >= ?1", {qty, sku_id}),
+                 ErrorCode::OUT_OF_STOCK, "not enough stock");
+}
+
+Status Release(Tx& tx, int64_t sku_id, int64_t qty) {
+  return Guarded(tx.Exec("UPDATE skus SET stock = stock + ?1, reserved = reserved - ?1 WHERE id = ?2 AND reserved >= ?1", {qty, sku_id}),
+                 ErrorCode::INTERNAL, "release of more than reserved");
+}
+
+Status Sell(Tx& tx, int64_t sku_id, int64_t qty) {
+  RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE skus SET reserved = reserved - ?1, sold = sold + ?1 WHERE id = ?2 AND reserved >= ?1", {qty, sku_id}),
+                          ErrorCode::INTERNAL, "sale of more than reserved"));
+  return tx.Run("UPDATE products SET sales = sales + ? WHERE id = (SELECT product_id FROM skus WHERE id=?)", {qty, sku_id});
+}
+
+Status Restock(Tx& tx, int64_t sku_id, int64_t qty) {
+  return Guarded(tx.Exec("UPDATE skus SET sold = sold - ?1, returned = returned + ?1, stock = stock + ?1 WHERE id = ?2 AND sold >= ?1",
+                         {qty, sku_id}),
+                 ErrorCode::INTERNAL, "restock of more than sold");
+}
+
+Result<std::vector<std::string>> CheckInventory(Reader& r) {
+  std::vector<std::string> problems;
+  ASSIGN_OR_RETURN(Rows bad, r.Query("SELECT id, stock, reserved, sold, returned, stock_in FROM skus WHERE stock < 0 OR reserved < 0 "
+                                     "OR sold < 0 OR stock_in + returned <> stock + reserved + sold LIMIT 20"));
+  for (auto& row : bad)
+    problems.push_back("sku " + IdString(row.Int(0)) + ": stock=" + std::to_string(row.Int(1)) + " reserved=" + std::to_string(row.Int(2)) +
+                       " sold=" + std::to_string(row.Int(3)) + " returned=" + std::to_string(row.Int(4)) +
+                       " stock_in=" + std::to_string(row.Int(5)) + " (conservation broken)");
+  // Reserved units equal the quantities of unpaid (created) orders.
+  ASSIGN_OR_RETURN(Rows mismatch, r.Query(
+      "SELECT s.id, s.reserved, COALESCE(x.q, 0) FROM skus s LEFT JOIN (SELECT oi.sku_id, SUM(oi.quantity) q FROM order_items oi "
+      "JOIN orders o ON o.id = oi.order_id WHERE o.status = 'created' GROUP BY oi.sku_id) x ON x.sku_id = s.id "
+      "WHERE s.reserved <> COALESCE(x.q, 0) LIMIT 20"));
+  for (auto& row : mismatch)
+    problems.push_back("sku " + IdString(row.Int(0)) + ": reserved " + std::to_string(row.Int(1)) + " but unpaid orders hold " +
+                       std::to_string(row.Int(2)));
+  return problems;
+}
+
+}  // namespace xd::catalog

@@ -1,0 +1,82 @@
+// HTTP-neutral request/response types and the router: METHOD + path pattern with {params}
+// → handler. Every route carries its OpenAPI description, so the served document is
+// generated from the routes themselves and cannot miss one.
+//
+// Handlers are asynchronous: they get a Respond callback they must call exactly once, from
+// any thread (reads answer at once; writes answer when the pipeline commits).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/json.h"
+
+namespace xd::http {
+
+struct Request {
+  std::string method;
+  std::string path;          // decoded path, without the query string
+  std::string query;         // raw query string
+  std::string body;
+  std::string remote_ip;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::vector<std::pair<std::string, std::string>> params;   // path parameters
+
+  std::string_view Header(std::string_view name) const;
+  std::optional<std::string> QueryParam(std::string_view name) const;
+  std::string_view Param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Respond = std::function<void(Response)>;
+using Handler = std::function<void(Request&, Respond)>;
+
+enum class AuthKind { kNone, kUser, kStaff, kAdmin, kSignature };
+
+struct RouteSpec {
+  std::string method;
+  std::string pattern;  // "/api/v1/orders/{id}"
+  std::string summary;
+  std::string tag;
+  AuthKind auth = AuthKind::kNone;
+  int success_status = 200;
+  Json request_example;  // null when the route takes no body
+  std::vector<std::string> query_params;
+};
+
+class Router {
+ public:
+  void Add(RouteSpec spec, Handler handler);
+  // Finds the handler; fills req.params. nullptr with *status 404 (no path) or 405.
+  const Handler* Match(Request& req, int* status) const;
+  const std::vector<RouteSpec>& specs() const { return specs_; }
+  // Index of the matched route in specs() for metrics; -1 when none.
+  int MatchIndex(const Request& req) const;
+
+ private:
+  struct Route {
+    std::vector<std::string> segments;  // "{x}" marks a parameter
+    Handler handler;
+  };
+  std::vector<RouteSpec> specs_;
+  std::vector<Route> routes_;
+};
+
+// Splits "a=1&b=%E5%92%96" and percent-decodes; "+" is a space.
+std::string PercentDecode(std::string_view s);
+
+// The OpenAPI 3 document for the routes (with every error code listed).
+Json OpenApiDocument(const Router& router);
+
+}  // namespace xd::http

@@ -1,0 +1,367 @@
+// Routes of accounts, merchants, staff, friends and addresses (docs/api.md).
+#include "account/account.h"
+#include "base/id.h"
+#include "http/api.h"
+
+namespace xd::http {
+
+using account::Perm;
+using account::Principal;
+
+namespace {
+
+Json UserWithToken(const account::User& u, const std::string& token) {
+  return Json{{"user", account::ToJson(u)}, {"token", token}};
+}
+
+Result<account::MerchantSettings> SettingsFromJson(const Json& body) {
+  ObjectReader r(body);
+  account::MerchantSettings s;
+  s.commission_bps = r.Int("commission_bps", {.min = 0, .max = 10000});
+  s.hold_days = r.Int("hold_days", {.min = 0, .max = 365});
+  s.max_products = r.Int("max_products", {.min = 0, .max = 10'000'000});
+  s.max_order_fen = r.Int("max_order_fen", {.min = 0});
+  RETURN_IF_ERROR(r.Finish());
+  return s;
+}
+
+}  // namespace
+
+void AddAccountRoutes(Api& api) {
+  Store& store = api.app().store;
+
+  api.Add({"POST", "/api/v1/auth/register", "Register a buyer account", "account", AuthKind::kNone, 201,
+           Json{{"phone", "13800001234"}, {"password", "secret123"}, {"nickname", "小王"}}},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string phone = r.String("phone", {.max_len = 20});
+            std::string password = r.String("password", {.max_len = 64});
+            std::string nickname = r.String("nickname", {.min_len = 1, .max_len = 32});
+            RETURN_IF_ERROR(r.Finish());
+            RETURN_IF_ERROR(account::ValidateRegistration(phone, password, nickname));
+            ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password));
+            c.Write([=](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, phone, hash, nickname, false));
+              ASSIGN_OR_RETURN(std::string token, account::CreateSession(tx, u.id));
+              return UserWithToken(u, token);
+            }, 201);
+            return Ok();
+          });
+
+  api.Add({"POST", "/api/v1/auth/login", "Log in with phone and password", "account", AuthKind::kNone, 200,
+           Json{{"phone", "13800001234"}, {"password", "secret123"}}},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string phone = r.String("phone", {.max_len = 20});
+            std::string password = r.String("password", {.max_len = 64});
+            RETURN_IF_ERROR(r.Finish());
+            auto rec = store.Read([&](Reader& rd) { return account::FindForLogin(rd, phone); });
+            if (!rec) {
+              if (rec.error().code == ErrorCode::NOT_FOUND)
+                return Fail(ErrorCode::INVALID_CREDENTIALS, "wrong phone number or password");
+              return std::unexpected(rec.error());
+            }
+            if (rec->locked_until_ms > store.clock().NowMs())
+              return Fail(ErrorCode::LOCKED, "too many failed logins; try again later");
+            int64_t user_id = rec->user.id;
+            if (!account::VerifyPassword(rec->password_hash, password)) {
+              store.Submit([user_id](Tx& tx) { return account::RecordFailedLogin(tx, user_id); }, nullptr);
+              return Fail(ErrorCode::INVALID_CREDENTIALS, "wrong phone number or password");
+            }
+            account::User user = rec->user;
+            c.Write([user](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(std::string token, account::CompleteLogin(tx, user.id));
+              return UserWithToken(user, token);
+            });
+            return Ok();
+          });
+
+  api.Add({"POST", "/api/v1/auth/logout", "Revoke the current session token", "account", AuthKind::kUser, 204},
+          [](Call& c) -> Status {
+            RETURN_IF_ERROR(c.User());
+            std::string token(c.req().Header("authorization").substr(7));
+            c.Write([token](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::DeleteSession(tx, token));
+              return Json();
+            }, 204);
+            return Ok();
+          });
+
+  api.Add({"GET", "/api/v1/me", "The signed-in user and the merchants they staff", "account", AuthKind::kUser},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::User u, account::GetUser(r, p.user_id));
+              ASSIGN_OR_RETURN(auto mine, account::MerchantsOf(r, p.user_id));
+              Json ms = Json::array();
+              for (auto& m : mine) {
+                Json j = account::ToJson(m.merchant, false);
+                j["role"] = account::RoleName(m.role);
+                ms.push_back(j);
+              }
+              return Json{{"user", account::ToJson(u)}, {"merchants", ms}};
+            }));
+            c.Reply(out);
+            return Ok();
+          });
+
+  // ---- addresses ----
+  api.Add({"GET", "/api/v1/me/addresses", "The buyer's address book", "account", AuthKind::kUser},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::ListAddresses(r, p.user_id); }));
+            Json items = Json::array();
+            for (auto& a : list) items.push_back(account::ToJson(a));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/me/addresses", "Add an address", "account", AuthKind::kUser, 201,
+           Json{{"name", "张三"}, {"phone", "13800000000"}, {"region", "上海市 浦东新区"}, {"detail", "世纪大道 100 号"}}},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(account::Address a, account::AddressFromJson(body));
+            c.Write([p, a](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Address saved, account::AddAddress(tx, p.user_id, a));
+              return account::ToJson(saved);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"DELETE", "/api/v1/me/addresses/{id}", "Delete an address", "account", AuthKind::kUser, 204},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([p, id](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::DeleteAddress(tx, p.user_id, id));
+              return Json();
+            }, 204);
+            return Ok();
+          });
+
+  // ---- merchants ----
+  api.Add({"POST", "/api/v1/merchants", "Open a shop (c2c at once; b2c/ka need an admin)", "merchant", AuthKind::kUser, 201,
+           Json{{"kind", "c2c"}, {"name", "小王的咖啡铺"}}},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string kind = r.String("kind", {.max_len = 8});
+            std::string name = r.String("name", {.min_len = 1, .max_len = 40});
+            auto owner_phone = r.OptString("owner_phone", {.max_len = 20});
+            RETURN_IF_ERROR(r.Finish());
+            if (!account::ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
+            std::optional<int64_t> owner;
+            if (owner_phone) {
+              ASSIGN_OR_RETURN(account::User u, store.Read([&](Reader& rd) { return account::GetUserByPhone(rd, *owner_phone); }));
+              owner = u.id;
+            }
+            c.Write([=](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, p, kind, name, owner));
+              return account::ToJson(m, true);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchants/{id}", "Public shop information", "merchant", AuthKind::kNone},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(account::Merchant m, store.Read([&](Reader& r) { return account::GetMerchant(r, id); }));
+            if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+            c.Reply(account::ToJson(m, false));
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant", "The current merchant with its settings", "merchant", AuthKind::kStaff},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(account::Merchant m, store.Read([&](Reader& r) { return account::GetMerchant(r, s.merchant_id); }));
+            Json j = account::ToJson(m, true);
+            j["role"] = account::RoleName(s.role);
+            c.Reply(j);
+            return Ok();
+          });
+  api.Add({"PATCH", "/api/v1/merchant", "Update shop name/description (owner)", "merchant", AuthKind::kStaff, 200,
+           Json{{"name", "新店名"}, {"description", "手冲咖啡与器具"}}},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            account::MerchantPatch patch;
+            patch.name = r.OptString("name", {.min_len = 1, .max_len = 40});
+            patch.description = r.OptString("description", {.max_len = 500});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([s, patch](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, s.merchant_id, patch));
+              return account::ToJson(m, true);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant/staff", "Staff of the current merchant", "merchant", AuthKind::kStaff},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto staff, store.Read([&](Reader& r) { return account::ListStaff(r, s.merchant_id); }));
+            Json items = Json::array();
+            for (auto& m : staff) items.push_back(Json{{"user", account::ToJson(m.user)}, {"role", account::RoleName(m.role)}});
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/merchant/staff", "Add a staff member by phone (owner)", "merchant", AuthKind::kStaff, 201,
+           Json{{"phone", "13800001234"}, {"role", "operator"}}},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string phone = r.String("phone", {.max_len = 20});
+            std::string role_s = r.String("role", {.max_len = 16});
+            RETURN_IF_ERROR(r.Finish());
+            auto role = account::ParseRole(role_s);
+            if (!role) return Fail(ErrorCode::INVALID_FIELD, "role must be operator or support");
+            c.Write([s, phone, role](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kStaff));
+              RETURN_IF_ERROR(account::AddStaff(tx, s.merchant_id, phone, *role));
+              return Json{{"phone", phone}, {"role", account::RoleName(*role)}};
+            }, 201);
+            return Ok();
+          });
+  api.Add({"DELETE", "/api/v1/merchant/staff/{user_id}", "Remove a staff member (owner)", "merchant", AuthKind::kStaff, 204},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
+            ASSIGN_OR_RETURN(int64_t uid, c.PathId("user_id"));
+            c.Write([s, uid](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kStaff));
+              RETURN_IF_ERROR(account::RemoveStaff(tx, s.merchant_id, uid));
+              return Json();
+            }, 204);
+            return Ok();
+          });
+
+  // ---- admin ----
+  api.Add({"GET", "/api/v1/admin/merchants", "Merchants, optionally by status (admin)", "admin", AuthKind::kAdmin, 200, nullptr, {"status"}},
+          [&store](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            std::string status = c.req().QueryParam("status").value_or("");
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::ListMerchants(r, status); }));
+            Json items = Json::array();
+            for (auto& m : list) items.push_back(account::ToJson(m, true));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/admin/merchants/{id}/approve", "Approve a pending b2c/ka merchant (admin)", "admin", AuthKind::kAdmin},
+          [](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Merchant m, account::ApproveMerchant(tx, id));
+              return account::ToJson(m, true);
+            });
+            return Ok();
+          });
+  api.Add({"PATCH", "/api/v1/admin/merchants/{id}", "Override a merchant's rates, limits or status (admin)", "admin", AuthKind::kAdmin, 200,
+           Json{{"commission_bps", 250}, {"hold_days", 3}}},
+          [](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            account::MerchantPatch patch;
+            patch.status = r.OptString("status", {.max_len = 16});
+            patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = 10000});
+            patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = 365});
+            patch.max_products = r.OptInt("max_products", {.min = 0});
+            patch.max_order_fen = r.OptInt("max_order_fen", {.min = 0});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([id, patch](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, id, patch));
+              return account::ToJson(m, true);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/admin/kind-defaults", "Per-kind default rates and limits (admin)", "admin", AuthKind::kAdmin},
+          [&store](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(auto list, store.Read([](Reader& r) { return account::ListKindDefaults(r); }));
+            Json items = Json::array();
+            for (auto& [kind, s] : list) {
+              Json j = account::ToJson(s);
+              j["kind"] = kind;
+              items.push_back(j);
+            }
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"PUT", "/api/v1/admin/kind-defaults/{kind}", "Set a kind's default rates and limits (admin)", "admin", AuthKind::kAdmin, 200,
+           Json{{"commission_bps", 500}, {"hold_days", 7}, {"max_products", 200}, {"max_order_fen", 5000000}}},
+          [](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            std::string kind(c.req().Param("kind"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(account::MerchantSettings s, SettingsFromJson(body));
+            c.Write([kind, s](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::SetKindDefaults(tx, kind, s));
+              Json j = account::ToJson(s);
+              j["kind"] = kind;
+              return j;
+            });
+            return Ok();
+          });
+
+  // ---- friends ----
+  api.Add({"GET", "/api/v1/friends", "The signed-in user's friends", "social", AuthKind::kUser},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::ListFriends(r, p.user_id); }));
+            Json items = Json::array();
+            for (auto& u : list) items.push_back(Json{{"id", IdString(u.id)}, {"nickname", u.nickname}});
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/friends/requests", "Ask someone (by phone) to be friends", "social", AuthKind::kUser, 201,
+           Json{{"phone", "13700000002"}}},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string phone = r.String("phone", {.max_len = 20});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([p, phone](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(int64_t id, account::RequestFriend(tx, p.user_id, phone));
+              return Json{{"id", IdString(id)}};
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/friends/requests", "Incoming friend requests", "social", AuthKind::kUser},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::IncomingRequests(r, p.user_id); }));
+            Json items = Json::array();
+            for (auto& fr : list)
+              items.push_back(Json{{"id", IdString(fr.id)},
+                                   {"from", {{"id", IdString(fr.from.id)}, {"nickname", fr.from.nickname}}},
+                                   {"created_at", FormatRfc3339(fr.created_at_ms)}});
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/friends/requests/{id}/accept", "Accept a friend request", "social", AuthKind::kUser},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([p, id](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::AcceptFriend(tx, p.user_id, id));
+              return Json{{"id", IdString(id)}, {"status", "accepted"}};
+            });
+            return Ok();
+          });
+  api.Add({"DELETE", "/api/v1/friends/{user_id}", "Remove a friend", "social", AuthKind::kUser, 204},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t fid, c.PathId("user_id"));
+            c.Write([p, fid](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RemoveFriend(tx, p.user_id, fid));
+              return Json();
+            }, 204);
+            return Ok();
+          });
+}
+
+}  // namespace xd::http

@@ -1,0 +1,53 @@
+// Operational routes: health, Prometheus metrics, the OpenAPI document.
+#include <fmt/format.h>
+
+#include "http/api.h"
+
+namespace xd::http {
+
+void AddOpsRoutes(Api& api, const Router& router) {
+  Store& store = api.app().store;
+  api.Add({"GET", "/healthz", "Liveness: ok when the store is writable", "ops"}, [&store](Call& c) -> Status {
+    if (!store.writable()) return Fail(ErrorCode::UNAVAILABLE, "store is not writable");
+    c.Reply(Json{{"status", "ok"}});
+    return Ok();
+  });
+  api.Add({"GET", "/metrics", "Prometheus metrics: requests, latencies, pipeline batches, queue depth", "ops"},
+          [&store, &app = api.app()](Call& c) -> Status {
+            StoreStats s = store.stats();
+            std::string out = app.metrics_text ? app.metrics_text() : "";
+            out += fmt::format(
+                "# TYPE xd_pipeline_commands_total counter\nxd_pipeline_commands_total {}\n"
+                "# TYPE xd_pipeline_failed_commands_total counter\nxd_pipeline_failed_commands_total {}\n"
+                "# TYPE xd_pipeline_batches_total counter\nxd_pipeline_batches_total {}\n"
+                "# TYPE xd_pipeline_failed_commits_total counter\nxd_pipeline_failed_commits_total {}\n"
+                "# TYPE xd_pipeline_batch_size_max gauge\nxd_pipeline_batch_size_max {}\n"
+                "# TYPE xd_pipeline_queue_depth gauge\nxd_pipeline_queue_depth {}\n"
+                "# TYPE xd_pipeline_batch_us_total counter\nxd_pipeline_batch_us_total {}\n",
+                s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
+                s.commit_us_total);
+            c.ReplyText(std::move(out), "text/plain; version=0.0.4");
+            return Ok();
+          });
+  // Placeholder product images (demo data has no image host; the machine is offline).
+  api.Add({"GET", "/img/{name}", "A generated placeholder image (SVG)", "ops"}, [](Call& c) -> Status {
+    std::string name(c.req().Param("name"));
+    size_t h = std::hash<std::string>{}(name);
+    int hue = static_cast<int>(h % 360);
+    std::string svg = fmt::format(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='400' height='400' viewBox='0 0 400 400'>"
+        "<defs><linearGradient id='g' x1='0' y1='0' x2='1' y2='1'><stop offset='0' stop-color='hsl({},70%,72%)'/>"
+        "<stop offset='1' stop-color='hsl({},70%,52%)'/></linearGradient></defs>"
+        "<rect width='400' height='400' fill='url(#g)'/><circle cx='200' cy='180' r='90' fill='rgba(255,255,255,0.35)'/>"
+        "<text x='200' y='340' font-size='36' text-anchor='middle' fill='white' font-family='sans-serif'>xiaodian</text></svg>",
+        hue, (hue + 40) % 360);
+    c.ReplyText(std::move(svg), "image/svg+xml");
+    return Ok();
+  });
+  api.Add({"GET", "/api/v1/openapi.json", "This API description", "ops"}, [&router](Call& c) -> Status {
+    c.Reply(OpenApiDocument(router));
+    return Ok();
+  });
+}
+
+}  // namespace xd::http

@@ -1,0 +1,313 @@
+// Routes of trade and logistics: cart, checkout, orders, shipping, after-sales.
+#include "base/id.h"
+#include "http/api.h"
+#include "logistics/logistics.h"
+
+namespace xd::http {
+
+using account::Perm;
+using account::Principal;
+
+namespace {
+
+// An order with its shipment (logistics) for the API.
+Result<Json> OrderJson(Reader& r, const trade::Order& o) {
+  Json j = trade::ToJson(o);
+  ASSIGN_OR_RETURN(auto shipment, logistics::ShipmentOf(r, o.id));
+  j["shipment"] = shipment ? logistics::ToJson(*shipment) : Json(nullptr);
+  return j;
+}
+
+Result<Json> OrderListJson(Reader& r, const std::vector<trade::Order>& orders, int64_t limit) {
+  Json items = Json::array();
+  for (auto& o : orders) {
+    ASSIGN_OR_RETURN(Json j, OrderJson(r, o));
+    items.push_back(std::move(j));
+  }
+  return ListJson(items, static_cast<int64_t>(orders.size()) == limit ? orders.back().id : 0);
+}
+
+}  // namespace
+
+void AddTradeRoutes(Api& api) {
+  Store& store = api.app().store;
+  trade::TradeService& trade = api.app().trade;
+
+  // ---- cart ----
+  api.Add({"GET", "/api/v1/cart", "The buyer's cart", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return trade.Cart(r, p.user_id); }));
+    c.Reply(out);
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/cart/items", "Add a SKU to the cart", "trade", AuthKind::kUser, 201, Json{{"sku_id", "123"}, {"quantity", 1}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t sku = r.Id("sku_id");
+            int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, p, sku, qty](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(trade.AddToCart(tx, p.user_id, sku, qty));
+              return trade.Cart(tx, p.user_id);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"PATCH", "/api/v1/cart/items/{id}", "Change a cart line's quantity", "trade", AuthKind::kUser, 200, Json{{"quantity", 2}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, p, id, qty](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(trade.SetCartQuantity(tx, p.user_id, id, qty));
+              return trade.Cart(tx, p.user_id);
+            });
+            return Ok();
+          });
+  api.Add({"DELETE", "/api/v1/cart/items/{id}", "Remove a cart line", "trade", AuthKind::kUser, 204}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+      RETURN_IF_ERROR(trade.RemoveFromCart(tx, p.user_id, id));
+      return Json();
+    }, 204);
+    return Ok();
+  });
+
+  // ---- checkout ----
+  Json checkout_example{{"items", {{{"sku_id", "123"}, {"quantity", 1}}}},
+                        {"address", {{"name", "张三"}, {"phone", "13800000000"}, {"region", "上海市 浦东新区"}, {"detail", "世纪大道 100 号"}}}};
+  api.Add({"POST", "/api/v1/checkout/preview", "Price a checkout line by line without creating orders", "trade", AuthKind::kUser, 200, checkout_example},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(trade::CheckoutRequest req, trade::CheckoutRequestFromJson(body));
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return trade.Preview(r, p.user_id, req); }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/checkout", "Create one order per merchant, reserving stock (Idempotency-Key)", "trade", AuthKind::kUser, 201,
+           checkout_example},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(trade::CheckoutRequest req, trade::CheckoutRequestFromJson(body));
+            c.WriteIdempotent(p.user_id, "checkout", [&trade, p, req](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(auto orders, trade.Checkout(tx, p.user_id, req));
+              Json list = Json::array();
+              for (auto& o : orders) list.push_back(trade::ToJson(o));
+              return Json{{"orders", list}};
+            }, 201);
+            return Ok();
+          });
+
+  // ---- buyer orders ----
+  api.Add({"GET", "/api/v1/orders", "The buyer's orders, newest first", "trade", AuthKind::kUser, 200, nullptr, {"status", "limit", "cursor"}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            std::string status = c.req().QueryParam("status").value_or("");
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+              ASSIGN_OR_RETURN(auto orders, trade.ListOrders(r, p.user_id, std::nullopt, status, page.first, page.second));
+              return OrderListJson(r, orders, page.first);
+            }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/orders/{id}", "An order (its buyer only)", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+      ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, p.user_id, std::nullopt));
+      return OrderJson(r, o);
+    }));
+    c.Reply(out);
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/orders/{id}/cancel", "Cancel an unpaid order", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+      RETURN_IF_ERROR(trade.Cancel(tx, id, p.user_id, "cancelled by buyer"));
+      ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, p.user_id, std::nullopt));
+      return trade::ToJson(o);
+    });
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/orders/{id}/pay", "Start payment (sandbox provider, optional store credit; Idempotency-Key)", "pay", AuthKind::kUser, 200,
+           Json{{"card_fen", 0}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            int64_t card_fen = 0;
+            if (!c.req().body.empty()) {
+              ASSIGN_OR_RETURN(Json body, c.Body());
+              ObjectReader r(body);
+              card_fen = r.OptInt("card_fen", {.min = 0}).value_or(0);
+              RETURN_IF_ERROR(r.Finish());
+            }
+            c.WriteIdempotent(p.user_id, "pay:" + IdString(id), [&trade, p, id, card_fen](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(pay::Payment pm, trade.Pay(tx, p.user_id, id, card_fen));
+              return pay::ToJson(pm);
+            }, 200);
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/orders/{id}/confirm", "Confirm receipt (completes the order)", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+      RETURN_IF_ERROR(trade.Confirm(tx, id, p.user_id));
+      ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, p.user_id, std::nullopt));
+      return trade::ToJson(o);
+    });
+    return Ok();
+  });
+
+  // ---- merchant orders and logistics ----
+  api.Add({"GET", "/api/v1/merchant/orders", "The merchant's orders (staff)", "trade", AuthKind::kStaff, 200, nullptr, {"status", "limit", "cursor"}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            std::string status = c.req().QueryParam("status").value_or("");
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+              ASSIGN_OR_RETURN(auto orders, trade.ListOrders(r, std::nullopt, s.merchant_id, status, page.first, page.second));
+              return OrderListJson(r, orders, page.first);
+            }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant/orders/{id}", "One of the merchant's orders (staff)", "trade", AuthKind::kStaff}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+      ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, std::nullopt, s.merchant_id));
+      return OrderJson(r, o);
+    }));
+    c.Reply(out);
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/merchant/orders/{id}/ship", "Ship a paid order with carrier and tracking number (staff)", "logistics",
+           AuthKind::kStaff, 200, Json{{"carrier", "顺丰"}, {"tracking_no", "SF1234567890"}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
+            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, s, id, carrier, no](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kOrders));
+              ASSIGN_OR_RETURN(logistics::Shipment sh, logistics::Ship(tx, trade, s.merchant_id, id, carrier, no));
+              ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, std::nullopt, s.merchant_id));
+              Json j = trade::ToJson(o);
+              j["shipment"] = logistics::ToJson(sh);
+              return j;
+            });
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/merchant/orders/{id}/tracking", "Push a tracking event; delivered=true marks delivery (staff/ERP)", "logistics",
+           AuthKind::kStaff, 200, Json{{"description", "已签收"}, {"delivered", true}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string desc = r.String("description", {.min_len = 1, .max_len = 200});
+            bool delivered = r.Bool("delivered", false);
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, s, id, desc, delivered](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kOrders));
+              ASSIGN_OR_RETURN(logistics::Shipment sh, logistics::Track(tx, trade, s.merchant_id, id, desc, delivered));
+              return logistics::ToJson(sh);
+            });
+            return Ok();
+          });
+
+  // ---- after-sales ----
+  api.Add({"POST", "/api/v1/orders/{id}/aftersales", "Request a refund or a return and refund", "aftersales", AuthKind::kUser, 201,
+           Json{{"type", "refund_only"}, {"amount_fen", 6800}, {"reason", "不想要了"}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string type = r.String("type", {.max_len = 20});
+            int64_t amount = r.Int("amount_fen", {.min = 1});
+            std::string reason = r.OptString("reason", {.max_len = 200}).value_or("");
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, p, id, type, amount, reason](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(trade::Aftersale a, trade.RequestAftersale(tx, p.user_id, id, type, amount, reason));
+              return trade::ToJson(a);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/aftersales/{id}", "An after-sales request (its buyer)", "aftersales", AuthKind::kUser}, [&](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Principal p, c.User());
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(trade::Aftersale a, store.Read([&](Reader& r) { return trade.GetAftersale(r, id, p.user_id, std::nullopt); }));
+    c.Reply(trade::ToJson(a));
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/aftersales/{id}/return", "Send the goods back (buyer)", "aftersales", AuthKind::kUser, 200,
+           Json{{"carrier", "中通"}, {"tracking_no", "ZT998877"}}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
+            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&trade, p, id, carrier, no](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(trade::Aftersale a, trade.ReturnGoods(tx, id, p.user_id, carrier, no));
+              return trade::ToJson(a);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant/aftersales", "The merchant's after-sales requests (staff)", "aftersales", AuthKind::kStaff, 200, nullptr,
+           {"status", "limit"}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            std::string status = c.req().QueryParam("status").value_or("");
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return trade.MerchantAftersales(r, s.merchant_id, status, page.first); }));
+            Json items = Json::array();
+            for (auto& a : list) items.push_back(trade::ToJson(a));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  auto merchant_action = [&](const char* verb, const char* summary, Json example,
+                             std::function<Result<trade::Aftersale>(Tx&, int64_t, int64_t, const std::string&)> act) {
+    api.Add({"POST", std::string("/api/v1/merchant/aftersales/{id}/") + verb, summary, "aftersales", AuthKind::kStaff, 200, example},
+            [act](Call& c) -> Status {
+              ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kAftersales));
+              ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+              std::string reason;
+              if (!c.req().body.empty()) {
+                ASSIGN_OR_RETURN(Json body, c.Body());
+                ObjectReader r(body);
+                reason = r.OptString("reason", {.max_len = 200}).value_or("");
+                RETURN_IF_ERROR(r.Finish());
+              }
+              c.Write([act, s, id, reason](Tx& tx) -> Result<Json> {
+                RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kAftersales));
+                ASSIGN_OR_RETURN(trade::Aftersale a, act(tx, id, s.merchant_id, reason));
+                return trade::ToJson(a);
+              });
+              return Ok();
+            });
+  };
+  merchant_action("approve", "Approve an after-sales request (staff)", nullptr,
+                  [&trade](Tx& tx, int64_t id, int64_t m, const std::string&) { return trade.ApproveAftersale(tx, id, m); });
+  merchant_action("reject", "Reject an after-sales request (staff)", Json{{"reason", "商品已使用"}},
+                  [&trade](Tx& tx, int64_t id, int64_t m, const std::string& reason) { return trade.RejectAftersale(tx, id, m, reason); });
+  merchant_action("receive", "Confirm returned goods arrived; refunds and restocks (staff)", nullptr,
+                  [&trade](Tx& tx, int64_t id, int64_t m, const std::string&) { return trade.ReceiveReturn(tx, id, m); });
+}
+
+}  // namespace xd::http

@@ -1,0 +1,411 @@
+#include "http/server.h"
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/json.h"
+#include "base/log.h"
+
+namespace xd::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr std::array<int, 11> kBucketsMs = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000};
+
+struct RouteMetrics {
+  std::atomic<int64_t> by_class[6] = {};  // 1xx..5xx, index by status/100
+  std::atomic<int64_t> buckets[kBucketsMs.size() + 1] = {};
+  std::atomic<int64_t> latency_us_sum{0};
+};
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = DumpJson(Json{{"error", {{"code", code}, {"message", message}}}});
+  return r;
+}
+
+// Token bucket per client IP, sharded to keep lock hold times short.
+class RateLimiter {
+ public:
+  RateLimiter(double rate, double burst) : rate_(rate), burst_(burst > 0 ? burst : rate) {}
+  bool Allow(const std::string& ip) {
+    if (rate_ <= 0) return true;
+    auto now = std::chrono::steady_clock::now();
+    Shard& s = shards_[std::hash<std::string>{}(ip) % shards_.size()];
+    std::lock_guard lock(s.mu);
+    if (s.buckets.size() > 100000) s.buckets.clear();  // bounded memory
+    auto [it, fresh] = s.buckets.try_emplace(ip, Bucket{burst_, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      double elapsed = std::chrono::duration<double>(now - b.last).count();
+      b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
+      b.last = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Bucket> buckets;
+  };
+  double rate_, burst_;
+  std::array<Shard, 16> shards_;
+};
+
+// Static files of the two web apps, read once and kept in memory (with a gzip twin when
+// the build produced one).
+class StaticFiles {
+ public:
+  explicit StaticFiles(std::string root) : root_(std::move(root)) {}
+  bool Serve(const Request& req, Response* out) {
+    if (root_.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
+    if (req.path.rfind("/api/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics") return false;
+    std::string app = "shop", rel = req.path;
+    if (req.path == "/console" || req.path.rfind("/console/", 0) == 0) {
+      app = "console";
+      rel = req.path.size() > 9 ? req.path.substr(8) : "/";
+    }
+    if (rel.find("..") != std::string::npos) return false;
+    if (rel == "/" || rel.empty()) rel = "/index.html";
+    bool gzip_ok = req.Header("accept-encoding").find("gzip") != std::string_view::npos;
+    const File* f = Load(root_ + "/" + app + "/dist" + rel);
+    if (!f) {
+      if (rel.rfind("/assets/", 0) == 0) return false;  // a missing asset is a real 404
+      f = Load(root_ + "/" + app + "/dist/index.html");  // SPA fallback
+      if (!f) return false;
+      rel = "/index.html";
+    }
+    out->status = 200;
+    out->content_type = f->type;
+    if (gzip_ok && !f->gz.empty()) {
+      out->body = f->gz;
+      out->headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      out->body = f->body;
+    }
+    out->headers.emplace_back("Cache-Control", rel.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
+    return true;
+  }
+
+ private:
+  struct File {
+    std::string body, gz, type;
+  };
+  static std::string Slurp(const std::string& path, bool* ok) {
+    std::ifstream in(path, std::ios::binary);
+    *ok = static_cast<bool>(in);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  static std::string TypeOf(const std::string& path) {
+    auto ends = [&](const char* ext) { return path.size() >= strlen(ext) && path.compare(path.size() - strlen(ext), strlen(ext), ext) == 0; };
+    if (ends(".html")) return "text/html; charset=utf-8";
+    if (ends(".js")) return "application/javascript";
+    if (ends(".css")) return "text/css";
+    if (ends(".svg")) return "image/svg+xml";
+    if (ends(".png")) return "image/png";
+    if (ends(".json")) return "application/json";
+    if (ends(".woff2")) return "font/woff2";
+    if (ends(".ico")) return "image/x-icon";
+    return "application/octet-stream";
+  }
+  const File* Load(const std::string& path) {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(path);
+    if (it != cache_.end()) return it->second.body.empty() && it->second.type.empty() ? nullptr : &it->second;
+    bool ok;
+    File f;
+    f.body = Slurp(path, &ok);
+    if (!ok) {
+      // Not cached: the front end may be built after the server starts.
+      return nullptr;
+    }
+    bool gz_ok;
+    f.gz = Slurp(path + ".gz", &gz_ok);
+    if (!gz_ok) f.gz.clear();
+    f.type = TypeOf(path);
+    return &cache_.emplace(path, std::move(f)).first->second;
+  }
+  std::string root_;
+  std::mutex mu_;
+  std::unordered_map<std::string, File> cache_;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Router& r)
+      : options(std::move(o)), router(r), ioc(options.threads), acceptor(net::make_strand(ioc)),
+        limiter(options.ip_rate_per_s, options.ip_burst), statics(options.web_root),
+        route_metrics(r.specs().size() + 1) {}
+
+  ServerOptions options;
+  const Router& router;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  RateLimiter limiter;
+  StaticFiles statics;
+  std::vector<RouteMetrics> route_metrics;
+  std::atomic<int64_t> in_flight{0}, connections{0}, accepted{0}, rejected_connections{0}, rate_limited{0},
+      request_seq{0};
+  std::atomic<bool> stopping{false};
+
+  void Accept();
+  void Record(int route, int status, int64_t us) {
+    RouteMetrics& m = route_metrics[route < 0 ? route_metrics.size() - 1 : static_cast<size_t>(route)];
+    m.by_class[std::clamp(status / 100, 0, 5)]++;
+    m.latency_us_sum += us;
+    size_t b = 0;
+    while (b < kBucketsMs.size() && us > kBucketsMs[b] * 1000) ++b;
+    m.buckets[b]++;
+  }
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
+    srv_.connections++;
+  }
+  ~Session() { srv_.connections--; }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::DoRead, shared_from_this()));
+  }
+
+ private:
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(srv_.options.body_limit);
+    parser_->header_limit(static_cast<uint32_t>(srv_.options.header_limit));
+    stream_.expires_after(std::chrono::milliseconds(first_ ? srv_.options.read_timeout_ms : srv_.options.idle_timeout_ms));
+    first_ = false;
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return Close();
+    }
+    if (ec) {
+      keep_alive_ = false;
+      if (ec == bhttp::error::body_limit)
+        return Write(ErrorResponse(413, "PAYLOAD_TOO_LARGE", "request body exceeds the limit"));
+      if (ec == bhttp::error::header_limit)
+        return Write(ErrorResponse(431, "BAD_REQUEST", "request headers too large"));
+      return Write(ErrorResponse(400, "BAD_REQUEST", "malformed HTTP request"));
+    }
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive() && !srv_.stopping;
+    auto req = std::make_shared<Request>();
+    req->method = std::string(msg.method_string());
+    std::string_view target(msg.target().data(), msg.target().size());
+    size_t q = target.find('?');
+    req->path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) req->query = std::string(target.substr(q + 1));
+    req->body = std::move(msg.body());
+    beast::error_code ep_ec;
+    auto ep = stream_.socket().remote_endpoint(ep_ec);
+    req->remote_ip = ep_ec ? "" : ep.address().to_string();
+    for (auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(tolower(c));
+      req->headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    Dispatch(std::move(req));
+  }
+
+  void Dispatch(std::shared_ptr<Request> req) {
+    auto start = std::chrono::steady_clock::now();
+    if (!srv_.limiter.Allow(req->remote_ip)) {
+      srv_.rate_limited++;
+      return Write(ErrorResponse(429, "RATE_LIMITED", "too many requests from this address"));
+    }
+    Response static_resp;
+    if (srv_.statics.Serve(*req, &static_resp)) return Write(std::move(static_resp));
+    int status = 404;
+    const Handler* h = srv_.router.Match(*req, &status);
+    if (!h) {
+      return Write(status == 405 ? ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed on " + req->path)
+                                 : ErrorResponse(404, "NOT_FOUND", "no route for " + req->path));
+    }
+    int route = srv_.router.MatchIndex(*req);
+    srv_.in_flight++;
+    auto self = shared_from_this();
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    Respond respond = [self, req, route, start, once](Response resp) {
+      if (once->exchange(true)) return;  // a handler answers once
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      self->srv_.Record(route, resp.status, us);
+      if (self->srv_.options.access_log)
+        spdlog::info("event=http method={} path={} status={} us={} ip={}", req->method, req->path, resp.status, us, req->remote_ip);
+      net::post(self->stream_.get_executor(), [self, resp = std::move(resp)]() mutable {
+        self->srv_.in_flight--;
+        self->Write(std::move(resp));
+      });
+    };
+    try {
+      (*h)(*req, respond);
+    } catch (const std::exception& e) {
+      spdlog::error("event=handler_threw path={} error=\"{}\"", req->path, e.what());
+      respond(ErrorResponse(500, "INTERNAL", "internal error"));
+    }
+  }
+
+  void Write(Response resp) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), 11);
+    res->set(bhttp::field::server, "xiaodian");
+    res->set(bhttp::field::content_type, resp.content_type);
+    for (auto& [k, v] : resp.headers) res->set(k, v);
+    res->keep_alive(keep_alive_);
+    res->body() = std::move(resp.body);
+    res->prepare_payload();
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
+    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (ec || !self->keep_alive_) return self->Close();
+      self->DoRead();
+    });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl& srv_;
+  bool keep_alive_ = false;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (stopping) return;
+    } else if (connections >= options.max_connections) {
+      rejected_connections++;
+      beast::error_code ignore;
+      socket.close(ignore);
+    } else {
+      accepted++;
+      std::make_shared<Session>(std::move(socket), *this)->Run();
+    }
+    if (!stopping) Accept();
+  });
+}
+
+Server::Server(ServerOptions options, const Router& router) : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+Server::~Server() { Shutdown(0); }
+
+uint16_t Server::Start() {
+  Impl& im = *impl_;
+  auto addr = net::ip::make_address(im.options.host);
+  tcp::endpoint ep(addr, im.options.port);
+  im.acceptor.open(ep.protocol());
+  im.acceptor.set_option(net::socket_base::reuse_address(true));
+  im.acceptor.bind(ep);
+  im.acceptor.listen(net::socket_base::max_listen_connections);
+  uint16_t port = im.acceptor.local_endpoint().port();
+  im.Accept();
+  for (int i = 0; i < im.options.threads; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+  return port;
+}
+
+void Server::Shutdown(int drain_ms) {
+  Impl& im = *impl_;
+  if (im.threads.empty()) return;
+  im.stopping = true;
+  net::post(im.acceptor.get_executor(), [&im] {
+    beast::error_code ec;
+    im.acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+  while (im.in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Let the last responses flush before the loop stops.
+  if (drain_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  im.ioc.stop();
+  for (auto& t : im.threads) t.join();
+  im.threads.clear();
+}
+
+void Server::RunUntilSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("event=shutdown signal={} in_flight={}", sig, impl_->in_flight.load());
+  Shutdown();
+}
+
+int64_t Server::in_flight() const { return impl_->in_flight; }
+
+std::string Server::MetricsText() const {
+  const Impl& im = *impl_;
+  std::string out;
+  out += "# HELP xd_http_requests_total HTTP requests by route and status class.\n# TYPE xd_http_requests_total counter\n";
+  out += "# HELP xd_http_request_duration_ms Request latency.\n# TYPE xd_http_request_duration_ms histogram\n";
+  const auto& specs = im.router.specs();
+  for (size_t r = 0; r < im.route_metrics.size(); ++r) {
+    const RouteMetrics& m = im.route_metrics[r];
+    std::string route = r < specs.size() ? specs[r].method + " " + specs[r].pattern : "unmatched";
+    int64_t total = 0;
+    for (int c = 1; c <= 5; ++c) {
+      int64_t n = m.by_class[c];
+      total += n;
+      if (n) out += fmt::format("xd_http_requests_total{{route=\"{}\",class=\"{}xx\"}} {}\n", route, c, n);
+    }
+    if (!total) continue;
+    int64_t cum = 0;
+    for (size_t b = 0; b < kBucketsMs.size(); ++b) {
+      cum += m.buckets[b];
+      out += fmt::format("xd_http_request_duration_ms_bucket{{route=\"{}\",le=\"{}\"}} {}\n", route, kBucketsMs[b], cum);
+    }
+    cum += m.buckets[kBucketsMs.size()];
+    out += fmt::format("xd_http_request_duration_ms_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route, cum);
+    out += fmt::format("xd_http_request_duration_ms_sum{{route=\"{}\"}} {}\n", route, m.latency_us_sum / 1000);
+    out += fmt::format("xd_http_request_duration_ms_count{{route=\"{}\"}} {}\n", route, cum);
+  }
+  out += fmt::format("# TYPE xd_http_in_flight gauge\nxd_http_in_flight {}\n", im.in_flight.load());
+  out += fmt::format("# TYPE xd_http_connections gauge\nxd_http_connections {}\n", im.connections.load());
+  out += fmt::format("# TYPE xd_http_connections_accepted_total counter\nxd_http_connections_accepted_total {}\n", im.accepted.load());
+  out += fmt::format("# TYPE xd_http_connections_rejected_total counter\nxd_http_connections_rejected_total {}\n", im.rejected_connections.load());
+  out += fmt::format("# TYPE xd_http_rate_limited_total counter\nxd_http_rate_limited_total {}\n", im.rate_limited.load());
+  return out;
+}
+
+}  // namespace xd::http

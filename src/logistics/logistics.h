@@ -1,0 +1,34 @@
+// Logistics flow: a merchant ships a paid order with a carrier and tracking number;
+// carriers (or the merchant's ERP) push tracking events; a "delivered" event moves the
+// order to delivered. The buyer then confirms, or the auto-confirm timer does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "store/store.h"
+#include "trade/trade.h"
+
+namespace xd::logistics {
+
+struct Shipment {
+  int64_t id = 0, order_id = 0, merchant_id = 0;
+  std::string carrier, tracking_no, status;  // in_transit | delivered
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> delivered_at_ms;
+  Json events = Json::array();  // [{description, at}]
+};
+Json ToJson(const Shipment& s);
+
+Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& carrier,
+                      const std::string& tracking_no);
+// Adds a tracking event to the order's shipment; delivered=true marks the order delivered.
+Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& description,
+                       bool delivered);
+// The order's shipment, if it has shipped.
+Result<std::optional<Shipment>> ShipmentOf(Reader& r, int64_t order_id);
+
+}  // namespace xd::logistics

@@ -1,0 +1,144 @@
+// The double-entry ledger, store credit, settlement and withdrawals, and the ledger check.
+#include <algorithm>
+
+#include "base/id.h"
+#include "pay/pay.h"
+
+namespace xd::pay {
+
+std::string MerchantPayable(int64_t merchant_id) { return "merchant_payable:" + IdString(merchant_id); }
+std::string MerchantWithdrawable(int64_t merchant_id) { return "merchant_withdrawable:" + IdString(merchant_id); }
+std::string CardAccount(int64_t user_id) { return "card:" + IdString(user_id); }
+
+Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<Posting> postings, std::string memo) {
+  int64_t sum = 0;
+  postings.erase(std::remove_if(postings.begin(), postings.end(), [](const Posting& p) { return p.amount_fen == 0; }), postings.end());
+  for (auto& p : postings) {
+    if (__builtin_add_overflow(sum, p.amount_fen, &sum)) return Fail(ErrorCode::INTERNAL, "ledger overflow");
+  }
+  if (sum != 0) return Fail(ErrorCode::INTERNAL, "unbalanced journal entry " + std::string(kind));
+  if (postings.empty()) return int64_t{0};
+  int64_t jid = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO journal(id, kind, ref_id, memo, created_at_ms) VALUES(?,?,?,?,?)", {jid, kind, ref_id, memo, tx.NowMs()}));
+  for (auto& p : postings) {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO postings(id, journal_id, account, amount_fen) VALUES(?,?,?,?)", {tx.NewId(), jid, p.account, p.amount_fen}));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO balances(account, balance_fen) VALUES(?1, ?2) "
+                           "ON CONFLICT(account) DO UPDATE SET balance_fen = balance_fen + ?2",
+                           {p.account, p.amount_fen}));
+  }
+  return jid;
+}
+
+Result<int64_t> Balance(Reader& r, std::string_view account) {
+  return r.QueryInt("SELECT balance_fen FROM balances WHERE account=?", {account});
+}
+
+Result<std::vector<LedgerEntry>> AccountEntries(Reader& r, const std::string& account, int64_t limit, int64_t before_journal) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT j.id, j.kind, j.ref_id, j.memo, p.amount_fen, j.created_at_ms FROM postings p "
+                                      "JOIN journal j ON j.id = p.journal_id WHERE p.account=? AND (?=0 OR j.id < ?) "
+                                      "ORDER BY j.id DESC LIMIT ?",
+                                      {account, before_journal, before_journal, limit}));
+  std::vector<LedgerEntry> out;
+  for (auto& row : rows) out.push_back(LedgerEntry{row.Int(0), row.Str(1), row.Int(2), row.Str(3), row.Int(4), row.Int(5)});
+  return out;
+}
+
+Result<int64_t> IssueCard(Tx& tx, int64_t user_id, int64_t amount_fen, const std::string& reason, int64_t issued_by) {
+  if (amount_fen <= 0 || amount_fen > 10'000'000'00) return Fail(ErrorCode::INVALID_FIELD, "amount_fen must be 1..1000000000");
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO cards(id, user_id, amount_fen, reason, issued_by, created_at_ms) VALUES(?,?,?,?,?,?)",
+                         {id, user_id, amount_fen, reason, issued_by, tx.NowMs()}));
+  RETURN_IF_ERROR(Post(tx, "card.issue", id, {{kCardFunding, -amount_fen}, {CardAccount(user_id), amount_fen}}, reason));
+  RETURN_IF_ERROR(tx.AppendEvent("card.issued", Json{{"card_id", IdString(id)}, {"user_id", IdString(user_id)}, {"amount_fen", amount_fen}}));
+  return id;
+}
+
+Status SettleOrderCompletion(Tx& tx, int64_t order_id, int64_t merchant_id, int64_t net_fen, int64_t commission_fen, int64_t hold_days) {
+  RETURN_IF_ERROR(Post(tx, "order.complete", order_id,
+                       {{kEscrow, -(net_fen + commission_fen)}, {MerchantPayable(merchant_id), net_fen}, {kCommission, commission_fen}}));
+  int64_t due = tx.NowMs() + hold_days * 24 * 3600 * 1000;
+  RETURN_IF_ERROR(tx.Run("INSERT INTO settlements(id, order_id, merchant_id, amount_fen, status, due_at_ms) VALUES(?,?,?,?,'held',?)",
+                         {tx.NewId(), order_id, merchant_id, net_fen, due}));
+  return ToStatus(tx.AddTimer(kTimerSettle, due, Json{{"order_id", order_id}}));
+}
+
+Status ReleaseSettlement(Tx& tx, int64_t order_id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id, merchant_id, amount_fen, status FROM settlements WHERE order_id=?", {order_id}));
+  if (!row || row->Str(3) != "held") return Ok();  // already settled: nothing to do
+  int64_t merchant_id = row->Int(1), amount = row->Int(2);
+  RETURN_IF_ERROR(Post(tx, "settle", order_id, {{MerchantPayable(merchant_id), -amount}, {MerchantWithdrawable(merchant_id), amount}}));
+  RETURN_IF_ERROR(tx.Run("UPDATE settlements SET status='settled', settled_at_ms=? WHERE id=?", {tx.NowMs(), row->Int(0)}));
+  return tx.AppendEvent("settlement.released", Json{{"order_id", IdString(order_id)}, {"merchant_id", IdString(merchant_id)}, {"amount_fen", amount}});
+}
+
+Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
+  if (amount_fen <= 0) return Fail(ErrorCode::INVALID_FIELD, "amount_fen must be positive");
+  ASSIGN_OR_RETURN(int64_t available, Balance(tx, MerchantWithdrawable(merchant_id)));
+  if (available < amount_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "withdrawable balance is " + std::to_string(available) + " fen");
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,'paid',?)",
+                         {id, merchant_id, amount_fen, tx.NowMs()}));
+  RETURN_IF_ERROR(Post(tx, "withdraw", id, {{MerchantWithdrawable(merchant_id), -amount_fen}, {"payout:" + IdString(merchant_id), amount_fen}}));
+  RETURN_IF_ERROR(tx.AppendEvent("merchant.withdrawal", Json{{"merchant_id", IdString(merchant_id)}, {"amount_fen", amount_fen}}));
+  return id;
+}
+
+Result<MerchantFinance> FinanceOf(Reader& r, int64_t merchant_id) {
+  MerchantFinance f;
+  ASSIGN_OR_RETURN(f.payable_fen, Balance(r, MerchantPayable(merchant_id)));
+  ASSIGN_OR_RETURN(f.withdrawable_fen, Balance(r, MerchantWithdrawable(merchant_id)));
+  ASSIGN_OR_RETURN(f.withdrawn_fen, Balance(r, "payout:" + IdString(merchant_id)));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT order_id, amount_fen, due_at_ms FROM settlements WHERE merchant_id=? AND status='held' "
+                                      "ORDER BY due_at_ms LIMIT 100",
+                                      {merchant_id}));
+  for (auto& row : rows)
+    f.pending.push_back(Json{{"order_id", IdString(row.Int(0))}, {"amount_fen", row.Int(1)}, {"available_at", FormatRfc3339(row.Int(2))}});
+  return f;
+}
+
+Json LedgerReport::ToJson() const {
+  return Json{{"balanced", balanced}, {"sum_fen", sum_fen}, {"journals", journals}, {"postings", postings}, {"problems", problems}};
+}
+
+Result<LedgerReport> CheckLedger(Reader& r) {
+  LedgerReport rep;
+  auto problem = [&](std::string p) {
+    rep.balanced = false;
+    rep.problems.push_back(std::move(p));
+  };
+  ASSIGN_OR_RETURN(rep.sum_fen, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM postings"));
+  ASSIGN_OR_RETURN(rep.journals, r.QueryInt("SELECT count(*) FROM journal"));
+  ASSIGN_OR_RETURN(rep.postings, r.QueryInt("SELECT count(*) FROM postings"));
+  if (rep.sum_fen != 0) problem("all postings sum to " + std::to_string(rep.sum_fen) + ", not 0");
+  ASSIGN_OR_RETURN(Rows unbalanced, r.Query("SELECT journal_id, SUM(amount_fen) FROM postings GROUP BY journal_id HAVING SUM(amount_fen) <> 0 LIMIT 10"));
+  for (auto& row : unbalanced) problem("journal " + IdString(row.Int(0)) + " sums to " + std::to_string(row.Int(1)));
+  ASSIGN_OR_RETURN(Rows drift, r.Query("SELECT b.account, b.balance_fen, COALESCE(x.s,0) FROM balances b LEFT JOIN "
+                                       "(SELECT account, SUM(amount_fen) s FROM postings GROUP BY account) x ON x.account = b.account "
+                                       "WHERE b.balance_fen <> COALESCE(x.s,0) LIMIT 10"));
+  for (auto& row : drift) problem("balance of " + row.Str(0) + " is " + std::to_string(row.Int(1)) + " but postings sum to " + std::to_string(row.Int(2)));
+  ASSIGN_OR_RETURN(Rows negative, r.Query("SELECT account, balance_fen FROM balances WHERE balance_fen < 0 AND (account LIKE 'card:%' "
+                                          "OR account LIKE 'merchant_%' OR account = 'card_hold' OR account = 'escrow') LIMIT 10"));
+  for (auto& row : negative) problem("account " + row.Str(0) + " is negative: " + std::to_string(row.Int(1)));
+  // The provider account mirrors the provider's own records.
+  ASSIGN_OR_RETURN(int64_t provider, Balance(r, kProviderSandbox));
+  ASSIGN_OR_RETURN(int64_t paid, r.QueryInt("SELECT COALESCE(SUM(t.amount_fen),0) FROM sandbox_txns t JOIN payments p ON p.prepay_id = t.prepay_id "
+                                            "WHERE t.kind='pay' AND t.status='SUCCESS' AND p.status='succeeded'"));
+  ASSIGN_OR_RETURN(int64_t refunded, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status='succeeded'"));
+  ASSIGN_OR_RETURN(int64_t provider_refunds, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM sandbox_txns WHERE kind='refund' AND status='SUCCESS'"));
+  ASSIGN_OR_RETURN(int64_t pending_provider_refunds, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status='pending'"));
+  if (-provider != paid - refunded)
+    problem("provider account is " + std::to_string(-provider) + " received, provider records say " + std::to_string(paid - refunded));
+  if (provider_refunds != refunded + pending_provider_refunds)
+    problem("provider refunded " + std::to_string(provider_refunds) + " but the platform recorded " + std::to_string(refunded + pending_provider_refunds));
+  // Store credit held for pending payments.
+  ASSIGN_OR_RETURN(int64_t hold, Balance(r, "card_hold"));
+  ASSIGN_OR_RETURN(int64_t pending_card, r.QueryInt("SELECT COALESCE(SUM(card_fen),0) FROM payments WHERE status='pending'"));
+  if (hold != pending_card) problem("card_hold is " + std::to_string(hold) + " but pending payments hold " + std::to_string(pending_card));
+  // Merchant payables equal held settlements.
+  ASSIGN_OR_RETURN(int64_t payable, r.QueryInt("SELECT COALESCE(SUM(balance_fen),0) FROM balances WHERE account LIKE 'merchant_payable:%'"));
+  ASSIGN_OR_RETURN(int64_t held, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM settlements WHERE status='held'"));
+  if (payable != held) problem("merchant payables " + std::to_string(payable) + " differ from held settlements " + std::to_string(held));
+  return rep;
+}
+
+}  // namespace xd::pay

@@ -1,0 +1,197 @@
+// Capital flow: payments through a provider, the double-entry ledger, settlement of
+// merchant balances after a hold, withdrawals, store credit (shopping cards), and the
+// built-in sandbox provider that behaves like WeChat Pay / Alipay.
+//
+// Ledger convention: a journal entry moves money between accounts; its postings sum to
+// zero (money leaves one account, -x, and arrives in another, +x). An account's balance
+// is the money it holds. Accounts:
+//   provider:sandbox         money received through the provider (negative = provider owes it to us)
+//   escrow                   buyers' money held until an order completes or is refunded
+//   merchant_payable:<id>    a merchant's earnings during the settlement hold
+//   merchant_withdrawable:<id>  after the hold; withdrawals move it to payout:<id>
+//   commission_revenue       the platform's commission
+//   card_funding / card:<user>  store credit issued by the platform, held by a buyer
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "store/store.h"
+
+namespace xd::pay {
+
+// ---- ledger ----
+struct Posting {
+  std::string account;
+  int64_t amount_fen;
+};
+// Records a balanced journal entry; INTERNAL if the postings do not sum to zero.
+Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<Posting> postings, std::string memo = "");
+Result<int64_t> Balance(Reader& r, std::string_view account);
+std::string MerchantPayable(int64_t merchant_id);
+std::string MerchantWithdrawable(int64_t merchant_id);
+std::string CardAccount(int64_t user_id);
+inline constexpr const char* kEscrow = "escrow";
+inline constexpr const char* kProviderSandbox = "provider:sandbox";
+inline constexpr const char* kCommission = "commission_revenue";
+inline constexpr const char* kCardFunding = "card_funding";
+
+struct LedgerEntry {
+  int64_t journal_id;
+  std::string kind;
+  int64_t ref_id;
+  std::string memo;
+  int64_t amount_fen;
+  int64_t created_at_ms;
+};
+// Entries touching an account, newest first.
+Result<std::vector<LedgerEntry>> AccountEntries(Reader& r, const std::string& account, int64_t limit, int64_t before_journal);
+
+// ---- store credit ----
+Result<int64_t> IssueCard(Tx& tx, int64_t user_id, int64_t amount_fen, const std::string& reason, int64_t issued_by);
+
+// ---- sandbox provider ----
+// The provider's view of one transaction, as its order-query API returns it.
+struct ProviderTxn {
+  std::string prepay_id, kind, out_no, status, transaction_id;
+  int64_t amount_fen = 0;
+};
+enum class NotifyMode { kNormal, kLate, kTwice, kDrop };
+
+// The sandbox provider. Its records live in sandbox_txns (its own tables); it delivers
+// signed notifications asynchronously through a transport (an HTTP POST to the server in
+// production wiring), in the mode the operator chose: on time, late, twice, or never.
+class SandboxProvider {
+ public:
+  using Transport = std::function<bool(const std::string& body, const std::string& signature)>;
+  SandboxProvider(std::string secret, const Clock& clock);
+  ~SandboxProvider();
+
+  void SetTransport(Transport t);
+  void SetMode(NotifyMode mode, int64_t late_ms = 2000);
+  NotifyMode mode() const;
+
+  // Creates a prepay order (provider side).
+  Result<std::string> CreatePrepay(Tx& tx, const std::string& out_no, int64_t amount_fen);
+  // The buyer completed (or failed) payment on the sandbox page; queues the notification
+  // (after the commit).
+  Status Complete(Tx& tx, const std::string& prepay_id, bool success);
+  // A refund against the provider; succeeds at once in the sandbox and notifies.
+  Result<std::string> CreateRefund(Tx& tx, const std::string& out_refund_no, int64_t amount_fen);
+  // Order-query API.
+  Result<ProviderTxn> Query(Reader& r, const std::string& prepay_id);
+
+  std::string Sign(const std::string& body) const;
+  bool Verify(const std::string& body, const std::string& signature) const;
+  // Delivers queued notifications now (tests drive this; the background thread also does).
+  int DeliverDue();
+  void StartSender();
+  void StopSender();
+
+ private:
+  void Enqueue(Tx& tx, const ProviderTxn& t, const std::string& event);
+  std::string secret_;
+  const Clock& clock_;
+  Transport transport_;
+  mutable std::mutex mu_;
+  NotifyMode mode_ = NotifyMode::kNormal;
+  int64_t late_ms_ = 2000;
+  struct Pending {
+    int64_t due_ms;
+    std::string body;
+    int attempts;
+  };
+  std::vector<Pending> queue_;
+  struct Sender;
+  std::unique_ptr<Sender> sender_;
+};
+
+// A verified provider notification, decoded.
+struct Notification {
+  std::string notify_id, event, prepay_id, out_no, transaction_id;
+  int64_t amount_fen = 0;
+  int64_t timestamp_ms = 0;
+};
+inline constexpr int64_t kNotifyMaxAgeMs = 10 * 60 * 1000;
+// Checks signature and freshness and decodes; INVALID_SIGNATURE for forged or stale ones.
+Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& clock, const std::string& body,
+                                        const std::string& signature);
+// Records the notification id; false when it was seen before (a duplicate: do nothing).
+Result<bool> FirstSighting(Tx& tx, const std::string& notify_id);
+
+// ---- payments ----
+struct Payment {
+  int64_t id = 0, order_id = 0, buyer_id = 0, amount_fen = 0, card_fen = 0;
+  std::string status, provider, prepay_id, transaction_id;
+  int64_t created_at_ms = 0;
+};
+Json ToJson(const Payment& p);
+Result<Payment> GetPayment(Reader& r, int64_t payment_id);
+Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id);
+Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id);
+
+// Starts paying `total_fen` for an order: `card_fen` from the buyer's store credit, the
+// rest through the sandbox provider. Closes any earlier pending payment of the order.
+// When the card covers everything, the payment succeeds at once (status "succeeded").
+Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen,
+                             int64_t card_fen);
+// Marks a payment succeeded and posts provider+card → escrow. Returns false (and does
+// nothing) if it had already succeeded. CONFLICT if the order already has another
+// successful payment (the unique index refuses a double charge).
+Result<bool> SettlePaymentSuccess(Tx& tx, int64_t payment_id, const std::string& transaction_id);
+// Ends a pending payment that will not complete: "failed" (the provider said so) or
+// "closed" (the order was cancelled). Releases held store credit. No-op if not pending.
+Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed);
+
+// ---- refunds ----
+struct Refund {
+  int64_t id = 0, order_id = 0, payment_id = 0, provider_fen = 0, card_fen = 0;
+  std::string status;
+};
+// Refunds `amount_fen` of an order's successful payment: the card part at once (posted),
+// the provider part through the provider (posted when its notification arrives).
+// `already_refunded_fen` is what earlier refunds of the order returned.
+Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t amount_fen,
+                           int64_t already_refunded_fen, const std::string& reason);
+// Completes a refund from the provider's notification; false if already completed.
+Result<bool> CompleteRefund(Tx& tx, int64_t refund_id);
+Result<Refund> GetRefund(Reader& r, int64_t refund_id);
+
+// ---- settlement and withdrawals ----
+// On order completion: escrow → merchant payable (net of commission) + commission; the
+// payable becomes withdrawable after `hold_days` (a settlement row + timer).
+Status SettleOrderCompletion(Tx& tx, int64_t order_id, int64_t merchant_id, int64_t net_fen, int64_t commission_fen,
+                             int64_t hold_days);
+// Timer handler: moves one held settlement to withdrawable.
+Status ReleaseSettlement(Tx& tx, int64_t order_id);
+Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen);
+struct MerchantFinance {
+  int64_t payable_fen = 0, withdrawable_fen = 0, withdrawn_fen = 0;
+  Json pending = Json::array();
+};
+Result<MerchantFinance> FinanceOf(Reader& r, int64_t merchant_id);
+
+// ---- checks ----
+struct LedgerReport {
+  bool balanced = true;
+  int64_t sum_fen = 0;
+  int64_t journals = 0;
+  int64_t postings = 0;
+  std::vector<std::string> problems;
+  Json ToJson() const;
+};
+// Every journal sums to zero, all accounts sum to zero, the balances cache agrees with
+// the postings, escrow agrees with orders, the provider account agrees with the provider's
+// records, no store-credit balance is negative, payables agree with held settlements.
+Result<LedgerReport> CheckLedger(Reader& r);
+
+inline constexpr const char* kTimerSettle = "pay.settle";
+
+}  // namespace xd::pay

@@ -1,0 +1,131 @@
+// Payments and refunds: what the platform records of money moving through the provider
+// and store credit, with the ledger postings of each step.
+#include "base/id.h"
+#include "pay/pay.h"
+
+namespace xd::pay {
+
+namespace {
+constexpr const char* kCardHold = "card_hold";
+constexpr const char* kPaymentCols = "id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, transaction_id, created_at_ms";
+Payment PaymentFromRow(const Row& r) {
+  return Payment{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), r.Str(7), r.Str(8), r.Int(9)};
+}
+}  // namespace
+
+Json ToJson(const Payment& p) {
+  return Json{{"payment_id", IdString(p.id)}, {"order_id", IdString(p.order_id)}, {"prepay_id", p.prepay_id},
+              {"amount_fen", p.amount_fen},   {"card_fen", p.card_fen},             {"status", p.status},
+              {"pay_url", "/#/pay/" + IdString(p.id)}};
+}
+
+Result<Payment> GetPayment(Reader& r, int64_t payment_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE id=?", {payment_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+  return PaymentFromRow(*row);
+}
+
+Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status='pending'", {order_id}));
+  if (!row) return std::optional<Payment>();
+  return std::optional<Payment>(PaymentFromRow(*row));
+}
+
+Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE prepay_id=?", {prepay_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+  return PaymentFromRow(*row);
+}
+
+Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen, int64_t card_fen) {
+  if (card_fen < 0 || card_fen > total_fen) return Fail(ErrorCode::INVALID_FIELD, "card_fen must be between 0 and the order total");
+  if (card_fen > 0) {
+    ASSIGN_OR_RETURN(int64_t balance, Balance(tx, CardAccount(buyer_id)));
+    if (balance < card_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "store credit balance is " + std::to_string(balance) + " fen");
+  }
+  Payment p;
+  p.id = tx.NewId();
+  p.order_id = order_id;
+  p.buyer_id = buyer_id;
+  p.card_fen = card_fen;
+  p.amount_fen = total_fen - card_fen;
+  p.status = "pending";
+  p.provider = p.amount_fen > 0 ? "sandbox" : "card";
+  p.created_at_ms = tx.NowMs();
+  if (p.amount_fen > 0) {
+    ASSIGN_OR_RETURN(p.prepay_id, provider.CreatePrepay(tx, IdString(p.id), p.amount_fen));
+  }
+  RETURN_IF_ERROR(tx.Run("INSERT INTO payments(id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, created_at_ms) "
+                         "VALUES(?,?,?,?,?,'pending',?,?,?)",
+                         {p.id, order_id, buyer_id, p.amount_fen, card_fen, p.provider, p.prepay_id, p.created_at_ms}));
+  // Store credit is held at once, so two payments cannot spend the same balance.
+  RETURN_IF_ERROR(Post(tx, "card.hold", p.id, {{CardAccount(buyer_id), -card_fen}, {kCardHold, card_fen}}));
+  return p;
+}
+
+Result<bool> SettlePaymentSuccess(Tx& tx, int64_t payment_id, const std::string& transaction_id) {
+  ASSIGN_OR_RETURN(Payment p, GetPayment(tx, payment_id));
+  if (p.status == "succeeded") return false;
+  RETURN_IF_ERROR(tx.Run("UPDATE payments SET status='succeeded', transaction_id=?, paid_at_ms=? WHERE id=?",
+                         {transaction_id, tx.NowMs(), payment_id}));
+  std::vector<Posting> postings = {{kProviderSandbox, -p.amount_fen}, {kEscrow, p.amount_fen}};
+  if (p.status == "pending") {
+    postings.push_back({kCardHold, -p.card_fen});
+    postings.push_back({kEscrow, p.card_fen});
+  }
+  RETURN_IF_ERROR(Post(tx, "payment", payment_id, postings));
+  RETURN_IF_ERROR(tx.AppendEvent("payment.succeeded", Json{{"payment_id", IdString(payment_id)}, {"order_id", IdString(p.order_id)},
+                                                          {"amount_fen", p.amount_fen}, {"card_fen", p.card_fen}}));
+  return true;
+}
+
+Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed) {
+  ASSIGN_OR_RETURN(Payment p, GetPayment(tx, payment_id));
+  if (p.status != "pending") return Ok();
+  const char* status = failed ? "failed" : "closed";
+  RETURN_IF_ERROR(tx.Run("UPDATE payments SET status=?, card_fen=0 WHERE id=?", {status, payment_id}));
+  RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{kCardHold, -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
+  return tx.AppendEvent(std::string("payment.") + status, Json{{"payment_id", IdString(payment_id)}, {"order_id", IdString(p.order_id)}});
+}
+
+Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t amount_fen, int64_t already_refunded_fen,
+                           const std::string& reason) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status='succeeded'", {order_id}));
+  if (!row) return Fail(ErrorCode::INVALID_STATE, "the order has no successful payment to refund");
+  Payment p = PaymentFromRow(*row);
+  if (amount_fen <= 0 || amount_fen + already_refunded_fen > p.amount_fen + p.card_fen)
+    return Fail(ErrorCode::RULE_VIOLATION, "refund exceeds what was paid");
+  ASSIGN_OR_RETURN(int64_t provider_done, tx.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE payment_id=?", {p.id}));
+  Refund rf;
+  rf.id = tx.NewId();
+  rf.order_id = order_id;
+  rf.payment_id = p.id;
+  rf.provider_fen = std::min(amount_fen, p.amount_fen - provider_done);
+  rf.card_fen = amount_fen - rf.provider_fen;
+  rf.status = rf.provider_fen > 0 ? "pending" : "succeeded";
+  RETURN_IF_ERROR(tx.Run("INSERT INTO refunds(id, order_id, payment_id, provider_fen, card_fen, status, reason, created_at_ms, completed_at_ms) "
+                         "VALUES(?,?,?,?,?,?,?,?,?)",
+                         {rf.id, order_id, p.id, rf.provider_fen, rf.card_fen, rf.status, reason, tx.NowMs(),
+                          rf.status == "succeeded" ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
+  RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{kEscrow, -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
+  if (rf.provider_fen > 0) RETURN_IF_ERROR(provider.CreateRefund(tx, IdString(rf.id), rf.provider_fen));
+  RETURN_IF_ERROR(tx.AppendEvent("refund.started", Json{{"refund_id", IdString(rf.id)}, {"order_id", IdString(order_id)}, {"amount_fen", amount_fen}}));
+  return rf;
+}
+
+Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
+  ASSIGN_OR_RETURN(Refund rf, GetRefund(tx, refund_id));
+  if (rf.status == "succeeded") return false;
+  RETURN_IF_ERROR(tx.Run("UPDATE refunds SET status='succeeded', completed_at_ms=? WHERE id=?", {tx.NowMs(), refund_id}));
+  RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id, {{kEscrow, -rf.provider_fen}, {kProviderSandbox, rf.provider_fen}}));
+  RETURN_IF_ERROR(tx.AppendEvent("refund.succeeded", Json{{"refund_id", IdString(refund_id)}, {"order_id", IdString(rf.order_id)}}));
+  return true;
+}
+
+Result<Refund> GetRefund(Reader& r, int64_t refund_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, order_id, payment_id, provider_fen, card_fen, status FROM refunds WHERE id=?", {refund_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "refund not found");
+  return Refund{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4), row->Str(5)};
+}
+
+}  // namespace xd::pay

@@ -1,0 +1,211 @@
+// The sandbox payment provider: prepay, complete/fail, refunds, order query, and signed
+// asynchronous notifications delivered by a background sender (on time, late, twice, or
+// dropped, as configured).
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "base/id.h"
+#include "base/log.h"
+#include "pay/pay.h"
+
+namespace xd::pay {
+
+namespace {
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+std::string RandomHex(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
+  hex.pop_back();
+  return hex;
+}
+constexpr int kMaxDeliveryAttempts = 8;
+}  // namespace
+
+struct SandboxProvider::Sender {
+  std::atomic<bool> running{false};
+  std::thread thread;
+};
+
+SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
+    : secret_(std::move(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {
+  if (sodium_init() < 0) std::abort();
+}
+
+SandboxProvider::~SandboxProvider() { StopSender(); }
+
+void SandboxProvider::SetTransport(Transport t) {
+  std::lock_guard lock(mu_);
+  transport_ = std::move(t);
+}
+
+void SandboxProvider::SetMode(NotifyMode mode, int64_t late_ms) {
+  std::lock_guard lock(mu_);
+  mode_ = mode;
+  late_ms_ = late_ms;
+}
+
+NotifyMode SandboxProvider::mode() const {
+  std::lock_guard lock(mu_);
+  return mode_;
+}
+
+std::string SandboxProvider::Sign(const std::string& body) const {
+  unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+  crypto_hash_sha256(key, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(), key);
+  char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+bool SandboxProvider::Verify(const std::string& body, const std::string& signature) const {
+  std::string expected = Sign(body);
+  if (signature.size() != expected.size()) return false;
+  return sodium_memcmp(expected.data(), signature.data(), expected.size()) == 0;  // constant time
+}
+
+Result<std::string> SandboxProvider::CreatePrepay(Tx& tx, const std::string& out_no, int64_t amount_fen) {
+  std::string prepay_id = "wx" + RandomHex(12);
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sandbox_txns(prepay_id, kind, out_no, amount_fen, status, transaction_id, created_at_ms) "
+                         "VALUES(?, 'pay', ?, ?, 'NOTPAY', '', ?)",
+                         {prepay_id, out_no, amount_fen, tx.NowMs()}));
+  return prepay_id;
+}
+
+Status SandboxProvider::Complete(Tx& tx, const std::string& prepay_id, bool success) {
+  ASSIGN_OR_RETURN(ProviderTxn t, Query(tx, prepay_id));
+  if (t.kind != "pay") return Fail(ErrorCode::NOT_FOUND, "no such payment at the provider");
+  if (t.status != "NOTPAY") return Fail(ErrorCode::INVALID_STATE, "this payment is already " + t.status);
+  t.status = success ? "SUCCESS" : "FAIL";
+  t.transaction_id = success ? "420000" + RandomHex(10) : "";
+  RETURN_IF_ERROR(tx.Run("UPDATE sandbox_txns SET status=?, transaction_id=?, completed_at_ms=? WHERE prepay_id=?",
+                         {t.status, t.transaction_id, tx.NowMs(), prepay_id}));
+  Enqueue(tx, t, success ? "payment.succeeded" : "payment.failed");
+  return Ok();
+}
+
+Result<std::string> SandboxProvider::CreateRefund(Tx& tx, const std::string& out_refund_no, int64_t amount_fen) {
+  ProviderTxn t;
+  t.prepay_id = "rf" + RandomHex(12);
+  t.kind = "refund";
+  t.out_no = out_refund_no;
+  t.amount_fen = amount_fen;
+  t.status = "SUCCESS";
+  t.transaction_id = "500000" + RandomHex(10);
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sandbox_txns(prepay_id, kind, out_no, amount_fen, status, transaction_id, created_at_ms, completed_at_ms) "
+                         "VALUES(?, 'refund', ?, ?, 'SUCCESS', ?, ?, ?)",
+                         {t.prepay_id, out_refund_no, amount_fen, t.transaction_id, tx.NowMs(), tx.NowMs()}));
+  Enqueue(tx, t, "refund.succeeded");
+  return t.prepay_id;
+}
+
+Result<ProviderTxn> SandboxProvider::Query(Reader& r, const std::string& prepay_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT prepay_id, kind, out_no, status, transaction_id, amount_fen FROM sandbox_txns WHERE prepay_id=?",
+                                        {prepay_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "no such transaction at the provider");
+  return ProviderTxn{row->Str(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4), row->Int(5)};
+}
+
+void SandboxProvider::Enqueue(Tx& tx, const ProviderTxn& t, const std::string& event) {
+  Json body{{"notify_id", "n" + RandomHex(12)}, {"event", event},          {"prepay_id", t.prepay_id},
+            {"out_no", t.out_no},               {"amount_fen", t.amount_fen}, {"transaction_id", t.transaction_id},
+            {"timestamp_ms", clock_.NowMs()}};
+  std::string text = DumpJson(body);
+  tx.OnCommit([this, text] {
+    std::lock_guard lock(mu_);
+    int64_t now = SteadyMs();
+    switch (mode_) {
+      case NotifyMode::kDrop:
+        return;
+      case NotifyMode::kLate:
+        queue_.push_back(Pending{now + late_ms_, text, 0});
+        return;
+      case NotifyMode::kTwice:
+        queue_.push_back(Pending{now, text, 0});
+        queue_.push_back(Pending{now + 50, text, 0});
+        return;
+      case NotifyMode::kNormal:
+        queue_.push_back(Pending{now, text, 0});
+        return;
+    }
+  });
+}
+
+int SandboxProvider::DeliverDue() {
+  std::vector<Pending> due;
+  Transport transport;
+  {
+    std::lock_guard lock(mu_);
+    int64_t now = SteadyMs();
+    auto it = std::partition(queue_.begin(), queue_.end(), [now](const Pending& p) { return p.due_ms > now; });
+    due.assign(std::make_move_iterator(it), std::make_move_iterator(queue_.end()));
+    queue_.erase(it, queue_.end());
+    transport = transport_;
+  }
+  int delivered = 0;
+  for (auto& p : due) {
+    if (transport && transport(p.body, Sign(p.body))) {
+      ++delivered;
+      continue;
+    }
+    // Providers retry with backoff; after the last attempt the query path must find it.
+    if (++p.attempts < kMaxDeliveryAttempts) {
+      std::lock_guard lock(mu_);
+      p.due_ms = SteadyMs() + (int64_t{100} << p.attempts);
+      queue_.push_back(std::move(p));
+    } else {
+      spdlog::warn("event=sandbox_notify_given_up body={}", p.body);
+    }
+  }
+  return delivered;
+}
+
+void SandboxProvider::StartSender() {
+  if (sender_->running.exchange(true)) return;
+  sender_->thread = std::thread([this] {
+    while (sender_->running) {
+      if (DeliverDue() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+}
+
+void SandboxProvider::StopSender() {
+  if (!sender_ || !sender_->running.exchange(false)) return;
+  if (sender_->thread.joinable()) sender_->thread.join();
+}
+
+Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& clock, const std::string& body,
+                                        const std::string& signature) {
+  if (!p.Verify(body, signature)) return Fail(ErrorCode::INVALID_SIGNATURE, "notification signature does not verify");
+  ASSIGN_OR_RETURN(Json j, ParseJson(body));
+  ObjectReader r(j);
+  Notification n;
+  n.notify_id = r.String("notify_id", {.min_len = 1, .max_len = 64});
+  n.event = r.String("event", {.max_len = 32});
+  n.prepay_id = r.String("prepay_id", {.max_len = 64});
+  n.out_no = r.String("out_no", {.max_len = 32});
+  n.amount_fen = r.Int("amount_fen", {.min = 0});
+  n.transaction_id = r.String("transaction_id", {.max_len = 64});
+  n.timestamp_ms = r.Int("timestamp_ms", {.min = 0});
+  RETURN_IF_ERROR(r.Finish());
+  int64_t age = clock.NowMs() - n.timestamp_ms;
+  if (age > kNotifyMaxAgeMs || age < -kNotifyMaxAgeMs)
+    return Fail(ErrorCode::INVALID_SIGNATURE, "stale notification (replay window is 10 minutes)");
+  return n;
+}
+
+Result<bool> FirstSighting(Tx& tx, const std::string& notify_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("INSERT OR IGNORE INTO sandbox_notify_seen(notify_id, at_ms) VALUES(?,?)", {notify_id, tx.NowMs()}));
+  return n == 1;
+}
+
+}  // namespace xd::pay

@@ -1,0 +1,90 @@
+-- Cart, orders, after-sales.
+CREATE TABLE cart_items(
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  sku_id INTEGER NOT NULL,
+  quantity INTEGER NOT NULL CHECK(quantity > 0),
+  created_at_ms INTEGER NOT NULL,
+  UNIQUE(user_id, sku_id)
+);
+CREATE TABLE orders(
+  id INTEGER PRIMARY KEY,
+  buyer_id INTEGER NOT NULL,
+  merchant_id INTEGER NOT NULL,
+  merchant_kind TEXT NOT NULL,
+  status TEXT NOT NULL CHECK(status IN ('created','paid','shipped','delivered','completed','cancelled','refunding','refunded')),
+  sub_status TEXT NOT NULL DEFAULT '',
+  status_before_refund TEXT NOT NULL DEFAULT '',
+  items_fen INTEGER NOT NULL,
+  discount_fen INTEGER NOT NULL DEFAULT 0,
+  shipping_fen INTEGER NOT NULL DEFAULT 0,
+  total_fen INTEGER NOT NULL CHECK(total_fen >= 0),
+  provider_paid_fen INTEGER NOT NULL DEFAULT 0,
+  card_paid_fen INTEGER NOT NULL DEFAULT 0,
+  refunded_fen INTEGER NOT NULL DEFAULT 0,
+  commission_fen INTEGER NOT NULL DEFAULT 0,
+  address TEXT NOT NULL,
+  pricing TEXT NOT NULL,
+  activity TEXT NOT NULL DEFAULT 'null',
+  payment_id INTEGER,
+  checkout_id INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  paid_at_ms INTEGER,
+  shipped_at_ms INTEGER,
+  delivered_at_ms INTEGER,
+  completed_at_ms INTEGER,
+  cancelled_at_ms INTEGER,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX orders_buyer ON orders(buyer_id, id);
+CREATE INDEX orders_merchant ON orders(merchant_id, id);
+CREATE INDEX orders_status ON orders(status);
+CREATE TABLE order_items(
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  sku_id INTEGER NOT NULL,
+  product_id INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  image TEXT NOT NULL DEFAULT '',
+  unit_price_fen INTEGER NOT NULL,
+  quantity INTEGER NOT NULL,
+  line_fen INTEGER NOT NULL
+);
+CREATE INDEX order_items_order ON order_items(order_id);
+CREATE TABLE aftersales(
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  buyer_id INTEGER NOT NULL,
+  merchant_id INTEGER NOT NULL,
+  type TEXT NOT NULL CHECK(type IN ('refund_only','return_refund')),
+  amount_fen INTEGER NOT NULL CHECK(amount_fen > 0),
+  reason TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK(status IN ('pending','awaiting_return','returned','refunding','refunded','rejected')),
+  return_carrier TEXT NOT NULL DEFAULT '',
+  return_tracking_no TEXT NOT NULL DEFAULT '',
+  reject_reason TEXT NOT NULL DEFAULT '',
+  refund_id INTEGER,
+  created_at_ms INTEGER NOT NULL,
+  updated_at_ms INTEGER NOT NULL
+);
+CREATE INDEX aftersales_order ON aftersales(order_id);
+CREATE INDEX aftersales_merchant ON aftersales(merchant_id, id);
+-- Shipments and tracking (logistics flow).
+CREATE TABLE shipments(
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL UNIQUE,
+  merchant_id INTEGER NOT NULL,
+  carrier TEXT NOT NULL,
+  tracking_no TEXT NOT NULL,
+  status TEXT NOT NULL CHECK(status IN ('in_transit','delivered')),
+  created_at_ms INTEGER NOT NULL,
+  delivered_at_ms INTEGER
+);
+CREATE TABLE tracking_events(
+  id INTEGER PRIMARY KEY,
+  shipment_id INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  at_ms INTEGER NOT NULL
+);
+CREATE INDEX tracking_events_shipment ON tracking_events(shipment_id, id);

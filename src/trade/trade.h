@@ -1,0 +1,215 @@
+// Trade: cart, the pricing pipeline, checkout (one order per merchant, all or none), the
+// order state machine with its timers, payments applied from provider notifications,
+// completion with settlement, and after-sales.
+//
+// Order states (SPEC §2): created → paid → shipped → delivered → completed, cancelled
+// (unpaid timeout), refunding → refunded; a paid order may wait in sub_status "grouping"
+// or "gift_pending". Every transition appends an "order.<status>" event.
+//
+// Extension points, so social trading and membership plug in without rewrites:
+//  - PricingRule: a stage of the pricing pipeline (activity, member price, coupons, ...).
+//  - OrderObserver: reacts to order transitions inside the same transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "account/account.h"
+#include "base/json.h"
+#include "base/result.h"
+#include "pay/pay.h"
+#include "store/store.h"
+#include "store/timers.h"
+
+namespace xd::trade {
+
+// ---- pricing pipeline ----
+
+struct PriceLine {
+  int64_t sku_id = 0, product_id = 0, merchant_id = 0;
+  std::string title, category, image;
+  Json spec = Json::object();
+  int64_t list_price_fen = 0;  // the SKU's price
+  int64_t unit_price_fen = 0;  // after the activity stage
+  int64_t quantity = 0;
+};
+
+struct PricingStep {
+  std::string step;   // list | activity | member | merchant_coupon | platform_coupon | shipping | total
+  std::string label;  // human text, e.g. "拼团价" or "满99包邮"
+  int64_t amount_fen = 0;    // change this step made (negative = discount)
+  int64_t subtotal_fen = 0;  // running total after the step
+};
+Json ToJson(const PricingStep& s);
+
+struct PricingContext {
+  int64_t buyer_id = 0;
+  int64_t merchant_id = 0;
+  std::string merchant_kind;
+  std::vector<PriceLine> lines;
+  Json activity;                // the request's "activity" object, or null
+  std::vector<int64_t> coupon_ids;  // the buyer's coupons offered for this checkout
+  std::vector<PricingStep> steps;
+  int64_t subtotal_fen = 0;
+  Json order_extra = Json::object();  // merged into the order's activity column (e.g. group_id)
+
+  // Records a step that changes the subtotal by `amount_fen` (never below zero).
+  void AddStep(std::string step, std::string label, int64_t amount_fen);
+};
+
+class PricingRule {
+ public:
+  virtual ~PricingRule() = default;
+  // Position in the pipeline: 100 activity, 200 member, 300 merchant coupon,
+  // 400 platform coupon, 500 shipping.
+  virtual int stage() const = 0;
+  // Prices the context. `tx` is set when an order is being created (the rule may then
+  // reserve or consume what it grants); null for a preview.
+  virtual Status Apply(Reader& r, Tx* tx, PricingContext& ctx) = 0;
+  // Runs once the order row exists (committing only).
+  virtual Status AfterOrderCreated(Tx& tx, const PricingContext& ctx, int64_t order_id) {
+    (void)tx, (void)ctx, (void)order_id;
+    return Ok();
+  }
+};
+
+// ---- orders ----
+
+struct OrderItem {
+  int64_t sku_id = 0, product_id = 0;
+  std::string title, image;
+  Json spec;
+  int64_t unit_price_fen = 0, quantity = 0, line_fen = 0;
+};
+
+struct Order {
+  int64_t id = 0, buyer_id = 0, merchant_id = 0;
+  std::string merchant_kind, status, sub_status, status_before_refund;
+  int64_t items_fen = 0, discount_fen = 0, shipping_fen = 0, total_fen = 0;
+  int64_t provider_paid_fen = 0, card_paid_fen = 0, refunded_fen = 0, commission_fen = 0;
+  Json address, pricing, activity;
+  std::optional<int64_t> payment_id;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> paid_at_ms, shipped_at_ms, delivered_at_ms, completed_at_ms, cancelled_at_ms;
+  std::vector<OrderItem> items;
+};
+Json ToJson(const Order& o);
+
+// Reacts to transitions inside the transaction that makes them.
+class OrderObserver {
+ public:
+  virtual ~OrderObserver() = default;
+  virtual Status OnPaid(Tx&, Order&) { return Ok(); }  // may set order.sub_status
+  virtual Status OnCancelled(Tx&, const Order&) { return Ok(); }
+  virtual Status OnCompleted(Tx&, const Order&) { return Ok(); }
+  virtual Status OnRefunded(Tx&, const Order&, int64_t /*refunded_fen*/) { return Ok(); }
+};
+
+struct TradeConfig {
+  int64_t unpaid_timeout_ms = 15 * 60 * 1000;
+  int64_t auto_confirm_ms = 10LL * 24 * 3600 * 1000;
+  int64_t aftersale_timeout_ms = 3LL * 24 * 3600 * 1000;
+  int64_t free_shipping_over_fen = 9900;  // shipping is free at or above this subtotal
+  int64_t shipping_fen = 800;
+};
+
+struct LineRequest {
+  int64_t sku_id = 0;
+  int64_t quantity = 0;
+};
+struct CheckoutRequest {
+  std::vector<LineRequest> items;
+  std::vector<int64_t> cart_item_ids;
+  std::optional<account::Address> address;
+  std::optional<int64_t> address_id;
+  Json activity;
+  std::vector<int64_t> coupon_ids;
+};
+Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body);
+
+struct Aftersale {
+  int64_t id = 0, order_id = 0, buyer_id = 0, merchant_id = 0, amount_fen = 0;
+  std::string type, reason, status, return_carrier, return_tracking_no, reject_reason;
+  std::optional<int64_t> refund_id;
+  int64_t created_at_ms = 0;
+};
+Json ToJson(const Aftersale& a);
+
+inline constexpr const char* kTimerUnpaid = "trade.unpaid_timeout";
+inline constexpr const char* kTimerAutoConfirm = "trade.auto_confirm";
+inline constexpr const char* kTimerAftersale = "trade.aftersale_timeout";
+
+class TradeService {
+ public:
+  TradeService(pay::SandboxProvider& provider, TradeConfig config);
+
+  void AddPricingRule(std::shared_ptr<PricingRule> rule);
+  void AddObserver(std::shared_ptr<OrderObserver> observer);
+  // Registers the trade timers (and the settlement timer) with the scheduler.
+  void RegisterTimers(TimerService& timers);
+  const TradeConfig& config() const { return config_; }
+
+  // ---- cart ----
+  Status AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity);
+  Status SetCartQuantity(Tx& tx, int64_t buyer_id, int64_t cart_item_id, int64_t quantity);
+  Status RemoveFromCart(Tx& tx, int64_t buyer_id, int64_t cart_item_id);
+  Result<Json> Cart(Reader& r, int64_t buyer_id);
+
+  // ---- checkout ----
+  // Prices without writing (preview): {"orders":[{merchant_id,total_fen,pricing}]}.
+  Result<Json> Preview(Reader& r, int64_t buyer_id, const CheckoutRequest& req);
+  // Creates one order per merchant, reserving stock; all or none.
+  Result<std::vector<Order>> Checkout(Tx& tx, int64_t buyer_id, const CheckoutRequest& req);
+
+  // ---- orders ----
+  // NOT_FOUND unless the order is the viewer's (buyer_id) or the merchant's (merchant_id).
+  Result<Order> GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
+  Result<std::vector<Order>> ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
+                                        const std::string& status, int64_t limit, int64_t before_id);
+  Status Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason);
+  // Starts (or returns the pending) payment; a payment wholly in store credit pays at once.
+  Result<pay::Payment> Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen);
+  // Applies a verified provider notification; idempotent (duplicates change nothing).
+  Result<std::string> ApplyNotification(Tx& tx, const pay::Notification& n);
+  // The order-query path: asks the provider about a pending payment and applies what it says.
+  Result<std::string> QueryPayment(Tx& tx, int64_t payment_id);
+  Status Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id);
+  // Logistics calls these as shipments move.
+  Status MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id);
+  Status MarkDelivered(Tx& tx, int64_t order_id);
+  // Refunds `amount_fen` of a paid order outside after-sales (e.g. a failed group buy).
+  Status RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason);
+
+  // ---- after-sales ----
+  Result<Aftersale> RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const std::string& type, int64_t amount_fen,
+                                     const std::string& reason);
+  Result<Aftersale> GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
+  Result<std::vector<Aftersale>> MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit);
+  // merchant_id empty = the system (timeout approves on silence).
+  Result<Aftersale> ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id);
+  Result<Aftersale> RejectAftersale(Tx& tx, int64_t id, int64_t merchant_id, const std::string& reason);
+  Result<Aftersale> ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no);
+  Result<Aftersale> ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id);
+
+  // Invariants for `xiaodian check`: escrow agrees with orders, totals agree with their
+  // pricing steps, no order charged twice.
+  Result<std::vector<std::string>> Check(Reader& r);
+
+ private:
+  Status RunPricing(Reader& r, Tx* tx, PricingContext& ctx);
+  Result<std::vector<PricingContext>> PriceRequest(Reader& r, Tx* tx, int64_t buyer_id, const CheckoutRequest& req);
+  Status OnPaymentSucceeded(Tx& tx, int64_t order_id);
+  Status OnRefundCompleted(Tx& tx, int64_t refund_id);
+  Status SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra = Json::object());
+  Status StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o);
+
+  pay::SandboxProvider& provider_;
+  TradeConfig config_;
+  std::vector<std::shared_ptr<PricingRule>> rules_;
+  std::vector<std::shared_ptr<OrderObserver>> observers_;
+};
+
+}  // namespace xd::trade

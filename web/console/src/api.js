@@ -1,0 +1,87 @@
+// The console's API client: every call to the server goes through here.
+import { createHttp, newIdempotencyKey } from '../../common/http.js';
+
+const TOKEN_KEY = 'xiaodian.token'; // shared with the shop (same origin)
+const MERCHANT_KEY = 'xiaodian.merchant';
+
+export const tokenStore = {
+  get: () => localStorage.getItem(TOKEN_KEY),
+  set: (t) => localStorage.setItem(TOKEN_KEY, t),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+export const merchantStore = {
+  get: () => localStorage.getItem(MERCHANT_KEY),
+  set: (id) => (id ? localStorage.setItem(MERCHANT_KEY, id) : localStorage.removeItem(MERCHANT_KEY)),
+};
+
+let unauthorized = () => {};
+export function onUnauthorized(fn) {
+  unauthorized = fn;
+}
+
+const http = createHttp({
+  token: tokenStore.get,
+  // Merchant routes act on the merchant picked in the header.
+  headers: () => (merchantStore.get() ? { 'X-Merchant-Id': merchantStore.get() } : {}),
+  onUnauthorized: (err) => {
+    tokenStore.clear();
+    unauthorized(err);
+  },
+});
+
+const e = encodeURIComponent;
+
+export const api = {
+  login: (body) => http.post('/auth/login', body),
+  logout: () => http.post('/auth/logout'),
+  me: () => http.get('/me'),
+
+  // the current merchant
+  merchant: () => http.get('/merchant'),
+  updateMerchant: (body) => http.patch('/merchant', body),
+  staff: () => http.get('/merchant/staff'),
+  addStaff: (phone, role) => http.post('/merchant/staff', { phone, role }),
+  removeStaff: (userId) => http.del(`/merchant/staff/${e(userId)}`),
+
+  products: (query) => http.get('/merchant/products', query),
+  createProduct: (body) => http.post('/merchant/products', body),
+  updateProduct: (id, body) => http.patch(`/merchant/products/${e(id)}`, body),
+  updateSku: (id, body) => http.patch(`/merchant/skus/${e(id)}`, body),
+
+  orders: (query) => http.get('/merchant/orders', query),
+  ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
+  pushTracking: (id, description, delivered) =>
+    http.post(`/merchant/orders/${e(id)}/tracking`, { description, delivered }),
+
+  aftersales: (query) => http.get('/merchant/aftersales', query),
+  approveAftersale: (id) => http.post(`/merchant/aftersales/${e(id)}/approve`),
+  rejectAftersale: (id, reason) => http.post(`/merchant/aftersales/${e(id)}/reject`, { reason }),
+  receiveAftersale: (id) => http.post(`/merchant/aftersales/${e(id)}/receive`),
+
+  finance: () => http.get('/merchant/finance'),
+  ledger: (query) => http.get('/merchant/ledger', query),
+  withdraw: (amountFen) =>
+    http.post('/merchant/withdrawals', { amount_fen: amountFen }, { idempotencyKey: newIdempotencyKey() }),
+
+  // platform operator
+  adminMerchants: (query) => http.get('/admin/merchants', query),
+  approveMerchant: (id) => http.post(`/admin/merchants/${e(id)}/approve`),
+  updateMerchantRules: (id, body) => http.patch(`/admin/merchants/${e(id)}`, body),
+  kindDefaults: () => http.get('/admin/kind-defaults'),
+  setKindDefaults: (kind, body) => http.put(`/admin/kind-defaults/${e(kind)}`, body),
+  issueCard: (body) => http.post('/admin/cards', body, { idempotencyKey: newIdempotencyKey() }),
+  ledgerCheck: () => http.get('/admin/ledger/check'),
+};
+
+/** Fetch every page of a cursor list (bounded: at most `maxPages`). */
+export async function fetchAll(list, query = {}, maxPages = 50) {
+  const items = [];
+  let cursor = null;
+  for (let i = 0; i < maxPages; i++) {
+    const page = await list({ ...query, limit: 100, cursor });
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return items;
+}

@@ -1,0 +1,13 @@
+// Chinese by default, English on request; Element Plus's own texts follow.
+import { computed, ref } from 'vue';
+import zhCn from 'element-plus/es/locale/lang/zh-cn';
+import en from 'element-plus/es/locale/lang/en';
+import { createI18n } from '../../common/i18n.js';
+import { zh as zhMessages, en as enMessages } from './messages.js';
+
+export const { locale, t, toggle } = createI18n({
+  ref,
+  messages: { zh: zhMessages, en: enMessages },
+  storageKey: 'xiaodian.locale',
+});
+export const elementLocale = computed(() => (locale.value === 'en' ? en : zhCn));

@@ -1,0 +1,44 @@
+import { createRouter, createWebHashHistory } from 'vue-router';
+import { onUnauthorized } from './api.js';
+import { clearSession, isSignedIn, loadMe, session } from './session.js';
+
+// meta.merchant: needs a current merchant; meta.admin: platform operators only.
+const routes = [
+  { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./views/Layout.vue'),
+    children: [
+      { path: '', redirect: '/dashboard' },
+      { path: 'dashboard', name: 'dashboard', component: () => import('./views/Dashboard.vue'), meta: { merchant: true } },
+      { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { merchant: true } },
+      { path: 'products', name: 'products', component: () => import('./views/Products.vue'), meta: { merchant: true } },
+      { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
+      { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },
+      { path: 'finance', name: 'finance', component: () => import('./views/Finance.vue'), meta: { merchant: true } },
+      { path: 'admin/merchants', name: 'admin-merchants', component: () => import('./views/admin/Merchants.vue'), meta: { admin: true } },
+      { path: 'admin/kinds', name: 'admin-kinds', component: () => import('./views/admin/KindDefaults.vue'), meta: { admin: true } },
+      { path: 'admin/cards', name: 'admin-cards', component: () => import('./views/admin/Cards.vue'), meta: { admin: true } },
+      { path: 'admin/ledger', name: 'admin-ledger', component: () => import('./views/admin/Ledger.vue'), meta: { admin: true } },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/' },
+];
+
+const router = createRouter({ history: createWebHashHistory(), routes });
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!isSignedIn()) return { name: 'login', query: { redirect: to.fullPath } };
+  if (!session.user) await loadMe();
+  if (to.meta.admin && !session.user?.is_admin) return { name: 'dashboard' };
+  return true;
+});
+
+onUnauthorized(() => {
+  clearSession();
+  const current = router.currentRoute.value;
+  if (!current.meta.public) router.replace({ name: 'login', query: { redirect: current.fullPath } });
+});
+
+export default router;

@@ -1,0 +1,138 @@
+// Chinese by default, English on request; Vant's own texts follow.
+import { ref } from 'vue';
+import { Locale } from 'vant';
+import zhCN from 'vant/es/locale/lang/zh-CN';
+import { createI18n } from '../../common/i18n.js';
+
+const zh = {
+  'app.name': '小店',
+  'tab.home': '首页', 'tab.cart': '购物车', 'tab.me': '我的',
+  'locale.switch': 'EN', 'locale.current': '中文',
+  'list.end': '没有更多了', 'list.error': '加载失败，点击重试',
+  'home.hot': '热销好物',
+  'search.title': '搜索', 'search.placeholder': '搜索商品，如：咖啡', 'search.none': '没有找到相关商品',
+  'search.sort.relevance': '综合', 'search.sort.sales': '销量', 'search.sort.price_asc': '价格↑', 'search.sort.price_desc': '价格↓',
+  'product.title': '商品详情', 'product.sold': '已售 {n}', 'product.notFound': '商品不存在或已下架',
+  'product.attributes': '商品参数', 'product.description': '商品详情',
+  'product.addToCart': '加入购物车', 'product.buyNow': '立即购买', 'product.added': '已加入购物车',
+  'kind.c2c': '个人店', 'kind.b2c': '自营', 'kind.ka': '品牌',
+  'merchantStatus.active': '营业中', 'merchantStatus.pending': '审核中', 'merchantStatus.suspended': '已暂停',
+  'sku.choose': '请选择规格', 'sku.stock': '库存 {n} 件', 'sku.quantity': '购买数量', 'sku.soldOut': '已售罄',
+  'activity.group_buy': '拼团', 'activity.flash_sale': '秒杀', 'activity.bargain': '砍价', 'activity.share_drop': '转发降价',
+  'activity.groupSize': '{n} 人成团', 'activity.perUser': '每人限购 {n} 件', 'activity.helps': '{n} 位好友帮砍到底价',
+  'activity.shareDrop': '好友打开越多，价格越低', 'activity.startGroup': '发起拼团', 'activity.grab': '马上抢',
+  'share.title': '分享给好友', 'share.copy': '复制链接', 'share.copied': '链接已复制',
+  'cart.title': '购物车', 'cart.empty': '购物车还是空的', 'cart.goShopping': '去逛逛', 'cart.shop': '店铺', 'cart.unavailable': '已下架',
+  'cart.checkout': '结算({n})', 'cart.total': '合计：',
+  'checkout.title': '确认订单', 'checkout.address': '收货地址', 'checkout.newAddress': '使用新地址',
+  'checkout.items': '商品', 'checkout.pricing': '价格明细', 'checkout.orderN': '订单 {n} 价格明细',
+  'checkout.fillAddress': '填写收货地址后显示价格明细', 'checkout.submit': '提交订单',
+  'address.name': '收货人', 'address.namePh': '姓名', 'address.phone': '手机号', 'address.phonePh': '11 位手机号',
+  'address.phoneBad': '手机号格式不正确', 'address.region': '地区', 'address.regionPh': '省 市 区',
+  'address.detail': '详细地址', 'address.detailPh': '街道、楼牌号等', 'address.save': '保存到地址簿',
+  'pricing.list': '商品原价', 'pricing.activity': '活动价', 'pricing.member': '会员价',
+  'pricing.merchant_coupon': '店铺优惠券', 'pricing.platform_coupon': '平台优惠券', 'pricing.shipping': '运费', 'pricing.total': '实付',
+  'cashier.title': '收银台', 'cashier.sandbox': '沙箱支付环境 · 不会产生真实扣款', 'cashier.amount': '支付金额',
+  'cashier.useCard': '使用购物卡', 'cashier.cardBalance': '余额 {amount}', 'cashier.cardUsed': '购物卡已抵扣 {amount}',
+  'cashier.next': '去支付', 'cashier.confirm': '确认支付', 'cashier.simulateFail': '模拟支付失败',
+  'cashier.paid': '支付成功', 'cashier.failed': '支付失败，可在订单中重新支付', 'cashier.timeout': '支付结果确认超时，请稍后在订单中查看',
+  'cashier.viewOrder': '查看订单', 'cashier.continue': '继续逛逛',
+  'orders.title': '我的订单', 'orders.none': '暂无订单', 'orders.no': '订单号 {id}', 'orders.total': '合计',
+  'orders.tab.all': '全部', 'orders.tab.created': '待付款', 'orders.tab.paid': '待发货', 'orders.tab.shipped': '待收货',
+  'orders.tab.completed': '已完成', 'orders.tab.refunding': '售后',
+  'status.created': '待付款', 'status.paid': '待发货', 'status.shipped': '已发货', 'status.delivered': '已送达',
+  'status.completed': '已完成', 'status.cancelled': '已取消', 'status.refunding': '退款中', 'status.refunded': '已退款',
+  'status.grouping': '拼团中', 'status.gift_pending': '待领取礼物',
+  'order.title': '订单详情', 'order.shipment': '物流信息', 'order.total': '实付款', 'order.paid': '已支付',
+  'order.refunded': '已退款', 'order.createdAt': '下单时间', 'order.cancel': '取消订单', 'order.pay': '去支付',
+  'order.aftersale': '申请售后', 'order.confirm': '确认收货', 'order.cancelAsk': '确定取消这个订单吗？',
+  'order.confirmAsk': '确认已收到商品？', 'order.cancelled': '订单已取消', 'order.confirmed': '已确认收货',
+  'aftersale.refund_only': '仅退款', 'aftersale.return_refund': '退货退款', 'aftersale.amount': '退款金额',
+  'aftersale.amountPh': '最多 {max}', 'aftersale.reason': '原因', 'aftersale.submit': '提交申请',
+  'aftersale.amountBad': '退款金额不正确', 'aftersale.reasonRequired': '请填写原因', 'aftersale.sent': '售后申请已提交',
+  'login.title': '登录', 'login.register': '注册', 'login.phone': '手机号', 'login.password': '密码',
+  'login.passwordPh': '请输入密码', 'login.nickname': '昵称', 'login.nicknamePh': '请输入昵称',
+  'login.submit': '登录', 'login.registerSubmit': '注册并登录',
+  'me.login': '登录 / 注册', 'me.allOrders': '全部订单', 'me.language': '语言 / Language', 'me.logout': '退出登录',
+  'me.openShop': '我要开店', 'me.myShops': '我的店铺',
+  'friends.title': '我的好友', 'friends.addPh': '输入好友手机号', 'friends.add': '加好友', 'friends.requests': '新的好友申请',
+  'friends.accept': '接受', 'friends.list': '好友（{n}）', 'friends.none': '还没有好友', 'friends.remove': '删除',
+  'friends.sent': '好友申请已发送', 'friends.accepted': '已添加好友', 'friends.removed': '已删除',
+  'cards.title': '我的购物卡', 'cards.balance': '购物卡余额', 'cards.hint': '结算时可抵扣，平台发放或合作场景奖励获得',
+  'shop.title': '开店', 'shop.open': '一分钟开个人小店', 'shop.intro': '凭手机号即可开店，开店后在商家后台上架商品。',
+  'shop.namePh': '店铺名称', 'shop.submit': '立即开店', 'shop.created': '「{name}」开店成功！', 'shop.toConsole': '进入商家后台',
+};
+
+const en = {
+  'app.name': 'Xiaodian',
+  'tab.home': 'Home', 'tab.cart': 'Cart', 'tab.me': 'Me',
+  'locale.switch': '中文', 'locale.current': 'English',
+  'list.end': 'No more', 'list.error': 'Failed to load, tap to retry',
+  'home.hot': 'Best sellers',
+  'search.title': 'Search', 'search.placeholder': 'Search products, e.g. 咖啡', 'search.none': 'Nothing found',
+  'search.sort.relevance': 'Relevance', 'search.sort.sales': 'Sales', 'search.sort.price_asc': 'Price ↑', 'search.sort.price_desc': 'Price ↓',
+  'product.title': 'Product', 'product.sold': '{n} sold', 'product.notFound': 'This product is not available',
+  'product.attributes': 'Specifications', 'product.description': 'Description',
+  'product.addToCart': 'Add to cart', 'product.buyNow': 'Buy now', 'product.added': 'Added to cart',
+  'kind.c2c': 'Personal', 'kind.b2c': 'Self-operated', 'kind.ka': 'Brand',
+  'merchantStatus.active': 'Open', 'merchantStatus.pending': 'Under review', 'merchantStatus.suspended': 'Suspended',
+  'sku.choose': 'Choose options', 'sku.stock': '{n} in stock', 'sku.quantity': 'Quantity', 'sku.soldOut': 'Sold out',
+  'activity.group_buy': 'Group buy', 'activity.flash_sale': 'Flash sale', 'activity.bargain': 'Bargain', 'activity.share_drop': 'Share to drop',
+  'activity.groupSize': 'Group of {n}', 'activity.perUser': 'Limit {n} per person', 'activity.helps': '{n} friends to reach the floor price',
+  'activity.shareDrop': 'The more friends open it, the lower the price', 'activity.startGroup': 'Start a group', 'activity.grab': 'Grab it',
+  'share.title': 'Share with friends', 'share.copy': 'Copy link', 'share.copied': 'Link copied',
+  'cart.title': 'Cart', 'cart.empty': 'Your cart is empty', 'cart.goShopping': 'Go shopping', 'cart.shop': 'Shop', 'cart.unavailable': 'No longer on sale',
+  'cart.checkout': 'Checkout ({n})', 'cart.total': 'Total: ',
+  'checkout.title': 'Confirm order', 'checkout.address': 'Shipping address', 'checkout.newAddress': 'Use a new address',
+  'checkout.items': 'Items', 'checkout.pricing': 'Price breakdown', 'checkout.orderN': 'Order {n} price breakdown',
+  'checkout.fillAddress': 'Fill in the address to see the price breakdown', 'checkout.submit': 'Place order',
+  'address.name': 'Name', 'address.namePh': 'Recipient', 'address.phone': 'Phone', 'address.phonePh': '11-digit mobile number',
+  'address.phoneBad': 'Invalid phone number', 'address.region': 'Region', 'address.regionPh': 'Province city district',
+  'address.detail': 'Address', 'address.detailPh': 'Street, building, room', 'address.save': 'Save to address book',
+  'pricing.list': 'List price', 'pricing.activity': 'Activity price', 'pricing.member': 'Member price',
+  'pricing.merchant_coupon': 'Shop coupon', 'pricing.platform_coupon': 'Platform coupon', 'pricing.shipping': 'Shipping', 'pricing.total': 'Total',
+  'cashier.title': 'Cashier', 'cashier.sandbox': 'Sandbox payment · no real money moves', 'cashier.amount': 'Amount to pay',
+  'cashier.useCard': 'Use store credit', 'cashier.cardBalance': 'Balance {amount}', 'cashier.cardUsed': 'Store credit used: {amount}',
+  'cashier.next': 'Continue', 'cashier.confirm': 'Confirm payment', 'cashier.simulateFail': 'Simulate a failed payment',
+  'cashier.paid': 'Payment successful', 'cashier.failed': 'Payment failed; you can pay again from the order', 'cashier.timeout': 'Payment not confirmed yet; check the order later',
+  'cashier.viewOrder': 'View order', 'cashier.continue': 'Keep shopping',
+  'orders.title': 'My orders', 'orders.none': 'No orders yet', 'orders.no': 'Order {id}', 'orders.total': 'Total',
+  'orders.tab.all': 'All', 'orders.tab.created': 'To pay', 'orders.tab.paid': 'To ship', 'orders.tab.shipped': 'To receive',
+  'orders.tab.completed': 'Completed', 'orders.tab.refunding': 'After-sales',
+  'status.created': 'Awaiting payment', 'status.paid': 'Awaiting shipment', 'status.shipped': 'Shipped', 'status.delivered': 'Delivered',
+  'status.completed': 'Completed', 'status.cancelled': 'Cancelled', 'status.refunding': 'Refunding', 'status.refunded': 'Refunded',
+  'status.grouping': 'Group forming', 'status.gift_pending': 'Gift not yet accepted',
+  'order.title': 'Order details', 'order.shipment': 'Shipment', 'order.total': 'Total paid', 'order.paid': 'Paid',
+  'order.refunded': 'Refunded', 'order.createdAt': 'Placed at', 'order.cancel': 'Cancel order', 'order.pay': 'Pay now',
+  'order.aftersale': 'After-sales', 'order.confirm': 'Confirm receipt', 'order.cancelAsk': 'Cancel this order?',
+  'order.confirmAsk': 'Have you received the goods?', 'order.cancelled': 'Order cancelled', 'order.confirmed': 'Receipt confirmed',
+  'aftersale.refund_only': 'Refund only', 'aftersale.return_refund': 'Return and refund', 'aftersale.amount': 'Amount',
+  'aftersale.amountPh': 'At most {max}', 'aftersale.reason': 'Reason', 'aftersale.submit': 'Submit',
+  'aftersale.amountBad': 'Invalid amount', 'aftersale.reasonRequired': 'Please give a reason', 'aftersale.sent': 'Request submitted',
+  'login.title': 'Log in', 'login.register': 'Sign up', 'login.phone': 'Phone', 'login.password': 'Password',
+  'login.passwordPh': 'Enter your password', 'login.nickname': 'Nickname', 'login.nicknamePh': 'Enter a nickname',
+  'login.submit': 'Log in', 'login.registerSubmit': 'Sign up and log in',
+  'me.login': 'Log in / Sign up', 'me.allOrders': 'All orders', 'me.language': '语言 / Language', 'me.logout': 'Log out',
+  'me.openShop': 'Open a shop', 'me.myShops': 'My shops',
+  'friends.title': 'My friends', 'friends.addPh': "Friend's phone number", 'friends.add': 'Add', 'friends.requests': 'Friend requests',
+  'friends.accept': 'Accept', 'friends.list': 'Friends ({n})', 'friends.none': 'No friends yet', 'friends.remove': 'Remove',
+  'friends.sent': 'Request sent', 'friends.accepted': 'Friend added', 'friends.removed': 'Removed',
+  'cards.title': 'Store credit', 'cards.balance': 'Balance', 'cards.hint': 'Spend it at checkout; issued by the platform or earned in partner scenarios',
+  'shop.title': 'Open a shop', 'shop.open': 'Open a personal shop in a minute', 'shop.intro': 'All you need is your phone number; then list products in the merchant console.',
+  'shop.namePh': 'Shop name', 'shop.submit': 'Open my shop', 'shop.created': '"{name}" is open!', 'shop.toConsole': 'Go to the merchant console',
+};
+
+const i18n = createI18n({ ref, messages: { zh, en }, storageKey: 'xiaodian.locale' });
+export const { locale, t } = i18n;
+
+// Vant's English pack is loaded only when needed.
+async function applyVantLocale() {
+  if (locale.value === 'en') Locale.use('en-US', (await import('vant/es/locale/lang/en-US')).default);
+  else Locale.use('zh-CN', zhCN);
+}
+if (locale.value === 'en') applyVantLocale();
+
+export function toggle() {
+  i18n.toggle();
+  applyVantLocale();
+}
