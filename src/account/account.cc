@@ -268,7 +268,7 @@ Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& 
 }
 
 Result<std::vector<Membership>> MerchantsOf(Reader& r, int64_t user_id) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kMerchantSelect).replace(6, 0, "s.role, ") +
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kMerchantSelect).replace(7, 0, "s.role, ") +
                                           "JOIN staff s ON s.merchant_id = m.id WHERE s.user_id=? ORDER BY m.id",
                                       {user_id}));
   std::vector<Membership> out;

@@ -16,7 +16,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->sandbox_ = std::make_unique<pay::SandboxProvider>(options.sandbox_secret, clock);
   app->trade_ = std::make_unique<trade::TradeService>(*app->sandbox_, options.trade);
   app->trade_->RegisterTimers(*app->timers_);
-  app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr});
+  app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});
+  app->promo_->Install(*app->timers_);
+  app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);
@@ -24,6 +26,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddCatalogRoutes(api);
   http::AddTradeRoutes(api);
   http::AddPayRoutes(api);
+  http::AddPromoRoutes(api);
   http::ServerOptions so;
   so.host = options.host;
   so.port = options.port;

@@ -9,6 +9,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "pay/pay.h"
+#include "promo/promo.h"
 #include "store/store.h"
 #include "store/timers.h"
 #include "trade/trade.h"
@@ -58,6 +59,7 @@ class App {
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<pay::SandboxProvider> sandbox_;
   std::unique_ptr<trade::TradeService> trade_;
+  std::unique_ptr<promo::PromoService> promo_;
   std::unique_ptr<http::AppContext> context_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;

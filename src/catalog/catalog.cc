@@ -352,7 +352,7 @@ Status Restock(Tx& tx, int64_t sku_id, int64_t qty) {
 Result<std::vector<std::string>> CheckInventory(Reader& r) {
   std::vector<std::string> problems;
   ASSIGN_OR_RETURN(Rows bad, r.Query("SELECT id, stock, reserved, sold, returned, stock_in FROM skus WHERE stock < 0 OR reserved < 0 "
-                                     "OR sold < 0 OR stock_in + returned <> stock + reserved + sold LIMIT 20"));
+                                     "OR sold < 0 OR stock_in <> stock + reserved + sold LIMIT 20"));
   for (auto& row : bad)
     problems.push_back("sku " + IdString(row.Int(0)) + ": stock=" + std::to_string(row.Int(1)) + " reserved=" + std::to_string(row.Int(2)) +
                        " sold=" + std::to_string(row.Int(3)) + " returned=" + std::to_string(row.Int(4)) +

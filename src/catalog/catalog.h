@@ -3,9 +3,9 @@
 //
 // Stock model per SKU: `stock` is available, `reserved` is held by unpaid orders, `sold`
 // is paid. reserve: stock→reserved; release: reserved→stock; sell: reserved→sold;
-// restock (goods returned): sold→returned and back into stock. Never negative (the UPDATEs
-// are guarded and the schema CHECKs it); conservation: stock_in + returned = stock +
-// reserved + sold.
+// restock (goods returned): sold→stock, counted in `returned`. Never negative (the UPDATEs
+// are guarded and the schema CHECKs it); conservation: stock_in = stock + reserved + sold,
+// where stock_in moves only when the merchant sets stock.
 #pragma once
 
 #include <cstdint>

@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "http/router.h"
+#include "promo/promo.h"
 #include "store/store.h"
 #include "store/timers.h"
 #include "trade/trade.h"
@@ -24,6 +25,7 @@ struct AppContext {
   pay::SandboxProvider& sandbox;
   trade::TradeService& trade;
   std::function<std::string()> metrics_text;  // HTTP server metrics, set once the server exists
+  promo::PromoService& promo;
 };
 
 struct StaffCaller {
@@ -96,5 +98,6 @@ void AddAccountRoutes(Api& api);
 void AddCatalogRoutes(Api& api);
 void AddTradeRoutes(Api& api);
 void AddPayRoutes(Api& api);
+void AddPromoRoutes(Api& api);
 
 }  // namespace xd::http

@@ -71,13 +71,18 @@ void TimerService::Start(int poll_ms) {
     while (running_) {
       auto r = RunDue();
       if (!r) spdlog::warn("event=timer_poll_failed error=\"{}\"", r.error().message);
-      std::this_thread::sleep_for(std::chrono::milliseconds(poll_ms));
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(poll_ms), [this] { return !running_; });
     }
   });
 }
 
 void TimerService::Stop() {
-  if (!running_.exchange(false)) return;
+  {
+    std::lock_guard lock(mu_);
+    if (!running_.exchange(false)) return;
+  }
+  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 

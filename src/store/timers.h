@@ -7,6 +7,8 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <map>
 #include <string>
@@ -35,6 +37,8 @@ class TimerService {
   Store& store_;
   std::map<std::string, Handler> handlers_;
   std::atomic<bool> running_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;  // wakes the poller early on Stop
   std::thread thread_;
 };
 

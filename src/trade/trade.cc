@@ -513,7 +513,18 @@ Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> bu
   ASSIGN_OR_RETURN(Money commission, Money::Fen(kept).ApplyBps(m.settings.commission_bps));
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET commission_fen=? WHERE id=?", {commission.fen(), order_id}));
   o.commission_fen = commission.fen();
-  RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, kept - commission.fen(), commission.fen(), m.settings.hold_days));
+  std::vector<pay::Posting> shares;
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleting(tx, o, &shares));
+  int64_t net = kept - commission.fen();
+  for (auto& p : shares) net -= p.amount_fen;
+  if (net < 0) return Fail(ErrorCode::INTERNAL, "shares exceed the merchant's net");
+  if (!shares.empty()) {
+    int64_t total = 0;
+    for (auto& p : shares) total += p.amount_fen;
+    shares.push_back({pay::kEscrow, -total});
+    RETURN_IF_ERROR(pay::Post(tx, "order.shares", order_id, shares));
+  }
+  RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(), m.settings.hold_days));
   RETURN_IF_ERROR(SetStatus(tx, o, "completed", Json{{"commission_fen", commission.fen()}}));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleted(tx, o));
   return Ok();

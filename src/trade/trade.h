@@ -104,6 +104,10 @@ class OrderObserver {
   virtual ~OrderObserver() = default;
   virtual Status OnPaid(Tx&, Order&) { return Ok(); }  // may set order.sub_status
   virtual Status OnCancelled(Tx&, const Order&) { return Ok(); }
+  // Before completion settles: may add postings paid out of the merchant's share (e.g. a
+  // sharer's commission, +amount to "sharer:<user>"); the merchant's payable shrinks by
+  // their sum. Must not exceed what the merchant nets.
+  virtual Status OnCompleting(Tx&, const Order&, std::vector<pay::Posting>* /*from_merchant_share*/) { return Ok(); }
   virtual Status OnCompleted(Tx&, const Order&) { return Ok(); }
   virtual Status OnRefunded(Tx&, const Order&, int64_t /*refunded_fen*/) { return Ok(); }
 };

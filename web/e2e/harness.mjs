@@ -72,10 +72,10 @@ export async function screenshot(page, name, { main = false } = {}) {
 }
 
 /** Plain JSON calls for test setup (the UI under test never goes through here). */
-export async function apiCall(method, p, { body, token } = {}) {
+export async function apiCall(method, p, { body, token, headers = {} } = {}) {
   const res = await fetch(`${BASE}/api/v1${p}`, {
     method,
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();

@@ -3,6 +3,7 @@
 // Optional: XIAODIAN_SCREENSHOTS_DIR=docs/screenshots to keep the main screenshots.
 import zlib from 'node:zlib';
 import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './harness.mjs';
+import { fenToYuanString } from '../common/money.js';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -33,7 +34,9 @@ async function consoleLogin(page, { phone, password }) {
   await page.waitForSelector('[data-test="user-name"]');
 }
 
-const newPhone = (prefix) => `${prefix}${String(Date.now()).slice(-8)}${Math.floor(Math.random() * 10)}`;
+// Unique within a run (the counter) and across runs (the clock).
+let phoneSeq = 0;
+const newPhone = (prefix) => `${prefix}${String(Date.now()).slice(-6)}${String(phoneSeq++ % 1000).padStart(3, '0')}`;
 
 /** Test setup through the API: a new buyer with a paid order from the demo merchant. */
 async function buyerWithPaidOrder() {
@@ -340,7 +343,172 @@ async function budgets(ctx) {
   assert(ms <= INTERACTIVE_BUDGET_MS, `product page interactive after ${ms} ms`);
 }
 
-// ---- social trading: written when the server has the routes ----
+// ---- social trading (setup through the API as the demo merchant, buying through the UI) ----
+async function newBuyer(nickname) {
+  const phone = newPhone('18');
+  await apiCall('POST', '/auth/register', { body: { phone, password: 'test1234', nickname } });
+  return { phone, password: 'test1234' };
+}
+
+async function merchantSession() {
+  const { token } = await apiCall('POST', '/auth/login', { body: DEMO_MERCHANT });
+  return { token, headers: { 'X-Merchant-Id': await demoMerchantId() } };
+}
+
+/** An in-stock first SKU of a demo merchant product with no running activity. */
+async function freeProduct() {
+  const { items } = await apiCall('GET', `/products?merchant_id=${await demoMerchantId()}&limit=50`);
+  for (const p of items) {
+    if ((await apiCall('GET', `/products/${p.id}/activities`)).items.length) continue;
+    const product = await apiCall('GET', `/products/${p.id}`);
+    if (product.skus[0].stock >= 20 && product.skus[0].price_fen >= 200) return { product, sku: product.skus[0] };
+  }
+  throw new Error('no demo merchant product without a running activity');
+}
+
+/** Creates an activity through the API (test setup). */
+async function createActivity(type, fields) {
+  const { product, sku } = await freeProduct();
+  const now = Date.now();
+  const body = {
+    type, sku_id: sku.id, starts_at: new Date(now - 60000).toISOString(), ends_at: new Date(now + 3600000).toISOString(),
+    ...fields(sku.price_fen),
+  };
+  const activity = await apiCall('POST', '/merchant/activities', { ...(await merchantSession()), body });
+  return { activity, productId: product.id, sku };
+}
+
+/** From the checkout page to a paid order; returns the order id. */
+async function checkoutAndPay(page, { expectStep } = {}) {
+  await page.waitForSelector('[data-test="checkout"][data-loaded="true"]');
+  if (!(await page.locator('[data-test="saved-addresses"]').count())) {
+    await inputOf(page, 'addr-name').fill('赵六');
+    await inputOf(page, 'addr-phone').fill('13800138003');
+    await inputOf(page, 'addr-region').fill('浙江省 杭州市 西湖区');
+    await inputOf(page, 'addr-detail').fill('文三路 90 号');
+  }
+  await page.waitForSelector('[data-test="pricing-step"]');
+  if (expectStep) {
+    const steps = await page.locator('[data-test="pricing-step"]').evaluateAll((els) => els.map((e) => e.dataset.step));
+    assert(steps.includes(expectStep), `no "${expectStep}" pricing step in ${steps.join(', ')}`);
+  }
+  await page.click('[data-test="submit-order"] button');
+  await page.waitForURL(/#\/cashier\//);
+  const orderId = page.url().split('/cashier/')[1];
+  await page.waitForSelector('[data-test="start-pay"], [data-test="confirm-pay"]:not(.van-button--loading)');
+  if (await page.locator('[data-test="start-pay"]').count()) await page.click('[data-test="start-pay"]');
+  await page.waitForSelector('[data-test="confirm-pay"]:not(.van-button--loading)');
+  await page.click('[data-test="confirm-pay"]');
+  await page.waitForSelector('[data-test="pay-success"]', { timeout: 30000 });
+  return orderId;
+}
+
+async function groupBuy(ctx) {
+  const { activity, productId } = await createActivity('group_buy', (price) => ({
+    group_price_fen: price - 100, group_size: 2, group_ttl_s: 3600,
+  }));
+  const { page: leader } = await ctx.page(MOBILE, 'leader');
+  await shopLogin(leader, await newBuyer('团长'));
+  await leader.goto(`${BASE}/#/product/${productId}`);
+  await leader.click(`[data-test="activity"][data-activity-id="${activity.id}"] [data-test="activity-group_buy"]`);
+  await leader.click('[data-test="sku-confirm"]');
+  const orderId = await checkoutAndPay(leader, { expectStep: 'activity' });
+  await leader.goto(`${BASE}/#/orders/${orderId}`);
+  const badge = leader.locator('[data-test="order-group"][data-status="forming"]');
+  await badge.waitFor();
+  const groupId = await badge.getAttribute('data-group-id');
+
+  const { page: member } = await ctx.page(MOBILE, 'member');
+  await shopLogin(member, await newBuyer('团员'));
+  await member.goto(`${BASE}/#/group/${groupId}`);
+  await member.waitForSelector('[data-test="group"][data-status="forming"]');
+  await screenshot(member, 'shop-group', { main: true });
+  await member.click('[data-test="group-join"]');
+  await checkoutAndPay(member, { expectStep: 'activity' });
+
+  for (let i = 0; i < 20; i++) {
+    await leader.reload();
+    await leader.waitForSelector('[data-test="order-group"]');
+    if (await leader.locator('[data-test="order-group"][data-status="succeeded"]').count()) return;
+    await leader.waitForTimeout(500);
+  }
+  throw new Error(`group ${groupId} did not succeed with 2 paid members`);
+}
+
+async function flashSale(ctx) {
+  const STOCK = 3;
+  // The merchant creates it in the console.
+  const { product, sku } = await freeProduct();
+  const { page: merchant } = await ctx.page(DESKTOP, 'merchant');
+  await consoleLogin(merchant, DEMO_MERCHANT);
+  await merchant.click('[data-test="nav-activities"]');
+  await merchant.click('[data-test="activity-create"]');
+  await merchant.click('[data-test="type-flash_sale"]');
+  await merchant.click('[data-test="activity-product"]');
+  await merchant.keyboard.type(product.title);
+  await merchant.locator('.el-select-dropdown__item:visible', { hasText: product.title }).first().click();
+  await inputOf(merchant, 'activity-price').fill(fenToYuanString(Math.floor(sku.price_fen / 2)));
+  await inputOf(merchant, 'activity-stock').fill(String(STOCK));
+  await screenshot(merchant, 'console-activity-create', { main: true });
+  await merchant.click('[data-test="activity-save"]');
+  await merchant.locator('.el-message--success').first().waitFor();
+  const { items } = await apiCall('GET', '/merchant/activities?limit=5', await merchantSession());
+  const activity = items.find((a) => a.sku_id === sku.id && a.type === 'flash_sale');
+  assert(activity && activity.price_fen === Math.floor(sku.price_fen / 2) && activity.stock === STOCK, 'the console did not create the flash sale');
+  const productId = product.id;
+
+  const { page } = await ctx.page(MOBILE, 'buyer');
+  await shopLogin(page, await newBuyer('秒杀买家'));
+  await page.goto(`${BASE}/#/product/${productId}`);
+  await page.click(`[data-test="activity"][data-activity-id="${activity.id}"] [data-test="activity-flash_sale"]`);
+  await page.click('[data-test="sku-confirm"]');
+  await checkoutAndPay(page, { expectStep: 'activity' });
+  await screenshot(page, 'shop-flash-sale-paid', { main: true });
+
+  // A burst: 8 buyers, 2 checkouts each at once, for the 2 units left.
+  const buyers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+    const b = await newBuyer(`抢购${i}`);
+    return (await apiCall('POST', '/auth/login', { body: b })).token;
+  }));
+  const address = { name: '抢购', phone: '13800138004', region: '上海市', detail: '1 号' };
+  const body = { items: [{ sku_id: sku.id, quantity: 1 }], address, activity: { id: activity.id } };
+  const results = await Promise.allSettled(buyers.flatMap((token) => [1, 2].map(() => apiCall('POST', '/checkout', { token, body }))));
+  const won = results.filter((r) => r.status === 'fulfilled').length;
+  const left = (await apiCall('GET', `/activities/${activity.id}`)).stock_left;
+  console.log(`# flash sale burst: ${results.length} checkouts, ${won} orders for ${STOCK - 1} units left; stock_left now ${left}`);
+  assert(won >= 1 && won <= STOCK - 1, `${won} orders for ${STOCK - 1} units`);
+  assert(left === STOCK - 1 - won, `stock_left ${left} after ${won} orders`);
+}
+
+async function bargain(ctx) {
+  const { activity, productId } = await createActivity('bargain', (price) => ({
+    floor_price_fen: Math.floor(price / 2), helps_needed: 2, ttl_s: 3600,
+  }));
+  const { page: owner } = await ctx.page(MOBILE, 'owner');
+  await shopLogin(owner, await newBuyer('砍价发起人'));
+  await owner.goto(`${BASE}/#/product/${productId}`);
+  await owner.click(`[data-test="activity"][data-activity-id="${activity.id}"] [data-test="activity-bargain"]`);
+  const card = owner.locator('[data-test="bargain"]');
+  await card.waitFor();
+  const bargainId = await card.getAttribute('data-bargain-id');
+
+  for (const name of ['帮砍一', '帮砍二']) {
+    const { page: helper } = await ctx.page(MOBILE, name);
+    await shopLogin(helper, await newBuyer(name));
+    await helper.goto(`${BASE}/#/bargain/${bargainId}`);
+    await helper.click('[data-test="bargain-help"]');
+    await helper.locator('.van-toast--success').waitFor();
+  }
+  await owner.reload();
+  await owner.waitForSelector(`[data-test="bargain"][data-price="${activity.floor_price_fen}"]`);
+  await screenshot(owner, 'shop-bargain', { main: true });
+  await owner.click('[data-test="bargain-buy"]');
+  await checkoutAndPay(owner, { expectStep: 'activity' });
+  await owner.goto(`${BASE}/#/bargain/${bargainId}`);
+  await owner.waitForSelector('[data-test="bargain"][data-status="bought"]');
+}
+
+// Each runs when GET /api/v1/openapi.json lists the routes it needs; otherwise it is skipped.
 async function socialScenarios() {
   let paths = [];
   try {
@@ -348,19 +516,19 @@ async function socialScenarios() {
   } catch {
     // No description: every route counts as missing.
   }
-  const has = (re) => paths.some((p) => re.test(p));
-  const placeholder = (name, needs) => {
-    const missing = needs.filter(([, re]) => !has(re)).map(([label]) => label);
-    return missing.length
-      ? { name, skip: `API lacks ${missing.join(', ')}` }
-      : { name, todo: 'the API has the routes; this scenario is not written yet' };
+  const scenario = (name, slug, needs, run) => {
+    const missing = needs.filter((n) => !paths.includes(`/api/v1${n}`));
+    if (missing.length) return { name, skip: `API lacks ${missing.join(', ')}` };
+    return run ? { name, slug, run } : { name, todo: 'the API has the routes; this scenario is not written yet' };
   };
-  const activities = ['POST /merchant/activities', /\/merchant\/activities$/];
   return [
-    placeholder('group buy: a leader opens a group, friends join, the group succeeds', [activities, ['GET /groups/{id}', /\/groups\/\{[^}]+\}$/]]),
-    placeholder('bargain: friends help cut the price to the floor', [activities, ['bargain routes', /bargain/]]),
-    placeholder('gift: buy as a gift, the recipient accepts', [['gift routes', /gift/]]),
-    placeholder('flash sale: limited stock under a burst', [activities]),
+    scenario('group buy: a leader opens a group of 2, a friend joins from the link, the group succeeds', 'group-buy',
+      ['/merchant/activities', '/products/{id}/activities', '/groups/{id}'], groupBuy),
+    scenario('flash sale: bought at the flash price; a burst never oversells', 'flash-sale',
+      ['/merchant/activities', '/products/{id}/activities', '/activities/{id}'], flashSale),
+    scenario('bargain: two friends help cut the price to the floor; the owner buys at it', 'bargain',
+      ['/merchant/activities', '/bargains', '/bargains/{id}', '/bargains/{id}/help'], bargain),
+    scenario('gift: buy as a gift, the recipient accepts', 'gift', ['/gifts', '/gifts/{id}/accept'], null),
   ];
 }
 

@@ -1,4 +1,4 @@
--- Catalog and inventory. Stock conservation: stock_in + returned = stock + reserved + sold.
+-- Catalog and inventory. Stock conservation: stock_in = stock + reserved + sold (sold is net of returns).
 CREATE TABLE products(
   id INTEGER PRIMARY KEY,
   merchant_id INTEGER NOT NULL,

@@ -48,6 +48,10 @@ export const api = {
   updateProduct: (id, body) => http.patch(`/merchant/products/${e(id)}`, body),
   updateSku: (id, body) => http.patch(`/merchant/skus/${e(id)}`, body),
 
+  activities: (query) => http.get('/merchant/activities', query),
+  createActivity: (body) => http.post('/merchant/activities', body),
+  stopActivity: (id) => http.post(`/merchant/activities/${e(id)}/stop`),
+
   orders: (query) => http.get('/merchant/orders', query),
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
   pushTracking: (id, description, delivered) =>

@@ -51,6 +51,15 @@ export const api = {
   categories: () => http.get('/categories'),
   shop: (merchantId) => http.get(`/merchants/${e(merchantId)}`),
 
+  // social trading
+  productActivities: (productId) => http.get(`/products/${e(productId)}/activities`),
+  productGroups: (productId) => http.get(`/products/${e(productId)}/groups`),
+  activity: (id) => http.get(`/activities/${e(id)}`),
+  group: (id) => http.get(`/groups/${e(id)}`),
+  startBargain: (activityId) => http.post('/bargains', { activity_id: activityId }),
+  bargain: (id) => http.get(`/bargains/${e(id)}`),
+  helpBargain: (id) => http.post(`/bargains/${e(id)}/help`),
+
   // cart and checkout
   cart: () => http.get('/cart'),
   addToCart: (skuId, quantity) => http.post('/cart/items', { sku_id: skuId, quantity }),
@@ -68,6 +77,7 @@ export const api = {
   requestAftersale: (orderId, body) => http.post(`/orders/${e(orderId)}/aftersales`, body),
 
   // sandbox payment provider
+  sandboxPayment: (paymentId) => http.get(`/pay/sandbox/${e(paymentId)}`),
   completeSandbox: (paymentId) => http.post(`/pay/sandbox/${e(paymentId)}/complete`),
   failSandbox: (paymentId) => http.post(`/pay/sandbox/${e(paymentId)}/fail`),
 };

@@ -1,0 +1,594 @@
+// loadgen: a multi-connection HTTP/1.1 load generator for a running xiaodian server.
+//
+// Each connection is one virtual user (VU): an Asio C++20 coroutine holding one keep-alive
+// socket, running one scenario in a loop (bench/README.md):
+//   healthz   GET /healthz
+//   product   GET /api/v1/products/{id} over the demo products
+//   search    GET /api/v1/products?q=<Chinese word>
+//   checkout  register a buyer per VU, then loop: checkout a random demo SKU → pay → sandbox
+//             complete → poll the order until "paid"; one op is one paid order
+//   hot       the same, but every order buys one SKU created for the run
+// VUs are spread over --threads io_contexts (one thread each; nothing shared between threads
+// but atomics). With --rate 0 the loop is closed (each VU starts its next op when the last
+// ends); with --rate R ops start on a fixed global schedule and latency is measured from each
+// op's intended start, so a stalled server cannot hide its queueing (coordinated omission).
+//
+// The run ends by itself: no op starts after --duration-s or once --max-ops ops started;
+// ops still running --grace-s after the deadline are abandoned and counted as errors.
+// Prints one JSON line on stdout; progress and error samples go to stderr.
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Json = nlohmann::json;
+using asio::awaitable;
+using asio::use_awaitable;
+using SteadyClock = std::chrono::steady_clock;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string scenario = "healthz";
+  int connections = 64;
+  int threads = 1;
+  double duration_s = 10;
+  int64_t max_ops = 10'000'000;
+  double rate = 0;        // ops per second; 0 = closed loop
+  double grace_s = 10;    // after the deadline, how long running ops may take to finish
+  int poll_ms = 5;        // first wait before polling an order for "paid" (then backs off)
+  int poll_max_ms = 50;   // longest wait between polls
+  double paid_timeout_s = 10;
+};
+
+struct HttpResponse {
+  int status = 0;  // 0: the connection failed (body says why)
+  std::string body;
+  bool ok() const { return status >= 200 && status < 300; }
+};
+
+bool HeaderIs(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':') return false;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return false;
+  return true;
+}
+
+std::string_view HeaderValue(std::string_view line) {
+  size_t colon = line.find(':');
+  std::string_view v = line.substr(colon + 1);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  return v;
+}
+
+// One keep-alive HTTP/1.1 connection, (re)connected on demand. Requests are sent one at a
+// time; the response must carry Content-Length (the server always sends it).
+class Conn {
+ public:
+  Conn(asio::io_context& ioc, tcp::endpoint ep, std::string host) : sock_(ioc), ep_(ep), host_(std::move(host)) {}
+
+  awaitable<HttpResponse> Send(std::string_view method, std::string_view target, std::string_view body = {},
+                               std::string_view headers = {}) {
+    HttpResponse res;
+    boost::system::error_code ec;
+    if (!sock_.is_open()) {
+      co_await sock_.async_connect(ep_, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return Failed(res, "connect: " + ec.message());
+      sock_.set_option(tcp::no_delay(true), ec);
+    }
+    out_.clear();
+    fmt::format_to(std::back_inserter(out_), "{} {} HTTP/1.1\r\nHost: {}\r\n{}", method, target, host_, headers);
+    if (!body.empty() || method == "POST")
+      fmt::format_to(std::back_inserter(out_), "Content-Type: application/json\r\nContent-Length: {}\r\n", body.size());
+    out_ += "\r\n";
+    out_ += body;
+    co_await asio::async_write(sock_, asio::buffer(out_), asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return Failed(res, "write: " + ec.message());
+
+    in_.clear();
+    size_t header_end = std::string::npos, content_length = 0;
+    bool close = false;
+    for (;;) {
+      if (header_end == std::string::npos) {
+        size_t p = in_.find("\r\n\r\n");
+        if (p != std::string::npos) {
+          header_end = p + 4;
+          if (in_.size() < 12 || in_.compare(0, 5, "HTTP/") != 0) co_return Failed(res, "malformed status line");
+          res.status = std::atoi(in_.c_str() + 9);
+          std::string_view head(in_.data(), p);
+          for (size_t pos = head.find("\r\n"); pos != std::string_view::npos;) {
+            size_t next = head.find("\r\n", pos + 2);
+            std::string_view line = head.substr(pos + 2, next == std::string_view::npos ? std::string_view::npos : next - pos - 2);
+            if (HeaderIs(line, "content-length")) content_length = std::strtoull(std::string(HeaderValue(line)).c_str(), nullptr, 10);
+            if (HeaderIs(line, "connection") && HeaderValue(line).starts_with("close")) close = true;
+            if (HeaderIs(line, "transfer-encoding")) co_return Failed(res, "chunked responses are not supported");
+            pos = next;
+          }
+        }
+      }
+      if (header_end != std::string::npos && in_.size() >= header_end + content_length) break;
+      size_t n = co_await sock_.async_read_some(asio::buffer(chunk_), asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return Failed(res, "read: " + ec.message());
+      in_.append(chunk_.data(), n);
+    }
+    res.body.assign(in_, header_end, content_length);
+    if (close) Close();
+    co_return res;
+  }
+
+  void Close() {
+    boost::system::error_code ec;
+    sock_.close(ec);
+  }
+
+ private:
+  HttpResponse Failed(HttpResponse& res, std::string why) {
+    Close();
+    res.status = 0;
+    res.body = std::move(why);
+    return res;
+  }
+
+  tcp::socket sock_;
+  tcp::endpoint ep_;
+  std::string host_;
+  std::string out_, in_;
+  std::array<char, 16384> chunk_;
+};
+
+std::string UrlEncode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+Json ParseBody(const HttpResponse& r) { return Json::parse(r.body, nullptr, false); }
+
+std::string StringAt(const Json& j, const Json::json_pointer& p) {
+  if (j.is_discarded() || !j.contains(p) || !j.at(p).is_string()) return "";
+  return j.at(p).get<std::string>();
+}
+
+// Everything the VUs read; written only during setup.
+struct World {
+  Options opt;
+  tcp::endpoint ep;
+  std::string host_header;
+  std::vector<std::string> product_ids;
+  std::vector<std::string> sku_ids;  // checkout: on-sale demo SKUs with stock
+  std::vector<std::string> search_targets;
+  std::string address_json;
+  // Run control.
+  SteadyClock::time_point start, deadline;
+  double interval_s = 0;
+  std::atomic<int64_t> tickets{0};  // ops started (bounded by max_ops)
+  std::atomic<int64_t> slot{0};     // open loop: next slot of the schedule
+  int64_t phone_base = 0;
+};
+
+// Per-thread results, merged at the end.
+struct Stats {
+  std::vector<int64_t> latency_us;
+  int64_t ops = 0, errors = 0, polls = 0, setup_errors = 0;
+  std::map<std::string, int64_t> codes;
+  std::vector<std::string> samples;
+  // Records a failed op (or, with counted=false, a failed setup step: sampled only).
+  void Error(const std::string& what, const HttpResponse& r, bool counted = true) {
+    if (counted) {
+      ++errors;
+      ++codes[r.status == 0 ? "conn" : std::to_string(r.status)];
+    }
+    if (samples.size() < 5) samples.push_back(fmt::format("{} -> {} {}", what, r.status, r.body.substr(0, 200)));
+  }
+};
+
+struct Vu {
+  Vu(asio::io_context& ioc, World& w, Stats& s, int i)
+      : conn(ioc, w.ep, w.host_header), world(w), stats(s), index(i), rng(0x5eed0000u + static_cast<unsigned>(i)) {}
+  Conn conn;
+  World& world;
+  Stats& stats;
+  int index;
+  std::mt19937_64 rng;
+  std::string auth;  // "Authorization: Bearer …\r\n" once registered
+  bool ready = false;
+  bool in_op = false;
+  bool done = false;
+};
+
+template <class V>
+const std::string& Pick(Vu& vu, const std::vector<V>& v) {
+  return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(vu.rng)];
+}
+
+awaitable<void> Sleep(std::chrono::microseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor);
+  t.expires_after(d);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+// Registers this VU's buyer (or logs it in when the phone is taken from an earlier run).
+awaitable<void> SetupBuyer(Vu& vu) {
+  std::string phone = std::to_string(vu.world.phone_base + vu.index);
+  std::string creds = fmt::format(R"({{"phone":"{}","password":"bench12345","nickname":"压测{}"}})", phone, vu.index);
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/auth/register", creds);
+  if (r.status == 409) r = co_await vu.conn.Send("POST", "/api/v1/auth/login", creds);
+  std::string token = StringAt(ParseBody(r), "/token"_json_pointer);
+  if (!r.ok() || token.empty()) {
+    ++vu.stats.setup_errors;
+    vu.stats.Error("register", r, false);
+    co_return;
+  }
+  vu.auth = "Authorization: Bearer " + token + "\r\n";
+  vu.ready = true;
+}
+
+// One paid order: checkout → pay → sandbox complete → poll until paid.
+awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
+  World& w = vu.world;
+  std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{}}})", sku, w.address_json);
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/checkout", body, vu.auth);
+  std::string order_id = r.ok() ? StringAt(ParseBody(r), "/orders/0/id"_json_pointer) : "";
+  if (order_id.empty()) {
+    vu.stats.Error("checkout", r);
+    co_return false;
+  }
+  r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/pay", "{}", vu.auth);
+  std::string payment_id = r.ok() ? StringAt(ParseBody(r), "/payment_id"_json_pointer) : "";
+  if (payment_id.empty()) {
+    vu.stats.Error("pay", r);
+    co_return false;
+  }
+  r = co_await vu.conn.Send("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", "{}", vu.auth);
+  if (!r.ok()) {
+    vu.stats.Error("complete", r);
+    co_return false;
+  }
+  auto give_up = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(w.opt.paid_timeout_s));
+  int wait_ms = w.opt.poll_ms;
+  std::string target = "/api/v1/orders/" + order_id;
+  for (;;) {
+    co_await Sleep(std::chrono::milliseconds(wait_ms));
+    wait_ms = std::min(wait_ms * 2, w.opt.poll_max_ms);
+    ++vu.stats.polls;
+    r = co_await vu.conn.Send("GET", target, {}, vu.auth);
+    if (!r.ok()) {
+      vu.stats.Error("poll", r);
+      co_return false;
+    }
+    std::string status = StringAt(ParseBody(r), "/status"_json_pointer);
+    if (status == "paid") co_return true;
+    if (status != "created") {
+      vu.stats.Error("poll: unexpected status " + status, r);
+      co_return false;
+    }
+    if (SteadyClock::now() > give_up) {
+      r.status = 0;
+      r.body = "not paid within --paid-timeout-s";
+      vu.stats.Error("poll", r);
+      co_return false;
+    }
+  }
+}
+
+awaitable<bool> Op(Vu& vu) {
+  World& w = vu.world;
+  const std::string& s = w.opt.scenario;
+  if (s == "checkout") co_return co_await PaidOrder(vu, Pick(vu, w.sku_ids));
+  if (s == "hot") co_return co_await PaidOrder(vu, w.sku_ids.front());
+  std::string target;
+  if (s == "healthz") target = "/healthz";
+  else if (s == "product") target = "/api/v1/products/" + Pick(vu, w.product_ids);
+  else target = Pick(vu, w.search_targets);
+  HttpResponse r = co_await vu.conn.Send("GET", target);
+  if (!r.ok()) {
+    vu.stats.Error(s, r);
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<void> VuLoop(Vu& vu) {
+  World& w = vu.world;
+  while (vu.ready) {
+    SteadyClock::time_point intended = SteadyClock::now();
+    if (w.interval_s > 0) {
+      int64_t k = w.slot.fetch_add(1, std::memory_order_relaxed);
+      intended = w.start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(static_cast<double>(k) * w.interval_s));
+      if (intended >= w.deadline) break;
+      if (intended > SteadyClock::now()) co_await Sleep(std::chrono::duration_cast<std::chrono::microseconds>(intended - SteadyClock::now()));
+    }
+    if (SteadyClock::now() >= w.deadline) break;
+    if (w.tickets.fetch_add(1, std::memory_order_relaxed) >= w.opt.max_ops) break;
+    vu.in_op = true;
+    bool ok = co_await Op(vu);
+    vu.in_op = false;
+    if (ok) {
+      ++vu.stats.ops;
+      vu.stats.latency_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - intended).count());
+    }
+  }
+  vu.done = true;
+}
+
+// Runs one coroutine to completion on a private io_context (setup steps).
+template <class F>
+void RunSync(F&& f) {
+  asio::io_context ioc;
+  asio::co_spawn(ioc, std::forward<F>(f)(ioc), asio::detached);
+  ioc.run();
+}
+
+[[noreturn]] void Die(const std::string& why) {
+  std::fprintf(stderr, "loadgen: %s\n", why.c_str());
+  std::exit(1);
+}
+
+awaitable<void> FetchProducts(Conn& c, World& w) {
+  std::string cursor;
+  for (int page = 0; page < 50; ++page) {
+    std::string target = "/api/v1/products?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor);
+    HttpResponse r = co_await c.Send("GET", target);
+    Json j = ParseBody(r);
+    if (!r.ok() || j.is_discarded()) Die("product list: " + std::to_string(r.status) + " " + r.body);
+    for (auto& item : j["items"]) w.product_ids.push_back(item["id"].get<std::string>());
+    if (!j["next_cursor"].is_string()) break;
+    cursor = j["next_cursor"].get<std::string>();
+  }
+  if (w.product_ids.empty()) Die("the server lists no products (start it with --demo)");
+}
+
+awaitable<void> FetchSkus(Conn& c, World& w) {
+  for (const auto& id : w.product_ids) {
+    HttpResponse r = co_await c.Send("GET", "/api/v1/products/" + id);
+    Json j = ParseBody(r);
+    if (!r.ok() || j.is_discarded() || j.value("status", "") != "on_sale") continue;
+    for (auto& sku : j["skus"])
+      if (sku.value("stock", 0) > 0) w.sku_ids.push_back(sku["id"].get<std::string>());
+  }
+  if (w.sku_ids.empty()) Die("no on-sale SKU with stock");
+}
+
+// Creates the hot product as merchant owner 13900000001 and leaves its SKU in w.sku_ids.
+awaitable<void> SetupHotSku(Conn& c, World& w) {
+  HttpResponse r = co_await c.Send("POST", "/api/v1/auth/login", R"({"phone":"13900000001","password":"demo123"})");
+  std::string token = StringAt(ParseBody(r), "/token"_json_pointer);
+  if (!r.ok() || token.empty()) Die("merchant login: " + std::to_string(r.status) + " " + r.body);
+  std::string auth = "Authorization: Bearer " + token + "\r\n";
+  std::string merchant_id;
+  r = co_await c.Send("GET", "/api/v1/me", {}, auth);
+  Json me = ParseBody(r);
+  if (r.ok() && !me.is_discarded()) {
+    for (auto& m : me["merchants"])
+      if (m.value("role", "") == "owner") {
+        merchant_id = m["id"].get<std::string>();
+        break;
+      }
+  } else {
+    // GET /api/v1/me failing must not stop the benchmark: find the owner's shop by asking
+    // the console endpoint about every merchant that lists products.
+    std::fprintf(stderr, "loadgen: warning: GET /api/v1/me -> %d %s; probing merchants instead\n", r.status, r.body.substr(0, 200).c_str());
+    co_await FetchProducts(c, w);
+    std::vector<std::string> seen;
+    for (const auto& pid : w.product_ids) {
+      HttpResponse p = co_await c.Send("GET", "/api/v1/products/" + pid);
+      std::string mid = StringAt(ParseBody(p), "/merchant_id"_json_pointer);
+      if (mid.empty() || std::find(seen.begin(), seen.end(), mid) != seen.end()) continue;
+      seen.push_back(mid);
+      HttpResponse m = co_await c.Send("GET", "/api/v1/merchant", {}, auth + "X-Merchant-Id: " + mid + "\r\n");
+      if (m.ok()) {
+        merchant_id = mid;
+        break;
+      }
+    }
+  }
+  if (merchant_id.empty()) Die("merchant owner 13900000001 has no shop");
+  std::string body = fmt::format(
+      R"({{"title":"压测爆款 {}","category":"食品","attributes":{{"产地":"云南"}},"images":[],)"
+      R"("skus":[{{"spec":{{"规格":"标准"}},"price_fen":990,"stock":10000000}}],"status":"on_sale"}})",
+      std::time(nullptr));
+  r = co_await c.Send("POST", "/api/v1/merchant/products", body, auth + "X-Merchant-Id: " + merchant_id + "\r\n");
+  std::string sku = StringAt(ParseBody(r), "/skus/0/id"_json_pointer);
+  if (!r.ok() || sku.empty()) Die("create hot product: " + std::to_string(r.status) + " " + r.body);
+  w.sku_ids = {sku};
+}
+
+double Percentile(const std::vector<int64_t>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return static_cast<double>(sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1]) / 1000.0;
+}
+
+void Usage() {
+  std::fprintf(stderr,
+               "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot\n"
+               "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
+               "               [--grace-s 10] [--poll-ms 5] [--poll-max-ms 50] [--paid-timeout-s 10]\n");
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto world = std::make_unique<World>();
+  World& w = *world;
+  Options& opt = w.opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (i + 1 >= argc) Usage();
+    std::string v = argv[++i];
+    if (a == "--url") {
+      std::string_view u = v;
+      if (!u.starts_with("http://")) Usage();
+      u.remove_prefix(7);
+      if (auto slash = u.find('/'); slash != std::string_view::npos) u = u.substr(0, slash);
+      auto colon = u.rfind(':');
+      opt.host = std::string(u.substr(0, colon));
+      opt.port = colon == std::string_view::npos ? 80 : static_cast<uint16_t>(std::atoi(std::string(u.substr(colon + 1)).c_str()));
+    } else if (a == "--scenario") opt.scenario = v;
+    else if (a == "--connections") opt.connections = std::atoi(v.c_str());
+    else if (a == "--threads") opt.threads = std::atoi(v.c_str());
+    else if (a == "--duration-s") opt.duration_s = std::atof(v.c_str());
+    else if (a == "--max-ops") opt.max_ops = std::atoll(v.c_str());
+    else if (a == "--rate") opt.rate = std::atof(v.c_str());
+    else if (a == "--grace-s") opt.grace_s = std::atof(v.c_str());
+    else if (a == "--poll-ms") opt.poll_ms = std::atoi(v.c_str());
+    else if (a == "--poll-max-ms") opt.poll_max_ms = std::atoi(v.c_str());
+    else if (a == "--paid-timeout-s") opt.paid_timeout_s = std::atof(v.c_str());
+    else Usage();
+  }
+  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot"};
+  if (std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) Usage();
+  if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1 ||
+      opt.poll_ms < 1)
+    Usage();
+  opt.threads = std::min(opt.threads, opt.connections);
+
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(opt.host, ec);
+  if (ec) Die("--url needs a numeric IPv4 host (127.0.0.1), got " + opt.host);
+  w.ep = tcp::endpoint(addr, opt.port);
+  w.host_header = fmt::format("{}:{}", opt.host, opt.port);
+  w.address_json = R"({"name":"压测用户","phone":"13800000000","region":"上海市 浦东新区","detail":"世纪大道100号"})";
+  for (const char* word : {"咖啡", "茶", "耳机", "口红", "跑步鞋", "大米", "蜡烛", "保温杯"})
+    w.search_targets.push_back("/api/v1/products?q=" + UrlEncode(word) + "&limit=20");
+  // Buyer phones: 15 · scenario digit · 4 digits of the clock · 4 digits of the VU index.
+  int scenario_digit = opt.scenario == "checkout" ? 1 : opt.scenario == "hot" ? 2 : 3;
+  w.phone_base = 15'000'000'000LL + scenario_digit * 100'000'000LL + (std::time(nullptr) % 10000) * 10'000LL;
+
+  // Setup: the data the scenario needs, then one buyer per VU.
+  RunSync([&](asio::io_context& ioc) -> awaitable<void> {
+    Conn c(ioc, w.ep, w.host_header);
+    if (opt.scenario == "product" || opt.scenario == "checkout") co_await FetchProducts(c, w);
+    if (opt.scenario == "checkout") co_await FetchSkus(c, w);
+    if (opt.scenario == "hot") co_await SetupHotSku(c, w);
+    HttpResponse r = co_await c.Send("GET", "/healthz");
+    if (!r.ok()) Die("GET /healthz -> " + std::to_string(r.status) + " " + r.body);
+  });
+
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<Stats> stats(static_cast<size_t>(opt.threads));
+  std::vector<std::unique_ptr<Vu>> vus;
+  for (int t = 0; t < opt.threads; ++t) iocs.push_back(std::make_unique<asio::io_context>(1));
+  for (int i = 0; i < opt.connections; ++i)
+    vus.push_back(std::make_unique<Vu>(*iocs[static_cast<size_t>(i % opt.threads)], w, stats[static_cast<size_t>(i % opt.threads)], i));
+  auto run_all = [&] {
+    std::vector<std::thread> threads;
+    for (auto& ioc : iocs) threads.emplace_back([&ioc] { ioc->run(); });
+    for (auto& t : threads) t.join();
+    for (auto& ioc : iocs) ioc->restart();
+  };
+  bool buyers = opt.scenario == "checkout" || opt.scenario == "hot";
+  for (auto& vu : vus) {
+    if (!buyers) {
+      vu->ready = true;
+      continue;
+    }
+    asio::co_spawn(*iocs[static_cast<size_t>(vu->index % opt.threads)], SetupBuyer(*vu), asio::detached);
+  }
+  run_all();
+  int64_t setup_errors = 0;
+  for (auto& s : stats) setup_errors += s.setup_errors;
+  if (setup_errors == opt.connections) Die("no virtual user could register a buyer");
+
+  // The timed run.
+  w.start = SteadyClock::now();
+  w.deadline = w.start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.duration_s));
+  w.interval_s = opt.rate > 0 ? 1.0 / opt.rate : 0;
+  auto hard_stop = w.deadline + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.grace_s));
+  std::vector<std::unique_ptr<asio::steady_timer>> watchdogs;
+  std::atomic<bool> abandoned{false};
+  for (auto& ioc : iocs) {
+    auto t = std::make_unique<asio::steady_timer>(*ioc, hard_stop);
+    asio::io_context* raw = ioc.get();
+    t->async_wait([raw, &abandoned](boost::system::error_code e) {
+      if (e) return;
+      abandoned = true;
+      raw->stop();
+    });
+    watchdogs.push_back(std::move(t));
+  }
+  std::atomic<int> running{opt.connections};
+  for (auto& vu : vus) {
+    Vu* v = vu.get();
+    asio::io_context& ioc = *iocs[static_cast<size_t>(v->index % opt.threads)];
+    asio::co_spawn(ioc, VuLoop(*v), [v, &running, &watchdogs](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          std::fprintf(stderr, "loadgen: VU %d stopped: %s\n", v->index, ex.what());
+        }
+      }
+      if (--running == 0)
+        for (auto& t : watchdogs) asio::post(t->get_executor(), [t = t.get()] { t->cancel(); });
+    });
+  }
+  run_all();
+  double elapsed_s = std::chrono::duration<double>(SteadyClock::now() - w.start).count();
+
+  // Merge.
+  Stats total;
+  for (auto& s : stats) {
+    total.latency_us.insert(total.latency_us.end(), s.latency_us.begin(), s.latency_us.end());
+    total.ops += s.ops;
+    total.errors += s.errors;
+    total.polls += s.polls;
+    for (auto& [k, n] : s.codes) total.codes[k] += n;
+    for (auto& x : s.samples)
+      if (total.samples.size() < 5) total.samples.push_back(x);
+  }
+  for (auto& vu : vus)
+    if (vu->in_op) {
+      ++total.errors;
+      ++total.codes["timeout"];
+    }
+  std::sort(total.latency_us.begin(), total.latency_us.end());
+  for (auto& s : total.samples) std::fprintf(stderr, "loadgen: error sample: %s\n", s.c_str());
+
+  Json codes = Json::object();
+  for (auto& [k, n] : total.codes) codes[k] = n;
+  std::string line = fmt::format(
+      R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
+      R"("ops_per_s":{:.1f},"p50_ms":{:.2f},"p99_ms":{:.2f},"p999_ms":{:.2f},"max_ms":{:.2f},"errors":{},"error_codes":{},)"
+      R"("setup_errors":{},"polls_per_op":{:.2f},"invariants_ok":null}})",
+      opt.scenario, opt.connections, opt.threads, opt.rate, elapsed_s, total.ops, static_cast<double>(total.ops) / elapsed_s,
+      Percentile(total.latency_us, 0.50), Percentile(total.latency_us, 0.99), Percentile(total.latency_us, 0.999),
+      total.latency_us.empty() ? 0.0 : static_cast<double>(total.latency_us.back()) / 1000.0, total.errors, codes.dump(),
+      setup_errors, total.ops > 0 ? static_cast<double>(total.polls) / static_cast<double>(total.ops) : 0.0);
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+  // Abandoned ops still hold coroutine frames on stopped io_contexts: leave without unwinding.
+  if (abandoned) _exit(0);
+  return 0;
+}

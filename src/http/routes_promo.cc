@@ -1,0 +1,208 @@
+// Routes of social trading (promo): activities (group buy, flash sale, bargain), groups,
+// bargains and their helps, coupons. Buying in an activity goes through POST
+// /api/v1/checkout with "activity":{...} and "coupon_ids":[...] (routes_trade.cc).
+#include "base/id.h"
+#include "http/api.h"
+#include "promo/promo.h"
+
+namespace xd::http {
+
+using account::Perm;
+using account::Principal;
+
+namespace {
+
+template <class T>
+Json ItemsJson(const std::vector<T>& items, int64_t limit) {
+  Json list = Json::array();
+  for (auto& it : items) list.push_back(promo::ToJson(it));
+  return ListJson(list, static_cast<int64_t>(items.size()) == limit && !items.empty() ? items.back().id : 0);
+}
+
+}  // namespace
+
+void AddPromoRoutes(Api& api) {
+  Store& store = api.app().store;
+  promo::PromoService& promo = api.app().promo;
+
+  // ---- activities ----
+  api.Add({"POST", "/api/v1/merchant/activities", "Create an activity on a SKU: group_buy, flash_sale or bargain (staff)", "promo",
+           AuthKind::kStaff, 201,
+           Json{{"type", "group_buy"}, {"sku_id", "123"}, {"group_price_fen", 4900}, {"group_size", 3}, {"group_ttl_s", 86400},
+                {"starts_at", "2026-01-01T00:00:00Z"}, {"ends_at", "2026-02-01T00:00:00Z"}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(promo::ActivityInput in, promo::ActivityInputFromJson(body));
+            c.Write([&promo, s, in](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+              ASSIGN_OR_RETURN(promo::Activity a, promo.CreateActivity(tx, s.merchant_id, in));
+              return promo::ToJson(a);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant/activities", "The merchant's activities, newest first (staff)", "promo", AuthKind::kStaff, 200, nullptr,
+           {"limit", "cursor"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.MerchantActivities(r, s.merchant_id, page.first, page.second); }));
+            c.Reply(ItemsJson(list, page.first));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/merchant/activities/{id}/stop", "Stop an activity: no new orders (running groups finish) (staff)", "promo",
+           AuthKind::kStaff},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([&promo, s, id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Activity a, promo.StopActivity(tx, s.merchant_id, id));
+              return promo::ToJson(a);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/activities/{id}", "An activity (public: the share link's landing data)", "promo"},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(promo::Activity a, store.Read([&](Reader& r) { return promo.GetActivity(r, id); }));
+            c.Reply(promo::ToJson(a));
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/products/{id}/activities", "Running activities of a product", "promo"}, [&store, &promo](Call& c) -> Status {
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.ProductActivities(r, id); }));
+    c.Reply(ItemsJson(list, 0));
+    return Ok();
+  });
+
+  // ---- group buy ----
+  api.Add({"GET", "/api/v1/groups/{id}", "A group of a group buy: status, size, paid members, seats left", "promo"},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(promo::Group g, store.Read([&](Reader& r) { return promo.GetGroup(r, id); }));
+            c.Reply(promo::ToJson(g));
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/products/{id}/groups", "Forming groups of a product with seats left, the fullest first (凑团)", "promo",
+           AuthKind::kNone, 200, nullptr, {"limit"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.JoinableGroups(r, id, page.first); }));
+            c.Reply(ItemsJson(list, 0));
+            return Ok();
+          });
+
+  // ---- bargain ----
+  api.Add({"POST", "/api/v1/bargains", "Start a bargain (砍一刀) in a bargain activity", "promo", AuthKind::kUser, 201,
+           Json{{"activity_id", "123"}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t activity_id = r.Id("activity_id");
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&promo, p, activity_id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Bargain b, promo.StartBargain(tx, p.user_id, activity_id));
+              return promo::ToJson(b);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/bargains/{id}", "A bargain with its helps (public: the share link's landing data)", "promo"},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Bargain b, promo.GetBargain(r, id));
+              ASSIGN_OR_RETURN(auto helps, promo.BargainHelps(r, id));
+              Json j = promo::ToJson(b);
+              j["helps"] = helps;
+              return j;
+            }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/bargains/{id}/help", "Help a friend's bargain once: cuts the next amount", "promo", AuthKind::kUser},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::HelpResult h, promo.HelpBargain(tx, p.user_id, id));
+              return Json{{"cut_fen", h.cut_fen}, {"bargain", promo::ToJson(h.bargain)}};
+            });
+            return Ok();
+          });
+
+  // ---- coupons ----
+  Json coupon_example{{"kind", "fixed"}, {"amount_fen", 500}, {"min_spend_fen", 3000}, {"total_quota", 100}, {"per_user_limit", 1},
+                      {"scope", {{"type", "merchant"}}}, {"valid_from", "2026-01-01T00:00:00Z"}, {"valid_to", "2026-02-01T00:00:00Z"}};
+  api.Add({"POST", "/api/v1/merchant/coupons", "Issue a merchant coupon: fixed, percent or threshold (staff)", "promo", AuthKind::kStaff, 201,
+           coupon_example},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(promo::CouponInput in, promo::CouponInputFromJson(body));
+            c.Write([&promo, s, in](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+              ASSIGN_OR_RETURN(promo::Coupon cp, promo.CreateCoupon(tx, s.merchant_id, in));
+              return promo::ToJson(cp);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/merchant/coupons", "The merchant's coupons, newest first (staff)", "promo", AuthKind::kStaff, 200, nullptr,
+           {"limit", "cursor"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.MerchantCoupons(r, s.merchant_id, page.first, page.second); }));
+            c.Reply(ItemsJson(list, page.first));
+            return Ok();
+          });
+  Json platform_example = coupon_example;
+  platform_example["scope"] = Json{{"type", "platform"}};
+  api.Add({"POST", "/api/v1/admin/coupons", "Issue a platform coupon, valid in every shop or a category (admin)", "promo", AuthKind::kAdmin,
+           201, platform_example},
+          [&promo](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ASSIGN_OR_RETURN(promo::CouponInput in, promo::CouponInputFromJson(body));
+            c.Write([&promo, in](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Coupon cp, promo.CreateCoupon(tx, std::nullopt, in));
+              return promo::ToJson(cp);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/coupons/{id}", "A coupon (public: the claim link's landing data)", "promo"}, [&store, &promo](Call& c) -> Status {
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(promo::Coupon cp, store.Read([&](Reader& r) { return promo.GetCoupon(r, id); }));
+    c.Reply(promo::ToJson(cp));
+    return Ok();
+  });
+  api.Add({"POST", "/api/v1/coupons/{id}/claim", "Claim a coupon into the buyer's wallet (409 all claimed, 422 per-user limit)", "promo",
+           AuthKind::kUser, 201},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::UserCoupon uc, promo.ClaimCoupon(tx, p.user_id, id));
+              return promo::ToJson(uc, tx.NowMs());
+            }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/me/coupons", "The buyer's coupons (status: unused | used | expired)", "promo", AuthKind::kUser, 200, nullptr,
+           {"status", "limit", "cursor"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            std::string status = c.req().QueryParam("status").value_or("");
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+              ASSIGN_OR_RETURN(auto list, promo.UserCoupons(r, p.user_id, status, page.first, page.second));
+              Json items = Json::array();
+              for (auto& uc : list) items.push_back(promo::ToJson(uc, r.clock().NowMs()));
+              return ListJson(items, static_cast<int64_t>(list.size()) == page.first ? list.back().id : 0);
+            }));
+            c.Reply(out);
+            return Ok();
+          });
+}
+
+}  // namespace xd::http

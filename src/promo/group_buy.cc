@@ -1,0 +1,204 @@
+// Group buy (拼团). A group holds `size` seats; a seat is taken by a member order when it is
+// created and given back when that order is cancelled unpaid, so seats_taken counts the
+// created + paid member orders and can never pass `size` (the joining UPDATE is guarded and
+// the schema CHECKs it). At `size` paid members the group succeeds and its orders lose
+// their "grouping" wait; at its deadline a forming group fails: unpaid member orders are
+// cancelled and paid ones refunded in full.
+#include "base/id.h"
+#include "pay/pay.h"
+#include "promo/internal/promo_internal.h"
+
+namespace xd::promo {
+
+namespace internal {
+
+const char* const kGroupCols =
+    "id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, expires_at_ms, created_at_ms, ended_at_ms";
+
+Group GroupFromRow(const Row& r) {
+  Group g;
+  g.id = r.Int(0);
+  g.activity_id = r.Int(1);
+  g.product_id = r.Int(2);
+  g.leader_id = r.Int(3);
+  g.size = r.Int(4);
+  g.seats_taken = r.Int(5);
+  g.paid_members = r.Int(6);
+  g.status = r.Str(7);
+  g.expires_at_ms = r.Int(8);
+  g.created_at_ms = r.Int(9);
+  g.ended_at_ms = r.OptInt(10);
+  return g;
+}
+
+Result<Group> LoadGroup(Reader& r, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kGroupCols + " FROM promo_groups WHERE id=?", {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "group not found");
+  return GroupFromRow(*row);
+}
+
+Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) {
+  int64_t now = r.clock().NowMs();
+  const Json& c = a.config;
+  int64_t size = c.at("group_size").get<int64_t>();
+  if (!ref.group_id) {
+    // Opening a group: the buyer is its leader.
+    RETURN_IF_ERROR(RequireRunning(a, now));
+    bool leader_price = c.contains("leader_price_fen");
+    RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.at(leader_price ? "leader_price_fen" : "group_price_fen").get<int64_t>(),
+                                       leader_price ? "团长价" : "拼团价"));
+    if (!tx) return Ok();  // a preview opens nothing
+    int64_t group_id = tx->NewId();
+    int64_t expires = now + c.at("group_ttl_s").get<int64_t>() * 1000;
+    ASSIGN_OR_RETURN(int64_t timer_id, tx->AddTimer(kTimerGroupExpire, expires, Json{{"group_id", group_id}}));
+    RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, "
+                            "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0,'forming',?,?,?)",
+                            {group_id, a.id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
+    RETURN_IF_ERROR(tx->AppendEvent("group.opened", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(a.id)},
+                                                         {"leader_id", IdString(ctx.buyer_id)}, {"size", size}}));
+    ctx.order_extra["group_id"] = IdString(group_id);
+    return Ok();
+  }
+  // Joining a group.
+  ASSIGN_OR_RETURN(Group g, LoadGroup(r, *ref.group_id));
+  if (g.activity_id != a.id) return Fail(ErrorCode::NOT_FOUND, "group not found in this activity");
+  if (g.status != "forming") return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + g.status + ")");
+  if (now >= g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "拼团已过期 (the group has expired)");
+  ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? AND state<>'cancelled'",
+                                            {g.id, ctx.buyer_id}));
+  if (mine > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已在团中 (you already hold a seat in this group)");
+  if (c.value("new_user_only", false)) {
+    ASSIGN_OR_RETURN(int64_t paid_before, r.QueryInt("SELECT count(*) FROM orders WHERE buyer_id=? AND paid_at_ms IS NOT NULL", {ctx.buyer_id}));
+    if (paid_before > 0) return Fail(ErrorCode::RULE_VIOLATION, "仅限新用户参团 (this group is for new users only)");
+  }
+  if (tx) {
+    // The check and the increment are one statement in the single writer: never over-filled.
+    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE promo_groups SET seats_taken = seats_taken + 1 "
+                                         "WHERE id=? AND status='forming' AND seats_taken < size",
+                                         {g.id}));
+    if (n == 0) return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
+  } else if (g.seats_taken >= g.size) {
+    return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
+  }
+  RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.at("group_price_fen").get<int64_t>(), "拼团价"));
+  ctx.order_extra["group_id"] = IdString(g.id);
+  return Ok();
+}
+
+Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order) {
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET paid_members = paid_members + 1 WHERE id=?", {group_id}));
+  ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
+  if (g.status == "failed") {
+    // Cannot happen while the deadline cancels every unpaid member order; should a payment
+    // still land, the order waits and the expiry handler (run at once) refunds it.
+    order.sub_status = "grouping";
+    return ToStatus(tx.AddTimer(kTimerGroupExpire, tx.NowMs(), Json{{"group_id", group_id}}));
+  }
+  if (g.status == "succeeded" || g.paid_members < g.size) {
+    order.sub_status = g.status == "succeeded" ? "" : "grouping";
+    return Ok();
+  }
+  // The N-th paid member: the group succeeds and all its orders become shippable.
+  int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='succeeded', ended_at_ms=? WHERE id=?", {now, group_id}));
+  ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM promo_groups WHERE id=?", {group_id}));
+  if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
+  // trade has no call to change a waiting sub-status, so the member orders are released here.
+  RETURN_IF_ERROR(tx.Run("UPDATE orders SET sub_status='', updated_at_ms=? WHERE sub_status='grouping' AND id IN "
+                         "(SELECT order_id FROM activity_orders WHERE group_id=? AND state='paid')",
+                         {now, group_id}));
+  order.sub_status = "";
+  return tx.AppendEvent("group.succeeded", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
+                                                {"size", g.size}});
+}
+
+Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
+  ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
+  if (g.status == "succeeded") return Ok();
+  if (g.status == "forming") {
+    RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='failed', ended_at_ms=? WHERE id=?", {tx.NowMs(), group_id}));
+    RETURN_IF_ERROR(tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
+                                                        {"size", g.size}, {"paid_members", g.paid_members}}));
+  }
+  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state IN ('created','paid') "
+                                          "ORDER BY order_id", {group_id}));
+  for (auto& m : members) {
+    int64_t order_id = m.Int(0);
+    ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
+    if (o.status == "created") {
+      // As trade's unpaid timeout does: a buyer who paid a moment ago is found by asking the
+      // provider, and is then refunded below rather than losing the payment to a cancel.
+      ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
+      if (pending) {
+        ASSIGN_OR_RETURN(std::string state, trade.QueryPayment(tx, pending->id));
+        if (state == "succeeded") {
+          ASSIGN_OR_RETURN(o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
+        }
+      }
+    }
+    if (o.status == "created") {
+      RETURN_IF_ERROR(trade.Cancel(tx, order_id, std::nullopt, "拼团失败 (group failed)"));
+    } else if (o.status == "paid") {
+      int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
+      if (refundable > 0) RETURN_IF_ERROR(trade.RefundOrder(tx, order_id, refundable, "拼团失败自动退款 (group failed)"));
+    }
+  }
+  return Ok();
+}
+
+Result<std::vector<std::string>> CheckGroups(Reader& r) {
+  std::vector<std::string> problems;
+  auto add = [&](const Rows& rows, const std::string& what) {
+    for (auto& row : rows) problems.push_back("group " + IdString(row.Int(0)) + " " + what);
+  };
+  ASSIGN_OR_RETURN(Rows over, r.Query("SELECT id FROM promo_groups WHERE seats_taken > size OR paid_members > size LIMIT 10"));
+  add(over, "is over-filled");
+  ASSIGN_OR_RETURN(Rows seats, r.Query("SELECT g.id FROM promo_groups g WHERE g.seats_taken <> "
+                                       "(SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id AND m.state <> 'cancelled') "
+                                       "OR g.paid_members <> (SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id AND m.state = 'paid') "
+                                       "LIMIT 10"));
+  add(seats, "counts seats or paid members that disagree with its orders");
+  ASSIGN_OR_RETURN(Rows succeeded, r.Query("SELECT id FROM promo_groups WHERE (status='succeeded' AND paid_members <> size) "
+                                           "OR (status='forming' AND paid_members >= size) LIMIT 10"));
+  add(succeeded, "has a status that disagrees with its paid members");
+  ASSIGN_OR_RETURN(Rows waiting, r.Query("SELECT g.id FROM promo_groups g JOIN activity_orders m ON m.group_id = g.id "
+                                         "JOIN orders o ON o.id = m.order_id WHERE o.sub_status='grouping' AND g.status <> 'forming' "
+                                         "LIMIT 10"));
+  add(waiting, "has ended but an order still waits in grouping");
+  ASSIGN_OR_RETURN(Rows failed_kept, r.Query("SELECT g.id FROM promo_groups g JOIN activity_orders m ON m.group_id = g.id "
+                                             "JOIN orders o ON o.id = m.order_id WHERE g.status='failed' "
+                                             "AND o.status IN ('created','paid','shipped','delivered','completed') LIMIT 10"));
+  add(failed_kept, "failed but a member order was neither cancelled nor refunded");
+  return problems;
+}
+
+}  // namespace internal
+
+Json ToJson(const Group& g) {
+  return Json{{"id", IdString(g.id)},
+              {"activity_id", IdString(g.activity_id)},
+              {"product_id", IdString(g.product_id)},
+              {"leader_id", IdString(g.leader_id)},
+              {"status", g.status},
+              {"size", g.size},
+              {"seats_taken", g.seats_taken},
+              {"seats_left", g.size - g.seats_taken},
+              {"paid_members", g.paid_members},
+              {"expires_at", FormatRfc3339(g.expires_at_ms)},
+              {"created_at", FormatRfc3339(g.created_at_ms)},
+              {"ended_at", g.ended_at_ms ? Json(FormatRfc3339(*g.ended_at_ms)) : Json(nullptr)}};
+}
+
+Result<Group> PromoService::GetGroup(Reader& r, int64_t id) { return internal::LoadGroup(r, id); }
+
+Result<std::vector<Group>> PromoService::JoinableGroups(Reader& r, int64_t product_id, int64_t limit) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + internal::kGroupCols +
+                                          " FROM promo_groups WHERE product_id=? AND status='forming' AND expires_at_ms > ? "
+                                          "AND seats_taken < size ORDER BY size - seats_taken, expires_at_ms LIMIT ?",
+                                      {product_id, r.clock().NowMs(), limit}));
+  std::vector<Group> out;
+  for (auto& row : rows) out.push_back(internal::GroupFromRow(row));
+  return out;
+}
+
+}  // namespace xd::promo

@@ -1,0 +1,132 @@
+// PromoService wiring: the pricing rules it plugs into trade (activity at stage 100,
+// merchant coupon at 300, platform coupon at 400), the order observer that moves groups and
+// gives back what a cancelled order held, the timer handlers, and the invariant check.
+#include "promo/promo.h"
+
+#include <memory>
+
+#include "base/id.h"
+#include "promo/internal/promo_internal.h"
+
+namespace xd::promo {
+
+namespace {
+
+using internal::ActivityRef;
+
+// Stage 100: prices an order placed in an activity ("activity":{"id",...} in the checkout).
+class ActivityRule final : public trade::PricingRule {
+ public:
+  explicit ActivityRule(PromoService& promo) : promo_(promo) {}
+  int stage() const override { return 100; }
+
+  Status Apply(Reader& r, Tx* tx, trade::PricingContext& ctx) override {
+    ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
+    if (!ref) return Ok();
+    ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, ref->id));
+    // An activity order holds the activity's SKU alone: seats, flash stock and bargains are
+    // per order, and one price step explains it.
+    if (a.merchant_id != ctx.merchant_id || ctx.lines.size() != 1 || ctx.lines.front().sku_id != a.sku_id)
+      return Fail(ErrorCode::INVALID_FIELD, "an activity order holds only the activity's SKU " + IdString(a.sku_id));
+    if (ref->group_id && a.type != "group_buy") return Fail(ErrorCode::INVALID_FIELD, "activity.group_id is for group buys");
+    if (ref->bargain_id && a.type != "bargain") return Fail(ErrorCode::INVALID_FIELD, "activity.bargain_id is for bargains");
+    if (a.type == "group_buy") {
+      RETURN_IF_ERROR(internal::PriceGroupBuy(r, tx, a, *ref, ctx));
+    } else if (a.type == "flash_sale") {
+      RETURN_IF_ERROR(internal::PriceFlashSale(r, tx, a, ctx));
+    } else {
+      RETURN_IF_ERROR(internal::PriceBargain(r, tx, a, *ref, ctx));
+    }
+    ctx.order_extra["type"] = a.type;
+    return Ok();
+  }
+
+  Status AfterOrderCreated(Tx& tx, const trade::PricingContext& ctx, int64_t order_id) override {
+    if (!ctx.order_extra.contains("type")) return Ok();
+    ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
+    auto extra_id = [&](const char* key) -> std::optional<int64_t> {
+      return ctx.order_extra.contains(key) ? ParseId(ctx.order_extra[key].get<std::string>()) : std::nullopt;
+    };
+    std::optional<int64_t> group_id = extra_id("group_id"), bargain_id = extra_id("bargain_id");
+    RETURN_IF_ERROR(tx.Run("INSERT INTO activity_orders(order_id, activity_id, buyer_id, quantity, group_id, bargain_id, state, created_at_ms) "
+                           "VALUES(?,?,?,?,?,?,'created',?)",
+                           {order_id, ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, tx.NowMs()}));
+    if (bargain_id) RETURN_IF_ERROR(tx.Run("UPDATE bargains SET order_id=? WHERE id=?", {order_id, *bargain_id}));
+    return Ok();
+  }
+
+ private:
+  PromoService& promo_;
+};
+
+// Stages 300 (merchant coupon) and 400 (platform coupon).
+class CouponRule final : public trade::PricingRule {
+ public:
+  explicit CouponRule(bool platform) : platform_(platform) {}
+  int stage() const override { return platform_ ? 400 : 300; }
+  Status Apply(Reader& r, Tx* tx, trade::PricingContext& ctx) override { return internal::PriceCoupons(r, tx, platform_, ctx); }
+  Status AfterOrderCreated(Tx& tx, const trade::PricingContext& ctx, int64_t order_id) override {
+    return internal::AttachCoupons(tx, platform_, ctx, order_id);
+  }
+
+ private:
+  bool platform_;
+};
+
+// Moves activity orders along with their orders, in the same transaction.
+class PromoObserver final : public trade::OrderObserver {
+ public:
+  Status OnPaid(Tx& tx, trade::Order& order) override {
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT group_id FROM activity_orders WHERE order_id=? AND state='created'", {order.id}));
+    if (!row) return Ok();
+    RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='paid' WHERE order_id=?", {order.id}));
+    if (!row->IsNull(0)) RETURN_IF_ERROR(internal::GroupOrderPaid(tx, row->Int(0), order));
+    return Ok();
+  }
+
+  // An unpaid order was cancelled: its coupons, group seat, flash stock and bargain return.
+  Status OnCancelled(Tx& tx, const trade::Order& order) override {
+    RETURN_IF_ERROR(internal::ReturnCoupons(tx, order.id));
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT activity_id, quantity, group_id, bargain_id FROM activity_orders "
+                                           "WHERE order_id=? AND state='created'",
+                                           {order.id}));
+    if (!row) return Ok();
+    RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='cancelled' WHERE order_id=?", {order.id}));
+    if (!row->IsNull(2)) RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET seats_taken = seats_taken - 1 WHERE id=?", {row->Int(2)}));
+    RETURN_IF_ERROR(tx.Run("UPDATE activities SET stock_left = stock_left + ? WHERE id=? AND type='flash_sale'", {row->Int(1), row->Int(0)}));
+    if (!row->IsNull(3)) RETURN_IF_ERROR(internal::BargainOrderCancelled(tx, row->Int(3)));
+    return Ok();
+  }
+};
+
+}  // namespace
+
+void PromoService::Install(TimerService& timers) {
+  trade_.AddPricingRule(std::make_shared<ActivityRule>(*this));
+  trade_.AddPricingRule(std::make_shared<CouponRule>(false));
+  trade_.AddPricingRule(std::make_shared<CouponRule>(true));
+  trade_.AddObserver(std::make_shared<PromoObserver>());
+  timers.Register(kTimerGroupExpire, [this](Tx& tx, const Json& p) -> Status {
+    return internal::ExpireGroup(trade_, tx, p.at("group_id").get<int64_t>());
+  });
+  timers.Register(kTimerBargainExpire, [](Tx& tx, const Json& p) -> Status {
+    return internal::ExpireBargain(tx, p.at("bargain_id").get<int64_t>());
+  });
+}
+
+Result<std::vector<std::string>> PromoService::Check(Reader& r) {
+  std::vector<std::string> problems;
+  for (auto check : {internal::CheckGroups, internal::CheckFlashSales, internal::CheckCoupons, internal::CheckBargains}) {
+    ASSIGN_OR_RETURN(auto found, check(r));
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  ASSIGN_OR_RETURN(Rows states, r.Query("SELECT m.order_id, m.state, o.status FROM activity_orders m JOIN orders o ON o.id = m.order_id "
+                                        "WHERE (m.state='created' AND o.status <> 'created') "
+                                        "OR (m.state='paid' AND o.status IN ('created','cancelled')) "
+                                        "OR (m.state='cancelled' AND o.status NOT IN ('cancelled','refunding','refunded')) LIMIT 10"));
+  for (auto& row : states)
+    problems.push_back("activity order " + IdString(row.Int(0)) + " is " + row.Str(1) + " but the order is " + row.Str(2));
+  return problems;
+}
+
+}  // namespace xd::promo

@@ -1,0 +1,202 @@
+// Social trading (SPEC §5): activities a merchant configures on one SKU — group buy (拼团),
+// flash sale (秒杀), bargain (砍一刀) — and coupons (优惠券), plugged into trade through its
+// extension points:
+//  - a PricingRule at stage 100 prices an activity order ("activity":{"id",...} in the
+//    checkout), reserving what it grants (a group seat, flash stock, the bargain) when an
+//    order is being created;
+//  - PricingRules at 300 (one merchant coupon) and 400 (one platform coupon);
+//  - an OrderObserver that moves groups on payment, and gives back seats, flash stock,
+//    bargains and coupons when an unpaid order is cancelled;
+//  - durable timers: a group's deadline (fails it and refunds every paid member), a
+//    bargain's expiry.
+//
+//   PromoService promo(trade, {});
+//   promo.Install(timers);                       // rules, observer, timer handlers
+//   ASSIGN_OR_RETURN(auto in, ActivityInputFromJson(body));
+//   store.Execute([&](Tx& tx) { return ToStatus(promo.CreateActivity(tx, merchant_id, in)); });
+//
+// Every write runs inside the single-writer pipeline, so counters (seats, stock, quota) are
+// checked and changed by one guarded UPDATE each, with no locks; the schema CHECKs them too.
+// Thread-safety: PromoService holds only configuration; all methods may be called from any
+// thread with their own Tx/Reader.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "store/store.h"
+#include "store/timers.h"
+#include "trade/trade.h"
+
+namespace xd::promo {
+
+struct PromoConfig {
+  int64_t bargain_daily_help_cap = 10;          // helps one user may give per day
+  int64_t day_offset_ms = 8LL * 3600 * 1000;    // calendar days in China time (UTC+8)
+  int64_t default_window_ms = 30LL * 24 * 3600 * 1000;  // activity window when ends_at is omitted
+};
+
+// ---- activities ----
+
+// A create-activity body (API.md "Bodies of social trading"), decoded and range-checked.
+struct ActivityInput {
+  std::string type;  // group_buy | flash_sale | bargain
+  int64_t sku_id = 0;
+  std::optional<int64_t> starts_at_ms, ends_at_ms;
+  // group_buy
+  int64_t group_price_fen = 0, group_size = 0, group_ttl_s = 0;
+  std::optional<int64_t> leader_price_fen;
+  bool new_user_only = false;
+  // flash_sale
+  int64_t price_fen = 0, stock = 0, per_user_limit = 0;
+  // bargain
+  int64_t floor_price_fen = 0, helps_needed = 0, ttl_s = 0;
+};
+Result<ActivityInput> ActivityInputFromJson(const Json& body);
+
+struct Activity {
+  int64_t id = 0, merchant_id = 0, sku_id = 0, product_id = 0;
+  std::string type, status;
+  int64_t starts_at_ms = 0, ends_at_ms = 0;
+  Json config = Json::object();  // the type's settings, as in the create body
+  int64_t stock_total = 0, stock_left = 0;  // flash sale
+  int64_t created_at_ms = 0;
+};
+Json ToJson(const Activity& a);
+
+// ---- group buy ----
+
+struct Group {
+  int64_t id = 0, activity_id = 0, product_id = 0, leader_id = 0;
+  int64_t size = 0, seats_taken = 0, paid_members = 0;
+  std::string status;  // forming | succeeded | failed
+  int64_t expires_at_ms = 0, created_at_ms = 0;
+  std::optional<int64_t> ended_at_ms;
+};
+Json ToJson(const Group& g);
+
+// ---- coupons ----
+
+struct CouponInput {
+  std::string title, kind;  // kind: fixed | percent | threshold
+  int64_t amount_fen = 0;   // fixed, threshold: the amount off
+  int64_t percent_bps = 0;  // percent: the share off (1000 = 10% off, i.e. 9折)
+  int64_t cap_fen = 0;      // percent: the most it takes off (0 = no cap)
+  int64_t min_spend_fen = 0;
+  int64_t total_quota = 0, per_user_limit = 1;
+  Json scope = Json::object();  // {"type":"merchant"|"sku"|"category"|"platform","ids":[...],"category":"..."}
+  std::optional<int64_t> valid_from_ms, valid_to_ms, valid_days;
+};
+Result<CouponInput> CouponInputFromJson(const Json& body);
+
+struct Coupon {
+  int64_t id = 0;
+  std::optional<int64_t> merchant_id;  // none: a platform coupon
+  std::string title, kind, status;
+  int64_t amount_fen = 0, percent_bps = 0, cap_fen = 0, min_spend_fen = 0;
+  int64_t total_quota = 0, claimed = 0, per_user_limit = 0;
+  Json scope = Json::object();
+  std::optional<int64_t> valid_from_ms, valid_to_ms, valid_days;
+  int64_t created_at_ms = 0;
+};
+Json ToJson(const Coupon& c);
+
+// A coupon in a buyer's wallet.
+struct UserCoupon {
+  int64_t id = 0, coupon_id = 0, user_id = 0;
+  std::string status;  // unused | used (expired is derived from valid_to_ms)
+  int64_t valid_from_ms = 0, valid_to_ms = 0, claimed_at_ms = 0;
+  std::optional<int64_t> order_id, used_at_ms;
+  Coupon coupon;
+};
+Json ToJson(const UserCoupon& uc, int64_t now_ms);
+
+// ---- bargain ----
+
+struct Bargain {
+  int64_t id = 0, activity_id = 0, user_id = 0, sku_id = 0;
+  int64_t list_price_fen = 0, floor_price_fen = 0, current_price_fen = 0;
+  int64_t helps_needed = 0, helps_done = 0, seed = 0;
+  std::string status;  // active | bought | expired
+  std::optional<int64_t> order_id;
+  int64_t expires_at_ms = 0, created_at_ms = 0;
+};
+Json ToJson(const Bargain& b);
+
+struct HelpResult {
+  int64_t cut_fen = 0;
+  Bargain bargain;
+};
+
+// The cut schedule of a bargain: `helps` cuts, each ≥ 1 fen, non-increasing (first cuts
+// large), summing exactly to `total_fen`; a pure function of the seed. INVALID_FIELD when
+// total_fen < helps.
+Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_t helps);
+
+inline constexpr const char* kTimerGroupExpire = "promo.group_expire";
+inline constexpr const char* kTimerBargainExpire = "promo.bargain_expire";
+
+class PromoService {
+ public:
+  PromoService(trade::TradeService& trade, PromoConfig config);
+
+  // Registers the pricing rules (stages 100, 300, 400) and the order observer with trade,
+  // and the timer handlers with the scheduler. Call once, before serving.
+  void Install(TimerService& timers);
+
+  // ---- activities ----
+  // Creates an activity on one of the merchant's SKUs (NOT_FOUND for another's SKU).
+  Result<Activity> CreateActivity(Tx& tx, int64_t merchant_id, const ActivityInput& in);
+  // merchant_id (when set): NOT_FOUND unless the activity is that merchant's.
+  Result<Activity> GetActivity(Reader& r, int64_t id, std::optional<int64_t> merchant_id = {});
+  Result<std::vector<Activity>> MerchantActivities(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id);
+  // Running activities of a product (for its page).
+  Result<std::vector<Activity>> ProductActivities(Reader& r, int64_t product_id);
+  // Stops an activity: no new orders, groups or bargains (running groups finish).
+  Result<Activity> StopActivity(Tx& tx, int64_t merchant_id, int64_t id);
+
+  // ---- group buy ----
+  Result<Group> GetGroup(Reader& r, int64_t id);
+  // Forming, unexpired groups of a product with seats left, the fullest first.
+  Result<std::vector<Group>> JoinableGroups(Reader& r, int64_t product_id, int64_t limit);
+
+  // ---- coupons ----
+  // A merchant coupon (merchant_id set; scope merchant|sku|category) or a platform coupon
+  // (merchant_id none; scope platform|category).
+  Result<Coupon> CreateCoupon(Tx& tx, std::optional<int64_t> merchant_id, const CouponInput& in);
+  Result<Coupon> GetCoupon(Reader& r, int64_t id);
+  Result<std::vector<Coupon>> MerchantCoupons(Reader& r, std::optional<int64_t> merchant_id, int64_t limit, int64_t before_id);
+  // Puts one coupon in the buyer's wallet: LIMIT_EXCEEDED at the per-user limit, CONFLICT
+  // when the quota is gone, INVALID_STATE when stopped or past its window.
+  Result<UserCoupon> ClaimCoupon(Tx& tx, int64_t user_id, int64_t coupon_id);
+  // status: "" (all) | unused | used | expired.
+  Result<std::vector<UserCoupon>> UserCoupons(Reader& r, int64_t user_id, const std::string& status, int64_t limit,
+                                              int64_t before_id);
+
+  // ---- bargain ----
+  Result<Bargain> StartBargain(Tx& tx, int64_t user_id, int64_t activity_id);
+  Result<Bargain> GetBargain(Reader& r, int64_t id);
+  // One help by another user: cuts the next amount of the schedule. ALREADY_EXISTS when
+  // this helper helped before, LIMIT_EXCEEDED past the helper's daily cap, INVALID_STATE
+  // when the bargain is over or already at its floor.
+  Result<HelpResult> HelpBargain(Tx& tx, int64_t helper_id, int64_t bargain_id);
+  Result<std::vector<Json>> BargainHelps(Reader& r, int64_t bargain_id);
+
+  // Invariants for `xiaodian check`: no over-filled group, seat and payment counters agree
+  // with the orders, no over-issued coupon or per-user excess, flash stock conserved,
+  // bargain cuts sum exactly. Problems found; empty when sound.
+  Result<std::vector<std::string>> Check(Reader& r);
+
+  const PromoConfig& config() const { return config_; }
+  trade::TradeService& trade() { return trade_; }
+
+ private:
+  trade::TradeService& trade_;
+  PromoConfig config_;
+};
+
+}  // namespace xd::promo

@@ -1,0 +1,394 @@
+// The trade loop over real HTTP: the whole story for c2c, b2c and ka merchants with
+// hand-computed balances; concurrency (200 buyers on 50 units); duplicate, out-of-order,
+// dropped, forged and replayed notifications; timers; idempotency; store credit.
+#include <atomic>
+#include <thread>
+
+#include "pay/pay.h"
+#include "tests/harness.h"
+
+namespace xd::testing {
+namespace {
+
+class Trade : public ApiTest {
+ protected:
+  Json Finance(const Shop& s) { return Call("GET", "/api/v1/merchant/finance", nullptr, s.owner_token).body; }
+  void ShipDeliverConfirm(const Shop& s, const std::string& buyer, const std::string& oid) {
+    auto ship = Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF001"}}, s.owner_token);
+    ASSERT_EQ(ship.status, 200) << ship.body.dump();
+    EXPECT_EQ(ship.body["status"], "shipped");
+    auto track = Call("POST", "/api/v1/merchant/orders/" + oid + "/tracking", Json{{"description", "已签收"}, {"delivered", true}}, s.owner_token);
+    ASSERT_EQ(track.status, 200) << track.body.dump();
+    EXPECT_EQ(Call("GET", "/api/v1/orders/" + oid, nullptr, buyer).body["status"], "delivered");
+    auto done = Call("POST", "/api/v1/orders/" + oid + "/confirm", nullptr, buyer);
+    ASSERT_EQ(done.status, 200) << done.body.dump();
+    EXPECT_EQ(done.body["status"], "completed");
+  }
+};
+
+// The whole loop for each merchant kind, ending with hand-computed balances:
+// price 10000 fen (free shipping at >= 9900). Order A completes; order B is refunded in full.
+// c2c: 5% commission → payable 9500, withdrawable after 7 days; b2c: 0% → 10000 after 1 day;
+// ka: 3% → 9700 after 3 days. The c2c owner then withdraws 5000 → 4500 left.
+TEST_F(Trade, WholeLoopForEveryMerchantKind) {
+  struct Case {
+    const char* kind;
+    int64_t expected_net;
+    int64_t hold_days;
+  };
+  std::vector<Case> cases = {{"c2c", 9500, 7}, {"b2c", 10000, 1}, {"ka", 9700, 3}};
+  std::vector<Shop> shops;
+  std::string buyer = Register();
+  for (auto& c : cases) {
+    Shop shop = OpenShop(c.kind, std::string(c.kind) + "店");
+    shops.push_back(shop);
+    auto [product, sku] = CreateProduct(shop, 10000, 5);
+    // The product is public and searchable.
+    EXPECT_EQ(Call("GET", "/api/v1/products/" + product).status, 200);
+    Json a = Buy(buyer, sku);
+    EXPECT_EQ(a["total_fen"], 10000);
+    EXPECT_EQ(a["pricing"].back()["subtotal_fen"], 10000);
+    PayAndWait(buyer, a["id"]);
+    ShipDeliverConfirm(shop, buyer, a["id"]);
+    Json b = Buy(buyer, sku);
+    PayAndWait(buyer, b["id"]);
+    auto as = Call("POST", "/api/v1/orders/" + b["id"].get<std::string>() + "/aftersales",
+                   Json{{"type", "refund_only"}, {"amount_fen", 10000}, {"reason", "不想要了"}}, buyer);
+    ASSERT_EQ(as.status, 201) << as.body.dump();
+    auto approve = Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr, shop.owner_token);
+    ASSERT_EQ(approve.status, 200) << approve.body.dump();
+    Json refunded = WaitStatus(buyer, b["id"], "refunded");
+    EXPECT_EQ(refunded["refunded_fen"], 10000);
+    Json f = Finance(shop);
+    EXPECT_EQ(f["payable_fen"], c.expected_net) << c.kind;
+    EXPECT_EQ(f["withdrawable_fen"], 0) << c.kind;
+  }
+  ExpectInvariants();
+  // Settlement holds per kind: after 1 day only b2c is withdrawable; after 3 also ka; after 7 all.
+  clock_.AdvanceMs(1 * 86400000LL + 1000);
+  RunTimers();
+  EXPECT_EQ(Finance(shops[1])["withdrawable_fen"], 10000);
+  EXPECT_EQ(Finance(shops[2])["withdrawable_fen"], 0);
+  clock_.AdvanceMs(2 * 86400000LL);
+  RunTimers();
+  EXPECT_EQ(Finance(shops[2])["withdrawable_fen"], 9700);
+  EXPECT_EQ(Finance(shops[0])["withdrawable_fen"], 0);
+  clock_.AdvanceMs(4 * 86400000LL);
+  RunTimers();
+  EXPECT_EQ(Finance(shops[0])["withdrawable_fen"], 9500);
+  EXPECT_EQ(Finance(shops[0])["payable_fen"], 0);
+  auto w = Call("POST", "/api/v1/merchant/withdrawals", Json{{"amount_fen", 5000}}, shops[0].owner_token);
+  ASSERT_EQ(w.status, 201) << w.body.dump();
+  auto too_much = Call("POST", "/api/v1/merchant/withdrawals", Json{{"amount_fen", 5000}}, shops[0].owner_token);
+  EXPECT_EQ(too_much.status, 422);
+  EXPECT_EQ(Finance(shops[0])["withdrawable_fen"], 4500);
+  EXPECT_EQ(Finance(shops[0])["withdrawn_fen"], 5000);
+  Json report = ExpectInvariants();
+  EXPECT_EQ(report["sum_fen"], 0);
+  // The platform earned 500 + 0 + 300 in commission.
+  auto commission = app_->store().Read([](Reader& r) { return pay::Balance(r, pay::kCommission); });
+  EXPECT_EQ(*commission, 800);
+  // Merchant ledger shows the entries.
+  auto ledger = Call("GET", "/api/v1/merchant/ledger?account=withdrawable", nullptr, shops[0].owner_token);
+  EXPECT_EQ(ledger.body["items"].size(), 2u);
+}
+
+TEST_F(Trade, TwoHundredBuyersFiftyUnits) {
+  Shop shop = OpenShop("b2c", "爆款店");
+  auto [product, sku] = CreateProduct(shop, 1990, 50);
+  constexpr int kBuyers = 200;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kBuyers; ++i) tokens.push_back(Register());
+  std::atomic<int> created{0}, sold_out{0}, other{0};
+  std::vector<std::string> orders(kBuyers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = NewClient();
+      auto r = client->Json("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}}, tokens[i]);
+      if (r.status == 201) {
+        ++created;
+        orders[i] = r.body["orders"][0]["id"];
+        auto pay = client->Json("POST", "/api/v1/orders/" + orders[i] + "/pay", nullptr, tokens[i]);
+        if (pay.status == 200)
+          client->Json("POST", "/api/v1/pay/sandbox/" + pay.body["payment_id"].get<std::string>() + "/complete", nullptr, tokens[i]);
+      } else if (r.status == 409 && r.body["error"]["code"] == "OUT_OF_STOCK") {
+        ++sold_out;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 50);
+  EXPECT_EQ(sold_out.load(), 150);
+  EXPECT_EQ(other.load(), 0);
+  int paid = 0;
+  for (int i = 0; i < kBuyers; ++i)
+    if (!orders[i].empty() && WaitStatus(tokens[i], orders[i], "paid")["status"] == "paid") ++paid;
+  EXPECT_EQ(paid, 50);
+  auto p = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token);
+  EXPECT_EQ(p.body["skus"][0]["stock"], 0);
+  EXPECT_EQ(p.body["skus"][0]["sold"], 50);
+  EXPECT_EQ(p.body["skus"][0]["reserved"], 0);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, DuplicateOutOfOrderForgedAndReplayedNotifications) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku);
+  std::string oid = o["id"];
+  // The provider is told to drop its notification: capture what it would have sent.
+  app_->sandbox().SetMode(pay::NotifyMode::kDrop);
+  auto pay = Call("POST", "/api/v1/orders/" + oid + "/pay", nullptr, buyer);
+  std::string payment_id = pay.body["payment_id"], prepay = pay.body["prepay_id"];
+  ASSERT_EQ(Call("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, buyer).status, 200);
+  auto txn = app_->store().Read([&](Reader& r) { return app_->sandbox().Query(r, prepay); });
+  ASSERT_TRUE(txn);
+  Json body{{"notify_id", "n-test-1"}, {"event", "payment.succeeded"}, {"prepay_id", prepay}, {"out_no", payment_id},
+            {"amount_fen", txn->amount_fen}, {"transaction_id", txn->transaction_id}, {"timestamp_ms", clock_.NowMs()}};
+  std::string text = DumpJson(body);
+  auto client = NewClient();
+  auto send = [&](const std::string& b, const std::string& sig) {
+    auto r = client->Send("POST", "/api/v1/pay/notify/sandbox", b, {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", sig}});
+    return std::make_pair(r.status, Json::parse(r.body, nullptr, false));
+  };
+  // Forged: wrong signature; tampered amount with the old signature. Rejected, nothing changes.
+  EXPECT_EQ(send(text, std::string(64, '0')).first, 401);
+  Json tampered = body;
+  tampered["amount_fen"] = 1;
+  EXPECT_EQ(send(DumpJson(tampered), app_->sandbox().Sign(text)).first, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + oid, nullptr, buyer).body["status"], "created");
+  // The genuine one, twice (a duplicate) and concurrently: one payment.
+  std::vector<std::thread> ts;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    ts.emplace_back([&] {
+      auto c = NewClient();
+      auto r = c->Send("POST", "/api/v1/pay/notify/sandbox", text, {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", app_->sandbox().Sign(text)}});
+      if (r.status == 200) ++ok;
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 8);  // duplicates are acknowledged so the provider stops retrying
+  Json paid = Call("GET", "/api/v1/orders/" + oid, nullptr, buyer).body;
+  EXPECT_EQ(paid["status"], "paid");
+  EXPECT_EQ(paid["paid_fen"], 5800);  // 5000 + 800 shipping
+  // A different notification id for the same payment (the provider resending): still one charge.
+  Json again = body;
+  again["notify_id"] = "n-test-2";
+  auto r2 = send(DumpJson(again), app_->sandbox().Sign(DumpJson(again)));
+  EXPECT_EQ(r2.first, 200);
+  EXPECT_EQ(r2.second["outcome"], "already_paid");
+  // Replayed long after (outside the window): rejected.
+  clock_.AdvanceMs(pay::kNotifyMaxAgeMs + 1000);
+  Json late = body;
+  late["notify_id"] = "n-test-3";
+  EXPECT_EQ(send(DumpJson(late), app_->sandbox().Sign(DumpJson(late))).first, 401);
+  auto charged = app_->store().Read([&](Reader& r) { return r.QueryInt("SELECT count(*) FROM payments WHERE status='succeeded'"); });
+  EXPECT_EQ(*charged, 1);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, DroppedNotificationIsFoundByTheQueryPathAndLateOnesChangeNothing) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 3000, 10);
+  std::string buyer = Register();
+  // Dropped: the order-query path finds the payment.
+  app_->sandbox().SetMode(pay::NotifyMode::kDrop);
+  Json o = Buy(buyer, sku);
+  auto pay = Call("POST", "/api/v1/orders/" + o["id"].get<std::string>() + "/pay", nullptr, buyer);
+  Call("POST", "/api/v1/pay/sandbox/" + pay.body["payment_id"].get<std::string>() + "/complete", nullptr, buyer);
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body["status"], "created");
+  auto q = Call("POST", "/api/v1/payments/" + pay.body["payment_id"].get<std::string>() + "/query", nullptr, buyer);
+  EXPECT_EQ(q.body["status"], "succeeded");
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body["status"], "paid");
+  // Dropped and never queried: the unpaid timer asks the provider before cancelling.
+  Json o2 = Buy(buyer, sku);
+  auto pay2 = Call("POST", "/api/v1/orders/" + o2["id"].get<std::string>() + "/pay", nullptr, buyer);
+  Call("POST", "/api/v1/pay/sandbox/" + pay2.body["payment_id"].get<std::string>() + "/complete", nullptr, buyer);
+  clock_.AdvanceMs(16 * 60 * 1000);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o2["id"].get<std::string>(), nullptr, buyer).body["status"], "paid");
+  // Twice and late: one payment each.
+  app_->sandbox().SetMode(pay::NotifyMode::kTwice);
+  Json o3 = Buy(buyer, sku);
+  PayAndWait(buyer, o3["id"]);
+  app_->sandbox().SetMode(pay::NotifyMode::kLate, 200);
+  Json o4 = Buy(buyer, sku);
+  PayAndWait(buyer, o4["id"]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto charged = app_->store().Read([&](Reader& r) { return r.QueryInt("SELECT count(*) FROM payments WHERE status='succeeded'"); });
+  EXPECT_EQ(*charged, 4);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, UnpaidOrdersCancelAfterFifteenMinutesAndReleaseStock) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 1000, 3);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku, 3);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 0);
+  std::string other = Register();
+  auto none = Call("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}}, other);
+  EXPECT_EQ(none.status, 409);
+  EXPECT_EQ(none.body["error"]["code"], "OUT_OF_STOCK");
+  clock_.AdvanceMs(14 * 60 * 1000);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body["status"], "created");
+  clock_.AdvanceMs(2 * 60 * 1000);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body["status"], "cancelled");
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 3);
+  // Paying after cancellation is refused; paying on an old cashier page is refunded in full.
+  EXPECT_EQ(Call("POST", "/api/v1/orders/" + o["id"].get<std::string>() + "/pay", nullptr, buyer).status, 409);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, PaidOnAnOldPageAfterCancellationIsRefunded) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 2000, 3);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku);
+  std::string oid = o["id"];
+  auto pay = Call("POST", "/api/v1/orders/" + oid + "/pay", nullptr, buyer);
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid + "/cancel", nullptr, buyer).status, 200);
+  // The buyer still completes the stale prepay at the provider.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return app_->sandbox().Complete(tx, pay.body["prepay_id"], true); }));
+  Json refunded = WaitStatus(buyer, oid, "refunded");
+  EXPECT_EQ(refunded["refunded_fen"], 2800);  // 2000 + 800 shipping
+  ExpectInvariants();
+}
+
+TEST_F(Trade, IdempotencyKeyReturnsTheFirstResult) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 1000, 10);
+  std::string buyer = Register();
+  Json body{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}};
+  std::vector<std::thread> ts;
+  std::vector<std::string> ids(10);
+  for (int i = 0; i < 10; ++i)
+    ts.emplace_back([&, i] {
+      auto r = NewClient()->Json("POST", "/api/v1/checkout", body, buyer, {{"Idempotency-Key", "k-1"}});
+      if (r.status == 201) ids[i] = r.body["orders"][0]["id"];
+    });
+  for (auto& t : ts) t.join();
+  for (auto& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(Call("GET", "/api/v1/orders", nullptr, buyer).body["items"].size(), 1u);
+  auto p1 = Call("POST", "/api/v1/orders/" + ids[0] + "/pay", nullptr, buyer, {{"Idempotency-Key", "p-1"}});
+  auto p2 = Call("POST", "/api/v1/orders/" + ids[0] + "/pay", nullptr, buyer, {{"Idempotency-Key", "p-1"}});
+  EXPECT_EQ(p1.body, p2.body);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 9);
+}
+
+TEST_F(Trade, CartCheckoutSplitsByMerchantAtomically) {
+  Shop a = OpenShop("c2c", "甲店"), b = OpenShop("b2c", "乙店");
+  auto [pa, sa] = CreateProduct(a, 5000, 10);
+  auto [pb, sb] = CreateProduct(b, 3000, 1);
+  std::string buyer = Register();
+  auto c1 = Call("POST", "/api/v1/cart/items", Json{{"sku_id", sa}, {"quantity", 2}}, buyer);
+  ASSERT_EQ(c1.status, 201);
+  auto c2 = Call("POST", "/api/v1/cart/items", Json{{"sku_id", sb}, {"quantity", 2}}, buyer);  // more than in stock
+  Json cart = Call("GET", "/api/v1/cart", nullptr, buyer).body;
+  ASSERT_EQ(cart["items"].size(), 2u);
+  Json ids = Json::array();
+  for (auto& it : cart["items"]) ids.push_back(it["id"]);
+  auto fail = Call("POST", "/api/v1/checkout", Json{{"cart_item_ids", ids}, {"address", Address()}}, buyer);
+  EXPECT_EQ(fail.status, 409);  // all or none: A's stock is untouched
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + pa).body["skus"][0]["stock"], 10);
+  ASSERT_EQ(Call("PATCH", "/api/v1/cart/items/" + cart["items"][0]["id"].get<std::string>(), Json{{"quantity", 1}}, buyer).status, 200);
+  auto preview = Call("POST", "/api/v1/checkout/preview", Json{{"cart_item_ids", ids}, {"address", Address()}}, buyer);
+  ASSERT_EQ(preview.status, 200) << preview.body.dump();
+  EXPECT_EQ(preview.body["orders"].size(), 2u);
+  auto ok = Call("POST", "/api/v1/checkout", Json{{"cart_item_ids", ids}, {"address", Address()}}, buyer);
+  ASSERT_EQ(ok.status, 201) << ok.body.dump();
+  EXPECT_EQ(ok.body["orders"].size(), 2u);  // one order per merchant
+  // 10000 ships free; 3000 pays 800 shipping.
+  int64_t sum = 0;
+  for (auto& o : ok.body["orders"]) sum += o["total_fen"].get<int64_t>();
+  EXPECT_EQ(sum, 10000 + 3000 + 800);
+  EXPECT_EQ(Call("GET", "/api/v1/cart", nullptr, buyer).body["items"].size(), 0u);
+}
+
+TEST_F(Trade, StoreCreditPaysPartlyAndIsNeverSpentTwice) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);
+  std::string buyer = Register("13655556666");
+  ASSERT_EQ(Call("POST", "/api/v1/admin/cards", Json{{"phone", "13655556666"}, {"amount_fen", 3000}, {"reason", "游戏奖励"}}, AdminToken()).status, 201);
+  Json o1 = Buy(buyer, sku), o2 = Buy(buyer, sku);
+  auto p1 = Call("POST", "/api/v1/orders/" + o1["id"].get<std::string>() + "/pay", Json{{"card_fen", 3000}}, buyer);
+  ASSERT_EQ(p1.status, 200);
+  EXPECT_EQ(p1.body["amount_fen"], 7000);
+  auto p2 = Call("POST", "/api/v1/orders/" + o2["id"].get<std::string>() + "/pay", Json{{"card_fen", 3000}}, buyer);
+  EXPECT_EQ(p2.status, 422);  // the credit is held by the first payment
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 0);
+  Call("POST", "/api/v1/pay/sandbox/" + p1.body["payment_id"].get<std::string>() + "/complete", nullptr, buyer);
+  Json paid = WaitStatus(buyer, o1["id"], "paid");
+  EXPECT_EQ(paid["card_paid_fen"], 3000);
+  // A partial refund returns provider money first.
+  auto as = Call("POST", "/api/v1/orders/" + o1["id"].get<std::string>() + "/aftersales", Json{{"type", "refund_only"}, {"amount_fen", 8000}}, buyer);
+  Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr, shop.owner_token);
+  Json after = WaitStatus(buyer, o1["id"], "paid");
+  EXPECT_EQ(after["refunded_fen"], 8000);
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 1000);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, ReturnAndRefundRestocksAndSilenceApproves) {
+  Shop shop = OpenShop("ka", "品牌店");
+  auto [product, sku] = CreateProduct(shop, 20000, 5);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku, 2);
+  std::string oid = o["id"];
+  PayAndWait(buyer, oid);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF9"}}, shop.owner_token).status, 200);
+  auto as = Call("POST", "/api/v1/orders/" + oid + "/aftersales", Json{{"type", "return_refund"}, {"amount_fen", 40000}, {"reason", "尺码不合适"}}, buyer);
+  ASSERT_EQ(as.status, 201) << as.body.dump();
+  std::string asid = as.body["id"];
+  // The merchant stays silent: after the timeout the request is approved.
+  clock_.AdvanceMs(3LL * 86400000 + 1000);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/aftersales/" + asid, nullptr, buyer).body["status"], "awaiting_return");
+  ASSERT_EQ(Call("POST", "/api/v1/aftersales/" + asid + "/return", Json{{"carrier", "中通"}, {"tracking_no", "ZT1"}}, buyer).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 3);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + asid + "/receive", nullptr, shop.owner_token).status, 200);
+  WaitStatus(buyer, oid, "refunded");
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 5);
+  ExpectInvariants();
+}
+
+TEST_F(Trade, AutoConfirmAfterTenDays) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 1000, 5);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku);
+  PayAndWait(buyer, o["id"]);
+  Call("POST", "/api/v1/merchant/orders/" + o["id"].get<std::string>() + "/ship", Json{{"carrier", "EMS"}, {"tracking_no", "E1"}}, shop.owner_token);
+  clock_.AdvanceMs(10LL * 86400000 + 1000);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body["status"], "completed");
+  ExpectInvariants();
+}
+
+TEST_F(Trade, SearchFindsChineseTitles) {
+  Shop shop = OpenShop("c2c");
+  CreateProduct(shop, 6800, 5, "云南保山小粒咖啡豆");
+  CreateProduct(shop, 3900, 5, "安吉白茶礼盒");
+  CreateProduct(shop, 9900, 5, "埃塞俄比亚咖啡豆");
+  auto q3 = Call("GET", "/api/v1/products?q=%E5%92%96%E5%95%A1%E8%B1%86");  // 咖啡豆 (trigram index)
+  EXPECT_EQ(q3.body["items"].size(), 2u);
+  auto q2 = Call("GET", "/api/v1/products?q=%E7%99%BD%E8%8C%B6");  // 白茶 (two characters: scan)
+  EXPECT_EQ(q2.body["items"].size(), 1u);
+  auto cheap = Call("GET", "/api/v1/products?q=%E5%92%96%E5%95%A1%E8%B1%86&sort=price_asc&max_price_fen=7000");
+  ASSERT_EQ(cheap.body["items"].size(), 1u);
+  EXPECT_EQ(cheap.body["items"][0]["min_price_fen"], 6800);
+  auto page1 = Call("GET", "/api/v1/products?limit=2&sort=price_asc");
+  ASSERT_EQ(page1.body["items"].size(), 2u);
+  auto page2 = Call("GET", "/api/v1/products?limit=2&sort=price_asc&cursor=" + page1.body["next_cursor"].get<std::string>());
+  EXPECT_EQ(page2.body["items"].size(), 1u);
+  EXPECT_TRUE(page2.body["next_cursor"].is_null());
+}
+
+}  // namespace
+}  // namespace xd::testing
