@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 DB ?= $(BUILD)/xiaodian.db
 
-.PHONY: deps build build-asan web run test test-unit test-asan test-e2e bench clean
+.PHONY: deps build build-asan web run test bench clean
 
 deps:
 	@./scripts/deps.sh

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make test`: every test, twice — under ASan+UBSan (unit and API tests), then the release
+# build (unit, API, crash and browser tests). Output ends with ctest's summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+asan=${2:-build-asan}
+jobs=$(nproc)
+
+echo "== ASan+UBSan: unit and API tests"
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$asan" -j "$jobs" --output-on-failure -E 'browser_e2e' >"$asan/ctest.log" 2>&1
+asan_rc=$?
+if [ $asan_rc -ne 0 ]; then cat "$asan/ctest.log"; else tail -3 "$asan/ctest.log"; fi
+
+echo "== release: unit, API, crash and browser tests"
+ctest --test-dir "$build" -j "$jobs" --output-on-failure
+rc=$?
+if [ $asan_rc -ne 0 ]; then echo "ASan run failed (exit $asan_rc)"; exit $asan_rc; fi
+exit $rc
