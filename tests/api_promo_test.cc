@@ -2,8 +2,9 @@
 // group buy (success, the (N+1)-th joiner refused, failure with automatic refunds), coupons
 // (quota, per-user limit, stacking, return on cancel, kept on refund), flash sale (window,
 // per-user limit, sold out, stock back on cancel), bargain (exact cuts, one help per helper,
-// daily cap, buy at the current price, expiry) — and races of 200 concurrent clients, each
-// followed by the invariant report (ledger, orders, inventory, promo).
+// daily cap, buy at the current price, expiry), distribution (sharer commission on
+// completion, cancelled by refund, last touch, window) — and races of 200 concurrent
+// clients, each followed by the invariant report (ledger, orders, inventory, promo).
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -778,6 +779,81 @@ TEST_F(Promo, TwoHundredClientsRaceToHelp) {
   EXPECT_EQ(o["total_fen"], 100 + 800);
   PayAndWait(owner, o["id"]);
   ExpectInvariants();
+}
+
+// ---------------------------------------------------------------------------------------
+// Distribution
+
+// c2c shop (5% platform commission), product 10000 fen with a 10% sharer commission.
+// B1 opens S's link and buys: on completion S earns 1000 and the merchant nets 8500.
+// B2 opens, buys, is refunded in full: nothing. S's own purchase and a touch older than the
+// 7-day window earn nothing; the last touch (S2) wins over an earlier one.
+TEST_F(Promo, DistributionWholeStory) {
+  Shop shop = OpenShop("c2c", "分销店");
+  auto [product, sku] = CreateProduct(shop, 10000, 20);
+  auto staff = [&](const std::string& method, const std::string& path, Json body = nullptr) {
+    return Call(method, path, body, shop.owner_token, {{"X-Merchant-Id", shop.id}});
+  };
+  EXPECT_EQ(staff("PUT", "/api/v1/merchant/products/" + product + "/distribution", Json{{"commission_bps", 9000}}).status, 400);
+  auto set = staff("PUT", "/api/v1/merchant/products/" + product + "/distribution", Json{{"commission_bps", 1000}});
+  ASSERT_EQ(set.status, 200) << set.body.dump();
+  std::string sharer = Register(), sharer2 = Register();
+  std::vector<std::string> b = RegisterMany(5);
+  auto share = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer);
+  ASSERT_EQ(share.status, 201) << share.body.dump();
+  std::string sid = share.body["id"];
+  auto complete = [&](const std::string& buyer, const std::string& oid) {
+    ASSERT_EQ(staff("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF9"}}).status, 200);
+    auto done = Call("POST", "/api/v1/orders/" + oid + "/confirm", nullptr, buyer);
+    ASSERT_EQ(done.status, 200) << done.body.dump();
+  };
+
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, b[0]).status, 200);
+  Json o1 = Buy(b[0], sku);
+  PayAndWait(b[0], o1["id"]);
+  complete(b[0], o1["id"]);
+  Json mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  EXPECT_EQ(mine["balance_fen"], 1000);
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["status"], "paid");
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/finance", nullptr, shop.owner_token).body["payable_fen"], 10000 - 500 - 1000);
+
+  // Refunded in full: the commission is cancelled.
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, b[1]).status, 200);
+  Json o2 = Buy(b[1], sku);
+  PayAndWait(b[1], o2["id"]);
+  auto as = Call("POST", "/api/v1/orders/" + o2["id"].get<std::string>() + "/aftersales",
+                 Json{{"type", "refund_only"}, {"amount_fen", 10000}, {"reason", "不要了"}}, b[1]);
+  ASSERT_EQ(as.status, 201) << as.body.dump();
+  ASSERT_EQ(staff("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve").status, 200);
+  WaitStatus(b[1], o2["id"], "refunded");
+  mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  EXPECT_EQ(mine["balance_fen"], 1000);
+  EXPECT_EQ(mine["items"][0]["status"], "cancelled");
+
+  // The sharer's own purchase earns nothing.
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, sharer).status, 200);
+  Json own = Buy(sharer, sku);
+  // Last touch wins: b[2] opened S's link, then S2's.
+  std::string sid2 = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer2).body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, b[2]).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid2 + "/open", nullptr, b[2]).status, 200);
+  Json o3 = Buy(b[2], sku);
+  PayAndWait(b[2], o3["id"]);
+  complete(b[2], o3["id"]);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer2).body["balance_fen"], 1000);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer).body["items"].size(), 2u);
+  // A touch older than the attribution window earns nothing.
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, b[3]).status, 200);
+  clock_.AdvanceMs(8 * kDayMs);
+  Json o4 = Buy(b[3], sku);
+  PayAndWait(b[3], o4["id"]);
+  complete(b[3], o4["id"]);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer).body["balance_fen"], 1000);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer).body["items"].size(), 2u);
+  (void)own;
+  Json report = ExpectInvariants();
+  EXPECT_EQ(report["sum_fen"], 0);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Routes of social trading (promo): activities (group buy, flash sale, bargain), groups,
-// bargains and their helps, coupons. Buying in an activity goes through POST
+// bargains and their helps, distribution (share links, commissions), coupons. Buying in an activity goes through POST
 // /api/v1/checkout with "activity":{...} and "coupon_ids":[...] (routes_trade.cc).
 #include "base/id.h"
 #include "http/api.h"
@@ -129,6 +129,56 @@ void AddPromoRoutes(Api& api) {
               ASSIGN_OR_RETURN(promo::HelpResult h, promo.HelpBargain(tx, p.user_id, id));
               return Json{{"cut_fen", h.cut_fen}, {"bargain", promo::ToJson(h.bargain)}};
             });
+            return Ok();
+          });
+
+  // ---- distribution ----
+  api.Add({"PUT", "/api/v1/merchant/products/{id}/distribution", "Set a product's sharer commission in basis points (staff)", "promo",
+           AuthKind::kStaff, 200, Json{{"commission_bps", 500}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t bps = r.Int("commission_bps", {.min = 0, .max = 5000});
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&promo, s, id, bps](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+              return promo.SetDistribution(tx, s.merchant_id, id, bps);
+            });
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/shares", "Create a share link of a product (the caller is the sharer)", "promo", AuthKind::kUser, 201,
+           Json{{"product_id", "123"}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t product_id = r.Id("product_id");
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&promo, p, product_id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id));
+              return promo::ToJson(sh);
+            }, 201);
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/shares/{id}/open", "Record that the caller opened a share link (last touch for attribution)", "promo",
+           AuthKind::kUser},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, id));
+              return promo::ToJson(sh);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/me/commissions", "The caller's sharer commissions and balance", "promo", AuthKind::kUser, 200, nullptr, {"limit"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.SharerCommissions(r, p.user_id, page.first); }));
+            c.Reply(out);
             return Ok();
           });
 

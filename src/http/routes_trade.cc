@@ -10,18 +10,20 @@ using account::Principal;
 
 namespace {
 
-// An order with its shipment (logistics) for the API.
-Result<Json> OrderJson(Reader& r, const trade::Order& o) {
+// An order with its shipment (logistics) and latest after-sales request, for the API.
+Result<Json> OrderJson(Reader& r, trade::TradeService& trade, const trade::Order& o) {
   Json j = trade::ToJson(o);
   ASSIGN_OR_RETURN(auto shipment, logistics::ShipmentOf(r, o.id));
   j["shipment"] = shipment ? logistics::ToJson(*shipment) : Json(nullptr);
+  ASSIGN_OR_RETURN(auto aftersale, trade.LatestAftersale(r, o.id));
+  j["aftersale"] = aftersale ? trade::ToJson(*aftersale) : Json(nullptr);
   return j;
 }
 
-Result<Json> OrderListJson(Reader& r, const std::vector<trade::Order>& orders, int64_t limit) {
+Result<Json> OrderListJson(Reader& r, trade::TradeService& trade, const std::vector<trade::Order>& orders, int64_t limit) {
   Json items = Json::array();
   for (auto& o : orders) {
-    ASSIGN_OR_RETURN(Json j, OrderJson(r, o));
+    ASSIGN_OR_RETURN(Json j, OrderJson(r, trade, o));
     items.push_back(std::move(j));
   }
   return ListJson(items, static_cast<int64_t>(orders.size()) == limit ? orders.back().id : 0);
@@ -113,7 +115,7 @@ void AddTradeRoutes(Api& api) {
             std::string status = c.req().QueryParam("status").value_or("");
             ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
               ASSIGN_OR_RETURN(auto orders, trade.ListOrders(r, p.user_id, std::nullopt, status, page.first, page.second));
-              return OrderListJson(r, orders, page.first);
+              return OrderListJson(r, trade, orders, page.first);
             }));
             c.Reply(out);
             return Ok();
@@ -123,7 +125,7 @@ void AddTradeRoutes(Api& api) {
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
     ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
       ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, p.user_id, std::nullopt));
-      return OrderJson(r, o);
+      return OrderJson(r, trade, o);
     }));
     c.Reply(out);
     return Ok();
@@ -175,7 +177,7 @@ void AddTradeRoutes(Api& api) {
             std::string status = c.req().QueryParam("status").value_or("");
             ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
               ASSIGN_OR_RETURN(auto orders, trade.ListOrders(r, std::nullopt, s.merchant_id, status, page.first, page.second));
-              return OrderListJson(r, orders, page.first);
+              return OrderListJson(r, trade, orders, page.first);
             }));
             c.Reply(out);
             return Ok();
@@ -185,7 +187,7 @@ void AddTradeRoutes(Api& api) {
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
     ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
       ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, std::nullopt, s.merchant_id));
-      return OrderJson(r, o);
+      return OrderJson(r, trade, o);
     }));
     c.Reply(out);
     return Ok();

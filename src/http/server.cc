@@ -82,7 +82,8 @@ class StaticFiles {
   explicit StaticFiles(std::string root) : root_(std::move(root)) {}
   bool Serve(const Request& req, Response* out) {
     if (root_.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
-    if (req.path.rfind("/api/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics") return false;
+    if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics")
+      return false;
     std::string app = "shop", rel = req.path;
     if (req.path == "/console" || req.path.rfind("/console/", 0) == 0) {
       app = "console";
@@ -159,13 +160,16 @@ class StaticFiles {
 
 struct Server::Impl {
   Impl(ServerOptions o, const Router& r)
-      : options(std::move(o)), router(r), ioc(options.threads), acceptor(net::make_strand(ioc)),
+      : options(std::move(o)), router(r), ioc(options.threads), work(net::make_work_guard(ioc)), acceptor(net::make_strand(ioc)),
         limiter(options.ip_rate_per_s, options.ip_burst), statics(options.web_root),
         route_metrics(r.specs().size() + 1) {}
 
   ServerOptions options;
   const Router& router;
   net::io_context ioc;
+  // Keeps the I/O threads alive while requests wait on the write pipeline (no socket
+  // operation is pending then, and run() would otherwise return and drop their replies).
+  net::executor_work_guard<net::io_context::executor_type> work;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   RateLimiter limiter;

@@ -1,6 +1,7 @@
 // PromoService wiring: the pricing rules it plugs into trade (activity at stage 100,
-// merchant coupon at 300, platform coupon at 400), the order observer that moves groups and
-// gives back what a cancelled order held, the timer handlers, and the invariant check.
+// merchant coupon at 300, platform coupon at 400, distribution attribution at 900), the
+// order observer that moves groups, gives back what a cancelled order held and pays sharers
+// on completion, the timer handlers, and the invariant check.
 #include "promo/promo.h"
 
 #include <memory>
@@ -73,6 +74,21 @@ class CouponRule final : public trade::PricingRule {
   bool platform_;
 };
 
+// Attribution for distribution: changes no price (it runs after shipping), and records the
+// commission each line of a new order may earn from the buyer's last touch.
+class AttributionRule final : public trade::PricingRule {
+ public:
+  explicit AttributionRule(int64_t window_ms) : window_ms_(window_ms) {}
+  int stage() const override { return 900; }
+  Status Apply(Reader&, Tx*, trade::PricingContext&) override { return Ok(); }
+  Status AfterOrderCreated(Tx& tx, const trade::PricingContext& ctx, int64_t order_id) override {
+    return internal::AttributeOrder(tx, ctx, order_id, window_ms_);
+  }
+
+ private:
+  int64_t window_ms_;
+};
+
 // Moves activity orders along with their orders, in the same transaction.
 class PromoObserver final : public trade::OrderObserver {
  public:
@@ -87,6 +103,7 @@ class PromoObserver final : public trade::OrderObserver {
   // An unpaid order was cancelled: its coupons, group seat, flash stock and bargain return.
   Status OnCancelled(Tx& tx, const trade::Order& order) override {
     RETURN_IF_ERROR(internal::ReturnCoupons(tx, order.id));
+    RETURN_IF_ERROR(internal::CancelCommissions(tx, order.id));
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT activity_id, quantity, group_id, bargain_id FROM activity_orders "
                                            "WHERE order_id=? AND state='created'",
                                            {order.id}));
@@ -97,6 +114,18 @@ class PromoObserver final : public trade::OrderObserver {
     if (!row->IsNull(3)) RETURN_IF_ERROR(internal::BargainOrderCancelled(tx, row->Int(3)));
     return Ok();
   }
+
+  // Sharers are paid out of the merchant's share as the order completes.
+  Status OnCompleting(Tx& tx, const trade::Order& order, std::vector<pay::Posting>* from_merchant_share) override {
+    return internal::PayCommissions(tx, order, from_merchant_share);
+  }
+
+  // A refund in full cancels the commission (a partial one shrinks it at completion).
+  // Coupons are not given back after payment.
+  Status OnRefunded(Tx& tx, const trade::Order& order, int64_t) override {
+    if (order.status != "refunded") return Ok();
+    return internal::CancelCommissions(tx, order.id);
+  }
 };
 
 }  // namespace
@@ -105,6 +134,7 @@ void PromoService::Install(TimerService& timers) {
   trade_.AddPricingRule(std::make_shared<ActivityRule>(*this));
   trade_.AddPricingRule(std::make_shared<CouponRule>(false));
   trade_.AddPricingRule(std::make_shared<CouponRule>(true));
+  trade_.AddPricingRule(std::make_shared<AttributionRule>(config_.attribution_window_ms));
   trade_.AddObserver(std::make_shared<PromoObserver>());
   timers.Register(kTimerGroupExpire, [this](Tx& tx, const Json& p) -> Status {
     return internal::ExpireGroup(trade_, tx, p.at("group_id").get<int64_t>());
@@ -116,7 +146,8 @@ void PromoService::Install(TimerService& timers) {
 
 Result<std::vector<std::string>> PromoService::Check(Reader& r) {
   std::vector<std::string> problems;
-  for (auto check : {internal::CheckGroups, internal::CheckFlashSales, internal::CheckCoupons, internal::CheckBargains}) {
+  for (auto check : {internal::CheckGroups, internal::CheckFlashSales, internal::CheckCoupons, internal::CheckBargains,
+                     internal::CheckDistribution}) {
     ASSIGN_OR_RETURN(auto found, check(r));
     problems.insert(problems.end(), found.begin(), found.end());
   }

@@ -7,6 +7,8 @@
 //  - PricingRules at 300 (one merchant coupon) and 400 (one platform coupon);
 //  - an OrderObserver that moves groups on payment, and gives back seats, flash stock,
 //    bargains and coupons when an unpaid order is cancelled;
+//  - distribution: orders of a shared product are attributed to the buyer's last touch and
+//    pay the sharer out of the merchant's share on completion (OnCompleting);
 //  - durable timers: a group's deadline (fails it and refunds every paid member), a
 //    bargain's expiry.
 //
@@ -38,6 +40,7 @@ struct PromoConfig {
   int64_t bargain_daily_help_cap = 10;          // helps one user may give per day
   int64_t day_offset_ms = 8LL * 3600 * 1000;    // calendar days in China time (UTC+8)
   int64_t default_window_ms = 30LL * 24 * 3600 * 1000;  // activity window when ends_at is omitted
+  int64_t attribution_window_ms = 7LL * 24 * 3600 * 1000;  // a share's last touch earns orders this long
 };
 
 // ---- activities ----
@@ -137,6 +140,18 @@ struct HelpResult {
 // total_fen < helps.
 Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_t helps);
 
+// ---- distribution (分销 / 分享员) ----
+
+// A share link of a product by a sharer (any buyer). Opening it makes the sharer the
+// viewer's last touch for the product; an order of the product within the attribution
+// window then pays the sharer the product's commission when the order completes.
+struct Share {
+  int64_t id = 0, sharer_id = 0, product_id = 0, opens = 0, created_at_ms = 0;
+};
+Json ToJson(const Share& s);
+// The ledger account of a sharer's earned commissions: "sharer:<user_id>".
+std::string SharerAccount(int64_t user_id);
+
 inline constexpr const char* kTimerGroupExpire = "promo.group_expire";
 inline constexpr const char* kTimerBargainExpire = "promo.bargain_expire";
 
@@ -186,9 +201,21 @@ class PromoService {
   Result<HelpResult> HelpBargain(Tx& tx, int64_t helper_id, int64_t bargain_id);
   Result<std::vector<Json>> BargainHelps(Reader& r, int64_t bargain_id);
 
+  // ---- distribution ----
+  // Sets the sharer commission of one of the merchant's products (0..5000 bps; 0 = none).
+  Result<Json> SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps);
+  // A share link of an on-sale product.
+  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, int64_t product_id);
+  // `viewer_id` opened the link: the sharer becomes the viewer's last touch for the product
+  // (a sharer's own opens attribute nothing).
+  Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id);
+  // {"balance_fen","pending","items":[...]}: what the sharer earned and what is pending.
+  Result<Json> SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit);
+
   // Invariants for `xiaodian check`: no over-filled group, seat and payment counters agree
   // with the orders, no over-issued coupon or per-user excess, flash stock conserved,
-  // bargain cuts sum exactly. Problems found; empty when sound.
+  // bargain cuts sum exactly, sharer balances agree with paid commissions. Problems found;
+  // empty when sound.
   Result<std::vector<std::string>> Check(Reader& r);
 
   const PromoConfig& config() const { return config_; }

@@ -583,6 +583,13 @@ Result<Aftersale> TradeService::GetAftersale(Reader& r, int64_t id, std::optiona
   return a;
 }
 
+Result<std::optional<Aftersale>> TradeService::LatestAftersale(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE order_id=? ORDER BY id DESC LIMIT 1",
+                                        {order_id}));
+  if (!row) return std::optional<Aftersale>();
+  return std::optional<Aftersale>(AftersaleFromRow(*row));
+}
+
 Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit) {
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols +
                                           " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?",

@@ -191,6 +191,8 @@ class TradeService {
   Result<Aftersale> RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const std::string& type, int64_t amount_fen,
                                      const std::string& reason);
   Result<Aftersale> GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
+  // The order's most recent after-sales request, if any.
+  Result<std::optional<Aftersale>> LatestAftersale(Reader& r, int64_t order_id);
   Result<std::vector<Aftersale>> MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit);
   // merchant_id empty = the system (timeout approves on silence).
   Result<Aftersale> ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id);

@@ -145,6 +145,7 @@ export async function runAll(scenarios) {
   } finally {
     await browser.close();
   }
+  console.log(`${counts.pass} passed, ${counts.fail} failed, ${counts.skip} skipped`); // the plain form CI tools read
   console.log(`# tests ${counts.tests} pass ${counts.pass} fail ${counts.fail} skip ${counts.skip} todo ${counts.todo}`);
   return counts.fail;
 }

@@ -65,10 +65,19 @@ Status AttachCoupons(Tx& tx, bool platform, const trade::PricingContext& ctx, in
 // Gives back the coupons an unpaid, cancelled order used.
 Status ReturnCoupons(Tx& tx, int64_t order_id);
 
+// ---- distribution ----
+// Records, for each line of a new order, the commission its last touch may earn.
+Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, int64_t window_ms);
+// Completion: pays the order's pending commissions (pro rata to what the buyer kept).
+Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Posting>* shares);
+// A cancelled or fully refunded order owes no commission.
+Status CancelCommissions(Tx& tx, int64_t order_id);
+
 // ---- invariant checks ----
 Result<std::vector<std::string>> CheckGroups(Reader& r);
 Result<std::vector<std::string>> CheckFlashSales(Reader& r);
 Result<std::vector<std::string>> CheckCoupons(Reader& r);
 Result<std::vector<std::string>> CheckBargains(Reader& r);
+Result<std::vector<std::string>> CheckDistribution(Reader& r);
 
 }  // namespace xd::promo::internal

@@ -1,0 +1,154 @@
+// Distribution (分销 / 分享员). A merchant sets a commission rate on a product; any buyer
+// creates a share link; a viewer who opens it gets the sharer as their last touch for the
+// product. An order line of that product created within the attribution window (default 7
+// days) owes the sharer rate × the line's share of what the buyer kept, paid out of the
+// merchant's share when the order completes (trade's OnCompleting postings move it from
+// escrow to "sharer:<id>"). A cancelled or fully refunded order owes nothing; a partial
+// refund shrinks the base. One row per order and product: never a double commission.
+#include <algorithm>
+
+#include "base/id.h"
+#include "base/money.h"
+#include "catalog/catalog.h"
+#include "promo/internal/promo_internal.h"
+
+namespace xd::promo {
+
+std::string SharerAccount(int64_t user_id) { return "sharer:" + IdString(user_id); }
+
+Json ToJson(const Share& s) {
+  return Json{{"id", IdString(s.id)},
+              {"sharer_id", IdString(s.sharer_id)},
+              {"product_id", IdString(s.product_id)},
+              {"opens", s.opens},
+              {"link", "/p/" + IdString(s.product_id) + "?share=" + IdString(s.id)},
+              {"created_at", FormatRfc3339(s.created_at_ms)}};
+}
+
+namespace {
+
+Result<Share> LoadShare(Reader& r, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, sharer_id, product_id, opens, created_at_ms FROM shares WHERE id=?", {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "share not found");
+  return Share{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4)};
+}
+
+}  // namespace
+
+namespace internal {
+
+Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, int64_t window_ms) {
+  int64_t now = tx.NowMs();
+  for (auto& l : ctx.lines) {
+    ASSIGN_OR_RETURN(auto rate, tx.QueryOne("SELECT commission_bps FROM product_distribution WHERE product_id=? AND merchant_id=? "
+                                            "AND commission_bps > 0",
+                                            {l.product_id, ctx.merchant_id}));
+    if (!rate) continue;
+    ASSIGN_OR_RETURN(auto touch, tx.QueryOne("SELECT share_id, sharer_id FROM share_touches WHERE buyer_id=? AND product_id=? "
+                                             "AND touched_at_ms > ? AND sharer_id <> buyer_id",
+                                             {ctx.buyer_id, l.product_id, now - window_ms}));
+    if (!touch) continue;
+    RETURN_IF_ERROR(tx.Run("INSERT INTO order_commissions(order_id, product_id, sharer_id, share_id, commission_bps, line_fen, status, "
+                           "created_at_ms) VALUES(?,?,?,?,?,?,'pending',?)",
+                           {order_id, l.product_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity, now}));
+  }
+  return Ok();
+}
+
+Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Posting>* shares) {
+  ASSIGN_OR_RETURN(Rows rows, tx.Query("SELECT product_id, sharer_id, commission_bps, line_fen FROM order_commissions "
+                                       "WHERE order_id=? AND status='pending' ORDER BY product_id",
+                                       {order.id}));
+  if (rows.empty()) return Ok();
+  int64_t kept = order.provider_paid_fen + order.card_paid_fen - order.refunded_fen;
+  // What the merchant nets after the platform's commission and other observers' shares.
+  int64_t room = kept - order.commission_fen;
+  for (auto& p : *shares) room -= p.amount_fen;
+  for (auto& row : rows) {
+    // The line's part of what the buyer kept (discounts and partial refunds shrink it).
+    int64_t base = order.total_fen > 0
+                       ? static_cast<int64_t>(static_cast<__int128>(row.Int(3)) * std::max<int64_t>(kept, 0) / order.total_fen)
+                       : 0;
+    ASSIGN_OR_RETURN(Money due, Money::Fen(std::min(base, row.Int(3))).ApplyBps(row.Int(2)));
+    int64_t amount = std::clamp<int64_t>(due.fen(), 0, std::max<int64_t>(room, 0));
+    room -= amount;
+    if (amount > 0) shares->push_back({SharerAccount(row.Int(1)), amount});
+    RETURN_IF_ERROR(tx.Run("UPDATE order_commissions SET status='paid', amount_fen=? WHERE order_id=? AND product_id=?",
+                           {amount, order.id, row.Int(0)}));
+    RETURN_IF_ERROR(tx.AppendEvent("commission.paid", Json{{"order_id", IdString(order.id)}, {"sharer_id", IdString(row.Int(1))},
+                                                           {"product_id", IdString(row.Int(0))}, {"amount_fen", amount}}));
+  }
+  return Ok();
+}
+
+Status CancelCommissions(Tx& tx, int64_t order_id) {
+  return tx.Run("UPDATE order_commissions SET status='cancelled' WHERE order_id=? AND status='pending'", {order_id});
+}
+
+Result<std::vector<std::string>> CheckDistribution(Reader& r) {
+  std::vector<std::string> problems;
+  ASSIGN_OR_RETURN(Rows sharers, r.Query("SELECT sharer_id, SUM(CASE WHEN status='paid' THEN amount_fen ELSE 0 END) "
+                                         "FROM order_commissions GROUP BY sharer_id LIMIT 100000"));
+  for (auto& row : sharers) {
+    ASSIGN_OR_RETURN(int64_t balance, pay::Balance(r, SharerAccount(row.Int(0))));
+    if (balance != row.Int(1))
+      problems.push_back("sharer " + IdString(row.Int(0)) + " holds " + std::to_string(balance) + " fen but earned " +
+                         std::to_string(row.Int(1)));
+    if (problems.size() > 10) break;
+  }
+  ASSIGN_OR_RETURN(Rows wrong, r.Query("SELECT c.order_id FROM order_commissions c JOIN orders o ON o.id = c.order_id "
+                                       "WHERE (c.status='paid' AND o.status <> 'completed') "
+                                       "OR (c.status='pending' AND o.status IN ('completed','cancelled','refunded')) LIMIT 10"));
+  for (auto& row : wrong) problems.push_back("order " + IdString(row.Int(0)) + " has a commission that disagrees with its status");
+  return problems;
+}
+
+}  // namespace internal
+
+Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps) {
+  if (commission_bps < 0 || commission_bps > 5000) return Fail(ErrorCode::INVALID_FIELD, "commission_bps must be 0..5000");
+  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, false, merchant_id));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO product_distribution(product_id, merchant_id, commission_bps, updated_at_ms) VALUES(?,?,?,?) "
+                         "ON CONFLICT(product_id) DO UPDATE SET commission_bps=excluded.commission_bps, updated_at_ms=excluded.updated_at_ms",
+                         {product_id, merchant_id, commission_bps, tx.NowMs()}));
+  return Json{{"product_id", IdString(product_id)}, {"commission_bps", commission_bps}};
+}
+
+Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, int64_t product_id) {
+  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true));
+  Share s{tx.NewId(), sharer_id, product_id, 0, tx.NowMs()};
+  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, opens, created_at_ms) VALUES(?,?,?,0,?)",
+                         {s.id, sharer_id, product_id, s.created_at_ms}));
+  RETURN_IF_ERROR(tx.AppendEvent("share.created", Json{{"share_id", IdString(s.id)}, {"sharer_id", IdString(sharer_id)},
+                                                       {"product_id", IdString(product_id)}}));
+  return s;
+}
+
+Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id) {
+  ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
+  RETURN_IF_ERROR(tx.AppendEvent("share.opened", Json{{"share_id", IdString(s.id)}, {"viewer_id", IdString(viewer_id)},
+                                                      {"sharer_id", IdString(s.sharer_id)}}));
+  if (viewer_id == s.sharer_id) return s;
+  RETURN_IF_ERROR(tx.Run("UPDATE shares SET opens = opens + 1 WHERE id=?", {s.id}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO share_touches(buyer_id, product_id, share_id, sharer_id, touched_at_ms) VALUES(?,?,?,?,?) "
+                         "ON CONFLICT(buyer_id, product_id) DO UPDATE SET share_id=excluded.share_id, sharer_id=excluded.sharer_id, "
+                         "touched_at_ms=excluded.touched_at_ms",
+                         {viewer_id, s.product_id, s.id, s.sharer_id, tx.NowMs()}));
+  s.opens += 1;
+  return s;
+}
+
+Result<Json> PromoService::SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit) {
+  ASSIGN_OR_RETURN(int64_t balance, pay::Balance(r, SharerAccount(sharer_id)));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT order_id, product_id, commission_bps, line_fen, amount_fen, status, created_at_ms "
+                                      "FROM order_commissions WHERE sharer_id=? ORDER BY created_at_ms DESC, order_id DESC LIMIT ?",
+                                      {sharer_id, limit}));
+  Json items = Json::array();
+  for (auto& row : rows)
+    items.push_back(Json{{"order_id", IdString(row.Int(0))}, {"product_id", IdString(row.Int(1))}, {"commission_bps", row.Int(2)},
+                         {"line_fen", row.Int(3)}, {"amount_fen", row.Int(4)}, {"status", row.Str(5)},
+                         {"created_at", FormatRfc3339(row.Int(6))}});
+  return Json{{"balance_fen", balance}, {"items", items}};
+}
+
+}  // namespace xd::promo

@@ -1,0 +1,85 @@
+// A server process for fault tests: the real `xiaodian serve` binary, started on a free
+// loopback port and killed (SIGKILL) or stopped (SIGTERM) by PID.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/client.h"
+
+namespace xd::testing {
+
+// A port the kernel just handed out and released (bind to 0), so nothing listens on it.
+inline uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+class ServerProcess {
+ public:
+  ServerProcess(std::string bin, std::string db) : bin_(std::move(bin)), db_(std::move(db)) {}
+  ~ServerProcess() { Kill(); }
+
+  // Starts the server and waits until /healthz answers; false on timeout.
+  bool Start(const std::vector<std::string>& extra = {}) {
+    port_ = FreePort();
+    std::vector<std::string> args = {bin_, "serve", "--db", db_, "--listen", "127.0.0.1:" + std::to_string(port_), "--fast-hash",
+                                     "--log-level", "error"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(bin_.c_str(), argv.data());
+      _exit(127);
+    }
+    http::Client probe("127.0.0.1", port_);
+    for (int i = 0; i < 300; ++i) {
+      if (probe.Send("GET", "/healthz").status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  void Kill() { Signal(SIGKILL); }
+  void Stop() { Signal(SIGTERM); }
+  uint16_t port() const { return port_; }
+
+ private:
+  void Signal(int sig) {
+    if (pid_ <= 0) return;
+    kill(pid_, sig);
+    int status;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  std::string bin_, db_;
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Runs `xiaodian check --db` and returns its exit code.
+inline int RunCheck(const std::string& bin, const std::string& db) {
+  std::string cmd = bin + " check --db " + db + " > /dev/null 2>&1";
+  int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : 255;
+}
+
+}  // namespace xd::testing
