@@ -2,7 +2,8 @@
 // group buy (success, the (N+1)-th joiner refused, failure with automatic refunds), coupons
 // (quota, per-user limit, stacking, return on cancel, kept on refund), flash sale (window,
 // per-user limit, sold out, stock back on cancel), bargain (exact cuts, one help per helper,
-// daily cap, buy at the current price, expiry), distribution (sharer commission on
+// daily cap, buy at the current price, expiry), share-to-drop (distinct friends' opens
+// step the price down to a floor), distribution (sharer commission on
 // completion, cancelled by refund, last touch, window) — and races of 200 concurrent
 // clients, each followed by the invariant report (ledger, orders, inventory, promo).
 #include <atomic>
@@ -94,6 +95,7 @@ TEST_F(Promo, GroupBuyWholeStory) {
   EXPECT_EQ(g["size"], 3);
   EXPECT_EQ(g["paid_members"], 0);
   EXPECT_EQ(g["seats_left"], 2);
+  EXPECT_EQ(g["missing_members"], 3);
 
   Json paid_a = PayAndWait(a, oa["id"]);
   EXPECT_EQ(paid_a["sub_status"], "grouping");
@@ -163,6 +165,11 @@ TEST_F(Promo, GroupBuyWholeStory) {
   // A failed group takes nobody.
   auto after = Checkout(c, sku, Json{{"id", aid}, {"group_id", gid2}});
   EXPECT_EQ(after.status, 409) << after.body.dump();
+  // A leader who cancels an otherwise empty group ends it at once.
+  Json lonely = Order(c, sku, Json{{"id", aid}});
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + lonely["id"].get<std::string>() + "/cancel", nullptr, c).status, 200);
+  EXPECT_EQ(Group(lonely["group_id"])["status"], "failed");
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product + "/groups").body["items"].size(), 0u);
   ExpectInvariants();
   // Stock: 20 in; A, B, D sold; E and F sold then refunded without return; C, H released.
   auto p = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token);
@@ -778,6 +785,66 @@ TEST_F(Promo, TwoHundredClientsRaceToHelp) {
   Json o = Order(owner, sku, Json{{"id", act["id"]}, {"bargain_id", bid}});
   EXPECT_EQ(o["total_fen"], 100 + 800);
   PayAndWait(owner, o["id"]);
+  ExpectInvariants();
+}
+
+// ---------------------------------------------------------------------------------------
+// Share-to-drop
+
+// Price 10000; 2 friends → 5% off, 4 friends → 15% off, floor 8800. Only distinct friends
+// of the sharer count: a stranger and a friend opening twice change nothing.
+TEST_F(Promo, ShareToDropWholeStory) {
+  Shop shop = OpenShop("c2c", "转发降价店");
+  auto [product, sku] = CreateProduct(shop, 10000, 20);
+  Json tiers = Json::array({Json{{"opens", 2}, {"off_bps", 500}}, Json{{"opens", 4}, {"off_bps", 1500}}});
+  auto bad = Call("POST", "/api/v1/merchant/activities",
+                  Json{{"type", "share_drop"}, {"sku_id", sku}, {"floor_price_fen", 8800},
+                       {"tiers", Json::array({Json{{"opens", 4}, {"off_bps", 500}}, Json{{"opens", 2}, {"off_bps", 1500}}})}},
+                  shop.owner_token);
+  EXPECT_EQ(bad.status, 400) << bad.body.dump();
+  Json act = NewActivity(shop, Json{{"type", "share_drop"}, {"sku_id", sku}, {"floor_price_fen", 8800}, {"tiers", tiers}});
+  std::string aid = act["id"];
+  std::string sharer = Register("15700000001", "分享者");
+  std::vector<std::string> friends;
+  for (int i = 0; i < 4; ++i) {
+    std::string phone = "1570000001" + std::to_string(i);
+    friends.push_back(Register(phone, "好友"));
+    ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", phone}}, sharer).status, 201);
+    auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, friends.back());
+    ASSERT_EQ(reqs.body["items"].size(), 1u);
+    ASSERT_EQ(Call("POST", "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept", nullptr, friends.back())
+                  .status,
+              200);
+  }
+  std::string stranger = Register();
+  auto share = Call("POST", "/api/v1/shares", Json{{"activity_id", aid}}, sharer);
+  ASSERT_EQ(share.status, 201) << share.body.dump();
+  EXPECT_EQ(share.body["product_id"], product);
+  std::string sid = share.body["id"];
+  auto price = [&]() {
+    auto r = Call("POST", "/api/v1/checkout/preview",
+                  Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}, {"activity", {{"id", aid}}}}, sharer);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body["orders"][0]["pricing"][1]["subtotal_fen"].get<int64_t>();
+  };
+  EXPECT_EQ(price(), 10000);
+  auto open = [&](const std::string& token) { ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, token).status, 200); };
+  open(stranger);
+  open(friends[0]);
+  open(friends[0]);
+  open(sharer);
+  EXPECT_EQ(price(), 10000) << "one distinct friend so far";
+  open(friends[1]);
+  EXPECT_EQ(price(), 9500);
+  Json s = Call("GET", "/api/v1/shares/" + sid).body;
+  EXPECT_EQ(s["opens"], 3);
+  EXPECT_EQ(s["friend_opens"], 2);
+  open(friends[2]);
+  open(friends[3]);
+  EXPECT_EQ(price(), 8800) << "15% off would be 8500: the floor holds";
+  Json o = Order(sharer, sku, Json{{"id", aid}});
+  EXPECT_EQ(o["total_fen"], 8800 + 800);
+  PayAndWait(sharer, o["id"]);
   ExpectInvariants();
 }
 

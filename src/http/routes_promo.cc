@@ -148,20 +148,26 @@ void AddPromoRoutes(Api& api) {
             });
             return Ok();
           });
-  api.Add({"POST", "/api/v1/shares", "Create a share link of a product (the caller is the sharer)", "promo", AuthKind::kUser, 201,
-           Json{{"product_id", "123"}}},
+  api.Add({"POST", "/api/v1/shares", "Create a share link of a product or an activity (the caller is the sharer)", "promo",
+           AuthKind::kUser, 201, Json{{"product_id", "123"}}},
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            int64_t product_id = r.Id("product_id");
+            std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, product_id](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id));
+            c.Write([&promo, p, product_id, activity_id](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id));
               return promo::ToJson(sh);
             }, 201);
             return Ok();
           });
+  api.Add({"GET", "/api/v1/shares/{id}", "A share link with its distinct (friend) opens", "promo"}, [&store, &promo](Call& c) -> Status {
+    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    ASSIGN_OR_RETURN(promo::Share sh, store.Read([&](Reader& r) { return promo.GetShare(r, id); }));
+    c.Reply(promo::ToJson(sh));
+    return Ok();
+  });
   api.Add({"POST", "/api/v1/shares/{id}/open", "Record that the caller opened a share link (last touch for attribution)", "promo",
            AuthKind::kUser},
           [&promo](Call& c) -> Status {

@@ -84,8 +84,21 @@ Result<ActivityInput> ActivityInputFromJson(const Json& body) {
     in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
     in.helps_needed = r.Int("helps_needed", {.min = 1, .max = 100});
     in.ttl_s = r.Int("ttl_s", {.min = 60, .max = 7 * 24 * 3600});
+  } else if (in.type == "share_drop") {
+    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
+    if (const Json* tiers = r.RequireArray("tiers", 10)) {
+      for (size_t i = 0; i < tiers->size(); ++i) {
+        ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
+        std::pair<int64_t, int64_t> tier{t.Int("opens", {.min = 1, .max = 10'000}), t.Int("off_bps", {.min = 1, .max = 9999})};
+        RETURN_IF_ERROR(t.Finish());
+        if (!in.tiers.empty() && (tier.first <= in.tiers.back().first || tier.second <= in.tiers.back().second))
+          return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");
+        in.tiers.push_back(tier);
+      }
+      if (in.tiers.empty()) r.Invalid("tiers", "needs at least one tier");
+    }
   } else if (!in.type.empty()) {
-    r.Invalid("type", "must be group_buy, flash_sale or bargain");
+    r.Invalid("type", "must be group_buy, flash_sale, bargain or share_drop");
   }
   RETURN_IF_ERROR(r.Finish());
   if (in.type == "flash_sale" && (!in.starts_at_ms || !in.ends_at_ms))
@@ -144,6 +157,12 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
       return Fail(ErrorCode::RULE_VIOLATION, "price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
     a.config = Json{{"price_fen", in.price_fen}, {"per_user_limit", in.per_user_limit}};
     a.stock_total = a.stock_left = in.stock;
+  } else if (in.type == "share_drop") {
+    if (in.floor_price_fen >= sku.price_fen)
+      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+    Json tiers = Json::array();
+    for (auto& [opens, off_bps] : in.tiers) tiers.push_back(Json{{"opens", opens}, {"off_bps", off_bps}});
+    a.config = Json{{"tiers", tiers}, {"floor_price_fen", in.floor_price_fen}};
   } else {
     if (in.floor_price_fen >= sku.price_fen)
       return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");

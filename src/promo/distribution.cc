@@ -7,6 +7,7 @@
 // refund shrinks the base. One row per order and product: never a double commission.
 #include <algorithm>
 
+#include "account/account.h"
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
@@ -20,7 +21,9 @@ Json ToJson(const Share& s) {
   return Json{{"id", IdString(s.id)},
               {"sharer_id", IdString(s.sharer_id)},
               {"product_id", IdString(s.product_id)},
+              {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
               {"opens", s.opens},
+              {"friend_opens", s.friend_opens},
               {"link", "/p/" + IdString(s.product_id) + "?share=" + IdString(s.id)},
               {"created_at", FormatRfc3339(s.created_at_ms)}};
 }
@@ -28,9 +31,12 @@ Json ToJson(const Share& s) {
 namespace {
 
 Result<Share> LoadShare(Reader& r, int64_t id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, sharer_id, product_id, opens, created_at_ms FROM shares WHERE id=?", {id}));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, sharer_id, product_id, activity_id, opens, created_at_ms, "
+                                        "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1) "
+                                        "FROM shares WHERE id=?",
+                                        {id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "share not found");
-  return Share{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4)};
+  return Share{row->Int(0), row->Int(1), row->Int(2), row->OptInt(3), row->Int(4), row->Int(6), row->Int(5)};
 }
 
 }  // namespace
@@ -114,27 +120,44 @@ Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t 
   return Json{{"product_id", IdString(product_id)}, {"commission_bps", commission_bps}};
 }
 
-Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, int64_t product_id) {
-  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true));
-  Share s{tx.NewId(), sharer_id, product_id, 0, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, opens, created_at_ms) VALUES(?,?,?,0,?)",
-                         {s.id, sharer_id, product_id, s.created_at_ms}));
+Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id,
+                                        std::optional<int64_t> activity_id) {
+  if (activity_id) {
+    ASSIGN_OR_RETURN(Activity a, GetActivity(tx, *activity_id));
+    if (product_id && *product_id != a.product_id) return Fail(ErrorCode::INVALID_FIELD, "product_id is not the activity's product");
+    product_id = a.product_id;
+  }
+  if (!product_id) return Fail(ErrorCode::MISSING_FIELD, "product_id or activity_id is required");
+  RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true));
+  Share s{tx.NewId(), sharer_id, *product_id, activity_id, 0, 0, tx.NowMs()};
+  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, opens, created_at_ms) VALUES(?,?,?,?,0,?)",
+                         {s.id, sharer_id, s.product_id, activity_id, s.created_at_ms}));
   RETURN_IF_ERROR(tx.AppendEvent("share.created", Json{{"share_id", IdString(s.id)}, {"sharer_id", IdString(sharer_id)},
-                                                       {"product_id", IdString(product_id)}}));
+                                                       {"product_id", IdString(s.product_id)}}));
   return s;
 }
+
+Result<Share> PromoService::GetShare(Reader& r, int64_t id) { return LoadShare(r, id); }
 
 Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id) {
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
   RETURN_IF_ERROR(tx.AppendEvent("share.opened", Json{{"share_id", IdString(s.id)}, {"viewer_id", IdString(viewer_id)},
                                                       {"sharer_id", IdString(s.sharer_id)}}));
   if (viewer_id == s.sharer_id) return s;
-  RETURN_IF_ERROR(tx.Run("UPDATE shares SET opens = opens + 1 WHERE id=?", {s.id}));
+  // Distinct viewers only: a second open by the same viewer changes no count.
+  ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));
+  ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, viewer_id, is_friend, opened_at_ms) VALUES(?,?,?,?) "
+                                          "ON CONFLICT(share_id, viewer_id) DO NOTHING",
+                                          {s.id, viewer_id, friends, tx.NowMs()}));
+  if (first > 0) {
+    RETURN_IF_ERROR(tx.Run("UPDATE shares SET opens = opens + 1 WHERE id=?", {s.id}));
+    s.opens += 1;
+    s.friend_opens += friends ? 1 : 0;
+  }
   RETURN_IF_ERROR(tx.Run("INSERT INTO share_touches(buyer_id, product_id, share_id, sharer_id, touched_at_ms) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(buyer_id, product_id) DO UPDATE SET share_id=excluded.share_id, sharer_id=excluded.sharer_id, "
                          "touched_at_ms=excluded.touched_at_ms",
                          {viewer_id, s.product_id, s.id, s.sharer_id, tx.NowMs()}));
-  s.opens += 1;
   return s;
 }
 

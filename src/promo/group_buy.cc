@@ -112,6 +112,16 @@ Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order) {
                                                 {"size", g.size}});
 }
 
+Status GroupSeatFreed(Tx& tx, int64_t group_id) {
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET seats_taken = seats_taken - 1 WHERE id=?", {group_id}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT seats_taken, status, timer_id, activity_id, size FROM promo_groups WHERE id=?", {group_id}));
+  if (!row || row->Int(0) > 0 || row->Str(1) != "forming") return Ok();
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='failed', ended_at_ms=? WHERE id=?", {tx.NowMs(), group_id}));
+  if (!row->IsNull(2)) RETURN_IF_ERROR(tx.CancelTimer(row->Int(2)));
+  return tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(row->Int(3))},
+                                             {"size", row->Int(4)}, {"paid_members", 0}, {"reason", "empty"}});
+}
+
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
   if (g.status == "succeeded") return Ok();
@@ -184,6 +194,7 @@ Json ToJson(const Group& g) {
               {"seats_taken", g.seats_taken},
               {"seats_left", g.size - g.seats_taken},
               {"paid_members", g.paid_members},
+              {"missing_members", g.size - g.paid_members},  // "还差 N 人成团"
               {"expires_at", FormatRfc3339(g.expires_at_ms)},
               {"created_at", FormatRfc3339(g.created_at_ms)},
               {"ended_at", g.ended_at_ms ? Json(FormatRfc3339(*g.ended_at_ms)) : Json(nullptr)}};

@@ -35,6 +35,8 @@ class ActivityRule final : public trade::PricingRule {
       RETURN_IF_ERROR(internal::PriceGroupBuy(r, tx, a, *ref, ctx));
     } else if (a.type == "flash_sale") {
       RETURN_IF_ERROR(internal::PriceFlashSale(r, tx, a, ctx));
+    } else if (a.type == "share_drop") {
+      RETURN_IF_ERROR(internal::PriceShareDrop(r, a, ctx));
     } else {
       RETURN_IF_ERROR(internal::PriceBargain(r, tx, a, *ref, ctx));
     }
@@ -109,7 +111,7 @@ class PromoObserver final : public trade::OrderObserver {
                                            {order.id}));
     if (!row) return Ok();
     RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='cancelled' WHERE order_id=?", {order.id}));
-    if (!row->IsNull(2)) RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET seats_taken = seats_taken - 1 WHERE id=?", {row->Int(2)}));
+    if (!row->IsNull(2)) RETURN_IF_ERROR(internal::GroupSeatFreed(tx, row->Int(2)));
     RETURN_IF_ERROR(tx.Run("UPDATE activities SET stock_left = stock_left + ? WHERE id=? AND type='flash_sale'", {row->Int(1), row->Int(0)}));
     if (!row->IsNull(3)) RETURN_IF_ERROR(internal::BargainOrderCancelled(tx, row->Int(3)));
     return Ok();

@@ -1,6 +1,6 @@
 // Social trading (SPEC §5): activities a merchant configures on one SKU — group buy (拼团),
-// flash sale (秒杀), bargain (砍一刀) — and coupons (优惠券), plugged into trade through its
-// extension points:
+// flash sale (秒杀), bargain (砍一刀), share-to-drop (转发降价) — coupons (优惠券) and
+// distribution (分销), plugged into trade through its extension points:
 //  - a PricingRule at stage 100 prices an activity order ("activity":{"id",...} in the
 //    checkout), reserving what it grants (a group seat, flash stock, the bargain) when an
 //    order is being created;
@@ -47,7 +47,7 @@ struct PromoConfig {
 
 // A create-activity body (API.md "Bodies of social trading"), decoded and range-checked.
 struct ActivityInput {
-  std::string type;  // group_buy | flash_sale | bargain
+  std::string type;  // group_buy | flash_sale | bargain | share_drop
   int64_t sku_id = 0;
   std::optional<int64_t> starts_at_ms, ends_at_ms;
   // group_buy
@@ -56,8 +56,10 @@ struct ActivityInput {
   bool new_user_only = false;
   // flash_sale
   int64_t price_fen = 0, stock = 0, per_user_limit = 0;
-  // bargain
+  // bargain (and share_drop's floor)
   int64_t floor_price_fen = 0, helps_needed = 0, ttl_s = 0;
+  // share_drop: (distinct friends who opened the buyer's link, basis points off), both rising
+  std::vector<std::pair<int64_t, int64_t>> tiers;
 };
 Result<ActivityInput> ActivityInputFromJson(const Json& body);
 
@@ -146,7 +148,11 @@ Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_
 // viewer's last touch for the product; an order of the product within the attribution
 // window then pays the sharer the product's commission when the order completes.
 struct Share {
-  int64_t id = 0, sharer_id = 0, product_id = 0, opens = 0, created_at_ms = 0;
+  int64_t id = 0, sharer_id = 0, product_id = 0;
+  std::optional<int64_t> activity_id;  // a share-to-drop (or other activity) link
+  int64_t opens = 0;                   // distinct viewers other than the sharer
+  int64_t friend_opens = 0;            // of whom friends of the sharer (share-to-drop counts these)
+  int64_t created_at_ms = 0;
 };
 Json ToJson(const Share& s);
 // The ledger account of a sharer's earned commissions: "sharer:<user_id>".
@@ -204,8 +210,10 @@ class PromoService {
   // ---- distribution ----
   // Sets the sharer commission of one of the merchant's products (0..5000 bps; 0 = none).
   Result<Json> SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps);
-  // A share link of an on-sale product.
-  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, int64_t product_id);
+  // A share link of an on-sale product, or of an activity (its product; a share_drop's price
+  // falls as distinct friends open the sharer's links).
+  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id, std::optional<int64_t> activity_id);
+  Result<Share> GetShare(Reader& r, int64_t id);
   // `viewer_id` opened the link: the sharer becomes the viewer's last touch for the product
   // (a sharer's own opens attribute nothing).
   Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id);

@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
-import gzipTwins from '../common/vite-gzip.js';
+import gzipTwins from '../common/vite-gzip.mjs';
 
 // Served by the C++ server at "/console/"; `npm run dev` proxies the API to a local server.
 export default defineConfig({

@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { VantResolver } from '@vant/auto-import-resolver';
-import gzipTwins from '../common/vite-gzip.js';
+import gzipTwins from '../common/vite-gzip.mjs';
 
 // Served by the C++ server at "/"; `npm run dev` proxies the API to a local server.
 export default defineConfig({

@@ -45,11 +45,15 @@ Status ApplyActivityPrice(trade::PricingContext& ctx, int64_t price_fen, const s
 Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx);
 Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContext& ctx);
 Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx);
+Status PriceShareDrop(Reader& r, const Activity& a, trade::PricingContext& ctx);
 
 // ---- lifecycle hooks ----
 // A member order of the group was paid: counts it, succeeds the group at N paid members
 // (clearing every member order's "grouping"), else leaves the order "grouping".
 Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order);
+// A member order was cancelled unpaid: its seat is free again; a forming group left with
+// no member at all fails at once (nobody to refund, nothing to join).
+Status GroupSeatFreed(Tx& tx, int64_t group_id);
 // Deadline (or a late payment into a failed group): fails a forming group, cancels its
 // unpaid member orders and refunds its paid ones.
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id);
