@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 DB ?= $(BUILD)/xiaodian.db
 
-.PHONY: deps build build-asan web run test bench clean
+.PHONY: deps build build-asan web run test bench fuzz clean
 
 deps:
 	@./scripts/deps.sh
@@ -32,5 +32,9 @@ test: build build-asan web
 bench: build
 	@./bench/run.sh $(BUILD)
 
+# Coverage-guided fuzzing with AFL++: FUZZ_SECONDS per target (default 600).
+fuzz: deps
+	@./scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

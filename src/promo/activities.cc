@@ -36,11 +36,20 @@ Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
   if (!activity.is_object()) return std::optional<ActivityRef>();
   ObjectReader r(activity, "activity.");
   ActivityRef ref;
-  ref.id = r.Id("id");
+  ref.id = r.OptId("id");
   ref.group_id = r.OptId("group_id");
   ref.bargain_id = r.OptId("bargain_id");
+  const Json* gift = r.Raw("gift");
   RETURN_IF_ERROR(r.Finish());
+  if (gift) {
+    if (!gift->is_object()) return Fail(ErrorCode::INVALID_FIELD, "activity.gift must be an object");
+    ObjectReader g(*gift, "activity.gift.");
+    ref.gift_message = g.OptString("message", {.max_len = 200}).value_or("");
+    RETURN_IF_ERROR(g.Finish());
+  }
+  if (!ref.id && !ref.gift_message) return Fail(ErrorCode::MISSING_FIELD, "activity.id is required");
   if (ref.group_id && ref.bargain_id) return Fail(ErrorCode::INVALID_FIELD, "activity takes group_id or bargain_id, not both");
+  if ((ref.group_id || ref.bargain_id) && !ref.id) return Fail(ErrorCode::MISSING_FIELD, "activity.id is required");
   return std::optional<ActivityRef>(ref);
 }
 

@@ -24,7 +24,11 @@ class ActivityRule final : public trade::PricingRule {
   Status Apply(Reader& r, Tx* tx, trade::PricingContext& ctx) override {
     ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
     if (!ref) return Ok();
-    ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, ref->id));
+    if (ref->gift_message) ctx.order_extra["gift"] = true;
+    if (!ref->id) return Ok();  // a plain gift order
+    ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, *ref->id));
+    // A gift has one recipient and waits for them; a group order waits for its group.
+    if (ref->gift_message && a.type == "group_buy") return Fail(ErrorCode::INVALID_FIELD, "a group-buy order cannot be a gift");
     // An activity order holds the activity's SKU alone: seats, flash stock and bargains are
     // per order, and one price step explains it.
     if (a.merchant_id != ctx.merchant_id || ctx.lines.size() != 1 || ctx.lines.front().sku_id != a.sku_id)
@@ -45,15 +49,16 @@ class ActivityRule final : public trade::PricingRule {
   }
 
   Status AfterOrderCreated(Tx& tx, const trade::PricingContext& ctx, int64_t order_id) override {
-    if (!ctx.order_extra.contains("type")) return Ok();
     ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
+    if (ref && ref->gift_message) RETURN_IF_ERROR(internal::CreateGift(tx, ctx, order_id, *ref->gift_message));
+    if (!ctx.order_extra.contains("type")) return Ok();
     auto extra_id = [&](const char* key) -> std::optional<int64_t> {
       return ctx.order_extra.contains(key) ? ParseId(ctx.order_extra[key].get<std::string>()) : std::nullopt;
     };
     std::optional<int64_t> group_id = extra_id("group_id"), bargain_id = extra_id("bargain_id");
     RETURN_IF_ERROR(tx.Run("INSERT INTO activity_orders(order_id, activity_id, buyer_id, quantity, group_id, bargain_id, state, created_at_ms) "
                            "VALUES(?,?,?,?,?,?,'created',?)",
-                           {order_id, ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, tx.NowMs()}));
+                           {order_id, *ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, tx.NowMs()}));
     if (bargain_id) RETURN_IF_ERROR(tx.Run("UPDATE bargains SET order_id=? WHERE id=?", {order_id, *bargain_id}));
     return Ok();
   }
@@ -94,7 +99,10 @@ class AttributionRule final : public trade::PricingRule {
 // Moves activity orders along with their orders, in the same transaction.
 class PromoObserver final : public trade::OrderObserver {
  public:
+  explicit PromoObserver(int64_t gift_ttl_ms) : gift_ttl_ms_(gift_ttl_ms) {}
+
   Status OnPaid(Tx& tx, trade::Order& order) override {
+    RETURN_IF_ERROR(internal::GiftOrderPaid(tx, order, gift_ttl_ms_));
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT group_id FROM activity_orders WHERE order_id=? AND state='created'", {order.id}));
     if (!row) return Ok();
     RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='paid' WHERE order_id=?", {order.id}));
@@ -106,6 +114,7 @@ class PromoObserver final : public trade::OrderObserver {
   Status OnCancelled(Tx& tx, const trade::Order& order) override {
     RETURN_IF_ERROR(internal::ReturnCoupons(tx, order.id));
     RETURN_IF_ERROR(internal::CancelCommissions(tx, order.id));
+    RETURN_IF_ERROR(internal::GiftOrderCancelled(tx, order.id));
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT activity_id, quantity, group_id, bargain_id FROM activity_orders "
                                            "WHERE order_id=? AND state='created'",
                                            {order.id}));
@@ -128,6 +137,9 @@ class PromoObserver final : public trade::OrderObserver {
     if (order.status != "refunded") return Ok();
     return internal::CancelCommissions(tx, order.id);
   }
+
+ private:
+  int64_t gift_ttl_ms_;
 };
 
 }  // namespace
@@ -137,9 +149,12 @@ void PromoService::Install(TimerService& timers) {
   trade_.AddPricingRule(std::make_shared<CouponRule>(false));
   trade_.AddPricingRule(std::make_shared<CouponRule>(true));
   trade_.AddPricingRule(std::make_shared<AttributionRule>(config_.attribution_window_ms));
-  trade_.AddObserver(std::make_shared<PromoObserver>());
+  trade_.AddObserver(std::make_shared<PromoObserver>(config_.gift_ttl_ms));
   timers.Register(kTimerGroupExpire, [this](Tx& tx, const Json& p) -> Status {
     return internal::ExpireGroup(trade_, tx, p.at("group_id").get<int64_t>());
+  });
+  timers.Register(kTimerGiftExpire, [this](Tx& tx, const Json& p) -> Status {
+    return internal::ExpireGift(trade_, tx, p.at("gift_id").get<int64_t>());
   });
   timers.Register(kTimerBargainExpire, [](Tx& tx, const Json& p) -> Status {
     return internal::ExpireBargain(tx, p.at("bargain_id").get<int64_t>());
@@ -149,7 +164,7 @@ void PromoService::Install(TimerService& timers) {
 Result<std::vector<std::string>> PromoService::Check(Reader& r) {
   std::vector<std::string> problems;
   for (auto check : {internal::CheckGroups, internal::CheckFlashSales, internal::CheckCoupons, internal::CheckBargains,
-                     internal::CheckDistribution}) {
+                     internal::CheckDistribution, internal::CheckGifts}) {
     ASSIGN_OR_RETURN(auto found, check(r));
     problems.insert(problems.end(), found.begin(), found.end());
   }

@@ -1,6 +1,6 @@
 // Social trading (SPEC §5): activities a merchant configures on one SKU — group buy (拼团),
-// flash sale (秒杀), bargain (砍一刀), share-to-drop (转发降价) — coupons (优惠券) and
-// distribution (分销), plugged into trade through its extension points:
+// flash sale (秒杀), bargain (砍一刀), share-to-drop (转发降价) — coupons (优惠券),
+// distribution (分销) and gifting (送礼), plugged into trade through its extension points:
 //  - a PricingRule at stage 100 prices an activity order ("activity":{"id",...} in the
 //    checkout), reserving what it grants (a group seat, flash stock, the bargain) when an
 //    order is being created;
@@ -41,6 +41,7 @@ struct PromoConfig {
   int64_t day_offset_ms = 8LL * 3600 * 1000;    // calendar days in China time (UTC+8)
   int64_t default_window_ms = 30LL * 24 * 3600 * 1000;  // activity window when ends_at is omitted
   int64_t attribution_window_ms = 7LL * 24 * 3600 * 1000;  // a share's last touch earns orders this long
+  int64_t gift_ttl_ms = 24LL * 3600 * 1000;                // a paid gift waits this long for its recipient
 };
 
 // ---- activities ----
@@ -158,6 +159,23 @@ Json ToJson(const Share& s);
 // The ledger account of a sharer's earned commissions: "sharer:<user_id>".
 std::string SharerAccount(int64_t user_id);
 
+// ---- gifting (送礼) ----
+
+// An order bought as a gift ("activity":{"gift":{"message":"…"}} in the checkout). Once
+// paid it waits in sub_status "gift_pending" until someone other than the sender accepts
+// it through the gift link (its token) with an address, which becomes the order's address;
+// unaccepted after PromoConfig::gift_ttl_ms it is refunded to the sender.
+struct Gift {
+  int64_t id = 0, order_id = 0, sender_id = 0, quantity = 0;
+  std::string token, message, title, image;
+  std::string status;  // unpaid | waiting | accepted | refunded | cancelled
+  std::optional<int64_t> recipient_id, expires_at_ms, accepted_at_ms;
+  int64_t created_at_ms = 0;
+};
+// for_sender: includes the token and the link to pass on.
+Json ToJson(const Gift& g, bool for_sender);
+
+inline constexpr const char* kTimerGiftExpire = "promo.gift_expire";
 inline constexpr const char* kTimerGroupExpire = "promo.group_expire";
 inline constexpr const char* kTimerBargainExpire = "promo.bargain_expire";
 
@@ -219,6 +237,13 @@ class PromoService {
   Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id);
   // {"balance_fen","pending","items":[...]}: what the sharer earned and what is pending.
   Result<Json> SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit);
+
+  // ---- gifting ----
+  Result<Gift> GiftByToken(Reader& r, const std::string& token);
+  Result<std::vector<Gift>> SentGifts(Reader& r, int64_t sender_id, int64_t limit, int64_t before_id);
+  // The recipient accepts: the order takes their address and becomes shippable.
+  // INVALID_STATE unless waiting and unexpired; RULE_VIOLATION for the sender.
+  Result<Gift> AcceptGift(Tx& tx, int64_t recipient_id, const std::string& token, const Json& address);
 
   // Invariants for `xiaodian check`: no over-filled group, seat and payment counters agree
   // with the orders, no over-issued coupon or per-user excess, flash stock conserved,

@@ -15,9 +15,11 @@ inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 // The checkout's "activity" object: {"id"} to buy (or open a group), plus "group_id" to
 // join a group or "bargain_id" to buy a bargain at its current price.
+// "gift":{"message"} buys the order as a gift (with or without an activity id).
 struct ActivityRef {
-  int64_t id = 0;
+  std::optional<int64_t> id;
   std::optional<int64_t> group_id, bargain_id;
+  std::optional<std::string> gift_message;  // set when the order is a gift
 };
 // nullopt when the checkout names no activity.
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity);
@@ -77,11 +79,19 @@ Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Postin
 // A cancelled or fully refunded order owes no commission.
 Status CancelCommissions(Tx& tx, int64_t order_id);
 
+// ---- gifting ----
+Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, const std::string& message);
+// A gift order was paid: it waits for its recipient ("gift_pending") until the deadline.
+Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms);
+Status GiftOrderCancelled(Tx& tx, int64_t order_id);
+Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id);
+
 // ---- invariant checks ----
 Result<std::vector<std::string>> CheckGroups(Reader& r);
 Result<std::vector<std::string>> CheckFlashSales(Reader& r);
 Result<std::vector<std::string>> CheckCoupons(Reader& r);
 Result<std::vector<std::string>> CheckBargains(Reader& r);
 Result<std::vector<std::string>> CheckDistribution(Reader& r);
+Result<std::vector<std::string>> CheckGifts(Reader& r);
 
 }  // namespace xd::promo::internal
