@@ -1,5 +1,5 @@
 // Routes of social trading (promo): activities (group buy, flash sale, bargain), groups,
-// bargains and their helps, distribution (share links, commissions), coupons. Buying in an activity goes through POST
+// bargains and their helps, distribution (share links, commissions), gifts, coupons. Buying in an activity goes through POST
 // /api/v1/checkout with "activity":{...} and "coupon_ids":[...] (routes_trade.cc).
 #include "base/id.h"
 #include "http/api.h"
@@ -185,6 +185,42 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(auto page, c.Page());
             ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.SharerCommissions(r, p.user_id, page.first); }));
             c.Reply(out);
+            return Ok();
+          });
+
+  // ---- gifting ----
+  api.Add({"GET", "/api/v1/gifts/{token}", "A gift by its link's token (public: what the recipient sees)", "promo"},
+          [&store, &promo](Call& c) -> Status {
+            std::string token(c.req().Param("token"));
+            if (token.size() != 32) return Fail(ErrorCode::NOT_FOUND, "gift not found");
+            ASSIGN_OR_RETURN(promo::Gift g, store.Read([&](Reader& r) { return promo.GiftByToken(r, token); }));
+            c.Reply(promo::ToJson(g, false));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/gift-claims", "Accept a gift with an address: its order ships there", "promo", AuthKind::kUser, 200,
+           Json{{"token", "0123456789abcdef0123456789abcdef"},
+                {"address", {{"name", "李四"}, {"phone", "13900000000"}, {"region", "北京市 朝阳区"}, {"detail", "建国路 1 号"}}}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            std::string token = r.String("token", {.min_len = 32, .max_len = 32});
+            const Json* address = r.RequireObject("address");
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&promo, p, token, address = *address](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Gift g, promo.AcceptGift(tx, p.user_id, token, address));
+              return promo::ToJson(g, false);
+            });
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/me/gifts", "Gifts the caller sent, with their links", "promo", AuthKind::kUser, 200, nullptr, {"limit", "cursor"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.SentGifts(r, p.user_id, page.first, page.second); }));
+            Json items = Json::array();
+            for (auto& g : list) items.push_back(promo::ToJson(g, true));
+            c.Reply(ListJson(items, static_cast<int64_t>(list.size()) == page.first ? list.back().id : 0));
             return Ok();
           });
 
