@@ -3,7 +3,8 @@
 // (quota, per-user limit, stacking, return on cancel, kept on refund), flash sale (window,
 // per-user limit, sold out, stock back on cancel), bargain (exact cuts, one help per helper,
 // daily cap, buy at the current price, expiry), share-to-drop (distinct friends' opens
-// step the price down to a floor), distribution (sharer commission on
+// step the price down to a floor), gifting (wait for the recipient, refund if unclaimed),
+// distribution (sharer commission on
 // completion, cancelled by refund, last touch, window) — and races of 200 concurrent
 // clients, each followed by the invariant report (ledger, orders, inventory, promo).
 #include <atomic>
@@ -845,6 +846,65 @@ TEST_F(Promo, ShareToDropWholeStory) {
   Json o = Order(sharer, sku, Json{{"id", aid}});
   EXPECT_EQ(o["total_fen"], 8800 + 800);
   PayAndWait(sharer, o["id"]);
+  ExpectInvariants();
+}
+
+// ---------------------------------------------------------------------------------------
+// Gifting
+
+// S buys a gift and pays: the order waits (gift_pending) and cannot ship; R opens the link
+// and accepts with an address, and the order ships there. A second gift nobody accepts is
+// refunded after 24 h; an unpaid gift order cancelled ends its gift.
+TEST_F(Promo, GiftWholeStory) {
+  Shop shop = OpenShop("c2c", "礼品店");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  std::string sender = Register(), recipient = Register(), other = Register();
+  Json gift{{"gift", {{"message", "生日快乐"}}}};
+  Json o1 = Order(sender, sku, gift);
+  Json paid = PayAndWait(sender, o1["id"]);
+  EXPECT_EQ(paid["sub_status"], "gift_pending");
+  auto early = Call("POST", "/api/v1/merchant/orders/" + o1["id"].get<std::string>() + "/ship",
+                    Json{{"carrier", "顺丰"}, {"tracking_no", "SF7"}}, shop.owner_token);
+  EXPECT_EQ(early.status, 409) << early.body.dump();
+  auto sent = Call("GET", "/api/v1/me/gifts", nullptr, sender);
+  ASSERT_EQ(sent.body["items"].size(), 1u);
+  std::string token = sent.body["items"][0]["token"];
+  EXPECT_EQ(sent.body["items"][0]["status"], "waiting");
+  Json view = Call("GET", "/api/v1/gifts/" + token).body;
+  EXPECT_EQ(view["message"], "生日快乐");
+  EXPECT_EQ(view["title"], "测试咖啡豆 250g");
+  EXPECT_FALSE(view.contains("token")) << "the public view does not repeat the secret";
+  Json address{{"name", "李四"}, {"phone", "13900000000"}, {"region", "北京市 朝阳区"}, {"detail", "建国路 1 号"}};
+  EXPECT_EQ(Call("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", address}}, sender).status, 422);
+  EXPECT_EQ(Call("POST", "/api/v1/gift-claims", Json{{"token", std::string(32, '0')}, {"address", address}}, recipient).status, 404);
+  auto accepted = Call("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", address}}, recipient);
+  ASSERT_EQ(accepted.status, 200) << accepted.body.dump();
+  EXPECT_EQ(accepted.body["status"], "accepted");
+  EXPECT_EQ(Call("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", address}}, other).status, 409);
+  Json o1_now = GetOrder(sender, o1["id"]);
+  EXPECT_EQ(o1_now["sub_status"], "");
+  EXPECT_EQ(o1_now["address"]["name"], "李四");
+  auto ship = Call("POST", "/api/v1/merchant/orders/" + o1["id"].get<std::string>() + "/ship",
+                   Json{{"carrier", "顺丰"}, {"tracking_no", "SF8"}}, shop.owner_token);
+  EXPECT_EQ(ship.status, 200) << ship.body.dump();
+
+  // Nobody accepts: refunded after 24 h.
+  Json o2 = Order(sender, sku, gift, 2);
+  PayAndWait(sender, o2["id"]);
+  std::string token2 = Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0]["token"];
+  clock_.AdvanceMs(24 * kHourMs + 1);
+  RunTimers();
+  Json refunded = WaitStatus(sender, o2["id"], "refunded");
+  EXPECT_EQ(refunded["refunded_fen"], 10000);
+  EXPECT_EQ(Call("GET", "/api/v1/gifts/" + token2).body["status"], "refunded");
+  EXPECT_EQ(Call("POST", "/api/v1/gift-claims", Json{{"token", token2}, {"address", address}}, recipient).status, 409);
+  // Cancelled unpaid: the gift ends with it.
+  Json o3 = Order(sender, sku, gift);
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + o3["id"].get<std::string>() + "/cancel", nullptr, sender).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0]["status"], "cancelled");
+  // A group order cannot be a gift.
+  Json act = GroupBuy(shop, sku, 2, 600);
+  EXPECT_EQ(Checkout(sender, sku, Json{{"id", act["id"]}, {"gift", Json::object()}}).status, 400);
   ExpectInvariants();
 }
 

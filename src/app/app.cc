@@ -44,11 +44,16 @@ App::~App() { Stop(); }
 
 uint16_t App::Start() {
   port_ = server_->Start();
-  // The provider delivers notifications over HTTP to this server, like a real PSP would.
-  auto client = std::make_shared<http::Client>(options_.host, port_);
-  sandbox_->SetTransport([client](const std::string& body, const std::string& sig) {
-    http::Response r = client->Send("POST", "/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", sig}});
-    return r.status == 200;
+  // The provider delivers notifications over HTTP to this server, like a real PSP would:
+  // each sender thread has its own keep-alive connection.
+  std::string host = options_.host;
+  uint16_t port = port_;
+  sandbox_->SetTransportFactory([host, port]() -> pay::SandboxProvider::Transport {
+    auto client = std::make_shared<http::Client>(host, port);
+    return [client](const std::string& body, const std::string& sig) {
+      http::Response r = client->Send("POST", "/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", sig}});
+      return r.status == 200;
+    };
   });
   if (options_.background) {
     sandbox_->StartSender();

@@ -71,10 +71,12 @@ enum class NotifyMode { kNormal, kLate, kTwice, kDrop };
 class SandboxProvider {
  public:
   using Transport = std::function<bool(const std::string& body, const std::string& signature)>;
+  // Makes one transport per sender thread (a transport need not be thread-safe).
+  using TransportFactory = std::function<Transport()>;
   SandboxProvider(std::string secret, const Clock& clock);
   ~SandboxProvider();
 
-  void SetTransport(Transport t);
+  void SetTransportFactory(TransportFactory f);
   void SetMode(NotifyMode mode, int64_t late_ms = 2000);
   NotifyMode mode() const;
 
@@ -90,24 +92,22 @@ class SandboxProvider {
 
   std::string Sign(const std::string& body) const;
   bool Verify(const std::string& body, const std::string& signature) const;
-  // Delivers queued notifications now (tests drive this; the background thread also does).
-  int DeliverDue();
-  void StartSender();
+  // Starts `threads` sender threads, each delivering due notifications with its own
+  // transport (like a PSP's many callback workers: one slow delivery does not hold up others).
+  void StartSender(int threads = 8);
   void StopSender();
 
  private:
   void Enqueue(Tx& tx, const ProviderTxn& t, const std::string& event);
+  struct Pending;
+  // Takes the earliest due notification, if any is due.
+  std::optional<Pending> PopDue();
   std::string secret_;
   const Clock& clock_;
-  Transport transport_;
+  TransportFactory transport_factory_;
   mutable std::mutex mu_;
   NotifyMode mode_ = NotifyMode::kNormal;
   int64_t late_ms_ = 2000;
-  struct Pending {
-    int64_t due_ms;
-    std::string body;
-    int attempts;
-  };
   std::vector<Pending> queue_;
   struct Sender;
   std::unique_ptr<Sender> sender_;

@@ -32,7 +32,7 @@ Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id) {
 }
 
 Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE prepay_id=?", {prepay_id}));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE prepay_id=? AND prepay_id <> ''", {prepay_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "payment not found");
   return PaymentFromRow(*row);
 }

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -29,9 +30,16 @@ std::string RandomHex(size_t bytes) {
 constexpr int kMaxDeliveryAttempts = 8;
 }  // namespace
 
+struct SandboxProvider::Pending {
+  int64_t due_ms;
+  std::string body;
+  int attempts;
+};
+
 struct SandboxProvider::Sender {
   std::atomic<bool> running{false};
-  std::thread thread;
+  std::vector<std::thread> threads;
+  std::condition_variable cv;  // signalled when a notification is queued or on stop
 };
 
 SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
@@ -41,9 +49,9 @@ SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
 
 SandboxProvider::~SandboxProvider() { StopSender(); }
 
-void SandboxProvider::SetTransport(Transport t) {
+void SandboxProvider::SetTransportFactory(TransportFactory f) {
   std::lock_guard lock(mu_);
-  transport_ = std::move(t);
+  transport_factory_ = std::move(f);
 }
 
 void SandboxProvider::SetMode(NotifyMode mode, int64_t late_ms) {
@@ -123,6 +131,7 @@ void SandboxProvider::Enqueue(Tx& tx, const ProviderTxn& t, const std::string& e
   tx.OnCommit([this, text] {
     std::lock_guard lock(mu_);
     int64_t now = SteadyMs();
+    sender_->cv.notify_one();
     switch (mode_) {
       case NotifyMode::kDrop:
         return;
@@ -140,47 +149,55 @@ void SandboxProvider::Enqueue(Tx& tx, const ProviderTxn& t, const std::string& e
   });
 }
 
-int SandboxProvider::DeliverDue() {
-  std::vector<Pending> due;
-  Transport transport;
-  {
-    std::lock_guard lock(mu_);
-    int64_t now = SteadyMs();
-    auto it = std::partition(queue_.begin(), queue_.end(), [now](const Pending& p) { return p.due_ms > now; });
-    due.assign(std::make_move_iterator(it), std::make_move_iterator(queue_.end()));
-    queue_.erase(it, queue_.end());
-    transport = transport_;
-  }
-  int delivered = 0;
-  for (auto& p : due) {
-    if (transport && transport(p.body, Sign(p.body))) {
-      ++delivered;
-      continue;
-    }
-    // Providers retry with backoff; after the last attempt the query path must find it.
-    if (++p.attempts < kMaxDeliveryAttempts) {
-      std::lock_guard lock(mu_);
-      p.due_ms = SteadyMs() + (int64_t{100} << p.attempts);
-      queue_.push_back(std::move(p));
-    } else {
-      spdlog::warn("event=sandbox_notify_given_up body={}", p.body);
-    }
-  }
-  return delivered;
+std::optional<SandboxProvider::Pending> SandboxProvider::PopDue() {
+  int64_t now = SteadyMs();
+  auto best = queue_.end();
+  for (auto it = queue_.begin(); it != queue_.end(); ++it)
+    if (it->due_ms <= now && (best == queue_.end() || it->due_ms < best->due_ms)) best = it;
+  if (best == queue_.end()) return std::nullopt;
+  Pending p = std::move(*best);
+  queue_.erase(best);
+  return p;
 }
 
-void SandboxProvider::StartSender() {
+void SandboxProvider::StartSender(int threads) {
   if (sender_->running.exchange(true)) return;
-  sender_->thread = std::thread([this] {
-    while (sender_->running) {
-      if (DeliverDue() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  });
+  for (int i = 0; i < threads; ++i) {
+    sender_->threads.emplace_back([this] {
+      Transport transport;
+      {
+        std::lock_guard lock(mu_);
+        if (transport_factory_) transport = transport_factory_();
+      }
+      while (sender_->running) {
+        std::optional<Pending> p;
+        {
+          std::unique_lock lock(mu_);
+          p = PopDue();
+          if (!p) {
+            sender_->cv.wait_for(lock, std::chrono::milliseconds(5));
+            continue;
+          }
+        }
+        if (transport && transport(p->body, Sign(p->body))) continue;
+        // Providers retry with backoff; after the last attempt the query path must find it.
+        if (++p->attempts < kMaxDeliveryAttempts) {
+          std::lock_guard lock(mu_);
+          p->due_ms = SteadyMs() + (int64_t{100} << p->attempts);
+          queue_.push_back(std::move(*p));
+        } else {
+          spdlog::warn("event=sandbox_notify_given_up body={}", p->body);
+        }
+      }
+    });
+  }
 }
 
 void SandboxProvider::StopSender() {
   if (!sender_ || !sender_->running.exchange(false)) return;
-  if (sender_->thread.joinable()) sender_->thread.join();
+  sender_->cv.notify_all();
+  for (auto& t : sender_->threads) t.join();
+  sender_->threads.clear();
 }
 
 Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& clock, const std::string& body,

@@ -29,6 +29,7 @@ CREATE TABLE refunds(
   completed_at_ms INTEGER
 );
 CREATE INDEX refunds_order ON refunds(order_id);
+CREATE INDEX refunds_payment ON refunds(payment_id);
 CREATE TABLE journal(
   id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
