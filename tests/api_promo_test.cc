@@ -4,7 +4,7 @@
 // per-user limit, sold out, stock back on cancel), bargain (exact cuts, one help per helper,
 // daily cap, buy at the current price, expiry), share-to-drop (distinct friends' opens
 // step the price down to a floor), gifting (wait for the recipient, refund if unclaimed),
-// distribution (sharer commission on
+// chat-group links (stats and 接龙) and friends' recommendations, distribution (sharer commission on
 // completion, cancelled by refund, last touch, window) — and races of 200 concurrent
 // clients, each followed by the invariant report (ledger, orders, inventory, promo).
 #include <atomic>
@@ -905,6 +905,59 @@ TEST_F(Promo, GiftWholeStory) {
   // A group order cannot be a gift.
   Json act = GroupBuy(shop, sku, 2, 600);
   EXPECT_EQ(Checkout(sender, sku, Json{{"id", act["id"]}, {"gift", Json::object()}}).status, 400);
+  ExpectInvariants();
+}
+
+// ---------------------------------------------------------------------------------------
+// Chat-group links and friends' recommendations
+
+// A leader posts a link into chat group "wxg-1001"; three members open it, two order and pay
+// (one orders 2), one orders and cancels; an outsider's order does not count. The group sees
+// opens, orders, GMV and the 接龙 list. Friends see each other's recommendations.
+TEST_F(Promo, ChatGroupLinksAndRecommendations) {
+  Shop shop = OpenShop("c2c", "社区小店");
+  auto [product, sku] = CreateProduct(shop, 3000, 50, "土鸡蛋 30 枚");
+  std::string leader = Register("15600000001", "团长");
+  std::string m1 = Register("15600000002", "小王"), m2 = Register("15600000003", "小李"), m3 = Register("15600000004", "小张");
+  std::string outsider = Register();
+  auto share = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-1001"}}, leader);
+  ASSERT_EQ(share.status, 201) << share.body.dump();
+  EXPECT_EQ(share.body["chat_group"], "wxg-1001");
+  std::string sid = share.body["id"];
+  for (auto& m : {m1, m2, m3}) ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, m).status, 200);
+  Json o1 = Buy(m1, sku, 2);
+  Json o2 = Buy(m2, sku);
+  Json o3 = Buy(m3, sku);
+  Buy(outsider, sku);
+  PayAndWait(m1, o1["id"]);
+  PayAndWait(m2, o2["id"]);
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + o3["id"].get<std::string>() + "/cancel", nullptr, m3).status, 200);
+  auto stats = Call("GET", "/api/v1/chat-groups/wxg-1001/stats");
+  ASSERT_EQ(stats.status, 200) << stats.body.dump();
+  EXPECT_EQ(stats.body["opens"], 3);
+  EXPECT_EQ(stats.body["orders"], 2);
+  EXPECT_EQ(stats.body["paid_orders"], 2);
+  EXPECT_EQ(stats.body["gmv_fen"], (6000 + 800) + (3000 + 800));
+  ASSERT_EQ(stats.body["jielong"].size(), 2u);
+  EXPECT_EQ(stats.body["jielong"][0]["seq"], 1);
+  EXPECT_EQ(stats.body["jielong"][0]["nickname"], "小王");
+  EXPECT_EQ(stats.body["jielong"][0]["quantity"], 2);
+  EXPECT_EQ(stats.body["jielong"][1]["nickname"], "小李");
+  EXPECT_EQ(Call("GET", "/api/v1/chat-groups/wxg-other/stats").body["orders"], 0);
+
+  // Recommendations: m1 and m2 are friends; m3 is not.
+  ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", "15600000003"}}, m1).status, 201);
+  auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, m2);
+  ASSERT_EQ(Call("POST", "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept", nullptr, m2).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", product}, {"text", ""}}, m1).status, 400);
+  ASSERT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", product}, {"text", "鸡蛋很新鲜"}}, m1).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", product}, {"text", "回购了，真的新鲜"}}, m1).status, 201);
+  Json feed = Call("GET", "/api/v1/feed/friends", nullptr, m2).body;
+  ASSERT_EQ(feed["items"].size(), 1u);
+  EXPECT_EQ(feed["items"][0]["text"], "回购了，真的新鲜");
+  EXPECT_EQ(feed["items"][0]["friend"]["nickname"], "小王");
+  EXPECT_EQ(feed["items"][0]["product"]["title"], "土鸡蛋 30 枚");
+  EXPECT_EQ(Call("GET", "/api/v1/feed/friends", nullptr, m3).body["items"].size(), 0u);
   ExpectInvariants();
 }
 

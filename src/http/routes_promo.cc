@@ -1,5 +1,6 @@
 // Routes of social trading (promo): activities (group buy, flash sale, bargain), groups,
-// bargains and their helps, distribution (share links, commissions), gifts, coupons. Buying in an activity goes through POST
+// bargains and their helps, distribution (share links, commissions), chat-group links and
+// friends' recommendations, gifts, coupons. Buying in an activity goes through POST
 // /api/v1/checkout with "activity":{...} and "coupon_ids":[...] (routes_trade.cc).
 #include "base/id.h"
 #include "http/api.h"
@@ -155,9 +156,10 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
+            std::optional<std::string> chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = 64});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, product_id, activity_id](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id));
+            c.Write([&promo, p, product_id, activity_id, chat_group](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
               return promo::ToJson(sh);
             }, 201);
             return Ok();
@@ -184,6 +186,38 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(auto page, c.Page());
             ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.SharerCommissions(r, p.user_id, page.first); }));
+            c.Reply(out);
+            return Ok();
+          });
+
+  // ---- chat-group links and friends' recommendations ----
+  api.Add({"GET", "/api/v1/chat-groups/{key}/stats", "A chat group's opens, orders, GMV and 接龙 list (who ordered what)", "promo",
+           AuthKind::kNone, 200, nullptr, {"limit"}},
+          [&store, &promo](Call& c) -> Status {
+            std::string key(c.req().Param("key"));
+            if (key.empty() || key.size() > 64) return Fail(ErrorCode::INVALID_FIELD, "chat group key must be 1..64 bytes");
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.ChatGroupStats(r, key, page.first); }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/recommendations", "Recommend a product to friends with a line of text", "promo", AuthKind::kUser, 201,
+           Json{{"product_id", "123"}, {"text", "回购第三次了，推荐！"}}},
+          [&promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(Json body, c.Body());
+            ObjectReader r(body);
+            int64_t product_id = r.Id("product_id");
+            std::string text = r.String("text", {.min_len = 1, .max_len = 420});  // 140 Chinese characters
+            RETURN_IF_ERROR(r.Finish());
+            c.Write([&promo, p, product_id, text](Tx& tx) { return promo.Recommend(tx, p.user_id, product_id, text); }, 201);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/feed/friends", "Friends' recommendations, newest first", "promo", AuthKind::kUser, 200, nullptr, {"limit", "cursor"}},
+          [&store, &promo](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.FriendsFeed(r, p.user_id, page.first, page.second); }));
             c.Reply(out);
             return Ok();
           });

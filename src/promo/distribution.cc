@@ -22,6 +22,7 @@ Json ToJson(const Share& s) {
               {"sharer_id", IdString(s.sharer_id)},
               {"product_id", IdString(s.product_id)},
               {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
+              {"chat_group", s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
               {"opens", s.opens},
               {"friend_opens", s.friend_opens},
               {"link", "/p/" + IdString(s.product_id) + "?share=" + IdString(s.id)},
@@ -32,11 +33,13 @@ namespace {
 
 Result<Share> LoadShare(Reader& r, int64_t id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, sharer_id, product_id, activity_id, opens, created_at_ms, "
-                                        "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1) "
+                                        "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1), chat_group "
                                         "FROM shares WHERE id=?",
                                         {id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "share not found");
-  return Share{row->Int(0), row->Int(1), row->Int(2), row->OptInt(3), row->Int(4), row->Int(6), row->Int(5)};
+  Share s{row->Int(0), row->Int(1), row->Int(2), row->OptInt(3), std::nullopt, row->Int(4), row->Int(6), row->Int(5)};
+  if (!row->IsNull(7)) s.chat_group = row->Str(7);
+  return s;
 }
 
 }  // namespace
@@ -45,6 +48,21 @@ namespace internal {
 
 Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, int64_t window_ms) {
   int64_t now = tx.NowMs();
+  // The chat group of the latest touch on any of the order's products, within the window.
+  std::optional<std::string> chat_group;
+  int64_t chat_touch_ms = 0;
+  for (auto& l : ctx.lines) {
+    ASSIGN_OR_RETURN(auto t, tx.QueryOne("SELECT chat_group, touched_at_ms FROM share_touches WHERE buyer_id=? AND product_id=? "
+                                         "AND touched_at_ms > ? AND chat_group IS NOT NULL",
+                                         {ctx.buyer_id, l.product_id, now - window_ms}));
+    if (t && t->Int(1) >= chat_touch_ms) {
+      chat_group = t->Str(0);
+      chat_touch_ms = t->Int(1);
+    }
+  }
+  if (chat_group)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO chat_group_orders(order_id, chat_group, buyer_id, created_at_ms) VALUES(?,?,?,?)",
+                           {order_id, *chat_group, ctx.buyer_id, now}));
   for (auto& l : ctx.lines) {
     ASSIGN_OR_RETURN(auto rate, tx.QueryOne("SELECT commission_bps FROM product_distribution WHERE product_id=? AND merchant_id=? "
                                             "AND commission_bps > 0",
@@ -121,7 +139,8 @@ Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t 
 }
 
 Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id,
-                                        std::optional<int64_t> activity_id) {
+                                        std::optional<int64_t> activity_id, std::optional<std::string> chat_group) {
+  if (chat_group && (chat_group->empty() || chat_group->size() > 64)) return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1..64 bytes");
   if (activity_id) {
     ASSIGN_OR_RETURN(Activity a, GetActivity(tx, *activity_id));
     if (product_id && *product_id != a.product_id) return Fail(ErrorCode::INVALID_FIELD, "product_id is not the activity's product");
@@ -129,9 +148,9 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional
   }
   if (!product_id) return Fail(ErrorCode::MISSING_FIELD, "product_id or activity_id is required");
   RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true));
-  Share s{tx.NewId(), sharer_id, *product_id, activity_id, 0, 0, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, opens, created_at_ms) VALUES(?,?,?,?,0,?)",
-                         {s.id, sharer_id, s.product_id, activity_id, s.created_at_ms}));
+  Share s{tx.NewId(), sharer_id, *product_id, activity_id, chat_group, 0, 0, tx.NowMs()};
+  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms) VALUES(?,?,?,?,?,0,?)",
+                         {s.id, sharer_id, s.product_id, activity_id, chat_group, s.created_at_ms}));
   RETURN_IF_ERROR(tx.AppendEvent("share.created", Json{{"share_id", IdString(s.id)}, {"sharer_id", IdString(sharer_id)},
                                                        {"product_id", IdString(s.product_id)}}));
   return s;
@@ -143,7 +162,7 @@ Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_i
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
   RETURN_IF_ERROR(tx.AppendEvent("share.opened", Json{{"share_id", IdString(s.id)}, {"viewer_id", IdString(viewer_id)},
                                                       {"sharer_id", IdString(s.sharer_id)}}));
-  if (viewer_id == s.sharer_id) return s;
+  if (viewer_id == s.sharer_id) return s;  // (a sharer's own opens count nowhere)
   // Distinct viewers only: a second open by the same viewer changes no count.
   ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));
   ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, viewer_id, is_friend, opened_at_ms) VALUES(?,?,?,?) "
@@ -154,10 +173,10 @@ Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_i
     s.opens += 1;
     s.friend_opens += friends ? 1 : 0;
   }
-  RETURN_IF_ERROR(tx.Run("INSERT INTO share_touches(buyer_id, product_id, share_id, sharer_id, touched_at_ms) VALUES(?,?,?,?,?) "
-                         "ON CONFLICT(buyer_id, product_id) DO UPDATE SET share_id=excluded.share_id, sharer_id=excluded.sharer_id, "
-                         "touched_at_ms=excluded.touched_at_ms",
-                         {viewer_id, s.product_id, s.id, s.sharer_id, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO share_touches(buyer_id, product_id, share_id, sharer_id, chat_group, touched_at_ms) "
+                         "VALUES(?,?,?,?,?,?) ON CONFLICT(buyer_id, product_id) DO UPDATE SET share_id=excluded.share_id, "
+                         "sharer_id=excluded.sharer_id, chat_group=excluded.chat_group, touched_at_ms=excluded.touched_at_ms",
+                         {viewer_id, s.product_id, s.id, s.sharer_id, s.chat_group, tx.NowMs()}));
   return s;
 }
 

@@ -151,6 +151,7 @@ Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_
 struct Share {
   int64_t id = 0, sharer_id = 0, product_id = 0;
   std::optional<int64_t> activity_id;  // a share-to-drop (or other activity) link
+  std::optional<std::string> chat_group;  // the chat group the link was posted in (群接龙)
   int64_t opens = 0;                   // distinct viewers other than the sharer
   int64_t friend_opens = 0;            // of whom friends of the sharer (share-to-drop counts these)
   int64_t created_at_ms = 0;
@@ -229,8 +230,10 @@ class PromoService {
   // Sets the sharer commission of one of the merchant's products (0..5000 bps; 0 = none).
   Result<Json> SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps);
   // A share link of an on-sale product, or of an activity (its product; a share_drop's price
-  // falls as distinct friends open the sharer's links).
-  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id, std::optional<int64_t> activity_id);
+  // falls as distinct friends open the sharer's links), optionally posted in a chat group
+  // (an opaque key of the messaging app, 1..64 bytes).
+  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id, std::optional<int64_t> activity_id,
+                            std::optional<std::string> chat_group = {});
   Result<Share> GetShare(Reader& r, int64_t id);
   // `viewer_id` opened the link: the sharer becomes the viewer's last touch for the product
   // (a sharer's own opens attribute nothing).
@@ -244,6 +247,16 @@ class PromoService {
   // The recipient accepts: the order takes their address and becomes shippable.
   // INVALID_STATE unless waiting and unexpired; RULE_VIOLATION for the sender.
   Result<Gift> AcceptGift(Tx& tx, int64_t recipient_id, const std::string& token, const Json& address);
+
+  // ---- chat-group links and recommendations ----
+  // Per chat group: {"opens","orders","paid_orders","gmv_fen","jielong":[{seq,nickname,title,quantity,status,ordered_at}]}
+  // (接龙: who in the group ordered what, in order; cancelled orders do not count; GMV is
+  // what paid orders kept after refunds).
+  Result<Json> ChatGroupStats(Reader& r, const std::string& chat_group, int64_t limit);
+  // A buyer recommends an on-sale product with a line of text (again: replaces the text).
+  Result<Json> Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text);
+  // Friends' recommendations, newest first, with the product's title, price and image.
+  Result<Json> FriendsFeed(Reader& r, int64_t user_id, int64_t limit, int64_t before_ms);
 
   // Invariants for `xiaodian check`: no over-filled group, seat and payment counters agree
   // with the orders, no over-issued coupon or per-user excess, flash stock conserved,

@@ -50,7 +50,7 @@ Error SqliteConn::ToError(int rc, std::string_view what) {
 
 Result<sqlite3_stmt*> SqliteConn::Prepare(std::string_view sql, Params params) {
   sqlite3_stmt* stmt;
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end()) {
     stmt = it->second;
     sqlite3_reset(stmt);

@@ -34,8 +34,13 @@ class SqliteConn {
   Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params);
   Error ToError(int rc, std::string_view what);
 
+  // Heterogeneous lookup: finding a cached statement allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace xd::internal

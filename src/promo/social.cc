@@ -1,0 +1,70 @@
+// Chat-group links (群接龙) and friends' recommendations (朋友圈推荐). A share link posted
+// into a chat group carries the group's key; an order whose buyer's last touch came through
+// such a link is counted for the group (promo/distribution.cc records it at creation), so a
+// group sees its opens, orders and GMV, and the 接龙 list of who ordered what. A buyer
+// recommends a product with a line of text; their friends read it in their feed.
+#include "base/id.h"
+#include "catalog/catalog.h"
+#include "promo/internal/promo_internal.h"
+
+namespace xd::promo {
+
+Result<Json> PromoService::ChatGroupStats(Reader& r, const std::string& chat_group, int64_t limit) {
+  ASSIGN_OR_RETURN(int64_t opens, r.QueryInt("SELECT COALESCE(SUM(opens),0) FROM shares WHERE chat_group=?", {chat_group}));
+  // An aggregate: always exactly one row.
+  ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT COALESCE(SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END),0), "
+                                        "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END),0), "
+                                        "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
+                                        "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.chat_group=?",
+                                        {chat_group}));
+  if (totals.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
+  // 接龙: one line per order item, in the order people ordered (cancelled orders drop out).
+  ASSIGN_OR_RETURN(Rows lines, r.Query("SELECT u.nickname, i.title, i.quantity, o.status, c.created_at_ms FROM chat_group_orders c "
+                                       "JOIN orders o ON o.id = c.order_id JOIN order_items i ON i.order_id = o.id "
+                                       "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=? AND o.status <> 'cancelled' "
+                                       "ORDER BY c.created_at_ms, c.order_id, i.id LIMIT ?",
+                                       {chat_group, limit}));
+  Json jielong = Json::array();
+  for (size_t i = 0; i < lines.size(); ++i)
+    jielong.push_back(Json{{"seq", static_cast<int64_t>(i + 1)}, {"nickname", lines[i].Str(0)}, {"title", lines[i].Str(1)},
+                           {"quantity", lines[i].Int(2)}, {"status", lines[i].Str(3)},
+                           {"ordered_at", FormatRfc3339(lines[i].Int(4))}});
+  return Json{{"chat_group", chat_group},
+              {"opens", opens},
+              {"orders", totals[0].Int(0)},
+              {"paid_orders", totals[0].Int(1)},
+              {"gmv_fen", totals[0].Int(2)},
+              {"jielong", jielong}};
+}
+
+Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
+  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true));
+  int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO recommendations(id, user_id, product_id, text, created_at_ms) VALUES(?,?,?,?,?) "
+                         "ON CONFLICT(user_id, product_id) DO UPDATE SET text=excluded.text, created_at_ms=excluded.created_at_ms",
+                         {tx.NewId(), user_id, product_id, text, now}));
+  RETURN_IF_ERROR(tx.AppendEvent("product.recommended", Json{{"user_id", IdString(user_id)}, {"product_id", IdString(product_id)}}));
+  return Json{{"user_id", IdString(user_id)}, {"product_id", IdString(product_id)}, {"text", text}, {"created_at", FormatRfc3339(now)}};
+}
+
+Result<Json> PromoService::FriendsFeed(Reader& r, int64_t user_id, int64_t limit, int64_t before_ms) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT rec.user_id, u.nickname, rec.product_id, p.title, p.min_price_fen, p.images, rec.text, "
+                                      "rec.created_at_ms FROM friendships f JOIN recommendations rec ON rec.user_id = f.friend_id "
+                                      "JOIN users u ON u.id = rec.user_id JOIN products p ON p.id = rec.product_id "
+                                      "WHERE f.user_id=?1 AND p.status='on_sale' AND p.taken_down=0 AND (?2=0 OR rec.created_at_ms < ?2) "
+                                      "ORDER BY rec.created_at_ms DESC, rec.id DESC LIMIT ?3",
+                                      {user_id, before_ms, limit}));
+  Json items = Json::array();
+  for (auto& row : rows) {
+    Json images = row.JsonAt(5);
+    items.push_back(Json{{"friend", {{"id", IdString(row.Int(0))}, {"nickname", row.Str(1)}}},
+                         {"product", {{"id", IdString(row.Int(2))}, {"title", row.Str(3)}, {"min_price_fen", row.Int(4)},
+                                      {"image", images.is_array() && !images.empty() ? images[0] : Json("")}}},
+                         {"text", row.Str(6)},
+                         {"created_at", FormatRfc3339(row.Int(7))}});
+  }
+  bool more = static_cast<int64_t>(rows.size()) == limit && !rows.empty();
+  return Json{{"items", items}, {"next_cursor", more ? Json(std::to_string(rows.back().Int(7))) : Json(nullptr)}};
+}
+
+}  // namespace xd::promo
