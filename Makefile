@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 DB ?= $(BUILD)/xiaodian.db
 
-.PHONY: deps build build-asan web run test bench fuzz clean
+.PHONY: deps build build-asan web run test bench soak fuzz clean
 
 deps:
 	@./scripts/deps.sh
@@ -31,6 +31,11 @@ test: build build-asan web
 
 bench: build
 	@./bench/run.sh $(BUILD)
+
+# Longer fault runs: 5,000 slow idle connections beside normal traffic, then kill -9 x20 under load.
+soak: build
+	@./bench/slowloris.sh $(BUILD)
+	@$(BUILD)/tests/kill9_test
 
 # Coverage-guided fuzzing with AFL++: FUZZ_SECONDS per target (default 600).
 fuzz: deps
