@@ -24,7 +24,7 @@ web: deps
 # Fresh demo store on every `make run`; the server prints its URL.
 run: build web
 	@rm -f $(DB) $(DB)-wal $(DB)-shm
-	@$(BUILD)/xiaodian serve --db $(DB) --listen 127.0.0.1:$(PORT) --demo --web-root web
+	@$(BUILD)/xiaodian serve --db $(DB) --listen 127.0.0.1:$(PORT) --demo --web-root web --ip-rate 2000 --user-rate 50
 
 test: build build-asan web
 	@./scripts/test.sh $(BUILD) $(ASAN_BUILD)

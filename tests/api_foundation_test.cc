@@ -212,5 +212,35 @@ TEST_F(Foundation, AddressBook) {
   EXPECT_EQ(Call("DELETE", "/api/v1/me/addresses/" + a.body["id"].get<std::string>(), nullptr, t).status, 204);
 }
 
+class RateLimited : public ApiTest {
+ protected:
+  void Configure(AppOptions& o) override {
+    o.user_rate_per_s = 5;  // burst 10
+    o.ip_rate_per_s = 40;   // burst 40
+  }
+};
+
+TEST_F(RateLimited, PerUserAndPerIpLimitsAnswer429) {
+  std::string token = Register();
+  int limited = 0, ok = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto r = Call("GET", "/api/v1/me", nullptr, token);
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_EQ(r.body["error"]["code"], "RATE_LIMITED");
+    } else if (r.status == 200) {
+      ++ok;
+    }
+  }
+  EXPECT_GE(ok, 9);
+  EXPECT_GE(limited, 5);
+  // Another user is not affected by the first one's limit.
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, Register()).status, 200);
+  // Per IP: a burst of anonymous requests runs out.
+  int ip_limited = 0;
+  for (int i = 0; i < 80; ++i) ip_limited += Call("GET", "/healthz").status == 429;
+  EXPECT_GT(ip_limited, 0);
+}
+
 }  // namespace
 }  // namespace xd::testing

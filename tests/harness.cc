@@ -19,6 +19,7 @@ void ApiTest::SetUp() {
   o.port = 0;
   o.background = true;
   o.timer_poll_ms = 3'600'000;  // timers run only when the test says (RunTimers)
+  Configure(o);
   auto app = App::Create(o, clock_);
   ASSERT_TRUE(app) << app.error().message;
   app_ = std::move(*app);

@@ -19,6 +19,8 @@ class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override;
   void TearDown() override;
+  // Lets a fixture change the app's options before it starts.
+  virtual void Configure(AppOptions& options) { (void)options; }
 
   // A new client connection (one per thread).
   std::unique_ptr<http::Client> NewClient() const { return std::make_unique<http::Client>("127.0.0.1", port_); }

@@ -19,6 +19,10 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});
   app->promo_->Install(*app->timers_);
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
+  if (options.user_rate_per_s > 0) {
+    app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
+    app->context_->user_limiter = app->user_limiter_.get();
+  }
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);

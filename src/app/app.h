@@ -26,6 +26,7 @@ struct AppOptions {
   bool background = true;   // poll timers and run the notification sender
   int timer_poll_ms = 200;
   double ip_rate_per_s = 0;
+  double user_rate_per_s = 0;  // per signed-in user; 0 = unlimited
   int readers = 4;
   int max_batch = 1000;
   bool access_log = false;
@@ -61,6 +62,7 @@ class App {
   std::unique_ptr<trade::TradeService> trade_;
   std::unique_ptr<promo::PromoService> promo_;
   std::unique_ptr<http::AppContext> context_;
+  std::unique_ptr<http::RateLimiter> user_limiter_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
   uint16_t port_ = 0;

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   std::string admin_phone = "13800000000", admin_password = "admin123";
   bool demo = false, access_log = false, fast_hash = false;
   int threads = 2;
-  double rate = 0;
+  double rate = 0, user_rate = 0;
+  int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10;
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
   serve->add_option("--db", db, "SQLite database file");
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   serve->add_option("--web-root", web_root, "directory holding shop/dist and console/dist");
   serve->add_option("--threads", threads, "HTTP I/O threads");
   serve->add_option("--ip-rate", rate, "requests per second per client IP (0 = unlimited)");
+  serve->add_option("--user-rate", user_rate, "requests per second per signed-in user (0 = unlimited)");
+  serve->add_option("--unpaid-timeout-s", unpaid_timeout_s, "unpaid orders are cancelled after this long");
+  serve->add_option("--auto-confirm-days", auto_confirm_days, "shipped orders complete after this long");
   serve->add_option("--admin-phone", admin_phone, "platform admin created on first start");
   serve->add_option("--admin-password", admin_password, "password of that admin");
   serve->add_flag("--demo", demo, "seed demo data into an empty store");
@@ -74,6 +78,9 @@ int main(int argc, char** argv) {
   opts.http_threads = threads;
   opts.web_root = web_root;
   opts.ip_rate_per_s = rate;
+  opts.user_rate_per_s = user_rate;
+  opts.trade.unpaid_timeout_ms = unpaid_timeout_s * 1000;
+  opts.trade.auto_confirm_ms = auto_confirm_days * 24 * 3600 * 1000;
   opts.access_log = access_log;
   opts.background = static_cast<bool>(*serve);
   if (fast_hash || *demo_cmd || demo) xd::account::SetHashCost(xd::account::HashCost::kFast);

@@ -10,6 +10,8 @@ Result<account::Principal> Call::User() {
   if (auth.rfind("Bearer ", 0) != 0) return Fail(ErrorCode::UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)");
   std::string token(auth.substr(7));
   ASSIGN_OR_RETURN(account::Principal p, app_.store.Read([&](Reader& r) { return account::Authenticate(r, token); }));
+  if (app_.user_limiter && !app_.user_limiter->Allow(std::to_string(p.user_id)))
+    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this account; slow down");
   principal_ = p;
   return p;
 }

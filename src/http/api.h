@@ -11,6 +11,7 @@
 #include "account/account.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "promo/promo.h"
 #include "store/store.h"
@@ -26,6 +27,7 @@ struct AppContext {
   trade::TradeService& trade;
   std::function<std::string()> metrics_text;  // HTTP server metrics, set once the server exists
   promo::PromoService& promo;
+  RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
 };
 
 struct StaffCaller {

@@ -15,6 +15,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "http/rate_limiter.h"
 
 namespace xd::http {
 
@@ -40,40 +41,6 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
   return r;
 }
 
-// Token bucket per client IP, sharded to keep lock hold times short.
-class RateLimiter {
- public:
-  RateLimiter(double rate, double burst) : rate_(rate), burst_(burst > 0 ? burst : rate) {}
-  bool Allow(const std::string& ip) {
-    if (rate_ <= 0) return true;
-    auto now = std::chrono::steady_clock::now();
-    Shard& s = shards_[std::hash<std::string>{}(ip) % shards_.size()];
-    std::lock_guard lock(s.mu);
-    if (s.buckets.size() > 100000) s.buckets.clear();  // bounded memory
-    auto [it, fresh] = s.buckets.try_emplace(ip, Bucket{burst_, now});
-    Bucket& b = it->second;
-    if (!fresh) {
-      double elapsed = std::chrono::duration<double>(now - b.last).count();
-      b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-      b.last = now;
-    }
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
- private:
-  struct Bucket {
-    double tokens;
-    std::chrono::steady_clock::time_point last;
-  };
-  struct Shard {
-    std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
-  };
-  double rate_, burst_;
-  std::array<Shard, 16> shards_;
-};
 
 // Static files of the two web apps, read once and kept in memory (with a gzip twin when
 // the build produced one).
