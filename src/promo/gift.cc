@@ -148,11 +148,7 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "礼物已过期 (the gift has expired)");
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
-  // trade has no call to re-address a waiting order, so the gift's order is released here.
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE orders SET address=?, sub_status='', updated_at_ms=? "
-                                      "WHERE id=? AND status='paid' AND sub_status='gift_pending'",
-                                      {DumpJson(address_json), now, g.order_id}));
-  if (n == 0) return Fail(ErrorCode::INVALID_STATE, "the gift's order is no longer waiting");
+  RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, "gift_pending", &address_json));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM gifts WHERE id=?", {g.id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status='accepted', recipient_id=?, accepted_at_ms=? WHERE id=?", {recipient_id, now, g.id}));

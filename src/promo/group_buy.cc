@@ -85,7 +85,7 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   return Ok();
 }
 
-Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order) {
+Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trade::Order& order) {
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET paid_members = paid_members + 1 WHERE id=?", {group_id}));
   ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
   if (g.status == "failed") {
@@ -103,10 +103,10 @@ Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order) {
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='succeeded', ended_at_ms=? WHERE id=?", {now, group_id}));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM promo_groups WHERE id=?", {group_id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
-  // trade has no call to change a waiting sub-status, so the member orders are released here.
-  RETURN_IF_ERROR(tx.Run("UPDATE orders SET sub_status='', updated_at_ms=? WHERE sub_status='grouping' AND id IN "
-                         "(SELECT order_id FROM activity_orders WHERE group_id=? AND state='paid')",
-                         {now, group_id}));
+  // The other paid members were waiting; this order is being marked paid right now.
+  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state='paid' AND order_id<>?",
+                                          {group_id, order.id}));
+  for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), "grouping"));
   order.sub_status = "";
   return tx.AppendEvent("group.succeeded", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
                                                 {"size", g.size}});

@@ -99,14 +99,14 @@ class AttributionRule final : public trade::PricingRule {
 // Moves activity orders along with their orders, in the same transaction.
 class PromoObserver final : public trade::OrderObserver {
  public:
-  explicit PromoObserver(int64_t gift_ttl_ms) : gift_ttl_ms_(gift_ttl_ms) {}
+  PromoObserver(trade::TradeService& trade, int64_t gift_ttl_ms) : trade_(trade), gift_ttl_ms_(gift_ttl_ms) {}
 
   Status OnPaid(Tx& tx, trade::Order& order) override {
     RETURN_IF_ERROR(internal::GiftOrderPaid(tx, order, gift_ttl_ms_));
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT group_id FROM activity_orders WHERE order_id=? AND state='created'", {order.id}));
     if (!row) return Ok();
     RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='paid' WHERE order_id=?", {order.id}));
-    if (!row->IsNull(0)) RETURN_IF_ERROR(internal::GroupOrderPaid(tx, row->Int(0), order));
+    if (!row->IsNull(0)) RETURN_IF_ERROR(internal::GroupOrderPaid(trade_, tx, row->Int(0), order));
     return Ok();
   }
 
@@ -139,6 +139,7 @@ class PromoObserver final : public trade::OrderObserver {
   }
 
  private:
+  trade::TradeService& trade_;
   int64_t gift_ttl_ms_;
 };
 
@@ -149,7 +150,7 @@ void PromoService::Install(TimerService& timers) {
   trade_.AddPricingRule(std::make_shared<CouponRule>(false));
   trade_.AddPricingRule(std::make_shared<CouponRule>(true));
   trade_.AddPricingRule(std::make_shared<AttributionRule>(config_.attribution_window_ms));
-  trade_.AddObserver(std::make_shared<PromoObserver>(config_.gift_ttl_ms));
+  trade_.AddObserver(std::make_shared<PromoObserver>(trade_, config_.gift_ttl_ms));
   timers.Register(kTimerGroupExpire, [this](Tx& tx, const Json& p) -> Status {
     return internal::ExpireGroup(trade_, tx, p.at("group_id").get<int64_t>());
   });

@@ -544,6 +544,16 @@ Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
   return SetStatus(tx, o, "delivered");
 }
 
+Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address) {
+  std::optional<std::string> address;
+  if (new_address) address = DumpJson(*new_address);
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
+                                      "WHERE id=? AND status='paid' AND sub_status=?",
+                                      {address, tx.NowMs(), order_id, expected_sub_status}));
+  if (n == 0) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + expected_sub_status + ")");
+  return tx.AppendEvent("order.released", Json{{"order_id", IdString(order_id)}, {"from", expected_sub_status}});
+}
+
 Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
   if (o.status != "paid") return Fail(ErrorCode::INVALID_STATE, "only paid, unshipped orders can be refunded this way");

@@ -184,6 +184,10 @@ class TradeService {
   // Logistics calls these as shipments move.
   Status MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id);
   Status MarkDelivered(Tx& tx, int64_t order_id);
+  // Ends a paid order's wait (sub_status `expected_sub_status`, e.g. "grouping" or
+  // "gift_pending"): it becomes shippable; `new_address` (if set) replaces the address.
+  // INVALID_STATE if the order is not waiting so. Appends "order.released".
+  Status ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address = nullptr);
   // Refunds `amount_fen` of a paid order outside after-sales (e.g. a failed group buy).
   Status RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason);
 

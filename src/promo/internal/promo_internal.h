@@ -52,7 +52,7 @@ Status PriceShareDrop(Reader& r, const Activity& a, trade::PricingContext& ctx);
 // ---- lifecycle hooks ----
 // A member order of the group was paid: counts it, succeeds the group at N paid members
 // (clearing every member order's "grouping"), else leaves the order "grouping".
-Status GroupOrderPaid(Tx& tx, int64_t group_id, trade::Order& order);
+Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trade::Order& order);
 // A member order was cancelled unpaid: its seat is free again; a forming group left with
 // no member at all fails at once (nobody to refund, nothing to join).
 Status GroupSeatFreed(Tx& tx, int64_t group_id);
