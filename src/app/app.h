@@ -47,6 +47,7 @@ class App {
   TimerService& timers() { return *timers_; }
   pay::SandboxProvider& sandbox() { return *sandbox_; }
   trade::TradeService& trade() { return *trade_; }
+  promo::PromoService& promo() { return *promo_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
 

@@ -11,6 +11,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "logistics/logistics.h"
+#include "promo/promo.h"
 
 namespace xd {
 
@@ -61,6 +62,7 @@ Status SeedDemoData(App& app) {
 
   // Merchants and their products.
   std::vector<int64_t> sku_ids;
+  std::vector<int64_t> merchant_ids;
   int owner_no = 1;
   for (const Theme& t : Themes()) {
     char phone[16];
@@ -76,6 +78,7 @@ Status SeedDemoData(App& app) {
       RETURN_IF_ERROR(account::PatchMerchant(tx, m.id, patch));
       return m.id;
     }));
+    merchant_ids.push_back(merchant_id);
     int n = 0;
     for (const char* adj : t.adjectives) {
       for (const char* item : t.items) {
@@ -100,6 +103,42 @@ Status SeedDemoData(App& app) {
       }
     }
   }
+
+  // Social trading in the first shop (小王的咖啡铺): a group buy, a flash sale, a bargain,
+  // a shop coupon; and a platform coupon for every shop.
+  promo::PromoService& promo = app.promo();
+  int64_t now = store.clock().NowMs();
+  auto activity = [&](Json body) -> Status {
+    ASSIGN_OR_RETURN(promo::ActivityInput in, promo::ActivityInputFromJson(body));
+    return store.Execute([&](Tx& tx) { return ToStatus(promo.CreateActivity(tx, merchant_ids[0], in)); });
+  };
+  ASSIGN_OR_RETURN(catalog::Sku group_sku, store.Read([&](Reader& r) { return catalog::GetSku(r, sku_ids[0]); }));
+  RETURN_IF_ERROR(activity(Json{{"type", "group_buy"}, {"sku_id", IdString(sku_ids[0])}, {"group_price_fen", group_sku.price_fen * 8 / 10},
+                                {"group_size", 2}, {"group_ttl_s", 86400}}));
+  ASSIGN_OR_RETURN(catalog::Sku flash_sku, store.Read([&](Reader& r) { return catalog::GetSku(r, sku_ids[2]); }));
+  RETURN_IF_ERROR(activity(Json{{"type", "flash_sale"}, {"sku_id", IdString(sku_ids[2])}, {"price_fen", flash_sku.price_fen / 2},
+                                {"stock", 20}, {"per_user_limit", 1}, {"starts_at", FormatRfc3339(now)},
+                                {"ends_at", FormatRfc3339(now + 7LL * 86400000)}}));
+  RETURN_IF_ERROR(activity(Json{{"type", "bargain"}, {"sku_id", IdString(sku_ids[4])}, {"floor_price_fen", 990}, {"helps_needed", 5},
+                                {"ttl_s", 86400}}));
+  promo::CouponInput shop_coupon;
+  shop_coupon.title = "满100减10";
+  shop_coupon.kind = "threshold";
+  shop_coupon.amount_fen = 1000;
+  shop_coupon.min_spend_fen = 10000;
+  shop_coupon.total_quota = 500;
+  shop_coupon.per_user_limit = 1;
+  shop_coupon.scope = Json{{"type", "merchant"}};
+  shop_coupon.valid_days = 30;
+  RETURN_IF_ERROR(store.Execute([&](Tx& tx) { return ToStatus(promo.CreateCoupon(tx, merchant_ids[0], shop_coupon)); }));
+  promo::CouponInput platform_coupon = shop_coupon;
+  platform_coupon.title = "平台新人券 5 元";
+  platform_coupon.kind = "fixed";
+  platform_coupon.amount_fen = 500;
+  platform_coupon.min_spend_fen = 3000;
+  platform_coupon.total_quota = 10000;
+  platform_coupon.scope = Json{{"type", "platform"}};
+  RETURN_IF_ERROR(store.Execute([&](Tx& tx) { return ToStatus(promo.CreateCoupon(tx, std::nullopt, platform_coupon)); }));
 
   // Buyers, friends, store credit.
   const char* names[] = {"小明", "小红", "阿强", "丽丽", "大伟", "娜娜", "浩然", "思思", "老周", "晓雯"};
