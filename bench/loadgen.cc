@@ -8,6 +8,17 @@
 //   checkout  register a buyer per VU, then loop: checkout a random demo SKU → pay → sandbox
 //             complete → poll the order until "paid"; one op is one paid order
 //   hot       the same, but every order buys one SKU created for the run
+//   flash     a flash sale (秒杀) created for the run; one op = one checkout attempt in it by
+//             a buyer chosen round-robin from a pool registered up front; 201 = success,
+//             409 sold out / 422 per-user limit = expected refusal; afterwards the activity's
+//             stock_left is read back and "exact" says successes == stock, nothing oversold
+//   groupbuy  a group buy (拼团) created for the run; one op = list the product's forming
+//             groups, join one with seats left (or open a new one), pay, sandbox complete;
+//             afterwards every group touched is read back: paid_members <= size
+//   coupon    a merchant coupon (quota N, 1 per user); one op = one claim attempt; "exact"
+//             says successes == quota == the coupon's claimed count
+//   mixed     80% product/search reads, 15% cart adds, 5% full paid orders, plus a flash sale
+//             whose attempts start in a burst at 40% of the run
 // VUs are spread over --threads io_contexts (one thread each; nothing shared between threads
 // but atomics). With --rate 0 the loop is closed (each VU starts its next op when the last
 // ends); with --rate R ops start on a fixed global schedule and latency is measured from each
@@ -16,6 +27,7 @@
 // The run ends by itself: no op starts after --duration-s or once --max-ops ops started;
 // ops still running --grace-s after the deadline are abandoned and counted as errors.
 // Prints one JSON line on stdout; progress and error samples go to stderr.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,6 +74,10 @@ struct Options {
   int poll_ms = 5;        // first wait before polling an order for "paid" (then backs off)
   int poll_max_ms = 50;   // longest wait between polls
   double paid_timeout_s = 10;
+  int buyers = 0;           // flash/groupbuy/coupon/mixed: buyer pool (0 = scenario default)
+  int64_t promo_stock = 10000;  // flash: activity stock; coupon: total_quota
+  int group_size = 5;
+  int register_conns = 64;  // parallel connections that register the buyer pool
 };
 
 struct HttpResponse {
@@ -193,13 +209,34 @@ struct World {
   std::atomic<int64_t> tickets{0};  // ops started (bounded by max_ops)
   std::atomic<int64_t> slot{0};     // open loop: next slot of the schedule
   int64_t phone_base = 0;
+  // Promo scenarios: the buyer pool (auth headers), handed out round-robin.
+  std::vector<std::string> buyer_auth;
+  std::atomic<uint64_t> next_buyer{0};
+  std::string merchant_auth;  // "Authorization…\r\nX-Merchant-Id…\r\n" of 13900000001's shop
+  std::string promo_product_id, promo_sku_id, activity_id, coupon_id;
+  // mixed: the flash burst starts here; VUs with index % 4 == 0 then switch to flash attempts.
+  SteadyClock::time_point burst_at;
+  std::atomic<int64_t> flash_tickets{0};
+  const std::string& NextBuyer() { return buyer_auth[next_buyer.fetch_add(1, std::memory_order_relaxed) % buyer_auth.size()]; }
 };
+
+// What an op ended in: done, refused as the scenario expects (sold out, limit reached, group
+// full: answered, timed, not an error), or failed (an error).
+enum class Outcome { kOk, kRefused, kError };
 
 // Per-thread results, merged at the end.
 struct Stats {
   std::vector<int64_t> latency_us;
-  int64_t ops = 0, errors = 0, polls = 0, setup_errors = 0;
+  int64_t ops = 0, errors = 0, polls = 0, setup_errors = 0, refused = 0;
   std::map<std::string, int64_t> codes;
+  std::map<std::string, int64_t> outcomes;  // scenario-specific counts ("success", "409 OUT_OF_STOCK", …)
+  std::vector<std::string> group_ids;       // groupbuy: the group of every paid seat
+  void Refused(const HttpResponse& r) {
+    ++refused;
+    Json j = Json::parse(r.body, nullptr, false);
+    std::string code = (!j.is_discarded() && j.contains("error") && j["error"].is_object()) ? j["error"].value("code", "") : "";
+    ++outcomes[std::to_string(r.status) + " " + code];
+  }
   std::vector<std::string> samples;
   // Records a failed op (or, with counted=false, a failed setup step: sampled only).
   void Error(const std::string& what, const HttpResponse& r, bool counted = true) {
@@ -301,21 +338,143 @@ awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
   }
 }
 
-awaitable<bool> Op(Vu& vu) {
+bool Expected(const HttpResponse& r) { return r.status == 409 || r.status == 422; }
+
+// flash (and the mixed burst): one checkout attempt in the flash sale by the next buyer.
+awaitable<Outcome> FlashAttempt(Vu& vu) {
+  World& w = vu.world;
+  std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{},"activity":{{"id":"{}"}}}})", w.promo_sku_id,
+                                 w.address_json, w.activity_id);
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/checkout", body, w.NextBuyer());
+  if (r.status == 201) {
+    ++vu.stats.outcomes["success"];
+    co_return Outcome::kOk;
+  }
+  if (Expected(r)) {
+    vu.stats.Refused(r);
+    co_return Outcome::kRefused;
+  }
+  vu.stats.Error("flash checkout", r);
+  co_return Outcome::kError;
+}
+
+// groupbuy: one buyer takes a seat and pays. It lists the product's forming groups with seats
+// left, tries to join a random one of the fullest 20 (so 512 VUs do not all race for the same
+// last seat), and after 3 lost races (409: the group filled meanwhile, or the buyer already
+// sits in it) or when no group has seats, opens a new group; then pays and completes.
+awaitable<Outcome> GroupJoin(Vu& vu) {
+  World& w = vu.world;
+  const std::string& auth = w.NextBuyer();
+  HttpResponse r;
+  std::string group_id, order_id, got_group;
+  for (int attempt = 0; order_id.empty(); ++attempt) {
+    group_id.clear();
+    if (attempt < 3) {
+      r = co_await vu.conn.Send("GET", "/api/v1/products/" + w.promo_product_id + "/groups?limit=20");
+      Json groups = ParseBody(r);
+      if (!r.ok() || groups.is_discarded()) {
+        vu.stats.Error("groups", r);
+        co_return Outcome::kError;
+      }
+      std::vector<std::string> open;
+      for (auto& g : groups["items"])
+        if (g.value("seats_left", 0) > 0) open.push_back(g["id"].get<std::string>());
+      if (!open.empty()) group_id = Pick(vu, open);
+    }
+    std::string activity = group_id.empty() ? fmt::format(R"({{"id":"{}"}})", w.activity_id)
+                                            : fmt::format(R"({{"id":"{}","group_id":"{}"}})", w.activity_id, group_id);
+    std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{},"activity":{}}})", w.promo_sku_id,
+                                   w.address_json, activity);
+    r = co_await vu.conn.Send("POST", "/api/v1/checkout", body, auth);
+    if (Expected(r) && !group_id.empty()) {  // lost the race for this group: look again
+      vu.stats.Refused(r);
+      continue;
+    }
+    Json j = ParseBody(r);
+    order_id = r.ok() ? StringAt(j, "/orders/0/id"_json_pointer) : "";
+    got_group = r.ok() ? StringAt(j, "/orders/0/group_id"_json_pointer) : "";
+    if (order_id.empty() || got_group.empty()) {
+      vu.stats.Error("group checkout", r);
+      co_return Outcome::kError;
+    }
+  }
+  r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/pay", "{}", auth);
+  std::string payment_id = r.ok() ? StringAt(ParseBody(r), "/payment_id"_json_pointer) : "";
+  if (payment_id.empty()) {
+    vu.stats.Error("group pay", r);
+    co_return Outcome::kError;
+  }
+  r = co_await vu.conn.Send("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", "{}", auth);
+  if (!r.ok()) {
+    vu.stats.Error("group complete", r);
+    co_return Outcome::kError;
+  }
+  ++vu.stats.outcomes[group_id.empty() ? "opened" : "joined"];
+  vu.stats.group_ids.push_back(got_group);
+  co_return Outcome::kOk;
+}
+
+awaitable<Outcome> CouponClaim(Vu& vu) {
+  World& w = vu.world;
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/coupons/" + w.coupon_id + "/claim", "{}", w.NextBuyer());
+  if (r.status == 201) {
+    ++vu.stats.outcomes["success"];
+    co_return Outcome::kOk;
+  }
+  if (Expected(r)) {
+    vu.stats.Refused(r);
+    co_return Outcome::kRefused;
+  }
+  vu.stats.Error("claim", r);
+  co_return Outcome::kError;
+}
+
+awaitable<Outcome> Op(Vu& vu) {
   World& w = vu.world;
   const std::string& s = w.opt.scenario;
-  if (s == "checkout") co_return co_await PaidOrder(vu, Pick(vu, w.sku_ids));
-  if (s == "hot") co_return co_await PaidOrder(vu, w.sku_ids.front());
+  auto done = [](bool ok) { return ok ? Outcome::kOk : Outcome::kError; };
+  if (s == "checkout") co_return done(co_await PaidOrder(vu, Pick(vu, w.sku_ids)));
+  if (s == "hot") co_return done(co_await PaidOrder(vu, w.sku_ids.front()));
+  if (s == "flash") co_return co_await FlashAttempt(vu);
+  if (s == "groupbuy") co_return co_await GroupJoin(vu);
+  if (s == "coupon") co_return co_await CouponClaim(vu);
   std::string target;
-  if (s == "healthz") target = "/healthz";
+  if (s == "mixed") {
+    // A quarter of the VUs turn into flash buyers once the burst starts, until the flash
+    // attempts (max_ops / 4) are used up; the rest keep the 80/15/5 mix.
+    if (vu.index % 4 == 0 && SteadyClock::now() >= w.burst_at &&
+        w.flash_tickets.fetch_add(1, std::memory_order_relaxed) < std::max<int64_t>(w.opt.promo_stock * 3, 1)) {
+      Outcome o = co_await FlashAttempt(vu);
+      ++vu.stats.outcomes[o == Outcome::kError ? "flash_error" : "flash_attempt"];
+      co_return o;
+    }
+    int dice = std::uniform_int_distribution<int>(0, 99)(vu.rng);
+    if (dice >= 95) {
+      ++vu.stats.outcomes["paid_order"];
+      vu.auth = w.NextBuyer();
+      co_return done(co_await PaidOrder(vu, Pick(vu, w.sku_ids)));
+    }
+    if (dice >= 80) {
+      ++vu.stats.outcomes["cart_add"];
+      std::string body = fmt::format(R"({{"sku_id":"{}","quantity":1}})", Pick(vu, w.sku_ids));
+      HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/cart/items", body, w.NextBuyer());
+      if (!r.ok()) {
+        vu.stats.Error("cart add", r);
+        co_return Outcome::kError;
+      }
+      co_return Outcome::kOk;
+    }
+    ++vu.stats.outcomes[dice < 50 ? "product" : "search"];
+    target = dice < 50 ? "/api/v1/products/" + Pick(vu, w.product_ids) : Pick(vu, w.search_targets);
+  } else if (s == "healthz") target = "/healthz";
   else if (s == "product") target = "/api/v1/products/" + Pick(vu, w.product_ids);
   else target = Pick(vu, w.search_targets);
   HttpResponse r = co_await vu.conn.Send("GET", target);
   if (!r.ok()) {
     vu.stats.Error(s, r);
-    co_return false;
+    co_return Outcome::kError;
   }
-  co_return true;
+  co_return Outcome::kOk;
 }
 
 awaitable<void> VuLoop(Vu& vu) {
@@ -331,9 +490,9 @@ awaitable<void> VuLoop(Vu& vu) {
     if (SteadyClock::now() >= w.deadline) break;
     if (w.tickets.fetch_add(1, std::memory_order_relaxed) >= w.opt.max_ops) break;
     vu.in_op = true;
-    bool ok = co_await Op(vu);
+    Outcome o = co_await Op(vu);
     vu.in_op = false;
-    if (ok) {
+    if (o != Outcome::kError) {
       ++vu.stats.ops;
       vu.stats.latency_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - intended).count());
     }
@@ -379,8 +538,8 @@ awaitable<void> FetchSkus(Conn& c, World& w) {
   if (w.sku_ids.empty()) Die("no on-sale SKU with stock");
 }
 
-// Creates the hot product as merchant owner 13900000001 and leaves its SKU in w.sku_ids.
-awaitable<void> SetupHotSku(Conn& c, World& w) {
+// Logs in merchant owner 13900000001 and leaves the console headers in w.merchant_auth.
+awaitable<void> SetupMerchant(Conn& c, World& w) {
   HttpResponse r = co_await c.Send("POST", "/api/v1/auth/login", R"({"phone":"13900000001","password":"demo123"})");
   std::string token = StringAt(ParseBody(r), "/token"_json_pointer);
   if (!r.ok() || token.empty()) Die("merchant login: " + std::to_string(r.status) + " " + r.body);
@@ -413,14 +572,91 @@ awaitable<void> SetupHotSku(Conn& c, World& w) {
     }
   }
   if (merchant_id.empty()) Die("merchant owner 13900000001 has no shop");
+  w.merchant_auth = auth + "X-Merchant-Id: " + merchant_id + "\r\n";
+}
+
+// Creates an on-sale product with one SKU in the merchant's shop; sets w.promo_product_id/sku_id.
+awaitable<void> CreateProduct(Conn& c, World& w, const std::string& title, int64_t price_fen, int64_t stock) {
   std::string body = fmt::format(
-      R"({{"title":"压测爆款 {}","category":"食品","attributes":{{"产地":"云南"}},"images":[],)"
-      R"("skus":[{{"spec":{{"规格":"标准"}},"price_fen":990,"stock":10000000}}],"status":"on_sale"}})",
-      std::time(nullptr));
-  r = co_await c.Send("POST", "/api/v1/merchant/products", body, auth + "X-Merchant-Id: " + merchant_id + "\r\n");
-  std::string sku = StringAt(ParseBody(r), "/skus/0/id"_json_pointer);
-  if (!r.ok() || sku.empty()) Die("create hot product: " + std::to_string(r.status) + " " + r.body);
-  w.sku_ids = {sku};
+      R"({{"title":"{} {}","category":"食品","attributes":{{"产地":"云南"}},"images":[],)"
+      R"("skus":[{{"spec":{{"规格":"标准"}},"price_fen":{},"stock":{}}}],"status":"on_sale"}})",
+      title, std::time(nullptr), price_fen, stock);
+  HttpResponse r = co_await c.Send("POST", "/api/v1/merchant/products", body, w.merchant_auth);
+  Json j = ParseBody(r);
+  w.promo_product_id = StringAt(j, "/id"_json_pointer);
+  w.promo_sku_id = StringAt(j, "/skus/0/id"_json_pointer);
+  if (!r.ok() || w.promo_sku_id.empty()) Die("create product: " + std::to_string(r.status) + " " + r.body);
+}
+
+// Creates the hot product and leaves its SKU in w.sku_ids.
+awaitable<void> SetupHotSku(Conn& c, World& w) {
+  co_await SetupMerchant(c, w);
+  co_await CreateProduct(c, w, "压测爆款", 990, 10'000'000);
+  w.sku_ids = {w.promo_sku_id};
+}
+
+std::string Rfc3339(std::time_t t) {
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// flash / mixed: a product whose SKU holds the flash stock plus a margin, and a flash sale on it
+// that runs from (a second before) now for an hour. groupbuy: a product and a group buy.
+// coupon: a merchant coupon. Ids land in w.activity_id / w.coupon_id.
+awaitable<void> SetupPromo(Conn& c, World& w) {
+  co_await SetupMerchant(c, w);
+  const std::string& s = w.opt.scenario;
+  std::time_t now = std::time(nullptr);
+  HttpResponse r;
+  if (s == "flash" || s == "mixed") {
+    co_await CreateProduct(c, w, "压测秒杀", 9900, w.opt.promo_stock * 2 + 1000);
+    r = co_await c.Send("POST", "/api/v1/merchant/activities",
+                        fmt::format(R"({{"type":"flash_sale","sku_id":"{}","price_fen":990,"stock":{},"per_user_limit":1,)"
+                                    R"("starts_at":"{}","ends_at":"{}"}})",
+                                    w.promo_sku_id, w.opt.promo_stock, Rfc3339(now - 1), Rfc3339(now + 3600)),
+                        w.merchant_auth);
+    w.activity_id = StringAt(ParseBody(r), "/id"_json_pointer);
+    if (!r.ok() || w.activity_id.empty()) Die("create flash sale: " + std::to_string(r.status) + " " + r.body);
+  } else if (s == "groupbuy") {
+    co_await CreateProduct(c, w, "压测拼团", 4900, 10'000'000);
+    r = co_await c.Send("POST", "/api/v1/merchant/activities",
+                        fmt::format(R"({{"type":"group_buy","sku_id":"{}","group_price_fen":2900,"group_size":{},"group_ttl_s":3600,)"
+                                    R"("starts_at":"{}","ends_at":"{}"}})",
+                                    w.promo_sku_id, w.opt.group_size, Rfc3339(now - 1), Rfc3339(now + 3600)),
+                        w.merchant_auth);
+    w.activity_id = StringAt(ParseBody(r), "/id"_json_pointer);
+    if (!r.ok() || w.activity_id.empty()) Die("create group buy: " + std::to_string(r.status) + " " + r.body);
+  } else if (s == "coupon") {
+    r = co_await c.Send("POST", "/api/v1/merchant/coupons",
+                        fmt::format(R"({{"title":"压测券 {}","kind":"fixed","amount_fen":500,"min_spend_fen":3000,"total_quota":{},)"
+                                    R"("per_user_limit":1,"scope":{{"type":"merchant"}},"valid_days":7}})",
+                                    now, w.opt.promo_stock),
+                        w.merchant_auth);
+    w.coupon_id = StringAt(ParseBody(r), "/id"_json_pointer);
+    if (!r.ok() || w.coupon_id.empty()) Die("create coupon: " + std::to_string(r.status) + " " + r.body);
+  }
+}
+
+// Registers buyers first..first+count-1 of the pool in stride (or logs them in when a phone
+// is taken from an earlier run); appends their auth headers to `out`.
+awaitable<void> RegisterBuyers(asio::io_context& ioc, World& w, int first, int stride, int count, std::vector<std::string>& out, int64_t& failures,
+                               std::string& sample) {
+  Conn c(ioc, w.ep, w.host_header);
+  for (int i = first; i < count; i += stride) {
+    std::string creds = fmt::format(R"({{"phone":"{}","password":"bench12345","nickname":"压测买家{}"}})", w.phone_base + i, i);
+    HttpResponse r = co_await c.Send("POST", "/api/v1/auth/register", creds);
+    if (r.status == 409) r = co_await c.Send("POST", "/api/v1/auth/login", creds);
+    std::string token = StringAt(ParseBody(r), "/token"_json_pointer);
+    if (!r.ok() || token.empty()) {
+      ++failures;
+      if (sample.empty()) sample = std::to_string(r.status) + " " + r.body.substr(0, 200);
+      continue;
+    }
+    out.push_back("Authorization: Bearer " + token + "\r\n");
+  }
 }
 
 double Percentile(const std::vector<int64_t>& sorted, double q) {
@@ -431,9 +667,10 @@ double Percentile(const std::vector<int64_t>& sorted, double q) {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot\n"
+               "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
-               "               [--grace-s 10] [--poll-ms 5] [--poll-max-ms 50] [--paid-timeout-s 10]\n");
+               "               [--grace-s 10] [--poll-ms 5] [--poll-max-ms 50] [--paid-timeout-s 10]\n"
+               "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n");
   std::exit(2);
 }
 
@@ -465,14 +702,31 @@ int main(int argc, char** argv) {
     else if (a == "--poll-ms") opt.poll_ms = std::atoi(v.c_str());
     else if (a == "--poll-max-ms") opt.poll_max_ms = std::atoi(v.c_str());
     else if (a == "--paid-timeout-s") opt.paid_timeout_s = std::atof(v.c_str());
+    else if (a == "--buyers") opt.buyers = std::atoi(v.c_str());
+    else if (a == "--promo-stock") opt.promo_stock = std::atoll(v.c_str());
+    else if (a == "--group-size") opt.group_size = std::atoi(v.c_str());
+    else if (a == "--register-conns") opt.register_conns = std::atoi(v.c_str());
     else Usage();
   }
-  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot"};
+  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "mixed"};
   if (std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) Usage();
   if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1 ||
       opt.poll_ms < 1)
     Usage();
   opt.threads = std::min(opt.threads, opt.connections);
+  const bool promo = opt.scenario == "flash" || opt.scenario == "groupbuy" || opt.scenario == "coupon" || opt.scenario == "mixed";
+  if (opt.buyers <= 0)  // flash and coupon need more buyers than units (1 per user) so they sell out
+    opt.buyers = opt.scenario == "groupbuy" ? 2000 : opt.scenario == "mixed" ? 2000 : static_cast<int>(opt.promo_stock + opt.promo_stock / 5);
+  if (opt.buyers > 99999 || opt.promo_stock < 1 || opt.group_size < 2 || opt.register_conns < 1) Usage();
+
+  // One socket per VU plus the registration connections: raise the soft fd limit to the hard one.
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      rl.rlim_cur < static_cast<rlim_t>(opt.connections + opt.register_conns + 64))
+    Die(fmt::format("--connections {} needs more file descriptors than RLIMIT_NOFILE allows ({})", opt.connections, rl.rlim_cur));
 
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(opt.host, ec);
@@ -485,13 +739,18 @@ int main(int argc, char** argv) {
   // Buyer phones: 15 · scenario digit · 4 digits of the clock · 4 digits of the VU index.
   int scenario_digit = opt.scenario == "checkout" ? 1 : opt.scenario == "hot" ? 2 : 3;
   w.phone_base = 15'000'000'000LL + scenario_digit * 100'000'000LL + (std::time(nullptr) % 10000) * 10'000LL;
+  if (promo) {  // pool buyers: 16 · scenario digit · 3 digits of the clock · 5 digits of the index
+    int d = opt.scenario == "flash" ? 1 : opt.scenario == "groupbuy" ? 2 : opt.scenario == "coupon" ? 3 : 4;
+    w.phone_base = 16'000'000'000LL + d * 100'000'000LL + (std::time(nullptr) % 1000) * 100'000LL;
+  }
 
   // Setup: the data the scenario needs, then one buyer per VU.
   RunSync([&](asio::io_context& ioc) -> awaitable<void> {
     Conn c(ioc, w.ep, w.host_header);
-    if (opt.scenario == "product" || opt.scenario == "checkout") co_await FetchProducts(c, w);
-    if (opt.scenario == "checkout") co_await FetchSkus(c, w);
+    if (opt.scenario == "product" || opt.scenario == "checkout" || opt.scenario == "mixed") co_await FetchProducts(c, w);
+    if (opt.scenario == "checkout" || opt.scenario == "mixed") co_await FetchSkus(c, w);
     if (opt.scenario == "hot") co_await SetupHotSku(c, w);
+    if (promo) co_await SetupPromo(c, w);
     HttpResponse r = co_await c.Send("GET", "/healthz");
     if (!r.ok()) Die("GET /healthz -> " + std::to_string(r.status) + " " + r.body);
   });
@@ -509,6 +768,27 @@ int main(int argc, char** argv) {
     for (auto& ioc : iocs) ioc->restart();
   };
   bool buyers = opt.scenario == "checkout" || opt.scenario == "hot";
+  double register_s = 0;
+  int64_t register_failures = 0;
+  if (promo) {
+    // The buyer pool, registered over --register-conns connections (setup: not timed).
+    auto t0 = SteadyClock::now();
+    int n = std::min(opt.register_conns, opt.buyers);
+    std::vector<std::vector<std::string>> parts(static_cast<size_t>(n));
+    std::string sample;
+    asio::io_context ioc;
+    for (int k = 0; k < n; ++k)
+      asio::co_spawn(ioc, RegisterBuyers(ioc, w, k, n, opt.buyers, parts[static_cast<size_t>(k)], register_failures, sample),
+                     asio::detached);
+    ioc.run();
+    for (auto& p : parts) w.buyer_auth.insert(w.buyer_auth.end(), p.begin(), p.end());
+    register_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    std::fprintf(stderr, "loadgen: %zu buyers ready in %.1f s (%lld failed%s%s)\n", w.buyer_auth.size(), register_s,
+                 static_cast<long long>(register_failures), sample.empty() ? "" : ": ", sample.c_str());
+    if (w.buyer_auth.empty()) Die("no buyer could be registered");
+    // Mixed up so that consecutive attempts come from buyers registered on different connections.
+    std::shuffle(w.buyer_auth.begin(), w.buyer_auth.end(), std::mt19937_64(42));
+  }
   for (auto& vu : vus) {
     if (!buyers) {
       vu->ready = true;
@@ -525,6 +805,7 @@ int main(int argc, char** argv) {
   w.start = SteadyClock::now();
   w.deadline = w.start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.duration_s));
   w.interval_s = opt.rate > 0 ? 1.0 / opt.rate : 0;
+  w.burst_at = w.start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.duration_s * 0.4));
   auto hard_stop = w.deadline + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.grace_s));
   std::vector<std::unique_ptr<asio::steady_timer>> watchdogs;
   std::atomic<bool> abandoned{false};
@@ -564,6 +845,9 @@ int main(int argc, char** argv) {
     total.ops += s.ops;
     total.errors += s.errors;
     total.polls += s.polls;
+    total.refused += s.refused;
+    for (auto& [k, n] : s.outcomes) total.outcomes[k] += n;
+    total.group_ids.insert(total.group_ids.end(), s.group_ids.begin(), s.group_ids.end());
     for (auto& [k, n] : s.codes) total.codes[k] += n;
     for (auto& x : s.samples)
       if (total.samples.size() < 5) total.samples.push_back(x);
@@ -578,6 +862,88 @@ int main(int argc, char** argv) {
 
   Json codes = Json::object();
   for (auto& [k, n] : total.codes) codes[k] = n;
+
+  // Scenario outcomes, checked against what the server says afterwards.
+  Json extra = Json::object();
+  if (promo) {
+    Json refusals = Json::object();
+    int64_t successes = 0;
+    for (auto& [k, n] : total.outcomes) {
+      if (k == "success") successes = n;
+      else if (k.size() > 4 && (k.starts_with("409 ") || k.starts_with("422 "))) refusals[k] = n;
+      else extra[k] = n;
+    }
+    extra["buyers"] = w.buyer_auth.size();
+    extra["register_s"] = std::round(register_s * 10) / 10;
+    extra["refused"] = total.refused;
+    extra["refusals"] = refusals;
+    // flash/coupon: every answered attempt is an op; groupbuy: an op is a paid seat (joined or
+    // opened), and "refused" counts the races lost on the way (retried).
+    extra[opt.scenario == "groupbuy" ? "joins_per_s" : "attempts_per_s"] = std::round(static_cast<double>(total.ops) / elapsed_s * 10) / 10;
+    RunSync([&](asio::io_context& ioc) -> awaitable<void> {
+      Conn c(ioc, w.ep, w.host_header);
+      if (opt.scenario == "flash" || opt.scenario == "mixed") {
+        HttpResponse r = co_await c.Send("GET", "/api/v1/activities/" + w.activity_id);
+        Json a = ParseBody(r);
+        int64_t left = (!a.is_discarded() && a["stock_left"].is_number()) ? a["stock_left"].get<int64_t>() : -1;
+        extra["successes"] = successes;
+        extra["flash_stock"] = opt.promo_stock;
+        extra["stock_left"] = left;
+        extra["sold_out"] = left == 0;
+        // Exact: every unit sold once (never more), and the server's count agrees with ours.
+        extra["exact"] = left == 0 && successes == opt.promo_stock;
+        if (left >= 0 && successes != opt.promo_stock - left)
+          std::fprintf(stderr, "loadgen: flash: %lld successes but the activity lost %lld units\n", static_cast<long long>(successes),
+                       static_cast<long long>(opt.promo_stock - left));
+      } else if (opt.scenario == "coupon") {
+        HttpResponse r = co_await c.Send("GET", "/api/v1/coupons/" + w.coupon_id);
+        Json cp = ParseBody(r);
+        int64_t claimed = (!cp.is_discarded() && cp["claimed"].is_number()) ? cp["claimed"].get<int64_t>() : -1;
+        extra["successes"] = successes;
+        extra["quota"] = opt.promo_stock;
+        extra["claimed"] = claimed;
+        extra["exact"] = claimed == opt.promo_stock && successes == opt.promo_stock;
+      } else if (opt.scenario == "groupbuy") {
+        std::sort(total.group_ids.begin(), total.group_ids.end());
+        int64_t seats = static_cast<int64_t>(total.group_ids.size());  // paid seats the VUs saw through
+        total.group_ids.erase(std::unique(total.group_ids.begin(), total.group_ids.end()), total.group_ids.end());
+        // The sandbox notifies asynchronously: wait (up to 30 s) until every paid seat landed.
+        auto give_up = SteadyClock::now() + std::chrono::seconds(30);
+        int64_t paid = 0, succeeded = 0, forming = 0, failed = 0, over = 0, bad = 0;
+        for (;;) {
+          paid = succeeded = forming = failed = over = bad = 0;
+          for (auto& id : total.group_ids) {
+            HttpResponse r = co_await c.Send("GET", "/api/v1/groups/" + id);
+            Json g = ParseBody(r);
+            if (!r.ok() || g.is_discarded()) {
+              ++bad;
+              continue;
+            }
+            int64_t size = g.value("size", 0), pm = g.value("paid_members", 0), taken = g.value("seats_taken", 0);
+            std::string st = g.value("status", "");
+            paid += pm;
+            if (pm > size || taken > size) ++over;
+            if (st == "succeeded") ++succeeded;
+            else if (st == "forming") ++forming;
+            else ++failed;
+            if (st == "succeeded" && pm != size) ++bad;
+          }
+          if (paid >= seats || SteadyClock::now() > give_up) break;
+          co_await Sleep(std::chrono::milliseconds(200));
+        }
+        extra["seats_paid"] = seats;
+        extra["paid_members_seen"] = paid;
+        extra["groups"] = total.group_ids.size();
+        extra["groups_succeeded"] = succeeded;
+        extra["groups_forming"] = forming;
+        extra["groups_failed"] = failed;
+        extra["groups_overfilled"] = over;
+        extra["groups_inconsistent"] = bad;
+        extra["group_size"] = opt.group_size;
+        extra["exact"] = over == 0 && bad == 0 && paid == seats;
+      }
+    });
+  }
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
       R"("ops_per_s":{:.1f},"p50_ms":{:.2f},"p99_ms":{:.2f},"p999_ms":{:.2f},"max_ms":{:.2f},"errors":{},"error_codes":{},)"
@@ -586,6 +952,11 @@ int main(int argc, char** argv) {
       Percentile(total.latency_us, 0.50), Percentile(total.latency_us, 0.99), Percentile(total.latency_us, 0.999),
       total.latency_us.empty() ? 0.0 : static_cast<double>(total.latency_us.back()) / 1000.0, total.errors, codes.dump(),
       setup_errors, total.ops > 0 ? static_cast<double>(total.polls) / static_cast<double>(total.ops) : 0.0);
+  if (!extra.empty()) {
+    std::string more = extra.dump();
+    line.pop_back();
+    line += "," + more.substr(1);
+  }
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
   // Abandoned ops still hold coroutine frames on stopped io_contexts: leave without unwinding.

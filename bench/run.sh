@@ -3,7 +3,8 @@
 #
 # Builds nothing: uses BUILD_DIR/xiaodian, BUILD_DIR/bench/pipeline_bench and
 # BUILD_DIR/bench/loadgen. Runs the store pipeline benchmark, then starts a fresh demo server
-# on a free loopback port with a temp database, loads it with wrk and loadgen, stops it, runs
+# on a free loopback port with a temp database, loads it with wrk and loadgen (reads, paid
+# orders, then the flash-sale / group-buy / coupon storms with 512 connections), stops it, runs
 # `xiaodian check` on its database and fills `invariants_ok`. Every JSON line goes to
 # bench/results/latest.json; a table goes to stdout. BENCH_SHORT=1 cuts every run to ~3 s.
 set -euo pipefail
@@ -23,10 +24,14 @@ command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
 command -v jq >/dev/null || { echo "bench: jq is needed" >&2; exit 1; }
 
 if [[ $SHORT == 1 ]]; then
-  READ_S=3 WRITE_S=3 PIPE_S=0.3
+  READ_S=3 WRITE_S=3 PIPE_S=0.3 PROMO_ATTEMPTS=30000 GROUP_S=3
 else
-  READ_S=10 WRITE_S=15 PIPE_S=1.5
+  READ_S=10 WRITE_S=15 PIPE_S=1.5 PROMO_ATTEMPTS=100000 GROUP_S=10
 fi
+# The promo storms (flash, groupbuy, coupon) run with this many connections; flash and coupon
+# sell 10,000 units / coupons to 12,000 buyers registered up front, PROMO_ATTEMPTS attempts
+# in all (bounded by 30 s too).
+PROMO_CONNECTIONS=${BENCH_PROMO_CONNECTIONS:-512}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/xd-bench.XXXXXX")
 SERVER_PID=
@@ -99,6 +104,16 @@ run_loadgen product "$READ_S"
 run_loadgen search "$READ_S"
 run_loadgen checkout "$WRITE_S"
 run_loadgen hot "$WRITE_S"
+run_promo() {  # scenario duration_s [more loadgen flags]
+  local scenario=$1 duration=$2
+  shift 2
+  echo "== loadgen --scenario $scenario --connections $PROMO_CONNECTIONS --duration-s $duration $*" >&2
+  timeout $((duration + 90)) "$LOADGEN" --url "$URL" --scenario "$scenario" --connections "$PROMO_CONNECTIONS" \
+    --duration-s "$duration" "$@" | emit
+}
+run_promo flash 30 --max-ops "$PROMO_ATTEMPTS" --promo-stock 10000
+run_promo groupbuy "$GROUP_S" --group-size 5
+run_promo coupon 30 --max-ops "$PROMO_ATTEMPTS" --promo-stock 10000
 
 # Other processes on the machine skew every figure: record how busy it was.
 jq -cn --arg load "$(cut -d' ' -f1 /proc/loadavg)" --arg psi "$(cpu_pressure)" \
@@ -129,7 +144,10 @@ jq -r '
   elif .bench == "wrk_healthz" then
     "wrk healthz\tc=\(.connections)\t\(r(.requests_per_s)) req/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms"
   elif .bench == "loadgen" then
-    "loadgen \(.scenario)\tc=\(.connections)\t\(r(.ops_per_s)) ops/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms\tp99.9 \(r(.p999_ms)) ms\terrors \(.errors) \(.error_codes | tostring)\tinvariants_ok \(.invariants_ok)"
+    "loadgen \(.scenario)\tc=\(.connections)\t\(r(.ops_per_s)) ops/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms\tp99.9 \(r(.p999_ms)) ms\terrors \(.errors) \(.error_codes | tostring)\tinvariants_ok \(.invariants_ok)" +
+    (if .exact == null then "" elif .scenario == "groupbuy" then
+       "\texact \(.exact): \(.seats_paid) seats in \(.groups) groups, \(.groups_succeeded) succeeded, \(.groups_overfilled) over-filled"
+     else "\texact \(.exact): \(.successes) successes, refused \(.refusals | tostring)" end)
   elif .bench == "server_pipeline" then
     "server pipeline\t\(.commands) commands in \(.batches) batches\tmean batch \(.mean_batch)\tmax \(.max_batch_seen)\twriter \(.writer_busy_us_per_command) us/command"
   elif .bench == "check" then "xiaodian check\tinvariants_ok \(.invariants_ok)"
@@ -138,4 +156,7 @@ jq -r '
   else empty end' "$HERE/results/latest.json" | column -t -s $'\t'
 echo
 echo "results: $HERE/results/latest.json"
-[[ $ok == true ]]
+# The promo storms must come out exact (every unit / coupon sold once, no group over-filled).
+exact_ok=$(jq -s 'all(.[]; .exact != false)' "$HERE/results/latest.json")
+[[ $exact_ok == true ]] || echo "bench: a promo scenario did not come out exact (see \"exact\")" >&2
+[[ $ok == true && $exact_ok == true ]]

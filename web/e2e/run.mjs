@@ -3,7 +3,7 @@
 // Optional: XIAODIAN_SCREENSHOTS_DIR=docs/screenshots to keep the main screenshots.
 import zlib from 'node:zlib';
 import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './harness.mjs';
-import { fenToYuanString } from '../common/money.js';
+import { fenToYuanString, parseYuan } from '../common/money.js';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -84,6 +84,18 @@ async function buyPayShip(ctx) {
   await shop.click('[data-test="login-submit"]');
   await shop.waitForSelector('[data-test="me-nickname"]:has-text("测试买家")');
 
+  // 领券: the shop's coupon link (the merchant shares #/coupon/{id}); claimed in the shop.
+  const { items: coupons } = await apiCall('GET', '/merchant/coupons', await merchantSession());
+  const coupon = coupons.find((c) => c.title === '满100减10' && c.status === 'active');
+  assert(coupon, `no 满100减10 demo coupon: ${coupons.map((c) => c.title).join(', ')}`);
+  await shop.goto(`${BASE}/#/coupon/${coupon.id}`);
+  await shop.click(`[data-test="coupon-card"][data-coupon-id="${coupon.id}"] [data-test="coupon-claim"]`);
+  await shop.waitForSelector('[data-test="coupon-claimed"]');
+  await screenshot(shop, 'shop-coupon', { main: true });
+  await shop.click('[data-test="go-my-coupons"]');
+  await shop.waitForSelector(`[data-test="my-coupon"][data-coupon-id="${coupon.id}"][data-status="unused"]`);
+  await shop.goto(`${BASE}/#/me`);
+
   // Home feed, then a Chinese search.
   await shop.click('[data-test="tab-home"]');
   await shop.waitForSelector('[data-test="product-card"]');
@@ -106,6 +118,11 @@ async function buyPayShip(ctx) {
   await screenshot(shop, 'shop-product', { main: true });
 
   await shop.click('[data-test="buy-now"]');
+  // Enough units to reach the coupon's minimum spend.
+  const unit = parseYuan((await shop.locator('[data-test="sku-picker"] [data-test="sku-price"]').textContent()).trim().slice(1));
+  const qty = Math.ceil(coupon.min_spend_fen / unit);
+  for (let i = 1; i < qty; i++) await shop.click('[data-test="sku-quantity"] .van-stepper__plus');
+  assert((await inputOf(shop, 'sku-quantity').inputValue()) === String(qty), `quantity is not ${qty}`);
   await shop.click('[data-test="sku-confirm"]');
   await shop.waitForURL(/#\/checkout/);
   await inputOf(shop, 'addr-name').fill('张三');
@@ -113,6 +130,12 @@ async function buyPayShip(ctx) {
   await inputOf(shop, 'addr-region').fill('上海市 浦东新区');
   await inputOf(shop, 'addr-detail').fill('世纪大道 100 号 8 楼');
   await shop.waitForSelector('[data-test="pricing-step"]');
+  const option = shop.locator('[data-test="coupon-option"][data-issuer="merchant"]');
+  assert((await option.count()) === 1, `${await option.count()} shop coupons offered at checkout`);
+  await option.click();
+  const couponStep = shop.locator('[data-test="pricing-step"][data-step="merchant_coupon"]');
+  await couponStep.waitFor();
+  assert((await couponStep.textContent()).includes(`-¥${fenToYuanString(coupon.amount_fen)}`), `coupon line: ${await couponStep.textContent()}`);
   await screenshot(shop, 'shop-checkout', { main: true });
   await shop.click('[data-test="submit-order"] button');
 
@@ -155,6 +178,7 @@ async function buyPayShip(ctx) {
   assert((await shop.textContent('[data-test="tracking-no"]')).trim() === trackingNo, 'tracking number not shown');
   await shop.waitForSelector('[data-test="tracking-event"]:has-text("揽收")');
   assert(title.length > 0, 'product title empty');
+  await shop.waitForSelector('[data-test="pricing-step"][data-step="merchant_coupon"]'); // the order keeps its coupon line
   await screenshot(shop, 'shop-order-shipped', { main: true });
 }
 
@@ -394,7 +418,7 @@ async function createActivity(type, fields) {
 }
 
 /** From the checkout page to a paid order; returns the order id. */
-async function checkoutAndPay(page, { expectStep } = {}) {
+async function checkoutAndPay(page, { expectStep, before } = {}) {
   await page.waitForSelector('[data-test="checkout"][data-loaded="true"]');
   if (!(await page.locator('[data-test="saved-addresses"]').count())) {
     await inputOf(page, 'addr-name').fill('赵六');
@@ -402,6 +426,7 @@ async function checkoutAndPay(page, { expectStep } = {}) {
     await inputOf(page, 'addr-region').fill('浙江省 杭州市 西湖区');
     await inputOf(page, 'addr-detail').fill('文三路 90 号');
   }
+  if (before) await before(page);
   await page.waitForSelector('[data-test="pricing-step"]');
   if (expectStep) {
     const steps = await page.locator('[data-test="pricing-step"]').evaluateAll((els) => els.map((e) => e.dataset.step));
@@ -473,12 +498,23 @@ async function flashSale(ctx) {
   const productId = product.id;
 
   const { page } = await ctx.page(MOBILE, 'buyer');
-  await shopLogin(page, await newBuyer('秒杀买家'));
+  const flashBuyer = await newBuyer('秒杀买家');
+  const before = await dashboardToday(merchant);
+  await shopLogin(page, flashBuyer);
   await page.goto(`${BASE}/#/product/${productId}`);
   await page.click(`[data-test="activity"][data-activity-id="${activity.id}"] [data-test="activity-flash_sale"]`);
   await page.click('[data-test="sku-confirm"]');
-  await checkoutAndPay(page, { expectStep: 'activity' });
+  const flashOrderId = await checkoutAndPay(page, { expectStep: 'activity' });
   await screenshot(page, 'shop-flash-sale-paid', { main: true });
+
+  // The sale shows in the console's dashboard chart (today's GMV bar and order count).
+  const { token: buyerToken } = await apiCall('POST', '/auth/login', { body: flashBuyer });
+  const flashOrder = await apiCall('GET', `/orders/${flashOrderId}`, { token: buyerToken });
+  assert(flashOrder.items[0].unit_price_fen === activity.price_fen, `bought at ${flashOrder.items[0].unit_price_fen}, not the flash price`);
+  const after = await dashboardToday(merchant);
+  assert(after.gmv - before.gmv === flashOrder.paid_fen && after.orders - before.orders === 1,
+    `dashboard today: GMV ${before.gmv} → ${after.gmv}, orders ${before.orders} → ${after.orders}; the flash order paid ${flashOrder.paid_fen}`);
+  await screenshot(merchant, 'console-dashboard-flash-sale', { main: true });
 
   // A burst: 8 buyers, 2 checkouts each at once, for the 2 units left.
   const buyers = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
@@ -493,6 +529,67 @@ async function flashSale(ctx) {
   console.log(`# flash sale burst: ${results.length} checkouts, ${won} orders for ${STOCK - 1} units left; stock_left now ${left}`);
   assert(won >= 1 && won <= STOCK - 1, `${won} orders for ${STOCK - 1} units`);
   assert(left === STOCK - 1 - won, `stock_left ${left} after ${won} orders`);
+}
+
+/** Today's GMV (fen) and order count as the console dashboard chart holds them (ECharts getOption). */
+async function dashboardToday(page) {
+  await page.click('[data-test="nav-orders"]');
+  await page.click('[data-test="nav-dashboard"]');
+  await page.waitForSelector('[data-test="dashboard"][data-loaded="true"] [data-test="dashboard-chart"][data-series]');
+  const series = JSON.parse(await page.getAttribute('[data-test="dashboard-chart"]', 'data-series'));
+  assert(series.length === 2, `chart series: ${JSON.stringify(series)}`);
+  const [gmv, orders] = series.map((s) => s.data[s.data.length - 1]);
+  return { gmv, orders };
+}
+
+async function gift(ctx) {
+  const { product } = await freeProduct();
+  const { page: sender } = await ctx.page(MOBILE, 'sender');
+  await shopLogin(sender, await newBuyer('送礼人'));
+  await sender.goto(`${BASE}/#/product/${product.id}`);
+  await sender.click('[data-test="buy-now"]');
+  await sender.click('[data-test="sku-confirm"]');
+  await sender.waitForURL(/#\/checkout/);
+  const orderId = await checkoutAndPay(sender, {
+    before: async (page) => {
+      await page.click('[data-test="gift-toggle"]');
+      await inputOf(page, 'gift-message').fill('生日快乐！');
+    },
+  });
+  await sender.goto(`${BASE}/#/orders/${orderId}`);
+  await sender.waitForSelector('[data-test="order-detail"][data-status="paid"][data-sub-status="gift_pending"]');
+  await sender.click('[data-test="order-gift"][data-status="waiting"] [data-test="gift-share"]');
+  await sender.locator('.van-share-sheet__option').first().click();
+  const link = (await sender.textContent('[data-test="gift-link"]')).trim();
+  assert(/#\/gift\/[0-9a-f]{32}$/.test(link), `odd gift link ${link}`);
+  await screenshot(sender, 'shop-gift-sent', { main: true });
+
+  // The friend opens the link in another browser, accepts and gives an address.
+  const { page: friend } = await ctx.page(MOBILE, 'recipient');
+  await shopLogin(friend, await newBuyer('收礼人'));
+  await friend.goto(link);
+  await friend.waitForSelector('[data-test="gift"][data-status="waiting"]');
+  assert((await friend.textContent('[data-test="gift-message"]')).includes('生日快乐'), 'the message is not shown');
+  await inputOf(friend, 'addr-name').fill('钱七');
+  await inputOf(friend, 'addr-phone').fill('13800138005');
+  await inputOf(friend, 'addr-region').fill('四川省 成都市 武侯区');
+  await inputOf(friend, 'addr-detail').fill('天府大道 8 号');
+  await screenshot(friend, 'shop-gift-claim', { main: true });
+  await friend.click('[data-test="gift-accept"]');
+  await friend.waitForSelector('[data-test="gift"][data-status="accepted"]');
+
+  // The order is shippable now, to the friend's address.
+  await sender.reload();
+  await sender.waitForSelector('[data-test="order-detail"][data-status="paid"][data-sub-status=""]');
+  await sender.waitForSelector('[data-test="order-gift"][data-status="accepted"]');
+  assert((await sender.textContent('.page')).includes('钱七'), "the order does not show the friend's address");
+  const { page: merchant } = await ctx.page(DESKTOP, 'merchant');
+  await consoleLogin(merchant, DEMO_MERCHANT);
+  await merchant.click('[data-test="nav-orders"]');
+  await merchant.click(`[data-test="order-ship"][data-order-id="${orderId}"]`);
+  await inputOf(merchant, 'ship-tracking').fill(`YT${Date.now()}`);
+  await merchant.click('[data-test="ship-confirm"]');
+  await merchant.waitForSelector(`[data-test="order-status"][data-order-id="${orderId}"][data-status="shipped"]`);
 }
 
 async function bargain(ctx) {
@@ -541,16 +638,17 @@ async function socialScenarios() {
   return [
     scenario('group buy: a leader opens a group of 2, a friend joins from the link, the group succeeds', 'group-buy',
       ['/merchant/activities', '/products/{id}/activities', '/groups/{id}'], groupBuy),
-    scenario('flash sale: bought at the flash price; a burst never oversells', 'flash-sale',
+    scenario('flash sale: created in the console, bought at the flash price, shown in the dashboard chart; a burst never oversells', 'flash-sale',
       ['/merchant/activities', '/products/{id}/activities', '/activities/{id}'], flashSale),
     scenario('bargain: two friends help cut the price to the floor; the owner buys at it', 'bargain',
       ['/merchant/activities', '/bargains', '/bargains/{id}', '/bargains/{id}/help'], bargain),
-    scenario('gift: buy as a gift, the recipient accepts', 'gift', ['/gifts', '/gifts/{id}/accept'], null),
+    scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
+      ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
   ];
 }
 
 const scenarios = [
-  { name: 'new buyer searches 咖啡, buys, pays in the sandbox; merchant ships; buyer sees it shipped', slug: 'buy-pay-ship', run: buyPayShip },
+  { name: 'new buyer claims a shop coupon, searches 咖啡, buys with the coupon, pays in the sandbox; merchant ships; buyer sees it shipped', slug: 'buy-pay-ship', run: buyPayShip },
   { name: 'budgets: shop first-load JS <= 300 KB gzip, product page interactive <= 1 s', slug: 'budgets', run: budgets },
   { name: 'merchant lists a product priced "12.34" yuan; it is stored as 1234 fen and shown as ¥12.34', slug: 'list-product', run: listProduct },
   { name: 'admin issues store credit; the buyer checks out the cart and pays with it', slug: 'store-credit', run: storeCredit },

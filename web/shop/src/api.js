@@ -60,6 +60,14 @@ export const api = {
   bargain: (id) => http.get(`/bargains/${e(id)}`),
   helpBargain: (id) => http.post(`/bargains/${e(id)}/help`),
 
+  // coupons (领券: a coupon's claim link is #/coupon/{id}) and gifts (送礼: #/gift/{token})
+  coupon: (id) => http.get(`/coupons/${e(id)}`),
+  claimCoupon: (id) => http.post(`/coupons/${e(id)}/claim`),
+  myCoupons: (status) => http.get('/me/coupons', status ? { status } : undefined),
+  gift: (token) => http.get(`/gifts/${e(token)}`),
+  claimGift: (token, address) => http.post('/gift-claims', { token, address }),
+  myGifts: () => http.get('/me/gifts'),
+
   // cart and checkout
   cart: () => http.get('/cart'),
   addToCart: (skuId, quantity) => http.post('/cart/items', { sku_id: skuId, quantity }),
