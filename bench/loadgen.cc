@@ -891,7 +891,9 @@ int main(int argc, char** argv) {
         extra["stock_left"] = left;
         extra["sold_out"] = left == 0;
         // Exact: every unit sold once (never more), and the server's count agrees with ours.
-        extra["exact"] = left == 0 && successes == opt.promo_stock;
+        // (mixed: the burst need not sell out; exact = our successes are what the activity lost.)
+        extra["exact"] = opt.scenario == "mixed" ? left >= 0 && successes == opt.promo_stock - left
+                                                 : left == 0 && successes == opt.promo_stock;
         if (left >= 0 && successes != opt.promo_stock - left)
           std::fprintf(stderr, "loadgen: flash: %lld successes but the activity lost %lld units\n", static_cast<long long>(successes),
                        static_cast<long long>(opt.promo_stock - left));

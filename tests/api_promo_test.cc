@@ -1036,5 +1036,25 @@ TEST_F(Promo, DistributionWholeStory) {
   EXPECT_EQ(report["sum_fen"], 0);
 }
 
+TEST_F(Promo, BuyersDiscoverClaimableShopAndPlatformCoupons) {
+  Shop shop = OpenShop("c2c", "领券店");
+  Json body{{"title", "满50减5"}, {"kind", "threshold"}, {"amount_fen", 500}, {"min_spend_fen", 5000}, {"total_quota", 1},
+            {"per_user_limit", 1}, {"scope", {{"type", "merchant"}}}, {"valid_days", 7}};
+  auto made = Call("POST", "/api/v1/merchant/coupons", body, shop.owner_token);
+  ASSERT_EQ(made.status, 201) << made.body.dump();
+  Json platform = body;
+  platform["scope"] = Json{{"type", "platform"}};
+  ASSERT_EQ(Call("POST", "/api/v1/admin/coupons", platform, AdminToken()).status, 201);
+  auto listed = Call("GET", "/api/v1/merchants/" + shop.id + "/coupons");
+  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.body["items"].size(), 1u);
+  EXPECT_EQ(listed.body["items"][0]["id"], made.body["id"]);
+  EXPECT_EQ(Call("GET", "/api/v1/platform/coupons").body["items"].size(), 1u);
+  // Once its quota is gone a coupon is no longer offered.
+  std::string buyer = Register();
+  ASSERT_EQ(Call("POST", "/api/v1/coupons/" + made.body["id"].get<std::string>() + "/claim", nullptr, buyer).status, 201);
+  EXPECT_EQ(Call("GET", "/api/v1/merchants/" + shop.id + "/coupons").body["items"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -283,6 +283,33 @@ void AddPromoRoutes(Api& api) {
             c.Reply(ItemsJson(list, page.first));
             return Ok();
           });
+  // Buyers discover coupons to claim: a shop's, and the platform's.
+  auto claimable = [&store, &promo](std::optional<int64_t> merchant_id) -> Result<Json> {
+    return store.Read([&](Reader& r) -> Result<Json> {
+      ASSIGN_OR_RETURN(auto list, promo.MerchantCoupons(r, merchant_id, 100, 0));
+      int64_t now = r.clock().NowMs();
+      Json items = Json::array();
+      for (auto& cp : list) {
+        bool open = cp.status == "active" && cp.claimed < cp.total_quota && (!cp.valid_to_ms || *cp.valid_to_ms > now);
+        if (open) items.push_back(promo::ToJson(cp));
+      }
+      return ListJson(items, 0);
+    });
+  };
+  api.Add({"GET", "/api/v1/merchants/{id}/coupons", "Coupons of a shop that can still be claimed", "promo"},
+          [&store, claimable](Call& c) -> Status {
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            ASSIGN_OR_RETURN(account::Merchant m, store.Read([&](Reader& r) { return account::GetMerchant(r, id); }));
+            if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+            ASSIGN_OR_RETURN(Json out, claimable(id));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/platform/coupons", "Platform coupons that can still be claimed", "promo"}, [claimable](Call& c) -> Status {
+    ASSIGN_OR_RETURN(Json out, claimable(std::nullopt));
+    c.Reply(out);
+    return Ok();
+  });
   Json platform_example = coupon_example;
   platform_example["scope"] = Json{{"type", "platform"}};
   api.Add({"POST", "/api/v1/admin/coupons", "Issue a platform coupon, valid in every shop or a category (admin)", "promo", AuthKind::kAdmin,

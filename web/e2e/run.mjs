@@ -560,6 +560,7 @@ async function gift(ctx) {
   await sender.waitForSelector('[data-test="order-detail"][data-status="paid"][data-sub-status="gift_pending"]');
   await sender.click('[data-test="order-gift"][data-status="waiting"] [data-test="gift-share"]');
   await sender.locator('.van-share-sheet__option').first().click();
+  await sender.locator('.van-share-sheet').waitFor({ state: 'hidden' });
   const link = (await sender.textContent('[data-test="gift-link"]')).trim();
   assert(/#\/gift\/[0-9a-f]{32}$/.test(link), `odd gift link ${link}`);
   await screenshot(sender, 'shop-gift-sent', { main: true });
@@ -582,7 +583,7 @@ async function gift(ctx) {
   await sender.reload();
   await sender.waitForSelector('[data-test="order-detail"][data-status="paid"][data-sub-status=""]');
   await sender.waitForSelector('[data-test="order-gift"][data-status="accepted"]');
-  assert((await sender.textContent('.page')).includes('钱七'), "the order does not show the friend's address");
+  assert((await sender.textContent('[data-test="order-address"]')).includes('钱七'), "the order does not show the friend's address");
   const { page: merchant } = await ctx.page(DESKTOP, 'merchant');
   await consoleLogin(merchant, DEMO_MERCHANT);
   await merchant.click('[data-test="nav-orders"]');
