@@ -98,6 +98,15 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(trade::CheckoutRequest req, trade::CheckoutRequestFromJson(body));
+            // Bursts on an activity (flash sales) are mostly refusals: price the checkout on
+            // a reader first and turn away what is already sold out or over the limit, so the
+            // writer only sees attempts that may succeed. The writer still decides. (Skipped
+            // with an Idempotency-Key: a retry must get its first answer, not a fresh refusal.)
+            if (!req.activity.is_null() && c.IdempotencyKey().empty()) {
+              auto priced = store.Read([&](Reader& r) { return trade.Preview(r, p.user_id, req); });
+              if (!priced && (priced.error().code == ErrorCode::OUT_OF_STOCK || priced.error().code == ErrorCode::LIMIT_EXCEEDED))
+                return std::unexpected(priced.error());
+            }
             c.WriteIdempotent(p.user_id, "checkout", [&trade, p, req](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(auto orders, trade.Checkout(tx, p.user_id, req));
               Json list = Json::array();
