@@ -1056,5 +1056,22 @@ TEST_F(Promo, BuyersDiscoverClaimableShopAndPlatformCoupons) {
   EXPECT_EQ(Call("GET", "/api/v1/merchants/" + shop.id + "/coupons").body["items"].size(), 0u);
 }
 
+TEST_F(Promo, ShareLinksAreUnguessableCodes) {
+  Shop shop = OpenShop("c2c", "分享店");
+  auto [product, sku] = CreateProduct(shop, 3000, 5);
+  std::string sharer = Register(), viewer = Register();
+  auto a = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer);
+  auto b = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer);
+  ASSERT_EQ(a.status, 201) << a.body.dump();
+  std::string code = a.body["id"];
+  EXPECT_EQ(code.size(), 12u);
+  EXPECT_NE(code, b.body["id"].get<std::string>());
+  EXPECT_NE(a.body["link"].get<std::string>().find(code), std::string::npos);
+  EXPECT_EQ(Call("POST", "/api/v1/shares/" + code + "/open", nullptr, viewer).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 1);
+  EXPECT_EQ(Call("GET", "/api/v1/shares/AAAAAAAAAAAA").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/shares/123").status, 404);
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -164,9 +164,9 @@ void AddPromoRoutes(Api& api) {
             }, 201);
             return Ok();
           });
-  api.Add({"GET", "/api/v1/shares/{id}", "A share link with its distinct (friend) opens", "promo"}, [&store, &promo](Call& c) -> Status {
-    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    ASSIGN_OR_RETURN(promo::Share sh, store.Read([&](Reader& r) { return promo.GetShare(r, id); }));
+  api.Add({"GET", "/api/v1/shares/{id}", "A share link (by its code) with its distinct (friend) opens", "promo"}, [&store, &promo](Call& c) -> Status {
+    std::string code(c.req().Param("id"));
+    ASSIGN_OR_RETURN(promo::Share sh, store.Read([&](Reader& r) { return promo.ShareByCode(r, code); }));
     c.Reply(promo::ToJson(sh));
     return Ok();
   });
@@ -174,9 +174,10 @@ void AddPromoRoutes(Api& api) {
            AuthKind::kUser},
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
-            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, id));
+            std::string code(c.req().Param("id"));
+            c.Write([&promo, p, code](Tx& tx) -> Result<Json> {
+              ASSIGN_OR_RETURN(promo::Share found, promo.ShareByCode(tx, code));
+              ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, found.id));
               return promo::ToJson(sh);
             });
             return Ok();

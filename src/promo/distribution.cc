@@ -8,6 +8,8 @@
 #include <algorithm>
 
 #include "account/account.h"
+#include <sodium.h>
+
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
@@ -18,28 +20,42 @@ namespace xd::promo {
 std::string SharerAccount(int64_t user_id) { return "sharer:" + IdString(user_id); }
 
 Json ToJson(const Share& s) {
-  return Json{{"id", IdString(s.id)},
+  // The code is the link's public id; the internal id never leaves the server.
+  return Json{{"id", s.code},
               {"sharer_id", IdString(s.sharer_id)},
               {"product_id", IdString(s.product_id)},
               {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
               {"chat_group", s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
               {"opens", s.opens},
               {"friend_opens", s.friend_opens},
-              {"link", "/p/" + IdString(s.product_id) + "?share=" + IdString(s.id)},
+              {"link", "/#/product/" + IdString(s.product_id) + "?share=" + s.code},
               {"created_at", FormatRfc3339(s.created_at_ms)}};
 }
 
 namespace {
 
-Result<Share> LoadShare(Reader& r, int64_t id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, sharer_id, product_id, activity_id, opens, created_at_ms, "
-                                        "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1), chat_group "
-                                        "FROM shares WHERE id=?",
-                                        {id}));
+constexpr const char* kShareSelect =
+    "SELECT id, sharer_id, product_id, activity_id, opens, created_at_ms, "
+    "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1), chat_group, code FROM shares ";
+
+Result<Share> ShareFromRow(const std::optional<Row>& row) {
   if (!row) return Fail(ErrorCode::NOT_FOUND, "share not found");
-  Share s{row->Int(0), row->Int(1), row->Int(2), row->OptInt(3), std::nullopt, row->Int(4), row->Int(6), row->Int(5)};
+  Share s{row->Int(0), row->Int(1), row->Int(2), row->Str(8), row->OptInt(3), std::nullopt, row->Int(4), row->Int(6), row->Int(5)};
   if (!row->IsNull(7)) s.chat_group = row->Str(7);
   return s;
+}
+
+Result<Share> LoadShare(Reader& r, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kShareSelect) + "WHERE id=?", {id}));
+  return ShareFromRow(row);
+}
+
+// 12 characters of base62 from libsodium's CSPRNG: about 71 bits, not enumerable.
+std::string RandomCode() {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::string code(12, '0');
+  for (auto& ch : code) ch = kAlphabet[randombytes_uniform(62)];
+  return code;
 }
 
 }  // namespace
@@ -148,15 +164,22 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional
   }
   if (!product_id) return Fail(ErrorCode::MISSING_FIELD, "product_id or activity_id is required");
   RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true));
-  Share s{tx.NewId(), sharer_id, *product_id, activity_id, chat_group, 0, 0, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms) VALUES(?,?,?,?,?,0,?)",
-                         {s.id, sharer_id, s.product_id, activity_id, chat_group, s.created_at_ms}));
+  Share s{tx.NewId(), sharer_id, *product_id, RandomCode(), activity_id, chat_group, 0, 0, tx.NowMs()};
+  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms, code) "
+                         "VALUES(?,?,?,?,?,0,?,?)",
+                         {s.id, sharer_id, s.product_id, activity_id, chat_group, s.created_at_ms, s.code}));
   RETURN_IF_ERROR(tx.AppendEvent("share.created", Json{{"share_id", IdString(s.id)}, {"sharer_id", IdString(sharer_id)},
                                                        {"product_id", IdString(s.product_id)}}));
   return s;
 }
 
 Result<Share> PromoService::GetShare(Reader& r, int64_t id) { return LoadShare(r, id); }
+
+Result<Share> PromoService::ShareByCode(Reader& r, const std::string& code) {
+  if (code.size() != 12) return Fail(ErrorCode::NOT_FOUND, "share not found");
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kShareSelect) + "WHERE code=?", {code}));
+  return ShareFromRow(row);
+}
 
 Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id) {
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));

@@ -150,6 +150,7 @@ Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_
 // window then pays the sharer the product's commission when the order completes.
 struct Share {
   int64_t id = 0, sharer_id = 0, product_id = 0;
+  std::string code;                    // the public, unguessable handle of the link (12 base62 chars)
   std::optional<int64_t> activity_id;  // a share-to-drop (or other activity) link
   std::optional<std::string> chat_group;  // the chat group the link was posted in (群接龙)
   int64_t opens = 0;                   // distinct viewers other than the sharer
@@ -235,6 +236,8 @@ class PromoService {
   Result<Share> CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id, std::optional<int64_t> activity_id,
                             std::optional<std::string> chat_group = {});
   Result<Share> GetShare(Reader& r, int64_t id);
+  // A share by its public code; NOT_FOUND for unknown codes.
+  Result<Share> ShareByCode(Reader& r, const std::string& code);
   // `viewer_id` opened the link: the sharer becomes the viewer's last touch for the product
   // (a sharer's own opens attribute nothing).
   Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id);
