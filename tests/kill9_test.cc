@@ -1,5 +1,5 @@
 // Kill -9 under load: the real server is killed at random moments while clients check out
-// and pay; after each restart every order a client saw acknowledged exists with (at least)
+// and pay (plain orders, a flash sale, group buys); after each restart every order a client saw acknowledged exists with (at least)
 // the acknowledged state, and `xiaodian check` passes.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,7 @@ TEST(Kill9, AcknowledgedOrdersSurviveKillsUnderLoad) {
   std::map<std::string, std::string> acked;  // order id → the state the client saw (created | paid)
   std::map<std::string, std::string> owner;  // order id → token of its buyer
   int phone = 0;
+  std::atomic<int64_t> flash_buyers{0};
   constexpr int kRounds = 20;
   int total_requests = 0;
   for (int round = 0; round < kRounds; ++round) {
@@ -52,6 +53,17 @@ TEST(Kill9, AcknowledgedOrdersSurviveKillsUnderLoad) {
       auto d = setup.Json("GET", "/api/v1/products/" + p["id"].get<std::string>());
       skus.push_back(d.body["skus"][0]["id"]);
     }
+    // The demo shop's flash sale and group buy join the load.
+    std::string flash_id, flash_sku, group_id, group_sku;
+    {
+      auto login = setup.Json("POST", "/api/v1/auth/login", Json{{"phone", "13900000001"}, {"password", "demo123"}});
+      auto acts = setup.Json("GET", "/api/v1/merchant/activities?limit=50", nullptr, login.body.value("token", ""));
+      for (auto& a : acts.body["items"]) {
+        if (a["type"] == "flash_sale") flash_id = a["id"], flash_sku = a["sku_id"];
+        if (a["type"] == "group_buy") group_id = a["id"], group_sku = a["sku_id"];
+      }
+      ASSERT_FALSE(flash_id.empty() || group_id.empty()) << acts.body.dump();
+    }
     std::atomic<bool> stop{false};
     std::atomic<int> requests{0};
     std::vector<std::thread> clients;
@@ -66,8 +78,19 @@ TEST(Kill9, AcknowledgedOrdersSurviveKillsUnderLoad) {
         std::string token = reg.body["token"];
         size_t i = t;
         while (!stop) {
-          Json body{{"items", {{{"sku_id", skus[i++ % skus.size()]}, {"quantity", 1}}}},
-                    {"address", {{"name", "k"}, {"phone", "13800000000"}, {"region", "r"}, {"detail", "d"}}}};
+          Json address{{"name", "k"}, {"phone", "13800000000"}, {"region", "r"}, {"detail", "d"}};
+          Json body{{"items", {{{"sku_id", skus[i++ % skus.size()]}, {"quantity", 1}}}}, {"address", address}};
+          if (t == 2) {
+            // Flash sale: one unit per buyer, so every attempt is a new buyer.
+            auto reg = c.Json("POST", "/api/v1/auth/register",
+                              Json{{"phone", std::to_string(17000000000LL + ++flash_buyers)}, {"password", "secret123"}, {"nickname", "f"}});
+            if (reg.status != 201) continue;
+            token = reg.body["token"];
+            body = Json{{"items", {{{"sku_id", flash_sku}, {"quantity", 1}}}}, {"address", address}, {"activity", {{"id", flash_id}}}};
+          } else if (t == 3) {
+            // Group buy: open a group as its leader.
+            body = Json{{"items", {{{"sku_id", group_sku}, {"quantity", 1}}}}, {"address", address}, {"activity", {{"id", group_id}}}};
+          }
           auto co = c.Json("POST", "/api/v1/checkout", body, token);
           ++requests;
           if (co.status != 201) continue;
