@@ -187,6 +187,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) {
       keep_alive_ = false;
+      linger_ = true;  // the client may still be sending: read it away so it sees our answer
       if (ec == bhttp::error::body_limit)
         return Write(ErrorResponse(413, "PAYLOAD_TOO_LARGE", "request body exceeds the limit"));
       if (ec == bhttp::error::header_limit)
@@ -260,8 +261,27 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      if (!ec && self->linger_) return self->Linger();
       if (ec || !self->keep_alive_) return self->Close();
       self->DoRead();
+    });
+  }
+
+  // Lingering close after an early error answer (413, 400): stop sending, then read and
+  // discard what the client is still sending (bounded in bytes and time), so that closing
+  // does not reset the connection before the client has read the answer.
+  void Linger() {
+    beast::error_code ignore;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignore);
+    stream_.expires_after(std::chrono::seconds(2));
+    DrainSome();
+  }
+  void DrainSome() {
+    drain_buf_.resize(64 * 1024);
+    stream_.async_read_some(net::buffer(drain_buf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > (8u << 20)) return;  // EOF, timeout or enough: the session ends
+      self->DrainSome();
     });
   }
 
@@ -276,6 +296,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& srv_;
   bool keep_alive_ = false;
   bool first_ = true;
+  bool linger_ = false;
+  std::vector<char> drain_buf_;
+  size_t drained_ = 0;
 };
 
 }  // namespace
