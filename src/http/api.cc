@@ -87,12 +87,6 @@ void Call::ReplyError(const Error& e) {
   Reply(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}}, ErrorCodeHttpStatus(e.code));
 }
 
-void Call::NoContent() {
-  Response r;
-  r.status = 204;
-  respond_(std::move(r));
-}
-
 void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
   auto out = std::make_shared<Json>();
   app_.store.Submit(

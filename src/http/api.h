@@ -60,7 +60,6 @@ class Call {
   void Reply(const Json& body, int status = 200);
   void ReplyText(std::string body, std::string content_type, int status = 200);
   void ReplyError(const Error& e);
-  void NoContent();
 
   // Runs `fn` in the write pipeline; replies with its JSON (status) when durable, or its error.
   void Write(std::function<Result<Json>(Tx&)> fn, int status = 200);
