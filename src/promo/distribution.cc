@@ -4,7 +4,7 @@
 // days) owes the sharer rate × the line's share of what the buyer kept, paid out of the
 // merchant's share when the order completes (trade's OnCompleting postings move it from
 // escrow to "sharer:<id>"). A cancelled or fully refunded order owes nothing; a partial
-// refund shrinks the base. One row per order and product: never a double commission.
+// refund shrinks the base. One row per order and product: never a commission paid twice.
 #include <algorithm>
 
 #include "account/account.h"

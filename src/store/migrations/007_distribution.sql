@@ -58,7 +58,7 @@ CREATE TABLE share_touches(
 );
 -- status: pending (order open) → paid (posted to sharer:<id> at completion) | cancelled
 -- (the order was refunded in full or cancelled). One row per order and product: never
--- a double commission.
+-- a commission paid twice.
 CREATE TABLE order_commissions(
   order_id INTEGER NOT NULL,
   product_id INTEGER NOT NULL,
