@@ -98,7 +98,7 @@ void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
         Response r;
         if (s) {
           r.status = status;
-          if (status != 204) r.body = DumpJson(*out);
+          if (status != 204) r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
           r.body = DumpJson(Json{{"error", {{"code", ErrorCodeName(s.error().code)}, {"message", s.error().message}}}});
@@ -130,7 +130,7 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
         Response r;
         if (s) {
           r.status = *replay_status;
-          r.body = DumpJson(*out);
+          r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
           r.body = DumpJson(Json{{"error", {{"code", ErrorCodeName(s.error().code)}, {"message", s.error().message}}}});

@@ -35,6 +35,9 @@ struct Request {
 struct Response {
   int status = 200;
   std::string body;
+  // When set, the server serialises it into `body` on the connection's I/O thread — so a
+  // reply completed by the single writer does not spend the writer's time on JSON.
+  std::shared_ptr<const Json> json;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -252,6 +252,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response resp) {
+    if (resp.json) resp.body = DumpJson(*resp.json);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), 11);
     res->set(bhttp::field::server, "xiaodian");
     res->set(bhttp::field::content_type, resp.content_type);
