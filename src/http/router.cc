@@ -72,20 +72,7 @@ void Router::Add(RouteSpec spec, Handler handler) {
   specs_.push_back(std::move(spec));
 }
 
-int Router::MatchIndex(const Request& req) const {
-  auto segs = SplitPath(req.path);
-  for (size_t r = 0; r < routes_.size(); ++r) {
-    const auto& route = routes_[r];
-    if (route.segments.size() != segs.size() || specs_[r].method != req.method) continue;
-    bool ok = true;
-    for (size_t i = 0; i < segs.size() && ok; ++i)
-      ok = route.segments[i].front() == '{' || route.segments[i] == segs[i];
-    if (ok) return static_cast<int>(r);
-  }
-  return -1;
-}
-
-const Handler* Router::Match(Request& req, int* status) const {
+const Handler* Router::Match(Request& req, int* status, int* index) const {
   auto segs = SplitPath(req.path);
   bool path_matched = false;
   for (size_t r = 0; r < routes_.size(); ++r) {
@@ -101,6 +88,7 @@ const Handler* Router::Match(Request& req, int* status) const {
     for (size_t i = 0; i < segs.size(); ++i)
       if (route.segments[i].front() == '{')
         req.params.emplace_back(route.segments[i].substr(1, route.segments[i].size() - 2), PercentDecode(segs[i]));
+    if (index) *index = static_cast<int>(r);
     return &route.handler;
   }
   *status = path_matched ? 405 : 404;

@@ -61,11 +61,10 @@ struct RouteSpec {
 class Router {
  public:
   void Add(RouteSpec spec, Handler handler);
-  // Finds the handler; fills req.params. nullptr with *status 404 (no path) or 405.
-  const Handler* Match(Request& req, int* status) const;
+  // Finds the handler and fills req.params; *index is the route's position in specs() (for
+  // metrics). nullptr with *status 404 (no such path) or 405 (path exists, not the method).
+  const Handler* Match(Request& req, int* status, int* index = nullptr) const;
   const std::vector<RouteSpec>& specs() const { return specs_; }
-  // Index of the matched route in specs() for metrics; -1 when none.
-  int MatchIndex(const Request& req) const;
 
  private:
   struct Route {

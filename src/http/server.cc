@@ -223,12 +223,12 @@ class Session : public std::enable_shared_from_this<Session> {
     Response static_resp;
     if (srv_.statics.Serve(*req, &static_resp)) return Write(std::move(static_resp));
     int status = 404;
-    const Handler* h = srv_.router.Match(*req, &status);
+    int route = -1;
+    const Handler* h = srv_.router.Match(*req, &status, &route);
     if (!h) {
       return Write(status == 405 ? ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed on " + req->path)
                                  : ErrorResponse(404, "NOT_FOUND", "no route for " + req->path));
     }
-    int route = srv_.router.MatchIndex(*req);
     srv_.in_flight++;
     auto self = shared_from_this();
     auto once = std::make_shared<std::atomic<bool>>(false);
