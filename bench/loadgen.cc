@@ -6,7 +6,7 @@
 //   product   GET /api/v1/products/{id} over the demo products
 //   search    GET /api/v1/products?q=<Chinese word>
 //   checkout  register a buyer per VU, then loop: checkout a random demo SKU → pay → sandbox
-//             complete → poll the order until "paid"; one op is one paid order
+//             complete → wait for "paid" (the order's long poll); one op is one paid order
 //   hot       the same, but every order buys one SKU created for the run
 //   flash     a flash sale (秒杀) created for the run; one op = one checkout attempt in it by
 //             a buyer chosen round-robin from a pool registered up front; 201 = success,
@@ -71,8 +71,6 @@ struct Options {
   int64_t max_ops = 10'000'000;
   double rate = 0;        // ops per second; 0 = closed loop
   double grace_s = 10;    // after the deadline, how long running ops may take to finish
-  int poll_ms = 5;        // first wait before polling an order for "paid" (then backs off)
-  int poll_max_ms = 50;   // longest wait between polls
   double paid_timeout_s = 10;
   int buyers = 0;           // flash/groupbuy/coupon/mixed: buyer pool (0 = scenario default)
   int64_t promo_stock = 10000;  // flash: activity stock; coupon: total_quota
@@ -290,7 +288,7 @@ awaitable<void> SetupBuyer(Vu& vu) {
   vu.ready = true;
 }
 
-// One paid order: checkout → pay → sandbox complete → poll until paid.
+// One paid order: checkout → pay → sandbox complete → wait until paid.
 awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
   World& w = vu.world;
   std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{}}})", sku, w.address_json);
@@ -311,28 +309,28 @@ awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
     vu.stats.Error("complete", r);
     co_return false;
   }
+  // The provider notifies the server asynchronously: wait for "paid" with the order's long
+  // poll (the answer comes when the order leaves "created"), as the shop's cashier page does.
   auto give_up = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(w.opt.paid_timeout_s));
-  int wait_ms = w.opt.poll_ms;
-  std::string target = "/api/v1/orders/" + order_id;
+  std::string target = "/api/v1/orders/" + order_id + "?wait_while=created&wait_ms=" +
+                       std::to_string(std::min(10000, static_cast<int>(w.opt.paid_timeout_s * 1000)));
   for (;;) {
-    co_await Sleep(std::chrono::milliseconds(wait_ms));
-    wait_ms = std::min(wait_ms * 2, w.opt.poll_max_ms);
     ++vu.stats.polls;
     r = co_await vu.conn.Send("GET", target, {}, vu.auth);
     if (!r.ok()) {
-      vu.stats.Error("poll", r);
+      vu.stats.Error("wait", r);
       co_return false;
     }
     std::string status = StringAt(ParseBody(r), "/status"_json_pointer);
     if (status == "paid") co_return true;
     if (status != "created") {
-      vu.stats.Error("poll: unexpected status " + status, r);
+      vu.stats.Error("wait: unexpected status " + status, r);
       co_return false;
     }
     if (SteadyClock::now() > give_up) {
       r.status = 0;
       r.body = "not paid within --paid-timeout-s";
-      vu.stats.Error("poll", r);
+      vu.stats.Error("wait", r);
       co_return false;
     }
   }
@@ -669,7 +667,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
-               "               [--grace-s 10] [--poll-ms 5] [--poll-max-ms 50] [--paid-timeout-s 10]\n"
+               "               [--grace-s 10] [--paid-timeout-s 10]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n");
   std::exit(2);
 }
@@ -699,8 +697,6 @@ int main(int argc, char** argv) {
     else if (a == "--max-ops") opt.max_ops = std::atoll(v.c_str());
     else if (a == "--rate") opt.rate = std::atof(v.c_str());
     else if (a == "--grace-s") opt.grace_s = std::atof(v.c_str());
-    else if (a == "--poll-ms") opt.poll_ms = std::atoi(v.c_str());
-    else if (a == "--poll-max-ms") opt.poll_max_ms = std::atoi(v.c_str());
     else if (a == "--paid-timeout-s") opt.paid_timeout_s = std::atof(v.c_str());
     else if (a == "--buyers") opt.buyers = std::atoi(v.c_str());
     else if (a == "--promo-stock") opt.promo_stock = std::atoll(v.c_str());
@@ -710,8 +706,7 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "mixed"};
   if (std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) Usage();
-  if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1 ||
-      opt.poll_ms < 1)
+  if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1)
     Usage();
   opt.threads = std::min(opt.threads, opt.connections);
   const bool promo = opt.scenario == "flash" || opt.scenario == "groupbuy" || opt.scenario == "coupon" || opt.scenario == "mixed";

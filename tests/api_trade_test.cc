@@ -191,6 +191,59 @@ TEST_F(Trade, DuplicateOutOfOrderForgedAndReplayedNotifications) {
   ExpectInvariants();
 }
 
+TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  std::string buyer = Register(), other = Register();
+  std::string oid = Buy(buyer, sku)["id"];
+  std::string wait = "/api/v1/orders/" + oid + "?wait_while=created&wait_ms=";
+  // Bad waits are refused; another buyer's order is not found, at once.
+  EXPECT_EQ(Call("GET", wait + "10001", nullptr, buyer).status, 400);
+  EXPECT_EQ(Call("GET", wait + "abc", nullptr, buyer).status, 400);
+  EXPECT_EQ(Call("GET", wait + "5000", nullptr, other).status, 404);
+  // Nothing happens: the answer comes after wait_ms, with the order unchanged.
+  auto t0 = std::chrono::steady_clock::now();
+  auto idle = Call("GET", wait + "300", nullptr, buyer);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(300));
+  EXPECT_EQ(idle.status, 200);
+  EXPECT_EQ(idle.body["status"], "created");
+  // 100 buyers' pages wait on the order; the notification is held back (dropped) so that
+  // they are really waiting when it lands; every one of them is answered "paid" at once.
+  app_->sandbox().SetMode(pay::NotifyMode::kDrop);
+  auto pay = Call("POST", "/api/v1/orders/" + oid + "/pay", nullptr, buyer);
+  std::string payment_id = pay.body["payment_id"], prepay = pay.body["prepay_id"];
+  std::vector<std::thread> waiters;
+  std::atomic<int> saw_paid{0}, answered{0};
+  for (int i = 0; i < 100; ++i)
+    waiters.emplace_back([&] {
+      auto c = NewClient();
+      auto r = c->Json("GET", wait + "10000", nullptr, buyer);
+      ++answered;
+      if (r.status == 200 && r.body["status"] == "paid") ++saw_paid;
+    });
+  ASSERT_EQ(Call("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, buyer).status, 200);
+  for (int i = 0; i < 100 && app_->context().order_watch->waiting() < 100; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(answered.load(), 0);
+  auto txn = app_->store().Read([&](Reader& r) { return app_->sandbox().Query(r, prepay); });
+  ASSERT_TRUE(txn);
+  std::string text = DumpJson(Json{{"notify_id", "n-wait-1"}, {"event", "payment.succeeded"}, {"prepay_id", prepay},
+                                   {"out_no", payment_id}, {"amount_fen", txn->amount_fen},
+                                   {"transaction_id", txn->transaction_id}, {"timestamp_ms", clock_.NowMs()}});
+  auto landed = std::chrono::steady_clock::now();
+  auto r = NewClient()->Send("POST", "/api/v1/pay/notify/sandbox", text,
+                             {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", app_->sandbox().Sign(text)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (auto& t : waiters) t.join();
+  EXPECT_EQ(saw_paid.load(), 100);
+  EXPECT_LT(std::chrono::steady_clock::now() - landed, std::chrono::seconds(5));
+  EXPECT_EQ(app_->context().order_watch->waiting(), 0u);
+  // Already out of the status: answered at once.
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(Call("GET", wait + "10000", nullptr, buyer).body["status"], "paid");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  ExpectInvariants();
+}
+
 TEST_F(Trade, DroppedNotificationIsFoundByTheQueryPathAndLateOnesChangeNothing) {
   Shop shop = OpenShop("c2c");
   auto [product, sku] = CreateProduct(shop, 3000, 10);

@@ -109,11 +109,14 @@ Json ApiTest::PayAndWait(const std::string& token, const std::string& order_id) 
 
 Json ApiTest::WaitStatus(const std::string& token, const std::string& order_id, const std::string& status) {
   Json last;
-  for (int i = 0; i < 500; ++i) {
-    auto r = Call("GET", "/api/v1/orders/" + order_id, nullptr, token);
+  std::string path = "/api/v1/orders/" + order_id;
+  for (int i = 0; i < 20; ++i) {
+    auto r = Call("GET", path, nullptr, token);
     last = r.body;
-    if (r.status == 200 && r.body.value("status", "") == status) return r.body;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (r.status != 200) break;
+    if (r.body.value("status", "") == status) return r.body;
+    // The order's long poll: answered when it leaves its current status (or after 250 ms).
+    path = "/api/v1/orders/" + order_id + "?wait_ms=250&wait_while=" + r.body.value("status", "");
   }
   ADD_FAILURE() << "order " << order_id << " never reached " << status << ": " << last.dump();
   return last;

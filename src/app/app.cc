@@ -23,6 +23,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
   }
+  app->order_watch_ = std::make_unique<http::OrderWatch>();
+  app->trade_->AddObserver(app->order_watch_->Observer());
+  app->context_->order_watch = app->order_watch_.get();
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);
@@ -71,6 +74,7 @@ void App::Stop() {
   stopped_ = true;
   sandbox_->StopSender();
   timers_->Stop();
+  order_watch_->Stop();  // long polls answer now, with the order as it is
   server_->Shutdown();
   store_->Close();
 }

@@ -83,9 +83,11 @@ void Call::ReplyText(std::string body, std::string content_type, int status) {
   respond_(std::move(r));
 }
 
-void Call::ReplyError(const Error& e) {
-  Reply(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}}, ErrorCodeHttpStatus(e.code));
+std::string ErrorBody(const Error& e) {
+  return DumpJson(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}});
 }
+
+void Call::ReplyError(const Error& e) { ReplyText(ErrorBody(e), "application/json", ErrorCodeHttpStatus(e.code)); }
 
 void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
   auto out = std::make_shared<Json>();
@@ -101,7 +103,7 @@ void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
           if (status != 204) r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
-          r.body = DumpJson(Json{{"error", {{"code", ErrorCodeName(s.error().code)}, {"message", s.error().message}}}});
+          r.body = ErrorBody(s.error());
         }
         respond(std::move(r));
       });
@@ -133,7 +135,7 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
           r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
-          r.body = DumpJson(Json{{"error", {{"code", ErrorCodeName(s.error().code)}, {"message", s.error().message}}}});
+          r.body = ErrorBody(s.error());
         }
         respond(std::move(r));
       });

@@ -11,6 +11,7 @@
 #include "account/account.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "http/order_watch.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
 #include "promo/promo.h"
@@ -28,6 +29,7 @@ struct AppContext {
   std::function<std::string()> metrics_text;  // HTTP server metrics, set once the server exists
   promo::PromoService& promo;
   RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
+  OrderWatch* order_watch = nullptr;    // long-polling of order status; null = no waiting
 };
 
 struct StaffCaller {
@@ -60,6 +62,8 @@ class Call {
   void Reply(const Json& body, int status = 200);
   void ReplyText(std::string body, std::string content_type, int status = 200);
   void ReplyError(const Error& e);
+  // The reply callback, for handlers that answer later from another thread (call it once).
+  const Respond& responder() const { return respond_; }
 
   // Runs `fn` in the write pipeline; replies with its JSON (status) when durable, or its error.
   void Write(std::function<Result<Json>(Tx&)> fn, int status = 200);
@@ -87,6 +91,12 @@ class Api {
   AppContext& app_;
   Router& router_;
 };
+
+// The longest a client may hold GET /orders/{id}?wait_ms= open.
+inline constexpr int64_t kMaxOrderWait_ms = 10000;
+
+// `{"error":{"code","message"}}` for `e`, serialised.
+std::string ErrorBody(const Error& e);
 
 // JSON list envelope: {"items":[...],"next_cursor":"..."|null}; `next` 0 means no more.
 Json ListJson(Json items, int64_t next);

@@ -129,16 +129,51 @@ void AddTradeRoutes(Api& api) {
             c.Reply(out);
             return Ok();
           });
-  api.Add({"GET", "/api/v1/orders/{id}", "An order (its buyer only)", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
-    ASSIGN_OR_RETURN(Principal p, c.User());
-    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
-      ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, p.user_id, std::nullopt));
-      return OrderJson(r, trade, o);
-    }));
-    c.Reply(out);
-    return Ok();
-  });
+  api.Add({"GET", "/api/v1/orders/{id}",
+           "An order (its buyer only). Long poll: with wait_while=<status>&wait_ms=N (≤ 10000) the answer comes when the "
+           "order leaves that status, or after N ms",
+           "trade", AuthKind::kUser, 200, nullptr, {"wait_while", "wait_ms"}},
+          [&](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            std::optional<std::string> wait_while = c.req().QueryParam("wait_while");
+            int64_t wait_ms = 0;
+            if (auto w = c.req().QueryParam("wait_ms")) {
+              auto v = ParseId(*w);
+              if (!v || *v > kMaxOrderWait_ms) return Fail(ErrorCode::INVALID_FIELD, "wait_ms must be 1..10000");
+              wait_ms = *v;
+            }
+            // The order as JSON, and whether it is still in the status the caller waits out.
+            auto read = [&store, &trade, id, user = p.user_id, wait_while]() -> Result<std::pair<Json, bool>> {
+              return store.Read([&](Reader& r) -> Result<std::pair<Json, bool>> {
+                ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, user, std::nullopt));
+                ASSIGN_OR_RETURN(Json j, OrderJson(r, trade, o));
+                return std::make_pair(std::move(j), wait_while && o.status == *wait_while);
+              });
+            };
+            ASSIGN_OR_RETURN(auto first, read());
+            OrderWatch* watch = c.app().order_watch;
+            if (!first.second || wait_ms == 0 || !watch) {
+              c.Reply(first.first);
+              return Ok();
+            }
+            auto reply = [read, respond = c.responder()] {
+              Response resp;
+              auto now = read();
+              if (now) {
+                resp.json = std::make_shared<const Json>(std::move(now->first));
+              } else {
+                resp.status = ErrorCodeHttpStatus(now.error().code);
+                resp.body = ErrorBody(now.error());
+              }
+              respond(std::move(resp));
+            };
+            auto waiter = watch->Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
+            // The change may have committed between the first read and the registration.
+            ASSIGN_OR_RETURN(auto again, read());
+            if (!again.second && waiter->Claim()) c.Reply(again.first);
+            return Ok();
+          });
   api.Add({"POST", "/api/v1/orders/{id}/cancel", "Cancel an unpaid order", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
     ASSIGN_OR_RETURN(Principal p, c.User());
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));

@@ -409,7 +409,9 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
                {"from", o.status}, {"to", status}, {"total_fen", o.total_fen}};
   payload.update(extra);
   o.status = status;
-  return tx.AppendEvent("order." + status, payload);
+  RETURN_IF_ERROR(tx.AppendEvent("order." + status, payload));
+  for (auto& ob : observers_) ob->OnStatusChanged(tx, o);
+  return Ok();
 }
 
 Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason) {

@@ -110,6 +110,9 @@ class OrderObserver {
   virtual Status OnCompleting(Tx&, const Order&, std::vector<pay::Posting>* /*from_merchant_share*/) { return Ok(); }
   virtual Status OnCompleted(Tx&, const Order&) { return Ok(); }
   virtual Status OnRefunded(Tx&, const Order&, int64_t /*refunded_fen*/) { return Ok(); }
+  // After any status change (the order already carries the new status); cannot fail. For
+  // watchers that act once the change commits (tx.OnCommit), e.g. long-polling buyers.
+  virtual void OnStatusChanged(Tx&, const Order&) {}
 };
 
 struct TradeConfig {

@@ -79,6 +79,8 @@ export const api = {
   // orders
   orders: (query) => http.get('/orders', query),
   order: (id) => http.get(`/orders/${e(id)}`),
+  // Long poll: answers when the order leaves `status`, or after waitMs.
+  waitOrder: (id, status, waitMs) => http.get(`/orders/${e(id)}`, { wait_while: status, wait_ms: waitMs }),
   cancelOrder: (id) => http.post(`/orders/${e(id)}/cancel`),
   confirmOrder: (id) => http.post(`/orders/${e(id)}/confirm`),
   payOrder: (id, body, idempotencyKey) => http.post(`/orders/${e(id)}/pay`, body, { idempotencyKey }),

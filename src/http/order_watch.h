@@ -1,0 +1,83 @@
+// Long-polling of order status: a buyer's "waiting for the payment result" page asks
+// `GET /api/v1/orders/{id}?wait_while=created&wait_ms=N` and gets the answer the moment the
+// order leaves that status (or after N ms), instead of polling in a loop. The trade service
+// reports every status change (an OrderObserver); after the change commits, the watch wakes
+// the order's waiters, whose replies are built on the watch's own thread — never on the
+// single writer's.
+//
+// Thread-safety: every method may be called from any thread. Waiting is bounded: at most
+// `max_waiters` at once (beyond that a waiter fires at once, i.e. degrades to a plain read)
+// and each for at most its deadline.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "trade/trade.h"
+
+namespace xd::http {
+
+class OrderWatch {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // A registered waiter; `fire` runs at most once, on the watch's thread (or on the caller's
+  // thread when the watch is stopped or full).
+  class Waiter {
+   public:
+    // True for the one caller that gets to fire (or cancel) this waiter.
+    bool Claim() { return !claimed_.exchange(true); }
+
+   private:
+    friend class OrderWatch;
+    std::atomic<bool> claimed_{false};
+    int64_t order_id_ = 0;
+    std::pair<Clock::time_point, uint64_t> key_;  // in by_deadline_
+    std::function<void()> fire_;
+  };
+
+  explicit OrderWatch(size_t max_waiters = 20000);
+  ~OrderWatch();
+  OrderWatch(const OrderWatch&) = delete;
+  OrderWatch& operator=(const OrderWatch&) = delete;
+
+  // Calls `fire` once when `order_id` changes status (after the change is durable) or at
+  // `deadline`, whichever comes first. The caller should re-check the order after Wait
+  // returns and Claim() the waiter if it already changed (the change may have raced ahead
+  // of the registration).
+  std::shared_ptr<Waiter> Wait(int64_t order_id, Clock::time_point deadline, std::function<void()> fire);
+  // Wakes the waiters of `order_id`. Cheap; the replies are built on the watch's thread.
+  void Notify(int64_t order_id);
+  // Fires every waiter now (returns when all have fired) and makes later Waits fire at
+  // once. Idempotent; not to be called from a waiter's `fire`.
+  void Stop();
+
+  // The observer to register with the trade service: notifies on commit of every change.
+  std::shared_ptr<trade::OrderObserver> Observer();
+
+  size_t waiting() const;
+
+ private:
+  void Run();
+
+  const size_t max_waiters_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::unordered_map<int64_t, std::vector<std::shared_ptr<Waiter>>> by_order_;
+  std::map<std::pair<Clock::time_point, uint64_t>, std::shared_ptr<Waiter>> by_deadline_;
+  uint64_t next_seq_ = 0;
+  std::deque<std::shared_ptr<Waiter>> ready_;
+  std::thread thread_;
+};
+
+}  // namespace xd::http
