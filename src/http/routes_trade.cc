@@ -143,35 +143,39 @@ void AddTradeRoutes(Api& api) {
               if (!v || *v > kMaxOrderWait_ms) return Fail(ErrorCode::INVALID_FIELD, "wait_ms must be 1..10000");
               wait_ms = *v;
             }
-            // The order as JSON, and whether it is still in the status the caller waits out.
-            auto read = [&store, &trade, id, user = p.user_id, wait_while]() -> Result<std::pair<Json, bool>> {
-              return store.Read([&](Reader& r) -> Result<std::pair<Json, bool>> {
+            auto full = [&store, &trade, id, user = p.user_id]() -> Result<Json> {
+              return store.Read([&](Reader& r) -> Result<Json> {
                 ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(r, id, user, std::nullopt));
-                ASSIGN_OR_RETURN(Json j, OrderJson(r, trade, o));
-                return std::make_pair(std::move(j), wait_while && o.status == *wait_while);
+                return OrderJson(r, trade, o);
               });
             };
-            ASSIGN_OR_RETURN(auto first, read());
-            OrderWatch* watch = c.app().order_watch;
-            if (!first.second || wait_ms == 0 || !watch) {
-              c.Reply(first.first);
+            // Still in the status the caller waits out? (a cheap lookup; the order is built once)
+            auto waiting = [&] () -> Result<bool> {
+              if (!wait_while || wait_ms == 0 || !c.app().order_watch) return false;
+              ASSIGN_OR_RETURN(std::string status, store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, p.user_id); }));
+              return status == *wait_while;
+            };
+            ASSIGN_OR_RETURN(bool wait, waiting());
+            if (!wait) {
+              ASSIGN_OR_RETURN(Json out, full());
+              c.Reply(out);
               return Ok();
             }
-            auto reply = [read, respond = c.responder()] {
+            auto reply = [full, respond = c.responder()] {
               Response resp;
-              auto now = read();
+              auto now = full();
               if (now) {
-                resp.json = std::make_shared<const Json>(std::move(now->first));
+                resp.json = std::make_shared<const Json>(std::move(*now));
               } else {
                 resp.status = ErrorCodeHttpStatus(now.error().code);
                 resp.body = ErrorBody(now.error());
               }
               respond(std::move(resp));
             };
-            auto waiter = watch->Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
-            // The change may have committed between the first read and the registration.
-            ASSIGN_OR_RETURN(auto again, read());
-            if (!again.second && waiter->Claim()) c.Reply(again.first);
+            auto waiter = c.app().order_watch->Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
+            // The change may have committed between the first look and the registration.
+            auto again = waiting();
+            if ((!again || !*again) && waiter->Claim()) reply();
             return Ok();
           });
   api.Add({"POST", "/api/v1/orders/{id}/cancel", "Cancel an unpaid order", "trade", AuthKind::kUser}, [&](Call& c) -> Status {

@@ -12,6 +12,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 
 #include "base/json.h"
 #include "base/log.h"
@@ -196,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive() && !srv_.stopping;
+    http10_ = msg.version() == 10;
+    head_request_ = msg.method() == bhttp::verb::head;
     auto req = std::make_shared<Request>();
     req->method = std::string(msg.method_string());
     std::string_view target(msg.target().data(), msg.target().size());
@@ -251,17 +254,26 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
+  // Serialises the response by hand (status line, a few headers, the body) and sends it as
+  // one gather write: Beast's generic serializer cost a quarter of the I/O threads' time.
   void Write(Response resp) {
     if (resp.json) resp.body = DumpJson(*resp.json);
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(resp.status), 11);
-    res->set(bhttp::field::server, "xiaodian");
-    res->set(bhttp::field::content_type, resp.content_type);
-    for (auto& [k, v] : resp.headers) res->set(k, v);
-    res->keep_alive(keep_alive_);
-    res->body() = std::move(resp.body);
-    res->prepare_payload();
+    auto out = std::make_shared<std::pair<std::string, std::string>>();
+    std::string& head = out->first;
+    head.reserve(192);
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status));
+    fmt::format_to(std::back_inserter(head), "HTTP/1.1 {} {}\r\nServer: xiaodian\r\nContent-Type: {}\r\n", resp.status,
+                   std::string_view(reason.data(), reason.size()), resp.content_type);
+    bool bodiless = resp.status == 204 || resp.status == 304 || (resp.status >= 100 && resp.status < 200);
+    if (!bodiless) fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", resp.body.size());
+    for (auto& [k, v] : resp.headers) fmt::format_to(std::back_inserter(head), "{}: {}\r\n", k, v);
+    if (!keep_alive_) head += "Connection: close\r\n";
+    else if (http10_) head += "Connection: keep-alive\r\n";
+    head += "\r\n";
+    if (!bodiless && !head_request_) out->second = std::move(resp.body);
     stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
-    bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+    std::array<net::const_buffer, 2> buffers{net::buffer(out->first), net::buffer(out->second)};
+    net::async_write(stream_, buffers, [self = shared_from_this(), out](beast::error_code ec, size_t) {
       if (!ec && self->linger_) return self->Linger();
       if (ec || !self->keep_alive_) return self->Close();
       self->DoRead();
@@ -296,6 +308,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& srv_;
   bool keep_alive_ = false;
+  bool http10_ = false;        // the request was HTTP/1.0: keep-alive must be said
+  bool head_request_ = false;  // HEAD: headers only
   bool first_ = true;
   bool linger_ = false;
   std::vector<char> drain_buf_;

@@ -131,7 +131,7 @@ void SandboxProvider::Enqueue(Tx& tx, const ProviderTxn& t, const std::string& e
   tx.OnCommit([this, text] {
     std::lock_guard lock(mu_);
     int64_t now = SteadyMs();
-    sender_->cv.notify_one();
+    sender_->cv.notify_one();  // any waiting sender re-reads the queue from scratch
     switch (mode_) {
       case NotifyMode::kDrop:
         return;
@@ -149,12 +149,19 @@ void SandboxProvider::Enqueue(Tx& tx, const ProviderTxn& t, const std::string& e
   });
 }
 
-std::optional<SandboxProvider::Pending> SandboxProvider::PopDue() {
+std::optional<SandboxProvider::Pending> SandboxProvider::PopDue(int64_t* next_due_ms) {
   int64_t now = SteadyMs();
   auto best = queue_.end();
   for (auto it = queue_.begin(); it != queue_.end(); ++it)
-    if (it->due_ms <= now && (best == queue_.end() || it->due_ms < best->due_ms)) best = it;
-  if (best == queue_.end()) return std::nullopt;
+    if (best == queue_.end() || it->due_ms < best->due_ms) best = it;
+  if (best == queue_.end()) {
+    *next_due_ms = 0;
+    return std::nullopt;
+  }
+  if (best->due_ms > now) {
+    *next_due_ms = best->due_ms;
+    return std::nullopt;
+  }
   Pending p = std::move(*best);
   queue_.erase(best);
   return p;
@@ -165,24 +172,24 @@ void SandboxProvider::StartSender(int threads) {
   for (int i = 0; i < threads; ++i) {
     sender_->threads.emplace_back([this] {
       Transport transport;
-      {
-        std::lock_guard lock(mu_);
-        if (transport_factory_) transport = transport_factory_();
-      }
+      std::unique_lock lock(mu_);
+      if (transport_factory_) transport = transport_factory_();
       while (sender_->running) {
-        std::optional<Pending> p;
-        {
-          std::unique_lock lock(mu_);
-          p = PopDue();
-          if (!p) {
-            sender_->cv.wait_for(lock, std::chrono::milliseconds(5));
-            continue;
-          }
+        int64_t next_due_ms = 0;
+        std::optional<Pending> p = PopDue(&next_due_ms);
+        if (!p) {  // sleep until the next one is due, or one is queued, or stop
+          if (next_due_ms == 0)
+            sender_->cv.wait(lock);
+          else
+            sender_->cv.wait_for(lock, std::chrono::milliseconds(next_due_ms - SteadyMs()));
+          continue;
         }
-        if (transport && transport(p->body, Sign(p->body))) continue;
+        lock.unlock();
+        bool delivered = transport && transport(p->body, Sign(p->body));
+        lock.lock();
+        if (delivered) continue;
         // Providers retry with backoff; after the last attempt the query path must find it.
         if (++p->attempts < kMaxDeliveryAttempts) {
-          std::lock_guard lock(mu_);
           p->due_ms = SteadyMs() + (int64_t{100} << p->attempts);
           queue_.push_back(std::move(*p));
         } else {
@@ -194,8 +201,12 @@ void SandboxProvider::StartSender(int threads) {
 }
 
 void SandboxProvider::StopSender() {
-  if (!sender_ || !sender_->running.exchange(false)) return;
-  sender_->cv.notify_all();
+  if (!sender_) return;
+  {
+    std::lock_guard lock(mu_);  // under the lock, so no sender misses the wake-up
+    if (!sender_->running.exchange(false)) return;
+    sender_->cv.notify_all();
+  }
   for (auto& t : sender_->threads) t.join();
   sender_->threads.clear();
 }

@@ -383,6 +383,12 @@ Result<Order> TradeService::GetOrder(Reader& r, int64_t order_id, std::optional<
   return o;
 }
 
+Result<std::string> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT status FROM orders WHERE id=? AND buyer_id=?", {order_id, buyer_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  return row->Str(0);
+}
+
 Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
                                                     const std::string& status, int64_t limit, int64_t before_id) {
   std::string sql = std::string("SELECT ") + kOrderCols + " FROM orders WHERE " + (buyer_id ? "buyer_id=?" : "merchant_id=?") +

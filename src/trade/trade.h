@@ -174,6 +174,8 @@ class TradeService {
   // ---- orders ----
   // NOT_FOUND unless the order is the viewer's (buyer_id) or the merchant's (merchant_id).
   Result<Order> GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
+  // Just the order's status (one indexed lookup), for the buyer who owns it; NOT_FOUND otherwise.
+  Result<std::string> BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id);
   Result<std::vector<Order>> ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
                                         const std::string& status, int64_t limit, int64_t before_id);
   Status Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason);
