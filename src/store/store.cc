@@ -113,9 +113,35 @@ struct Store::Impl {
   std::thread thread;
 
   std::atomic<int64_t> commands{0}, batches{0}, failed_commands{0}, failed_commits{0},
-      max_batch_seen{0}, commit_us_total{0};
+      max_batch_seen{0}, commit_us_total{0}, checkpoints{0};
   std::atomic<bool> writable{true};
+
+  // The checkpointer: copies WAL frames back into the database on its own connection and
+  // thread, so the writer never stalls on a checkpoint (it used to: SQLite's automatic
+  // checkpoint runs inside the COMMIT that crosses the threshold, with its fsyncs).
+  std::unique_ptr<SqliteConn> checkpoint_conn;
+  std::thread checkpoint_thread;
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_wanted = false, checkpoint_stop = false;
+  int checkpoint_pages = 1000, restart_pages = 8000;
+  std::atomic<int> wal_pages{0};  // frames in the WAL after the last commit
 };
+
+namespace {
+// SQLite calls this after each commit with the WAL's size in frames (pages).
+int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
+  auto* im = static_cast<Store::Impl*>(arg);
+  im->wal_pages = pages;
+  if (pages < im->checkpoint_pages) return SQLITE_OK;
+  {
+    std::lock_guard lock(im->checkpoint_mu);
+    im->checkpoint_wanted = true;
+  }
+  im->checkpoint_cv.notify_one();
+  return SQLITE_OK;
+}
+}  // namespace
 
 Store::Store(const StoreOptions& options, const Clock& clock)
     : options_(options), clock_(clock), ids_(clock), impl_(std::make_unique<Impl>()) {}
@@ -156,6 +182,27 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     im.reader_conns.push_back(std::move(conn));
     im.free_readers.push_back(i);
   }
+  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, options.sync_full));
+  im.checkpoint_pages = options.checkpoint_pages;
+  im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
+  RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
+  sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
+  im.checkpoint_thread = std::thread([&im] {
+    std::unique_lock lock(im.checkpoint_mu);
+    for (;;) {
+      im.checkpoint_cv.wait(lock, [&] { return im.checkpoint_wanted || im.checkpoint_stop; });
+      if (im.checkpoint_stop) return;
+      im.checkpoint_wanted = false;
+      lock.unlock();
+      // PASSIVE: copies what no reader still needs and blocks no one.
+      int log_frames = 0, done_frames = 0;
+      int rc = sqlite3_wal_checkpoint_v2(im.checkpoint_conn->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("event=checkpoint_failed rc={} error=\"{}\"", rc, sqlite3_errmsg(im.checkpoint_conn->raw()));
+      im.checkpoints++;
+      lock.lock();
+    }
+  });
   Store* self = store.get();
   im.thread = std::thread([self] {
     Impl& im = *self->impl_;
@@ -222,6 +269,15 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
       im.batches++;
       im.commands += static_cast<int64_t>(batch.size());
       if (static_cast<int64_t>(batch.size()) > im.max_batch_seen) im.max_batch_seen = static_cast<int64_t>(batch.size());
+      // The WAL starts over only when a write transaction begins with every frame copied
+      // back, which the background checkpointer rarely manages while writes keep coming. So
+      // past restart_pages the writer copies the few frames left itself, between batches
+      // (the background has done the bulk); its next transaction then restarts the WAL.
+      if (im.wal_pages >= im.restart_pages) {
+        (void)sqlite3_wal_checkpoint_v2(im.writer->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        im.wal_pages = 0;
+        im.checkpoints++;
+      }
       for (auto& h : hooks) h();
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!results[i]) im.failed_commands++;
@@ -260,6 +316,12 @@ void Store::Close() {
     impl_->cv.notify_all();
   }
   if (impl_->thread.joinable()) impl_->thread.join();
+  {
+    std::lock_guard lock(impl_->checkpoint_mu);
+    impl_->checkpoint_stop = true;
+  }
+  impl_->checkpoint_cv.notify_one();
+  if (impl_->checkpoint_thread.joinable()) impl_->checkpoint_thread.join();
 }
 
 StoreStats Store::stats() const {
@@ -270,6 +332,7 @@ StoreStats Store::stats() const {
   s.failed_commits = impl_->failed_commits;
   s.max_batch_seen = impl_->max_batch_seen;
   s.commit_us_total = impl_->commit_us_total;
+  s.checkpoints = impl_->checkpoints;
   std::lock_guard lock(impl_->mu);
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;
@@ -283,12 +346,12 @@ Store::Lease Store::Borrow() {
   int idx = impl_->free_readers.back();
   impl_->free_readers.pop_back();
   lock.unlock();
-  (void)impl_->reader_conns[idx]->ExecScript("BEGIN");
+  (void)impl_->reader_conns[idx]->Run("BEGIN", {});  // cached statements: no parse per read
   return Lease{this, impl_->readers[idx].get(), idx};
 }
 
 Store::Lease::~Lease() {
-  (void)store->impl_->reader_conns[index]->ExecScript("COMMIT");
+  (void)store->impl_->reader_conns[index]->Run("COMMIT", {});
   std::lock_guard lock(store->impl_->pool_mu);
   store->impl_->free_readers.push_back(index);
   store->impl_->pool_cv.notify_one();

@@ -118,6 +118,11 @@ struct StoreOptions {
   int max_batch = 1000;        // commands per group commit
   size_t max_queue = 200'000;  // queued commands before Submit answers UNAVAILABLE
   bool sync_full = true;       // synchronous=FULL (durable); OFF only for throwaway stores
+  // WAL checkpoints run on a background thread (passive: never blocks anyone) once the WAL
+  // holds checkpoint_pages; at restart_pages the writer copies what is left itself between
+  // batches, so that the WAL starts over (bounds it near restart_pages × 4 KiB).
+  int checkpoint_pages = 1000;
+  int restart_pages = 8000;
 };
 
 struct StoreStats {
@@ -128,6 +133,7 @@ struct StoreStats {
   int64_t queue_depth = 0;
   int64_t max_batch_seen = 0;
   int64_t commit_us_total = 0;
+  int64_t checkpoints = 0;  // WAL checkpoints run by the background checkpointer
 };
 
 using Command = std::function<Status(Tx&)>;
