@@ -31,6 +31,39 @@ TEST_F(Foundation, RegisterLoginLogoutAndExpiry) {
   EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, second).status, 401);  // tokens expire
 }
 
+TEST_F(Foundation, LogoutRevokesAtOnceWhileTheTokenIsHammered) {
+  // Sessions are cached in front of the store; 8 clients keep using 20 tokens while each is
+  // logged out. Once a logout is acknowledged, no request with that token may succeed.
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 20; ++i) tokens.push_back(Register("1362000" + std::to_string(1000 + i)));
+  std::vector<std::atomic<bool>> revoked(tokens.size());
+  std::atomic<bool> stop{false};
+  std::atomic<int> leaks{0}, served{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      auto c = NewClient();
+      for (size_t n = t; !stop; n += 3) {
+        size_t i = n % tokens.size();
+        bool was_revoked = revoked[i].load();  // read before sending: a success must predate it
+        int status = c->Json("GET", "/api/v1/me", nullptr, tokens[i]).status;
+        if (status == 200) ++served;
+        if (status == 200 && was_revoked) ++leaks;
+      }
+    });
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_EQ(Call("POST", "/api/v1/auth/logout", nullptr, tokens[i]).status, 204);
+    revoked[i] = true;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_GT(served.load(), 0);
+  EXPECT_EQ(leaks.load(), 0);
+  for (auto& t : tokens) EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, t).status, 401);
+}
+
 TEST_F(Foundation, BruteForceLocksTheAccount) {
   Register("13611112222");
   for (int i = 0; i < account::kMaxFailedLogins; ++i)

@@ -116,7 +116,7 @@ Result<Principal> Authenticate(Reader& r, const std::string& token) {
                                         "JOIN users u ON u.id = s.user_id WHERE s.token_hash=?",
                                         {HashToken(token)}));
   if (!row || row->Int(2) <= r.clock().NowMs()) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
-  return Principal{row->Int(0), row->Int(1) != 0};
+  return Principal{row->Int(0), row->Int(1) != 0, row->Int(2)};
 }
 
 Result<User> GetUser(Reader& r, int64_t user_id) {

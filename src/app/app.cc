@@ -26,6 +26,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->order_watch_ = std::make_unique<http::OrderWatch>();
   app->trade_->AddObserver(app->order_watch_->Observer());
   app->context_->order_watch = app->order_watch_.get();
+  app->sessions_ = std::make_unique<http::SessionCache>();
+  app->context_->sessions = app->sessions_.get();
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);

@@ -9,7 +9,16 @@ Result<account::Principal> Call::User() {
   std::string_view auth = req_.Header("authorization");
   if (auth.rfind("Bearer ", 0) != 0) return Fail(ErrorCode::UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)");
   std::string token(auth.substr(7));
-  ASSIGN_OR_RETURN(account::Principal p, app_.store.Read([&](Reader& r) { return account::Authenticate(r, token); }));
+  int64_t now_ms = app_.store.clock().NowMs();
+  std::optional<account::Principal> cached = app_.sessions ? app_.sessions->Get(token, now_ms) : std::nullopt;
+  account::Principal p;
+  if (cached) {
+    p = *cached;
+  } else {
+    uint64_t generation = app_.sessions ? app_.sessions->Generation() : 0;
+    ASSIGN_OR_RETURN(p, app_.store.Read([&](Reader& r) { return account::Authenticate(r, token); }));
+    if (app_.sessions) app_.sessions->Put(token, p, p.session_expires_at_ms, now_ms, generation);
+  }
   if (app_.user_limiter && !app_.user_limiter->Allow(std::to_string(p.user_id)))
     return Fail(ErrorCode::RATE_LIMITED, "too many requests for this account; slow down");
   principal_ = p;

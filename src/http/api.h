@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
+#include "http/session_cache.h"
 #include "http/router.h"
 #include "promo/promo.h"
 #include "store/store.h"
@@ -30,6 +31,7 @@ struct AppContext {
   promo::PromoService& promo;
   RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
   OrderWatch* order_watch = nullptr;    // long-polling of order status; null = no waiting
+  SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
 };
 
 struct StaffCaller {

@@ -82,8 +82,9 @@ void AddAccountRoutes(Api& api) {
           [](Call& c) -> Status {
             RETURN_IF_ERROR(c.User());
             std::string token(c.req().Header("authorization").substr(7));
-            c.Write([token](Tx& tx) -> Result<Json> {
+            c.Write([token, sessions = c.app().sessions](Tx& tx) -> Result<Json> {
               RETURN_IF_ERROR(account::DeleteSession(tx, token));
+              if (sessions) tx.OnCommit([sessions, token] { sessions->Erase(token); });
               return Json();
             }, 204);
             return Ok();
