@@ -362,6 +362,11 @@ TEST_F(Trade, CartCheckoutSplitsByMerchantAtomically) {
   for (auto& o : ok.body["orders"]) sum += o["total_fen"].get<int64_t>();
   EXPECT_EQ(sum, 10000 + 3000 + 800);
   EXPECT_EQ(Call("GET", "/api/v1/cart", nullptr, buyer).body["items"].size(), 0u);
+  // The checkout's answer is the orders as stored: every field it shows reads back the same.
+  for (auto& o : ok.body["orders"]) {
+    Json stored = Call("GET", "/api/v1/orders/" + o["id"].get<std::string>(), nullptr, buyer).body;
+    for (auto& [key, value] : o.items()) EXPECT_EQ(value, stored[key]) << key;
+  }
 }
 
 TEST_F(Trade, StoreCreditPaysPartlyAndIsNeverSpentTwice) {
