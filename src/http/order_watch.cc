@@ -92,7 +92,9 @@ void OrderWatch::Run() {
     }
     auto first = by_deadline_.begin();
     if (Clock::now() < first->first.first) {
-      cv_.wait_until(lock, first->first.first);
+      // A copy: wait_until reads the deadline again after waking, and the node may be gone by then.
+      auto deadline = first->first.first;
+      cv_.wait_until(lock, deadline);
       continue;
     }
     auto w = first->second;
