@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
-targets=${FUZZ_TARGETS:-json route money notify pricing}
+targets=${FUZZ_TARGETS:-json route money notify pricing share}
 command -v afl-fuzz >/dev/null || { apt-get install -y -qq --no-install-recommends afl++ >/dev/null; }
 CXX=afl-g++-fast CC=afl-gcc-fast cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXIAODIAN_AFL=ON >/dev/null
 targets_to_build=""
