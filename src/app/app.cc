@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <map>
 #include <thread>
 
 #include "account/account.h"
@@ -19,6 +20,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});
   app->promo_->Install(*app->timers_);
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
+  app->open_ = std::make_unique<open::OpenService>(*app->store_, *app->trade_, options.open);
+  app->context_->open = app->open_.get();
   if (options.user_rate_per_s > 0) {
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
@@ -36,6 +39,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddTradeRoutes(api);
   http::AddPayRoutes(api);
   http::AddPromoRoutes(api);
+  http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;
   so.port = options.port;
@@ -64,9 +68,23 @@ uint16_t App::Start() {
       return r.status == 200;
     };
   });
+  // Webhook deliveries go out through the same client, one connection per host per sender.
+  int timeout_ms = options_.webhook_timeout_ms;
+  open_->SetTransportFactory([timeout_ms]() -> open::WebhookTransport {
+    auto clients = std::make_shared<std::map<std::string, std::unique_ptr<http::Client>>>();
+    return [clients, timeout_ms](const open::WebhookRequest& req) {
+      std::string key = req.host + ":" + std::to_string(req.port);
+      if (clients->size() >= 64 && !clients->count(key)) clients->clear();  // bounded
+      auto& client = (*clients)[key];
+      if (!client) client = std::make_unique<http::Client>(req.host, req.port, timeout_ms);
+      http::Response r = client->Send("POST", req.target, req.body, req.headers);
+      return open::WebhookResponse{r.status, r.status == 0 ? r.body : ""};
+    };
+  });
   if (options_.background) {
     sandbox_->StartSender();
     timers_->Start(options_.timer_poll_ms);
+    if (options_.webhooks_background) open_->Start();
   }
   return port_;
 }
@@ -77,6 +95,7 @@ void App::Stop() {
   sandbox_->StopSender();
   timers_->Stop();
   order_watch_->Stop();  // long polls answer now, with the order as it is
+  open_->Stop();
   server_->Shutdown();
   store_->Close();
 }

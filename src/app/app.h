@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "open/open.h"
 #include "pay/pay.h"
 #include "promo/promo.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ struct AppOptions {
   int max_batch = 1000;
   bool access_log = false;
   trade::TradeConfig trade;
+  open::OpenConfig open;        // webhook senders, SSRF policy, key last-use interval
+  bool webhooks_background = true;  // with `background`: run the webhook consumer and senders
+  int webhook_timeout_ms = 10'000;  // per delivery POST
 };
 
 class App {
@@ -48,6 +52,7 @@ class App {
   pay::SandboxProvider& sandbox() { return *sandbox_; }
   trade::TradeService& trade() { return *trade_; }
   promo::PromoService& promo() { return *promo_; }
+  open::OpenService& open() { return *open_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
 
@@ -62,6 +67,7 @@ class App {
   std::unique_ptr<pay::SandboxProvider> sandbox_;
   std::unique_ptr<trade::TradeService> trade_;
   std::unique_ptr<promo::PromoService> promo_;
+  std::unique_ptr<open::OpenService> open_;
   std::unique_ptr<http::AppContext> context_;
   std::unique_ptr<http::RateLimiter> user_limiter_;
   std::unique_ptr<http::OrderWatch> order_watch_;

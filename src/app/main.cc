@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to;
   std::string admin_phone = "13800000000", admin_password = "admin123";
-  bool demo = false, access_log = false, fast_hash = false;
+  bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2;
   double rate = 0, user_rate = 0;
   int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10;
@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
   serve->add_flag("--demo", demo, "seed demo data into an empty store");
   serve->add_flag("--access-log", access_log, "log every request");
   serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
+  serve->add_flag("--webhook-allow-private", webhook_allow_private,
+                  "let webhook urls name loopback/private addresses (development only: SSRF)");
   serve->add_option("--log-level", log_level);
 
   auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
@@ -82,6 +84,7 @@ int main(int argc, char** argv) {
   opts.trade.unpaid_timeout_ms = unpaid_timeout_s * 1000;
   opts.trade.auto_confirm_ms = auto_confirm_days * 24 * 3600 * 1000;
   opts.access_log = access_log;
+  opts.open.allow_private_hosts = webhook_allow_private;
   opts.background = static_cast<bool>(*serve);
   if (fast_hash || *demo_cmd || demo) xd::account::SetHashCost(xd::account::HashCost::kFast);
 

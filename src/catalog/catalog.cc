@@ -241,6 +241,14 @@ Result<Sku> GetSku(Reader& r, int64_t sku_id) {
   return SkuFromRow(*row);
 }
 
+Result<Sku> FindSkuByCode(Reader& r, int64_t merchant_id, const std::string& code) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE merchant_id=? AND code=? LIMIT 2",
+                                      {merchant_id, code}));
+  if (rows.empty() || code.empty()) return Fail(ErrorCode::NOT_FOUND, "no sku has code " + code);
+  if (rows.size() > 1) return Fail(ErrorCode::CONFLICT, "several skus have code " + code + "; use sku_id");
+  return SkuFromRow(rows[0]);
+}
+
 Result<SearchResult> Search(Reader& r, const SearchQuery& q) {
   std::string sql = std::string("SELECT ") + kProductCols + " FROM products p JOIN merchants m ON m.id = p.merchant_id ";
   std::vector<std::string> texts;  // keep bound strings alive

@@ -82,6 +82,9 @@ Status TakeDown(Tx& tx, int64_t product_id);
 // merchant active. merchant_id (when set): NOT_FOUND unless it belongs to that merchant.
 Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id = {});
 Result<Sku> GetSku(Reader& r, int64_t sku_id);
+// The merchant's SKU with this code (the merchant's own article number, e.g. from an ERP).
+// NOT_FOUND when none has it, CONFLICT when several do (the code is then ambiguous).
+Result<Sku> FindSkuByCode(Reader& r, int64_t merchant_id, const std::string& code);
 
 struct SearchQuery {
   std::string q;

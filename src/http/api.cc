@@ -4,8 +4,38 @@
 
 namespace xd::http {
 
+std::optional<std::string> Call::ApiKeyText() const {
+  std::string_view header = req_.Header("x-api-key");
+  if (!header.empty()) return std::string(header);
+  std::string_view auth = req_.Header("authorization");
+  if (auth.rfind("Bearer ", 0) == 0 && open::LooksLikeApiKey(auth.substr(7))) return std::string(auth.substr(7));
+  return std::nullopt;
+}
+
+Result<StaffCaller> Call::KeyStaff(const std::string& key_text, account::Perm perm) {
+  if (!app_.open) return Fail(ErrorCode::UNAUTHENTICATED, "API keys are not enabled on this server");
+  // Authenticate first, so a revoked or unknown key is 401 everywhere.
+  ASSIGN_OR_RETURN(open::ApiKey key, app_.store.Read([&](Reader& r) { return open::AuthenticateKey(r, key_text); }));
+  if (api_key_scope_.empty())
+    return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
+  if (!open::HasScope(key, api_key_scope_))
+    return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(api_key_scope_));
+  std::string_view header = req_.Header("x-merchant-id");
+  if (!header.empty() && ParseId(header) != std::optional<int64_t>(key.merchant_id))
+    return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
+  if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
+    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
+  // The key can do no more than its creator may (a creator removed from staff disables it).
+  ASSIGN_OR_RETURN(account::Role role,
+                   app_.store.Read([&](Reader& r) { return account::RequireStaff(r, key.created_by, key.merchant_id, perm); }));
+  app_.open->TouchKey(key);
+  return StaffCaller{account::Principal{key.created_by, false}, key.merchant_id, role, key.id};
+}
+
 Result<account::Principal> Call::User() {
   if (principal_) return *principal_;
+  if (ApiKeyText())
+    return Fail(ErrorCode::FORBIDDEN, "API keys act only on merchant routes of their scopes, never as a user or admin");
   std::string_view auth = req_.Header("authorization");
   if (auth.rfind("Bearer ", 0) != 0) return Fail(ErrorCode::UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)");
   std::string token(auth.substr(7));
@@ -32,6 +62,7 @@ Result<account::Principal> Call::Admin() {
 }
 
 Result<StaffCaller> Call::Staff(account::Perm perm) {
+  if (auto key = ApiKeyText()) return KeyStaff(*key, perm);
   ASSIGN_OR_RETURN(account::Principal p, User());
   std::string_view header = req_.Header("x-merchant-id");
   return app_.store.Read([&](Reader& r) -> Result<StaffCaller> {
@@ -152,8 +183,11 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
 
 void Api::Add(RouteSpec spec, CallHandler handler) {
   AppContext& app = app_;
-  router_.Add(std::move(spec), [&app, handler = std::move(handler)](Request& req, Respond respond) {
-    Call call(app, req, std::move(respond));
+  if (spec.api_key_scope.empty()) spec.api_key_scope = std::string(ApiKeyScopeFor(spec.method, spec.pattern));
+  // The scope lives as long as the handler (the router keeps both for the server's life).
+  auto scope = std::make_shared<const std::string>(spec.api_key_scope);
+  router_.Add(std::move(spec), [&app, scope, handler = std::move(handler)](Request& req, Respond respond) {
+    Call call(app, req, std::move(respond), *scope);
     Status s = handler(call);
     if (!s) call.ReplyError(s.error());
   });

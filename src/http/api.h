@@ -15,6 +15,7 @@
 #include "http/rate_limiter.h"
 #include "http/session_cache.h"
 #include "http/router.h"
+#include "open/open.h"
 #include "promo/promo.h"
 #include "store/store.h"
 #include "store/timers.h"
@@ -32,25 +33,36 @@ struct AppContext {
   RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
   OrderWatch* order_watch = nullptr;    // long-polling of order status; null = no waiting
   SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
+  open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
 };
 
 struct StaffCaller {
   account::Principal principal;
   int64_t merchant_id = 0;
   account::Role role = account::Role::kSupport;
+  // Set when a merchant's API key (not a session) is calling; principal is then the key's
+  // creator, whose role bounds what the key may do.
+  int64_t api_key_id = 0;
 };
 
 class Call {
  public:
-  Call(AppContext& app, Request& req, Respond respond) : app_(app), req_(req), respond_(std::move(respond)) {}
+  // `api_key_scope`: the scope an API key needs on this route (empty: keys are refused).
+  Call(AppContext& app, Request& req, Respond respond, std::string_view api_key_scope = {})
+      : app_(app), req_(req), respond_(std::move(respond)), api_key_scope_(api_key_scope) {}
 
   Request& req() { return req_; }
   AppContext& app() { return app_; }
 
-  // The signed-in user (Bearer token); UNAUTHENTICATED otherwise.
+  // The signed-in user (Bearer token); UNAUTHENTICATED otherwise. FORBIDDEN for an API key:
+  // keys never act as a user (buyer routes, admin routes, anything without a key scope).
   Result<account::Principal> User();
   // Staff of the merchant named by X-Merchant-Id (or the caller's only merchant) with `perm`.
+  // An API key (Authorization: Bearer xdk_... or X-Api-Key) passes only on a route with a key
+  // scope that the key holds, for its own merchant, within its creator's role.
   Result<StaffCaller> Staff(account::Perm perm);
+  // The API key text the request carries, if any.
+  std::optional<std::string> ApiKeyText() const;
   // A platform admin.
   Result<account::Principal> Admin();
   // The JSON body (parsed with the codec's limits).
@@ -76,7 +88,10 @@ class Call {
  private:
   AppContext& app_;
   Request& req_;
+  Result<StaffCaller> KeyStaff(const std::string& key_text, account::Perm perm);
+
   Respond respond_;
+  std::string_view api_key_scope_;
   std::optional<account::Principal> principal_;
 };
 
@@ -112,5 +127,8 @@ void AddCatalogRoutes(Api& api);
 void AddTradeRoutes(Api& api);
 void AddPayRoutes(Api& api);
 void AddPromoRoutes(Api& api);
+void AddOpenRoutes(Api& api);
+// The API-key scope of a route (routes_open.cc holds the one table); empty for none.
+std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);
 
 }  // namespace xd::http

@@ -18,19 +18,29 @@ struct Client::Impl {
   std::optional<beast::tcp_stream> stream;
   beast::flat_buffer buffer;
 
+  int timeout_ms = 60'000;
+
   bool Connect() {
     stream.emplace(ioc);
     beast::error_code ec;
-    stream->expires_after(std::chrono::seconds(30));
-    stream->connect(tcp::endpoint(net::ip::make_address(host), port), ec);
+    stream->expires_after(std::chrono::milliseconds(std::min(timeout_ms, 30'000)));
+    auto address = net::ip::make_address(host, ec);
+    if (!ec) {
+      stream->connect(tcp::endpoint(address, port), ec);
+    } else {
+      tcp::resolver resolver(ioc);
+      auto results = resolver.resolve(host, std::to_string(port), ec);
+      if (!ec) stream->connect(results, ec);
+    }
     if (ec) stream.reset();
     return !ec;
   }
 };
 
-Client::Client(std::string host, uint16_t port) : impl_(std::make_unique<Impl>()) {
+Client::Client(std::string host, uint16_t port, int timeout_ms) : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(host);
   impl_->port = port;
+  impl_->timeout_ms = timeout_ms;
 }
 
 Client::~Client() = default;
@@ -54,7 +64,7 @@ Response Client::Send(const std::string& method, const std::string& target, cons
     }
     req.prepare_payload();
     beast::error_code ec;
-    impl_->stream->expires_after(std::chrono::seconds(60));
+    impl_->stream->expires_after(std::chrono::milliseconds(impl_->timeout_ms));
     bhttp::write(*impl_->stream, req, ec);
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 << 20);

@@ -1,6 +1,7 @@
 // A small synchronous HTTP/1.1 client with keep-alive, for the sandbox provider's
-// notification sender and for API tests over real HTTP. One connection per client object;
-// not thread-safe (use one per thread).
+// notification sender, the webhook sender and API tests over real HTTP. One connection per
+// client object; not thread-safe (use one per thread). `host` is an IP address or a name
+// (resolved on connect); `timeout_ms` bounds connect and each request.
 #pragma once
 
 #include <memory>
@@ -15,7 +16,7 @@ namespace xd::http {
 
 class Client {
  public:
-  Client(std::string host, uint16_t port);
+  Client(std::string host, uint16_t port, int timeout_ms = 60'000);
   ~Client();
   // Sends a request; status 0 with an error message in body when the connection fails.
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",

@@ -124,6 +124,10 @@ Json OpenApiDocument(const Router& router) {
       case AuthKind::kSignature: op["security"] = Json::array({Json{{"sandboxSignature", Json::array()}}}); break;
       default: op["security"] = Json::array({Json{{"bearer", Json::array()}}}); break;
     }
+    if (!spec.api_key_scope.empty()) {
+      op["security"].push_back(Json{{"apiKey", Json::array({spec.api_key_scope})}});
+      op["x-api-key-scope"] = spec.api_key_scope;
+    }
     const char* who = spec.auth == AuthKind::kStaff ? "merchant staff" : spec.auth == AuthKind::kAdmin ? "platform admin"
                       : spec.auth == AuthKind::kUser ? "signed-in user" : spec.auth == AuthKind::kSignature ? "payment provider" : "anyone";
     op["x-caller"] = who;
@@ -144,6 +148,9 @@ Json OpenApiDocument(const Router& router) {
                      {"description", "Social-commerce engine. IDs are strings; money is integer fen."}};
   doc["paths"] = paths;
   doc["components"]["securitySchemes"]["bearer"] = Json{{"type", "http"}, {"scheme", "bearer"}};
+  doc["components"]["securitySchemes"]["apiKey"] =
+      Json{{"type", "apiKey"}, {"in", "header"}, {"name", "X-Api-Key"},
+           {"description", "A merchant's API key (xdk_...), also accepted as Authorization: Bearer; only on routes with x-api-key-scope"}};
   doc["components"]["securitySchemes"]["sandboxSignature"] =
       Json{{"type", "apiKey"}, {"in", "header"}, {"name", "X-Sandbox-Signature"}};
   doc["components"]["schemas"]["Error"] = error_schema;

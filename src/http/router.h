@@ -56,6 +56,9 @@ struct RouteSpec {
   int success_status = 200;
   Json request_example;  // null when the route takes no body
   std::vector<std::string> query_params;
+  // The API-key scope that opens this staff route to merchants' keys (empty: sessions only).
+  // Filled by Api::Add from ApiKeyScopeFor when left empty.
+  std::string api_key_scope;
 };
 
 class Router {

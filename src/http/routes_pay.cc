@@ -15,14 +15,20 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto orders, app.trade.Check(r));
     ASSIGN_OR_RETURN(auto inventory, catalog::CheckInventory(r));
     ASSIGN_OR_RETURN(auto promo, app.promo.Check(r));
+    std::vector<std::string> open_problems;
+    if (app.open) {
+      ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
+    }
     Json j = ledger.ToJson();
     for (auto& p : orders) j["problems"].push_back(p);
     for (auto& p : inventory) j["problems"].push_back(p);
     for (auto& p : promo) j["problems"].push_back(p);
+    for (auto& p : open_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
     j["inventory_ok"] = inventory.empty();
+    j["open_ok"] = open_problems.empty();  // webhook cursor and deliveries, API keys
     j["promo_ok"] = promo.empty();  // no over-filled group, over-issued coupon, flash oversell; bargain cuts exact
     return j;
   });

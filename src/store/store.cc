@@ -358,15 +358,19 @@ Store::Lease::~Lease() {
 }
 
 Result<std::vector<Store::Event>> Store::ReadEvents(int64_t after_seq, int limit) {
-  return Read([&](Reader& r) -> Result<std::vector<Event>> {
-    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? "
-                                        "ORDER BY seq LIMIT ?",
-                                        {after_seq, int64_t{limit}}));
-    std::vector<Event> out;
-    for (auto& row : rows) out.push_back(Event{row.Int(0), row.Str(1), row.JsonAt(2), row.Int(3)});
-    return out;
-  });
+  return Read([&](Reader& r) { return xd::ReadEvents(r, after_seq, limit); });
 }
+
+Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? "
+                                      "ORDER BY seq LIMIT ?",
+                                      {after_seq, int64_t{limit}}));
+  std::vector<Store::Event> out;
+  for (auto& row : rows) out.push_back(Store::Event{row.Int(0), row.Str(1), row.JsonAt(2), row.Int(3)});
+  return out;
+}
+
+Result<int64_t> LastEventSeq(Reader& r) { return r.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM events"); }
 
 Status Store::Backup(const std::string& dest_path) {
   Lease lease = Borrow();

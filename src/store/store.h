@@ -216,5 +216,10 @@ class Store {
 // same transaction, so effects happen exactly once across crashes.
 Result<int64_t> GetCursor(Reader& r, std::string_view consumer);
 Status SetCursor(Tx& tx, std::string_view consumer, int64_t seq);
+// Events after `after_seq`, at most `limit`, in this reader's snapshot (or transaction), so a
+// consumer can read events and its cursor from one snapshot.
+Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit);
+// The newest event's seq (0 when there is none).
+Result<int64_t> LastEventSeq(Reader& r);
 
 }  // namespace xd

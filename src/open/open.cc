@@ -1,0 +1,230 @@
+// The open platform's API keys and the ERP inventory/price sync (see open.h).
+#include "open/open.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+#include "base/id.h"
+#include "catalog/catalog.h"
+#include "open/internal/crypto.h"
+
+namespace xd::open {
+
+namespace internal {
+
+std::string RandomBase64Url(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string out(sodium_base64_ENCODED_LEN(bytes, variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(), variant);
+  out.resize(out.find('\0'));
+  sodium_memzero(raw.data(), raw.size());
+  return out;
+}
+
+std::string HmacSha256Hex(const std::string& key, const std::string& message) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  char hex[sizeof mac * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+  return hex;
+}
+
+bool ConstantTimeEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Result<std::vector<std::string>> StringList(const Json& j, const char* what) {
+  std::vector<std::string> out;
+  if (!j.is_array()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an array of strings");
+  for (auto& v : j) {
+    if (!v.is_string()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an array of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace internal
+
+namespace {
+
+constexpr size_t kSecretChars = 43;  // 32 bytes in unpadded base64url
+
+constexpr const char* kKeyCols = "id, merchant_id, created_by, name, prefix, scopes, created_at_ms, last_used_at_ms, revoked_at_ms";
+
+ApiKey KeyFromRow(const Row& row) {
+  ApiKey k;
+  k.id = row.Int(0);
+  k.merchant_id = row.Int(1);
+  k.created_by = row.Int(2);
+  k.name = row.Str(3);
+  k.prefix = row.Str(4);
+  Json scopes = row.JsonAt(5);
+  if (scopes.is_array())
+    for (auto& s : scopes)
+      if (s.is_string()) k.scopes.push_back(s.get<std::string>());
+  k.created_at_ms = row.Int(6);
+  k.last_used_at_ms = row.OptInt(7);
+  k.revoked_at_ms = row.OptInt(8);
+  return k;
+}
+
+// Prefixes an item's error with its position, so the ERP knows which line to fix.
+template <class T>
+Result<T> AtItem(size_t i, Result<T> r) {
+  if (r) return r;
+  return Fail(r.error().code, "items[" + std::to_string(i) + "]: " + r.error().message);
+}
+
+}  // namespace
+
+bool ValidScope(std::string_view scope) {
+  return std::any_of(kScopes.begin(), kScopes.end(), [&](const ScopeInfo& s) { return s.name == scope; });
+}
+
+Json ToJson(const ApiKey& k) {
+  return Json{{"id", IdString(k.id)},
+              {"name", k.name},
+              {"prefix", k.prefix},
+              {"scopes", k.scopes},
+              {"created_at", FormatRfc3339(k.created_at_ms)},
+              {"last_used_at", k.last_used_at_ms ? Json(FormatRfc3339(*k.last_used_at_ms)) : Json(nullptr)},
+              {"revoked", k.revoked_at_ms.has_value()},
+              {"revoked_at", k.revoked_at_ms ? Json(FormatRfc3339(*k.revoked_at_ms)) : Json(nullptr)}};
+}
+
+Status RequireKa(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, merchant_id));
+  if (m.kind != "ka")
+    return Fail(ErrorCode::FORBIDDEN, "the open platform (API keys, webhooks) is for ka merchants; this merchant is " + m.kind);
+  return Ok();
+}
+
+Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, const std::string& name,
+                               const std::vector<std::string>& scopes) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  if (name.empty() || name.size() > 60) return Fail(ErrorCode::INVALID_FIELD, "name must be 1..60 bytes");
+  if (scopes.empty()) return Fail(ErrorCode::INVALID_FIELD, "scopes must name at least one scope");
+  std::vector<std::string> sorted = scopes;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return Fail(ErrorCode::INVALID_FIELD, "scopes has duplicates");
+  for (auto& s : sorted)
+    if (!ValidScope(s)) return Fail(ErrorCode::INVALID_FIELD, "unknown scope " + s + " (see GET /api/v1/open/meta)");
+  ASSIGN_OR_RETURN(int64_t live, tx.QueryInt("SELECT count(*) FROM api_keys WHERE merchant_id=? AND revoked_at_ms IS NULL", {merchant_id}));
+  if (live >= kMaxKeysPerMerchant)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(kMaxKeysPerMerchant) + " live API keys per merchant; revoke one first");
+  int64_t id = tx.NewId();
+  std::string secret = internal::RandomBase64Url(32);
+  std::string text = std::string(kKeyPrefix) + IdString(id) + "_" + secret;
+  std::string prefix = std::string(kKeyPrefix) + IdString(id) + "_" + secret.substr(0, 4) + "…";
+  RETURN_IF_ERROR(tx.Run("INSERT INTO api_keys(id, merchant_id, name, prefix, secret_hash, scopes, created_by, created_at_ms) "
+                         "VALUES(?,?,?,?,?,?,?,?)",
+                         {id, merchant_id, name, prefix, account::HashToken(text), DumpJson(Json(sorted)), created_by, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.AppendEvent("api_key.created", Json{{"key_id", IdString(id)}, {"merchant_id", IdString(merchant_id)},
+                                                          {"by", IdString(created_by)}, {"scopes", sorted}}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE id=?", {id}));
+  return NewApiKey{KeyFromRow(*row), text};
+}
+
+Result<std::vector<ApiKey>> ListApiKeys(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE merchant_id=? ORDER BY id DESC LIMIT 200",
+                                      {merchant_id}));
+  std::vector<ApiKey> out;
+  for (auto& row : rows) out.push_back(KeyFromRow(row));
+  return out;
+}
+
+Result<ApiKey> RevokeApiKey(Tx& tx, int64_t merchant_id, int64_t key_id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE id=? AND merchant_id=?", {key_id, merchant_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "API key not found");
+  ApiKey k = KeyFromRow(*row);
+  if (k.revoked_at_ms) return k;
+  k.revoked_at_ms = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("UPDATE api_keys SET revoked_at_ms=? WHERE id=?", {*k.revoked_at_ms, key_id}));
+  RETURN_IF_ERROR(tx.AppendEvent("api_key.revoked", Json{{"key_id", IdString(key_id)}, {"merchant_id", IdString(merchant_id)}}));
+  return k;
+}
+
+bool LooksLikeApiKey(std::string_view text) { return text.substr(0, kKeyPrefix.size()) == kKeyPrefix; }
+
+Result<ApiKey> AuthenticateKey(Reader& r, const std::string& text) {
+  // xdk_<id>_<43 base64url characters>
+  if (!LooksLikeApiKey(text) || text.size() > 80) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  std::string_view rest = std::string_view(text).substr(kKeyPrefix.size());
+  size_t sep = rest.find('_');
+  if (sep == std::string_view::npos) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  auto id = ParseId(rest.substr(0, sep));
+  std::string_view secret = rest.substr(sep + 1);
+  if (!id || secret.size() != kSecretChars) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kKeyCols + ", secret_hash FROM api_keys WHERE id=?", {*id}));
+  if (!row || !internal::ConstantTimeEqual(account::HashToken(text), row->Str(9)))
+    return Fail(ErrorCode::UNAUTHENTICATED, "unknown API key");
+  ApiKey k = KeyFromRow(*row);
+  if (k.revoked_at_ms) return Fail(ErrorCode::UNAUTHENTICATED, "this API key was revoked");
+  return k;
+}
+
+bool HasScope(const ApiKey& k, std::string_view scope) {
+  return std::find(k.scopes.begin(), k.scopes.end(), scope) != k.scopes.end();
+}
+
+// ---- inventory ----
+
+Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
+  if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object {\"items\":[...]}");
+  ObjectReader r(body);
+  const Json* items = r.RequireArray("items", kMaxSyncItems);
+  RETURN_IF_ERROR(r.Finish());
+  if (items->empty()) return Fail(ErrorCode::INVALID_FIELD, "items must not be empty");
+  std::vector<InventoryItem> out;
+  out.reserve(items->size());
+  for (size_t i = 0; i < items->size(); ++i) {
+    const Json& j = (*items)[i];
+    std::string at = "items[" + std::to_string(i) + "]";
+    if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, at + " must be an object");
+    ObjectReader ir(j, at + ".");
+    InventoryItem it;
+    it.sku_id = ir.OptId("sku_id");
+    it.code = ir.OptString("code", {.min_len = 1, .max_len = 64});
+    it.stock = ir.OptInt("stock", {.min = 0, .max = 100'000'000});
+    it.price_fen = ir.OptInt("price_fen", {.min = 1, .max = 100'000'000'00});
+    RETURN_IF_ERROR(ir.Finish());
+    if (it.sku_id.has_value() == it.code.has_value()) return Fail(ErrorCode::INVALID_FIELD, at + " must name a SKU by sku_id or by code (one of them)");
+    if (!it.stock && !it.price_fen) return Fail(ErrorCode::INVALID_FIELD, at + " changes nothing (send stock and/or price_fen)");
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
+Result<Json> SyncInventory(Tx& tx, int64_t merchant_id, const std::vector<InventoryItem>& items) {
+  if (items.size() > kMaxSyncItems) return Fail(ErrorCode::INVALID_FIELD, "at most 500 items");
+  std::vector<int64_t> ids;
+  ids.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const InventoryItem& it = items[i];
+    catalog::Sku sku;
+    if (it.sku_id) {
+      ASSIGN_OR_RETURN(sku, AtItem(i, catalog::GetSku(tx, *it.sku_id)));
+      if (sku.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "items[" + std::to_string(i) + "]: sku not found");
+    } else {
+      ASSIGN_OR_RETURN(sku, AtItem(i, catalog::FindSkuByCode(tx, merchant_id, *it.code)));
+    }
+    if (std::find(ids.begin(), ids.end(), sku.id) != ids.end())
+      return Fail(ErrorCode::INVALID_FIELD, "items[" + std::to_string(i) + "]: the same SKU appears twice");
+    ids.push_back(sku.id);
+  }
+  Json out = Json::array();
+  for (size_t i = 0; i < items.size(); ++i) {
+    ASSIGN_OR_RETURN(catalog::Sku s, AtItem(i, catalog::PatchSku(tx, merchant_id, ids[i], items[i].price_fen, items[i].stock)));
+    out.push_back(Json{{"sku_id", IdString(s.id)}, {"code", s.code}, {"price_fen", s.price_fen}, {"stock", s.stock}});
+  }
+  return Json{{"updated", static_cast<int64_t>(items.size())}, {"items", std::move(out)}};
+}
+
+}  // namespace xd::open

@@ -1,0 +1,606 @@
+// Webhooks of the open platform: endpoints, the outbox consumer that enqueues deliveries,
+// the sender threads, signatures (see open.h). Delivery is at least once: a crash between a
+// successful POST and the commit of its result sends it again with the same delivery id.
+#include <algorithm>
+#include <chrono>
+
+#include "base/id.h"
+#include "base/log.h"
+#include "logistics/logistics.h"
+#include "open/internal/crypto.h"
+#include "open/open.h"
+
+namespace xd::open {
+
+namespace {
+
+constexpr const char* kEndpointCols =
+    "id, merchant_id, url, description, event_types, secret, old_secret, old_secret_until_ms, enabled, from_seq, created_at_ms, "
+    "updated_at_ms";
+
+Endpoint EndpointFromRow(const Row& row) {
+  Endpoint e;
+  e.id = row.Int(0);
+  e.merchant_id = row.Int(1);
+  e.url = row.Str(2);
+  e.description = row.Str(3);
+  Json types = row.JsonAt(4);
+  if (types.is_array())
+    for (auto& t : types)
+      if (t.is_string()) e.event_types.push_back(t.get<std::string>());
+  e.secret = row.Str(5);
+  if (!row.IsNull(6)) e.old_secret = row.Str(6);
+  e.old_secret_until_ms = row.OptInt(7);
+  e.enabled = row.Int(8) != 0;
+  e.from_seq = row.Int(9);
+  e.created_at_ms = row.Int(10);
+  e.updated_at_ms = row.Int(11);
+  return e;
+}
+
+constexpr const char* kDeliveryCols =
+    "id, endpoint_id, merchant_id, event_seq, event_type, status, attempts, last_status_code, last_error, delivered_at_ms, "
+    "next_attempt_at_ms, created_at_ms, body";
+
+Delivery DeliveryFromRow(const Row& row) {
+  Delivery d;
+  d.id = row.Int(0);
+  d.endpoint_id = row.Int(1);
+  d.merchant_id = row.Int(2);
+  d.event_seq = row.Int(3);
+  d.event_type = row.Str(4);
+  d.status = row.Str(5);
+  d.attempts = static_cast<int>(row.Int(6));
+  d.last_status_code = row.OptInt(7);
+  d.last_error = row.Str(8);
+  d.delivered_at_ms = row.OptInt(9);
+  d.next_attempt_at_ms = row.Int(10);
+  d.created_at_ms = row.Int(11);
+  d.body = row.JsonAt(12);
+  return d;
+}
+
+std::string NewSecret() { return "whsec_" + internal::RandomBase64Url(32); }
+
+bool IsDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }); }
+
+// Loopback, private, link-local, CGNAT, unspecified, multicast and reserved IPv4 literals.
+bool PrivateIpv4(std::string_view host, bool* is_ipv4) {
+  int parts[4];
+  int n = 0;
+  size_t start = 0;
+  *is_ipv4 = false;
+  while (n < 4) {
+    size_t dot = host.find('.', start);
+    std::string_view p = host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (!IsDigits(p) || p.size() > 3) return false;
+    parts[n++] = std::stoi(std::string(p));
+    if (parts[n - 1] > 255) return false;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  if (n != 4 || host.find('.', start) != std::string_view::npos) return false;
+  *is_ipv4 = true;
+  int a = parts[0], b = parts[1];
+  return a == 0 || a == 10 || a == 127 || (a == 169 && b == 254) || (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) ||
+         (a == 100 && b >= 64 && b <= 127) || a >= 224;
+}
+
+}  // namespace
+
+bool ValidEventType(std::string_view type) { return std::find(kEventTypes.begin(), kEventTypes.end(), type) != kEventTypes.end(); }
+
+Result<WebhookUrl> ParseWebhookUrl(const std::string& url, bool allow_private) {
+  if (url.size() > 500) return Fail(ErrorCode::INVALID_FIELD, "url is at most 500 bytes");
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '\\')
+      return Fail(ErrorCode::INVALID_FIELD, "url must not contain spaces, control characters or backslashes");
+  if (url.rfind("https://", 0) == 0)
+    return Fail(ErrorCode::INVALID_FIELD, "https:// is not supported by this build (no TLS library); use http:// behind your TLS proxy");
+  if (url.rfind("http://", 0) != 0) return Fail(ErrorCode::INVALID_FIELD, "url must start with http://");
+  std::string rest = url.substr(7);
+  if (rest.find('#') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "url must not have a #fragment");
+  size_t end = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, end);
+  std::string target = end == std::string::npos ? "/" : rest.substr(end);
+  if (target[0] == '?') target = "/" + target;
+  if (authority.find('@') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "url must not contain credentials (user:password@)");
+  if (authority.find('[') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "IPv6 literals are not supported in webhook urls");
+  WebhookUrl out;
+  size_t colon = authority.find(':');
+  out.host = authority.substr(0, colon);
+  if (colon != std::string::npos) {
+    std::string port = authority.substr(colon + 1);
+    if (!IsDigits(port) || port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)
+      return Fail(ErrorCode::INVALID_FIELD, "url port must be 1..65535");
+    out.port = static_cast<uint16_t>(std::stoi(port));
+  }
+  if (out.host.empty() || out.host.size() > 253) return Fail(ErrorCode::INVALID_FIELD, "url must name a host");
+  for (char& c : out.host) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-')
+      return Fail(ErrorCode::INVALID_FIELD, "url host may contain only letters, digits, dots and hyphens");
+  }
+  out.target = target;
+  bool ipv4 = false;
+  bool priv = PrivateIpv4(out.host, &ipv4);
+  if (!ipv4 && std::all_of(out.host.begin(), out.host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
+    return Fail(ErrorCode::INVALID_FIELD, "url host is neither a name nor a dotted IPv4 address");
+  bool local_name = out.host == "localhost" || (out.host.size() > 10 && out.host.ends_with(".localhost"));
+  if (!allow_private && (priv || local_name))
+    return Fail(ErrorCode::INVALID_FIELD, "url must not point at a loopback, private or link-local address");
+  return out;
+}
+
+Json ToJson(const Endpoint& e) {
+  return Json{{"id", IdString(e.id)},
+              {"url", e.url},
+              {"description", e.description},
+              {"event_types", e.event_types},
+              {"enabled", e.enabled},
+              {"secret_rotating", e.old_secret.has_value() && e.old_secret_until_ms.has_value()},
+              {"created_at", FormatRfc3339(e.created_at_ms)},
+              {"updated_at", FormatRfc3339(e.updated_at_ms)}};
+}
+
+Result<EndpointInput> EndpointInputFromJson(const Json& body, bool create) {
+  if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object");
+  ObjectReader r(body);
+  EndpointInput in;
+  if (create) in.url = r.String("url", {.min_len = 8, .max_len = 500});
+  else in.url = r.OptString("url", {.min_len = 8, .max_len = 500});
+  in.description = r.OptString("description", {.max_len = 200});
+  const Json* types = create ? r.RequireArray("event_types", kEventTypes.size()) : r.Raw("event_types");
+  if (body.contains("enabled")) in.enabled = r.Bool("enabled", true);
+  RETURN_IF_ERROR(r.Finish());
+  if (types) {
+    ASSIGN_OR_RETURN(auto list, internal::StringList(*types, "event_types"));
+    if (list.empty()) return Fail(ErrorCode::INVALID_FIELD, "event_types must name at least one event type");
+    std::sort(list.begin(), list.end());
+    if (std::adjacent_find(list.begin(), list.end()) != list.end()) return Fail(ErrorCode::INVALID_FIELD, "event_types has duplicates");
+    for (auto& t : list)
+      if (!ValidEventType(t)) return Fail(ErrorCode::INVALID_FIELD, "unknown event type " + t + " (see GET /api/v1/open/meta)");
+    in.event_types = std::move(list);
+  }
+  if (!create && !in.url && !in.description && !in.event_types && !in.enabled)
+    return Fail(ErrorCode::INVALID_FIELD, "nothing to change");
+  return in;
+}
+
+Result<Endpoint> GetEndpoint(Reader& r, int64_t merchant_id, int64_t endpoint_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kEndpointCols + " FROM webhook_endpoints WHERE id=? AND merchant_id=?",
+                                        {endpoint_id, merchant_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "webhook endpoint not found");
+  return EndpointFromRow(*row);
+}
+
+Result<std::vector<Endpoint>> ListEndpoints(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kEndpointCols + " FROM webhook_endpoints WHERE merchant_id=? ORDER BY id",
+                                      {merchant_id}));
+  std::vector<Endpoint> out;
+  for (auto& row : rows) out.push_back(EndpointFromRow(row));
+  return out;
+}
+
+Result<NewEndpoint> CreateEndpoint(Tx& tx, int64_t merchant_id, const EndpointInput& in, bool allow_private) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  if (!in.url || !in.event_types) return Fail(ErrorCode::MISSING_FIELD, "url and event_types are required");
+  RETURN_IF_ERROR(ParseWebhookUrl(*in.url, allow_private));
+  ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE merchant_id=?", {merchant_id}));
+  if (n >= kMaxEndpointsPerMerchant)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(kMaxEndpointsPerMerchant) + " webhook endpoints per merchant");
+  ASSIGN_OR_RETURN(int64_t from_seq, LastEventSeq(tx));
+  int64_t id = tx.NewId(), now = tx.NowMs();
+  std::string secret = NewSecret();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO webhook_endpoints(id, merchant_id, url, description, event_types, secret, enabled, from_seq, "
+                         "created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {id, merchant_id, *in.url, in.description.value_or(""), DumpJson(Json(*in.event_types)), secret,
+                          in.enabled.value_or(true), from_seq, now, now}));
+  RETURN_IF_ERROR(tx.AppendEvent("webhook.endpoint_created", Json{{"endpoint_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
+  ASSIGN_OR_RETURN(Endpoint e, GetEndpoint(tx, merchant_id, id));
+  return NewEndpoint{std::move(e), secret};
+}
+
+Result<Endpoint> UpdateEndpoint(Tx& tx, int64_t merchant_id, int64_t endpoint_id, const EndpointInput& in, bool allow_private) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  ASSIGN_OR_RETURN(Endpoint e, GetEndpoint(tx, merchant_id, endpoint_id));
+  if (in.url) RETURN_IF_ERROR(ParseWebhookUrl(*in.url, allow_private));
+  std::optional<std::string> types;
+  if (in.event_types) types = DumpJson(Json(*in.event_types));
+  std::optional<int64_t> enabled;
+  if (in.enabled) enabled = *in.enabled ? 1 : 0;
+  RETURN_IF_ERROR(tx.Run("UPDATE webhook_endpoints SET url=COALESCE(?, url), description=COALESCE(?, description), "
+                         "event_types=COALESCE(?, event_types), enabled=COALESCE(?, enabled), updated_at_ms=? WHERE id=?",
+                         {in.url, in.description, types, enabled, tx.NowMs(), e.id}));
+  return GetEndpoint(tx, merchant_id, endpoint_id);
+}
+
+Status DeleteEndpoint(Tx& tx, int64_t merchant_id, int64_t endpoint_id) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  RETURN_IF_ERROR(GetEndpoint(tx, merchant_id, endpoint_id));
+  RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='failed', last_error='endpoint deleted', updated_at_ms=? "
+                         "WHERE endpoint_id=? AND status='pending'",
+                         {tx.NowMs(), endpoint_id}));
+  RETURN_IF_ERROR(tx.Run("DELETE FROM webhook_endpoints WHERE id=?", {endpoint_id}));
+  return tx.AppendEvent("webhook.endpoint_deleted", Json{{"endpoint_id", IdString(endpoint_id)}, {"merchant_id", IdString(merchant_id)}});
+}
+
+Result<NewEndpoint> RotateSecret(Tx& tx, int64_t merchant_id, int64_t endpoint_id) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  ASSIGN_OR_RETURN(Endpoint e, GetEndpoint(tx, merchant_id, endpoint_id));
+  std::string secret = NewSecret();
+  int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("UPDATE webhook_endpoints SET old_secret=secret, old_secret_until_ms=?, secret=?, updated_at_ms=? WHERE id=?",
+                         {now + kOldSecretGraceMs, secret, now, e.id}));
+  RETURN_IF_ERROR(tx.AppendEvent("webhook.secret_rotated", Json{{"endpoint_id", IdString(e.id)}, {"merchant_id", IdString(merchant_id)}}));
+  ASSIGN_OR_RETURN(Endpoint updated, GetEndpoint(tx, merchant_id, endpoint_id));
+  return NewEndpoint{std::move(updated), secret};
+}
+
+Json ToJson(const Delivery& d, bool with_body) {
+  Json j{{"id", IdString(d.id)},
+         {"endpoint_id", IdString(d.endpoint_id)},
+         {"event_id", IdString(d.event_seq)},
+         {"event_type", d.event_type},
+         {"status", d.status},
+         {"attempts", d.attempts},
+         {"last_status_code", d.last_status_code ? Json(*d.last_status_code) : Json(nullptr)},
+         {"last_error", d.last_error},
+         {"next_attempt_at", d.status == "pending" ? Json(FormatRfc3339(d.next_attempt_at_ms)) : Json(nullptr)},
+         {"delivered_at", d.delivered_at_ms ? Json(FormatRfc3339(*d.delivered_at_ms)) : Json(nullptr)},
+         {"created_at", FormatRfc3339(d.created_at_ms)}};
+  if (with_body) j["body"] = d.body;
+  return j;
+}
+
+Result<std::vector<Delivery>> ListDeliveries(Reader& r, int64_t merchant_id, std::optional<int64_t> endpoint_id,
+                                             const std::string& status, int64_t limit, int64_t before_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kDeliveryCols +
+                                          " FROM webhook_deliveries WHERE merchant_id=? AND (? IS NULL OR endpoint_id=?) "
+                                          "AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?",
+                                      {merchant_id, endpoint_id, endpoint_id, status, status, before_id, before_id, limit}));
+  std::vector<Delivery> out;
+  for (auto& row : rows) out.push_back(DeliveryFromRow(row));
+  return out;
+}
+
+Result<Delivery> GetDelivery(Reader& r, int64_t merchant_id, int64_t delivery_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kDeliveryCols + " FROM webhook_deliveries WHERE id=? AND merchant_id=?",
+                                        {delivery_id, merchant_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "delivery not found");
+  return DeliveryFromRow(*row);
+}
+
+Result<Delivery> Redeliver(Tx& tx, int64_t merchant_id, int64_t delivery_id) {
+  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  ASSIGN_OR_RETURN(Delivery d, GetDelivery(tx, merchant_id, delivery_id));
+  ASSIGN_OR_RETURN(auto endpoint, tx.QueryOne("SELECT id FROM webhook_endpoints WHERE id=?", {d.endpoint_id}));
+  if (!endpoint) return Fail(ErrorCode::INVALID_STATE, "the endpoint of this delivery was deleted");
+  RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='pending', attempts=0, next_attempt_at_ms=?, delivered_at_ms=NULL, "
+                         "updated_at_ms=? WHERE id=?",
+                         {tx.NowMs(), tx.NowMs(), d.id}));
+  return GetDelivery(tx, merchant_id, delivery_id);
+}
+
+// ---- signatures ----
+
+std::string SignatureHeader(const std::string& secret, int64_t unix_s, const std::string& body) {
+  std::string t = std::to_string(unix_s);
+  return "t=" + t + ",v1=" + internal::HmacSha256Hex(secret, t + "." + body);
+}
+
+Status VerifyWebhookSignature(const std::string& secret, const std::string& header, const std::string& body, int64_t now_ms) {
+  std::optional<int64_t> t;
+  std::string t_text;
+  std::vector<std::string> v1s;
+  size_t start = 0;
+  if (header.size() > 1000) return Fail(ErrorCode::INVALID_SIGNATURE, "signature header too long");
+  while (start <= header.size()) {
+    size_t comma = header.find(',', start);
+    std::string part = header.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (part.rfind("t=", 0) == 0 && IsDigits(part.substr(2)) && part.size() <= 14) {
+      t_text = part.substr(2);
+      t = std::stoll(t_text);
+    } else if (part.rfind("v1=", 0) == 0) {
+      v1s.push_back(part.substr(3));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!t || v1s.empty()) return Fail(ErrorCode::INVALID_SIGNATURE, "signature header must be t=<unix seconds>,v1=<hex>");
+  int64_t skew_ms = now_ms - *t * 1000;
+  if (skew_ms > kSignatureToleranceMs || skew_ms < -kSignatureToleranceMs)
+    return Fail(ErrorCode::INVALID_SIGNATURE, "signature timestamp outside the 5-minute tolerance (replayed or clock skew)");
+  std::string expected = internal::HmacSha256Hex(secret, t_text + "." + body);
+  bool ok = false;
+  for (auto& v : v1s) ok |= internal::ConstantTimeEqual(expected, v);  // no early exit
+  if (!ok) return Fail(ErrorCode::INVALID_SIGNATURE, "signature does not match");
+  return Ok();
+}
+
+// ---- the service: consumer and senders ----
+
+OpenService::OpenService(Store& store, trade::TradeService& trade, OpenConfig config)
+    : store_(store), trade_(trade), config_(config) {}
+
+OpenService::~OpenService() { Stop(); }
+
+void OpenService::SetTransportFactory(WebhookTransportFactory f) {
+  std::lock_guard lock(mu_);
+  transport_factory_ = std::move(f);
+}
+
+void OpenService::Start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  auto wait = [this] {
+    std::unique_lock l(mu_);
+    cv_.wait_for(l, std::chrono::milliseconds(config_.poll_ms), [this] { return !running_; });
+  };
+  threads_.emplace_back([this, wait] {
+    while (true) {
+      {
+        std::lock_guard l(mu_);
+        if (!running_) return;
+      }
+      auto n = ConsumeOnce();
+      if (!n && n.error().code != ErrorCode::CONFLICT) spdlog::warn("event=webhook_consume_failed error={}", n.error().message);
+      if (n && *n > 0) {
+        cv_.notify_all();  // wake the senders
+        continue;
+      }
+      wait();
+    }
+  });
+  for (int i = 0; i < config_.sender_threads; ++i) {
+    WebhookTransport transport = transport_factory_ ? transport_factory_() : WebhookTransport();
+    threads_.emplace_back([this, wait, transport]() mutable {
+      while (true) {
+        {
+          std::lock_guard l(mu_);
+          if (!running_) return;
+        }
+        auto n = transport ? SendDue(transport, 1) : Result<int>(0);
+        if (!n) spdlog::warn("event=webhook_send_failed error={}", n.error().message);
+        if (n && *n > 0) continue;
+        wait();
+      }
+    });
+  }
+}
+
+void OpenService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void OpenService::TouchKey(const ApiKey& key) {
+  int64_t now = store_.clock().NowMs();
+  if (key.last_used_at_ms && now - *key.last_used_at_ms < config_.key_touch_interval_ms) return;
+  {
+    std::lock_guard lock(mu_);
+    auto it = key_touched_.find(key.id);
+    if (it != key_touched_.end() && now - it->second < config_.key_touch_interval_ms) return;
+    key_touched_[key.id] = now;
+  }
+  int64_t id = key.id;
+  store_.Submit([id, now](Tx& tx) { return tx.Run("UPDATE api_keys SET last_used_at_ms=? WHERE id=? AND (last_used_at_ms IS NULL OR last_used_at_ms<?)",
+                                                  {now, id, now}); },
+                [](Status) {});
+}
+
+Result<Json> OpenService::EventData(Reader& r, const Store::Event& e, int64_t* merchant_id) {
+  Json data = e.payload.is_object() ? e.payload : Json::object();
+  *merchant_id = 0;
+  std::optional<int64_t> order_id;
+  if (e.type == "aftersale.approved") {
+    auto id = ParseId(data.value("aftersale_id", ""));
+    if (!id) return data;
+    ASSIGN_OR_RETURN(trade::Aftersale a, trade_.GetAftersale(r, *id, std::nullopt, std::nullopt));
+    *merchant_id = a.merchant_id;
+    data["aftersale"] = trade::ToJson(a);
+    order_id = a.order_id;
+  } else {
+    order_id = ParseId(data.value("order_id", ""));
+  }
+  if (!order_id) return data;
+  auto order = trade_.GetOrder(r, *order_id, std::nullopt, std::nullopt);
+  if (!order) return data;
+  *merchant_id = order->merchant_id;
+  Json oj = trade::ToJson(*order);
+  ASSIGN_OR_RETURN(auto shipment, logistics::ShipmentOf(r, order->id));
+  oj["shipment"] = shipment ? logistics::ToJson(*shipment) : Json(nullptr);
+  data["order"] = std::move(oj);
+  data["merchant_id"] = IdString(order->merchant_id);
+  return data;
+}
+
+Result<int> OpenService::ConsumeOnce() {
+  std::lock_guard consume_lock(consume_mu_);
+  struct Planned {
+    int64_t endpoint_id, merchant_id, seq;
+    std::string type, body;
+  };
+  int64_t cursor = 0, last_seq = 0;
+  int consumed = 0;
+  std::vector<Planned> plan;
+  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(cursor, GetCursor(r, kConsumerName));
+    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch));
+    last_seq = cursor;
+    consumed = static_cast<int>(events.size());
+    if (events.empty()) return Ok();
+    last_seq = events.back().seq;
+    ASSIGN_OR_RETURN(int64_t live, r.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE enabled=1"));
+    if (live == 0) return Ok();  // nobody listens: just move the cursor
+    std::map<int64_t, std::vector<Endpoint>> by_merchant;
+    for (auto& e : events) {
+      if (!ValidEventType(e.type)) continue;
+      // Order events name their merchant; others are found through the order.
+      int64_t merchant_id = 0;
+      if (e.payload.is_object()) {
+        if (auto m = ParseId(e.payload.value("merchant_id", ""))) merchant_id = *m;
+      }
+      if (merchant_id == 0) {
+        ASSIGN_OR_RETURN(Json probe, EventData(r, e, &merchant_id));
+        if (merchant_id == 0) continue;
+      }
+      auto it = by_merchant.find(merchant_id);
+      if (it == by_merchant.end()) {
+        ASSIGN_OR_RETURN(auto list, ListEndpoints(r, merchant_id));
+        it = by_merchant.emplace(merchant_id, std::move(list)).first;
+      }
+      std::optional<std::string> body;
+      for (auto& ep : it->second) {
+        if (!ep.enabled || e.seq <= ep.from_seq) continue;
+        if (std::find(ep.event_types.begin(), ep.event_types.end(), e.type) == ep.event_types.end()) continue;
+        if (!body) {
+          int64_t m = 0;
+          ASSIGN_OR_RETURN(Json data, EventData(r, e, &m));
+          body = DumpJson(Json{{"id", IdString(e.seq)}, {"type", e.type}, {"created_at", FormatRfc3339(e.created_at_ms)}, {"data", data}});
+        }
+        plan.push_back(Planned{ep.id, merchant_id, e.seq, e.type, *body});
+      }
+    }
+    return Ok();
+  }));
+  if (last_seq == cursor) return 0;
+  RETURN_IF_ERROR(store_.Execute([&](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t now_cursor, GetCursor(tx, kConsumerName));
+    if (now_cursor != cursor) return Fail(ErrorCode::CONFLICT, "another consumer moved the webhook cursor");
+    int64_t now = tx.NowMs();
+    for (auto& p : plan) {
+      // The endpoint may have been deleted or paused since the snapshot.
+      RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, merchant_id, event_seq, event_type, body, status, "
+                             "next_attempt_at_ms, created_at_ms, updated_at_ms) "
+                             "SELECT ?,?,?,?,?,?,'pending',?,?,? WHERE EXISTS(SELECT 1 FROM webhook_endpoints WHERE id=? AND enabled=1)",
+                             {tx.NewId(), p.endpoint_id, p.merchant_id, p.seq, p.type, p.body, now, now, now, p.endpoint_id}));
+    }
+    return SetCursor(tx, kConsumerName, last_seq);
+  }));
+  return consumed;
+}
+
+Result<int> OpenService::SendDueOnce(int limit) {
+  WebhookTransport transport;
+  {
+    std::lock_guard lock(mu_);
+    if (transport_factory_) transport = transport_factory_();
+  }
+  if (!transport) return Fail(ErrorCode::UNAVAILABLE, "no webhook transport configured");
+  return SendDue(transport, limit);
+}
+
+Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
+  struct Due {
+    int64_t id, endpoint_id;
+    std::string event_type, body, url, secret;
+    std::optional<std::string> old_secret;
+    std::optional<int64_t> old_until_ms;
+    int attempts;
+  };
+  int64_t now = store_.clock().NowMs();
+  int64_t fetch;
+  {
+    std::lock_guard lock(mu_);
+    fetch = limit + static_cast<int64_t>(in_flight_.size());
+  }
+  ASSIGN_OR_RETURN(Rows rows, store_.Read([&](Reader& r) {
+    return r.Query("SELECT d.id, d.endpoint_id, d.event_type, d.body, d.attempts, e.url, e.secret, e.old_secret, e.old_secret_until_ms "
+                   "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+                   "WHERE d.status='pending' AND d.next_attempt_at_ms <= ? AND e.enabled=1 ORDER BY d.next_attempt_at_ms, d.id LIMIT ?",
+                   {now, fetch});
+  }));
+  std::vector<Due> mine;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& row : rows) {
+      if (static_cast<int>(mine.size()) >= limit) break;
+      if (!in_flight_.insert(row.Int(0)).second) continue;  // another thread has it
+      Due d{row.Int(0), row.Int(1), row.Str(2), row.Str(3), row.Str(5), row.Str(6), std::nullopt, row.OptInt(8),
+            static_cast<int>(row.Int(4))};
+      if (!row.IsNull(7)) d.old_secret = row.Str(7);
+      mine.push_back(std::move(d));
+    }
+  }
+  for (auto& d : mine) {
+    WebhookResponse res;
+    auto url = ParseWebhookUrl(d.url, true);
+    int64_t sent_ms = store_.clock().NowMs();
+    if (!url) {
+      res.error = url.error().message;
+    } else {
+      std::string sig = SignatureHeader(d.secret, sent_ms / 1000, d.body);
+      if (d.old_secret && d.old_until_ms && *d.old_until_ms > sent_ms)
+        sig += ",v1=" + internal::HmacSha256Hex(*d.old_secret, std::to_string(sent_ms / 1000) + "." + d.body);
+      WebhookRequest req{url->host, url->port, url->target, d.body,
+                         {{"User-Agent", "xiaodian-webhooks/1"},
+                          {"X-Xiaodian-Event", d.event_type},
+                          {"X-Xiaodian-Delivery", IdString(d.id)},
+                          {"X-Xiaodian-Signature", sig}}};
+      res = transport(req);
+    }
+    bool ok = res.status >= 200 && res.status < 300;
+    int attempts = d.attempts + 1;
+    int64_t done_ms = store_.clock().NowMs();
+    std::string status = ok ? "delivered" : attempts >= kMaxDeliveryAttempts ? "failed" : "pending";
+    int64_t next = ok || status == "failed" ? done_ms : done_ms + kRetryBackoffMs[std::min<size_t>(attempts - 1, kRetryBackoffMs.size() - 1)];
+    std::optional<int64_t> code;
+    if (res.status > 0) code = res.status;
+    std::string error = ok ? "" : res.status > 0 ? "HTTP " + std::to_string(res.status) : res.error.substr(0, 200);
+    std::optional<int64_t> delivered;
+    if (ok) delivered = done_ms;
+    Status s = store_.Execute([&](Tx& tx) {
+      return tx.Run("UPDATE webhook_deliveries SET status=?, attempts=?, last_status_code=?, last_error=?, next_attempt_at_ms=?, "
+                    "delivered_at_ms=?, updated_at_ms=? WHERE id=? AND status='pending' AND attempts=?",
+                    {status, int64_t{attempts}, code, error, next, delivered, done_ms, d.id, int64_t{d.attempts}});
+    });
+    if (!s) spdlog::warn("event=webhook_record_failed delivery={} error={}", d.id, s.error().message);
+    if (!ok) spdlog::info("event=webhook_attempt_failed delivery={} attempts={} status={} error={}", d.id, attempts, status, error);
+    std::lock_guard lock(mu_);
+    in_flight_.erase(d.id);
+  }
+  return static_cast<int>(mine.size());
+}
+
+Result<std::vector<std::string>> OpenService::Check(Reader& r) {
+  std::vector<std::string> problems;
+  ASSIGN_OR_RETURN(int64_t cursor, GetCursor(r, kConsumerName));
+  ASSIGN_OR_RETURN(int64_t last, LastEventSeq(r));
+  if (cursor > last)
+    problems.push_back("webhook consumer cursor " + std::to_string(cursor) + " is beyond the last event " + std::to_string(last));
+  ASSIGN_OR_RETURN(Rows foreign, r.Query("SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+                                         "WHERE e.merchant_id <> d.merchant_id OR d.event_seq <= e.from_seq LIMIT 20"));
+  for (auto& row : foreign)
+    problems.push_back("webhook delivery " + IdString(row.Int(0)) + " is not its endpoint's merchant's or predates the endpoint");
+  ASSIGN_OR_RETURN(Rows orphan, r.Query("SELECT d.id, d.event_type FROM webhook_deliveries d LEFT JOIN events v ON v.seq = d.event_seq "
+                                        "WHERE v.seq IS NULL OR v.type <> d.event_type LIMIT 20"));
+  for (auto& row : orphan) problems.push_back("webhook delivery " + IdString(row.Int(0)) + " names no " + row.Str(1) + " event");
+  ASSIGN_OR_RETURN(Rows types, r.Query("SELECT DISTINCT event_type FROM webhook_deliveries"));
+  for (auto& row : types)
+    if (!ValidEventType(row.Str(0))) problems.push_back("webhook deliveries of unknown event type " + row.Str(0));
+  ASSIGN_OR_RETURN(Rows stuck, r.Query("SELECT id FROM webhook_deliveries WHERE (status='pending' AND attempts >= ?) "
+                                       "OR (status='delivered' AND delivered_at_ms IS NULL) LIMIT 20",
+                                       {int64_t{kMaxDeliveryAttempts}}));
+  for (auto& row : stuck) problems.push_back("webhook delivery " + IdString(row.Int(0)) + " has an impossible status/attempts");
+  ASSIGN_OR_RETURN(Rows keys, r.Query("SELECT id, merchant_id, scopes FROM api_keys WHERE revoked_at_ms IS NULL"));
+  for (auto& row : keys) {
+    ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, row.Int(1)));
+    if (m.kind != "ka") problems.push_back("API key " + IdString(row.Int(0)) + " belongs to a " + m.kind + " merchant");
+    Json scopes = row.JsonAt(2);
+    bool ok = scopes.is_array() && !scopes.empty();
+    if (ok)
+      for (auto& s : scopes) ok = ok && s.is_string() && ValidScope(s.get<std::string>());
+    if (!ok) problems.push_back("API key " + IdString(row.Int(0)) + " has invalid scopes");
+  }
+  return problems;
+}
+
+}  // namespace xd::open
