@@ -1,0 +1,596 @@
+// The open platform over real HTTP: API keys (lifecycle, scopes, what a key can never do),
+// the ERP inventory/price sync (all or nothing, conservation), webhooks (signed deliveries
+// to a receiver in the test, forged/replayed signatures refused by the verifier, retries
+// with backoff on the fake clock, exactly-once enqueue across consumers and a restart), and
+// 200 concurrent requests with keys.
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "http/server.h"
+#include "open/open.h"
+#include "tests/harness.h"
+
+namespace xd::testing {
+namespace {
+
+// A webhook receiver: a tiny HTTP server (the project's own) that records every POST and
+// answers the status the test sets.
+class Receiver {
+ public:
+  struct Got {
+    std::string body;
+    std::map<std::string, std::string> headers;
+  };
+  Receiver() {
+    router_.Add({"POST", "/hook", "test receiver", "test"}, [this](http::Request& req, http::Respond respond) {
+      Got g{req.body, {}};
+      for (auto& [k, v] : req.headers) g.headers[k] = v;
+      {
+        std::lock_guard lock(mu_);
+        got_.push_back(std::move(g));
+      }
+      http::Response r;
+      r.status = status_.load();
+      r.body = "{}";
+      respond(std::move(r));
+    });
+    http::ServerOptions so;
+    so.port = 0;
+    so.threads = 1;
+    server_ = std::make_unique<http::Server>(so, router_);
+    port_ = server_->Start();
+  }
+  ~Receiver() { server_->Shutdown(1000); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  void set_status(int s) { status_ = s; }
+  std::vector<Got> got() {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+
+ private:
+  http::Router router_;
+  std::unique_ptr<http::Server> server_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::vector<Got> got_;
+  std::atomic<int> status_{200};
+};
+
+bool WaitFor(const std::function<bool()>& pred, int ms = 5000) {
+  for (int i = 0; i < ms / 10; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+class Open : public ApiTest {
+ protected:
+  void Configure(AppOptions& o) override {
+    o.open.allow_private_hosts = true;  // the receiver is on 127.0.0.1
+    o.open.poll_ms = 10;
+    o.open.sender_threads = 2;
+    o.webhooks_background = webhooks_background_;
+  }
+  bool webhooks_background_ = true;
+
+  std::string CreateKey(const Shop& shop, const std::vector<std::string>& scopes, int expect = 201) {
+    auto r = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "ERP"}, {"scopes", scopes}}, shop.owner_token);
+    EXPECT_EQ(r.status, expect) << r.body.dump();
+    return r.body.value("secret", "");
+  }
+  // A product with SKUs carrying the merchant's codes; returns the SKU ids.
+  std::vector<std::string> ProductWithCodes(const Shop& shop, const std::vector<std::string>& codes, int64_t stock = 10) {
+    Json skus = Json::array();
+    for (auto& c : codes) skus.push_back(Json{{"spec", {{"规格", c}}}, {"price_fen", 1000}, {"stock", stock}, {"code", c}});
+    auto r = Call("POST", "/api/v1/merchant/products", Json{{"title", "ERP 同步测试商品"}, {"status", "on_sale"}, {"skus", skus}},
+                  shop.owner_token);
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    std::vector<std::string> ids;
+    for (auto& s : r.body["skus"]) ids.push_back(s["id"]);
+    return ids;
+  }
+  Json Skus(const Shop& shop) {
+    Json out = Json::array();
+    auto list = Call("GET", "/api/v1/merchant/products", nullptr, shop.owner_token);
+    for (auto& p : list.body["items"]) {
+      auto product = Call("GET", "/api/v1/merchant/products/" + p["id"].get<std::string>(), nullptr, shop.owner_token);
+      for (auto& s : product.body["skus"]) out.push_back(s);
+    }
+    return out;
+  }
+  Json Deliveries(const Shop& shop) { return Call("GET", "/api/v1/merchant/webhook-deliveries", nullptr, shop.owner_token).body["items"]; }
+  // A paid order of a new buyer for `sku`.
+  std::string PaidOrder(const std::string& sku) {
+    std::string buyer = Register();
+    std::string oid = Buy(buyer, sku)["id"];
+    PayAndWait(buyer, oid);
+    return oid;
+  }
+};
+
+TEST_F(Open, KeyLifecycleSecretOnceListHidesItRevokeIs401) {
+  Shop shop = OpenShop("ka", "云岭旗舰店");
+  CreateProduct(shop, 6800, 10);
+  auto created = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "ERP"}, {"scopes", {"products:read", "orders:read"}}},
+                      shop.owner_token);
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  std::string key = created.body["secret"];
+  EXPECT_EQ(key.rfind("xdk_" + created.body["id"].get<std::string>() + "_", 0), 0u) << key;
+  EXPECT_EQ(created.body["revoked"], false);
+
+  auto list = Call("GET", "/api/v1/merchant/api-keys", nullptr, shop.owner_token);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["items"].size(), 1u);
+  Json item = list.body["items"][0];
+  EXPECT_FALSE(item.contains("secret"));
+  EXPECT_EQ(list.body.dump().find(key.substr(12)), std::string::npos) << "the list leaks the secret";
+  EXPECT_EQ(item["scopes"], Json({"orders:read", "products:read"}));
+  EXPECT_TRUE(item["last_used_at"].is_null());
+
+  // Works as Bearer and as X-Api-Key; records its last use (at most once a minute).
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/products", nullptr, key).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders", nullptr, "", {{"X-Api-Key", key}}).status, 200);
+  EXPECT_TRUE(WaitFor([&] {
+    return !Call("GET", "/api/v1/merchant/api-keys", nullptr, shop.owner_token).body["items"][0]["last_used_at"].is_null();
+  }));
+
+  // A tampered or unknown key is 401.
+  std::string tampered = key;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/products", nullptr, tampered).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/products", nullptr, "xdk_1_short").status, 401);
+
+  auto revoked = Call("DELETE", "/api/v1/merchant/api-keys/" + created.body["id"].get<std::string>(), nullptr, shop.owner_token);
+  ASSERT_EQ(revoked.status, 200) << revoked.body.dump();
+  EXPECT_EQ(revoked.body["revoked"], true);
+  auto after = Call("GET", "/api/v1/merchant/products", nullptr, key);
+  EXPECT_EQ(after.status, 401);
+  EXPECT_EQ(after.body["error"]["code"], "UNAUTHENTICATED");
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders", nullptr, "", {{"X-Api-Key", key}}).status, 401);
+
+  // The OpenAPI document says which routes keys may call.
+  auto doc = Call("GET", "/api/v1/openapi.json").body;
+  EXPECT_EQ(doc["paths"]["/api/v1/open/inventory"]["post"]["x-api-key-scope"], "inventory:write");
+  EXPECT_EQ(doc["paths"]["/api/v1/merchant/orders/{id}/ship"]["post"]["x-api-key-scope"], "orders:write");
+  EXPECT_FALSE(doc["paths"]["/api/v1/merchant/api-keys"]["post"].contains("x-api-key-scope"));
+  EXPECT_TRUE(doc["components"]["securitySchemes"].contains("apiKey"));
+  ExpectInvariants();
+}
+
+TEST_F(Open, ScopesAreEnforced) {
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  std::string oid = PaidOrder(sku);
+  std::string orders_read = CreateKey(shop, {"orders:read"});
+  std::string products_read = CreateKey(shop, {"products:read"});
+  std::string writer = CreateKey(shop, {"orders:write", "inventory:write", "products:write"});
+
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders/" + oid, nullptr, orders_read).status, 200);
+  auto ship = Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}}, orders_read);
+  EXPECT_EQ(ship.status, 403) << ship.body.dump();
+  EXPECT_NE(ship.body["error"]["message"].get<std::string>().find("orders:write"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/products", nullptr, orders_read).status, 403);
+
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/products/" + product, nullptr, products_read).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders", nullptr, products_read).status, 403);
+  EXPECT_EQ(Call("PATCH", "/api/v1/merchant/products/" + product, Json{{"status", "off_sale"}}, products_read).status, 403);
+  EXPECT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + sku, Json{{"stock", 3}}, products_read).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"sku_id", sku}, {"stock", 3}}}}}, products_read).status, 403);
+
+  EXPECT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + sku, Json{{"stock", 7}}, writer).status, 200);
+  auto shipped = Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}}, writer);
+  EXPECT_EQ(shipped.status, 200) << shipped.body.dump();
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/tracking", Json{{"description", "已签收"}, {"delivered", true}}, writer).status, 200);
+  // orders:write is not orders:read.
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders/" + oid, nullptr, writer).status, 403);
+  ExpectInvariants();
+}
+
+TEST_F(Open, KeysNeverActAsBuyersAdminsKeyManagersOrOtherMerchants) {
+  Shop shop = OpenShop("ka", "甲旗舰店");
+  Shop other = OpenShop("ka", "乙旗舰店");
+  auto [other_product, other_sku] = CreateProduct(other, 5000, 10);
+  std::string other_order = PaidOrder(other_sku);
+  std::vector<std::string> all;
+  for (auto& s : open::kScopes) all.emplace_back(s.name);
+  std::string key = CreateKey(shop, all);
+  std::string before = Skus(other).dump();
+
+  struct Case {
+    std::string method, path;
+    Json body;
+  };
+  std::vector<Case> refused = {
+      {"GET", "/api/v1/me", nullptr},
+      {"GET", "/api/v1/cart", nullptr},
+      {"POST", "/api/v1/cart/items", Json{{"sku_id", other_sku}, {"quantity", 1}}},
+      {"POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", other_sku}, {"quantity", 1}}}}, {"address", Address()}}},
+      {"GET", "/api/v1/orders", nullptr},
+      {"POST", "/api/v1/auth/logout", nullptr},
+      {"GET", "/api/v1/admin/merchants", nullptr},
+      {"GET", "/api/v1/admin/ledger/check", nullptr},
+      {"POST", "/api/v1/merchant/api-keys", Json{{"name", "mint"}, {"scopes", {"orders:read"}}}},
+      {"GET", "/api/v1/merchant/api-keys", nullptr},
+      {"POST", "/api/v1/merchant/staff", Json{{"phone", "13900000001"}, {"role", "operator"}}},
+      {"GET", "/api/v1/merchant/finance", nullptr},
+      {"POST", "/api/v1/merchant/withdrawals", Json{{"amount_fen", 1}}},
+      {"PATCH", "/api/v1/merchant", Json{{"name", "改名"}}},
+      {"POST", "/api/v1/merchant/coupons", Json{{"kind", "fixed"}, {"amount_fen", 100}, {"total_quota", 1}, {"per_user_limit", 1}}},
+  };
+  for (auto& c : refused) {
+    auto r = Call(c.method, c.path, c.body, key);
+    EXPECT_TRUE(r.status == 403 || r.status == 401) << c.method << " " << c.path << " → " << r.status << " " << r.body.dump();
+  }
+  // Naming another merchant: refused outright; the other merchant's objects are not found.
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders", nullptr, key, {{"X-Merchant-Id", other.id}}).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/orders/" + other_order, nullptr, key).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/orders/" + other_order + "/ship", Json{{"carrier", "x"}, {"tracking_no", "y"}}, key).status, 404);
+  EXPECT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + other_sku, Json{{"stock", 0}}, key).status, 404);
+  auto sync = Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"sku_id", other_sku}, {"stock", 0}}}}}, key);
+  EXPECT_EQ(sync.status, 404) << sync.body.dump();
+  EXPECT_EQ(before, Skus(other).dump());
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + other_order, nullptr, key).status, 403);
+  // The key cannot be used as a session token either, even where a session would do.
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/webhooks", nullptr, key).status, 200);  // webhooks:manage
+  ExpectInvariants();
+}
+
+TEST_F(Open, OnlyKaOwnersManageKeysAndWebhooks) {
+  Shop c2c = OpenShop("c2c", "个人小店");
+  Shop b2c = OpenShop("b2c", "自营店");
+  for (auto* s : {&c2c, &b2c}) {
+    auto r = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "ERP"}, {"scopes", {"orders:read"}}}, s->owner_token);
+    EXPECT_EQ(r.status, 403) << r.body.dump();
+    EXPECT_EQ(r.body["error"]["code"], "FORBIDDEN");
+    EXPECT_NE(r.body["error"]["message"].get<std::string>().find("ka merchants"), std::string::npos);
+    EXPECT_EQ(Call("GET", "/api/v1/merchant/api-keys", nullptr, s->owner_token).status, 403);
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", "http://127.0.0.1:9/h"}, {"event_types", {"order.paid"}}},
+                   s->owner_token).status, 403);
+  }
+  // An operator of a ka merchant is not the owner.
+  Shop ka = OpenShop("ka");
+  std::string op = Register("13671000001", "运营");
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/staff", Json{{"phone", "13671000001"}, {"role", "operator"}}, ka.owner_token).status, 201);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"orders:read"}}}, op).status, 403);
+  // Bad input: unknown or duplicate scopes, no scopes, long name.
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"root"}}}, ka.owner_token).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"orders:read", "orders:read"}}}, ka.owner_token).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", Json::array()}}, ka.owner_token).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", std::string(61, 'x')}, {"scopes", {"orders:read"}}}, ka.owner_token).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/api-keys", nullptr, ka.owner_token).body["items"].size(), 0u);
+}
+
+TEST_F(Open, InventorySyncIsAllOrNothingAndKeepsConservation) {
+  Shop shop = OpenShop("ka");
+  auto ids = ProductWithCodes(shop, {"YL-1", "YL-2", "YL-3"});
+  std::string key = CreateKey(shop, {"inventory:write"});
+  // Two units reserved by an unpaid order, one sold.
+  std::string buyer = Register();
+  Buy(buyer, ids[0], 2);
+  PaidOrder(ids[0]);
+  std::string before = Skus(shop).dump();
+
+  // One bad item (unknown code) → 404 naming it, nothing changed.
+  auto bad = Call("POST", "/api/v1/open/inventory",
+                  Json{{"items", {{{"code", "YL-1"}, {"stock", 100}}, {{"code", "YL-2"}, {"price_fen", 1}}, {{"code", "NOPE"}, {"stock", 1}}}}}, key);
+  EXPECT_EQ(bad.status, 404) << bad.body.dump();
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("items[2]"), std::string::npos);
+  EXPECT_EQ(before, Skus(shop).dump());
+  // Malformed bodies: 400, nothing changed.
+  std::vector<Json> malformed = {
+      Json{{"items", Json::array()}},
+      Json{{"items", {{{"code", "YL-1"}, {"stock", -1}}}}},
+      Json{{"items", {{{"code", "YL-1"}}}}},
+      Json{{"items", {{{"code", "YL-1"}, {"sku_id", ids[0]}, {"stock", 1}}}}},
+      Json{{"items", {{{"code", "YL-1"}, {"stock", 1}}, {{"sku_id", ids[0]}, {"stock", 2}}}}},
+      Json{{"items", {{{"code", "YL-1"}, {"stock", 1}, {"colour", "red"}}}}},
+      Json{{"items", {{{"code", "YL-1"}, {"price_fen", 0}}}}},
+  };
+  Json many = Json::array();
+  for (int i = 0; i < 501; ++i) many.push_back(Json{{"code", "YL-1"}, {"stock", 1}});
+  malformed.push_back(Json{{"items", many}});
+  for (auto& body : malformed) {
+    auto r = Call("POST", "/api/v1/open/inventory", body, key);
+    EXPECT_EQ(r.status, 400) << body.dump().substr(0, 200) << " → " << r.body.dump();
+  }
+  EXPECT_EQ(before, Skus(shop).dump());
+
+  // A good sync: absolute available stock, reserved and sold untouched.
+  auto ok = Call("POST", "/api/v1/open/inventory",
+                 Json{{"items", {{{"code", "YL-1"}, {"stock", 5}}, {{"sku_id", ids[1]}, {"price_fen", 1290}, {"stock", 0}}, {{"code", "YL-3"}, {"price_fen", 990}}}}},
+                 key, {{"Idempotency-Key", "erp-batch-1"}});
+  ASSERT_EQ(ok.status, 200) << ok.body.dump();
+  EXPECT_EQ(ok.body["updated"], 3);
+  Json skus = Skus(shop);
+  std::map<std::string, Json> by_code;
+  for (auto& s : skus) by_code[s["code"]] = s;
+  EXPECT_EQ(by_code["YL-1"]["stock"], 5);
+  EXPECT_EQ(by_code["YL-1"]["reserved"], 2);
+  EXPECT_EQ(by_code["YL-1"]["sold"], 1);
+  EXPECT_EQ(by_code["YL-2"]["stock"], 0);
+  EXPECT_EQ(by_code["YL-2"]["price_fen"], 1290);
+  EXPECT_EQ(by_code["YL-3"]["price_fen"], 990);
+  EXPECT_EQ(by_code["YL-3"]["stock"], 10);
+  // The same Idempotency-Key replays the first answer without applying it again.
+  ASSERT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + ids[0], Json{{"stock", 8}}, shop.owner_token).status, 200);
+  auto replay = Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"code", "YL-1"}, {"stock", 5}}}}}, key,
+                     {{"Idempotency-Key", "erp-batch-1"}});
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, ok.body);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + Call("GET", "/api/v1/merchant/products", nullptr, shop.owner_token).body["items"][0]["id"].get<std::string>()).body["skus"][0]["stock"], 8);
+  // Staff with the product permission use the same endpoint with their session.
+  EXPECT_EQ(Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"code", "YL-2"}, {"stock", 4}}}}}, shop.owner_token).status, 200);
+  // The reserved units can still be paid for and the stock conserved.
+  Json report = ExpectInvariants();
+  EXPECT_EQ(report["inventory_ok"], true);
+}
+
+TEST_F(Open, WebhooksAreSignedAndDeliveredForPaidAndShippedOrders) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  auto ep = Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid", "order.shipped"}}},
+                 shop.owner_token);
+  ASSERT_EQ(ep.status, 201) << ep.body.dump();
+  std::string secret = ep.body["secret"];
+  EXPECT_EQ(secret.rfind("whsec_", 0), 0u);
+  EXPECT_FALSE(Call("GET", "/api/v1/merchant/webhooks", nullptr, shop.owner_token).body["items"][0].contains("secret"));
+
+  std::string oid = PaidOrder(sku);
+  std::string key = CreateKey(shop, {"orders:write"});
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF9"}}, key).status, 200);
+  ASSERT_TRUE(WaitFor([&] { return receiver.got().size() >= 2; })) << receiver.got().size();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // nothing else arrives (order.created is not subscribed)
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 2u);
+  std::set<std::string> types, delivery_ids;
+  for (auto& g : got) {
+    Json body = Json::parse(g.body);
+    types.insert(body["type"]);
+    EXPECT_EQ(g.headers["x-xiaodian-event"], body["type"]);
+    EXPECT_EQ(body["data"]["order_id"], oid);
+    EXPECT_EQ(body["data"]["order"]["id"], oid);
+    EXPECT_EQ(body["data"]["merchant_id"], shop.id);
+    EXPECT_FALSE(body["id"].get<std::string>().empty());
+    EXPECT_FALSE(body["created_at"].get<std::string>().empty());
+    delivery_ids.insert(g.headers["x-xiaodian-delivery"]);
+    std::string sig = g.headers["x-xiaodian-signature"];
+    // The receiver's recipe.
+    EXPECT_TRUE(open::VerifyWebhookSignature(secret, sig, g.body, clock_.NowMs())) << sig;
+    // Forged body, wrong secret, garbage header: refused.
+    auto forged = open::VerifyWebhookSignature(secret, sig, g.body + " ", clock_.NowMs());
+    ASSERT_FALSE(forged);
+    EXPECT_EQ(forged.error().code, ErrorCode::INVALID_SIGNATURE);
+    EXPECT_FALSE(open::VerifyWebhookSignature("whsec_wrong", sig, g.body, clock_.NowMs()));
+    EXPECT_FALSE(open::VerifyWebhookSignature(secret, "v1=" + sig.substr(sig.find("v1=") + 3), g.body, clock_.NowMs()));
+    EXPECT_FALSE(open::VerifyWebhookSignature(secret, "", g.body, clock_.NowMs()));
+    // Replayed later than 5 minutes (or from the future): refused.
+    EXPECT_TRUE(open::VerifyWebhookSignature(secret, sig, g.body, clock_.NowMs() + 4 * 60'000));
+    EXPECT_FALSE(open::VerifyWebhookSignature(secret, sig, g.body, clock_.NowMs() + 6 * 60'000));
+    EXPECT_FALSE(open::VerifyWebhookSignature(secret, sig, g.body, clock_.NowMs() - 6 * 60'000));
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"order.paid", "order.shipped"}));
+  EXPECT_EQ(delivery_ids.size(), 2u);
+  // A replayed request with the stale timestamp, after the clock moved on 6 minutes.
+  clock_.AdvanceMs(6 * 60'000);
+  EXPECT_FALSE(open::VerifyWebhookSignature(secret, got[0].headers["x-xiaodian-signature"], got[0].body, clock_.NowMs()));
+
+  Json deliveries = Deliveries(shop);
+  ASSERT_EQ(deliveries.size(), 2u);
+  for (auto& d : deliveries) {
+    EXPECT_EQ(d["status"], "delivered");
+    EXPECT_EQ(d["attempts"], 1);
+    EXPECT_EQ(d["last_status_code"], 200);
+  }
+  // The delivery shows its body as sent.
+  auto one = Call("GET", "/api/v1/merchant/webhook-deliveries/" + deliveries[0]["id"].get<std::string>(), nullptr, shop.owner_token);
+  EXPECT_EQ(one.body["body"]["type"], deliveries[0]["event_type"]);
+
+  // Rotation: the new secret signs; the old one signs beside it for a grace period.
+  auto rotated = Call("POST", "/api/v1/merchant/webhooks/" + ep.body["id"].get<std::string>() + "/rotate-secret", nullptr, shop.owner_token);
+  ASSERT_EQ(rotated.status, 200);
+  std::string new_secret = rotated.body["secret"];
+  EXPECT_NE(new_secret, secret);
+  auto redo = Call("POST", "/api/v1/merchant/webhook-deliveries/" + deliveries[0]["id"].get<std::string>() + "/redeliver", nullptr,
+                   shop.owner_token);
+  ASSERT_EQ(redo.status, 200) << redo.body.dump();
+  ASSERT_TRUE(WaitFor([&] { return receiver.got().size() >= 3; }));
+  auto third = receiver.got()[2];
+  EXPECT_EQ(third.headers["x-xiaodian-delivery"], deliveries[0]["id"]);  // same id: the receiver dedupes
+  EXPECT_TRUE(open::VerifyWebhookSignature(new_secret, third.headers["x-xiaodian-signature"], third.body, clock_.NowMs()));
+  EXPECT_TRUE(open::VerifyWebhookSignature(secret, third.headers["x-xiaodian-signature"], third.body, clock_.NowMs()));
+  ExpectInvariants();
+}
+
+TEST_F(Open, FailingReceiverIsRetriedWithBackoffThenDelivered) {
+  Receiver receiver;
+  receiver.set_status(500);
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
+  PaidOrder(sku);
+  auto attempts = [&] {
+    Json d = Deliveries(shop);
+    return d.empty() ? 0 : d[0]["attempts"].get<int>();
+  };
+  ASSERT_TRUE(WaitFor([&] { return attempts() == 1; }));
+  Json d = Deliveries(shop)[0];
+  EXPECT_EQ(d["status"], "pending");
+  EXPECT_EQ(d["last_status_code"], 500);
+  // Not before the backoff (10 s on the fake clock).
+  clock_.AdvanceMs(9'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(attempts(), 1);
+  clock_.AdvanceMs(2'000);
+  ASSERT_TRUE(WaitFor([&] { return attempts() == 2; }));
+  // Then a minute; the receiver has recovered.
+  receiver.set_status(200);
+  clock_.AdvanceMs(30'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(attempts(), 2);
+  clock_.AdvanceMs(31'000);
+  ASSERT_TRUE(WaitFor([&] { return Deliveries(shop)[0]["status"] == "delivered"; }));
+  EXPECT_EQ(attempts(), 3);
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 3u);
+  for (auto& g : got) EXPECT_EQ(g.headers["x-xiaodian-delivery"], got[0].headers["x-xiaodian-delivery"]);
+
+  // A receiver that never recovers: 8 attempts, then failed; redeliver starts over.
+  receiver.set_status(503);
+  PaidOrder(sku);
+  auto latest = [&] { return Deliveries(shop)[0]; };
+  ASSERT_TRUE(WaitFor([&] { return latest()["attempts"] == 1; }));
+  for (int64_t wait_ms : open::kRetryBackoffMs) {
+    int before = latest()["attempts"];
+    clock_.AdvanceMs(wait_ms);
+    ASSERT_TRUE(WaitFor([&] { return latest()["attempts"].get<int>() == before + 1; })) << latest().dump();
+  }
+  EXPECT_EQ(latest()["status"], "failed");
+  EXPECT_EQ(latest()["attempts"], open::kMaxDeliveryAttempts);
+  receiver.set_status(200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhook-deliveries/" + latest()["id"].get<std::string>() + "/redeliver", nullptr,
+                 shop.owner_token).status, 200);
+  ASSERT_TRUE(WaitFor([&] { return latest()["status"] == "delivered"; }));
+  EXPECT_EQ(latest()["attempts"], 1);
+  ExpectInvariants();
+}
+
+class OpenManual : public Open {
+ protected:
+  void Configure(AppOptions& o) override {
+    webhooks_background_ = false;  // the test runs the consumer and the sender itself
+    Open::Configure(o);
+  }
+};
+
+TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  Shop other = OpenShop("ka", "别家");
+  auto [product, sku] = CreateProduct(shop, 5000, 50);
+  auto [other_product, other_sku] = CreateProduct(other, 5000, 50);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.created", "order.paid"}}},
+                 shop.owner_token).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
+  for (int i = 0; i < 5; ++i) PaidOrder(sku);
+  for (int i = 0; i < 3; ++i) PaidOrder(other_sku);  // not ours: no delivery
+  // Four consumers at once, several times over.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) (void)app_->open().ConsumeOnce();
+    });
+  for (auto& t : threads) t.join();
+  auto count = [&] {
+    return app_->store().Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM webhook_deliveries"); }).value_or(-1);
+  };
+  auto distinct = [&] {
+    return app_->store().Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM (SELECT DISTINCT endpoint_id, event_seq FROM webhook_deliveries)"); })
+        .value_or(-1);
+  };
+  // Endpoint 1: 5 created + 5 paid; endpoint 2: 5 paid.
+  EXPECT_EQ(count(), 15);
+  EXPECT_EQ(distinct(), 15);
+  // Restart on the same store: the cursor is durable, nothing is enqueued twice.
+  app_->Stop();
+  app_.reset();
+  AppOptions o;
+  o.db_path = (dir_ / "db").string();
+  o.port = 0;
+  o.timer_poll_ms = 3'600'000;
+  Configure(o);
+  auto app = App::Create(o, clock_);
+  ASSERT_TRUE(app) << app.error().message;
+  app_ = std::move(*app);
+  port_ = app_->Start();
+  auto again = app_->open().ConsumeOnce();
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(count(), 15);
+  // Sending twice concurrently sends each delivery once.
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 3; ++t) senders.emplace_back([&] { (void)app_->open().SendDueOnce(100); });
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(receiver.got().size(), 15u);
+  std::set<std::string> ids;
+  for (auto& g : receiver.got()) ids.insert(g.headers["x-xiaodian-delivery"]);
+  EXPECT_EQ(ids.size(), 15u);
+  ExpectInvariants();
+}
+
+TEST_F(Open, TwoHundredConcurrentRequestsWithKeysNoOversell) {
+  Shop shop = OpenShop("ka", "爆款旗舰店");
+  auto ids = ProductWithCodes(shop, {"HOT", "ERP-A", "ERP-B"}, 100);
+  std::string key = CreateKey(shop, {"inventory:write", "orders:read"});
+  // The ERP sets the hot SKU to 50 available units.
+  ASSERT_EQ(Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"code", "HOT"}, {"stock", 50}}}}}, key).status, 200);
+  constexpr int kBuyers = 100, kSyncs = 100;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kBuyers; ++i) tokens.push_back(Register());
+  std::atomic<int> created{0}, sold_out{0}, synced{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers + kSyncs; ++i) {
+    threads.emplace_back([&, i] {
+      auto client = NewClient();
+      if (i % 2 == 0 && i / 2 < kBuyers) {
+        int b = i / 2;
+        auto r = client->Json("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", ids[0]}, {"quantity", 1}}}}, {"address", Address()}}, tokens[b]);
+        if (r.status == 201) ++created;
+        else if (r.status == 409 && r.body["error"]["code"] == "OUT_OF_STOCK") ++sold_out;
+        else ++other;
+      } else {
+        // Price changes on the hot SKU and absolute stock on the others, with a key.
+        Json items = {{{"code", "HOT"}, {"price_fen", 1000 + i}}, {{"code", "ERP-A"}, {"stock", i}}, {{"sku_id", ids[2]}, {"stock", 200 - i}}};
+        auto r = client->Json("POST", "/api/v1/open/inventory", Json{{"items", items}}, key, {{"Idempotency-Key", "sync-" + std::to_string(i)}});
+        if (r.status == 200) ++synced;
+        else ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 50);
+  EXPECT_EQ(sold_out.load(), kBuyers - 50);
+  EXPECT_EQ(synced.load(), kSyncs);
+  EXPECT_EQ(other.load(), 0);
+  std::map<std::string, Json> by_code;
+  for (auto& s : Skus(shop)) by_code[s["code"]] = s;
+  EXPECT_EQ(by_code["HOT"]["stock"], 0);
+  EXPECT_EQ(by_code["HOT"]["reserved"], 50);
+  auto orders = Call("GET", "/api/v1/merchant/orders?limit=100", nullptr, key);
+  ASSERT_EQ(orders.status, 200);
+  EXPECT_EQ(orders.body["items"].size(), 50u);
+  ExpectInvariants();
+}
+
+TEST(OpenUnit, WebhookUrlsAreHttpWithoutCredentialsOrPrivateHosts) {
+  EXPECT_TRUE(open::ParseWebhookUrl("http://erp.example.com/hooks?x=1", false));
+  auto u = open::ParseWebhookUrl("http://erp.example.com:8081", false);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->port, 8081);
+  EXPECT_EQ(u->target, "/");
+  for (const char* bad : {"https://erp.example.com/", "ftp://x.example/", "file:///etc/passwd", "http://user:pw@erp.example.com/",
+                          "http://127.0.0.1/", "http://10.1.2.3/", "http://192.168.1.1/", "http://172.20.0.1/", "http://169.254.169.254/latest",
+                          "http://localhost:8080/", "http://0.0.0.0/", "http://2130706433/", "http://[::1]/", "http://erp.example.com:0/",
+                          "http://erp.example.com:99999/", "http://erp example.com/", "http:///path", "http://erp.example.com/#frag"})
+    EXPECT_FALSE(open::ParseWebhookUrl(bad, false)) << bad;
+  EXPECT_TRUE(open::ParseWebhookUrl("http://127.0.0.1:9000/hook", true));
+}
+
+TEST(OpenUnit, SignatureRecipe) {
+  std::string body = R"({"id":"1","type":"order.paid"})";
+  int64_t now_ms = 1'767'225'600'000;
+  std::string header = open::SignatureHeader("whsec_test", now_ms / 1000, body);
+  EXPECT_EQ(header.rfind("t=1767225600,v1=", 0), 0u);
+  EXPECT_TRUE(open::VerifyWebhookSignature("whsec_test", header, body, now_ms));
+  EXPECT_TRUE(open::VerifyWebhookSignature("whsec_test", header + ",v1=00", body, now_ms));  // extra signatures are fine
+  EXPECT_FALSE(open::VerifyWebhookSignature("whsec_test", header, body, now_ms + open::kSignatureToleranceMs + 1000));
+  std::string other_t = "t=1767225601," + header.substr(header.find("v1="));
+  EXPECT_FALSE(open::VerifyWebhookSignature("whsec_test", other_t, body, now_ms));  // the timestamp is signed
+}
+
+}  // namespace
+}  // namespace xd::testing
