@@ -1,9 +1,10 @@
 // Tenant isolation, generated from the OpenAPI document: every authenticated route that
 // names an object in its path is called with another tenant's credentials (another
-// merchant's staff, another buyer, a non-admin) on the victim's object, and must answer
-// 403 or 404 with nothing changed in the store. A new route with a path id that this test
+// merchant's staff, another merchant's API key, another buyer, a non-admin) on the victim's
+// object, and must answer 403 or 404 with nothing changed in the store. A new route with a path id that this test
 // cannot resolve fails the test, so new routes are covered as they appear.
 
+#include "open/open.h"
 #include "tests/harness.h"
 
 namespace xd::testing {
@@ -11,15 +12,23 @@ namespace {
 
 class Security : public ApiTest {
  protected:
+  void Configure(AppOptions& o) override {
+    o.open.allow_private_hosts = true;
+    o.webhooks_background = false;  // deliveries stay as enqueued, so the snapshot is stable
+  }
   // Everything a tenant owns, serialised: compared before and after each attack.
   std::string Snapshot() {
     static const char* tables[] = {"merchants", "staff", "products", "skus", "orders", "order_items", "payments", "refunds",
                                    "aftersales", "shipments", "addresses", "friendships", "friend_requests", "cart_items",
-                                   "postings", "balances", "settlements", "withdrawals", "cards", "kind_defaults"};
+                                   "postings", "balances", "settlements", "withdrawals", "cards", "kind_defaults",
+                                   "webhook_endpoints", "webhook_deliveries",
+                                   // last_used_at_ms moves when the attacker uses its own key
+                                   "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
     app_->store().Read([&](Reader& r) -> Status {
       for (const char* t : tables) {
-        auto rows = r.Query(std::string("SELECT * FROM ") + t + " ORDER BY 1");
+        std::string sql = std::string(t).rfind("SELECT", 0) == 0 ? std::string(t) : std::string("SELECT * FROM ") + t;
+        auto rows = r.Query(sql + " ORDER BY 1");
         if (!rows) continue;
         for (auto& row : *rows)
           for (auto& c : row.cells) out += (c.null ? "∅" : c.s.empty() ? std::to_string(c.i) : c.s) + "|";
@@ -34,9 +43,19 @@ class Security : public ApiTest {
 TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   // The victim world: merchant B with staff, a product, a paid and shipped order of buyer V
   // with an after-sales request, V's address and friend request.
-  Shop attacker_shop = OpenShop("c2c", "甲店");
-  Shop victim_shop = OpenShop("c2c", "乙店");
+  // ka shops, so that the open platform's routes (keys, webhooks) are attacked too.
+  Shop attacker_shop = OpenShop("ka", "甲店");
+  Shop victim_shop = OpenShop("ka", "乙店");
   auto [product, sku] = CreateProduct(victim_shop, 5000, 20);
+  Json all_scopes = Json::array();
+  for (auto& sc : open::kScopes) all_scopes.push_back(sc.name);
+  auto victim_key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "victim"}, {"scopes", all_scopes}}, victim_shop.owner_token);
+  ASSERT_EQ(victim_key.status, 201) << victim_key.body.dump();
+  std::string attacker_key =
+      Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "attacker"}, {"scopes", all_scopes}}, attacker_shop.owner_token).body["secret"];
+  auto endpoint = Call("POST", "/api/v1/merchant/webhooks", Json{{"url", "http://127.0.0.1:9/hook"}, {"event_types", {"order.paid"}}},
+                       victim_shop.owner_token);
+  ASSERT_EQ(endpoint.status, 201) << endpoint.body.dump();
   std::string victim = Register("13670000001", "受害者"), attacker = Register("13670000002", "攻击者");
   Register("13670000003", "朋友");
   std::string staff_token = Register("13670000004", "店员");
@@ -49,6 +68,10 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   Call("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, victim);
   WaitStatus(victim, oid, "paid");
   Json unpaid = Buy(victim, sku);
+  ASSERT_TRUE(app_->open().ConsumeOnce());
+  auto deliveries = Call("GET", "/api/v1/merchant/webhook-deliveries", nullptr, victim_shop.owner_token);
+  ASSERT_EQ(deliveries.body["items"].size(), 1u) << deliveries.body.dump();
+  std::string delivery_id = deliveries.body["items"][0]["id"];
   auto as = Call("POST", "/api/v1/orders/" + oid + "/aftersales", Json{{"type", "refund_only"}, {"amount_fen", 100}}, victim);
   ASSERT_EQ(as.status, 201);
   std::string address_id = Call("POST", "/api/v1/me/addresses", Address(), victim).body["id"];
@@ -68,6 +91,9 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/aftersales/", as.body["id"]},
       {"/api/v1/merchant/staff/", staff_id},
       {"/api/v1/merchant/activities/", activity_id},
+      {"/api/v1/merchant/api-keys/", victim_key.body["id"]},
+      {"/api/v1/merchant/webhooks/", endpoint.body["id"]},
+      {"/api/v1/merchant/webhook-deliveries/", delivery_id},
       {"/api/v1/orders/", oid},
       {"/api/v1/aftersales/", as.body["id"]},
       {"/api/v1/pay/sandbox/", payment_id},
@@ -128,8 +154,11 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       if (merchant_route) {
         who.push_back({attacker_shop.owner_token, {}});
         who.push_back({attacker_shop.owner_token, {{"X-Merchant-Id", victim_shop.id}}});
+        who.push_back({attacker_key, {}});  // another merchant's API key, every scope
+        who.push_back({attacker_key, {{"X-Merchant-Id", victim_shop.id}}});
       } else {
         who.push_back({attacker, {}});
+        who.push_back({attacker_key, {}});
       }
       for (auto& [token, headers] : who) {
         std::string before = Snapshot();
