@@ -67,6 +67,19 @@ export const api = {
   withdraw: (amountFen) =>
     http.post('/merchant/withdrawals', { amount_fen: amountFen }, { idempotencyKey: newIdempotencyKey() }),
 
+  // open platform (ka merchants; owner)
+  openMeta: () => http.get('/open/meta'),
+  apiKeys: () => http.get('/merchant/api-keys'),
+  createApiKey: (body) => http.post('/merchant/api-keys', body),
+  revokeApiKey: (id) => http.del(`/merchant/api-keys/${e(id)}`),
+  webhooks: () => http.get('/merchant/webhooks'),
+  createWebhook: (body) => http.post('/merchant/webhooks', body),
+  updateWebhook: (id, body) => http.patch(`/merchant/webhooks/${e(id)}`, body),
+  deleteWebhook: (id) => http.del(`/merchant/webhooks/${e(id)}`),
+  rotateWebhookSecret: (id) => http.post(`/merchant/webhooks/${e(id)}/rotate-secret`),
+  webhookDeliveries: (query) => http.get('/merchant/webhook-deliveries', query),
+  redeliver: (id) => http.post(`/merchant/webhook-deliveries/${e(id)}/redeliver`),
+
   // platform operator
   adminMerchants: (query) => http.get('/admin/merchants', query),
   approveMerchant: (id) => http.post(`/admin/merchants/${e(id)}/approve`),

@@ -55,6 +55,16 @@ export const zh = {
   'finance.max': '最多 {max}', 'finance.amountBad': '金额不正确',
   'admin.approve': '通过', 'admin.issue': '发放', 'admin.issued': '本次发放', 'admin.cardReasonPh': '如：游戏奖励、客服补偿',
   'admin.phoneBad': '手机号格式不正确', 'admin.balanced': '账本平衡', 'admin.unbalanced': '账本不平衡！', 'admin.sum': '所有账户合计 {sum}',
+  'nav.open': '开放平台',
+  'open.kaOnly': '开放平台（API 密钥、Webhook）仅对品牌商家开放', 'open.keys': 'API 密钥', 'open.keyName': '名称', 'open.scopes': '权限范围',
+  'open.createKey': '创建密钥', 'open.prefix': '密钥前缀', 'open.lastUsed': '最近使用', 'open.revoked': '已吊销', 'open.active': '有效',
+  'open.revoke': '吊销', 'open.revokeAsk': '吊销密钥「{name}」？使用它的系统会立即失去访问权限', 'open.webhooks': 'Webhook 地址',
+  'open.events': '订阅事件', 'open.enabled': '启用', 'open.rotate': '轮换密钥', 'open.rotateAsk': '生成新的签名密钥？旧密钥在 24 小时内仍会一起签名',
+  'open.removeAsk': '删除 {url}？未送达的推送将标记为失败', 'open.deliveries': '最近推送', 'open.deliveryId': '推送 ID', 'open.event': '事件',
+  'open.attempts': '次数', 'open.lastCode': '状态码', 'open.lastError': '错误', 'open.redeliver': '重新推送',
+  'open.status.pending': '待推送', 'open.status.delivered': '已送达', 'open.status.failed': '失败',
+  'open.secretOnce': '请立即复制并妥善保存，关闭后将无法再次查看。', 'open.copy': '复制', 'open.copied': '已复制',
+  'open.copyManually': '请手动选中复制', 'open.newKey': '新的 API 密钥', 'open.newSecret': '新的签名密钥',
 };
 
 export const en = {
@@ -113,4 +123,14 @@ export const en = {
   'finance.max': 'At most {max}', 'finance.amountBad': 'Invalid amount',
   'admin.approve': 'Approve', 'admin.issue': 'Issue', 'admin.issued': 'Issued in this visit', 'admin.cardReasonPh': 'e.g. game reward, compensation',
   'admin.phoneBad': 'Invalid phone number', 'admin.balanced': 'Ledger balanced', 'admin.unbalanced': 'Ledger NOT balanced!', 'admin.sum': 'Sum of all accounts {sum}',
+  'nav.open': 'Open platform',
+  'open.kaOnly': 'The open platform (API keys, webhooks) is for brand (ka) merchants', 'open.keys': 'API keys', 'open.keyName': 'Name', 'open.scopes': 'Scopes',
+  'open.createKey': 'Create key', 'open.prefix': 'Prefix', 'open.lastUsed': 'Last used', 'open.revoked': 'Revoked', 'open.active': 'Active',
+  'open.revoke': 'Revoke', 'open.revokeAsk': 'Revoke the key "{name}"? Systems using it lose access at once', 'open.webhooks': 'Webhook endpoints',
+  'open.events': 'Events', 'open.enabled': 'Enabled', 'open.rotate': 'Rotate secret', 'open.rotateAsk': 'Create a new signing secret? The old one keeps signing for 24 hours',
+  'open.removeAsk': 'Delete {url}? Undelivered deliveries become failed', 'open.deliveries': 'Recent deliveries', 'open.deliveryId': 'Delivery', 'open.event': 'Event',
+  'open.attempts': 'Attempts', 'open.lastCode': 'Status', 'open.lastError': 'Error', 'open.redeliver': 'Redeliver',
+  'open.status.pending': 'Pending', 'open.status.delivered': 'Delivered', 'open.status.failed': 'Failed',
+  'open.secretOnce': 'Copy it now and keep it safe: it will not be shown again.', 'open.copy': 'Copy', 'open.copied': 'Copied',
+  'open.copyManually': 'Select and copy it by hand', 'open.newKey': 'New API key', 'open.newSecret': 'New signing secret',
 };
