@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "http/client.h"
 #include "http/server.h"
 #include "open/open.h"
 #include "tests/harness.h"
@@ -578,6 +579,21 @@ TEST(OpenUnit, WebhookUrlsAreHttpWithoutCredentialsOrPrivateHosts) {
                           "http://erp.example.com:99999/", "http://erp example.com/", "http:///path", "http://erp.example.com/#frag"})
     EXPECT_FALSE(open::ParseWebhookUrl(bad, false)) << bad;
   EXPECT_TRUE(open::ParseWebhookUrl("http://127.0.0.1:9000/hook", true));
+}
+
+TEST(OpenUnit, TheWebhookClientRefusesPrivateAddressesItResolves) {
+  Receiver receiver;
+  uint16_t port = static_cast<uint16_t>(std::stoi(receiver.url().substr(std::string("http://127.0.0.1:").size())));
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    http::Client denied(host, port, 2000);
+    denied.DenyPrivateAddresses(true);
+    http::Response r = denied.Send("POST", "/hook", "{}");
+    EXPECT_EQ(r.status, 0) << host;
+    EXPECT_NE(r.body.find("not allowed"), std::string::npos) << r.body;
+  }
+  EXPECT_TRUE(receiver.got().empty());
+  http::Client allowed("localhost", port, 2000);
+  EXPECT_EQ(allowed.Send("POST", "/hook", "{}").status, 200);
 }
 
 TEST(OpenUnit, SignatureRecipe) {

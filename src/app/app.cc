@@ -69,14 +69,19 @@ uint16_t App::Start() {
     };
   });
   // Webhook deliveries go out through the same client, one connection per host per sender.
+  // Unless private hosts are allowed, the client refuses private addresses a name resolves to.
   int timeout_ms = options_.webhook_timeout_ms;
-  open_->SetTransportFactory([timeout_ms]() -> open::WebhookTransport {
+  bool deny_private = !options_.open.allow_private_hosts;
+  open_->SetTransportFactory([timeout_ms, deny_private]() -> open::WebhookTransport {
     auto clients = std::make_shared<std::map<std::string, std::unique_ptr<http::Client>>>();
-    return [clients, timeout_ms](const open::WebhookRequest& req) {
+    return [clients, timeout_ms, deny_private](const open::WebhookRequest& req) {
       std::string key = req.host + ":" + std::to_string(req.port);
       if (clients->size() >= 64 && !clients->count(key)) clients->clear();  // bounded
       auto& client = (*clients)[key];
-      if (!client) client = std::make_unique<http::Client>(req.host, req.port, timeout_ms);
+      if (!client) {
+        client = std::make_unique<http::Client>(req.host, req.port, timeout_ms);
+        client->DenyPrivateAddresses(deny_private);
+      }
       http::Response r = client->Send("POST", req.target, req.body, req.headers);
       return open::WebhookResponse{r.status, r.status == 0 ? r.body : ""};
     };

@@ -18,6 +18,10 @@ class Client {
  public:
   Client(std::string host, uint16_t port, int timeout_ms = 60'000);
   ~Client();
+  // Refuses to connect to loopback, private, link-local, CGNAT, unspecified or multicast
+  // addresses — checked on the addresses a name resolves to, right before connecting (the
+  // webhook sender's SSRF guard; a refused connect is status 0, "address not allowed").
+  void DenyPrivateAddresses(bool deny);
   // Sends a request; status 0 with an error message in body when the connection fails.
   Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                 const std::vector<std::pair<std::string, std::string>>& headers = {});

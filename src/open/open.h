@@ -140,7 +140,8 @@ struct WebhookUrl {
 };
 // http:// only (no TLS in this build), no user:password@, a host and an optional port.
 // allow_private=false refuses loopback, private, link-local and unspecified IP literals and
-// "localhost" (SSRF; names that resolve to such addresses are not caught: decision 006).
+// "localhost" (SSRF; names resolving to such addresses are refused by the sender's transport
+// at connect time: decision 006).
 Result<WebhookUrl> ParseWebhookUrl(const std::string& url, bool allow_private);
 
 struct Endpoint {
