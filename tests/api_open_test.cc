@@ -153,6 +153,7 @@ TEST_F(Open, KeyLifecycleSecretOnceListHidesItRevokeIs401) {
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(after.body["error"]["code"], "UNAUTHENTICATED");
   EXPECT_EQ(Call("GET", "/api/v1/merchant/orders", nullptr, "", {{"X-Api-Key", key}}).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, key).status, 401);  // 401 on any route, not only key routes
 
   // The OpenAPI document says which routes keys may call.
   auto doc = Call("GET", "/api/v1/openapi.json").body;

@@ -34,8 +34,11 @@ Result<StaffCaller> Call::KeyStaff(const std::string& key_text, account::Perm pe
 
 Result<account::Principal> Call::User() {
   if (principal_) return *principal_;
-  if (ApiKeyText())
+  if (auto key = ApiKeyText()) {
+    // A bad or revoked key is 401 wherever it is sent; a good one is still not a user.
+    RETURN_IF_ERROR(app_.store.Read([&](Reader& r) { return open::AuthenticateKey(r, *key); }));
     return Fail(ErrorCode::FORBIDDEN, "API keys act only on merchant routes of their scopes, never as a user or admin");
+  }
   std::string_view auth = req_.Header("authorization");
   if (auth.rfind("Bearer ", 0) != 0) return Fail(ErrorCode::UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)");
   std::string token(auth.substr(7));
