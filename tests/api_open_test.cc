@@ -515,7 +515,7 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   EXPECT_EQ(count(), 15);
   // Sending twice concurrently sends each delivery once.
   std::vector<std::thread> senders;
-  for (int t = 0; t < 3; ++t) senders.emplace_back([&] { (void)app_->open().SendDueOnce(100); });
+  for (int t = 0; t < 8; ++t) senders.emplace_back([&] { (void)app_->open().SendDueOnce(100); });
   for (auto& t : senders) t.join();
   EXPECT_EQ(receiver.got().size(), 15u);
   std::set<std::string> ids;

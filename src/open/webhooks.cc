@@ -530,7 +530,20 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
       mine.push_back(std::move(d));
     }
   }
+  int sent = 0;
   for (auto& d : mine) {
+    // The claim is ours now; a fresh read makes sure no other sender finished this delivery
+    // between our snapshot and the claim (it would have released its claim after committing).
+    auto fresh = store_.Read([&](Reader& r) {
+      return r.QueryOne("SELECT attempts FROM webhook_deliveries WHERE id=? AND status='pending' AND next_attempt_at_ms <= ?",
+                        {d.id, now});
+    });
+    if (!fresh || !*fresh || (**fresh).Int(0) != d.attempts) {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(d.id);
+      continue;
+    }
+    ++sent;
     WebhookResponse res;
     auto url = ParseWebhookUrl(d.url, true);
     int64_t sent_ms = store_.clock().NowMs();
@@ -567,7 +580,7 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
     std::lock_guard lock(mu_);
     in_flight_.erase(d.id);
   }
-  return static_cast<int>(mine.size());
+  return sent;
 }
 
 Result<std::vector<std::string>> OpenService::Check(Reader& r) {
