@@ -9,7 +9,13 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 targets=${FUZZ_TARGETS:-json route money notify pricing share}
 command -v afl-fuzz >/dev/null || { apt-get install -y -qq --no-install-recommends afl++ >/dev/null; }
-CXX=afl-g++-fast CC=afl-gcc-fast cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXIAODIAN_AFL=ON >/dev/null
+# The gcc plugin (afl-g++-fast) is the better instrumentation, but Debian's afl++ 4.04c plugin
+# refuses this machine's g++ 12.2.0 ("incompatible versions"); then use the classic
+# assembler-level instrumentation (afl-g++), which works with any g++.
+cxx=afl-g++-fast cc=afl-gcc-fast
+if ! echo 'int main() { return 0; }' | afl-g++-fast -x c++ - -o /tmp/xd-afl-probe >/dev/null 2>&1; then cxx=afl-g++ cc=afl-gcc; fi
+if [ -f build-fuzz/CMakeCache.txt ] && ! grep -q "CMAKE_CXX_COMPILER:.*=.*$cxx\$" build-fuzz/CMakeCache.txt; then rm -rf build-fuzz; fi
+CXX=$cxx CC=$cc cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXIAODIAN_AFL=ON >/dev/null
 targets_to_build=""
 for t in $targets; do targets_to_build+=" fuzz_$t"; done
 cmake --build build-fuzz -j "$(nproc)" --target $targets_to_build >/dev/null
@@ -28,6 +34,6 @@ for t in $targets; do
     cp "$out"/default/crashes/id:* "fuzz/crashes/$t/"
   fi
   total_crashes=$((total_crashes + crashes))
-  echo "{\"fuzzer\":\"afl++\",\"target\":\"$t\",\"seconds\":$seconds,\"execs\":${execs:-0},\"corpus\":${paths:-0},\"crashes\":$crashes}"
+  echo "{\"fuzzer\":\"afl++ ($cxx)\",\"target\":\"$t\",\"seconds\":$seconds,\"execs\":${execs:-0},\"corpus\":${paths:-0},\"crashes\":$crashes}"
 done
 [ "$total_crashes" -eq 0 ]
