@@ -42,6 +42,8 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -199,6 +201,9 @@ struct World {
   std::string host_header;
   std::vector<std::string> product_ids;
   std::vector<std::string> sku_ids;  // checkout: on-sale demo SKUs with stock
+  // checkout: SKUs a checkout found sold out (the demo's stock is finite); not picked again.
+  std::mutex sold_out_mu;
+  std::set<std::string> sold_out;
   std::vector<std::string> search_targets;
   std::string address_json;
   // Run control.
@@ -265,6 +270,9 @@ const std::string& Pick(Vu& vu, const std::vector<V>& v) {
   return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(vu.rng)];
 }
 
+// A demo SKU not yet seen sold out (after a few tries, any SKU).
+const std::string& PickInStock(Vu& vu);
+
 awaitable<void> Sleep(std::chrono::microseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
@@ -289,25 +297,32 @@ awaitable<void> SetupBuyer(Vu& vu) {
 }
 
 // One paid order: checkout → pay → sandbox complete → wait until paid.
-awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
+// kRefused: the SKU was sold out at checkout (no order); the caller picks another.
+awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
   World& w = vu.world;
   std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{}}})", sku, w.address_json);
   HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/checkout", body, vu.auth);
   std::string order_id = r.ok() ? StringAt(ParseBody(r), "/orders/0/id"_json_pointer) : "";
   if (order_id.empty()) {
+    if (r.status == 409 && r.body.find("OUT_OF_STOCK") != std::string::npos) {
+      vu.stats.Refused(r);
+      std::lock_guard lock(w.sold_out_mu);
+      w.sold_out.insert(sku);
+      co_return Outcome::kRefused;
+    }
     vu.stats.Error("checkout", r);
-    co_return false;
+    co_return Outcome::kError;
   }
   r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/pay", "{}", vu.auth);
   std::string payment_id = r.ok() ? StringAt(ParseBody(r), "/payment_id"_json_pointer) : "";
   if (payment_id.empty()) {
     vu.stats.Error("pay", r);
-    co_return false;
+    co_return Outcome::kError;
   }
   r = co_await vu.conn.Send("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", "{}", vu.auth);
   if (!r.ok()) {
     vu.stats.Error("complete", r);
-    co_return false;
+    co_return Outcome::kError;
   }
   // The provider notifies the server asynchronously: wait for "paid" with the order's long
   // poll (the answer comes when the order leaves "created"), as the shop's cashier page does.
@@ -319,19 +334,19 @@ awaitable<bool> PaidOrder(Vu& vu, const std::string& sku) {
     r = co_await vu.conn.Send("GET", target, {}, vu.auth);
     if (!r.ok()) {
       vu.stats.Error("wait", r);
-      co_return false;
+      co_return Outcome::kError;
     }
     std::string status = StringAt(ParseBody(r), "/status"_json_pointer);
-    if (status == "paid") co_return true;
+    if (status == "paid") co_return Outcome::kOk;
     if (status != "created") {
       vu.stats.Error("wait: unexpected status " + status, r);
-      co_return false;
+      co_return Outcome::kError;
     }
     if (SteadyClock::now() > give_up) {
       r.status = 0;
       r.body = "not paid within --paid-timeout-s";
       vu.stats.Error("wait", r);
-      co_return false;
+      co_return Outcome::kError;
     }
   }
 }
@@ -430,9 +445,16 @@ awaitable<Outcome> CouponClaim(Vu& vu) {
 awaitable<Outcome> Op(Vu& vu) {
   World& w = vu.world;
   const std::string& s = w.opt.scenario;
-  auto done = [](bool ok) { return ok ? Outcome::kOk : Outcome::kError; };
-  if (s == "checkout") co_return done(co_await PaidOrder(vu, Pick(vu, w.sku_ids)));
-  if (s == "hot") co_return done(co_await PaidOrder(vu, w.sku_ids.front()));
+  // One paid order; a sold-out SKU is refused (counted) and another one tried.
+  auto paid_order = [&vu]() -> awaitable<Outcome> {
+    for (int tries = 0; tries < 8; ++tries) {
+      Outcome o = co_await PaidOrder(vu, PickInStock(vu));
+      if (o != Outcome::kRefused) co_return o;
+    }
+    co_return Outcome::kError;
+  };
+  if (s == "checkout") co_return co_await paid_order();
+  if (s == "hot") co_return co_await PaidOrder(vu, w.sku_ids.front());
   if (s == "flash") co_return co_await FlashAttempt(vu);
   if (s == "groupbuy") co_return co_await GroupJoin(vu);
   if (s == "coupon") co_return co_await CouponClaim(vu);
@@ -450,7 +472,7 @@ awaitable<Outcome> Op(Vu& vu) {
     if (dice >= 95) {
       ++vu.stats.outcomes["paid_order"];
       vu.auth = w.NextBuyer();
-      co_return done(co_await PaidOrder(vu, Pick(vu, w.sku_ids)));
+      co_return co_await paid_order();
     }
     if (dice >= 80) {
       ++vu.stats.outcomes["cart_add"];
@@ -496,6 +518,15 @@ awaitable<void> VuLoop(Vu& vu) {
     }
   }
   vu.done = true;
+}
+
+const std::string& PickInStock(Vu& vu) {
+  World& w = vu.world;
+  std::lock_guard lock(w.sold_out_mu);
+  for (int i = 0;; ++i) {
+    const std::string& sku = Pick(vu, w.sku_ids);
+    if (i >= 20 || !w.sold_out.contains(sku)) return sku;
+  }
 }
 
 // Runs one coroutine to completion on a private io_context (setup steps).
@@ -941,6 +972,8 @@ int main(int argc, char** argv) {
       }
     });
   }
+  // checkout/mixed: checkouts that found their SKU sold out (another SKU was then tried).
+  if (!promo && total.refused > 0) extra["sold_out_refusals"] = total.refused;
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
       R"("ops_per_s":{:.1f},"p50_ms":{:.2f},"p99_ms":{:.2f},"p999_ms":{:.2f},"max_ms":{:.2f},"errors":{},"error_codes":{},)"
