@@ -37,9 +37,9 @@ soak: build
 	@./bench/slowloris.sh $(BUILD)
 	@$(BUILD)/tests/kill9_test
 
-# Coverage-guided fuzzing with AFL++: FUZZ_SECONDS per target (default 600).
+# Coverage-guided fuzzing: FUZZ_SECONDS per target (default 600), libFuzzer (FUZZ_ENGINE=afl: AFL++).
 fuzz: deps
 	@./scripts/fuzz.sh $(or $(FUZZ_SECONDS),600)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-libfuzzer
