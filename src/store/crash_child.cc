@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     RETURN_IF_ERROR(tx.Exec("CREATE TABLE IF NOT EXISTS probe_a(id INTEGER PRIMARY KEY)"));
     return tx.Run("CREATE TABLE IF NOT EXISTS probe_b(id INTEGER PRIMARY KEY)");
   });
+  std::printf("ready\n");  // the parent starts its kill timer now (opening is slow under ASan)
+  std::fflush(stdout);
   for (int64_t i = start;; ++i) {
     (*store)->Submit(
         [i](xd::Tx& tx) -> xd::Status {

@@ -36,18 +36,22 @@ TEST(CrashTest, AcknowledgedCommandsSurviveSigkill) {
       _exit(127);
     }
     close(fds[1]);
+    // Wait until the child has opened the store and made its tables ("ready"), then kill it
+    // at a random moment of its work. (Killed while still opening, there was nothing to check.)
+    std::string buf;
+    char chunk[4096];
+    ssize_t n;
+    while (buf.find("ready\n") == std::string::npos && (n = read(fds[0], chunk, sizeof chunk)) > 0) buf.append(chunk, n);
+    ASSERT_NE(buf.find("ready\n"), std::string::npos) << "the child died while opening the store";
     std::uniform_int_distribution<int> ms(30, 250);
     std::this_thread::sleep_for(std::chrono::milliseconds(ms(rng)));
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
     // Read every acknowledgement the child printed before it died.
-    std::string buf;
-    char chunk[4096];
-    ssize_t n;
     while ((n = read(fds[0], chunk, sizeof chunk)) > 0) buf.append(chunk, n);
     close(fds[0]);
-    size_t pos = 0;
+    size_t pos = buf.find("ready\n") + 6;
     while (true) {
       size_t nl = buf.find('\n', pos);
       if (nl == std::string::npos) break;
