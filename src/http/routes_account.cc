@@ -32,7 +32,7 @@ void AddAccountRoutes(Api& api) {
 
   api.Add({"POST", "/api/v1/auth/register", "Register a buyer account", "account", AuthKind::kNone, 201,
            Json{{"phone", "13800001234"}, {"password", "secret123"}, {"nickname", "小王"}}},
-          [&store](Call& c) -> Status {
+          [](Call& c) -> Status {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::string phone = r.String("phone", {.max_len = 20});
