@@ -29,7 +29,7 @@ if [ "$engine" = libfuzzer ]; then
     mkdir -p "$work/corpus" "$work/crashes"
     ASAN_OPTIONS=detect_leaks=0 "build-libfuzzer/fuzz/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 \
       -artifact_prefix="$work/crashes/" "$work/corpus" "fuzz/corpus/$t" >"$work.log" 2>&1 || true
-    execs=$(awk -F: '/stat::number_of_executed_units/{gsub(/ /,"",$2);print $2}' "$work.log" | tail -1)
+    execs=$(awk '/stat::number_of_executed_units/{print $2}' "$work.log" | tail -1)
     corpus=$(find "$work/corpus" -type f | wc -l)
     crashes=$(find "$work/crashes" -type f | wc -l)
     if [ "$crashes" -gt 0 ]; then mkdir -p "fuzz/crashes/$t"; cp "$work"/crashes/* "fuzz/crashes/$t/"; fi
