@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "base/crypto.h"
+
 namespace xd::account {
 
 namespace {
@@ -41,13 +43,7 @@ bool VerifyPassword(const std::string& hash, const std::string& password) {
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-std::string HashToken(const std::string& token) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
+std::string HashToken(const std::string& token) { return Sha256Hex(token); }
 
 Json ToJson(const User& u) {
   return Json{{"id", IdString(u.id)}, {"phone", u.phone}, {"nickname", u.nickname}, {"is_admin", u.is_admin},
@@ -75,11 +71,7 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
 }
 
 Result<std::string> CreateSession(Tx& tx, int64_t user_id) {
-  unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
-  char hex[65];
-  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-  std::string token = hex;
+  std::string token = RandomHex(32);
   RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?)",
                          {HashToken(token), user_id, tx.NowMs() + kSessionTtlMs, tx.NowMs()}));
   return token;

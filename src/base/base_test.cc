@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
+#include "base/crypto.h"
 #include "base/id.h"
 #include "base/json.h"
 #include "base/money.h"
@@ -104,6 +105,24 @@ TEST(ErrorTest, CodesMapToStatuses) {
   EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::OUT_OF_STOCK), 409);
   EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::RATE_LIMITED), 429);
   EXPECT_EQ(ErrorCodeHttpStatus(ErrorCode::UNAVAILABLE), 503);
+}
+
+}  // namespace
+}  // namespace xd
+
+namespace xd {
+namespace {
+
+TEST(Crypto, KnownVectorsAndRandomShapes) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // FIPS 180-2
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),                                       // RFC 4231 #2
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(RandomHex(12).size(), 24u);
+  EXPECT_NE(RandomHex(16), RandomHex(16));
+  EXPECT_EQ(RandomBase64Url(32).size(), 43u);
+  EXPECT_TRUE(ConstantTimeEqual("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEqual("abc", "abcd"));
 }
 
 }  // namespace

@@ -1,44 +1,16 @@
 // The open platform's API keys and the ERP inventory/price sync (see open.h).
 #include "open/open.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include "base/id.h"
 #include "catalog/catalog.h"
+#include "base/crypto.h"
 #include "open/internal/crypto.h"
 
 namespace xd::open {
 
 namespace internal {
-
-std::string RandomBase64Url(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  randombytes_buf(raw.data(), raw.size());
-  const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  std::string out(sodium_base64_ENCODED_LEN(bytes, variant), '\0');
-  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(), variant);
-  out.resize(out.find('\0'));
-  sodium_memzero(raw.data(), raw.size());
-  return out;
-}
-
-std::string HmacSha256Hex(const std::string& key, const std::string& message) {
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return hex;
-}
-
-bool ConstantTimeEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 Result<std::vector<std::string>> StringList(const Json& j, const char* what) {
   std::vector<std::string> out;
@@ -65,10 +37,7 @@ ApiKey KeyFromRow(const Row& row) {
   k.created_by = row.Int(2);
   k.name = row.Str(3);
   k.prefix = row.Str(4);
-  Json scopes = row.JsonAt(5);
-  if (scopes.is_array())
-    for (auto& s : scopes)
-      if (s.is_string()) k.scopes.push_back(s.get<std::string>());
+  k.scopes = internal::StringList(row.JsonAt(5), "scopes").value_or(std::vector<std::string>{});
   k.created_at_ms = row.Int(6);
   k.last_used_at_ms = row.OptInt(7);
   k.revoked_at_ms = row.OptInt(8);
@@ -120,12 +89,12 @@ Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, 
   if (live >= kMaxKeysPerMerchant)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(kMaxKeysPerMerchant) + " live API keys per merchant; revoke one first");
   int64_t id = tx.NewId();
-  std::string secret = internal::RandomBase64Url(32);
+  std::string secret = RandomBase64Url(32);
   std::string text = std::string(kKeyPrefix) + IdString(id) + "_" + secret;
   std::string prefix = std::string(kKeyPrefix) + IdString(id) + "_" + secret.substr(0, 4) + "…";
   RETURN_IF_ERROR(tx.Run("INSERT INTO api_keys(id, merchant_id, name, prefix, secret_hash, scopes, created_by, created_at_ms) "
                          "VALUES(?,?,?,?,?,?,?,?)",
-                         {id, merchant_id, name, prefix, account::HashToken(text), DumpJson(Json(sorted)), created_by, tx.NowMs()}));
+                         {id, merchant_id, name, prefix, Sha256Hex(text), DumpJson(Json(sorted)), created_by, tx.NowMs()}));
   RETURN_IF_ERROR(tx.AppendEvent("api_key.created", Json{{"key_id", IdString(id)}, {"merchant_id", IdString(merchant_id)},
                                                           {"by", IdString(created_by)}, {"scopes", sorted}}));
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE id=?", {id}));
@@ -163,7 +132,7 @@ Result<ApiKey> AuthenticateKey(Reader& r, const std::string& text) {
   std::string_view secret = rest.substr(sep + 1);
   if (!id || secret.size() != kSecretChars) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kKeyCols + ", secret_hash FROM api_keys WHERE id=?", {*id}));
-  if (!row || !internal::ConstantTimeEqual(account::HashToken(text), row->Str(9)))
+  if (!row || !ConstantTimeEqual(Sha256Hex(text), row->Str(9)))
     return Fail(ErrorCode::UNAUTHENTICATED, "unknown API key");
   ApiKey k = KeyFromRow(*row);
   if (k.revoked_at_ms) return Fail(ErrorCode::UNAUTHENTICATED, "this API key was revoked");

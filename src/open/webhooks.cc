@@ -7,6 +7,7 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "logistics/logistics.h"
+#include "base/crypto.h"
 #include "open/internal/crypto.h"
 #include "open/open.h"
 
@@ -24,10 +25,7 @@ Endpoint EndpointFromRow(const Row& row) {
   e.merchant_id = row.Int(1);
   e.url = row.Str(2);
   e.description = row.Str(3);
-  Json types = row.JsonAt(4);
-  if (types.is_array())
-    for (auto& t : types)
-      if (t.is_string()) e.event_types.push_back(t.get<std::string>());
+  e.event_types = internal::StringList(row.JsonAt(4), "event_types").value_or(std::vector<std::string>{});
   e.secret = row.Str(5);
   if (!row.IsNull(6)) e.old_secret = row.Str(6);
   e.old_secret_until_ms = row.OptInt(7);
@@ -60,7 +58,7 @@ Delivery DeliveryFromRow(const Row& row) {
   return d;
 }
 
-std::string NewSecret() { return "whsec_" + internal::RandomBase64Url(32); }
+std::string NewSecret() { return "whsec_" + RandomBase64Url(32); }
 
 bool IsDigits(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }); }
 
@@ -286,7 +284,7 @@ Result<Delivery> Redeliver(Tx& tx, int64_t merchant_id, int64_t delivery_id) {
 
 std::string SignatureHeader(const std::string& secret, int64_t unix_s, const std::string& body) {
   std::string t = std::to_string(unix_s);
-  return "t=" + t + ",v1=" + internal::HmacSha256Hex(secret, t + "." + body);
+  return "t=" + t + ",v1=" + HmacSha256Hex(secret, t + "." + body);
 }
 
 Status VerifyWebhookSignature(const std::string& secret, const std::string& header, const std::string& body, int64_t now_ms) {
@@ -311,9 +309,9 @@ Status VerifyWebhookSignature(const std::string& secret, const std::string& head
   int64_t skew_ms = now_ms - *t * 1000;
   if (skew_ms > kSignatureToleranceMs || skew_ms < -kSignatureToleranceMs)
     return Fail(ErrorCode::INVALID_SIGNATURE, "signature timestamp outside the 5-minute tolerance (replayed or clock skew)");
-  std::string expected = internal::HmacSha256Hex(secret, t_text + "." + body);
+  std::string expected = HmacSha256Hex(secret, t_text + "." + body);
   bool ok = false;
-  for (auto& v : v1s) ok |= internal::ConstantTimeEqual(expected, v);  // no early exit
+  for (auto& v : v1s) ok |= ConstantTimeEqual(expected, v);  // no early exit
   if (!ok) return Fail(ErrorCode::INVALID_SIGNATURE, "signature does not match");
   return Ok();
 }
@@ -552,7 +550,7 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
     } else {
       std::string sig = SignatureHeader(d.secret, sent_ms / 1000, d.body);
       if (d.old_secret && d.old_until_ms && *d.old_until_ms > sent_ms)
-        sig += ",v1=" + internal::HmacSha256Hex(*d.old_secret, std::to_string(sent_ms / 1000) + "." + d.body);
+        sig += ",v1=" + HmacSha256Hex(*d.old_secret, std::to_string(sent_ms / 1000) + "." + d.body);
       WebhookRequest req{url->host, url->port, url->target, d.body,
                          {{"User-Agent", "xiaodian-webhooks/1"},
                           {"X-Xiaodian-Event", d.event_type},

@@ -1,14 +1,13 @@
 // The sandbox payment provider: prepay, complete/fail, refunds, order query, and signed
 // asynchronous notifications delivered by a background sender (on time, late, twice, or
 // dropped, as configured).
-#include <sodium.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "pay/pay.h"
@@ -18,14 +17,6 @@ namespace xd::pay {
 namespace {
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-std::string RandomHex(size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  randombytes_buf(raw.data(), raw.size());
-  std::string hex(bytes * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
-  hex.pop_back();
-  return hex;
 }
 constexpr int kMaxDeliveryAttempts = 8;
 }  // namespace
@@ -43,9 +34,7 @@ struct SandboxProvider::Sender {
 };
 
 SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
-    : secret_(std::move(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {
-  if (sodium_init() < 0) std::abort();
-}
+    : secret_(std::move(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {}
 
 SandboxProvider::~SandboxProvider() { StopSender(); }
 
@@ -65,20 +54,11 @@ NotifyMode SandboxProvider::mode() const {
   return mode_;
 }
 
-std::string SandboxProvider::Sign(const std::string& body) const {
-  unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
-  crypto_hash_sha256(key, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size());
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(body.data()), body.size(), key);
-  char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return hex;
-}
+// The key is SHA-256 of the configured secret (docs/architecture.md "Payments").
+std::string SandboxProvider::Sign(const std::string& body) const { return HmacSha256Hex(Sha256(secret_), body); }
 
 bool SandboxProvider::Verify(const std::string& body, const std::string& signature) const {
-  std::string expected = Sign(body);
-  if (signature.size() != expected.size()) return false;
-  return sodium_memcmp(expected.data(), signature.data(), expected.size()) == 0;  // constant time
+  return ConstantTimeEqual(Sign(body), signature);
 }
 
 Result<std::string> SandboxProvider::CreatePrepay(Tx& tx, const std::string& out_no, int64_t amount_fen) {
