@@ -14,22 +14,25 @@ std::optional<std::string> Call::ApiKeyText() const {
 
 Result<StaffCaller> Call::KeyStaff(const std::string& key_text, account::Perm perm) {
   if (!app_.open) return Fail(ErrorCode::UNAUTHENTICATED, "API keys are not enabled on this server");
-  // Authenticate first, so a revoked or unknown key is 401 everywhere.
-  ASSIGN_OR_RETURN(open::ApiKey key, app_.store.Read([&](Reader& r) { return open::AuthenticateKey(r, key_text); }));
-  if (api_key_scope_.empty())
-    return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
-  if (!open::HasScope(key, api_key_scope_))
-    return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(api_key_scope_));
-  std::string_view header = req_.Header("x-merchant-id");
-  if (!header.empty() && ParseId(header) != std::optional<int64_t>(key.merchant_id))
-    return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
-  if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
-    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
-  // The key can do no more than its creator may (a creator removed from staff disables it).
-  ASSIGN_OR_RETURN(account::Role role,
-                   app_.store.Read([&](Reader& r) { return account::RequireStaff(r, key.created_by, key.merchant_id, perm); }));
-  app_.open->TouchKey(key);
-  return StaffCaller{account::Principal{key.created_by, false}, key.merchant_id, role, key.id};
+  // One snapshot for the key and its creator's role.
+  ASSIGN_OR_RETURN(StaffCaller caller, app_.store.Read([&](Reader& r) -> Result<StaffCaller> {
+    // Authenticate first, so a revoked or unknown key is 401 everywhere.
+    ASSIGN_OR_RETURN(open::ApiKey key, open::AuthenticateKey(r, key_text));
+    if (api_key_scope_.empty())
+      return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
+    if (!open::HasScope(key, api_key_scope_))
+      return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(api_key_scope_));
+    std::string_view header = req_.Header("x-merchant-id");
+    if (!header.empty() && ParseId(header) != std::optional<int64_t>(key.merchant_id))
+      return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
+    if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
+      return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
+    // The key can do no more than its creator may (a creator removed from staff disables it).
+    ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, key.created_by, key.merchant_id, perm));
+    app_.open->TouchKey(key);
+    return StaffCaller{account::Principal{key.created_by, false}, key.merchant_id, role, key.id};
+  }));
+  return caller;
 }
 
 Result<account::Principal> Call::User() {
