@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "http/order_watch.h"
 
 #include <algorithm>
@@ -75,6 +76,7 @@ size_t OrderWatch::waiting() const {
 }
 
 void OrderWatch::Run() {
+  SetThreadName("xd-watch");
   std::unique_lock lock(mu_);
   for (;;) {
     while (!ready_.empty()) {

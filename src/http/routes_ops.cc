@@ -24,9 +24,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_pipeline_batch_size_max gauge\nxd_pipeline_batch_size_max {}\n"
                 "# TYPE xd_pipeline_queue_depth gauge\nxd_pipeline_queue_depth {}\n"
                 "# TYPE xd_pipeline_batch_us_total counter\nxd_pipeline_batch_us_total {}\n"
-                "# TYPE xd_store_checkpoints_total counter\nxd_store_checkpoints_total {}\n",
+                "# TYPE xd_store_checkpoints_total counter\nxd_store_checkpoints_total {}\n"
+                "# TYPE xd_store_wal_frames_total counter\nxd_store_wal_frames_total {}\n",
                 s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
-                s.commit_us_total, s.checkpoints);
+                s.commit_us_total, s.checkpoints, s.wal_frames);
             c.ReplyText(std::move(out), "text/plain; version=0.0.4");
             return Ok();
           });

@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "http/server.h"
 
 #include <array>
@@ -348,7 +349,10 @@ uint16_t Server::Start() {
   im.acceptor.listen(net::socket_base::max_listen_connections);
   uint16_t port = im.acceptor.local_endpoint().port();
   im.Accept();
-  for (int i = 0; i < im.options.threads; ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+  for (int i = 0; i < im.options.threads; ++i) im.threads.emplace_back([&im] {
+    SetThreadName("xd-http");
+    im.ioc.run();
+  });
   return port;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "base/thread_name.h"
 #include "base/id.h"
 #include "base/log.h"
 #include "logistics/logistics.h"
@@ -337,6 +338,7 @@ void OpenService::Start() {
     cv_.wait_for(l, std::chrono::milliseconds(config_.poll_ms), [this] { return !running_; });
   };
   threads_.emplace_back([this, wait] {
+    SetThreadName("xd-hookfeed");
     while (true) {
       {
         std::lock_guard l(mu_);
@@ -354,6 +356,7 @@ void OpenService::Start() {
   for (int i = 0; i < config_.sender_threads; ++i) {
     WebhookTransport transport = transport_factory_ ? transport_factory_() : WebhookTransport();
     threads_.emplace_back([this, wait, transport]() mutable {
+      SetThreadName("xd-hooksend");
       while (true) {
         {
           std::lock_guard l(mu_);

@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "store/store.h"
 
 #include <chrono>
@@ -126,13 +127,15 @@ struct Store::Impl {
   bool checkpoint_wanted = false, checkpoint_stop = false;
   int checkpoint_pages = 1000, restart_pages = 8000;
   std::atomic<int> wal_pages{0};  // frames in the WAL after the last commit
+  std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
 };
 
 namespace {
 // SQLite calls this after each commit with the WAL's size in frames (pages).
 int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
   auto* im = static_cast<Store::Impl*>(arg);
-  im->wal_pages = pages;
+  int before = im->wal_pages.exchange(pages);
+  im->wal_frames += pages >= before ? pages - before : pages;  // smaller: the WAL started over
   if (pages < im->checkpoint_pages) return SQLITE_OK;
   {
     std::lock_guard lock(im->checkpoint_mu);
@@ -188,6 +191,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
   im.checkpoint_thread = std::thread([&im] {
+    SetThreadName("xd-ckpt");
     std::unique_lock lock(im.checkpoint_mu);
     for (;;) {
       im.checkpoint_cv.wait(lock, [&] { return im.checkpoint_wanted || im.checkpoint_stop; });
@@ -205,6 +209,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   });
   Store* self = store.get();
   im.thread = std::thread([self] {
+    SetThreadName("xd-writer");
     Impl& im = *self->impl_;
     TxImpl tx(*im.writer, self->clock_, self->ids_);
     std::vector<Queued> batch;
@@ -333,6 +338,7 @@ StoreStats Store::stats() const {
   s.max_batch_seen = impl_->max_batch_seen;
   s.commit_us_total = impl_->commit_us_total;
   s.checkpoints = impl_->checkpoints;
+  s.wal_frames = impl_->wal_frames;
   std::lock_guard lock(impl_->mu);
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;

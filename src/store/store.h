@@ -134,6 +134,7 @@ struct StoreStats {
   int64_t max_batch_seen = 0;
   int64_t commit_us_total = 0;
   int64_t checkpoints = 0;  // WAL checkpoints run by the background checkpointer
+  int64_t wal_frames = 0;   // pages written to the WAL by commits (the write volume)
 };
 
 using Command = std::function<Status(Tx&)>;

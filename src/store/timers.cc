@@ -1,3 +1,4 @@
+#include "base/thread_name.h"
 #include "store/timers.h"
 
 #include <chrono>
@@ -68,6 +69,7 @@ Result<int> TimerService::RunDue(int limit) {
 void TimerService::Start(int poll_ms) {
   if (running_.exchange(true)) return;
   thread_ = std::thread([this, poll_ms] {
+    SetThreadName("xd-timers");
     while (running_) {
       auto r = RunDue();
       if (!r) spdlog::warn("event=timer_poll_failed error=\"{}\"", r.error().message);
