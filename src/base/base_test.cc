@@ -61,6 +61,8 @@ TEST(IdTest, TimeOrderedAndUnique) {
 TEST(ClockTest, Rfc3339RoundTrip) {
   int64_t ms = 1'767'225'600'123;
   EXPECT_EQ(FormatRfc3339(ms), "2026-01-01T00:00:00.123Z");
+  EXPECT_EQ(FormatCompactUtc(ms), "20260101000000");
+  EXPECT_EQ(FormatCompactUtc(ms - 124), "20251231235959");
   EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00.123Z"), ms);
   EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00Z"), ms - 123);
   EXPECT_EQ(ParseRfc3339("2026-13-01T00:00:00Z"), -1);

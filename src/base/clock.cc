@@ -23,6 +23,16 @@ std::string FormatRfc3339(int64_t ms) {
   return buf;
 }
 
+std::string FormatCompactUtc(int64_t ms) {
+  time_t secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
 int64_t ParseRfc3339(const std::string& text) {
   int y, mo, d, h, mi, s;
   char rest[32] = {0};

@@ -33,6 +33,9 @@ class FakeClock final : public Clock {
 
 // "2026-01-01T00:00:00.000Z"
 std::string FormatRfc3339(int64_t ms);
+// "20260101000000" (UTC, to the second): the time prefix of identifiers that should sort
+// by creation, as payment providers' prepay ids do.
+std::string FormatCompactUtc(int64_t ms);
 // Parses RFC 3339 UTC ("...Z" or "+00:00", optional fraction); -1 on malformed input.
 int64_t ParseRfc3339(const std::string& text);
 

@@ -101,6 +101,7 @@ class SandboxProvider {
 
  private:
   void Enqueue(Tx& tx, const ProviderTxn& t, const std::string& event);
+  std::string NewId(std::string_view prefix) const;
   struct Pending;
   // Takes the earliest notification if it is due; else sets *next_due_ms to its due time
   // (0 when the queue is empty). Under mu_.
