@@ -78,6 +78,9 @@ struct Options {
   int64_t promo_stock = 10000;  // flash: activity stock; coupon: total_quota
   int group_size = 5;
   int register_conns = 64;  // parallel connections that register the buyer pool
+  // checkout/hot: "checkout" starts the payment in the checkout request ("pay":{}), as the
+  // shop's cashier does; "separate" calls POST /orders/{id}/pay after it (one more round trip).
+  std::string pay = "checkout";
 };
 
 struct HttpResponse {
@@ -296,13 +299,16 @@ awaitable<void> SetupBuyer(Vu& vu) {
   vu.ready = true;
 }
 
-// One paid order: checkout → pay → sandbox complete → wait until paid.
+// One paid order: checkout (+ pay) → sandbox complete → wait until paid.
 // kRefused: the SKU was sold out at checkout (no order); the caller picks another.
 awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
   World& w = vu.world;
-  std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{}}})", sku, w.address_json);
+  const bool pay_at_checkout = w.opt.pay == "checkout";
+  std::string body = fmt::format(R"({{"items":[{{"sku_id":"{}","quantity":1}}],"address":{}{}}})", sku, w.address_json,
+                                 pay_at_checkout ? R"(,"pay":{})" : "");
   HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/checkout", body, vu.auth);
-  std::string order_id = r.ok() ? StringAt(ParseBody(r), "/orders/0/id"_json_pointer) : "";
+  Json checkout = r.ok() ? ParseBody(r) : Json();
+  std::string order_id = StringAt(checkout, "/orders/0/id"_json_pointer);
   if (order_id.empty()) {
     if (r.status == 409 && r.body.find("OUT_OF_STOCK") != std::string::npos) {
       vu.stats.Refused(r);
@@ -313,8 +319,11 @@ awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
     vu.stats.Error("checkout", r);
     co_return Outcome::kError;
   }
-  r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/pay", "{}", vu.auth);
-  std::string payment_id = r.ok() ? StringAt(ParseBody(r), "/payment_id"_json_pointer) : "";
+  std::string payment_id = StringAt(checkout, "/orders/0/payment/payment_id"_json_pointer);
+  if (!pay_at_checkout) {
+    r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/pay", "{}", vu.auth);
+    payment_id = r.ok() ? StringAt(ParseBody(r), "/payment_id"_json_pointer) : "";
+  }
   if (payment_id.empty()) {
     vu.stats.Error("pay", r);
     co_return Outcome::kError;
@@ -698,7 +707,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
-               "               [--grace-s 10] [--paid-timeout-s 10]\n"
+               "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n");
   std::exit(2);
 }
@@ -733,6 +742,7 @@ int main(int argc, char** argv) {
     else if (a == "--promo-stock") opt.promo_stock = std::atoll(v.c_str());
     else if (a == "--group-size") opt.group_size = std::atoi(v.c_str());
     else if (a == "--register-conns") opt.register_conns = std::atoi(v.c_str());
+    else if (a == "--pay" && (v == "checkout" || v == "separate")) opt.pay = v;
     else Usage();
   }
   const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "mixed"};
@@ -974,6 +984,7 @@ int main(int argc, char** argv) {
   }
   // checkout/mixed: checkouts that found their SKU sold out (another SKU was then tried).
   if (!promo && total.refused > 0) extra["sold_out_refusals"] = total.refused;
+  if (opt.scenario == "checkout" || opt.scenario == "hot") extra["pay"] = opt.pay;
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
       R"("ops_per_s":{:.1f},"p50_ms":{:.2f},"p99_ms":{:.2f},"p999_ms":{:.2f},"max_ms":{:.2f},"errors":{},"error_codes":{},)"

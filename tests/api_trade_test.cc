@@ -105,13 +105,18 @@ TEST_F(Trade, TwoHundredBuyersFiftyUnits) {
   for (int i = 0; i < kBuyers; ++i) {
     threads.emplace_back([&, i] {
       auto client = NewClient();
-      auto r = client->Json("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}}, tokens[i]);
+      // Half the buyers start paying in the checkout request itself, half pay after it.
+      const bool pay_at_checkout = i % 2 == 0;
+      Json body{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}};
+      if (pay_at_checkout) body["pay"] = Json::object();
+      auto r = client->Json("POST", "/api/v1/checkout", body, tokens[i]);
       if (r.status == 201) {
         ++created;
         orders[i] = r.body["orders"][0]["id"];
-        auto pay = client->Json("POST", "/api/v1/orders/" + orders[i] + "/pay", nullptr, tokens[i]);
-        if (pay.status == 200)
-          client->Json("POST", "/api/v1/pay/sandbox/" + pay.body["payment_id"].get<std::string>() + "/complete", nullptr, tokens[i]);
+        Json payment = pay_at_checkout ? r.body["orders"][0]["payment"]
+                                       : client->Json("POST", "/api/v1/orders/" + orders[i] + "/pay", nullptr, tokens[i]).body;
+        if (payment.contains("payment_id"))
+          client->Json("POST", "/api/v1/pay/sandbox/" + payment["payment_id"].get<std::string>() + "/complete", nullptr, tokens[i]);
       } else if (r.status == 409 && r.body["error"]["code"] == "OUT_OF_STOCK") {
         ++sold_out;
       } else {
@@ -333,6 +338,57 @@ TEST_F(Trade, IdempotencyKeyReturnsTheFirstResult) {
   auto p2 = Call("POST", "/api/v1/orders/" + ids[0] + "/pay", nullptr, buyer, {{"Idempotency-Key", "p-1"}});
   EXPECT_EQ(p1.body, p2.body);
   EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 9);
+}
+
+TEST_F(Trade, CheckoutCanStartPaymentInTheSameRequest) {
+  Shop a = OpenShop("c2c", "甲店"), b = OpenShop("b2c", "乙店");
+  auto [pa, sa] = CreateProduct(a, 5000, 10);
+  auto [pb, sb] = CreateProduct(b, 3000, 10);
+  std::string buyer = Register("13655557777");
+  Json lines = {{{"sku_id", sa}, {"quantity", 1}}, {{"sku_id", sb}, {"quantity", 1}}};
+  // One request: both shops' orders, each with its own pending sandbox payment.
+  Json body{{"items", lines}, {"address", Address()}, {"pay", Json::object()}};
+  auto r = Call("POST", "/api/v1/checkout", body, buyer, {{"Idempotency-Key", "cp-1"}});
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  ASSERT_EQ(r.body["orders"].size(), 2u);
+  for (auto& o : r.body["orders"]) {
+    EXPECT_EQ(o["status"], "created");
+    EXPECT_EQ(o["payment"]["status"], "pending");
+    EXPECT_EQ(o["payment"]["amount_fen"], o["total_fen"]);
+    EXPECT_EQ(o["payment"]["order_id"], o["id"]);
+    EXPECT_EQ(o["payment_id"], o["payment"]["payment_id"]);
+    EXPECT_TRUE(o["payment"]["prepay_id"].get<std::string>().starts_with("wx"));
+    // Paying again later returns the same pending payment, not a second one.
+    auto again = Call("POST", "/api/v1/orders/" + o["id"].get<std::string>() + "/pay", nullptr, buyer);
+    EXPECT_EQ(again.body["payment_id"], o["payment"]["payment_id"]);
+  }
+  // A retry with the same key answers the same orders and payments.
+  EXPECT_EQ(Call("POST", "/api/v1/checkout", body, buyer, {{"Idempotency-Key", "cp-1"}}).body, r.body);
+  for (auto& o : r.body["orders"]) {
+    Call("POST", "/api/v1/pay/sandbox/" + o["payment"]["payment_id"].get<std::string>() + "/complete", nullptr, buyer);
+    EXPECT_EQ(WaitStatus(buyer, o["id"], "paid")["status"], "paid");
+  }
+  // Store credit at checkout needs one shop; refused whole, nothing written.
+  ASSERT_EQ(Call("POST", "/api/v1/admin/cards", Json{{"phone", "13655557777"}, {"amount_fen", 9000}, {"reason", "补偿"}}, AdminToken()).status, 201);
+  auto two = Call("POST", "/api/v1/checkout", Json{{"items", lines}, {"address", Address()}, {"pay", {{"card_fen", 100}}}}, buyer);
+  EXPECT_EQ(two.status, 400);
+  EXPECT_EQ(two.body["error"]["code"], "INVALID_FIELD");
+  EXPECT_EQ(Call("GET", "/api/v1/orders", nullptr, buyer).body["items"].size(), 2u);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + pa).body["skus"][0]["stock"], 9);
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 9000);
+  // Credit covering the whole order (5000 + 800 shipping) pays it at once.
+  auto card = Call("POST", "/api/v1/checkout",
+                   Json{{"items", {{{"sku_id", sa}, {"quantity", 1}}}}, {"address", Address()}, {"pay", {{"card_fen", 5800}}}}, buyer);
+  ASSERT_EQ(card.status, 201) << card.body.dump();
+  EXPECT_EQ(card.body["orders"][0]["status"], "paid");
+  EXPECT_EQ(card.body["orders"][0]["payment"]["status"], "succeeded");
+  EXPECT_EQ(card.body["orders"][0]["card_paid_fen"], 5800) << card.body.dump();
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 3200);
+  // Malformed "pay" is refused with the field named.
+  auto bad = Call("POST", "/api/v1/checkout", Json{{"items", lines}, {"address", Address()}, {"pay", {{"card_fen", -1}}}}, buyer);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("pay.card_fen"), std::string::npos) << bad.body.dump();
+  ExpectInvariants();
 }
 
 TEST_F(Trade, CartCheckoutSplitsByMerchantAtomically) {

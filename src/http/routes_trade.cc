@@ -92,7 +92,7 @@ void AddTradeRoutes(Api& api) {
             c.Reply(out);
             return Ok();
           });
-  api.Add({"POST", "/api/v1/checkout", "Create one order per merchant, reserving stock (Idempotency-Key)", "trade", AuthKind::kUser, 201,
+  api.Add({"POST", "/api/v1/checkout", "Create one order per merchant, reserving stock; with \"pay\" also start paying each (Idempotency-Key)", "trade", AuthKind::kUser, 201,
            checkout_example},
           [&](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
@@ -108,9 +108,17 @@ void AddTradeRoutes(Api& api) {
                 return std::unexpected(priced.error());
             }
             c.WriteIdempotent(p.user_id, "checkout", [&trade, p, req](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(auto orders, trade.Checkout(tx, p.user_id, req));
               Json list = Json::array();
-              for (auto& o : orders) list.push_back(trade::ToJson(o));
+              if (req.pay) {
+                ASSIGN_OR_RETURN(auto paying, trade.CheckoutAndPay(tx, p.user_id, req));
+                for (auto& [o, pm] : paying) {
+                  list.push_back(trade::ToJson(o));
+                  list.back()["payment"] = pay::ToJson(pm);
+                }
+              } else {
+                ASSIGN_OR_RETURN(auto orders, trade.Checkout(tx, p.user_id, req));
+                for (auto& o : orders) list.push_back(trade::ToJson(o));
+              }
               return Json{{"orders", list}};
             }, 201);
             return Ok();

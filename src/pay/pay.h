@@ -149,7 +149,8 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
 // Marks a payment succeeded and posts provider+card → escrow. Returns false (and does
 // nothing) if it had already succeeded. CONFLICT if the order already has another
 // successful payment (the unique index refuses a double charge).
-Result<bool> SettlePaymentSuccess(Tx& tx, int64_t payment_id, const std::string& transaction_id);
+// `p` is the payment as read in this transaction.
+Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& transaction_id);
 // Ends a pending payment that will not complete: "failed" (the provider said so) or
 // "closed" (the order was cancelled). Releases held store credit. No-op if not pending.
 Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed);

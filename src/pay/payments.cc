@@ -63,8 +63,8 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
   return p;
 }
 
-Result<bool> SettlePaymentSuccess(Tx& tx, int64_t payment_id, const std::string& transaction_id) {
-  ASSIGN_OR_RETURN(Payment p, GetPayment(tx, payment_id));
+Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& transaction_id) {
+  const int64_t payment_id = p.id;
   if (p.status == "succeeded") return false;
   RETURN_IF_ERROR(tx.Run("UPDATE payments SET status='succeeded', transaction_id=?, paid_at_ms=? WHERE id=?",
                          {transaction_id, tx.NowMs(), payment_id}));

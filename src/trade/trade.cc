@@ -160,6 +160,12 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
   req.address_id = r.OptId("address_id");
   if (const Json* a = r.Raw("activity")) req.activity = *a;
   const Json* coupons = r.Raw("coupon_ids");
+  if (const Json* pay = r.Raw("pay")) {
+    ObjectReader pr(*pay, "pay.");
+    req.pay = true;
+    req.card_fen = pr.OptInt("card_fen", {.min = 0}).value_or(0);
+    RETURN_IF_ERROR(pr.Finish());
+  }
   RETURN_IF_ERROR(r.Finish());
   if ((items == nullptr) == (cart_ids == nullptr)) return Fail(ErrorCode::INVALID_FIELD, "send either items or cart_item_ids");
   if (items) {
@@ -426,7 +432,13 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
   std::string sql = "UPDATE orders SET status=?, sub_status=?, status_before_refund=?, updated_at_ms=?";
   if (time_col) sql += std::string(", ") + time_col + "=?5";
   sql += " WHERE id=?6";
-  RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id}));
+  if (status == "paid") {  // becoming paid records what was paid and by which payment, in the same statement
+    sql.insert(sql.find(" WHERE"), ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9");
+    RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id, o.provider_paid_fen, o.card_paid_fen,
+                                 o.payment_id}));
+  } else {
+    RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id}));
+  }
   Json payload{{"order_id", IdString(o.id)}, {"buyer_id", IdString(o.buyer_id)}, {"merchant_id", IdString(o.merchant_id)},
                {"from", o.status}, {"to", status}, {"total_fen", o.total_fen}};
   payload.update(extra);
@@ -453,25 +465,43 @@ Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_i
   if (o.status != "created") return Fail(ErrorCode::INVALID_STATE, "order is " + o.status + ", not awaiting payment");
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) return *pending;
-  ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, order_id, buyer_id, o.total_fen, card_fen));
-  RETURN_IF_ERROR(tx.Run("UPDATE orders SET payment_id=? WHERE id=?", {p.id, order_id}));
+  return StartOrderPayment(tx, o, card_fen);
+}
+
+Result<pay::Payment> TradeService::StartOrderPayment(Tx& tx, Order& o, int64_t card_fen) {
+  ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, o.id, o.buyer_id, o.total_fen, card_fen));
+  RETURN_IF_ERROR(tx.Run("UPDATE orders SET payment_id=? WHERE id=?", {p.id, o.id}));
+  o.payment_id = p.id;
   if (p.amount_fen == 0) {  // store credit covered it all
-    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p.id, "card"));
-    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, order_id));
+    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, "card"));
+    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
     p.status = "succeeded";
+    ASSIGN_OR_RETURN(o, LoadOrder(tx, o.id, true));  // paid, perhaps waiting for its group or gift
   }
   return p;
 }
 
-Status TradeService::OnPaymentSucceeded(Tx& tx, int64_t order_id) {
+Result<std::vector<std::pair<Order, pay::Payment>>> TradeService::CheckoutAndPay(Tx& tx, int64_t buyer_id, const CheckoutRequest& req) {
+  ASSIGN_OR_RETURN(std::vector<Order> orders, Checkout(tx, buyer_id, req));
+  if (req.card_fen > 0 && orders.size() > 1)
+    return Fail(ErrorCode::INVALID_FIELD, "pay.card_fen needs a checkout from one shop; pay each order with store credit instead");
+  std::vector<std::pair<Order, pay::Payment>> out;
+  for (auto& o : orders) {
+    ASSIGN_OR_RETURN(pay::Payment p, StartOrderPayment(tx, o, req.card_fen));
+    out.emplace_back(std::move(o), std::move(p));
+  }
+  return out;
+}
+
+Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
+  const int64_t order_id = p.order_id;
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, true));
-  ASSIGN_OR_RETURN(auto prow, tx.QueryOne("SELECT id, amount_fen, card_fen FROM payments WHERE order_id=? AND status='succeeded'", {order_id}));
-  if (!prow) return Fail(ErrorCode::INTERNAL, "payment success without a payment");
-  RETURN_IF_ERROR(tx.Run("UPDATE orders SET provider_paid_fen=?, card_paid_fen=?, payment_id=? WHERE id=?",
-                         {prow->Int(1), prow->Int(2), prow->Int(0), order_id}));
-  o.provider_paid_fen = prow->Int(1);
-  o.card_paid_fen = prow->Int(2);
+  o.provider_paid_fen = p.amount_fen;
+  o.card_paid_fen = p.card_fen;
+  o.payment_id = p.id;
   if (o.status == "cancelled") {
+    RETURN_IF_ERROR(tx.Run("UPDATE orders SET provider_paid_fen=?, card_paid_fen=?, payment_id=? WHERE id=?",
+                           {o.provider_paid_fen, o.card_paid_fen, p.id, order_id}));
     // Paid after the order was cancelled (the buyer paid on an old page): refund it all.
     o.status_before_refund = "cancelled";
     RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", "paid after cancellation"}}));
@@ -482,7 +512,7 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, int64_t order_id) {
   if (o.status != "created") return Fail(ErrorCode::INTERNAL, "payment for an order in state " + o.status);
   for (auto& it : o.items) RETURN_IF_ERROR(catalog::Sell(tx, it.sku_id, it.quantity));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnPaid(tx, o));
-  return SetStatus(tx, o, "paid", Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});
+  return SetStatus(tx, o, "paid", Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
 }
 
 Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notification& n) {
@@ -496,8 +526,8 @@ Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notificat
     ASSIGN_OR_RETURN(pay::Payment p, pay::PaymentByPrepay(tx, n.prepay_id));
     if (n.event == "payment.succeeded") {
       if (t.status != "SUCCESS") return Fail(ErrorCode::RULE_VIOLATION, "provider has no successful payment for this notification");
-      ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p.id, n.transaction_id));
-      if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p.order_id));
+      ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, n.transaction_id));
+      if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
       return std::string(fresh ? "paid" : "already_paid");
     }
     RETURN_IF_ERROR(pay::EndPendingPayment(tx, p.id, true));
@@ -518,8 +548,8 @@ Result<std::string> TradeService::QueryPayment(Tx& tx, int64_t payment_id) {
   if (p.status != "pending" || p.prepay_id.empty()) return p.status;
   ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, p.prepay_id));
   if (t.status == "SUCCESS") {
-    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p.id, t.transaction_id));
-    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p.order_id));
+    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
+    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
     return std::string("succeeded");
   }
   if (t.status == "FAIL") {

@@ -134,6 +134,9 @@ struct CheckoutRequest {
   std::optional<int64_t> address_id;
   Json activity;
   std::vector<int64_t> coupon_ids;
+  // "pay": {"card_fen": N}: start paying in the same request (the cashier's one round trip).
+  bool pay = false;
+  int64_t card_fen = 0;
 };
 Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body);
 
@@ -170,6 +173,9 @@ class TradeService {
   Result<Json> Preview(Reader& r, int64_t buyer_id, const CheckoutRequest& req);
   // Creates one order per merchant, reserving stock; all or none.
   Result<std::vector<Order>> Checkout(Tx& tx, int64_t buyer_id, const CheckoutRequest& req);
+  // Checkout, then starts paying every new order in the same transaction, as Pay does
+  // (req.card_fen of store credit needs a checkout that makes one order).
+  Result<std::vector<std::pair<Order, pay::Payment>>> CheckoutAndPay(Tx& tx, int64_t buyer_id, const CheckoutRequest& req);
 
   // ---- orders ----
   // NOT_FOUND unless the order is the viewer's (buyer_id) or the merchant's (merchant_id).
@@ -216,7 +222,10 @@ class TradeService {
  private:
   Status RunPricing(Reader& r, Tx* tx, PricingContext& ctx);
   Result<std::vector<PricingContext>> PriceRequest(Reader& r, Tx* tx, int64_t buyer_id, const CheckoutRequest& req);
-  Status OnPaymentSucceeded(Tx& tx, int64_t order_id);
+  // After SettlePaymentSuccess of `p` (as read before it): the order is paid.
+  Status OnPaymentSucceeded(Tx& tx, const pay::Payment& p);
+  // Starts the payment of an unpaid order that has none pending.
+  Result<pay::Payment> StartOrderPayment(Tx& tx, Order& o, int64_t card_fen);
   Status OnRefundCompleted(Tx& tx, int64_t refund_id);
   Status SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra = Json::object());
   Status StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o);
