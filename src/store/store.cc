@@ -127,6 +127,9 @@ struct Store::Impl {
   bool checkpoint_wanted = false, checkpoint_stop = false;
   int checkpoint_pages = 1000, restart_pages = 8000;
   std::atomic<int> wal_pages{0};  // frames in the WAL after the last commit
+  // Writer thread only: the WAL's size at the last commit, and the size that wakes the
+  // checkpointer next.
+  int wal_size_seen = 0, next_checkpoint_at = 1000;
   std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
 };
 
@@ -134,9 +137,16 @@ namespace {
 // SQLite calls this after each commit with the WAL's size in frames (pages).
 int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
   auto* im = static_cast<Store::Impl*>(arg);
-  int before = im->wal_pages.exchange(pages);
+  int before = im->wal_size_seen;
+  im->wal_size_seen = pages;
+  im->wal_pages = pages;
   im->wal_frames += pages >= before ? pages - before : pages;  // smaller: the WAL started over
-  if (pages < im->checkpoint_pages) return SQLITE_OK;
+  // Every checkpoint_pages new frames, not after every commit past the mark: a page written
+  // by many commits in between (stock rows, balances, the right edge of each index) is then
+  // copied into the database once, not once per commit.
+  if (pages < before) im->next_checkpoint_at = im->checkpoint_pages;
+  if (pages < im->next_checkpoint_at) return SQLITE_OK;
+  im->next_checkpoint_at = pages + im->checkpoint_pages;
   {
     std::lock_guard lock(im->checkpoint_mu);
     im->checkpoint_wanted = true;
@@ -187,6 +197,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   }
   ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, options.sync_full));
   im.checkpoint_pages = options.checkpoint_pages;
+  im.next_checkpoint_at = options.checkpoint_pages;
   im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
   RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
