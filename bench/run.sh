@@ -95,14 +95,19 @@ else
   echo "bench: wrk not installed, skipping wrk_healthz" >&2
 fi
 
-run_loadgen() {  # scenario duration_s
-  echo "== loadgen --scenario $1 --connections $CONNECTIONS --duration-s $2" >&2
-  timeout $(($2 + 60)) "$LOADGEN" --url "$URL" --scenario "$1" --connections "$CONNECTIONS" --duration-s "$2" | emit
+run_loadgen() {  # scenario duration_s [more loadgen flags]
+  local scenario=$1 duration=$2
+  shift 2
+  echo "== loadgen --scenario $scenario --connections $CONNECTIONS --duration-s $duration $*" >&2
+  timeout $((duration + 60)) "$LOADGEN" --url "$URL" --scenario "$scenario" --connections "$CONNECTIONS" --duration-s "$duration" "$@" | emit
 }
 run_loadgen healthz "$READ_S"
 run_loadgen product "$READ_S"
 run_loadgen search "$READ_S"
+# Paid orders: checkout that starts the payment (the cashier's one round trip), then the same
+# with a separate POST /orders/{id}/pay, then one hot SKU.
 run_loadgen checkout "$WRITE_S"
+run_loadgen checkout "$WRITE_S" --pay separate
 run_loadgen hot "$WRITE_S"
 run_promo() {  # scenario duration_s [more loadgen flags]
   local scenario=$1 duration=$2
@@ -144,7 +149,7 @@ jq -r '
   elif .bench == "wrk_healthz" then
     "wrk healthz\tc=\(.connections)\t\(r(.requests_per_s)) req/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms"
   elif .bench == "loadgen" then
-    "loadgen \(.scenario)\tc=\(.connections)\t\(r(.ops_per_s)) ops/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms\tp99.9 \(r(.p999_ms)) ms\terrors \(.errors) \(.error_codes | tostring)\tinvariants_ok \(.invariants_ok)" +
+    "loadgen \(.scenario)\(if .pay == "separate" then "/separate-pay" else "" end)\tc=\(.connections)\t\(r(.ops_per_s)) ops/s\tp50 \(r(.p50_ms)) ms\tp99 \(r(.p99_ms)) ms\tp99.9 \(r(.p999_ms)) ms\terrors \(.errors) \(.error_codes | tostring)\tinvariants_ok \(.invariants_ok)" +
     (if .exact == null then "" elif .scenario == "groupbuy" then
        "\texact \(.exact): \(.seats_paid) seats in \(.groups) groups, \(.groups_succeeded) succeeded, \(.groups_overfilled) over-filled"
      else "\texact \(.exact): \(.successes) successes, refused \(.refusals | tostring)" end)

@@ -221,7 +221,7 @@ Status TakeDown(Tx& tx, int64_t product_id) {
   return tx.AppendEvent("product.taken_down", Json{{"product_id", IdString(product_id)}});
 }
 
-Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id) {
+Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id, bool with_skus) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kProductCols +
                                             ", m.status FROM products p JOIN merchants m ON m.id = p.merchant_id WHERE p.id=?",
                                         {product_id}));
@@ -230,6 +230,7 @@ Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std:
   if (public_only && (p.status != "on_sale" || p.taken_down || row->Str(12) != "active"))
     return Fail(ErrorCode::NOT_FOUND, "product not found");
   if (merchant_id && p.merchant_id != *merchant_id) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  if (!with_skus) return p;
   ASSIGN_OR_RETURN(Rows skus, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE product_id=? ORDER BY id", {product_id}));
   for (auto& s : skus) p.skus.push_back(SkuFromRow(s));
   return p;

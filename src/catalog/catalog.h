@@ -80,7 +80,10 @@ Status TakeDown(Tx& tx, int64_t product_id);
 
 // A product with SKUs. public_only: NOT_FOUND unless on sale, not taken down and its
 // merchant active. merchant_id (when set): NOT_FOUND unless it belongs to that merchant.
-Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id = {});
+// with_skus=false leaves `skus` empty (one query fewer, for callers that check the product or
+// price one SKU they already have).
+Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id = {},
+                           bool with_skus = true);
 Result<Sku> GetSku(Reader& r, int64_t sku_id);
 // The merchant's SKU with this code (the merchant's own article number, e.g. from an ERP).
 // NOT_FOUND when none has it, CONFLICT when several do (the code is then ambiguous).

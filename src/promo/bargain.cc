@@ -163,7 +163,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(internal::RequireRunning(a, now));
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, a.sku_id));
-  RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
   Bargain b;
   b.floor_price_fen = a.config.at("floor_price_fen").get<int64_t>();
   b.helps_needed = a.config.at("helps_needed").get<int64_t>();

@@ -147,7 +147,7 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
 
 Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps) {
   if (commission_bps < 0 || commission_bps > 5000) return Fail(ErrorCode::INVALID_FIELD, "commission_bps must be 0..5000");
-  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, false, merchant_id));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, false, merchant_id, false));
   RETURN_IF_ERROR(tx.Run("INSERT INTO product_distribution(product_id, merchant_id, commission_bps, updated_at_ms) VALUES(?,?,?,?) "
                          "ON CONFLICT(product_id) DO UPDATE SET commission_bps=excluded.commission_bps, updated_at_ms=excluded.updated_at_ms",
                          {product_id, merchant_id, commission_bps, tx.NowMs()}));
@@ -163,7 +163,7 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional
     product_id = a.product_id;
   }
   if (!product_id) return Fail(ErrorCode::MISSING_FIELD, "product_id or activity_id is required");
-  RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true, {}, false));
   Share s{tx.NewId(), sharer_id, *product_id, RandomCode(), activity_id, chat_group, 0, 0, tx.NowMs()};
   RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms, code) "
                          "VALUES(?,?,?,?,?,0,?,?)",

@@ -38,7 +38,7 @@ Result<Json> PromoService::ChatGroupStats(Reader& r, const std::string& chat_gro
 }
 
 Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
-  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true, {}, false));
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO recommendations(id, user_id, product_id, text, created_at_ms) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(user_id, product_id) DO UPDATE SET text=excluded.text, created_at_ms=excluded.created_at_ms",

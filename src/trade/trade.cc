@@ -219,7 +219,7 @@ void TradeService::AddObserver(std::shared_ptr<OrderObserver> observer) { observ
 
 Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity) {
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, sku_id));
-  RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
   ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
   if (lines >= 100) return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most 100 lines");
   RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?,?,?,?,?) "
@@ -287,7 +287,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
   for (auto& [sku_id, qty] : qty_by_sku) {
     if (qty > kMaxQuantity) return Fail(ErrorCode::LIMIT_EXCEEDED, "at most 999 of one SKU per order");
     ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(r, sku_id));
-    ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, sku.product_id, true));
+    ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, sku.product_id, true, {}, false));
     PricingContext& ctx = by_merchant[p.merchant_id];
     ctx.buyer_id = buyer_id;
     ctx.merchant_id = p.merchant_id;
