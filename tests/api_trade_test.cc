@@ -391,6 +391,74 @@ TEST_F(Trade, CheckoutCanStartPaymentInTheSameRequest) {
   ExpectInvariants();
 }
 
+TEST_F(Trade, ProductPageCacheNeverShowsWhatACommitChanged) {
+  Shop shop = OpenShop("c2c", "缓存店");
+  auto [product, sku] = CreateProduct(shop, 1000, 200);
+  auto page = [&, product = product] { return Call("GET", "/api/v1/products/" + product); };
+  EXPECT_EQ(page().body["skus"][0]["stock"], 200);
+  EXPECT_EQ(page().body["skus"][0]["stock"], 200);  // served from the cache
+  std::string buyer = Register();
+  Buy(buyer, sku);
+  EXPECT_EQ(page().body["skus"][0]["stock"], 199);
+  ASSERT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + sku, Json{{"price_fen", 1200}}, shop.owner_token, {{"X-Merchant-Id", shop.id}}).status, 200);
+  EXPECT_EQ(page().body["skus"][0]["price_fen"], 1200);
+  ASSERT_EQ(Call("PATCH", "/api/v1/merchant/products/" + product, Json{{"title", "新标题"}}, shop.owner_token, {{"X-Merchant-Id", shop.id}}).status, 200);
+  EXPECT_EQ(page().body["title"], "新标题");
+  // The shop suspended: its page is gone at once; active again: back.
+  ASSERT_EQ(Call("PATCH", "/api/v1/admin/merchants/" + shop.id, Json{{"status", "suspended"}}, AdminToken()).status, 200);
+  EXPECT_EQ(page().status, 404);
+  ASSERT_EQ(Call("PATCH", "/api/v1/admin/merchants/" + shop.id, Json{{"status", "active"}}, AdminToken()).status, 200);
+  EXPECT_EQ(page().status, 200);
+
+  // Readers hammer the page while 100 orders take stock: no reader ever sees the stock go
+  // back up (a stale page cached after a newer commit would), and the last page is exact.
+  constexpr int kBuyers = 4, kOrdersEach = 25, kReaders = 6;
+  std::vector<std::string> buyers;
+  for (int i = 0; i < kBuyers; ++i) buyers.push_back(Register());
+  std::atomic<bool> done{false};
+  std::atomic<int> went_up{0}, reads{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kReaders; ++i)
+    threads.emplace_back([&, product = product] {
+      auto client = NewClient();
+      int64_t last = 1 << 30;
+      while (!done) {
+        auto r = client->Json("GET", "/api/v1/products/" + product);
+        if (r.status != 200) {
+          ++bad;
+          continue;
+        }
+        int64_t stock = r.body["skus"][0]["stock"];
+        if (stock > last) ++went_up;
+        last = stock;
+        ++reads;
+      }
+    });
+  std::vector<std::thread> writers;
+  for (int b = 0; b < kBuyers; ++b)
+    writers.emplace_back([&, b, sku = sku] {
+      auto client = NewClient();
+      for (int k = 0; k < kOrdersEach; ++k) {
+        auto r = client->Json("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}}, buyers[b]);
+        if (r.status != 201) ++bad;
+      }
+    });
+  for (auto& t : writers) t.join();
+  done = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(went_up.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(page().body["skus"][0]["stock"], 199 - kBuyers * kOrdersEach);
+  auto mine = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token, {{"X-Merchant-Id", shop.id}});
+  EXPECT_EQ(mine.body["skus"][0]["stock"], 199 - kBuyers * kOrdersEach);
+  // Taken down by the platform: gone from the public page.
+  ASSERT_EQ(Call("POST", "/api/v1/admin/products/" + product + "/takedown", nullptr, AdminToken()).status, 200);
+  EXPECT_EQ(page().status, 404);
+  auto metrics = NewClient()->Send("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("xd_product_cache_hits_total"), std::string::npos);
+}
+
 TEST_F(Trade, CartCheckoutSplitsByMerchantAtomically) {
   Shop a = OpenShop("c2c", "甲店"), b = OpenShop("b2c", "乙店");
   auto [pa, sa] = CreateProduct(a, 5000, 10);

@@ -31,6 +31,10 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->order_watch = app->order_watch_.get();
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();
+  app->products_ = std::make_unique<http::ProductCache>();
+  RETURN_IF_ERROR(app->store_->WatchRows(http::ProductCache::WatchedTables(),
+                                         [cache = app->products_.get()](const std::vector<RowChange>& rows) { cache->Invalidate(rows); }));
+  app->context_->products = app->products_.get();
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);

@@ -72,6 +72,7 @@ class App {
   std::unique_ptr<http::RateLimiter> user_limiter_;
   std::unique_ptr<http::OrderWatch> order_watch_;
   std::unique_ptr<http::SessionCache> sessions_;
+  std::unique_ptr<http::ProductCache> products_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::Server> server_;
   uint16_t port_ = 0;

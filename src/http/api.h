@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
+#include "http/product_cache.h"
 #include "http/session_cache.h"
 #include "http/router.h"
 #include "open/open.h"
@@ -33,6 +34,7 @@ struct AppContext {
   RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
   OrderWatch* order_watch = nullptr;    // long-polling of order status; null = no waiting
   SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
+  ProductCache* products = nullptr;     // public product pages; null = the store on every request
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
 };
 

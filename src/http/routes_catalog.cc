@@ -61,16 +61,27 @@ void AddCatalogRoutes(Api& api) {
             c.Reply(out);
             return Ok();
           });
-  api.Add({"GET", "/api/v1/products/{id}", "Public product page data", "catalog"}, [&store](Call& c) -> Status {
+  api.Add({"GET", "/api/v1/products/{id}", "Public product page data", "catalog"}, [&store, cache = api.app().products](Call& c) -> Status {
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+    if (cache) {
+      if (auto page = cache->Get(id)) {
+        c.ReplyText(*page, "application/json");
+        return Ok();
+      }
+    }
+    uint64_t generation = cache ? cache->Generation() : 0;  // before the read (see ProductCache)
+    std::vector<int64_t> sku_ids;
     ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
       ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, id, true));
       ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
+      for (auto& s : p.skus) sku_ids.push_back(s.id);
       Json j = catalog::ToJson(p, false);
       j["merchant"] = account::ToJson(m, false);
       return j;
     }));
-    c.Reply(out);
+    std::string body = DumpJson(out);
+    if (cache) cache->Put(id, sku_ids, body, generation);
+    c.ReplyText(std::move(body), "application/json");
     return Ok();
   });
   api.Add({"GET", "/api/v1/categories", "Categories with on-sale product counts", "catalog"}, [&store](Call& c) -> Status {

@@ -130,10 +130,22 @@ struct Store::Impl {
   // Writer thread only: the WAL's size at the last commit, and the size that wakes the
   // checkpointer next.
   int wal_size_seen = 0, next_checkpoint_at = 1000;
+
+  // Store::WatchRows: writer thread only (set by a command, read by the update hook).
+  std::vector<std::string> watched_tables;
+  RowListener row_listener;
+  std::vector<RowChange> changed_rows;
   std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
 };
 
 namespace {
+// SQLite calls this for every row a statement on the writer inserts, updates or deletes.
+void OnRowChange(void* arg, int, const char*, const char* table, sqlite3_int64 rowid) {
+  auto* im = static_cast<Store::Impl*>(arg);
+  for (size_t i = 0; i < im->watched_tables.size(); ++i)
+    if (im->watched_tables[i] == table) im->changed_rows.push_back(RowChange{static_cast<int>(i), rowid});
+}
+
 // SQLite calls this after each commit with the WAL's size in frames (pages).
 int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
   auto* im = static_cast<Store::Impl*>(arg);
@@ -278,7 +290,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
           spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
         } else {
           im.writable = true;
+          if (!im.changed_rows.empty() && im.row_listener) im.row_listener(im.changed_rows);
         }
+        im.changed_rows.clear();
       }
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
       im.commit_us_total += us;
@@ -315,6 +329,17 @@ void Store::Submit(Command command, Completion done) {
     }
   }
   if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
+}
+
+Status Store::WatchRows(std::vector<std::string> tables, RowListener listener) {
+  Impl* im = impl_.get();
+  // Installed by a command, so the writer's connection is only ever touched by its thread.
+  return Execute([im, &tables, &listener](Tx&) -> Status {
+    im->watched_tables = std::move(tables);
+    im->row_listener = std::move(listener);
+    sqlite3_update_hook(im->writer->raw(), &OnRowChange, im);
+    return Ok();
+  });
 }
 
 Status Store::Execute(Command command) {

@@ -140,6 +140,13 @@ struct StoreStats {
 using Command = std::function<Status(Tx&)>;
 using Completion = std::function<void(Status)>;
 
+// A row that a commit inserted, updated or deleted in a watched table (Store::WatchRows).
+struct RowChange {
+  int table;      // index into the watched table names
+  int64_t rowid;  // the row's rowid (its INTEGER PRIMARY KEY)
+};
+using RowListener = std::function<void(const std::vector<RowChange>&)>;
+
 class Store {
  public:
   // Opens (creating if needed) the database and applies pending migrations.
@@ -151,6 +158,13 @@ class Store {
   // Queues a command; `done` runs on the writer thread after the commit (keep it short:
   // post elsewhere for real work). Never blocks; UNAVAILABLE when the queue is full.
   void Submit(Command command, Completion done);
+
+  // After every commit that changed rows of `tables` (rowid tables), calls `listener` on the
+  // writer thread with those rows, before the commands' completions and commit hooks: a
+  // cache in front of the readers can drop what a commit made stale. It may over-report
+  // (rows of a command that rolled back to its savepoint). One listener per store; set it
+  // before serving.
+  Status WatchRows(std::vector<std::string> tables, RowListener listener);
 
   // Blocking forms, for tools and tests.
   Status Execute(Command command);

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <filesystem>
+#include <mutex>
 #include <future>
 #include <thread>
 
@@ -100,6 +101,36 @@ TEST_F(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
     return Fail(ErrorCode::CONFLICT, "no");
   }));
   EXPECT_EQ(hooks.load(), 1);
+}
+
+TEST_F(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("CREATE TABLE u(id INTEGER PRIMARY KEY, v TEXT)"); }));
+  std::mutex mu;
+  std::vector<std::pair<int, int64_t>> seen;
+  std::atomic<int> committed_before_listener{-1};
+  ASSERT_TRUE(store_->WatchRows({"u", "t"}, [&](const std::vector<RowChange>& rows) {
+    // Readers already see the commit when the listener runs.
+    committed_before_listener = static_cast<int>(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }));
+    std::lock_guard lock(mu);
+    for (auto& r : rows) seen.emplace_back(r.table, r.rowid);
+  }));
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO t(id, v) VALUES(7, 'a')"));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO u(id, v) VALUES(9, 'b')"));
+    return tx.Run("UPDATE t SET v='c' WHERE id=7");
+  }));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{1, 7}, {0, 9}, {1, 7}}));  // table index, rowid
+    seen.clear();
+  }
+  EXPECT_EQ(committed_before_listener.load(), 1);
+  // Unwatched tables, and commands that change nothing, report nothing.
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("CREATE TABLE w(id INTEGER PRIMARY KEY)"); }));
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("INSERT INTO w(id) VALUES(1)"); }));
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("DELETE FROM t WHERE id=7"); }));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{1, 7}}));
 }
 
 TEST_F(StoreTest, ConcurrentSubmittersAllLand) {

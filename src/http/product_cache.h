@@ -1,0 +1,57 @@
+// The public product page (`GET /api/v1/products/{id}`), serialised, in memory: the read that
+// every share link, live room and search result leads to. An entry is dropped after any
+// commit that touches its product row, one of its SKUs (stock moves with every order) or any
+// merchant (a suspended shop's products leave the shop at once); the store reports those rows
+// (Store::WatchRows). A reader that raced such a commit cannot re-insert what it read: Put is
+// refused when any invalidation happened since the caller took Generation(), before reading.
+// A change to a SKU the cache has not seen (a new SKU) clears everything.
+//
+// Thread-safety: all methods may be called from any thread (sharded mutexes).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/store.h"
+
+namespace xd::http {
+
+class ProductCache {
+ public:
+  // The tables to watch, in the order Invalidate expects them.
+  static std::vector<std::string> WatchedTables() { return {"products", "skus", "merchants"}; }
+
+  explicit ProductCache(size_t max_entries = 50'000) : max_per_shard_(max_entries / kShards + 1) {}
+
+  std::shared_ptr<const std::string> Get(int64_t product_id);
+  // Take before reading the store; pass to Put.
+  uint64_t Generation() const { return generation_.load(); }
+  // Caches a page read from the store, unless an invalidation happened since `generation`.
+  void Put(int64_t product_id, const std::vector<int64_t>& sku_ids, std::string body, uint64_t generation);
+  // Drops what a commit changed (rows of WatchedTables(), by index).
+  void Invalidate(const std::vector<RowChange>& rows);
+  size_t hits() const { return hits_.load(); }
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<int64_t, std::shared_ptr<const std::string>> pages;
+    std::unordered_map<int64_t, int64_t> sku_product;  // SKUs of cached pages (a SKU never changes product)
+  };
+  Shard& ShardOf(int64_t id) { return shards_[static_cast<uint64_t>(id) % kShards]; }
+  void ClearAll();
+
+  size_t max_per_shard_;
+  std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<size_t> hits_{0};
+};
+
+}  // namespace xd::http
