@@ -409,6 +409,20 @@ TEST_F(Trade, ProductPageCacheNeverShowsWhatACommitChanged) {
   EXPECT_EQ(page().status, 404);
   ASSERT_EQ(Call("PATCH", "/api/v1/admin/merchants/" + shop.id, Json{{"status", "active"}}, AdminToken()).status, 200);
   EXPECT_EQ(page().status, 200);
+  // An order on a product nobody has viewed leaves the cached page in place (its SKU is on
+  // no cached page); the next read is a hit.
+  auto hits = [&] {
+    std::string m = NewClient()->Send("GET", "/metrics").body;
+    const std::string needle = "\nxd_product_cache_hits_total ";
+    size_t at = m.find(needle);
+    return at == std::string::npos ? int64_t{-1} : std::stoll(m.substr(at + needle.size()));
+  };
+  auto [other_product, other_sku] = CreateProduct(shop, 500, 10, "没人看的商品");
+  page();
+  int64_t before = hits();
+  Buy(buyer, other_sku);
+  page();
+  EXPECT_EQ(hits(), before + 1);
 
   // Readers hammer the page while 100 orders take stock: no reader ever sees the stock go
   // back up (a stale page cached after a newer commit would), and the last page is exact.

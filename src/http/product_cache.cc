@@ -44,7 +44,10 @@ void ProductCache::Invalidate(const std::vector<RowChange>& rows) {
       Shard& ss = ShardOf(row.rowid);
       std::unique_lock lock(ss.mu);
       auto it = ss.sku_product.find(row.rowid);
-      if (it == ss.sku_product.end()) {  // a SKU no cached page lists (perhaps a new one)
+      if (it == ss.sku_product.end()) {
+        // A cached page lists every SKU its product had, so a changed SKU it does not know
+        // belongs to no cached page; a new SKU might (clear everything, to be safe).
+        if (!row.inserted) continue;
         lock.unlock();
         ClearAll();
         return;

@@ -4,7 +4,8 @@
 // merchant (a suspended shop's products leave the shop at once); the store reports those rows
 // (Store::WatchRows). A reader that raced such a commit cannot re-insert what it read: Put is
 // refused when any invalidation happened since the caller took Generation(), before reading.
-// A change to a SKU the cache has not seen (a new SKU) clears everything.
+// A cached page lists every SKU of its product, so an update to a SKU the cache has not seen
+// touches no cached page; a new SKU clears everything.
 //
 // Thread-safety: all methods may be called from any thread (sharded mutexes).
 #pragma once

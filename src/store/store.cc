@@ -140,10 +140,10 @@ struct Store::Impl {
 
 namespace {
 // SQLite calls this for every row a statement on the writer inserts, updates or deletes.
-void OnRowChange(void* arg, int, const char*, const char* table, sqlite3_int64 rowid) {
+void OnRowChange(void* arg, int op, const char*, const char* table, sqlite3_int64 rowid) {
   auto* im = static_cast<Store::Impl*>(arg);
   for (size_t i = 0; i < im->watched_tables.size(); ++i)
-    if (im->watched_tables[i] == table) im->changed_rows.push_back(RowChange{static_cast<int>(i), rowid});
+    if (im->watched_tables[i] == table) im->changed_rows.push_back(RowChange{static_cast<int>(i), rowid, op == SQLITE_INSERT});
 }
 
 // SQLite calls this after each commit with the WAL's size in frames (pages).

@@ -142,8 +142,9 @@ using Completion = std::function<void(Status)>;
 
 // A row that a commit inserted, updated or deleted in a watched table (Store::WatchRows).
 struct RowChange {
-  int table;      // index into the watched table names
-  int64_t rowid;  // the row's rowid (its INTEGER PRIMARY KEY)
+  int table;        // index into the watched table names
+  int64_t rowid;    // the row's rowid (its INTEGER PRIMARY KEY)
+  bool inserted;    // a new row (else updated or deleted)
 };
 using RowListener = std::function<void(const std::vector<RowChange>&)>;
 

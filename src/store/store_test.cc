@@ -112,7 +112,7 @@ TEST_F(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
     // Readers already see the commit when the listener runs.
     committed_before_listener = static_cast<int>(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }));
     std::lock_guard lock(mu);
-    for (auto& r : rows) seen.emplace_back(r.table, r.rowid);
+    for (auto& r : rows) seen.emplace_back(r.inserted ? r.table + 10 : r.table, r.rowid);  // +10: inserted
   }));
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("INSERT INTO t(id, v) VALUES(7, 'a')"));
@@ -121,7 +121,7 @@ TEST_F(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
   }));
   {
     std::lock_guard lock(mu);
-    EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{1, 7}, {0, 9}, {1, 7}}));  // table index, rowid
+    EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{11, 7}, {10, 9}, {1, 7}}));  // table index (+10 inserted), rowid
     seen.clear();
   }
   EXPECT_EQ(committed_before_listener.load(), 1);
