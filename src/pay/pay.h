@@ -106,7 +106,7 @@ class SandboxProvider {
   // Takes the earliest notification if it is due; else sets *next_due_ms to its due time
   // (0 when the queue is empty). Under mu_.
   std::optional<Pending> PopDue(int64_t* next_due_ms);
-  std::string secret_;
+  std::string key_;  // the HMAC key: SHA-256 of the configured secret, computed once
   const Clock& clock_;
   TransportFactory transport_factory_;
   mutable std::mutex mu_;

@@ -43,7 +43,7 @@ struct SandboxProvider::Sender {
 };
 
 SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
-    : secret_(std::move(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {}
+    : key_(Sha256(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {}
 
 SandboxProvider::~SandboxProvider() { StopSender(); }
 
@@ -64,7 +64,7 @@ NotifyMode SandboxProvider::mode() const {
 }
 
 // The key is SHA-256 of the configured secret (docs/architecture.md "Payments").
-std::string SandboxProvider::Sign(const std::string& body) const { return HmacSha256Hex(Sha256(secret_), body); }
+std::string SandboxProvider::Sign(const std::string& body) const { return HmacSha256Hex(key_, body); }
 
 bool SandboxProvider::Verify(const std::string& body, const std::string& signature) const {
   return ConstantTimeEqual(Sign(body), signature);
