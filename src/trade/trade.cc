@@ -431,9 +431,11 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
                          : status == "completed" ? "completed_at_ms" : status == "cancelled" ? "cancelled_at_ms" : nullptr;
   std::string sql = "UPDATE orders SET status=?, sub_status=?, status_before_refund=?, updated_at_ms=?";
   if (time_col) sql += std::string(", ") + time_col + "=?5";
+  // Becoming paid records what was paid and by which payment, in the same statement.
+  const bool paid = status == "paid";
+  if (paid) sql += ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9";
   sql += " WHERE id=?6";
-  if (status == "paid") {  // becoming paid records what was paid and by which payment, in the same statement
-    sql.insert(sql.find(" WHERE"), ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9");
+  if (paid) {
     RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id, o.provider_paid_fen, o.card_paid_fen,
                                  o.payment_id}));
   } else {
