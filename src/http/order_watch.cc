@@ -1,5 +1,6 @@
-#include "base/thread_name.h"
 #include "http/order_watch.h"
+
+#include "base/thread_name.h"
 
 #include <algorithm>
 

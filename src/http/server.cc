@@ -1,4 +1,3 @@
-#include "base/thread_name.h"
 #include "http/server.h"
 
 #include <array>
@@ -17,6 +16,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "http/rate_limiter.h"
 
 namespace xd::http {

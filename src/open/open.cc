@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
+#include "base/crypto.h"
 #include "base/id.h"
 #include "catalog/catalog.h"
-#include "base/crypto.h"
 #include "open/internal/crypto.h"
 
 namespace xd::open {

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <chrono>
 
-#include "base/thread_name.h"
+#include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "logistics/logistics.h"
-#include "base/crypto.h"
 #include "open/internal/crypto.h"
 #include "open/open.h"
 

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <thread>
 
-#include "base/thread_name.h"
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "pay/pay.h"
 
 namespace xd::pay {

@@ -1,4 +1,3 @@
-#include "base/thread_name.h"
 #include "store/store.h"
 
 #include <chrono>
@@ -11,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "store/internal/sqlite_conn.h"
 
 namespace xd {

@@ -1,4 +1,3 @@
-#include "base/thread_name.h"
 #include "store/timers.h"
 
 #include <chrono>
@@ -6,6 +5,7 @@
 #include <memory>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace xd {
 
