@@ -1,8 +1,8 @@
 #include "http/order_watch.h"
 
-#include "base/thread_name.h"
-
 #include <algorithm>
+
+#include "base/thread_name.h"
 
 namespace xd::http {
 namespace {
