@@ -1,5 +1,5 @@
 // pipeline_bench: durable commands per second through xd::Store's group-commit pipeline
-// (WAL, synchronous=FULL, a temp file) at several batch caps, against raw SQLite doing the
+// (WAL synced before completions, a temp file) at several batch caps, against raw SQLite doing the
 // same transaction one-per-commit and N-per-commit. The command is the order-like one of
 // src/store/crash_child.cc: one UPDATE of a counter row and two INSERTs.
 //
@@ -8,7 +8,7 @@
 // `--commands` commands, keeping at most `--window` in flight, and stops submitting after
 // `--max-seconds`; the clock stops when the last completion arrives.
 //
-// Single-threaded driver; the store's writer thread runs the completions.
+// Single-threaded driver; the store's sync thread runs the completions.
 #include <sqlite3.h>
 #include <unistd.h>
 

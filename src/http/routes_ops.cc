@@ -25,9 +25,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_pipeline_queue_depth gauge\nxd_pipeline_queue_depth {}\n"
                 "# TYPE xd_pipeline_batch_us_total counter\nxd_pipeline_batch_us_total {}\n"
                 "# TYPE xd_store_checkpoints_total counter\nxd_store_checkpoints_total {}\n"
-                "# TYPE xd_store_wal_frames_total counter\nxd_store_wal_frames_total {}\n",
+                "# TYPE xd_store_wal_frames_total counter\nxd_store_wal_frames_total {}\n"
+                "# TYPE xd_store_wal_syncs_total counter\nxd_store_wal_syncs_total {}\n",
                 s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
-                s.commit_us_total, s.checkpoints, s.wal_frames);
+                s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs);
             if (app.products)
               out += fmt::format("# TYPE xd_product_cache_hits_total counter\nxd_product_cache_hits_total {}\n", app.products->hits());
             c.ReplyText(std::move(out), "text/plain; version=0.0.4");

@@ -1,13 +1,19 @@
 #include "store/store.h"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "base/thread_name.h"
@@ -97,6 +103,16 @@ struct Queued {
   Completion done;
 };
 
+// A committed (or failed) batch on its way out: what runs once its commit is durable.
+struct Finished {
+  bool committed = false;
+  bool commit_failed = false;  // COMMIT itself failed (disk full, I/O error)
+  std::vector<RowChange> rows;
+  std::vector<std::function<void()>> hooks;
+  std::vector<Queued> batch;
+  std::vector<Status> results;
+};
+
 }  // namespace
 
 struct Store::Impl {
@@ -136,6 +152,18 @@ struct Store::Impl {
   RowListener row_listener;
   std::vector<RowChange> changed_rows;
   std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
+
+  // The sync stage: the writer commits with synchronous=NORMAL (SQLite does not fsync) and
+  // hands each batch to this thread, which fdatasyncs the WAL once for every batch queued
+  // since its last sync, then runs their row listener, hooks and completions in commit
+  // order. The writer meanwhile runs the next batch instead of waiting for the disk.
+  std::thread sync_thread;
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  std::deque<Finished> sync_queue;
+  bool sync_stop = false;
+  int wal_fd = -1;  // sync thread only: the WAL, opened at the first sync
+  std::atomic<int64_t> syncs{0};
 };
 
 namespace {
@@ -165,6 +193,60 @@ int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
   }
   im->checkpoint_cv.notify_one();
   return SQLITE_OK;
+}
+
+// fdatasync of the WAL: every frame of every commit so far is on disk when it returns.
+Status SyncWal(Store::Impl& im, const std::string& wal_path) {
+  if (im.wal_fd < 0) {
+    im.wal_fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (im.wal_fd < 0) return Fail(ErrorCode::UNAVAILABLE, "cannot open " + wal_path + " to sync it: " + std::strerror(errno));
+    // The WAL's directory entry is durable only once its directory is synced.
+    std::string dir = std::filesystem::path(wal_path).parent_path().string();
+    int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd >= 0) {
+      (void)::fsync(dir_fd);
+      ::close(dir_fd);
+    }
+  }
+  if (::fdatasync(im.wal_fd) != 0) return Fail(ErrorCode::UNAVAILABLE, std::string("cannot sync the WAL: ") + std::strerror(errno));
+  im.syncs++;
+  return Ok();
+}
+
+// The sync thread: see Store::Impl::sync_queue.
+void RunSyncStage(Store::Impl& im, const std::string& wal_path, bool durable) {
+  std::deque<Finished> work;
+  RowListener listener;
+  for (;;) {
+    {
+      std::unique_lock lock(im.sync_mu);
+      im.sync_cv.wait(lock, [&] { return im.sync_stop || !im.sync_queue.empty(); });
+      if (im.sync_queue.empty()) return;  // stopping, and everything handed over is done
+      work.swap(im.sync_queue);
+      listener = im.row_listener;
+    }
+    Status synced = Ok();
+    if (durable && std::any_of(work.begin(), work.end(), [](const Finished& f) { return f.committed; })) synced = SyncWal(im, wal_path);
+    if (!synced) spdlog::error("event=wal_sync_failed error=\"{}\"", synced.error().message);
+    for (auto& f : work) {
+      // Writable: the last commit went through and is on disk (healthz answers 503 until then).
+      if (f.committed) im.writable = static_cast<bool>(synced);
+      if (f.commit_failed) im.writable = false;
+      if (f.committed && !synced) {  // committed but maybe not on disk: no one is told it succeeded
+        f.hooks.clear();
+        for (auto& r : f.results)
+          if (r) r = std::unexpected(synced.error());
+      }
+      // Caches drop what changed even if the sync failed: the rows are committed.
+      if (!f.rows.empty() && listener) listener(f.rows);
+      for (auto& h : f.hooks) h();
+      for (size_t i = 0; i < f.batch.size(); ++i) {
+        if (!f.results[i]) im.failed_commands++;
+        if (f.batch[i].done) f.batch[i].done(std::move(f.results[i]));
+      }
+    }
+    work.clear();
+  }
 }
 }  // namespace
 
@@ -199,15 +281,17 @@ static Status ApplyMigrations(SqliteConn& db) {
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
   auto store = std::unique_ptr<Store>(new Store(options, clock));
   Impl& im = *store->impl_;
-  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, options.sync_full));
+  // Durable stores sync the WAL in the sync stage, not in SQLite's COMMIT.
+  const std::string_view synchronous = options.sync_full ? "NORMAL" : "OFF";
+  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, synchronous));
   RETURN_IF_ERROR(ApplyMigrations(*im.writer));
   for (int i = 0; i < std::max(1, options.readers); ++i) {
-    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, options.sync_full));
+    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous));
     im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
     im.reader_conns.push_back(std::move(conn));
     im.free_readers.push_back(i);
   }
-  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, options.sync_full));
+  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, synchronous));
   im.checkpoint_pages = options.checkpoint_pages;
   im.next_checkpoint_at = options.checkpoint_pages;
   im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
@@ -229,6 +313,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
       im.checkpoints++;
       lock.lock();
     }
+  });
+  im.sync_thread = std::thread([&im, wal = options.path + "-wal", durable = options.sync_full] {
+    SetThreadName("xd-sync");
+    RunSyncStage(im, wal, durable);
   });
   Store* self = store.get();
   im.thread = std::thread([self] {
@@ -278,19 +366,20 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         }
         results.push_back(std::move(s));
       }
+      Finished out;
       if (begun) {
         Status committed = im.writer->Run("COMMIT", {});
         if (!committed) {
           (void)im.writer->ExecScript("ROLLBACK");
           im.failed_commits++;
-          im.writable = false;
+          out.commit_failed = true;
           hooks.clear();
           for (auto& r : results)
             if (r) r = std::unexpected(committed.error());
           spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
         } else {
-          im.writable = true;
-          if (!im.changed_rows.empty() && im.row_listener) im.row_listener(im.changed_rows);
+          out.committed = true;
+          out.rows = std::move(im.changed_rows);
         }
         im.changed_rows.clear();
       }
@@ -308,12 +397,17 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         im.wal_pages = 0;
         im.checkpoints++;
       }
-      for (auto& h : hooks) h();
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!results[i]) im.failed_commands++;
-        if (batch[i].done) batch[i].done(std::move(results[i]));
+      out.hooks = std::move(hooks);
+      out.batch = std::move(batch);
+      out.results = std::move(results);
+      {
+        std::lock_guard lock(im.sync_mu);
+        im.sync_queue.push_back(std::move(out));
       }
+      im.sync_cv.notify_one();
       batch.clear();
+      results.clear();
+      hooks.clear();
     }
   });
   return store;
@@ -336,7 +430,10 @@ Status Store::WatchRows(std::vector<std::string> tables, RowListener listener) {
   // Installed by a command, so the writer's connection is only ever touched by its thread.
   return Execute([im, &tables, &listener](Tx&) -> Status {
     im->watched_tables = std::move(tables);
-    im->row_listener = std::move(listener);
+    {
+      std::lock_guard lock(im->sync_mu);  // the sync thread calls it
+      im->row_listener = std::move(listener);
+    }
     sqlite3_update_hook(im->writer->raw(), &OnRowChange, im);
     return Ok();
   });
@@ -358,6 +455,16 @@ void Store::Close() {
   }
   if (impl_->thread.joinable()) impl_->thread.join();
   {
+    std::lock_guard lock(impl_->sync_mu);
+    impl_->sync_stop = true;
+  }
+  impl_->sync_cv.notify_one();
+  if (impl_->sync_thread.joinable()) impl_->sync_thread.join();
+  if (impl_->wal_fd >= 0) {
+    ::close(impl_->wal_fd);
+    impl_->wal_fd = -1;
+  }
+  {
     std::lock_guard lock(impl_->checkpoint_mu);
     impl_->checkpoint_stop = true;
   }
@@ -375,6 +482,7 @@ StoreStats Store::stats() const {
   s.commit_us_total = impl_->commit_us_total;
   s.checkpoints = impl_->checkpoints;
   s.wal_frames = impl_->wal_frames;
+  s.wal_syncs = impl_->syncs;
   std::lock_guard lock(impl_->mu);
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;

@@ -2,9 +2,12 @@
 //
 // Writes go through the WritePipeline: a command is a function over a Tx, submitted from any
 // thread; one writer thread runs every queued command in one `BEGIN IMMEDIATE … COMMIT`,
-// each inside its own SAVEPOINT (a failing command rolls back alone and gets its error),
-// commits with synchronous=FULL, then calls each command's completion. A completion with
-// success means the command's effects are on disk.
+// each inside its own SAVEPOINT (a failing command rolls back alone and gets its error) and
+// commits; a sync thread then fdatasyncs the WAL (once for every batch committed since its
+// last sync, while the writer runs the next batch) and calls the row listener, the commit
+// hooks and each command's completion, in commit order. A completion with success means the
+// command's effects are on disk. Readers may see a commit a moment before it is on disk;
+// everything the store tells (completions, hooks, the row listener) comes after.
 //
 // Reads borrow a read-only connection from a pool; each Read() sees one WAL snapshot.
 //
@@ -117,7 +120,7 @@ struct StoreOptions {
   int readers = 4;             // read-only connections in the pool
   int max_batch = 1000;        // commands per group commit
   size_t max_queue = 200'000;  // queued commands before Submit answers UNAVAILABLE
-  bool sync_full = true;       // synchronous=FULL (durable); OFF only for throwaway stores
+  bool sync_full = true;       // completions after the WAL is synced; false only for throwaway stores
   // WAL checkpoints run on a background thread (passive: never blocks anyone) once the WAL
   // holds checkpoint_pages; at restart_pages the writer copies what is left itself between
   // batches, so that the WAL starts over (bounds it near restart_pages × 4 KiB).
@@ -135,6 +138,7 @@ struct StoreStats {
   int64_t commit_us_total = 0;
   int64_t checkpoints = 0;  // WAL checkpoints run by the background checkpointer
   int64_t wal_frames = 0;   // pages written to the WAL by commits (the write volume)
+  int64_t wal_syncs = 0;    // fdatasyncs of the WAL by the sync stage (each covers ≥ 1 batch)
 };
 
 using Command = std::function<Status(Tx&)>;

@@ -150,6 +150,57 @@ TEST_F(StoreTest, ConcurrentSubmittersAllLand) {
   EXPECT_EQ(Count(), 1600);
 }
 
+// Completions and hooks wait for the sync stage: each runs after an fdatasync of the WAL
+// that began after its command committed, and they keep commit order across batches.
+TEST_F(StoreTest, CompletionsFollowAWalSyncInCommitOrder) {
+  constexpr int kThreads = 8, kEach = 250;
+  std::mutex mu;
+  std::vector<int64_t> committed, hooked, completed;
+  std::atomic<int> early{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        int64_t id = t * 1000 + i + 1;
+        auto syncs_at_commit = std::make_shared<int64_t>(0);
+        store_->Submit(
+            [&, id, syncs_at_commit](Tx& tx) -> Status {
+              RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(?, 'o')", {id}));
+              *syncs_at_commit = store_->stats().wal_syncs;
+              committed.push_back(id);  // the writer thread only
+              tx.OnCommit([&, id] {
+                std::lock_guard lock(mu);
+                hooked.push_back(id);
+              });
+              return Ok();
+            },
+            [&, id, syncs_at_commit](Status s) {
+              ASSERT_TRUE(s) << s.error().message;
+              if (store_->stats().wal_syncs <= *syncs_at_commit) ++early;
+              std::lock_guard lock(mu);
+              completed.push_back(id);
+            });
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (completed.size() == kThreads * kEach) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(completed.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_EQ(hooked, committed);
+  EXPECT_EQ(completed, committed);
+  EXPECT_EQ(early.load(), 0) << "a completion ran before the WAL was synced after its commit";
+  StoreStats st = store_->stats();
+  EXPECT_GT(st.wal_syncs, 0);
+  EXPECT_LE(st.wal_syncs, st.batches);  // one sync covers every batch committed before it
+}
+
 TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndTheWalStartsOver) {
   // ~12 MiB of rows (~36 MiB of WAL frames) through the WAL, far past the thresholds (100 pages passive, 500 restart): the
   // background checkpointer copies it back while readers and the writer carry on, and the WAL

@@ -20,7 +20,7 @@ void ConfigureSqliteOnce() {
 }  // namespace
 
 Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bool read_only,
-                                                     bool sync_full) {
+                                                     std::string_view synchronous) {
   ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -36,7 +36,7 @@ Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bo
   std::string pragmas = "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";
   if (!read_only) {
     pragmas += "PRAGMA journal_mode=WAL;";
-    pragmas += sync_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
+    pragmas += "PRAGMA synchronous=" + std::string(synchronous) + ";";
   }
   RETURN_IF_ERROR(conn->ExecScript(pragmas));
   return conn;

@@ -14,8 +14,10 @@ namespace xd::internal {
 
 class SqliteConn {
  public:
+  // `synchronous` is the PRAGMA's value for a writable connection: "NORMAL" (the store
+  // syncs the WAL itself, see Store) or "OFF" (throwaway stores).
   static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path, bool read_only,
-                                                  bool sync_full);
+                                                  std::string_view synchronous);
   ~SqliteConn();
 
   Result<Rows> Query(std::string_view sql, Params params);
