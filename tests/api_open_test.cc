@@ -476,6 +476,16 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   Shop other = OpenShop("ka", "别家");
   auto [product, sku] = CreateProduct(shop, 5000, 50);
   auto [other_product, other_sku] = CreateProduct(other, 5000, 50);
+  // Before any endpoint exists: the cursor jumps past every event, none is read or delivered.
+  PaidOrder(sku);
+  auto skipped = app_->open().ConsumeOnce();
+  ASSERT_TRUE(skipped) << skipped.error().message;
+  EXPECT_EQ(*skipped, 0);
+  EXPECT_EQ(*app_->store().Read([](Reader& r) -> Result<bool> {
+    ASSIGN_OR_RETURN(int64_t cursor, GetCursor(r, open::kConsumerName));
+    ASSIGN_OR_RETURN(int64_t last, LastEventSeq(r));
+    return cursor == last && last > 0;
+  }), true);
   ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.created", "order.paid"}}},
                  shop.owner_token).status, 201);
   ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);

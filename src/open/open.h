@@ -242,7 +242,8 @@ class OpenService {
 
   // Turns events after the cursor into deliveries and advances the cursor, in one
   // transaction (CONFLICT if another consumer moved the cursor meanwhile; nothing written).
-  // Returns how many events it consumed.
+  // Returns how many events it read; 0 when no endpoint is enabled (the cursor then jumps to
+  // the last event without reading any, and the feeder sleeps until its next poll).
   Result<int> ConsumeOnce();
   // Sends deliveries that are due now (at most `limit`) with a transport made for this call.
   // Returns how many it attempted. Deliveries another thread is sending are skipped.

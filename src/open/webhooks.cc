@@ -434,13 +434,18 @@ Result<int> OpenService::ConsumeOnce() {
   std::vector<Planned> plan;
   RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(cursor, GetCursor(r, kConsumerName));
-    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch));
     last_seq = cursor;
+    ASSIGN_OR_RETURN(int64_t live, r.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE enabled=1"));
+    if (live == 0) {
+      // Nobody listens: move the cursor past every event without reading them. An endpoint
+      // created later starts after its own from_seq, which is past these (same snapshot).
+      ASSIGN_OR_RETURN(last_seq, LastEventSeq(r));
+      return Ok();
+    }
+    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch));
     consumed = static_cast<int>(events.size());
     if (events.empty()) return Ok();
     last_seq = events.back().seq;
-    ASSIGN_OR_RETURN(int64_t live, r.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE enabled=1"));
-    if (live == 0) return Ok();  // nobody listens: just move the cursor
     std::map<int64_t, std::vector<Endpoint>> by_merchant;
     for (auto& e : events) {
       if (!ValidEventType(e.type)) continue;
