@@ -471,6 +471,44 @@ TEST_F(Promo, CouponsWholeStory) {
   ExpectInvariants();
 }
 
+// A platform coupon in a two-shop checkout prices exactly one order (the first it fits, in
+// merchant order), in the preview as in the checkout, so the buyer is charged what was shown.
+TEST_F(Promo, PlatformCouponPricesOneOrderOfAMultiShopCheckout) {
+  Shop a = OpenShop("b2c", "甲店");
+  Shop b = OpenShop("b2c", "乙店");
+  auto [pa, sku_a] = CreateProduct(a, 12000, 10);
+  auto [pb, sku_b] = CreateProduct(b, 15000, 10);
+  auto pc = Call("POST", "/api/v1/admin/coupons",
+                 Json{{"kind", "fixed"}, {"amount_fen", 1000}, {"total_quota", 5}, {"scope", {{"type", "platform"}}}, {"valid_days", 3}},
+                 AdminToken());
+  ASSERT_EQ(pc.status, 201) << pc.body.dump();
+  std::string buyer = Register();
+  auto claim = Call("POST", "/api/v1/coupons/" + pc.body["id"].get<std::string>() + "/claim", nullptr, buyer);
+  ASSERT_EQ(claim.status, 201) << claim.body.dump();
+  Json body{{"items", {{{"sku_id", sku_a}, {"quantity", 1}}, {{"sku_id", sku_b}, {"quantity", 1}}}},
+            {"address", Address()},
+            {"coupon_ids", {claim.body["id"]}}};
+  auto count_coupon_steps = [](const Json& orders) {
+    int n = 0;
+    for (auto& o : orders)
+      for (auto& s : o["pricing"]) n += s["step"] == "platform_coupon";
+    return n;
+  };
+  auto preview = Call("POST", "/api/v1/checkout/preview", body, buyer);
+  ASSERT_EQ(preview.status, 200) << preview.body.dump();
+  ASSERT_EQ(preview.body["orders"].size(), 2u);
+  EXPECT_EQ(count_coupon_steps(preview.body["orders"]), 1) << preview.body.dump();
+  EXPECT_EQ(preview.body["total_fen"], 12000 + 15000 - 1000);  // both over the free-shipping line
+  auto done = Call("POST", "/api/v1/checkout", body, buyer);
+  ASSERT_EQ(done.status, 201) << done.body.dump();
+  EXPECT_EQ(count_coupon_steps(done.body["orders"]), 1);
+  int64_t charged = 0;
+  for (auto& o : done.body["orders"]) charged += o["total_fen"].get<int64_t>();
+  EXPECT_EQ(charged, preview.body["total_fen"].get<int64_t>());
+  EXPECT_EQ(Call("GET", "/api/v1/me/coupons?status=used", nullptr, buyer).body["items"].size(), 1u);
+  ExpectInvariants();
+}
+
 // 200 clients (100 buyers × 2 connections, each trying twice) claim a coupon with quota 150
 // and a limit of 2 per buyer: exactly 150 are issued and nobody holds more than 2.
 TEST_F(Promo, TwoHundredClientsClaimCoupons) {

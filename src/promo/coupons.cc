@@ -144,12 +144,7 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
   const UserCoupon& uc = *chosen;
   const Coupon& c = uc.coupon;
   std::string name = "coupon " + IdString(uc.id);
-  if (uc.status == "used") {
-    // Held with no order yet: an earlier order of this same checkout took it (the writer runs
-    // one command at a time, so nothing else can be half-way).
-    if (platform && tx && !uc.order_id) return Ok();
-    return Fail(ErrorCode::INVALID_STATE, name + " has been used");
-  }
+  if (uc.status == "used") return Fail(ErrorCode::INVALID_STATE, name + " has been used");
   int64_t now = r.clock().NowMs();
   auto not_applicable = [&](const std::string& why) -> Status {
     if (platform) return Ok();  // another order of the checkout may fit it
@@ -173,6 +168,7 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
     if (n == 0) return Fail(ErrorCode::CONFLICT, name + " has been used");
   }
   ctx.AddStep(platform ? "platform_coupon" : "merchant_coupon", CouponLabel(c), -off);
+  if (platform) ctx.spent_coupon_ids.push_back(uc.id);  // the checkout's later orders do not see it
   ctx.order_extra[platform ? "platform_coupon_id" : "merchant_coupon_id"] = IdString(uc.id);
   return Ok();
 }

@@ -292,7 +292,6 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     ctx.buyer_id = buyer_id;
     ctx.merchant_id = p.merchant_id;
     ctx.activity = req.activity;
-    ctx.coupon_ids = req.coupon_ids;
     PriceLine line;
     line.sku_id = sku_id;
     line.product_id = p.id;
@@ -306,10 +305,13 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     ctx.lines.push_back(std::move(line));
   }
   std::vector<PricingContext> out;
+  std::vector<int64_t> coupons_left = req.coupon_ids;
   for (auto& [merchant_id, ctx] : by_merchant) {
     ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, merchant_id));
     ctx.merchant_kind = m.kind;
+    ctx.coupon_ids = coupons_left;
     RETURN_IF_ERROR(RunPricing(r, tx, ctx));
+    std::erase_if(coupons_left, [&](int64_t id) { return std::ranges::find(ctx.spent_coupon_ids, id) != ctx.spent_coupon_ids.end(); });
     if (ctx.subtotal_fen > m.settings.max_order_fen)
       return Fail(ErrorCode::LIMIT_EXCEEDED, "order total exceeds this shop's limit of " + std::to_string(m.settings.max_order_fen) + " fen");
     out.push_back(std::move(ctx));

@@ -52,6 +52,9 @@ struct PricingContext {
   std::vector<PriceLine> lines;
   Json activity;                // the request's "activity" object, or null
   std::vector<int64_t> coupon_ids;  // the buyer's coupons offered for this checkout
+  // Offered coupons this order took that the checkout's later orders must not see (a platform
+  // coupon prices one order: the first it fits). Preview and checkout price alike.
+  std::vector<int64_t> spent_coupon_ids;
   std::vector<PricingStep> steps;
   int64_t subtotal_fen = 0;
   Json order_extra = Json::object();  // merged into the order's activity column (e.g. group_id)
