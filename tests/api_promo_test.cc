@@ -898,7 +898,20 @@ TEST_F(Promo, GiftWholeStory) {
   auto [product, sku] = CreateProduct(shop, 5000, 10);
   std::string sender = Register(), recipient = Register(), other = Register();
   Json gift{{"gift", {{"message", "生日快乐"}}}};
-  Json o1 = Order(sender, sku, gift);
+  // The sender gives no address (the recipient will); a plain order without one is refused
+  // and writes nothing.
+  Json items{{{"sku_id", sku}, {"quantity", 1}}};
+  auto no_address = Call("POST", "/api/v1/checkout", Json{{"items", items}}, sender);
+  EXPECT_EQ(no_address.status, 400) << no_address.body.dump();
+  EXPECT_EQ(ErrorCode(no_address), "MISSING_FIELD");
+  EXPECT_EQ(Call("GET", "/api/v1/orders", nullptr, sender).body["items"].size(), 0u);
+  auto preview = Call("POST", "/api/v1/checkout/preview", Json{{"items", items}, {"activity", gift}}, sender);
+  ASSERT_EQ(preview.status, 200) << preview.body.dump();
+  auto placed = Call("POST", "/api/v1/checkout", Json{{"items", items}, {"activity", gift}}, sender);
+  ASSERT_EQ(placed.status, 201) << placed.body.dump();
+  Json o1 = placed.body["orders"][0];
+  EXPECT_EQ(o1["address"], Json::object());
+  EXPECT_EQ(o1["total_fen"], preview.body["total_fen"]);
   Json paid = PayAndWait(sender, o1["id"]);
   EXPECT_EQ(paid["sub_status"], "gift_pending");
   auto early = Call("POST", "/api/v1/merchant/orders/" + o1["id"].get<std::string>() + "/ship",

@@ -24,7 +24,10 @@ class ActivityRule final : public trade::PricingRule {
   Status Apply(Reader& r, Tx* tx, trade::PricingContext& ctx) override {
     ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
     if (!ref) return Ok();
-    if (ref->gift_message) ctx.order_extra["gift"] = true;
+    if (ref->gift_message) {
+      ctx.order_extra["gift"] = true;
+      ctx.address_later = true;  // the recipient gives it when accepting
+    }
     if (!ref->id) return Ok();  // a plain gift order
     ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, *ref->id));
     // A gift has one recipient and waits for them; a group order waits for its group.

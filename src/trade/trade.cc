@@ -191,7 +191,6 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
     ASSIGN_OR_RETURN(account::Address a, account::AddressFromJson(*address));
     req.address = a;
   }
-  if (!req.address && !req.address_id) return Fail(ErrorCode::MISSING_FIELD, "address or address_id is required");
   if (!req.activity.is_null() && !req.activity.is_object()) return Fail(ErrorCode::INVALID_FIELD, "activity must be an object");
   if (coupons) {
     if (!coupons->is_array() || coupons->size() > 5) return Fail(ErrorCode::INVALID_FIELD, "coupon_ids must be an array of at most 5 ids");
@@ -333,15 +332,22 @@ Result<Json> TradeService::Preview(Reader& r, int64_t buyer_id, const CheckoutRe
 }
 
 Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, const CheckoutRequest& req) {
-  account::Address address;
-  if (req.address) {
-    address = *req.address;
-  } else {
-    ASSIGN_OR_RETURN(address, account::GetAddress(tx, buyer_id, *req.address_id));
-  }
-  Json address_json = account::ToJson(address);
-  address_json.erase("id");
   ASSIGN_OR_RETURN(auto contexts, PriceRequest(tx, &tx, buyer_id, req));
+  // An order ships to the buyer's address; one whose address comes later (a gift) starts
+  // with none ({}) unless the buyer gave one anyway.
+  Json address_json = Json::object();
+  if (req.address || req.address_id) {
+    account::Address address;
+    if (req.address) {
+      address = *req.address;
+    } else {
+      ASSIGN_OR_RETURN(address, account::GetAddress(tx, buyer_id, *req.address_id));
+    }
+    address_json = account::ToJson(address);
+    address_json.erase("id");
+  } else if (!std::ranges::all_of(contexts, [](const PricingContext& c) { return c.address_later; })) {
+    return Fail(ErrorCode::MISSING_FIELD, "address or address_id is required");
+  }
   int64_t checkout_id = tx.NewId();
   int64_t now = tx.NowMs();
   std::vector<Order> orders;

@@ -55,6 +55,9 @@ struct PricingContext {
   // Offered coupons this order took that the checkout's later orders must not see (a platform
   // coupon prices one order: the first it fits). Preview and checkout price alike.
   std::vector<int64_t> spent_coupon_ids;
+  // The order's shipping address comes later, from someone else (a gift's recipient), so the
+  // checkout needs none.
+  bool address_later = false;
   std::vector<PricingStep> steps;
   int64_t subtotal_fen = 0;
   Json order_extra = Json::object();  // merged into the order's activity column (e.g. group_id)

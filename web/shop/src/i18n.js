@@ -78,7 +78,7 @@ const zh = {
   'gift.accept': '收下礼物', 'gift.accepted': '已收下礼物，商家将发货到你的地址', 'gift.share': '把礼物链接发给好友', 'gift.link': '礼物链接',
   'gift.mine': '我送出的礼物', 'gift.none': '还没有送出礼物', 'gift.expires': '{time} 前未领取将自动退款',
   'gift.status.unpaid': '待付款', 'gift.status.waiting': '待领取', 'gift.status.accepted': '已领取', 'gift.status.refunded': '未领取，已退款', 'gift.status.cancelled': '已取消',
-  'gift.addressTitle': '填写你的收货地址',
+  'gift.addressTitle': '填写你的收货地址', 'gift.addressLater': '礼物寄给好友：TA 收下礼物时填写收货地址',
   'shop.namePh': '店铺名称', 'shop.submit': '立即开店', 'shop.created': '「{name}」开店成功！', 'shop.toConsole': '进入商家后台',
 };
 
@@ -156,7 +156,7 @@ const en = {
   'gift.accept': 'Accept the gift', 'gift.accepted': 'Accepted: the shop ships it to your address', 'gift.share': 'Send the gift link to a friend', 'gift.link': 'Gift link',
   'gift.mine': 'Gifts I sent', 'gift.none': 'No gifts sent yet', 'gift.expires': 'Refunded if not accepted by {time}',
   'gift.status.unpaid': 'Unpaid', 'gift.status.waiting': 'Waiting', 'gift.status.accepted': 'Accepted', 'gift.status.refunded': 'Not accepted, refunded', 'gift.status.cancelled': 'Cancelled',
-  'gift.addressTitle': 'Your shipping address',
+  'gift.addressTitle': 'Your shipping address', 'gift.addressLater': 'Shipped to your friend, who enters the address when accepting',
   'shop.namePh': 'Shop name', 'shop.submit': 'Open my shop', 'shop.created': '"{name}" is open!', 'shop.toConsole': 'Go to the merchant console',
 };
 
