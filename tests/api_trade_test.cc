@@ -246,6 +246,9 @@ TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {
   t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(Call("GET", wait + "10000", nullptr, buyer).body["status"], "paid");
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  // Neither that answer nor the refused one leaves a waiter behind in the watch.
+  EXPECT_EQ(Call("GET", wait + "10000", nullptr, other).status, 404);
+  EXPECT_EQ(app_->context().order_watch->waiting(), 0u);
   ExpectInvariants();
 }
 

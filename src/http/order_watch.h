@@ -42,6 +42,7 @@ class OrderWatch {
     std::atomic<bool> claimed_{false};
     int64_t order_id_ = 0;
     std::pair<Clock::time_point, uint64_t> key_;  // in by_deadline_
+    bool registered_ = false;                     // guarded by the watch's mutex
     std::function<void()> fire_;
   };
 
@@ -51,10 +52,12 @@ class OrderWatch {
   OrderWatch& operator=(const OrderWatch&) = delete;
 
   // Calls `fire` once when `order_id` changes status (after the change is durable) or at
-  // `deadline`, whichever comes first. The caller should re-check the order after Wait
-  // returns and Claim() the waiter if it already changed (the change may have raced ahead
-  // of the registration).
+  // `deadline`, whichever comes first. The caller registers first, then looks at the order:
+  // if it has already changed, it Claim()s the waiter, Cancel()s it and answers itself (a
+  // change that commits after the registration fires the waiter, so none is missed).
   std::shared_ptr<Waiter> Wait(int64_t order_id, Clock::time_point deadline, std::function<void()> fire);
+  // Forgets a waiter its caller has claimed (no-op if it already fired or timed out).
+  void Cancel(const std::shared_ptr<Waiter>& w);
   // Wakes the waiters of `order_id`. Cheap; the replies are built on the watch's thread.
   void Notify(int64_t order_id);
   // Fires every waiter now (returns when all have fired) and makes later Waits fire at

@@ -157,14 +157,7 @@ void AddTradeRoutes(Api& api) {
                 return OrderJson(r, trade, o);
               });
             };
-            // Still in the status the caller waits out? (a cheap lookup; the order is built once)
-            auto waiting = [&] () -> Result<bool> {
-              if (!wait_while || wait_ms == 0 || !c.app().order_watch) return false;
-              ASSIGN_OR_RETURN(std::string status, store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, p.user_id); }));
-              return status == *wait_while;
-            };
-            ASSIGN_OR_RETURN(bool wait, waiting());
-            if (!wait) {
+            if (!wait_while || wait_ms == 0 || !c.app().order_watch) {
               ASSIGN_OR_RETURN(Json out, full());
               c.Reply(out);
               return Ok();
@@ -180,10 +173,16 @@ void AddTradeRoutes(Api& api) {
               }
               respond(std::move(resp));
             };
-            auto waiter = c.app().order_watch->Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
-            // The change may have committed between the first look and the registration.
-            auto again = waiting();
-            if ((!again || !*again) && waiter->Claim()) reply();
+            // Register, then look (a cheap status lookup; the order is built once): a change
+            // committed after the registration fires the waiter, one before it shows here.
+            OrderWatch& watch = *c.app().order_watch;
+            auto waiter = watch.Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
+            auto status = store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, p.user_id); });
+            if (status && *status == *wait_while) return Ok();
+            if (!waiter->Claim()) return Ok();  // fired meanwhile
+            watch.Cancel(waiter);
+            if (!status) return std::unexpected(status.error());  // not found: no reply was sent
+            reply();
             return Ok();
           });
   api.Add({"POST", "/api/v1/orders/{id}/cancel", "Cancel an unpaid order", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
