@@ -1,7 +1,12 @@
 // Foundation over real HTTP: accounts and sessions, merchants of three kinds with staff
 // roles, friends, tenant isolation, bad input, the OpenAPI document, health and metrics.
+#include <condition_variable>
+#include <future>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "http/async_client.h"
 #include "http/client.h"
 #include "tests/harness.h"
 
@@ -243,6 +248,39 @@ TEST_F(Foundation, AddressBook) {
   std::string other = Register();
   EXPECT_EQ(Call("DELETE", "/api/v1/me/addresses/" + a.body["id"].get<std::string>(), nullptr, other).status, 404);
   EXPECT_EQ(Call("DELETE", "/api/v1/me/addresses/" + a.body["id"].get<std::string>(), nullptr, t).status, 204);
+}
+
+// The asynchronous client (the sandbox provider's transport): 200 posts through at most 4
+// connections all get their answer, each exactly once; a request beyond the pool waits its turn.
+TEST_F(Foundation, AsyncClientQueuesBeyondItsConnectionsAndAnswersEachOnce) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<int, int> answers;  // status → count
+  int done = 0;
+  {
+    http::AsyncClient client("127.0.0.1", port_, 4, "xd-test-io");
+    for (int i = 0; i < 200; ++i) {
+      std::string body = i % 2 ? "{}" : R"({"notify_id":"x"})";
+      client.Post("/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", "bad"}}, [&](int status) {
+        std::lock_guard lock(mu);
+        ++answers[status];
+        ++done;
+        cv.notify_all();
+      });
+    }
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done == 200; })) << done << " answered";
+  }
+  EXPECT_EQ(answers, (std::map<int, int>{{401, 200}}));  // a forged signature, every time
+  // Nothing listens on this port: the answer is 0, not a hang.
+  std::promise<int> refused;
+  {
+    http::AsyncClient nowhere("127.0.0.1", 1, 1, "xd-test-io", 2000);
+    nowhere.Post("/", "{}", {}, [&](int status) { refused.set_value(status); });
+    auto f = refused.get_future();
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+    EXPECT_EQ(f.get(), 0);
+  }
 }
 
 class RateLimited : public ApiTest {

@@ -5,6 +5,7 @@
 
 #include "account/account.h"
 #include "base/log.h"
+#include "http/async_client.h"
 #include "http/client.h"
 
 namespace xd {
@@ -62,15 +63,11 @@ App::~App() { Stop(); }
 uint16_t App::Start() {
   port_ = server_->Start();
   // The provider delivers notifications over HTTP to this server, like a real PSP would:
-  // each sender thread has its own keep-alive connection.
-  std::string host = options_.host;
-  uint16_t port = port_;
-  sandbox_->SetTransportFactory([host, port]() -> pay::SandboxProvider::Transport {
-    auto client = std::make_shared<http::Client>(host, port);
-    return [client](const std::string& body, const std::string& sig) {
-      http::Response r = client->Send("POST", "/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", sig}});
-      return r.status == 200;
-    };
+  // one I/O thread with up to 64 keep-alive connections (the sender's limit in flight).
+  auto notify_client = std::make_shared<http::AsyncClient>(options_.host, port_, 64, "xd-paynotify-io");
+  sandbox_->SetTransport([notify_client](const std::string& body, const std::string& sig, std::function<void(bool)> done) {
+    notify_client->Post("/api/v1/pay/notify/sandbox", body, {{"X-Sandbox-Signature", sig}},
+                        [done = std::move(done)](int status) { done(status == 200); });
   });
   // Webhook deliveries go out through the same client, one connection per host per sender.
   // Unless private hosts are allowed, the client refuses private addresses a name resolves to.

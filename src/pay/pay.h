@@ -70,13 +70,13 @@ enum class NotifyMode { kNormal, kLate, kTwice, kDrop };
 // production wiring), in the mode the operator chose: on time, late, twice, or never.
 class SandboxProvider {
  public:
-  using Transport = std::function<bool(const std::string& body, const std::string& signature)>;
-  // Makes one transport per sender thread (a transport need not be thread-safe).
-  using TransportFactory = std::function<Transport()>;
+  // Delivers one notification and calls `done(true)` once the merchant acknowledged it (HTTP
+  // 200), else `done(false)` — exactly once, from any thread. Called from the sender thread.
+  using Transport = std::function<void(const std::string& body, const std::string& signature, std::function<void(bool)> done)>;
   SandboxProvider(std::string secret, const Clock& clock);
   ~SandboxProvider();
 
-  void SetTransportFactory(TransportFactory f);
+  void SetTransport(Transport t);
   void SetMode(NotifyMode mode, int64_t late_ms = 2000);
   NotifyMode mode() const;
 
@@ -92,11 +92,12 @@ class SandboxProvider {
 
   std::string Sign(const std::string& body) const;
   bool Verify(const std::string& body, const std::string& signature) const;
-  // Starts `threads` sender threads, each delivering due notifications with its own
-  // transport (like a PSP's many callback workers: one slow delivery does not hold up others).
-  // Each delivery waits for the merchant's durable answer (a few ms under load), so the
-  // sender's rate is about threads / answer time: 8 threads capped paid orders near 1,300/s.
-  void StartSender(int threads = 32);
+  // Starts the sender thread. It hands due notifications to the transport, at most
+  // `max_in_flight` at a time (like a PSP's many callback workers: one slow delivery does not
+  // hold up others). Each waits for the merchant's durable answer (a few ms under load), so
+  // the rate is about max_in_flight / answer time. A failed delivery is retried with backoff.
+  void StartSender(int max_in_flight = 64);
+  // Stops the sender and waits (up to 15 s) for deliveries in flight to be answered.
   void StopSender();
 
  private:
@@ -106,9 +107,11 @@ class SandboxProvider {
   // Takes the earliest notification if it is due; else sets *next_due_ms to its due time
   // (0 when the queue is empty). Under mu_.
   std::optional<Pending> PopDue(int64_t* next_due_ms);
+  // A delivery's answer (any thread): retries a failed one with backoff.
+  void OnDelivered(Pending p, bool delivered);
   std::string key_;  // the HMAC key: SHA-256 of the configured secret, computed once
   const Clock& clock_;
-  TransportFactory transport_factory_;
+  Transport transport_;
   mutable std::mutex mu_;
   NotifyMode mode_ = NotifyMode::kNormal;
   int64_t late_ms_ = 2000;

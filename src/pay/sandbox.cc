@@ -38,18 +38,27 @@ struct SandboxProvider::Pending {
 
 struct SandboxProvider::Sender {
   std::atomic<bool> running{false};
-  std::vector<std::thread> threads;
-  std::condition_variable cv;  // signalled when a notification is queued or on stop
+  std::thread thread;
+  std::condition_variable cv;  // signalled when a notification is queued or answered, or on stop
+  int in_flight = 0;           // handed to the transport, not answered yet (under mu_)
 };
 
 SandboxProvider::SandboxProvider(std::string secret, const Clock& clock)
     : key_(Sha256(secret)), clock_(clock), sender_(std::make_unique<Sender>()) {}
 
-SandboxProvider::~SandboxProvider() { StopSender(); }
+SandboxProvider::~SandboxProvider() {
+  StopSender();
+  Transport t;
+  {
+    std::lock_guard lock(mu_);
+    t = std::move(transport_);
+  }
+  t = nullptr;  // outside the lock: the transport may wait for its own thread, which answers under it
+}
 
-void SandboxProvider::SetTransportFactory(TransportFactory f) {
+void SandboxProvider::SetTransport(Transport t) {
   std::lock_guard lock(mu_);
-  transport_factory_ = std::move(f);
+  transport_ = std::move(t);
 }
 
 void SandboxProvider::SetMode(NotifyMode mode, int64_t late_ms) {
@@ -156,49 +165,61 @@ std::optional<SandboxProvider::Pending> SandboxProvider::PopDue(int64_t* next_du
   return p;
 }
 
-void SandboxProvider::StartSender(int threads) {
+void SandboxProvider::StartSender(int max_in_flight) {
   if (sender_->running.exchange(true)) return;
-  for (int i = 0; i < threads; ++i) {
-    sender_->threads.emplace_back([this] {
-      SetThreadName("xd-paynotify");
-      Transport transport;
-      std::unique_lock lock(mu_);
-      if (transport_factory_) transport = transport_factory_();
-      while (sender_->running) {
-        int64_t next_due_ms = 0;
-        std::optional<Pending> p = PopDue(&next_due_ms);
-        if (!p) {  // sleep until the next one is due, or one is queued, or stop
-          if (next_due_ms == 0)
-            sender_->cv.wait(lock);
-          else
-            sender_->cv.wait_for(lock, std::chrono::milliseconds(next_due_ms - SteadyMs()));
-          continue;
-        }
-        lock.unlock();
-        bool delivered = transport && transport(p->body, Sign(p->body));
-        lock.lock();
-        if (delivered) continue;
-        // Providers retry with backoff; after the last attempt the query path must find it.
-        if (++p->attempts < kMaxDeliveryAttempts) {
-          p->due_ms = SteadyMs() + (int64_t{100} << p->attempts);
-          queue_.push_back(std::move(*p));
-        } else {
-          spdlog::warn("event=sandbox_notify_given_up body={}", p->body);
-        }
+  sender_->thread = std::thread([this, max_in_flight] {
+    SetThreadName("xd-paynotify");
+    std::unique_lock lock(mu_);
+    while (sender_->running) {
+      int64_t next_due_ms = 0;
+      std::optional<Pending> p;
+      if (sender_->in_flight < max_in_flight) p = PopDue(&next_due_ms);
+      if (!p) {  // sleep until one is due, queued or answered, or stop
+        if (next_due_ms == 0)
+          sender_->cv.wait(lock);
+        else
+          sender_->cv.wait_for(lock, std::chrono::milliseconds(next_due_ms - SteadyMs()));
+        continue;
       }
-    });
+      Transport transport = transport_;
+      ++sender_->in_flight;
+      lock.unlock();
+      std::string signature = Sign(p->body);
+      std::string body = p->body;
+      auto done = [this, p = std::move(*p)](bool delivered) mutable { OnDelivered(std::move(p), delivered); };
+      if (transport)
+        transport(body, signature, std::move(done));
+      else
+        done(false);
+      lock.lock();
+    }
+  });
+}
+
+void SandboxProvider::OnDelivered(Pending p, bool delivered) {
+  std::lock_guard lock(mu_);
+  --sender_->in_flight;
+  sender_->cv.notify_all();
+  if (delivered) return;
+  // Providers retry with backoff; after the last attempt the query path must find it.
+  if (++p.attempts < kMaxDeliveryAttempts) {
+    p.due_ms = SteadyMs() + (int64_t{100} << p.attempts);
+    queue_.push_back(std::move(p));
+  } else {
+    spdlog::warn("event=sandbox_notify_given_up body={}", p.body);
   }
 }
 
 void SandboxProvider::StopSender() {
   if (!sender_) return;
   {
-    std::lock_guard lock(mu_);  // under the lock, so no sender misses the wake-up
+    std::lock_guard lock(mu_);  // under the lock, so the sender does not miss the wake-up
     if (!sender_->running.exchange(false)) return;
     sender_->cv.notify_all();
   }
-  for (auto& t : sender_->threads) t.join();
-  sender_->threads.clear();
+  sender_->thread.join();
+  std::unique_lock lock(mu_);
+  sender_->cv.wait_for(lock, std::chrono::seconds(15), [this] { return sender_->in_flight == 0; });
 }
 
 Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& clock, const std::string& body,
