@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -207,9 +208,12 @@ class Session : public std::enable_shared_from_this<Session> {
     req->path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) req->query = std::string(target.substr(q + 1));
     req->body = std::move(msg.body());
-    beast::error_code ep_ec;
-    auto ep = stream_.socket().remote_endpoint(ep_ec);
-    req->remote_ip = ep_ec ? "" : ep.address().to_string();
+    if (!remote_ip_) {  // once per connection: a getpeername and a formatting per request added up
+      beast::error_code ep_ec;
+      auto ep = stream_.socket().remote_endpoint(ep_ec);
+      remote_ip_ = ep_ec ? "" : ep.address().to_string();
+    }
+    req->remote_ip = *remote_ip_;
     for (auto& f : msg) {
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(tolower(c));
@@ -309,6 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& srv_;
   bool keep_alive_ = false;
+  std::optional<std::string> remote_ip_;  // the peer's address, looked up at the first request
   bool http10_ = false;        // the request was HTTP/1.0: keep-alive must be said
   bool head_request_ = false;  // HEAD: headers only
   bool first_ = true;
