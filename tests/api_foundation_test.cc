@@ -1,5 +1,12 @@
 // Foundation over real HTTP: accounts and sessions, merchants of three kinds with staff
 // roles, friends, tenant isolation, bad input, the OpenAPI document, health and metrics.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -281,6 +288,55 @@ TEST_F(Foundation, AsyncClientQueuesBeyondItsConnectionsAndAnswersEachOnce) {
     ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
     EXPECT_EQ(f.get(), 0);
   }
+}
+
+// A server that answers each connection's first request with keep-alive, then hangs up
+// (as a server does with an idle connection): the client's next request on that connection
+// fails and is retried once on a new one, so the caller still gets its answer.
+TEST(AsyncClient, RetriesOnceWhenAReusedConnectionWasClosed) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  std::atomic<int> accepted{0};
+  std::thread server([&] {
+    for (int i = 0; i < 2; ++i) {
+      pollfd pfd{listener, POLLIN, 0};
+      if (::poll(&pfd, 1, 5000) != 1) return;  // no connection within 5 s: the test fails, never hangs
+      int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;
+      ++accepted;
+      std::string got;
+      char buf[4096];
+      while (got.find("\r\n\r\n") == std::string::npos) {  // the body is empty: headers end the request
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+      }
+      std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
+      (void)!::write(fd, answer.data(), answer.size());
+      ::shutdown(fd, SHUT_RDWR);
+      ::close(fd);
+    }
+  });
+  http::AsyncClient client("127.0.0.1", ntohs(addr.sin_port), 1, "xd-test-io", 5000);
+  auto post = [&] {
+    std::promise<int> status;
+    client.Post("/", "", {}, [&](int s) { status.set_value(s); });
+    auto f = status.get_future();
+    return f.wait_for(std::chrono::seconds(8)) == std::future_status::ready ? f.get() : -1;
+  };
+  EXPECT_EQ(post(), 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server has hung up by now
+  EXPECT_EQ(post(), 200);
+  EXPECT_EQ(accepted.load(), 2);
+  server.join();
+  ::close(listener);
 }
 
 class RateLimited : public ApiTest {
