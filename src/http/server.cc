@@ -10,22 +10,15 @@
 #include <thread>
 #include <unordered_map>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fmt/format.h>
 
 #include "base/json.h"
 #include "base/log.h"
 #include "base/thread_name.h"
+#include "http/asio.h"
 #include "http/rate_limiter.h"
 
 namespace xd::http {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = net::ip::tcp;
 
 namespace {
 
