@@ -30,6 +30,7 @@ struct AsyncClient::Impl {
   net::io_context ioc{1};
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::endpoint endpoint;
+  std::string host_header;  // the endpoint's address, formatted once
   int max_connections;
   std::chrono::milliseconds timeout;
   std::deque<Job> queue;
@@ -65,7 +66,7 @@ struct AsyncClient::Impl {
       c.connected = true;
     }
     bhttp::request<bhttp::string_body> req{bhttp::verb::post, job.target, 11};
-    req.set(bhttp::field::host, endpoint.address().to_string());
+    req.set(bhttp::field::host, host_header);
     req.set(bhttp::field::content_type, "application/json");
     for (auto& [k, v] : job.headers) req.set(k, v);
     req.body() = job.body;
@@ -109,6 +110,7 @@ AsyncClient::AsyncClient(std::string host, uint16_t port, int max_connections, s
     auto results = resolver.resolve(host, std::to_string(port), ec);
     impl_->endpoint = !ec && !results.empty() ? results.begin()->endpoint() : tcp::endpoint(net::ip::address_v4::loopback(), port);
   }
+  impl_->host_header = impl_->endpoint.address().to_string();
   impl_->max_connections = std::max(1, max_connections);
   impl_->timeout = std::chrono::milliseconds(timeout_ms);
   impl_->thread = std::thread([im = impl_.get(), name = std::move(thread_name)] {

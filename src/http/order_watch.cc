@@ -34,7 +34,6 @@ std::shared_ptr<OrderWatch::Waiter> OrderWatch::Wait(int64_t order_id, Clock::ti
     std::lock_guard lock(mu_);
     if (!stopping_ && by_deadline_.size() < max_waiters_) {
       w->key_ = {deadline, next_seq_++};
-      w->registered_ = true;
       bool earliest = by_deadline_.empty() || w->key_ < by_deadline_.begin()->first;
       by_deadline_.emplace(w->key_, w);
       by_order_[order_id].push_back(w);
@@ -60,7 +59,9 @@ void OrderWatch::Notify(int64_t order_id) {
 
 void OrderWatch::Cancel(const std::shared_ptr<Waiter>& w) {
   std::lock_guard lock(mu_);
-  if (!w->registered_ || by_deadline_.erase(w->key_) == 0) return;  // never registered, fired or timed out
+  auto at = by_deadline_.find(w->key_);
+  if (at == by_deadline_.end() || at->second != w) return;  // never registered, fired or timed out
+  by_deadline_.erase(at);
   auto it = by_order_.find(w->order_id_);
   if (it == by_order_.end()) return;
   std::erase(it->second, w);

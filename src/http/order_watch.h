@@ -42,7 +42,6 @@ class OrderWatch {
     std::atomic<bool> claimed_{false};
     int64_t order_id_ = 0;
     std::pair<Clock::time_point, uint64_t> key_;  // in by_deadline_
-    bool registered_ = false;                     // guarded by the watch's mutex
     std::function<void()> fire_;
   };
 

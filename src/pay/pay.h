@@ -76,7 +76,7 @@ class SandboxProvider {
   SandboxProvider(std::string secret, const Clock& clock);
   ~SandboxProvider();
 
-  void SetTransport(Transport t);
+  void SetTransport(Transport t);  // before StartSender
   void SetMode(NotifyMode mode, int64_t late_ms = 2000);
   NotifyMode mode() const;
 

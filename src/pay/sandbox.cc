@@ -169,7 +169,9 @@ void SandboxProvider::StartSender(int max_in_flight) {
   if (sender_->running.exchange(true)) return;
   sender_->thread = std::thread([this, max_in_flight] {
     SetThreadName("xd-paynotify");
+    Transport transport;  // declared before the lock: released after it, never under mu_
     std::unique_lock lock(mu_);
+    transport = transport_;  // set before the sender starts
     while (sender_->running) {
       int64_t next_due_ms = 0;
       std::optional<Pending> p;
@@ -181,7 +183,6 @@ void SandboxProvider::StartSender(int max_in_flight) {
           sender_->cv.wait_for(lock, std::chrono::milliseconds(next_due_ms - SteadyMs()));
         continue;
       }
-      Transport transport = transport_;
       ++sender_->in_flight;
       lock.unlock();
       std::string signature = Sign(p->body);

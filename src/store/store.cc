@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -147,9 +147,10 @@ struct Store::Impl {
   // checkpointer next.
   int wal_size_seen = 0, next_checkpoint_at = 1000;
 
-  // Store::WatchRows: writer thread only (set by a command, read by the update hook).
+  // Store::WatchRows: the tables are the writer thread's (set by a command, read by the update
+  // hook); the listener is under sync_mu and called by the sync thread.
   std::vector<std::string> watched_tables;
-  RowListener row_listener;
+  std::shared_ptr<const RowListener> row_listener;
   std::vector<RowChange> changed_rows;
   std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
 
@@ -216,7 +217,7 @@ Status SyncWal(Store::Impl& im, const std::string& wal_path) {
 // The sync thread: see Store::Impl::sync_queue.
 void RunSyncStage(Store::Impl& im, const std::string& wal_path, bool durable) {
   std::deque<Finished> work;
-  RowListener listener;
+  std::shared_ptr<const RowListener> listener;
   for (;;) {
     {
       std::unique_lock lock(im.sync_mu);
@@ -238,7 +239,7 @@ void RunSyncStage(Store::Impl& im, const std::string& wal_path, bool durable) {
           if (r) r = std::unexpected(synced.error());
       }
       // Caches drop what changed even if the sync failed: the rows are committed.
-      if (!f.rows.empty() && listener) listener(f.rows);
+      if (!f.rows.empty() && listener) (*listener)(f.rows);
       for (auto& h : f.hooks) h();
       for (size_t i = 0; i < f.batch.size(); ++i) {
         if (!f.results[i]) im.failed_commands++;
@@ -430,9 +431,10 @@ Status Store::WatchRows(std::vector<std::string> tables, RowListener listener) {
   // Installed by a command, so the writer's connection is only ever touched by its thread.
   return Execute([im, &tables, &listener](Tx&) -> Status {
     im->watched_tables = std::move(tables);
+    auto shared = std::make_shared<const RowListener>(std::move(listener));
     {
-      std::lock_guard lock(im->sync_mu);  // the sync thread calls it
-      im->row_listener = std::move(listener);
+      std::lock_guard lock(im->sync_mu);  // the sync thread takes it with each round of work
+      im->row_listener = std::move(shared);
     }
     sqlite3_update_hook(im->writer->raw(), &OnRowChange, im);
     return Ok();
