@@ -983,8 +983,10 @@ TEST_F(Promo, ChatGroupLinksAndRecommendations) {
   PayAndWait(m1, o1["id"]);
   PayAndWait(m2, o2["id"]);
   ASSERT_EQ(Call("POST", "/api/v1/orders/" + o3["id"].get<std::string>() + "/cancel", nullptr, m3).status, 200);
-  auto stats = Call("GET", "/api/v1/chat-groups/wxg-1001/stats");
+  // The shop whose product was shared sees its part of the group in full.
+  auto stats = Call("GET", "/api/v1/merchant/chat-groups/wxg-1001/stats", nullptr, shop.owner_token);
   ASSERT_EQ(stats.status, 200) << stats.body.dump();
+  EXPECT_EQ(stats.body["view"], "merchant");
   EXPECT_EQ(stats.body["opens"], 3);
   EXPECT_EQ(stats.body["orders"], 2);
   EXPECT_EQ(stats.body["paid_orders"], 2);
@@ -994,8 +996,7 @@ TEST_F(Promo, ChatGroupLinksAndRecommendations) {
   EXPECT_EQ(stats.body["jielong"][0]["nickname"], "小王");
   EXPECT_EQ(stats.body["jielong"][0]["quantity"], 2);
   EXPECT_EQ(stats.body["jielong"][1]["nickname"], "小李");
-  EXPECT_EQ(Call("GET", "/api/v1/chat-groups/wxg-other/stats").body["orders"], 0);
-
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/chat-groups/wxg-other/stats", nullptr, shop.owner_token).status, 404);
   // Recommendations: m1 and m2 are friends; m3 is not.
   ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", "15600000003"}}, m1).status, 201);
   auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, m2);
@@ -1010,6 +1011,52 @@ TEST_F(Promo, ChatGroupLinksAndRecommendations) {
   EXPECT_EQ(feed["items"][0]["product"]["title"], "土鸡蛋 30 枚");
   EXPECT_EQ(Call("GET", "/api/v1/feed/friends", nullptr, m3).body["items"].size(), 0u);
   ExpectInvariants();
+}
+
+// Defect: the chat-group stats were public and unmasked, and a public share link showed the
+// group's key. Members (the sharer, whoever opened a link posted there or ordered through
+// one) see the 接龙 list with masked names and no money; another shop's staff, other buyers
+// and anonymous callers learn nothing, not even that the group exists.
+TEST_F(Promo, ChatGroupStatsOnlyForTheShopAndMembers) {
+  Shop shop = OpenShop("c2c", "社区小店");
+  Shop other_shop = OpenShop("c2c", "别家小店");
+  auto [product, sku] = CreateProduct(shop, 3000, 50, "土鸡蛋 30 枚");
+  std::string leader = Register("15610000001", "团长");
+  std::string buyer = Register("15610000002", "小王"), viewer = Register("15610000003", "李");
+  std::string outsider = Register();
+  auto share = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-2002"}}, leader);
+  ASSERT_EQ(share.status, 201) << share.body.dump();
+  EXPECT_EQ(share.body["chat_group"], "wxg-2002");  // the sharer sees where they posted it
+  std::string sid = share.body["id"];
+  // Whoever holds the link does not learn the group's key.
+  EXPECT_TRUE(Call("GET", "/api/v1/shares/" + sid).body["chat_group"].is_null());
+  auto opened = Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, buyer);
+  ASSERT_EQ(opened.status, 200);
+  EXPECT_TRUE(opened.body["chat_group"].is_null());
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + sid + "/open", nullptr, viewer).status, 200);
+  PayAndWait(buyer, Buy(buyer, sku, 2)["id"]);
+
+  for (const std::string& member : {leader, buyer, viewer}) {
+    auto seen = Call("GET", "/api/v1/chat-groups/wxg-2002/stats", nullptr, member);
+    ASSERT_EQ(seen.status, 200) << seen.body.dump();
+    EXPECT_EQ(seen.body["view"], "member");
+    ASSERT_EQ(seen.body["jielong"].size(), 1u);
+    EXPECT_EQ(seen.body["jielong"][0]["nickname"], "小*");
+    EXPECT_EQ(seen.body["jielong"][0]["quantity"], 2);
+    EXPECT_FALSE(seen.body.contains("gmv_fen"));
+    EXPECT_FALSE(seen.body.contains("paid_orders"));
+    EXPECT_EQ(seen.body.dump().find("小王"), std::string::npos);
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/chat-groups/wxg-2002/stats").status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/chat-groups/wxg-2002/stats", nullptr, outsider).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/chat-groups/wxg-2002/stats", nullptr, other_shop.owner_token).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/chat-groups/wxg-2002/stats", nullptr, other_shop.owner_token).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/chat-groups/wxg-2002/stats", nullptr, buyer).status, 403);
+  // Staff see their merchant's part with real names and money.
+  auto full = Call("GET", "/api/v1/merchant/chat-groups/wxg-2002/stats", nullptr, shop.owner_token);
+  ASSERT_EQ(full.status, 200) << full.body.dump();
+  EXPECT_EQ(full.body["jielong"][0]["nickname"], "小王");
+  EXPECT_EQ(full.body["gmv_fen"], 6000 + 800);
 }
 
 // ---------------------------------------------------------------------------------------

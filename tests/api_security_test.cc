@@ -82,6 +82,9 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
                             {"starts_at", FormatRfc3339(clock_.NowMs())}, {"ends_at", FormatRfc3339(clock_.NowMs() + 86400000)}},
                        victim_shop.owner_token);
   std::string activity_id = activity.body.value("id", "0");
+  // A chat group where the victim posted a link to the victim shop's product: the shop and
+  // the group's members see its stats, nobody else.
+  ASSERT_EQ(Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-victim"}}, victim).status, 201);
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -94,6 +97,8 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/api-keys/", victim_key.body["id"]},
       {"/api/v1/merchant/webhooks/", endpoint.body["id"]},
       {"/api/v1/merchant/webhook-deliveries/", delivery_id},
+      {"/api/v1/merchant/chat-groups/", "wxg-victim"},
+      {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
       {"/api/v1/aftersales/", as.body["id"]},
       {"/api/v1/pay/sandbox/", payment_id},

@@ -160,14 +160,14 @@ void AddPromoRoutes(Api& api) {
             RETURN_IF_ERROR(r.Finish());
             c.Write([&promo, p, product_id, activity_id, chat_group](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
-              return promo::ToJson(sh);
+              return promo::ToJson(sh, true);
             }, 201);
             return Ok();
           });
   api.Add({"GET", "/api/v1/shares/{id}", "A share link (by its code) with its distinct (friend) opens", "promo"}, [&store, &promo](Call& c) -> Status {
     std::string code(c.req().Param("id"));
     ASSIGN_OR_RETURN(promo::Share sh, store.Read([&](Reader& r) { return promo.ShareByCode(r, code); }));
-    c.Reply(promo::ToJson(sh));
+    c.Reply(promo::ToJson(sh, false));
     return Ok();
   });
   api.Add({"POST", "/api/v1/shares/{id}/open", "Record that the caller opened a share link (last touch for attribution)", "promo",
@@ -178,7 +178,7 @@ void AddPromoRoutes(Api& api) {
             c.Write([&promo, p, code](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Share found, promo.ShareByCode(tx, code));
               ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, found.id));
-              return promo::ToJson(sh);
+              return promo::ToJson(sh, sh.sharer_id == p.user_id);
             });
             return Ok();
           });
@@ -192,13 +192,30 @@ void AddPromoRoutes(Api& api) {
           });
 
   // ---- chat-group links and friends' recommendations ----
-  api.Add({"GET", "/api/v1/chat-groups/{key}/stats", "A chat group's opens, orders, GMV and 接龙 list (who ordered what)", "promo",
-           AuthKind::kNone, 200, nullptr, {"limit"}},
-          [&store, &promo](Call& c) -> Status {
-            std::string key(c.req().Param("key"));
-            if (key.empty() || key.size() > 64) return Fail(ErrorCode::INVALID_FIELD, "chat group key must be 1..64 bytes");
+  // A chat group's key is the messaging app's opaque id of the group; no public route shows it.
+  auto chat_group_key = [](Call& c) -> Result<std::string> {
+    std::string key(c.req().Param("key"));
+    if (key.empty() || key.size() > 64) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+    return key;
+  };
+  api.Add({"GET", "/api/v1/merchant/chat-groups/{key}/stats",
+           "The merchant's part of a chat group: opens, orders, GMV and the 接龙 list (who ordered what) (staff)", "promo",
+           AuthKind::kStaff, 200, nullptr, {"limit"}},
+          [&store, &promo, chat_group_key](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(std::string key, chat_group_key(c));
             ASSIGN_OR_RETURN(auto page, c.Page());
-            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.ChatGroupStats(r, key, page.first); }));
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.ChatGroupMerchantStats(r, s.merchant_id, key, page.first); }));
+            c.Reply(out);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/chat-groups/{key}/stats", "A chat group's 接龙 list with masked names, for its members", "promo",
+           AuthKind::kUser, 200, nullptr, {"limit"}},
+          [&store, &promo, chat_group_key](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(std::string key, chat_group_key(c));
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.ChatGroupMemberStats(r, p.user_id, key, page.first); }));
             c.Reply(out);
             return Ok();
           });

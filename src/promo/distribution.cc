@@ -19,13 +19,13 @@ namespace xd::promo {
 
 std::string SharerAccount(int64_t user_id) { return "sharer:" + IdString(user_id); }
 
-Json ToJson(const Share& s) {
+Json ToJson(const Share& s, bool for_sharer) {
   // The code is the link's public id; the internal id never leaves the server.
   return Json{{"id", s.code},
               {"sharer_id", IdString(s.sharer_id)},
               {"product_id", IdString(s.product_id)},
               {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
-              {"chat_group", s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
+              {"chat_group", for_sharer && s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
               {"opens", s.opens},
               {"friend_opens", s.friend_opens},
               {"link", "/#/product/" + IdString(s.product_id) + "?share=" + s.code},

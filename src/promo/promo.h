@@ -157,7 +157,9 @@ struct Share {
   int64_t friend_opens = 0;            // of whom friends of the sharer (share-to-drop counts these)
   int64_t created_at_ms = 0;
 };
-Json ToJson(const Share& s);
+// for_sharer: includes the chat group the link was posted in. Anyone holding the link
+// sees the rest; the group's key is what its stats are guarded by, so only its sharer sees it.
+Json ToJson(const Share& s, bool for_sharer);
 // The ledger account of a sharer's earned commissions: "sharer:<user_id>".
 std::string SharerAccount(int64_t user_id);
 
@@ -252,10 +254,18 @@ class PromoService {
   Result<Gift> AcceptGift(Tx& tx, int64_t recipient_id, const std::string& token, const Json& address);
 
   // ---- chat-group links and recommendations ----
-  // Per chat group: {"opens","orders","paid_orders","gmv_fen","jielong":[{seq,nickname,title,quantity,status,ordered_at}]}
-  // (接龙: who in the group ordered what, in order; cancelled orders do not count; GMV is
-  // what paid orders kept after refunds).
-  Result<Json> ChatGroupStats(Reader& r, const std::string& chat_group, int64_t limit);
+  // A chat group's stats as its owner merchant sees them — the part of the group that is the
+  // merchant's (links to its products posted there, orders of its products through them):
+  // {"view":"merchant","chat_group","opens","orders","paid_orders","gmv_fen",
+  //  "jielong":[{seq,nickname,title,quantity,status,ordered_at}]} (接龙: who ordered what, in
+  // order; cancelled orders do not count; GMV is what paid orders kept after refunds).
+  // NOT_FOUND when no link to the merchant's products was posted in the group.
+  Result<Json> ChatGroupMerchantStats(Reader& r, int64_t merchant_id, const std::string& chat_group, int64_t limit);
+  // The same group as one of its members sees it: {"view":"member","chat_group","jielong"}
+  // with masked nicknames (小王 → 小*) and no GMV or totals, across every shop in the group.
+  // A member posted a link into the group, opened a link posted there, or ordered through
+  // one; NOT_FOUND for anyone else (existence is not revealed).
+  Result<Json> ChatGroupMemberStats(Reader& r, int64_t user_id, const std::string& chat_group, int64_t limit);
   // A buyer recommends an on-sale product with a line of text (again: replaces the text).
   Result<Json> Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text);
   // Friends' recommendations, newest first, with the product's title, price and image.

@@ -1,7 +1,9 @@
 // Chat-group links (群接龙) and friends' recommendations (朋友圈推荐). A share link posted
 // into a chat group carries the group's key; an order whose buyer's last touch came through
-// such a link is counted for the group (promo/distribution.cc records it at creation), so a
-// group sees its opens, orders and GMV, and the 接龙 list of who ordered what. A buyer
+// such a link is counted for the group (promo/distribution.cc records it at creation). The
+// merchant whose products were shared there sees its part of the group: opens, orders, GMV
+// and the 接龙 list of who ordered what; the group's members see the 接龙 list with masked
+// names; nobody else learns that the group exists. A buyer
 // recommends a product with a line of text; their friends read it in their feed.
 #include "base/id.h"
 #include "catalog/catalog.h"
@@ -9,32 +11,74 @@
 
 namespace xd::promo {
 
-Result<Json> PromoService::ChatGroupStats(Reader& r, const std::string& chat_group, int64_t limit) {
-  ASSIGN_OR_RETURN(int64_t opens, r.QueryInt("SELECT COALESCE(SUM(opens),0) FROM shares WHERE chat_group=?", {chat_group}));
+namespace {
+
+// The first character (UTF-8 code point) and one star: 小王 → 小*, whatever the length.
+std::string MaskNickname(const std::string& name) {
+  if (name.empty()) return "*";
+  size_t n = 1;
+  while (n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) ++n;
+  return name.substr(0, n) + "*";
+}
+
+// 接龙: one line per order item, in the order people ordered (cancelled orders drop out);
+// merchant_id 0 = every shop's orders in the group.
+Result<Json> Jielong(Reader& r, const std::string& chat_group, int64_t merchant_id, bool masked, int64_t limit) {
+  ASSIGN_OR_RETURN(Rows lines, r.Query("SELECT u.nickname, i.title, i.quantity, o.status, c.created_at_ms FROM chat_group_orders c "
+                                       "JOIN orders o ON o.id = c.order_id JOIN order_items i ON i.order_id = o.id "
+                                       "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=?1 AND o.status <> 'cancelled' "
+                                       "AND (?2 = 0 OR o.merchant_id = ?2) "
+                                       "ORDER BY c.created_at_ms, c.order_id, i.id LIMIT ?3",
+                                       {chat_group, merchant_id, limit}));
+  Json jielong = Json::array();
+  for (size_t i = 0; i < lines.size(); ++i)
+    jielong.push_back(Json{{"seq", static_cast<int64_t>(i + 1)},
+                           {"nickname", masked ? MaskNickname(lines[i].Str(0)) : lines[i].Str(0)},
+                           {"title", lines[i].Str(1)},
+                           {"quantity", lines[i].Int(2)},
+                           {"status", lines[i].Str(3)},
+                           {"ordered_at", FormatRfc3339(lines[i].Int(4))}});
+  return jielong;
+}
+
+}  // namespace
+
+Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id, const std::string& chat_group, int64_t limit) {
   // An aggregate: always exactly one row.
+  ASSIGN_OR_RETURN(Rows links, r.Query("SELECT count(*), COALESCE(SUM(s.opens),0) FROM shares s JOIN products p ON p.id = s.product_id "
+                                       "WHERE s.chat_group=? AND p.merchant_id=?",
+                                       {chat_group, merchant_id}));
+  if (links.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
+  if (links[0].Int(0) == 0) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
   ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT COALESCE(SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
-                                        "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.chat_group=?",
-                                        {chat_group}));
+                                        "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.chat_group=? "
+                                        "AND o.merchant_id=?",
+                                        {chat_group, merchant_id}));
   if (totals.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
-  // 接龙: one line per order item, in the order people ordered (cancelled orders drop out).
-  ASSIGN_OR_RETURN(Rows lines, r.Query("SELECT u.nickname, i.title, i.quantity, o.status, c.created_at_ms FROM chat_group_orders c "
-                                       "JOIN orders o ON o.id = c.order_id JOIN order_items i ON i.order_id = o.id "
-                                       "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=? AND o.status <> 'cancelled' "
-                                       "ORDER BY c.created_at_ms, c.order_id, i.id LIMIT ?",
-                                       {chat_group, limit}));
-  Json jielong = Json::array();
-  for (size_t i = 0; i < lines.size(); ++i)
-    jielong.push_back(Json{{"seq", static_cast<int64_t>(i + 1)}, {"nickname", lines[i].Str(0)}, {"title", lines[i].Str(1)},
-                           {"quantity", lines[i].Int(2)}, {"status", lines[i].Str(3)},
-                           {"ordered_at", FormatRfc3339(lines[i].Int(4))}});
-  return Json{{"chat_group", chat_group},
-              {"opens", opens},
+  ASSIGN_OR_RETURN(Json jielong, Jielong(r, chat_group, merchant_id, false, limit));
+  return Json{{"view", "merchant"},
+              {"chat_group", chat_group},
+              {"opens", links[0].Int(1)},
               {"orders", totals[0].Int(0)},
               {"paid_orders", totals[0].Int(1)},
               {"gmv_fen", totals[0].Int(2)},
               {"jielong", jielong}};
+}
+
+Result<Json> PromoService::ChatGroupMemberStats(Reader& r, int64_t user_id, const std::string& chat_group, int64_t limit) {
+  // Membership is what the messaging app would show: the link was in front of this user.
+  // (A sharer's own opens are not recorded, so the sharer counts by the link itself.)
+  ASSIGN_OR_RETURN(int64_t member,
+                   r.QueryInt("SELECT EXISTS(SELECT 1 FROM shares WHERE chat_group=?1 AND sharer_id=?2) "
+                              "OR EXISTS(SELECT 1 FROM shares s JOIN share_opens o ON o.share_id = s.id "
+                              "WHERE s.chat_group=?1 AND o.viewer_id=?2) "
+                              "OR EXISTS(SELECT 1 FROM chat_group_orders WHERE chat_group=?1 AND buyer_id=?2)",
+                              {chat_group, user_id}));
+  if (!member) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+  ASSIGN_OR_RETURN(Json jielong, Jielong(r, chat_group, 0, true, limit));
+  return Json{{"view", "member"}, {"chat_group", chat_group}, {"jielong", jielong}};
 }
 
 Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
