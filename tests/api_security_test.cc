@@ -4,6 +4,11 @@
 // object, and must answer 403 or 404 with nothing changed in the store. A new route with a path id that this test
 // cannot resolve fails the test, so new routes are covered as they appear.
 
+#include <future>
+#include <thread>
+
+#include "account/account.h"
+#include "base/id.h"
 #include "open/open.h"
 #include "tests/harness.h"
 
@@ -180,6 +185,109 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   // The victim's world still works for its owners.
   EXPECT_EQ(Call("GET", "/api/v1/orders/" + unpaid["id"].get<std::string>(), nullptr, victim).body["status"], "created");
   ExpectInvariants();
+}
+
+// Holds the write pipeline: commands queue behind a command that waits until Release().
+class WriterGate {
+ public:
+  explicit WriterGate(Store& store) : store_(store) {
+    auto entered = std::make_shared<std::promise<void>>();
+    std::shared_future<void> open = open_.get_future().share();
+    store_.Submit([entered, open](Tx&) -> Status {
+      entered->set_value();
+      open.wait();
+      return Ok();
+    }, nullptr);
+    entered->get_future().wait();
+  }
+  ~WriterGate() { Release(); }
+  // Waits (bounded) until `n` commands are queued behind the gate.
+  bool WaitQueued(int64_t n) {
+    for (int i = 0; i < 5000; ++i) {
+      if (store_.stats().queue_depth >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+  void Release() {
+    if (!released_) open_.set_value();
+    released_ = true;
+  }
+
+ private:
+  Store& store_;
+  std::promise<void> open_;
+  bool released_ = false;
+};
+
+// Defect 10: an operator's stop-activity that was authorized on the I/O thread and then
+// waited in the write queue while the owner removed the operator committed anyway (the
+// route had no in-transaction check). Authorization now runs inside the command's
+// transaction: the revoke, committed first, is honoured, and the activity keeps running.
+TEST_F(Security, RevokeCommittedWhileAStaffWriteWaitsIsHonoured) {
+  Shop shop = OpenShop("c2c", "小店");
+  auto [product, sku] = CreateProduct(shop, 5000, 20);
+  std::string op = Register("13680000001", "运营");
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/staff", Json{{"phone", "13680000001"}, {"role", "operator"}}, shop.owner_token).status, 201);
+  int64_t op_id = *ParseId(Call("GET", "/api/v1/me", nullptr, op).body["user"]["id"].get<std::string>());
+  auto activity = Call("POST", "/api/v1/merchant/activities",
+                       Json{{"type", "group_buy"}, {"sku_id", sku}, {"group_price_fen", 4000}, {"group_size", 2}, {"group_ttl_s", 3600}},
+                       shop.owner_token);
+  ASSERT_EQ(activity.status, 201) << activity.body.dump();
+  std::string path = "/api/v1/merchant/activities/" + activity.body["id"].get<std::string>();
+  int64_t merchant_id = *ParseId(shop.id);
+  {
+    WriterGate gate(app_->store());
+    // The owner's revoke is queued first...
+    app_->store().Submit([merchant_id, op_id](Tx& tx) { return account::RemoveStaff(tx, merchant_id, op_id); }, nullptr);
+    // ...then the operator's stop: the I/O thread still sees an operator, and queues it.
+    auto stop = std::async(std::launch::async, [&] { return Call("POST", path + "/stop", nullptr, op); });
+    ASSERT_TRUE(gate.WaitQueued(2));
+    gate.Release();
+    auto r = stop.get();
+    EXPECT_TRUE(r.status == 403 || r.status == 404) << r.status << " " << r.body.dump();
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/activities/" + activity.body["id"].get<std::string>()).body["status"], "active");
+  ExpectInvariants();
+}
+
+// The same for an API key: revoked while its write waits in the queue, the write is refused
+// (401, the key is no longer valid) and changes nothing.
+TEST_F(Security, ApiKeyRevokedWhileItsWriteWaitsIsRefused) {
+  Shop shop = OpenShop("ka", "大店");
+  auto [product, sku] = CreateProduct(shop, 5000, 20);
+  auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "erp"}, {"scopes", {"inventory:write"}}}, shop.owner_token);
+  ASSERT_EQ(key.status, 201) << key.body.dump();
+  std::string secret = key.body["secret"];
+  int64_t key_id = *ParseId(key.body["id"].get<std::string>());
+  int64_t merchant_id = *ParseId(shop.id);
+  {
+    WriterGate gate(app_->store());
+    app_->store().Submit([merchant_id, key_id](Tx& tx) { return ToStatus(open::RevokeApiKey(tx, merchant_id, key_id)); }, nullptr);
+    auto patch = std::async(std::launch::async, [&] { return Call("PATCH", "/api/v1/merchant/skus/" + sku, Json{{"stock", 3}}, secret); });
+    ASSERT_TRUE(gate.WaitQueued(2));
+    gate.Release();
+    auto r = patch.get();
+    EXPECT_EQ(r.status, 401) << r.body.dump();
+  }
+  auto p = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token);
+  EXPECT_EQ(p.body["skus"][0]["stock"], 20) << p.body.dump();
+  ExpectInvariants();
+}
+
+// Privileged fields are the domain's call, not the route's: a shop owner's PATCH of the
+// merchant may rename it but not set its commission or status (403 from PatchMerchant, not
+// a route filter); the admin may.
+TEST_F(Security, OnlyAnAdminSetsAMerchantsRatesOrStatus) {
+  Shop shop = OpenShop("c2c", "小店");
+  auto staff = [&](Json body) { return Call("PATCH", "/api/v1/merchant", body, shop.owner_token); };
+  EXPECT_EQ(staff(Json{{"commission_bps", 0}}).status, 403);
+  EXPECT_EQ(staff(Json{{"name", "新店名"}, {"status", "active"}}).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant", nullptr, shop.owner_token).body["name"], "小店");
+  EXPECT_EQ(staff(Json{{"name", "新店名"}}).status, 200);
+  auto admin = Call("PATCH", "/api/v1/admin/merchants/" + shop.id, Json{{"commission_bps", 0}}, AdminToken());
+  ASSERT_EQ(admin.status, 200) << admin.body.dump();
+  EXPECT_EQ(admin.body["commission_bps"], 0) << admin.body.dump();
 }
 
 }  // namespace

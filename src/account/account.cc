@@ -226,8 +226,12 @@ Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id) {
   return GetMerchant(tx, merchant_id);
 }
 
-Result<Merchant> PatchMerchant(Tx& tx, int64_t merchant_id, const MerchantPatch& p) {
+Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant_id, const MerchantPatch& p) {
   RETURN_IF_ERROR(GetMerchant(tx, merchant_id));
+  if (p.status || p.commission_bps || p.hold_days || p.max_products || p.max_order_fen) {
+    ASSIGN_OR_RETURN(User u, GetUser(tx, caller.user_id));
+    if (!u.is_admin) return Fail(ErrorCode::FORBIDDEN, "only a platform admin may change a merchant's status, rates or limits");
+  }
   if (p.status && *p.status != "active" && *p.status != "suspended" && *p.status != "rejected")
     return Fail(ErrorCode::INVALID_FIELD, "status must be active, suspended or rejected");
   auto non_negative = [](const std::optional<int64_t>& v) { return !v || *v >= 0; };

@@ -113,7 +113,10 @@ struct MerchantPatch {
   std::optional<std::string> name, description, status;
   std::optional<int64_t> commission_bps, hold_days, max_products, max_order_fen;
 };
-Result<Merchant> PatchMerchant(Tx& tx, int64_t merchant_id, const MerchantPatch& patch);
+// Applies `patch` for `caller`. name and description: whoever the route authorized (the
+// shop's owner, an admin). status and the rates and limits are the platform's: FORBIDDEN
+// unless the caller is an admin now (re-read in `tx`), whichever route the patch came by.
+Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant_id, const MerchantPatch& patch);
 Result<std::vector<std::pair<std::string, MerchantSettings>>> ListKindDefaults(Reader& r);
 Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& s);
 

@@ -75,7 +75,7 @@ Status SeedDemoData(App& app) {
       ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, who, t.kind, t.shop, owner_opt));
       account::MerchantPatch patch;
       patch.description = std::string(t.shop) + "：用心挑选每一件" + t.category + "好物。";
-      RETURN_IF_ERROR(account::PatchMerchant(tx, m.id, patch));
+      RETURN_IF_ERROR(account::PatchMerchant(tx, who, m.id, patch));
       return m.id;
     }));
     merchant_ids.push_back(merchant_id);

@@ -12,26 +12,50 @@ std::optional<std::string> Call::ApiKeyText() const {
   return std::nullopt;
 }
 
+namespace {
+
+// A merchant's API key acting on a route of `scope` with `perm`, in `r`'s snapshot (the
+// command's Tx inside writes). `merchant_header`: the X-Merchant-Id the request sent.
+Result<std::pair<open::ApiKey, StaffCaller>> AuthorizeKey(Reader& r, const std::string& key_text, std::string_view scope,
+                                                          std::string_view merchant_header, account::Perm perm) {
+  // Authenticate first, so a revoked or unknown key is 401 everywhere.
+  ASSIGN_OR_RETURN(open::ApiKey key, open::AuthenticateKey(r, key_text));
+  if (scope.empty())
+    return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
+  if (!open::HasScope(key, scope)) return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(scope));
+  if (!merchant_header.empty() && ParseId(merchant_header) != std::optional<int64_t>(key.merchant_id))
+    return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
+  // The key can do no more than its creator may (a creator removed from staff disables it).
+  ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, key.created_by, key.merchant_id, perm));
+  StaffCaller caller{account::Principal{key.created_by, false}, key.merchant_id, role, perm, key.id};
+  return std::make_pair(std::move(key), caller);
+}
+
+// A signed-in user acting as staff of `merchant_id` with `perm`, in `r`'s snapshot.
+Result<StaffCaller> AuthorizeStaff(Reader& r, const account::Principal& p, int64_t merchant_id, account::Perm perm) {
+  ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, p.user_id, merchant_id, perm));
+  return StaffCaller{p, merchant_id, role, perm, 0};
+}
+
+Result<AdminCaller> AuthorizeAdmin(Reader& r, const account::Principal& p) {
+  if (!p.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
+  ASSIGN_OR_RETURN(account::User u, account::GetUser(r, p.user_id));
+  if (!u.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
+  return AdminCaller{p};
+}
+
+}  // namespace
+
 Result<StaffCaller> Call::KeyStaff(const std::string& key_text, account::Perm perm) {
   if (!app_.open) return Fail(ErrorCode::UNAUTHENTICATED, "API keys are not enabled on this server");
+  std::string_view header = req_.Header("x-merchant-id");
   // One snapshot for the key and its creator's role.
-  ASSIGN_OR_RETURN(StaffCaller caller, app_.store.Read([&](Reader& r) -> Result<StaffCaller> {
-    // Authenticate first, so a revoked or unknown key is 401 everywhere.
-    ASSIGN_OR_RETURN(open::ApiKey key, open::AuthenticateKey(r, key_text));
-    if (api_key_scope_.empty())
-      return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
-    if (!open::HasScope(key, api_key_scope_))
-      return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(api_key_scope_));
-    std::string_view header = req_.Header("x-merchant-id");
-    if (!header.empty() && ParseId(header) != std::optional<int64_t>(key.merchant_id))
-      return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
-    if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
-      return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
-    // The key can do no more than its creator may (a creator removed from staff disables it).
-    ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, key.created_by, key.merchant_id, perm));
-    app_.open->TouchKey(key);
-    return StaffCaller{account::Principal{key.created_by, false}, key.merchant_id, role, key.id};
-  }));
+  ASSIGN_OR_RETURN(auto authorized, app_.store.Read([&](Reader& r) { return AuthorizeKey(r, key_text, api_key_scope_, header, perm); }));
+  auto& [key, caller] = authorized;
+  if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
+    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
+  app_.open->TouchKey(key);
+  privileged_ = true;
   return caller;
 }
 
@@ -61,17 +85,18 @@ Result<account::Principal> Call::User() {
   return p;
 }
 
-Result<account::Principal> Call::Admin() {
+Result<AdminCaller> Call::Admin() {
   ASSIGN_OR_RETURN(account::Principal p, User());
   if (!p.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
-  return p;
+  privileged_ = true;
+  return AdminCaller{p};
 }
 
 Result<StaffCaller> Call::Staff(account::Perm perm) {
   if (auto key = ApiKeyText()) return KeyStaff(*key, perm);
   ASSIGN_OR_RETURN(account::Principal p, User());
   std::string_view header = req_.Header("x-merchant-id");
-  return app_.store.Read([&](Reader& r) -> Result<StaffCaller> {
+  ASSIGN_OR_RETURN(StaffCaller caller, app_.store.Read([&](Reader& r) -> Result<StaffCaller> {
     int64_t merchant_id = 0;
     if (!header.empty()) {
       auto id = ParseId(header);
@@ -83,9 +108,10 @@ Result<StaffCaller> Call::Staff(account::Perm perm) {
       if (mine.size() > 1) return Fail(ErrorCode::MISSING_FIELD, "you staff several merchants: send X-Merchant-Id");
       merchant_id = mine[0].merchant.id;
     }
-    ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, p.user_id, merchant_id, perm));
-    return StaffCaller{p, merchant_id, role};
-  });
+    return AuthorizeStaff(r, p, merchant_id, perm);
+  }));
+  privileged_ = true;
+  return caller;
 }
 
 Result<Json> Call::Body() {
@@ -135,7 +161,7 @@ std::string ErrorBody(const Error& e) {
 
 void Call::ReplyError(const Error& e) { ReplyText(ErrorBody(e), "application/json", ErrorCodeHttpStatus(e.code)); }
 
-void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
+void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
   auto out = std::make_shared<Json>();
   app_.store.Submit(
       [fn = std::move(fn), out](Tx& tx) -> Status {
@@ -155,9 +181,56 @@ void Call::Write(std::function<Result<Json>(Tx&)> fn, int status) {
       });
 }
 
+std::function<Result<Json>(Tx&)> Call::Authorized(const StaffCaller& caller, StaffFn fn) {
+  std::optional<std::string> key_text;
+  std::string merchant_header;
+  if (caller.api_key_id) {
+    key_text = ApiKeyText();
+    merchant_header = std::string(req_.Header("x-merchant-id"));
+  }
+  return [caller, key_text = std::move(key_text), merchant_header = std::move(merchant_header), scope = std::string(api_key_scope_),
+          fn = std::move(fn)](Tx& tx) -> Result<Json> {
+    // The role (or key) as it is now, in this transaction: a revoke committed while this
+    // command waited in the queue is honoured.
+    StaffCaller now;
+    if (key_text) {
+      ASSIGN_OR_RETURN(auto authorized, AuthorizeKey(tx, *key_text, scope, merchant_header, caller.perm));
+      now = authorized.second;
+    } else {
+      ASSIGN_OR_RETURN(now, AuthorizeStaff(tx, caller.principal, caller.merchant_id, caller.perm));
+    }
+    if (now.merchant_id != caller.merchant_id || now.api_key_id != caller.api_key_id)
+      return Fail(ErrorCode::UNAUTHENTICATED, "the credentials changed; try again");
+    return fn(tx, now);
+  };
+}
+
+void Call::Write(const StaffCaller& caller, StaffFn fn, int status) { Submit(Authorized(caller, std::move(fn)), status); }
+
+void Call::WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn fn, int status) {
+  WriteIdempotent(caller.principal.user_id, std::move(scope), Authorized(caller, std::move(fn)), status);
+}
+
+void Call::Write(const AdminCaller& caller, AdminFn fn, int status) {
+  Submit([caller, fn = std::move(fn)](Tx& tx) -> Result<Json> {
+    ASSIGN_OR_RETURN(AdminCaller now, AuthorizeAdmin(tx, caller.principal));
+    return fn(tx, now);
+  }, status);
+}
+
+void Call::Write(const account::Principal& user, UserFn fn, int status) {
+  Submit([user, fn = std::move(fn)](Tx& tx) { return fn(tx, user); }, status);
+}
+
+void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
+  if (principal_ || privileged_)
+    return ReplyError(Error{ErrorCode::INTERNAL, "a signed-in request wrote without its principal"});
+  Submit(std::move(fn), status);
+}
+
 void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status) {
   std::string key(IdempotencyKey());
-  if (key.empty()) return Write(std::move(fn), status);
+  if (key.empty()) return Submit(std::move(fn), status);
   if (key.size() > 64) return ReplyError(Error{ErrorCode::INVALID_FIELD, "Idempotency-Key is at most 64 characters"});
   auto replay_status = std::make_shared<int>(status);
   auto out = std::make_shared<Json>();

@@ -38,15 +38,30 @@ struct AppContext {
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
 };
 
+// A merchant's staff member (or a merchant's API key) acting for the merchant.
 struct StaffCaller {
   account::Principal principal;
   int64_t merchant_id = 0;
   account::Role role = account::Role::kSupport;
+  account::Perm perm = account::Perm::kRead;  // what the caller was authorized for
   // Set when a merchant's API key (not a session) is calling; principal is then the key's
   // creator, whose role bounds what the key may do.
   int64_t api_key_id = 0;
 };
 
+// A platform admin.
+struct AdminCaller {
+  account::Principal principal;
+};
+
+// One request. Authentication happens on the I/O thread (User, Staff, Admin: one read
+// snapshot, a fast refusal). Authorization of a write happens again inside the transaction
+// that acts: the principal is part of the command. Write(StaffCaller, fn) re-checks the
+// staff role (or the API key: not revoked, its scope, its creator's role) in the command's
+// transaction before `fn` runs, and hands `fn` the caller as re-checked there; likewise
+// Write(AdminCaller, fn) for admins. So a role revoked, a key revoked or an admin demoted
+// while a write is queued is honoured, and a route cannot forget to check. A write with no
+// principal (AnonymousWrite) is refused once the request authenticated anyone.
 class Call {
  public:
   // `api_key_scope`: the scope an API key needs on this route (empty: keys are refused).
@@ -66,7 +81,7 @@ class Call {
   // The API key text the request carries, if any.
   std::optional<std::string> ApiKeyText() const;
   // A platform admin.
-  Result<account::Principal> Admin();
+  Result<AdminCaller> Admin();
   // The JSON body (parsed with the codec's limits).
   Result<Json> Body();
   // A path parameter that must be an id.
@@ -81,20 +96,42 @@ class Call {
   // The reply callback, for handlers that answer later from another thread (call it once).
   const Respond& responder() const { return respond_; }
 
-  // Runs `fn` in the write pipeline; replies with its JSON (status) when durable, or its error.
-  void Write(std::function<Result<Json>(Tx&)> fn, int status = 200);
+  // ---- writes: each runs `fn` in the write pipeline and replies with its JSON (status)
+  // when durable, or with its error ----
+  using StaffFn = std::function<Result<Json>(Tx&, const StaffCaller&)>;
+  using AdminFn = std::function<Result<Json>(Tx&, const AdminCaller&)>;
+  using UserFn = std::function<Result<Json>(Tx&, const account::Principal&)>;
+  // As `caller` (from Staff()): first re-authorizes it in the transaction (FORBIDDEN /
+  // UNAUTHENTICATED as Staff() would answer, nothing written), then `fn`.
+  void Write(const StaffCaller& caller, StaffFn fn, int status = 200);
+  // As an admin (from Admin()): re-checks in the transaction that the user is still an admin.
+  void Write(const AdminCaller& caller, AdminFn fn, int status = 200);
+  // As a signed-in buyer (from User()). A user always holds authority over their own
+  // account, so nothing is re-checked; the principal travels with the command so that every
+  // authenticated write has one shape.
+  void Write(const account::Principal& user, UserFn fn, int status = 200);
+  // No principal: sign-up, sign-in, provider callbacks. INTERNAL (a route bug) when the
+  // request authenticated someone: such a write must carry its principal.
+  void AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status = 200);
   // Write with Idempotency-Key support (when the header is present): a retry with the same
   // key by the same user returns the first success, without running `fn` again.
   void WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status);
+  // The same for a staff write: keyed by the caller (a key's creator), authorized as
+  // Write(StaffCaller, fn) is. A replay of a first success is not re-authorized.
+  void WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn fn, int status);
 
  private:
-  AppContext& app_;
-  Request& req_;
+  void Submit(std::function<Result<Json>(Tx&)> fn, int status);
+  // `fn` behind the in-transaction re-authorization of `caller`.
+  std::function<Result<Json>(Tx&)> Authorized(const StaffCaller& caller, StaffFn fn);
   Result<StaffCaller> KeyStaff(const std::string& key_text, account::Perm perm);
 
+  AppContext& app_;
+  Request& req_;
   Respond respond_;
   std::string_view api_key_scope_;
   std::optional<account::Principal> principal_;
+  bool privileged_ = false;  // Staff() or Admin() succeeded: writes must carry the caller
 };
 
 using CallHandler = std::function<Status(Call&)>;

@@ -25,6 +25,21 @@ Result<account::MerchantSettings> SettingsFromJson(const Json& body) {
   return s;
 }
 
+// Every field of a merchant patch; which of them the caller may set is PatchMerchant's call.
+Result<account::MerchantPatch> MerchantPatchFromJson(const Json& body) {
+  ObjectReader r(body);
+  account::MerchantPatch patch;
+  patch.name = r.OptString("name", {.min_len = 1, .max_len = 40});
+  patch.description = r.OptString("description", {.max_len = 500});
+  patch.status = r.OptString("status", {.max_len = 16});
+  patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = 10000});
+  patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = 365});
+  patch.max_products = r.OptInt("max_products", {.min = 0});
+  patch.max_order_fen = r.OptInt("max_order_fen", {.min = 0});
+  RETURN_IF_ERROR(r.Finish());
+  return patch;
+}
+
 }  // namespace
 
 void AddAccountRoutes(Api& api) {
@@ -41,7 +56,7 @@ void AddAccountRoutes(Api& api) {
             RETURN_IF_ERROR(r.Finish());
             RETURN_IF_ERROR(account::ValidateRegistration(phone, password, nickname));
             ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password));
-            c.Write([=](Tx& tx) -> Result<Json> {
+            c.AnonymousWrite([=](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, phone, hash, nickname, false));
               ASSIGN_OR_RETURN(std::string token, account::CreateSession(tx, u.id));
               return UserWithToken(u, token);
@@ -71,7 +86,7 @@ void AddAccountRoutes(Api& api) {
               return Fail(ErrorCode::INVALID_CREDENTIALS, "wrong phone number or password");
             }
             account::User user = rec->user;
-            c.Write([user](Tx& tx) -> Result<Json> {
+            c.AnonymousWrite([user](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(std::string token, account::CompleteLogin(tx, user.id));
               return UserWithToken(user, token);
             });
@@ -80,9 +95,9 @@ void AddAccountRoutes(Api& api) {
 
   api.Add({"POST", "/api/v1/auth/logout", "Revoke the current session token", "account", AuthKind::kUser, 204},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.User());
+            ASSIGN_OR_RETURN(Principal p, c.User());
             std::string token(c.req().Header("authorization").substr(7));
-            c.Write([token, sessions = c.app().sessions](Tx& tx) -> Result<Json> {
+            c.Write(p, [token, sessions = c.app().sessions](Tx& tx, const Principal&) -> Result<Json> {
               RETURN_IF_ERROR(account::DeleteSession(tx, token));
               if (sessions) tx.OnCommit([sessions, token] { sessions->Erase(token); });
               return Json();
@@ -124,7 +139,7 @@ void AddAccountRoutes(Api& api) {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(account::Address a, account::AddressFromJson(body));
-            c.Write([p, a](Tx& tx) -> Result<Json> {
+            c.Write(p, [a](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(account::Address saved, account::AddAddress(tx, p.user_id, a));
               return account::ToJson(saved);
             }, 201);
@@ -134,7 +149,7 @@ void AddAccountRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([p, id](Tx& tx) -> Result<Json> {
+            c.Write(p, [id](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(account::DeleteAddress(tx, p.user_id, id));
               return Json();
             }, 204);
@@ -158,7 +173,7 @@ void AddAccountRoutes(Api& api) {
               ASSIGN_OR_RETURN(account::User u, store.Read([&](Reader& rd) { return account::GetUserByPhone(rd, *owner_phone); }));
               owner = u.id;
             }
-            c.Write([=](Tx& tx) -> Result<Json> {
+            c.Write(p, [=](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, p, kind, name, owner));
               return account::ToJson(m, true);
             }, 201);
@@ -181,19 +196,14 @@ void AddAccountRoutes(Api& api) {
             c.Reply(j);
             return Ok();
           });
-  api.Add({"PATCH", "/api/v1/merchant", "Update shop name/description (owner)", "merchant", AuthKind::kStaff, 200,
+  api.Add({"PATCH", "/api/v1/merchant", "Update shop name/description (owner; status, rates and limits: admins only)", "merchant", AuthKind::kStaff, 200,
            Json{{"name", "新店名"}, {"description", "手冲咖啡与器具"}}},
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
             ASSIGN_OR_RETURN(Json body, c.Body());
-            ObjectReader r(body);
-            account::MerchantPatch patch;
-            patch.name = r.OptString("name", {.min_len = 1, .max_len = 40});
-            patch.description = r.OptString("description", {.max_len = 500});
-            RETURN_IF_ERROR(r.Finish());
-            c.Write([s, patch](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
-              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, s.merchant_id, patch));
+            ASSIGN_OR_RETURN(account::MerchantPatch patch, MerchantPatchFromJson(body));
+            c.Write(s, [patch](Tx& tx, const StaffCaller& s) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, s.principal, s.merchant_id, patch));
               return account::ToJson(m, true);
             });
             return Ok();
@@ -218,8 +228,7 @@ void AddAccountRoutes(Api& api) {
             RETURN_IF_ERROR(r.Finish());
             auto role = account::ParseRole(role_s);
             if (!role) return Fail(ErrorCode::INVALID_FIELD, "role must be operator or support");
-            c.Write([s, phone, role](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kStaff));
+            c.Write(s, [phone, role](Tx& tx, const StaffCaller& s) -> Result<Json> {
               RETURN_IF_ERROR(account::AddStaff(tx, s.merchant_id, phone, *role));
               return Json{{"phone", phone}, {"role", account::RoleName(*role)}};
             }, 201);
@@ -229,8 +238,7 @@ void AddAccountRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
             ASSIGN_OR_RETURN(int64_t uid, c.PathId("user_id"));
-            c.Write([s, uid](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kStaff));
+            c.Write(s, [uid](Tx& tx, const StaffCaller& s) -> Result<Json> {
               RETURN_IF_ERROR(account::RemoveStaff(tx, s.merchant_id, uid));
               return Json();
             }, 204);
@@ -250,9 +258,9 @@ void AddAccountRoutes(Api& api) {
           });
   api.Add({"POST", "/api/v1/admin/merchants/{id}/approve", "Approve a pending b2c/ka merchant (admin)", "admin", AuthKind::kAdmin},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([id](Tx& tx) -> Result<Json> {
+            c.Write(admin, [id](Tx& tx, const AdminCaller&) -> Result<Json> {
               ASSIGN_OR_RETURN(account::Merchant m, account::ApproveMerchant(tx, id));
               return account::ToJson(m, true);
             });
@@ -261,19 +269,12 @@ void AddAccountRoutes(Api& api) {
   api.Add({"PATCH", "/api/v1/admin/merchants/{id}", "Override a merchant's rates, limits or status (admin)", "admin", AuthKind::kAdmin, 200,
            Json{{"commission_bps", 250}, {"hold_days", 3}}},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
-            ObjectReader r(body);
-            account::MerchantPatch patch;
-            patch.status = r.OptString("status", {.max_len = 16});
-            patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = 10000});
-            patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = 365});
-            patch.max_products = r.OptInt("max_products", {.min = 0});
-            patch.max_order_fen = r.OptInt("max_order_fen", {.min = 0});
-            RETURN_IF_ERROR(r.Finish());
-            c.Write([id, patch](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, id, patch));
+            ASSIGN_OR_RETURN(account::MerchantPatch patch, MerchantPatchFromJson(body));
+            c.Write(admin, [id, patch](Tx& tx, const AdminCaller& admin) -> Result<Json> {
+              ASSIGN_OR_RETURN(account::Merchant m, account::PatchMerchant(tx, admin.principal, id, patch));
               return account::ToJson(m, true);
             });
             return Ok();
@@ -294,11 +295,11 @@ void AddAccountRoutes(Api& api) {
   api.Add({"PUT", "/api/v1/admin/kind-defaults/{kind}", "Set a kind's default rates and limits (admin)", "admin", AuthKind::kAdmin, 200,
            Json{{"commission_bps", 500}, {"hold_days", 7}, {"max_products", 200}, {"max_order_fen", 5000000}}},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             std::string kind(c.req().Param("kind"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(account::MerchantSettings s, SettingsFromJson(body));
-            c.Write([kind, s](Tx& tx) -> Result<Json> {
+            c.Write(admin, [kind, s](Tx& tx, const AdminCaller&) -> Result<Json> {
               RETURN_IF_ERROR(account::SetKindDefaults(tx, kind, s));
               Json j = account::ToJson(s);
               j["kind"] = kind;
@@ -325,7 +326,7 @@ void AddAccountRoutes(Api& api) {
             ObjectReader r(body);
             std::string phone = r.String("phone", {.max_len = 20});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([p, phone](Tx& tx) -> Result<Json> {
+            c.Write(p, [phone](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(int64_t id, account::RequestFriend(tx, p.user_id, phone));
               return Json{{"id", IdString(id)}};
             }, 201);
@@ -347,7 +348,7 @@ void AddAccountRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([p, id](Tx& tx) -> Result<Json> {
+            c.Write(p, [id](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(account::AcceptFriend(tx, p.user_id, id));
               return Json{{"id", IdString(id)}, {"status", "accepted"}};
             });
@@ -357,7 +358,7 @@ void AddAccountRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t fid, c.PathId("user_id"));
-            c.Write([p, fid](Tx& tx) -> Result<Json> {
+            c.Write(p, [fid](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(account::RemoveFriend(tx, p.user_id, fid));
               return Json();
             }, 204);

@@ -98,8 +98,7 @@ void AddCatalogRoutes(Api& api) {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(catalog::ProductInput in, catalog::ProductInputFromJson(body));
-            c.Write([s, in](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kProducts));
+            c.Write(s, [in](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(catalog::Product p, catalog::CreateProduct(tx, s.merchant_id, in));
               return catalog::ToJson(p, true);
             }, 201);
@@ -131,8 +130,7 @@ void AddCatalogRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(catalog::ProductPatch patch, catalog::ProductPatchFromJson(body));
-            c.Write([s, id, patch](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kProducts));
+            c.Write(s, [id, patch](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(catalog::Product p, catalog::PatchProduct(tx, s.merchant_id, id, patch));
               return catalog::ToJson(p, true);
             });
@@ -148,8 +146,7 @@ void AddCatalogRoutes(Api& api) {
             auto price = r.OptInt("price_fen", {.min = 1, .max = 100'000'000'00});
             auto stock = r.OptInt("stock", {.min = 0, .max = 100'000'000});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([s, id, price, stock](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kProducts));
+            c.Write(s, [id, price, stock](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock));
               return catalog::ToJson(sku, true);
             });
@@ -157,9 +154,9 @@ void AddCatalogRoutes(Api& api) {
           });
   api.Add({"POST", "/api/v1/admin/products/{id}/takedown", "Take a product off sale for good (admin)", "admin", AuthKind::kAdmin},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([id](Tx& tx) -> Result<Json> {
+            c.Write(admin, [id](Tx& tx, const AdminCaller&) -> Result<Json> {
               RETURN_IF_ERROR(catalog::TakeDown(tx, id));
               return Json{{"id", IdString(id)}, {"status", "off_sale"}, {"taken_down", true}};
             });

@@ -109,8 +109,7 @@ void AddOpenRoutes(Api& api) {
               }
               return out;
             }());
-            c.Write([s, name, scopes](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [name, scopes](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(open::NewApiKey k, open::CreateApiKey(tx, s.merchant_id, s.principal.user_id, name, scopes));
               Json j = open::ToJson(k.key);
               j["secret"] = k.secret;
@@ -122,8 +121,7 @@ void AddOpenRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([s, id](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [id](Tx& tx, const StaffCaller& s) -> Result<Json> {
               RETURN_IF_ERROR(open::RequireKa(tx, s.merchant_id));
               ASSIGN_OR_RETURN(open::ApiKey k, open::RevokeApiKey(tx, s.merchant_id, id));
               return open::ToJson(k);
@@ -141,8 +139,7 @@ void AddOpenRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(auto items, open::InventoryItemsFromJson(body));
             std::string scope = s.api_key_id ? "open.inventory:key" + IdString(s.api_key_id) : "open.inventory";
-            c.WriteIdempotent(s.principal.user_id, scope, [s, items = std::move(items)](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kProducts));
+            c.WriteIdempotent(s, scope, [items = std::move(items)](Tx& tx, const StaffCaller& s) -> Result<Json> {
               return open::SyncInventory(tx, s.merchant_id, items);
             }, 200);
             return Ok();
@@ -171,8 +168,7 @@ void AddOpenRoutes(Api& api) {
             ASSIGN_OR_RETURN(open::EndpointInput in, open::EndpointInputFromJson(body, true));
             bool priv = allow_private();
             RETURN_IF_ERROR(open::ParseWebhookUrl(*in.url, priv));
-            c.Write([s, in, priv](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [in, priv](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(open::NewEndpoint e, open::CreateEndpoint(tx, s.merchant_id, in, priv));
               return EndpointWithSecret(e);
             }, 201);
@@ -197,8 +193,7 @@ void AddOpenRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(open::EndpointInput in, open::EndpointInputFromJson(body, false));
             bool priv = allow_private();
-            c.Write([s, id, in, priv](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [id, in, priv](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(open::Endpoint e, open::UpdateEndpoint(tx, s.merchant_id, id, in, priv));
               return open::ToJson(e);
             });
@@ -209,8 +204,7 @@ void AddOpenRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([s, id](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [id](Tx& tx, const StaffCaller& s) -> Result<Json> {
               RETURN_IF_ERROR(open::DeleteEndpoint(tx, s.merchant_id, id));
               return Json();
             }, 204);
@@ -221,8 +215,7 @@ void AddOpenRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([s, id](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [id](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(open::NewEndpoint e, open::RotateSecret(tx, s.merchant_id, id));
               return EndpointWithSecret(e);
             });
@@ -266,8 +259,7 @@ void AddOpenRoutes(Api& api) {
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([s, id](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kSettings));
+            c.Write(s, [id](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(open::Delivery d, open::Redeliver(tx, s.merchant_id, id));
               return open::ToJson(d, false);
             });

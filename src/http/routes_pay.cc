@@ -54,7 +54,7 @@ void AddPayRoutes(Api& api) {
             [&store, &sandbox, success](Call& c) -> Status {
               ASSIGN_OR_RETURN(Principal p, c.User());
               ASSIGN_OR_RETURN(int64_t id, c.PathId("payment_id"));
-              c.Write([&sandbox, p, id, success](Tx& tx) -> Result<Json> {
+              c.Write(p, [&sandbox, id, success](Tx& tx, const Principal& p) -> Result<Json> {
                 ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
                 if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
                 if (pm.prepay_id.empty()) return Fail(ErrorCode::INVALID_STATE, "this payment needs no provider step");
@@ -75,7 +75,7 @@ void AddPayRoutes(Api& api) {
           [&](Call& c) -> Status {
             std::string sig(c.req().Header("x-sandbox-signature"));
             ASSIGN_OR_RETURN(pay::Notification n, pay::VerifyNotification(sandbox, store.clock(), c.req().body, sig));
-            c.Write([&trade, n](Tx& tx) -> Result<Json> {
+            c.AnonymousWrite([&trade, n](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(std::string outcome, trade.ApplyNotification(tx, n));
               return Json{{"code", "SUCCESS"}, {"outcome", outcome}};
             });
@@ -86,7 +86,7 @@ void AddPayRoutes(Api& api) {
           [&](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+            c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
               if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
               ASSIGN_OR_RETURN(std::string state, trade.QueryPayment(tx, id));
@@ -124,16 +124,16 @@ void AddPayRoutes(Api& api) {
   api.Add({"POST", "/api/v1/admin/cards", "Issue store credit to a buyer (admin)", "admin", AuthKind::kAdmin, 201,
            Json{{"phone", "13700000001"}, {"amount_fen", 5000}, {"reason", "游戏奖励"}}},
           [&](Call& c) -> Status {
-            ASSIGN_OR_RETURN(Principal admin, c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::string phone = r.String("phone", {.max_len = 20});
             int64_t amount = r.Int("amount_fen", {.min = 1, .max = 1'000'000'000});
             std::string reason = r.String("reason", {.min_len = 1, .max_len = 100});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([admin, phone, amount, reason](Tx& tx) -> Result<Json> {
+            c.Write(admin, [phone, amount, reason](Tx& tx, const AdminCaller& admin) -> Result<Json> {
               ASSIGN_OR_RETURN(account::User u, account::GetUserByPhone(tx, phone));
-              ASSIGN_OR_RETURN(int64_t id, pay::IssueCard(tx, u.id, amount, reason, admin.user_id));
+              ASSIGN_OR_RETURN(int64_t id, pay::IssueCard(tx, u.id, amount, reason, admin.principal.user_id));
               ASSIGN_OR_RETURN(int64_t balance, pay::Balance(tx, pay::CardAccount(u.id)));
               return Json{{"id", IdString(id)}, {"user_id", IdString(u.id)}, {"amount_fen", amount}, {"balance_fen", balance}};
             }, 201);
@@ -173,8 +173,7 @@ void AddPayRoutes(Api& api) {
             ObjectReader r(body);
             int64_t amount = r.Int("amount_fen", {.min = 1});
             RETURN_IF_ERROR(r.Finish());
-            c.WriteIdempotent(s.principal.user_id, "withdraw:" + IdString(s.merchant_id), [s, amount](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kFinance));
+            c.WriteIdempotent(s, "withdraw:" + IdString(s.merchant_id), [amount](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(int64_t id, pay::Withdraw(tx, s.merchant_id, amount));
               return Json{{"id", IdString(id)}, {"amount_fen", amount}, {"status", "paid"}};
             }, 201);

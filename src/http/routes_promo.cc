@@ -35,8 +35,7 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(promo::ActivityInput in, promo::ActivityInputFromJson(body));
-            c.Write([&promo, s, in](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+            c.Write(s, [&promo, in](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Activity a, promo.CreateActivity(tx, s.merchant_id, in));
               return promo::ToJson(a);
             }, 201);
@@ -56,7 +55,7 @@ void AddPromoRoutes(Api& api) {
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([&promo, s, id](Tx& tx) -> Result<Json> {
+            c.Write(s, [&promo, id](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Activity a, promo.StopActivity(tx, s.merchant_id, id));
               return promo::ToJson(a);
             });
@@ -103,7 +102,7 @@ void AddPromoRoutes(Api& api) {
             ObjectReader r(body);
             int64_t activity_id = r.Id("activity_id");
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, activity_id](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, activity_id](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Bargain b, promo.StartBargain(tx, p.user_id, activity_id));
               return promo::ToJson(b);
             }, 201);
@@ -126,7 +125,7 @@ void AddPromoRoutes(Api& api) {
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, id](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::HelpResult h, promo.HelpBargain(tx, p.user_id, id));
               return Json{{"cut_fen", h.cut_fen}, {"bargain", promo::ToJson(h.bargain)}};
             });
@@ -143,8 +142,7 @@ void AddPromoRoutes(Api& api) {
             ObjectReader r(body);
             int64_t bps = r.Int("commission_bps", {.min = 0, .max = 5000});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, s, id, bps](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+            c.Write(s, [&promo, id, bps](Tx& tx, const StaffCaller& s) -> Result<Json> {
               return promo.SetDistribution(tx, s.merchant_id, id, bps);
             });
             return Ok();
@@ -158,7 +156,7 @@ void AddPromoRoutes(Api& api) {
             std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
             std::optional<std::string> chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = 64});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, product_id, activity_id, chat_group](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, product_id, activity_id, chat_group](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
               return promo::ToJson(sh, true);
             }, 201);
@@ -175,7 +173,7 @@ void AddPromoRoutes(Api& api) {
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             std::string code(c.req().Param("id"));
-            c.Write([&promo, p, code](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, code](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Share found, promo.ShareByCode(tx, code));
               ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, found.id));
               return promo::ToJson(sh, sh.sharer_id == p.user_id);
@@ -228,7 +226,7 @@ void AddPromoRoutes(Api& api) {
             int64_t product_id = r.Id("product_id");
             std::string text = r.String("text", {.min_len = 1, .max_len = 420});  // 140 Chinese characters
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, product_id, text](Tx& tx) { return promo.Recommend(tx, p.user_id, product_id, text); }, 201);
+            c.Write(p, [&promo, product_id, text](Tx& tx, const Principal& p) { return promo.Recommend(tx, p.user_id, product_id, text); }, 201);
             return Ok();
           });
   api.Add({"GET", "/api/v1/feed/friends", "Friends' recommendations, newest first", "promo", AuthKind::kUser, 200, nullptr, {"limit", "cursor"}},
@@ -259,7 +257,7 @@ void AddPromoRoutes(Api& api) {
             std::string token = r.String("token", {.min_len = 32, .max_len = 32});
             const Json* address = r.RequireObject("address");
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&promo, p, token, address = *address](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, token, address = *address](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Gift g, promo.AcceptGift(tx, p.user_id, token, address));
               return promo::ToJson(g, false);
             });
@@ -285,8 +283,7 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(promo::CouponInput in, promo::CouponInputFromJson(body));
-            c.Write([&promo, s, in](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kActivities));
+            c.Write(s, [&promo, in](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Coupon cp, promo.CreateCoupon(tx, s.merchant_id, in));
               return promo::ToJson(cp);
             }, 201);
@@ -333,10 +330,10 @@ void AddPromoRoutes(Api& api) {
   api.Add({"POST", "/api/v1/admin/coupons", "Issue a platform coupon, valid in every shop or a category (admin)", "promo", AuthKind::kAdmin,
            201, platform_example},
           [&promo](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ASSIGN_OR_RETURN(promo::CouponInput in, promo::CouponInputFromJson(body));
-            c.Write([&promo, in](Tx& tx) -> Result<Json> {
+            c.Write(admin, [&promo, in](Tx& tx, const AdminCaller&) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Coupon cp, promo.CreateCoupon(tx, std::nullopt, in));
               return promo::ToJson(cp);
             }, 201);
@@ -353,7 +350,7 @@ void AddPromoRoutes(Api& api) {
           [&promo](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([&promo, p, id](Tx& tx) -> Result<Json> {
+            c.Write(p, [&promo, id](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::UserCoupon uc, promo.ClaimCoupon(tx, p.user_id, id));
               return promo::ToJson(uc, tx.NowMs());
             }, 201);

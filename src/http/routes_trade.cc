@@ -50,7 +50,7 @@ void AddTradeRoutes(Api& api) {
             int64_t sku = r.Id("sku_id");
             int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, p, sku, qty](Tx& tx) -> Result<Json> {
+            c.Write(p, [&trade, sku, qty](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(trade.AddToCart(tx, p.user_id, sku, qty));
               return trade.Cart(tx, p.user_id);
             }, 201);
@@ -64,7 +64,7 @@ void AddTradeRoutes(Api& api) {
             ObjectReader r(body);
             int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, p, id, qty](Tx& tx) -> Result<Json> {
+            c.Write(p, [&trade, id, qty](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(trade.SetCartQuantity(tx, p.user_id, id, qty));
               return trade.Cart(tx, p.user_id);
             });
@@ -73,7 +73,7 @@ void AddTradeRoutes(Api& api) {
   api.Add({"DELETE", "/api/v1/cart/items/{id}", "Remove a cart line", "trade", AuthKind::kUser, 204}, [&](Call& c) -> Status {
     ASSIGN_OR_RETURN(Principal p, c.User());
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+    c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
       RETURN_IF_ERROR(trade.RemoveFromCart(tx, p.user_id, id));
       return Json();
     }, 204);
@@ -188,7 +188,7 @@ void AddTradeRoutes(Api& api) {
   api.Add({"POST", "/api/v1/orders/{id}/cancel", "Cancel an unpaid order", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
     ASSIGN_OR_RETURN(Principal p, c.User());
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+    c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
       RETURN_IF_ERROR(trade.Cancel(tx, id, p.user_id, "cancelled by buyer"));
       ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, p.user_id, std::nullopt));
       return trade::ToJson(o);
@@ -216,7 +216,7 @@ void AddTradeRoutes(Api& api) {
   api.Add({"POST", "/api/v1/orders/{id}/confirm", "Confirm receipt (completes the order)", "trade", AuthKind::kUser}, [&](Call& c) -> Status {
     ASSIGN_OR_RETURN(Principal p, c.User());
     ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    c.Write([&trade, p, id](Tx& tx) -> Result<Json> {
+    c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
       RETURN_IF_ERROR(trade.Confirm(tx, id, p.user_id));
       ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, p.user_id, std::nullopt));
       return trade::ToJson(o);
@@ -257,8 +257,7 @@ void AddTradeRoutes(Api& api) {
             std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
             std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, s, id, carrier, no](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kOrders));
+            c.Write(s, [&trade, id, carrier, no](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(logistics::Shipment sh, logistics::Ship(tx, trade, s.merchant_id, id, carrier, no));
               ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, id, std::nullopt, s.merchant_id));
               Json j = trade::ToJson(o);
@@ -277,8 +276,7 @@ void AddTradeRoutes(Api& api) {
             std::string desc = r.String("description", {.min_len = 1, .max_len = 200});
             bool delivered = r.Bool("delivered", false);
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, s, id, desc, delivered](Tx& tx) -> Result<Json> {
-              RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kOrders));
+            c.Write(s, [&trade, id, desc, delivered](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(logistics::Shipment sh, logistics::Track(tx, trade, s.merchant_id, id, desc, delivered));
               return logistics::ToJson(sh);
             });
@@ -297,7 +295,7 @@ void AddTradeRoutes(Api& api) {
             int64_t amount = r.Int("amount_fen", {.min = 1});
             std::string reason = r.OptString("reason", {.max_len = 200}).value_or("");
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, p, id, type, amount, reason](Tx& tx) -> Result<Json> {
+            c.Write(p, [&trade, id, type, amount, reason](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(trade::Aftersale a, trade.RequestAftersale(tx, p.user_id, id, type, amount, reason));
               return trade::ToJson(a);
             }, 201);
@@ -320,7 +318,7 @@ void AddTradeRoutes(Api& api) {
             std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
             std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
             RETURN_IF_ERROR(r.Finish());
-            c.Write([&trade, p, id, carrier, no](Tx& tx) -> Result<Json> {
+            c.Write(p, [&trade, id, carrier, no](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(trade::Aftersale a, trade.ReturnGoods(tx, id, p.user_id, carrier, no));
               return trade::ToJson(a);
             });
@@ -351,8 +349,7 @@ void AddTradeRoutes(Api& api) {
                 reason = r.OptString("reason", {.max_len = 200}).value_or("");
                 RETURN_IF_ERROR(r.Finish());
               }
-              c.Write([act, s, id, reason](Tx& tx) -> Result<Json> {
-                RETURN_IF_ERROR(account::RequireStaff(tx, s.principal.user_id, s.merchant_id, Perm::kAftersales));
+              c.Write(s, [act, id, reason](Tx& tx, const StaffCaller& s) -> Result<Json> {
                 ASSIGN_OR_RETURN(trade::Aftersale a, act(tx, id, s.merchant_id, reason));
                 return trade::ToJson(a);
               });
