@@ -69,6 +69,41 @@ Status RequireRunning(const Activity& a, int64_t now_ms) {
   return Ok();
 }
 
+Status ActivityType::OnPaid(trade::TradeService&, Tx&, const ActivityOrder&, trade::Order&) const { return Ok(); }
+Status ActivityType::OnCancelled(Tx&, const ActivityOrder&) const { return Ok(); }
+Result<std::vector<std::string>> ActivityType::Check(Reader&) const { return std::vector<std::string>{}; }
+
+void ActivityRegistry::Register(std::unique_ptr<ActivityType> type) {
+  for (auto& t : types_) CHECK(t->name() != type->name());
+  types_.push_back(std::move(type));
+}
+
+Result<const ActivityType*> ActivityRegistry::Find(std::string_view name) const {
+  for (auto& t : types_)
+    if (t->name() == name) return t.get();
+  std::string known;
+  for (auto& t : types_) known += (known.empty() ? "" : ", ") + std::string(t->name());
+  return Fail(ErrorCode::INVALID_FIELD, "不支持的活动类型 " + std::string(name) + " (type must be one of " + known + ")");
+}
+
+const ActivityRegistry& ActivityTypes() {
+  static const ActivityRegistry* registry = [] {
+    auto* r = new ActivityRegistry;
+    r->Register(MakeGroupBuyType());
+    r->Register(MakeFlashSaleType());
+    r->Register(MakeBargainType());
+    r->Register(MakeShareDropType());
+    return r;
+  }();
+  return *registry;
+}
+
+Status StoredConfigStatus(ObjectReader& r, const Activity& a) {
+  Status s = r.Finish();
+  if (!s) return Fail(ErrorCode::INTERNAL, "活动配置损坏 (activity " + IdString(a.id) + " has a malformed config: " + s.error().message + ")");
+  return Ok();
+}
+
 }  // namespace internal
 
 Result<ActivityInput> ActivityInputFromJson(const Json& body) {
@@ -78,44 +113,16 @@ Result<ActivityInput> ActivityInputFromJson(const Json& body) {
   in.sku_id = r.Id("sku_id");
   in.starts_at_ms = r.OptTime("starts_at");
   in.ends_at_ms = r.OptTime("ends_at");
-  // Only the fields of the named type are read: Finish() rejects the others.
-  if (in.type == "group_buy") {
-    in.group_price_fen = r.Int("group_price_fen", {.min = 1, .max = 100'000'000});
-    in.group_size = r.Int("group_size", {.min = 2, .max = 100});
-    in.group_ttl_s = r.Int("group_ttl_s", {.min = 60, .max = 7 * 24 * 3600});
-    in.leader_price_fen = r.OptInt("leader_price_fen", {.min = 1, .max = 100'000'000});
-    in.new_user_only = r.Bool("new_user_only", false);
-  } else if (in.type == "flash_sale") {
-    in.price_fen = r.Int("price_fen", {.min = 1, .max = 100'000'000});
-    in.stock = r.Int("stock", {.min = 1, .max = 1'000'000});
-    in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = 999}).value_or(1);
-  } else if (in.type == "bargain") {
-    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
-    in.helps_needed = r.Int("helps_needed", {.min = 1, .max = 100});
-    in.ttl_s = r.Int("ttl_s", {.min = 60, .max = 7 * 24 * 3600});
-  } else if (in.type == "share_drop") {
-    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
-    if (const Json* tiers = r.RequireArray("tiers", 10)) {
-      for (size_t i = 0; i < tiers->size(); ++i) {
-        ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
-        std::pair<int64_t, int64_t> tier{t.Int("opens", {.min = 1, .max = 10'000}), t.Int("off_bps", {.min = 1, .max = 9999})};
-        RETURN_IF_ERROR(t.Finish());
-        if (!in.tiers.empty() && (tier.first <= in.tiers.back().first || tier.second <= in.tiers.back().second))
-          return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");
-        in.tiers.push_back(tier);
-      }
-      if (in.tiers.empty()) r.Invalid("tiers", "needs at least one tier");
-    }
-  } else if (!in.type.empty()) {
-    r.Invalid("type", "must be group_buy, flash_sale, bargain or share_drop");
+  const internal::ActivityType* type = nullptr;
+  if (!in.type.empty()) {
+    ASSIGN_OR_RETURN(type, internal::ActivityTypes().Find(in.type));
+    // Only the fields of the named type are read: Finish() rejects the others.
+    RETURN_IF_ERROR(type->ReadInput(r, in));
   }
   RETURN_IF_ERROR(r.Finish());
-  if (in.type == "flash_sale" && (!in.starts_at_ms || !in.ends_at_ms))
-    return Fail(ErrorCode::MISSING_FIELD, "a flash sale needs starts_at and ends_at");
   if (in.starts_at_ms && in.ends_at_ms && *in.ends_at_ms <= *in.starts_at_ms)
     return Fail(ErrorCode::INVALID_FIELD, "ends_at must be after starts_at");
-  if (in.leader_price_fen && *in.leader_price_fen > in.group_price_fen)
-    return Fail(ErrorCode::INVALID_FIELD, "leader_price_fen must not exceed group_price_fen");
+  if (type) RETURN_IF_ERROR(type->ValidateInput(in));
   return in;
 }
 
@@ -130,7 +137,7 @@ Json ToJson(const Activity& a) {
          {"ends_at", FormatRfc3339(a.ends_at_ms)},
          {"created_at", FormatRfc3339(a.created_at_ms)}};
   j.update(a.config);
-  if (a.type == "flash_sale") {
+  if (a.stock_total > 0) {  // a type with its own stock (flash sale)
     j["stock"] = a.stock_total;
     j["stock_left"] = a.stock_left;
   }
@@ -155,32 +162,8 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
   a.created_at_ms = now;
   if (a.ends_at_ms <= a.starts_at_ms) return Fail(ErrorCode::INVALID_FIELD, "ends_at must be after starts_at");
   if (a.ends_at_ms <= now) return Fail(ErrorCode::INVALID_FIELD, "ends_at is in the past");
-  if (in.type == "group_buy") {
-    if (in.group_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "group_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
-    a.config = Json{{"group_price_fen", in.group_price_fen}, {"group_size", in.group_size}, {"group_ttl_s", in.group_ttl_s},
-                    {"new_user_only", in.new_user_only}};
-    if (in.leader_price_fen) a.config["leader_price_fen"] = *in.leader_price_fen;
-  } else if (in.type == "flash_sale") {
-    if (in.price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
-    a.config = Json{{"price_fen", in.price_fen}, {"per_user_limit", in.per_user_limit}};
-    a.stock_total = a.stock_left = in.stock;
-  } else if (in.type == "share_drop") {
-    if (in.floor_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
-    Json tiers = Json::array();
-    for (auto& [opens, off_bps] : in.tiers) tiers.push_back(Json{{"opens", opens}, {"off_bps", off_bps}});
-    a.config = Json{{"tiers", tiers}, {"floor_price_fen", in.floor_price_fen}};
-  } else {
-    if (in.floor_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
-    // Every help cuts at least 1 fen and the last reaches the floor exactly.
-    if (sku.price_fen - in.floor_price_fen < in.helps_needed)
-      return Fail(ErrorCode::RULE_VIOLATION, "price minus floor (" + std::to_string(sku.price_fen - in.floor_price_fen) +
-                                                 " fen) must be at least helps_needed: every help cuts at least 1 fen");
-    a.config = Json{{"floor_price_fen", in.floor_price_fen}, {"helps_needed", in.helps_needed}, {"ttl_s", in.ttl_s}};
-  }
+  ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(in.type));
+  RETURN_IF_ERROR(type->Configure(in, sku, a));
   RETURN_IF_ERROR(tx.Run("INSERT INTO activities(id, merchant_id, type, sku_id, product_id, status, starts_at_ms, ends_at_ms, config, "
                          "stock_total, stock_left, created_at_ms) VALUES(?,?,?,?,?,'active',?,?,?,?,?,?)",
                          {a.id, merchant_id, a.type, a.sku_id, a.product_id, a.starts_at_ms, a.ends_at_ms, DumpJson(a.config),

@@ -78,6 +78,24 @@ Result<Bargain> LoadBargain(Reader& r, int64_t id) {
   return BargainFromRow(*row);
 }
 
+Result<BargainConfig> BargainConfigOf(const Activity& a) {
+  ObjectReader r(a.config);
+  BargainConfig c;
+  c.floor_price_fen = r.Int("floor_price_fen", {.min = 1});
+  c.helps_needed = r.Int("helps_needed", {.min = 1});
+  c.ttl_s = r.Int("ttl_s", {.min = 1});
+  RETURN_IF_ERROR(StoredConfigStatus(r, a));
+  return c;
+}
+
+Status ExpireBargain(Tx& tx, int64_t bargain_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status='expired' WHERE id=? AND status='active'", {bargain_id}));
+  if (n == 0) return Ok();  // bought (its order decides) or expired already
+  return tx.AppendEvent("bargain.expired", Json{{"bargain_id", IdString(bargain_id)}});
+}
+
+namespace {
+
 Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) {
   if (!ref.bargain_id)
     return Fail(ErrorCode::MISSING_FIELD, "activity.bargain_id is required to buy a bargain (start one with POST /api/v1/bargains)");
@@ -106,12 +124,6 @@ Status BargainOrderCancelled(Tx& tx, int64_t bargain_id) {
   return tx.Run("UPDATE bargains SET status=?, order_id=NULL WHERE id=?", {next, bargain_id});
 }
 
-Status ExpireBargain(Tx& tx, int64_t bargain_id) {
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status='expired' WHERE id=? AND status='active'", {bargain_id}));
-  if (n == 0) return Ok();  // bought (its order decides) or expired already
-  return tx.AppendEvent("bargain.expired", Json{{"bargain_id", IdString(bargain_id)}});
-}
-
 Result<std::vector<std::string>> CheckBargains(Reader& r) {
   std::vector<std::string> problems;
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kBargainCols + " FROM bargains ORDER BY id DESC LIMIT 100000"));
@@ -137,6 +149,47 @@ Result<std::vector<std::string>> CheckBargains(Reader& r) {
   }
   return problems;
 }
+
+// Bargain (砍一刀): the buyer starts a bargain at the list price; friends' helps cut it
+// toward the floor; the buyer buys one unit at the current price.
+class BargainType final : public ActivityType {
+ public:
+  std::string_view name() const override { return "bargain"; }
+
+  Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
+    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
+    in.helps_needed = r.Int("helps_needed", {.min = 1, .max = 100});
+    in.ttl_s = r.Int("ttl_s", {.min = 60, .max = 7 * 24 * 3600});
+    return Ok();
+  }
+
+  Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
+    if (in.floor_price_fen >= sku.price_fen)
+      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+    // Every help cuts at least 1 fen and the last reaches the floor exactly.
+    if (sku.price_fen - in.floor_price_fen < in.helps_needed)
+      return Fail(ErrorCode::RULE_VIOLATION, "price minus floor (" + std::to_string(sku.price_fen - in.floor_price_fen) +
+                                                 " fen) must be at least helps_needed: every help cuts at least 1 fen");
+    a.config = Json{{"floor_price_fen", in.floor_price_fen}, {"helps_needed", in.helps_needed}, {"ttl_s", in.ttl_s}};
+    return Ok();
+  }
+
+  bool takes_bargain_id() const override { return true; }
+
+  Status Price(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) const override {
+    return PriceBargain(r, tx, a, ref, ctx);
+  }
+
+  Status OnCancelled(Tx& tx, const ActivityOrder& ao) const override {
+    return ao.bargain_id ? BargainOrderCancelled(tx, *ao.bargain_id) : Ok();
+  }
+
+  Result<std::vector<std::string>> Check(Reader& r) const override { return CheckBargains(r); }
+};
+
+}  // namespace
+
+std::unique_ptr<ActivityType> MakeBargainType() { return std::make_unique<BargainType>(); }
 
 }  // namespace internal
 
@@ -164,9 +217,10 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   RETURN_IF_ERROR(internal::RequireRunning(a, now));
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, a.sku_id));
   RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
+  ASSIGN_OR_RETURN(internal::BargainConfig config, internal::BargainConfigOf(a));
   Bargain b;
-  b.floor_price_fen = a.config.at("floor_price_fen").get<int64_t>();
-  b.helps_needed = a.config.at("helps_needed").get<int64_t>();
+  b.floor_price_fen = config.floor_price_fen;
+  b.helps_needed = config.helps_needed;
   if (sku.price_fen - b.floor_price_fen < b.helps_needed)
     return Fail(ErrorCode::RULE_VIOLATION, "the SKU's price no longer leaves 1 fen per help above the floor");
   ASSIGN_OR_RETURN(int64_t running, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status='active'",
@@ -181,7 +235,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.list_price_fen = b.current_price_fen = sku.price_fen;
   b.status = "active";
   b.created_at_ms = now;
-  b.expires_at_ms = now + a.config.at("ttl_s").get<int64_t>() * 1000;
+  b.expires_at_ms = now + config.ttl_s * 1000;
   RETURN_IF_ERROR(tx.Run("INSERT INTO bargains(id, activity_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, "
                          "helps_needed, helps_done, seed, status, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,0,?,'active',?,?)",
                          {b.id, activity_id, user_id, sku.id, b.list_price_fen, b.floor_price_fen, b.current_price_fen, b.helps_needed,

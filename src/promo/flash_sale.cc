@@ -7,10 +7,22 @@
 
 namespace xd::promo::internal {
 
+Result<FlashSaleConfig> FlashSaleConfigOf(const Activity& a) {
+  ObjectReader r(a.config);
+  FlashSaleConfig c;
+  c.price_fen = r.Int("price_fen", {.min = 1});
+  c.per_user_limit = r.Int("per_user_limit", {.min = 1});
+  RETURN_IF_ERROR(StoredConfigStatus(r, a));
+  return c;
+}
+
+namespace {
+
 Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContext& ctx) {
   RETURN_IF_ERROR(RequireRunning(a, r.clock().NowMs()));
+  ASSIGN_OR_RETURN(FlashSaleConfig c, FlashSaleConfigOf(a));
   int64_t qty = ctx.lines.front().quantity;
-  int64_t limit = a.config.at("per_user_limit").get<int64_t>();
+  int64_t limit = c.per_user_limit;
   ASSIGN_OR_RETURN(int64_t bought, r.QueryInt("SELECT COALESCE(SUM(quantity),0) FROM activity_orders "
                                               "WHERE activity_id=? AND buyer_id=? AND state<>'cancelled'",
                                               {a.id, ctx.buyer_id}));
@@ -22,7 +34,7 @@ Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContex
   } else if (a.stock_left < qty) {
     return Fail(ErrorCode::OUT_OF_STOCK, "已抢光 (the flash sale is sold out)");
   }
-  return ApplyActivityPrice(ctx, a.config.at("price_fen").get<int64_t>(), "秒杀价");
+  return ApplyActivityPrice(ctx, c.price_fen, "秒杀价");
 }
 
 Result<std::vector<std::string>> CheckFlashSales(Reader& r) {
@@ -44,5 +56,47 @@ Result<std::vector<std::string>> CheckFlashSales(Reader& r) {
                        " units, past the per-user limit");
   return problems;
 }
+
+// Flash sale (秒杀): a price below the SKU's, on the activity's own stock, with a per-buyer
+// limit, inside a mandatory window.
+class FlashSaleType final : public ActivityType {
+ public:
+  std::string_view name() const override { return "flash_sale"; }
+
+  Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
+    in.price_fen = r.Int("price_fen", {.min = 1, .max = 100'000'000});
+    in.stock = r.Int("stock", {.min = 1, .max = 1'000'000});
+    in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = 999}).value_or(1);
+    return Ok();
+  }
+
+  Status ValidateInput(const ActivityInput& in) const override {
+    if (!in.starts_at_ms || !in.ends_at_ms) return Fail(ErrorCode::MISSING_FIELD, "a flash sale needs starts_at and ends_at");
+    return Ok();
+  }
+
+  Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
+    if (in.price_fen >= sku.price_fen)
+      return Fail(ErrorCode::RULE_VIOLATION, "price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+    a.config = Json{{"price_fen", in.price_fen}, {"per_user_limit", in.per_user_limit}};
+    a.stock_total = a.stock_left = in.stock;
+    return Ok();
+  }
+
+  Status Price(Reader& r, Tx* tx, const Activity& a, const ActivityRef&, trade::PricingContext& ctx) const override {
+    return PriceFlashSale(r, tx, a, ctx);
+  }
+
+  // The units go back to the activity's stock.
+  Status OnCancelled(Tx& tx, const ActivityOrder& ao) const override {
+    return tx.Run("UPDATE activities SET stock_left = stock_left + ? WHERE id=?", {ao.quantity, ao.activity_id});
+  }
+
+  Result<std::vector<std::string>> Check(Reader& r) const override { return CheckFlashSales(r); }
+};
+
+}  // namespace
+
+std::unique_ptr<ActivityType> MakeFlashSaleType() { return std::make_unique<FlashSaleType>(); }
 
 }  // namespace xd::promo::internal

@@ -37,19 +37,31 @@ Result<Group> LoadGroup(Reader& r, int64_t id) {
   return GroupFromRow(*row);
 }
 
+Result<GroupBuyConfig> GroupBuyConfigOf(const Activity& a) {
+  ObjectReader r(a.config);
+  GroupBuyConfig c;
+  c.group_price_fen = r.Int("group_price_fen", {.min = 1});
+  c.group_size = r.Int("group_size", {.min = 2});
+  c.group_ttl_s = r.Int("group_ttl_s", {.min = 1});
+  c.leader_price_fen = r.OptInt("leader_price_fen", {.min = 1});
+  c.new_user_only = r.Bool("new_user_only", false);
+  RETURN_IF_ERROR(StoredConfigStatus(r, a));
+  return c;
+}
+
+namespace {
+
 Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) {
   int64_t now = r.clock().NowMs();
-  const Json& c = a.config;
-  int64_t size = c.at("group_size").get<int64_t>();
+  ASSIGN_OR_RETURN(GroupBuyConfig c, GroupBuyConfigOf(a));
+  int64_t size = c.group_size;
   if (!ref.group_id) {
     // Opening a group: the buyer is its leader.
     RETURN_IF_ERROR(RequireRunning(a, now));
-    bool leader_price = c.contains("leader_price_fen");
-    RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.at(leader_price ? "leader_price_fen" : "group_price_fen").get<int64_t>(),
-                                       leader_price ? "团长价" : "拼团价"));
+    RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.leader_price_fen.value_or(c.group_price_fen), c.leader_price_fen ? "团长价" : "拼团价"));
     if (!tx) return Ok();  // a preview opens nothing
     int64_t group_id = tx->NewId();
-    int64_t expires = now + c.at("group_ttl_s").get<int64_t>() * 1000;
+    int64_t expires = now + c.group_ttl_s * 1000;
     ASSIGN_OR_RETURN(int64_t timer_id, tx->AddTimer(kTimerGroupExpire, expires, Json{{"group_id", group_id}}));
     RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, "
                             "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0,'forming',?,?,?)",
@@ -67,7 +79,7 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? AND state<>'cancelled'",
                                             {g.id, ctx.buyer_id}));
   if (mine > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已在团中 (you already hold a seat in this group)");
-  if (c.value("new_user_only", false)) {
+  if (c.new_user_only) {
     ASSIGN_OR_RETURN(int64_t paid_before, r.QueryInt("SELECT count(*) FROM orders WHERE buyer_id=? AND paid_at_ms IS NOT NULL", {ctx.buyer_id}));
     if (paid_before > 0) return Fail(ErrorCode::RULE_VIOLATION, "仅限新用户参团 (this group is for new users only)");
   }
@@ -80,7 +92,7 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   } else if (g.seats_taken >= g.size) {
     return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
   }
-  RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.at("group_price_fen").get<int64_t>(), "拼团价"));
+  RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.group_price_fen, "拼团价"));
   ctx.order_extra["group_id"] = IdString(g.id);
   return Ok();
 }
@@ -122,6 +134,8 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
                                              {"size", row->Int(4)}, {"paid_members", 0}, {"reason", "empty"}});
 }
 
+}  // namespace
+
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
   if (g.status == "succeeded") return Ok();
@@ -156,6 +170,8 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   return Ok();
 }
 
+namespace {
+
 Result<std::vector<std::string>> CheckGroups(Reader& r) {
   std::vector<std::string> problems;
   auto add = [&](const Rows& rows, const std::string& what) {
@@ -181,6 +197,57 @@ Result<std::vector<std::string>> CheckGroups(Reader& r) {
   add(failed_kept, "failed but a member order was neither cancelled nor refunded");
   return problems;
 }
+
+// Group buy (拼团): a leader opens a group of `group_size` seats; the members' orders wait
+// ("grouping") until all have paid, or are refunded when the group's deadline passes.
+class GroupBuyType final : public ActivityType {
+ public:
+  std::string_view name() const override { return "group_buy"; }
+
+  Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
+    in.group_price_fen = r.Int("group_price_fen", {.min = 1, .max = 100'000'000});
+    in.group_size = r.Int("group_size", {.min = 2, .max = 100});
+    in.group_ttl_s = r.Int("group_ttl_s", {.min = 60, .max = 7 * 24 * 3600});
+    in.leader_price_fen = r.OptInt("leader_price_fen", {.min = 1, .max = 100'000'000});
+    in.new_user_only = r.Bool("new_user_only", false);
+    return Ok();
+  }
+
+  Status ValidateInput(const ActivityInput& in) const override {
+    if (in.leader_price_fen && *in.leader_price_fen > in.group_price_fen)
+      return Fail(ErrorCode::INVALID_FIELD, "leader_price_fen must not exceed group_price_fen");
+    return Ok();
+  }
+
+  Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
+    if (in.group_price_fen >= sku.price_fen)
+      return Fail(ErrorCode::RULE_VIOLATION, "group_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+    a.config = Json{{"group_price_fen", in.group_price_fen}, {"group_size", in.group_size}, {"group_ttl_s", in.group_ttl_s},
+                    {"new_user_only", in.new_user_only}};
+    if (in.leader_price_fen) a.config["leader_price_fen"] = *in.leader_price_fen;
+    return Ok();
+  }
+
+  bool takes_group_id() const override { return true; }
+  // A gift has one recipient and waits for them; a group order waits for its group.
+  bool allows_gift() const override { return false; }
+
+  Status Price(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) const override {
+    return PriceGroupBuy(r, tx, a, ref, ctx);
+  }
+
+  Status OnPaid(trade::TradeService& trade, Tx& tx, const ActivityOrder& ao, trade::Order& order) const override {
+    return ao.group_id ? GroupOrderPaid(trade, tx, *ao.group_id, order) : Ok();
+  }
+
+  Status OnCancelled(Tx& tx, const ActivityOrder& ao) const override { return ao.group_id ? GroupSeatFreed(tx, *ao.group_id) : Ok(); }
+
+  Result<std::vector<std::string>> Check(Reader& r) const override { return CheckGroups(r); }
+};
+
+}  // namespace
+
+std::unique_ptr<ActivityType> MakeGroupBuyType() { return std::make_unique<GroupBuyType>(); }
 
 }  // namespace internal
 

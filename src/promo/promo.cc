@@ -30,23 +30,17 @@ class ActivityRule final : public trade::PricingRule {
     }
     if (!ref->id) return Ok();  // a plain gift order
     ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, *ref->id));
-    // A gift has one recipient and waits for them; a group order waits for its group.
-    if (ref->gift_message && a.type == "group_buy") return Fail(ErrorCode::INVALID_FIELD, "a group-buy order cannot be a gift");
+    // An unknown type is refused, never priced as some other type.
+    ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(a.type));
+    if (ref->gift_message && !type->allows_gift())
+      return Fail(ErrorCode::INVALID_FIELD, "a " + a.type + " order cannot be a gift");
     // An activity order holds the activity's SKU alone: seats, flash stock and bargains are
     // per order, and one price step explains it.
     if (a.merchant_id != ctx.merchant_id || ctx.lines.size() != 1 || ctx.lines.front().sku_id != a.sku_id)
       return Fail(ErrorCode::INVALID_FIELD, "an activity order holds only the activity's SKU " + IdString(a.sku_id));
-    if (ref->group_id && a.type != "group_buy") return Fail(ErrorCode::INVALID_FIELD, "activity.group_id is for group buys");
-    if (ref->bargain_id && a.type != "bargain") return Fail(ErrorCode::INVALID_FIELD, "activity.bargain_id is for bargains");
-    if (a.type == "group_buy") {
-      RETURN_IF_ERROR(internal::PriceGroupBuy(r, tx, a, *ref, ctx));
-    } else if (a.type == "flash_sale") {
-      RETURN_IF_ERROR(internal::PriceFlashSale(r, tx, a, ctx));
-    } else if (a.type == "share_drop") {
-      RETURN_IF_ERROR(internal::PriceShareDrop(r, a, ctx));
-    } else {
-      RETURN_IF_ERROR(internal::PriceBargain(r, tx, a, *ref, ctx));
-    }
+    if (ref->group_id && !type->takes_group_id()) return Fail(ErrorCode::INVALID_FIELD, "activity.group_id is for group buys");
+    if (ref->bargain_id && !type->takes_bargain_id()) return Fail(ErrorCode::INVALID_FIELD, "activity.bargain_id is for bargains");
+    RETURN_IF_ERROR(type->Price(r, tx, a, *ref, ctx));
     ctx.order_extra["type"] = a.type;
     return Ok();
   }
@@ -99,6 +93,17 @@ class AttributionRule final : public trade::PricingRule {
   int64_t window_ms_;
 };
 
+// The order's activity order still in state 'created', with its activity's type.
+Result<std::optional<std::pair<const internal::ActivityType*, internal::ActivityOrder>>> ActivityOrderOf(Tx& tx, int64_t order_id) {
+  using Found = std::optional<std::pair<const internal::ActivityType*, internal::ActivityOrder>>;
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT m.activity_id, m.quantity, m.group_id, m.bargain_id, a.type FROM activity_orders m "
+                                         "JOIN activities a ON a.id = m.activity_id WHERE m.order_id=? AND m.state='created'",
+                                         {order_id}));
+  if (!row) return Found();
+  ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(row->Str(4)));
+  return Found(std::make_pair(type, internal::ActivityOrder{order_id, row->Int(0), row->Int(1), row->OptInt(2), row->OptInt(3)}));
+}
+
 // Moves activity orders along with their orders, in the same transaction.
 class PromoObserver final : public trade::OrderObserver {
  public:
@@ -106,11 +111,11 @@ class PromoObserver final : public trade::OrderObserver {
 
   Status OnPaid(Tx& tx, trade::Order& order) override {
     RETURN_IF_ERROR(internal::GiftOrderPaid(tx, order, gift_ttl_ms_));
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT group_id FROM activity_orders WHERE order_id=? AND state='created'", {order.id}));
-    if (!row) return Ok();
+    ASSIGN_OR_RETURN(auto found, ActivityOrderOf(tx, order.id));
+    if (!found) return Ok();
+    auto& [type, ao] = *found;
     RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='paid' WHERE order_id=?", {order.id}));
-    if (!row->IsNull(0)) RETURN_IF_ERROR(internal::GroupOrderPaid(trade_, tx, row->Int(0), order));
-    return Ok();
+    return type->OnPaid(trade_, tx, ao, order);
   }
 
   // An unpaid order was cancelled: its coupons, group seat, flash stock and bargain return.
@@ -118,15 +123,11 @@ class PromoObserver final : public trade::OrderObserver {
     RETURN_IF_ERROR(internal::ReturnCoupons(tx, order.id));
     RETURN_IF_ERROR(internal::CancelCommissions(tx, order.id));
     RETURN_IF_ERROR(internal::GiftOrderCancelled(tx, order.id));
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT activity_id, quantity, group_id, bargain_id FROM activity_orders "
-                                           "WHERE order_id=? AND state='created'",
-                                           {order.id}));
-    if (!row) return Ok();
+    ASSIGN_OR_RETURN(auto found, ActivityOrderOf(tx, order.id));
+    if (!found) return Ok();
+    auto& [type, ao] = *found;
     RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='cancelled' WHERE order_id=?", {order.id}));
-    if (!row->IsNull(2)) RETURN_IF_ERROR(internal::GroupSeatFreed(tx, row->Int(2)));
-    RETURN_IF_ERROR(tx.Run("UPDATE activities SET stock_left = stock_left + ? WHERE id=? AND type='flash_sale'", {row->Int(1), row->Int(0)}));
-    if (!row->IsNull(3)) RETURN_IF_ERROR(internal::BargainOrderCancelled(tx, row->Int(3)));
-    return Ok();
+    return type->OnCancelled(tx, ao);
   }
 
   // Sharers are paid out of the merchant's share as the order completes.
@@ -167,8 +168,11 @@ void PromoService::Install(TimerService& timers) {
 
 Result<std::vector<std::string>> PromoService::Check(Reader& r) {
   std::vector<std::string> problems;
-  for (auto check : {internal::CheckGroups, internal::CheckFlashSales, internal::CheckCoupons, internal::CheckBargains,
-                     internal::CheckDistribution, internal::CheckGifts}) {
+  for (auto& type : internal::ActivityTypes().all()) {
+    ASSIGN_OR_RETURN(auto found, type->Check(r));
+    problems.insert(problems.end(), found.begin(), found.end());
+  }
+  for (auto check : {internal::CheckCoupons, internal::CheckDistribution, internal::CheckGifts}) {
     ASSIGN_OR_RETURN(auto found, check(r));
     problems.insert(problems.end(), found.begin(), found.end());
   }

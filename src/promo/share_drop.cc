@@ -9,18 +9,76 @@
 
 namespace xd::promo::internal {
 
+Result<ShareDropConfig> ShareDropConfigOf(const Activity& a) {
+  ObjectReader r(a.config);
+  ShareDropConfig c;
+  c.floor_price_fen = r.Int("floor_price_fen", {.min = 1});
+  if (const Json* tiers = r.RequireArray("tiers", 10)) {
+    for (size_t i = 0; i < tiers->size(); ++i) {
+      ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
+      c.tiers.emplace_back(t.Int("opens", {.min = 1}), t.Int("off_bps", {.min = 1, .max = 9999}));
+      RETURN_IF_ERROR(StoredConfigStatus(t, a));
+    }
+  }
+  RETURN_IF_ERROR(StoredConfigStatus(r, a));
+  return c;
+}
+
+namespace {
+
 Status PriceShareDrop(Reader& r, const Activity& a, trade::PricingContext& ctx) {
   RETURN_IF_ERROR(RequireRunning(a, r.clock().NowMs()));
+  ASSIGN_OR_RETURN(ShareDropConfig c, ShareDropConfigOf(a));
   ASSIGN_OR_RETURN(int64_t friends, r.QueryInt("SELECT count(DISTINCT o.viewer_id) FROM share_opens o JOIN shares s ON s.id = o.share_id "
                                                "WHERE s.sharer_id=? AND s.activity_id=? AND o.is_friend=1",
                                                {ctx.buyer_id, a.id}));
   int64_t off_bps = 0;
-  for (auto& tier : a.config.at("tiers"))
-    if (friends >= tier.at("opens").get<int64_t>()) off_bps = tier.at("off_bps").get<int64_t>();
+  for (auto& [opens, tier_bps] : c.tiers)
+    if (friends >= opens) off_bps = tier_bps;
   int64_t list = ctx.lines.front().list_price_fen;
   ASSIGN_OR_RETURN(Money off, Money::Fen(list).ApplyBps(off_bps));
-  int64_t price = std::max(list - off.fen(), a.config.at("floor_price_fen").get<int64_t>());
+  int64_t price = std::max(list - off.fen(), c.floor_price_fen);
   return ApplyActivityPrice(ctx, price, "转发降价 (" + std::to_string(friends) + " 位好友打开)");
 }
+
+// Share-to-drop (转发降价): the price falls by tiers as distinct friends open the buyer's
+// links, never below the floor.
+class ShareDropType final : public ActivityType {
+ public:
+  std::string_view name() const override { return "share_drop"; }
+
+  Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
+    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
+    if (const Json* tiers = r.RequireArray("tiers", 10)) {
+      for (size_t i = 0; i < tiers->size(); ++i) {
+        ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
+        std::pair<int64_t, int64_t> tier{t.Int("opens", {.min = 1, .max = 10'000}), t.Int("off_bps", {.min = 1, .max = 9999})};
+        RETURN_IF_ERROR(t.Finish());
+        if (!in.tiers.empty() && (tier.first <= in.tiers.back().first || tier.second <= in.tiers.back().second))
+          return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");
+        in.tiers.push_back(tier);
+      }
+      if (in.tiers.empty()) r.Invalid("tiers", "needs at least one tier");
+    }
+    return Ok();
+  }
+
+  Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
+    if (in.floor_price_fen >= sku.price_fen)
+      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+    Json tiers = Json::array();
+    for (auto& [opens, off_bps] : in.tiers) tiers.push_back(Json{{"opens", opens}, {"off_bps", off_bps}});
+    a.config = Json{{"tiers", tiers}, {"floor_price_fen", in.floor_price_fen}};
+    return Ok();
+  }
+
+  Status Price(Reader& r, Tx*, const Activity& a, const ActivityRef&, trade::PricingContext& ctx) const override {
+    return PriceShareDrop(r, a, ctx);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ActivityType> MakeShareDropType() { return std::make_unique<ShareDropType>(); }
 
 }  // namespace xd::promo::internal

@@ -3,10 +3,12 @@
 // steps that promo.cc wires into trade's pricing rules, observer and timers.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "promo/promo.h"
 
 namespace xd::promo::internal {
@@ -43,24 +45,96 @@ Status RequireRunning(const Activity& a, int64_t now_ms);
 // records the "activity" pricing step.
 Status ApplyActivityPrice(trade::PricingContext& ctx, int64_t price_fen, const std::string& label);
 
-// ---- stage 100: one function per activity type. `tx` null = preview (read only). ----
-Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx);
-Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContext& ctx);
-Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx);
-Status PriceShareDrop(Reader& r, const Activity& a, trade::PricingContext& ctx);
+// ---- the activity registry ----
 
-// ---- lifecycle hooks ----
-// A member order of the group was paid: counts it, succeeds the group at N paid members
-// (clearing every member order's "grouping"), else leaves the order "grouping".
-Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trade::Order& order);
-// A member order was cancelled unpaid: its seat is free again; a forming group left with
-// no member at all fails at once (nobody to refund, nothing to join).
-Status GroupSeatFreed(Tx& tx, int64_t group_id);
+// An order placed in an activity (a row of activity_orders).
+struct ActivityOrder {
+  int64_t order_id = 0, activity_id = 0, quantity = 0;
+  std::optional<int64_t> group_id, bargain_id;
+};
+
+// One kind of activity. Each type is one implementation of this interface, registered in
+// ActivityTypes(); everything that differs between types goes through it, so a new type
+// (community pickup, live price) is one new file and one line in the registry. Types hold
+// no state: every method may run on any thread with its own Tx/Reader.
+class ActivityType {
+ public:
+  virtual ~ActivityType() = default;
+  // The "type" of the create body and of the activities row.
+  virtual std::string_view name() const = 0;
+  // Reads and range-checks this type's fields of a create body into `in`: field errors are
+  // left in the reader (which refuses every other field at Finish()); an error returned
+  // here is one the reader cannot hold.
+  virtual Status ReadInput(ObjectReader& r, ActivityInput& in) const = 0;
+  // Checks across this type's fields once they are read (INVALID_FIELD, MISSING_FIELD).
+  virtual Status ValidateInput(const ActivityInput&) const { return Ok(); }
+  // Checks `in` against the SKU it runs on and sets the activity's stored config (and its
+  // own stock, for a type that has one). RULE_VIOLATION when the SKU's price forbids it.
+  virtual Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const = 0;
+  // What a checkout's "activity" object may name for this type besides its id.
+  virtual bool takes_group_id() const { return false; }
+  virtual bool takes_bargain_id() const { return false; }
+  virtual bool allows_gift() const { return true; }
+  // Stage 100: prices the order's single line (and, with a Tx, reserves what the price
+  // grants: a seat, flash stock, the bargain). `tx` null = preview (read only).
+  virtual Status Price(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) const = 0;
+  // The activity order was paid (`order` is being marked paid; set its sub_status to wait).
+  virtual Status OnPaid(trade::TradeService& trade, Tx& tx, const ActivityOrder& ao, trade::Order& order) const;
+  // The activity order was cancelled unpaid: give back what its creation took.
+  virtual Status OnCancelled(Tx& tx, const ActivityOrder& ao) const;
+  // This type's invariants for `xiaodian check`: problems found, empty when sound.
+  virtual Result<std::vector<std::string>> Check(Reader& r) const;
+};
+
+// The activity types by name.
+class ActivityRegistry {
+ public:
+  // CHECKs that the name is new (two types of one name are a programming error).
+  void Register(std::unique_ptr<ActivityType> type);
+  // INVALID_FIELD (a zh message naming the known types) for a type nobody registered.
+  Result<const ActivityType*> Find(std::string_view name) const;
+  const std::vector<std::unique_ptr<ActivityType>>& all() const { return types_; }
+
+ private:
+  std::vector<std::unique_ptr<ActivityType>> types_;
+};
+
+// The registry of every activity type this build knows (built once, on first use).
+const ActivityRegistry& ActivityTypes();
+
+std::unique_ptr<ActivityType> MakeGroupBuyType();
+std::unique_ptr<ActivityType> MakeFlashSaleType();
+std::unique_ptr<ActivityType> MakeBargainType();
+std::unique_ptr<ActivityType> MakeShareDropType();
+
+// The stored configs, typed. Each reads the activity's config column without throwing
+// (INTERNAL when a stored config is malformed: the store was written by someone else).
+struct GroupBuyConfig {
+  int64_t group_price_fen = 0, group_size = 0, group_ttl_s = 0;
+  std::optional<int64_t> leader_price_fen;
+  bool new_user_only = false;
+};
+Result<GroupBuyConfig> GroupBuyConfigOf(const Activity& a);
+struct FlashSaleConfig {
+  int64_t price_fen = 0, per_user_limit = 1;  // the stock lives in the activities row
+};
+Result<FlashSaleConfig> FlashSaleConfigOf(const Activity& a);
+struct BargainConfig {
+  int64_t floor_price_fen = 0, helps_needed = 0, ttl_s = 0;
+};
+Result<BargainConfig> BargainConfigOf(const Activity& a);
+struct ShareDropConfig {
+  int64_t floor_price_fen = 0;
+  std::vector<std::pair<int64_t, int64_t>> tiers;  // (friends' opens, basis points off), rising
+};
+Result<ShareDropConfig> ShareDropConfigOf(const Activity& a);
+// Turns a reader's error on a stored config into INTERNAL with the activity's id.
+Status StoredConfigStatus(ObjectReader& r, const Activity& a);
+
+// ---- lifecycle steps the types share with timers ----
 // Deadline (or a late payment into a failed group): fails a forming group, cancels its
 // unpaid member orders and refunds its paid ones.
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id);
-// An unpaid bargain order was cancelled: the bargain runs again (or expires if it is late).
-Status BargainOrderCancelled(Tx& tx, int64_t bargain_id);
 Status ExpireBargain(Tx& tx, int64_t bargain_id);
 
 // ---- coupons (stages 300 and 400) ----
@@ -86,11 +160,8 @@ Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms);
 Status GiftOrderCancelled(Tx& tx, int64_t order_id);
 Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id);
 
-// ---- invariant checks ----
-Result<std::vector<std::string>> CheckGroups(Reader& r);
-Result<std::vector<std::string>> CheckFlashSales(Reader& r);
+// ---- invariant checks (the activity types' are theirs: ActivityType::Check) ----
 Result<std::vector<std::string>> CheckCoupons(Reader& r);
-Result<std::vector<std::string>> CheckBargains(Reader& r);
 Result<std::vector<std::string>> CheckDistribution(Reader& r);
 Result<std::vector<std::string>> CheckGifts(Reader& r);
 

@@ -1,0 +1,148 @@
+// Domain-level tests of promo without the HTTP server: a temp store, the real services.
+// The activity registry: an unknown type is refused (never priced as another type), and
+// each registered type validates its own config.
+#include "promo/promo.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "account/account.h"
+#include "catalog/catalog.h"
+#include "pay/pay.h"
+#include "promo/internal/promo_internal.h"
+
+namespace xd::promo {
+namespace {
+
+class PromoDomain : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_promo_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 1}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    // A c2c shop with one SKU at 10000 fen.
+    auto ids = store_->ExecuteFor<std::pair<int64_t, int64_t>>([](Tx& tx) -> Result<std::pair<int64_t, int64_t>> {
+      ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, "13800000000", "x", "店主", false));
+      ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, account::Principal{u.id, false}, "c2c", "小店", std::nullopt));
+      catalog::ProductInput in;
+      in.title = "咖啡豆";
+      in.category = "食品";
+      in.status = "on_sale";
+      in.skus.push_back(catalog::SkuInput{Json::object(), 10000, 10, ""});
+      ASSIGN_OR_RETURN(catalog::Product p, catalog::CreateProduct(tx, m.id, in));
+      return std::make_pair(m.id, p.skus.front().id);
+    });
+    ASSERT_TRUE(ids) << ids.error().message;
+    merchant_id_ = ids->first;
+    sku_id_ = ids->second;
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Decodes `body` (with the SKU and a window added) and creates the activity.
+  Result<Activity> Create(Json body) {
+    body["sku_id"] = std::to_string(sku_id_);
+    body["starts_at"] = FormatRfc3339(clock_.NowMs());
+    body["ends_at"] = FormatRfc3339(clock_.NowMs() + 3600 * 1000);
+    ASSIGN_OR_RETURN(ActivityInput in, ActivityInputFromJson(body));
+    return store_->ExecuteFor<Activity>([&](Tx& tx) { return promo_.CreateActivity(tx, merchant_id_, in); });
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  pay::SandboxProvider sandbox_{"test-secret", clock_};
+  trade::TradeService trade_{sandbox_, {}};
+  PromoService promo_{trade_, {}};
+  int64_t merchant_id_ = 0, sku_id_ = 0;
+};
+
+TEST_F(PromoDomain, RegistryKnowsEachTypeAndRefusesOthers) {
+  const auto& types = internal::ActivityTypes();
+  for (const char* name : {"group_buy", "flash_sale", "bargain", "share_drop"}) {
+    auto t = types.Find(name);
+    ASSERT_TRUE(t) << name;
+    EXPECT_EQ((*t)->name(), name);
+  }
+  auto unknown = types.Find("lottery");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::INVALID_FIELD);
+  EXPECT_NE(unknown.error().message.find("不支持的活动类型"), std::string::npos) << unknown.error().message;
+  // The create body names the type: an unknown one is refused before anything is stored.
+  auto in = ActivityInputFromJson(Json{{"type", "lottery"}, {"sku_id", "1"}, {"floor_price_fen", 1}});
+  ASSERT_FALSE(in);
+  EXPECT_EQ(in.error().code, ErrorCode::INVALID_FIELD);
+}
+
+TEST_F(PromoDomain, EachTypeValidatesItsConfig) {
+  struct Case {
+    Json body;
+    std::optional<ErrorCode> error;  // none: created
+  };
+  std::vector<Case> cases = {
+      // group buy
+      {{{"type", "group_buy"}, {"group_price_fen", 4900}, {"group_size", 3}, {"group_ttl_s", 3600}}, std::nullopt},
+      {{{"type", "group_buy"}, {"group_price_fen", 4900}, {"group_size", 1}, {"group_ttl_s", 3600}}, ErrorCode::INVALID_FIELD},
+      {{{"type", "group_buy"}, {"group_price_fen", 12000}, {"group_size", 3}, {"group_ttl_s", 3600}}, ErrorCode::RULE_VIOLATION},
+      {{{"type", "group_buy"}, {"group_price_fen", 4900}, {"group_size", 3}, {"group_ttl_s", 3600}, {"leader_price_fen", 5000}},
+       ErrorCode::INVALID_FIELD},
+      {{{"type", "group_buy"}, {"group_price_fen", 4900}, {"group_size", 3}, {"group_ttl_s", 3600}, {"stock", 5}}, ErrorCode::UNKNOWN_FIELD},
+      // flash sale
+      {{{"type", "flash_sale"}, {"price_fen", 990}, {"stock", 5}}, std::nullopt},
+      {{{"type", "flash_sale"}, {"price_fen", 990}}, ErrorCode::MISSING_FIELD},
+      {{{"type", "flash_sale"}, {"price_fen", 10000}, {"stock", 5}}, ErrorCode::RULE_VIOLATION},
+      // bargain
+      {{{"type", "bargain"}, {"floor_price_fen", 5000}, {"helps_needed", 3}, {"ttl_s", 3600}}, std::nullopt},
+      {{{"type", "bargain"}, {"floor_price_fen", 9999}, {"helps_needed", 3}, {"ttl_s", 3600}}, ErrorCode::RULE_VIOLATION},
+      {{{"type", "bargain"}, {"floor_price_fen", 5000}, {"helps_needed", 3}, {"ttl_s", 10}}, ErrorCode::INVALID_FIELD},
+      // share to drop
+      {{{"type", "share_drop"}, {"floor_price_fen", 8000}, {"tiers", {{{"opens", 1}, {"off_bps", 500}}, {{"opens", 5}, {"off_bps", 1500}}}}},
+       std::nullopt},
+      {{{"type", "share_drop"}, {"floor_price_fen", 8000}, {"tiers", {{{"opens", 5}, {"off_bps", 500}}, {{"opens", 1}, {"off_bps", 1500}}}}},
+       ErrorCode::INVALID_FIELD},
+      {{{"type", "share_drop"}, {"floor_price_fen", 8000}, {"tiers", Json::array()}}, ErrorCode::INVALID_FIELD},
+  };
+  for (auto& c : cases) {
+    auto a = Create(c.body);
+    if (!c.error) {
+      ASSERT_TRUE(a) << c.body.dump() << ": " << a.error().message;
+      EXPECT_EQ(a->type, c.body["type"]);
+      // The stored config reads back typed, without throwing.
+      auto again = store_->Read([&](Reader& r) { return promo_.GetActivity(r, a->id); });
+      ASSERT_TRUE(again);
+      if (a->type == "group_buy") {
+        EXPECT_EQ(internal::GroupBuyConfigOf(*again)->group_size, 3);
+      }
+      if (a->type == "flash_sale") {
+        EXPECT_EQ(internal::FlashSaleConfigOf(*again)->price_fen, 990);
+      }
+      if (a->type == "bargain") {
+        EXPECT_EQ(internal::BargainConfigOf(*again)->helps_needed, 3);
+      }
+      if (a->type == "share_drop") {
+        EXPECT_EQ(internal::ShareDropConfigOf(*again)->tiers.size(), 2u);
+      }
+    } else {
+      ASSERT_FALSE(a) << c.body.dump();
+      EXPECT_EQ(a.error().code, *c.error) << c.body.dump() << ": " << a.error().message;
+    }
+  }
+  // A malformed stored config is an error, not an exception.
+  Activity broken;
+  broken.id = 7;
+  broken.type = "flash_sale";
+  broken.config = Json{{"price_fen", "cheap"}};
+  auto config = internal::FlashSaleConfigOf(broken);
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().code, ErrorCode::INTERNAL);
+}
+
+}  // namespace
+}  // namespace xd::promo
