@@ -22,7 +22,7 @@ Activity ActivityFromRow(const Row& r) {
   a.type = r.Str(2);
   a.sku_id = r.Int(3);
   a.product_id = r.Int(4);
-  a.status = r.Str(5);
+  a.status = StoredStatus(ParseActivityStatus(r.Str(5)));
   a.starts_at_ms = r.Int(6);
   a.ends_at_ms = r.Int(7);
   a.config = r.JsonAt(8);
@@ -63,7 +63,7 @@ Status ApplyActivityPrice(trade::PricingContext& ctx, int64_t price_fen, const s
 }
 
 Status RequireRunning(const Activity& a, int64_t now_ms) {
-  if (a.status != "active") return Fail(ErrorCode::INVALID_STATE, "活动已停止 (activity stopped)");
+  if (a.status != ActivityStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "活动已停止 (activity stopped)");
   if (now_ms < a.starts_at_ms) return Fail(ErrorCode::INVALID_STATE, "活动未开始 (activity starts at " + FormatRfc3339(a.starts_at_ms) + ")");
   if (now_ms >= a.ends_at_ms) return Fail(ErrorCode::INVALID_STATE, "活动已结束 (activity ended)");
   return Ok();
@@ -132,7 +132,7 @@ Json ToJson(const Activity& a) {
          {"merchant_id", IdString(a.merchant_id)},
          {"sku_id", IdString(a.sku_id)},
          {"product_id", IdString(a.product_id)},
-         {"status", a.status},
+         {"status", Name(a.status)},
          {"starts_at", FormatRfc3339(a.starts_at_ms)},
          {"ends_at", FormatRfc3339(a.ends_at_ms)},
          {"created_at", FormatRfc3339(a.created_at_ms)}};
@@ -156,7 +156,7 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
   a.type = in.type;
   a.sku_id = sku.id;
   a.product_id = sku.product_id;
-  a.status = "active";
+  a.status = ActivityStatus::kActive;
   a.starts_at_ms = in.starts_at_ms.value_or(now);
   a.ends_at_ms = in.ends_at_ms.value_or(std::max(now, a.starts_at_ms) + config_.default_window_ms);
   a.created_at_ms = now;
@@ -203,10 +203,11 @@ Result<std::vector<Activity>> PromoService::ProductActivities(Reader& r, int64_t
 
 Result<Activity> PromoService::StopActivity(Tx& tx, int64_t merchant_id, int64_t id) {
   ASSIGN_OR_RETURN(Activity a, GetActivity(tx, id, merchant_id));
-  if (a.status == "stopped") return a;
-  RETURN_IF_ERROR(tx.Run("UPDATE activities SET status='stopped' WHERE id=?", {id}));
+  if (a.status == ActivityStatus::kStopped) return a;
+  ASSIGN_OR_RETURN(std::string to, internal::Move(a.status, ActivityStatus::kStopped));
+  RETURN_IF_ERROR(tx.Run("UPDATE activities SET status=? WHERE id=?", {to, id}));
   RETURN_IF_ERROR(tx.AppendEvent("activity.stopped", Json{{"activity_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
-  a.status = "stopped";
+  a.status = ActivityStatus::kStopped;
   return a;
 }
 

@@ -65,7 +65,7 @@ Bargain BargainFromRow(const Row& r) {
   b.helps_needed = r.Int(7);
   b.helps_done = r.Int(8);
   b.seed = r.Int(9);
-  b.status = r.Str(10);
+  b.status = StoredStatus(ParseBargainStatus(r.Str(10)));
   b.order_id = r.OptInt(11);
   b.expires_at_ms = r.Int(12);
   b.created_at_ms = r.Int(13);
@@ -89,7 +89,8 @@ Result<BargainConfig> BargainConfigOf(const Activity& a) {
 }
 
 Status ExpireBargain(Tx& tx, int64_t bargain_id) {
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status='expired' WHERE id=? AND status='active'", {bargain_id}));
+  ASSIGN_OR_RETURN(std::string expired, Move(BargainStatus::kActive, BargainStatus::kExpired));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status=? WHERE id=? AND status='active'", {expired, bargain_id}));
   if (n == 0) return Ok();  // bought (its order decides) or expired already
   return tx.AppendEvent("bargain.expired", Json{{"bargain_id", IdString(bargain_id)}});
 }
@@ -101,11 +102,13 @@ Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref
     return Fail(ErrorCode::MISSING_FIELD, "activity.bargain_id is required to buy a bargain (start one with POST /api/v1/bargains)");
   ASSIGN_OR_RETURN(Bargain b, LoadBargain(r, *ref.bargain_id));
   if (b.activity_id != a.id || b.user_id != ctx.buyer_id) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
-  if (b.status != "active") return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + b.status + ")");
+  if (b.status != BargainStatus::kActive)
+    return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + std::string(Name(b.status)) + ")");
   if (r.clock().NowMs() >= b.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "砍价已过期 (the bargain has expired)");
   if (ctx.lines.front().quantity != 1) return Fail(ErrorCode::INVALID_FIELD, "a bargain buys exactly one unit");
   if (tx) {
-    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE bargains SET status='bought' WHERE id=? AND status='active'", {b.id}));
+    ASSIGN_OR_RETURN(std::string bought, Move(b.status, BargainStatus::kBought));
+    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE bargains SET status=? WHERE id=? AND status='active'", {bought, b.id}));
     if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain is no longer active");
   }
   RETURN_IF_ERROR(ApplyActivityPrice(ctx, b.current_price_fen, "砍价后价格"));
@@ -115,13 +118,14 @@ Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref
 
 Status BargainOrderCancelled(Tx& tx, int64_t bargain_id) {
   ASSIGN_OR_RETURN(Bargain b, LoadBargain(tx, bargain_id));
-  if (b.status != "bought") return Ok();
+  if (b.status != BargainStatus::kBought) return Ok();
   // The bargain runs on unless it expired meanwhile or the buyer started another one (one
   // running bargain per buyer and activity).
   ASSIGN_OR_RETURN(int64_t other, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status='active'",
                                               {b.activity_id, b.user_id}));
-  const char* next = (tx.NowMs() < b.expires_at_ms && other == 0) ? "active" : "expired";
-  return tx.Run("UPDATE bargains SET status=?, order_id=NULL WHERE id=?", {next, bargain_id});
+  BargainStatus next = (tx.NowMs() < b.expires_at_ms && other == 0) ? BargainStatus::kActive : BargainStatus::kExpired;
+  ASSIGN_OR_RETURN(std::string to, Move(b.status, next));
+  return tx.Run("UPDATE bargains SET status=?, order_id=NULL WHERE id=?", {to, bargain_id});
 }
 
 Result<std::vector<std::string>> CheckBargains(Reader& r) {
@@ -204,7 +208,7 @@ Json ToJson(const Bargain& b) {
               {"cut_fen", b.list_price_fen - b.current_price_fen},
               {"helps_needed", b.helps_needed},
               {"helps_done", b.helps_done},
-              {"status", b.status},
+              {"status", Name(b.status)},
               {"order_id", b.order_id ? Json(IdString(*b.order_id)) : Json(nullptr)},
               {"expires_at", FormatRfc3339(b.expires_at_ms)},
               {"created_at", FormatRfc3339(b.created_at_ms)}};
@@ -233,7 +237,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.user_id = user_id;
   b.sku_id = sku.id;
   b.list_price_fen = b.current_price_fen = sku.price_fen;
-  b.status = "active";
+  b.status = BargainStatus::kActive;
   b.created_at_ms = now;
   b.expires_at_ms = now + config.ttl_s * 1000;
   RETURN_IF_ERROR(tx.Run("INSERT INTO bargains(id, activity_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, "
@@ -252,7 +256,8 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   ASSIGN_OR_RETURN(Bargain b, internal::LoadBargain(tx, bargain_id));
   int64_t now = tx.NowMs();
   if (b.user_id == helper_id) return Fail(ErrorCode::RULE_VIOLATION, "不能给自己砍价 (ask a friend to help)");
-  if (b.status != "active") return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + b.status + ")");
+  if (b.status != BargainStatus::kActive)
+    return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + std::string(Name(b.status)) + ")");
   if (now >= b.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "砍价已过期 (the bargain has expired)");
   ASSIGN_OR_RETURN(int64_t helped, tx.QueryInt("SELECT count(*) FROM bargain_helps WHERE bargain_id=? AND helper_id=?", {bargain_id, helper_id}));
   if (helped > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已经帮砍过了 (you helped this bargain already)");

@@ -26,7 +26,7 @@ Gift GiftFromRow(const Row& r) {
   g.message = r.Str(5);
   g.title = r.Str(6);
   g.image = r.Str(7);
-  g.status = r.Str(8);
+  g.status = internal::StoredStatus(ParseGiftStatus(r.Str(8)));
   g.recipient_id = r.OptInt(9);
   g.expires_at_ms = r.OptInt(10);
   g.accepted_at_ms = r.OptInt(11);
@@ -56,7 +56,7 @@ Json ToJson(const Gift& g, bool for_sender) {
          {"title", g.title},
          {"image", g.image},
          {"quantity", g.quantity},
-         {"status", g.status},
+         {"status", Name(g.status)},
          {"sender_id", IdString(g.sender_id)},
          {"expires_at", TimeOrNull(g.expires_at_ms)},
          {"accepted_at", TimeOrNull(g.accepted_at_ms)},
@@ -87,23 +87,26 @@ Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {
   if (!row) return Ok();
   int64_t gift_id = row->Int(0), expires = tx.NowMs() + ttl_ms;
   ASSIGN_OR_RETURN(int64_t timer_id, tx.AddTimer(kTimerGiftExpire, expires, Json{{"gift_id", gift_id}}));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status='waiting', expires_at_ms=?, timer_id=? WHERE id=?", {expires, timer_id, gift_id}));
+  ASSIGN_OR_RETURN(std::string waiting, Move(GiftStatus::kUnpaid, GiftStatus::kWaiting));
+  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=?", {waiting, expires, timer_id, gift_id}));
   order.sub_status = "gift_pending";
   return tx.AppendEvent("gift.sent", Json{{"gift_id", IdString(gift_id)}, {"order_id", IdString(order.id)},
                                           {"sender_id", IdString(order.buyer_id)}});
 }
 
 Status GiftOrderCancelled(Tx& tx, int64_t order_id) {
-  return tx.Run("UPDATE gifts SET status='cancelled' WHERE order_id=? AND status='unpaid'", {order_id});
+  ASSIGN_OR_RETURN(std::string cancelled, Move(GiftStatus::kUnpaid, GiftStatus::kCancelled));
+  return tx.Run("UPDATE gifts SET status=? WHERE order_id=? AND status='unpaid'", {cancelled, order_id});
 }
 
 Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kGiftCols + " FROM gifts WHERE id=?", {gift_id}));
   if (!row) return Ok();
   Gift g = GiftFromRow(*row);
-  if (g.status != "waiting") return Ok();  // accepted (or ended) meanwhile
+  if (g.status != GiftStatus::kWaiting) return Ok();  // accepted (or ended) meanwhile
   ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, g.order_id, std::nullopt, std::nullopt));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status='refunded' WHERE id=?", {gift_id}));
+  ASSIGN_OR_RETURN(std::string refunded, Move(g.status, GiftStatus::kRefunded));
+  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=? WHERE id=?", {refunded, gift_id}));
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (o.status == "paid" && refundable > 0)
     RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refundable, "礼物未被领取，自动退款 (gift not accepted)"));
@@ -143,18 +146,20 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   ASSIGN_OR_RETURN(Gift g, GiftByToken(tx, token));
   int64_t now = tx.NowMs();
   if (g.sender_id == recipient_id) return Fail(ErrorCode::RULE_VIOLATION, "送礼人不能自己领取 (the sender cannot accept their own gift)");
-  if (g.status != "waiting") return Fail(ErrorCode::INVALID_STATE, "礼物已" + std::string(g.status == "accepted" ? "被领取" : "失效") +
-                                                                      " (the gift is " + g.status + ")");
+  if (g.status != GiftStatus::kWaiting)
+    return Fail(ErrorCode::INVALID_STATE, "礼物已" + std::string(g.status == GiftStatus::kAccepted ? "被领取" : "失效") + " (the gift is " +
+                                              std::string(Name(g.status)) + ")");
   if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "礼物已过期 (the gift has expired)");
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
   RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, "gift_pending", &address_json));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM gifts WHERE id=?", {g.id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status='accepted', recipient_id=?, accepted_at_ms=? WHERE id=?", {recipient_id, now, g.id}));
+  ASSIGN_OR_RETURN(std::string accepted, internal::Move(g.status, GiftStatus::kAccepted));
+  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, recipient_id=?, accepted_at_ms=? WHERE id=?", {accepted, recipient_id, now, g.id}));
   RETURN_IF_ERROR(tx.AppendEvent("gift.accepted", Json{{"gift_id", IdString(g.id)}, {"order_id", IdString(g.order_id)},
                                                        {"recipient_id", IdString(recipient_id)}}));
-  g.status = "accepted";
+  g.status = GiftStatus::kAccepted;
   g.recipient_id = recipient_id;
   g.accepted_at_ms = now;
   return g;

@@ -24,7 +24,7 @@ Group GroupFromRow(const Row& r) {
   g.size = r.Int(4);
   g.seats_taken = r.Int(5);
   g.paid_members = r.Int(6);
-  g.status = r.Str(7);
+  g.status = StoredStatus(ParseGroupStatus(r.Str(7)));
   g.expires_at_ms = r.Int(8);
   g.created_at_ms = r.Int(9);
   g.ended_at_ms = r.OptInt(10);
@@ -74,7 +74,8 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   // Joining a group.
   ASSIGN_OR_RETURN(Group g, LoadGroup(r, *ref.group_id));
   if (g.activity_id != a.id) return Fail(ErrorCode::NOT_FOUND, "group not found in this activity");
-  if (g.status != "forming") return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + g.status + ")");
+  if (g.status != GroupStatus::kForming)
+    return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + std::string(Name(g.status)) + ")");
   if (now >= g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "拼团已过期 (the group has expired)");
   ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? AND state<>'cancelled'",
                                             {g.id, ctx.buyer_id}));
@@ -100,19 +101,20 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
 Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trade::Order& order) {
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET paid_members = paid_members + 1 WHERE id=?", {group_id}));
   ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
-  if (g.status == "failed") {
+  if (g.status == GroupStatus::kFailed) {
     // Cannot happen while the deadline cancels every unpaid member order; should a payment
     // still land, the order waits and the expiry handler (run at once) refunds it.
     order.sub_status = "grouping";
     return ToStatus(tx.AddTimer(kTimerGroupExpire, tx.NowMs(), Json{{"group_id", group_id}}));
   }
-  if (g.status == "succeeded" || g.paid_members < g.size) {
-    order.sub_status = g.status == "succeeded" ? "" : "grouping";
+  if (g.status == GroupStatus::kSucceeded || g.paid_members < g.size) {
+    order.sub_status = g.status == GroupStatus::kSucceeded ? "" : "grouping";
     return Ok();
   }
   // The N-th paid member: the group succeeds and all its orders become shippable.
   int64_t now = tx.NowMs();
-  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='succeeded', ended_at_ms=? WHERE id=?", {now, group_id}));
+  ASSIGN_OR_RETURN(std::string succeeded, Move(g.status, GroupStatus::kSucceeded));
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {succeeded, now, group_id}));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM promo_groups WHERE id=?", {group_id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   // The other paid members were waiting; this order is being marked paid right now.
@@ -127,8 +129,9 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
 Status GroupSeatFreed(Tx& tx, int64_t group_id) {
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET seats_taken = seats_taken - 1 WHERE id=?", {group_id}));
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT seats_taken, status, timer_id, activity_id, size FROM promo_groups WHERE id=?", {group_id}));
-  if (!row || row->Int(0) > 0 || row->Str(1) != "forming") return Ok();
-  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='failed', ended_at_ms=? WHERE id=?", {tx.NowMs(), group_id}));
+  if (!row || row->Int(0) > 0 || row->Str(1) != Name(GroupStatus::kForming)) return Ok();
+  ASSIGN_OR_RETURN(std::string failed, Move(GroupStatus::kForming, GroupStatus::kFailed));
+  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
   if (!row->IsNull(2)) RETURN_IF_ERROR(tx.CancelTimer(row->Int(2)));
   return tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(row->Int(3))},
                                              {"size", row->Int(4)}, {"paid_members", 0}, {"reason", "empty"}});
@@ -138,9 +141,10 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
 
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
-  if (g.status == "succeeded") return Ok();
-  if (g.status == "forming") {
-    RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status='failed', ended_at_ms=? WHERE id=?", {tx.NowMs(), group_id}));
+  if (g.status == GroupStatus::kSucceeded) return Ok();
+  if (g.status == GroupStatus::kForming) {
+    ASSIGN_OR_RETURN(std::string failed, Move(g.status, GroupStatus::kFailed));
+    RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
     RETURN_IF_ERROR(tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
                                                         {"size", g.size}, {"paid_members", g.paid_members}}));
   }
@@ -256,7 +260,7 @@ Json ToJson(const Group& g) {
               {"activity_id", IdString(g.activity_id)},
               {"product_id", IdString(g.product_id)},
               {"leader_id", IdString(g.leader_id)},
-              {"status", g.status},
+              {"status", Name(g.status)},
               {"size", g.size},
               {"seats_taken", g.seats_taken},
               {"seats_left", g.size - g.seats_taken},

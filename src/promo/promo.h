@@ -44,6 +44,32 @@ struct PromoConfig {
   int64_t gift_ttl_ms = 24LL * 3600 * 1000;                // a paid gift waits this long for its recipient
 };
 
+// ---- statuses: each an enum with its stored (and JSON) name and one transition table ----
+
+enum class ActivityStatus { kActive, kStopped };
+enum class GroupStatus { kForming, kSucceeded, kFailed };
+enum class BargainStatus { kActive, kBought, kExpired };
+enum class GiftStatus { kUnpaid, kWaiting, kAccepted, kRefunded, kCancelled };
+// "active", "forming", ...: the name stored in the database and shown in JSON.
+std::string_view Name(ActivityStatus s);
+std::string_view Name(GroupStatus s);
+std::string_view Name(BargainStatus s);
+std::string_view Name(GiftStatus s);
+// The status of a stored name; nullopt for a name the table does not know.
+std::optional<ActivityStatus> ParseActivityStatus(std::string_view name);
+std::optional<GroupStatus> ParseGroupStatus(std::string_view name);
+std::optional<BargainStatus> ParseBargainStatus(std::string_view name);
+std::optional<GiftStatus> ParseGiftStatus(std::string_view name);
+// Whether the transition table allows `from` → `to`:
+//   activity: active → stopped
+//   group:    forming → succeeded | failed
+//   bargain:  active → bought | expired; bought → active (its order cancelled in time) | expired
+//   gift:     unpaid → waiting (paid) | cancelled; waiting → accepted | refunded
+bool CanMove(ActivityStatus from, ActivityStatus to);
+bool CanMove(GroupStatus from, GroupStatus to);
+bool CanMove(BargainStatus from, BargainStatus to);
+bool CanMove(GiftStatus from, GiftStatus to);
+
 // ---- activities ----
 
 // A create-activity body (API.md "Bodies of social trading"), decoded and range-checked.
@@ -66,7 +92,8 @@ Result<ActivityInput> ActivityInputFromJson(const Json& body);
 
 struct Activity {
   int64_t id = 0, merchant_id = 0, sku_id = 0, product_id = 0;
-  std::string type, status;
+  std::string type;
+  ActivityStatus status = ActivityStatus::kActive;
   int64_t starts_at_ms = 0, ends_at_ms = 0;
   Json config = Json::object();  // the type's settings, as in the create body
   int64_t stock_total = 0, stock_left = 0;  // flash sale
@@ -79,7 +106,7 @@ Json ToJson(const Activity& a);
 struct Group {
   int64_t id = 0, activity_id = 0, product_id = 0, leader_id = 0;
   int64_t size = 0, seats_taken = 0, paid_members = 0;
-  std::string status;  // forming | succeeded | failed
+  GroupStatus status = GroupStatus::kForming;
   int64_t expires_at_ms = 0, created_at_ms = 0;
   std::optional<int64_t> ended_at_ms;
 };
@@ -127,7 +154,7 @@ struct Bargain {
   int64_t id = 0, activity_id = 0, user_id = 0, sku_id = 0;
   int64_t list_price_fen = 0, floor_price_fen = 0, current_price_fen = 0;
   int64_t helps_needed = 0, helps_done = 0, seed = 0;
-  std::string status;  // active | bought | expired
+  BargainStatus status = BargainStatus::kActive;
   std::optional<int64_t> order_id;
   int64_t expires_at_ms = 0, created_at_ms = 0;
 };
@@ -172,7 +199,7 @@ std::string SharerAccount(int64_t user_id);
 struct Gift {
   int64_t id = 0, order_id = 0, sender_id = 0, quantity = 0;
   std::string token, message, title, image;
-  std::string status;  // unpaid | waiting | accepted | refunded | cancelled
+  GiftStatus status = GiftStatus::kUnpaid;
   std::optional<int64_t> recipient_id, expires_at_ms, accepted_at_ms;
   int64_t created_at_ms = 0;
 };

@@ -1,6 +1,6 @@
 // Domain-level tests of promo without the HTTP server: a temp store, the real services.
 // The activity registry: an unknown type is refused (never priced as another type), and
-// each registered type validates its own config.
+// each registered type validates its own config. The statuses' transition tables.
 #include "promo/promo.h"
 
 #include <filesystem>
@@ -142,6 +142,30 @@ TEST_F(PromoDomain, EachTypeValidatesItsConfig) {
   auto config = internal::FlashSaleConfigOf(broken);
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().code, ErrorCode::INTERNAL);
+}
+
+// Each status has one table: its names round-trip, and only the listed moves are allowed.
+TEST(PromoStatus, TransitionTables) {
+  for (auto st : {GroupStatus::kForming, GroupStatus::kSucceeded, GroupStatus::kFailed}) EXPECT_EQ(ParseGroupStatus(Name(st)), st);
+  for (auto st : {GiftStatus::kUnpaid, GiftStatus::kWaiting, GiftStatus::kAccepted, GiftStatus::kRefunded, GiftStatus::kCancelled})
+    EXPECT_EQ(ParseGiftStatus(Name(st)), st);
+  for (auto st : {BargainStatus::kActive, BargainStatus::kBought, BargainStatus::kExpired}) EXPECT_EQ(ParseBargainStatus(Name(st)), st);
+  EXPECT_EQ(ParseActivityStatus("stopped"), ActivityStatus::kStopped);
+  EXPECT_EQ(ParseGroupStatus("grouping"), std::nullopt);
+  EXPECT_TRUE(CanMove(ActivityStatus::kActive, ActivityStatus::kStopped));
+  EXPECT_FALSE(CanMove(ActivityStatus::kStopped, ActivityStatus::kActive));
+  EXPECT_TRUE(CanMove(GroupStatus::kForming, GroupStatus::kFailed));
+  EXPECT_FALSE(CanMove(GroupStatus::kSucceeded, GroupStatus::kFailed));
+  EXPECT_FALSE(CanMove(GroupStatus::kFailed, GroupStatus::kForming));
+  EXPECT_TRUE(CanMove(BargainStatus::kBought, BargainStatus::kActive));
+  EXPECT_FALSE(CanMove(BargainStatus::kExpired, BargainStatus::kActive));
+  EXPECT_TRUE(CanMove(GiftStatus::kWaiting, GiftStatus::kRefunded));
+  EXPECT_FALSE(CanMove(GiftStatus::kAccepted, GiftStatus::kRefunded));
+  EXPECT_FALSE(CanMove(GiftStatus::kUnpaid, GiftStatus::kAccepted));
+  auto moved = internal::Move(GiftStatus::kAccepted, GiftStatus::kRefunded);
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code, ErrorCode::INTERNAL);
+  EXPECT_EQ(*internal::Move(GroupStatus::kForming, GroupStatus::kSucceeded), "succeeded");
 }
 
 }  // namespace

@@ -26,6 +26,23 @@ struct ActivityRef {
 // nullopt when the checkout names no activity.
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity);
 
+// A status change `from` → `to`: the stored name of `to` for the UPDATE, or INTERNAL when
+// the status's transition table does not allow it (a programming error caught before it
+// writes).
+template <class E>
+Result<std::string> Move(E from, E to) {
+  if (!CanMove(from, to))
+    return Fail(ErrorCode::INTERNAL, "状态不可变更 (status " + std::string(Name(from)) + " cannot become " + std::string(Name(to)) + ")");
+  return std::string(Name(to));
+}
+// The status of a stored name. The schema's CHECK admits only the table's names, so an
+// unknown one means the store was written by something else: a broken invariant.
+template <class E>
+E StoredStatus(std::optional<E> parsed) {
+  CHECK(parsed.has_value());
+  return *parsed;
+}
+
 extern const char* const kActivityCols;
 Activity ActivityFromRow(const Row& r);
 extern const char* const kGroupCols;
