@@ -557,6 +557,48 @@ TEST_F(Trade, ReturnAndRefundRestocksAndSilenceApproves) {
   ExpectInvariants();
 }
 
+// Two partial returns of one order: each restocks exactly the units it names (the first used
+// to restock the whole order, and the second then failed with 500, leaving the order stuck
+// in refunding). Returning more than is left is refused; the old shape (no items) returns
+// what is left.
+TEST_F(Trade, PartialReturnsRestockExactlyWhatCameBack) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 10000, 5);
+  std::string buyer = Register();
+  Json o = Buy(buyer, sku, 2);
+  std::string oid = o["id"];
+  PayAndWait(buyer, oid);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF7"}}, shop.owner_token).status, 200);
+  auto stock = [&] { return Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"].get<int64_t>(); };
+  auto return_flow = [&](const Json& request) {
+    auto as = Call("POST", "/api/v1/orders/" + oid + "/aftersales", request, buyer);
+    EXPECT_EQ(as.status, 201) << as.body.dump();
+    std::string asid = as.body["id"];
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + asid + "/approve", nullptr, shop.owner_token).status, 200);
+    EXPECT_EQ(Call("POST", "/api/v1/aftersales/" + asid + "/return", Json{{"carrier", "中通"}, {"tracking_no", "ZT2"}}, buyer).status, 200);
+    auto received = Call("POST", "/api/v1/merchant/aftersales/" + asid + "/receive", nullptr, shop.owner_token);
+    EXPECT_EQ(received.status, 200) << received.body.dump();
+    return received.body;
+  };
+  EXPECT_EQ(stock(), 3);
+  auto too_many = Call("POST", "/api/v1/orders/" + oid + "/aftersales",
+                       Json{{"type", "return_refund"}, {"amount_fen", 10000}, {"items", {{{"sku_id", sku}, {"quantity", 3}}}}}, buyer);
+  EXPECT_EQ(too_many.status, 422) << too_many.body.dump();
+  Json first = return_flow(Json{{"type", "return_refund"}, {"amount_fen", 10000}, {"items", {{{"sku_id", sku}, {"quantity", 1}}}}});
+  ASSERT_EQ(first["items"].size(), 1u);
+  EXPECT_EQ(first["items"][0]["quantity"], 1);
+  EXPECT_EQ(stock(), 4);  // one unit back, not two
+  Json after_first = WaitStatus(buyer, oid, "shipped");
+  EXPECT_EQ(after_first["refunded_fen"], 10000);
+  ExpectInvariants();
+  // The old request shape: no items = what is left (one unit).
+  Json second = return_flow(Json{{"type", "return_refund"}, {"amount_fen", 10000}});
+  EXPECT_EQ(second["items"][0]["quantity"], 1);
+  EXPECT_EQ(stock(), 5);
+  WaitStatus(buyer, oid, "refunded");
+  ExpectInvariants();
+}
+
 TEST_F(Trade, AutoConfirmAfterTenDays) {
   Shop shop = OpenShop("b2c");
   auto [product, sku] = CreateProduct(shop, 1000, 5);

@@ -186,7 +186,7 @@ Status SeedDemoData(App& app) {
       }
       if (k == 2 && order_no % 2 == 0) {
         RETURN_IF_ERROR(store.Execute([&](Tx& tx) -> Status {
-          return ToStatus(trade.RequestAftersale(tx, buyer, o.id, "refund_only", o.total_fen, "拍错了"));
+          return ToStatus(trade.RequestAftersale(tx, buyer, o.id, {.type = "refund_only", .amount_fen = o.total_fen, .reason = "拍错了"}));
         }));
         continue;
       }

@@ -284,19 +284,17 @@ void AddTradeRoutes(Api& api) {
           });
 
   // ---- after-sales ----
-  api.Add({"POST", "/api/v1/orders/{id}/aftersales", "Request a refund or a return and refund", "aftersales", AuthKind::kUser, 201,
+  api.Add({"POST", "/api/v1/orders/{id}/aftersales",
+           "Request a refund or a return and refund; a return may name its items (default: every unit not yet returned)", "aftersales",
+           AuthKind::kUser, 201,
            Json{{"type", "refund_only"}, {"amount_fen", 6800}, {"reason", "不想要了"}}},
           [&](Call& c) -> Status {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
-            ObjectReader r(body);
-            std::string type = r.String("type", {.max_len = 20});
-            int64_t amount = r.Int("amount_fen", {.min = 1});
-            std::string reason = r.OptString("reason", {.max_len = 200}).value_or("");
-            RETURN_IF_ERROR(r.Finish());
-            c.Write(p, [&trade, id, type, amount, reason](Tx& tx, const Principal& p) -> Result<Json> {
-              ASSIGN_OR_RETURN(trade::Aftersale a, trade.RequestAftersale(tx, p.user_id, id, type, amount, reason));
+            ASSIGN_OR_RETURN(trade::AftersaleRequest req, trade::AftersaleRequestFromJson(body));
+            c.Write(p, [&trade, id, req](Tx& tx, const Principal& p) -> Result<Json> {
+              ASSIGN_OR_RETURN(trade::Aftersale a, trade.RequestAftersale(tx, p.user_id, id, req));
               return trade::ToJson(a);
             }, 201);
             return Ok();

@@ -70,7 +70,33 @@ constexpr const char* kAftersaleCols =
 
 Aftersale AftersaleFromRow(const Row& r) {
   return Aftersale{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), r.Str(7), r.Str(8), r.Str(9), r.Str(10),
-                   r.OptInt(11), r.Int(12)};
+                   r.OptInt(11), r.Int(12), {}};
+}
+
+// Attaches each request's returned items: one query for all of `list`, whose ids are those
+// `ids_sql` selects with `params` (the query that produced the list).
+Status LoadAftersaleItems(Reader& r, std::vector<Aftersale>& list, const std::string& ids_sql, Params params) {
+  if (list.empty()) return Ok();
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT aftersale_id, sku_id, quantity FROM aftersale_items WHERE aftersale_id IN (" + ids_sql +
+                                          ") ORDER BY aftersale_id, sku_id",
+                                      params));
+  std::map<int64_t, Aftersale*> by_id;
+  for (auto& a : list) by_id[a.id] = &a;
+  for (auto& row : rows)
+    if (auto it = by_id.find(row.Int(0)); it != by_id.end()) it->second->items.push_back(LineRequest{row.Int(1), row.Int(2)});
+  return Ok();
+}
+
+// Per SKU of the order: units still returnable (ordered minus those of return requests that
+// were not rejected).
+Result<std::map<int64_t, int64_t>> ReturnableUnits(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT oi.sku_id, oi.quantity - COALESCE((SELECT SUM(ai.quantity) FROM aftersale_items ai "
+                                      "JOIN aftersales a ON a.id = ai.aftersale_id WHERE ai.order_id = oi.order_id AND "
+                                      "ai.sku_id = oi.sku_id AND a.status <> 'rejected'), 0) FROM order_items oi WHERE oi.order_id=?",
+                                      {order_id}));
+  std::map<int64_t, int64_t> left;
+  for (auto& row : rows) left[row.Int(0)] += row.Int(1);
+  return left;
 }
 
 // The built-in last stage: shipping per merchant order, free at or above a threshold.
@@ -139,6 +165,8 @@ Json ToJson(const Order& o) {
 }
 
 Json ToJson(const Aftersale& a) {
+  Json items = Json::array();
+  for (auto& it : a.items) items.push_back(Json{{"sku_id", IdString(it.sku_id)}, {"quantity", it.quantity}});
   return Json{{"id", IdString(a.id)},
               {"order_id", IdString(a.order_id)},
               {"type", a.type},
@@ -148,7 +176,29 @@ Json ToJson(const Aftersale& a) {
               {"return_carrier", a.return_carrier},
               {"return_tracking_no", a.return_tracking_no},
               {"reject_reason", a.reject_reason},
+              {"items", items},
               {"created_at", FormatRfc3339(a.created_at_ms)}};
+}
+
+Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
+  ObjectReader r(body);
+  AftersaleRequest req;
+  req.type = r.String("type", {.max_len = 20});
+  req.amount_fen = r.Int("amount_fen", {.min = 1});
+  req.reason = r.OptString("reason", {.max_len = 200}).value_or("");
+  const Json* items = r.Raw("items");
+  RETURN_IF_ERROR(r.Finish());
+  if (items) {
+    if (!items->is_array() || items->empty() || items->size() > kMaxLines)
+      return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
+    for (size_t i = 0; i < items->size(); ++i) {
+      ObjectReader lr((*items)[i], "items[" + std::to_string(i) + "].");
+      LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
+      RETURN_IF_ERROR(lr.Finish());
+      req.items.push_back(line);
+    }
+  }
+  return req;
 }
 
 Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
@@ -652,31 +702,36 @@ Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
 Result<Aftersale> TradeService::GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE id=?", {id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
-  Aftersale a = AftersaleFromRow(*row);
-  if ((buyer_id && a.buyer_id != *buyer_id) || (merchant_id && a.merchant_id != *merchant_id))
+  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  if ((buyer_id && one[0].buyer_id != *buyer_id) || (merchant_id && one[0].merchant_id != *merchant_id))
     return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
-  return a;
+  RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {id}));
+  return std::move(one[0]);
 }
 
 Result<std::optional<Aftersale>> TradeService::LatestAftersale(Reader& r, int64_t order_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE order_id=? ORDER BY id DESC LIMIT 1",
                                         {order_id}));
   if (!row) return std::optional<Aftersale>();
-  return std::optional<Aftersale>(AftersaleFromRow(*row));
+  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {one[0].id}));
+  return std::optional<Aftersale>(std::move(one[0]));
 }
 
 Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols +
-                                          " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?",
-                                      {merchant_id, status, status, limit}));
+  const std::string where = " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?";
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols + where, {merchant_id, status, status, limit}));
   std::vector<Aftersale> out;
   for (auto& row : rows) out.push_back(AftersaleFromRow(row));
+  RETURN_IF_ERROR(LoadAftersaleItems(r, out, "SELECT id" + where, {merchant_id, status, status, limit}));
   return out;
 }
 
-Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const std::string& type, int64_t amount_fen,
-                                                 const std::string& reason) {
+Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const AftersaleRequest& req) {
+  const std::string& type = req.type;
+  const int64_t amount_fen = req.amount_fen;
   if (type != "refund_only" && type != "return_refund") return Fail(ErrorCode::INVALID_FIELD, "type must be refund_only or return_refund");
+  if (type == "refund_only" && !req.items.empty()) return Fail(ErrorCode::INVALID_FIELD, "仅退款无需填写退货商品 (items 只用于 return_refund)");
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (o.status != "paid" && o.status != "shipped" && o.status != "delivered")
     return Fail(ErrorCode::INVALID_STATE, "after-sales is open for paid, shipped or delivered orders (order is " + o.status + ")");
@@ -685,6 +740,26 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (amount_fen <= 0 || amount_fen > refundable)
     return Fail(ErrorCode::RULE_VIOLATION, "refund amount must be 1.." + std::to_string(refundable) + " fen");
+  std::vector<LineRequest> returned;
+  if (type == "return_refund") {
+    ASSIGN_OR_RETURN(auto left, ReturnableUnits(tx, order_id));
+    if (req.items.empty()) {
+      for (auto& [sku, qty] : left)
+        if (qty > 0) returned.push_back(LineRequest{sku, qty});
+    } else {
+      std::map<int64_t, int64_t> asked;
+      for (auto& l : req.items) asked[l.sku_id] += l.quantity;
+      for (auto& [sku, qty] : asked) {
+        auto it = left.find(sku);
+        if (it == left.end()) return Fail(ErrorCode::INVALID_FIELD, "退货商品 " + IdString(sku) + " 不在此订单中");
+        if (qty > it->second)
+          return Fail(ErrorCode::RULE_VIOLATION, "商品 " + IdString(sku) + " 最多可退 " + std::to_string(it->second) + " 件");
+        returned.push_back(LineRequest{sku, qty});
+      }
+    }
+    if (returned.empty()) return Fail(ErrorCode::RULE_VIOLATION, "没有可退的商品：已全部退回或正在退回");
+  }
+  const std::string& reason = req.reason;
   Aftersale a;
   a.id = tx.NewId();
   a.order_id = order_id;
@@ -698,6 +773,10 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
   RETURN_IF_ERROR(tx.Run("INSERT INTO aftersales(id, order_id, buyer_id, merchant_id, type, amount_fen, reason, status, created_at_ms, updated_at_ms) "
                          "VALUES(?,?,?,?,?,?,?,'pending',?,?)",
                          {a.id, order_id, buyer_id, o.merchant_id, type, amount_fen, reason, a.created_at_ms, a.created_at_ms}));
+  for (auto& l : returned)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO aftersale_items(aftersale_id, order_id, sku_id, quantity) VALUES(?,?,?,?)",
+                           {a.id, order_id, l.sku_id, l.quantity}));
+  a.items = std::move(returned);
   o.status_before_refund = o.status;
   RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"aftersale_id", IdString(a.id)}}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerAftersale, tx.NowMs() + config_.aftersale_timeout_ms, Json{{"aftersale_id", a.id}}));
@@ -760,9 +839,9 @@ Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id
 Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
   if (a.status != "returned") return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", the goods are not on their way back");
-  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
-  // The goods are back: they return to stock.
-  for (auto& it : o.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
+  // What came back returns to stock: the request's items, not the whole order.
+  for (auto& it : a.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));
   RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
   return a;
 }
@@ -813,6 +892,22 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   ASSIGN_OR_RETURN(Rows paid_mismatch, r.Query("SELECT id FROM orders WHERE status IN ('paid','shipped','delivered','completed') "
                                                "AND provider_paid_fen + card_paid_fen <> total_fen LIMIT 10"));
   for (auto& row : paid_mismatch) problems.push_back("order " + IdString(row.Int(0)) + " is paid but the payment differs from its total");
+  // Returns: no order line returned beyond what was bought, and each SKU's restocked count
+  // (skus.returned) equals the units received returns brought back.
+  ASSIGN_OR_RETURN(Rows over_return, r.Query("SELECT oi.order_id, oi.sku_id, oi.quantity, SUM(ai.quantity) FROM aftersale_items ai "
+                                             "JOIN aftersales a ON a.id = ai.aftersale_id JOIN order_items oi ON oi.order_id = ai.order_id "
+                                             "AND oi.sku_id = ai.sku_id WHERE a.status <> 'rejected' "
+                                             "GROUP BY oi.order_id, oi.sku_id, oi.quantity HAVING SUM(ai.quantity) > oi.quantity LIMIT 10"));
+  for (auto& row : over_return)
+    problems.push_back("order " + IdString(row.Int(0)) + " sku " + IdString(row.Int(1)) + ": " + std::to_string(row.Int(3)) +
+                       " units returned of " + std::to_string(row.Int(2)) + " bought");
+  ASSIGN_OR_RETURN(Rows restock, r.Query("SELECT s.id, s.returned, COALESCE(x.q, 0) FROM skus s LEFT JOIN (SELECT ai.sku_id, SUM(ai.quantity) q "
+                                         "FROM aftersale_items ai JOIN aftersales a ON a.id = ai.aftersale_id "
+                                         "WHERE a.status IN ('refunding','refunded') GROUP BY ai.sku_id) x ON x.sku_id = s.id "
+                                         "WHERE s.returned <> COALESCE(x.q, 0) LIMIT 10"));
+  for (auto& row : restock)
+    problems.push_back("sku " + IdString(row.Int(0)) + ": restocked " + std::to_string(row.Int(1)) + " units but returns brought back " +
+                       std::to_string(row.Int(2)));
   return problems;
 }
 

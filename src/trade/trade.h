@@ -151,8 +151,19 @@ struct Aftersale {
   std::string type, reason, status, return_carrier, return_tracking_no, reject_reason;
   std::optional<int64_t> refund_id;
   int64_t created_at_ms = 0;
+  std::vector<LineRequest> items;  // return_refund: the units coming back (restocked on receipt)
 };
 Json ToJson(const Aftersale& a);
+
+// A buyer's after-sales request. `items` (return_refund only) names the units sent back;
+// none = every unit of the order not already returned or on its way back.
+struct AftersaleRequest {
+  std::string type;  // refund_only | return_refund
+  int64_t amount_fen = 0;
+  std::string reason;
+  std::vector<LineRequest> items;
+};
+Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body);
 
 inline constexpr const char* kTimerUnpaid = "trade.unpaid_timeout";
 inline constexpr const char* kTimerAutoConfirm = "trade.auto_confirm";
@@ -209,8 +220,9 @@ class TradeService {
   Status RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason);
 
   // ---- after-sales ----
-  Result<Aftersale> RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const std::string& type, int64_t amount_fen,
-                                     const std::string& reason);
+  // Opens a request on the buyer's paid, shipped or delivered order (it becomes refunding).
+  // A return names at most what the order holds minus earlier returns (RULE_VIOLATION).
+  Result<Aftersale> RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const AftersaleRequest& req);
   Result<Aftersale> GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
   // The order's most recent after-sales request, if any.
   Result<std::optional<Aftersale>> LatestAftersale(Reader& r, int64_t order_id);
@@ -219,10 +231,12 @@ class TradeService {
   Result<Aftersale> ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id);
   Result<Aftersale> RejectAftersale(Tx& tx, int64_t id, int64_t merchant_id, const std::string& reason);
   Result<Aftersale> ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no);
+  // The returned goods arrived: restocks exactly the request's items, then refunds.
   Result<Aftersale> ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id);
 
   // Invariants for `xiaodian check`: escrow agrees with orders, totals agree with their
-  // pricing steps, no order charged twice.
+  // pricing steps, no order charged twice, no order line returned beyond its quantity, and
+  // each SKU's restocked count equals the units its received returns brought back.
   Result<std::vector<std::string>> Check(Reader& r);
 
  private:

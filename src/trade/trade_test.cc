@@ -1,0 +1,187 @@
+// Trade's domain logic without the HTTP server: a temp store, the real domain functions, a
+// fake clock. Covers after-sales returns (partial, successive, the invariant that catches an
+// over-restock) and the order page's bounded reads.
+#include "trade/trade.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "account/account.h"
+#include "catalog/catalog.h"
+
+namespace xd::trade {
+namespace {
+
+class TradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_trade_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    sandbox_ = std::make_unique<pay::SandboxProvider>("trade-test-secret", clock_);
+    trade_ = std::make_unique<TradeService>(*sandbox_, TradeConfig{});
+    buyer_ = Write<int64_t>([](Tx& tx) -> Result<int64_t> {
+      ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, "13700000001", "unused-hash", "买家", false));
+      return u.id;
+    });
+    merchant_ = Write<int64_t>([](Tx& tx) -> Result<int64_t> {
+      ASSIGN_OR_RETURN(account::User owner, account::CreateUser(tx, "13900000001", "unused-hash", "店主", false));
+      ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, account::Principal{owner.id, false}, "c2c", "测试店", std::nullopt));
+      return m.id;
+    });
+  }
+  void TearDown() override {
+    trade_.reset();
+    sandbox_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  template <class T, class F>
+  T Write(F&& f) {
+    auto r = store_->ExecuteFor<T>(std::forward<F>(f));
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : T{};
+  }
+  Status Do(std::function<Status(Tx&)> f) { return store_->Execute(std::move(f)); }
+
+  // A product with one on-sale SKU; returns the SKU id.
+  int64_t Sku(int64_t price_fen, int64_t stock) {
+    catalog::ProductInput in;
+    in.title = "测试商品";
+    in.category = "食品";
+    in.status = "on_sale";
+    in.skus.push_back(catalog::SkuInput{Json::object(), price_fen, stock, ""});
+    auto p = Write<catalog::Product>([&](Tx& tx) { return catalog::CreateProduct(tx, merchant_, in); });
+    return p.skus.empty() ? 0 : p.skus[0].id;
+  }
+  int64_t Stock(int64_t sku) {
+    return *store_->Read([&](Reader& r) { return r.QueryInt("SELECT stock FROM skus WHERE id=?", {sku}); });
+  }
+  Order Get(int64_t order_id) {
+    auto o = store_->Read([&](Reader& r) { return trade_->GetOrder(r, order_id, std::nullopt, std::nullopt); });
+    EXPECT_TRUE(o) << o.error().message;
+    return o ? *o : Order{};
+  }
+  std::vector<std::string> Problems() {
+    auto p = store_->Read([&](Reader& r) { return trade_->Check(r); });
+    EXPECT_TRUE(p) << p.error().message;
+    return p ? *p : std::vector<std::string>{};
+  }
+
+  // Checks out `lines` and pays in full through the sandbox; returns the paid order.
+  Order BuyAndPay(std::vector<LineRequest> lines) {
+    CheckoutRequest req;
+    req.items = std::move(lines);
+    req.address = account::Address{0, "张三", "13800000000", "上海市 浦东新区", "世纪大道 100 号"};
+    auto orders = Write<std::vector<Order>>([&](Tx& tx) { return trade_->Checkout(tx, buyer_, req); });
+    EXPECT_EQ(orders.size(), 1u);
+    if (orders.empty()) return {};
+    int64_t id = orders[0].id;
+    auto pm = Write<pay::Payment>([&](Tx& tx) { return trade_->Pay(tx, buyer_, id, 0); });
+    EXPECT_TRUE(Do([&](Tx& tx) -> Status {
+      RETURN_IF_ERROR(sandbox_->Complete(tx, pm.prepay_id, true));
+      return ToStatus(trade_->QueryPayment(tx, pm.id));
+    }));
+    Order o = Get(id);
+    EXPECT_EQ(o.status, "paid");
+    return o;
+  }
+  Order BuyPayShip(std::vector<LineRequest> lines) {
+    Order o = BuyAndPay(std::move(lines));
+    EXPECT_TRUE(Do([&](Tx& tx) { return trade_->MarkShipped(tx, merchant_, o.id); }));
+    return Get(o.id);
+  }
+
+  // Requests a return, has it approved, sent and received; returns the request as received.
+  Result<Aftersale> ReturnFlow(int64_t order_id, AftersaleRequest req) {
+    ASSIGN_OR_RETURN(Aftersale a, store_->ExecuteFor<Aftersale>([&](Tx& tx) { return trade_->RequestAftersale(tx, buyer_, order_id, req); }));
+    RETURN_IF_ERROR(Do([&](Tx& tx) -> Status {
+      RETURN_IF_ERROR(trade_->ApproveAftersale(tx, a.id, merchant_));
+      return ToStatus(trade_->ReturnGoods(tx, a.id, buyer_, "中通", "ZT1"));
+    }));
+    return store_->ExecuteFor<Aftersale>([&](Tx& tx) { return trade_->ReceiveReturn(tx, a.id, merchant_); });
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<pay::SandboxProvider> sandbox_;
+  std::unique_ptr<TradeService> trade_;
+  int64_t buyer_ = 0, merchant_ = 0;
+};
+
+TEST_F(TradeTest, SuccessivePartialReturnsRestockWhatCameBack) {
+  int64_t a = Sku(5000, 10), b = Sku(3000, 10);
+  Order o = BuyPayShip({{a, 2}, {b, 3}});
+  ASSERT_EQ(o.status, "shipped");
+  EXPECT_EQ(Stock(a), 8);
+  EXPECT_EQ(Stock(b), 7);
+
+  auto first = ReturnFlow(o.id, {.type = "return_refund", .amount_fen = 5000, .reason = "", .items = {{a, 1}}});
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(Stock(a), 9);  // one unit of a came back; b untouched
+  EXPECT_EQ(Stock(b), 7);
+  EXPECT_EQ(Get(o.id).status, "shipped");
+  EXPECT_EQ(Problems(), std::vector<std::string>{});
+
+  // More than is left is refused; a SKU the order does not hold too.
+  auto too_many = store_->ExecuteFor<Aftersale>([&](Tx& tx) {
+    return trade_->RequestAftersale(tx, buyer_, o.id, {.type = "return_refund", .amount_fen = 100, .reason = "", .items = {{a, 2}}});
+  });
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, ErrorCode::RULE_VIOLATION);
+  auto foreign = store_->ExecuteFor<Aftersale>([&](Tx& tx) {
+    return trade_->RequestAftersale(tx, buyer_, o.id, {.type = "return_refund", .amount_fen = 100, .reason = "", .items = {{a + 999, 1}}});
+  });
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, ErrorCode::INVALID_FIELD);
+  EXPECT_EQ(Get(o.id).status, "shipped");  // refused requests leave the order as it was
+
+  auto second = ReturnFlow(o.id, {.type = "return_refund", .amount_fen = 3000, .reason = "", .items = {{b, 1}}});
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(Stock(b), 8);
+  // No items: what is left (1 of a, 2 of b).
+  auto rest = ReturnFlow(o.id, {.type = "return_refund", .amount_fen = o.total_fen - 8000, .reason = "", .items = {}});
+  ASSERT_TRUE(rest) << rest.error().message;
+  ASSERT_EQ(rest->items.size(), 2u);
+  EXPECT_EQ(Stock(a), 10);
+  EXPECT_EQ(Stock(b), 10);
+  Order after = Get(o.id);
+  EXPECT_EQ(after.status, "refunded");
+  EXPECT_EQ(after.refunded_fen, o.total_fen);
+  EXPECT_EQ(Problems(), std::vector<std::string>{});
+}
+
+TEST_F(TradeTest, CheckCatchesARestockBeyondWhatWasReturned) {
+  int64_t a = Sku(5000, 10);
+  Order o = BuyPayShip({{a, 2}});
+  ASSERT_TRUE(ReturnFlow(o.id, {.type = "return_refund", .amount_fen = 5000, .reason = "", .items = {{a, 1}}}));
+  ASSERT_EQ(Problems(), std::vector<std::string>{});
+  // What the old ReceiveReturn did: the whole order back to stock for a one-unit return.
+  ASSERT_TRUE(Do([&](Tx& tx) { return catalog::Restock(tx, a, 1); }));
+  auto problems = Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("restocked 2 units but returns brought back 1"), std::string::npos) << problems[0];
+}
+
+TEST_F(TradeTest, CheckCatchesAnOrderLineReturnedBeyondItsQuantity) {
+  int64_t a = Sku(5000, 10);
+  Order o = BuyPayShip({{a, 1}});
+  auto as = ReturnFlow(o.id, {.type = "return_refund", .amount_fen = 1000, .reason = "", .items = {}});
+  ASSERT_TRUE(as);
+  ASSERT_TRUE(Do([&](Tx& tx) { return tx.Run("UPDATE aftersale_items SET quantity=2 WHERE aftersale_id=?", {as->id}); }));
+  bool found = false;
+  for (auto& p : Problems()) found = found || p.find("2 units returned of 1 bought") != std::string::npos;
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace xd::trade
