@@ -1,7 +1,9 @@
 // Operational routes: health, Prometheus metrics, the OpenAPI document.
 #include <fmt/format.h>
 
+#include "base/id.h"
 #include "http/api.h"
+#include "store/timers.h"
 
 namespace xd::http {
 
@@ -31,7 +33,34 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs);
             if (app.products)
               out += fmt::format("# TYPE xd_product_cache_hits_total counter\nxd_product_cache_hits_total {}\n", app.products->hits());
+            // Dead timers are work the system gave up on (stock left reserved, money held): alert on > 0.
+            ASSIGN_OR_RETURN(int64_t dead, store.Read([](Reader& r) { return CountDeadTimers(r); }));
+            out += fmt::format(
+                "# TYPE xd_timers_dead gauge\nxd_timers_dead {}\n"
+                "# TYPE xd_timer_failures_total counter\nxd_timer_failures_total {}\n",
+                dead, app.timers.failures());
             c.ReplyText(std::move(out), "text/plain; version=0.0.4");
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/admin/timers/dead", "Timers given up on (failed every attempt, or of an unknown kind) (admin)", "admin",
+           AuthKind::kAdmin, 200, nullptr, {"limit"}},
+          [&store](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(auto page, c.Page());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return DeadTimers(r, page.first); }));
+            Json items = Json::array();
+            for (auto& t : list) items.push_back(ToJson(t));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"POST", "/api/v1/admin/timers/{id}/retry", "Revive a dead timer: due now, attempts from zero (admin)", "admin", AuthKind::kAdmin},
+          [](Call& c) -> Status {
+            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write([id](Tx& tx) -> Result<Json> {
+              RETURN_IF_ERROR(RetryTimer(tx, id));
+              return Json{{"id", IdString(id)}, {"status", "scheduled"}};
+            });
             return Ok();
           });
   // Placeholder product images (demo data has no image host; the machine is offline).

@@ -1,0 +1,119 @@
+// Durable timers: retries with backoff, death after the last attempt or for an unknown kind
+// (visible, reported by the check, never fired again by itself), and revival by RetryTimer.
+#include "store/timers.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+namespace xd {
+namespace {
+
+class TimersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_timers_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    timers_ = std::make_unique<TimerService>(*store_);
+  }
+  void TearDown() override {
+    timers_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  int64_t Add(const std::string& kind) {
+    auto id = store_->ExecuteFor<int64_t>([&](Tx& tx) { return tx.AddTimer(kind, tx.NowMs(), Json{{"n", 1}}); });
+    EXPECT_TRUE(id);
+    return id.value_or(0);
+  }
+  // Advances the clock past any backoff and fires what is due.
+  int Poll() {
+    clock_.AdvanceMs(3'600'000);
+    auto n = timers_->RunDue();
+    EXPECT_TRUE(n) << n.error().message;
+    return n.value_or(-1);
+  }
+  std::vector<DeadTimer> Dead() { return *store_->Read([](Reader& r) { return DeadTimers(r, 100); }); }
+  std::vector<std::string> Problems() { return *store_->Read([](Reader& r) { return CheckTimers(r); }); }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<TimerService> timers_;
+};
+
+TEST_F(TimersTest, ATimerThatAlwaysFailsDiesVisiblyAndCanBeRetried) {
+  int calls = 0;
+  bool fixed = false;
+  timers_->Register("test.flaky", [&](Tx&, const Json&) -> Status {
+    ++calls;
+    if (!fixed) return Fail(ErrorCode::UNAVAILABLE, "downstream is down");
+    return Ok();
+  });
+  int64_t id = Add("test.flaky");
+  for (int i = 0; i < kMaxTimerAttempts; ++i) EXPECT_EQ(Poll(), 0);
+  EXPECT_EQ(calls, kMaxTimerAttempts);
+  // Dead: listed with its error, reported by the check, counted, and never fired again.
+  auto dead = Dead();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].id, id);
+  EXPECT_EQ(dead[0].kind, "test.flaky");
+  EXPECT_EQ(dead[0].attempts, kMaxTimerAttempts);
+  EXPECT_EQ(dead[0].last_error, "downstream is down");
+  EXPECT_EQ(dead[0].payload, (Json{{"n", 1}}));
+  auto problems = Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("test.flaky"), std::string::npos);
+  EXPECT_EQ(timers_->deaths(), 1);
+  EXPECT_EQ(timers_->failures(), kMaxTimerAttempts);
+  EXPECT_EQ(Poll(), 0);
+  EXPECT_EQ(calls, kMaxTimerAttempts);
+  // Retried once the cause is fixed: it fires and is gone.
+  fixed = true;
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return RetryTimer(tx, id); }));
+  EXPECT_EQ(Poll(), 1);
+  EXPECT_TRUE(Dead().empty());
+  EXPECT_TRUE(Problems().empty());
+  // Only a dead timer can be retried.
+  auto again = store_->Execute([&](Tx& tx) { return RetryTimer(tx, id); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::NOT_FOUND);
+}
+
+TEST_F(TimersTest, AnUnknownKindDiesAtOnceInsteadOfBeingRetriedForever) {
+  int64_t id = Add("test.nobody_handles_this");
+  EXPECT_EQ(Poll(), 0);
+  auto dead = Dead();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].id, id);
+  EXPECT_EQ(dead[0].attempts, 1);
+  EXPECT_EQ(dead[0].last_error, "unknown timer kind");
+  EXPECT_EQ(timers_->failures(), 1);
+  EXPECT_EQ(Poll(), 0);
+  EXPECT_EQ(timers_->failures(), 1);  // not looked at again
+  EXPECT_EQ(Problems().size(), 1u);
+}
+
+TEST_F(TimersTest, AFailureBacksOffAndASuccessLaterClearsIt) {
+  int calls = 0;
+  timers_->Register("test.once", [&](Tx&, const Json&) -> Status {
+    return ++calls == 1 ? Status(Fail(ErrorCode::UNAVAILABLE, "first try fails")) : Ok();
+  });
+  Add("test.once");
+  EXPECT_EQ(timers_->RunDue().value_or(-1), 0);
+  EXPECT_EQ(timers_->RunDue().value_or(-1), 0);  // backing off: not due yet
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Poll(), 1);
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(Dead().empty());
+}
+
+}  // namespace
+}  // namespace xd
