@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "http/api.h"
 #include "pay/pay.h"
 #include "tests/harness.h"
 
@@ -597,6 +598,31 @@ TEST_F(Trade, PartialReturnsRestockExactlyWhatCameBack) {
   EXPECT_EQ(stock(), 5);
   WaitStatus(buyer, oid, "refunded");
   ExpectInvariants();
+}
+
+// A timer no handler knows dies at its first poll instead of failing silently forever: it
+// shows in /metrics, the admin list and the invariant check, and the admin can retry it.
+TEST_F(Trade, DeadTimersAreVisibleAndRetryable) {
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return ToStatus(tx.AddTimer("test.unknown_kind", tx.NowMs(), Json{{"x", 1}})); }));
+  RunTimers();
+  auto dead = Call("GET", "/api/v1/admin/timers/dead", nullptr, AdminToken());
+  ASSERT_EQ(dead.status, 200) << dead.body.dump();
+  ASSERT_EQ(dead.body["items"].size(), 1u);
+  EXPECT_EQ(dead.body["items"][0]["kind"], "test.unknown_kind");
+  EXPECT_EQ(dead.body["items"][0]["last_error"], "unknown timer kind");
+  std::string id = dead.body["items"][0]["id"];
+  EXPECT_EQ(Call("GET", "/api/v1/admin/timers/dead", nullptr, Register()).status, 403);
+  EXPECT_NE(NewClient()->Send("GET", "/metrics").body.find("xd_timers_dead 1\n"), std::string::npos);
+  auto report = http::RunInvariantChecks(app_->context());
+  ASSERT_TRUE(report);
+  EXPECT_FALSE((*report)["ok"].get<bool>());
+  EXPECT_FALSE((*report)["timers_ok"].get<bool>());
+  // Retried: due again (and, still unknown, dead again after the next poll).
+  EXPECT_EQ(Call("POST", "/api/v1/admin/timers/" + id + "/retry", nullptr, AdminToken()).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/timers/dead", nullptr, AdminToken()).body["items"].size(), 0u);
+  EXPECT_EQ(Call("POST", "/api/v1/admin/timers/" + id + "/retry", nullptr, AdminToken()).status, 404);
+  RunTimers();
+  EXPECT_EQ(Call("GET", "/api/v1/admin/timers/dead", nullptr, AdminToken()).body["items"].size(), 1u);
 }
 
 TEST_F(Trade, AutoConfirmAfterTenDays) {
