@@ -55,9 +55,9 @@ void AddOpsRoutes(Api& api, const Router& router) {
           });
   api.Add({"POST", "/api/v1/admin/timers/{id}/retry", "Revive a dead timer: due now, attempts from zero (admin)", "admin", AuthKind::kAdmin},
           [](Call& c) -> Status {
-            RETURN_IF_ERROR(c.Admin());
+            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write([id](Tx& tx) -> Result<Json> {
+            c.Write(admin, [id](Tx& tx, const AdminCaller&) -> Result<Json> {
               RETURN_IF_ERROR(RetryTimer(tx, id));
               return Json{{"id", IdString(id)}, {"status", "scheduled"}};
             });
