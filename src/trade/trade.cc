@@ -6,6 +6,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "trade/states.h"
 
 namespace xd::trade {
 
@@ -87,12 +88,25 @@ Status LoadAftersaleItems(Reader& r, std::vector<Aftersale>& list, const std::st
   return Ok();
 }
 
+// Moves a request along the after-sales table (INVALID_STATE for a move it does not list),
+// guarded by the status it moves from.
+Status MoveAftersale(Tx& tx, Aftersale& a, AftersaleStatus to) {
+  auto from = AftersaleStatusFromString(a.status);
+  if (!from || !CanMove(*from, to))
+    return Fail(ErrorCode::INVALID_STATE, "售后单状态不能从 " + a.status + " 变为 " + std::string(ToString(to)));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE aftersales SET status=?, updated_at_ms=? WHERE id=? AND status=?",
+                                      {ToString(to), tx.NowMs(), a.id, a.status}));
+  if (n != 1) return Fail(ErrorCode::INVALID_STATE, "售后单状态已变化，请刷新后重试");
+  a.status = std::string(ToString(to));
+  return Ok();
+}
+
 // Per SKU of the order: units still returnable (ordered minus those of return requests that
 // were not rejected).
 Result<std::map<int64_t, int64_t>> ReturnableUnits(Reader& r, int64_t order_id) {
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT oi.sku_id, oi.quantity - COALESCE((SELECT SUM(ai.quantity) FROM aftersale_items ai "
                                       "JOIN aftersales a ON a.id = ai.aftersale_id WHERE ai.order_id = oi.order_id AND "
-                                      "ai.sku_id = oi.sku_id AND a.status <> 'rejected'), 0) FROM order_items oi WHERE oi.order_id=?",
+                                      "ai.sku_id = oi.sku_id AND a.status IN (" + AftersaleStatusSql(ClaimsItems) + ")), 0) FROM order_items oi WHERE oi.order_id=?",
                                       {order_id}));
   std::map<int64_t, int64_t> left;
   for (auto& row : rows) left[row.Int(0)] += row.Int(1);
@@ -471,34 +485,53 @@ Result<std::string> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, 
 
 Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
                                                     const std::string& status, int64_t limit, int64_t before_id) {
-  std::string sql = std::string("SELECT ") + kOrderCols + " FROM orders WHERE " + (buyer_id ? "buyer_id=?" : "merchant_id=?") +
-                    " AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?";
+  // Two queries, whatever the page size: the page, then the lines of the same page (the
+  // same selection as a subquery, in the same snapshot).
+  const std::string page = std::string(" FROM orders WHERE ") + (buyer_id ? "buyer_id=?" : "merchant_id=?") +
+                           " AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?";
   int64_t owner = buyer_id ? *buyer_id : merchant_id.value_or(0);
-  ASSIGN_OR_RETURN(Rows rows, r.Query(sql, {owner, status, status, before_id, before_id, limit}));
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kOrderCols + page, {owner, status, status, before_id, before_id, limit}));
   std::vector<Order> out;
+  if (rows.empty()) return out;
+  std::map<int64_t, size_t> index;
   for (auto& row : rows) {
-    ASSIGN_OR_RETURN(Order o, LoadOrder(r, row.Int(0), true));
-    out.push_back(std::move(o));
+    index[row.Int(0)] = out.size();
+    out.push_back(OrderFromRow(row));
   }
+  ASSIGN_OR_RETURN(Rows items, r.Query("SELECT order_id, sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen "
+                                       "FROM order_items WHERE order_id IN (SELECT id" + page + ") ORDER BY order_id, id",
+                                       {owner, status, status, before_id, before_id, limit}));
+  for (auto& it : items)
+    if (auto o = index.find(it.Int(0)); o != index.end())
+      out[o->second].items.push_back(OrderItem{it.Int(1), it.Int(2), it.Str(3), it.Str(4), it.JsonAt(5), it.Int(6), it.Int(7), it.Int(8)});
   return out;
 }
 
 Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra) {
+  auto from = OrderStatusFromString(o.status), to = OrderStatusFromString(status);
+  if (!from || !to || !CanMove(*from, *to))
+    return Fail(ErrorCode::INVALID_STATE, "订单状态不能从 " + o.status + " 变为 " + status);
+  auto sub = OrderSubStatusFromString(o.sub_status);
+  if (!sub || (*sub != OrderSubStatus::kNone && *to != OrderStatus::kPaid))
+    return Fail(ErrorCode::INVALID_STATE, "只有已支付的订单可以等待 (" + o.sub_status + ")");
   int64_t now = tx.NowMs();
   const char* time_col = status == "paid" ? "paid_at_ms" : status == "shipped" ? "shipped_at_ms" : status == "delivered" ? "delivered_at_ms"
                          : status == "completed" ? "completed_at_ms" : status == "cancelled" ? "cancelled_at_ms" : nullptr;
-  std::string sql = "UPDATE orders SET status=?, sub_status=?, status_before_refund=?, updated_at_ms=?";
-  if (time_col) sql += std::string(", ") + time_col + "=?5";
+  std::string sql = "UPDATE orders SET status=?1, sub_status=?2, status_before_refund=?3, updated_at_ms=?4";
+  if (time_col) sql += std::string(", ") + time_col + "=?4";
   // Becoming paid records what was paid and by which payment, in the same statement.
-  const bool paid = status == "paid";
+  const bool paid = *to == OrderStatus::kPaid;
   if (paid) sql += ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9";
-  sql += " WHERE id=?6";
+  // Guarded by the status it moves from: a stale read cannot move an order twice.
+  sql += " WHERE id=?5 AND status=?6";
+  int64_t changed = 0;
   if (paid) {
-    RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id, o.provider_paid_fen, o.card_paid_fen,
-                                 o.payment_id}));
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status, o.provider_paid_fen,
+                                            o.card_paid_fen, o.payment_id}));
   } else {
-    RETURN_IF_ERROR(tx.Run(sql, {status, o.sub_status, o.status_before_refund, now, now, o.id}));
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status}));
   }
+  if (changed != 1) return Fail(ErrorCode::INVALID_STATE, "订单状态已变化，请刷新后重试");
   Json payload{{"order_id", IdString(o.id)}, {"buyer_id", IdString(o.buyer_id)}, {"merchant_id", IdString(o.merchant_id)},
                {"from", o.status}, {"to", status}, {"total_fen", o.total_fen}};
   payload.update(extra);
@@ -660,6 +693,8 @@ Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
 }
 
 Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address) {
+  auto waiting = OrderSubStatusFromString(expected_sub_status);
+  if (!waiting || !CanMove(*waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + expected_sub_status);
   std::optional<std::string> address;
   if (new_address) address = DumpJson(*new_address);
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
@@ -687,7 +722,10 @@ Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
   o.refunded_fen += amount;
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET refunded_fen=? WHERE id=?", {o.refunded_fen, o.id}));
   ASSIGN_OR_RETURN(auto as_row, tx.QueryOne("SELECT id FROM aftersales WHERE refund_id=?", {refund_id}));
-  if (as_row) RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET status='refunded', updated_at_ms=? WHERE id=?", {tx.NowMs(), as_row->Int(0)}));
+  if (as_row) {
+    ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, as_row->Int(0), std::nullopt, std::nullopt));
+    RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunded));
+  }
   bool full = o.refunded_fen >= o.provider_paid_fen + o.card_paid_fen;
   std::string next = full ? "refunded" : o.status_before_refund;
   if (next.empty()) next = "paid";
@@ -785,8 +823,8 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
 
 Status TradeService::StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o) {
   ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, o.id, a.amount_fen, o.refunded_fen, "after-sales " + IdString(a.id)));
-  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET status='refunding', refund_id=?, updated_at_ms=? WHERE id=?", {rf.id, tx.NowMs(), a.id}));
-  a.status = "refunding";
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunding));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET refund_id=? WHERE id=?", {rf.id, a.id}));
   a.refund_id = rf.id;
   if (rf.status == "succeeded") {
     RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
@@ -804,8 +842,7 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
   RETURN_IF_ERROR(tx.AppendEvent("aftersale.approved", Json{{"aftersale_id", IdString(id)}, {"by", merchant_id ? "merchant" : "timeout"}}));
   if (a.type == "return_refund") {
-    RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET status='awaiting_return', updated_at_ms=? WHERE id=?", {tx.NowMs(), id}));
-    a.status = "awaiting_return";
+    RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kAwaitingReturn));
     return a;
   }
   RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
@@ -814,23 +851,21 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
 
 Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merchant_id, const std::string& reason) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
-  if (a.status != "pending" && a.status != "returned") return Fail(ErrorCode::INVALID_STATE, "request is " + a.status);
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
-  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET status='rejected', reject_reason=?, updated_at_ms=? WHERE id=?", {reason, tx.NowMs(), id}));
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRejected));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET reject_reason=? WHERE id=?", {reason, id}));
   std::string back = o.status_before_refund.empty() ? "paid" : o.status_before_refund;
   o.status_before_refund = "";
   RETURN_IF_ERROR(SetStatus(tx, o, back, Json{{"aftersale_id", IdString(id)}, {"rejected", true}}));
-  a.status = "rejected";
   a.reject_reason = reason;
   return a;
 }
 
 Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, buyer_id, std::nullopt));
-  if (a.status != "awaiting_return") return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", not awaiting the return");
-  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET status='returned', return_carrier=?, return_tracking_no=?, updated_at_ms=? WHERE id=?",
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kReturned));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET return_carrier=?, return_tracking_no=?, updated_at_ms=? WHERE id=?",
                          {carrier, tracking_no, tx.NowMs(), id}));
-  a.status = "returned";
   a.return_carrier = carrier;
   a.return_tracking_no = tracking_no;
   return a;
@@ -877,9 +912,9 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   std::vector<std::string> problems;
   ASSIGN_OR_RETURN(int64_t escrow, pay::Balance(r, pay::kEscrow));
   // Escrow holds what buyers paid for orders not yet completed, minus refunds already posted.
-  ASSIGN_OR_RETURN(int64_t paid_open, r.QueryInt("SELECT COALESCE(SUM(provider_paid_fen + card_paid_fen),0) FROM orders WHERE status <> 'completed'"));
+  ASSIGN_OR_RETURN(int64_t paid_open, r.QueryInt("SELECT COALESCE(SUM(provider_paid_fen + card_paid_fen),0) FROM orders WHERE status IN (" + OrderStatusSql(EscrowHolds) + ")"));
   ASSIGN_OR_RETURN(int64_t refunds_open, r.QueryInt("SELECT COALESCE(SUM(f.card_fen + CASE WHEN f.status='succeeded' THEN f.provider_fen ELSE 0 END),0) "
-                                                    "FROM refunds f JOIN orders o ON o.id = f.order_id WHERE o.status <> 'completed'"));
+                                                    "FROM refunds f JOIN orders o ON o.id = f.order_id WHERE o.status IN (" + OrderStatusSql(EscrowHolds) + ")"));
   if (escrow != paid_open - refunds_open)
     problems.push_back("escrow holds " + std::to_string(escrow) + " fen but open orders account for " + std::to_string(paid_open - refunds_open));
   ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT id, total_fen, items_fen - discount_fen + shipping_fen, pricing FROM orders "
@@ -889,21 +924,21 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   for (auto& row : double_paid) problems.push_back("order " + IdString(row.Int(0)) + " charged " + std::to_string(row.Int(1)) + " times");
   ASSIGN_OR_RETURN(Rows over_refund, r.Query("SELECT id FROM orders WHERE refunded_fen > provider_paid_fen + card_paid_fen LIMIT 10"));
   for (auto& row : over_refund) problems.push_back("order " + IdString(row.Int(0)) + " refunded more than paid");
-  ASSIGN_OR_RETURN(Rows paid_mismatch, r.Query("SELECT id FROM orders WHERE status IN ('paid','shipped','delivered','completed') "
+  ASSIGN_OR_RETURN(Rows paid_mismatch, r.Query("SELECT id FROM orders WHERE status IN (" + OrderStatusSql(PaidInFull) + ") "
                                                "AND provider_paid_fen + card_paid_fen <> total_fen LIMIT 10"));
   for (auto& row : paid_mismatch) problems.push_back("order " + IdString(row.Int(0)) + " is paid but the payment differs from its total");
   // Returns: no order line returned beyond what was bought, and each SKU's restocked count
   // (skus.returned) equals the units received returns brought back.
   ASSIGN_OR_RETURN(Rows over_return, r.Query("SELECT oi.order_id, oi.sku_id, oi.quantity, SUM(ai.quantity) FROM aftersale_items ai "
                                              "JOIN aftersales a ON a.id = ai.aftersale_id JOIN order_items oi ON oi.order_id = ai.order_id "
-                                             "AND oi.sku_id = ai.sku_id WHERE a.status <> 'rejected' "
+                                             "AND oi.sku_id = ai.sku_id WHERE a.status IN (" + AftersaleStatusSql(ClaimsItems) + ") "
                                              "GROUP BY oi.order_id, oi.sku_id, oi.quantity HAVING SUM(ai.quantity) > oi.quantity LIMIT 10"));
   for (auto& row : over_return)
     problems.push_back("order " + IdString(row.Int(0)) + " sku " + IdString(row.Int(1)) + ": " + std::to_string(row.Int(3)) +
                        " units returned of " + std::to_string(row.Int(2)) + " bought");
   ASSIGN_OR_RETURN(Rows restock, r.Query("SELECT s.id, s.returned, COALESCE(x.q, 0) FROM skus s LEFT JOIN (SELECT ai.sku_id, SUM(ai.quantity) q "
                                          "FROM aftersale_items ai JOIN aftersales a ON a.id = ai.aftersale_id "
-                                         "WHERE a.status IN ('refunding','refunded') GROUP BY ai.sku_id) x ON x.sku_id = s.id "
+                                         "WHERE a.status IN (" + AftersaleStatusSql(GoodsReceived) + ") GROUP BY ai.sku_id) x ON x.sku_id = s.id "
                                          "WHERE s.returned <> COALESCE(x.q, 0) LIMIT 10"));
   for (auto& row : restock)
     problems.push_back("sku " + IdString(row.Int(0)) + ": restocked " + std::to_string(row.Int(1)) + " units but returns brought back " +

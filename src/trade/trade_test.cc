@@ -11,6 +11,7 @@
 
 #include "account/account.h"
 #include "catalog/catalog.h"
+#include "trade/states.h"
 
 namespace xd::trade {
 namespace {
@@ -181,6 +182,122 @@ TEST_F(TradeTest, CheckCatchesAnOrderLineReturnedBeyondItsQuantity) {
   bool found = false;
   for (auto& p : Problems()) found = found || p.find("2 units returned of 1 bought") != std::string::npos;
   EXPECT_TRUE(found);
+}
+
+
+// Counts the queries a read makes.
+class CountingReader final : public Reader {
+ public:
+  explicit CountingReader(Reader& inner) : inner_(inner) {}
+  Result<Rows> Query(std::string_view sql, Params params = {}) override {
+    ++queries;
+    return inner_.Query(sql, params);
+  }
+  const Clock& clock() const override { return inner_.clock(); }
+  int queries = 0;
+
+ private:
+  Reader& inner_;
+};
+
+// Defect 15: a page of orders took 1 + 2 queries per order (each order and its lines read
+// again one by one).
+TEST_F(TradeTest, AnOrderPageTakesTwoQueriesWhateverItsSize) {
+  int64_t a = Sku(1000, 500), b = Sku(2000, 500);
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(BuyAndPay({{a, 1 + i % 3}, {b, 1}}).id);
+  ids.push_back(BuyAndPay({{b, 2}}).id);
+  ASSERT_TRUE(store_->Read([&](Reader& inner) -> Status {
+    CountingReader r(inner);
+    auto page = trade_->ListOrders(r, buyer_, std::nullopt, "", 20, 0);
+    EXPECT_TRUE(page);
+    EXPECT_EQ(r.queries, 2);  // the orders, then all their lines
+    EXPECT_EQ(page->size(), 20u);
+    auto rest = trade_->ListOrders(r, buyer_, std::nullopt, "paid", 100, page->back().id);
+    EXPECT_TRUE(rest);
+    EXPECT_EQ(r.queries, 4);
+    EXPECT_EQ(page->size() + rest->size(), ids.size());
+    // Each order as the page shows it is the order as read alone.
+    for (auto* list : {&*page, &*rest})
+      for (auto& o : *list) {
+        auto alone = trade_->GetOrder(inner, o.id, buyer_, std::nullopt);
+        EXPECT_TRUE(alone);
+        EXPECT_EQ(ToJson(o), ToJson(*alone));
+      }
+    EXPECT_EQ(page->front().id, ids.back());  // newest first
+    return Ok();
+  }));
+}
+
+// ---- the transition tables ----
+
+TEST(TradeStates, StringsRoundTripAndKeepTheirSpelling) {
+  for (OrderStatus s : AllOrderStatuses()) EXPECT_EQ(OrderStatusFromString(ToString(s)), s);
+  for (AftersaleStatus s : AllAftersaleStatuses()) EXPECT_EQ(AftersaleStatusFromString(ToString(s)), s);
+  EXPECT_EQ(ToString(OrderStatus::kCreated), "created");
+  EXPECT_EQ(ToString(OrderStatus::kRefunding), "refunding");
+  EXPECT_EQ(ToString(OrderSubStatus::kNone), "");
+  EXPECT_EQ(ToString(OrderSubStatus::kGiftPending), "gift_pending");
+  EXPECT_EQ(ToString(AftersaleStatus::kAwaitingReturn), "awaiting_return");
+  EXPECT_EQ(OrderStatusFromString("PAID"), std::nullopt);
+  EXPECT_EQ(OrderSubStatusFromString("grouping"), OrderSubStatus::kGrouping);
+}
+
+TEST(TradeStates, TheTablesAllowTheLifecycleAndNothingElse) {
+  using O = OrderStatus;
+  EXPECT_TRUE(CanMove(O::kCreated, O::kPaid));
+  EXPECT_TRUE(CanMove(O::kCreated, O::kCancelled));
+  EXPECT_TRUE(CanMove(O::kPaid, O::kShipped));
+  EXPECT_TRUE(CanMove(O::kShipped, O::kCompleted));
+  EXPECT_TRUE(CanMove(O::kDelivered, O::kRefunding));
+  EXPECT_TRUE(CanMove(O::kRefunding, O::kDelivered));  // a partial refund or a rejected request
+  EXPECT_TRUE(CanMove(O::kCancelled, O::kRefunding));  // paid on an old page
+  EXPECT_FALSE(CanMove(O::kCreated, O::kShipped));
+  EXPECT_FALSE(CanMove(O::kPaid, O::kCompleted));
+  EXPECT_FALSE(CanMove(O::kRefunding, O::kCompleted));
+  for (O s : AllOrderStatuses()) {
+    EXPECT_FALSE(CanMove(O::kCompleted, s));
+    EXPECT_FALSE(CanMove(O::kRefunded, s));
+    EXPECT_FALSE(CanMove(s, s)) << ToString(s);
+  }
+  EXPECT_TRUE(CanMove(OrderSubStatus::kNone, OrderSubStatus::kGrouping));
+  EXPECT_TRUE(CanMove(OrderSubStatus::kGiftPending, OrderSubStatus::kNone));
+  EXPECT_FALSE(CanMove(OrderSubStatus::kGrouping, OrderSubStatus::kGiftPending));
+  using A = AftersaleStatus;
+  EXPECT_TRUE(CanMove(A::kPending, A::kAwaitingReturn));
+  EXPECT_TRUE(CanMove(A::kReturned, A::kRejected));
+  EXPECT_FALSE(CanMove(A::kAwaitingReturn, A::kRefunding));  // the goods must come back first
+  EXPECT_FALSE(CanMove(A::kRefunded, A::kRejected));
+}
+
+TEST(TradeStates, InvariantListsComeFromTheTable) {
+  EXPECT_EQ(OrderStatusSql(PaidInFull), "'paid','shipped','delivered','completed'");
+  EXPECT_EQ(OrderStatusSql(EscrowHolds), "'created','paid','shipped','delivered','cancelled','refunding','refunded'");
+  EXPECT_EQ(AftersaleStatusSql(GoodsReceived), "'refunding','refunded'");
+  EXPECT_EQ(AftersaleStatusSql(ClaimsItems), "'pending','awaiting_return','returned','refunding','refunded'");
+}
+
+TEST_F(TradeTest, AMoveTheTableDoesNotListIsRefused) {
+  int64_t a = Sku(1000, 10);
+  Order o = BuyAndPay({{a, 1}});
+  // Confirming a paid, unshipped order would move paid → completed.
+  auto s = Do([&](Tx& tx) { return trade_->Confirm(tx, o.id, buyer_); });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::INVALID_STATE);
+  // Releasing a wait the order is not in.
+  auto r = Do([&](Tx& tx) { return trade_->ReleaseWait(tx, o.id, "grouping"); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::INVALID_STATE);
+  // A refund request cannot be sent back as goods.
+  auto as = store_->ExecuteFor<Aftersale>([&](Tx& tx) {
+    return trade_->RequestAftersale(tx, buyer_, o.id, {.type = "refund_only", .amount_fen = 100, .reason = "", .items = {}});
+  });
+  ASSERT_TRUE(as) << as.error().message;
+  auto back = Do([&](Tx& tx) { return ToStatus(trade_->ReturnGoods(tx, as->id, buyer_, "中通", "1")); });
+  ASSERT_FALSE(back);
+  EXPECT_EQ(back.error().code, ErrorCode::INVALID_STATE);
+  EXPECT_EQ(Get(o.id).status, "refunding");
+  EXPECT_EQ(Problems(), std::vector<std::string>{});
 }
 
 }  // namespace
