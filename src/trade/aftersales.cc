@@ -1,0 +1,247 @@
+// After-sales: refund and return requests, their approval, the goods coming back (restocked
+// exactly as named), and the refunds they start.
+#include "trade/trade.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/id.h"
+#include "base/money.h"
+#include "catalog/catalog.h"
+#include "trade/internal/trade_internal.h"
+#include "trade/states.h"
+
+namespace xd::trade {
+
+constexpr const char* kAftersaleCols =
+    "id, order_id, buyer_id, merchant_id, amount_fen, type, reason, status, return_carrier, return_tracking_no, reject_reason, "
+    "refund_id, created_at_ms";
+
+Aftersale AftersaleFromRow(const Row& r) {
+  return Aftersale{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), r.Str(7), r.Str(8), r.Str(9), r.Str(10),
+                   r.OptInt(11), r.Int(12), {}};
+}
+
+// Attaches each request's returned items: one query for all of `list`, whose ids are those
+// `ids_sql` selects with `params` (the query that produced the list).
+Status LoadAftersaleItems(Reader& r, std::vector<Aftersale>& list, const std::string& ids_sql, Params params) {
+  if (list.empty()) return Ok();
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT aftersale_id, sku_id, quantity FROM aftersale_items WHERE aftersale_id IN (" + ids_sql +
+                                          ") ORDER BY aftersale_id, sku_id",
+                                      params));
+  std::map<int64_t, Aftersale*> by_id;
+  for (auto& a : list) by_id[a.id] = &a;
+  for (auto& row : rows)
+    if (auto it = by_id.find(row.Int(0)); it != by_id.end()) it->second->items.push_back(LineRequest{row.Int(1), row.Int(2)});
+  return Ok();
+}
+
+// Moves a request along the after-sales table (INVALID_STATE for a move it does not list),
+// guarded by the status it moves from.
+Status MoveAftersale(Tx& tx, Aftersale& a, AftersaleStatus to) {
+  auto from = AftersaleStatusFromString(a.status);
+  if (!from || !CanMove(*from, to))
+    return Fail(ErrorCode::INVALID_STATE, "售后单状态不能从 " + a.status + " 变为 " + std::string(ToString(to)));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE aftersales SET status=?, updated_at_ms=? WHERE id=? AND status=?",
+                                      {ToString(to), tx.NowMs(), a.id, a.status}));
+  if (n != 1) return Fail(ErrorCode::INVALID_STATE, "售后单状态已变化，请刷新后重试");
+  a.status = std::string(ToString(to));
+  return Ok();
+}
+
+// Per SKU of the order: units still returnable (ordered minus those of return requests that
+// were not rejected).
+Result<std::map<int64_t, int64_t>> ReturnableUnits(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT oi.sku_id, oi.quantity - COALESCE((SELECT SUM(ai.quantity) FROM aftersale_items ai "
+                                      "JOIN aftersales a ON a.id = ai.aftersale_id WHERE ai.order_id = oi.order_id AND "
+                                      "ai.sku_id = oi.sku_id AND a.status IN (" + AftersaleStatusSql(ClaimsItems) + ")), 0) FROM order_items oi WHERE oi.order_id=?",
+                                      {order_id}));
+  std::map<int64_t, int64_t> left;
+  for (auto& row : rows) left[row.Int(0)] += row.Int(1);
+  return left;
+}
+
+Json ToJson(const Aftersale& a) {
+  Json items = Json::array();
+  for (auto& it : a.items) items.push_back(Json{{"sku_id", IdString(it.sku_id)}, {"quantity", it.quantity}});
+  return Json{{"id", IdString(a.id)},
+              {"order_id", IdString(a.order_id)},
+              {"type", a.type},
+              {"amount_fen", a.amount_fen},
+              {"reason", a.reason},
+              {"status", a.status},
+              {"return_carrier", a.return_carrier},
+              {"return_tracking_no", a.return_tracking_no},
+              {"reject_reason", a.reject_reason},
+              {"items", items},
+              {"created_at", FormatRfc3339(a.created_at_ms)}};
+}
+
+Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
+  ObjectReader r(body);
+  AftersaleRequest req;
+  req.type = r.String("type", {.max_len = 20});
+  req.amount_fen = r.Int("amount_fen", {.min = 1});
+  req.reason = r.OptString("reason", {.max_len = 200}).value_or("");
+  const Json* items = r.Raw("items");
+  RETURN_IF_ERROR(r.Finish());
+  if (items) {
+    if (!items->is_array() || items->empty() || items->size() > kMaxLines)
+      return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
+    for (size_t i = 0; i < items->size(); ++i) {
+      ObjectReader lr((*items)[i], "items[" + std::to_string(i) + "].");
+      LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
+      RETURN_IF_ERROR(lr.Finish());
+      req.items.push_back(line);
+    }
+  }
+  return req;
+}
+
+// ---- after-sales ----
+
+Result<Aftersale> TradeService::GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE id=?", {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
+  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  if ((buyer_id && one[0].buyer_id != *buyer_id) || (merchant_id && one[0].merchant_id != *merchant_id))
+    return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
+  RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {id}));
+  return std::move(one[0]);
+}
+
+Result<std::optional<Aftersale>> TradeService::LatestAftersale(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE order_id=? ORDER BY id DESC LIMIT 1",
+                                        {order_id}));
+  if (!row) return std::optional<Aftersale>();
+  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {one[0].id}));
+  return std::optional<Aftersale>(std::move(one[0]));
+}
+
+Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit) {
+  const std::string where = " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?";
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols + where, {merchant_id, status, status, limit}));
+  std::vector<Aftersale> out;
+  for (auto& row : rows) out.push_back(AftersaleFromRow(row));
+  RETURN_IF_ERROR(LoadAftersaleItems(r, out, "SELECT id" + where, {merchant_id, status, status, limit}));
+  return out;
+}
+
+Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const AftersaleRequest& req) {
+  const std::string& type = req.type;
+  const int64_t amount_fen = req.amount_fen;
+  if (type != "refund_only" && type != "return_refund") return Fail(ErrorCode::INVALID_FIELD, "type must be refund_only or return_refund");
+  if (type == "refund_only" && !req.items.empty()) return Fail(ErrorCode::INVALID_FIELD, "仅退款无需填写退货商品 (items 只用于 return_refund)");
+  ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
+  if (o.status != "paid" && o.status != "shipped" && o.status != "delivered")
+    return Fail(ErrorCode::INVALID_STATE, "after-sales is open for paid, shipped or delivered orders (order is " + o.status + ")");
+  if (!o.sub_status.empty()) return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + o.sub_status + ")");
+  if (type == "return_refund" && o.status == "paid") return Fail(ErrorCode::RULE_VIOLATION, "nothing to return: the order has not shipped");
+  int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
+  if (amount_fen <= 0 || amount_fen > refundable)
+    return Fail(ErrorCode::RULE_VIOLATION, "refund amount must be 1.." + std::to_string(refundable) + " fen");
+  std::vector<LineRequest> returned;
+  if (type == "return_refund") {
+    ASSIGN_OR_RETURN(auto left, ReturnableUnits(tx, order_id));
+    if (req.items.empty()) {
+      for (auto& [sku, qty] : left)
+        if (qty > 0) returned.push_back(LineRequest{sku, qty});
+    } else {
+      std::map<int64_t, int64_t> asked;
+      for (auto& l : req.items) asked[l.sku_id] += l.quantity;
+      for (auto& [sku, qty] : asked) {
+        auto it = left.find(sku);
+        if (it == left.end()) return Fail(ErrorCode::INVALID_FIELD, "退货商品 " + IdString(sku) + " 不在此订单中");
+        if (qty > it->second)
+          return Fail(ErrorCode::RULE_VIOLATION, "商品 " + IdString(sku) + " 最多可退 " + std::to_string(it->second) + " 件");
+        returned.push_back(LineRequest{sku, qty});
+      }
+    }
+    if (returned.empty()) return Fail(ErrorCode::RULE_VIOLATION, "没有可退的商品：已全部退回或正在退回");
+  }
+  const std::string& reason = req.reason;
+  Aftersale a;
+  a.id = tx.NewId();
+  a.order_id = order_id;
+  a.buyer_id = buyer_id;
+  a.merchant_id = o.merchant_id;
+  a.type = type;
+  a.amount_fen = amount_fen;
+  a.reason = reason;
+  a.status = "pending";
+  a.created_at_ms = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO aftersales(id, order_id, buyer_id, merchant_id, type, amount_fen, reason, status, created_at_ms, updated_at_ms) "
+                         "VALUES(?,?,?,?,?,?,?,'pending',?,?)",
+                         {a.id, order_id, buyer_id, o.merchant_id, type, amount_fen, reason, a.created_at_ms, a.created_at_ms}));
+  for (auto& l : returned)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO aftersale_items(aftersale_id, order_id, sku_id, quantity) VALUES(?,?,?,?)",
+                           {a.id, order_id, l.sku_id, l.quantity}));
+  a.items = std::move(returned);
+  o.status_before_refund = o.status;
+  RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"aftersale_id", IdString(a.id)}}));
+  RETURN_IF_ERROR(tx.AddTimer(kTimerAftersale, tx.NowMs() + config_.aftersale_timeout_ms, Json{{"aftersale_id", a.id}}));
+  return a;
+}
+
+Status TradeService::StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o) {
+  ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, o.id, a.amount_fen, o.refunded_fen, "after-sales " + IdString(a.id)));
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunding));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET refund_id=? WHERE id=?", {rf.id, a.id}));
+  a.refund_id = rf.id;
+  if (rf.status == "succeeded") {
+    RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
+    a.status = "refunded";
+  }
+  return Ok();
+}
+
+Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id) {
+  ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
+  if (a.status != "pending") {
+    if (!merchant_id) return a;  // the timeout found it handled already
+    return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", not pending");
+  }
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
+  RETURN_IF_ERROR(tx.AppendEvent("aftersale.approved", Json{{"aftersale_id", IdString(id)}, {"by", merchant_id ? "merchant" : "timeout"}}));
+  if (a.type == "return_refund") {
+    RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kAwaitingReturn));
+    return a;
+  }
+  RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
+  return a;
+}
+
+Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merchant_id, const std::string& reason) {
+  ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRejected));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET reject_reason=? WHERE id=?", {reason, id}));
+  std::string back = o.status_before_refund.empty() ? "paid" : o.status_before_refund;
+  o.status_before_refund = "";
+  RETURN_IF_ERROR(SetStatus(tx, o, back, Json{{"aftersale_id", IdString(id)}, {"rejected", true}}));
+  a.reject_reason = reason;
+  return a;
+}
+
+Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no) {
+  ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, buyer_id, std::nullopt));
+  RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kReturned));
+  RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET return_carrier=?, return_tracking_no=?, updated_at_ms=? WHERE id=?",
+                         {carrier, tracking_no, tx.NowMs(), id}));
+  a.return_carrier = carrier;
+  a.return_tracking_no = tracking_no;
+  return a;
+}
+
+Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
+  if (a.status != "returned") return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", the goods are not on their way back");
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
+  // What came back returns to stock: the request's items, not the whole order.
+  for (auto& it : a.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));
+  RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
+  return a;
+}
+
+}  // namespace xd::trade

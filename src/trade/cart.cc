@@ -1,0 +1,57 @@
+// The buyer's cart.
+#include "trade/trade.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/id.h"
+#include "base/money.h"
+#include "catalog/catalog.h"
+#include "trade/internal/trade_internal.h"
+#include "trade/states.h"
+
+namespace xd::trade {
+
+// ---- cart ----
+
+Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity) {
+  ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, sku_id));
+  RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
+  ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
+  if (lines >= 100) return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most 100 lines");
+  RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?,?,?,?,?) "
+                         "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = MIN(?, quantity + excluded.quantity)",
+                         {tx.NewId(), buyer_id, sku_id, quantity, tx.NowMs(), kMaxQuantity}));
+  return tx.AppendEvent("cart.added", Json{{"user_id", IdString(buyer_id)}, {"sku_id", IdString(sku_id)}, {"quantity", quantity}});
+}
+
+Status TradeService::SetCartQuantity(Tx& tx, int64_t buyer_id, int64_t cart_item_id, int64_t quantity) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE cart_items SET quantity=? WHERE id=? AND user_id=?", {quantity, cart_item_id, buyer_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "cart item not found");
+  return Ok();
+}
+
+Status TradeService::RemoveFromCart(Tx& tx, int64_t buyer_id, int64_t cart_item_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM cart_items WHERE id=? AND user_id=?", {cart_item_id, buyer_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "cart item not found");
+  return Ok();
+}
+
+Result<Json> TradeService::Cart(Reader& r, int64_t buyer_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT c.id, c.sku_id, s.product_id, p.title, s.spec, s.price_fen, c.quantity, p.merchant_id, "
+                                      "s.stock, p.images, p.status FROM cart_items c JOIN skus s ON s.id = c.sku_id "
+                                      "JOIN products p ON p.id = s.product_id WHERE c.user_id=? ORDER BY c.id DESC",
+                                      {buyer_id}));
+  Json items = Json::array();
+  for (auto& row : rows) {
+    Json images = row.JsonAt(9);
+    items.push_back(Json{{"id", IdString(row.Int(0))}, {"sku_id", IdString(row.Int(1))}, {"product_id", IdString(row.Int(2))},
+                         {"title", row.Str(3)}, {"spec", row.JsonAt(4)}, {"price_fen", row.Int(5)}, {"quantity", row.Int(6)},
+                         {"merchant_id", IdString(row.Int(7))}, {"stock", row.Int(8)},
+                         {"image", images.is_array() && !images.empty() ? images[0] : Json("")},
+                         {"available", row.Str(10) == "on_sale"}});
+  }
+  return Json{{"items", items}, {"next_cursor", nullptr}};
+}
+
+}  // namespace xd::trade

@@ -1,0 +1,360 @@
+// Orders: reading them (one, a page), the state machine (SetStatus), cancel, payment, confirmation,
+// shipping and delivery, waits, refunds outside after-sales.
+#include "trade/trade.h"
+
+#include <algorithm>
+#include <map>
+
+#include "base/id.h"
+#include "base/money.h"
+#include "catalog/catalog.h"
+#include "trade/internal/trade_internal.h"
+#include "trade/states.h"
+
+namespace xd::trade {
+
+constexpr const char* kOrderCols =
+    "id, buyer_id, merchant_id, merchant_kind, status, sub_status, status_before_refund, items_fen, discount_fen, shipping_fen, "
+    "total_fen, provider_paid_fen, card_paid_fen, refunded_fen, commission_fen, address, pricing, activity, payment_id, "
+    "created_at_ms, paid_at_ms, shipped_at_ms, delivered_at_ms, completed_at_ms, cancelled_at_ms";
+
+Order OrderFromRow(const Row& r) {
+  Order o;
+  o.id = r.Int(0);
+  o.buyer_id = r.Int(1);
+  o.merchant_id = r.Int(2);
+  o.merchant_kind = r.Str(3);
+  o.status = r.Str(4);
+  o.sub_status = r.Str(5);
+  o.status_before_refund = r.Str(6);
+  o.items_fen = r.Int(7);
+  o.discount_fen = r.Int(8);
+  o.shipping_fen = r.Int(9);
+  o.total_fen = r.Int(10);
+  o.provider_paid_fen = r.Int(11);
+  o.card_paid_fen = r.Int(12);
+  o.refunded_fen = r.Int(13);
+  o.commission_fen = r.Int(14);
+  o.address = r.JsonAt(15);
+  o.pricing = r.JsonAt(16);
+  o.activity = r.JsonAt(17);
+  o.payment_id = r.OptInt(18);
+  o.created_at_ms = r.Int(19);
+  o.paid_at_ms = r.OptInt(20);
+  o.shipped_at_ms = r.OptInt(21);
+  o.delivered_at_ms = r.OptInt(22);
+  o.completed_at_ms = r.OptInt(23);
+  o.cancelled_at_ms = r.OptInt(24);
+  return o;
+}
+
+Result<Order> LoadOrder(Reader& r, int64_t order_id, bool with_items) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kOrderCols + " FROM orders WHERE id=?", {order_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  Order o = OrderFromRow(*row);
+  if (with_items) {
+    ASSIGN_OR_RETURN(Rows items, r.Query("SELECT sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen FROM order_items "
+                                         "WHERE order_id=? ORDER BY id", {order_id}));
+    for (auto& it : items)
+      o.items.push_back(OrderItem{it.Int(0), it.Int(1), it.Str(2), it.Str(3), it.JsonAt(4), it.Int(5), it.Int(6), it.Int(7)});
+  }
+  return o;
+}
+
+namespace {
+
+Json TimeOrNull(const std::optional<int64_t>& ms) { return ms ? Json(FormatRfc3339(*ms)) : Json(nullptr); }
+
+}  // namespace
+
+Json ToJson(const Order& o) {
+  Json items = Json::array();
+  for (auto& it : o.items)
+    items.push_back(Json{{"sku_id", IdString(it.sku_id)}, {"product_id", IdString(it.product_id)}, {"title", it.title},
+                         {"image", it.image}, {"spec", it.spec}, {"unit_price_fen", it.unit_price_fen},
+                         {"quantity", it.quantity}, {"line_fen", it.line_fen}});
+  Json j{{"id", IdString(o.id)},
+         {"buyer_id", IdString(o.buyer_id)},
+         {"merchant_id", IdString(o.merchant_id)},
+         {"merchant_kind", o.merchant_kind},
+         {"status", o.status},
+         {"sub_status", o.sub_status},
+         {"items", items},
+         {"items_fen", o.items_fen},
+         {"discount_fen", o.discount_fen},
+         {"shipping_fen", o.shipping_fen},
+         {"total_fen", o.total_fen},
+         {"paid_fen", o.provider_paid_fen + o.card_paid_fen},
+         {"card_paid_fen", o.card_paid_fen},
+         {"refunded_fen", o.refunded_fen},
+         {"commission_fen", o.commission_fen},
+         {"address", o.address},
+         {"pricing", o.pricing},
+         {"activity", o.activity},
+         {"payment_id", o.payment_id ? Json(IdString(*o.payment_id)) : Json(nullptr)},
+         {"created_at", FormatRfc3339(o.created_at_ms)},
+         {"paid_at", TimeOrNull(o.paid_at_ms)},
+         {"shipped_at", TimeOrNull(o.shipped_at_ms)},
+         {"delivered_at", TimeOrNull(o.delivered_at_ms)},
+         {"completed_at", TimeOrNull(o.completed_at_ms)},
+         {"cancelled_at", TimeOrNull(o.cancelled_at_ms)}};
+  if (o.activity.is_object() && o.activity.contains("group_id")) j["group_id"] = o.activity["group_id"];
+  return j;
+}
+
+// ---- orders ----
+
+Result<Order> TradeService::GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
+  ASSIGN_OR_RETURN(Order o, LoadOrder(r, order_id, true));
+  if ((buyer_id && o.buyer_id != *buyer_id) || (merchant_id && o.merchant_id != *merchant_id))
+    return Fail(ErrorCode::NOT_FOUND, "order not found");
+  return o;
+}
+
+Result<std::string> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT status FROM orders WHERE id=? AND buyer_id=?", {order_id, buyer_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  return row->Str(0);
+}
+
+Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
+                                                    const std::string& status, int64_t limit, int64_t before_id) {
+  // Two queries, whatever the page size: the page, then the lines of the same page (the
+  // same selection as a subquery, in the same snapshot).
+  const std::string page = std::string(" FROM orders WHERE ") + (buyer_id ? "buyer_id=?" : "merchant_id=?") +
+                           " AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?";
+  int64_t owner = buyer_id ? *buyer_id : merchant_id.value_or(0);
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kOrderCols + page, {owner, status, status, before_id, before_id, limit}));
+  std::vector<Order> out;
+  if (rows.empty()) return out;
+  std::map<int64_t, size_t> index;
+  for (auto& row : rows) {
+    index[row.Int(0)] = out.size();
+    out.push_back(OrderFromRow(row));
+  }
+  ASSIGN_OR_RETURN(Rows items, r.Query("SELECT order_id, sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen "
+                                       "FROM order_items WHERE order_id IN (SELECT id" + page + ") ORDER BY order_id, id",
+                                       {owner, status, status, before_id, before_id, limit}));
+  for (auto& it : items)
+    if (auto o = index.find(it.Int(0)); o != index.end())
+      out[o->second].items.push_back(OrderItem{it.Int(1), it.Int(2), it.Str(3), it.Str(4), it.JsonAt(5), it.Int(6), it.Int(7), it.Int(8)});
+  return out;
+}
+
+Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra) {
+  auto from = OrderStatusFromString(o.status), to = OrderStatusFromString(status);
+  if (!from || !to || !CanMove(*from, *to))
+    return Fail(ErrorCode::INVALID_STATE, "订单状态不能从 " + o.status + " 变为 " + status);
+  auto sub = OrderSubStatusFromString(o.sub_status);
+  if (!sub || (*sub != OrderSubStatus::kNone && *to != OrderStatus::kPaid))
+    return Fail(ErrorCode::INVALID_STATE, "只有已支付的订单可以等待 (" + o.sub_status + ")");
+  int64_t now = tx.NowMs();
+  const char* time_col = status == "paid" ? "paid_at_ms" : status == "shipped" ? "shipped_at_ms" : status == "delivered" ? "delivered_at_ms"
+                         : status == "completed" ? "completed_at_ms" : status == "cancelled" ? "cancelled_at_ms" : nullptr;
+  std::string sql = "UPDATE orders SET status=?1, sub_status=?2, status_before_refund=?3, updated_at_ms=?4";
+  if (time_col) sql += std::string(", ") + time_col + "=?4";
+  // Becoming paid records what was paid and by which payment, in the same statement.
+  const bool paid = *to == OrderStatus::kPaid;
+  if (paid) sql += ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9";
+  // Guarded by the status it moves from: a stale read cannot move an order twice.
+  sql += " WHERE id=?5 AND status=?6";
+  int64_t changed = 0;
+  if (paid) {
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status, o.provider_paid_fen,
+                                            o.card_paid_fen, o.payment_id}));
+  } else {
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status}));
+  }
+  if (changed != 1) return Fail(ErrorCode::INVALID_STATE, "订单状态已变化，请刷新后重试");
+  Json payload{{"order_id", IdString(o.id)}, {"buyer_id", IdString(o.buyer_id)}, {"merchant_id", IdString(o.merchant_id)},
+               {"from", o.status}, {"to", status}, {"total_fen", o.total_fen}};
+  payload.update(extra);
+  o.status = status;
+  RETURN_IF_ERROR(tx.AppendEvent("order." + status, payload));
+  for (auto& ob : observers_) ob->OnStatusChanged(tx, o);
+  return Ok();
+}
+
+Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason) {
+  ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
+  if (o.status != "created") return Fail(ErrorCode::INVALID_STATE, "only unpaid orders can be cancelled (order is " + o.status + ")");
+  for (auto& it : o.items) RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
+  ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
+  if (pending) RETURN_IF_ERROR(pay::EndPendingPayment(tx, pending->id, false));
+  RETURN_IF_ERROR(SetStatus(tx, o, "cancelled", Json{{"reason", reason}}));
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCancelled(tx, o));
+  return Ok();
+}
+
+Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen) {
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));  // the lines are not needed to pay
+  if (o.buyer_id != buyer_id) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  if (o.status != "created") return Fail(ErrorCode::INVALID_STATE, "order is " + o.status + ", not awaiting payment");
+  ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
+  if (pending) return *pending;
+  return StartOrderPayment(tx, o, card_fen);
+}
+
+Result<pay::Payment> TradeService::StartOrderPayment(Tx& tx, Order& o, int64_t card_fen) {
+  ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, o.id, o.buyer_id, o.total_fen, card_fen));
+  RETURN_IF_ERROR(tx.Run("UPDATE orders SET payment_id=? WHERE id=?", {p.id, o.id}));
+  o.payment_id = p.id;
+  if (p.amount_fen == 0) {  // store credit covered it all
+    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, "card"));
+    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
+    p.status = "succeeded";
+    ASSIGN_OR_RETURN(o, LoadOrder(tx, o.id, true));  // paid, perhaps waiting for its group or gift
+  }
+  return p;
+}
+
+Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
+  const int64_t order_id = p.order_id;
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, true));
+  o.provider_paid_fen = p.amount_fen;
+  o.card_paid_fen = p.card_fen;
+  o.payment_id = p.id;
+  if (o.status == "cancelled") {
+    RETURN_IF_ERROR(tx.Run("UPDATE orders SET provider_paid_fen=?, card_paid_fen=?, payment_id=? WHERE id=?",
+                           {o.provider_paid_fen, o.card_paid_fen, p.id, order_id}));
+    // Paid after the order was cancelled (the buyer paid on an old page): refund it all.
+    o.status_before_refund = "cancelled";
+    RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", "paid after cancellation"}}));
+    ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, o.provider_paid_fen + o.card_paid_fen, 0, "paid after cancellation"));
+    if (rf.status == "succeeded") RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
+    return Ok();
+  }
+  if (o.status != "created") return Fail(ErrorCode::INTERNAL, "payment for an order in state " + o.status);
+  for (auto& it : o.items) RETURN_IF_ERROR(catalog::Sell(tx, it.sku_id, it.quantity));
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnPaid(tx, o));
+  return SetStatus(tx, o, "paid", Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
+}
+
+Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notification& n) {
+  ASSIGN_OR_RETURN(bool first, pay::FirstSighting(tx, n.notify_id));
+  if (!first) return std::string("duplicate");
+  // Believe only what the provider's own records say (the query API), not the message alone.
+  ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, n.prepay_id));
+  if (t.amount_fen != n.amount_fen || t.out_no != n.out_no)
+    return Fail(ErrorCode::RULE_VIOLATION, "notification disagrees with the provider's records");
+  if (n.event == "payment.succeeded" || n.event == "payment.failed") {
+    ASSIGN_OR_RETURN(pay::Payment p, pay::PaymentByPrepay(tx, n.prepay_id));
+    if (n.event == "payment.succeeded") {
+      if (t.status != "SUCCESS") return Fail(ErrorCode::RULE_VIOLATION, "provider has no successful payment for this notification");
+      ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, n.transaction_id));
+      if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
+      return std::string(fresh ? "paid" : "already_paid");
+    }
+    RETURN_IF_ERROR(pay::EndPendingPayment(tx, p.id, true));
+    return std::string("failed");
+  }
+  if (n.event == "refund.succeeded") {
+    auto refund_id = ParseId(n.out_no);
+    if (!refund_id) return Fail(ErrorCode::INVALID_FIELD, "bad refund number");
+    ASSIGN_OR_RETURN(bool fresh, pay::CompleteRefund(tx, *refund_id));
+    if (fresh) RETURN_IF_ERROR(OnRefundCompleted(tx, *refund_id));
+    return std::string(fresh ? "refunded" : "already_refunded");
+  }
+  return Fail(ErrorCode::INVALID_FIELD, "unknown notification event " + n.event);
+}
+
+Result<std::string> TradeService::QueryPayment(Tx& tx, int64_t payment_id) {
+  ASSIGN_OR_RETURN(pay::Payment p, pay::GetPayment(tx, payment_id));
+  if (p.status != "pending" || p.prepay_id.empty()) return p.status;
+  ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, p.prepay_id));
+  if (t.status == "SUCCESS") {
+    ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
+    if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
+    return std::string("succeeded");
+  }
+  if (t.status == "FAIL") {
+    RETURN_IF_ERROR(pay::EndPendingPayment(tx, p.id, true));
+    return std::string("failed");
+  }
+  return std::string("pending");
+}
+
+Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id) {
+  ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
+  if (o.status != "shipped" && o.status != "delivered")
+    return Fail(ErrorCode::INVALID_STATE, "only shipped or delivered orders can be confirmed (order is " + o.status + ")");
+  ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(tx, o.merchant_id));
+  int64_t kept = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
+  ASSIGN_OR_RETURN(Money commission, Money::Fen(kept).ApplyBps(m.settings.commission_bps));
+  RETURN_IF_ERROR(tx.Run("UPDATE orders SET commission_fen=? WHERE id=?", {commission.fen(), order_id}));
+  o.commission_fen = commission.fen();
+  std::vector<pay::Posting> shares;
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleting(tx, o, &shares));
+  int64_t net = kept - commission.fen();
+  for (auto& p : shares) net -= p.amount_fen;
+  if (net < 0) return Fail(ErrorCode::INTERNAL, "shares exceed the merchant's net");
+  if (!shares.empty()) {
+    int64_t total = 0;
+    for (auto& p : shares) total += p.amount_fen;
+    shares.push_back({pay::kEscrow, -total});
+    RETURN_IF_ERROR(pay::Post(tx, "order.shares", order_id, shares));
+  }
+  RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(), m.settings.hold_days));
+  RETURN_IF_ERROR(SetStatus(tx, o, "completed", Json{{"commission_fen", commission.fen()}}));
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleted(tx, o));
+  return Ok();
+}
+
+Status TradeService::MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id) {
+  ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, std::nullopt, merchant_id));
+  if (o.status != "paid") return Fail(ErrorCode::INVALID_STATE, "only paid orders can be shipped (order is " + o.status + ")");
+  if (!o.sub_status.empty()) return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + o.sub_status + ") and cannot ship yet");
+  RETURN_IF_ERROR(SetStatus(tx, o, "shipped"));
+  return ToStatus(tx.AddTimer(kTimerAutoConfirm, tx.NowMs() + config_.auto_confirm_ms, Json{{"order_id", order_id}}));
+}
+
+Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
+  if (o.status != "shipped") return Ok();  // a late tracking event after confirmation changes nothing
+  return SetStatus(tx, o, "delivered");
+}
+
+Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address) {
+  auto waiting = OrderSubStatusFromString(expected_sub_status);
+  if (!waiting || !CanMove(*waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + expected_sub_status);
+  std::optional<std::string> address;
+  if (new_address) address = DumpJson(*new_address);
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
+                                      "WHERE id=? AND status='paid' AND sub_status=?",
+                                      {address, tx.NowMs(), order_id, expected_sub_status}));
+  if (n == 0) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + expected_sub_status + ")");
+  return tx.AppendEvent("order.released", Json{{"order_id", IdString(order_id)}, {"from", expected_sub_status}});
+}
+
+Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason) {
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
+  if (o.status != "paid") return Fail(ErrorCode::INVALID_STATE, "only paid, unshipped orders can be refunded this way");
+  o.status_before_refund = o.status;
+  o.sub_status = "";
+  RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", reason}}));
+  ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, amount_fen, o.refunded_fen, reason));
+  if (rf.status == "succeeded") RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
+  return Ok();
+}
+
+Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
+  ASSIGN_OR_RETURN(pay::Refund rf, pay::GetRefund(tx, refund_id));
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, rf.order_id, true));
+  int64_t amount = rf.provider_fen + rf.card_fen;
+  o.refunded_fen += amount;
+  RETURN_IF_ERROR(tx.Run("UPDATE orders SET refunded_fen=? WHERE id=?", {o.refunded_fen, o.id}));
+  ASSIGN_OR_RETURN(auto as_row, tx.QueryOne("SELECT id FROM aftersales WHERE refund_id=?", {refund_id}));
+  if (as_row) {
+    ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, as_row->Int(0), std::nullopt, std::nullopt));
+    RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunded));
+  }
+  bool full = o.refunded_fen >= o.provider_paid_fen + o.card_paid_fen;
+  std::string next = full ? "refunded" : o.status_before_refund;
+  if (next.empty()) next = "paid";
+  o.status_before_refund = "";
+  RETURN_IF_ERROR(SetStatus(tx, o, next, Json{{"refunded_fen", o.refunded_fen}}));
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnRefunded(tx, o, amount));
+  return Ok();
+}
+
+}  // namespace xd::trade
