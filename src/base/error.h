@@ -8,7 +8,8 @@
 
 namespace xd {
 
-// X(name, http_status)
+// X(name, http_status). ABORTED: the database rolled the transaction back to resolve a
+// conflict with a concurrent one (serialization failure, deadlock); retrying it may succeed.
 #define XD_ERROR_CODES(X)         \
   X(BAD_REQUEST, 400)             \
   X(INVALID_JSON, 400)            \
@@ -33,7 +34,8 @@ namespace xd {
   X(RATE_LIMITED, 429)            \
   X(LOCKED, 429)                  \
   X(INTERNAL, 500)                \
-  X(UNAVAILABLE, 503)
+  X(UNAVAILABLE, 503)             \
+  X(ABORTED, 503)
 
 enum class ErrorCode {
 #define XD_ENUM(name, status) name,
