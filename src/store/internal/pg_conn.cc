@@ -405,7 +405,14 @@ std::vector<Result<PgConn::Outcome>> PgConn::Pipeline(std::span<const Statement>
     lru_.clear();
     by_key_.clear();
   }
-  PQexitPipelineMode(conn_);
+  if (PQexitPipelineMode(conn_) != 1 && PQstatus(conn_) == CONNECTION_OK) {
+    // Replies we could not account for are still queued: start a clean session rather than
+    // read them as the answers to later calls.
+    PQreset(conn_);
+    lru_.clear();
+    by_key_.clear();
+    ++reconnects_;
+  }
   NoteTransactionState();
   return out;
 }
