@@ -27,13 +27,13 @@ World& TheWorld() {
   static World* w = [] {
     auto* world = new World();
     xd::SetLogLevel("off");
-    xd::account::SetHashCost(xd::account::HashCost::kFast);
     static char dir[] = "/tmp/xd_pricing_fuzz_XXXXXX";
     if (!mkdtemp(dir)) std::abort();
     std::atexit([] { std::filesystem::remove_all(dir); });  // the store is disposable
     xd::AppOptions o;
     o.db_path = std::string(dir) + "/db";
     o.background = false;
+    o.hasher.cost = xd::account::HashCost::kFast;
     auto app = xd::App::Create(o, world->clock);
     if (!app || !(*app)->EnsureAdmin("13800000000", "admin123") || !xd::SeedDemoData(**app)) std::abort();
     world->app = std::move(*app);

@@ -218,7 +218,7 @@ TEST_F(Open, KeysNeverActAsBuyersAdminsKeyManagersOrOtherMerchants) {
       {"GET", "/api/v1/admin/ledger/check", nullptr},
       {"POST", "/api/v1/merchant/api-keys", Json{{"name", "mint"}, {"scopes", {"orders:read"}}}},
       {"GET", "/api/v1/merchant/api-keys", nullptr},
-      {"POST", "/api/v1/merchant/staff", Json{{"phone", "13900000001"}, {"role", "operator"}}},
+      {"POST", "/api/v1/merchant/staff-invitations", Json{{"phone", "13900000001"}, {"role", "operator"}}},
       {"GET", "/api/v1/merchant/finance", nullptr},
       {"POST", "/api/v1/merchant/withdrawals", Json{{"amount_fen", 1}}},
       {"PATCH", "/api/v1/merchant", Json{{"name", "改名"}}},
@@ -257,7 +257,7 @@ TEST_F(Open, OnlyKaOwnersManageKeysAndWebhooks) {
   // An operator of a ka merchant is not the owner.
   Shop ka = OpenShop("ka");
   std::string op = Register("13671000001", "运营");
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/staff", Json{{"phone", "13671000001"}, {"role", "operator"}}, ka.owner_token).status, 201);
+  AddStaff(ka, "13671000001", op, "operator");
   EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"orders:read"}}}, op).status, 403);
   // Bad input: unknown or duplicate scopes, no scopes, long name.
   EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"root"}}}, ka.owner_token).status, 400);
@@ -303,9 +303,8 @@ TEST_F(Open, InventorySyncIsAllOrNothingAndKeepsConservation) {
   EXPECT_EQ(before, Skus(shop).dump());
 
   // A good sync: absolute available stock, reserved and sold untouched.
-  auto ok = Call("POST", "/api/v1/open/inventory",
-                 Json{{"items", {{{"code", "YL-1"}, {"stock", 5}}, {{"sku_id", ids[1]}, {"price_fen", 1290}, {"stock", 0}}, {{"code", "YL-3"}, {"price_fen", 990}}}}},
-                 key, {{"Idempotency-Key", "erp-batch-1"}});
+  Json first_batch{{"items", {{{"code", "YL-1"}, {"stock", 5}}, {{"sku_id", ids[1]}, {"price_fen", 1290}, {"stock", 0}}, {{"code", "YL-3"}, {"price_fen", 990}}}}};
+  auto ok = Call("POST", "/api/v1/open/inventory", first_batch, key, {{"Idempotency-Key", "erp-batch-1"}});
   ASSERT_EQ(ok.status, 200) << ok.body.dump();
   EXPECT_EQ(ok.body["updated"], 3);
   Json skus = Skus(shop);
@@ -320,8 +319,7 @@ TEST_F(Open, InventorySyncIsAllOrNothingAndKeepsConservation) {
   EXPECT_EQ(by_code["YL-3"]["stock"], 10);
   // The same Idempotency-Key replays the first answer without applying it again.
   ASSERT_EQ(Call("PATCH", "/api/v1/merchant/skus/" + ids[0], Json{{"stock", 8}}, shop.owner_token).status, 200);
-  auto replay = Call("POST", "/api/v1/open/inventory", Json{{"items", {{{"code", "YL-1"}, {"stock", 5}}}}}, key,
-                     {{"Idempotency-Key", "erp-batch-1"}});
+  auto replay = Call("POST", "/api/v1/open/inventory", first_batch, key, {{"Idempotency-Key", "erp-batch-1"}});
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(replay.body, ok.body);
   EXPECT_EQ(Call("GET", "/api/v1/products/" + Call("GET", "/api/v1/merchant/products", nullptr, shop.owner_token).body["items"][0]["id"].get<std::string>()).body["skus"][0]["stock"], 8);

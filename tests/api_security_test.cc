@@ -23,7 +23,7 @@ class Security : public ApiTest {
   }
   // Everything a tenant owns, serialised: compared before and after each attack.
   std::string Snapshot() {
-    static const char* tables[] = {"merchants", "staff", "products", "skus", "orders", "order_items", "payments", "refunds",
+    static const char* tables[] = {"merchants", "staff", "staff_invitations", "products", "skus", "orders", "order_items", "payments", "refunds",
                                    "aftersales", "shipments", "addresses", "friendships", "friend_requests", "cart_items",
                                    "postings", "balances", "settlements", "withdrawals", "cards", "kind_defaults",
                                    "webhook_endpoints", "webhook_deliveries",
@@ -64,7 +64,10 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   std::string victim = Register("13670000001", "受害者"), attacker = Register("13670000002", "攻击者");
   Register("13670000003", "朋友");
   std::string staff_token = Register("13670000004", "店员");
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/staff", Json{{"phone", "13670000004"}, {"role", "operator"}}, victim_shop.owner_token).status, 201);
+  AddStaff(victim_shop, "13670000004", staff_token, "operator");
+  // Pending invitations of the victim shop: one the owner could withdraw, one the invitee could answer.
+  std::string invitation_id = Call("POST", "/api/v1/merchant/staff-invitations", Json{{"phone", "13670000001"}, {"role", "support"}},
+                                   victim_shop.owner_token).body["id"];
   std::string staff_id = Call("GET", "/api/v1/me", nullptr, staff_token).body["user"]["id"];
   Json order = Buy(victim, sku);
   std::string oid = order["id"];
@@ -98,6 +101,8 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/orders/", oid},
       {"/api/v1/merchant/aftersales/", as.body["id"]},
       {"/api/v1/merchant/staff/", staff_id},
+      {"/api/v1/merchant/staff-invitations/", invitation_id},
+      {"/api/v1/me/staff-invitations/", invitation_id},
       {"/api/v1/merchant/activities/", activity_id},
       {"/api/v1/merchant/api-keys/", victim_key.body["id"]},
       {"/api/v1/merchant/webhooks/", endpoint.body["id"]},
@@ -229,7 +234,7 @@ TEST_F(Security, RevokeCommittedWhileAStaffWriteWaitsIsHonoured) {
   Shop shop = OpenShop("c2c", "小店");
   auto [product, sku] = CreateProduct(shop, 5000, 20);
   std::string op = Register("13680000001", "运营");
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/staff", Json{{"phone", "13680000001"}, {"role", "operator"}}, shop.owner_token).status, 201);
+  AddStaff(shop, "13680000001", op, "operator");
   int64_t op_id = *ParseId(Call("GET", "/api/v1/me", nullptr, op).body["user"]["id"].get<std::string>());
   auto activity = Call("POST", "/api/v1/merchant/activities",
                        Json{{"type", "group_buy"}, {"sku_id", sku}, {"group_price_fen", 4000}, {"group_size", 2}, {"group_ttl_s", 3600}},

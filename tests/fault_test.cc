@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/clock.h"
 #include "base/json.h"
+#include "store/store.h"
 #include "tests/process.h"
 
 namespace xd::testing {
@@ -133,6 +135,38 @@ TEST(Fault, SigtermDrainsInFlightRequests) {
   }
   EXPECT_GE(present, ok.load());
   again.Stop();
+  std::filesystem::remove_all(dir);
+}
+
+// `serve --demo` on a store that is not fresh: only the demo accounts seeded into the fresh
+// store carry the cheap Argon2 cost; an account registered on the demo server gets the
+// interactive one (the cost lives in each encoded hash, so both log in).
+TEST(Serve, DemoLowersTheHashCostOfDemoAccountsOnly) {
+  auto dir = TempDir("xd_democost");
+  std::string db = (dir / "demo.db").string();
+  ASSERT_EQ(std::system((std::string(XIAODIAN_BIN) + " demo-data --db " + db + " > /dev/null 2>&1").c_str()), 0);
+  {
+    ServerProcess server(XIAODIAN_BIN, db);
+    server.fast_hash = false;
+    ASSERT_TRUE(server.Start({"--demo"}));
+    http::Client c("127.0.0.1", server.port());
+    ASSERT_FALSE(Register(c, "15100000077")["token"].get<std::string>().empty());
+    EXPECT_EQ(c.Json("POST", "/api/v1/auth/login", Json{{"phone", "15100000077"}, {"password", "secret123"}}).status, 200);
+    EXPECT_EQ(c.Json("POST", "/api/v1/auth/login", Json{{"phone", "13700000001"}, {"password", "demo123"}}).status, 200);
+    server.Stop();
+  }
+  FakeClock clock;
+  auto store = Store::Open({.path = db}, clock);
+  ASSERT_TRUE(store) << store.error().message;
+  auto hash_of = [&](const std::string& phone) {
+    return (*store)->Read([&](Reader& r) -> Result<std::string> {
+      ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT password_hash FROM users WHERE phone=?", {phone}));
+      return row ? row->Str(0) : std::string();
+    }).value_or("");
+  };
+  EXPECT_NE(hash_of("15100000077").find("$m=16384,t=2,"), std::string::npos) << hash_of("15100000077");
+  EXPECT_NE(hash_of("13700000001").find("$m=8,t=1,"), std::string::npos) << hash_of("13700000001");
+  (*store)->Close();
   std::filesystem::remove_all(dir);
 }
 

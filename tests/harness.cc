@@ -9,7 +9,6 @@ namespace xd::testing {
 
 void ApiTest::SetUp() {
   SetLogLevel("warn");
-  account::SetHashCost(account::HashCost::kFast);
   dir_ = std::filesystem::temp_directory_path() /
          ("xd_api_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::filesystem::remove_all(dir_);
@@ -19,6 +18,7 @@ void ApiTest::SetUp() {
   o.port = 0;
   o.background = true;
   o.timer_poll_ms = 3'600'000;  // timers run only when the test says (RunTimers)
+  o.hasher.cost = account::HashCost::kFast;
   Configure(o);
   auto app = App::Create(o, clock_);
   ASSERT_TRUE(app) << app.error().message;
@@ -77,6 +77,14 @@ ApiTest::Shop ApiTest::OpenShop(const std::string& kind, const std::string& name
   EXPECT_EQ(r.status, 201) << r.body.dump();
   EXPECT_EQ(r.body.value("status", ""), "active");
   return Shop{r.body.value("id", ""), owner};
+}
+
+void ApiTest::AddStaff(const Shop& shop, const std::string& phone, const std::string& token, const std::string& role) {
+  auto invited = Call("POST", "/api/v1/merchant/staff-invitations", Json{{"phone", phone}, {"role", role}}, shop.owner_token,
+                      {{"X-Merchant-Id", shop.id}});
+  ASSERT_EQ(invited.status, 201) << invited.body.dump();
+  auto accepted = Call("POST", "/api/v1/me/staff-invitations/" + invited.body.value("id", "") + "/accept", nullptr, token);
+  ASSERT_EQ(accepted.status, 200) << accepted.body.dump();
 }
 
 std::pair<std::string, std::string> ApiTest::CreateProduct(const Shop& shop, int64_t price_fen, int64_t stock, const std::string& title) {

@@ -36,6 +36,9 @@ class ApiTest : public ::testing::Test {
   };
   // Opens a shop of `kind` (c2c by its owner; b2c/ka by the admin) with an owner account.
   Shop OpenShop(const std::string& kind, const std::string& name = "测试店");
+  // Makes a registered user (`phone`, signed in as `token`) staff of `shop` as `role`
+  // (operator or support): the owner invites, the user accepts (asserts both).
+  void AddStaff(const Shop& shop, const std::string& phone, const std::string& token, const std::string& role);
   // Creates an on-sale product with one SKU; returns {product_id, sku_id}.
   std::pair<std::string, std::string> CreateProduct(const Shop& shop, int64_t price_fen, int64_t stock,
                                                     const std::string& title = "测试咖啡豆 250g");

@@ -27,8 +27,8 @@ class ServerProcess {
   // Starts the server and waits until /healthz answers; false on timeout.
   bool Start(const std::vector<std::string>& extra = {}) {
     port_ = FreePort();
-    std::vector<std::string> args = {bin_, "serve", "--db", db_, "--listen", "127.0.0.1:" + std::to_string(port_), "--fast-hash",
-                                     "--log-level", "error"};
+    std::vector<std::string> args = {bin_, "serve", "--db", db_, "--listen", "127.0.0.1:" + std::to_string(port_), "--log-level", "error"};
+    if (fast_hash) args.push_back("--fast-hash");
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -48,6 +48,7 @@ class ServerProcess {
   void Kill() { Signal(SIGKILL); }
   void Stop() { Signal(SIGTERM); }
   uint16_t port() const { return port_; }
+  bool fast_hash = true;  // cheap Argon2 for every new account (set before Start)
 
  private:
   void Signal(int sig) {

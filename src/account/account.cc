@@ -1,16 +1,14 @@
 #include "account/account.h"
 
-#include <sodium.h>
+#include <arpa/inet.h>
 
-#include <atomic>
+#include <algorithm>
 
 #include "base/crypto.h"
 
 namespace xd::account {
 
 namespace {
-
-std::atomic<HashCost> g_cost{HashCost::kInteractive};
 
 bool IsDigits(const std::string& s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -24,24 +22,6 @@ constexpr const char* kUserCols = "u.id, u.phone, u.nickname, u.is_admin, u.crea
 Status NotFound(const std::string& what) { return Fail(ErrorCode::NOT_FOUND, what + " not found"); }
 
 }  // namespace
-
-void SetHashCost(HashCost cost) { g_cost = cost; }
-
-Result<std::string> HashPassword(const std::string& password) {
-  if (sodium_init() < 0) return Fail(ErrorCode::INTERNAL, "libsodium init failed");
-  bool fast = g_cost == HashCost::kFast;
-  unsigned long long ops = fast ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
-  size_t mem = fast ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE / 4;
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
-    return Fail(ErrorCode::INTERNAL, "password hashing failed");
-  return std::string(out);
-}
-
-bool VerifyPassword(const std::string& hash, const std::string& password) {
-  if (sodium_init() < 0) return false;
-  return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
-}
 
 std::string HashToken(const std::string& token) { return Sha256Hex(token); }
 
@@ -59,9 +39,14 @@ Status ValidateRegistration(const std::string& phone, const std::string& passwor
   return Ok();
 }
 
+Result<bool> PhoneTaken(Reader& r, const std::string& phone) {
+  ASSIGN_OR_RETURN(int64_t taken, r.QueryInt("SELECT count(*) FROM users WHERE phone=?", {phone}));
+  return taken > 0;
+}
+
 Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& password_hash,
                         const std::string& nickname, bool is_admin) {
-  ASSIGN_OR_RETURN(int64_t taken, tx.QueryInt("SELECT count(*) FROM users WHERE phone=?", {phone}));
+  ASSIGN_OR_RETURN(bool taken, PhoneTaken(tx, phone));
   if (taken) return Fail(ErrorCode::ALREADY_EXISTS, "this phone number is already registered");
   User u{tx.NewId(), phone, nickname, is_admin, tx.NowMs()};
   RETURN_IF_ERROR(tx.Run("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?)",
@@ -81,24 +66,52 @@ Status DeleteSession(Tx& tx, const std::string& token) {
   return tx.Run("DELETE FROM sessions WHERE token_hash=?", {HashToken(token)});
 }
 
-Result<LoginRecord> FindForLogin(Reader& r, const std::string& phone) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols +
-                                            ", u.password_hash, u.locked_until_ms FROM users u WHERE u.phone=?",
-                                        {phone}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "unknown user");
-  return LoginRecord{UserFromRow(*row), row->Str(5), row->Int(6)};
+std::string LoginSource(const std::string& remote_ip) {
+  in6_addr v6;
+  if (inet_pton(AF_INET6, remote_ip.c_str(), &v6) != 1) return remote_ip;
+  // One subscriber usually holds a whole /64: counting per address would give it 2^64 sources.
+  std::fill(v6.s6_addr + 8, v6.s6_addr + 16, 0);
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, &v6, text, sizeof text)) return remote_ip;
+  return std::string(text) + "/64";
 }
 
-Status RecordFailedLogin(Tx& tx, int64_t user_id) {
-  RETURN_IF_ERROR(tx.Run("UPDATE users SET failed_logins = failed_logins + 1 WHERE id=?", {user_id}));
-  return tx.Run("UPDATE users SET locked_until_ms = ?, failed_logins = 0 WHERE id=? AND failed_logins >= ?",
-                {tx.NowMs() + kLockoutMs, user_id, int64_t{kMaxFailedLogins}});
+Result<LoginAdmission> AdmitLogin(Tx& tx, const std::string& phone, const std::string& source) {
+  int64_t now = tx.NowMs();
+  // Forget a few expired counts on every attempt: the table holds only live ones.
+  RETURN_IF_ERROR(tx.Run("DELETE FROM login_throttle WHERE (phone, source) IN "
+                         "(SELECT phone, source FROM login_throttle WHERE expires_at_ms <= ? LIMIT 8)",
+                         {now}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT failures, blocked_until_ms FROM login_throttle "
+                                         "WHERE phone=? AND source=? AND expires_at_ms > ?",
+                                         {phone, source, now}));
+  int64_t failures = row ? row->Int(0) : 0;
+  if (row && row->Int(1) > now) return LoginAdmission{false, row->Int(1) - now, std::nullopt};
+  if (!row) {
+    ASSIGN_OR_RETURN(auto oldest, tx.QueryOne("SELECT count(*), min(expires_at_ms) FROM login_throttle "
+                                              "WHERE source=? AND expires_at_ms > ?",
+                                              {source, now}));
+    if (oldest && oldest->Int(0) >= kMaxLoginPhonesPerSource) return LoginAdmission{false, oldest->Int(1) - now, std::nullopt};
+  }
+  ++failures;
+  int64_t blocked_until = 0;
+  if (failures >= kFreeLoginAttempts) {
+    int doublings = static_cast<int>(std::min<int64_t>(failures - kFreeLoginAttempts, 16));
+    blocked_until = now + std::min(kLoginBackoffBaseMs << doublings, kLoginBackoffMaxMs);
+  }
+  RETURN_IF_ERROR(tx.Run("INSERT INTO login_throttle(phone, source, failures, blocked_until_ms, expires_at_ms) VALUES(?,?,?,?,?) "
+                         "ON CONFLICT(phone, source) DO UPDATE SET failures=excluded.failures, "
+                         "blocked_until_ms=excluded.blocked_until_ms, expires_at_ms=excluded.expires_at_ms",
+                         {phone, source, failures, blocked_until, std::max(blocked_until, now) + kLoginWindowMs}));
+  ASSIGN_OR_RETURN(auto user, tx.QueryOne(std::string("SELECT ") + kUserCols + ", u.password_hash FROM users u WHERE u.phone=?",
+                                          {phone}));
+  LoginAdmission admitted{true, 0, std::nullopt};
+  if (user) admitted.record = LoginRecord{UserFromRow(*user), user->Str(5)};
+  return admitted;
 }
 
-Result<std::string> CompleteLogin(Tx& tx, int64_t user_id) {
-  ASSIGN_OR_RETURN(int64_t locked, tx.QueryInt("SELECT locked_until_ms FROM users WHERE id=?", {user_id}));
-  if (locked > tx.NowMs()) return Fail(ErrorCode::LOCKED, "too many failed logins; try again later");
-  RETURN_IF_ERROR(tx.Run("UPDATE users SET failed_logins = 0 WHERE id=?", {user_id}));
+Result<std::string> CompleteLogin(Tx& tx, int64_t user_id, const std::string& phone, const std::string& source) {
+  RETURN_IF_ERROR(tx.Run("DELETE FROM login_throttle WHERE phone=? AND source=?", {phone, source}));
   return CreateSession(tx, user_id);
 }
 
@@ -298,13 +311,90 @@ Result<std::vector<StaffMember>> ListStaff(Reader& r, int64_t merchant_id) {
   return out;
 }
 
-Status AddStaff(Tx& tx, int64_t merchant_id, const std::string& phone, Role role) {
-  if (role == Role::kOwner) return Fail(ErrorCode::RULE_VIOLATION, "a merchant has exactly one owner");
+namespace {
+constexpr const char* kInvitationSelect =
+    "SELECT i.id, i.merchant_id, m.name, i.role, i.status, i.created_at_ms, u.id, u.phone, u.nickname, u.is_admin, "
+    "u.created_at_ms FROM staff_invitations i JOIN merchants m ON m.id = i.merchant_id JOIN users u ON u.id = i.user_id ";
+
+StaffInvitation InvitationFromRow(const Row& r) {
+  return StaffInvitation{r.Int(0), r.Int(1), r.Str(2), UserFromRow(r, 6), ParseRole(r.Str(3)).value_or(Role::kSupport), r.Str(4),
+                         r.Int(5)};
+}
+
+Result<std::vector<StaffInvitation>> QueryInvitations(Reader& r, const std::string& where, int64_t id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kInvitationSelect) + where + " AND i.status='pending' ORDER BY i.id DESC LIMIT 200", {id}));
+  std::vector<StaffInvitation> out;
+  for (auto& row : rows) out.push_back(InvitationFromRow(row));
+  return out;
+}
+
+Result<StaffInvitation> GetInvitation(Reader& r, int64_t invitation_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kInvitationSelect) + "WHERE i.id=?", {invitation_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (invitation not found)");
+  return InvitationFromRow(*row);
+}
+}  // namespace
+
+Json ToJson(const StaffInvitation& inv, bool for_merchant) {
+  Json j{{"id", IdString(inv.id)}, {"role", RoleName(inv.role)}, {"status", inv.status},
+         {"created_at", FormatRfc3339(inv.created_at_ms)}};
+  if (for_merchant) {
+    j["user"] = Json{{"id", IdString(inv.user.id)}, {"phone", inv.user.phone}, {"nickname", inv.user.nickname}};
+  } else {
+    j["merchant"] = Json{{"id", IdString(inv.merchant_id)}, {"name", inv.merchant_name}};
+  }
+  return j;
+}
+
+Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited_by, const std::string& phone, Role role) {
+  if (role == Role::kOwner) return Fail(ErrorCode::RULE_VIOLATION, "一个店铺只有一位店主 (a merchant has exactly one owner)");
   ASSIGN_OR_RETURN(User u, GetUserByPhone(tx, phone));
-  RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
-                         "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
-                         {merchant_id, u.id, RoleName(role), tx.NowMs()}));
-  return tx.AppendEvent("merchant.staff_added", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(u.id)}, {"role", RoleName(role)}});
+  ASSIGN_OR_RETURN(auto current, tx.QueryOne("SELECT role FROM staff WHERE merchant_id=? AND user_id=?", {merchant_id, u.id}));
+  if (current && current->Str(0) == "owner") return Fail(ErrorCode::RULE_VIOLATION, "不能邀请店主本人 (the owner is already staff)");
+  if (current && current->Str(0) == RoleName(role)) return Fail(ErrorCode::ALREADY_EXISTS, "已是该角色的店员 (already staff with this role)");
+  RETURN_IF_ERROR(tx.Run("DELETE FROM staff_invitations WHERE merchant_id=? AND user_id=? AND status='pending'", {merchant_id, u.id}));
+  ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM staff_invitations WHERE merchant_id=? AND status='pending'", {merchant_id}));
+  if (pending >= kMaxPendingInvitations)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "待处理的邀请过多 (at most " + std::to_string(kMaxPendingInvitations) + " pending invitations)");
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO staff_invitations(id, merchant_id, user_id, role, status, invited_by, created_at_ms) "
+                         "VALUES(?,?,?,?,'pending',?,?)",
+                         {id, merchant_id, u.id, RoleName(role), invited_by, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.AppendEvent("merchant.staff_invited", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(u.id)},
+                                                                {"role", RoleName(role)}, {"invitation_id", IdString(id)}}));
+  return GetInvitation(tx, id);
+}
+
+Result<std::vector<StaffInvitation>> ListMerchantInvitations(Reader& r, int64_t merchant_id) {
+  return QueryInvitations(r, "WHERE i.merchant_id=?", merchant_id);
+}
+
+Result<std::vector<StaffInvitation>> ListMyInvitations(Reader& r, int64_t user_id) {
+  return QueryInvitations(r, "WHERE i.user_id=?", user_id);
+}
+
+Status RevokeInvitation(Tx& tx, int64_t merchant_id, int64_t invitation_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE staff_invitations SET status='revoked', answered_at_ms=? "
+                                      "WHERE id=? AND merchant_id=? AND status='pending'",
+                                      {tx.NowMs(), invitation_id, merchant_id}));
+  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
+  return tx.AppendEvent("merchant.staff_invitation_revoked",
+                        Json{{"merchant_id", IdString(merchant_id)}, {"invitation_id", IdString(invitation_id)}});
+}
+
+Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invitation_id, bool accept) {
+  ASSIGN_OR_RETURN(StaffInvitation inv, GetInvitation(tx, invitation_id));
+  if (inv.user.id != user_id || inv.status != "pending") return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
+  inv.status = accept ? "accepted" : "declined";
+  RETURN_IF_ERROR(tx.Run("UPDATE staff_invitations SET status=?, answered_at_ms=? WHERE id=?", {inv.status, tx.NowMs(), invitation_id}));
+  if (accept) {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
+                           "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
+                           {inv.merchant_id, user_id, RoleName(inv.role), tx.NowMs()}));
+    RETURN_IF_ERROR(tx.AppendEvent("merchant.staff_added", Json{{"merchant_id", IdString(inv.merchant_id)}, {"user_id", IdString(user_id)},
+                                                                {"role", RoleName(inv.role)}}));
+  }
+  return inv;
 }
 
 Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {

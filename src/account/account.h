@@ -3,8 +3,8 @@
 // friend graph, and buyers' address books.
 //
 // Write functions take a Tx (they run inside the write pipeline); reads take a Reader.
-// Password hashing is deliberately NOT done inside a Tx: callers hash on their own thread
-// (HashPassword) and pass the hash in, so the single writer never spends 50 ms on Argon2.
+// Password hashing is deliberately NOT done inside a Tx: callers hash on a PasswordHasher's
+// thread (account/password.h) and pass the hash in, so the writer never spends 30 ms on Argon2.
 #pragma once
 
 #include <cstdint>
@@ -13,18 +13,14 @@
 #include <vector>
 
 #include "base/json.h"
+#include "account/password.h"
 #include "base/result.h"
 #include "store/store.h"
 
 namespace xd::account {
 
-// ---- passwords and sessions ----
+// ---- sessions and logins (passwords: account/password.h) ----
 
-// Argon2id cost: kInteractive for the server, kFast for tests and demo seeding.
-enum class HashCost { kInteractive, kFast };
-void SetHashCost(HashCost cost);
-Result<std::string> HashPassword(const std::string& password);
-bool VerifyPassword(const std::string& hash, const std::string& password);
 // SHA-256 of a token, hex; only this is stored.
 std::string HashToken(const std::string& token);
 
@@ -45,11 +41,11 @@ struct Principal {
 };
 
 inline constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;
-inline constexpr int kMaxFailedLogins = 5;
-inline constexpr int64_t kLockoutMs = 15 * 60 * 1000;
 
 // Validates phone (11 digits starting with 1), password (8..64 bytes) and nickname.
 Status ValidateRegistration(const std::string& phone, const std::string& password, const std::string& nickname);
+// Whether `phone` is registered (so a register can be refused before its password is hashed).
+Result<bool> PhoneTaken(Reader& r, const std::string& phone);
 // Creates a user; ALREADY_EXISTS when the phone is taken.
 Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& password_hash,
                         const std::string& nickname, bool is_admin);
@@ -57,17 +53,38 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
 Result<std::string> CreateSession(Tx& tx, int64_t user_id);
 Status DeleteSession(Tx& tx, const std::string& token);
 
+// Login attempts are throttled per phone and source (the client's address; an IPv6 address
+// by its /64), so a guesser slows down from where it guesses while the owner, elsewhere, is
+// not locked out. The first kFreeLoginAttempts are free; the attempt that reaches it and each
+// one after it makes the source wait kLoginBackoffBaseMs, doubling, at most kLoginBackoffMaxMs.
+// A phone-and-source's count is forgotten kLoginWindowMs after its last attempt or wait, and
+// one source may be counting failures on at most kMaxLoginPhonesPerSource phones at once, so
+// the state is bounded per source.
+inline constexpr int kFreeLoginAttempts = 5;
+inline constexpr int64_t kLoginBackoffBaseMs = 60'000;
+inline constexpr int64_t kLoginBackoffMaxMs = 3'600'000;
+inline constexpr int64_t kLoginWindowMs = 24LL * 3600 * 1000;
+inline constexpr int kMaxLoginPhonesPerSource = 100;
+
+// The throttle source of a client address: an IPv4 address itself, an IPv6 address's /64.
+std::string LoginSource(const std::string& remote_ip);
+
 struct LoginRecord {
   User user;
   std::string password_hash;
-  int64_t locked_until_ms = 0;
 };
-// Looks a user up for login; NOT_FOUND when the phone is unknown.
-Result<LoginRecord> FindForLogin(Reader& r, const std::string& phone);
-// Records a failed attempt; the account locks after kMaxFailedLogins failures in a row.
-Status RecordFailedLogin(Tx& tx, int64_t user_id);
-// Re-checks the lock inside the transaction, clears the failure count and creates a session.
-Result<std::string> CompleteLogin(Tx& tx, int64_t user_id);
+struct LoginAdmission {
+  bool admitted = false;
+  int64_t retry_after_ms = 0;         // when not admitted: how long the source must wait
+  std::optional<LoginRecord> record;  // when admitted: the account, none for an unknown phone
+};
+// Admits one attempt on `phone` from `source` or not. An admitted attempt counts as failed
+// until CompleteLogin clears it, inside this transaction: parallel guesses are counted in
+// commit order, and no more than kFreeLoginAttempts are evaluated before the wait starts.
+// Unknown phones are counted the same way, so the answers do not tell which phones exist.
+Result<LoginAdmission> AdmitLogin(Tx& tx, const std::string& phone, const std::string& source);
+// After a correct password: clears the phone-and-source's count and creates a session.
+Result<std::string> CompleteLogin(Tx& tx, int64_t user_id, const std::string& phone, const std::string& source);
 
 // The principal of a session token; UNAUTHENTICATED when unknown or expired.
 Result<Principal> Authenticate(Reader& r, const std::string& token);
@@ -135,8 +152,36 @@ struct StaffMember {
   Role role;
 };
 Result<std::vector<StaffMember>> ListStaff(Reader& r, int64_t merchant_id);
-Status AddStaff(Tx& tx, int64_t merchant_id, const std::string& phone, Role role);
 Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id);
+
+// Staff join by invitation: the owner invites a phone, the invited user accepts or declines
+// from their own session. Nobody becomes staff (and sees a merchant in their console)
+// without having said yes.
+inline constexpr int kMaxPendingInvitations = 50;  // per merchant
+struct StaffInvitation {
+  int64_t id = 0;
+  int64_t merchant_id = 0;
+  std::string merchant_name;
+  User user;  // the invited user
+  Role role = Role::kOperator;
+  std::string status;  // pending | accepted | declined | revoked
+  int64_t created_at_ms = 0;
+};
+// `for_merchant`: the owner's view (the invitee's phone); else the invitee's (the merchant).
+Json ToJson(const StaffInvitation& inv, bool for_merchant);
+// Invites the user with `phone` as `role` (operator or support; RULE_VIOLATION for owner or
+// for the owner's own phone; NOT_FOUND for an unknown phone). A pending invitation of the same
+// user is replaced; at most kMaxPendingInvitations pending (LIMIT_EXCEEDED).
+Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited_by, const std::string& phone, Role role);
+// Pending invitations of a merchant, newest first.
+Result<std::vector<StaffInvitation>> ListMerchantInvitations(Reader& r, int64_t merchant_id);
+// Withdraws a pending invitation; NOT_FOUND unless it is this merchant's and pending.
+Status RevokeInvitation(Tx& tx, int64_t merchant_id, int64_t invitation_id);
+// Pending invitations addressed to `user_id`, newest first.
+Result<std::vector<StaffInvitation>> ListMyInvitations(Reader& r, int64_t user_id);
+// The invited user answers: accepting joins the staff with the invited role (an existing
+// non-owner role is replaced). NOT_FOUND unless the invitation is theirs and pending.
+Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invitation_id, bool accept);
 
 // ---- friends ----
 

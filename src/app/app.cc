@@ -23,6 +23,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
   app->open_ = std::make_unique<open::OpenService>(*app->store_, *app->trade_, options.open);
   app->context_->open = app->open_.get();
+  app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
+  app->context_->hasher = app->hasher_.get();
   if (options.user_rate_per_s > 0) {
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
@@ -103,6 +105,7 @@ void App::Stop() {
   order_watch_->Stop();  // long polls answer now, with the order as it is
   open_->Stop();
   server_->Shutdown();
+  hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
   store_->Close();
 }
 
@@ -114,7 +117,7 @@ void App::RunUntilSignal() {
 Status App::EnsureAdmin(const std::string& phone, const std::string& password) {
   ASSIGN_OR_RETURN(int64_t admins, store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM users WHERE is_admin=1"); }));
   if (admins > 0) return Ok();
-  ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password));
+  ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password, options_.hasher.cost));
   return store_->Execute([&](Tx& tx) { return ToStatus(account::CreateUser(tx, phone, hash, "平台管理员", true)); });
 }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "account/password.h"
 #include "base/clock.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -35,6 +36,7 @@ struct AppOptions {
   open::OpenConfig open;        // webhook senders, SSRF policy, key last-use interval
   bool webhooks_background = true;  // with `background`: run the webhook consumer and senders
   int webhook_timeout_ms = 10'000;  // per delivery POST
+  account::PasswordHasher::Options hasher;  // Argon2 threads, queue bound, cost of new hashes
 };
 
 class App {
@@ -68,6 +70,7 @@ class App {
   std::unique_ptr<trade::TradeService> trade_;
   std::unique_ptr<promo::PromoService> promo_;
   std::unique_ptr<open::OpenService> open_;
+  std::unique_ptr<account::PasswordHasher> hasher_;
   std::unique_ptr<http::AppContext> context_;
   std::unique_ptr<http::RateLimiter> user_limiter_;
   std::unique_ptr<http::OrderWatch> order_watch_;

@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   opts.access_log = access_log;
   opts.open.allow_private_hosts = webhook_allow_private;
   opts.background = static_cast<bool>(*serve);
-  if (fast_hash || *demo_cmd || demo) xd::account::SetHashCost(xd::account::HashCost::kFast);
+  if (fast_hash) opts.hasher.cost = xd::account::HashCost::kFast;
 
   auto app = xd::App::Create(opts, clock);
   if (!app) {

@@ -26,6 +26,7 @@ namespace xd {
   X(INVALID_STATE, 409)           \
   X(OUT_OF_STOCK, 409)            \
   X(IDEMPOTENCY_IN_USE, 409)      \
+  X(IDEMPOTENCY_MISMATCH, 422)    \
   X(PAYLOAD_TOO_LARGE, 413)       \
   X(RULE_VIOLATION, 422)          \
   X(LIMIT_EXCEEDED, 422)          \

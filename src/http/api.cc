@@ -1,5 +1,6 @@
 #include "http/api.h"
 
+#include "base/crypto.h"
 #include "base/id.h"
 
 namespace xd::http {
@@ -159,7 +160,13 @@ std::string ErrorBody(const Error& e) {
   return DumpJson(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}});
 }
 
-void Call::ReplyError(const Error& e) { ReplyText(ErrorBody(e), "application/json", ErrorCodeHttpStatus(e.code)); }
+void Call::ReplyError(const Error& e, int64_t retry_after_s) {
+  Response r;
+  r.status = ErrorCodeHttpStatus(e.code);
+  r.body = ErrorBody(e);
+  if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
+  respond_(std::move(r));
+}
 
 void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
   auto out = std::make_shared<Json>();
@@ -232,20 +239,28 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
   std::string key(IdempotencyKey());
   if (key.empty()) return Submit(std::move(fn), status);
   if (key.size() > 64) return ReplyError(Error{ErrorCode::INVALID_FIELD, "Idempotency-Key is at most 64 characters"});
+  // The key is bound to its request, so a reused key cannot answer a different one. A JSON
+  // body is hashed re-serialised (sorted keys, no spacing): the same object sent again matches.
+  auto parsed = ParseJson(req_.body);
+  std::string body = parsed ? DumpJson(*parsed) : req_.body;
+  std::string request_hash = Sha256Hex(req_.method + '\n' + req_.path + '?' + req_.query + '\n' + body);
   auto replay_status = std::make_shared<int>(status);
   auto out = std::make_shared<Json>();
   app_.store.Submit(
-      [fn = std::move(fn), out, replay_status, user_id, scope, key](Tx& tx) -> Status {
-        ASSIGN_OR_RETURN(auto prior, tx.QueryOne("SELECT status, body FROM idempotency WHERE user_id=? AND scope=? AND key=?",
+      [fn = std::move(fn), out, replay_status, user_id, scope, key, request_hash](Tx& tx) -> Status {
+        ASSIGN_OR_RETURN(auto prior, tx.QueryOne("SELECT status, body, request_hash FROM idempotency WHERE user_id=? AND scope=? AND key=?",
                                                  {user_id, scope, key}));
         if (prior) {
+          if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
+            return Fail(ErrorCode::IDEMPOTENCY_MISMATCH,
+                        "此幂等键已用于另一个请求 (this Idempotency-Key was used with a different request)");
           *replay_status = static_cast<int>(prior->Int(0));
           *out = prior->JsonAt(1);
           return Ok();
         }
         ASSIGN_OR_RETURN(*out, fn(tx));
-        return tx.Run("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms) VALUES(?,?,?,?,?,?)",
-                      {user_id, scope, key, int64_t{*replay_status}, DumpJson(*out), tx.NowMs()});
+        return tx.Run("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms, request_hash) VALUES(?,?,?,?,?,?,?)",
+                      {user_id, scope, key, int64_t{*replay_status}, DumpJson(*out), tx.NowMs(), request_hash});
       },
       [respond = respond_, out, replay_status](Status s) {
         Response r;

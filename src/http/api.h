@@ -36,6 +36,7 @@ struct AppContext {
   SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
   ProductCache* products = nullptr;     // public product pages; null = the store on every request
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
+  account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
 };
 
 // A merchant's staff member (or a merchant's API key) acting for the merchant.
@@ -92,7 +93,9 @@ class Call {
 
   void Reply(const Json& body, int status = 200);
   void ReplyText(std::string body, std::string content_type, int status = 200);
-  void ReplyError(const Error& e);
+  // The error as {"error":{code,message}} with its status; with `retry_after_s` > 0 also a
+  // Retry-After header (503 and 429 answers that know when to come back).
+  void ReplyError(const Error& e, int64_t retry_after_s = 0);
   // The reply callback, for handlers that answer later from another thread (call it once).
   const Respond& responder() const { return respond_; }
 

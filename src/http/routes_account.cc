@@ -40,6 +40,20 @@ Result<account::MerchantPatch> MerchantPatchFromJson(const Json& body) {
   return patch;
 }
 
+// Runs `work` on the password hasher's pool, never on the I/O thread, with a Call for the
+// same request (it lives until answered); an error `work` returns is the answer. A full
+// queue is answered at once: 503 UNAVAILABLE with Retry-After.
+Status OnHasher(Call& c, std::function<Status(Call&, const account::PasswordHasher&)> work) {
+  AppContext& app = c.app();
+  Request& req = c.req();
+  bool queued = app.hasher->TrySubmit([&app, &req, respond = c.responder(), work = std::move(work)] {
+    Call call(app, req, respond);
+    if (Status s = work(call, *app.hasher); !s) call.ReplyError(s.error());
+  });
+  if (!queued) c.ReplyError(Error{ErrorCode::UNAVAILABLE, "服务繁忙，请稍后再试 (the server is busy; try again shortly)"}, 1);
+  return Ok();
+}
+
 }  // namespace
 
 void AddAccountRoutes(Api& api) {
@@ -47,7 +61,7 @@ void AddAccountRoutes(Api& api) {
 
   api.Add({"POST", "/api/v1/auth/register", "Register a buyer account", "account", AuthKind::kNone, 201,
            Json{{"phone", "13800001234"}, {"password", "secret123"}, {"nickname", "小王"}}},
-          [](Call& c) -> Status {
+          [&store](Call& c) -> Status {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::string phone = r.String("phone", {.max_len = 20});
@@ -55,13 +69,18 @@ void AddAccountRoutes(Api& api) {
             std::string nickname = r.String("nickname", {.min_len = 1, .max_len = 32});
             RETURN_IF_ERROR(r.Finish());
             RETURN_IF_ERROR(account::ValidateRegistration(phone, password, nickname));
-            ASSIGN_OR_RETURN(std::string hash, account::HashPassword(password));
-            c.AnonymousWrite([=](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, phone, hash, nickname, false));
-              ASSIGN_OR_RETURN(std::string token, account::CreateSession(tx, u.id));
-              return UserWithToken(u, token);
-            }, 201);
-            return Ok();
+            // Refused before hashing: a taken phone costs a read, not 30 ms of Argon2.
+            ASSIGN_OR_RETURN(bool taken, store.Read([&](Reader& rd) { return account::PhoneTaken(rd, phone); }));
+            if (taken) return Fail(ErrorCode::ALREADY_EXISTS, "该手机号已注册 (this phone number is already registered)");
+            return OnHasher(c, [phone, password, nickname](Call& c, const account::PasswordHasher& hasher) -> Status {
+              ASSIGN_OR_RETURN(std::string hash, hasher.Hash(password));
+              c.AnonymousWrite([=](Tx& tx) -> Result<Json> {
+                ASSIGN_OR_RETURN(account::User u, account::CreateUser(tx, phone, hash, nickname, false));
+                ASSIGN_OR_RETURN(std::string token, account::CreateSession(tx, u.id));
+                return UserWithToken(u, token);
+              }, 201);
+              return Ok();
+            });
           });
 
   api.Add({"POST", "/api/v1/auth/login", "Log in with phone and password", "account", AuthKind::kNone, 200,
@@ -72,25 +91,28 @@ void AddAccountRoutes(Api& api) {
             std::string phone = r.String("phone", {.max_len = 20});
             std::string password = r.String("password", {.max_len = 64});
             RETURN_IF_ERROR(r.Finish());
-            auto rec = store.Read([&](Reader& rd) { return account::FindForLogin(rd, phone); });
-            if (!rec) {
-              if (rec.error().code == ErrorCode::NOT_FOUND)
-                return Fail(ErrorCode::INVALID_CREDENTIALS, "wrong phone number or password");
-              return std::unexpected(rec.error());
-            }
-            if (rec->locked_until_ms > store.clock().NowMs())
-              return Fail(ErrorCode::LOCKED, "too many failed logins; try again later");
-            int64_t user_id = rec->user.id;
-            if (!account::VerifyPassword(rec->password_hash, password)) {
-              store.Submit([user_id](Tx& tx) { return account::RecordFailedLogin(tx, user_id); }, nullptr);
-              return Fail(ErrorCode::INVALID_CREDENTIALS, "wrong phone number or password");
-            }
-            account::User user = rec->user;
-            c.AnonymousWrite([user](Tx& tx) -> Result<Json> {
-              ASSIGN_OR_RETURN(std::string token, account::CompleteLogin(tx, user.id));
-              return UserWithToken(user, token);
+            std::string source = account::LoginSource(c.req().remote_ip);
+            return OnHasher(c, [&store, phone, password, source](Call& c, const account::PasswordHasher& hasher) -> Status {
+              // The attempt is counted in the write before the password is looked at.
+              ASSIGN_OR_RETURN(account::LoginAdmission admission, store.ExecuteFor<account::LoginAdmission>([&](Tx& tx) {
+                return account::AdmitLogin(tx, phone, source);
+              }));
+              if (!admission.admitted) {
+                c.ReplyError(Error{ErrorCode::LOCKED, "登录失败次数过多，请稍后再试 (too many failed logins from here; try again later)"},
+                             (admission.retry_after_ms + 999) / 1000);
+                return Ok();
+              }
+              // An unknown phone costs the same hashing as a wrong password.
+              if (!admission.record) hasher.VerifyUnknown(password);
+              if (!admission.record || !hasher.Verify(admission.record->password_hash, password))
+                return Fail(ErrorCode::INVALID_CREDENTIALS, "手机号或密码错误 (wrong phone number or password)");
+              account::User user = admission.record->user;
+              c.AnonymousWrite([user, phone, source](Tx& tx) -> Result<Json> {
+                ASSIGN_OR_RETURN(std::string token, account::CompleteLogin(tx, user.id, phone, source));
+                return UserWithToken(user, token);
+              });
+              return Ok();
             });
-            return Ok();
           });
 
   api.Add({"POST", "/api/v1/auth/logout", "Revoke the current session token", "account", AuthKind::kUser, 204},
@@ -217,8 +239,8 @@ void AddAccountRoutes(Api& api) {
             c.Reply(ListJson(items, 0));
             return Ok();
           });
-  api.Add({"POST", "/api/v1/merchant/staff", "Add a staff member by phone (owner)", "merchant", AuthKind::kStaff, 201,
-           Json{{"phone", "13800001234"}, {"role", "operator"}}},
+  api.Add({"POST", "/api/v1/merchant/staff-invitations", "Invite a user by phone to the staff; they join when they accept (owner)",
+           "merchant", AuthKind::kStaff, 201, Json{{"phone", "13800001234"}, {"role", "operator"}}},
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
             ASSIGN_OR_RETURN(Json body, c.Body());
@@ -227,13 +249,54 @@ void AddAccountRoutes(Api& api) {
             std::string role_s = r.String("role", {.max_len = 16});
             RETURN_IF_ERROR(r.Finish());
             auto role = account::ParseRole(role_s);
-            if (!role) return Fail(ErrorCode::INVALID_FIELD, "role must be operator or support");
+            if (!role || *role == account::Role::kOwner) return Fail(ErrorCode::INVALID_FIELD, "role must be operator or support");
             c.Write(s, [phone, role](Tx& tx, const StaffCaller& s) -> Result<Json> {
-              RETURN_IF_ERROR(account::AddStaff(tx, s.merchant_id, phone, *role));
-              return Json{{"phone", phone}, {"role", account::RoleName(*role)}};
+              ASSIGN_OR_RETURN(account::StaffInvitation inv, account::InviteStaff(tx, s.merchant_id, s.principal.user_id, phone, *role));
+              return account::ToJson(inv, true);
             }, 201);
             return Ok();
           });
+  api.Add({"GET", "/api/v1/merchant/staff-invitations", "Pending staff invitations of the current merchant", "merchant", AuthKind::kStaff},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::ListMerchantInvitations(r, s.merchant_id); }));
+            Json items = Json::array();
+            for (auto& inv : list) items.push_back(account::ToJson(inv, true));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  api.Add({"DELETE", "/api/v1/merchant/staff-invitations/{id}", "Withdraw a pending staff invitation (owner)", "merchant", AuthKind::kStaff, 204},
+          [](Call& c) -> Status {
+            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
+            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+            c.Write(s, [id](Tx& tx, const StaffCaller& s) -> Result<Json> {
+              RETURN_IF_ERROR(account::RevokeInvitation(tx, s.merchant_id, id));
+              return Json();
+            }, 204);
+            return Ok();
+          });
+  api.Add({"GET", "/api/v1/me/staff-invitations", "Staff invitations waiting for the signed-in user's answer", "account", AuthKind::kUser},
+          [&store](Call& c) -> Status {
+            ASSIGN_OR_RETURN(Principal p, c.User());
+            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return account::ListMyInvitations(r, p.user_id); }));
+            Json items = Json::array();
+            for (auto& inv : list) items.push_back(account::ToJson(inv, false));
+            c.Reply(ListJson(items, 0));
+            return Ok();
+          });
+  for (bool accept : {true, false}) {
+    api.Add({"POST", std::string("/api/v1/me/staff-invitations/{id}/") + (accept ? "accept" : "decline"),
+             accept ? "Accept a staff invitation: join the merchant's staff" : "Decline a staff invitation", "account", AuthKind::kUser},
+            [accept](Call& c) -> Status {
+              ASSIGN_OR_RETURN(Principal p, c.User());
+              ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+              c.Write(p, [id, accept](Tx& tx, const Principal& p) -> Result<Json> {
+                ASSIGN_OR_RETURN(account::StaffInvitation inv, account::AnswerInvitation(tx, p.user_id, id, accept));
+                return account::ToJson(inv, false);
+              });
+              return Ok();
+            });
+  }
   api.Add({"DELETE", "/api/v1/merchant/staff/{user_id}", "Remove a staff member (owner)", "merchant", AuthKind::kStaff, 204},
           [](Call& c) -> Status {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));

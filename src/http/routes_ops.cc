@@ -31,6 +31,11 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_store_wal_syncs_total counter\nxd_store_wal_syncs_total {}\n",
                 s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
                 s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs);
+            if (app.hasher)
+              out += fmt::format(
+                  "# TYPE xd_password_hashes_total counter\nxd_password_hashes_total {}\n"
+                  "# TYPE xd_password_hash_refused_total counter\nxd_password_hash_refused_total {}\n",
+                  app.hasher->computed_total(), app.hasher->refused_total());
             if (app.products)
               out += fmt::format("# TYPE xd_product_cache_hits_total counter\nxd_product_cache_hits_total {}\n", app.products->hits());
             // Dead timers are work the system gave up on (stock left reserved, money held): alert on > 0.
