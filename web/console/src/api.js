@@ -40,8 +40,13 @@ export const api = {
   merchant: () => http.get('/merchant'),
   updateMerchant: (body) => http.patch('/merchant', body),
   staff: () => http.get('/merchant/staff'),
-  addStaff: (phone, role) => http.post('/merchant/staff', { phone, role }),
   removeStaff: (userId) => http.del(`/merchant/staff/${e(userId)}`),
+  staffInvitations: () => http.get('/merchant/staff-invitations'),
+  inviteStaff: (phone, role) => http.post('/merchant/staff-invitations', { phone, role }),
+  revokeInvitation: (id) => http.del(`/merchant/staff-invitations/${e(id)}`),
+  // invitations addressed to the signed-in user
+  myInvitations: () => http.get('/me/staff-invitations'),
+  answerInvitation: (id, accept) => http.post(`/me/staff-invitations/${e(id)}/${accept ? 'accept' : 'decline'}`),
 
   products: (query) => http.get('/merchant/products', query),
   createProduct: (body) => http.post('/merchant/products', body),
