@@ -116,6 +116,7 @@ void OrderWatch::Run() {
     auto& list = by_order_[w->order_id_];
     list.erase(std::remove(list.begin(), list.end(), w), list.end());
     if (list.empty()) by_order_.erase(w->order_id_);
+    timed_out_.fetch_add(1, std::memory_order_relaxed);
     ready_.push_back(std::move(w));
   }
 }

@@ -67,6 +67,9 @@ class OrderWatch {
   std::shared_ptr<trade::OrderObserver> Observer();
 
   size_t waiting() const;
+  // Waiters fired by their deadline rather than by a change (tests tell "answered because the
+  // order changed" from "answered because the wait ran out" by this, not by the wall clock).
+  uint64_t timed_out() const { return timed_out_.load(std::memory_order_relaxed); }
 
  private:
   void Run();
@@ -78,6 +81,7 @@ class OrderWatch {
   std::unordered_map<int64_t, std::vector<std::shared_ptr<Waiter>>> by_order_;
   std::map<std::pair<Clock::time_point, uint64_t>, std::shared_ptr<Waiter>> by_deadline_;
   uint64_t next_seq_ = 0;
+  std::atomic<uint64_t> timed_out_{0};
   std::deque<std::shared_ptr<Waiter>> ready_;
   std::thread thread_;
 };
