@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "base/crypto.h"
 #include "http/api.h"
 #include "pay/pay.h"
 #include "tests/harness.h"
@@ -195,6 +196,86 @@ TEST_F(Trade, DuplicateOutOfOrderForgedAndReplayedNotifications) {
   auto charged = app_->store().Read([&](Reader& r) { return r.QueryInt("SELECT count(*) FROM payments WHERE status='succeeded'"); });
   EXPECT_EQ(*charged, 1);
   ExpectInvariants();
+}
+
+// Issue 12, defect 3. The repro: checkout with a store-credit part, post a `payment.failed`
+// signed with the (then built-in) sandbox secret — the credit went back to the buyer — then
+// complete the sandbox payment: the order was `paid` for less than its total.
+TEST_F(Trade, ForgedFailureCannotMakeAnOrderPaidForLessThanItsTotal) {
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);  // free shipping: the total is 10000
+  std::string buyer = Register("13655557777");
+  ASSERT_EQ(Call("POST", "/api/v1/admin/cards", Json{{"phone", "13655557777"}, {"amount_fen", 3000}, {"reason", "游戏奖励"}}, AdminToken()).status, 201);
+  app_->sandbox().SetMode(pay::NotifyMode::kDrop);  // only the notifications this test posts land
+  std::string oid = Buy(buyer, sku)["id"];
+  auto p1 = Call("POST", "/api/v1/orders/" + oid + "/pay", Json{{"card_fen", 3000}}, buyer);
+  ASSERT_EQ(p1.status, 200) << p1.body.dump();
+  std::string payment_id = p1.body["payment_id"], prepay = p1.body["prepay_id"];
+  std::string failed = DumpJson(Json{{"notify_id", "n-forged-1"}, {"event", "payment.failed"}, {"prepay_id", prepay},
+                                     {"out_no", payment_id}, {"amount_fen", 7000}, {"transaction_id", ""}, {"timestamp_ms", clock_.NowMs()}});
+  auto notify = [&](const std::string& body, const std::string& sig) {
+    return NewClient()->Send("POST", "/api/v1/pay/notify/sandbox", body, {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", sig}});
+  };
+  // The old built-in secret signs nothing any more.
+  EXPECT_EQ(notify(failed, HmacSha256Hex(Sha256("xiaodian-sandbox-secret"), failed)).status, 401);
+  // Even with the store's real secret (leaked), a failure the provider did not record is refused.
+  auto leaked = notify(failed, app_->sandbox().Sign(failed));
+  EXPECT_EQ(leaked.status, 422) << leaked.body;
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 0);  // the credit is still held
+  EXPECT_EQ(Call("GET", "/api/v1/pay/sandbox/" + payment_id, nullptr, buyer).body["status"], "pending");
+  // The repro's last step: the buyer completes the payment. It was never failed, so the
+  // order is paid its whole total (before the fix: paid_fen 7000, the credit back with the buyer).
+  ASSERT_EQ(Call("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, buyer).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/payments/" + payment_id + "/query", nullptr, buyer).body["status"], "succeeded");
+  Json paid = Call("GET", "/api/v1/orders/" + oid, nullptr, buyer).body;
+  EXPECT_EQ(paid["status"], "paid");
+  EXPECT_EQ(paid["paid_fen"], 10000);
+  EXPECT_EQ(paid["card_paid_fen"], 3000);
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, buyer).body["balance_fen"], 0);
+
+  // A payment that is no longer pending (closed: its order was cancelled, which returns any
+  // held credit) cannot be completed or failed at the sandbox cashier.
+  std::string oid2 = Buy(buyer, sku)["id"];
+  auto p2 = Call("POST", "/api/v1/orders/" + oid2 + "/pay", nullptr, buyer);
+  ASSERT_EQ(p2.status, 200) << p2.body.dump();
+  std::string p2_id = p2.body["payment_id"], prepay2 = p2.body["prepay_id"];
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid2 + "/cancel", nullptr, buyer).status, 200);
+  auto stale = Call("POST", "/api/v1/pay/sandbox/" + p2_id + "/complete", nullptr, buyer);
+  EXPECT_EQ(stale.status, 409) << stale.body.dump();
+  EXPECT_EQ(Call("POST", "/api/v1/pay/sandbox/" + p2_id + "/fail", nullptr, buyer).status, 409);
+  // A success notification for it (the provider never completed it) is refused too.
+  std::string succeeded = DumpJson(Json{{"notify_id", "n-forged-2"}, {"event", "payment.succeeded"}, {"prepay_id", prepay2},
+                                        {"out_no", p2_id}, {"amount_fen", 10000}, {"transaction_id", "4200x"}, {"timestamp_ms", clock_.NowMs()}});
+  EXPECT_EQ(notify(succeeded, app_->sandbox().Sign(succeeded)).status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + oid2, nullptr, buyer).body["status"], "cancelled");
+  ExpectInvariants();
+}
+
+// The sandbox secret is the store's own: generated at random when none is configured, the
+// same after a restart, different in another store; a configured secret wins.
+TEST_F(Trade, SandboxSecretIsPerStoreAndSurvivesRestarts) {
+  const std::string body = R"({"probe":1})";
+  std::string before = app_->sandbox().Sign(body);
+  app_->Stop();
+  app_.reset();
+  AppOptions o;
+  o.db_path = (dir_ / "db").string();
+  o.port = 0;
+  o.background = false;
+  auto again = App::Create(o, clock_);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)->sandbox().Sign(body), before);
+  (*again)->Stop();
+  o.db_path = (dir_ / "other.db").string();
+  auto other = App::Create(o, clock_);
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_NE((*other)->sandbox().Sign(body), before);
+  EXPECT_NE((*other)->sandbox().Sign(body), HmacSha256Hex(Sha256("xiaodian-sandbox-secret"), body));
+  (*other)->Stop();
+  o.sandbox_secret = "configured";
+  auto configured = App::Create(o, clock_);
+  ASSERT_TRUE(configured) << configured.error().message;
+  EXPECT_EQ((*configured)->sandbox().Sign(body), HmacSha256Hex(Sha256("configured"), body));
 }
 
 TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {

@@ -15,7 +15,11 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->options_ = options;
   ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .max_batch = options.max_batch}, clock));
   app->timers_ = std::make_unique<TimerService>(*app->store_);
-  app->sandbox_ = std::make_unique<pay::SandboxProvider>(options.sandbox_secret, clock);
+  std::string sandbox_secret = options.sandbox_secret;
+  if (sandbox_secret.empty()) {
+    ASSIGN_OR_RETURN(sandbox_secret, app->store_->ExecuteFor<std::string>([](Tx& tx) { return pay::StoredSandboxSecret(tx); }));
+  }
+  app->sandbox_ = std::make_unique<pay::SandboxProvider>(sandbox_secret, clock);
   app->trade_ = std::make_unique<trade::TradeService>(*app->sandbox_, options.trade);
   app->trade_->RegisterTimers(*app->timers_);
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});

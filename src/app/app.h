@@ -24,7 +24,8 @@ struct AppOptions {
   uint16_t port = 8080;
   int http_threads = 2;
   std::string web_root;
-  std::string sandbox_secret = "xiaodian-sandbox-secret";
+  // The sandbox provider's notification secret; empty: the store's own (pay::StoredSandboxSecret).
+  std::string sandbox_secret;
   bool background = true;   // poll timers and run the notification sender
   int timer_poll_ms = 200;
   double ip_rate_per_s = 0;

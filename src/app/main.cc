@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"xiaodian (小店): a social-commerce engine"};
   cli.require_subcommand(1);
-  std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to;
+  std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret;
   std::string admin_phone = "13800000000", admin_password = "admin123";
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2;
@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   serve->add_option("--auto-confirm-days", auto_confirm_days, "shipped orders complete after this long");
   serve->add_option("--admin-phone", admin_phone, "platform admin created on first start");
   serve->add_option("--admin-password", admin_password, "password of that admin");
+  serve->add_option("--sandbox-secret", sandbox_secret,
+                    "secret the sandbox provider signs notifications with (default: generated once per store and kept in it)")
+      ->envname("XD_SANDBOX_SECRET");
   serve->add_flag("--demo", demo, "seed demo data into an empty store");
   serve->add_flag("--access-log", access_log, "log every request");
   serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   }
   opts.http_threads = threads;
   opts.web_root = web_root;
+  opts.sandbox_secret = sandbox_secret;
   opts.ip_rate_per_s = rate;
   opts.user_rate_per_s = user_rate;
   opts.trade.unpaid_timeout_ms = unpaid_timeout_s * 1000;

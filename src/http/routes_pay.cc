@@ -62,6 +62,9 @@ void AddPayRoutes(Api& api) {
                 ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
                 if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
                 if (pm.prepay_id.empty()) return Fail(ErrorCode::INVALID_STATE, "this payment needs no provider step");
+                // A closed or failed payment has released its store credit: completing it
+                // would pay the order with the provider part alone.
+                if (pm.status != "pending") return Fail(ErrorCode::INVALID_STATE, "this payment is " + pm.status + ", not pending");
                 RETURN_IF_ERROR(sandbox.Complete(tx, pm.prepay_id, success));
                 return Json{{"payment_id", IdString(id)}, {"provider_status", success ? "SUCCESS" : "FAIL"},
                             {"note", "the provider notifies the platform asynchronously"}};

@@ -65,6 +65,11 @@ struct ProviderTxn {
 };
 enum class NotifyMode { kNormal, kLate, kTwice, kDrop };
 
+// The secret this store's sandbox signs notifications with when none is configured: generated
+// at random on first use and kept in the store (sandbox_config), so restarts and backups keep
+// it. There is no built-in default: a known secret would let anyone forge notifications.
+Result<std::string> StoredSandboxSecret(Tx& tx);
+
 // The sandbox provider. Its records live in sandbox_txns (its own tables); it delivers
 // signed notifications asynchronously through a transport (an HTTP POST to the server in
 // production wiring), in the mode the operator chose: on time, late, twice, or never.

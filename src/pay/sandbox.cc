@@ -79,6 +79,14 @@ bool SandboxProvider::Verify(const std::string& body, const std::string& signatu
   return ConstantTimeEqual(Sign(body), signature);
 }
 
+Result<std::string> StoredSandboxSecret(Tx& tx) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT value FROM sandbox_config WHERE name='notify_secret'"));
+  if (row) return row->Str(0);
+  std::string secret = RandomBase64Url(32);
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sandbox_config(name, value) VALUES('notify_secret', ?)", {secret}));
+  return secret;
+}
+
 Result<std::string> SandboxProvider::CreatePrepay(Tx& tx, const std::string& out_no, int64_t amount_fen) {
   std::string prepay_id = NewId("wx");
   RETURN_IF_ERROR(tx.Run("INSERT INTO sandbox_txns(prepay_id, kind, out_no, amount_fen, status, transaction_id, created_at_ms) "

@@ -233,29 +233,32 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
 Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notification& n) {
   ASSIGN_OR_RETURN(bool first, pay::FirstSighting(tx, n.notify_id));
   if (!first) return std::string("duplicate");
-  // Believe only what the provider's own records say (the query API), not the message alone.
+  // Believe only what the provider's own records say (the query API), not the message alone:
+  // every outcome (success, failure, refund) must be the one the provider recorded, for this
+  // kind of transaction, amount, number and transaction id. A message signed with a leaked
+  // secret then cannot fail a payment the provider completed, nor the other way round.
   ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, n.prepay_id));
-  if (t.amount_fen != n.amount_fen || t.out_no != n.out_no)
-    return Fail(ErrorCode::RULE_VIOLATION, "notification disagrees with the provider's records");
-  if (n.event == "payment.succeeded" || n.event == "payment.failed") {
+  const bool is_payment = n.event == "payment.succeeded" || n.event == "payment.failed";
+  const char* recorded = n.event == "payment.failed" ? "FAIL" : "SUCCESS";
+  if (!is_payment && n.event != "refund.succeeded") return Fail(ErrorCode::INVALID_FIELD, "unknown notification event " + n.event);
+  if (t.kind != (is_payment ? "pay" : "refund") || t.status != recorded || t.amount_fen != n.amount_fen || t.out_no != n.out_no ||
+      t.transaction_id != n.transaction_id)
+    return Fail(ErrorCode::RULE_VIOLATION, "the provider's records do not confirm this notification");
+  if (is_payment) {
     ASSIGN_OR_RETURN(pay::Payment p, pay::PaymentByPrepay(tx, n.prepay_id));
     if (n.event == "payment.succeeded") {
-      if (t.status != "SUCCESS") return Fail(ErrorCode::RULE_VIOLATION, "provider has no successful payment for this notification");
-      ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, n.transaction_id));
+      ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
       if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
       return std::string(fresh ? "paid" : "already_paid");
     }
     RETURN_IF_ERROR(pay::EndPendingPayment(tx, p.id, true));
     return std::string("failed");
   }
-  if (n.event == "refund.succeeded") {
-    auto refund_id = ParseId(n.out_no);
-    if (!refund_id) return Fail(ErrorCode::INVALID_FIELD, "bad refund number");
-    ASSIGN_OR_RETURN(bool fresh, pay::CompleteRefund(tx, *refund_id));
-    if (fresh) RETURN_IF_ERROR(OnRefundCompleted(tx, *refund_id));
-    return std::string(fresh ? "refunded" : "already_refunded");
-  }
-  return Fail(ErrorCode::INVALID_FIELD, "unknown notification event " + n.event);
+  auto refund_id = ParseId(n.out_no);
+  if (!refund_id) return Fail(ErrorCode::INVALID_FIELD, "bad refund number");
+  ASSIGN_OR_RETURN(bool fresh, pay::CompleteRefund(tx, *refund_id));
+  if (fresh) RETURN_IF_ERROR(OnRefundCompleted(tx, *refund_id));
+  return std::string(fresh ? "refunded" : "already_refunded");
 }
 
 Result<std::string> TradeService::QueryPayment(Tx& tx, int64_t payment_id) {
