@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -284,15 +285,15 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   Impl& im = *store->impl_;
   // Durable stores sync the WAL in the sync stage, not in SQLite's COMMIT.
   const std::string_view synchronous = options.sync_full ? "NORMAL" : "OFF";
-  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, synchronous));
+  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
   RETURN_IF_ERROR(ApplyMigrations(*im.writer));
   for (int i = 0; i < std::max(1, options.readers); ++i) {
-    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous));
+    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous, options.statement_cache_capacity));
     im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
     im.reader_conns.push_back(std::move(conn));
     im.free_readers.push_back(i);
   }
-  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, synchronous));
+  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
   im.checkpoint_pages = options.checkpoint_pages;
   im.next_checkpoint_at = options.checkpoint_pages;
   im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
@@ -485,6 +486,8 @@ StoreStats Store::stats() const {
   s.checkpoints = impl_->checkpoints;
   s.wal_frames = impl_->wal_frames;
   s.wal_syncs = impl_->syncs;
+  s.cached_statements = impl_->writer->cached_statements();
+  for (const auto& conn : impl_->reader_conns) s.cached_statements += conn->cached_statements();
   std::lock_guard lock(impl_->mu);
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;
@@ -493,6 +496,8 @@ StoreStats Store::stats() const {
 bool Store::writable() const { return impl_->writable; }
 
 Store::Lease Store::Borrow() {
+  static_assert(!std::is_copy_constructible_v<Lease> && !std::is_move_constructible_v<Lease>,
+                "a lease returns its connection once");
   std::unique_lock lock(impl_->pool_mu);
   impl_->pool_cv.wait(lock, [&] { return !impl_->free_readers.empty(); });
   int idx = impl_->free_readers.back();

@@ -126,6 +126,9 @@ struct StoreOptions {
   // batches, so that the WAL starts over (bounds it near restart_pages × 4 KiB).
   int checkpoint_pages = 1000;
   int restart_pages = 8000;
+  // Prepared statements kept per connection (least recently used finalized first). SQL
+  // text is the cache key, so values are always bound, never pasted into the text.
+  size_t statement_cache_capacity = 256;
 };
 
 struct StoreStats {
@@ -139,6 +142,7 @@ struct StoreStats {
   int64_t checkpoints = 0;  // WAL checkpoints run by the background checkpointer
   int64_t wal_frames = 0;   // pages written to the WAL by commits (the write volume)
   int64_t wal_syncs = 0;    // fdatasyncs of the WAL by the sync stage (each covers ≥ 1 batch)
+  int64_t cached_statements = 0;  // prepared statements held by the writer and the readers
 };
 
 using Command = std::function<Status(Tx&)>;
@@ -217,10 +221,16 @@ class Store {
   struct Impl;
 
  private:
+  // A borrowed reader, returned to the pool once, by the destructor: neither copyable nor
+  // movable (a copy returned the connection twice). Borrow() hands it out by guaranteed
+  // elision.
   struct Lease {
     Store* store;
     Reader* reader;
     int index;
+    Lease(Store* s, Reader* r, int i) : store(s), reader(r), index(i) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
     ~Lease();
   };
   Lease Borrow();

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/internal/sqlite_conn.h"
 #include "store/timers.h"
 
 namespace xd {
@@ -278,6 +279,42 @@ TEST_F(StoreTest, BackupIsConsistentCopy) {
   auto copy = Store::Open({.path = dest}, clock_);
   ASSERT_TRUE(copy);
   EXPECT_EQ(*(*copy)->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }), 50);
+}
+
+TEST_F(StoreTest, StatementCacheStaysBoundedAfterManyDistinctStatements) {
+  auto conn = internal::SqliteConn::Open((dir_ / "db").string(), true, "NORMAL", 4);
+  ASSERT_TRUE(conn) << conn.error().message;
+  internal::SqliteConn& c = **conn;
+  for (int i = 0; i < 500; ++i) {
+    auto rows = c.Query("SELECT ?+" + std::to_string(i), {int64_t{1}});
+    ASSERT_TRUE(rows) << rows.error().message;
+    EXPECT_EQ((*rows)[0].Int(0), i + 1);
+  }
+  EXPECT_EQ(c.cached_statements(), 4);
+  // An evicted statement is prepared again, a recent one comes from the cache; both right.
+  EXPECT_EQ((*c.Query("SELECT ?+0", {int64_t{7}}))[0].Int(0), 7);
+  EXPECT_EQ((*c.Query("SELECT ?+499", {int64_t{1}}))[0].Int(0), 500);
+  EXPECT_EQ(c.cached_statements(), 4);
+}
+
+TEST_F(StoreTest, StoreStatsCountCachedStatementsWithinCapacity) {
+  store_.reset();
+  auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 1, .statement_cache_capacity = 16}, clock_);
+  ASSERT_TRUE(s) << s.error().message;
+  store_ = std::move(*s);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(store_->Read([&](Reader& r) { return r.QueryInt("SELECT count(*) + " + std::to_string(i) + " FROM t"); }));
+  }
+  // The writer and the one reader, each at most 16.
+  EXPECT_LE(store_->stats().cached_statements, 32);
+  EXPECT_GE(store_->stats().cached_statements, 16);
+}
+
+TEST_F(StoreTest, RealValuesAreRefusedNotTruncated) {
+  auto r = store_->Read([](Reader& r) { return r.QueryInt("SELECT 2.5"); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT 2"); }), 2);
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ void ConfigureSqliteOnce() {
 }  // namespace
 
 Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bool read_only,
-                                                     std::string_view synchronous) {
+                                                     std::string_view synchronous,
+                                                     size_t statement_cache_capacity) {
   ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -31,7 +32,7 @@ Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bo
     sqlite3_close(db);
     return Fail(ErrorCode::UNAVAILABLE, "cannot open store " + path + ": " + msg);
   }
-  auto conn = std::unique_ptr<SqliteConn>(new SqliteConn(db));
+  auto conn = std::unique_ptr<SqliteConn>(new SqliteConn(db, statement_cache_capacity));
   sqlite3_busy_timeout(db, 10000);
   std::string pragmas = "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";
   if (!read_only) {
@@ -43,7 +44,7 @@ Result<std::unique_ptr<SqliteConn>> SqliteConn::Open(const std::string& path, bo
 }
 
 SqliteConn::~SqliteConn() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (Cached& c : lru_) sqlite3_finalize(c.stmt);
   sqlite3_close(db_);
 }
 
@@ -68,16 +69,26 @@ Error SqliteConn::ToError(int rc, std::string_view what) {
 
 Result<sqlite3_stmt*> SqliteConn::Prepare(std::string_view sql, Params params) {
   sqlite3_stmt* stmt;
-  auto it = cache_.find(sql);
-  if (it != cache_.end()) {
-    stmt = it->second;
+  auto it = index_.find(sql);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    stmt = it->second->stmt;
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
   } else {
     int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                 &stmt, nullptr);
     if (rc != SQLITE_OK) return std::unexpected(ToError(rc, "prepare"));
-    cache_.emplace(std::string(sql), stmt);
+    // Statements run to completion (and are reset) before the next Prepare on this
+    // connection, so the least recently used one is never in use here.
+    if (lru_.size() >= capacity_) {
+      sqlite3_finalize(lru_.back().stmt);
+      index_.erase(lru_.back().sql);
+      lru_.pop_back();
+    }
+    lru_.push_front(Cached{std::string(sql), stmt});
+    index_.emplace(lru_.front().sql, lru_.begin());
+    cached_.store(static_cast<int64_t>(lru_.size()), std::memory_order_relaxed);
   }
   int idx = 1;
   for (const Param& p : params) {
@@ -123,10 +134,14 @@ Result<Rows> SqliteConn::Query(std::string_view sql, Params params) {
           cell.null = false;
           cell.i = sqlite3_column_int64(stmt, c);
           break;
-        case SQLITE_FLOAT:
-          cell.null = false;
-          cell.i = sqlite3_column_int64(stmt, c);
-          break;
+        case SQLITE_FLOAT: {
+          // The schema holds integers only (money in fen, times in ms): a REAL is a bug in a
+          // query or in data written from outside, never something to truncate silently.
+          sqlite3_reset(stmt);
+          return Fail(ErrorCode::INTERNAL, "column " + std::to_string(c) + " of \"" +
+                                               std::string(sql.substr(0, 80)) +
+                                               "\" is REAL; the store holds integers only");
+        }
         default: {
           cell.null = false;
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));

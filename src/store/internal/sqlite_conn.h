@@ -1,9 +1,12 @@
-// One SQLite connection with a prepared-statement cache. Not thread-safe: a connection
-// belongs to one thread at a time (the writer, or whoever leased it from the pool).
+// One SQLite connection with a bounded prepared-statement cache. Not thread-safe: a
+// connection belongs to one thread at a time (the writer, or whoever leased it from the pool);
+// only cached_statements() may be read from any thread.
 #pragma once
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <list>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,8 +19,11 @@ class SqliteConn {
  public:
   // `synchronous` is the PRAGMA's value for a writable connection: "NORMAL" (the store
   // syncs the WAL itself, see Store) or "OFF" (throwaway stores).
+  // `statement_cache_capacity` bounds the prepared statements kept (least recently used
+  // ones are finalized first); at least 1.
   static Result<std::unique_ptr<SqliteConn>> Open(const std::string& path, bool read_only,
-                                                  std::string_view synchronous);
+                                                  std::string_view synchronous,
+                                                  size_t statement_cache_capacity);
   ~SqliteConn();
 
   Result<Rows> Query(std::string_view sql, Params params);
@@ -30,19 +36,27 @@ class SqliteConn {
   // Runs SQL text without parameters (may hold several statements).
   Status ExecScript(const std::string& sql);
   sqlite3* raw() { return db_; }
+  // Prepared statements held now (≤ the capacity). Any thread.
+  int64_t cached_statements() const { return cached_.load(std::memory_order_relaxed); }
 
  private:
-  explicit SqliteConn(sqlite3* db) : db_(db) {}
+  SqliteConn(sqlite3* db, size_t capacity) : db_(db), capacity_(capacity < 1 ? 1 : capacity) {}
   Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params);
   Error ToError(int rc, std::string_view what);
 
-  // Heterogeneous lookup: finding a cached statement allocates nothing.
-  struct SqlHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // The cache is an LRU list (most recent first) indexed by SQL text; the index's keys view
+  // the list nodes' strings, which never move. A hit allocates nothing. The bound matters:
+  // SQL text is the key, so a caller that pasted values into it (it must not: bind them)
+  // would otherwise grow memory by one statement per distinct value.
+  struct Cached {
+    std::string sql;
+    sqlite3_stmt* stmt;
   };
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
+  size_t capacity_;
+  std::list<Cached> lru_;
+  std::unordered_map<std::string_view, std::list<Cached>::iterator> index_;
+  std::atomic<int64_t> cached_{0};
 };
 
 }  // namespace xd::internal
