@@ -251,22 +251,22 @@ Result<Sku> FindSkuByCode(Reader& r, int64_t merchant_id, const std::string& cod
 }
 
 Result<SearchResult> Search(Reader& r, const SearchQuery& q) {
+  // Every value is bound, in a fixed numbering (?1 text, ?2 category, ?3 merchant, ?4 min
+  // price, ?5 max price, ?6 limit, ?7 offset); only which filters are present changes the
+  // text. So the distinct texts, and the statements the store caches for them, are few
+  // whatever anonymous callers send.
   std::string sql = std::string("SELECT ") + kProductCols + " FROM products p JOIN merchants m ON m.id = p.merchant_id ";
-  std::vector<std::string> texts;  // keep bound strings alive
-  std::vector<Param> params;
   size_t q_chars = std::count_if(q.q.begin(), q.q.end(), [](char c) { return (c & 0xC0) != 0x80; });
   bool fts = q_chars >= 3;  // the trigram index needs three characters; shorter queries scan
   if (fts) sql += "JOIN products_fts f ON f.rowid = p.id ";
   sql += "WHERE p.status='on_sale' AND p.taken_down=0 AND m.status='active' ";
-  // Strings are bound through `texts`, reserved so references stay valid.
-  texts.reserve(4);
+  std::optional<std::string> text;
   if (fts) {
     std::string phrase = "\"";
     for (char c : q.q) phrase += (c == '"') ? std::string("\"\"") : std::string(1, c);
     phrase += "\"";
-    texts.push_back(phrase);
-    sql += "AND products_fts MATCH ? ";
-    params.emplace_back(texts.back());
+    text = std::move(phrase);
+    sql += "AND products_fts MATCH ?1 ";
   } else if (!q.q.empty()) {
     std::string like = "%";
     for (char c : q.q) {
@@ -274,35 +274,24 @@ Result<SearchResult> Search(Reader& r, const SearchQuery& q) {
       like += c;
     }
     like += "%";
-    texts.push_back(like);
-    sql += "AND (p.title LIKE ? ESCAPE '\\' OR p.category LIKE ?1 ESCAPE '\\' OR p.attributes LIKE ?1 ESCAPE '\\') ";
-    params.emplace_back(texts.back());
+    text = std::move(like);
+    sql += "AND (p.title LIKE ?1 ESCAPE '\\' OR p.category LIKE ?1 ESCAPE '\\' OR p.attributes LIKE ?1 ESCAPE '\\') ";
   }
-  if (!q.category.empty()) {
-    texts.push_back(q.category);
-    sql += "AND p.category = ? ";
-    params.emplace_back(texts.back());
-  }
-  if (q.merchant_id) {
-    sql += "AND p.merchant_id = " + std::to_string(*q.merchant_id) + " ";
-  }
-  if (q.min_price_fen) sql += "AND p.min_price_fen >= " + std::to_string(*q.min_price_fen) + " ";
-  if (q.max_price_fen) sql += "AND p.min_price_fen <= " + std::to_string(*q.max_price_fen) + " ";
+  if (!q.category.empty()) sql += "AND p.category = ?2 ";
+  if (q.merchant_id) sql += "AND p.merchant_id = ?3 ";
+  if (q.min_price_fen) sql += "AND p.min_price_fen >= ?4 ";
+  if (q.max_price_fen) sql += "AND p.min_price_fen <= ?5 ";
   if (q.sort == "price_asc") sql += "ORDER BY p.min_price_fen ASC, p.id DESC ";
   else if (q.sort == "price_desc") sql += "ORDER BY p.min_price_fen DESC, p.id DESC ";
   else if (q.sort == "sales") sql += "ORDER BY p.sales DESC, p.id DESC ";
   else if (q.sort == "newest") sql += "ORDER BY p.id DESC ";
   else if (fts) sql += "ORDER BY bm25(products_fts), p.sales DESC, p.id DESC ";
   else sql += "ORDER BY p.sales DESC, p.id DESC ";
-  sql += "LIMIT " + std::to_string(q.limit + 1) + " OFFSET " + std::to_string(q.offset);
-  // Params is an initializer_list; bind through a small fixed-arity switch.
-  Result<Rows> rows = [&]() -> Result<Rows> {
-    switch (params.size()) {
-      case 0: return r.Query(sql);
-      case 1: return r.Query(sql, {params[0]});
-      default: return r.Query(sql, {params[0], params[1]});
-    }
-  }();
+  sql += "LIMIT ?6 OFFSET ?7";
+  std::optional<std::string> category;
+  if (!q.category.empty()) category = q.category;
+  Result<Rows> rows = r.Query(sql, {text, category, q.merchant_id, q.min_price_fen, q.max_price_fen,
+                                    q.limit + 1, q.offset});
   if (!rows) return std::unexpected(rows.error());
   SearchResult out;
   for (auto& row : *rows) out.items.push_back(ProductFromRow(row));
