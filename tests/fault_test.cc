@@ -170,5 +170,26 @@ TEST(Serve, DemoLowersTheHashCostOfDemoAccountsOnly) {
   std::filesystem::remove_all(dir);
 }
 
+// A store path that cannot be opened is a clear error and exit 2, for every command (it
+// crashed with SIGSEGV: the half-built app was stopped through null members).
+TEST(Fault, UnopenableStoreIsAClearErrorAndExit2) {
+  const std::string bin = XIAODIAN_BIN;
+  for (const std::string args : {"serve --db /nonexistent/dir/x.db --listen 127.0.0.1:0 --log-level error",
+                                 "check --db /nonexistent/x.db", "backup --db /nonexistent/x.db --to /nonexistent/y.db"}) {
+    // `timeout`: were the server to start anyway, the test fails instead of hanging.
+    std::string cmd = "timeout 30 " + bin + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = pclose(p);
+    ASSERT_TRUE(WIFEXITED(rc)) << args;
+    EXPECT_EQ(WEXITSTATUS(rc), 2) << args << ": " << out;
+    EXPECT_NE(out.find("error: "), std::string::npos) << args << ": " << out;
+    EXPECT_NE(out.find("/nonexistent/"), std::string::npos) << args << ": " << out;
+  }
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -29,6 +29,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->open = app->open_.get();
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
+  app->context_->metrics_token = options.metrics_token;
   if (options.user_rate_per_s > 0) {
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
@@ -104,13 +105,14 @@ uint16_t App::Start() {
 void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  sandbox_->StopSender();
-  timers_->Stop();
-  order_watch_->Stop();  // long polls answer now, with the order as it is
-  open_->Stop();
-  server_->Shutdown();
-  hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
-  store_->Close();
+  // Create may have failed midway (a store that cannot be opened): stop only what exists.
+  if (sandbox_) sandbox_->StopSender();
+  if (timers_) timers_->Stop();
+  if (order_watch_) order_watch_->Stop();  // long polls answer now, with the order as it is
+  if (open_) open_->Stop();
+  if (server_) server_->Shutdown();
+  if (hasher_) hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
+  if (store_) store_->Close();
 }
 
 void App::RunUntilSignal() {

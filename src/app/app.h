@@ -38,6 +38,7 @@ struct AppOptions {
   bool webhooks_background = true;  // with `background`: run the webhook consumer and senders
   int webhook_timeout_ms = 10'000;  // per delivery POST
   account::PasswordHasher::Options hasher;  // Argon2 threads, queue bound, cost of new hashes
+  std::string metrics_token;        // GET /metrics needs it as a Bearer token; empty = loopback only
 };
 
 class App {

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "account/account.h"
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"xiaodian (小店): a social-commerce engine"};
   cli.require_subcommand(1);
   std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret;
-  std::string admin_phone = "13800000000", admin_password = "admin123";
+  std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token;
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2;
   double rate = 0, user_rate = 0;
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
   serve->add_flag("--webhook-allow-private", webhook_allow_private,
                   "let webhook urls name loopback/private addresses (development only: SSRF)");
+  serve->add_option("--metrics-token", metrics_token,
+                    "GET /metrics requires 'Authorization: Bearer <token>' (default: loopback peers only)");
   serve->add_option("--log-level", log_level);
 
   auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
@@ -89,13 +92,20 @@ int main(int argc, char** argv) {
   opts.trade.auto_confirm_ms = auto_confirm_days * 24 * 3600 * 1000;
   opts.access_log = access_log;
   opts.open.allow_private_hosts = webhook_allow_private;
+  opts.metrics_token = metrics_token;
   opts.background = static_cast<bool>(*serve);
   if (fast_hash) opts.hasher.cost = xd::account::HashCost::kFast;
 
+  // Exit 2: the store cannot be used (as for bad flags); 1 is kept for what went wrong later
+  // (an invariant violated, a failed backup).
+  if ((*check || *backup) && !std::filesystem::exists(db)) {
+    std::fprintf(stderr, "error: no store at %s\n", db.c_str());
+    return 2;
+  }
   auto app = xd::App::Create(opts, clock);
   if (!app) {
     std::fprintf(stderr, "error: %s\n", app.error().message.c_str());
-    return 1;
+    return 2;
   }
   if (*check) {
     auto report = xd::http::RunInvariantChecks((*app)->context());

@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <cctype>
+
 #include "base/crypto.h"
 #include "base/id.h"
 
@@ -115,10 +117,22 @@ Result<StaffCaller> Call::Staff(account::Perm perm) {
   return caller;
 }
 
+// "application/json", any case, optionally followed by parameters ("; charset=utf-8").
+static bool IsJsonContentType(std::string_view ct) {
+  constexpr std::string_view kJson = "application/json";
+  if (ct.size() < kJson.size()) return false;
+  for (size_t i = 0; i < kJson.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(ct[i])) != kJson[i]) return false;
+  std::string_view rest = ct.substr(kJson.size());
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  return rest.empty() || rest.front() == ';';
+}
+
 Result<Json> Call::Body() {
   std::string_view ct = req_.Header("content-type");
-  if (!ct.empty() && ct.find("json") == std::string_view::npos)
-    return Fail(ErrorCode::BAD_REQUEST, "Content-Type must be application/json");
+  // A body must say it is JSON (docs/api.md); a missing type is refused like a wrong one.
+  if ((!ct.empty() || !req_.body.empty()) && !IsJsonContentType(ct))
+    return Fail(ErrorCode::BAD_REQUEST, "Content-Type 必须是 application/json (Content-Type must be application/json)");
   if (req_.body.empty()) return Fail(ErrorCode::INVALID_JSON, "a JSON body is required");
   return ParseJson(req_.body);
 }

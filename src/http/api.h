@@ -37,6 +37,7 @@ struct AppContext {
   ProductCache* products = nullptr;     // public product pages; null = the store on every request
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
   account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
+  std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
 
 // A merchant's staff member (or a merchant's API key) acting for the merchant.
@@ -162,6 +163,10 @@ Json ListJson(Json items, int64_t next);
 
 // Ledger, order and inventory invariants, as one report ({"ok":bool,"problems":[...],...}).
 Result<Json> RunInvariantChecks(AppContext& app);
+
+// Who may read GET /metrics: with a token, a request bearing it (`Authorization: Bearer
+// <token>`); without one, loopback peers only.
+bool MetricsAllowed(std::string_view remote_ip, std::string_view authorization, std::string_view token);
 
 void AddOpsRoutes(Api& api, const Router& router);
 void AddAccountRoutes(Api& api);

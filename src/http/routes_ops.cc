@@ -1,11 +1,28 @@
 // Operational routes: health, Prometheus metrics, the OpenAPI document.
 #include <fmt/format.h>
 
+#include "base/crypto.h"
 #include "base/id.h"
 #include "http/api.h"
 #include "store/timers.h"
 
 namespace xd::http {
+
+namespace {
+
+bool IsLoopback(std::string_view ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+}
+
+}  // namespace
+
+bool MetricsAllowed(std::string_view remote_ip, std::string_view authorization, std::string_view token) {
+  // With a token, everyone shows it: a reverse proxy on the same host would otherwise make
+  // every outside request look like loopback.
+  if (!token.empty())
+    return authorization.rfind("Bearer ", 0) == 0 && ConstantTimeEqual(authorization.substr(7), token);
+  return IsLoopback(remote_ip);
+}
 
 void AddOpsRoutes(Api& api, const Router& router) {
   Store& store = api.app().store;
@@ -14,8 +31,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
     c.Reply(Json{{"status", "ok"}});
     return Ok();
   });
-  api.Add({"GET", "/metrics", "Prometheus metrics: requests, latencies, pipeline batches, queue depth", "ops"},
+  api.Add({"GET", "/metrics", "Prometheus metrics (loopback peers, or Bearer --metrics-token when set): requests, latencies, pipeline batches, queue depth", "ops"},
           [&store, &app = api.app()](Call& c) -> Status {
+            if (!MetricsAllowed(c.req().remote_ip, c.req().Header("authorization"), app.metrics_token))
+              return Fail(ErrorCode::FORBIDDEN, "指标仅对本机或持有 --metrics-token 的请求开放 (metrics: loopback or --metrics-token only)");
             StoreStats s = store.stats();
             std::string out = app.metrics_text ? app.metrics_text() : "";
             out += fmt::format(
@@ -28,9 +47,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_pipeline_batch_us_total counter\nxd_pipeline_batch_us_total {}\n"
                 "# TYPE xd_store_checkpoints_total counter\nxd_store_checkpoints_total {}\n"
                 "# TYPE xd_store_wal_frames_total counter\nxd_store_wal_frames_total {}\n"
-                "# TYPE xd_store_wal_syncs_total counter\nxd_store_wal_syncs_total {}\n",
+                "# TYPE xd_store_wal_syncs_total counter\nxd_store_wal_syncs_total {}\n"
+                "# TYPE xd_store_statements_cached gauge\nxd_store_statements_cached {}\n",
                 s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
-                s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs);
+                s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs, s.cached_statements);
             if (app.hasher)
               out += fmt::format(
                   "# TYPE xd_password_hashes_total counter\nxd_password_hashes_total {}\n"

@@ -1,8 +1,11 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -39,7 +42,9 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 
 
 // Static files of the two web apps, read once and kept in memory (with a gzip twin when
-// the build produced one).
+// the build produced one). The request path is normalised before anything else ("//", "."
+// dropped, ".." refused), so each file is cached once however its path is spelled; the cache
+// is bounded in files and bytes (a file beyond the bound is served from disk each time).
 class StaticFiles {
  public:
   explicit StaticFiles(std::string root) : root_(std::move(root)) {}
@@ -47,18 +52,19 @@ class StaticFiles {
     if (root_.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
     if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics")
       return false;
-    std::string app = "shop", rel = req.path;
-    if (req.path == "/console" || req.path.rfind("/console/", 0) == 0) {
+    std::optional<std::string> norm = Normalize(req.path);
+    if (!norm) return false;  // traversal: no file, the router answers 404
+    std::string app = "shop", rel = *norm;
+    if (rel == "/console" || rel.rfind("/console/", 0) == 0) {
       app = "console";
-      rel = req.path.size() > 9 ? req.path.substr(8) : "/";
+      rel = rel.size() > 9 ? rel.substr(8) : "/";
     }
-    if (rel.find("..") != std::string::npos) return false;
-    if (rel == "/" || rel.empty()) rel = "/index.html";
+    if (rel == "/") rel = "/index.html";
     bool gzip_ok = req.Header("accept-encoding").find("gzip") != std::string_view::npos;
-    const File* f = Load(root_ + "/" + app + "/dist" + rel);
+    std::shared_ptr<const File> f = Load(app + "/dist" + rel);
     if (!f) {
       if (rel.rfind("/assets/", 0) == 0) return false;  // a missing asset is a real 404
-      f = Load(root_ + "/" + app + "/dist/index.html");  // SPA fallback
+      f = Load(app + "/dist/index.html");  // SPA fallback
       if (!f) return false;
       rel = "/index.html";
     }
@@ -73,12 +79,42 @@ class StaticFiles {
     out->headers.emplace_back("Cache-Control", rel.rfind("/assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
     return true;
   }
+  // Files held in memory now.
+  int64_t cached_files() const {
+    std::lock_guard lock(mu_);
+    return static_cast<int64_t>(cache_.size());
+  }
+
+  // "/a//./b/" → "/a/b"; nullopt when a segment is ".." (or holds a backslash or NUL, which
+  // no built file name does). The root is "/".
+  static std::optional<std::string> Normalize(std::string_view path) {
+    std::string out;
+    size_t i = 0;
+    while (i < path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string_view::npos) j = path.size();
+      std::string_view seg = path.substr(i, j - i);
+      i = j + 1;
+      if (seg.empty() || seg == ".") continue;
+      if (seg == ".." || seg.find('\\') != std::string_view::npos || seg.find('\0') != std::string_view::npos)
+        return std::nullopt;
+      out += '/';
+      out += seg;
+    }
+    if (out.empty()) out = "/";
+    return out;
+  }
 
  private:
+  static constexpr size_t kMaxFiles = 256;
+  static constexpr size_t kMaxBytes = 64u << 20;
   struct File {
     std::string body, gz, type;
   };
   static std::string Slurp(const std::string& path, bool* ok) {
+    std::error_code ec;
+    *ok = std::filesystem::is_regular_file(path, ec);
+    if (!*ok) return "";
     std::ifstream in(path, std::ios::binary);
     *ok = static_cast<bool>(in);
     std::stringstream ss;
@@ -97,26 +133,32 @@ class StaticFiles {
     if (ends(".ico")) return "image/x-icon";
     return "application/octet-stream";
   }
-  const File* Load(const std::string& path) {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(path);
-    if (it != cache_.end()) return it->second.body.empty() && it->second.type.empty() ? nullptr : &it->second;
-    bool ok;
-    File f;
-    f.body = Slurp(path, &ok);
-    if (!ok) {
-      // Not cached: the front end may be built after the server starts.
-      return nullptr;
+  // `rel` is normalised ("shop/dist/assets/x.js"), so it names one file.
+  std::shared_ptr<const File> Load(const std::string& rel) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = cache_.find(rel);
+      if (it != cache_.end()) return it->second;
     }
+    const std::string path = root_ + "/" + rel;
+    bool ok;
+    auto f = std::make_shared<File>();
+    f->body = Slurp(path, &ok);
+    // Not cached when missing: the front end may be built after the server starts.
+    if (!ok) return nullptr;
     bool gz_ok;
-    f.gz = Slurp(path + ".gz", &gz_ok);
-    if (!gz_ok) f.gz.clear();
-    f.type = TypeOf(path);
-    return &cache_.emplace(path, std::move(f)).first->second;
+    f->gz = Slurp(path + ".gz", &gz_ok);
+    if (!gz_ok) f->gz.clear();
+    f->type = TypeOf(path);
+    std::lock_guard lock(mu_);
+    size_t size = f->body.size() + f->gz.size();
+    if (cache_.size() < kMaxFiles && bytes_ + size <= kMaxBytes && cache_.emplace(rel, f).second) bytes_ += size;
+    return f;
   }
   std::string root_;
-  std::mutex mu_;
-  std::unordered_map<std::string, File> cache_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const File>> cache_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace
@@ -155,6 +197,35 @@ struct Server::Impl {
 
 namespace {
 
+// True when the request has no Transfer-Encoding, or exactly "chunked" (in one or more
+// header lines, any case): the only coding we decode. Anything else ("xchunked",
+// "chunked, identity", "gzip, chunked", an empty list) leaves the body's length unknown.
+bool TransferEncodingOk(const bhttp::request<bhttp::string_body>& msg) {
+  int fields = 0, tokens = 0;
+  bool only_chunked = true;
+  for (const auto& f : msg) {
+    if (f.name() != bhttp::field::transfer_encoding) continue;
+    ++fields;
+    std::string_view v(f.value().data(), f.value().size());
+    size_t i = 0;
+    while (i <= v.size()) {
+      size_t j = v.find(',', i);
+      if (j == std::string_view::npos) j = v.size();
+      std::string_view t = v.substr(i, j - i);
+      while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+      i = j + 1;
+      if (t.empty()) continue;
+      ++tokens;
+      constexpr std::string_view kChunked = "chunked";
+      if (t.size() != kChunked.size() ||
+          !std::equal(t.begin(), t.end(), kChunked.begin(), [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+        only_chunked = false;
+    }
+  }
+  return fields == 0 || (tokens == 1 && only_chunked);
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
@@ -191,6 +262,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(ErrorResponse(400, "BAD_REQUEST", "malformed HTTP request"));
     }
     auto& msg = parser_->get();
+    if (!TransferEncodingOk(msg)) {
+      // RFC 9112 §6.3: a request whose final coding is not chunked has no knowable length;
+      // what follows its headers must not be read as a next request. Answer and close.
+      keep_alive_ = false;
+      linger_ = true;
+      return Write(ErrorResponse(400, "BAD_REQUEST", "不支持的 Transfer-Encoding (only \"chunked\" is accepted)"));
+    }
     keep_alive_ = msg.keep_alive() && !srv_.stopping;
     http10_ = msg.version() == 10;
     head_request_ = msg.method() == bhttp::verb::head;
@@ -416,6 +494,7 @@ std::string Server::MetricsText() const {
   out += fmt::format("# TYPE xd_http_connections_accepted_total counter\nxd_http_connections_accepted_total {}\n", im.accepted.load());
   out += fmt::format("# TYPE xd_http_connections_rejected_total counter\nxd_http_connections_rejected_total {}\n", im.rejected_connections.load());
   out += fmt::format("# TYPE xd_http_rate_limited_total counter\nxd_http_rate_limited_total {}\n", im.rate_limited.load());
+  out += fmt::format("# TYPE xd_static_files_cached gauge\nxd_static_files_cached {}\n", im.statics.cached_files());
   return out;
 }
 
