@@ -10,10 +10,16 @@
 #include "promo/promo.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 16) {
-    (void)xd::ParseYuan(std::string(reinterpret_cast<const char*>(data), size));
-    return 0;
+  // Yuan parsing sees every input whole, whatever its length (17-18 digit amounts once
+  // overflowed; only inputs under 16 bytes used to reach it). A parsed amount is ≥ 0 and
+  // round-trips through its shortest spelling (never longer than the input).
+  if (auto fen = xd::ParseYuan(std::string(reinterpret_cast<const char*>(data), size))) {
+    if (*fen < 0) __builtin_trap();
+    std::string shortest = std::to_string(*fen / 100);
+    if (*fen % 100) shortest += "." + std::to_string(*fen % 100 / 10) + (*fen % 10 ? std::to_string(*fen % 10) : "");
+    if (xd::ParseYuan(shortest) != fen) __builtin_trap();
   }
+  if (size < 16) return 0;
   int64_t total;
   std::memcpy(&total, data, 8);
   total = total % 1'000'000'000'000;

@@ -42,6 +42,13 @@ TEST(MoneyTest, ParseYuan) {
   EXPECT_EQ(ParseYuan("1.234"), std::nullopt);
   EXPECT_EQ(ParseYuan("-1"), std::nullopt);
   EXPECT_EQ(ParseYuan("1e3"), std::nullopt);
+  // The largest amount that fits in int64 fen, and one fen (or one yuan) beyond it.
+  EXPECT_EQ(ParseYuan("92233720368547758.07"), std::nullopt);  // 20 characters: too long anyway
+  EXPECT_EQ(ParseYuan("92233720368547758"), 9'223'372'036'854'775'800);
+  EXPECT_EQ(ParseYuan("92233720368547759"), std::nullopt);
+  EXPECT_EQ(ParseYuan("999999999999999999"), std::nullopt);  // 18 digits: overflowed before
+  EXPECT_EQ(ParseYuan("99999999999999999"), std::nullopt);   // 17 digits
+  EXPECT_EQ(ParseYuan("9223372036854775.8"), 922'337'203'685'477'580);
 }
 
 TEST(IdTest, TimeOrderedAndUnique) {

@@ -61,11 +61,15 @@ std::optional<int64_t> ParseYuan(std::string_view text) {
   for (char c : whole) if (c < '0' || c > '9') return std::nullopt;
   for (char c : frac) if (c < '0' || c > '9') return std::nullopt;
   int64_t yuan = 0;
-  std::from_chars(whole.data(), whole.data() + whole.size(), yuan);
+  auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), yuan);
+  if (ec != std::errc() || end != whole.data() + whole.size()) return std::nullopt;
   int64_t fen = 0;
   if (frac.size() == 1) fen = (frac[0] - '0') * 10;
   if (frac.size() == 2) fen = (frac[0] - '0') * 10 + (frac[1] - '0');
-  return yuan * 100 + fen;
+  // 17 and 18 digit amounts fit in int64 as yuan but not as fen.
+  int64_t total;
+  if (__builtin_mul_overflow(yuan, int64_t{100}, &total) || __builtin_add_overflow(total, fen, &total)) return std::nullopt;
+  return total;
 }
 
 }  // namespace xd
