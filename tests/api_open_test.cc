@@ -5,6 +5,8 @@
 // 200 concurrent requests with keys.
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -105,6 +107,9 @@ class Open : public ApiTest {
     return out;
   }
   Json Deliveries(const Shop& shop) { return Call("GET", "/api/v1/merchant/webhook-deliveries", nullptr, shop.owner_token).body["items"]; }
+  // Waits until every commit a reader may already see is on disk: consumers read only durable
+  // events, and PaidOrder returns as soon as a reader sees the order paid.
+  void AwaitDurable() { ASSERT_TRUE(app_->store().WaitDurable(app_->store().visible_commits(), 10'000)); }
   // A paid order of a new buyer for `sku`.
   std::string PaidOrder(const std::string& sku) {
     std::string buyer = Register();
@@ -476,6 +481,7 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   auto [other_product, other_sku] = CreateProduct(other, 5000, 50);
   // Before any endpoint exists: the cursor jumps past every event, none is read or delivered.
   PaidOrder(sku);
+  AwaitDurable();
   auto skipped = app_->open().ConsumeOnce();
   ASSERT_TRUE(skipped) << skipped.error().message;
   EXPECT_EQ(*skipped, 0);
@@ -489,6 +495,7 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
   for (int i = 0; i < 5; ++i) PaidOrder(sku);
   for (int i = 0; i < 3; ++i) PaidOrder(other_sku);  // not ours: no delivery
+  AwaitDurable();
   // Four consumers at once, several times over.
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
@@ -529,6 +536,95 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   std::set<std::string> ids;
   for (auto& g : receiver.got()) ids.insert(g.headers["x-xiaodian-delivery"]);
   EXPECT_EQ(ids.size(), 15u);
+  ExpectInvariants();
+}
+
+// Holds the store's sync stage while held (AppOptions::store_before_sync): commits are then
+// visible to readers but not on disk. Bounded (10 s), so that a regression fails, not hangs.
+class SyncGate {
+ public:
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !held_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+};
+
+class OpenHeldSync : public OpenManual {
+ protected:
+  void Configure(AppOptions& o) override {
+    OpenManual::Configure(o);
+    o.open.durable_wait_ms = 20;  // the sender gives up quickly while the test holds the sync
+    o.store_before_sync = [gate = gate_] { gate->Pass(); };
+  }
+  void TearDown() override {
+    gate_->Release();
+    OpenManual::TearDown();
+  }
+  std::shared_ptr<SyncGate> gate_ = std::make_shared<SyncGate>();
+};
+
+// Issue 12, defect 7: since the sync stage (decision 010) a reader can see a commit before it
+// is on disk. Nothing may leave the process for such a commit: the consumer does not turn a
+// visible-but-not-durable event into deliveries, and the sender does not POST a delivery
+// whose row is not durable yet (a crash would take it back after the receiver acted on it).
+TEST_F(OpenHeldSync, NothingIsSentForACommitThatIsNotOnDiskYet) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
+  std::string oid = PaidOrder(sku);
+  AwaitDurable();
+  ASSERT_TRUE(app_->open().ConsumeOnce());
+  ASSERT_TRUE(app_->open().SendDueOnce(100));
+  ASSERT_EQ(receiver.got().size(), 1u);
+  auto deliveries = [&] {
+    return app_->store().Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM webhook_deliveries"); }).value_or(-1);
+  };
+
+  // An event committed and visible, not on disk: the consumer does not read it.
+  gate_->Hold();
+  std::promise<Status> appended;
+  app_->store().Submit([&](Tx& tx) {
+    return tx.AppendEvent("order.paid", Json{{"order_id", oid}, {"merchant_id", shop.id}});
+  }, [&](Status s) { appended.set_value(std::move(s)); });
+  int64_t durable_seq = app_->store().durable_event_seq();
+  ASSERT_TRUE(WaitFor([&] { return app_->store().Read([](Reader& r) { return LastEventSeq(r); }).value_or(0) > durable_seq; }));
+  auto consumed = app_->open().ConsumeOnce();
+  ASSERT_TRUE(consumed) << consumed.error().message;
+  EXPECT_EQ(*consumed, 0);
+  EXPECT_EQ(deliveries(), 1);
+  gate_->Release();
+  ASSERT_TRUE(appended.get_future().get());
+
+  // Its delivery committed and visible, not on disk: the sender does not send it.
+  gate_->Hold();
+  std::thread consumer([&] { EXPECT_TRUE(app_->open().ConsumeOnce()); });
+  ASSERT_TRUE(WaitFor([&] { return deliveries() == 2; }));
+  auto held = app_->open().SendDueOnce(100);
+  EXPECT_EQ(receiver.got().size(), 1u);
+  EXPECT_FALSE(held);
+  gate_->Release();
+  consumer.join();
+  auto sent = app_->open().SendDueOnce(100);
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(*sent, 1);
+  EXPECT_EQ(receiver.got().size(), 2u);
   ExpectInvariants();
 }
 

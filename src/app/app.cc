@@ -13,7 +13,9 @@ namespace xd {
 Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock& clock) {
   auto app = std::unique_ptr<App>(new App());
   app->options_ = options;
-  ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .max_batch = options.max_batch}, clock));
+  ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .max_batch = options.max_batch,
+                                             .before_sync = options.store_before_sync},
+                                            clock));
   app->timers_ = std::make_unique<TimerService>(*app->store_);
   std::string sandbox_secret = options.sandbox_secret;
   if (sandbox_secret.empty()) {

@@ -2,6 +2,7 @@
 // router and the HTTP server. Used by main (serve) and by the API tests (port 0, fake clock).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,7 @@ struct AppOptions {
   int webhook_timeout_ms = 10'000;  // per delivery POST
   account::PasswordHasher::Options hasher;  // Argon2 threads, queue bound, cost of new hashes
   std::string metrics_token;        // GET /metrics needs it as a Bearer token; empty = loopback only
+  std::function<void()> store_before_sync;  // tests: StoreOptions::before_sync
 };
 
 class App {

@@ -223,6 +223,9 @@ struct OpenConfig {
   int consume_batch = 500;        // events per consumer transaction
   bool allow_private_hosts = false;
   int64_t key_touch_interval_ms = 60'000;  // last_used_at is written at most this often per key
+  // A sender sends only what is on disk: it waits this long (real time) for the store to sync
+  // the deliveries it read, else tries again later (decision 011).
+  int durable_wait_ms = 2'000;
 };
 
 inline constexpr const char* kConsumerName = "open.webhooks";
@@ -240,13 +243,15 @@ class OpenService {
   void Start();
   void Stop();
 
-  // Turns events after the cursor into deliveries and advances the cursor, in one
-  // transaction (CONFLICT if another consumer moved the cursor meanwhile; nothing written).
+  // Turns durable events after the cursor (never past Store::durable_event_seq) into
+  // deliveries and advances the cursor, in one transaction (CONFLICT if another consumer moved the cursor meanwhile; nothing written).
   // Returns how many events it read; 0 when no endpoint is enabled (the cursor then jumps to
   // the last event without reading any, and the feeder sleeps until its next poll).
   Result<int> ConsumeOnce();
   // Sends deliveries that are due now (at most `limit`) with a transport made for this call.
-  // Returns how many it attempted. Deliveries another thread is sending are skipped.
+  // Returns how many it attempted. Deliveries another thread is sending are skipped. Sends
+  // nothing the store has not synced yet: UNAVAILABLE when the sync does not come within
+  // config.durable_wait_ms.
   Result<int> SendDueOnce(int limit = 100);
   // Records that a key was used, writing last_used_at_ms at most once per interval per key.
   void TouchKey(const ApiKey& key);

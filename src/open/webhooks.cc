@@ -432,6 +432,8 @@ Result<int> OpenService::ConsumeOnce() {
   int64_t cursor = 0, last_seq = 0;
   int consumed = 0;
   std::vector<Planned> plan;
+  // Only events on disk: a consumer must not act on an event a crash could still take back.
+  const int64_t durable_seq = store_.durable_event_seq();
   RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(cursor, GetCursor(r, kConsumerName));
     last_seq = cursor;
@@ -440,9 +442,10 @@ Result<int> OpenService::ConsumeOnce() {
       // Nobody listens: move the cursor past every event without reading them. An endpoint
       // created later starts after its own from_seq, which is past these (same snapshot).
       ASSIGN_OR_RETURN(last_seq, LastEventSeq(r));
+      last_seq = std::max(cursor, std::min(last_seq, durable_seq));
       return Ok();
     }
-    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch));
+    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch, durable_seq));
     consumed = static_cast<int>(events.size());
     if (events.empty()) return Ok();
     last_seq = events.back().seq;
@@ -524,6 +527,9 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
                    "WHERE d.status='pending' AND d.next_attempt_at_ms <= ? AND e.enabled=1 ORDER BY d.next_attempt_at_ms, d.id LIMIT ?",
                    {now, fetch});
   }));
+  // The read may have seen deliveries (or redeliveries) committed but not yet on disk: a crash
+  // now would take them back after the receiver acted on them. Send once they are durable.
+  if (!rows.empty()) RETURN_IF_ERROR(store_.WaitDurable(store_.visible_commits(), config_.durable_wait_ms));
   std::vector<Due> mine;
   {
     std::lock_guard lock(mu_);

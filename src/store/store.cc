@@ -74,10 +74,10 @@ class TxImpl final : public Tx {
   const Clock& clock() const override { return clock_; }
   int64_t NewId() override { return ids_.Next(); }
   Status AppendEvent(std::string_view type, const Json& payload) override {
-    return conn_
-        .Run("INSERT INTO events(type, payload, created_at_ms) VALUES(?,?,?)",
-              {type, DumpJson(payload), clock_.NowMs()})
-        ;
+    RETURN_IF_ERROR(conn_.Run("INSERT INTO events(type, payload, created_at_ms) VALUES(?,?,?)",
+                              {type, DumpJson(payload), clock_.NowMs()}));
+    last_event_seq_ = sqlite3_last_insert_rowid(conn_.raw());
+    return Ok();
   }
   Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) override {
     int64_t id = ids_.Next();
@@ -92,6 +92,9 @@ class TxImpl final : public Tx {
 
   // Hooks of the current command; moved to the batch's list when the command succeeds.
   std::vector<std::function<void()>> pending_;
+  // The newest event the current command appended (0: none); the batch keeps it only when the
+  // command succeeds (a rolled-back seq is handed out again).
+  int64_t last_event_seq_ = 0;
 
  private:
   SqliteConn& conn_;
@@ -112,6 +115,8 @@ struct Finished {
   std::vector<std::function<void()>> hooks;
   std::vector<Queued> batch;
   std::vector<Status> results;
+  int64_t commit_no = 0;       // this batch's number in commit order (0: it never reached COMMIT)
+  int64_t last_event_seq = 0;  // the newest event it committed (0: none)
 };
 
 }  // namespace
@@ -166,6 +171,16 @@ struct Store::Impl {
   bool sync_stop = false;
   int wal_fd = -1;  // sync thread only: the WAL, opened at the first sync
   std::atomic<int64_t> syncs{0};
+  std::function<void()> before_sync;  // StoreOptions::before_sync
+
+  // The durable watermark. The writer numbers each COMMIT before issuing it (so a reader that
+  // sees a commit also sees its number counted); the sync stage advances the durable marks
+  // after each successful sync. A failed sync leaves them, and the next round syncs even
+  // with nothing new, so that the marks never pass a commit that is not on disk.
+  std::atomic<int64_t> commits_started{0}, durable_commits{0}, durable_event_seq{0};
+  bool unsynced = false;  // sync thread only: a sync failed since the last good one
+  std::mutex durable_mu;
+  std::condition_variable durable_cv;
 };
 
 namespace {
@@ -227,9 +242,25 @@ void RunSyncStage(Store::Impl& im, const std::string& wal_path, bool durable) {
       work.swap(im.sync_queue);
       listener = im.row_listener;
     }
+    if (im.before_sync) im.before_sync();
     Status synced = Ok();
-    if (durable && std::any_of(work.begin(), work.end(), [](const Finished& f) { return f.committed; })) synced = SyncWal(im, wal_path);
+    if (durable && (im.unsynced || std::any_of(work.begin(), work.end(), [](const Finished& f) { return f.committed; })))
+      synced = SyncWal(im, wal_path);
+    im.unsynced = !synced;
     if (!synced) spdlog::error("event=wal_sync_failed error=\"{}\"", synced.error().message);
+    if (synced) {  // before the hooks and completions: what they announce is below the marks
+      int64_t commit_no = 0, event_seq = 0;
+      for (auto& f : work) {
+        commit_no = std::max(commit_no, f.commit_no);
+        event_seq = std::max(event_seq, f.last_event_seq);
+      }
+      {
+        std::lock_guard lock(im.durable_mu);
+        if (commit_no > im.durable_commits) im.durable_commits = commit_no;
+        if (event_seq > im.durable_event_seq) im.durable_event_seq = event_seq;
+      }
+      im.durable_cv.notify_all();
+    }
     for (auto& f : work) {
       // Writable: the last commit went through and is on disk (healthz answers 503 until then).
       if (f.committed) im.writable = static_cast<bool>(synced);
@@ -299,6 +330,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
   RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
+  im.before_sync = options.before_sync;
+  {  // what the store holds at open is on disk (or is all that is left of it)
+    ASSIGN_OR_RETURN(Rows last, im.writer->Query("SELECT COALESCE(MAX(seq), 0) FROM events", {}));
+    im.durable_event_seq = last.empty() ? 0 : last[0].Int(0);
+  }
   im.checkpoint_thread = std::thread([&im] {
     SetThreadName("xd-ckpt");
     std::unique_lock lock(im.checkpoint_mu);
@@ -343,6 +379,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
       results.clear();
       hooks.clear();
       Status begun = im.writer->Run("BEGIN IMMEDIATE", {});
+      int64_t batch_event_seq = 0;
       for (auto& q : batch) {
         if (!begun) {
           results.push_back(begun);
@@ -351,6 +388,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         Status s = im.writer->Run("SAVEPOINT cmd", {});
         if (s) {
           tx.pending_.clear();
+          tx.last_event_seq_ = 0;
           try {
             s = q.command(tx);
           } catch (const std::exception& e) {
@@ -364,12 +402,14 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
             (void)im.writer->Exec("RELEASE cmd", {});
           } else {
             for (auto& h : tx.pending_) hooks.push_back(std::move(h));
+            batch_event_seq = std::max(batch_event_seq, tx.last_event_seq_);
           }
         }
         results.push_back(std::move(s));
       }
       Finished out;
       if (begun) {
+        out.commit_no = ++im.commits_started;  // counted before any reader can see it
         Status committed = im.writer->Run("COMMIT", {});
         if (!committed) {
           (void)im.writer->ExecScript("ROLLBACK");
@@ -382,6 +422,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         } else {
           out.committed = true;
           out.rows = std::move(im.changed_rows);
+          out.last_event_seq = batch_event_seq;
         }
         im.changed_rows.clear();
       }
@@ -495,6 +536,17 @@ StoreStats Store::stats() const {
 
 bool Store::writable() const { return impl_->writable; }
 
+int64_t Store::visible_commits() const { return impl_->commits_started; }
+int64_t Store::durable_commits() const { return impl_->durable_commits; }
+int64_t Store::durable_event_seq() const { return impl_->durable_event_seq; }
+
+Status Store::WaitDurable(int64_t commits, int timeout_ms) {
+  std::unique_lock lock(impl_->durable_mu);
+  if (impl_->durable_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return impl_->durable_commits >= commits; }))
+    return Ok();
+  return Fail(ErrorCode::UNAVAILABLE, "the store has not synced recent commits to disk");
+}
+
 Store::Lease Store::Borrow() {
   static_assert(!std::is_copy_constructible_v<Lease> && !std::is_move_constructible_v<Lease>,
                 "a lease returns its connection once");
@@ -518,10 +570,10 @@ Result<std::vector<Store::Event>> Store::ReadEvents(int64_t after_seq, int limit
   return Read([&](Reader& r) { return xd::ReadEvents(r, after_seq, limit); });
 }
 
-Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? "
+Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? AND seq <= ? "
                                       "ORDER BY seq LIMIT ?",
-                                      {after_seq, int64_t{limit}}));
+                                      {after_seq, up_to_seq, int64_t{limit}}));
   std::vector<Store::Event> out;
   for (auto& row : rows) out.push_back(Store::Event{row.Int(0), row.Str(1), row.JsonAt(2), row.Int(3)});
   return out;

@@ -9,6 +9,12 @@
 // command's effects are on disk. Readers may see a commit a moment before it is on disk;
 // everything the store tells (completions, hooks, the row listener) comes after.
 //
+// The durable watermark: what leaves the process (webhooks, notifications, consumers' outward
+// effects) must only describe what is on disk. `durable_event_seq()` is the newest outbox
+// event known synced (consumers read no further); `visible_commits()` read after a Read()
+// bounds the commits that read could see, and once `durable_commits()` reaches it, all of
+// them are on disk (decision 011).
+//
 // Reads borrow a read-only connection from a pool; each Read() sees one WAL snapshot.
 //
 //   store.Submit([&](Tx& tx) -> Status { return tx.Exec("UPDATE ...", {id}).transform([](auto){}); },
@@ -129,6 +135,9 @@ struct StoreOptions {
   // Prepared statements kept per connection (least recently used finalized first). SQL
   // text is the cache key, so values are always bound, never pasted into the text.
   size_t statement_cache_capacity = 256;
+  // Tests only: called on the sync thread before each round's sync; blocking in it holds
+  // commits visible to readers but not durable (the watermark does not move meanwhile).
+  std::function<void()> before_sync;
 };
 
 struct StoreStats {
@@ -202,6 +211,15 @@ class Store {
   StoreStats stats() const;
   // False while commits fail (disk full, I/O errors); true again after the next good commit.
   bool writable() const;
+  // The durable watermark (see the top of this file). Commits are numbered from 1 in commit
+  // order; `visible_commits()` counts those a reader may already see (read it after the read),
+  // `durable_commits()` those on disk (with every commit before them).
+  int64_t visible_commits() const;
+  int64_t durable_commits() const;
+  // The newest outbox event that is on disk (at open: the newest event in the store).
+  int64_t durable_event_seq() const;
+  // Waits until durable_commits() >= commits, at most timeout_ms; UNAVAILABLE after that.
+  Status WaitDurable(int64_t commits, int timeout_ms);
   const std::string& path() const { return options_.path; }
   // Stops the writer after draining the queue. Idempotent.
   void Close();
@@ -246,9 +264,10 @@ class Store {
 // same transaction, so effects happen exactly once across crashes.
 Result<int64_t> GetCursor(Reader& r, std::string_view consumer);
 Status SetCursor(Tx& tx, std::string_view consumer, int64_t seq);
-// Events after `after_seq`, at most `limit`, in this reader's snapshot (or transaction), so a
-// consumer can read events and its cursor from one snapshot.
-Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit);
+// Events after `after_seq` up to `up_to_seq` (a consumer passes Store::durable_event_seq()),
+// at most `limit`, in this reader's snapshot (or transaction), so a consumer can read events
+// and its cursor from one snapshot.
+Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq = INT64_MAX);
 // The newest event's seq (0 when there is none).
 Result<int64_t> LastEventSeq(Reader& r);
 

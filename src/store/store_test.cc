@@ -1,6 +1,8 @@
 #include "store/store.h"
 
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <future>
 #include <thread>
@@ -12,6 +14,37 @@
 
 namespace xd {
 namespace {
+
+// Holds the sync stage (StoreOptions::before_sync) while held: commits are then visible to
+// readers but not on disk. Bounded (10 s), so that a broken build fails instead of hanging.
+class SyncGate {
+ public:
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !held_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+};
+
+bool WaitUntil(const std::function<bool()>& pred) {
+  for (int i = 0; i < 1000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return pred();
+}
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -246,6 +279,50 @@ TEST_F(StoreTest, OutboxEventsAndCursors) {
   auto rest = store_->ReadEvents(*cursor, 10);
   ASSERT_EQ(rest->size(), 1u);
   EXPECT_EQ((*rest)[0].type, "order.paid");
+}
+
+// Issue 12, defect 7: the durable watermark trails what readers see until the sync stage has
+// synced it; consumers read no event above it; a command rolled back does not move it.
+TEST_F(StoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
+  auto gate = std::make_shared<SyncGate>();
+  store_.reset();
+  auto opened = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .before_sync = [gate] { gate->Pass(); }}, clock_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  store_ = std::move(*opened);
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent("order.created", Json{{"order_id", "1"}}); }));
+  const int64_t first = store_->durable_event_seq();
+  EXPECT_GT(first, 0);
+  EXPECT_EQ(store_->durable_commits(), store_->visible_commits());
+  EXPECT_TRUE(store_->WaitDurable(store_->visible_commits(), 0));
+
+  gate->Hold();
+  std::promise<Status> rolled_back, done;
+  store_->Submit([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.AppendEvent("order.cancelled", Json{{"order_id", "9"}}));
+    return Fail(ErrorCode::RULE_VIOLATION, "rolled back");
+  }, [&](Status s) { rolled_back.set_value(std::move(s)); });
+  store_->Submit([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(1, 'x')"));
+    return tx.AppendEvent("order.paid", Json{{"order_id", "1"}});
+  }, [&](Status s) { done.set_value(std::move(s)); });
+  // Committed and visible, not on disk: the marks stay where they were.
+  ASSERT_TRUE(WaitUntil([&] { return Count() == 1; }));
+  EXPECT_EQ(store_->durable_event_seq(), first);
+  EXPECT_GT(store_->visible_commits(), store_->durable_commits());
+  EXPECT_FALSE(store_->WaitDurable(store_->visible_commits(), 0));
+  auto durable_only = store_->Read([&](Reader& r) { return ReadEvents(r, 0, 10, store_->durable_event_seq()); });
+  ASSERT_TRUE(durable_only);
+  EXPECT_EQ(durable_only->size(), 1u);
+  EXPECT_EQ(store_->ReadEvents(0, 10)->size(), 2u);  // a plain read sees it already
+
+  gate->Release();
+  EXPECT_FALSE(rolled_back.get_future().get());
+  ASSERT_TRUE(done.get_future().get());
+  EXPECT_EQ(store_->durable_event_seq(), first + 1);  // the rolled-back event's seq was handed out again
+  EXPECT_EQ(store_->durable_commits(), store_->visible_commits());
+  EXPECT_TRUE(store_->WaitDurable(store_->visible_commits(), 0));
+  Reopen();
+  EXPECT_EQ(store_->durable_event_seq(), first + 1);
 }
 
 TEST_F(StoreTest, TimersFireWhenDueAndSurviveRestart) {
