@@ -69,7 +69,7 @@ Schema SqliteSchema(std::set<std::string>* indexes) {
   std::filesystem::remove(path);
   Schema out;
   {
-    auto db = SqliteConn::Open(path, false, "OFF");
+    auto db = SqliteConn::Open(path, false, "OFF", 64);
     EXPECT_TRUE(db);
     for (size_t i = 0; i < kMigrationCount; ++i) {
       auto s = (*db)->ExecScript(kMigrations[i].sql);

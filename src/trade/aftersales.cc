@@ -86,14 +86,7 @@ Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
   const Json* items = r.Raw("items");
   RETURN_IF_ERROR(r.Finish());
   if (items) {
-    if (!items->is_array() || items->empty() || items->size() > kMaxLines)
-      return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
-    for (size_t i = 0; i < items->size(); ++i) {
-      ObjectReader lr((*items)[i], "items[" + std::to_string(i) + "].");
-      LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
-      RETURN_IF_ERROR(lr.Finish());
-      req.items.push_back(line);
-    }
+    ASSIGN_OR_RETURN(req.items, ReadLineRequests(*items));
   }
   return req;
 }

@@ -12,6 +12,19 @@
 
 namespace xd::trade {
 
+Result<std::vector<LineRequest>> ReadLineRequests(const Json& items) {
+  if (!items.is_array() || items.empty() || items.size() > kMaxLines)
+    return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
+  std::vector<LineRequest> lines;
+  for (size_t i = 0; i < items.size(); ++i) {
+    ObjectReader lr(items[i], "items[" + std::to_string(i) + "].");
+    LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
+    RETURN_IF_ERROR(lr.Finish());
+    lines.push_back(line);
+  }
+  return lines;
+}
+
 Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
   ObjectReader r(body);
   CheckoutRequest req;
@@ -30,14 +43,7 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
   RETURN_IF_ERROR(r.Finish());
   if ((items == nullptr) == (cart_ids == nullptr)) return Fail(ErrorCode::INVALID_FIELD, "send either items or cart_item_ids");
   if (items) {
-    if (!items->is_array() || items->empty() || items->size() > kMaxLines)
-      return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
-    for (size_t i = 0; i < items->size(); ++i) {
-      ObjectReader lr((*items)[i], "items[" + std::to_string(i) + "].");
-      LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
-      RETURN_IF_ERROR(lr.Finish());
-      req.items.push_back(line);
-    }
+    ASSIGN_OR_RETURN(req.items, ReadLineRequests(*items));
   }
   if (cart_ids) {
     if (!cart_ids->is_array() || cart_ids->empty() || cart_ids->size() > kMaxLines)

@@ -17,6 +17,9 @@ namespace xd::trade {
 inline constexpr int kMaxLines = 50;           // lines of a checkout or a return
 inline constexpr int64_t kMaxQuantity = 999;  // units of one SKU per order
 
+// The "items" of a checkout or a return: 1..kMaxLines lines of {sku_id, quantity} (checkout.cc).
+Result<std::vector<LineRequest>> ReadLineRequests(const Json& items);
+
 // Orders (orders.cc).
 Order OrderFromRow(const Row& r);
 // The order, NOT_FOUND if there is none; its lines too when `with_items`.
