@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "open/open.h"
 #include "tests/harness.h"
+#include "store/testing/sync_gate.h"
 
 namespace xd::testing {
 namespace {
@@ -539,31 +540,6 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
   ExpectInvariants();
 }
 
-// Holds the store's sync stage while held (AppOptions::store_before_sync): commits are then
-// visible to readers but not on disk. Bounded (10 s), so that a regression fails, not hangs.
-class SyncGate {
- public:
-  void Hold() {
-    std::lock_guard lock(mu_);
-    held_ = true;
-  }
-  void Release() {
-    {
-      std::lock_guard lock(mu_);
-      held_ = false;
-    }
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !held_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_ = false;
-};
 
 class OpenHeldSync : public OpenManual {
  protected:

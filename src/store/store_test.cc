@@ -11,35 +11,12 @@
 
 #include "store/internal/sqlite_conn.h"
 #include "store/timers.h"
+#include "store/testing/sync_gate.h"
 
 namespace xd {
 namespace {
 
-// Holds the sync stage (StoreOptions::before_sync) while held: commits are then visible to
-// readers but not on disk. Bounded (10 s), so that a broken build fails instead of hanging.
-class SyncGate {
- public:
-  void Hold() {
-    std::lock_guard lock(mu_);
-    held_ = true;
-  }
-  void Release() {
-    {
-      std::lock_guard lock(mu_);
-      held_ = false;
-    }
-    cv_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(10), [this] { return !held_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool held_ = false;
-};
+using xd::testing::SyncGate;
 
 bool WaitUntil(const std::function<bool()>& pred) {
   for (int i = 0; i < 1000 && !pred(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
