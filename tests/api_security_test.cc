@@ -30,7 +30,7 @@ class Security : public ApiTest {
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
-    app_->store().Read([&](Reader& r) -> Status {
+    EXPECT_TRUE(app_->store().Read([&](Reader& r) -> Status {
       for (const char* t : tables) {
         std::string sql = std::string(t).rfind("SELECT", 0) == 0 ? std::string(t) : std::string("SELECT * FROM ") + t;
         auto rows = r.Query(sql + " ORDER BY 1");
@@ -40,7 +40,7 @@ class Security : public ApiTest {
         out += "\n";
       }
       return Ok();
-    });
+    }));
     return out;
   }
 };

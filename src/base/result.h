@@ -1,4 +1,4 @@
-// Result<T>: a value or an Error (std::expected). Status is Result<void>.
+// Result<T>: a value or an Error (a [[nodiscard]] std::expected). Status is Result<void>.
 //
 //   Result<Order> LoadOrder(Reader& r, OrderId id);
 //   ASSIGN_OR_RETURN(auto order, LoadOrder(r, id));
@@ -13,8 +13,18 @@
 
 namespace xd {
 
+// A class rather than an alias so that it can be [[nodiscard]] (g++ ignores attributes on alias
+// templates): a Result nobody looks at is a dropped error. Where ignoring one is deliberate,
+// write `(void)` and say why. It is a std::expected in every other way and converts from one.
 template <class T>
-using Result = std::expected<T, Error>;
+class [[nodiscard]] Result : public std::expected<T, Error> {
+ public:
+  using Base = std::expected<T, Error>;
+  using Base::Base;
+  constexpr Result() = default;
+  constexpr Result(const Base& b) : Base(b) {}
+  constexpr Result(Base&& b) : Base(std::move(b)) {}
+};
 using Status = Result<void>;
 
 // Builds the unexpected side of a Result: `return Fail(ErrorCode::NOT_FOUND, "no such order");`

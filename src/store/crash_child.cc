@@ -15,12 +15,13 @@ int main(int argc, char** argv) {
   auto store = xd::Store::Open({.path = argv[1], .readers = 1, .max_batch = 100}, clock);
   if (!store) return 3;
   int64_t start = std::atoll(argv[2]);
-  (void)(*store)->Execute([](xd::Tx& tx) -> xd::Status {
+  auto created = (*store)->Execute([](xd::Tx& tx) -> xd::Status {
     RETURN_IF_ERROR(tx.Exec("CREATE TABLE IF NOT EXISTS probe_counter(id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"));
     RETURN_IF_ERROR(tx.Exec("INSERT OR IGNORE INTO probe_counter VALUES(1, 0)"));
     RETURN_IF_ERROR(tx.Exec("CREATE TABLE IF NOT EXISTS probe_a(id INTEGER PRIMARY KEY)"));
     return tx.Run("CREATE TABLE IF NOT EXISTS probe_b(id INTEGER PRIMARY KEY)");
   });
+  if (!created) return 4;  // no "ready": the parent reports that the child died while opening
   std::printf("ready\n");  // the parent starts its kill timer now (opening is slow under ASan)
   std::fflush(stdout);
   for (int64_t i = start;; ++i) {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
           }
         });
-    if (i % 64 == 0) (*store)->Execute([](xd::Tx&) { return xd::Ok(); });  // bound the queue
+    // Bounds the queue. A failure means the store is broken and nothing more can be acknowledged.
+    if (i % 64 == 0 && !(*store)->Execute([](xd::Tx&) { return xd::Ok(); })) return 5;
   }
 }
