@@ -51,8 +51,10 @@ TEST_F(Foundation, LogoutRevokesAtOnceWhileTheTokenIsHammered) {
   std::vector<std::atomic<bool>> revoked(tokens.size());
   std::atomic<bool> stop{false};
   std::atomic<int> leaks{0}, served{0};
+  constexpr int kClients = 8;
+  std::vector<std::atomic<int>> answered(kClients);  // requests each client has had answered
   std::vector<std::thread> clients;
-  for (int t = 0; t < 8; ++t)
+  for (int t = 0; t < kClients; ++t)
     clients.emplace_back([&, t] {
       auto c = NewClient();
       for (size_t n = t; !stop; n += 3) {
@@ -61,14 +63,33 @@ TEST_F(Foundation, LogoutRevokesAtOnceWhileTheTokenIsHammered) {
         int status = c->Json("GET", "/api/v1/me", nullptr, tokens[i]).status;
         if (status == 200) ++served;
         if (status == 200 && was_revoked) ++leaks;
+        ++answered[t];
       }
     });
+  // Waits (bounded) until every client has had `rounds` more requests answered than now: the
+  // last of them was sent after this call began.
+  auto every_client_answers = [&](int rounds) {
+    std::vector<int> from(kClients);
+    for (int t = 0; t < kClients; ++t) from[t] = answered[t].load();
+    for (int spin = 0; spin < 10'000; ++spin) {
+      bool all = true;
+      for (int t = 0; t < kClients; ++t) all = all && answered[t].load() >= from[t] + rounds;
+      if (all) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  };
+  // (No ASSERT while the clients run: returning would destroy joinable threads.)
   for (size_t i = 0; i < tokens.size(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    ASSERT_EQ(Call("POST", "/api/v1/auth/logout", nullptr, tokens[i]).status, 204);
+    EXPECT_TRUE(every_client_answers(1));  // the tokens are in use between logouts
+    int status = Call("POST", "/api/v1/auth/logout", nullptr, tokens[i]).status;
+    EXPECT_EQ(status, 204);
+    if (status != 204) break;
     revoked[i] = true;
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Every client sends requests after the last logout (2 rounds: the second was sent after it),
+  // with tokens of the cache's recent past.
+  EXPECT_TRUE(every_client_answers(2));
   stop = true;
   for (auto& c : clients) c.join();
   EXPECT_GT(served.load(), 0);
@@ -289,7 +310,7 @@ TEST(AsyncClient, RetriesOnceWhenAReusedConnectionWasClosed) {
   ASSERT_EQ(::listen(listener, 8), 0);
   socklen_t len = sizeof addr;
   ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::atomic<int> accepted{0};
+  std::atomic<int> accepted{0}, hung_up{0};
   std::thread server([&] {
     for (int i = 0; i < 2; ++i) {
       pollfd pfd{listener, POLLIN, 0};
@@ -308,6 +329,7 @@ TEST(AsyncClient, RetriesOnceWhenAReusedConnectionWasClosed) {
       (void)!::write(fd, answer.data(), answer.size());
       ::shutdown(fd, SHUT_RDWR);
       ::close(fd);
+      ++hung_up;
     }
   });
   http::AsyncClient client("127.0.0.1", ntohs(addr.sin_port), 1, "xd-test-io", 5000);
@@ -318,7 +340,10 @@ TEST(AsyncClient, RetriesOnceWhenAReusedConnectionWasClosed) {
     return f.wait_for(std::chrono::seconds(8)) == std::future_status::ready ? f.get() : -1;
   };
   EXPECT_EQ(post(), 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the server has hung up by now
+  // The client got its answer before the server closed: wait until the server has hung up, so
+  // the next request goes out on a connection that is closed at the other end.
+  for (int i = 0; i < 5000 && hung_up.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(hung_up.load(), 1);
   EXPECT_EQ(post(), 200);
   EXPECT_EQ(accepted.load(), 2);
   server.join();

@@ -111,6 +111,21 @@ class Open : public ApiTest {
   // Waits until every commit a reader may already see is on disk: consumers read only durable
   // events, and PaidOrder returns as soon as a reader sees the order paid.
   void AwaitDurable() { ASSERT_TRUE(app_->store().WaitDurable(app_->store().visible_commits(), 10'000)); }
+  // Runs the webhook consumer and a send pass in this thread until neither finds work: every
+  // durable event is turned into deliveries and every delivery due now has been attempted.
+  // For tests that stopped the background threads (app_->open().Stop()).
+  void DrainWebhooks() {
+    AwaitDurable();
+    for (int round = 0; round < 100; ++round) {
+      auto consumed = app_->open().ConsumeOnce();
+      ASSERT_TRUE(consumed) << consumed.error().message;
+      auto sent = app_->open().SendDueOnce(100);
+      ASSERT_TRUE(sent) << sent.error().message;
+      if (*consumed == 0 && *sent == 0) return;
+      AwaitDurable();
+    }
+    ADD_FAILURE() << "the webhook consumer and sender never ran out of work";
+  }
   // A paid order of a new buyer for `sku`.
   std::string PaidOrder(const std::string& sku) {
     std::string buyer = Register();
@@ -351,9 +366,14 @@ TEST_F(Open, WebhooksAreSignedAndDeliveredForPaidAndShippedOrders) {
   std::string key = CreateKey(shop, {"orders:write"});
   ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF9"}}, key).status, 200);
   ASSERT_TRUE(WaitFor([&] { return receiver.got().size() >= 2; })) << receiver.got().size();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // nothing else arrives (order.created is not subscribed)
+  // Nothing else arrives (order.created is not subscribed): with the background threads
+  // stopped, the test itself consumes every durable event and sends everything due, so a
+  // delivery for any other event would reach the receiver now.
+  app_->open().Stop();
+  DrainWebhooks();
   auto got = receiver.got();
   ASSERT_EQ(got.size(), 2u);
+  app_->open().Start();
   std::set<std::string> types, delivery_ids;
   for (auto& g : got) {
     Json body = Json::parse(g.body);
@@ -428,17 +448,26 @@ TEST_F(Open, FailingReceiverIsRetriedWithBackoffThenDelivered) {
   Json d = Deliveries(shop)[0];
   EXPECT_EQ(d["status"], "pending");
   EXPECT_EQ(d["last_status_code"], 500);
-  // Not before the backoff (10 s on the fake clock).
+  // Not before the backoff (10 s on the fake clock): with the background senders stopped, a
+  // send pass by the test finds nothing due.
+  app_->open().Stop();
   clock_.AdvanceMs(9'000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto early = app_->open().SendDueOnce(100);
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_EQ(*early, 0);
   EXPECT_EQ(attempts(), 1);
+  app_->open().Start();
   clock_.AdvanceMs(2'000);
   ASSERT_TRUE(WaitFor([&] { return attempts() == 2; }));
   // Then a minute; the receiver has recovered.
   receiver.set_status(200);
+  app_->open().Stop();
   clock_.AdvanceMs(30'000);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  early = app_->open().SendDueOnce(100);
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_EQ(*early, 0);
   EXPECT_EQ(attempts(), 2);
+  app_->open().Start();
   clock_.AdvanceMs(31'000);
   ASSERT_TRUE(WaitFor([&] { return Deliveries(shop)[0]["status"] == "delivered"; }));
   EXPECT_EQ(attempts(), 3);

@@ -360,7 +360,9 @@ TEST_F(Trade, DroppedNotificationIsFoundByTheQueryPathAndLateOnesChangeNothing) 
   app_->sandbox().SetMode(pay::NotifyMode::kLate, 200);
   Json o4 = Buy(buyer, sku);
   PayAndWait(buyer, o4["id"]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Every notification sent so far has been answered: the late one and o3's duplicate landed.
+  for (int i = 0; i < 1000 && app_->sandbox().Outstanding() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(app_->sandbox().Outstanding(), 0);
   auto charged = app_->store().Read([&](Reader& r) { return r.QueryInt("SELECT count(*) FROM payments WHERE status='succeeded'"); });
   EXPECT_EQ(*charged, 4);
   ExpectInvariants();

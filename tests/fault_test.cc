@@ -87,15 +87,27 @@ TEST(Fault, OnlineBackupWhileServingRestoresAndChecks) {
   ServerProcess server(XIAODIAN_BIN, db);
   ASSERT_TRUE(server.Start());
   std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};  // answered writes (201, or 422 once the address book is full)
   std::thread writer([&] {
     http::Client c("127.0.0.1", server.port());
     std::string token = Register(c, "15100000002")["token"];
-    while (!stop) c.Json("POST", "/api/v1/me/addresses", Json{{"name", "n"}, {"phone", "13800000000"}, {"region", "r"}, {"detail", "d"}}, token);
+    while (!stop) {
+      int status = c.Json("POST", "/api/v1/me/addresses", Json{{"name", "n"}, {"phone", "13800000000"}, {"region", "r"}, {"detail", "d"}}, token)
+                       .status;
+      if (status == 201 || status == 422) ++writes;
+    }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The backup starts while the writer is writing.
+  for (int i = 0; i < 5000 && writes.load() < 10; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  int before = writes.load();
   int rc = std::system((std::string(XIAODIAN_BIN) + " backup --db " + db + " --to " + copy + " > /dev/null 2>&1").c_str());
+  // And the server kept serving writes while it ran or right after it.
+  for (int i = 0; i < 5000 && writes.load() <= before; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  int after = writes.load();
   stop = true;
   writer.join();
+  EXPECT_GE(before, 10) << "the writer never got going";
+  EXPECT_GT(after, before) << "writes stopped during the backup";
   EXPECT_EQ(rc, 0);
   server.Stop();
   // Restore = serve from the copy: it passes the checks and serves the demo shop.

@@ -104,6 +104,10 @@ class SandboxProvider {
   void StartSender(int max_in_flight = 64);
   // Stops the sender and waits (up to 15 s) for deliveries in flight to be answered.
   void StopSender();
+  // Notifications queued (due or not, retries included) or handed to the transport and not
+  // answered yet. 0 once every notification so far was answered (or given up): tests wait on
+  // it instead of sleeping until a duplicate or late one must have landed.
+  int Outstanding() const;
 
  private:
   void Enqueue(Tx& tx, const ProviderTxn& t, const std::string& event);

@@ -219,6 +219,11 @@ void SandboxProvider::OnDelivered(Pending p, bool delivered) {
   }
 }
 
+int SandboxProvider::Outstanding() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(queue_.size()) + sender_->in_flight;
+}
+
 void SandboxProvider::StopSender() {
   if (!sender_) return;
   {
