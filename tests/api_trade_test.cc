@@ -1,7 +1,9 @@
 // The trade loop over real HTTP: the whole story for c2c, b2c and ka merchants with
 // hand-computed balances; concurrency (200 buyers on 50 units); duplicate, out-of-order,
 // dropped, forged and replayed notifications; timers; idempotency; store credit.
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <thread>
 
 #include "base/crypto.h"
@@ -737,6 +739,132 @@ TEST_F(Trade, SearchFindsChineseTitles) {
   auto page2 = Call("GET", "/api/v1/products?limit=2&sort=price_asc&cursor=" + page1.body["next_cursor"].get<std::string>());
   EXPECT_EQ(page2.body["items"].size(), 1u);
   EXPECT_TRUE(page2.body["next_cursor"].is_null());
+}
+
+// Issue 12, defect 15: an order list read each order's shipment, its tracking events and its
+// latest after-sales request (with that request's items) one order at a time — about four
+// queries per order, a hundred per page. The page now loads them for all its orders at once:
+// the queries a list page costs do not grow with its length, and every item is what the
+// single-order route answers for that order.
+class TradeOrderList : public Trade {
+ protected:
+  void Configure(AppOptions& o) override {
+    o.webhooks_background = false;  // no consumer polling the store while queries are counted
+  }
+};
+
+TEST_F(TradeOrderList, AListPageCostsTheSameQueriesWhateverItsLength) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 1000, 100);
+  std::string buyer = Register();
+  constexpr int kOrders = 20;
+  for (int i = 0; i < kOrders; ++i) {
+    std::string oid = Buy(buyer, sku)["id"];
+    PayAndWait(buyer, oid);
+    const std::string order = "/api/v1/merchant/orders/" + oid;
+    switch (i % 4) {
+      case 0:  // paid, nothing more
+        break;
+      case 1:  // shipped, with tracking
+        ASSERT_EQ(Call("POST", order + "/ship",
+                       Json{{"carrier", "顺丰"}, {"tracking_no", "SF" + std::to_string(i)}},
+                       shop.owner_token)
+                      .status,
+                  200);
+        ASSERT_EQ(Call("POST", order + "/tracking",
+                       Json{{"description", "到达杭州"}, {"delivered", false}}, shop.owner_token)
+                      .status,
+                  200);
+        ASSERT_EQ(Call("POST", order + "/tracking",
+                       Json{{"description", "派送中"}, {"delivered", false}}, shop.owner_token)
+                      .status,
+                  200);
+        break;
+      case 2: {  // shipped, a return requested with its items
+        ASSERT_EQ(Call("POST", order + "/ship",
+                       Json{{"carrier", "中通"}, {"tracking_no", "ZT" + std::to_string(i)}},
+                       shop.owner_token)
+                      .status,
+                  200);
+        auto as = Call("POST", "/api/v1/orders/" + oid + "/aftersales",
+                       Json{{"type", "return_refund"},
+                            {"amount_fen", 500},
+                            {"items", {{{"sku_id", sku}, {"quantity", 1}}}}},
+                       buyer);
+        ASSERT_EQ(as.status, 201) << as.body.dump();
+        break;
+      }
+      case 3: {  // a refund request rejected, then a second one: the list shows the second
+        auto first =
+            Call("POST", "/api/v1/orders/" + oid + "/aftersales",
+                 Json{{"type", "refund_only"}, {"amount_fen", 300}, {"reason", "第一次"}}, buyer);
+        ASSERT_EQ(first.status, 201) << first.body.dump();
+        auto rejected =
+            Call("POST",
+                 "/api/v1/merchant/aftersales/" + first.body["id"].get<std::string>() + "/reject",
+                 Json{{"reason", "不符合"}}, shop.owner_token);
+        ASSERT_EQ(rejected.status, 200) << rejected.body.dump();
+        auto second =
+            Call("POST", "/api/v1/orders/" + oid + "/aftersales",
+                 Json{{"type", "refund_only"}, {"amount_fen", 200}, {"reason", "第二次"}}, buyer);
+        ASSERT_EQ(second.status, 201) << second.body.dump();
+        break;
+      }
+    }
+  }
+  // Nothing else reads the store while queries are counted: the provider's notifications have
+  // all been answered (timers run only when the test says, the webhook consumer is off).
+  for (int i = 0; i < 1000 && app_->sandbox().Outstanding() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(app_->sandbox().Outstanding(), 0);
+
+  // Queries one list request costs (the fewest of three tries: anything else reading the store
+  // meanwhile can only add).
+  auto queries = [&](const std::string& path, const std::string& token, size_t expect_items) {
+    int64_t fewest = INT64_MAX;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      int64_t before = app_->store().stats().queries;
+      auto list = Call("GET", path, nullptr, token);
+      int64_t used = app_->store().stats().queries - before;
+      EXPECT_EQ(list.status, 200) << list.body.dump();
+      EXPECT_EQ(list.body["items"].size(), expect_items);
+      fewest = std::min(fewest, used);
+    }
+    return fewest;
+  };
+  int64_t merchant_2 = queries("/api/v1/merchant/orders?limit=2", shop.owner_token, 2);
+  int64_t merchant_20 = queries("/api/v1/merchant/orders?limit=20", shop.owner_token, 20);
+  EXPECT_EQ(merchant_20, merchant_2)
+      << "a merchant page of 20 orders costs more queries than a page of 2";
+  int64_t buyer_2 = queries("/api/v1/orders?limit=2", buyer, 2);
+  int64_t buyer_20 = queries("/api/v1/orders?limit=20", buyer, 20);
+  EXPECT_EQ(buyer_20, buyer_2) << "a buyer page of 20 orders costs more queries than a page of 2";
+  // The page, its lines, shipments, tracking, requests, their items, and the caller (8 today).
+  EXPECT_LE(merchant_2, 12);
+
+  // Every item is what the single-order routes answer for it (each reads its own order).
+  Json merchant_list =
+      Call("GET", "/api/v1/merchant/orders?limit=20", nullptr, shop.owner_token).body["items"];
+  Json buyer_list = Call("GET", "/api/v1/orders?limit=20", nullptr, buyer).body["items"];
+  ASSERT_EQ(merchant_list.size(), static_cast<size_t>(kOrders));
+  ASSERT_EQ(buyer_list, merchant_list);
+  int shipped = 0, with_aftersale = 0, with_items = 0;
+  for (auto& item : merchant_list) {
+    std::string oid = item["id"];
+    EXPECT_EQ(item, Call("GET", "/api/v1/merchant/orders/" + oid, nullptr, shop.owner_token).body)
+        << oid;
+    if (!item["shipment"].is_null()) ++shipped;
+    if (!item["aftersale"].is_null()) {
+      ++with_aftersale;
+      if (!item["aftersale"]["items"].empty()) ++with_items;
+      if (item["aftersale"]["type"] == "refund_only") {
+        EXPECT_EQ(item["aftersale"]["reason"], "第二次");
+      }
+    }
+  }
+  EXPECT_EQ(shipped, kOrders / 2);
+  EXPECT_EQ(with_aftersale, kOrders / 2);
+  EXPECT_EQ(with_items, kOrders / 4);
 }
 
 }  // namespace

@@ -48,9 +48,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_store_checkpoints_total counter\nxd_store_checkpoints_total {}\n"
                 "# TYPE xd_store_wal_frames_total counter\nxd_store_wal_frames_total {}\n"
                 "# TYPE xd_store_wal_syncs_total counter\nxd_store_wal_syncs_total {}\n"
-                "# TYPE xd_store_statements_cached gauge\nxd_store_statements_cached {}\n",
+                "# TYPE xd_store_statements_cached gauge\nxd_store_statements_cached {}\n"
+                "# TYPE xd_store_queries_total counter\nxd_store_queries_total {}\n",
                 s.commands, s.failed_commands, s.batches, s.failed_commits, s.max_batch_seen, s.queue_depth,
-                s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs, s.cached_statements);
+                s.commit_us_total, s.checkpoints, s.wal_frames, s.wal_syncs, s.cached_statements, s.queries);
             if (app.hasher)
               out += fmt::format(
                   "# TYPE xd_password_hashes_total counter\nxd_password_hashes_total {}\n"

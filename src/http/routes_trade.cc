@@ -20,10 +20,23 @@ Result<Json> OrderJson(Reader& r, trade::TradeService& trade, const trade::Order
   return j;
 }
 
+// A page of orders, each as OrderJson gives it; shipments and after-sales requests are read
+// for the whole page at once (a constant number of queries, not a few per order).
 Result<Json> OrderListJson(Reader& r, trade::TradeService& trade, const std::vector<trade::Order>& orders, int64_t limit) {
+  std::vector<int64_t> ids;
+  ids.reserve(orders.size());
+  for (auto& o : orders) ids.push_back(o.id);
+  ASSIGN_OR_RETURN(auto shipments, logistics::ShipmentsOf(r, ids));
+  ASSIGN_OR_RETURN(auto aftersales, trade.LatestAftersales(r, ids));
   Json items = Json::array();
   for (auto& o : orders) {
-    ASSIGN_OR_RETURN(Json j, OrderJson(r, trade, o));
+    Json j = trade::ToJson(o);
+    auto shipment = shipments.find(o.id);
+    j["shipment"] =
+        shipment != shipments.end() ? logistics::ToJson(shipment->second) : Json(nullptr);
+    auto aftersale = aftersales.find(o.id);
+    j["aftersale"] =
+        aftersale != aftersales.end() ? trade::ToJson(aftersale->second) : Json(nullptr);
     items.push_back(std::move(j));
   }
   return ListJson(items, static_cast<int64_t>(orders.size()) == limit ? orders.back().id : 0);

@@ -14,15 +14,67 @@ Json ToJson(const Shipment& s) {
               {"events", s.events}};
 }
 
+namespace {
+
+constexpr const char* kShipmentCols =
+    "id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms, delivered_at_ms";
+constexpr int kEventsShown = 100;  // a shipment shows its newest tracking events, at most this many
+
+Shipment ShipmentFromRow(const Row& row) {
+  return Shipment{row.Int(0), row.Int(1), row.Int(2),    row.Str(3),   row.Str(4),
+                  row.Str(5), row.Int(6), row.OptInt(7), Json::array()};
+}
+
+Json EventJson(const Row& e, size_t col) {
+  return Json{{"description", e.Str(col)}, {"at", FormatRfc3339(e.Int(col + 1))}};
+}
+
+}  // namespace
+
 Result<std::optional<Shipment>> ShipmentOf(Reader& r, int64_t order_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms, delivered_at_ms "
-                                        "FROM shipments WHERE order_id=?",
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kShipmentCols +
+                                            " FROM shipments WHERE order_id=?",
                                         {order_id}));
   if (!row) return std::optional<Shipment>();
-  Shipment s{row->Int(0), row->Int(1), row->Int(2), row->Str(3), row->Str(4), row->Str(5), row->Int(6), row->OptInt(7), Json::array()};
-  ASSIGN_OR_RETURN(Rows events, r.Query("SELECT description, at_ms FROM tracking_events WHERE shipment_id=? ORDER BY id DESC LIMIT 100", {s.id}));
-  for (auto& e : events) s.events.push_back(Json{{"description", e.Str(0)}, {"at", FormatRfc3339(e.Int(1))}});
+  Shipment s = ShipmentFromRow(*row);
+  ASSIGN_OR_RETURN(Rows events, r.Query("SELECT description, at_ms FROM tracking_events WHERE "
+                                        "shipment_id=? ORDER BY id DESC LIMIT ?",
+                                        {s.id, kEventsShown}));
+  for (auto& e : events) s.events.push_back(EventJson(e, 0));
   return std::optional<Shipment>(std::move(s));
+}
+
+Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int64_t>& order_ids) {
+  std::map<int64_t, Shipment> out;
+  if (order_ids.empty()) return out;
+  const std::string order_list = IdListParam(order_ids);
+  ASSIGN_OR_RETURN(Rows rows,
+                   r.Query(std::string("SELECT ") + kShipmentCols +
+                               " FROM shipments WHERE order_id IN (SELECT value FROM json_each(?))",
+                           {order_list}));
+  if (rows.empty()) return out;
+  std::map<int64_t, Shipment*> by_id;
+  std::vector<int64_t> shipment_ids;
+  for (auto& row : rows) {
+    Shipment s = ShipmentFromRow(row);
+    shipment_ids.push_back(s.id);
+    Shipment& placed = out.emplace(s.order_id, std::move(s)).first->second;
+    by_id[placed.id] = &placed;
+  }
+  // The newest kEventsShown events of each shipment, newest first, as ShipmentOf lists them.
+  const std::string shipment_list = IdListParam(shipment_ids);
+  ASSIGN_OR_RETURN(
+      Rows events,
+      r.Query("SELECT shipment_id, description, at_ms FROM ("
+              "SELECT shipment_id, description, at_ms, id, "
+              "ROW_NUMBER() OVER (PARTITION BY shipment_id ORDER BY id DESC) AS n "
+              "FROM tracking_events WHERE shipment_id IN (SELECT value FROM json_each(?))) AS t "
+              "WHERE n <= ? ORDER BY shipment_id, id DESC",
+              {shipment_list, kEventsShown}));
+  for (auto& e : events)
+    if (auto it = by_id.find(e.Int(0)); it != by_id.end())
+      it->second->events.push_back(EventJson(e, 1));
+  return out;
 }
 
 Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& carrier,

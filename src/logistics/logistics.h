@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/json.h"
 #include "base/result.h"
@@ -30,5 +32,8 @@ Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, 
                        bool delivered);
 // The order's shipment, if it has shipped.
 Result<std::optional<Shipment>> ShipmentOf(Reader& r, int64_t order_id);
+// The shipments of these orders by order id (orders that have not shipped are absent), each
+// as ShipmentOf gives it. Two queries whatever the number of orders (for order lists).
+Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int64_t>& order_ids);
 
 }  // namespace xd::logistics

@@ -41,6 +41,16 @@ Json Row::JsonAt(size_t col) const {
   return j.is_discarded() ? Json() : j;
 }
 
+std::string IdListParam(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += ']';
+  return out;
+}
+
 Result<std::optional<Row>> Reader::QueryOne(std::string_view sql, Params params) {
   ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
   if (rows.empty()) return std::optional<Row>();
@@ -528,7 +538,11 @@ StoreStats Store::stats() const {
   s.wal_frames = impl_->wal_frames;
   s.wal_syncs = impl_->syncs;
   s.cached_statements = impl_->writer->cached_statements();
-  for (const auto& conn : impl_->reader_conns) s.cached_statements += conn->cached_statements();
+  s.queries = impl_->writer->queries();
+  for (const auto& conn : impl_->reader_conns) {
+    s.cached_statements += conn->cached_statements();
+    s.queries += conn->queries();
+  }
   std::lock_guard lock(impl_->mu);
   s.queue_depth = static_cast<int64_t>(impl_->queue.size());
   return s;

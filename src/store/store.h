@@ -66,6 +66,12 @@ class Param {
 };
 using Params = std::initializer_list<Param>;
 
+// A list of ids as one JSON array ("[1,2,3]"), bound as a single parameter:
+//   r.Query("SELECT ... WHERE order_id IN (SELECT value FROM json_each(?))", {IdListParam(ids)})
+// One SQL text whatever the list's length (the text is the statement cache's key), every value
+// bound. SQLite's json_each; PostgreSQL: jsonb_array_elements_text (docs/scale-out.md, audit).
+std::string IdListParam(const std::vector<int64_t>& ids);
+
 // One result row; columns by index in SELECT order.
 class Row {
  public:
@@ -152,6 +158,9 @@ struct StoreStats {
   int64_t wal_frames = 0;   // pages written to the WAL by commits (the write volume)
   int64_t wal_syncs = 0;    // fdatasyncs of the WAL by the sync stage (each covers ≥ 1 batch)
   int64_t cached_statements = 0;  // prepared statements held by the writer and the readers
+  // Reader::Query calls (QueryOne/QueryInt included) on the readers and in transactions, so
+  // far: how many round trips a read path makes (a page must not cost one per row).
+  int64_t queries = 0;
 };
 
 using Command = std::function<Status(Tx&)>;

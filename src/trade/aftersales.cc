@@ -112,6 +112,25 @@ Result<std::optional<Aftersale>> TradeService::LatestAftersale(Reader& r, int64_
   return std::optional<Aftersale>(std::move(one[0]));
 }
 
+Result<std::map<int64_t, Aftersale>> TradeService::LatestAftersales(
+    Reader& r, const std::vector<int64_t>& order_ids) {
+  std::map<int64_t, Aftersale> out;
+  if (order_ids.empty()) return out;
+  const std::string list = IdListParam(order_ids);
+  // Each order's newest request: the largest id, as LatestAftersale's ORDER BY id DESC LIMIT 1.
+  const std::string latest =
+      "SELECT MAX(id) FROM aftersales "
+      "WHERE order_id IN (SELECT value FROM json_each(?)) GROUP BY order_id";
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols +
+                                          " FROM aftersales WHERE id IN (" + latest + ")",
+                                      {list}));
+  std::vector<Aftersale> found;
+  for (auto& row : rows) found.push_back(AftersaleFromRow(row));
+  RETURN_IF_ERROR(LoadAftersaleItems(r, found, latest, {list}));
+  for (auto& a : found) out.emplace(a.order_id, std::move(a));
+  return out;
+}
+
 Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit) {
   const std::string where = " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?";
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols + where, {merchant_id, status, status, limit}));

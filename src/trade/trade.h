@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -226,6 +227,10 @@ class TradeService {
   Result<Aftersale> GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
   // The order's most recent after-sales request, if any.
   Result<std::optional<Aftersale>> LatestAftersale(Reader& r, int64_t order_id);
+  // The same for many orders, by order id (orders without a request are absent): two
+  // queries whatever the number of orders (for order lists).
+  Result<std::map<int64_t, Aftersale>> LatestAftersales(Reader& r,
+                                                        const std::vector<int64_t>& order_ids);
   Result<std::vector<Aftersale>> MerchantAftersales(Reader& r, int64_t merchant_id, const std::string& status, int64_t limit);
   // merchant_id empty = the system (timeout approves on silence).
   Result<Aftersale> ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id);

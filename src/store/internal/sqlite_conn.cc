@@ -112,6 +112,7 @@ Result<sqlite3_stmt*> SqliteConn::Prepare(std::string_view sql, Params params) {
 }
 
 Result<Rows> SqliteConn::Query(std::string_view sql, Params params) {
+  queries_.fetch_add(1, std::memory_order_relaxed);
   ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
   Rows rows;
   int ncol = sqlite3_column_count(stmt);

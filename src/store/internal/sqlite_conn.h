@@ -38,6 +38,8 @@ class SqliteConn {
   sqlite3* raw() { return db_; }
   // Prepared statements held now (≤ the capacity). Any thread.
   int64_t cached_statements() const { return cached_.load(std::memory_order_relaxed); }
+  // Query() calls so far (StoreStats::queries). Any thread.
+  int64_t queries() const { return queries_.load(std::memory_order_relaxed); }
 
  private:
   SqliteConn(sqlite3* db, size_t capacity) : db_(db), capacity_(capacity < 1 ? 1 : capacity) {}
@@ -57,6 +59,7 @@ class SqliteConn {
   std::list<Cached> lru_;
   std::unordered_map<std::string_view, std::list<Cached>::iterator> index_;
   std::atomic<int64_t> cached_{0};
+  std::atomic<int64_t> queries_{0};  // written by the owning thread only: no contention
 };
 
 }  // namespace xd::internal
