@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/limits.h"
 #include "http/async_client.h"
 #include "http/client.h"
 #include "tests/harness.h"
@@ -217,8 +218,11 @@ TEST_F(Foundation, BadInputGetsClearErrorsAndTheServerStaysUp) {
   expect(client->Send("GET", "/api/v1/orders/not-a-number", "", {{"Authorization", "Bearer " + token}}), 404, "NOT_FOUND");
   expect(client->Send("DELETE", "/api/v1/checkout"), 405, "METHOD_NOT_ALLOWED");
   expect(client->Send("GET", "/api/v1/nowhere"), 404, "NOT_FOUND");
-  expect(client->Send("GET", "/api/v1/products?limit=100000"), 400, "INVALID_FIELD");
-  auto huge = NewClient()->Send("POST", "/api/v1/auth/register", std::string(2 << 20, 'a'), {{"Content-Type", "application/json"}});
+  std::string page_limit = "/api/v1/products?limit=";
+  EXPECT_EQ(client->Send("GET", page_limit + std::to_string(limits::kMaxPageSize)).status, 200);
+  expect(client->Send("GET", page_limit + std::to_string(limits::kMaxPageSize + 1)), 400, "INVALID_FIELD");
+  auto huge = NewClient()->Send("POST", "/api/v1/auth/register", std::string(limits::kMaxRequestBodyBytes + 1, 'a'),
+                                {{"Content-Type", "application/json"}});
   EXPECT_EQ(huge.status, 413) << huge.body;
   // SQL injection strings are stored as text.
   auto nick = Call("POST", "/api/v1/auth/register", Json{{"phone", "13644445555"}, {"password", "secret123"}, {"nickname", "'; DROP TABLE users; --"}});

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/limits.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "open/open.h"
@@ -284,7 +285,7 @@ TEST_F(Open, OnlyKaOwnersManageKeysAndWebhooks) {
   EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"root"}}}, ka.owner_token).status, 400);
   EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", {"orders:read", "orders:read"}}}, ka.owner_token).status, 400);
   EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "x"}, {"scopes", Json::array()}}, ka.owner_token).status, 400);
-  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", std::string(61, 'x')}, {"scopes", {"orders:read"}}}, ka.owner_token).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/api-keys", Json{{"name", std::string(limits::kMaxApiKeyNameLen + 1, 'x')}, {"scopes", {"orders:read"}}}, ka.owner_token).status, 400);
   EXPECT_EQ(Call("GET", "/api/v1/merchant/api-keys", nullptr, ka.owner_token).body["items"].size(), 0u);
 }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/crypto.h"
+#include "base/limits.h"
 #include "http/api.h"
 #include "pay/pay.h"
 #include "tests/harness.h"
@@ -287,7 +288,7 @@ TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {
   std::string oid = Buy(buyer, sku)["id"];
   std::string wait = "/api/v1/orders/" + oid + "?wait_while=created&wait_ms=";
   // Bad waits are refused; another buyer's order is not found, at once.
-  EXPECT_EQ(Call("GET", wait + "10001", nullptr, buyer).status, 400);
+  EXPECT_EQ(Call("GET", wait + std::to_string(limits::kMaxOrderWaitMs + 1), nullptr, buyer).status, 400);
   EXPECT_EQ(Call("GET", wait + "abc", nullptr, buyer).status, 400);
   EXPECT_EQ(Call("GET", wait + "5000", nullptr, other).status, 404);
   // Nothing happens: the answer comes when wait_ms runs out, with the order unchanged.

@@ -33,9 +33,12 @@ Json ToJson(const User& u) {
 Status ValidateRegistration(const std::string& phone, const std::string& password, const std::string& nickname) {
   if (phone.size() != 11 || phone[0] != '1' || !IsDigits(phone))
     return Fail(ErrorCode::INVALID_FIELD, "phone must be an 11-digit mobile number");
-  if (password.size() < 6 || password.size() > 64)
-    return Fail(ErrorCode::INVALID_FIELD, "password must be 6..64 characters");
+  if (password.size() < limits::kMinPasswordLen || password.size() > limits::kMaxPasswordLen)
+    return Fail(ErrorCode::INVALID_FIELD, "password must be " + std::to_string(limits::kMinPasswordLen) + ".." +
+                                              std::to_string(limits::kMaxPasswordLen) + " characters");
   if (nickname.empty()) return Fail(ErrorCode::INVALID_FIELD, "nickname is required");
+  if (nickname.size() > limits::kMaxNicknameLen)
+    return Fail(ErrorCode::INVALID_FIELD, "nickname is at most " + std::to_string(limits::kMaxNicknameLen) + " bytes");
   return Ok();
 }
 
@@ -213,7 +216,8 @@ Result<std::vector<Merchant>> ListMerchants(Reader& r, const std::string& status
 Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string& kind, const std::string& name,
                               std::optional<int64_t> owner_user_id) {
   if (!ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
-  if (name.empty()) return Fail(ErrorCode::INVALID_FIELD, "name is required");
+  if (name.empty() || name.size() > limits::kMaxMerchantNameLen)
+    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxMerchantNameLen) + " bytes");
   if (owner_user_id && !caller.is_admin) return Fail(ErrorCode::FORBIDDEN, "only an admin may name another owner");
   int64_t owner = owner_user_id.value_or(caller.user_id);
   if (owner_user_id) RETURN_IF_ERROR(GetUser(tx, owner));
@@ -239,6 +243,12 @@ Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id) {
   return GetMerchant(tx, merchant_id);
 }
 
+static std::string SettingsRangeMessage() {
+  return "rates and limits must be non-negative (commission at most " + std::to_string(limits::kMaxCommissionBps) +
+         " bps, hold at most " + std::to_string(limits::kMaxHoldDays) + " days, at most " +
+         std::to_string(limits::kMaxMerchantProducts) + " products)";
+}
+
 Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant_id, const MerchantPatch& p) {
   RETURN_IF_ERROR(GetMerchant(tx, merchant_id));
   if (p.status || p.commission_bps || p.hold_days || p.max_products || p.max_order_fen) {
@@ -247,10 +257,16 @@ Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant
   }
   if (p.status && *p.status != "active" && *p.status != "suspended" && *p.status != "rejected")
     return Fail(ErrorCode::INVALID_FIELD, "status must be active, suspended or rejected");
+  if ((p.name && (p.name->empty() || p.name->size() > limits::kMaxMerchantNameLen)) ||
+      (p.description && p.description->size() > limits::kMaxMerchantDescriptionLen))
+    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxMerchantNameLen) +
+                                              " bytes and description at most " +
+                                              std::to_string(limits::kMaxMerchantDescriptionLen));
   auto non_negative = [](const std::optional<int64_t>& v) { return !v || *v >= 0; };
   if (!non_negative(p.commission_bps) || !non_negative(p.hold_days) || !non_negative(p.max_products) ||
-      !non_negative(p.max_order_fen) || (p.commission_bps && *p.commission_bps > 10000))
-    return Fail(ErrorCode::INVALID_FIELD, "rates and limits must be non-negative (commission at most 10000 bps)");
+      !non_negative(p.max_order_fen) || (p.commission_bps && *p.commission_bps > limits::kMaxCommissionBps) ||
+      (p.hold_days && *p.hold_days > limits::kMaxHoldDays) || (p.max_products && *p.max_products > limits::kMaxMerchantProducts))
+    return Fail(ErrorCode::INVALID_FIELD, SettingsRangeMessage());
   RETURN_IF_ERROR(tx.Run(
       "UPDATE merchants SET name=COALESCE(?,name), description=COALESCE(?,description), status=COALESCE(?,status), "
       "commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
@@ -269,8 +285,10 @@ Result<std::vector<std::pair<std::string, MerchantSettings>>> ListKindDefaults(R
 
 Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& s) {
   if (!ValidKind(kind)) return Fail(ErrorCode::NOT_FOUND, "unknown merchant kind");
-  if (s.commission_bps < 0 || s.commission_bps > 10000 || s.hold_days < 0 || s.max_products < 0 || s.max_order_fen < 0)
-    return Fail(ErrorCode::INVALID_FIELD, "rates and limits must be non-negative (commission at most 10000 bps)");
+  if (s.commission_bps < 0 || s.commission_bps > limits::kMaxCommissionBps || s.hold_days < 0 ||
+      s.hold_days > limits::kMaxHoldDays || s.max_products < 0 || s.max_products > limits::kMaxMerchantProducts ||
+      s.max_order_fen < 0)
+    return Fail(ErrorCode::INVALID_FIELD, SettingsRangeMessage());
   RETURN_IF_ERROR(tx.Run("UPDATE kind_defaults SET commission_bps=?, hold_days=?, max_products=?, max_order_fen=? WHERE kind=?",
                          {s.commission_bps, s.hold_days, s.max_products, s.max_order_fen, kind}));
   return tx.AppendEvent("kind_defaults.updated", Json{{"kind", kind}});
@@ -354,8 +372,9 @@ Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited
   if (current && current->Str(0) == RoleName(role)) return Fail(ErrorCode::ALREADY_EXISTS, "已是该角色的店员 (already staff with this role)");
   RETURN_IF_ERROR(tx.Run("DELETE FROM staff_invitations WHERE merchant_id=? AND user_id=? AND status='pending'", {merchant_id, u.id}));
   ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM staff_invitations WHERE merchant_id=? AND status='pending'", {merchant_id}));
-  if (pending >= kMaxPendingInvitations)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "待处理的邀请过多 (at most " + std::to_string(kMaxPendingInvitations) + " pending invitations)");
+  if (pending >= limits::kMaxPendingInvitations)
+    return Fail(ErrorCode::LIMIT_EXCEEDED,
+                "待处理的邀请过多 (at most " + std::to_string(limits::kMaxPendingInvitations) + " pending invitations)");
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO staff_invitations(id, merchant_id, user_id, role, status, invited_by, created_at_ms) "
                          "VALUES(?,?,?,?,'pending',?,?)",
@@ -477,10 +496,10 @@ Json ToJson(const Address& a) {
 Result<Address> AddressFromJson(const Json& j) {
   ObjectReader r(j, "address.");
   Address a;
-  a.name = r.String("name", {.min_len = 1, .max_len = 40});
-  a.phone = r.String("phone", {.min_len = 5, .max_len = 20});
-  a.region = r.String("region", {.min_len = 1, .max_len = 100});
-  a.detail = r.String("detail", {.min_len = 1, .max_len = 200});
+  a.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxAddressNameLen});
+  a.phone = r.String("phone", {.min_len = limits::kMinAddressPhoneLen, .max_len = limits::kMaxPhoneLen});
+  a.region = r.String("region", {.min_len = 1, .max_len = limits::kMaxAddressRegionLen});
+  a.detail = r.String("detail", {.min_len = 1, .max_len = limits::kMaxAddressDetailLen});
   if (r.Raw("id")) r.Invalid("id", "not allowed here");
   RETURN_IF_ERROR(r.Finish());
   return a;
@@ -488,7 +507,8 @@ Result<Address> AddressFromJson(const Json& j) {
 
 Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& in) {
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM addresses WHERE user_id=?", {user_id}));
-  if (n >= 50) return Fail(ErrorCode::LIMIT_EXCEEDED, "at most 50 addresses");
+  if (n >= limits::kMaxAddressesPerUser)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(limits::kMaxAddressesPerUser) + " addresses");
   Address a = in;
   a.id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO addresses(id, user_id, name, phone, region, detail, created_at_ms) VALUES(?,?,?,?,?,?,?)",

@@ -14,6 +14,7 @@
 
 #include "base/json.h"
 #include "account/password.h"
+#include "base/limits.h"
 #include "base/result.h"
 #include "store/store.h"
 
@@ -42,7 +43,8 @@ struct Principal {
 
 inline constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;
 
-// Validates phone (11 digits starting with 1), password (8..64 bytes) and nickname.
+// Validates phone (11 digits starting with 1), password (limits::kMinPasswordLen..
+// limits::kMaxPasswordLen bytes) and nickname (1..limits::kMaxNicknameLen bytes).
 Status ValidateRegistration(const std::string& phone, const std::string& password, const std::string& nickname);
 // Whether `phone` is registered (so a register can be refused before its password is hashed).
 Result<bool> PhoneTaken(Reader& r, const std::string& phone);
@@ -157,7 +159,6 @@ Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id);
 // Staff join by invitation: the owner invites a phone, the invited user accepts or declines
 // from their own session. Nobody becomes staff (and sees a merchant in their console)
 // without having said yes.
-inline constexpr int kMaxPendingInvitations = 50;  // per merchant
 struct StaffInvitation {
   int64_t id = 0;
   int64_t merchant_id = 0;
@@ -171,7 +172,7 @@ struct StaffInvitation {
 Json ToJson(const StaffInvitation& inv, bool for_merchant);
 // Invites the user with `phone` as `role` (operator or support; RULE_VIOLATION for owner or
 // for the owner's own phone; NOT_FOUND for an unknown phone). A pending invitation of the same
-// user is replaced; at most kMaxPendingInvitations pending (LIMIT_EXCEEDED).
+// user is replaced; at most limits::kMaxPendingInvitations pending (LIMIT_EXCEEDED).
 Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited_by, const std::string& phone, Role role);
 // Pending invitations of a merchant, newest first.
 Result<std::vector<StaffInvitation>> ListMerchantInvitations(Reader& r, int64_t merchant_id);

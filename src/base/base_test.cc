@@ -4,10 +4,33 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/money.h"
 
 namespace xd {
 namespace {
+
+// Relations between limits that the code relies on; a change to one value that breaks them
+// fails the build here rather than in production.
+// A list request without ?limit= must itself be a valid page size.
+static_assert(limits::kDefaultPageSize >= 1 && limits::kDefaultPageSize <= limits::kMaxPageSize);
+// An order at every limit (50 SKUs × 999 units at the highest price) has a total that fits in
+// int64 fen with room for 10000 of them in one sum, so checked Money arithmetic never refuses
+// valid input.
+static_assert(limits::kMaxSkuPriceFen <= INT64_MAX / limits::kMaxLineQuantity /
+                                             static_cast<int64_t>(limits::kMaxOrderLines) / 10'000);
+// A product at every limit fits in one request body (text counted twice over: Chinese sent as
+// \uXXXX escapes takes 6 bytes for 3), or the SKU and attribute limits could not be reached.
+static_assert(2 * (limits::kMaxProductTitleLen + limits::kMaxProductDescriptionLen + limits::kMaxCategoryLen +
+                   limits::kMaxProductAttributes * (limits::kMaxAttributeKeyLen + limits::kMaxAttributeValueLen + 8) +
+                   limits::kMaxProductImages * (limits::kMaxUrlLen + 4) +
+                   limits::kMaxSkusPerProduct *
+                       (limits::kMaxSkuSpecKeys * (limits::kMaxAttributeKeyLen + limits::kMaxAttributeValueLen + 8) +
+                        limits::kMaxSkuCodeLen + 64)) <= limits::kMaxRequestBodyBytes);
+// A coupon or a share-to-drop tier never takes 100% off.
+static_assert(limits::kMaxPercentOffBps < 10'000);
+// A threshold coupon of the largest amount can still be given a larger threshold.
+static_assert(limits::kMaxCouponAmountFen < limits::kMaxMinSpendFen);
 
 TEST(MoneyTest, CheckedArithmetic) {
   EXPECT_EQ(Money::Fen(100).Add(Money::Fen(23))->fen(), 123);

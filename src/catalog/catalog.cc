@@ -2,14 +2,11 @@
 
 #include "account/account.h"
 #include "base/id.h"
+#include "base/limits.h"
 
 namespace xd::catalog {
 
 namespace {
-
-constexpr int kMaxSkus = 100;
-constexpr int kMaxImages = 20;
-constexpr int kMaxAttributes = 50;
 
 bool ValidStatus(const std::string& s) { return s == "draft" || s == "on_sale" || s == "off_sale"; }
 
@@ -18,18 +15,20 @@ Status CheckStringMap(const Json& j, const char* what, size_t max_keys) {
   if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an object of strings");
   if (j.size() > max_keys) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " has too many keys");
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!it.value().is_string() || it.key().empty() || it.key().size() > 60 || it.value().get_ref<const std::string&>().size() > 200)
+    if (!it.value().is_string() || it.key().empty() || it.key().size() > limits::kMaxAttributeKeyLen ||
+        it.value().get_ref<const std::string&>().size() > limits::kMaxAttributeValueLen)
       return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " values must be short strings");
   }
   return Ok();
 }
 
 Status CheckImages(const Json& j) {
-  if (!j.is_array() || j.size() > kMaxImages) return Fail(ErrorCode::INVALID_FIELD, "images must be an array of at most 20 URLs");
+  if (!j.is_array() || j.size() > limits::kMaxProductImages)
+    return Fail(ErrorCode::INVALID_FIELD, "images must be an array of at most " + std::to_string(limits::kMaxProductImages) + " URLs");
   for (auto& u : j) {
     if (!u.is_string()) return Fail(ErrorCode::INVALID_FIELD, "images must be URL strings");
     const auto& s = u.get_ref<const std::string&>();
-    if (s.size() > 500 || (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0 && s.rfind("/", 0) != 0))
+    if (s.size() > limits::kMaxUrlLen || (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0 && s.rfind("/", 0) != 0))
       return Fail(ErrorCode::INVALID_FIELD, "image URLs must start with https://, http:// or /");
   }
   return Ok();
@@ -118,27 +117,27 @@ Json ToJson(const Product& p, bool for_staff) {
 Result<ProductInput> ProductInputFromJson(const Json& body) {
   ObjectReader r(body);
   ProductInput in;
-  in.title = r.String("title", {.min_len = 1, .max_len = 100});
-  in.description = r.OptString("description", {.max_len = 5000}).value_or("");
-  in.category = r.OptString("category", {.max_len = 40}).value_or("");
+  in.title = r.String("title", {.min_len = 1, .max_len = limits::kMaxProductTitleLen});
+  in.description = r.OptString("description", {.max_len = limits::kMaxProductDescriptionLen}).value_or("");
+  in.category = r.OptString("category", {.max_len = limits::kMaxCategoryLen}).value_or("");
   in.status = r.OptString("status", {.max_len = 10}).value_or("draft");
   if (const Json* a = r.Raw("attributes")) in.attributes = *a;
   if (const Json* im = r.Raw("images")) in.images = *im;
-  const Json* skus = r.RequireArray("skus", kMaxSkus);
+  const Json* skus = r.RequireArray("skus", limits::kMaxSkusPerProduct);
   RETURN_IF_ERROR(r.Finish());
   if (!ValidStatus(in.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
-  RETURN_IF_ERROR(CheckStringMap(in.attributes, "attributes", kMaxAttributes));
+  RETURN_IF_ERROR(CheckStringMap(in.attributes, "attributes", limits::kMaxProductAttributes));
   RETURN_IF_ERROR(CheckImages(in.images));
   if (skus->empty()) return Fail(ErrorCode::INVALID_FIELD, "a product needs at least one SKU");
   for (size_t i = 0; i < skus->size(); ++i) {
     ObjectReader sr((*skus)[i], "skus[" + std::to_string(i) + "].");
     SkuInput s;
     if (const Json* spec = sr.Raw("spec")) s.spec = *spec;
-    s.price_fen = sr.Int("price_fen", {.min = 1, .max = 100'000'000'00});
-    s.stock = sr.Int("stock", {.min = 0, .max = 100'000'000});
-    s.code = sr.OptString("code", {.max_len = 64}).value_or("");
+    s.price_fen = sr.Int("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
+    s.stock = sr.Int("stock", {.min = 0, .max = limits::kMaxSkuStock});
+    s.code = sr.OptString("code", {.max_len = limits::kMaxSkuCodeLen}).value_or("");
     RETURN_IF_ERROR(sr.Finish());
-    RETURN_IF_ERROR(CheckStringMap(s.spec, "spec", 10));
+    RETURN_IF_ERROR(CheckStringMap(s.spec, "spec", limits::kMaxSkuSpecKeys));
     for (auto& other : in.skus)
       if (other.spec == s.spec) return Fail(ErrorCode::INVALID_FIELD, "two SKUs have the same spec");
     in.skus.push_back(std::move(s));
@@ -171,15 +170,15 @@ Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& i
 Result<ProductPatch> ProductPatchFromJson(const Json& body) {
   ObjectReader r(body);
   ProductPatch p;
-  p.title = r.OptString("title", {.min_len = 1, .max_len = 100});
-  p.description = r.OptString("description", {.max_len = 5000});
-  p.category = r.OptString("category", {.max_len = 40});
+  p.title = r.OptString("title", {.min_len = 1, .max_len = limits::kMaxProductTitleLen});
+  p.description = r.OptString("description", {.max_len = limits::kMaxProductDescriptionLen});
+  p.category = r.OptString("category", {.max_len = limits::kMaxCategoryLen});
   p.status = r.OptString("status", {.max_len = 10});
   if (const Json* a = r.Raw("attributes")) p.attributes = *a;
   if (const Json* im = r.Raw("images")) p.images = *im;
   RETURN_IF_ERROR(r.Finish());
   if (p.status && !ValidStatus(*p.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
-  if (p.attributes) RETURN_IF_ERROR(CheckStringMap(*p.attributes, "attributes", kMaxAttributes));
+  if (p.attributes) RETURN_IF_ERROR(CheckStringMap(*p.attributes, "attributes", limits::kMaxProductAttributes));
   if (p.images) RETURN_IF_ERROR(CheckImages(*p.images));
   return p;
 }
@@ -202,6 +201,10 @@ Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, co
 }
 
 Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen, std::optional<int64_t> stock) {
+  if ((price_fen && (*price_fen < 1 || *price_fen > limits::kMaxSkuPriceFen)) ||
+      (stock && (*stock < 0 || *stock > limits::kMaxSkuStock)))
+    return Fail(ErrorCode::INVALID_FIELD, "price_fen must be 1.." + std::to_string(limits::kMaxSkuPriceFen) + " and stock 0.." +
+                                              std::to_string(limits::kMaxSkuStock));
   ASSIGN_OR_RETURN(Sku s, GetSku(tx, sku_id));
   if (s.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "sku not found");
   if (price_fen) RETURN_IF_ERROR(tx.Run("UPDATE skus SET price_fen=? WHERE id=?", {*price_fen, sku_id}));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/result.h"
 #include "store/store.h"
 
@@ -95,7 +96,7 @@ struct SearchQuery {
   std::optional<int64_t> merchant_id;
   std::optional<int64_t> min_price_fen, max_price_fen;
   std::string sort = "relevance";  // relevance | price_asc | price_desc | sales | newest
-  int64_t limit = 20;
+  int64_t limit = limits::kDefaultPageSize;
   int64_t offset = 0;  // the cursor carries the offset
 };
 struct SearchResult {

@@ -144,10 +144,11 @@ Result<int64_t> Call::PathId(std::string_view name) {
 }
 
 Result<std::pair<int64_t, int64_t>> Call::Page() {
-  int64_t limit = 20, cursor = 0;
+  int64_t limit = limits::kDefaultPageSize, cursor = 0;
   if (auto l = req_.QueryParam("limit")) {
     auto v = ParseId(*l);
-    if (!v || *v > 100) return Fail(ErrorCode::INVALID_FIELD, "limit must be 1..100");
+    if (!v || *v > limits::kMaxPageSize)
+      return Fail(ErrorCode::INVALID_FIELD, "limit must be 1.." + std::to_string(limits::kMaxPageSize));
     limit = *v;
   }
   if (auto c = req_.QueryParam("cursor"); c && !c->empty()) {
@@ -252,7 +253,9 @@ void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
 void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status) {
   std::string key(IdempotencyKey());
   if (key.empty()) return Submit(std::move(fn), status);
-  if (key.size() > 64) return ReplyError(Error{ErrorCode::INVALID_FIELD, "Idempotency-Key is at most 64 characters"});
+  if (key.size() > limits::kMaxIdempotencyKeyLen)
+    return ReplyError(Error{ErrorCode::INVALID_FIELD,
+                            "Idempotency-Key is at most " + std::to_string(limits::kMaxIdempotencyKeyLen) + " characters"});
   // The key is bound to its request, so a reused key cannot answer a different one. A JSON
   // body is hashed re-serialised (sorted keys, no spacing): the same object sent again matches.
   auto parsed = ParseJson(req_.body);

@@ -10,6 +10,7 @@
 
 #include "account/account.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/result.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
@@ -88,7 +89,8 @@ class Call {
   Result<Json> Body();
   // A path parameter that must be an id.
   Result<int64_t> PathId(std::string_view name);
-  // ?limit= (1..100, default 20) and ?cursor= (an id, default none).
+  // ?limit= (1..limits::kMaxPageSize, default limits::kDefaultPageSize) and ?cursor= (an id,
+  // default none).
   Result<std::pair<int64_t, int64_t>> Page();
   std::string_view IdempotencyKey();
 
@@ -151,9 +153,6 @@ class Api {
   AppContext& app_;
   Router& router_;
 };
-
-// The longest a client may hold GET /orders/{id}?wait_ms= open.
-inline constexpr int64_t kMaxOrderWait_ms = 10000;
 
 // `{"error":{"code","message"}}` for `e`, serialised.
 std::string ErrorBody(const Error& e);

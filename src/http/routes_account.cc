@@ -17,9 +17,9 @@ Json UserWithToken(const account::User& u, const std::string& token) {
 Result<account::MerchantSettings> SettingsFromJson(const Json& body) {
   ObjectReader r(body);
   account::MerchantSettings s;
-  s.commission_bps = r.Int("commission_bps", {.min = 0, .max = 10000});
-  s.hold_days = r.Int("hold_days", {.min = 0, .max = 365});
-  s.max_products = r.Int("max_products", {.min = 0, .max = 10'000'000});
+  s.commission_bps = r.Int("commission_bps", {.min = 0, .max = limits::kMaxCommissionBps});
+  s.hold_days = r.Int("hold_days", {.min = 0, .max = limits::kMaxHoldDays});
+  s.max_products = r.Int("max_products", {.min = 0, .max = limits::kMaxMerchantProducts});
   s.max_order_fen = r.Int("max_order_fen", {.min = 0});
   RETURN_IF_ERROR(r.Finish());
   return s;
@@ -29,12 +29,12 @@ Result<account::MerchantSettings> SettingsFromJson(const Json& body) {
 Result<account::MerchantPatch> MerchantPatchFromJson(const Json& body) {
   ObjectReader r(body);
   account::MerchantPatch patch;
-  patch.name = r.OptString("name", {.min_len = 1, .max_len = 40});
-  patch.description = r.OptString("description", {.max_len = 500});
+  patch.name = r.OptString("name", {.min_len = 1, .max_len = limits::kMaxMerchantNameLen});
+  patch.description = r.OptString("description", {.max_len = limits::kMaxMerchantDescriptionLen});
   patch.status = r.OptString("status", {.max_len = 16});
-  patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = 10000});
-  patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = 365});
-  patch.max_products = r.OptInt("max_products", {.min = 0});
+  patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = limits::kMaxCommissionBps});
+  patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = limits::kMaxHoldDays});
+  patch.max_products = r.OptInt("max_products", {.min = 0, .max = limits::kMaxMerchantProducts});
   patch.max_order_fen = r.OptInt("max_order_fen", {.min = 0});
   RETURN_IF_ERROR(r.Finish());
   return patch;
@@ -64,9 +64,9 @@ void AddAccountRoutes(Api& api) {
           [&store](Call& c) -> Status {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string phone = r.String("phone", {.max_len = 20});
-            std::string password = r.String("password", {.max_len = 64});
-            std::string nickname = r.String("nickname", {.min_len = 1, .max_len = 32});
+            std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
+            std::string password = r.String("password", {.max_len = limits::kMaxPasswordLen});
+            std::string nickname = r.String("nickname", {.min_len = 1, .max_len = limits::kMaxNicknameLen});
             RETURN_IF_ERROR(r.Finish());
             RETURN_IF_ERROR(account::ValidateRegistration(phone, password, nickname));
             // Refused before hashing: a taken phone costs a read, not 30 ms of Argon2.
@@ -88,8 +88,8 @@ void AddAccountRoutes(Api& api) {
           [&store](Call& c) -> Status {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string phone = r.String("phone", {.max_len = 20});
-            std::string password = r.String("password", {.max_len = 64});
+            std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
+            std::string password = r.String("password", {.max_len = limits::kMaxPasswordLen});
             RETURN_IF_ERROR(r.Finish());
             std::string source = account::LoginSource(c.req().remote_ip);
             return OnHasher(c, [&store, phone, password, source](Call& c, const account::PasswordHasher& hasher) -> Status {
@@ -186,8 +186,8 @@ void AddAccountRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::string kind = r.String("kind", {.max_len = 8});
-            std::string name = r.String("name", {.min_len = 1, .max_len = 40});
-            auto owner_phone = r.OptString("owner_phone", {.max_len = 20});
+            std::string name = r.String("name", {.min_len = 1, .max_len = limits::kMaxMerchantNameLen});
+            auto owner_phone = r.OptString("owner_phone", {.max_len = limits::kMaxPhoneLen});
             RETURN_IF_ERROR(r.Finish());
             if (!account::ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
             std::optional<int64_t> owner;
@@ -245,7 +245,7 @@ void AddAccountRoutes(Api& api) {
             ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kStaff));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string phone = r.String("phone", {.max_len = 20});
+            std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
             std::string role_s = r.String("role", {.max_len = 16});
             RETURN_IF_ERROR(r.Finish());
             auto role = account::ParseRole(role_s);
@@ -387,7 +387,7 @@ void AddAccountRoutes(Api& api) {
             ASSIGN_OR_RETURN(Principal p, c.User());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string phone = r.String("phone", {.max_len = 20});
+            std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [phone](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(int64_t id, account::RequestFriend(tx, p.user_id, phone));

@@ -38,7 +38,8 @@ void AddCatalogRoutes(Api& api) {
           [&store](Call& c) -> Status {
             catalog::SearchQuery q;
             q.q = c.req().QueryParam("q").value_or("");
-            if (q.q.size() > 100) return Fail(ErrorCode::INVALID_FIELD, "q is at most 100 bytes");
+            if (q.q.size() > limits::kMaxSearchQueryLen)
+              return Fail(ErrorCode::INVALID_FIELD, "q is at most " + std::to_string(limits::kMaxSearchQueryLen) + " bytes");
             q.category = c.req().QueryParam("category").value_or("");
             q.sort = c.req().QueryParam("sort").value_or("relevance");
             if (q.sort != "relevance" && q.sort != "price_asc" && q.sort != "price_desc" && q.sort != "sales" && q.sort != "newest")
@@ -143,8 +144,8 @@ void AddCatalogRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            auto price = r.OptInt("price_fen", {.min = 1, .max = 100'000'000'00});
-            auto stock = r.OptInt("stock", {.min = 0, .max = 100'000'000});
+            auto price = r.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
+            auto stock = r.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
             RETURN_IF_ERROR(r.Finish());
             c.Write(s, [id, price, stock](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock));

@@ -98,7 +98,7 @@ void AddOpenRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object");
             ObjectReader r(body);
-            std::string name = r.String("name", {.min_len = 1, .max_len = 60});
+            std::string name = r.String("name", {.min_len = 1, .max_len = limits::kMaxApiKeyNameLen});
             const Json* scopes_j = r.RequireArray("scopes", open::kScopes.size());
             RETURN_IF_ERROR(r.Finish());
             ASSIGN_OR_RETURN(auto scopes, [&]() -> Result<std::vector<std::string>> {

@@ -134,9 +134,9 @@ void AddPayRoutes(Api& api) {
             ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string phone = r.String("phone", {.max_len = 20});
-            int64_t amount = r.Int("amount_fen", {.min = 1, .max = 1'000'000'000});
-            std::string reason = r.String("reason", {.min_len = 1, .max_len = 100});
+            std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
+            int64_t amount = r.Int("amount_fen", {.min = 1, .max = limits::kMaxCardIssueFen});
+            std::string reason = r.String("reason", {.min_len = 1, .max_len = limits::kMaxCardReasonLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(admin, [phone, amount, reason](Tx& tx, const AdminCaller& admin) -> Result<Json> {
               ASSIGN_OR_RETURN(account::User u, account::GetUserByPhone(tx, phone));

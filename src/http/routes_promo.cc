@@ -140,7 +140,7 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            int64_t bps = r.Int("commission_bps", {.min = 0, .max = 5000});
+            int64_t bps = r.Int("commission_bps", {.min = 0, .max = limits::kMaxDistributionBps});
             RETURN_IF_ERROR(r.Finish());
             c.Write(s, [&promo, id, bps](Tx& tx, const StaffCaller& s) -> Result<Json> {
               return promo.SetDistribution(tx, s.merchant_id, id, bps);
@@ -154,7 +154,7 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
-            std::optional<std::string> chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = 64});
+            std::optional<std::string> chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [&promo, product_id, activity_id, chat_group](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
@@ -193,7 +193,7 @@ void AddPromoRoutes(Api& api) {
   // A chat group's key is the messaging app's opaque id of the group; no public route shows it.
   auto chat_group_key = [](Call& c) -> Result<std::string> {
     std::string key(c.req().Param("key"));
-    if (key.empty() || key.size() > 64) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+    if (key.empty() || key.size() > limits::kMaxChatGroupKeyLen) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
     return key;
   };
   api.Add({"GET", "/api/v1/merchant/chat-groups/{key}/stats",
@@ -224,7 +224,7 @@ void AddPromoRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             int64_t product_id = r.Id("product_id");
-            std::string text = r.String("text", {.min_len = 1, .max_len = 420});  // 140 Chinese characters
+            std::string text = r.String("text", {.min_len = 1, .max_len = limits::kMaxRecommendationLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [&promo, product_id, text](Tx& tx, const Principal& p) { return promo.Recommend(tx, p.user_id, product_id, text); }, 201);
             return Ok();

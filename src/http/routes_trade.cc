@@ -61,7 +61,7 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
             int64_t sku = r.Id("sku_id");
-            int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
+            int64_t qty = r.Int("quantity", {.min = 1, .max = limits::kMaxLineQuantity});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [&trade, sku, qty](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(trade.AddToCart(tx, p.user_id, sku, qty));
@@ -75,7 +75,7 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            int64_t qty = r.Int("quantity", {.min = 1, .max = 999});
+            int64_t qty = r.Int("quantity", {.min = 1, .max = limits::kMaxLineQuantity});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [&trade, id, qty](Tx& tx, const Principal& p) -> Result<Json> {
               RETURN_IF_ERROR(trade.SetCartQuantity(tx, p.user_id, id, qty));
@@ -161,7 +161,8 @@ void AddTradeRoutes(Api& api) {
             int64_t wait_ms = 0;
             if (auto w = c.req().QueryParam("wait_ms")) {
               auto v = ParseId(*w);
-              if (!v || *v > kMaxOrderWait_ms) return Fail(ErrorCode::INVALID_FIELD, "wait_ms must be 1..10000");
+              if (!v || *v > limits::kMaxOrderWaitMs)
+                return Fail(ErrorCode::INVALID_FIELD, "wait_ms must be 1.." + std::to_string(limits::kMaxOrderWaitMs));
               wait_ms = *v;
             }
             auto full = [&store, &trade, id, user = p.user_id]() -> Result<Json> {
@@ -267,8 +268,8 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
-            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
+            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = limits::kMaxCarrierLen});
+            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = limits::kMaxTrackingNoLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(s, [&trade, id, carrier, no](Tx& tx, const StaffCaller& s) -> Result<Json> {
               ASSIGN_OR_RETURN(logistics::Shipment sh, logistics::Ship(tx, trade, s.merchant_id, id, carrier, no));
@@ -286,7 +287,7 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string desc = r.String("description", {.min_len = 1, .max_len = 200});
+            std::string desc = r.String("description", {.min_len = 1, .max_len = limits::kMaxRemarkLen});
             bool delivered = r.Bool("delivered", false);
             RETURN_IF_ERROR(r.Finish());
             c.Write(s, [&trade, id, desc, delivered](Tx& tx, const StaffCaller& s) -> Result<Json> {
@@ -326,8 +327,8 @@ void AddTradeRoutes(Api& api) {
             ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
             ASSIGN_OR_RETURN(Json body, c.Body());
             ObjectReader r(body);
-            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = 40});
-            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = 64});
+            std::string carrier = r.String("carrier", {.min_len = 1, .max_len = limits::kMaxCarrierLen});
+            std::string no = r.String("tracking_no", {.min_len = 1, .max_len = limits::kMaxTrackingNoLen});
             RETURN_IF_ERROR(r.Finish());
             c.Write(p, [&trade, id, carrier, no](Tx& tx, const Principal& p) -> Result<Json> {
               ASSIGN_OR_RETURN(trade::Aftersale a, trade.ReturnGoods(tx, id, p.user_id, carrier, no));
@@ -357,7 +358,7 @@ void AddTradeRoutes(Api& api) {
               if (!c.req().body.empty()) {
                 ASSIGN_OR_RETURN(Json body, c.Body());
                 ObjectReader r(body);
-                reason = r.OptString("reason", {.max_len = 200}).value_or("");
+                reason = r.OptString("reason", {.max_len = limits::kMaxRemarkLen}).value_or("");
                 RETURN_IF_ERROR(r.Finish());
               }
               c.Write(s, [act, id, reason](Tx& tx, const StaffCaller& s) -> Result<Json> {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "base/limits.h"
 #include "http/router.h"
 
 namespace xd::http {
@@ -19,8 +20,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (tests)
   int threads = 2;
-  size_t body_limit = 1 << 20;   // 1 MiB
-  size_t header_limit = 16 << 10;
+  size_t body_limit = limits::kMaxRequestBodyBytes;
+  size_t header_limit = limits::kMaxRequestHeaderBytes;
   int read_timeout_ms = 15000;   // a whole request must arrive within this
   int idle_timeout_ms = 60000;   // keep-alive connections idle longer are closed
   int max_connections = 20000;

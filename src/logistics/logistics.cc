@@ -1,6 +1,7 @@
 #include "logistics/logistics.h"
 
 #include "base/id.h"
+#include "base/limits.h"
 
 namespace xd::logistics {
 
@@ -80,6 +81,9 @@ Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int
 Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& carrier,
                       const std::string& tracking_no) {
   if (carrier.empty() || tracking_no.empty()) return Fail(ErrorCode::INVALID_FIELD, "carrier and tracking_no are required");
+  if (carrier.size() > limits::kMaxCarrierLen || tracking_no.size() > limits::kMaxTrackingNoLen)
+    return Fail(ErrorCode::INVALID_FIELD, "carrier is at most " + std::to_string(limits::kMaxCarrierLen) +
+                                              " bytes and tracking_no at most " + std::to_string(limits::kMaxTrackingNoLen));
   RETURN_IF_ERROR(trade.MarkShipped(tx, merchant_id, order_id));
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO shipments(id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms) "
@@ -93,6 +97,8 @@ Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, i
 
 Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& description,
                        bool delivered) {
+  if (description.empty() || description.size() > limits::kMaxRemarkLen)
+    return Fail(ErrorCode::INVALID_FIELD, "description must be 1.." + std::to_string(limits::kMaxRemarkLen) + " bytes");
   ASSIGN_OR_RETURN(auto s, ShipmentOf(tx, order_id));
   if (!s || s->merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "shipment not found");
   if (s->status == "delivered") return Fail(ErrorCode::INVALID_STATE, "shipment already delivered");

@@ -78,7 +78,8 @@ Status RequireKa(Reader& r, int64_t merchant_id) {
 Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, const std::string& name,
                                const std::vector<std::string>& scopes) {
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
-  if (name.empty() || name.size() > 60) return Fail(ErrorCode::INVALID_FIELD, "name must be 1..60 bytes");
+  if (name.empty() || name.size() > limits::kMaxApiKeyNameLen)
+    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxApiKeyNameLen) + " bytes");
   if (scopes.empty()) return Fail(ErrorCode::INVALID_FIELD, "scopes must name at least one scope");
   std::vector<std::string> sorted = scopes;
   std::sort(sorted.begin(), sorted.end());
@@ -86,8 +87,9 @@ Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, 
   for (auto& s : sorted)
     if (!ValidScope(s)) return Fail(ErrorCode::INVALID_FIELD, "unknown scope " + s + " (see GET /api/v1/open/meta)");
   ASSIGN_OR_RETURN(int64_t live, tx.QueryInt("SELECT count(*) FROM api_keys WHERE merchant_id=? AND revoked_at_ms IS NULL", {merchant_id}));
-  if (live >= kMaxKeysPerMerchant)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(kMaxKeysPerMerchant) + " live API keys per merchant; revoke one first");
+  if (live >= limits::kMaxApiKeysPerMerchant)
+    return Fail(ErrorCode::LIMIT_EXCEEDED,
+                "at most " + std::to_string(limits::kMaxApiKeysPerMerchant) + " live API keys per merchant; revoke one first");
   int64_t id = tx.NewId();
   std::string secret = RandomBase64Url(32);
   std::string text = std::string(kKeyPrefix) + IdString(id) + "_" + secret;
@@ -148,7 +150,7 @@ bool HasScope(const ApiKey& k, std::string_view scope) {
 Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
   if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object {\"items\":[...]}");
   ObjectReader r(body);
-  const Json* items = r.RequireArray("items", kMaxSyncItems);
+  const Json* items = r.RequireArray("items", limits::kMaxSyncItems);
   RETURN_IF_ERROR(r.Finish());
   if (items->empty()) return Fail(ErrorCode::INVALID_FIELD, "items must not be empty");
   std::vector<InventoryItem> out;
@@ -160,9 +162,9 @@ Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
     ObjectReader ir(j, at + ".");
     InventoryItem it;
     it.sku_id = ir.OptId("sku_id");
-    it.code = ir.OptString("code", {.min_len = 1, .max_len = 64});
-    it.stock = ir.OptInt("stock", {.min = 0, .max = 100'000'000});
-    it.price_fen = ir.OptInt("price_fen", {.min = 1, .max = 100'000'000'00});
+    it.code = ir.OptString("code", {.min_len = 1, .max_len = limits::kMaxSkuCodeLen});
+    it.stock = ir.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
+    it.price_fen = ir.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
     RETURN_IF_ERROR(ir.Finish());
     if (it.sku_id.has_value() == it.code.has_value()) return Fail(ErrorCode::INVALID_FIELD, at + " must name a SKU by sku_id or by code (one of them)");
     if (!it.stock && !it.price_fen) return Fail(ErrorCode::INVALID_FIELD, at + " changes nothing (send stock and/or price_fen)");
@@ -172,7 +174,8 @@ Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
 }
 
 Result<Json> SyncInventory(Tx& tx, int64_t merchant_id, const std::vector<InventoryItem>& items) {
-  if (items.size() > kMaxSyncItems) return Fail(ErrorCode::INVALID_FIELD, "at most 500 items");
+  if (items.size() > limits::kMaxSyncItems)
+    return Fail(ErrorCode::INVALID_FIELD, "at most " + std::to_string(limits::kMaxSyncItems) + " items");
   std::vector<int64_t> ids;
   ids.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {

@@ -4,8 +4,8 @@
 //  - API keys: per merchant, scoped, revocable, shown once ("xdk_<key id>_<secret>"), stored
 //    only as SHA-256. A key acts as its merchant's staff (with its creator's role) on the
 //    routes whose scope it holds, and nowhere else (the HTTP layer maps routes to scopes).
-//  - Inventory/price sync: up to 500 SKUs (by id or by the merchant's code) in one
-//    all-or-nothing write that keeps stock conservation.
+//  - Inventory/price sync: up to limits::kMaxSyncItems SKUs (by id or by the merchant's code)
+//    in one all-or-nothing write that keeps stock conservation.
 //  - Webhooks: endpoints subscribe to order/refund/after-sales events. A consumer turns new
 //    outbox events into `webhook_deliveries` rows in the same transaction as its cursor
 //    advance (exactly-once enqueue), and sender threads POST them, signed with
@@ -36,6 +36,7 @@
 
 #include "account/account.h"
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/result.h"
 #include "store/store.h"
 #include "trade/trade.h"
@@ -64,7 +65,6 @@ bool ValidScope(std::string_view scope);
 
 // ---- API keys ----
 
-inline constexpr int kMaxKeysPerMerchant = 20;
 inline constexpr std::string_view kKeyPrefix = "xdk_";
 
 struct ApiKey {
@@ -84,8 +84,8 @@ struct NewApiKey {
   ApiKey key;
   std::string secret;  // the full key text, returned once and never stored
 };
-// Creates a key for a ka merchant (at most kMaxKeysPerMerchant live keys). `scopes` must be
-// non-empty, known and distinct; `name` 1..60 bytes.
+// Creates a key for a ka merchant (at most limits::kMaxApiKeysPerMerchant live keys). `scopes`
+// must be non-empty, known and distinct; `name` 1..limits::kMaxApiKeyNameLen bytes.
 Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, const std::string& name,
                                const std::vector<std::string>& scopes);
 Result<std::vector<ApiKey>> ListApiKeys(Reader& r, int64_t merchant_id);
@@ -101,14 +101,13 @@ bool HasScope(const ApiKey& k, std::string_view scope);
 
 // ---- inventory and price sync ----
 
-inline constexpr size_t kMaxSyncItems = 500;
 struct InventoryItem {
   std::optional<int64_t> sku_id;
   std::optional<std::string> code;  // the merchant's SKU code, instead of sku_id
   std::optional<int64_t> stock;     // available units (absolute), as PATCH /merchant/skus
   std::optional<int64_t> price_fen;
 };
-// Decodes {"items":[{sku_id|code, stock?, price_fen?}, ...]} (1..500 items, each naming one
+// Decodes {"items":[{sku_id|code, stock?, price_fen?}, ...]} (1..limits::kMaxSyncItems items, each naming one
 // SKU once and changing something).
 Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body);
 // Applies every item or none (one transaction). Setting stock moves stock_in by the same
@@ -125,7 +124,6 @@ inline constexpr std::array<std::string_view, 10> kEventTypes = {
     "order.cancelled", "order.refunding", "order.refunded",   "refund.succeeded", "aftersale.approved"};
 bool ValidEventType(std::string_view type);
 
-inline constexpr int kMaxEndpointsPerMerchant = 10;
 inline constexpr int kMaxDeliveryAttempts = 8;
 // Wait before attempt n+1 after n failed attempts (n = 1..7); after the 8th, `failed`.
 inline constexpr std::array<int64_t, 7> kRetryBackoffMs = {10'000,          60'000,          5 * 60'000,     30 * 60'000,

@@ -90,7 +90,8 @@ bool PrivateIpv4(std::string_view host, bool* is_ipv4) {
 bool ValidEventType(std::string_view type) { return std::find(kEventTypes.begin(), kEventTypes.end(), type) != kEventTypes.end(); }
 
 Result<WebhookUrl> ParseWebhookUrl(const std::string& url, bool allow_private) {
-  if (url.size() > 500) return Fail(ErrorCode::INVALID_FIELD, "url is at most 500 bytes");
+  if (url.size() > limits::kMaxUrlLen)
+    return Fail(ErrorCode::INVALID_FIELD, "url is at most " + std::to_string(limits::kMaxUrlLen) + " bytes");
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '\\')
       return Fail(ErrorCode::INVALID_FIELD, "url must not contain spaces, control characters or backslashes");
@@ -146,9 +147,9 @@ Result<EndpointInput> EndpointInputFromJson(const Json& body, bool create) {
   if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object");
   ObjectReader r(body);
   EndpointInput in;
-  if (create) in.url = r.String("url", {.min_len = 8, .max_len = 500});
-  else in.url = r.OptString("url", {.min_len = 8, .max_len = 500});
-  in.description = r.OptString("description", {.max_len = 200});
+  if (create) in.url = r.String("url", {.min_len = 8, .max_len = limits::kMaxUrlLen});
+  else in.url = r.OptString("url", {.min_len = 8, .max_len = limits::kMaxUrlLen});
+  in.description = r.OptString("description", {.max_len = limits::kMaxRemarkLen});
   const Json* types = create ? r.RequireArray("event_types", kEventTypes.size()) : r.Raw("event_types");
   if (body.contains("enabled")) in.enabled = r.Bool("enabled", true);
   RETURN_IF_ERROR(r.Finish());
@@ -186,8 +187,9 @@ Result<NewEndpoint> CreateEndpoint(Tx& tx, int64_t merchant_id, const EndpointIn
   if (!in.url || !in.event_types) return Fail(ErrorCode::MISSING_FIELD, "url and event_types are required");
   RETURN_IF_ERROR(ParseWebhookUrl(*in.url, allow_private));
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE merchant_id=?", {merchant_id}));
-  if (n >= kMaxEndpointsPerMerchant)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(kMaxEndpointsPerMerchant) + " webhook endpoints per merchant");
+  if (n >= limits::kMaxWebhookEndpointsPerMerchant)
+    return Fail(ErrorCode::LIMIT_EXCEEDED,
+                "at most " + std::to_string(limits::kMaxWebhookEndpointsPerMerchant) + " webhook endpoints per merchant");
   ASSIGN_OR_RETURN(int64_t from_seq, LastEventSeq(tx));
   int64_t id = tx.NewId(), now = tx.NowMs();
   std::string secret = NewSecret();

@@ -44,7 +44,7 @@ Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
   if (gift) {
     if (!gift->is_object()) return Fail(ErrorCode::INVALID_FIELD, "activity.gift must be an object");
     ObjectReader g(*gift, "activity.gift.");
-    ref.gift_message = g.OptString("message", {.max_len = 200}).value_or("");
+    ref.gift_message = g.OptString("message", {.max_len = limits::kMaxRemarkLen}).value_or("");
     RETURN_IF_ERROR(g.Finish());
   }
   if (!ref.id && !ref.gift_message) return Fail(ErrorCode::MISSING_FIELD, "activity.id is required");

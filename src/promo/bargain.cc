@@ -161,9 +161,9 @@ class BargainType final : public ActivityType {
   std::string_view name() const override { return "bargain"; }
 
   Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
-    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
-    in.helps_needed = r.Int("helps_needed", {.min = 1, .max = 100});
-    in.ttl_s = r.Int("ttl_s", {.min = 60, .max = 7 * 24 * 3600});
+    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = limits::kMaxActivityPriceFen});
+    in.helps_needed = r.Int("helps_needed", {.min = 1, .max = limits::kMaxBargainHelps});
+    in.ttl_s = r.Int("ttl_s", {.min = limits::kMinActivityTtlS, .max = limits::kMaxActivityTtlS});
     return Ok();
   }
 

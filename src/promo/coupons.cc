@@ -53,7 +53,7 @@ Result<Json> ScopeFromJson(const Json& j) {
   std::string type = r.String("type", {.min_len = 1, .max_len = 20});
   Json scope{{"type", type}};
   if (type == "sku") {
-    const Json* ids = r.RequireArray("ids", 100);
+    const Json* ids = r.RequireArray("ids", limits::kMaxCouponScopeSkus);
     if (ids) {
       Json norm = Json::array();
       for (auto& v : *ids) {
@@ -65,7 +65,7 @@ Result<Json> ScopeFromJson(const Json& j) {
       scope["ids"] = norm;
     }
   } else if (type == "category") {
-    scope["category"] = r.String("category", {.min_len = 1, .max_len = 50});
+    scope["category"] = r.String("category", {.min_len = 1, .max_len = limits::kMaxCategoryLen});
   } else if (type != "merchant" && type != "platform" && !type.empty()) {
     r.Invalid("type", "must be merchant, sku, category or platform");
   }
@@ -213,27 +213,27 @@ Result<std::vector<std::string>> CheckCoupons(Reader& r) {
 Result<CouponInput> CouponInputFromJson(const Json& body) {
   ObjectReader r(body);
   CouponInput in;
-  in.title = r.OptString("title", {.max_len = 60}).value_or("");
+  in.title = r.OptString("title", {.max_len = limits::kMaxCouponTitleLen}).value_or("");
   in.kind = r.String("kind", {.min_len = 1, .max_len = 20});
   if (in.kind == "fixed") {
-    in.amount_fen = r.Int("amount_fen", {.min = 1, .max = 100'000'000});
-    in.min_spend_fen = r.OptInt("min_spend_fen", {.min = 0, .max = 1'000'000'000}).value_or(0);
+    in.amount_fen = r.Int("amount_fen", {.min = 1, .max = limits::kMaxCouponAmountFen});
+    in.min_spend_fen = r.OptInt("min_spend_fen", {.min = 0, .max = limits::kMaxMinSpendFen}).value_or(0);
   } else if (in.kind == "threshold") {
-    in.amount_fen = r.Int("amount_fen", {.min = 1, .max = 100'000'000});
-    in.min_spend_fen = r.Int("min_spend_fen", {.min = 1, .max = 1'000'000'000});
+    in.amount_fen = r.Int("amount_fen", {.min = 1, .max = limits::kMaxCouponAmountFen});
+    in.min_spend_fen = r.Int("min_spend_fen", {.min = 1, .max = limits::kMaxMinSpendFen});
   } else if (in.kind == "percent") {
-    in.percent_bps = r.Int("percent_bps", {.min = 1, .max = 9999});
-    in.cap_fen = r.OptInt("cap_fen", {.min = 0, .max = 100'000'000}).value_or(0);
-    in.min_spend_fen = r.OptInt("min_spend_fen", {.min = 0, .max = 1'000'000'000}).value_or(0);
+    in.percent_bps = r.Int("percent_bps", {.min = 1, .max = limits::kMaxPercentOffBps});
+    in.cap_fen = r.OptInt("cap_fen", {.min = 0, .max = limits::kMaxCouponAmountFen}).value_or(0);
+    in.min_spend_fen = r.OptInt("min_spend_fen", {.min = 0, .max = limits::kMaxMinSpendFen}).value_or(0);
   } else if (!in.kind.empty()) {
     r.Invalid("kind", "must be fixed, percent or threshold");
   }
-  in.total_quota = r.Int("total_quota", {.min = 1, .max = 10'000'000});
-  in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = 100}).value_or(1);
+  in.total_quota = r.Int("total_quota", {.min = 1, .max = limits::kMaxCouponQuota});
+  in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = limits::kMaxCouponsPerUser}).value_or(1);
   const Json* scope = r.RequireObject("scope");
   in.valid_from_ms = r.OptTime("valid_from");
   in.valid_to_ms = r.OptTime("valid_to");
-  in.valid_days = r.OptInt("valid_days", {.min = 1, .max = 365});
+  in.valid_days = r.OptInt("valid_days", {.min = 1, .max = limits::kMaxCouponValidDays});
   RETURN_IF_ERROR(r.Finish());
   ASSIGN_OR_RETURN(in.scope, ScopeFromJson(*scope));
   if (in.kind == "threshold" && in.amount_fen >= in.min_spend_fen)

@@ -146,7 +146,8 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
 }  // namespace internal
 
 Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps) {
-  if (commission_bps < 0 || commission_bps > 5000) return Fail(ErrorCode::INVALID_FIELD, "commission_bps must be 0..5000");
+  if (commission_bps < 0 || commission_bps > limits::kMaxDistributionBps)
+    return Fail(ErrorCode::INVALID_FIELD, "commission_bps must be 0.." + std::to_string(limits::kMaxDistributionBps));
   RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, false, merchant_id, false));
   RETURN_IF_ERROR(tx.Run("INSERT INTO product_distribution(product_id, merchant_id, commission_bps, updated_at_ms) VALUES(?,?,?,?) "
                          "ON CONFLICT(product_id) DO UPDATE SET commission_bps=excluded.commission_bps, updated_at_ms=excluded.updated_at_ms",
@@ -156,7 +157,8 @@ Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t 
 
 Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id,
                                         std::optional<int64_t> activity_id, std::optional<std::string> chat_group) {
-  if (chat_group && (chat_group->empty() || chat_group->size() > 64)) return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1..64 bytes");
+  if (chat_group && (chat_group->empty() || chat_group->size() > limits::kMaxChatGroupKeyLen))
+    return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1.." + std::to_string(limits::kMaxChatGroupKeyLen) + " bytes");
   if (activity_id) {
     ASSIGN_OR_RETURN(Activity a, GetActivity(tx, *activity_id));
     if (product_id && *product_id != a.product_id) return Fail(ErrorCode::INVALID_FIELD, "product_id is not the activity's product");

@@ -64,9 +64,10 @@ class FlashSaleType final : public ActivityType {
   std::string_view name() const override { return "flash_sale"; }
 
   Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
-    in.price_fen = r.Int("price_fen", {.min = 1, .max = 100'000'000});
-    in.stock = r.Int("stock", {.min = 1, .max = 1'000'000});
-    in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = 999}).value_or(1);
+    in.price_fen = r.Int("price_fen", {.min = 1, .max = limits::kMaxActivityPriceFen});
+    in.stock = r.Int("stock", {.min = 1, .max = limits::kMaxFlashSaleStock});
+    // A buyer cannot take more than one order line holds anyway.
+    in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = limits::kMaxLineQuantity}).value_or(1);
     return Ok();
   }
 

@@ -209,10 +209,10 @@ class GroupBuyType final : public ActivityType {
   std::string_view name() const override { return "group_buy"; }
 
   Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
-    in.group_price_fen = r.Int("group_price_fen", {.min = 1, .max = 100'000'000});
-    in.group_size = r.Int("group_size", {.min = 2, .max = 100});
-    in.group_ttl_s = r.Int("group_ttl_s", {.min = 60, .max = 7 * 24 * 3600});
-    in.leader_price_fen = r.OptInt("leader_price_fen", {.min = 1, .max = 100'000'000});
+    in.group_price_fen = r.Int("group_price_fen", {.min = 1, .max = limits::kMaxActivityPriceFen});
+    in.group_size = r.Int("group_size", {.min = limits::kMinGroupSize, .max = limits::kMaxGroupSize});
+    in.group_ttl_s = r.Int("group_ttl_s", {.min = limits::kMinActivityTtlS, .max = limits::kMaxActivityTtlS});
+    in.leader_price_fen = r.OptInt("leader_price_fen", {.min = 1, .max = limits::kMaxActivityPriceFen});
     in.new_user_only = r.Bool("new_user_only", false);
     return Ok();
   }

@@ -13,10 +13,10 @@ Result<ShareDropConfig> ShareDropConfigOf(const Activity& a) {
   ObjectReader r(a.config);
   ShareDropConfig c;
   c.floor_price_fen = r.Int("floor_price_fen", {.min = 1});
-  if (const Json* tiers = r.RequireArray("tiers", 10)) {
+  if (const Json* tiers = r.RequireArray("tiers", limits::kMaxShareDropTiers)) {
     for (size_t i = 0; i < tiers->size(); ++i) {
       ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
-      c.tiers.emplace_back(t.Int("opens", {.min = 1}), t.Int("off_bps", {.min = 1, .max = 9999}));
+      c.tiers.emplace_back(t.Int("opens", {.min = 1}), t.Int("off_bps", {.min = 1, .max = limits::kMaxPercentOffBps}));
       RETURN_IF_ERROR(StoredConfigStatus(t, a));
     }
   }
@@ -48,11 +48,12 @@ class ShareDropType final : public ActivityType {
   std::string_view name() const override { return "share_drop"; }
 
   Status ReadInput(ObjectReader& r, ActivityInput& in) const override {
-    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = 100'000'000});
-    if (const Json* tiers = r.RequireArray("tiers", 10)) {
+    in.floor_price_fen = r.Int("floor_price_fen", {.min = 1, .max = limits::kMaxActivityPriceFen});
+    if (const Json* tiers = r.RequireArray("tiers", limits::kMaxShareDropTiers)) {
       for (size_t i = 0; i < tiers->size(); ++i) {
         ObjectReader t((*tiers)[i], "tiers[" + std::to_string(i) + "].");
-        std::pair<int64_t, int64_t> tier{t.Int("opens", {.min = 1, .max = 10'000}), t.Int("off_bps", {.min = 1, .max = 9999})};
+        std::pair<int64_t, int64_t> tier{t.Int("opens", {.min = 1, .max = limits::kMaxShareDropOpens}),
+                                         t.Int("off_bps", {.min = 1, .max = limits::kMaxPercentOffBps})};
         RETURN_IF_ERROR(t.Finish());
         if (!in.tiers.empty() && (tier.first <= in.tiers.back().first || tier.second <= in.tiers.back().second))
           return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");

@@ -82,6 +82,8 @@ Result<Json> PromoService::ChatGroupMemberStats(Reader& r, int64_t user_id, cons
 }
 
 Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
+  if (text.empty() || text.size() > limits::kMaxRecommendationLen)
+    return Fail(ErrorCode::INVALID_FIELD, "text must be 1.." + std::to_string(limits::kMaxRecommendationLen) + " bytes");
   RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true, {}, false));
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO recommendations(id, user_id, product_id, text, created_at_ms) VALUES(?,?,?,?,?) "

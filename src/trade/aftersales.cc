@@ -82,7 +82,7 @@ Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
   AftersaleRequest req;
   req.type = r.String("type", {.max_len = 20});
   req.amount_fen = r.Int("amount_fen", {.min = 1});
-  req.reason = r.OptString("reason", {.max_len = 200}).value_or("");
+  req.reason = r.OptString("reason", {.max_len = limits::kMaxRemarkLen}).value_or("");
   const Json* items = r.Raw("items");
   RETURN_IF_ERROR(r.Finish());
   if (items) {
@@ -237,6 +237,10 @@ Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merc
 }
 
 Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no) {
+  if (carrier.empty() || carrier.size() > limits::kMaxCarrierLen || tracking_no.empty() ||
+      tracking_no.size() > limits::kMaxTrackingNoLen)
+    return Fail(ErrorCode::INVALID_FIELD, "carrier (1.." + std::to_string(limits::kMaxCarrierLen) + " bytes) and tracking_no (1.." +
+                                              std::to_string(limits::kMaxTrackingNoLen) + ") are required");
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, buyer_id, std::nullopt));
   RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kReturned));
   RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET return_carrier=?, return_tracking_no=?, updated_at_ms=? WHERE id=?",

@@ -14,18 +14,31 @@ namespace xd::trade {
 
 // ---- cart ----
 
+namespace {
+
+Status CheckCartQuantity(int64_t quantity) {
+  if (quantity < 1 || quantity > limits::kMaxLineQuantity)
+    return Fail(ErrorCode::INVALID_FIELD, "quantity must be 1.." + std::to_string(limits::kMaxLineQuantity));
+  return Ok();
+}
+
+}  // namespace
+
 Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity) {
+  RETURN_IF_ERROR(CheckCartQuantity(quantity));
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, sku_id));
   RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
   ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
-  if (lines >= 100) return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most 100 lines");
+  if (lines >= limits::kMaxCartLines)
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most " + std::to_string(limits::kMaxCartLines) + " lines");
   RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = MIN(?, quantity + excluded.quantity)",
-                         {tx.NewId(), buyer_id, sku_id, quantity, tx.NowMs(), kMaxQuantity}));
+                         {tx.NewId(), buyer_id, sku_id, quantity, tx.NowMs(), limits::kMaxLineQuantity}));
   return tx.AppendEvent("cart.added", Json{{"user_id", IdString(buyer_id)}, {"sku_id", IdString(sku_id)}, {"quantity", quantity}});
 }
 
 Status TradeService::SetCartQuantity(Tx& tx, int64_t buyer_id, int64_t cart_item_id, int64_t quantity) {
+  RETURN_IF_ERROR(CheckCartQuantity(quantity));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE cart_items SET quantity=? WHERE id=? AND user_id=?", {quantity, cart_item_id, buyer_id}));
   if (n == 0) return Fail(ErrorCode::NOT_FOUND, "cart item not found");
   return Ok();

@@ -13,12 +13,12 @@
 namespace xd::trade {
 
 Result<std::vector<LineRequest>> ReadLineRequests(const Json& items) {
-  if (!items.is_array() || items.empty() || items.size() > kMaxLines)
-    return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1..50 lines");
+  if (!items.is_array() || items.empty() || items.size() > limits::kMaxOrderLines)
+    return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1.." + std::to_string(limits::kMaxOrderLines) + " lines");
   std::vector<LineRequest> lines;
   for (size_t i = 0; i < items.size(); ++i) {
     ObjectReader lr(items[i], "items[" + std::to_string(i) + "].");
-    LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = kMaxQuantity})};
+    LineRequest line{lr.Id("sku_id"), lr.Int("quantity", {.min = 1, .max = limits::kMaxLineQuantity})};
     RETURN_IF_ERROR(lr.Finish());
     lines.push_back(line);
   }
@@ -46,8 +46,9 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
     ASSIGN_OR_RETURN(req.items, ReadLineRequests(*items));
   }
   if (cart_ids) {
-    if (!cart_ids->is_array() || cart_ids->empty() || cart_ids->size() > kMaxLines)
-      return Fail(ErrorCode::INVALID_FIELD, "cart_item_ids must be an array of 1..50 ids");
+    if (!cart_ids->is_array() || cart_ids->empty() || cart_ids->size() > limits::kMaxOrderLines)
+      return Fail(ErrorCode::INVALID_FIELD,
+                  "cart_item_ids must be an array of 1.." + std::to_string(limits::kMaxOrderLines) + " ids");
     for (auto& v : *cart_ids) {
       auto id = v.is_string() ? ParseId(v.get<std::string>()) : std::nullopt;
       if (!id) return Fail(ErrorCode::INVALID_FIELD, "cart_item_ids must be id strings");

@@ -74,7 +74,8 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
   for (auto& l : lines) qty_by_sku[l.sku_id] += l.quantity;
   std::map<int64_t, PricingContext> by_merchant;
   for (auto& [sku_id, qty] : qty_by_sku) {
-    if (qty > kMaxQuantity) return Fail(ErrorCode::LIMIT_EXCEEDED, "at most 999 of one SKU per order");
+    if (qty > limits::kMaxLineQuantity)
+      return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(limits::kMaxLineQuantity) + " of one SKU per order");
     ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(r, sku_id));
     ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, sku.product_id, true, {}, false));
     PricingContext& ctx = by_merchant[p.merchant_id];

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "account/account.h"
+#include "base/limits.h"
 #include "catalog/catalog.h"
 #include "trade/states.h"
 
@@ -227,6 +228,32 @@ TEST_F(TradeTest, AnOrderPageTakesTwoQueriesWhateverItsSize) {
     EXPECT_EQ(page->front().id, ids.back());  // newest first
     return Ok();
   }));
+}
+
+// The cart holds 1..kMaxLineQuantity units per line whichever way it is filled: the domain
+// refuses what the route would (a caller without the route cannot put 1000 in), and adding to
+// a full line caps it.
+TEST_F(TradeTest, ACartLineStaysWithinTheQuantityLimit) {
+  int64_t sku = Sku(100, 10);
+  auto quantity = [&] {
+    auto cart = store_->Read([&](Reader& r) { return trade_->Cart(r, buyer_); });
+    EXPECT_TRUE(cart);
+    return cart && (*cart)["items"].size() == 1 ? (*cart)["items"][0]["quantity"].get<int64_t>() : -1;
+  };
+  auto too_many = Do([&](Tx& tx) { return trade_->AddToCart(tx, buyer_, sku, limits::kMaxLineQuantity + 1); });
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().code, ErrorCode::INVALID_FIELD);
+  ASSERT_TRUE(Do([&](Tx& tx) { return trade_->AddToCart(tx, buyer_, sku, limits::kMaxLineQuantity); }));
+  ASSERT_TRUE(Do([&](Tx& tx) { return trade_->AddToCart(tx, buyer_, sku, 1); }));
+  EXPECT_EQ(quantity(), limits::kMaxLineQuantity);
+  auto item = store_->Read([&](Reader& r) { return r.QueryInt("SELECT id FROM cart_items WHERE user_id=?", {buyer_}); });
+  ASSERT_TRUE(item);
+  for (int64_t bad : {int64_t{0}, limits::kMaxLineQuantity + 1}) {
+    auto set = Do([&](Tx& tx) { return trade_->SetCartQuantity(tx, buyer_, *item, bad); });
+    ASSERT_FALSE(set) << bad;
+    EXPECT_EQ(set.error().code, ErrorCode::INVALID_FIELD);
+  }
+  EXPECT_EQ(quantity(), limits::kMaxLineQuantity);
 }
 
 // ---- the transition tables ----

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/limits.h"
 #include "catalog/catalog.h"
 #include "promo/promo.h"
 

@@ -8,16 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "base/limits.h"
 #include "store/store.h"
 #include "trade/states.h"
 #include "trade/trade.h"
 
 namespace xd::trade {
 
-inline constexpr int kMaxLines = 50;           // lines of a checkout or a return
-inline constexpr int64_t kMaxQuantity = 999;  // units of one SKU per order
-
-// The "items" of a checkout or a return: 1..kMaxLines lines of {sku_id, quantity} (checkout.cc).
+// The "items" of a checkout or a return: 1..limits::kMaxOrderLines lines of {sku_id, quantity} (checkout.cc).
 Result<std::vector<LineRequest>> ReadLineRequests(const Json& items);
 
 // Orders (orders.cc).
