@@ -607,7 +607,7 @@ TEST_F(OpenHeldSync, NothingIsSentForACommitThatIsNotOnDiskYet) {
   gate_->Hold();
   std::promise<Status> appended;
   app_->store().Submit([&](Tx& tx) {
-    return tx.AppendEvent("order.paid", Json{{"order_id", oid}, {"merchant_id", shop.id}});
+    return tx.AppendEvent({"order.paid", 1, *ParseId(oid), *ParseId(shop.id)}, Json{{"order_id", oid}, {"merchant_id", shop.id}});
   }, [&](Status s) { appended.set_value(std::move(s)); });
   int64_t durable_seq = app_->store().durable_event_seq();
   ASSERT_TRUE(WaitFor([&] { return app_->store().Read([](Reader& r) { return LastEventSeq(r); }).value_or(0) > durable_seq; }));
@@ -690,6 +690,58 @@ TEST(OpenUnit, WebhookUrlsAreHttpWithoutCredentialsOrPrivateHosts) {
                           "http://erp.example.com:99999/", "http://erp example.com/", "http:///path", "http://erp.example.com/#frag"})
     EXPECT_FALSE(open::ParseWebhookUrl(bad, false)) << bad;
   EXPECT_TRUE(open::ParseWebhookUrl("http://127.0.0.1:9000/hook", true));
+}
+
+// Issue 12, defect 8: a delivery tells what was true at its event. Before the envelope, the
+// feeder read the order when it ran, so an order.paid delivery enqueued after the order
+// shipped said "shipped" (and carried the shipment).
+TEST_F(OpenManual, AnOrderPaidDeliveryDescribesThePaidOrderEvenAfterItShipped) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks",
+                 Json{{"url", receiver.url()}, {"event_types", {"order.created", "order.paid", "order.shipped"}}}, shop.owner_token)
+                .status,
+            201);
+  std::string buyer = Register();
+  std::string oid = Buy(buyer, sku)["id"];
+  PayAndWait(buyer, oid);
+  std::string key = CreateKey(shop, {"orders:write"});
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF42"}}, key).status, 200);
+  // Only now does the feeder run: the order is shipped by the time it reads anything.
+  AwaitDurable();
+  while (true) {
+    auto n = app_->open().ConsumeOnce();
+    ASSERT_TRUE(n) << n.error().message;
+    if (*n == 0) break;
+  }
+  ASSERT_TRUE(app_->open().SendDueOnce(100));
+  std::map<std::string, Json> by_type;
+  for (auto& g : receiver.got()) {
+    Json body = Json::parse(g.body);
+    by_type[body["type"]] = body;
+  }
+  ASSERT_EQ(by_type.size(), 3u) << receiver.got().size();
+  Json created = by_type["order.created"], paid = by_type["order.paid"], shipped = by_type["order.shipped"];
+  EXPECT_EQ(created["data"]["order"]["status"], "created");
+  EXPECT_EQ(paid["data"]["order"]["status"], "paid");
+  EXPECT_EQ(paid["data"]["from"], "created");
+  EXPECT_TRUE(paid["data"]["order"]["shipment"].is_null()) << paid.dump();
+  EXPECT_TRUE(paid["data"]["order"]["shipped_at"].is_null());
+  EXPECT_FALSE(paid["data"]["order"]["paid_at"].is_null());
+  EXPECT_EQ(paid["data"]["order"]["paid_fen"], paid["data"]["order"]["total_fen"]);
+  EXPECT_EQ(paid["data"]["order"]["items"][0]["quantity"], 1);
+  EXPECT_EQ(shipped["data"]["order"]["status"], "shipped");
+  EXPECT_EQ(shipped["data"]["order"]["shipment"]["tracking_no"], "SF42");
+  // The envelope: schema version, aggregate, merchant, who acted, when.
+  EXPECT_EQ(paid["schema_version"], 2);
+  EXPECT_EQ(paid["aggregate_id"], oid);
+  EXPECT_EQ(paid["merchant_id"], shop.id);
+  EXPECT_EQ(paid["occurred_at"], paid["created_at"]);
+  std::string buyer_id = Call("GET", "/api/v1/me", nullptr, buyer).body["user"]["id"];
+  EXPECT_EQ(created["actor"], Json({{"kind", "user"}, {"id", buyer_id}}));
+  EXPECT_EQ(shipped["actor"]["kind"], "api_key");  // the ERP's key shipped it
+  EXPECT_EQ(ExpectInvariants()["events_ok"], true);
 }
 
 TEST(OpenUnit, TheWebhookClientRefusesPrivateAddressesItResolves) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "account/events.h"
 #include "base/crypto.h"
 
 namespace xd::account {
@@ -54,7 +55,7 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
   User u{tx.NewId(), phone, nickname, is_admin, tx.NowMs()};
   RETURN_IF_ERROR(tx.Run("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?)",
                          {u.id, phone, password_hash, nickname, is_admin, u.created_at_ms}));
-  RETURN_IF_ERROR(tx.AppendEvent("user.registered", Json{{"user_id", IdString(u.id)}}));
+  RETURN_IF_ERROR(Emit(tx, UserRegistered{u}));
   return u;
 }
 
@@ -231,16 +232,18 @@ Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string
                          {id, kind, name, status, owner, tx.NowMs()}));
   RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,'owner',?)",
                          {id, owner, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.AppendEvent("merchant.opened", Json{{"merchant_id", IdString(id)}, {"kind", kind}, {"status", status}}));
-  return GetMerchant(tx, id);
+  ASSIGN_OR_RETURN(Merchant m, GetMerchant(tx, id));
+  RETURN_IF_ERROR(Emit(tx, MerchantChanged{MerchantChanged::What::kOpened, m}));
+  return m;
 }
 
 Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id) {
   ASSIGN_OR_RETURN(Merchant m, GetMerchant(tx, merchant_id));
   if (m.status != "pending") return Fail(ErrorCode::INVALID_STATE, "merchant is " + m.status + ", not pending");
   RETURN_IF_ERROR(tx.Run("UPDATE merchants SET status='active' WHERE id=?", {merchant_id}));
-  RETURN_IF_ERROR(tx.AppendEvent("merchant.approved", Json{{"merchant_id", IdString(merchant_id)}}));
-  return GetMerchant(tx, merchant_id);
+  ASSIGN_OR_RETURN(Merchant approved, GetMerchant(tx, merchant_id));
+  RETURN_IF_ERROR(Emit(tx, MerchantChanged{MerchantChanged::What::kApproved, approved}));
+  return approved;
 }
 
 static std::string SettingsRangeMessage() {
@@ -272,8 +275,9 @@ Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant
       "commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
       "max_products=COALESCE(?,max_products), max_order_fen=COALESCE(?,max_order_fen) WHERE id=?",
       {p.name, p.description, p.status, p.commission_bps, p.hold_days, p.max_products, p.max_order_fen, merchant_id}));
-  RETURN_IF_ERROR(tx.AppendEvent("merchant.updated", Json{{"merchant_id", IdString(merchant_id)}}));
-  return GetMerchant(tx, merchant_id);
+  ASSIGN_OR_RETURN(Merchant updated, GetMerchant(tx, merchant_id));
+  RETURN_IF_ERROR(Emit(tx, MerchantChanged{MerchantChanged::What::kUpdated, updated}));
+  return updated;
 }
 
 Result<std::vector<std::pair<std::string, MerchantSettings>>> ListKindDefaults(Reader& r) {
@@ -291,7 +295,7 @@ Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& 
     return Fail(ErrorCode::INVALID_FIELD, SettingsRangeMessage());
   RETURN_IF_ERROR(tx.Run("UPDATE kind_defaults SET commission_bps=?, hold_days=?, max_products=?, max_order_fen=? WHERE kind=?",
                          {s.commission_bps, s.hold_days, s.max_products, s.max_order_fen, kind}));
-  return tx.AppendEvent("kind_defaults.updated", Json{{"kind", kind}});
+  return Emit(tx, KindDefaultsUpdated{kind, s});
 }
 
 Result<std::vector<Membership>> MerchantsOf(Reader& r, int64_t user_id) {
@@ -379,8 +383,7 @@ Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited
   RETURN_IF_ERROR(tx.Run("INSERT INTO staff_invitations(id, merchant_id, user_id, role, status, invited_by, created_at_ms) "
                          "VALUES(?,?,?,?,'pending',?,?)",
                          {id, merchant_id, u.id, RoleName(role), invited_by, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.AppendEvent("merchant.staff_invited", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(u.id)},
-                                                                {"role", RoleName(role)}, {"invitation_id", IdString(id)}}));
+  RETURN_IF_ERROR(Emit(tx, StaffChanged{StaffChanged::What::kInvited, merchant_id, u.id, id, RoleName(role)}));
   return GetInvitation(tx, id);
 }
 
@@ -397,8 +400,7 @@ Status RevokeInvitation(Tx& tx, int64_t merchant_id, int64_t invitation_id) {
                                       "WHERE id=? AND merchant_id=? AND status='pending'",
                                       {tx.NowMs(), invitation_id, merchant_id}));
   if (n == 0) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
-  return tx.AppendEvent("merchant.staff_invitation_revoked",
-                        Json{{"merchant_id", IdString(merchant_id)}, {"invitation_id", IdString(invitation_id)}});
+  return Emit(tx, StaffChanged{StaffChanged::What::kInvitationRevoked, merchant_id, 0, invitation_id, ""});
 }
 
 Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invitation_id, bool accept) {
@@ -410,8 +412,7 @@ Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invita
     RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
                            "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
                            {inv.merchant_id, user_id, RoleName(inv.role), tx.NowMs()}));
-    RETURN_IF_ERROR(tx.AppendEvent("merchant.staff_added", Json{{"merchant_id", IdString(inv.merchant_id)}, {"user_id", IdString(user_id)},
-                                                                {"role", RoleName(inv.role)}}));
+    RETURN_IF_ERROR(Emit(tx, StaffChanged{StaffChanged::What::kAdded, inv.merchant_id, user_id, inv.id, RoleName(inv.role)}));
   }
   return inv;
 }
@@ -419,7 +420,7 @@ Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invita
 Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM staff WHERE merchant_id=? AND user_id=? AND role <> 'owner'", {merchant_id, user_id}));
   if (n == 0) return Fail(ErrorCode::NOT_FOUND, "no such staff member (the owner cannot be removed)");
-  return tx.AppendEvent("merchant.staff_removed", Json{{"merchant_id", IdString(merchant_id)}, {"user_id", IdString(user_id)}});
+  return Emit(tx, StaffChanged{StaffChanged::What::kRemoved, merchant_id, user_id, 0, ""});
 }
 
 // ---- friends ----
@@ -442,7 +443,7 @@ Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& t
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO friend_requests(id, from_user_id, to_user_id, status, created_at_ms) VALUES(?,?,?,'pending',?)",
                          {id, from_user_id, to.id, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.AppendEvent("friend.requested", Json{{"from", IdString(from_user_id)}, {"to", IdString(to.id)}}));
+  RETURN_IF_ERROR(Emit(tx, FriendChanged{FriendChanged::What::kRequested, from_user_id, to.id}));
   return id;
 }
 
@@ -454,14 +455,14 @@ Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
   RETURN_IF_ERROR(tx.Run("UPDATE friend_requests SET status='accepted' WHERE id=?", {request_id}));
   RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?)",
                          {a, b, tx.NowMs(), b, a, tx.NowMs()}));
-  return tx.AppendEvent("friend.accepted", Json{{"a", IdString(a)}, {"b", IdString(b)}});
+  return Emit(tx, FriendChanged{FriendChanged::What::kAccepted, a, b});
 }
 
 Status RemoveFriend(Tx& tx, int64_t user_id, int64_t friend_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM friendships WHERE (user_id=? AND friend_id=?) OR (user_id=? AND friend_id=?)",
                                       {user_id, friend_id, friend_id, user_id}));
   if (n == 0) return Fail(ErrorCode::NOT_FOUND, "not friends");
-  return tx.AppendEvent("friend.removed", Json{{"a", IdString(user_id)}, {"b", IdString(friend_id)}});
+  return Emit(tx, FriendChanged{FriendChanged::What::kRemoved, user_id, friend_id});
 }
 
 Result<std::vector<User>> ListFriends(Reader& r, int64_t user_id) {

@@ -7,8 +7,32 @@
 #include "base/log.h"
 #include "http/async_client.h"
 #include "http/client.h"
+#include "logistics/logistics.h"
 
 namespace xd {
+
+namespace {
+
+// The retention timer: one pass over every table that only grows (bounded per run), then the
+// next pass an interval later. Exactly one such timer is pending; Create schedules it when
+// none is (a fresh store, or one from before retention existed).
+Status InstallRetention(Store& store, TimerService& timers, const RetentionPolicy& policy) {
+  timers.Register(kTimerRetention, [policy](Tx& tx, const Json&) -> Status {
+    ASSIGN_OR_RETURN(int64_t events, PruneEvents(tx, policy.events_ms, policy.batch));
+    ASSIGN_OR_RETURN(int64_t keys, PruneIdempotency(tx, policy.idempotency_ms, policy.batch));
+    ASSIGN_OR_RETURN(int64_t notifications, pay::PruneNotificationIds(tx, policy.notifications_ms, policy.batch));
+    if (events + keys + notifications > 0)
+      spdlog::info("event=retention events={} idempotency_keys={} notification_ids={}", events, keys, notifications);
+    return ToStatus(tx.AddTimer(kTimerRetention, tx.NowMs() + policy.interval_ms, Json::object()));
+  });
+  return store.Execute([&](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM timers WHERE kind=? AND dead_at_ms IS NULL", {kTimerRetention}));
+    if (pending > 0) return Ok();
+    return ToStatus(tx.AddTimer(kTimerRetention, tx.NowMs() + policy.interval_ms, Json::object()));
+  });
+}
+
+}  // namespace
 
 Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock& clock) {
   auto app = std::unique_ptr<App>(new App());
@@ -26,8 +50,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->trade_->RegisterTimers(*app->timers_);
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});
   app->promo_->Install(*app->timers_);
+  RETURN_IF_ERROR(InstallRetention(*app->store_, *app->timers_, options.retention));
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
-  app->open_ = std::make_unique<open::OpenService>(*app->store_, *app->trade_, options.open);
+  app->open_ = std::make_unique<open::OpenService>(*app->store_, options.open);
   app->context_->open = app->open_.get();
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
@@ -38,6 +63,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   }
   app->order_watch_ = std::make_unique<http::OrderWatch>();
   app->trade_->AddObserver(app->order_watch_->Observer());
+  app->trade_->AddObserver(logistics::NewShipmentDescriber());
   app->context_->order_watch = app->order_watch_.get();
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();

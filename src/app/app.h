@@ -13,6 +13,7 @@
 #include "open/open.h"
 #include "pay/pay.h"
 #include "promo/promo.h"
+#include "store/retention.h"
 #include "store/store.h"
 #include "store/timers.h"
 #include "trade/trade.h"
@@ -41,6 +42,7 @@ struct AppOptions {
   account::PasswordHasher::Options hasher;  // Argon2 threads, queue bound, cost of new hashes
   std::string metrics_token;        // GET /metrics needs it as a Bearer token; empty = loopback only
   std::function<void()> store_before_sync;  // tests: StoreOptions::before_sync
+  RetentionPolicy retention;                 // how long events, idempotency keys, notification ids stay
 };
 
 class App {

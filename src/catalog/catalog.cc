@@ -3,6 +3,7 @@
 #include "account/account.h"
 #include "base/id.h"
 #include "base/limits.h"
+#include "catalog/events.h"
 
 namespace xd::catalog {
 
@@ -163,8 +164,9 @@ Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& i
   }
   RETURN_IF_ERROR(RefreshMinPrice(tx, id));
   RETURN_IF_ERROR(IndexProduct(tx, id, in.title, in.category, in.attributes));
-  RETURN_IF_ERROR(tx.AppendEvent("product.created", Json{{"product_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
-  return GetProduct(tx, id, false);
+  ASSIGN_OR_RETURN(Product created, GetProduct(tx, id, false));
+  RETURN_IF_ERROR(Emit(tx, ProductChanged{true, created}));
+  return created;
 }
 
 Result<ProductPatch> ProductPatchFromJson(const Json& body) {
@@ -196,7 +198,7 @@ Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, co
                          {patch.title, patch.description, patch.category, patch.status, attrs, images, tx.NowMs(), product_id}));
   ASSIGN_OR_RETURN(Product updated, GetProduct(tx, product_id, false));
   RETURN_IF_ERROR(IndexProduct(tx, product_id, updated.title, updated.category, updated.attributes));
-  RETURN_IF_ERROR(tx.AppendEvent("product.updated", Json{{"product_id", IdString(product_id)}, {"status", updated.status}}));
+  RETURN_IF_ERROR(Emit(tx, ProductChanged{false, updated}));
   return updated;
 }
 
@@ -213,15 +215,16 @@ Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<
     RETURN_IF_ERROR(tx.Run("UPDATE skus SET stock_in = stock_in + (? - stock), stock=? WHERE id=?", {*stock, *stock, sku_id}));
   }
   RETURN_IF_ERROR(RefreshMinPrice(tx, s.product_id));
-  RETURN_IF_ERROR(tx.AppendEvent("sku.updated", Json{{"sku_id", IdString(sku_id)}, {"price_fen", price_fen.value_or(s.price_fen)},
-                                                     {"stock", stock.value_or(s.stock)}}));
-  return GetSku(tx, sku_id);
+  ASSIGN_OR_RETURN(Sku updated, GetSku(tx, sku_id));
+  RETURN_IF_ERROR(Emit(tx, SkuUpdated{updated}));
+  return updated;
 }
 
 Status TakeDown(Tx& tx, int64_t product_id) {
-  RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE products SET status='off_sale', taken_down=1, updated_at_ms=? WHERE id=?", {tx.NowMs(), product_id}),
-                          ErrorCode::NOT_FOUND, "product not found"));
-  return tx.AppendEvent("product.taken_down", Json{{"product_id", IdString(product_id)}});
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("UPDATE products SET status='off_sale', taken_down=1, updated_at_ms=? WHERE id=? RETURNING merchant_id",
+                                         {tx.NowMs(), product_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  return Emit(tx, ProductTakenDown{product_id, row->Int(0)});
 }
 
 Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std::optional<int64_t> merchant_id, bool with_skus) {

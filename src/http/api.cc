@@ -223,6 +223,8 @@ std::function<Result<Json>(Tx&)> Call::Authorized(const StaffCaller& caller, Sta
     }
     if (now.merchant_id != caller.merchant_id || now.api_key_id != caller.api_key_id)
       return Fail(ErrorCode::UNAUTHENTICATED, "the credentials changed; try again");
+    // Events this command appends name who acted: the key itself, or the staff member.
+    tx.SetActor(now.api_key_id ? Actor{Actor::Kind::kApiKey, now.api_key_id} : Actor{Actor::Kind::kUser, now.principal.user_id});
     return fn(tx, now);
   };
 }
@@ -236,12 +238,16 @@ void Call::WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn
 void Call::Write(const AdminCaller& caller, AdminFn fn, int status) {
   Submit([caller, fn = std::move(fn)](Tx& tx) -> Result<Json> {
     ASSIGN_OR_RETURN(AdminCaller now, AuthorizeAdmin(tx, caller.principal));
+    tx.SetActor(Actor{Actor::Kind::kUser, now.principal.user_id});
     return fn(tx, now);
   }, status);
 }
 
 void Call::Write(const account::Principal& user, UserFn fn, int status) {
-  Submit([user, fn = std::move(fn)](Tx& tx) { return fn(tx, user); }, status);
+  Submit([user, fn = std::move(fn)](Tx& tx) {
+    tx.SetActor(Actor{Actor::Kind::kUser, user.user_id});
+    return fn(tx, user);
+  }, status);
 }
 
 void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
@@ -251,6 +257,12 @@ void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
 }
 
 void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status) {
+  // Events the command appends name the user (a staff write's Authorized wrapper, inside
+  // `fn`, names the key or staff member itself).
+  fn = [user_id, fn = std::move(fn)](Tx& tx) {
+    tx.SetActor(Actor{Actor::Kind::kUser, user_id});
+    return fn(tx);
+  };
   std::string key(IdempotencyKey());
   if (key.empty()) return Submit(std::move(fn), status);
   if (key.size() > limits::kMaxIdempotencyKeyLen)

@@ -4,6 +4,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "http/api.h"
+#include "store/consumer.h"
 #include "store/timers.h"
 
 namespace xd::http {
@@ -65,6 +66,10 @@ void AddOpsRoutes(Api& api, const Router& router) {
                 "# TYPE xd_timers_dead gauge\nxd_timers_dead {}\n"
                 "# TYPE xd_timer_failures_total counter\nxd_timer_failures_total {}\n",
                 dead, app.timers.failures());
+            // Outbox consumers' lag: durable events each has not read yet (alert when it grows).
+            ASSIGN_OR_RETURN(auto lags, store.Read([&](Reader& r) { return ConsumerLags(r, store.durable_event_seq()); }));
+            out += "# TYPE xd_consumer_lag gauge\n";
+            for (auto& l : lags) out += fmt::format("xd_consumer_lag{{consumer=\"{}\"}} {}\n", l.name, l.lag);
             c.ReplyText(std::move(out), "text/plain; version=0.0.4");
             return Ok();
           });

@@ -3,6 +3,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "http/api.h"
+#include "store/consumer.h"
 #include "store/timers.h"
 
 namespace xd::http {
@@ -17,6 +18,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto inventory, catalog::CheckInventory(r));
     ASSIGN_OR_RETURN(auto promo, app.promo.Check(r));
     ASSIGN_OR_RETURN(auto timers, CheckTimers(r));
+    ASSIGN_OR_RETURN(auto events, CheckOutbox(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -27,12 +29,14 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : promo) j["problems"].push_back(p);
     for (auto& p : open_problems) j["problems"].push_back(p);
     for (auto& p : timers) j["problems"].push_back(p);
+    for (auto& p : events) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
     j["inventory_ok"] = inventory.empty();
     j["open_ok"] = open_problems.empty();  // webhook cursor and deliveries, API keys
     j["timers_ok"] = timers.empty();  // no timer given up on (dead)
+    j["events_ok"] = events.empty();  // outbox: cursors within it, retention behind every consumer, envelopes whole
     j["promo_ok"] = promo.empty();  // no over-filled group, over-issued coupon, flash oversell; bargain cuts exact
     return j;
   });

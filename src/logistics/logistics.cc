@@ -84,13 +84,20 @@ Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, i
   if (carrier.size() > limits::kMaxCarrierLen || tracking_no.size() > limits::kMaxTrackingNoLen)
     return Fail(ErrorCode::INVALID_FIELD, "carrier is at most " + std::to_string(limits::kMaxCarrierLen) +
                                               " bytes and tracking_no at most " + std::to_string(limits::kMaxTrackingNoLen));
+  // The shipment first, then the order's move to shipped, so the order.shipped event's
+  // snapshot carries it. If the order cannot ship, the command's savepoint takes the rows
+  // back; an order that has a shipment already is not paid, so MarkShipped refuses it.
+  ASSIGN_OR_RETURN(auto existing, ShipmentOf(tx, order_id));
+  if (!existing) {
+    int64_t id = tx.NewId();
+    RETURN_IF_ERROR(tx.Run("INSERT INTO shipments(id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms) "
+                           "SELECT ?,?,?,?,?,'in_transit',? WHERE EXISTS(SELECT 1 FROM orders WHERE id=? AND merchant_id=?)",
+                           {id, order_id, merchant_id, carrier, tracking_no, tx.NowMs(), order_id, merchant_id}));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, description, at_ms) SELECT ?,?,?,? "
+                           "WHERE EXISTS(SELECT 1 FROM shipments WHERE id=?)",
+                           {tx.NewId(), id, "商家已发货 " + carrier + " " + tracking_no, tx.NowMs(), id}));
+  }
   RETURN_IF_ERROR(trade.MarkShipped(tx, merchant_id, order_id));
-  int64_t id = tx.NewId();
-  RETURN_IF_ERROR(tx.Run("INSERT INTO shipments(id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms) "
-                         "VALUES(?,?,?,?,?,'in_transit',?)",
-                         {id, order_id, merchant_id, carrier, tracking_no, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, description, at_ms) VALUES(?,?,?,?)",
-                         {tx.NewId(), id, "商家已发货 " + carrier + " " + tracking_no, tx.NowMs()}));
   ASSIGN_OR_RETURN(auto s, ShipmentOf(tx, order_id));
   return *s;
 }
@@ -104,13 +111,26 @@ Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, 
   if (s->status == "delivered") return Fail(ErrorCode::INVALID_STATE, "shipment already delivered");
   RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, description, at_ms) VALUES(?,?,?,?)",
                          {tx.NewId(), s->id, description, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.AppendEvent("shipment.tracked", Json{{"order_id", IdString(order_id)}, {"description", description}, {"delivered", delivered}}));
-  if (delivered) {
-    RETURN_IF_ERROR(tx.Run("UPDATE shipments SET status='delivered', delivered_at_ms=? WHERE id=?", {tx.NowMs(), s->id}));
-    RETURN_IF_ERROR(trade.MarkDelivered(tx, order_id));
-  }
+  if (delivered) RETURN_IF_ERROR(tx.Run("UPDATE shipments SET status='delivered', delivered_at_ms=? WHERE id=?", {tx.NowMs(), s->id}));
   ASSIGN_OR_RETURN(auto updated, ShipmentOf(tx, order_id));
+  RETURN_IF_ERROR(Emit(tx, ShipmentTracked{*updated, description, delivered}));
+  if (delivered) RETURN_IF_ERROR(trade.MarkDelivered(tx, order_id));
   return *updated;
 }
+
+namespace {
+
+class ShipmentDescriber final : public trade::OrderObserver {
+ public:
+  Status Describe(Reader& r, const trade::Order& o, Json& order_json) override {
+    ASSIGN_OR_RETURN(auto s, ShipmentOf(r, o.id));
+    order_json["shipment"] = s ? ToJson(*s) : Json(nullptr);
+    return Ok();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<trade::OrderObserver> NewShipmentDescriber() { return std::make_shared<ShipmentDescriber>(); }
 
 }  // namespace xd::logistics

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/id.h"
 #include "base/json.h"
 #include "base/result.h"
 #include "store/store.h"
@@ -35,5 +37,23 @@ Result<std::optional<Shipment>> ShipmentOf(Reader& r, int64_t order_id);
 // The shipments of these orders by order id (orders that have not shipped are absent), each
 // as ShipmentOf gives it. Two queries whatever the number of orders (for order lists).
 Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int64_t>& order_ids);
+
+// Puts the order's shipment (null before shipping) in the order's JSON as "shipment":
+// registered with the TradeService, so that order events snapshot it and the API shows it.
+std::shared_ptr<trade::OrderObserver> NewShipmentDescriber();
+
+// "shipment.tracked" (outbox): a tracking event was added; the shipment as it is after it.
+struct ShipmentTracked {
+  static constexpr int kSchemaVersion = 2;  // 2: the shipment snapshot
+  Shipment shipment;
+  std::string description;
+  bool delivered = false;
+
+  EventHead Head() const { return {"shipment.tracked", kSchemaVersion, shipment.order_id, shipment.merchant_id}; }
+  Json Payload() const {
+    return Json{{"order_id", IdString(shipment.order_id)}, {"merchant_id", IdString(shipment.merchant_id)},
+                {"description", description}, {"delivered", delivered}, {"shipment", ToJson(shipment)}};
+  }
+};
 
 }  // namespace xd::logistics

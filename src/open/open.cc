@@ -6,6 +6,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "catalog/catalog.h"
+#include "open/events.h"
 #include "open/internal/crypto.h"
 
 namespace xd::open {
@@ -97,8 +98,7 @@ Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, 
   RETURN_IF_ERROR(tx.Run("INSERT INTO api_keys(id, merchant_id, name, prefix, secret_hash, scopes, created_by, created_at_ms) "
                          "VALUES(?,?,?,?,?,?,?,?)",
                          {id, merchant_id, name, prefix, Sha256Hex(text), DumpJson(Json(sorted)), created_by, tx.NowMs()}));
-  RETURN_IF_ERROR(tx.AppendEvent("api_key.created", Json{{"key_id", IdString(id)}, {"merchant_id", IdString(merchant_id)},
-                                                          {"by", IdString(created_by)}, {"scopes", sorted}}));
+  RETURN_IF_ERROR(Emit(tx, ApiKeyChanged{false, id, merchant_id, created_by, sorted}));
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE id=?", {id}));
   return NewApiKey{KeyFromRow(*row), text};
 }
@@ -118,7 +118,7 @@ Result<ApiKey> RevokeApiKey(Tx& tx, int64_t merchant_id, int64_t key_id) {
   if (k.revoked_at_ms) return k;
   k.revoked_at_ms = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("UPDATE api_keys SET revoked_at_ms=? WHERE id=?", {*k.revoked_at_ms, key_id}));
-  RETURN_IF_ERROR(tx.AppendEvent("api_key.revoked", Json{{"key_id", IdString(key_id)}, {"merchant_id", IdString(merchant_id)}}));
+  RETURN_IF_ERROR(Emit(tx, ApiKeyChanged{true, key_id, merchant_id, k.created_by, {}}));
   return k;
 }
 

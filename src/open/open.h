@@ -12,7 +12,7 @@
 //    HMAC-SHA256, retrying with backoff (next_attempt_at_ms, injected clock).
 //  - VerifyWebhookSignature: the receiver's side of the signature, for merchants and tests.
 //
-//   open::OpenService open(store, trade, {});
+//   open::OpenService open(store, {});
 //   open.SetTransportFactory(...);   // how to POST (http::Client in the app)
 //   open.Start();                    // consumer + sender threads
 //
@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -38,8 +39,8 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/result.h"
+#include "store/consumer.h"
 #include "store/store.h"
-#include "trade/trade.h"
 
 namespace xd::open {
 
@@ -230,7 +231,7 @@ inline constexpr const char* kConsumerName = "open.webhooks";
 
 class OpenService {
  public:
-  OpenService(Store& store, trade::TradeService& trade, OpenConfig config);
+  OpenService(Store& store, OpenConfig config);
   ~OpenService();
   OpenService(const OpenService&) = delete;
   OpenService& operator=(const OpenService&) = delete;
@@ -242,7 +243,8 @@ class OpenService {
   void Stop();
 
   // Turns durable events after the cursor (never past Store::durable_event_seq) into
-  // deliveries and advances the cursor, in one transaction (CONFLICT if another consumer moved the cursor meanwhile; nothing written).
+  // deliveries and advances the cursor, in one transaction (ConsumerRunner; CONFLICT if
+  // another runner moved the cursor meanwhile; nothing written).
   // Returns how many events it read; 0 when no endpoint is enabled (the cursor then jumps to
   // the last event without reading any, and the feeder sleeps until its next poll).
   Result<int> ConsumeOnce();
@@ -262,16 +264,16 @@ class OpenService {
 
  private:
   Result<int> SendDue(WebhookTransport& transport, int limit);
-  Result<Json> EventData(Reader& r, const Store::Event& e, int64_t* merchant_id);
+  class WebhookFeed;
 
   Store& store_;
-  trade::TradeService& trade_;
   OpenConfig config_;
+  std::unique_ptr<WebhookFeed> feed_;
+  std::unique_ptr<ConsumerRunner> runner_;
   std::mutex mu_;
   WebhookTransportFactory transport_factory_;
   std::set<int64_t> in_flight_;            // deliveries being sent
   std::map<int64_t, int64_t> key_touched_;  // key id → last write of last_used_at_ms
-  std::mutex consume_mu_;                   // one consumer run at a time in this process
   bool running_ = false;
   std::condition_variable cv_;
   std::vector<std::thread> threads_;

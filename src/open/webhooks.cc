@@ -8,9 +8,10 @@
 #include "base/id.h"
 #include "base/log.h"
 #include "base/thread_name.h"
-#include "logistics/logistics.h"
+#include "open/events.h"
 #include "open/internal/crypto.h"
 #include "open/open.h"
+#include "store/retention.h"
 
 namespace xd::open {
 
@@ -197,7 +198,7 @@ Result<NewEndpoint> CreateEndpoint(Tx& tx, int64_t merchant_id, const EndpointIn
                          "created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
                          {id, merchant_id, *in.url, in.description.value_or(""), DumpJson(Json(*in.event_types)), secret,
                           in.enabled.value_or(true), from_seq, now, now}));
-  RETURN_IF_ERROR(tx.AppendEvent("webhook.endpoint_created", Json{{"endpoint_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
+  RETURN_IF_ERROR(Emit(tx, EndpointChanged{EndpointChanged::What::kCreated, id, merchant_id}));
   ASSIGN_OR_RETURN(Endpoint e, GetEndpoint(tx, merchant_id, id));
   return NewEndpoint{std::move(e), secret};
 }
@@ -223,7 +224,7 @@ Status DeleteEndpoint(Tx& tx, int64_t merchant_id, int64_t endpoint_id) {
                          "WHERE endpoint_id=? AND status='pending'",
                          {tx.NowMs(), endpoint_id}));
   RETURN_IF_ERROR(tx.Run("DELETE FROM webhook_endpoints WHERE id=?", {endpoint_id}));
-  return tx.AppendEvent("webhook.endpoint_deleted", Json{{"endpoint_id", IdString(endpoint_id)}, {"merchant_id", IdString(merchant_id)}});
+  return Emit(tx, EndpointChanged{EndpointChanged::What::kDeleted, endpoint_id, merchant_id});
 }
 
 Result<NewEndpoint> RotateSecret(Tx& tx, int64_t merchant_id, int64_t endpoint_id) {
@@ -233,7 +234,7 @@ Result<NewEndpoint> RotateSecret(Tx& tx, int64_t merchant_id, int64_t endpoint_i
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("UPDATE webhook_endpoints SET old_secret=secret, old_secret_until_ms=?, secret=?, updated_at_ms=? WHERE id=?",
                          {now + kOldSecretGraceMs, secret, now, e.id}));
-  RETURN_IF_ERROR(tx.AppendEvent("webhook.secret_rotated", Json{{"endpoint_id", IdString(e.id)}, {"merchant_id", IdString(merchant_id)}}));
+  RETURN_IF_ERROR(Emit(tx, EndpointChanged{EndpointChanged::What::kSecretRotated, e.id, merchant_id}));
   ASSIGN_OR_RETURN(Endpoint updated, GetEndpoint(tx, merchant_id, endpoint_id));
   return NewEndpoint{std::move(updated), secret};
 }
@@ -321,8 +322,68 @@ Status VerifyWebhookSignature(const std::string& secret, const std::string& head
 
 // ---- the service: consumer and senders ----
 
-OpenService::OpenService(Store& store, trade::TradeService& trade, OpenConfig config)
-    : store_(store), trade_(trade), config_(config) {}
+// The webhook feeder as an outbox consumer: each durable event a merchant's enabled endpoint
+// subscribes to becomes one delivery per endpoint, in the transaction that advances the
+// cursor. The body is the event's envelope with its payload — the facts as they were at the
+// event (decision 014), never the order as it is when the feeder runs.
+class OpenService::WebhookFeed final : public OutboxConsumer {
+ public:
+  std::string_view name() const override { return kConsumerName; }
+
+  Result<bool> Wanted(Reader& r) override {
+    ASSIGN_OR_RETURN(int64_t live, r.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE enabled=1"));
+    // None: the cursor skips ahead. An endpoint created later starts after its own from_seq,
+    // which is past these (same snapshot).
+    return live > 0;
+  }
+
+  Result<Command> Prepare(Reader& r, const std::vector<Store::Event>& events) override {
+    struct Planned {
+      int64_t endpoint_id, merchant_id, seq;
+      std::string type, body;
+    };
+    std::vector<Planned> plan;
+    std::map<int64_t, std::vector<Endpoint>> by_merchant;
+    for (auto& e : events) {
+      if (!ValidEventType(e.head.type)) continue;
+      int64_t merchant_id = e.head.merchant_id;
+      if (merchant_id == 0) continue;  // written before the envelope (migration 018): no merchant to send to
+      auto it = by_merchant.find(merchant_id);
+      if (it == by_merchant.end()) {
+        ASSIGN_OR_RETURN(auto list, ListEndpoints(r, merchant_id));
+        it = by_merchant.emplace(merchant_id, std::move(list)).first;
+      }
+      std::optional<std::string> body;
+      for (auto& ep : it->second) {
+        if (!ep.enabled || e.seq <= ep.from_seq) continue;
+        if (std::find(ep.event_types.begin(), ep.event_types.end(), e.head.type) == ep.event_types.end()) continue;
+        if (!body) {
+          Json envelope = e.Envelope();
+          envelope["created_at"] = envelope["occurred_at"];  // the name before the envelope; kept for receivers
+          body = DumpJson(envelope);
+        }
+        plan.push_back(Planned{ep.id, merchant_id, e.seq, e.head.type, *body});
+      }
+    }
+    return Command([plan = std::move(plan)](Tx& tx) -> Status {
+      int64_t now = tx.NowMs();
+      for (auto& p : plan) {
+        // The endpoint may have been deleted or paused since the snapshot.
+        RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, merchant_id, event_seq, event_type, body, "
+                               "status, next_attempt_at_ms, created_at_ms, updated_at_ms) "
+                               "SELECT ?,?,?,?,?,?,'pending',?,?,? WHERE EXISTS(SELECT 1 FROM webhook_endpoints WHERE id=? AND enabled=1)",
+                               {tx.NewId(), p.endpoint_id, p.merchant_id, p.seq, p.type, p.body, now, now, now, p.endpoint_id}));
+      }
+      return Ok();
+    });
+  }
+};
+
+OpenService::OpenService(Store& store, OpenConfig config)
+    : store_(store),
+      config_(config),
+      feed_(std::make_unique<WebhookFeed>()),
+      runner_(std::make_unique<ConsumerRunner>(store, *feed_, config.consume_batch)) {}
 
 OpenService::~OpenService() { Stop(); }
 
@@ -399,105 +460,7 @@ void OpenService::TouchKey(const ApiKey& key) {
                 [](Status) {});
 }
 
-Result<Json> OpenService::EventData(Reader& r, const Store::Event& e, int64_t* merchant_id) {
-  Json data = e.payload.is_object() ? e.payload : Json::object();
-  *merchant_id = 0;
-  std::optional<int64_t> order_id;
-  if (e.type == "aftersale.approved") {
-    auto id = ParseId(data.value("aftersale_id", ""));
-    if (!id) return data;
-    ASSIGN_OR_RETURN(trade::Aftersale a, trade_.GetAftersale(r, *id, std::nullopt, std::nullopt));
-    *merchant_id = a.merchant_id;
-    data["aftersale"] = trade::ToJson(a);
-    order_id = a.order_id;
-  } else {
-    order_id = ParseId(data.value("order_id", ""));
-  }
-  if (!order_id) return data;
-  auto order = trade_.GetOrder(r, *order_id, std::nullopt, std::nullopt);
-  if (!order) return data;
-  *merchant_id = order->merchant_id;
-  Json oj = trade::ToJson(*order);
-  ASSIGN_OR_RETURN(auto shipment, logistics::ShipmentOf(r, order->id));
-  oj["shipment"] = shipment ? logistics::ToJson(*shipment) : Json(nullptr);
-  data["order"] = std::move(oj);
-  data["merchant_id"] = IdString(order->merchant_id);
-  return data;
-}
-
-Result<int> OpenService::ConsumeOnce() {
-  std::lock_guard consume_lock(consume_mu_);
-  struct Planned {
-    int64_t endpoint_id, merchant_id, seq;
-    std::string type, body;
-  };
-  int64_t cursor = 0, last_seq = 0;
-  int consumed = 0;
-  std::vector<Planned> plan;
-  // Only events on disk: a consumer must not act on an event a crash could still take back.
-  const int64_t durable_seq = store_.durable_event_seq();
-  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
-    ASSIGN_OR_RETURN(cursor, GetCursor(r, kConsumerName));
-    last_seq = cursor;
-    ASSIGN_OR_RETURN(int64_t live, r.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE enabled=1"));
-    if (live == 0) {
-      // Nobody listens: move the cursor past every event without reading them. An endpoint
-      // created later starts after its own from_seq, which is past these (same snapshot).
-      ASSIGN_OR_RETURN(last_seq, LastEventSeq(r));
-      last_seq = std::max(cursor, std::min(last_seq, durable_seq));
-      return Ok();
-    }
-    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, config_.consume_batch, durable_seq));
-    consumed = static_cast<int>(events.size());
-    if (events.empty()) return Ok();
-    last_seq = events.back().seq;
-    std::map<int64_t, std::vector<Endpoint>> by_merchant;
-    for (auto& e : events) {
-      if (!ValidEventType(e.type)) continue;
-      // Order events name their merchant; others are found through the order.
-      int64_t merchant_id = 0;
-      if (e.payload.is_object()) {
-        if (auto m = ParseId(e.payload.value("merchant_id", ""))) merchant_id = *m;
-      }
-      if (merchant_id == 0) {
-        ASSIGN_OR_RETURN(Json probe, EventData(r, e, &merchant_id));
-        if (merchant_id == 0) continue;
-      }
-      auto it = by_merchant.find(merchant_id);
-      if (it == by_merchant.end()) {
-        ASSIGN_OR_RETURN(auto list, ListEndpoints(r, merchant_id));
-        it = by_merchant.emplace(merchant_id, std::move(list)).first;
-      }
-      std::optional<std::string> body;
-      for (auto& ep : it->second) {
-        if (!ep.enabled || e.seq <= ep.from_seq) continue;
-        if (std::find(ep.event_types.begin(), ep.event_types.end(), e.type) == ep.event_types.end()) continue;
-        if (!body) {
-          int64_t m = 0;
-          ASSIGN_OR_RETURN(Json data, EventData(r, e, &m));
-          body = DumpJson(Json{{"id", IdString(e.seq)}, {"type", e.type}, {"created_at", FormatRfc3339(e.created_at_ms)}, {"data", data}});
-        }
-        plan.push_back(Planned{ep.id, merchant_id, e.seq, e.type, *body});
-      }
-    }
-    return Ok();
-  }));
-  if (last_seq == cursor) return 0;
-  RETURN_IF_ERROR(store_.Execute([&](Tx& tx) -> Status {
-    ASSIGN_OR_RETURN(int64_t now_cursor, GetCursor(tx, kConsumerName));
-    if (now_cursor != cursor) return Fail(ErrorCode::CONFLICT, "another consumer moved the webhook cursor");
-    int64_t now = tx.NowMs();
-    for (auto& p : plan) {
-      // The endpoint may have been deleted or paused since the snapshot.
-      RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, merchant_id, event_seq, event_type, body, status, "
-                             "next_attempt_at_ms, created_at_ms, updated_at_ms) "
-                             "SELECT ?,?,?,?,?,?,'pending',?,?,? WHERE EXISTS(SELECT 1 FROM webhook_endpoints WHERE id=? AND enabled=1)",
-                             {tx.NewId(), p.endpoint_id, p.merchant_id, p.seq, p.type, p.body, now, now, now, p.endpoint_id}));
-    }
-    return SetCursor(tx, kConsumerName, last_seq);
-  }));
-  return consumed;
-}
+Result<int> OpenService::ConsumeOnce() { return runner_->RunOnce(); }
 
 Result<int> OpenService::SendDueOnce(int limit) {
   WebhookTransport transport;
@@ -598,17 +561,16 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
 }
 
 Result<std::vector<std::string>> OpenService::Check(Reader& r) {
-  std::vector<std::string> problems;
-  ASSIGN_OR_RETURN(int64_t cursor, GetCursor(r, kConsumerName));
-  ASSIGN_OR_RETURN(int64_t last, LastEventSeq(r));
-  if (cursor > last)
-    problems.push_back("webhook consumer cursor " + std::to_string(cursor) + " is beyond the last event " + std::to_string(last));
+  std::vector<std::string> problems;  // (its cursor: CheckOutbox, with every consumer's)
   ASSIGN_OR_RETURN(Rows foreign, r.Query("SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
                                          "WHERE e.merchant_id <> d.merchant_id OR d.event_seq <= e.from_seq LIMIT 20"));
   for (auto& row : foreign)
     problems.push_back("webhook delivery " + IdString(row.Int(0)) + " is not its endpoint's merchant's or predates the endpoint");
+  // Events retention deleted (at or below its horizon) are no longer there to compare.
+  ASSIGN_OR_RETURN(int64_t pruned, PrunedThroughSeq(r));
   ASSIGN_OR_RETURN(Rows orphan, r.Query("SELECT d.id, d.event_type FROM webhook_deliveries d LEFT JOIN events v ON v.seq = d.event_seq "
-                                        "WHERE v.seq IS NULL OR v.type <> d.event_type LIMIT 20"));
+                                        "WHERE d.event_seq > ? AND (v.seq IS NULL OR v.type <> d.event_type) LIMIT 20",
+                                        {pruned}));
   for (auto& row : orphan) problems.push_back("webhook delivery " + IdString(row.Int(0)) + " names no " + row.Str(1) + " event");
   ASSIGN_OR_RETURN(Rows types, r.Query("SELECT DISTINCT event_type FROM webhook_deliveries"));
   for (auto& row : types)

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/id.h"
+#include "pay/events.h"
 #include "pay/pay.h"
 
 namespace xd::pay {
@@ -49,7 +50,7 @@ Result<int64_t> IssueCard(Tx& tx, int64_t user_id, int64_t amount_fen, const std
   RETURN_IF_ERROR(tx.Run("INSERT INTO cards(id, user_id, amount_fen, reason, issued_by, created_at_ms) VALUES(?,?,?,?,?,?)",
                          {id, user_id, amount_fen, reason, issued_by, tx.NowMs()}));
   RETURN_IF_ERROR(Post(tx, "card.issue", id, {{kCardFunding, -amount_fen}, {CardAccount(user_id), amount_fen}}, reason));
-  RETURN_IF_ERROR(tx.AppendEvent("card.issued", Json{{"card_id", IdString(id)}, {"user_id", IdString(user_id)}, {"amount_fen", amount_fen}}));
+  RETURN_IF_ERROR(Emit(tx, CardIssued{id, user_id, amount_fen, issued_by, reason}));
   return id;
 }
 
@@ -68,7 +69,7 @@ Status ReleaseSettlement(Tx& tx, int64_t order_id) {
   int64_t merchant_id = row->Int(1), amount = row->Int(2);
   RETURN_IF_ERROR(Post(tx, "settle", order_id, {{MerchantPayable(merchant_id), -amount}, {MerchantWithdrawable(merchant_id), amount}}));
   RETURN_IF_ERROR(tx.Run("UPDATE settlements SET status='settled', settled_at_ms=? WHERE id=?", {tx.NowMs(), row->Int(0)}));
-  return tx.AppendEvent("settlement.released", Json{{"order_id", IdString(order_id)}, {"merchant_id", IdString(merchant_id)}, {"amount_fen", amount}});
+  return Emit(tx, SettlementReleased{row->Int(0), order_id, merchant_id, amount});
 }
 
 Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
@@ -79,7 +80,7 @@ Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
   RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,'paid',?)",
                          {id, merchant_id, amount_fen, tx.NowMs()}));
   RETURN_IF_ERROR(Post(tx, "withdraw", id, {{MerchantWithdrawable(merchant_id), -amount_fen}, {"payout:" + IdString(merchant_id), amount_fen}}));
-  RETURN_IF_ERROR(tx.AppendEvent("merchant.withdrawal", Json{{"merchant_id", IdString(merchant_id)}, {"amount_fen", amount_fen}}));
+  RETURN_IF_ERROR(Emit(tx, MerchantWithdrawal{id, merchant_id, amount_fen, available - amount_fen}));
   return id;
 }
 

@@ -141,6 +141,10 @@ Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& c
                                         const std::string& signature);
 // Records the notification id; false when it was seen before (a duplicate: do nothing).
 Result<bool> FirstSighting(Tx& tx, const std::string& notify_id);
+// Forgets up to `limit` notification ids first seen before now - keep_ms (retention; a
+// replay after that is still harmless: every notification is confirmed against the
+// provider's records and every transition is guarded). Returns rows deleted.
+Result<int64_t> PruneNotificationIds(Tx& tx, int64_t keep_ms, int limit);
 
 // ---- payments ----
 struct Payment {

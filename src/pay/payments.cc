@@ -1,6 +1,7 @@
 // Payments and refunds: what the platform records of money moving through the provider
 // and store credit, with the ledger postings of each step.
 #include "base/id.h"
+#include "pay/events.h"
 #include "pay/pay.h"
 
 namespace xd::pay {
@@ -74,8 +75,7 @@ Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& t
     postings.push_back({kEscrow, p.card_fen});
   }
   RETURN_IF_ERROR(Post(tx, "payment", payment_id, postings));
-  RETURN_IF_ERROR(tx.AppendEvent("payment.succeeded", Json{{"payment_id", IdString(payment_id)}, {"order_id", IdString(p.order_id)},
-                                                          {"amount_fen", p.amount_fen}, {"card_fen", p.card_fen}}));
+  RETURN_IF_ERROR(Emit(tx, PaymentSucceeded{p, transaction_id}));
   return true;
 }
 
@@ -85,7 +85,7 @@ Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed) {
   const char* status = failed ? "failed" : "closed";
   RETURN_IF_ERROR(tx.Run("UPDATE payments SET status=?, card_fen=0 WHERE id=?", {status, payment_id}));
   RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{kCardHold, -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
-  return tx.AppendEvent(std::string("payment.") + status, Json{{"payment_id", IdString(payment_id)}, {"order_id", IdString(p.order_id)}});
+  return Emit(tx, PaymentEnded{p, failed});
 }
 
 Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t amount_fen, int64_t already_refunded_fen,
@@ -109,7 +109,7 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
                           rf.status == "succeeded" ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
   RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{kEscrow, -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
   if (rf.provider_fen > 0) RETURN_IF_ERROR(provider.CreateRefund(tx, IdString(rf.id), rf.provider_fen));
-  RETURN_IF_ERROR(tx.AppendEvent("refund.started", Json{{"refund_id", IdString(rf.id)}, {"order_id", IdString(order_id)}, {"amount_fen", amount_fen}}));
+  RETURN_IF_ERROR(Emit(tx, RefundStarted{rf, reason}));
   return rf;
 }
 
@@ -118,7 +118,7 @@ Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
   if (rf.status == "succeeded") return false;
   RETURN_IF_ERROR(tx.Run("UPDATE refunds SET status='succeeded', completed_at_ms=? WHERE id=?", {tx.NowMs(), refund_id}));
   RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id, {{kEscrow, -rf.provider_fen}, {kProviderSandbox, rf.provider_fen}}));
-  RETURN_IF_ERROR(tx.AppendEvent("refund.succeeded", Json{{"refund_id", IdString(refund_id)}, {"order_id", IdString(rf.order_id)}}));
+  // "refund.succeeded" is the trade module's event: it knows the order (and its merchant).
   return true;
 }
 

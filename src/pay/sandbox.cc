@@ -261,4 +261,10 @@ Result<bool> FirstSighting(Tx& tx, const std::string& notify_id) {
   return n == 1;
 }
 
+Result<int64_t> PruneNotificationIds(Tx& tx, int64_t keep_ms, int limit) {
+  return tx.Exec("DELETE FROM sandbox_notify_seen WHERE notify_id IN (SELECT notify_id FROM sandbox_notify_seen WHERE at_ms < ? "
+                 "ORDER BY at_ms LIMIT ?)",
+                 {tx.NowMs() - keep_ms, int64_t{limit}});
+}
+
 }  // namespace xd::pay

@@ -6,6 +6,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -168,8 +169,8 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
                          "stock_total, stock_left, created_at_ms) VALUES(?,?,?,?,?,'active',?,?,?,?,?,?)",
                          {a.id, merchant_id, a.type, a.sku_id, a.product_id, a.starts_at_ms, a.ends_at_ms, DumpJson(a.config),
                           a.stock_total, a.stock_left, now}));
-  RETURN_IF_ERROR(tx.AppendEvent("activity.created", Json{{"activity_id", IdString(a.id)}, {"merchant_id", IdString(merchant_id)},
-                                                          {"type", a.type}, {"sku_id", IdString(a.sku_id)}}));
+  a.merchant_id = merchant_id;
+  RETURN_IF_ERROR(Emit(tx, ActivityChanged{false, a}));
   return a;
 }
 
@@ -206,8 +207,8 @@ Result<Activity> PromoService::StopActivity(Tx& tx, int64_t merchant_id, int64_t
   if (a.status == ActivityStatus::kStopped) return a;
   ASSIGN_OR_RETURN(std::string to, internal::Move(a.status, ActivityStatus::kStopped));
   RETURN_IF_ERROR(tx.Run("UPDATE activities SET status=? WHERE id=?", {to, id}));
-  RETURN_IF_ERROR(tx.AppendEvent("activity.stopped", Json{{"activity_id", IdString(id)}, {"merchant_id", IdString(merchant_id)}}));
   a.status = ActivityStatus::kStopped;
+  RETURN_IF_ERROR(Emit(tx, ActivityChanged{true, a}));
   return a;
 }
 

@@ -9,6 +9,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -92,7 +93,8 @@ Status ExpireBargain(Tx& tx, int64_t bargain_id) {
   ASSIGN_OR_RETURN(std::string expired, Move(BargainStatus::kActive, BargainStatus::kExpired));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status=? WHERE id=? AND status='active'", {expired, bargain_id}));
   if (n == 0) return Ok();  // bought (its order decides) or expired already
-  return tx.AppendEvent("bargain.expired", Json{{"bargain_id", IdString(bargain_id)}});
+  ASSIGN_OR_RETURN(Bargain b, LoadBargain(tx, bargain_id));
+  return Emit(tx, BargainChanged{.what = BargainChanged::What::kExpired, .bargain = b});
 }
 
 namespace {
@@ -245,8 +247,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
                          {b.id, activity_id, user_id, sku.id, b.list_price_fen, b.floor_price_fen, b.current_price_fen, b.helps_needed,
                           b.seed, b.expires_at_ms, now}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerBargainExpire, b.expires_at_ms, Json{{"bargain_id", b.id}}));
-  RETURN_IF_ERROR(tx.AppendEvent("bargain.started", Json{{"bargain_id", IdString(b.id)}, {"activity_id", IdString(activity_id)},
-                                                         {"user_id", IdString(user_id)}}));
+  RETURN_IF_ERROR(Emit(tx, BargainChanged{.what = BargainChanged::What::kStarted, .bargain = b}));
   return b;
 }
 
@@ -277,8 +278,7 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain changed; try again");
   b.helps_done += 1;
   b.current_price_fen -= cut;
-  RETURN_IF_ERROR(tx.AppendEvent("bargain.helped", Json{{"bargain_id", IdString(bargain_id)}, {"helper_id", IdString(helper_id)},
-                                                        {"cut_fen", cut}, {"current_price_fen", b.current_price_fen}}));
+  RETURN_IF_ERROR(Emit(tx, BargainChanged{.what = BargainChanged::What::kHelped, .bargain = b, .helper_id = helper_id, .cut_fen = cut}));
   return HelpResult{cut, b};
 }
 

@@ -14,6 +14,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -317,9 +318,8 @@ Result<Coupon> PromoService::CreateCoupon(Tx& tx, std::optional<int64_t> merchan
                          "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,'active',?)",
                          {c.id, merchant_id, c.title, c.kind, c.amount_fen, c.percent_bps, c.cap_fen, c.min_spend_fen, c.total_quota,
                           c.per_user_limit, DumpJson(c.scope), c.valid_from_ms, c.valid_to_ms, c.valid_days, now}));
-  RETURN_IF_ERROR(tx.AppendEvent("coupon.created", Json{{"coupon_id", IdString(c.id)},
-                                                        {"merchant_id", merchant_id ? Json(IdString(*merchant_id)) : Json(nullptr)},
-                                                        {"total_quota", c.total_quota}}));
+  c.status = "active";
+  RETURN_IF_ERROR(Emit(tx, CouponCreated{c}));
   return c;
 }
 
@@ -366,9 +366,8 @@ Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t co
   RETURN_IF_ERROR(tx.Run("INSERT INTO user_coupons(id, coupon_id, user_id, status, valid_from_ms, valid_to_ms, claimed_at_ms) "
                          "VALUES(?,?,?,'unused',?,?,?)",
                          {uc.id, coupon_id, user_id, uc.valid_from_ms, uc.valid_to_ms, now}));
-  RETURN_IF_ERROR(tx.AppendEvent("coupon.claimed", Json{{"coupon_id", IdString(coupon_id)}, {"user_coupon_id", IdString(uc.id)},
-                                                        {"user_id", IdString(user_id)}}));
   c.claimed += 1;
+  RETURN_IF_ERROR(Emit(tx, CouponClaimed{coupon_id, uc.id, user_id, c.merchant_id.value_or(0), c.claimed}));
   uc.coupon = std::move(c);
   return uc;
 }

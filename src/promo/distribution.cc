@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -115,8 +116,7 @@ Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Postin
     if (amount > 0) shares->push_back({SharerAccount(row.Int(1)), amount});
     RETURN_IF_ERROR(tx.Run("UPDATE order_commissions SET status='paid', amount_fen=? WHERE order_id=? AND product_id=?",
                            {amount, order.id, row.Int(0)}));
-    RETURN_IF_ERROR(tx.AppendEvent("commission.paid", Json{{"order_id", IdString(order.id)}, {"sharer_id", IdString(row.Int(1))},
-                                                           {"product_id", IdString(row.Int(0))}, {"amount_fen", amount}}));
+    RETURN_IF_ERROR(Emit(tx, CommissionPaid{order.id, order.merchant_id, row.Int(1), row.Int(0), amount}));
   }
   return Ok();
 }
@@ -170,8 +170,7 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional
   RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms, code) "
                          "VALUES(?,?,?,?,?,0,?,?)",
                          {s.id, sharer_id, s.product_id, activity_id, chat_group, s.created_at_ms, s.code}));
-  RETURN_IF_ERROR(tx.AppendEvent("share.created", Json{{"share_id", IdString(s.id)}, {"sharer_id", IdString(sharer_id)},
-                                                       {"product_id", IdString(s.product_id)}}));
+  RETURN_IF_ERROR(Emit(tx, ShareChanged{false, s.id, sharer_id, s.product_id, 0, s.activity_id}));
   return s;
 }
 
@@ -185,8 +184,7 @@ Result<Share> PromoService::ShareByCode(Reader& r, const std::string& code) {
 
 Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id) {
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
-  RETURN_IF_ERROR(tx.AppendEvent("share.opened", Json{{"share_id", IdString(s.id)}, {"viewer_id", IdString(viewer_id)},
-                                                      {"sharer_id", IdString(s.sharer_id)}}));
+  RETURN_IF_ERROR(Emit(tx, ShareChanged{true, s.id, s.sharer_id, s.product_id, viewer_id, s.activity_id}));
   if (viewer_id == s.sharer_id) return s;  // (a sharer's own opens count nowhere)
   // Distinct viewers only: a second open by the same viewer changes no count.
   ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));

@@ -7,6 +7,7 @@
 
 #include "account/account.h"
 #include "base/id.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -90,8 +91,7 @@ Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {
   ASSIGN_OR_RETURN(std::string waiting, Move(GiftStatus::kUnpaid, GiftStatus::kWaiting));
   RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=?", {waiting, expires, timer_id, gift_id}));
   order.sub_status = "gift_pending";
-  return tx.AppendEvent("gift.sent", Json{{"gift_id", IdString(gift_id)}, {"order_id", IdString(order.id)},
-                                          {"sender_id", IdString(order.buyer_id)}});
+  return Emit(tx, GiftChanged{.what = GiftChanged::What::kSent, .gift_id = gift_id, .order_id = order.id, .sender_id = order.buyer_id});
 }
 
 Status GiftOrderCancelled(Tx& tx, int64_t order_id) {
@@ -110,7 +110,7 @@ Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (o.status == "paid" && refundable > 0)
     RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refundable, "礼物未被领取，自动退款 (gift not accepted)"));
-  return tx.AppendEvent("gift.expired", Json{{"gift_id", IdString(gift_id)}, {"order_id", IdString(g.order_id)}});
+  return Emit(tx, GiftChanged{.what = GiftChanged::What::kExpired, .gift_id = gift_id, .order_id = g.order_id, .sender_id = g.sender_id});
 }
 
 Result<std::vector<std::string>> CheckGifts(Reader& r) {
@@ -157,8 +157,8 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   ASSIGN_OR_RETURN(std::string accepted, internal::Move(g.status, GiftStatus::kAccepted));
   RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, recipient_id=?, accepted_at_ms=? WHERE id=?", {accepted, recipient_id, now, g.id}));
-  RETURN_IF_ERROR(tx.AppendEvent("gift.accepted", Json{{"gift_id", IdString(g.id)}, {"order_id", IdString(g.order_id)},
-                                                       {"recipient_id", IdString(recipient_id)}}));
+  RETURN_IF_ERROR(Emit(tx, GiftChanged{.what = GiftChanged::What::kAccepted, .gift_id = g.id, .order_id = g.order_id,
+                                        .sender_id = g.sender_id, .recipient_id = recipient_id}));
   g.status = GiftStatus::kAccepted;
   g.recipient_id = recipient_id;
   g.accepted_at_ms = now;

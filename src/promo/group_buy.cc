@@ -6,6 +6,7 @@
 // cancelled and paid ones refunded in full.
 #include "base/id.h"
 #include "pay/pay.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -66,8 +67,8 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
     RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, "
                             "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0,'forming',?,?,?)",
                             {group_id, a.id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
-    RETURN_IF_ERROR(tx->AppendEvent("group.opened", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(a.id)},
-                                                         {"leader_id", IdString(ctx.buyer_id)}, {"size", size}}));
+    RETURN_IF_ERROR(Emit(*tx, GroupChanged{.what = GroupChanged::What::kOpened, .group_id = group_id, .activity_id = a.id,
+                                           .leader_id = ctx.buyer_id, .size = size}));
     ctx.order_extra["group_id"] = IdString(group_id);
     return Ok();
   }
@@ -122,8 +123,8 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
                                           {group_id, order.id}));
   for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), "grouping"));
   order.sub_status = "";
-  return tx.AppendEvent("group.succeeded", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
-                                                {"size", g.size}});
+  return Emit(tx, GroupChanged{.what = GroupChanged::What::kSucceeded, .group_id = group_id, .activity_id = g.activity_id,
+                               .leader_id = g.leader_id, .size = g.size, .paid_members = g.size});
 }
 
 Status GroupSeatFreed(Tx& tx, int64_t group_id) {
@@ -133,8 +134,8 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(std::string failed, Move(GroupStatus::kForming, GroupStatus::kFailed));
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
   if (!row->IsNull(2)) RETURN_IF_ERROR(tx.CancelTimer(row->Int(2)));
-  return tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(row->Int(3))},
-                                             {"size", row->Int(4)}, {"paid_members", 0}, {"reason", "empty"}});
+  return Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = row->Int(3),
+                               .size = row->Int(4), .paid_members = 0, .reason = "empty"});
 }
 
 }  // namespace
@@ -145,8 +146,9 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   if (g.status == GroupStatus::kForming) {
     ASSIGN_OR_RETURN(std::string failed, Move(g.status, GroupStatus::kFailed));
     RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
-    RETURN_IF_ERROR(tx.AppendEvent("group.failed", Json{{"group_id", IdString(group_id)}, {"activity_id", IdString(g.activity_id)},
-                                                        {"size", g.size}, {"paid_members", g.paid_members}}));
+    RETURN_IF_ERROR(Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = g.activity_id,
+                                          .leader_id = g.leader_id, .size = g.size, .paid_members = g.paid_members,
+                                          .reason = "expired"}));
   }
   ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state IN ('created','paid') "
                                           "ORDER BY order_id", {group_id}));

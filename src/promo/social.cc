@@ -7,6 +7,7 @@
 // recommends a product with a line of text; their friends read it in their feed.
 #include "base/id.h"
 #include "catalog/catalog.h"
+#include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -84,12 +85,12 @@ Result<Json> PromoService::ChatGroupMemberStats(Reader& r, int64_t user_id, cons
 Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
   if (text.empty() || text.size() > limits::kMaxRecommendationLen)
     return Fail(ErrorCode::INVALID_FIELD, "text must be 1.." + std::to_string(limits::kMaxRecommendationLen) + " bytes");
-  RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, true, {}, false));
+  ASSIGN_OR_RETURN(catalog::Product product, catalog::GetProduct(tx, product_id, true, {}, false));
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO recommendations(id, user_id, product_id, text, created_at_ms) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(user_id, product_id) DO UPDATE SET text=excluded.text, created_at_ms=excluded.created_at_ms",
                          {tx.NewId(), user_id, product_id, text, now}));
-  RETURN_IF_ERROR(tx.AppendEvent("product.recommended", Json{{"user_id", IdString(user_id)}, {"product_id", IdString(product_id)}}));
+  RETURN_IF_ERROR(Emit(tx, ProductRecommended{user_id, product_id, product.merchant_id}));
   return Json{{"user_id", IdString(user_id)}, {"product_id", IdString(product_id)}, {"text", text}, {"created_at", FormatRfc3339(now)}};
 }
 

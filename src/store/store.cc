@@ -83,12 +83,15 @@ class TxImpl final : public Tx {
   Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
   const Clock& clock() const override { return clock_; }
   int64_t NewId() override { return ids_.Next(); }
-  Status AppendEvent(std::string_view type, const Json& payload) override {
-    RETURN_IF_ERROR(conn_.Run("INSERT INTO events(type, payload, created_at_ms) VALUES(?,?,?)",
-                              {type, DumpJson(payload), clock_.NowMs()}));
+  Status AppendEvent(const EventHead& head, const Json& payload) override {
+    RETURN_IF_ERROR(conn_.Run("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
+                              "created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
+                              {head.type, head.schema_version, head.aggregate_id, head.merchant_id,
+                               ActorKindName(actor_.kind), actor_.id, DumpJson(payload), clock_.NowMs()}));
     last_event_seq_ = sqlite3_last_insert_rowid(conn_.raw());
     return Ok();
   }
+  void SetActor(Actor actor) override { actor_ = actor; }
   Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) override {
     int64_t id = ids_.Next();
     RETURN_IF_ERROR(conn_.Exec("INSERT INTO timers(id, kind, due_at_ms, payload, attempts) VALUES(?,?,?,?,0)",
@@ -105,6 +108,8 @@ class TxImpl final : public Tx {
   // The newest event the current command appended (0: none); the batch keeps it only when the
   // command succeeds (a rolled-back seq is handed out again).
   int64_t last_event_seq_ = 0;
+  // Who the current command acts for (reset before each command).
+  Actor actor_;
 
  private:
   SqliteConn& conn_;
@@ -399,6 +404,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
         if (s) {
           tx.pending_.clear();
           tx.last_event_seq_ = 0;
+          tx.actor_ = Actor{};
           try {
             s = q.command(tx);
           } catch (const std::exception& e) {
@@ -584,16 +590,56 @@ Result<std::vector<Store::Event>> Store::ReadEvents(int64_t after_seq, int limit
   return Read([&](Reader& r) { return xd::ReadEvents(r, after_seq, limit); });
 }
 
+std::string_view ActorKindName(Actor::Kind kind) {
+  switch (kind) {
+    case Actor::Kind::kSystem: return "system";
+    case Actor::Kind::kUser: return "user";
+    case Actor::Kind::kApiKey: return "api_key";
+  }
+  return "system";
+}
+
+std::optional<Actor::Kind> ActorKindFromName(std::string_view name) {
+  for (auto k : {Actor::Kind::kSystem, Actor::Kind::kUser, Actor::Kind::kApiKey})
+    if (ActorKindName(k) == name) return k;
+  return std::nullopt;
+}
+
+Json Store::Event::Envelope() const {
+  return Json{{"id", IdString(seq)},
+              {"type", head.type},
+              {"schema_version", head.schema_version},
+              {"aggregate_id", IdString(head.aggregate_id)},
+              {"merchant_id", head.merchant_id ? Json(IdString(head.merchant_id)) : Json(nullptr)},
+              {"actor", Json{{"kind", ActorKindName(actor.kind)}, {"id", actor.id ? Json(IdString(actor.id)) : Json(nullptr)}}},
+              {"occurred_at", FormatRfc3339(occurred_at_ms)},
+              {"data", payload}};
+}
+
 Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, payload, created_at_ms FROM events WHERE seq > ? AND seq <= ? "
-                                      "ORDER BY seq LIMIT ?",
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
+                                      "created_at_ms FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
                                       {after_seq, up_to_seq, int64_t{limit}}));
   std::vector<Store::Event> out;
-  for (auto& row : rows) out.push_back(Store::Event{row.Int(0), row.Str(1), row.JsonAt(2), row.Int(3)});
+  out.reserve(rows.size());
+  for (auto& row : rows) {
+    Store::Event e;
+    e.seq = row.Int(0);
+    e.head = EventHead{row.Str(1), static_cast<int>(row.Int(2)), row.Int(3), row.Int(4)};
+    e.actor = Actor{ActorKindFromName(row.Str(5)).value_or(Actor::Kind::kSystem), row.Int(6)};
+    e.payload = row.JsonAt(7);
+    e.occurred_at_ms = row.Int(8);
+    out.push_back(std::move(e));
+  }
   return out;
 }
 
-Result<int64_t> LastEventSeq(Reader& r) { return r.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM events"); }
+Result<int64_t> LastEventSeq(Reader& r) {
+  ASSIGN_OR_RETURN(int64_t newest, r.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM events"));
+  // After retention deleted every event, the end of the outbox is what it deleted last.
+  ASSIGN_OR_RETURN(int64_t pruned, r.QueryInt("SELECT COALESCE(MAX(pruned_through_seq), 0) FROM outbox_retention"));
+  return std::max(newest, pruned);
+}
 
 Status Store::Backup(const std::string& dest_path) {
   Lease lease = Borrow();

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <atomic>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -104,6 +105,38 @@ class Reader {
   virtual const Clock& clock() const = 0;
 };
 
+// Who acted, recorded on every outbox event a command appends. The HTTP layer sets it from
+// the authenticated principal before the command runs; timers, consumers and tools act as
+// the system.
+struct Actor {
+  enum class Kind { kSystem, kUser, kApiKey };
+  Kind kind = Kind::kSystem;
+  int64_t id = 0;  // the user, or the API key (0 for the system)
+};
+std::string_view ActorKindName(Actor::Kind kind);
+std::optional<Actor::Kind> ActorKindFromName(std::string_view name);
+
+// The envelope of an outbox event, beside its payload (architecture decision 4; issue 12):
+// the type ("order.paid"), the payload's schema version (bumped when a field changes
+// meaning or goes away; adding a field does not bump it), the aggregate the event is about
+// (an order, a product, a user...) and the merchant it belongs to (0: nobody's, e.g. a
+// buyer's friend request). The store adds seq, actor and occurred-at.
+struct EventHead {
+  std::string type;
+  int schema_version = 1;
+  int64_t aggregate_id = 0;
+  int64_t merchant_id = 0;
+};
+
+// A typed event: what the owning module declares in its header, one struct per event type,
+// whose payload snapshots the facts at the event (amounts, statuses, items), never a pointer
+// to state that may change before a consumer reads it. Append it with Emit(tx, event).
+template <class E>
+concept OutboxEvent = requires(const E& e) {
+  { e.Head() } -> std::same_as<EventHead>;
+  { e.Payload() } -> std::same_as<Json>;
+};
+
 // Write access inside the pipeline's transaction. Only the writer thread has one.
 class Tx : public Reader {
  public:
@@ -118,8 +151,11 @@ class Tx : public Reader {
   }
   virtual int64_t NewId() = 0;
   int64_t NowMs() const { return clock().NowMs(); }
-  // Appends an outbox event in this transaction (decision 4 of the architecture).
-  virtual Status AppendEvent(std::string_view type, const Json& payload) = 0;
+  // Appends an outbox event in this transaction (decision 4 of the architecture), stamped
+  // with the command's actor and the clock. Domain code appends typed events with Emit().
+  virtual Status AppendEvent(const EventHead& head, const Json& payload) = 0;
+  // The actor of the current command (reset to the system before each command).
+  virtual void SetActor(Actor actor) = 0;
   // Schedules a timer (fired through the pipeline at due_ms); returns its id.
   virtual Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) = 0;
   virtual Status CancelTimer(int64_t timer_id) = 0;
@@ -233,13 +269,20 @@ class Store {
   // Stops the writer after draining the queue. Idempotent.
   void Close();
 
-  // Reads events after `after_seq` (outbox), at most `limit`.
+  // An outbox event as stored: its envelope and payload. Events written before the envelope
+  // existed (migration 018) have schema version 1, aggregate and merchant 0, the system as
+  // actor.
   struct Event {
-    int64_t seq;
-    std::string type;
+    int64_t seq = 0;
+    EventHead head;
+    Actor actor;
+    int64_t occurred_at_ms = 0;
     Json payload;
-    int64_t created_at_ms;
+    // {"id","type","schema_version","aggregate_id","merchant_id","actor":{kind,id},
+    //  "occurred_at","data":payload}: the shape consumers outside the process receive.
+    Json Envelope() const;
   };
+  // Reads events after `after_seq` (outbox), at most `limit`.
   Result<std::vector<Event>> ReadEvents(int64_t after_seq, int limit);
 
   // Online backup to `dest_path` (consistent snapshot while serving).
@@ -279,5 +322,11 @@ Status SetCursor(Tx& tx, std::string_view consumer, int64_t seq);
 Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq = INT64_MAX);
 // The newest event's seq (0 when there is none).
 Result<int64_t> LastEventSeq(Reader& r);
+
+// Appends a typed event (see OutboxEvent).
+template <OutboxEvent E>
+Status Emit(Tx& tx, const E& event) {
+  return tx.AppendEvent(event.Head(), event.Payload());
+}
 
 }  // namespace xd

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include "store/consumer.h"
 #include "store/internal/sqlite_conn.h"
+#include "store/retention.h"
 #include "store/timers.h"
 #include "store/testing/sync_gate.h"
 
@@ -243,19 +245,133 @@ TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndTheWalStartsOver) {
 
 TEST_F(StoreTest, OutboxEventsAndCursors) {
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
-    RETURN_IF_ERROR(tx.AppendEvent("order.created", Json{{"order_id", "1"}}));
-    return tx.AppendEvent("order.paid", Json{{"order_id", "1"}});
+    RETURN_IF_ERROR(tx.AppendEvent({"order.created"}, Json{{"order_id", "1"}}));
+    return tx.AppendEvent({"order.paid"}, Json{{"order_id", "1"}});
   }));
   auto events = store_->ReadEvents(0, 10);
   ASSERT_TRUE(events);
   ASSERT_EQ(events->size(), 2u);
-  EXPECT_EQ((*events)[1].type, "order.paid");
+  EXPECT_EQ((*events)[1].head.type, "order.paid");
   ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "tags", (*events)[0].seq); }));
   Reopen();
   auto cursor = store_->Read([](Reader& r) { return GetCursor(r, "tags"); });
   auto rest = store_->ReadEvents(*cursor, 10);
   ASSERT_EQ(rest->size(), 1u);
-  EXPECT_EQ((*rest)[0].type, "order.paid");
+  EXPECT_EQ((*rest)[0].head.type, "order.paid");
+}
+
+// The envelope (issue 12): what a command appends carries its head, the actor the command
+// named (reset to the system for the next command) and the clock's time.
+TEST_F(StoreTest, EventsCarryTheirEnvelopeAndTheCommandsActor) {
+  clock_.SetMs(1'767'225'600'000);
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
+    tx.SetActor(Actor{Actor::Kind::kApiKey, 77});
+    return tx.AppendEvent({"order.paid", 2, 1001, 42}, Json{{"to", "paid"}});
+  }));
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"user.registered", 1, 5, 0}, Json::object()); }));
+  auto events = store_->ReadEvents(0, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 2u);
+  const Store::Event& paid = (*events)[0];
+  EXPECT_EQ(paid.head.type, "order.paid");
+  EXPECT_EQ(paid.head.schema_version, 2);
+  EXPECT_EQ(paid.head.aggregate_id, 1001);
+  EXPECT_EQ(paid.head.merchant_id, 42);
+  EXPECT_EQ(paid.actor.kind, Actor::Kind::kApiKey);
+  EXPECT_EQ(paid.actor.id, 77);
+  EXPECT_EQ(paid.occurred_at_ms, 1'767'225'600'000);
+  Json env = paid.Envelope();
+  EXPECT_EQ(env["id"], std::to_string(paid.seq));
+  EXPECT_EQ(env["aggregate_id"], "1001");
+  EXPECT_EQ(env["merchant_id"], "42");
+  EXPECT_EQ(env["actor"], Json({{"kind", "api_key"}, {"id", "77"}}));
+  EXPECT_EQ(env["occurred_at"], "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(env["data"]["to"], "paid");
+  // The next command did not inherit the actor.
+  EXPECT_EQ((*events)[1].actor.kind, Actor::Kind::kSystem);
+  EXPECT_TRUE((*events)[1].Envelope()["merchant_id"].is_null());
+}
+
+// The consumer framework: each durable event once, in order, its effects committed with the
+// cursor; a runner that finds the cursor moved writes nothing; lag is what is left to read.
+class CountingConsumer final : public OutboxConsumer {
+ public:
+  std::string_view name() const override { return "test.counter"; }
+  Result<Command> Prepare(Reader&, const std::vector<Store::Event>& events) override {
+    std::vector<int64_t> seqs;
+    for (auto& e : events) seqs.push_back(e.seq);
+    return Command([seqs](Tx& tx) -> Status {
+      for (int64_t seq : seqs) RETURN_IF_ERROR(tx.Run("INSERT INTO t(id, v) VALUES(?, 'seen')", {seq}));
+      return Ok();
+    });
+  }
+};
+
+TEST_F(StoreTest, ConsumerRunnerAppliesEachEventOnceWithItsCursor) {
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"cart.added"}, Json::object()); }));
+  CountingConsumer consumer;
+  ConsumerRunner runner(*store_, consumer, 3);
+  auto lags = store_->Read([&](Reader& r) { return ConsumerLags(r, store_->durable_event_seq()); });
+  EXPECT_TRUE(lags->empty());  // no cursor yet
+  EXPECT_EQ(*runner.RunOnce(), 3);
+  lags = store_->Read([&](Reader& r) { return ConsumerLags(r, store_->durable_event_seq()); });
+  ASSERT_EQ(lags->size(), 1u);
+  EXPECT_EQ((*lags)[0].name, "test.counter");
+  EXPECT_EQ((*lags)[0].lag, 4);
+  // Two runners racing over the same cursor: every event lands exactly once.
+  ConsumerRunner other(*store_, consumer, 2);
+  std::thread a([&] { for (int i = 0; i < 10; ++i) (void)runner.RunOnce(); });
+  std::thread b([&] { for (int i = 0; i < 10; ++i) (void)other.RunOnce(); });
+  a.join();
+  b.join();
+  while (*runner.RunOnce() > 0) {
+  }
+  EXPECT_EQ(Count(), 7);  // a duplicate would have failed the batch on the primary key
+  lags = store_->Read([&](Reader& r) { return ConsumerLags(r, store_->durable_event_seq()); });
+  EXPECT_EQ((*lags)[0].lag, 0);
+  auto problems = store_->Read([](Reader& r) { return CheckOutbox(r); });
+  ASSERT_TRUE(problems);
+  EXPECT_TRUE(problems->empty()) << (*problems)[0];
+}
+
+// Retention deletes only events every consumer has read, and only old ones; the outbox's end
+// survives deleting everything; idempotency keys go after their window.
+TEST_F(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
+  clock_.SetMs(1'000'000'000);
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"cart.added"}, Json::object()); }));
+  auto prune = [&](int64_t keep_ms) {
+    return store_->ExecuteFor<int64_t>([&](Tx& tx) { return PruneEvents(tx, keep_ms, 1000); });
+  };
+  clock_.AdvanceMs(10'000);
+  EXPECT_EQ(*prune(0), 0);  // no consumer has read anything: nothing goes
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return SetCursor(tx, "slow", 0); }));
+  auto last = *store_->Read([](Reader& r) { return LastEventSeq(r); });
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "fast", last); }));
+  EXPECT_EQ(*prune(0), 0);  // the slow consumer has read none
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "slow", last - 2); }));
+  EXPECT_EQ(*prune(60'000), 0);  // read, but younger than the policy
+  EXPECT_EQ(*prune(5'000), 4);
+  EXPECT_EQ(store_->ReadEvents(0, 10)->size(), 2u);
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "slow", last); }));
+  EXPECT_EQ(*prune(5'000), 2);
+  EXPECT_EQ(*store_->Read([](Reader& r) { return LastEventSeq(r); }), last);  // the end is remembered
+  auto problems = store_->Read([](Reader& r) { return CheckOutbox(r); });
+  EXPECT_TRUE(problems->empty()) << (*problems)[0];
+  // A consumer behind what retention deleted is a problem check reports.
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "late", 1); }));
+  problems = store_->Read([](Reader& r) { return CheckOutbox(r); });
+  ASSERT_EQ(problems->size(), 1u);
+  EXPECT_NE((*problems)[0].find("late"), std::string::npos);
+  // Idempotency keys older than their window go; younger ones stay.
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms) VALUES(1,'s','old',200,'{}',?)",
+                           {int64_t{tx.NowMs() - 2 * 86'400'000}}));
+    return tx.Run("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms) VALUES(1,'s','new',200,'{}',?)", {tx.NowMs()});
+  }));
+  EXPECT_EQ(*store_->ExecuteFor<int64_t>([](Tx& tx) { return PruneIdempotency(tx, 86'400'000LL, 100); }), 1);
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM idempotency WHERE key='new'"); }), 1);
 }
 
 // Issue 12, defect 7: the durable watermark trails what readers see until the sync stage has
@@ -266,7 +382,7 @@ TEST_F(StoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
   auto opened = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .before_sync = [gate] { gate->Pass(); }}, clock_);
   ASSERT_TRUE(opened) << opened.error().message;
   store_ = std::move(*opened);
-  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent("order.created", Json{{"order_id", "1"}}); }));
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"order.created"}, Json{{"order_id", "1"}}); }));
   const int64_t first = store_->durable_event_seq();
   EXPECT_GT(first, 0);
   EXPECT_EQ(store_->durable_commits(), store_->visible_commits());
@@ -275,12 +391,12 @@ TEST_F(StoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
   gate->Hold();
   std::promise<Status> rolled_back, done;
   store_->Submit([](Tx& tx) -> Status {
-    RETURN_IF_ERROR(tx.AppendEvent("order.cancelled", Json{{"order_id", "9"}}));
+    RETURN_IF_ERROR(tx.AppendEvent({"order.cancelled"}, Json{{"order_id", "9"}}));
     return Fail(ErrorCode::RULE_VIOLATION, "rolled back");
   }, [&](Status s) { rolled_back.set_value(std::move(s)); });
   store_->Submit([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(1, 'x')"));
-    return tx.AppendEvent("order.paid", Json{{"order_id", "1"}});
+    return tx.AppendEvent({"order.paid"}, Json{{"order_id", "1"}});
   }, [&](Status s) { done.set_value(std::move(s)); });
   // Committed and visible, not on disk: the marks stay where they were.
   ASSERT_TRUE(WaitUntil([&] { return Count() == 1; }));

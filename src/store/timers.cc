@@ -40,10 +40,11 @@ Result<std::vector<DeadTimer>> DeadTimers(Reader& r, int64_t limit) {
 Result<int64_t> CountDeadTimers(Reader& r) { return r.QueryInt("SELECT count(*) FROM timers WHERE dead_at_ms IS NOT NULL"); }
 
 Status RetryTimer(Tx& tx, int64_t timer_id) {
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE timers SET dead_at_ms=NULL, attempts=0, due_at_ms=? WHERE id=? AND dead_at_ms IS NOT NULL",
-                                      {tx.NowMs(), timer_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "没有这个已停止的定时任务");
-  return tx.AppendEvent("timer.retried", Json{{"timer_id", IdString(timer_id)}});
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("UPDATE timers SET dead_at_ms=NULL, attempts=0, due_at_ms=? WHERE id=? AND dead_at_ms IS NOT NULL "
+                                         "RETURNING kind",
+                                         {tx.NowMs(), timer_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "没有这个已停止的定时任务");
+  return Emit(tx, TimerRetried{timer_id, row->Str(0)});
 }
 
 Result<std::vector<std::string>> CheckTimers(Reader& r) {

@@ -42,6 +42,16 @@ Json ToJson(const DeadTimer& t);
 Result<std::vector<DeadTimer>> DeadTimers(Reader& r, int64_t limit);
 // How many timers are dead.
 Result<int64_t> CountDeadTimers(Reader& r);
+// "timer.retried" (outbox): an operator revived a dead timer.
+struct TimerRetried {
+  static constexpr int kSchemaVersion = 1;
+  int64_t timer_id = 0;
+  std::string kind;
+
+  EventHead Head() const { return {"timer.retried", kSchemaVersion, timer_id, 0}; }
+  Json Payload() const { return Json{{"timer_id", std::to_string(timer_id)}, {"kind", kind}}; }
+};
+
 // Revives a dead timer: due now, attempts from zero. NOT_FOUND unless it is dead.
 Status RetryTimer(Tx& tx, int64_t timer_id);
 // Invariant for `xiaodian check`: no timer is dead (each one found is a problem line).

@@ -8,6 +8,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "trade/events.h"
 #include "trade/internal/trade_internal.h"
 #include "trade/states.h"
 
@@ -215,12 +216,16 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
     return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", not pending");
   }
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
-  RETURN_IF_ERROR(tx.AppendEvent("aftersale.approved", Json{{"aftersale_id", IdString(id)}, {"by", merchant_id ? "merchant" : "timeout"}}));
   if (a.type == "return_refund") {
     RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kAwaitingReturn));
-    return a;
+  } else {
+    RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
   }
-  RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
+  // After the approval took effect, so the snapshots say what it did.
+  AftersaleApproved approved{.aftersale = a, .by_timeout = !merchant_id};
+  ASSIGN_OR_RETURN(Order after, LoadOrder(tx, a.order_id, true));
+  ASSIGN_OR_RETURN(approved.order, DescribeOrder(tx, after));
+  RETURN_IF_ERROR(Emit(tx, approved));
   return a;
 }
 

@@ -7,6 +7,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "trade/events.h"
 #include "trade/internal/trade_internal.h"
 #include "trade/states.h"
 
@@ -34,7 +35,8 @@ Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t
   RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?,?,?,?,?) "
                          "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = MIN(?, quantity + excluded.quantity)",
                          {tx.NewId(), buyer_id, sku_id, quantity, tx.NowMs(), limits::kMaxLineQuantity}));
-  return tx.AppendEvent("cart.added", Json{{"user_id", IdString(buyer_id)}, {"sku_id", IdString(sku_id)}, {"quantity", quantity}});
+  return Emit(tx, CartAdded{.user_id = buyer_id, .sku_id = sku_id, .product_id = sku.product_id, .merchant_id = sku.merchant_id,
+                            .quantity = quantity, .unit_price_fen = sku.price_fen});
 }
 
 Status TradeService::SetCartQuantity(Tx& tx, int64_t buyer_id, int64_t cart_item_id, int64_t quantity) {

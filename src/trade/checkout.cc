@@ -7,6 +7,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "trade/events.h"
 #include "trade/internal/trade_internal.h"
 #include "trade/states.h"
 
@@ -119,8 +120,6 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     }
     for (auto& rule : rules_) RETURN_IF_ERROR(rule->AfterOrderCreated(tx, ctx, order_id));
     RETURN_IF_ERROR(tx.AddTimer(kTimerUnpaid, now + config_.unpaid_timeout_ms, Json{{"order_id", order_id}}));
-    RETURN_IF_ERROR(tx.AppendEvent("order.created", Json{{"order_id", IdString(order_id)}, {"buyer_id", IdString(buyer_id)},
-                                                        {"merchant_id", IdString(ctx.merchant_id)}, {"total_fen", ctx.subtotal_fen}}));
     // The order as just written (reading it back cost two queries and three JSON parses).
     Order o;
     o.id = order_id;
@@ -138,6 +137,10 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     o.created_at_ms = now;
     for (auto& l : ctx.lines)
       o.items.push_back(OrderItem{l.sku_id, l.product_id, l.title, l.image, l.spec, l.unit_price_fen, l.quantity, l.unit_price_fen * l.quantity});
+    OrderEvent created{.order_id = order_id, .buyer_id = buyer_id, .merchant_id = ctx.merchant_id, .total_fen = ctx.subtotal_fen,
+                       .to = "created"};
+    ASSIGN_OR_RETURN(created.order, DescribeOrder(tx, o));
+    RETURN_IF_ERROR(Emit(tx, created));
     orders.push_back(std::move(o));
   }
   for (int64_t cid : req.cart_item_ids) RETURN_IF_ERROR(tx.Run("DELETE FROM cart_items WHERE id=? AND user_id=?", {cid, buyer_id}));

@@ -8,6 +8,7 @@
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
+#include "trade/events.h"
 #include "trade/internal/trade_internal.h"
 #include "trade/states.h"
 
@@ -166,11 +167,22 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
     ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status}));
   }
   if (changed != 1) return Fail(ErrorCode::INVALID_STATE, "订单状态已变化，请刷新后重试");
-  Json payload{{"order_id", IdString(o.id)}, {"buyer_id", IdString(o.buyer_id)}, {"merchant_id", IdString(o.merchant_id)},
-               {"from", o.status}, {"to", status}, {"total_fen", o.total_fen}};
-  payload.update(extra);
+  OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
+                   .from = o.status, .to = status, .extra = extra};
   o.status = status;
-  RETURN_IF_ERROR(tx.AppendEvent("order." + status, payload));
+  if (time_col) {
+    auto* at = *to == OrderStatus::kPaid ? &o.paid_at_ms : *to == OrderStatus::kShipped ? &o.shipped_at_ms
+             : *to == OrderStatus::kDelivered ? &o.delivered_at_ms : *to == OrderStatus::kCompleted ? &o.completed_at_ms
+             : &o.cancelled_at_ms;
+    *at = now;
+  }
+  // The snapshot: the order as this transaction leaves it, its lines included.
+  if (o.items.empty()) {
+    ASSIGN_OR_RETURN(Order with_items, LoadOrder(tx, o.id, true));
+    o.items = std::move(with_items.items);
+  }
+  ASSIGN_OR_RETURN(event.order, DescribeOrder(tx, o));
+  RETURN_IF_ERROR(Emit(tx, event));
   for (auto& ob : observers_) ob->OnStatusChanged(tx, o);
   return Ok();
 }
@@ -317,16 +329,22 @@ Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
   return SetStatus(tx, o, "delivered");
 }
 
+Result<Json> TradeService::DescribeOrder(Reader& r, const Order& o) const {
+  Json j = ToJson(o);
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->Describe(r, o, j));
+  return j;
+}
+
 Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address) {
   auto waiting = OrderSubStatusFromString(expected_sub_status);
   if (!waiting || !CanMove(*waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + expected_sub_status);
   std::optional<std::string> address;
   if (new_address) address = DumpJson(*new_address);
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
-                                      "WHERE id=? AND status='paid' AND sub_status=?",
-                                      {address, tx.NowMs(), order_id, expected_sub_status}));
-  if (n == 0) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + expected_sub_status + ")");
-  return tx.AppendEvent("order.released", Json{{"order_id", IdString(order_id)}, {"from", expected_sub_status}});
+  ASSIGN_OR_RETURN(auto released, tx.QueryOne("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
+                                                "WHERE id=? AND status='paid' AND sub_status=? RETURNING merchant_id",
+                                                {address, tx.NowMs(), order_id, expected_sub_status}));
+  if (!released) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + expected_sub_status + ")");
+  return Emit(tx, OrderReleased{.order_id = order_id, .merchant_id = released->Int(0), .from = expected_sub_status});
 }
 
 Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason) {
@@ -346,6 +364,9 @@ Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
   int64_t amount = rf.provider_fen + rf.card_fen;
   o.refunded_fen += amount;
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET refunded_fen=? WHERE id=?", {o.refunded_fen, o.id}));
+  RefundSucceeded succeeded{.refund = rf, .merchant_id = o.merchant_id};
+  ASSIGN_OR_RETURN(succeeded.order, DescribeOrder(tx, o));
+  RETURN_IF_ERROR(Emit(tx, succeeded));
   ASSIGN_OR_RETURN(auto as_row, tx.QueryOne("SELECT id FROM aftersales WHERE refund_id=?", {refund_id}));
   if (as_row) {
     ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, as_row->Int(0), std::nullopt, std::nullopt));

@@ -85,6 +85,23 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   for (auto& row : restock)
     problems.push_back("sku " + IdString(row.Int(0)) + ": restocked " + std::to_string(row.Int(1)) + " units but returns brought back " +
                        std::to_string(row.Int(2)));
+  // Every order event's snapshot says what its transition did (schema 2: the snapshot is
+  // taken at the event, so a consumer reading it later never sees a later state).
+  for (int64_t after = 0, reported = 0;;) {
+    ASSIGN_OR_RETURN(Rows evs, r.Query("SELECT seq, type, payload FROM events WHERE seq > ? AND type LIKE 'order.%' "
+                                       "AND type <> 'order.released' AND schema_version >= 2 ORDER BY seq LIMIT 1000",
+                                       {after}));
+    for (auto& e : evs) {
+      Json p = e.JsonAt(2);
+      const Json* snap = p.is_object() && p.contains("order") ? &p["order"] : nullptr;
+      bool ok = snap && snap->is_object() && snap->value("status", "") == p.value("to", "") &&
+                snap->value("id", "") == p.value("order_id", "") && "order." + p.value("to", "") == e.Str(1);
+      if (!ok && reported++ < 10)
+        problems.push_back("event " + std::to_string(e.Int(0)) + " (" + e.Str(1) + ") carries a snapshot of another state");
+    }
+    if (evs.size() < 1000) break;
+    after = evs.back().Int(0);
+  }
   return problems;
 }
 

@@ -120,6 +120,9 @@ class OrderObserver {
   // After any status change (the order already carries the new status); cannot fail. For
   // watchers that act once the change commits (tx.OnCommit), e.g. long-polling buyers.
   virtual void OnStatusChanged(Tx&, const Order&) {}
+  // Adds what this module knows about the order to its JSON (logistics: the shipment), for
+  // the snapshot an order event carries and for the order as the API shows it.
+  virtual Status Describe(Reader&, const Order&, Json& /*order_json*/) { return Ok(); }
 };
 
 struct TradeConfig {
@@ -179,6 +182,9 @@ class TradeService {
   // Registers the trade timers (and the settlement timer) with the scheduler.
   void RegisterTimers(TimerService& timers);
   const TradeConfig& config() const { return config_; }
+  // The order as the API shows it: ToJson(o) with what observers add (Describe). Inside a
+  // transaction it is the snapshot an order event carries.
+  Result<Json> DescribeOrder(Reader& r, const Order& o) const;
 
   // ---- cart ----
   Status AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity);

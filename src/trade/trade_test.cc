@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 
 #include "account/account.h"
+#include "base/id.h"
 #include "base/limits.h"
 #include "catalog/catalog.h"
 #include "trade/states.h"
@@ -325,6 +327,53 @@ TEST_F(TradeTest, AMoveTheTableDoesNotListIsRefused) {
   EXPECT_EQ(back.error().code, ErrorCode::INVALID_STATE);
   EXPECT_EQ(Get(o.id).status, "refunding");
   EXPECT_EQ(Problems(), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace xd::trade
+
+namespace xd::trade {
+namespace {
+
+// Issue 12, defect 8: each order event snapshots the order as its transaction left it, so a
+// consumer reading order.paid after the order shipped still learns what paying did.
+TEST_F(TradeTest, OrderEventsSnapshotTheOrderAtTheirTransition) {
+  int64_t sku = Sku(5000, 10);
+  Order o = BuyPayShip({{sku, 2}});
+  ASSERT_EQ(o.status, "shipped");
+  auto events = store_->Read([](Reader& r) { return ReadEvents(r, 0, 1000); });
+  ASSERT_TRUE(events);
+  std::map<std::string, Store::Event> by_type;
+  for (auto& e : *events)
+    if (e.head.type.rfind("order.", 0) == 0) by_type[e.head.type] = e;
+  ASSERT_EQ(by_type.count("order.created") + by_type.count("order.paid") + by_type.count("order.shipped"), 3u);
+  for (auto& [type, e] : by_type) {
+    EXPECT_EQ(e.head.aggregate_id, o.id) << type;
+    EXPECT_EQ(e.head.merchant_id, merchant_) << type;
+    EXPECT_EQ(e.head.schema_version, 2) << type;
+    EXPECT_EQ(e.payload["order"]["status"], type.substr(6)) << type;
+    EXPECT_EQ(e.payload["order"]["items"][0]["quantity"], 2) << type;
+  }
+  const Json& paid = by_type["order.paid"].payload["order"];
+  EXPECT_EQ(paid["paid_fen"], 10000);
+  EXPECT_FALSE(paid["paid_at"].is_null());
+  EXPECT_TRUE(paid["shipped_at"].is_null());
+  EXPECT_FALSE(by_type["order.shipped"].payload["order"]["shipped_at"].is_null());
+  EXPECT_TRUE(by_type["order.created"].payload["from"].is_null());
+  EXPECT_EQ(by_type["order.paid"].payload["from"], "created");
+  EXPECT_TRUE(Problems().empty());
+}
+
+// `xiaodian check` catches an order event whose snapshot is of another state (what the old
+// feeder effectively sent).
+TEST_F(TradeTest, CheckCatchesAnOrderEventWhoseSnapshotIsOfAnotherState) {
+  Order o = BuyAndPay({{Sku(5000, 10), 1}});
+  EXPECT_TRUE(Problems().empty());
+  Json forged{{"order_id", IdString(o.id)}, {"to", "paid"}, {"order", {{"id", IdString(o.id)}, {"status", "shipped"}}}};
+  ASSERT_TRUE(Do([&](Tx& tx) { return tx.AppendEvent({"order.paid", 2, o.id, merchant_}, forged); }));
+  auto problems = Problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("snapshot of another state"), std::string::npos) << problems[0];
 }
 
 }  // namespace

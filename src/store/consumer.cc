@@ -1,0 +1,71 @@
+#include "store/consumer.h"
+
+#include <algorithm>
+
+#include "store/retention.h"
+
+namespace xd {
+
+Result<int> ConsumerRunner::RunOnce() {
+  std::lock_guard lock(mu_);
+  const std::string name(consumer_.name());
+  // Only events on disk: a consumer must not act on an event a crash could still take back.
+  const int64_t durable_seq = store_.durable_event_seq();
+  int64_t cursor = 0, last_seq = 0;
+  int read = 0;
+  Command apply;
+  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(cursor, GetCursor(r, name));
+    last_seq = cursor;
+    ASSIGN_OR_RETURN(bool wanted, consumer_.Wanted(r));
+    if (!wanted) {
+      // Nobody needs them: skip to the durable end without reading them.
+      ASSIGN_OR_RETURN(int64_t newest, LastEventSeq(r));
+      last_seq = std::max(cursor, std::min(newest, durable_seq));
+      return Ok();
+    }
+    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, batch_, durable_seq));
+    read = static_cast<int>(events.size());
+    if (events.empty()) return Ok();
+    last_seq = events.back().seq;
+    ASSIGN_OR_RETURN(apply, consumer_.Prepare(r, events));
+    return Ok();
+  }));
+  if (last_seq == cursor) return 0;
+  RETURN_IF_ERROR(store_.Execute([&](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t now_cursor, GetCursor(tx, name));
+    if (now_cursor != cursor) return Fail(ErrorCode::CONFLICT, "another runner moved the cursor of " + name);
+    if (apply) RETURN_IF_ERROR(apply(tx));
+    return SetCursor(tx, name, last_seq);
+  }));
+  return read;
+}
+
+Result<std::vector<ConsumerLag>> ConsumerLags(Reader& r, int64_t durable_event_seq) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT name, seq FROM consumer_cursors ORDER BY name"));
+  std::vector<ConsumerLag> out;
+  for (auto& row : rows) out.push_back(ConsumerLag{row.Str(0), row.Int(1), std::max<int64_t>(0, durable_event_seq - row.Int(1))});
+  return out;
+}
+
+Result<std::vector<std::string>> CheckOutbox(Reader& r) {
+  std::vector<std::string> problems;
+  ASSIGN_OR_RETURN(int64_t last, LastEventSeq(r));
+  ASSIGN_OR_RETURN(int64_t pruned, PrunedThroughSeq(r));
+  ASSIGN_OR_RETURN(Rows cursors, r.Query("SELECT name, seq FROM consumer_cursors ORDER BY name"));
+  for (auto& c : cursors) {
+    if (c.Int(1) > last)
+      problems.push_back("consumer " + c.Str(0) + "'s cursor " + std::to_string(c.Int(1)) + " is beyond the last event " + std::to_string(last));
+    if (c.Int(1) < pruned)
+      problems.push_back("retention deleted events through " + std::to_string(pruned) + " that consumer " + c.Str(0) +
+                         " had not read (cursor " + std::to_string(c.Int(1)) + ")");
+  }
+  ASSIGN_OR_RETURN(Rows bad, r.Query("SELECT seq, actor_kind, schema_version FROM events WHERE actor_kind NOT IN ('system','user','api_key') "
+                                     "OR schema_version < 1 LIMIT 20"));
+  for (auto& row : bad)
+    problems.push_back("event " + std::to_string(row.Int(0)) + " has actor kind '" + row.Str(1) + "' and schema version " +
+                       std::to_string(row.Int(2)));
+  return problems;
+}
+
+}  // namespace xd
