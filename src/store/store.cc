@@ -1,39 +1,13 @@
 #include "store/store.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <condition_variable>
-#include <cstring>
-#include <deque>
-#include <filesystem>
 #include <future>
-#include <mutex>
-#include <thread>
 #include <type_traits>
 
-#include <fcntl.h>
-#include <sqlite3.h>
-#include <unistd.h>
-
-#include "base/log.h"
-#include "base/thread_name.h"
-#include "store/internal/sqlite_conn.h"
+#include "store/internal/backend.h"
 
 namespace xd {
-
-// Migrations, embedded at build time from src/store/migrations/NNN_name.sql.
-namespace internal {
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
-extern const Migration kMigrations[];
-extern const size_t kMigrationCount;
-}  // namespace internal
-
-using internal::SqliteConn;
 
 Json Row::JsonAt(size_t col) const {
   if (cells[col].null) return Json();
@@ -63,440 +37,28 @@ Result<int64_t> Reader::QueryInt(std::string_view sql, Params params) {
   return rows[0].Int(0);
 }
 
-namespace {
+namespace internal {
+bool IsPostgresUrl(std::string_view path) { return path.starts_with("postgresql://") || path.starts_with("postgres://"); }
+}  // namespace internal
 
-class ConnReader final : public Reader {
- public:
-  ConnReader(SqliteConn& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
-  Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
-  const Clock& clock() const override { return clock_; }
-
- private:
-  SqliteConn& conn_;
-  const Clock& clock_;
-};
-
-class TxImpl final : public Tx {
- public:
-  TxImpl(SqliteConn& conn, const Clock& clock, IdGenerator& ids) : conn_(conn), clock_(clock), ids_(ids) {}
-  Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
-  Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
-  const Clock& clock() const override { return clock_; }
-  int64_t NewId() override { return ids_.Next(); }
-  Status AppendEvent(const EventHead& head, const Json& payload) override {
-    RETURN_IF_ERROR(conn_.Run("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
-                              "created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
-                              {head.type, head.schema_version, head.aggregate_id, head.merchant_id,
-                               ActorKindName(actor_.kind), actor_.id, DumpJson(payload), clock_.NowMs()}));
-    last_event_seq_ = sqlite3_last_insert_rowid(conn_.raw());
-    return Ok();
-  }
-  void SetActor(Actor actor) override { actor_ = actor; }
-  Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) override {
-    int64_t id = ids_.Next();
-    RETURN_IF_ERROR(conn_.Exec("INSERT INTO timers(id, kind, due_at_ms, payload, attempts) VALUES(?,?,?,?,0)",
-                               {id, kind, due_ms, DumpJson(payload)}));
-    return id;
-  }
-  Status CancelTimer(int64_t timer_id) override {
-    return conn_.Run("DELETE FROM timers WHERE id=?", {timer_id});
-  }
-  void OnCommit(std::function<void()> fn) override { pending_.push_back(std::move(fn)); }
-
-  // Hooks of the current command; moved to the batch's list when the command succeeds.
-  std::vector<std::function<void()>> pending_;
-  // The newest event the current command appended (0: none); the batch keeps it only when the
-  // command succeeds (a rolled-back seq is handed out again).
-  int64_t last_event_seq_ = 0;
-  // Who the current command acts for (reset before each command).
-  Actor actor_;
-
- private:
-  SqliteConn& conn_;
-  const Clock& clock_;
-  IdGenerator& ids_;
-};
-
-struct Queued {
-  Command command;
-  Completion done;
-};
-
-// A committed (or failed) batch on its way out: what runs once its commit is durable.
-struct Finished {
-  bool committed = false;
-  bool commit_failed = false;  // COMMIT itself failed (disk full, I/O error)
-  std::vector<RowChange> rows;
-  std::vector<std::function<void()>> hooks;
-  std::vector<Queued> batch;
-  std::vector<Status> results;
-  int64_t commit_no = 0;       // this batch's number in commit order (0: it never reached COMMIT)
-  int64_t last_event_seq = 0;  // the newest event it committed (0: none)
-};
-
-}  // namespace
-
-struct Store::Impl {
-  std::unique_ptr<SqliteConn> writer;
-  std::vector<std::unique_ptr<SqliteConn>> reader_conns;
-  std::vector<std::unique_ptr<ConnReader>> readers;
-  std::mutex pool_mu;
-  std::condition_variable pool_cv;
-  std::vector<int> free_readers;
-
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Queued> queue;
-  bool stopping = false;
-  std::thread thread;
-
-  std::atomic<int64_t> commands{0}, batches{0}, failed_commands{0}, failed_commits{0},
-      max_batch_seen{0}, commit_us_total{0}, checkpoints{0};
-  std::atomic<bool> writable{true};
-
-  // The checkpointer: copies WAL frames back into the database on its own connection and
-  // thread, so the writer never stalls on a checkpoint (it used to: SQLite's automatic
-  // checkpoint runs inside the COMMIT that crosses the threshold, with its fsyncs).
-  std::unique_ptr<SqliteConn> checkpoint_conn;
-  std::thread checkpoint_thread;
-  std::mutex checkpoint_mu;
-  std::condition_variable checkpoint_cv;
-  bool checkpoint_wanted = false, checkpoint_stop = false;
-  int checkpoint_pages = 1000, restart_pages = 8000;
-  std::atomic<int> wal_pages{0};  // frames in the WAL after the last commit
-  // Writer thread only: the WAL's size at the last commit, and the size that wakes the
-  // checkpointer next.
-  int wal_size_seen = 0, next_checkpoint_at = 1000;
-
-  // Store::WatchRows: the tables are the writer thread's (set by a command, read by the update
-  // hook); the listener is under sync_mu and called by the sync thread.
-  std::vector<std::string> watched_tables;
-  std::shared_ptr<const RowListener> row_listener;
-  std::vector<RowChange> changed_rows;
-  std::atomic<int64_t> wal_frames{0};  // frames (pages) appended by all commits
-
-  // The sync stage: the writer commits with synchronous=NORMAL (SQLite does not fsync) and
-  // hands each batch to this thread, which fdatasyncs the WAL once for every batch queued
-  // since its last sync, then runs their row listener, hooks and completions in commit
-  // order. The writer meanwhile runs the next batch instead of waiting for the disk.
-  std::thread sync_thread;
-  std::mutex sync_mu;
-  std::condition_variable sync_cv;
-  std::deque<Finished> sync_queue;
-  bool sync_stop = false;
-  int wal_fd = -1;  // sync thread only: the WAL, opened at the first sync
-  std::atomic<int64_t> syncs{0};
-  std::function<void()> before_sync;  // StoreOptions::before_sync
-
-  // The durable watermark. The writer numbers each COMMIT before issuing it (so a reader that
-  // sees a commit also sees its number counted); the sync stage advances the durable marks
-  // after each successful sync. A failed sync leaves them, and the next round syncs even
-  // with nothing new, so that the marks never pass a commit that is not on disk.
-  std::atomic<int64_t> commits_started{0}, durable_commits{0}, durable_event_seq{0};
-  bool unsynced = false;  // sync thread only: a sync failed since the last good one
-  std::mutex durable_mu;
-  std::condition_variable durable_cv;
-};
-
-namespace {
-// SQLite calls this for every row a statement on the writer inserts, updates or deletes.
-void OnRowChange(void* arg, int op, const char*, const char* table, sqlite3_int64 rowid) {
-  auto* im = static_cast<Store::Impl*>(arg);
-  for (size_t i = 0; i < im->watched_tables.size(); ++i)
-    if (im->watched_tables[i] == table) im->changed_rows.push_back(RowChange{static_cast<int>(i), rowid, op == SQLITE_INSERT});
-}
-
-// SQLite calls this after each commit with the WAL's size in frames (pages).
-int OnWalCommit(void* arg, sqlite3*, const char*, int pages) {
-  auto* im = static_cast<Store::Impl*>(arg);
-  int before = im->wal_size_seen;
-  im->wal_size_seen = pages;
-  im->wal_pages = pages;
-  im->wal_frames += pages >= before ? pages - before : pages;  // smaller: the WAL started over
-  // Every checkpoint_pages new frames, not after every commit past the mark: a page written
-  // by many commits in between (stock rows, balances, the right edge of each index) is then
-  // copied into the database once, not once per commit.
-  if (pages < before) im->next_checkpoint_at = im->checkpoint_pages;
-  if (pages < im->next_checkpoint_at) return SQLITE_OK;
-  im->next_checkpoint_at = pages + im->checkpoint_pages;
-  {
-    std::lock_guard lock(im->checkpoint_mu);
-    im->checkpoint_wanted = true;
-  }
-  im->checkpoint_cv.notify_one();
-  return SQLITE_OK;
-}
-
-// fdatasync of the WAL: every frame of every commit so far is on disk when it returns.
-Status SyncWal(Store::Impl& im, const std::string& wal_path) {
-  if (im.wal_fd < 0) {
-    im.wal_fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (im.wal_fd < 0) return Fail(ErrorCode::UNAVAILABLE, "cannot open " + wal_path + " to sync it: " + std::strerror(errno));
-    // The WAL's directory entry is durable only once its directory is synced.
-    std::string dir = std::filesystem::path(wal_path).parent_path().string();
-    int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd >= 0) {
-      (void)::fsync(dir_fd);
-      ::close(dir_fd);
-    }
-  }
-  if (::fdatasync(im.wal_fd) != 0) return Fail(ErrorCode::UNAVAILABLE, std::string("cannot sync the WAL: ") + std::strerror(errno));
-  im.syncs++;
-  return Ok();
-}
-
-// The sync thread: see Store::Impl::sync_queue.
-void RunSyncStage(Store::Impl& im, const std::string& wal_path, bool durable) {
-  std::deque<Finished> work;
-  std::shared_ptr<const RowListener> listener;
-  for (;;) {
-    {
-      std::unique_lock lock(im.sync_mu);
-      im.sync_cv.wait(lock, [&] { return im.sync_stop || !im.sync_queue.empty(); });
-      if (im.sync_queue.empty()) return;  // stopping, and everything handed over is done
-      work.swap(im.sync_queue);
-      listener = im.row_listener;
-    }
-    if (im.before_sync) im.before_sync();
-    Status synced = Ok();
-    if (durable && (im.unsynced || std::any_of(work.begin(), work.end(), [](const Finished& f) { return f.committed; })))
-      synced = SyncWal(im, wal_path);
-    im.unsynced = !synced;
-    if (!synced) spdlog::error("event=wal_sync_failed error=\"{}\"", synced.error().message);
-    if (synced) {  // before the hooks and completions: what they announce is below the marks
-      int64_t commit_no = 0, event_seq = 0;
-      for (auto& f : work) {
-        commit_no = std::max(commit_no, f.commit_no);
-        event_seq = std::max(event_seq, f.last_event_seq);
-      }
-      {
-        std::lock_guard lock(im.durable_mu);
-        if (commit_no > im.durable_commits) im.durable_commits = commit_no;
-        if (event_seq > im.durable_event_seq) im.durable_event_seq = event_seq;
-      }
-      im.durable_cv.notify_all();
-    }
-    for (auto& f : work) {
-      // Writable: the last commit went through and is on disk (healthz answers 503 until then).
-      if (f.committed) im.writable = static_cast<bool>(synced);
-      if (f.commit_failed) im.writable = false;
-      if (f.committed && !synced) {  // committed but maybe not on disk: no one is told it succeeded
-        f.hooks.clear();
-        for (auto& r : f.results)
-          if (r) r = std::unexpected(synced.error());
-      }
-      // Caches drop what changed even if the sync failed: the rows are committed.
-      if (!f.rows.empty() && listener) (*listener)(f.rows);
-      for (auto& h : f.hooks) h();
-      for (size_t i = 0; i < f.batch.size(); ++i) {
-        if (!f.results[i]) im.failed_commands++;
-        if (f.batch[i].done) f.batch[i].done(std::move(f.results[i]));
-      }
-    }
-    work.clear();
-  }
-}
-}  // namespace
-
-Store::Store(const StoreOptions& options, const Clock& clock)
-    : options_(options), clock_(clock), ids_(clock), impl_(std::make_unique<Impl>()) {}
+Store::Store(const StoreOptions& options, const Clock& clock) : options_(options), clock_(clock), ids_(clock) {}
 
 Store::~Store() { Close(); }
 
-static Status ApplyMigrations(SqliteConn& db) {
-  RETURN_IF_ERROR(db.ExecScript(
-      "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"));
-  ASSIGN_OR_RETURN(Rows done, db.Query("SELECT version FROM schema_migrations", {}));
-  std::vector<int64_t> applied;
-  for (auto& r : done) applied.push_back(r.Int(0));
-  for (size_t i = 0; i < internal::kMigrationCount; ++i) {
-    const auto& m = internal::kMigrations[i];
-    if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
-    RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE"));
-    Status s = db.ExecScript(m.sql);
-    if (s) s = db.Run("INSERT INTO schema_migrations(version, name) VALUES(?,?)", {int64_t{m.version}, m.name})
-                   ;
-    if (!s) {
-      (void)db.ExecScript("ROLLBACK");
-      return Fail(s.error().code, std::string("migration ") + m.name + ": " + s.error().message);
-    }
-    RETURN_IF_ERROR(db.ExecScript("COMMIT"));
-    spdlog::info("event=migration_applied version={} name={}", m.version, m.name);
-  }
-  return Ok();
-}
-
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
   auto store = std::unique_ptr<Store>(new Store(options, clock));
-  Impl& im = *store->impl_;
-  // Durable stores sync the WAL in the sync stage, not in SQLite's COMMIT.
-  const std::string_view synchronous = options.sync_full ? "NORMAL" : "OFF";
-  ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
-  RETURN_IF_ERROR(ApplyMigrations(*im.writer));
-  for (int i = 0; i < std::max(1, options.readers); ++i) {
-    ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous, options.statement_cache_capacity));
-    im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
-    im.reader_conns.push_back(std::move(conn));
-    im.free_readers.push_back(i);
+  if (internal::IsPostgresUrl(options.path)) {
+    ASSIGN_OR_RETURN(store->impl_, internal::OpenPgStore(store->options_, store->clock_, store->ids_));
+  } else {
+    ASSIGN_OR_RETURN(store->impl_, internal::OpenSqliteStore(store->options_, store->clock_, store->ids_));
   }
-  ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
-  im.checkpoint_pages = options.checkpoint_pages;
-  im.next_checkpoint_at = options.checkpoint_pages;
-  im.restart_pages = std::max(options.restart_pages, options.checkpoint_pages);
-  RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
-  sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
-  im.before_sync = options.before_sync;
-  {  // what the store holds at open is on disk (or is all that is left of it)
-    ASSIGN_OR_RETURN(Rows last, im.writer->Query("SELECT COALESCE(MAX(seq), 0) FROM events", {}));
-    im.durable_event_seq = last.empty() ? 0 : last[0].Int(0);
-  }
-  im.checkpoint_thread = std::thread([&im] {
-    SetThreadName("xd-ckpt");
-    std::unique_lock lock(im.checkpoint_mu);
-    for (;;) {
-      im.checkpoint_cv.wait(lock, [&] { return im.checkpoint_wanted || im.checkpoint_stop; });
-      if (im.checkpoint_stop) return;
-      im.checkpoint_wanted = false;
-      lock.unlock();
-      // PASSIVE: copies what no reader still needs and blocks no one.
-      int log_frames = 0, done_frames = 0;
-      int rc = sqlite3_wal_checkpoint_v2(im.checkpoint_conn->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        spdlog::warn("event=checkpoint_failed rc={} error=\"{}\"", rc, sqlite3_errmsg(im.checkpoint_conn->raw()));
-      im.checkpoints++;
-      lock.lock();
-    }
-  });
-  im.sync_thread = std::thread([&im, wal = options.path + "-wal", durable = options.sync_full] {
-    SetThreadName("xd-sync");
-    RunSyncStage(im, wal, durable);
-  });
-  Store* self = store.get();
-  im.thread = std::thread([self] {
-    SetThreadName("xd-writer");
-    Impl& im = *self->impl_;
-    TxImpl tx(*im.writer, self->clock_, self->ids_);
-    std::vector<Queued> batch;
-    std::vector<Status> results;
-    std::vector<std::function<void()>> hooks;
-    for (;;) {
-      {
-        std::unique_lock lock(im.mu);
-        im.cv.wait(lock, [&] { return im.stopping || !im.queue.empty(); });
-        if (im.queue.empty() && im.stopping) return;
-        size_t n = std::min(im.queue.size(), static_cast<size_t>(self->options_.max_batch));
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(im.queue.front()));
-          im.queue.pop_front();
-        }
-      }
-      auto start = std::chrono::steady_clock::now();
-      results.clear();
-      hooks.clear();
-      Status begun = im.writer->Run("BEGIN IMMEDIATE", {});
-      int64_t batch_event_seq = 0;
-      for (auto& q : batch) {
-        if (!begun) {
-          results.push_back(begun);
-          continue;
-        }
-        Status s = im.writer->Run("SAVEPOINT cmd", {});
-        if (s) {
-          tx.pending_.clear();
-          tx.last_event_seq_ = 0;
-          tx.actor_ = Actor{};
-          try {
-            s = q.command(tx);
-          } catch (const std::exception& e) {
-            s = Fail(ErrorCode::INTERNAL, std::string("command threw: ") + e.what());
-          }
-          if (s) {
-            s = im.writer->Run("RELEASE cmd", {});
-          }
-          if (!s) {
-            (void)im.writer->Exec("ROLLBACK TO cmd", {});
-            (void)im.writer->Exec("RELEASE cmd", {});
-          } else {
-            for (auto& h : tx.pending_) hooks.push_back(std::move(h));
-            batch_event_seq = std::max(batch_event_seq, tx.last_event_seq_);
-          }
-        }
-        results.push_back(std::move(s));
-      }
-      Finished out;
-      if (begun) {
-        out.commit_no = ++im.commits_started;  // counted before any reader can see it
-        Status committed = im.writer->Run("COMMIT", {});
-        if (!committed) {
-          (void)im.writer->ExecScript("ROLLBACK");
-          im.failed_commits++;
-          out.commit_failed = true;
-          hooks.clear();
-          for (auto& r : results)
-            if (r) r = std::unexpected(committed.error());
-          spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
-        } else {
-          out.committed = true;
-          out.rows = std::move(im.changed_rows);
-          out.last_event_seq = batch_event_seq;
-        }
-        im.changed_rows.clear();
-      }
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-      im.commit_us_total += us;
-      im.batches++;
-      im.commands += static_cast<int64_t>(batch.size());
-      if (static_cast<int64_t>(batch.size()) > im.max_batch_seen) im.max_batch_seen = static_cast<int64_t>(batch.size());
-      // The WAL starts over only when a write transaction begins with every frame copied
-      // back, which the background checkpointer rarely manages while writes keep coming. So
-      // past restart_pages the writer copies the few frames left itself, between batches
-      // (the background has done the bulk); its next transaction then restarts the WAL.
-      if (im.wal_pages >= im.restart_pages) {
-        (void)sqlite3_wal_checkpoint_v2(im.writer->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        im.wal_pages = 0;
-        im.checkpoints++;
-      }
-      out.hooks = std::move(hooks);
-      out.batch = std::move(batch);
-      out.results = std::move(results);
-      {
-        std::lock_guard lock(im.sync_mu);
-        im.sync_queue.push_back(std::move(out));
-      }
-      im.sync_cv.notify_one();
-      batch.clear();
-      results.clear();
-      hooks.clear();
-    }
-  });
   return store;
 }
 
-void Store::Submit(Command command, Completion done) {
-  {
-    std::lock_guard lock(impl_->mu);
-    if (!impl_->stopping && impl_->queue.size() < options_.max_queue) {
-      impl_->queue.push_back(Queued{std::move(command), std::move(done)});
-      impl_->cv.notify_one();
-      return;
-    }
-  }
-  if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
-}
+void Store::Submit(Command command, Completion done) { impl_->Submit(std::move(command), std::move(done)); }
 
 Status Store::WatchRows(std::vector<std::string> tables, RowListener listener) {
-  Impl* im = impl_.get();
-  // Installed by a command, so the writer's connection is only ever touched by its thread.
-  return Execute([im, &tables, &listener](Tx&) -> Status {
-    im->watched_tables = std::move(tables);
-    auto shared = std::make_shared<const RowListener>(std::move(listener));
-    {
-      std::lock_guard lock(im->sync_mu);  // the sync thread takes it with each round of work
-      im->row_listener = std::move(shared);
-    }
-    sqlite3_update_hook(im->writer->raw(), &OnRowChange, im);
-    return Ok();
-  });
+  return impl_->WatchRows(std::move(tables), std::move(listener));
 }
 
 Status Store::Execute(Command command) {
@@ -507,84 +69,26 @@ Status Store::Execute(Command command) {
 }
 
 void Store::Close() {
-  if (!impl_) return;
-  {
-    std::lock_guard lock(impl_->mu);
-    impl_->stopping = true;
-    impl_->cv.notify_all();
-  }
-  if (impl_->thread.joinable()) impl_->thread.join();
-  {
-    std::lock_guard lock(impl_->sync_mu);
-    impl_->sync_stop = true;
-  }
-  impl_->sync_cv.notify_one();
-  if (impl_->sync_thread.joinable()) impl_->sync_thread.join();
-  if (impl_->wal_fd >= 0) {
-    ::close(impl_->wal_fd);
-    impl_->wal_fd = -1;
-  }
-  {
-    std::lock_guard lock(impl_->checkpoint_mu);
-    impl_->checkpoint_stop = true;
-  }
-  impl_->checkpoint_cv.notify_one();
-  if (impl_->checkpoint_thread.joinable()) impl_->checkpoint_thread.join();
+  if (impl_) impl_->Close();
 }
 
-StoreStats Store::stats() const {
-  StoreStats s;
-  s.commands = impl_->commands;
-  s.batches = impl_->batches;
-  s.failed_commands = impl_->failed_commands;
-  s.failed_commits = impl_->failed_commits;
-  s.max_batch_seen = impl_->max_batch_seen;
-  s.commit_us_total = impl_->commit_us_total;
-  s.checkpoints = impl_->checkpoints;
-  s.wal_frames = impl_->wal_frames;
-  s.wal_syncs = impl_->syncs;
-  s.cached_statements = impl_->writer->cached_statements();
-  s.queries = impl_->writer->queries();
-  for (const auto& conn : impl_->reader_conns) {
-    s.cached_statements += conn->cached_statements();
-    s.queries += conn->queries();
-  }
-  std::lock_guard lock(impl_->mu);
-  s.queue_depth = static_cast<int64_t>(impl_->queue.size());
-  return s;
-}
-
-bool Store::writable() const { return impl_->writable; }
-
-int64_t Store::visible_commits() const { return impl_->commits_started; }
-int64_t Store::durable_commits() const { return impl_->durable_commits; }
-int64_t Store::durable_event_seq() const { return impl_->durable_event_seq; }
-
-Status Store::WaitDurable(int64_t commits, int timeout_ms) {
-  std::unique_lock lock(impl_->durable_mu);
-  if (impl_->durable_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return impl_->durable_commits >= commits; }))
-    return Ok();
-  return Fail(ErrorCode::UNAVAILABLE, "the store has not synced recent commits to disk");
-}
+StoreStats Store::stats() const { return impl_->stats(); }
+bool Store::writable() const { return impl_->writable(); }
+int64_t Store::visible_commits() const { return impl_->visible_commits(); }
+int64_t Store::durable_commits() const { return impl_->durable_commits(); }
+int64_t Store::durable_event_seq() const { return impl_->durable_event_seq(); }
+Status Store::WaitDurable(int64_t commits, int timeout_ms) { return impl_->WaitDurable(commits, timeout_ms); }
+Status Store::Backup(const std::string& dest_path) { return impl_->Backup(dest_path); }
 
 Store::Lease Store::Borrow() {
   static_assert(!std::is_copy_constructible_v<Lease> && !std::is_move_constructible_v<Lease>,
                 "a lease returns its connection once");
-  std::unique_lock lock(impl_->pool_mu);
-  impl_->pool_cv.wait(lock, [&] { return !impl_->free_readers.empty(); });
-  int idx = impl_->free_readers.back();
-  impl_->free_readers.pop_back();
-  lock.unlock();
-  (void)impl_->reader_conns[idx]->Run("BEGIN", {});  // cached statements: no parse per read
-  return Lease{this, impl_->readers[idx].get(), idx};
+  int index = 0;
+  Reader* reader = impl_->Acquire(&index);
+  return Lease{this, reader, index};
 }
 
-Store::Lease::~Lease() {
-  (void)store->impl_->reader_conns[index]->Run("COMMIT", {});
-  std::lock_guard lock(store->impl_->pool_mu);
-  store->impl_->free_readers.push_back(index);
-  store->impl_->pool_cv.notify_one();
-}
+Store::Lease::~Lease() { store->impl_->Release(index); }
 
 Result<std::vector<Store::Event>> Store::ReadEvents(int64_t after_seq, int limit) {
   return Read([&](Reader& r) { return xd::ReadEvents(r, after_seq, limit); });
@@ -639,26 +143,6 @@ Result<int64_t> LastEventSeq(Reader& r) {
   // After retention deleted every event, the end of the outbox is what it deleted last.
   ASSIGN_OR_RETURN(int64_t pruned, r.QueryInt("SELECT COALESCE(MAX(pruned_through_seq), 0) FROM outbox_retention"));
   return std::max(newest, pruned);
-}
-
-Status Store::Backup(const std::string& dest_path) {
-  Lease lease = Borrow();
-  sqlite3* dest = nullptr;
-  if (sqlite3_open(dest_path.c_str(), &dest) != SQLITE_OK) {
-    sqlite3_close(dest);
-    return Fail(ErrorCode::UNAVAILABLE, "cannot open backup destination " + dest_path);
-  }
-  sqlite3_backup* b = sqlite3_backup_init(dest, "main", impl_->reader_conns[lease.index]->raw(), "main");
-  if (!b) {
-    std::string msg = sqlite3_errmsg(dest);
-    sqlite3_close(dest);
-    return Fail(ErrorCode::INTERNAL, "backup init: " + msg);
-  }
-  int rc = sqlite3_backup_step(b, -1);
-  sqlite3_backup_finish(b);
-  sqlite3_close(dest);
-  if (rc != SQLITE_DONE) return Fail(ErrorCode::UNAVAILABLE, "backup failed: " + std::string(sqlite3_errstr(rc)));
-  return Ok();
 }
 
 Result<int64_t> GetCursor(Reader& r, std::string_view consumer) {

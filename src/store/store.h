@@ -1,4 +1,7 @@
-// The store: SQLite in WAL mode behind a narrow interface.
+// The store: a narrow interface over one of two backends, chosen by StoreOptions::path —
+// SQLite in WAL mode (a file path; the default) or PostgreSQL (`postgresql://…` or
+// `postgres://…`; internal/backend.h, docs/scale-out.md). What follows describes SQLite; the
+// PostgreSQL backend keeps the same contract (see "On PostgreSQL" below).
 //
 // Writes go through the WritePipeline: a command is a function over a Tx, submitted from any
 // thread; one writer thread runs every queued command in one `BEGIN IMMEDIATE … COMMIT`,
@@ -20,6 +23,19 @@
 //   store.Submit([&](Tx& tx) -> Status { return tx.Exec("UPDATE ...", {id}).transform([](auto){}); },
 //                [](Status s) { ... });
 //   auto order = store.Read([&](Reader& r) { return LoadOrder(r, id); });
+//
+// On PostgreSQL: one writer thread with its own connection runs each batch as BEGIN … COMMIT,
+// each command in its SAVEPOINT; with synchronous_commit on, a commit is durable when COMMIT
+// returns, so the visible and durable marks move together and completions, hooks follow COMMIT
+// in commit order (no sync stage). A serialization failure or deadlock (ABORTED) re-runs the
+// command, or the whole batch when COMMIT answers it, a bounded number of times with jitter,
+// then answers UNAVAILABLE; so a command may run more than once, only its last run's effects
+// commit. A lost connection fails the batch in flight with UNAVAILABLE (never success for what
+// may not have committed) and the writer reconnects by itself. Each Read is one REPEATABLE READ
+// READ ONLY transaction. WatchRows and Backup answer INVALID_STATE (no update hook; use
+// pg_dump). A statement that fails inside a command aborts the rest of that command on
+// PostgreSQL (until its savepoint is rolled back), where SQLite carries on: a command must
+// return a statement's error, not swallow it and go on.
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
@@ -197,6 +213,9 @@ struct StoreStats {
   // Reader::Query calls (QueryOne/QueryInt included) on the readers and in transactions, so
   // far: how many round trips a read path makes (a page must not cost one per row).
   int64_t queries = 0;
+  // PostgreSQL: commands, and batches at COMMIT, run again after a serialization failure or a
+  // deadlock (ABORTED).
+  int64_t retries = 0;
 };
 
 using Command = std::function<Status(Tx&)>;
@@ -288,6 +307,7 @@ class Store {
   // Online backup to `dest_path` (consistent snapshot while serving).
   Status Backup(const std::string& dest_path);
 
+  // The backend (internal/backend.h).
   struct Impl;
 
  private:
