@@ -281,6 +281,34 @@ TEST_F(Security, ApiKeyRevokedWhileItsWriteWaitsIsRefused) {
   ExpectInvariants();
 }
 
+// An idempotent retry is authorized like a first run: a key revoked while the retry waits in
+// the queue gets 401, not the answer stored for the first run (which before was replayed
+// without any check).
+TEST_F(Security, ApiKeyRevokedWhileItsIdempotentRetryWaitsIsRefused) {
+  Shop shop = OpenShop("ka", "大店");
+  auto [product, sku] = CreateProduct(shop, 5000, 20);
+  auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "erp"}, {"scopes", {"inventory:write"}}}, shop.owner_token);
+  ASSERT_EQ(key.status, 201) << key.body.dump();
+  std::string secret = key.body["secret"];
+  int64_t key_id = *ParseId(key.body["id"].get<std::string>());
+  int64_t merchant_id = *ParseId(shop.id);
+  Json batch{{"items", {{{"sku_id", sku}, {"stock", 7}}}}};
+  auto first = Call("POST", "/api/v1/open/inventory", batch, secret, {{"Idempotency-Key", "sync-1"}});
+  ASSERT_EQ(first.status, 200) << first.body.dump();
+  {
+    WriterGate gate(app_->store());
+    app_->store().Submit([merchant_id, key_id](Tx& tx) { return ToStatus(open::RevokeApiKey(tx, merchant_id, key_id)); }, nullptr);
+    auto retry = std::async(std::launch::async, [&] {
+      return Call("POST", "/api/v1/open/inventory", batch, secret, {{"Idempotency-Key", "sync-1"}});
+    });
+    ASSERT_TRUE(gate.WaitQueued(2));
+    gate.Release();
+    auto r = retry.get();
+    EXPECT_EQ(r.status, 401) << r.body.dump();
+  }
+  ExpectInvariants();
+}
+
 // Privileged fields are the domain's call, not the route's: a shop owner's PATCH of the
 // merchant may rename it but not set its commission or status (403 from PatchMerchant, not
 // a route filter); the admin may.

@@ -203,15 +203,15 @@ void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
       });
 }
 
-std::function<Result<Json>(Tx&)> Call::Authorized(const StaffCaller& caller, StaffFn fn) {
+std::function<Result<StaffCaller>(Tx&)> Call::Reauthorizer(const StaffCaller& caller) {
   std::optional<std::string> key_text;
   std::string merchant_header;
   if (caller.api_key_id) {
     key_text = ApiKeyText();
     merchant_header = std::string(req_.Header("x-merchant-id"));
   }
-  return [caller, key_text = std::move(key_text), merchant_header = std::move(merchant_header), scope = std::string(api_key_scope_),
-          fn = std::move(fn)](Tx& tx) -> Result<Json> {
+  return [caller, key_text = std::move(key_text), merchant_header = std::move(merchant_header),
+          scope = std::string(api_key_scope_)](Tx& tx) -> Result<StaffCaller> {
     // The role (or key) as it is now, in this transaction: a revoke committed while this
     // command waited in the queue is honoured.
     StaffCaller now;
@@ -223,16 +223,27 @@ std::function<Result<Json>(Tx&)> Call::Authorized(const StaffCaller& caller, Sta
     }
     if (now.merchant_id != caller.merchant_id || now.api_key_id != caller.api_key_id)
       return Fail(ErrorCode::UNAUTHENTICATED, "the credentials changed; try again");
+    return now;
+  };
+}
+
+std::function<Result<Json>(Tx&)> Call::Authorized(std::function<Result<StaffCaller>(Tx&)> reauthorize, StaffFn fn) {
+  return [reauthorize = std::move(reauthorize), fn = std::move(fn)](Tx& tx) -> Result<Json> {
+    ASSIGN_OR_RETURN(StaffCaller now, reauthorize(tx));
     // Events this command appends name who acted: the key itself, or the staff member.
     tx.SetActor(now.api_key_id ? Actor{Actor::Kind::kApiKey, now.api_key_id} : Actor{Actor::Kind::kUser, now.principal.user_id});
     return fn(tx, now);
   };
 }
 
-void Call::Write(const StaffCaller& caller, StaffFn fn, int status) { Submit(Authorized(caller, std::move(fn)), status); }
+void Call::Write(const StaffCaller& caller, StaffFn fn, int status) { Submit(Authorized(Reauthorizer(caller), std::move(fn)), status); }
 
 void Call::WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn fn, int status) {
-  WriteIdempotent(caller.principal.user_id, std::move(scope), Authorized(caller, std::move(fn)), status);
+  auto reauthorize = Reauthorizer(caller);
+  // A replay of the first answer is authorized as a first run would be: a key or role
+  // revoked while the retry waited in the queue gets the refusal, not the stored answer.
+  auto before_replay = [reauthorize](Tx& tx) { return ToStatus(reauthorize(tx)); };
+  WriteIdempotent(caller.principal.user_id, std::move(scope), Authorized(reauthorize, std::move(fn)), status, before_replay);
 }
 
 void Call::Write(const AdminCaller& caller, AdminFn fn, int status) {
@@ -256,7 +267,8 @@ void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
   Submit(std::move(fn), status);
 }
 
-void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status) {
+void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status,
+                           std::function<Status(Tx&)> before_replay) {
   // Events the command appends name the user (a staff write's Authorized wrapper, inside
   // `fn`, names the key or staff member itself).
   fn = [user_id, fn = std::move(fn)](Tx& tx) {
@@ -276,13 +288,14 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
   auto replay_status = std::make_shared<int>(status);
   auto out = std::make_shared<Json>();
   app_.store.Submit(
-      [fn = std::move(fn), out, replay_status, user_id, scope, key, request_hash](Tx& tx) -> Status {
+      [fn = std::move(fn), before_replay = std::move(before_replay), out, replay_status, user_id, scope, key, request_hash](Tx& tx) -> Status {
         ASSIGN_OR_RETURN(auto prior, tx.QueryOne("SELECT status, body, request_hash FROM idempotency WHERE user_id=? AND scope=? AND key=?",
                                                  {user_id, scope, key}));
         if (prior) {
           if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
             return Fail(ErrorCode::IDEMPOTENCY_MISMATCH,
                         "此幂等键已用于另一个请求 (this Idempotency-Key was used with a different request)");
+          if (before_replay) RETURN_IF_ERROR(before_replay(tx));
           *replay_status = static_cast<int>(prior->Int(0));
           *out = prior->JsonAt(1);
           return Ok();

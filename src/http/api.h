@@ -121,15 +121,19 @@ class Call {
   void AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status = 200);
   // Write with Idempotency-Key support (when the header is present): a retry with the same
   // key by the same user returns the first success, without running `fn` again.
-  void WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status);
+  // `before_replay` (if any) runs before a stored answer is replayed, in the same transaction.
+  void WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status,
+                       std::function<Status(Tx&)> before_replay = nullptr);
   // The same for a staff write: keyed by the caller (a key's creator), authorized as
-  // Write(StaffCaller, fn) is. A replay of a first success is not re-authorized.
+  // Write(StaffCaller, fn) is — a replay of the first answer too.
   void WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn fn, int status);
 
  private:
   void Submit(std::function<Result<Json>(Tx&)> fn, int status);
-  // `fn` behind the in-transaction re-authorization of `caller`.
-  std::function<Result<Json>(Tx&)> Authorized(const StaffCaller& caller, StaffFn fn);
+  // Re-checks `caller` in a transaction as Staff() would answer now (the caller as it is).
+  std::function<Result<StaffCaller>(Tx&)> Reauthorizer(const StaffCaller& caller);
+  // `fn` behind `reauthorize` (from Reauthorizer), naming the caller as the actor.
+  std::function<Result<Json>(Tx&)> Authorized(std::function<Result<StaffCaller>(Tx&)> reauthorize, StaffFn fn);
   Result<StaffCaller> KeyStaff(const std::string& key_text, account::Perm perm);
 
   AppContext& app_;
