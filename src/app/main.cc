@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10;
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
-  serve->add_option("--db", db, "SQLite database file");
+  serve->add_option("--db", db, "SQLite database file, or postgresql://user@host:port/db");
   serve->add_option("--listen", listen, "host:port (loopback by default)");
   serve->add_option("--web-root", web_root, "directory holding shop/dist and console/dist");
   serve->add_option("--threads", threads, "HTTP I/O threads");
@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
 
   // Exit 2: the store cannot be used (as for bad flags); 1 is kept for what went wrong later
   // (an invariant violated, a failed backup).
-  if ((*check || *backup) && !std::filesystem::exists(db)) {
+  const bool db_is_url = db.find("://") != std::string::npos;  // postgresql://… (Store::Open)
+  if ((*check || *backup) && !db_is_url && !std::filesystem::exists(db)) {
     std::fprintf(stderr, "error: no store at %s\n", db.c_str());
     return 2;
   }

@@ -54,7 +54,7 @@ TEST_F(PgConnTest, BindsAndReadsLikeSqlite) {
   EXPECT_EQ(*ins, 1);
   ASSERT_TRUE(conn_->Run("INSERT INTO t(id, name) VALUES(?, ?)", {2, nullptr}));
   auto rows = conn_->Query(
-      "SELECT id, name, n, flag, doc->>'a', x, SUM(n) "
+      "SELECT id, name, n, flag, doc->>'a', SUM(n) OVER () * 1.000, SUM(n) "
       "OVER () FROM t ORDER BY id DESC");
   ASSERT_TRUE(rows) << rows.error().message;
   ASSERT_EQ(rows->size(), 2u);
@@ -64,9 +64,15 @@ TEST_F(PgConnTest, BindsAndReadsLikeSqlite) {
   EXPECT_EQ(r.Int(2), 7);
   EXPECT_EQ(r.Int(3), 1);
   EXPECT_EQ(r.Str(4), "1");
-  EXPECT_EQ(r.Int(5), 2);  // like sqlite3_column_int64 of a REAL: truncated
+  EXPECT_EQ(r.Int(5), 7);  // an integral NUMERIC is an integer
   EXPECT_EQ(r.Int(6), 7);  // SUM of integers is NUMERIC on PostgreSQL
   EXPECT_TRUE((*rows)[1].IsNull(1));
+  // A float, or a numeric with a fraction, is refused, not truncated (as SQLite's REAL).
+  for (const char *sql : {"SELECT x FROM t WHERE x IS NOT NULL", "SELECT 2.5", "SELECT 2.5::float8"}) {
+    auto refused = conn_->Query(sql);
+    ASSERT_FALSE(refused) << sql;
+    EXPECT_EQ(refused.error().code, ErrorCode::INTERNAL) << sql;
+  }
   EXPECT_TRUE((*rows)[1].IsNull(2));
   // A text parameter takes the type of its context (affinity-like); an int stays 64-bit.
   auto q = conn_->Query("SELECT id FROM t WHERE id = ?1", {"2"});

@@ -4,16 +4,19 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "store/consumer.h"
+#include "store/internal/pg_conn.h"
 #include "store/internal/sqlite_conn.h"
 #include "store/retention.h"
 #include "store/timers.h"
 #include "store/testing/sync_gate.h"
+#include "tests/pg_cluster.h"
 
 namespace xd {
 namespace {
@@ -25,13 +28,37 @@ bool WaitUntil(const std::function<bool()>& pred) {
   return pred();
 }
 
-class StoreTest : public ::testing::Test {
+// Every backend-neutral test runs on both backends (TEST_P over Backend): SQLite in a temp
+// directory, PostgreSQL in a fresh schema of the private cluster this binary starts once
+// (tests/pg_cluster.h). Tests of one backend's machinery use SqliteStoreTest or PgStoreTest.
+enum class Backend { kSqlite, kPostgres };
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("xd_store_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    dir_ = std::filesystem::temp_directory_path() / ("xd_store_test_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    if (pg()) {
+      auto* cluster = xd::testing::SharedPgCluster();
+      if (!cluster) {
+        // Only a machine without the binaries may skip; a cluster that fails to start is a failure.
+        if (xd::testing::PgCluster::BinDir().empty()) GTEST_SKIP() << xd::testing::PgUnavailableReason();
+        FAIL() << xd::testing::PgUnavailableReason();
+      }
+      static int schemas = 0;
+      auto url = cluster->CreateSchema("store_" + std::to_string(++schemas));
+      ASSERT_TRUE(url) << url.error().message;
+      url_ = *url;
+    }
     Reopen();
     ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
       return tx.Run("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)");
@@ -41,9 +68,13 @@ class StoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  bool pg() const { return GetParam() == Backend::kPostgres; }
+  // The store's StoreOptions::path: the SQLite file, or the PostgreSQL URL.
+  std::string path() const { return pg() ? url_ : (dir_ / "db").string(); }
+  void Reopen() { Reopen({.path = path(), .readers = 2}); }
+  void Reopen(const StoreOptions& options) {
     store_.reset();
-    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2}, clock_);
+    auto s = Store::Open(options, clock_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
   }
@@ -53,10 +84,21 @@ class StoreTest : public ::testing::Test {
 
   FakeClock clock_;
   std::filesystem::path dir_;
+  std::string url_;
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(StoreTest, FailingCommandInBatchRollsBackAlone) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+
+// SQLite's own machinery: the WAL, its checkpoints and syncs, the update hook, the online backup.
+class SqliteStoreTest : public StoreTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, SqliteStoreTest, ::testing::Values(Backend::kSqlite), BackendName);
+
+// PostgreSQL's failure modes: serialization failures, lost connections.
+class PgStoreTest : public StoreTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, PgStoreTest, ::testing::Values(Backend::kPostgres), BackendName);
+
+TEST_P(StoreTest, FailingCommandInBatchRollsBackAlone) {
   // Many commands queued at once land in few batches; every third one fails midway.
   constexpr int kN = 300;
   std::vector<std::future<Status>> results;
@@ -89,7 +131,7 @@ TEST_F(StoreTest, FailingCommandInBatchRollsBackAlone) {
   EXPECT_LT(store_->stats().batches, kN);  // group commit happened
 }
 
-TEST_F(StoreTest, ConstraintViolationIsConflictAndThrowIsContained) {
+TEST_P(StoreTest, ConstraintViolationIsConflictAndThrowIsContained) {
   ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(1,'x')"); }));
   Status dup = store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(1,'y')"); });
   ASSERT_FALSE(dup);
@@ -103,7 +145,7 @@ TEST_F(StoreTest, ConstraintViolationIsConflictAndThrowIsContained) {
   EXPECT_EQ(Count(), 1);
 }
 
-TEST_F(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
+TEST_P(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
   std::atomic<int> hooks{0};
   ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
     tx.OnCommit([&] { ++hooks; });
@@ -116,7 +158,8 @@ TEST_F(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
   EXPECT_EQ(hooks.load(), 1);
 }
 
-TEST_F(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
+// SQLite only: PostgreSQL has no update hook (PgStoreTest.WatchRowsAndBackupAreRefused).
+TEST_P(SqliteStoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("CREATE TABLE u(id INTEGER PRIMARY KEY, v TEXT)"); }));
   std::mutex mu;
   std::vector<std::pair<int, int64_t>> seen;
@@ -146,7 +189,7 @@ TEST_F(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
   EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{1, 7}}));
 }
 
-TEST_F(StoreTest, ConcurrentSubmittersAllLand) {
+TEST_P(StoreTest, ConcurrentSubmittersAllLand) {
   std::vector<std::thread> threads;
   std::atomic<int> acked{0};
   for (int t = 0; t < 8; ++t) {
@@ -164,8 +207,9 @@ TEST_F(StoreTest, ConcurrentSubmittersAllLand) {
 }
 
 // Completions and hooks wait for the sync stage: each runs after an fdatasync of the WAL
-// that began after its command committed, and they keep commit order across batches.
-TEST_F(StoreTest, CompletionsFollowAWalSyncInCommitOrder) {
+// that began after its command committed, and they keep commit order across batches (on
+// PostgreSQL: after COMMIT returned, same order).
+TEST_P(StoreTest, CompletionsFollowAWalSyncInCommitOrder) {
   constexpr int kThreads = 8, kEach = 250;
   std::mutex mu;
   std::vector<int64_t> committed, hooked, completed;
@@ -189,7 +233,7 @@ TEST_F(StoreTest, CompletionsFollowAWalSyncInCommitOrder) {
             },
             [&, id, syncs_at_commit](Status s) {
               ASSERT_TRUE(s) << s.error().message;
-              if (store_->stats().wal_syncs <= *syncs_at_commit) ++early;
+              if (!pg() && store_->stats().wal_syncs <= *syncs_at_commit) ++early;
               std::lock_guard lock(mu);
               completed.push_back(id);
             });
@@ -210,11 +254,14 @@ TEST_F(StoreTest, CompletionsFollowAWalSyncInCommitOrder) {
   EXPECT_EQ(completed, committed);
   EXPECT_EQ(early.load(), 0) << "a completion ran before the WAL was synced after its commit";
   StoreStats st = store_->stats();
-  EXPECT_GT(st.wal_syncs, 0);
-  EXPECT_LE(st.wal_syncs, st.batches);  // one sync covers every batch committed before it
+  if (!pg()) {  // PostgreSQL's COMMIT returns once the commit is flushed: no sync stage to count
+    EXPECT_GT(st.wal_syncs, 0);
+    EXPECT_LE(st.wal_syncs, st.batches);  // one sync covers every batch committed before it
+  }
 }
 
-TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndTheWalStartsOver) {
+// SQLite only: WAL checkpoints.
+TEST_P(SqliteStoreTest, CheckpointsRunBesideTheWriterAndTheWalStartsOver) {
   // ~12 MiB of rows (~36 MiB of WAL frames) through the WAL, far past the thresholds (100 pages passive, 500 restart): the
   // background checkpointer copies it back while readers and the writer carry on, and the WAL
   // file stops growing because it starts over.
@@ -243,7 +290,7 @@ TEST_F(StoreTest, CheckpointsRunBesideTheWriterAndTheWalStartsOver) {
   EXPECT_EQ(Count(), 3000);
 }
 
-TEST_F(StoreTest, OutboxEventsAndCursors) {
+TEST_P(StoreTest, OutboxEventsAndCursors) {
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.AppendEvent({"order.created"}, Json{{"order_id", "1"}}));
     return tx.AppendEvent({"order.paid"}, Json{{"order_id", "1"}});
@@ -262,7 +309,7 @@ TEST_F(StoreTest, OutboxEventsAndCursors) {
 
 // The envelope (issue 12): what a command appends carries its head, the actor the command
 // named (reset to the system for the next command) and the clock's time.
-TEST_F(StoreTest, EventsCarryTheirEnvelopeAndTheCommandsActor) {
+TEST_P(StoreTest, EventsCarryTheirEnvelopeAndTheCommandsActor) {
   clock_.SetMs(1'767'225'600'000);
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
     tx.SetActor(Actor{Actor::Kind::kApiKey, 77});
@@ -307,7 +354,7 @@ class CountingConsumer final : public OutboxConsumer {
   }
 };
 
-TEST_F(StoreTest, ConsumerRunnerAppliesEachEventOnceWithItsCursor) {
+TEST_P(StoreTest, ConsumerRunnerAppliesEachEventOnceWithItsCursor) {
   for (int i = 0; i < 7; ++i)
     ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"cart.added"}, Json::object()); }));
   CountingConsumer consumer;
@@ -337,7 +384,7 @@ TEST_F(StoreTest, ConsumerRunnerAppliesEachEventOnceWithItsCursor) {
 
 // Retention deletes only events every consumer has read, and only old ones; the outbox's end
 // survives deleting everything; idempotency keys go after their window.
-TEST_F(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
+TEST_P(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
   clock_.SetMs(1'000'000'000);
   for (int i = 0; i < 6; ++i)
     ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"cart.added"}, Json::object()); }));
@@ -376,7 +423,9 @@ TEST_F(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
 
 // Issue 12, defect 7: the durable watermark trails what readers see until the sync stage has
 // synced it; consumers read no event above it; a command rolled back does not move it.
-TEST_F(StoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
+// SQLite only: holds the sync stage (before_sync); PostgreSQL has none, its marks move together
+// after COMMIT (PgStoreTest.DurableMarksMoveTogetherAfterCommit).
+TEST_P(SqliteStoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
   auto gate = std::make_shared<SyncGate>();
   store_.reset();
   auto opened = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .before_sync = [gate] { gate->Pass(); }}, clock_);
@@ -418,7 +467,7 @@ TEST_F(StoreTest, DurableWatermarkTrailsVisibleCommitsUntilTheSync) {
   EXPECT_EQ(store_->durable_event_seq(), first + 1);
 }
 
-TEST_F(StoreTest, TimersFireWhenDueAndSurviveRestart) {
+TEST_P(StoreTest, TimersFireWhenDueAndSurviveRestart) {
   ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.AddTimer("insert", clock_.NowMs() + 60'000, Json{{"id", 7}}));
     return ToStatus(tx.AddTimer("insert", clock_.NowMs() + 120'000, Json{{"id", 8}}));
@@ -441,7 +490,8 @@ TEST_F(StoreTest, TimersFireWhenDueAndSurviveRestart) {
   EXPECT_EQ(Count(), 2);
 }
 
-TEST_F(StoreTest, BackupIsConsistentCopy) {
+// SQLite only: online backup (PostgreSQL: pg_dump).
+TEST_P(SqliteStoreTest, BackupIsConsistentCopy) {
   for (int i = 1; i <= 50; ++i)
     ASSERT_TRUE(store_->Execute([i](Tx& tx) { return tx.Run("INSERT INTO t VALUES(?, 'b')", {int64_t{i}}); }));
   auto dest = (dir_ / "backup.db").string();
@@ -451,7 +501,8 @@ TEST_F(StoreTest, BackupIsConsistentCopy) {
   EXPECT_EQ(*(*copy)->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }), 50);
 }
 
-TEST_F(StoreTest, StatementCacheStaysBoundedAfterManyDistinctStatements) {
+// SQLite only: SqliteConn's cache (pg_conn_test covers PgConn's).
+TEST_P(SqliteStoreTest, StatementCacheStaysBoundedAfterManyDistinctStatements) {
   auto conn = internal::SqliteConn::Open((dir_ / "db").string(), true, "NORMAL", 4);
   ASSERT_TRUE(conn) << conn.error().message;
   internal::SqliteConn& c = **conn;
@@ -467,9 +518,9 @@ TEST_F(StoreTest, StatementCacheStaysBoundedAfterManyDistinctStatements) {
   EXPECT_EQ(c.cached_statements(), 4);
 }
 
-TEST_F(StoreTest, StoreStatsCountCachedStatementsWithinCapacity) {
+TEST_P(StoreTest, StoreStatsCountCachedStatementsWithinCapacity) {
   store_.reset();
-  auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 1, .statement_cache_capacity = 16}, clock_);
+  auto s = Store::Open({.path = path(), .readers = 1, .statement_cache_capacity = 16}, clock_);
   ASSERT_TRUE(s) << s.error().message;
   store_ = std::move(*s);
   for (int i = 0; i < 200; ++i) {
@@ -480,11 +531,252 @@ TEST_F(StoreTest, StoreStatsCountCachedStatementsWithinCapacity) {
   EXPECT_GE(store_->stats().cached_statements, 16);
 }
 
-TEST_F(StoreTest, RealValuesAreRefusedNotTruncated) {
+TEST_P(StoreTest, RealValuesAreRefusedNotTruncated) {
   auto r = store_->Read([](Reader& r) { return r.QueryInt("SELECT 2.5"); });
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::INTERNAL);
   EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT 2"); }), 2);
+}
+
+TEST_P(PgStoreTest, WatchRowsAndBackupAreRefused) {
+  Status watch = store_->WatchRows({"t"}, [](const std::vector<RowChange>&) {});
+  ASSERT_FALSE(watch);
+  EXPECT_EQ(watch.error().code, ErrorCode::INVALID_STATE);
+  Status backup = store_->Backup((dir_ / "copy.db").string());
+  ASSERT_FALSE(backup);
+  EXPECT_NE(backup.error().message.find("pg_dump"), std::string::npos);
+}
+
+// With synchronous_commit on, a commit is durable when COMMIT returns: the marks move together,
+// before the completion; a rolled-back event does not move the event mark.
+TEST_P(PgStoreTest, DurableMarksMoveTogetherAfterCommit) {
+  std::atomic<int64_t> durable_in_completion{-1};
+  std::promise<void> done;
+  store_->Submit([](Tx& tx) { return tx.AppendEvent({"order.created"}, Json{{"order_id", "1"}}); },
+                 [&](Status s) {
+                   EXPECT_TRUE(s);
+                   durable_in_completion = store_->durable_event_seq();
+                   done.set_value();
+                 });
+  done.get_future().wait();
+  const int64_t first = durable_in_completion.load();
+  EXPECT_GT(first, 0);
+  EXPECT_EQ(store_->durable_event_seq(), first);
+  EXPECT_EQ(store_->durable_commits(), store_->visible_commits());
+  EXPECT_TRUE(store_->WaitDurable(store_->visible_commits(), 0));
+  EXPECT_FALSE(store_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.AppendEvent({"order.cancelled"}, Json::object()));
+    return Fail(ErrorCode::RULE_VIOLATION, "rolled back");
+  }));
+  EXPECT_EQ(store_->durable_event_seq(), first);
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"order.paid"}, Json::object()); }));
+  const int64_t second = store_->durable_event_seq();
+  EXPECT_GT(second, first);  // an identity seq rolled back is skipped, not handed out again
+  EXPECT_EQ(store_->ReadEvents(0, 10)->size(), 2u);
+  Reopen();
+  EXPECT_EQ(store_->durable_event_seq(), second);
+}
+
+// A serialization failure inside a command rolls back to its savepoint and runs it again; one
+// that keeps failing is answered UNAVAILABLE after a bounded number of runs, and leaves nothing.
+TEST_P(PgStoreTest, SerializationFailureInACommandIsRetriedThenUnavailable) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) {
+    return tx.Run("CREATE FUNCTION raise_conflict() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+                  "RAISE EXCEPTION 'test conflict' USING ERRCODE = 'serialization_failure'; END $$");
+  }));
+  int runs = 0;
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(1, 'retried')"));
+    if (++runs <= 2) RETURN_IF_ERROR(tx.Run("SELECT raise_conflict()"));
+    return Ok();
+  }));
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(Count(), 1);  // the failed runs' inserts were rolled back
+  EXPECT_GE(store_->stats().retries, 2);
+  runs = 0;
+  Status doomed = store_->Execute([&](Tx& tx) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(2, 'doomed')"));
+    return tx.Run("SELECT raise_conflict()");
+  });
+  ASSERT_FALSE(doomed);
+  EXPECT_EQ(doomed.error().code, ErrorCode::UNAVAILABLE);
+  EXPECT_GT(runs, 1);
+  EXPECT_LE(runs, 10);
+  EXPECT_EQ(Count(), 1);
+  EXPECT_TRUE(store_->writable());  // the batch committed; only the command failed
+}
+
+// A serialization failure at COMMIT (here a deferred constraint trigger; in production a
+// SERIALIZABLE conflict) runs the whole batch again; a batch that cannot commit is answered
+// UNAVAILABLE and nothing of it stays.
+TEST_P(PgStoreTest, SerializationFailureAtCommitRetriesTheBatchThenUnavailable) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
+    // Sequences are not transactional: the budget of failures survives the rollbacks.
+    RETURN_IF_ERROR(tx.Run("CREATE SEQUENCE commit_failures"));
+    RETURN_IF_ERROR(tx.Run("CREATE TABLE flaky(id BIGINT PRIMARY KEY)"));
+    RETURN_IF_ERROR(tx.Run("CREATE TABLE doomed(id BIGINT PRIMARY KEY)"));
+    RETURN_IF_ERROR(tx.Run(
+        "CREATE FUNCTION fail_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF TG_TABLE_NAME = 'doomed' OR nextval('commit_failures') <= 2 THEN "
+        "RAISE EXCEPTION 'conflict at commit' USING ERRCODE = 'serialization_failure'; END IF; RETURN NULL; END $$"));
+    RETURN_IF_ERROR(tx.Run("CREATE CONSTRAINT TRIGGER flaky_check AFTER INSERT ON flaky DEFERRABLE INITIALLY DEFERRED "
+                           "FOR EACH ROW EXECUTE FUNCTION fail_commit()"));
+    return tx.Run("CREATE CONSTRAINT TRIGGER doomed_check AFTER INSERT ON doomed DEFERRABLE INITIALLY DEFERRED "
+                  "FOR EACH ROW EXECUTE FUNCTION fail_commit()");
+  }));
+  int runs = 0;
+  std::atomic<int> hooks{0};
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    ++runs;
+    tx.OnCommit([&] { ++hooks; });
+    return tx.Run("INSERT INTO flaky VALUES(1)");
+  }));
+  EXPECT_EQ(runs, 3);
+  EXPECT_EQ(hooks.load(), 1);  // once, for the run that committed
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM flaky"); }), 1);
+  const int64_t failed_before = store_->stats().failed_commits;
+  Status doomed = store_->Execute([&](Tx& tx) -> Status {
+    tx.OnCommit([&] { ++hooks; });
+    return tx.Run("INSERT INTO doomed VALUES(1)");
+  });
+  ASSERT_FALSE(doomed);
+  EXPECT_EQ(doomed.error().code, ErrorCode::UNAVAILABLE);
+  EXPECT_EQ(hooks.load(), 1);
+  EXPECT_EQ(store_->stats().failed_commits, failed_before + 1);
+  EXPECT_FALSE(store_->writable());
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM doomed"); }), 0);
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(5, 'after')"); }));
+  EXPECT_TRUE(store_->writable());
+}
+
+// The writer's session killed in the middle of a batch (pg_terminate_backend, as a crashed
+// backend or a failover would): every command of that batch is answered UNAVAILABLE, none of
+// it stays, and the next command runs on a new session without anyone's help.
+TEST_P(PgStoreTest, AKilledConnectionMidBatchFailsItsCommandsAndTheStoreRecovers) {
+  auto admin = internal::PgConn::Open(url_);
+  ASSERT_TRUE(admin) << admin.error().message;
+  // A first command holds the writer while the next three queue up: they form one batch.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<Status> first;
+  std::promise<void> running;
+  store_->Submit([&running, released](Tx& tx) -> Status {
+    running.set_value();
+    released.wait();
+    return tx.Run("INSERT INTO t VALUES(1, 'before')");
+  }, [&](Status s) { first.set_value(std::move(s)); });
+  running.get_future().wait();  // the writer took it alone; what follows queues behind it
+  std::vector<std::promise<Status>> results(3);
+  store_->Submit([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(2, 'same batch, before the kill')"); },
+                 [&](Status s) { results[0].set_value(std::move(s)); });
+  store_->Submit(
+      [&](Tx& tx) -> Status {
+        ASSIGN_OR_RETURN(int64_t pid, tx.QueryInt("SELECT pg_backend_pid()"));
+        EXPECT_TRUE((*admin)->Query("SELECT pg_terminate_backend(?1::int)", {pid}));
+        for (int i = 0; i < 1000; ++i) {  // until the session is gone
+          auto alive = (*admin)->Query("SELECT count(*) FROM pg_stat_activity WHERE pid = ?1::int", {pid});
+          if (alive && alive->at(0).Int(0) == 0) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return tx.Run("INSERT INTO t VALUES(3, 'the killed one')");
+      },
+      [&](Status s) { results[1].set_value(std::move(s)); });
+  store_->Submit([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(4, 'same batch, after the kill')"); },
+                 [&](Status s) { results[2].set_value(std::move(s)); });
+  release.set_value();
+  ASSERT_TRUE(first.get_future().get());
+  for (auto& r : results) {
+    Status s = r.get_future().get();
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::UNAVAILABLE) << s.error().message;
+  }
+  EXPECT_FALSE(store_->writable());
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(5, 'after')"); }));
+  EXPECT_TRUE(store_->writable());
+  auto ids = *store_->Read([](Reader& r) { return r.Query("SELECT id FROM t ORDER BY id"); });
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0].Int(0), 1);
+  EXPECT_EQ(ids[1].Int(0), 5);
+}
+
+// Under load, the writer's session killed again and again: every command acknowledged is
+// there, every failure is UNAVAILABLE, and the store carries on by itself. Readers' sessions
+// are killed too: a read fails UNAVAILABLE at worst, and the next one works.
+TEST_P(PgStoreTest, NoAcknowledgedWriteIsLostWhenSessionsAreKilledUnderLoad) {
+  auto admin = internal::PgConn::Open(url_);
+  ASSERT_TRUE(admin) << admin.error().message;
+  // The store's sessions carry a name of their own, kept across reconnects: the victims.
+  Reopen({.path = url_ + "&application_name=xd_victim", .readers = 2});
+  constexpr int kThreads = 4, kEach = 300;
+  std::mutex mu;
+  std::vector<int64_t> acked;
+  std::atomic<int> unavailable{0}, other{0}, finished{0};
+  std::string other_error;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<void>> waits;
+      for (int i = 0; i < kEach; ++i) {
+        int64_t id = t * 10'000 + i + 1;
+        auto p = std::make_shared<std::promise<void>>();
+        waits.push_back(p->get_future());
+        store_->Submit([id](Tx& tx) { return tx.Run("INSERT INTO t VALUES(?, 'load')", {id}); },
+                       [&, id, p](Status s) {
+                         {
+                           std::lock_guard lock(mu);
+                           if (s) {
+                             acked.push_back(id);
+                           } else if (s.error().code == ErrorCode::UNAVAILABLE) {
+                             ++unavailable;
+                           } else {
+                             ++other;
+                             other_error = s.error().message;
+                           }
+                         }
+                         p->set_value();
+                       });
+        if (i % 20 == 19) waits.back().wait();  // keeps batches small and many
+      }
+      for (auto& w : waits) w.wait();
+      ++finished;
+    });
+  }
+  int kills = 0;
+  while (finished < kThreads && kills < 6) {
+    // The writer's session and the readers'.
+    auto killed = (*admin)->Query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'xd_victim'");
+    ASSERT_TRUE(killed) << killed.error().message;
+    ++kills;
+    size_t seen;
+    {
+      std::lock_guard lock(mu);
+      seen = acked.size();
+    }
+    // Wait for progress after the kill before the next one (the store reconnected).
+    for (int i = 0; i < 2000 && finished < kThreads; ++i) {
+      {
+        std::lock_guard lock(mu);
+        if (acked.size() > seen + 50) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(other.load(), 0) << other_error;
+  EXPECT_GE(kills, 1);
+  // A read may meet a dead session once; the next one reconnects.
+  (void)store_->Read([](Reader& r) { return r.QueryInt("SELECT 1"); });
+  auto rows = store_->Read([](Reader& r) { return r.Query("SELECT id FROM t"); });
+  ASSERT_TRUE(rows) << rows.error().message;
+  std::set<int64_t> stored;
+  for (auto& row : *rows) stored.insert(row.Int(0));
+  std::lock_guard lock(mu);
+  for (int64_t id : acked) EXPECT_TRUE(stored.count(id)) << "acknowledged id " << id << " is missing";
+  EXPECT_EQ(acked.size() + unavailable.load(), static_cast<size_t>(kThreads * kEach));
+  RecordProperty("kills", kills);
+  RecordProperty("unavailable", unavailable.load());
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(999999, 'after')"); }));
 }
 
 }  // namespace

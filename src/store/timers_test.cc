@@ -8,17 +8,37 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/pg_cluster.h"
+
 namespace xd {
 namespace {
 
-class TimersTest : public ::testing::Test {
+// Every test runs on both backends: SQLite in a temp directory, PostgreSQL in a fresh schema of
+// the private cluster this binary starts once (tests/pg_cluster.h).
+enum class Backend { kSqlite, kPostgres };
+
+class TimersTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("xd_timers_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    dir_ = std::filesystem::temp_directory_path() / ("xd_timers_test_" + std::to_string(::getpid()) + "_" + name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    std::string path = (dir_ / "db").string();
+    if (GetParam() == Backend::kPostgres) {
+      auto* cluster = xd::testing::SharedPgCluster();
+      if (!cluster) {
+        if (xd::testing::PgCluster::BinDir().empty()) GTEST_SKIP() << xd::testing::PgUnavailableReason();
+        FAIL() << xd::testing::PgUnavailableReason();
+      }
+      static int schemas = 0;
+      auto url = cluster->CreateSchema("timers_" + std::to_string(++schemas));
+      ASSERT_TRUE(url) << url.error().message;
+      path = *url;
+    }
+    auto s = Store::Open({.path = path, .readers = 2, .sync_full = false}, clock_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
     timers_ = std::make_unique<TimerService>(*store_);
@@ -49,7 +69,12 @@ class TimersTest : public ::testing::Test {
   std::unique_ptr<TimerService> timers_;
 };
 
-TEST_F(TimersTest, ATimerThatAlwaysFailsDiesVisiblyAndCanBeRetried) {
+INSTANTIATE_TEST_SUITE_P(Backends, TimersTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(info.param == Backend::kSqlite ? "Sqlite" : "Postgres");
+                         });
+
+TEST_P(TimersTest, ATimerThatAlwaysFailsDiesVisiblyAndCanBeRetried) {
   int calls = 0;
   bool fixed = false;
   timers_->Register("test.flaky", [&](Tx&, const Json&) -> Status {
@@ -87,7 +112,7 @@ TEST_F(TimersTest, ATimerThatAlwaysFailsDiesVisiblyAndCanBeRetried) {
   EXPECT_EQ(again.error().code, ErrorCode::NOT_FOUND);
 }
 
-TEST_F(TimersTest, AnUnknownKindDiesAtOnceInsteadOfBeingRetriedForever) {
+TEST_P(TimersTest, AnUnknownKindDiesAtOnceInsteadOfBeingRetriedForever) {
   int64_t id = Add("test.nobody_handles_this");
   EXPECT_EQ(Poll(), 0);
   auto dead = Dead();
@@ -101,7 +126,7 @@ TEST_F(TimersTest, AnUnknownKindDiesAtOnceInsteadOfBeingRetriedForever) {
   EXPECT_EQ(Problems().size(), 1u);
 }
 
-TEST_F(TimersTest, AFailureBacksOffAndASuccessLaterClearsIt) {
+TEST_P(TimersTest, AFailureBacksOffAndASuccessLaterClearsIt) {
   int calls = 0;
   timers_->Register("test.once", [&](Tx&, const Json&) -> Status {
     return ++calls == 1 ? Status(Fail(ErrorCode::UNAVAILABLE, "first try fails")) : Ok();

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "store/dialect.h"
 
@@ -68,14 +69,20 @@ std::string CacheKey(std::string_view sql, const Bound &b) {
   return key;
 }
 
-int64_t ParseInt(const char *s, int len) {
+// An integer column's text; a numeric's only when it is integral ("7", "7.000").
+std::optional<int64_t> ParseInt(const char *s, int len) {
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(s, s + len, v);
-  if (ec == std::errc() && (ptr == s + len || *ptr == '.')) return v;
-  return static_cast<int64_t>(std::strtod(s, nullptr));  // 1e+20, NaN and the like
+  if (ec != std::errc()) return std::nullopt;
+  if (ptr != s + len && *ptr == '.') {
+    for (++ptr; ptr != s + len && *ptr == '0'; ++ptr) {
+    }
+  }
+  if (ptr != s + len) return std::nullopt;
+  return v;
 }
 
-Rows ToRows(const PGresult *res) {
+Result<Rows> ToRows(const PGresult *res) {
   Rows rows;
   int nrows = PQntuples(res), ncols = PQnfields(res);
   rows.resize(nrows);
@@ -99,9 +106,17 @@ Rows ToRows(const PGresult *res) {
         case kInt8Oid:
         case kNumericOid:
         case kFloat4Oid:
-        case kFloat8Oid:
-          cell.i = ParseInt(v, len);
+        case kFloat8Oid: {
+          std::optional<int64_t> i;
+          if (types[c] != kFloat4Oid && types[c] != kFloat8Oid) i = ParseInt(v, len);
+          if (!i) {
+            return Fail(ErrorCode::INTERNAL, std::string("column \"") + PQfname(res, c) + "\" is " +
+                                                 std::string(v, len) +
+                                                 ", not an integer; the store holds integers only");
+          }
+          cell.i = *i;
           break;
+        }
         default:
           cell.s.assign(v, len);
           break;
@@ -263,7 +278,7 @@ Result<PGresult *> PgConn::Execute(std::string_view sql, Params params) {
 
 Result<Rows> PgConn::Query(std::string_view sql, Params params) {
   ASSIGN_OR_RETURN(PGresult * res, Execute(sql, params));
-  Rows rows = ToRows(res);
+  Result<Rows> rows = ToRows(res);
   PQclear(res);
   return rows;
 }
@@ -381,7 +396,11 @@ std::vector<Result<PgConn::Outcome>> PgConn::Pipeline(std::span<const Statement>
             std::unexpected(LastError(res, x.kind == Kind::kPrepare ? "prepare" : "exec"));
         done[x.index] = true;
       } else if (x.kind == Kind::kQuery) {
-        out[x.index] = Outcome{ToRows(res), Changes(res)};
+        if (Result<Rows> rows = ToRows(res)) {
+          out[x.index] = Outcome{std::move(*rows), Changes(res)};
+        } else {
+          out[x.index] = std::unexpected(rows.error());
+        }
         done[x.index] = true;
       }
     }

@@ -4,8 +4,10 @@
 // SQL may be written in SQLite's placeholder style (`?`, `?N`): it is rewritten to `$N` once, when
 // the statement is first prepared (store/dialect.h). Parameters go as text; integers are typed int8
 // so that arithmetic on them stays 64-bit, text and NULL take the type the server infers from the
-// context. Result columns fill Row like SQLite's do: integer, boolean and numeric columns set
-// Cell::i (numeric truncated toward zero), every other type Cell::s.
+// context. Result columns fill Row like SQLite's do: integer, boolean and integral numeric
+// columns (SUM of integers) set Cell::i, every other type Cell::s. A floating-point column, or a
+// numeric with a fraction, is refused (INTERNAL), as SQLite's store refuses REAL: the schema holds
+// integers only (fen, milliseconds), and truncating would hide a bug.
 //
 // Errors (MapPgError): constraint violations (SQLSTATE class 23) → CONFLICT, as on SQLite;
 // serialization failures (40001) and deadlocks (40P01) → ABORTED (the transaction was rolled back
@@ -63,6 +65,11 @@ class PgConn {
   Status Commit();
   Status Rollback();
   bool in_transaction() const { return in_tx_; }
+  // The session is gone (or died inside a transaction): the next call outside a transaction
+  // reconnects; inside one, roll back first.
+  bool broken() const { return lost_in_tx_ || PQstatus(conn_) != CONNECTION_OK; }
+  // The server process of this session (0 when not connected): for tests and logs.
+  int backend_pid() const { return PQbackendPID(conn_); }
 
   // One statement of a pipelined batch. Parameters borrow their strings until Pipeline returns.
   struct Statement {

@@ -1,10 +1,393 @@
-// The PostgreSQL backend of Store (internal/backend.h): not yet built (issue 13).
+// The PostgreSQL backend of Store (store.h "On PostgreSQL", internal/backend.h).
+//
+// One writer thread owns one connection and group-commits like SQLite's: a batch is
+// BEGIN; per command SAVEPOINT … RELEASE (ROLLBACK TO on its error); COMMIT. With
+// synchronous_commit on (the server's default; never turned off by this code), COMMIT returns
+// once the commit record is flushed, so there is no sync stage: the marks move after COMMIT and
+// the writer itself runs hooks and completions, in commit order.
+//
+// Failures: a serialization failure or deadlock (ABORTED) inside a command rolls back to its
+// savepoint and runs the command again; at COMMIT (a deferred constraint, SERIALIZABLE) the whole
+// batch runs again; both at most kMaxAttempts times with a jittered backoff, then UNAVAILABLE.
+// A connection lost before COMMIT returned fails every command of the batch with UNAVAILABLE —
+// before COMMIT nothing stayed; at COMMIT the outcome is unknown, and success must never be
+// reported for something that may not have committed. The next batch reconnects (PgConn does,
+// outside a transaction).
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "base/log.h"
+#include "base/thread_name.h"
 #include "store/internal/backend.h"
+#include "store/internal/pg_conn.h"
+#include "store/internal/pg_schema.h"
 
 namespace xd::internal {
+namespace {
 
-Result<std::unique_ptr<Store::Impl>> OpenPgStore(const StoreOptions& options, const Clock&, IdGenerator&) {
-  return Fail(ErrorCode::UNAVAILABLE, "the PostgreSQL store is not built yet (issue 13): " + options.path);
+// Runs of a command (or of a batch, at COMMIT) when the server answers ABORTED.
+constexpr int kMaxAttempts = 5;
+
+class PgReader final : public Reader {
+ public:
+  PgReader(PgConn& conn, const Clock& clock, std::atomic<int64_t>& queries)
+      : conn_(conn), clock_(clock), queries_(queries) {}
+  Result<Rows> Query(std::string_view sql, Params params) override {
+    ++queries_;
+    return conn_.Query(sql, params);
+  }
+  const Clock& clock() const override { return clock_; }
+
+ private:
+  PgConn& conn_;
+  const Clock& clock_;
+  std::atomic<int64_t>& queries_;
+};
+
+class PgTx final : public Tx {
+ public:
+  PgTx(PgConn& conn, const Clock& clock, IdGenerator& ids, std::atomic<int64_t>& queries)
+      : conn_(conn), clock_(clock), ids_(ids), queries_(queries) {}
+  Result<Rows> Query(std::string_view sql, Params params) override {
+    ++queries_;
+    return conn_.Query(sql, params);
+  }
+  Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
+  const Clock& clock() const override { return clock_; }
+  int64_t NewId() override { return ids_.Next(); }
+  Status AppendEvent(const EventHead& head, const Json& payload) override {
+    ASSIGN_OR_RETURN(Rows rows, conn_.Query("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, "
+                                            "payload, created_at_ms) VALUES(?,?,?,?,?,?,?,?) RETURNING seq",
+                                            {head.type, head.schema_version, head.aggregate_id, head.merchant_id,
+                                             ActorKindName(actor_.kind), actor_.id, DumpJson(payload), clock_.NowMs()}));
+    if (rows.empty()) return Fail(ErrorCode::INTERNAL, "INSERT INTO events returned no seq");
+    last_event_seq_ = std::max(last_event_seq_, rows[0].Int(0));
+    return Ok();
+  }
+  void SetActor(Actor actor) override { actor_ = actor; }
+  Result<int64_t> AddTimer(std::string_view kind, int64_t due_ms, const Json& payload) override {
+    int64_t id = ids_.Next();
+    RETURN_IF_ERROR(conn_.Exec("INSERT INTO timers(id, kind, due_at_ms, payload, attempts) VALUES(?,?,?,?,0)",
+                               {id, kind, due_ms, DumpJson(payload)}));
+    return id;
+  }
+  Status CancelTimer(int64_t timer_id) override { return conn_.Run("DELETE FROM timers WHERE id=?", {timer_id}); }
+  void OnCommit(std::function<void()> fn) override { pending_.push_back(std::move(fn)); }
+
+  // As SQLite's TxImpl: the current command's hooks, newest event and actor.
+  std::vector<std::function<void()>> pending_;
+  int64_t last_event_seq_ = 0;
+  Actor actor_;
+
+ private:
+  PgConn& conn_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+  std::atomic<int64_t>& queries_;
+};
+
+struct Queued {
+  Command command;
+  Completion done;
+};
+
+// Sleeps a random time in [2^attempt, 2^(attempt+1)) ms: retries of conflicting transactions
+// spread out instead of meeting again.
+void Backoff(int attempt) {
+  thread_local std::mt19937 rng(std::random_device{}());
+  const int base = 1 << std::min(attempt, 8);
+  std::this_thread::sleep_for(std::chrono::milliseconds(base + static_cast<int>(rng() % static_cast<unsigned>(base))));
+}
+
+class PgStore final : public Store::Impl {
+ public:
+  PgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options_(options), clock_(clock), ids_(ids) {}
+  ~PgStore() override { Close(); }
+
+  Status Start() {
+    ASSIGN_OR_RETURN(writer_, PgConn::Open(options_.path, options_.statement_cache_capacity));
+    RETURN_IF_ERROR(ApplyPgMigrations(*writer_));
+    {  // committed before we opened: durable (synchronous_commit)
+      ASSIGN_OR_RETURN(Rows last, writer_->Query("SELECT COALESCE(MAX(seq), 0) FROM events"));
+      durable_event_seq_ = last.empty() ? 0 : last[0].Int(0);
+    }
+    const int n = std::max(1, options_.readers);
+    reader_cached_ = std::make_unique<std::atomic<int64_t>[]>(n);
+    for (int i = 0; i < n; ++i) {
+      ASSIGN_OR_RETURN(auto conn, PgConn::Open(options_.path, options_.statement_cache_capacity));
+      readers_.push_back(std::make_unique<PgReader>(*conn, clock_, queries_));
+      reader_conns_.push_back(std::move(conn));
+      free_readers_.push_back(i);
+    }
+    thread_ = std::thread([this] {
+      SetThreadName("xd-writer");
+      RunWriter();
+    });
+    return Ok();
+  }
+
+  void Submit(Command command, Completion done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!stopping_ && queue_.size() < options_.max_queue) {
+        queue_.push_back(Queued{std::move(command), std::move(done)});
+        cv_.notify_one();
+        return;
+      }
+    }
+    if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
+  }
+
+  Status WatchRows(std::vector<std::string>, RowListener) override {
+    // No update hook, and other nodes commit too: invalidation across nodes waits for
+    // LISTEN/NOTIFY or the event stream (issue 13). The caller runs without its cache.
+    return Fail(ErrorCode::INVALID_STATE, "WatchRows is not available on PostgreSQL (no update hook); run without the row cache");
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  StoreStats stats() const override {
+    StoreStats s;
+    s.commands = commands_;
+    s.batches = batches_;
+    s.failed_commands = failed_commands_;
+    s.failed_commits = failed_commits_;
+    s.max_batch_seen = max_batch_seen_;
+    s.commit_us_total = commit_us_total_;
+    s.retries = retries_;
+    s.cached_statements = writer_cached_;
+    for (size_t i = 0; i < reader_conns_.size(); ++i) s.cached_statements += reader_cached_[i];
+    s.queries = queries_;
+    std::lock_guard lock(mu_);
+    s.queue_depth = static_cast<int64_t>(queue_.size());
+    return s;
+  }
+  bool writable() const override { return writable_; }
+  int64_t visible_commits() const override { return commits_started_; }
+  int64_t durable_commits() const override { return durable_commits_; }
+  int64_t durable_event_seq() const override { return durable_event_seq_; }
+
+  Status WaitDurable(int64_t commits, int timeout_ms) override {
+    std::unique_lock lock(durable_mu_);
+    if (durable_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return durable_commits_ >= commits; })) return Ok();
+    return Fail(ErrorCode::UNAVAILABLE, "the store has not committed recent commands yet");
+  }
+
+  Reader* Acquire(int* index) override {
+    std::unique_lock lock(pool_mu_);
+    pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
+    int idx = free_readers_.back();
+    free_readers_.pop_back();
+    lock.unlock();
+    PgConn& conn = *reader_conns_[idx];
+    // One snapshot for the whole Read. A session that died while idle (a server restart) is
+    // noticed by this BEGIN; the second try reconnects. If that fails too, the reader's
+    // queries answer UNAVAILABLE.
+    constexpr std::string_view kMode = "ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    if (!conn.Begin(kMode) && !conn.in_transaction()) (void)conn.Begin(kMode);
+    *index = idx;
+    return readers_[idx].get();
+  }
+
+  void Release(int index) override {
+    PgConn& conn = *reader_conns_[index];
+    if (conn.in_transaction() || conn.broken()) {
+      if (!conn.Commit()) (void)conn.Rollback();
+    }
+    reader_cached_[index] = static_cast<int64_t>(conn.cached_statements());
+    std::lock_guard lock(pool_mu_);
+    free_readers_.push_back(index);
+    pool_cv_.notify_one();
+  }
+
+  Status Backup(const std::string&) override {
+    return Fail(ErrorCode::INVALID_STATE, "Backup is for SQLite stores; back up PostgreSQL with pg_dump (or a base backup)");
+  }
+
+ private:
+  // One command in its savepoint, again while the server answers ABORTED.
+  Status RunCommand(PgTx& tx, Queued& q) {
+    for (int attempt = 0;; ++attempt) {
+      RETURN_IF_ERROR(writer_->ExecScript("SAVEPOINT cmd"));
+      tx.pending_.clear();
+      tx.last_event_seq_ = 0;
+      tx.actor_ = Actor{};
+      Status s = Ok();
+      try {
+        s = q.command(tx);
+      } catch (const std::exception& e) {
+        s = Fail(ErrorCode::INTERNAL, std::string("command threw: ") + e.what());
+      }
+      if (s) s = writer_->ExecScript("RELEASE cmd");
+      if (s || writer_->broken()) return s;
+      (void)writer_->ExecScript("ROLLBACK TO cmd");
+      (void)writer_->ExecScript("RELEASE cmd");
+      if (s.error().code != ErrorCode::ABORTED) return s;
+      if (attempt + 1 >= kMaxAttempts) {
+        return Fail(ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (" + s.error().message + ")");
+      }
+      retries_++;
+      Backoff(attempt);
+    }
+  }
+
+  struct BatchOutcome {
+    bool committed = false;
+    std::vector<Status> results;
+    std::vector<std::function<void()>> hooks;
+    int64_t event_seq = 0;
+    int64_t commit_no = 0;  // the visible mark taken for its last COMMIT (0: none issued)
+  };
+
+  // The batch in one transaction: see the top of this file.
+  BatchOutcome RunBatch(PgTx& tx, std::vector<Queued>& batch) {
+    BatchOutcome out;
+    auto fail_all = [&](const Error& e) {
+      out.results.assign(batch.size(), std::unexpected(e));
+      out.hooks.clear();
+    };
+    for (int attempt = 0;; ++attempt) {
+      out.results.clear();
+      out.hooks.clear();
+      out.event_seq = 0;
+      Status begun = writer_->Begin();
+      // A session that died between batches shows here; BEGIN again on a new one.
+      if (!begun && !writer_->in_transaction()) begun = writer_->Begin();
+      if (!begun) {
+        (void)writer_->Rollback();
+        fail_all(begun.error());
+        return out;
+      }
+      bool lost = false;
+      for (auto& q : batch) {
+        Status s = lost ? Status(Ok()) : RunCommand(tx, q);
+        if (!lost && writer_->broken()) lost = true;
+        if (s && !lost) {
+          for (auto& h : tx.pending_) out.hooks.push_back(std::move(h));
+          out.event_seq = std::max(out.event_seq, tx.last_event_seq_);
+        }
+        out.results.push_back(std::move(s));
+        tx.pending_.clear();
+      }
+      if (lost) {
+        (void)writer_->Rollback();
+        spdlog::error("event=pg_connection_lost phase=batch commands={}", batch.size());
+        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接中断，操作未提交，请重试 (database connection lost before commit)"});
+        return out;
+      }
+      out.commit_no = ++commits_started_;  // counted before any reader can see it
+      Status committed = writer_->Commit();
+      if (committed) {
+        out.committed = true;
+        return out;
+      }
+      const bool broken = writer_->broken();
+      (void)writer_->Rollback();
+      if (committed.error().code == ErrorCode::ABORTED && attempt + 1 < kMaxAttempts) {
+        spdlog::warn("event=pg_commit_retry attempt={} error=\"{}\"", attempt + 1, committed.error().message);
+        retries_++;
+        Backoff(attempt);
+        continue;
+      }
+      spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
+      if (broken) {
+        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接在提交时中断，结果未知，请查询后重试 (connection lost at COMMIT)"});
+      } else if (committed.error().code == ErrorCode::ABORTED) {
+        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (" + committed.error().message + ")"});
+      } else {
+        fail_all(committed.error());
+      }
+      return out;
+    }
+  }
+
+  void RunWriter() {
+    PgTx tx(*writer_, clock_, ids_, queries_);
+    std::vector<Queued> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) return;
+        size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+        for (size_t i = 0; i < n; ++i) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      auto start = std::chrono::steady_clock::now();
+      BatchOutcome out = RunBatch(tx, batch);
+      commit_us_total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+      batches_++;
+      commands_ += static_cast<int64_t>(batch.size());
+      if (static_cast<int64_t>(batch.size()) > max_batch_seen_) max_batch_seen_ = static_cast<int64_t>(batch.size());
+      writer_cached_ = static_cast<int64_t>(writer_->cached_statements());
+      if (!out.committed) failed_commits_++;
+      // Writable: the last batch committed (healthz answers 503 until one does again).
+      writable_ = out.committed;
+      {  // before the hooks and completions: what they announce is below the marks
+        std::lock_guard lock(durable_mu_);
+        if (out.commit_no > durable_commits_) durable_commits_ = out.commit_no;
+        if (out.committed && out.event_seq > durable_event_seq_) durable_event_seq_ = out.event_seq;
+      }
+      durable_cv_.notify_all();
+      for (auto& h : out.hooks) h();
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!out.results[i]) failed_commands_++;
+        if (batch[i].done) batch[i].done(std::move(out.results[i]));
+      }
+      batch.clear();
+    }
+  }
+
+  const StoreOptions options_;
+  const Clock& clock_;
+  IdGenerator& ids_;
+
+  std::unique_ptr<PgConn> writer_;  // the writer thread's only (and Start's, before it runs)
+  std::vector<std::unique_ptr<PgConn>> reader_conns_;
+  std::vector<std::unique_ptr<PgReader>> readers_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<int> free_readers_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+
+  std::atomic<int64_t> commands_{0}, batches_{0}, failed_commands_{0}, failed_commits_{0}, max_batch_seen_{0},
+      commit_us_total_{0}, retries_{0}, queries_{0}, writer_cached_{0};
+  std::unique_ptr<std::atomic<int64_t>[]> reader_cached_;  // per reader, updated at Release
+  std::atomic<bool> writable_{true};
+
+  // The watermark: numbered before each COMMIT; durable once COMMIT has returned (a failed
+  // COMMIT made nothing visible, so its number is passed too: nobody waits for it forever).
+  std::atomic<int64_t> commits_started_{0}, durable_commits_{0}, durable_event_seq_{0};
+  std::mutex durable_mu_;
+  std::condition_variable durable_cv_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store::Impl>> OpenPgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) {
+  auto store = std::make_unique<PgStore>(options, clock, ids);
+  RETURN_IF_ERROR(store->Start());
+  return std::unique_ptr<Store::Impl>(std::move(store));
 }
 
 }  // namespace xd::internal
