@@ -74,6 +74,11 @@ TEST_F(PgConnTest, BindsAndReadsLikeSqlite) {
     EXPECT_EQ(refused.error().code, ErrorCode::INTERNAL) << sql;
   }
   EXPECT_TRUE((*rows)[1].IsNull(2));
+  // A parameter the statement does not mention (a fixed numbering with filters left out) is
+  // accepted, whatever its kind.
+  auto unused = conn_->Query("SELECT id FROM t WHERE id = ?3 ORDER BY id", {nullptr, "x", int64_t{2}});
+  ASSERT_TRUE(unused) << unused.error().message;
+  EXPECT_EQ(unused->size(), 1u);
   // A text parameter takes the type of its context (affinity-like); an int stays 64-bit.
   auto q = conn_->Query("SELECT id FROM t WHERE id = ?1", {"2"});
   ASSERT_TRUE(q) << q.error().message;

@@ -62,6 +62,23 @@ struct Bound {
   int count() const { return static_cast<int>(values.size()); }
 };
 
+// Parameters the statement never mentions (callers bind a fixed numbering and leave some out,
+// e.g. catalog search's filters) get type text: the server cannot infer a type for them and
+// would refuse the statement. Mentioned ones keep what the context gives them.
+void TypeUnusedParams(const std::string &text, std::vector<Oid> *types) {
+  std::vector<bool> used(types->size(), false);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$') continue;
+    size_t j = i + 1, n = 0;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') n = n * 10 + static_cast<size_t>(text[j++] - '0');
+    if (j > i + 1 && n >= 1 && n <= used.size()) used[n - 1] = true;
+  }
+  constexpr Oid kTextOid = 25;
+  for (size_t k = 0; k < types->size(); ++k) {
+    if (!used[k] && (*types)[k] == 0) (*types)[k] = kTextOid;
+  }
+}
+
 std::string CacheKey(std::string_view sql, const Bound &b) {
   std::string key(sql);
   key += '\0';
@@ -251,6 +268,7 @@ Result<PGresult *> PgConn::Execute(std::string_view sql, Params params) {
     p = &Insert(key, &evicted);
     for (const auto &name : evicted) PQclear(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
     std::string text = RewritePlaceholders(sql);
+    TypeUnusedParams(text, &b.types);
     PGresult *res = PQprepare(conn_, p->name.c_str(), text.c_str(), b.count(), b.types.data());
     ++prepares_;
     if (!Good(res)) {
@@ -358,6 +376,7 @@ std::vector<Result<PgConn::Outcome>> PgConn::Pipeline(std::span<const Statement>
         expect.push_back({Kind::kDeallocate, i, ""});
       }
       std::string text = RewritePlaceholders(st.sql);
+      TypeUnusedParams(text, &b.types);
       sent = sent &&
              PQsendPrepare(conn_, p->name.c_str(), text.c_str(), b.count(), b.types.data()) == 1;
       ++prepares_;
