@@ -83,10 +83,15 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);
   http::AddAccountRoutes(api);
+  http::AddMerchantRoutes(api);
+  http::AddFriendRoutes(api);
   http::AddCatalogRoutes(api);
   http::AddTradeRoutes(api);
+  http::AddAftersaleRoutes(api);
   http::AddPayRoutes(api);
   http::AddPromoRoutes(api);
+  http::AddSharingRoutes(api);
+  http::AddCouponRoutes(api);
   http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;

@@ -329,6 +329,10 @@ void Api::Add(RouteSpec spec, CallHandler handler) {
   });
 }
 
+void Api::AddTable(std::vector<Route> table) {
+  for (Route& r : table) Add(std::move(r.spec), std::move(r.handler));
+}
+
 Json ListJson(Json items, int64_t next) {
   return Json{{"items", std::move(items)}, {"next_cursor", next ? Json(IdString(next)) : Json(nullptr)}};
 }

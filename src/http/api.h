@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "account/account.h"
 #include "base/json.h"
@@ -146,11 +147,20 @@ class Call {
 
 using CallHandler = std::function<Status(Call&)>;
 
+// One row of a module's route table: what the route is (its OpenAPI description) and the
+// handler that serves it. A handler takes what it needs from c.app().
+struct Route {
+  RouteSpec spec;
+  CallHandler handler;
+};
+
 // Registers routes whose handlers are CallHandlers (an error return becomes the reply).
 class Api {
  public:
   Api(AppContext& app, Router& router) : app_(app), router_(router) {}
   void Add(RouteSpec spec, CallHandler handler);
+  // Every route of a module's table, in the table's order (the router matches in order).
+  void AddTable(std::vector<Route> table);
   AppContext& app() { return app_; }
 
  private:
@@ -164,6 +174,21 @@ std::string ErrorBody(const Error& e);
 // JSON list envelope: {"items":[...],"next_cursor":"..."|null}; `next` 0 means no more.
 Json ListJson(Json items, int64_t next);
 
+// The cursor after a page of `items` read with `limit`: the last item's id when the page is
+// full (there may be more), 0 (no more) otherwise.
+template <class T>
+int64_t NextCursor(const std::vector<T>& items, int64_t limit) {
+  return !items.empty() && static_cast<int64_t>(items.size()) == limit ? items.back().id : 0;
+}
+
+// A page of `items` as ListJson, each as its module's ToJson(item) gives it.
+template <class T>
+Json PageJson(const std::vector<T>& items, int64_t limit) {
+  Json list = Json::array();
+  for (const T& item : items) list.push_back(ToJson(item));
+  return ListJson(std::move(list), NextCursor(items, limit));
+}
+
 // Ledger, order and inventory invariants, as one report ({"ok":bool,"problems":[...],...}).
 Result<Json> RunInvariantChecks(AppContext& app);
 
@@ -171,12 +196,18 @@ Result<Json> RunInvariantChecks(AppContext& app);
 // <token>`); without one, loopback peers only.
 bool MetricsAllowed(std::string_view remote_ip, std::string_view authorization, std::string_view token);
 
+// The route tables, one per routes_<concern>.cc, registered in this order.
 void AddOpsRoutes(Api& api, const Router& router);
 void AddAccountRoutes(Api& api);
+void AddMerchantRoutes(Api& api);
+void AddFriendRoutes(Api& api);
 void AddCatalogRoutes(Api& api);
 void AddTradeRoutes(Api& api);
+void AddAftersaleRoutes(Api& api);
 void AddPayRoutes(Api& api);
 void AddPromoRoutes(Api& api);
+void AddSharingRoutes(Api& api);
+void AddCouponRoutes(Api& api);
 void AddOpenRoutes(Api& api);
 // The API-key scope of a route (routes_open.cc holds the one table); empty for none.
 std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);

@@ -13,7 +13,8 @@ Result<std::optional<int64_t>> OptQueryInt(Call& c, const char* name) {
   auto v = c.req().QueryParam(name);
   if (!v || v->empty()) return std::optional<int64_t>();
   auto n = ParseId(*v);
-  if (!n && *v != "0") return Fail(ErrorCode::INVALID_FIELD, std::string(name) + " must be a non-negative integer");
+  if (!n && *v != "0")
+    return Fail(ErrorCode::INVALID_FIELD, std::string(name) + " must be a non-negative integer");
   return std::optional<int64_t>(n.value_or(0));
 }
 
@@ -28,141 +29,180 @@ Json SearchItem(const catalog::Product& p, const std::string& merchant_name) {
               {"sales", p.sales}};
 }
 
+Status SearchProducts(Call& c) {
+  Store& store = c.app().store;
+  catalog::SearchQuery q;
+  q.q = c.req().QueryParam("q").value_or("");
+  if (q.q.size() > limits::kMaxSearchQueryLen)
+    return Fail(ErrorCode::INVALID_FIELD,
+                "q is at most " + std::to_string(limits::kMaxSearchQueryLen) + " bytes");
+  q.category = c.req().QueryParam("category").value_or("");
+  q.sort = c.req().QueryParam("sort").value_or("relevance");
+  if (q.sort != "relevance" && q.sort != "price_asc" && q.sort != "price_desc" &&
+      q.sort != "sales" && q.sort != "newest")
+    return Fail(ErrorCode::INVALID_FIELD,
+                "sort must be relevance, price_asc, price_desc, sales or newest");
+  ASSIGN_OR_RETURN(q.merchant_id, OptQueryInt(c, "merchant_id"));
+  ASSIGN_OR_RETURN(q.min_price_fen, OptQueryInt(c, "min_price_fen"));
+  ASSIGN_OR_RETURN(q.max_price_fen, OptQueryInt(c, "max_price_fen"));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  q.limit = page.first;
+  q.offset = page.second;
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(catalog::SearchResult res, catalog::Search(r, q));
+    Json items = Json::array();
+    for (auto& p : res.items) {
+      ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
+      items.push_back(SearchItem(p, m.name));
+    }
+    return ListJson(items, res.next_offset);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status GetProductPage(Call& c) {
+  Store& store = c.app().store;
+  ProductCache* cache = c.app().products;
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  if (cache) {
+    if (auto page = cache->Get(id)) {
+      c.ReplyText(*page, "application/json");
+      return Ok();
+    }
+  }
+  uint64_t generation = cache ? cache->Generation() : 0;  // before the read (see ProductCache)
+  std::vector<int64_t> sku_ids;
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, id, true));
+    ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
+    for (auto& s : p.skus) sku_ids.push_back(s.id);
+    Json j = catalog::ToJson(p, false);
+    j["merchant"] = account::ToJson(m, false);
+    return j;
+  }));
+  std::string body = DumpJson(out);
+  if (cache) cache->Put(id, sku_ids, body, generation);
+  c.ReplyText(std::move(body), "application/json");
+  return Ok();
+}
+
+Status ListCategories(Call& c) {
+  Store& store = c.app().store;
+  ASSIGN_OR_RETURN(auto cats, store.Read([](Reader& r) { return catalog::Categories(r); }));
+  Json items = Json::array();
+  for (auto& [name, n] : cats) items.push_back(Json{{"name", name}, {"count", n}});
+  c.Reply(ListJson(items, 0));
+  return Ok();
+}
+
+Status CreateProduct(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ASSIGN_OR_RETURN(catalog::ProductInput in, catalog::ProductInputFromJson(body));
+  c.Write(
+      s,
+      [in](Tx& tx, const StaffCaller& s) -> Result<Json> {
+        ASSIGN_OR_RETURN(catalog::Product p, catalog::CreateProduct(tx, s.merchant_id, in));
+        return catalog::ToJson(p, true);
+      },
+      201);
+  return Ok();
+}
+
+Status ListMerchantProducts(Call& c) {
+  Store& store = c.app().store;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) {
+    return catalog::MerchantProducts(r, s.merchant_id, page.first, page.second);
+  }));
+  Json items = Json::array();
+  for (auto& p : list) items.push_back(catalog::ToJson(p, true));
+  c.Reply(ListJson(items, NextCursor(list, page.first)));
+  return Ok();
+}
+
+Status GetMerchantProduct(Call& c) {
+  Store& store = c.app().store;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(catalog::Product p, store.Read([&](Reader& r) {
+    return catalog::GetProduct(r, id, false, s.merchant_id);
+  }));
+  c.Reply(catalog::ToJson(p, true));
+  return Ok();
+}
+
+Status PatchProduct(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ASSIGN_OR_RETURN(catalog::ProductPatch patch, catalog::ProductPatchFromJson(body));
+  c.Write(s, [id, patch](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(catalog::Product p, catalog::PatchProduct(tx, s.merchant_id, id, patch));
+    return catalog::ToJson(p, true);
+  });
+  return Ok();
+}
+
+Status PatchSku(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  auto price = r.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
+  auto stock = r.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(s, [id, price, stock](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock));
+    return catalog::ToJson(sku, true);
+  });
+  return Ok();
+}
+
+Status AdminTakeDownProduct(Call& c) {
+  ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(admin, [id](Tx& tx, const AdminCaller&) -> Result<Json> {
+    RETURN_IF_ERROR(catalog::TakeDown(tx, id));
+    return Json{{"id", IdString(id)}, {"status", "off_sale"}, {"taken_down", true}};
+  });
+  return Ok();
+}
+
 }  // namespace
 
 void AddCatalogRoutes(Api& api) {
-  Store& store = api.app().store;
-
-  api.Add({"GET", "/api/v1/products", "Search on-sale products (Chinese full text, filters, sort, cursor)", "catalog", AuthKind::kNone, 200, nullptr,
-           {"q", "category", "merchant_id", "min_price_fen", "max_price_fen", "sort", "limit", "cursor"}},
-          [&store](Call& c) -> Status {
-            catalog::SearchQuery q;
-            q.q = c.req().QueryParam("q").value_or("");
-            if (q.q.size() > limits::kMaxSearchQueryLen)
-              return Fail(ErrorCode::INVALID_FIELD, "q is at most " + std::to_string(limits::kMaxSearchQueryLen) + " bytes");
-            q.category = c.req().QueryParam("category").value_or("");
-            q.sort = c.req().QueryParam("sort").value_or("relevance");
-            if (q.sort != "relevance" && q.sort != "price_asc" && q.sort != "price_desc" && q.sort != "sales" && q.sort != "newest")
-              return Fail(ErrorCode::INVALID_FIELD, "sort must be relevance, price_asc, price_desc, sales or newest");
-            ASSIGN_OR_RETURN(q.merchant_id, OptQueryInt(c, "merchant_id"));
-            ASSIGN_OR_RETURN(q.min_price_fen, OptQueryInt(c, "min_price_fen"));
-            ASSIGN_OR_RETURN(q.max_price_fen, OptQueryInt(c, "max_price_fen"));
-            ASSIGN_OR_RETURN(auto page, c.Page());
-            q.limit = page.first;
-            q.offset = page.second;
-            ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
-              ASSIGN_OR_RETURN(catalog::SearchResult res, catalog::Search(r, q));
-              Json items = Json::array();
-              for (auto& p : res.items) {
-                ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
-                items.push_back(SearchItem(p, m.name));
-              }
-              return ListJson(items, res.next_offset);
-            }));
-            c.Reply(out);
-            return Ok();
-          });
-  api.Add({"GET", "/api/v1/products/{id}", "Public product page data", "catalog"}, [&store, cache = api.app().products](Call& c) -> Status {
-    ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-    if (cache) {
-      if (auto page = cache->Get(id)) {
-        c.ReplyText(*page, "application/json");
-        return Ok();
-      }
-    }
-    uint64_t generation = cache ? cache->Generation() : 0;  // before the read (see ProductCache)
-    std::vector<int64_t> sku_ids;
-    ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
-      ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, id, true));
-      ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
-      for (auto& s : p.skus) sku_ids.push_back(s.id);
-      Json j = catalog::ToJson(p, false);
-      j["merchant"] = account::ToJson(m, false);
-      return j;
-    }));
-    std::string body = DumpJson(out);
-    if (cache) cache->Put(id, sku_ids, body, generation);
-    c.ReplyText(std::move(body), "application/json");
-    return Ok();
+  // One entry per route, laid out by hand as an index of the module's API.
+  // clang-format off
+  api.AddTable({
+      {{"GET", "/api/v1/products",
+        "Search on-sale products (Chinese full text, filters, sort, cursor)", "catalog",
+        AuthKind::kNone, 200, nullptr,
+        {"q", "category", "merchant_id", "min_price_fen", "max_price_fen", "sort", "limit", "cursor"}},
+       SearchProducts},
+      {{"GET", "/api/v1/products/{id}", "Public product page data", "catalog"}, GetProductPage},
+      {{"GET", "/api/v1/categories", "Categories with on-sale product counts", "catalog"},
+       ListCategories},
+      {{"POST", "/api/v1/merchant/products", "Create a product with its SKUs (staff)", "catalog",
+        AuthKind::kStaff, 201,
+        Json{{"title", "手冲咖啡豆 250g"}, {"category", "食品"}, {"attributes", {{"产地", "云南"}}},
+             {"images", {"https://img.example/1.jpg"}},
+             {"skus", {{{"spec", {{"烘焙", "中烘"}}}, {"price_fen", 6800}, {"stock", 100}}}},
+             {"status", "on_sale"}}}, CreateProduct},
+      {{"GET", "/api/v1/merchant/products", "The merchant's products in every status (staff)",
+        "catalog", AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, ListMerchantProducts},
+      {{"GET", "/api/v1/merchant/products/{id}", "One of the merchant's products (staff)",
+        "catalog", AuthKind::kStaff}, GetMerchantProduct},
+      {{"PATCH", "/api/v1/merchant/products/{id}", "Edit a product or change its status (staff)",
+        "catalog", AuthKind::kStaff, 200, Json{{"status", "off_sale"}}}, PatchProduct},
+      {{"PATCH", "/api/v1/merchant/skus/{id}", "Set a SKU's price and/or available stock (staff)",
+        "catalog", AuthKind::kStaff, 200, Json{{"price_fen", 5900}, {"stock", 80}}}, PatchSku},
+      {{"POST", "/api/v1/admin/products/{id}/takedown", "Take a product off sale for good (admin)",
+        "admin", AuthKind::kAdmin}, AdminTakeDownProduct},
   });
-  api.Add({"GET", "/api/v1/categories", "Categories with on-sale product counts", "catalog"}, [&store](Call& c) -> Status {
-    ASSIGN_OR_RETURN(auto cats, store.Read([](Reader& r) { return catalog::Categories(r); }));
-    Json items = Json::array();
-    for (auto& [name, n] : cats) items.push_back(Json{{"name", name}, {"count", n}});
-    c.Reply(ListJson(items, 0));
-    return Ok();
-  });
-  api.Add({"POST", "/api/v1/merchant/products", "Create a product with its SKUs (staff)", "catalog", AuthKind::kStaff, 201,
-           Json{{"title", "手冲咖啡豆 250g"}, {"category", "食品"}, {"attributes", {{"产地", "云南"}}}, {"images", {"https://img.example/1.jpg"}},
-                {"skus", {{{"spec", {{"烘焙", "中烘"}}}, {"price_fen", 6800}, {"stock", 100}}}}, {"status", "on_sale"}}},
-          [](Call& c) -> Status {
-            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
-            ASSIGN_OR_RETURN(Json body, c.Body());
-            ASSIGN_OR_RETURN(catalog::ProductInput in, catalog::ProductInputFromJson(body));
-            c.Write(s, [in](Tx& tx, const StaffCaller& s) -> Result<Json> {
-              ASSIGN_OR_RETURN(catalog::Product p, catalog::CreateProduct(tx, s.merchant_id, in));
-              return catalog::ToJson(p, true);
-            }, 201);
-            return Ok();
-          });
-  api.Add({"GET", "/api/v1/merchant/products", "The merchant's products in every status (staff)", "catalog", AuthKind::kStaff, 200, nullptr,
-           {"limit", "cursor"}},
-          [&store](Call& c) -> Status {
-            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
-            ASSIGN_OR_RETURN(auto page, c.Page());
-            ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return catalog::MerchantProducts(r, s.merchant_id, page.first, page.second); }));
-            Json items = Json::array();
-            for (auto& p : list) items.push_back(catalog::ToJson(p, true));
-            c.Reply(ListJson(items, static_cast<int64_t>(list.size()) == page.first ? list.back().id : 0));
-            return Ok();
-          });
-  api.Add({"GET", "/api/v1/merchant/products/{id}", "One of the merchant's products (staff)", "catalog", AuthKind::kStaff},
-          [&store](Call& c) -> Status {
-            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
-            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            ASSIGN_OR_RETURN(catalog::Product p, store.Read([&](Reader& r) { return catalog::GetProduct(r, id, false, s.merchant_id); }));
-            c.Reply(catalog::ToJson(p, true));
-            return Ok();
-          });
-  api.Add({"PATCH", "/api/v1/merchant/products/{id}", "Edit a product or change its status (staff)", "catalog", AuthKind::kStaff, 200,
-           Json{{"status", "off_sale"}}},
-          [](Call& c) -> Status {
-            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
-            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            ASSIGN_OR_RETURN(Json body, c.Body());
-            ASSIGN_OR_RETURN(catalog::ProductPatch patch, catalog::ProductPatchFromJson(body));
-            c.Write(s, [id, patch](Tx& tx, const StaffCaller& s) -> Result<Json> {
-              ASSIGN_OR_RETURN(catalog::Product p, catalog::PatchProduct(tx, s.merchant_id, id, patch));
-              return catalog::ToJson(p, true);
-            });
-            return Ok();
-          });
-  api.Add({"PATCH", "/api/v1/merchant/skus/{id}", "Set a SKU's price and/or available stock (staff)", "catalog", AuthKind::kStaff, 200,
-           Json{{"price_fen", 5900}, {"stock", 80}}},
-          [](Call& c) -> Status {
-            ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
-            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            ASSIGN_OR_RETURN(Json body, c.Body());
-            ObjectReader r(body);
-            auto price = r.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
-            auto stock = r.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
-            RETURN_IF_ERROR(r.Finish());
-            c.Write(s, [id, price, stock](Tx& tx, const StaffCaller& s) -> Result<Json> {
-              ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock));
-              return catalog::ToJson(sku, true);
-            });
-            return Ok();
-          });
-  api.Add({"POST", "/api/v1/admin/products/{id}/takedown", "Take a product off sale for good (admin)", "admin", AuthKind::kAdmin},
-          [](Call& c) -> Status {
-            ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
-            ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-            c.Write(admin, [id](Tx& tx, const AdminCaller&) -> Result<Json> {
-              RETURN_IF_ERROR(catalog::TakeDown(tx, id));
-              return Json{{"id", IdString(id)}, {"status", "off_sale"}, {"taken_down", true}};
-            });
-            return Ok();
-          });
+  // clang-format on
 }
 
 }  // namespace xd::http

@@ -1,0 +1,230 @@
+// Routes of social sharing (promo): distribution (share links, sharers' commissions),
+// chat-group links and friends' recommendations, gifts.
+#include "http/api.h"
+#include "promo/promo.h"
+
+namespace xd::http {
+
+using account::Perm;
+using account::Principal;
+
+namespace {
+
+Status SetDistribution(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  int64_t bps = r.Int("commission_bps", {.min = 0, .max = limits::kMaxDistributionBps});
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(s, [&promo, id, bps](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    return promo.SetDistribution(tx, s.merchant_id, id, bps);
+  });
+  return Ok();
+}
+
+Status CreateShare(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
+  std::optional<std::string> chat_group =
+      r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(
+      p,
+      [&promo, product_id, activity_id, chat_group](Tx& tx, const Principal& p) -> Result<Json> {
+        ASSIGN_OR_RETURN(promo::Share sh,
+                         promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
+        return promo::ToJson(sh, true);
+      },
+      201);
+  return Ok();
+}
+
+Status GetShare(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  std::string code(c.req().Param("id"));
+  ASSIGN_OR_RETURN(promo::Share sh,
+                   store.Read([&](Reader& r) { return promo.ShareByCode(r, code); }));
+  c.Reply(promo::ToJson(sh, false));
+  return Ok();
+}
+
+Status OpenShare(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  std::string code(c.req().Param("id"));
+  c.Write(p, [&promo, code](Tx& tx, const Principal& p) -> Result<Json> {
+    ASSIGN_OR_RETURN(promo::Share found, promo.ShareByCode(tx, code));
+    ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, found.id));
+    return promo::ToJson(sh, sh.sharer_id == p.user_id);
+  });
+  return Ok();
+}
+
+Status ListMyCommissions(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.SharerCommissions(r, p.user_id, page.first);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+// A chat group's key is the messaging app's opaque id of the group; no public route shows it.
+Result<std::string> ChatGroupKey(Call& c) {
+  std::string key(c.req().Param("key"));
+  if (key.empty() || key.size() > limits::kMaxChatGroupKeyLen)
+    return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+  return key;
+}
+
+Status GetMerchantChatGroupStats(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(std::string key, ChatGroupKey(c));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.ChatGroupMerchantStats(r, s.merchant_id, key, page.first);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status GetMemberChatGroupStats(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(std::string key, ChatGroupKey(c));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.ChatGroupMemberStats(r, p.user_id, key, page.first);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status Recommend(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  int64_t product_id = r.Id("product_id");
+  std::string text = r.String("text", {.min_len = 1, .max_len = limits::kMaxRecommendationLen});
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(
+      p,
+      [&promo, product_id, text](Tx& tx, const Principal& p) {
+        return promo.Recommend(tx, p.user_id, product_id, text);
+      },
+      201);
+  return Ok();
+}
+
+Status GetFriendsFeed(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.FriendsFeed(r, p.user_id, page.first, page.second);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status GetGift(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  std::string token(c.req().Param("token"));
+  if (token.size() != 32) return Fail(ErrorCode::NOT_FOUND, "gift not found");
+  ASSIGN_OR_RETURN(promo::Gift g,
+                   store.Read([&](Reader& r) { return promo.GiftByToken(r, token); }));
+  c.Reply(promo::ToJson(g, false));
+  return Ok();
+}
+
+Status AcceptGift(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  std::string token = r.String("token", {.min_len = 32, .max_len = 32});
+  const Json* address = r.RequireObject("address");
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(p, [&promo, token, address = *address](Tx& tx, const Principal& p) -> Result<Json> {
+    ASSIGN_OR_RETURN(promo::Gift g, promo.AcceptGift(tx, p.user_id, token, address));
+    return promo::ToJson(g, false);
+  });
+  return Ok();
+}
+
+Status ListSentGifts(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) {
+    return promo.SentGifts(r, p.user_id, page.first, page.second);
+  }));
+  Json items = Json::array();
+  for (auto& g : list) items.push_back(promo::ToJson(g, true));
+  c.Reply(ListJson(items, NextCursor(list, page.first)));
+  return Ok();
+}
+
+}  // namespace
+
+void AddSharingRoutes(Api& api) {
+  // One entry per route, laid out by hand as an index of the module's API.
+  // clang-format off
+  api.AddTable({
+      // ---- distribution ----
+      {{"PUT", "/api/v1/merchant/products/{id}/distribution",
+        "Set a product's sharer commission in basis points (staff)", "promo", AuthKind::kStaff, 200,
+        Json{{"commission_bps", 500}}}, SetDistribution},
+      {{"POST", "/api/v1/shares",
+        "Create a share link of a product or an activity (the caller is the sharer)", "promo",
+        AuthKind::kUser, 201, Json{{"product_id", "123"}}}, CreateShare},
+      {{"GET", "/api/v1/shares/{id}", "A share link (by its code) with its distinct (friend) opens",
+        "promo"}, GetShare},
+      {{"POST", "/api/v1/shares/{id}/open",
+        "Record that the caller opened a share link (last touch for attribution)", "promo",
+        AuthKind::kUser}, OpenShare},
+      {{"GET", "/api/v1/me/commissions", "The caller's sharer commissions and balance", "promo",
+        AuthKind::kUser, 200, nullptr, {"limit"}}, ListMyCommissions},
+      // ---- chat-group links and friends' recommendations ----
+      {{"GET", "/api/v1/merchant/chat-groups/{key}/stats",
+        "The merchant's part of a chat group: opens, orders, GMV and the 接龙 list (who ordered what) (staff)",
+        "promo", AuthKind::kStaff, 200, nullptr, {"limit"}}, GetMerchantChatGroupStats},
+      {{"GET", "/api/v1/chat-groups/{key}/stats",
+        "A chat group's 接龙 list with masked names, for its members", "promo", AuthKind::kUser, 200,
+        nullptr, {"limit"}}, GetMemberChatGroupStats},
+      {{"POST", "/api/v1/recommendations", "Recommend a product to friends with a line of text",
+        "promo", AuthKind::kUser, 201, Json{{"product_id", "123"}, {"text", "回购第三次了，推荐！"}}},
+       Recommend},
+      {{"GET", "/api/v1/feed/friends", "Friends' recommendations, newest first", "promo",
+        AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, GetFriendsFeed},
+      // ---- gifting ----
+      {{"GET", "/api/v1/gifts/{token}",
+        "A gift by its link's token (public: what the recipient sees)", "promo"}, GetGift},
+      {{"POST", "/api/v1/gift-claims", "Accept a gift with an address: its order ships there",
+        "promo", AuthKind::kUser, 200,
+        Json{{"token", "0123456789abcdef0123456789abcdef"},
+             {"address", {{"name", "李四"}, {"phone", "13900000000"}, {"region", "北京市 朝阳区"}, {"detail", "建国路 1 号"}}}}},
+       AcceptGift},
+      {{"GET", "/api/v1/me/gifts", "Gifts the caller sent, with their links", "promo",
+        AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, ListSentGifts},
+  });
+  // clang-format on
+}
+
+}  // namespace xd::http
