@@ -453,7 +453,7 @@ Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
   if (row->Str(2) != "pending") return Fail(ErrorCode::INVALID_STATE, "request already accepted");
   int64_t a = row->Int(0), b = row->Int(1);
   RETURN_IF_ERROR(tx.Run("UPDATE friend_requests SET status='accepted' WHERE id=?", {request_id}));
-  RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?)",
+  RETURN_IF_ERROR(tx.Run("INSERT INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?) ON CONFLICT DO NOTHING",
                          {a, b, tx.NowMs(), b, a, tx.NowMs()}));
   return Emit(tx, FriendChanged{FriendChanged::What::kAccepted, a, b});
 }

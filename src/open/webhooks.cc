@@ -369,9 +369,10 @@ class OpenService::WebhookFeed final : public OutboxConsumer {
       int64_t now = tx.NowMs();
       for (auto& p : plan) {
         // The endpoint may have been deleted or paused since the snapshot.
-        RETURN_IF_ERROR(tx.Run("INSERT OR IGNORE INTO webhook_deliveries(id, endpoint_id, merchant_id, event_seq, event_type, body, "
+        RETURN_IF_ERROR(tx.Run("INSERT INTO webhook_deliveries(id, endpoint_id, merchant_id, event_seq, event_type, body, "
                                "status, next_attempt_at_ms, created_at_ms, updated_at_ms) "
-                               "SELECT ?,?,?,?,?,?,'pending',?,?,? WHERE EXISTS(SELECT 1 FROM webhook_endpoints WHERE id=? AND enabled=1)",
+                               "SELECT ?,?,?,?,?,?,'pending',?,?,? WHERE EXISTS(SELECT 1 FROM webhook_endpoints WHERE id=? AND enabled=1) "
+                               "ON CONFLICT DO NOTHING",
                                {tx.NewId(), p.endpoint_id, p.merchant_id, p.seq, p.type, p.body, now, now, now, p.endpoint_id}));
       }
       return Ok();

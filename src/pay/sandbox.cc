@@ -257,7 +257,7 @@ Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& c
 }
 
 Result<bool> FirstSighting(Tx& tx, const std::string& notify_id) {
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("INSERT OR IGNORE INTO sandbox_notify_seen(notify_id, at_ms) VALUES(?,?)", {notify_id, tx.NowMs()}));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("INSERT INTO sandbox_notify_seen(notify_id, at_ms) VALUES(?,?) ON CONFLICT DO NOTHING", {notify_id, tx.NowMs()}));
   return n == 1;
 }
 

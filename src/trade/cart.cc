@@ -32,8 +32,10 @@ Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t
   ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
   if (lines >= limits::kMaxCartLines)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most " + std::to_string(limits::kMaxCartLines) + " lines");
-  RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?,?,?,?,?) "
-                         "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = MIN(?, quantity + excluded.quantity)",
+  // (CASE, not SQLite's two-argument MIN: the same text runs on PostgreSQL.)
+  RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?1,?2,?3,?4,?5) "
+                         "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = CASE WHEN cart_items.quantity + excluded.quantity > ?6 "
+                         "THEN ?6 ELSE cart_items.quantity + excluded.quantity END",
                          {tx.NewId(), buyer_id, sku_id, quantity, tx.NowMs(), limits::kMaxLineQuantity}));
   return Emit(tx, CartAdded{.user_id = buyer_id, .sku_id = sku_id, .product_id = sku.product_id, .merchant_id = sku.merchant_id,
                             .quantity = quantity, .unit_price_fen = sku.price_fen});
