@@ -61,7 +61,7 @@ Result<Json> ClaimableCoupons(AppContext& app, std::optional<int64_t> merchant_i
     int64_t now = r.clock().NowMs();
     Json items = Json::array();
     for (auto& cp : list) {
-      bool open = cp.status == "active" && cp.claimed < cp.total_quota &&
+      bool open = cp.status == promo::CouponStatus::kActive && cp.claimed < cp.total_quota &&
                   (!cp.valid_to_ms || *cp.valid_to_ms > now);
       if (open) items.push_back(promo::ToJson(cp));
     }

@@ -69,8 +69,8 @@ Status AnswerSandboxPayment(Call& c, bool success) {
       return Fail(ErrorCode::INVALID_STATE, "this payment needs no provider step");
     // A closed or failed payment has released its store credit: completing it
     // would pay the order with the provider part alone.
-    if (pm.status != "pending")
-      return Fail(ErrorCode::INVALID_STATE, "this payment is " + pm.status + ", not pending");
+    if (pm.status != pay::PaymentStatus::kPending)
+      return Fail(ErrorCode::INVALID_STATE, "this payment is " + std::string(pay::Name(pm.status)) + ", not pending");
     RETURN_IF_ERROR(sandbox.Complete(tx, pm.prepay_id, success));
     return Json{{"payment_id", IdString(id)},
                 {"provider_status", success ? "SUCCESS" : "FAIL"},
@@ -104,8 +104,8 @@ Status QueryPayment(Call& c) {
   c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
     ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
     if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
-    ASSIGN_OR_RETURN(std::string state, trade.QueryPayment(tx, id));
-    return Json{{"payment_id", IdString(id)}, {"status", state}};
+    ASSIGN_OR_RETURN(pay::PaymentStatus state, trade.QueryPayment(tx, id));
+    return Json{{"payment_id", IdString(id)}, {"status", std::string(pay::Name(state))}};
   });
   return Ok();
 }

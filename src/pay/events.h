@@ -52,7 +52,7 @@ struct RefundStarted {
   Json Payload() const {
     return Json{{"refund_id", IdString(refund.id)}, {"order_id", IdString(refund.order_id)},
                 {"payment_id", IdString(refund.payment_id)}, {"amount_fen", refund.provider_fen + refund.card_fen},
-                {"provider_fen", refund.provider_fen}, {"card_fen", refund.card_fen}, {"status", refund.status},
+                {"provider_fen", refund.provider_fen}, {"card_fen", refund.card_fen}, {"status", std::string(Name(refund.status))},
                 {"reason", reason}};
   }
 };

@@ -3,6 +3,7 @@
 
 #include "base/id.h"
 #include "pay/events.h"
+#include "pay/internal/moves.h"
 #include "pay/pay.h"
 
 namespace xd::pay {
@@ -58,17 +59,22 @@ Status SettleOrderCompletion(Tx& tx, int64_t order_id, int64_t merchant_id, int6
   RETURN_IF_ERROR(Post(tx, "order.complete", order_id,
                        {{kEscrow, -(net_fen + commission_fen)}, {MerchantPayable(merchant_id), net_fen}, {kCommission, commission_fen}}));
   int64_t due = tx.NowMs() + hold_days * 24 * 3600 * 1000;
-  RETURN_IF_ERROR(tx.Run("INSERT INTO settlements(id, order_id, merchant_id, amount_fen, status, due_at_ms) VALUES(?,?,?,?,'held',?)",
-                         {tx.NewId(), order_id, merchant_id, net_fen, due}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO settlements(id, order_id, merchant_id, amount_fen, status, due_at_ms) VALUES(?,?,?,?,?,?)",
+                         {tx.NewId(), order_id, merchant_id, net_fen, Name(SettlementStatus::kHeld), due}));
   return ToStatus(tx.AddTimer(kTimerSettle, due, Json{{"order_id", order_id}}));
 }
 
 Status ReleaseSettlement(Tx& tx, int64_t order_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id, merchant_id, amount_fen, status FROM settlements WHERE order_id=?", {order_id}));
-  if (!row || row->Str(3) != "held") return Ok();  // already settled: nothing to do
+  if (!row) return Ok();
+  const SettlementStatus from = internal::Stored(SettlementStatusFromString(row->Str(3)));
+  if (from == SettlementStatus::kSettled) return Ok();  // already settled: nothing to do
+  ASSIGN_OR_RETURN(std::string_view to, Move(from, SettlementStatus::kSettled));
   int64_t merchant_id = row->Int(1), amount = row->Int(2);
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE settlements SET status=?, settled_at_ms=? WHERE id=? AND status=?",
+                                            {to, tx.NowMs(), row->Int(0), Name(from)}));
+  RETURN_IF_ERROR(internal::Moved(changed, "结算", "settlement"));
   RETURN_IF_ERROR(Post(tx, "settle", order_id, {{MerchantPayable(merchant_id), -amount}, {MerchantWithdrawable(merchant_id), amount}}));
-  RETURN_IF_ERROR(tx.Run("UPDATE settlements SET status='settled', settled_at_ms=? WHERE id=?", {tx.NowMs(), row->Int(0)}));
   return Emit(tx, SettlementReleased{row->Int(0), order_id, merchant_id, amount});
 }
 
@@ -77,8 +83,8 @@ Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
   ASSIGN_OR_RETURN(int64_t available, Balance(tx, MerchantWithdrawable(merchant_id)));
   if (available < amount_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "withdrawable balance is " + std::to_string(available) + " fen");
   int64_t id = tx.NewId();
-  RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,'paid',?)",
-                         {id, merchant_id, amount_fen, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,?,?)",
+                         {id, merchant_id, amount_fen, Name(WithdrawalStatus::kPaid), tx.NowMs()}));
   RETURN_IF_ERROR(Post(tx, "withdraw", id, {{MerchantWithdrawable(merchant_id), -amount_fen}, {"payout:" + IdString(merchant_id), amount_fen}}));
   RETURN_IF_ERROR(Emit(tx, MerchantWithdrawal{id, merchant_id, amount_fen, available - amount_fen}));
   return id;
@@ -89,7 +95,7 @@ Result<MerchantFinance> FinanceOf(Reader& r, int64_t merchant_id) {
   ASSIGN_OR_RETURN(f.payable_fen, Balance(r, MerchantPayable(merchant_id)));
   ASSIGN_OR_RETURN(f.withdrawable_fen, Balance(r, MerchantWithdrawable(merchant_id)));
   ASSIGN_OR_RETURN(f.withdrawn_fen, Balance(r, "payout:" + IdString(merchant_id)));
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT order_id, amount_fen, due_at_ms FROM settlements WHERE merchant_id=? AND status='held' "
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT order_id, amount_fen, due_at_ms FROM settlements WHERE merchant_id=? AND status IN (" + SettlementStatusSql(Held) + ") "
                                       "ORDER BY due_at_ms LIMIT 100",
                                       {merchant_id}));
   for (auto& row : rows)
@@ -123,21 +129,21 @@ Result<LedgerReport> CheckLedger(Reader& r) {
   // The provider account mirrors the provider's own records.
   ASSIGN_OR_RETURN(int64_t provider, Balance(r, kProviderSandbox));
   ASSIGN_OR_RETURN(int64_t paid, r.QueryInt("SELECT COALESCE(SUM(t.amount_fen),0) FROM sandbox_txns t JOIN payments p ON p.prepay_id = t.prepay_id "
-                                            "WHERE t.kind='pay' AND t.status='SUCCESS' AND p.status='succeeded'"));
-  ASSIGN_OR_RETURN(int64_t refunded, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status='succeeded'"));
+                                            "WHERE t.kind='pay' AND t.status='SUCCESS' AND p.status IN (" + PaymentStatusSql(Charged) + ")"));
+  ASSIGN_OR_RETURN(int64_t refunded, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status IN (" + RefundStatusSql(ProviderRefunded) + ")"));
   ASSIGN_OR_RETURN(int64_t provider_refunds, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM sandbox_txns WHERE kind='refund' AND status='SUCCESS'"));
-  ASSIGN_OR_RETURN(int64_t pending_provider_refunds, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status='pending'"));
+  ASSIGN_OR_RETURN(int64_t pending_provider_refunds, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status NOT IN (" + RefundStatusSql(ProviderRefunded) + ")"));
   if (-provider != paid - refunded)
     problem("provider account is " + std::to_string(-provider) + " received, provider records say " + std::to_string(paid - refunded));
   if (provider_refunds != refunded + pending_provider_refunds)
     problem("provider refunded " + std::to_string(provider_refunds) + " but the platform recorded " + std::to_string(refunded + pending_provider_refunds));
   // Store credit held for pending payments.
   ASSIGN_OR_RETURN(int64_t hold, Balance(r, "card_hold"));
-  ASSIGN_OR_RETURN(int64_t pending_card, r.QueryInt("SELECT COALESCE(SUM(card_fen),0) FROM payments WHERE status='pending'"));
+  ASSIGN_OR_RETURN(int64_t pending_card, r.QueryInt("SELECT COALESCE(SUM(card_fen),0) FROM payments WHERE status IN (" + PaymentStatusSql(HoldsCard) + ")"));
   if (hold != pending_card) problem("card_hold is " + std::to_string(hold) + " but pending payments hold " + std::to_string(pending_card));
   // Merchant payables equal held settlements.
   ASSIGN_OR_RETURN(int64_t payable, r.QueryInt("SELECT COALESCE(SUM(balance_fen),0) FROM balances WHERE account LIKE 'merchant_payable:%'"));
-  ASSIGN_OR_RETURN(int64_t held, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM settlements WHERE status='held'"));
+  ASSIGN_OR_RETURN(int64_t held, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM settlements WHERE status IN (" + SettlementStatusSql(Held) + ")"));
   if (payable != held) problem("merchant payables " + std::to_string(payable) + " differ from held settlements " + std::to_string(held));
   return rep;
 }

@@ -23,6 +23,7 @@
 
 #include "base/json.h"
 #include "base/result.h"
+#include "pay/states.h"
 #include "store/store.h"
 
 namespace xd::pay {
@@ -149,7 +150,8 @@ Result<int64_t> PruneNotificationIds(Tx& tx, int64_t keep_ms, int limit);
 // ---- payments ----
 struct Payment {
   int64_t id = 0, order_id = 0, buyer_id = 0, amount_fen = 0, card_fen = 0;
-  std::string status, provider, prepay_id, transaction_id;
+  PaymentStatus status = PaymentStatus::kPending;
+  std::string provider, prepay_id, transaction_id;
   int64_t created_at_ms = 0;
 };
 Json ToJson(const Payment& p);
@@ -163,8 +165,9 @@ Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id);
 Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen,
                              int64_t card_fen);
 // Marks a payment succeeded and posts provider+card → escrow. Returns false (and does
-// nothing) if it had already succeeded. CONFLICT if the order already has another
-// successful payment (the unique index refuses a double charge).
+// nothing) if it had already succeeded; INVALID_STATE from a status the table does not let
+// succeed (failed). CONFLICT if the order already has another successful payment (the unique
+// index refuses a double charge).
 // `p` is the payment as read in this transaction.
 Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& transaction_id);
 // Ends a pending payment that will not complete: "failed" (the provider said so) or
@@ -174,7 +177,7 @@ Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed);
 // ---- refunds ----
 struct Refund {
   int64_t id = 0, order_id = 0, payment_id = 0, provider_fen = 0, card_fen = 0;
-  std::string status;
+  RefundStatus status = RefundStatus::kPending;
 };
 // Refunds `amount_fen` of an order's successful payment: the card part at once (posted),
 // the provider part through the provider (posted when its notification arrives).

@@ -2,21 +2,25 @@
 // and store credit, with the ledger postings of each step.
 #include "base/id.h"
 #include "pay/events.h"
+#include "pay/internal/moves.h"
 #include "pay/pay.h"
 
 namespace xd::pay {
 
 namespace {
+using internal::Moved;
+using internal::Stored;
 constexpr const char* kCardHold = "card_hold";
 constexpr const char* kPaymentCols = "id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, transaction_id, created_at_ms";
 Payment PaymentFromRow(const Row& r) {
-  return Payment{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), r.Str(7), r.Str(8), r.Int(9)};
+  return Payment{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), Stored(PaymentStatusFromString(r.Str(5))),
+                 r.Str(6), r.Str(7), r.Str(8), r.Int(9)};
 }
 }  // namespace
 
 Json ToJson(const Payment& p) {
   return Json{{"payment_id", IdString(p.id)}, {"order_id", IdString(p.order_id)}, {"prepay_id", p.prepay_id},
-              {"amount_fen", p.amount_fen},   {"card_fen", p.card_fen},             {"status", p.status},
+              {"amount_fen", p.amount_fen},   {"card_fen", p.card_fen},             {"status", std::string(Name(p.status))},
               {"pay_url", "/#/pay/" + IdString(p.id)}};
 }
 
@@ -27,7 +31,8 @@ Result<Payment> GetPayment(Reader& r, int64_t payment_id) {
 }
 
 Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status='pending'", {order_id}));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status IN (" + PaymentStatusSql(AwaitsProvider) + ")",
+                                        {order_id}));
   if (!row) return std::optional<Payment>();
   return std::optional<Payment>(PaymentFromRow(*row));
 }
@@ -50,15 +55,15 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
   p.buyer_id = buyer_id;
   p.card_fen = card_fen;
   p.amount_fen = total_fen - card_fen;
-  p.status = "pending";
+  p.status = PaymentStatus::kPending;
   p.provider = p.amount_fen > 0 ? "sandbox" : "card";
   p.created_at_ms = tx.NowMs();
   if (p.amount_fen > 0) {
     ASSIGN_OR_RETURN(p.prepay_id, provider.CreatePrepay(tx, IdString(p.id), p.amount_fen));
   }
   RETURN_IF_ERROR(tx.Run("INSERT INTO payments(id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, created_at_ms) "
-                         "VALUES(?,?,?,?,?,'pending',?,?,?)",
-                         {p.id, order_id, buyer_id, p.amount_fen, card_fen, p.provider, p.prepay_id, p.created_at_ms}));
+                         "VALUES(?,?,?,?,?,?,?,?,?)",
+                         {p.id, order_id, buyer_id, p.amount_fen, card_fen, Name(p.status), p.provider, p.prepay_id, p.created_at_ms}));
   // Store credit is held at once, so two payments cannot spend the same balance.
   RETURN_IF_ERROR(Post(tx, "card.hold", p.id, {{CardAccount(buyer_id), -card_fen}, {kCardHold, card_fen}}));
   return p;
@@ -66,11 +71,14 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
 
 Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& transaction_id) {
   const int64_t payment_id = p.id;
-  if (p.status == "succeeded") return false;
-  RETURN_IF_ERROR(tx.Run("UPDATE payments SET status='succeeded', transaction_id=?, paid_at_ms=? WHERE id=?",
-                         {transaction_id, tx.NowMs(), payment_id}));
+  if (p.status == PaymentStatus::kSucceeded) return false;
+  ASSIGN_OR_RETURN(std::string_view to, Move(p.status, PaymentStatus::kSucceeded));
+  // Guarded by the status it moves from: a stale read cannot post the payment twice.
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, transaction_id=?, paid_at_ms=? WHERE id=? AND status=?",
+                                            {to, transaction_id, tx.NowMs(), payment_id, Name(p.status)}));
+  RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
   std::vector<Posting> postings = {{kProviderSandbox, -p.amount_fen}, {kEscrow, p.amount_fen}};
-  if (p.status == "pending") {
+  if (HoldsCard(p.status)) {  // (a closed payment gave its store credit back when it closed)
     postings.push_back({kCardHold, -p.card_fen});
     postings.push_back({kEscrow, p.card_fen});
   }
@@ -81,16 +89,19 @@ Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& t
 
 Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed) {
   ASSIGN_OR_RETURN(Payment p, GetPayment(tx, payment_id));
-  if (p.status != "pending") return Ok();
-  const char* status = failed ? "failed" : "closed";
-  RETURN_IF_ERROR(tx.Run("UPDATE payments SET status=?, card_fen=0 WHERE id=?", {status, payment_id}));
-  RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{kCardHold, -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
+  if (p.status != PaymentStatus::kPending) return Ok();
+  ASSIGN_OR_RETURN(std::string_view to, Move(p.status, failed ? PaymentStatus::kFailed : PaymentStatus::kClosed));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, card_fen=0 WHERE id=? AND status=?", {to, payment_id, Name(p.status)}));
+  RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
+  if (HoldsCard(p.status))
+    RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{kCardHold, -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
   return Emit(tx, PaymentEnded{p, failed});
 }
 
 Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t amount_fen, int64_t already_refunded_fen,
                            const std::string& reason) {
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status='succeeded'", {order_id}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status IN (" + PaymentStatusSql(Charged) + ")",
+                                         {order_id}));
   if (!row) return Fail(ErrorCode::INVALID_STATE, "the order has no successful payment to refund");
   Payment p = PaymentFromRow(*row);
   if (amount_fen <= 0 || amount_fen + already_refunded_fen > p.amount_fen + p.card_fen)
@@ -102,11 +113,11 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
   rf.payment_id = p.id;
   rf.provider_fen = std::min(amount_fen, p.amount_fen - provider_done);
   rf.card_fen = amount_fen - rf.provider_fen;
-  rf.status = rf.provider_fen > 0 ? "pending" : "succeeded";
+  rf.status = rf.provider_fen > 0 ? RefundStatus::kPending : RefundStatus::kSucceeded;
   RETURN_IF_ERROR(tx.Run("INSERT INTO refunds(id, order_id, payment_id, provider_fen, card_fen, status, reason, created_at_ms, completed_at_ms) "
                          "VALUES(?,?,?,?,?,?,?,?,?)",
-                         {rf.id, order_id, p.id, rf.provider_fen, rf.card_fen, rf.status, reason, tx.NowMs(),
-                          rf.status == "succeeded" ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
+                         {rf.id, order_id, p.id, rf.provider_fen, rf.card_fen, Name(rf.status), reason, tx.NowMs(),
+                          ProviderRefunded(rf.status) ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
   RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{kEscrow, -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
   if (rf.provider_fen > 0) RETURN_IF_ERROR(provider.CreateRefund(tx, IdString(rf.id), rf.provider_fen));
   RETURN_IF_ERROR(Emit(tx, RefundStarted{rf, reason}));
@@ -115,8 +126,11 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
 
 Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
   ASSIGN_OR_RETURN(Refund rf, GetRefund(tx, refund_id));
-  if (rf.status == "succeeded") return false;
-  RETURN_IF_ERROR(tx.Run("UPDATE refunds SET status='succeeded', completed_at_ms=? WHERE id=?", {tx.NowMs(), refund_id}));
+  if (rf.status == RefundStatus::kSucceeded) return false;
+  ASSIGN_OR_RETURN(std::string_view to, Move(rf.status, RefundStatus::kSucceeded));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE refunds SET status=?, completed_at_ms=? WHERE id=? AND status=?",
+                                            {to, tx.NowMs(), refund_id, Name(rf.status)}));
+  RETURN_IF_ERROR(Moved(changed, "退款", "refund"));
   RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id, {{kEscrow, -rf.provider_fen}, {kProviderSandbox, rf.provider_fen}}));
   // "refund.succeeded" is the trade module's event: it knows the order (and its merchant).
   return true;
@@ -125,7 +139,7 @@ Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
 Result<Refund> GetRefund(Reader& r, int64_t refund_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, order_id, payment_id, provider_fen, card_fen, status FROM refunds WHERE id=?", {refund_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "refund not found");
-  return Refund{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4), row->Str(5)};
+  return Refund{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4), Stored(RefundStatusFromString(row->Str(5)))};
 }
 
 }  // namespace xd::pay

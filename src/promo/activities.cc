@@ -166,7 +166,7 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
   ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(in.type));
   RETURN_IF_ERROR(type->Configure(in, sku, a));
   RETURN_IF_ERROR(tx.Run("INSERT INTO activities(id, merchant_id, type, sku_id, product_id, status, starts_at_ms, ends_at_ms, config, "
-                         "stock_total, stock_left, created_at_ms) VALUES(?,?,?,?,?,'active',?,?,?,?,?,?)",
+                         "stock_total, stock_left, created_at_ms) VALUES(?,?,?,?,?," + internal::Sql(ActivityStatus::kActive) + ",?,?,?,?,?,?)",
                          {a.id, merchant_id, a.type, a.sku_id, a.product_id, a.starts_at_ms, a.ends_at_ms, DumpJson(a.config),
                           a.stock_total, a.stock_left, now}));
   a.merchant_id = merchant_id;
@@ -194,7 +194,7 @@ Result<std::vector<Activity>> PromoService::MerchantActivities(Reader& r, int64_
 Result<std::vector<Activity>> PromoService::ProductActivities(Reader& r, int64_t product_id) {
   int64_t now = r.clock().NowMs();
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + internal::kActivityCols +
-                                          " FROM activities WHERE product_id=? AND status='active' AND starts_at_ms<=? AND ends_at_ms>? "
+                                          " FROM activities WHERE product_id=? AND status=" + internal::Sql(ActivityStatus::kActive) + " AND starts_at_ms<=? AND ends_at_ms>? "
                                           "ORDER BY id LIMIT 50",
                                       {product_id, now, now}));
   std::vector<Activity> out;
@@ -206,7 +206,8 @@ Result<Activity> PromoService::StopActivity(Tx& tx, int64_t merchant_id, int64_t
   ASSIGN_OR_RETURN(Activity a, GetActivity(tx, id, merchant_id));
   if (a.status == ActivityStatus::kStopped) return a;
   ASSIGN_OR_RETURN(std::string to, internal::Move(a.status, ActivityStatus::kStopped));
-  RETURN_IF_ERROR(tx.Run("UPDATE activities SET status=? WHERE id=?", {to, id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE activities SET status=? WHERE id=? AND status=?", {to, id, Name(a.status)}));
+  RETURN_IF_ERROR(internal::Moved(changed));
   a.status = ActivityStatus::kStopped;
   RETURN_IF_ERROR(Emit(tx, ActivityChanged{true, a}));
   return a;

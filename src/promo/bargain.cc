@@ -91,7 +91,7 @@ Result<BargainConfig> BargainConfigOf(const Activity& a) {
 
 Status ExpireBargain(Tx& tx, int64_t bargain_id) {
   ASSIGN_OR_RETURN(std::string expired, Move(BargainStatus::kActive, BargainStatus::kExpired));
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status=? WHERE id=? AND status='active'", {expired, bargain_id}));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET status=? WHERE id=? AND status=" + internal::Sql(BargainStatus::kActive) + "", {expired, bargain_id}));
   if (n == 0) return Ok();  // bought (its order decides) or expired already
   ASSIGN_OR_RETURN(Bargain b, LoadBargain(tx, bargain_id));
   return Emit(tx, BargainChanged{.what = BargainChanged::What::kExpired, .bargain = b});
@@ -110,7 +110,7 @@ Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref
   if (ctx.lines.front().quantity != 1) return Fail(ErrorCode::INVALID_FIELD, "a bargain buys exactly one unit");
   if (tx) {
     ASSIGN_OR_RETURN(std::string bought, Move(b.status, BargainStatus::kBought));
-    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE bargains SET status=? WHERE id=? AND status='active'", {bought, b.id}));
+    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE bargains SET status=? WHERE id=? AND status=" + internal::Sql(BargainStatus::kActive) + "", {bought, b.id}));
     if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain is no longer active");
   }
   RETURN_IF_ERROR(ApplyActivityPrice(ctx, b.current_price_fen, "砍价后价格"));
@@ -123,11 +123,12 @@ Status BargainOrderCancelled(Tx& tx, int64_t bargain_id) {
   if (b.status != BargainStatus::kBought) return Ok();
   // The bargain runs on unless it expired meanwhile or the buyer started another one (one
   // running bargain per buyer and activity).
-  ASSIGN_OR_RETURN(int64_t other, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status='active'",
+  ASSIGN_OR_RETURN(int64_t other, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                               {b.activity_id, b.user_id}));
   BargainStatus next = (tx.NowMs() < b.expires_at_ms && other == 0) ? BargainStatus::kActive : BargainStatus::kExpired;
   ASSIGN_OR_RETURN(std::string to, Move(b.status, next));
-  return tx.Run("UPDATE bargains SET status=?, order_id=NULL WHERE id=?", {to, bargain_id});
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE bargains SET status=?, order_id=NULL WHERE id=? AND status=?", {to, bargain_id, Name(b.status)}));
+  return internal::Moved(changed);
 }
 
 Result<std::vector<std::string>> CheckBargains(Reader& r) {
@@ -229,7 +230,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.helps_needed = config.helps_needed;
   if (sku.price_fen - b.floor_price_fen < b.helps_needed)
     return Fail(ErrorCode::RULE_VIOLATION, "the SKU's price no longer leaves 1 fen per help above the floor");
-  ASSIGN_OR_RETURN(int64_t running, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status='active'",
+  ASSIGN_OR_RETURN(int64_t running, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                                 {activity_id, user_id}));
   if (running > 0) return Fail(ErrorCode::ALREADY_EXISTS, "you already have a running bargain in this activity");
   b.id = tx.NewId();
@@ -243,7 +244,7 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.created_at_ms = now;
   b.expires_at_ms = now + config.ttl_s * 1000;
   RETURN_IF_ERROR(tx.Run("INSERT INTO bargains(id, activity_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, "
-                         "helps_needed, helps_done, seed, status, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,0,?,'active',?,?)",
+                         "helps_needed, helps_done, seed, status, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,0,?," + internal::Sql(BargainStatus::kActive) + ",?,?)",
                          {b.id, activity_id, user_id, sku.id, b.list_price_fen, b.floor_price_fen, b.current_price_fen, b.helps_needed,
                           b.seed, b.expires_at_ms, now}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerBargainExpire, b.expires_at_ms, Json{{"bargain_id", b.id}}));
@@ -273,7 +274,7 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   RETURN_IF_ERROR(tx.Run("INSERT INTO bargain_helps(id, bargain_id, helper_id, seq, cut_fen, day, created_at_ms) VALUES(?,?,?,?,?,?,?)",
                          {tx.NewId(), bargain_id, helper_id, b.helps_done, cut, day, now}));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET helps_done = helps_done + 1, current_price_fen = current_price_fen - ? "
-                                      "WHERE id=? AND helps_done=? AND status='active'",
+                                      "WHERE id=? AND helps_done=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                       {cut, bargain_id, b.helps_done}));
   if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain changed; try again");
   b.helps_done += 1;

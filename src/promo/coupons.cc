@@ -22,13 +22,16 @@ namespace xd::promo {
 namespace {
 
 constexpr size_t kUserCouponColCount = 9;  // wallet columns before the template's
+// What an unused wallet entry past its valid_to shows (and is filtered by): derived, not stored.
+constexpr std::string_view kExpired = "expired";
+using U = UserCouponStatus;
 
 UserCoupon UserCouponFromRow(const Row& r) {
   UserCoupon uc;
   uc.id = r.Int(0);
   uc.coupon_id = r.Int(1);
   uc.user_id = r.Int(2);
-  uc.status = r.Str(3);
+  uc.status = internal::StoredStatus(ParseUserCouponStatus(r.Str(3)));
   uc.valid_from_ms = r.Int(4);
   uc.valid_to_ms = r.Int(5);
   uc.claimed_at_ms = r.Int(6);
@@ -123,7 +126,7 @@ Coupon CouponFromRow(const Row& r, size_t f) {
   c.valid_from_ms = r.OptInt(f + 12);
   c.valid_to_ms = r.OptInt(f + 13);
   c.valid_days = r.OptInt(f + 14);
-  c.status = r.Str(f + 15);
+  c.status = StoredStatus(ParseCouponStatus(r.Str(f + 15)));
   c.created_at_ms = r.Int(f + 16);
   return c;
 }
@@ -145,7 +148,7 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
   const UserCoupon& uc = *chosen;
   const Coupon& c = uc.coupon;
   std::string name = "coupon " + IdString(uc.id);
-  if (uc.status == "used") return Fail(ErrorCode::INVALID_STATE, name + " has been used");
+  if (!CanMove(uc.status, U::kUsed)) return Fail(ErrorCode::INVALID_STATE, name + " has been used");
   int64_t now = r.clock().NowMs();
   auto not_applicable = [&](const std::string& why) -> Status {
     if (platform) return Ok();  // another order of the checkout may fit it
@@ -164,8 +167,9 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
     off = std::min(c.amount_fen, base);
   }
   if (tx) {
-    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE user_coupons SET status='used', used_at_ms=?, order_id=NULL WHERE id=? AND status='unused'",
-                                         {now, uc.id}));
+    ASSIGN_OR_RETURN(std::string used, Move(uc.status, U::kUsed));
+    ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE user_coupons SET status=?, used_at_ms=?, order_id=NULL WHERE id=? AND status=?",
+                                         {used, now, uc.id, Name(uc.status)}));
     if (n == 0) return Fail(ErrorCode::CONFLICT, name + " has been used");
   }
   ctx.AddStep(platform ? "platform_coupon" : "merchant_coupon", CouponLabel(c), -off);
@@ -179,11 +183,13 @@ Status AttachCoupons(Tx& tx, bool platform, const trade::PricingContext& ctx, in
   if (!ctx.order_extra.contains(key)) return Ok();
   auto id = ParseId(ctx.order_extra[key].get<std::string>());
   if (!id) return Fail(ErrorCode::INTERNAL, "bad coupon id in pricing context");
-  return tx.Run("UPDATE user_coupons SET order_id=? WHERE id=? AND status='used'", {order_id, *id});
+  return tx.Run("UPDATE user_coupons SET order_id=? WHERE id=? AND status=?", {order_id, *id, Name(U::kUsed)});
 }
 
 Status ReturnCoupons(Tx& tx, int64_t order_id) {
-  return tx.Run("UPDATE user_coupons SET status='unused', order_id=NULL, used_at_ms=NULL WHERE order_id=? AND status='used'", {order_id});
+  ASSIGN_OR_RETURN(std::string unused, Move(U::kUsed, U::kUnused));
+  return tx.Run("UPDATE user_coupons SET status=?, order_id=NULL, used_at_ms=NULL WHERE order_id=? AND status=?",
+                {unused, order_id, Name(U::kUsed)});
 }
 
 Result<std::vector<std::string>> CheckCoupons(Reader& r) {
@@ -200,11 +206,12 @@ Result<std::vector<std::string>> CheckCoupons(Reader& r) {
                                           "GROUP BY c.id, uc.user_id HAVING count(*) > MAX(c.per_user_limit) LIMIT 10"));
   add(per_user, "was claimed past its per-user limit");
   ASSIGN_OR_RETURN(Rows dangling, r.Query("SELECT uc.coupon_id FROM user_coupons uc LEFT JOIN orders o ON o.id = uc.order_id "
-                                          "WHERE (uc.status='used' AND (o.id IS NULL OR o.status='cancelled')) "
-                                          "OR (uc.status='unused' AND uc.order_id IS NOT NULL) LIMIT 10"));
+                                          "WHERE (uc.status=" + Sql(U::kUsed) + " AND (o.id IS NULL OR o.status=" +
+                                              Sql(trade::OrderStatus::kCancelled) + ")) "
+                                          "OR (uc.status=" + Sql(U::kUnused) + " AND uc.order_id IS NOT NULL) LIMIT 10"));
   add(dangling, "has a wallet entry whose use disagrees with its order");
   ASSIGN_OR_RETURN(Rows stacked, r.Query("SELECT uc.order_id FROM user_coupons uc JOIN coupons c ON c.id = uc.coupon_id "
-                                         "WHERE uc.status='used' GROUP BY uc.order_id, c.merchant_id IS NULL HAVING count(*) > 1 LIMIT 10"));
+                                         "WHERE uc.status=" + Sql(U::kUsed) + " GROUP BY uc.order_id, c.merchant_id IS NULL HAVING count(*) > 1 LIMIT 10"));
   for (auto& row : stacked) problems.push_back("order " + IdString(row.Int(0)) + " uses two coupons of one kind");
   return problems;
 }
@@ -265,15 +272,18 @@ Json ToJson(const Coupon& c) {
               {"valid_from", TimeOrNull(c.valid_from_ms)},
               {"valid_to", TimeOrNull(c.valid_to_ms)},
               {"valid_days", c.valid_days ? Json(*c.valid_days) : Json(nullptr)},
-              {"status", c.status},
+              {"status", std::string(Name(c.status))},
               {"created_at", FormatRfc3339(c.created_at_ms)}};
 }
 
+std::string_view UserCouponDisplayName(const UserCoupon& uc, int64_t now_ms) {
+  return uc.status == U::kUnused && now_ms >= uc.valid_to_ms ? kExpired : Name(uc.status);
+}
+
 Json ToJson(const UserCoupon& uc, int64_t now_ms) {
-  std::string status = uc.status == "unused" && now_ms >= uc.valid_to_ms ? "expired" : uc.status;
   return Json{{"id", IdString(uc.id)},
               {"coupon_id", IdString(uc.coupon_id)},
-              {"status", status},
+              {"status", std::string(UserCouponDisplayName(uc, now_ms))},
               {"valid_from", FormatRfc3339(uc.valid_from_ms)},
               {"valid_to", FormatRfc3339(uc.valid_to_ms)},
               {"order_id", uc.order_id ? Json(IdString(*uc.order_id)) : Json(nullptr)},
@@ -301,7 +311,7 @@ Result<Coupon> PromoService::CreateCoupon(Tx& tx, std::optional<int64_t> merchan
   c.merchant_id = merchant_id;
   c.title = in.title;
   c.kind = in.kind;
-  c.status = "active";
+  c.status = CouponStatus::kActive;
   c.amount_fen = in.amount_fen;
   c.percent_bps = in.percent_bps;
   c.cap_fen = in.cap_fen;
@@ -315,10 +325,9 @@ Result<Coupon> PromoService::CreateCoupon(Tx& tx, std::optional<int64_t> merchan
   c.created_at_ms = now;
   RETURN_IF_ERROR(tx.Run("INSERT INTO coupons(id, merchant_id, title, kind, amount_fen, percent_bps, cap_fen, min_spend_fen, total_quota, "
                          "claimed, per_user_limit, scope, valid_from_ms, valid_to_ms, valid_days, status, created_at_ms) "
-                         "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,'active',?)",
+                         "VALUES(?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
                          {c.id, merchant_id, c.title, c.kind, c.amount_fen, c.percent_bps, c.cap_fen, c.min_spend_fen, c.total_quota,
-                          c.per_user_limit, DumpJson(c.scope), c.valid_from_ms, c.valid_to_ms, c.valid_days, now}));
-  c.status = "active";
+                          c.per_user_limit, DumpJson(c.scope), c.valid_from_ms, c.valid_to_ms, c.valid_days, Name(c.status), now}));
   RETURN_IF_ERROR(Emit(tx, CouponCreated{c}));
   return c;
 }
@@ -342,7 +351,7 @@ Result<std::vector<Coupon>> PromoService::MerchantCoupons(Reader& r, std::option
 Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t coupon_id) {
   ASSIGN_OR_RETURN(Coupon c, GetCoupon(tx, coupon_id));
   int64_t now = tx.NowMs();
-  if (c.status != "active") return Fail(ErrorCode::INVALID_STATE, "this coupon is no longer handed out");
+  if (c.status != CouponStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "this coupon is no longer handed out");
   if (c.valid_to_ms && now >= *c.valid_to_ms) return Fail(ErrorCode::INVALID_STATE, "this coupon has expired");
   ASSIGN_OR_RETURN(int64_t held, tx.QueryInt("SELECT count(*) FROM user_coupons WHERE coupon_id=? AND user_id=?", {coupon_id, user_id}));
   if (held >= c.per_user_limit)
@@ -354,7 +363,7 @@ Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t co
   uc.id = tx.NewId();
   uc.coupon_id = coupon_id;
   uc.user_id = user_id;
-  uc.status = "unused";
+  uc.status = U::kUnused;
   uc.claimed_at_ms = now;
   if (c.valid_days) {
     uc.valid_from_ms = now;
@@ -364,8 +373,8 @@ Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t co
     uc.valid_to_ms = *c.valid_to_ms;
   }
   RETURN_IF_ERROR(tx.Run("INSERT INTO user_coupons(id, coupon_id, user_id, status, valid_from_ms, valid_to_ms, claimed_at_ms) "
-                         "VALUES(?,?,?,'unused',?,?,?)",
-                         {uc.id, coupon_id, user_id, uc.valid_from_ms, uc.valid_to_ms, now}));
+                         "VALUES(?,?,?,?,?,?,?)",
+                         {uc.id, coupon_id, user_id, Name(uc.status), uc.valid_from_ms, uc.valid_to_ms, now}));
   c.claimed += 1;
   RETURN_IF_ERROR(Emit(tx, CouponClaimed{coupon_id, uc.id, user_id, c.merchant_id.value_or(0), c.claimed}));
   uc.coupon = std::move(c);
@@ -375,13 +384,15 @@ Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t co
 Result<std::vector<UserCoupon>> PromoService::UserCoupons(Reader& r, int64_t user_id, const std::string& status, int64_t limit,
                                                           int64_t before_id) {
   int64_t now = r.clock().NowMs();
-  if (!status.empty() && status != "unused" && status != "used" && status != "expired")
+  if (!status.empty() && status != Name(U::kUnused) && status != Name(U::kUsed) && status != kExpired)
     return Fail(ErrorCode::INVALID_FIELD, "status must be unused, used or expired");
+  // The filter is by the status shown (UserCouponDisplayName): unused splits by valid_to.
+  const std::string used = internal::Sql(U::kUsed), unused = internal::Sql(U::kUnused), expired = "'" + std::string(kExpired) + "'";
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kUserCouponSelect) +
                                           "WHERE uc.user_id=?1 AND (?2=0 OR uc.id<?2) AND (?3='' "
-                                          "OR (?3='used' AND uc.status='used') "
-                                          "OR (?3='unused' AND uc.status='unused' AND uc.valid_to_ms > ?4) "
-                                          "OR (?3='expired' AND uc.status='unused' AND uc.valid_to_ms <= ?4)) "
+                                          "OR (?3=" + used + " AND uc.status=" + used + ") "
+                                          "OR (?3=" + unused + " AND uc.status=" + unused + " AND uc.valid_to_ms > ?4) "
+                                          "OR (?3=" + expired + " AND uc.status=" + unused + " AND uc.valid_to_ms <= ?4)) "
                                           "ORDER BY uc.id DESC LIMIT ?5",
                                       {user_id, before_id, status, now, limit}));
   std::vector<UserCoupon> out;

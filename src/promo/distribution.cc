@@ -61,6 +61,15 @@ std::string RandomCode() {
 
 }  // namespace
 
+namespace {
+// An order in this status has settled its commissions: paid on completion, cancelled when
+// the order was cancelled or refunded in full. A pending one there is a broken invariant.
+bool OwesNoPendingCommission(trade::OrderStatus s) {
+  using O = trade::OrderStatus;
+  return s == O::kCompleted || s == O::kCancelled || s == O::kRefunded;
+}
+}  // namespace
+
 namespace internal {
 
 Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, int64_t window_ms) {
@@ -90,17 +99,20 @@ Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id
                                              {ctx.buyer_id, l.product_id, now - window_ms}));
     if (!touch) continue;
     RETURN_IF_ERROR(tx.Run("INSERT INTO order_commissions(order_id, product_id, sharer_id, share_id, commission_bps, line_fen, status, "
-                           "created_at_ms) VALUES(?,?,?,?,?,?,'pending',?)",
-                           {order_id, l.product_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity, now}));
+                           "created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
+                           {order_id, l.product_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity,
+                            Name(CommissionStatus::kPending), now}));
   }
   return Ok();
 }
 
 Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Posting>* shares) {
+  constexpr CommissionStatus kFrom = CommissionStatus::kPending;
   ASSIGN_OR_RETURN(Rows rows, tx.Query("SELECT product_id, sharer_id, commission_bps, line_fen FROM order_commissions "
-                                       "WHERE order_id=? AND status='pending' ORDER BY product_id",
-                                       {order.id}));
+                                       "WHERE order_id=? AND status=? ORDER BY product_id",
+                                       {order.id, Name(kFrom)}));
   if (rows.empty()) return Ok();
+  ASSIGN_OR_RETURN(std::string paid, Move(kFrom, CommissionStatus::kPaid));
   int64_t kept = order.provider_paid_fen + order.card_paid_fen - order.refunded_fen;
   // What the merchant nets after the platform's commission and other observers' shares.
   int64_t room = kept - order.commission_fen;
@@ -114,20 +126,26 @@ Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Postin
     int64_t amount = std::clamp<int64_t>(due.fen(), 0, std::max<int64_t>(room, 0));
     room -= amount;
     if (amount > 0) shares->push_back({SharerAccount(row.Int(1)), amount});
-    RETURN_IF_ERROR(tx.Run("UPDATE order_commissions SET status='paid', amount_fen=? WHERE order_id=? AND product_id=?",
-                           {amount, order.id, row.Int(0)}));
+    ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE order_commissions SET status=?, amount_fen=? WHERE order_id=? AND product_id=? "
+                                              "AND status=?",
+                                              {paid, amount, order.id, row.Int(0), Name(kFrom)}));
+    RETURN_IF_ERROR(Moved(changed));
     RETURN_IF_ERROR(Emit(tx, CommissionPaid{order.id, order.merchant_id, row.Int(1), row.Int(0), amount}));
   }
   return Ok();
 }
 
 Status CancelCommissions(Tx& tx, int64_t order_id) {
-  return tx.Run("UPDATE order_commissions SET status='cancelled' WHERE order_id=? AND status='pending'", {order_id});
+  ASSIGN_OR_RETURN(std::string cancelled, Move(CommissionStatus::kPending, CommissionStatus::kCancelled));
+  return tx.Run("UPDATE order_commissions SET status=? WHERE order_id=? AND status=?",
+                {cancelled, order_id, Name(CommissionStatus::kPending)});
 }
 
 Result<std::vector<std::string>> CheckDistribution(Reader& r) {
   std::vector<std::string> problems;
-  ASSIGN_OR_RETURN(Rows sharers, r.Query("SELECT sharer_id, SUM(CASE WHEN status='paid' THEN amount_fen ELSE 0 END) "
+  using M = CommissionStatus;
+  using O = trade::OrderStatus;
+  ASSIGN_OR_RETURN(Rows sharers, r.Query("SELECT sharer_id, SUM(CASE WHEN status=" + Sql(M::kPaid) + " THEN amount_fen ELSE 0 END) "
                                          "FROM order_commissions GROUP BY sharer_id LIMIT 100000"));
   for (auto& row : sharers) {
     ASSIGN_OR_RETURN(int64_t balance, pay::Balance(r, SharerAccount(row.Int(0))));
@@ -137,8 +155,9 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
     if (problems.size() > 10) break;
   }
   ASSIGN_OR_RETURN(Rows wrong, r.Query("SELECT c.order_id FROM order_commissions c JOIN orders o ON o.id = c.order_id "
-                                       "WHERE (c.status='paid' AND o.status <> 'completed') "
-                                       "OR (c.status='pending' AND o.status IN ('completed','cancelled','refunded')) LIMIT 10"));
+                                       "WHERE (c.status=" + Sql(M::kPaid) + " AND o.status <> " + Sql(O::kCompleted) + ") "
+                                       "OR (c.status=" + Sql(M::kPending) + " AND o.status IN (" +
+                                           trade::OrderStatusSql(OwesNoPendingCommission) + ")) LIMIT 10"));
   for (auto& row : wrong) problems.push_back("order " + IdString(row.Int(0)) + " has a commission that disagrees with its status");
   return problems;
 }

@@ -84,19 +84,21 @@ Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, co
 }
 
 Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM gifts WHERE order_id=? AND status='unpaid'", {order.id}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM gifts WHERE order_id=? AND status=?", {order.id, Name(GiftStatus::kUnpaid)}));
   if (!row) return Ok();
   int64_t gift_id = row->Int(0), expires = tx.NowMs() + ttl_ms;
   ASSIGN_OR_RETURN(int64_t timer_id, tx.AddTimer(kTimerGiftExpire, expires, Json{{"gift_id", gift_id}}));
   ASSIGN_OR_RETURN(std::string waiting, Move(GiftStatus::kUnpaid, GiftStatus::kWaiting));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=?", {waiting, expires, timer_id, gift_id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=? AND status=?",
+                                            {waiting, expires, timer_id, gift_id, Name(GiftStatus::kUnpaid)}));
+  RETURN_IF_ERROR(Moved(changed));
   order.sub_status = "gift_pending";
   return Emit(tx, GiftChanged{.what = GiftChanged::What::kSent, .gift_id = gift_id, .order_id = order.id, .sender_id = order.buyer_id});
 }
 
 Status GiftOrderCancelled(Tx& tx, int64_t order_id) {
   ASSIGN_OR_RETURN(std::string cancelled, Move(GiftStatus::kUnpaid, GiftStatus::kCancelled));
-  return tx.Run("UPDATE gifts SET status=? WHERE order_id=? AND status='unpaid'", {cancelled, order_id});
+  return tx.Run("UPDATE gifts SET status=? WHERE order_id=? AND status=?", {cancelled, order_id, Name(GiftStatus::kUnpaid)});
 }
 
 Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
@@ -106,7 +108,8 @@ Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
   if (g.status != GiftStatus::kWaiting) return Ok();  // accepted (or ended) meanwhile
   ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, g.order_id, std::nullopt, std::nullopt));
   ASSIGN_OR_RETURN(std::string refunded, Move(g.status, GiftStatus::kRefunded));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=? WHERE id=?", {refunded, gift_id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=? WHERE id=? AND status=?", {refunded, gift_id, Name(g.status)}));
+  RETURN_IF_ERROR(Moved(changed));
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (o.status == "paid" && refundable > 0)
     RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refundable, "礼物未被领取，自动退款 (gift not accepted)"));
@@ -115,11 +118,17 @@ Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
 
 Result<std::vector<std::string>> CheckGifts(Reader& r) {
   std::vector<std::string> problems;
+  using F = GiftStatus;
+  using O = trade::OrderStatus;
+  const std::string waiting_sub = Sql(trade::OrderSubStatus::kGiftPending);
+  // A refunded gift's order must not keep the money: no status that is paid in full.
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT g.id FROM gifts g JOIN orders o ON o.id = g.order_id "
-                                      "WHERE (g.status='waiting' AND NOT (o.status='paid' AND o.sub_status='gift_pending')) "
-                                      "OR (g.status<>'waiting' AND o.sub_status='gift_pending') "
-                                      "OR (g.status='unpaid' AND o.status NOT IN ('created')) "
-                                      "OR (g.status='refunded' AND o.status IN ('paid','shipped','delivered','completed')) LIMIT 10"));
+                                      "WHERE (g.status=" + Sql(F::kWaiting) + " AND NOT (o.status=" + Sql(O::kPaid) +
+                                      " AND o.sub_status=" + waiting_sub + ")) "
+                                      "OR (g.status<>" + Sql(F::kWaiting) + " AND o.sub_status=" + waiting_sub + ") "
+                                      "OR (g.status=" + Sql(F::kUnpaid) + " AND o.status <> " + Sql(O::kCreated) + ") "
+                                      "OR (g.status=" + Sql(F::kRefunded) + " AND o.status IN (" + trade::OrderStatusSql(trade::PaidInFull) +
+                                      ")) LIMIT 10"));
   for (auto& row : rows) problems.push_back("gift " + IdString(row.Int(0)) + " disagrees with its order");
   return problems;
 }
@@ -156,7 +165,9 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM gifts WHERE id=?", {g.id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   ASSIGN_OR_RETURN(std::string accepted, internal::Move(g.status, GiftStatus::kAccepted));
-  RETURN_IF_ERROR(tx.Run("UPDATE gifts SET status=?, recipient_id=?, accepted_at_ms=? WHERE id=?", {accepted, recipient_id, now, g.id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=?, recipient_id=?, accepted_at_ms=? WHERE id=? AND status=?",
+                                            {accepted, recipient_id, now, g.id, Name(g.status)}));
+  RETURN_IF_ERROR(internal::Moved(changed));
   RETURN_IF_ERROR(Emit(tx, GiftChanged{.what = GiftChanged::What::kAccepted, .gift_id = g.id, .order_id = g.order_id,
                                         .sender_id = g.sender_id, .recipient_id = recipient_id}));
   g.status = GiftStatus::kAccepted;

@@ -88,8 +88,8 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   if (tx) {
     // The check and the increment are one statement in the single writer: never over-filled.
     ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE promo_groups SET seats_taken = seats_taken + 1 "
-                                         "WHERE id=? AND status='forming' AND seats_taken < size",
-                                         {g.id}));
+                                         "WHERE id=? AND status=? AND seats_taken < size",
+                                         {g.id, Name(GroupStatus::kForming)}));
     if (n == 0) return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
   } else if (g.seats_taken >= g.size) {
     return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
@@ -115,7 +115,9 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
   // The N-th paid member: the group succeeds and all its orders become shippable.
   int64_t now = tx.NowMs();
   ASSIGN_OR_RETURN(std::string succeeded, Move(g.status, GroupStatus::kSucceeded));
-  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {succeeded, now, group_id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=? AND status=?",
+                                            {succeeded, now, group_id, Name(g.status)}));
+  RETURN_IF_ERROR(internal::Moved(changed));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM promo_groups WHERE id=?", {group_id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   // The other paid members were waiting; this order is being marked paid right now.
@@ -132,7 +134,9 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT seats_taken, status, timer_id, activity_id, size FROM promo_groups WHERE id=?", {group_id}));
   if (!row || row->Int(0) > 0 || row->Str(1) != Name(GroupStatus::kForming)) return Ok();
   ASSIGN_OR_RETURN(std::string failed, Move(GroupStatus::kForming, GroupStatus::kFailed));
-  RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=? AND status=?",
+                                            {failed, tx.NowMs(), group_id, Name(GroupStatus::kForming)}));
+  RETURN_IF_ERROR(internal::Moved(changed));
   if (!row->IsNull(2)) RETURN_IF_ERROR(tx.CancelTimer(row->Int(2)));
   return Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = row->Int(3),
                                .size = row->Int(4), .paid_members = 0, .reason = "empty"});
@@ -145,7 +149,9 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   if (g.status == GroupStatus::kSucceeded) return Ok();
   if (g.status == GroupStatus::kForming) {
     ASSIGN_OR_RETURN(std::string failed, Move(g.status, GroupStatus::kFailed));
-    RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=?", {failed, tx.NowMs(), group_id}));
+    ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=? AND status=?",
+                                              {failed, tx.NowMs(), group_id, Name(g.status)}));
+    RETURN_IF_ERROR(internal::Moved(changed));
     RETURN_IF_ERROR(Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = g.activity_id,
                                           .leader_id = g.leader_id, .size = g.size, .paid_members = g.paid_members,
                                           .reason = "expired"}));
@@ -160,8 +166,8 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
       // provider, and is then refunded below rather than losing the payment to a cancel.
       ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
       if (pending) {
-        ASSIGN_OR_RETURN(std::string state, trade.QueryPayment(tx, pending->id));
-        if (state == "succeeded") {
+        ASSIGN_OR_RETURN(pay::PaymentStatus state, trade.QueryPayment(tx, pending->id));
+        if (pay::Charged(state)) {
           ASSIGN_OR_RETURN(o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
         }
       }
@@ -178,6 +184,10 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
 
 namespace {
 
+// An order in this status still stands (unpaid, or paid and kept): a failed group's member
+// order must be in none of them (cancelled, or refunded).
+bool OrderStands(trade::OrderStatus s) { return s == trade::OrderStatus::kCreated || trade::PaidInFull(s); }
+
 Result<std::vector<std::string>> CheckGroups(Reader& r) {
   std::vector<std::string> problems;
   auto add = [&](const Rows& rows, const std::string& what) {
@@ -190,16 +200,19 @@ Result<std::vector<std::string>> CheckGroups(Reader& r) {
                                        "OR g.paid_members <> (SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id AND m.state = 'paid') "
                                        "LIMIT 10"));
   add(seats, "counts seats or paid members that disagree with its orders");
-  ASSIGN_OR_RETURN(Rows succeeded, r.Query("SELECT id FROM promo_groups WHERE (status='succeeded' AND paid_members <> size) "
-                                           "OR (status='forming' AND paid_members >= size) LIMIT 10"));
+  using G = GroupStatus;
+  ASSIGN_OR_RETURN(Rows succeeded, r.Query("SELECT id FROM promo_groups WHERE (status=" + internal::Sql(G::kSucceeded) +
+                                           " AND paid_members <> size) OR (status=" + internal::Sql(G::kForming) +
+                                           " AND paid_members >= size) LIMIT 10"));
   add(succeeded, "has a status that disagrees with its paid members");
   ASSIGN_OR_RETURN(Rows waiting, r.Query("SELECT g.id FROM promo_groups g JOIN activity_orders m ON m.group_id = g.id "
-                                         "JOIN orders o ON o.id = m.order_id WHERE o.sub_status='grouping' AND g.status <> 'forming' "
+                                         "JOIN orders o ON o.id = m.order_id WHERE o.sub_status=" + internal::Sql(trade::OrderSubStatus::kGrouping) +
+                                         " AND g.status <> " + internal::Sql(G::kForming) + " "
                                          "LIMIT 10"));
   add(waiting, "has ended but an order still waits in grouping");
   ASSIGN_OR_RETURN(Rows failed_kept, r.Query("SELECT g.id FROM promo_groups g JOIN activity_orders m ON m.group_id = g.id "
-                                             "JOIN orders o ON o.id = m.order_id WHERE g.status='failed' "
-                                             "AND o.status IN ('created','paid','shipped','delivered','completed') LIMIT 10"));
+                                             "JOIN orders o ON o.id = m.order_id WHERE g.status=" + internal::Sql(G::kFailed) +
+                                             " AND o.status IN (" + trade::OrderStatusSql(OrderStands) + ") LIMIT 10"));
   add(failed_kept, "failed but a member order was neither cancelled nor refunded");
   return problems;
 }
@@ -277,7 +290,7 @@ Result<Group> PromoService::GetGroup(Reader& r, int64_t id) { return internal::L
 
 Result<std::vector<Group>> PromoService::JoinableGroups(Reader& r, int64_t product_id, int64_t limit) {
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + internal::kGroupCols +
-                                          " FROM promo_groups WHERE product_id=? AND status='forming' AND expires_at_ms > ? "
+                                          " FROM promo_groups WHERE product_id=? AND status=" + internal::Sql(GroupStatus::kForming) + " AND expires_at_ms > ? "
                                           "AND seats_taken < size ORDER BY size - seats_taken, expires_at_ms LIMIT ?",
                                       {product_id, r.clock().NowMs(), limit}));
   std::vector<Group> out;

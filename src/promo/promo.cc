@@ -13,6 +13,13 @@ namespace xd::promo {
 
 namespace {
 
+using O = trade::OrderStatus;
+// An order in this status has not been paid (an activity order marked paid cannot be in one).
+bool NeverPaid(O s) { return s == O::kCreated || s == O::kCancelled; }
+// An order in this status ended without the buyer keeping it: where a cancelled activity
+// order's order must be.
+bool EndedUnkept(O s) { return s == O::kCancelled || s == O::kRefunding || s == O::kRefunded; }
+
 using internal::ActivityRef;
 
 // Stage 100: prices an order placed in an activity ("activity":{"id",...} in the checkout).
@@ -177,9 +184,9 @@ Result<std::vector<std::string>> PromoService::Check(Reader& r) {
     problems.insert(problems.end(), found.begin(), found.end());
   }
   ASSIGN_OR_RETURN(Rows states, r.Query("SELECT m.order_id, m.state, o.status FROM activity_orders m JOIN orders o ON o.id = m.order_id "
-                                        "WHERE (m.state='created' AND o.status <> 'created') "
-                                        "OR (m.state='paid' AND o.status IN ('created','cancelled')) "
-                                        "OR (m.state='cancelled' AND o.status NOT IN ('cancelled','refunding','refunded')) LIMIT 10"));
+                                        "WHERE (m.state='created' AND o.status <> " + internal::Sql(O::kCreated) + ") "
+                                        "OR (m.state='paid' AND o.status IN (" + trade::OrderStatusSql(NeverPaid) + ")) "
+                                        "OR (m.state='cancelled' AND o.status NOT IN (" + trade::OrderStatusSql(EndedUnkept) + ")) LIMIT 10"));
   for (auto& row : states)
     problems.push_back("activity order " + IdString(row.Int(0)) + " is " + row.Str(1) + " but the order is " + row.Str(2));
   return problems;

@@ -50,25 +50,44 @@ enum class ActivityStatus { kActive, kStopped };
 enum class GroupStatus { kForming, kSucceeded, kFailed };
 enum class BargainStatus { kActive, kBought, kExpired };
 enum class GiftStatus { kUnpaid, kWaiting, kAccepted, kRefunded, kCancelled };
+enum class CouponStatus { kActive, kStopped };
+// A wallet entry's stored status. "expired" is not one: it is an unused entry past its
+// valid_to, derived when shown (UserCouponDisplayName).
+enum class UserCouponStatus { kUnused, kUsed };
+// The commission an attributed order line owes its sharer.
+enum class CommissionStatus { kPending, kPaid, kCancelled };
 // "active", "forming", ...: the name stored in the database and shown in JSON.
 std::string_view Name(ActivityStatus s);
 std::string_view Name(GroupStatus s);
 std::string_view Name(BargainStatus s);
 std::string_view Name(GiftStatus s);
+std::string_view Name(CouponStatus s);
+std::string_view Name(UserCouponStatus s);
+std::string_view Name(CommissionStatus s);
 // The status of a stored name; nullopt for a name the table does not know.
 std::optional<ActivityStatus> ParseActivityStatus(std::string_view name);
 std::optional<GroupStatus> ParseGroupStatus(std::string_view name);
 std::optional<BargainStatus> ParseBargainStatus(std::string_view name);
 std::optional<GiftStatus> ParseGiftStatus(std::string_view name);
+std::optional<CouponStatus> ParseCouponStatus(std::string_view name);
+std::optional<UserCouponStatus> ParseUserCouponStatus(std::string_view name);
+std::optional<CommissionStatus> ParseCommissionStatus(std::string_view name);
 // Whether the transition table allows `from` → `to`:
 //   activity: active → stopped
 //   group:    forming → succeeded | failed
 //   bargain:  active → bought | expired; bought → active (its order cancelled in time) | expired
 //   gift:     unpaid → waiting (paid) | cancelled; waiting → accepted | refunded
+//   coupon:   active → stopped (no new claims; nothing stops one yet)
+//   wallet:   unused → used (an order took it); used → unused (its unpaid order was
+//             cancelled). A used coupon is not used again.
+//   commission: pending → paid (the order completed) | cancelled (cancelled or refunded)
 bool CanMove(ActivityStatus from, ActivityStatus to);
 bool CanMove(GroupStatus from, GroupStatus to);
 bool CanMove(BargainStatus from, BargainStatus to);
 bool CanMove(GiftStatus from, GiftStatus to);
+bool CanMove(CouponStatus from, CouponStatus to);
+bool CanMove(UserCouponStatus from, UserCouponStatus to);
+bool CanMove(CommissionStatus from, CommissionStatus to);
 
 // ---- activities ----
 
@@ -129,7 +148,8 @@ Result<CouponInput> CouponInputFromJson(const Json& body);
 struct Coupon {
   int64_t id = 0;
   std::optional<int64_t> merchant_id;  // none: a platform coupon
-  std::string title, kind, status;
+  std::string title, kind;
+  CouponStatus status = CouponStatus::kActive;
   int64_t amount_fen = 0, percent_bps = 0, cap_fen = 0, min_spend_fen = 0;
   int64_t total_quota = 0, claimed = 0, per_user_limit = 0;
   Json scope = Json::object();
@@ -141,11 +161,13 @@ Json ToJson(const Coupon& c);
 // A coupon in a buyer's wallet.
 struct UserCoupon {
   int64_t id = 0, coupon_id = 0, user_id = 0;
-  std::string status;  // unused | used (expired is derived from valid_to_ms)
+  UserCouponStatus status = UserCouponStatus::kUnused;  // (expired is derived from valid_to_ms)
   int64_t valid_from_ms = 0, valid_to_ms = 0, claimed_at_ms = 0;
   std::optional<int64_t> order_id, used_at_ms;
   Coupon coupon;
 };
+// The status a wallet entry shows: its stored one, or "expired" when unused past valid_to.
+std::string_view UserCouponDisplayName(const UserCoupon& uc, int64_t now_ms);
 Json ToJson(const UserCoupon& uc, int64_t now_ms);
 
 // ---- bargain ----

@@ -11,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "pay/pay.h"
 #include "promo/internal/promo_internal.h"
+#include "trade/states.h"
 
 namespace xd::promo {
 namespace {
@@ -164,8 +165,90 @@ TEST(PromoStatus, TransitionTables) {
   EXPECT_FALSE(CanMove(GiftStatus::kUnpaid, GiftStatus::kAccepted));
   auto moved = internal::Move(GiftStatus::kAccepted, GiftStatus::kRefunded);
   ASSERT_FALSE(moved);
-  EXPECT_EQ(moved.error().code, ErrorCode::INTERNAL);
+  EXPECT_EQ(moved.error().code, ErrorCode::INVALID_STATE);
   EXPECT_EQ(*internal::Move(GroupStatus::kForming, GroupStatus::kSucceeded), "succeeded");
+}
+
+// Coupons, wallet entries and commissions: today's names, and only the listed moves.
+TEST(PromoStatus, CouponAndCommissionTables) {
+  for (auto st : {CouponStatus::kActive, CouponStatus::kStopped}) EXPECT_EQ(ParseCouponStatus(Name(st)), st);
+  for (auto st : {UserCouponStatus::kUnused, UserCouponStatus::kUsed}) EXPECT_EQ(ParseUserCouponStatus(Name(st)), st);
+  for (auto st : {CommissionStatus::kPending, CommissionStatus::kPaid, CommissionStatus::kCancelled})
+    EXPECT_EQ(ParseCommissionStatus(Name(st)), st);
+  EXPECT_EQ(Name(UserCouponStatus::kUnused), "unused");
+  EXPECT_EQ(Name(CommissionStatus::kCancelled), "cancelled");
+  EXPECT_EQ(ParseUserCouponStatus("expired"), std::nullopt);  // derived when shown, never stored
+  EXPECT_TRUE(CanMove(UserCouponStatus::kUnused, UserCouponStatus::kUsed));
+  EXPECT_TRUE(CanMove(UserCouponStatus::kUsed, UserCouponStatus::kUnused));  // its unpaid order was cancelled
+  EXPECT_FALSE(CanMove(UserCouponStatus::kUsed, UserCouponStatus::kUsed));   // a used coupon is not used again
+  EXPECT_TRUE(CanMove(CouponStatus::kActive, CouponStatus::kStopped));
+  EXPECT_FALSE(CanMove(CouponStatus::kStopped, CouponStatus::kActive));
+  EXPECT_TRUE(CanMove(CommissionStatus::kPending, CommissionStatus::kPaid));
+  EXPECT_TRUE(CanMove(CommissionStatus::kPending, CommissionStatus::kCancelled));
+  EXPECT_FALSE(CanMove(CommissionStatus::kPaid, CommissionStatus::kCancelled));
+  EXPECT_FALSE(CanMove(CommissionStatus::kCancelled, CommissionStatus::kPaid));
+  auto paid_twice = internal::Move(CommissionStatus::kPaid, CommissionStatus::kPaid);
+  ASSERT_FALSE(paid_twice);
+  EXPECT_EQ(paid_twice.error().code, ErrorCode::INVALID_STATE);
+  // The checks' lists come from the tables (promo's own and trade's order table).
+  EXPECT_EQ(internal::Sql(UserCouponStatus::kUsed), "'used'");
+  EXPECT_EQ(internal::Sql(trade::OrderStatus::kCancelled), "'cancelled'");
+  EXPECT_EQ(trade::OrderStatusSql(trade::PaidInFull), "'paid','shipped','delivered','completed'");
+}
+
+// A wallet entry moves through its table with the real functions: unused → used when an order
+// takes it (a second order is refused), back to unused when that order is cancelled unpaid;
+// shown as expired once past its window.
+TEST_F(PromoDomain, CouponWalletMovesThroughItsTable) {
+  auto in = CouponInputFromJson(Json{{"title", "满减"}, {"kind", "fixed"}, {"amount_fen", 500}, {"total_quota", 10},
+                                     {"per_user_limit", 1}, {"scope", {{"type", "merchant"}}}, {"valid_days", 7}});
+  ASSERT_TRUE(in) << in.error().message;
+  auto c = store_->ExecuteFor<Coupon>([&](Tx& tx) { return promo_.CreateCoupon(tx, merchant_id_, *in); });
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->status, CouponStatus::kActive);
+  EXPECT_EQ(ToJson(*c)["status"], "active");
+  constexpr int64_t kBuyer = 4242, kOrder = 777;
+  auto uc = store_->ExecuteFor<UserCoupon>([&](Tx& tx) { return promo_.ClaimCoupon(tx, kBuyer, c->id); });
+  ASSERT_TRUE(uc) << uc.error().message;
+  EXPECT_EQ(uc->status, UserCouponStatus::kUnused);
+  EXPECT_EQ(ToJson(*uc, clock_.NowMs())["status"], "unused");
+
+  auto context = [&] {
+    trade::PricingContext ctx;
+    ctx.buyer_id = kBuyer;
+    ctx.merchant_id = merchant_id_;
+    ctx.subtotal_fen = 10000;
+    ctx.coupon_ids = {uc->id};
+    return ctx;
+  };
+  trade::PricingContext ctx = context();
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(internal::PriceCoupons(tx, &tx, false, ctx));
+    return internal::AttachCoupons(tx, false, ctx, kOrder);
+  }));
+  ASSERT_EQ(ctx.steps.size(), 1u);
+  EXPECT_EQ(ctx.steps[0].amount_fen, -500);
+  trade::PricingContext again = context();
+  auto refused = store_->Execute([&](Tx& tx) { return internal::PriceCoupons(tx, &tx, false, again); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::INVALID_STATE);
+  auto wallet = [&](const std::string& status) {
+    auto list = store_->Read([&](Reader& r) { return promo_.UserCoupons(r, kBuyer, status, 10, 0); });
+    EXPECT_TRUE(list) << list.error().message;
+    return list ? list->size() : size_t{99};
+  };
+  EXPECT_EQ(wallet("used"), 1u);
+  EXPECT_EQ(wallet("unused"), 0u);
+
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return internal::ReturnCoupons(tx, kOrder); }));
+  EXPECT_EQ(wallet("unused"), 1u);
+  EXPECT_EQ(wallet("used"), 0u);
+  clock_.AdvanceMs(8 * internal::kDayMs);
+  EXPECT_EQ(wallet("expired"), 1u);
+  EXPECT_EQ(wallet("unused"), 0u);
+  auto bad = store_->Read([&](Reader& r) { return promo_.UserCoupons(r, kBuyer, "spent", 10, 0); });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::INVALID_FIELD);
 }
 
 }  // namespace

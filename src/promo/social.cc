@@ -27,7 +27,7 @@ std::string MaskNickname(const std::string& name) {
 Result<Json> Jielong(Reader& r, const std::string& chat_group, int64_t merchant_id, bool masked, int64_t limit) {
   ASSIGN_OR_RETURN(Rows lines, r.Query("SELECT u.nickname, i.title, i.quantity, o.status, c.created_at_ms FROM chat_group_orders c "
                                        "JOIN orders o ON o.id = c.order_id JOIN order_items i ON i.order_id = o.id "
-                                       "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=?1 AND o.status <> 'cancelled' "
+                                       "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=?1 AND o.status <> " + internal::Sql(trade::OrderStatus::kCancelled) + " "
                                        "AND (?2 = 0 OR o.merchant_id = ?2) "
                                        "ORDER BY c.created_at_ms, c.order_id, i.id LIMIT ?3",
                                        {chat_group, merchant_id, limit}));
@@ -51,7 +51,7 @@ Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id
                                        {chat_group, merchant_id}));
   if (links.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
   if (links[0].Int(0) == 0) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
-  ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT COALESCE(SUM(CASE WHEN o.status <> 'cancelled' THEN 1 ELSE 0 END),0), "
+  ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT COALESCE(SUM(CASE WHEN o.status <> " + internal::Sql(trade::OrderStatus::kCancelled) + " THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
                                         "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.chat_group=? "

@@ -202,7 +202,7 @@ Status TradeService::StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o) {
   RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunding));
   RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET refund_id=? WHERE id=?", {rf.id, a.id}));
   a.refund_id = rf.id;
-  if (rf.status == "succeeded") {
+  if (rf.status == pay::RefundStatus::kSucceeded) {
     RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
     a.status = "refunded";
   }

@@ -214,7 +214,7 @@ Result<pay::Payment> TradeService::StartOrderPayment(Tx& tx, Order& o, int64_t c
   if (p.amount_fen == 0) {  // store credit covered it all
     ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, "card"));
     if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
-    p.status = "succeeded";
+    p.status = pay::PaymentStatus::kSucceeded;
     ASSIGN_OR_RETURN(o, LoadOrder(tx, o.id, true));  // paid, perhaps waiting for its group or gift
   }
   return p;
@@ -233,7 +233,7 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
     o.status_before_refund = "cancelled";
     RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", "paid after cancellation"}}));
     ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, o.provider_paid_fen + o.card_paid_fen, 0, "paid after cancellation"));
-    if (rf.status == "succeeded") RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
+    if (rf.status == pay::RefundStatus::kSucceeded) RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
     return Ok();
   }
   if (o.status != "created") return Fail(ErrorCode::INTERNAL, "payment for an order in state " + o.status);
@@ -273,20 +273,20 @@ Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notificat
   return std::string(fresh ? "refunded" : "already_refunded");
 }
 
-Result<std::string> TradeService::QueryPayment(Tx& tx, int64_t payment_id) {
+Result<pay::PaymentStatus> TradeService::QueryPayment(Tx& tx, int64_t payment_id) {
   ASSIGN_OR_RETURN(pay::Payment p, pay::GetPayment(tx, payment_id));
-  if (p.status != "pending" || p.prepay_id.empty()) return p.status;
+  if (!pay::AwaitsProvider(p.status) || p.prepay_id.empty()) return p.status;
   ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, p.prepay_id));
   if (t.status == "SUCCESS") {
     ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
     if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
-    return std::string("succeeded");
+    return pay::PaymentStatus::kSucceeded;
   }
   if (t.status == "FAIL") {
     RETURN_IF_ERROR(pay::EndPendingPayment(tx, p.id, true));
-    return std::string("failed");
+    return pay::PaymentStatus::kFailed;
   }
-  return std::string("pending");
+  return p.status;
 }
 
 Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id) {
@@ -354,7 +354,7 @@ Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, c
   o.sub_status = "";
   RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", reason}}));
   ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, amount_fen, o.refunded_fen, reason));
-  if (rf.status == "succeeded") RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
+  if (rf.status == pay::RefundStatus::kSucceeded) RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
   return Ok();
 }
 

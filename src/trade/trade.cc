@@ -31,8 +31,8 @@ void TradeService::RegisterTimers(TimerService& timers) {
     // Ask the provider first: a buyer who paid just before the deadline keeps the order.
     ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
     if (pending) {
-      ASSIGN_OR_RETURN(std::string state, QueryPayment(tx, pending->id));
-      if (state == "succeeded") return Ok();
+      ASSIGN_OR_RETURN(pay::PaymentStatus state, QueryPayment(tx, pending->id));
+      if (pay::Charged(state)) return Ok();
     }
     return Cancel(tx, order_id, std::nullopt, "unpaid timeout");
   });
@@ -55,14 +55,14 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   ASSIGN_OR_RETURN(int64_t escrow, pay::Balance(r, pay::kEscrow));
   // Escrow holds what buyers paid for orders not yet completed, minus refunds already posted.
   ASSIGN_OR_RETURN(int64_t paid_open, r.QueryInt("SELECT COALESCE(SUM(provider_paid_fen + card_paid_fen),0) FROM orders WHERE status IN (" + OrderStatusSql(EscrowHolds) + ")"));
-  ASSIGN_OR_RETURN(int64_t refunds_open, r.QueryInt("SELECT COALESCE(SUM(f.card_fen + CASE WHEN f.status='succeeded' THEN f.provider_fen ELSE 0 END),0) "
+  ASSIGN_OR_RETURN(int64_t refunds_open, r.QueryInt("SELECT COALESCE(SUM(f.card_fen + CASE WHEN f.status IN (" + pay::RefundStatusSql(pay::ProviderRefunded) + ") THEN f.provider_fen ELSE 0 END),0) "
                                                     "FROM refunds f JOIN orders o ON o.id = f.order_id WHERE o.status IN (" + OrderStatusSql(EscrowHolds) + ")"));
   if (escrow != paid_open - refunds_open)
     problems.push_back("escrow holds " + std::to_string(escrow) + " fen but open orders account for " + std::to_string(paid_open - refunds_open));
   ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT id, total_fen, items_fen - discount_fen + shipping_fen, pricing FROM orders "
                                         "WHERE total_fen <> items_fen - discount_fen + shipping_fen OR total_fen < 0 LIMIT 10"));
   for (auto& row : totals) problems.push_back("order " + IdString(row.Int(0)) + " total " + std::to_string(row.Int(1)) + " disagrees with its parts");
-  ASSIGN_OR_RETURN(Rows double_paid, r.Query("SELECT order_id, count(*) FROM payments WHERE status='succeeded' GROUP BY order_id HAVING count(*) > 1 LIMIT 10"));
+  ASSIGN_OR_RETURN(Rows double_paid, r.Query("SELECT order_id, count(*) FROM payments WHERE status IN (" + pay::PaymentStatusSql(pay::Charged) + ") GROUP BY order_id HAVING count(*) > 1 LIMIT 10"));
   for (auto& row : double_paid) problems.push_back("order " + IdString(row.Int(0)) + " charged " + std::to_string(row.Int(1)) + " times");
   ASSIGN_OR_RETURN(Rows over_refund, r.Query("SELECT id FROM orders WHERE refunded_fen > provider_paid_fen + card_paid_fen LIMIT 10"));
   for (auto& row : over_refund) problems.push_back("order " + IdString(row.Int(0)) + " refunded more than paid");

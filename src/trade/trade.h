@@ -213,8 +213,9 @@ class TradeService {
   Result<pay::Payment> Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen);
   // Applies a verified provider notification; idempotent (duplicates change nothing).
   Result<std::string> ApplyNotification(Tx& tx, const pay::Notification& n);
-  // The order-query path: asks the provider about a pending payment and applies what it says.
-  Result<std::string> QueryPayment(Tx& tx, int64_t payment_id);
+  // The order-query path: asks the provider about a pending payment and applies what it says;
+  // the payment's status after that.
+  Result<pay::PaymentStatus> QueryPayment(Tx& tx, int64_t payment_id);
   Status Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id);
   // Logistics calls these as shipments move.
   Status MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id);

@@ -11,6 +11,7 @@
 #include "base/limits.h"
 #include "catalog/catalog.h"
 #include "promo/promo.h"
+#include "trade/states.h"
 
 namespace xd::promo::internal {
 
@@ -27,15 +28,29 @@ struct ActivityRef {
 // nullopt when the checkout names no activity.
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity);
 
-// A status change `from` → `to`: the stored name of `to` for the UPDATE, or INTERNAL when
-// the status's transition table does not allow it (a programming error caught before it
-// writes).
+// A status change `from` → `to`: the stored name of `to` for the guarded UPDATE (... WHERE
+// status=<from>), or INVALID_STATE when the status's transition table does not allow it
+// (refused before anything is written).
 template <class E>
 Result<std::string> Move(E from, E to) {
   if (!CanMove(from, to))
-    return Fail(ErrorCode::INTERNAL, "状态不可变更 (status " + std::string(Name(from)) + " cannot become " + std::string(Name(to)) + ")");
+    return Fail(ErrorCode::INVALID_STATE, "状态不可变更 (status " + std::string(Name(from)) + " cannot become " + std::string(Name(to)) + ")");
   return std::string(Name(to));
 }
+// A guarded UPDATE changed `changed` rows: INVALID_STATE unless exactly one (the row left the
+// status it was read in).
+inline Status Moved(int64_t changed) {
+  if (changed == 1) return Ok();
+  return Fail(ErrorCode::INVALID_STATE, "状态已变化，请刷新后重试 (the status changed; reload and retry)");
+}
+// A status's stored name quoted for SQL ('used'): taken from its table, never from input, so
+// check and filter queries name statuses only through the tables.
+template <class E>
+std::string Sql(E s) {
+  return "'" + std::string(Name(s)) + "'";
+}
+inline std::string Sql(trade::OrderStatus s) { return "'" + std::string(trade::ToString(s)) + "'"; }
+inline std::string Sql(trade::OrderSubStatus s) { return "'" + std::string(trade::ToString(s)) + "'"; }
 // The status of a stored name. The schema's CHECK admits only the table's names, so an
 // unknown one means the store was written by something else: a broken invariant.
 template <class E>

@@ -1,0 +1,29 @@
+// What pay's files share about status moves and nobody outside may include: decoding a stored
+// status and checking that a guarded UPDATE (... WHERE status=<from>) moved its row.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+
+namespace xd::pay::internal {
+
+// The status of a stored name. The schema's CHECK admits only the table's names, so an
+// unknown one means the store was written by something else: a broken invariant.
+template <class E>
+E Stored(std::optional<E> parsed) {
+  CHECK(parsed.has_value());
+  return *parsed;
+}
+
+// A guarded UPDATE changed `changed` rows: INVALID_STATE unless exactly one (the row left the
+// status it was read in; in the single-writer pipeline only a stale caller gets here).
+inline Status Moved(int64_t changed, const char* what_zh, const char* what) {
+  if (changed == 1) return Ok();
+  return Fail(ErrorCode::INVALID_STATE,
+              std::string(what_zh) + "状态已变化，请刷新后重试 (the " + what + " changed status; reload and retry)");
+}
+
+}  // namespace xd::pay::internal

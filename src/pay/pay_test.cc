@@ -1,0 +1,222 @@
+// Pay's domain logic without the HTTP server: a temp store, the real functions, a fake clock.
+// Covers the status tables (names, moves, the SQL lists the ledger check derives from them)
+// and the payment, refund and settlement lifecycles going through them: each legal move is
+// made, every other one is refused and leaves the books balanced.
+#include "pay/pay.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "pay/states.h"
+
+namespace xd::pay {
+namespace {
+
+class PayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_pay_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    sandbox_ = std::make_unique<SandboxProvider>("pay-test-secret", clock_);
+  }
+  void TearDown() override {
+    sandbox_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  template <class T, class F>
+  T Write(F&& f) {
+    auto r = store_->ExecuteFor<T>(std::forward<F>(f));
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? *r : T{};
+  }
+  Status Do(std::function<Status(Tx&)> f) { return store_->Execute(std::move(f)); }
+  Payment Get(int64_t id) {
+    return Write<Payment>([&](Tx& tx) { return GetPayment(tx, id); });
+  }
+  // A payment of `total_fen` for a new order, `card_fen` of it from store credit.
+  Payment Start(int64_t total_fen, int64_t card_fen) {
+    return Write<Payment>([&](Tx& tx) -> Result<Payment> {
+      if (card_fen > 0) RETURN_IF_ERROR(IssueCard(tx, kBuyer, card_fen, "test", 1));
+      return StartPayment(tx, *sandbox_, tx.NewId(), kBuyer, total_fen, card_fen);
+    });
+  }
+  void ExpectBalanced() {
+    auto rep = store_->Read([](Reader& r) { return CheckLedger(r); });
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_TRUE(rep->balanced) << rep->ToJson().dump();
+  }
+
+  static constexpr int64_t kBuyer = 42;
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SandboxProvider> sandbox_;
+};
+
+// Each stored name round-trips, and no other text is a status.
+TEST(PayStates, NamesRoundTrip) {
+  for (PaymentStatus s : AllPaymentStatuses()) EXPECT_EQ(PaymentStatusFromString(Name(s)), s);
+  for (RefundStatus s : AllRefundStatuses()) EXPECT_EQ(RefundStatusFromString(Name(s)), s);
+  for (SettlementStatus s : AllSettlementStatuses()) EXPECT_EQ(SettlementStatusFromString(Name(s)), s);
+  EXPECT_EQ(WithdrawalStatusFromString("paid"), WithdrawalStatus::kPaid);
+  // Today's spellings, exactly: they are stored and shown in the API.
+  EXPECT_EQ(Name(PaymentStatus::kPending), "pending");
+  EXPECT_EQ(Name(PaymentStatus::kSucceeded), "succeeded");
+  EXPECT_EQ(Name(PaymentStatus::kFailed), "failed");
+  EXPECT_EQ(Name(PaymentStatus::kClosed), "closed");
+  EXPECT_EQ(Name(RefundStatus::kSucceeded), "succeeded");
+  EXPECT_EQ(Name(SettlementStatus::kHeld), "held");
+  EXPECT_EQ(Name(SettlementStatus::kSettled), "settled");
+  EXPECT_EQ(PaymentStatusFromString("paid"), std::nullopt);
+  EXPECT_EQ(PaymentStatusFromString("SUCCESS"), std::nullopt);  // the provider's word, not ours
+  EXPECT_EQ(RefundStatusFromString(""), std::nullopt);
+}
+
+// The tables allow the lifecycles and refuse the rest.
+TEST(PayStates, TransitionTables) {
+  using P = PaymentStatus;
+  EXPECT_TRUE(CanMove(P::kPending, P::kSucceeded));
+  EXPECT_TRUE(CanMove(P::kPending, P::kFailed));
+  EXPECT_TRUE(CanMove(P::kPending, P::kClosed));
+  EXPECT_TRUE(CanMove(P::kClosed, P::kSucceeded));  // paid on an old page after the cancel
+  EXPECT_FALSE(CanMove(P::kSucceeded, P::kFailed));
+  EXPECT_FALSE(CanMove(P::kSucceeded, P::kPending));
+  EXPECT_FALSE(CanMove(P::kFailed, P::kSucceeded));
+  EXPECT_FALSE(CanMove(P::kClosed, P::kPending));
+  EXPECT_FALSE(CanMove(P::kSucceeded, P::kSucceeded));
+  EXPECT_TRUE(CanMove(RefundStatus::kPending, RefundStatus::kSucceeded));
+  EXPECT_FALSE(CanMove(RefundStatus::kSucceeded, RefundStatus::kPending));
+  EXPECT_TRUE(CanMove(SettlementStatus::kHeld, SettlementStatus::kSettled));
+  EXPECT_FALSE(CanMove(SettlementStatus::kSettled, SettlementStatus::kHeld));
+  EXPECT_FALSE(CanMove(WithdrawalStatus::kPaid, WithdrawalStatus::kPaid));
+
+  auto refused = Move(P::kSucceeded, P::kFailed);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::INVALID_STATE);
+  EXPECT_NE(refused.error().message.find("(payment status succeeded cannot become failed)"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(*Move(P::kPending, P::kClosed), "closed");
+}
+
+// The ledger check's lists come from the tables' properties.
+TEST(PayStates, CheckListsDeriveFromTheTables) {
+  EXPECT_EQ(PaymentStatusSql(HoldsCard), "'pending'");
+  EXPECT_EQ(PaymentStatusSql(AwaitsProvider), "'pending'");
+  EXPECT_EQ(PaymentStatusSql(Charged), "'succeeded'");
+  EXPECT_EQ(RefundStatusSql(ProviderRefunded), "'succeeded'");
+  EXPECT_EQ(SettlementStatusSql(Held), "'held'");
+  EXPECT_EQ(PaymentStatusSql([](PaymentStatus s) { return s != PaymentStatus::kPending; }), "'succeeded','failed','closed'");
+  EXPECT_EQ(PaymentStatusSql([](PaymentStatus) { return false; }), "NULL");
+  EXPECT_EQ(Sql(SettlementStatus::kSettled), "'settled'");
+}
+
+// The schema admits exactly the table's names (its CHECK is the same list, written in the
+// migration): each table name can be stored, another cannot.
+TEST_F(PayTest, SchemaAdmitsTheTablesNames) {
+  for (PaymentStatus s : AllPaymentStatuses())
+    EXPECT_TRUE(Do([&](Tx& tx) {
+      return tx.Run("INSERT INTO payments(id, order_id, buyer_id, amount_fen, status, provider, created_at_ms) VALUES(?,1,1,0,?,'card',0)",
+                    {tx.NewId(), Name(s)});
+    }));
+  EXPECT_FALSE(Do([&](Tx& tx) {
+    return tx.Run("INSERT INTO payments(id, order_id, buyer_id, amount_fen, status, provider, created_at_ms) VALUES(?,1,1,0,'paid','card',0)",
+                  {tx.NewId()});
+  }));
+}
+
+// A store-credit payment succeeds at once; then it cannot fail, and a stale copy of it (still
+// pending) cannot post it a second time.
+TEST_F(PayTest, SucceededPaymentCannotFailNorSucceedTwice) {
+  Payment p = Start(1000, 1000);
+  EXPECT_EQ(p.status, PaymentStatus::kPending);
+  ASSERT_TRUE(Do([&](Tx& tx) { return ToStatus(SettlePaymentSuccess(tx, p, "card")); }));
+  EXPECT_EQ(Get(p.id).status, PaymentStatus::kSucceeded);
+  // Ending it as failed is a no-op (only a pending payment ends).
+  ASSERT_TRUE(Do([&](Tx& tx) { return EndPendingPayment(tx, p.id, true); }));
+  EXPECT_EQ(Get(p.id).status, PaymentStatus::kSucceeded);
+  // The stale copy still says pending: the guarded UPDATE refuses, nothing is posted.
+  auto again = Do([&](Tx& tx) { return ToStatus(SettlePaymentSuccess(tx, p, "card")); });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::INVALID_STATE);
+  // Read fresh, it reports "already succeeded".
+  auto fresh = store_->ExecuteFor<bool>([&](Tx& tx) -> Result<bool> {
+    ASSIGN_OR_RETURN(Payment now, GetPayment(tx, p.id));
+    return SettlePaymentSuccess(tx, now, "card");
+  });
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE(*fresh);
+  EXPECT_EQ(*store_->Read([&](Reader& r) { return Balance(r, kEscrow); }), 1000);
+  ExpectBalanced();
+}
+
+// failed is final; closed (the order was cancelled) may still succeed when the money arrives.
+TEST_F(PayTest, FailedIsFinalClosedMaySucceed) {
+  Payment failed = Start(500, 0);
+  ASSERT_TRUE(Do([&](Tx& tx) { return EndPendingPayment(tx, failed.id, true); }));
+  failed = Get(failed.id);
+  EXPECT_EQ(failed.status, PaymentStatus::kFailed);
+  auto refused = Do([&](Tx& tx) { return ToStatus(SettlePaymentSuccess(tx, failed, "4200x")); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::INVALID_STATE);
+
+  Payment closed = Start(700, 200);
+  ASSERT_TRUE(Do([&](Tx& tx) { return EndPendingPayment(tx, closed.id, false); }));
+  closed = Get(closed.id);
+  EXPECT_EQ(closed.status, PaymentStatus::kClosed);
+  EXPECT_EQ(closed.card_fen, 0);  // its store credit went back when it closed
+  ASSERT_TRUE(Do([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(sandbox_->Complete(tx, closed.prepay_id, true));
+    ASSIGN_OR_RETURN(ProviderTxn t, sandbox_->Query(tx, closed.prepay_id));
+    return ToStatus(SettlePaymentSuccess(tx, closed, t.transaction_id));
+  }));
+  EXPECT_EQ(Get(closed.id).status, PaymentStatus::kSucceeded);
+  EXPECT_EQ(*store_->Read([&](Reader& r) { return Balance(r, CardAccount(kBuyer)); }), 200);
+  ExpectBalanced();
+}
+
+// A refund's provider part completes once; a settlement is released once.
+TEST_F(PayTest, RefundAndSettlementMoveOnce) {
+  Payment p = Start(1000, 300);
+  ASSERT_TRUE(Do([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(sandbox_->Complete(tx, p.prepay_id, true));
+    ASSIGN_OR_RETURN(ProviderTxn t, sandbox_->Query(tx, p.prepay_id));
+    return ToStatus(SettlePaymentSuccess(tx, p, t.transaction_id));
+  }));
+  // 400 back: 400 from the provider part (the card part comes last), pending at the provider.
+  Refund rf = Write<Refund>([&](Tx& tx) { return StartRefund(tx, *sandbox_, p.order_id, 400, 0, "test"); });
+  EXPECT_EQ(rf.status, RefundStatus::kPending);
+  EXPECT_EQ(rf.provider_fen, 400);
+  ExpectBalanced();
+  EXPECT_TRUE(Write<bool>([&](Tx& tx) { return CompleteRefund(tx, rf.id); }));
+  EXPECT_FALSE(Write<bool>([&](Tx& tx) { return CompleteRefund(tx, rf.id); }));
+  EXPECT_EQ(Write<Refund>([&](Tx& tx) { return GetRefund(tx, rf.id); }).status, RefundStatus::kSucceeded);
+  ExpectBalanced();
+
+  constexpr int64_t kMerchant = 9;
+  ASSERT_TRUE(Do([&](Tx& tx) { return SettleOrderCompletion(tx, p.order_id, kMerchant, 500, 100, 7); }));
+  auto finance = store_->Read([&](Reader& r) { return FinanceOf(r, kMerchant); });
+  ASSERT_TRUE(finance);
+  EXPECT_EQ(finance->pending.size(), 1u);
+  ExpectBalanced();
+  ASSERT_TRUE(Do([&](Tx& tx) { return ReleaseSettlement(tx, p.order_id); }));
+  ASSERT_TRUE(Do([&](Tx& tx) { return ReleaseSettlement(tx, p.order_id); }));  // settled: nothing to do
+  finance = store_->Read([&](Reader& r) { return FinanceOf(r, kMerchant); });
+  ASSERT_TRUE(finance);
+  EXPECT_EQ(finance->pending.size(), 0u);
+  EXPECT_EQ(finance->payable_fen, 0);
+  EXPECT_EQ(finance->withdrawable_fen, 500);
+  ExpectBalanced();
+}
+
+}  // namespace
+}  // namespace xd::pay
