@@ -309,6 +309,22 @@ TEST_F(Security, ApiKeyRevokedWhileItsIdempotentRetryWaitsIsRefused) {
   ExpectInvariants();
 }
 
+// Opening a shop for another owner is the admin's: anyone else is refused before the phone is
+// looked up, so the answer is the same whether the phone is registered or not (it used to be
+// 404 for an unknown phone and 403 for a known one: a registered-phone oracle).
+TEST_F(Security, NamingAnotherOwnerDoesNotTellWhichPhonesExist) {
+  std::string user = Register("13690000001", "路人");
+  Register("13690000002", "店主候选");
+  auto known = Call("POST", "/api/v1/merchants", Json{{"kind", "b2c"}, {"name", "别人的店"}, {"owner_phone", "13690000002"}}, user);
+  auto unknown = Call("POST", "/api/v1/merchants", Json{{"kind", "b2c"}, {"name", "别人的店"}, {"owner_phone", "13690009999"}}, user);
+  EXPECT_EQ(known.status, 403) << known.body.dump();
+  EXPECT_EQ(unknown.status, 403) << unknown.body.dump();
+  EXPECT_EQ(known.body, unknown.body);
+  // The admin still names owners, and learns when a phone is unknown.
+  EXPECT_EQ(Call("POST", "/api/v1/merchants", Json{{"kind", "b2c"}, {"name", "品牌店"}, {"owner_phone", "13690002222"}}, AdminToken()).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/merchants", Json{{"kind", "b2c"}, {"name", "品牌店"}, {"owner_phone", "13690000002"}}, AdminToken()).status, 201);
+}
+
 // Privileged fields are the domain's call, not the route's: a shop owner's PATCH of the
 // merchant may rename it but not set its commission or status (403 from PatchMerchant, not
 // a route filter); the admin may.

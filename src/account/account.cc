@@ -214,6 +214,13 @@ Result<std::vector<Merchant>> ListMerchants(Reader& r, const std::string& status
   return out;
 }
 
+Result<std::optional<int64_t>> OwnerForNewMerchant(Reader& r, const Principal& caller, const std::optional<std::string>& owner_phone) {
+  if (!owner_phone) return std::optional<int64_t>();
+  if (!caller.is_admin) return Fail(ErrorCode::FORBIDDEN, "only an admin may name another owner");
+  ASSIGN_OR_RETURN(User u, GetUserByPhone(r, *owner_phone));
+  return std::optional<int64_t>(u.id);
+}
+
 Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string& kind, const std::string& name,
                               std::optional<int64_t> owner_user_id) {
   if (!ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");

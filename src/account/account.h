@@ -123,6 +123,10 @@ bool ValidKind(const std::string& kind);
 
 // Opens a shop. c2c: active at once for the caller. b2c/ka: pending unless the caller is
 // an admin (then active; owner is `owner_user_id` if given, else the admin).
+// The owner named by phone for a new merchant (none: the caller). FORBIDDEN for a
+// non-admin before the phone is looked up, so the answer never tells whether a phone is
+// registered; NOT_FOUND (to an admin) for an unknown phone.
+Result<std::optional<int64_t>> OwnerForNewMerchant(Reader& r, const Principal& caller, const std::optional<std::string>& owner_phone);
 Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string& kind,
                               const std::string& name, std::optional<int64_t> owner_user_id);
 Result<Merchant> GetMerchant(Reader& r, int64_t merchant_id);

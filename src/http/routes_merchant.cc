@@ -38,7 +38,6 @@ Result<account::MerchantPatch> MerchantPatchFromJson(const Json& body) {
 }
 
 Status OpenMerchant(Call& c) {
-  Store& store = c.app().store;
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(Json body, c.Body());
   ObjectReader r(body);
@@ -48,16 +47,11 @@ Status OpenMerchant(Call& c) {
   RETURN_IF_ERROR(r.Finish());
   if (!account::ValidKind(kind))
     return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
-  std::optional<int64_t> owner;
-  if (owner_phone) {
-    ASSIGN_OR_RETURN(account::User u, store.Read([&](Reader& rd) {
-      return account::GetUserByPhone(rd, *owner_phone);
-    }));
-    owner = u.id;
-  }
   c.Write(
       p,
       [=](Tx& tx, const Principal& p) -> Result<Json> {
+        // In the command, refused before the phone is looked up (no probing which phones exist).
+        ASSIGN_OR_RETURN(std::optional<int64_t> owner, account::OwnerForNewMerchant(tx, p, owner_phone));
         ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, p, kind, name, owner));
         return account::ToJson(m, true);
       },
