@@ -5,22 +5,23 @@
 #include <initializer_list>
 #include <iterator>
 
+#include "base/state_table.h"
+
 namespace xd::pay {
 
 namespace {
+
+using state_table::At;
+using state_table::Contains;
+using state_table::Find;
+using state_table::InOrder;
+using state_table::Set;
+using state_table::SqlList;
 
 using P = PaymentStatus;
 using R = RefundStatus;
 using S = SettlementStatus;
 using W = WithdrawalStatus;
-
-// A set of statuses as a bit mask (bit n = the enum's n-th value).
-template <class E>
-constexpr unsigned Set(std::initializer_list<E> list) {
-  unsigned m = 0;
-  for (E s : list) m |= 1u << static_cast<unsigned>(s);
-  return m;
-}
 
 struct PaymentRow {
   P status;
@@ -68,45 +69,10 @@ constexpr WithdrawalRow kWithdrawal[] = {
     {W::kPaid, "paid", Set<W>({})},
 };
 
-// The tables are indexed by the enum's value: each row sits at its status's position.
-template <class Row, size_t N>
-constexpr bool InOrder(const Row (&table)[N]) {
-  for (size_t i = 0; i < N; ++i)
-    if (static_cast<size_t>(table[i].status) != i) return false;
-  return true;
-}
 static_assert(InOrder(kPayment) && std::size(kPayment) == static_cast<size_t>(P::kClosed) + 1);
 static_assert(InOrder(kRefund) && std::size(kRefund) == static_cast<size_t>(R::kSucceeded) + 1);
 static_assert(InOrder(kSettlement) && std::size(kSettlement) == static_cast<size_t>(S::kSettled) + 1);
 static_assert(InOrder(kWithdrawal) && std::size(kWithdrawal) == static_cast<size_t>(W::kPaid) + 1);
-
-template <class Row, size_t N, class E>
-const Row& At(const Row (&table)[N], E s) {
-  return table[static_cast<size_t>(s)];
-}
-
-template <class E, class Row, size_t N>
-std::optional<E> Find(const Row (&table)[N], std::string_view name) {
-  for (const Row& r : table)
-    if (name == r.name) return r.status;
-  return std::nullopt;
-}
-
-template <class E>
-bool Contains(unsigned set, E s) {
-  return (set >> static_cast<unsigned>(s)) & 1u;
-}
-
-template <class Row, size_t N, class Pred>
-std::string SqlList(const Row (&table)[N], Pred pred) {
-  std::string out;
-  for (const Row& r : table) {
-    if (!pred(r.status)) continue;
-    if (!out.empty()) out += ",";
-    out += "'" + std::string(r.name) + "'";
-  }
-  return out.empty() ? "NULL" : out;  // IN (NULL) matches nothing
-}
 
 template <class E, class Row, size_t N>
 const std::vector<E>& All(const Row (&table)[N]) {

@@ -2,20 +2,21 @@
 
 #include <initializer_list>
 
+#include "base/state_table.h"
+
 namespace xd::trade {
 
 namespace {
 
+using state_table::At;
+using state_table::Contains;
+using state_table::Find;
+using state_table::InOrder;
+using state_table::Set;
+using state_table::SqlList;
+
 using O = OrderStatus;
 using A = AftersaleStatus;
-
-// A set of statuses as a bit mask (bit n = the enum's n-th value).
-template <class E>
-constexpr unsigned Set(std::initializer_list<E> list) {
-  unsigned m = 0;
-  for (E s : list) m |= 1u << static_cast<unsigned>(s);
-  return m;
-}
 
 struct OrderRow {
   O status;
@@ -64,56 +65,22 @@ constexpr AftersaleRow kAftersale[] = {
     {A::kRejected, "rejected", Set<A>({}), false, false},
 };
 
-// The tables are indexed by the enum's value: each row sits at its status's position.
-template <class Row, size_t N>
-constexpr bool InOrder(const Row (&table)[N]) {
-  for (size_t i = 0; i < N; ++i)
-    if (static_cast<size_t>(table[i].status) != i) return false;
-  return true;
-}
 static_assert(InOrder(kOrder) && std::size(kOrder) == static_cast<size_t>(O::kRefunded) + 1);
 static_assert(InOrder(kSub) && std::size(kSub) == static_cast<size_t>(OrderSubStatus::kGiftPending) + 1);
 static_assert(InOrder(kAftersale) && std::size(kAftersale) == static_cast<size_t>(A::kRejected) + 1);
 
-template <class Row, size_t N, class E>
-const Row& At(const Row (&table)[N], E s) {
-  return table[static_cast<size_t>(s)];
-}
-
-template <class Row, size_t N, class E>
-std::optional<E> Find(const Row (&table)[N], std::string_view name) {
-  for (const Row& r : table)
-    if (name == r.name) return r.status;
-  return std::nullopt;
-}
-
-template <class E>
-bool Contains(unsigned set, E s) {
-  return (set >> static_cast<unsigned>(s)) & 1u;
-}
-
-template <class Row, size_t N, class Pred>
-std::string SqlList(const Row (&table)[N], Pred pred) {
-  std::string out;
-  for (const Row& r : table) {
-    if (!pred(r.status)) continue;
-    if (!out.empty()) out += ",";
-    out += "'" + std::string(r.name) + "'";
-  }
-  return out.empty() ? "NULL" : out;  // IN (NULL) matches nothing
-}
 
 }  // namespace
 
 std::string_view ToString(OrderStatus s) { return At(kOrder, s).name; }
 std::string_view ToString(OrderSubStatus s) { return At(kSub, s).name; }
 std::string_view ToString(AftersaleStatus s) { return At(kAftersale, s).name; }
-std::optional<OrderStatus> OrderStatusFromString(std::string_view s) { return Find<OrderRow, std::size(kOrder), O>(kOrder, s); }
+std::optional<OrderStatus> OrderStatusFromString(std::string_view s) { return Find<O>(kOrder, s); }
 std::optional<OrderSubStatus> OrderSubStatusFromString(std::string_view s) {
-  return Find<SubRow, std::size(kSub), OrderSubStatus>(kSub, s);
+  return Find<OrderSubStatus>(kSub, s);
 }
 std::optional<AftersaleStatus> AftersaleStatusFromString(std::string_view s) {
-  return Find<AftersaleRow, std::size(kAftersale), A>(kAftersale, s);
+  return Find<A>(kAftersale, s);
 }
 
 bool CanMove(OrderStatus from, OrderStatus to) { return Contains(At(kOrder, from).next, to); }
