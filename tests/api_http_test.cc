@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "http/api.h"
+#include "http/product_cache.h"
 #include "tests/harness.h"
 
 namespace xd::testing {
@@ -91,6 +92,32 @@ TEST_F(HttpEdge, BodyWithoutJsonContentTypeIs400) {
   }
   EXPECT_EQ(post("Content-Type: application/json\r\n").rfind("HTTP/1.1 200", 0), 0u);
   EXPECT_EQ(post("Content-Type: Application/JSON; charset=utf-8\r\n").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// The product cache's order (http/product_cache.h): a page read earlier never replaces one read
+// later, and a page read before an invalidation of its product is not cached.
+TEST(ProductCacheOrder, AnOlderReadNeverReplacesANewerOneNorOutlivesAnInvalidation) {
+  http::ProductCache cache;
+  uint64_t slow = cache.Generation(), fast = cache.Generation();
+  cache.Put(1, {11}, "stock 150", fast);
+  cache.Put(1, {11}, "stock 151", slow);  // the slow reader's snapshot was older
+  ASSERT_NE(cache.Get(1), nullptr);
+  EXPECT_EQ(*cache.Get(1), "stock 150");
+  uint64_t before = cache.Generation();
+  cache.Invalidate({RowChange{1, 11, false}});  // SKU 11 of product 1
+  EXPECT_EQ(cache.Get(1), nullptr);
+  cache.Put(1, {11}, "read before the invalidation", before);
+  EXPECT_EQ(cache.Get(1), nullptr);
+  // A SKU no cached page lists: a reader that has not put its page yet is refused all the same.
+  uint64_t racing = cache.Generation();
+  cache.Invalidate({RowChange{1, 22, false}});
+  cache.Put(2, {22}, "read before SKU 22 changed", racing);
+  EXPECT_EQ(cache.Get(2), nullptr);
+  cache.Put(2, {22}, "read after", cache.Generation());
+  EXPECT_NE(cache.Get(2), nullptr);
+  // Notifications lost (PostgreSQL): everything goes.
+  cache.Invalidate({RowChange{RowChange::kAnyTable, 0, false}});
+  EXPECT_EQ(cache.Get(2), nullptr);
 }
 
 TEST(Metrics, LoopbackOnlyUnlessATokenIsSet) {

@@ -262,14 +262,14 @@ TEST_F(Trade, SandboxSecretIsPerStoreAndSurvivesRestarts) {
   app_->Stop();
   app_.reset();
   AppOptions o;
-  o.db_path = (dir_ / "db").string();
+  o.db_path = db_;
   o.port = 0;
   o.background = false;
   auto again = App::Create(o, clock_);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ((*again)->sandbox().Sign(body), before);
   (*again)->Stop();
-  o.db_path = (dir_ / "other.db").string();
+  o.db_path = NewStoreLocation("other");
   auto other = App::Create(o, clock_);
   ASSERT_TRUE(other) << other.error().message;
   EXPECT_NE((*other)->sandbox().Sign(body), before);

@@ -1,20 +1,46 @@
 #include "tests/harness.h"
 
+#include <cstdlib>
 #include <thread>
 
 #include "base/log.h"
 #include "http/api.h"
+#include "tests/pg_cluster.h"
 
 namespace xd::testing {
 
+bool ApiTest::OnPostgres() {
+  const char* backend = std::getenv("XD_TEST_BACKEND");
+  return backend && std::string_view(backend) == "postgres";
+}
+
+std::string ApiTest::NewStoreLocation(const std::string& name) {
+  if (!OnPostgres()) return (dir_ / name).string();
+  // Asked for by name, so a cluster that cannot start fails the run rather than skipping it.
+  PgCluster* pg = SharedPgCluster();
+  if (!pg) {
+    ADD_FAILURE() << "XD_TEST_BACKEND=postgres: " << PgUnavailableReason();
+    return "";
+  }
+  static int schemas = 0;
+  auto url = pg->CreateSchema("api_" + std::to_string(++schemas) + "_" + name);
+  if (!url) {
+    ADD_FAILURE() << url.error().message;
+    return "";
+  }
+  return *url;
+}
+
 void ApiTest::SetUp() {
-  SetLogLevel("warn");
+  SetLogLevel(std::getenv("XD_TEST_LOG") ? std::getenv("XD_TEST_LOG") : "warn");
   dir_ = std::filesystem::temp_directory_path() /
          ("xd_api_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
+  db_ = NewStoreLocation("db");
+  ASSERT_FALSE(db_.empty());
   AppOptions o;
-  o.db_path = (dir_ / "db").string();
+  o.db_path = db_;
   o.port = 0;
   o.background = true;
   o.timer_poll_ms = 3'600'000;  // timers run only when the test says (RunTimers)

@@ -1,6 +1,10 @@
-// Test harness for API tests over real HTTP: a fresh store in a temp dir, the full app on
-// port 0 with a FakeClock, and helpers to register users, open shops, create products,
-// buy and pay. Each test gets its own server.
+// Test harness for API tests over real HTTP: a fresh store, the full app on port 0 with a
+// FakeClock, and helpers to register users, open shops, create products, buy and pay. Each test
+// gets its own server and store.
+//
+// The backend: SQLite in a temp dir by default; with XD_TEST_BACKEND=postgres, a fresh schema of
+// the private cluster the process starts (tests/pg_cluster.h), so one test binary runs the same
+// tests on both (ctest runs each API binary twice: `api_x_test` and `api_x_test_pg`).
 #pragma once
 
 #include <filesystem>
@@ -49,6 +53,11 @@ class ApiTest : public ::testing::Test {
   Json PayAndWait(const std::string& token, const std::string& order_id);
   // Waits (real time, bounded) until the order reaches `status`.
   Json WaitStatus(const std::string& token, const std::string& order_id, const std::string& status);
+  // True when this run's stores are PostgreSQL schemas.
+  static bool OnPostgres();
+  // A fresh empty store location (a SQLite file in dir_, or a PostgreSQL schema) for a test
+  // that opens a second store; `name` is [a-z0-9_].
+  std::string NewStoreLocation(const std::string& name);
   // Fires due timers now (after advancing the fake clock).
   void RunTimers();
   // The invariant report; asserts it is ok.
@@ -58,6 +67,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<App> app_;
   uint16_t port_ = 0;
   std::filesystem::path dir_;
+  std::string db_;  // this test's store location (AppOptions::db_path)
   int phone_seq_ = 0;
   std::string admin_token_;
 };

@@ -68,17 +68,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();
   app->products_ = std::make_unique<http::ProductCache>();
-  Status watched = app->store_->WatchRows(http::ProductCache::WatchedTables(),
-                                          [cache = app->products_.get()](const std::vector<RowChange>& rows) { cache->Invalidate(rows); });
-  if (watched) {
-    app->context_->products = app->products_.get();
-  } else if (watched.error().code == ErrorCode::INVALID_STATE) {
-    // PostgreSQL: no update hook, and other nodes commit too. Until cross-node invalidation
-    // lands (issue 13: LISTEN/NOTIFY or the event stream) product pages are read every time.
-    spdlog::warn("event=product_cache_off reason=\"{}\"", watched.error().message);
-  } else {
-    return std::unexpected(watched.error());
-  }
+  RETURN_IF_ERROR(app->store_->WatchRows(http::ProductCache::WatchedTables(),
+                                         [cache = app->products_.get()](const std::vector<RowChange>& rows) { cache->Invalidate(rows); }));
+  app->context_->products = app->products_.get();
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);
   http::AddOpsRoutes(api, *app->router_);

@@ -42,8 +42,9 @@ std::string FtsBody(const std::string& category, const Json& attributes) {
 }
 
 Status IndexProduct(Tx& tx, int64_t id, const std::string& title, const std::string& category, const Json& attributes) {
-  RETURN_IF_ERROR(tx.Run("DELETE FROM products_fts WHERE rowid=?", {id}));
-  return tx.Run("INSERT INTO products_fts(rowid, title, body) VALUES(?,?,?)", {id, title, FtsBody(category, attributes)});
+  const Dialect& d = tx.dialect();
+  RETURN_IF_ERROR(tx.Run(d.UnindexText("products_fts", "product_id"), {id}));
+  return tx.Run(d.IndexText("products_fts", "product_id"), {id, title, FtsBody(category, attributes)});
 }
 
 Status RefreshMinPrice(Tx& tx, int64_t product_id) {
@@ -257,47 +258,38 @@ Result<Sku> FindSkuByCode(Reader& r, int64_t merchant_id, const std::string& cod
 }
 
 Result<SearchResult> Search(Reader& r, const SearchQuery& q) {
-  // Every value is bound, in a fixed numbering (?1 text, ?2 category, ?3 merchant, ?4 min
-  // price, ?5 max price, ?6 limit, ?7 offset); only which filters are present changes the
-  // text. So the distinct texts, and the statements the store caches for them, are few
-  // whatever anonymous callers send.
+  // Every value is bound, in a fixed numbering (?1 and ?2 the text match's, ?3 category, ?4
+  // merchant, ?5 min price, ?6 max price, ?7 limit, ?8 offset); only which filters are present
+  // changes the text. So the distinct texts, and the statements the store caches for them, are
+  // few whatever anonymous callers send. The match itself is the dialect's (dialect.h,
+  // MatchText): FTS5 trigrams on SQLite, pg_trgm on PostgreSQL, one contract.
   std::string sql = std::string("SELECT ") + kProductCols + " FROM products p JOIN merchants m ON m.id = p.merchant_id ";
-  size_t q_chars = std::count_if(q.q.begin(), q.q.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  bool fts = q_chars >= 3;  // the trigram index needs three characters; shorter queries scan
-  if (fts) sql += "JOIN products_fts f ON f.rowid = p.id ";
-  sql += "WHERE p.status='on_sale' AND p.taken_down=0 AND m.status='active' ";
-  std::optional<std::string> text;
-  if (fts) {
-    std::string phrase = "\"";
-    for (char c : q.q) phrase += (c == '"') ? std::string("\"\"") : std::string(1, c);
-    phrase += "\"";
-    text = std::move(phrase);
-    sql += "AND products_fts MATCH ?1 ";
-  } else if (!q.q.empty()) {
-    std::string like = "%";
-    for (char c : q.q) {
-      if (c == '%' || c == '_' || c == '\\') like += '\\';
-      like += c;
-    }
-    like += "%";
-    text = std::move(like);
-    sql += "AND (p.title LIKE ?1 ESCAPE '\\' OR p.category LIKE ?1 ESCAPE '\\' OR p.attributes LIKE ?1 ESCAPE '\\') ";
+  Dialect::TextMatch match;
+  if (!q.q.empty()) {
+    match = r.dialect().MatchText("products_fts", "product_id", "p.id", "p.title,p.category,p.attributes", q.q, 1);
+    if (!match.join.empty()) sql += match.join + " ";
   }
-  if (!q.category.empty()) sql += "AND p.category = ?2 ";
-  if (q.merchant_id) sql += "AND p.merchant_id = ?3 ";
-  if (q.min_price_fen) sql += "AND p.min_price_fen >= ?4 ";
-  if (q.max_price_fen) sql += "AND p.min_price_fen <= ?5 ";
+  sql += "WHERE p.status='on_sale' AND p.taken_down=0 AND m.status='active' ";
+  if (!match.where.empty()) sql += "AND " + match.where + " ";
+  if (!q.category.empty()) sql += "AND p.category = ?3 ";
+  if (q.merchant_id) sql += "AND p.merchant_id = ?4 ";
+  if (q.min_price_fen) sql += "AND p.min_price_fen >= ?5 ";
+  if (q.max_price_fen) sql += "AND p.min_price_fen <= ?6 ";
   if (q.sort == "price_asc") sql += "ORDER BY p.min_price_fen ASC, p.id DESC ";
   else if (q.sort == "price_desc") sql += "ORDER BY p.min_price_fen DESC, p.id DESC ";
   else if (q.sort == "sales") sql += "ORDER BY p.sales DESC, p.id DESC ";
   else if (q.sort == "newest") sql += "ORDER BY p.id DESC ";
-  else if (fts) sql += "ORDER BY bm25(products_fts), p.sales DESC, p.id DESC ";
+  else if (!match.rank.empty()) sql += "ORDER BY " + match.rank + ", p.sales DESC, p.id DESC ";
   else sql += "ORDER BY p.sales DESC, p.id DESC ";
-  sql += "LIMIT ?6 OFFSET ?7";
+  sql += "LIMIT ?7 OFFSET ?8";
+  auto text_param = [&](size_t i) -> std::optional<std::string> {
+    if (i < match.params.size()) return match.params[i];
+    return std::nullopt;
+  };
   std::optional<std::string> category;
   if (!q.category.empty()) category = q.category;
-  Result<Rows> rows = r.Query(sql, {text, category, q.merchant_id, q.min_price_fen, q.max_price_fen,
-                                    q.limit + 1, q.offset});
+  Result<Rows> rows = r.Query(sql, {text_param(0), text_param(1), category, q.merchant_id, q.min_price_fen,
+                                    q.max_price_fen, q.limit + 1, q.offset});
   if (!rows) return std::unexpected(rows.error());
   SearchResult out;
   for (auto& row : *rows) out.items.push_back(ProductFromRow(row));

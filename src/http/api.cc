@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cctype>
 
 #include "base/crypto.h"
@@ -172,6 +174,12 @@ void Call::ReplyText(std::string body, std::string content_type, int status) {
 }
 
 std::string ErrorBody(const Error& e) {
+  // An internal error's text is for the operator (it may quote SQL or a driver's message), not
+  // for whoever sent the request.
+  if (e.code == ErrorCode::INTERNAL) {
+    spdlog::error("event=internal_error error=\"{}\"", e.message);
+    return DumpJson(Json{{"error", {{"code", "INTERNAL"}, {"message", "internal error"}}}});
+  }
   return DumpJson(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}});
 }
 

@@ -8,7 +8,7 @@ std::shared_ptr<const std::string> ProductCache::Get(int64_t product_id) {
   auto it = s.pages.find(product_id);
   if (it == s.pages.end()) return nullptr;
   hits_++;
-  return it->second;
+  return it->second.body;
 }
 
 void ProductCache::Put(int64_t product_id, const std::vector<int64_t>& sku_ids, std::string body, uint64_t generation) {
@@ -21,29 +21,45 @@ void ProductCache::Put(int64_t product_id, const std::vector<int64_t>& sku_ids, 
   }
   Shard& s = ShardOf(product_id);
   std::lock_guard lock(s.mu);
-  // Checked under the shard's lock: an invalidation bumps the generation before it takes the
-  // lock to erase, so either it is seen here or it erases what is inserted here.
-  if (generation_.load() != generation) return;
-  if (s.pages.size() >= max_per_shard_) s.pages.clear();
-  s.pages[product_id] = std::move(page);
+  // Under the shard's lock, where invalidations of this product number themselves and erase.
+  if (invalidated_.load() > generation) return;
+  auto it = s.pages.find(product_id);
+  if (it != s.pages.end() && it->second.ticket > generation) return;  // read later than ours
+  if (it == s.pages.end() && s.pages.size() >= max_per_shard_) s.pages.clear();
+  s.pages[product_id] = Shard::Page{generation, std::move(page)};
+}
+
+void ProductCache::MarkInvalidation() {
+  const uint64_t n = ++counter_;
+  uint64_t seen = invalidated_.load();
+  while (seen < n && !invalidated_.compare_exchange_weak(seen, n)) {
+  }
 }
 
 void ProductCache::ClearAll() {
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  for (size_t i = 0; i < kShards; ++i) locks[i] = std::unique_lock(shards_[i].mu);
+  MarkInvalidation();
   for (Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
     s.pages.clear();
     s.sku_product.clear();
   }
 }
 
 void ProductCache::Invalidate(const std::vector<RowChange>& rows) {
-  generation_++;
   for (const RowChange& row : rows) {
-    int64_t product_id = row.rowid;
+    if (row.table == RowChange::kAnyTable || row.table == 2) {  // 2: merchants (their status decides what is public)
+      ClearAll();
+      return;
+    }
+    int64_t product_id = row.id;
     if (row.table == 1) {  // skus
-      Shard& ss = ShardOf(row.rowid);
+      // Numbered before the lookup: a reader whose SKU → product entry is not there yet puts
+      // its page after this, and is refused.
+      MarkInvalidation();
+      Shard& ss = ShardOf(row.id);
       std::unique_lock lock(ss.mu);
-      auto it = ss.sku_product.find(row.rowid);
+      auto it = ss.sku_product.find(row.id);
       if (it == ss.sku_product.end()) {
         // A cached page lists every SKU its product had, so a changed SKU it does not know
         // belongs to no cached page; a new SKU might (clear everything, to be safe).
@@ -53,12 +69,10 @@ void ProductCache::Invalidate(const std::vector<RowChange>& rows) {
         return;
       }
       product_id = it->second;
-    } else if (row.table == 2) {  // merchants: their status decides what is public
-      ClearAll();
-      return;
     }
     Shard& s = ShardOf(product_id);
     std::lock_guard lock(s.mu);
+    MarkInvalidation();
     s.pages.erase(product_id);
   }
 }

@@ -51,7 +51,7 @@ Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int
   const std::string order_list = IdListParam(order_ids);
   ASSIGN_OR_RETURN(Rows rows,
                    r.Query(std::string("SELECT ") + kShipmentCols +
-                               " FROM shipments WHERE order_id IN (SELECT value FROM json_each(?))",
+                               " FROM shipments WHERE order_id IN " + r.dialect().IdsIn("?"),
                            {order_list}));
   if (rows.empty()) return out;
   std::map<int64_t, Shipment*> by_id;
@@ -69,7 +69,7 @@ Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int
       r.Query("SELECT shipment_id, description, at_ms FROM ("
               "SELECT shipment_id, description, at_ms, id, "
               "ROW_NUMBER() OVER (PARTITION BY shipment_id ORDER BY id DESC) AS n "
-              "FROM tracking_events WHERE shipment_id IN (SELECT value FROM json_each(?))) AS t "
+              "FROM tracking_events WHERE shipment_id IN " + r.dialect().IdsIn("?") + ") AS t "
               "WHERE n <= ? ORDER BY shipment_id, id DESC",
               {shipment_list, kEventsShown}));
   for (auto& e : events)

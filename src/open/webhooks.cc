@@ -258,9 +258,9 @@ Json ToJson(const Delivery& d, bool with_body) {
 Result<std::vector<Delivery>> ListDeliveries(Reader& r, int64_t merchant_id, std::optional<int64_t> endpoint_id,
                                              const std::string& status, int64_t limit, int64_t before_id) {
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kDeliveryCols +
-                                          " FROM webhook_deliveries WHERE merchant_id=? AND (? IS NULL OR endpoint_id=?) "
-                                          "AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?",
-                                      {merchant_id, endpoint_id, endpoint_id, status, status, before_id, before_id, limit}));
+                                          " FROM webhook_deliveries WHERE merchant_id=?1 AND (endpoint_id=?2 OR ?2 IS NULL) "
+                                          "AND (?3='' OR status=?3) AND (?4=0 OR id<?4) ORDER BY id DESC LIMIT ?5",
+                                      {merchant_id, endpoint_id, status, before_id, limit}));
   std::vector<Delivery> out;
   for (auto& row : rows) out.push_back(DeliveryFromRow(row));
   return out;

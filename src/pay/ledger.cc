@@ -25,7 +25,7 @@ Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<
   for (auto& p : postings) {
     RETURN_IF_ERROR(tx.Run("INSERT INTO postings(id, journal_id, account, amount_fen) VALUES(?,?,?,?)", {tx.NewId(), jid, p.account, p.amount_fen}));
     RETURN_IF_ERROR(tx.Run("INSERT INTO balances(account, balance_fen) VALUES(?1, ?2) "
-                           "ON CONFLICT(account) DO UPDATE SET balance_fen = balance_fen + ?2",
+                           "ON CONFLICT(account) DO UPDATE SET balance_fen = balances.balance_fen + excluded.balance_fen",
                            {p.account, p.amount_fen}));
   }
   return jid;

@@ -50,7 +50,7 @@ Result<std::vector<std::string>> CheckFlashSales(Reader& r) {
   ASSIGN_OR_RETURN(Rows over, r.Query("SELECT m.activity_id, m.buyer_id, SUM(m.quantity) FROM activity_orders m "
                                       "JOIN activities a ON a.id = m.activity_id WHERE a.type='flash_sale' AND m.state <> 'cancelled' "
                                       "GROUP BY m.activity_id, m.buyer_id "
-                                      "HAVING SUM(m.quantity) > json_extract(MAX(a.config), '$.per_user_limit') LIMIT 10"));
+                                      "HAVING SUM(m.quantity) > MAX(" + r.dialect().JsonInt("a.config", "per_user_limit") + ") LIMIT 10"));
   for (auto& row : over)
     problems.push_back("flash sale " + IdString(row.Int(0)) + ": buyer " + IdString(row.Int(1)) + " holds " + std::to_string(row.Int(2)) +
                        " units, past the per-user limit");

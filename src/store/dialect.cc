@@ -102,6 +102,12 @@ std::string Dialect::JsonInt(std::string_view column, std::string_view key) cons
   return "(" + std::string(column) + "->>'" + std::string(key) + "')::bigint";
 }
 
+std::string Dialect::IdsIn(std::string_view param) const {
+  if (kind_ == SqlDialect::kSqlite) return "(SELECT value FROM json_each(" + std::string(param) + "))";
+  return "(SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST(" + std::string(param) +
+         " AS jsonb)))";
+}
+
 std::string Dialect::Greatest(std::string_view a, std::string_view b) const {
   std::string fn = kind_ == SqlDialect::kSqlite ? "max(" : "GREATEST(";
   return fn + std::string(a) + "," + std::string(b) + ")";

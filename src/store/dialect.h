@@ -9,7 +9,7 @@
 //   - new ids: `RETURNING id` on both (SQLite >= 3.35), never last_insert_rowid();
 //   - time: the injected clock's milliseconds as a parameter, never the engine's clock.
 //
-//   const Dialect& d = tx.dialect();  // once the Store exposes it (docs/scale-out.md)
+//   const Dialect& d = tx.dialect();  // every Reader and Tx has its backend's
 //   tx.Query("SELECT id FROM activities WHERE " + d.JsonInt("config", "per_user_limit") + " > ?1",
 //            {n});
 //
@@ -46,6 +46,10 @@ class Dialect {
   std::string JsonText(std::string_view column, std::string_view key) const;
   // The same as a 64-bit integer.
   std::string JsonInt(std::string_view column, std::string_view key) const;
+
+  // A subquery giving the ids of the JSON array bound at `param` ("?" or "?N"; IdListParam makes
+  // the value), for `col IN <it>`: SQLite json_each, PostgreSQL jsonb_array_elements_text.
+  std::string IdsIn(std::string_view param) const;
 
   // The larger / smaller of two expressions: SQLite's two-argument max()/min() scalars,
   // PostgreSQL's GREATEST/LEAST.

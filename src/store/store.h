@@ -32,10 +32,11 @@
 // then answers UNAVAILABLE; so a command may run more than once, only its last run's effects
 // commit. A lost connection fails the batch in flight with UNAVAILABLE (never success for what
 // may not have committed) and the writer reconnects by itself. Each Read is one REPEATABLE READ
-// READ ONLY transaction. WatchRows and Backup answer INVALID_STATE (no update hook; use
-// pg_dump). A statement that fails inside a command aborts the rest of that command on
-// PostgreSQL (until its savepoint is rolled back), where SQLite carries on: a command must
-// return a statement's error, not swallow it and go on.
+// READ ONLY transaction. WatchRows works with row triggers and LISTEN/NOTIFY
+// (internal/pg_store.cc); Backup answers INVALID_STATE (use pg_dump). A statement that fails
+// inside a command aborts the rest of that command on PostgreSQL (until its savepoint is rolled
+// back), where SQLite carries on: a command must return a statement's error, not swallow it and
+// go on.
 //
 // Thread-safety: every public method may be called from any thread.
 #pragma once
@@ -55,6 +56,7 @@
 #include "base/id.h"
 #include "base/json.h"
 #include "base/result.h"
+#include "store/dialect.h"
 
 namespace xd {
 
@@ -84,9 +86,9 @@ class Param {
 using Params = std::initializer_list<Param>;
 
 // A list of ids as one JSON array ("[1,2,3]"), bound as a single parameter:
-//   r.Query("SELECT ... WHERE order_id IN (SELECT value FROM json_each(?))", {IdListParam(ids)})
+//   r.Query("SELECT ... WHERE order_id IN " + r.dialect().IdsIn("?"), {IdListParam(ids)})
 // One SQL text whatever the list's length (the text is the statement cache's key), every value
-// bound. SQLite's json_each; PostgreSQL: jsonb_array_elements_text (docs/scale-out.md, audit).
+// bound. SQLite's json_each; PostgreSQL: jsonb_array_elements_text (Dialect::IdsIn).
 std::string IdListParam(const std::vector<int64_t>& ids);
 
 // One result row; columns by index in SELECT order.
@@ -119,6 +121,9 @@ class Reader {
   // The first column of the single row as an integer (0 when there is no row or it is NULL).
   Result<int64_t> QueryInt(std::string_view sql, Params params = {});
   virtual const Clock& clock() const = 0;
+  // What differs between the backends' SQL (placeholders aside): JSON access, search,
+  // GREATEST/LEAST. Domain code builds its few backend-specific fragments from it.
+  virtual const Dialect& dialect() const = 0;
 };
 
 // Who acted, recorded on every outbox event a command appends. The HTTP layer sets it from
@@ -223,8 +228,11 @@ using Completion = std::function<void(Status)>;
 
 // A row that a commit inserted, updated or deleted in a watched table (Store::WatchRows).
 struct RowChange {
-  int table;        // index into the watched table names
-  int64_t rowid;    // the row's rowid (its INTEGER PRIMARY KEY)
+  // Changes may have been missed (PostgreSQL: the notification connection was lost): anything
+  // in any watched table may have changed.
+  static constexpr int kAnyTable = -1;
+  int table;        // index into the watched table names, or kAnyTable
+  int64_t id;       // the row's INTEGER PRIMARY KEY (SQLite's rowid)
   bool inserted;    // a new row (else updated or deleted)
 };
 using RowListener = std::function<void(const std::vector<RowChange>&)>;
@@ -241,11 +249,13 @@ class Store {
   // post elsewhere for real work). Never blocks; UNAVAILABLE when the queue is full.
   void Submit(Command command, Completion done);
 
-  // After every commit that changed rows of `tables` (rowid tables), calls `listener` on the
-  // writer thread with those rows, before the commands' completions and commit hooks: a
-  // cache in front of the readers can drop what a commit made stale. It may over-report
-  // (rows of a command that rolled back to its savepoint). One listener per store; set it
-  // before serving.
+  // After every commit that changed rows of `tables` (tables with an integer `id` primary
+  // key), calls `listener` on the writer thread with those rows, before the commands'
+  // completions and commit hooks: a cache in front of the readers can drop what a commit made
+  // stale. It may over-report (rows of a command that rolled back to its savepoint). One
+  // listener per store; set it before serving. On PostgreSQL other nodes commit too: their
+  // changes reach `listener` from another thread a moment after their commit (so the listener
+  // must be thread-safe), and kAnyTable when some may have been missed.
   Status WatchRows(std::vector<std::string> tables, RowListener listener);
 
   // Blocking forms, for tools and tests.

@@ -158,8 +158,9 @@ TEST_P(StoreTest, OnCommitRunsOnlyForCommittedCommands) {
   EXPECT_EQ(hooks.load(), 1);
 }
 
-// SQLite only: PostgreSQL has no update hook (PgStoreTest.WatchRowsAndBackupAreRefused).
-TEST_P(SqliteStoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
+// SQLite: the update hook; PostgreSQL: row triggers' notifications, which the writer's own
+// session receives with the COMMIT's reply.
+TEST_P(StoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletions) {
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status { return tx.Run("CREATE TABLE u(id INTEGER PRIMARY KEY, v TEXT)"); }));
   std::mutex mu;
   std::vector<std::pair<int, int64_t>> seen;
@@ -168,7 +169,7 @@ TEST_P(SqliteStoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletio
     // Readers already see the commit when the listener runs.
     committed_before_listener = static_cast<int>(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM t"); }));
     std::lock_guard lock(mu);
-    for (auto& r : rows) seen.emplace_back(r.inserted ? r.table + 10 : r.table, r.rowid);  // +10: inserted
+    for (auto& r : rows) seen.emplace_back(r.inserted ? r.table + 10 : r.table, r.id);  // +10: inserted
   }));
   ASSERT_TRUE(store_->Execute([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("INSERT INTO t(id, v) VALUES(7, 'a')"));
@@ -177,7 +178,7 @@ TEST_P(SqliteStoreTest, WatchRowsReportsChangedRowsAfterTheCommitBeforeCompletio
   }));
   {
     std::lock_guard lock(mu);
-    EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{11, 7}, {10, 9}, {1, 7}}));  // table index (+10 inserted), rowid
+    EXPECT_EQ(seen, (std::vector<std::pair<int, int64_t>>{{11, 7}, {10, 9}, {1, 7}}));  // table index (+10 inserted), id
     seen.clear();
   }
   EXPECT_EQ(committed_before_listener.load(), 1);
@@ -538,10 +539,89 @@ TEST_P(StoreTest, RealValuesAreRefusedNotTruncated) {
   EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT 2"); }), 2);
 }
 
-TEST_P(PgStoreTest, WatchRowsAndBackupAreRefused) {
-  Status watch = store_->WatchRows({"t"}, [](const std::vector<RowChange>&) {});
-  ASSERT_FALSE(watch);
-  EXPECT_EQ(watch.error().code, ErrorCode::INVALID_STATE);
+// The dialect's fragments mean the same on both backends: the text match (a substring of
+// title or body, ASCII case ignored), id lists bound as one JSON array, and JSON fields.
+TEST_P(StoreTest, DialectFragmentsMeanTheSameOnBothBackends) {
+  // JSON columns are JSONB on PostgreSQL, TEXT on SQLite (as in the migrations).
+  std::string json_table = std::string("CREATE TABLE j(id BIGINT PRIMARY KEY, v ") + (pg() ? "JSONB" : "TEXT") + " NOT NULL)";
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) -> Status {
+    const Dialect& d = tx.dialect();
+    RETURN_IF_ERROR(tx.Run(json_table));
+    struct Doc { int64_t id; const char* title; const char* body; };
+    for (Doc doc : {Doc{1, "云南小粒咖啡豆 250g", "饮品 产地 云南"}, Doc{2, "Arabica Coffee Beans", "drinks"},
+                    Doc{3, "手工红茶", "饮品 产地 Yunnan 咖啡豆风味"}, Doc{4, "茶具", "器具"}}) {
+      // t.v plays the product's own columns, which short queries scan on SQLite.
+      RETURN_IF_ERROR(tx.Run("INSERT INTO t(id, v) VALUES(?, ?)", {doc.id, std::string(doc.title) + " " + doc.body}));
+      RETURN_IF_ERROR(tx.Run("INSERT INTO j(id, v) VALUES(?, ?)", {doc.id, std::string(R"({"limit":)") + std::to_string(doc.id) + "}"}));
+      RETURN_IF_ERROR(tx.Run(d.IndexText("products_fts", "product_id"), {doc.id, doc.title, doc.body}));
+    }
+    // Re-indexing replaces: the old text no longer matches.
+    RETURN_IF_ERROR(tx.Run(d.UnindexText("products_fts", "product_id"), {int64_t{4}}));
+    RETURN_IF_ERROR(tx.Run("UPDATE t SET v = '紫砂茶壶 器具' WHERE id = 4"));
+    return tx.Run(d.IndexText("products_fts", "product_id"), {int64_t{4}, "紫砂茶壶", "器具"});
+  }));
+  auto search = [&](const std::string& q) {
+    return *store_->Read([&](Reader& r) -> Result<std::vector<int64_t>> {
+      auto m = r.dialect().MatchText("products_fts", "product_id", "p.id", "p.v", q, 1);
+      std::string sql = "SELECT p.id FROM t p " + m.join + " WHERE " + m.where + " ORDER BY p.id";
+      Result<Rows> rows = m.params.size() > 1 ? r.Query(sql, {m.params[0], m.params[1]}) : r.Query(sql, {m.params[0]});
+      if (!rows) return std::unexpected(rows.error());
+      std::vector<int64_t> ids;
+      for (auto& row : *rows) ids.push_back(row.Int(0));
+      return ids;
+    });
+  };
+  EXPECT_EQ(search("咖啡豆"), (std::vector<int64_t>{1, 3}));  // title or body
+  EXPECT_EQ(search("coffee bean"), (std::vector<int64_t>{2}));  // ASCII case ignored
+  EXPECT_EQ(search("yunnan"), (std::vector<int64_t>{3}));
+  EXPECT_EQ(search("茶具"), (std::vector<int64_t>{}));  // re-indexed away
+  EXPECT_EQ(search("紫砂茶"), (std::vector<int64_t>{4}));
+  EXPECT_EQ(search("咖啡"), (std::vector<int64_t>{1, 3}));  // short: a scan on SQLite
+  EXPECT_EQ(search("红"), (std::vector<int64_t>{3}));
+  EXPECT_EQ(search("100%"), (std::vector<int64_t>{}));  // LIKE metacharacters are literal
+  auto picked = store_->Read([](Reader& r) {
+    return r.QueryInt("SELECT SUM(id) FROM t WHERE id IN " + r.dialect().IdsIn("?"), {IdListParam({1, 3, 9})});
+  });
+  EXPECT_EQ(*picked, 4);
+  auto limits = store_->Read([](Reader& r) {
+    return r.QueryInt("SELECT SUM(" + r.dialect().JsonInt("v", "limit") + ") FROM j WHERE " +
+                      r.dialect().JsonInt("v", "limit") + " >= ?", {int64_t{2}});
+  });
+  EXPECT_EQ(*limits, 9);
+}
+
+// Another node's commits reach the listener a moment later, from another thread; when the
+// notification connection drops, the listener hears kAnyTable (anything may have changed), and
+// hears the other node again once it has reconnected.
+TEST_P(PgStoreTest, WatchRowsHearsOtherNodesAndSaysWhenItMayHaveMissedSome) {
+  std::mutex mu;
+  std::vector<std::pair<int, int64_t>> seen;
+  ASSERT_TRUE(store_->WatchRows({"t"}, [&](const std::vector<RowChange>& rows) {
+    std::lock_guard lock(mu);
+    for (auto& r : rows) seen.emplace_back(r.table, r.id);
+  }));
+  auto other = Store::Open({.path = path(), .readers = 1}, clock_);
+  ASSERT_TRUE(other) << other.error().message;
+  auto saw = [&](std::pair<int, int64_t> change) {
+    return WaitUntil([&] {
+      std::lock_guard lock(mu);
+      return std::find(seen.begin(), seen.end(), change) != seen.end();
+    });
+  };
+  ASSERT_TRUE((*other)->Execute([](Tx& tx) { return tx.Run("INSERT INTO t(id, v) VALUES(5, 'x')"); }));
+  EXPECT_TRUE(saw({0, 5}));
+  // Drop the listener's session (the only one whose last statement was its LISTEN).
+  ASSERT_TRUE(store_->Execute([](Tx& tx) {
+    return tx.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE 'LISTEN%'");
+  }));
+  EXPECT_TRUE(saw({RowChange::kAnyTable, 0}));
+  ASSERT_TRUE((*other)->Execute([](Tx& tx) { return tx.Run("UPDATE t SET v = 'y' WHERE id = 5"); }));
+  ASSERT_TRUE((*other)->Execute([](Tx& tx) { return tx.Run("INSERT INTO t(id, v) VALUES(6, 'z')"); }));
+  EXPECT_TRUE(saw({0, 6}));
+}
+
+TEST_P(PgStoreTest, BackupIsRefused) {
   Status backup = store_->Backup((dir_ / "copy.db").string());
   ASSERT_FALSE(backup);
   EXPECT_NE(backup.error().message.find("pg_dump"), std::string::npos);

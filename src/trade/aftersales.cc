@@ -121,7 +121,7 @@ Result<std::map<int64_t, Aftersale>> TradeService::LatestAftersales(
   // Each order's newest request: the largest id, as LatestAftersale's ORDER BY id DESC LIMIT 1.
   const std::string latest =
       "SELECT MAX(id) FROM aftersales "
-      "WHERE order_id IN (SELECT value FROM json_each(?)) GROUP BY order_id";
+      "WHERE order_id IN " + r.dialect().IdsIn("?") + " GROUP BY order_id";
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols +
                                           " FROM aftersales WHERE id IN (" + latest + ")",
                                       {list}));

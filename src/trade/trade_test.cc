@@ -197,6 +197,7 @@ class CountingReader final : public Reader {
     return inner_.Query(sql, params);
   }
   const Clock& clock() const override { return inner_.clock(); }
+  const Dialect& dialect() const override { return inner_.dialect(); }
   int queries = 0;
 
  private:

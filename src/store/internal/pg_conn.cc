@@ -192,7 +192,7 @@ PgConn::~PgConn() { PQfinish(conn_); }
 Status PgConn::EnsureConnected() {
   if (lost_in_tx_)
     return Fail(ErrorCode::UNAVAILABLE, "database connection lost inside a transaction; roll back");
-  if (PQstatus(conn_) == CONNECTION_OK) return Ok();
+  if (PQstatus(conn_) == CONNECTION_OK) return RunSessionSetup();
   if (in_tx_) {
     lost_in_tx_ = true;
     return Fail(ErrorCode::UNAVAILABLE, "database connection lost inside a transaction; roll back");
@@ -206,7 +206,30 @@ Status PgConn::EnsureConnected() {
   lru_.clear();
   by_key_.clear();
   ++reconnects_;
-  return Ok();
+  setup_pending_ = !session_setup_.empty();
+  return RunSessionSetup();
+}
+
+Status PgConn::RunSessionSetup() {
+  if (!setup_pending_) return Ok();
+  // A session without its setup must not serve: until this succeeds, every call tries again.
+  PGresult *res = PQexec(conn_, session_setup_.c_str());
+  Status s = Ok();
+  if (!Good(res)) s = std::unexpected(LastError(res, "session setup"));
+  PQclear(res);
+  if (s) setup_pending_ = false;
+  return s;
+}
+
+std::vector<std::pair<std::string, std::string>> PgConn::TakeNotifications() {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (PQstatus(conn_) != CONNECTION_OK) return out;
+  (void)PQconsumeInput(conn_);
+  while (PGnotify *n = PQnotifies(conn_)) {
+    out.emplace_back(n->relname, n->extra ? n->extra : "");
+    PQfreemem(n);
+  }
+  return out;
 }
 
 const PgConn::Prepared *PgConn::Lookup(const std::string &key) {
@@ -273,6 +296,7 @@ Result<PGresult *> PgConn::Execute(std::string_view sql, Params params) {
     ++prepares_;
     if (!Good(res)) {
       Error e = LastError(res, "prepare");
+      e.message += " (in: " + text.substr(0, 300) + ")";  // which statement, for the operator
       PQclear(res);
       Forget(key);
       NoteTransactionState();

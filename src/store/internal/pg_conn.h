@@ -89,6 +89,14 @@ class PgConn {
   // replies are read.
   std::vector<Result<Outcome>> Pipeline(std::span<const Statement> statements);
 
+  // SQL run on every new session after a reconnect (e.g. LISTEN): what a session holds that
+  // dies with it. Not run now; run it yourself on the current session.
+  void SetSessionSetup(std::string sql) { session_setup_ = std::move(sql); }
+  // The notifications (channel, payload) this session has received so far, oldest first: those
+  // of its own commits arrive with the COMMIT's reply (the server sends them before it is ready
+  // for the next statement), so they are here once Commit() has returned.
+  std::vector<std::pair<std::string, std::string>> TakeNotifications();
+
   // Counters for tests and metrics.
   int64_t reconnects() const { return reconnects_; }
   int64_t prepares() const { return prepares_; }
@@ -102,6 +110,7 @@ class PgConn {
   PgConn(std::string url, PGconn *conn, size_t cache)
       : url_(std::move(url)), conn_(conn), capacity_(cache) {}
   Status EnsureConnected();
+  Status RunSessionSetup();  // the session setup, when a new session has not run it yet
   // The cached statement for (sql, kinds), touching it; nullptr if not prepared.
   const Prepared *Lookup(const std::string &key);
   // Adds an entry (evicting the least recently used into `evicted`) and returns it.
@@ -118,6 +127,8 @@ class PgConn {
   bool lost_in_tx_ = false;
   int64_t next_name_ = 0;
   int64_t reconnects_ = 0;
+  std::string session_setup_;
+  bool setup_pending_ = false;
   int64_t prepares_ = 0;
   std::list<Prepared> lru_;  // most recently used first
   std::unordered_map<std::string, std::list<Prepared>::iterator> by_key_;

@@ -13,7 +13,16 @@
 // before COMMIT nothing stayed; at COMMIT the outcome is unknown, and success must never be
 // reported for something that may not have committed. The next batch reconnects (PgConn does,
 // outside a transaction).
+//
+// Watched rows (WatchRows): a row trigger on each watched table sends
+// pg_notify('xd_rows', '<schema> <table> <i|u> <id> <backend pid>') — delivered at commit, to
+// every listening session of every node. The writer's session listens too, and the server hands
+// it its own commit's notifications with the COMMIT's reply, so this node's listener runs on the
+// writer thread before completions, as on SQLite. Other nodes' commits reach a listener thread
+// (PgListener) a moment after they commit; while its connection is down notifications are lost,
+// which it reports as a RowChange of kAnyTable (drop everything).
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -26,6 +35,7 @@
 #include "base/thread_name.h"
 #include "store/internal/backend.h"
 #include "store/internal/pg_conn.h"
+#include "store/internal/pg_listener.h"
 #include "store/internal/pg_schema.h"
 
 namespace xd::internal {
@@ -33,6 +43,11 @@ namespace {
 
 // Runs of a command (or of a batch, at COMMIT) when the server answers ABORTED.
 constexpr int kMaxAttempts = 5;
+
+const Dialect& PgDialect() {
+  static const Dialect dialect(SqlDialect::kPostgres);
+  return dialect;
+}
 
 class PgReader final : public Reader {
  public:
@@ -43,6 +58,7 @@ class PgReader final : public Reader {
     return conn_.Query(sql, params);
   }
   const Clock& clock() const override { return clock_; }
+  const Dialect& dialect() const override { return PgDialect(); }
 
  private:
   PgConn& conn_;
@@ -60,6 +76,7 @@ class PgTx final : public Tx {
   }
   Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
   const Clock& clock() const override { return clock_; }
+  const Dialect& dialect() const override { return PgDialect(); }
   int64_t NewId() override { return ids_.Next(); }
   Status AppendEvent(const EventHead& head, const Json& payload) override {
     ASSIGN_OR_RETURN(Rows rows, conn_.Query("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, "
@@ -105,6 +122,58 @@ void Backoff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(base + static_cast<int>(rng() % static_cast<unsigned>(base))));
 }
 
+constexpr const char* kRowChannel = "xd_rows";
+
+// The trigger function of watched tables (see the top of this file). Every watched table has an
+// integer `id` primary key.
+constexpr const char* kWatchFunction = R"sql(
+CREATE OR REPLACE FUNCTION xd_watch_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM pg_notify('xd_rows', TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || ' u ' || OLD.id || ' ' || pg_backend_pid());
+  ELSE
+    PERFORM pg_notify('xd_rows', TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || CASE WHEN TG_OP = 'INSERT' THEN ' i ' ELSE ' u ' END
+                      || NEW.id || ' ' || pg_backend_pid());
+  END IF;
+  RETURN NULL;
+END
+$fn$)sql";
+
+bool PlainIdentifier(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+// What WatchRows set up: read by the writer and the listener thread, fixed once set.
+struct RowWatch {
+  std::vector<std::string> tables;
+  std::string schema;  // this store's (notifications of other schemas in the database are not ours)
+  RowListener listener;
+
+  // Appends the change a notification payload describes, when it is of a watched table of this
+  // schema and `keep(pid)` says the sending session's changes are wanted.
+  template <class Keep>
+  void Parse(const std::string& payload, Keep keep, std::vector<RowChange>* out) const {
+    std::string_view rest = payload;
+    std::string_view f[5];
+    for (auto& field : f) {
+      size_t sp = rest.find(' ');
+      field = rest.substr(0, sp);
+      rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+    }
+    if (f[0] != schema) return;
+    auto table = std::find(tables.begin(), tables.end(), f[1]);
+    if (table == tables.end()) return;
+    int64_t id = 0, pid = 0;
+    if (!ParseInt64(f[3], &id) || !ParseInt64(f[4], &pid) || !keep(pid)) return;
+    out->push_back(RowChange{static_cast<int>(table - tables.begin()), id, f[2] == "i"});
+  }
+  static bool ParseInt64(std::string_view s, int64_t* out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && p == s.data() + s.size();
+  }
+};
+
 class PgStore final : public Store::Impl {
  public:
   PgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options_(options), clock_(clock), ids_(ids) {}
@@ -144,10 +213,44 @@ class PgStore final : public Store::Impl {
     if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
   }
 
-  Status WatchRows(std::vector<std::string>, RowListener) override {
-    // No update hook, and other nodes commit too: invalidation across nodes waits for
-    // LISTEN/NOTIFY or the event stream (issue 13). The caller runs without its cache.
-    return Fail(ErrorCode::INVALID_STATE, "WatchRows is not available on PostgreSQL (no update hook); run without the row cache");
+  Status WatchRows(std::vector<std::string> tables, RowListener listener) override {
+    if (watch_) return Fail(ErrorCode::INVALID_STATE, "one row listener per store");
+    for (const auto& t : tables)
+      if (!PlainIdentifier(t)) return Fail(ErrorCode::INVALID_FIELD, "not a plain table name: " + t);
+    auto watch = std::make_unique<RowWatch>();
+    {  // The triggers, on a connection of its own (the writer's belongs to its thread). Nodes
+       // starting together take turns (the advisory lock ends with the session).
+      ASSIGN_OR_RETURN(auto admin, PgConn::Open(options_.path, 8));
+      RETURN_IF_ERROR(admin->ExecScript("SELECT pg_advisory_lock(hashtext('xd_watch_rows'))"));
+      RETURN_IF_ERROR(admin->ExecScript(kWatchFunction));
+      for (const auto& t : tables) {
+        ASSIGN_OR_RETURN(Rows have, admin->Query("SELECT 1 FROM pg_trigger WHERE tgname = 'xd_watch_rows' AND tgrelid = to_regclass(?)", {t}));
+        if (have.empty())
+          RETURN_IF_ERROR(admin->ExecScript("CREATE TRIGGER xd_watch_rows AFTER INSERT OR UPDATE OR DELETE ON " + t +
+                                            " FOR EACH ROW EXECUTE FUNCTION xd_watch_row()"));
+      }
+      ASSIGN_OR_RETURN(Rows schema, admin->Query("SELECT current_schema()"));
+      if (schema.empty() || schema[0].IsNull(0)) return Fail(ErrorCode::INTERNAL, "no current schema");
+      watch->schema = schema[0].Str(0);
+    }
+    ASSIGN_OR_RETURN(auto remote, PgListener::Open(options_.path, {kRowChannel}));
+    watch->tables = std::move(tables);
+    watch->listener = std::move(listener);
+    watch_ = std::move(watch);  // before the command below: the writer reads it after that commit
+    // The writer's session listens from its next commit on (and again after a reconnect).
+    std::promise<Status> listening;
+    Submit(
+        [this](Tx&) -> Status {
+          writer_->SetSessionSetup(std::string("LISTEN ") + kRowChannel);
+          return writer_->ExecScript(std::string("LISTEN ") + kRowChannel);
+        },
+        [&listening](Status s) { listening.set_value(std::move(s)); });
+    RETURN_IF_ERROR(listening.get_future().get());
+    listener_thread_ = std::thread([this, remote = std::move(remote)]() mutable {
+      SetThreadName("xd-pg-rows");
+      RunRemoteRows(*remote);
+    });
+    return Ok();
   }
 
   void Close() override {
@@ -157,6 +260,7 @@ class PgStore final : public Store::Impl {
       cv_.notify_all();
     }
     if (thread_.joinable()) thread_.join();
+    if (listener_thread_.joinable()) listener_thread_.join();
   }
 
   StoreStats stats() const override {
@@ -314,6 +418,35 @@ class PgStore final : public Store::Impl {
     }
   }
 
+  // Other sessions' (nodes') commits to watched rows, a moment after they commit. Ours come to
+  // the writer (OwnRowChanges); the rest, and a lost connection, come here.
+  void RunRemoteRows(PgListener& remote) {
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      auto got = remote.Wait(200);
+      if (!got) continue;  // down: Wait has waited; the batch after the reconnect says lost
+      std::vector<RowChange> rows;
+      if (got->lost) rows.push_back(RowChange{RowChange::kAnyTable, 0, false});
+      const int own = writer_pid_.load();
+      for (const auto& n : got->notifications)
+        watch_->Parse(n.payload, [own](int64_t pid) { return pid != own; }, &rows);
+      if (!rows.empty()) watch_->listener(rows);
+    }
+  }
+
+  // The watched rows this session's last commit changed (its own notifications; others' are
+  // the listener thread's).
+  std::vector<RowChange> OwnRowChanges() {
+    std::vector<RowChange> rows;
+    const int64_t own = writer_->backend_pid();
+    for (const auto& [channel, payload] : writer_->TakeNotifications())
+      watch_->Parse(payload, [own](int64_t pid) { return pid == own; }, &rows);
+    return rows;
+  }
+
   void RunWriter() {
     PgTx tx(*writer_, clock_, ids_, queries_);
     std::vector<Queued> batch;
@@ -336,6 +469,11 @@ class PgStore final : public Store::Impl {
       if (static_cast<int64_t>(batch.size()) > max_batch_seen_) max_batch_seen_ = static_cast<int64_t>(batch.size());
       writer_cached_ = static_cast<int64_t>(writer_->cached_statements());
       if (!out.committed) failed_commits_++;
+      if (watch_) {
+        writer_pid_ = writer_->backend_pid();
+        std::vector<RowChange> rows = OwnRowChanges();
+        if (out.committed && !rows.empty()) watch_->listener(rows);
+      }
       // Writable: the last batch committed (healthz answers 503 until one does again).
       writable_ = out.committed;
       {  // before the hooks and completions: what they announce is below the marks
@@ -369,6 +507,10 @@ class PgStore final : public Store::Impl {
   std::deque<Queued> queue_;
   bool stopping_ = false;
   std::thread thread_;
+
+  std::unique_ptr<RowWatch> watch_;  // set once by WatchRows, before the threads that read it
+  std::thread listener_thread_;
+  std::atomic<int> writer_pid_{0};
 
   std::atomic<int64_t> commands_{0}, batches_{0}, failed_commands_{0}, failed_commits_{0}, max_batch_seen_{0},
       commit_us_total_{0}, retries_{0}, queries_{0}, writer_cached_{0};

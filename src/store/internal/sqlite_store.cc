@@ -35,11 +35,17 @@ extern const size_t kMigrationCount;
 
 namespace {
 
+const Dialect& SqliteDialect() {
+  static const Dialect dialect(SqlDialect::kSqlite);
+  return dialect;
+}
+
 class ConnReader final : public Reader {
  public:
   ConnReader(SqliteConn& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
   Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
   const Clock& clock() const override { return clock_; }
+  const Dialect& dialect() const override { return SqliteDialect(); }
 
  private:
   SqliteConn& conn_;
@@ -52,6 +58,7 @@ class TxImpl final : public Tx {
   Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
   Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
   const Clock& clock() const override { return clock_; }
+  const Dialect& dialect() const override { return SqliteDialect(); }
   int64_t NewId() override { return ids_.Next(); }
   Status AppendEvent(const EventHead& head, const Json& payload) override {
     RETURN_IF_ERROR(conn_.Run("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
