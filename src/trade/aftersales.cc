@@ -225,7 +225,7 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
   AftersaleApproved approved{.aftersale = a, .by_timeout = !merchant_id};
   ASSIGN_OR_RETURN(Order after, LoadOrder(tx, a.order_id, true));
   ASSIGN_OR_RETURN(approved.order, DescribeOrder(tx, after));
-  RETURN_IF_ERROR(Emit(tx, approved));
+  RETURN_IF_ERROR(Emit(tx, std::move(approved)));
   return a;
 }
 

@@ -140,7 +140,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     OrderEvent created{.order_id = order_id, .buyer_id = buyer_id, .merchant_id = ctx.merchant_id, .total_fen = ctx.subtotal_fen,
                        .to = "created"};
     ASSIGN_OR_RETURN(created.order, DescribeOrder(tx, o));
-    RETURN_IF_ERROR(Emit(tx, created));
+    RETURN_IF_ERROR(Emit(tx, std::move(created)));
     orders.push_back(std::move(o));
   }
   for (int64_t cid : req.cart_item_ids) RETURN_IF_ERROR(tx.Run("DELETE FROM cart_items WHERE id=? AND user_id=?", {cid, buyer_id}));

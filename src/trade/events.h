@@ -26,11 +26,15 @@ struct OrderEvent {
   Json extra = Json::object();
 
   EventHead Head() const { return {"order." + to, kSchemaVersion, order_id, merchant_id}; }
-  Json Payload() const {
+  Json Payload() const& { return Facts(Json(order)); }
+  Json Payload() && { return Facts(std::move(order)); }  // Emit(tx, std::move(e)): no copy
+
+ private:
+  Json Facts(Json snapshot) const {
     Json p{{"order_id", IdString(order_id)}, {"buyer_id", IdString(buyer_id)}, {"merchant_id", IdString(merchant_id)},
            {"from", from.empty() ? Json(nullptr) : Json(from)}, {"to", to}, {"total_fen", total_fen}};
     p.update(extra);
-    p["order"] = order;
+    p["order"] = std::move(snapshot);
     return p;
   }
 };
@@ -56,10 +60,16 @@ struct AftersaleApproved {
   bool by_timeout = false;
 
   EventHead Head() const { return {"aftersale.approved", kSchemaVersion, aftersale.id, aftersale.merchant_id}; }
-  Json Payload() const {
-    return Json{{"aftersale_id", IdString(aftersale.id)}, {"order_id", IdString(aftersale.order_id)},
-                {"merchant_id", IdString(aftersale.merchant_id)}, {"by", by_timeout ? "timeout" : "merchant"},
-                {"aftersale", ToJson(aftersale)}, {"order", order}};
+  Json Payload() const& { return Facts(Json(order)); }
+  Json Payload() && { return Facts(std::move(order)); }
+
+ private:
+  Json Facts(Json snapshot) const {
+    Json p{{"aftersale_id", IdString(aftersale.id)}, {"order_id", IdString(aftersale.order_id)},
+           {"merchant_id", IdString(aftersale.merchant_id)}, {"by", by_timeout ? "timeout" : "merchant"},
+           {"aftersale", ToJson(aftersale)}};
+    p["order"] = std::move(snapshot);
+    return p;
   }
 };
 
@@ -73,10 +83,16 @@ struct RefundSucceeded {
   Json order;
 
   EventHead Head() const { return {"refund.succeeded", kSchemaVersion, refund.id, merchant_id}; }
-  Json Payload() const {
-    return Json{{"refund_id", IdString(refund.id)}, {"order_id", IdString(refund.order_id)},
-                {"merchant_id", IdString(merchant_id)}, {"amount_fen", refund.provider_fen + refund.card_fen},
-                {"provider_fen", refund.provider_fen}, {"card_fen", refund.card_fen}, {"order", order}};
+  Json Payload() const& { return Facts(Json(order)); }
+  Json Payload() && { return Facts(std::move(order)); }
+
+ private:
+  Json Facts(Json snapshot) const {
+    Json p{{"refund_id", IdString(refund.id)}, {"order_id", IdString(refund.order_id)},
+           {"merchant_id", IdString(merchant_id)}, {"amount_fen", refund.provider_fen + refund.card_fen},
+           {"provider_fen", refund.provider_fen}, {"card_fen", refund.card_fen}};
+    p["order"] = std::move(snapshot);
+    return p;
   }
 };
 

@@ -49,15 +49,26 @@ Order OrderFromRow(const Row& r) {
   return o;
 }
 
+namespace {
+
+// An order's lines, in order.
+Result<std::vector<OrderItem>> LoadOrderItems(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen FROM order_items "
+                                      "WHERE order_id=? ORDER BY id", {order_id}));
+  std::vector<OrderItem> items;
+  for (auto& it : rows)
+    items.push_back(OrderItem{it.Int(0), it.Int(1), it.Str(2), it.Str(3), it.JsonAt(4), it.Int(5), it.Int(6), it.Int(7)});
+  return items;
+}
+
+}  // namespace
+
 Result<Order> LoadOrder(Reader& r, int64_t order_id, bool with_items) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kOrderCols + " FROM orders WHERE id=?", {order_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
   Order o = OrderFromRow(*row);
   if (with_items) {
-    ASSIGN_OR_RETURN(Rows items, r.Query("SELECT sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen FROM order_items "
-                                         "WHERE order_id=? ORDER BY id", {order_id}));
-    for (auto& it : items)
-      o.items.push_back(OrderItem{it.Int(0), it.Int(1), it.Str(2), it.Str(3), it.JsonAt(4), it.Int(5), it.Int(6), it.Int(7)});
+    ASSIGN_OR_RETURN(o.items, LoadOrderItems(r, order_id));
   }
   return o;
 }
@@ -177,12 +188,11 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
     *at = now;
   }
   // The snapshot: the order as this transaction leaves it, its lines included.
-  if (o.items.empty()) {
-    ASSIGN_OR_RETURN(Order with_items, LoadOrder(tx, o.id, true));
-    o.items = std::move(with_items.items);
+  if (o.items.empty()) {  // only the lines are missing: not the whole order again
+    ASSIGN_OR_RETURN(o.items, LoadOrderItems(tx, o.id));
   }
   ASSIGN_OR_RETURN(event.order, DescribeOrder(tx, o));
-  RETURN_IF_ERROR(Emit(tx, event));
+  RETURN_IF_ERROR(Emit(tx, std::move(event)));
   for (auto& ob : observers_) ob->OnStatusChanged(tx, o);
   return Ok();
 }
@@ -366,7 +376,7 @@ Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET refunded_fen=? WHERE id=?", {o.refunded_fen, o.id}));
   RefundSucceeded succeeded{.refund = rf, .merchant_id = o.merchant_id};
   ASSIGN_OR_RETURN(succeeded.order, DescribeOrder(tx, o));
-  RETURN_IF_ERROR(Emit(tx, succeeded));
+  RETURN_IF_ERROR(Emit(tx, std::move(succeeded)));
   ASSIGN_OR_RETURN(auto as_row, tx.QueryOne("SELECT id FROM aftersales WHERE refund_id=?", {refund_id}));
   if (as_row) {
     ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, as_row->Int(0), std::nullopt, std::nullopt));
