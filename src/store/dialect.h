@@ -51,6 +51,11 @@ class Dialect {
   // the value), for `col IN <it>`: SQLite json_each, PostgreSQL jsonb_array_elements_text.
   std::string IdsIn(std::string_view param) const;
 
+  // Appended to a SELECT that claims rows for this transaction: rows another transaction has
+  // locked are skipped instead of waited for (PostgreSQL FOR UPDATE SKIP LOCKED; nothing on
+  // SQLite, whose single writer holds every row).
+  std::string_view SkipLocked() const { return kind_ == SqlDialect::kSqlite ? "" : " FOR UPDATE SKIP LOCKED"; }
+
   // The larger / smaller of two expressions: SQLite's two-argument max()/min() scalars,
   // PostgreSQL's GREATEST/LEAST.
   std::string Greatest(std::string_view a, std::string_view b) const;

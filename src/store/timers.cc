@@ -86,15 +86,21 @@ Result<int> TimerService::RunDue(int limit) {
       continue;
     }
     Handler handler = it->second;
+    auto claimed = std::make_shared<bool>(false);
     store_.Submit(
-        [id, handler, payload](Tx& tx) -> Status {
-          ASSIGN_OR_RETURN(int64_t deleted, tx.Exec("DELETE FROM timers WHERE id=?", {id}));
-          if (deleted == 0) return Ok();  // fired already by an earlier poll
+        [id, handler, payload, claimed](Tx& tx) -> Status {
+          // The claim: a timer another node is firing right now (its row locked) is skipped,
+          // not waited for — that node fires it, or, if it rolls back, a later poll does.
+          ASSIGN_OR_RETURN(int64_t deleted, tx.Exec("DELETE FROM timers WHERE id IN (SELECT id FROM timers WHERE id=?" +
+                                                        std::string(tx.dialect().SkipLocked()) + ")",
+                                                    {id}));
+          *claimed = deleted == 1;
+          if (!*claimed) return Ok();  // fired already (an earlier poll, another node)
           return handler(tx, payload);
         },
-        [this, id, kind, attempts, now, fired, done](Status s) {
+        [this, id, kind, attempts, now, fired, done, claimed](Status s) {
           if (s) {
-            ++*fired;
+            if (*claimed) ++*fired;
             done->set_value();
             return;
           }
