@@ -214,7 +214,7 @@ Status GetMyOrder(Call& c) {
   auto waiter =
       watch.Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
   auto status = store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, p.user_id); });
-  if (status && *status == *wait_while) return Ok();
+  if (status && trade::ToString(*status) == *wait_while) return Ok();
   if (!waiter->Claim()) return Ok();  // fired meanwhile
   watch.Cancel(waiter);
   if (!status) return std::unexpected(status.error());  // not found: no reply was sent

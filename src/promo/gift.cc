@@ -92,7 +92,7 @@ Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=? AND status=?",
                                             {waiting, expires, timer_id, gift_id, Name(GiftStatus::kUnpaid)}));
   RETURN_IF_ERROR(Moved(changed));
-  order.sub_status = "gift_pending";
+  order.sub_status = trade::OrderSubStatus::kGiftPending;
   return Emit(tx, GiftChanged{.what = GiftChanged::What::kSent, .gift_id = gift_id, .order_id = order.id, .sender_id = order.buyer_id});
 }
 
@@ -111,7 +111,7 @@ Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=? WHERE id=? AND status=?", {refunded, gift_id, Name(g.status)}));
   RETURN_IF_ERROR(Moved(changed));
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
-  if (o.status == "paid" && refundable > 0)
+  if (o.status == trade::OrderStatus::kPaid && refundable > 0)
     RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refundable, "礼物未被领取，自动退款 (gift not accepted)"));
   return Emit(tx, GiftChanged{.what = GiftChanged::What::kExpired, .gift_id = gift_id, .order_id = g.order_id, .sender_id = g.sender_id});
 }
@@ -161,7 +161,7 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "礼物已过期 (the gift has expired)");
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
-  RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, "gift_pending", &address_json));
+  RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, trade::OrderSubStatus::kGiftPending, &address_json));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM gifts WHERE id=?", {g.id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   ASSIGN_OR_RETURN(std::string accepted, internal::Move(g.status, GiftStatus::kAccepted));

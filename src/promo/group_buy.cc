@@ -105,11 +105,11 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
   if (g.status == GroupStatus::kFailed) {
     // Cannot happen while the deadline cancels every unpaid member order; should a payment
     // still land, the order waits and the expiry handler (run at once) refunds it.
-    order.sub_status = "grouping";
+    order.sub_status = trade::OrderSubStatus::kGrouping;
     return ToStatus(tx.AddTimer(kTimerGroupExpire, tx.NowMs(), Json{{"group_id", group_id}}));
   }
   if (g.status == GroupStatus::kSucceeded || g.paid_members < g.size) {
-    order.sub_status = g.status == GroupStatus::kSucceeded ? "" : "grouping";
+    order.sub_status = g.status == GroupStatus::kSucceeded ? trade::OrderSubStatus::kNone : trade::OrderSubStatus::kGrouping;
     return Ok();
   }
   // The N-th paid member: the group succeeds and all its orders become shippable.
@@ -123,8 +123,8 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
   // The other paid members were waiting; this order is being marked paid right now.
   ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state='paid' AND order_id<>?",
                                           {group_id, order.id}));
-  for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), "grouping"));
-  order.sub_status = "";
+  for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), trade::OrderSubStatus::kGrouping));
+  order.sub_status = trade::OrderSubStatus::kNone;
   return Emit(tx, GroupChanged{.what = GroupChanged::What::kSucceeded, .group_id = group_id, .activity_id = g.activity_id,
                                .leader_id = g.leader_id, .size = g.size, .paid_members = g.size});
 }
@@ -161,7 +161,7 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   for (auto& m : members) {
     int64_t order_id = m.Int(0);
     ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
-    if (o.status == "created") {
+    if (o.status == trade::OrderStatus::kCreated) {
       // As trade's unpaid timeout does: a buyer who paid a moment ago is found by asking the
       // provider, and is then refunded below rather than losing the payment to a cancel.
       ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
@@ -172,9 +172,9 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
         }
       }
     }
-    if (o.status == "created") {
+    if (o.status == trade::OrderStatus::kCreated) {
       RETURN_IF_ERROR(trade.Cancel(tx, order_id, std::nullopt, "拼团失败 (group failed)"));
-    } else if (o.status == "paid") {
+    } else if (o.status == trade::OrderStatus::kPaid) {
       int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
       if (refundable > 0) RETURN_IF_ERROR(trade.RefundOrder(tx, order_id, refundable, "拼团失败自动退款 (group failed)"));
     }

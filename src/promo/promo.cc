@@ -145,7 +145,7 @@ class PromoObserver final : public trade::OrderObserver {
   // A refund in full cancels the commission (a partial one shrinks it at completion).
   // Coupons are not given back after payment.
   Status OnRefunded(Tx& tx, const trade::Order& order, int64_t) override {
-    if (order.status != "refunded") return Ok();
+    if (order.status != O::kRefunded) return Ok();
     return internal::CancelCommissions(tx, order.id);
   }
 

@@ -18,8 +18,9 @@ constexpr const char* kAftersaleCols =
     "id, order_id, buyer_id, merchant_id, amount_fen, type, reason, status, return_carrier, return_tracking_no, reject_reason, "
     "refund_id, created_at_ms";
 
-Aftersale AftersaleFromRow(const Row& r) {
-  return Aftersale{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), r.Str(7), r.Str(8), r.Str(9), r.Str(10),
+Result<Aftersale> AftersaleFromRow(const Row& r) {
+  ASSIGN_OR_RETURN(AftersaleStatus status, StoredStatus(AftersaleStatusFromString, "after-sales status", r.Str(7)));
+  return Aftersale{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Str(5), r.Str(6), status, r.Str(8), r.Str(9), r.Str(10),
                    r.OptInt(11), r.Int(12), {}};
 }
 
@@ -40,13 +41,12 @@ Status LoadAftersaleItems(Reader& r, std::vector<Aftersale>& list, const std::st
 // Moves a request along the after-sales table (INVALID_STATE for a move it does not list),
 // guarded by the status it moves from.
 Status MoveAftersale(Tx& tx, Aftersale& a, AftersaleStatus to) {
-  auto from = AftersaleStatusFromString(a.status);
-  if (!from || !CanMove(*from, to))
-    return Fail(ErrorCode::INVALID_STATE, "售后单状态不能从 " + a.status + " 变为 " + std::string(ToString(to)));
+  if (!CanMove(a.status, to))
+    return Fail(ErrorCode::INVALID_STATE, "售后单状态不能从 " + std::string(ToString(a.status)) + " 变为 " + std::string(ToString(to)));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE aftersales SET status=?, updated_at_ms=? WHERE id=? AND status=?",
-                                      {ToString(to), tx.NowMs(), a.id, a.status}));
+                                      {ToString(to), tx.NowMs(), a.id, ToString(a.status)}));
   if (n != 1) return Fail(ErrorCode::INVALID_STATE, "售后单状态已变化，请刷新后重试");
-  a.status = std::string(ToString(to));
+  a.status = to;
   return Ok();
 }
 
@@ -70,7 +70,7 @@ Json ToJson(const Aftersale& a) {
               {"type", a.type},
               {"amount_fen", a.amount_fen},
               {"reason", a.reason},
-              {"status", a.status},
+              {"status", ToString(a.status)},
               {"return_carrier", a.return_carrier},
               {"return_tracking_no", a.return_tracking_no},
               {"reject_reason", a.reject_reason},
@@ -97,7 +97,8 @@ Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
 Result<Aftersale> TradeService::GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE id=?", {id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
-  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  ASSIGN_OR_RETURN(Aftersale found, AftersaleFromRow(*row));
+  std::vector<Aftersale> one{std::move(found)};
   if ((buyer_id && one[0].buyer_id != *buyer_id) || (merchant_id && one[0].merchant_id != *merchant_id))
     return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
   RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {id}));
@@ -108,7 +109,8 @@ Result<std::optional<Aftersale>> TradeService::LatestAftersale(Reader& r, int64_
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE order_id=? ORDER BY id DESC LIMIT 1",
                                         {order_id}));
   if (!row) return std::optional<Aftersale>();
-  std::vector<Aftersale> one{AftersaleFromRow(*row)};
+  ASSIGN_OR_RETURN(Aftersale found, AftersaleFromRow(*row));
+  std::vector<Aftersale> one{std::move(found)};
   RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {one[0].id}));
   return std::optional<Aftersale>(std::move(one[0]));
 }
@@ -126,7 +128,10 @@ Result<std::map<int64_t, Aftersale>> TradeService::LatestAftersales(
                                           " FROM aftersales WHERE id IN (" + latest + ")",
                                       {list}));
   std::vector<Aftersale> found;
-  for (auto& row : rows) found.push_back(AftersaleFromRow(row));
+  for (auto& row : rows) {
+    ASSIGN_OR_RETURN(Aftersale a, AftersaleFromRow(row));
+    found.push_back(std::move(a));
+  }
   RETURN_IF_ERROR(LoadAftersaleItems(r, found, latest, {list}));
   for (auto& a : found) out.emplace(a.order_id, std::move(a));
   return out;
@@ -136,7 +141,10 @@ Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64
   const std::string where = " FROM aftersales WHERE merchant_id=? AND (?='' OR status=?) ORDER BY id DESC LIMIT ?";
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kAftersaleCols + where, {merchant_id, status, status, limit}));
   std::vector<Aftersale> out;
-  for (auto& row : rows) out.push_back(AftersaleFromRow(row));
+  for (auto& row : rows) {
+    ASSIGN_OR_RETURN(Aftersale a, AftersaleFromRow(row));
+    out.push_back(std::move(a));
+  }
   RETURN_IF_ERROR(LoadAftersaleItems(r, out, "SELECT id" + where, {merchant_id, status, status, limit}));
   return out;
 }
@@ -147,10 +155,12 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
   if (type != "refund_only" && type != "return_refund") return Fail(ErrorCode::INVALID_FIELD, "type must be refund_only or return_refund");
   if (type == "refund_only" && !req.items.empty()) return Fail(ErrorCode::INVALID_FIELD, "仅退款无需填写退货商品 (items 只用于 return_refund)");
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
-  if (o.status != "paid" && o.status != "shipped" && o.status != "delivered")
-    return Fail(ErrorCode::INVALID_STATE, "after-sales is open for paid, shipped or delivered orders (order is " + o.status + ")");
-  if (!o.sub_status.empty()) return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + o.sub_status + ")");
-  if (type == "return_refund" && o.status == "paid") return Fail(ErrorCode::RULE_VIOLATION, "nothing to return: the order has not shipped");
+  if (!AftersaleOpen(o.status))
+    return Fail(ErrorCode::INVALID_STATE,
+                "after-sales is open for paid, shipped or delivered orders (order is " + std::string(ToString(o.status)) + ")");
+  if (o.sub_status != OrderSubStatus::kNone)
+    return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + std::string(ToString(o.sub_status)) + ")");
+  if (type == "return_refund" && o.status == OrderStatus::kPaid) return Fail(ErrorCode::RULE_VIOLATION, "nothing to return: the order has not shipped");
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (amount_fen <= 0 || amount_fen > refundable)
     return Fail(ErrorCode::RULE_VIOLATION, "refund amount must be 1.." + std::to_string(refundable) + " fen");
@@ -182,17 +192,18 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
   a.type = type;
   a.amount_fen = amount_fen;
   a.reason = reason;
-  a.status = "pending";
+  a.status = AftersaleStatus::kPending;
   a.created_at_ms = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO aftersales(id, order_id, buyer_id, merchant_id, type, amount_fen, reason, status, created_at_ms, updated_at_ms) "
-                         "VALUES(?,?,?,?,?,?,?,'pending',?,?)",
-                         {a.id, order_id, buyer_id, o.merchant_id, type, amount_fen, reason, a.created_at_ms, a.created_at_ms}));
+                         "VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {a.id, order_id, buyer_id, o.merchant_id, type, amount_fen, reason, ToString(a.status), a.created_at_ms,
+                          a.created_at_ms}));
   for (auto& l : returned)
     RETURN_IF_ERROR(tx.Run("INSERT INTO aftersale_items(aftersale_id, order_id, sku_id, quantity) VALUES(?,?,?,?)",
                            {a.id, order_id, l.sku_id, l.quantity}));
   a.items = std::move(returned);
   o.status_before_refund = o.status;
-  RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"aftersale_id", IdString(a.id)}}));
+  RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"aftersale_id", IdString(a.id)}}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerAftersale, tx.NowMs() + config_.aftersale_timeout_ms, Json{{"aftersale_id", a.id}}));
   return a;
 }
@@ -204,16 +215,16 @@ Status TradeService::StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o) {
   a.refund_id = rf.id;
   if (rf.status == pay::RefundStatus::kSucceeded) {
     RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
-    a.status = "refunded";
+    a.status = AftersaleStatus::kRefunded;
   }
   return Ok();
 }
 
 Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
-  if (a.status != "pending") {
+  if (a.status != AftersaleStatus::kPending) {
     if (!merchant_id) return a;  // the timeout found it handled already
-    return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", not pending");
+    return Fail(ErrorCode::INVALID_STATE, "request is " + std::string(ToString(a.status)) + ", not pending");
   }
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
   if (a.type == "return_refund") {
@@ -234,8 +245,8 @@ Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merc
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
   RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRejected));
   RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET reject_reason=? WHERE id=?", {reason, id}));
-  std::string back = o.status_before_refund.empty() ? "paid" : o.status_before_refund;
-  o.status_before_refund = "";
+  OrderStatus back = o.status_before_refund.value_or(OrderStatus::kPaid);
+  o.status_before_refund.reset();
   RETURN_IF_ERROR(SetStatus(tx, o, back, Json{{"aftersale_id", IdString(id)}, {"rejected", true}}));
   a.reject_reason = reason;
   return a;
@@ -257,7 +268,8 @@ Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id
 
 Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
-  if (a.status != "returned") return Fail(ErrorCode::INVALID_STATE, "request is " + a.status + ", the goods are not on their way back");
+  if (a.status != AftersaleStatus::kReturned)
+    return Fail(ErrorCode::INVALID_STATE, "request is " + std::string(ToString(a.status)) + ", the goods are not on their way back");
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
   // What came back returns to stock: the request's items, not the whole order.
   for (auto& it : a.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));

@@ -108,8 +108,8 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     }
     RETURN_IF_ERROR(tx.Run("INSERT INTO orders(id, buyer_id, merchant_id, merchant_kind, status, items_fen, discount_fen, shipping_fen, "
                            "total_fen, address, pricing, activity, checkout_id, created_at_ms, updated_at_ms) "
-                           "VALUES(?,?,?,?,'created',?,?,?,?,?,?,?,?,?,?)",
-                           {order_id, buyer_id, ctx.merchant_id, ctx.merchant_kind, items_fen, discount_fen, shipping_fen,
+                           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           {order_id, buyer_id, ctx.merchant_id, ctx.merchant_kind, ToString(OrderStatus::kCreated), items_fen, discount_fen, shipping_fen,
                             ctx.subtotal_fen, DumpJson(address_json), DumpJson(steps), DumpJson(activity), checkout_id, now, now}));
     for (auto& l : ctx.lines) {
       RETURN_IF_ERROR(catalog::Reserve(tx, l.sku_id, l.quantity));
@@ -126,7 +126,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     o.buyer_id = buyer_id;
     o.merchant_id = ctx.merchant_id;
     o.merchant_kind = ctx.merchant_kind;
-    o.status = "created";
+    o.status = OrderStatus::kCreated;
     o.items_fen = items_fen;
     o.discount_fen = discount_fen;
     o.shipping_fen = shipping_fen;
@@ -138,7 +138,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     for (auto& l : ctx.lines)
       o.items.push_back(OrderItem{l.sku_id, l.product_id, l.title, l.image, l.spec, l.unit_price_fen, l.quantity, l.unit_price_fen * l.quantity});
     OrderEvent created{.order_id = order_id, .buyer_id = buyer_id, .merchant_id = ctx.merchant_id, .total_fen = ctx.subtotal_fen,
-                       .to = "created"};
+                       .to = OrderStatus::kCreated};
     ASSIGN_OR_RETURN(created.order, DescribeOrder(tx, o));
     RETURN_IF_ERROR(Emit(tx, std::move(created)));
     orders.push_back(std::move(o));

@@ -5,16 +5,18 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/id.h"
 #include "base/json.h"
 #include "store/store.h"
+#include "trade/states.h"
 #include "trade/trade.h"
 
 namespace xd::trade {
 
-// "order.<to>": an order was created (from = "") or changed status. `order` is the order as
+// "order.<to>": an order was created (no `from`) or changed status. `order` is the order as
 // GET /merchant/orders/{id} shows it right after the change, with what other modules add to
 // it (OrderObserver::Describe: the shipment); `extra` holds the transition's own facts
 // (reason, refunded_fen, aftersale_id, ...).
@@ -22,17 +24,18 @@ struct OrderEvent {
   static constexpr int kSchemaVersion = 2;  // 2: "order" is a snapshot taken at the event
   Json order;
   int64_t order_id = 0, buyer_id = 0, merchant_id = 0, total_fen = 0;
-  std::string from, to;
+  std::optional<OrderStatus> from;
+  OrderStatus to = OrderStatus::kCreated;
   Json extra = Json::object();
 
-  EventHead Head() const { return {"order." + to, kSchemaVersion, order_id, merchant_id}; }
+  EventHead Head() const { return {"order." + std::string(ToString(to)), kSchemaVersion, order_id, merchant_id}; }
   Json Payload() const& { return Facts(Json(order)); }
   Json Payload() && { return Facts(std::move(order)); }  // Emit(tx, std::move(e)): no copy
 
  private:
   Json Facts(Json snapshot) const {
     Json p{{"order_id", IdString(order_id)}, {"buyer_id", IdString(buyer_id)}, {"merchant_id", IdString(merchant_id)},
-           {"from", from.empty() ? Json(nullptr) : Json(from)}, {"to", to}, {"total_fen", total_fen}};
+           {"from", from ? Json(ToString(*from)) : Json(nullptr)}, {"to", ToString(to)}, {"total_fen", total_fen}};
     p.update(extra);
     p["order"] = std::move(snapshot);
     return p;
@@ -43,11 +46,11 @@ struct OrderEvent {
 struct OrderReleased {
   static constexpr int kSchemaVersion = 1;
   int64_t order_id = 0, merchant_id = 0;
-  std::string from;  // the sub-status it waited in
+  OrderSubStatus from = OrderSubStatus::kNone;  // the sub-status it waited in
 
   EventHead Head() const { return {"order.released", kSchemaVersion, order_id, merchant_id}; }
   Json Payload() const {
-    return Json{{"order_id", IdString(order_id)}, {"merchant_id", IdString(merchant_id)}, {"from", from}};
+    return Json{{"order_id", IdString(order_id)}, {"merchant_id", IdString(merchant_id)}, {"from", ToString(from)}};
   }
 };
 

@@ -19,15 +19,17 @@ constexpr const char* kOrderCols =
     "total_fen, provider_paid_fen, card_paid_fen, refunded_fen, commission_fen, address, pricing, activity, payment_id, "
     "created_at_ms, paid_at_ms, shipped_at_ms, delivered_at_ms, completed_at_ms, cancelled_at_ms";
 
-Order OrderFromRow(const Row& r) {
+Result<Order> OrderFromRow(const Row& r) {
   Order o;
   o.id = r.Int(0);
   o.buyer_id = r.Int(1);
   o.merchant_id = r.Int(2);
   o.merchant_kind = r.Str(3);
-  o.status = r.Str(4);
-  o.sub_status = r.Str(5);
-  o.status_before_refund = r.Str(6);
+  ASSIGN_OR_RETURN(o.status, StoredStatus(OrderStatusFromString, "order status", r.Str(4)));
+  ASSIGN_OR_RETURN(o.sub_status, StoredStatus(OrderSubStatusFromString, "order sub_status", r.Str(5)));
+  if (!r.Str(6).empty()) {  // stored '' while the order is not refunding
+    ASSIGN_OR_RETURN(o.status_before_refund, StoredStatus(OrderStatusFromString, "order status_before_refund", r.Str(6)));
+  }
   o.items_fen = r.Int(7);
   o.discount_fen = r.Int(8);
   o.shipping_fen = r.Int(9);
@@ -66,7 +68,7 @@ Result<std::vector<OrderItem>> LoadOrderItems(Reader& r, int64_t order_id) {
 Result<Order> LoadOrder(Reader& r, int64_t order_id, bool with_items) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kOrderCols + " FROM orders WHERE id=?", {order_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
-  Order o = OrderFromRow(*row);
+  ASSIGN_OR_RETURN(Order o, OrderFromRow(*row));
   if (with_items) {
     ASSIGN_OR_RETURN(o.items, LoadOrderItems(r, order_id));
   }
@@ -76,6 +78,25 @@ Result<Order> LoadOrder(Reader& r, int64_t order_id, bool with_items) {
 namespace {
 
 Json TimeOrNull(const std::optional<int64_t>& ms) { return ms ? Json(FormatRfc3339(*ms)) : Json(nullptr); }
+
+// Where an order records when it entered a status: the column and the Order field.
+struct TimeColumn {
+  const char* name;
+  std::optional<int64_t> Order::*field;
+};
+std::optional<TimeColumn> TimeColumnOf(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::kPaid: return TimeColumn{"paid_at_ms", &Order::paid_at_ms};
+    case OrderStatus::kShipped: return TimeColumn{"shipped_at_ms", &Order::shipped_at_ms};
+    case OrderStatus::kDelivered: return TimeColumn{"delivered_at_ms", &Order::delivered_at_ms};
+    case OrderStatus::kCompleted: return TimeColumn{"completed_at_ms", &Order::completed_at_ms};
+    case OrderStatus::kCancelled: return TimeColumn{"cancelled_at_ms", &Order::cancelled_at_ms};
+    case OrderStatus::kCreated:
+    case OrderStatus::kRefunding:
+    case OrderStatus::kRefunded: return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -89,8 +110,8 @@ Json ToJson(const Order& o) {
          {"buyer_id", IdString(o.buyer_id)},
          {"merchant_id", IdString(o.merchant_id)},
          {"merchant_kind", o.merchant_kind},
-         {"status", o.status},
-         {"sub_status", o.sub_status},
+         {"status", ToString(o.status)},
+         {"sub_status", ToString(o.sub_status)},
          {"items", items},
          {"items_fen", o.items_fen},
          {"discount_fen", o.discount_fen},
@@ -123,10 +144,10 @@ Result<Order> TradeService::GetOrder(Reader& r, int64_t order_id, std::optional<
   return o;
 }
 
-Result<std::string> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id) {
+Result<OrderStatus> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT status FROM orders WHERE id=? AND buyer_id=?", {order_id, buyer_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
-  return row->Str(0);
+  return StoredStatus(OrderStatusFromString, "order status", row->Str(0));
 }
 
 Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
@@ -142,7 +163,8 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
   std::map<int64_t, size_t> index;
   for (auto& row : rows) {
     index[row.Int(0)] = out.size();
-    out.push_back(OrderFromRow(row));
+    ASSIGN_OR_RETURN(Order o, OrderFromRow(row));
+    out.push_back(std::move(o));
   }
   ASSIGN_OR_RETURN(Rows items, r.Query("SELECT order_id, sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen "
                                        "FROM order_items WHERE order_id IN (SELECT id" + page + ") ORDER BY order_id, id",
@@ -153,40 +175,34 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
   return out;
 }
 
-Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra) {
-  auto from = OrderStatusFromString(o.status), to = OrderStatusFromString(status);
-  if (!from || !to || !CanMove(*from, *to))
-    return Fail(ErrorCode::INVALID_STATE, "订单状态不能从 " + o.status + " 变为 " + status);
-  auto sub = OrderSubStatusFromString(o.sub_status);
-  if (!sub || (*sub != OrderSubStatus::kNone && *to != OrderStatus::kPaid))
-    return Fail(ErrorCode::INVALID_STATE, "只有已支付的订单可以等待 (" + o.sub_status + ")");
+Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& extra) {
+  if (!CanMove(o.status, to))
+    return Fail(ErrorCode::INVALID_STATE, "订单状态不能从 " + std::string(ToString(o.status)) + " 变为 " + std::string(ToString(to)));
+  if (o.sub_status != OrderSubStatus::kNone && to != OrderStatus::kPaid)
+    return Fail(ErrorCode::INVALID_STATE, "只有已支付的订单可以等待 (" + std::string(ToString(o.sub_status)) + ")");
   int64_t now = tx.NowMs();
-  const char* time_col = status == "paid" ? "paid_at_ms" : status == "shipped" ? "shipped_at_ms" : status == "delivered" ? "delivered_at_ms"
-                         : status == "completed" ? "completed_at_ms" : status == "cancelled" ? "cancelled_at_ms" : nullptr;
+  const std::optional<TimeColumn> time_col = TimeColumnOf(to);
   std::string sql = "UPDATE orders SET status=?1, sub_status=?2, status_before_refund=?3, updated_at_ms=?4";
-  if (time_col) sql += std::string(", ") + time_col + "=?4";
+  if (time_col) sql += std::string(", ") + time_col->name + "=?4";
   // Becoming paid records what was paid and by which payment, in the same statement.
-  const bool paid = *to == OrderStatus::kPaid;
+  const bool paid = to == OrderStatus::kPaid;
   if (paid) sql += ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9";
   // Guarded by the status it moves from: a stale read cannot move an order twice.
   sql += " WHERE id=?5 AND status=?6";
   int64_t changed = 0;
+  // The stored spellings; '' for "not refunding".
+  const std::string_view before_refund = o.status_before_refund ? ToString(*o.status_before_refund) : "";
   if (paid) {
-    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status, o.provider_paid_fen,
-                                            o.card_paid_fen, o.payment_id}));
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {ToString(to), ToString(o.sub_status), before_refund, now, o.id, ToString(o.status),
+                                            o.provider_paid_fen, o.card_paid_fen, o.payment_id}));
   } else {
-    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {status, o.sub_status, o.status_before_refund, now, o.id, o.status}));
+    ASSIGN_OR_RETURN(changed, tx.Exec(sql, {ToString(to), ToString(o.sub_status), before_refund, now, o.id, ToString(o.status)}));
   }
   if (changed != 1) return Fail(ErrorCode::INVALID_STATE, "订单状态已变化，请刷新后重试");
   OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
-                   .from = o.status, .to = status, .extra = extra};
-  o.status = status;
-  if (time_col) {
-    auto* at = *to == OrderStatus::kPaid ? &o.paid_at_ms : *to == OrderStatus::kShipped ? &o.shipped_at_ms
-             : *to == OrderStatus::kDelivered ? &o.delivered_at_ms : *to == OrderStatus::kCompleted ? &o.completed_at_ms
-             : &o.cancelled_at_ms;
-    *at = now;
-  }
+                   .from = o.status, .to = to, .extra = extra};
+  o.status = to;
+  if (time_col) o.*(time_col->field) = now;
   // The snapshot: the order as this transaction leaves it, its lines included.
   if (o.items.empty()) {  // only the lines are missing: not the whole order again
     ASSIGN_OR_RETURN(o.items, LoadOrderItems(tx, o.id));
@@ -199,11 +215,12 @@ Status TradeService::SetStatus(Tx& tx, Order& o, const std::string& status, cons
 
 Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason) {
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
-  if (o.status != "created") return Fail(ErrorCode::INVALID_STATE, "only unpaid orders can be cancelled (order is " + o.status + ")");
+  if (o.status != OrderStatus::kCreated)
+    return Fail(ErrorCode::INVALID_STATE, "only unpaid orders can be cancelled (order is " + std::string(ToString(o.status)) + ")");
   for (auto& it : o.items) RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) RETURN_IF_ERROR(pay::EndPendingPayment(tx, pending->id, false));
-  RETURN_IF_ERROR(SetStatus(tx, o, "cancelled", Json{{"reason", reason}}));
+  RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kCancelled, Json{{"reason", reason}}));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCancelled(tx, o));
   return Ok();
 }
@@ -211,7 +228,8 @@ Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buy
 Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));  // the lines are not needed to pay
   if (o.buyer_id != buyer_id) return Fail(ErrorCode::NOT_FOUND, "order not found");
-  if (o.status != "created") return Fail(ErrorCode::INVALID_STATE, "order is " + o.status + ", not awaiting payment");
+  if (o.status != OrderStatus::kCreated)
+    return Fail(ErrorCode::INVALID_STATE, "order is " + std::string(ToString(o.status)) + ", not awaiting payment");
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) return *pending;
   return StartOrderPayment(tx, o, card_fen);
@@ -236,20 +254,21 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
   o.provider_paid_fen = p.amount_fen;
   o.card_paid_fen = p.card_fen;
   o.payment_id = p.id;
-  if (o.status == "cancelled") {
+  if (o.status == OrderStatus::kCancelled) {
     RETURN_IF_ERROR(tx.Run("UPDATE orders SET provider_paid_fen=?, card_paid_fen=?, payment_id=? WHERE id=?",
                            {o.provider_paid_fen, o.card_paid_fen, p.id, order_id}));
     // Paid after the order was cancelled (the buyer paid on an old page): refund it all.
-    o.status_before_refund = "cancelled";
-    RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", "paid after cancellation"}}));
+    o.status_before_refund = OrderStatus::kCancelled;
+    RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"reason", "paid after cancellation"}}));
     ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, o.provider_paid_fen + o.card_paid_fen, 0, "paid after cancellation"));
     if (rf.status == pay::RefundStatus::kSucceeded) RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
     return Ok();
   }
-  if (o.status != "created") return Fail(ErrorCode::INTERNAL, "payment for an order in state " + o.status);
+  if (o.status != OrderStatus::kCreated)
+    return Fail(ErrorCode::INTERNAL, "payment for an order in state " + std::string(ToString(o.status)));
   for (auto& it : o.items) RETURN_IF_ERROR(catalog::Sell(tx, it.sku_id, it.quantity));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnPaid(tx, o));
-  return SetStatus(tx, o, "paid", Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
+  return SetStatus(tx, o, OrderStatus::kPaid, Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
 }
 
 Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notification& n) {
@@ -301,8 +320,9 @@ Result<pay::PaymentStatus> TradeService::QueryPayment(Tx& tx, int64_t payment_id
 
 Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id) {
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
-  if (o.status != "shipped" && o.status != "delivered")
-    return Fail(ErrorCode::INVALID_STATE, "only shipped or delivered orders can be confirmed (order is " + o.status + ")");
+  if (o.status != OrderStatus::kShipped && o.status != OrderStatus::kDelivered)
+    return Fail(ErrorCode::INVALID_STATE,
+                "only shipped or delivered orders can be confirmed (order is " + std::string(ToString(o.status)) + ")");
   ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(tx, o.merchant_id));
   int64_t kept = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   ASSIGN_OR_RETURN(Money commission, Money::Fen(kept).ApplyBps(m.settings.commission_bps));
@@ -320,23 +340,25 @@ Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> bu
     RETURN_IF_ERROR(pay::Post(tx, "order.shares", order_id, shares));
   }
   RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(), m.settings.hold_days));
-  RETURN_IF_ERROR(SetStatus(tx, o, "completed", Json{{"commission_fen", commission.fen()}}));
+  RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kCompleted, Json{{"commission_fen", commission.fen()}}));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleted(tx, o));
   return Ok();
 }
 
 Status TradeService::MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id) {
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, std::nullopt, merchant_id));
-  if (o.status != "paid") return Fail(ErrorCode::INVALID_STATE, "only paid orders can be shipped (order is " + o.status + ")");
-  if (!o.sub_status.empty()) return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + o.sub_status + ") and cannot ship yet");
-  RETURN_IF_ERROR(SetStatus(tx, o, "shipped"));
+  if (o.status != OrderStatus::kPaid)
+    return Fail(ErrorCode::INVALID_STATE, "only paid orders can be shipped (order is " + std::string(ToString(o.status)) + ")");
+  if (o.sub_status != OrderSubStatus::kNone)
+    return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + std::string(ToString(o.sub_status)) + ") and cannot ship yet");
+  RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kShipped));
   return ToStatus(tx.AddTimer(kTimerAutoConfirm, tx.NowMs() + config_.auto_confirm_ms, Json{{"order_id", order_id}}));
 }
 
 Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
-  if (o.status != "shipped") return Ok();  // a late tracking event after confirmation changes nothing
-  return SetStatus(tx, o, "delivered");
+  if (o.status != OrderStatus::kShipped) return Ok();  // a late tracking event after confirmation changes nothing
+  return SetStatus(tx, o, OrderStatus::kDelivered);
 }
 
 Result<Json> TradeService::DescribeOrder(Reader& r, const Order& o) const {
@@ -345,24 +367,25 @@ Result<Json> TradeService::DescribeOrder(Reader& r, const Order& o) const {
   return j;
 }
 
-Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address) {
-  auto waiting = OrderSubStatusFromString(expected_sub_status);
-  if (!waiting || !CanMove(*waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + expected_sub_status);
+Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, OrderSubStatus waiting, const Json* new_address) {
+  const std::string waiting_name(ToString(waiting));
+  if (!CanMove(waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + waiting_name);
   std::optional<std::string> address;
   if (new_address) address = DumpJson(*new_address);
-  ASSIGN_OR_RETURN(auto released, tx.QueryOne("UPDATE orders SET sub_status='', address=COALESCE(?, address), updated_at_ms=? "
-                                                "WHERE id=? AND status='paid' AND sub_status=? RETURNING merchant_id",
-                                                {address, tx.NowMs(), order_id, expected_sub_status}));
-  if (!released) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + expected_sub_status + ")");
-  return Emit(tx, OrderReleased{.order_id = order_id, .merchant_id = released->Int(0), .from = expected_sub_status});
+  ASSIGN_OR_RETURN(auto released, tx.QueryOne("UPDATE orders SET sub_status=?, address=COALESCE(?, address), updated_at_ms=? "
+                                                "WHERE id=? AND status=? AND sub_status=? RETURNING merchant_id",
+                                                {ToString(OrderSubStatus::kNone), address, tx.NowMs(), order_id,
+                                                 ToString(OrderStatus::kPaid), waiting_name}));
+  if (!released) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + waiting_name + ")");
+  return Emit(tx, OrderReleased{.order_id = order_id, .merchant_id = released->Int(0), .from = waiting});
 }
 
 Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
-  if (o.status != "paid") return Fail(ErrorCode::INVALID_STATE, "only paid, unshipped orders can be refunded this way");
+  if (o.status != OrderStatus::kPaid) return Fail(ErrorCode::INVALID_STATE, "only paid, unshipped orders can be refunded this way");
   o.status_before_refund = o.status;
-  o.sub_status = "";
-  RETURN_IF_ERROR(SetStatus(tx, o, "refunding", Json{{"reason", reason}}));
+  o.sub_status = OrderSubStatus::kNone;
+  RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"reason", reason}}));
   ASSIGN_OR_RETURN(pay::Refund rf, pay::StartRefund(tx, provider_, order_id, amount_fen, o.refunded_fen, reason));
   if (rf.status == pay::RefundStatus::kSucceeded) RETURN_IF_ERROR(OnRefundCompleted(tx, rf.id));
   return Ok();
@@ -383,9 +406,8 @@ Status TradeService::OnRefundCompleted(Tx& tx, int64_t refund_id) {
     RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kRefunded));
   }
   bool full = o.refunded_fen >= o.provider_paid_fen + o.card_paid_fen;
-  std::string next = full ? "refunded" : o.status_before_refund;
-  if (next.empty()) next = "paid";
-  o.status_before_refund = "";
+  OrderStatus next = full ? OrderStatus::kRefunded : o.status_before_refund.value_or(OrderStatus::kPaid);
+  o.status_before_refund.reset();
   RETURN_IF_ERROR(SetStatus(tx, o, next, Json{{"refunded_fen", o.refunded_fen}}));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnRefunded(tx, o, amount));
   return Ok();

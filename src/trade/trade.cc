@@ -27,7 +27,7 @@ void TradeService::RegisterTimers(TimerService& timers) {
   timers.Register(kTimerUnpaid, [this](Tx& tx, const Json& p) -> Status {
     int64_t order_id = p.at("order_id").get<int64_t>();
     ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
-    if (o.status != "created") return Ok();
+    if (o.status != OrderStatus::kCreated) return Ok();
     // Ask the provider first: a buyer who paid just before the deadline keeps the order.
     ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
     if (pending) {
@@ -39,9 +39,9 @@ void TradeService::RegisterTimers(TimerService& timers) {
   timers.Register(kTimerAutoConfirm, [this](Tx& tx, const Json& p) -> Status {
     int64_t order_id = p.at("order_id").get<int64_t>();
     ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
-    if (o.status == "refunding")  // wait for the after-sales request to end
+    if (o.status == OrderStatus::kRefunding)  // wait for the after-sales request to end
       return ToStatus(tx.AddTimer(kTimerAutoConfirm, tx.NowMs() + 24 * 3600 * 1000, p));
-    if (o.status != "shipped" && o.status != "delivered") return Ok();
+    if (o.status != OrderStatus::kShipped && o.status != OrderStatus::kDelivered) return Ok();
     return Confirm(tx, order_id, std::nullopt);
   });
   timers.Register(kTimerAftersale, [this](Tx& tx, const Json& p) -> Status {

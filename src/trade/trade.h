@@ -24,6 +24,7 @@
 #include "pay/pay.h"
 #include "store/store.h"
 #include "store/timers.h"
+#include "trade/states.h"
 
 namespace xd::trade {
 
@@ -94,7 +95,12 @@ struct OrderItem {
 
 struct Order {
   int64_t id = 0, buyer_id = 0, merchant_id = 0;
-  std::string merchant_kind, status, sub_status, status_before_refund;
+  std::string merchant_kind;
+  OrderStatus status = OrderStatus::kCreated;
+  OrderSubStatus sub_status = OrderSubStatus::kNone;
+  // Where the order returns when a refund ends short of refunding it all (a partial refund,
+  // a rejected request); set only while it is refunding.
+  std::optional<OrderStatus> status_before_refund;
   int64_t items_fen = 0, discount_fen = 0, shipping_fen = 0, total_fen = 0;
   int64_t provider_paid_fen = 0, card_paid_fen = 0, refunded_fen = 0, commission_fen = 0;
   Json address, pricing, activity;
@@ -152,7 +158,9 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body);
 
 struct Aftersale {
   int64_t id = 0, order_id = 0, buyer_id = 0, merchant_id = 0, amount_fen = 0;
-  std::string type, reason, status, return_carrier, return_tracking_no, reject_reason;
+  std::string type, reason;
+  AftersaleStatus status = AftersaleStatus::kPending;
+  std::string return_carrier, return_tracking_no, reject_reason;
   std::optional<int64_t> refund_id;
   int64_t created_at_ms = 0;
   std::vector<LineRequest> items;  // return_refund: the units coming back (restocked on receipt)
@@ -205,7 +213,7 @@ class TradeService {
   // NOT_FOUND unless the order is the viewer's (buyer_id) or the merchant's (merchant_id).
   Result<Order> GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id);
   // Just the order's status (one indexed lookup), for the buyer who owns it; NOT_FOUND otherwise.
-  Result<std::string> BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id);
+  Result<OrderStatus> BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id);
   Result<std::vector<Order>> ListOrders(Reader& r, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id,
                                         const std::string& status, int64_t limit, int64_t before_id);
   Status Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason);
@@ -220,10 +228,10 @@ class TradeService {
   // Logistics calls these as shipments move.
   Status MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id);
   Status MarkDelivered(Tx& tx, int64_t order_id);
-  // Ends a paid order's wait (sub_status `expected_sub_status`, e.g. "grouping" or
-  // "gift_pending"): it becomes shippable; `new_address` (if set) replaces the address.
-  // INVALID_STATE if the order is not waiting so. Appends "order.released".
-  Status ReleaseWait(Tx& tx, int64_t order_id, const std::string& expected_sub_status, const Json* new_address = nullptr);
+  // Ends a paid order's wait (sub_status `waiting`, e.g. kGrouping or kGiftPending): it
+  // becomes shippable; `new_address` (if set) replaces the address. INVALID_STATE if the
+  // order is not waiting so. Appends "order.released".
+  Status ReleaseWait(Tx& tx, int64_t order_id, OrderSubStatus waiting, const Json* new_address = nullptr);
   // Refunds `amount_fen` of a paid order outside after-sales (e.g. a failed group buy).
   Status RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason);
 
@@ -259,7 +267,7 @@ class TradeService {
   // Starts the payment of an unpaid order that has none pending.
   Result<pay::Payment> StartOrderPayment(Tx& tx, Order& o, int64_t card_fen);
   Status OnRefundCompleted(Tx& tx, int64_t refund_id);
-  Status SetStatus(Tx& tx, Order& o, const std::string& status, const Json& extra = Json::object());
+  Status SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& extra = Json::object());
   Status StartAftersaleRefund(Tx& tx, Aftersale& a, Order& o);
 
   pay::SandboxProvider& provider_;
