@@ -1,6 +1,6 @@
-// The machinery of a status table (trade/states.cc, pay/states.cc): one row per status of an
-// `enum class`, in declaration order, each with its stored `name`, the `Set` of statuses it
-// may move to (`next`) and whatever properties the module's checks rely on.
+// The machinery of a status table (trade/states.cc, pay/states.cc, promo/status.cc): one row
+// per status of an `enum class`, in declaration order, each with its stored `name`, the `Set`
+// of statuses it may move to (`next`) and whatever properties the module's checks rely on.
 //
 //   struct Row { E status; const char* name; unsigned next; };
 //   constexpr Row kTable[] = {{E::kA, "a", Set<E>({E::kB})}, {E::kB, "b", Set<E>({})}};

@@ -1,88 +1,101 @@
-// The statuses of promo's objects: one table per enum gives each status its stored name and
-// the transitions it may take. Every status change in promo goes through internal::Move,
-// which refuses a transition the table does not list.
-#include <array>
-#include <utility>
+// The statuses of promo's objects: one table per enum (base/state_table.h, as trade's and
+// pay's) gives each status its stored name and the statuses it may move to. Every status
+// change in promo goes through internal::Move, which refuses a move the table does not list.
+#include <iterator>
 
+#include "base/state_table.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
 
 namespace {
 
-template <class E, size_t N, size_t M>
-struct StatusTable {
-  std::array<std::pair<E, std::string_view>, N> names;
-  std::array<std::pair<E, E>, M> moves;
+using state_table::At;
+using state_table::Contains;
+using state_table::Find;
+using state_table::InOrder;
+using state_table::Set;
 
-  std::string_view Name(E s) const {
-    for (auto& [e, name] : names)
-      if (e == s) return name;
-    return "?";
-  }
-  std::optional<E> Parse(std::string_view name) const {
-    for (auto& [e, n] : names)
-      if (n == name) return e;
-    return std::nullopt;
-  }
-  bool CanMove(E from, E to) const {
-    for (auto& [f, t] : moves)
-      if (f == from && t == to) return true;
-    return false;
-  }
+// One row per status, in declaration order: its stored name and the Set it may move to.
+template <class E>
+struct Row {
+  E status;
+  const char* name;
+  unsigned next;
 };
 
 using A = ActivityStatus;
-constexpr StatusTable<A, 2, 1> kActivity{{{{A::kActive, "active"}, {A::kStopped, "stopped"}}}, {{{A::kActive, A::kStopped}}}};
+constexpr Row<A> kActivity[] = {
+    {A::kActive, "active", Set<A>({A::kStopped})},
+    {A::kStopped, "stopped", Set<A>({})},
+};
 
 using G = GroupStatus;
-constexpr StatusTable<G, 3, 2> kGroup{{{{G::kForming, "forming"}, {G::kSucceeded, "succeeded"}, {G::kFailed, "failed"}}},
-                                      {{{G::kForming, G::kSucceeded}, {G::kForming, G::kFailed}}}};
+constexpr Row<G> kGroup[] = {
+    {G::kForming, "forming", Set<G>({G::kSucceeded, G::kFailed})},
+    {G::kSucceeded, "succeeded", Set<G>({})},
+    {G::kFailed, "failed", Set<G>({})},
+};
 
 using B = BargainStatus;
-constexpr StatusTable<B, 3, 4> kBargain{{{{B::kActive, "active"}, {B::kBought, "bought"}, {B::kExpired, "expired"}}},
-                                        {{{B::kActive, B::kBought},
-                                          {B::kActive, B::kExpired},
-                                          {B::kBought, B::kActive},
-                                          {B::kBought, B::kExpired}}}};
+constexpr Row<B> kBargain[] = {
+    {B::kActive, "active", Set<B>({B::kBought, B::kExpired})},
+    {B::kBought, "bought", Set<B>({B::kActive, B::kExpired})},  // back to active: its order was cancelled in time
+    {B::kExpired, "expired", Set<B>({})},
+};
 
 using F = GiftStatus;
-constexpr StatusTable<F, 5, 4> kGift{
-    {{{F::kUnpaid, "unpaid"}, {F::kWaiting, "waiting"}, {F::kAccepted, "accepted"}, {F::kRefunded, "refunded"}, {F::kCancelled, "cancelled"}}},
-    {{{F::kUnpaid, F::kWaiting}, {F::kUnpaid, F::kCancelled}, {F::kWaiting, F::kAccepted}, {F::kWaiting, F::kRefunded}}}};
+constexpr Row<F> kGift[] = {
+    {F::kUnpaid, "unpaid", Set<F>({F::kWaiting, F::kCancelled})},
+    {F::kWaiting, "waiting", Set<F>({F::kAccepted, F::kRefunded})},
+    {F::kAccepted, "accepted", Set<F>({})},
+    {F::kRefunded, "refunded", Set<F>({})},
+    {F::kCancelled, "cancelled", Set<F>({})},
+};
 
 using C = CouponStatus;
-constexpr StatusTable<C, 2, 1> kCoupon{{{{C::kActive, "active"}, {C::kStopped, "stopped"}}}, {{{C::kActive, C::kStopped}}}};
+constexpr Row<C> kCoupon[] = {
+    {C::kActive, "active", Set<C>({C::kStopped})},
+    {C::kStopped, "stopped", Set<C>({})},
+};
 
 using U = UserCouponStatus;
-constexpr StatusTable<U, 2, 2> kUserCoupon{{{{U::kUnused, "unused"}, {U::kUsed, "used"}}}, {{{U::kUnused, U::kUsed}, {U::kUsed, U::kUnused}}}};
+constexpr Row<U> kUserCoupon[] = {
+    {U::kUnused, "unused", Set<U>({U::kUsed})},
+    {U::kUsed, "used", Set<U>({U::kUnused})},  // its unpaid order was cancelled
+};
 
 using M = CommissionStatus;
-constexpr StatusTable<M, 3, 2> kCommission{{{{M::kPending, "pending"}, {M::kPaid, "paid"}, {M::kCancelled, "cancelled"}}},
-                                           {{{M::kPending, M::kPaid}, {M::kPending, M::kCancelled}}}};
+constexpr Row<M> kCommission[] = {
+    {M::kPending, "pending", Set<M>({M::kPaid, M::kCancelled})},
+    {M::kPaid, "paid", Set<M>({})},
+    {M::kCancelled, "cancelled", Set<M>({})},
+};
+
+static_assert(InOrder(kActivity) && std::size(kActivity) == static_cast<size_t>(A::kStopped) + 1);
+static_assert(InOrder(kGroup) && std::size(kGroup) == static_cast<size_t>(G::kFailed) + 1);
+static_assert(InOrder(kBargain) && std::size(kBargain) == static_cast<size_t>(B::kExpired) + 1);
+static_assert(InOrder(kGift) && std::size(kGift) == static_cast<size_t>(F::kCancelled) + 1);
+static_assert(InOrder(kCoupon) && std::size(kCoupon) == static_cast<size_t>(C::kStopped) + 1);
+static_assert(InOrder(kUserCoupon) && std::size(kUserCoupon) == static_cast<size_t>(U::kUsed) + 1);
+static_assert(InOrder(kCommission) && std::size(kCommission) == static_cast<size_t>(M::kCancelled) + 1);
 
 }  // namespace
 
-std::string_view Name(ActivityStatus s) { return kActivity.Name(s); }
-std::string_view Name(GroupStatus s) { return kGroup.Name(s); }
-std::string_view Name(BargainStatus s) { return kBargain.Name(s); }
-std::string_view Name(GiftStatus s) { return kGift.Name(s); }
-std::string_view Name(CouponStatus s) { return kCoupon.Name(s); }
-std::string_view Name(UserCouponStatus s) { return kUserCoupon.Name(s); }
-std::string_view Name(CommissionStatus s) { return kCommission.Name(s); }
-std::optional<ActivityStatus> ParseActivityStatus(std::string_view name) { return kActivity.Parse(name); }
-std::optional<GroupStatus> ParseGroupStatus(std::string_view name) { return kGroup.Parse(name); }
-std::optional<BargainStatus> ParseBargainStatus(std::string_view name) { return kBargain.Parse(name); }
-std::optional<GiftStatus> ParseGiftStatus(std::string_view name) { return kGift.Parse(name); }
-std::optional<CouponStatus> ParseCouponStatus(std::string_view name) { return kCoupon.Parse(name); }
-std::optional<UserCouponStatus> ParseUserCouponStatus(std::string_view name) { return kUserCoupon.Parse(name); }
-std::optional<CommissionStatus> ParseCommissionStatus(std::string_view name) { return kCommission.Parse(name); }
-bool CanMove(ActivityStatus from, ActivityStatus to) { return kActivity.CanMove(from, to); }
-bool CanMove(GroupStatus from, GroupStatus to) { return kGroup.CanMove(from, to); }
-bool CanMove(BargainStatus from, BargainStatus to) { return kBargain.CanMove(from, to); }
-bool CanMove(GiftStatus from, GiftStatus to) { return kGift.CanMove(from, to); }
-bool CanMove(CouponStatus from, CouponStatus to) { return kCoupon.CanMove(from, to); }
-bool CanMove(UserCouponStatus from, UserCouponStatus to) { return kUserCoupon.CanMove(from, to); }
-bool CanMove(CommissionStatus from, CommissionStatus to) { return kCommission.CanMove(from, to); }
+// Name, Parse<Kind> and CanMove of one kind of status, read from its table.
+#define XD_PROMO_STATUS_TABLE(E, kTable, Parse)                                        \
+  std::string_view Name(E s) { return At(kTable, s).name; }                            \
+  std::optional<E> Parse(std::string_view name) { return Find<E>(kTable, name); }      \
+  bool CanMove(E from, E to) { return Contains(At(kTable, from).next, to); }
+
+XD_PROMO_STATUS_TABLE(ActivityStatus, kActivity, ParseActivityStatus)
+XD_PROMO_STATUS_TABLE(GroupStatus, kGroup, ParseGroupStatus)
+XD_PROMO_STATUS_TABLE(BargainStatus, kBargain, ParseBargainStatus)
+XD_PROMO_STATUS_TABLE(GiftStatus, kGift, ParseGiftStatus)
+XD_PROMO_STATUS_TABLE(CouponStatus, kCoupon, ParseCouponStatus)
+XD_PROMO_STATUS_TABLE(UserCouponStatus, kUserCoupon, ParseUserCouponStatus)
+XD_PROMO_STATUS_TABLE(CommissionStatus, kCommission, ParseCommissionStatus)
+
+#undef XD_PROMO_STATUS_TABLE
 
 }  // namespace xd::promo
