@@ -24,7 +24,7 @@ Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContex
   int64_t qty = ctx.lines.front().quantity;
   int64_t limit = c.per_user_limit;
   ASSIGN_OR_RETURN(int64_t bought, r.QueryInt("SELECT COALESCE(SUM(quantity),0) FROM activity_orders "
-                                              "WHERE activity_id=? AND buyer_id=? AND state<>'cancelled'",
+                                              "WHERE activity_id=? AND buyer_id=? AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ")",
                                               {a.id, ctx.buyer_id}));
   if (bought + qty > limit)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "每人限购 " + std::to_string(limit) + " 件 (per-user limit; you hold " + std::to_string(bought) + ")");
@@ -40,7 +40,8 @@ Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContex
 Result<std::vector<std::string>> CheckFlashSales(Reader& r) {
   std::vector<std::string> problems;
   ASSIGN_OR_RETURN(Rows stock, r.Query("SELECT a.id, a.stock_total, a.stock_left, "
-                                       "(SELECT COALESCE(SUM(m.quantity),0) FROM activity_orders m WHERE m.activity_id = a.id AND m.state <> 'cancelled') "
+                                       "(SELECT COALESCE(SUM(m.quantity),0) FROM activity_orders m WHERE m.activity_id = a.id "
+                                       "AND m.state IN (" + ActivityOrderStateSql(HoldsClaim) + ")) "
                                        "FROM activities a WHERE a.type='flash_sale'"));
   for (auto& row : stock) {
     if (row.Int(2) < 0 || row.Int(1) != row.Int(2) + row.Int(3))
@@ -48,7 +49,8 @@ Result<std::vector<std::string>> CheckFlashSales(Reader& r) {
                          std::to_string(row.Int(2)) + " + taken " + std::to_string(row.Int(3)));
   }
   ASSIGN_OR_RETURN(Rows over, r.Query("SELECT m.activity_id, m.buyer_id, SUM(m.quantity) FROM activity_orders m "
-                                      "JOIN activities a ON a.id = m.activity_id WHERE a.type='flash_sale' AND m.state <> 'cancelled' "
+                                      "JOIN activities a ON a.id = m.activity_id WHERE a.type='flash_sale' "
+                                      "AND m.state IN (" + ActivityOrderStateSql(HoldsClaim) + ") "
                                       "GROUP BY m.activity_id, m.buyer_id "
                                       "HAVING SUM(m.quantity) > MAX(" + r.dialect().JsonInt("a.config", "per_user_limit") + ") LIMIT 10"));
   for (auto& row : over)

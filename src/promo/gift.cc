@@ -79,7 +79,7 @@ Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, co
   const trade::PriceLine& first = ctx.lines.front();
   std::string title = ctx.lines.size() > 1 ? first.title + " 等" + std::to_string(ctx.lines.size()) + "件" : first.title;
   return tx.Run("INSERT INTO gifts(id, order_id, sender_id, token, message, title, image, quantity, status, created_at_ms) "
-                "VALUES(?,?,?,?,?,?,?,?,'unpaid',?)",
+                "VALUES(?,?,?,?,?,?,?,?," + Sql(GiftStatus::kUnpaid) + ",?)",
                 {tx.NewId(), order_id, ctx.buyer_id, RandomToken(), message, title, first.image, quantity, tx.NowMs()});
 }
 

@@ -65,7 +65,7 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
     int64_t expires = now + c.group_ttl_s * 1000;
     ASSIGN_OR_RETURN(int64_t timer_id, tx->AddTimer(kTimerGroupExpire, expires, Json{{"group_id", group_id}}));
     RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, "
-                            "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0,'forming',?,?,?)",
+                            "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0," + Sql(GroupStatus::kForming) + ",?,?,?)",
                             {group_id, a.id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
     RETURN_IF_ERROR(Emit(*tx, GroupChanged{.what = GroupChanged::What::kOpened, .group_id = group_id, .activity_id = a.id,
                                            .leader_id = ctx.buyer_id, .size = size}));
@@ -78,7 +78,8 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   if (g.status != GroupStatus::kForming)
     return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + std::string(Name(g.status)) + ")");
   if (now >= g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "拼团已过期 (the group has expired)");
-  ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? AND state<>'cancelled'",
+  ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? "
+                                            "AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ")",
                                             {g.id, ctx.buyer_id}));
   if (mine > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已在团中 (you already hold a seat in this group)");
   if (c.new_user_only) {
@@ -121,8 +122,8 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM promo_groups WHERE id=?", {group_id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   // The other paid members were waiting; this order is being marked paid right now.
-  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state='paid' AND order_id<>?",
-                                          {group_id, order.id}));
+  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state=? AND order_id<>?",
+                                          {group_id, Name(ActivityOrderState::kPaid), order.id}));
   for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), trade::OrderSubStatus::kGrouping));
   order.sub_status = trade::OrderSubStatus::kNone;
   return Emit(tx, GroupChanged{.what = GroupChanged::What::kSucceeded, .group_id = group_id, .activity_id = g.activity_id,
@@ -156,8 +157,9 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
                                           .leader_id = g.leader_id, .size = g.size, .paid_members = g.paid_members,
                                           .reason = "expired"}));
   }
-  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? AND state IN ('created','paid') "
-                                          "ORDER BY order_id", {group_id}));
+  ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? "
+                                          "AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ") ORDER BY order_id",
+                                          {group_id}));
   for (auto& m : members) {
     int64_t order_id = m.Int(0);
     ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
@@ -196,8 +198,10 @@ Result<std::vector<std::string>> CheckGroups(Reader& r) {
   ASSIGN_OR_RETURN(Rows over, r.Query("SELECT id FROM promo_groups WHERE seats_taken > size OR paid_members > size LIMIT 10"));
   add(over, "is over-filled");
   ASSIGN_OR_RETURN(Rows seats, r.Query("SELECT g.id FROM promo_groups g WHERE g.seats_taken <> "
-                                       "(SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id AND m.state <> 'cancelled') "
-                                       "OR g.paid_members <> (SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id AND m.state = 'paid') "
+                                       "(SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id "
+                                       "AND m.state IN (" + ActivityOrderStateSql(HoldsClaim) + ")) "
+                                       "OR g.paid_members <> (SELECT count(*) FROM activity_orders m WHERE m.group_id = g.id "
+                                       "AND m.state = " + Sql(ActivityOrderState::kPaid) + ") "
                                        "LIMIT 10"));
   add(seats, "counts seats or paid members that disagree with its orders");
   using G = GroupStatus;

@@ -14,6 +14,7 @@ namespace xd::promo {
 namespace {
 
 using O = trade::OrderStatus;
+using S = internal::ActivityOrderState;
 // An order in this status has not been paid (an activity order marked paid cannot be in one).
 bool NeverPaid(O s) { return s == O::kCreated || s == O::kCancelled; }
 // An order in this status ended without the buyer keeping it: where a cancelled activity
@@ -61,8 +62,9 @@ class ActivityRule final : public trade::PricingRule {
     };
     std::optional<int64_t> group_id = extra_id("group_id"), bargain_id = extra_id("bargain_id");
     RETURN_IF_ERROR(tx.Run("INSERT INTO activity_orders(order_id, activity_id, buyer_id, quantity, group_id, bargain_id, state, created_at_ms) "
-                           "VALUES(?,?,?,?,?,?,'created',?)",
-                           {order_id, *ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, tx.NowMs()}));
+                           "VALUES(?,?,?,?,?,?,?,?)",
+                           {order_id, *ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, Name(S::kCreated),
+                            tx.NowMs()}));
     if (bargain_id) RETURN_IF_ERROR(tx.Run("UPDATE bargains SET order_id=? WHERE id=?", {order_id, *bargain_id}));
     return Ok();
   }
@@ -100,15 +102,24 @@ class AttributionRule final : public trade::PricingRule {
   int64_t window_ms_;
 };
 
-// The order's activity order still in state 'created', with its activity's type.
+// The order's activity order still in state created, with its activity's type.
 Result<std::optional<std::pair<const internal::ActivityType*, internal::ActivityOrder>>> ActivityOrderOf(Tx& tx, int64_t order_id) {
   using Found = std::optional<std::pair<const internal::ActivityType*, internal::ActivityOrder>>;
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT m.activity_id, m.quantity, m.group_id, m.bargain_id, a.type FROM activity_orders m "
-                                         "JOIN activities a ON a.id = m.activity_id WHERE m.order_id=? AND m.state='created'",
-                                         {order_id}));
+                                         "JOIN activities a ON a.id = m.activity_id WHERE m.order_id=? AND m.state=?",
+                                         {order_id, Name(S::kCreated)}));
   if (!row) return Found();
   ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(row->Str(4)));
   return Found(std::make_pair(type, internal::ActivityOrder{order_id, row->Int(0), row->Int(1), row->OptInt(2), row->OptInt(3)}));
+}
+
+// Moves the order's activity order (read as created by ActivityOrderOf) to `to`, guarded by
+// that state; INVALID_STATE for a move the table does not list.
+Status MoveActivityOrder(Tx& tx, int64_t order_id, S to) {
+  ASSIGN_OR_RETURN(std::string name, internal::Move(S::kCreated, to));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE activity_orders SET state=? WHERE order_id=? AND state=?",
+                                            {name, order_id, Name(S::kCreated)}));
+  return internal::Moved(changed);
 }
 
 // Moves activity orders along with their orders, in the same transaction.
@@ -121,7 +132,7 @@ class PromoObserver final : public trade::OrderObserver {
     ASSIGN_OR_RETURN(auto found, ActivityOrderOf(tx, order.id));
     if (!found) return Ok();
     auto& [type, ao] = *found;
-    RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='paid' WHERE order_id=?", {order.id}));
+    RETURN_IF_ERROR(MoveActivityOrder(tx, order.id, S::kPaid));
     return type->OnPaid(trade_, tx, ao, order);
   }
 
@@ -133,7 +144,7 @@ class PromoObserver final : public trade::OrderObserver {
     ASSIGN_OR_RETURN(auto found, ActivityOrderOf(tx, order.id));
     if (!found) return Ok();
     auto& [type, ao] = *found;
-    RETURN_IF_ERROR(tx.Run("UPDATE activity_orders SET state='cancelled' WHERE order_id=?", {order.id}));
+    RETURN_IF_ERROR(MoveActivityOrder(tx, order.id, S::kCancelled));
     return type->OnCancelled(tx, ao);
   }
 
@@ -184,9 +195,9 @@ Result<std::vector<std::string>> PromoService::Check(Reader& r) {
     problems.insert(problems.end(), found.begin(), found.end());
   }
   ASSIGN_OR_RETURN(Rows states, r.Query("SELECT m.order_id, m.state, o.status FROM activity_orders m JOIN orders o ON o.id = m.order_id "
-                                        "WHERE (m.state='created' AND o.status <> " + internal::Sql(O::kCreated) + ") "
-                                        "OR (m.state='paid' AND o.status IN (" + trade::OrderStatusSql(NeverPaid) + ")) "
-                                        "OR (m.state='cancelled' AND o.status NOT IN (" + trade::OrderStatusSql(EndedUnkept) + ")) LIMIT 10"));
+                                        "WHERE (m.state=" + internal::Sql(S::kCreated) + " AND o.status <> " + internal::Sql(O::kCreated) + ") "
+                                        "OR (m.state=" + internal::Sql(S::kPaid) + " AND o.status IN (" + trade::OrderStatusSql(NeverPaid) + ")) "
+                                        "OR (m.state=" + internal::Sql(S::kCancelled) + " AND o.status NOT IN (" + trade::OrderStatusSql(EndedUnkept) + ")) LIMIT 10"));
   for (auto& row : states)
     problems.push_back("activity order " + IdString(row.Int(0)) + " is " + row.Str(1) + " but the order is " + row.Str(2));
   return problems;

@@ -196,6 +196,39 @@ TEST(PromoStatus, CouponAndCommissionTables) {
   EXPECT_EQ(trade::OrderStatusSql(trade::PaidInFull), "'paid','shipped','delivered','completed'");
 }
 
+// activity_orders.state has one table: created → paid | cancelled, both final; the seat,
+// stock and limit counts take their list from it; the schema admits exactly its names.
+TEST_F(PromoDomain, ActivityOrderStatesMoveOnlyAsTheirTableLists) {
+  using S = internal::ActivityOrderState;
+  for (S s : {S::kCreated, S::kPaid, S::kCancelled}) EXPECT_EQ(internal::ParseActivityOrderState(Name(s)), s);
+  EXPECT_EQ(Name(S::kCreated), "created");
+  EXPECT_EQ(internal::ParseActivityOrderState("reserved"), std::nullopt);
+  EXPECT_TRUE(internal::CanMove(S::kCreated, S::kPaid));
+  EXPECT_TRUE(internal::CanMove(S::kCreated, S::kCancelled));
+  for (S to : {S::kCreated, S::kPaid, S::kCancelled}) {
+    EXPECT_FALSE(internal::CanMove(S::kPaid, to)) << Name(to);  // a refund leaves it paid
+    EXPECT_FALSE(internal::CanMove(S::kCancelled, to)) << Name(to);
+  }
+  auto revived = internal::Move(S::kCancelled, S::kPaid);
+  ASSERT_FALSE(revived);
+  EXPECT_EQ(revived.error().code, ErrorCode::INVALID_STATE);
+  auto uncancelled = internal::Move(S::kPaid, S::kCancelled);
+  ASSERT_FALSE(uncancelled);
+  EXPECT_EQ(uncancelled.error().code, ErrorCode::INVALID_STATE);
+  EXPECT_EQ(*internal::Move(S::kCreated, S::kPaid), "paid");
+  EXPECT_EQ(internal::ActivityOrderStateSql(internal::HoldsClaim), "'created','paid'");
+
+  auto insert = [&](int64_t order_id, std::string_view state) {
+    return store_->Execute([&](Tx& tx) {
+      return tx.Run("INSERT INTO activity_orders(order_id, activity_id, buyer_id, quantity, state, created_at_ms) VALUES(?,1,1,1,?,0)",
+                    {order_id, state});
+    });
+  };
+  int64_t order_id = 0;
+  for (S s : {S::kCreated, S::kPaid, S::kCancelled}) EXPECT_TRUE(insert(++order_id, Name(s))) << Name(s);
+  EXPECT_FALSE(insert(++order_id, "reserved"));
+}
+
 // A wallet entry moves through its table with the real functions: unused → used when an order
 // takes it (a second order is refused), back to unused when that order is cancelled unpaid;
 // shown as expired once past its window.

@@ -72,6 +72,15 @@ constexpr Row<M> kCommission[] = {
     {M::kCancelled, "cancelled", Set<M>({})},
 };
 
+using S = internal::ActivityOrderState;
+constexpr Row<S> kActivityOrder[] = {
+    {S::kCreated, "created", Set<S>({S::kPaid, S::kCancelled})},
+    {S::kPaid, "paid", Set<S>({})},  // a refund after payment leaves it paid
+    {S::kCancelled, "cancelled", Set<S>({})},
+};
+// The states in which an activity order still holds what its creation took.
+constexpr unsigned kHoldsClaim = Set<S>({S::kCreated, S::kPaid});
+
 static_assert(InOrder(kActivity) && std::size(kActivity) == static_cast<size_t>(A::kStopped) + 1);
 static_assert(InOrder(kGroup) && std::size(kGroup) == static_cast<size_t>(G::kFailed) + 1);
 static_assert(InOrder(kBargain) && std::size(kBargain) == static_cast<size_t>(B::kExpired) + 1);
@@ -79,6 +88,7 @@ static_assert(InOrder(kGift) && std::size(kGift) == static_cast<size_t>(F::kCanc
 static_assert(InOrder(kCoupon) && std::size(kCoupon) == static_cast<size_t>(C::kStopped) + 1);
 static_assert(InOrder(kUserCoupon) && std::size(kUserCoupon) == static_cast<size_t>(U::kUsed) + 1);
 static_assert(InOrder(kCommission) && std::size(kCommission) == static_cast<size_t>(M::kCancelled) + 1);
+static_assert(InOrder(kActivityOrder) && std::size(kActivityOrder) == static_cast<size_t>(S::kCancelled) + 1);
 
 }  // namespace
 
@@ -95,6 +105,14 @@ XD_PROMO_STATUS_TABLE(GiftStatus, kGift, ParseGiftStatus)
 XD_PROMO_STATUS_TABLE(CouponStatus, kCoupon, ParseCouponStatus)
 XD_PROMO_STATUS_TABLE(UserCouponStatus, kUserCoupon, ParseUserCouponStatus)
 XD_PROMO_STATUS_TABLE(CommissionStatus, kCommission, ParseCommissionStatus)
+
+namespace internal {
+
+XD_PROMO_STATUS_TABLE(ActivityOrderState, kActivityOrder, ParseActivityOrderState)
+bool HoldsClaim(ActivityOrderState s) { return Contains(kHoldsClaim, s); }
+std::string ActivityOrderStateSql(bool (*pred)(ActivityOrderState)) { return state_table::SqlList(kActivityOrder, pred); }
+
+}  // namespace internal
 
 #undef XD_PROMO_STATUS_TABLE
 

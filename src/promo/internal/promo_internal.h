@@ -80,6 +80,21 @@ Status ApplyActivityPrice(trade::PricingContext& ctx, int64_t price_fen, const s
 
 // ---- the activity registry ----
 
+// The state of an order placed in an activity (activity_orders.state), stored as its Name():
+// created (its seat, flash stock and the buyer's allowance are held) → paid (with its order)
+// | cancelled (its order was cancelled unpaid: what it held comes back). Paid and cancelled
+// are final: a refund after payment leaves the activity order paid.
+enum class ActivityOrderState { kCreated, kPaid, kCancelled };
+std::string_view Name(ActivityOrderState s);
+std::optional<ActivityOrderState> ParseActivityOrderState(std::string_view name);
+bool CanMove(ActivityOrderState from, ActivityOrderState to);
+// The activity order still holds what its creation took (a group seat, flash stock, units
+// of the buyer's per-user limit): the seat and stock counts and the limits count these.
+bool HoldsClaim(ActivityOrderState s);
+// The states for which `pred` holds, as an SQL list ('created','paid') for `state IN (...)`;
+// built from the table's names, never from input.
+std::string ActivityOrderStateSql(bool (*pred)(ActivityOrderState));
+
 // An order placed in an activity (a row of activity_orders).
 struct ActivityOrder {
   int64_t order_id = 0, activity_id = 0, quantity = 0;
