@@ -1,3 +1,5 @@
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
@@ -86,6 +88,26 @@ TEST(IdTest, TimeOrderedAndUnique) {
   EXPECT_EQ(ParseId("12x"), std::nullopt);
   EXPECT_EQ(ParseId("-5"), std::nullopt);
   EXPECT_EQ(ParseId("99999999999999999999"), std::nullopt);
+}
+
+// Node numbers keep two processes' ids apart in the same millisecond, and a millisecond's
+// overflow borrows the next millisecond, never the node bits.
+TEST(IdTest, NodesNeverMintTheSameIdAndOverflowKeepsTheNode) {
+  FakeClock clock;
+  IdGenerator a(clock), b(clock);
+  a.SetNode(1);
+  b.SetNode(2);
+  std::set<int64_t> seen;
+  for (int i = 0; i < 10'000; ++i) {  // > 4,096 per millisecond: both overflow
+    int64_t x = a.Next(), y = b.Next();
+    EXPECT_EQ(IdGenerator::NodeOf(x), 1);
+    EXPECT_EQ(IdGenerator::NodeOf(y), 2);
+    EXPECT_TRUE(seen.insert(x).second);
+    EXPECT_TRUE(seen.insert(y).second);
+  }
+  int64_t last = a.Next();
+  clock.AdvanceMs(1000);  // past what the overflow borrowed: back on the clock
+  EXPECT_GT(a.Next(), last);
 }
 
 TEST(ClockTest, Rfc3339RoundTrip) {

@@ -621,6 +621,31 @@ TEST_P(PgStoreTest, WatchRowsHearsOtherNodesAndSaysWhenItMayHaveMissedSome) {
   EXPECT_TRUE(saw({0, 6}));
 }
 
+// Many nodes mint ids without a coordinator: each process leases its own node number (8 bits
+// of every id). Two stores on one schema hold different numbers; a store whose number was taken
+// over while it was idle (its lease ran out and another node started) leases a new one in its
+// next batch, before any of that batch's commands mints an id.
+TEST_P(PgStoreTest, EachNodeMintsIdsUnderItsOwnLeasedNumber) {
+  auto other = Store::Open({.path = path(), .readers = 1}, clock_);
+  ASSERT_TRUE(other) << other.error().message;
+  auto mint = [](Store& s) { return *s.ExecuteFor<int64_t>([](Tx& tx) -> Result<int64_t> { return tx.NewId(); }); };
+  const int mine = IdGenerator::NodeOf(mint(*store_)), theirs = IdGenerator::NodeOf(mint(**other));
+  EXPECT_NE(mine, theirs);
+  EXPECT_EQ(mine, store_->ids().node());
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM node_leases"); }), 2);
+  // Another node takes our number over.
+  ASSERT_TRUE((*other)->Execute([mine](Tx& tx) {
+    return tx.Run("UPDATE node_leases SET holder = 'another node' WHERE id = ?", {int64_t{mine}});
+  }));
+  int64_t id = mint(*store_);
+  const int now_mine = IdGenerator::NodeOf(id);
+  EXPECT_NE(now_mine, mine);
+  EXPECT_NE(now_mine, theirs);
+  EXPECT_EQ(*store_->Read([&](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM node_leases WHERE id = ? AND holder <> 'another node'", {int64_t{now_mine}});
+  }), 1);
+}
+
 TEST_P(PgStoreTest, BackupIsRefused) {
   Status backup = store_->Backup((dir_ / "copy.db").string());
   ASSERT_FALSE(backup);

@@ -21,6 +21,13 @@
 // writer thread before completions, as on SQLite. Other nodes' commits reach a listener thread
 // (PgListener) a moment after they commit; while its connection is down notifications are lost,
 // which it reports as a RowChange of kAnyTable (drop everything).
+//
+// Node numbers (base/id.h): at start the store leases a free number in node_leases (one never
+// leased, or whose lease ran out) under a random holder token, and every batch renews it as its
+// first statement, guarded by the token: if another node took the number meanwhile (this one
+// was idle past the lease), the batch leases a new one before any command mints an id. The
+// renewal's row lock is held to COMMIT, so no other node can take the number while a batch
+// that uses it is open.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -31,6 +38,7 @@
 #include <random>
 #include <thread>
 
+#include "base/crypto.h"
 #include "base/log.h"
 #include "base/thread_name.h"
 #include "store/internal/backend.h"
@@ -123,6 +131,8 @@ void Backoff(int attempt) {
 }
 
 constexpr const char* kRowChannel = "xd_rows";
+// How long a node number stays ours without a write batch renewing it.
+constexpr int64_t kNodeLeaseMs = 60'000;
 
 // The trigger function of watched tables (see the top of this file). Every watched table has an
 // integer `id` primary key.
@@ -182,6 +192,8 @@ class PgStore final : public Store::Impl {
   Status Start() {
     ASSIGN_OR_RETURN(writer_, PgConn::Open(options_.path, options_.statement_cache_capacity));
     RETURN_IF_ERROR(ApplyPgMigrations(*writer_));
+    holder_ = RandomHex(8);
+    RETURN_IF_ERROR(LeaseNode());
     {  // committed before we opened: durable (synchronous_commit)
       ASSIGN_OR_RETURN(Rows last, writer_->Query("SELECT COALESCE(MAX(seq), 0) FROM events"));
       durable_event_seq_ = last.empty() ? 0 : last[0].Int(0);
@@ -370,6 +382,7 @@ class PgStore final : public Store::Impl {
       Status begun = writer_->Begin();
       // A session that died between batches shows here; BEGIN again on a new one.
       if (!begun && !writer_->in_transaction()) begun = writer_->Begin();
+      if (begun) begun = RenewNode();
       if (!begun) {
         (void)writer_->Rollback();
         fail_all(begun.error());
@@ -447,6 +460,40 @@ class PgStore final : public Store::Impl {
     return rows;
   }
 
+  // A free node number for this process (see the top of this file), on the writer's
+  // connection: at start, or inside a batch whose renewal found the number taken.
+  Status LeaseNode() {
+    const int64_t now = clock_.NowMs();
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      ASSIGN_OR_RETURN(Rows got, writer_->Query("UPDATE node_leases SET holder = ?1, lease_until_ms = ?2 WHERE id = "
+                                                "(SELECT id FROM node_leases WHERE lease_until_ms < ?3 ORDER BY id LIMIT 1 "
+                                                "FOR UPDATE SKIP LOCKED) RETURNING id",
+                                                {holder_, now + kNodeLeaseMs, now}));
+      if (got.empty()) {  // none free: a new number (two nodes racing for it: one retries)
+        ASSIGN_OR_RETURN(got, writer_->Query("INSERT INTO node_leases(id, holder, lease_until_ms) "
+                                             "SELECT COALESCE(MAX(id) + 1, 0), ?1, ?2 FROM node_leases "
+                                             "HAVING COALESCE(MAX(id) + 1, 0) <= ?3 ON CONFLICT DO NOTHING RETURNING id",
+                                             {holder_, now + kNodeLeaseMs, int64_t{IdGenerator::kMaxNode}}));
+      }
+      if (!got.empty()) {
+        ids_.SetNode(static_cast<int>(got[0].Int(0)));
+        spdlog::info("event=node_leased node={}", got[0].Int(0));
+        return Ok();
+      }
+    }
+    return Fail(ErrorCode::UNAVAILABLE, "no free node number (" + std::to_string(IdGenerator::kMaxNode + 1) +
+                                            " nodes hold leases)");
+  }
+
+  // The batch's first statement: keeps our node number ours until COMMIT, or leases another.
+  Status RenewNode() {
+    ASSIGN_OR_RETURN(int64_t renewed, writer_->Exec("UPDATE node_leases SET lease_until_ms = ?1 WHERE id = ?2 AND holder = ?3",
+                                                    {clock_.NowMs() + kNodeLeaseMs, int64_t{ids_.node()}, holder_}));
+    if (renewed == 1) return Ok();
+    spdlog::warn("event=node_lease_lost node={}", ids_.node());
+    return LeaseNode();
+  }
+
   void RunWriter() {
     PgTx tx(*writer_, clock_, ids_, queries_);
     std::vector<Queued> batch;
@@ -508,6 +555,7 @@ class PgStore final : public Store::Impl {
   bool stopping_ = false;
   std::thread thread_;
 
+  std::string holder_;  // this process's token in node_leases
   std::unique_ptr<RowWatch> watch_;  // set once by WatchRows, before the threads that read it
   std::thread listener_thread_;
   std::atomic<int> writer_pid_{0};
