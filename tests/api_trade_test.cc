@@ -281,6 +281,58 @@ TEST_F(Trade, SandboxSecretIsPerStoreAndSurvivesRestarts) {
   EXPECT_EQ((*configured)->sandbox().Sign(body), HmacSha256Hex(Sha256("configured"), body));
 }
 
+// Many nodes (PostgreSQL): a buyer's long poll sits on node A while the payment starts and
+// lands on node B. Node A hears B's commits (Store::WatchRows over LISTEN/NOTIFY): starting
+// the payment changes the order's row but not its status, so the pages wait on; the
+// notification on B answers every one of them "paid" — none by its deadline.
+TEST_F(Trade, LongPollOnOneNodeIsAnsweredByAPaymentOnAnother) {
+  if (!OnPostgres()) GTEST_SKIP() << "several nodes share a store on PostgreSQL only";
+  Shop shop = OpenShop("c2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  std::string buyer = Register();
+  std::string oid = Buy(buyer, sku)["id"];
+  AppOptions o;
+  o.db_path = db_;
+  o.port = 0;
+  o.background = true;
+  o.timer_poll_ms = 3'600'000;
+  o.hasher.cost = account::HashCost::kFast;
+  auto node_b = App::Create(o, clock_);
+  ASSERT_TRUE(node_b) << node_b.error().message;
+  http::Client b("127.0.0.1", (*node_b)->Start());
+  (*node_b)->sandbox().SetMode(pay::NotifyMode::kDrop);  // the test sends B's notification itself
+  constexpr int kPages = 20;
+  std::string wait = "/api/v1/orders/" + oid + "?wait_while=created&wait_ms=" + std::to_string(limits::kMaxOrderWaitMs);
+  std::vector<std::thread> pages;
+  std::atomic<int> saw_paid{0};
+  for (int i = 0; i < kPages; ++i)
+    pages.emplace_back([&] {
+      auto r = NewClient()->Json("GET", wait, nullptr, buyer);
+      if (r.status == 200 && r.body["status"] == "paid") ++saw_paid;
+      else ADD_FAILURE() << r.status << " " << r.body.dump().substr(0, 300);
+    });
+  for (int i = 0; i < 500 && app_->context().order_watch->waiting() < kPages; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(app_->context().order_watch->waiting(), static_cast<size_t>(kPages));
+  uint64_t timed_out = app_->context().order_watch->timed_out();
+  auto pay = b.Json("POST", "/api/v1/orders/" + oid + "/pay", nullptr, buyer);
+  ASSERT_EQ(pay.status, 200) << pay.body.dump();
+  std::string payment_id = pay.body["payment_id"], prepay = pay.body["prepay_id"];
+  ASSERT_EQ(b.Json("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, buyer).status, 200);
+  auto txn = (*node_b)->store().Read([&](Reader& r) { return (*node_b)->sandbox().Query(r, prepay); });
+  ASSERT_TRUE(txn);
+  std::string text = DumpJson(Json{{"notify_id", "n-nodes-1"}, {"event", "payment.succeeded"}, {"prepay_id", prepay},
+                                   {"out_no", payment_id}, {"amount_fen", txn->amount_fen},
+                                   {"transaction_id", txn->transaction_id}, {"timestamp_ms", clock_.NowMs()}});
+  auto r = b.Send("POST", "/api/v1/pay/notify/sandbox", text,
+                  {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", (*node_b)->sandbox().Sign(text)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (auto& t : pages) t.join();
+  EXPECT_EQ(saw_paid.load(), kPages);  // none answered "created" when the payment started
+  EXPECT_EQ(app_->context().order_watch->timed_out(), timed_out);
+  (*node_b)->Stop();
+}
+
 TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {
   Shop shop = OpenShop("c2c");
   auto [product, sku] = CreateProduct(shop, 5000, 10);

@@ -62,14 +62,27 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
     app->context_->user_limiter = app->user_limiter_.get();
   }
   app->order_watch_ = std::make_unique<http::OrderWatch>();
-  app->trade_->AddObserver(app->order_watch_->Observer());
   app->trade_->AddObserver(logistics::NewShipmentDescriber());
   app->context_->order_watch = app->order_watch_.get();
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();
   app->products_ = std::make_unique<http::ProductCache>();
-  RETURN_IF_ERROR(app->store_->WatchRows(http::ProductCache::WatchedTables(),
-                                         [cache = app->products_.get()](const std::vector<RowChange>& rows) { cache->Invalidate(rows); }));
+  // The rows the store reports after each commit (this node's, and on PostgreSQL other
+  // nodes'): the product cache's tables, then orders, whose long polls wake on any change.
+  std::vector<std::string> watched = http::ProductCache::WatchedTables();
+  const int orders_table = static_cast<int>(watched.size());
+  watched.push_back("orders");
+  RETURN_IF_ERROR(app->store_->WatchRows(
+      std::move(watched), [cache = app->products_.get(), watch = app->order_watch_.get(), orders_table](const std::vector<RowChange>& rows) {
+        std::vector<RowChange> product_rows;
+        for (const RowChange& row : rows) {
+          if (row.table == orders_table)
+            watch->Notify(row.id);
+          else
+            product_rows.push_back(row);  // kAnyTable too: a lost long-poll wake-up waits out its deadline
+        }
+        if (!product_rows.empty()) cache->Invalidate(product_rows);
+      }));
   app->context_->products = app->products_.get();
   app->router_ = std::make_unique<http::Router>();
   http::Api api(*app->context_, *app->router_);

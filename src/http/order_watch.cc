@@ -5,26 +5,15 @@
 #include "base/thread_name.h"
 
 namespace xd::http {
-namespace {
-
-class WatchObserver : public trade::OrderObserver {
- public:
-  explicit WatchObserver(OrderWatch& watch) : watch_(watch) {}
-  void OnStatusChanged(Tx& tx, const trade::Order& o) override {
-    tx.OnCommit([w = &watch_, id = o.id] { w->Notify(id); });
-  }
-
- private:
-  OrderWatch& watch_;
-};
-
-}  // namespace
 
 OrderWatch::OrderWatch(size_t max_waiters) : max_waiters_(max_waiters), thread_([this] { Run(); }) {}
 
 OrderWatch::~OrderWatch() { Stop(); }
 
-std::shared_ptr<trade::OrderObserver> OrderWatch::Observer() { return std::make_shared<WatchObserver>(*this); }
+bool OrderWatch::stopped() const {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
 
 std::shared_ptr<OrderWatch::Waiter> OrderWatch::Wait(int64_t order_id, Clock::time_point deadline, std::function<void()> fire) {
   auto w = std::make_shared<Waiter>();

@@ -1,9 +1,10 @@
 // Long-polling of order status: a buyer's "waiting for the payment result" page asks
 // `GET /api/v1/orders/{id}?wait_while=created&wait_ms=N` and gets the answer the moment the
-// order leaves that status (or after N ms), instead of polling in a loop. The trade service
-// reports every status change (an OrderObserver); after the change commits, the watch wakes
-// the order's waiters, whose replies are built on the watch's own thread — never on the
-// single writer's.
+// order leaves that status (or after N ms), instead of polling in a loop. The store reports
+// every committed change to an `orders` row (Store::WatchRows: this node's commits, and on
+// PostgreSQL other nodes' too), and the watch wakes the order's waiters, whose replies are
+// built on the watch's own thread — never on the single writer's. A change is any change to
+// the row: the waiter looks at the status and waits again if it is still the same.
 //
 // Thread-safety: every method may be called from any thread. Waiting is bounded: at most
 // `max_waiters` at once (beyond that a waiter fires at once, i.e. degrades to a plain read)
@@ -63,10 +64,9 @@ class OrderWatch {
   // once. Idempotent; not to be called from a waiter's `fire`.
   void Stop();
 
-  // The observer to register with the trade service: notifies on commit of every change.
-  std::shared_ptr<trade::OrderObserver> Observer();
-
   size_t waiting() const;
+  // After Stop(): waits fire at once.
+  bool stopped() const;
   // Waiters fired by their deadline rather than by a change (tests tell "answered because the
   // order changed" from "answered because the wait ran out" by this, not by the wall clock).
   uint64_t timed_out() const { return timed_out_.load(std::memory_order_relaxed); }

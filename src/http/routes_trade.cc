@@ -208,12 +208,42 @@ Status GetMyOrder(Call& c) {
     }
     respond(std::move(resp));
   };
+  OrderWatch& watch = *c.app().order_watch;
+  auto status_now = [&store, &trade, id, user = p.user_id] {
+    return store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, user); });
+  };
+  // The waiter fires when the order's row changes — on this node or another (Store::WatchRows)
+  // — or at the deadline. A change that left the status as it was (the row changed for
+  // another reason) waits again until the deadline.
+  struct Poll : std::enable_shared_from_this<Poll> {
+    OrderWatch* watch = nullptr;
+    int64_t order_id = 0;
+    OrderWatch::Clock::time_point deadline;
+    std::string wait_while;
+    std::function<Result<trade::OrderStatus>()> status_now;
+    std::function<void()> reply;
+    void Fire() {
+      if (OrderWatch::Clock::now() < deadline && !watch->stopped()) {
+        auto status = status_now();
+        if (status && trade::ToString(*status) == wait_while) {
+          watch->Wait(order_id, deadline, [self = shared_from_this()] { self->Fire(); });
+          return;
+        }
+      }
+      reply();
+    }
+  };
+  auto poll = std::make_shared<Poll>();
+  poll->watch = &watch;
+  poll->order_id = id;
+  poll->deadline = OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms);
+  poll->wait_while = *wait_while;
+  poll->status_now = status_now;
+  poll->reply = reply;
   // Register, then look (a cheap status lookup; the order is built once): a change
   // committed after the registration fires the waiter, one before it shows here.
-  OrderWatch& watch = *c.app().order_watch;
-  auto waiter =
-      watch.Wait(id, OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms), reply);
-  auto status = store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, p.user_id); });
+  auto waiter = watch.Wait(id, poll->deadline, [poll] { poll->Fire(); });
+  auto status = status_now();
   if (status && trade::ToString(*status) == *wait_while) return Ok();
   if (!waiter->Claim()) return Ok();  // fired meanwhile
   watch.Cancel(waiter);
