@@ -5,15 +5,18 @@
 // other way, the cluster's watchdog stops it.
 //
 //   build/tests/xd_pg_cluster > url.txt &   # the URL appears on the first line; kill -TERM to stop
+//   build/tests/xd_pg_cluster --durable    # fsync and full-page writes on, as in production (bench)
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <string_view>
 
 #include "tests/pg_cluster.h"
 
-int main() {
+int main(int argc, char** argv) {
+  const bool durable = argc > 1 && std::string_view(argv[1]) == "--durable";
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
@@ -22,7 +25,7 @@ int main() {
   const pid_t parent = getppid();
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) return 1;  // the parent died before the line above
-  auto cluster = xd::testing::PgCluster::Start();
+  auto cluster = xd::testing::PgCluster::Start(durable);
   if (!cluster) {
     std::fprintf(stderr, "xd_pg_cluster: %s\n", cluster.error().message.c_str());
     return 1;
