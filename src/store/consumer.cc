@@ -33,10 +33,16 @@ Result<int> ConsumerRunner::RunOnce() {
   }));
   if (last_seq == cursor) return 0;
   RETURN_IF_ERROR(store_.Execute([&](Tx& tx) -> Status {
-    ASSIGN_OR_RETURN(int64_t now_cursor, GetCursor(tx, name));
-    if (now_cursor != cursor) return Fail(ErrorCode::CONFLICT, "another runner moved the cursor of " + name);
+    // The cursor's row first, guarded by the cursor this batch was read after: on PostgreSQL
+    // another node's runner may be applying the same batch right now, and a check-then-write
+    // would let both through (READ COMMITTED). The guarded UPDATE waits for that runner's
+    // commit, then finds the cursor moved; nothing is applied twice and the cursor never goes
+    // back. (SQLite's single writer runs one such command at a time anyway.)
+    if (cursor == 0) RETURN_IF_ERROR(tx.Run("INSERT INTO consumer_cursors(name, seq) VALUES(?, 0) ON CONFLICT(name) DO NOTHING", {name}));
+    ASSIGN_OR_RETURN(int64_t moved, tx.Exec("UPDATE consumer_cursors SET seq=? WHERE name=? AND seq=?", {last_seq, name, cursor}));
+    if (moved != 1) return Fail(ErrorCode::CONFLICT, "another runner moved the cursor of " + name);
     if (apply) RETURN_IF_ERROR(apply(tx));
-    return SetCursor(tx, name, last_seq);
+    return Ok();
   }));
   return read;
 }

@@ -43,7 +43,8 @@ class ConsumerRunner {
 
   // One round: reads up to `batch` durable events after the cursor, prepares them and
   // applies them with the cursor's advance. Returns how many events it read (0: caught up,
-  // or nothing wanted). CONFLICT when another runner moved the cursor meanwhile (nothing
+  // or nothing wanted). CONFLICT when another runner (of this process, or of another node on
+  // the same PostgreSQL: its commit is waited for) moved the cursor meanwhile (nothing
   // written; the next round starts from the new cursor).
   Result<int> RunOnce();
 
