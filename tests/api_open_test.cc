@@ -571,6 +571,192 @@ TEST_F(OpenManual, ExactlyOneDeliveryPerEventAcrossConsumersAndARestart) {
 }
 
 
+// A webhook transport that POSTs like the app's own, except that its first POST waits inside
+// the transport until the test releases it: a sender caught mid-send, holding its claim.
+class HeldTransport {
+ public:
+  open::WebhookTransportFactory Factory() {
+    return [this]() -> open::WebhookTransport {
+      return [this](const open::WebhookRequest& req) {
+        if (first_.exchange(false)) {
+          entered_.set_value();
+          released_.wait();
+        }
+        http::Client client(req.host, req.port, 5000);
+        http::Response r = client.Send("POST", req.target, req.body, req.headers);
+        return open::WebhookResponse{r.status, r.status > 0 ? "" : r.body};
+      };
+    };
+  }
+  // False when no POST came (bounded, so that a broken sender fails the test, not hangs it).
+  bool AwaitEntered() { return entered_future_.wait_for(std::chrono::seconds(10)) == std::future_status::ready; }
+  void Release() {
+    if (!release_called_.exchange(true)) release_.set_value();
+  }
+
+ private:
+  std::atomic<bool> first_{true}, release_called_{false};
+  std::promise<void> entered_, release_;
+  std::future<void> entered_future_ = entered_.get_future();
+  std::shared_future<void> released_ = release_.get_future().share();
+};
+
+// POSTs per delivery id (X-Xiaodian-Delivery) the receiver got.
+std::map<std::string, int> PostsPerDelivery(Receiver& receiver) {
+  std::map<std::string, int> out;
+  for (auto& g : receiver.got()) ++out[g.headers["x-xiaodian-delivery"]];
+  return out;
+}
+
+// Many nodes on one PostgreSQL (issue 13): a second App on this test's store is a second node.
+class OpenTwoNodes : public OpenManual {
+ protected:
+  void Configure(AppOptions& o) override {
+    OpenManual::Configure(o);
+    o.open.consume_batch = 4;  // several batches, so that the nodes' consumers race on each
+  }
+  // Opens another node on db_. On PostgreSQL a node's consumer reads only events up to its
+  // own durable watermark, which starts at the newest event when it opens: open it after the
+  // events it should see.
+  std::unique_ptr<App> OpenSecondNode() {
+    AppOptions o;
+    o.db_path = db_;
+    o.port = 0;
+    o.timer_poll_ms = 3'600'000;
+    o.hasher.cost = account::HashCost::kFast;
+    Configure(o);
+    auto app = App::Create(o, clock_);
+    EXPECT_TRUE(app) << app.error().message;
+    if (!app) return nullptr;
+    (*app)->Start();
+    return std::move(*app);
+  }
+  int64_t Count(const std::string& sql) {
+    return app_->store().Read([&](Reader& r) { return r.QueryInt(sql); }).value_or(-1);
+  }
+};
+
+// Two nodes run the webhook consumer and the senders at once: each delivery is enqueued once
+// and POSTed once, no batch of events is applied twice, the cursor ends at the last event. A
+// sender caught mid-send holds its claim: the other node's sender skips those deliveries.
+TEST_F(OpenTwoNodes, TwoNodesEnqueueAndPostEachDeliveryOnce) {
+  if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 100);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
+  constexpr int kOrders = 10;
+  for (int i = 0; i < kOrders; ++i) PaidOrder(sku);
+  AwaitDurable();
+  auto node2 = OpenSecondNode();
+  ASSERT_TRUE(node2);
+  const int64_t cursor_before = *app_->store().Read([](Reader& r) { return GetCursor(r, open::kConsumerName); });
+  const int64_t last = *app_->store().Read([](Reader& r) { return LastEventSeq(r); });
+  const int64_t events = Count("SELECT count(*) FROM events WHERE seq > " + std::to_string(cursor_before));
+
+  // Both nodes, two threads each, consume and send at once, several rounds.
+  std::atomic<int64_t> consumed{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (App* node : {app_.get(), node2.get(), app_.get(), node2.get()})
+    threads.emplace_back([&, node] {
+      for (int round = 0; round < 8; ++round) {
+        auto n = node->open().ConsumeOnce();
+        if (n) consumed += *n;
+        else if (n.error().code != ErrorCode::CONFLICT) ++failures;  // CONFLICT: the other node had the batch
+        if (!node->open().SendDueOnce(2)) ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  DrainWebhooks();
+  EXPECT_TRUE(node2->open().SendDueOnce(100));
+  // Every event was applied by exactly one node's batch (a batch applied twice counts twice).
+  EXPECT_EQ(consumed.load(), events);
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_deliveries"), kOrders);
+  auto cursor_on = [&](App& node) { return *node.store().Read([](Reader& r) { return GetCursor(r, open::kConsumerName); }); };
+  EXPECT_EQ(cursor_on(*app_), last);
+  EXPECT_EQ(cursor_on(*node2), last);
+  auto posts = PostsPerDelivery(receiver);
+  EXPECT_EQ(posts.size(), static_cast<size_t>(kOrders));
+  for (auto& [id, n] : posts) EXPECT_EQ(n, 1) << "delivery " << id << " was POSTed " << n << " times";
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='delivered' AND attempts=1 AND claimed_by IS NULL"), kOrders);
+
+  // Node 1's sender claims the next deliveries and is caught in its first POST; node 2's
+  // sender, meanwhile, finds nothing it may send.
+  for (int i = 0; i < 4; ++i) PaidOrder(sku);
+  AwaitDurable();
+  while (true) {
+    auto n = app_->open().ConsumeOnce();
+    ASSERT_TRUE(n) << n.error().message;
+    if (*n == 0) break;
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='pending'"), 4);
+  HeldTransport held;
+  app_->open().SetTransportFactory(held.Factory());
+  std::thread node1_sender([&] {
+    auto n = app_->open().SendDueOnce(100);
+    EXPECT_TRUE(n) << n.error().message;
+    EXPECT_EQ(n.value_or(-1), 4);
+  });
+  EXPECT_TRUE(held.AwaitEntered());
+  auto node2_sent = node2->open().SendDueOnce(100);
+  EXPECT_TRUE(node2_sent) << node2_sent.error().message;
+  EXPECT_EQ(node2_sent.value_or(-1), 0) << "node 2 sent deliveries node 1 holds";
+  held.Release();
+  node1_sender.join();
+  posts = PostsPerDelivery(receiver);
+  EXPECT_EQ(posts.size(), static_cast<size_t>(kOrders + 4));
+  for (auto& [id, n] : posts) EXPECT_EQ(n, 1) << "delivery " << id << " was POSTed " << n << " times";
+  node2->Stop();
+  ExpectInvariants();
+}
+
+// A sender that dies (or stalls) holding a claim: once its lease has passed, another sender
+// (another node on PostgreSQL; another sender thread on SQLite) claims the delivery and sends
+// it again with the same delivery id, and the stalled sender's late outcome is not recorded
+// over the new claim's.
+TEST_F(OpenTwoNodes, AnExpiredClaimIsTakenOverAndTheLateOutcomeDropped) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
+  PaidOrder(sku);
+  AwaitDurable();
+  while (true) {
+    auto n = app_->open().ConsumeOnce();
+    ASSERT_TRUE(n) << n.error().message;
+    if (*n == 0) break;
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='pending'"), 1);
+  std::unique_ptr<App> node2 = OnPostgres() ? OpenSecondNode() : nullptr;
+  App& other = node2 ? *node2 : *app_;
+  HeldTransport held;
+  app_->open().SetTransportFactory(held.Factory());
+  std::thread stalled([&] { EXPECT_EQ(app_->open().SendDueOnce(1).value_or(-1), 1); });
+  EXPECT_TRUE(held.AwaitEntered());
+  // While the lease lasts nobody else may send it.
+  EXPECT_EQ(other.open().SendDueOnce(100).value_or(-1), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE claimed_by IS NOT NULL AND lease_until_ms > 0"), 1);
+  clock_.AdvanceMs(app_->open().config().claim_lease_ms);
+  // On SQLite `other` is this service again: its transport is the held one, whose one held
+  // POST is taken, so this one goes straight out.
+  auto taken = other.open().SendDueOnce(100);
+  EXPECT_TRUE(taken) << taken.error().message;
+  EXPECT_EQ(taken.value_or(-1), 1);
+  EXPECT_EQ(receiver.got().size(), 1u);
+  held.Release();
+  stalled.join();
+  auto posts = PostsPerDelivery(receiver);
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts.begin()->second, 2);  // at least once on the wire: the same delivery id twice
+  // One attempt recorded (the taker's), the claim cleared; the stalled sender's is dropped.
+  EXPECT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='delivered' AND attempts=1 AND claimed_by IS NULL"), 1);
+  if (node2) node2->Stop();
+  ExpectInvariants();
+}
+
+
 class OpenHeldSync : public OpenManual {
  protected:
   void Configure(AppOptions& o) override {

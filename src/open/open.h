@@ -225,6 +225,11 @@ struct OpenConfig {
   // A sender sends only what is on disk: it waits this long (real time) for the store to sync
   // the deliveries it read, else tries again later (decision 011).
   int durable_wait_ms = 2'000;
+  // How long a sender's claim on the deliveries it is about to POST keeps other senders (on any
+  // node) off them. Longer than a POST may take (AppOptions::webhook_timeout_ms, 10 s): a
+  // sender does not start a POST once its lease has run out, but one that outlives its lease
+  // may be sent again by another node. It is also how long a dead node's deliveries wait.
+  int64_t claim_lease_ms = 60'000;
 };
 
 inline constexpr const char* kConsumerName = "open.webhooks";
@@ -249,8 +254,11 @@ class OpenService {
   // the last event without reading any, and the feeder sleeps until its next poll).
   Result<int> ConsumeOnce();
   // Sends deliveries that are due now (at most `limit`) with a transport made for this call.
-  // Returns how many it attempted. Deliveries another thread is sending are skipped. Sends
-  // nothing the store has not synced yet: UNAVAILABLE when the sync does not come within
+  // Returns how many it attempted. It first claims them for config.claim_lease_ms in one
+  // command (webhook_deliveries.claimed_by, lease_until_ms): deliveries another sender holds,
+  // on this node or another, are skipped; one whose lease has run out (its node died
+  // mid-send) is claimed again. An outcome is recorded only while the claim is still ours.
+  // Sends nothing the store has not synced yet: UNAVAILABLE when the sync does not come within
   // config.durable_wait_ms.
   Result<int> SendDueOnce(int limit = 100);
   // Records that a key was used, writing last_used_at_ms at most once per interval per key.
@@ -259,7 +267,8 @@ class OpenService {
   // Invariants for `xiaodian check`: the cursor is not beyond the last event; every
   // delivery belongs to its endpoint's merchant, names a real event of its type that the
   // endpoint could receive (after from_seq, a known type); pending deliveries have attempts
-  // left; live keys belong to ka merchants and hold known scopes.
+  // left, and only they hold a sender's claim (claimed_by with lease_until_ms); live keys
+  // belong to ka merchants and hold known scopes.
   Result<std::vector<std::string>> Check(Reader& r);
 
  private:
@@ -272,8 +281,8 @@ class OpenService {
   std::unique_ptr<ConsumerRunner> runner_;
   std::mutex mu_;
   WebhookTransportFactory transport_factory_;
-  std::set<int64_t> in_flight_;            // deliveries being sent
   std::map<int64_t, int64_t> key_touched_;  // key id → last write of last_used_at_ms
+  const std::string holder_;  // this service's random token in webhook_deliveries.claimed_by
   bool running_ = false;
   std::condition_variable cv_;
   std::vector<std::thread> threads_;

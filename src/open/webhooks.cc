@@ -1,6 +1,8 @@
 // Webhooks of the open platform: endpoints, the outbox consumer that enqueues deliveries,
 // the sender threads, signatures (see open.h). Delivery is at least once: a crash between a
-// successful POST and the commit of its result sends it again with the same delivery id.
+// successful POST and the commit of its result sends it again with the same delivery id, and
+// so does a node that dies holding a claim (once the claim's lease runs out, another node's
+// sender takes it over). Senders on every node share the due deliveries by claiming them.
 #include <algorithm>
 #include <chrono>
 
@@ -220,8 +222,8 @@ Result<Endpoint> UpdateEndpoint(Tx& tx, int64_t merchant_id, int64_t endpoint_id
 Status DeleteEndpoint(Tx& tx, int64_t merchant_id, int64_t endpoint_id) {
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
   RETURN_IF_ERROR(GetEndpoint(tx, merchant_id, endpoint_id));
-  RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='failed', last_error='endpoint deleted', updated_at_ms=? "
-                         "WHERE endpoint_id=? AND status='pending'",
+  RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='failed', last_error='endpoint deleted', updated_at_ms=?, "
+                         "claimed_by=NULL, lease_until_ms=NULL WHERE endpoint_id=? AND status='pending'",
                          {tx.NowMs(), endpoint_id}));
   RETURN_IF_ERROR(tx.Run("DELETE FROM webhook_endpoints WHERE id=?", {endpoint_id}));
   return Emit(tx, EndpointChanged{EndpointChanged::What::kDeleted, endpoint_id, merchant_id});
@@ -278,8 +280,10 @@ Result<Delivery> Redeliver(Tx& tx, int64_t merchant_id, int64_t delivery_id) {
   ASSIGN_OR_RETURN(Delivery d, GetDelivery(tx, merchant_id, delivery_id));
   ASSIGN_OR_RETURN(auto endpoint, tx.QueryOne("SELECT id FROM webhook_endpoints WHERE id=?", {d.endpoint_id}));
   if (!endpoint) return Fail(ErrorCode::INVALID_STATE, "the endpoint of this delivery was deleted");
+  // A sender holding the delivery right now keeps sending, but its outcome is not recorded (the
+  // claim is gone): the redelivery is sent again from attempt 0.
   RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='pending', attempts=0, next_attempt_at_ms=?, delivered_at_ms=NULL, "
-                         "updated_at_ms=? WHERE id=?",
+                         "updated_at_ms=?, claimed_by=NULL, lease_until_ms=NULL WHERE id=?",
                          {tx.NowMs(), tx.NowMs(), d.id}));
   return GetDelivery(tx, merchant_id, delivery_id);
 }
@@ -384,7 +388,8 @@ OpenService::OpenService(Store& store, OpenConfig config)
     : store_(store),
       config_(config),
       feed_(std::make_unique<WebhookFeed>()),
-      runner_(std::make_unique<ConsumerRunner>(store, *feed_, config.consume_batch)) {}
+      runner_(std::make_unique<ConsumerRunner>(store, *feed_, config.consume_batch)),
+      holder_("hook_" + RandomHex(8)) {}
 
 OpenService::~OpenService() { Stop(); }
 
@@ -473,6 +478,12 @@ Result<int> OpenService::SendDueOnce(int limit) {
   return SendDue(transport, limit);
 }
 
+// Deliveries due now that nobody holds: pending, their time come, no lease or one that ran
+// out, their endpoint enabled. Binds ?1 now.
+constexpr const char* kClaimable =
+    "d.status='pending' AND d.next_attempt_at_ms <= ?1 AND (d.lease_until_ms IS NULL OR d.lease_until_ms <= ?1) "
+    "AND EXISTS(SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled=1)";
+
 Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
   struct Due {
     int64_t id, endpoint_id;
@@ -481,50 +492,57 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
     std::optional<int64_t> old_until_ms;
     int attempts;
   };
-  int64_t now = store_.clock().NowMs();
-  int64_t fetch;
-  {
-    std::lock_guard lock(mu_);
-    fetch = limit + static_cast<int64_t>(in_flight_.size());
-  }
-  ASSIGN_OR_RETURN(Rows rows, store_.Read([&](Reader& r) {
-    return r.Query("SELECT d.id, d.endpoint_id, d.event_type, d.body, d.attempts, e.url, e.secret, e.old_secret, e.old_secret_until_ms "
-                   "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
-                   "WHERE d.status='pending' AND d.next_attempt_at_ms <= ? AND e.enabled=1 ORDER BY d.next_attempt_at_ms, d.id LIMIT ?",
-                   {now, fetch});
+  const int64_t now = store_.clock().NowMs();
+  // A look first: an idle sender polls every poll_ms and must not make a write each time.
+  ASSIGN_OR_RETURN(int64_t claimable, store_.Read([&](Reader& r) {
+    return r.QueryInt(std::string("SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d WHERE ") + kClaimable + " LIMIT 1) AS x",
+                      {now});
   }));
-  // The read may have seen deliveries (or redeliveries) committed but not yet on disk: a crash
-  // now would take them back after the receiver acted on them. Send once they are durable.
-  if (!rows.empty()) RETURN_IF_ERROR(store_.WaitDurable(store_.visible_commits(), config_.durable_wait_ms));
+  if (claimable == 0) return 0;
+  // Nothing leaves the process for a delivery row a crash could take back (decision 011). The
+  // claim's own commit below is durable when Execute returns, and with it every commit before
+  // it, so whatever it claims is on disk; this bounded wait only keeps a sender from blocking
+  // on a stalled sync (it tries again later).
+  RETURN_IF_ERROR(store_.WaitDurable(store_.visible_commits(), config_.durable_wait_ms));
+  // The claim, one command: rows another node's claim has locked are skipped, not waited for
+  // (SkipLocked, PostgreSQL); a row whose lease has not passed is not claimable at all. So two
+  // senders, on this node or another, never hold the same delivery while the lease lasts.
+  const int64_t lease_until_ms = now + config_.claim_lease_ms;
   std::vector<Due> mine;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& row : rows) {
-      if (static_cast<int>(mine.size()) >= limit) break;
-      if (!in_flight_.insert(row.Int(0)).second) continue;  // another thread has it
-      Due d{row.Int(0), row.Int(1), row.Str(2), row.Str(3), row.Str(5), row.Str(6), std::nullopt, row.OptInt(8),
-            static_cast<int>(row.Int(4))};
-      if (!row.IsNull(7)) d.old_secret = row.Str(7);
+  RETURN_IF_ERROR(store_.Execute([&](Tx& tx) -> Status {
+    mine.clear();  // PostgreSQL may run a command again after a serialization failure
+    ASSIGN_OR_RETURN(Rows claimed,
+                     tx.Query(std::string("UPDATE webhook_deliveries SET claimed_by=?2, lease_until_ms=?3 WHERE id IN "
+                                          "(SELECT d.id FROM webhook_deliveries d WHERE ") +
+                                  kClaimable + " ORDER BY d.next_attempt_at_ms, d.id LIMIT ?4" + std::string(tx.dialect().SkipLocked()) +
+                                  ") RETURNING id, endpoint_id, event_type, body, attempts",
+                              {now, holder_, lease_until_ms, int64_t{limit}}));
+    if (claimed.empty()) return Ok();
+    std::vector<int64_t> endpoint_ids;
+    for (auto& row : claimed) endpoint_ids.push_back(row.Int(1));
+    ASSIGN_OR_RETURN(Rows endpoints, tx.Query("SELECT id, url, secret, old_secret, old_secret_until_ms FROM webhook_endpoints WHERE id IN " +
+                                                  tx.dialect().IdsIn("?1"),
+                                              {IdListParam(endpoint_ids)}));
+    std::map<int64_t, const Row*> by_id;
+    for (auto& e : endpoints) by_id[e.Int(0)] = &e;
+    for (auto& row : claimed) {
+      const Row& e = *by_id.at(row.Int(1));  // the claim saw it enabled in this transaction
+      Due d{row.Int(0), row.Int(1), row.Str(2), row.Str(3), e.Str(1), e.Str(2), std::nullopt, e.OptInt(4), static_cast<int>(row.Int(4))};
+      if (!e.IsNull(3)) d.old_secret = e.Str(3);
       mine.push_back(std::move(d));
     }
-  }
+    return Ok();
+  }));
+  std::sort(mine.begin(), mine.end(), [](const Due& a, const Due& b) { return a.id < b.id; });
   int sent = 0;
   for (auto& d : mine) {
-    // The claim is ours now; a fresh read makes sure no other sender finished this delivery
-    // between our snapshot and the claim (it would have released its claim after committing).
-    auto fresh = store_.Read([&](Reader& r) {
-      return r.QueryOne("SELECT attempts FROM webhook_deliveries WHERE id=? AND status='pending' AND next_attempt_at_ms <= ?",
-                        {d.id, now});
-    });
-    if (!fresh || !*fresh || (**fresh).Int(0) != d.attempts) {
-      std::lock_guard lock(mu_);
-      in_flight_.erase(d.id);
-      continue;
-    }
+    int64_t sent_ms = store_.clock().NowMs();
+    // Our lease ran out while earlier POSTs of this round were slow: another sender may hold the
+    // delivery now. Leave it to whoever claims it next.
+    if (sent_ms >= lease_until_ms) continue;
     ++sent;
     WebhookResponse res;
     auto url = ParseWebhookUrl(d.url, true);
-    int64_t sent_ms = store_.clock().NowMs();
     if (!url) {
       res.error = url.error().message;
     } else {
@@ -548,15 +566,17 @@ Result<int> OpenService::SendDue(WebhookTransport& transport, int limit) {
     std::string error = ok ? "" : res.status > 0 ? "HTTP " + std::to_string(res.status) : res.error.substr(0, 200);
     std::optional<int64_t> delivered;
     if (ok) delivered = done_ms;
-    Status s = store_.Execute([&](Tx& tx) {
-      return tx.Run("UPDATE webhook_deliveries SET status=?, attempts=?, last_status_code=?, last_error=?, next_attempt_at_ms=?, "
-                    "delivered_at_ms=?, updated_at_ms=? WHERE id=? AND status='pending' AND attempts=?",
-                    {status, int64_t{attempts}, code, error, next, delivered, done_ms, d.id, int64_t{d.attempts}});
+    // Only under our claim: if the lease ran out and another sender claimed the delivery (or a
+    // redelivery or the endpoint's deletion cleared the claim), its outcome is the one to keep.
+    auto recorded = store_.ExecuteFor<int64_t>([&](Tx& tx) {
+      return tx.Exec("UPDATE webhook_deliveries SET status=?, attempts=?, last_status_code=?, last_error=?, next_attempt_at_ms=?, "
+                     "delivered_at_ms=?, updated_at_ms=?, claimed_by=NULL, lease_until_ms=NULL "
+                     "WHERE id=? AND status='pending' AND claimed_by=? AND lease_until_ms=?",
+                     {status, int64_t{attempts}, code, error, next, delivered, done_ms, d.id, holder_, lease_until_ms});
     });
-    if (!s) spdlog::warn("event=webhook_record_failed delivery={} error={}", d.id, s.error().message);
+    if (!recorded) spdlog::warn("event=webhook_record_failed delivery={} error={}", d.id, recorded.error().message);
+    else if (*recorded == 0) spdlog::info("event=webhook_claim_lost delivery={} ok={}", d.id, ok);
     if (!ok) spdlog::info("event=webhook_attempt_failed delivery={} attempts={} status={} error={}", d.id, attempts, status, error);
-    std::lock_guard lock(mu_);
-    in_flight_.erase(d.id);
   }
   return sent;
 }
@@ -580,6 +600,10 @@ Result<std::vector<std::string>> OpenService::Check(Reader& r) {
                                        "OR (status='delivered' AND delivered_at_ms IS NULL) LIMIT 20",
                                        {int64_t{kMaxDeliveryAttempts}}));
   for (auto& row : stuck) problems.push_back("webhook delivery " + IdString(row.Int(0)) + " has an impossible status/attempts");
+  // A claim is a pair, and only a pending delivery is ever held (every outcome clears it).
+  ASSIGN_OR_RETURN(Rows claims, r.Query("SELECT id FROM webhook_deliveries WHERE (claimed_by IS NULL) <> (lease_until_ms IS NULL) "
+                                        "OR (claimed_by IS NOT NULL AND status <> 'pending') LIMIT 20"));
+  for (auto& row : claims) problems.push_back("webhook delivery " + IdString(row.Int(0)) + " has a half or stale sender claim");
   ASSIGN_OR_RETURN(Rows keys, r.Query("SELECT id, merchant_id, scopes FROM api_keys WHERE revoked_at_ms IS NULL"));
   for (auto& row : keys) {
     ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, row.Int(1)));
