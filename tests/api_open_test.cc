@@ -631,6 +631,16 @@ class OpenTwoNodes : public OpenManual {
     (*app)->Start();
     return std::move(*app);
   }
+  // This node's consumer, in this thread, until it has read every durable event.
+  void ConsumeAll() {
+    AwaitDurable();
+    for (int round = 0; round < 100; ++round) {
+      auto n = app_->open().ConsumeOnce();
+      ASSERT_TRUE(n) << n.error().message;
+      if (*n == 0) return;
+    }
+    ADD_FAILURE() << "the consumer never caught up";
+  }
   int64_t Count(const std::string& sql) {
     return app_->store().Read([&](Reader& r) { return r.QueryInt(sql); }).value_or(-1);
   }
@@ -685,12 +695,7 @@ TEST_F(OpenTwoNodes, TwoNodesEnqueueAndPostEachDeliveryOnce) {
   // Node 1's sender claims the next deliveries and is caught in its first POST; node 2's
   // sender, meanwhile, finds nothing it may send.
   for (int i = 0; i < 4; ++i) PaidOrder(sku);
-  AwaitDurable();
-  while (true) {
-    auto n = app_->open().ConsumeOnce();
-    ASSERT_TRUE(n) << n.error().message;
-    if (*n == 0) break;
-  }
+  ConsumeAll();
   ASSERT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='pending'"), 4);
   HeldTransport held;
   app_->open().SetTransportFactory(held.Factory());
@@ -722,12 +727,7 @@ TEST_F(OpenTwoNodes, AnExpiredClaimIsTakenOverAndTheLateOutcomeDropped) {
   auto [product, sku] = CreateProduct(shop, 5000, 10);
   ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", {"order.paid"}}}, shop.owner_token).status, 201);
   PaidOrder(sku);
-  AwaitDurable();
-  while (true) {
-    auto n = app_->open().ConsumeOnce();
-    ASSERT_TRUE(n) << n.error().message;
-    if (*n == 0) break;
-  }
+  ConsumeAll();
   ASSERT_EQ(Count("SELECT count(*) FROM webhook_deliveries WHERE status='pending'"), 1);
   std::unique_ptr<App> node2 = OnPostgres() ? OpenSecondNode() : nullptr;
   App& other = node2 ? *node2 : *app_;
