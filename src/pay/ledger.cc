@@ -35,6 +35,10 @@ Result<int64_t> Balance(Reader& r, std::string_view account) {
   return r.QueryInt("SELECT balance_fen FROM balances WHERE account=?", {account});
 }
 
+Result<int64_t> BalanceForDebit(Tx& tx, std::string_view account) {
+  return tx.QueryInt("SELECT balance_fen FROM balances WHERE account=?" + std::string(tx.dialect().ForUpdate()), {account});
+}
+
 Result<std::vector<LedgerEntry>> AccountEntries(Reader& r, const std::string& account, int64_t limit, int64_t before_journal) {
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT j.id, j.kind, j.ref_id, j.memo, p.amount_fen, j.created_at_ms FROM postings p "
                                       "JOIN journal j ON j.id = p.journal_id WHERE p.account=? AND (?=0 OR j.id < ?) "
@@ -80,7 +84,7 @@ Status ReleaseSettlement(Tx& tx, int64_t order_id) {
 
 Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
   if (amount_fen <= 0) return Fail(ErrorCode::INVALID_FIELD, "amount_fen must be positive");
-  ASSIGN_OR_RETURN(int64_t available, Balance(tx, MerchantWithdrawable(merchant_id)));
+  ASSIGN_OR_RETURN(int64_t available, BalanceForDebit(tx, MerchantWithdrawable(merchant_id)));
   if (available < amount_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "withdrawable balance is " + std::to_string(available) + " fen");
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,?,?)",

@@ -36,6 +36,9 @@ struct Posting {
 // Records a balanced journal entry; INTERNAL if the postings do not sum to zero.
 Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<Posting> postings, std::string memo = "");
 Result<int64_t> Balance(Reader& r, std::string_view account);
+// The balance an account's check-then-act debit decides on: its row stays locked until the
+// transaction ends, so two nodes cannot both spend the same money (see Dialect::ForUpdate).
+Result<int64_t> BalanceForDebit(Tx& tx, std::string_view account);
 std::string MerchantPayable(int64_t merchant_id);
 std::string MerchantWithdrawable(int64_t merchant_id);
 std::string CardAccount(int64_t user_id);

@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "pay/states.h"
+#include "tests/pg_cluster.h"
 
 namespace xd::pay {
 namespace {
@@ -216,6 +218,45 @@ TEST_F(PayTest, RefundAndSettlementMoveOnce) {
   EXPECT_EQ(finance->payable_fen, 0);
   EXPECT_EQ(finance->withdrawable_fen, 500);
   ExpectBalanced();
+}
+
+// Many nodes (PostgreSQL, where writers are concurrent): two stores on one database withdraw a
+// merchant's whole balance at the same moment, round after round. The balance is read with its
+// row locked (BalanceForDebit), so one withdrawal waits for the other's commit and then finds
+// nothing left: each round exactly one succeeds and the balance never goes below zero. Without
+// the lock both read the full balance under READ COMMITTED and both succeed.
+TEST(PayAcrossNodes, TwoNodesCannotWithdrawTheSameMoneyTwice) {
+  auto* pg = testing::SharedPgCluster();
+  if (!pg) {
+    if (testing::PgCluster::BinDir().empty()) GTEST_SKIP() << testing::PgUnavailableReason();
+    FAIL() << testing::PgUnavailableReason();
+  }
+  auto url = pg->CreateSchema("pay_nodes");
+  ASSERT_TRUE(url) << url.error().message;
+  FakeClock clock;
+  auto a = Store::Open({.path = *url, .readers = 1}, clock);
+  ASSERT_TRUE(a) << a.error().message;
+  auto b = Store::Open({.path = *url, .readers = 1}, clock);
+  ASSERT_TRUE(b) << b.error().message;
+  constexpr int64_t kMerchant = 7, kFen = 10'000;
+  constexpr int kRounds = 30;
+  int succeeded = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    ASSERT_TRUE((*a)->Execute([&](Tx& tx) {
+      return ToStatus(Post(tx, "test_fund", round + 1, {{MerchantWithdrawable(kMerchant), kFen}, {"test:source", -kFen}}));
+    }));
+    Status sa = Ok(), sb = Ok();
+    std::thread other([&] { sb = (*b)->Execute([&](Tx& tx) { return ToStatus(Withdraw(tx, kMerchant, kFen)); }); });
+    sa = (*a)->Execute([&](Tx& tx) { return ToStatus(Withdraw(tx, kMerchant, kFen)); });
+    other.join();
+    EXPECT_NE(bool(sa), bool(sb)) << "round " << round;
+    for (const Status& s : {sa, sb}) {
+      if (s) ++succeeded;
+      else EXPECT_EQ(s.error().code, ErrorCode::INSUFFICIENT_FUNDS) << s.error().message;
+    }
+    ASSERT_EQ(*(*a)->Read([](Reader& r) { return Balance(r, MerchantWithdrawable(kMerchant)); }), 0) << "round " << round;
+  }
+  EXPECT_EQ(succeeded, kRounds);
 }
 
 }  // namespace

@@ -46,7 +46,7 @@ Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id) {
 Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen, int64_t card_fen) {
   if (card_fen < 0 || card_fen > total_fen) return Fail(ErrorCode::INVALID_FIELD, "card_fen must be between 0 and the order total");
   if (card_fen > 0) {
-    ASSIGN_OR_RETURN(int64_t balance, Balance(tx, CardAccount(buyer_id)));
+    ASSIGN_OR_RETURN(int64_t balance, BalanceForDebit(tx, CardAccount(buyer_id)));
     if (balance < card_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "store credit balance is " + std::to_string(balance) + " fen");
   }
   Payment p;

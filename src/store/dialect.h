@@ -51,6 +51,11 @@ class Dialect {
   // the value), for `col IN <it>`: SQLite json_each, PostgreSQL jsonb_array_elements_text.
   std::string IdsIn(std::string_view param) const;
 
+  // Appended to a SELECT whose rows the transaction is about to act on (check-then-act): the
+  // rows stay locked to COMMIT, and a concurrent writer's lock is waited for, then its committed
+  // value read (PostgreSQL FOR UPDATE; nothing on SQLite, whose single writer holds every row).
+  std::string_view ForUpdate() const { return kind_ == SqlDialect::kSqlite ? "" : " FOR UPDATE"; }
+
   // Appended to a SELECT that claims rows for this transaction: rows another transaction has
   // locked are skipped instead of waited for (PostgreSQL FOR UPDATE SKIP LOCKED; nothing on
   // SQLite, whose single writer holds every row).
