@@ -43,6 +43,7 @@
 #include "base/log.h"
 #include "base/thread_name.h"
 #include "store/internal/backend.h"
+#include "store/internal/command_queue.h"
 #include "store/internal/pg_conn.h"
 #include "store/internal/pg_listener.h"
 #include "store/internal/pg_schema.h"
@@ -118,11 +119,6 @@ class PgTx final : public Tx {
   std::atomic<int64_t>& queries_;
 };
 
-struct Queued {
-  Command command;
-  Completion done;
-};
-
 // Sleeps a random time in [2^attempt, 2^(attempt+1)) ms: retries of conflicting transactions
 // spread out instead of meeting again.
 void Backoff(int attempt) {
@@ -187,7 +183,7 @@ struct RowWatch {
 
 class PgStore final : public Store::Impl {
  public:
-  PgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options_(options), clock_(clock), ids_(ids) {}
+  PgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options_(options), clock_(clock), ids_(ids), queue_(options.max_queue) {}
   ~PgStore() override { Close(); }
 
   Status Start() {
@@ -205,7 +201,7 @@ class PgStore final : public Store::Impl {
       ASSIGN_OR_RETURN(auto conn, PgConn::Open(options_.path, options_.statement_cache_capacity));
       readers_.push_back(std::make_unique<PgReader>(*conn, clock_, queries_));
       reader_conns_.push_back(std::move(conn));
-      free_readers_.push_back(i);
+      pool_.Add(i);
     }
     thread_ = std::thread([this] {
       SetThreadName("xd-writer");
@@ -214,17 +210,8 @@ class PgStore final : public Store::Impl {
     return Ok();
   }
 
-  void Submit(Command command, Completion done) override {
-    {
-      std::lock_guard lock(mu_);
-      if (!stopping_ && queue_.size() < options_.max_queue) {
-        queue_.push_back(Queued{std::move(command), std::move(done)});
-        cv_.notify_one();
-        return;
-      }
-    }
-    if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
-  }
+  void Submit(Command command, Completion done) override { queue_.Submit(std::move(command), std::move(done)); }
+
 
   Status WatchRows(std::vector<std::string> tables, RowListener listener) override {
     if (watch_) return Fail(ErrorCode::INVALID_STATE, "one row listener per store");
@@ -267,11 +254,7 @@ class PgStore final : public Store::Impl {
   }
 
   void Close() override {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-      cv_.notify_all();
-    }
+    queue_.Close();
     if (thread_.joinable()) thread_.join();
     if (listener_thread_.joinable()) listener_thread_.join();
   }
@@ -288,8 +271,7 @@ class PgStore final : public Store::Impl {
     s.cached_statements = writer_cached_;
     for (size_t i = 0; i < reader_conns_.size(); ++i) s.cached_statements += reader_cached_[i];
     s.queries = queries_;
-    std::lock_guard lock(mu_);
-    s.queue_depth = static_cast<int64_t>(queue_.size());
+    s.queue_depth = static_cast<int64_t>(queue_.depth());
     return s;
   }
   bool writable() const override { return writable_; }
@@ -304,11 +286,7 @@ class PgStore final : public Store::Impl {
   }
 
   Reader* Acquire(int* index) override {
-    std::unique_lock lock(pool_mu_);
-    pool_cv_.wait(lock, [&] { return !free_readers_.empty(); });
-    int idx = free_readers_.back();
-    free_readers_.pop_back();
-    lock.unlock();
+    int idx = pool_.Take();
     PgConn& conn = *reader_conns_[idx];
     // One snapshot for the whole Read. A session that died while idle (a server restart) is
     // noticed by this BEGIN; the second try reconnects. If that fails too, the reader's
@@ -325,9 +303,7 @@ class PgStore final : public Store::Impl {
       if (!conn.Commit()) (void)conn.Rollback();
     }
     reader_cached_[index] = static_cast<int64_t>(conn.cached_statements());
-    std::lock_guard lock(pool_mu_);
-    free_readers_.push_back(index);
-    pool_cv_.notify_one();
+    pool_.Put(index);
   }
 
   Status Backup(const std::string&) override {
@@ -440,10 +416,7 @@ class PgStore final : public Store::Impl {
   // the writer (OwnRowChanges); the rest, and a lost connection, come here.
   void RunRemoteRows(PgListener& remote) {
     for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
+      if (queue_.closed()) return;
       auto got = remote.Wait(200);
       if (!got) continue;  // down: Wait has waited; the batch after the reconnect says lost
       std::vector<RowChange> rows;
@@ -503,16 +476,7 @@ class PgStore final : public Store::Impl {
     PgTx tx(*writer_, clock_, ids_, queries_);
     std::vector<Queued> batch;
     for (;;) {
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty() && stopping_) return;
-        size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
-        for (size_t i = 0; i < n; ++i) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
+      if (!queue_.TakeBatch(static_cast<size_t>(std::max(1, options_.max_batch)), &batch)) return;
       auto start = std::chrono::steady_clock::now();
       BatchOutcome out = RunBatch(tx, batch);
       commit_us_total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
@@ -550,14 +514,8 @@ class PgStore final : public Store::Impl {
   std::unique_ptr<PgConn> writer_;  // the writer thread's only (and Start's, before it runs)
   std::vector<std::unique_ptr<PgConn>> reader_conns_;
   std::vector<std::unique_ptr<PgReader>> readers_;
-  std::mutex pool_mu_;
-  std::condition_variable pool_cv_;
-  std::vector<int> free_readers_;
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Queued> queue_;
-  bool stopping_ = false;
+  ReaderPool pool_;
+  CommandQueue queue_;
   std::thread thread_;
 
   std::string holder_;  // this process's token in node_leases

@@ -20,6 +20,7 @@
 #include "base/log.h"
 #include "base/thread_name.h"
 #include "store/internal/backend.h"
+#include "store/internal/command_queue.h"
 #include "store/internal/sqlite_conn.h"
 
 namespace xd::internal {
@@ -94,11 +95,6 @@ class TxImpl final : public Tx {
   IdGenerator& ids_;
 };
 
-struct Queued {
-  Command command;
-  Completion done;
-};
-
 // A committed (or failed) batch on its way out: what runs once its commit is durable.
 struct Finished {
   bool committed = false;
@@ -113,7 +109,7 @@ struct Finished {
 
 class SqliteStore final : public Store::Impl {
  public:
-  SqliteStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options(options), clock(clock), ids(ids) {}
+  SqliteStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options(options), clock(clock), ids(ids), queue(options.max_queue) {}
   ~SqliteStore() override { Close(); }
   Status Start();
   void RunWriter();
@@ -137,14 +133,8 @@ class SqliteStore final : public Store::Impl {
   std::unique_ptr<SqliteConn> writer;
   std::vector<std::unique_ptr<SqliteConn>> reader_conns;
   std::vector<std::unique_ptr<ConnReader>> readers;
-  std::mutex pool_mu;
-  std::condition_variable pool_cv;
-  std::vector<int> free_readers;
-
-  mutable std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Queued> queue;
-  bool stopping = false;
+  ReaderPool pool;
+  CommandQueue queue;
   std::thread thread;
 
   std::atomic<int64_t> commands{0}, batches{0}, failed_commands{0}, failed_commits{0},
@@ -325,7 +315,7 @@ Status SqliteStore::Start() {
     ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous, options.statement_cache_capacity));
     im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
     im.reader_conns.push_back(std::move(conn));
-    im.free_readers.push_back(i);
+    im.pool.Add(i);
   }
   ASSIGN_OR_RETURN(im.checkpoint_conn, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
   im.checkpoint_pages = options.checkpoint_pages;
@@ -373,16 +363,7 @@ void SqliteStore::RunWriter() {
   std::vector<Status> results;
   std::vector<std::function<void()>> hooks;
   for (;;) {
-    {
-      std::unique_lock lock(im.mu);
-      im.cv.wait(lock, [&] { return im.stopping || !im.queue.empty(); });
-      if (im.queue.empty() && im.stopping) return;
-      size_t n = std::min(im.queue.size(), static_cast<size_t>(options.max_batch));
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(im.queue.front()));
-        im.queue.pop_front();
-      }
-    }
+    if (!im.queue.TakeBatch(static_cast<size_t>(std::max(1, options.max_batch)), &batch)) return;
     auto start = std::chrono::steady_clock::now();
     results.clear();
     hooks.clear();
@@ -463,17 +444,7 @@ void SqliteStore::RunWriter() {
   }
 }
 
-void SqliteStore::Submit(Command command, Completion done) {
-  {
-    std::lock_guard lock(mu);
-    if (!stopping && queue.size() < options.max_queue) {
-      queue.push_back(Queued{std::move(command), std::move(done)});
-      cv.notify_one();
-      return;
-    }
-  }
-  if (done) done(Fail(ErrorCode::UNAVAILABLE, "write queue is full or the store is closing"));
-}
+void SqliteStore::Submit(Command command, Completion done) { queue.Submit(std::move(command), std::move(done)); }
 
 Status SqliteStore::WatchRows(std::vector<std::string> tables, RowListener listener) {
   SqliteStore* im = this;
@@ -496,11 +467,7 @@ Status SqliteStore::WatchRows(std::vector<std::string> tables, RowListener liste
 }
 
 void SqliteStore::Close() {
-  {
-    std::lock_guard lock(mu);
-    stopping = true;
-    cv.notify_all();
-  }
+  queue.Close();
   if (thread.joinable()) thread.join();
   {
     std::lock_guard lock(sync_mu);
@@ -537,8 +504,7 @@ StoreStats SqliteStore::stats() const {
     s.cached_statements += conn->cached_statements();
     s.queries += conn->queries();
   }
-  std::lock_guard lock(mu);
-  s.queue_depth = static_cast<int64_t>(queue.size());
+  s.queue_depth = static_cast<int64_t>(queue.depth());
   return s;
 }
 
@@ -550,11 +516,7 @@ Status SqliteStore::WaitDurable(int64_t commits, int timeout_ms) {
 }
 
 Reader* SqliteStore::Acquire(int* index) {
-  std::unique_lock lock(pool_mu);
-  pool_cv.wait(lock, [&] { return !free_readers.empty(); });
-  int idx = free_readers.back();
-  free_readers.pop_back();
-  lock.unlock();
+  int idx = pool.Take();
   (void)reader_conns[idx]->Run("BEGIN", {});  // cached statements: no parse per read
   *index = idx;
   return readers[idx].get();
@@ -562,9 +524,7 @@ Reader* SqliteStore::Acquire(int* index) {
 
 void SqliteStore::Release(int index) {
   (void)reader_conns[index]->Run("COMMIT", {});
-  std::lock_guard lock(pool_mu);
-  free_readers.push_back(index);
-  pool_cv.notify_one();
+  pool.Put(index);
 }
 
 Status SqliteStore::Backup(const std::string& dest_path) {
