@@ -21,6 +21,22 @@ class Security : public ApiTest {
     o.open.allow_private_hosts = true;
     o.webhooks_background = false;  // deliveries stay as enqueued, so the snapshot is stable
   }
+  // A ka shop with one product (stock 20) and an inventory:write API key.
+  struct KeyedShop {
+    Shop shop;
+    std::string product, sku, secret;
+    int64_t key_id = 0;
+  };
+  KeyedShop OpenKeyedShop() {
+    KeyedShop k;
+    k.shop = OpenShop("ka", "大店");
+    std::tie(k.product, k.sku) = CreateProduct(k.shop, 5000, 20);
+    auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "erp"}, {"scopes", {"inventory:write"}}}, k.shop.owner_token);
+    EXPECT_EQ(key.status, 201) << key.body.dump();
+    k.secret = key.body.value("secret", "");
+    k.key_id = ParseId(key.body.value("id", "")).value_or(0);
+    return k;
+  }
   // Everything a tenant owns, serialised: compared before and after each attack.
   std::string Snapshot() {
     static const char* tables[] = {"merchants", "staff", "staff_invitations", "products", "skus", "orders", "order_items", "payments", "refunds",
@@ -260,13 +276,11 @@ TEST_F(Security, RevokeCommittedWhileAStaffWriteWaitsIsHonoured) {
 // The same for an API key: revoked while its write waits in the queue, the write is refused
 // (401, the key is no longer valid) and changes nothing.
 TEST_F(Security, ApiKeyRevokedWhileItsWriteWaitsIsRefused) {
-  Shop shop = OpenShop("ka", "大店");
-  auto [product, sku] = CreateProduct(shop, 5000, 20);
-  auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "erp"}, {"scopes", {"inventory:write"}}}, shop.owner_token);
-  ASSERT_EQ(key.status, 201) << key.body.dump();
-  std::string secret = key.body["secret"];
-  int64_t key_id = *ParseId(key.body["id"].get<std::string>());
-  int64_t merchant_id = *ParseId(shop.id);
+  KeyedShop k = OpenKeyedShop();
+  if (HasFailure()) return;
+  const Shop& shop = k.shop;
+  const std::string &product = k.product, &sku = k.sku, &secret = k.secret;
+  const int64_t key_id = k.key_id, merchant_id = *ParseId(shop.id);
   {
     WriterGate gate(app_->store());
     app_->store().Submit([merchant_id, key_id](Tx& tx) { return ToStatus(open::RevokeApiKey(tx, merchant_id, key_id)); }, nullptr);
@@ -285,13 +299,11 @@ TEST_F(Security, ApiKeyRevokedWhileItsWriteWaitsIsRefused) {
 // the queue gets 401, not the answer stored for the first run (which before was replayed
 // without any check).
 TEST_F(Security, ApiKeyRevokedWhileItsIdempotentRetryWaitsIsRefused) {
-  Shop shop = OpenShop("ka", "大店");
-  auto [product, sku] = CreateProduct(shop, 5000, 20);
-  auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "erp"}, {"scopes", {"inventory:write"}}}, shop.owner_token);
-  ASSERT_EQ(key.status, 201) << key.body.dump();
-  std::string secret = key.body["secret"];
-  int64_t key_id = *ParseId(key.body["id"].get<std::string>());
-  int64_t merchant_id = *ParseId(shop.id);
+  KeyedShop k = OpenKeyedShop();
+  if (HasFailure()) return;
+  const Shop& shop = k.shop;
+  const std::string &sku = k.sku, &secret = k.secret;
+  const int64_t key_id = k.key_id, merchant_id = *ParseId(shop.id);
   Json batch{{"items", {{{"sku_id", sku}, {"stock", 7}}}}};
   auto first = Call("POST", "/api/v1/open/inventory", batch, secret, {{"Idempotency-Key", "sync-1"}});
   ASSERT_EQ(first.status, 200) << first.body.dump();
