@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/crypto.h"
+#include "base/id.h"
 #include "base/limits.h"
 #include "http/api.h"
 #include "pay/pay.h"
@@ -90,12 +91,172 @@ TEST_F(Trade, WholeLoopForEveryMerchantKind) {
   EXPECT_EQ(Finance(shops[0])["withdrawn_fen"], 5000);
   Json report = ExpectInvariants();
   EXPECT_EQ(report["sum_fen"], 0);
-  // The platform earned 500 + 0 + 300 in commission.
-  auto commission = app_->store().Read([](Reader& r) { return pay::Balance(r, pay::kCommission); });
+  // The platform earned 500 + 0 + 300 in commission, each on its merchant's account.
+  auto commission = app_->store().Read([](Reader& r) { return pay::PlatformBalance(r, pay::kCommissionPrefix); });
   EXPECT_EQ(*commission, 800);
+  const int64_t commission_of[] = {500, 0, 300};
+  for (size_t i = 0; i < shops.size(); ++i) {
+    auto of_shop = app_->store().Read([&](Reader& r) { return pay::Balance(r, pay::CommissionAccount(*ParseId(shops[i].id))); });
+    EXPECT_EQ(*of_shop, commission_of[i]) << cases[i].kind;
+  }
   // Merchant ledger shows the entries.
   auto ledger = Call("GET", "/api/v1/merchant/ledger?account=withdrawable", nullptr, shops[0].owner_token);
   EXPECT_EQ(ledger.body["items"].size(), 2u);
+}
+
+// Orders of two shops through every ledger entry that touches escrow, the provider, commission
+// or a card hold (payment, card.hold, card.release, refund.card, refund.provider,
+// order.complete). Shop A: one order paid at the provider and completed (commission, a held
+// settlement), one paid partly with store credit and refunded in full, one paid and left paid.
+// Shop B: one paid with store credit only and left paid, one whose payment holds store credit
+// (pending), one cancelled while its payment held store credit.
+class Ledger : public Trade {
+ protected:
+  struct TwoShops {
+    Shop a, b;
+    std::string buyer;
+    int64_t a_open_fen = 0, b_open_fen = 0;  // what each shop's paid, open orders hold in escrow
+    std::string pending_payment;             // B's payment holding store credit
+  };
+  TwoShops PayThroughEveryEntry() {
+    TwoShops t{OpenShop("c2c", "甲店"), OpenShop("b2c", "乙店"), Register("13655550001")};
+    EXPECT_EQ(Call("POST", "/api/v1/admin/cards", Json{{"phone", "13655550001"}, {"amount_fen", 50000}, {"reason", "测试"}}, AdminToken()).status, 201);
+    auto sku_a = CreateProduct(t.a, 10000, 10).second;
+    auto sku_b = CreateProduct(t.b, 12000, 10).second;
+    auto pay = [&](const std::string& oid, int64_t card_fen) {
+      auto p = Call("POST", "/api/v1/orders/" + oid + "/pay", Json{{"card_fen", card_fen}}, t.buyer);
+      EXPECT_EQ(p.status, 200) << p.body.dump();
+      return p.body;
+    };
+    Json completed = Buy(t.buyer, sku_a);
+    PayAndWait(t.buyer, completed["id"]);
+    ShipDeliverConfirm(t.a, t.buyer, completed["id"]);
+    std::string refunded = Buy(t.buyer, sku_a)["id"];
+    Json p = pay(refunded, 2500);
+    EXPECT_EQ(Call("POST", "/api/v1/pay/sandbox/" + p["payment_id"].get<std::string>() + "/complete", nullptr, t.buyer).status, 200);
+    WaitStatus(t.buyer, refunded, "paid");
+    auto as = Call("POST", "/api/v1/orders/" + refunded + "/aftersales",
+                   Json{{"type", "refund_only"}, {"amount_fen", 10000}, {"reason", "不想要了"}}, t.buyer);
+    EXPECT_EQ(as.status, 201) << as.body.dump();
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + as.body.value("id", "") + "/approve", nullptr, t.a.owner_token).status, 200);
+    WaitStatus(t.buyer, refunded, "refunded");
+    Json open_a = Buy(t.buyer, sku_a);
+    PayAndWait(t.buyer, open_a["id"]);
+    t.a_open_fen = open_a["total_fen"];
+    Json card_only = Buy(t.buyer, sku_b);
+    EXPECT_EQ(pay(card_only["id"], card_only["total_fen"])["status"], "succeeded");
+    t.b_open_fen = card_only["total_fen"];
+    t.pending_payment = pay(Buy(t.buyer, sku_b)["id"], 1000).value("payment_id", "");  // holds 1000
+    std::string cancelled = Buy(t.buyer, sku_b)["id"];
+    pay(cancelled, 700);
+    EXPECT_EQ(Call("POST", "/api/v1/orders/" + cancelled + "/cancel", nullptr, t.buyer).status, 200);
+    return t;
+  }
+  int64_t BalanceOf(const std::string& account) {
+    auto b = app_->store().Read([&](Reader& r) { return pay::Balance(r, account); });
+    EXPECT_TRUE(b) << b.error().message;
+    return b ? *b : -1;
+  }
+  int64_t Count(const std::string& sql) {
+    auto n = app_->store().Read([&](Reader& r) { return r.QueryInt(sql); });
+    EXPECT_TRUE(n) << n.error().message;
+    return n ? *n : -1;
+  }
+  static constexpr const char* kLegacy = "('escrow', 'provider:sandbox', 'commission_revenue', 'card_hold')";
+};
+
+// No global hot rows: each shop's escrow holds its own paid, open orders; no platform-wide
+// escrow, provider, commission or card hold row exists; and the check holds each merchant's
+// escrow to that merchant's orders (money moved from one shop's escrow to another's by a
+// balanced entry keeps every total right and is still found).
+TEST_F(Ledger, EscrowIsPerMerchantAndCheckedPerMerchant) {
+  TwoShops t = PayThroughEveryEntry();
+  const int64_t a = *ParseId(t.a.id), b = *ParseId(t.b.id);
+  EXPECT_EQ(BalanceOf(pay::EscrowAccount(a)), t.a_open_fen);
+  EXPECT_EQ(BalanceOf(pay::EscrowAccount(b)), t.b_open_fen);
+  EXPECT_EQ(BalanceOf(pay::CommissionAccount(a)), 500);  // c2c: 5% of 10000
+  EXPECT_EQ(BalanceOf(pay::ProviderAccount(a)), -(10000 + t.a_open_fen));  // the refunded order's provider part went back
+  EXPECT_EQ(BalanceOf(pay::ProviderAccount(b)), 0);  // B's buyer paid with store credit only
+  auto escrow = app_->store().Read([](Reader& r) { return pay::PlatformBalance(r, pay::kEscrowPrefix); });
+  EXPECT_EQ(*escrow, t.a_open_fen + t.b_open_fen);
+  EXPECT_EQ(Count(std::string("SELECT count(*) FROM balances WHERE account IN ") + kLegacy), 0);
+  EXPECT_EQ(Count(std::string("SELECT count(*) FROM postings WHERE account IN ") + kLegacy), 0);
+  ExpectInvariants();
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return ToStatus(pay::Post(tx, "test.corrupt", 1, {{pay::EscrowAccount(a), -100}, {pay::EscrowAccount(b), 100}}));
+  }));
+  auto report = http::RunInvariantChecks(app_->context());
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_FALSE((*report)["ok"].get<bool>());
+  EXPECT_EQ((*report)["sum_fen"], 0);
+  std::string problems = (*report)["problems"].dump();
+  EXPECT_NE(problems.find(pay::EscrowAccount(a) + " holds " + std::to_string(t.a_open_fen - 100)), std::string::npos) << problems;
+  EXPECT_NE(problems.find(pay::EscrowAccount(b) + " holds " + std::to_string(t.b_open_fen + 100)), std::string::npos) << problems;
+}
+
+// Migration 022 on a store from before it: the same orders, with the ledger as the code before
+// 022 wrote it (the platform-wide accounts, no merchant on payments), reopened → every posting is
+// on the account the code now writes, the balances are rebuilt, no platform-wide row is left and
+// the check passes.
+TEST_F(Ledger, StoreFromBeforePerMerchantAccountsUpgrades) {
+  TwoShops t = PayThroughEveryEntry();
+  for (int i = 0; i < 500 && app_->sandbox().Outstanding() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(app_->sandbox().Outstanding(), 0);
+  const std::string families = "substr(account, 1, 7) = 'escrow:' OR substr(account, 1, 17) = 'provider:sandbox:' OR "
+                               "substr(account, 1, 19) = 'commission_revenue:' OR substr(account, 1, 10) = 'card_hold:'";
+  auto snapshot = [&] {
+    auto rows = app_->store().Read([&](Reader& r) -> Result<std::vector<std::string>> {
+      std::vector<std::string> out;
+      ASSIGN_OR_RETURN(Rows postings, r.Query("SELECT id, account, amount_fen FROM postings ORDER BY id"));
+      for (const Row& row : postings) out.push_back("posting " + IdString(row.Int(0)) + " " + row.Str(1) + " " + std::to_string(row.Int(2)));
+      ASSIGN_OR_RETURN(Rows balances, r.Query("SELECT account, balance_fen FROM balances ORDER BY account"));
+      for (const Row& row : balances) out.push_back("balance " + row.Str(0) + " " + std::to_string(row.Int(1)));
+      ASSIGN_OR_RETURN(Rows payments, r.Query("SELECT id, merchant_id FROM payments ORDER BY id"));
+      for (const Row& row : payments) out.push_back("payment " + IdString(row.Int(0)) + " of " + IdString(row.Int(1)));
+      return out;
+    });
+    EXPECT_TRUE(rows) << rows.error().message;
+    return rows ? *rows : std::vector<std::string>{};
+  };
+  const std::vector<std::string> now = snapshot();
+  ASSERT_GT(Count("SELECT count(*) FROM postings WHERE " + families), 10);
+  // The ledger as the code before 022 wrote it.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    for (std::string legacy : {"escrow", "provider:sandbox", "commission_revenue", "card_hold"})
+      RETURN_IF_ERROR(tx.Run("UPDATE postings SET account = ?1 WHERE substr(account, 1, " + std::to_string(legacy.size() + 1) + ") = ?2",
+                             {legacy, legacy + ":"}));
+    RETURN_IF_ERROR(tx.Run("DELETE FROM balances WHERE " + families));
+    RETURN_IF_ERROR(tx.Run(std::string("INSERT INTO balances(account, balance_fen) SELECT account, SUM(amount_fen) FROM postings "
+                                       "WHERE account IN ") + kLegacy + " GROUP BY account"));
+    RETURN_IF_ERROR(tx.Run("ALTER TABLE payments DROP COLUMN merchant_id"));
+    return tx.Run("DELETE FROM schema_migrations WHERE version = 22");
+  }));
+  ASSERT_EQ(Count(std::string("SELECT count(*) FROM balances WHERE account IN ") + kLegacy), 4);
+  ASSERT_EQ(Count("SELECT count(*) FROM balances WHERE " + families), 0);
+  app_->Stop();
+  app_.reset();
+  AppOptions o;
+  o.db_path = db_;
+  o.port = 0;
+  o.background = true;
+  o.timer_poll_ms = 3'600'000;
+  o.hasher.cost = account::HashCost::kFast;
+  auto app = App::Create(o, clock_);  // applies 022 again
+  ASSERT_TRUE(app) << app.error().message;
+  app_ = std::move(*app);
+  port_ = app_->Start();
+  EXPECT_EQ(Count(std::string("SELECT count(*) FROM balances WHERE account IN ") + kLegacy), 0);
+  EXPECT_EQ(Count(std::string("SELECT count(*) FROM postings WHERE account IN ") + kLegacy), 0);
+  EXPECT_EQ(snapshot(), now);
+  ExpectInvariants();
+  // And the upgraded store goes on: the payment that was pending (its merchant filled in by
+  // 022) completes on its shop's accounts.
+  auto done = Call("POST", "/api/v1/pay/sandbox/" + t.pending_payment + "/complete", nullptr, t.buyer);
+  ASSERT_EQ(done.status, 200) << done.body.dump();
+  Json paid = Call("POST", "/api/v1/payments/" + t.pending_payment + "/query", nullptr, t.buyer).body;
+  EXPECT_EQ(paid["status"], "succeeded") << paid.dump();
+  EXPECT_EQ(BalanceOf(pay::EscrowAccount(*ParseId(t.b.id))), 2 * t.b_open_fen);
+  ExpectInvariants();
 }
 
 TEST_F(Trade, TwoHundredBuyersFiftyUnits) {

@@ -11,6 +11,18 @@ namespace xd::pay {
 std::string MerchantPayable(int64_t merchant_id) { return "merchant_payable:" + IdString(merchant_id); }
 std::string MerchantWithdrawable(int64_t merchant_id) { return "merchant_withdrawable:" + IdString(merchant_id); }
 std::string CardAccount(int64_t user_id) { return "card:" + IdString(user_id); }
+std::string EscrowAccount(int64_t merchant_id) { return std::string(kEscrowPrefix) + IdString(merchant_id); }
+std::string ProviderAccount(int64_t merchant_id) { return std::string(kProviderPrefix) + IdString(merchant_id); }
+std::string CommissionAccount(int64_t merchant_id) { return std::string(kCommissionPrefix) + IdString(merchant_id); }
+std::string CardHoldAccount(int64_t buyer_id) { return std::string(kCardHoldPrefix) + IdString(buyer_id); }
+
+std::string AccountInFamily(std::string_view column, std::string_view prefix) {
+  return "substr(" + std::string(column) + ", 1, " + std::to_string(prefix.size()) + ") = '" + std::string(prefix) + "'";
+}
+
+Result<int64_t> PlatformBalance(Reader& r, std::string_view prefix) {
+  return r.QueryInt("SELECT COALESCE(SUM(balance_fen),0) FROM balances WHERE " + AccountInFamily("account", prefix));
+}
 
 Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<Posting> postings, std::string memo) {
   int64_t sum = 0;
@@ -61,7 +73,9 @@ Result<int64_t> IssueCard(Tx& tx, int64_t user_id, int64_t amount_fen, const std
 
 Status SettleOrderCompletion(Tx& tx, int64_t order_id, int64_t merchant_id, int64_t net_fen, int64_t commission_fen, int64_t hold_days) {
   RETURN_IF_ERROR(Post(tx, "order.complete", order_id,
-                       {{kEscrow, -(net_fen + commission_fen)}, {MerchantPayable(merchant_id), net_fen}, {kCommission, commission_fen}}));
+                       {{EscrowAccount(merchant_id), -(net_fen + commission_fen)},
+                        {MerchantPayable(merchant_id), net_fen},
+                        {CommissionAccount(merchant_id), commission_fen}}));
   int64_t due = tx.NowMs() + hold_days * 24 * 3600 * 1000;
   RETURN_IF_ERROR(tx.Run("INSERT INTO settlements(id, order_id, merchant_id, amount_fen, status, due_at_ms) VALUES(?,?,?,?,?,?)",
                          {tx.NewId(), order_id, merchant_id, net_fen, Name(SettlementStatus::kHeld), due}));
@@ -127,13 +141,22 @@ Result<LedgerReport> CheckLedger(Reader& r) {
                                        "(SELECT account, SUM(amount_fen) s FROM postings GROUP BY account) x ON x.account = b.account "
                                        "WHERE b.balance_fen <> COALESCE(x.s,0) LIMIT 10"));
   for (auto& row : drift) problem("balance of " + row.Str(0) + " is " + std::to_string(row.Int(1)) + " but postings sum to " + std::to_string(row.Int(2)));
-  ASSIGN_OR_RETURN(Rows negative, r.Query("SELECT account, balance_fen FROM balances WHERE balance_fen < 0 AND (account LIKE 'card:%' "
-                                          "OR account LIKE 'merchant_%' OR account = 'card_hold' OR account = 'escrow') LIMIT 10"));
+  // No account that holds money may hold less than nothing (the provider accounts may: the
+  // provider owes what it received).
+  ASSIGN_OR_RETURN(Rows negative, r.Query("SELECT account, balance_fen FROM balances WHERE balance_fen < 0 AND (" +
+                                          AccountInFamily("account", "card:") + " OR " +
+                                          AccountInFamily("account", "merchant_") + " OR " +
+                                          AccountInFamily("account", kCardHoldPrefix) + " OR " +
+                                          AccountInFamily("account", kEscrowPrefix) + ") LIMIT 10"));
   for (auto& row : negative) problem("account " + row.Str(0) + " is negative: " + std::to_string(row.Int(1)));
-  // The provider account mirrors the provider's own records.
-  ASSIGN_OR_RETURN(int64_t provider, Balance(r, kProviderSandbox));
-  ASSIGN_OR_RETURN(int64_t paid, r.QueryInt("SELECT COALESCE(SUM(t.amount_fen),0) FROM sandbox_txns t JOIN payments p ON p.prepay_id = t.prepay_id "
-                                            "WHERE t.kind='pay' AND t.status='SUCCESS' AND p.status IN (" + PaymentStatusSql(Charged) + ")"));
+  // The provider accounts mirror the provider's own records: in total, and each merchant's
+  // account its own payments' and refunds' part.
+  ASSIGN_OR_RETURN(int64_t provider, PlatformBalance(r, kProviderPrefix));
+  const std::string paid_sql = "FROM sandbox_txns t JOIN payments p ON p.prepay_id = t.prepay_id "
+                               "WHERE t.kind='pay' AND t.status='SUCCESS' AND p.status IN (" + PaymentStatusSql(Charged) + ")";
+  const std::string refunded_sql = "FROM refunds f JOIN payments p ON p.id = f.payment_id WHERE f.status IN (" +
+                                   RefundStatusSql(ProviderRefunded) + ")";
+  ASSIGN_OR_RETURN(int64_t paid, r.QueryInt("SELECT COALESCE(SUM(t.amount_fen),0) " + paid_sql));
   ASSIGN_OR_RETURN(int64_t refunded, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status IN (" + RefundStatusSql(ProviderRefunded) + ")"));
   ASSIGN_OR_RETURN(int64_t provider_refunds, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM sandbox_txns WHERE kind='refund' AND status='SUCCESS'"));
   ASSIGN_OR_RETURN(int64_t pending_provider_refunds, r.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE status NOT IN (" + RefundStatusSql(ProviderRefunded) + ")"));
@@ -141,12 +164,30 @@ Result<LedgerReport> CheckLedger(Reader& r) {
     problem("provider account is " + std::to_string(-provider) + " received, provider records say " + std::to_string(paid - refunded));
   if (provider_refunds != refunded + pending_provider_refunds)
     problem("provider refunded " + std::to_string(provider_refunds) + " but the platform recorded " + std::to_string(refunded + pending_provider_refunds));
-  // Store credit held for pending payments.
-  ASSIGN_OR_RETURN(int64_t hold, Balance(r, "card_hold"));
-  ASSIGN_OR_RETURN(int64_t pending_card, r.QueryInt("SELECT COALESCE(SUM(card_fen),0) FROM payments WHERE status IN (" + PaymentStatusSql(HoldsCard) + ")"));
-  if (hold != pending_card) problem("card_hold is " + std::to_string(hold) + " but pending payments hold " + std::to_string(pending_card));
+  // Each expected balance minus the account's balance, per account name: nonzero is a problem
+  // (an account missing on either side counts as 0).
+  auto per_account = [&](const std::string& expected_sql, std::string_view prefix, std::string_view what) -> Status {
+    ASSIGN_OR_RETURN(Rows off, r.Query("SELECT account, SUM(expected), SUM(actual) FROM (" + expected_sql +
+                                       " UNION ALL SELECT account, 0 AS expected, balance_fen AS actual FROM balances WHERE " +
+                                       AccountInFamily("account", prefix) +
+                                       ") x GROUP BY account HAVING SUM(expected) <> SUM(actual) ORDER BY account LIMIT 10"));
+    for (auto& row : off)
+      problem(row.Str(0) + " is " + std::to_string(row.Int(2)) + " but " + std::string(what) + " " + std::to_string(row.Int(1)));
+    return Ok();
+  };
+  const std::string provider_name = "'" + std::string(kProviderPrefix) + "' || CAST(p.merchant_id AS TEXT)";
+  RETURN_IF_ERROR(per_account("SELECT " + provider_name + " AS account, -t.amount_fen AS expected, 0 AS actual " + paid_sql +
+                                  " UNION ALL SELECT " + provider_name + ", f.provider_fen, 0 " + refunded_sql,
+                              kProviderPrefix, "the merchant's provider records say"));
+  // Store credit held for pending payments: in total, and each buyer's hold their own.
+  ASSIGN_OR_RETURN(int64_t hold, PlatformBalance(r, kCardHoldPrefix));
+  const std::string holding_sql = "FROM payments WHERE status IN (" + PaymentStatusSql(HoldsCard) + ")";
+  ASSIGN_OR_RETURN(int64_t pending_card, r.QueryInt("SELECT COALESCE(SUM(card_fen),0) " + holding_sql));
+  if (hold != pending_card) problem("card holds are " + std::to_string(hold) + " but pending payments hold " + std::to_string(pending_card));
+  RETURN_IF_ERROR(per_account("SELECT '" + std::string(kCardHoldPrefix) + "' || CAST(buyer_id AS TEXT) AS account, card_fen AS expected, 0 AS actual " + holding_sql,
+                              kCardHoldPrefix, "the buyer's pending payments hold"));
   // Merchant payables equal held settlements.
-  ASSIGN_OR_RETURN(int64_t payable, r.QueryInt("SELECT COALESCE(SUM(balance_fen),0) FROM balances WHERE account LIKE 'merchant_payable:%'"));
+  ASSIGN_OR_RETURN(int64_t payable, r.QueryInt("SELECT COALESCE(SUM(balance_fen),0) FROM balances WHERE " + AccountInFamily("account", "merchant_payable:")));
   ASSIGN_OR_RETURN(int64_t held, r.QueryInt("SELECT COALESCE(SUM(amount_fen),0) FROM settlements WHERE status IN (" + SettlementStatusSql(Held) + ")"));
   if (payable != held) problem("merchant payables " + std::to_string(payable) + " differ from held settlements " + std::to_string(held));
   return rep;

@@ -4,13 +4,19 @@
 //
 // Ledger convention: a journal entry moves money between accounts; its postings sum to
 // zero (money leaves one account, -x, and arrives in another, +x). An account's balance
-// is the money it holds. Accounts:
-//   provider:sandbox         money received through the provider (negative = provider owes it to us)
-//   escrow                   buyers' money held until an order completes or is refunded
-//   merchant_payable:<id>    a merchant's earnings during the settlement hold
-//   merchant_withdrawable:<id>  after the hold; withdrawals move it to payout:<id>
-//   commission_revenue       the platform's commission
-//   card_funding / card:<user>  store credit issued by the platform, held by a buyer
+// is the money it holds. Accounts (<m> a merchant id, <u> a user id):
+//   provider:sandbox:<m>     money received through the provider for merchant m's orders
+//                            (negative = the provider owes it to us)
+//   escrow:<m>               buyers' money for m's orders, held until an order completes or is refunded
+//   merchant_payable:<m>     a merchant's earnings during the settlement hold
+//   merchant_withdrawable:<m>  after the hold; withdrawals move it to payout:<m>
+//   commission_revenue:<m>   the platform's commission on m's orders
+//   card_funding / card:<u>  store credit issued by the platform, held by a buyer
+//   card_hold:<u>            a buyer's store credit held for their pending payments
+// Every account a payment touches belongs to one merchant or one buyer: no balance row is
+// written by every payment of the platform (a lock queue on PostgreSQL, a cross-shard write
+// under Citus: docs/scale-out.md, "No global hot rows"). Platform totals are derived
+// (PlatformBalance), never stored. Each name comes from its function below, never pasted.
 #pragma once
 
 #include <cstdint>
@@ -42,10 +48,24 @@ Result<int64_t> BalanceForDebit(Tx& tx, std::string_view account);
 std::string MerchantPayable(int64_t merchant_id);
 std::string MerchantWithdrawable(int64_t merchant_id);
 std::string CardAccount(int64_t user_id);
-inline constexpr const char* kEscrow = "escrow";
-inline constexpr const char* kProviderSandbox = "provider:sandbox";
-inline constexpr const char* kCommission = "commission_revenue";
+// The per-merchant and per-buyer accounts of the payment path, and the prefix each family's
+// names share (for PlatformBalance and the ledger check).
+inline constexpr std::string_view kEscrowPrefix = "escrow:";
+inline constexpr std::string_view kProviderPrefix = "provider:sandbox:";
+inline constexpr std::string_view kCommissionPrefix = "commission_revenue:";
+inline constexpr std::string_view kCardHoldPrefix = "card_hold:";
+std::string EscrowAccount(int64_t merchant_id);
+std::string ProviderAccount(int64_t merchant_id);
+std::string CommissionAccount(int64_t merchant_id);
+std::string CardHoldAccount(int64_t buyer_id);
 inline constexpr const char* kCardFunding = "card_funding";
+// The platform-wide total of the accounts named `prefix`<id> (one of the k*Prefix above): the
+// sum of their balances, derived on each call (a scan of that family: for checks and reports,
+// not for a request path).
+Result<int64_t> PlatformBalance(Reader& r, std::string_view prefix);
+// An SQL condition: `column` (an account name) is in the family `prefix` (a k*Prefix constant,
+// trusted text). Exact on both backends (LIKE would read `_` as a wildcard).
+std::string AccountInFamily(std::string_view column, std::string_view prefix);
 
 struct LedgerEntry {
   int64_t journal_id;
@@ -152,7 +172,7 @@ Result<int64_t> PruneNotificationIds(Tx& tx, int64_t keep_ms, int limit);
 
 // ---- payments ----
 struct Payment {
-  int64_t id = 0, order_id = 0, buyer_id = 0, amount_fen = 0, card_fen = 0;
+  int64_t id = 0, order_id = 0, merchant_id = 0, buyer_id = 0, amount_fen = 0, card_fen = 0;
   PaymentStatus status = PaymentStatus::kPending;
   std::string provider, prepay_id, transaction_id;
   int64_t created_at_ms = 0;
@@ -162,12 +182,13 @@ Result<Payment> GetPayment(Reader& r, int64_t payment_id);
 Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id);
 Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id);
 
-// Starts paying `total_fen` for an order: `card_fen` from the buyer's store credit, the
-// rest through the sandbox provider. Closes any earlier pending payment of the order.
-// When the card covers everything, the payment succeeds at once (status "succeeded").
-Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen,
-                             int64_t card_fen);
-// Marks a payment succeeded and posts provider+card → escrow. Returns false (and does
+// Starts paying `total_fen` for an order of `merchant_id`: `card_fen` from the buyer's store
+// credit (held in card_hold:<buyer> at once), the rest through the sandbox provider. Closes any
+// earlier pending payment of the order. When the card covers everything, the payment succeeds
+// at once (status "succeeded").
+Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t merchant_id, int64_t buyer_id,
+                             int64_t total_fen, int64_t card_fen);
+// Marks a payment succeeded and posts provider+card hold → the merchant's escrow. Returns false (and does
 // nothing) if it had already succeeded; INVALID_STATE from a status the table does not let
 // succeed (failed). CONFLICT if the order already has another successful payment (the unique
 // index refuses a double charge).
@@ -215,8 +236,10 @@ struct LedgerReport {
   Json ToJson() const;
 };
 // Every journal sums to zero, all accounts sum to zero, the balances cache agrees with
-// the postings, escrow agrees with orders, the provider account agrees with the provider's
-// records, no store-credit balance is negative, payables agree with held settlements.
+// the postings, the provider accounts agree with the provider's records (in total and each
+// merchant's with its payments and refunds), the card holds equal pending payments' card
+// parts (in total and per buyer), no store-credit, hold, escrow or merchant balance is
+// negative, payables agree with held settlements. (Escrow against orders: trade's check.)
 Result<LedgerReport> CheckLedger(Reader& r);
 
 inline constexpr const char* kTimerSettle = "pay.settle";

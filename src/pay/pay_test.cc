@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -24,7 +25,18 @@ class PayTest : public ::testing::Test {
            ("xd_pay_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    // The same tests on PostgreSQL when asked (ctest's pay_test_pg): a fresh schema each.
+    std::string path = (dir_ / "db").string();
+    const char* backend = std::getenv("XD_TEST_BACKEND");
+    if (backend && std::string_view(backend) == "postgres") {
+      auto* pg = testing::SharedPgCluster();
+      ASSERT_TRUE(pg) << testing::PgUnavailableReason();
+      static int schemas = 0;
+      auto url = pg->CreateSchema("pay_" + std::to_string(++schemas));
+      ASSERT_TRUE(url) << url.error().message;
+      path = *url;
+    }
+    auto s = Store::Open({.path = path, .readers = 2, .sync_full = false}, clock_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
     sandbox_ = std::make_unique<SandboxProvider>("pay-test-secret", clock_);
@@ -45,12 +57,35 @@ class PayTest : public ::testing::Test {
   Payment Get(int64_t id) {
     return Write<Payment>([&](Tx& tx) { return GetPayment(tx, id); });
   }
-  // A payment of `total_fen` for a new order, `card_fen` of it from store credit.
-  Payment Start(int64_t total_fen, int64_t card_fen) {
+  // A payment of `total_fen` for a new order of `merchant`, `card_fen` of it from `buyer`'s
+  // store credit (issued for it).
+  Payment Start(int64_t total_fen, int64_t card_fen, int64_t merchant = kMerchant, int64_t buyer = kBuyer) {
     return Write<Payment>([&](Tx& tx) -> Result<Payment> {
-      if (card_fen > 0) RETURN_IF_ERROR(IssueCard(tx, kBuyer, card_fen, "test", 1));
-      return StartPayment(tx, *sandbox_, tx.NewId(), kBuyer, total_fen, card_fen);
+      if (card_fen > 0) RETURN_IF_ERROR(IssueCard(tx, buyer, card_fen, "test", 1));
+      return StartPayment(tx, *sandbox_, tx.NewId(), merchant, buyer, total_fen, card_fen);
     });
+  }
+  // Completes `p` at the sandbox provider (when it has a provider part) and posts its success.
+  void Succeed(const Payment& p) {
+    ASSERT_TRUE(Do([&](Tx& tx) -> Status {
+      std::string transaction_id = "card";
+      if (!p.prepay_id.empty()) {
+        RETURN_IF_ERROR(sandbox_->Complete(tx, p.prepay_id, true));
+        ASSIGN_OR_RETURN(ProviderTxn t, sandbox_->Query(tx, p.prepay_id));
+        transaction_id = t.transaction_id;
+      }
+      return ToStatus(SettlePaymentSuccess(tx, p, transaction_id));
+    }));
+  }
+  int64_t BalanceOf(const std::string& account) {
+    auto b = store_->Read([&](Reader& r) { return Balance(r, account); });
+    EXPECT_TRUE(b) << b.error().message;
+    return b ? *b : -1;
+  }
+  LedgerReport Check() {
+    auto rep = store_->Read([](Reader& r) { return CheckLedger(r); });
+    EXPECT_TRUE(rep) << rep.error().message;
+    return rep ? *rep : LedgerReport{};
   }
   void ExpectBalanced() {
     auto rep = store_->Read([](Reader& r) { return CheckLedger(r); });
@@ -59,6 +94,7 @@ class PayTest : public ::testing::Test {
   }
 
   static constexpr int64_t kBuyer = 42;
+  static constexpr int64_t kMerchant = 9;
   FakeClock clock_;
   std::filesystem::path dir_;
   std::unique_ptr<Store> store_;
@@ -157,7 +193,7 @@ TEST_F(PayTest, SucceededPaymentCannotFailNorSucceedTwice) {
   });
   ASSERT_TRUE(fresh);
   EXPECT_FALSE(*fresh);
-  EXPECT_EQ(*store_->Read([&](Reader& r) { return Balance(r, kEscrow); }), 1000);
+  EXPECT_EQ(BalanceOf(EscrowAccount(kMerchant)), 1000);
   ExpectBalanced();
 }
 
@@ -204,7 +240,6 @@ TEST_F(PayTest, RefundAndSettlementMoveOnce) {
   EXPECT_EQ(Write<Refund>([&](Tx& tx) { return GetRefund(tx, rf.id); }).status, RefundStatus::kSucceeded);
   ExpectBalanced();
 
-  constexpr int64_t kMerchant = 9;
   ASSERT_TRUE(Do([&](Tx& tx) { return SettleOrderCompletion(tx, p.order_id, kMerchant, 500, 100, 7); }));
   auto finance = store_->Read([&](Reader& r) { return FinanceOf(r, kMerchant); });
   ASSERT_TRUE(finance);
@@ -218,6 +253,80 @@ TEST_F(PayTest, RefundAndSettlementMoveOnce) {
   EXPECT_EQ(finance->payable_fen, 0);
   EXPECT_EQ(finance->withdrawable_fen, 500);
   ExpectBalanced();
+}
+
+// No global hot rows: a payment posts to its merchant's escrow and provider accounts and its
+// buyer's card hold, a completion to the merchant's commission account; no platform-wide row
+// is written, and the platform totals are the sums over each family.
+TEST_F(PayTest, PaymentsPostToTheirMerchantsAndBuyersAccounts) {
+  constexpr int64_t kShopA = 101, kShopB = 202, kBuyerX = 42, kBuyerY = 43;
+  Payment a = Start(1000, 300, kShopA, kBuyerX);
+  Payment b = Start(2000, 0, kShopB, kBuyerY);
+  Payment b_card = Start(500, 500, kShopB, kBuyerY);  // store credit only
+  EXPECT_EQ(a.merchant_id, kShopA);
+  EXPECT_EQ(Get(b.id).merchant_id, kShopB);
+  EXPECT_EQ(BalanceOf(CardHoldAccount(kBuyerX)), 300);
+  EXPECT_EQ(BalanceOf(CardHoldAccount(kBuyerY)), 500);
+  ExpectBalanced();
+  Succeed(a);
+  Succeed(b);
+  Succeed(b_card);
+  EXPECT_EQ(BalanceOf(EscrowAccount(kShopA)), 1000);
+  EXPECT_EQ(BalanceOf(EscrowAccount(kShopB)), 2500);
+  EXPECT_EQ(BalanceOf(ProviderAccount(kShopA)), -700);
+  EXPECT_EQ(BalanceOf(ProviderAccount(kShopB)), -2000);
+  EXPECT_EQ(BalanceOf(CardHoldAccount(kBuyerX)), 0);
+  EXPECT_EQ(BalanceOf(CardHoldAccount(kBuyerY)), 0);
+  ASSERT_TRUE(Do([&](Tx& tx) { return SettleOrderCompletion(tx, a.order_id, kShopA, 950, 50, 7); }));
+  EXPECT_EQ(BalanceOf(EscrowAccount(kShopA)), 0);
+  EXPECT_EQ(BalanceOf(CommissionAccount(kShopA)), 50);
+  auto total = [&](std::string_view prefix) { return *store_->Read([&](Reader& r) { return PlatformBalance(r, prefix); }); };
+  EXPECT_EQ(total(kEscrowPrefix), 2500);
+  EXPECT_EQ(total(kProviderPrefix), -2700);
+  EXPECT_EQ(total(kCommissionPrefix), 50);
+  EXPECT_EQ(total(kCardHoldPrefix), 0);
+  // Nothing was written to a platform-wide account.
+  for (const char* table : {"balances", "postings"}) {
+    auto legacy = store_->Read([&](Reader& r) {
+      return r.QueryInt(std::string("SELECT count(*) FROM ") + table +
+                        " WHERE account IN ('escrow', 'provider:sandbox', 'commission_revenue', 'card_hold')");
+    });
+    ASSERT_TRUE(legacy) << legacy.error().message;
+    EXPECT_EQ(*legacy, 0) << table;
+  }
+  ExpectBalanced();
+}
+
+// The check holds each merchant's provider account to that merchant's payments and refunds, and
+// each buyer's card hold to that buyer's pending payments: money moved between two merchants'
+// (or two buyers') accounts by a balanced entry leaves every total right, and is still found.
+TEST_F(PayTest, CheckCatchesMoneyInAnotherMerchantsOrBuyersAccount) {
+  constexpr int64_t kShopA = 101, kShopB = 202, kBuyerX = 42, kBuyerY = 43;
+  Payment a = Start(1000, 0, kShopA, kBuyerX);
+  Payment b = Start(2000, 0, kShopB, kBuyerY);
+  Succeed(a);
+  Succeed(b);
+  Start(800, 300, kShopA, kBuyerX);  // pending: holds X's store credit
+  Start(900, 400, kShopB, kBuyerY);
+  ExpectBalanced();
+  auto problems_after = [&](const std::string& from, const std::string& to) {
+    EXPECT_TRUE(Do([&](Tx& tx) { return ToStatus(Post(tx, "test.corrupt", 1, {{from, -100}, {to, 100}})); }));
+    LedgerReport rep = Check();
+    EXPECT_FALSE(rep.balanced) << rep.ToJson().dump();
+    EXPECT_EQ(rep.sum_fen, 0);
+    std::string all = rep.ToJson().dump();
+    EXPECT_NE(all.find(from), std::string::npos) << all;
+    EXPECT_NE(all.find(to), std::string::npos) << all;
+    // Put it back: balanced again.
+    EXPECT_TRUE(Do([&](Tx& tx) { return ToStatus(Post(tx, "test.repair", 1, {{to, -100}, {from, 100}})); }));
+    ExpectBalanced();
+  };
+  problems_after(ProviderAccount(kShopA), ProviderAccount(kShopB));
+  problems_after(CardHoldAccount(kBuyerY), CardHoldAccount(kBuyerX));
+  // A negative hold or escrow is found too (here: more taken from Y's hold than it holds).
+  ASSERT_TRUE(Do([&](Tx& tx) { return ToStatus(Post(tx, "test.corrupt", 2, {{CardHoldAccount(kBuyerY), -500}, {"test:sink", 500}})); }));
+  std::string all = Check().ToJson().dump();
+  EXPECT_NE(all.find("account " + CardHoldAccount(kBuyerY) + " is negative"), std::string::npos) << all;
 }
 
 // Many nodes (PostgreSQL, where writers are concurrent): two stores on one database withdraw a

@@ -10,11 +10,11 @@ namespace xd::pay {
 namespace {
 using internal::Moved;
 using internal::Stored;
-constexpr const char* kCardHold = "card_hold";
-constexpr const char* kPaymentCols = "id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, transaction_id, created_at_ms";
+constexpr const char* kPaymentCols =
+    "id, order_id, merchant_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, transaction_id, created_at_ms";
 Payment PaymentFromRow(const Row& r) {
-  return Payment{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), Stored(PaymentStatusFromString(r.Str(5))),
-                 r.Str(6), r.Str(7), r.Str(8), r.Int(9)};
+  return Payment{r.Int(0), r.Int(1), r.Int(2), r.Int(3), r.Int(4), r.Int(5), Stored(PaymentStatusFromString(r.Str(6))),
+                 r.Str(7), r.Str(8), r.Str(9), r.Int(10)};
 }
 }  // namespace
 
@@ -43,7 +43,8 @@ Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id) {
   return PaymentFromRow(*row);
 }
 
-Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t buyer_id, int64_t total_fen, int64_t card_fen) {
+Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t merchant_id, int64_t buyer_id,
+                             int64_t total_fen, int64_t card_fen) {
   if (card_fen < 0 || card_fen > total_fen) return Fail(ErrorCode::INVALID_FIELD, "card_fen must be between 0 and the order total");
   if (card_fen > 0) {
     ASSIGN_OR_RETURN(int64_t balance, BalanceForDebit(tx, CardAccount(buyer_id)));
@@ -52,6 +53,7 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
   Payment p;
   p.id = tx.NewId();
   p.order_id = order_id;
+  p.merchant_id = merchant_id;
   p.buyer_id = buyer_id;
   p.card_fen = card_fen;
   p.amount_fen = total_fen - card_fen;
@@ -61,11 +63,12 @@ Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id
   if (p.amount_fen > 0) {
     ASSIGN_OR_RETURN(p.prepay_id, provider.CreatePrepay(tx, IdString(p.id), p.amount_fen));
   }
-  RETURN_IF_ERROR(tx.Run("INSERT INTO payments(id, order_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, created_at_ms) "
-                         "VALUES(?,?,?,?,?,?,?,?,?)",
-                         {p.id, order_id, buyer_id, p.amount_fen, card_fen, Name(p.status), p.provider, p.prepay_id, p.created_at_ms}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO payments(id, order_id, merchant_id, buyer_id, amount_fen, card_fen, status, provider, prepay_id, "
+                         "created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {p.id, order_id, merchant_id, buyer_id, p.amount_fen, card_fen, Name(p.status), p.provider, p.prepay_id,
+                          p.created_at_ms}));
   // Store credit is held at once, so two payments cannot spend the same balance.
-  RETURN_IF_ERROR(Post(tx, "card.hold", p.id, {{CardAccount(buyer_id), -card_fen}, {kCardHold, card_fen}}));
+  RETURN_IF_ERROR(Post(tx, "card.hold", p.id, {{CardAccount(buyer_id), -card_fen}, {CardHoldAccount(buyer_id), card_fen}}));
   return p;
 }
 
@@ -77,10 +80,10 @@ Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& t
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, transaction_id=?, paid_at_ms=? WHERE id=? AND status=?",
                                             {to, transaction_id, tx.NowMs(), payment_id, Name(p.status)}));
   RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
-  std::vector<Posting> postings = {{kProviderSandbox, -p.amount_fen}, {kEscrow, p.amount_fen}};
+  std::vector<Posting> postings = {{ProviderAccount(p.merchant_id), -p.amount_fen}, {EscrowAccount(p.merchant_id), p.amount_fen}};
   if (HoldsCard(p.status)) {  // (a closed payment gave its store credit back when it closed)
-    postings.push_back({kCardHold, -p.card_fen});
-    postings.push_back({kEscrow, p.card_fen});
+    postings.push_back({CardHoldAccount(p.buyer_id), -p.card_fen});
+    postings.push_back({EscrowAccount(p.merchant_id), p.card_fen});
   }
   RETURN_IF_ERROR(Post(tx, "payment", payment_id, postings));
   RETURN_IF_ERROR(Emit(tx, PaymentSucceeded{p, transaction_id}));
@@ -94,7 +97,7 @@ Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed) {
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, card_fen=0 WHERE id=? AND status=?", {to, payment_id, Name(p.status)}));
   RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
   if (HoldsCard(p.status))
-    RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{kCardHold, -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
+    RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{CardHoldAccount(p.buyer_id), -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
   return Emit(tx, PaymentEnded{p, failed});
 }
 
@@ -118,7 +121,7 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
                          "VALUES(?,?,?,?,?,?,?,?,?)",
                          {rf.id, order_id, p.id, rf.provider_fen, rf.card_fen, Name(rf.status), reason, tx.NowMs(),
                           ProviderRefunded(rf.status) ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
-  RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{kEscrow, -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
+  RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{EscrowAccount(p.merchant_id), -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
   if (rf.provider_fen > 0) RETURN_IF_ERROR(provider.CreateRefund(tx, IdString(rf.id), rf.provider_fen));
   RETURN_IF_ERROR(Emit(tx, RefundStarted{rf, reason}));
   return rf;
@@ -131,7 +134,9 @@ Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE refunds SET status=?, completed_at_ms=? WHERE id=? AND status=?",
                                             {to, tx.NowMs(), refund_id, Name(rf.status)}));
   RETURN_IF_ERROR(Moved(changed, "退款", "refund"));
-  RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id, {{kEscrow, -rf.provider_fen}, {kProviderSandbox, rf.provider_fen}}));
+  ASSIGN_OR_RETURN(Payment p, GetPayment(tx, rf.payment_id));
+  RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id,
+                       {{EscrowAccount(p.merchant_id), -rf.provider_fen}, {ProviderAccount(p.merchant_id), rf.provider_fen}}));
   // "refund.succeeded" is the trade module's event: it knows the order (and its merchant).
   return true;
 }

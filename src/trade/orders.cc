@@ -236,7 +236,7 @@ Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_i
 }
 
 Result<pay::Payment> TradeService::StartOrderPayment(Tx& tx, Order& o, int64_t card_fen) {
-  ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, o.id, o.buyer_id, o.total_fen, card_fen));
+  ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, o.id, o.merchant_id, o.buyer_id, o.total_fen, card_fen));
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET payment_id=? WHERE id=?", {p.id, o.id}));
   o.payment_id = p.id;
   if (p.amount_fen == 0) {  // store credit covered it all
@@ -336,7 +336,7 @@ Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> bu
   if (!shares.empty()) {
     int64_t total = 0;
     for (auto& p : shares) total += p.amount_fen;
-    shares.push_back({pay::kEscrow, -total});
+    shares.push_back({pay::EscrowAccount(o.merchant_id), -total});
     RETURN_IF_ERROR(pay::Post(tx, "order.shares", order_id, shares));
   }
   RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(), m.settings.hold_days));

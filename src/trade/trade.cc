@@ -52,13 +52,24 @@ void TradeService::RegisterTimers(TimerService& timers) {
 
 Result<std::vector<std::string>> TradeService::Check(Reader& r) {
   std::vector<std::string> problems;
-  ASSIGN_OR_RETURN(int64_t escrow, pay::Balance(r, pay::kEscrow));
-  // Escrow holds what buyers paid for orders not yet completed, minus refunds already posted.
-  ASSIGN_OR_RETURN(int64_t paid_open, r.QueryInt("SELECT COALESCE(SUM(provider_paid_fen + card_paid_fen),0) FROM orders WHERE status IN (" + OrderStatusSql(EscrowHolds) + ")"));
-  ASSIGN_OR_RETURN(int64_t refunds_open, r.QueryInt("SELECT COALESCE(SUM(f.card_fen + CASE WHEN f.status IN (" + pay::RefundStatusSql(pay::ProviderRefunded) + ") THEN f.provider_fen ELSE 0 END),0) "
-                                                    "FROM refunds f JOIN orders o ON o.id = f.order_id WHERE o.status IN (" + OrderStatusSql(EscrowHolds) + ")"));
-  if (escrow != paid_open - refunds_open)
-    problems.push_back("escrow holds " + std::to_string(escrow) + " fen but open orders account for " + std::to_string(paid_open - refunds_open));
+  // Escrow holds what buyers paid for orders not yet completed, minus refunds already posted:
+  // in total, and each merchant's escrow account for that merchant's orders.
+  ASSIGN_OR_RETURN(int64_t escrow, pay::PlatformBalance(r, pay::kEscrowPrefix));
+  const std::string open_orders = "o.status IN (" + OrderStatusSql(EscrowHolds) + ")";
+  const std::string paid_sql = "SELECT o.merchant_id m, o.provider_paid_fen + o.card_paid_fen fen FROM orders o WHERE " + open_orders;
+  const std::string refunds_sql = "SELECT o.merchant_id m, -(f.card_fen + CASE WHEN f.status IN (" +
+                                  pay::RefundStatusSql(pay::ProviderRefunded) +
+                                  ") THEN f.provider_fen ELSE 0 END) fen FROM refunds f JOIN orders o ON o.id = f.order_id WHERE " + open_orders;
+  ASSIGN_OR_RETURN(int64_t held, r.QueryInt("SELECT COALESCE(SUM(fen),0) FROM (" + paid_sql + " UNION ALL " + refunds_sql + ") x"));
+  if (escrow != held) problems.push_back("escrow holds " + std::to_string(escrow) + " fen but open orders account for " + std::to_string(held));
+  ASSIGN_OR_RETURN(Rows off, r.Query("SELECT account, SUM(expected), SUM(actual) FROM (SELECT '" + std::string(pay::kEscrowPrefix) +
+                                     "' || CAST(m AS TEXT) AS account, fen AS expected, 0 AS actual FROM (" + paid_sql + " UNION ALL " +
+                                     refunds_sql + ") y UNION ALL SELECT account, 0, balance_fen FROM balances WHERE " +
+                                     pay::AccountInFamily("account", pay::kEscrowPrefix) +
+                                     ") x GROUP BY account HAVING SUM(expected) <> SUM(actual) ORDER BY account LIMIT 10"));
+  for (auto& row : off)
+    problems.push_back(row.Str(0) + " holds " + std::to_string(row.Int(2)) + " fen but the merchant's open orders account for " +
+                       std::to_string(row.Int(1)));
   ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT id, total_fen, items_fen - discount_fen + shipping_fen, pricing FROM orders "
                                         "WHERE total_fen <> items_fen - discount_fen + shipping_fen OR total_fen < 0 LIMIT 10"));
   for (auto& row : totals) problems.push_back("order " + IdString(row.Int(0)) + " total " + std::to_string(row.Int(1)) + " disagrees with its parts");
