@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "store/retention.h"
 
 namespace xd {
@@ -54,6 +55,10 @@ Result<std::vector<ConsumerLag>> ConsumerLags(Reader& r, int64_t durable_event_s
   return out;
 }
 
+namespace {
+constexpr int64_t kRelayStalledMs = 60'000;
+}  // namespace
+
 Result<std::vector<std::string>> CheckOutbox(Reader& r) {
   std::vector<std::string> problems;
   ASSIGN_OR_RETURN(int64_t last, LastEventSeq(r));
@@ -71,6 +76,13 @@ Result<std::vector<std::string>> CheckOutbox(Reader& r) {
   for (auto& row : bad)
     problems.push_back("event " + std::to_string(row.Int(0)) + " has actor kind '" + row.Str(1) + "' and schema version " +
                        std::to_string(row.Int(2)));
+  // PostgreSQL's relay moves committed events within milliseconds while any node runs; one still
+  // pending after a minute means no node is relaying (consumers and webhooks stand still).
+  ASSIGN_OR_RETURN(Rows stuck, r.Query("SELECT count(*), COALESCE(MIN(created_at_ms), 0) FROM events_pending WHERE created_at_ms < ?",
+                                       {r.clock().NowMs() - kRelayStalledMs}));
+  if (!stuck.empty() && stuck[0].Int(0) > 0)
+    problems.push_back(std::to_string(stuck[0].Int(0)) + " events have waited for the outbox relay for more than a minute (oldest from " +
+                       FormatRfc3339(stuck[0].Int(1)) + "): no node is relaying");
   return problems;
 }
 

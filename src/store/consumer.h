@@ -65,7 +65,8 @@ Result<std::vector<ConsumerLag>> ConsumerLags(Reader& r, int64_t durable_event_s
 
 // Invariants of the outbox for `xiaodian check`: no cursor beyond the last event; retention
 // deleted nothing a consumer had not read; every event has a known actor kind and a schema
-// version. Each problem is one line.
+// version; no event has waited more than a minute for PostgreSQL's outbox relay. Each problem
+// is one line.
 Result<std::vector<std::string>> CheckOutbox(Reader& r);
 
 }  // namespace xd

@@ -646,6 +646,80 @@ TEST_P(PgStoreTest, EachNodeMintsIdsUnderItsOwnLeasedNumber) {
   }), 1);
 }
 
+// The outbox's order is commit order across nodes (issue 13): node A appends an event and holds
+// its transaction open; node B appends one and commits; a consumer reads B's event and moves its
+// cursor past it; then A commits. A's event must come after the cursor. With seq taken at insert
+// (before the relay), A's event had the smaller seq and the consumer never saw it.
+TEST_P(PgStoreTest, OutboxOrderIsCommitOrderAcrossNodes) {
+  auto other = Store::Open({.path = path(), .readers = 1}, clock_);
+  ASSERT_TRUE(other) << other.error().message;
+  std::promise<void> appended, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<Status> a_done;
+  store_->Submit(
+      [&](Tx& tx) -> Status {
+        RETURN_IF_ERROR(tx.AppendEvent({"a.first_appended"}, Json::object()));
+        appended.set_value();
+        released.wait();
+        return Ok();
+      },
+      [&](Status s) { a_done.set_value(std::move(s)); });
+  appended.get_future().wait();
+  ASSERT_TRUE((*other)->Execute([](Tx& tx) { return tx.AppendEvent({"b.committed_first"}, Json::object()); }));
+  // A consumer on B: reads what is there, moves its cursor past it.
+  auto seen = (*other)->ReadEvents(0, 10);
+  ASSERT_TRUE(seen) << seen.error().message;
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ(seen->at(0).head.type, "b.committed_first");
+  const int64_t cursor = seen->at(0).seq;
+  release.set_value();
+  ASSERT_TRUE(a_done.get_future().get());
+  std::vector<Store::Event> after;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto got = (*other)->ReadEvents(cursor, 10);
+    if (got) after = std::move(*got);
+    return !after.empty();
+  }));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].head.type, "a.first_appended");
+  // Both nodes' durable marks reach it (B's through A's relay notification).
+  EXPECT_TRUE(WaitUntil([&] { return store_->durable_event_seq() == after[0].seq && (*other)->durable_event_seq() == after[0].seq; }));
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM events_pending"); }), 0);
+}
+
+// `xiaodian check` reports events no relay has moved for a minute (on PostgreSQL the relay
+// thread of any running node moves them within milliseconds, so the row is planted on SQLite,
+// where nothing moves it; the query is the same on both).
+TEST_P(SqliteStoreTest, CheckReportsEventsNoRelayMoved) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) {
+    return tx.Run("INSERT INTO events_pending(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
+                  "created_at_ms) VALUES('stuck', 1, 0, 0, 'system', 0, '{}', ?)", {tx.NowMs()});
+  }));
+  EXPECT_TRUE(store_->Read([](Reader& r) { return CheckOutbox(r); })->empty());
+  clock_.AdvanceMs(61'000);
+  auto problems = store_->Read([](Reader& r) { return CheckOutbox(r); });
+  ASSERT_EQ(problems->size(), 1u);
+  EXPECT_NE((*problems)[0].find("no node is relaying"), std::string::npos);
+}
+
+// Events another relay held the lock for, or a node left pending when it died, are moved by the
+// relay thread of any node.
+TEST_P(PgStoreTest, PendingEventsLeftByAnotherNodeAreRelayed) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) {
+    return tx.Run("INSERT INTO events_pending(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
+                  "created_at_ms) VALUES('left.behind', 1, 0, 0, 'system', 0, '{}', 0)");
+  }));
+  std::vector<Store::Event> events;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto got = store_->ReadEvents(0, 10);
+    if (got) events = std::move(*got);
+    return !events.empty();
+  }));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].head.type, "left.behind");
+  EXPECT_TRUE(WaitUntil([&] { return store_->durable_event_seq() == events[0].seq; }));
+}
+
 TEST_P(PgStoreTest, BackupIsRefused) {
   Status backup = store_->Backup((dir_ / "copy.db").string());
   ASSERT_FALSE(backup);

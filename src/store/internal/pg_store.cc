@@ -29,6 +29,18 @@
 // was idle past the lease), the batch leases a new one before any command mints an id. The
 // renewal's row lock is held to COMMIT, so no other node can take the number while a batch
 // that uses it is open.
+//
+// The outbox in commit order (docs/scale-out.md, "Outbox order"): an identity seq is taken at
+// insert, not at commit, so with writers on several nodes a transaction holding seq 41 can
+// commit after one holding 42 — behind a consumer that has moved its cursor to 42. So commands
+// append events to events_pending, and xd_relay_events() (migration 023) moves committed ones into
+// `events` under a per-schema transaction lock, assigning seq there: relays commit one after
+// another, and seq order is their commit order. A batch that appended events relays as its last
+// statement before COMMIT if the lock is free (its own events then commit already relayed: no
+// added latency); if another relay holds it, the events stay pending and a notification wakes the
+// relay thread of every node, which takes the lock (waiting for it) and moves them. The relay
+// thread also runs every kRelayPollMs, for events a node left pending when it died, and follows
+// other nodes' relays (their notifications) to move durable_event_seq().
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -89,12 +101,11 @@ class PgTx final : public Tx {
   const Dialect& dialect() const override { return PgDialect(); }
   int64_t NewId() override { return ids_.Next(); }
   Status AppendEvent(const EventHead& head, const Json& payload) override {
-    ASSIGN_OR_RETURN(Rows rows, conn_.Query("INSERT INTO events(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, "
-                                            "payload, created_at_ms) VALUES(?,?,?,?,?,?,?,?) RETURNING seq",
-                                            {head.type, head.schema_version, head.aggregate_id, head.merchant_id,
-                                             ActorKindName(actor_.kind), actor_.id, DumpJson(payload), clock_.NowMs()}));
-    if (rows.empty()) return Fail(ErrorCode::INTERNAL, "INSERT INTO events returned no seq");
-    last_event_seq_ = std::max(last_event_seq_, rows[0].Int(0));
+    RETURN_IF_ERROR(conn_.Run("INSERT INTO events_pending(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, "
+                              "payload, created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
+                              {head.type, head.schema_version, head.aggregate_id, head.merchant_id, ActorKindName(actor_.kind),
+                               actor_.id, DumpJson(payload), clock_.NowMs()}));
+    appended_events_ = true;
     return Ok();
   }
   void SetActor(Actor actor) override { actor_ = actor; }
@@ -107,9 +118,10 @@ class PgTx final : public Tx {
   Status CancelTimer(int64_t timer_id) override { return conn_.Run("DELETE FROM timers WHERE id=?", {timer_id}); }
   void OnCommit(std::function<void()> fn) override { pending_.push_back(std::move(fn)); }
 
-  // As SQLite's TxImpl: the current command's hooks, newest event and actor.
+  // As SQLite's TxImpl: the current command's hooks and actor; whether it appended events (they
+  // get their seq when relayed).
   std::vector<std::function<void()>> pending_;
-  int64_t last_event_seq_ = 0;
+  bool appended_events_ = false;
   Actor actor_;
 
  private:
@@ -128,6 +140,10 @@ void Backoff(int attempt) {
 }
 
 constexpr const char* kRowChannel = "xd_rows";
+constexpr const char* kEventChannel = "xd_events";
+// The relay thread's poll when no notification woke it, and the most events one relay moves.
+constexpr int kRelayPollMs = 100;
+constexpr int64_t kRelayMaxRows = 10'000;
 // How long a node number stays ours without a write batch renewing it.
 constexpr int64_t kNodeLeaseMs = 60'000;
 
@@ -203,9 +219,20 @@ class PgStore final : public Store::Impl {
       reader_conns_.push_back(std::move(conn));
       pool_.Add(i);
     }
+    {
+      ASSIGN_OR_RETURN(Rows schema, writer_->Query("SELECT current_schema()"));
+      if (schema.empty() || schema[0].IsNull(0)) return Fail(ErrorCode::INTERNAL, "no current schema");
+      schema_ = schema[0].Str(0);
+    }
+    ASSIGN_OR_RETURN(relay_conn_, PgConn::Open(options_.path, 8));
+    ASSIGN_OR_RETURN(auto relay_listener, PgListener::Open(options_.path, {kEventChannel}));
     thread_ = std::thread([this] {
       SetThreadName("xd-writer");
       RunWriter();
+    });
+    relay_thread_ = std::thread([this, listener = std::move(relay_listener)]() mutable {
+      SetThreadName("xd-pg-relay");
+      RunRelay(*relay_conn_, *listener);
     });
     return Ok();
   }
@@ -229,9 +256,7 @@ class PgStore final : public Store::Impl {
           RETURN_IF_ERROR(admin->ExecScript("CREATE TRIGGER xd_watch_rows AFTER INSERT OR UPDATE OR DELETE ON " + t +
                                             " FOR EACH ROW EXECUTE FUNCTION xd_watch_row()"));
       }
-      ASSIGN_OR_RETURN(Rows schema, admin->Query("SELECT current_schema()"));
-      if (schema.empty() || schema[0].IsNull(0)) return Fail(ErrorCode::INTERNAL, "no current schema");
-      watch->schema = schema[0].Str(0);
+      watch->schema = schema_;
     }
     ASSIGN_OR_RETURN(auto remote, PgListener::Open(options_.path, {kRowChannel}));
     watch->tables = std::move(tables);
@@ -257,6 +282,7 @@ class PgStore final : public Store::Impl {
     queue_.Close();
     if (thread_.joinable()) thread_.join();
     if (listener_thread_.joinable()) listener_thread_.join();
+    if (relay_thread_.joinable()) relay_thread_.join();
   }
 
   StoreStats stats() const override {
@@ -320,7 +346,7 @@ class PgStore final : public Store::Impl {
       RETURN_IF_ERROR(writer_->ExecScript(savepoint_open_ ? "RELEASE cmd; SAVEPOINT cmd" : "SAVEPOINT cmd"));
       savepoint_open_ = true;
       tx.pending_.clear();
-      tx.last_event_seq_ = 0;
+      tx.appended_events_ = false;
       tx.actor_ = Actor{};
       Status s = Ok();
       try {
@@ -369,13 +395,13 @@ class PgStore final : public Store::Impl {
         fail_all(begun.error());
         return out;
       }
-      bool lost = false;
+      bool lost = false, relay = false;
       for (auto& q : batch) {
         Status s = lost ? Status(Ok()) : RunCommand(tx, q);
         if (!lost && writer_->broken()) lost = true;
         if (s && !lost) {
           for (auto& h : tx.pending_) out.hooks.push_back(std::move(h));
-          out.event_seq = std::max(out.event_seq, tx.last_event_seq_);
+          relay |= tx.appended_events_;
         }
         out.results.push_back(std::move(s));
         tx.pending_.clear();
@@ -386,8 +412,9 @@ class PgStore final : public Store::Impl {
         fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接中断，操作未提交，请重试 (database connection lost before commit)"});
         return out;
       }
+      Status committed = relay ? RelayInBatch(&out) : Status(Ok());
       out.commit_no = ++commits_started_;  // counted before any reader can see it
-      Status committed = writer_->Commit();
+      if (committed) committed = writer_->Commit();
       if (committed) {
         out.committed = true;
         return out;
@@ -410,6 +437,55 @@ class PgStore final : public Store::Impl {
       }
       return out;
     }
+  }
+
+  // The batch's events, relayed in its own transaction when no other relay holds the lock (see
+  // the top of this file); `out->event_seq` is then the newest seq once COMMIT returns.
+  Status RelayInBatch(BatchOutcome* out) {
+    ASSIGN_OR_RETURN(Rows rows, writer_->Query("SELECT xd_relay_events(false, ?1)", {kRelayMaxRows}));
+    if (!rows.empty() && rows[0].Int(0) > 0) out->event_seq = rows[0].Int(0);
+    return Ok();
+  }
+
+  // Moves pending events when woken by a notification (another relay held the lock, or moved
+  // events: the durable mark follows) or every kRelayPollMs. Its own connections: the relay
+  // waits for the lock, which the writer never does.
+  void RunRelay(PgConn& conn, PgListener& listener) {
+    const std::string prefix = schema_ + " ";
+    bool failing = false;  // logged once per outage, not every poll
+    for (;;) {
+      if (queue_.closed()) return;
+      auto got = listener.Wait(kRelayPollMs);
+      bool pending = !got || got->lost || got->notifications.empty();
+      int64_t newest = 0;
+      if (got) {
+        for (const auto& n : got->notifications) {
+          if (!n.payload.starts_with(prefix)) continue;  // another schema's (tests share a database)
+          std::string_view rest = std::string_view(n.payload).substr(prefix.size());
+          int64_t seq = 0;
+          auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), seq);
+          if (ec == std::errc() && p == rest.data() + rest.size()) newest = std::max(newest, seq);
+          else pending = true;
+        }
+      }
+      if (pending) {
+        Status begun = conn.Begin();
+        Result<Rows> rows = begun ? conn.Query("SELECT xd_relay_events(true, ?1)", {kRelayMaxRows}) : Result<Rows>(std::unexpected(begun.error()));
+        Status committed = rows ? conn.Commit() : Status(std::unexpected(rows.error()));
+        if (committed && !rows->empty()) newest = std::max(newest, (*rows)[0].Int(0));
+        if (!committed) {
+          (void)conn.Rollback();
+          if (!failing && !queue_.closed()) spdlog::warn("event=outbox_relay_failed error=\"{}\"", committed.error().message);
+        }
+        failing = !committed;
+      }
+      if (newest > 0) RaiseDurableEventSeq(newest);
+    }
+  }
+
+  void RaiseDurableEventSeq(int64_t seq) {
+    std::lock_guard lock(durable_mu_);
+    if (seq > durable_event_seq_) durable_event_seq_ = seq;
   }
 
   // Other sessions' (nodes') commits to watched rows, a moment after they commit. Ours come to
@@ -495,8 +571,8 @@ class PgStore final : public Store::Impl {
       {  // before the hooks and completions: what they announce is below the marks
         std::lock_guard lock(durable_mu_);
         if (out.commit_no > durable_commits_) durable_commits_ = out.commit_no;
-        if (out.committed && out.event_seq > durable_event_seq_) durable_event_seq_ = out.event_seq;
       }
+      if (out.committed && out.event_seq > 0) RaiseDurableEventSeq(out.event_seq);
       durable_cv_.notify_all();
       for (auto& h : out.hooks) h();
       for (size_t i = 0; i < batch.size(); ++i) {
@@ -519,6 +595,9 @@ class PgStore final : public Store::Impl {
   std::thread thread_;
 
   std::string holder_;  // this process's token in node_leases
+  std::string schema_;  // this store's (notifications name it: tests share a database)
+  std::unique_ptr<PgConn> relay_conn_;  // the relay thread's
+  std::thread relay_thread_;
   bool savepoint_open_ = false;  // the writer's: the last command's savepoint, not released yet
   std::unique_ptr<RowWatch> watch_;  // set once by WatchRows, before the threads that read it
   std::thread listener_thread_;
