@@ -16,54 +16,11 @@
 #include "http/server.h"
 #include "open/open.h"
 #include "tests/harness.h"
+#include "tests/receiver.h"
 #include "store/testing/sync_gate.h"
 
 namespace xd::testing {
 namespace {
-
-// A webhook receiver: a tiny HTTP server (the project's own) that records every POST and
-// answers the status the test sets.
-class Receiver {
- public:
-  struct Got {
-    std::string body;
-    std::map<std::string, std::string> headers;
-  };
-  Receiver() {
-    router_.Add({"POST", "/hook", "test receiver", "test"}, [this](http::Request& req, http::Respond respond) {
-      Got g{req.body, {}};
-      for (auto& [k, v] : req.headers) g.headers[k] = v;
-      {
-        std::lock_guard lock(mu_);
-        got_.push_back(std::move(g));
-      }
-      http::Response r;
-      r.status = status_.load();
-      r.body = "{}";
-      respond(std::move(r));
-    });
-    http::ServerOptions so;
-    so.port = 0;
-    so.threads = 1;
-    server_ = std::make_unique<http::Server>(so, router_);
-    port_ = server_->Start();
-  }
-  ~Receiver() { server_->Shutdown(1000); }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
-  void set_status(int s) { status_ = s; }
-  std::vector<Got> got() {
-    std::lock_guard lock(mu_);
-    return got_;
-  }
-
- private:
-  http::Router router_;
-  std::unique_ptr<http::Server> server_;
-  uint16_t port_ = 0;
-  std::mutex mu_;
-  std::vector<Got> got_;
-  std::atomic<int> status_{200};
-};
 
 bool WaitFor(const std::function<bool()>& pred, int ms = 5000) {
   for (int i = 0; i < ms / 10; ++i) {

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2;
   double rate = 0, user_rate = 0;
-  int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10;
+  int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10, webhook_claim_lease_s = 60;
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
   serve->add_option("--db", db, "SQLite database file, or postgresql://user@host:port/db");
@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
   serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
   serve->add_flag("--webhook-allow-private", webhook_allow_private,
                   "let webhook urls name loopback/private addresses (development only: SSRF)");
+  serve->add_option("--webhook-claim-lease-s", webhook_claim_lease_s,
+                    "how long a node's claim on a webhook delivery lasts; a dead node's are sent again after it (> 10, the POST timeout)")
+      ->check(CLI::Range(int64_t{11}, int64_t{3600}));
   serve->add_option("--metrics-token", metrics_token,
                     "GET /metrics requires 'Authorization: Bearer <token>' (default: loopback peers only)");
   serve->add_option("--log-level", log_level);
@@ -92,6 +95,7 @@ int main(int argc, char** argv) {
   opts.trade.auto_confirm_ms = auto_confirm_days * 24 * 3600 * 1000;
   opts.access_log = access_log;
   opts.open.allow_private_hosts = webhook_allow_private;
+  opts.open.claim_lease_ms = webhook_claim_lease_s * 1000;
   opts.metrics_token = metrics_token;
   opts.background = static_cast<bool>(*serve);
   if (fast_hash) opts.hasher.cost = xd::account::HashCost::kFast;
