@@ -572,9 +572,8 @@ class OpenTwoNodes : public OpenManual {
     OpenManual::Configure(o);
     o.open.consume_batch = 4;  // several batches, so that the nodes' consumers race on each
   }
-  // Opens another node on db_. On PostgreSQL a node's consumer reads only events up to its
-  // own durable watermark, which starts at the newest event when it opens: open it after the
-  // events it should see.
+  // Opens another node on db_ (its consumer reads up to its durable watermark, which follows
+  // every node's relayed events).
   std::unique_ptr<App> OpenSecondNode() {
     AppOptions o;
     o.db_path = db_;
