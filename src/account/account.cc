@@ -59,6 +59,12 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
   return u;
 }
 
+Status LockUser(Tx& tx, int64_t user_id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM users WHERE id=?" + std::string(tx.dialect().ForUpdate()), {user_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "user not found");
+  return Ok();
+}
+
 Result<std::string> CreateSession(Tx& tx, int64_t user_id) {
   std::string token = RandomHex(32);
   RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?)",

@@ -63,6 +63,14 @@ Status ApplyActivityPrice(trade::PricingContext& ctx, int64_t price_fen, const s
   return Ok();
 }
 
+Result<Activity> LockActivity(Tx& tx, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kActivityCols + " FROM activities WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "activity not found");
+  return ActivityFromRow(*row);
+}
+
 Status RequireRunning(const Activity& a, int64_t now_ms) {
   if (a.status != ActivityStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "活动已停止 (activity stopped)");
   if (now_ms < a.starts_at_ms) return Fail(ErrorCode::INVALID_STATE, "活动未开始 (activity starts at " + FormatRfc3339(a.starts_at_ms) + ")");

@@ -6,6 +6,7 @@
 // a timer expires it. Helpers have a daily cap (calendar days in China time).
 #include <algorithm>
 
+#include "account/account.h"
 #include "base/id.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
@@ -75,6 +76,14 @@ Bargain BargainFromRow(const Row& r) {
 
 Result<Bargain> LoadBargain(Reader& r, int64_t id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kBargainCols + " FROM bargains WHERE id=?", {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
+  return BargainFromRow(*row);
+}
+
+Result<Bargain> LockBargain(Tx& tx, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kBargainCols + " FROM bargains WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
   return BargainFromRow(*row);
 }
@@ -255,7 +264,9 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
 Result<Bargain> PromoService::GetBargain(Reader& r, int64_t id) { return internal::LoadBargain(r, id); }
 
 Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t bargain_id) {
-  ASSIGN_OR_RETURN(Bargain b, internal::LoadBargain(tx, bargain_id));
+  // Locked to commit: helps from other nodes wait and then take the next cut, instead of
+  // reading the same helps_done and failing on the guarded UPDATE below.
+  ASSIGN_OR_RETURN(Bargain b, internal::LockBargain(tx, bargain_id));
   int64_t now = tx.NowMs();
   if (b.user_id == helper_id) return Fail(ErrorCode::RULE_VIOLATION, "不能给自己砍价 (ask a friend to help)");
   if (b.status != BargainStatus::kActive)
@@ -265,6 +276,9 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   if (helped > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已经帮砍过了 (you helped this bargain already)");
   if (b.helps_done >= b.helps_needed) return Fail(ErrorCode::INVALID_STATE, "已砍到底价 (the bargain is at its floor price)");
   int64_t day = (now + config_.day_offset_ms) / internal::kDayMs;
+  // The cap counts the helper's helps on every bargain: their row, locked, makes a help on
+  // another node wait and then be counted.
+  RETURN_IF_ERROR(account::LockUser(tx, helper_id));
   ASSIGN_OR_RETURN(int64_t today, tx.QueryInt("SELECT count(*) FROM bargain_helps WHERE helper_id=? AND day=?", {helper_id, day}));
   if (today >= config_.bargain_daily_help_cap)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "今日帮砍次数已用完 (at most " + std::to_string(config_.bargain_daily_help_cap) + " helps a day)");

@@ -1,7 +1,8 @@
 // Coupons (优惠券): templates issued by a merchant or the platform with a total quota and a
 // per-user limit, claimed into buyers' wallets, and spent at checkout. Claiming takes one
-// unit of quota with a guarded UPDATE in the single writer (the schema CHECKs claimed ≤
-// quota), so the quota holds under any burst.
+// unit of quota with a guarded UPDATE (the schema CHECKs claimed ≤ quota), so the quota holds
+// under any burst; the per-user limit is counted with the coupon's row locked, so it holds
+// across nodes too (tests/api_races_test.cc).
 //
 // Stacking: at most one merchant coupon (stage 300) and one platform coupon (stage 400) per
 // order. A merchant coupon prices its own shop's order and is an error (422) where it does
@@ -349,7 +350,14 @@ Result<std::vector<Coupon>> PromoService::MerchantCoupons(Reader& r, std::option
 }
 
 Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t coupon_id) {
-  ASSIGN_OR_RETURN(Coupon c, GetCoupon(tx, coupon_id));
+  // The coupon's row stays locked to commit: the per-user limit is a count of wallet entries,
+  // which no guarded UPDATE can hold, so a claim on another node waits here and then counts
+  // this one (nothing on SQLite, whose single writer runs one claim at a time).
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + internal::kCouponCols + " FROM coupons WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {coupon_id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "coupon not found");
+  Coupon c = internal::CouponFromRow(*row);
   int64_t now = tx.NowMs();
   if (c.status != CouponStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "this coupon is no longer handed out");
   if (c.valid_to_ms && now >= *c.valid_to_ms) return Fail(ErrorCode::INVALID_STATE, "this coupon has expired");

@@ -1,7 +1,8 @@
 // Flash sale (秒杀). The activity carries its own stock, taken when an order is created
-// (one guarded UPDATE in the single writer, so a burst never oversells) and given back when
-// the order is cancelled unpaid. Conservation: stock = stock_left + units of the activity's
-// orders that are not cancelled. The per-user limit counts the same units per buyer.
+// (one guarded UPDATE, so a burst never oversells) and given back when the order is
+// cancelled unpaid. Conservation: stock = stock_left + units of the activity's orders that
+// are not cancelled. The per-user limit counts the same units per buyer, with the activity's
+// row locked so that it holds across nodes.
 #include "base/id.h"
 #include "promo/internal/promo_internal.h"
 
@@ -18,7 +19,15 @@ Result<FlashSaleConfig> FlashSaleConfigOf(const Activity& a) {
 
 namespace {
 
-Status PriceFlashSale(Reader& r, Tx* tx, const Activity& a, trade::PricingContext& ctx) {
+Status PriceFlashSale(Reader& r, Tx* tx, const Activity& read, trade::PricingContext& ctx) {
+  Activity a = read;
+  // The activity's row stays locked to commit: the per-user limit is a count of the buyer's
+  // activity orders, which no guarded UPDATE can hold, so a purchase on another node waits
+  // here and then counts this one. The row read locked is also the one whose status (a stop
+  // that just committed) decides.
+  if (tx) {
+    ASSIGN_OR_RETURN(a, LockActivity(*tx, read.id));
+  }
   RETURN_IF_ERROR(RequireRunning(a, r.clock().NowMs()));
   ASSIGN_OR_RETURN(FlashSaleConfig c, FlashSaleConfigOf(a));
   int64_t qty = ctx.lines.front().quantity;

@@ -38,6 +38,14 @@ Result<Group> LoadGroup(Reader& r, int64_t id) {
   return GroupFromRow(*row);
 }
 
+Result<Group> LockGroup(Tx& tx, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kGroupCols + " FROM promo_groups WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {id}));
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "group not found");
+  return GroupFromRow(*row);
+}
+
 Result<GroupBuyConfig> GroupBuyConfigOf(const Activity& a) {
   ObjectReader r(a.config);
   GroupBuyConfig c;
@@ -72,8 +80,10 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
     ctx.order_extra["group_id"] = IdString(group_id);
     return Ok();
   }
-  // Joining a group.
-  ASSIGN_OR_RETURN(Group g, LoadGroup(r, *ref.group_id));
+  // Joining a group. A join locks the group's row before it looks (the seat UPDATE below would
+  // lock it anyway): a buyer joining on two nodes at once then finds their own seat and is
+  // told so, rather than tripping the one-seat unique index with a database error.
+  ASSIGN_OR_RETURN(Group g, tx ? LockGroup(*tx, *ref.group_id) : LoadGroup(r, *ref.group_id));
   if (g.activity_id != a.id) return Fail(ErrorCode::NOT_FOUND, "group not found in this activity");
   if (g.status != GroupStatus::kForming)
     return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + std::string(Name(g.status)) + ")");

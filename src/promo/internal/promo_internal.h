@@ -70,6 +70,12 @@ Bargain BargainFromRow(const Row& r);
 
 Result<Group> LoadGroup(Reader& r, int64_t id);
 Result<Bargain> LoadBargain(Reader& r, int64_t id);
+// The same rows read with their row locked to commit (Dialect::ForUpdate), for a command that
+// counts or checks before it writes: the same command on another node waits for this one's
+// commit and then reads what it wrote (docs/scale-out.md "Writers and retries").
+Result<Activity> LockActivity(Tx& tx, int64_t id);
+Result<Group> LockGroup(Tx& tx, int64_t id);
+Result<Bargain> LockBargain(Tx& tx, int64_t id);
 
 // Checks that `now` is inside the activity's window and that it runs.
 Status RequireRunning(const Activity& a, int64_t now_ms);
