@@ -373,5 +373,89 @@ TEST_F(Races, StockIsReservedOnceAcrossNodes) {
   ExpectInvariants();
 }
 
+// ---- trade --------------------------------------------------------------------------------
+
+// A buyer starts paying one order on both nodes at once (a double tap retried on another
+// node), 20 orders. Pay looks for the order's pending payment and starts one when there is
+// none; with the order's row locked first, the second finds the first's payment and answers
+// it, so an order never has two payments the buyer could both complete (a double charge).
+TEST_F(Races, StartingToPayTwiceGivesOnePaymentAcrossNodes) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 1000);
+  std::string buyer = Register();
+  int two_payments = 0, other = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::string oid = Buy(buyer, sku)["id"];
+    std::string ids[2];
+    std::atomic<int> bad{0};
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      auto r = client.Json("POST", "/api/v1/orders/" + oid + "/pay", nullptr, buyer);
+      if (r.status == 200) ids[node] = r.body.value("payment_id", "");
+      else ++bad;
+    });
+    other += bad.load();
+    two_payments += Count("SELECT count(*) FROM payments WHERE order_id=?", {*ParseId(oid)}) > 1;
+    if (bad.load() == 0) {
+      EXPECT_EQ(ids[0], ids[1]) << "round " << round;
+    }
+  }
+  EXPECT_EQ(two_payments, 0) << "orders with two payments started";
+  EXPECT_EQ(other, 0);
+  ExpectInvariants();
+}
+
+
+// The buyer pays part of an order with store credit on one node while cancelling it on the
+// other, 20 orders. Cancel ends the order's pending payment (giving held credit back) before
+// it moves the order; a payment started in between would stay pending on a cancelled order,
+// the credit held for good. Pay and Cancel both lock the order's row first.
+TEST_F(Races, PayAndCancelAtOnceLeaveNoPaymentPendingAcrossNodes) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 1000);
+  std::string phone = Phone(), buyer = Register(phone);
+  constexpr int kRounds = 20;
+  Credit(phone, 1000 * kRounds);
+  for (int round = 0; round < kRounds; ++round) {
+    std::string oid = Buy(buyer, sku)["id"];
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      if (node == 0) client.Json("POST", "/api/v1/orders/" + oid + "/pay", Json{{"card_fen", 1000}}, buyer);
+      else client.Json("POST", "/api/v1/orders/" + oid + "/cancel", nullptr, buyer);
+    });
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.status='cancelled' AND p.status='pending'"), 0)
+      << "payments left pending (store credit held) on cancelled orders";
+  ExpectInvariants();
+}
+
+
+// Two refund requests for the whole of one paid order at once, one on each node, 10 orders:
+// the request moves the order to refunding by a guarded UPDATE (status = the one it read), so
+// one request stands and the refunds never pass what was paid.
+TEST_F(Races, OneAftersaleRequestAtATimeAcrossNodes) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 1000);
+  std::string phone = Phone(), buyer = Register(phone);
+  Credit(phone, 5800 * 10);
+  for (int round = 0; round < 10; ++round) {
+    Json o = Buy(buyer, sku);
+    std::string oid = o["id"];
+    ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid + "/pay", Json{{"card_fen", o["total_fen"]}}, buyer).status, 200);
+    std::atomic<int> requested{0};
+    std::string aftersale;
+    OnBothNodes(1, [&](http::Client& client, int, int) {
+      auto r = client.Json("POST", "/api/v1/orders/" + oid + "/aftersales", Json{{"type", "refund_only"}, {"amount_fen", o["total_fen"]}},
+                           buyer);
+      if (r.status == 201) {
+        ++requested;
+        aftersale = r.body["id"];
+      }
+    });
+    ASSERT_EQ(requested.load(), 1) << "round " << round;
+    ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + aftersale + "/approve", nullptr, shop.owner_token).status, 200);
+    EXPECT_EQ(Count("SELECT refunded_fen FROM orders WHERE id=?", {*ParseId(oid)}), o["total_fen"].get<int64_t>());
+  }
+  ExpectInvariants();
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -79,6 +79,14 @@ namespace {
 
 Json TimeOrNull(const std::optional<int64_t>& ms) { return ms ? Json(FormatRfc3339(*ms)) : Json(nullptr); }
 
+// Locks the order's row to commit (Dialect::ForUpdate; nothing on SQLite). Pay and Cancel
+// take it before they read the order's pending payment: on two nodes at once, one waits for
+// the other's commit and sees its payment (Pay answers it, Cancel closes it) instead of both
+// acting on "no payment yet". An unknown order locks nothing (the read after says NOT_FOUND).
+Status LockOrderRow(Tx& tx, int64_t order_id) {
+  return ToStatus(tx.QueryOne("SELECT id FROM orders WHERE id=?" + std::string(tx.dialect().ForUpdate()), {order_id}));
+}
+
 // Where an order records when it entered a status: the column and the Order field.
 struct TimeColumn {
   const char* name;
@@ -214,6 +222,7 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
 }
 
 Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason) {
+  RETURN_IF_ERROR(LockOrderRow(tx, order_id));
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (o.status != OrderStatus::kCreated)
     return Fail(ErrorCode::INVALID_STATE, "only unpaid orders can be cancelled (order is " + std::string(ToString(o.status)) + ")");
@@ -226,6 +235,7 @@ Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buy
 }
 
 Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen) {
+  RETURN_IF_ERROR(LockOrderRow(tx, order_id));
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));  // the lines are not needed to pay
   if (o.buyer_id != buyer_id) return Fail(ErrorCode::NOT_FOUND, "order not found");
   if (o.status != OrderStatus::kCreated)
