@@ -457,5 +457,31 @@ TEST_F(Races, OneAftersaleRequestAtATimeAcrossNodes) {
   ExpectInvariants();
 }
 
+// ---- http ---------------------------------------------------------------------------------
+
+// A client sends one checkout with one Idempotency-Key to both nodes at once (a retry that
+// reached another node while the first was in flight), 20 keys: one order, and both answers
+// are that order. The key's row is inserted before the command runs, so the other node waits
+// for its commit and replays it instead of running the command again or failing.
+TEST_F(Races, OneIdempotencyKeyGivesOneAnswerAcrossNodes) {
+  Shop shop = OpenShop("b2c");
+  auto [product, sku] = CreateProduct(shop, 5000, 1000);
+  std::string buyer = Register();
+  int differ = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::string key = "races-" + std::to_string(round);
+    http::Client::JsonResponse got[2];
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      got[node] = client.Json("POST", "/api/v1/checkout", CheckoutBody(sku), buyer, {{"Idempotency-Key", key}});
+    });
+    EXPECT_EQ(got[0].status, 201) << got[0].body.dump();
+    EXPECT_EQ(got[1].status, 201) << got[1].body.dump();
+    differ += got[0].body != got[1].body;
+  }
+  EXPECT_EQ(differ, 0) << "keys answered differently on the two nodes";
+  EXPECT_EQ(Count("SELECT count(*) FROM orders"), 20);
+  ExpectInvariants();
+}
+
 }  // namespace
 }  // namespace xd::testing

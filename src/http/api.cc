@@ -297,20 +297,32 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
   auto out = std::make_shared<Json>();
   app_.store.Submit(
       [fn = std::move(fn), before_replay = std::move(before_replay), out, replay_status, user_id, scope, key, request_hash](Tx& tx) -> Status {
-        ASSIGN_OR_RETURN(auto prior, tx.QueryOne("SELECT status, body, request_hash FROM idempotency WHERE user_id=? AND scope=? AND key=?",
-                                                 {user_id, scope, key}));
-        if (prior) {
-          if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
-            return Fail(ErrorCode::IDEMPOTENCY_MISMATCH,
-                        "此幂等键已用于另一个请求 (this Idempotency-Key was used with a different request)");
-          if (before_replay) RETURN_IF_ERROR(before_replay(tx));
-          *replay_status = static_cast<int>(prior->Int(0));
-          *out = prior->JsonAt(1);
-          return Ok();
+        auto find_prior = [&] {
+          return tx.QueryOne("SELECT status, body, request_hash FROM idempotency WHERE user_id=? AND scope=? AND key=?", {user_id, scope, key});
+        };
+        ASSIGN_OR_RETURN(auto prior, find_prior());
+        if (!prior) {
+          // Claim the key before running the command: the same key sent to another node at
+          // this moment waits on this row's primary key until this command commits, inserts
+          // nothing and replays the answer below (or, had this command failed, claims the key
+          // itself). The row is never seen unfinished: it is completed in this transaction.
+          ASSIGN_OR_RETURN(int64_t claimed, tx.Exec("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms, request_hash) "
+                                                    "VALUES(?,?,?,0,'null',?,?) ON CONFLICT DO NOTHING",
+                                                    {user_id, scope, key, tx.NowMs(), request_hash}));
+          if (claimed == 1) {
+            ASSIGN_OR_RETURN(*out, fn(tx));
+            return tx.Run("UPDATE idempotency SET status=?, body=? WHERE user_id=? AND scope=? AND key=?",
+                          {int64_t{*replay_status}, DumpJson(*out), user_id, scope, key});
+          }
+          ASSIGN_OR_RETURN(prior, find_prior());
+          if (!prior) return Fail(ErrorCode::CONFLICT, "请重试 (the Idempotency-Key changed hands; retry)");
         }
-        ASSIGN_OR_RETURN(*out, fn(tx));
-        return tx.Run("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms, request_hash) VALUES(?,?,?,?,?,?,?)",
-                      {user_id, scope, key, int64_t{*replay_status}, DumpJson(*out), tx.NowMs(), request_hash});
+        if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
+          return Fail(ErrorCode::IDEMPOTENCY_MISMATCH, "此幂等键已用于另一个请求 (this Idempotency-Key was used with a different request)");
+        if (before_replay) RETURN_IF_ERROR(before_replay(tx));
+        *replay_status = static_cast<int>(prior->Int(0));
+        *out = prior->JsonAt(1);
+        return Ok();
       },
       [respond = respond_, out, replay_status](Status s) {
         Response r;
