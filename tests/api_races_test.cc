@@ -483,5 +483,73 @@ TEST_F(Races, OneIdempotencyKeyGivesOneAnswerAcrossNodes) {
   ExpectInvariants();
 }
 
+// ---- account ------------------------------------------------------------------------------
+
+// One phone registers on both nodes at once, 20 phones: phone is UNIQUE, and the losing node
+// says so as registration does (ALREADY_EXISTS), not with the database's constraint message.
+TEST_F(Races, OnePhoneRegistersOnceAcrossNodes) {
+  int wrong = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::string phone = Phone();
+    http::Client::JsonResponse got[2];
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      got[node] = client.Json("POST", "/api/v1/auth/register", Json{{"phone", phone}, {"password", "secret123"}, {"nickname", "买家"}});
+    });
+    EXPECT_EQ((got[0].status == 201) + (got[1].status == 201), 1) << "round " << round;
+    for (auto& r : got)
+      if (r.status != 201) wrong += Code(r) != "ALREADY_EXISTS";
+  }
+  EXPECT_EQ(wrong, 0) << "registrations refused with another error than ALREADY_EXISTS";
+  EXPECT_EQ(Count("SELECT count(*) FROM users WHERE phone LIKE '157%'"), 20);
+}
+
+
+// The owner withdraws a staff invitation on one node while the invitee accepts it on the
+// other, 20 invitations: never both. A withdrawn invitation makes no staff, which the accept's
+// UPDATE guarded by status = 'pending' holds.
+TEST_F(Races, AStaffInvitationIsRevokedOrAcceptedNotBothAcrossNodes) {
+  Shop shop = OpenShop("b2c");
+  auto invitees = Buyers(20);
+  int both = 0, staff_after_revoke = 0;
+  for (int round = 0; round < 20; ++round) {
+    auto& [phone, token] = invitees[round];
+    auto inv = Call("POST", "/api/v1/merchant/staff-invitations", Json{{"phone", phone}, {"role", "operator"}}, shop.owner_token);
+    ASSERT_EQ(inv.status, 201) << inv.body.dump();
+    std::string id = inv.body["id"];
+    int status[2] = {0, 0};
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      status[node] = node == 0 ? client.Json("DELETE", "/api/v1/merchant/staff-invitations/" + id, nullptr, shop.owner_token).status
+                               : client.Json("POST", "/api/v1/me/staff-invitations/" + id + "/accept", nullptr, token).status;
+    });
+    bool revoked = status[0] == 204, accepted = status[1] == 200;
+    EXPECT_TRUE(revoked || accepted) << "round " << round;
+    both += revoked && accepted;
+    if (revoked) staff_after_revoke += !Call("GET", "/api/v1/me", nullptr, token).body["merchants"].empty();
+  }
+  EXPECT_EQ(both, 0) << "invitations both revoked and accepted";
+  EXPECT_EQ(staff_after_revoke, 0) << "invitees made staff by a revoked invitation";
+}
+
+
+// Two users ask each other to be friends at the same moment, one on each node, 10 pairs: a
+// request meeting the other's request accepts it, so they end up friends with nothing
+// pending. Both requests lock the two users' rows (lower id first) before looking.
+TEST_F(Races, CrossingFriendRequestsMakeFriendsAcrossNodes) {
+  auto users = Buyers(20);
+  int not_friends = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto& a = users[2 * round];
+    auto& b = users[2 * round + 1];
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      auto& from = node == 0 ? a : b;
+      auto& to = node == 0 ? b : a;
+      client.Json("POST", "/api/v1/friends/requests", Json{{"phone", to.first}}, from.second);
+    });
+    not_friends += Call("GET", "/api/v1/friends", nullptr, a.second).body["items"].empty();
+  }
+  EXPECT_EQ(not_friends, 0) << "pairs left with two pending requests and no friendship";
+  EXPECT_EQ(Count("SELECT count(*) FROM friend_requests WHERE status='pending'"), 0);
+}
+
 }  // namespace
 }  // namespace xd::testing

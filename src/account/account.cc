@@ -50,11 +50,14 @@ Result<bool> PhoneTaken(Reader& r, const std::string& phone) {
 
 Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& password_hash,
                         const std::string& nickname, bool is_admin) {
-  ASSIGN_OR_RETURN(bool taken, PhoneTaken(tx, phone));
-  if (taken) return Fail(ErrorCode::ALREADY_EXISTS, "this phone number is already registered");
   User u{tx.NewId(), phone, nickname, is_admin, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?)",
-                         {u.id, phone, password_hash, nickname, is_admin, u.created_at_ms}));
+  // The phone's UNIQUE index decides, also when another node registers it at the same moment
+  // (this insert then waits for that commit and inserts nothing): one answer either way.
+  ASSIGN_OR_RETURN(int64_t inserted,
+                   tx.Exec("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?) "
+                           "ON CONFLICT(phone) DO NOTHING",
+                           {u.id, phone, password_hash, nickname, is_admin, u.created_at_ms}));
+  if (inserted == 0) return Fail(ErrorCode::ALREADY_EXISTS, "this phone number is already registered");
   RETURN_IF_ERROR(Emit(tx, UserRegistered{u}));
   return u;
 }
@@ -420,7 +423,11 @@ Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invita
   ASSIGN_OR_RETURN(StaffInvitation inv, GetInvitation(tx, invitation_id));
   if (inv.user.id != user_id || inv.status != "pending") return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
   inv.status = accept ? "accepted" : "declined";
-  RETURN_IF_ERROR(tx.Run("UPDATE staff_invitations SET status=?, answered_at_ms=? WHERE id=?", {inv.status, tx.NowMs(), invitation_id}));
+  // Guarded by 'pending': the owner may have withdrawn it since it was read (on another node,
+  // a moment ago), and a withdrawn invitation makes nobody staff.
+  ASSIGN_OR_RETURN(int64_t answered, tx.Exec("UPDATE staff_invitations SET status=?, answered_at_ms=? WHERE id=? AND status='pending'",
+                                             {inv.status, tx.NowMs(), invitation_id}));
+  if (answered == 0) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
   if (accept) {
     RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
                            "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
@@ -441,6 +448,11 @@ Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {
 Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& to_phone) {
   ASSIGN_OR_RETURN(User to, GetUserByPhone(tx, to_phone));
   if (to.id == from_user_id) return Fail(ErrorCode::RULE_VIOLATION, "you cannot befriend yourself");
+  // Both users' rows, the lower id first (one order everywhere, so two requests cannot
+  // deadlock): a request the other way made on another node at this moment is then seen
+  // below and accepted, rather than both pending side by side.
+  RETURN_IF_ERROR(LockUser(tx, std::min(from_user_id, to.id)));
+  RETURN_IF_ERROR(LockUser(tx, std::max(from_user_id, to.id)));
   ASSIGN_OR_RETURN(bool already, AreFriends(tx, from_user_id, to.id));
   if (already) return Fail(ErrorCode::ALREADY_EXISTS, "you are already friends");
   // A request in the other direction means both want it: accept at once.
@@ -465,7 +477,8 @@ Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
   if (!row || row->Int(1) != user_id) return Fail(ErrorCode::NOT_FOUND, "friend request not found");
   if (row->Str(2) != "pending") return Fail(ErrorCode::INVALID_STATE, "request already accepted");
   int64_t a = row->Int(0), b = row->Int(1);
-  RETURN_IF_ERROR(tx.Run("UPDATE friend_requests SET status='accepted' WHERE id=?", {request_id}));
+  ASSIGN_OR_RETURN(int64_t accepted, tx.Exec("UPDATE friend_requests SET status='accepted' WHERE id=? AND status='pending'", {request_id}));
+  if (accepted == 0) return Fail(ErrorCode::INVALID_STATE, "request already accepted");
   RETURN_IF_ERROR(tx.Run("INSERT INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?) ON CONFLICT DO NOTHING",
                          {a, b, tx.NowMs(), b, a, tx.NowMs()}));
   return Emit(tx, FriendChanged{FriendChanged::What::kAccepted, a, b});

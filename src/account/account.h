@@ -195,7 +195,10 @@ Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invita
 
 // ---- friends ----
 
+// Asks the owner of `to_phone` to be friends; a pending request the other way is accepted
+// instead. Returns the request's id (an existing pending one is returned again).
 Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& to_phone);
+// INVALID_STATE unless the request is pending; NOT_FOUND unless it is addressed to `user_id`.
 Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id);
 Status RemoveFriend(Tx& tx, int64_t user_id, int64_t friend_id);
 Result<std::vector<User>> ListFriends(Reader& r, int64_t user_id);
