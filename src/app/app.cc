@@ -37,7 +37,7 @@ Status InstallRetention(Store& store, TimerService& timers, const RetentionPolic
 Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock& clock) {
   auto app = std::unique_ptr<App>(new App());
   app->options_ = options;
-  ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .max_batch = options.max_batch,
+  ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .writers = options.writers, .max_batch = options.max_batch,
                                              .before_sync = options.store_before_sync},
                                             clock));
   app->timers_ = std::make_unique<TimerService>(*app->store_);

@@ -33,6 +33,7 @@ struct AppOptions {
   double ip_rate_per_s = 0;
   double user_rate_per_s = 0;  // per signed-in user; 0 = unlimited
   int readers = 4;
+  int writers = 4;  // PostgreSQL's writer connections (StoreOptions::writers); SQLite has one
   int max_batch = 1000;
   bool access_log = false;
   trade::TradeConfig trade;

@@ -188,6 +188,9 @@ class Tx : public Reader {
 struct StoreOptions {
   std::string path;            // file path, or ":memory:"-like temp path for tests
   int readers = 4;             // read-only connections in the pool
+  // PostgreSQL: writer connections, each group-committing its own batches from the one queue
+  // (round trips overlap). SQLite has one writer whatever this says.
+  int writers = 1;
   int max_batch = 1000;        // commands per group commit
   size_t max_queue = 200'000;  // queued commands before Submit answers UNAVAILABLE
   bool sync_full = true;       // completions after the WAL is synced; false only for throwaway stores

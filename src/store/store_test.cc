@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <future>
+#include <latch>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -784,6 +785,96 @@ TEST_P(PgStoreTest, SerializationFailureInACommandIsRetriedThenUnavailable) {
   EXPECT_LE(runs, 10);
   EXPECT_EQ(Count(), 1);
   EXPECT_TRUE(store_->writable());  // the batch committed; only the command failed
+}
+
+// A deadlock (or any ABORTED) in a command after an earlier command of its batch succeeded: the
+// transaction keeps the earlier command's row locks, so running only the failing command again
+// would meet the same deadlock. The whole batch rolls back and runs again; nothing is doubled.
+TEST_P(PgStoreTest, AnAbortAfterAnEarlierCommandRerunsTheWholeBatch) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) {
+    return tx.Run("CREATE FUNCTION raise_deadlock() RETURNS int LANGUAGE plpgsql AS $$ BEGIN "
+                  "RAISE EXCEPTION 'test deadlock' USING ERRCODE = 'deadlock_detected'; END $$");
+  }));
+  // Hold the writer so that the next two commands queue and are taken as one batch.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<Status> held, first, second;
+  store_->Submit([released](Tx&) -> Status { released.wait(); return Ok(); }, [&](Status s) { held.set_value(std::move(s)); });
+  int first_runs = 0, second_runs = 0;
+  store_->Submit([&](Tx& tx) { ++first_runs; return tx.Run("INSERT INTO t VALUES(1, 'first')"); },
+                 [&](Status s) { first.set_value(std::move(s)); });
+  store_->Submit(
+      [&](Tx& tx) -> Status {
+        RETURN_IF_ERROR(tx.Run("INSERT INTO t VALUES(2, 'second')"));
+        if (++second_runs == 1) RETURN_IF_ERROR(tx.Run("SELECT raise_deadlock()"));
+        return Ok();
+      },
+      [&](Status s) { second.set_value(std::move(s)); });
+  release.set_value();
+  ASSERT_TRUE(held.get_future().get());
+  ASSERT_TRUE(first.get_future().get());
+  ASSERT_TRUE(second.get_future().get());
+  EXPECT_EQ(first_runs, 2);  // rolled back with the batch and run again
+  EXPECT_EQ(second_runs, 2);
+  EXPECT_EQ(Count(), 2);
+}
+
+// Two writers of one store (StoreOptions::writers) whose batches lock two rows in opposite
+// orders deadlock; PostgreSQL aborts one, which rolls back whole and runs again: every command
+// succeeds, none twice. Retried in place (the command alone) the victim met the same deadlock
+// until it gave up with UNAVAILABLE.
+TEST_P(PgStoreTest, WritersWhoseBatchesDeadlockBothCommit) {
+  ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.Run("INSERT INTO t VALUES(1, '0'), (2, '0')"); }));
+  Reopen({.path = path(), .readers = 1, .writers = 2, .max_batch = 2});
+  constexpr int kRounds = 5;
+  for (int round = 0; round < kRounds; ++round) {
+    // Each writer takes one blocker, then the two pairs queued behind them as two batches of
+    // two: (row 1, row 2) and (row 2, row 1). The first command of each pair waits until both
+    // have their first lock, so the second commands deadlock.
+    std::promise<void> go;
+    std::shared_future<void> started = go.get_future().share();
+    std::latch firsts(2);
+    std::vector<std::future<Status>> done;
+    auto submit = [&](Command c) {
+      auto p = std::make_shared<std::promise<Status>>();
+      done.push_back(p->get_future());
+      store_->Submit(std::move(c), [p](Status s) { p->set_value(std::move(s)); });
+    };
+    for (int i = 0; i < 2; ++i) {  // one at a time, so that each writer takes one
+      std::promise<void> running;
+      submit([&](Tx&) -> Status {
+        running.set_value();
+        started.wait();
+        return Ok();
+      });
+      running.get_future().wait();
+    }
+    std::atomic<int> runs{0};
+    auto touch = [&](int64_t row, bool first) {
+      auto once = std::make_shared<std::atomic<bool>>(false);
+      return [&, row, first, once](Tx& tx) -> Status {
+        ++runs;
+        RETURN_IF_ERROR(tx.Run("UPDATE t SET v = (CAST(v AS BIGINT) + 1)::text WHERE id = ?", {row}));
+        if (first && !once->exchange(true)) {  // only the first run waits for the other pair
+          firsts.count_down();
+          firsts.wait();
+        }
+        return Ok();
+      };
+    };
+    submit(touch(1, true));
+    submit(touch(2, false));
+    submit(touch(2, true));
+    submit(touch(1, false));
+    go.set_value();
+    for (auto& f : done) {
+      Status s = f.get();
+      EXPECT_TRUE(s) << "round " << round << ": " << s.error().message;
+    }
+    EXPECT_GE(runs.load(), 4);
+  }
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT SUM(CAST(v AS BIGINT)) FROM t"); }), 4 * kRounds);
+  EXPECT_GE(store_->stats().retries, kRounds);
 }
 
 // A serialization failure at COMMIT (here a deferred constraint trigger; in production a

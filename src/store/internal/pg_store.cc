@@ -1,11 +1,17 @@
 // The PostgreSQL backend of Store (store.h "On PostgreSQL", internal/backend.h).
 //
-// One writer thread owns one connection and group-commits like SQLite's: a batch is
-// BEGIN; per command SAVEPOINT … RELEASE (ROLLBACK TO on its error; the RELEASE travels with
-// the next command's SAVEPOINT, or is COMMIT's); COMMIT. With
-// synchronous_commit on (the server's default; never turned off by this code), COMMIT returns
-// once the commit record is flushed, so there is no sync stage: the marks move after COMMIT and
-// the writer itself runs hooks and completions, in commit order.
+// A small pool of writers (StoreOptions::writers), each a thread with its own connection, takes
+// batches from one queue and group-commits like SQLite's writer: a batch is BEGIN; per command
+// SAVEPOINT … RELEASE (ROLLBACK TO on its error; the RELEASE travels with the next command's
+// SAVEPOINT, or is COMMIT's); COMMIT. Several writers overlap their round trips to the server
+// (one connection waits for each statement's reply); commands that touch the same rows
+// serialise on PostgreSQL's row locks. A deadlock between two batches is ABORTED for one of them:
+// that batch rolls back whole (its earlier commands' locks would make the same deadlock again if
+// only the command ran again) and runs again after a jittered backoff. With synchronous_commit on (the server's default; never turned off by this code),
+// COMMIT returns once the commit record is flushed, so there is no sync stage: each writer runs
+// its batch's hooks and completions after its COMMIT. Commits are numbered before COMMIT is
+// sent; the durable mark is the highest number below which every commit has returned (writers
+// finish out of order).
 //
 // Failures: a serialization failure or deadlock (ABORTED) inside a command rolls back to its
 // savepoint and runs the command again; at COMMIT (a deferred constraint, SERIALIZABLE) the whole
@@ -17,18 +23,19 @@
 //
 // Watched rows (WatchRows): a row trigger on each watched table sends
 // pg_notify('xd_rows', '<schema> <table> <i|u> <id> <backend pid>') — delivered at commit, to
-// every listening session of every node. The writer's session listens too, and the server hands
-// it its own commit's notifications with the COMMIT's reply, so this node's listener runs on the
-// writer thread before completions, as on SQLite. Other nodes' commits reach a listener thread
+// every listening session of every node. Every writer's session listens too (from the start),
+// and the server hands it its own commit's notifications with the COMMIT's reply, so this
+// node's listener runs on that writer's thread before its completions, as on SQLite. Other nodes' commits reach a listener thread
 // (PgListener) a moment after they commit; while its connection is down notifications are lost,
 // which it reports as a RowChange of kAnyTable (drop everything).
 //
 // Node numbers (base/id.h): at start the store leases a free number in node_leases (one never
-// leased, or whose lease ran out) under a random holder token, and every batch renews it as its
-// first statement, guarded by the token: if another node took the number meanwhile (this one
-// was idle past the lease), the batch leases a new one before any command mints an id. The
-// renewal's row lock is held to COMMIT, so no other node can take the number while a batch
-// that uses it is open.
+// leased, or whose lease ran out) under a random holder token; the relay thread renews it every
+// quarter lease. Every batch first checks the number is still ours, taking a share lock on its
+// row until COMMIT (`FOR SHARE`: the writers do not queue on each other): a node taking numbers
+// over skips locked rows, so no other node can take it while a batch that mints with it is open.
+// If another node took it meanwhile (this one could not renew for a whole lease), the batch
+// leases a new one before any command mints an id.
 //
 // The outbox in commit order (docs/scale-out.md, "Outbox order"): an identity seq is taken at
 // insert, not at commit, so with writers on several nodes a transaction holding seq 41 can
@@ -49,6 +56,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/crypto.h"
@@ -197,18 +205,39 @@ struct RowWatch {
   }
 };
 
+// One writer of the pool: its thread and connection.
+struct Writer {
+  std::unique_ptr<PgConn> conn;
+  bool savepoint_open = false;  // the last command's savepoint, not released yet
+  std::atomic<int> pid{0};      // its session's backend pid: its commits' notifications are ours
+  std::atomic<int64_t> cached{0};
+  std::thread thread;
+};
+
 class PgStore final : public Store::Impl {
  public:
   PgStore(const StoreOptions& options, const Clock& clock, IdGenerator& ids) : options_(options), clock_(clock), ids_(ids), queue_(options.max_queue) {}
   ~PgStore() override { Close(); }
 
   Status Start() {
-    ASSIGN_OR_RETURN(writer_, PgConn::Open(options_.path, options_.statement_cache_capacity));
-    RETURN_IF_ERROR(ApplyPgMigrations(*writer_));
+    const int writers = std::max(1, options_.writers);
+    for (int i = 0; i < writers; ++i) {
+      auto w = std::make_unique<Writer>();
+      ASSIGN_OR_RETURN(w->conn, PgConn::Open(options_.path, options_.statement_cache_capacity));
+      // Listening from the start (and again after a reconnect): its own commits' row changes
+      // come back with each COMMIT once WatchRows has installed the triggers.
+      w->conn->SetSessionSetup(std::string("LISTEN ") + kRowChannel);
+      RETURN_IF_ERROR(w->conn->ExecScript(std::string("LISTEN ") + kRowChannel));
+      w->pid = w->conn->backend_pid();
+      writers_.push_back(std::move(w));
+    }
+    PgConn& first = *writers_[0]->conn;
+    RETURN_IF_ERROR(ApplyPgMigrations(first));
     holder_ = RandomHex(8);
-    RETURN_IF_ERROR(LeaseNode());
+    RETURN_IF_ERROR(LeaseNode(first));
+    renewed_at_ms_ = clock_.NowMs();
     {  // committed before we opened: durable (synchronous_commit)
-      ASSIGN_OR_RETURN(Rows last, writer_->Query("SELECT COALESCE(MAX(seq), 0) FROM events"));
+      ASSIGN_OR_RETURN(Rows last, first.Query("SELECT COALESCE(MAX(seq), 0) FROM events"));
       durable_event_seq_ = last.empty() ? 0 : last[0].Int(0);
     }
     const int n = std::max(1, options_.readers);
@@ -220,16 +249,17 @@ class PgStore final : public Store::Impl {
       pool_.Add(i);
     }
     {
-      ASSIGN_OR_RETURN(Rows schema, writer_->Query("SELECT current_schema()"));
+      ASSIGN_OR_RETURN(Rows schema, first.Query("SELECT current_schema()"));
       if (schema.empty() || schema[0].IsNull(0)) return Fail(ErrorCode::INTERNAL, "no current schema");
       schema_ = schema[0].Str(0);
     }
     ASSIGN_OR_RETURN(relay_conn_, PgConn::Open(options_.path, 8));
     ASSIGN_OR_RETURN(auto relay_listener, PgListener::Open(options_.path, {kEventChannel}));
-    thread_ = std::thread([this] {
-      SetThreadName("xd-writer");
-      RunWriter();
-    });
+    for (auto& w : writers_)
+      w->thread = std::thread([this, w = w.get()] {
+        SetThreadName("xd-writer");
+        RunWriter(*w);
+      });
     relay_thread_ = std::thread([this, listener = std::move(relay_listener)]() mutable {
       SetThreadName("xd-pg-relay");
       RunRelay(*relay_conn_, *listener);
@@ -241,11 +271,11 @@ class PgStore final : public Store::Impl {
 
 
   Status WatchRows(std::vector<std::string> tables, RowListener listener) override {
-    if (watch_) return Fail(ErrorCode::INVALID_STATE, "one row listener per store");
+    if (watch_.load()) return Fail(ErrorCode::INVALID_STATE, "one row listener per store");
     for (const auto& t : tables)
       if (!PlainIdentifier(t)) return Fail(ErrorCode::INVALID_FIELD, "not a plain table name: " + t);
     auto watch = std::make_unique<RowWatch>();
-    {  // The triggers, on a connection of its own (the writer's belongs to its thread). Nodes
+    {  // The triggers, on a connection of its own (the writers' belong to their threads). Nodes
        // starting together take turns (the advisory lock ends with the session).
       ASSIGN_OR_RETURN(auto admin, PgConn::Open(options_.path, 8));
       RETURN_IF_ERROR(admin->ExecScript("SELECT pg_advisory_lock(hashtext('xd_watch_rows'))"));
@@ -261,16 +291,8 @@ class PgStore final : public Store::Impl {
     ASSIGN_OR_RETURN(auto remote, PgListener::Open(options_.path, {kRowChannel}));
     watch->tables = std::move(tables);
     watch->listener = std::move(listener);
-    watch_ = std::move(watch);  // before the command below: the writer reads it after that commit
-    // The writer's session listens from its next commit on (and again after a reconnect).
-    std::promise<Status> listening;
-    Submit(
-        [this](Tx&) -> Status {
-          writer_->SetSessionSetup(std::string("LISTEN ") + kRowChannel);
-          return writer_->ExecScript(std::string("LISTEN ") + kRowChannel);
-        },
-        [&listening](Status s) { listening.set_value(std::move(s)); });
-    RETURN_IF_ERROR(listening.get_future().get());
+    watch_owned_ = std::move(watch);
+    watch_ = watch_owned_.get();  // the writers listen already; from now on they pass changes on
     listener_thread_ = std::thread([this, remote = std::move(remote)]() mutable {
       SetThreadName("xd-pg-rows");
       RunRemoteRows(*remote);
@@ -280,7 +302,8 @@ class PgStore final : public Store::Impl {
 
   void Close() override {
     queue_.Close();
-    if (thread_.joinable()) thread_.join();
+    for (auto& w : writers_)
+      if (w->thread.joinable()) w->thread.join();
     if (listener_thread_.joinable()) listener_thread_.join();
     if (relay_thread_.joinable()) relay_thread_.join();
   }
@@ -294,7 +317,7 @@ class PgStore final : public Store::Impl {
     s.max_batch_seen = max_batch_seen_;
     s.commit_us_total = commit_us_total_;
     s.retries = retries_;
-    s.cached_statements = writer_cached_;
+    for (auto& w : writers_) s.cached_statements += w->cached;
     for (size_t i = 0; i < reader_conns_.size(); ++i) s.cached_statements += reader_cached_[i];
     s.queries = queries_;
     s.queue_depth = static_cast<int64_t>(queue_.depth());
@@ -341,10 +364,15 @@ class PgStore final : public Store::Impl {
   // succeeded leaves its savepoint for the next command to release in the same round trip as
   // it opens its own ("RELEASE cmd; SAVEPOINT cmd"); COMMIT releases the batch's last one. One
   // round trip per command instead of two (bench/README, "PostgreSQL beside SQLite").
-  Status RunCommand(PgTx& tx, Queued& q) {
+  // `holds_locks`: an earlier command of the batch succeeded, so the transaction keeps its row
+  // locks whatever this one does. Then an ABORTED (a deadlock, most likely with another writer's
+  // batch) is returned as it is: run again here, it would wait for the same locks and deadlock
+  // again; the caller rolls the whole batch back (releasing them) and runs it again.
+  Status RunCommand(Writer& w, PgTx& tx, Queued& q, bool holds_locks) {
+    PgConn& conn = *w.conn;
     for (int attempt = 0;; ++attempt) {
-      RETURN_IF_ERROR(writer_->ExecScript(savepoint_open_ ? "RELEASE cmd; SAVEPOINT cmd" : "SAVEPOINT cmd"));
-      savepoint_open_ = true;
+      RETURN_IF_ERROR(conn.ExecScript(w.savepoint_open ? "RELEASE cmd; SAVEPOINT cmd" : "SAVEPOINT cmd"));
+      w.savepoint_open = true;
       tx.pending_.clear();
       tx.appended_events_ = false;
       tx.actor_ = Actor{};
@@ -354,10 +382,10 @@ class PgStore final : public Store::Impl {
       } catch (const std::exception& e) {
         s = Fail(ErrorCode::INTERNAL, std::string("command threw: ") + e.what());
       }
-      if (s || writer_->broken()) return s;
-      (void)writer_->ExecScript("ROLLBACK TO cmd; RELEASE cmd");
-      savepoint_open_ = false;
-      if (s.error().code != ErrorCode::ABORTED) return s;
+      if (s || conn.broken()) return s;
+      (void)conn.ExecScript("ROLLBACK TO cmd; RELEASE cmd");
+      w.savepoint_open = false;
+      if (s.error().code != ErrorCode::ABORTED || holds_locks) return s;
       if (attempt + 1 >= kMaxAttempts) {
         return Fail(ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (" + s.error().message + ")");
       }
@@ -375,7 +403,8 @@ class PgStore final : public Store::Impl {
   };
 
   // The batch in one transaction: see the top of this file.
-  BatchOutcome RunBatch(PgTx& tx, std::vector<Queued>& batch) {
+  BatchOutcome RunBatch(Writer& w, PgTx& tx, std::vector<Queued>& batch) {
+    PgConn& conn = *w.conn;
     BatchOutcome out;
     auto fail_all = [&](const Error& e) {
       out.results.assign(batch.size(), std::unexpected(e));
@@ -385,42 +414,61 @@ class PgStore final : public Store::Impl {
       out.results.clear();
       out.hooks.clear();
       out.event_seq = 0;
-      Status begun = writer_->Begin();
+      Status begun = conn.Begin();
       // A session that died between batches shows here; BEGIN again on a new one.
-      if (!begun && !writer_->in_transaction()) begun = writer_->Begin();
-      savepoint_open_ = false;
-      if (begun) begun = RenewNode();
+      if (!begun && !conn.in_transaction()) begun = conn.Begin();
+      w.savepoint_open = false;
+      w.pid = conn.backend_pid();
+      if (begun) begun = HoldNode(conn);
       if (!begun) {
-        (void)writer_->Rollback();
+        (void)conn.Rollback();
         fail_all(begun.error());
         return out;
       }
-      bool lost = false, relay = false;
+      bool lost = false, relay = false, holds_locks = false, rerun = false;
       for (auto& q : batch) {
-        Status s = lost ? Status(Ok()) : RunCommand(tx, q);
-        if (!lost && writer_->broken()) lost = true;
+        Status s = lost ? Status(Ok()) : RunCommand(w, tx, q, holds_locks);
+        if (!lost && conn.broken()) lost = true;
+        if (!s && s.error().code == ErrorCode::ABORTED) {
+          rerun = true;  // see RunCommand
+          break;
+        }
         if (s && !lost) {
           for (auto& h : tx.pending_) out.hooks.push_back(std::move(h));
           relay |= tx.appended_events_;
+          holds_locks = true;
         }
         out.results.push_back(std::move(s));
         tx.pending_.clear();
       }
+      if (rerun && !lost) {
+        (void)conn.Rollback();
+        tx.pending_.clear();
+        if (attempt + 1 < kMaxAttempts) {
+          retries_++;
+          Backoff(attempt);
+          continue;
+        }
+        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (deadlock with another writer)"});
+        return out;
+      }
       if (lost) {
-        (void)writer_->Rollback();
+        (void)conn.Rollback();
         spdlog::error("event=pg_connection_lost phase=batch commands={}", batch.size());
         fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接中断，操作未提交，请重试 (database connection lost before commit)"});
         return out;
       }
-      Status committed = relay ? RelayInBatch(&out) : Status(Ok());
-      out.commit_no = ++commits_started_;  // counted before any reader can see it
-      if (committed) committed = writer_->Commit();
+      Status committed = relay ? RelayInBatch(conn, &out) : Status(Ok());
+      out.commit_no = NumberCommit();  // before any reader can see it
+      if (committed) committed = conn.Commit();
       if (committed) {
         out.committed = true;
         return out;
       }
-      const bool broken = writer_->broken();
-      (void)writer_->Rollback();
+      const bool broken = conn.broken();
+      (void)conn.Rollback();
+      FinishCommit(out.commit_no);  // nothing of it is visible: nobody waits for it
+      out.commit_no = 0;
       if (committed.error().code == ErrorCode::ABORTED && attempt + 1 < kMaxAttempts) {
         spdlog::warn("event=pg_commit_retry attempt={} error=\"{}\"", attempt + 1, committed.error().message);
         retries_++;
@@ -441,8 +489,8 @@ class PgStore final : public Store::Impl {
 
   // The batch's events, relayed in its own transaction when no other relay holds the lock (see
   // the top of this file); `out->event_seq` is then the newest seq once COMMIT returns.
-  Status RelayInBatch(BatchOutcome* out) {
-    ASSIGN_OR_RETURN(Rows rows, writer_->Query("SELECT xd_relay_events(false, ?1)", {kRelayMaxRows}));
+  Status RelayInBatch(PgConn& conn, BatchOutcome* out) {
+    ASSIGN_OR_RETURN(Rows rows, conn.Query("SELECT xd_relay_events(false, ?1)", {kRelayMaxRows}));
     if (!rows.empty() && rows[0].Int(0) > 0) out->event_seq = rows[0].Int(0);
     return Ok();
   }
@@ -480,6 +528,7 @@ class PgStore final : public Store::Impl {
         failing = !committed;
       }
       if (newest > 0) RaiseDurableEventSeq(newest);
+      RenewNode(conn);
     }
   }
 
@@ -497,34 +546,58 @@ class PgStore final : public Store::Impl {
       if (!got) continue;  // down: Wait has waited; the batch after the reconnect says lost
       std::vector<RowChange> rows;
       if (got->lost) rows.push_back(RowChange{RowChange::kAnyTable, 0, false});
-      const int own = writer_pid_.load();
+      RowWatch* watch = watch_.load();
       for (const auto& n : got->notifications)
-        watch_->Parse(n.payload, [own](int64_t pid) { return pid != own; }, &rows);
-      if (!rows.empty()) watch_->listener(rows);
+        watch->Parse(n.payload, [this](int64_t pid) { return !OurWriter(pid); }, &rows);
+      if (!rows.empty()) watch->listener(rows);
     }
   }
 
   // The watched rows this session's last commit changed (its own notifications; others' are
   // the listener thread's).
-  std::vector<RowChange> OwnRowChanges() {
+  std::vector<RowChange> OwnRowChanges(PgConn& conn) {
     std::vector<RowChange> rows;
-    const int64_t own = writer_->backend_pid();
-    for (const auto& [channel, payload] : writer_->TakeNotifications())
-      watch_->Parse(payload, [own](int64_t pid) { return pid == own; }, &rows);
+    RowWatch* watch = watch_.load();
+    const int64_t own = conn.backend_pid();
+    for (const auto& [channel, payload] : conn.TakeNotifications())
+      if (watch) watch->Parse(payload, [own](int64_t pid) { return pid == own; }, &rows);
     return rows;
+  }
+
+  bool OurWriter(int64_t pid) const {
+    for (const auto& w : writers_)
+      if (w->pid.load() == pid) return true;
+    return false;
+  }
+
+  // Commit numbers (the watermark; see the top of this file).
+  int64_t NumberCommit() {
+    std::lock_guard lock(durable_mu_);
+    const int64_t n = ++commits_started_;
+    committing_.insert(n);
+    return n;
+  }
+  void FinishCommit(int64_t n) {
+    if (n == 0) return;
+    {
+      std::lock_guard lock(durable_mu_);
+      committing_.erase(n);
+      durable_commits_ = committing_.empty() ? commits_started_.load() : *committing_.begin() - 1;
+    }
+    durable_cv_.notify_all();
   }
 
   // A free node number for this process (see the top of this file), on the writer's
   // connection: at start, or inside a batch whose renewal found the number taken.
-  Status LeaseNode() {
+  Status LeaseNode(PgConn& conn) {
     const int64_t now = clock_.NowMs();
     for (int attempt = 0; attempt < 5; ++attempt) {
-      ASSIGN_OR_RETURN(Rows got, writer_->Query("UPDATE node_leases SET holder = ?1, lease_until_ms = ?2 WHERE id = "
+      ASSIGN_OR_RETURN(Rows got, conn.Query("UPDATE node_leases SET holder = ?1, lease_until_ms = ?2 WHERE id = "
                                                 "(SELECT id FROM node_leases WHERE lease_until_ms < ?3 ORDER BY id LIMIT 1 "
                                                 "FOR UPDATE SKIP LOCKED) RETURNING id",
                                                 {holder_, now + kNodeLeaseMs, now}));
       if (got.empty()) {  // none free: a new number (two nodes racing for it: one retries)
-        ASSIGN_OR_RETURN(got, writer_->Query("INSERT INTO node_leases(id, holder, lease_until_ms) "
+        ASSIGN_OR_RETURN(got, conn.Query("INSERT INTO node_leases(id, holder, lease_until_ms) "
                                              "SELECT COALESCE(MAX(id) + 1, 0), ?1, ?2 FROM node_leases "
                                              "HAVING COALESCE(MAX(id) + 1, 0) <= ?3 ON CONFLICT DO NOTHING RETURNING id",
                                              {holder_, now + kNodeLeaseMs, int64_t{IdGenerator::kMaxNode}}));
@@ -539,41 +612,63 @@ class PgStore final : public Store::Impl {
                                             " nodes hold leases)");
   }
 
-  // The batch's first statement: keeps our node number ours until COMMIT, or leases another.
-  Status RenewNode() {
-    ASSIGN_OR_RETURN(int64_t renewed, writer_->Exec("UPDATE node_leases SET lease_until_ms = ?1 WHERE id = ?2 AND holder = ?3",
-                                                    {clock_.NowMs() + kNodeLeaseMs, int64_t{ids_.node()}, holder_}));
-    if (renewed == 1) return Ok();
-    spdlog::warn("event=node_lease_lost node={}", ids_.node());
-    return LeaseNode();
+  // The batch's first statement: keeps our node number ours until COMMIT (a share lock: other
+  // nodes skip locked rows when they take numbers over), or leases another.
+  Status HoldNode(PgConn& conn) {
+    for (;;) {
+      const int node = ids_.node();
+      ASSIGN_OR_RETURN(Rows ours, conn.Query("SELECT 1 FROM node_leases WHERE id = ?1 AND holder = ?2 FOR SHARE", {int64_t{node}, holder_}));
+      if (!ours.empty()) return Ok();
+      std::lock_guard lock(lease_mu_);
+      if (ids_.node() != node) continue;  // another writer leased a new one meanwhile: hold that
+      spdlog::warn("event=node_lease_lost node={}", node);
+      return LeaseNode(conn);
+    }
   }
 
-  void RunWriter() {
-    PgTx tx(*writer_, clock_, ids_, queries_);
+  // Extends our lease (the relay thread, every quarter lease). It may wait for batches holding
+  // the row's share lock; a lock timeout leaves it for the next poll.
+  void RenewNode(PgConn& conn) {
+    const int64_t now = clock_.NowMs();
+    if (now - renewed_at_ms_ < kNodeLeaseMs / 4) return;
+    Status s = conn.Begin();
+    if (s) s = conn.ExecScript("SET LOCAL lock_timeout = '1s'");
+    Result<int64_t> renewed = s ? conn.Exec("UPDATE node_leases SET lease_until_ms = ?1 WHERE id = ?2 AND holder = ?3",
+                                            {now + kNodeLeaseMs, int64_t{ids_.node()}, holder_})
+                                : Result<int64_t>(std::unexpected(s.error()));
+    if (renewed) s = conn.Commit();
+    else s = std::unexpected(renewed.error());
+    if (!s) {
+      (void)conn.Rollback();
+      return;
+    }
+    renewed_at_ms_ = now;
+    if (*renewed == 0) spdlog::warn("event=node_lease_lost node={} (the next batch leases another)", ids_.node());
+  }
+
+  void RunWriter(Writer& w) {
+    PgConn& conn = *w.conn;
+    PgTx tx(conn, clock_, ids_, queries_);
     std::vector<Queued> batch;
     for (;;) {
       if (!queue_.TakeBatch(static_cast<size_t>(std::max(1, options_.max_batch)), &batch)) return;
       auto start = std::chrono::steady_clock::now();
-      BatchOutcome out = RunBatch(tx, batch);
+      BatchOutcome out = RunBatch(w, tx, batch);
       commit_us_total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
       batches_++;
       commands_ += static_cast<int64_t>(batch.size());
       if (static_cast<int64_t>(batch.size()) > max_batch_seen_) max_batch_seen_ = static_cast<int64_t>(batch.size());
-      writer_cached_ = static_cast<int64_t>(writer_->cached_statements());
+      w.cached = static_cast<int64_t>(conn.cached_statements());
       if (!out.committed) failed_commits_++;
-      if (watch_) {
-        writer_pid_ = writer_->backend_pid();
-        std::vector<RowChange> rows = OwnRowChanges();
-        if (out.committed && !rows.empty()) watch_->listener(rows);
+      {
+        std::vector<RowChange> rows = OwnRowChanges(conn);
+        if (out.committed && !rows.empty()) watch_.load()->listener(rows);
       }
       // Writable: the last batch committed (healthz answers 503 until one does again).
       writable_ = out.committed;
-      {  // before the hooks and completions: what they announce is below the marks
-        std::lock_guard lock(durable_mu_);
-        if (out.commit_no > durable_commits_) durable_commits_ = out.commit_no;
-      }
+      // Before the hooks and completions: what they announce is below the marks.
+      FinishCommit(out.commit_no);
       if (out.committed && out.event_seq > 0) RaiseDurableEventSeq(out.event_seq);
-      durable_cv_.notify_all();
       for (auto& h : out.hooks) h();
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!out.results[i]) failed_commands_++;
@@ -587,30 +682,32 @@ class PgStore final : public Store::Impl {
   const Clock& clock_;
   IdGenerator& ids_;
 
-  std::unique_ptr<PgConn> writer_;  // the writer thread's only (and Start's, before it runs)
+  std::vector<std::unique_ptr<Writer>> writers_;  // fixed after Start
   std::vector<std::unique_ptr<PgConn>> reader_conns_;
   std::vector<std::unique_ptr<PgReader>> readers_;
   ReaderPool pool_;
   CommandQueue queue_;
-  std::thread thread_;
 
   std::string holder_;  // this process's token in node_leases
   std::string schema_;  // this store's (notifications name it: tests share a database)
   std::unique_ptr<PgConn> relay_conn_;  // the relay thread's
   std::thread relay_thread_;
-  bool savepoint_open_ = false;  // the writer's: the last command's savepoint, not released yet
-  std::unique_ptr<RowWatch> watch_;  // set once by WatchRows, before the threads that read it
+  std::mutex lease_mu_;        // one writer leases a new node number at a time
+  int64_t renewed_at_ms_ = 0;  // the relay thread's (and Start's)
+  std::unique_ptr<RowWatch> watch_owned_;  // set once by WatchRows
+  std::atomic<RowWatch*> watch_{nullptr};   // read by the writers and the listener thread
   std::thread listener_thread_;
-  std::atomic<int> writer_pid_{0};
 
   std::atomic<int64_t> commands_{0}, batches_{0}, failed_commands_{0}, failed_commits_{0}, max_batch_seen_{0},
-      commit_us_total_{0}, retries_{0}, queries_{0}, writer_cached_{0};
+      commit_us_total_{0}, retries_{0}, queries_{0};
   std::unique_ptr<std::atomic<int64_t>[]> reader_cached_;  // per reader, updated at Release
   std::atomic<bool> writable_{true};
 
-  // The watermark: numbered before each COMMIT; durable once COMMIT has returned (a failed
-  // COMMIT made nothing visible, so its number is passed too: nobody waits for it forever).
+  // The watermark: numbered before each COMMIT; durable once that COMMIT and every one numbered
+  // before it have returned (a failed COMMIT made nothing visible, so its number is passed too:
+  // nobody waits for it forever). `committing_`: numbers whose COMMIT has not returned yet.
   std::atomic<int64_t> commits_started_{0}, durable_commits_{0}, durable_event_seq_{0};
+  std::set<int64_t> committing_;
   std::mutex durable_mu_;
   std::condition_variable durable_cv_;
 };
