@@ -106,16 +106,27 @@ Result<LoginAdmission> AdmitLogin(Tx& tx, const std::string& phone, const std::s
                                               {source, now}));
     if (oldest && oldest->Int(0) >= kMaxLoginPhonesPerSource) return LoginAdmission{false, oldest->Int(1) - now, std::nullopt};
   }
-  ++failures;
-  int64_t blocked_until = 0;
+  // Count this attempt in one statement: concurrent attempts (several writers, several nodes)
+  // each get their own count, and one that finds the count blocked meanwhile — by an attempt
+  // that took the last free one while this one read — changes nothing and is refused.
+  ASSIGN_OR_RETURN(auto counted, tx.QueryOne("INSERT INTO login_throttle(phone, source, failures, blocked_until_ms, expires_at_ms) "
+                                             "VALUES(?1, ?2, 1, 0, ?3) ON CONFLICT(phone, source) DO UPDATE SET "
+                                             "failures = CASE WHEN login_throttle.expires_at_ms > ?4 THEN login_throttle.failures + 1 ELSE 1 END, "
+                                             "blocked_until_ms = 0, expires_at_ms = ?3 "
+                                             "WHERE login_throttle.blocked_until_ms <= ?4 OR login_throttle.expires_at_ms <= ?4 "
+                                             "RETURNING failures",
+                                             {phone, source, now + kLoginWindowMs, now}));
+  if (!counted) {
+    ASSIGN_OR_RETURN(int64_t until, tx.QueryInt("SELECT blocked_until_ms FROM login_throttle WHERE phone=? AND source=?", {phone, source}));
+    return LoginAdmission{false, std::max<int64_t>(until - now, 1), std::nullopt};
+  }
+  failures = counted->Int(0);
   if (failures >= kFreeLoginAttempts) {
     int doublings = static_cast<int>(std::min<int64_t>(failures - kFreeLoginAttempts, 16));
-    blocked_until = now + std::min(kLoginBackoffBaseMs << doublings, kLoginBackoffMaxMs);
+    const int64_t blocked_until = now + std::min(kLoginBackoffBaseMs << doublings, kLoginBackoffMaxMs);
+    RETURN_IF_ERROR(tx.Run("UPDATE login_throttle SET blocked_until_ms=?, expires_at_ms=? WHERE phone=? AND source=?",
+                           {blocked_until, blocked_until + kLoginWindowMs, phone, source}));
   }
-  RETURN_IF_ERROR(tx.Run("INSERT INTO login_throttle(phone, source, failures, blocked_until_ms, expires_at_ms) VALUES(?,?,?,?,?) "
-                         "ON CONFLICT(phone, source) DO UPDATE SET failures=excluded.failures, "
-                         "blocked_until_ms=excluded.blocked_until_ms, expires_at_ms=excluded.expires_at_ms",
-                         {phone, source, failures, blocked_until, std::max(blocked_until, now) + kLoginWindowMs}));
   ASSIGN_OR_RETURN(auto user, tx.QueryOne(std::string("SELECT ") + kUserCols + ", u.password_hash FROM users u WHERE u.phone=?",
                                           {phone}));
   LoginAdmission admitted{true, 0, std::nullopt};
