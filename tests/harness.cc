@@ -45,6 +45,10 @@ void ApiTest::SetUp() {
   o.background = true;
   o.timer_poll_ms = 3'600'000;  // timers run only when the test says (RunTimers)
   o.hasher.cost = account::HashCost::kFast;
+  // On PostgreSQL the API tests run with a pool of writers (serve defaults to one): commands
+  // commit concurrently, as on several nodes, so a check-then-act that only a single writer
+  // made safe fails here.
+  if (OnPostgres()) o.writers = 3;
   Configure(o);
   auto app = App::Create(o, clock_);
   ASSERT_TRUE(app) << app.error().message;

@@ -33,7 +33,10 @@ struct AppOptions {
   double ip_rate_per_s = 0;
   double user_rate_per_s = 0;  // per signed-in user; 0 = unlimited
   int readers = 4;
-  int writers = 4;  // PostgreSQL's writer connections (StoreOptions::writers); SQLite has one
+  // PostgreSQL's writer connections (StoreOptions::writers; SQLite has one). One by default: on
+  // the demo's few hot merchants four writers' batches wait on each other's row locks and
+  // deadlock (docs/scale-out.md, "A pool of writers: measured").
+  int writers = 1;
   int max_batch = 1000;
   bool access_log = false;
   trade::TradeConfig trade;

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret;
   std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token;
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
-  int threads = 2, pg_writers = 4;
+  int threads = 2, pg_writers = 1;
   double rate = 0, user_rate = 0;
   int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10, webhook_claim_lease_s = 60;
 
@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "host:port (loopback by default)");
   serve->add_option("--web-root", web_root, "directory holding shop/dist and console/dist");
   serve->add_option("--threads", threads, "HTTP I/O threads");
-  serve->add_option("--pg-writers", pg_writers, "PostgreSQL: writer connections, each group-committing its own batches")
+  serve->add_option("--pg-writers", pg_writers,
+                    "PostgreSQL: writer connections, each group-committing its own batches (more help only when batches rarely touch the same rows)")
       ->check(CLI::Range(1, 32));
   serve->add_option("--ip-rate", rate, "requests per second per client IP (0 = unlimited)");
   serve->add_option("--user-rate", user_rate, "requests per second per signed-in user (0 = unlimited)");
