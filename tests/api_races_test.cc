@@ -237,6 +237,28 @@ TEST_F(Races, BargainDailyHelpCapHoldsAcrossNodes) {
 }
 
 
+// A buyer starts a bargain in one activity on both nodes at once, 10 buyers: one bargain runs
+// (unique index bargains_one_active), and the other node answers as a second start does
+// (ALREADY_EXISTS), the buyer's row being locked before the running bargain is looked for.
+TEST_F(Races, OneRunningBargainPerBuyerAcrossNodes) {
+  Shop shop = OpenShop("b2c", "砍价");
+  auto [product, sku] = CreateProduct(shop, 100000, 10);
+  Json act = NewActivity(shop, Json{{"type", "bargain"}, {"sku_id", sku}, {"floor_price_fen", 100}, {"helps_needed", 5}, {"ttl_s", 86400}});
+  int wrong = 0;
+  for (int round = 0; round < 10; ++round) {
+    std::string buyer = Register();
+    http::Client::JsonResponse got[2];
+    OnBothNodes(1, [&](http::Client& client, int node, int) {
+      got[node] = client.Json("POST", "/api/v1/bargains", Json{{"activity_id", act["id"]}}, buyer);
+    });
+    EXPECT_EQ((got[0].status == 201) + (got[1].status == 201), 1) << "round " << round;
+    for (auto& r : got)
+      if (r.status != 201) wrong += Code(r) != "ALREADY_EXISTS";
+  }
+  EXPECT_EQ(wrong, 0) << "second starts refused with another error than ALREADY_EXISTS";
+  ExpectInvariants();
+}
+
 // Group buy, size 3: six buyers join one group, each on both nodes at once; then the three
 // members pay at once through both nodes (store credit: each payment completes in its own
 // command). Seats never pass the size, a buyer holds one seat, and the group succeeds exactly
@@ -553,6 +575,72 @@ TEST_F(Races, CrossingFriendRequestsMakeFriendsAcrossNodes) {
   }
   EXPECT_EQ(not_friends, 0) << "pairs left with two pending requests and no friendship";
   EXPECT_EQ(Count("SELECT count(*) FROM friend_requests WHERE status='pending'"), 0);
+}
+
+
+// Each of eight users holding 46 of 50 addresses adds four more on each node at once: the
+// limit is a count of the user's addresses, held by the user's row lock taken before it.
+TEST_F(Races, AddressBookLimitHoldsAcrossNodes) {
+  int over = 0;
+  for (int round = 0; round < 8; ++round) {
+    std::string user = Register();
+    Json address{{"name", "张三"}, {"phone", "13800000000"}, {"region", "上海市 浦东新区"}, {"detail", "世纪大道 100 号"}};
+    for (int i = 0; i < 46; ++i) ASSERT_EQ(Call("POST", "/api/v1/me/addresses", address, user).status, 201);
+    OnBothNodes(4, [&](http::Client& client, int, int) { client.Json("POST", "/api/v1/me/addresses", address, user); });
+    size_t n = Call("GET", "/api/v1/me/addresses", nullptr, user).body["items"].size();
+    EXPECT_LE(n, 50u) << "round " << round;
+    over += n > 50u;
+  }
+  EXPECT_EQ(over, 0) << "address books past their limit of 50";
+}
+
+// Each of three buyers holding 96 of 100 cart lines adds four more SKUs on each node at once:
+// the limit counts the buyer's lines under the buyer's row lock.
+TEST_F(Races, CartLineLimitHoldsAcrossNodes) {
+  Shop shop = OpenShop("b2c", "购物车");
+  std::vector<std::string> skus;
+  for (int p = 0; p < 2; ++p) {
+    Json body{{"title", "多规格商品"}, {"category", "食品"}, {"status", "on_sale"}, {"skus", Json::array()}};
+    for (int i = 0; i < 52; ++i) body["skus"].push_back(Json{{"spec", {{"规格", std::to_string(i)}}}, {"price_fen", 1000}, {"stock", 100}});
+    auto r = Call("POST", "/api/v1/merchant/products", body, shop.owner_token, {{"X-Merchant-Id", shop.id}});
+    ASSERT_EQ(r.status, 201) << r.body.dump();
+    for (auto& s : r.body["skus"]) skus.push_back(s["id"]);
+  }
+  int over = 0;
+  for (int round = 0; round < 3; ++round) {
+    std::string buyer = Register();
+    for (int i = 0; i < 96; ++i)
+      ASSERT_EQ(Call("POST", "/api/v1/cart/items", Json{{"sku_id", skus[i]}, {"quantity", 1}}, buyer).status, 201);
+    OnBothNodes(4, [&](http::Client& client, int node, int i) {
+      client.Json("POST", "/api/v1/cart/items", Json{{"sku_id", skus[96 + node * 4 + i]}, {"quantity", 1}}, buyer);
+    });
+    size_t n = Call("GET", "/api/v1/cart", nullptr, buyer).body["items"].size();
+    EXPECT_LE(n, 100u) << "round " << round;
+    over += n > 100u;
+  }
+  EXPECT_EQ(over, 0) << "carts past their limit of 100 lines";
+}
+
+// A merchant with 46 of 50 pending staff invitations invites four more people on each node
+// at once: the limit counts the merchant's pending invitations under the merchant's row lock.
+TEST_F(Races, PendingInvitationLimitHoldsAcrossNodes) {
+  int over = 0;
+  for (int round = 0; round < 3; ++round) {
+    Shop shop = OpenShop("b2c");
+    auto people = Buyers(54);
+    for (int i = 0; i < 46; ++i)
+      ASSERT_EQ(Call("POST", "/api/v1/merchant/staff-invitations", Json{{"phone", people[i].first}, {"role", "operator"}}, shop.owner_token)
+                    .status,
+                201);
+    OnBothNodes(4, [&](http::Client& client, int node, int i) {
+      client.Json("POST", "/api/v1/merchant/staff-invitations", Json{{"phone", people[46 + node * 4 + i].first}, {"role", "operator"}},
+                  shop.owner_token);
+    });
+    size_t n = Call("GET", "/api/v1/merchant/staff-invitations", nullptr, shop.owner_token).body["items"].size();
+    EXPECT_LE(n, 50u) << "round " << round;
+    over += n > 50u;
+  }
+  EXPECT_EQ(over, 0) << "merchants past their limit of 50 pending invitations";
 }
 
 }  // namespace

@@ -401,6 +401,10 @@ Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited
   ASSIGN_OR_RETURN(auto current, tx.QueryOne("SELECT role FROM staff WHERE merchant_id=? AND user_id=?", {merchant_id, u.id}));
   if (current && current->Str(0) == "owner") return Fail(ErrorCode::RULE_VIOLATION, "不能邀请店主本人 (the owner is already staff)");
   if (current && current->Str(0) == RoleName(role)) return Fail(ErrorCode::ALREADY_EXISTS, "已是该角色的店员 (already staff with this role)");
+  // The merchant's row, locked: the limit below is a count of its pending invitations, so an
+  // invitation sent on another node at this moment waits and is then counted.
+  ASSIGN_OR_RETURN(auto merchant, tx.QueryOne("SELECT id FROM merchants WHERE id=?" + std::string(tx.dialect().ForUpdate()), {merchant_id}));
+  if (!merchant) return Fail(ErrorCode::NOT_FOUND, "merchant not found");
   RETURN_IF_ERROR(tx.Run("DELETE FROM staff_invitations WHERE merchant_id=? AND user_id=? AND status='pending'", {merchant_id, u.id}));
   ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM staff_invitations WHERE merchant_id=? AND status='pending'", {merchant_id}));
   if (pending >= limits::kMaxPendingInvitations)
@@ -544,6 +548,7 @@ Result<Address> AddressFromJson(const Json& j) {
 }
 
 Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& in) {
+  RETURN_IF_ERROR(LockUser(tx, user_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM addresses WHERE user_id=?", {user_id}));
   if (n >= limits::kMaxAddressesPerUser)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(limits::kMaxAddressesPerUser) + " addresses");

@@ -52,7 +52,8 @@ Result<bool> PhoneTaken(Reader& r, const std::string& phone);
 Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& password_hash,
                         const std::string& nickname, bool is_admin);
 // Locks the user's row to commit (Dialect::ForUpdate; nothing on SQLite). A command that
-// counts what one user did before it writes (a daily cap across many rows) takes it first,
+// counts what one user did before it writes (a daily cap, the address book's or the cart's
+// size, a running bargain) takes it first,
 // so the same command on another node waits for this one's commit and then counts it.
 // NOT_FOUND for an unknown user.
 Status LockUser(Tx& tx, int64_t user_id);

@@ -239,6 +239,10 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.helps_needed = config.helps_needed;
   if (sku.price_fen - b.floor_price_fen < b.helps_needed)
     return Fail(ErrorCode::RULE_VIOLATION, "the SKU's price no longer leaves 1 fen per help above the floor");
+  // The buyer's row, locked: a start on another node at this moment waits, then finds this
+  // bargain running and is refused as any second start is (the unique index would refuse it
+  // too, with a database error).
+  RETURN_IF_ERROR(account::LockUser(tx, user_id));
   ASSIGN_OR_RETURN(int64_t running, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                                 {activity_id, user_id}));
   if (running > 0) return Fail(ErrorCode::ALREADY_EXISTS, "you already have a running bargain in this activity");

@@ -29,6 +29,7 @@ Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t
   RETURN_IF_ERROR(CheckCartQuantity(quantity));
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, sku_id));
   RETURN_IF_ERROR(catalog::GetProduct(tx, sku.product_id, true, {}, false));
+  RETURN_IF_ERROR(account::LockUser(tx, buyer_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
   if (lines >= limits::kMaxCartLines)
     return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most " + std::to_string(limits::kMaxCartLines) + " lines");
