@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -25,7 +27,8 @@ class Accounts : public ApiTest {
   };
   // One request on a new connection from `source_ip` (any 127.x.y.z is this machine), so a
   // test can be two clients at two addresses.
-  RawResponse PostFrom(const std::string& source_ip, const std::string& path, const Json& body) {
+  // `port`: another node's (0: this test's server).
+  RawResponse PostFrom(const std::string& source_ip, const std::string& path, const Json& body, uint16_t port = 0) {
     RawResponse out;
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in from{};
@@ -33,7 +36,7 @@ class Accounts : public ApiTest {
     ::inet_pton(AF_INET, source_ip.c_str(), &from.sin_addr);
     sockaddr_in to{};
     to.sin_family = AF_INET;
-    to.sin_port = htons(port_);
+    to.sin_port = htons(port ? port : port_);
     ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
     timeval tv{10, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -57,8 +60,8 @@ class Accounts : public ApiTest {
     if (size_t at = got.find("\r\n\r\n"); at != std::string::npos) out.body = ParseJson(got.substr(at + 4)).value_or(Json());
     return out;
   }
-  RawResponse LoginFrom(const std::string& source_ip, const std::string& phone, const std::string& password) {
-    return PostFrom(source_ip, "/api/v1/auth/login", Json{{"phone", phone}, {"password", password}});
+  RawResponse LoginFrom(const std::string& source_ip, const std::string& phone, const std::string& password, uint16_t port = 0) {
+    return PostFrom(source_ip, "/api/v1/auth/login", Json{{"phone", phone}, {"password", password}}, port);
   }
   int64_t HashesComputed() { return app_->context().hasher->computed_total(); }
 };
@@ -312,6 +315,103 @@ TEST_F(Accounts, IdempotencyKeyIsBoundToItsRequest) {
   EXPECT_EQ(ParseJson(replay.body).value_or(Json()), first.body);
   EXPECT_EQ(Call("GET", "/api/v1/orders", nullptr, buyer).body["items"].size(), 1u);
   EXPECT_EQ(Call("GET", "/api/v1/products/" + product).body["skus"][0]["stock"], 9);
+}
+
+}  // namespace
+}  // namespace xd::testing
+
+namespace xd::testing {
+namespace {
+
+// Many nodes on one PostgreSQL (issue 13): a second App on this test's store is a second node,
+// with its own session cache and its own writer. Sessions, sign-in limits and lockouts must
+// hold across them as on one.
+class AccountsTwoNodes : public Accounts {
+ protected:
+  std::unique_ptr<App> OpenSecondNode() {
+    AppOptions o;
+    o.db_path = db_;
+    o.port = 0;
+    o.timer_poll_ms = 3'600'000;
+    o.hasher.cost = account::HashCost::kFast;
+    Configure(o);
+    auto app = App::Create(o, clock_);
+    EXPECT_TRUE(app) << app.error().message;
+    if (!app) return nullptr;
+    (*app)->Start();
+    return std::move(*app);
+  }
+  // Waits (real time, bounded: another node's commit reaches this one a moment later) until
+  // `done` holds; false if it never does.
+  static bool Await(const std::function<bool()>& done) {
+    for (int i = 0; i < 1000; ++i) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return done();
+  }
+};
+
+// A logout on node A is honoured by node B, which had the session cached, without waiting out
+// the cache's TTL (the fake clock never moves here): B's cache drops the session when A's
+// deletion commits. Fails on a per-node cache invalidated by the logging-out node alone.
+TEST_F(AccountsTwoNodes, LogoutOnOneNodeIsRefusedOnAnotherAtOnce) {
+  if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
+  auto node_b = OpenSecondNode();
+  ASSERT_TRUE(node_b);
+  http::Client b("127.0.0.1", node_b->port());
+  std::string token = Register("13644440001"), other = Register("13644440002");
+  ASSERT_EQ(b.Json("GET", "/api/v1/me", nullptr, token).status, 200);  // cached on B
+  ASSERT_EQ(b.Json("GET", "/api/v1/me", nullptr, other).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/auth/logout", nullptr, token).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, token).status, 401);  // A: before its reply
+  EXPECT_TRUE(Await([&] { return b.Json("GET", "/api/v1/me", nullptr, token).status == 401; }))
+      << "node B still accepts a token logged out on node A";
+  EXPECT_EQ(b.Json("GET", "/api/v1/me", nullptr, other).status, 200);  // only that session
+  // And the other way round, for a session B signed in itself.
+  auto login = b.Json("POST", "/api/v1/auth/login", Json{{"phone", "13644440002"}, {"password", "secret123"}});
+  ASSERT_EQ(login.status, 200) << login.body.dump();
+  std::string on_b = login.body["token"];
+  ASSERT_EQ(Call("GET", "/api/v1/me", nullptr, on_b).status, 200);  // cached on A
+  ASSERT_EQ(b.Json("POST", "/api/v1/auth/logout", nullptr, on_b).status, 204);
+  EXPECT_TRUE(Await([&] { return Call("GET", "/api/v1/me", nullptr, on_b).status == 401; }));
+  node_b->Stop();
+}
+
+// Losing the notification connection drops every cached session (any may have been logged out
+// on another node meanwhile): the store reports kAnyTable and the app passes it to the cache.
+TEST_F(AccountsTwoNodes, LostNotificationsDropEveryCachedSession) {
+  if (!OnPostgres()) GTEST_SKIP() << "SQLite's update hook loses nothing";
+  std::string token = Register("13644440003");
+  ASSERT_EQ(Call("GET", "/api/v1/me", nullptr, token).status, 200);  // cached
+  http::SessionCache& cache = *app_->context().sessions;
+  ASSERT_TRUE(cache.Get(token, clock_.NowMs()));
+  // Drop the listener's session (the only one whose last statement was its LISTEN).
+  ASSERT_TRUE(app_->store().Execute([](Tx& tx) {
+    return tx.Run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND pid <> pg_backend_pid() AND state = 'idle' AND query LIKE 'LISTEN%'");
+  }));
+  EXPECT_TRUE(Await([&] { return !cache.Get(token, clock_.NowMs()); }));
+  EXPECT_EQ(Call("GET", "/api/v1/me", nullptr, token).status, 200);  // read from the store again
+}
+
+// A staff member removed on node A is refused on node B at once, though B has their session
+// cached: roles are read with every staff request, never cached with the session.
+TEST_F(AccountsTwoNodes, StaffRemovedOnOneNodeIsRefusedOnAnother) {
+  if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
+  auto node_b = OpenSecondNode();
+  ASSERT_TRUE(node_b);
+  http::Client b("127.0.0.1", node_b->port());
+  Shop shop = OpenShop("c2c");
+  std::string staff = Register("13644440004", "店员");
+  AddStaff(shop, "13644440004", staff, "operator");
+  auto me = Call("GET", "/api/v1/me", nullptr, staff);
+  std::string staff_id = me.body["user"]["id"];
+  ASSERT_EQ(b.Json("GET", "/api/v1/merchant/orders", nullptr, staff).status, 200);  // session cached on B
+  ASSERT_EQ(Call("DELETE", "/api/v1/merchant/staff/" + staff_id, nullptr, shop.owner_token).status / 100, 2);
+  EXPECT_EQ(b.Json("GET", "/api/v1/merchant/orders", nullptr, staff).status, 403);
+  EXPECT_EQ(b.Json("POST", "/api/v1/merchant/products", Json{{"title", "x"}}, staff).status, 403);
+  node_b->Stop();
 }
 
 }  // namespace

@@ -70,8 +70,8 @@ Status LockUser(Tx& tx, int64_t user_id) {
 
 Result<std::string> CreateSession(Tx& tx, int64_t user_id) {
   std::string token = RandomHex(32);
-  RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?)",
-                         {HashToken(token), user_id, tx.NowMs() + kSessionTtlMs, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(id, token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?)",
+                         {tx.NewId(), HashToken(token), user_id, tx.NowMs() + kSessionTtlMs, tx.NowMs()}));
   return token;
 }
 
@@ -141,11 +141,11 @@ Result<std::string> CompleteLogin(Tx& tx, int64_t user_id, const std::string& ph
 
 Result<Principal> Authenticate(Reader& r, const std::string& token) {
   if (token.size() != 64) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.user_id, u.is_admin, s.expires_at_ms FROM sessions s "
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.user_id, u.is_admin, s.expires_at_ms, s.id FROM sessions s "
                                         "JOIN users u ON u.id = s.user_id WHERE s.token_hash=?",
                                         {HashToken(token)}));
   if (!row || row->Int(2) <= r.clock().NowMs()) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
-  return Principal{row->Int(0), row->Int(1) != 0, row->Int(2)};
+  return Principal{row->Int(0), row->Int(1) != 0, row->Int(2), row->Int(3)};
 }
 
 Result<User> GetUser(Reader& r, int64_t user_id) {

@@ -39,6 +39,7 @@ struct Principal {
   int64_t user_id = 0;
   bool is_admin = false;
   int64_t session_expires_at_ms = 0;  // when the token that authenticated this expires
+  int64_t session_id = 0;             // that token's session (sessions.id), 0 for none
 };
 
 inline constexpr int64_t kSessionTtlMs = 30LL * 24 * 3600 * 1000;

@@ -68,20 +68,29 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->sessions = app->sessions_.get();
   app->products_ = std::make_unique<http::ProductCache>();
   // The rows the store reports after each commit (this node's, and on PostgreSQL other
-  // nodes'): the product cache's tables, then orders, whose long polls wake on any change.
+  // nodes'): the product cache's tables, then orders, whose long polls wake on any change,
+  // then sessions, whose deletion (a logout anywhere) drops them from the session cache.
   std::vector<std::string> watched = http::ProductCache::WatchedTables();
   const int orders_table = static_cast<int>(watched.size());
   watched.push_back("orders");
+  const int sessions_table = static_cast<int>(watched.size());
+  watched.push_back("sessions");
   RETURN_IF_ERROR(app->store_->WatchRows(
-      std::move(watched), [cache = app->products_.get(), watch = app->order_watch_.get(), orders_table](const std::vector<RowChange>& rows) {
-        std::vector<RowChange> product_rows;
+      std::move(watched), [cache = app->products_.get(), watch = app->order_watch_.get(), sessions = app->sessions_.get(),
+                           orders_table, sessions_table](const std::vector<RowChange>& rows) {
+        std::vector<RowChange> product_rows, session_rows;
         for (const RowChange& row : rows) {
-          if (row.table == orders_table)
+          if (row.table == orders_table) {
             watch->Notify(row.id);
-          else
+          } else if (row.table == sessions_table) {
+            session_rows.push_back(row);
+          } else {
             product_rows.push_back(row);  // kAnyTable too: a lost long-poll wake-up waits out its deadline
+            if (row.table == RowChange::kAnyTable) session_rows.push_back(row);
+          }
         }
         if (!product_rows.empty()) cache->Invalidate(product_rows);
+        if (!session_rows.empty()) sessions->Invalidate(session_rows);
       }));
   app->context_->products = app->products_.get();
   app->router_ = std::make_unique<http::Router>();

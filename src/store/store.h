@@ -253,10 +253,10 @@ class Store {
   // post elsewhere for real work). Never blocks; UNAVAILABLE when the queue is full.
   void Submit(Command command, Completion done);
 
-  // After every commit that changed rows of `tables` (tables with an integer `id` primary
-  // key), calls `listener` on the writer thread with those rows, before the commands'
-  // completions and commit hooks: a cache in front of the readers can drop what a commit made
-  // stale. It may over-report (rows of a command that rolled back to its savepoint). One
+  // After every commit that changed rows of `tables` (tables with an integer `id` column: on
+  // SQLite their INTEGER PRIMARY KEY, the rowid its update hook reports), calls `listener` on
+  // the writer thread with those rows, before the commands' completions and commit hooks: a
+  // cache in front of the readers can drop what a commit made stale. It may over-report (rows of a command that rolled back to its savepoint). One
   // listener per store; set it before serving. On PostgreSQL other nodes commit too: their
   // changes reach `listener` from another thread a moment after their commit (so the listener
   // must be thread-safe), and kAnyTable when some may have been missed.

@@ -159,7 +159,7 @@ constexpr int kPoolLockTimeoutMs = 200;
 constexpr int64_t kNodeLeaseMs = 60'000;
 
 // The trigger function of watched tables (see the top of this file). Every watched table has an
-// integer `id` primary key.
+// integer `id` column (its primary key, but for `sessions`, keyed by its token hash).
 constexpr const char* kWatchFunction = R"sql(
 CREATE OR REPLACE FUNCTION xd_watch_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
