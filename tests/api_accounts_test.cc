@@ -466,5 +466,68 @@ TEST_F(AccountsTwoNodes, WrongPasswordsSplitAcrossTwoNodesLockAsOnOne) {
   node_b->Stop();
 }
 
+// Sign-ins per source are limited to the configured number per window, however many nodes
+// serve them: counted in one table row on PostgreSQL, in memory on SQLite (one node).
+class LimitedSignIn : public AccountsTwoNodes {
+ protected:
+  static constexpr int64_t kLogins = 6;
+  static constexpr int64_t kRegistrations = 3;
+  void Configure(AppOptions& o) override {
+    o.route_limits.login = {.max = kLogins, .window_ms = 60'000};
+    o.route_limits.registration = {.max = kRegistrations, .window_ms = 3'600'000};
+  }
+};
+
+// Fails on a per-node count: each of two nodes admits the limit, twice it in all.
+TEST_F(LimitedSignIn, LoginLimitAcrossTwoNodesIsTheConfiguredLimit) {
+  std::unique_ptr<App> node_b = OnPostgres() ? OpenSecondNode() : nullptr;
+  const uint16_t b_port = node_b ? node_b->port() : 0;  // SQLite: one node, the same limit
+  clock_.AdvanceMs(60'000 - clock_.NowMs() % 60'000);  // at the start of a window
+  std::map<int, int> answers;
+  for (int i = 0; i < 2 * kLogins; ++i) {
+    // Unknown phones, each once: the per-phone throttle never speaks, only the route limit.
+    auto r = LoginFrom("127.0.0.5", "1364446" + std::to_string(1000 + i), "guess", i % 2 ? b_port : 0);
+    ++answers[r.status];
+    if (r.status == 429) {
+      EXPECT_EQ(r.body["error"]["code"], "RATE_LIMITED");
+      EXPECT_EQ(r.retry_after, "60");
+    }
+  }
+  EXPECT_EQ(answers, (std::map<int, int>{{401, kLogins}, {429, kLogins}}));
+  // Other sources have their own count; the next window starts afresh.
+  EXPECT_EQ(LoginFrom("127.0.0.6", "13644469999", "guess", b_port).status, 401);
+  clock_.AdvanceMs(60'000);
+  EXPECT_EQ(LoginFrom("127.0.0.5", "13644469998", "guess", b_port).status, 401);
+  EXPECT_EQ(LoginFrom("127.0.0.5", "13644469997", "guess").status, 401);
+  if (node_b) node_b->Stop();
+}
+
+TEST_F(LimitedSignIn, RegistrationLimitAcrossTwoNodesIsTheConfiguredLimit) {
+  std::unique_ptr<App> node_b = OnPostgres() ? OpenSecondNode() : nullptr;
+  const uint16_t b_port = node_b ? node_b->port() : 0;
+  clock_.AdvanceMs(3'600'000 - clock_.NowMs() % 3'600'000);
+  std::map<int, int> answers;
+  for (int i = 0; i < 2 * kRegistrations; ++i) {
+    Json body{{"phone", "1364447" + std::to_string(1000 + i)}, {"password", "secret123"}, {"nickname", "新"}};
+    ++answers[PostFrom("127.0.0.7", "/api/v1/auth/register", body, i % 2 ? b_port : 0).status];
+  }
+  EXPECT_EQ(answers, (std::map<int, int>{{201, kRegistrations}, {429, kRegistrations}}));
+  if (node_b) node_b->Stop();
+}
+
+// The table of counts stays bounded: every count forgets up to two rows of ended windows.
+TEST_F(LimitedSignIn, EndedWindowsAreForgotten) {
+  if (!OnPostgres()) GTEST_SKIP() << "counted in memory on SQLite";
+  for (int i = 0; i < 4; ++i) LoginFrom("127.0.1." + std::to_string(i), "13644480000", "guess");
+  auto rows = [&] { return app_->store().Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM rate_buckets"); }).value_or(-1); };
+  EXPECT_EQ(rows(), 4);
+  clock_.AdvanceMs(3'600'000 + 60'000);  // past the longest window
+  LoginFrom("127.0.2.1", "13644480000", "guess");
+  EXPECT_EQ(rows(), 3);
+  LoginFrom("127.0.2.1", "13644480000", "guess");
+  LoginFrom("127.0.2.2", "13644480000", "guess");
+  EXPECT_EQ(rows(), 2);  // two left, the ended ones gone
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -61,6 +61,12 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
   }
+  {  // One process counts in memory; nodes sharing a PostgreSQL store count in its table.
+    ASSIGN_OR_RETURN(bool shared, app->store_->Read([](Reader& r) -> Result<bool> { return r.dialect().kind() == SqlDialect::kPostgres; }));
+    app->route_limiter_ = std::make_unique<http::RouteLimiter>(
+        shared ? http::NewTableCounter(*app->store_) : http::NewMemoryCounter(), clock, options.route_limits);
+    app->context_->route_limiter = app->route_limiter_.get();
+  }
   app->order_watch_ = std::make_unique<http::OrderWatch>();
   app->trade_->AddObserver(logistics::NewShipmentDescriber());
   app->context_->order_watch = app->order_watch_.get();

@@ -32,6 +32,9 @@ struct AppOptions {
   int timer_poll_ms = 200;
   double ip_rate_per_s = 0;
   double user_rate_per_s = 0;  // per signed-in user; 0 = unlimited
+  // Sign-in and registration per client source, exact across nodes (http/route_limiter.h);
+  // max 0 = unlimited.
+  http::RouteLimits route_limits;
   int readers = 4;
   // PostgreSQL's writer connections (StoreOptions::writers; SQLite has one). One by default: on
   // the demo's few hot merchants four writers' batches wait on each other's row locks and
@@ -83,6 +86,7 @@ class App {
   std::unique_ptr<account::PasswordHasher> hasher_;
   std::unique_ptr<http::AppContext> context_;
   std::unique_ptr<http::RateLimiter> user_limiter_;
+  std::unique_ptr<http::RouteLimiter> route_limiter_;
   std::unique_ptr<http::OrderWatch> order_watch_;
   std::unique_ptr<http::SessionCache> sessions_;
   std::unique_ptr<http::ProductCache> products_;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2, pg_writers = 1;
   double rate = 0, user_rate = 0;
+  int64_t login_rate = 0, register_rate = 0;
   int64_t unpaid_timeout_s = 15 * 60, auto_confirm_days = 10, webhook_claim_lease_s = 60;
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP server");
@@ -53,6 +54,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 32));
   serve->add_option("--ip-rate", rate, "requests per second per client IP (0 = unlimited)");
   serve->add_option("--user-rate", user_rate, "requests per second per signed-in user (0 = unlimited)");
+  serve->add_option("--login-rate", login_rate,
+                    "sign-ins per minute per client address, across all nodes (0 = unlimited)");
+  serve->add_option("--register-rate", register_rate,
+                    "registrations per hour per client address, across all nodes (0 = unlimited)");
   serve->add_option("--unpaid-timeout-s", unpaid_timeout_s, "unpaid orders are cancelled after this long");
   serve->add_option("--auto-confirm-days", auto_confirm_days, "shipped orders complete after this long");
   serve->add_option("--admin-phone", admin_phone, "platform admin created on first start");
@@ -95,6 +100,8 @@ int main(int argc, char** argv) {
   opts.sandbox_secret = sandbox_secret;
   opts.ip_rate_per_s = rate;
   opts.user_rate_per_s = user_rate;
+  opts.route_limits.login = {.max = login_rate, .window_ms = 60'000};
+  opts.route_limits.registration = {.max = register_rate, .window_ms = 3'600'000};
   opts.trade.unpaid_timeout_ms = unpaid_timeout_s * 1000;
   opts.trade.auto_confirm_ms = auto_confirm_days * 24 * 3600 * 1000;
   opts.access_log = access_log;

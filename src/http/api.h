@@ -15,6 +15,7 @@
 #include "base/result.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
+#include "http/route_limiter.h"
 #include "http/product_cache.h"
 #include "http/session_cache.h"
 #include "http/router.h"
@@ -34,6 +35,7 @@ struct AppContext {
   std::function<std::string()> metrics_text;  // HTTP server metrics, set once the server exists
   promo::PromoService& promo;
   RateLimiter* user_limiter = nullptr;  // per signed-in user (429); null = unlimited
+  RouteLimiter* route_limiter = nullptr;  // sign-in and registration per source (429); null = unlimited
   OrderWatch* order_watch = nullptr;    // long-polling of order status; null = no waiting
   SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
   ProductCache* products = nullptr;     // public product pages; null = the store on every request

@@ -32,6 +32,22 @@ Status OnHasher(Call& c, std::function<Status(Call&, const account::PasswordHash
   return Ok();
 }
 
+// Counts the request against its route's limit per source (route_limiter.h: shared by every
+// node); false when it has been answered instead (429 with Retry-After, or the error). On the
+// hasher's pool: the count may wait on the store's write pipeline.
+bool Admitted(Call& c, LimitedRoute route, const std::string& source) {
+  if (!c.app().route_limiter) return true;
+  Result<int64_t> wait_ms = c.app().route_limiter->Admit(route, source);
+  if (!wait_ms) {
+    c.ReplyError(wait_ms.error());
+    return false;
+  }
+  if (*wait_ms == 0) return true;
+  c.ReplyError(Error{ErrorCode::RATE_LIMITED, "请求过于频繁，请稍后再试 (too many requests from here; try again later)"},
+               (*wait_ms + 999) / 1000);
+  return false;
+}
+
 Status Register(Call& c) {
   Store& store = c.app().store;
   ASSIGN_OR_RETURN(Json body, c.Body());
@@ -47,8 +63,10 @@ Status Register(Call& c) {
   if (taken)
     return Fail(ErrorCode::ALREADY_EXISTS,
                 "该手机号已注册 (this phone number is already registered)");
+  std::string source = account::LoginSource(c.req().remote_ip);
   return OnHasher(
-      c, [phone, password, nickname](Call& c, const account::PasswordHasher& hasher) -> Status {
+      c, [phone, password, nickname, source](Call& c, const account::PasswordHasher& hasher) -> Status {
+        if (!Admitted(c, LimitedRoute::kRegister, source)) return Ok();
         ASSIGN_OR_RETURN(std::string hash, hasher.Hash(password));
         c.AnonymousWrite(
             [=](Tx& tx) -> Result<Json> {
@@ -73,6 +91,7 @@ Status Login(Call& c) {
   return OnHasher(
       c,
       [&store, phone, password, source](Call& c, const account::PasswordHasher& hasher) -> Status {
+        if (!Admitted(c, LimitedRoute::kLogin, source)) return Ok();
         // The attempt is counted in the write before the password is looked at.
         ASSIGN_OR_RETURN(account::LoginAdmission admission,
                          store.ExecuteFor<account::LoginAdmission>(
