@@ -24,6 +24,10 @@
 // ends); with --rate R ops start on a fixed global schedule and latency is measured from each
 // op's intended start, so a stalled server cannot hide its queueing (coordinated omission).
 //
+// --url may be given several times (nodes of one deployment on one database): VU i talks to
+// target i mod N, so the connections split evenly and one set of percentiles covers them all;
+// setup and the read-back checks use the first target.
+//
 // The run ends by itself: no op starts after --duration-s or once --max-ops ops started;
 // ops still running --grace-s after the deadline are abandoned and counted as errors.
 // Prints one JSON line on stdout; progress and error samples go to stderr.
@@ -64,8 +68,9 @@ using asio::use_awaitable;
 using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;
+  // --url, repeatable: one server or several nodes of one deployment (same database). VU i talks
+  // to target i mod N; setup and the final reads use the first.
+  std::vector<std::pair<std::string, uint16_t>> targets;
   std::string scenario = "healthz";
   int connections = 64;
   int threads = 1;
@@ -81,6 +86,10 @@ struct Options {
   // checkout/hot: "checkout" starts the payment in the checkout request ("pay":{}), as the
   // shop's cashier does; "separate" calls POST /orders/{id}/pay after it (one more round trip).
   std::string pay = "checkout";
+  // Shell commands run (std::system, waited for) right before the timed run starts and right
+  // after its last op ends: bench/nodes.sh samples the servers' CPU there, so the setup
+  // (registering the buyer pool) is not counted per op.
+  std::string on_start, on_end;
 };
 
 struct HttpResponse {
@@ -213,8 +222,10 @@ std::string StringAt(const Json& j, const Json::json_pointer& p) {
 // Everything the VUs read; written only during setup.
 struct World {
   Options opt;
-  tcp::endpoint ep;
+  tcp::endpoint ep;  // the first target: setup and the final reads
   std::string host_header;
+  std::vector<tcp::endpoint> eps;  // every target; VU i uses eps[i % size]
+  std::vector<std::string> host_headers;
   std::vector<std::string> product_ids;
   std::vector<std::string> sku_ids;  // checkout: on-sale demo SKUs with stock
   // checkout: SKUs a checkout found sold out (the demo's stock is finite); not picked again.
@@ -269,7 +280,8 @@ struct Stats {
 
 struct Vu {
   Vu(asio::io_context& ioc, World& w, Stats& s, int i)
-      : conn(ioc, w.ep, w.host_header), world(w), stats(s), index(i), rng(0x5eed0000u + static_cast<unsigned>(i)) {}
+      : conn(ioc, w.eps[static_cast<size_t>(i) % w.eps.size()], w.host_headers[static_cast<size_t>(i) % w.eps.size()]),
+        world(w), stats(s), index(i), rng(0x5eed0000u + static_cast<unsigned>(i)) {}
   Conn conn;
   World& world;
   Stats& stats;
@@ -695,7 +707,7 @@ awaitable<void> SetupPromo(Conn& c, World& w) {
 // is taken from an earlier run); appends their auth headers to `out`.
 awaitable<void> RegisterBuyers(asio::io_context& ioc, World& w, int first, int stride, int count, std::vector<std::string>& out, int64_t& failures,
                                std::string& sample) {
-  Conn c(ioc, w.ep, w.host_header);
+  Conn c(ioc, w.eps[static_cast<size_t>(first) % w.eps.size()], w.host_headers[static_cast<size_t>(first) % w.eps.size()]);
   for (int i = first; i < count; i += stride) {
     std::string creds = fmt::format(R"({{"phone":"{}","password":"bench12345","nickname":"压测买家{}"}})", w.phone_base + i, i);
     HttpResponse r = co_await c.Send("POST", "/api/v1/auth/register", creds);
@@ -718,10 +730,11 @@ double Percentile(const std::vector<int64_t>& sorted, double q) {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: loadgen --url http://127.0.0.1:PORT --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
+               "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
                "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate]\n"
-               "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n");
+               "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n"
+               "               [--on-start CMD] [--on-end CMD]\n");
   std::exit(2);
 }
 
@@ -741,8 +754,8 @@ int main(int argc, char** argv) {
       u.remove_prefix(7);
       if (auto slash = u.find('/'); slash != std::string_view::npos) u = u.substr(0, slash);
       auto colon = u.rfind(':');
-      opt.host = std::string(u.substr(0, colon));
-      opt.port = colon == std::string_view::npos ? 80 : static_cast<uint16_t>(std::atoi(std::string(u.substr(colon + 1)).c_str()));
+      opt.targets.emplace_back(std::string(u.substr(0, colon)),
+                               colon == std::string_view::npos ? 80 : static_cast<uint16_t>(std::atoi(std::string(u.substr(colon + 1)).c_str())));
     } else if (a == "--scenario") opt.scenario = v;
     else if (a == "--connections") opt.connections = std::atoi(v.c_str());
     else if (a == "--threads") opt.threads = std::atoi(v.c_str());
@@ -756,6 +769,8 @@ int main(int argc, char** argv) {
     else if (a == "--group-size") opt.group_size = std::atoi(v.c_str());
     else if (a == "--register-conns") opt.register_conns = std::atoi(v.c_str());
     else if (a == "--pay" && (v == "checkout" || v == "separate")) opt.pay = v;
+    else if (a == "--on-start") opt.on_start = v;
+    else if (a == "--on-end") opt.on_end = v;
     else Usage();
   }
   const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "mixed"};
@@ -777,11 +792,16 @@ int main(int argc, char** argv) {
       rl.rlim_cur < static_cast<rlim_t>(opt.connections + opt.register_conns + 64))
     Die(fmt::format("--connections {} needs more file descriptors than RLIMIT_NOFILE allows ({})", opt.connections, rl.rlim_cur));
 
-  boost::system::error_code ec;
-  auto addr = asio::ip::make_address(opt.host, ec);
-  if (ec) Die("--url needs a numeric IPv4 host (127.0.0.1), got " + opt.host);
-  w.ep = tcp::endpoint(addr, opt.port);
-  w.host_header = fmt::format("{}:{}", opt.host, opt.port);
+  if (opt.targets.empty()) opt.targets.emplace_back("127.0.0.1", 8080);
+  for (const auto& [host, port] : opt.targets) {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(host, ec);
+    if (ec) Die("--url needs a numeric IPv4 host (127.0.0.1), got " + host);
+    w.eps.emplace_back(addr, port);
+    w.host_headers.push_back(fmt::format("{}:{}", host, port));
+  }
+  w.ep = w.eps.front();
+  w.host_header = w.host_headers.front();
   w.address_json = R"({"name":"压测用户","phone":"13800000000","region":"上海市 浦东新区","detail":"世纪大道100号"})";
   for (const char* word : {"咖啡", "茶", "耳机", "口红", "跑步鞋", "大米", "蜡烛", "保温杯"})
     w.search_targets.push_back("/api/v1/products?q=" + UrlEncode(word) + "&limit=20");
@@ -851,6 +871,7 @@ int main(int argc, char** argv) {
   if (setup_errors == opt.connections) Die("no virtual user could register a buyer");
 
   // The timed run.
+  if (!opt.on_start.empty() && std::system(opt.on_start.c_str()) != 0) Die("--on-start failed: " + opt.on_start);
   w.start = SteadyClock::now();
   w.deadline = w.start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(opt.duration_s));
   w.interval_s = opt.rate > 0 ? 1.0 / opt.rate : 0;
@@ -886,6 +907,7 @@ int main(int argc, char** argv) {
   }
   run_all();
   double elapsed_s = std::chrono::duration<double>(SteadyClock::now() - w.start).count();
+  if (!opt.on_end.empty() && std::system(opt.on_end.c_str()) != 0) Die("--on-end failed: " + opt.on_end);
 
   // Merge.
   Stats total;
@@ -998,6 +1020,7 @@ int main(int argc, char** argv) {
   // checkout/mixed: checkouts that found their SKU sold out (another SKU was then tried).
   if (!promo && total.refused > 0) extra["sold_out_refusals"] = total.refused;
   if (opt.scenario == "checkout" || opt.scenario == "hot") extra["pay"] = opt.pay;
+  if (w.eps.size() > 1) extra["targets"] = w.eps.size();
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
       R"("ops_per_s":{:.1f},"p50_ms":{:.2f},"p99_ms":{:.2f},"p999_ms":{:.2f},"max_ms":{:.2f},"errors":{},"error_codes":{},)"
