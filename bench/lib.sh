@@ -88,6 +88,9 @@ run_loadgen() {
   shift 2
   local urls=() u
   for u in "$@"; do urls+=(--url "$u"); done
+  # flash: stop before the 10,000 units sell out, so every attempt is a sale on every backend
+  # (SQLite sold out within a second and then answered mostly cheap per-user-limit refusals).
+  [ "$sc" = flash ] && urls+=(--max-ops "${FLASH_MAX_OPS:-8000}")
   rm -f "$BENCH_DIR/c0" "$BENCH_DIR/c1"
   $lg "${urls[@]}" --scenario "$sc" $LOADGEN_FLAGS \
     --on-start "$(sample_cmd "$BENCH_DIR/c0" $pids)" --on-end "$(sample_cmd "$BENCH_DIR/c1" $pids)" \
@@ -163,4 +166,13 @@ pg_log() {
   local dir
   dir=$(tr '\0' '\n' <"/proc/$PG_POSTMASTER/cmdline" | grep -A1 -x -- -D | tail -1)
   echo "${dir%/data}/server.log"
+}
+
+# pg_deadlocks: "deadlock detected" errors in the cluster's log so far. (pg_stat_database's
+# counter lags: a backend reports it when it next goes idle, and a writer retrying inside its
+# transaction does not.) Sample it once every node has stopped to count a run's.
+pg_deadlocks() {
+  local n
+  n=$(grep -c 'deadlock detected' "$(pg_log)" 2>/dev/null)
+  echo "${n:-0}"
 }

@@ -7,7 +7,7 @@
 # (NODES_ORDER overrides), the scenarios within each (NODES_SCENARIOS, default product checkout
 # flash groupbuy). One JSON line per run on stdout (bench/lib.sh report(): ops/s, p50/p99,
 # errors, CPU per op of the N app processes and of the cluster's postgres processes, load
-# average). Loopback only; everything is stopped on exit. Needs the release build and psql.
+# average, deadlocks PostgreSQL detected during the run). Loopback only; everything is stopped on exit. Needs the release build and psql.
 # Server logs of a run with errors are kept in $NODES_LOGS (default bench/results/nodes-logs).
 set -u
 cd "$(dirname "$0")/.."
@@ -47,9 +47,11 @@ for n in $ORDER; do
       PIDS+=("$SERVE_PID")
       urls+=("http://127.0.0.1:$SERVE_PORT")
     done
+    dl0=$(pg_deadlocks)
     run_loadgen "$sc" "${PIDS[*]}" "${urls[@]}"
     stop_nodes
-    line=$(report backend=postgres nodes="$n" round="$round")
+    dl1=$(pg_deadlocks)  # over the loadgen run (setup, ops, read-back) and the nodes' stop
+    line=$(report backend=postgres nodes="$n" round="$round" pg_deadlocks=$((dl1 - dl0)))
     echo "$line"
     if ! echo "$line" | grep -q '"errors": 0,'; then
       mkdir -p "$LOGS"
