@@ -138,12 +138,13 @@ free_port() {
 }
 
 # serve_start DB LOGFILE [flags...]: starts `xiaodian serve` on a free loopback port; waits for
-# /healthz. Sets SERVE_PID and SERVE_PORT.
+# /healthz. Sets SERVE_PID and SERVE_PORT. SERVE_FLAGS (e.g. "--pg-writers 1") go to every server.
+SERVE_FLAGS=${SERVE_FLAGS:-}
 serve_start() {
   local db=$1 log=$2
   shift 2
   SERVE_PORT=$(free_port)
-  $bin serve --db "$db" --listen 127.0.0.1:$SERVE_PORT --fast-hash --log-level warn "$@" >"$log" 2>&1 &
+  $bin serve --db "$db" --listen 127.0.0.1:$SERVE_PORT --fast-hash --log-level warn $SERVE_FLAGS "$@" >"$log" 2>&1 &
   SERVE_PID=$!
   for _ in $(seq 600); do
     curl -sf 127.0.0.1:$SERVE_PORT/healthz >/dev/null && return 0

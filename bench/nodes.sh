@@ -9,6 +9,7 @@
 # errors, CPU per op of the N app processes and of the cluster's postgres processes, load
 # average, deadlocks PostgreSQL detected during the run). Loopback only; everything is stopped on exit. Needs the release build and psql.
 # Server logs of a run with errors are kept in $NODES_LOGS (default bench/results/nodes-logs).
+# SERVE_FLAGS go to every node (e.g. SERVE_FLAGS="--pg-writers 1").
 set -u
 cd "$(dirname "$0")/.."
 BENCH_DIR=$(mktemp -d)
