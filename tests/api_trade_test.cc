@@ -228,6 +228,12 @@ TEST_F(Ledger, StoreFromBeforePerMerchantAccountsUpgrades) {
     RETURN_IF_ERROR(tx.Run("DELETE FROM balances WHERE " + families));
     RETURN_IF_ERROR(tx.Run(std::string("INSERT INTO balances(account, balance_fen) SELECT account, SUM(amount_fen) FROM postings "
                                        "WHERE account IN ") + kLegacy + " GROUP BY account"));
+    // Migration 025 added merchant_id to this unique index: back to its shape from before, so
+    // the column can go (SQLite refuses to drop an indexed column; PostgreSQL drops the index).
+    RETURN_IF_ERROR(tx.Run("DROP INDEX payments_one_success"));
+    RETURN_IF_ERROR(
+        tx.Run("CREATE UNIQUE INDEX payments_one_success ON payments(order_id) WHERE status = "
+               "'succeeded'"));
     RETURN_IF_ERROR(tx.Run("ALTER TABLE payments DROP COLUMN merchant_id"));
     return tx.Run("DELETE FROM schema_migrations WHERE version = 22");
   }));

@@ -93,9 +93,9 @@ Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, i
     RETURN_IF_ERROR(tx.Run("INSERT INTO shipments(id, order_id, merchant_id, carrier, tracking_no, status, created_at_ms) "
                            "SELECT ?,?,?,?,?,'in_transit',? WHERE EXISTS(SELECT 1 FROM orders WHERE id=? AND merchant_id=?)",
                            {id, order_id, merchant_id, carrier, tracking_no, tx.NowMs(), order_id, merchant_id}));
-    RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, description, at_ms) SELECT ?,?,?,? "
+    RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, merchant_id, description, at_ms) SELECT ?,?,?,?,? "
                            "WHERE EXISTS(SELECT 1 FROM shipments WHERE id=?)",
-                           {tx.NewId(), id, "商家已发货 " + carrier + " " + tracking_no, tx.NowMs(), id}));
+                           {tx.NewId(), id, merchant_id, "商家已发货 " + carrier + " " + tracking_no, tx.NowMs(), id}));
   }
   RETURN_IF_ERROR(trade.MarkShipped(tx, merchant_id, order_id));
   ASSIGN_OR_RETURN(auto s, ShipmentOf(tx, order_id));
@@ -109,8 +109,8 @@ Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, 
   ASSIGN_OR_RETURN(auto s, ShipmentOf(tx, order_id));
   if (!s || s->merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "shipment not found");
   if (s->status == "delivered") return Fail(ErrorCode::INVALID_STATE, "shipment already delivered");
-  RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, description, at_ms) VALUES(?,?,?,?)",
-                         {tx.NewId(), s->id, description, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, merchant_id, description, at_ms) VALUES(?,?,?,?,?)",
+                         {tx.NewId(), s->id, s->merchant_id, description, tx.NowMs()}));
   if (delivered) RETURN_IF_ERROR(tx.Run("UPDATE shipments SET status='delivered', delivered_at_ms=? WHERE id=?", {tx.NowMs(), s->id}));
   ASSIGN_OR_RETURN(auto updated, ShipmentOf(tx, order_id));
   RETURN_IF_ERROR(Emit(tx, ShipmentTracked{*updated, description, delivered}));

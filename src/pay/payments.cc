@@ -117,9 +117,9 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
   rf.provider_fen = std::min(amount_fen, p.amount_fen - provider_done);
   rf.card_fen = amount_fen - rf.provider_fen;
   rf.status = rf.provider_fen > 0 ? RefundStatus::kPending : RefundStatus::kSucceeded;
-  RETURN_IF_ERROR(tx.Run("INSERT INTO refunds(id, order_id, payment_id, provider_fen, card_fen, status, reason, created_at_ms, completed_at_ms) "
-                         "VALUES(?,?,?,?,?,?,?,?,?)",
-                         {rf.id, order_id, p.id, rf.provider_fen, rf.card_fen, Name(rf.status), reason, tx.NowMs(),
+  RETURN_IF_ERROR(tx.Run("INSERT INTO refunds(id, order_id, payment_id, merchant_id, provider_fen, card_fen, status, reason, created_at_ms, "
+                         "completed_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {rf.id, order_id, p.id, p.merchant_id, rf.provider_fen, rf.card_fen, Name(rf.status), reason, tx.NowMs(),
                           ProviderRefunded(rf.status) ? std::optional<int64_t>(tx.NowMs()) : std::nullopt}));
   RETURN_IF_ERROR(Post(tx, "refund.card", rf.id, {{EscrowAccount(p.merchant_id), -rf.card_fen}, {CardAccount(p.buyer_id), rf.card_fen}}));
   if (rf.provider_fen > 0) RETURN_IF_ERROR(provider.CreateRefund(tx, IdString(rf.id), rf.provider_fen));

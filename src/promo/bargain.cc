@@ -53,7 +53,7 @@ namespace internal {
 
 const char* const kBargainCols =
     "id, activity_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, helps_needed, helps_done, seed, status, "
-    "order_id, expires_at_ms, created_at_ms";
+    "order_id, expires_at_ms, created_at_ms, merchant_id";
 
 Bargain BargainFromRow(const Row& r) {
   Bargain b;
@@ -71,6 +71,7 @@ Bargain BargainFromRow(const Row& r) {
   b.order_id = r.OptInt(11);
   b.expires_at_ms = r.Int(12);
   b.created_at_ms = r.Int(13);
+  b.merchant_id = r.Int(14);
   return b;
 }
 
@@ -250,15 +251,16 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   uint64_t state = static_cast<uint64_t>(b.id);
   b.seed = static_cast<int64_t>(SplitMix(state));
   b.activity_id = activity_id;
+  b.merchant_id = a.merchant_id;
   b.user_id = user_id;
   b.sku_id = sku.id;
   b.list_price_fen = b.current_price_fen = sku.price_fen;
   b.status = BargainStatus::kActive;
   b.created_at_ms = now;
   b.expires_at_ms = now + config.ttl_s * 1000;
-  RETURN_IF_ERROR(tx.Run("INSERT INTO bargains(id, activity_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, "
-                         "helps_needed, helps_done, seed, status, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,0,?," + internal::Sql(BargainStatus::kActive) + ",?,?)",
-                         {b.id, activity_id, user_id, sku.id, b.list_price_fen, b.floor_price_fen, b.current_price_fen, b.helps_needed,
+  RETURN_IF_ERROR(tx.Run("INSERT INTO bargains(id, activity_id, merchant_id, user_id, sku_id, list_price_fen, floor_price_fen, current_price_fen, "
+                         "helps_needed, helps_done, seed, status, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,0,?," + internal::Sql(BargainStatus::kActive) + ",?,?)",
+                         {b.id, activity_id, a.merchant_id, user_id, sku.id, b.list_price_fen, b.floor_price_fen, b.current_price_fen, b.helps_needed,
                           b.seed, b.expires_at_ms, now}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerBargainExpire, b.expires_at_ms, Json{{"bargain_id", b.id}}));
   RETURN_IF_ERROR(Emit(tx, BargainChanged{.what = BargainChanged::What::kStarted, .bargain = b}));
@@ -289,8 +291,8 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   ASSIGN_OR_RETURN(auto cuts, BargainCuts(b.seed, b.list_price_fen - b.floor_price_fen, b.helps_needed));
   int64_t cut = cuts[static_cast<size_t>(b.helps_done)];
   // UNIQUE(bargain_id, helper_id) refuses a second help even if the check above were raced.
-  RETURN_IF_ERROR(tx.Run("INSERT INTO bargain_helps(id, bargain_id, helper_id, seq, cut_fen, day, created_at_ms) VALUES(?,?,?,?,?,?,?)",
-                         {tx.NewId(), bargain_id, helper_id, b.helps_done, cut, day, now}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO bargain_helps(id, bargain_id, merchant_id, helper_id, seq, cut_fen, day, created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
+                         {tx.NewId(), bargain_id, b.merchant_id, helper_id, b.helps_done, cut, day, now}));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET helps_done = helps_done + 1, current_price_fen = current_price_fen - ? "
                                       "WHERE id=? AND helps_done=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                       {cut, bargain_id, b.helps_done}));

@@ -87,8 +87,8 @@ Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id
     }
   }
   if (chat_group)
-    RETURN_IF_ERROR(tx.Run("INSERT INTO chat_group_orders(order_id, chat_group, buyer_id, created_at_ms) VALUES(?,?,?,?)",
-                           {order_id, *chat_group, ctx.buyer_id, now}));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO chat_group_orders(order_id, merchant_id, chat_group, buyer_id, created_at_ms) VALUES(?,?,?,?,?)",
+                           {order_id, ctx.merchant_id, *chat_group, ctx.buyer_id, now}));
   for (auto& l : ctx.lines) {
     ASSIGN_OR_RETURN(auto rate, tx.QueryOne("SELECT commission_bps FROM product_distribution WHERE product_id=? AND merchant_id=? "
                                             "AND commission_bps > 0",
@@ -98,9 +98,9 @@ Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id
                                              "AND touched_at_ms > ? AND sharer_id <> buyer_id",
                                              {ctx.buyer_id, l.product_id, now - window_ms}));
     if (!touch) continue;
-    RETURN_IF_ERROR(tx.Run("INSERT INTO order_commissions(order_id, product_id, sharer_id, share_id, commission_bps, line_fen, status, "
-                           "created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
-                           {order_id, l.product_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity,
+    RETURN_IF_ERROR(tx.Run("INSERT INTO order_commissions(order_id, product_id, merchant_id, sharer_id, share_id, commission_bps, line_fen, "
+                           "status, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?)",
+                           {order_id, l.product_id, ctx.merchant_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity,
                             Name(CommissionStatus::kPending), now}));
   }
   return Ok();
@@ -207,9 +207,9 @@ Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_i
   if (viewer_id == s.sharer_id) return s;  // (a sharer's own opens count nowhere)
   // Distinct viewers only: a second open by the same viewer changes no count.
   ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));
-  ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, viewer_id, is_friend, opened_at_ms) VALUES(?,?,?,?) "
-                                          "ON CONFLICT(share_id, viewer_id) DO NOTHING",
-                                          {s.id, viewer_id, friends, tx.NowMs()}));
+  ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, sharer_id, viewer_id, is_friend, opened_at_ms) "
+                                          "VALUES(?,?,?,?,?) ON CONFLICT(share_id, viewer_id) DO NOTHING",
+                                          {s.id, s.sharer_id, viewer_id, friends, tx.NowMs()}));
   if (first > 0) {
     RETURN_IF_ERROR(tx.Run("UPDATE shares SET opens = opens + 1 WHERE id=?", {s.id}));
     s.opens += 1;

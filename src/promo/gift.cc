@@ -78,9 +78,9 @@ Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, co
   for (auto& l : ctx.lines) quantity += l.quantity;
   const trade::PriceLine& first = ctx.lines.front();
   std::string title = ctx.lines.size() > 1 ? first.title + " 等" + std::to_string(ctx.lines.size()) + "件" : first.title;
-  return tx.Run("INSERT INTO gifts(id, order_id, sender_id, token, message, title, image, quantity, status, created_at_ms) "
-                "VALUES(?,?,?,?,?,?,?,?," + Sql(GiftStatus::kUnpaid) + ",?)",
-                {tx.NewId(), order_id, ctx.buyer_id, RandomToken(), message, title, first.image, quantity, tx.NowMs()});
+  return tx.Run("INSERT INTO gifts(id, order_id, merchant_id, sender_id, token, message, title, image, quantity, status, created_at_ms) "
+                "VALUES(?,?,?,?,?,?,?,?,?," + Sql(GiftStatus::kUnpaid) + ",?)",
+                {tx.NewId(), order_id, ctx.merchant_id, ctx.buyer_id, RandomToken(), message, title, first.image, quantity, tx.NowMs()});
 }
 
 Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {

@@ -72,9 +72,9 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
     int64_t group_id = tx->NewId();
     int64_t expires = now + c.group_ttl_s * 1000;
     ASSIGN_OR_RETURN(int64_t timer_id, tx->AddTimer(kTimerGroupExpire, expires, Json{{"group_id", group_id}}));
-    RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, product_id, leader_id, size, seats_taken, paid_members, status, "
-                            "expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,1,0," + Sql(GroupStatus::kForming) + ",?,?,?)",
-                            {group_id, a.id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
+    RETURN_IF_ERROR(tx->Run("INSERT INTO promo_groups(id, activity_id, merchant_id, product_id, leader_id, size, seats_taken, paid_members, "
+                            "status, expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,?,1,0," + Sql(GroupStatus::kForming) + ",?,?,?)",
+                            {group_id, a.id, a.merchant_id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
     RETURN_IF_ERROR(Emit(*tx, GroupChanged{.what = GroupChanged::What::kOpened, .group_id = group_id, .activity_id = a.id,
                                            .leader_id = ctx.buyer_id, .size = size}));
     ctx.order_extra["group_id"] = IdString(group_id);

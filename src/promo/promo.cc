@@ -61,9 +61,9 @@ class ActivityRule final : public trade::PricingRule {
       return ctx.order_extra.contains(key) ? ParseId(ctx.order_extra[key].get<std::string>()) : std::nullopt;
     };
     std::optional<int64_t> group_id = extra_id("group_id"), bargain_id = extra_id("bargain_id");
-    RETURN_IF_ERROR(tx.Run("INSERT INTO activity_orders(order_id, activity_id, buyer_id, quantity, group_id, bargain_id, state, created_at_ms) "
-                           "VALUES(?,?,?,?,?,?,?,?)",
-                           {order_id, *ref->id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, Name(S::kCreated),
+    RETURN_IF_ERROR(tx.Run("INSERT INTO activity_orders(order_id, activity_id, merchant_id, buyer_id, quantity, group_id, bargain_id, state, "
+                           "created_at_ms) VALUES(?,?,?,?,?,?,?,?,?)",
+                           {order_id, *ref->id, ctx.merchant_id, ctx.buyer_id, ctx.lines.front().quantity, group_id, bargain_id, Name(S::kCreated),
                             tx.NowMs()}));
     if (bargain_id) RETURN_IF_ERROR(tx.Run("UPDATE bargains SET order_id=? WHERE id=?", {order_id, *bargain_id}));
     return Ok();

@@ -174,6 +174,7 @@ Json ToJson(const UserCoupon& uc, int64_t now_ms);
 
 struct Bargain {
   int64_t id = 0, activity_id = 0, user_id = 0, sku_id = 0;
+  int64_t merchant_id = 0;  // the activity's
   int64_t list_price_fen = 0, floor_price_fen = 0, current_price_fen = 0;
   int64_t helps_needed = 0, helps_done = 0, seed = 0;
   BargainStatus status = BargainStatus::kActive;

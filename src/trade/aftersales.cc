@@ -199,8 +199,8 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
                          {a.id, order_id, buyer_id, o.merchant_id, type, amount_fen, reason, ToString(a.status), a.created_at_ms,
                           a.created_at_ms}));
   for (auto& l : returned)
-    RETURN_IF_ERROR(tx.Run("INSERT INTO aftersale_items(aftersale_id, order_id, sku_id, quantity) VALUES(?,?,?,?)",
-                           {a.id, order_id, l.sku_id, l.quantity}));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO aftersale_items(aftersale_id, order_id, merchant_id, sku_id, quantity) VALUES(?,?,?,?,?)",
+                           {a.id, order_id, o.merchant_id, l.sku_id, l.quantity}));
   a.items = std::move(returned);
   o.status_before_refund = o.status;
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"aftersale_id", IdString(a.id)}}));

@@ -113,9 +113,9 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
                             ctx.subtotal_fen, DumpJson(address_json), DumpJson(steps), DumpJson(activity), checkout_id, now, now}));
     for (auto& l : ctx.lines) {
       RETURN_IF_ERROR(catalog::Reserve(tx, l.sku_id, l.quantity));
-      RETURN_IF_ERROR(tx.Run("INSERT INTO order_items(id, order_id, sku_id, product_id, title, spec, image, unit_price_fen, quantity, line_fen) "
-                             "VALUES(?,?,?,?,?,?,?,?,?,?)",
-                             {tx.NewId(), order_id, l.sku_id, l.product_id, l.title, DumpJson(l.spec), l.image, l.unit_price_fen,
+      RETURN_IF_ERROR(tx.Run("INSERT INTO order_items(id, order_id, merchant_id, sku_id, product_id, title, spec, image, unit_price_fen, "
+                             "quantity, line_fen) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                             {tx.NewId(), order_id, ctx.merchant_id, l.sku_id, l.product_id, l.title, DumpJson(l.spec), l.image, l.unit_price_fen,
                               l.quantity, l.unit_price_fen * l.quantity}));
     }
     for (auto& rule : rules_) RETURN_IF_ERROR(rule->AfterOrderCreated(tx, ctx, order_id));
