@@ -13,7 +13,9 @@
 #include <set>
 #include <thread>
 
+#include "http/api.h"
 #include "promo/promo.h"
+#include "store/colocation.h"
 #include "tests/harness.h"
 
 namespace xd::testing {
@@ -1169,6 +1171,200 @@ TEST_F(Promo, ShareLinksAreUnguessableCodes) {
   EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 1);
   EXPECT_EQ(Call("GET", "/api/v1/shares/AAAAAAAAAAAA").status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/shares/123").status, 404);
+}
+
+// ---------------------------------------------------------------------------------------
+// Distribution columns (docs/scale-out.md, "Citus: distribution columns"; store/colocation.h)
+
+class Colocation : public Promo {
+ protected:
+  int64_t Count(const std::string& sql) {
+    auto n = app_->store().Read([&](Reader& r) { return r.QueryInt(sql); });
+    EXPECT_TRUE(n) << sql << ": " << n.error().message;
+    return n ? *n : -1;
+  }
+  // Every order flow that writes a child table: on shop A a plain order through a chat-group
+  // share that earns its sharer a commission (paid, shipped, tracked, completed), an order
+  // returned in part, one refunded, a gift; on shop B a group buy and a bargain with a help.
+  void RunEveryFlow() {
+    Shop a = OpenShop("c2c", "分销店"), b = OpenShop("c2c", "拼团砍价店");
+    auto [product, sku] = CreateProduct(a, 10000, 50);
+    auto a_staff = [&](const std::string& method, const std::string& path, Json body = nullptr) {
+      return Call(method, path, body, a.owner_token, {{"X-Merchant-Id", a.id}});
+    };
+    ASSERT_EQ(a_staff("PUT", "/api/v1/merchant/products/" + product + "/distribution",
+                      Json{{"commission_bps", 1000}})
+                  .status,
+              200);
+    std::string sharer = Register();
+    std::vector<std::string> buyers = RegisterMany(4);
+    auto share = Call("POST", "/api/v1/shares",
+                      Json{{"product_id", product}, {"chat_group", "wxg-2001"}}, sharer);
+    ASSERT_EQ(share.status, 201) << share.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/shares/" + share.body["id"].get<std::string>() + "/open",
+                   nullptr, buyers[0])
+                  .status,
+              200);
+    Json o1 = Buy(buyers[0], sku);
+    PayAndWait(buyers[0], o1["id"]);
+    const std::string oid1 = o1["id"];
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/orders/" + oid1 + "/ship",
+                      Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}})
+                  .status,
+              200);
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/orders/" + oid1 + "/tracking",
+                      Json{{"description", "已签收"}, {"delivered", true}})
+                  .status,
+              200);
+    ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid1 + "/confirm", nullptr, buyers[0]).status, 200);
+    Json o2 = Buy(buyers[1], sku, 2);
+    PayAndWait(buyers[1], o2["id"]);
+    const std::string oid2 = o2["id"];
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/orders/" + oid2 + "/ship",
+                      Json{{"carrier", "顺丰"}, {"tracking_no", "SF2"}})
+                  .status,
+              200);
+    auto ret = Call("POST", "/api/v1/orders/" + oid2 + "/aftersales",
+                    Json{{"type", "return_refund"},
+                         {"amount_fen", 10000},
+                         {"items", {{{"sku_id", sku}, {"quantity", 1}}}}},
+                    buyers[1]);
+    ASSERT_EQ(ret.status, 201) << ret.body.dump();
+    Json o3 = Buy(buyers[2], sku);
+    PayAndWait(buyers[2], o3["id"]);
+    auto refund =
+        Call("POST", "/api/v1/orders/" + o3["id"].get<std::string>() + "/aftersales",
+             Json{{"type", "refund_only"}, {"amount_fen", 10000}, {"reason", "不要了"}}, buyers[2]);
+    ASSERT_EQ(refund.status, 201) << refund.body.dump();
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/aftersales/" +
+                                  refund.body["id"].get<std::string>() + "/approve")
+                  .status,
+              200);
+    WaitStatus(buyers[2], o3["id"], "refunded");
+    Order(buyers[3], sku, Json{{"gift", {{"message", "生日快乐"}}}});
+
+    auto [group_product, group_sku] = CreateProduct(b, 6800, 20);
+    Json group_buy = GroupBuy(b, group_sku, 2, 600);
+    Json leader = Order(buyers[0], group_sku, Json{{"id", group_buy["id"]}});
+    PayAndWait(buyers[0], leader["id"]);
+    auto [bargain_product, bargain_sku] = CreateProduct(b, 10000, 20);
+    Json bargain = NewActivity(b, Json{{"type", "bargain"},
+                                       {"sku_id", bargain_sku},
+                                       {"floor_price_fen", 1000},
+                                       {"helps_needed", 2},
+                                       {"ttl_s", 3600}});
+    auto started =
+        Call("POST", "/api/v1/bargains", Json{{"activity_id", bargain["id"]}}, buyers[1]);
+    ASSERT_EQ(started.status, 201) << started.body.dump();
+    std::string bid = started.body["id"];
+    ASSERT_EQ(Call("POST", "/api/v1/bargains/" + bid + "/help", nullptr, buyers[2]).status, 200);
+    Order(buyers[1], bargain_sku, Json{{"id", bargain["id"]}, {"bargain_id", bid}});
+    (void)group_product;
+    (void)bargain_product;
+  }
+};
+
+// Every child table has rows from the flows, none with the column left at its default 0, and
+// the check passes; then a mismatch planted in each child table in turn is reported by name.
+TEST_F(Colocation, EveryChildRowCarriesItsParentsColumnAndTheCheckCatchesAMismatch) {
+  RunEveryFlow();
+  if (HasFatalFailure()) return;
+  for (const ColocatedChild& c : ColocatedChildren()) {
+    if (std::string(c.table) == "webhook_deliveries") continue;  // no endpoint here (api_open_test)
+    const std::string table = c.table, column = c.column;
+    EXPECT_GT(Count("SELECT count(*) FROM " + table), 0)
+        << table << " has no rows: the flows do not cover it";
+    EXPECT_EQ(Count("SELECT count(*) FROM " + table + " WHERE " + column + " = 0"), 0)
+        << table << "." << column;
+  }
+  ExpectInvariants();
+  for (const ColocatedChild& c : ColocatedChildren()) {
+    const std::string table = c.table, column = c.column, key = c.key;
+    if (table == "webhook_deliveries") continue;
+    const std::string plant = "UPDATE " + table + " SET " + column + " = " + column +
+                              " + ?1 WHERE " + key + " = (SELECT MIN(" + key + ") FROM " + table +
+                              ")";
+    ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run(plant, {int64_t{1}}); }));
+    auto report = http::RunInvariantChecks(app_->context());
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_FALSE((*report)["colocation_ok"].get<bool>()) << table;
+    const std::string problems = (*report)["problems"].dump();
+    EXPECT_NE(problems.find(table + "." + column + " "), std::string::npos) << problems;
+    EXPECT_NE(problems.find("differs from " + std::string(c.parent) + "." + c.parent_column),
+              std::string::npos)
+        << problems;
+    ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run(plant, {int64_t{-1}}); }));
+  }
+  ExpectInvariants();
+}
+
+// Migration 025 on a store from before it: the same flows, with the columns it adds dropped (and
+// the unique indexes it widens as they were), reopened → every row has its parent's column again.
+TEST_F(Colocation, StoreFromBeforeDistributionColumnsIsBackfilled) {
+  RunEveryFlow();
+  if (HasFatalFailure()) return;
+  const std::vector<std::pair<std::string, std::string>> added = {
+      {"order_items", "merchant_id"},       {"tracking_events", "merchant_id"},
+      {"refunds", "merchant_id"},           {"aftersale_items", "merchant_id"},
+      {"promo_groups", "merchant_id"},      {"activity_orders", "merchant_id"},
+      {"bargains", "merchant_id"},          {"bargain_helps", "merchant_id"},
+      {"order_commissions", "merchant_id"}, {"gifts", "merchant_id"},
+      {"chat_group_orders", "merchant_id"}, {"share_opens", "sharer_id"}};
+  auto snapshot = [&] {
+    std::vector<std::string> out;
+    for (auto& [table, column] : added) {
+      auto rows = app_->store().Read([&](Reader& r) {
+        return r.Query("SELECT " + column + " FROM " + table + " ORDER BY 1");
+      });
+      EXPECT_TRUE(rows) << rows.error().message;
+      if (!rows) continue;
+      for (const Row& row : *rows) out.push_back(table + " " + std::to_string(row.Int(0)));
+    }
+    return out;
+  };
+  const std::vector<std::string> now = snapshot();
+  ASSERT_EQ(
+      now.size(),
+      static_cast<size_t>(Count(
+          "SELECT (SELECT count(*) FROM order_items) + (SELECT count(*) FROM tracking_events) + "
+          "(SELECT count(*) FROM refunds) + (SELECT count(*) FROM aftersale_items) + "
+          "(SELECT count(*) FROM promo_groups) + (SELECT count(*) FROM activity_orders) + "
+          "(SELECT count(*) FROM bargains) + (SELECT count(*) FROM bargain_helps) + "
+          "(SELECT count(*) FROM order_commissions) + (SELECT count(*) FROM gifts) + "
+          "(SELECT count(*) FROM chat_group_orders) + (SELECT count(*) FROM share_opens)")));
+  // The schema as it was before 025.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DROP INDEX payments_one_success"));
+    RETURN_IF_ERROR(
+        tx.Run("CREATE UNIQUE INDEX payments_one_success ON payments(order_id) WHERE status = "
+               "'succeeded'"));
+    RETURN_IF_ERROR(tx.Run("DROP INDEX activity_orders_one_seat"));
+    RETURN_IF_ERROR(tx.Run(
+        "CREATE UNIQUE INDEX activity_orders_one_seat ON activity_orders(group_id, buyer_id) "
+        "WHERE group_id IS NOT NULL AND state <> 'cancelled'"));
+    RETURN_IF_ERROR(tx.Run("DROP INDEX bargains_one_active"));
+    RETURN_IF_ERROR(
+        tx.Run("CREATE UNIQUE INDEX bargains_one_active ON bargains(activity_id, user_id) WHERE "
+               "status = 'active'"));
+    for (auto& [table, column] : added)
+      RETURN_IF_ERROR(tx.Run("ALTER TABLE " + table + " DROP COLUMN " + column));
+    return tx.Run("DELETE FROM schema_migrations WHERE version = 25");
+  }));
+  app_->Stop();
+  app_.reset();
+  AppOptions o;
+  o.db_path = db_;
+  o.port = 0;
+  o.background = true;
+  o.timer_poll_ms = 3'600'000;
+  o.hasher.cost = account::HashCost::kFast;
+  Configure(o);
+  auto app = App::Create(o, clock_);  // applies 025 again
+  ASSERT_TRUE(app) << app.error().message;
+  app_ = std::move(*app);
+  port_ = app_->Start();
+  EXPECT_EQ(snapshot(), now);
+  ExpectInvariants();
 }
 
 }  // namespace

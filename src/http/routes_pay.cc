@@ -3,6 +3,7 @@
 #include "base/id.h"
 #include "catalog/catalog.h"
 #include "http/api.h"
+#include "store/colocation.h"
 #include "store/consumer.h"
 #include "store/timers.h"
 
@@ -19,6 +20,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto promo, app.promo.Check(r));
     ASSIGN_OR_RETURN(auto timers, CheckTimers(r));
     ASSIGN_OR_RETURN(auto events, CheckOutbox(r));
+    ASSIGN_OR_RETURN(auto colocation, CheckColocation(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -30,6 +32,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : open_problems) j["problems"].push_back(p);
     for (auto& p : timers) j["problems"].push_back(p);
     for (auto& p : events) j["problems"].push_back(p);
+    for (auto& p : colocation) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -38,6 +41,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     j["timers_ok"] = timers.empty();       // no timer given up on (dead)
     j["events_ok"] = events.empty();  // outbox: cursors within it, retention behind every consumer,
                                       // envelopes whole
+    j["colocation_ok"] = colocation.empty();  // every child row's distribution column is its
+                                              // parent's (docs/scale-out.md, Citus)
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

@@ -1,0 +1,72 @@
+#include "store/colocation.h"
+
+#include <array>
+
+namespace xd {
+
+namespace {
+
+// Named rows per table: enough to find the bug, not a flood from one broken writer.
+constexpr int64_t kNamedPerTable = 5;
+
+constexpr std::array kChildren{
+    // merchant group: the shop's catalogue
+    ColocatedChild{"skus", "merchant_id", "product_id", "products", "merchant_id"},
+    ColocatedChild{"product_distribution", "merchant_id", "product_id", "products", "merchant_id"},
+    ColocatedChild{"activities", "merchant_id", "product_id", "products", "merchant_id"},
+    // an order and what hangs off it
+    ColocatedChild{"order_items", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"payments", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"refunds", "merchant_id", "payment_id", "payments", "merchant_id"},
+    ColocatedChild{"aftersales", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"aftersale_items", "merchant_id", "aftersale_id", "aftersales", "merchant_id"},
+    ColocatedChild{"shipments", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"tracking_events", "merchant_id", "shipment_id", "shipments", "merchant_id"},
+    ColocatedChild{"settlements", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"order_commissions", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"gifts", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"chat_group_orders", "merchant_id", "order_id", "orders", "merchant_id"},
+    // activities: groups, seats, bargains (an activity order also agrees with its order)
+    ColocatedChild{"promo_groups", "merchant_id", "activity_id", "activities", "merchant_id"},
+    ColocatedChild{"activity_orders", "merchant_id", "activity_id", "activities", "merchant_id"},
+    ColocatedChild{"activity_orders", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"bargains", "merchant_id", "activity_id", "activities", "merchant_id"},
+    ColocatedChild{"bargain_helps", "merchant_id", "bargain_id", "bargains", "merchant_id"},
+    // open platform
+    ColocatedChild{"webhook_deliveries", "merchant_id", "endpoint_id", "webhook_endpoints",
+                   "merchant_id"},
+    // buyer group: a share's opens live with the share
+    ColocatedChild{"share_opens", "sharer_id", "share_id", "shares", "sharer_id"},
+};
+
+}  // namespace
+
+std::span<const ColocatedChild> ColocatedChildren() { return kChildren; }
+
+Result<std::vector<std::string>> CheckColocation(Reader& r) {
+  std::vector<std::string> problems;
+  for (const ColocatedChild& c : kChildren) {
+    const std::string child = std::string(c.table) + "." + c.column;
+    const std::string parent = std::string(c.parent) + "." + c.parent_column;
+    ASSIGN_OR_RETURN(
+        Rows rows,
+        r.Query(std::string("SELECT c.") + c.key + ", c." + c.column + ", p." + c.parent_column +
+                    " FROM " + c.table + " c JOIN " + c.parent + " p ON p.id = c." + c.key +
+                    " WHERE c." + c.column + " <> p." + c.parent_column + " LIMIT ?",
+                {kNamedPerTable + 1}));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (static_cast<int64_t>(i) == kNamedPerTable) {
+        problems.push_back("more rows of " + std::string(c.table) + " differ from their " +
+                           c.parent + " in " + c.column);
+        break;
+      }
+      problems.push_back(child + " " + std::to_string(rows[i].Int(1)) + " differs from " + parent +
+                         " " + std::to_string(rows[i].Int(2)) + " (" + c.table + "." + c.key + " " +
+                         std::to_string(rows[i].Int(0)) +
+                         "): the row is not on its parent's shard");
+    }
+  }
+  return problems;
+}
+
+}  // namespace xd
