@@ -28,7 +28,7 @@ Result<Json> Jielong(Reader& r, const std::string& chat_group, int64_t merchant_
   ASSIGN_OR_RETURN(Rows lines, r.Query("SELECT u.nickname, i.title, i.quantity, o.status, c.created_at_ms FROM chat_group_orders c "
                                        "JOIN orders o ON o.id = c.order_id JOIN order_items i ON i.order_id = o.id "
                                        "JOIN users u ON u.id = c.buyer_id WHERE c.chat_group=?1 AND o.status <> " + internal::Sql(trade::OrderStatus::kCancelled) + " "
-                                       "AND (?2 = 0 OR o.merchant_id = ?2) "
+                                       "AND (?2 = 0 OR c.merchant_id = ?2) "
                                        "ORDER BY c.created_at_ms, c.order_id, i.id LIMIT ?3",
                                        {chat_group, merchant_id, limit}));
   Json jielong = Json::array();
@@ -55,7 +55,7 @@ Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
                                         "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.chat_group=? "
-                                        "AND o.merchant_id=?",
+                                        "AND c.merchant_id=?",
                                         {chat_group, merchant_id}));
   if (totals.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
   ASSIGN_OR_RETURN(Json jielong, Jielong(r, chat_group, merchant_id, false, limit));
