@@ -152,9 +152,10 @@ constexpr const char* kEventChannel = "xd_events";
 // The relay thread's poll when no notification woke it, and the most events one relay moves.
 constexpr int kRelayPollMs = 100;
 constexpr int64_t kRelayMaxRows = 10'000;
-// With several writers, how long one waits for a row lock before its batch gives up and runs
-// again (ABORTED): two batches that deadlock learn it now instead of after deadlock_timeout.
-constexpr int kPoolLockTimeoutMs = 200;
+// How long a writer waits for a row lock before its batch gives up and runs again (ABORTED):
+// two batches that deadlock — this node's writers, or other nodes' — learn it now instead of
+// after deadlock_timeout (1 s by default; only a superuser may lower it).
+constexpr int kWriterLockTimeoutMs = 200;
 // How long a node number stays ours without a write batch renewing it.
 constexpr int64_t kNodeLeaseMs = 60'000;
 
@@ -230,7 +231,7 @@ class PgStore final : public Store::Impl {
       // Listening from the start (and again after a reconnect): its own commits' row changes
       // come back with each COMMIT once WatchRows has installed the triggers.
       std::string setup = std::string("LISTEN ") + kRowChannel;
-      if (writers > 1) setup += "; SET lock_timeout = '" + std::to_string(kPoolLockTimeoutMs) + "ms'";
+      setup += "; SET lock_timeout = '" + std::to_string(kWriterLockTimeoutMs) + "ms'";
       w->conn->SetSessionSetup(setup);
       RETURN_IF_ERROR(w->conn->ExecScript(setup));
       w->pid = w->conn->backend_pid();
