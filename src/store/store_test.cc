@@ -721,6 +721,15 @@ TEST_P(PgStoreTest, PendingEventsLeftByAnotherNodeAreRelayed) {
   EXPECT_TRUE(WaitUntil([&] { return store_->durable_event_seq() == events[0].seq; }));
 }
 
+// A store that closes gives its node number back: the next process to start takes it at once
+// (numbers are few; a lease would otherwise hold it for a minute).
+TEST_P(PgStoreTest, AClosedStoreGivesItsNodeNumberBack) {
+  const int mine = store_->ids().node();
+  Reopen();
+  EXPECT_EQ(store_->ids().node(), mine);
+  EXPECT_EQ(*store_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM node_leases"); }), 1);
+}
+
 TEST_P(PgStoreTest, BackupIsRefused) {
   Status backup = store_->Backup((dir_ / "copy.db").string());
   ASSERT_FALSE(backup);

@@ -312,6 +312,12 @@ class PgStore final : public Store::Impl {
       if (w->thread.joinable()) w->thread.join();
     if (listener_thread_.joinable()) listener_thread_.join();
     if (relay_thread_.joinable()) relay_thread_.join();
+    // Give our node number back (every writer has stopped): a node restarting takes it again at
+    // once instead of a new one (numbers are 256; a lease would otherwise hold it for a minute).
+    if (relay_conn_ && !released_node_) {
+      released_node_ = true;
+      (void)relay_conn_->Run("UPDATE node_leases SET lease_until_ms = 0 WHERE id = ?1 AND holder = ?2", {int64_t{ids_.node()}, holder_});
+    }
   }
 
   StoreStats stats() const override {
@@ -695,6 +701,7 @@ class PgStore final : public Store::Impl {
   CommandQueue queue_;
 
   std::string holder_;  // this process's token in node_leases
+  bool released_node_ = false;  // Close's
   std::string schema_;  // this store's (notifications name it: tests share a database)
   std::unique_ptr<PgConn> relay_conn_;  // the relay thread's
   std::thread relay_thread_;
