@@ -328,19 +328,6 @@ namespace {
 // hold across them as on one.
 class AccountsTwoNodes : public Accounts {
  protected:
-  std::unique_ptr<App> OpenSecondNode() {
-    AppOptions o;
-    o.db_path = db_;
-    o.port = 0;
-    o.timer_poll_ms = 3'600'000;
-    o.hasher.cost = account::HashCost::kFast;
-    Configure(o);
-    auto app = App::Create(o, clock_);
-    EXPECT_TRUE(app) << app.error().message;
-    if (!app) return nullptr;
-    (*app)->Start();
-    return std::move(*app);
-  }
   // Waits (real time, bounded: another node's commit reaches this one a moment later) until
   // `done` holds; false if it never does.
   static bool Await(const std::function<bool()>& done) {

@@ -572,21 +572,6 @@ class OpenTwoNodes : public OpenManual {
     OpenManual::Configure(o);
     o.open.consume_batch = 4;  // several batches, so that the nodes' consumers race on each
   }
-  // Opens another node on db_ (its consumer reads up to its durable watermark, which follows
-  // every node's relayed events).
-  std::unique_ptr<App> OpenSecondNode() {
-    AppOptions o;
-    o.db_path = db_;
-    o.port = 0;
-    o.timer_poll_ms = 3'600'000;
-    o.hasher.cost = account::HashCost::kFast;
-    Configure(o);
-    auto app = App::Create(o, clock_);
-    EXPECT_TRUE(app) << app.error().message;
-    if (!app) return nullptr;
-    (*app)->Start();
-    return std::move(*app);
-  }
   // This node's consumer, in this thread, until it has read every durable event.
   void ConsumeAll() {
     AwaitDurable();

@@ -27,16 +27,9 @@ class Races : public ApiTest {
   void SetUp() override {
     ApiTest::SetUp();
     if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
-    AppOptions o;
-    o.db_path = db_;
-    o.port = 0;
-    o.background = true;
-    o.timer_poll_ms = 3'600'000;
-    o.hasher.cost = account::HashCost::kFast;
-    auto app = App::Create(o, clock_);
-    ASSERT_TRUE(app) << app.error().message;
-    node2_ = std::move(*app);
-    port2_ = node2_->Start();
+    node2_ = OpenSecondNode();
+    ASSERT_TRUE(node2_);
+    port2_ = node2_->port();
   }
   void TearDown() override {
     if (node2_) node2_->Stop();

@@ -458,16 +458,10 @@ TEST_F(Trade, LongPollOnOneNodeIsAnsweredByAPaymentOnAnother) {
   auto [product, sku] = CreateProduct(shop, 5000, 10);
   std::string buyer = Register();
   std::string oid = Buy(buyer, sku)["id"];
-  AppOptions o;
-  o.db_path = db_;
-  o.port = 0;
-  o.background = true;
-  o.timer_poll_ms = 3'600'000;
-  o.hasher.cost = account::HashCost::kFast;
-  auto node_b = App::Create(o, clock_);
-  ASSERT_TRUE(node_b) << node_b.error().message;
-  http::Client b("127.0.0.1", (*node_b)->Start());
-  (*node_b)->sandbox().SetMode(pay::NotifyMode::kDrop);  // the test sends B's notification itself
+  auto node_b = OpenSecondNode();
+  ASSERT_TRUE(node_b);
+  http::Client b("127.0.0.1", node_b->port());
+  node_b->sandbox().SetMode(pay::NotifyMode::kDrop);  // the test sends B's notification itself
   constexpr int kPages = 20;
   std::string wait = "/api/v1/orders/" + oid + "?wait_while=created&wait_ms=" + std::to_string(limits::kMaxOrderWaitMs);
   std::vector<std::thread> pages;
@@ -486,18 +480,18 @@ TEST_F(Trade, LongPollOnOneNodeIsAnsweredByAPaymentOnAnother) {
   ASSERT_EQ(pay.status, 200) << pay.body.dump();
   std::string payment_id = pay.body["payment_id"], prepay = pay.body["prepay_id"];
   ASSERT_EQ(b.Json("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", nullptr, buyer).status, 200);
-  auto txn = (*node_b)->store().Read([&](Reader& r) { return (*node_b)->sandbox().Query(r, prepay); });
+  auto txn = node_b->store().Read([&](Reader& r) { return node_b->sandbox().Query(r, prepay); });
   ASSERT_TRUE(txn);
   std::string text = DumpJson(Json{{"notify_id", "n-nodes-1"}, {"event", "payment.succeeded"}, {"prepay_id", prepay},
                                    {"out_no", payment_id}, {"amount_fen", txn->amount_fen},
                                    {"transaction_id", txn->transaction_id}, {"timestamp_ms", clock_.NowMs()}});
   auto r = b.Send("POST", "/api/v1/pay/notify/sandbox", text,
-                  {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", (*node_b)->sandbox().Sign(text)}});
+                  {{"Content-Type", "application/json"}, {"X-Sandbox-Signature", node_b->sandbox().Sign(text)}});
   ASSERT_EQ(r.status, 200) << r.body;
   for (auto& t : pages) t.join();
   EXPECT_EQ(saw_paid.load(), kPages);  // none answered "created" when the payment started
   EXPECT_EQ(app_->context().order_watch->timed_out(), timed_out);
-  (*node_b)->Stop();
+  node_b->Stop();
 }
 
 TEST_F(Trade, LongPollAnswersWhenTheOrderLeavesTheStatus) {

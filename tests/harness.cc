@@ -39,6 +39,14 @@ void ApiTest::SetUp() {
   std::filesystem::create_directories(dir_);
   db_ = NewStoreLocation("db");
   ASSERT_FALSE(db_.empty());
+  auto app = App::Create(NodeOptions(), clock_);
+  ASSERT_TRUE(app) << app.error().message;
+  app_ = std::move(*app);
+  ASSERT_TRUE(app_->EnsureAdmin("13800000000", "admin123"));
+  port_ = app_->Start();
+}
+
+AppOptions ApiTest::NodeOptions() {
   AppOptions o;
   o.db_path = db_;
   o.port = 0;
@@ -50,11 +58,15 @@ void ApiTest::SetUp() {
   // made safe fails here.
   if (OnPostgres()) o.writers = 3;
   Configure(o);
-  auto app = App::Create(o, clock_);
-  ASSERT_TRUE(app) << app.error().message;
-  app_ = std::move(*app);
-  ASSERT_TRUE(app_->EnsureAdmin("13800000000", "admin123"));
-  port_ = app_->Start();
+  return o;
+}
+
+std::unique_ptr<App> ApiTest::OpenSecondNode() {
+  auto app = App::Create(NodeOptions(), clock_);
+  EXPECT_TRUE(app) << app.error().message;
+  if (!app) return nullptr;
+  (*app)->Start();
+  return std::move(*app);
 }
 
 void ApiTest::TearDown() {

@@ -25,6 +25,11 @@ class ApiTest : public ::testing::Test {
   void TearDown() override;
   // Lets a fixture change the app's options before it starts.
   virtual void Configure(AppOptions& options) { (void)options; }
+  // Another node on this test's store (PostgreSQL: a second App, as a second process would be),
+  // started, with the same options as the first; null (and a test failure) if it cannot open.
+  std::unique_ptr<App> OpenSecondNode();
+  // The options SetUp's node and OpenSecondNode's share.
+  AppOptions NodeOptions();
 
   // A new client connection (one per thread).
   std::unique_ptr<http::Client> NewClient() const { return std::make_unique<http::Client>("127.0.0.1", port_); }
