@@ -1,5 +1,7 @@
 #include <set>
 
+#include <zlib.h>
+
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
@@ -8,6 +10,7 @@
 #include "base/json.h"
 #include "base/limits.h"
 #include "base/money.h"
+#include "base/qr.h"
 
 namespace xd {
 namespace {
@@ -177,6 +180,54 @@ TEST(Crypto, KnownVectorsAndRandomShapes) {
   EXPECT_TRUE(ConstantTimeEqual("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEqual("abc", "abd"));
   EXPECT_FALSE(ConstantTimeEqual("abc", "abcd"));
+}
+
+}  // namespace
+}  // namespace xd
+
+namespace xd {
+namespace {
+
+// The PNG's pixels, inflated back: white quiet zone, the finder pattern's dark corner, and
+// every module as EncodeQr gave it.
+TEST(QrTest, PngAndSvgDrawTheSymbol) {
+  ASSERT_FALSE(EncodeQr("").has_value());
+  ASSERT_FALSE(EncodeQr(std::string(kMaxQrTextLen + 1, 'a')).has_value());
+  auto code = EncodeQr("https://xiaodian.example/#/c/k3JqZ0pQ8w");
+  ASSERT_TRUE(code.has_value());
+  EXPECT_GE(code->size, 21);
+  EXPECT_EQ((code->size - 17) % 4, 0);  // versions grow by 4 modules
+  EXPECT_TRUE(code->Dark(0, 0));        // finder patterns in three corners
+  EXPECT_TRUE(code->Dark(code->size - 1, 0));
+  EXPECT_TRUE(code->Dark(0, code->size - 1));
+
+  constexpr int kPx = 3, kQuiet = 4;
+  std::string png = QrPng(*code, kPx, kQuiet);
+  ASSERT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  const int side = (code->size + 2 * kQuiet) * kPx;
+  auto u32 = [&](size_t at) {
+    return (static_cast<uint32_t>(static_cast<unsigned char>(png[at])) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+           (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
+  };
+  EXPECT_EQ(png.substr(12, 4), "IHDR");
+  EXPECT_EQ(u32(16), static_cast<uint32_t>(side));
+  size_t idat_len = u32(33);
+  ASSERT_EQ(png.substr(37, 4), "IDAT");
+  std::string raw(static_cast<size_t>(side) * (side + 1), '\0');
+  uLongf raw_len = raw.size();
+  ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &raw_len, reinterpret_cast<const Bytef*>(png.data() + 41), idat_len), Z_OK);
+  ASSERT_EQ(raw_len, raw.size());
+  auto pixel = [&](int x, int y) { return static_cast<unsigned char>(raw[static_cast<size_t>(y) * (side + 1) + 1 + x]); };
+  EXPECT_EQ(pixel(0, 0), 0xff);  // quiet zone
+  for (int y = 0; y < code->size; ++y)
+    for (int x = 0; x < code->size; ++x)
+      ASSERT_EQ(pixel((x + kQuiet) * kPx + 1, (y + kQuiet) * kPx + 1), code->Dark(x, y) ? 0x00 : 0xff) << x << "," << y;
+  EXPECT_EQ(png.substr(png.size() - 8, 4), "IEND");
+
+  std::string svg = QrSvg(*code, kPx, kQuiet);
+  EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+  EXPECT_NE(svg.find("M" + std::to_string(kQuiet * kPx) + "," + std::to_string(kQuiet * kPx) + "h"), std::string::npos);
+  EXPECT_EQ(svg, QrSvg(*EncodeQr("https://xiaodian.example/#/c/k3JqZ0pQ8w"), kPx, kQuiet));  // a pure function of the text
 }
 
 }  // namespace
