@@ -1161,7 +1161,7 @@ TEST_F(Promo, ShareLinksAreUnguessableCodes) {
   auto [product, sku] = CreateProduct(shop, 3000, 5);
   std::string sharer = Register(), viewer = Register();
   auto a = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer);
-  auto b = Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer);
+  auto b = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"channel", "qr"}}, sharer);
   ASSERT_EQ(a.status, 201) << a.body.dump();
   std::string code = a.body["id"];
   EXPECT_EQ(code.size(), 12u);

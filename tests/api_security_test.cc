@@ -108,7 +108,10 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   std::string activity_id = activity.body.value("id", "0");
   // A chat group where the victim posted a link to the victim shop's product: the shop and
   // the group's members see its stats, nobody else.
-  ASSERT_EQ(Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-victim"}}, victim).status, 201);
+  auto victim_share = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-victim"}}, victim);
+  ASSERT_EQ(victim_share.status, 201);
+  std::string victim_code = victim_share.body["code"];
+  std::string victim_id = Call("GET", "/api/v1/me", nullptr, victim).body["user"]["id"];
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -204,6 +207,23 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   EXPECT_TRUE(unresolved.empty()) << "routes with ids this test cannot resolve (add them to `resolve`): " << Json(unresolved).dump();
   EXPECT_GT(attacks, 30);
   std::printf("security: %d cross-tenant attempts over the OpenAPI routes, all refused, store unchanged\n", attacks);
+  // Share links are opened by others by design (above): what another user sees of the victim's
+  // link names neither the victim nor the chat group, whether read, opened, as a QR or a short
+  // link; a link the attacker makes of the same product is the attacker's; the victim's
+  // earnings are the victim's.
+  for (auto& r : {Call("GET", "/api/v1/shares/" + victim_code), Call("GET", "/api/v1/shares/" + victim_code, nullptr, attacker),
+                  Call("POST", "/api/v1/shares/" + victim_code + "/open", nullptr, attacker)}) {
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    EXPECT_EQ(r.body.dump().find(victim_id), std::string::npos) << r.body.dump();
+    EXPECT_EQ(r.body.dump().find("wxg-victim"), std::string::npos) << r.body.dump();
+  }
+  auto hop = NewClient()->Send("GET", "/s/" + victim_code);
+  EXPECT_EQ(hop.status, 302);
+  EXPECT_EQ(hop.body.find(victim_id), std::string::npos);
+  auto own = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-victim"}}, attacker);
+  EXPECT_EQ(own.status, 201);
+  EXPECT_NE(own.body["code"], victim_code);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, attacker).body["items"].size(), 0u);
   // The victim's world still works for its owners.
   EXPECT_EQ(Call("GET", "/api/v1/orders/" + unpaid["id"].get<std::string>(), nullptr, victim).body["status"], "created");
   ExpectInvariants();

@@ -173,6 +173,15 @@ void Call::ReplyText(std::string body, std::string content_type, int status) {
   respond_(std::move(r));
 }
 
+void Call::Redirect(std::string location) {
+  Response r;
+  r.status = 302;
+  r.content_type = "text/plain; charset=utf-8";
+  r.headers.emplace_back("Location", std::move(location));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  respond_(std::move(r));
+}
+
 std::string ErrorBody(const Error& e) {
   // An internal error's text is for the operator (it may quote SQL or a driver's message), not
   // for whoever sent the request.

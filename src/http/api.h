@@ -99,6 +99,8 @@ class Call {
 
   void Reply(const Json& body, int status = 200);
   void ReplyText(std::string body, std::string content_type, int status = 200);
+  // 302 to `location` (a path of this server), with an empty body.
+  void Redirect(std::string location);
   // The error as {"error":{code,message}} with its status; with `retry_after_s` > 0 also a
   // Retry-After header (503 and 429 answers that know when to come back).
   void ReplyError(const Error& e, int64_t retry_after_s = 0);

@@ -3,6 +3,7 @@
 #include "account/account.h"
 #include "base/id.h"
 #include "http/api.h"
+#include "promo/promo.h"
 
 namespace xd::http {
 
@@ -55,6 +56,9 @@ Status Register(Call& c) {
   std::string phone = r.String("phone", {.max_len = limits::kMaxPhoneLen});
   std::string password = r.String("password", {.max_len = limits::kMaxPasswordLen});
   std::string nickname = r.String("nickname", {.min_len = 1, .max_len = limits::kMaxNicknameLen});
+  // The share link the visitor came through (the shop keeps its code from /s/{code} until now):
+  // the new account's first touch. A code that does not exist is ignored, as if none was sent.
+  std::optional<std::string> share_code = r.OptString("share_code", {.min_len = 1, .max_len = 32});
   RETURN_IF_ERROR(r.Finish());
   RETURN_IF_ERROR(account::ValidateRegistration(phone, password, nickname));
   // Refused before hashing: a taken phone costs a read, not 30 ms of Argon2.
@@ -65,13 +69,22 @@ Status Register(Call& c) {
                 "该手机号已注册 (this phone number is already registered)");
   std::string source = account::LoginSource(c.req().remote_ip);
   return OnHasher(
-      c, [phone, password, nickname, source](Call& c, const account::PasswordHasher& hasher) -> Status {
+      c, [phone, password, nickname, source, share_code](Call& c, const account::PasswordHasher& hasher) -> Status {
         if (!Admitted(c, LimitedRoute::kRegister, source)) return Ok();
         ASSIGN_OR_RETURN(std::string hash, hasher.Hash(password));
+        promo::PromoService& promo = c.app().promo;
         c.AnonymousWrite(
-            [=](Tx& tx) -> Result<Json> {
+            [=, &promo](Tx& tx) -> Result<Json> {
               ASSIGN_OR_RETURN(account::User u,
                                account::CreateUser(tx, phone, hash, nickname, false));
+              if (share_code) {
+                Result<promo::Share> share = promo.ShareByCode(tx, *share_code);
+                if (share) {
+                  RETURN_IF_ERROR(promo.OpenShare(tx, u.id, share->id, /*via_signup=*/true));
+                } else if (share.error().code != ErrorCode::NOT_FOUND) {
+                  return std::unexpected(share.error());
+                }
+              }
               ASSIGN_OR_RETURN(std::string token, account::CreateSession(tx, u.id));
               return UserWithToken(u, token);
             },

@@ -1,5 +1,9 @@
 // Routes of social sharing (promo): distribution (share links, sharers' commissions),
 // chat-group links and friends' recommendations, gifts.
+#include <algorithm>
+#include <cctype>
+
+#include "base/qr.h"
 #include "http/api.h"
 #include "promo/promo.h"
 
@@ -24,26 +28,62 @@ Status SetDistribution(Call& c) {
   return Ok();
 }
 
+// The body of POST /shares: {"target":"product|activity|group|bargain|shop","target_id",
+// "channel"?, "chat_group"?}; {"product_id"} or {"activity_id"} alone are the older spelling of
+// a product or activity target.
+Result<promo::ShareRequest> ReadShareRequest(const Json& body) {
+  ObjectReader r(body);
+  promo::ShareRequest req;
+  std::optional<std::string> target = r.OptString("target", {.min_len = 1, .max_len = 16});
+  std::optional<int64_t> target_id = r.OptId("target_id");
+  std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
+  req.channel = r.OptString("channel", {.min_len = 1, .max_len = 16}).value_or("link");
+  req.chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
+  if (target) {
+    std::optional<promo::ShareTarget> kind = promo::ParseShareTarget(*target);
+    if (!kind) r.Invalid("target", "must be product, activity, group, bargain or shop");
+    if (!target_id) r.Invalid("target_id", "is required with target");
+    if (product_id || activity_id) r.Invalid("target", "names the target alone (no product_id or activity_id beside it)");
+    req.target = kind.value_or(promo::ShareTarget::kProduct);
+    req.target_id = target_id.value_or(0);
+  } else if (activity_id) {
+    req.target = promo::ShareTarget::kActivity;
+    req.target_id = *activity_id;
+  } else if (product_id) {
+    req.target_id = *product_id;
+  } else {
+    r.Invalid("target", "is required (or product_id / activity_id)");
+  }
+  if (!promo::IsShareChannel(req.channel)) r.Invalid("channel", "must be link, qr, poster, chat or moments");
+  RETURN_IF_ERROR(r.Finish());
+  return req;
+}
+
 Status CreateShare(Call& c) {
+  Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(Json body, c.Body());
-  ObjectReader r(body);
-  std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
-  std::optional<std::string> chat_group =
-      r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
-  RETURN_IF_ERROR(r.Finish());
+  ASSIGN_OR_RETURN(promo::ShareRequest req, ReadShareRequest(body));
+  // A share sheet asks each time it opens: the link made before costs a read, not a write.
+  ASSIGN_OR_RETURN(std::optional<promo::Share> existing,
+                   store.Read([&](Reader& r) { return promo.FindShare(r, p.user_id, req); }));
+  if (existing) {
+    c.Reply(promo::ToJson(*existing, true));
+    return Ok();
+  }
   c.Write(
       p,
-      [&promo, product_id, activity_id, chat_group](Tx& tx, const Principal& p) -> Result<Json> {
-        ASSIGN_OR_RETURN(promo::Share sh,
-                         promo.CreateShare(tx, p.user_id, product_id, activity_id, chat_group));
+      [&promo, req](Tx& tx, const Principal& p) -> Result<Json> {
+        ASSIGN_OR_RETURN(promo::Share sh, promo.CreateShare(tx, p.user_id, req));
         return promo::ToJson(sh, true);
       },
       201);
   return Ok();
 }
 
+// What a link shows before anyone signs in: the target and where to land, never the sharer.
+// A read: an anonymous visitor's open writes nothing (see OpenShare).
 Status GetShare(Call& c) {
   Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
@@ -54,6 +94,29 @@ Status GetShare(Call& c) {
   return Ok();
 }
 
+// The link as a QR code (SVG), for the share sheet and posters: the same /s/{code} link.
+Status GetShareQr(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  std::string code(c.req().Param("id"));
+  ASSIGN_OR_RETURN(promo::Share sh,
+                   store.Read([&](Reader& r) { return promo.ShareByCode(r, code); }));
+  // The QR holds the absolute link as this request reached the server (the Host header; an odd
+  // one is left out, and the QR holds the path alone): it is answered to its own sender only.
+  std::string host(c.req().Header("host"));
+  bool host_ok = !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']';
+  });
+  std::string scheme = c.req().Header("x-forwarded-proto") == "https" ? "https" : "http";
+  ASSIGN_OR_RETURN(QrCode qr, EncodeQr((host_ok ? scheme + "://" + host : "") + "/s/" + sh.code));
+  c.ReplyText(QrSvg(qr), "image/svg+xml");
+  return Ok();
+}
+
+// A signed-in visitor opened the link: counted once per visitor, and the sharer becomes the
+// visitor's last touch. Anonymous visitors are counted when they sign in or register with the
+// code (the shop keeps it until then): an open anyone could repeat without an account would
+// be a write per request and a count anyone can inflate.
 Status OpenShare(Call& c) {
   promo::PromoService& promo = c.app().promo;
   ASSIGN_OR_RETURN(Principal p, c.User());
@@ -63,6 +126,19 @@ Status OpenShare(Call& c) {
     ASSIGN_OR_RETURN(promo::Share sh, promo.OpenShare(tx, p.user_id, found.id));
     return promo::ToJson(sh, sh.sharer_id == p.user_id);
   });
+  return Ok();
+}
+
+// GET /s/{code}, the short link itself: the shop app's page for it (#/s/{code}), which reads
+// the share and lands on its target. Answered before looking the code up, so the redirect says
+// nothing about whether a code exists.
+Status ShortLink(Call& c) {
+  std::string code(c.req().Param("code"));
+  bool plain = code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char ch) {
+                 return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+               });
+  if (!plain) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
+  c.Redirect("/#/s/" + code);
   return Ok();
 }
 
@@ -192,13 +268,19 @@ void AddSharingRoutes(Api& api) {
         "Set a product's sharer commission in basis points (staff)", "promo", AuthKind::kStaff, 200,
         Json{{"commission_bps", 500}}}, SetDistribution},
       {{"POST", "/api/v1/shares",
-        "Create a share link of a product or an activity (the caller is the sharer)", "promo",
-        AuthKind::kUser, 201, Json{{"product_id", "123"}}}, CreateShare},
-      {{"GET", "/api/v1/shares/{id}", "A share link (by its code) with its distinct (friend) opens",
+        "The caller's share link of a product, activity, group, bargain or shop for a channel (and chat group): "
+        "201 with a new code, 200 with the same link when asked again", "promo",
+        AuthKind::kUser, 201, Json{{"target", "product"}, {"target_id", "123"}, {"channel", "link"}}}, CreateShare},
+      {{"GET", "/api/v1/shares/{id}",
+        "A share link by its code: target, landing, distinct (friend) opens; never the sharer (public)",
         "promo"}, GetShare},
+      {{"GET", "/api/v1/shares/{id}/qr.svg", "The share link /s/{code} as a QR code (SVG, public)",
+        "promo"}, GetShareQr},
       {{"POST", "/api/v1/shares/{id}/open",
-        "Record that the caller opened a share link (last touch for attribution)", "promo",
+        "Record that the caller opened a share link (counted once per user; last touch for attribution)", "promo",
         AuthKind::kUser}, OpenShare},
+      {{"GET", "/s/{code}", "The short share link: redirects to the shop app's page for it (#/s/{code})",
+        "promo", AuthKind::kNone, 302}, ShortLink},
       {{"GET", "/api/v1/me/commissions", "The caller's sharer commissions and balance", "promo",
         AuthKind::kUser, 200, nullptr, {"limit"}}, ListMyCommissions},
       // ---- chat-group links and friends' recommendations ----

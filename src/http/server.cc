@@ -50,7 +50,8 @@ class StaticFiles {
   explicit StaticFiles(std::string root) : root_(std::move(root)) {}
   bool Serve(const Request& req, Response* out) {
     if (root_.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
-    if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics")
+    if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics" ||
+        req.path.rfind("/s/", 0) == 0)  // short share links: the router redirects into the shop
       return false;
     std::optional<std::string> norm = Normalize(req.path);
     if (!norm) return false;  // traversal: no file, the router answers 404

@@ -6,6 +6,7 @@
 // escrow to "sharer:<id>"). A cancelled or fully refunded order owes nothing; a partial
 // refund shrinks the base. One row per order and product: never a commission paid twice.
 #include <algorithm>
+#include <array>
 
 #include "account/account.h"
 #include <sodium.h>
@@ -20,29 +21,61 @@ namespace xd::promo {
 
 std::string SharerAccount(int64_t user_id) { return "sharer:" + IdString(user_id); }
 
+namespace {
+
+constexpr std::array<std::string_view, 5> kTargetNames{"product", "activity", "group", "bargain", "shop"};
+constexpr std::array<std::string_view, 5> kChannels{"link", "qr", "poster", "chat", "moments"};
+
+}  // namespace
+
+std::string_view Name(ShareTarget t) { return kTargetNames[static_cast<size_t>(t)]; }
+
+std::optional<ShareTarget> ParseShareTarget(std::string_view name) {
+  for (size_t i = 0; i < kTargetNames.size(); ++i)
+    if (kTargetNames[i] == name) return static_cast<ShareTarget>(i);
+  return std::nullopt;
+}
+
+bool IsShareChannel(std::string_view channel) {
+  return std::find(kChannels.begin(), kChannels.end(), channel) != kChannels.end();
+}
+
 Json ToJson(const Share& s, bool for_sharer) {
-  // The code is the link's public id; the internal id never leaves the server.
-  return Json{{"id", s.code},
-              {"sharer_id", IdString(s.sharer_id)},
-              {"product_id", IdString(s.product_id)},
-              {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
-              {"chat_group", for_sharer && s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
-              {"opens", s.opens},
-              {"friend_opens", s.friend_opens},
-              {"link", "/#/product/" + IdString(s.product_id) + "?share=" + s.code},
-              {"created_at", FormatRfc3339(s.created_at_ms)}};
+  // The code is the link's public id; the internal id never leaves the server, and the
+  // sharer's id only to the sharer.
+  Json j{{"id", s.code},
+         {"code", s.code},
+         {"target", {{"kind", Name(s.target)}, {"id", IdString(s.target_id)}}},
+         {"product_id", s.product_id ? Json(IdString(s.product_id)) : Json(nullptr)},
+         {"activity_id", s.activity_id ? Json(IdString(*s.activity_id)) : Json(nullptr)},
+         {"merchant_id", IdString(s.merchant_id)},
+         {"channel", s.channel},
+         {"chat_group", for_sharer && s.chat_group ? Json(*s.chat_group) : Json(nullptr)},
+         {"opens", s.opens},
+         {"friend_opens", s.friend_opens},
+         {"link", "/s/" + s.code},
+         {"created_at", FormatRfc3339(s.created_at_ms)}};
+  if (for_sharer) j["sharer_id"] = IdString(s.sharer_id);
+  return j;
 }
 
 namespace {
 
 constexpr const char* kShareSelect =
     "SELECT id, sharer_id, product_id, activity_id, opens, created_at_ms, "
-    "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1), chat_group, code FROM shares ";
+    "(SELECT count(*) FROM share_opens o WHERE o.share_id = shares.id AND o.is_friend=1), chat_group, code, "
+    "target_kind, target_id, channel, merchant_id FROM shares ";
 
 Result<Share> ShareFromRow(const std::optional<Row>& row) {
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "share not found");
+  if (!row) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
   Share s{row->Int(0), row->Int(1), row->Int(2), row->Str(8), row->OptInt(3), std::nullopt, row->Int(4), row->Int(6), row->Int(5)};
   if (!row->IsNull(7)) s.chat_group = row->Str(7);
+  std::optional<ShareTarget> target = ParseShareTarget(row->Str(9));
+  if (!target) return Fail(ErrorCode::INTERNAL, "share " + IdString(s.id) + " has an unknown target kind " + row->Str(9));
+  s.target = *target;
+  s.target_id = row->Int(10);
+  s.channel = row->Str(11);
+  s.merchant_id = row->Int(12);
   return s;
 }
 
@@ -59,6 +92,54 @@ std::string RandomCode() {
   return code;
 }
 
+// What a link of `req` lands on, resolved against the store: its product (0 for a shop), its
+// activity, its shop. NOT_FOUND when the target does not exist or is not open to buyers.
+struct ResolvedTarget {
+  int64_t product_id = 0, merchant_id = 0;
+  std::optional<int64_t> activity_id;
+};
+
+Result<ResolvedTarget> ResolveTarget(PromoService& promo, Reader& r, const ShareRequest& req) {
+  ResolvedTarget t;
+  switch (req.target) {
+    case ShareTarget::kProduct:
+      t.product_id = req.target_id;
+      break;
+    case ShareTarget::kActivity: {
+      ASSIGN_OR_RETURN(Activity a, promo.GetActivity(r, req.target_id));
+      t.product_id = a.product_id;
+      t.activity_id = a.id;
+      break;
+    }
+    case ShareTarget::kGroup: {
+      ASSIGN_OR_RETURN(Group g, internal::LoadGroup(r, req.target_id));
+      t.product_id = g.product_id;
+      t.activity_id = g.activity_id;
+      break;
+    }
+    case ShareTarget::kBargain: {
+      ASSIGN_OR_RETURN(Bargain b, internal::LoadBargain(r, req.target_id));
+      ASSIGN_OR_RETURN(Activity a, promo.GetActivity(r, b.activity_id));
+      t.product_id = a.product_id;
+      t.activity_id = a.id;
+      break;
+    }
+    case ShareTarget::kShop: {
+      ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, req.target_id));
+      if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "店铺不存在 (shop not found)");
+      t.merchant_id = m.id;
+      return t;
+    }
+  }
+  ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, t.product_id, true, {}, false));
+  t.merchant_id = p.merchant_id;
+  return t;
+}
+
+// The chat group's part of the idempotency key: '' for none (NULL is kept for links made
+// before migration 026, which never match).
+std::string ChatKey(const ShareRequest& req) { return req.chat_group.value_or(""); }
+
 }  // namespace
 
 namespace {
@@ -74,34 +155,52 @@ namespace internal {
 
 Status AttributeOrder(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, int64_t window_ms) {
   int64_t now = tx.NowMs();
-  // The chat group of the latest touch on any of the order's products, within the window.
-  std::optional<std::string> chat_group;
-  int64_t chat_touch_ms = 0;
+  // The buyer's latest touch on the shop as a whole (a shop link), within the window; a line's
+  // own product touch wins when it is later. A touch by the buyer's own link never got here
+  // (OpenShare records none), and the queries refuse one anyway: nobody earns on themselves.
+  struct Touch {
+    int64_t share_id = 0, sharer_id = 0, at_ms = 0;
+    std::optional<std::string> chat_group;
+  };
+  auto touch_of = [](const std::optional<Row>& row) -> std::optional<Touch> {
+    if (!row) return std::nullopt;
+    Touch t{row->Int(0), row->Int(1), row->Int(2), std::nullopt};
+    if (!row->IsNull(3)) t.chat_group = row->Str(3);
+    return t;
+  };
+  ASSIGN_OR_RETURN(auto shop_row, tx.QueryOne("SELECT share_id, sharer_id, touched_at_ms, chat_group FROM share_shop_touches "
+                                              "WHERE buyer_id=? AND merchant_id=? AND touched_at_ms > ? AND sharer_id <> buyer_id",
+                                              {ctx.buyer_id, ctx.merchant_id, now - window_ms}));
+  std::optional<Touch> shop_touch = touch_of(shop_row);
+  std::vector<std::optional<Touch>> line_touch;
   for (auto& l : ctx.lines) {
-    ASSIGN_OR_RETURN(auto t, tx.QueryOne("SELECT chat_group, touched_at_ms FROM share_touches WHERE buyer_id=? AND product_id=? "
-                                         "AND touched_at_ms > ? AND chat_group IS NOT NULL",
-                                         {ctx.buyer_id, l.product_id, now - window_ms}));
-    if (t && t->Int(1) >= chat_touch_ms) {
-      chat_group = t->Str(0);
-      chat_touch_ms = t->Int(1);
-    }
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT share_id, sharer_id, touched_at_ms, chat_group FROM share_touches "
+                                           "WHERE buyer_id=? AND product_id=? AND touched_at_ms > ? AND sharer_id <> buyer_id",
+                                           {ctx.buyer_id, l.product_id, now - window_ms}));
+    std::optional<Touch> t = touch_of(row);
+    if (shop_touch && (!t || shop_touch->at_ms > t->at_ms)) t = shop_touch;
+    line_touch.push_back(t);
   }
-  if (chat_group)
+  // The chat group of the latest touch that came through one.
+  const Touch* chat = nullptr;
+  for (auto& t : line_touch)
+    if (t && t->chat_group && (!chat || t->at_ms >= chat->at_ms)) chat = &*t;
+  if (chat)
     RETURN_IF_ERROR(tx.Run("INSERT INTO chat_group_orders(order_id, merchant_id, chat_group, buyer_id, created_at_ms) VALUES(?,?,?,?,?)",
-                           {order_id, ctx.merchant_id, *chat_group, ctx.buyer_id, now}));
-  for (auto& l : ctx.lines) {
+                           {order_id, ctx.merchant_id, *chat->chat_group, ctx.buyer_id, now}));
+  for (size_t i = 0; i < ctx.lines.size(); ++i) {
+    const auto& l = ctx.lines[i];
+    if (!line_touch[i]) continue;
     ASSIGN_OR_RETURN(auto rate, tx.QueryOne("SELECT commission_bps FROM product_distribution WHERE product_id=? AND merchant_id=? "
                                             "AND commission_bps > 0",
                                             {l.product_id, ctx.merchant_id}));
     if (!rate) continue;
-    ASSIGN_OR_RETURN(auto touch, tx.QueryOne("SELECT share_id, sharer_id FROM share_touches WHERE buyer_id=? AND product_id=? "
-                                             "AND touched_at_ms > ? AND sharer_id <> buyer_id",
-                                             {ctx.buyer_id, l.product_id, now - window_ms}));
-    if (!touch) continue;
+    // One row per order and product (a product on two lines, two SKUs, adds up).
     RETURN_IF_ERROR(tx.Run("INSERT INTO order_commissions(order_id, product_id, merchant_id, sharer_id, share_id, commission_bps, line_fen, "
-                           "status, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?)",
-                           {order_id, l.product_id, ctx.merchant_id, touch->Int(1), touch->Int(0), rate->Int(0), l.unit_price_fen * l.quantity,
-                            Name(CommissionStatus::kPending), now}));
+                           "status, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(order_id, product_id) DO UPDATE SET "
+                           "line_fen = order_commissions.line_fen + excluded.line_fen",
+                           {order_id, l.product_id, ctx.merchant_id, line_touch[i]->sharer_id, line_touch[i]->share_id, rate->Int(0),
+                            l.unit_price_fen * l.quantity, Name(CommissionStatus::kPending), now}));
   }
   return Ok();
 }
@@ -159,6 +258,14 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
                                        "OR (c.status=" + Sql(M::kPending) + " AND o.status IN (" +
                                            trade::OrderStatusSql(OwesNoPendingCommission) + ")) LIMIT 10"));
   for (auto& row : wrong) problems.push_back("order " + IdString(row.Int(0)) + " has a commission that disagrees with its status");
+  // An attributed line names a share that exists, is that share's sharer's, and is not the
+  // buyer's own (nobody earns on their own purchase).
+  ASSIGN_OR_RETURN(Rows unattributable, r.Query("SELECT c.order_id, c.product_id FROM order_commissions c JOIN orders o ON o.id = c.order_id "
+                                                "LEFT JOIN shares s ON s.id = c.share_id "
+                                                "WHERE s.id IS NULL OR s.sharer_id <> c.sharer_id OR c.sharer_id = o.buyer_id LIMIT 10"));
+  for (auto& row : unattributable)
+    problems.push_back("order " + IdString(row.Int(0)) + " pays a commission on product " + IdString(row.Int(1)) +
+                       " through a share that is missing, someone else's, or the buyer's own");
   return problems;
 }
 
@@ -174,21 +281,35 @@ Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t 
   return Json{{"product_id", IdString(product_id)}, {"commission_bps", commission_bps}};
 }
 
-Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id,
-                                        std::optional<int64_t> activity_id, std::optional<std::string> chat_group) {
-  if (chat_group && (chat_group->empty() || chat_group->size() > limits::kMaxChatGroupKeyLen))
+Result<std::optional<Share>> PromoService::FindShare(Reader& r, int64_t sharer_id, const ShareRequest& req) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kShareSelect) +
+                                            "WHERE sharer_id=? AND target_kind=? AND target_id=? AND channel=? AND chat_key=?",
+                                        {sharer_id, Name(req.target), req.target_id, req.channel, ChatKey(req)}));
+  if (!row) return std::optional<Share>();
+  ASSIGN_OR_RETURN(Share s, ShareFromRow(row));
+  return std::optional<Share>(std::move(s));
+}
+
+Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRequest& req) {
+  if (req.chat_group && (req.chat_group->empty() || req.chat_group->size() > limits::kMaxChatGroupKeyLen))
     return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1.." + std::to_string(limits::kMaxChatGroupKeyLen) + " bytes");
-  if (activity_id) {
-    ASSIGN_OR_RETURN(Activity a, GetActivity(tx, *activity_id));
-    if (product_id && *product_id != a.product_id) return Fail(ErrorCode::INVALID_FIELD, "product_id is not the activity's product");
-    product_id = a.product_id;
+  if (!IsShareChannel(req.channel)) return Fail(ErrorCode::INVALID_FIELD, "channel must be link, qr, poster, chat or moments");
+  ASSIGN_OR_RETURN(ResolvedTarget t, ResolveTarget(*this, tx, req));
+  Share s{tx.NewId(), sharer_id, t.product_id, RandomCode(), t.activity_id, req.chat_group, 0, 0, tx.NowMs(),
+          req.target, req.target_id, req.channel, t.merchant_id};
+  // The tuple is unique (shares_tuple): a racing twin of this request that committed first
+  // makes this insert a no-op, and both answer its link.
+  ASSIGN_OR_RETURN(int64_t inserted,
+                   tx.Exec("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms, code, "
+                           "target_kind, target_id, channel, chat_key, merchant_id) VALUES(?,?,?,?,?,0,?,?,?,?,?,?,?) "
+                           "ON CONFLICT DO NOTHING",
+                           {s.id, sharer_id, s.product_id, s.activity_id, req.chat_group, s.created_at_ms, s.code, Name(req.target),
+                            req.target_id, req.channel, ChatKey(req), s.merchant_id}));
+  if (inserted == 0) {
+    ASSIGN_OR_RETURN(std::optional<Share> existing, FindShare(tx, sharer_id, req));
+    if (!existing) return Fail(ErrorCode::CONFLICT, "share link code collision; try again");
+    return *existing;
   }
-  if (!product_id) return Fail(ErrorCode::MISSING_FIELD, "product_id or activity_id is required");
-  RETURN_IF_ERROR(catalog::GetProduct(tx, *product_id, true, {}, false));
-  Share s{tx.NewId(), sharer_id, *product_id, RandomCode(), activity_id, chat_group, 0, 0, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO shares(id, sharer_id, product_id, activity_id, chat_group, opens, created_at_ms, code) "
-                         "VALUES(?,?,?,?,?,0,?,?)",
-                         {s.id, sharer_id, s.product_id, activity_id, chat_group, s.created_at_ms, s.code}));
   RETURN_IF_ERROR(Emit(tx, ShareChanged{false, s.id, sharer_id, s.product_id, 0, s.activity_id}));
   return s;
 }
@@ -196,24 +317,31 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, std::optional
 Result<Share> PromoService::GetShare(Reader& r, int64_t id) { return LoadShare(r, id); }
 
 Result<Share> PromoService::ShareByCode(Reader& r, const std::string& code) {
-  if (code.size() != 12) return Fail(ErrorCode::NOT_FOUND, "share not found");
+  if (code.size() != 12) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kShareSelect) + "WHERE code=?", {code}));
   return ShareFromRow(row);
 }
 
-Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id) {
+Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id, bool via_signup) {
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
   RETURN_IF_ERROR(Emit(tx, ShareChanged{true, s.id, s.sharer_id, s.product_id, viewer_id, s.activity_id}));
   if (viewer_id == s.sharer_id) return s;  // (a sharer's own opens count nowhere)
   // Distinct viewers only: a second open by the same viewer changes no count.
   ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));
-  ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, sharer_id, viewer_id, is_friend, opened_at_ms) "
-                                          "VALUES(?,?,?,?,?) ON CONFLICT(share_id, viewer_id) DO NOTHING",
-                                          {s.id, s.sharer_id, viewer_id, friends, tx.NowMs()}));
+  ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, sharer_id, viewer_id, is_friend, opened_at_ms, via_signup) "
+                                          "VALUES(?,?,?,?,?,?) ON CONFLICT(share_id, viewer_id) DO NOTHING",
+                                          {s.id, s.sharer_id, viewer_id, friends, tx.NowMs(), via_signup}));
   if (first > 0) {
     RETURN_IF_ERROR(tx.Run("UPDATE shares SET opens = opens + 1 WHERE id=?", {s.id}));
     s.opens += 1;
     s.friend_opens += friends ? 1 : 0;
+  }
+  if (s.target == ShareTarget::kShop) {
+    RETURN_IF_ERROR(tx.Run("INSERT INTO share_shop_touches(buyer_id, merchant_id, share_id, sharer_id, chat_group, touched_at_ms) "
+                           "VALUES(?,?,?,?,?,?) ON CONFLICT(buyer_id, merchant_id) DO UPDATE SET share_id=excluded.share_id, "
+                           "sharer_id=excluded.sharer_id, chat_group=excluded.chat_group, touched_at_ms=excluded.touched_at_ms",
+                           {viewer_id, s.merchant_id, s.id, s.sharer_id, s.chat_group, tx.NowMs()}));
+    return s;
   }
   RETURN_IF_ERROR(tx.Run("INSERT INTO share_touches(buyer_id, product_id, share_id, sharer_id, chat_group, touched_at_ms) "
                          "VALUES(?,?,?,?,?,?) ON CONFLICT(buyer_id, product_id) DO UPDATE SET share_id=excluded.share_id, "

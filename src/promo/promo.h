@@ -195,20 +195,42 @@ Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_
 
 // ---- distribution (分销 / 分享员) ----
 
-// A share link of a product by a sharer (any buyer). Opening it makes the sharer the
-// viewer's last touch for the product; an order of the product within the attribution
-// window then pays the sharer the product's commission when the order completes.
+// A share link (分享): a sharer (any buyer) shares a target through a channel, optionally
+// into a chat group. Opening it makes the sharer the viewer's last touch for the target's
+// product (or, for a shop link, for the shop); an order line of it within the attribution
+// window then pays the sharer the product's commission when the order completes. Links are
+// found by their code only; no user id is ever part of a link.
+enum class ShareTarget { kProduct, kActivity, kGroup, kBargain, kShop };
+// "product", "activity", "group", "bargain", "shop" (stored and in JSON).
+std::string_view Name(ShareTarget t);
+std::optional<ShareTarget> ParseShareTarget(std::string_view name);
+// The channels a link is made for (a statistic, and part of what makes a link the same one):
+// link (copied), qr (scanned), poster, chat (a chat message), moments (朋友圈).
+bool IsShareChannel(std::string_view channel);
+
+struct ShareRequest {
+  ShareTarget target = ShareTarget::kProduct;
+  int64_t target_id = 0;
+  std::string channel = "link";
+  std::optional<std::string> chat_group;  // the chat group it is posted in (群接龙), 1..64 bytes
+};
+
 struct Share {
-  int64_t id = 0, sharer_id = 0, product_id = 0;
+  int64_t id = 0, sharer_id = 0, product_id = 0;  // product_id 0 for a shop link
   std::string code;                    // the public, unguessable handle of the link (12 base62 chars)
   std::optional<int64_t> activity_id;  // a share-to-drop (or other activity) link
   std::optional<std::string> chat_group;  // the chat group the link was posted in (群接龙)
-  int64_t opens = 0;                   // distinct viewers other than the sharer
+  int64_t opens = 0;                   // distinct signed-in viewers other than the sharer
   int64_t friend_opens = 0;            // of whom friends of the sharer (share-to-drop counts these)
   int64_t created_at_ms = 0;
+  ShareTarget target = ShareTarget::kProduct;
+  int64_t target_id = 0;    // the product, activity, group, bargain or shop (merchant) id
+  std::string channel = "link";
+  int64_t merchant_id = 0;  // the target's shop
 };
-// for_sharer: includes the chat group the link was posted in. Anyone holding the link
-// sees the rest; the group's key is what its stats are guarded by, so only its sharer sees it.
+// for_sharer: includes the sharer's id and the chat group the link was posted in. Anyone
+// holding the link sees the rest (the target, where it lands, the counts), never who shared it:
+// the group's key is what its stats are guarded by, and a user id is not for strangers.
 Json ToJson(const Share& s, bool for_sharer);
 // The ledger account of a sharer's earned commissions: "sharer:<user_id>".
 std::string SharerAccount(int64_t user_id);
@@ -282,17 +304,22 @@ class PromoService {
   // ---- distribution ----
   // Sets the sharer commission of one of the merchant's products (0..5000 bps; 0 = none).
   Result<Json> SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps);
-  // A share link of an on-sale product, or of an activity (its product; a share_drop's price
-  // falls as distinct friends open the sharer's links), optionally posted in a chat group
-  // (an opaque key of the messaging app, 1..64 bytes).
-  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, std::optional<int64_t> product_id, std::optional<int64_t> activity_id,
-                            std::optional<std::string> chat_group = {});
+  // The sharer's link to `req`'s target: the one made before for the same (sharer, target,
+  // channel, chat group) if there is one (idempotent: a share sheet opened twice is one link),
+  // else a new one with a fresh random code. The target must exist and be open to buyers (an
+  // on-sale product, an activity, a group, a bargain, an active shop); a share_drop's price
+  // falls as distinct friends open the sharer's links of its activity.
+  Result<Share> CreateShare(Tx& tx, int64_t sharer_id, const ShareRequest& req);
+  // The sharer's existing link for `req`, if any (the route's read before it writes).
+  Result<std::optional<Share>> FindShare(Reader& r, int64_t sharer_id, const ShareRequest& req);
   Result<Share> GetShare(Reader& r, int64_t id);
-  // A share by its public code; NOT_FOUND for unknown codes.
+  // A share by its public code; NOT_FOUND for unknown codes (the same answer whatever the
+  // code looks like, so a probe learns nothing).
   Result<Share> ShareByCode(Reader& r, const std::string& code);
-  // `viewer_id` opened the link: the sharer becomes the viewer's last touch for the product
-  // (a sharer's own opens attribute nothing).
-  Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id);
+  // `viewer_id` opened the link: counted once per viewer, and the sharer becomes the viewer's
+  // last touch for the product (a shop link: for the shop). A sharer's own opens count and
+  // attribute nothing. via_signup: the viewer registered through the link (their first touch).
+  Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id, bool via_signup = false);
   // {"balance_fen","pending","items":[...]}: what the sharer earned and what is pending.
   Result<Json> SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit);
 

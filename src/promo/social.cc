@@ -46,8 +46,8 @@ Result<Json> Jielong(Reader& r, const std::string& chat_group, int64_t merchant_
 
 Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id, const std::string& chat_group, int64_t limit) {
   // An aggregate: always exactly one row.
-  ASSIGN_OR_RETURN(Rows links, r.Query("SELECT count(*), COALESCE(SUM(s.opens),0) FROM shares s JOIN products p ON p.id = s.product_id "
-                                       "WHERE s.chat_group=? AND p.merchant_id=?",
+  ASSIGN_OR_RETURN(Rows links, r.Query("SELECT count(*), COALESCE(SUM(s.opens),0) FROM shares s "
+                                       "WHERE s.chat_group=? AND s.merchant_id=?",
                                        {chat_group, merchant_id}));
   if (links.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
   if (links[0].Int(0) == 0) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");

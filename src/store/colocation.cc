@@ -37,6 +37,10 @@ constexpr std::array kChildren{
                    "merchant_id"},
     // buyer group: a share's opens live with the share
     ColocatedChild{"share_opens", "sharer_id", "share_id", "shares", "sharer_id"},
+    // Not listed: tables whose distribution column is their own key's user, with no parent in
+    // another group to agree with — share_touches and share_shop_touches (migration 026) are
+    // the buyer's (buyer_id), and name a share of the sharer's group and a shop's product or
+    // shop only as references (docs/scale-out.md, the table per table).
 };
 
 }  // namespace

@@ -1,0 +1,367 @@
+// Share links that attribute (issue 14) over real HTTP: a sharer makes a link of a product, an
+// activity, a bargain or a shop for a channel and chat group (one link per tuple, even when the
+// share sheet asks twenty times at once); the short link /s/{code} lands in the shop; an
+// anonymous friend registers with the code and buys, and the sharer earns the commission; a
+// chat group's link counts the order; share-to-drop counts distinct signed-in friends; unknown
+// codes are 404 and say nothing; nobody earns on their own purchase; and the invariant check
+// refuses a commission paid through the buyer's own link.
+#include <set>
+#include <thread>
+
+#include "promo/promo.h"
+#include "tests/harness.h"
+
+namespace xd::testing {
+namespace {
+
+class Sharing : public ApiTest {
+ protected:
+  std::string At(int64_t offset_ms) { return FormatRfc3339(clock_.NowMs() + offset_ms); }
+  http::Client::JsonResponse Staff(const Shop& shop, const std::string& method, const std::string& path, Json body = nullptr) {
+    return Call(method, path, body, shop.owner_token, {{"X-Merchant-Id", shop.id}});
+  }
+  // Sets the product's sharer commission (asserts 200).
+  void SetCommission(const Shop& shop, const std::string& product, int64_t bps) {
+    auto r = Staff(shop, "PUT", "/api/v1/merchant/products/" + product + "/distribution", Json{{"commission_bps", bps}});
+    ASSERT_EQ(r.status, 200) << r.body.dump();
+  }
+  // The caller's link to `target` (asserts 200 or 201); returns the share JSON.
+  Json Share(const std::string& token, const std::string& kind, const std::string& id, Json extra = Json::object()) {
+    Json body{{"target", kind}, {"target_id", id}};
+    body.update(extra);
+    auto r = Call("POST", "/api/v1/shares", body, token);
+    EXPECT_TRUE(r.status == 201 || r.status == 200) << r.body.dump();
+    return r.body;
+  }
+  // Registers through a share link, as the shop does for a visitor who came by /s/{code}.
+  std::string RegisterWithCode(const std::string& code, const std::string& phone, const std::string& nickname = "朋友") {
+    auto r = Call("POST", "/api/v1/auth/register",
+                  Json{{"phone", phone}, {"password", "secret123"}, {"nickname", nickname}, {"share_code", code}});
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body.value("token", "");
+  }
+  // Pays, ships and confirms: the order completes and settles its commissions.
+  void PayShipConfirm(const Shop& shop, const std::string& buyer, const std::string& order_id) {
+    PayAndWait(buyer, order_id);
+    auto ship = Staff(shop, "POST", "/api/v1/merchant/orders/" + order_id + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}});
+    ASSERT_EQ(ship.status, 200) << ship.body.dump();
+    auto done = Call("POST", "/api/v1/orders/" + order_id + "/confirm", nullptr, buyer);
+    ASSERT_EQ(done.status, 200) << done.body.dump();
+  }
+  int64_t Earned(const std::string& token) {
+    return Call("GET", "/api/v1/me/commissions", nullptr, token).body.value("balance_fen", int64_t{-1});
+  }
+  void MakeFriends(const std::string& a, const std::string& b_phone, const std::string& b) {
+    ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", b_phone}}, a).status, 201);
+    auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, b);
+    ASSERT_EQ(reqs.body["items"].size(), 1u) << reqs.body.dump();
+    auto ok = Call("POST", "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept", nullptr, b);
+    ASSERT_EQ(ok.status, 200) << ok.body.dump();
+  }
+};
+
+// The whole story: S shares a product; the short link redirects into the shop without looking
+// the code up; an anonymous visitor reads the link (target, landing, no sharer), registers with
+// the code, buys and completes; S earns 10% of the line. The visitor's open was recorded at
+// registration (one distinct open); no user id appears in the link or in what strangers see.
+TEST_F(Sharing, AnonymousFriendRegistersThroughTheLinkAndTheSharerEarns) {
+  Shop shop = OpenShop("c2c", "分享小店");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);
+  SetCommission(shop, product, 1000);
+  std::string sharer = Register("14700000001", "分享者");
+  std::string sharer_id = Call("GET", "/api/v1/me", nullptr, sharer).body["user"]["id"];
+  Json share = Share(sharer, "product", product);
+  std::string code = share["code"];
+  EXPECT_EQ(code.size(), 12u);
+  EXPECT_EQ(share["link"], "/s/" + code);
+  EXPECT_EQ(share["link"].get<std::string>().find(sharer_id), std::string::npos);
+
+  auto client = NewClient();
+  http::Response hop = client->Send("GET", "/s/" + code);
+  EXPECT_EQ(hop.status, 302);
+  std::string location;
+  for (auto& [k, v] : hop.headers)
+    if (k == "location" || k == "Location") location = v;
+  EXPECT_EQ(location, "/#/s/" + code);
+
+  auto seen = Call("GET", "/api/v1/shares/" + code);  // anonymous
+  ASSERT_EQ(seen.status, 200) << seen.body.dump();
+  EXPECT_EQ(seen.body["target"]["kind"], "product");
+  EXPECT_EQ(seen.body["target"]["id"], product);
+  EXPECT_FALSE(seen.body.contains("sharer_id")) << seen.body.dump();
+  EXPECT_EQ(seen.body.dump().find(sharer_id), std::string::npos) << "a stranger learns no user id";
+  EXPECT_EQ(seen.body["opens"], 0) << "an anonymous read records nothing";
+
+  std::string friend_token = RegisterWithCode(code, "14700000002");
+  EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 1);
+  Json order = Buy(friend_token, sku);
+  PayShipConfirm(shop, friend_token, order["id"]);
+  EXPECT_EQ(Earned(sharer), 1000);
+  Json mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  ASSERT_EQ(mine["items"].size(), 1u);
+  EXPECT_EQ(mine["items"][0]["order_id"], order["id"]);
+  EXPECT_EQ(mine["items"][0]["status"], "paid");
+  ExpectInvariants();
+}
+
+// A link posted in a chat group: a member registers through it, another member (signed in)
+// opens it; both order, one pays; the shop's stats for the group count 2 opens, 2 orders and
+// the paid GMV. A link of the whole shop counts for the group too.
+TEST_F(Sharing, ChatGroupLinkCountsTheOrder) {
+  Shop shop = OpenShop("c2c", "群接龙小店");
+  auto [product, sku] = CreateProduct(shop, 3000, 20, "土鸡蛋 30 枚");
+  auto [product2, sku2] = CreateProduct(shop, 2000, 20, "小米 5 斤");
+  std::string leader = Register("14700000011", "团长");
+  Json share = Share(leader, "product", product, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
+  EXPECT_EQ(share["channel"], "chat");
+  EXPECT_EQ(share["chat_group"], "wxg-77") << "the sharer sees the group";
+  EXPECT_TRUE(Call("GET", "/api/v1/shares/" + share["code"].get<std::string>()).body["chat_group"].is_null()) << "strangers do not";
+  std::string m1 = RegisterWithCode(share["code"], "14700000012", "小王");
+  std::string m2 = Register("14700000013", "小李");
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + share["code"].get<std::string>() + "/open", nullptr, m2).status, 200);
+  Json o1 = Buy(m1, sku, 2);
+  Json o2 = Buy(m2, sku);
+  PayAndWait(m1, o1["id"]);
+  // The shop's own link in the same group: a third member buys another product through it.
+  Json shop_share = Share(leader, "shop", shop.id, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
+  EXPECT_EQ(shop_share["target"]["kind"], "shop");
+  EXPECT_TRUE(shop_share["product_id"].is_null());
+  std::string m3 = RegisterWithCode(shop_share["code"], "14700000014", "小张");
+  Json o3 = Buy(m3, sku2);
+  auto stats = Staff(shop, "GET", "/api/v1/merchant/chat-groups/wxg-77/stats");
+  ASSERT_EQ(stats.status, 200) << stats.body.dump();
+  EXPECT_EQ(stats.body["opens"], 3);
+  EXPECT_EQ(stats.body["orders"], 3);
+  EXPECT_EQ(stats.body["paid_orders"], 1);
+  EXPECT_EQ(stats.body["gmv_fen"], 6000 + 800);
+  ASSERT_EQ(stats.body["jielong"].size(), 3u);
+  EXPECT_EQ(stats.body["jielong"][2]["nickname"], "小张");
+  (void)o2;
+  (void)o3;
+  ExpectInvariants();
+}
+
+// A shop link attributes any product of the shop; a product link opened later wins for its
+// product (last touch), and the shop link still earns on the rest.
+TEST_F(Sharing, ShopLinkAttributesEveryProductOfTheShop) {
+  Shop shop = OpenShop("c2c", "整店分享");
+  auto [p1, s1] = CreateProduct(shop, 10000, 10, "茶叶");
+  auto [p2, s2] = CreateProduct(shop, 5000, 10, "茶具");
+  SetCommission(shop, p1, 1000);
+  SetCommission(shop, p2, 1000);
+  std::string a = Register("14700000021", "甲"), b = Register("14700000022", "乙");
+  Json shop_link = Share(a, "shop", shop.id);
+  Json product_link = Share(b, "product", p1);
+  std::string buyer = RegisterWithCode(shop_link["code"], "14700000023");
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + product_link["code"].get<std::string>() + "/open", nullptr, buyer).status, 200);
+  auto r = Call("POST", "/api/v1/checkout",
+                Json{{"items", {{{"sku_id", s1}, {"quantity", 1}}, {{"sku_id", s2}, {"quantity", 1}}}}, {"address", Address()}}, buyer);
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  PayShipConfirm(shop, buyer, r.body["orders"][0]["id"]);
+  EXPECT_EQ(Earned(b), 1000) << "p1: the later product touch";
+  EXPECT_EQ(Earned(a), 500) << "p2: the shop touch";
+  ExpectInvariants();
+}
+
+// An attributed product bought in two SKUs in one order: one commission over both lines (the
+// commission is keyed by order and product; two inserts used to fail the checkout).
+TEST_F(Sharing, TwoSkusOfOneSharedProductAreOneCommission) {
+  Shop shop = OpenShop("c2c", "两规格店");
+  auto made = Staff(shop, "POST", "/api/v1/merchant/products",
+                    Json{{"title", "咖啡豆"}, {"category", "食品"}, {"status", "on_sale"},
+                         {"skus", {{{"spec", {{"规格", "250g"}}}, {"price_fen", 4000}, {"stock", 5}},
+                                   {{"spec", {{"规格", "500g"}}}, {"price_fen", 6000}, {"stock", 5}}}}});
+  ASSERT_EQ(made.status, 201) << made.body.dump();
+  std::string product = made.body["id"];
+  SetCommission(shop, product, 1000);
+  std::string sharer = Register("14700000061", "分享者");
+  std::string buyer = RegisterWithCode(Share(sharer, "product", product)["code"], "14700000062");
+  auto r = Call("POST", "/api/v1/checkout",
+                Json{{"items", {{{"sku_id", made.body["skus"][0]["id"]}, {"quantity", 1}}, {{"sku_id", made.body["skus"][1]["id"]}, {"quantity", 1}}}},
+                     {"address", Address()}},
+                buyer);
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  PayShipConfirm(shop, buyer, r.body["orders"][0]["id"]);
+  Json mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  ASSERT_EQ(mine["items"].size(), 1u) << mine.dump();
+  EXPECT_EQ(mine["items"][0]["line_fen"], 10000);
+  EXPECT_EQ(mine["balance_fen"], 1000);
+  ExpectInvariants();
+}
+
+// Share-to-drop counts distinct signed-in friends who opened the sharer's links of the
+// activity: anonymous reads, strangers, the sharer and a second open by the same friend count
+// nothing; a friend who registers through the link is not yet a friend, so does not count.
+TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
+  Shop shop = OpenShop("c2c", "转发降价店");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);
+  auto act = Staff(shop, "POST", "/api/v1/merchant/activities",
+                   Json{{"type", "share_drop"}, {"sku_id", sku}, {"floor_price_fen", 8000},
+                        {"tiers", {{{"opens", 2}, {"off_bps", 1000}}}}, {"starts_at", At(0)}, {"ends_at", At(86400000)}});
+  ASSERT_EQ(act.status, 201) << act.body.dump();
+  std::string aid = act.body["id"];
+  std::string sharer = Register("14700000031", "分享者");
+  std::string f1 = Register("14700000032"), f2 = Register("14700000033"), stranger = Register("14700000034");
+  MakeFriends(sharer, "14700000032", f1);
+  MakeFriends(sharer, "14700000033", f2);
+  Json link = Share(sharer, "activity", aid, Json{{"channel", "moments"}});
+  std::string code = link["code"];
+  EXPECT_EQ(link["activity_id"], aid);
+  auto price = [&]() {
+    auto r = Call("POST", "/api/v1/checkout/preview",
+                  Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}, {"activity", {{"id", aid}}}}, sharer);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body["orders"][0]["pricing"][1]["subtotal_fen"].get<int64_t>();
+  };
+  auto open = [&](const std::string& token) {
+    ASSERT_EQ(Call("POST", "/api/v1/shares/" + code + "/open", nullptr, token).status, 200);
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Call("GET", "/api/v1/shares/" + code).status, 200);
+  RegisterWithCode(code, "14700000035");
+  open(stranger);
+  open(sharer);
+  open(f1);
+  open(f1);
+  EXPECT_EQ(price(), 10000) << "one distinct friend";
+  open(f2);
+  EXPECT_EQ(price(), 9000);
+  Json seen = Call("GET", "/api/v1/shares/" + code).body;
+  EXPECT_EQ(seen["opens"], 4);
+  EXPECT_EQ(seen["friend_opens"], 2);
+  ExpectInvariants();
+}
+
+// Unknown codes: the API answers 404 with one message whatever the code looks like; the short
+// link redirects without looking; a registration with an unknown code registers, attributing
+// nothing.
+TEST_F(Sharing, UnknownCodesAre404AndSayNothing) {
+  Shop shop = OpenShop("c2c", "店");
+  auto [product, sku] = CreateProduct(shop, 1000, 5);
+  std::string sharer = Register();
+  std::string real = Share(sharer, "product", product)["code"];
+  std::string viewer = Register();
+  std::set<std::string> messages;
+  for (std::string code : {std::string("AAAAAAAAAAAA"), std::string("123"), std::string("zzzzzzzzzzzzzzzzzzzz"), real + "x"}) {
+    for (auto [method, suffix, token] : {std::tuple{"GET", "", std::string()}, std::tuple{"GET", "/qr.svg", std::string()},
+                                         std::tuple{"POST", "/open", viewer}}) {
+      auto r = Call(method, "/api/v1/shares/" + code + suffix, nullptr, token);
+      EXPECT_EQ(r.status, 404) << method << " " << code << suffix;
+      messages.insert(r.body.dump());
+    }
+  }
+  EXPECT_EQ(messages.size(), 1u) << "every unknown code answers alike";
+  EXPECT_EQ(NewClient()->Send("GET", "/s/AAAAAAAAAAAA").status, 302);
+  std::string late = RegisterWithCode("AAAAAAAAAAAA", "14700000041");
+  EXPECT_FALSE(late.empty());
+  // A target that does not exist (or a shop that is not open) is 404 too.
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", "999999"}}, sharer).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "shop"}, {"target_id", "999999"}}, sharer).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "user"}, {"target_id", "1"}}, sharer).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"channel", "fax"}}, sharer).status, 400);
+  // The QR of a real code is an SVG of the absolute link.
+  auto qr = NewClient()->Send("GET", "/api/v1/shares/" + real + "/qr.svg");
+  EXPECT_EQ(qr.status, 200);
+  EXPECT_EQ(qr.content_type, "image/svg+xml");
+  EXPECT_EQ(qr.body.rfind("<svg", 0), 0u) << qr.body.substr(0, 80);
+  (void)sku;
+  ExpectInvariants();
+}
+
+// Nobody earns on their own purchase: the sharer opens their own link, buys and completes, and
+// earns nothing (and the open counts nowhere). The check refuses a commission row planted with
+// the buyer as its sharer.
+TEST_F(Sharing, SelfAttributionEarnsNothingAndTheCheckRefusesIt) {
+  Shop shop = OpenShop("c2c", "自购店");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);
+  SetCommission(shop, product, 1000);
+  std::string sharer = Register("14700000051", "分享者");
+  std::string code = Share(sharer, "product", product)["code"];
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + code + "/open", nullptr, sharer).status, 200);
+  Json own = Buy(sharer, sku);
+  PayShipConfirm(shop, sharer, own["id"]);
+  EXPECT_EQ(Earned(sharer), 0);
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer).body["items"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 0) << "the sharer's own open is no open";
+  ExpectInvariants();
+
+  // Planted: a commission paid through the buyer's own link.
+  auto oid = ParseId(own["id"].get<std::string>());
+  ASSERT_TRUE(oid.has_value());
+  int64_t sharer_uid = *ParseId(Call("GET", "/api/v1/me", nullptr, sharer).body["user"]["id"].get<std::string>());
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t share_id, tx.QueryInt("SELECT id FROM shares WHERE code=?", {code}));
+    return tx.Run("INSERT INTO order_commissions(order_id, product_id, merchant_id, sharer_id, share_id, commission_bps, line_fen, "
+                  "status, created_at_ms) VALUES(?,?,?,?,?,0,0,'cancelled',0)",
+                  {*oid, *ParseId(product), *ParseId(shop.id), sharer_uid, share_id});
+  }));
+  auto report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
+  EXPECT_NE(report.body.dump().find("the buyer's own"), std::string::npos) << report.body.dump();
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM order_commissions WHERE order_id=?", {*oid}); }));
+}
+
+// One link per (sharer, target, channel, chat group): asked again it is the same code (200),
+// and twenty share sheets asking at once make one row between them. Another channel or group
+// is another link.
+TEST_F(Sharing, TheSameTupleIsOneLinkEvenWhenRacing) {
+  Shop shop = OpenShop("c2c", "幂等店");
+  auto [product, sku] = CreateProduct(shop, 1000, 5);
+  std::string sharer = Register();
+  auto first = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
+  ASSERT_EQ(first.status, 201) << first.body.dump();
+  auto again = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body["code"], first.body["code"]);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer).body["code"], first.body["code"])
+      << "the older spelling names the same target";
+  EXPECT_NE(Share(sharer, "product", product, Json{{"channel", "qr"}})["code"], first.body["code"]);
+  EXPECT_NE(Share(sharer, "product", product, Json{{"chat_group", "wxg-1"}})["code"], first.body["code"]);
+
+  constexpr int kThreads = 20;
+  std::vector<std::string> codes(kThreads);
+  std::vector<int> statuses(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      auto c = NewClient();
+      auto r = c->Json("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"channel", "poster"}}, sharer);
+      statuses[i] = r.status;
+      codes[i] = r.body.value("code", "");
+    });
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_TRUE(statuses[i] == 200 || statuses[i] == 201) << statuses[i];
+    EXPECT_EQ(codes[i], codes[0]);
+  }
+  int64_t rows = -1;
+  ASSERT_TRUE(app_->store().Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(rows, r.QueryInt("SELECT count(*) FROM shares WHERE channel='poster'"));
+    return Ok();
+  }));
+  EXPECT_EQ(rows, 1);
+  (void)sku;
+  ExpectInvariants();
+}
+
+// A bargain's link lands on the bargain and attributes its product.
+TEST_F(Sharing, BargainAndGroupLinksNameTheirTarget) {
+  Shop shop = OpenShop("c2c", "砍价店");
+  auto [product, sku] = CreateProduct(shop, 10000, 10);
+  auto act = Staff(shop, "POST", "/api/v1/merchant/activities",
+                   Json{{"type", "bargain"}, {"sku_id", sku}, {"floor_price_fen", 5000}, {"helps_needed", 3},
+                        {"ttl_s", 3600}});
+  ASSERT_EQ(act.status, 201) << act.body.dump();
+  std::string owner = Register();
+  auto bargain = Call("POST", "/api/v1/bargains", Json{{"activity_id", act.body["id"]}}, owner);
+  ASSERT_EQ(bargain.status, 201) << bargain.body.dump();
+  Json link = Share(owner, "bargain", bargain.body["id"]);
+  Json seen = Call("GET", "/api/v1/shares/" + link["code"].get<std::string>()).body;
+  EXPECT_EQ(seen["target"]["kind"], "bargain");
+  EXPECT_EQ(seen["target"]["id"], bargain.body["id"]);
+  EXPECT_EQ(seen["product_id"], product);
+  EXPECT_EQ(seen["activity_id"], act.body["id"]);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "group"}, {"target_id", "12345"}}, owner).status, 404);
+  ExpectInvariants();
+}
+
+}  // namespace
+}  // namespace xd::testing
