@@ -658,6 +658,66 @@ async function bargain(ctx) {
   await owner.waitForSelector('[data-test="bargain"][data-status="bought"]');
 }
 
+// Share → a friend opens the short link signed out → registers → buys; the sharer earns the
+// commission. The shop has no 我的收益 page yet (issue 14, distribution UI): the sharer's
+// earnings are read through the API with the sharer's own session.
+async function shareAttribution(ctx) {
+  const { product, sku } = await freeProduct();
+  await apiCall('PUT', `/merchant/products/${product.id}/distribution`, { ...(await merchantSession()), body: { commission_bps: 1000 } });
+
+  const { page: sharer } = await ctx.page(MOBILE, 'sharer');
+  await shopLogin(sharer, await newBuyer('分享达人'));
+  const sharerToken = await sharer.evaluate(() => localStorage.getItem('xiaodian.token'));
+  const sharerId = (await apiCall('GET', '/me', { token: sharerToken })).user.id;
+  await sharer.goto(`${BASE}/#/product/${product.id}`);
+  await sharer.click('[data-test="share"]');
+  const linkBox = sharer.locator('[data-test="share-link"]:not([data-code=""])');
+  await linkBox.waitFor();
+  const link = (await linkBox.textContent()).trim();
+  const code = await linkBox.getAttribute('data-code');
+  assert(link === `${BASE}/s/${code}` && /^[0-9A-Za-z]{12}$/.test(code), `odd share link ${link}`);
+  assert(!link.includes(sharerId) && !link.includes('sharer'), `the link names the sharer: ${link}`);
+  const qr = sharer.locator('[data-test="share-qr"]');
+  await qr.waitFor();
+  await sharer.waitForFunction(() => document.querySelector('[data-test="share-qr"]')?.naturalWidth > 0);
+  // The sheet has slid in when its copy button is inside the screen.
+  await sharer.waitForFunction(() => {
+    const r = document.querySelector('[data-test="share-copy"]')?.getBoundingClientRect();
+    return r && r.bottom <= window.innerHeight && !document.querySelector('.van-slide-up-enter-active');
+  });
+  await screenshot(sharer, 'shop-share-sheet', { main: true });
+
+  // The friend, signed out, opens the short link: it lands on the product.
+  const { page: friend } = await ctx.page(MOBILE, 'friend');
+  await friend.goto(link);
+  await friend.waitForURL(new RegExp(`#/product/${product.id}$`));
+  await friend.waitForSelector('[data-test="product-title"]');
+  // Buying needs an account: the friend registers and comes back to the product.
+  await friend.click('[data-test="buy-now"]');
+  await friend.waitForURL(/#\/login/);
+  await friend.locator('.van-tab').nth(1).click();
+  await inputOf(friend, 'phone').fill(newPhone('17'));
+  await inputOf(friend, 'password').fill('test1234');
+  await inputOf(friend, 'nickname').fill('被分享的朋友');
+  await friend.click('[data-test="login-submit"]');
+  await friend.waitForURL(new RegExp(`#/product/${product.id}$`));
+  await friend.click('[data-test="buy-now"]');
+  await friend.click('[data-test="sku-confirm"]');
+  await friend.waitForURL(/#\/checkout/);
+  const orderId = await checkoutAndPay(friend);
+  const friendToken = await friend.evaluate(() => localStorage.getItem('xiaodian.token'));
+  assert(!(await friend.evaluate(() => localStorage.getItem('xiaodian.share'))), 'the share code is still kept after registration');
+
+  // The shop ships, the friend confirms: the order completes and pays the sharer.
+  await apiCall('POST', `/merchant/orders/${orderId}/ship`, { ...(await merchantSession()), body: { carrier: '顺丰', tracking_no: `SF${Date.now()}` } });
+  await apiCall('POST', `/orders/${orderId}/confirm`, { token: friendToken });
+  const mine = await apiCall('GET', '/me/commissions', { token: sharerToken });
+  const line = mine.items.find((it) => it.order_id === orderId);
+  assert(line && line.status === 'paid' && line.amount_fen > 0, `no paid commission for ${orderId}: ${JSON.stringify(mine)}`);
+  assert(mine.balance_fen === line.amount_fen, `balance ${mine.balance_fen} is not the commission ${line.amount_fen}`);
+  assert(line.amount_fen === Math.floor((sku.price_fen * 1000) / 10000), `commission ${line.amount_fen} is not 10% of ${sku.price_fen}`);
+}
+
 // Each runs when GET /api/v1/openapi.json lists the routes it needs; otherwise it is skipped.
 async function socialScenarios() {
   let paths = [];
@@ -680,6 +740,8 @@ async function socialScenarios() {
       ['/merchant/activities', '/products/{id}/activities', '/activities/{id}'], flashSale),
     scenario('bargain: two friends help cut the price to the floor; the owner buys at it', 'bargain',
       ['/merchant/activities', '/bargains', '/bargains/{id}', '/bargains/{id}/help'], bargain),
+    scenario('share: the sharer copies /s/{code} with its QR; a friend opens it signed out, registers, buys; the sharer earns the commission', 'share',
+      ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions'], shareAttribution),
     scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
       ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
   ];

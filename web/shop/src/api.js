@@ -60,6 +60,13 @@ export const api = {
   bargain: (id) => http.get(`/bargains/${e(id)}`),
   helpBargain: (id) => http.post(`/bargains/${e(id)}/help`),
 
+  // share links (分享: #/s/{code}, the page the short link /s/{code} redirects to)
+  createShare: (target, targetId, channel = 'link') => http.post('/shares', { target, target_id: targetId, channel }),
+  share: (code) => http.get(`/shares/${e(code)}`),
+  openShare: (code) => http.post(`/shares/${e(code)}/open`),
+  shareQrUrl: (code) => `/api/v1/shares/${e(code)}/qr.svg`,
+  myCommissions: () => http.get('/me/commissions'),
+
   // coupons (领券: a coupon's claim link is #/coupon/{id}) and gifts (送礼: #/gift/{token})
   coupon: (id) => http.get(`/coupons/${e(id)}`),
   claimCoupon: (id) => http.post(`/coupons/${e(id)}/claim`),

@@ -11,6 +11,7 @@ const routes = [
   { path: '/bargain/:id', name: 'bargain', component: () => import('./views/Bargain.vue') },
   { path: '/coupon/:id', name: 'coupon', component: () => import('./views/Coupon.vue') },
   { path: '/gift/:token', name: 'gift', component: () => import('./views/Gift.vue') },
+  { path: '/s/:code', name: 'share', component: () => import('./views/ShareLanding.vue') },
   { path: '/coupons', name: 'coupons', component: () => import('./views/Coupons.vue'), meta: { auth: true } },
   { path: '/gifts', name: 'gifts', component: () => import('./views/Gifts.vue'), meta: { auth: true } },
   { path: '/cart', name: 'cart', component: () => import('./views/Cart.vue'), meta: { tab: true, auth: true } },
