@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "base/limits.h"
 #include "promo/promo.h"
 #include "tests/harness.h"
 
@@ -338,6 +339,32 @@ TEST_F(Sharing, TheSameTupleIsOneLinkEvenWhenRacing) {
     return Ok();
   }));
   EXPECT_EQ(rows, 1);
+  (void)sku;
+  ExpectInvariants();
+}
+
+// Chat groups are free text: one sharer makes at most kMaxNewSharesPerDay new links in 24 h
+// (422 LIMIT_EXCEEDED beyond), while the links made stay theirs to ask for again; a day later
+// new ones can be made.
+TEST_F(Sharing, ASharerMakesBoundedNewLinksADay) {
+  Shop shop = OpenShop("c2c", "限额店");
+  auto [product, sku] = CreateProduct(shop, 1000, 5);
+  std::string sharer = Register();
+  std::string first;
+  for (int64_t i = 0; i < limits::kMaxNewSharesPerDay; ++i) {
+    auto r = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-" + std::to_string(i)}}, sharer);
+    ASSERT_EQ(r.status, 201) << i << " " << r.body.dump();
+    if (i == 0) first = r.body["code"];
+  }
+  auto over = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer);
+  EXPECT_EQ(over.status, 422) << over.body.dump();
+  EXPECT_EQ(over.body["error"]["code"], "LIMIT_EXCEEDED");
+  auto again = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-0"}}, sharer);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body["code"], first);
+  EXPECT_EQ(Share(Register(), "product", product)["link"].get<std::string>().size(), 15u) << "another sharer is not limited";
+  clock_.AdvanceMs(24LL * 3600 * 1000 + 1);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer).status, 201);
   (void)sku;
   ExpectInvariants();
 }

@@ -82,6 +82,7 @@ inline constexpr size_t kMaxCouponScopeSkus = 100;            // SKUs a coupon m
 inline constexpr size_t kMaxCouponTitleLen = 60;              // coupon title
 inline constexpr int64_t kMaxDistributionBps = 5'000;         // a sharer's commission on a product
 inline constexpr size_t kMaxChatGroupKeyLen = 64;             // a chat group's opaque key
+inline constexpr int64_t kMaxNewSharesPerDay = 200;           // new links one sharer makes in 24 h
 inline constexpr size_t kMaxRecommendationLen = 420;          // 140 Chinese characters
 
 // ---- payments (admin) ----

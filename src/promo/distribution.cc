@@ -295,6 +295,17 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRe
     return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1.." + std::to_string(limits::kMaxChatGroupKeyLen) + " bytes");
   if (!IsShareChannel(req.channel)) return Fail(ErrorCode::INVALID_FIELD, "channel must be link, qr, poster, chat or moments");
   ASSIGN_OR_RETURN(ResolvedTarget t, ResolveTarget(*this, tx, req));
+  // Chat groups are free text, so one account could otherwise make links (rows) without end.
+  // Counted up to the cap only; a link asked for again is answered before this (FindShare).
+  ASSIGN_OR_RETURN(int64_t recent, tx.QueryInt("SELECT count(*) FROM (SELECT 1 FROM shares WHERE sharer_id=? AND created_at_ms > ? "
+                                               "LIMIT ?) recent",
+                                               {sharer_id, static_cast<int64_t>(tx.NowMs() - int64_t{24} * 3600 * 1000), limits::kMaxNewSharesPerDay}));
+  if (recent >= limits::kMaxNewSharesPerDay) {
+    ASSIGN_OR_RETURN(std::optional<Share> existing, FindShare(tx, sharer_id, req));
+    if (existing) return *existing;
+    return Fail(ErrorCode::LIMIT_EXCEEDED, "今天分享的链接太多了，请明天再试 (at most " +
+                                               std::to_string(limits::kMaxNewSharesPerDay) + " new share links a day)");
+  }
   Share s{tx.NewId(), sharer_id, t.product_id, RandomCode(), t.activity_id, req.chat_group, 0, 0, tx.NowMs(),
           req.target, req.target_id, req.channel, t.merchant_id};
   // The tuple is unique (shares_tuple): a racing twin of this request that committed first
