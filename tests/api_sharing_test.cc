@@ -18,16 +18,19 @@ namespace {
 class Sharing : public ApiTest {
  protected:
   std::string At(int64_t offset_ms) { return FormatRfc3339(clock_.NowMs() + offset_ms); }
-  http::Client::JsonResponse Staff(const Shop& shop, const std::string& method, const std::string& path, Json body = nullptr) {
+  http::Client::JsonResponse Staff(const Shop& shop, const std::string& method,
+                                   const std::string& path, Json body = nullptr) {
     return Call(method, path, body, shop.owner_token, {{"X-Merchant-Id", shop.id}});
   }
   // Sets the product's sharer commission (asserts 200).
   void SetCommission(const Shop& shop, const std::string& product, int64_t bps) {
-    auto r = Staff(shop, "PUT", "/api/v1/merchant/products/" + product + "/distribution", Json{{"commission_bps", bps}});
+    auto r = Staff(shop, "PUT", "/api/v1/merchant/products/" + product + "/distribution",
+                   Json{{"commission_bps", bps}});
     ASSERT_EQ(r.status, 200) << r.body.dump();
   }
   // The caller's link to `target` (asserts 200 or 201); returns the share JSON.
-  Json Share(const std::string& token, const std::string& kind, const std::string& id, Json extra = Json::object()) {
+  Json Share(const std::string& token, const std::string& kind, const std::string& id,
+             Json extra = Json::object()) {
     Json body{{"target", kind}, {"target_id", id}};
     body.update(extra);
     auto r = Call("POST", "/api/v1/shares", body, token);
@@ -35,28 +38,37 @@ class Sharing : public ApiTest {
     return r.body;
   }
   // Registers through a share link, as the shop does for a visitor who came by /s/{code}.
-  std::string RegisterWithCode(const std::string& code, const std::string& phone, const std::string& nickname = "朋友") {
+  std::string RegisterWithCode(const std::string& code, const std::string& phone,
+                               const std::string& nickname = "朋友") {
     auto r = Call("POST", "/api/v1/auth/register",
-                  Json{{"phone", phone}, {"password", "secret123"}, {"nickname", nickname}, {"share_code", code}});
+                  Json{{"phone", phone},
+                       {"password", "secret123"},
+                       {"nickname", nickname},
+                       {"share_code", code}});
     EXPECT_EQ(r.status, 201) << r.body.dump();
     return r.body.value("token", "");
   }
   // Pays, ships and confirms: the order completes and settles its commissions.
   void PayShipConfirm(const Shop& shop, const std::string& buyer, const std::string& order_id) {
     PayAndWait(buyer, order_id);
-    auto ship = Staff(shop, "POST", "/api/v1/merchant/orders/" + order_id + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}});
+    auto ship = Staff(shop, "POST", "/api/v1/merchant/orders/" + order_id + "/ship",
+                      Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}});
     ASSERT_EQ(ship.status, 200) << ship.body.dump();
     auto done = Call("POST", "/api/v1/orders/" + order_id + "/confirm", nullptr, buyer);
     ASSERT_EQ(done.status, 200) << done.body.dump();
   }
   int64_t Earned(const std::string& token) {
-    return Call("GET", "/api/v1/me/commissions", nullptr, token).body.value("balance_fen", int64_t{-1});
+    return Call("GET", "/api/v1/me/commissions", nullptr, token)
+        .body.value("balance_fen", int64_t{-1});
   }
   void MakeFriends(const std::string& a, const std::string& b_phone, const std::string& b) {
     ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", b_phone}}, a).status, 201);
     auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, b);
     ASSERT_EQ(reqs.body["items"].size(), 1u) << reqs.body.dump();
-    auto ok = Call("POST", "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept", nullptr, b);
+    auto ok = Call(
+        "POST",
+        "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept",
+        nullptr, b);
     ASSERT_EQ(ok.status, 200) << ok.body.dump();
   }
 };
@@ -113,18 +125,26 @@ TEST_F(Sharing, ChatGroupLinkCountsTheOrder) {
   auto [product, sku] = CreateProduct(shop, 3000, 20, "土鸡蛋 30 枚");
   auto [product2, sku2] = CreateProduct(shop, 2000, 20, "小米 5 斤");
   std::string leader = Register("14700000011", "团长");
-  Json share = Share(leader, "product", product, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
+  Json share =
+      Share(leader, "product", product, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
   EXPECT_EQ(share["channel"], "chat");
   EXPECT_EQ(share["chat_group"], "wxg-77") << "the sharer sees the group";
-  EXPECT_TRUE(Call("GET", "/api/v1/shares/" + share["code"].get<std::string>()).body["chat_group"].is_null()) << "strangers do not";
+  EXPECT_TRUE(Call("GET", "/api/v1/shares/" + share["code"].get<std::string>())
+                  .body["chat_group"]
+                  .is_null())
+      << "strangers do not";
   std::string m1 = RegisterWithCode(share["code"], "14700000012", "小王");
   std::string m2 = Register("14700000013", "小李");
-  ASSERT_EQ(Call("POST", "/api/v1/shares/" + share["code"].get<std::string>() + "/open", nullptr, m2).status, 200);
+  ASSERT_EQ(
+      Call("POST", "/api/v1/shares/" + share["code"].get<std::string>() + "/open", nullptr, m2)
+          .status,
+      200);
   Json o1 = Buy(m1, sku, 2);
   Json o2 = Buy(m2, sku);
   PayAndWait(m1, o1["id"]);
   // The shop's own link in the same group: a third member buys another product through it.
-  Json shop_share = Share(leader, "shop", shop.id, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
+  Json shop_share =
+      Share(leader, "shop", shop.id, Json{{"channel", "chat"}, {"chat_group", "wxg-77"}});
   EXPECT_EQ(shop_share["target"]["kind"], "shop");
   EXPECT_TRUE(shop_share["product_id"].is_null());
   std::string m3 = RegisterWithCode(shop_share["code"], "14700000014", "小张");
@@ -154,9 +174,15 @@ TEST_F(Sharing, ShopLinkAttributesEveryProductOfTheShop) {
   Json shop_link = Share(a, "shop", shop.id);
   Json product_link = Share(b, "product", p1);
   std::string buyer = RegisterWithCode(shop_link["code"], "14700000023");
-  ASSERT_EQ(Call("POST", "/api/v1/shares/" + product_link["code"].get<std::string>() + "/open", nullptr, buyer).status, 200);
-  auto r = Call("POST", "/api/v1/checkout",
-                Json{{"items", {{{"sku_id", s1}, {"quantity", 1}}, {{"sku_id", s2}, {"quantity", 1}}}}, {"address", Address()}}, buyer);
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + product_link["code"].get<std::string>() + "/open",
+                 nullptr, buyer)
+                .status,
+            200);
+  auto r =
+      Call("POST", "/api/v1/checkout",
+           Json{{"items", {{{"sku_id", s1}, {"quantity", 1}}, {{"sku_id", s2}, {"quantity", 1}}}},
+                {"address", Address()}},
+           buyer);
   ASSERT_EQ(r.status, 201) << r.body.dump();
   PayShipConfirm(shop, buyer, r.body["orders"][0]["id"]);
   EXPECT_EQ(Earned(b), 1000) << "p1: the later product touch";
@@ -169,16 +195,21 @@ TEST_F(Sharing, ShopLinkAttributesEveryProductOfTheShop) {
 TEST_F(Sharing, TwoSkusOfOneSharedProductAreOneCommission) {
   Shop shop = OpenShop("c2c", "两规格店");
   auto made = Staff(shop, "POST", "/api/v1/merchant/products",
-                    Json{{"title", "咖啡豆"}, {"category", "食品"}, {"status", "on_sale"},
-                         {"skus", {{{"spec", {{"规格", "250g"}}}, {"price_fen", 4000}, {"stock", 5}},
-                                   {{"spec", {{"规格", "500g"}}}, {"price_fen", 6000}, {"stock", 5}}}}});
+                    Json{{"title", "咖啡豆"},
+                         {"category", "食品"},
+                         {"status", "on_sale"},
+                         {"skus",
+                          {{{"spec", {{"规格", "250g"}}}, {"price_fen", 4000}, {"stock", 5}},
+                           {{"spec", {{"规格", "500g"}}}, {"price_fen", 6000}, {"stock", 5}}}}});
   ASSERT_EQ(made.status, 201) << made.body.dump();
   std::string product = made.body["id"];
   SetCommission(shop, product, 1000);
   std::string sharer = Register("14700000061", "分享者");
   std::string buyer = RegisterWithCode(Share(sharer, "product", product)["code"], "14700000062");
   auto r = Call("POST", "/api/v1/checkout",
-                Json{{"items", {{{"sku_id", made.body["skus"][0]["id"]}, {"quantity", 1}}, {{"sku_id", made.body["skus"][1]["id"]}, {"quantity", 1}}}},
+                Json{{"items",
+                      {{{"sku_id", made.body["skus"][0]["id"]}, {"quantity", 1}},
+                       {{"sku_id", made.body["skus"][1]["id"]}, {"quantity", 1}}}},
                      {"address", Address()}},
                 buyer);
   ASSERT_EQ(r.status, 201) << r.body.dump();
@@ -197,12 +228,17 @@ TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
   Shop shop = OpenShop("c2c", "转发降价店");
   auto [product, sku] = CreateProduct(shop, 10000, 10);
   auto act = Staff(shop, "POST", "/api/v1/merchant/activities",
-                   Json{{"type", "share_drop"}, {"sku_id", sku}, {"floor_price_fen", 8000},
-                        {"tiers", {{{"opens", 2}, {"off_bps", 1000}}}}, {"starts_at", At(0)}, {"ends_at", At(86400000)}});
+                   Json{{"type", "share_drop"},
+                        {"sku_id", sku},
+                        {"floor_price_fen", 8000},
+                        {"tiers", {{{"opens", 2}, {"off_bps", 1000}}}},
+                        {"starts_at", At(0)},
+                        {"ends_at", At(86400000)}});
   ASSERT_EQ(act.status, 201) << act.body.dump();
   std::string aid = act.body["id"];
   std::string sharer = Register("14700000031", "分享者");
-  std::string f1 = Register("14700000032"), f2 = Register("14700000033"), stranger = Register("14700000034");
+  std::string f1 = Register("14700000032"), f2 = Register("14700000033"),
+              stranger = Register("14700000034");
   MakeFriends(sharer, "14700000032", f1);
   MakeFriends(sharer, "14700000033", f2);
   Json link = Share(sharer, "activity", aid, Json{{"channel", "moments"}});
@@ -210,7 +246,10 @@ TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
   EXPECT_EQ(link["activity_id"], aid);
   auto price = [&]() {
     auto r = Call("POST", "/api/v1/checkout/preview",
-                  Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}, {"activity", {{"id", aid}}}}, sharer);
+                  Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}},
+                       {"address", Address()},
+                       {"activity", {{"id", aid}}}},
+                  sharer);
     EXPECT_EQ(r.status, 200) << r.body.dump();
     return r.body["orders"][0]["pricing"][1]["subtotal_fen"].get<int64_t>();
   };
@@ -242,9 +281,11 @@ TEST_F(Sharing, UnknownCodesAre404AndSayNothing) {
   std::string real = Share(sharer, "product", product)["code"];
   std::string viewer = Register();
   std::set<std::string> messages;
-  for (std::string code : {std::string("AAAAAAAAAAAA"), std::string("123"), std::string("zzzzzzzzzzzzzzzzzzzz"), real + "x"}) {
-    for (auto [method, suffix, token] : {std::tuple{"GET", "", std::string()}, std::tuple{"GET", "/qr.svg", std::string()},
-                                         std::tuple{"POST", "/open", viewer}}) {
+  for (std::string code : {std::string("AAAAAAAAAAAA"), std::string("123"),
+                           std::string("zzzzzzzzzzzzzzzzzzzz"), real + "x"}) {
+    for (auto [method, suffix, token] :
+         {std::tuple{"GET", "", std::string()}, std::tuple{"GET", "/qr.svg", std::string()},
+          std::tuple{"POST", "/open", viewer}}) {
       auto r = Call(method, "/api/v1/shares/" + code + suffix, nullptr, token);
       EXPECT_EQ(r.status, 404) << method << " " << code << suffix;
       messages.insert(r.body.dump());
@@ -255,10 +296,21 @@ TEST_F(Sharing, UnknownCodesAre404AndSayNothing) {
   std::string late = RegisterWithCode("AAAAAAAAAAAA", "14700000041");
   EXPECT_FALSE(late.empty());
   // A target that does not exist (or a shop that is not open) is 404 too.
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", "999999"}}, sharer).status, 404);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "shop"}, {"target_id", "999999"}}, sharer).status, 404);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "user"}, {"target_id", "1"}}, sharer).status, 400);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"channel", "fax"}}, sharer).status, 400);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", "999999"}}, sharer)
+          .status,
+      404);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/shares", Json{{"target", "shop"}, {"target_id", "999999"}}, sharer)
+          .status,
+      404);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/shares", Json{{"target", "user"}, {"target_id", "1"}}, sharer).status,
+      400);
+  EXPECT_EQ(Call("POST", "/api/v1/shares",
+                 Json{{"target", "product"}, {"target_id", product}, {"channel", "fax"}}, sharer)
+                .status,
+            400);
   // The QR of a real code is an SVG of the absolute link.
   auto qr = NewClient()->Send("GET", "/api/v1/shares/" + real + "/qr.svg");
   EXPECT_EQ(qr.status, 200);
@@ -282,22 +334,27 @@ TEST_F(Sharing, SelfAttributionEarnsNothingAndTheCheckRefusesIt) {
   PayShipConfirm(shop, sharer, own["id"]);
   EXPECT_EQ(Earned(sharer), 0);
   EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, sharer).body["items"].size(), 0u);
-  EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 0) << "the sharer's own open is no open";
+  EXPECT_EQ(Call("GET", "/api/v1/shares/" + code).body["opens"], 0)
+      << "the sharer's own open is no open";
   ExpectInvariants();
 
   // Planted: a commission paid through the buyer's own link.
   auto oid = ParseId(own["id"].get<std::string>());
   ASSERT_TRUE(oid.has_value());
-  int64_t sharer_uid = *ParseId(Call("GET", "/api/v1/me", nullptr, sharer).body["user"]["id"].get<std::string>());
+  int64_t sharer_uid =
+      *ParseId(Call("GET", "/api/v1/me", nullptr, sharer).body["user"]["id"].get<std::string>());
   ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
     ASSIGN_OR_RETURN(int64_t share_id, tx.QueryInt("SELECT id FROM shares WHERE code=?", {code}));
-    return tx.Run("INSERT INTO order_commissions(order_id, product_id, merchant_id, sharer_id, share_id, commission_bps, line_fen, "
-                  "status, created_at_ms) VALUES(?,?,?,?,?,0,0,'cancelled',0)",
-                  {*oid, *ParseId(product), *ParseId(shop.id), sharer_uid, share_id});
+    return tx.Run(
+        "INSERT INTO order_commissions(order_id, product_id, merchant_id, sharer_id, share_id, "
+        "commission_bps, line_fen, "
+        "status, created_at_ms) VALUES(?,?,?,?,?,0,0,'cancelled',0)",
+        {*oid, *ParseId(product), *ParseId(shop.id), sharer_uid, share_id});
   }));
   auto report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
   EXPECT_NE(report.body.dump().find("the buyer's own"), std::string::npos) << report.body.dump();
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM order_commissions WHERE order_id=?", {*oid}); }));
+  ASSERT_TRUE(app_->store().Execute(
+      [&](Tx& tx) { return tx.Run("DELETE FROM order_commissions WHERE order_id=?", {*oid}); }));
 }
 
 // One link per (sharer, target, channel, chat group): asked again it is the same code (200),
@@ -307,15 +364,19 @@ TEST_F(Sharing, TheSameTupleIsOneLinkEvenWhenRacing) {
   Shop shop = OpenShop("c2c", "幂等店");
   auto [product, sku] = CreateProduct(shop, 1000, 5);
   std::string sharer = Register();
-  auto first = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
+  auto first =
+      Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
   ASSERT_EQ(first.status, 201) << first.body.dump();
-  auto again = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
+  auto again =
+      Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}}, sharer);
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(again.body["code"], first.body["code"]);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer).body["code"], first.body["code"])
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"product_id", product}}, sharer).body["code"],
+            first.body["code"])
       << "the older spelling names the same target";
   EXPECT_NE(Share(sharer, "product", product, Json{{"channel", "qr"}})["code"], first.body["code"]);
-  EXPECT_NE(Share(sharer, "product", product, Json{{"chat_group", "wxg-1"}})["code"], first.body["code"]);
+  EXPECT_NE(Share(sharer, "product", product, Json{{"chat_group", "wxg-1"}})["code"],
+            first.body["code"]);
 
   constexpr int kThreads = 20;
   std::vector<std::string> codes(kThreads);
@@ -324,7 +385,9 @@ TEST_F(Sharing, TheSameTupleIsOneLinkEvenWhenRacing) {
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&, i] {
       auto c = NewClient();
-      auto r = c->Json("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"channel", "poster"}}, sharer);
+      auto r = c->Json("POST", "/api/v1/shares",
+                       Json{{"target", "product"}, {"target_id", product}, {"channel", "poster"}},
+                       sharer);
       statuses[i] = r.status;
       codes[i] = r.body.value("code", "");
     });
@@ -352,19 +415,32 @@ TEST_F(Sharing, ASharerMakesBoundedNewLinksADay) {
   std::string sharer = Register();
   std::string first;
   for (int64_t i = 0; i < limits::kMaxNewSharesPerDay; ++i) {
-    auto r = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-" + std::to_string(i)}}, sharer);
+    auto r = Call("POST", "/api/v1/shares",
+                  Json{{"target", "product"},
+                       {"target_id", product},
+                       {"chat_group", "wxg-" + std::to_string(i)}},
+                  sharer);
     ASSERT_EQ(r.status, 201) << i << " " << r.body.dump();
     if (i == 0) first = r.body["code"];
   }
-  auto over = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer);
+  auto over =
+      Call("POST", "/api/v1/shares",
+           Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer);
   EXPECT_EQ(over.status, 422) << over.body.dump();
   EXPECT_EQ(over.body["error"]["code"], "LIMIT_EXCEEDED");
-  auto again = Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-0"}}, sharer);
+  auto again =
+      Call("POST", "/api/v1/shares",
+           Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-0"}}, sharer);
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(again.body["code"], first);
-  EXPECT_EQ(Share(Register(), "product", product)["link"].get<std::string>().size(), 15u) << "another sharer is not limited";
+  EXPECT_EQ(Share(Register(), "product", product)["link"].get<std::string>().size(), 15u)
+      << "another sharer is not limited";
   clock_.AdvanceMs(24LL * 3600 * 1000 + 1);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer).status, 201);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/shares",
+           Json{{"target", "product"}, {"target_id", product}, {"chat_group", "wxg-over"}}, sharer)
+          .status,
+      201);
   (void)sku;
   ExpectInvariants();
 }
@@ -374,7 +450,10 @@ TEST_F(Sharing, BargainAndGroupLinksNameTheirTarget) {
   Shop shop = OpenShop("c2c", "砍价店");
   auto [product, sku] = CreateProduct(shop, 10000, 10);
   auto act = Staff(shop, "POST", "/api/v1/merchant/activities",
-                   Json{{"type", "bargain"}, {"sku_id", sku}, {"floor_price_fen", 5000}, {"helps_needed", 3},
+                   Json{{"type", "bargain"},
+                        {"sku_id", sku},
+                        {"floor_price_fen", 5000},
+                        {"helps_needed", 3},
                         {"ttl_s", 3600}});
   ASSERT_EQ(act.status, 201) << act.body.dump();
   std::string owner = Register();
@@ -386,7 +465,9 @@ TEST_F(Sharing, BargainAndGroupLinksNameTheirTarget) {
   EXPECT_EQ(seen["target"]["id"], bargain.body["id"]);
   EXPECT_EQ(seen["product_id"], product);
   EXPECT_EQ(seen["activity_id"], act.body["id"]);
-  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "group"}, {"target_id", "12345"}}, owner).status, 404);
+  EXPECT_EQ(Call("POST", "/api/v1/shares", Json{{"target", "group"}, {"target_id", "12345"}}, owner)
+                .status,
+            404);
   ExpectInvariants();
 }
 

@@ -38,12 +38,14 @@ Result<promo::ShareRequest> ReadShareRequest(const Json& body) {
   std::optional<int64_t> target_id = r.OptId("target_id");
   std::optional<int64_t> product_id = r.OptId("product_id"), activity_id = r.OptId("activity_id");
   req.channel = r.OptString("channel", {.min_len = 1, .max_len = 16}).value_or("link");
-  req.chat_group = r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
+  req.chat_group =
+      r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
   if (target) {
     std::optional<promo::ShareTarget> kind = promo::ParseShareTarget(*target);
     if (!kind) r.Invalid("target", "must be product, activity, group, bargain or shop");
     if (!target_id) r.Invalid("target_id", "is required with target");
-    if (product_id || activity_id) r.Invalid("target", "names the target alone (no product_id or activity_id beside it)");
+    if (product_id || activity_id)
+      r.Invalid("target", "names the target alone (no product_id or activity_id beside it)");
     req.target = kind.value_or(promo::ShareTarget::kProduct);
     req.target_id = target_id.value_or(0);
   } else if (activity_id) {
@@ -54,7 +56,8 @@ Result<promo::ShareRequest> ReadShareRequest(const Json& body) {
   } else {
     r.Invalid("target", "is required (or product_id / activity_id)");
   }
-  if (!promo::IsShareChannel(req.channel)) r.Invalid("channel", "must be link, qr, poster, chat or moments");
+  if (!promo::IsShareChannel(req.channel))
+    r.Invalid("channel", "must be link, qr, poster, chat or moments");
   RETURN_IF_ERROR(r.Finish());
   return req;
 }
@@ -104,9 +107,11 @@ Status GetShareQr(Call& c) {
   // The QR holds the absolute link as this request reached the server (the Host header; an odd
   // one is left out, and the QR holds the path alone): it is answered to its own sender only.
   std::string host(c.req().Header("host"));
-  bool host_ok = !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' || ch == ':' || ch == '[' || ch == ']';
-  });
+  bool host_ok =
+      !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '-' ||
+               ch == ':' || ch == '[' || ch == ']';
+      });
   std::string scheme = c.req().Header("x-forwarded-proto") == "https" ? "https" : "http";
   ASSIGN_OR_RETURN(QrCode qr, EncodeQr((host_ok ? scheme + "://" + host : "") + "/s/" + sh.code));
   c.ReplyText(QrSvg(qr), "image/svg+xml");
@@ -134,9 +139,10 @@ Status OpenShare(Call& c) {
 // nothing about whether a code exists.
 Status ShortLink(Call& c) {
   std::string code(c.req().Param("code"));
-  bool plain = code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char ch) {
-                 return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-               });
+  bool plain =
+      code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char ch) {
+        return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+      });
   if (!plain) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
   c.Redirect("/#/s/" + code);
   return Ok();
