@@ -322,7 +322,8 @@ TEST_F(Sharing, UnknownCodesAre404AndSayNothing) {
 
 // Nobody earns on their own purchase: the sharer opens their own link, buys and completes, and
 // earns nothing (and the open counts nowhere). The check refuses a commission row planted with
-// the buyer as its sharer.
+// the buyer as its sharer, and a last touch through the buyer's own link or naming a sharer
+// other than its share's.
 TEST_F(Sharing, SelfAttributionEarnsNothingAndTheCheckRefusesIt) {
   Shop shop = OpenShop("c2c", "自购店");
   auto [product, sku] = CreateProduct(shop, 10000, 10);
@@ -355,6 +356,31 @@ TEST_F(Sharing, SelfAttributionEarnsNothingAndTheCheckRefusesIt) {
   EXPECT_NE(report.body.dump().find("the buyer's own"), std::string::npos) << report.body.dump();
   ASSERT_TRUE(app_->store().Execute(
       [&](Tx& tx) { return tx.Run("DELETE FROM order_commissions WHERE order_id=?", {*oid}); }));
+  ExpectInvariants();
+
+  // Planted: a shop touch through the buyer's own link, then one naming another's share.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t share_id, tx.QueryInt("SELECT id FROM shares WHERE code=?", {code}));
+    return tx.Run(
+        "INSERT INTO share_shop_touches(buyer_id, merchant_id, share_id, sharer_id, touched_at_ms) "
+        "VALUES(?,?,?,?,0)",
+        {sharer_uid, *ParseId(shop.id), share_id, sharer_uid});
+  }));
+  report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
+  EXPECT_NE(report.body.dump().find("share_shop_touches: buyer"), std::string::npos)
+      << report.body.dump();
+  ASSERT_TRUE(app_->store().Execute(
+      [&](Tx& tx) { return tx.Run("UPDATE share_shop_touches SET buyer_id = buyer_id + 1"); }));
+  report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
+  EXPECT_EQ(report.body.dump().find("share_shop_touches: buyer"), std::string::npos)
+      << "the sharer's link as another buyer's touch is fine: " << report.body.dump();
+  ASSERT_TRUE(app_->store().Execute(
+      [&](Tx& tx) { return tx.Run("UPDATE share_shop_touches SET sharer_id = sharer_id + 1"); }));
+  report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
+  EXPECT_NE(report.body.dump().find("share_shop_touches: buyer"), std::string::npos)
+      << report.body.dump();
+  ASSERT_TRUE(
+      app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM share_shop_touches"); }));
 }
 
 // One link per (sharer, target, channel, chat group): asked again it is the same code (200),

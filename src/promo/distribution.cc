@@ -266,6 +266,15 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
   for (auto& row : unattributable)
     problems.push_back("order " + IdString(row.Int(0)) + " pays a commission on product " + IdString(row.Int(1)) +
                        " through a share that is missing, someone else's, or the buyer's own");
+  // A last touch (per product, per shop) names its share's sharer and never the buyer.
+  for (const char* table : {"share_touches", "share_shop_touches"}) {
+    ASSIGN_OR_RETURN(Rows touches, r.Query(std::string("SELECT t.buyer_id, t.share_id FROM ") + table +
+                                           " t LEFT JOIN shares s ON s.id = t.share_id "
+                                           "WHERE s.id IS NULL OR s.sharer_id <> t.sharer_id OR t.sharer_id = t.buyer_id LIMIT 10"));
+    for (auto& row : touches)
+      problems.push_back(std::string(table) + ": buyer " + IdString(row.Int(0)) + "'s touch names share " + IdString(row.Int(1)) +
+                         ", which is missing, someone else's, or the buyer's own");
+  }
   return problems;
 }
 
