@@ -1205,6 +1205,19 @@ class Colocation : public Promo {
                    nullptr, buyers[0])
                   .status,
               200);
+    // Membership: a card claimed through a store's link, and o1 earns points on it.
+    ASSERT_EQ(a_staff("PUT", "/api/v1/merchant/member-programme",
+                      Json{{"title", "会员卡"},
+                           {"levels", {{{"name", "会员"}, {"growth_threshold", 0}, {"discount_bps", 500}}}}})
+                  .status,
+              200);
+    auto store = a_staff("POST", "/api/v1/merchant/member-stores",
+                         Json{{"name", "门店"}, {"address", "上海"}, {"latitude", 31.2}, {"longitude", 121.5}});
+    ASSERT_EQ(store.status, 201) << store.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/member-cards/claim/" + store.body["claim_token"].get<std::string>(),
+                   nullptr, buyers[0])
+                  .status,
+              200);
     Json o1 = Buy(buyers[0], sku);
     PayAndWait(buyers[0], o1["id"]);
     const std::string oid1 = o1["id"];

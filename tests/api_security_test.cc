@@ -43,6 +43,7 @@ class Security : public ApiTest {
                                    "aftersales", "shipments", "addresses", "friendships", "friend_requests", "cart_items",
                                    "postings", "balances", "settlements", "withdrawals", "cards", "kind_defaults",
                                    "webhook_endpoints", "webhook_deliveries",
+                                   "member_programmes", "member_stores", "member_cards", "member_points_journal",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
@@ -112,6 +113,15 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   ASSERT_EQ(victim_share.status, 201);
   std::string victim_code = victim_share.body["code"];
   std::string victim_id = Call("GET", "/api/v1/me", nullptr, victim).body["user"]["id"];
+  // The victim shop's membership card, a store, and the victim's card claimed through it.
+  ASSERT_EQ(Call("PUT", "/api/v1/merchant/member-programme",
+                 Json{{"title", "会员卡"}, {"levels", {{{"name", "会员"}, {"growth_threshold", 0}, {"discount_bps", 500}}}}},
+                 victim_shop.owner_token).status, 200);
+  auto member_store = Call("POST", "/api/v1/merchant/member-stores",
+                           Json{{"name", "门店"}, {"address", "上海"}, {"latitude", 31.2}, {"longitude", 121.5}}, victim_shop.owner_token);
+  ASSERT_EQ(member_store.status, 201) << member_store.body.dump();
+  auto member_card = Call("POST", "/api/v1/member-cards/claim/" + member_store.body["claim_token"].get<std::string>(), nullptr, victim);
+  ASSERT_EQ(member_card.status, 200) << member_card.body.dump();
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -127,6 +137,8 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/webhooks/", endpoint.body["id"]},
       {"/api/v1/merchant/webhook-deliveries/", delivery_id},
       {"/api/v1/merchant/chat-groups/", "wxg-victim"},
+      {"/api/v1/merchant/member-stores/", member_store.body["id"]},
+      {"/api/v1/me/member-cards/", member_card.body["card"]["id"]},
       {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
       {"/api/v1/aftersales/", as.body["id"]},
@@ -146,6 +158,7 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       "POST /api/v1/coupons/{id}/claim",  "POST /api/v1/bargains/{id}/help", "POST /api/v1/shares/{id}/open",
       "GET /api/v1/bargains/{id}",        "GET /api/v1/groups/{id}",         "GET /api/v1/coupons/{id}",
       "GET /api/v1/activities/{id}",      "GET /api/v1/shares/{id}",
+      "POST /api/v1/member-cards/claim/{token}",  // a claim link is handed to anyone in the store
   };
 
   auto doc = Call("GET", "/api/v1/openapi.json").body;

@@ -50,10 +50,17 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->trade_->RegisterTimers(*app->timers_);
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});
   app->promo_->Install(*app->timers_);
+  std::string member_secret = options.member_code_secret;
+  if (member_secret.empty()) {
+    ASSIGN_OR_RETURN(member_secret, app->store_->ExecuteFor<std::string>([](Tx& tx) { return member::StoredMemberCodeSecret(tx); }));
+  }
+  app->member_ = std::make_unique<member::MemberService>(*app->trade_, member_secret);
+  app->member_->Install();
   RETURN_IF_ERROR(InstallRetention(*app->store_, *app->timers_, options.retention));
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
   app->open_ = std::make_unique<open::OpenService>(*app->store_, options.open);
   app->context_->open = app->open_.get();
+  app->context_->member = app->member_.get();
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
   app->context_->metrics_token = options.metrics_token;
@@ -112,6 +119,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddPromoRoutes(api);
   http::AddSharingRoutes(api);
   http::AddCouponRoutes(api);
+  http::AddMemberRoutes(api);
   http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;

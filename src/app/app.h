@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "member/member.h"
 #include "open/open.h"
 #include "pay/pay.h"
 #include "promo/promo.h"
@@ -28,6 +29,8 @@ struct AppOptions {
   std::string web_root;
   // The sandbox provider's notification secret; empty: the store's own (pay::StoredSandboxSecret).
   std::string sandbox_secret;
+  // The key member codes are signed with; empty: the store's own (member::StoredMemberCodeSecret).
+  std::string member_code_secret;
   bool background = true;   // poll timers and run the notification sender
   int timer_poll_ms = 200;
   double ip_rate_per_s = 0;
@@ -67,6 +70,7 @@ class App {
   pay::SandboxProvider& sandbox() { return *sandbox_; }
   trade::TradeService& trade() { return *trade_; }
   promo::PromoService& promo() { return *promo_; }
+  member::MemberService& member() { return *member_; }
   open::OpenService& open() { return *open_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
@@ -82,6 +86,7 @@ class App {
   std::unique_ptr<pay::SandboxProvider> sandbox_;
   std::unique_ptr<trade::TradeService> trade_;
   std::unique_ptr<promo::PromoService> promo_;
+  std::unique_ptr<member::MemberService> member_;
   std::unique_ptr<open::OpenService> open_;
   std::unique_ptr<account::PasswordHasher> hasher_;
   std::unique_ptr<http::AppContext> context_;

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
 
   CLI::App cli{"xiaodian (小店): a social-commerce engine"};
   cli.require_subcommand(1);
-  std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret;
+  std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret, member_code_secret;
   std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token;
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2, pg_writers = 1;
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   serve->add_option("--sandbox-secret", sandbox_secret,
                     "secret the sandbox provider signs notifications with (default: generated once per store and kept in it)")
       ->envname("XD_SANDBOX_SECRET");
+  serve->add_option("--member-code-secret", member_code_secret,
+                    "secret member codes are signed with (default: generated once per store and kept in it; every node must share it)")
+      ->envname("XD_MEMBER_CODE_SECRET");
   serve->add_flag("--demo", demo, "seed demo data into an empty store");
   serve->add_flag("--access-log", access_log, "log every request");
   serve->add_flag("--fast-hash", fast_hash, "cheap Argon2 parameters (load tests only)");
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   opts.writers = pg_writers;
   opts.web_root = web_root;
   opts.sandbox_secret = sandbox_secret;
+  opts.member_code_secret = member_code_secret;
   opts.ip_rate_per_s = rate;
   opts.user_rate_per_s = user_rate;
   opts.route_limits.login = {.max = login_rate, .window_ms = 60'000};

@@ -85,6 +85,22 @@ inline constexpr size_t kMaxChatGroupKeyLen = 64;             // a chat group's 
 inline constexpr int64_t kMaxNewSharesPerDay = 200;           // new links one sharer makes in 24 h
 inline constexpr size_t kMaxRecommendationLen = 420;          // 140 Chinese characters
 
+// ---- membership cards (会员卡) ----
+inline constexpr size_t kMaxMemberLevels = 10;                // levels of one card programme
+inline constexpr size_t kMaxMemberTitleLen = 60;              // a programme's title
+inline constexpr size_t kMaxMemberLevelNameLen = 30;          // a level's name (金卡)
+inline constexpr size_t kMaxMemberBenefitsLen = 600;          // a level's benefits text
+inline constexpr int64_t kMaxMemberGrowth = 1'000'000'000;    // a level's growth threshold
+inline constexpr int64_t kMaxMemberDiscountBps = 5'000;       // a level's discount (5折 at most)
+inline constexpr int64_t kMaxPointsMultiplierBps = 100'000;   // a level's points multiplier (×10)
+inline constexpr int64_t kMaxPointsPerYuan = 100;             // points a yuan earns at ×1
+inline constexpr int64_t kMaxPointsValidityDays = 3'650;      // how long earned points last
+inline constexpr int64_t kMaxMemberIssueLimit = 100'000'000;  // cards of one programme
+inline constexpr int64_t kMaxMemberStores = 500;              // open stores (门店) of a merchant
+inline constexpr size_t kMaxStoreNameLen = 60;                // a store's name
+inline constexpr size_t kMaxStoreAddressLen = 200;            // a store's address
+inline constexpr size_t kMaxOpeningHoursLen = 100;            // a store's opening hours text
+
 // ---- payments (admin) ----
 inline constexpr int64_t kMaxCardIssueFen = 1'000'000'000;  // store credit issued at once
 inline constexpr size_t kMaxCardReasonLen = 100;            // why the credit was issued

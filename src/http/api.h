@@ -18,6 +18,7 @@
 #include "http/route_limiter.h"
 #include "http/product_cache.h"
 #include "http/session_cache.h"
+#include "member/member.h"
 #include "http/router.h"
 #include "open/open.h"
 #include "promo/promo.h"
@@ -40,6 +41,7 @@ struct AppContext {
   SessionCache* sessions = nullptr;     // signed-in sessions; null = the store on every request
   ProductCache* products = nullptr;     // public product pages; null = the store on every request
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
+  member::MemberService* member = nullptr;  // membership cards; set by App (routes_member.cc needs it)
   account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
@@ -213,6 +215,7 @@ void AddPromoRoutes(Api& api);
 void AddSharingRoutes(Api& api);
 void AddCouponRoutes(Api& api);
 void AddOpenRoutes(Api& api);
+void AddMemberRoutes(Api& api);
 // The API-key scope of a route (routes_open.cc holds the one table); empty for none.
 std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);
 

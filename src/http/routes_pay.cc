@@ -21,6 +21,10 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto timers, CheckTimers(r));
     ASSIGN_OR_RETURN(auto events, CheckOutbox(r));
     ASSIGN_OR_RETURN(auto colocation, CheckColocation(r));
+    std::vector<std::string> member_problems;
+    if (app.member) {
+      ASSIGN_OR_RETURN(member_problems, app.member->Check(r));
+    }
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -33,6 +37,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : timers) j["problems"].push_back(p);
     for (auto& p : events) j["problems"].push_back(p);
     for (auto& p : colocation) j["problems"].push_back(p);
+    for (auto& p : member_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -43,6 +48,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
                                       // envelopes whole
     j["colocation_ok"] = colocation.empty();  // every child row's distribution column is its
                                               // parent's (docs/scale-out.md, Citus)
+    j["member_ok"] = member_problems.empty();  // points equal their journal, none negative, cards
+                                               // issued within the limit
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

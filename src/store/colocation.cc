@@ -32,6 +32,11 @@ constexpr std::array kChildren{
     ColocatedChild{"activity_orders", "merchant_id", "order_id", "orders", "merchant_id"},
     ColocatedChild{"bargains", "merchant_id", "activity_id", "activities", "merchant_id"},
     ColocatedChild{"bargain_helps", "merchant_id", "bargain_id", "bargains", "merchant_id"},
+    // membership cards: a card with its programme (and the store it was claimed in), an entry
+    // of the points journal with its card
+    ColocatedChild{"member_cards", "merchant_id", "programme_id", "member_programmes", "merchant_id"},
+    ColocatedChild{"member_cards", "merchant_id", "store_id", "member_stores", "merchant_id"},
+    ColocatedChild{"member_points_journal", "merchant_id", "card_id", "member_cards", "merchant_id"},
     // open platform
     ColocatedChild{"webhook_deliveries", "merchant_id", "endpoint_id", "webhook_endpoints",
                    "merchant_id"},
