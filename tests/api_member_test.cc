@@ -118,6 +118,9 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   EXPECT_FALSE(again.body["created"].get<bool>());
   EXPECT_EQ(again.body["card"]["id"], card_id);
   EXPECT_EQ(Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "", {{"Authorization", "Bearer " + buyer}}).body["my_card_id"], card_id);
+  auto stale = Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "", {{"Authorization", "Bearer not-a-token"}});
+  EXPECT_EQ(stale.status, 200) << "a stale token still sees the public page";
+  EXPECT_TRUE(stale.body["my_card_id"].is_null());
   EXPECT_EQ(Call("GET", "/api/v1/me/member-cards", nullptr, buyer).body["items"].size(), 1u);
   EXPECT_EQ(Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body["issued"], 1);
 

@@ -135,10 +135,10 @@ Status DeleteStore(Call& c) {
 // a signed-in viewer also the card they already hold there.
 Status GetClaim(Call& c) {
   std::string token(c.req().Param("token"));
+  // A public page: a stale or foreign token only loses my_card_id, never the page.
   std::optional<int64_t> viewer;
   if (!c.req().Header("authorization").empty()) {
-    ASSIGN_OR_RETURN(Principal p, c.User());
-    viewer = p.user_id;
+    if (auto p = c.User()) viewer = p->user_id;
   }
   ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) -> Result<Json> {
     ASSIGN_OR_RETURN(member::ClaimTarget t, Member(c).ResolveClaim(r, token));

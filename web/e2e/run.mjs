@@ -4,6 +4,7 @@
 import zlib from 'node:zlib';
 import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './harness.mjs';
 import { fenToYuanString, parseYuan } from '../common/money.js';
+import { memberCard } from './member.mjs';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -744,6 +745,9 @@ async function socialScenarios() {
       ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions'], shareAttribution),
     scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
       ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
+    scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points', 'member',
+      ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
+      (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
   ];
 }
 

@@ -57,6 +57,14 @@ export const api = {
   createActivity: (body) => http.post('/merchant/activities', body),
   stopActivity: (id) => http.post(`/merchant/activities/${e(id)}/stop`),
 
+  // membership cards (会员): the programme, stores and their claim QR codes
+  memberProgramme: () => http.get('/merchant/member-programme'),
+  saveMemberProgramme: (body) => http.put('/merchant/member-programme', body),
+  memberStores: () => http.get('/merchant/member-stores'),
+  createMemberStore: (body) => http.post('/merchant/member-stores', body),
+  updateMemberStore: (id, body) => http.put(`/merchant/member-stores/${e(id)}`, body),
+  removeMemberStore: (id) => http.del(`/merchant/member-stores/${e(id)}`),
+
   orders: (query) => http.get('/merchant/orders', query),
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
   pushTracking: (id, description, delivered) =>

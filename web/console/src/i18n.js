@@ -4,10 +4,11 @@ import zhCn from 'element-plus/es/locale/lang/zh-cn';
 import en from 'element-plus/es/locale/lang/en';
 import { createI18n } from '../../common/i18n.js';
 import { zh as zhMessages, en as enMessages } from './messages.js';
+import { zh as memberZh, en as memberEn } from './messages_member.js';
 
 export const { locale, t, toggle } = createI18n({
   ref,
-  messages: { zh: zhMessages, en: enMessages },
+  messages: { zh: { ...zhMessages, ...memberZh }, en: { ...enMessages, ...memberEn } },
   storageKey: 'xiaodian.locale',
 });
 export const elementLocale = computed(() => (locale.value === 'en' ? en : zhCn));

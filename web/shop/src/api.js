@@ -67,6 +67,13 @@ export const api = {
   shareQrUrl: (code) => `/api/v1/shares/${e(code)}/qr.svg`,
   myCommissions: () => http.get('/me/commissions'),
 
+  // membership cards (会员卡: a claim link is #/c/{token})
+  memberClaim: (token) => http.get(`/member-cards/claim/${e(token)}`),
+  claimMemberCard: (token) => http.post(`/member-cards/claim/${e(token)}`),
+  memberCards: () => http.get('/me/member-cards'),
+  memberCard: (id) => http.get(`/me/member-cards/${e(id)}`),
+  memberCode: (id) => http.get(`/me/member-cards/${e(id)}/code`),
+  memberPoints: (id, query) => http.get(`/me/member-cards/${e(id)}/points`, query),
   // coupons (领券: a coupon's claim link is #/coupon/{id}) and gifts (送礼: #/gift/{token})
   coupon: (id) => http.get(`/coupons/${e(id)}`),
   claimCoupon: (id) => http.post(`/coupons/${e(id)}/claim`),

@@ -3,6 +3,7 @@ import { ref } from 'vue';
 import { Locale } from 'vant';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { createI18n } from '../../common/i18n.js';
+import { zh as memberZh, en as memberEn } from './i18n_member.js';
 
 const zh = {
   'app.name': '小店',
@@ -165,7 +166,7 @@ const en = {
   'shop.namePh': 'Shop name', 'shop.submit': 'Open my shop', 'shop.created': '"{name}" is open!', 'shop.toConsole': 'Go to the merchant console',
 };
 
-const i18n = createI18n({ ref, messages: { zh, en }, storageKey: 'xiaodian.locale' });
+const i18n = createI18n({ ref, messages: { zh: { ...zh, ...memberZh }, en: { ...en, ...memberEn } }, storageKey: 'xiaodian.locale' });
 export const { locale, t } = i18n;
 
 // Vant's English pack is loaded only when needed.

@@ -1,0 +1,56 @@
+// Browser scenario of membership cards (issue 16): the merchant designs the card and adds a store
+// in the console (the store's QR code shows), a buyer opens the store's claim link on a phone,
+// claims the card, sees the member code, buys at the member price and earns points.
+import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
+
+// `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession,
+// checkoutAndPay, DEMO_MERCHANT).
+export async function memberCard(ctx, h) {
+  const { page: console_, expectApiError } = await ctx.page(DESKTOP, 'console');
+  expectApiError('GET', /\/merchant\/member-programme$/, 404); // no card yet: the page offers to design one
+  await h.consoleLogin(console_, h.DEMO_MERCHANT);
+  await console_.goto(`${BASE}/console/#/members`);
+  await h.inputOf(console_, 'members-title').fill('咖啡会员卡');
+  await h.inputOf(console_, 'members-level-discount').fill('5');
+  await h.inputOf(console_, 'members-level-discount').blur();
+  await console_.click('[data-test="members-save"]');
+  await console_.waitForFunction(() => document.querySelector('[data-test="members-programme-qr"] img')?.naturalWidth > 0);
+  await console_.click('[data-test="members-add-store"]');
+  await h.inputOf(console_, 'members-store-name').fill('静安店');
+  await h.inputOf(console_, 'members-store-address').fill('上海市静安区南京西路 1266 号');
+  await console_.click('[data-test="members-store-save"]');
+  await console_.waitForFunction(() => document.querySelector('[data-test="members-store-qr"]')?.naturalWidth > 0);
+  await screenshot(console_, 'console-members', { main: true });
+
+  const session = await h.merchantSession();
+  const programme = await apiCall('GET', '/merchant/member-programme', session);
+  assert(programme.title === '咖啡会员卡' && programme.levels[0].discount_bps === 500, `programme as saved: ${JSON.stringify(programme)}`);
+  const stores = (await apiCall('GET', '/merchant/member-stores', session)).items;
+  const store = stores.find((s) => s.name === '静安店');
+  assert(store, `no store 静安店 in ${JSON.stringify(stores)}`);
+
+  // The buyer scans the store's code: the claim page, one tap, the card with its member code.
+  const { page: shop } = await ctx.page(MOBILE, 'member');
+  await h.shopLogin(shop, await h.newBuyer('会员'));
+  await shop.goto(`${BASE}/#/c/${store.claim_token}`);
+  await shop.waitForSelector('[data-test="member-claim-store"]');
+  await screenshot(shop, 'shop-member-claim', { main: true });
+  await shop.click('[data-test="member-claim"]');
+  await shop.waitForURL(/#\/member-cards\/\d+$/);
+  const cardId = shop.url().split('/member-cards/')[1];
+  const digits = (await shop.locator('[data-test="member-code-digits"]').textContent()).replace(/\s/g, '');
+  assert(/^\d{18}$/.test(digits), `member code ${digits}`);
+  await screenshot(shop, 'shop-member-card', { main: true });
+
+  // Member price at checkout, then points for the paid order.
+  const { product } = await h.freeProduct();
+  await shop.goto(`${BASE}/#/product/${product.id}`);
+  await shop.click('[data-test="buy-now"]');
+  await shop.click('[data-test="sku-confirm"]');
+  await shop.waitForURL(/#\/checkout/);
+  await h.checkoutAndPay(shop, { expectStep: 'member' });
+  await shop.goto(`${BASE}/#/member-cards/${cardId}`);
+  await shop.waitForSelector('[data-test="member-history"]');
+  const points = Number(await shop.locator('[data-test="member-points"]').textContent());
+  assert(points > 0, `no points after a paid order: ${points}`);
+}
