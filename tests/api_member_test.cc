@@ -21,7 +21,9 @@ namespace {
 
 class Member : public ApiTest {
  protected:
-  static std::string Code(const http::Client::JsonResponse& r) { return r.body.value("error", Json::object()).value("code", ""); }
+  static std::string Code(const http::Client::JsonResponse& r) {
+    return r.body.value("error", Json::object()).value("code", "");
+  }
 
   // A programme: 普通会员 (9.5折, ×1) from 0, 金卡 (9折, ×2) from 150 growth; 1 point per yuan.
   static Json Design(Json issue_limit = nullptr) {
@@ -29,7 +31,10 @@ class Member : public ApiTest {
                 {"cover_color", "#1f6f5c"},
                 {"levels",
                  {{{"name", "普通会员"}, {"growth_threshold", 0}, {"discount_bps", 500}},
-                  {{"name", "金卡"}, {"growth_threshold", 150}, {"discount_bps", 1000}, {"points_multiplier_bps", 20000},
+                  {{"name", "金卡"},
+                   {"growth_threshold", 150},
+                   {"discount_bps", 1000},
+                   {"points_multiplier_bps", 20000},
                    {"benefits", "全场 9 折，积分双倍"}}}},
                 {"points_per_yuan", 1},
                 {"points_validity_days", 365},
@@ -42,8 +47,11 @@ class Member : public ApiTest {
   }
   Json AddStore(const Shop& shop, const std::string& name = "静安店") {
     auto r = Call("POST", "/api/v1/merchant/member-stores",
-                  Json{{"name", name}, {"address", "上海市静安区南京西路 1266 号"}, {"opening_hours", "8:00-22:00"},
-                       {"latitude", 31.228611}, {"longitude", 121.454756}},
+                  Json{{"name", name},
+                       {"address", "上海市静安区南京西路 1266 号"},
+                       {"opening_hours", "8:00-22:00"},
+                       {"latitude", 31.228611},
+                       {"longitude", 121.454756}},
                   shop.owner_token);
     EXPECT_EQ(r.status, 201) << r.body.dump();
     return r.body;
@@ -58,11 +66,15 @@ class Member : public ApiTest {
       if (s["step"] == name) return s;
     return nullptr;
   }
-  void Refund(const Shop& shop, const std::string& buyer, const std::string& order_id, int64_t amount_fen, const std::string& status) {
-    auto as = Call("POST", "/api/v1/orders/" + order_id + "/aftersales",
-                   Json{{"type", "refund_only"}, {"amount_fen", amount_fen}, {"reason", "不想要了"}}, buyer);
+  void Refund(const Shop& shop, const std::string& buyer, const std::string& order_id,
+              int64_t amount_fen, const std::string& status) {
+    auto as = Call(
+        "POST", "/api/v1/orders/" + order_id + "/aftersales",
+        Json{{"type", "refund_only"}, {"amount_fen", amount_fen}, {"reason", "不想要了"}}, buyer);
     ASSERT_EQ(as.status, 201) << as.body.dump();
-    auto ok = Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr, shop.owner_token);
+    auto ok =
+        Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve",
+             nullptr, shop.owner_token);
     ASSERT_EQ(ok.status, 200) << ok.body.dump();
     WaitStatus(buyer, order_id, status);
   }
@@ -72,7 +84,8 @@ class Member : public ApiTest {
 TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   Shop shop = OpenShop("c2c", "街角咖啡");
   auto [product, sku] = CreateProduct(shop, 10000, 20, "挂耳咖啡 10 包");
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).status,
+            404);
   Json programme = PutProgramme(shop, Design());
   EXPECT_EQ(programme["issued"], 0);
   EXPECT_EQ(programme["levels"][1]["points_multiplier_bps"], 20000);
@@ -113,16 +126,24 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   EXPECT_EQ(card["next_level"]["growth_needed"], 150);
   EXPECT_EQ(card["store_id"], store["id"]);
   EXPECT_EQ(card["card_no"].get<std::string>().size(), member::kCardNoDigits);
-  auto again = Call("POST", "/api/v1/member-cards/claim/" + programme["claim_token"].get<std::string>(), nullptr, buyer);
+  auto again =
+      Call("POST", "/api/v1/member-cards/claim/" + programme["claim_token"].get<std::string>(),
+           nullptr, buyer);
   ASSERT_EQ(again.status, 200);
   EXPECT_FALSE(again.body["created"].get<bool>());
   EXPECT_EQ(again.body["card"]["id"], card_id);
-  EXPECT_EQ(Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "", {{"Authorization", "Bearer " + buyer}}).body["my_card_id"], card_id);
-  auto stale = Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "", {{"Authorization", "Bearer not-a-token"}});
+  EXPECT_EQ(Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "",
+                 {{"Authorization", "Bearer " + buyer}})
+                .body["my_card_id"],
+            card_id);
+  auto stale = Call("GET", "/api/v1/member-cards/claim/" + token, nullptr, "",
+                    {{"Authorization", "Bearer not-a-token"}});
   EXPECT_EQ(stale.status, 200) << "a stale token still sees the public page";
   EXPECT_TRUE(stale.body["my_card_id"].is_null());
   EXPECT_EQ(Call("GET", "/api/v1/me/member-cards", nullptr, buyer).body["items"].size(), 1u);
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body["issued"], 1);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body["issued"],
+      1);
 
   // Member price: 9.5折 on ¥100 is −¥5 at stage 200, before shipping (¥8 under ¥99).
   Json o1 = Buy(buyer, sku);
@@ -136,7 +157,8 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   EXPECT_TRUE(Step(stranger, "member").is_null());
   EXPECT_EQ(stranger["total_fen"], 10000);
 
-  // Paying earns: ¥95 of goods at 1 point per yuan, ×1 → 95 points, 95 growth (shipping earns nothing).
+  // Paying earns: ¥95 of goods at 1 point per yuan, ×1 → 95 points, 95 growth (shipping earns
+  // nothing).
   PayAndWait(buyer, o1["id"]);
   card = Card(buyer, card_id);
   EXPECT_EQ(card["points"], 95);
@@ -157,7 +179,8 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   PayAndWait(buyer, o3["id"]);
   EXPECT_EQ(Card(buyer, card_id)["points"], 370);
 
-  // A full refund of o2 takes back its 95 points and 95 growth; the level stays (no downgrade here).
+  // A full refund of o2 takes back its 95 points and 95 growth; the level stays (no downgrade
+  // here).
   Refund(shop, buyer, o2["id"], 10300, "refunded");
   card = Card(buyer, card_id);
   EXPECT_EQ(card["points"], 275);
@@ -174,9 +197,11 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   EXPECT_EQ(journal.body["items"][0]["kind"], "order_refunded");
   EXPECT_EQ(journal.body["items"][0]["points"], -90);
   EXPECT_EQ(journal.body["items"][0]["order_id"], o3["id"]);
-  EXPECT_FALSE(journal.body["items"][4]["expires_at"].is_null());  // earned points lapse after 365 days
+  EXPECT_FALSE(
+      journal.body["items"][4]["expires_at"].is_null());  // earned points lapse after 365 days
 
-  // Editing levels never touches points: the merchant drops 金卡; the card shows the level there is.
+  // Editing levels never touches points: the merchant drops 金卡; the card shows the level there
+  // is.
   Json fewer = Design();
   fewer["levels"].erase(1);
   PutProgramme(shop, fewer);
@@ -196,7 +221,9 @@ TEST_F(Member, MemberCodeRotatesAndVerifiesOnlyAtItsShopForTwoMinutes) {
   Shop other = OpenShop("c2c", "隔壁");
   Json programme = PutProgramme(shop, Design());
   std::string buyer = Register();
-  auto claimed = Call("POST", "/api/v1/member-cards/claim/" + programme["claim_token"].get<std::string>(), nullptr, buyer);
+  auto claimed =
+      Call("POST", "/api/v1/member-cards/claim/" + programme["claim_token"].get<std::string>(),
+           nullptr, buyer);
   ASSERT_EQ(claimed.status, 200) << claimed.body.dump();
   std::string card_id = claimed.body["card"]["id"];
   auto code = Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, buyer);
@@ -217,10 +244,12 @@ TEST_F(Member, MemberCodeRotatesAndVerifiesOnlyAtItsShopForTwoMinutes) {
   forged.back() = forged.back() == '0' ? '1' : '0';
   EXPECT_EQ(verify(forged, merchant).error().code, ErrorCode::INVALID_SIGNATURE);
   // Another buyer cannot see this card's code.
-  EXPECT_EQ(Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, Register()).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, Register()).status,
+            404);
   // A minute later there is a new code; the old one still verifies until two minutes have passed.
   clock_.AdvanceMs(member::kMemberCodeStepMs);
-  std::string next = Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, buyer).body["digits"];
+  std::string next =
+      Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, buyer).body["digits"];
   EXPECT_NE(next, digits);
   EXPECT_TRUE(verify(digits, merchant)) << "still valid in its second minute";
   clock_.AdvanceMs(member::kMemberCodeStepMs);
@@ -238,30 +267,59 @@ TEST_F(Member, StoresAreTheMerchantsAndTheirLinksEndWithThem) {
   Json store = AddStore(shop, "徐汇店");
   std::string id = store["id"];
   EXPECT_EQ(store["latitude"], 31.228611);
-  auto bad = Call("POST", "/api/v1/merchant/member-stores", Json{{"name", "x"}, {"address", "y"}, {"latitude", 91}, {"longitude", 0}},
+  auto bad = Call("POST", "/api/v1/merchant/member-stores",
+                  Json{{"name", "x"}, {"address", "y"}, {"latitude", 91}, {"longitude", 0}},
                   shop.owner_token);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Code(bad), "INVALID_FIELD");
-  EXPECT_EQ(Call("POST", "/api/v1/merchant/member-stores", Json{{"name", "x"}, {"address", "y"}, {"latitude", "31"}, {"longitude", 0}},
-                 shop.owner_token).status, 400);
-  EXPECT_EQ(Call("PUT", "/api/v1/merchant/member-programme", Json{{"title", "x"}, {"levels", Json::array()}}, shop.owner_token).status, 400);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/member-stores",
+                 Json{{"name", "x"}, {"address", "y"}, {"latitude", "31"}, {"longitude", 0}},
+                 shop.owner_token)
+                .status,
+            400);
+  EXPECT_EQ(Call("PUT", "/api/v1/merchant/member-programme",
+                 Json{{"title", "x"}, {"levels", Json::array()}}, shop.owner_token)
+                .status,
+            400);
   auto changed = Call("PUT", "/api/v1/merchant/member-stores/" + id,
-                      Json{{"name", "徐汇旗舰店"}, {"address", "上海市徐汇区"}, {"latitude", 31.19}, {"longitude", 121.43}}, shop.owner_token);
+                      Json{{"name", "徐汇旗舰店"},
+                           {"address", "上海市徐汇区"},
+                           {"latitude", 31.19},
+                           {"longitude", 121.43}},
+                      shop.owner_token);
   ASSERT_EQ(changed.status, 200) << changed.body.dump();
   EXPECT_EQ(changed.body["claim_token"], store["claim_token"]);
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-stores", nullptr, shop.owner_token).body["items"].size(), 1u);
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-stores", nullptr, other.owner_token).body["items"].size(), 0u);
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-stores/" + id, nullptr, other.owner_token).status, 404);
-  EXPECT_EQ(Call("DELETE", "/api/v1/merchant/member-stores/" + id, nullptr, other.owner_token).status, 404);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/merchant/member-stores", nullptr, shop.owner_token).body["items"].size(),
+      1u);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-stores", nullptr, other.owner_token)
+                .body["items"]
+                .size(),
+            0u);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-stores/" + id, nullptr, other.owner_token).status,
+            404);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/merchant/member-stores/" + id, nullptr, other.owner_token).status,
+      404);
   std::string buyer = Register();
-  auto claimed = Call("POST", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>(), nullptr, buyer);
+  auto claimed =
+      Call("POST", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>(), nullptr,
+           buyer);
   ASSERT_EQ(claimed.status, 200);
-  EXPECT_EQ(Call("DELETE", "/api/v1/merchant/member-stores/" + id, nullptr, shop.owner_token).status, 204);
-  EXPECT_EQ(Call("GET", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>()).status, 404);
-  EXPECT_EQ(Call("POST", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>(), nullptr, Register()).status, 404);
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/merchant/member-stores/" + id, nullptr, shop.owner_token).status,
+      204);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>()).status,
+      404);
+  EXPECT_EQ(Call("POST", "/api/v1/member-cards/claim/" + store["claim_token"].get<std::string>(),
+                 nullptr, Register())
+                .status,
+            404);
   EXPECT_EQ(Call("GET", "/api/v1/me/member-cards", nullptr, buyer).body["items"].size(), 1u);
   // An issue limit must be at least 1 (one below the cards issued: member_test's ClaimTest).
-  EXPECT_EQ(Call("PUT", "/api/v1/merchant/member-programme", Design(0), shop.owner_token).status, 400);
+  EXPECT_EQ(Call("PUT", "/api/v1/merchant/member-programme", Design(0), shop.owner_token).status,
+            400);
   ExpectInvariants();
 }
 
@@ -284,9 +342,12 @@ TEST_F(Member, TwoHundredBuyersRaceForFiftyCards) {
       http::Client client("127.0.0.1", node2 && i % 2 ? node2->port() : port_);
       go.arrive_and_wait();
       auto r = client.Json("POST", "/api/v1/member-cards/claim/" + token, nullptr, buyers[i]);
-      if (r.status == 200 && r.body["created"].get<bool>()) ++created;
-      else if (r.status == 409 && Code(r) == "CONFLICT") ++sold_out;
-      else ++other;
+      if (r.status == 200 && r.body["created"].get<bool>())
+        ++created;
+      else if (r.status == 409 && Code(r) == "CONFLICT")
+        ++sold_out;
+      else
+        ++other;
     });
   for (auto& t : threads) t.join();
   if (node2) node2->Stop();
@@ -296,7 +357,10 @@ TEST_F(Member, TwoHundredBuyersRaceForFiftyCards) {
   Json p = Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body;
   EXPECT_EQ(p["issued"], kLimit);
   EXPECT_TRUE(p["sold_out"].get<bool>());
-  EXPECT_EQ(app_->store().Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM member_cards"); }).value_or(-1), kLimit);
+  EXPECT_EQ(app_->store()
+                .Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM member_cards"); })
+                .value_or(-1),
+            kLimit);
   ExpectInvariants();
 }
 
@@ -332,7 +396,9 @@ TEST_F(Member, OneBuyersClaimsAtOnceMakeOneCard) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(created.load(), 1);
   EXPECT_EQ(ids.size(), 1u);
-  EXPECT_EQ(Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body["issued"], 1);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/merchant/member-programme", nullptr, shop.owner_token).body["issued"],
+      1);
   ExpectInvariants();
 }
 

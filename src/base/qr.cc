@@ -26,16 +26,19 @@ void PutChunk(std::string& out, const char type[4], const std::string& data) {
   std::string body(type, 4);
   body += data;
   out += body;
-  PutU32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+  PutU32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()),
+                                          static_cast<uInt>(body.size()))));
 }
 
 }  // namespace
 
 Result<QrCode> EncodeQr(std::string_view text) {
   if (text.empty() || text.size() > kMaxQrTextLen)
-    return Fail(ErrorCode::INVALID_FIELD, "二维码内容长度须为 1.." + std::to_string(kMaxQrTextLen) + " 字节 (QR text length)");
+    return Fail(ErrorCode::INVALID_FIELD, "二维码内容长度须为 1.." + std::to_string(kMaxQrTextLen) +
+                                              " 字节 (QR text length)");
   std::unique_ptr<QRcode, void (*)(QRcode*)> qr(
-      QRcode_encodeData(static_cast<int>(text.size()), reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M),
+      QRcode_encodeData(static_cast<int>(text.size()),
+                        reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M),
       QRcode_free);
   if (!qr) return Fail(ErrorCode::INTERNAL, "QRcode_encodeData failed");
   QrCode code;
@@ -57,15 +60,18 @@ std::string QrSvg(const QrCode& code, int module_px, int quiet) {
       }
       int run = 1;  // one rectangle per horizontal run of dark modules
       while (x + run < code.size && code.Dark(x + run, y)) ++run;
-      path += "M" + std::to_string((x + quiet) * module_px) + "," + std::to_string((y + quiet) * module_px) + "h" +
-              std::to_string(run * module_px) + "v" + std::to_string(module_px) + "h-" + std::to_string(run * module_px) + "z";
+      path += "M" + std::to_string((x + quiet) * module_px) + "," +
+              std::to_string((y + quiet) * module_px) + "h" + std::to_string(run * module_px) +
+              "v" + std::to_string(module_px) + "h-" + std::to_string(run * module_px) + "z";
       x += run;
     }
   }
   const std::string s = std::to_string(side);
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + s + "\" height=\"" + s + "\" viewBox=\"0 0 " + s + " " + s +
-         "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path +
-         "\"/></svg>";
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + s + "\" height=\"" + s +
+         "\" viewBox=\"0 0 " + s + " " + s +
+         "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" "
+         "fill=\"#fff\"/><path fill=\"#000\" d=\"" +
+         path + "\"/></svg>";
 }
 
 std::string QrPng(const QrCode& code, int module_px, int quiet) {
@@ -85,8 +91,9 @@ std::string QrPng(const QrCode& code, int module_px, int quiet) {
   uLongf deflated_len = compressBound(static_cast<uLong>(raw.size()));
   std::string deflated(deflated_len, '\0');
   // compress2 fails only for a short buffer or a bad level: compressBound rules out both.
-  const int z = compress2(reinterpret_cast<Bytef*>(deflated.data()), &deflated_len, reinterpret_cast<const Bytef*>(raw.data()),
-            static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION);
+  const int z = compress2(reinterpret_cast<Bytef*>(deflated.data()), &deflated_len,
+                          reinterpret_cast<const Bytef*>(raw.data()),
+                          static_cast<uLong>(raw.size()), Z_BEST_COMPRESSION);
   CHECK(z == Z_OK);
   deflated.resize(deflated_len);
 
@@ -94,7 +101,8 @@ std::string QrPng(const QrCode& code, int module_px, int quiet) {
   std::string ihdr;
   PutU32(ihdr, static_cast<uint32_t>(side));
   PutU32(ihdr, static_cast<uint32_t>(side));
-  ihdr += std::string("\x08\x00\x00\x00\x00", 5);  // 8-bit greyscale, deflate, no filter, no interlace
+  ihdr +=
+      std::string("\x08\x00\x00\x00\x00", 5);  // 8-bit greyscale, deflate, no filter, no interlace
   PutChunk(png, "IHDR", ihdr);
   PutChunk(png, "IDAT", deflated);
   PutChunk(png, "IEND", "");

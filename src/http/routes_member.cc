@@ -22,7 +22,10 @@ Json ProgrammeExample() {
               {"cover_color", "#1f6f5c"},
               {"levels",
                {{{"name", "普通会员"}, {"growth_threshold", 0}, {"benefits", "积分兑换饮品"}},
-                {{"name", "金卡"}, {"growth_threshold", 500}, {"discount_bps", 500}, {"points_multiplier_bps", 15000},
+                {{"name", "金卡"},
+                 {"growth_threshold", 500},
+                 {"discount_bps", 500},
+                 {"points_multiplier_bps", 15000},
                  {"benefits", "全场 9.5 折，积分 1.5 倍"}}}},
               {"points_per_yuan", 1},
               {"points_validity_days", 365},
@@ -44,7 +47,9 @@ std::string PublicOrigin(const Request& req) {
   std::string_view host = req.Header("host");
   if (host.empty() || host.size() > 255) return "";
   for (char ch : host)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' && ch != '[' && ch != ']') return "";
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' &&
+        ch != '[' && ch != ']')
+      return "";
   std::string scheme = req.Header("x-forwarded-proto") == "https" ? "https" : "http";
   return scheme + "://" + std::string(host);
 }
@@ -53,7 +58,9 @@ std::string PublicOrigin(const Request& req) {
 
 Status GetProgramme(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
-  ASSIGN_OR_RETURN(member::Programme p, c.app().store.Read([&](Reader& r) { return Member(c).GetProgramme(r, s.merchant_id); }));
+  ASSIGN_OR_RETURN(member::Programme p, c.app().store.Read([&](Reader& r) {
+    return Member(c).GetProgramme(r, s.merchant_id);
+  }));
   c.Reply(member::ToJson(p, true));
   return Ok();
 }
@@ -72,7 +79,8 @@ Status PutProgramme(Call& c) {
 
 Status ListStores(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
-  ASSIGN_OR_RETURN(auto stores, c.app().store.Read([&](Reader& r) { return Member(c).Stores(r, s.merchant_id); }));
+  ASSIGN_OR_RETURN(auto stores, c.app().store.Read(
+                                    [&](Reader& r) { return Member(c).Stores(r, s.merchant_id); }));
   Json items = Json::array();
   for (auto& st : stores) items.push_back(member::ToJson(st, true));
   c.Reply(ListJson(std::move(items), 0));
@@ -97,7 +105,9 @@ Status CreateStore(Call& c) {
 Status GetStore(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(member::MemberStore st, c.app().store.Read([&](Reader& r) { return Member(c).GetStore(r, s.merchant_id, id); }));
+  ASSIGN_OR_RETURN(member::MemberStore st, c.app().store.Read([&](Reader& r) {
+    return Member(c).GetStore(r, s.merchant_id, id);
+  }));
   c.Reply(member::ToJson(st, true));
   return Ok();
 }
@@ -148,8 +158,9 @@ Status GetClaim(Call& c) {
            {"claim_link", member::ClaimPath(token)},
            {"my_card_id", nullptr}};
     if (viewer) {
-      ASSIGN_OR_RETURN(auto held, r.QueryOne("SELECT id FROM member_cards WHERE user_id=? AND merchant_id=?",
-                                             {*viewer, t.programme.merchant_id}));
+      ASSIGN_OR_RETURN(auto held,
+                       r.QueryOne("SELECT id FROM member_cards WHERE user_id=? AND merchant_id=?",
+                                  {*viewer, t.programme.merchant_id}));
       if (held) j["my_card_id"] = IdString(held->Int(0));
     }
     return j;
@@ -162,15 +173,17 @@ Status GetClaim(Call& c) {
 // token that resolves: the server draws no QR code of arbitrary text.
 Status ClaimQr(Call& c, bool png) {
   std::string token(c.req().Param("token"));
-  ASSIGN_OR_RETURN(member::ClaimTarget t, c.app().store.Read([&](Reader& r) { return Member(c).ResolveClaim(r, token); }));
+  ASSIGN_OR_RETURN(member::ClaimTarget t,
+                   c.app().store.Read([&](Reader& r) { return Member(c).ResolveClaim(r, token); }));
   (void)t;
   ASSIGN_OR_RETURN(QrCode code, EncodeQr(PublicOrigin(c.req()) + member::ClaimPath(token)));
   Response r;
   r.body = png ? QrPng(code, 10) : QrSvg(code, 10);
   r.content_type = png ? "image/png" : "image/svg+xml";
   r.headers.emplace_back("Cache-Control", "private, max-age=3600");
-  r.headers.emplace_back("Content-Disposition",
-                         std::string("inline; filename=\"member-card-") + token.substr(0, 8) + (png ? ".png\"" : ".svg\""));
+  r.headers.emplace_back("Content-Disposition", std::string("inline; filename=\"member-card-") +
+                                                    token.substr(0, 8) +
+                                                    (png ? ".png\"" : ".svg\""));
   c.responder()(std::move(r));
   return Ok();
 }
@@ -193,7 +206,8 @@ Status Claim(Call& c) {
 
 Status Wallet(Call& c) {
   ASSIGN_OR_RETURN(Principal p, c.User());
-  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) { return Member(c).Wallet(r, p.user_id); }));
+  ASSIGN_OR_RETURN(Json out,
+                   c.app().store.Read([&](Reader& r) { return Member(c).Wallet(r, p.user_id); }));
   c.Reply(out);
   return Ok();
 }
@@ -201,7 +215,8 @@ Status Wallet(Call& c) {
 Status GetCard(Call& c) {
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) { return Member(c).CardView(r, p.user_id, id); }));
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read(
+                                 [&](Reader& r) { return Member(c).CardView(r, p.user_id, id); }));
   c.Reply(out);
   return Ok();
 }
@@ -211,7 +226,9 @@ Status GetCard(Call& c) {
 Status GetCode(Call& c) {
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(member::MemberCode code, c.app().store.Read([&](Reader& r) { return Member(c).CodeFor(r, p.user_id, id); }));
+  ASSIGN_OR_RETURN(member::MemberCode code, c.app().store.Read([&](Reader& r) {
+    return Member(c).CodeFor(r, p.user_id, id);
+  }));
   ASSIGN_OR_RETURN(QrCode qr, EncodeQr(code.digits));
   c.Reply(Json{{"digits", code.digits},
                {"qr_svg", QrSvg(qr, 8)},
@@ -225,8 +242,9 @@ Status ListPoints(Call& c) {
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(auto page, c.Page());
-  ASSIGN_OR_RETURN(auto entries,
-                   c.app().store.Read([&](Reader& r) { return Member(c).Points(r, p.user_id, id, page.first, page.second); }));
+  ASSIGN_OR_RETURN(auto entries, c.app().store.Read([&](Reader& r) {
+    return Member(c).Points(r, p.user_id, id, page.first, page.second);
+  }));
   c.Reply(PageJson(entries, page.first));
   return Ok();
 }

@@ -20,10 +20,13 @@ constexpr size_t kWalletMax = 100;  // cards listed at once (a buyer holds one p
 // The card's columns prefixed by its alias "c.", then the programme's by "p.", then the
 // merchant's name: one row per card for the wallet and the card page.
 constexpr const char* kCardWithProgramme =
-    "SELECT c.id, c.merchant_id, c.programme_id, c.user_id, c.card_no, c.level, c.points, c.growth, c.store_id, c.claimed_at_ms, "
-    "p.id, p.merchant_id, p.title, p.cover_color, p.levels, p.points_per_yuan, p.points_validity_days, p.issue_limit, p.issued, "
+    "SELECT c.id, c.merchant_id, c.programme_id, c.user_id, c.card_no, c.level, c.points, "
+    "c.growth, c.store_id, c.claimed_at_ms, "
+    "p.id, p.merchant_id, p.title, p.cover_color, p.levels, p.points_per_yuan, "
+    "p.points_validity_days, p.issue_limit, p.issued, "
     "p.claim_token, p.created_at_ms, p.updated_at_ms, m.name "
-    "FROM member_cards c JOIN member_programmes p ON p.id = c.programme_id JOIN merchants m ON m.id = c.merchant_id ";
+    "FROM member_cards c JOIN member_programmes p ON p.id = c.programme_id JOIN merchants m ON "
+    "m.id = c.merchant_id ";
 constexpr size_t kCardColCount = 10;
 
 Result<Json> CardJsonFromRow(const Row& row) {
@@ -41,7 +44,8 @@ std::string NewCardNo() {
 }
 
 // The 8-digit MAC of a card number in one minute, under the merchant's key.
-std::string CodeMac(std::string_view secret, int64_t merchant_id, std::string_view card_no, int64_t step) {
+std::string CodeMac(std::string_view secret, int64_t merchant_id, std::string_view card_no,
+                    int64_t step) {
   // Each merchant's own key: a code shown for one shop never verifies at another.
   std::string key = HmacSha256Hex(secret, "xiaodian member-code key|" + IdString(merchant_id));
   std::string mac = HmacSha256Hex(key, std::string(card_no) + "|" + std::to_string(step));
@@ -54,7 +58,9 @@ std::string CodeMac(std::string_view secret, int64_t merchant_id, std::string_vi
 
 namespace internal {
 
-const char* const kCardCols = "id, merchant_id, programme_id, user_id, card_no, level, points, growth, store_id, claimed_at_ms";
+const char* const kCardCols =
+    "id, merchant_id, programme_id, user_id, card_no, level, points, growth, store_id, "
+    "claimed_at_ms";
 
 Card CardFromRow(const Row& r) {
   Card c;
@@ -72,7 +78,8 @@ Card CardFromRow(const Row& r) {
 }
 
 Result<std::optional<Card>> CardOf(Reader& r, int64_t user_id, int64_t merchant_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kCardCols + " FROM member_cards WHERE user_id=? AND merchant_id=?",
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kCardCols +
+                                            " FROM member_cards WHERE user_id=? AND merchant_id=?",
                                         {user_id, merchant_id}));
   if (!row) return std::optional<Card>();
   return std::optional<Card>(CardFromRow(*row));
@@ -91,7 +98,9 @@ Json ToJson(const Card& c, const Programme& p, const std::string& merchant_name)
   Json next = nullptr;
   if (index + 1 < static_cast<int64_t>(p.config.levels.size())) {
     const Level& n = p.config.levels[static_cast<size_t>(index + 1)];
-    next = Json{{"name", n.name}, {"growth_threshold", n.growth_threshold}, {"growth_needed", std::max<int64_t>(0, n.growth_threshold - c.growth)}};
+    next = Json{{"name", n.name},
+                {"growth_threshold", n.growth_threshold},
+                {"growth_needed", std::max<int64_t>(0, n.growth_threshold - c.growth)}};
   }
   return Json{{"id", IdString(c.id)},
               {"merchant_id", IdString(c.merchant_id)},
@@ -115,19 +124,21 @@ Json ToJson(const Card& c, const Programme& p, const std::string& merchant_name)
 }
 
 Json ToJson(const PointsEntry& e) {
-  return Json{{"id", IdString(e.id)},
-              {"card_id", IdString(e.card_id)},
-              {"kind", e.kind},
-              {"order_id", e.order_id ? Json(IdString(*e.order_id)) : Json(nullptr)},
-              {"points", e.points},
-              {"growth", e.growth},
-              {"expires_at", e.expires_at_ms ? Json(FormatRfc3339(*e.expires_at_ms)) : Json(nullptr)},
-              {"created_at", FormatRfc3339(e.created_at_ms)}};
+  return Json{
+      {"id", IdString(e.id)},
+      {"card_id", IdString(e.card_id)},
+      {"kind", e.kind},
+      {"order_id", e.order_id ? Json(IdString(*e.order_id)) : Json(nullptr)},
+      {"points", e.points},
+      {"growth", e.growth},
+      {"expires_at", e.expires_at_ms ? Json(FormatRfc3339(*e.expires_at_ms)) : Json(nullptr)},
+      {"created_at", FormatRfc3339(e.created_at_ms)}};
 }
 
 // ---- member codes ----
 
-MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no, int64_t now_ms) {
+MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no,
+                          int64_t now_ms) {
   int64_t step = now_ms / kMemberCodeStepMs;
   MemberCode code;
   code.digits = card_no + CodeMac(secret, merchant_id, card_no, step);
@@ -137,8 +148,12 @@ MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const st
   return code;
 }
 
-Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id, std::string_view code, int64_t now_ms) {
-  auto refused = [] { return Fail(ErrorCode::INVALID_SIGNATURE, "会员码无效或已过期，请刷新后重试 (member code invalid or expired)"); };
+Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id,
+                                     std::string_view code, int64_t now_ms) {
+  auto refused = [] {
+    return Fail(ErrorCode::INVALID_SIGNATURE,
+                "会员码无效或已过期，请刷新后重试 (member code invalid or expired)");
+  };
   if (code.size() != kMemberCodeDigits) return refused();
   for (char ch : code)
     if (ch < '0' || ch > '9') return refused();
@@ -147,16 +162,19 @@ Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_i
   int64_t step = now_ms / kMemberCodeStepMs;
   bool ok = false;
   for (int64_t s = step; s > step - kMemberCodeTtlMs / kMemberCodeStepMs; --s)
-    ok = ConstantTimeEqual(CodeMac(secret, merchant_id, card_no, s), mac) || ok;  // both compared, always
+    ok = ConstantTimeEqual(CodeMac(secret, merchant_id, card_no, s), mac) ||
+         ok;  // both compared, always
   if (!ok) return refused();
   return std::string(card_no);
 }
 
 Result<std::string> StoredMemberCodeSecret(Tx& tx) {
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT value FROM member_config WHERE name='code_secret'"));
+  ASSIGN_OR_RETURN(auto row,
+                   tx.QueryOne("SELECT value FROM member_config WHERE name='code_secret'"));
   if (row) return row->Str(0);
   std::string secret = RandomBase64Url(32);
-  RETURN_IF_ERROR(tx.Run("INSERT INTO member_config(name, value) VALUES('code_secret', ?)", {secret}));
+  RETURN_IF_ERROR(
+      tx.Run("INSERT INTO member_config(name, value) VALUES('code_secret', ?)", {secret}));
   return secret;
 }
 
@@ -166,13 +184,16 @@ Result<ClaimTarget> MemberService::ResolveClaim(Reader& r, const std::string& to
   auto not_found = [] { return Fail(ErrorCode::NOT_FOUND, "领卡链接无效 (claim link not found)"); };
   if (token.empty() || token.size() > kMaxTokenLen) return not_found();
   ClaimTarget t;
-  ASSIGN_OR_RETURN(auto prow, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols + " FROM member_programmes WHERE claim_token=?",
+  ASSIGN_OR_RETURN(auto prow, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols +
+                                             " FROM member_programmes WHERE claim_token=?",
                                          {token}));
   if (prow) {
     ASSIGN_OR_RETURN(t.programme, internal::ProgrammeFromRow(*prow));
   } else {
-    ASSIGN_OR_RETURN(auto srow, r.QueryOne(std::string("SELECT ") + internal::kStoreCols + " FROM member_stores WHERE claim_token=? AND status='open'",
-                                           {token}));
+    ASSIGN_OR_RETURN(auto srow,
+                     r.QueryOne(std::string("SELECT ") + internal::kStoreCols +
+                                    " FROM member_stores WHERE claim_token=? AND status='open'",
+                                {token}));
     if (!srow) return not_found();
     ASSIGN_OR_RETURN(MemberStore s, internal::StoreFromRow(*srow));
     auto p = GetProgramme(r, s.merchant_id);
@@ -202,17 +223,24 @@ Result<ClaimResult> MemberService::Claim(Tx& tx, int64_t user_id, const std::str
   // A fresh number; with 9·10^9 of them per merchant a repeat is rare, and checked.
   for (int attempt = 0;; ++attempt) {
     c.card_no = NewCardNo();
-    ASSIGN_OR_RETURN(int64_t taken, tx.QueryInt("SELECT count(*) FROM member_cards WHERE merchant_id=? AND card_no=?", {p.merchant_id, c.card_no}));
+    ASSIGN_OR_RETURN(
+        int64_t taken,
+        tx.QueryInt("SELECT count(*) FROM member_cards WHERE merchant_id=? AND card_no=?",
+                    {p.merchant_id, c.card_no}));
     if (taken == 0) break;
     if (attempt == 5) return Fail(ErrorCode::UNAVAILABLE, "no free card number; retry");
   }
   // The card first, ignoring a conflict on (buyer, merchant): on PostgreSQL a concurrent claim
   // of the same buyer makes this wait for its commit and then insert nothing, so the buyer gets
   // that card back instead of an error.
-  ASSIGN_OR_RETURN(int64_t inserted,
-                   tx.Exec("INSERT INTO member_cards(id, merchant_id, programme_id, user_id, card_no, level, points, growth, store_id, "
-                           "claimed_at_ms) VALUES(?,?,?,?,?,?,0,0,?,?) ON CONFLICT(user_id, merchant_id) DO NOTHING",
-                           {c.id, c.merchant_id, c.programme_id, user_id, c.card_no, c.level, c.store_id, c.claimed_at_ms}));
+  ASSIGN_OR_RETURN(
+      int64_t inserted,
+      tx.Exec(
+          "INSERT INTO member_cards(id, merchant_id, programme_id, user_id, card_no, level, "
+          "points, growth, store_id, "
+          "claimed_at_ms) VALUES(?,?,?,?,?,?,0,0,?,?) ON CONFLICT(user_id, merchant_id) DO NOTHING",
+          {c.id, c.merchant_id, c.programme_id, user_id, c.card_no, c.level, c.store_id,
+           c.claimed_at_ms}));
   if (inserted == 0) {
     ASSIGN_OR_RETURN(std::optional<Card> other, internal::CardOf(tx, user_id, p.merchant_id));
     if (!other) return Fail(ErrorCode::CONFLICT, "领卡冲突，请重试 (claim conflict; retry)");
@@ -220,10 +248,13 @@ Result<ClaimResult> MemberService::Claim(Tx& tx, int64_t user_id, const std::str
   }
   // Check and take in one statement: the limit is never exceeded (the CHECK says so too). A
   // claim refused here rolls back with its card.
-  ASSIGN_OR_RETURN(int64_t taken, tx.Exec("UPDATE member_programmes SET issued = issued + 1 WHERE id=? AND (issue_limit IS NULL OR issued < issue_limit)",
+  ASSIGN_OR_RETURN(int64_t taken, tx.Exec("UPDATE member_programmes SET issued = issued + 1 WHERE "
+                                          "id=? AND (issue_limit IS NULL OR issued < issue_limit)",
                                           {p.id}));
-  if (taken == 0) return Fail(ErrorCode::CONFLICT, "会员卡已发完 (all membership cards have been issued)");
-  ASSIGN_OR_RETURN(int64_t issued, tx.QueryInt("SELECT issued FROM member_programmes WHERE id=?", {p.id}));
+  if (taken == 0)
+    return Fail(ErrorCode::CONFLICT, "会员卡已发完 (all membership cards have been issued)");
+  ASSIGN_OR_RETURN(int64_t issued,
+                   tx.QueryInt("SELECT issued FROM member_programmes WHERE id=?", {p.id}));
   RETURN_IF_ERROR(Emit(tx, CardClaimed{c, issued}));
   return ClaimResult{std::move(c), true};
 }
@@ -231,7 +262,8 @@ Result<ClaimResult> MemberService::Claim(Tx& tx, int64_t user_id, const std::str
 // ---- the buyer's cards ----
 
 Result<Json> MemberService::Wallet(Reader& r, int64_t user_id) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kCardWithProgramme) + "WHERE c.user_id=? ORDER BY c.id DESC LIMIT ?",
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kCardWithProgramme) +
+                                          "WHERE c.user_id=? ORDER BY c.id DESC LIMIT ?",
                                       {user_id, static_cast<int64_t>(kWalletMax)}));
   Json items = Json::array();
   for (auto& row : rows) {
@@ -242,37 +274,51 @@ Result<Json> MemberService::Wallet(Reader& r, int64_t user_id) {
 }
 
 Result<Json> MemberService::CardView(Reader& r, int64_t user_id, int64_t card_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kCardWithProgramme) + "WHERE c.id=? AND c.user_id=?", {card_id, user_id}));
+  ASSIGN_OR_RETURN(auto row,
+                   r.QueryOne(std::string(kCardWithProgramme) + "WHERE c.id=? AND c.user_id=?",
+                              {card_id, user_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
   return CardJsonFromRow(*row);
 }
 
 Result<MemberCode> MemberService::CodeFor(Reader& r, int64_t user_id, int64_t card_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCardCols + " FROM member_cards WHERE id=? AND user_id=?",
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCardCols +
+                                            " FROM member_cards WHERE id=? AND user_id=?",
                                         {card_id, user_id}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
   Card c = internal::CardFromRow(*row);
   return MakeMemberCode(code_secret_, c.merchant_id, c.card_no, r.clock().NowMs());
 }
 
-Result<std::vector<PointsEntry>> MemberService::Points(Reader& r, int64_t user_id, int64_t card_id, int64_t limit, int64_t before_id) {
-  ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM member_cards WHERE id=? AND user_id=?", {card_id, user_id}));
+Result<std::vector<PointsEntry>> MemberService::Points(Reader& r, int64_t user_id, int64_t card_id,
+                                                       int64_t limit, int64_t before_id) {
+  ASSIGN_OR_RETURN(
+      int64_t mine,
+      r.QueryInt("SELECT count(*) FROM member_cards WHERE id=? AND user_id=?", {card_id, user_id}));
   if (mine == 0) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, card_id, kind, order_id, points, growth, expires_at_ms, created_at_ms "
-                                      "FROM member_points_journal WHERE card_id=?1 AND (?2=0 OR id<?2) ORDER BY id DESC LIMIT ?3",
-                                      {card_id, before_id, limit}));
+  ASSIGN_OR_RETURN(
+      Rows rows,
+      r.Query("SELECT id, card_id, kind, order_id, points, growth, expires_at_ms, created_at_ms "
+              "FROM member_points_journal WHERE card_id=?1 AND (?2=0 OR id<?2) ORDER BY id DESC "
+              "LIMIT ?3",
+              {card_id, before_id, limit}));
   std::vector<PointsEntry> out;
   for (auto& row : rows)
-    out.push_back(PointsEntry{row.Int(0), row.Int(1), row.Str(2), row.OptInt(3), row.Int(4), row.Int(5), row.OptInt(6), row.Int(7)});
+    out.push_back(PointsEntry{row.Int(0), row.Int(1), row.Str(2), row.OptInt(3), row.Int(4),
+                              row.Int(5), row.OptInt(6), row.Int(7)});
   return out;
 }
 
 Result<Card> MemberService::CardByCode(Reader& r, int64_t merchant_id, std::string_view code) {
-  ASSIGN_OR_RETURN(std::string card_no, VerifyMemberCode(code_secret_, merchant_id, code, r.clock().NowMs()));
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCardCols + " FROM member_cards WHERE merchant_id=? AND card_no=?",
+  ASSIGN_OR_RETURN(std::string card_no,
+                   VerifyMemberCode(code_secret_, merchant_id, code, r.clock().NowMs()));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCardCols +
+                                            " FROM member_cards WHERE merchant_id=? AND card_no=?",
                                         {merchant_id, card_no}));
   // A well-signed code of a card that is not there: answered as a bad code, never a hint.
-  if (!row) return Fail(ErrorCode::INVALID_SIGNATURE, "会员码无效或已过期，请刷新后重试 (member code invalid or expired)");
+  if (!row)
+    return Fail(ErrorCode::INVALID_SIGNATURE,
+                "会员码无效或已过期，请刷新后重试 (member code invalid or expired)");
   return internal::CardFromRow(*row);
 }
 

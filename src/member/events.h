@@ -16,7 +16,9 @@ namespace xd::member {
 struct ProgrammeSaved {
   static constexpr int kSchemaVersion = 1;
   Programme programme;
-  EventHead Head() const { return {"member.programme_saved", kSchemaVersion, programme.id, programme.merchant_id}; }
+  EventHead Head() const {
+    return {"member.programme_saved", kSchemaVersion, programme.id, programme.merchant_id};
+  }
   Json Payload() const { return Json{{"programme", ToJson(programme, true)}}; }
 };
 
@@ -25,7 +27,10 @@ struct StoreChanged {
   static constexpr int kSchemaVersion = 1;
   bool deleted = false;
   MemberStore store;
-  EventHead Head() const { return {deleted ? "member.store_deleted" : "member.store_saved", kSchemaVersion, store.id, store.merchant_id}; }
+  EventHead Head() const {
+    return {deleted ? "member.store_deleted" : "member.store_saved", kSchemaVersion, store.id,
+            store.merchant_id};
+  }
   Json Payload() const { return Json{{"store", ToJson(store, true)}}; }
 };
 
@@ -34,7 +39,9 @@ struct CardClaimed {
   static constexpr int kSchemaVersion = 1;
   Card card;
   int64_t issued = 0;
-  EventHead Head() const { return {"member.card_claimed", kSchemaVersion, card.id, card.merchant_id}; }
+  EventHead Head() const {
+    return {"member.card_claimed", kSchemaVersion, card.id, card.merchant_id};
+  }
   Json Payload() const {
     return Json{{"card_id", IdString(card.id)},
                 {"user_id", IdString(card.user_id)},
@@ -49,7 +56,9 @@ struct PointsPosted {
   static constexpr int kSchemaVersion = 1;
   PointsEntry entry;
   int64_t merchant_id = 0, user_id = 0, points_after = 0, growth_after = 0, level_after = 0;
-  EventHead Head() const { return {"member.points_posted", kSchemaVersion, entry.card_id, merchant_id}; }
+  EventHead Head() const {
+    return {"member.points_posted", kSchemaVersion, entry.card_id, merchant_id};
+  }
   Json Payload() const {
     Json j = ToJson(entry);
     j["user_id"] = IdString(user_id);

@@ -57,7 +57,7 @@ struct ProgrammeConfig {
   std::string cover_color = "#c8a063";  // #rrggbb
   std::vector<Level> levels;
   int64_t points_per_yuan = 1;
-  int64_t points_validity_days = 0;     // 0: points never expire
+  int64_t points_validity_days = 0;    // 0: points never expire
   std::optional<int64_t> issue_limit;  // none: unlimited
 };
 // Reads and validates a programme body: INVALID_FIELD / MISSING_FIELD / UNKNOWN_FIELD with the
@@ -148,11 +148,13 @@ struct MemberCode {
   int64_t refresh_at_ms = 0;  // when the next one is made
   int64_t expires_at_ms = 0;
 };
-MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no, int64_t now_ms);
+MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no,
+                          int64_t now_ms);
 // The card number of a code made for `merchant_id` that is valid at now_ms. INVALID_SIGNATURE
 // (401) for a code that is malformed, forged, another merchant's or expired (a POS tells the
 // member to refresh); never a hint which.
-Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id, std::string_view code, int64_t now_ms);
+Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id,
+                                     std::string_view code, int64_t now_ms);
 
 // The member-code secret kept in the store: generated at random on first use (member_config).
 Result<std::string> StoredMemberCodeSecret(Tx& tx);
@@ -188,7 +190,8 @@ class MemberService {
   // ---- stores ----
   Result<MemberStore> CreateStore(Tx& tx, int64_t merchant_id, const StoreInput& in);
   // NOT_FOUND unless the store is the merchant's and not deleted.
-  Result<MemberStore> UpdateStore(Tx& tx, int64_t merchant_id, int64_t store_id, const StoreInput& in);
+  Result<MemberStore> UpdateStore(Tx& tx, int64_t merchant_id, int64_t store_id,
+                                  const StoreInput& in);
   Status DeleteStore(Tx& tx, int64_t merchant_id, int64_t store_id);
   Result<MemberStore> GetStore(Reader& r, int64_t merchant_id, int64_t store_id);
   // The merchant's open stores, oldest first (at most limits::kMaxMemberStores).
@@ -210,7 +213,8 @@ class MemberService {
   // The card's current member code (NOT_FOUND for anyone else's card).
   Result<MemberCode> CodeFor(Reader& r, int64_t user_id, int64_t card_id);
   // The card's journal, newest first.
-  Result<std::vector<PointsEntry>> Points(Reader& r, int64_t user_id, int64_t card_id, int64_t limit, int64_t before_id);
+  Result<std::vector<PointsEntry>> Points(Reader& r, int64_t user_id, int64_t card_id,
+                                          int64_t limit, int64_t before_id);
 
   // ---- for the POS (issue 16's next slice) ----
   // The merchant's card a scanned member code names; INVALID_SIGNATURE as VerifyMemberCode.

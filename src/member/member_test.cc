@@ -25,7 +25,11 @@ Json GoodProgramme() {
               {"cover_color", "#1f6f5c"},
               {"levels",
                {{{"name", "普通会员"}, {"growth_threshold", 0}},
-                {{"name", "金卡"}, {"growth_threshold", 500}, {"discount_bps", 500}, {"points_multiplier_bps", 15000}, {"benefits", "生日双倍积分"}}}},
+                {{"name", "金卡"},
+                 {"growth_threshold", 500},
+                 {"discount_bps", 500},
+                 {"points_multiplier_bps", 15000},
+                 {"benefits", "生日双倍积分"}}}},
               {"points_per_yuan", 2},
               {"points_validity_days", 365},
               {"issue_limit", 1000}};
@@ -56,10 +60,15 @@ TEST(ProgrammeConfigTest, RefusesEachBadField) {
   EXPECT_EQ(refused([](Json& b) { b["cover_color"] = "red"; }), "INVALID_FIELD");
   EXPECT_EQ(refused([](Json& b) { b["cover_color"] = "#12345g"; }), "INVALID_FIELD");
   EXPECT_EQ(refused([](Json& b) { b["levels"] = Json::array(); }), "INVALID_FIELD");
-  EXPECT_EQ(refused([](Json& b) { b["levels"][0]["growth_threshold"] = 10; }), "INVALID_FIELD");  // the first is at 0
-  EXPECT_EQ(refused([](Json& b) { b["levels"][1]["growth_threshold"] = 0; }), "INVALID_FIELD");   // rising
-  EXPECT_EQ(refused([](Json& b) { b["levels"][1]["name"] = "普通会员"; }), "INVALID_FIELD");      // unique names
-  EXPECT_EQ(refused([](Json& b) { b["levels"][1]["discount_bps"] = limits::kMaxMemberDiscountBps + 1; }), "INVALID_FIELD");
+  EXPECT_EQ(refused([](Json& b) { b["levels"][0]["growth_threshold"] = 10; }),
+            "INVALID_FIELD");  // the first is at 0
+  EXPECT_EQ(refused([](Json& b) { b["levels"][1]["growth_threshold"] = 0; }),
+            "INVALID_FIELD");  // rising
+  EXPECT_EQ(refused([](Json& b) { b["levels"][1]["name"] = "普通会员"; }),
+            "INVALID_FIELD");  // unique names
+  EXPECT_EQ(
+      refused([](Json& b) { b["levels"][1]["discount_bps"] = limits::kMaxMemberDiscountBps + 1; }),
+      "INVALID_FIELD");
   EXPECT_EQ(refused([](Json& b) { b["levels"][1]["discount_bps"] = "500"; }), "INVALID_FIELD");
   EXPECT_EQ(refused([](Json& b) { b["levels"][1]["perks"] = "x"; }), "UNKNOWN_FIELD");
   EXPECT_EQ(refused([](Json& b) { b["levels"][1] = "金卡"; }), "INVALID_FIELD");
@@ -68,7 +77,8 @@ TEST(ProgrammeConfigTest, RefusesEachBadField) {
   EXPECT_EQ(refused([](Json& b) { b["issue_limit"] = 1.5; }), "INVALID_FIELD");
   Json many = Json::array();
   for (size_t i = 0; i <= limits::kMaxMemberLevels; ++i)
-    many.push_back(Json{{"name", "L" + std::to_string(i)}, {"growth_threshold", static_cast<int64_t>(i) * 10}});
+    many.push_back(Json{{"name", "L" + std::to_string(i)},
+                        {"growth_threshold", static_cast<int64_t>(i) * 10}});
   EXPECT_EQ(refused([&](Json& b) { b["levels"] = many; }), "INVALID_FIELD");
 }
 
@@ -79,7 +89,8 @@ TEST(ProgrammeConfigTest, StoredLevelsReadBackAndMalformedOnesAreInternal) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->at(1).benefits, "生日双倍积分");
   EXPECT_EQ(back->at(1).points_multiplier_bps, 15000);
-  for (std::string bad : {"", "{", "{}", "[]", R"([{"name":"a"}])", R"([{"name":"a","growth_threshold":"0"}])"}) {
+  for (std::string bad :
+       {"", "{", "{}", "[]", R"([{"name":"a"}])", R"([{"name":"a","growth_threshold":"0"}])"}) {
     auto r = StoredLevels(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::INTERNAL) << bad;
@@ -101,13 +112,14 @@ TEST(LevelTest, GrowthPicksTheHighestLevelReached) {
 
 TEST(PointsTest, PerYuanTimesMultiplierRoundedDownAndNeverOverflowing) {
   using internal::PointsFor;
-  EXPECT_EQ(PointsFor(9900, 1, 10000), 99);       // ¥99 at ×1
-  EXPECT_EQ(PointsFor(9999, 1, 10000), 99);       // whole points only
-  EXPECT_EQ(PointsFor(9900, 2, 15000), 297);      // ¥99 × 2 per yuan × 1.5
+  EXPECT_EQ(PointsFor(9900, 1, 10000), 99);   // ¥99 at ×1
+  EXPECT_EQ(PointsFor(9999, 1, 10000), 99);   // whole points only
+  EXPECT_EQ(PointsFor(9900, 2, 15000), 297);  // ¥99 × 2 per yuan × 1.5
   EXPECT_EQ(PointsFor(50, 1, 10000), 0);
   EXPECT_EQ(PointsFor(9900, 0, 10000), 0);
   EXPECT_EQ(PointsFor(-100, 1, 10000), 0);
-  EXPECT_EQ(PointsFor(INT64_MAX, limits::kMaxPointsPerYuan, limits::kMaxPointsMultiplierBps), INT64_MAX);
+  EXPECT_EQ(PointsFor(INT64_MAX, limits::kMaxPointsPerYuan, limits::kMaxPointsMultiplierBps),
+            INT64_MAX);
 }
 
 // ---- member codes ----
@@ -135,14 +147,16 @@ TEST(MemberCodeTest, ValidForTwoMinutesFromItsMinute) {
   auto expired = VerifyMemberCode(kSecret, kMerchant, code.digits, t0 + 120'000);
   ASSERT_FALSE(expired);
   EXPECT_EQ(expired.error().code, ErrorCode::INVALID_SIGNATURE);
-  EXPECT_FALSE(VerifyMemberCode(kSecret, kMerchant, code.digits, t0 - 1)) << "a code from the future";
+  EXPECT_FALSE(VerifyMemberCode(kSecret, kMerchant, code.digits, t0 - 1))
+      << "a code from the future";
 }
 
 TEST(MemberCodeTest, ForgedOrForeignCodesAreRefused) {
   const int64_t now = 1'800'000'030'000;
   std::string good = MakeMemberCode(kSecret, kMerchant, kCardNo, now).digits;
   ASSERT_TRUE(VerifyMemberCode(kSecret, kMerchant, good, now));
-  auto refused = [&](std::string_view code, int64_t merchant = kMerchant, std::string_view secret = kSecret) {
+  auto refused = [&](std::string_view code, int64_t merchant = kMerchant,
+                     std::string_view secret = kSecret) {
     auto v = VerifyMemberCode(secret, merchant, code, now);
     return !v && v.error().code == ErrorCode::INVALID_SIGNATURE;
   };
@@ -169,19 +183,23 @@ class ClaimTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("xd_member_test_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("xd_member_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto s = Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
+    auto s =
+        Store::Open({.path = (dir_ / "db").string(), .readers = 2, .sync_full = false}, clock_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
     sandbox_ = std::make_unique<pay::SandboxProvider>("member-test", clock_);
     trade_ = std::make_unique<trade::TradeService>(*sandbox_, trade::TradeConfig{});
     member_ = std::make_unique<MemberService>(*trade_, kSecret);
     merchant_ = Write<int64_t>([&](Tx& tx) -> Result<int64_t> {
-      ASSIGN_OR_RETURN(account::User owner, account::CreateUser(tx, "13900000000", "x", "店主", false));
+      ASSIGN_OR_RETURN(account::User owner,
+                       account::CreateUser(tx, "13900000000", "x", "店主", false));
       account::Principal p{.user_id = owner.id};
-      ASSIGN_OR_RETURN(account::Merchant m, account::OpenMerchant(tx, p, "c2c", "咖啡店", std::nullopt));
+      ASSIGN_OR_RETURN(account::Merchant m,
+                       account::OpenMerchant(tx, p, "c2c", "咖啡店", std::nullopt));
       return m.id;
     });
   }
@@ -230,14 +248,17 @@ TEST_F(ClaimTest, OneCardPerBuyerWithinTheLimit) {
   auto over = Claim(103, p.claim_token);
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().code, ErrorCode::CONFLICT);
-  EXPECT_TRUE(Claim(101, p.claim_token)) << "a holder still gets the card back when the limit is reached";
+  EXPECT_TRUE(Claim(101, p.claim_token))
+      << "a holder still gets the card back when the limit is reached";
   auto unknown = Claim(104, "no-such-token");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().code, ErrorCode::NOT_FOUND);
-  // A limit below what was issued is refused; the same limit, or none, is fine, and the token stays.
+  // A limit below what was issued is refused; the same limit, or none, is fine, and the token
+  // stays.
   ProgrammeConfig c = p.config;
   c.issue_limit = 1;
-  auto lowered = store_->ExecuteFor<Programme>([&](Tx& tx) { return member_->PutProgramme(tx, merchant_, c); });
+  auto lowered = store_->ExecuteFor<Programme>(
+      [&](Tx& tx) { return member_->PutProgramme(tx, merchant_, c); });
   ASSERT_FALSE(lowered);
   EXPECT_EQ(lowered.error().code, ErrorCode::RULE_VIOLATION);
   EXPECT_EQ(Put(std::nullopt).claim_token, p.claim_token);
@@ -248,9 +269,13 @@ TEST_F(ClaimTest, OneCardPerBuyerWithinTheLimit) {
 }
 
 TEST_F(ClaimTest, AStoresLinkClaimsTheProgrammeAndADeletedStoresLinkIsGone) {
-  StoreInput in{.name = "静安店", .address = "上海市静安区南京西路 1 号", .opening_hours = "8:00-22:00",
-                .latitude_e6 = 31'228'611, .longitude_e6 = 121'454'756};
-  MemberStore s = Write<MemberStore>([&](Tx& tx) { return member_->CreateStore(tx, merchant_, in); });
+  StoreInput in{.name = "静安店",
+                .address = "上海市静安区南京西路 1 号",
+                .opening_hours = "8:00-22:00",
+                .latitude_e6 = 31'228'611,
+                .longitude_e6 = 121'454'756};
+  MemberStore s =
+      Write<MemberStore>([&](Tx& tx) { return member_->CreateStore(tx, merchant_, in); });
   auto early = Claim(201, s.claim_token);
   ASSERT_FALSE(early) << "no programme yet";
   EXPECT_EQ(early.error().code, ErrorCode::NOT_FOUND);
@@ -262,7 +287,8 @@ TEST_F(ClaimTest, AStoresLinkClaimsTheProgrammeAndADeletedStoresLinkIsGone) {
   EXPECT_FALSE(Claim(202, s.claim_token));
   EXPECT_FALSE(store_->Read([&](Reader& r) { return member_->GetStore(r, merchant_, s.id); }));
   // Another merchant cannot touch the store.
-  auto other = store_->Execute([&](Tx& tx) { return ToStatus(member_->UpdateStore(tx, merchant_ + 1, s.id, in)); });
+  auto other = store_->Execute(
+      [&](Tx& tx) { return ToStatus(member_->UpdateStore(tx, merchant_ + 1, s.id, in)); });
   EXPECT_FALSE(other);
 }
 

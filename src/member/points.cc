@@ -18,7 +18,8 @@ int64_t PointsFor(int64_t goods_fen, int64_t points_per_yuan, int64_t multiplier
   // Points are not money; 128 bits hold every product of the limits (fen ≤ 2^63, rate ≤ 100,
   // multiplier ≤ 100,000), and the result is capped rather than wrapped.
   __int128 p = static_cast<__int128>(goods_fen) * points_per_yuan * multiplier_bps / 1'000'000;
-  return p > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(p);
+  return p > std::numeric_limits<int64_t>::max() ? std::numeric_limits<int64_t>::max()
+                                                 : static_cast<int64_t>(p);
 }
 
 namespace {
@@ -44,7 +45,8 @@ class MemberPricingRule final : public trade::PricingRule {
     }
     ASSIGN_OR_RETURN(Money off, base.ApplyBps(level.discount_bps));
     if (off.fen() <= 0) return Ok();
-    ctx.AddStep("member", "会员价 · " + level.name + " " + DiscountLabel(level.discount_bps), -off.fen());
+    ctx.AddStep("member", "会员价 · " + level.name + " " + DiscountLabel(level.discount_bps),
+                -off.fen());
     ctx.order_extra["member_card_id"] = IdString(card->id);
     return Ok();
   }
@@ -56,34 +58,44 @@ struct Earned {
 };
 
 Result<std::optional<Earned>> EarnedBy(Reader& r, int64_t order_id, int64_t merchant_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT card_id, points, growth FROM member_points_journal WHERE order_id=? AND merchant_id=? AND kind=?",
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT card_id, points, growth FROM member_points_journal "
+                                        "WHERE order_id=? AND merchant_id=? AND kind=?",
                                         {order_id, merchant_id, kEarned}));
   if (!row) return std::optional<Earned>();
   return std::optional<Earned>(Earned{row->Int(0), row->Int(1), row->Int(2)});
 }
 
 // Appends one journal entry and moves the card's totals by it; the level only rises.
-Status Post(Tx& tx, const Card& card, const Programme& p, const char* kind, int64_t order_id, int64_t points, int64_t growth,
-            std::optional<int64_t> expires_at_ms) {
+Status Post(Tx& tx, const Card& card, const Programme& p, const char* kind, int64_t order_id,
+            int64_t points, int64_t growth, std::optional<int64_t> expires_at_ms) {
   PointsEntry e{tx.NewId(), card.id, kind, order_id, points, growth, expires_at_ms, tx.NowMs()};
-  RETURN_IF_ERROR(tx.Run("INSERT INTO member_points_journal(id, merchant_id, card_id, user_id, kind, order_id, points, growth, "
-                         "expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
-                         {e.id, card.merchant_id, card.id, card.user_id, kind, order_id, points, growth, expires_at_ms, e.created_at_ms}));
+  RETURN_IF_ERROR(
+      tx.Run("INSERT INTO member_points_journal(id, merchant_id, card_id, user_id, kind, order_id, "
+             "points, growth, "
+             "expires_at_ms, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+             {e.id, card.merchant_id, card.id, card.user_id, kind, order_id, points, growth,
+              expires_at_ms, e.created_at_ms}));
   int64_t points_after = card.points + points, growth_after = card.growth + growth;
   int64_t level_after = std::max(card.level, LevelForGrowth(p.config.levels, growth_after));
   // Guarded by the totals read: a card moved by another command since fails rather than drifts.
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE member_cards SET points=?, growth=?, level=? WHERE id=? AND points=? AND growth=?",
-                                      {points_after, growth_after, level_after, card.id, card.points, card.growth}));
-  if (n != 1) return Fail(ErrorCode::ABORTED, "member card " + IdString(card.id) + " changed meanwhile");
-  return Emit(tx, PointsPosted{e, card.merchant_id, card.user_id, points_after, growth_after, level_after});
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE member_cards SET points=?, growth=?, level=? WHERE "
+                                      "id=? AND points=? AND growth=?",
+                                      {points_after, growth_after, level_after, card.id,
+                                       card.points, card.growth}));
+  if (n != 1)
+    return Fail(ErrorCode::ABORTED, "member card " + IdString(card.id) + " changed meanwhile");
+  return Emit(
+      tx, PointsPosted{e, card.merchant_id, card.user_id, points_after, growth_after, level_after});
 }
 
 // The buyer's card at the order's merchant, locked to commit (Dialect::ForUpdate): two orders
 // of one member paid on two nodes post one after the other.
 Result<std::optional<Card>> LockCard(Tx& tx, int64_t user_id, int64_t merchant_id) {
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kCardCols + " FROM member_cards WHERE user_id=? AND merchant_id=?" +
-                                             std::string(tx.dialect().ForUpdate()),
-                                         {user_id, merchant_id}));
+  ASSIGN_OR_RETURN(auto row,
+                   tx.QueryOne(std::string("SELECT ") + kCardCols +
+                                   " FROM member_cards WHERE user_id=? AND merchant_id=?" +
+                                   std::string(tx.dialect().ForUpdate()),
+                               {user_id, merchant_id}));
   if (!row) return std::optional<Card>();
   return std::optional<Card>(CardFromRow(*row));
 }
@@ -102,7 +114,8 @@ class PointsObserver final : public trade::OrderObserver {
     int64_t growth = goods_fen / 100;
     if (points == 0 && growth == 0) return Ok();
     std::optional<int64_t> expires;
-    if (p.config.points_validity_days > 0) expires = tx.NowMs() + p.config.points_validity_days * kDayMs;
+    if (p.config.points_validity_days > 0)
+      expires = tx.NowMs() + p.config.points_validity_days * kDayMs;
     return Post(tx, *card, p, kEarned, order.id, points, growth, expires);
   }
 
@@ -113,11 +126,15 @@ class PointsObserver final : public trade::OrderObserver {
   Status OnRefunded(Tx& tx, const trade::Order& order, int64_t) override {
     ASSIGN_OR_RETURN(std::optional<Earned> earned, EarnedBy(tx, order.id, order.merchant_id));
     if (!earned) return Ok();
-    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COALESCE(SUM(points), 0), COALESCE(SUM(growth), 0) FROM member_points_journal "
-                                           "WHERE order_id=? AND merchant_id=? AND kind=?",
-                                           {order.id, order.merchant_id, kReversed}));
+    ASSIGN_OR_RETURN(
+        auto row,
+        tx.QueryOne(
+            "SELECT COALESCE(SUM(points), 0), COALESCE(SUM(growth), 0) FROM member_points_journal "
+            "WHERE order_id=? AND merchant_id=? AND kind=?",
+            {order.id, order.merchant_id, kReversed}));
     int64_t reversed_points = row ? -row->Int(0) : 0, reversed_growth = row ? -row->Int(1) : 0;
-    int64_t paid = order.total_fen, kept = std::max<int64_t>(0, order.total_fen - order.refunded_fen);
+    int64_t paid = order.total_fen,
+            kept = std::max<int64_t>(0, order.total_fen - order.refunded_fen);
     auto share = [&](int64_t v) -> int64_t {
       if (paid <= 0) return 0;
       return static_cast<int64_t>(static_cast<__int128>(v) * kept / paid);
@@ -125,10 +142,12 @@ class PointsObserver final : public trade::OrderObserver {
     int64_t points = (earned->points - share(earned->points)) - reversed_points;
     int64_t growth = (earned->growth - share(earned->growth)) - reversed_growth;
     if (points <= 0 && growth <= 0) return Ok();
-    ASSIGN_OR_RETURN(auto locked, tx.QueryOne(std::string("SELECT ") + kCardCols + " FROM member_cards WHERE id=?" +
+    ASSIGN_OR_RETURN(auto locked, tx.QueryOne(std::string("SELECT ") + kCardCols +
+                                                  " FROM member_cards WHERE id=?" +
                                                   std::string(tx.dialect().ForUpdate()),
                                               {earned->card_id}));
-    if (!locked) return Fail(ErrorCode::INTERNAL, "member card " + IdString(earned->card_id) + " is missing");
+    if (!locked)
+      return Fail(ErrorCode::INTERNAL, "member card " + IdString(earned->card_id) + " is missing");
     Card card = CardFromRow(*locked);
     ASSIGN_OR_RETURN(Programme p, ProgrammeById(tx, card.programme_id));
     points = std::clamp<int64_t>(points, 0, card.points);
@@ -139,35 +158,58 @@ class PointsObserver final : public trade::OrderObserver {
 
 }  // namespace
 
-std::shared_ptr<trade::PricingRule> NewMemberPricingRule() { return std::make_shared<MemberPricingRule>(); }
-std::shared_ptr<trade::OrderObserver> NewPointsObserver() { return std::make_shared<PointsObserver>(); }
+std::shared_ptr<trade::PricingRule> NewMemberPricingRule() {
+  return std::make_shared<MemberPricingRule>();
+}
+std::shared_ptr<trade::OrderObserver> NewPointsObserver() {
+  return std::make_shared<PointsObserver>();
+}
 
 }  // namespace internal
 
 Result<std::vector<std::string>> MemberService::Check(Reader& r) {
   std::vector<std::string> problems;
-  ASSIGN_OR_RETURN(Rows sums, r.Query("SELECT c.id, c.points, c.growth, COALESCE(SUM(j.points), 0), COALESCE(SUM(j.growth), 0) "
-                                      "FROM member_cards c LEFT JOIN member_points_journal j ON j.card_id = c.id "
-                                      "GROUP BY c.id, c.points, c.growth "
-                                      "HAVING c.points <> COALESCE(SUM(j.points), 0) OR c.growth <> COALESCE(SUM(j.growth), 0) LIMIT 10"));
+  ASSIGN_OR_RETURN(
+      Rows sums,
+      r.Query(
+          "SELECT c.id, c.points, c.growth, COALESCE(SUM(j.points), 0), COALESCE(SUM(j.growth), 0) "
+          "FROM member_cards c LEFT JOIN member_points_journal j ON j.card_id = c.id "
+          "GROUP BY c.id, c.points, c.growth "
+          "HAVING c.points <> COALESCE(SUM(j.points), 0) OR c.growth <> COALESCE(SUM(j.growth), 0) "
+          "LIMIT 10"));
   for (auto& row : sums)
-    problems.push_back("member card " + IdString(row.Int(0)) + " holds " + std::to_string(row.Int(1)) + " points and " +
-                       std::to_string(row.Int(2)) + " growth but its journal sums to " + std::to_string(row.Int(3)) + " and " +
+    problems.push_back("member card " + IdString(row.Int(0)) + " holds " +
+                       std::to_string(row.Int(1)) + " points and " + std::to_string(row.Int(2)) +
+                       " growth but its journal sums to " + std::to_string(row.Int(3)) + " and " +
                        std::to_string(row.Int(4)));
-  ASSIGN_OR_RETURN(Rows negative, r.Query("SELECT id FROM member_cards WHERE points < 0 OR growth < 0 LIMIT 10"));
-  for (auto& row : negative) problems.push_back("member card " + IdString(row.Int(0)) + " has a negative balance");
-  ASSIGN_OR_RETURN(Rows issued, r.Query("SELECT p.id, p.issued, p.issue_limit, (SELECT count(*) FROM member_cards c WHERE c.programme_id = p.id) "
-                                        "FROM member_programmes p WHERE p.issued <> (SELECT count(*) FROM member_cards c WHERE c.programme_id = p.id) "
-                                        "OR (p.issue_limit IS NOT NULL AND p.issued > p.issue_limit) LIMIT 10"));
+  ASSIGN_OR_RETURN(Rows negative,
+                   r.Query("SELECT id FROM member_cards WHERE points < 0 OR growth < 0 LIMIT 10"));
+  for (auto& row : negative)
+    problems.push_back("member card " + IdString(row.Int(0)) + " has a negative balance");
+  ASSIGN_OR_RETURN(Rows issued,
+                   r.Query("SELECT p.id, p.issued, p.issue_limit, (SELECT count(*) FROM "
+                           "member_cards c WHERE c.programme_id = p.id) "
+                           "FROM member_programmes p WHERE p.issued <> (SELECT count(*) FROM "
+                           "member_cards c WHERE c.programme_id = p.id) "
+                           "OR (p.issue_limit IS NOT NULL AND p.issued > p.issue_limit) LIMIT 10"));
   for (auto& row : issued)
-    problems.push_back("member programme " + IdString(row.Int(0)) + " counts " + std::to_string(row.Int(1)) + " cards issued (limit " +
-                       (row.IsNull(2) ? std::string("none") : std::to_string(row.Int(2))) + ") but holds " + std::to_string(row.Int(3)));
-  ASSIGN_OR_RETURN(Rows over, r.Query("SELECT order_id FROM member_points_journal WHERE order_id IS NOT NULL "
-                                      "GROUP BY order_id HAVING SUM(points) < 0 OR SUM(growth) < 0 LIMIT 10"));
-  for (auto& row : over) problems.push_back("order " + IdString(row.Int(0)) + " took back more member points than it earned");
-  ASSIGN_OR_RETURN(Rows strays, r.Query("SELECT j.id FROM member_points_journal j JOIN member_cards c ON c.id = j.card_id "
-                                        "WHERE j.user_id <> c.user_id LIMIT 10"));
-  for (auto& row : strays) problems.push_back("points entry " + IdString(row.Int(0)) + " names another member than its card");
+    problems.push_back("member programme " + IdString(row.Int(0)) + " counts " +
+                       std::to_string(row.Int(1)) + " cards issued (limit " +
+                       (row.IsNull(2) ? std::string("none") : std::to_string(row.Int(2))) +
+                       ") but holds " + std::to_string(row.Int(3)));
+  ASSIGN_OR_RETURN(Rows over,
+                   r.Query("SELECT order_id FROM member_points_journal WHERE order_id IS NOT NULL "
+                           "GROUP BY order_id HAVING SUM(points) < 0 OR SUM(growth) < 0 LIMIT 10"));
+  for (auto& row : over)
+    problems.push_back("order " + IdString(row.Int(0)) +
+                       " took back more member points than it earned");
+  ASSIGN_OR_RETURN(
+      Rows strays,
+      r.Query("SELECT j.id FROM member_points_journal j JOIN member_cards c ON c.id = j.card_id "
+              "WHERE j.user_id <> c.user_id LIMIT 10"));
+  for (auto& row : strays)
+    problems.push_back("points entry " + IdString(row.Int(0)) +
+                       " names another member than its card");
   return problems;
 }
 

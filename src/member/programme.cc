@@ -28,14 +28,17 @@ bool IsColor(const std::string& s) {
 
 // Reads one level object; errors stay in the reader (prefixed with the level's position).
 Result<Level> ReadLevel(const Json& j, const std::string& prefix) {
-  if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, prefix + " 须为对象 (must be an object)");
+  if (!j.is_object())
+    return Fail(ErrorCode::INVALID_FIELD, prefix + " 须为对象 (must be an object)");
   ObjectReader r(j, prefix + ".");
   Level l;
   l.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxMemberLevelNameLen});
   l.growth_threshold = r.Int("growth_threshold", {.min = 0, .max = limits::kMaxMemberGrowth});
-  l.discount_bps = r.OptInt("discount_bps", {.min = 0, .max = limits::kMaxMemberDiscountBps}).value_or(0);
+  l.discount_bps =
+      r.OptInt("discount_bps", {.min = 0, .max = limits::kMaxMemberDiscountBps}).value_or(0);
   l.points_multiplier_bps =
-      r.OptInt("points_multiplier_bps", {.min = 0, .max = limits::kMaxPointsMultiplierBps}).value_or(10'000);
+      r.OptInt("points_multiplier_bps", {.min = 0, .max = limits::kMaxPointsMultiplierBps})
+          .value_or(10'000);
   l.benefits = r.OptString("benefits", {.max_len = limits::kMaxMemberBenefitsLen}).value_or("");
   RETURN_IF_ERROR(r.Finish());
   return l;
@@ -46,18 +49,24 @@ Result<Level> ReadLevel(const Json& j, const std::string& prefix) {
 Result<std::vector<Level>> ReadLevels(const Json& arr) {
   if (!arr.is_array() || arr.empty() || arr.size() > limits::kMaxMemberLevels)
     return Fail(ErrorCode::INVALID_FIELD,
-                "levels 须为 1.." + std::to_string(limits::kMaxMemberLevels) + " 个等级 (levels: 1.." +
-                    std::to_string(limits::kMaxMemberLevels) + " objects)");
+                "levels 须为 1.." + std::to_string(limits::kMaxMemberLevels) +
+                    " 个等级 (levels: 1.." + std::to_string(limits::kMaxMemberLevels) +
+                    " objects)");
   std::vector<Level> levels;
   std::set<std::string> names;
   for (size_t i = 0; i < arr.size(); ++i) {
     ASSIGN_OR_RETURN(Level l, ReadLevel(arr[i], "levels[" + std::to_string(i) + "]"));
     if (i == 0 && l.growth_threshold != 0)
-      return Fail(ErrorCode::INVALID_FIELD, "第一个等级的成长值门槛须为 0 (levels[0].growth_threshold must be 0: every new member's level)");
+      return Fail(ErrorCode::INVALID_FIELD,
+                  "第一个等级的成长值门槛须为 0 (levels[0].growth_threshold must be 0: every new "
+                  "member's level)");
     if (i > 0 && l.growth_threshold <= levels.back().growth_threshold)
-      return Fail(ErrorCode::INVALID_FIELD, "等级的成长值门槛须逐级递增 (levels[" + std::to_string(i) + "].growth_threshold must rise)");
+      return Fail(ErrorCode::INVALID_FIELD, "等级的成长值门槛须逐级递增 (levels[" +
+                                                std::to_string(i) +
+                                                "].growth_threshold must rise)");
     if (!names.insert(l.name).second)
-      return Fail(ErrorCode::INVALID_FIELD, "等级名称重复：" + l.name + " (level names must differ)");
+      return Fail(ErrorCode::INVALID_FIELD,
+                  "等级名称重复：" + l.name + " (level names must differ)");
     levels.push_back(std::move(l));
   }
   return levels;
@@ -75,17 +84,23 @@ Result<ProgrammeConfig> ProgrammeConfigFromJson(const Json& body) {
   c.title = r.String("title", {.min_len = 1, .max_len = limits::kMaxMemberTitleLen});
   c.cover_color = r.OptString("cover_color", {.min_len = 7, .max_len = 7}).value_or(c.cover_color);
   const Json* levels = r.RequireArray("levels", limits::kMaxMemberLevels);
-  c.points_per_yuan = r.OptInt("points_per_yuan", {.min = 0, .max = limits::kMaxPointsPerYuan}).value_or(1);
-  c.points_validity_days = r.OptInt("points_validity_days", {.min = 0, .max = limits::kMaxPointsValidityDays}).value_or(0);
+  c.points_per_yuan =
+      r.OptInt("points_per_yuan", {.min = 0, .max = limits::kMaxPointsPerYuan}).value_or(1);
+  c.points_validity_days =
+      r.OptInt("points_validity_days", {.min = 0, .max = limits::kMaxPointsValidityDays})
+          .value_or(0);
   const Json* limit = r.Raw("issue_limit");
   if (limit && !limit->is_null()) {
-    if (!limit->is_number_integer() || limit->get<int64_t>() < 1 || limit->get<int64_t>() > limits::kMaxMemberIssueLimit)
-      r.Invalid("issue_limit", "须为 1.." + std::to_string(limits::kMaxMemberIssueLimit) + " 的整数，或 null 表示不限 (an integer, or null for none)");
+    if (!limit->is_number_integer() || limit->get<int64_t>() < 1 ||
+        limit->get<int64_t>() > limits::kMaxMemberIssueLimit)
+      r.Invalid("issue_limit", "须为 1.." + std::to_string(limits::kMaxMemberIssueLimit) +
+                                   " 的整数，或 null 表示不限 (an integer, or null for none)");
     else
       c.issue_limit = limit->get<int64_t>();
   }
   RETURN_IF_ERROR(r.Finish());
-  if (!IsColor(c.cover_color)) return Fail(ErrorCode::INVALID_FIELD, "cover_color 须为 #rrggbb 颜色 (a #rrggbb colour)");
+  if (!IsColor(c.cover_color))
+    return Fail(ErrorCode::INVALID_FIELD, "cover_color 须为 #rrggbb 颜色 (a #rrggbb colour)");
   ASSIGN_OR_RETURN(c.levels, ReadLevels(*levels));
   return c;
 }
@@ -103,9 +118,13 @@ Json LevelsToJson(const std::vector<Level>& levels) {
 
 Result<std::vector<Level>> StoredLevels(const std::string& text) {
   auto parsed = ParseJson(text);
-  if (!parsed) return Fail(ErrorCode::INTERNAL, "stored member levels are not JSON: " + parsed.error().message);
+  if (!parsed)
+    return Fail(ErrorCode::INTERNAL,
+                "stored member levels are not JSON: " + parsed.error().message);
   auto levels = ReadLevels(*parsed);
-  if (!levels) return Fail(ErrorCode::INTERNAL, "stored member levels are malformed: " + levels.error().message);
+  if (!levels)
+    return Fail(ErrorCode::INTERNAL,
+                "stored member levels are malformed: " + levels.error().message);
   return levels;
 }
 
@@ -169,7 +188,8 @@ std::optional<int64_t> ReadDegrees(ObjectReader& r, const char* key, int64_t max
   }
   // Coordinates are not money: a double in, rounded once to integer millionths, kept as such.
   double deg = v->get<double>();
-  if (!std::isfinite(deg) || deg < -static_cast<double>(max_deg) || deg > static_cast<double>(max_deg)) {
+  if (!std::isfinite(deg) || deg < -static_cast<double>(max_deg) ||
+      deg > static_cast<double>(max_deg)) {
     r.Invalid(key, "须在 ±" + std::to_string(max_deg) + " 度之间 (out of range)");
     return std::nullopt;
   }
@@ -178,7 +198,9 @@ std::optional<int64_t> ReadDegrees(ObjectReader& r, const char* key, int64_t max
 
 Json Degrees(int64_t e6) { return static_cast<double>(e6) / 1e6; }
 
-constexpr std::string_view Name(StoreStatus s) { return s == StoreStatus::kOpen ? "open" : "deleted"; }
+constexpr std::string_view Name(StoreStatus s) {
+  return s == StoreStatus::kOpen ? "open" : "deleted";
+}
 
 }  // namespace
 
@@ -187,7 +209,8 @@ Result<StoreInput> StoreInputFromJson(const Json& body) {
   StoreInput in;
   in.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxStoreNameLen});
   in.address = r.String("address", {.min_len = 1, .max_len = limits::kMaxStoreAddressLen});
-  in.opening_hours = r.OptString("opening_hours", {.max_len = limits::kMaxOpeningHoursLen}).value_or("");
+  in.opening_hours =
+      r.OptString("opening_hours", {.max_len = limits::kMaxOpeningHoursLen}).value_or("");
   in.latitude_e6 = ReadDegrees(r, "latitude", 90).value_or(0);
   in.longitude_e6 = ReadDegrees(r, "longitude", 180).value_or(0);
   RETURN_IF_ERROR(r.Finish());
@@ -215,7 +238,8 @@ Json ToJson(const MemberStore& s, bool for_staff) {
 namespace internal {
 
 const char* const kProgrammeCols =
-    "id, merchant_id, title, cover_color, levels, points_per_yuan, points_validity_days, issue_limit, issued, claim_token, "
+    "id, merchant_id, title, cover_color, levels, points_per_yuan, points_validity_days, "
+    "issue_limit, issued, claim_token, "
     "created_at_ms, updated_at_ms";
 
 Result<Programme> ProgrammeFromRow(const Row& r) {
@@ -236,7 +260,8 @@ Result<Programme> ProgrammeFromRow(const Row& r) {
 }
 
 const char* const kStoreCols =
-    "id, merchant_id, name, address, opening_hours, latitude_e6, longitude_e6, claim_token, status, created_at_ms, updated_at_ms";
+    "id, merchant_id, name, address, opening_hours, latitude_e6, longitude_e6, claim_token, "
+    "status, created_at_ms, updated_at_ms";
 
 Result<MemberStore> StoreFromRow(const Row& r) {
   MemberStore s;
@@ -248,16 +273,22 @@ Result<MemberStore> StoreFromRow(const Row& r) {
   s.info.latitude_e6 = r.Int(5);
   s.info.longitude_e6 = r.Int(6);
   s.claim_token = r.Str(7);
-  if (r.Str(8) == Name(StoreStatus::kOpen)) s.status = StoreStatus::kOpen;
-  else if (r.Str(8) == Name(StoreStatus::kDeleted)) s.status = StoreStatus::kDeleted;
-  else return Fail(ErrorCode::INTERNAL, "store " + IdString(s.id) + " has an unknown status " + r.Str(8));
+  if (r.Str(8) == Name(StoreStatus::kOpen))
+    s.status = StoreStatus::kOpen;
+  else if (r.Str(8) == Name(StoreStatus::kDeleted))
+    s.status = StoreStatus::kDeleted;
+  else
+    return Fail(ErrorCode::INTERNAL,
+                "store " + IdString(s.id) + " has an unknown status " + r.Str(8));
   s.created_at_ms = r.Int(9);
   s.updated_at_ms = r.Int(10);
   return s;
 }
 
 Result<Programme> ProgrammeById(Reader& r, int64_t id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kProgrammeCols + " FROM member_programmes WHERE id=?", {id}));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kProgrammeCols +
+                                            " FROM member_programmes WHERE id=?",
+                                        {id}));
   if (!row) return Fail(ErrorCode::INTERNAL, "member programme " + IdString(id) + " is missing");
   return ProgrammeFromRow(*row);
 }
@@ -275,23 +306,29 @@ void MemberService::Install() {
 }
 
 Result<Programme> MemberService::GetProgramme(Reader& r, int64_t merchant_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols + " FROM member_programmes WHERE merchant_id=?",
+  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols +
+                                            " FROM member_programmes WHERE merchant_id=?",
                                         {merchant_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "本店还没有会员卡 (this shop has no membership card)");
+  if (!row)
+    return Fail(ErrorCode::NOT_FOUND, "本店还没有会员卡 (this shop has no membership card)");
   return internal::ProgrammeFromRow(*row);
 }
 
-Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id, const ProgrammeConfig& config) {
+Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id,
+                                              const ProgrammeConfig& config) {
   int64_t now = tx.NowMs();
   // The row stays locked to commit: a claim on another node waits, then sees the new limit.
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + internal::kProgrammeCols +
-                                             " FROM member_programmes WHERE merchant_id=?" + std::string(tx.dialect().ForUpdate()),
+                                             " FROM member_programmes WHERE merchant_id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
                                          {merchant_id}));
   Programme p;
   if (row) {
     ASSIGN_OR_RETURN(p, internal::ProgrammeFromRow(*row));
     if (config.issue_limit && *config.issue_limit < p.issued)
-      return Fail(ErrorCode::RULE_VIOLATION, "发卡上限不能低于已发出的 " + std::to_string(p.issued) + " 张 (issue_limit below the cards issued)");
+      return Fail(ErrorCode::RULE_VIOLATION, "发卡上限不能低于已发出的 " +
+                                                 std::to_string(p.issued) +
+                                                 " 张 (issue_limit below the cards issued)");
   } else {
     p.id = tx.NewId();
     p.merchant_id = merchant_id;
@@ -302,16 +339,20 @@ Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id, const
   p.updated_at_ms = now;
   const std::string levels = DumpJson(LevelsToJson(config.levels));
   if (row) {
-    RETURN_IF_ERROR(tx.Run("UPDATE member_programmes SET title=?, cover_color=?, levels=?, points_per_yuan=?, points_validity_days=?, "
-                           "issue_limit=?, updated_at_ms=? WHERE id=?",
-                           {config.title, config.cover_color, levels, config.points_per_yuan, config.points_validity_days,
-                            config.issue_limit, now, p.id}));
+    RETURN_IF_ERROR(
+        tx.Run("UPDATE member_programmes SET title=?, cover_color=?, levels=?, points_per_yuan=?, "
+               "points_validity_days=?, "
+               "issue_limit=?, updated_at_ms=? WHERE id=?",
+               {config.title, config.cover_color, levels, config.points_per_yuan,
+                config.points_validity_days, config.issue_limit, now, p.id}));
   } else {
-    RETURN_IF_ERROR(tx.Run("INSERT INTO member_programmes(id, merchant_id, title, cover_color, levels, points_per_yuan, "
-                           "points_validity_days, issue_limit, issued, claim_token, created_at_ms, updated_at_ms) "
-                           "VALUES(?,?,?,?,?,?,?,?,0,?,?,?)",
-                           {p.id, merchant_id, config.title, config.cover_color, levels, config.points_per_yuan,
-                            config.points_validity_days, config.issue_limit, p.claim_token, now, now}));
+    RETURN_IF_ERROR(tx.Run(
+        "INSERT INTO member_programmes(id, merchant_id, title, cover_color, levels, "
+        "points_per_yuan, "
+        "points_validity_days, issue_limit, issued, claim_token, created_at_ms, updated_at_ms) "
+        "VALUES(?,?,?,?,?,?,?,?,0,?,?,?)",
+        {p.id, merchant_id, config.title, config.cover_color, levels, config.points_per_yuan,
+         config.points_validity_days, config.issue_limit, p.claim_token, now, now}));
   }
   RETURN_IF_ERROR(Emit(tx, ProgrammeSaved{p}));
   return p;
@@ -319,41 +360,52 @@ Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id, const
 
 Result<MemberStore> MemberService::CreateStore(Tx& tx, int64_t merchant_id, const StoreInput& in) {
   // Counted under the merchant's row lock, so two nodes cannot both add the last store.
-  RETURN_IF_ERROR(ToStatus(tx.QueryOne(std::string("SELECT id FROM merchants WHERE id=?") + std::string(tx.dialect().ForUpdate()), {merchant_id})));
-  ASSIGN_OR_RETURN(int64_t open, tx.QueryInt("SELECT count(*) FROM member_stores WHERE merchant_id=? AND status=?",
-                                             {merchant_id, Name(StoreStatus::kOpen)}));
+  RETURN_IF_ERROR(ToStatus(tx.QueryOne(
+      std::string("SELECT id FROM merchants WHERE id=?") + std::string(tx.dialect().ForUpdate()),
+      {merchant_id})));
+  ASSIGN_OR_RETURN(
+      int64_t open,
+      tx.QueryInt("SELECT count(*) FROM member_stores WHERE merchant_id=? AND status=?",
+                  {merchant_id, Name(StoreStatus::kOpen)}));
   if (open >= limits::kMaxMemberStores)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "门店最多 " + std::to_string(limits::kMaxMemberStores) + " 家 (too many stores)");
+    return Fail(ErrorCode::LIMIT_EXCEEDED,
+                "门店最多 " + std::to_string(limits::kMaxMemberStores) + " 家 (too many stores)");
   MemberStore s;
   s.id = tx.NewId();
   s.merchant_id = merchant_id;
   s.info = in;
   s.claim_token = NewClaimToken();
   s.created_at_ms = s.updated_at_ms = tx.NowMs();
-  RETURN_IF_ERROR(tx.Run("INSERT INTO member_stores(id, merchant_id, name, address, opening_hours, latitude_e6, longitude_e6, claim_token, "
-                         "status, created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                         {s.id, merchant_id, in.name, in.address, in.opening_hours, in.latitude_e6, in.longitude_e6, s.claim_token,
-                          Name(s.status), s.created_at_ms, s.updated_at_ms}));
+  RETURN_IF_ERROR(
+      tx.Run("INSERT INTO member_stores(id, merchant_id, name, address, opening_hours, "
+             "latitude_e6, longitude_e6, claim_token, "
+             "status, created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+             {s.id, merchant_id, in.name, in.address, in.opening_hours, in.latitude_e6,
+              in.longitude_e6, s.claim_token, Name(s.status), s.created_at_ms, s.updated_at_ms}));
   RETURN_IF_ERROR(Emit(tx, StoreChanged{false, s}));
   return s;
 }
 
 Result<MemberStore> MemberService::GetStore(Reader& r, int64_t merchant_id, int64_t store_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kStoreCols +
-                                            " FROM member_stores WHERE id=? AND merchant_id=? AND status=?",
-                                        {store_id, merchant_id, Name(StoreStatus::kOpen)}));
+  ASSIGN_OR_RETURN(auto row,
+                   r.QueryOne(std::string("SELECT ") + internal::kStoreCols +
+                                  " FROM member_stores WHERE id=? AND merchant_id=? AND status=?",
+                              {store_id, merchant_id, Name(StoreStatus::kOpen)}));
   if (!row) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
   return internal::StoreFromRow(*row);
 }
 
-Result<MemberStore> MemberService::UpdateStore(Tx& tx, int64_t merchant_id, int64_t store_id, const StoreInput& in) {
+Result<MemberStore> MemberService::UpdateStore(Tx& tx, int64_t merchant_id, int64_t store_id,
+                                               const StoreInput& in) {
   ASSIGN_OR_RETURN(MemberStore s, GetStore(tx, merchant_id, store_id));
   s.info = in;
   s.updated_at_ms = tx.NowMs();
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE member_stores SET name=?, address=?, opening_hours=?, latitude_e6=?, longitude_e6=?, "
-                                      "updated_at_ms=? WHERE id=? AND merchant_id=? AND status=?",
-                                      {in.name, in.address, in.opening_hours, in.latitude_e6, in.longitude_e6, s.updated_at_ms, store_id,
-                                       merchant_id, Name(StoreStatus::kOpen)}));
+  ASSIGN_OR_RETURN(int64_t n,
+                   tx.Exec("UPDATE member_stores SET name=?, address=?, opening_hours=?, "
+                           "latitude_e6=?, longitude_e6=?, "
+                           "updated_at_ms=? WHERE id=? AND merchant_id=? AND status=?",
+                           {in.name, in.address, in.opening_hours, in.latitude_e6, in.longitude_e6,
+                            s.updated_at_ms, store_id, merchant_id, Name(StoreStatus::kOpen)}));
   if (n != 1) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
   RETURN_IF_ERROR(Emit(tx, StoreChanged{false, s}));
   return s;
@@ -361,17 +413,21 @@ Result<MemberStore> MemberService::UpdateStore(Tx& tx, int64_t merchant_id, int6
 
 Status MemberService::DeleteStore(Tx& tx, int64_t merchant_id, int64_t store_id) {
   ASSIGN_OR_RETURN(MemberStore s, GetStore(tx, merchant_id, store_id));
-  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE member_stores SET status=?, updated_at_ms=? WHERE id=? AND merchant_id=? AND status=?",
-                                      {Name(StoreStatus::kDeleted), tx.NowMs(), store_id, merchant_id, Name(StoreStatus::kOpen)}));
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE member_stores SET status=?, updated_at_ms=? WHERE "
+                                      "id=? AND merchant_id=? AND status=?",
+                                      {Name(StoreStatus::kDeleted), tx.NowMs(), store_id,
+                                       merchant_id, Name(StoreStatus::kOpen)}));
   if (n != 1) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
   s.status = StoreStatus::kDeleted;
   return Emit(tx, StoreChanged{true, s});
 }
 
 Result<std::vector<MemberStore>> MemberService::Stores(Reader& r, int64_t merchant_id) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + internal::kStoreCols +
-                                          " FROM member_stores WHERE merchant_id=? AND status=? ORDER BY id LIMIT ?",
-                                      {merchant_id, Name(StoreStatus::kOpen), limits::kMaxMemberStores}));
+  ASSIGN_OR_RETURN(
+      Rows rows,
+      r.Query(std::string("SELECT ") + internal::kStoreCols +
+                  " FROM member_stores WHERE merchant_id=? AND status=? ORDER BY id LIMIT ?",
+              {merchant_id, Name(StoreStatus::kOpen), limits::kMaxMemberStores}));
   std::vector<MemberStore> out;
   for (auto& row : rows) {
     ASSIGN_OR_RETURN(MemberStore s, internal::StoreFromRow(row));
