@@ -17,6 +17,9 @@
 //             afterwards every group touched is read back: paid_members <= size
 //   coupon    a merchant coupon (quota N, 1 per user); one op = one claim attempt; "exact"
 //             says successes == quota == the coupon's claimed count
+//   member    a launch-day queue at the counter: a new shop's membership card limited to N
+//             cards, 2N buyers; one op = one claim by the next buyer (a buyer who holds the card
+//             gets it back: "held"); "exact" says new cards == limit == the programme's issued
 //   mixed     80% product/search reads, 15% cart adds, 5% full paid orders, plus a flash sale
 //             whose attempts start in a burst at 40% of the run
 // VUs are spread over --threads io_contexts (one thread each; nothing shared between threads
@@ -244,6 +247,7 @@ struct World {
   std::atomic<uint64_t> next_buyer{0};
   std::string merchant_auth;  // "Authorization…\r\nX-Merchant-Id…\r\n" of 13900000001's shop
   std::string promo_product_id, promo_sku_id, activity_id, coupon_id;
+  std::string member_token, member_auth;  // member: the card's claim token, its shop's console headers
   // mixed: the flash burst starts here; VUs with index % 4 == 0 then switch to flash attempts.
   SteadyClock::time_point burst_at;
   std::atomic<int64_t> flash_tickets{0};
@@ -476,6 +480,23 @@ awaitable<Outcome> CouponClaim(Vu& vu) {
   co_return Outcome::kError;
 }
 
+// member: one claim of the membership card by the next buyer.
+awaitable<Outcome> MemberClaim(Vu& vu) {
+  World& w = vu.world;
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/member-cards/claim/" + w.member_token, "{}", w.NextBuyer());
+  if (r.status == 200) {
+    Json j = ParseBody(r);
+    ++vu.stats.outcomes[!j.is_discarded() && j.value("created", false) ? "success" : "held"];
+    co_return Outcome::kOk;
+  }
+  if (Expected(r)) {
+    vu.stats.Refused(r);
+    co_return Outcome::kRefused;
+  }
+  vu.stats.Error("claim", r);
+  co_return Outcome::kError;
+}
+
 awaitable<Outcome> Op(Vu& vu) {
   World& w = vu.world;
   const std::string& s = w.opt.scenario;
@@ -492,6 +513,7 @@ awaitable<Outcome> Op(Vu& vu) {
   if (s == "flash") co_return co_await FlashAttempt(vu);
   if (s == "groupbuy") co_return co_await GroupJoin(vu);
   if (s == "coupon") co_return co_await CouponClaim(vu);
+  if (s == "member") co_return co_await MemberClaim(vu);
   std::string target;
   if (s == "mixed") {
     // A quarter of the VUs turn into flash buyers once the burst starts, until the flash
@@ -700,6 +722,26 @@ awaitable<void> SetupPromo(Conn& c, World& w) {
                         w.merchant_auth);
     w.coupon_id = StringAt(ParseBody(r), "/id"_json_pointer);
     if (!r.ok() || w.coupon_id.empty()) Die("create coupon: " + std::to_string(r.status) + " " + r.body);
+  } else if (s == "member") {
+    // A new shop of the demo owner per run (opened by the demo admin, so active at once): a shop
+    // has one card, and its limit cannot drop below what an earlier run issued.
+    std::string owner = w.merchant_auth.substr(0, w.merchant_auth.find("X-Merchant-Id:"));
+    r = co_await c.Send("POST", "/api/v1/auth/login", R"({"phone":"13800000000","password":"admin123"})");
+    std::string admin = StringAt(ParseBody(r), "/token"_json_pointer);
+    if (!r.ok() || admin.empty()) Die("admin login: " + std::to_string(r.status) + " " + r.body);
+    r = co_await c.Send("POST", "/api/v1/merchants",
+                        fmt::format(R"({{"kind":"b2c","name":"压测会员店 {}","owner_phone":"13900000001"}})", now % 100000),
+                        "Authorization: Bearer " + admin + "\r\n");
+    std::string shop = StringAt(ParseBody(r), "/id"_json_pointer);
+    if (!r.ok() || shop.empty()) Die("open the member shop: " + std::to_string(r.status) + " " + r.body);
+    w.member_auth = owner + "X-Merchant-Id: " + shop + "\r\n";
+    r = co_await c.Send("PUT", "/api/v1/merchant/member-programme",
+                        fmt::format(R"({{"title":"开业会员卡","levels":[{{"name":"会员","growth_threshold":0,"discount_bps":500}}],)"
+                                    R"("points_per_yuan":1,"issue_limit":{}}})",
+                                    w.opt.promo_stock),
+                        w.member_auth);
+    w.member_token = StringAt(ParseBody(r), "/claim_token"_json_pointer);
+    if (!r.ok() || w.member_token.empty()) Die("design the member card: " + std::to_string(r.status) + " " + r.body);
   }
 }
 
@@ -730,7 +772,7 @@ double Percentile(const std::vector<int64_t>& sorted, double q) {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|mixed\n"
+               "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|member|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
                "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n"
@@ -773,14 +815,18 @@ int main(int argc, char** argv) {
     else if (a == "--on-end") opt.on_end = v;
     else Usage();
   }
-  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "mixed"};
+  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "member", "mixed"};
   if (std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) Usage();
   if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1)
     Usage();
   opt.threads = std::min(opt.threads, opt.connections);
-  const bool promo = opt.scenario == "flash" || opt.scenario == "groupbuy" || opt.scenario == "coupon" || opt.scenario == "mixed";
+  const bool promo = opt.scenario == "flash" || opt.scenario == "groupbuy" || opt.scenario == "coupon" || opt.scenario == "member" ||
+                     opt.scenario == "mixed";
   if (opt.buyers <= 0)  // flash and coupon need more buyers than units (1 per user) so they sell out
-    opt.buyers = opt.scenario == "groupbuy" ? 2000 : opt.scenario == "mixed" ? 2000 : static_cast<int>(opt.promo_stock + opt.promo_stock / 5);
+    opt.buyers = opt.scenario == "groupbuy"  ? 2000
+                 : opt.scenario == "mixed"   ? 2000
+                 : opt.scenario == "member"  ? static_cast<int>(opt.promo_stock * 2)  // one card each: twice the limit queue up
+                                             : static_cast<int>(opt.promo_stock + opt.promo_stock / 5);
   if (opt.buyers > 99999 || opt.promo_stock < 1 || opt.group_size < 2 || opt.register_conns < 1) Usage();
 
   // One socket per VU plus the registration connections: raise the soft fd limit to the hard one.
@@ -809,7 +855,7 @@ int main(int argc, char** argv) {
   int scenario_digit = opt.scenario == "checkout" ? 1 : opt.scenario == "hot" ? 2 : 3;
   w.phone_base = 15'000'000'000LL + scenario_digit * 100'000'000LL + (std::time(nullptr) % 10000) * 10'000LL;
   if (promo) {  // pool buyers: 16 · scenario digit · 3 digits of the clock · 5 digits of the index
-    int d = opt.scenario == "flash" ? 1 : opt.scenario == "groupbuy" ? 2 : opt.scenario == "coupon" ? 3 : 4;
+    int d = opt.scenario == "flash" ? 1 : opt.scenario == "groupbuy" ? 2 : opt.scenario == "coupon" ? 3 : opt.scenario == "member" ? 5 : 4;
     w.phone_base = 16'000'000'000LL + d * 100'000'000LL + (std::time(nullptr) % 1000) * 100'000LL;
   }
 
@@ -976,6 +1022,14 @@ int main(int argc, char** argv) {
         extra["quota"] = opt.promo_stock;
         extra["claimed"] = claimed;
         extra["exact"] = claimed == opt.promo_stock && successes == opt.promo_stock;
+      } else if (opt.scenario == "member") {
+        HttpResponse r = co_await c.Send("GET", "/api/v1/merchant/member-programme", {}, w.member_auth);
+        Json p = ParseBody(r);
+        int64_t issued = (!p.is_discarded() && p["issued"].is_number()) ? p["issued"].get<int64_t>() : -1;
+        extra["successes"] = successes;
+        extra["issue_limit"] = opt.promo_stock;
+        extra["issued"] = issued;
+        extra["exact"] = issued == opt.promo_stock && successes == opt.promo_stock;
       } else if (opt.scenario == "groupbuy") {
         std::sort(total.group_ids.begin(), total.group_ids.end());
         int64_t seats = static_cast<int64_t>(total.group_ids.size());  // paid seats the VUs saw through

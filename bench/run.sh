@@ -28,7 +28,7 @@ if [[ $SHORT == 1 ]]; then
 else
   READ_S=10 WRITE_S=15 PIPE_S=1.5 PROMO_ATTEMPTS=100000 GROUP_S=10
 fi
-# The promo storms (flash, groupbuy, coupon) run with this many connections; flash and coupon
+# The promo storms (flash, groupbuy, coupon, member) run with this many connections; flash and coupon
 # sell 10,000 units / coupons to 12,000 buyers registered up front, PROMO_ATTEMPTS attempts
 # in all (bounded by 30 s too).
 PROMO_CONNECTIONS=${BENCH_PROMO_CONNECTIONS:-512}
@@ -119,6 +119,8 @@ run_promo() {  # scenario duration_s [more loadgen flags]
 run_promo flash 30 --max-ops "$PROMO_ATTEMPTS" --promo-stock 10000
 run_promo groupbuy "$GROUP_S" --group-size 5
 run_promo coupon 30 --max-ops "$PROMO_ATTEMPTS" --promo-stock 10000
+# The launch-day queue at the counter: 2,000 buyers claim a membership card limited to 1,000.
+run_promo member 30 --max-ops 2000 --promo-stock 1000
 
 # Other processes on the machine skew every figure: record how busy it was.
 jq -cn --arg load "$(cut -d' ' -f1 /proc/loadavg)" --arg psi "$(cpu_pressure)" \
