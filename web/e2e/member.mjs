@@ -40,6 +40,7 @@ export async function memberCard(ctx, h) {
   const cardId = shop.url().split('/member-cards/')[1];
   const digits = (await shop.locator('[data-test="member-code-digits"]').textContent()).replace(/\s/g, '');
   assert(/^\d{18}$/.test(digits), `member code ${digits}`);
+  await shop.locator('.van-toast').first().waitFor({ state: 'hidden' }); // the claim's toast, over the code
   await screenshot(shop, 'shop-member-card', { main: true });
 
   // Member price at checkout, then points for the paid order.
