@@ -210,6 +210,14 @@ TEST_F(Member, ScanClaimMemberPricePayEarnRefundReverses) {
   EXPECT_EQ(card["growth"], 140);
   EXPECT_EQ(card["level"]["name"], "普通会员");
   EXPECT_EQ(Step(Buy(buyer, sku), "member")["amount_fen"], -500);
+  // The shop's member list: the member with a masked phone, level and points.
+  auto members = Call("GET", "/api/v1/merchant/member-cards", nullptr, shop.owner_token);
+  ASSERT_EQ(members.status, 200) << members.body.dump();
+  ASSERT_EQ(members.body["items"].size(), 1u);
+  EXPECT_EQ(members.body["items"][0]["member"]["phone"], "139****1111");
+  EXPECT_EQ(members.body["items"][0]["member"]["nickname"], "小林");
+  EXPECT_EQ(members.body["items"][0]["points"], 185);
+  EXPECT_EQ(members.body["items"][0]["level"]["name"], "普通会员");
   Json report = ExpectInvariants();
   EXPECT_TRUE(report["member_ok"].get<bool>()) << report.dump();
 }

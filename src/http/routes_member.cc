@@ -139,6 +139,16 @@ Status DeleteStore(Call& c) {
   return Ok();
 }
 
+Status ListMembers(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) {
+    return Member(c).Members(r, s.merchant_id, page.first, page.second);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
 // ---- claim links ----
 
 // What a claim link shows before claiming: the card's face and levels, the shop, the store; for
@@ -270,6 +280,9 @@ void AddMemberRoutes(Api& api) {
         StoreExample()}, UpdateStore},
       {{"DELETE", "/api/v1/merchant/member-stores/{id}", "Delete a store: its claim link stops working (staff)", "member",
         AuthKind::kStaff, 204}, DeleteStore},
+      {{"GET", "/api/v1/merchant/member-cards",
+        "The shop's members, newest first: card number, masked phone, level, points (staff)", "member",
+        AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, ListMembers},
       // ---- claim links ----
       {{"GET", "/api/v1/member-cards/claim/{token}",
         "What a claim link offers: the card, its levels, the shop and store (public; my_card_id when signed in)", "member"},

@@ -135,6 +135,11 @@ Json ToJson(const PointsEntry& e) {
       {"created_at", FormatRfc3339(e.created_at_ms)}};
 }
 
+std::string MaskPhone(const std::string& phone) {
+  if (phone.size() < 8) return std::string(phone.size(), '*');
+  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
+}
+
 // ---- member codes ----
 
 MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no,
@@ -307,6 +312,32 @@ Result<std::vector<PointsEntry>> MemberService::Points(Reader& r, int64_t user_i
     out.push_back(PointsEntry{row.Int(0), row.Int(1), row.Str(2), row.OptInt(3), row.Int(4),
                               row.Int(5), row.OptInt(6), row.Int(7)});
   return out;
+}
+
+Result<Json> MemberService::Members(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id) {
+  ASSIGN_OR_RETURN(Programme p, GetProgramme(r, merchant_id));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT c.id, c.merchant_id, c.programme_id, c.user_id, c.card_no, c.level, c.points, c.growth, "
+                                      "c.store_id, c.claimed_at_ms, u.nickname, u.phone FROM member_cards c JOIN users u ON u.id = c.user_id "
+                                      "WHERE c.merchant_id=?1 AND (?2=0 OR c.id<?2) ORDER BY c.id DESC LIMIT ?3",
+                                      {merchant_id, before_id, limit}));
+  Json items = Json::array();
+  int64_t last = 0;
+  const int64_t top = static_cast<int64_t>(p.config.levels.size()) - 1;
+  for (auto& row : rows) {
+    Card c = internal::CardFromRow(row);
+    const Level& level = internal::ShownLevel(c, p);
+    items.push_back(Json{{"id", IdString(c.id)},
+                         {"card_no", c.card_no},
+                         {"member", {{"id", IdString(c.user_id)}, {"nickname", row.Str(10)}, {"phone", MaskPhone(row.Str(11))}}},
+                         {"level", {{"index", std::min(c.level, top)}, {"name", level.name}}},
+                         {"points", c.points},
+                         {"growth", c.growth},
+                         {"store_id", c.store_id ? Json(IdString(*c.store_id)) : Json(nullptr)},
+                         {"claimed_at", FormatRfc3339(c.claimed_at_ms)}});
+    last = c.id;
+  }
+  bool full = static_cast<int64_t>(rows.size()) == limit;
+  return Json{{"items", std::move(items)}, {"next_cursor", full ? Json(IdString(last)) : Json(nullptr)}};
 }
 
 Result<Card> MemberService::CardByCode(Reader& r, int64_t merchant_id, std::string_view code) {

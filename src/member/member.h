@@ -119,6 +119,8 @@ struct Card {
 // The card with its programme's face and its level (clamped to the levels there are), and the
 // next level's threshold when there is one.
 Json ToJson(const Card& c, const Programme& p, const std::string& merchant_name);
+// A phone as a merchant sees its members': the first 3 and last 4 digits (138****0000).
+std::string MaskPhone(const std::string& phone);
 
 // What a claim link leads to.
 struct ClaimTarget {
@@ -215,6 +217,12 @@ class MemberService {
   // The card's journal, newest first.
   Result<std::vector<PointsEntry>> Points(Reader& r, int64_t user_id, int64_t card_id,
                                           int64_t limit, int64_t before_id);
+
+  // ---- the merchant's members ----
+  // The merchant's cards, newest first: {"items":[{id,card_no,member:{id,nickname,phone}
+  // (phone masked 138****0000),level:{index,name},points,growth,store_id,claimed_at}],
+  // "next_cursor"}.
+  Result<Json> Members(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id);
 
   // ---- for the POS (issue 16's next slice) ----
   // The merchant's card a scanned member code names; INVALID_SIGNATURE as VerifyMemberCode.

@@ -43,6 +43,12 @@ export async function memberCard(ctx, h) {
   await shop.locator('.van-toast').first().waitFor({ state: 'hidden' }); // the claim's toast, over the code
   await screenshot(shop, 'shop-member-card', { main: true });
 
+  // The console lists the new member, phone masked.
+  await console_.reload();
+  await console_.waitForSelector('[data-test="members-list"] .el-table__row');
+  const row = await console_.locator('[data-test="members-list"] .el-table__row').first().textContent();
+  assert(row.includes('会员') && /\d{3}\*{4}\d{4}/.test(row), `member row ${row}`);
+
   // Member price at checkout, then points for the paid order.
   const { product } = await h.freeProduct();
   await shop.goto(`${BASE}/#/product/${product.id}`);

@@ -64,6 +64,7 @@ export const api = {
   createMemberStore: (body) => http.post('/merchant/member-stores', body),
   updateMemberStore: (id, body) => http.put(`/merchant/member-stores/${e(id)}`, body),
   removeMemberStore: (id) => http.del(`/merchant/member-stores/${e(id)}`),
+  members: (query) => http.get('/merchant/member-cards', query),
 
   orders: (query) => http.get('/merchant/orders', query),
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),

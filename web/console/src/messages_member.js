@@ -10,6 +10,8 @@ export const zh = {
   'members.storeName': '门店名称', 'members.address': '地址', 'members.hours': '营业时间', 'members.lat': '纬度', 'members.lng': '经度',
   'members.qr': '领卡二维码', 'members.link': '领卡链接', 'members.removeAsk': '删除门店「{name}」？它的领卡二维码将失效，已领的卡不受影响',
   'members.programmeQr': '会员卡二维码（不指定门店）', 'members.download': '下载',
+  'members.list': '会员列表', 'members.cardNo': '卡号', 'members.member': '会员', 'members.points': '积分', 'members.growth': '成长值',
+  'members.claimedAt': '领卡时间',
 };
 
 export const en = {
@@ -23,4 +25,6 @@ export const en = {
   'members.storeName': 'Name', 'members.address': 'Address', 'members.hours': 'Opening hours', 'members.lat': 'Latitude', 'members.lng': 'Longitude',
   'members.qr': 'Claim QR code', 'members.link': 'Claim link', 'members.removeAsk': 'Delete store "{name}"? Its claim QR code stops working; cards already claimed stay',
   'members.programmeQr': 'Card QR code (no store)', 'members.download': 'Download',
+  'members.list': 'Members', 'members.cardNo': 'Card no.', 'members.member': 'Member', 'members.points': 'Points', 'members.growth': 'Growth',
+  'members.claimedAt': 'Claimed at',
 };
