@@ -3,8 +3,8 @@
 // claims the card, sees the member code, buys at the member price and earns points.
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
 
-// `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession,
-// checkoutAndPay, DEMO_MERCHANT).
+// `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct,
+// merchantSession, checkoutAndPay, DEMO_MERCHANT).
 export async function memberCard(ctx, h) {
   const { page: console_, expectApiError } = await ctx.page(DESKTOP, 'console');
   expectApiError('GET', /\/merchant\/member-programme$/, 404); // no card yet: the page offers to design one
@@ -60,4 +60,17 @@ export async function memberCard(ctx, h) {
   await shop.waitForSelector('[data-test="member-history"]');
   const points = Number(await shop.locator('[data-test="member-points"]').textContent());
   assert(points > 0, `no points after a paid order: ${points}`);
+
+  // A shopper without an account: one tap, register, and the card is in the new wallet.
+  const { page: guest } = await ctx.page(MOBILE, 'guest');
+  await guest.goto(`${BASE}/#/c/${store.claim_token}`);
+  await guest.click('[data-test="member-claim"]');
+  await guest.waitForURL(/#\/login/);
+  await guest.locator('.van-tab').nth(1).click();
+  await h.inputOf(guest, 'phone').fill(h.newPhone('17'));
+  await h.inputOf(guest, 'password').fill('test1234');
+  await h.inputOf(guest, 'nickname').fill('新会员');
+  await guest.click('[data-test="login-submit"]');
+  await guest.waitForURL(/#\/member-cards\/\d+$/);
+  await guest.waitForSelector('[data-test="member-code-digits"]');
 }

@@ -745,9 +745,9 @@ async function socialScenarios() {
       ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions'], shareAttribution),
     scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
       ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
-    scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points', 'member',
+    scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points; a new shopper registers from the link and gets the card', 'member',
       ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
-      (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
+      (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
   ];
 }
 
