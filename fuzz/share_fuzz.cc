@@ -43,7 +43,9 @@ xd::Status Build(World& w) {
     in.skus.push_back({xd::Json::object(), 1990, 10, "SKU-1"});
     ASSIGN_OR_RETURN(xd::catalog::Product p, xd::catalog::CreateProduct(tx, m.id, in));
     for (int i = 0; i < 64; ++i) {
-      ASSIGN_OR_RETURN(xd::promo::Share s, w.app->promo().CreateShare(tx, owner.id, p.id, std::nullopt));
+      // One link per tuple (CreateShare is idempotent): a chat group each makes 64 links.
+      xd::promo::ShareRequest req{.target_id = p.id, .chat_group = "群" + std::to_string(i)};
+      ASSIGN_OR_RETURN(xd::promo::Share s, w.app->promo().CreateShare(tx, owner.id, req));
       if (s.code.size() != 12) std::abort();
       for (char c : s.code)
         if (!std::isalnum(static_cast<unsigned char>(c))) std::abort();
