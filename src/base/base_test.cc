@@ -131,6 +131,40 @@ TEST(JsonTest, ParseLimits) {
   EXPECT_FALSE(ParseJson("{\"a\":\"\xff\xfe\"}"));  // invalid UTF-8
 }
 
+// JsonWriter writes what DumpJson of the same tree writes, escapes included (control
+// characters, quotes, backslashes, Chinese text kept as UTF-8, invalid UTF-8 replaced).
+TEST(JsonTest, WriterMatchesTheCodec) {
+  const std::string tricky = std::string("引号\"反斜杠\\ 换行\n\t\x01 ") + "\x7f" + " 😀";
+  const std::string broken = "bad \xff\xfe utf8";
+  std::string out;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("s").String(tricky);
+  w.Key("broken").String(broken);
+  w.Key("n").Int(INT64_MIN);
+  w.Key("t").Bool(true);
+  w.Key("z").Null();
+  w.Key("empty").BeginArray().EndArray();
+  w.Key("list").BeginArray();
+  w.Int(1).String("二").BeginObject().Key("k").Value(Json{{"x", 1}}).EndObject();
+  w.EndArray();
+  w.Key("raw").Raw(R"({"a":[1]})");
+  w.Key(tricky).BeginObject().EndObject();
+  w.EndObject();
+  Json expected{{"s", tricky}, {"broken", broken}, {"n", INT64_MIN}, {"t", true}, {"z", nullptr}, {"empty", Json::array()},
+                {"list", Json::array({1, "二", Json{{"k", Json{{"x", 1}}}}})}, {"raw", Json{{"a", {1}}}}, {tricky, Json::object()}};
+  auto parsed = ParseJson(out);
+  ASSERT_TRUE(parsed) << out;
+  EXPECT_EQ(*parsed, *ParseJson(DumpJson(expected)));
+  // String by string, the bytes are DumpJson's.
+  std::string one;
+  JsonWriter(one).String(tricky);
+  EXPECT_EQ(one, DumpJson(Json(tricky)));
+  one.clear();
+  JsonWriter(one).String(broken);
+  EXPECT_EQ(one, DumpJson(Json(broken)));
+}
+
 TEST(JsonTest, ObjectReaderTypesAndUnknownFields) {
   auto j = *ParseJson(R"({"phone":"138","qty":3,"id":"42","extra":1})");
   ObjectReader r(j);

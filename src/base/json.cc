@@ -1,6 +1,7 @@
 #include "base/json.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "base/clock.h"
 #include "base/id.h"
@@ -21,6 +22,125 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
 
 std::string DumpJson(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+namespace {
+
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool IsUtf8(std::string_view s) {
+  size_t i = 0, n = s.size();
+  while (i < n) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (len == 0 || c > 0xF4 || i + len > n) return false;
+    auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if ((c == 0xE0 && b1 < 0xA0) || (c == 0xED && b1 > 0x9F) || (c == 0xF0 && b1 < 0x90) || (c == 0xF4 && b1 > 0x8F)) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+JsonWriter& JsonWriter::Open(char c) {
+  Separate();
+  out_ += c;
+  has_member_.push_back(false);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Close(char c) {
+  out_ += c;
+  has_member_.pop_back();
+  return *this;
+}
+
+void JsonWriter::Separate() {
+  if (after_key_) {  // the value of a key: the key wrote the comma
+    after_key_ = false;
+    return;
+  }
+  if (has_member_.empty()) return;
+  if (has_member_.back()) out_ += ',';
+  has_member_.back() = true;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  String(key);
+  out_ += ':';
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view s) {
+  Separate();
+  if (!IsUtf8(s)) {  // rare: let the codec replace what is broken, as DumpJson does
+    out_ += DumpJson(Json(std::string(s)));
+    return *this;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_ += '"';
+  size_t plain = 0;  // start of the run of bytes copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out_.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\b': out_ += "\\b"; break;
+      case '\f': out_ += "\\f"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        out_ += "\\u00";
+        out_ += kHex[c >> 4];
+        out_ += kHex[c & 0xF];
+    }
+  }
+  out_.append(s.data() + plain, s.size() - plain);
+  out_ += '"';
+  return *this;
+}
+
+JsonWriter& JsonWriter::Int(int64_t v) {
+  Separate();
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, end);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Bool(bool v) {
+  Separate();
+  out_ += v ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Null() {
+  Separate();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::Value(const Json& j) {
+  Separate();
+  out_ += DumpJson(j);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Raw(std::string_view json_text) {
+  Separate();
+  out_ += json_text;
+  return *this;
 }
 
 ObjectReader::ObjectReader(const Json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {

@@ -30,6 +30,45 @@ Result<Json> ParseJson(std::string_view text, int max_depth = kJsonMaxDepth);
 // Serialises compactly; invalid UTF-8 in strings is replaced, never thrown.
 std::string DumpJson(const Json& j);
 
+// Writes JSON text straight into a string, for the writer thread's hot documents (the order
+// snapshot in every order event): no tree of map nodes to build and free. Strings are escaped
+// as DumpJson escapes them (invalid UTF-8 replaced). The caller keeps keys and values paired
+// and the nesting balanced; ParseJson of the result is what the equivalent Json would hold.
+//
+//   JsonWriter w(out);
+//   w.BeginObject();
+//   w.Key("id").String("42");
+//   w.Key("lines").BeginArray();  ...  w.EndArray();
+//   w.EndObject();
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& BeginObject() { return Open('{'); }
+  JsonWriter& EndObject() { return Close('}'); }
+  JsonWriter& BeginArray() { return Open('['); }
+  JsonWriter& EndArray() { return Close(']'); }
+  JsonWriter& Key(std::string_view key);
+  JsonWriter& String(std::string_view s);
+  JsonWriter& Int(int64_t v);
+  JsonWriter& Bool(bool v);
+  JsonWriter& Null();
+  // A value held as a Json tree (an address, pricing steps), serialised as DumpJson does.
+  JsonWriter& Value(const Json& j);
+  // A value that is already JSON text (a nested snapshot written by another JsonWriter).
+  JsonWriter& Raw(std::string_view json_text);
+
+ private:
+  JsonWriter& Open(char c);
+  JsonWriter& Close(char c);
+  void Separate();  // the comma before a value in an array or a key in an object
+
+  std::string& out_;
+  // One entry per open object or array: whether it has a member yet.
+  std::vector<bool> has_member_;
+  bool after_key_ = false;
+};
+
 struct IntRule {
   int64_t min = INT64_MIN;
   int64_t max = INT64_MAX;

@@ -122,15 +122,16 @@ namespace {
 
 class ShipmentDescriber final : public trade::OrderObserver {
  public:
-  Status Describe(Reader& r, const trade::Order& o, Json& order_json) override {
+  Status Describe(Reader& r, const trade::Order& o, JsonWriter& order_object) override {
+    order_object.Key("shipment");
     // An order that never shipped has no shipment: the created and paid events (every paid
     // order's writer work) skip the two queries (bench/README, "Issue 12: before/after").
     if (!o.shipped_at_ms) {
-      order_json["shipment"] = nullptr;
+      order_object.Null();
       return Ok();
     }
     ASSIGN_OR_RETURN(auto s, ShipmentOf(r, o.id));
-    order_json["shipment"] = s ? ToJson(*s) : Json(nullptr);
+    s ? order_object.Value(ToJson(*s)) : order_object.Null();
     return Ok();
   }
 };

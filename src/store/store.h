@@ -152,11 +152,13 @@ struct EventHead {
 
 // A typed event: what the owning module declares in its header, one struct per event type,
 // whose payload snapshots the facts at the event (amounts, statuses, items), never a pointer
-// to state that may change before a consumer reads it. Append it with Emit(tx, event).
+// to state that may change before a consumer reads it. Append it with Emit(tx, event). The
+// payload is a Json object, or the object's JSON text when the event writes it with a
+// JsonWriter (the order snapshots: no tree built and freed on the writer thread).
 template <class E>
 concept OutboxEvent = requires(const E& e) {
   { e.Head() } -> std::same_as<EventHead>;
-  { e.Payload() } -> std::same_as<Json>;
+  requires std::same_as<decltype(e.Payload()), Json> || std::same_as<decltype(e.Payload()), std::string>;
 };
 
 // Write access inside the pipeline's transaction. Only the writer thread has one.
@@ -175,7 +177,9 @@ class Tx : public Reader {
   int64_t NowMs() const { return clock().NowMs(); }
   // Appends an outbox event in this transaction (decision 4 of the architecture), stamped
   // with the command's actor and the clock. Domain code appends typed events with Emit().
-  virtual Status AppendEvent(const EventHead& head, const Json& payload) = 0;
+  // AppendEventText takes the payload object as JSON text.
+  Status AppendEvent(const EventHead& head, const Json& payload) { return AppendEventText(head, DumpJson(payload)); }
+  virtual Status AppendEventText(const EventHead& head, std::string_view payload_json) = 0;
   // The actor of the current command (reset to the system before each command).
   virtual void SetActor(Actor actor) = 0;
   // Schedules a timer (fired through the pipeline at due_ms); returns its id.
@@ -363,7 +367,11 @@ Result<int64_t> LastEventSeq(Reader& r);
 template <class E>
   requires OutboxEvent<std::remove_cvref_t<E>>
 Status Emit(Tx& tx, E&& event) {
-  return tx.AppendEvent(event.Head(), std::forward<E>(event).Payload());
+  if constexpr (std::same_as<decltype(event.Payload()), std::string>) {
+    return tx.AppendEventText(event.Head(), event.Payload());
+  } else {
+    return tx.AppendEvent(event.Head(), std::forward<E>(event).Payload());
+  }
 }
 
 }  // namespace xd

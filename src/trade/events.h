@@ -18,27 +18,32 @@ namespace xd::trade {
 
 // "order.<to>": an order was created (no `from`) or changed status. `order` is the order as
 // GET /merchant/orders/{id} shows it right after the change, with what other modules add to
-// it (OrderObserver::Describe: the shipment); `extra` holds the transition's own facts
-// (reason, refunded_fen, aftersale_id, ...).
+// it (OrderObserver::Describe: the shipment), as JSON text (TradeService::DescribeOrder);
+// `extra` holds the transition's own facts (reason, refunded_fen, aftersale_id, ...).
 struct OrderEvent {
   static constexpr int kSchemaVersion = 2;  // 2: "order" is a snapshot taken at the event
-  Json order;
+  std::string order;
   int64_t order_id = 0, buyer_id = 0, merchant_id = 0, total_fen = 0;
   std::optional<OrderStatus> from;
   OrderStatus to = OrderStatus::kCreated;
   Json extra = Json::object();
 
   EventHead Head() const { return {"order." + std::string(ToString(to)), kSchemaVersion, order_id, merchant_id}; }
-  Json Payload() const& { return Facts(Json(order)); }
-  Json Payload() && { return Facts(std::move(order)); }  // Emit(tx, std::move(e)): no copy
-
- private:
-  Json Facts(Json snapshot) const {
-    Json p{{"order_id", IdString(order_id)}, {"buyer_id", IdString(buyer_id)}, {"merchant_id", IdString(merchant_id)},
-           {"from", from ? Json(ToString(*from)) : Json(nullptr)}, {"to", ToString(to)}, {"total_fen", total_fen}};
-    p.update(extra);
-    p["order"] = std::move(snapshot);
-    return p;
+  std::string Payload() const {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("order_id").String(IdString(order_id));
+    w.Key("buyer_id").String(IdString(buyer_id));
+    w.Key("merchant_id").String(IdString(merchant_id));
+    w.Key("from");
+    from ? w.String(ToString(*from)) : w.Null();
+    w.Key("to").String(ToString(to));
+    w.Key("total_fen").Int(total_fen);
+    for (auto& [k, v] : extra.items()) w.Key(k).Value(v);
+    w.Key("order").Raw(order);
+    w.EndObject();
+    return out;
   }
 };
 
@@ -59,20 +64,22 @@ struct OrderReleased {
 struct AftersaleApproved {
   static constexpr int kSchemaVersion = 2;  // 2: snapshots
   Aftersale aftersale;
-  Json order;
+  std::string order;  // JSON text, as OrderEvent's
   bool by_timeout = false;
 
   EventHead Head() const { return {"aftersale.approved", kSchemaVersion, aftersale.id, aftersale.merchant_id}; }
-  Json Payload() const& { return Facts(Json(order)); }
-  Json Payload() && { return Facts(std::move(order)); }
-
- private:
-  Json Facts(Json snapshot) const {
-    Json p{{"aftersale_id", IdString(aftersale.id)}, {"order_id", IdString(aftersale.order_id)},
-           {"merchant_id", IdString(aftersale.merchant_id)}, {"by", by_timeout ? "timeout" : "merchant"},
-           {"aftersale", ToJson(aftersale)}};
-    p["order"] = std::move(snapshot);
-    return p;
+  std::string Payload() const {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("aftersale_id").String(IdString(aftersale.id));
+    w.Key("order_id").String(IdString(aftersale.order_id));
+    w.Key("merchant_id").String(IdString(aftersale.merchant_id));
+    w.Key("by").String(by_timeout ? "timeout" : "merchant");
+    w.Key("aftersale").Value(ToJson(aftersale));
+    w.Key("order").Raw(order);
+    w.EndObject();
+    return out;
   }
 };
 
@@ -83,19 +90,22 @@ struct RefundSucceeded {
   static constexpr int kSchemaVersion = 2;  // 2: amounts and the order snapshot
   pay::Refund refund;
   int64_t merchant_id = 0;
-  Json order;
+  std::string order;  // JSON text, as OrderEvent's
 
   EventHead Head() const { return {"refund.succeeded", kSchemaVersion, refund.id, merchant_id}; }
-  Json Payload() const& { return Facts(Json(order)); }
-  Json Payload() && { return Facts(std::move(order)); }
-
- private:
-  Json Facts(Json snapshot) const {
-    Json p{{"refund_id", IdString(refund.id)}, {"order_id", IdString(refund.order_id)},
-           {"merchant_id", IdString(merchant_id)}, {"amount_fen", refund.provider_fen + refund.card_fen},
-           {"provider_fen", refund.provider_fen}, {"card_fen", refund.card_fen}};
-    p["order"] = std::move(snapshot);
-    return p;
+  std::string Payload() const {
+    std::string out;
+    JsonWriter w(out);
+    w.BeginObject();
+    w.Key("refund_id").String(IdString(refund.id));
+    w.Key("order_id").String(IdString(refund.order_id));
+    w.Key("merchant_id").String(IdString(merchant_id));
+    w.Key("amount_fen").Int(refund.provider_fen + refund.card_fen);
+    w.Key("provider_fen").Int(refund.provider_fen);
+    w.Key("card_fen").Int(refund.card_fen);
+    w.Key("order").Raw(order);
+    w.EndObject();
+    return out;
   }
 };
 

@@ -143,6 +143,62 @@ Json ToJson(const Order& o) {
   return j;
 }
 
+namespace {
+
+void WriteTimeOrNull(JsonWriter& w, const std::optional<int64_t>& ms) {
+  ms ? w.String(FormatRfc3339(*ms)) : w.Null();
+}
+
+}  // namespace
+
+void WriteOrderMembers(JsonWriter& w, const Order& o) {
+  w.Key("id").String(IdString(o.id));
+  w.Key("buyer_id").String(IdString(o.buyer_id));
+  w.Key("merchant_id").String(IdString(o.merchant_id));
+  w.Key("merchant_kind").String(o.merchant_kind);
+  w.Key("status").String(ToString(o.status));
+  w.Key("sub_status").String(ToString(o.sub_status));
+  w.Key("items").BeginArray();
+  for (auto& it : o.items) {
+    w.BeginObject();
+    w.Key("sku_id").String(IdString(it.sku_id));
+    w.Key("product_id").String(IdString(it.product_id));
+    w.Key("title").String(it.title);
+    w.Key("image").String(it.image);
+    w.Key("spec").Value(it.spec);
+    w.Key("unit_price_fen").Int(it.unit_price_fen);
+    w.Key("quantity").Int(it.quantity);
+    w.Key("line_fen").Int(it.line_fen);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("items_fen").Int(o.items_fen);
+  w.Key("discount_fen").Int(o.discount_fen);
+  w.Key("shipping_fen").Int(o.shipping_fen);
+  w.Key("total_fen").Int(o.total_fen);
+  w.Key("paid_fen").Int(o.provider_paid_fen + o.card_paid_fen);
+  w.Key("card_paid_fen").Int(o.card_paid_fen);
+  w.Key("refunded_fen").Int(o.refunded_fen);
+  w.Key("commission_fen").Int(o.commission_fen);
+  w.Key("address").Value(o.address);
+  w.Key("pricing").Value(o.pricing);
+  w.Key("activity").Value(o.activity);
+  w.Key("payment_id");
+  o.payment_id ? w.String(IdString(*o.payment_id)) : w.Null();
+  w.Key("created_at").String(FormatRfc3339(o.created_at_ms));
+  w.Key("paid_at");
+  WriteTimeOrNull(w, o.paid_at_ms);
+  w.Key("shipped_at");
+  WriteTimeOrNull(w, o.shipped_at_ms);
+  w.Key("delivered_at");
+  WriteTimeOrNull(w, o.delivered_at_ms);
+  w.Key("completed_at");
+  WriteTimeOrNull(w, o.completed_at_ms);
+  w.Key("cancelled_at");
+  WriteTimeOrNull(w, o.cancelled_at_ms);
+  if (o.activity.is_object() && o.activity.contains("group_id")) w.Key("group_id").Value(o.activity["group_id"]);
+}
+
 // ---- orders ----
 
 Result<Order> TradeService::GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
@@ -371,10 +427,15 @@ Status TradeService::MarkDelivered(Tx& tx, int64_t order_id) {
   return SetStatus(tx, o, OrderStatus::kDelivered);
 }
 
-Result<Json> TradeService::DescribeOrder(Reader& r, const Order& o) const {
-  Json j = ToJson(o);
-  for (auto& ob : observers_) RETURN_IF_ERROR(ob->Describe(r, o, j));
-  return j;
+Result<std::string> TradeService::DescribeOrder(Reader& r, const Order& o) const {
+  std::string out;
+  out.reserve(1536);
+  JsonWriter w(out);
+  w.BeginObject();
+  WriteOrderMembers(w, o);
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->Describe(r, o, w));
+  w.EndObject();
+  return out;
 }
 
 Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, OrderSubStatus waiting, const Json* new_address) {

@@ -109,7 +109,11 @@ struct Order {
   std::optional<int64_t> paid_at_ms, shipped_at_ms, delivered_at_ms, completed_at_ms, cancelled_at_ms;
   std::vector<OrderItem> items;
 };
+// The order as the API shows it.
 Json ToJson(const Order& o);
+// The same members as ToJson's object, written as text into an open object (the event
+// snapshots: see DescribeOrder). Test: TradeTest.OrderSnapshotTextIsTheApiOrder.
+void WriteOrderMembers(JsonWriter& w, const Order& o);
 
 // Reacts to transitions inside the transaction that makes them.
 class OrderObserver {
@@ -126,9 +130,9 @@ class OrderObserver {
   // After any status change (the order already carries the new status); cannot fail. For
   // watchers that act once the change commits (tx.OnCommit), e.g. long-polling buyers.
   virtual void OnStatusChanged(Tx&, const Order&) {}
-  // Adds what this module knows about the order to its JSON (logistics: the shipment), for
-  // the snapshot an order event carries and for the order as the API shows it.
-  virtual Status Describe(Reader&, const Order&, Json& /*order_json*/) { return Ok(); }
+  // Adds what this module knows about the order as members of the snapshot an order event
+  // carries (logistics: "shipment"), written into the open object.
+  virtual Status Describe(Reader&, const Order&, JsonWriter& /*order_object*/) { return Ok(); }
 };
 
 struct TradeConfig {
@@ -190,9 +194,10 @@ class TradeService {
   // Registers the trade timers (and the settlement timer) with the scheduler.
   void RegisterTimers(TimerService& timers);
   const TradeConfig& config() const { return config_; }
-  // The order as the API shows it: ToJson(o) with what observers add (Describe). Inside a
-  // transaction it is the snapshot an order event carries.
-  Result<Json> DescribeOrder(Reader& r, const Order& o) const;
+  // The snapshot an order event carries, as JSON text: ToJson(o)'s members with what observers
+  // add (Describe). Written straight as text: it runs on the writer thread for every order
+  // event (bench/README, "Issue 12: the snapshot as text").
+  Result<std::string> DescribeOrder(Reader& r, const Order& o) const;
 
   // ---- cart ----
   Status AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t quantity);

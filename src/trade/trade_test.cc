@@ -393,6 +393,22 @@ TEST_F(TradeTest, OrderEventsSnapshotTheOrderAtTheirTransition) {
   EXPECT_TRUE(Problems().empty());
 }
 
+// The snapshot an order event carries is written as text, not built as a Json tree; it must
+// hold what the API shows for the order (ToJson) plus what observers add, field for field.
+TEST_F(TradeTest, OrderSnapshotTextIsTheApiOrder) {
+  Order o = BuyAndPay({{Sku(5000, 10), 2}, {Sku(1999, 10), 1}});
+  o.address = Json{{"name", "张三 \"小张\""}, {"detail", "路\n1 号"}};
+  o.activity = Json{{"type", "group_buy"}, {"group_id", "77"}};
+  o.cancelled_at_ms = o.created_at_ms + 5;
+  auto text = store_->Read([&](Reader& r) { return trade_->DescribeOrder(r, o); });
+  ASSERT_TRUE(text);
+  auto snapshot = ParseJson(*text);
+  ASSERT_TRUE(snapshot) << *text;
+  EXPECT_EQ(*snapshot, ToJson(o));  // no observer registered here
+  EXPECT_EQ((*snapshot)["group_id"], "77");
+  EXPECT_EQ((*snapshot)["items"].size(), 2u);
+}
+
 // `xiaodian check` catches an order event whose snapshot is of another state (what the old
 // feeder effectively sent).
 TEST_F(TradeTest, CheckCatchesAnOrderEventWhoseSnapshotIsOfAnotherState) {

@@ -108,11 +108,11 @@ class PgTx final : public Tx {
   const Clock& clock() const override { return clock_; }
   const Dialect& dialect() const override { return PgDialect(); }
   int64_t NewId() override { return ids_.Next(); }
-  Status AppendEvent(const EventHead& head, const Json& payload) override {
+  Status AppendEventText(const EventHead& head, std::string_view payload_json) override {
     RETURN_IF_ERROR(conn_.Run("INSERT INTO events_pending(type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, "
                               "payload, created_at_ms) VALUES(?,?,?,?,?,?,?,?)",
                               {head.type, head.schema_version, head.aggregate_id, head.merchant_id, ActorKindName(actor_.kind),
-                               actor_.id, DumpJson(payload), clock_.NowMs()}));
+                               actor_.id, payload_json, clock_.NowMs()}));
     appended_events_ = true;
     return Ok();
   }
