@@ -249,6 +249,59 @@ TEST(LoginSource, IPv6CountsBySlash64) {
   EXPECT_EQ(account::LoginSource("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::/64");
 }
 
+// Errors a user meets in the shop are in the UI's language: zh by default, en when the
+// request's Accept-Language prefers it; each carries its stable code, a reason and params.
+TEST_F(Accounts, ErrorsSpeakTheRequestsLanguage) {
+  const std::vector<std::pair<std::string, std::string>> en = {{"Accept-Language", "en-US,en;q=0.9,zh;q=0.5"}};
+  const std::vector<std::pair<std::string, std::string>> zh_first = {{"Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8"}};
+  std::string me = Register("13633338888", "小明");
+  auto expect = [](const http::Client::JsonResponse& r, int status, const std::string& code, const std::string& reason,
+                   const std::string& message) {
+    EXPECT_EQ(r.status, status) << r.body.dump();
+    EXPECT_EQ(r.body["error"]["code"], code) << r.body.dump();
+    EXPECT_EQ(r.body["error"]["reason"], reason) << r.body.dump();
+    EXPECT_EQ(r.body["error"]["message"], message) << r.body.dump();
+  };
+
+  // Wrong password.
+  Json wrong{{"phone", "13633338888"}, {"password", "not-my-password"}};
+  expect(Call("POST", "/api/v1/auth/login", wrong), 401, "INVALID_CREDENTIALS", "WRONG_PASSWORD", "手机号或密码错误");
+  expect(Call("POST", "/api/v1/auth/login", wrong, "", en), 401, "INVALID_CREDENTIALS", "WRONG_PASSWORD",
+         "Wrong phone number or password");
+
+  // A phone that is already registered.
+  Json taken{{"phone", "13633338888"}, {"password", "secret123"}, {"nickname", "又一个"}};
+  expect(Call("POST", "/api/v1/auth/register", taken), 409, "ALREADY_EXISTS", "PHONE_TAKEN", "该手机号已注册");
+  expect(Call("POST", "/api/v1/auth/register", taken, "", zh_first), 409, "ALREADY_EXISTS", "PHONE_TAKEN", "该手机号已注册");
+  expect(Call("POST", "/api/v1/auth/register", taken, "", en), 409, "ALREADY_EXISTS", "PHONE_TAKEN",
+         "This phone number is already registered");
+
+  // A password too short: the limits travel as params.
+  Json short_password{{"phone", "13633339999"}, {"password", "123"}, {"nickname", "短"}};
+  auto too_short = Call("POST", "/api/v1/auth/register", short_password);
+  expect(too_short, 400, "INVALID_FIELD", "PASSWORD_LENGTH", "密码应为 6–64 位");
+  EXPECT_EQ(too_short.body["error"]["params"], (Json{{"min", 6}, {"max", 64}}));
+  expect(Call("POST", "/api/v1/auth/register", short_password, "", en), 400, "INVALID_FIELD", "PASSWORD_LENGTH",
+         "The password must be 6 to 64 characters");
+
+  // Befriending yourself.
+  Json self{{"phone", "13633338888"}};
+  expect(Call("POST", "/api/v1/friends/requests", self, me), 422, "RULE_VIOLATION", "BEFRIEND_SELF", "不能添加自己为好友");
+  expect(Call("POST", "/api/v1/friends/requests", self, me, en), 422, "RULE_VIOLATION", "BEFRIEND_SELF",
+         "You cannot befriend yourself");
+
+  // A validation error names the field by its label, never raw; params carry the raw name.
+  auto missing = Call("POST", "/api/v1/auth/register", Json{{"phone", "13633339999"}, {"password", "secret123"}});
+  expect(missing, 400, "MISSING_FIELD", "FIELD_REQUIRED", "请填写昵称");
+  EXPECT_EQ(missing.body["error"]["params"]["field"], "nickname");
+  expect(Call("POST", "/api/v1/auth/register", Json{{"phone", "13633339999"}, {"password", "secret123"}}, "", en), 400,
+         "MISSING_FIELD", "FIELD_REQUIRED", "nickname is required");
+  // An unknown language is answered in zh; so is an unknown route.
+  expect(Call("POST", "/api/v1/auth/login", wrong, "", {{"Accept-Language", "fr-FR,de;q=0.9"}}), 401, "INVALID_CREDENTIALS",
+         "WRONG_PASSWORD", "手机号或密码错误");
+  expect(Call("GET", "/api/v1/no-such-route"), 404, "NOT_FOUND", "ROUTE_NOT_FOUND", "接口不存在");
+}
+
 // Nobody joins a merchant's staff without saying yes: the owner invites, the invited user
 // sees the invitation in their own session and accepts or declines it.
 TEST_F(Accounts, StaffJoinOnlyByAcceptingAnInvitation) {

@@ -154,7 +154,9 @@ TEST_F(Open, ScopesAreEnforced) {
   EXPECT_EQ(Call("GET", "/api/v1/merchant/orders/" + oid, nullptr, orders_read).status, 200);
   auto ship = Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}}, orders_read);
   EXPECT_EQ(ship.status, 403) << ship.body.dump();
-  EXPECT_NE(ship.body["error"]["message"].get<std::string>().find("orders:write"), std::string::npos);
+  EXPECT_EQ(ship.body["error"]["reason"], "API_KEY_SCOPE_MISSING");
+  EXPECT_EQ(ship.body["error"]["params"]["scope"], "orders:write");
+  EXPECT_EQ(ship.body["error"]["message"], "此 API 密钥没有 orders:write 权限");
   EXPECT_EQ(Call("GET", "/api/v1/merchant/products", nullptr, orders_read).status, 403);
 
   EXPECT_EQ(Call("GET", "/api/v1/merchant/products/" + product, nullptr, products_read).status, 200);
@@ -228,7 +230,10 @@ TEST_F(Open, OnlyKaOwnersManageKeysAndWebhooks) {
     auto r = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "ERP"}, {"scopes", {"orders:read"}}}, s->owner_token);
     EXPECT_EQ(r.status, 403) << r.body.dump();
     EXPECT_EQ(r.body["error"]["code"], "FORBIDDEN");
-    EXPECT_NE(r.body["error"]["message"].get<std::string>().find("ka merchants"), std::string::npos);
+    EXPECT_EQ(r.body["error"]["reason"], "OPEN_KA_ONLY");
+    EXPECT_EQ(r.body["error"]["params"]["kind"], s == &c2c ? "c2c" : "b2c");
+    EXPECT_EQ(r.body["error"]["message"], s == &c2c ? "开放平台（API 密钥、Webhook）仅对品牌商家开放，本店是个人店"
+                                                    : "开放平台（API 密钥、Webhook）仅对品牌商家开放，本店是自营店");
     EXPECT_EQ(Call("GET", "/api/v1/merchant/api-keys", nullptr, s->owner_token).status, 403);
     EXPECT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", "http://127.0.0.1:9/h"}, {"event_types", {"order.paid"}}},
                    s->owner_token).status, 403);
@@ -260,7 +265,8 @@ TEST_F(Open, InventorySyncIsAllOrNothingAndKeepsConservation) {
   auto bad = Call("POST", "/api/v1/open/inventory",
                   Json{{"items", {{{"code", "YL-1"}, {"stock", 100}}, {{"code", "YL-2"}, {"price_fen", 1}}, {{"code", "NOPE"}, {"stock", 1}}}}}, key);
   EXPECT_EQ(bad.status, 404) << bad.body.dump();
-  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("items[2]"), std::string::npos);
+  EXPECT_EQ(bad.body["error"]["params"]["item"], 2);
+  EXPECT_EQ(bad.body["error"]["message"].get<std::string>().rfind("第 3 项：", 0), 0u) << bad.body.dump();
   EXPECT_EQ(before, Skus(shop).dump());
   // Malformed bodies: 400, nothing changed.
   std::vector<Json> malformed = {

@@ -583,6 +583,14 @@ TEST_F(Promo, FlashSaleWholeStory) {
   auto limit = Checkout(b[0], sku, flash);
   EXPECT_EQ(limit.status, 422) << limit.body.dump();
   EXPECT_EQ(ErrorCode(limit), "LIMIT_EXCEEDED");
+  // The limit and what the buyer holds travel as params; the message is in the UI's language.
+  EXPECT_EQ(limit.body["error"]["reason"], "PER_USER_LIMIT");
+  EXPECT_EQ(limit.body["error"]["params"], (Json{{"limit", 1}, {"held", 1}}));
+  EXPECT_EQ(limit.body["error"]["message"], "每人限购 1 件，你已购买 1 件");
+  Json one_line{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}, {"activity", flash}};
+  auto limit_en = Call("POST", "/api/v1/checkout", one_line, b[0], {{"Accept-Language", "en"}});
+  EXPECT_EQ(limit_en.status, 422) << limit_en.body.dump();
+  EXPECT_EQ(limit_en.body["error"]["message"], "Limit 1 per person; you already hold 1");
   EXPECT_EQ(Checkout(b[1], sku, flash, 2).status, 422);
   Json o1 = Order(b[1], sku, flash);
   Json o2 = Order(b[2], sku, flash);

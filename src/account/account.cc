@@ -6,6 +6,7 @@
 
 #include "account/events.h"
 #include "base/crypto.h"
+#include "base/messages.h"
 
 namespace xd::account {
 
@@ -20,7 +21,6 @@ User UserFromRow(const Row& r, size_t at = 0) {
 }
 constexpr const char* kUserCols = "u.id, u.phone, u.nickname, u.is_admin, u.created_at_ms";
 
-Status NotFound(const std::string& what) { return Fail(ErrorCode::NOT_FOUND, what + " not found"); }
 
 }  // namespace
 
@@ -33,13 +33,12 @@ Json ToJson(const User& u) {
 
 Status ValidateRegistration(const std::string& phone, const std::string& password, const std::string& nickname) {
   if (phone.size() != 11 || phone[0] != '1' || !IsDigits(phone))
-    return Fail(ErrorCode::INVALID_FIELD, "phone must be an 11-digit mobile number");
+    return Fail(Msg::PHONE_INVALID);
   if (password.size() < limits::kMinPasswordLen || password.size() > limits::kMaxPasswordLen)
-    return Fail(ErrorCode::INVALID_FIELD, "password must be " + std::to_string(limits::kMinPasswordLen) + ".." +
-                                              std::to_string(limits::kMaxPasswordLen) + " characters");
-  if (nickname.empty()) return Fail(ErrorCode::INVALID_FIELD, "nickname is required");
+    return Fail(Msg::PASSWORD_LENGTH, {{"min", limits::kMinPasswordLen}, {"max", limits::kMaxPasswordLen}});
+  if (nickname.empty()) return Fail(Msg::NICKNAME_REQUIRED);
   if (nickname.size() > limits::kMaxNicknameLen)
-    return Fail(ErrorCode::INVALID_FIELD, "nickname is at most " + std::to_string(limits::kMaxNicknameLen) + " bytes");
+    return Fail(Msg::NICKNAME_TOO_LONG, {{"max", limits::kMaxNicknameLen}});
   return Ok();
 }
 
@@ -57,14 +56,14 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
                    tx.Exec("INSERT INTO users(id, phone, password_hash, nickname, is_admin, created_at_ms) VALUES(?,?,?,?,?,?) "
                            "ON CONFLICT(phone) DO NOTHING",
                            {u.id, phone, password_hash, nickname, is_admin, u.created_at_ms}));
-  if (inserted == 0) return Fail(ErrorCode::ALREADY_EXISTS, "this phone number is already registered");
+  if (inserted == 0) return Fail(Msg::PHONE_TAKEN);
   RETURN_IF_ERROR(Emit(tx, UserRegistered{u}));
   return u;
 }
 
 Status LockUser(Tx& tx, int64_t user_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM users WHERE id=?" + std::string(tx.dialect().ForUpdate()), {user_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "user not found");
+  if (!row) return Fail(Msg::USER_NOT_FOUND);
   return Ok();
 }
 
@@ -140,23 +139,23 @@ Result<std::string> CompleteLogin(Tx& tx, int64_t user_id, const std::string& ph
 }
 
 Result<Principal> Authenticate(Reader& r, const std::string& token) {
-  if (token.size() != 64) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
+  if (token.size() != 64) return Fail(Msg::SESSION_INVALID);
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.user_id, u.is_admin, s.expires_at_ms, s.id FROM sessions s "
                                         "JOIN users u ON u.id = s.user_id WHERE s.token_hash=?",
                                         {HashToken(token)}));
-  if (!row || row->Int(2) <= r.clock().NowMs()) return Fail(ErrorCode::UNAUTHENTICATED, "invalid or expired token");
+  if (!row || row->Int(2) <= r.clock().NowMs()) return Fail(Msg::SESSION_INVALID);
   return Principal{row->Int(0), row->Int(1) != 0, row->Int(2), row->Int(3)};
 }
 
 Result<User> GetUser(Reader& r, int64_t user_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols + " FROM users u WHERE u.id=?", {user_id}));
-  if (!row) return std::unexpected(NotFound("user").error());
+  if (!row) return Fail(Msg::USER_NOT_FOUND);
   return UserFromRow(*row);
 }
 
 Result<User> GetUserByPhone(Reader& r, const std::string& phone) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kUserCols + " FROM users u WHERE u.phone=?", {phone}));
-  if (!row) return std::unexpected(NotFound("user").error());
+  if (!row) return Fail(Msg::USER_NOT_FOUND);
   return UserFromRow(*row);
 }
 
@@ -222,7 +221,7 @@ Merchant MerchantFromRow(const Row& r) {
 
 Result<Merchant> GetMerchant(Reader& r, int64_t merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kMerchantSelect) + "WHERE m.id=?", {merchant_id}));
-  if (!row) return std::unexpected(NotFound("merchant").error());
+  if (!row) return Fail(Msg::MERCHANT_NOT_FOUND);
   return MerchantFromRow(*row);
 }
 
@@ -236,22 +235,22 @@ Result<std::vector<Merchant>> ListMerchants(Reader& r, const std::string& status
 
 Result<std::optional<int64_t>> OwnerForNewMerchant(Reader& r, const Principal& caller, const std::optional<std::string>& owner_phone) {
   if (!owner_phone) return std::optional<int64_t>();
-  if (!caller.is_admin) return Fail(ErrorCode::FORBIDDEN, "only an admin may name another owner");
+  if (!caller.is_admin) return Fail(Msg::ADMIN_ONLY_OWNER);
   ASSIGN_OR_RETURN(User u, GetUserByPhone(r, *owner_phone));
   return std::optional<int64_t>(u.id);
 }
 
 Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string& kind, const std::string& name,
                               std::optional<int64_t> owner_user_id) {
-  if (!ValidKind(kind)) return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
+  if (!ValidKind(kind)) return Fail(Msg::MERCHANT_KIND_INVALID, {{"kind", kind}});
   if (name.empty() || name.size() > limits::kMaxMerchantNameLen)
-    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxMerchantNameLen) + " bytes");
-  if (owner_user_id && !caller.is_admin) return Fail(ErrorCode::FORBIDDEN, "only an admin may name another owner");
+    return Fail(Msg::MERCHANT_NAME_LENGTH, {{"max", limits::kMaxMerchantNameLen}});
+  if (owner_user_id && !caller.is_admin) return Fail(Msg::ADMIN_ONLY_OWNER);
   int64_t owner = owner_user_id.value_or(caller.user_id);
   if (owner_user_id) RETURN_IF_ERROR(GetUser(tx, owner));
   if (kind == "c2c") {
     ASSIGN_OR_RETURN(int64_t has, tx.QueryInt("SELECT count(*) FROM merchants WHERE owner_user_id=? AND kind='c2c'", {owner}));
-    if (has) return Fail(ErrorCode::ALREADY_EXISTS, "this user already has a personal (c2c) shop");
+    if (has) return Fail(Msg::C2C_SHOP_EXISTS);
   }
   std::string status = (kind == "c2c" || caller.is_admin) ? "active" : "pending";
   int64_t id = tx.NewId();
@@ -266,37 +265,39 @@ Result<Merchant> OpenMerchant(Tx& tx, const Principal& caller, const std::string
 
 Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id) {
   ASSIGN_OR_RETURN(Merchant m, GetMerchant(tx, merchant_id));
-  if (m.status != "pending") return Fail(ErrorCode::INVALID_STATE, "merchant is " + m.status + ", not pending");
+  if (m.status != "pending") return Fail(Msg::MERCHANT_NOT_PENDING, {Term("status", m.status)});
   RETURN_IF_ERROR(tx.Run("UPDATE merchants SET status='active' WHERE id=?", {merchant_id}));
   ASSIGN_OR_RETURN(Merchant approved, GetMerchant(tx, merchant_id));
   RETURN_IF_ERROR(Emit(tx, MerchantChanged{MerchantChanged::What::kApproved, approved}));
   return approved;
 }
 
-static std::string SettingsRangeMessage() {
-  return "rates and limits must be non-negative (commission at most " + std::to_string(limits::kMaxCommissionBps) +
-         " bps, hold at most " + std::to_string(limits::kMaxHoldDays) + " days, at most " +
-         std::to_string(limits::kMaxMerchantProducts) + " products)";
+static Error SettingsRangeError() {
+  // The rate as people read it (a percentage), not in basis points.
+  std::string percent = std::to_string(limits::kMaxCommissionBps / 100);
+  if (limits::kMaxCommissionBps % 100) percent += "." + std::to_string(limits::kMaxCommissionBps % 100 / 10);
+  return MakeError(Msg::MERCHANT_SETTINGS_RANGE, {{"commission_max_percent", percent},
+                                                  {"hold_days_max", limits::kMaxHoldDays},
+                                                  {"products_max", limits::kMaxMerchantProducts}});
 }
 
 Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant_id, const MerchantPatch& p) {
   RETURN_IF_ERROR(GetMerchant(tx, merchant_id));
   if (p.status || p.commission_bps || p.hold_days || p.max_products || p.max_order_fen) {
     ASSIGN_OR_RETURN(User u, GetUser(tx, caller.user_id));
-    if (!u.is_admin) return Fail(ErrorCode::FORBIDDEN, "only a platform admin may change a merchant's status, rates or limits");
+    if (!u.is_admin) return Fail(Msg::ADMIN_ONLY_MERCHANT_RULES);
   }
   if (p.status && *p.status != "active" && *p.status != "suspended" && *p.status != "rejected")
-    return Fail(ErrorCode::INVALID_FIELD, "status must be active, suspended or rejected");
+    return Fail(Msg::MERCHANT_STATUS_INVALID, {Term("status", *p.status)});
   if ((p.name && (p.name->empty() || p.name->size() > limits::kMaxMerchantNameLen)) ||
       (p.description && p.description->size() > limits::kMaxMerchantDescriptionLen))
-    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxMerchantNameLen) +
-                                              " bytes and description at most " +
-                                              std::to_string(limits::kMaxMerchantDescriptionLen));
+    return Fail(Msg::MERCHANT_PROFILE_LENGTH,
+                {{"name_max", limits::kMaxMerchantNameLen}, {"description_max", limits::kMaxMerchantDescriptionLen}});
   auto non_negative = [](const std::optional<int64_t>& v) { return !v || *v >= 0; };
   if (!non_negative(p.commission_bps) || !non_negative(p.hold_days) || !non_negative(p.max_products) ||
       !non_negative(p.max_order_fen) || (p.commission_bps && *p.commission_bps > limits::kMaxCommissionBps) ||
       (p.hold_days && *p.hold_days > limits::kMaxHoldDays) || (p.max_products && *p.max_products > limits::kMaxMerchantProducts))
-    return Fail(ErrorCode::INVALID_FIELD, SettingsRangeMessage());
+    return std::unexpected(SettingsRangeError());
   RETURN_IF_ERROR(tx.Run(
       "UPDATE merchants SET name=COALESCE(?,name), description=COALESCE(?,description), status=COALESCE(?,status), "
       "commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
@@ -315,11 +316,11 @@ Result<std::vector<std::pair<std::string, MerchantSettings>>> ListKindDefaults(R
 }
 
 Status SetKindDefaults(Tx& tx, const std::string& kind, const MerchantSettings& s) {
-  if (!ValidKind(kind)) return Fail(ErrorCode::NOT_FOUND, "unknown merchant kind");
+  if (!ValidKind(kind)) return Fail(Msg::MERCHANT_KIND_UNKNOWN, {{"kind", kind}});
   if (s.commission_bps < 0 || s.commission_bps > limits::kMaxCommissionBps || s.hold_days < 0 ||
       s.hold_days > limits::kMaxHoldDays || s.max_products < 0 || s.max_products > limits::kMaxMerchantProducts ||
       s.max_order_fen < 0)
-    return Fail(ErrorCode::INVALID_FIELD, SettingsRangeMessage());
+    return std::unexpected(SettingsRangeError());
   RETURN_IF_ERROR(tx.Run("UPDATE kind_defaults SET commission_bps=?, hold_days=?, max_products=?, max_order_fen=? WHERE kind=?",
                          {s.commission_bps, s.hold_days, s.max_products, s.max_order_fen, kind}));
   return Emit(tx, KindDefaultsUpdated{kind, s});
@@ -342,12 +343,12 @@ Result<Role> RequireStaff(Reader& r, int64_t user_id, int64_t merchant_id, Perm 
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT s.role, m.status FROM merchants m LEFT JOIN staff s "
                                         "ON s.merchant_id = m.id AND s.user_id=? WHERE m.id=?",
                                         {user_id, merchant_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "merchant not found");
-  if (row->IsNull(0)) return Fail(ErrorCode::FORBIDDEN, "you are not staff of this merchant");
+  if (!row) return Fail(Msg::MERCHANT_NOT_FOUND);
+  if (row->IsNull(0)) return Fail(Msg::NOT_STAFF);
   Role role = ParseRole(row->Str(0)).value_or(Role::kSupport);
-  if (!RoleAllows(role, perm)) return Fail(ErrorCode::FORBIDDEN, std::string("role ") + RoleName(role) + " may not do this");
+  if (!RoleAllows(role, perm)) return Fail(Msg::ROLE_NOT_ALLOWED, {Term("role", RoleName(role))});
   if (perm != Perm::kRead && row->Str(1) != "active")
-    return Fail(ErrorCode::INVALID_STATE, "merchant is " + row->Str(1) + "; only reads are allowed");
+    return Fail(Msg::MERCHANT_READ_ONLY, {Term("status", row->Str(1))});
   return role;
 }
 
@@ -379,7 +380,7 @@ Result<std::vector<StaffInvitation>> QueryInvitations(Reader& r, const std::stri
 
 Result<StaffInvitation> GetInvitation(Reader& r, int64_t invitation_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kInvitationSelect) + "WHERE i.id=?", {invitation_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (invitation not found)");
+  if (!row) return Fail(Msg::INVITATION_NOT_FOUND);
   return InvitationFromRow(*row);
 }
 }  // namespace
@@ -396,20 +397,19 @@ Json ToJson(const StaffInvitation& inv, bool for_merchant) {
 }
 
 Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited_by, const std::string& phone, Role role) {
-  if (role == Role::kOwner) return Fail(ErrorCode::RULE_VIOLATION, "一个店铺只有一位店主 (a merchant has exactly one owner)");
+  if (role == Role::kOwner) return Fail(Msg::ONE_OWNER);
   ASSIGN_OR_RETURN(User u, GetUserByPhone(tx, phone));
   ASSIGN_OR_RETURN(auto current, tx.QueryOne("SELECT role FROM staff WHERE merchant_id=? AND user_id=?", {merchant_id, u.id}));
-  if (current && current->Str(0) == "owner") return Fail(ErrorCode::RULE_VIOLATION, "不能邀请店主本人 (the owner is already staff)");
-  if (current && current->Str(0) == RoleName(role)) return Fail(ErrorCode::ALREADY_EXISTS, "已是该角色的店员 (already staff with this role)");
+  if (current && current->Str(0) == "owner") return Fail(Msg::OWNER_ALREADY_STAFF);
+  if (current && current->Str(0) == RoleName(role)) return Fail(Msg::ALREADY_STAFF_ROLE);
   // The merchant's row, locked: the limit below is a count of its pending invitations, so an
   // invitation sent on another node at this moment waits and is then counted.
   ASSIGN_OR_RETURN(auto merchant, tx.QueryOne("SELECT id FROM merchants WHERE id=?" + std::string(tx.dialect().ForUpdate()), {merchant_id}));
-  if (!merchant) return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+  if (!merchant) return Fail(Msg::MERCHANT_NOT_FOUND);
   RETURN_IF_ERROR(tx.Run("DELETE FROM staff_invitations WHERE merchant_id=? AND user_id=? AND status='pending'", {merchant_id, u.id}));
   ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM staff_invitations WHERE merchant_id=? AND status='pending'", {merchant_id}));
   if (pending >= limits::kMaxPendingInvitations)
-    return Fail(ErrorCode::LIMIT_EXCEEDED,
-                "待处理的邀请过多 (at most " + std::to_string(limits::kMaxPendingInvitations) + " pending invitations)");
+    return Fail(Msg::TOO_MANY_INVITATIONS, {{"max", limits::kMaxPendingInvitations}});
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO staff_invitations(id, merchant_id, user_id, role, status, invited_by, created_at_ms) "
                          "VALUES(?,?,?,?,'pending',?,?)",
@@ -430,19 +430,19 @@ Status RevokeInvitation(Tx& tx, int64_t merchant_id, int64_t invitation_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE staff_invitations SET status='revoked', answered_at_ms=? "
                                       "WHERE id=? AND merchant_id=? AND status='pending'",
                                       {tx.NowMs(), invitation_id, merchant_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
+  if (n == 0) return Fail(Msg::INVITATION_NOT_FOUND);
   return Emit(tx, StaffChanged{StaffChanged::What::kInvitationRevoked, merchant_id, 0, invitation_id, ""});
 }
 
 Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invitation_id, bool accept) {
   ASSIGN_OR_RETURN(StaffInvitation inv, GetInvitation(tx, invitation_id));
-  if (inv.user.id != user_id || inv.status != "pending") return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
+  if (inv.user.id != user_id || inv.status != "pending") return Fail(Msg::INVITATION_NOT_FOUND);
   inv.status = accept ? "accepted" : "declined";
   // Guarded by 'pending': the owner may have withdrawn it since it was read (on another node,
   // a moment ago), and a withdrawn invitation makes nobody staff.
   ASSIGN_OR_RETURN(int64_t answered, tx.Exec("UPDATE staff_invitations SET status=?, answered_at_ms=? WHERE id=? AND status='pending'",
                                              {inv.status, tx.NowMs(), invitation_id}));
-  if (answered == 0) return Fail(ErrorCode::NOT_FOUND, "邀请不存在 (no such pending invitation)");
+  if (answered == 0) return Fail(Msg::INVITATION_NOT_FOUND);
   if (accept) {
     RETURN_IF_ERROR(tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(?,?,?,?) "
                            "ON CONFLICT(merchant_id, user_id) DO UPDATE SET role=excluded.role WHERE staff.role <> 'owner'",
@@ -454,7 +454,7 @@ Result<StaffInvitation> AnswerInvitation(Tx& tx, int64_t user_id, int64_t invita
 
 Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM staff WHERE merchant_id=? AND user_id=? AND role <> 'owner'", {merchant_id, user_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "no such staff member (the owner cannot be removed)");
+  if (n == 0) return Fail(Msg::STAFF_NOT_FOUND);
   return Emit(tx, StaffChanged{StaffChanged::What::kRemoved, merchant_id, user_id, 0, ""});
 }
 
@@ -462,14 +462,14 @@ Status RemoveStaff(Tx& tx, int64_t merchant_id, int64_t user_id) {
 
 Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& to_phone) {
   ASSIGN_OR_RETURN(User to, GetUserByPhone(tx, to_phone));
-  if (to.id == from_user_id) return Fail(ErrorCode::RULE_VIOLATION, "you cannot befriend yourself");
+  if (to.id == from_user_id) return Fail(Msg::BEFRIEND_SELF);
   // Both users' rows, the lower id first (one order everywhere, so two requests cannot
   // deadlock): a request the other way made on another node at this moment is then seen
   // below and accepted, rather than both pending side by side.
   RETURN_IF_ERROR(LockUser(tx, std::min(from_user_id, to.id)));
   RETURN_IF_ERROR(LockUser(tx, std::max(from_user_id, to.id)));
   ASSIGN_OR_RETURN(bool already, AreFriends(tx, from_user_id, to.id));
-  if (already) return Fail(ErrorCode::ALREADY_EXISTS, "you are already friends");
+  if (already) return Fail(Msg::ALREADY_FRIENDS);
   // A request in the other direction means both want it: accept at once.
   ASSIGN_OR_RETURN(auto reverse, tx.QueryOne("SELECT id FROM friend_requests WHERE from_user_id=? AND to_user_id=? AND status='pending'",
                                              {to.id, from_user_id}));
@@ -489,11 +489,11 @@ Result<int64_t> RequestFriend(Tx& tx, int64_t from_user_id, const std::string& t
 
 Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT from_user_id, to_user_id, status FROM friend_requests WHERE id=?", {request_id}));
-  if (!row || row->Int(1) != user_id) return Fail(ErrorCode::NOT_FOUND, "friend request not found");
-  if (row->Str(2) != "pending") return Fail(ErrorCode::INVALID_STATE, "request already accepted");
+  if (!row || row->Int(1) != user_id) return Fail(Msg::FRIEND_REQUEST_NOT_FOUND);
+  if (row->Str(2) != "pending") return Fail(Msg::FRIEND_REQUEST_ANSWERED);
   int64_t a = row->Int(0), b = row->Int(1);
   ASSIGN_OR_RETURN(int64_t accepted, tx.Exec("UPDATE friend_requests SET status='accepted' WHERE id=? AND status='pending'", {request_id}));
-  if (accepted == 0) return Fail(ErrorCode::INVALID_STATE, "request already accepted");
+  if (accepted == 0) return Fail(Msg::FRIEND_REQUEST_ANSWERED);
   RETURN_IF_ERROR(tx.Run("INSERT INTO friendships(user_id, friend_id, created_at_ms) VALUES(?,?,?),(?,?,?) ON CONFLICT DO NOTHING",
                          {a, b, tx.NowMs(), b, a, tx.NowMs()}));
   return Emit(tx, FriendChanged{FriendChanged::What::kAccepted, a, b});
@@ -502,7 +502,7 @@ Status AcceptFriend(Tx& tx, int64_t user_id, int64_t request_id) {
 Status RemoveFriend(Tx& tx, int64_t user_id, int64_t friend_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM friendships WHERE (user_id=? AND friend_id=?) OR (user_id=? AND friend_id=?)",
                                       {user_id, friend_id, friend_id, user_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "not friends");
+  if (n == 0) return Fail(Msg::NOT_FRIENDS);
   return Emit(tx, FriendChanged{FriendChanged::What::kRemoved, user_id, friend_id});
 }
 
@@ -542,7 +542,7 @@ Result<Address> AddressFromJson(const Json& j) {
   a.phone = r.String("phone", {.min_len = limits::kMinAddressPhoneLen, .max_len = limits::kMaxPhoneLen});
   a.region = r.String("region", {.min_len = 1, .max_len = limits::kMaxAddressRegionLen});
   a.detail = r.String("detail", {.min_len = 1, .max_len = limits::kMaxAddressDetailLen});
-  if (r.Raw("id")) r.Invalid("id", "not allowed here");
+  if (r.Raw("id")) r.Invalid("id", Msg::FIELD_NOT_ALLOWED);
   RETURN_IF_ERROR(r.Finish());
   return a;
 }
@@ -551,7 +551,7 @@ Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& in) {
   RETURN_IF_ERROR(LockUser(tx, user_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM addresses WHERE user_id=?", {user_id}));
   if (n >= limits::kMaxAddressesPerUser)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(limits::kMaxAddressesPerUser) + " addresses");
+    return Fail(Msg::TOO_MANY_ADDRESSES, {{"max", limits::kMaxAddressesPerUser}});
   Address a = in;
   a.id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO addresses(id, user_id, name, phone, region, detail, created_at_ms) VALUES(?,?,?,?,?,?,?)",
@@ -568,13 +568,13 @@ Result<std::vector<Address>> ListAddresses(Reader& r, int64_t user_id) {
 
 Result<Address> GetAddress(Reader& r, int64_t user_id, int64_t address_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, name, phone, region, detail FROM addresses WHERE id=? AND user_id=?", {address_id, user_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "address not found");
+  if (!row) return Fail(Msg::ADDRESS_NOT_FOUND);
   return Address{row->Int(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4)};
 }
 
 Status DeleteAddress(Tx& tx, int64_t user_id, int64_t address_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM addresses WHERE id=? AND user_id=?", {address_id, user_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "address not found");
+  if (n == 0) return Fail(Msg::ADDRESS_NOT_FOUND);
   return Ok();
 }
 

@@ -3,8 +3,12 @@
 // the HTTP layer turns an Error into a response.
 #pragma once
 
+#include <concepts>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace xd {
 
@@ -49,10 +53,39 @@ std::string_view ErrorCodeName(ErrorCode code);
 // The HTTP status a code maps to.
 int ErrorCodeHttpStatus(ErrorCode code);
 
-// An error: a stable code and a human-readable message (may be Chinese or English).
+// A key of the message catalogue (base/messages.h): what a user is told, in zh or en.
+enum class Msg : uint16_t;
+
+// A named parameter of a catalogue message: the API sends it in "params" (numbers as numbers)
+// and the message template quotes it as {name}.
+struct MsgParam {
+  enum class Kind : uint8_t {
+    kText,    // quoted as is
+    kNumber,  // an integer
+    kLabel,   // a raw word (a field name, a status) quoted by its label in the reader's language
+    kFen,     // an amount in fen, quoted in yuan ("12.50")
+  };
+  std::string name;
+  std::string value;
+  Kind kind = Kind::kText;
+
+  MsgParam(std::string n, std::string v, Kind k = Kind::kText) : name(std::move(n)), value(std::move(v)), kind(k) {}
+  MsgParam(std::string n, const char* v) : name(std::move(n)), value(v) {}
+  MsgParam(std::string n, std::string_view v) : name(std::move(n)), value(v) {}
+  template <std::integral T>
+    requires(!std::same_as<T, bool>)
+  MsgParam(std::string n, T v) : name(std::move(n)), value(std::to_string(v)), kind(Kind::kNumber) {}
+};
+
+// An error: a stable code, the catalogue key that says what went wrong with its parameters
+// (what a user is shown, in their language), and `message`, the same in English for logs and
+// operators. An error built from free text (Fail(code, text)) has no reason: a user sees the
+// code's generic message, never the text.
 struct Error {
   ErrorCode code = ErrorCode::INTERNAL;
   std::string message;
+  std::optional<Msg> reason;
+  std::vector<MsgParam> params;
 };
 
 }  // namespace xd

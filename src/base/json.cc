@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/messages.h"
 
 namespace xd {
 
@@ -15,8 +16,8 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
     return !too_deep;
   };
   Json j = Json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/false);
-  if (too_deep) return Fail(ErrorCode::INVALID_JSON, "JSON nested too deeply");
-  if (j.is_discarded()) return Fail(ErrorCode::INVALID_JSON, "malformed JSON or invalid UTF-8");
+  if (too_deep) return Fail(Msg::JSON_TOO_DEEP);
+  if (j.is_discarded()) return Fail(Msg::INVALID_JSON);
   return j;
 }
 
@@ -144,15 +145,19 @@ JsonWriter& JsonWriter::Raw(std::string_view json_text) {
 }
 
 ObjectReader::ObjectReader(const Json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
-  if (!j_.is_object()) Error(ErrorCode::INVALID_JSON, "expected a JSON object" + (prefix_.empty() ? "" : " at " + prefix_));
+  if (!j_.is_object()) {
+    if (prefix_.empty()) Record(MakeError(Msg::JSON_NOT_OBJECT));
+    else Record(MakeError(Msg::FIELD_NOT_OBJECT, {Field(prefix_.substr(0, prefix_.size() - (prefix_.back() == '.')))}));
+  }
 }
 
-void ObjectReader::Error(ErrorCode code, std::string message) {
-  if (!error_) error_ = xd::Error{code, std::move(message)};
+void ObjectReader::Record(xd::Error e) {
+  if (!error_) error_ = std::move(e);
 }
 
-void ObjectReader::Invalid(const char* key, std::string message) {
-  Error(ErrorCode::INVALID_FIELD, prefix_ + key + ": " + message);
+void ObjectReader::Invalid(const char* key, Msg m, std::vector<MsgParam> params) {
+  params.insert(params.begin(), Field(prefix_ + key));
+  Record(MakeError(m, std::move(params)));
 }
 
 const Json* ObjectReader::Lookup(const char* key, bool required) {
@@ -160,7 +165,7 @@ const Json* ObjectReader::Lookup(const char* key, bool required) {
   seen_.emplace_back(key);
   auto it = j_.find(key);
   if (it == j_.end() || it->is_null()) {
-    if (required) Error(ErrorCode::MISSING_FIELD, prefix_ + key + " is required");
+    if (required) Record(MakeError(Msg::FIELD_REQUIRED, {Field(prefix_ + key)}));
     return nullptr;
   }
   return &*it;
@@ -170,14 +175,14 @@ std::optional<std::string> ObjectReader::OptString(const char* key, StringRule r
   const Json* v = Lookup(key, false);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
-    Invalid(key, "must be a string");
+    Invalid(key, Msg::FIELD_NOT_TEXT);
     return std::nullopt;
   }
   const auto& s = v->get_ref<const std::string&>();
   // Length in code points, so Chinese text gets the same limit as ASCII.
   size_t cps = std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; });
   if (cps < rule.min_len || cps > rule.max_len) {
-    Invalid(key, "length must be " + std::to_string(rule.min_len) + ".." + std::to_string(rule.max_len));
+    Invalid(key, Msg::FIELD_LENGTH, {{"min", rule.min_len}, {"max", rule.max_len}});
     return std::nullopt;
   }
   return s;
@@ -193,16 +198,18 @@ std::optional<int64_t> ObjectReader::OptInt(const char* key, IntRule rule) {
   const Json* v = Lookup(key, false);
   if (!v) return std::nullopt;
   if (!v->is_number_integer()) {
-    Invalid(key, "must be an integer");
+    Invalid(key, Msg::FIELD_NOT_INTEGER);
     return std::nullopt;
   }
   if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-    Invalid(key, "out of range");
+    Invalid(key, Msg::FIELD_TOO_LARGE, {{"max", INT64_MAX}});
     return std::nullopt;
   }
   int64_t n = v->get<int64_t>();
   if (n < rule.min || n > rule.max) {
-    Invalid(key, "must be between " + std::to_string(rule.min) + " and " + std::to_string(rule.max));
+    if (rule.min == INT64_MIN) Invalid(key, Msg::FIELD_TOO_LARGE, {{"max", rule.max}});
+    else if (rule.max == INT64_MAX) Invalid(key, Msg::FIELD_TOO_SMALL, {{"min", rule.min}});
+    else Invalid(key, Msg::FIELD_RANGE, {{"min", rule.min}, {"max", rule.max}});
     return std::nullopt;
   }
   return n;
@@ -218,7 +225,7 @@ bool ObjectReader::Bool(const char* key, bool fallback) {
   const Json* v = Lookup(key, false);
   if (!v) return fallback;
   if (!v->is_boolean()) {
-    Invalid(key, "must be true or false");
+    Invalid(key, Msg::FIELD_NOT_BOOL);
     return fallback;
   }
   return v->get<bool>();
@@ -230,7 +237,7 @@ std::optional<int64_t> ObjectReader::OptId(const char* key) {
   std::optional<int64_t> id;
   if (v->is_string()) id = ParseId(v->get_ref<const std::string&>());
   else if (v->is_number_integer() && v->get<int64_t>() > 0) id = v->get<int64_t>();
-  if (!id) Invalid(key, "must be an id string");
+  if (!id) Invalid(key, Msg::FIELD_NOT_ID);
   return id;
 }
 
@@ -245,7 +252,7 @@ std::optional<int64_t> ObjectReader::OptTime(const char* key) {
   if (!s) return std::nullopt;
   int64_t ms = ParseRfc3339(*s);
   if (ms < 0) {
-    Invalid(key, "must be an RFC 3339 UTC time");
+    Invalid(key, Msg::FIELD_NOT_TIME);
     return std::nullopt;
   }
   return ms;
@@ -256,7 +263,7 @@ const Json* ObjectReader::Raw(const char* key) { return Lookup(key, false); }
 const Json* ObjectReader::RequireObject(const char* key) {
   const Json* v = Lookup(key, true);
   if (v && !v->is_object()) {
-    Invalid(key, "must be an object");
+    Invalid(key, Msg::FIELD_NOT_OBJECT);
     return nullptr;
   }
   return v;
@@ -266,11 +273,11 @@ const Json* ObjectReader::RequireArray(const char* key, size_t max_items) {
   const Json* v = Lookup(key, true);
   if (!v) return nullptr;
   if (!v->is_array()) {
-    Invalid(key, "must be an array");
+    Invalid(key, Msg::FIELD_NOT_ARRAY);
     return nullptr;
   }
   if (v->size() > max_items) {
-    Invalid(key, "at most " + std::to_string(max_items) + " items");
+    Invalid(key, Msg::FIELD_TOO_MANY, {{"max", max_items}});
     return nullptr;
   }
   return v;
@@ -280,7 +287,7 @@ Status ObjectReader::Finish() {
   if (error_) return std::unexpected(*error_);
   for (auto it = j_.begin(); it != j_.end(); ++it) {
     if (std::find(seen_.begin(), seen_.end(), it.key()) == seen_.end())
-      return Fail(ErrorCode::UNKNOWN_FIELD, "unknown field " + prefix_ + it.key());
+      return Fail(Msg::FIELD_UNKNOWN, {{"field", prefix_ + it.key()}});
   }
   return Ok();
 }

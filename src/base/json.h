@@ -98,14 +98,15 @@ class ObjectReader {
   const Json* Raw(const char* key);
   const Json* RequireObject(const char* key);
   const Json* RequireArray(const char* key, size_t max_items);
-  // Records an error for a field (for checks the getters cannot express).
-  void Invalid(const char* key, std::string message);
+  // Records an error for a field (for checks the getters cannot express): catalogue key `m`
+  // (base/messages.h) with the field as {field} and `params`.
+  void Invalid(const char* key, Msg m, std::vector<MsgParam> params = {});
 
   Status Finish();
 
  private:
   const Json* Lookup(const char* key, bool required);
-  void Error(ErrorCode code, std::string message);
+  void Record(xd::Error e);
 
   const Json& j_;
   std::string prefix_;

@@ -3,6 +3,7 @@
 #include "account/account.h"
 #include "base/id.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "catalog/events.h"
 
 namespace xd::catalog {
@@ -13,24 +14,24 @@ bool ValidStatus(const std::string& s) { return s == "draft" || s == "on_sale" |
 
 // Free key→value attributes / spec: an object of short strings.
 Status CheckStringMap(const Json& j, const char* what, size_t max_keys) {
-  if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an object of strings");
-  if (j.size() > max_keys) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " has too many keys");
+  if (!j.is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field(what)});
+  if (j.size() > max_keys) return Fail(Msg::FIELD_TOO_MANY, {Field(what), {"max", max_keys}});
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!it.value().is_string() || it.key().empty() || it.key().size() > limits::kMaxAttributeKeyLen ||
         it.value().get_ref<const std::string&>().size() > limits::kMaxAttributeValueLen)
-      return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " values must be short strings");
+      return Fail(Msg::FIELD_VALUES_SHORT_TEXT, {Field(what)});
   }
   return Ok();
 }
 
 Status CheckImages(const Json& j) {
   if (!j.is_array() || j.size() > limits::kMaxProductImages)
-    return Fail(ErrorCode::INVALID_FIELD, "images must be an array of at most " + std::to_string(limits::kMaxProductImages) + " URLs");
+    return Fail(Msg::IMAGES_INVALID, {{"max", limits::kMaxProductImages}});
   for (auto& u : j) {
-    if (!u.is_string()) return Fail(ErrorCode::INVALID_FIELD, "images must be URL strings");
+    if (!u.is_string()) return Fail(Msg::FIELD_NOT_TEXT, {Field("images")});
     const auto& s = u.get_ref<const std::string&>();
     if (s.size() > limits::kMaxUrlLen || (s.rfind("https://", 0) != 0 && s.rfind("http://", 0) != 0 && s.rfind("/", 0) != 0))
-      return Fail(ErrorCode::INVALID_FIELD, "image URLs must start with https://, http:// or /");
+      return Fail(Msg::IMAGE_URL_INVALID);
   }
   return Ok();
 }
@@ -79,9 +80,9 @@ Sku SkuFromRow(const Row& r) {
   return Sku{r.Int(0), r.Int(1), r.Int(2), r.JsonAt(3), r.Int(4), r.Int(5), r.Int(6), r.Int(7), r.Str(8)};
 }
 
-Status Guarded(Result<int64_t> changed, ErrorCode code, const char* message) {
+Status Guarded(Result<int64_t> changed, Error if_unchanged) {
   if (!changed) return std::unexpected(changed.error());
-  if (*changed == 0) return Fail(code, message);
+  if (*changed == 0) return std::unexpected(std::move(if_unchanged));
   return Ok();
 }
 
@@ -127,10 +128,10 @@ Result<ProductInput> ProductInputFromJson(const Json& body) {
   if (const Json* im = r.Raw("images")) in.images = *im;
   const Json* skus = r.RequireArray("skus", limits::kMaxSkusPerProduct);
   RETURN_IF_ERROR(r.Finish());
-  if (!ValidStatus(in.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
+  if (!ValidStatus(in.status)) return Fail(Msg::PRODUCT_STATUS_INVALID, {Term("status", in.status)});
   RETURN_IF_ERROR(CheckStringMap(in.attributes, "attributes", limits::kMaxProductAttributes));
   RETURN_IF_ERROR(CheckImages(in.images));
-  if (skus->empty()) return Fail(ErrorCode::INVALID_FIELD, "a product needs at least one SKU");
+  if (skus->empty()) return Fail(Msg::PRODUCT_NEEDS_SKU);
   for (size_t i = 0; i < skus->size(); ++i) {
     ObjectReader sr((*skus)[i], "skus[" + std::to_string(i) + "].");
     SkuInput s;
@@ -141,7 +142,7 @@ Result<ProductInput> ProductInputFromJson(const Json& body) {
     RETURN_IF_ERROR(sr.Finish());
     RETURN_IF_ERROR(CheckStringMap(s.spec, "spec", limits::kMaxSkuSpecKeys));
     for (auto& other : in.skus)
-      if (other.spec == s.spec) return Fail(ErrorCode::INVALID_FIELD, "two SKUs have the same spec");
+      if (other.spec == s.spec) return Fail(Msg::SKU_SPEC_DUPLICATE);
     in.skus.push_back(std::move(s));
   }
   return in;
@@ -149,10 +150,10 @@ Result<ProductInput> ProductInputFromJson(const Json& body) {
 
 Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& in) {
   ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(tx, merchant_id));
-  if (m.status != "active") return Fail(ErrorCode::INVALID_STATE, "merchant is not active");
+  if (m.status != "active") return Fail(Msg::MERCHANT_NOT_ACTIVE, {Term("status", m.status)});
   ASSIGN_OR_RETURN(int64_t count, tx.QueryInt("SELECT count(*) FROM products WHERE merchant_id=?", {merchant_id}));
   if (count >= m.settings.max_products)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "product limit reached (" + std::to_string(m.settings.max_products) + ")");
+    return Fail(Msg::PRODUCT_LIMIT, {{"max", m.settings.max_products}});
   int64_t id = tx.NewId();
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO products(id, merchant_id, title, description, category, attributes, images, status, "
@@ -180,7 +181,7 @@ Result<ProductPatch> ProductPatchFromJson(const Json& body) {
   if (const Json* a = r.Raw("attributes")) p.attributes = *a;
   if (const Json* im = r.Raw("images")) p.images = *im;
   RETURN_IF_ERROR(r.Finish());
-  if (p.status && !ValidStatus(*p.status)) return Fail(ErrorCode::INVALID_FIELD, "status must be draft, on_sale or off_sale");
+  if (p.status && !ValidStatus(*p.status)) return Fail(Msg::PRODUCT_STATUS_INVALID, {Term("status", *p.status)});
   if (p.attributes) RETURN_IF_ERROR(CheckStringMap(*p.attributes, "attributes", limits::kMaxProductAttributes));
   if (p.images) RETURN_IF_ERROR(CheckImages(*p.images));
   return p;
@@ -189,7 +190,7 @@ Result<ProductPatch> ProductPatchFromJson(const Json& body) {
 Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, const ProductPatch& patch) {
   ASSIGN_OR_RETURN(Product p, GetProduct(tx, product_id, false, merchant_id));
   if (patch.status && *patch.status == "on_sale" && p.taken_down)
-    return Fail(ErrorCode::RULE_VIOLATION, "this product was taken down by the platform");
+    return Fail(Msg::PRODUCT_TAKEN_DOWN);
   std::optional<std::string> attrs, images;
   if (patch.attributes) attrs = DumpJson(*patch.attributes);
   if (patch.images) images = DumpJson(*patch.images);
@@ -206,10 +207,9 @@ Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, co
 Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen, std::optional<int64_t> stock) {
   if ((price_fen && (*price_fen < 1 || *price_fen > limits::kMaxSkuPriceFen)) ||
       (stock && (*stock < 0 || *stock > limits::kMaxSkuStock)))
-    return Fail(ErrorCode::INVALID_FIELD, "price_fen must be 1.." + std::to_string(limits::kMaxSkuPriceFen) + " and stock 0.." +
-                                              std::to_string(limits::kMaxSkuStock));
+    return Fail(Msg::SKU_PRICE_STOCK_RANGE, {Fen("price_max", limits::kMaxSkuPriceFen), {"stock_max", limits::kMaxSkuStock}});
   ASSIGN_OR_RETURN(Sku s, GetSku(tx, sku_id));
-  if (s.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "sku not found");
+  if (s.merchant_id != merchant_id) return Fail(Msg::SKU_NOT_FOUND);
   if (price_fen) RETURN_IF_ERROR(tx.Run("UPDATE skus SET price_fen=? WHERE id=?", {*price_fen, sku_id}));
   if (stock) {
     // Adjusting available stock moves stock_in by the same delta, keeping conservation.
@@ -224,7 +224,7 @@ Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<
 Status TakeDown(Tx& tx, int64_t product_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("UPDATE products SET status='off_sale', taken_down=1, updated_at_ms=? WHERE id=? RETURNING merchant_id",
                                          {tx.NowMs(), product_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  if (!row) return Fail(Msg::PRODUCT_NOT_FOUND);
   return Emit(tx, ProductTakenDown{product_id, row->Int(0)});
 }
 
@@ -232,11 +232,11 @@ Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std:
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kProductCols +
                                             ", m.status FROM products p JOIN merchants m ON m.id = p.merchant_id WHERE p.id=?",
                                         {product_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "product not found");
+  if (!row) return Fail(Msg::PRODUCT_NOT_FOUND);
   Product p = ProductFromRow(*row);
   if (public_only && (p.status != "on_sale" || p.taken_down || row->Str(12) != "active"))
-    return Fail(ErrorCode::NOT_FOUND, "product not found");
-  if (merchant_id && p.merchant_id != *merchant_id) return Fail(ErrorCode::NOT_FOUND, "product not found");
+    return Fail(Msg::PRODUCT_NOT_FOUND);
+  if (merchant_id && p.merchant_id != *merchant_id) return Fail(Msg::PRODUCT_NOT_FOUND);
   if (!with_skus) return p;
   ASSIGN_OR_RETURN(Rows skus, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE product_id=? ORDER BY id", {product_id}));
   for (auto& s : skus) p.skus.push_back(SkuFromRow(s));
@@ -245,15 +245,15 @@ Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std:
 
 Result<Sku> GetSku(Reader& r, int64_t sku_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kSkuCols + " FROM skus WHERE id=?", {sku_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "sku not found");
+  if (!row) return Fail(Msg::SKU_NOT_FOUND);
   return SkuFromRow(*row);
 }
 
 Result<Sku> FindSkuByCode(Reader& r, int64_t merchant_id, const std::string& code) {
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kSkuCols + " FROM skus WHERE merchant_id=? AND code=? LIMIT 2",
                                       {merchant_id, code}));
-  if (rows.empty() || code.empty()) return Fail(ErrorCode::NOT_FOUND, "no sku has code " + code);
-  if (rows.size() > 1) return Fail(ErrorCode::CONFLICT, "several skus have code " + code + "; use sku_id");
+  if (rows.empty() || code.empty()) return Fail(Msg::SKU_CODE_NOT_FOUND, {{"code", code}});
+  if (rows.size() > 1) return Fail(Msg::SKU_CODE_AMBIGUOUS, {{"code", code}});
   return SkuFromRow(rows[0]);
 }
 
@@ -325,24 +325,24 @@ Result<std::vector<std::pair<std::string, int64_t>>> Categories(Reader& r) {
 
 Status Reserve(Tx& tx, int64_t sku_id, int64_t qty) {
   return Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, reserved = reserved + ?1 WHERE id = ?2 AND stock >= ?1", {qty, sku_id}),
-                 ErrorCode::OUT_OF_STOCK, "not enough stock");
+                 MakeError(Msg::NOT_ENOUGH_STOCK));
 }
 
 Status Release(Tx& tx, int64_t sku_id, int64_t qty) {
   return Guarded(tx.Exec("UPDATE skus SET stock = stock + ?1, reserved = reserved - ?1 WHERE id = ?2 AND reserved >= ?1", {qty, sku_id}),
-                 ErrorCode::INTERNAL, "release of more than reserved");
+                 Error{ErrorCode::INTERNAL, "release of more than reserved"});
 }
 
 Status Sell(Tx& tx, int64_t sku_id, int64_t qty) {
   RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE skus SET reserved = reserved - ?1, sold = sold + ?1 WHERE id = ?2 AND reserved >= ?1", {qty, sku_id}),
-                          ErrorCode::INTERNAL, "sale of more than reserved"));
+                          Error{ErrorCode::INTERNAL, "sale of more than reserved"}));
   return tx.Run("UPDATE products SET sales = sales + ? WHERE id = (SELECT product_id FROM skus WHERE id=?)", {qty, sku_id});
 }
 
 Status Restock(Tx& tx, int64_t sku_id, int64_t qty) {
   return Guarded(tx.Exec("UPDATE skus SET sold = sold - ?1, returned = returned + ?1, stock = stock + ?1 WHERE id = ?2 AND sold >= ?1",
                          {qty, sku_id}),
-                 ErrorCode::INTERNAL, "restock of more than sold");
+                 Error{ErrorCode::INTERNAL, "restock of more than sold"});
 }
 
 Result<std::vector<std::string>> CheckInventory(Reader& r) {

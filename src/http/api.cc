@@ -6,6 +6,7 @@
 
 #include "base/crypto.h"
 #include "base/id.h"
+#include "base/messages.h"
 
 namespace xd::http {
 
@@ -26,10 +27,10 @@ Result<std::pair<open::ApiKey, StaffCaller>> AuthorizeKey(Reader& r, const std::
   // Authenticate first, so a revoked or unknown key is 401 everywhere.
   ASSIGN_OR_RETURN(open::ApiKey key, open::AuthenticateKey(r, key_text));
   if (scope.empty())
-    return Fail(ErrorCode::FORBIDDEN, "this route does not accept API keys (sign in as staff); see docs/api.md \"Open platform\"");
-  if (!open::HasScope(key, scope)) return Fail(ErrorCode::FORBIDDEN, "this API key lacks scope " + std::string(scope));
+    return Fail(Msg::API_KEY_NOT_ACCEPTED);
+  if (!open::HasScope(key, scope)) return Fail(Msg::API_KEY_SCOPE_MISSING, {{"scope", scope}});
   if (!merchant_header.empty() && ParseId(merchant_header) != std::optional<int64_t>(key.merchant_id))
-    return Fail(ErrorCode::FORBIDDEN, "an API key acts only for its own merchant");
+    return Fail(Msg::API_KEY_OTHER_MERCHANT);
   // The key can do no more than its creator may (a creator removed from staff disables it).
   ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, key.created_by, key.merchant_id, perm));
   StaffCaller caller{account::Principal{key.created_by, false}, key.merchant_id, role, perm, key.id};
@@ -43,22 +44,22 @@ Result<StaffCaller> AuthorizeStaff(Reader& r, const account::Principal& p, int64
 }
 
 Result<AdminCaller> AuthorizeAdmin(Reader& r, const account::Principal& p) {
-  if (!p.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
+  if (!p.is_admin) return Fail(Msg::ADMIN_ONLY);
   ASSIGN_OR_RETURN(account::User u, account::GetUser(r, p.user_id));
-  if (!u.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
+  if (!u.is_admin) return Fail(Msg::ADMIN_ONLY);
   return AdminCaller{p};
 }
 
 }  // namespace
 
 Result<StaffCaller> Call::KeyStaff(const std::string& key_text, account::Perm perm) {
-  if (!app_.open) return Fail(ErrorCode::UNAUTHENTICATED, "API keys are not enabled on this server");
+  if (!app_.open) return Fail(Msg::API_KEYS_DISABLED);
   std::string_view header = req_.Header("x-merchant-id");
   // One snapshot for the key and its creator's role.
   ASSIGN_OR_RETURN(auto authorized, app_.store.Read([&](Reader& r) { return AuthorizeKey(r, key_text, api_key_scope_, header, perm); }));
   auto& [key, caller] = authorized;
   if (app_.user_limiter && !app_.user_limiter->Allow("key:" + std::to_string(key.id)))
-    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this API key; slow down");
+    return Fail(Msg::API_KEY_RATE_LIMITED);
   app_.open->TouchKey(key);
   privileged_ = true;
   return caller;
@@ -69,10 +70,10 @@ Result<account::Principal> Call::User() {
   if (auto key = ApiKeyText()) {
     // A bad or revoked key is 401 wherever it is sent; a good one is still not a user.
     RETURN_IF_ERROR(app_.store.Read([&](Reader& r) { return open::AuthenticateKey(r, *key); }));
-    return Fail(ErrorCode::FORBIDDEN, "API keys act only on merchant routes of their scopes, never as a user or admin");
+    return Fail(Msg::API_KEY_NOT_USER);
   }
   std::string_view auth = req_.Header("authorization");
-  if (auth.rfind("Bearer ", 0) != 0) return Fail(ErrorCode::UNAUTHENTICATED, "sign in first (Authorization: Bearer <token>)");
+  if (auth.rfind("Bearer ", 0) != 0) return Fail(Msg::SIGN_IN_REQUIRED);
   std::string token(auth.substr(7));
   int64_t now_ms = app_.store.clock().NowMs();
   std::optional<account::Principal> cached = app_.sessions ? app_.sessions->Get(token, now_ms) : std::nullopt;
@@ -85,14 +86,14 @@ Result<account::Principal> Call::User() {
     if (app_.sessions) app_.sessions->Put(token, p, p.session_expires_at_ms, now_ms, generation);
   }
   if (app_.user_limiter && !app_.user_limiter->Allow(std::to_string(p.user_id)))
-    return Fail(ErrorCode::RATE_LIMITED, "too many requests for this account; slow down");
+    return Fail(Msg::ACCOUNT_RATE_LIMITED);
   principal_ = p;
   return p;
 }
 
 Result<AdminCaller> Call::Admin() {
   ASSIGN_OR_RETURN(account::Principal p, User());
-  if (!p.is_admin) return Fail(ErrorCode::FORBIDDEN, "platform admins only");
+  if (!p.is_admin) return Fail(Msg::ADMIN_ONLY);
   privileged_ = true;
   return AdminCaller{p};
 }
@@ -105,12 +106,12 @@ Result<StaffCaller> Call::Staff(account::Perm perm) {
     int64_t merchant_id = 0;
     if (!header.empty()) {
       auto id = ParseId(header);
-      if (!id) return Fail(ErrorCode::INVALID_FIELD, "X-Merchant-Id must be an id");
+      if (!id) return Fail(Msg::MERCHANT_HEADER_INVALID);
       merchant_id = *id;
     } else {
       ASSIGN_OR_RETURN(auto mine, account::MerchantsOf(r, p.user_id));
-      if (mine.empty()) return Fail(ErrorCode::FORBIDDEN, "you are not staff of any merchant");
-      if (mine.size() > 1) return Fail(ErrorCode::MISSING_FIELD, "you staff several merchants: send X-Merchant-Id");
+      if (mine.empty()) return Fail(Msg::NOT_STAFF_ANY);
+      if (mine.size() > 1) return Fail(Msg::MERCHANT_HEADER_REQUIRED);
       merchant_id = mine[0].merchant.id;
     }
     return AuthorizeStaff(r, p, merchant_id, perm);
@@ -134,14 +135,14 @@ Result<Json> Call::Body() {
   std::string_view ct = req_.Header("content-type");
   // A body must say it is JSON (docs/api.md); a missing type is refused like a wrong one.
   if ((!ct.empty() || !req_.body.empty()) && !IsJsonContentType(ct))
-    return Fail(ErrorCode::BAD_REQUEST, "Content-Type 必须是 application/json (Content-Type must be application/json)");
-  if (req_.body.empty()) return Fail(ErrorCode::INVALID_JSON, "a JSON body is required");
+    return Fail(Msg::CONTENT_TYPE_JSON);
+  if (req_.body.empty()) return Fail(Msg::BODY_REQUIRED);
   return ParseJson(req_.body);
 }
 
 Result<int64_t> Call::PathId(std::string_view name) {
   auto id = ParseId(req_.Param(name));
-  if (!id) return Fail(ErrorCode::NOT_FOUND, std::string(name) + " is not a valid id");
+  if (!id) return Fail(Msg::PATH_ID_INVALID, {{"name", name}});
   return *id;
 }
 
@@ -150,12 +151,12 @@ Result<std::pair<int64_t, int64_t>> Call::Page() {
   if (auto l = req_.QueryParam("limit")) {
     auto v = ParseId(*l);
     if (!v || *v > limits::kMaxPageSize)
-      return Fail(ErrorCode::INVALID_FIELD, "limit must be 1.." + std::to_string(limits::kMaxPageSize));
+      return Fail(Msg::PAGE_LIMIT_RANGE, {{"max", limits::kMaxPageSize}});
     limit = *v;
   }
   if (auto c = req_.QueryParam("cursor"); c && !c->empty()) {
     auto v = ParseId(*c);
-    if (!v) return Fail(ErrorCode::INVALID_FIELD, "cursor is malformed");
+    if (!v) return Fail(Msg::CURSOR_INVALID);
     cursor = *v;
   }
   return std::make_pair(limit, cursor);
@@ -182,20 +183,20 @@ void Call::Redirect(std::string location) {
   respond_(std::move(r));
 }
 
-std::string ErrorBody(const Error& e) {
+std::string ErrorBody(const Error& e, Lang lang) {
   // An internal error's text is for the operator (it may quote SQL or a driver's message), not
-  // for whoever sent the request.
+  // for whoever sent the request. Neither is any error's free text: users read the catalogue.
   if (e.code == ErrorCode::INTERNAL) {
     spdlog::error("event=internal_error error=\"{}\"", e.message);
-    return DumpJson(Json{{"error", {{"code", "INTERNAL"}, {"message", "internal error"}}}});
+    return DumpJson(ErrorJson(Error{ErrorCode::INTERNAL, "", std::nullopt, {}}, lang));
   }
-  return DumpJson(Json{{"error", {{"code", ErrorCodeName(e.code)}, {"message", e.message}}}});
+  return DumpJson(ErrorJson(e, lang));
 }
 
 void Call::ReplyError(const Error& e, int64_t retry_after_s) {
   Response r;
   r.status = ErrorCodeHttpStatus(e.code);
-  r.body = ErrorBody(e);
+  r.body = ErrorBody(e, lang());
   if (retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   respond_(std::move(r));
 }
@@ -207,14 +208,14 @@ void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
         ASSIGN_OR_RETURN(*out, fn(tx));
         return Ok();
       },
-      [respond = respond_, out, status](Status s) {
+      [respond = respond_, out, status, lang = lang()](Status s) {
         Response r;
         if (s) {
           r.status = status;
           if (status != 204) r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
-          r.body = ErrorBody(s.error());
+          r.body = ErrorBody(s.error(), lang);
         }
         respond(std::move(r));
       });
@@ -239,7 +240,7 @@ std::function<Result<StaffCaller>(Tx&)> Call::Reauthorizer(const StaffCaller& ca
       ASSIGN_OR_RETURN(now, AuthorizeStaff(tx, caller.principal, caller.merchant_id, caller.perm));
     }
     if (now.merchant_id != caller.merchant_id || now.api_key_id != caller.api_key_id)
-      return Fail(ErrorCode::UNAUTHENTICATED, "the credentials changed; try again");
+      return Fail(Msg::CREDENTIALS_CHANGED);
     return now;
   };
 }
@@ -295,8 +296,7 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
   std::string key(IdempotencyKey());
   if (key.empty()) return Submit(std::move(fn), status);
   if (key.size() > limits::kMaxIdempotencyKeyLen)
-    return ReplyError(Error{ErrorCode::INVALID_FIELD,
-                            "Idempotency-Key is at most " + std::to_string(limits::kMaxIdempotencyKeyLen) + " characters"});
+    return ReplyError(MakeError(Msg::IDEMPOTENCY_KEY_TOO_LONG, {{"max", limits::kMaxIdempotencyKeyLen}}));
   // The key is bound to its request, so a reused key cannot answer a different one. A JSON
   // body is hashed re-serialised (sorted keys, no spacing): the same object sent again matches.
   auto parsed = ParseJson(req_.body);
@@ -324,23 +324,23 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
                           {int64_t{*replay_status}, DumpJson(*out), user_id, scope, key});
           }
           ASSIGN_OR_RETURN(prior, find_prior());
-          if (!prior) return Fail(ErrorCode::CONFLICT, "请重试 (the Idempotency-Key changed hands; retry)");
+          if (!prior) return Fail(Msg::IDEMPOTENCY_RETRY);
         }
         if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
-          return Fail(ErrorCode::IDEMPOTENCY_MISMATCH, "此幂等键已用于另一个请求 (this Idempotency-Key was used with a different request)");
+          return Fail(Msg::IDEMPOTENCY_MISMATCH);
         if (before_replay) RETURN_IF_ERROR(before_replay(tx));
         *replay_status = static_cast<int>(prior->Int(0));
         *out = prior->JsonAt(1);
         return Ok();
       },
-      [respond = respond_, out, replay_status](Status s) {
+      [respond = respond_, out, replay_status, lang = lang()](Status s) {
         Response r;
         if (s) {
           r.status = *replay_status;
           r.json = out;
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
-          r.body = ErrorBody(s.error());
+          r.body = ErrorBody(s.error(), lang);
         }
         respond(std::move(r));
       });

@@ -12,6 +12,7 @@
 #include "account/account.h"
 #include "base/json.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "base/result.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
@@ -77,6 +78,8 @@ class Call {
       : app_(app), req_(req), respond_(std::move(respond)), api_key_scope_(api_key_scope) {}
 
   Request& req() { return req_; }
+  // The language of this request's error messages (its Accept-Language; zh by default).
+  Lang lang() const { return ParseAcceptLanguage(req_.Header("accept-language")); }
   AppContext& app() { return app_; }
 
   // The signed-in user (Bearer token); UNAUTHENTICATED otherwise. FORBIDDEN for an API key:
@@ -103,7 +106,7 @@ class Call {
   void ReplyText(std::string body, std::string content_type, int status = 200);
   // 302 to `location` (a path of this server), with an empty body.
   void Redirect(std::string location);
-  // The error as {"error":{code,message}} with its status; with `retry_after_s` > 0 also a
+  // The error as {"error":{code,reason,params,message}} (message in lang()) with its status; with `retry_after_s` > 0 also a
   // Retry-After header (503 and 429 answers that know when to come back).
   void ReplyError(const Error& e, int64_t retry_after_s = 0);
   // The reply callback, for handlers that answer later from another thread (call it once).
@@ -174,8 +177,9 @@ class Api {
   Router& router_;
 };
 
-// `{"error":{"code","message"}}` for `e`, serialised.
-std::string ErrorBody(const Error& e);
+// `{"error":{"code","reason","params","message"}}` for `e` with the message in `lang`,
+// serialised (base/messages.h ErrorJson; an INTERNAL error's details are logged, not sent).
+std::string ErrorBody(const Error& e, Lang lang);
 
 // JSON list envelope: {"items":[...],"next_cursor":"..."|null}; `next` 0 means no more.
 Json ListJson(Json items, int64_t next);

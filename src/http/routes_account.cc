@@ -2,6 +2,7 @@
 // (docs/api.md). Merchants and staff: routes_merchant.cc; friends: routes_friends.cc.
 #include "account/account.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
 #include "promo/promo.h"
 
@@ -27,9 +28,7 @@ Status OnHasher(Call& c, std::function<Status(Call&, const account::PasswordHash
         if (Status s = work(call, *app.hasher); !s) call.ReplyError(s.error());
       });
   if (!queued)
-    c.ReplyError(Error{ErrorCode::UNAVAILABLE,
-                       "服务繁忙，请稍后再试 (the server is busy; try again shortly)"},
-                 1);
+    c.ReplyError(MakeError(Msg::SERVER_BUSY), 1);
   return Ok();
 }
 
@@ -44,8 +43,7 @@ bool Admitted(Call& c, LimitedRoute route, const std::string& source) {
     return false;
   }
   if (*wait_ms == 0) return true;
-  c.ReplyError(Error{ErrorCode::RATE_LIMITED, "请求过于频繁，请稍后再试 (too many requests from here; try again later)"},
-               (*wait_ms + 999) / 1000);
+  c.ReplyError(MakeError(Msg::TOO_MANY_REQUESTS_HERE), (*wait_ms + 999) / 1000);
   return false;
 }
 
@@ -65,8 +63,7 @@ Status Register(Call& c) {
   ASSIGN_OR_RETURN(bool taken,
                    store.Read([&](Reader& rd) { return account::PhoneTaken(rd, phone); }));
   if (taken)
-    return Fail(ErrorCode::ALREADY_EXISTS,
-                "该手机号已注册 (this phone number is already registered)");
+    return Fail(Msg::PHONE_TAKEN);
   std::string source = account::LoginSource(c.req().remote_ip);
   return OnHasher(
       c, [phone, password, nickname, source, share_code](Call& c, const account::PasswordHasher& hasher) -> Status {
@@ -110,17 +107,13 @@ Status Login(Call& c) {
                          store.ExecuteFor<account::LoginAdmission>(
                              [&](Tx& tx) { return account::AdmitLogin(tx, phone, source); }));
         if (!admission.admitted) {
-          c.ReplyError(Error{ErrorCode::LOCKED,
-                             "登录失败次数过多，请稍后再试 (too many failed logins from here; try "
-                             "again later)"},
-                       (admission.retry_after_ms + 999) / 1000);
+          c.ReplyError(MakeError(Msg::LOGIN_LOCKED), (admission.retry_after_ms + 999) / 1000);
           return Ok();
         }
         // An unknown phone costs the same hashing as a wrong password.
         if (!admission.record) hasher.VerifyUnknown(password);
         if (!admission.record || !hasher.Verify(admission.record->password_hash, password))
-          return Fail(ErrorCode::INVALID_CREDENTIALS,
-                      "手机号或密码错误 (wrong phone number or password)");
+          return Fail(Msg::WRONG_PASSWORD);
         account::User user = admission.record->user;
         c.AnonymousWrite([user, phone, source](Tx& tx) -> Result<Json> {
           ASSIGN_OR_RETURN(std::string token, account::CompleteLogin(tx, user.id, phone, source));

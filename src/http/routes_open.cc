@@ -3,6 +3,7 @@
 #include <array>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
 #include "open/open.h"
 
@@ -87,7 +88,7 @@ Status ListApiKeys(Call& c) {
 Status CreateApiKey(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kSettings));
   ASSIGN_OR_RETURN(Json body, c.Body());
-  if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object");
+  if (!body.is_object()) return Fail(Msg::JSON_NOT_OBJECT);
   ObjectReader r(body);
   std::string name = r.String("name", {.min_len = 1, .max_len = limits::kMaxApiKeyNameLen});
   const Json* scopes_j = r.RequireArray("scopes", open::kScopes.size());
@@ -95,7 +96,7 @@ Status CreateApiKey(Call& c) {
   ASSIGN_OR_RETURN(auto scopes, [&]() -> Result<std::vector<std::string>> {
     std::vector<std::string> out;
     for (auto& v : *scopes_j) {
-      if (!v.is_string()) return Fail(ErrorCode::INVALID_FIELD, "scopes must be strings");
+      if (!v.is_string()) return Fail(Msg::FIELD_NOT_TEXT, {Field("scopes")});
       out.push_back(v.get<std::string>());
     }
     return out;
@@ -223,11 +224,11 @@ Status ListDeliveries(Call& c) {
   std::optional<int64_t> endpoint_id;
   if (auto e = c.req().QueryParam("endpoint_id"); e && !e->empty()) {
     endpoint_id = ParseId(*e);
-    if (!endpoint_id) return Fail(ErrorCode::INVALID_FIELD, "endpoint_id must be an id");
+    if (!endpoint_id) return Fail(Msg::FIELD_NOT_ID, {Field("endpoint_id")});
   }
   std::string status = c.req().QueryParam("status").value_or("");
   if (!status.empty() && status != "pending" && status != "delivered" && status != "failed")
-    return Fail(ErrorCode::INVALID_FIELD, "status must be pending, delivered or failed");
+    return Fail(Msg::FIELD_ONE_OF, {Field("status"), {"value", status}});
   ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) -> Result<std::vector<open::Delivery>> {
     RETURN_IF_ERROR(open::RequireKa(r, s.merchant_id));
     return open::ListDeliveries(r, s.merchant_id, endpoint_id, status, page.first, page.second);

@@ -197,14 +197,14 @@ Status GetMyOrder(Call& c) {
     c.Reply(out);
     return Ok();
   }
-  auto reply = [full, respond = c.responder()] {
+  auto reply = [full, respond = c.responder(), lang = c.lang()] {
     Response resp;
     auto now = full();
     if (now) {
       resp.json = std::make_shared<const Json>(std::move(*now));
     } else {
       resp.status = ErrorCodeHttpStatus(now.error().code);
-      resp.body = ErrorBody(now.error());
+      resp.body = ErrorBody(now.error(), lang);
     }
     respond(std::move(resp));
   };

@@ -17,6 +17,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "base/messages.h"
 #include "base/thread_name.h"
 #include "http/asio.h"
 #include "http/rate_limiter.h"
@@ -33,10 +34,12 @@ struct RouteMetrics {
   std::atomic<int64_t> latency_us_sum{0};
 };
 
-Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+// An answer the server gives before any route runs, in the catalogue's words (`lang`: the
+// request's Accept-Language). `status` differs from the code's only for 431.
+Response ErrorResponse(int status, Msg m, Lang lang, std::vector<MsgParam> params = {}) {
   Response r;
   r.status = status;
-  r.body = DumpJson(Json{{"error", {{"code", code}, {"message", message}}}});
+  r.body = DumpJson(ErrorJson(MakeError(m, std::move(params)), lang));
   return r;
 }
 
@@ -198,6 +201,13 @@ struct Server::Impl {
 
 namespace {
 
+// A header's value as parsed so far (empty when absent).
+std::string_view HeaderText(const bhttp::request<bhttp::string_body>& msg, std::string_view name) {
+  auto it = msg.find(beast::string_view(name.data(), name.size()));
+  if (it == msg.end()) return {};
+  return std::string_view(it->value().data(), it->value().size());
+}
+
 // True when the request has no Transfer-Encoding, or exactly "chunked" (in one or more
 // header lines, any case): the only coding we decode. Anything else ("xchunked",
 // "chunked, identity", "gzip, chunked", an empty list) leaves the body's length unknown.
@@ -256,11 +266,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       keep_alive_ = false;
       linger_ = true;  // the client may still be sending: read it away so it sees our answer
-      if (ec == bhttp::error::body_limit)
-        return Write(ErrorResponse(413, "PAYLOAD_TOO_LARGE", "request body exceeds the limit"));
-      if (ec == bhttp::error::header_limit)
-        return Write(ErrorResponse(431, "BAD_REQUEST", "request headers too large"));
-      return Write(ErrorResponse(400, "BAD_REQUEST", "malformed HTTP request"));
+      // Whatever headers were parsed may say which language to answer in.
+      Lang lang = ParseAcceptLanguage(HeaderText(parser_->get(), "Accept-Language"));
+      if (ec == bhttp::error::body_limit) return Write(ErrorResponse(413, Msg::PAYLOAD_TOO_LARGE, lang));
+      if (ec == bhttp::error::header_limit) return Write(ErrorResponse(431, Msg::HEADERS_TOO_LARGE, lang));
+      return Write(ErrorResponse(400, Msg::MALFORMED_HTTP, lang));
     }
     auto& msg = parser_->get();
     if (!TransferEncodingOk(msg)) {
@@ -268,7 +278,8 @@ class Session : public std::enable_shared_from_this<Session> {
       // what follows its headers must not be read as a next request. Answer and close.
       keep_alive_ = false;
       linger_ = true;
-      return Write(ErrorResponse(400, "BAD_REQUEST", "不支持的 Transfer-Encoding (only \"chunked\" is accepted)"));
+      return Write(ErrorResponse(400, Msg::TRANSFER_ENCODING_UNSUPPORTED,
+                                 ParseAcceptLanguage(HeaderText(msg, "Accept-Language"))));
     }
     keep_alive_ = msg.keep_alive() && !srv_.stopping;
     http10_ = msg.version() == 10;
@@ -298,7 +309,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto start = std::chrono::steady_clock::now();
     if (!srv_.limiter.Allow(req->remote_ip)) {
       srv_.rate_limited++;
-      return Write(ErrorResponse(429, "RATE_LIMITED", "too many requests from this address"));
+      return Write(ErrorResponse(429, Msg::ADDRESS_RATE_LIMITED, ParseAcceptLanguage(req->Header("accept-language"))));
     }
     Response static_resp;
     if (srv_.statics.Serve(*req, &static_resp)) return Write(std::move(static_resp));
@@ -306,8 +317,9 @@ class Session : public std::enable_shared_from_this<Session> {
     int route = -1;
     const Handler* h = srv_.router.Match(*req, &status, &route);
     if (!h) {
-      return Write(status == 405 ? ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed on " + req->path)
-                                 : ErrorResponse(404, "NOT_FOUND", "no route for " + req->path));
+      Lang lang = ParseAcceptLanguage(req->Header("accept-language"));
+      return Write(status == 405 ? ErrorResponse(405, Msg::METHOD_NOT_ALLOWED, lang, {{"path", req->path}})
+                                 : ErrorResponse(404, Msg::ROUTE_NOT_FOUND, lang, {{"path", req->path}}));
     }
     srv_.in_flight++;
     auto self = shared_from_this();
@@ -327,7 +339,7 @@ class Session : public std::enable_shared_from_this<Session> {
       (*h)(*req, respond);
     } catch (const std::exception& e) {
       spdlog::error("event=handler_threw path={} error=\"{}\"", req->path, e.what());
-      respond(ErrorResponse(500, "INTERNAL", "internal error"));
+      respond(ErrorResponse(500, Msg::INTERNAL, ParseAcceptLanguage(req->Header("accept-language"))));
     }
   }
 

@@ -5,6 +5,7 @@
 
 #include "base/crypto.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "catalog/catalog.h"
 #include "open/events.h"
 #include "open/internal/crypto.h"
@@ -15,9 +16,9 @@ namespace internal {
 
 Result<std::vector<std::string>> StringList(const Json& j, const char* what) {
   std::vector<std::string> out;
-  if (!j.is_array()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an array of strings");
+  if (!j.is_array()) return Fail(Msg::FIELD_NOT_ARRAY, {Field(what)});
   for (auto& v : j) {
-    if (!v.is_string()) return Fail(ErrorCode::INVALID_FIELD, std::string(what) + " must be an array of strings");
+    if (!v.is_string()) return Fail(Msg::FIELD_NOT_TEXT, {Field(what)});
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -45,11 +46,11 @@ ApiKey KeyFromRow(const Row& row) {
   return k;
 }
 
-// Prefixes an item's error with its position, so the ERP knows which line to fix.
+// Marks an item's error with its position (the "item" param), so the ERP knows which line to fix.
 template <class T>
 Result<T> AtItem(size_t i, Result<T> r) {
   if (r) return r;
-  return Fail(r.error().code, "items[" + std::to_string(i) + "]: " + r.error().message);
+  return std::unexpected(AtItemError(i, r.error()));
 }
 
 }  // namespace
@@ -72,7 +73,7 @@ Json ToJson(const ApiKey& k) {
 Status RequireKa(Reader& r, int64_t merchant_id) {
   ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, merchant_id));
   if (m.kind != "ka")
-    return Fail(ErrorCode::FORBIDDEN, "the open platform (API keys, webhooks) is for ka merchants; this merchant is " + m.kind);
+    return Fail(Msg::OPEN_KA_ONLY, {Term("kind", m.kind)});
   return Ok();
 }
 
@@ -80,17 +81,16 @@ Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, 
                                const std::vector<std::string>& scopes) {
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
   if (name.empty() || name.size() > limits::kMaxApiKeyNameLen)
-    return Fail(ErrorCode::INVALID_FIELD, "name must be 1.." + std::to_string(limits::kMaxApiKeyNameLen) + " bytes");
-  if (scopes.empty()) return Fail(ErrorCode::INVALID_FIELD, "scopes must name at least one scope");
+    return Fail(Msg::FIELD_LENGTH, {Field("name"), {"min", 1}, {"max", limits::kMaxApiKeyNameLen}});
+  if (scopes.empty()) return Fail(Msg::FIELD_EMPTY, {Field("scopes")});
   std::vector<std::string> sorted = scopes;
   std::sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return Fail(ErrorCode::INVALID_FIELD, "scopes has duplicates");
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return Fail(Msg::FIELD_DUPLICATES, {Field("scopes")});
   for (auto& s : sorted)
-    if (!ValidScope(s)) return Fail(ErrorCode::INVALID_FIELD, "unknown scope " + s + " (see GET /api/v1/open/meta)");
+    if (!ValidScope(s)) return Fail(Msg::SCOPE_UNKNOWN, {{"scope", s}});
   ASSIGN_OR_RETURN(int64_t live, tx.QueryInt("SELECT count(*) FROM api_keys WHERE merchant_id=? AND revoked_at_ms IS NULL", {merchant_id}));
   if (live >= limits::kMaxApiKeysPerMerchant)
-    return Fail(ErrorCode::LIMIT_EXCEEDED,
-                "at most " + std::to_string(limits::kMaxApiKeysPerMerchant) + " live API keys per merchant; revoke one first");
+    return Fail(Msg::TOO_MANY_API_KEYS, {{"max", limits::kMaxApiKeysPerMerchant}});
   int64_t id = tx.NewId();
   std::string secret = RandomBase64Url(32);
   std::string text = std::string(kKeyPrefix) + IdString(id) + "_" + secret;
@@ -113,7 +113,7 @@ Result<std::vector<ApiKey>> ListApiKeys(Reader& r, int64_t merchant_id) {
 
 Result<ApiKey> RevokeApiKey(Tx& tx, int64_t merchant_id, int64_t key_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kKeyCols + " FROM api_keys WHERE id=? AND merchant_id=?", {key_id, merchant_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "API key not found");
+  if (!row) return Fail(Msg::API_KEY_NOT_FOUND);
   ApiKey k = KeyFromRow(*row);
   if (k.revoked_at_ms) return k;
   k.revoked_at_ms = tx.NowMs();
@@ -126,18 +126,18 @@ bool LooksLikeApiKey(std::string_view text) { return text.substr(0, kKeyPrefix.s
 
 Result<ApiKey> AuthenticateKey(Reader& r, const std::string& text) {
   // xdk_<id>_<43 base64url characters>
-  if (!LooksLikeApiKey(text) || text.size() > 80) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  if (!LooksLikeApiKey(text) || text.size() > 80) return Fail(Msg::API_KEY_MALFORMED);
   std::string_view rest = std::string_view(text).substr(kKeyPrefix.size());
   size_t sep = rest.find('_');
-  if (sep == std::string_view::npos) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  if (sep == std::string_view::npos) return Fail(Msg::API_KEY_MALFORMED);
   auto id = ParseId(rest.substr(0, sep));
   std::string_view secret = rest.substr(sep + 1);
-  if (!id || secret.size() != kSecretChars) return Fail(ErrorCode::UNAUTHENTICATED, "malformed API key");
+  if (!id || secret.size() != kSecretChars) return Fail(Msg::API_KEY_MALFORMED);
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kKeyCols + ", secret_hash FROM api_keys WHERE id=?", {*id}));
   if (!row || !ConstantTimeEqual(Sha256Hex(text), row->Str(9)))
-    return Fail(ErrorCode::UNAUTHENTICATED, "unknown API key");
+    return Fail(Msg::API_KEY_UNKNOWN);
   ApiKey k = KeyFromRow(*row);
-  if (k.revoked_at_ms) return Fail(ErrorCode::UNAUTHENTICATED, "this API key was revoked");
+  if (k.revoked_at_ms) return Fail(Msg::API_KEY_REVOKED);
   return k;
 }
 
@@ -148,17 +148,17 @@ bool HasScope(const ApiKey& k, std::string_view scope) {
 // ---- inventory ----
 
 Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
-  if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object {\"items\":[...]}");
+  if (!body.is_object()) return Fail(Msg::JSON_NOT_OBJECT);
   ObjectReader r(body);
   const Json* items = r.RequireArray("items", limits::kMaxSyncItems);
   RETURN_IF_ERROR(r.Finish());
-  if (items->empty()) return Fail(ErrorCode::INVALID_FIELD, "items must not be empty");
+  if (items->empty()) return Fail(Msg::FIELD_EMPTY, {Field("items")});
   std::vector<InventoryItem> out;
   out.reserve(items->size());
   for (size_t i = 0; i < items->size(); ++i) {
     const Json& j = (*items)[i];
     std::string at = "items[" + std::to_string(i) + "]";
-    if (!j.is_object()) return Fail(ErrorCode::INVALID_FIELD, at + " must be an object");
+    if (!j.is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field("items"), {"item", i}});
     ObjectReader ir(j, at + ".");
     InventoryItem it;
     it.sku_id = ir.OptId("sku_id");
@@ -166,8 +166,8 @@ Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
     it.stock = ir.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
     it.price_fen = ir.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
     RETURN_IF_ERROR(ir.Finish());
-    if (it.sku_id.has_value() == it.code.has_value()) return Fail(ErrorCode::INVALID_FIELD, at + " must name a SKU by sku_id or by code (one of them)");
-    if (!it.stock && !it.price_fen) return Fail(ErrorCode::INVALID_FIELD, at + " changes nothing (send stock and/or price_fen)");
+    if (it.sku_id.has_value() == it.code.has_value()) return Fail(Msg::INVENTORY_ITEM_SKU, {{"item", i}});
+    if (!it.stock && !it.price_fen) return Fail(Msg::INVENTORY_ITEM_EMPTY, {{"item", i}});
     out.push_back(std::move(it));
   }
   return out;
@@ -175,7 +175,7 @@ Result<std::vector<InventoryItem>> InventoryItemsFromJson(const Json& body) {
 
 Result<Json> SyncInventory(Tx& tx, int64_t merchant_id, const std::vector<InventoryItem>& items) {
   if (items.size() > limits::kMaxSyncItems)
-    return Fail(ErrorCode::INVALID_FIELD, "at most " + std::to_string(limits::kMaxSyncItems) + " items");
+    return Fail(Msg::FIELD_TOO_MANY, {Field("items"), {"max", limits::kMaxSyncItems}});
   std::vector<int64_t> ids;
   ids.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -183,12 +183,12 @@ Result<Json> SyncInventory(Tx& tx, int64_t merchant_id, const std::vector<Invent
     catalog::Sku sku;
     if (it.sku_id) {
       ASSIGN_OR_RETURN(sku, AtItem(i, catalog::GetSku(tx, *it.sku_id)));
-      if (sku.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "items[" + std::to_string(i) + "]: sku not found");
+      if (sku.merchant_id != merchant_id) return Fail(Msg::SKU_NOT_FOUND, {{"item", i}});
     } else {
       ASSIGN_OR_RETURN(sku, AtItem(i, catalog::FindSkuByCode(tx, merchant_id, *it.code)));
     }
     if (std::find(ids.begin(), ids.end(), sku.id) != ids.end())
-      return Fail(ErrorCode::INVALID_FIELD, "items[" + std::to_string(i) + "]: the same SKU appears twice");
+      return Fail(Msg::SKU_TWICE, {{"item", i}});
     ids.push_back(sku.id);
   }
   Json out = Json::array();

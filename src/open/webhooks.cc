@@ -9,6 +9,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/messages.h"
 #include "base/thread_name.h"
 #include "open/events.h"
 #include "open/internal/crypto.h"
@@ -94,44 +95,44 @@ bool ValidEventType(std::string_view type) { return std::find(kEventTypes.begin(
 
 Result<WebhookUrl> ParseWebhookUrl(const std::string& url, bool allow_private) {
   if (url.size() > limits::kMaxUrlLen)
-    return Fail(ErrorCode::INVALID_FIELD, "url is at most " + std::to_string(limits::kMaxUrlLen) + " bytes");
+    return Fail(Msg::WEBHOOK_URL_TOO_LONG, {{"max", limits::kMaxUrlLen}});
   for (char c : url)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '\\')
-      return Fail(ErrorCode::INVALID_FIELD, "url must not contain spaces, control characters or backslashes");
+      return Fail(Msg::WEBHOOK_URL_CHARS);
   if (url.rfind("https://", 0) == 0)
-    return Fail(ErrorCode::INVALID_FIELD, "https:// is not supported by this build (no TLS library); use http:// behind your TLS proxy");
-  if (url.rfind("http://", 0) != 0) return Fail(ErrorCode::INVALID_FIELD, "url must start with http://");
+    return Fail(Msg::WEBHOOK_HTTPS_UNSUPPORTED);
+  if (url.rfind("http://", 0) != 0) return Fail(Msg::WEBHOOK_URL_SCHEME);
   std::string rest = url.substr(7);
-  if (rest.find('#') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "url must not have a #fragment");
+  if (rest.find('#') != std::string::npos) return Fail(Msg::WEBHOOK_URL_FRAGMENT);
   size_t end = rest.find_first_of("/?");
   std::string authority = rest.substr(0, end);
   std::string target = end == std::string::npos ? "/" : rest.substr(end);
   if (target[0] == '?') target = "/" + target;
-  if (authority.find('@') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "url must not contain credentials (user:password@)");
-  if (authority.find('[') != std::string::npos) return Fail(ErrorCode::INVALID_FIELD, "IPv6 literals are not supported in webhook urls");
+  if (authority.find('@') != std::string::npos) return Fail(Msg::WEBHOOK_URL_CREDENTIALS);
+  if (authority.find('[') != std::string::npos) return Fail(Msg::WEBHOOK_URL_IPV6);
   WebhookUrl out;
   size_t colon = authority.find(':');
   out.host = authority.substr(0, colon);
   if (colon != std::string::npos) {
     std::string port = authority.substr(colon + 1);
     if (!IsDigits(port) || port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)
-      return Fail(ErrorCode::INVALID_FIELD, "url port must be 1..65535");
+      return Fail(Msg::WEBHOOK_URL_PORT);
     out.port = static_cast<uint16_t>(std::stoi(port));
   }
-  if (out.host.empty() || out.host.size() > 253) return Fail(ErrorCode::INVALID_FIELD, "url must name a host");
+  if (out.host.empty() || out.host.size() > 253) return Fail(Msg::WEBHOOK_URL_HOST);
   for (char& c : out.host) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-')
-      return Fail(ErrorCode::INVALID_FIELD, "url host may contain only letters, digits, dots and hyphens");
+      return Fail(Msg::WEBHOOK_URL_HOST_CHARS);
   }
   out.target = target;
   bool ipv4 = false;
   bool priv = PrivateIpv4(out.host, &ipv4);
   if (!ipv4 && std::all_of(out.host.begin(), out.host.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
-    return Fail(ErrorCode::INVALID_FIELD, "url host is neither a name nor a dotted IPv4 address");
+    return Fail(Msg::WEBHOOK_URL_HOST_FORM);
   bool local_name = out.host == "localhost" || (out.host.size() > 10 && out.host.ends_with(".localhost"));
   if (!allow_private && (priv || local_name))
-    return Fail(ErrorCode::INVALID_FIELD, "url must not point at a loopback, private or link-local address");
+    return Fail(Msg::WEBHOOK_URL_PRIVATE);
   return out;
 }
 
@@ -147,7 +148,7 @@ Json ToJson(const Endpoint& e) {
 }
 
 Result<EndpointInput> EndpointInputFromJson(const Json& body, bool create) {
-  if (!body.is_object()) return Fail(ErrorCode::INVALID_FIELD, "the body must be an object");
+  if (!body.is_object()) return Fail(Msg::JSON_NOT_OBJECT);
   ObjectReader r(body);
   EndpointInput in;
   if (create) in.url = r.String("url", {.min_len = 8, .max_len = limits::kMaxUrlLen});
@@ -158,22 +159,22 @@ Result<EndpointInput> EndpointInputFromJson(const Json& body, bool create) {
   RETURN_IF_ERROR(r.Finish());
   if (types) {
     ASSIGN_OR_RETURN(auto list, internal::StringList(*types, "event_types"));
-    if (list.empty()) return Fail(ErrorCode::INVALID_FIELD, "event_types must name at least one event type");
+    if (list.empty()) return Fail(Msg::FIELD_EMPTY, {Field("event_types")});
     std::sort(list.begin(), list.end());
-    if (std::adjacent_find(list.begin(), list.end()) != list.end()) return Fail(ErrorCode::INVALID_FIELD, "event_types has duplicates");
+    if (std::adjacent_find(list.begin(), list.end()) != list.end()) return Fail(Msg::FIELD_DUPLICATES, {Field("event_types")});
     for (auto& t : list)
-      if (!ValidEventType(t)) return Fail(ErrorCode::INVALID_FIELD, "unknown event type " + t + " (see GET /api/v1/open/meta)");
+      if (!ValidEventType(t)) return Fail(Msg::EVENT_TYPE_UNKNOWN, {{"event_type", t}});
     in.event_types = std::move(list);
   }
   if (!create && !in.url && !in.description && !in.event_types && !in.enabled)
-    return Fail(ErrorCode::INVALID_FIELD, "nothing to change");
+    return Fail(Msg::NOTHING_TO_CHANGE);
   return in;
 }
 
 Result<Endpoint> GetEndpoint(Reader& r, int64_t merchant_id, int64_t endpoint_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kEndpointCols + " FROM webhook_endpoints WHERE id=? AND merchant_id=?",
                                         {endpoint_id, merchant_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "webhook endpoint not found");
+  if (!row) return Fail(Msg::WEBHOOK_NOT_FOUND);
   return EndpointFromRow(*row);
 }
 
@@ -187,12 +188,11 @@ Result<std::vector<Endpoint>> ListEndpoints(Reader& r, int64_t merchant_id) {
 
 Result<NewEndpoint> CreateEndpoint(Tx& tx, int64_t merchant_id, const EndpointInput& in, bool allow_private) {
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
-  if (!in.url || !in.event_types) return Fail(ErrorCode::MISSING_FIELD, "url and event_types are required");
+  if (!in.url || !in.event_types) return Fail(Msg::WEBHOOK_URL_AND_EVENTS_REQUIRED);
   RETURN_IF_ERROR(ParseWebhookUrl(*in.url, allow_private));
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE merchant_id=?", {merchant_id}));
   if (n >= limits::kMaxWebhookEndpointsPerMerchant)
-    return Fail(ErrorCode::LIMIT_EXCEEDED,
-                "at most " + std::to_string(limits::kMaxWebhookEndpointsPerMerchant) + " webhook endpoints per merchant");
+    return Fail(Msg::TOO_MANY_WEBHOOKS, {{"max", limits::kMaxWebhookEndpointsPerMerchant}});
   ASSIGN_OR_RETURN(int64_t from_seq, LastEventSeq(tx));
   int64_t id = tx.NewId(), now = tx.NowMs();
   std::string secret = NewSecret();
@@ -271,7 +271,7 @@ Result<std::vector<Delivery>> ListDeliveries(Reader& r, int64_t merchant_id, std
 Result<Delivery> GetDelivery(Reader& r, int64_t merchant_id, int64_t delivery_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kDeliveryCols + " FROM webhook_deliveries WHERE id=? AND merchant_id=?",
                                         {delivery_id, merchant_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "delivery not found");
+  if (!row) return Fail(Msg::DELIVERY_NOT_FOUND);
   return DeliveryFromRow(*row);
 }
 
@@ -279,7 +279,7 @@ Result<Delivery> Redeliver(Tx& tx, int64_t merchant_id, int64_t delivery_id) {
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
   ASSIGN_OR_RETURN(Delivery d, GetDelivery(tx, merchant_id, delivery_id));
   ASSIGN_OR_RETURN(auto endpoint, tx.QueryOne("SELECT id FROM webhook_endpoints WHERE id=?", {d.endpoint_id}));
-  if (!endpoint) return Fail(ErrorCode::INVALID_STATE, "the endpoint of this delivery was deleted");
+  if (!endpoint) return Fail(Msg::DELIVERY_ENDPOINT_DELETED);
   // A sender holding the delivery right now keeps sending, but its outcome is not recorded (the
   // claim is gone): the redelivery is sent again from attempt 0.
   RETURN_IF_ERROR(tx.Run("UPDATE webhook_deliveries SET status='pending', attempts=0, next_attempt_at_ms=?, delivered_at_ms=NULL, "
@@ -300,7 +300,7 @@ Status VerifyWebhookSignature(const std::string& secret, const std::string& head
   std::string t_text;
   std::vector<std::string> v1s;
   size_t start = 0;
-  if (header.size() > 1000) return Fail(ErrorCode::INVALID_SIGNATURE, "signature header too long");
+  if (header.size() > 1000) return Fail(Msg::SIGNATURE_HEADER_MALFORMED);
   while (start <= header.size()) {
     size_t comma = header.find(',', start);
     std::string part = header.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
@@ -313,14 +313,14 @@ Status VerifyWebhookSignature(const std::string& secret, const std::string& head
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  if (!t || v1s.empty()) return Fail(ErrorCode::INVALID_SIGNATURE, "signature header must be t=<unix seconds>,v1=<hex>");
+  if (!t || v1s.empty()) return Fail(Msg::SIGNATURE_HEADER_MALFORMED);
   int64_t skew_ms = now_ms - *t * 1000;
   if (skew_ms > kSignatureToleranceMs || skew_ms < -kSignatureToleranceMs)
-    return Fail(ErrorCode::INVALID_SIGNATURE, "signature timestamp outside the 5-minute tolerance (replayed or clock skew)");
+    return Fail(Msg::SIGNATURE_STALE);
   std::string expected = HmacSha256Hex(secret, t_text + "." + body);
   bool ok = false;
   for (auto& v : v1s) ok |= ConstantTimeEqual(expected, v);  // no early exit
-  if (!ok) return Fail(ErrorCode::INVALID_SIGNATURE, "signature does not match");
+  if (!ok) return Fail(Msg::SIGNATURE_MISMATCH);
   return Ok();
 }
 

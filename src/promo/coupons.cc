@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "promo/events.h"
@@ -72,7 +73,7 @@ Result<Json> ScopeFromJson(const Json& j) {
   } else if (type == "category") {
     scope["category"] = r.String("category", {.min_len = 1, .max_len = limits::kMaxCategoryLen});
   } else if (type != "merchant" && type != "platform" && !type.empty()) {
-    r.Invalid("type", "must be merchant, sku, category or platform");
+    r.Invalid("type", Msg::FIELD_ONE_OF, {{"value", type}});
   }
   RETURN_IF_ERROR(r.Finish());
   return scope;
@@ -235,7 +236,7 @@ Result<CouponInput> CouponInputFromJson(const Json& body) {
     in.cap_fen = r.OptInt("cap_fen", {.min = 0, .max = limits::kMaxCouponAmountFen}).value_or(0);
     in.min_spend_fen = r.OptInt("min_spend_fen", {.min = 0, .max = limits::kMaxMinSpendFen}).value_or(0);
   } else if (!in.kind.empty()) {
-    r.Invalid("kind", "must be fixed, percent or threshold");
+    r.Invalid("kind", Msg::FIELD_ONE_OF, {{"value", in.kind}});
   }
   in.total_quota = r.Int("total_quota", {.min = 1, .max = limits::kMaxCouponQuota});
   in.per_user_limit = r.OptInt("per_user_limit", {.min = 1, .max = limits::kMaxCouponsPerUser}).value_or(1);

@@ -4,6 +4,7 @@
 // are not cancelled. The per-user limit counts the same units per buyer, with the activity's
 // row locked so that it holds across nodes.
 #include "base/id.h"
+#include "base/messages.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo::internal {
@@ -36,12 +37,12 @@ Status PriceFlashSale(Reader& r, Tx* tx, const Activity& read, trade::PricingCon
                                               "WHERE activity_id=? AND buyer_id=? AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ")",
                                               {a.id, ctx.buyer_id}));
   if (bought + qty > limit)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "每人限购 " + std::to_string(limit) + " 件 (per-user limit; you hold " + std::to_string(bought) + ")");
+    return Fail(Msg::PER_USER_LIMIT, {{"limit", limit}, {"held", bought}});
   if (tx) {
     ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE activities SET stock_left = stock_left - ? WHERE id=? AND stock_left >= ?", {qty, a.id, qty}));
-    if (n == 0) return Fail(ErrorCode::OUT_OF_STOCK, "已抢光 (the flash sale is sold out)");
+    if (n == 0) return Fail(Msg::FLASH_SOLD_OUT);
   } else if (a.stock_left < qty) {
-    return Fail(ErrorCode::OUT_OF_STOCK, "已抢光 (the flash sale is sold out)");
+    return Fail(Msg::FLASH_SOLD_OUT);
   }
   return ApplyActivityPrice(ctx, c.price_fen, "秒杀价");
 }
@@ -83,13 +84,13 @@ class FlashSaleType final : public ActivityType {
   }
 
   Status ValidateInput(const ActivityInput& in) const override {
-    if (!in.starts_at_ms || !in.ends_at_ms) return Fail(ErrorCode::MISSING_FIELD, "a flash sale needs starts_at and ends_at");
+    if (!in.starts_at_ms || !in.ends_at_ms) return Fail(Msg::FLASH_NEEDS_TIMES);
     return Ok();
   }
 
   Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
     if (in.price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+      return Fail(Msg::ACTIVITY_PRICE_NOT_BELOW, {Fen("sku_price", sku.price_fen)});
     a.config = Json{{"price_fen", in.price_fen}, {"per_user_limit", in.per_user_limit}};
     a.stock_total = a.stock_left = in.stock;
     return Ok();

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "base/money.h"
+#include "base/messages.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo::internal {
@@ -59,7 +60,7 @@ class ShareDropType final : public ActivityType {
           return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");
         in.tiers.push_back(tier);
       }
-      if (in.tiers.empty()) r.Invalid("tiers", "needs at least one tier");
+      if (in.tiers.empty()) r.Invalid("tiers", Msg::FIELD_EMPTY);
     }
     return Ok();
   }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 
+#include "base/messages.h"
 #include "store/dialect.h"
 
 namespace xd::internal {
@@ -157,19 +158,21 @@ bool Good(const PGresult *res) {
 }  // namespace
 
 Error MapPgError(const char *sqlstate, bool connection_bad, std::string message) {
+  // `message` (the server's words, naming tables and constraints) is for logs; users read the
+  // reason's catalogue message (base/messages.h).
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  if (connection_bad) return Error{ErrorCode::UNAVAILABLE, "database connection lost: " + message};
-  if (StartsWith(sqlstate, "23")) return Error{ErrorCode::CONFLICT, message};
+  if (connection_bad) return Error{ErrorCode::UNAVAILABLE, "database connection lost: " + message, Msg::STORE_UNAVAILABLE, {}};
+  if (StartsWith(sqlstate, "23")) return Error{ErrorCode::CONFLICT, message, Msg::DATA_CONFLICT, {}};
   if (StartsWith(sqlstate, "40001") || StartsWith(sqlstate, "40P01") ||
       StartsWith(sqlstate, "55P03")) {
-    return Error{ErrorCode::ABORTED, message};
+    return Error{ErrorCode::ABORTED, message, Msg::ABORTED, {}};
   }
   // Connection exceptions, shutdowns, out of resources (disk full), system I/O errors.
   if (StartsWith(sqlstate, "08") || StartsWith(sqlstate, "57P") || StartsWith(sqlstate, "53") ||
       StartsWith(sqlstate, "58")) {
-    return Error{ErrorCode::UNAVAILABLE, "database unavailable: " + message};
+    return Error{ErrorCode::UNAVAILABLE, "database unavailable: " + message, Msg::STORE_UNAVAILABLE, {}};
   }
-  return Error{ErrorCode::INTERNAL, message};
+  return Error{ErrorCode::INTERNAL, message, std::nullopt, {}};
 }
 
 Result<std::unique_ptr<PgConn>> PgConn::Open(std::string url, size_t statement_cache) {

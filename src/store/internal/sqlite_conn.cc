@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "base/messages.h"
+
 namespace xd::internal {
 namespace {
 
@@ -53,17 +55,17 @@ Error SqliteConn::ToError(int rc, std::string_view what) {
   std::string msg = std::string(what) + ": " + sqlite3_errmsg(db_);
   switch (primary) {
     case SQLITE_CONSTRAINT:
-      return Error{ErrorCode::CONFLICT, msg};
+      return Error{ErrorCode::CONFLICT, msg, Msg::DATA_CONFLICT, {}};
     case SQLITE_FULL:
-      return Error{ErrorCode::UNAVAILABLE, "storage is full, writes are paused: " + msg};
+      return Error{ErrorCode::UNAVAILABLE, "storage is full, writes are paused: " + msg, Msg::STORE_FULL, {}};
     case SQLITE_IOERR:
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
-      return Error{ErrorCode::UNAVAILABLE, "storage unavailable: " + msg};
+      return Error{ErrorCode::UNAVAILABLE, "storage unavailable: " + msg, Msg::STORE_UNAVAILABLE, {}};
     default:
-      return Error{ErrorCode::INTERNAL, msg};
+      return Error{ErrorCode::INTERNAL, msg, std::nullopt, {}};
   }
 }
 

@@ -1,0 +1,555 @@
+// The zh and en templates of every catalogue key, and the labels of field names and status
+// words, each language beside the other (base/messages.h says how they are used).
+#include "base/messages.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <unordered_map>
+
+namespace xd {
+
+namespace {
+
+struct Entry {
+  Msg key;
+  const char* zh;
+  const char* en;
+};
+
+// Templates quote params as {name}. Write what the user can do about it where there is
+// something to do; never a raw field name (quote {field}: the label table names it).
+constexpr Entry kTemplates[] = {
+    // generic, one per ErrorCode
+    {Msg::BAD_REQUEST, "请求有误", "The request is malformed"},
+    {Msg::INVALID_JSON, "请求内容不是有效的 JSON", "The request body is not valid JSON"},
+    {Msg::INVALID_FIELD, "填写的内容有误", "A field has an invalid value"},
+    {Msg::UNKNOWN_FIELD, "请求中有无法识别的内容", "The request has a field the server does not know"},
+    {Msg::MISSING_FIELD, "缺少必填内容", "A required field is missing"},
+    {Msg::UNAUTHENTICATED, "请先登录", "Please sign in first"},
+    {Msg::INVALID_CREDENTIALS, "账号或密码错误", "Wrong credentials"},
+    {Msg::FORBIDDEN, "没有权限进行此操作", "You are not allowed to do this"},
+    {Msg::NOT_FOUND, "找不到要访问的内容", "Not found"},
+    {Msg::METHOD_NOT_ALLOWED, "不支持此操作", "This method is not allowed here"},
+    {Msg::CONFLICT, "操作冲突，请刷新后重试", "The request conflicts with the current state; reload and retry"},
+    {Msg::ALREADY_EXISTS, "已经存在", "It already exists"},
+    {Msg::INVALID_STATE, "当前状态不能进行此操作", "This cannot be done in the current state"},
+    {Msg::OUT_OF_STOCK, "库存不足", "Out of stock"},
+    {Msg::IDEMPOTENCY_IN_USE, "相同的请求正在处理，请稍后再试", "The same request is being processed; try again shortly"},
+    {Msg::IDEMPOTENCY_MISMATCH, "此幂等键已用于另一个请求", "This Idempotency-Key was used with a different request"},
+    {Msg::PAYLOAD_TOO_LARGE, "提交的内容太大", "The request body is too large"},
+    {Msg::RULE_VIOLATION, "不符合规则，无法操作", "This is not allowed by the rules"},
+    {Msg::LIMIT_EXCEEDED, "超出限制", "A limit was exceeded"},
+    {Msg::INSUFFICIENT_FUNDS, "余额不足", "Insufficient balance"},
+    {Msg::INVALID_SIGNATURE, "签名校验失败", "The signature does not verify"},
+    {Msg::RATE_LIMITED, "请求过于频繁，请稍后再试", "Too many requests; try again later"},
+    {Msg::LOCKED, "尝试次数过多，请稍后再试", "Too many attempts; try again later"},
+    {Msg::INTERNAL, "服务器出错了，请稍后再试", "Internal error; try again later"},
+    {Msg::UNAVAILABLE, "服务繁忙，请稍后再试", "The service is busy; try again shortly"},
+    {Msg::ABORTED, "操作与其他请求冲突，请重试", "The operation conflicted with another one; retry"},
+    // request decoding
+    {Msg::JSON_TOO_DEEP, "请求内容嵌套太深", "The JSON is nested too deeply"},
+    {Msg::JSON_NOT_OBJECT, "请求内容格式有误", "Expected a JSON object"},
+    {Msg::BODY_REQUIRED, "请求内容不能为空", "A JSON body is required"},
+    {Msg::CONTENT_TYPE_JSON, "请求格式应为 JSON", "Content-Type must be application/json"},
+    {Msg::FIELD_REQUIRED, "请填写{field}", "{field} is required"},
+    {Msg::FIELD_UNKNOWN, "请求中有无法识别的内容", "The request has a field the server does not know"},
+    {Msg::FIELD_NOT_TEXT, "{field}应为文字", "{field} must be text"},
+    {Msg::FIELD_LENGTH, "{field}应为 {min}–{max} 个字", "{field} must be {min} to {max} characters"},
+    {Msg::FIELD_NOT_INTEGER, "{field}应为整数", "{field} must be a whole number"},
+    {Msg::FIELD_RANGE, "{field}应在 {min} 到 {max} 之间", "{field} must be between {min} and {max}"},
+    {Msg::FIELD_TOO_SMALL, "{field}不能小于 {min}", "{field} must be at least {min}"},
+    {Msg::FIELD_TOO_LARGE, "{field}不能大于 {max}", "{field} must be at most {max}"},
+    {Msg::FIELD_NOT_BOOL, "{field}应为是或否", "{field} must be true or false"},
+    {Msg::FIELD_NOT_ID, "{field}不是有效的编号", "{field} must be an id"},
+    {Msg::FIELD_NOT_TIME, "{field}不是有效的时间", "{field} must be a time (RFC 3339, UTC)"},
+    {Msg::FIELD_NOT_OBJECT, "{field}格式有误", "{field} must be an object"},
+    {Msg::FIELD_NOT_ARRAY, "{field}应为列表", "{field} must be a list"},
+    {Msg::FIELD_TOO_MANY, "{field}最多 {max} 项", "{field} has at most {max} items"},
+    {Msg::FIELD_NOT_ALLOWED, "此处不能填写{field}", "{field} is not allowed here"},
+    {Msg::FIELD_INVALID, "{field}填写有误", "{field} is invalid"},
+    {Msg::FIELD_ONE_OF, "{field}的取值无效", "{field} has a value that is not allowed"},
+    {Msg::FIELD_EMPTY, "{field}不能为空", "{field} must not be empty"},
+    {Msg::FIELD_DUPLICATES, "{field}有重复项", "{field} has duplicates"},
+    {Msg::PATH_ID_INVALID, "找不到要访问的内容（编号无效）", "Not found (the id in the path is not valid)"},
+    {Msg::PAGE_LIMIT_RANGE, "每页条数应为 1–{max}", "limit must be 1 to {max}"},
+    {Msg::CURSOR_INVALID, "翻页位置无效，请从头加载", "The cursor is malformed; load from the start"},
+    {Msg::ROUTE_NOT_FOUND, "接口不存在", "No such route"},
+    {Msg::HEADERS_TOO_LARGE, "请求头太大", "The request headers are too large"},
+    {Msg::MALFORMED_HTTP, "请求格式有误", "Malformed HTTP request"},
+    {Msg::TRANSFER_ENCODING_UNSUPPORTED, "不支持此传输编码", "This Transfer-Encoding is not supported (only chunked)"},
+    {Msg::ADDRESS_RATE_LIMITED, "请求过于频繁，请稍后再试", "Too many requests from this address; try again later"},
+    {Msg::AMOUNT_OVERFLOW, "金额超出范围", "The amount is out of range"},
+    // idempotency
+    {Msg::IDEMPOTENCY_RETRY, "请重试", "The Idempotency-Key changed hands; retry"},
+    {Msg::IDEMPOTENCY_KEY_TOO_LONG, "幂等键最多 {max} 个字符", "The Idempotency-Key is at most {max} characters"},
+    // the store
+    {Msg::DATA_CONFLICT, "数据已被修改，请刷新后重试", "The data changed meanwhile; reload and retry"},
+    {Msg::STORE_BUSY, "数据库繁忙，请稍后重试", "The database is busy; try again shortly"},
+    {Msg::STORE_UNAVAILABLE, "数据库暂时不可用，请稍后重试", "The database is unavailable; try again shortly"},
+    {Msg::STORE_FULL, "存储空间已满，暂停写入", "Storage is full; writes are paused"},
+    {Msg::STORE_READ_ONLY, "服务暂时只读，请稍后再试", "The store is not writable right now; try again later"},
+    // signing in, sessions, API keys
+    {Msg::WRONG_PASSWORD, "手机号或密码错误", "Wrong phone number or password"},
+    {Msg::LOGIN_LOCKED, "登录失败次数过多，请稍后再试", "Too many failed sign-ins from here; try again later"},
+    {Msg::TOO_MANY_REQUESTS_HERE, "请求过于频繁，请稍后再试", "Too many requests from here; try again later"},
+    {Msg::ACCOUNT_RATE_LIMITED, "操作过于频繁，请稍后再试", "Too many requests for this account; slow down"},
+    {Msg::SERVER_BUSY, "服务繁忙，请稍后再试", "The server is busy; try again shortly"},
+    {Msg::SIGN_IN_REQUIRED, "请先登录", "Please sign in first"},
+    {Msg::SESSION_INVALID, "登录已失效，请重新登录", "Your session is invalid or has expired; sign in again"},
+    {Msg::CREDENTIALS_CHANGED, "登录状态已变化，请重试", "Your credentials changed; try again"},
+    {Msg::ADMIN_ONLY, "仅限平台管理员操作", "Platform admins only"},
+    {Msg::API_KEYS_DISABLED, "此服务器未启用 API 密钥", "API keys are not enabled on this server"},
+    {Msg::API_KEY_NOT_ACCEPTED, "此接口不接受 API 密钥，请以店员身份登录", "This route does not accept API keys (sign in as staff)"},
+    {Msg::API_KEY_SCOPE_MISSING, "此 API 密钥没有 {scope} 权限", "This API key lacks the scope {scope}"},
+    {Msg::API_KEY_OTHER_MERCHANT, "API 密钥只能操作它所属的店铺", "An API key acts only for its own shop"},
+    {Msg::API_KEY_NOT_USER, "API 密钥只能调用其权限范围内的店铺接口", "API keys act only on shop routes of their scopes, never as a user or admin"},
+    {Msg::API_KEY_RATE_LIMITED, "此 API 密钥请求过于频繁，请放慢速度", "Too many requests for this API key; slow down"},
+    {Msg::API_KEY_MALFORMED, "API 密钥格式有误", "Malformed API key"},
+    {Msg::API_KEY_UNKNOWN, "API 密钥无效", "Unknown API key"},
+    {Msg::API_KEY_REVOKED, "此 API 密钥已被吊销", "This API key was revoked"},
+    {Msg::MERCHANT_HEADER_INVALID, "店铺编号无效", "X-Merchant-Id must be an id"},
+    {Msg::MERCHANT_HEADER_REQUIRED, "你是多家店铺的店员，请先选择店铺", "You are staff of several shops: send X-Merchant-Id"},
+    {Msg::NOT_STAFF_ANY, "你还不是任何店铺的店员", "You are not staff of any shop"},
+    // accounts, shops, staff, friends, addresses
+    {Msg::PHONE_INVALID, "请输入 11 位手机号", "Enter an 11-digit mobile number"},
+    {Msg::PASSWORD_LENGTH, "密码应为 {min}–{max} 位", "The password must be {min} to {max} characters"},
+    {Msg::NICKNAME_REQUIRED, "请填写昵称", "Enter a nickname"},
+    {Msg::NICKNAME_TOO_LONG, "昵称太长（最多 {max} 字节）", "The nickname is at most {max} bytes"},
+    {Msg::PHONE_TAKEN, "该手机号已注册", "This phone number is already registered"},
+    {Msg::USER_NOT_FOUND, "用户不存在", "User not found"},
+    {Msg::ADMIN_ONLY_OWNER, "只有平台管理员可以指定其他店主", "Only a platform admin may name another owner"},
+    {Msg::MERCHANT_KIND_INVALID, "店铺类型只能是个人店、自营店或品牌店", "The shop kind must be c2c, b2c or ka"},
+    {Msg::MERCHANT_NAME_LENGTH, "店铺名称应为 1–{max} 字节", "The shop name must be 1 to {max} bytes"},
+    {Msg::C2C_SHOP_EXISTS, "该用户已有一家个人店", "This user already has a personal (c2c) shop"},
+    {Msg::MERCHANT_NOT_PENDING, "店铺当前为{status}，不是待审核", "The shop is {status}, not pending"},
+    {Msg::ADMIN_ONLY_MERCHANT_RULES, "只有平台管理员可以修改店铺的状态、费率或限额",
+     "Only a platform admin may change a shop's status, rates or limits"},
+    {Msg::MERCHANT_STATUS_INVALID, "店铺状态只能是营业中、已暂停或已拒绝", "The status must be active, suspended or rejected"},
+    {Msg::MERCHANT_PROFILE_LENGTH, "店铺名称应为 1–{name_max} 字节，简介最多 {description_max} 字节",
+     "The shop name must be 1 to {name_max} bytes and the description at most {description_max}"},
+    {Msg::MERCHANT_SETTINGS_RANGE,
+     "费率和限额不能为负数（佣金率最高 {commission_max_percent}%，结算周期最长 {hold_days_max} 天，商品最多 {products_max} 个）",
+     "Rates and limits must not be negative (commission at most {commission_max_percent}%, hold at most "
+     "{hold_days_max} days, at most {products_max} products)"},
+    {Msg::MERCHANT_KIND_UNKNOWN, "没有这种店铺类型", "Unknown shop kind"},
+    {Msg::MERCHANT_NOT_FOUND, "店铺不存在", "Shop not found"},
+    {Msg::MERCHANT_NOT_ACTIVE, "店铺未在营业", "The shop is not active"},
+    {Msg::NOT_STAFF, "你不是该店铺的店员", "You are not staff of this shop"},
+    {Msg::ROLE_NOT_ALLOWED, "你的角色（{role}）无权进行此操作", "Your role ({role}) may not do this"},
+    {Msg::MERCHANT_READ_ONLY, "店铺{status}，只能查看", "The shop is {status}; only reads are allowed"},
+    {Msg::STAFF_ROLE_INVALID, "店员角色只能是运营或客服", "The role must be operator or support"},
+    {Msg::INVITATION_NOT_FOUND, "邀请不存在", "Invitation not found"},
+    {Msg::ONE_OWNER, "一个店铺只有一位店主", "A shop has exactly one owner"},
+    {Msg::OWNER_ALREADY_STAFF, "不能邀请店主本人", "The owner is already staff"},
+    {Msg::ALREADY_STAFF_ROLE, "已是该角色的店员", "Already staff with this role"},
+    {Msg::TOO_MANY_INVITATIONS, "待处理的邀请过多（最多 {max} 个）", "At most {max} pending invitations"},
+    {Msg::STAFF_NOT_FOUND, "没有这位店员（店主不能被移除）", "No such staff member (the owner cannot be removed)"},
+    {Msg::BEFRIEND_SELF, "不能添加自己为好友", "You cannot befriend yourself"},
+    {Msg::ALREADY_FRIENDS, "你们已经是好友了", "You are already friends"},
+    {Msg::FRIEND_REQUEST_NOT_FOUND, "好友申请不存在", "Friend request not found"},
+    {Msg::FRIEND_REQUEST_ANSWERED, "该好友申请已处理", "The request was already accepted"},
+    {Msg::NOT_FRIENDS, "你们还不是好友", "You are not friends"},
+    {Msg::TOO_MANY_ADDRESSES, "最多保存 {max} 个收货地址", "At most {max} addresses"},
+    {Msg::ADDRESS_NOT_FOUND, "收货地址不存在", "Address not found"},
+    // open platform
+    {Msg::OPEN_KA_ONLY, "开放平台（API 密钥、Webhook）仅对品牌商家开放，本店是{kind}",
+     "The open platform (API keys, webhooks) is for ka merchants; this shop is {kind}"},
+    {Msg::WEBHOOK_URL_TOO_LONG, "网址太长（最多 {max} 字节）", "The URL is at most {max} bytes"},
+    {Msg::WEBHOOK_URL_CHARS, "网址不能包含空格、控制字符或反斜杠", "The URL must not contain spaces, control characters or backslashes"},
+    {Msg::WEBHOOK_HTTPS_UNSUPPORTED, "暂不支持 https:// 网址，请在 TLS 代理后使用 http://",
+     "https:// is not supported by this build; use http:// behind your TLS proxy"},
+    {Msg::WEBHOOK_URL_SCHEME, "网址必须以 http:// 开头", "The URL must start with http://"},
+    {Msg::WEBHOOK_URL_FRAGMENT, "网址不能带 # 片段", "The URL must not have a #fragment"},
+    {Msg::WEBHOOK_URL_CREDENTIALS, "网址不能包含用户名和密码", "The URL must not contain credentials (user:password@)"},
+    {Msg::WEBHOOK_URL_IPV6, "暂不支持 IPv6 地址", "IPv6 literals are not supported in webhook URLs"},
+    {Msg::WEBHOOK_URL_PORT, "端口应为 1–65535", "The URL's port must be 1 to 65535"},
+    {Msg::WEBHOOK_URL_HOST, "网址缺少主机名", "The URL must name a host"},
+    {Msg::WEBHOOK_URL_HOST_CHARS, "主机名只能包含字母、数字、点和连字符", "The host may contain only letters, digits, dots and hyphens"},
+    {Msg::WEBHOOK_URL_HOST_FORM, "主机名既不是域名也不是 IPv4 地址", "The host is neither a name nor a dotted IPv4 address"},
+    {Msg::WEBHOOK_URL_PRIVATE, "网址不能指向本机、内网或链路本地地址",
+     "The URL must not point at a loopback, private or link-local address"},
+    // promotions
+    {Msg::PER_USER_LIMIT, "每人限购 {limit} 件，你已购买 {held} 件", "Limit {limit} per person; you already hold {held}"},
+    {Msg::FLASH_SOLD_OUT, "已抢光", "The flash sale is sold out"},
+    {Msg::FLASH_NEEDS_TIMES, "秒杀需要填写开始和结束时间", "A flash sale needs a start and an end time"},
+    {Msg::ACTIVITY_PRICE_NOT_BELOW, "活动价须低于商品原价 ¥{sku_price}", "The price must be below the SKU's price of ¥{sku_price}"},
+    // open platform: keys, inventory, webhooks
+    {Msg::SCOPE_UNKNOWN, "没有“{scope}”这项权限", "Unknown scope {scope} (see GET /api/v1/open/meta)"},
+    {Msg::TOO_MANY_API_KEYS, "每个店铺最多 {max} 个有效的 API 密钥，请先吊销一个", "At most {max} live API keys per shop; revoke one first"},
+    {Msg::API_KEY_NOT_FOUND, "API 密钥不存在", "API key not found"},
+    {Msg::INVENTORY_ITEM_SKU, "请用商品规格编号或商家编码（二选一）指定商品", "Name a SKU by sku_id or by code (one of them)"},
+    {Msg::INVENTORY_ITEM_EMPTY, "没有要修改的库存或价格", "This line changes nothing (send stock and/or price_fen)"},
+    {Msg::SKU_NOT_FOUND, "商品规格不存在", "SKU not found"},
+    {Msg::SKU_TWICE, "同一商品规格出现了两次", "The same SKU appears twice"},
+    {Msg::EVENT_TYPE_UNKNOWN, "没有“{event_type}”这种事件类型", "Unknown event type {event_type} (see GET /api/v1/open/meta)"},
+    {Msg::NOTHING_TO_CHANGE, "没有要修改的内容", "Nothing to change"},
+    {Msg::WEBHOOK_NOT_FOUND, "Webhook 地址不存在", "Webhook endpoint not found"},
+    {Msg::WEBHOOK_URL_AND_EVENTS_REQUIRED, "请填写网址和事件类型", "url and event_types are required"},
+    {Msg::TOO_MANY_WEBHOOKS, "每个店铺最多 {max} 个 Webhook 地址", "At most {max} webhook endpoints per shop"},
+    {Msg::DELIVERY_NOT_FOUND, "推送记录不存在", "Delivery not found"},
+    {Msg::DELIVERY_ENDPOINT_DELETED, "这条推送的 Webhook 地址已删除", "The endpoint of this delivery was deleted"},
+    {Msg::SIGNATURE_HEADER_MALFORMED, "签名头格式有误", "The signature header must be t=<unix seconds>,v1=<hex>"},
+    {Msg::SIGNATURE_STALE, "签名时间超出 5 分钟容差（重放或时钟偏差）", "The signature timestamp is outside the 5-minute tolerance (replayed or clock skew)"},
+    {Msg::SIGNATURE_MISMATCH, "签名不匹配", "The signature does not match"},
+    // catalog
+    {Msg::FIELD_VALUES_SHORT_TEXT, "{field}的每一项都应为简短文字", "{field} values must be short strings"},
+    {Msg::IMAGES_INVALID, "商品图片最多 {max} 张", "images must be a list of at most {max} URLs"},
+    {Msg::IMAGE_URL_INVALID, "图片网址须以 https://、http:// 或 / 开头", "Image URLs must start with https://, http:// or /"},
+    {Msg::PRODUCT_STATUS_INVALID, "商品状态只能是草稿、在售或已下架", "status must be draft, on_sale or off_sale"},
+    {Msg::PRODUCT_NEEDS_SKU, "商品至少需要一个规格", "A product needs at least one SKU"},
+    {Msg::SKU_SPEC_DUPLICATE, "有两个规格完全相同", "Two SKUs have the same spec"},
+    {Msg::PRODUCT_LIMIT, "商品数量已达上限（{max} 个）", "Product limit reached ({max})"},
+    {Msg::PRODUCT_TAKEN_DOWN, "该商品已被平台下架", "This product was taken down by the platform"},
+    {Msg::SKU_PRICE_STOCK_RANGE, "价格应为 ¥0.01–¥{price_max}，库存应为 0–{stock_max}", "The price must be ¥0.01 to ¥{price_max} and the stock 0 to {stock_max}"},
+    {Msg::PRODUCT_NOT_FOUND, "商品不存在", "Product not found"},
+    {Msg::SKU_CODE_NOT_FOUND, "没有商家编码为 {code} 的商品规格", "No SKU has the code {code}"},
+    {Msg::SKU_CODE_AMBIGUOUS, "有多个商品规格的商家编码是 {code}，请改用规格编号", "Several SKUs have the code {code}; use sku_id"},
+    {Msg::NOT_ENOUGH_STOCK, "库存不足", "Not enough stock"},
+    // (end of the templates)
+};
+
+struct LabelEntry {
+  const char* raw;
+  const char* zh;
+  const char* en;
+};
+
+// Field names (as requests spell them) and status words, as people call them.
+constexpr LabelEntry kLabels[] = {
+    // fields
+    {"activity", "活动", "activity"},
+    {"activity_id", "活动", "activity"},
+    {"address", "收货地址", "address"},
+    {"address_id", "收货地址", "address"},
+    {"amount_fen", "金额", "amount"},
+    {"attributes", "商品属性", "attributes"},
+    {"bargain_id", "砍价", "bargain"},
+    {"cap_fen", "封顶金额", "cap"},
+    {"card_fen", "购物卡支付金额", "store credit amount"},
+    {"carrier", "快递公司", "carrier"},
+    {"cart_item_ids", "购物车商品", "cart items"},
+    {"category", "类目", "category"},
+    {"chat_group", "群聊", "chat group"},
+    {"code", "商家编码", "code"},
+    {"commission_bps", "佣金率", "commission rate"},
+    {"coupon_ids", "优惠券", "coupons"},
+    {"cursor", "翻页位置", "cursor"},
+    {"delivered", "是否送达", "delivered"},
+    {"description", "描述", "description"},
+    {"detail", "详细地址", "street address"},
+    {"enabled", "是否启用", "enabled"},
+    {"ends_at", "结束时间", "end time"},
+    {"event", "事件", "event"},
+    {"event_types", "事件类型", "event types"},
+    {"floor_price_fen", "底价", "floor price"},
+    {"gift", "礼物", "gift"},
+    {"group_id", "拼团", "group"},
+    {"group_price_fen", "拼团价", "group price"},
+    {"group_size", "成团人数", "group size"},
+    {"group_ttl_s", "成团时限", "group time limit"},
+    {"helps_needed", "需要帮砍人数", "helps needed"},
+    {"hold_days", "结算周期", "hold period"},
+    {"id", "编号", "id"},
+    {"ids", "编号", "ids"},
+    {"images", "商品图片", "images"},
+    {"items", "商品", "items"},
+    {"kind", "类型", "kind"},
+    {"late_ms", "延迟", "delay"},
+    {"leader_price_fen", "团长价", "leader price"},
+    {"limit", "每页条数", "limit"},
+    {"max_order_fen", "单笔订单上限", "order limit"},
+    {"max_products", "商品数上限", "product limit"},
+    {"message", "祝福语", "message"},
+    {"min_spend_fen", "使用门槛", "minimum spend"},
+    {"mode", "模式", "mode"},
+    {"name", "名称", "name"},
+    {"new_user_only", "仅限新用户", "new users only"},
+    {"nickname", "昵称", "nickname"},
+    {"notify_id", "通知编号", "notification id"},
+    {"off_bps", "折扣", "discount"},
+    {"opens", "打开次数", "opens"},
+    {"out_no", "外部单号", "external number"},
+    {"owner_phone", "店主手机号", "owner's phone"},
+    {"password", "密码", "password"},
+    {"pay", "支付方式", "payment"},
+    {"per_user_limit", "每人限购", "per-person limit"},
+    {"percent_bps", "折扣比例", "percentage"},
+    {"phone", "手机号", "phone number"},
+    {"prepay_id", "预支付编号", "prepay id"},
+    {"price_fen", "价格", "price"},
+    {"product_id", "商品", "product"},
+    {"qty", "数量", "quantity"},
+    {"quantity", "数量", "quantity"},
+    {"reason", "原因", "reason"},
+    {"region", "所在地区", "region"},
+    {"role", "角色", "role"},
+    {"scope", "权限", "scope"},
+    {"scopes", "权限", "scopes"},
+    {"sku_id", "商品规格", "SKU"},
+    {"skus", "商品规格", "SKUs"},
+    {"spec", "规格", "spec"},
+    {"starts_at", "开始时间", "start time"},
+    {"status", "状态", "status"},
+    {"stock", "库存", "stock"},
+    {"t", "时间", "time"},
+    {"text", "内容", "text"},
+    {"tiers", "阶梯", "tiers"},
+    {"timestamp_ms", "时间", "timestamp"},
+    {"title", "标题", "title"},
+    {"token", "凭证", "token"},
+    {"total_quota", "发放总量", "total quantity"},
+    {"tracking_no", "快递单号", "tracking number"},
+    {"transaction_id", "交易号", "transaction id"},
+    {"ttl_s", "有效期", "time to live"},
+    {"type", "类型", "type"},
+    {"url", "网址", "URL"},
+    {"valid_days", "有效天数", "valid days"},
+    {"valid_from", "生效时间", "valid from"},
+    {"valid_to", "失效时间", "valid to"},
+    // status words, kinds, roles
+    {"active", "营业中", "active"},
+    {"pending", "待审核", "pending"},
+    {"suspended", "已暂停", "suspended"},
+    {"rejected", "已拒绝", "rejected"},
+    {"c2c", "个人店", "c2c"},
+    {"b2c", "自营店", "b2c"},
+    {"ka", "品牌店", "ka"},
+    {"owner", "店主", "owner"},
+    {"operator", "运营", "operator"},
+    {"support", "客服", "support"},
+    {"endpoint_id", "Webhook 地址", "endpoint"},
+    // (end of the labels)
+};
+
+const Entry* FindEntry(Msg m) {
+  static const auto* index = [] {
+    auto* map = new std::unordered_map<uint16_t, const Entry*>();
+    for (const Entry& e : kTemplates) map->emplace(static_cast<uint16_t>(e.key), &e);
+    return map;
+  }();
+  auto it = index->find(static_cast<uint16_t>(m));
+  return it == index->end() ? nullptr : it->second;
+}
+
+const LabelEntry* FindLabel(std::string_view raw) {
+  static const auto* index = [] {
+    auto* map = new std::unordered_map<std::string_view, const LabelEntry*>();
+    for (const LabelEntry& e : kLabels) map->emplace(e.raw, &e);
+    return map;
+  }();
+  auto it = index->find(raw);
+  return it == index->end() ? nullptr : it->second;
+}
+
+std::string Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string YuanText(const std::string& fen_text) {
+  char* end = nullptr;
+  long long fen = std::strtoll(fen_text.c_str(), &end, 10);
+  if (end == fen_text.c_str()) return fen_text;
+  std::string sign = fen < 0 ? "-" : "";
+  unsigned long long abs = fen < 0 ? 0ULL - static_cast<unsigned long long>(fen) : static_cast<unsigned long long>(fen);
+  std::string cents = std::to_string(abs % 100);
+  if (cents.size() < 2) cents = "0" + cents;
+  return sign + std::to_string(abs / 100) + "." + cents;
+}
+
+std::string ParamText(const MsgParam& p, Lang lang) {
+  switch (p.kind) {
+    case MsgParam::Kind::kLabel:
+      if (auto label = Label(p.value, lang)) return std::string(*label);
+      // An unlabelled word is not shown raw to a zh reader.
+      return lang == Lang::kEn ? p.value : std::string("该项");
+    case MsgParam::Kind::kFen:
+      return YuanText(p.value);
+    case MsgParam::Kind::kText:
+    case MsgParam::Kind::kNumber:
+      break;
+  }
+  return p.value;
+}
+
+std::string Fill(std::string_view tmpl, const std::vector<MsgParam>& params, Lang lang) {
+  std::string out;
+  out.reserve(tmpl.size() + 16);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    if (open == std::string_view::npos) break;
+    size_t close = tmpl.find('}', open);
+    if (close == std::string_view::npos) break;
+    out.append(tmpl.substr(i, open - i));
+    std::string_view name = tmpl.substr(open + 1, close - open - 1);
+    auto it = std::find_if(params.begin(), params.end(), [&](const MsgParam& p) { return p.name == name; });
+    if (it != params.end()) out += ParamText(*it, lang);
+    i = close + 1;
+  }
+  out.append(tmpl.substr(i));
+  return out;
+}
+
+}  // namespace
+
+const std::vector<Msg>& AllMsgs() {
+  static const std::vector<Msg> all = {
+#define XD_MSG_LIST(key, code) Msg::key,
+      XD_MESSAGES(XD_MSG_LIST)
+#undef XD_MSG_LIST
+  };
+  return all;
+}
+
+std::string_view MsgName(Msg m) {
+  switch (m) {
+#define XD_MSG_NAME(key, code) \
+  case Msg::key:               \
+    return #key;
+    XD_MESSAGES(XD_MSG_NAME)
+#undef XD_MSG_NAME
+  }
+  return "INTERNAL";
+}
+
+ErrorCode MsgCode(Msg m) {
+  switch (m) {
+#define XD_MSG_CODE(key, code) \
+  case Msg::key:               \
+    return ErrorCode::code;
+    XD_MESSAGES(XD_MSG_CODE)
+#undef XD_MSG_CODE
+  }
+  return ErrorCode::INTERNAL;
+}
+
+Msg DefaultMsg(ErrorCode code) {
+  switch (code) {
+#define XD_DEFAULT_MSG(name, status) \
+  case ErrorCode::name:              \
+    return Msg::name;
+    XD_ERROR_CODES(XD_DEFAULT_MSG)
+#undef XD_DEFAULT_MSG
+  }
+  return Msg::INTERNAL;
+}
+
+Lang ParseAcceptLanguage(std::string_view header) {
+  // RFC 9110 §12.5.4: comma-separated ranges, each with an optional ;q= weight (0..1, at most
+  // three decimals). The highest weight among zh and en wins; on a tie the one listed first.
+  Lang best = Lang::kZh;
+  double best_q = 0;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    size_t semi = item.find(';');
+    std::string tag = Lower(Trim(item.substr(0, semi)));
+    double q = 1;
+    while (semi != std::string_view::npos) {
+      std::string_view rest = item.substr(semi + 1);
+      semi = rest.find(';');
+      std::string param = Lower(Trim(rest.substr(0, semi)));
+      if (param.rfind("q=", 0) != 0) continue;
+      std::string value = Trim(param.substr(2));
+      char* end = nullptr;
+      q = std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() || q < 0 || q > 1) q = 0;  // malformed: ignore the range
+    }
+    std::string primary = tag.substr(0, tag.find('-'));
+    std::optional<Lang> lang;
+    if (primary == "zh") lang = Lang::kZh;
+    if (primary == "en") lang = Lang::kEn;
+    if (lang && q > best_q) {
+      best = *lang;
+      best_q = q;
+    }
+  }
+  return best;
+}
+
+std::string_view LangName(Lang lang) { return lang == Lang::kEn ? "en" : "zh"; }
+
+std::string_view Template(Msg m, Lang lang) {
+  const Entry* e = FindEntry(m);
+  if (!e) return {};
+  return lang == Lang::kEn ? e->en : e->zh;
+}
+
+std::optional<std::string_view> Label(std::string_view raw, Lang lang) {
+  // "items[2].quantity" → "quantity"; "coupon_ids[1]" → "coupon_ids".
+  size_t dot = raw.rfind('.');
+  if (dot != std::string_view::npos) raw = raw.substr(dot + 1);
+  size_t bracket = raw.find('[');
+  if (bracket != std::string_view::npos) raw = raw.substr(0, bracket);
+  const LabelEntry* e = FindLabel(raw);
+  if (!e) return std::nullopt;
+  return std::string_view(lang == Lang::kEn ? e->en : e->zh);
+}
+
+MsgParam Field(std::string raw_field) { return MsgParam("field", std::move(raw_field), MsgParam::Kind::kLabel); }
+MsgParam Term(std::string name, std::string raw) { return MsgParam(std::move(name), std::move(raw), MsgParam::Kind::kLabel); }
+MsgParam Fen(std::string name, int64_t fen) { return MsgParam(std::move(name), std::to_string(fen), MsgParam::Kind::kFen); }
+
+Error MakeError(Msg m, std::vector<MsgParam> params) {
+  Error e;
+  e.code = MsgCode(m);
+  e.reason = m;
+  e.params = std::move(params);
+  e.message = Render(e, Lang::kEn);
+  return e;
+}
+
+Msg ReasonOf(const Error& e) { return e.reason ? *e.reason : DefaultMsg(e.code); }
+
+Error AtItemError(size_t i, Error e) {
+  std::erase_if(e.params, [](const MsgParam& p) { return p.name == "item"; });
+  e.params.emplace_back("item", i);
+  if (e.reason) e.message = Render(e, Lang::kEn);
+  else e.message = "items[" + std::to_string(i) + "]: " + e.message;
+  return e;
+}
+
+std::string Render(const Error& e, Lang lang) {
+  Msg m = ReasonOf(e);
+  std::string_view tmpl = Template(m, lang);
+  if (tmpl.empty()) tmpl = Template(DefaultMsg(e.code), lang);
+  std::string out = Fill(tmpl, e.params, lang);
+  auto item = std::find_if(e.params.begin(), e.params.end(), [](const MsgParam& p) { return p.name == "item"; });
+  if (item != e.params.end() && item->kind == MsgParam::Kind::kNumber) {
+    long long i = std::strtoll(item->value.c_str(), nullptr, 10);
+    out = (lang == Lang::kEn ? "items[" + std::to_string(i) + "]: " : "第 " + std::to_string(i + 1) + " 项：") + out;
+  }
+  return out;
+}
+
+Json ErrorJson(const Error& e, Lang lang) {
+  Json params = Json::object();
+  for (const MsgParam& p : e.params) {
+    if (p.kind == MsgParam::Kind::kNumber || p.kind == MsgParam::Kind::kFen) {
+      char* end = nullptr;
+      long long n = std::strtoll(p.value.c_str(), &end, 10);
+      if (end != p.value.c_str() && *end == '\0') {
+        params[p.name] = static_cast<int64_t>(n);
+        continue;
+      }
+    }
+    params[p.name] = p.value;
+  }
+  return Json{{"error",
+               {{"code", ErrorCodeName(e.code)},
+                {"reason", MsgName(ReasonOf(e))},
+                {"params", std::move(params)},
+                {"message", Render(e, lang)}}}};
+}
+
+}  // namespace xd

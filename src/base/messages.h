@@ -1,0 +1,269 @@
+// The message catalogue: what a user is told when something fails, in their language.
+//
+// Each failure a user can see has a stable key (the API's "reason", e.g. PHONE_TAKEN), the
+// top-level ErrorCode it answers with (the API's "code" and HTTP status, unchanged for
+// clients), and a zh and an en template with named parameters ("每人限购 {limit} 件").
+// The keys and codes are listed here; the templates sit in one table in messages.cc, so the
+// two languages of a message are side by side. messages_test fails when a key lacks a
+// template in either language, or when the two quote different parameters.
+//
+//   if (to == from) return Fail(Msg::BEFRIEND_SELF);
+//   return Fail(Msg::PER_USER_LIMIT, {{"limit", limit}, {"held", bought}});
+//   r.Invalid("type", Msg::COUPON_TYPE_INVALID);      // ObjectReader: names the field
+//
+// The HTTP layer renders an Error for the request's Accept-Language (zh unless en is
+// preferred). An Error without a reason (Fail(code, text): operators' errors from the store,
+// the drivers) is shown to users as its code's generic message below; its text goes to logs.
+// Field names and status words are quoted by their label (Field, Term), never raw.
+//
+// Thread-safety: everything here is immutable after static initialisation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "base/result.h"
+
+namespace xd {
+
+// X(KEY, CODE). The first block has one generic key per ErrorCode, named as the code: what a
+// user sees for an error that has no key of its own.
+#define XD_MESSAGES(X)                               \
+  X(BAD_REQUEST, BAD_REQUEST)                        \
+  X(INVALID_JSON, INVALID_JSON)                      \
+  X(INVALID_FIELD, INVALID_FIELD)                    \
+  X(UNKNOWN_FIELD, UNKNOWN_FIELD)                    \
+  X(MISSING_FIELD, MISSING_FIELD)                    \
+  X(UNAUTHENTICATED, UNAUTHENTICATED)                \
+  X(INVALID_CREDENTIALS, INVALID_CREDENTIALS)        \
+  X(FORBIDDEN, FORBIDDEN)                            \
+  X(NOT_FOUND, NOT_FOUND)                            \
+  X(METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED)          \
+  X(CONFLICT, CONFLICT)                              \
+  X(ALREADY_EXISTS, ALREADY_EXISTS)                  \
+  X(INVALID_STATE, INVALID_STATE)                    \
+  X(OUT_OF_STOCK, OUT_OF_STOCK)                      \
+  X(IDEMPOTENCY_IN_USE, IDEMPOTENCY_IN_USE)          \
+  X(IDEMPOTENCY_MISMATCH, IDEMPOTENCY_MISMATCH)      \
+  X(PAYLOAD_TOO_LARGE, PAYLOAD_TOO_LARGE)            \
+  X(RULE_VIOLATION, RULE_VIOLATION)                  \
+  X(LIMIT_EXCEEDED, LIMIT_EXCEEDED)                  \
+  X(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS)          \
+  X(INVALID_SIGNATURE, INVALID_SIGNATURE)            \
+  X(RATE_LIMITED, RATE_LIMITED)                      \
+  X(LOCKED, LOCKED)                                  \
+  X(INTERNAL, INTERNAL)                              \
+  X(UNAVAILABLE, UNAVAILABLE)                        \
+  X(ABORTED, ABORTED)                                \
+  /* request decoding (base/json, http) */           \
+  X(JSON_TOO_DEEP, INVALID_JSON)                     \
+  X(JSON_NOT_OBJECT, INVALID_JSON)                   \
+  X(BODY_REQUIRED, INVALID_JSON)                     \
+  X(CONTENT_TYPE_JSON, BAD_REQUEST)                  \
+  X(FIELD_REQUIRED, MISSING_FIELD)                   \
+  X(FIELD_UNKNOWN, UNKNOWN_FIELD)                    \
+  X(FIELD_NOT_TEXT, INVALID_FIELD)                   \
+  X(FIELD_LENGTH, INVALID_FIELD)                     \
+  X(FIELD_NOT_INTEGER, INVALID_FIELD)                \
+  X(FIELD_RANGE, INVALID_FIELD)                      \
+  X(FIELD_TOO_SMALL, INVALID_FIELD)                  \
+  X(FIELD_TOO_LARGE, INVALID_FIELD)                  \
+  X(FIELD_NOT_BOOL, INVALID_FIELD)                   \
+  X(FIELD_NOT_ID, INVALID_FIELD)                     \
+  X(FIELD_NOT_TIME, INVALID_FIELD)                   \
+  X(FIELD_NOT_OBJECT, INVALID_FIELD)                 \
+  X(FIELD_NOT_ARRAY, INVALID_FIELD)                  \
+  X(FIELD_TOO_MANY, INVALID_FIELD)                   \
+  X(FIELD_NOT_ALLOWED, INVALID_FIELD)                \
+  X(FIELD_INVALID, INVALID_FIELD)                    \
+  X(FIELD_ONE_OF, INVALID_FIELD)                     \
+  X(FIELD_EMPTY, INVALID_FIELD)                      \
+  X(FIELD_DUPLICATES, INVALID_FIELD)                 \
+  X(PATH_ID_INVALID, NOT_FOUND)                      \
+  X(PAGE_LIMIT_RANGE, INVALID_FIELD)                 \
+  X(CURSOR_INVALID, INVALID_FIELD)                   \
+  X(ROUTE_NOT_FOUND, NOT_FOUND)                      \
+  X(HEADERS_TOO_LARGE, BAD_REQUEST)                  \
+  X(MALFORMED_HTTP, BAD_REQUEST)                     \
+  X(TRANSFER_ENCODING_UNSUPPORTED, BAD_REQUEST)      \
+  X(ADDRESS_RATE_LIMITED, RATE_LIMITED)              \
+  X(AMOUNT_OVERFLOW, INVALID_FIELD)                  \
+  /* idempotency */                                  \
+  X(IDEMPOTENCY_RETRY, CONFLICT)                     \
+  X(IDEMPOTENCY_KEY_TOO_LONG, INVALID_FIELD)         \
+  /* the store */                                    \
+  X(DATA_CONFLICT, CONFLICT)                         \
+  X(STORE_BUSY, UNAVAILABLE)                         \
+  X(STORE_UNAVAILABLE, UNAVAILABLE)                  \
+  X(STORE_FULL, UNAVAILABLE)                         \
+  X(STORE_READ_ONLY, UNAVAILABLE)                    \
+  /* signing in, sessions, API keys */               \
+  X(WRONG_PASSWORD, INVALID_CREDENTIALS)             \
+  X(LOGIN_LOCKED, LOCKED)                            \
+  X(TOO_MANY_REQUESTS_HERE, RATE_LIMITED)            \
+  X(ACCOUNT_RATE_LIMITED, RATE_LIMITED)              \
+  X(SERVER_BUSY, UNAVAILABLE)                        \
+  X(SIGN_IN_REQUIRED, UNAUTHENTICATED)               \
+  X(SESSION_INVALID, UNAUTHENTICATED)                \
+  X(CREDENTIALS_CHANGED, UNAUTHENTICATED)            \
+  X(ADMIN_ONLY, FORBIDDEN)                           \
+  X(API_KEYS_DISABLED, UNAUTHENTICATED)              \
+  X(API_KEY_NOT_ACCEPTED, FORBIDDEN)                 \
+  X(API_KEY_SCOPE_MISSING, FORBIDDEN)                \
+  X(API_KEY_OTHER_MERCHANT, FORBIDDEN)               \
+  X(API_KEY_NOT_USER, FORBIDDEN)                     \
+  X(API_KEY_RATE_LIMITED, RATE_LIMITED)              \
+  X(API_KEY_MALFORMED, UNAUTHENTICATED)              \
+  X(API_KEY_UNKNOWN, UNAUTHENTICATED)                \
+  X(API_KEY_REVOKED, UNAUTHENTICATED)                \
+  X(MERCHANT_HEADER_INVALID, INVALID_FIELD)          \
+  X(MERCHANT_HEADER_REQUIRED, MISSING_FIELD)         \
+  X(NOT_STAFF_ANY, FORBIDDEN)                        \
+  /* accounts, shops, staff, friends, addresses */   \
+  X(PHONE_INVALID, INVALID_FIELD)                    \
+  X(PASSWORD_LENGTH, INVALID_FIELD)                  \
+  X(NICKNAME_REQUIRED, INVALID_FIELD)                \
+  X(NICKNAME_TOO_LONG, INVALID_FIELD)                \
+  X(PHONE_TAKEN, ALREADY_EXISTS)                     \
+  X(USER_NOT_FOUND, NOT_FOUND)                       \
+  X(ADMIN_ONLY_OWNER, FORBIDDEN)                     \
+  X(MERCHANT_KIND_INVALID, INVALID_FIELD)            \
+  X(MERCHANT_NAME_LENGTH, INVALID_FIELD)             \
+  X(C2C_SHOP_EXISTS, ALREADY_EXISTS)                 \
+  X(MERCHANT_NOT_PENDING, INVALID_STATE)             \
+  X(ADMIN_ONLY_MERCHANT_RULES, FORBIDDEN)            \
+  X(MERCHANT_STATUS_INVALID, INVALID_FIELD)          \
+  X(MERCHANT_PROFILE_LENGTH, INVALID_FIELD)          \
+  X(MERCHANT_SETTINGS_RANGE, INVALID_FIELD)          \
+  X(MERCHANT_KIND_UNKNOWN, NOT_FOUND)                \
+  X(MERCHANT_NOT_FOUND, NOT_FOUND)                   \
+  X(MERCHANT_NOT_ACTIVE, INVALID_STATE)              \
+  X(NOT_STAFF, FORBIDDEN)                            \
+  X(ROLE_NOT_ALLOWED, FORBIDDEN)                     \
+  X(MERCHANT_READ_ONLY, INVALID_STATE)               \
+  X(STAFF_ROLE_INVALID, INVALID_FIELD)               \
+  X(INVITATION_NOT_FOUND, NOT_FOUND)                 \
+  X(ONE_OWNER, RULE_VIOLATION)                       \
+  X(OWNER_ALREADY_STAFF, RULE_VIOLATION)             \
+  X(ALREADY_STAFF_ROLE, ALREADY_EXISTS)              \
+  X(TOO_MANY_INVITATIONS, LIMIT_EXCEEDED)            \
+  X(STAFF_NOT_FOUND, NOT_FOUND)                      \
+  X(BEFRIEND_SELF, RULE_VIOLATION)                   \
+  X(ALREADY_FRIENDS, ALREADY_EXISTS)                 \
+  X(FRIEND_REQUEST_NOT_FOUND, NOT_FOUND)             \
+  X(FRIEND_REQUEST_ANSWERED, INVALID_STATE)          \
+  X(NOT_FRIENDS, NOT_FOUND)                          \
+  X(TOO_MANY_ADDRESSES, LIMIT_EXCEEDED)              \
+  X(ADDRESS_NOT_FOUND, NOT_FOUND)                    \
+  /* open platform */                                \
+  X(OPEN_KA_ONLY, FORBIDDEN)                         \
+  X(WEBHOOK_URL_TOO_LONG, INVALID_FIELD)             \
+  X(WEBHOOK_URL_CHARS, INVALID_FIELD)                \
+  X(WEBHOOK_HTTPS_UNSUPPORTED, INVALID_FIELD)        \
+  X(WEBHOOK_URL_SCHEME, INVALID_FIELD)               \
+  X(WEBHOOK_URL_FRAGMENT, INVALID_FIELD)             \
+  X(WEBHOOK_URL_CREDENTIALS, INVALID_FIELD)          \
+  X(WEBHOOK_URL_IPV6, INVALID_FIELD)                 \
+  X(WEBHOOK_URL_PORT, INVALID_FIELD)                 \
+  X(WEBHOOK_URL_HOST, INVALID_FIELD)                 \
+  X(WEBHOOK_URL_HOST_CHARS, INVALID_FIELD)           \
+  X(WEBHOOK_URL_HOST_FORM, INVALID_FIELD)            \
+  X(WEBHOOK_URL_PRIVATE, INVALID_FIELD)              \
+  /* promotions */                                   \
+  X(PER_USER_LIMIT, LIMIT_EXCEEDED)                  \
+  X(FLASH_SOLD_OUT, OUT_OF_STOCK)                    \
+  X(FLASH_NEEDS_TIMES, MISSING_FIELD)                \
+  X(ACTIVITY_PRICE_NOT_BELOW, RULE_VIOLATION)        \
+  /* open platform: keys, inventory, webhooks */   \
+  X(SCOPE_UNKNOWN, INVALID_FIELD)                  \
+  X(TOO_MANY_API_KEYS, LIMIT_EXCEEDED)             \
+  X(API_KEY_NOT_FOUND, NOT_FOUND)                  \
+  X(INVENTORY_ITEM_SKU, INVALID_FIELD)             \
+  X(INVENTORY_ITEM_EMPTY, INVALID_FIELD)           \
+  X(SKU_NOT_FOUND, NOT_FOUND)                      \
+  X(SKU_TWICE, INVALID_FIELD)                      \
+  X(EVENT_TYPE_UNKNOWN, INVALID_FIELD)             \
+  X(NOTHING_TO_CHANGE, INVALID_FIELD)              \
+  X(WEBHOOK_NOT_FOUND, NOT_FOUND)                  \
+  X(WEBHOOK_URL_AND_EVENTS_REQUIRED, MISSING_FIELD)\
+  X(TOO_MANY_WEBHOOKS, LIMIT_EXCEEDED)             \
+  X(DELIVERY_NOT_FOUND, NOT_FOUND)                 \
+  X(DELIVERY_ENDPOINT_DELETED, INVALID_STATE)      \
+  X(SIGNATURE_HEADER_MALFORMED, INVALID_SIGNATURE) \
+  X(SIGNATURE_STALE, INVALID_SIGNATURE)            \
+  X(SIGNATURE_MISMATCH, INVALID_SIGNATURE)         \
+  /* catalog */                                    \
+  X(FIELD_VALUES_SHORT_TEXT, INVALID_FIELD)        \
+  X(IMAGES_INVALID, INVALID_FIELD)                 \
+  X(IMAGE_URL_INVALID, INVALID_FIELD)              \
+  X(PRODUCT_STATUS_INVALID, INVALID_FIELD)         \
+  X(PRODUCT_NEEDS_SKU, INVALID_FIELD)              \
+  X(SKU_SPEC_DUPLICATE, INVALID_FIELD)             \
+  X(PRODUCT_LIMIT, LIMIT_EXCEEDED)                 \
+  X(PRODUCT_TAKEN_DOWN, RULE_VIOLATION)            \
+  X(SKU_PRICE_STOCK_RANGE, INVALID_FIELD)          \
+  X(PRODUCT_NOT_FOUND, NOT_FOUND)                  \
+  X(SKU_CODE_NOT_FOUND, NOT_FOUND)                 \
+  X(SKU_CODE_AMBIGUOUS, CONFLICT)                  \
+  X(NOT_ENOUGH_STOCK, OUT_OF_STOCK)                \
+  /* (end of the list) */
+
+enum class Msg : uint16_t {
+#define XD_MSG_ENUM(key, code) key,
+  XD_MESSAGES(XD_MSG_ENUM)
+#undef XD_MSG_ENUM
+};
+
+// Every key, in table order (for tests and the OpenAPI document).
+const std::vector<Msg>& AllMsgs();
+// The key as the API spells it ("PHONE_TAKEN").
+std::string_view MsgName(Msg m);
+// The ErrorCode (and so the HTTP status) a key answers with.
+ErrorCode MsgCode(Msg m);
+// The generic key of a code: what a user sees for an Error without a reason.
+Msg DefaultMsg(ErrorCode code);
+
+// The languages messages are written in. zh is the default.
+enum class Lang { kZh, kEn };
+// The language an Accept-Language header prefers among zh and en, by q-value ("en;q=0.9,
+// zh;q=0.8" → en); zh when it names neither (or is empty or malformed).
+Lang ParseAcceptLanguage(std::string_view header);
+std::string_view LangName(Lang lang);  // "zh" / "en"
+
+// The template of `m` in `lang` ("每人限购 {limit} 件"); empty when the table lacks it.
+std::string_view Template(Msg m, Lang lang);
+// The label of a raw word (a field name such as "price_fen", a status such as "paid") in
+// `lang`; nullopt when the label table lacks it. A field path ("items[2].quantity") is
+// labelled by its last name.
+std::optional<std::string_view> Label(std::string_view raw, Lang lang);
+
+// Params quoting a field by its label ({field}) and a raw word by its label.
+MsgParam Field(std::string raw_field);
+MsgParam Term(std::string name, std::string raw);
+// An amount in fen, quoted in yuan.
+MsgParam Fen(std::string name, int64_t fen);
+
+// The Error of `m` (code from the table, reason `m`, message: its English rendering).
+Error MakeError(Msg m, std::vector<MsgParam> params = {});
+inline std::unexpected<Error> Fail(Msg m, std::vector<MsgParam> params = {}) {
+  return std::unexpected<Error>(MakeError(m, std::move(params)));
+}
+// `e` as the error of line `i` (0-based) of a request's list: an "item" param, which the
+// message names first ("第 3 项：…", "items[2]: …").
+Error AtItemError(size_t i, Error e);
+// What a user reads for `e` in `lang`: its reason's template with the params filled in (its
+// code's generic message when it has no reason), after the line it concerns (an "item" param).
+std::string Render(const Error& e, Lang lang);
+// The key the API reports for `e`: its reason, or its code's generic key.
+Msg ReasonOf(const Error& e);
+// `{"error":{"code","reason","params","message"}}` for `e`, the message in `lang`: what the
+// API answers (docs/api.md "Errors"). Params are the reason's, numbers as numbers, field
+// names and status words raw (the message quotes their labels).
+Json ErrorJson(const Error& e, Lang lang);
+
+}  // namespace xd
