@@ -1,11 +1,16 @@
 // The fetch wrapper both apps build their api.js on: JSON in and out, bearer token,
-// optional extra headers (X-Merchant-Id), errors as ApiError with the server's code.
+// optional extra headers (X-Merchant-Id), the app's language as Accept-Language, errors as
+// ApiError with the server's code, reason and params (docs/api.md "Errors"). An app passes
+// `describe` to word the error itself (web/common/errors.js); err.message is what to show.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, { reason, params } = {}) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.reason = reason;
+    this.params = params || {};
+    this.serverMessage = message; // in the Accept-Language the app sent
   }
 }
 
@@ -30,10 +35,18 @@ function queryString(query) {
  * @param {() => string|null} opts.token          current bearer token
  * @param {() => object} [opts.headers]           extra headers per request
  * @param {(err: ApiError) => void} [opts.onUnauthorized]  called on 401
+ * @param {() => string} [opts.lang]              the app's locale ('zh' | 'en'), sent as Accept-Language
+ * @param {(err: ApiError) => string} [opts.describe]  the text to show for an error (becomes err.message)
  */
-export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUnauthorized }) {
+export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUnauthorized, lang, describe }) {
+  const fail = (err) => {
+    if (describe) err.message = describe(err);
+    return err;
+  };
   async function request(method, path, { body, query, idempotencyKey } = {}) {
     const h = { Accept: 'application/json', ...headers() };
+    // The server words its messages in the app's language (zh unless the app is in English).
+    if (lang) h['Accept-Language'] = lang() === 'en' ? 'en' : 'zh-CN';
     const t = token();
     if (t) h.Authorization = `Bearer ${t}`;
     if (body !== undefined) h['Content-Type'] = 'application/json';
@@ -46,7 +59,7 @@ export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUn
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
-      throw new ApiError(0, 'NETWORK', e.message);
+      throw fail(new ApiError(0, 'NETWORK', undefined, { params: { detail: e.message } }));
     }
     const text = await res.text();
     let data = null;
@@ -58,7 +71,8 @@ export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUn
       }
     }
     if (!res.ok) {
-      const err = new ApiError(res.status, data?.error?.code, data?.error?.message);
+      const e = data?.error;
+      const err = fail(new ApiError(res.status, e?.code, e?.message, { reason: e?.reason, params: e?.params }));
       if (res.status === 401 && onUnauthorized) onUnauthorized(err);
       throw err;
     }

@@ -15,11 +15,15 @@ export function createI18n({ ref, messages, storageKey, fallback = 'zh' }) {
     if (params) s = s.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`));
     return s;
   }
+  // True when the current locale has its own text for `key`.
+  function has(key) {
+    return key in (messages[locale.value] || {});
+  }
   function setLocale(l) {
     if (!messages[l]) return;
     locale.value = l;
     localStorage.setItem(storageKey, l);
     apply(l);
   }
-  return { locale, t, setLocale, toggle: () => setLocale(locale.value === 'zh' ? 'en' : 'zh') };
+  return { locale, t, has, setLocale, toggle: () => setLocale(locale.value === 'zh' ? 'en' : 'zh') };
 }

@@ -1,5 +1,7 @@
 // The console's API client: every call to the server goes through here.
 import { createHttp, newIdempotencyKey } from '../../common/http.js';
+import { errorText } from '../../common/errors.js';
+import { locale, t, has } from './i18n.js';
 
 const TOKEN_KEY = 'xiaodian.token'; // shared with the shop (same origin)
 const MERCHANT_KEY = 'xiaodian.merchant';
@@ -21,6 +23,9 @@ export function onUnauthorized(fn) {
 
 const http = createHttp({
   token: tokenStore.get,
+  // Errors in the app's language: its own words for known reasons, else the server's message.
+  lang: () => locale.value,
+  describe: (err) => errorText(err, { t, has }),
   // Merchant routes act on the merchant picked in the header.
   headers: () => (merchantStore.get() ? { 'X-Merchant-Id': merchantStore.get() } : {}),
   onUnauthorized: (err) => {

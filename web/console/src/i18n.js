@@ -6,7 +6,7 @@ import { createI18n } from '../../common/i18n.js';
 import { zh as zhMessages, en as enMessages } from './messages.js';
 import { zh as memberZh, en as memberEn } from './messages_member.js';
 
-export const { locale, t, toggle } = createI18n({
+export const { locale, t, has, toggle } = createI18n({
   ref,
   messages: { zh: { ...zhMessages, ...memberZh }, en: { ...enMessages, ...memberEn } },
   storageKey: 'xiaodian.locale',

@@ -69,6 +69,14 @@ export const zh = {
   'open.status.pending': '待推送', 'open.status.delivered': '已送达', 'open.status.failed': '失败',
   'open.secretOnce': '请立即复制并妥善保存，关闭后将无法再次查看。', 'open.copy': '复制', 'open.copied': '已复制',
   'open.copyManually': '请手动选中复制', 'open.newKey': '新的 API 密钥', 'open.newSecret': '新的签名密钥',
+  // errors: the console's words for the server's reasons (web/common/errors.js); others show the server's message
+  'err.WRONG_PASSWORD': '手机号或密码错误', 'err.LOGIN_LOCKED': '登录失败次数过多，请稍后再试',
+  'err.SESSION_INVALID': '登录已失效，请重新登录', 'err.SIGN_IN_REQUIRED': '请先登录',
+  'err.NOT_STAFF': '你不是该店铺的店员', 'err.NOT_STAFF_ANY': '你还不是任何店铺的店员', 'err.ADMIN_ONLY': '仅限平台管理员操作',
+  'err.OPEN_KA_ONLY': '开放平台（API 密钥、Webhook）仅对品牌商家开放',
+  'err.WEBHOOK_URL_PRIVATE': '网址不能指向本机、内网或链路本地地址', 'err.INSUFFICIENT_FUNDS': '可提现余额不足',
+  'err.RATE_LIMITED': '操作太频繁，请稍后再试', 'err.UNAVAILABLE': '服务繁忙，请稍后再试', 'err.INTERNAL': '服务器出错了，请稍后再试',
+  'err.NETWORK': '网络连接失败，请检查网络后重试', 'err.unknown': '出错了，请稍后再试（{status}）',
 };
 
 export const en = {
@@ -142,4 +150,11 @@ export const en = {
   'open.status.pending': 'Pending', 'open.status.delivered': 'Delivered', 'open.status.failed': 'Failed',
   'open.secretOnce': 'Copy it now and keep it safe: it will not be shown again.', 'open.copy': 'Copy', 'open.copied': 'Copied',
   'open.copyManually': 'Select and copy it by hand', 'open.newKey': 'New API key', 'open.newSecret': 'New signing secret',
+  'err.WRONG_PASSWORD': 'Wrong phone number or password', 'err.LOGIN_LOCKED': 'Too many failed sign-ins; try again later',
+  'err.SESSION_INVALID': 'Your session has expired; sign in again', 'err.SIGN_IN_REQUIRED': 'Please sign in first',
+  'err.NOT_STAFF': 'You are not staff of this shop', 'err.NOT_STAFF_ANY': 'You are not staff of any shop', 'err.ADMIN_ONLY': 'Platform admins only',
+  'err.OPEN_KA_ONLY': 'The open platform (API keys, webhooks) is for brand (ka) merchants',
+  'err.WEBHOOK_URL_PRIVATE': 'The URL must not point at a loopback, private or link-local address', 'err.INSUFFICIENT_FUNDS': 'Not enough withdrawable balance',
+  'err.RATE_LIMITED': 'Too many requests; try again later', 'err.UNAVAILABLE': 'The service is busy; try again shortly', 'err.INTERNAL': 'Something went wrong on the server; try again later',
+  'err.NETWORK': 'Network error; check your connection and retry', 'err.unknown': 'Something went wrong; try again later ({status})',
 };

@@ -1,5 +1,7 @@
 // The shop's API client: every call to the server goes through here.
 import { createHttp, newIdempotencyKey } from '../../common/http.js';
+import { errorText } from '../../common/errors.js';
+import { locale, t, has } from './i18n.js';
 
 const TOKEN_KEY = 'xiaodian.token'; // shared with the console (same origin)
 
@@ -17,6 +19,9 @@ export function onUnauthorized(fn) {
 
 const http = createHttp({
   token: tokenStore.get,
+  // Errors in the app's language: its own words for known reasons, else the server's message.
+  lang: () => locale.value,
+  describe: (err) => errorText(err, { t, has }),
   onUnauthorized: (err) => {
     tokenStore.clear();
     unauthorized(err);

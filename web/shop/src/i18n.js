@@ -83,6 +83,15 @@ const zh = {
   'gift.status.unpaid': '待付款', 'gift.status.waiting': '待领取', 'gift.status.accepted': '已领取', 'gift.status.refunded': '未领取，已退款', 'gift.status.cancelled': '已取消',
   'gift.addressTitle': '填写你的收货地址', 'gift.addressLater': '礼物寄给好友：TA 收下礼物时填写收货地址',
   'shop.namePh': '店铺名称', 'shop.submit': '立即开店', 'shop.created': '「{name}」开店成功！', 'shop.toConsole': '进入商家后台',
+  // errors: the app's words for the server's reasons (web/common/errors.js); others show the server's message
+  'err.WRONG_PASSWORD': '手机号或密码错误', 'err.PHONE_TAKEN': '该手机号已注册，请直接登录', 'err.PHONE_INVALID': '请输入 11 位手机号',
+  'err.PASSWORD_LENGTH': '密码应为 {min}–{max} 位', 'err.LOGIN_LOCKED': '登录失败次数过多，请稍后再试',
+  'err.SESSION_INVALID': '登录已失效，请重新登录', 'err.SIGN_IN_REQUIRED': '请先登录',
+  'err.BEFRIEND_SELF': '不能添加自己为好友', 'err.ALREADY_FRIENDS': '你们已经是好友了',
+  'err.PER_USER_LIMIT': '每人限购 {limit} 件，你已购买 {held} 件', 'err.FLASH_SOLD_OUT': '已抢光',
+  'err.OUT_OF_STOCK': '库存不足', 'err.NOT_ENOUGH_STOCK': '库存不足',
+  'err.RATE_LIMITED': '操作太频繁，请稍后再试', 'err.UNAVAILABLE': '服务繁忙，请稍后再试', 'err.INTERNAL': '服务器出错了，请稍后再试',
+  'err.NETWORK': '网络连接失败，请检查网络后重试', 'err.unknown': '出错了，请稍后再试（{status}）',
 };
 
 const en = {
@@ -164,10 +173,18 @@ const en = {
   'gift.status.unpaid': 'Unpaid', 'gift.status.waiting': 'Waiting', 'gift.status.accepted': 'Accepted', 'gift.status.refunded': 'Not accepted, refunded', 'gift.status.cancelled': 'Cancelled',
   'gift.addressTitle': 'Your shipping address', 'gift.addressLater': 'Shipped to your friend, who enters the address when accepting',
   'shop.namePh': 'Shop name', 'shop.submit': 'Open my shop', 'shop.created': '"{name}" is open!', 'shop.toConsole': 'Go to the merchant console',
+  'err.WRONG_PASSWORD': 'Wrong phone number or password', 'err.PHONE_TAKEN': 'This phone number is already registered; sign in instead', 'err.PHONE_INVALID': 'Enter an 11-digit mobile number',
+  'err.PASSWORD_LENGTH': 'The password must be {min} to {max} characters', 'err.LOGIN_LOCKED': 'Too many failed sign-ins; try again later',
+  'err.SESSION_INVALID': 'Your session has expired; sign in again', 'err.SIGN_IN_REQUIRED': 'Please sign in first',
+  'err.BEFRIEND_SELF': 'You cannot add yourself as a friend', 'err.ALREADY_FRIENDS': 'You are already friends',
+  'err.PER_USER_LIMIT': 'Limit {limit} per person; you already have {held}', 'err.FLASH_SOLD_OUT': 'Sold out',
+  'err.OUT_OF_STOCK': 'Out of stock', 'err.NOT_ENOUGH_STOCK': 'Not enough stock',
+  'err.RATE_LIMITED': 'Too many requests; try again later', 'err.UNAVAILABLE': 'The service is busy; try again shortly', 'err.INTERNAL': 'Something went wrong on the server; try again later',
+  'err.NETWORK': 'Network error; check your connection and retry', 'err.unknown': 'Something went wrong; try again later ({status})',
 };
 
 const i18n = createI18n({ ref, messages: { zh: { ...zh, ...memberZh }, en: { ...en, ...memberEn } }, storageKey: 'xiaodian.locale' });
-export const { locale, t } = i18n;
+export const { locale, t, has } = i18n;
 
 // Vant's English pack is loaded only when needed.
 async function applyVantLocale() {
