@@ -207,6 +207,17 @@ constexpr Entry kTemplates[] = {
     {Msg::SKU_CODE_NOT_FOUND, "没有商家编码为 {code} 的商品规格", "No SKU has the code {code}"},
     {Msg::SKU_CODE_AMBIGUOUS, "有多个商品规格的商家编码是 {code}，请改用规格编号", "Several SKUs have the code {code}; use sku_id"},
     {Msg::NOT_ENOUGH_STOCK, "库存不足", "Not enough stock"},
+    // sharing, chat groups, gifts
+    {Msg::FIELD_NEEDED, "还需要填写{field}", "{field} is required here"},
+    {Msg::SHARE_NOT_FOUND, "分享链接不存在", "Share link not found"},
+    {Msg::SHARE_TARGET_ALONE, "已指定分享对象，不能再填写商品或活动", "target names the target alone (no product_id or activity_id beside it)"},
+    {Msg::SHARE_TARGET_REQUIRED, "请指定要分享的对象", "target is required (or product_id / activity_id)"},
+    {Msg::SHARE_DAILY_LIMIT, "今天分享的链接太多了，请明天再试（每天最多 {max} 个）", "Too many new share links today (at most {max} a day); try again tomorrow"},
+    {Msg::SHARE_CODE_COLLISION, "生成分享链接时冲突，请重试", "Share link code collision; try again"},
+    {Msg::COMMISSION_BPS_RANGE, "分销佣金率应为 0%–{max_percent}%", "The commission rate must be 0% to {max_percent}%"},
+    {Msg::CHAT_GROUP_NOT_FOUND, "群聊不存在", "Chat group not found"},
+    {Msg::GIFT_NOT_FOUND, "礼物不存在", "Gift not found"},
+    {Msg::QR_TEXT_LENGTH, "二维码内容长度应为 1–{max} 字节", "The QR text must be 1 to {max} bytes"},
     // (end of the templates)
 };
 
@@ -320,6 +331,10 @@ constexpr LabelEntry kLabels[] = {
     {"operator", "运营", "operator"},
     {"support", "客服", "support"},
     {"endpoint_id", "Webhook 地址", "endpoint"},
+    {"target", "分享对象", "target"},
+    {"target_id", "分享对象", "target"},
+    {"channel", "分享渠道", "channel"},
+    {"share_code", "分享链接", "share link"},
     // (end of the labels)
 };
 

@@ -211,6 +211,17 @@ namespace xd {
   X(SKU_CODE_NOT_FOUND, NOT_FOUND)                 \
   X(SKU_CODE_AMBIGUOUS, CONFLICT)                  \
   X(NOT_ENOUGH_STOCK, OUT_OF_STOCK)                \
+  /* sharing, chat groups, gifts */                \
+  X(FIELD_NEEDED, INVALID_FIELD)                   \
+  X(SHARE_NOT_FOUND, NOT_FOUND)                    \
+  X(SHARE_TARGET_ALONE, INVALID_FIELD)             \
+  X(SHARE_TARGET_REQUIRED, INVALID_FIELD)          \
+  X(SHARE_DAILY_LIMIT, LIMIT_EXCEEDED)             \
+  X(SHARE_CODE_COLLISION, CONFLICT)                \
+  X(COMMISSION_BPS_RANGE, INVALID_FIELD)           \
+  X(CHAT_GROUP_NOT_FOUND, NOT_FOUND)               \
+  X(GIFT_NOT_FOUND, NOT_FOUND)                     \
+  X(QR_TEXT_LENGTH, INVALID_FIELD)                 \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "base/messages.h"
 #include "base/result.h"
 
 namespace xd {
@@ -34,8 +35,7 @@ void PutChunk(std::string& out, const char type[4], const std::string& data) {
 
 Result<QrCode> EncodeQr(std::string_view text) {
   if (text.empty() || text.size() > kMaxQrTextLen)
-    return Fail(ErrorCode::INVALID_FIELD, "二维码内容长度须为 1.." + std::to_string(kMaxQrTextLen) +
-                                              " 字节 (QR text length)");
+    return Fail(Msg::QR_TEXT_LENGTH, {{"max", kMaxQrTextLen}});
   std::unique_ptr<QRcode, void (*)(QRcode*)> qr(
       QRcode_encodeData(static_cast<int>(text.size()),
                         reinterpret_cast<const unsigned char*>(text.data()), 0, QR_ECLEVEL_M),

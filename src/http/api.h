@@ -106,8 +106,8 @@ class Call {
   void ReplyText(std::string body, std::string content_type, int status = 200);
   // 302 to `location` (a path of this server), with an empty body.
   void Redirect(std::string location);
-  // The error as {"error":{code,reason,params,message}} (message in lang()) with its status; with `retry_after_s` > 0 also a
-  // Retry-After header (503 and 429 answers that know when to come back).
+  // The error as {"error":{code,reason,params,message}} (message in lang()) with its status;
+  // with `retry_after_s` > 0 also a Retry-After header (503 and 429 answers that know when to come back).
   void ReplyError(const Error& e, int64_t retry_after_s = 0);
   // The reply callback, for handlers that answer later from another thread (call it once).
   const Respond& responder() const { return respond_; }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/qr.h"
+#include "base/messages.h"
 #include "http/api.h"
 #include "promo/promo.h"
 
@@ -42,10 +43,9 @@ Result<promo::ShareRequest> ReadShareRequest(const Json& body) {
       r.OptString("chat_group", {.min_len = 1, .max_len = limits::kMaxChatGroupKeyLen});
   if (target) {
     std::optional<promo::ShareTarget> kind = promo::ParseShareTarget(*target);
-    if (!kind) r.Invalid("target", "must be product, activity, group, bargain or shop");
-    if (!target_id) r.Invalid("target_id", "is required with target");
-    if (product_id || activity_id)
-      r.Invalid("target", "names the target alone (no product_id or activity_id beside it)");
+    if (!kind) r.Invalid("target", Msg::FIELD_ONE_OF, {{"value", *target}});
+    if (!target_id) r.Invalid("target_id", Msg::FIELD_NEEDED);
+    if (product_id || activity_id) r.Invalid("target", Msg::SHARE_TARGET_ALONE);
     req.target = kind.value_or(promo::ShareTarget::kProduct);
     req.target_id = target_id.value_or(0);
   } else if (activity_id) {
@@ -54,10 +54,10 @@ Result<promo::ShareRequest> ReadShareRequest(const Json& body) {
   } else if (product_id) {
     req.target_id = *product_id;
   } else {
-    r.Invalid("target", "is required (or product_id / activity_id)");
+    r.Invalid("target", Msg::SHARE_TARGET_REQUIRED);
   }
   if (!promo::IsShareChannel(req.channel))
-    r.Invalid("channel", "must be link, qr, poster, chat or moments");
+    r.Invalid("channel", Msg::FIELD_ONE_OF, {{"value", req.channel}});
   RETURN_IF_ERROR(r.Finish());
   return req;
 }
@@ -143,7 +143,7 @@ Status ShortLink(Call& c) {
       code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char ch) {
         return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
       });
-  if (!plain) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
+  if (!plain) return Fail(Msg::SHARE_NOT_FOUND);
   c.Redirect("/#/s/" + code);
   return Ok();
 }
@@ -164,7 +164,7 @@ Status ListMyCommissions(Call& c) {
 Result<std::string> ChatGroupKey(Call& c) {
   std::string key(c.req().Param("key"));
   if (key.empty() || key.size() > limits::kMaxChatGroupKeyLen)
-    return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+    return Fail(Msg::CHAT_GROUP_NOT_FOUND);
   return key;
 }
 
@@ -227,7 +227,7 @@ Status GetGift(Call& c) {
   Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
   std::string token(c.req().Param("token"));
-  if (token.size() != 32) return Fail(ErrorCode::NOT_FOUND, "gift not found");
+  if (token.size() != 32) return Fail(Msg::GIFT_NOT_FOUND);
   ASSIGN_OR_RETURN(promo::Gift g,
                    store.Read([&](Reader& r) { return promo.GiftByToken(r, token); }));
   c.Reply(promo::ToJson(g, false));

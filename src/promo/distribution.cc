@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "promo/events.h"
@@ -67,7 +68,7 @@ constexpr const char* kShareSelect =
     "target_kind, target_id, channel, merchant_id FROM shares ";
 
 Result<Share> ShareFromRow(const std::optional<Row>& row) {
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
+  if (!row) return Fail(Msg::SHARE_NOT_FOUND);
   Share s{row->Int(0), row->Int(1), row->Int(2), row->Str(8), row->OptInt(3), std::nullopt, row->Int(4), row->Int(6), row->Int(5)};
   if (!row->IsNull(7)) s.chat_group = row->Str(7);
   std::optional<ShareTarget> target = ParseShareTarget(row->Str(9));
@@ -126,7 +127,7 @@ Result<ResolvedTarget> ResolveTarget(PromoService& promo, Reader& r, const Share
     }
     case ShareTarget::kShop: {
       ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, req.target_id));
-      if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "店铺不存在 (shop not found)");
+      if (m.status != "active") return Fail(Msg::MERCHANT_NOT_FOUND);
       t.merchant_id = m.id;
       return t;
     }
@@ -282,7 +283,7 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
 
 Result<Json> PromoService::SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps) {
   if (commission_bps < 0 || commission_bps > limits::kMaxDistributionBps)
-    return Fail(ErrorCode::INVALID_FIELD, "commission_bps must be 0.." + std::to_string(limits::kMaxDistributionBps));
+    return Fail(Msg::COMMISSION_BPS_RANGE, {{"max_percent", limits::kMaxDistributionBps / 100}, {"max_bps", limits::kMaxDistributionBps}});
   RETURN_IF_ERROR(catalog::GetProduct(tx, product_id, false, merchant_id, false));
   RETURN_IF_ERROR(tx.Run("INSERT INTO product_distribution(product_id, merchant_id, commission_bps, updated_at_ms) VALUES(?,?,?,?) "
                          "ON CONFLICT(product_id) DO UPDATE SET commission_bps=excluded.commission_bps, updated_at_ms=excluded.updated_at_ms",
@@ -301,8 +302,8 @@ Result<std::optional<Share>> PromoService::FindShare(Reader& r, int64_t sharer_i
 
 Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRequest& req) {
   if (req.chat_group && (req.chat_group->empty() || req.chat_group->size() > limits::kMaxChatGroupKeyLen))
-    return Fail(ErrorCode::INVALID_FIELD, "chat_group must be 1.." + std::to_string(limits::kMaxChatGroupKeyLen) + " bytes");
-  if (!IsShareChannel(req.channel)) return Fail(ErrorCode::INVALID_FIELD, "channel must be link, qr, poster, chat or moments");
+    return Fail(Msg::FIELD_LENGTH, {Field("chat_group"), {"min", 1}, {"max", limits::kMaxChatGroupKeyLen}});
+  if (!IsShareChannel(req.channel)) return Fail(Msg::FIELD_ONE_OF, {Field("channel"), {"value", req.channel}});
   ASSIGN_OR_RETURN(ResolvedTarget t, ResolveTarget(*this, tx, req));
   // Chat groups are free text, so one account could otherwise make links (rows) without end.
   // Counted up to the cap only; a link asked for again is answered before this (FindShare).
@@ -312,8 +313,7 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRe
   if (recent >= limits::kMaxNewSharesPerDay) {
     ASSIGN_OR_RETURN(std::optional<Share> existing, FindShare(tx, sharer_id, req));
     if (existing) return *existing;
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "今天分享的链接太多了，请明天再试 (at most " +
-                                               std::to_string(limits::kMaxNewSharesPerDay) + " new share links a day)");
+    return Fail(Msg::SHARE_DAILY_LIMIT, {{"max", limits::kMaxNewSharesPerDay}});
   }
   Share s{tx.NewId(), sharer_id, t.product_id, RandomCode(), t.activity_id, req.chat_group, 0, 0, tx.NowMs(),
           req.target, req.target_id, req.channel, t.merchant_id};
@@ -327,7 +327,7 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRe
                             req.target_id, req.channel, ChatKey(req), s.merchant_id}));
   if (inserted == 0) {
     ASSIGN_OR_RETURN(std::optional<Share> existing, FindShare(tx, sharer_id, req));
-    if (!existing) return Fail(ErrorCode::CONFLICT, "share link code collision; try again");
+    if (!existing) return Fail(Msg::SHARE_CODE_COLLISION);
     return *existing;
   }
   RETURN_IF_ERROR(Emit(tx, ShareChanged{false, s.id, sharer_id, s.product_id, 0, s.activity_id}));
@@ -337,7 +337,7 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRe
 Result<Share> PromoService::GetShare(Reader& r, int64_t id) { return LoadShare(r, id); }
 
 Result<Share> PromoService::ShareByCode(Reader& r, const std::string& code) {
-  if (code.size() != 12) return Fail(ErrorCode::NOT_FOUND, "分享链接不存在 (share link not found)");
+  if (code.size() != 12) return Fail(Msg::SHARE_NOT_FOUND);
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kShareSelect) + "WHERE code=?", {code}));
   return ShareFromRow(row);
 }
