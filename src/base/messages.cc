@@ -218,6 +218,10 @@ constexpr Entry kTemplates[] = {
     {Msg::CHAT_GROUP_NOT_FOUND, "群聊不存在", "Chat group not found"},
     {Msg::GIFT_NOT_FOUND, "礼物不存在", "Gift not found"},
     {Msg::QR_TEXT_LENGTH, "二维码内容长度应为 1–{max} 字节", "The QR text must be 1 to {max} bytes"},
+    // membership cards
+    {Msg::ISSUE_LIMIT_RANGE, "{field}应为 1–{max} 的整数，不限请留空", "{field} must be a whole number from 1 to {max}, or null for no limit"},
+    {Msg::FIELD_NOT_DEGREES, "{field}应为数字（单位：度）", "{field} must be a number of degrees"},
+    {Msg::FIELD_DEGREES_RANGE, "{field}应在 ±{max} 度之间", "{field} must be within ±{max} degrees"},
     // (end of the templates)
 };
 
@@ -335,6 +339,18 @@ constexpr LabelEntry kLabels[] = {
     {"target_id", "分享对象", "target"},
     {"channel", "分享渠道", "channel"},
     {"share_code", "分享链接", "share link"},
+    {"benefits", "会员权益", "benefits"},
+    {"cover_color", "卡面颜色", "cover colour"},
+    {"discount_bps", "会员折扣", "member discount"},
+    {"growth_threshold", "升级所需成长值", "growth threshold"},
+    {"issue_limit", "发卡上限", "issue limit"},
+    {"levels", "会员等级", "levels"},
+    {"opening_hours", "营业时间", "opening hours"},
+    {"points_multiplier_bps", "积分倍率", "points multiplier"},
+    {"points_per_yuan", "每元积分", "points per yuan"},
+    {"points_validity_days", "积分有效天数", "points validity (days)"},
+    {"latitude", "纬度", "latitude"},
+    {"longitude", "经度", "longitude"},
     // (end of the labels)
 };
 

@@ -222,6 +222,10 @@ namespace xd {
   X(CHAT_GROUP_NOT_FOUND, NOT_FOUND)               \
   X(GIFT_NOT_FOUND, NOT_FOUND)                     \
   X(QR_TEXT_LENGTH, INVALID_FIELD)                 \
+  /* membership cards */                           \
+  X(ISSUE_LIMIT_RANGE, INVALID_FIELD)              \
+  X(FIELD_NOT_DEGREES, INVALID_FIELD)              \
+  X(FIELD_DEGREES_RANGE, INVALID_FIELD)            \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

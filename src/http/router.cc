@@ -1,6 +1,7 @@
 #include "http/router.h"
 
 #include "base/error.h"
+#include "base/messages.h"
 
 namespace xd::http {
 
@@ -115,7 +116,8 @@ Json OpenApiDocument(const Router& router) {
       params.push_back(Json{{"name", q}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}}});
     if (spec.auth == AuthKind::kStaff)
       params.push_back(Json{{"name", "X-Merchant-Id"}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}}});
-    if (!params.empty()) op["parameters"] = params;
+    params.push_back(Json{{"$ref", "#/components/parameters/AcceptLanguage"}});
+    op["parameters"] = params;
     if (!spec.request_example.is_null())
       op["requestBody"] = Json{{"required", true},
                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}, {"example", spec.request_example}}}}}};
@@ -136,12 +138,29 @@ Json OpenApiDocument(const Router& router) {
                                         {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}}}};
     paths[spec.pattern][method] = op;
   }
+  Json reasons = Json::array();
+  for (Msg m : AllMsgs()) reasons.push_back(MsgName(m));
+  // docs/api.md "Errors" and docs/decisions/016-error-messages.md.
   Json error_schema{
       {"type", "object"},
       {"properties",
        {{"error",
          {{"type", "object"},
-          {"properties", {{"code", {{"type", "string"}, {"enum", codes}}}, {"message", {{"type", "string"}}}}}}}}}};
+          {"required", Json::array({"code", "reason", "params", "message"})},
+          {"properties",
+           {{"code", {{"type", "string"}, {"enum", codes}, {"description", "Stable; gives the HTTP status"}}},
+            {"reason",
+             {{"type", "string"},
+              {"enum", reasons},
+              {"description", "Stable key of what went wrong (one of the catalogue's); a code's own name when nothing more precise applies"}}},
+            {"params",
+             {{"type", "object"},
+              {"additionalProperties", true},
+              {"description", "The reason's named values (numbers as numbers, money in fen, field names raw, e.g. {\"field\":\"items[2].quantity\"}); "
+                              "\"item\" is the 0-based line of a request's list"}}},
+            {"message",
+             {{"type", "string"},
+              {"description", "For people, in the request's Accept-Language: zh (default) or en; field names by their labels"}}}}}}}}}};
   Json doc;
   doc["openapi"] = "3.0.3";
   doc["info"] = Json{{"title", "xiaodian API"}, {"version", "1"},
@@ -154,6 +173,9 @@ Json OpenApiDocument(const Router& router) {
   doc["components"]["securitySchemes"]["sandboxSignature"] =
       Json{{"type", "apiKey"}, {"in", "header"}, {"name", "X-Sandbox-Signature"}};
   doc["components"]["schemas"]["Error"] = error_schema;
+  doc["components"]["parameters"]["AcceptLanguage"] =
+      Json{{"name", "Accept-Language"}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}, {"example", "en"}}},
+           {"description", "The language of error messages: en when it prefers English (by q-value) over Chinese, else zh"}};
   return doc;
 }
 

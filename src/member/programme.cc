@@ -8,6 +8,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "member/events.h"
 #include "member/internal/member_internal.h"
 
@@ -93,8 +94,7 @@ Result<ProgrammeConfig> ProgrammeConfigFromJson(const Json& body) {
   if (limit && !limit->is_null()) {
     if (!limit->is_number_integer() || limit->get<int64_t>() < 1 ||
         limit->get<int64_t>() > limits::kMaxMemberIssueLimit)
-      r.Invalid("issue_limit", "须为 1.." + std::to_string(limits::kMaxMemberIssueLimit) +
-                                   " 的整数，或 null 表示不限 (an integer, or null for none)");
+      r.Invalid("issue_limit", Msg::ISSUE_LIMIT_RANGE, {{"max", limits::kMaxMemberIssueLimit}});
     else
       c.issue_limit = limit->get<int64_t>();
   }
@@ -179,18 +179,18 @@ namespace {
 std::optional<int64_t> ReadDegrees(ObjectReader& r, const char* key, int64_t max_deg) {
   const Json* v = r.Raw(key);
   if (!v) {
-    r.Invalid(key, "缺少坐标 (required)");
+    r.Invalid(key, Msg::FIELD_NEEDED);
     return std::nullopt;
   }
   if (!v->is_number()) {
-    r.Invalid(key, "须为数字，单位：度 (a number of degrees)");
+    r.Invalid(key, Msg::FIELD_NOT_DEGREES);
     return std::nullopt;
   }
   // Coordinates are not money: a double in, rounded once to integer millionths, kept as such.
   double deg = v->get<double>();
   if (!std::isfinite(deg) || deg < -static_cast<double>(max_deg) ||
       deg > static_cast<double>(max_deg)) {
-    r.Invalid(key, "须在 ±" + std::to_string(max_deg) + " 度之间 (out of range)");
+    r.Invalid(key, Msg::FIELD_DEGREES_RANGE, {{"max", max_deg}});
     return std::nullopt;
   }
   return static_cast<int64_t>(std::llround(deg * 1e6));
