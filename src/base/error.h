@@ -68,6 +68,7 @@ struct MsgParam {
   std::string name;
   std::string value;
   Kind kind = Kind::kText;
+  std::string label_ns;  // kLabel: the label table's namespace ("order": "order.paid"), if any
 
   MsgParam(std::string n, std::string v, Kind k = Kind::kText) : name(std::move(n)), value(std::move(v)), kind(k) {}
   MsgParam(std::string n, const char* v) : name(std::move(n)), value(v) {}

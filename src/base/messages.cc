@@ -222,6 +222,64 @@ constexpr Entry kTemplates[] = {
     {Msg::ISSUE_LIMIT_RANGE, "{field}应为 1–{max} 的整数，不限请留空", "{field} must be a whole number from 1 to {max}, or null for no limit"},
     {Msg::FIELD_NOT_DEGREES, "{field}应为数字（单位：度）", "{field} must be a number of degrees"},
     {Msg::FIELD_DEGREES_RANGE, "{field}应在 ±{max} 度之间", "{field} must be within ±{max} degrees"},
+    // trade: cart, checkout, orders, after-sales
+    {Msg::ORDER_LINES_RANGE, "每笔订单应有 1–{max} 行商品", "items must be a list of 1 to {max} lines"},
+    {Msg::CHECKOUT_ITEMS_OR_CART, "请选择要结算的商品", "Send either items or cart_item_ids"},
+    {Msg::CART_ITEM_IDS_RANGE, "请选择 1–{max} 件购物车商品", "cart_item_ids must be a list of 1 to {max} ids"},
+    {Msg::COUPON_IDS_RANGE, "每笔订单最多使用 {max} 张优惠券", "coupon_ids must be a list of at most {max} ids"},
+    {Msg::ADDRESS_REQUIRED, "请填写收货地址", "address or address_id is required"},
+    {Msg::CARD_NEEDS_ONE_SHOP, "购物卡只能用于单个店铺的结算，请分别支付各店铺的订单", "Store credit at checkout needs a checkout from one shop; pay each order with store credit instead"},
+    {Msg::CART_ITEM_NOT_FOUND, "购物车中没有这件商品", "Cart item not found"},
+    {Msg::LINE_QUANTITY_LIMIT, "同一规格每单最多购买 {max} 件", "At most {max} of one SKU per order"},
+    {Msg::ORDER_TOTAL_LIMIT, "订单金额超过本店单笔上限 ¥{max}", "The order total exceeds this shop's limit of ¥{max}"},
+    {Msg::QUANTITY_RANGE, "数量应为 1–{max}", "The quantity must be 1 to {max}"},
+    {Msg::CART_FULL, "购物车最多放 {max} 种商品", "The cart holds at most {max} lines"},
+    {Msg::ORDER_NOT_FOUND, "订单不存在", "Order not found"},
+    {Msg::ORDER_CANNOT_MOVE, "订单状态不能从“{from}”变为“{to}”", "The order cannot go from {from} to {to}"},
+    {Msg::ORDER_WAITING, "订单正在{waiting}，暂时不能操作", "The order is waiting ({waiting})"},
+    {Msg::ORDER_CHANGED, "订单状态已变化，请刷新后重试", "The order changed status; reload and retry"},
+    {Msg::ORDER_NOT_CANCELLABLE, "只有待付款的订单可以取消（当前：{status}）", "Only unpaid orders can be cancelled (the order is {status})"},
+    {Msg::ORDER_NOT_PAYABLE, "订单当前为“{status}”，不能付款", "The order is {status}, not awaiting payment"},
+    {Msg::NOTIFICATION_EVENT_UNKNOWN, "未知的支付通知类型", "Unknown notification event"},
+    {Msg::NOTIFICATION_UNCONFIRMED, "支付机构的记录与此通知不符", "The provider's records do not confirm this notification"},
+    {Msg::REFUND_NUMBER_INVALID, "退款单号无效", "Bad refund number"},
+    {Msg::ORDER_NOT_CONFIRMABLE, "只有已发货或已送达的订单可以确认收货（当前：{status}）", "Only shipped or delivered orders can be confirmed (the order is {status})"},
+    {Msg::ORDER_NOT_SHIPPABLE, "只有待发货的订单可以发货（当前：{status}）", "Only paid orders can be shipped (the order is {status})"},
+    {Msg::ORDER_NOT_WAITING, "订单不在等待中（{waiting}）", "The order is not waiting ({waiting})"},
+    {Msg::ORDER_NOT_REFUNDABLE_UNSHIPPED, "只有已付款未发货的订单可以这样退款", "Only paid, unshipped orders can be refunded this way"},
+    {Msg::AFTERSALE_CANNOT_MOVE, "售后单状态不能从“{from}”变为“{to}”", "The after-sales request cannot go from {from} to {to}"},
+    {Msg::AFTERSALE_CHANGED, "售后单状态已变化，请刷新后重试", "The after-sales request changed status; reload and retry"},
+    {Msg::AFTERSALE_NOT_FOUND, "售后单不存在", "After-sales request not found"},
+    {Msg::AFTERSALE_TYPE_INVALID, "售后类型只能是仅退款或退货退款", "type must be refund_only or return_refund"},
+    {Msg::REFUND_ONLY_NO_ITEMS, "仅退款无需填写退货商品", "A refund-only request names no items to return"},
+    {Msg::AFTERSALE_ORDER_STATE, "订单当前为“{status}”，不能申请售后", "After-sales is open for paid, shipped or delivered orders (the order is {status})"},
+    {Msg::NOTHING_TO_RETURN, "订单尚未发货，无需退货", "Nothing to return: the order has not shipped"},
+    {Msg::REFUND_AMOUNT_RANGE, "退款金额应为 ¥0.01–¥{max}", "The refund amount must be ¥0.01 to ¥{max}"},
+    {Msg::RETURN_ITEM_NOT_IN_ORDER, "退货商品不在此订单中", "A returned SKU is not in this order"},
+    {Msg::RETURN_QUANTITY_LIMIT, "该商品最多可退 {max} 件", "At most {max} of this SKU can be returned"},
+    {Msg::NOTHING_LEFT_TO_RETURN, "没有可退的商品：已全部退回或正在退回", "Nothing left to return: everything was returned or is on its way back"},
+    {Msg::AFTERSALE_NOT_PENDING, "售后单当前为“{status}”，不是待处理", "The request is {status}, not pending"},
+    {Msg::RETURN_SHIPMENT_REQUIRED, "请填写快递公司（最多 {carrier_max} 字节）和快递单号（最多 {tracking_no_max} 字节）", "carrier (1 to {carrier_max} bytes) and tracking_no (1 to {tracking_no_max}) are required"},
+    {Msg::AFTERSALE_NOT_RETURNING, "售后单当前为“{status}”，商品不在退回途中", "The request is {status}; the goods are not on their way back"},
+    // payments, ledger, the sandbox provider
+    {Msg::PAYMENT_NOT_FOUND, "支付单不存在", "Payment not found"},
+    {Msg::CARD_AMOUNT_RANGE, "购物卡支付金额应在 0 到订单总额之间", "card_fen must be between 0 and the order total"},
+    {Msg::CARD_BALANCE_LOW, "购物卡余额不足（余额 ¥{balance}）", "Not enough store credit (balance ¥{balance})"},
+    {Msg::NO_PAYMENT_TO_REFUND, "该订单没有可退款的支付", "The order has no successful payment to refund"},
+    {Msg::REFUND_EXCEEDS_PAID, "退款金额超过实付金额", "The refund exceeds what was paid"},
+    {Msg::REFUND_NOT_FOUND, "退款单不存在", "Refund not found"},
+    {Msg::STATUS_CANNOT_MOVE, "{kind}状态不能从“{from}”变为“{to}”", "The {kind} status {from} cannot become {to}"},
+    {Msg::STATUS_CHANGED, "{kind}状态已变化，请刷新后重试", "The {kind} changed status; reload and retry"},
+    {Msg::AMOUNT_RANGE, "金额应为 ¥0.01–¥{max}", "The amount must be ¥0.01 to ¥{max}"},
+    {Msg::AMOUNT_NOT_POSITIVE, "金额必须大于 0", "The amount must be positive"},
+    {Msg::WITHDRAWABLE_LOW, "可提现余额不足（可提现 ¥{available}）", "Not enough withdrawable balance (¥{available})"},
+    {Msg::PROVIDER_PAYMENT_NOT_FOUND, "支付机构没有这笔支付", "No such payment at the provider"},
+    {Msg::PROVIDER_PAYMENT_DONE, "这笔支付已处理（{status}）", "This payment is already {status}"},
+    {Msg::PROVIDER_TXN_NOT_FOUND, "支付机构没有这笔交易", "No such transaction at the provider"},
+    {Msg::NOTIFICATION_SIGNATURE_BAD, "支付通知签名校验失败", "The notification signature does not verify"},
+    {Msg::NOTIFICATION_STALE, "支付通知已过期（重放窗口 10 分钟）", "Stale notification (the replay window is 10 minutes)"},
+    {Msg::PAYMENT_NO_PROVIDER_STEP, "这笔支付无需再去支付机构付款", "This payment needs no provider step"},
+    {Msg::PAYMENT_NOT_PENDING, "这笔支付当前为“{status}”，不是待支付", "This payment is {status}, not pending"},
     // (end of the templates)
 };
 
@@ -351,6 +409,37 @@ constexpr LabelEntry kLabels[] = {
     {"points_validity_days", "积分有效天数", "points validity (days)"},
     {"latitude", "纬度", "latitude"},
     {"longitude", "经度", "longitude"},
+    {"order.created", "待付款", "awaiting payment"},
+    {"order.paid", "待发货", "paid"},
+    {"order.shipped", "已发货", "shipped"},
+    {"order.delivered", "已送达", "delivered"},
+    {"order.completed", "已完成", "completed"},
+    {"order.cancelled", "已取消", "cancelled"},
+    {"order.refunding", "退款中", "refunding"},
+    {"order.refunded", "已退款", "refunded"},
+    {"order.grouping", "拼团中", "grouping"},
+    {"order.gift_pending", "等待好友领取礼物", "waiting for the gift to be accepted"},
+    {"order.none", "无", "none"},
+    {"aftersale.pending", "待处理", "pending"},
+    {"aftersale.awaiting_return", "待买家退货", "awaiting the return"},
+    {"aftersale.returned", "买家已寄回", "returned"},
+    {"aftersale.refunding", "退款中", "refunding"},
+    {"aftersale.refunded", "已退款", "refunded"},
+    {"aftersale.rejected", "已拒绝", "rejected"},
+    {"pay.pending", "待支付", "pending"},
+    {"pay.succeeded", "已成功", "succeeded"},
+    {"pay.failed", "已失败", "failed"},
+    {"pay.closed", "已关闭", "closed"},
+    {"pay.held", "待结算", "held"},
+    {"pay.settled", "已结算", "settled"},
+    {"pay.paid", "已打款", "paid"},
+    {"pay.SUCCESS", "已支付", "paid"},
+    {"pay.FAIL", "支付失败", "failed"},
+    {"pay.NOTPAY", "未支付", "not paid"},
+    {"kind.payment", "支付", "payment"},
+    {"kind.refund", "退款", "refund"},
+    {"kind.settlement", "结算", "settlement"},
+    {"kind.withdrawal", "提现", "withdrawal"},
     // (end of the labels)
 };
 
@@ -399,6 +488,8 @@ std::string YuanText(const std::string& fen_text) {
 std::string ParamText(const MsgParam& p, Lang lang) {
   switch (p.kind) {
     case MsgParam::Kind::kLabel:
+      if (!p.label_ns.empty())
+        if (const LabelEntry* e = FindLabel(p.label_ns + "." + p.value)) return lang == Lang::kEn ? e->en : e->zh;
       if (auto label = Label(p.value, lang)) return std::string(*label);
       // An unlabelled word is not shown raw to a zh reader.
       return lang == Lang::kEn ? p.value : std::string("该项");
@@ -528,7 +619,11 @@ std::optional<std::string_view> Label(std::string_view raw, Lang lang) {
 }
 
 MsgParam Field(std::string raw_field) { return MsgParam("field", std::move(raw_field), MsgParam::Kind::kLabel); }
-MsgParam Term(std::string name, std::string raw) { return MsgParam(std::move(name), std::move(raw), MsgParam::Kind::kLabel); }
+MsgParam Term(std::string name, std::string raw, std::string ns) {
+  MsgParam p(std::move(name), std::move(raw), MsgParam::Kind::kLabel);
+  p.label_ns = std::move(ns);
+  return p;
+}
 MsgParam Fen(std::string name, int64_t fen) { return MsgParam(std::move(name), std::to_string(fen), MsgParam::Kind::kFen); }
 
 Error MakeError(Msg m, std::vector<MsgParam> params) {

@@ -226,6 +226,64 @@ namespace xd {
   X(ISSUE_LIMIT_RANGE, INVALID_FIELD)              \
   X(FIELD_NOT_DEGREES, INVALID_FIELD)              \
   X(FIELD_DEGREES_RANGE, INVALID_FIELD)            \
+  /* trade: cart, checkout, orders, after-sales */ \
+  X(ORDER_LINES_RANGE, INVALID_FIELD)              \
+  X(CHECKOUT_ITEMS_OR_CART, INVALID_FIELD)         \
+  X(CART_ITEM_IDS_RANGE, INVALID_FIELD)            \
+  X(COUPON_IDS_RANGE, INVALID_FIELD)               \
+  X(ADDRESS_REQUIRED, MISSING_FIELD)               \
+  X(CARD_NEEDS_ONE_SHOP, INVALID_FIELD)            \
+  X(CART_ITEM_NOT_FOUND, NOT_FOUND)                \
+  X(LINE_QUANTITY_LIMIT, LIMIT_EXCEEDED)           \
+  X(ORDER_TOTAL_LIMIT, LIMIT_EXCEEDED)             \
+  X(QUANTITY_RANGE, INVALID_FIELD)                 \
+  X(CART_FULL, LIMIT_EXCEEDED)                     \
+  X(ORDER_NOT_FOUND, NOT_FOUND)                    \
+  X(ORDER_CANNOT_MOVE, INVALID_STATE)              \
+  X(ORDER_WAITING, INVALID_STATE)                  \
+  X(ORDER_CHANGED, INVALID_STATE)                  \
+  X(ORDER_NOT_CANCELLABLE, INVALID_STATE)          \
+  X(ORDER_NOT_PAYABLE, INVALID_STATE)              \
+  X(NOTIFICATION_EVENT_UNKNOWN, INVALID_FIELD)     \
+  X(NOTIFICATION_UNCONFIRMED, RULE_VIOLATION)      \
+  X(REFUND_NUMBER_INVALID, INVALID_FIELD)          \
+  X(ORDER_NOT_CONFIRMABLE, INVALID_STATE)          \
+  X(ORDER_NOT_SHIPPABLE, INVALID_STATE)            \
+  X(ORDER_NOT_WAITING, INVALID_STATE)              \
+  X(ORDER_NOT_REFUNDABLE_UNSHIPPED, INVALID_STATE) \
+  X(AFTERSALE_CANNOT_MOVE, INVALID_STATE)          \
+  X(AFTERSALE_CHANGED, INVALID_STATE)              \
+  X(AFTERSALE_NOT_FOUND, NOT_FOUND)                \
+  X(AFTERSALE_TYPE_INVALID, INVALID_FIELD)         \
+  X(REFUND_ONLY_NO_ITEMS, INVALID_FIELD)           \
+  X(AFTERSALE_ORDER_STATE, INVALID_STATE)          \
+  X(NOTHING_TO_RETURN, RULE_VIOLATION)             \
+  X(REFUND_AMOUNT_RANGE, RULE_VIOLATION)           \
+  X(RETURN_ITEM_NOT_IN_ORDER, INVALID_FIELD)       \
+  X(RETURN_QUANTITY_LIMIT, RULE_VIOLATION)         \
+  X(NOTHING_LEFT_TO_RETURN, RULE_VIOLATION)        \
+  X(AFTERSALE_NOT_PENDING, INVALID_STATE)          \
+  X(RETURN_SHIPMENT_REQUIRED, INVALID_FIELD)       \
+  X(AFTERSALE_NOT_RETURNING, INVALID_STATE)        \
+  /* payments, ledger, the sandbox provider */     \
+  X(PAYMENT_NOT_FOUND, NOT_FOUND)                  \
+  X(CARD_AMOUNT_RANGE, INVALID_FIELD)              \
+  X(CARD_BALANCE_LOW, INSUFFICIENT_FUNDS)          \
+  X(NO_PAYMENT_TO_REFUND, INVALID_STATE)           \
+  X(REFUND_EXCEEDS_PAID, RULE_VIOLATION)           \
+  X(REFUND_NOT_FOUND, NOT_FOUND)                   \
+  X(STATUS_CANNOT_MOVE, INVALID_STATE)             \
+  X(STATUS_CHANGED, INVALID_STATE)                 \
+  X(AMOUNT_RANGE, INVALID_FIELD)                   \
+  X(AMOUNT_NOT_POSITIVE, INVALID_FIELD)            \
+  X(WITHDRAWABLE_LOW, INSUFFICIENT_FUNDS)          \
+  X(PROVIDER_PAYMENT_NOT_FOUND, NOT_FOUND)         \
+  X(PROVIDER_PAYMENT_DONE, INVALID_STATE)          \
+  X(PROVIDER_TXN_NOT_FOUND, NOT_FOUND)             \
+  X(NOTIFICATION_SIGNATURE_BAD, INVALID_SIGNATURE) \
+  X(NOTIFICATION_STALE, INVALID_SIGNATURE)         \
+  X(PAYMENT_NO_PROVIDER_STEP, INVALID_STATE)       \
+  X(PAYMENT_NOT_PENDING, INVALID_STATE)            \
   /* (end of the list) */
 
 enum class Msg : uint16_t {
@@ -259,7 +317,9 @@ std::optional<std::string_view> Label(std::string_view raw, Lang lang);
 
 // Params quoting a field by its label ({field}) and a raw word by its label.
 MsgParam Field(std::string raw_field);
-MsgParam Term(std::string name, std::string raw);
+// `ns` picks a namespace of the label table when a word means different things ("paid" of an
+// order: "order.paid" 待发货); the param's value stays the raw word.
+MsgParam Term(std::string name, std::string raw, std::string ns = "");
 // An amount in fen, quoted in yuan.
 MsgParam Fen(std::string name, int64_t fen);
 

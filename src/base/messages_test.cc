@@ -126,11 +126,6 @@ const std::map<std::string, int> kNotYetConverted = {
     {"logistics/logistics.cc", 5},
     {"member/cards.cc", 8},
     {"member/programme.cc", 12},
-    {"pay/internal/moves.h", 1},
-    {"pay/ledger.cc", 3},
-    {"pay/payments.cc", 7},
-    {"pay/sandbox.cc", 5},
-    {"pay/states.cc", 1},
     {"promo/activities.cc", 15},
     {"promo/bargain.cc", 22},
     {"promo/coupons.cc", 25},
@@ -142,11 +137,6 @@ const std::map<std::string, int> kNotYetConverted = {
     {"promo/social.cc", 3},
     {"store/consumer.cc", 1},
     {"store/timers.cc", 1},
-    {"trade/aftersales.cc", 16},
-    {"trade/cart.cc", 4},
-    {"trade/checkout.cc", 9},
-    {"trade/orders.cc", 18},
-    {"trade/pricing.cc", 3},
 };
 
 TEST(Messages, NoUserFacingErrorIsFreeText) {

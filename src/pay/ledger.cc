@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "pay/events.h"
 #include "pay/internal/moves.h"
 #include "pay/pay.h"
@@ -62,7 +63,7 @@ Result<std::vector<LedgerEntry>> AccountEntries(Reader& r, const std::string& ac
 }
 
 Result<int64_t> IssueCard(Tx& tx, int64_t user_id, int64_t amount_fen, const std::string& reason, int64_t issued_by) {
-  if (amount_fen <= 0 || amount_fen > 10'000'000'00) return Fail(ErrorCode::INVALID_FIELD, "amount_fen must be 1..1000000000");
+  if (amount_fen <= 0 || amount_fen > 10'000'000'00) return Fail(Msg::AMOUNT_RANGE, {Fen("max", 10'000'000'00)});
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO cards(id, user_id, amount_fen, reason, issued_by, created_at_ms) VALUES(?,?,?,?,?,?)",
                          {id, user_id, amount_fen, reason, issued_by, tx.NowMs()}));
@@ -91,15 +92,15 @@ Status ReleaseSettlement(Tx& tx, int64_t order_id) {
   int64_t merchant_id = row->Int(1), amount = row->Int(2);
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE settlements SET status=?, settled_at_ms=? WHERE id=? AND status=?",
                                             {to, tx.NowMs(), row->Int(0), Name(from)}));
-  RETURN_IF_ERROR(internal::Moved(changed, "结算", "settlement"));
+  RETURN_IF_ERROR(internal::Moved(changed, "settlement"));
   RETURN_IF_ERROR(Post(tx, "settle", order_id, {{MerchantPayable(merchant_id), -amount}, {MerchantWithdrawable(merchant_id), amount}}));
   return Emit(tx, SettlementReleased{row->Int(0), order_id, merchant_id, amount});
 }
 
 Result<int64_t> Withdraw(Tx& tx, int64_t merchant_id, int64_t amount_fen) {
-  if (amount_fen <= 0) return Fail(ErrorCode::INVALID_FIELD, "amount_fen must be positive");
+  if (amount_fen <= 0) return Fail(Msg::AMOUNT_NOT_POSITIVE);
   ASSIGN_OR_RETURN(int64_t available, BalanceForDebit(tx, MerchantWithdrawable(merchant_id)));
-  if (available < amount_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "withdrawable balance is " + std::to_string(available) + " fen");
+  if (available < amount_fen) return Fail(Msg::WITHDRAWABLE_LOW, {Fen("available", available)});
   int64_t id = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO withdrawals(id, merchant_id, amount_fen, status, created_at_ms) VALUES(?,?,?,?,?)",
                          {id, merchant_id, amount_fen, Name(WithdrawalStatus::kPaid), tx.NowMs()}));

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/messages.h"
+
 #include "pay/states.h"
 #include "tests/pg_cluster.h"
 
@@ -141,8 +143,8 @@ TEST(PayStates, TransitionTables) {
   auto refused = Move(P::kSucceeded, P::kFailed);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::INVALID_STATE);
-  EXPECT_NE(refused.error().message.find("(payment status succeeded cannot become failed)"), std::string::npos)
-      << refused.error().message;
+  EXPECT_EQ(refused.error().message, "The payment status succeeded cannot become failed");
+  EXPECT_EQ(Render(refused.error(), Lang::kZh), "支付状态不能从“已成功”变为“已失败”");
   EXPECT_EQ(*Move(P::kPending, P::kClosed), "closed");
 }
 

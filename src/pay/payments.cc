@@ -1,6 +1,7 @@
 // Payments and refunds: what the platform records of money moving through the provider
 // and store credit, with the ledger postings of each step.
 #include "base/id.h"
+#include "base/messages.h"
 #include "pay/events.h"
 #include "pay/internal/moves.h"
 #include "pay/pay.h"
@@ -26,7 +27,7 @@ Json ToJson(const Payment& p) {
 
 Result<Payment> GetPayment(Reader& r, int64_t payment_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE id=?", {payment_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+  if (!row) return Fail(Msg::PAYMENT_NOT_FOUND);
   return PaymentFromRow(*row);
 }
 
@@ -39,16 +40,16 @@ Result<std::optional<Payment>> PendingPaymentOf(Reader& r, int64_t order_id) {
 
 Result<Payment> PaymentByPrepay(Reader& r, const std::string& prepay_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE prepay_id=? AND prepay_id <> ''", {prepay_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+  if (!row) return Fail(Msg::PAYMENT_NOT_FOUND);
   return PaymentFromRow(*row);
 }
 
 Result<Payment> StartPayment(Tx& tx, SandboxProvider& provider, int64_t order_id, int64_t merchant_id, int64_t buyer_id,
                              int64_t total_fen, int64_t card_fen) {
-  if (card_fen < 0 || card_fen > total_fen) return Fail(ErrorCode::INVALID_FIELD, "card_fen must be between 0 and the order total");
+  if (card_fen < 0 || card_fen > total_fen) return Fail(Msg::CARD_AMOUNT_RANGE, {Fen("total", total_fen)});
   if (card_fen > 0) {
     ASSIGN_OR_RETURN(int64_t balance, BalanceForDebit(tx, CardAccount(buyer_id)));
-    if (balance < card_fen) return Fail(ErrorCode::INSUFFICIENT_FUNDS, "store credit balance is " + std::to_string(balance) + " fen");
+    if (balance < card_fen) return Fail(Msg::CARD_BALANCE_LOW, {Fen("balance", balance)});
   }
   Payment p;
   p.id = tx.NewId();
@@ -79,7 +80,7 @@ Result<bool> SettlePaymentSuccess(Tx& tx, const Payment& p, const std::string& t
   // Guarded by the status it moves from: a stale read cannot post the payment twice.
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, transaction_id=?, paid_at_ms=? WHERE id=? AND status=?",
                                             {to, transaction_id, tx.NowMs(), payment_id, Name(p.status)}));
-  RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
+  RETURN_IF_ERROR(Moved(changed, "payment"));
   std::vector<Posting> postings = {{ProviderAccount(p.merchant_id), -p.amount_fen}, {EscrowAccount(p.merchant_id), p.amount_fen}};
   if (HoldsCard(p.status)) {  // (a closed payment gave its store credit back when it closed)
     postings.push_back({CardHoldAccount(p.buyer_id), -p.card_fen});
@@ -95,7 +96,7 @@ Status EndPendingPayment(Tx& tx, int64_t payment_id, bool failed) {
   if (p.status != PaymentStatus::kPending) return Ok();
   ASSIGN_OR_RETURN(std::string_view to, Move(p.status, failed ? PaymentStatus::kFailed : PaymentStatus::kClosed));
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE payments SET status=?, card_fen=0 WHERE id=? AND status=?", {to, payment_id, Name(p.status)}));
-  RETURN_IF_ERROR(Moved(changed, "支付", "payment"));
+  RETURN_IF_ERROR(Moved(changed, "payment"));
   if (HoldsCard(p.status))
     RETURN_IF_ERROR(Post(tx, "card.release", payment_id, {{CardHoldAccount(p.buyer_id), -p.card_fen}, {CardAccount(p.buyer_id), p.card_fen}}));
   return Emit(tx, PaymentEnded{p, failed});
@@ -105,10 +106,10 @@ Result<Refund> StartRefund(Tx& tx, SandboxProvider& provider, int64_t order_id, 
                            const std::string& reason) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kPaymentCols + " FROM payments WHERE order_id=? AND status IN (" + PaymentStatusSql(Charged) + ")",
                                          {order_id}));
-  if (!row) return Fail(ErrorCode::INVALID_STATE, "the order has no successful payment to refund");
+  if (!row) return Fail(Msg::NO_PAYMENT_TO_REFUND);
   Payment p = PaymentFromRow(*row);
   if (amount_fen <= 0 || amount_fen + already_refunded_fen > p.amount_fen + p.card_fen)
-    return Fail(ErrorCode::RULE_VIOLATION, "refund exceeds what was paid");
+    return Fail(Msg::REFUND_EXCEEDS_PAID);
   ASSIGN_OR_RETURN(int64_t provider_done, tx.QueryInt("SELECT COALESCE(SUM(provider_fen),0) FROM refunds WHERE payment_id=?", {p.id}));
   Refund rf;
   rf.id = tx.NewId();
@@ -133,7 +134,7 @@ Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
   ASSIGN_OR_RETURN(std::string_view to, Move(rf.status, RefundStatus::kSucceeded));
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE refunds SET status=?, completed_at_ms=? WHERE id=? AND status=?",
                                             {to, tx.NowMs(), refund_id, Name(rf.status)}));
-  RETURN_IF_ERROR(Moved(changed, "退款", "refund"));
+  RETURN_IF_ERROR(Moved(changed, "refund"));
   ASSIGN_OR_RETURN(Payment p, GetPayment(tx, rf.payment_id));
   RETURN_IF_ERROR(Post(tx, "refund.provider", refund_id,
                        {{EscrowAccount(p.merchant_id), -rf.provider_fen}, {ProviderAccount(p.merchant_id), rf.provider_fen}}));
@@ -143,7 +144,7 @@ Result<bool> CompleteRefund(Tx& tx, int64_t refund_id) {
 
 Result<Refund> GetRefund(Reader& r, int64_t refund_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, order_id, payment_id, provider_fen, card_fen, status FROM refunds WHERE id=?", {refund_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "refund not found");
+  if (!row) return Fail(Msg::REFUND_NOT_FOUND);
   return Refund{row->Int(0), row->Int(1), row->Int(2), row->Int(3), row->Int(4), Stored(RefundStatusFromString(row->Str(5)))};
 }
 

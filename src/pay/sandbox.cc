@@ -10,6 +10,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
+#include "base/messages.h"
 #include "base/thread_name.h"
 #include "pay/pay.h"
 
@@ -97,8 +98,8 @@ Result<std::string> SandboxProvider::CreatePrepay(Tx& tx, const std::string& out
 
 Status SandboxProvider::Complete(Tx& tx, const std::string& prepay_id, bool success) {
   ASSIGN_OR_RETURN(ProviderTxn t, Query(tx, prepay_id));
-  if (t.kind != "pay") return Fail(ErrorCode::NOT_FOUND, "no such payment at the provider");
-  if (t.status != "NOTPAY") return Fail(ErrorCode::INVALID_STATE, "this payment is already " + t.status);
+  if (t.kind != "pay") return Fail(Msg::PROVIDER_PAYMENT_NOT_FOUND);
+  if (t.status != "NOTPAY") return Fail(Msg::PROVIDER_PAYMENT_DONE, {Term("status", t.status, "pay")});
   t.status = success ? "SUCCESS" : "FAIL";
   t.transaction_id = success ? NewId("4200") : "";
   RETURN_IF_ERROR(tx.Run("UPDATE sandbox_txns SET status=?, transaction_id=?, completed_at_ms=? WHERE prepay_id=?",
@@ -125,7 +126,7 @@ Result<std::string> SandboxProvider::CreateRefund(Tx& tx, const std::string& out
 Result<ProviderTxn> SandboxProvider::Query(Reader& r, const std::string& prepay_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT prepay_id, kind, out_no, status, transaction_id, amount_fen FROM sandbox_txns WHERE prepay_id=?",
                                         {prepay_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "no such transaction at the provider");
+  if (!row) return Fail(Msg::PROVIDER_TXN_NOT_FOUND);
   return ProviderTxn{row->Str(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4), row->Int(5)};
 }
 
@@ -238,7 +239,7 @@ void SandboxProvider::StopSender() {
 
 Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& clock, const std::string& body,
                                         const std::string& signature) {
-  if (!p.Verify(body, signature)) return Fail(ErrorCode::INVALID_SIGNATURE, "notification signature does not verify");
+  if (!p.Verify(body, signature)) return Fail(Msg::NOTIFICATION_SIGNATURE_BAD);
   ASSIGN_OR_RETURN(Json j, ParseJson(body));
   ObjectReader r(j);
   Notification n;
@@ -252,7 +253,7 @@ Result<Notification> VerifyNotification(const SandboxProvider& p, const Clock& c
   RETURN_IF_ERROR(r.Finish());
   int64_t age = clock.NowMs() - n.timestamp_ms;
   if (age > kNotifyMaxAgeMs || age < -kNotifyMaxAgeMs)
-    return Fail(ErrorCode::INVALID_SIGNATURE, "stale notification (replay window is 10 minutes)");
+    return Fail(Msg::NOTIFICATION_STALE);
   return n;
 }
 

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <iterator>
 
+#include "base/messages.h"
 #include "base/state_table.h"
 
 namespace xd::pay {
@@ -85,11 +86,10 @@ const std::vector<E>& All(const Row (&table)[N]) {
 }
 
 template <class E>
-Result<std::string_view> MoveIn(const char* kind_zh, const char* kind, E from, E to) {
+Result<std::string_view> MoveIn(const char* kind, E from, E to) {
   if (!CanMove(from, to))
-    return Fail(ErrorCode::INVALID_STATE, std::string(kind_zh) + "状态不能从 " + std::string(Name(from)) + " 变为 " +
-                                              std::string(Name(to)) + " (" + kind + " status " + std::string(Name(from)) +
-                                              " cannot become " + std::string(Name(to)) + ")");
+    return Fail(Msg::STATUS_CANNOT_MOVE,
+                {Term("kind", kind, "kind"), Term("from", std::string(Name(from)), "pay"), Term("to", std::string(Name(to)), "pay")});
   return Name(to);
 }
 
@@ -111,10 +111,10 @@ bool CanMove(RefundStatus from, RefundStatus to) { return Contains(At(kRefund, f
 bool CanMove(SettlementStatus from, SettlementStatus to) { return Contains(At(kSettlement, from).next, to); }
 bool CanMove(WithdrawalStatus from, WithdrawalStatus to) { return Contains(At(kWithdrawal, from).next, to); }
 
-Result<std::string_view> Move(PaymentStatus from, PaymentStatus to) { return MoveIn("支付", "payment", from, to); }
-Result<std::string_view> Move(RefundStatus from, RefundStatus to) { return MoveIn("退款", "refund", from, to); }
-Result<std::string_view> Move(SettlementStatus from, SettlementStatus to) { return MoveIn("结算", "settlement", from, to); }
-Result<std::string_view> Move(WithdrawalStatus from, WithdrawalStatus to) { return MoveIn("提现", "withdrawal", from, to); }
+Result<std::string_view> Move(PaymentStatus from, PaymentStatus to) { return MoveIn("payment", from, to); }
+Result<std::string_view> Move(RefundStatus from, RefundStatus to) { return MoveIn("refund", from, to); }
+Result<std::string_view> Move(SettlementStatus from, SettlementStatus to) { return MoveIn("settlement", from, to); }
+Result<std::string_view> Move(WithdrawalStatus from, WithdrawalStatus to) { return MoveIn("withdrawal", from, to); }
 
 const std::vector<PaymentStatus>& AllPaymentStatuses() { return All<P>(kPayment); }
 const std::vector<RefundStatus>& AllRefundStatuses() { return All<R>(kRefund); }

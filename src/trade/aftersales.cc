@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "trade/events.h"
@@ -42,10 +43,10 @@ Status LoadAftersaleItems(Reader& r, std::vector<Aftersale>& list, const std::st
 // guarded by the status it moves from.
 Status MoveAftersale(Tx& tx, Aftersale& a, AftersaleStatus to) {
   if (!CanMove(a.status, to))
-    return Fail(ErrorCode::INVALID_STATE, "售后单状态不能从 " + std::string(ToString(a.status)) + " 变为 " + std::string(ToString(to)));
+    return Fail(Msg::AFTERSALE_CANNOT_MOVE, {Term("from", std::string(ToString(a.status)), "aftersale"), Term("to", std::string(ToString(to)), "aftersale")});
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE aftersales SET status=?, updated_at_ms=? WHERE id=? AND status=?",
                                       {ToString(to), tx.NowMs(), a.id, ToString(a.status)}));
-  if (n != 1) return Fail(ErrorCode::INVALID_STATE, "售后单状态已变化，请刷新后重试");
+  if (n != 1) return Fail(Msg::AFTERSALE_CHANGED);
   a.status = to;
   return Ok();
 }
@@ -96,11 +97,11 @@ Result<AftersaleRequest> AftersaleRequestFromJson(const Json& body) {
 
 Result<Aftersale> TradeService::GetAftersale(Reader& r, int64_t id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kAftersaleCols + " FROM aftersales WHERE id=?", {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
+  if (!row) return Fail(Msg::AFTERSALE_NOT_FOUND);
   ASSIGN_OR_RETURN(Aftersale found, AftersaleFromRow(*row));
   std::vector<Aftersale> one{std::move(found)};
   if ((buyer_id && one[0].buyer_id != *buyer_id) || (merchant_id && one[0].merchant_id != *merchant_id))
-    return Fail(ErrorCode::NOT_FOUND, "after-sales request not found");
+    return Fail(Msg::AFTERSALE_NOT_FOUND);
   RETURN_IF_ERROR(LoadAftersaleItems(r, one, "?", {id}));
   return std::move(one[0]);
 }
@@ -152,18 +153,17 @@ Result<std::vector<Aftersale>> TradeService::MerchantAftersales(Reader& r, int64
 Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64_t order_id, const AftersaleRequest& req) {
   const std::string& type = req.type;
   const int64_t amount_fen = req.amount_fen;
-  if (type != "refund_only" && type != "return_refund") return Fail(ErrorCode::INVALID_FIELD, "type must be refund_only or return_refund");
-  if (type == "refund_only" && !req.items.empty()) return Fail(ErrorCode::INVALID_FIELD, "仅退款无需填写退货商品 (items 只用于 return_refund)");
+  if (type != "refund_only" && type != "return_refund") return Fail(Msg::AFTERSALE_TYPE_INVALID, {{"type", type}});
+  if (type == "refund_only" && !req.items.empty()) return Fail(Msg::REFUND_ONLY_NO_ITEMS);
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (!AftersaleOpen(o.status))
-    return Fail(ErrorCode::INVALID_STATE,
-                "after-sales is open for paid, shipped or delivered orders (order is " + std::string(ToString(o.status)) + ")");
+    return Fail(Msg::AFTERSALE_ORDER_STATE, {Term("status", std::string(ToString(o.status)), "order")});
   if (o.sub_status != OrderSubStatus::kNone)
-    return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + std::string(ToString(o.sub_status)) + ")");
-  if (type == "return_refund" && o.status == OrderStatus::kPaid) return Fail(ErrorCode::RULE_VIOLATION, "nothing to return: the order has not shipped");
+    return Fail(Msg::ORDER_WAITING, {Term("waiting", std::string(ToString(o.sub_status)), "order")});
+  if (type == "return_refund" && o.status == OrderStatus::kPaid) return Fail(Msg::NOTHING_TO_RETURN);
   int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   if (amount_fen <= 0 || amount_fen > refundable)
-    return Fail(ErrorCode::RULE_VIOLATION, "refund amount must be 1.." + std::to_string(refundable) + " fen");
+    return Fail(Msg::REFUND_AMOUNT_RANGE, {Fen("max", refundable)});
   std::vector<LineRequest> returned;
   if (type == "return_refund") {
     ASSIGN_OR_RETURN(auto left, ReturnableUnits(tx, order_id));
@@ -175,13 +175,13 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
       for (auto& l : req.items) asked[l.sku_id] += l.quantity;
       for (auto& [sku, qty] : asked) {
         auto it = left.find(sku);
-        if (it == left.end()) return Fail(ErrorCode::INVALID_FIELD, "退货商品 " + IdString(sku) + " 不在此订单中");
+        if (it == left.end()) return Fail(Msg::RETURN_ITEM_NOT_IN_ORDER, {{"sku_id", IdString(sku)}});
         if (qty > it->second)
-          return Fail(ErrorCode::RULE_VIOLATION, "商品 " + IdString(sku) + " 最多可退 " + std::to_string(it->second) + " 件");
+          return Fail(Msg::RETURN_QUANTITY_LIMIT, {{"sku_id", IdString(sku)}, {"max", it->second}});
         returned.push_back(LineRequest{sku, qty});
       }
     }
-    if (returned.empty()) return Fail(ErrorCode::RULE_VIOLATION, "没有可退的商品：已全部退回或正在退回");
+    if (returned.empty()) return Fail(Msg::NOTHING_LEFT_TO_RETURN);
   }
   const std::string& reason = req.reason;
   Aftersale a;
@@ -224,7 +224,7 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
   if (a.status != AftersaleStatus::kPending) {
     if (!merchant_id) return a;  // the timeout found it handled already
-    return Fail(ErrorCode::INVALID_STATE, "request is " + std::string(ToString(a.status)) + ", not pending");
+    return Fail(Msg::AFTERSALE_NOT_PENDING, {Term("status", std::string(ToString(a.status)), "aftersale")});
   }
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, true));
   if (a.type == "return_refund") {
@@ -255,8 +255,7 @@ Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merc
 Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id, const std::string& carrier, const std::string& tracking_no) {
   if (carrier.empty() || carrier.size() > limits::kMaxCarrierLen || tracking_no.empty() ||
       tracking_no.size() > limits::kMaxTrackingNoLen)
-    return Fail(ErrorCode::INVALID_FIELD, "carrier (1.." + std::to_string(limits::kMaxCarrierLen) + " bytes) and tracking_no (1.." +
-                                              std::to_string(limits::kMaxTrackingNoLen) + ") are required");
+    return Fail(Msg::RETURN_SHIPMENT_REQUIRED, {{"carrier_max", limits::kMaxCarrierLen}, {"tracking_no_max", limits::kMaxTrackingNoLen}});
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, buyer_id, std::nullopt));
   RETURN_IF_ERROR(MoveAftersale(tx, a, AftersaleStatus::kReturned));
   RETURN_IF_ERROR(tx.Run("UPDATE aftersales SET return_carrier=?, return_tracking_no=?, updated_at_ms=? WHERE id=?",
@@ -269,7 +268,7 @@ Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id
 Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t merchant_id) {
   ASSIGN_OR_RETURN(Aftersale a, GetAftersale(tx, id, std::nullopt, merchant_id));
   if (a.status != AftersaleStatus::kReturned)
-    return Fail(ErrorCode::INVALID_STATE, "request is " + std::string(ToString(a.status)) + ", the goods are not on their way back");
+    return Fail(Msg::AFTERSALE_NOT_RETURNING, {Term("status", std::string(ToString(a.status)), "aftersale")});
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
   // What came back returns to stock: the request's items, not the whole order.
   for (auto& it : a.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "trade/events.h"
@@ -19,7 +20,7 @@ namespace {
 
 Status CheckCartQuantity(int64_t quantity) {
   if (quantity < 1 || quantity > limits::kMaxLineQuantity)
-    return Fail(ErrorCode::INVALID_FIELD, "quantity must be 1.." + std::to_string(limits::kMaxLineQuantity));
+    return Fail(Msg::QUANTITY_RANGE, {{"max", limits::kMaxLineQuantity}});
   return Ok();
 }
 
@@ -32,7 +33,7 @@ Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t
   RETURN_IF_ERROR(account::LockUser(tx, buyer_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t lines, tx.QueryInt("SELECT count(*) FROM cart_items WHERE user_id=?", {buyer_id}));
   if (lines >= limits::kMaxCartLines)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "the cart holds at most " + std::to_string(limits::kMaxCartLines) + " lines");
+    return Fail(Msg::CART_FULL, {{"max", limits::kMaxCartLines}});
   // (CASE, not SQLite's two-argument MIN: the same text runs on PostgreSQL.)
   RETURN_IF_ERROR(tx.Run("INSERT INTO cart_items(id, user_id, sku_id, quantity, created_at_ms) VALUES(?1,?2,?3,?4,?5) "
                          "ON CONFLICT(user_id, sku_id) DO UPDATE SET quantity = CASE WHEN cart_items.quantity + excluded.quantity > ?6 "
@@ -45,13 +46,13 @@ Status TradeService::AddToCart(Tx& tx, int64_t buyer_id, int64_t sku_id, int64_t
 Status TradeService::SetCartQuantity(Tx& tx, int64_t buyer_id, int64_t cart_item_id, int64_t quantity) {
   RETURN_IF_ERROR(CheckCartQuantity(quantity));
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE cart_items SET quantity=? WHERE id=? AND user_id=?", {quantity, cart_item_id, buyer_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "cart item not found");
+  if (n == 0) return Fail(Msg::CART_ITEM_NOT_FOUND);
   return Ok();
 }
 
 Status TradeService::RemoveFromCart(Tx& tx, int64_t buyer_id, int64_t cart_item_id) {
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM cart_items WHERE id=? AND user_id=?", {cart_item_id, buyer_id}));
-  if (n == 0) return Fail(ErrorCode::NOT_FOUND, "cart item not found");
+  if (n == 0) return Fail(Msg::CART_ITEM_NOT_FOUND);
   return Ok();
 }
 

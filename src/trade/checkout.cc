@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "trade/events.h"
@@ -15,7 +16,7 @@ namespace xd::trade {
 
 Result<std::vector<LineRequest>> ReadLineRequests(const Json& items) {
   if (!items.is_array() || items.empty() || items.size() > limits::kMaxOrderLines)
-    return Fail(ErrorCode::INVALID_FIELD, "items must be an array of 1.." + std::to_string(limits::kMaxOrderLines) + " lines");
+    return Fail(Msg::ORDER_LINES_RANGE, {{"max", limits::kMaxOrderLines}});
   std::vector<LineRequest> lines;
   for (size_t i = 0; i < items.size(); ++i) {
     ObjectReader lr(items[i], "items[" + std::to_string(i) + "].");
@@ -42,17 +43,16 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
     RETURN_IF_ERROR(pr.Finish());
   }
   RETURN_IF_ERROR(r.Finish());
-  if ((items == nullptr) == (cart_ids == nullptr)) return Fail(ErrorCode::INVALID_FIELD, "send either items or cart_item_ids");
+  if ((items == nullptr) == (cart_ids == nullptr)) return Fail(Msg::CHECKOUT_ITEMS_OR_CART);
   if (items) {
     ASSIGN_OR_RETURN(req.items, ReadLineRequests(*items));
   }
   if (cart_ids) {
     if (!cart_ids->is_array() || cart_ids->empty() || cart_ids->size() > limits::kMaxOrderLines)
-      return Fail(ErrorCode::INVALID_FIELD,
-                  "cart_item_ids must be an array of 1.." + std::to_string(limits::kMaxOrderLines) + " ids");
+      return Fail(Msg::CART_ITEM_IDS_RANGE, {{"max", limits::kMaxOrderLines}});
     for (auto& v : *cart_ids) {
       auto id = v.is_string() ? ParseId(v.get<std::string>()) : std::nullopt;
-      if (!id) return Fail(ErrorCode::INVALID_FIELD, "cart_item_ids must be id strings");
+      if (!id) return Fail(Msg::FIELD_NOT_ID, {Field("cart_item_ids")});
       req.cart_item_ids.push_back(*id);
     }
   }
@@ -60,12 +60,12 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
     ASSIGN_OR_RETURN(account::Address a, account::AddressFromJson(*address));
     req.address = a;
   }
-  if (!req.activity.is_null() && !req.activity.is_object()) return Fail(ErrorCode::INVALID_FIELD, "activity must be an object");
+  if (!req.activity.is_null() && !req.activity.is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field("activity")});
   if (coupons) {
-    if (!coupons->is_array() || coupons->size() > 5) return Fail(ErrorCode::INVALID_FIELD, "coupon_ids must be an array of at most 5 ids");
+    if (!coupons->is_array() || coupons->size() > 5) return Fail(Msg::COUPON_IDS_RANGE, {{"max", 5}});
     for (auto& v : *coupons) {
       auto id = v.is_string() ? ParseId(v.get<std::string>()) : std::nullopt;
-      if (!id) return Fail(ErrorCode::INVALID_FIELD, "coupon_ids must be id strings");
+      if (!id) return Fail(Msg::FIELD_NOT_ID, {Field("coupon_ids")});
       req.coupon_ids.push_back(*id);
     }
   }
@@ -87,7 +87,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     address_json = account::ToJson(address);
     address_json.erase("id");
   } else if (!std::ranges::all_of(contexts, [](const PricingContext& c) { return c.address_later; })) {
-    return Fail(ErrorCode::MISSING_FIELD, "address or address_id is required");
+    return Fail(Msg::ADDRESS_REQUIRED);
   }
   int64_t checkout_id = tx.NewId();
   int64_t now = tx.NowMs();
@@ -150,7 +150,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
 Result<std::vector<std::pair<Order, pay::Payment>>> TradeService::CheckoutAndPay(Tx& tx, int64_t buyer_id, const CheckoutRequest& req) {
   ASSIGN_OR_RETURN(std::vector<Order> orders, Checkout(tx, buyer_id, req));
   if (req.card_fen > 0 && orders.size() > 1)
-    return Fail(ErrorCode::INVALID_FIELD, "pay.card_fen needs a checkout from one shop; pay each order with store credit instead");
+    return Fail(Msg::CARD_NEEDS_ONE_SHOP, {{"field", "pay.card_fen"}});
   std::vector<std::pair<Order, pay::Payment>> out;
   for (auto& o : orders) {
     ASSIGN_OR_RETURN(pay::Payment p, StartOrderPayment(tx, o, req.card_fen));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "trade/events.h"
@@ -67,7 +68,7 @@ Result<std::vector<OrderItem>> LoadOrderItems(Reader& r, int64_t order_id) {
 
 Result<Order> LoadOrder(Reader& r, int64_t order_id, bool with_items) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kOrderCols + " FROM orders WHERE id=?", {order_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  if (!row) return Fail(Msg::ORDER_NOT_FOUND);
   ASSIGN_OR_RETURN(Order o, OrderFromRow(*row));
   if (with_items) {
     ASSIGN_OR_RETURN(o.items, LoadOrderItems(r, order_id));
@@ -204,13 +205,13 @@ void WriteOrderMembers(JsonWriter& w, const Order& o) {
 Result<Order> TradeService::GetOrder(Reader& r, int64_t order_id, std::optional<int64_t> buyer_id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(r, order_id, true));
   if ((buyer_id && o.buyer_id != *buyer_id) || (merchant_id && o.merchant_id != *merchant_id))
-    return Fail(ErrorCode::NOT_FOUND, "order not found");
+    return Fail(Msg::ORDER_NOT_FOUND);
   return o;
 }
 
 Result<OrderStatus> TradeService::BuyerOrderStatus(Reader& r, int64_t order_id, int64_t buyer_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT status FROM orders WHERE id=? AND buyer_id=?", {order_id, buyer_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  if (!row) return Fail(Msg::ORDER_NOT_FOUND);
   return StoredStatus(OrderStatusFromString, "order status", row->Str(0));
 }
 
@@ -241,9 +242,9 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
 
 Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& extra) {
   if (!CanMove(o.status, to))
-    return Fail(ErrorCode::INVALID_STATE, "订单状态不能从 " + std::string(ToString(o.status)) + " 变为 " + std::string(ToString(to)));
+    return Fail(Msg::ORDER_CANNOT_MOVE, {Term("from", std::string(ToString(o.status)), "order"), Term("to", std::string(ToString(to)), "order")});
   if (o.sub_status != OrderSubStatus::kNone && to != OrderStatus::kPaid)
-    return Fail(ErrorCode::INVALID_STATE, "只有已支付的订单可以等待 (" + std::string(ToString(o.sub_status)) + ")");
+    return Fail(Msg::ORDER_WAITING, {Term("waiting", std::string(ToString(o.sub_status)), "order")});
   int64_t now = tx.NowMs();
   const std::optional<TimeColumn> time_col = TimeColumnOf(to);
   std::string sql = "UPDATE orders SET status=?1, sub_status=?2, status_before_refund=?3, updated_at_ms=?4";
@@ -262,7 +263,7 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
   } else {
     ASSIGN_OR_RETURN(changed, tx.Exec(sql, {ToString(to), ToString(o.sub_status), before_refund, now, o.id, ToString(o.status)}));
   }
-  if (changed != 1) return Fail(ErrorCode::INVALID_STATE, "订单状态已变化，请刷新后重试");
+  if (changed != 1) return Fail(Msg::ORDER_CHANGED);
   OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
                    .from = o.status, .to = to, .extra = extra};
   o.status = to;
@@ -281,7 +282,7 @@ Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buy
   RETURN_IF_ERROR(LockOrderRow(tx, order_id));
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (o.status != OrderStatus::kCreated)
-    return Fail(ErrorCode::INVALID_STATE, "only unpaid orders can be cancelled (order is " + std::string(ToString(o.status)) + ")");
+    return Fail(Msg::ORDER_NOT_CANCELLABLE, {Term("status", std::string(ToString(o.status)), "order")});
   for (auto& it : o.items) RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) RETURN_IF_ERROR(pay::EndPendingPayment(tx, pending->id, false));
@@ -293,9 +294,9 @@ Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buy
 Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_id, int64_t card_fen) {
   RETURN_IF_ERROR(LockOrderRow(tx, order_id));
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));  // the lines are not needed to pay
-  if (o.buyer_id != buyer_id) return Fail(ErrorCode::NOT_FOUND, "order not found");
+  if (o.buyer_id != buyer_id) return Fail(Msg::ORDER_NOT_FOUND);
   if (o.status != OrderStatus::kCreated)
-    return Fail(ErrorCode::INVALID_STATE, "order is " + std::string(ToString(o.status)) + ", not awaiting payment");
+    return Fail(Msg::ORDER_NOT_PAYABLE, {Term("status", std::string(ToString(o.status)), "order")});
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) return *pending;
   return StartOrderPayment(tx, o, card_fen);
@@ -347,10 +348,10 @@ Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notificat
   ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, n.prepay_id));
   const bool is_payment = n.event == "payment.succeeded" || n.event == "payment.failed";
   const char* recorded = n.event == "payment.failed" ? "FAIL" : "SUCCESS";
-  if (!is_payment && n.event != "refund.succeeded") return Fail(ErrorCode::INVALID_FIELD, "unknown notification event " + n.event);
+  if (!is_payment && n.event != "refund.succeeded") return Fail(Msg::NOTIFICATION_EVENT_UNKNOWN, {{"event", n.event}});
   if (t.kind != (is_payment ? "pay" : "refund") || t.status != recorded || t.amount_fen != n.amount_fen || t.out_no != n.out_no ||
       t.transaction_id != n.transaction_id)
-    return Fail(ErrorCode::RULE_VIOLATION, "the provider's records do not confirm this notification");
+    return Fail(Msg::NOTIFICATION_UNCONFIRMED);
   if (is_payment) {
     ASSIGN_OR_RETURN(pay::Payment p, pay::PaymentByPrepay(tx, n.prepay_id));
     if (n.event == "payment.succeeded") {
@@ -362,7 +363,7 @@ Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notificat
     return std::string("failed");
   }
   auto refund_id = ParseId(n.out_no);
-  if (!refund_id) return Fail(ErrorCode::INVALID_FIELD, "bad refund number");
+  if (!refund_id) return Fail(Msg::REFUND_NUMBER_INVALID);
   ASSIGN_OR_RETURN(bool fresh, pay::CompleteRefund(tx, *refund_id));
   if (fresh) RETURN_IF_ERROR(OnRefundCompleted(tx, *refund_id));
   return std::string(fresh ? "refunded" : "already_refunded");
@@ -387,8 +388,7 @@ Result<pay::PaymentStatus> TradeService::QueryPayment(Tx& tx, int64_t payment_id
 Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id) {
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (o.status != OrderStatus::kShipped && o.status != OrderStatus::kDelivered)
-    return Fail(ErrorCode::INVALID_STATE,
-                "only shipped or delivered orders can be confirmed (order is " + std::string(ToString(o.status)) + ")");
+    return Fail(Msg::ORDER_NOT_CONFIRMABLE, {Term("status", std::string(ToString(o.status)), "order")});
   ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(tx, o.merchant_id));
   int64_t kept = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
   ASSIGN_OR_RETURN(Money commission, Money::Fen(kept).ApplyBps(m.settings.commission_bps));
@@ -414,9 +414,9 @@ Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> bu
 Status TradeService::MarkShipped(Tx& tx, int64_t merchant_id, int64_t order_id) {
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, std::nullopt, merchant_id));
   if (o.status != OrderStatus::kPaid)
-    return Fail(ErrorCode::INVALID_STATE, "only paid orders can be shipped (order is " + std::string(ToString(o.status)) + ")");
+    return Fail(Msg::ORDER_NOT_SHIPPABLE, {Term("status", std::string(ToString(o.status)), "order")});
   if (o.sub_status != OrderSubStatus::kNone)
-    return Fail(ErrorCode::INVALID_STATE, "order is waiting (" + std::string(ToString(o.sub_status)) + ") and cannot ship yet");
+    return Fail(Msg::ORDER_WAITING, {Term("waiting", std::string(ToString(o.sub_status)), "order")});
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kShipped));
   return ToStatus(tx.AddTimer(kTimerAutoConfirm, tx.NowMs() + config_.auto_confirm_ms, Json{{"order_id", order_id}}));
 }
@@ -440,20 +440,20 @@ Result<std::string> TradeService::DescribeOrder(Reader& r, const Order& o) const
 
 Status TradeService::ReleaseWait(Tx& tx, int64_t order_id, OrderSubStatus waiting, const Json* new_address) {
   const std::string waiting_name(ToString(waiting));
-  if (!CanMove(waiting, OrderSubStatus::kNone)) return Fail(ErrorCode::INVALID_STATE, "不是等待状态: " + waiting_name);
+  if (!CanMove(waiting, OrderSubStatus::kNone)) return Fail(Msg::ORDER_NOT_WAITING, {Term("waiting", waiting_name, "order")});
   std::optional<std::string> address;
   if (new_address) address = DumpJson(*new_address);
   ASSIGN_OR_RETURN(auto released, tx.QueryOne("UPDATE orders SET sub_status=?, address=COALESCE(?, address), updated_at_ms=? "
                                                 "WHERE id=? AND status=? AND sub_status=? RETURNING merchant_id",
                                                 {ToString(OrderSubStatus::kNone), address, tx.NowMs(), order_id,
                                                  ToString(OrderStatus::kPaid), waiting_name}));
-  if (!released) return Fail(ErrorCode::INVALID_STATE, "the order is not waiting (" + waiting_name + ")");
+  if (!released) return Fail(Msg::ORDER_NOT_WAITING, {Term("waiting", waiting_name, "order")});
   return Emit(tx, OrderReleased{.order_id = order_id, .merchant_id = released->Int(0), .from = waiting});
 }
 
 Status TradeService::RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason) {
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, order_id, false));
-  if (o.status != OrderStatus::kPaid) return Fail(ErrorCode::INVALID_STATE, "only paid, unshipped orders can be refunded this way");
+  if (o.status != OrderStatus::kPaid) return Fail(Msg::ORDER_NOT_REFUNDABLE_UNSHIPPED);
   o.status_before_refund = o.status;
   o.sub_status = OrderSubStatus::kNone;
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"reason", reason}}));

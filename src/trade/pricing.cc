@@ -5,6 +5,7 @@
 #include <map>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "trade/internal/trade_internal.h"
@@ -66,7 +67,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
   std::vector<LineRequest> lines = req.items;
   for (int64_t cid : req.cart_item_ids) {
     ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT sku_id, quantity FROM cart_items WHERE id=? AND user_id=?", {cid, buyer_id}));
-    if (!row) return Fail(ErrorCode::NOT_FOUND, "cart item " + IdString(cid) + " not found");
+    if (!row) return Fail(Msg::CART_ITEM_NOT_FOUND, {{"cart_item_id", IdString(cid)}});
     lines.push_back(LineRequest{row->Int(0), row->Int(1)});
   }
   // One line per SKU; group by merchant (std::map keeps the order deterministic).
@@ -75,7 +76,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
   std::map<int64_t, PricingContext> by_merchant;
   for (auto& [sku_id, qty] : qty_by_sku) {
     if (qty > limits::kMaxLineQuantity)
-      return Fail(ErrorCode::LIMIT_EXCEEDED, "at most " + std::to_string(limits::kMaxLineQuantity) + " of one SKU per order");
+      return Fail(Msg::LINE_QUANTITY_LIMIT, {{"max", limits::kMaxLineQuantity}});
     ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(r, sku_id));
     ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, sku.product_id, true, {}, false));
     PricingContext& ctx = by_merchant[p.merchant_id];
@@ -103,7 +104,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     RETURN_IF_ERROR(RunPricing(r, tx, ctx));
     std::erase_if(coupons_left, [&](int64_t id) { return std::ranges::find(ctx.spent_coupon_ids, id) != ctx.spent_coupon_ids.end(); });
     if (ctx.subtotal_fen > m.settings.max_order_fen)
-      return Fail(ErrorCode::LIMIT_EXCEEDED, "order total exceeds this shop's limit of " + std::to_string(m.settings.max_order_fen) + " fen");
+      return Fail(Msg::ORDER_TOTAL_LIMIT, {Fen("max", m.settings.max_order_fen)});
     out.push_back(std::move(ctx));
   }
   return out;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "base/messages.h"
 
 namespace xd::pay::internal {
 
@@ -20,10 +21,9 @@ E Stored(std::optional<E> parsed) {
 
 // A guarded UPDATE changed `changed` rows: INVALID_STATE unless exactly one (the row left the
 // status it was read in; in the single-writer pipeline only a stale caller gets here).
-inline Status Moved(int64_t changed, const char* what_zh, const char* what) {
+inline Status Moved(int64_t changed, const char* what) {
   if (changed == 1) return Ok();
-  return Fail(ErrorCode::INVALID_STATE,
-              std::string(what_zh) + "状态已变化，请刷新后重试 (the " + what + " changed status; reload and retry)");
+  return Fail(Msg::STATUS_CHANGED, {Term("kind", what, "kind")});
 }
 
 }  // namespace xd::pay::internal
