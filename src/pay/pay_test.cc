@@ -13,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include "base/messages.h"
-
 #include "pay/states.h"
 #include "tests/pg_cluster.h"
 

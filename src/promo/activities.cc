@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "promo/events.h"
@@ -43,14 +44,14 @@ Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
   const Json* gift = r.Raw("gift");
   RETURN_IF_ERROR(r.Finish());
   if (gift) {
-    if (!gift->is_object()) return Fail(ErrorCode::INVALID_FIELD, "activity.gift must be an object");
+    if (!gift->is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field("activity.gift")});
     ObjectReader g(*gift, "activity.gift.");
     ref.gift_message = g.OptString("message", {.max_len = limits::kMaxRemarkLen}).value_or("");
     RETURN_IF_ERROR(g.Finish());
   }
-  if (!ref.id && !ref.gift_message) return Fail(ErrorCode::MISSING_FIELD, "activity.id is required");
-  if (ref.group_id && ref.bargain_id) return Fail(ErrorCode::INVALID_FIELD, "activity takes group_id or bargain_id, not both");
-  if ((ref.group_id || ref.bargain_id) && !ref.id) return Fail(ErrorCode::MISSING_FIELD, "activity.id is required");
+  if (!ref.id && !ref.gift_message) return Fail(Msg::ACTIVITY_ID_REQUIRED);
+  if (ref.group_id && ref.bargain_id) return Fail(Msg::ACTIVITY_GROUP_OR_BARGAIN);
+  if ((ref.group_id || ref.bargain_id) && !ref.id) return Fail(Msg::ACTIVITY_ID_REQUIRED);
   return std::optional<ActivityRef>(ref);
 }
 
@@ -67,14 +68,14 @@ Result<Activity> LockActivity(Tx& tx, int64_t id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kActivityCols + " FROM activities WHERE id=?" +
                                              std::string(tx.dialect().ForUpdate()),
                                          {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "activity not found");
+  if (!row) return Fail(Msg::ACTIVITY_NOT_FOUND);
   return ActivityFromRow(*row);
 }
 
 Status RequireRunning(const Activity& a, int64_t now_ms) {
-  if (a.status != ActivityStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "活动已停止 (activity stopped)");
-  if (now_ms < a.starts_at_ms) return Fail(ErrorCode::INVALID_STATE, "活动未开始 (activity starts at " + FormatRfc3339(a.starts_at_ms) + ")");
-  if (now_ms >= a.ends_at_ms) return Fail(ErrorCode::INVALID_STATE, "活动已结束 (activity ended)");
+  if (a.status != ActivityStatus::kActive) return Fail(Msg::ACTIVITY_STOPPED);
+  if (now_ms < a.starts_at_ms) return Fail(Msg::ACTIVITY_NOT_STARTED, {{"starts_at", FormatRfc3339(a.starts_at_ms)}});
+  if (now_ms >= a.ends_at_ms) return Fail(Msg::ACTIVITY_ENDED);
   return Ok();
 }
 
@@ -90,9 +91,7 @@ void ActivityRegistry::Register(std::unique_ptr<ActivityType> type) {
 Result<const ActivityType*> ActivityRegistry::Find(std::string_view name) const {
   for (auto& t : types_)
     if (t->name() == name) return t.get();
-  std::string known;
-  for (auto& t : types_) known += (known.empty() ? "" : ", ") + std::string(t->name());
-  return Fail(ErrorCode::INVALID_FIELD, "不支持的活动类型 " + std::string(name) + " (type must be one of " + known + ")");
+  return Fail(Msg::ACTIVITY_TYPE_UNKNOWN, {{"type", name}});
 }
 
 const ActivityRegistry& ActivityTypes() {
@@ -130,7 +129,7 @@ Result<ActivityInput> ActivityInputFromJson(const Json& body) {
   }
   RETURN_IF_ERROR(r.Finish());
   if (in.starts_at_ms && in.ends_at_ms && *in.ends_at_ms <= *in.starts_at_ms)
-    return Fail(ErrorCode::INVALID_FIELD, "ends_at must be after starts_at");
+    return Fail(Msg::ENDS_BEFORE_STARTS);
   if (type) RETURN_IF_ERROR(type->ValidateInput(in));
   return in;
 }
@@ -157,7 +156,7 @@ PromoService::PromoService(trade::TradeService& trade, PromoConfig config) : tra
 
 Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const ActivityInput& in) {
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, in.sku_id));
-  if (sku.merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "SKU not found");
+  if (sku.merchant_id != merchant_id) return Fail(Msg::SKU_NOT_FOUND);
   int64_t now = tx.NowMs();
   Activity a;
   a.id = tx.NewId();
@@ -169,8 +168,8 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
   a.starts_at_ms = in.starts_at_ms.value_or(now);
   a.ends_at_ms = in.ends_at_ms.value_or(std::max(now, a.starts_at_ms) + config_.default_window_ms);
   a.created_at_ms = now;
-  if (a.ends_at_ms <= a.starts_at_ms) return Fail(ErrorCode::INVALID_FIELD, "ends_at must be after starts_at");
-  if (a.ends_at_ms <= now) return Fail(ErrorCode::INVALID_FIELD, "ends_at is in the past");
+  if (a.ends_at_ms <= a.starts_at_ms) return Fail(Msg::ENDS_BEFORE_STARTS);
+  if (a.ends_at_ms <= now) return Fail(Msg::ENDS_IN_PAST);
   ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(in.type));
   RETURN_IF_ERROR(type->Configure(in, sku, a));
   RETURN_IF_ERROR(tx.Run("INSERT INTO activities(id, merchant_id, type, sku_id, product_id, status, starts_at_ms, ends_at_ms, config, "
@@ -184,9 +183,9 @@ Result<Activity> PromoService::CreateActivity(Tx& tx, int64_t merchant_id, const
 
 Result<Activity> PromoService::GetActivity(Reader& r, int64_t id, std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kActivityCols + " FROM activities WHERE id=?", {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "activity not found");
+  if (!row) return Fail(Msg::ACTIVITY_NOT_FOUND);
   Activity a = internal::ActivityFromRow(*row);
-  if (merchant_id && a.merchant_id != *merchant_id) return Fail(ErrorCode::NOT_FOUND, "activity not found");
+  if (merchant_id && a.merchant_id != *merchant_id) return Fail(Msg::ACTIVITY_NOT_FOUND);
   return a;
 }
 

@@ -8,6 +8,7 @@
 
 #include "account/account.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "base/money.h"
 #include "catalog/catalog.h"
 #include "promo/events.h"
@@ -29,8 +30,8 @@ uint64_t SplitMix(uint64_t& state) {
 }  // namespace
 
 Result<std::vector<int64_t>> BargainCuts(int64_t seed, int64_t total_fen, int64_t helps) {
-  if (helps < 1 || helps > 10'000) return Fail(ErrorCode::INVALID_FIELD, "helps must be 1..10000");
-  if (total_fen < helps) return Fail(ErrorCode::INVALID_FIELD, "the amount to cut is smaller than the number of helps");
+  if (helps < 1 || helps > 10'000) return Fail(Msg::BARGAIN_HELPS_RANGE);
+  if (total_fen < helps) return Fail(Msg::BARGAIN_CUT_TOO_SMALL);
   // Every help cuts 1 fen; the rest is split by random weights that fall steeply with the
   // help's position (and the first help gets a triple weight): early helps feel big.
   uint64_t state = static_cast<uint64_t>(seed);
@@ -77,7 +78,7 @@ Bargain BargainFromRow(const Row& r) {
 
 Result<Bargain> LoadBargain(Reader& r, int64_t id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kBargainCols + " FROM bargains WHERE id=?", {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
+  if (!row) return Fail(Msg::BARGAIN_NOT_FOUND);
   return BargainFromRow(*row);
 }
 
@@ -85,7 +86,7 @@ Result<Bargain> LockBargain(Tx& tx, int64_t id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kBargainCols + " FROM bargains WHERE id=?" +
                                              std::string(tx.dialect().ForUpdate()),
                                          {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
+  if (!row) return Fail(Msg::BARGAIN_NOT_FOUND);
   return BargainFromRow(*row);
 }
 
@@ -111,17 +112,17 @@ namespace {
 
 Status PriceBargain(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) {
   if (!ref.bargain_id)
-    return Fail(ErrorCode::MISSING_FIELD, "activity.bargain_id is required to buy a bargain (start one with POST /api/v1/bargains)");
+    return Fail(Msg::BARGAIN_ID_REQUIRED);
   ASSIGN_OR_RETURN(Bargain b, LoadBargain(r, *ref.bargain_id));
-  if (b.activity_id != a.id || b.user_id != ctx.buyer_id) return Fail(ErrorCode::NOT_FOUND, "bargain not found");
+  if (b.activity_id != a.id || b.user_id != ctx.buyer_id) return Fail(Msg::BARGAIN_NOT_FOUND);
   if (b.status != BargainStatus::kActive)
-    return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + std::string(Name(b.status)) + ")");
-  if (r.clock().NowMs() >= b.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "砍价已过期 (the bargain has expired)");
-  if (ctx.lines.front().quantity != 1) return Fail(ErrorCode::INVALID_FIELD, "a bargain buys exactly one unit");
+    return Fail(Msg::BARGAIN_OVER, {{"status", Name(b.status)}});
+  if (r.clock().NowMs() >= b.expires_at_ms) return Fail(Msg::BARGAIN_EXPIRED);
+  if (ctx.lines.front().quantity != 1) return Fail(Msg::BARGAIN_ONE_UNIT);
   if (tx) {
     ASSIGN_OR_RETURN(std::string bought, Move(b.status, BargainStatus::kBought));
     ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE bargains SET status=? WHERE id=? AND status=" + internal::Sql(BargainStatus::kActive) + "", {bought, b.id}));
-    if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain is no longer active");
+    if (n == 0) return Fail(Msg::BARGAIN_NOT_ACTIVE);
   }
   RETURN_IF_ERROR(ApplyActivityPrice(ctx, b.current_price_fen, "砍价后价格"));
   ctx.order_extra["bargain_id"] = IdString(b.id);
@@ -182,11 +183,10 @@ class BargainType final : public ActivityType {
 
   Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
     if (in.floor_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+      return Fail(Msg::FLOOR_NOT_BELOW, {Fen("sku_price", sku.price_fen)});
     // Every help cuts at least 1 fen and the last reaches the floor exactly.
     if (sku.price_fen - in.floor_price_fen < in.helps_needed)
-      return Fail(ErrorCode::RULE_VIOLATION, "price minus floor (" + std::to_string(sku.price_fen - in.floor_price_fen) +
-                                                 " fen) must be at least helps_needed: every help cuts at least 1 fen");
+      return Fail(Msg::FLOOR_TOO_CLOSE, {Fen("gap", sku.price_fen - in.floor_price_fen)});
     a.config = Json{{"floor_price_fen", in.floor_price_fen}, {"helps_needed", in.helps_needed}, {"ttl_s", in.ttl_s}};
     return Ok();
   }
@@ -229,7 +229,7 @@ Json ToJson(const Bargain& b) {
 
 Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t activity_id) {
   ASSIGN_OR_RETURN(Activity a, GetActivity(tx, activity_id));
-  if (a.type != "bargain") return Fail(ErrorCode::INVALID_FIELD, "activity is a " + a.type + ", not a bargain");
+  if (a.type != "bargain") return Fail(Msg::ACTIVITY_NOT_BARGAIN, {{"type", a.type}});
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(internal::RequireRunning(a, now));
   ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(tx, a.sku_id));
@@ -239,14 +239,14 @@ Result<Bargain> PromoService::StartBargain(Tx& tx, int64_t user_id, int64_t acti
   b.floor_price_fen = config.floor_price_fen;
   b.helps_needed = config.helps_needed;
   if (sku.price_fen - b.floor_price_fen < b.helps_needed)
-    return Fail(ErrorCode::RULE_VIOLATION, "the SKU's price no longer leaves 1 fen per help above the floor");
+    return Fail(Msg::BARGAIN_PRICE_CHANGED);
   // The buyer's row, locked: a start on another node at this moment waits, then finds this
   // bargain running and is refused as any second start is (the unique index would refuse it
   // too, with a database error).
   RETURN_IF_ERROR(account::LockUser(tx, user_id));
   ASSIGN_OR_RETURN(int64_t running, tx.QueryInt("SELECT count(*) FROM bargains WHERE activity_id=? AND user_id=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                                 {activity_id, user_id}));
-  if (running > 0) return Fail(ErrorCode::ALREADY_EXISTS, "you already have a running bargain in this activity");
+  if (running > 0) return Fail(Msg::BARGAIN_RUNNING);
   b.id = tx.NewId();
   uint64_t state = static_cast<uint64_t>(b.id);
   b.seed = static_cast<int64_t>(SplitMix(state));
@@ -274,20 +274,20 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   // reading the same helps_done and failing on the guarded UPDATE below.
   ASSIGN_OR_RETURN(Bargain b, internal::LockBargain(tx, bargain_id));
   int64_t now = tx.NowMs();
-  if (b.user_id == helper_id) return Fail(ErrorCode::RULE_VIOLATION, "不能给自己砍价 (ask a friend to help)");
+  if (b.user_id == helper_id) return Fail(Msg::BARGAIN_SELF_HELP);
   if (b.status != BargainStatus::kActive)
-    return Fail(ErrorCode::INVALID_STATE, "砍价已结束 (the bargain is " + std::string(Name(b.status)) + ")");
-  if (now >= b.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "砍价已过期 (the bargain has expired)");
+    return Fail(Msg::BARGAIN_OVER, {{"status", Name(b.status)}});
+  if (now >= b.expires_at_ms) return Fail(Msg::BARGAIN_EXPIRED);
   ASSIGN_OR_RETURN(int64_t helped, tx.QueryInt("SELECT count(*) FROM bargain_helps WHERE bargain_id=? AND helper_id=?", {bargain_id, helper_id}));
-  if (helped > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已经帮砍过了 (you helped this bargain already)");
-  if (b.helps_done >= b.helps_needed) return Fail(ErrorCode::INVALID_STATE, "已砍到底价 (the bargain is at its floor price)");
+  if (helped > 0) return Fail(Msg::BARGAIN_HELPED);
+  if (b.helps_done >= b.helps_needed) return Fail(Msg::BARGAIN_AT_FLOOR);
   int64_t day = (now + config_.day_offset_ms) / internal::kDayMs;
   // The cap counts the helper's helps on every bargain: their row, locked, makes a help on
   // another node wait and then be counted.
   RETURN_IF_ERROR(account::LockUser(tx, helper_id));
   ASSIGN_OR_RETURN(int64_t today, tx.QueryInt("SELECT count(*) FROM bargain_helps WHERE helper_id=? AND day=?", {helper_id, day}));
   if (today >= config_.bargain_daily_help_cap)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "今日帮砍次数已用完 (at most " + std::to_string(config_.bargain_daily_help_cap) + " helps a day)");
+    return Fail(Msg::BARGAIN_DAILY_CAP, {{"max", config_.bargain_daily_help_cap}});
   ASSIGN_OR_RETURN(auto cuts, BargainCuts(b.seed, b.list_price_fen - b.floor_price_fen, b.helps_needed));
   int64_t cut = cuts[static_cast<size_t>(b.helps_done)];
   // UNIQUE(bargain_id, helper_id) refuses a second help even if the check above were raced.
@@ -296,7 +296,7 @@ Result<HelpResult> PromoService::HelpBargain(Tx& tx, int64_t helper_id, int64_t 
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE bargains SET helps_done = helps_done + 1, current_price_fen = current_price_fen - ? "
                                       "WHERE id=? AND helps_done=? AND status=" + internal::Sql(BargainStatus::kActive) + "",
                                       {cut, bargain_id, b.helps_done}));
-  if (n == 0) return Fail(ErrorCode::CONFLICT, "the bargain changed; try again");
+  if (n == 0) return Fail(Msg::BARGAIN_CHANGED);
   b.helps_done += 1;
   b.current_price_fen -= cut;
   RETURN_IF_ERROR(Emit(tx, BargainChanged{.what = BargainChanged::What::kHelped, .bargain = b, .helper_id = helper_id, .cut_fen = cut}));

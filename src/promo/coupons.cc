@@ -64,10 +64,10 @@ Result<Json> ScopeFromJson(const Json& j) {
       Json norm = Json::array();
       for (auto& v : *ids) {
         auto id = v.is_string() ? ParseId(v.get<std::string>()) : std::nullopt;
-        if (!id) return Fail(ErrorCode::INVALID_FIELD, "scope.ids must be SKU id strings");
+        if (!id) return Fail(Msg::FIELD_NOT_ID, {Field("scope.ids")});
         norm.push_back(IdString(*id));
       }
-      if (norm.empty()) return Fail(ErrorCode::INVALID_FIELD, "scope.ids must name at least one SKU");
+      if (norm.empty()) return Fail(Msg::COUPON_SKUS_EMPTY);
       scope["ids"] = norm;
     }
   } else if (type == "category") {
@@ -138,29 +138,30 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
   std::optional<UserCoupon> chosen;
   for (int64_t id : ctx.coupon_ids) {
     ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(kUserCouponSelect) + "WHERE uc.id=?", {id}));
-    if (!row) return Fail(ErrorCode::NOT_FOUND, "coupon " + IdString(id) + " not found");
+    if (!row) return Fail(Msg::COUPON_NOT_FOUND, {{"coupon_id", IdString(id)}});
     UserCoupon uc = UserCouponFromRow(*row);
-    if (uc.user_id != ctx.buyer_id) return Fail(ErrorCode::NOT_FOUND, "coupon " + IdString(id) + " not found");
+    if (uc.user_id != ctx.buyer_id) return Fail(Msg::COUPON_NOT_FOUND, {{"coupon_id", IdString(id)}});
     if (uc.coupon.merchant_id.has_value() == platform) continue;                       // the other stage's
     if (!platform && *uc.coupon.merchant_id != ctx.merchant_id) continue;             // another shop's order
-    if (chosen) return Fail(ErrorCode::RULE_VIOLATION, platform ? "at most one platform coupon per order" : "at most one merchant coupon per order");
+    if (chosen) return Fail(Msg::ONE_COUPON_PER_ORDER, {Term("stage", platform ? "platform" : "merchant", "stage")});
     chosen = std::move(uc);
   }
   if (!chosen) return Ok();
   const UserCoupon& uc = *chosen;
   const Coupon& c = uc.coupon;
-  std::string name = "coupon " + IdString(uc.id);
-  if (!CanMove(uc.status, U::kUsed)) return Fail(ErrorCode::INVALID_STATE, name + " has been used");
+  MsgParam coupon_id("coupon_id", IdString(uc.id));
+  if (!CanMove(uc.status, U::kUsed)) return Fail(Msg::COUPON_USED, {coupon_id});
   int64_t now = r.clock().NowMs();
-  auto not_applicable = [&](const std::string& why) -> Status {
+  auto not_applicable = [&](Msg why, std::vector<MsgParam> params) -> Status {
     if (platform) return Ok();  // another order of the checkout may fit it
-    return Fail(ErrorCode::RULE_VIOLATION, name + " cannot be used here: " + why);
+    params.push_back(coupon_id);
+    return Fail(why, std::move(params));
   };
-  if (now < uc.valid_from_ms) return Fail(ErrorCode::RULE_VIOLATION, name + " is valid from " + FormatRfc3339(uc.valid_from_ms));
-  if (now >= uc.valid_to_ms) return Fail(ErrorCode::RULE_VIOLATION, name + " expired at " + FormatRfc3339(uc.valid_to_ms));
+  if (now < uc.valid_from_ms) return Fail(Msg::COUPON_NOT_YET_VALID, {coupon_id, {"valid_from", FormatRfc3339(uc.valid_from_ms)}});
+  if (now >= uc.valid_to_ms) return Fail(Msg::COUPON_EXPIRED, {coupon_id, {"valid_to", FormatRfc3339(uc.valid_to_ms)}});
   int64_t base = EligibleFen(c, ctx);
-  if (base <= 0) return not_applicable("it covers none of these goods");
-  if (base < c.min_spend_fen) return not_applicable("满" + std::to_string(c.min_spend_fen) + "分可用 (spend at least " + std::to_string(c.min_spend_fen) + " fen)");
+  if (base <= 0) return not_applicable(Msg::COUPON_NOT_APPLICABLE, {});
+  if (base < c.min_spend_fen) return not_applicable(Msg::COUPON_MIN_SPEND, {Fen("min_spend", c.min_spend_fen)});
   int64_t off = 0;
   if (c.kind == "percent") {
     ASSIGN_OR_RETURN(Money m, Money::Fen(base).ApplyBps(c.percent_bps));
@@ -172,7 +173,7 @@ Status PriceCoupons(Reader& r, Tx* tx, bool platform, trade::PricingContext& ctx
     ASSIGN_OR_RETURN(std::string used, Move(uc.status, U::kUsed));
     ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE user_coupons SET status=?, used_at_ms=?, order_id=NULL WHERE id=? AND status=?",
                                          {used, now, uc.id, Name(uc.status)}));
-    if (n == 0) return Fail(ErrorCode::CONFLICT, name + " has been used");
+    if (n == 0) return Fail(Msg::CONFLICT, {coupon_id});
   }
   ctx.AddStep(platform ? "platform_coupon" : "merchant_coupon", CouponLabel(c), -off);
   if (platform) ctx.spent_coupon_ids.push_back(uc.id);  // the checkout's later orders do not see it
@@ -247,12 +248,12 @@ Result<CouponInput> CouponInputFromJson(const Json& body) {
   RETURN_IF_ERROR(r.Finish());
   ASSIGN_OR_RETURN(in.scope, ScopeFromJson(*scope));
   if (in.kind == "threshold" && in.amount_fen >= in.min_spend_fen)
-    return Fail(ErrorCode::INVALID_FIELD, "a threshold coupon takes off less than its min_spend_fen");
+    return Fail(Msg::THRESHOLD_COUPON_AMOUNT);
   if (in.valid_days && (in.valid_from_ms || in.valid_to_ms))
-    return Fail(ErrorCode::INVALID_FIELD, "give valid_from/valid_to or valid_days, not both");
-  if (!in.valid_days && !in.valid_to_ms) return Fail(ErrorCode::MISSING_FIELD, "valid_to (or valid_days after claim) is required");
+    return Fail(Msg::COUPON_VALIDITY_BOTH);
+  if (!in.valid_days && !in.valid_to_ms) return Fail(Msg::COUPON_VALIDITY_REQUIRED);
   if (in.valid_from_ms && in.valid_to_ms && *in.valid_to_ms <= *in.valid_from_ms)
-    return Fail(ErrorCode::INVALID_FIELD, "valid_to must be after valid_from");
+    return Fail(Msg::VALID_TO_BEFORE_FROM);
   return in;
 }
 
@@ -296,18 +297,18 @@ Json ToJson(const UserCoupon& uc, int64_t now_ms) {
 
 Result<Coupon> PromoService::CreateCoupon(Tx& tx, std::optional<int64_t> merchant_id, const CouponInput& in) {
   std::string type = in.scope.value("type", "");
-  if (merchant_id && type == "platform") return Fail(ErrorCode::INVALID_FIELD, "a merchant coupon's scope is merchant, sku or category");
+  if (merchant_id && type == "platform") return Fail(Msg::MERCHANT_COUPON_SCOPE);
   if (!merchant_id && type != "platform" && type != "category")
-    return Fail(ErrorCode::INVALID_FIELD, "a platform coupon's scope is platform or category");
+    return Fail(Msg::PLATFORM_COUPON_SCOPE);
   if (type == "sku") {
     for (auto& id : in.scope["ids"]) {
       auto sku_id = ParseId(id.get<std::string>());
       auto sku = catalog::GetSku(tx, sku_id.value_or(0));
-      if (!sku || sku->merchant_id != *merchant_id) return Fail(ErrorCode::NOT_FOUND, "SKU " + id.get<std::string>() + " not found");
+      if (!sku || sku->merchant_id != *merchant_id) return Fail(Msg::SKU_NOT_FOUND, {{"sku_id", id.get<std::string>()}});
     }
   }
   int64_t now = tx.NowMs();
-  if (in.valid_to_ms && *in.valid_to_ms <= now) return Fail(ErrorCode::INVALID_FIELD, "valid_to is in the past");
+  if (in.valid_to_ms && *in.valid_to_ms <= now) return Fail(Msg::VALID_TO_IN_PAST);
   Coupon c;
   c.id = tx.NewId();
   c.merchant_id = merchant_id;
@@ -336,7 +337,7 @@ Result<Coupon> PromoService::CreateCoupon(Tx& tx, std::optional<int64_t> merchan
 
 Result<Coupon> PromoService::GetCoupon(Reader& r, int64_t id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCouponCols + " FROM coupons WHERE id=?", {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "coupon not found");
+  if (!row) return Fail(Msg::COUPON_NOT_FOUND);
   return internal::CouponFromRow(*row);
 }
 
@@ -357,17 +358,17 @@ Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t co
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + internal::kCouponCols + " FROM coupons WHERE id=?" +
                                              std::string(tx.dialect().ForUpdate()),
                                          {coupon_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "coupon not found");
+  if (!row) return Fail(Msg::COUPON_NOT_FOUND);
   Coupon c = internal::CouponFromRow(*row);
   int64_t now = tx.NowMs();
-  if (c.status != CouponStatus::kActive) return Fail(ErrorCode::INVALID_STATE, "this coupon is no longer handed out");
-  if (c.valid_to_ms && now >= *c.valid_to_ms) return Fail(ErrorCode::INVALID_STATE, "this coupon has expired");
+  if (c.status != CouponStatus::kActive) return Fail(Msg::COUPON_NOT_HANDED_OUT);
+  if (c.valid_to_ms && now >= *c.valid_to_ms) return Fail(Msg::COUPON_CLAIM_EXPIRED);
   ASSIGN_OR_RETURN(int64_t held, tx.QueryInt("SELECT count(*) FROM user_coupons WHERE coupon_id=? AND user_id=?", {coupon_id, user_id}));
   if (held >= c.per_user_limit)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "每人限领 " + std::to_string(c.per_user_limit) + " 张 (per-user limit reached)");
+    return Fail(Msg::COUPON_PER_USER_LIMIT, {{"limit", c.per_user_limit}, {"held", held}});
   // Check and take in one statement: the quota is never exceeded.
   ASSIGN_OR_RETURN(int64_t n, tx.Exec("UPDATE coupons SET claimed = claimed + 1 WHERE id=? AND claimed < total_quota", {coupon_id}));
-  if (n == 0) return Fail(ErrorCode::CONFLICT, "已领完 (all coupons have been claimed)");
+  if (n == 0) return Fail(Msg::COUPON_ALL_CLAIMED);
   UserCoupon uc;
   uc.id = tx.NewId();
   uc.coupon_id = coupon_id;
@@ -394,7 +395,7 @@ Result<std::vector<UserCoupon>> PromoService::UserCoupons(Reader& r, int64_t use
                                                           int64_t before_id) {
   int64_t now = r.clock().NowMs();
   if (!status.empty() && status != Name(U::kUnused) && status != Name(U::kUsed) && status != kExpired)
-    return Fail(ErrorCode::INVALID_FIELD, "status must be unused, used or expired");
+    return Fail(Msg::COUPON_STATUS_FILTER);
   // The filter is by the status shown (UserCouponDisplayName): unused splits by valid_to.
   const std::string used = internal::Sql(U::kUsed), unused = internal::Sql(U::kUnused), expired = "'" + std::string(kExpired) + "'";
   ASSIGN_OR_RETURN(Rows rows, r.Query(std::string(kUserCouponSelect) +

@@ -7,6 +7,7 @@
 
 #include "account/account.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "promo/events.h"
 #include "promo/internal/promo_internal.h"
 
@@ -137,7 +138,7 @@ Result<std::vector<std::string>> CheckGifts(Reader& r) {
 
 Result<Gift> PromoService::GiftByToken(Reader& r, const std::string& token) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kGiftCols + " FROM gifts WHERE token=?", {token}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "gift not found");
+  if (!row) return Fail(Msg::GIFT_NOT_FOUND);
   return GiftFromRow(*row);
 }
 
@@ -154,11 +155,10 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   ASSIGN_OR_RETURN(account::Address addr, account::AddressFromJson(address));
   ASSIGN_OR_RETURN(Gift g, GiftByToken(tx, token));
   int64_t now = tx.NowMs();
-  if (g.sender_id == recipient_id) return Fail(ErrorCode::RULE_VIOLATION, "送礼人不能自己领取 (the sender cannot accept their own gift)");
+  if (g.sender_id == recipient_id) return Fail(Msg::GIFT_SELF_ACCEPT);
   if (g.status != GiftStatus::kWaiting)
-    return Fail(ErrorCode::INVALID_STATE, "礼物已" + std::string(g.status == GiftStatus::kAccepted ? "被领取" : "失效") + " (the gift is " +
-                                              std::string(Name(g.status)) + ")");
-  if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "礼物已过期 (the gift has expired)");
+    return Fail(g.status == GiftStatus::kAccepted ? Msg::GIFT_ACCEPTED : Msg::GIFT_INVALID, {{"status", Name(g.status)}});
+  if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(Msg::GIFT_EXPIRED);
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
   RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, trade::OrderSubStatus::kGiftPending, &address_json));

@@ -5,6 +5,7 @@
 // their "grouping" wait; at its deadline a forming group fails: unpaid member orders are
 // cancelled and paid ones refunded in full.
 #include "base/id.h"
+#include "base/messages.h"
 #include "pay/pay.h"
 #include "promo/events.h"
 #include "promo/internal/promo_internal.h"
@@ -34,7 +35,7 @@ Group GroupFromRow(const Row& r) {
 
 Result<Group> LoadGroup(Reader& r, int64_t id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kGroupCols + " FROM promo_groups WHERE id=?", {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "group not found");
+  if (!row) return Fail(Msg::GROUP_NOT_FOUND);
   return GroupFromRow(*row);
 }
 
@@ -42,7 +43,7 @@ Result<Group> LockGroup(Tx& tx, int64_t id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kGroupCols + " FROM promo_groups WHERE id=?" +
                                              std::string(tx.dialect().ForUpdate()),
                                          {id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "group not found");
+  if (!row) return Fail(Msg::GROUP_NOT_FOUND);
   return GroupFromRow(*row);
 }
 
@@ -84,26 +85,26 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
   // lock it anyway): a buyer joining on two nodes at once then finds their own seat and is
   // told so, rather than tripping the one-seat unique index with a database error.
   ASSIGN_OR_RETURN(Group g, tx ? LockGroup(*tx, *ref.group_id) : LoadGroup(r, *ref.group_id));
-  if (g.activity_id != a.id) return Fail(ErrorCode::NOT_FOUND, "group not found in this activity");
+  if (g.activity_id != a.id) return Fail(Msg::GROUP_NOT_FOUND);
   if (g.status != GroupStatus::kForming)
-    return Fail(ErrorCode::INVALID_STATE, "拼团已结束 (the group has " + std::string(Name(g.status)) + ")");
-  if (now >= g.expires_at_ms) return Fail(ErrorCode::INVALID_STATE, "拼团已过期 (the group has expired)");
+    return Fail(Msg::GROUP_OVER, {{"status", Name(g.status)}});
+  if (now >= g.expires_at_ms) return Fail(Msg::GROUP_EXPIRED);
   ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? "
                                             "AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ")",
                                             {g.id, ctx.buyer_id}));
-  if (mine > 0) return Fail(ErrorCode::ALREADY_EXISTS, "你已在团中 (you already hold a seat in this group)");
+  if (mine > 0) return Fail(Msg::GROUP_SEAT_HELD);
   if (c.new_user_only) {
     ASSIGN_OR_RETURN(int64_t paid_before, r.QueryInt("SELECT count(*) FROM orders WHERE buyer_id=? AND paid_at_ms IS NOT NULL", {ctx.buyer_id}));
-    if (paid_before > 0) return Fail(ErrorCode::RULE_VIOLATION, "仅限新用户参团 (this group is for new users only)");
+    if (paid_before > 0) return Fail(Msg::GROUP_NEW_USERS_ONLY);
   }
   if (tx) {
     // The check and the increment are one statement in the single writer: never over-filled.
     ASSIGN_OR_RETURN(int64_t n, tx->Exec("UPDATE promo_groups SET seats_taken = seats_taken + 1 "
                                          "WHERE id=? AND status=? AND seats_taken < size",
                                          {g.id, Name(GroupStatus::kForming)}));
-    if (n == 0) return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
+    if (n == 0) return Fail(Msg::GROUP_FULL);
   } else if (g.seats_taken >= g.size) {
-    return Fail(ErrorCode::CONFLICT, "拼团已满 (the group is full)");
+    return Fail(Msg::GROUP_FULL);
   }
   RETURN_IF_ERROR(ApplyActivityPrice(ctx, c.group_price_fen, "拼团价"));
   ctx.order_extra["group_id"] = IdString(g.id);
@@ -248,13 +249,13 @@ class GroupBuyType final : public ActivityType {
 
   Status ValidateInput(const ActivityInput& in) const override {
     if (in.leader_price_fen && *in.leader_price_fen > in.group_price_fen)
-      return Fail(ErrorCode::INVALID_FIELD, "leader_price_fen must not exceed group_price_fen");
+      return Fail(Msg::LEADER_PRICE_ABOVE_GROUP);
     return Ok();
   }
 
   Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
     if (in.group_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "group_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+      return Fail(Msg::GROUP_PRICE_NOT_BELOW, {Fen("sku_price", sku.price_fen)});
     a.config = Json{{"group_price_fen", in.group_price_fen}, {"group_size", in.group_size}, {"group_ttl_s", in.group_ttl_s},
                     {"new_user_only", in.new_user_only}};
     if (in.leader_price_fen) a.config["leader_price_fen"] = *in.leader_price_fen;

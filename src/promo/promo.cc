@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/id.h"
+#include "base/messages.h"
 #include "promo/internal/promo_internal.h"
 
 namespace xd::promo {
@@ -41,13 +42,13 @@ class ActivityRule final : public trade::PricingRule {
     // An unknown type is refused, never priced as some other type.
     ASSIGN_OR_RETURN(const internal::ActivityType* type, internal::ActivityTypes().Find(a.type));
     if (ref->gift_message && !type->allows_gift())
-      return Fail(ErrorCode::INVALID_FIELD, "a " + a.type + " order cannot be a gift");
+      return Fail(Msg::ACTIVITY_NOT_GIFTABLE, {{"type", a.type}});
     // An activity order holds the activity's SKU alone: seats, flash stock and bargains are
     // per order, and one price step explains it.
     if (a.merchant_id != ctx.merchant_id || ctx.lines.size() != 1 || ctx.lines.front().sku_id != a.sku_id)
-      return Fail(ErrorCode::INVALID_FIELD, "an activity order holds only the activity's SKU " + IdString(a.sku_id));
-    if (ref->group_id && !type->takes_group_id()) return Fail(ErrorCode::INVALID_FIELD, "activity.group_id is for group buys");
-    if (ref->bargain_id && !type->takes_bargain_id()) return Fail(ErrorCode::INVALID_FIELD, "activity.bargain_id is for bargains");
+      return Fail(Msg::ACTIVITY_ONE_SKU, {{"sku_id", IdString(a.sku_id)}});
+    if (ref->group_id && !type->takes_group_id()) return Fail(Msg::GROUP_ID_NOT_GROUP_BUY);
+    if (ref->bargain_id && !type->takes_bargain_id()) return Fail(Msg::BARGAIN_ID_NOT_BARGAIN);
     RETURN_IF_ERROR(type->Price(r, tx, a, *ref, ctx));
     ctx.order_extra["type"] = a.type;
     return Ok();

@@ -57,7 +57,7 @@ class ShareDropType final : public ActivityType {
                                          t.Int("off_bps", {.min = 1, .max = limits::kMaxPercentOffBps})};
         RETURN_IF_ERROR(t.Finish());
         if (!in.tiers.empty() && (tier.first <= in.tiers.back().first || tier.second <= in.tiers.back().second))
-          return Fail(ErrorCode::INVALID_FIELD, "tiers must rise in both opens and off_bps");
+          return Fail(Msg::TIERS_MUST_RISE);
         in.tiers.push_back(tier);
       }
       if (in.tiers.empty()) r.Invalid("tiers", Msg::FIELD_EMPTY);
@@ -67,7 +67,7 @@ class ShareDropType final : public ActivityType {
 
   Status Configure(const ActivityInput& in, const catalog::Sku& sku, Activity& a) const override {
     if (in.floor_price_fen >= sku.price_fen)
-      return Fail(ErrorCode::RULE_VIOLATION, "floor_price_fen must be below the SKU's price of " + std::to_string(sku.price_fen) + " fen");
+      return Fail(Msg::FLOOR_NOT_BELOW, {Fen("sku_price", sku.price_fen)});
     Json tiers = Json::array();
     for (auto& [opens, off_bps] : in.tiers) tiers.push_back(Json{{"opens", opens}, {"off_bps", off_bps}});
     a.config = Json{{"tiers", tiers}, {"floor_price_fen", in.floor_price_fen}};

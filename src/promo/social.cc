@@ -6,6 +6,7 @@
 // names; nobody else learns that the group exists. A buyer
 // recommends a product with a line of text; their friends read it in their feed.
 #include "base/id.h"
+#include "base/messages.h"
 #include "catalog/catalog.h"
 #include "promo/events.h"
 #include "promo/internal/promo_internal.h"
@@ -50,7 +51,7 @@ Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id
                                        "WHERE s.chat_group=? AND s.merchant_id=?",
                                        {chat_group, merchant_id}));
   if (links.size() != 1) return Fail(ErrorCode::INTERNAL, "aggregate returned no row");
-  if (links[0].Int(0) == 0) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+  if (links[0].Int(0) == 0) return Fail(Msg::CHAT_GROUP_NOT_FOUND);
   ASSIGN_OR_RETURN(Rows totals, r.Query("SELECT COALESCE(SUM(CASE WHEN o.status <> " + internal::Sql(trade::OrderStatus::kCancelled) + " THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END),0), "
                                         "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
@@ -77,14 +78,14 @@ Result<Json> PromoService::ChatGroupMemberStats(Reader& r, int64_t user_id, cons
                               "WHERE s.chat_group=?1 AND o.viewer_id=?2) "
                               "OR EXISTS(SELECT 1 FROM chat_group_orders WHERE chat_group=?1 AND buyer_id=?2)",
                               {chat_group, user_id}));
-  if (!member) return Fail(ErrorCode::NOT_FOUND, "群聊不存在 (chat group not found)");
+  if (!member) return Fail(Msg::CHAT_GROUP_NOT_FOUND);
   ASSIGN_OR_RETURN(Json jielong, Jielong(r, chat_group, 0, true, limit));
   return Json{{"view", "member"}, {"chat_group", chat_group}, {"jielong", jielong}};
 }
 
 Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text) {
   if (text.empty() || text.size() > limits::kMaxRecommendationLen)
-    return Fail(ErrorCode::INVALID_FIELD, "text must be 1.." + std::to_string(limits::kMaxRecommendationLen) + " bytes");
+    return Fail(Msg::RECOMMENDATION_LENGTH, {{"max", limits::kMaxRecommendationLen}});
   ASSIGN_OR_RETURN(catalog::Product product, catalog::GetProduct(tx, product_id, true, {}, false));
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO recommendations(id, user_id, product_id, text, created_at_ms) VALUES(?,?,?,?,?) "

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/limits.h"
+#include "base/messages.h"
 #include "catalog/catalog.h"
 #include "promo/promo.h"
 #include "trade/states.h"
@@ -34,14 +35,14 @@ Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity);
 template <class E>
 Result<std::string> Move(E from, E to) {
   if (!CanMove(from, to))
-    return Fail(ErrorCode::INVALID_STATE, "状态不可变更 (status " + std::string(Name(from)) + " cannot become " + std::string(Name(to)) + ")");
+    return Fail(Msg::STATUS_CANNOT_CHANGE, {Term("from", std::string(Name(from)), "promo"), Term("to", std::string(Name(to)), "promo")});
   return std::string(Name(to));
 }
 // A guarded UPDATE changed `changed` rows: INVALID_STATE unless exactly one (the row left the
 // status it was read in).
 inline Status Moved(int64_t changed) {
   if (changed == 1) return Ok();
-  return Fail(ErrorCode::INVALID_STATE, "状态已变化，请刷新后重试 (the status changed; reload and retry)");
+  return Fail(Msg::STATUS_CHANGED_RELOAD);
 }
 // A status's stored name quoted for SQL ('used'): taken from its table, never from input, so
 // check and filter queries name statuses only through the tables.
