@@ -348,6 +348,37 @@ constexpr Entry kTemplates[] = {
     {Msg::RECOMMENDATION_LENGTH, "推荐语应为 1–{max} 字节", "text must be 1 to {max} bytes"},
     {Msg::STATUS_CANNOT_CHANGE, "状态不能从“{from}”变为“{to}”", "The status {from} cannot become {to}"},
     {Msg::STATUS_CHANGED_RELOAD, "状态已变化，请刷新后重试", "The status changed; reload and retry"},
+    // the rest: search, shipping, sandbox modes, metrics, timers
+    {Msg::FIELD_NOT_NON_NEGATIVE, "{field}应为不小于 0 的整数", "{field} must be a non-negative integer"},
+    {Msg::SEARCH_QUERY_TOO_LONG, "搜索词太长（最多 {max} 字节）", "q is at most {max} bytes"},
+    {Msg::SEARCH_SORT_INVALID, "不支持这种排序方式", "sort must be relevance, price_asc, price_desc, sales or newest"},
+    {Msg::METRICS_FORBIDDEN, "指标仅对本机或持有指标令牌的请求开放", "Metrics are for loopback peers or requests with the --metrics-token only"},
+    {Msg::SANDBOX_MODE_INVALID, "沙箱模式只能是 normal、late、twice 或 drop", "mode must be normal, late, twice or drop"},
+    {Msg::LEDGER_ACCOUNT_INVALID, "账户只能是待结算或可提现", "account must be payable or withdrawable"},
+    {Msg::WAIT_MS_RANGE, "等待时间应为 1–{max} 毫秒", "wait_ms must be 1 to {max}"},
+    {Msg::SHIPMENT_REQUIRED, "请填写快递公司和快递单号", "carrier and tracking_no are required"},
+    {Msg::SHIPMENT_TOO_LONG, "快递公司最多 {carrier_max} 字节，快递单号最多 {tracking_no_max} 字节", "carrier is at most {carrier_max} bytes and tracking_no at most {tracking_no_max}"},
+    {Msg::TRACKING_DESCRIPTION_LENGTH, "物流描述应为 1–{max} 字节", "description must be 1 to {max} bytes"},
+    {Msg::SHIPMENT_NOT_FOUND, "物流信息不存在", "Shipment not found"},
+    {Msg::SHIPMENT_DELIVERED, "包裹已送达", "The shipment was already delivered"},
+    {Msg::CURSOR_MOVED, "另一个进程已推进了处理进度", "Another runner moved the cursor"},
+    {Msg::TIMER_NOT_FOUND, "没有这个已停止的定时任务", "No such dead timer"},
+    {Msg::SPLIT_INVALID, "金额拆分有误", "Bad split"},
+    // membership cards: programme, stores, cards, member codes
+    {Msg::MEMBER_LEVELS_RANGE, "会员等级应为 1–{max} 个", "levels must be 1 to {max} objects"},
+    {Msg::MEMBER_FIRST_LEVEL_ZERO, "第一个等级的成长值门槛须为 0", "The first level's growth_threshold must be 0 (every new member's level)"},
+    {Msg::MEMBER_LEVELS_RISE, "等级的成长值门槛须逐级递增", "Level growth thresholds must rise"},
+    {Msg::MEMBER_LEVEL_NAME_TWICE, "等级名称重复：{name}", "Level names must differ: {name}"},
+    {Msg::MEMBER_COVER_COLOR, "卡面颜色须为 #rrggbb 格式", "cover_color must be a #rrggbb colour"},
+    {Msg::MEMBER_PROGRAMME_NOT_FOUND, "本店还没有会员卡", "This shop has no membership card"},
+    {Msg::MEMBER_ISSUE_LIMIT_BELOW_ISSUED, "发卡上限不能低于已发出的 {issued} 张", "issue_limit cannot be below the {issued} cards issued"},
+    {Msg::MEMBER_TOO_MANY_STORES, "门店最多 {max} 家", "At most {max} stores"},
+    {Msg::MEMBER_STORE_NOT_FOUND, "门店不存在", "Store not found"},
+    {Msg::MEMBER_CODE_INVALID, "会员码无效或已过期，请刷新后重试", "The member code is invalid or expired; refresh and retry"},
+    {Msg::MEMBER_CLAIM_LINK_NOT_FOUND, "领卡链接无效", "Claim link not found"},
+    {Msg::MEMBER_CLAIM_CONFLICT, "领卡冲突，请重试", "Claim conflict; retry"},
+    {Msg::MEMBER_CARDS_ALL_ISSUED, "会员卡已发完", "All membership cards have been issued"},
+    {Msg::MEMBER_CARD_NOT_FOUND, "会员卡不存在", "Card not found"},
     // (end of the templates)
 };
 
@@ -527,6 +558,12 @@ constexpr LabelEntry kLabels[] = {
     {"promo.unused", "未使用", "unused"},
     {"promo.used", "已使用", "used"},
     {"promo.waiting", "待领取", "waiting"},
+    {"q", "搜索词", "search query"},
+    {"sort", "排序", "sort"},
+    {"min_price_fen", "最低价", "minimum price"},
+    {"max_price_fen", "最高价", "maximum price"},
+    {"merchant_id", "店铺", "shop"},
+    {"wait_ms", "等待时间", "wait time"},
     // (end of the labels)
 };
 

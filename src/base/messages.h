@@ -352,6 +352,37 @@ namespace xd {
   X(RECOMMENDATION_LENGTH, INVALID_FIELD)          \
   X(STATUS_CANNOT_CHANGE, INVALID_STATE)           \
   X(STATUS_CHANGED_RELOAD, INVALID_STATE)          \
+  /* the rest: search, shipping, sandbox modes, metrics, timers */\
+  X(FIELD_NOT_NON_NEGATIVE, INVALID_FIELD)         \
+  X(SEARCH_QUERY_TOO_LONG, INVALID_FIELD)          \
+  X(SEARCH_SORT_INVALID, INVALID_FIELD)            \
+  X(METRICS_FORBIDDEN, FORBIDDEN)                  \
+  X(SANDBOX_MODE_INVALID, INVALID_FIELD)           \
+  X(LEDGER_ACCOUNT_INVALID, INVALID_FIELD)         \
+  X(WAIT_MS_RANGE, INVALID_FIELD)                  \
+  X(SHIPMENT_REQUIRED, INVALID_FIELD)              \
+  X(SHIPMENT_TOO_LONG, INVALID_FIELD)              \
+  X(TRACKING_DESCRIPTION_LENGTH, INVALID_FIELD)    \
+  X(SHIPMENT_NOT_FOUND, NOT_FOUND)                 \
+  X(SHIPMENT_DELIVERED, INVALID_STATE)             \
+  X(CURSOR_MOVED, CONFLICT)                        \
+  X(TIMER_NOT_FOUND, NOT_FOUND)                    \
+  X(SPLIT_INVALID, INVALID_FIELD)                  \
+  /* membership cards: programme, stores, cards, member codes */\
+  X(MEMBER_LEVELS_RANGE, INVALID_FIELD)            \
+  X(MEMBER_FIRST_LEVEL_ZERO, INVALID_FIELD)        \
+  X(MEMBER_LEVELS_RISE, INVALID_FIELD)             \
+  X(MEMBER_LEVEL_NAME_TWICE, INVALID_FIELD)        \
+  X(MEMBER_COVER_COLOR, INVALID_FIELD)             \
+  X(MEMBER_PROGRAMME_NOT_FOUND, NOT_FOUND)         \
+  X(MEMBER_ISSUE_LIMIT_BELOW_ISSUED, RULE_VIOLATION)\
+  X(MEMBER_TOO_MANY_STORES, LIMIT_EXCEEDED)        \
+  X(MEMBER_STORE_NOT_FOUND, NOT_FOUND)             \
+  X(MEMBER_CODE_INVALID, INVALID_SIGNATURE)        \
+  X(MEMBER_CLAIM_LINK_NOT_FOUND, NOT_FOUND)        \
+  X(MEMBER_CLAIM_CONFLICT, CONFLICT)               \
+  X(MEMBER_CARDS_ALL_ISSUED, CONFLICT)             \
+  X(MEMBER_CARD_NOT_FOUND, NOT_FOUND)              \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

@@ -112,29 +112,10 @@ bool AllowedFreeText(const std::string& rel_path, const std::string& code) {
   return false;
 }
 
-// Files not converted yet, with how many free-text errors each still has: a ratchet that only
-// goes down (a new free-text error anywhere fails the test; so does a stale count). Their
-// errors already reach users as the code's generic message, never as the English text.
-const std::map<std::string, int> kNotYetConverted = {
-    {"base/money.cc", 7},
-    {"http/routes_catalog.cc", 3},
-    {"http/routes_coupons.cc", 1},
-    {"http/routes_merchant.cc", 3},
-    {"http/routes_ops.cc", 1},
-    {"http/routes_pay.cc", 7},
-    {"http/routes_trade.cc", 1},
-    {"logistics/logistics.cc", 5},
-    {"member/cards.cc", 8},
-    {"member/programme.cc", 12},
-    {"store/consumer.cc", 1},
-    {"store/timers.cc", 1},
-};
-
 TEST(Messages, NoUserFacingErrorIsFreeText) {
   const std::filesystem::path root = XD_SOURCE_DIR;
   const std::regex free_text(R"((?:Fail\(\s*|Error\{\s*)ErrorCode::([A-Z_]+))");
   std::vector<std::string> found;
-  std::map<std::string, int> counts;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file()) continue;
     std::string rel = std::filesystem::relative(entry.path(), root).string();
@@ -145,13 +126,9 @@ TEST(Messages, NoUserFacingErrorIsFreeText) {
       std::string code = (*it)[1];
       if (AllowedFreeText(rel, code)) continue;
       size_t line = std::count(text.begin(), text.begin() + it->position(), '\n') + 1;
-      auto allowed = kNotYetConverted.find(rel);
-      if (allowed != kNotYetConverted.end() && ++counts[rel] <= allowed->second) continue;
       found.push_back(rel + ":" + std::to_string(line) + " " + code);
     }
   }
-  for (const auto& [rel, n] : kNotYetConverted)
-    EXPECT_EQ(counts[rel], n) << rel << " has fewer free-text errors now: lower its count in kNotYetConverted";
   std::string list;
   for (const std::string& f : found) list += "  " + f + "\n";
   EXPECT_TRUE(found.empty()) << "errors users can see must use a catalogue key (base/messages.h), not free text:\n" << list;

@@ -1,4 +1,5 @@
 #include "base/money.h"
+#include "base/messages.h"
 
 #include <charconv>
 #include <limits>
@@ -7,39 +8,39 @@ namespace xd {
 
 Result<Money> Money::Add(Money other) const {
   int64_t out;
-  if (__builtin_add_overflow(fen_, other.fen_, &out)) return Fail(ErrorCode::INVALID_FIELD, "amount overflow");
+  if (__builtin_add_overflow(fen_, other.fen_, &out)) return Fail(Msg::AMOUNT_OVERFLOW);
   return Money(out);
 }
 
 Result<Money> Money::Sub(Money other) const {
   int64_t out;
-  if (__builtin_sub_overflow(fen_, other.fen_, &out)) return Fail(ErrorCode::INVALID_FIELD, "amount overflow");
+  if (__builtin_sub_overflow(fen_, other.fen_, &out)) return Fail(Msg::AMOUNT_OVERFLOW);
   return Money(out);
 }
 
 Result<Money> Money::Mul(int64_t factor) const {
   int64_t out;
-  if (__builtin_mul_overflow(fen_, factor, &out)) return Fail(ErrorCode::INVALID_FIELD, "amount overflow");
+  if (__builtin_mul_overflow(fen_, factor, &out)) return Fail(Msg::AMOUNT_OVERFLOW);
   return Money(out);
 }
 
 Result<Money> Money::ApplyBps(int64_t bps) const {
   __int128 v = static_cast<__int128>(fen_) * bps / 10000;
   if (v > std::numeric_limits<int64_t>::max() || v < std::numeric_limits<int64_t>::min())
-    return Fail(ErrorCode::INVALID_FIELD, "amount overflow");
+    return Fail(Msg::AMOUNT_OVERFLOW);
   return Money(static_cast<int64_t>(v));
 }
 
 Result<std::vector<Money>> SplitByWeights(Money total, std::span<const int64_t> weights,
                                           size_t remainder_to) {
   if (weights.empty() || remainder_to >= weights.size())
-    return Fail(ErrorCode::INVALID_FIELD, "bad split");
+    return Fail(Msg::SPLIT_INVALID);
   __int128 sum = 0;
   for (int64_t w : weights) {
-    if (w < 0) return Fail(ErrorCode::INVALID_FIELD, "negative split weight");
+    if (w < 0) return Fail(Msg::SPLIT_INVALID);
     sum += w;
   }
-  if (sum == 0) return Fail(ErrorCode::INVALID_FIELD, "split weights are all zero");
+  if (sum == 0) return Fail(Msg::SPLIT_INVALID);
   std::vector<Money> shares;
   shares.reserve(weights.size());
   int64_t given = 0;

@@ -1,5 +1,6 @@
 // Routes of the catalog: public product pages and search, merchant product management.
 #include "base/id.h"
+#include "base/messages.h"
 #include "catalog/catalog.h"
 #include "http/api.h"
 
@@ -14,7 +15,7 @@ Result<std::optional<int64_t>> OptQueryInt(Call& c, const char* name) {
   if (!v || v->empty()) return std::optional<int64_t>();
   auto n = ParseId(*v);
   if (!n && *v != "0")
-    return Fail(ErrorCode::INVALID_FIELD, std::string(name) + " must be a non-negative integer");
+    return Fail(Msg::FIELD_NOT_NON_NEGATIVE, {Field(name)});
   return std::optional<int64_t>(n.value_or(0));
 }
 
@@ -34,14 +35,12 @@ Status SearchProducts(Call& c) {
   catalog::SearchQuery q;
   q.q = c.req().QueryParam("q").value_or("");
   if (q.q.size() > limits::kMaxSearchQueryLen)
-    return Fail(ErrorCode::INVALID_FIELD,
-                "q is at most " + std::to_string(limits::kMaxSearchQueryLen) + " bytes");
+    return Fail(Msg::SEARCH_QUERY_TOO_LONG, {{"max", limits::kMaxSearchQueryLen}});
   q.category = c.req().QueryParam("category").value_or("");
   q.sort = c.req().QueryParam("sort").value_or("relevance");
   if (q.sort != "relevance" && q.sort != "price_asc" && q.sort != "price_desc" &&
       q.sort != "sales" && q.sort != "newest")
-    return Fail(ErrorCode::INVALID_FIELD,
-                "sort must be relevance, price_asc, price_desc, sales or newest");
+    return Fail(Msg::SEARCH_SORT_INVALID);
   ASSIGN_OR_RETURN(q.merchant_id, OptQueryInt(c, "merchant_id"));
   ASSIGN_OR_RETURN(q.min_price_fen, OptQueryInt(c, "min_price_fen"));
   ASSIGN_OR_RETURN(q.max_price_fen, OptQueryInt(c, "max_price_fen"));

@@ -1,6 +1,7 @@
 // Routes of coupons (promo): merchant and platform coupons, claiming, the buyer's wallet.
 // Coupons are spent through POST /api/v1/checkout with "coupon_ids":[...] (routes_trade.cc).
 #include "http/api.h"
+#include "base/messages.h"
 #include "promo/promo.h"
 
 namespace xd::http {
@@ -74,7 +75,7 @@ Status ListShopCoupons(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(account::Merchant m,
                    store.Read([&](Reader& r) { return account::GetMerchant(r, id); }));
-  if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+  if (m.status != "active") return Fail(Msg::MERCHANT_NOT_FOUND);
   ASSIGN_OR_RETURN(Json out, ClaimableCoupons(c.app(), id));
   c.Reply(out);
   return Ok();

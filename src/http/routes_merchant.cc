@@ -2,6 +2,7 @@
 // platform admin's approval and per-kind defaults (docs/api.md).
 #include "account/account.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
 
 namespace xd::http {
@@ -46,7 +47,7 @@ Status OpenMerchant(Call& c) {
   auto owner_phone = r.OptString("owner_phone", {.max_len = limits::kMaxPhoneLen});
   RETURN_IF_ERROR(r.Finish());
   if (!account::ValidKind(kind))
-    return Fail(ErrorCode::INVALID_FIELD, "kind must be c2c, b2c or ka");
+    return Fail(Msg::MERCHANT_KIND_INVALID);
   c.Write(
       p,
       [=](Tx& tx, const Principal& p) -> Result<Json> {
@@ -64,7 +65,7 @@ Status GetShop(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(account::Merchant m,
                    store.Read([&](Reader& r) { return account::GetMerchant(r, id); }));
-  if (m.status != "active") return Fail(ErrorCode::NOT_FOUND, "merchant not found");
+  if (m.status != "active") return Fail(Msg::MERCHANT_NOT_FOUND);
   c.Reply(account::ToJson(m, false));
   return Ok();
 }
@@ -113,7 +114,7 @@ Status InviteStaff(Call& c) {
   RETURN_IF_ERROR(r.Finish());
   auto role = account::ParseRole(role_s);
   if (!role || *role == account::Role::kOwner)
-    return Fail(ErrorCode::INVALID_FIELD, "role must be operator or support");
+    return Fail(Msg::STAFF_ROLE_INVALID);
   c.Write(
       s,
       [phone, role](Tx& tx, const StaffCaller& s) -> Result<Json> {

@@ -3,6 +3,7 @@
 
 #include "base/crypto.h"
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
 #include "store/consumer.h"
 #include "store/timers.h"
@@ -26,9 +27,7 @@ Status Metrics(Call& c) {
   Store& store = c.app().store;
   AppContext& app = c.app();
   if (!MetricsAllowed(c.req().remote_ip, c.req().Header("authorization"), app.metrics_token))
-    return Fail(ErrorCode::FORBIDDEN,
-                "指标仅对本机或持有 --metrics-token 的请求开放 (metrics: loopback or "
-                "--metrics-token only)");
+    return Fail(Msg::METRICS_FORBIDDEN);
   StoreStats s = store.stats();
   std::string out = app.metrics_text ? app.metrics_text() : "";
   out += fmt::format(

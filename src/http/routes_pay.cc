@@ -1,6 +1,7 @@
 // Routes of the capital flow: the sandbox cashier and provider notifications, store
 // credit, merchant finance, and the ledger check.
 #include "base/id.h"
+#include "base/messages.h"
 #include "catalog/catalog.h"
 #include "http/api.h"
 #include "store/colocation.h"
@@ -63,7 +64,7 @@ Status GetSandboxPayment(Call& c) {
   ASSIGN_OR_RETURN(Principal p, c.User());
   ASSIGN_OR_RETURN(int64_t id, c.PathId("payment_id"));
   ASSIGN_OR_RETURN(pay::Payment pm, store.Read([&](Reader& r) { return pay::GetPayment(r, id); }));
-  if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+  if (pm.buyer_id != p.user_id) return Fail(Msg::PAYMENT_NOT_FOUND);
   c.Reply(pay::ToJson(pm));
   return Ok();
 }
@@ -76,13 +77,13 @@ Status AnswerSandboxPayment(Call& c, bool success) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("payment_id"));
   c.Write(p, [&sandbox, id, success](Tx& tx, const Principal& p) -> Result<Json> {
     ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
-    if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+    if (pm.buyer_id != p.user_id) return Fail(Msg::PAYMENT_NOT_FOUND);
     if (pm.prepay_id.empty())
-      return Fail(ErrorCode::INVALID_STATE, "this payment needs no provider step");
+      return Fail(Msg::PAYMENT_NO_PROVIDER_STEP);
     // A closed or failed payment has released its store credit: completing it
     // would pay the order with the provider part alone.
     if (pm.status != pay::PaymentStatus::kPending)
-      return Fail(ErrorCode::INVALID_STATE, "this payment is " + std::string(pay::Name(pm.status)) + ", not pending");
+      return Fail(Msg::PAYMENT_NOT_PENDING, {Term("status", std::string(pay::Name(pm.status)), "pay")});
     RETURN_IF_ERROR(sandbox.Complete(tx, pm.prepay_id, success));
     return Json{{"payment_id", IdString(id)},
                 {"provider_status", success ? "SUCCESS" : "FAIL"},
@@ -115,7 +116,7 @@ Status QueryPayment(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   c.Write(p, [&trade, id](Tx& tx, const Principal& p) -> Result<Json> {
     ASSIGN_OR_RETURN(pay::Payment pm, pay::GetPayment(tx, id));
-    if (pm.buyer_id != p.user_id) return Fail(ErrorCode::NOT_FOUND, "payment not found");
+    if (pm.buyer_id != p.user_id) return Fail(Msg::PAYMENT_NOT_FOUND);
     ASSIGN_OR_RETURN(pay::PaymentStatus state, trade.QueryPayment(tx, id));
     return Json{{"payment_id", IdString(id)}, {"status", std::string(pay::Name(state))}};
   });
@@ -140,7 +141,7 @@ Status AdminSetSandboxMode(Call& c) {
   else if (mode == "drop")
     m = pay::NotifyMode::kDrop;
   else
-    return Fail(ErrorCode::INVALID_FIELD, "mode must be normal, late, twice or drop");
+    return Fail(Msg::SANDBOX_MODE_INVALID);
   sandbox.SetMode(m, late_ms);
   c.Reply(Json{{"mode", mode}, {"late_ms", late_ms}});
   return Ok();
@@ -198,7 +199,7 @@ Status ListLedgerEntries(Call& c) {
   ASSIGN_OR_RETURN(auto page, c.Page());
   std::string which = c.req().QueryParam("account").value_or("payable");
   if (which != "payable" && which != "withdrawable")
-    return Fail(ErrorCode::INVALID_FIELD, "account must be payable or withdrawable");
+    return Fail(Msg::LEDGER_ACCOUNT_INVALID);
   std::string account = which == "payable" ? pay::MerchantPayable(s.merchant_id)
                                            : pay::MerchantWithdrawable(s.merchant_id);
   ASSIGN_OR_RETURN(auto entries, store.Read([&](Reader& r) {

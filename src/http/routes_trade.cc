@@ -1,6 +1,7 @@
 // Routes of trade and logistics: cart, checkout, orders, shipping. After-sales:
 // routes_aftersales.cc.
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
 #include "logistics/logistics.h"
 
@@ -182,8 +183,7 @@ Status GetMyOrder(Call& c) {
   if (auto w = c.req().QueryParam("wait_ms")) {
     auto v = ParseId(*w);
     if (!v || *v > limits::kMaxOrderWaitMs)
-      return Fail(ErrorCode::INVALID_FIELD,
-                  "wait_ms must be 1.." + std::to_string(limits::kMaxOrderWaitMs));
+      return Fail(Msg::WAIT_MS_RANGE, {{"max", limits::kMaxOrderWaitMs}});
     wait_ms = *v;
   }
   auto full = [&store, &trade, id, user = p.user_id]() -> Result<Json> {

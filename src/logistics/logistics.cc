@@ -2,6 +2,7 @@
 
 #include "base/id.h"
 #include "base/limits.h"
+#include "base/messages.h"
 
 namespace xd::logistics {
 
@@ -80,10 +81,9 @@ Result<std::map<int64_t, Shipment>> ShipmentsOf(Reader& r, const std::vector<int
 
 Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& carrier,
                       const std::string& tracking_no) {
-  if (carrier.empty() || tracking_no.empty()) return Fail(ErrorCode::INVALID_FIELD, "carrier and tracking_no are required");
+  if (carrier.empty() || tracking_no.empty()) return Fail(Msg::SHIPMENT_REQUIRED);
   if (carrier.size() > limits::kMaxCarrierLen || tracking_no.size() > limits::kMaxTrackingNoLen)
-    return Fail(ErrorCode::INVALID_FIELD, "carrier is at most " + std::to_string(limits::kMaxCarrierLen) +
-                                              " bytes and tracking_no at most " + std::to_string(limits::kMaxTrackingNoLen));
+    return Fail(Msg::SHIPMENT_TOO_LONG, {{"carrier_max", limits::kMaxCarrierLen}, {"tracking_no_max", limits::kMaxTrackingNoLen}});
   // The shipment first, then the order's move to shipped, so the order.shipped event's
   // snapshot carries it. If the order cannot ship, the command's savepoint takes the rows
   // back; an order that has a shipment already is not paid, so MarkShipped refuses it.
@@ -105,10 +105,10 @@ Result<Shipment> Ship(Tx& tx, trade::TradeService& trade, int64_t merchant_id, i
 Result<Shipment> Track(Tx& tx, trade::TradeService& trade, int64_t merchant_id, int64_t order_id, const std::string& description,
                        bool delivered) {
   if (description.empty() || description.size() > limits::kMaxRemarkLen)
-    return Fail(ErrorCode::INVALID_FIELD, "description must be 1.." + std::to_string(limits::kMaxRemarkLen) + " bytes");
+    return Fail(Msg::TRACKING_DESCRIPTION_LENGTH, {{"max", limits::kMaxRemarkLen}});
   ASSIGN_OR_RETURN(auto s, ShipmentOf(tx, order_id));
-  if (!s || s->merchant_id != merchant_id) return Fail(ErrorCode::NOT_FOUND, "shipment not found");
-  if (s->status == "delivered") return Fail(ErrorCode::INVALID_STATE, "shipment already delivered");
+  if (!s || s->merchant_id != merchant_id) return Fail(Msg::SHIPMENT_NOT_FOUND);
+  if (s->status == "delivered") return Fail(Msg::SHIPMENT_DELIVERED);
   RETURN_IF_ERROR(tx.Run("INSERT INTO tracking_events(id, shipment_id, merchant_id, description, at_ms) VALUES(?,?,?,?,?)",
                          {tx.NewId(), s->id, s->merchant_id, description, tx.NowMs()}));
   if (delivered) RETURN_IF_ERROR(tx.Run("UPDATE shipments SET status='delivered', delivered_at_ms=? WHERE id=?", {tx.NowMs(), s->id}));

@@ -7,6 +7,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/limits.h"
+#include "base/messages.h"
 #include "member/events.h"
 #include "member/internal/member_internal.h"
 
@@ -156,8 +157,7 @@ MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const st
 Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id,
                                      std::string_view code, int64_t now_ms) {
   auto refused = [] {
-    return Fail(ErrorCode::INVALID_SIGNATURE,
-                "会员码无效或已过期，请刷新后重试 (member code invalid or expired)");
+    return Fail(Msg::MEMBER_CODE_INVALID);
   };
   if (code.size() != kMemberCodeDigits) return refused();
   for (char ch : code)
@@ -186,7 +186,7 @@ Result<std::string> StoredMemberCodeSecret(Tx& tx) {
 // ---- claiming ----
 
 Result<ClaimTarget> MemberService::ResolveClaim(Reader& r, const std::string& token) {
-  auto not_found = [] { return Fail(ErrorCode::NOT_FOUND, "领卡链接无效 (claim link not found)"); };
+  auto not_found = [] { return Fail(Msg::MEMBER_CLAIM_LINK_NOT_FOUND); };
   if (token.empty() || token.size() > kMaxTokenLen) return not_found();
   ClaimTarget t;
   ASSIGN_OR_RETURN(auto prow, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols +
@@ -248,7 +248,7 @@ Result<ClaimResult> MemberService::Claim(Tx& tx, int64_t user_id, const std::str
            c.claimed_at_ms}));
   if (inserted == 0) {
     ASSIGN_OR_RETURN(std::optional<Card> other, internal::CardOf(tx, user_id, p.merchant_id));
-    if (!other) return Fail(ErrorCode::CONFLICT, "领卡冲突，请重试 (claim conflict; retry)");
+    if (!other) return Fail(Msg::MEMBER_CLAIM_CONFLICT);
     return ClaimResult{std::move(*other), false};
   }
   // Check and take in one statement: the limit is never exceeded (the CHECK says so too). A
@@ -257,7 +257,7 @@ Result<ClaimResult> MemberService::Claim(Tx& tx, int64_t user_id, const std::str
                                           "id=? AND (issue_limit IS NULL OR issued < issue_limit)",
                                           {p.id}));
   if (taken == 0)
-    return Fail(ErrorCode::CONFLICT, "会员卡已发完 (all membership cards have been issued)");
+    return Fail(Msg::MEMBER_CARDS_ALL_ISSUED);
   ASSIGN_OR_RETURN(int64_t issued,
                    tx.QueryInt("SELECT issued FROM member_programmes WHERE id=?", {p.id}));
   RETURN_IF_ERROR(Emit(tx, CardClaimed{c, issued}));
@@ -282,7 +282,7 @@ Result<Json> MemberService::CardView(Reader& r, int64_t user_id, int64_t card_id
   ASSIGN_OR_RETURN(auto row,
                    r.QueryOne(std::string(kCardWithProgramme) + "WHERE c.id=? AND c.user_id=?",
                               {card_id, user_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
+  if (!row) return Fail(Msg::MEMBER_CARD_NOT_FOUND);
   return CardJsonFromRow(*row);
 }
 
@@ -290,7 +290,7 @@ Result<MemberCode> MemberService::CodeFor(Reader& r, int64_t user_id, int64_t ca
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kCardCols +
                                             " FROM member_cards WHERE id=? AND user_id=?",
                                         {card_id, user_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
+  if (!row) return Fail(Msg::MEMBER_CARD_NOT_FOUND);
   Card c = internal::CardFromRow(*row);
   return MakeMemberCode(code_secret_, c.merchant_id, c.card_no, r.clock().NowMs());
 }
@@ -300,7 +300,7 @@ Result<std::vector<PointsEntry>> MemberService::Points(Reader& r, int64_t user_i
   ASSIGN_OR_RETURN(
       int64_t mine,
       r.QueryInt("SELECT count(*) FROM member_cards WHERE id=? AND user_id=?", {card_id, user_id}));
-  if (mine == 0) return Fail(ErrorCode::NOT_FOUND, "会员卡不存在 (card not found)");
+  if (mine == 0) return Fail(Msg::MEMBER_CARD_NOT_FOUND);
   ASSIGN_OR_RETURN(
       Rows rows,
       r.Query("SELECT id, card_id, kind, order_id, points, growth, expires_at_ms, created_at_ms "
@@ -348,8 +348,7 @@ Result<Card> MemberService::CardByCode(Reader& r, int64_t merchant_id, std::stri
                                         {merchant_id, card_no}));
   // A well-signed code of a card that is not there: answered as a bad code, never a hint.
   if (!row)
-    return Fail(ErrorCode::INVALID_SIGNATURE,
-                "会员码无效或已过期，请刷新后重试 (member code invalid or expired)");
+    return Fail(Msg::MEMBER_CODE_INVALID);
   return internal::CardFromRow(*row);
 }
 

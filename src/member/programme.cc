@@ -30,7 +30,7 @@ bool IsColor(const std::string& s) {
 // Reads one level object; errors stay in the reader (prefixed with the level's position).
 Result<Level> ReadLevel(const Json& j, const std::string& prefix) {
   if (!j.is_object())
-    return Fail(ErrorCode::INVALID_FIELD, prefix + " 须为对象 (must be an object)");
+    return Fail(Msg::FIELD_NOT_OBJECT, {Field(prefix)});
   ObjectReader r(j, prefix + ".");
   Level l;
   l.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxMemberLevelNameLen});
@@ -49,25 +49,17 @@ Result<Level> ReadLevel(const Json& j, const std::string& prefix) {
 // thresholds strictly rising, names unique.
 Result<std::vector<Level>> ReadLevels(const Json& arr) {
   if (!arr.is_array() || arr.empty() || arr.size() > limits::kMaxMemberLevels)
-    return Fail(ErrorCode::INVALID_FIELD,
-                "levels 须为 1.." + std::to_string(limits::kMaxMemberLevels) +
-                    " 个等级 (levels: 1.." + std::to_string(limits::kMaxMemberLevels) +
-                    " objects)");
+    return Fail(Msg::MEMBER_LEVELS_RANGE, {{"max", limits::kMaxMemberLevels}});
   std::vector<Level> levels;
   std::set<std::string> names;
   for (size_t i = 0; i < arr.size(); ++i) {
     ASSIGN_OR_RETURN(Level l, ReadLevel(arr[i], "levels[" + std::to_string(i) + "]"));
     if (i == 0 && l.growth_threshold != 0)
-      return Fail(ErrorCode::INVALID_FIELD,
-                  "第一个等级的成长值门槛须为 0 (levels[0].growth_threshold must be 0: every new "
-                  "member's level)");
+      return Fail(Msg::MEMBER_FIRST_LEVEL_ZERO, {{"field", "levels[0].growth_threshold"}});
     if (i > 0 && l.growth_threshold <= levels.back().growth_threshold)
-      return Fail(ErrorCode::INVALID_FIELD, "等级的成长值门槛须逐级递增 (levels[" +
-                                                std::to_string(i) +
-                                                "].growth_threshold must rise)");
+      return Fail(Msg::MEMBER_LEVELS_RISE, {{"field", "levels[" + std::to_string(i) + "].growth_threshold"}});
     if (!names.insert(l.name).second)
-      return Fail(ErrorCode::INVALID_FIELD,
-                  "等级名称重复：" + l.name + " (level names must differ)");
+      return Fail(Msg::MEMBER_LEVEL_NAME_TWICE, {{"name", l.name}});
     levels.push_back(std::move(l));
   }
   return levels;
@@ -100,7 +92,7 @@ Result<ProgrammeConfig> ProgrammeConfigFromJson(const Json& body) {
   }
   RETURN_IF_ERROR(r.Finish());
   if (!IsColor(c.cover_color))
-    return Fail(ErrorCode::INVALID_FIELD, "cover_color 须为 #rrggbb 颜色 (a #rrggbb colour)");
+    return Fail(Msg::MEMBER_COVER_COLOR);
   ASSIGN_OR_RETURN(c.levels, ReadLevels(*levels));
   return c;
 }
@@ -310,7 +302,7 @@ Result<Programme> MemberService::GetProgramme(Reader& r, int64_t merchant_id) {
                                             " FROM member_programmes WHERE merchant_id=?",
                                         {merchant_id}));
   if (!row)
-    return Fail(ErrorCode::NOT_FOUND, "本店还没有会员卡 (this shop has no membership card)");
+    return Fail(Msg::MEMBER_PROGRAMME_NOT_FOUND);
   return internal::ProgrammeFromRow(*row);
 }
 
@@ -326,9 +318,7 @@ Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id,
   if (row) {
     ASSIGN_OR_RETURN(p, internal::ProgrammeFromRow(*row));
     if (config.issue_limit && *config.issue_limit < p.issued)
-      return Fail(ErrorCode::RULE_VIOLATION, "发卡上限不能低于已发出的 " +
-                                                 std::to_string(p.issued) +
-                                                 " 张 (issue_limit below the cards issued)");
+      return Fail(Msg::MEMBER_ISSUE_LIMIT_BELOW_ISSUED, {{"issued", p.issued}});
   } else {
     p.id = tx.NewId();
     p.merchant_id = merchant_id;
@@ -368,8 +358,7 @@ Result<MemberStore> MemberService::CreateStore(Tx& tx, int64_t merchant_id, cons
       tx.QueryInt("SELECT count(*) FROM member_stores WHERE merchant_id=? AND status=?",
                   {merchant_id, Name(StoreStatus::kOpen)}));
   if (open >= limits::kMaxMemberStores)
-    return Fail(ErrorCode::LIMIT_EXCEEDED,
-                "门店最多 " + std::to_string(limits::kMaxMemberStores) + " 家 (too many stores)");
+    return Fail(Msg::MEMBER_TOO_MANY_STORES, {{"max", limits::kMaxMemberStores}});
   MemberStore s;
   s.id = tx.NewId();
   s.merchant_id = merchant_id;
@@ -391,7 +380,7 @@ Result<MemberStore> MemberService::GetStore(Reader& r, int64_t merchant_id, int6
                    r.QueryOne(std::string("SELECT ") + internal::kStoreCols +
                                   " FROM member_stores WHERE id=? AND merchant_id=? AND status=?",
                               {store_id, merchant_id, Name(StoreStatus::kOpen)}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
+  if (!row) return Fail(Msg::MEMBER_STORE_NOT_FOUND);
   return internal::StoreFromRow(*row);
 }
 
@@ -406,7 +395,7 @@ Result<MemberStore> MemberService::UpdateStore(Tx& tx, int64_t merchant_id, int6
                            "updated_at_ms=? WHERE id=? AND merchant_id=? AND status=?",
                            {in.name, in.address, in.opening_hours, in.latitude_e6, in.longitude_e6,
                             s.updated_at_ms, store_id, merchant_id, Name(StoreStatus::kOpen)}));
-  if (n != 1) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
+  if (n != 1) return Fail(Msg::MEMBER_STORE_NOT_FOUND);
   RETURN_IF_ERROR(Emit(tx, StoreChanged{false, s}));
   return s;
 }
@@ -417,7 +406,7 @@ Status MemberService::DeleteStore(Tx& tx, int64_t merchant_id, int64_t store_id)
                                       "id=? AND merchant_id=? AND status=?",
                                       {Name(StoreStatus::kDeleted), tx.NowMs(), store_id,
                                        merchant_id, Name(StoreStatus::kOpen)}));
-  if (n != 1) return Fail(ErrorCode::NOT_FOUND, "门店不存在 (store not found)");
+  if (n != 1) return Fail(Msg::MEMBER_STORE_NOT_FOUND);
   s.status = StoreStatus::kDeleted;
   return Emit(tx, StoreChanged{true, s});
 }

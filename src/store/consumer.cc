@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "base/messages.h"
 #include "store/retention.h"
 
 namespace xd {
@@ -41,7 +42,7 @@ Result<int> ConsumerRunner::RunOnce() {
     // back. (SQLite's single writer runs one such command at a time anyway.)
     if (cursor == 0) RETURN_IF_ERROR(tx.Run("INSERT INTO consumer_cursors(name, seq) VALUES(?, 0) ON CONFLICT(name) DO NOTHING", {name}));
     ASSIGN_OR_RETURN(int64_t moved, tx.Exec("UPDATE consumer_cursors SET seq=? WHERE name=? AND seq=?", {last_seq, name, cursor}));
-    if (moved != 1) return Fail(ErrorCode::CONFLICT, "another runner moved the cursor of " + name);
+    if (moved != 1) return Fail(Msg::CURSOR_MOVED, {{"consumer", name}});
     if (apply) RETURN_IF_ERROR(apply(tx));
     return Ok();
   }));

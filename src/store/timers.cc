@@ -6,6 +6,7 @@
 
 #include "base/id.h"
 #include "base/log.h"
+#include "base/messages.h"
 #include "base/thread_name.h"
 
 namespace xd {
@@ -43,7 +44,7 @@ Status RetryTimer(Tx& tx, int64_t timer_id) {
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("UPDATE timers SET dead_at_ms=NULL, attempts=0, due_at_ms=? WHERE id=? AND dead_at_ms IS NOT NULL "
                                          "RETURNING kind",
                                          {tx.NowMs(), timer_id}));
-  if (!row) return Fail(ErrorCode::NOT_FOUND, "没有这个已停止的定时任务");
+  if (!row) return Fail(Msg::TIMER_NOT_FOUND);
   return Emit(tx, TimerRetried{timer_id, row->Str(0)});
 }
 
