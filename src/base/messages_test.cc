@@ -144,7 +144,13 @@ TEST(Messages, EveryRequestFieldHasALabel) {
     std::string ext = entry.path().extension().string();
     if (!entry.is_regular_file() || (ext != ".cc" && ext != ".h")) continue;
     if (entry.path().filename().string().ends_with("_test.cc")) continue;
-    std::string text = ReadFile(entry.path());
+    // Comment lines (usage examples such as `w.Key("id").String("42")`) are not requests.
+    std::string text;
+    std::istringstream lines(ReadFile(entry.path()));
+    for (std::string line; std::getline(lines, line);) {
+      size_t first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line.compare(first, 2, "//") != 0) text += line + "\n";
+    }
     for (auto it = std::sregex_iterator(text.begin(), text.end(), getter); it != std::sregex_iterator(); ++it) {
       std::string field = (*it)[1];
       if (!Label(field, Lang::kZh) || !Label(field, Lang::kEn)) missing.insert(field);
