@@ -14,7 +14,8 @@ namespace {
 
 std::set<std::string> Placeholders(std::string_view tmpl) {
   std::set<std::string> out;
-  for (size_t open = tmpl.find('{'); open != std::string_view::npos; open = tmpl.find('{', open + 1)) {
+  for (size_t open = tmpl.find('{'); open != std::string_view::npos;
+       open = tmpl.find('{', open + 1)) {
     size_t close = tmpl.find('}', open);
     if (close == std::string_view::npos) break;
     out.emplace(tmpl.substr(open + 1, close - open - 1));
@@ -34,16 +35,19 @@ TEST(Messages, EveryKeyHasAZhAndAnEnTemplateQuotingTheSameParams) {
     // A zh template is Chinese: outside its {params} it has at least one non-ASCII character.
     std::string outside(zh);
     for (const std::string& p : Placeholders(zh)) {
-      for (size_t at = outside.find("{" + p + "}"); at != std::string::npos; at = outside.find("{" + p + "}"))
+      for (size_t at = outside.find("{" + p + "}"); at != std::string::npos;
+           at = outside.find("{" + p + "}"))
         outside.erase(at, p.size() + 2);
     }
-    EXPECT_TRUE(std::any_of(outside.begin(), outside.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+    EXPECT_TRUE(std::any_of(outside.begin(), outside.end(),
+                            [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
         << name << "'s zh template is not Chinese: " << zh;
   }
 }
 
 TEST(Messages, EveryCodeHasAGenericKeyWithItsOwnCode) {
-#define XD_CHECK_CODE(name, status) EXPECT_EQ(MsgCode(DefaultMsg(ErrorCode::name)), ErrorCode::name) << #name;
+#define XD_CHECK_CODE(name, status) \
+  EXPECT_EQ(MsgCode(DefaultMsg(ErrorCode::name)), ErrorCode::name) << #name;
   XD_ERROR_CODES(XD_CHECK_CODE)
 #undef XD_CHECK_CODE
 }
@@ -120,9 +124,11 @@ TEST(Messages, NoUserFacingErrorIsFreeText) {
     if (!entry.is_regular_file()) continue;
     std::string rel = std::filesystem::relative(entry.path(), root).string();
     std::string ext = entry.path().extension().string();
-    if ((ext != ".cc" && ext != ".h") || rel.ends_with("_test.cc") || rel.ends_with("_bench.cc")) continue;
+    if ((ext != ".cc" && ext != ".h") || rel.ends_with("_test.cc") || rel.ends_with("_bench.cc"))
+      continue;
     std::string text = ReadFile(entry.path());
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), free_text); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), free_text);
+         it != std::sregex_iterator(); ++it) {
       std::string code = (*it)[1];
       if (AllowedFreeText(rel, code)) continue;
       size_t line = std::count(text.begin(), text.begin() + it->position(), '\n') + 1;
@@ -131,14 +137,17 @@ TEST(Messages, NoUserFacingErrorIsFreeText) {
   }
   std::string list;
   for (const std::string& f : found) list += "  " + f + "\n";
-  EXPECT_TRUE(found.empty()) << "errors users can see must use a catalogue key (base/messages.h), not free text:\n" << list;
+  EXPECT_TRUE(found.empty())
+      << "errors users can see must use a catalogue key (base/messages.h), not free text:\n"
+      << list;
 }
 
 // Every field a request reader names has a label, so validation messages never quote a raw
 // field name to a zh reader.
 TEST(Messages, EveryRequestFieldHasALabel) {
   const std::filesystem::path root = XD_SOURCE_DIR;
-  const std::regex getter(R"re(\.(?:String|OptString|Int|OptInt|Bool|Id|OptId|OptTime|Raw|RequireObject|RequireArray|Invalid)\(\s*"([a-z_0-9]+)")re");
+  const std::regex getter(
+      R"re(\.(?:String|OptString|Int|OptInt|Bool|Id|OptId|OptTime|Raw|RequireObject|RequireArray|Invalid)\(\s*"([a-z_0-9]+)")re");
   std::set<std::string> missing;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
     std::string ext = entry.path().extension().string();
@@ -151,7 +160,8 @@ TEST(Messages, EveryRequestFieldHasALabel) {
       size_t first = line.find_first_not_of(" \t");
       if (first == std::string::npos || line.compare(first, 2, "//") != 0) text += line + "\n";
     }
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), getter); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), getter);
+         it != std::sregex_iterator(); ++it) {
       std::string field = (*it)[1];
       if (!Label(field, Lang::kZh) || !Label(field, Lang::kEn)) missing.insert(field);
     }
