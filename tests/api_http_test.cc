@@ -120,6 +120,32 @@ TEST(ProductCacheOrder, AnOlderReadNeverReplacesANewerOneNorOutlivesAnInvalidati
   EXPECT_EQ(cache.Get(2), nullptr);
 }
 
+// Around a local COMMIT (RowPhase::kCommitting .. kVisible) the cache serves and caches
+// nothing: a page read before the commit is not served once readers can see the commit, even
+// before the commit's own invalidation has dropped it.
+TEST(ProductCacheOrder, NothingIsServedOrCachedWhileACommitBecomesVisible) {
+  http::ProductCache cache;
+  cache.Put(1, {11}, "stock 150", cache.Generation());
+  ASSERT_NE(cache.Get(1), nullptr);
+  uint64_t before_hold = cache.Generation();
+  cache.Hold();
+  EXPECT_EQ(cache.Get(1), nullptr);  // the commit may already be visible: read the store
+  uint64_t during_hold = cache.Generation();
+  cache.Put(2, {22}, "read during the hold", during_hold);
+  cache.Invalidate({RowChange{1, 11, false}});  // the commit's rows (kVisible)
+  cache.Release();
+  EXPECT_EQ(cache.Get(1), nullptr);
+  EXPECT_EQ(cache.Get(2), nullptr);  // refused while held
+  cache.Put(2, {22}, "read before the hold", before_hold);
+  cache.Put(2, {22}, "read during the hold", during_hold);
+  EXPECT_EQ(cache.Get(2), nullptr);  // both may predate the commit
+  cache.Put(2, {22}, "read after", cache.Generation());
+  ASSERT_NE(cache.Get(2), nullptr);
+  EXPECT_EQ(*cache.Get(2), "read after");
+  cache.Release();  // unpaired (PostgreSQL never holds): changes nothing
+  EXPECT_NE(cache.Get(2), nullptr);
+}
+
 TEST(Metrics, LoopbackOnlyUnlessATokenIsSet) {
   EXPECT_TRUE(http::MetricsAllowed("127.0.0.1", "", ""));
   EXPECT_TRUE(http::MetricsAllowed("::1", "", ""));

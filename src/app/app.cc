@@ -90,11 +90,11 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   watched.push_back("sessions");
   RETURN_IF_ERROR(app->store_->WatchRows(
       std::move(watched), [cache = app->products_.get(), watch = app->order_watch_.get(), sessions = app->sessions_.get(),
-                           orders_table, sessions_table](const std::vector<RowChange>& rows) {
-        std::vector<RowChange> product_rows, session_rows;
+                           orders_table, sessions_table](const std::vector<RowChange>& rows, RowPhase phase) {
+        std::vector<RowChange> product_rows, session_rows, order_rows;
         for (const RowChange& row : rows) {
           if (row.table == orders_table) {
-            watch->Notify(row.id);
+            order_rows.push_back(row);
           } else if (row.table == sessions_table) {
             session_rows.push_back(row);
           } else {
@@ -102,8 +102,21 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
             if (row.table == RowChange::kAnyTable) session_rows.push_back(row);
           }
         }
-        if (!product_rows.empty()) cache->Invalidate(product_rows);
-        if (!session_rows.empty()) sessions->Invalidate(session_rows);
+        switch (phase) {
+          case RowPhase::kCommitting:  // the same rows come as kVisible next, on this thread
+            if (!product_rows.empty()) cache->Hold();
+            break;
+          case RowPhase::kVisible:
+            if (!product_rows.empty()) {
+              cache->Invalidate(product_rows);
+              cache->Release();
+            }
+            if (!session_rows.empty()) sessions->Invalidate(session_rows);
+            break;
+          case RowPhase::kDurable:  // a long-poll's answer leaves the process: only what is on disk
+            for (const RowChange& row : order_rows) watch->Notify(row.id);
+            break;
+        }
       }));
   app->context_->products = app->products_.get();
   app->router_ = std::make_unique<http::Router>();

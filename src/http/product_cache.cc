@@ -3,6 +3,7 @@
 namespace xd::http {
 
 std::shared_ptr<const std::string> ProductCache::Get(int64_t product_id) {
+  if (holds_.load() > 0) return nullptr;  // a commit is becoming visible: read the store
   Shard& s = ShardOf(product_id);
   std::lock_guard lock(s.mu);
   auto it = s.pages.find(product_id);
@@ -22,7 +23,7 @@ void ProductCache::Put(int64_t product_id, const std::vector<int64_t>& sku_ids, 
   Shard& s = ShardOf(product_id);
   std::lock_guard lock(s.mu);
   // Under the shard's lock, where invalidations of this product number themselves and erase.
-  if (invalidated_.load() > generation) return;
+  if (invalidated_.load() > generation || holds_.load() > 0) return;
   auto it = s.pages.find(product_id);
   if (it != s.pages.end() && it->second.ticket > generation) return;  // read later than ours
   if (it == s.pages.end() && s.pages.size() >= max_per_shard_) s.pages.clear();
@@ -34,6 +35,18 @@ void ProductCache::MarkInvalidation() {
   uint64_t seen = invalidated_.load();
   while (seen < n && !invalidated_.compare_exchange_weak(seen, n)) {
   }
+}
+
+void ProductCache::Hold() {
+  holds_++;
+  MarkInvalidation();  // a reader that took its ticket before cannot cache what it read
+}
+
+void ProductCache::Release() {
+  int n = holds_.load();
+  while (n > 0 && !holds_.compare_exchange_weak(n, n - 1)) {
+  }
+  if (n > 0) MarkInvalidation();  // readers whose tickets came during the hold cannot cache either
 }
 
 void ProductCache::ClearAll() {

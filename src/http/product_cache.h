@@ -8,7 +8,10 @@
 // and a page read earlier never replaces one read later (a commit is visible a moment before
 // its invalidation runs: without the order, a slow reader's old page could overwrite a newer
 // one, and a buyer would see stock go back up). An invalidation bumps the counter and erases
-// under the page's shard lock, so Get never finds a page its invalidation has passed.
+// under the page's shard lock, so Get never finds a page its invalidation has passed. On
+// SQLite the writer also holds the cache around each COMMIT that changes watched rows
+// (Hold/Release, RowPhase::kCommitting .. kVisible): readers can see a commit a moment before
+// its invalidation runs, and without the hold a page from before it was served meanwhile.
 // A cached page lists every SKU of its product, so an update to a SKU the cache has not seen
 // touches no cached page; a new SKU clears everything.
 //
@@ -43,6 +46,12 @@ class ProductCache {
   void Put(int64_t product_id, const std::vector<int64_t>& sku_ids, std::string body, uint64_t generation);
   // Drops what a commit changed (rows of WatchedTables(), by index).
   void Invalidate(const std::vector<RowChange>& rows);
+  // Around a local COMMIT that changes watched rows (RowPhase::kCommitting, then kVisible):
+  // from Hold() until Release() nothing is served or cached, so a page read before the commit
+  // cannot be served after readers can see it (Release follows the commit's Invalidate).
+  // Release without a Hold does nothing (PostgreSQL: commits come as kVisible only).
+  void Hold();
+  void Release();
   size_t hits() const { return hits_.load(); }
 
  private:
@@ -67,6 +76,7 @@ class ProductCache {
   std::atomic<uint64_t> counter_{0};
   std::atomic<uint64_t> invalidated_{0};
   std::atomic<size_t> hits_{0};
+  std::atomic<int> holds_{0};
 };
 
 }  // namespace xd::http

@@ -243,7 +243,19 @@ struct RowChange {
   int64_t id;       // the row's INTEGER PRIMARY KEY (SQLite's rowid)
   bool inserted;    // a new row (else updated or deleted)
 };
-using RowListener = std::function<void(const std::vector<RowChange>&)>;
+// When a listener hears of a commit's rows (Store::WatchRows); each commit's rows come in
+// order kCommitting (SQLite only), kVisible, kDurable.
+enum class RowPhase {
+  // SQLite: the batch is about to COMMIT (readers do not see it yet); kVisible follows on the
+  // same thread even if the COMMIT fails. A cache holds off serving until then, so no reader
+  // is served a page older than a commit it could already read itself.
+  kCommitting,
+  // Readers see the commit from now on (SQLite: right after the COMMIT, before the WAL sync).
+  kVisible,
+  // The commit is on disk: what leaves the process (a long-poll's answer) may say so.
+  kDurable,
+};
+using RowListener = std::function<void(const std::vector<RowChange>&, RowPhase)>;
 
 class Store {
  public:
@@ -258,8 +270,9 @@ class Store {
   void Submit(Command command, Completion done);
 
   // After every commit that changed rows of `tables` (tables with an integer `id` column: on
-  // SQLite their INTEGER PRIMARY KEY, the rowid its update hook reports), calls `listener` on
-  // the writer thread with those rows, before the commands' completions and commit hooks: a
+  // SQLite their INTEGER PRIMARY KEY, the rowid its update hook reports), calls `listener` with
+  // those rows in each RowPhase (on SQLite the first two on the writer thread around the
+  // COMMIT, the last on the sync stage), before the commands' completions and commit hooks: a
   // cache in front of the readers can drop what a commit made stale. It may over-report (rows of a command that rolled back to its savepoint). One
   // listener per store; set it before serving. On PostgreSQL other nodes commit too: their
   // changes reach `listener` from another thread a moment after their commit (so the listener

@@ -561,7 +561,10 @@ class PgStore final : public Store::Impl {
       RowWatch* watch = watch_.load();
       for (const auto& n : got->notifications)
         watch->Parse(n.payload, [this](int64_t pid) { return !OurWriter(pid); }, &rows);
-      if (!rows.empty()) watch->listener(rows);
+      if (!rows.empty()) {  // another node's commit: visible and durable
+        watch->listener(rows, RowPhase::kVisible);
+        watch->listener(rows, RowPhase::kDurable);
+      }
     }
   }
 
@@ -674,7 +677,10 @@ class PgStore final : public Store::Impl {
       if (!out.committed) failed_commits_++;
       {
         std::vector<RowChange> rows = OwnRowChanges(conn);
-        if (out.committed && !rows.empty()) watch_.load()->listener(rows);
+        if (out.committed && !rows.empty()) {  // a PostgreSQL COMMIT is durable when it returns
+          watch_.load()->listener(rows, RowPhase::kVisible);
+          watch_.load()->listener(rows, RowPhase::kDurable);
+        }
       }
       // Writable: the last batch committed (healthz answers 503 until one does again).
       writable_ = out.committed;

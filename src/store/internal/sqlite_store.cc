@@ -156,7 +156,8 @@ class SqliteStore final : public Store::Impl {
   int wal_size_seen = 0, next_checkpoint_at = 1000;
 
   // Store::WatchRows: the tables are the writer thread's (set by a command, read by the update
-  // hook); the listener is under sync_mu and called by the sync thread.
+  // hook); the listener is under sync_mu: the writer calls it around each COMMIT
+  // (kCommitting, kVisible), the sync thread after the sync (kDurable).
   std::vector<std::string> watched_tables;
   std::shared_ptr<const RowListener> row_listener;
   std::vector<RowChange> changed_rows;
@@ -272,7 +273,7 @@ void RunSyncStage(SqliteStore& im, const std::string& wal_path, bool durable) {
           if (r) r = std::unexpected(synced.error());
       }
       // Caches drop what changed even if the sync failed: the rows are committed.
-      if (!f.rows.empty() && listener) (*listener)(f.rows);
+      if (!f.rows.empty() && listener) (*listener)(f.rows, RowPhase::kDurable);
       for (auto& h : f.hooks) h();
       for (size_t i = 0; i < f.batch.size(); ++i) {
         if (!f.results[i]) im.failed_commands++;
@@ -399,8 +400,15 @@ void SqliteStore::RunWriter() {
     }
     Finished out;
     if (begun) {
+      // Caches in front of the readers hear of the rows before the COMMIT makes them visible
+      // and right after (RowPhase): a cached page from before this commit is never served
+      // once a reader can see the commit. (Told only after the WAL sync, readers saw new stock
+      // for a whole disk flush while the cache served the old page.)
+      const RowListener* tell = im.row_listener && !im.changed_rows.empty() ? im.row_listener.get() : nullptr;
+      if (tell) (*tell)(im.changed_rows, RowPhase::kCommitting);
       out.commit_no = ++im.commits_started;  // counted before any reader can see it
       Status committed = im.writer->Run("COMMIT", {});
+      if (tell) (*tell)(im.changed_rows, RowPhase::kVisible);
       if (!committed) {
         (void)im.writer->ExecScript("ROLLBACK");
         im.failed_commits++;
