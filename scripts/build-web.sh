@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 for app in web/shop web/console; do
   [ -f "$app/package.json" ] || continue
   stamp="$app/dist/.xiaodian-build"
-  newest=$(find "$app" -path "$app/node_modules" -prune -o -path "$app/dist" -prune -o -type f -newer "$stamp" -print 2>/dev/null | head -1 || true)
+  # The app's own files and web/common (both apps import it: a change there rebuilds both).
+  newest=$(find "$app" web/common -path "$app/node_modules" -prune -o -path "web/common/node_modules" -prune \
+    -o -path "$app/dist" -prune -o -type f -newer "$stamp" -print 2>/dev/null | head -1 || true)
   if [ -f "$stamp" ] && [ -z "$newest" ]; then continue; fi
   echo "web: building $app"
   (cd "$app" && npm run build --silent >/dev/null)
