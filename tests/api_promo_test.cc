@@ -1262,7 +1262,8 @@ class Colocation : public Promo {
                   .status,
               200);
     WaitStatus(buyers[2], o3["id"], "refunded");
-    Order(buyers[3], sku, Json{{"gift", {{"message", "生日快乐"}}}});
+    Json gift = Order(buyers[3], sku, Json{{"gift", {{"message", "生日快乐"}}}});
+    PayAndWait(buyers[3], gift["id"]);  // a paid gift has its parts (gift_parts)
 
     auto [group_product, group_sku] = CreateProduct(b, 6800, 20);
     Json group_buy = GroupBuy(b, group_sku, 2, 600);

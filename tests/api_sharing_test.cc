@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/limits.h"
+#include "pay/pay.h"
 #include "promo/promo.h"
 #include "tests/harness.h"
 
@@ -223,7 +224,8 @@ TEST_F(Sharing, TwoSkusOfOneSharedProductAreOneCommission) {
 
 // Share-to-drop counts distinct signed-in friends who opened the sharer's links of the
 // activity: anonymous reads, strangers, the sharer and a second open by the same friend count
-// nothing; a friend who registers through the link is not yet a friend, so does not count.
+// nothing; a friend who registers through the link was invited by the sharer and counts
+// (decision 019), though no friendship is made.
 TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
   Shop shop = OpenShop("c2c", "转发降价店");
   auto [product, sku] = CreateProduct(shop, 10000, 10);
@@ -231,7 +233,7 @@ TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
                    Json{{"type", "share_drop"},
                         {"sku_id", sku},
                         {"floor_price_fen", 8000},
-                        {"tiers", {{{"opens", 2}, {"off_bps", 1000}}}},
+                        {"tiers", {{{"opens", 3}, {"off_bps", 1000}}}},
                         {"starts_at", At(0)},
                         {"ends_at", At(86400000)}});
   ASSERT_EQ(act.status, 201) << act.body.dump();
@@ -257,17 +259,21 @@ TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
     ASSERT_EQ(Call("POST", "/api/v1/shares/" + code + "/open", nullptr, token).status, 200);
   };
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Call("GET", "/api/v1/shares/" + code).status, 200);
-  RegisterWithCode(code, "14700000035");
+  std::string invited = RegisterWithCode(code, "14700000035");
   open(stranger);
   open(sharer);
   open(f1);
   open(f1);
-  EXPECT_EQ(price(), 10000) << "one distinct friend";
+  open(invited);
+  EXPECT_EQ(price(), 10000) << "two distinct friends: the invited one and f1";
   open(f2);
   EXPECT_EQ(price(), 9000);
   Json seen = Call("GET", "/api/v1/shares/" + code).body;
   EXPECT_EQ(seen["opens"], 4);
-  EXPECT_EQ(seen["friend_opens"], 2);
+  EXPECT_EQ(seen["friend_opens"], 3);
+  auto friends = Call("GET", "/api/v1/friends", nullptr, sharer);
+  ASSERT_EQ(friends.status, 200) << friends.body.dump();
+  EXPECT_EQ(friends.body["items"].size(), 2u) << "registering through a link makes no friendship";
   ExpectInvariants();
 }
 
@@ -468,6 +474,260 @@ TEST_F(Sharing, ASharerMakesBoundedNewLinksADay) {
           .status,
       201);
   (void)sku;
+  ExpectInvariants();
+}
+
+// 我的收益: a friend buys three times through the sharer's link; one order completes (paid),
+// one is cancelled (cancelled), one waits to be shipped (pending). The sharer withdraws part of
+// what is available to their store credit (one ledger entry), cannot withdraw more than that,
+// and a retried withdrawal (same Idempotency-Key) is one withdrawal.
+TEST_F(Sharing, SharerSeesEarningsAndWithdrawsToStoreCredit) {
+  Shop shop = OpenShop("c2c", "收益店");
+  auto [product, sku] = CreateProduct(shop, 10000, 10, "龙井 100g");
+  SetCommission(shop, product, 1000);
+  std::string sharer = Register("14700000071", "分享者");
+  std::string buyer = RegisterWithCode(Share(sharer, "product", product)["code"], "14700000072");
+  Json done = Buy(buyer, sku);
+  PayShipConfirm(shop, buyer, done["id"]);
+  Json cancelled = Buy(buyer, sku);
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + cancelled["id"].get<std::string>() + "/cancel",
+                 nullptr, buyer)
+                .status,
+            200);
+  Json open = Buy(buyer, sku);
+  PayAndWait(buyer, open["id"]);
+
+  Json mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  EXPECT_EQ(mine["balance_fen"], 1000) << mine.dump();
+  EXPECT_EQ(mine["paid_fen"], 1000);
+  EXPECT_EQ(mine["pending_fen"], 1000);
+  EXPECT_EQ(mine["cancelled_fen"], 1000);
+  EXPECT_EQ(mine["withdrawn_fen"], 0);
+  ASSERT_EQ(mine["items"].size(), 3u);
+  EXPECT_EQ(mine["items"][0]["title"], "龙井 100g");
+
+  auto withdraw = [&](int64_t fen, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return Call("POST", "/api/v1/me/commissions/withdrawals", Json{{"amount_fen", fen}}, sharer,
+                headers);
+  };
+  auto over = withdraw(1001);
+  EXPECT_EQ(over.status, 422) << over.body.dump();
+  EXPECT_EQ(over.body["error"]["reason"], "SHARER_BALANCE_LOW");
+  EXPECT_EQ(withdraw(0).status, 400);
+  auto first = withdraw(600, {{"Idempotency-Key", "w-1"}});
+  ASSERT_EQ(first.status, 201) << first.body.dump();
+  EXPECT_EQ(first.body["balance_fen"], 400);
+  EXPECT_EQ(first.body["card_balance_fen"], 600);
+  auto retried = withdraw(600, {{"Idempotency-Key", "w-1"}});
+  EXPECT_EQ(retried.status, 201);
+  EXPECT_EQ(retried.body["withdrawal"]["id"], first.body["withdrawal"]["id"]);
+  mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  EXPECT_EQ(mine["balance_fen"], 400);
+  EXPECT_EQ(mine["withdrawn_fen"], 600);
+  EXPECT_EQ(mine["card_balance_fen"], 600);
+  ASSERT_EQ(mine["withdrawals"].size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/me/cards", nullptr, sharer).body["balance_fen"], 600)
+      << "the buyer's balance, spendable at checkout";
+  EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, buyer).body["balance_fen"], 0)
+      << "the buyer earned nothing";
+  ExpectInvariants();
+
+  // Planted: money taken from the sharer account without a withdrawal; the check names it.
+  int64_t sharer_uid =
+      *ParseId(Call("GET", "/api/v1/me", nullptr, sharer).body["user"]["id"].get<std::string>());
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    return ToStatus(pay::Post(tx, "test", 1,
+                              {{promo::SharerAccount(sharer_uid), -500}, {"test:sink", 500}}));
+  }));
+  auto report = Call("GET", "/api/v1/admin/ledger/check", nullptr, AdminToken());
+  EXPECT_NE(report.body.dump().find("is negative"), std::string::npos) << report.body.dump();
+  EXPECT_NE(report.body.dump().find("earned less withdrawn"), std::string::npos)
+      << report.body.dump();
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    return ToStatus(pay::Post(tx, "test", 2,
+                              {{promo::SharerAccount(sharer_uid), 500}, {"test:sink", -500}}));
+  }));
+}
+
+// 200 at once on one sharer: 50 orders complete (each pays 100 fen of commission) while 150
+// withdrawals of 100 fen race them. No answer and no final state shows a negative balance;
+// every refusal is SHARER_BALANCE_LOW; what was withdrawn plus what is left is what was earned.
+TEST_F(Sharing, WithdrawalsRacingCommissionsNeverGoNegative) {
+  Shop shop = OpenShop("c2c", "并发收益店");
+  auto [product, sku] = CreateProduct(shop, 1000, 100, "茶包");
+  SetCommission(shop, product, 1000);
+  std::string sharer = Register("14700000081", "分享者");
+  std::string buyer = RegisterWithCode(Share(sharer, "product", product)["code"], "14700000082");
+  constexpr int kOrders = 50, kWithdrawals = 150;
+  std::vector<std::string> orders;
+  for (int i = 0; i < kOrders; ++i) {
+    Json o = Buy(buyer, sku);
+    PayAndWait(buyer, o["id"]);
+    auto ship = Staff(shop, "POST", "/api/v1/merchant/orders/" + o["id"].get<std::string>() + "/ship",
+                      Json{{"carrier", "顺丰"}, {"tracking_no", "SF" + std::to_string(i)}});
+    ASSERT_EQ(ship.status, 200) << ship.body.dump();
+    orders.push_back(o["id"]);
+  }
+  std::vector<int> statuses(kOrders + kWithdrawals);
+  std::vector<Json> bodies(kOrders + kWithdrawals);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kOrders + kWithdrawals; ++i)
+    threads.emplace_back([&, i] {
+      auto c = NewClient();
+      auto r = i < kOrders ? c->Json("POST", "/api/v1/orders/" + orders[i] + "/confirm", nullptr, buyer)
+                           : c->Json("POST", "/api/v1/me/commissions/withdrawals",
+                                     Json{{"amount_fen", 100}}, sharer);
+      statuses[i] = r.status;
+      bodies[i] = r.body;
+    });
+  for (auto& t : threads) t.join();
+  int withdrawn = 0;
+  for (int i = 0; i < kOrders; ++i) EXPECT_EQ(statuses[i], 200) << bodies[i].dump();
+  for (int i = kOrders; i < kOrders + kWithdrawals; ++i) {
+    if (statuses[i] == 201) {
+      ++withdrawn;
+      EXPECT_GE(bodies[i]["balance_fen"].get<int64_t>(), 0);
+    } else {
+      EXPECT_EQ(statuses[i], 422) << bodies[i].dump();
+      EXPECT_EQ(bodies[i]["error"]["reason"], "SHARER_BALANCE_LOW") << bodies[i].dump();
+    }
+  }
+  Json mine = Call("GET", "/api/v1/me/commissions", nullptr, sharer).body;
+  EXPECT_EQ(mine["paid_fen"], kOrders * 100);
+  EXPECT_EQ(mine["withdrawn_fen"], withdrawn * 100);
+  EXPECT_EQ(mine["balance_fen"], (kOrders - withdrawn) * 100);
+  EXPECT_LE(withdrawn, kOrders);
+  ExpectInvariants();
+}
+
+// A gift in parts (decision 019): the sender buys 3 units as a gift of 3 parts; two friends
+// each accept one part with their own address (the gift page says who sent it); nobody takes the
+// third, and after 24 h it is refunded — a third of what was paid — while the order is released
+// to ship the two parts, every part's address in the order.
+TEST_F(Sharing, GiftInPartsRefundsThePartsNobodyTook) {
+  Shop shop = OpenShop("c2c", "礼盒店");
+  auto [product, sku] = CreateProduct(shop, 3000, 10, "月饼礼盒");
+  std::string sender = Register("14700000091", "送礼的小明");
+  std::string r1 = Register("14700000092", "小红"), r2 = Register("14700000093", "小刚"),
+              late = Register("14700000094");
+  auto checkout = [&](int64_t qty, int64_t parts) {
+    return Call("POST", "/api/v1/checkout",
+                Json{{"items", {{{"sku_id", sku}, {"quantity", qty}}}},
+                     {"activity", {{"gift", {{"message", "中秋快乐"}, {"parts", parts}}}}}},
+                sender);
+  };
+  auto wrong = checkout(2, 3);
+  EXPECT_EQ(wrong.status, 400) << wrong.body.dump();
+  EXPECT_EQ(wrong.body["error"]["reason"], "GIFT_PARTS_QUANTITY");
+  EXPECT_EQ(checkout(3, 21).status, 400) << "at most 20 parts";
+  auto placed = checkout(3, 3);
+  ASSERT_EQ(placed.status, 201) << placed.body.dump();
+  std::string order_id = placed.body["orders"][0]["id"];
+  Json paid = PayAndWait(sender, order_id);
+  EXPECT_EQ(paid["sub_status"], "gift_pending");
+  Json sent = Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0];
+  std::string token = sent["token"];
+  EXPECT_EQ(sent["parts"], 3);
+  EXPECT_EQ(sent["parts_detail"].size(), 3u);
+
+  Json view = Call("GET", "/api/v1/gifts/" + token).body;
+  EXPECT_EQ(view["sender_nickname"], "送礼的小明");
+  EXPECT_EQ(view["parts_left"], 3);
+  EXPECT_FALSE(view.contains("token")) << "the public view is not the sender's";
+  auto accept = [&](const std::string& who, const std::string& name) {
+    Json address = Address();
+    address["name"] = name;
+    return Call("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", address}}, who);
+  };
+  auto a1 = accept(r1, "小红");
+  ASSERT_EQ(a1.status, 200) << a1.body.dump();
+  EXPECT_EQ(a1.body["my_part"]["part_no"], 1);
+  EXPECT_EQ(a1.body["parts_left"], 2);
+  auto twice = accept(r1, "小红");
+  EXPECT_EQ(twice.status, 409) << twice.body.dump();
+  EXPECT_EQ(twice.body["error"]["reason"], "GIFT_PART_HELD");
+  EXPECT_EQ(accept(sender, "我").status, 422);
+  EXPECT_EQ(Call("GET", "/api/v1/gifts/" + token, nullptr, r1).body["my_part"]["part_no"], 1);
+  EXPECT_FALSE(Call("GET", "/api/v1/gifts/" + token, nullptr, r2).body.contains("my_part"));
+  ASSERT_EQ(accept(r2, "小刚").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/orders/" + order_id, nullptr, sender).body["sub_status"],
+            "gift_pending")
+      << "a part still waits";
+  ExpectInvariants();
+
+  clock_.AdvanceMs(24LL * 3600 * 1000 + 1);
+  RunTimers();
+  Json order = WaitStatus(sender, order_id, "paid");
+  for (int i = 0; i < 20 && order["refunded_fen"] == 0; ++i) order = WaitStatus(sender, order_id, "paid");
+  EXPECT_EQ(order["sub_status"], "");
+  int64_t total = paid["total_fen"];
+  EXPECT_EQ(order["refunded_fen"], total / 3) << order.dump();
+  EXPECT_EQ(order["address"]["name"], "小红") << "ships to the first part's address";
+  auto parts = Staff(shop, "GET", "/api/v1/merchant/orders/" + order_id + "/gift-parts");
+  ASSERT_EQ(parts.status, 200) << parts.body.dump();
+  ASSERT_EQ(parts.body["parts"].size(), 3u) << parts.body.dump();
+  EXPECT_EQ(parts.body["parts"][1]["address"]["name"], "小刚") << "the merchant ships each part";
+  EXPECT_EQ(parts.body["parts"][2]["status"], "refunded");
+  EXPECT_EQ(parts.body["parts"][2]["refunded_fen"], total / 3);
+  EXPECT_TRUE(parts.body["parts"][2]["address"].is_null());
+  Shop other = OpenShop("c2c", "别人的店");
+  EXPECT_EQ(Staff(other, "GET", "/api/v1/merchant/orders/" + order_id + "/gift-parts").status, 404)
+      << "another shop's order";
+  auto too_late = accept(late, "迟到");
+  EXPECT_EQ(too_late.status, 409) << too_late.body.dump();
+  sent = Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0];
+  EXPECT_EQ(sent["status"], "accepted");
+  EXPECT_EQ(sent["parts_detail"][0]["recipient_nickname"], "小红");
+  EXPECT_EQ(sent["parts_detail"][2]["status"], "refunded");
+  ExpectInvariants();
+}
+
+// A gift of 5 parts and 20 recipients accepting at once: exactly 5 are accepted, the other 15
+// told every part is taken; the order ships once the fifth is in.
+TEST_F(Sharing, FivePartsTwentyRacingRecipientsFiveAccepted) {
+  Shop shop = OpenShop("c2c", "抢礼物店");
+  auto [product, sku] = CreateProduct(shop, 1000, 10);
+  std::string sender = Register();
+  auto placed = Call("POST", "/api/v1/checkout",
+                     Json{{"items", {{{"sku_id", sku}, {"quantity", 5}}}},
+                          {"activity", {{"gift", {{"parts", 5}}}}}},
+                     sender);
+  ASSERT_EQ(placed.status, 201) << placed.body.dump();
+  std::string order_id = placed.body["orders"][0]["id"];
+  PayAndWait(sender, order_id);
+  std::string token = Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0]["token"];
+  constexpr int kRecipients = 20;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kRecipients; ++i) tokens.push_back(Register());
+  std::vector<int> statuses(kRecipients);
+  std::vector<Json> bodies(kRecipients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRecipients; ++i)
+    threads.emplace_back([&, i] {
+      auto c = NewClient();
+      auto r = c->Json("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", Address()}},
+                       tokens[i]);
+      statuses[i] = r.status;
+      bodies[i] = r.body;
+    });
+  for (auto& t : threads) t.join();
+  int accepted = 0;
+  std::set<int64_t> parts;
+  for (int i = 0; i < kRecipients; ++i) {
+    if (statuses[i] == 200) {
+      ++accepted;
+      parts.insert(bodies[i]["my_part"]["part_no"].get<int64_t>());
+    } else {
+      EXPECT_EQ(statuses[i], 409) << bodies[i].dump();
+      EXPECT_EQ(bodies[i]["error"]["reason"], "GIFT_ALL_ACCEPTED") << bodies[i].dump();
+    }
+  }
+  EXPECT_EQ(accepted, 5);
+  EXPECT_EQ(parts, (std::set<int64_t>{1, 2, 3, 4, 5}));
+  Json order = Call("GET", "/api/v1/orders/" + order_id, nullptr, sender).body;
+  EXPECT_EQ(order["status"], "paid");
+  EXPECT_EQ(order["sub_status"], "");
+  EXPECT_EQ(Call("GET", "/api/v1/gifts/" + token).body["status"], "accepted");
   ExpectInvariants();
 }
 

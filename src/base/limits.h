@@ -83,6 +83,8 @@ inline constexpr size_t kMaxCouponTitleLen = 60;              // coupon title
 inline constexpr int64_t kMaxDistributionBps = 5'000;         // a sharer's commission on a product
 inline constexpr size_t kMaxChatGroupKeyLen = 64;             // a chat group's opaque key
 inline constexpr int64_t kMaxNewSharesPerDay = 200;           // new links one sharer makes in 24 h
+inline constexpr int64_t kMaxSharerWithdrawalFen = 10'000'000; // one withdrawal of earnings (¥100,000)
+inline constexpr int64_t kMaxGiftParts = 20;                  // recipients of one gift
 inline constexpr size_t kMaxRecommendationLen = 420;          // 140 Chinese characters
 
 // ---- membership cards (会员卡) ----

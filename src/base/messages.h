@@ -336,6 +336,10 @@ namespace xd {
   X(GIFT_ACCEPTED, INVALID_STATE)                                                             \
   X(GIFT_INVALID, INVALID_STATE)                                                              \
   X(GIFT_EXPIRED, INVALID_STATE)                                                              \
+  X(SHARER_BALANCE_LOW, INSUFFICIENT_FUNDS)                                                    \
+  X(GIFT_ALL_ACCEPTED, CONFLICT)                                                               \
+  X(GIFT_PART_HELD, ALREADY_EXISTS)                                                            \
+  X(GIFT_PARTS_QUANTITY, INVALID_FIELD)                                                        \
   X(ACTIVITY_NOT_GIFTABLE, INVALID_FIELD)                                                     \
   X(ACTIVITY_ONE_SKU, INVALID_FIELD)                                                          \
   X(GROUP_ID_NOT_GROUP_BUY, INVALID_FIELD)                                                    \

@@ -160,6 +160,21 @@ Status ListMyCommissions(Call& c) {
   return Ok();
 }
 
+// 我的收益 → 提现到余额: the caller's earned commissions to their store credit. A retry with
+// the same Idempotency-Key answers the first withdrawal instead of making a second.
+Status WithdrawMyEarnings(Call& c) {
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  int64_t amount = r.Int("amount_fen", {.min = 1, .max = limits::kMaxSharerWithdrawalFen});
+  RETURN_IF_ERROR(r.Finish());
+  c.WriteIdempotent(
+      p.user_id, "sharer-withdraw",
+      [&promo, p, amount](Tx& tx) { return promo.WithdrawSharerEarnings(tx, p.user_id, amount); }, 201);
+  return Ok();
+}
+
 // A chat group's key is the messaging app's opaque id of the group; no public route shows it.
 Result<std::string> ChatGroupKey(Call& c) {
   std::string key(c.req().Param("key"));
@@ -228,8 +243,19 @@ Status GetGift(Call& c) {
   promo::PromoService& promo = c.app().promo;
   std::string token(c.req().Param("token"));
   if (token.size() != 32) return Fail(Msg::GIFT_NOT_FOUND);
-  ASSIGN_OR_RETURN(promo::Gift g,
-                   store.Read([&](Reader& r) { return promo.GiftByToken(r, token); }));
+  // A public page; a signed-in viewer also sees the part they hold (a stale or foreign token
+  // only loses that, never the page).
+  std::optional<int64_t> viewer;
+  if (!c.req().Header("authorization").empty()) {
+    if (auto p = c.User()) viewer = p->user_id;
+  }
+  ASSIGN_OR_RETURN(promo::Gift g, store.Read([&](Reader& r) -> Result<promo::Gift> {
+    ASSIGN_OR_RETURN(promo::Gift g, promo.GiftByToken(r, token));
+    if (viewer) {
+      ASSIGN_OR_RETURN(g.my_part, promo.MyGiftPart(r, g.id, *viewer));
+    }
+    return g;
+  }));
   c.Reply(promo::ToJson(g, false));
   return Ok();
 }
@@ -246,6 +272,19 @@ Status AcceptGift(Call& c) {
     ASSIGN_OR_RETURN(promo::Gift g, promo.AcceptGift(tx, p.user_id, token, address));
     return promo::ToJson(g, false);
   });
+  return Ok();
+}
+
+// Where each part of one of the merchant's gift orders ships (staff who may read its orders).
+Status GetMerchantGiftParts(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.MerchantGiftParts(r, s.merchant_id, id);
+  }));
+  c.Reply(out);
   return Ok();
 }
 
@@ -287,8 +326,12 @@ void AddSharingRoutes(Api& api) {
         AuthKind::kUser}, OpenShare},
       {{"GET", "/s/{code}", "The short share link: redirects to the shop app's page for it (#/s/{code})",
         "promo", AuthKind::kNone, 302}, ShortLink},
-      {{"GET", "/api/v1/me/commissions", "The caller's sharer commissions and balance", "promo",
-        AuthKind::kUser, 200, nullptr, {"limit"}}, ListMyCommissions},
+      {{"GET", "/api/v1/me/commissions",
+        "我的收益: the caller's sharer commissions (pending, paid, cancelled), available balance and withdrawals",
+        "promo", AuthKind::kUser, 200, nullptr, {"limit"}}, ListMyCommissions},
+      {{"POST", "/api/v1/me/commissions/withdrawals",
+        "Withdraw earned commissions to the caller's store credit (never more than available; Idempotency-Key)",
+        "promo", AuthKind::kUser, 201, Json{{"amount_fen", 1000}}}, WithdrawMyEarnings},
       // ---- chat-group links and friends' recommendations ----
       {{"GET", "/api/v1/merchant/chat-groups/{key}/stats",
         "The merchant's part of a chat group: opens, orders, GMV and the 接龙 list (who ordered what) (staff)",
@@ -303,13 +346,18 @@ void AddSharingRoutes(Api& api) {
         AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, GetFriendsFeed},
       // ---- gifting ----
       {{"GET", "/api/v1/gifts/{token}",
-        "A gift by its link's token (public: what the recipient sees)", "promo"}, GetGift},
-      {{"POST", "/api/v1/gift-claims", "Accept a gift with an address: its order ships there",
+        "A gift by its link's token (public: what a recipient sees — who sent it, parts left; "
+        "signed in, the part the caller holds)", "promo"}, GetGift},
+      {{"POST", "/api/v1/gift-claims",
+        "Accept one part of a gift with an address (one per recipient); the order ships once no part waits",
         "promo", AuthKind::kUser, 200,
         Json{{"token", "0123456789abcdef0123456789abcdef"},
              {"address", {{"name", "李四"}, {"phone", "13900000000"}, {"region", "北京市 朝阳区"}, {"detail", "建国路 1 号"}}}}},
        AcceptGift},
-      {{"GET", "/api/v1/me/gifts", "Gifts the caller sent, with their links", "promo",
+      {{"GET", "/api/v1/merchant/orders/{id}/gift-parts",
+        "A gift order's parts with each recipient's address, for shipping (staff)", "promo",
+        AuthKind::kStaff}, GetMerchantGiftParts},
+      {{"GET", "/api/v1/me/gifts", "Gifts the caller sent, with their links and parts", "promo",
         AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, ListSentGifts},
   });
   // clang-format on

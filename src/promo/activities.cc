@@ -47,6 +47,7 @@ Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
     if (!gift->is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field("activity.gift")});
     ObjectReader g(*gift, "activity.gift.");
     ref.gift_message = g.OptString("message", {.max_len = limits::kMaxRemarkLen}).value_or("");
+    ref.gift_parts = g.OptInt("parts", {.min = 1, .max = limits::kMaxGiftParts}).value_or(1);
     RETURN_IF_ERROR(g.Finish());
   }
   if (!ref.id && !ref.gift_message) return Fail(Msg::ACTIVITY_ID_REQUIRED);

@@ -245,15 +245,25 @@ Result<std::vector<std::string>> CheckDistribution(Reader& r) {
   std::vector<std::string> problems;
   using M = CommissionStatus;
   using O = trade::OrderStatus;
-  ASSIGN_OR_RETURN(Rows sharers, r.Query("SELECT sharer_id, SUM(CASE WHEN status=" + Sql(M::kPaid) + " THEN amount_fen ELSE 0 END) "
-                                         "FROM order_commissions GROUP BY sharer_id LIMIT 100000"));
+  // A sharer account holds what its commissions paid less what the sharer withdrew to store
+  // credit, and never less than nothing: every sharer with a commission or a withdrawal, and
+  // every sharer account with a balance row.
+  ASSIGN_OR_RETURN(Rows sharers, r.Query("SELECT sharer_id, SUM(paid) FROM ("
+                                         "SELECT sharer_id, CASE WHEN status=" + Sql(M::kPaid) + " THEN amount_fen ELSE 0 END AS paid "
+                                         "FROM order_commissions UNION ALL "
+                                         "SELECT sharer_id, -amount_fen AS paid FROM sharer_withdrawals) t "
+                                         "GROUP BY sharer_id LIMIT 100000"));
   for (auto& row : sharers) {
     ASSIGN_OR_RETURN(int64_t balance, pay::Balance(r, SharerAccount(row.Int(0))));
     if (balance != row.Int(1))
-      problems.push_back("sharer " + IdString(row.Int(0)) + " holds " + std::to_string(balance) + " fen but earned " +
+      problems.push_back("sharer " + IdString(row.Int(0)) + " holds " + std::to_string(balance) + " fen but earned less withdrawn " +
                          std::to_string(row.Int(1)));
     if (problems.size() > 10) break;
   }
+  ASSIGN_OR_RETURN(Rows negative, r.Query("SELECT account, balance_fen FROM balances WHERE " + pay::AccountInFamily("account", "sharer:") +
+                                          " AND balance_fen < 0 LIMIT 10"));
+  for (auto& row : negative)
+    problems.push_back("sharer account " + row.Str(0) + " is negative: " + std::to_string(row.Int(1)) + " fen");
   ASSIGN_OR_RETURN(Rows wrong, r.Query("SELECT c.order_id FROM order_commissions c JOIN orders o ON o.id = c.order_id "
                                        "WHERE (c.status=" + Sql(M::kPaid) + " AND o.status <> " + Sql(O::kCompleted) + ") "
                                        "OR (c.status=" + Sql(M::kPending) + " AND o.status IN (" +
@@ -346,8 +356,11 @@ Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_i
   ASSIGN_OR_RETURN(Share s, LoadShare(tx, share_id));
   RETURN_IF_ERROR(Emit(tx, ShareChanged{true, s.id, s.sharer_id, s.product_id, viewer_id, s.activity_id}));
   if (viewer_id == s.sharer_id) return s;  // (a sharer's own opens count nowhere)
-  // Distinct viewers only: a second open by the same viewer changes no count.
+  // Distinct viewers only: a second open by the same viewer changes no count. A viewer who
+  // registered through the link was invited by the sharer: that open counts as a friend's
+  // (share-to-drop), though no friendship is made for them (decision 019).
   ASSIGN_OR_RETURN(bool friends, account::AreFriends(tx, viewer_id, s.sharer_id));
+  friends = friends || via_signup;
   ASSIGN_OR_RETURN(int64_t first, tx.Exec("INSERT INTO share_opens(share_id, sharer_id, viewer_id, is_friend, opened_at_ms, via_signup) "
                                           "VALUES(?,?,?,?,?,?) ON CONFLICT(share_id, viewer_id) DO NOTHING",
                                           {s.id, s.sharer_id, viewer_id, friends, tx.NowMs(), via_signup}));
@@ -371,16 +384,61 @@ Result<Share> PromoService::OpenShare(Tx& tx, int64_t viewer_id, int64_t share_i
 }
 
 Result<Json> PromoService::SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit) {
+  using M = CommissionStatus;
   ASSIGN_OR_RETURN(int64_t balance, pay::Balance(r, SharerAccount(sharer_id)));
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT order_id, product_id, commission_bps, line_fen, amount_fen, status, created_at_ms "
-                                      "FROM order_commissions WHERE sharer_id=? ORDER BY created_at_ms DESC, order_id DESC LIMIT ?",
+  ASSIGN_OR_RETURN(int64_t card, pay::Balance(r, pay::CardAccount(sharer_id)));
+  // Pending and cancelled lines have no amount yet (it is fixed at completion): shown at the
+  // rate on the line as ordered.
+  ASSIGN_OR_RETURN(auto sums, r.QueryOne("SELECT "
+                                         "COALESCE(SUM(CASE WHEN status=" + internal::Sql(M::kPending) + " THEN line_fen * commission_bps / 10000 END), 0), "
+                                         "COALESCE(SUM(CASE WHEN status=" + internal::Sql(M::kPaid) + " THEN amount_fen END), 0), "
+                                         "COALESCE(SUM(CASE WHEN status=" + internal::Sql(M::kCancelled) + " THEN line_fen * commission_bps / 10000 END), 0) "
+                                         "FROM order_commissions WHERE sharer_id=?",
+                                         {sharer_id}));
+  ASSIGN_OR_RETURN(int64_t withdrawn, r.QueryInt("SELECT COALESCE(SUM(amount_fen), 0) FROM sharer_withdrawals WHERE sharer_id=?",
+                                                 {sharer_id}));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT c.order_id, c.product_id, c.commission_bps, c.line_fen, c.amount_fen, c.status, "
+                                      "c.created_at_ms, p.title FROM order_commissions c LEFT JOIN products p ON p.id = c.product_id "
+                                      "WHERE c.sharer_id=? ORDER BY c.created_at_ms DESC, c.order_id DESC LIMIT ?",
                                       {sharer_id, limit}));
   Json items = Json::array();
-  for (auto& row : rows)
-    items.push_back(Json{{"order_id", IdString(row.Int(0))}, {"product_id", IdString(row.Int(1))}, {"commission_bps", row.Int(2)},
-                         {"line_fen", row.Int(3)}, {"amount_fen", row.Int(4)}, {"status", row.Str(5)},
+  for (auto& row : rows) {
+    int64_t estimate = row.Int(3) * row.Int(2) / 10000;
+    bool paid = row.Str(5) == Name(M::kPaid);
+    items.push_back(Json{{"order_id", IdString(row.Int(0))}, {"product_id", IdString(row.Int(1))},
+                         {"title", row.IsNull(7) ? std::string() : row.Str(7)}, {"commission_bps", row.Int(2)},
+                         {"line_fen", row.Int(3)}, {"amount_fen", paid ? row.Int(4) : estimate}, {"status", row.Str(5)},
                          {"created_at", FormatRfc3339(row.Int(6))}});
-  return Json{{"balance_fen", balance}, {"items", items}};
+  }
+  ASSIGN_OR_RETURN(Rows ws, r.Query("SELECT id, amount_fen, created_at_ms FROM sharer_withdrawals WHERE sharer_id=? "
+                                    "ORDER BY id DESC LIMIT ?",
+                                    {sharer_id, limit}));
+  Json withdrawals = Json::array();
+  for (auto& row : ws)
+    withdrawals.push_back(Json{{"id", IdString(row.Int(0))}, {"amount_fen", row.Int(1)}, {"created_at", FormatRfc3339(row.Int(2))}});
+  return Json{{"balance_fen", balance},       {"pending_fen", sums->Int(0)},   {"paid_fen", sums->Int(1)},
+              {"cancelled_fen", sums->Int(2)}, {"withdrawn_fen", withdrawn},    {"card_balance_fen", card},
+              {"items", items},                {"withdrawals", withdrawals}};
+}
+
+Result<Json> PromoService::WithdrawSharerEarnings(Tx& tx, int64_t sharer_id, int64_t amount_fen) {
+  if (amount_fen < 1 || amount_fen > limits::kMaxSharerWithdrawalFen)
+    return Fail(Msg::AMOUNT_RANGE, {Fen("max", limits::kMaxSharerWithdrawalFen)});
+  // Decided on the locked balance (FOR UPDATE on PostgreSQL; the single writer on SQLite): a
+  // commission landing or another withdrawal commits before or after this one, never between
+  // the read and the debit.
+  ASSIGN_OR_RETURN(int64_t available, pay::BalanceForDebit(tx, SharerAccount(sharer_id)));
+  if (available < amount_fen) return Fail(Msg::SHARER_BALANCE_LOW, {Fen("available", available)});
+  int64_t id = tx.NewId();
+  RETURN_IF_ERROR(tx.Run("INSERT INTO sharer_withdrawals(id, sharer_id, amount_fen, created_at_ms) VALUES(?,?,?,?)",
+                         {id, sharer_id, amount_fen, tx.NowMs()}));
+  RETURN_IF_ERROR(pay::Post(tx, "sharer.withdraw", id, {{SharerAccount(sharer_id), -amount_fen}, {pay::CardAccount(sharer_id), amount_fen}},
+                            "分享收益提现到余额"));
+  RETURN_IF_ERROR(Emit(tx, SharerWithdrawal{id, sharer_id, amount_fen, available - amount_fen}));
+  ASSIGN_OR_RETURN(int64_t card, pay::Balance(tx, pay::CardAccount(sharer_id)));
+  return Json{{"withdrawal", {{"id", IdString(id)}, {"amount_fen", amount_fen}, {"created_at", FormatRfc3339(tx.NowMs())}}},
+              {"balance_fen", available - amount_fen},
+              {"card_balance_fen", card}};
 }
 
 }  // namespace xd::promo

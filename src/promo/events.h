@@ -141,6 +141,19 @@ struct CommissionPaid {
   }
 };
 
+// "sharer.withdrawal": a sharer moved earned commissions to their store credit;
+// `balance_fen` is what the sharer account holds after it.
+struct SharerWithdrawal {
+  static constexpr int kSchemaVersion = 1;
+  int64_t withdrawal_id = 0, sharer_id = 0, amount_fen = 0, balance_fen = 0;
+
+  EventHead Head() const { return {"sharer.withdrawal", kSchemaVersion, withdrawal_id, 0}; }
+  Json Payload() const {
+    return Json{{"withdrawal_id", IdString(withdrawal_id)}, {"sharer_id", IdString(sharer_id)},
+                {"amount_fen", amount_fen}, {"balance_fen", balance_fen}};
+  }
+};
+
 // "share.created" | "share.opened" (by viewer_id; the sharer's own opens too).
 struct ShareChanged {
   static constexpr int kSchemaVersion = 1;

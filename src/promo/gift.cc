@@ -1,8 +1,12 @@
-// Gifting (送礼). The sender checks out with "activity":{"gift":{...}} and pays; the order
-// then waits in paid/gift_pending. The gift link carries a random 128-bit token (ids are
+// Gifting (送礼). The sender checks out with "activity":{"gift":{...,"parts"?}} and pays; the
+// order then waits in paid/gift_pending. The gift link carries a random 128-bit token (ids are
 // time-ordered and guessable, tokens are not). Whoever opens it — anyone but the sender —
-// accepts with an address: the order takes that address and becomes shippable. A gift not
-// accepted within the deadline is refunded to the sender in full by a durable timer.
+// accepts one part with an address (one part per recipient; a gift of one part is the whole
+// order). When no part waits any more the order becomes shippable, to the first part's address,
+// with every part's address in the order (gift_parts, decision 019). At the deadline a durable
+// timer refunds what nobody accepted: the whole order, or the waiting parts' share of it.
+#include <algorithm>
+
 #include <sodium.h>
 
 #include "account/account.h"
@@ -16,7 +20,9 @@ namespace xd::promo {
 namespace {
 
 constexpr const char* kGiftCols =
-    "id, order_id, sender_id, quantity, token, message, title, image, status, recipient_id, expires_at_ms, accepted_at_ms, created_at_ms";
+    "id, order_id, sender_id, quantity, token, message, title, image, status, recipient_id, expires_at_ms, accepted_at_ms, created_at_ms, "
+    "parts, (SELECT count(*) FROM gift_parts p WHERE p.gift_id = gifts.id AND p.status = 'accepted'), "
+    "(SELECT nickname FROM users u WHERE u.id = gifts.sender_id)";
 
 Gift GiftFromRow(const Row& r) {
   Gift g;
@@ -33,6 +39,9 @@ Gift GiftFromRow(const Row& r) {
   g.expires_at_ms = r.OptInt(10);
   g.accepted_at_ms = r.OptInt(11);
   g.created_at_ms = r.Int(12);
+  g.parts = r.Int(13);
+  g.accepted_parts = r.Int(14);
+  g.sender_nickname = r.IsNull(15) ? "" : r.Str(15);
   return g;
 }
 
@@ -62,8 +71,14 @@ Json ToJson(const Gift& g, bool for_sender) {
          {"sender_id", IdString(g.sender_id)},
          {"expires_at", TimeOrNull(g.expires_at_ms)},
          {"accepted_at", TimeOrNull(g.accepted_at_ms)},
-         {"created_at", FormatRfc3339(g.created_at_ms)}};
+         {"created_at", FormatRfc3339(g.created_at_ms)},
+         {"sender_nickname", g.sender_nickname},
+         {"parts", g.parts},
+         {"accepted_parts", g.accepted_parts},
+         {"parts_left", g.status == GiftStatus::kWaiting ? g.parts - g.accepted_parts : 0}};
+  if (g.my_part) j["my_part"] = *g.my_part;
   if (for_sender) {
+    j["parts_detail"] = g.parts_detail;
     j["order_id"] = IdString(g.order_id);
     j["token"] = g.token;
     j["link"] = "/gift/" + g.token;
@@ -74,20 +89,24 @@ Json ToJson(const Gift& g, bool for_sender) {
 
 namespace internal {
 
-Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, const std::string& message) {
+Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, const std::string& message, int64_t parts) {
   int64_t quantity = 0;
   for (auto& l : ctx.lines) quantity += l.quantity;
   const trade::PriceLine& first = ctx.lines.front();
   std::string title = ctx.lines.size() > 1 ? first.title + " 等" + std::to_string(ctx.lines.size()) + "件" : first.title;
-  return tx.Run("INSERT INTO gifts(id, order_id, merchant_id, sender_id, token, message, title, image, quantity, status, created_at_ms) "
-                "VALUES(?,?,?,?,?,?,?,?,?," + Sql(GiftStatus::kUnpaid) + ",?)",
-                {tx.NewId(), order_id, ctx.merchant_id, ctx.buyer_id, RandomToken(), message, title, first.image, quantity, tx.NowMs()});
+  return tx.Run("INSERT INTO gifts(id, order_id, merchant_id, sender_id, token, message, title, image, quantity, status, created_at_ms, "
+                "parts) VALUES(?,?,?,?,?,?,?,?,?," + Sql(GiftStatus::kUnpaid) + ",?,?)",
+                {tx.NewId(), order_id, ctx.merchant_id, ctx.buyer_id, RandomToken(), message, title, first.image, quantity, tx.NowMs(),
+                 parts});
 }
 
 Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms) {
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM gifts WHERE order_id=? AND status=?", {order.id, Name(GiftStatus::kUnpaid)}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id, parts FROM gifts WHERE order_id=? AND status=?", {order.id, Name(GiftStatus::kUnpaid)}));
   if (!row) return Ok();
   int64_t gift_id = row->Int(0), expires = tx.NowMs() + ttl_ms;
+  for (int64_t part = 1; part <= row->Int(1); ++part)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO gift_parts(gift_id, part_no, merchant_id, status) VALUES(?,?,?,'waiting')",
+                           {gift_id, part, order.merchant_id}));
   ASSIGN_OR_RETURN(int64_t timer_id, tx.AddTimer(kTimerGiftExpire, expires, Json{{"gift_id", gift_id}}));
   ASSIGN_OR_RETURN(std::string waiting, Move(GiftStatus::kUnpaid, GiftStatus::kWaiting));
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=?, expires_at_ms=?, timer_id=? WHERE id=? AND status=?",
@@ -108,13 +127,63 @@ Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
   Gift g = GiftFromRow(*row);
   if (g.status != GiftStatus::kWaiting) return Ok();  // accepted (or ended) meanwhile
   ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, g.order_id, std::nullopt, std::nullopt));
-  ASSIGN_OR_RETURN(std::string refunded, Move(g.status, GiftStatus::kRefunded));
-  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=? WHERE id=? AND status=?", {refunded, gift_id, Name(g.status)}));
+  ASSIGN_OR_RETURN(Rows waiting, tx.Query("SELECT part_no FROM gift_parts WHERE gift_id=? AND status='waiting' ORDER BY part_no",
+                                          {gift_id}));
+  int64_t left = static_cast<int64_t>(waiting.size());
+  bool none_taken = g.accepted_parts == 0;
+  ASSIGN_OR_RETURN(std::string ended, Move(g.status, none_taken ? GiftStatus::kRefunded : GiftStatus::kAccepted));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=? WHERE id=? AND status=?", {ended, gift_id, Name(g.status)}));
   RETURN_IF_ERROR(Moved(changed));
-  int64_t refundable = o.provider_paid_fen + o.card_paid_fen - o.refunded_fen;
-  if (o.status == trade::OrderStatus::kPaid && refundable > 0)
-    RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refundable, "礼物未被领取，自动退款 (gift not accepted)"));
+  int64_t paid = o.provider_paid_fen + o.card_paid_fen;
+  int64_t refundable = paid - o.refunded_fen;
+  // Nobody took any: the whole order back, as a one-part gift always was. Else the waiting
+  // parts' share of what was paid (shipping stays with the merchant, who ships the rest).
+  int64_t refund = none_taken ? refundable
+                              : std::min<int64_t>(refundable, static_cast<int64_t>(static_cast<__int128>(paid) * left / std::max<int64_t>(g.parts, 1)));
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    int64_t share = refund / left + (static_cast<int64_t>(i) < refund % left ? 1 : 0);
+    ASSIGN_OR_RETURN(int64_t moved, tx.Exec("UPDATE gift_parts SET status='refunded', refunded_fen=? WHERE gift_id=? AND part_no=? "
+                                            "AND status='waiting'",
+                                            {share, gift_id, waiting[i].Int(0)}));
+    RETURN_IF_ERROR(Moved(moved));
+  }
+  if (!none_taken) {
+    // The order ships to the parts taken: released with the first part's address.
+    ASSIGN_OR_RETURN(auto first, tx.QueryOne("SELECT address FROM gift_parts WHERE gift_id=? AND status='accepted' ORDER BY part_no LIMIT 1",
+                                             {gift_id}));
+    ASSIGN_OR_RETURN(Json address, ParseJson(first->Str(0)));
+    RETURN_IF_ERROR(trade.ReleaseWait(tx, o.id, trade::OrderSubStatus::kGiftPending, &address));
+  }
+  if (o.status == trade::OrderStatus::kPaid && refund > 0)
+    RETURN_IF_ERROR(trade.RefundOrder(tx, o.id, refund, none_taken ? "礼物未被领取，自动退款 (gift not accepted)"
+                                                                   : "礼物有 " + std::to_string(left) + " 份未被领取，退回这部分 (parts not accepted)"));
   return Emit(tx, GiftChanged{.what = GiftChanged::What::kExpired, .gift_id = gift_id, .order_id = g.order_id, .sender_id = g.sender_id});
+}
+
+Status DescribeGiftParts(Reader& r, const trade::Order& o, JsonWriter& w) {
+  if (!o.activity.is_object() || !o.activity.value("gift", false)) return Ok();
+  ASSIGN_OR_RETURN(Json parts, GiftPartsOfOrder(r, o.id));
+  w.Key("gift_parts").Value(parts);
+  return Ok();
+}
+
+Result<Json> GiftPartsOfOrder(Reader& r, int64_t order_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT p.part_no, p.status, p.address, p.accepted_at_ms, p.refunded_fen FROM gift_parts p "
+                                      "JOIN gifts g ON g.id = p.gift_id WHERE g.order_id=? ORDER BY p.part_no",
+                                      {order_id}));
+  Json out = Json::array();
+  for (auto& row : rows) {
+    Json address = nullptr;
+    if (!row.IsNull(2)) {
+      ASSIGN_OR_RETURN(address, ParseJson(row.Str(2)));
+    }
+    out.push_back(Json{{"part_no", row.Int(0)},
+                       {"status", row.Str(1)},
+                       {"address", address},
+                       {"accepted_at", row.IsNull(3) ? Json(nullptr) : Json(FormatRfc3339(row.Int(3)))},
+                       {"refunded_fen", row.Int(4)}});
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> CheckGifts(Reader& r) {
@@ -131,6 +200,21 @@ Result<std::vector<std::string>> CheckGifts(Reader& r) {
                                       "OR (g.status=" + Sql(F::kRefunded) + " AND o.status IN (" + trade::OrderStatusSql(trade::PaidInFull) +
                                       ")) LIMIT 10"));
   for (auto& row : rows) problems.push_back("gift " + IdString(row.Int(0)) + " disagrees with its order");
+  // Parts (decision 019): a paid gift has exactly its `parts`; an unpaid or cancelled one none;
+  // a waiting gift has a waiting part and an ended one none; an accepted gift has an accepted
+  // part and a refunded one none; refunded parts never exceed what the order refunded.
+  ASSIGN_OR_RETURN(Rows parts, r.Query("SELECT g.id FROM gifts g JOIN orders o ON o.id = g.order_id "
+                                       "LEFT JOIN (SELECT gift_id, count(*) AS n, "
+                                       "SUM(CASE WHEN status='waiting' THEN 1 ELSE 0 END) AS waiting, "
+                                       "SUM(CASE WHEN status='accepted' THEN 1 ELSE 0 END) AS accepted, "
+                                       "SUM(refunded_fen) AS refunded FROM gift_parts GROUP BY gift_id) p ON p.gift_id = g.id "
+                                       "WHERE (g.status IN (" + Sql(F::kUnpaid) + "," + Sql(F::kCancelled) + ") AND p.n IS NOT NULL) "
+                                       "OR (g.status NOT IN (" + Sql(F::kUnpaid) + "," + Sql(F::kCancelled) + ") AND COALESCE(p.n, 0) <> g.parts) "
+                                       "OR ((g.status = " + Sql(F::kWaiting) + ") <> (COALESCE(p.waiting, 0) > 0)) "
+                                       "OR (g.status = " + Sql(F::kAccepted) + " AND COALESCE(p.accepted, 0) = 0) "
+                                       "OR (g.status = " + Sql(F::kRefunded) + " AND COALESCE(p.accepted, 0) > 0) "
+                                       "OR COALESCE(p.refunded, 0) > o.refunded_fen LIMIT 10"));
+  for (auto& row : parts) problems.push_back("gift " + IdString(row.Int(0)) + "'s parts disagree with the gift or its order");
   return problems;
 }
 
@@ -147,7 +231,10 @@ Result<std::vector<Gift>> PromoService::SentGifts(Reader& r, int64_t sender_id, 
                                           " FROM gifts WHERE sender_id=?1 AND (?2=0 OR id<?2) ORDER BY id DESC LIMIT ?3",
                                       {sender_id, before_id, limit}));
   std::vector<Gift> out;
-  for (auto& row : rows) out.push_back(GiftFromRow(row));
+  for (auto& row : rows) {
+    out.push_back(GiftFromRow(row));
+    ASSIGN_OR_RETURN(out.back().parts_detail, GiftPartsDetail(r, out.back().id));
+  }
   return out;
 }
 
@@ -156,24 +243,71 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   ASSIGN_OR_RETURN(Gift g, GiftByToken(tx, token));
   int64_t now = tx.NowMs();
   if (g.sender_id == recipient_id) return Fail(Msg::GIFT_SELF_ACCEPT);
-  if (g.status != GiftStatus::kWaiting)
-    return Fail(g.status == GiftStatus::kAccepted ? Msg::GIFT_ACCEPTED : Msg::GIFT_INVALID, {{"status", Name(g.status)}});
+  ASSIGN_OR_RETURN(auto held, tx.QueryOne("SELECT part_no FROM gift_parts WHERE gift_id=? AND recipient_id=?", {g.id, recipient_id}));
+  if (held) return Fail(Msg::GIFT_PART_HELD);
+  if (g.status != GiftStatus::kWaiting) {
+    if (g.status == GiftStatus::kAccepted) return Fail(g.parts > 1 ? Msg::GIFT_ALL_ACCEPTED : Msg::GIFT_ACCEPTED);
+    return Fail(Msg::GIFT_INVALID, {{"status", Name(g.status)}});
+  }
   if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(Msg::GIFT_EXPIRED);
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
-  RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, trade::OrderSubStatus::kGiftPending, &address_json));
+  // The lowest waiting part, taken by a guarded UPDATE: recipients racing for the last part
+  // find it gone (one writer on SQLite; on PostgreSQL the second waits for the first's commit
+  // and then matches no row).
+  ASSIGN_OR_RETURN(auto part, tx.QueryOne("SELECT part_no FROM gift_parts WHERE gift_id=? AND status='waiting' ORDER BY part_no LIMIT 1",
+                                          {g.id}));
+  if (!part) return Fail(Msg::GIFT_ALL_ACCEPTED);
+  ASSIGN_OR_RETURN(int64_t taken, tx.Exec("UPDATE gift_parts SET status='accepted', recipient_id=?, address=?, accepted_at_ms=? "
+                                          "WHERE gift_id=? AND part_no=? AND status='waiting'",
+                                          {recipient_id, DumpJson(address_json), now, g.id, part->Int(0)}));
+  if (taken == 0) return Fail(Msg::GIFT_ALL_ACCEPTED);
+  g.accepted_parts += 1;
+  g.my_part = Json{{"part_no", part->Int(0)}, {"status", "accepted"}, {"accepted_at", FormatRfc3339(now)}};
+  RETURN_IF_ERROR(Emit(tx, GiftChanged{.what = GiftChanged::What::kAccepted, .gift_id = g.id, .order_id = g.order_id,
+                                        .sender_id = g.sender_id, .recipient_id = recipient_id}));
+  if (g.accepted_parts < g.parts) return g;
+  // The last part: the order ships, to the first part's address (every part's is in the order).
+  ASSIGN_OR_RETURN(auto first, tx.QueryOne("SELECT address FROM gift_parts WHERE gift_id=? ORDER BY part_no LIMIT 1", {g.id}));
+  ASSIGN_OR_RETURN(Json ship_to, ParseJson(first->Str(0)));
+  RETURN_IF_ERROR(trade_.ReleaseWait(tx, g.order_id, trade::OrderSubStatus::kGiftPending, &ship_to));
   ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT timer_id FROM gifts WHERE id=?", {g.id}));
   if (timer && !timer->IsNull(0)) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
   ASSIGN_OR_RETURN(std::string accepted, internal::Move(g.status, GiftStatus::kAccepted));
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE gifts SET status=?, recipient_id=?, accepted_at_ms=? WHERE id=? AND status=?",
                                             {accepted, recipient_id, now, g.id, Name(g.status)}));
   RETURN_IF_ERROR(internal::Moved(changed));
-  RETURN_IF_ERROR(Emit(tx, GiftChanged{.what = GiftChanged::What::kAccepted, .gift_id = g.id, .order_id = g.order_id,
-                                        .sender_id = g.sender_id, .recipient_id = recipient_id}));
   g.status = GiftStatus::kAccepted;
   g.recipient_id = recipient_id;
   g.accepted_at_ms = now;
   return g;
+}
+
+Result<Json> PromoService::GiftPartsDetail(Reader& r, int64_t gift_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT p.part_no, p.status, u.nickname, p.accepted_at_ms, p.refunded_fen FROM gift_parts p "
+                                      "LEFT JOIN users u ON u.id = p.recipient_id WHERE p.gift_id=? ORDER BY p.part_no",
+                                      {gift_id}));
+  Json out = Json::array();
+  for (auto& row : rows)
+    out.push_back(Json{{"part_no", row.Int(0)},
+                       {"status", row.Str(1)},
+                       {"recipient_nickname", row.IsNull(2) ? Json(nullptr) : Json(row.Str(2))},
+                       {"accepted_at", row.IsNull(3) ? Json(nullptr) : Json(FormatRfc3339(row.Int(3)))},
+                       {"refunded_fen", row.Int(4)}});
+  return out;
+}
+
+Result<Json> PromoService::MerchantGiftParts(Reader& r, int64_t merchant_id, int64_t order_id) {
+  RETURN_IF_ERROR(trade_.GetOrder(r, order_id, std::nullopt, merchant_id));
+  ASSIGN_OR_RETURN(Json parts, internal::GiftPartsOfOrder(r, order_id));
+  return Json{{"order_id", IdString(order_id)}, {"parts", parts}};
+}
+
+Result<std::optional<Json>> PromoService::MyGiftPart(Reader& r, int64_t gift_id, int64_t user_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT part_no, status, accepted_at_ms FROM gift_parts WHERE gift_id=? AND recipient_id=?",
+                                        {gift_id, user_id}));
+  if (!row) return std::optional<Json>();
+  return std::optional<Json>(Json{{"part_no", row->Int(0)}, {"status", row->Str(1)}, {"accepted_at", FormatRfc3339(row->OptInt(2).value_or(0))}});
 }
 
 }  // namespace xd::promo

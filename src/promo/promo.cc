@@ -35,7 +35,10 @@ class ActivityRule final : public trade::PricingRule {
     if (!ref) return Ok();
     if (ref->gift_message) {
       ctx.order_extra["gift"] = true;
-      ctx.address_later = true;  // the recipient gives it when accepting
+      ctx.address_later = true;  // the recipients give it when accepting
+      // A gift in parts is one unit per recipient: one SKU, as many units as parts.
+      if (ref->gift_parts > 1 && (ctx.lines.size() != 1 || ctx.lines.front().quantity != ref->gift_parts))
+        return Fail(Msg::GIFT_PARTS_QUANTITY, {{"parts", ref->gift_parts}, {"max", limits::kMaxGiftParts}});
     }
     if (!ref->id) return Ok();  // a plain gift order
     ASSIGN_OR_RETURN(Activity a, promo_.GetActivity(r, *ref->id));
@@ -56,7 +59,7 @@ class ActivityRule final : public trade::PricingRule {
 
   Status AfterOrderCreated(Tx& tx, const trade::PricingContext& ctx, int64_t order_id) override {
     ASSIGN_OR_RETURN(std::optional<ActivityRef> ref, internal::ParseActivityRef(ctx.activity));
-    if (ref && ref->gift_message) RETURN_IF_ERROR(internal::CreateGift(tx, ctx, order_id, *ref->gift_message));
+    if (ref && ref->gift_message) RETURN_IF_ERROR(internal::CreateGift(tx, ctx, order_id, *ref->gift_message, ref->gift_parts));
     if (!ctx.order_extra.contains("type")) return Ok();
     auto extra_id = [&](const char* key) -> std::optional<int64_t> {
       return ctx.order_extra.contains(key) ? ParseId(ctx.order_extra[key].get<std::string>()) : std::nullopt;
@@ -159,6 +162,11 @@ class PromoObserver final : public trade::OrderObserver {
   Status OnRefunded(Tx& tx, const trade::Order& order, int64_t) override {
     if (order.status != O::kRefunded) return Ok();
     return internal::CancelCommissions(tx, order.id);
+  }
+
+  // A gift order lists its parts with their addresses (the merchant ships each).
+  Status Describe(Reader& r, const trade::Order& order, JsonWriter& w) override {
+    return internal::DescribeGiftParts(r, order, w);
   }
 
  private:

@@ -237,16 +237,23 @@ std::string SharerAccount(int64_t user_id);
 
 // ---- gifting (送礼) ----
 
-// An order bought as a gift ("activity":{"gift":{"message":"…"}} in the checkout). Once
-// paid it waits in sub_status "gift_pending" until someone other than the sender accepts
-// it through the gift link (its token) with an address, which becomes the order's address;
-// unaccepted after PromoConfig::gift_ttl_ms it is refunded to the sender.
+// An order bought as a gift ("activity":{"gift":{"message":"…","parts"?:N}} in the checkout).
+// Once paid it waits in sub_status "gift_pending" until its N parts are accepted through the
+// gift link (its token), each by a different recipient other than the sender, with an address
+// (N > 1: one SKU, N units, one unit a part; N = 1: the whole order). The order then ships, with
+// every part's address in it (gift_parts). At PromoConfig::gift_ttl_ms the parts nobody took are
+// refunded: the whole order when none was taken (decision 019).
 struct Gift {
   int64_t id = 0, order_id = 0, sender_id = 0, quantity = 0;
   std::string token, message, title, image;
   GiftStatus status = GiftStatus::kUnpaid;
+  // The last recipient (the one whose acceptance ended the wait) and when.
   std::optional<int64_t> recipient_id, expires_at_ms, accepted_at_ms;
   int64_t created_at_ms = 0;
+  int64_t parts = 1, accepted_parts = 0;  // recipients it is for; how many accepted so far
+  std::string sender_nickname;            // who sent it, for the gift page
+  std::optional<Json> my_part;            // the viewer's part, when they hold one
+  Json parts_detail = Json::array();      // for the sender: each part's status and recipient
 };
 // for_sender: includes the token and the link to pass on.
 Json ToJson(const Gift& g, bool for_sender);
@@ -320,15 +327,34 @@ class PromoService {
   // last touch for the product (a shop link: for the shop). A sharer's own opens count and
   // attribute nothing. via_signup: the viewer registered through the link (their first touch).
   Result<Share> OpenShare(Tx& tx, int64_t viewer_id, int64_t share_id, bool via_signup = false);
-  // {"balance_fen","pending","items":[...]}: what the sharer earned and what is pending.
+  // 我的收益: {"balance_fen" (available: the sharer account), "pending_fen" (what open orders
+  // would pay at their current amounts), "paid_fen", "cancelled_fen" (at the rate, of lines
+  // whose orders were cancelled or refunded), "withdrawn_fen", "card_balance_fen" (the
+  // buyer's store credit, where withdrawals go), "items":[commissions, newest first],
+  // "withdrawals":[newest first]}.
   Result<Json> SharerCommissions(Reader& r, int64_t sharer_id, int64_t limit);
+  // Moves `amount_fen` of the sharer's available earnings to their store credit (card:<id>):
+  // one balanced journal entry, decided on the account's locked balance so that concurrent
+  // withdrawals (and commissions arriving) never take it below zero — INSUFFICIENT_FUNDS
+  // (SHARER_BALANCE_LOW) beyond it. Answers {"withdrawal":{...},"balance_fen","card_balance_fen"}.
+  Result<Json> WithdrawSharerEarnings(Tx& tx, int64_t sharer_id, int64_t amount_fen);
 
   // ---- gifting ----
   Result<Gift> GiftByToken(Reader& r, const std::string& token);
   Result<std::vector<Gift>> SentGifts(Reader& r, int64_t sender_id, int64_t limit, int64_t before_id);
-  // The recipient accepts: the order takes their address and becomes shippable.
-  // INVALID_STATE unless waiting and unexpired; RULE_VIOLATION for the sender.
+  // A recipient accepts the lowest waiting part with their address; the last part accepted
+  // makes the order shippable. INVALID_STATE unless waiting and unexpired; RULE_VIOLATION for
+  // the sender; ALREADY_EXISTS (GIFT_PART_HELD) for a recipient who holds a part; CONFLICT
+  // (GIFT_ALL_ACCEPTED) when every part is taken.
   Result<Gift> AcceptGift(Tx& tx, int64_t recipient_id, const std::string& token, const Json& address);
+  // Each part of a gift: {part_no,status,recipient_nickname,accepted_at,refunded_fen} (the sender's view).
+  Result<Json> GiftPartsDetail(Reader& r, int64_t gift_id);
+  // Where each part of a gift order goes, for the merchant who ships it:
+  // {"order_id","parts":[{part_no,status,address|null,accepted_at,refunded_fen}]}; NOT_FOUND
+  // unless the order is the merchant's ([] parts for an order that is no gift).
+  Result<Json> MerchantGiftParts(Reader& r, int64_t merchant_id, int64_t order_id);
+  // The part `user_id` holds of the gift, if any.
+  Result<std::optional<Json>> MyGiftPart(Reader& r, int64_t gift_id, int64_t user_id);
 
   // ---- chat-group links and recommendations ----
   // A chat group's stats as its owner merchant sees them — the part of the group that is the

@@ -25,6 +25,7 @@ constexpr std::array kChildren{
     ColocatedChild{"settlements", "merchant_id", "order_id", "orders", "merchant_id"},
     ColocatedChild{"order_commissions", "merchant_id", "order_id", "orders", "merchant_id"},
     ColocatedChild{"gifts", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"gift_parts", "merchant_id", "gift_id", "gifts", "merchant_id"},
     ColocatedChild{"chat_group_orders", "merchant_id", "order_id", "orders", "merchant_id"},
     // activities: groups, seats, bargains (an activity order also agrees with its order)
     ColocatedChild{"promo_groups", "merchant_id", "activity_id", "activities", "merchant_id"},

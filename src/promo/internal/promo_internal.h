@@ -25,6 +25,7 @@ struct ActivityRef {
   std::optional<int64_t> id;
   std::optional<int64_t> group_id, bargain_id;
   std::optional<std::string> gift_message;  // set when the order is a gift
+  int64_t gift_parts = 1;                   // "gift":{"parts"}: recipients, one unit each
 };
 // nullopt when the checkout names no activity.
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity);
@@ -209,11 +210,16 @@ Status PayCommissions(Tx& tx, const trade::Order& order, std::vector<pay::Postin
 Status CancelCommissions(Tx& tx, int64_t order_id);
 
 // ---- gifting ----
-Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, const std::string& message);
+Status CreateGift(Tx& tx, const trade::PricingContext& ctx, int64_t order_id, const std::string& message, int64_t parts);
 // A gift order was paid: it waits for its recipient ("gift_pending") until the deadline.
 Status GiftOrderPaid(Tx& tx, trade::Order& order, int64_t ttl_ms);
 Status GiftOrderCancelled(Tx& tx, int64_t order_id);
 Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id);
+// The order's gift parts ("gift_parts": part_no, status, address, accepted_at, refunded_fen) in
+// its JSON, for a gift order only.
+Status DescribeGiftParts(Reader& r, const trade::Order& o, JsonWriter& w);
+// The same list as JSON ([] for an order that is no gift).
+Result<Json> GiftPartsOfOrder(Reader& r, int64_t order_id);
 
 // ---- invariant checks (the activity types' are theirs: ActivityType::Check) ----
 Result<std::vector<std::string>> CheckCoupons(Reader& r);
