@@ -158,6 +158,8 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       "POST /api/v1/coupons/{id}/claim",  "POST /api/v1/bargains/{id}/help", "POST /api/v1/shares/{id}/open",
       "GET /api/v1/bargains/{id}",        "GET /api/v1/groups/{id}",         "GET /api/v1/coupons/{id}",
       "GET /api/v1/activities/{id}",      "GET /api/v1/shares/{id}",
+      "GET /api/v1/activities/{id}/share-drop",  // the caller's own progress on a public activity
+      "GET /api/v1/products/{id}/friend-recommendations",  // the caller's own friends on a public product
       "POST /api/v1/member-cards/claim/{token}",  // a claim link is handed to anyone in the store
   };
 

@@ -266,8 +266,20 @@ TEST_F(Sharing, ShareToDropCountsDistinctSignedInFriends) {
   open(f1);
   open(invited);
   EXPECT_EQ(price(), 10000) << "two distinct friends: the invited one and f1";
+  auto progress = Call("GET", "/api/v1/activities/" + aid + "/share-drop", nullptr, sharer);
+  ASSERT_EQ(progress.status, 200) << progress.body.dump();
+  EXPECT_EQ(progress.body["friend_opens"], 2);
+  EXPECT_EQ(progress.body["price_fen"], 10000);
+  EXPECT_EQ(progress.body["next"]["opens"], 3);
+  EXPECT_EQ(progress.body["next"]["friends_needed"], 1);
+  EXPECT_EQ(progress.body["next"]["drop_fen"], 1000) << "再 1 人降 ¥10";
   open(f2);
   EXPECT_EQ(price(), 9000);
+  progress = Call("GET", "/api/v1/activities/" + aid + "/share-drop", nullptr, sharer);
+  EXPECT_EQ(progress.body["price_fen"], 9000);
+  EXPECT_TRUE(progress.body["next"].is_null()) << "the last tier is reached";
+  EXPECT_EQ(Call("GET", "/api/v1/activities/" + aid + "/share-drop", nullptr, f1).body["friend_opens"], 0)
+      << "each buyer's own links";
   Json seen = Call("GET", "/api/v1/shares/" + code).body;
   EXPECT_EQ(seen["opens"], 4);
   EXPECT_EQ(seen["friend_opens"], 3);
@@ -530,6 +542,20 @@ TEST_F(Sharing, SharerSeesEarningsAndWithdrawsToStoreCredit) {
       << "the buyer's balance, spendable at checkout";
   EXPECT_EQ(Call("GET", "/api/v1/me/commissions", nullptr, buyer).body["balance_fen"], 0)
       << "the buyer earned nothing";
+  // The shop's distribution page: its rate, the commissions by status, the sharer on top.
+  auto dist = Staff(shop, "GET", "/api/v1/merchant/distribution");
+  ASSERT_EQ(dist.status, 200) << dist.body.dump();
+  ASSERT_EQ(dist.body["products"].size(), 1u);
+  EXPECT_EQ(dist.body["products"][0]["commission_bps"], 1000);
+  EXPECT_EQ(dist.body["totals"]["paid_fen"], 1000);
+  EXPECT_EQ(dist.body["totals"]["pending_fen"], 1000);
+  EXPECT_EQ(dist.body["totals"]["cancelled_fen"], 1000);
+  ASSERT_EQ(dist.body["leaderboard"].size(), 1u);
+  EXPECT_EQ(dist.body["leaderboard"][0]["sharer"], "分享者");
+  EXPECT_EQ(dist.body["leaderboard"][0]["orders"], 3);
+  EXPECT_EQ(dist.body["leaderboard"][0]["paid_fen"], 1000);
+  EXPECT_EQ(Staff(OpenShop("c2c", "别店"), "GET", "/api/v1/merchant/distribution").body["leaderboard"].size(), 0u)
+      << "another shop sees none of it";
   ExpectInvariants();
 
   // Planted: money taken from the sharer account without a withdrawal; the check names it.
@@ -728,6 +754,30 @@ TEST_F(Sharing, FivePartsTwentyRacingRecipientsFiveAccepted) {
   EXPECT_EQ(order["status"], "paid");
   EXPECT_EQ(order["sub_status"], "");
   EXPECT_EQ(Call("GET", "/api/v1/gifts/" + token).body["status"], "accepted");
+  ExpectInvariants();
+}
+
+// "N 位好友推荐": the product page counts the caller's friends who recommend it (not strangers),
+// with their words, and shows the caller's own.
+TEST_F(Sharing, ProductPageCountsFriendsWhoRecommend) {
+  Shop shop = OpenShop("c2c", "推荐店");
+  auto [product, sku] = CreateProduct(shop, 2000, 10, "手工皂");
+  std::string me = Register("14700000101", "我"), a = Register("14700000102", "阿甲"),
+              b = Register("14700000103", "阿乙"), stranger = Register("14700000104", "路人");
+  MakeFriends(me, "14700000102", a);
+  MakeFriends(me, "14700000103", b);
+  for (auto& [who, text] : {std::pair{a, "洗得很干净"}, std::pair{b, "回购了"}, std::pair{stranger, "一般"}})
+    ASSERT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", product}, {"text", text}}, who).status, 201);
+  auto seen = Call("GET", "/api/v1/products/" + product + "/friend-recommendations", nullptr, me);
+  ASSERT_EQ(seen.status, 200) << seen.body.dump();
+  EXPECT_EQ(seen.body["count"], 2);
+  ASSERT_EQ(seen.body["items"].size(), 2u);
+  EXPECT_TRUE(seen.body["mine"].is_null());
+  EXPECT_EQ(seen.body.dump().find("路人"), std::string::npos) << "strangers are not friends";
+  ASSERT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", product}, {"text", "好用"}}, me).status, 201);
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product + "/friend-recommendations", nullptr, me).body["mine"], "好用");
+  EXPECT_EQ(Call("GET", "/api/v1/products/" + product + "/friend-recommendations").status, 401);
+  (void)sku;
   ExpectInvariants();
 }
 

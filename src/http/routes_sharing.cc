@@ -29,6 +29,19 @@ Status SetDistribution(Call& c) {
   return Ok();
 }
 
+// The merchant's distribution page: commission rates, totals, the sharer leaderboard.
+Status GetMerchantDistribution(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.MerchantDistribution(r, s.merchant_id, page.first);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
 // The body of POST /shares: {"target":"product|activity|group|bargain|shop","target_id",
 // "channel"?, "chat_group"?}; {"product_id"} or {"activity_id"} alone are the older spelling of
 // a product or activity target.
@@ -175,6 +188,17 @@ Status WithdrawMyEarnings(Call& c) {
   return Ok();
 }
 
+// The caller's progress on a share-to-drop activity ("3/5 位好友打开，再 2 人降 ¥5").
+Status GetShareDropProgress(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) { return promo.ShareDropProgress(r, id, p.user_id); }));
+  c.Reply(out);
+  return Ok();
+}
+
 // A chat group's key is the messaging app's opaque id of the group; no public route shows it.
 Result<std::string> ChatGroupKey(Call& c) {
   std::string key(c.req().Param("key"));
@@ -223,6 +247,19 @@ Status Recommend(Call& c) {
         return promo.Recommend(tx, p.user_id, product_id, text);
       },
       201);
+  return Ok();
+}
+
+Status GetFriendRecommendations(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.FriendRecommendations(r, p.user_id, id, page.first);
+  }));
+  c.Reply(out);
   return Ok();
 }
 
@@ -312,6 +349,10 @@ void AddSharingRoutes(Api& api) {
       {{"PUT", "/api/v1/merchant/products/{id}/distribution",
         "Set a product's sharer commission in basis points (staff)", "promo", AuthKind::kStaff, 200,
         Json{{"commission_bps", 500}}}, SetDistribution},
+      {{"GET", "/api/v1/merchant/distribution",
+        "The shop's distribution: commission rates per product, commissions pending/paid/cancelled, "
+        "the sharer leaderboard by paid commission (staff)", "promo", AuthKind::kStaff, 200, nullptr, {"limit"}},
+       GetMerchantDistribution},
       {{"POST", "/api/v1/shares",
         "The caller's share link of a product, activity, group, bargain or shop for a channel (and chat group): "
         "201 with a new code, 200 with the same link when asked again", "promo",
@@ -332,6 +373,9 @@ void AddSharingRoutes(Api& api) {
       {{"POST", "/api/v1/me/commissions/withdrawals",
         "Withdraw earned commissions to the caller's store credit (never more than available; Idempotency-Key)",
         "promo", AuthKind::kUser, 201, Json{{"amount_fen", 1000}}}, WithdrawMyEarnings},
+      {{"GET", "/api/v1/activities/{id}/share-drop",
+        "The caller's share-to-drop progress: friends who opened their links, the price now, the next tier",
+        "promo", AuthKind::kUser}, GetShareDropProgress},
       // ---- chat-group links and friends' recommendations ----
       {{"GET", "/api/v1/merchant/chat-groups/{key}/stats",
         "The merchant's part of a chat group: opens, orders, GMV and the 接龙 list (who ordered what) (staff)",
@@ -342,6 +386,9 @@ void AddSharingRoutes(Api& api) {
       {{"POST", "/api/v1/recommendations", "Recommend a product to friends with a line of text",
         "promo", AuthKind::kUser, 201, Json{{"product_id", "123"}, {"text", "回购第三次了，推荐！"}}},
        Recommend},
+      {{"GET", "/api/v1/products/{id}/friend-recommendations",
+        "The caller's friends who recommend a product (N 位好友推荐) and the caller's own text", "promo",
+        AuthKind::kUser, 200, nullptr, {"limit"}}, GetFriendRecommendations},
       {{"GET", "/api/v1/feed/friends", "Friends' recommendations, newest first", "promo",
         AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, GetFriendsFeed},
       // ---- gifting ----

@@ -421,6 +421,45 @@ Result<Json> PromoService::SharerCommissions(Reader& r, int64_t sharer_id, int64
               {"items", items},                {"withdrawals", withdrawals}};
 }
 
+Result<Json> PromoService::MerchantDistribution(Reader& r, int64_t merchant_id, int64_t limit) {
+  using M = CommissionStatus;
+  const std::string pending = internal::Sql(M::kPending), paid = internal::Sql(M::kPaid), cancelled = internal::Sql(M::kCancelled);
+  ASSIGN_OR_RETURN(Rows rates, r.Query("SELECT d.product_id, p.title, d.commission_bps FROM product_distribution d "
+                                       "JOIN products p ON p.id = d.product_id WHERE d.merchant_id=? AND d.commission_bps > 0 "
+                                       "ORDER BY d.commission_bps DESC, d.product_id LIMIT 500",
+                                       {merchant_id}));
+  Json products = Json::array();
+  for (auto& row : rates)
+    products.push_back(Json{{"product_id", IdString(row.Int(0))}, {"title", row.Str(1)}, {"commission_bps", row.Int(2)}});
+  ASSIGN_OR_RETURN(auto totals, r.QueryOne("SELECT "
+                                           "COALESCE(SUM(CASE WHEN status=" + pending + " THEN line_fen * commission_bps / 10000 END), 0), "
+                                           "COALESCE(SUM(CASE WHEN status=" + paid + " THEN amount_fen END), 0), "
+                                           "COALESCE(SUM(CASE WHEN status=" + cancelled + " THEN line_fen * commission_bps / 10000 END), 0), "
+                                           "count(DISTINCT order_id) FROM order_commissions WHERE merchant_id=?",
+                                           {merchant_id}));
+  ASSIGN_OR_RETURN(Rows board, r.Query("SELECT c.sharer_id, u.nickname, count(DISTINCT c.order_id), "
+                                       "COALESCE(SUM(CASE WHEN c.status=" + paid + " THEN c.amount_fen END), 0) AS earned, "
+                                       "COALESCE(SUM(CASE WHEN c.status=" + pending + " THEN c.line_fen * c.commission_bps / 10000 END), 0) "
+                                       "FROM order_commissions c LEFT JOIN users u ON u.id = c.sharer_id WHERE c.merchant_id=? "
+                                       "GROUP BY c.sharer_id, u.nickname ORDER BY earned DESC, c.sharer_id LIMIT ?",
+                                       {merchant_id, limit}));
+  Json leaderboard = Json::array();
+  int64_t rank = 0;
+  for (auto& row : board)
+    leaderboard.push_back(Json{{"rank", ++rank}, {"sharer", row.IsNull(1) ? std::string() : row.Str(1)}, {"orders", row.Int(2)},
+                               {"paid_fen", row.Int(3)}, {"pending_fen", row.Int(4)}});
+  return Json{{"products", products},
+              {"totals", {{"pending_fen", totals->Int(0)}, {"paid_fen", totals->Int(1)}, {"cancelled_fen", totals->Int(2)}, {"orders", totals->Int(3)}}},
+              {"leaderboard", leaderboard}};
+}
+
+Result<Json> PromoService::ShareDropProgress(Reader& r, int64_t activity_id, int64_t buyer_id) {
+  ASSIGN_OR_RETURN(Activity a, GetActivity(r, activity_id));
+  if (a.type != "share_drop") return Fail(Msg::FIELD_ONE_OF, {Field("type"), {"value", a.type}});
+  ASSIGN_OR_RETURN(catalog::Sku sku, catalog::GetSku(r, a.sku_id));
+  return internal::ShareDropProgress(r, a, buyer_id, sku.price_fen);
+}
+
 Result<Json> PromoService::WithdrawSharerEarnings(Tx& tx, int64_t sharer_id, int64_t amount_fen) {
   if (amount_fen < 1 || amount_fen > limits::kMaxSharerWithdrawalFen)
     return Fail(Msg::AMOUNT_RANGE, {Fen("max", limits::kMaxSharerWithdrawalFen)});

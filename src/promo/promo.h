@@ -311,6 +311,11 @@ class PromoService {
   // ---- distribution ----
   // Sets the sharer commission of one of the merchant's products (0..5000 bps; 0 = none).
   Result<Json> SetDistribution(Tx& tx, int64_t merchant_id, int64_t product_id, int64_t commission_bps);
+  // The merchant's distribution page: {"products":[{product_id,title,commission_bps}] (rates
+  // set, highest first), "totals":{pending_fen,paid_fen,cancelled_fen,orders},
+  // "leaderboard":[{rank,sharer (nickname),orders,paid_fen,pending_fen}]} — sharers by paid
+  // commission on the merchant's orders, at most `limit`; sharers are named by nickname only.
+  Result<Json> MerchantDistribution(Reader& r, int64_t merchant_id, int64_t limit);
   // The sharer's link to `req`'s target: the one made before for the same (sharer, target,
   // channel, chat group) if there is one (idempotent: a share sheet opened twice is one link),
   // else a new one with a fresh random code. The target must exist and be open to buyers (an
@@ -338,6 +343,10 @@ class PromoService {
   // withdrawals (and commissions arriving) never take it below zero — INSUFFICIENT_FUNDS
   // (SHARER_BALANCE_LOW) beyond it. Answers {"withdrawal":{...},"balance_fen","card_balance_fen"}.
   Result<Json> WithdrawSharerEarnings(Tx& tx, int64_t sharer_id, int64_t amount_fen);
+
+  // The buyer's share-to-drop progress on an activity (its SKU's list price, the friends who
+  // opened the buyer's links, the price now and the next tier); INVALID_FIELD for another type.
+  Result<Json> ShareDropProgress(Reader& r, int64_t activity_id, int64_t buyer_id);
 
   // ---- gifting ----
   Result<Gift> GiftByToken(Reader& r, const std::string& token);
@@ -371,6 +380,9 @@ class PromoService {
   Result<Json> ChatGroupMemberStats(Reader& r, int64_t user_id, const std::string& chat_group, int64_t limit);
   // A buyer recommends an on-sale product with a line of text (again: replaces the text).
   Result<Json> Recommend(Tx& tx, int64_t user_id, int64_t product_id, const std::string& text);
+  // The caller's friends who recommend a product ("N 位好友推荐"): {"count","items":[{nickname,
+  // text,created_at}] (newest first, at most `limit`),"mine": the caller's own text | null}.
+  Result<Json> FriendRecommendations(Reader& r, int64_t user_id, int64_t product_id, int64_t limit);
   // Friends' recommendations, newest first, with the product's title, price and image.
   Result<Json> FriendsFeed(Reader& r, int64_t user_id, int64_t limit, int64_t before_ms);
 

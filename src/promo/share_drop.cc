@@ -4,6 +4,7 @@
 // per link and viewer, so reopening never counts twice.
 #include <algorithm>
 
+#include "base/id.h"
 #include "base/money.h"
 #include "base/messages.h"
 #include "promo/internal/promo_internal.h"
@@ -27,12 +28,43 @@ Result<ShareDropConfig> ShareDropConfigOf(const Activity& a) {
 
 namespace {
 
+Result<int64_t> FriendOpens(Reader& r, int64_t sharer_id, int64_t activity_id) {
+  return r.QueryInt("SELECT count(DISTINCT o.viewer_id) FROM share_opens o JOIN shares s ON s.id = o.share_id "
+                    "WHERE s.sharer_id=? AND s.activity_id=? AND o.is_friend=1",
+                    {sharer_id, activity_id});
+}
+
+}  // namespace
+
+Result<Json> ShareDropProgress(Reader& r, const Activity& a, int64_t buyer_id, int64_t list_price_fen) {
+  ASSIGN_OR_RETURN(ShareDropConfig c, ShareDropConfigOf(a));
+  ASSIGN_OR_RETURN(int64_t friends, FriendOpens(r, buyer_id, a.id));
+  auto price_at = [&](int64_t off_bps) -> Result<int64_t> {
+    ASSIGN_OR_RETURN(Money off, Money::Fen(list_price_fen).ApplyBps(off_bps));
+    return std::max(list_price_fen - off.fen(), c.floor_price_fen);
+  };
+  int64_t off_bps = 0;
+  Json next = nullptr;
+  for (auto& [opens, tier_bps] : c.tiers) {
+    if (friends >= opens) {
+      off_bps = tier_bps;
+    } else if (next.is_null()) {
+      ASSIGN_OR_RETURN(int64_t next_price, price_at(tier_bps));
+      next = Json{{"opens", opens}, {"off_bps", tier_bps}, {"friends_needed", opens - friends}, {"price_fen", next_price}};
+    }
+  }
+  ASSIGN_OR_RETURN(int64_t price, price_at(off_bps));
+  if (!next.is_null()) next["drop_fen"] = price - next["price_fen"].get<int64_t>();
+  return Json{{"activity_id", IdString(a.id)}, {"friend_opens", friends}, {"list_price_fen", list_price_fen},
+              {"price_fen", price}, {"off_bps", off_bps}, {"floor_price_fen", c.floor_price_fen}, {"next", next}};
+}
+
+namespace {
+
 Status PriceShareDrop(Reader& r, const Activity& a, trade::PricingContext& ctx) {
   RETURN_IF_ERROR(RequireRunning(a, r.clock().NowMs()));
   ASSIGN_OR_RETURN(ShareDropConfig c, ShareDropConfigOf(a));
-  ASSIGN_OR_RETURN(int64_t friends, r.QueryInt("SELECT count(DISTINCT o.viewer_id) FROM share_opens o JOIN shares s ON s.id = o.share_id "
-                                               "WHERE s.sharer_id=? AND s.activity_id=? AND o.is_friend=1",
-                                               {ctx.buyer_id, a.id}));
+  ASSIGN_OR_RETURN(int64_t friends, FriendOpens(r, ctx.buyer_id, a.id));
   int64_t off_bps = 0;
   for (auto& [opens, tier_bps] : c.tiers)
     if (friends >= opens) off_bps = tier_bps;

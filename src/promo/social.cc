@@ -95,6 +95,22 @@ Result<Json> PromoService::Recommend(Tx& tx, int64_t user_id, int64_t product_id
   return Json{{"user_id", IdString(user_id)}, {"product_id", IdString(product_id)}, {"text", text}, {"created_at", FormatRfc3339(now)}};
 }
 
+Result<Json> PromoService::FriendRecommendations(Reader& r, int64_t user_id, int64_t product_id, int64_t limit) {
+  ASSIGN_OR_RETURN(int64_t count, r.QueryInt("SELECT count(*) FROM friendships f JOIN recommendations rec ON rec.user_id = f.friend_id "
+                                             "WHERE f.user_id=? AND rec.product_id=?",
+                                             {user_id, product_id}));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT u.nickname, rec.text, rec.created_at_ms FROM friendships f "
+                                      "JOIN recommendations rec ON rec.user_id = f.friend_id JOIN users u ON u.id = rec.user_id "
+                                      "WHERE f.user_id=? AND rec.product_id=? ORDER BY rec.created_at_ms DESC, rec.id DESC LIMIT ?",
+                                      {user_id, product_id, limit}));
+  Json items = Json::array();
+  for (auto& row : rows)
+    items.push_back(Json{{"nickname", row.Str(0)}, {"text", row.Str(1)}, {"created_at", FormatRfc3339(row.Int(2))}});
+  ASSIGN_OR_RETURN(Rows mine, r.Query("SELECT text FROM recommendations WHERE user_id=? AND product_id=? LIMIT 1", {user_id, product_id}));
+  return Json{{"product_id", IdString(product_id)}, {"count", count}, {"items", items},
+              {"mine", mine.empty() ? Json(nullptr) : Json(mine[0].Str(0))}};
+}
+
 Result<Json> PromoService::FriendsFeed(Reader& r, int64_t user_id, int64_t limit, int64_t before_ms) {
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT rec.user_id, u.nickname, rec.product_id, p.title, p.min_price_fen, p.images, rec.text, "
                                       "rec.created_at_ms FROM friendships f JOIN recommendations rec ON rec.user_id = f.friend_id "

@@ -184,6 +184,10 @@ struct ShareDropConfig {
   std::vector<std::pair<int64_t, int64_t>> tiers;  // (friends' opens, basis points off), rising
 };
 Result<ShareDropConfig> ShareDropConfigOf(const Activity& a);
+// A buyer's progress on a share-to-drop activity: {friend_opens, list_price_fen, price_fen (at
+// the tier reached), off_bps, floor_price_fen, next: {opens, off_bps, friends_needed, price_fen,
+// drop_fen} | null}.
+Result<Json> ShareDropProgress(Reader& r, const Activity& a, int64_t buyer_id, int64_t list_price_fen);
 // Turns a reader's error on a stored config into INTERNAL with the activity's id.
 Status StoredConfigStatus(ObjectReader& r, const Activity& a);
 
