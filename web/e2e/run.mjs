@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './harness.mjs';
 import { fenToYuanString, parseYuan } from '../common/money.js';
 import { memberCard } from './member.mjs';
+import { giftInParts, shareToDrop } from './social.mjs';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -660,8 +661,7 @@ async function bargain(ctx) {
 }
 
 // Share → a friend opens the short link signed out → registers → buys; the sharer earns the
-// commission. The shop has no 我的收益 page yet (issue 14, distribution UI): the sharer's
-// earnings are read through the API with the sharer's own session.
+// commission, sees it on 我的收益 and withdraws it to their store credit.
 async function shareAttribution(ctx) {
   const { product, sku } = await freeProduct();
   await apiCall('PUT', `/merchant/products/${product.id}/distribution`, { ...(await merchantSession()), body: { commission_bps: 1000 } });
@@ -717,7 +717,34 @@ async function shareAttribution(ctx) {
   assert(line && line.status === 'paid' && line.amount_fen > 0, `no paid commission for ${orderId}: ${JSON.stringify(mine)}`);
   assert(mine.balance_fen === line.amount_fen, `balance ${mine.balance_fen} is not the commission ${line.amount_fen}`);
   assert(line.amount_fen === Math.floor((sku.price_fen * 1000) / 10000), `commission ${line.amount_fen} is not 10% of ${sku.price_fen}`);
+
+  // 我的收益: the sharer sees the settled commission and withdraws all of it to store credit.
+  await sharer.goto(`${BASE}/#/me`);
+  await sharer.click('[data-test="go-earnings"]');
+  await sharer.waitForSelector('[data-test="earn-item"]');
+  const shown = async (test) => (await sharer.textContent(`[data-test="${test}"]`)).trim();
+  const yuan = (fen) => `¥${Math.trunc(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+  assert((await shown('earn-available')) === yuan(line.amount_fen), `available shows ${await shown('earn-available')}`);
+  assert((await shown('earn-item-status')).length > 0, 'the commission has no status');
+  await screenshot(sharer, 'shop-earnings', { main: true });
+  await sharer.click('[data-test="earn-withdraw"]');
+  await sharer.locator('.van-dialog__confirm').click();
+  await sharer.waitForSelector('[data-test="earn-withdrawal"]');
+  assert((await shown('earn-available')) === yuan(0), `after withdrawing everything, available shows ${await shown('earn-available')}`);
+  const card = await apiCall('GET', '/me/cards', { token: sharerToken });
+  assert(card.balance_fen === line.amount_fen, `store credit ${card.balance_fen} is not the withdrawn ${line.amount_fen}`);
+
+  // The shop's 分销 page: the product's rate and the sharer on the leaderboard.
+  const { page: merchant } = await ctx.page(DESKTOP, 'merchant');
+  await consoleLogin(merchant, DEMO_MERCHANT);
+  await merchant.click('[data-test="nav-distribution"]');
+  await merchant.waitForSelector(`[data-test="dist-rate"][data-product-id="${product.id}"]`);
+  assert((await merchant.textContent(`[data-test="dist-rate"][data-product-id="${product.id}"]`)).trim() === '10.00%', 'the rate is not 10.00%');
+  await merchant.locator('[data-test="dist-leaderboard"] td', { hasText: '分享达人' }).first().waitFor();
+  await screenshot(merchant, 'console-distribution', { main: true });
 }
+
+const socialHelpers = { inputOf, shopLogin, consoleLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, fenToYuanString, DEMO_MERCHANT };
 
 // Each runs when GET /api/v1/openapi.json lists the routes it needs; otherwise it is skipped.
 async function socialScenarios() {
@@ -741,10 +768,15 @@ async function socialScenarios() {
       ['/merchant/activities', '/products/{id}/activities', '/activities/{id}'], flashSale),
     scenario('bargain: two friends help cut the price to the floor; the owner buys at it', 'bargain',
       ['/merchant/activities', '/bargains', '/bargains/{id}', '/bargains/{id}/help'], bargain),
-    scenario('share: the sharer copies /s/{code} with its QR; a friend opens it signed out, registers, buys; the sharer earns the commission', 'share',
-      ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions'], shareAttribution),
+    scenario('share: the sharer copies /s/{code} with its QR; a friend opens it signed out, registers, buys; the sharer sees the commission on 我的收益 and withdraws it; the console 分销 page ranks the sharer', 'share',
+      ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions', '/me/commissions/withdrawals', '/merchant/distribution'], shareAttribution),
     scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
       ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
+    scenario('gift in parts: 2 units for 2 friends; one signs up on the way with the typed address kept, the other accepts signed in; the order ships to both', 'gift-parts',
+      ['/gifts/{token}', '/gift-claims', '/me/gifts', '/merchant/orders/{id}/gift-parts'],
+      (ctx) => giftInParts(ctx, socialHelpers)),
+    scenario('share-to-drop: created in the console with a tier; a buyer shares the activity from the product page; a friend opens it; the progress and price drop', 'share-drop',
+      ['/merchant/activities', '/activities/{id}/share-drop', '/shares'], (ctx) => shareToDrop(ctx, socialHelpers)),
     scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points; a new shopper registers from the link and gets the card', 'member',
       ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
       (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),

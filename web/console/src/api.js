@@ -61,6 +61,8 @@ export const api = {
   activities: (query) => http.get('/merchant/activities', query),
   createActivity: (body) => http.post('/merchant/activities', body),
   stopActivity: (id) => http.post(`/merchant/activities/${e(id)}/stop`),
+  distribution: () => http.get('/merchant/distribution', { limit: 50 }),
+  setDistribution: (productId, bps) => http.put(`/merchant/products/${e(productId)}/distribution`, { commission_bps: bps }),
 
   // membership cards (会员): the programme, stores and their claim QR codes
   memberProgramme: () => http.get('/merchant/member-programme'),

@@ -5,10 +5,11 @@ import en from 'element-plus/es/locale/lang/en';
 import { createI18n } from '../../common/i18n.js';
 import { zh as zhMessages, en as enMessages } from './messages.js';
 import { zh as memberZh, en as memberEn } from './messages_member.js';
+import { zh as socialZh, en as socialEn } from './messages_social.js';
 
 export const { locale, t, has, toggle } = createI18n({
   ref,
-  messages: { zh: { ...zhMessages, ...memberZh }, en: { ...enMessages, ...memberEn } },
+  messages: { zh: { ...zhMessages, ...memberZh, ...socialZh }, en: { ...enMessages, ...memberEn, ...socialEn } },
   storageKey: 'xiaodian.locale',
 });
 export const elementLocale = computed(() => (locale.value === 'en' ? en : zhCn));

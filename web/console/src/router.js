@@ -14,6 +14,7 @@ const routes = [
       { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { merchant: true } },
       { path: 'products', name: 'products', component: () => import('./views/Products.vue'), meta: { merchant: true } },
       { path: 'activities', name: 'activities', component: () => import('./views/Activities.vue'), meta: { merchant: true } },
+      { path: 'distribution', name: 'distribution', component: () => import('./views/Distribution.vue'), meta: { merchant: true } },
       { path: 'members', name: 'members', component: () => import('./views/Members.vue'), meta: { merchant: true } },
       { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
       { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },

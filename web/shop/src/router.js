@@ -26,6 +26,7 @@ const routes = [
   { path: '/me', name: 'me', component: () => import('./views/Me.vue'), meta: { tab: true } },
   { path: '/login', name: 'login', component: () => import('./views/Login.vue') },
   { path: '/friends', name: 'friends', component: () => import('./views/Friends.vue'), meta: { auth: true } },
+  { path: '/earnings', name: 'earnings', component: () => import('./views/Earnings.vue'), meta: { auth: true } },
   { path: '/cards', name: 'cards', component: () => import('./views/Cards.vue'), meta: { auth: true } },
   { path: '/open-shop', name: 'open-shop', component: () => import('./views/OpenShop.vue'), meta: { auth: true } },
   { path: '/:pathMatch(.*)*', redirect: '/' },
