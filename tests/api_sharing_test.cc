@@ -158,6 +158,20 @@ TEST_F(Sharing, ChatGroupLinkCountsTheOrder) {
   EXPECT_EQ(stats.body["gmv_fen"], 6000 + 800);
   ASSERT_EQ(stats.body["jielong"].size(), 3u);
   EXPECT_EQ(stats.body["jielong"][2]["nickname"], "小张");
+  // The console's list of the shop's groups: the same totals, per day.
+  auto groups = Staff(shop, "GET", "/api/v1/merchant/chat-groups");
+  ASSERT_EQ(groups.status, 200) << groups.body.dump();
+  ASSERT_EQ(groups.body["items"].size(), 1u) << groups.body.dump();
+  Json g = groups.body["items"][0];
+  EXPECT_EQ(g["chat_group"], "wxg-77");
+  EXPECT_EQ(g["links"], 2);
+  EXPECT_EQ(g["opens"], 3);
+  EXPECT_EQ(g["orders"], 3);
+  EXPECT_EQ(g["gmv_fen"], 6000 + 800);
+  ASSERT_EQ(g["days"].size(), 1u) << "all today";
+  EXPECT_EQ(g["days"][0]["opens"], 3);
+  EXPECT_EQ(g["days"][0]["orders"], 3);
+  EXPECT_EQ(Staff(OpenShop("c2c", "别家"), "GET", "/api/v1/merchant/chat-groups").body["items"].size(), 0u);
   (void)o2;
   (void)o3;
   ExpectInvariants();

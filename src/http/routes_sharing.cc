@@ -220,6 +220,18 @@ Status GetMerchantChatGroupStats(Call& c) {
   return Ok();
 }
 
+Status ListMerchantChatGroups(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) {
+    return promo.MerchantChatGroups(r, s.merchant_id, 14, page.first);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
 Status GetMemberChatGroupStats(Call& c) {
   Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
@@ -377,6 +389,9 @@ void AddSharingRoutes(Api& api) {
         "The caller's share-to-drop progress: friends who opened their links, the price now, the next tier",
         "promo", AuthKind::kUser}, GetShareDropProgress},
       // ---- chat-group links and friends' recommendations ----
+      {{"GET", "/api/v1/merchant/chat-groups",
+        "The chat groups the shop's links were posted in: links, opens, and per day of the last 14 (China time) "
+        "opens, orders and GMV (staff)", "promo", AuthKind::kStaff, 200, nullptr, {"limit"}}, ListMerchantChatGroups},
       {{"GET", "/api/v1/merchant/chat-groups/{key}/stats",
         "The merchant's part of a chat group: opens, orders, GMV and the 接龙 list (who ordered what) (staff)",
         "promo", AuthKind::kStaff, 200, nullptr, {"limit"}}, GetMerchantChatGroupStats},

@@ -373,6 +373,11 @@ class PromoService {
   // order; cancelled orders do not count; GMV is what paid orders kept after refunds).
   // NOT_FOUND when no link to the merchant's products was posted in the group.
   Result<Json> ChatGroupMerchantStats(Reader& r, int64_t merchant_id, const std::string& chat_group, int64_t limit);
+  // The chat groups the merchant's links were posted in (the most opened first, at most
+  // `limit`): {"days","items":[{chat_group,links,opens (all time),orders,gmv_fen (the last
+  // `days` calendar days, China time),"days":[{date,opens,orders,gmv_fen}] newest first, days
+  // with activity only}]}; orders and GMV as in ChatGroupMerchantStats.
+  Result<Json> MerchantChatGroups(Reader& r, int64_t merchant_id, int64_t days, int64_t limit);
   // The same group as one of its members sees it: {"view":"member","chat_group","jielong"}
   // with masked nicknames (小王 → 小*) and no GMV or totals, across every shop in the group.
   // A member posted a link into the group, opened a link posted there, or ordered through

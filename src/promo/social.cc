@@ -5,6 +5,8 @@
 // and the 接龙 list of who ordered what; the group's members see the 接龙 list with masked
 // names; nobody else learns that the group exists. A buyer
 // recommends a product with a line of text; their friends read it in their feed.
+#include <map>
+
 #include "base/id.h"
 #include "base/messages.h"
 #include "catalog/catalog.h"
@@ -67,6 +69,49 @@ Result<Json> PromoService::ChatGroupMerchantStats(Reader& r, int64_t merchant_id
               {"paid_orders", totals[0].Int(1)},
               {"gmv_fen", totals[0].Int(2)},
               {"jielong", jielong}};
+}
+
+Result<Json> PromoService::MerchantChatGroups(Reader& r, int64_t merchant_id, int64_t days, int64_t limit) {
+  const std::string cancelled = internal::Sql(trade::OrderStatus::kCancelled);
+  const int64_t day_ms = 24LL * 3600 * 1000, offset = config_.day_offset_ms;
+  const int64_t since = (r.clock().NowMs() + offset) / day_ms * day_ms - offset - (days - 1) * day_ms;
+  // The groups the shop's links were posted in, the most opened first.
+  ASSIGN_OR_RETURN(Rows groups, r.Query("SELECT chat_group, count(*), COALESCE(SUM(opens),0) FROM shares "
+                                        "WHERE merchant_id=? AND chat_group IS NOT NULL GROUP BY chat_group "
+                                        "ORDER BY 3 DESC, chat_group LIMIT ?",
+                                        {merchant_id, limit}));
+  Json items = Json::array();
+  for (auto& g : groups) {
+    std::string key = g.Str(0);
+    std::map<int64_t, Json> by_day;
+    auto day = [&](int64_t day_no) -> Json& {
+      Json& d = by_day[day_no];
+      if (d.is_null()) d = Json{{"date", FormatRfc3339(day_no * day_ms - offset).substr(0, 10)}, {"opens", 0}, {"orders", 0}, {"gmv_fen", 0}};
+      return d;
+    };
+    ASSIGN_OR_RETURN(Rows opens, r.Query("SELECT (o.opened_at_ms + ?) / ?, count(*) FROM share_opens o JOIN shares s ON s.id = o.share_id "
+                                         "WHERE s.merchant_id=? AND s.chat_group=? AND o.opened_at_ms >= ? GROUP BY 1",
+                                         {offset, day_ms, merchant_id, key, since}));
+    for (auto& row : opens) day(row.Int(0))["opens"] = row.Int(1);
+    ASSIGN_OR_RETURN(Rows orders, r.Query("SELECT (c.created_at_ms + ?) / ?, count(*), "
+                                          "COALESCE(SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.total_fen - o.refunded_fen ELSE 0 END),0) "
+                                          "FROM chat_group_orders c JOIN orders o ON o.id = c.order_id WHERE c.merchant_id=? AND c.chat_group=? "
+                                          "AND o.status <> " + cancelled + " AND c.created_at_ms >= ? GROUP BY 1",
+                                          {offset, day_ms, merchant_id, key, since}));
+    int64_t total_orders = 0, gmv = 0;
+    for (auto& row : orders) {
+      Json& d = day(row.Int(0));
+      d["orders"] = row.Int(1);
+      d["gmv_fen"] = row.Int(2);
+      total_orders += row.Int(1);
+      gmv += row.Int(2);
+    }
+    Json per_day = Json::array();
+    for (auto it = by_day.rbegin(); it != by_day.rend(); ++it) per_day.push_back(it->second);
+    items.push_back(Json{{"chat_group", key}, {"links", g.Int(1)}, {"opens", g.Int(2)}, {"orders", total_orders},
+                         {"gmv_fen", gmv}, {"days", per_day}});
+  }
+  return Json{{"days", days}, {"items", items}};
 }
 
 Result<Json> PromoService::ChatGroupMemberStats(Reader& r, int64_t user_id, const std::string& chat_group, int64_t limit) {

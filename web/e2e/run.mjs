@@ -742,6 +742,14 @@ async function shareAttribution(ctx) {
   assert((await merchant.textContent(`[data-test="dist-rate"][data-product-id="${product.id}"]`)).trim() === '10.00%', 'the rate is not 10.00%');
   await merchant.locator('[data-test="dist-leaderboard"] td', { hasText: '分享达人' }).first().waitFor();
   await screenshot(merchant, 'console-distribution', { main: true });
+
+  // 群接龙: a link posted in a chat group, opened by the friend, shows on the console's page.
+  const group = `wxg-e2e-${Date.now()}`;
+  const chatLink = await apiCall('POST', '/shares', { token: sharerToken, body: { target: 'product', target_id: product.id, channel: 'chat', chat_group: group } });
+  await apiCall('POST', `/shares/${chatLink.code}/open`, { token: friendToken });
+  await merchant.click('[data-test="nav-chat-groups"]');
+  await merchant.waitForSelector(`[data-test="chat-group"][data-key="${group}"]`);
+  await screenshot(merchant, 'console-chat-groups', { main: true });
 }
 
 const socialHelpers = { inputOf, shopLogin, consoleLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, fenToYuanString, DEMO_MERCHANT };
@@ -768,8 +776,8 @@ async function socialScenarios() {
       ['/merchant/activities', '/products/{id}/activities', '/activities/{id}'], flashSale),
     scenario('bargain: two friends help cut the price to the floor; the owner buys at it', 'bargain',
       ['/merchant/activities', '/bargains', '/bargains/{id}', '/bargains/{id}/help'], bargain),
-    scenario('share: the sharer copies /s/{code} with its QR; a friend opens it signed out, registers, buys; the sharer sees the commission on 我的收益 and withdraws it; the console 分销 page ranks the sharer', 'share',
-      ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions', '/me/commissions/withdrawals', '/merchant/distribution'], shareAttribution),
+    scenario('share: the sharer copies /s/{code} with its QR; a friend opens it signed out, registers, buys; the sharer sees the commission on 我的收益 and withdraws it; the console 分销 page ranks the sharer and 群接龙 lists a group link', 'share',
+      ['/shares', '/shares/{id}', '/shares/{id}/qr.svg', '/me/commissions', '/me/commissions/withdrawals', '/merchant/distribution', '/merchant/chat-groups'], shareAttribution),
     scenario('gift: bought as a gift, the link shared; a friend accepts with an address; the order ships', 'gift',
       ['/gifts/{token}', '/gift-claims', '/me/gifts'], gift),
     scenario('gift in parts: 2 units for 2 friends; one signs up on the way with the typed address kept, the other accepts signed in; the order ships to both', 'gift-parts',

@@ -62,6 +62,8 @@ export const api = {
   createActivity: (body) => http.post('/merchant/activities', body),
   stopActivity: (id) => http.post(`/merchant/activities/${e(id)}/stop`),
   distribution: () => http.get('/merchant/distribution', { limit: 50 }),
+  chatGroups: () => http.get('/merchant/chat-groups', { limit: 50 }),
+  chatGroupStats: (key) => http.get(`/merchant/chat-groups/${e(key)}/stats`, { limit: 100 }),
   setDistribution: (productId, bps) => http.put(`/merchant/products/${e(productId)}/distribution`, { commission_bps: bps }),
 
   // membership cards (会员): the programme, stores and their claim QR codes

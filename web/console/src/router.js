@@ -15,6 +15,7 @@ const routes = [
       { path: 'products', name: 'products', component: () => import('./views/Products.vue'), meta: { merchant: true } },
       { path: 'activities', name: 'activities', component: () => import('./views/Activities.vue'), meta: { merchant: true } },
       { path: 'distribution', name: 'distribution', component: () => import('./views/Distribution.vue'), meta: { merchant: true } },
+      { path: 'chat-groups', name: 'chat-groups', component: () => import('./views/ChatGroups.vue'), meta: { merchant: true } },
       { path: 'members', name: 'members', component: () => import('./views/Members.vue'), meta: { merchant: true } },
       { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
       { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },
