@@ -593,6 +593,7 @@ constexpr LabelEntry kLabels[] = {
     {"opens", "打开次数", "opens"},
     {"out_no", "外部单号", "external number"},
     {"owner_phone", "店主手机号", "owner's phone"},
+    {"parts", "礼物份数", "gift parts"},
     {"password", "密码", "password"},
     {"pay", "支付方式", "payment"},
     {"per_user_limit", "每人限购", "per-person limit"},
