@@ -42,7 +42,8 @@ class Security : public ApiTest {
     static const char* tables[] = {"merchants", "staff", "staff_invitations", "products", "skus", "orders", "order_items", "payments", "refunds",
                                    "aftersales", "shipments", "addresses", "friendships", "friend_requests", "cart_items",
                                    "postings", "balances", "settlements", "withdrawals", "cards", "kind_defaults",
-                                   "webhook_endpoints", "webhook_deliveries",
+                                   "webhook_endpoints", "webhook_deliveries", "coupons", "user_coupons", "reviews", "favorite_products", "favorite_shops",
+                                   "browsing_history", "search_history", "cs_threads", "cs_messages",
                                    "member_programmes", "member_stores", "member_cards", "member_points_journal",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
@@ -107,6 +108,24 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
                             {"starts_at", FormatRfc3339(clock_.NowMs())}, {"ends_at", FormatRfc3339(clock_.NowMs() + 86400000)}},
                        victim_shop.owner_token);
   std::string activity_id = activity.body.value("id", "0");
+  // A completed order of the victim with a review of its item.
+  std::string done_id = Buy(victim, sku)["id"];
+  PayAndWait(victim, done_id);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + done_id + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF2"}},
+                 victim_shop.owner_token).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/orders/" + done_id + "/tracking", Json{{"description", "已签收"}, {"delivered", true}},
+                 victim_shop.owner_token).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + done_id + "/confirm", nullptr, victim).status, 200);
+  std::string done_item = Call("GET", "/api/v1/orders/" + done_id + "/reviews", nullptr, victim).body["items"][0]["order_item_id"];
+  auto review = Call("POST", "/api/v1/reviews", Json{{"order_item_id", done_item}, {"rating", 5}}, victim);
+  ASSERT_EQ(review.status, 201) << review.body.dump();
+  auto thread = Call("POST", "/api/v1/cs/threads", Json{{"merchant_id", victim_shop.id}, {"order_id", done_id}}, victim);
+  ASSERT_EQ(thread.status, 200) << thread.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/cs/threads/" + thread.body["id"].get<std::string>() + "/messages", Json{{"text", "在吗"}}, victim).status, 201);
+  auto coupon = Call("POST", "/api/v1/merchant/coupons",
+                     Json{{"kind", "fixed"}, {"amount_fen", 100}, {"total_quota", 5}, {"scope", {{"type", "merchant"}}}, {"valid_days", 3}},
+                     victim_shop.owner_token);
+  ASSERT_EQ(coupon.status, 201) << coupon.body.dump();
   // A chat group where the victim posted a link to the victim shop's product: the shop and
   // the group's members see its stats, nobody else.
   auto victim_share = Call("POST", "/api/v1/shares", Json{{"product_id", product}, {"chat_group", "wxg-victim"}}, victim);
@@ -133,6 +152,10 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/staff-invitations/", invitation_id},
       {"/api/v1/me/staff-invitations/", invitation_id},
       {"/api/v1/merchant/activities/", activity_id},
+      {"/api/v1/merchant/coupons/", coupon.body["id"]},
+      {"/api/v1/merchant/reviews/", review.body["id"]},
+      {"/api/v1/merchant/cs/threads/", thread.body["id"]},
+      {"/api/v1/cs/threads/", thread.body["id"]},
       {"/api/v1/merchant/api-keys/", victim_key.body["id"]},
       {"/api/v1/merchant/webhooks/", endpoint.body["id"]},
       {"/api/v1/merchant/webhook-deliveries/", delivery_id},
@@ -161,6 +184,9 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       "GET /api/v1/activities/{id}/share-drop",  // the caller's own progress on a public activity
       "GET /api/v1/products/{id}/friend-recommendations",  // the caller's own friends on a public product
       "POST /api/v1/member-cards/claim/{token}",  // a claim link is handed to anyone in the store
+      // the caller's own favourites of public products and shops
+      "PUT /api/v1/me/favorites/{kind}/{id}", "DELETE /api/v1/me/favorites/{kind}/{id}", "GET /api/v1/me/favorites/{kind}",
+      "GET /api/v1/products/{id}/favorite",
   };
 
   auto doc = Call("GET", "/api/v1/openapi.json").body;

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "http/async_client.h"
 #include "http/client.h"
+#include "http/public_reads.h"
 #include "logistics/logistics.h"
 
 namespace xd {
@@ -133,6 +134,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddSharingRoutes(api);
   http::AddCouponRoutes(api);
   http::AddMemberRoutes(api);
+  http::AddBuyerRoutes(api);
   http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;

@@ -87,6 +87,17 @@ inline constexpr int64_t kMaxSharerWithdrawalFen = 10'000'000; // one withdrawal
 inline constexpr int64_t kMaxGiftParts = 20;                  // recipients of one gift
 inline constexpr size_t kMaxRecommendationLen = 420;          // 140 Chinese characters
 
+// ---- around every purchase: reviews, favourites, history (buyer/) ----
+inline constexpr size_t kMaxReviewLen = 1'500;           // a review's text (500 Chinese characters)
+inline constexpr size_t kMaxReviewReplyLen = 600;        // a merchant's reply to it
+inline constexpr int64_t kMaxFavorites = 500;            // favourites of one kind per buyer
+inline constexpr int64_t kMaxBrowsingHistory = 100;      // products kept in a buyer's history
+inline constexpr int64_t kMaxSearchHistory = 20;         // texts kept in a buyer's search history
+inline constexpr int64_t kPopularSearchDays = 7;         // popular searches look this far back
+inline constexpr int64_t kPopularSearchMinBuyers = 2;    // distinct buyers before a text is shown
+inline constexpr size_t kMaxCsMessageLen = 1'000;        // one customer-service message
+inline constexpr int64_t kMaxCsMessagesPerThread = 2'000;  // messages of one buyer–shop thread
+
 // ---- membership cards (会员卡) ----
 inline constexpr size_t kMaxMemberLevels = 10;                // levels of one card programme
 inline constexpr size_t kMaxMemberTitleLen = 60;              // a programme's title

@@ -387,6 +387,14 @@ namespace xd {
   X(MEMBER_CLAIM_CONFLICT, CONFLICT)                                                          \
   X(MEMBER_CARDS_ALL_ISSUED, CONFLICT)                                                        \
   X(MEMBER_CARD_NOT_FOUND, NOT_FOUND)                                                         \
+  X(REVIEW_ITEM_NOT_FOUND, NOT_FOUND)                                                         \
+  X(REVIEW_ORDER_NOT_COMPLETED, INVALID_STATE)                                                \
+  X(REVIEW_EXISTS, ALREADY_EXISTS)                                                            \
+  X(REVIEW_NOT_FOUND, NOT_FOUND)                                                              \
+  X(REVIEW_REPLIED, ALREADY_EXISTS)                                                           \
+  X(FAVORITES_FULL, LIMIT_EXCEEDED)                                                           \
+  X(CS_THREAD_NOT_FOUND, NOT_FOUND)                                                           \
+  X(CS_THREAD_FULL, LIMIT_EXCEEDED)                                                           \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

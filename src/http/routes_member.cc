@@ -6,6 +6,7 @@
 
 #include "base/qr.h"
 #include "http/api.h"
+#include "http/public_reads.h"
 #include "member/member.h"
 
 namespace xd::http {
@@ -38,20 +39,6 @@ Json StoreExample() {
               {"opening_hours", "周一至周日 8:00-22:00"},
               {"latitude", 31.228611},
               {"longitude", 121.454756}};
-}
-
-// The origin a QR code's link starts with, as the scanning phone must reach it: the request's
-// Host (what the console was loaded from), https when a proxy says so. A Host with anything
-// but host-name characters gives none: the code then holds the path alone.
-std::string PublicOrigin(const Request& req) {
-  std::string_view host = req.Header("host");
-  if (host.empty() || host.size() > 255) return "";
-  for (char ch : host)
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != ':' &&
-        ch != '[' && ch != ']')
-      return "";
-  std::string scheme = req.Header("x-forwarded-proto") == "https" ? "https" : "http";
-  return scheme + "://" + std::string(host);
 }
 
 // ---- staff: programme and stores ----

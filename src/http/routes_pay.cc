@@ -2,6 +2,7 @@
 // credit, merchant finance, and the ledger check.
 #include "base/id.h"
 #include "base/messages.h"
+#include "buyer/buyer.h"
 #include "catalog/catalog.h"
 #include "http/api.h"
 #include "store/colocation.h"
@@ -26,6 +27,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     if (app.member) {
       ASSIGN_OR_RETURN(member_problems, app.member->Check(r));
     }
+    ASSIGN_OR_RETURN(auto buyer_problems, buyer::Check(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -39,6 +41,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : events) j["problems"].push_back(p);
     for (auto& p : colocation) j["problems"].push_back(p);
     for (auto& p : member_problems) j["problems"].push_back(p);
+    for (auto& p : buyer_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -51,6 +54,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
                                               // parent's (docs/scale-out.md, Citus)
     j["member_ok"] = member_problems.empty();  // points equal their journal, none negative, cards
                                                // issued within the limit
+    j["buyer_ok"] = buyer_problems.empty();  // every review agrees with its buyer's order item
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

@@ -2,8 +2,12 @@
 // bargains and their helps. Buying in an activity goes through POST /api/v1/checkout with
 // "activity":{...} (routes_trade.cc). Sharing and gifts: routes_sharing.cc; coupons:
 // routes_coupons.cc.
+#include <map>
+
 #include "base/id.h"
+#include "base/messages.h"
 #include "http/api.h"
+#include "http/public_reads.h"
 #include "promo/promo.h"
 
 namespace xd::http {
@@ -61,22 +65,73 @@ Status GetActivity(Call& c) {
   return Ok();
 }
 
+// Signed in, each activity also says how many units the caller holds in it ("bought"): the
+// flash-sale picker stops at the per-user limit and 马上抢 turns into 已抢到.
 Status ListProductActivities(Call& c) {
   Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(auto list,
-                   store.Read([&](Reader& r) { return promo.ProductActivities(r, id); }));
-  c.Reply(PageJson(list, 0));
+  std::optional<int64_t> buyer = SignedInUser(c);
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(auto list, promo.ProductActivities(r, id));
+    std::map<int64_t, int64_t> bought;
+    if (buyer) {
+      std::vector<int64_t> ids;
+      for (auto& a : list) ids.push_back(a.id);
+      ASSIGN_OR_RETURN(bought, promo.BoughtIn(r, *buyer, ids));
+    }
+    Json items = Json::array();
+    for (auto& a : list) {
+      Json j = promo::ToJson(a);
+      if (buyer) j["bought"] = bought.contains(a.id) ? bought[a.id] : 0;
+      items.push_back(std::move(j));
+    }
+    return ListJson(items, 0);
+  }));
+  c.Reply(out);
   return Ok();
 }
 
+// A channel page (秒杀 / 拼团 / 砍价): running activities of one type across shops.
+Status ListChannel(Call& c) {
+  Store& store = c.app().store;
+  promo::PromoService& promo = c.app().promo;
+  std::string type(c.req().QueryParam("type").value_or(""));
+  if (type != "flash_sale" && type != "group_buy" && type != "bargain")
+    return Fail(Msg::FIELD_ONE_OF, {Field("type"), {"value", type}});
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(auto list, store.Read([&](Reader& r) { return promo.Channel(r, type, page.first, page.second); }));
+  Json items = Json::array();
+  for (auto& item : list) {
+    Json j = promo::ToJson(item.activity);
+    j["activity_price_fen"] = promo::ActivityPriceFen(item.activity);
+    j["product"] = Json{{"id", IdString(item.activity.product_id)}, {"title", item.title}, {"image", item.image},
+                        {"list_price_fen", item.list_price_fen}, {"sales", item.sales},
+                        {"merchant_name", item.merchant_name}};
+    items.push_back(std::move(j));
+  }
+  int64_t next = !list.empty() && static_cast<int64_t>(list.size()) == page.first ? list.back().activity.id : 0;
+  c.Reply(ListJson(items, next));
+  return Ok();
+}
+
+// Signed in, the group also says whether the caller holds a seat in it ("joined"): the page
+// offers 参加拼团 to others only.
 Status GetGroup(Call& c) {
   Store& store = c.app().store;
   promo::PromoService& promo = c.app().promo;
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(promo::Group g, store.Read([&](Reader& r) { return promo.GetGroup(r, id); }));
-  c.Reply(promo::ToJson(g));
+  std::optional<int64_t> buyer = SignedInUser(c);
+  ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(promo::Group g, promo.GetGroup(r, id));
+    Json j = promo::ToJson(g);
+    if (buyer) {
+      ASSIGN_OR_RETURN(bool joined, promo.InGroup(r, *buyer, id));
+      j["joined"] = joined;
+    }
+    return j;
+  }));
+  c.Reply(out);
   return Ok();
 }
 
@@ -152,13 +207,20 @@ void AddPromoRoutes(Api& api) {
       {{"POST", "/api/v1/merchant/activities/{id}/stop",
         "Stop an activity: no new orders (running groups finish) (staff)", "promo",
         AuthKind::kStaff}, StopActivity},
+      {{"GET", "/api/v1/activities",
+        "A channel page: running activities of one type (flash_sale | group_buy | bargain) across "
+        "shops, ending soonest first, with the product's card", "promo", AuthKind::kNone, 200,
+        nullptr, {"type", "limit", "cursor"}}, ListChannel},
       {{"GET", "/api/v1/activities/{id}", "An activity (public: the share link's landing data)",
         "promo"}, GetActivity},
-      {{"GET", "/api/v1/products/{id}/activities", "Running activities of a product", "promo"},
+      {{"GET", "/api/v1/products/{id}/activities",
+        "Running activities of a product (signed in: with the units the caller holds in each, bought)",
+        "promo"},
        ListProductActivities},
       // ---- group buy ----
       {{"GET", "/api/v1/groups/{id}",
-        "A group of a group buy: status, size, paid members, seats left", "promo"}, GetGroup},
+        "A group of a group buy: status, size, paid members, seats left (signed in: joined)",
+        "promo"}, GetGroup},
       {{"GET", "/api/v1/products/{id}/groups",
         "Forming groups of a product with seats left, the fullest first (凑团)", "promo",
         AuthKind::kNone, 200, nullptr, {"limit"}}, ListJoinableGroups},

@@ -210,6 +210,102 @@ Result<std::vector<Activity>> PromoService::ProductActivities(Reader& r, int64_t
   return out;
 }
 
+namespace {
+
+// Which badge a product with several running activities shows: the most urgent first.
+int BadgeRank(const std::string& type) {
+  if (type == "flash_sale") return 0;
+  if (type == "group_buy") return 1;
+  if (type == "bargain") return 2;
+  return 3;
+}
+
+}  // namespace
+
+// The price an activity's card shows: what a buyer pays in it (a bargain's floor).
+int64_t ActivityPriceFen(const Activity& a) {
+  for (const char* key : {"price_fen", "group_price_fen", "floor_price_fen"}) {
+    auto it = a.config.find(key);
+    if (it != a.config.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return 0;
+}
+
+Result<std::map<int64_t, Activity>> PromoService::RunningActivityOf(Reader& r, const std::vector<int64_t>& product_ids) {
+  std::map<int64_t, Activity> out;
+  if (product_ids.empty()) return out;
+  int64_t now = r.clock().NowMs();
+  // activities_product (product_id, id) serves the IN list; a page has at most kMaxPageSize
+  // products, each with a handful of activities.
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + internal::kActivityCols +
+                                          " FROM activities WHERE product_id IN " + r.dialect().IdsIn("?1") +
+                                          " AND status=" + internal::Sql(ActivityStatus::kActive) +
+                                          " AND starts_at_ms<=?2 AND ends_at_ms>?2 AND (stock_total=0 OR stock_left>0) "
+                                          "ORDER BY id LIMIT 1000",
+                                      {IdListParam(product_ids), now}));
+  for (auto& row : rows) {
+    Activity a = internal::ActivityFromRow(row);
+    auto it = out.find(a.product_id);
+    if (it == out.end()) {
+      out.emplace(a.product_id, std::move(a));
+      continue;
+    }
+    int rank = BadgeRank(a.type), held = BadgeRank(it->second.type);
+    if (rank < held || (rank == held && ActivityPriceFen(a) < ActivityPriceFen(it->second))) it->second = std::move(a);
+  }
+  return out;
+}
+
+Result<std::vector<PromoService::ChannelItem>> PromoService::Channel(Reader& r, const std::string& type, int64_t limit,
+                                                                     int64_t after_id) {
+  int64_t now = r.clock().NowMs();
+  std::string cols;
+  for (std::string_view col : {"id", "merchant_id", "type", "sku_id", "product_id", "status", "starts_at_ms", "ends_at_ms",
+                               "config", "stock_total", "stock_left", "created_at_ms"})
+    cols += (cols.empty() ? "a." : ", a.") + std::string(col);
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT " + cols + ", p.title, p.images, p.min_price_fen, p.sales, m.name, s.price_fen "
+                                      "FROM activities a JOIN products p ON p.id = a.product_id "
+                                      "JOIN merchants m ON m.id = a.merchant_id JOIN skus s ON s.id = a.sku_id "
+                                      "WHERE a.type=?1 AND a.status=" + internal::Sql(ActivityStatus::kActive) +
+                                      " AND a.starts_at_ms<=?2 AND a.ends_at_ms>?2 AND (a.stock_total=0 OR a.stock_left>0) "
+                                      "AND p.status='on_sale' AND p.taken_down=0 AND m.status='active' "
+                                      "AND (?3=0 OR a.ends_at_ms>(SELECT ends_at_ms FROM activities WHERE id=?3) "
+                                      "OR (a.ends_at_ms=(SELECT ends_at_ms FROM activities WHERE id=?3) AND a.id>?3)) "
+                                      "ORDER BY a.ends_at_ms, a.id LIMIT ?4",
+                                      {type, now, after_id, limit}));
+  std::vector<ChannelItem> out;
+  for (auto& row : rows) {
+    ChannelItem item;
+    item.activity = internal::ActivityFromRow(row);
+    item.title = row.Str(12);
+    Json images = row.JsonAt(13);
+    if (images.is_array() && !images.empty() && images[0].is_string()) item.image = images[0].get<std::string>();
+    item.sales = row.Int(15);
+    item.merchant_name = row.Str(16);
+    item.list_price_fen = row.Int(17);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<std::map<int64_t, int64_t>> PromoService::BoughtIn(Reader& r, int64_t buyer_id, const std::vector<int64_t>& activity_ids) {
+  std::map<int64_t, int64_t> out;
+  if (activity_ids.empty()) return out;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT activity_id, SUM(quantity) FROM activity_orders WHERE buyer_id=? AND activity_id IN " +
+                                          r.dialect().IdsIn("?") + " AND state IN (" +
+                                          internal::ActivityOrderStateSql(internal::HoldsClaim) + ") GROUP BY activity_id",
+                                      {buyer_id, IdListParam(activity_ids)}));
+  for (auto& row : rows) out[row.Int(0)] = row.Int(1);
+  return out;
+}
+
+Result<bool> PromoService::InGroup(Reader& r, int64_t buyer_id, int64_t group_id) {
+  ASSIGN_OR_RETURN(int64_t n, r.QueryInt("SELECT count(*) FROM activity_orders WHERE group_id=? AND buyer_id=? AND state IN (" +
+                                             internal::ActivityOrderStateSql(internal::HoldsClaim) + ")",
+                                         {group_id, buyer_id}));
+  return n > 0;
+}
+
 Result<Activity> PromoService::StopActivity(Tx& tx, int64_t merchant_id, int64_t id) {
   ASSIGN_OR_RETURN(Activity a, GetActivity(tx, id, merchant_id));
   if (a.status == ActivityStatus::kStopped) return a;

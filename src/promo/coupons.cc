@@ -351,6 +351,68 @@ Result<std::vector<Coupon>> PromoService::MerchantCoupons(Reader& r, std::option
   return out;
 }
 
+Result<Coupon> PromoService::StopCoupon(Tx& tx, std::optional<int64_t> merchant_id, int64_t id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + internal::kCouponCols + " FROM coupons WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {id}));
+  if (!row) return Fail(Msg::COUPON_NOT_FOUND);
+  Coupon c = internal::CouponFromRow(*row);
+  if (c.merchant_id != merchant_id) return Fail(Msg::COUPON_NOT_FOUND);  // another issuer's: not revealed
+  if (c.status == CouponStatus::kStopped) return c;
+  ASSIGN_OR_RETURN(std::string to, internal::Move(c.status, CouponStatus::kStopped));
+  ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE coupons SET status=? WHERE id=? AND status=?", {to, id, Name(c.status)}));
+  RETURN_IF_ERROR(internal::Moved(changed));
+  c.status = CouponStatus::kStopped;
+  RETURN_IF_ERROR(Emit(tx, CouponStopped{c}));
+  return c;
+}
+
+Result<std::vector<PromoService::ClaimableCoupon>> PromoService::ClaimableCoupons(Reader& r, CouponSource source,
+                                                                                 int64_t merchant_id, int64_t limit,
+                                                                                 int64_t before_id) {
+  std::string cols;
+  for (std::string_view col : {"id", "merchant_id", "title", "kind", "amount_fen", "percent_bps", "cap_fen", "min_spend_fen",
+                               "total_quota", "claimed", "per_user_limit", "scope", "valid_from_ms", "valid_to_ms",
+                               "valid_days", "status", "created_at_ms"})
+    cols += (cols.empty() ? "c." : ", c.") + std::string(col);
+  // Every query names ?4 (PostgreSQL types each bound parameter from its use).
+  std::string where = source == CouponSource::kPlatform ? "c.merchant_id IS NULL AND ?4=0"
+                      : source == CouponSource::kShop   ? "c.merchant_id=?4 AND m.status='active'"
+                                                        : "c.merchant_id IS NOT NULL AND m.status='active' AND ?4=0";
+  if (source != CouponSource::kShop) merchant_id = 0;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT " + cols + ", m.name FROM coupons c LEFT JOIN merchants m ON m.id = c.merchant_id "
+                                      "WHERE " + where + " AND c.status=" + internal::Sql(CouponStatus::kActive) +
+                                      " AND c.claimed < c.total_quota AND (c.valid_to_ms IS NULL OR c.valid_to_ms > ?1) "
+                                      "AND (?2=0 OR c.id<?2) ORDER BY c.id DESC LIMIT ?3",
+                                      {r.clock().NowMs(), before_id, limit, merchant_id}));
+  std::vector<ClaimableCoupon> out;
+  for (auto& row : rows) {
+    ClaimableCoupon cc{internal::CouponFromRow(row), row.IsNull(17) ? std::string() : row.Str(17)};
+    out.push_back(std::move(cc));
+  }
+  return out;
+}
+
+Result<std::map<int64_t, int64_t>> PromoService::CouponsUsed(Reader& r, const std::vector<int64_t>& coupon_ids) {
+  std::map<int64_t, int64_t> out;
+  if (coupon_ids.empty()) return out;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT coupon_id, count(*) FROM user_coupons WHERE coupon_id IN " + r.dialect().IdsIn("?") +
+                                          " AND status=" + internal::Sql(U::kUsed) + " GROUP BY coupon_id",
+                                      {IdListParam(coupon_ids)}));
+  for (auto& row : rows) out[row.Int(0)] = row.Int(1);
+  return out;
+}
+
+Result<std::map<int64_t, int64_t>> PromoService::CouponsHeld(Reader& r, int64_t user_id, const std::vector<int64_t>& coupon_ids) {
+  std::map<int64_t, int64_t> out;
+  if (coupon_ids.empty()) return out;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT coupon_id, count(*) FROM user_coupons WHERE user_id=? AND coupon_id IN " +
+                                          r.dialect().IdsIn("?") + " GROUP BY coupon_id",
+                                      {user_id, IdListParam(coupon_ids)}));
+  for (auto& row : rows) out[row.Int(0)] = row.Int(1);
+  return out;
+}
+
 Result<UserCoupon> PromoService::ClaimCoupon(Tx& tx, int64_t user_id, int64_t coupon_id) {
   // The coupon's row stays locked to commit: the per-user limit is a count of wallet entries,
   // which no guarded UPDATE can hold, so a claim on another node waits here and then counts

@@ -120,6 +120,15 @@ struct CouponClaimed {
   }
 };
 
+// "coupon.stopped": the issuer stopped handing the coupon out (claimed ones stay usable).
+struct CouponStopped {
+  static constexpr int kSchemaVersion = 1;
+  Coupon coupon;
+
+  EventHead Head() const { return {"coupon.stopped", kSchemaVersion, coupon.id, coupon.merchant_id.value_or(0)}; }
+  Json Payload() const { return Json{{"coupon_id", IdString(coupon.id)}, {"coupon", ToJson(coupon)}}; }
+};
+
 // "product.recommended": a user recommended a product to their friends.
 struct ProductRecommended {
   static constexpr int kSchemaVersion = 1;

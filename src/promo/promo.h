@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,7 +78,7 @@ std::optional<CommissionStatus> ParseCommissionStatus(std::string_view name);
 //   group:    forming → succeeded | failed
 //   bargain:  active → bought | expired; bought → active (its order cancelled in time) | expired
 //   gift:     unpaid → waiting (paid) | cancelled; waiting → accepted | refunded
-//   coupon:   active → stopped (no new claims; nothing stops one yet)
+//   coupon:   active → stopped (no new claims; claimed ones stay usable)
 //   wallet:   unused → used (an order took it); used → unused (its unpaid order was
 //             cancelled). A used coupon is not used again.
 //   commission: pending → paid (the order completed) | cancelled (cancelled or refunded)
@@ -119,6 +120,9 @@ struct Activity {
   int64_t created_at_ms = 0;
 };
 Json ToJson(const Activity& a);
+// What a buyer pays in the activity, as its card shows it: the flash or group price, a
+// bargain's (or share-to-drop's) floor.
+int64_t ActivityPriceFen(const Activity& a);
 
 // ---- group buy ----
 
@@ -278,6 +282,24 @@ class PromoService {
   Result<std::vector<Activity>> MerchantActivities(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id);
   // Running activities of a product (for its page).
   Result<std::vector<Activity>> ProductActivities(Reader& r, int64_t product_id);
+  // The running activity of each product of `product_ids` (a list page's badges: one query,
+  // however long the page): a flash sale before a group buy before a bargain, then the
+  // cheapest; products without one are absent.
+  Result<std::map<int64_t, Activity>> RunningActivityOf(Reader& r, const std::vector<int64_t>& product_ids);
+  // Running activities of `type` (a channel page: 秒杀, 拼团, 砍价) in active shops on on-sale
+  // products, ending soonest first, with what the card shows. `after_id`: the last activity
+  // of the previous page (0: the first page).
+  struct ChannelItem {
+    Activity activity;
+    std::string title, image, merchant_name;
+    int64_t list_price_fen = 0, sales = 0;
+  };
+  Result<std::vector<ChannelItem>> Channel(Reader& r, const std::string& type, int64_t limit, int64_t after_id);
+  // What the buyer holds in each activity of `activity_ids`: units of orders created or paid
+  // in it (a flash sale's per-user limit counts these), one query; absent = none.
+  Result<std::map<int64_t, int64_t>> BoughtIn(Reader& r, int64_t buyer_id, const std::vector<int64_t>& activity_ids);
+  // Whether the buyer holds a seat in the group (an order created or paid in it).
+  Result<bool> InGroup(Reader& r, int64_t buyer_id, int64_t group_id);
   // Stops an activity: no new orders, groups or bargains (running groups finish).
   Result<Activity> StopActivity(Tx& tx, int64_t merchant_id, int64_t id);
 
@@ -292,9 +314,26 @@ class PromoService {
   Result<Coupon> CreateCoupon(Tx& tx, std::optional<int64_t> merchant_id, const CouponInput& in);
   Result<Coupon> GetCoupon(Reader& r, int64_t id);
   Result<std::vector<Coupon>> MerchantCoupons(Reader& r, std::optional<int64_t> merchant_id, int64_t limit, int64_t before_id);
+  // Coupons a buyer can claim now (active, quota left, not past valid_to, the shop active):
+  // the platform's, one shop's, or every shop's (the coupon centre), newest first, with the
+  // shop's name.
+  enum class CouponSource { kPlatform, kShop, kEveryShop };
+  struct ClaimableCoupon {
+    Coupon coupon;
+    std::string merchant_name;  // empty for a platform coupon
+  };
+  Result<std::vector<ClaimableCoupon>> ClaimableCoupons(Reader& r, CouponSource source, int64_t merchant_id, int64_t limit,
+                                                        int64_t before_id);
   // Puts one coupon in the buyer's wallet: LIMIT_EXCEEDED at the per-user limit, CONFLICT
   // when the quota is gone, INVALID_STATE when stopped or past its window.
   Result<UserCoupon> ClaimCoupon(Tx& tx, int64_t user_id, int64_t coupon_id);
+  // Stops handing a coupon out (StopCoupon by its merchant; NOT_FOUND for another's): no new
+  // claims, wallet entries stay usable. Stopping a stopped coupon answers it as it is.
+  Result<Coupon> StopCoupon(Tx& tx, std::optional<int64_t> merchant_id, int64_t id);
+  // Wallet entries used at checkout, per coupon of `coupon_ids` (one query; absent = 0).
+  Result<std::map<int64_t, int64_t>> CouponsUsed(Reader& r, const std::vector<int64_t>& coupon_ids);
+  // How many of each coupon of `coupon_ids` the buyer holds, used or not (one query).
+  Result<std::map<int64_t, int64_t>> CouponsHeld(Reader& r, int64_t user_id, const std::vector<int64_t>& coupon_ids);
   // status: "" (all) | unused | used | expired.
   Result<std::vector<UserCoupon>> UserCoupons(Reader& r, int64_t user_id, const std::string& status, int64_t limit,
                                               int64_t before_id);

@@ -27,6 +27,9 @@ constexpr std::array kChildren{
     ColocatedChild{"gifts", "merchant_id", "order_id", "orders", "merchant_id"},
     ColocatedChild{"gift_parts", "merchant_id", "gift_id", "gifts", "merchant_id"},
     ColocatedChild{"chat_group_orders", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"reviews", "merchant_id", "order_id", "orders", "merchant_id"},
+    // a customer-service message with its thread
+    ColocatedChild{"cs_messages", "merchant_id", "thread_id", "cs_threads", "merchant_id"},
     // activities: groups, seats, bargains (an activity order also agrees with its order)
     ColocatedChild{"promo_groups", "merchant_id", "activity_id", "activities", "merchant_id"},
     ColocatedChild{"activity_orders", "merchant_id", "activity_id", "activities", "merchant_id"},

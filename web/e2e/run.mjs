@@ -6,6 +6,10 @@ import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './ha
 import { fenToYuanString, parseYuan } from '../common/money.js';
 import { memberCard } from './member.mjs';
 import { giftInParts, shareToDrop } from './social.mjs';
+import { couponConsoleToQr, findPromotions } from './promo.mjs';
+import { chineseErrors, flashLimitInPicker } from './states.mjs';
+import { phoneConsole } from './phone.mjs';
+import { customerService, reviewAndFavourite } from './reviews.mjs';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -215,7 +219,9 @@ async function listProduct(ctx) {
   const { page: shop } = await ctx.page(MOBILE, 'buyer');
   await shop.goto(`${BASE}/#/product/${found.id}`);
   await shop.waitForSelector('[data-test="buy-now"]');
-  assert((await shop.textContent('[data-test="product-price"]')).trim() === '¥12.34', 'shop shows another price');
+  // Two SKUs at different prices: the lowest, as a starting price (¥12.34起).
+  const shown = (await shop.textContent('[data-test="product-price"]')).trim();
+  assert(shown === '¥12.34起', `shop shows ${shown}`);
 }
 
 // ---- scenario 4: the admin issues store credit; the buyer pays a cart order with it ----
@@ -341,6 +347,11 @@ async function aftersale(ctx) {
   await merchant.click('[data-test="nav-aftersales"]');
   const row = merchant.locator('[data-test="aftersale-table"] tr', { hasText: buyer.order.id });
   await row.locator('[data-test="aftersale-approve"]').click();
+  // A refund is confirmed first, naming its amount.
+  const ask = merchant.locator('.el-message-box');
+  await ask.waitFor();
+  assert((await ask.textContent()).includes('退款'), `approval confirmation: ${await ask.textContent()}`);
+  await merchant.click('.el-message-box__btns .el-button--primary');
   await merchant.locator('.el-message--success').first().waitFor();
   await screenshot(merchant, 'console-aftersales', { main: true });
 
@@ -788,6 +799,21 @@ async function socialScenarios() {
     scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points; a new shopper registers from the link and gets the card', 'member',
       ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
       (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
+    scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',
+      ['/merchant/coupons/{id}/stop', '/coupons/{id}/qr.png', '/merchants/{id}/coupons'],
+      (ctx) => couponConsoleToQr(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, merchantSession, demoMerchantId, DEMO_MERCHANT })),
+    scenario('flash sale limit: the picker stops at the per-user limit and shows the sale\'s stock; 马上抢 gives way once used; a stale checkout says the limit in Chinese', 'flash-limit',
+      ['/merchant/activities', '/products/{id}/activities'],
+      (ctx) => flashLimitInPicker(ctx, { inputOf, shopLogin, newBuyer, createActivity })),
+    scenario('reviews and favourites: a completed order reviewed from the order page shows on the product page; the console answers it; the product is favourited and in the history', 'review-fav',
+      ['/reviews', '/products/{id}/reviews', '/merchant/reviews/{id}/reply', '/me/favorites/{kind}/{id}'],
+      (ctx) => reviewAndFavourite(ctx, { consoleLogin, shopLogin, buyerWithPaidOrder, merchantSession, DEMO_MERCHANT })),
+    scenario('customer service: a buyer asks from the product page, the console shows it unread and answers, the buyer reads the answer', 'customer-service',
+      ['/cs/threads', '/merchant/cs/threads/{id}/messages'],
+      (ctx) => customerService(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, DEMO_MERCHANT })),
+    scenario('promotions: badges on the home cards, the 秒杀 channel with countdowns, the shop coupons on the product page, the coupon centre with the new-user coupon', 'promotions',
+      ['/activities', '/coupon-centre', '/platform/coupons'],
+      (ctx) => findPromotions(ctx, { shopLogin, newBuyer, demoMerchantId })),
   ];
 }
 
@@ -800,6 +826,10 @@ const scenarios = [
   { name: 'buyer asks for a refund; the merchant approves; the order is refunded', slug: 'aftersale', run: aftersale },
   { name: 'a buyer opens a c2c shop and lands in the console signed in', slug: 'open-shop', run: openShop },
   { name: 'both apps switch to English', slug: 'english', run: english },
+  { name: 'the seller console on a 390×844 phone: orders → ship → after-sales approval, no page wider than the screen', slug: 'phone-console',
+    run: (ctx) => phoneConsole(ctx, { consoleLogin, buyerWithPaidOrder, DEMO_MERCHANT }) },
+  { name: 'errors in Chinese: a wrong password and a phone already registered', slug: 'errors-zh',
+    run: (ctx) => chineseErrors(ctx, { inputOf, DEMO_BUYER }) },
   { name: 'a ka owner creates an API key in the console (shown once), the ERP reads orders with it, the owner revokes it (401)', slug: 'open-platform', run: openPlatform },
   ...(await socialScenarios()),
 ];

@@ -65,6 +65,15 @@ export const api = {
   chatGroups: () => http.get('/merchant/chat-groups', { limit: 50 }),
   chatGroupStats: (key) => http.get(`/merchant/chat-groups/${e(key)}/stats`, { limit: 100 }),
   setDistribution: (productId, bps) => http.put(`/merchant/products/${e(productId)}/distribution`, { commission_bps: bps }),
+  coupons: (query) => http.get('/merchant/coupons', query),
+  reviews: (query) => http.get('/merchant/reviews', query),
+  csThreads: () => http.get('/merchant/cs/threads', { limit: 100 }),
+  csThread: (id, after) => http.get(`/merchant/cs/threads/${e(id)}`, { after }),
+  csPost: (id, text) => http.post(`/merchant/cs/threads/${e(id)}/messages`, { text }),
+  csRead: (id) => http.post(`/merchant/cs/threads/${e(id)}/read`),
+  replyReview: (id, reply) => http.post(`/merchant/reviews/${e(id)}/reply`, { reply }),
+  createCoupon: (body) => http.post('/merchant/coupons', body),
+  stopCoupon: (id) => http.post(`/merchant/coupons/${e(id)}/stop`),
 
   // membership cards (会员): the programme, stores and their claim QR codes
   memberProgramme: () => http.get('/merchant/member-programme'),

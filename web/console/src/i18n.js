@@ -6,10 +6,15 @@ import { createI18n } from '../../common/i18n.js';
 import { zh as zhMessages, en as enMessages } from './messages.js';
 import { zh as memberZh, en as memberEn } from './messages_member.js';
 import { zh as socialZh, en as socialEn } from './messages_social.js';
+import { zh as promoZh, en as promoEn } from './messages_promo.js';
+import { zh as labelZh, en as labelEn } from './messages_labels.js';
 
 export const { locale, t, has, toggle } = createI18n({
   ref,
-  messages: { zh: { ...zhMessages, ...memberZh, ...socialZh }, en: { ...enMessages, ...memberEn, ...socialEn } },
+  messages: {
+    zh: { ...zhMessages, ...memberZh, ...socialZh, ...promoZh, ...labelZh },
+    en: { ...enMessages, ...memberEn, ...socialEn, ...promoEn, ...labelEn },
+  },
   storageKey: 'xiaodian.locale',
 });
 export const elementLocale = computed(() => (locale.value === 'en' ? en : zhCn));

@@ -16,6 +16,9 @@ const routes = [
       { path: 'activities', name: 'activities', component: () => import('./views/Activities.vue'), meta: { merchant: true } },
       { path: 'distribution', name: 'distribution', component: () => import('./views/Distribution.vue'), meta: { merchant: true } },
       { path: 'chat-groups', name: 'chat-groups', component: () => import('./views/ChatGroups.vue'), meta: { merchant: true } },
+      { path: 'cs', name: 'cs', component: () => import('./views/CustomerService.vue'), meta: { merchant: true } },
+      { path: 'reviews', name: 'reviews', component: () => import('./views/Reviews.vue'), meta: { merchant: true } },
+      { path: 'coupons', name: 'coupons', component: () => import('./views/Coupons.vue'), meta: { merchant: true } },
       { path: 'members', name: 'members', component: () => import('./views/Members.vue'), meta: { merchant: true } },
       { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
       { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },
@@ -37,6 +40,9 @@ router.beforeEach(async (to) => {
   if (!isSignedIn()) return { name: 'login', query: { redirect: to.fullPath } };
   if (!session.user) await loadMe();
   if (to.meta.admin && !session.user?.is_admin) return { name: 'dashboard' };
+  // A platform operator without a shop of their own lands on the admin pages, not on
+  // "you have no shop yet" under the merchant menu.
+  if (to.meta.merchant && session.user?.is_admin && !session.merchants.length) return { name: 'admin-merchants' };
   return true;
 });
 

@@ -1,5 +1,6 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import { onUnauthorized } from './api.js';
+import { onUnauthorized as onUnauthorizedExtra } from './api_extra.js';
 import { clearSession, isSignedIn } from './session.js';
 
 // meta.tab: shows the bottom tab bar; meta.auth: needs a signed-in buyer.
@@ -10,6 +11,14 @@ const routes = [
   { path: '/group/:id', name: 'group', component: () => import('./views/Group.vue') },
   { path: '/bargain/:id', name: 'bargain', component: () => import('./views/Bargain.vue') },
   { path: '/coupon/:id', name: 'coupon', component: () => import('./views/Coupon.vue') },
+  { path: '/channel/:type(flash_sale|group_buy|bargain)', name: 'channel', component: () => import('./views/Channel.vue') },
+  { path: '/coupon-centre', name: 'coupon-centre', component: () => import('./views/CouponCentre.vue') },
+  { path: '/product/:id/reviews', name: 'reviews', component: () => import('./views/Reviews.vue') },
+  { path: '/review/:orderId', name: 'review', component: () => import('./views/Review.vue'), meta: { auth: true } },
+  { path: '/favorites', name: 'favorites', component: () => import('./views/Favorites.vue'), meta: { auth: true } },
+  { path: '/cs/:id', name: 'cs', component: () => import('./views/Chat.vue'), meta: { auth: true } },
+  { path: '/messages', name: 'messages', component: () => import('./views/Chats.vue'), meta: { auth: true } },
+  { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
   { path: '/gift/:token', name: 'gift', component: () => import('./views/Gift.vue') },
   { path: '/c/:token', name: 'member-claim', component: () => import('./views/MemberClaim.vue') },
   { path: '/member-cards', name: 'member-cards', component: () => import('./views/MemberCards.vue'), meta: { auth: true } },
@@ -42,10 +51,12 @@ router.beforeEach((to) => {
   if (to.meta.auth && !isSignedIn()) return { name: 'login', query: { redirect: to.fullPath } };
 });
 
-onUnauthorized(() => {
+function signedOut() {
   clearSession();
   const current = router.currentRoute.value;
   if (current.meta.auth) router.replace({ name: 'login', query: { redirect: current.fullPath } });
-});
+}
+onUnauthorized(signedOut);
+onUnauthorizedExtra(signedOut);
 
 export default router;
