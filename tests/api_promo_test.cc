@@ -1281,6 +1281,46 @@ class Colocation : public Promo {
     std::string bid = started.body["id"];
     ASSERT_EQ(Call("POST", "/api/v1/bargains/" + bid + "/help", nullptr, buyers[2]).status, 200);
     Order(buyers[1], bargain_sku, Json{{"id", bargain["id"]}, {"bargain_id", bid}});
+    // Community group buying on shop A: a leader, a campaign, an order through the link, the
+    // batch its cutoff consolidated (5 minutes on: before groups and unpaid orders expire),
+    // shipped, arrived, picked up; the commission released (its timer pulled forward: the
+    // hold is a week) and withdrawn.
+    auto leader_role = Call("POST", "/api/v1/community/leaders",
+                            Json{{"merchant_id", a.id}, {"name", "团长"}, {"phone", "13912345678"},
+                                 {"pickup_point", {{"name", "自提点"}, {"address", "上海"}, {"latitude", 31.2},
+                                                   {"longitude", 121.5}, {"capacity", 50}}}},
+                            buyers[3]);
+    ASSERT_EQ(leader_role.status, 201) << leader_role.body.dump();
+    const std::string leader_id = leader_role.body["id"];
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/community/leaders/" + leader_id + "/approve").status, 200);
+    auto campaign = a_staff("POST", "/api/v1/merchant/community/campaigns",
+                            Json{{"title", "团购"}, {"cutoff_at", FormatRfc3339(clock_.NowMs() + 5 * 60 * 1000)},
+                                 {"pickup_date", "2026-01-02"}, {"commission_bps", 1000},
+                                 {"items", {{{"sku_id", sku}, {"price_fen", 9000}, {"stock", 5}}}}});
+    ASSERT_EQ(campaign.status, 201) << campaign.body.dump();
+    auto tuan = Call("POST", "/api/v1/checkout",
+                     Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}},
+                          {"activity", {{"community", {{"campaign_id", campaign.body["id"]}, {"leader_code", leader_role.body["code"]}}}}}},
+                     buyers[2]);
+    ASSERT_EQ(tuan.status, 201) << tuan.body.dump();
+    const std::string tuan_id = tuan.body["orders"][0]["id"];
+    PayAndWait(buyers[2], tuan_id);
+    clock_.AdvanceMs(5 * 60 * 1000);
+    RunTimers();
+    auto batches = a_staff("GET", "/api/v1/merchant/community/batches");
+    ASSERT_EQ(batches.body["items"].size(), 1u) << batches.body.dump();
+    const std::string batch_id = batches.body["items"][0]["id"];
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/community/batches/" + batch_id + "/ship",
+                      Json{{"carrier", "顺丰"}, {"tracking_no", "SF9"}}).status, 200);
+    ASSERT_EQ(Call("POST", "/api/v1/me/leaders/" + leader_id + "/batches/" + batch_id + "/arrive", nullptr, buyers[3]).status, 200);
+    auto code = Call("GET", "/api/v1/orders/" + tuan_id + "/pickup-code", nullptr, buyers[2]);
+    ASSERT_EQ(Call("POST", "/api/v1/me/leaders/" + leader_id + "/pickups", Json{{"pickup_code", code.body["pickup_code"]}}, buyers[3]).status,
+              200);
+    ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+      return tx.Run("UPDATE timers SET due_at_ms=? WHERE kind='community.commission_release'", {clock_.NowMs()});
+    }));
+    RunTimers();
+    ASSERT_EQ(Call("POST", "/api/v1/me/leaders/" + leader_id + "/withdrawals", Json{{"amount_fen", 100}}, buyers[3]).status, 201);
     (void)group_product;
     (void)bargain_product;
   }

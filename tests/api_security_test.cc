@@ -45,6 +45,8 @@ class Security : public ApiTest {
                                    "webhook_endpoints", "webhook_deliveries", "coupons", "user_coupons", "reviews", "favorite_products", "favorite_shops",
                                    "browsing_history", "search_history", "cs_threads", "cs_messages",
                                    "member_programmes", "member_stores", "member_cards", "member_points_journal",
+                                   "community_leaders", "community_campaigns", "community_campaign_items", "community_batches",
+                                   "community_orders", "community_order_items", "community_pickups", "community_withdrawals",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
@@ -141,6 +143,31 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   ASSERT_EQ(member_store.status, 201) << member_store.body.dump();
   auto member_card = Call("POST", "/api/v1/member-cards/claim/" + member_store.body["claim_token"].get<std::string>(), nullptr, victim);
   ASSERT_EQ(member_card.status, 200) << member_card.body.dump();
+  // The victim shop's community leader (the victim), a campaign, an order through the leader's
+  // link and the batch its cutoff consolidated (5 minutes on: before any unpaid order times out).
+  auto leader = Call("POST", "/api/v1/community/leaders",
+                     Json{{"merchant_id", victim_shop.id}, {"name", "团长"}, {"phone", "13670000001"},
+                          {"pickup_point", {{"name", "自提点"}, {"address", "上海"}, {"latitude", 31.2}, {"longitude", 121.5}, {"capacity", 50}}}},
+                     victim);
+  ASSERT_EQ(leader.status, 201) << leader.body.dump();
+  std::string leader_id = leader.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/community/leaders/" + leader_id + "/approve", nullptr, victim_shop.owner_token).status, 200);
+  auto campaign = Call("POST", "/api/v1/merchant/community/campaigns",
+                       Json{{"title", "团购"}, {"cutoff_at", FormatRfc3339(clock_.NowMs() + 5 * 60 * 1000)}, {"pickup_date", "2026-01-02"},
+                            {"commission_bps", 1000}, {"items", {{{"sku_id", sku}, {"price_fen", 4000}, {"stock", 5}}}}},
+                       victim_shop.owner_token);
+  ASSERT_EQ(campaign.status, 201) << campaign.body.dump();
+  std::string campaign_id = campaign.body["id"];
+  auto community_order = Call("POST", "/api/v1/checkout",
+                              Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}},
+                                   {"activity", {{"community", {{"campaign_id", campaign_id}, {"leader_code", leader.body["code"]}}}}}},
+                              victim);
+  ASSERT_EQ(community_order.status, 201) << community_order.body.dump();
+  clock_.AdvanceMs(5 * 60 * 1000);
+  RunTimers();
+  auto batches = Call("GET", "/api/v1/merchant/community/batches", nullptr, victim_shop.owner_token);
+  ASSERT_EQ(batches.body["items"].size(), 1u) << batches.body.dump();
+  std::string batch_id = batches.body["items"][0]["id"];
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -162,6 +189,10 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/chat-groups/", "wxg-victim"},
       {"/api/v1/merchant/member-stores/", member_store.body["id"]},
       {"/api/v1/me/member-cards/", member_card.body["card"]["id"]},
+      {"/api/v1/me/leaders/", leader_id},
+      {"/api/v1/merchant/community/leaders/", leader_id},
+      {"/api/v1/merchant/community/campaigns/", campaign_id},
+      {"/api/v1/merchant/community/batches/", batch_id},
       {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
       {"/api/v1/aftersales/", as.body["id"]},

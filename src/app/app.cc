@@ -8,6 +8,7 @@
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
+#include "http/routes_community.h"
 #include "logistics/logistics.h"
 
 namespace xd {
@@ -57,6 +58,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   }
   app->member_ = std::make_unique<member::MemberService>(*app->trade_, member_secret);
   app->member_->Install();
+  app->community_ = std::make_unique<community::CommunityService>(*app->trade_);
+  app->community_->Install(*app->timers_);
   RETURN_IF_ERROR(InstallRetention(*app->store_, *app->timers_, options.retention));
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
   app->open_ = std::make_unique<open::OpenService>(*app->store_, options.open);
@@ -135,6 +138,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddCouponRoutes(api);
   http::AddMemberRoutes(api);
   http::AddBuyerRoutes(api);
+  http::AddCommunityRoutes(api, *app->community_);
   http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;

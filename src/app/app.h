@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "community/community.h"
 #include "member/member.h"
 #include "open/open.h"
 #include "pay/pay.h"
@@ -71,6 +72,7 @@ class App {
   trade::TradeService& trade() { return *trade_; }
   promo::PromoService& promo() { return *promo_; }
   member::MemberService& member() { return *member_; }
+  community::CommunityService& community() { return *community_; }
   open::OpenService& open() { return *open_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
@@ -87,6 +89,7 @@ class App {
   std::unique_ptr<trade::TradeService> trade_;
   std::unique_ptr<promo::PromoService> promo_;
   std::unique_ptr<member::MemberService> member_;
+  std::unique_ptr<community::CommunityService> community_;
   std::unique_ptr<open::OpenService> open_;
   std::unique_ptr<account::PasswordHasher> hasher_;
   std::unique_ptr<http::AppContext> context_;

@@ -25,6 +25,7 @@ namespace xd {
   X(FORBIDDEN, 403)               \
   X(NOT_FOUND, 404)               \
   X(METHOD_NOT_ALLOWED, 405)      \
+  X(GONE, 410)                    \
   X(CONFLICT, 409)                \
   X(ALREADY_EXISTS, 409)          \
   X(INVALID_STATE, 409)           \

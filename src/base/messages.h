@@ -44,6 +44,7 @@ namespace xd {
   X(FORBIDDEN, FORBIDDEN)                                                                     \
   X(NOT_FOUND, NOT_FOUND)                                                                     \
   X(METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED)                                                   \
+  X(GONE, GONE)                                                                               \
   X(CONFLICT, CONFLICT)                                                                       \
   X(ALREADY_EXISTS, ALREADY_EXISTS)                                                           \
   X(INVALID_STATE, INVALID_STATE)                                                             \
@@ -395,6 +396,35 @@ namespace xd {
   X(FAVORITES_FULL, LIMIT_EXCEEDED)                                                           \
   X(CS_THREAD_NOT_FOUND, NOT_FOUND)                                                           \
   X(CS_THREAD_FULL, LIMIT_EXCEEDED)                                                           \
+  /* community group buying: leaders, pickup points, campaigns, batches, pickup codes */ \
+  X(COMMUNITY_REF_INVALID, INVALID_FIELD)                                                     \
+  X(COMMUNITY_NO_ACTIVITY, INVALID_FIELD)                                                     \
+  X(CUTOFF_PASSED, CONFLICT)                                                                  \
+  X(CAMPAIGN_NOT_STARTED, CONFLICT)                                                           \
+  X(LEADER_INACTIVE, GONE)                                                                    \
+  X(LEADER_NOT_FOUND, NOT_FOUND)                                                              \
+  X(CAMPAIGN_NOT_FOUND, NOT_FOUND)                                                            \
+  X(PICKUP_POINT_NOT_FOUND, NOT_FOUND)                                                        \
+  X(CAMPAIGN_SKU_NOT_IN, RULE_VIOLATION)                                                      \
+  X(CAMPAIGN_SOLD_OUT, OUT_OF_STOCK)                                                          \
+  X(LEADER_ALREADY, ALREADY_EXISTS)                                                           \
+  X(LEADER_STATE, INVALID_STATE)                                                              \
+  X(BATCH_NOT_FOUND, NOT_FOUND)                                                               \
+  X(BATCH_STATE, INVALID_STATE)                                                               \
+  X(PICKUP_CODE_NOT_FOUND, NOT_FOUND)                                                         \
+  X(PICKUP_CODE_USED, CONFLICT)                                                               \
+  X(PICKUP_NOT_ARRIVED, INVALID_STATE)                                                        \
+  X(PICKUP_ITEMS_EXCEED, RULE_VIOLATION)                                                      \
+  X(CAMPAIGN_ITEMS_RANGE, INVALID_FIELD)                                                      \
+  X(CAMPAIGN_TIMES, INVALID_FIELD)                                                            \
+  X(PICKUP_DATE_INVALID, INVALID_FIELD)                                                       \
+  X(CAMPAIGN_SKU_TWICE, INVALID_FIELD)                                                        \
+  X(CAMPAIGN_PRICE_ABOVE_LIST, INVALID_FIELD)                                                 \
+  X(UNPICKED_RULE_INVALID, INVALID_FIELD)                                                     \
+  X(LEADER_FUNDS, INSUFFICIENT_FUNDS)                                                         \
+  X(LEADER_POINT_NEEDED, INVALID_FIELD)                                                       \
+  X(CAMPAIGN_NOT_OPEN, INVALID_STATE)                                                         \
+  X(PICKUP_CODE_NONE, NOT_FOUND)                                                              \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

@@ -4,6 +4,7 @@
 #include "base/messages.h"
 #include "buyer/buyer.h"
 #include "catalog/catalog.h"
+#include "community/community.h"
 #include "http/api.h"
 #include "store/colocation.h"
 #include "store/consumer.h"
@@ -28,6 +29,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
       ASSIGN_OR_RETURN(member_problems, app.member->Check(r));
     }
     ASSIGN_OR_RETURN(auto buyer_problems, buyer::Check(r));
+    ASSIGN_OR_RETURN(auto community_problems, community::CommunityService::Check(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -42,6 +44,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : colocation) j["problems"].push_back(p);
     for (auto& p : member_problems) j["problems"].push_back(p);
     for (auto& p : buyer_problems) j["problems"].push_back(p);
+    for (auto& p : community_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -55,6 +58,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     j["member_ok"] = member_problems.empty();  // points equal their journal, none negative, cards
                                                // issued within the limit
     j["buyer_ok"] = buyer_problems.empty();  // every review agrees with its buyer's order item
+    j["community_ok"] = community_problems.empty();  // leader commission = rate × picked-up amounts
+                                                     // − refunds; paid orders each in one batch
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

@@ -35,7 +35,9 @@ Activity ActivityFromRow(const Row& r) {
 }
 
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
-  if (!activity.is_object()) return std::optional<ActivityRef>();
+  // "activity":{"community":{...}}: a community group-buying order (the community module
+  // prices it and refuses anything beside it).
+  if (!activity.is_object() || activity.contains("community")) return std::optional<ActivityRef>();
   ObjectReader r(activity, "activity.");
   ActivityRef ref;
   ref.id = r.OptId("id");

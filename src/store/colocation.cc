@@ -41,6 +41,15 @@ constexpr std::array kChildren{
     ColocatedChild{"member_cards", "merchant_id", "programme_id", "member_programmes", "merchant_id"},
     ColocatedChild{"member_cards", "merchant_id", "store_id", "member_stores", "merchant_id"},
     ColocatedChild{"member_points_journal", "merchant_id", "card_id", "member_cards", "merchant_id"},
+    // community group buying: a campaign's items, an order's community row and lines, a batch
+    // with its campaign, a pickup and a withdrawal with their order and leader
+    ColocatedChild{"community_campaign_items", "merchant_id", "campaign_id", "community_campaigns", "merchant_id"},
+    ColocatedChild{"community_orders", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"community_orders", "merchant_id", "campaign_id", "community_campaigns", "merchant_id"},
+    ColocatedChild{"community_order_items", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"community_batches", "merchant_id", "campaign_id", "community_campaigns", "merchant_id"},
+    ColocatedChild{"community_pickups", "merchant_id", "order_id", "orders", "merchant_id"},
+    ColocatedChild{"community_withdrawals", "merchant_id", "leader_id", "community_leaders", "merchant_id"},
     // open platform
     ColocatedChild{"webhook_deliveries", "merchant_id", "endpoint_id", "webhook_endpoints",
                    "merchant_id"},

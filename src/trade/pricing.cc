@@ -21,6 +21,11 @@ class ShippingRule final : public PricingRule {
   explicit ShippingRule(const TradeConfig& c) : config_(c) {}
   int stage() const override { return 500; }
   Status Apply(Reader&, Tx*, PricingContext& ctx) override {
+    // Collected at a pickup point (community group buying sets it in the order's extras).
+    if (ctx.order_extra.is_object() && ctx.order_extra.value("delivery", "") == "pickup") {
+      ctx.AddStep("shipping", "到自提点自提", 0);
+      return Ok();
+    }
     if (ctx.subtotal_fen >= config_.free_shipping_over_fen)
       ctx.AddStep("shipping", "满" + std::to_string(config_.free_shipping_over_fen / 100) + "元包邮", 0);
     else
