@@ -47,6 +47,8 @@ class Security : public ApiTest {
                                    "member_programmes", "member_stores", "member_cards", "member_points_journal",
                                    "community_leaders", "community_campaigns", "community_campaign_items", "community_batches",
                                    "community_orders", "community_order_items", "community_pickups", "community_withdrawals",
+                                   "member_sku_prices", "member_pos_purchases", "member_pushes", "member_inbox",
+                                   "member_referrals",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
@@ -168,6 +170,17 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   auto batches = Call("GET", "/api/v1/merchant/community/batches", nullptr, victim_shop.owner_token);
   ASSERT_EQ(batches.body["items"].size(), 1u) << batches.body.dump();
   std::string batch_id = batches.body["items"][0]["id"];
+  std::string member_card_id = member_card.body["card"]["id"];
+  // Its store's POS purchase, a push in the victim's inbox.
+  auto member_code = Call("GET", "/api/v1/me/member-cards/" + member_card_id + "/code", nullptr, victim);
+  auto pos_purchase = Call("POST", "/api/v1/open/pos/purchases",
+                           Json{{"store_id", member_store.body["id"]}, {"member_code", member_code.body["digits"]},
+                                {"receipt_id", "V-1"}, {"amount_fen", 1000}},
+                           "", {{"X-Api-Key", victim_key.body["secret"].get<std::string>()}});
+  ASSERT_EQ(pos_purchase.status, 201) << pos_purchase.body.dump();
+  auto member_push = Call("POST", "/api/v1/merchant/member-pushes", Json{{"text", "上新"}}, victim_shop.owner_token);
+  ASSERT_EQ(member_push.status, 201) << member_push.body.dump();
+  std::string inbox_id = Call("GET", "/api/v1/me/inbox", nullptr, victim).body["items"][0]["id"];
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -193,6 +206,12 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/community/leaders/", leader_id},
       {"/api/v1/merchant/community/campaigns/", campaign_id},
       {"/api/v1/merchant/community/batches/", batch_id},
+      {"/api/v1/me/member-cards/", member_card_id},
+      {"/api/v1/merchant/member-cards/", member_card_id},
+      {"/api/v1/merchant/member-sku-prices/", sku},
+      {"/api/v1/merchant/member-pushes/", member_push.body["id"]},
+      {"/api/v1/me/inbox/", inbox_id},
+      {"/api/v1/open/pos/purchases/", pos_purchase.body["id"]},
       {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
       {"/api/v1/aftersales/", as.body["id"]},

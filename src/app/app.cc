@@ -60,6 +60,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->member_->Install();
   app->community_ = std::make_unique<community::CommunityService>(*app->trade_);
   app->community_->Install(*app->timers_);
+  RETURN_IF_ERROR(app->member_->InstallTimers(*app->store_, *app->timers_));
   RETURN_IF_ERROR(InstallRetention(*app->store_, *app->timers_, options.retention));
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
   app->open_ = std::make_unique<open::OpenService>(*app->store_, options.open);

@@ -37,6 +37,7 @@ namespace xd {
   X(LIMIT_EXCEEDED, 422)          \
   X(INSUFFICIENT_FUNDS, 422)      \
   X(INVALID_SIGNATURE, 401)       \
+  X(INVALID_CODE, 401)            \
   X(RATE_LIMITED, 429)            \
   X(LOCKED, 429)                  \
   X(INTERNAL, 500)                \

@@ -56,6 +56,7 @@ namespace xd {
   X(LIMIT_EXCEEDED, LIMIT_EXCEEDED)                                                           \
   X(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS)                                                   \
   X(INVALID_SIGNATURE, INVALID_SIGNATURE)                                                     \
+  X(INVALID_CODE, INVALID_CODE)                                                               \
   X(RATE_LIMITED, RATE_LIMITED)                                                               \
   X(LOCKED, LOCKED)                                                                           \
   X(INTERNAL, INTERNAL)                                                                       \
@@ -383,7 +384,7 @@ namespace xd {
   X(MEMBER_ISSUE_LIMIT_BELOW_ISSUED, RULE_VIOLATION)                                          \
   X(MEMBER_TOO_MANY_STORES, LIMIT_EXCEEDED)                                                   \
   X(MEMBER_STORE_NOT_FOUND, NOT_FOUND)                                                        \
-  X(MEMBER_CODE_INVALID, INVALID_SIGNATURE)                                                   \
+  X(MEMBER_CODE_INVALID, INVALID_CODE)                                                        \
   X(MEMBER_CLAIM_LINK_NOT_FOUND, NOT_FOUND)                                                   \
   X(MEMBER_CLAIM_CONFLICT, CONFLICT)                                                          \
   X(MEMBER_CARDS_ALL_ISSUED, CONFLICT)                                                        \
@@ -425,6 +426,24 @@ namespace xd {
   X(LEADER_POINT_NEEDED, INVALID_FIELD)                                                       \
   X(CAMPAIGN_NOT_OPEN, INVALID_STATE)                                                         \
   X(PICKUP_CODE_NONE, NOT_FOUND)                                                              \
+  X(MEMBER_POINTS_NO_CARD, RULE_VIOLATION)                                                    \
+  X(MEMBER_POINTS_REDEEM_OFF, RULE_VIOLATION)                                                 \
+  X(MEMBER_POINTS_OVER_BALANCE, RULE_VIOLATION)                                               \
+  X(MEMBER_POINTS_OVER_CAP, RULE_VIOLATION)                                                   \
+  X(MEMBER_POINTS_TOO_FEW, RULE_VIOLATION)                                                    \
+  X(MEMBER_ADJUST_BELOW_ZERO, RULE_VIOLATION)                                                 \
+  X(MEMBER_SKU_PRICE_NOT_BELOW, RULE_VIOLATION)                                               \
+  X(MEMBER_TOO_MANY_SKU_PRICES, LIMIT_EXCEEDED)                                               \
+  X(MEMBER_POS_PURCHASE_NOT_FOUND, NOT_FOUND)                                                 \
+  X(MEMBER_POS_CODE_RATE_LIMITED, RATE_LIMITED)                                               \
+  X(MEMBER_POS_NOT_OPEN, FORBIDDEN)                                                           \
+  X(MEMBER_PUSH_NOT_FOUND, NOT_FOUND)                                                         \
+  X(MEMBER_PUSH_AUDIENCE, INVALID_FIELD)                                                      \
+  X(MEMBER_PUSH_TAGS_LATER, RULE_VIOLATION)                                                   \
+  X(MEMBER_PUSH_LEVEL_UNKNOWN, INVALID_FIELD)                                                 \
+  X(MEMBER_PUSH_PRODUCT_NOT_FOUND, NOT_FOUND)                                                 \
+  X(MEMBER_PUSH_COUPON_NOT_FOUND, NOT_FOUND)                                                  \
+  X(MEMBER_INBOX_NOT_FOUND, NOT_FOUND)                                                        \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

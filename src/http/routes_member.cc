@@ -4,6 +4,8 @@
 // checkout as the "member" pricing step (routes_trade.cc); points follow paid orders.
 #include <cctype>
 
+#include "base/limits.h"
+#include "base/messages.h"
 #include "base/qr.h"
 #include "http/api.h"
 #include "http/public_reads.h"
@@ -30,7 +32,11 @@ Json ProgrammeExample() {
                  {"benefits", "全场 9.5 折，积分 1.5 倍"}}}},
               {"points_per_yuan", 1},
               {"points_validity_days", 365},
-              {"issue_limit", 1000}};
+              {"issue_limit", 1000},
+              {"redeem_points_per_yuan", 100},
+              {"redeem_cap_bps", 3000},
+              {"push_cap_per_week", 2},
+              {"referral_bonus_points", 50}};
 }
 
 Json StoreExample() {
@@ -129,10 +135,82 @@ Status DeleteStore(Call& c) {
 Status ListMembers(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(auto page, c.Page());
+  std::string q = c.req().QueryParam("q").value_or("");
+  if (q.size() > 64) return Fail(Msg::FIELD_LENGTH, {Field("q"), {"min", 0}, {"max", 64}});
   ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) {
-    return Member(c).Members(r, s.merchant_id, page.first, page.second);
+    return Member(c).Members(r, s.merchant_id, page.first, page.second, q);
   }));
   c.Reply(out);
+  return Ok();
+}
+
+// A points adjustment by hand: {"points": ±n, "reason": "…"}; the journal keeps the reason
+// and who made it.
+Status AdjustPoints(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  int64_t points =
+      r.Int("points", {.min = -limits::kMaxPointsAdjustment, .max = limits::kMaxPointsAdjustment});
+  std::string reason = r.String("reason", {.min_len = 1, .max_len = limits::kMaxAdjustReasonLen});
+  RETURN_IF_ERROR(r.Finish());
+  if (points == 0) return Fail(Msg::FIELD_NOT_ALLOWED, {Field("points")});
+  c.Write(s, [&member, id, points, reason](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(member::Card card, member.AdjustPoints(tx, s.merchant_id, id, points, reason,
+                                                            s.principal.user_id));
+    return Json{
+        {"id", IdString(card.id)}, {"points", card.points}, {"points_debt", card.points_debt}};
+  });
+  return Ok();
+}
+
+Status MemberPoints(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(auto entries, c.app().store.Read([&](Reader& r) {
+    return Member(c).CardPointsForStaff(r, s.merchant_id, id, page.first, page.second);
+  }));
+  c.Reply(PageJson(entries, page.first));
+  return Ok();
+}
+
+Status ListSkuPrices(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read(
+                                 [&](Reader& r) { return Member(c).SkuPrices(r, s.merchant_id); }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status PutSkuPrice(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
+  ASSIGN_OR_RETURN(int64_t sku_id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  int64_t price = r.Int("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(s, [&member, sku_id, price](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    RETURN_IF_ERROR(member.PutSkuPrice(tx, s.merchant_id, sku_id, price));
+    return Json{{"sku_id", IdString(sku_id)}, {"price_fen", price}};
+  });
+  return Ok();
+}
+
+Status DeleteSkuPrice(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kProducts));
+  ASSIGN_OR_RETURN(int64_t sku_id, c.PathId("id"));
+  c.Write(
+      s,
+      [&member, sku_id](Tx& tx, const StaffCaller& s) -> Result<Json> {
+        RETURN_IF_ERROR(member.DeleteSkuPrice(tx, s.merchant_id, sku_id));
+        return Json();
+      },
+      204);
   return Ok();
 }
 
@@ -246,6 +324,162 @@ Status ListPoints(Call& c) {
   return Ok();
 }
 
+// ---- the POS API (API keys with the pos scope, or staff) ----
+
+Json PosExample() {
+  return Json{{"store_id", "1234"},
+              {"member_code", "123456789012345678"},
+              {"receipt_id", "JA-20261203-0042"},
+              {"amount_fen", 3800},
+              {"items", {{{"name", "拿铁 大杯"}, {"quantity", 1}, {"amount_fen", 3800}}}}};
+}
+
+// An offline purchase: 201 with the purchase and the points it earned; a replayed receipt 200
+// with the first purchase (replayed: true), whatever its code is worth by now.
+Status PosPurchase(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ASSIGN_OR_RETURN(member::PosPurchaseInput in, member::PosPurchaseFromJson(body));
+  // Refused codes are counted per key (per staff member without one).
+  std::string limiter =
+      s.api_key_id ? "key:" + IdString(s.api_key_id) : "user:" + IdString(s.principal.user_id);
+  std::optional<int64_t> key_id =
+      s.api_key_id ? std::optional<int64_t>(s.api_key_id) : std::nullopt;
+  c.Write(
+      s,
+      [&member, in, limiter, key_id](Tx& tx, const StaffCaller& s) -> Result<Json> {
+        ASSIGN_OR_RETURN(member::PosResult res,
+                         member.RecordPosPurchase(tx, s.merchant_id, limiter, key_id, in));
+        Json j = member::ToJson(res.purchase);
+        j["replayed"] = res.replayed;
+        j["points_balance"] = res.points_balance;
+        return j;
+      },
+      201);
+  return Ok();
+}
+
+Status GetPosPurchase(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(member::PosPurchase p, c.app().store.Read([&](Reader& r) {
+    return Member(c).GetPosPurchase(r, s.merchant_id, id);
+  }));
+  c.Reply(member::ToJson(p));
+  return Ok();
+}
+
+Status RefundPosPurchase(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(s, [&member, id](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(member::PosPurchase p, member.RefundPosPurchase(tx, s.merchant_id, id));
+    return member::ToJson(p);
+  });
+  return Ok();
+}
+
+// ---- pushes to members ----
+
+Status CreatePush(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ASSIGN_OR_RETURN(member::PushInput in, member::PushInputFromJson(body));
+  c.Write(
+      s,
+      [&member, in](Tx& tx, const StaffCaller& s) -> Result<Json> {
+        ASSIGN_OR_RETURN(member::Push p,
+                         member.CreatePush(tx, s.merchant_id, s.principal.user_id, in));
+        return member::ToJson(p);
+      },
+      201);
+  return Ok();
+}
+
+Status ListPushes(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(auto pushes, c.app().store.Read([&](Reader& r) {
+    return Member(c).Pushes(r, s.merchant_id, page.first, page.second);
+  }));
+  c.Reply(PageJson(pushes, page.first));
+  return Ok();
+}
+
+Status GetPush(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(member::Push p, c.app().store.Read([&](Reader& r) {
+    return Member(c).GetPush(r, s.merchant_id, id);
+  }));
+  c.Reply(member::ToJson(p));
+  return Ok();
+}
+
+Status Inbox(Call& c) {
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(auto page, c.Page());
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) {
+    return Member(c).Inbox(r, p.user_id, page.first, page.second);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status OpenMessage(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(
+      p,
+      [&member, id](Tx& tx, const Principal& p) -> Result<Json> {
+        RETURN_IF_ERROR(member.OpenMessage(tx, p.user_id, id));
+        return Json();
+      },
+      204);
+  return Ok();
+}
+
+// {"opt_out": true|false}: the member's choice about the card's merchant's pushes.
+Status SetPushes(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  bool opt_out = r.Bool("opt_out", true);
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(p, [&member, id, opt_out](Tx& tx, const Principal& p) -> Result<Json> {
+    RETURN_IF_ERROR(member.SetPushOptOut(tx, p.user_id, id, opt_out));
+    return Json{{"card_id", IdString(id)}, {"opt_out", opt_out}};
+  });
+  return Ok();
+}
+
+// The card's share link (made once): a friend claims the shop's card from it.
+Status ShareCard(Call& c) {
+  member::MemberService& member = Member(c);
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(p, [&member, id](Tx& tx, const Principal& p) -> Result<Json> {
+    ASSIGN_OR_RETURN(std::string token, member.ShareToken(tx, p.user_id, id));
+    return Json{{"share_token", token}, {"claim_link", member::ClaimPath(token)}};
+  });
+  return Ok();
+}
+
+Status ListReferrals(Call& c) {
+  ASSIGN_OR_RETURN(Principal p, c.User());
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read(
+                                 [&](Reader& r) { return Member(c).Referrals(r, p.user_id, id); }));
+  c.Reply(out);
+  return Ok();
+}
+
 }  // namespace
 
 void AddMemberRoutes(Api& api) {
@@ -269,7 +503,44 @@ void AddMemberRoutes(Api& api) {
         AuthKind::kStaff, 204}, DeleteStore},
       {{"GET", "/api/v1/merchant/member-cards",
         "The shop's members, newest first: card number, masked phone, level, points (staff)", "member",
-        AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, ListMembers},
+        AuthKind::kStaff, 200, nullptr, {"limit", "cursor", "q"}}, ListMembers},
+      {{"GET", "/api/v1/merchant/member-cards/{id}/points", "A member's points journal (staff)", "member",
+        AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, MemberPoints},
+      {{"POST", "/api/v1/merchant/member-cards/{id}/points",
+        "Adjust a member's points by hand with a reason (staff; audited in the journal; 422 below zero)", "member",
+        AuthKind::kStaff, 200, Json{{"points", 100}, {"reason", "门店活动补发"}}}, AdjustPoints},
+      {{"GET", "/api/v1/merchant/member-sku-prices", "SKUs with a member price (staff)", "member", AuthKind::kStaff},
+       ListSkuPrices},
+      {{"PUT", "/api/v1/merchant/member-sku-prices/{id}",
+        "Set a SKU's member price (staff; below its price; members pay it instead of the level discount)", "member",
+        AuthKind::kStaff, 200, Json{{"price_fen", 8800}}}, PutSkuPrice},
+      {{"DELETE", "/api/v1/merchant/member-sku-prices/{id}", "Remove a SKU's member price (staff)", "member",
+        AuthKind::kStaff, 204}, DeleteSkuPrice},
+      // ---- pushes to members ----
+      {{"GET", "/api/v1/merchant/member-pushes",
+        "The shop's pushes to members, newest first, with stats: targeted, delivered, capped, opted out, opened, "
+        "ordered within 7 days (staff)", "member", AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, ListPushes},
+      {{"POST", "/api/v1/merchant/member-pushes",
+        "Push a message (text, optional product or coupon) to all members or a level: delivered to each inbox within "
+        "the per-member cap per 7 days, never to those who opted out (staff)", "member", AuthKind::kStaff, 201,
+        Json{{"text", "新品上市，会员专享 9 折"}, {"audience", {{"level", 1}}}}}, CreatePush},
+      {{"GET", "/api/v1/merchant/member-pushes/{id}", "A push with its stats (staff)", "member", AuthKind::kStaff},
+       GetPush},
+      {{"GET", "/api/v1/me/inbox", "The buyer's messages (消息) from shops whose card they hold, newest first",
+        "member", AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, Inbox},
+      {{"POST", "/api/v1/me/inbox/{id}/open", "Mark a message opened", "member", AuthKind::kUser, 204}, OpenMessage},
+      {{"PUT", "/api/v1/me/member-cards/{id}/pushes", "Opt out of (or back into) the card's shop's pushes", "member",
+        AuthKind::kUser, 200, Json{{"opt_out", true}}}, SetPushes},
+      // ---- the POS API ----
+      {{"POST", "/api/v1/open/pos/purchases",
+        "A store's offline purchase by a member's code: points and growth at once (API key with the pos scope; "
+        "idempotent by receipt_id: a replay answers the first purchase; 401 INVALID_CODE; 429 after repeated bad codes)",
+        "member", AuthKind::kStaff, 201, PosExample()}, PosPurchase},
+      {{"GET", "/api/v1/open/pos/purchases/{id}", "An offline purchase (pos scope)", "member", AuthKind::kStaff},
+       GetPosPurchase},
+      {{"POST", "/api/v1/open/pos/purchases/{id}/refund",
+        "Refund an offline purchase in full, once: its points and growth are taken back (a debt when spent)", "member",
+        AuthKind::kStaff}, RefundPosPurchase},
       // ---- claim links ----
       {{"GET", "/api/v1/member-cards/claim/{token}",
         "What a claim link offers: the card, its levels, the shop and store (public; my_card_id when signed in)", "member"},
@@ -290,6 +561,11 @@ void AddMemberRoutes(Api& api) {
         AuthKind::kUser}, GetCode},
       {{"GET", "/api/v1/me/member-cards/{id}/points", "The card's points journal, newest first", "member",
         AuthKind::kUser, 200, nullptr, {"limit", "cursor"}}, ListPoints},
+      {{"POST", "/api/v1/me/member-cards/{id}/share",
+        "The card's share link: a friend claims the shop's card from it (the referral is recorded)", "member",
+        AuthKind::kUser}, ShareCard},
+      {{"GET", "/api/v1/me/member-cards/{id}/referrals", "Friends who claimed the card from its share link",
+        "member", AuthKind::kUser}, ListReferrals},
   });
   // clang-format on
 }

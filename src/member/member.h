@@ -2,11 +2,14 @@
 // one card programme (levels with a growth threshold, a discount and a points multiplier;
 // points per yuan, points validity, an optional issue limit), the buyers' cards claimed by
 // scanning a QR code of a claim link, the rotating member code a store's POS scans, member
-// prices at checkout and points earned online. Plugged into trade through its extension points:
+// prices at checkout, points earned online and offline (the POS API) and redeemed, pushes to
+// members' inboxes, and card sharing. Plugged into trade through its extension points:
 //  - a PricingRule at stage 200 ("member"): the buyer's level discount on the merchant's lines
-//    that no activity priced, shown as its own step;
-//  - an OrderObserver: a paid order earns points (points per yuan × the level's multiplier) and
-//    growth (1 per yuan) on the buyer's card at that merchant; each refund reverses its share.
+//    that no activity priced (or a SKU's member price), shown as its own step;
+//  - a PricingRule at stage 450 ("points"): points redeemed at the programme's rate and cap;
+//  - an OrderObserver: a completed order earns points (points per yuan × the level's
+//    multiplier) and growth (1 per yuan) on the buyer's card at that merchant (decision 018);
+//    refunds reverse their share (a debt when spent) and give redeemed points back.
 //
 //   MemberService member(trade, secret);          // secret: StoredMemberCodeSecret, or configured
 //   member.Install();                               // the pricing rule and the observer
@@ -26,14 +29,18 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/json.h"
+#include "base/limits.h"
 #include "base/result.h"
 #include "store/store.h"
+#include "store/timers.h"
 #include "trade/trade.h"
 
 namespace xd::member {
@@ -59,6 +66,14 @@ struct ProgrammeConfig {
   int64_t points_per_yuan = 1;
   int64_t points_validity_days = 0;    // 0: points never expire
   std::optional<int64_t> issue_limit;  // none: unlimited
+  // Redemption at checkout: this many points take ¥1 off (0: redemption is off), up to
+  // redeem_cap_bps of the order's goods after discounts. Funded by the merchant.
+  int64_t redeem_points_per_yuan = 0;
+  int64_t redeem_cap_bps = 0;
+  // Pushes a member receives from this merchant in any 7 days (limits::kMaxPushCapPerWeek).
+  int64_t push_cap_per_week = limits::kDefaultPushCapPerWeek;
+  // Points a member earns when a friend claims the card from their share link (0: none).
+  int64_t referral_bonus_points = 0;
 };
 // Reads and validates a programme body: INVALID_FIELD / MISSING_FIELD / UNKNOWN_FIELD with the
 // field named; levels 1..limits::kMaxMemberLevels, the first at threshold 0, thresholds
@@ -115,6 +130,15 @@ struct Card {
   int64_t level = 0, points = 0, growth = 0;
   std::optional<int64_t> store_id;
   int64_t claimed_at_ms = 0;
+  // Points a refund took back after they were spent; later earnings pay it first.
+  int64_t points_debt = 0;
+  // Growth at the start of the review year: the level follows growth - growth_base (up at
+  // once, down only at the review at review_at_ms).
+  int64_t growth_base = 0, review_at_ms = 0, expiry_swept_at_ms = 0;
+  int64_t online_spend_fen = 0, offline_spend_fen = 0;
+  std::optional<int64_t> pushes_opted_out_at_ms;
+  std::optional<std::string> share_token;
+  std::optional<int64_t> referrer_card_id;
 };
 // The card with its programme's face and its level (clamped to the levels there are), and the
 // next level's threshold when there is one.
@@ -126,6 +150,7 @@ std::string MaskPhone(const std::string& phone);
 struct ClaimTarget {
   Programme programme;
   std::optional<MemberStore> store;  // a store's link
+  std::optional<Card> referrer;      // a member's share link: the card shared
   std::string merchant_name;
 };
 
@@ -143,6 +168,8 @@ inline constexpr int64_t kMemberCodeStepMs = 60'000;
 inline constexpr int64_t kMemberCodeTtlMs = 120'000;
 inline constexpr size_t kCardNoDigits = 10;
 inline constexpr size_t kMemberCodeDigits = 18;
+// The POS's refused member codes are limited per API key per window.
+inline constexpr int64_t kPosCodeWindowMs = 10 * 60'000;
 
 struct MemberCode {
   std::string digits;
@@ -152,7 +179,7 @@ struct MemberCode {
 };
 MemberCode MakeMemberCode(std::string_view secret, int64_t merchant_id, const std::string& card_no,
                           int64_t now_ms);
-// The card number of a code made for `merchant_id` that is valid at now_ms. INVALID_SIGNATURE
+// The card number of a code made for `merchant_id` that is valid at now_ms. INVALID_CODE
 // (401) for a code that is malformed, forged, another merchant's or expired (a POS tells the
 // member to refresh); never a hint which.
 Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_id,
@@ -161,24 +188,98 @@ Result<std::string> VerifyMemberCode(std::string_view secret, int64_t merchant_i
 // The member-code secret kept in the store: generated at random on first use (member_config).
 Result<std::string> StoredMemberCodeSecret(Tx& tx);
 
-// One journal entry as the member sees it.
+// One journal entry as the member sees it. kind: order_completed (earned when an order
+// completes; order_paid: earned at payment, before decision 018) | order_refunded | redeemed |
+// redeem_returned | pos_purchase | pos_refunded | expired | adjusted | referral_bonus |
+// level_review. `debt`: what it added to (or, negative, paid off) the card's points debt.
 struct PointsEntry {
   int64_t id = 0, card_id = 0;
-  std::string kind;  // order_paid | order_refunded
+  std::string kind;
   std::optional<int64_t> order_id;
   int64_t points = 0, growth = 0;
   std::optional<int64_t> expires_at_ms;
   int64_t created_at_ms = 0;
+  int64_t debt = 0;
+  std::optional<int64_t> ref_id;
+  std::string note;
 };
 Json ToJson(const PointsEntry& e);
+
+// ---- offline purchases (the POS API) ----
+
+struct PosItem {
+  std::string name;
+  int64_t quantity = 0, amount_fen = 0;
+};
+// POST /open/pos/purchases: {"store_id","member_code","receipt_id","amount_fen","items":[{name,
+// quantity, amount_fen}]} (items optional, at most limits::kMaxPosItems).
+struct PosPurchaseInput {
+  int64_t store_id = 0;
+  std::string member_code, receipt_id;
+  int64_t amount_fen = 0;
+  std::vector<PosItem> items;
+};
+Result<PosPurchaseInput> PosPurchaseFromJson(const Json& body);
+
+enum class PosStatus { kCompleted, kRefunded };
+struct PosPurchase {
+  int64_t id = 0, merchant_id = 0, store_id = 0, card_id = 0, user_id = 0;
+  std::string receipt_id;
+  int64_t amount_fen = 0;
+  std::vector<PosItem> items;
+  int64_t points = 0, growth = 0;
+  PosStatus status = PosStatus::kCompleted;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> refunded_at_ms;
+};
+Json ToJson(const PosPurchase& p);
+
+struct PosResult {
+  PosPurchase purchase;
+  bool replayed = false;  // the receipt was recorded before: this is the first result
+  int64_t points_balance = 0;
+};
+
+// ---- pushes to members ----
+
+// Who a push goes to. Tags (from the data platform, issue 19) are part of the shape already;
+// until they exist a tag audience is refused (MEMBER_PUSH_TAGS_LATER).
+struct PushAudience {
+  enum class Kind { kAll, kLevel, kTags };
+  Kind kind = Kind::kAll;
+  int64_t level = 0;  // the level index members show
+  std::vector<std::string> tags;
+};
+// POST /merchant/member-pushes: {"text", "product_id"?, "coupon_id"?, "audience"?: {"all":
+// true} | {"level": n} | {"tags": [..]}} (all members when absent).
+struct PushInput {
+  std::string text;
+  std::optional<int64_t> product_id, coupon_id;
+  PushAudience audience;
+};
+Result<PushInput> PushInputFromJson(const Json& body);
+
+struct Push {
+  int64_t id = 0, merchant_id = 0;
+  PushInput input;
+  bool sent = false;  // delivery reached the whole audience
+  int64_t cursor_card_id = 0;
+  // targeted = delivered + capped + opted_out; opened and ordered_7d computed when read.
+  int64_t targeted = 0, delivered = 0, capped = 0, opted_out = 0, opened = 0, ordered_7d = 0;
+  int64_t created_by = 0, created_at_ms = 0;
+};
+Json ToJson(const Push& p);
 
 class MemberService {
  public:
   MemberService(trade::TradeService& trade, std::string code_secret);
 
-  // Registers the member pricing rule (stage 200) and the points observer with trade. Once,
-  // before serving.
+  // Registers the member pricing rule (stage 200), the points redemption rule (stage 450) and
+  // the points observer with trade. Once, before serving.
   void Install();
+  // Registers the sweep (points expiry, yearly level reviews) and push delivery timers, and
+  // schedules the sweep when none is pending. Once, before serving.
+  Status InstallTimers(Store& store, TimerService& timers);
 
   // ---- programme (staff: the routes authorize inside the command; these take the merchant) ----
   // Creates the merchant's programme or replaces its settings (the claim token stays). Levels
@@ -207,6 +308,13 @@ class MemberService {
   // (created = false). CONFLICT when the programme's issue limit is reached.
   Result<ClaimResult> Claim(Tx& tx, int64_t user_id, const std::string& token);
 
+  // The card's share link (made on first use, then the same): a friend claims the merchant's
+  // card from it and the referral is recorded, with the programme's referral bonus to the
+  // sharer (funded by the merchant). NOT_FOUND for anyone else's card.
+  Result<std::string> ShareToken(Tx& tx, int64_t user_id, int64_t card_id);
+  // The cards claimed from the card's share link, newest first.
+  Result<Json> Referrals(Reader& r, int64_t user_id, int64_t card_id);
+
   // ---- the buyer's cards ----
   // The buyer's cards, newest first, with each programme and merchant name.
   Result<Json> Wallet(Reader& r, int64_t user_id);
@@ -222,11 +330,64 @@ class MemberService {
   // The merchant's cards, newest first: {"items":[{id,card_no,member:{id,nickname,phone}
   // (phone masked 138****0000),level:{index,name},points,growth,store_id,claimed_at}],
   // "next_cursor"}.
-  Result<Json> Members(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id);
+  // `query` (may be empty) finds members by a part of their phone, nickname or card number.
+  Result<Json> Members(Reader& r, int64_t merchant_id, int64_t limit, int64_t before_id,
+                       const std::string& query = "");
 
-  // ---- for the POS (issue 16's next slice) ----
-  // The merchant's card a scanned member code names; INVALID_SIGNATURE as VerifyMemberCode.
+  // Adds (points > 0) or removes points by hand with a reason, as staff `actor_id` (the entry
+  // keeps both: audited). NOT_FOUND for another merchant's card; RULE_VIOLATION
+  // (MEMBER_ADJUST_BELOW_ZERO) for taking more than the balance. An addition pays a debt first.
+  Result<Card> AdjustPoints(Tx& tx, int64_t merchant_id, int64_t card_id, int64_t points,
+                            const std::string& reason, int64_t actor_id);
+  // A card's journal as its merchant sees it (NOT_FOUND for another merchant's card).
+  Result<std::vector<PointsEntry>> CardPointsForStaff(Reader& r, int64_t merchant_id,
+                                                      int64_t card_id, int64_t limit,
+                                                      int64_t before_id);
+
+  // ---- per-SKU member prices ----
+  // Sets the member price of one of the merchant's SKUs (NOT_FOUND for anyone else's SKU;
+  // RULE_VIOLATION when it is not below the SKU's price).
+  Status PutSkuPrice(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t price_fen);
+  Status DeleteSkuPrice(Tx& tx, int64_t merchant_id, int64_t sku_id);
+  // [{sku_id, price_fen, list_price_fen, title}], at most limits::kMaxMemberSkuPrices.
+  Result<Json> SkuPrices(Reader& r, int64_t merchant_id);
+
+  // ---- for the POS ----
+  // The merchant's card a scanned member code names; INVALID_CODE as VerifyMemberCode.
   Result<Card> CardByCode(Reader& r, int64_t merchant_id, std::string_view code);
+  // Records an offline purchase at one of the merchant's stores and earns its points and
+  // growth at once (points per yuan × the level's multiplier; 1 growth per yuan), paying a
+  // debt first. Idempotent by (merchant, receipt id): a replay — concurrent or later, even
+  // after the code expired — returns the first purchase, replayed = true, and earns nothing.
+  // NOT_FOUND (MEMBER_STORE_NOT_FOUND) for a store that is not the merchant's; INVALID_CODE
+  // for a forged, expired or foreign member code; RATE_LIMITED after
+  // limits::kMaxPosCodeFailures refused codes of one `limiter_key` (an API key) within
+  // kPosCodeWindowMs, until that window ends.
+  Result<PosResult> RecordPosPurchase(Tx& tx, int64_t merchant_id, const std::string& limiter_key,
+                                      std::optional<int64_t> api_key_id,
+                                      const PosPurchaseInput& in);
+  // Refunds an offline purchase in full, once (a repeat returns it as it is): its points and
+  // growth are taken back, from the balance and the rest as a debt. NOT_FOUND for another
+  // merchant's purchase.
+  Result<PosPurchase> RefundPosPurchase(Tx& tx, int64_t merchant_id, int64_t purchase_id);
+  Result<PosPurchase> GetPosPurchase(Reader& r, int64_t merchant_id, int64_t purchase_id);
+
+  // ---- pushes ----
+  // Creates a push and delivers it to the first kPushBatch members of its audience at once
+  // (the rest on the member.push timer). NOT_FOUND without a programme, or for a product or
+  // coupon that is not the merchant's; INVALID_FIELD for a level the programme lacks.
+  Result<Push> CreatePush(Tx& tx, int64_t merchant_id, int64_t actor_id, const PushInput& in);
+  // With its stats (NOT_FOUND for another merchant's).
+  Result<Push> GetPush(Reader& r, int64_t merchant_id, int64_t push_id);
+  Result<std::vector<Push>> Pushes(Reader& r, int64_t merchant_id, int64_t limit,
+                                   int64_t before_id);
+  // The buyer's inbox (消息), newest first: {"items":[{id, merchant:{id,name}, text,
+  // product_id, coupon_id, card_id, delivered_at, opened}], "unread", "next_cursor"}.
+  Result<Json> Inbox(Reader& r, int64_t user_id, int64_t limit, int64_t before_id);
+  // Marks a message opened (once; NOT_FOUND for anyone else's).
+  Status OpenMessage(Tx& tx, int64_t user_id, int64_t message_id);
+  // The member's opt-out of the card's merchant's pushes (NOT_FOUND for anyone else's card).
+  Status SetPushOptOut(Tx& tx, int64_t user_id, int64_t card_id, bool opt_out);
 
   // Invariants for `xiaodian check`: every card's points and growth equal its journal's sums,
   // no negative balance, every programme's issued count equals its cards and stays within its
@@ -237,8 +398,17 @@ class MemberService {
   const std::string& code_secret() const { return code_secret_; }
 
  private:
+  void RegisterPushTimer(TimerService& timers);
+  // Refused member codes per limiter key in the current window (this node's memory: a POS
+  // talks to one node at a time; N nodes allow N times the limit, still far below what
+  // guessing an 8-digit MAC needs).
+  bool CodeAttemptsLeft(const std::string& key, int64_t now_ms);
+  void CountRefusedCode(const std::string& key, int64_t now_ms);
+
   trade::TradeService& trade_;
   std::string code_secret_;
+  std::mutex code_mu_;
+  std::map<std::string, std::pair<int64_t, int64_t>> code_failures_;  // key → (window, count)
 };
 
 }  // namespace xd::member

@@ -153,7 +153,7 @@ TEST(MemberCodeTest, ValidForTwoMinutesFromItsMinute) {
   }
   auto expired = VerifyMemberCode(kSecret, kMerchant, code.digits, t0 + 120'000);
   ASSERT_FALSE(expired);
-  EXPECT_EQ(expired.error().code, ErrorCode::INVALID_SIGNATURE);
+  EXPECT_EQ(expired.error().code, ErrorCode::INVALID_CODE);
   EXPECT_FALSE(VerifyMemberCode(kSecret, kMerchant, code.digits, t0 - 1))
       << "a code from the future";
 }
@@ -165,7 +165,7 @@ TEST(MemberCodeTest, ForgedOrForeignCodesAreRefused) {
   auto refused = [&](std::string_view code, int64_t merchant = kMerchant,
                      std::string_view secret = kSecret) {
     auto v = VerifyMemberCode(secret, merchant, code, now);
-    return !v && v.error().code == ErrorCode::INVALID_SIGNATURE;
+    return !v && v.error().code == ErrorCode::INVALID_CODE;
   };
   // Every single changed digit (card number or MAC) is refused.
   for (size_t i = 0; i < good.size(); ++i) {

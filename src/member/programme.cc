@@ -29,8 +29,7 @@ bool IsColor(const std::string& s) {
 
 // Reads one level object; errors stay in the reader (prefixed with the level's position).
 Result<Level> ReadLevel(const Json& j, const std::string& prefix) {
-  if (!j.is_object())
-    return Fail(Msg::FIELD_NOT_OBJECT, {Field(prefix)});
+  if (!j.is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field(prefix)});
   ObjectReader r(j, prefix + ".");
   Level l;
   l.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxMemberLevelNameLen});
@@ -57,9 +56,9 @@ Result<std::vector<Level>> ReadLevels(const Json& arr) {
     if (i == 0 && l.growth_threshold != 0)
       return Fail(Msg::MEMBER_FIRST_LEVEL_ZERO, {{"field", "levels[0].growth_threshold"}});
     if (i > 0 && l.growth_threshold <= levels.back().growth_threshold)
-      return Fail(Msg::MEMBER_LEVELS_RISE, {{"field", "levels[" + std::to_string(i) + "].growth_threshold"}});
-    if (!names.insert(l.name).second)
-      return Fail(Msg::MEMBER_LEVEL_NAME_TWICE, {{"name", l.name}});
+      return Fail(Msg::MEMBER_LEVELS_RISE,
+                  {{"field", "levels[" + std::to_string(i) + "].growth_threshold"}});
+    if (!names.insert(l.name).second) return Fail(Msg::MEMBER_LEVEL_NAME_TWICE, {{"name", l.name}});
     levels.push_back(std::move(l));
   }
   return levels;
@@ -82,6 +81,15 @@ Result<ProgrammeConfig> ProgrammeConfigFromJson(const Json& body) {
   c.points_validity_days =
       r.OptInt("points_validity_days", {.min = 0, .max = limits::kMaxPointsValidityDays})
           .value_or(0);
+  c.redeem_points_per_yuan =
+      r.OptInt("redeem_points_per_yuan", {.min = 0, .max = limits::kMaxRedeemPointsPerYuan})
+          .value_or(0);
+  c.redeem_cap_bps = r.OptInt("redeem_cap_bps", {.min = 0, .max = 10'000}).value_or(0);
+  c.push_cap_per_week = r.OptInt("push_cap_per_week", {.min = 0, .max = limits::kMaxPushCapPerWeek})
+                            .value_or(limits::kDefaultPushCapPerWeek);
+  c.referral_bonus_points =
+      r.OptInt("referral_bonus_points", {.min = 0, .max = limits::kMaxReferralBonusPoints})
+          .value_or(0);
   const Json* limit = r.Raw("issue_limit");
   if (limit && !limit->is_null()) {
     if (!limit->is_number_integer() || limit->get<int64_t>() < 1 ||
@@ -91,8 +99,7 @@ Result<ProgrammeConfig> ProgrammeConfigFromJson(const Json& body) {
       c.issue_limit = limit->get<int64_t>();
   }
   RETURN_IF_ERROR(r.Finish());
-  if (!IsColor(c.cover_color))
-    return Fail(Msg::MEMBER_COVER_COLOR);
+  if (!IsColor(c.cover_color)) return Fail(Msg::MEMBER_COVER_COLOR);
   ASSIGN_OR_RETURN(c.levels, ReadLevels(*levels));
   return c;
 }
@@ -152,9 +159,13 @@ Json ToJson(const Programme& p, bool for_staff) {
          {"points_per_yuan", p.config.points_per_yuan},
          {"points_validity_days", p.config.points_validity_days},
          {"issue_limit", p.config.issue_limit ? Json(*p.config.issue_limit) : Json(nullptr)},
+         {"redeem_points_per_yuan", p.config.redeem_points_per_yuan},
+         {"redeem_cap_bps", p.config.redeem_cap_bps},
+         {"referral_bonus_points", p.config.referral_bonus_points},
          {"sold_out", p.config.issue_limit && p.issued >= *p.config.issue_limit}};
   if (for_staff) {
     j["issued"] = p.issued;
+    j["push_cap_per_week"] = p.config.push_cap_per_week;
     j["claim_token"] = p.claim_token;
     j["claim_link"] = ClaimPath(p.claim_token);
     j["created_at"] = TimeJson(p.created_at_ms);
@@ -232,7 +243,8 @@ namespace internal {
 const char* const kProgrammeCols =
     "id, merchant_id, title, cover_color, levels, points_per_yuan, points_validity_days, "
     "issue_limit, issued, claim_token, "
-    "created_at_ms, updated_at_ms";
+    "created_at_ms, updated_at_ms, redeem_points_per_yuan, redeem_cap_bps, push_cap_per_week, "
+    "referral_bonus_points";
 
 Result<Programme> ProgrammeFromRow(const Row& r) {
   Programme p;
@@ -248,6 +260,10 @@ Result<Programme> ProgrammeFromRow(const Row& r) {
   p.claim_token = r.Str(9);
   p.created_at_ms = r.Int(10);
   p.updated_at_ms = r.Int(11);
+  p.config.redeem_points_per_yuan = r.Int(12);
+  p.config.redeem_cap_bps = r.Int(13);
+  p.config.push_cap_per_week = r.Int(14);
+  p.config.referral_bonus_points = r.Int(15);
   return p;
 }
 
@@ -294,15 +310,79 @@ MemberService::MemberService(trade::TradeService& trade, std::string code_secret
 
 void MemberService::Install() {
   trade_.AddPricingRule(internal::NewMemberPricingRule());
+  trade_.AddPricingRule(internal::NewPointsRedemptionRule());
   trade_.AddObserver(internal::NewPointsObserver());
+}
+
+Status MemberService::InstallTimers(Store& store, TimerService& timers) {
+  // One sweep pending at a time: it reschedules itself, sooner while it has more to do.
+  timers.Register(internal::kTimerSweep, [](Tx& tx, const Json&) -> Status {
+    ASSIGN_OR_RETURN(int64_t expired, internal::ExpirePoints(tx));
+    ASSIGN_OR_RETURN(int64_t reviewed, internal::ReviewLevels(tx));
+    bool more = expired >= internal::kSweepBatch || reviewed >= internal::kSweepBatch;
+    return ToStatus(tx.AddTimer(internal::kTimerSweep,
+                                tx.NowMs() + (more ? 1 : internal::kSweepIntervalMs),
+                                Json::object()));
+  });
+  RegisterPushTimer(timers);
+  return store.Execute([](Tx& tx) -> Status {
+    ASSIGN_OR_RETURN(int64_t pending,
+                     tx.QueryInt("SELECT count(*) FROM timers WHERE kind=? AND dead_at_ms IS NULL",
+                                 {internal::kTimerSweep}));
+    if (pending > 0) return Ok();
+    return ToStatus(tx.AddTimer(internal::kTimerSweep, tx.NowMs() + internal::kSweepIntervalMs,
+                                Json::object()));
+  });
+}
+
+Status MemberService::PutSkuPrice(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t price_fen) {
+  ASSIGN_OR_RETURN(auto sku, tx.QueryOne("SELECT price_fen FROM skus WHERE id=? AND merchant_id=?",
+                                         {sku_id, merchant_id}));
+  if (!sku) return Fail(Msg::SKU_NOT_FOUND);
+  if (price_fen <= 0 || price_fen >= sku->Int(0))
+    return Fail(Msg::MEMBER_SKU_PRICE_NOT_BELOW, {Fen("price", sku->Int(0))});
+  ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM member_sku_prices WHERE "
+                                          "merchant_id=? AND sku_id<>?",
+                                          {merchant_id, sku_id}));
+  if (n >= limits::kMaxMemberSkuPrices)
+    return Fail(Msg::MEMBER_TOO_MANY_SKU_PRICES, {{"max", limits::kMaxMemberSkuPrices}});
+  return tx.Run(
+      "INSERT INTO member_sku_prices(sku_id, merchant_id, price_fen, updated_at_ms) "
+      "VALUES(?,?,?,?) ON CONFLICT(sku_id) DO UPDATE SET price_fen=excluded.price_fen, "
+      "updated_at_ms=excluded.updated_at_ms",
+      {sku_id, merchant_id, price_fen, tx.NowMs()});
+}
+
+Status MemberService::DeleteSkuPrice(Tx& tx, int64_t merchant_id, int64_t sku_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM member_sku_prices WHERE sku_id=? AND "
+                                      "merchant_id=?",
+                                      {sku_id, merchant_id}));
+  if (n == 0) return Fail(Msg::SKU_NOT_FOUND);
+  return Ok();
+}
+
+Result<Json> MemberService::SkuPrices(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(
+      Rows rows,
+      r.Query("SELECT m.sku_id, m.price_fen, s.price_fen, p.title, s.spec FROM member_sku_prices m "
+              "JOIN skus s ON s.id = m.sku_id JOIN products p ON p.id = s.product_id WHERE "
+              "m.merchant_id=? ORDER BY m.sku_id LIMIT ?",
+              {merchant_id, limits::kMaxMemberSkuPrices}));
+  Json items = Json::array();
+  for (auto& row : rows)
+    items.push_back(Json{{"sku_id", IdString(row.Int(0))},
+                         {"price_fen", row.Int(1)},
+                         {"list_price_fen", row.Int(2)},
+                         {"title", row.Str(3)},
+                         {"spec", ParseJson(row.Str(4)).value_or(Json::object())}});
+  return Json{{"items", std::move(items)}};
 }
 
 Result<Programme> MemberService::GetProgramme(Reader& r, int64_t merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + internal::kProgrammeCols +
                                             " FROM member_programmes WHERE merchant_id=?",
                                         {merchant_id}));
-  if (!row)
-    return Fail(Msg::MEMBER_PROGRAMME_NOT_FOUND);
+  if (!row) return Fail(Msg::MEMBER_PROGRAMME_NOT_FOUND);
   return internal::ProgrammeFromRow(*row);
 }
 
@@ -329,20 +409,24 @@ Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id,
   p.updated_at_ms = now;
   const std::string levels = DumpJson(LevelsToJson(config.levels));
   if (row) {
-    RETURN_IF_ERROR(
-        tx.Run("UPDATE member_programmes SET title=?, cover_color=?, levels=?, points_per_yuan=?, "
-               "points_validity_days=?, "
-               "issue_limit=?, updated_at_ms=? WHERE id=?",
-               {config.title, config.cover_color, levels, config.points_per_yuan,
-                config.points_validity_days, config.issue_limit, now, p.id}));
+    RETURN_IF_ERROR(tx.Run(
+        "UPDATE member_programmes SET title=?, cover_color=?, levels=?, points_per_yuan=?, "
+        "points_validity_days=?, issue_limit=?, updated_at_ms=?, redeem_points_per_yuan=?, "
+        "redeem_cap_bps=?, push_cap_per_week=?, referral_bonus_points=? WHERE id=?",
+        {config.title, config.cover_color, levels, config.points_per_yuan,
+         config.points_validity_days, config.issue_limit, now, config.redeem_points_per_yuan,
+         config.redeem_cap_bps, config.push_cap_per_week, config.referral_bonus_points, p.id}));
   } else {
     RETURN_IF_ERROR(tx.Run(
         "INSERT INTO member_programmes(id, merchant_id, title, cover_color, levels, "
         "points_per_yuan, "
-        "points_validity_days, issue_limit, issued, claim_token, created_at_ms, updated_at_ms) "
-        "VALUES(?,?,?,?,?,?,?,?,0,?,?,?)",
+        "points_validity_days, issue_limit, issued, claim_token, created_at_ms, updated_at_ms, "
+        "redeem_points_per_yuan, redeem_cap_bps, push_cap_per_week, referral_bonus_points) "
+        "VALUES(?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?)",
         {p.id, merchant_id, config.title, config.cover_color, levels, config.points_per_yuan,
-         config.points_validity_days, config.issue_limit, p.claim_token, now, now}));
+         config.points_validity_days, config.issue_limit, p.claim_token, now, now,
+         config.redeem_points_per_yuan, config.redeem_cap_bps, config.push_cap_per_week,
+         config.referral_bonus_points}));
   }
   RETURN_IF_ERROR(Emit(tx, ProgrammeSaved{p}));
   return p;

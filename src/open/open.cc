@@ -79,7 +79,10 @@ Status RequireKa(Reader& r, int64_t merchant_id) {
 
 Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, const std::string& name,
                                const std::vector<std::string>& scopes) {
-  RETURN_IF_ERROR(RequireKa(tx, merchant_id));
+  bool every_kind = !scopes.empty() && std::ranges::all_of(scopes, [](const std::string& s) {
+    return std::ranges::find(kEveryKindScopes, s) != kEveryKindScopes.end();
+  });
+  if (!every_kind) RETURN_IF_ERROR(RequireKa(tx, merchant_id));
   if (name.empty() || name.size() > limits::kMaxApiKeyNameLen)
     return Fail(Msg::FIELD_LENGTH, {Field("name"), {"min", 1}, {"max", limits::kMaxApiKeyNameLen}});
   if (scopes.empty()) return Fail(Msg::FIELD_EMPTY, {Field("scopes")});

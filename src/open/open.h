@@ -52,7 +52,7 @@ struct ScopeInfo {
   account::Perm perm;
   std::string_view description;
 };
-inline constexpr std::array<ScopeInfo, 8> kScopes = {{
+inline constexpr std::array<ScopeInfo, 9> kScopes = {{
     {"products:read", account::Perm::kRead, "read the merchant's products and SKUs"},
     {"products:write", account::Perm::kProducts, "create and edit products"},
     {"inventory:write", account::Perm::kProducts, "set SKU stock and prices (sync endpoint, PATCH skus)"},
@@ -61,7 +61,11 @@ inline constexpr std::array<ScopeInfo, 8> kScopes = {{
     {"aftersales:read", account::Perm::kRead, "read after-sales requests"},
     {"aftersales:write", account::Perm::kAftersales, "approve, reject and receive after-sales requests"},
     {"webhooks:manage", account::Perm::kSettings, "manage webhook endpoints and deliveries"},
+    {"pos", account::Perm::kOrders, "report members' store (POS) purchases and refunds"},
 }};
+// The one scope every merchant kind may hold (a store's POS, issue 16); a key holding only
+// scopes of this list needs no ka merchant.
+inline constexpr std::array<std::string_view, 1> kEveryKindScopes = {"pos"};
 bool ValidScope(std::string_view scope);
 
 // ---- API keys ----
@@ -85,8 +89,9 @@ struct NewApiKey {
   ApiKey key;
   std::string secret;  // the full key text, returned once and never stored
 };
-// Creates a key for a ka merchant (at most limits::kMaxApiKeysPerMerchant live keys). `scopes`
-// must be non-empty, known and distinct; `name` 1..limits::kMaxApiKeyNameLen bytes.
+// Creates a key for a ka merchant — or for any merchant when every scope is in
+// kEveryKindScopes — (at most limits::kMaxApiKeysPerMerchant live keys). `scopes` must be
+// non-empty, known and distinct; `name` 1..limits::kMaxApiKeyNameLen bytes.
 Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, const std::string& name,
                                const std::vector<std::string>& scopes);
 Result<std::vector<ApiKey>> ListApiKeys(Reader& r, int64_t merchant_id);

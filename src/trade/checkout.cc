@@ -36,6 +36,7 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
   req.address_id = r.OptId("address_id");
   if (const Json* a = r.Raw("activity")) req.activity = *a;
   const Json* coupons = r.Raw("coupon_ids");
+  const Json* points = r.Raw("member_points");
   if (const Json* pay = r.Raw("pay")) {
     ObjectReader pr(*pay, "pay.");
     req.pay = true;
@@ -67,6 +68,17 @@ Result<CheckoutRequest> CheckoutRequestFromJson(const Json& body) {
       auto id = v.is_string() ? ParseId(v.get<std::string>()) : std::nullopt;
       if (!id) return Fail(Msg::FIELD_NOT_ID, {Field("coupon_ids")});
       req.coupon_ids.push_back(*id);
+    }
+  }
+  if (points) {
+    if (!points->is_object() || points->size() > limits::kMaxOrderLines)
+      return Fail(Msg::FIELD_NOT_OBJECT, {Field("member_points")});
+    for (auto& [key, v] : points->items()) {
+      auto id = ParseId(key);
+      if (!id) return Fail(Msg::FIELD_NOT_ID, {Field("member_points")});
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > limits::kMaxPointsRedeemed)
+        return Fail(Msg::FIELD_RANGE, {Field("member_points"), {"min", 0}, {"max", limits::kMaxPointsRedeemed}});
+      if (v.get<int64_t>() > 0) req.redeem_points[*id] = v.get<int64_t>();
     }
   }
   return req;

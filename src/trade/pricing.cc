@@ -106,6 +106,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, merchant_id));
     ctx.merchant_kind = m.kind;
     ctx.coupon_ids = coupons_left;
+    if (auto it = req.redeem_points.find(merchant_id); it != req.redeem_points.end()) ctx.redeem_points = it->second;
     RETURN_IF_ERROR(RunPricing(r, tx, ctx));
     std::erase_if(coupons_left, [&](int64_t id) { return std::ranges::find(ctx.spent_coupon_ids, id) != ctx.spent_coupon_ids.end(); });
     if (ctx.subtotal_fen > m.settings.max_order_fen)

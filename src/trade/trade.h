@@ -54,6 +54,7 @@ struct PricingContext {
   std::vector<PriceLine> lines;
   Json activity;                // the request's "activity" object, or null
   std::vector<int64_t> coupon_ids;  // the buyer's coupons offered for this checkout
+  int64_t redeem_points = 0;        // member points the buyer redeems at this merchant
   // Offered coupons this order took that the checkout's later orders must not see (a platform
   // coupon prices one order: the first it fits). Preview and checkout price alike.
   std::vector<int64_t> spent_coupon_ids;
@@ -154,6 +155,8 @@ struct CheckoutRequest {
   std::optional<int64_t> address_id;
   Json activity;
   std::vector<int64_t> coupon_ids;
+  // "member_points": {"<merchant id>": points}: member points redeemed per merchant.
+  std::map<int64_t, int64_t> redeem_points;
   // "pay": {"card_fen": N}: start paying in the same request (the cashier's one round trip).
   bool pay = false;
   int64_t card_fen = 0;

@@ -1,6 +1,7 @@
 // Browser scenario of membership cards (issue 16): the merchant designs the card and adds a store
 // in the console (the store's QR code shows), a buyer opens the store's claim link on a phone,
-// claims the card, sees the member code, buys at the member price and earns points.
+// claims the card, sees the member code, receives a push in the inbox, buys at the member price,
+// earns points when the order completes and redeems them at checkout.
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
 
 // `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct,
@@ -13,6 +14,10 @@ export async function memberCard(ctx, h) {
   await h.inputOf(console_, 'members-title').fill('咖啡会员卡');
   await h.inputOf(console_, 'members-level-discount').fill('5');
   await h.inputOf(console_, 'members-level-discount').blur();
+  await h.inputOf(console_, 'members-redeem-rate').fill('100');
+  await h.inputOf(console_, 'members-redeem-rate').blur();
+  await h.inputOf(console_, 'members-redeem-cap').fill('50');
+  await h.inputOf(console_, 'members-redeem-cap').blur();
   await console_.click('[data-test="members-save"]');
   await console_.waitForFunction(() => document.querySelector('[data-test="members-programme-qr"] img')?.naturalWidth > 0);
   await console_.click('[data-test="members-add-store"]');
@@ -25,6 +30,7 @@ export async function memberCard(ctx, h) {
   const session = await h.merchantSession();
   const programme = await apiCall('GET', '/merchant/member-programme', session);
   assert(programme.title === '咖啡会员卡' && programme.levels[0].discount_bps === 500, `programme as saved: ${JSON.stringify(programme)}`);
+  assert(programme.redeem_points_per_yuan === 100 && programme.redeem_cap_bps === 5000, `redemption as saved: ${JSON.stringify(programme)}`);
   const stores = (await apiCall('GET', '/merchant/member-stores', session)).items;
   const store = stores.find((s) => s.name === '静安店');
   assert(store, `no store 静安店 in ${JSON.stringify(stores)}`);
@@ -49,17 +55,48 @@ export async function memberCard(ctx, h) {
   const row = await console_.locator('[data-test="members-list"] .el-table__row').first().textContent();
   assert(row.includes('会员') && /\d{3}\*{4}\d{4}/.test(row), `member row ${row}`);
 
-  // Member price at checkout, then points for the paid order.
+  // The merchant pushes a message from the console; it arrives in the buyer's inbox (消息).
+  await console_.waitForSelector('[data-test="members-push-form"]');
+  await h.inputOf(console_, 'members-push-text').fill('本周新品：会员 9.5 折');
+  await console_.click('[data-test="members-push-send"]');
+  await console_.waitForSelector('[data-test="members-pushes"] .el-table__row');
+  await shop.goto(`${BASE}/#/inbox`);
+  await shop.waitForSelector('[data-test="inbox"][data-loaded="true"]');
+  const texts = await shop.locator('[data-test="inbox-text"]').allTextContents();
+  assert(texts.includes('本周新品：会员 9.5 折'), `the push is not in the inbox: ${JSON.stringify(texts)}`);
+  await screenshot(shop, 'shop-inbox', { main: true });
+
+  // Member price at checkout; points arrive when the order completes (decision 018).
   const { product } = await h.freeProduct();
-  await shop.goto(`${BASE}/#/product/${product.id}`);
-  await shop.click('[data-test="buy-now"]');
-  await shop.click('[data-test="sku-confirm"]');
-  await shop.waitForURL(/#\/checkout/);
-  await h.checkoutAndPay(shop, { expectStep: 'member' });
+  const buy = async () => {
+    await shop.goto(`${BASE}/#/product/${product.id}`);
+    await shop.click('[data-test="buy-now"]');
+    await shop.click('[data-test="sku-confirm"]');
+    await shop.waitForURL(/#\/checkout/);
+  };
+  await buy();
+  const orderId = await h.checkoutAndPay(shop, { expectStep: 'member' });
+  const buyerToken = await shop.evaluate(() => localStorage.getItem('xiaodian.token'));
+  await apiCall('POST', `/merchant/orders/${orderId}/ship`, { ...session, body: { carrier: '顺丰', tracking_no: 'SF-E2E' } });
+  await apiCall('POST', `/orders/${orderId}/confirm`, { token: buyerToken });
   await shop.goto(`${BASE}/#/member-cards/${cardId}`);
   await shop.waitForSelector('[data-test="member-history"]');
   const points = Number(await shop.locator('[data-test="member-points"]').textContent());
-  assert(points > 0, `no points after a paid order: ${points}`);
+  assert(points > 0, `no points after a completed order: ${points}`);
+
+  // Points redeemed at checkout: the shop takes them (100 points = ¥1), shown as their own step.
+  await buy();
+  await h.checkoutAndPay(shop, {
+    expectStep: 'points',
+    before: async (page) => {
+      await page.waitForSelector('[data-test="member-points-option"]');
+      await page.click('[data-test="member-points-toggle"]');
+      await page.waitForSelector('[data-test="pricing-step"][data-step="points"]');
+      await screenshot(page, 'shop-checkout-member-points', { main: true });
+    },
+  });
+  const after = await apiCall('GET', `/me/member-cards/${cardId}`, { token: buyerToken });
+  assert(after.points < points, `points not spent: ${points} → ${after.points}`);
 
   // A shopper without an account: one tap, register, and the card is in the new wallet.
   const { page: guest } = await ctx.page(MOBILE, 'guest');

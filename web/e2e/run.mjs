@@ -796,7 +796,7 @@ async function socialScenarios() {
       (ctx) => giftInParts(ctx, socialHelpers)),
     scenario('share-to-drop: created in the console with a tier; a buyer shares the activity from the product page; a friend opens it; the progress and price drop', 'share-drop',
       ['/merchant/activities', '/activities/{id}/share-drop', '/shares'], (ctx) => shareToDrop(ctx, socialHelpers)),
-    scenario('member card: designed in the console with a store QR; a buyer claims it from the link, buys at the member price, earns points; a new shopper registers from the link and gets the card', 'member',
+    scenario('member card: designed in the console with a store QR and redemption; a buyer claims it from the link, gets a push in the inbox, buys at the member price, earns points at completion and redeems them at checkout; a new shopper registers from the link and gets the card', 'member',
       ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
       (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
     scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',

@@ -83,6 +83,9 @@ export const api = {
   updateMemberStore: (id, body) => http.put(`/merchant/member-stores/${e(id)}`, body),
   removeMemberStore: (id) => http.del(`/merchant/member-stores/${e(id)}`),
   members: (query) => http.get('/merchant/member-cards', query),
+  adjustMemberPoints: (id, body) => http.post(`/merchant/member-cards/${e(id)}/points`, body),
+  memberPushes: (query) => http.get('/merchant/member-pushes', query),
+  createMemberPush: (body) => http.post('/merchant/member-pushes', body),
 
   orders: (query) => http.get('/merchant/orders', query),
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),

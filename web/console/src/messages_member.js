@@ -12,6 +12,15 @@ export const zh = {
   'members.programmeQr': '会员卡二维码（不指定门店）', 'members.download': '下载',
   'members.list': '会员列表', 'members.cardNo': '卡号', 'members.member': '会员', 'members.points': '积分', 'members.growth': '成长值',
   'members.claimedAt': '领卡时间',
+  'members.redeemRate': '积分抵现（积分/元）', 'members.redeemRateHint': '0 为不开通；100 表示 100 积分抵 1 元，由本店承担',
+  'members.redeemCap': '抵扣上限（订单 %）', 'members.pushCap': '每人每 7 天推送上限', 'members.pushCapHint': '平台最多 4 条，超出的会员计为“已达上限”',
+  'members.referralBonus': '推荐奖励积分', 'members.search': '手机号、昵称或卡号', 'members.spend': '消费',
+  'members.online': '线上', 'members.offline': '门店', 'members.adjust': '调整积分', 'members.adjustPoints': '增减积分',
+  'members.adjustReason': '原因（会记录）', 'members.pushes': '会员推送', 'members.pushCapNow': '每人每 7 天最多 {n} 条',
+  'members.pushText': '内容', 'members.pushAudience': '发送给', 'members.pushAll': '全部会员', 'members.pushProduct': '商品编号',
+  'members.optionalId': '可选', 'members.pushSend': '发送', 'members.pushSent': '已送达 {n} 人，{capped} 人已达上限',
+  'members.stat.targeted': '目标', 'members.stat.delivered': '送达', 'members.stat.capped': '达上限', 'members.stat.opted_out': '已退订',
+  'members.stat.opened': '已读', 'members.stat.ordered_7d': '7 日下单',
 };
 
 export const en = {
@@ -27,4 +36,13 @@ export const en = {
   'members.programmeQr': 'Card QR code (no store)', 'members.download': 'Download',
   'members.list': 'Members', 'members.cardNo': 'Card no.', 'members.member': 'Member', 'members.points': 'Points', 'members.growth': 'Growth',
   'members.claimedAt': 'Claimed at',
+  'members.redeemRate': 'Points per ¥1 off', 'members.redeemRateHint': '0 = off; 100 means 100 points take ¥1 off, funded by the shop',
+  'members.redeemCap': 'Redemption cap (% of order)', 'members.pushCap': 'Pushes per member per 7 days', 'members.pushCapHint': 'At most 4; members past it are counted as capped',
+  'members.referralBonus': 'Referral bonus points', 'members.search': 'Phone, nickname or card no.', 'members.spend': 'Spend',
+  'members.online': 'Online', 'members.offline': 'In store', 'members.adjust': 'Adjust points', 'members.adjustPoints': 'Points ±',
+  'members.adjustReason': 'Reason (recorded)', 'members.pushes': 'Pushes to members', 'members.pushCapNow': 'At most {n} per member per 7 days',
+  'members.pushText': 'Message', 'members.pushAudience': 'To', 'members.pushAll': 'All members', 'members.pushProduct': 'Product id',
+  'members.optionalId': 'optional', 'members.pushSend': 'Send', 'members.pushSent': 'Delivered to {n}; {capped} at their cap',
+  'members.stat.targeted': 'Targeted', 'members.stat.delivered': 'Delivered', 'members.stat.capped': 'Capped', 'members.stat.opted_out': 'Opted out',
+  'members.stat.opened': 'Opened', 'members.stat.ordered_7d': 'Ordered (7d)',
 };

@@ -79,6 +79,11 @@ export const api = {
   memberCard: (id) => http.get(`/me/member-cards/${e(id)}`),
   memberCode: (id) => http.get(`/me/member-cards/${e(id)}/code`),
   memberPoints: (id, query) => http.get(`/me/member-cards/${e(id)}/points`, query),
+  shareMemberCard: (id) => http.post(`/me/member-cards/${e(id)}/share`),
+  memberReferrals: (id) => http.get(`/me/member-cards/${e(id)}/referrals`),
+  setMemberPushes: (id, optOut) => http.put(`/me/member-cards/${e(id)}/pushes`, { opt_out: optOut }),
+  inbox: (query) => http.get('/me/inbox', query),
+  openMessage: (id) => http.post(`/me/inbox/${e(id)}/open`),
   // coupons (领券: a coupon's claim link is #/coupon/{id}) and gifts (送礼: #/gift/{token})
   coupon: (id) => http.get(`/coupons/${e(id)}`),
   claimCoupon: (id) => http.post(`/coupons/${e(id)}/claim`),

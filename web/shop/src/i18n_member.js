@@ -11,6 +11,15 @@ export const zh = {
   'member.refresh': '刷新', 'member.history': '积分明细', 'member.historyNone': '还没有积分记录',
   'member.kind.order_paid': '订单消费', 'member.kind.order_refunded': '订单退款',
   'member.expires': '{time} 到期', 'member.cardNo': '卡号 {no}',
+  'member.kind.order_completed': '订单完成', 'member.kind.redeemed': '积分抵扣', 'member.kind.redeem_returned': '抵扣退回',
+  'member.kind.pos_purchase': '门店消费', 'member.kind.pos_refunded': '门店退款', 'member.kind.expired': '积分过期',
+  'member.kind.adjusted': '商家调整', 'member.kind.referral_bonus': '推荐好友奖励', 'member.kind.level_review': '年度等级复核',
+  'member.debt': '待抵扣 {n} 积分（退款时积分已用完，之后获得的积分先抵扣）', 'member.earnHint': '订单确认收货后发放积分',
+  'member.redeemInfo': '{n} 积分抵 1 元，每单最多抵 {cap}%', 'member.share': '分享给好友', 'member.shareCopied': '领卡链接已复制，发给好友即可领卡',
+  'member.referrals': '已邀请 {n} 位好友，获得 {points} 积分', 'member.pushes': '接收本店推送', 'member.offline': '门店消费 {amount}',
+  'member.usePoints': '使用积分', 'member.usePointsHint': '可用 {n} 积分，{rate} 积分抵 1 元', 'pricing.points': '积分抵扣',
+  'inbox.title': '消息', 'inbox.none': '还没有消息', 'inbox.product': '去看看', 'inbox.coupon': '领优惠券',
+  'inbox.optOut': '不再接收本店推送', 'inbox.optOutAsk': '不再接收「{name}」的推送？可在会员卡页重新开启', 'inbox.optedOut': '已退订',
 };
 
 export const en = {
@@ -25,4 +34,13 @@ export const en = {
   'member.refresh': 'Refresh', 'member.history': 'Points history', 'member.historyNone': 'No points yet',
   'member.kind.order_paid': 'Order', 'member.kind.order_refunded': 'Refund',
   'member.expires': 'expires {time}', 'member.cardNo': 'No. {no}',
+  'member.kind.order_completed': 'Order completed', 'member.kind.redeemed': 'Redeemed', 'member.kind.redeem_returned': 'Redemption returned',
+  'member.kind.pos_purchase': 'In-store purchase', 'member.kind.pos_refunded': 'In-store refund', 'member.kind.expired': 'Expired',
+  'member.kind.adjusted': 'Adjusted by the shop', 'member.kind.referral_bonus': 'Friend referral', 'member.kind.level_review': 'Yearly level review',
+  'member.debt': '{n} points owed (a refund after they were spent); new points pay it first', 'member.earnHint': 'Points arrive when you confirm receipt',
+  'member.redeemInfo': '{n} points = ¥1 off, up to {cap}% of an order', 'member.share': 'Share with friends', 'member.shareCopied': 'Link copied: friends get the card from it',
+  'member.referrals': '{n} friends joined; {points} points earned', 'member.pushes': 'Messages from this shop', 'member.offline': 'In store {amount}',
+  'member.usePoints': 'Use points', 'member.usePointsHint': '{n} points available, {rate} points = ¥1', 'pricing.points': 'Points',
+  'inbox.title': 'Messages', 'inbox.none': 'No messages yet', 'inbox.product': 'Have a look', 'inbox.coupon': 'Get the coupon',
+  'inbox.optOut': 'Stop messages from this shop', 'inbox.optOutAsk': 'Stop messages from "{name}"? You can turn them on again on the card page', 'inbox.optedOut': 'Unsubscribed',
 };

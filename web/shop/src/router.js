@@ -23,6 +23,7 @@ const routes = [
   { path: '/c/:token', name: 'member-claim', component: () => import('./views/MemberClaim.vue') },
   { path: '/member-cards', name: 'member-cards', component: () => import('./views/MemberCards.vue'), meta: { auth: true } },
   { path: '/member-cards/:id', name: 'member-card', component: () => import('./views/MemberCard.vue'), meta: { auth: true } },
+  { path: '/inbox', name: 'inbox', component: () => import('./views/Inbox.vue'), meta: { auth: true } },
   { path: '/s/:code', name: 'share', component: () => import('./views/ShareLanding.vue') },
   { path: '/coupons', name: 'coupons', component: () => import('./views/Coupons.vue'), meta: { auth: true } },
   { path: '/gifts', name: 'gifts', component: () => import('./views/Gifts.vue'), meta: { auth: true } },
