@@ -122,6 +122,37 @@ TEST(PointsTest, PerYuanTimesMultiplierRoundedDownAndNeverOverflowing) {
             INT64_MAX);
 }
 
+// Decision 018's arithmetic: an earning pays the debt first, a taking beyond the balance
+// becomes debt; what an entry gives the member is points - debt either way.
+TEST(PointsTest, EarningsPayTheDebtFirstAndTakingsBeyondTheBalanceBecomeDebt) {
+  Programme p;
+  p.config.points_validity_days = 30;
+  Card c;
+  c.points = 40;
+  c.growth = 100;
+  internal::Posting take = internal::Taking(c, internal::kPosRefunded, 100, 150);
+  EXPECT_EQ(take.points, -40);
+  EXPECT_EQ(take.debt, 60);
+  EXPECT_EQ(take.growth, -100) << "growth never below zero";
+  EXPECT_EQ(take.points - take.debt, -100);
+  c.points = 0;
+  c.points_debt = 60;
+  internal::Posting some = internal::Earning(c, p, 1000, internal::kEarned, 25, 5);
+  EXPECT_EQ(some.points, 0);
+  EXPECT_EQ(some.debt, -25);
+  EXPECT_FALSE(some.expires_at_ms.has_value()) << "nothing landed on the balance to lapse";
+  c.points_debt = 35;
+  internal::Posting rest = internal::Earning(c, p, 1000, internal::kEarned, 50, 5);
+  EXPECT_EQ(rest.points, 15);
+  EXPECT_EQ(rest.debt, -35);
+  EXPECT_EQ(rest.points - rest.debt, 50);
+  EXPECT_EQ(rest.expires_at_ms, 1000 + 30 * internal::kDayMs);
+  c.points_debt = 0;
+  internal::Posting none = internal::Taking(c, internal::kReversed, 0, 0);
+  EXPECT_EQ(none.points, 0);
+  EXPECT_EQ(none.debt, 0);
+}
+
 TEST(MaskPhoneTest, KeepsTheFirstThreeAndLastFourDigits) {
   EXPECT_EQ(MaskPhone("13900001111"), "139****1111");
   EXPECT_EQ(MaskPhone("8613900001111"), "861******1111");
