@@ -1238,6 +1238,42 @@ class Colocation : public Promo {
                   .status,
               200);
     ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid1 + "/confirm", nullptr, buyers[0]).status, 200);
+    // The completed o1 is reviewed; its buyer asks the shop about it (a customer-service
+    // message); the card's holder buys in the store (a POS purchase), gets a push (an inbox
+    // message) and shares the card with a friend who claims it (a referral).
+    auto reviewable = Call("GET", "/api/v1/orders/" + oid1 + "/reviews", nullptr, buyers[0]);
+    ASSERT_EQ(reviewable.status, 200) << reviewable.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/reviews",
+                   Json{{"order_item_id", reviewable.body["items"][0]["order_item_id"]}, {"rating", 5}},
+                   buyers[0])
+                  .status,
+              201);
+    auto thread = Call("POST", "/api/v1/cs/threads", Json{{"merchant_id", a.id}, {"order_id", oid1}}, buyers[0]);
+    ASSERT_EQ(thread.status, 200) << thread.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/cs/threads/" + thread.body["id"].get<std::string>() + "/messages",
+                   Json{{"text", "什么时候到货？"}}, buyers[0])
+                  .status,
+              201);
+    auto pos_key = a_staff("POST", "/api/v1/merchant/api-keys", Json{{"name", "收银台"}, {"scopes", {"pos"}}});
+    ASSERT_EQ(pos_key.status, 201) << pos_key.body.dump();
+    auto cards = Call("GET", "/api/v1/me/member-cards", nullptr, buyers[0]);
+    ASSERT_EQ(cards.status, 200) << cards.body.dump();
+    const std::string card_id = cards.body["items"][0]["id"];
+    auto member_code = Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, buyers[0]);
+    ASSERT_EQ(member_code.status, 200) << member_code.body.dump();
+    auto pos = Call("POST", "/api/v1/open/pos/purchases",
+                    Json{{"store_id", store.body["id"]}, {"member_code", member_code.body["digits"]},
+                         {"receipt_id", "POS-1"}, {"amount_fen", 3000},
+                         {"items", {{{"name", "拿铁"}, {"quantity", 1}, {"amount_fen", 3000}}}}},
+                    "", {{"X-Api-Key", pos_key.body["secret"].get<std::string>()}});
+    ASSERT_EQ(pos.status, 201) << pos.body.dump();
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/member-pushes", Json{{"text", "本周新品"}}).status, 201);
+    auto card_share = Call("POST", "/api/v1/me/member-cards/" + card_id + "/share", nullptr, buyers[0]);
+    ASSERT_EQ(card_share.status, 200) << card_share.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/member-cards/claim/" + card_share.body["share_token"].get<std::string>(),
+                   nullptr, buyers[1])
+                  .status,
+              200);
     Json o2 = Buy(buyers[1], sku, 2);
     PayAndWait(buyers[1], o2["id"]);
     const std::string oid2 = o2["id"];
