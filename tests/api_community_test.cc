@@ -505,5 +505,47 @@ TEST_F(Community, TwentyVerificationsOfOneCodeMakeOnePickup) {
   ExpectInvariants();
 }
 
+// The shop closes a campaign before its cutoff (提前截单): the order placed before is in the batch
+// the cutoff timer makes at the new cutoff, an order after it is refused, and closing again or
+// another shop's campaign is not allowed.
+TEST_F(Community, ShopClosesACampaignEarly) {
+  Shop shop = OpenShop("c2c", "早市团");
+  Shop other = OpenShop("c2c", "别家");
+  auto [product, sku] = CreateProduct(shop, 1200, 50, "鲜鸡蛋 30 枚");
+  LeaderRole leader = NewLeader(shop, "团长", 31.2, 121.5);
+  Json campaign = NewCampaign(
+      shop, Json::array({Json{{"sku_id", sku}, {"price_fen", 990}, {"stock", 10}}}), kDayMs);
+  std::string cid = campaign["id"];
+  std::string buyer = Register();
+  std::string order_id =
+      OrderAndPay(buyer, cid, Json{{"leader_code", leader.code}}, Json::array({Line(sku, 1)}));
+  // The shop's own link (no leader): the campaign and the shop; the buyer picks a point.
+  auto own = Call("GET", "/api/v1/community/campaigns/" + cid);
+  ASSERT_EQ(own.status, 200) << own.body.dump();
+  EXPECT_EQ(own.body["campaign"]["items"][0]["price_fen"], 990);
+  EXPECT_FALSE(own.body.contains("pickup_point"));
+  const std::string close = "/api/v1/merchant/community/campaigns/" + cid + "/close";
+  EXPECT_EQ(Reason(Call("POST", close, nullptr, other.owner_token)), "CAMPAIGN_NOT_FOUND");
+  auto closed = Call("POST", close, nullptr, shop.owner_token);
+  ASSERT_EQ(closed.status, 200) << closed.body.dump();
+  EXPECT_EQ(closed.body["cutoff_at"], FormatRfc3339(clock_.NowMs() + 1));
+  clock_.AdvanceMs(1);
+  RunTimers();
+  Json batch = BatchOf(shop, cid, leader.point_id);
+  ASSERT_EQ(batch["buyers"].size(), 1u) << batch.dump();
+  EXPECT_EQ(batch["buyers"][0]["order_id"], order_id);
+  auto late = Order(Register(), cid, Json{{"leader_code", leader.code}}, Json::array({Line(sku, 1)}));
+  EXPECT_EQ(late.status, 409);
+  EXPECT_EQ(Reason(late), "CUTOFF_PASSED");
+  EXPECT_EQ(Reason(Call("POST", close, nullptr, shop.owner_token)), "CUTOFF_PASSED");
+  // The timer of the first cutoff changes nothing a day later.
+  clock_.AdvanceMs(kDayMs);
+  RunTimers();
+  auto batches = Call("GET", "/api/v1/merchant/community/batches?campaign_id=" + cid, nullptr,
+                      shop.owner_token);
+  EXPECT_EQ(batches.body["items"].size(), 1u) << batches.body.dump();
+  ExpectInvariants();
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -8,7 +8,6 @@
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
-#include "http/routes_community.h"
 #include "logistics/logistics.h"
 
 namespace xd {
@@ -66,6 +65,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->open_ = std::make_unique<open::OpenService>(*app->store_, options.open);
   app->context_->open = app->open_.get();
   app->context_->member = app->member_.get();
+  app->context_->community = app->community_.get();
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
   app->context_->metrics_token = options.metrics_token;
@@ -139,7 +139,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddCouponRoutes(api);
   http::AddMemberRoutes(api);
   http::AddBuyerRoutes(api);
-  http::AddCommunityRoutes(api, *app->community_);
+  http::AddCommunityRoutes(api);
   http::AddOpenRoutes(api);
   http::ServerOptions so;
   so.host = options.host;

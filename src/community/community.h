@@ -159,12 +159,18 @@ class CommunityService {
 
   // ---- campaigns ----
   Result<Campaign> CreateCampaign(Tx& tx, int64_t merchant_id, const CampaignInput& in);
+  // Closes the campaign now (提前截单: sold out, or the van leaves early): the cutoff becomes the
+  // next millisecond and the cutoff timer consolidates at it, as at a cutoff set in advance.
+  // CUTOFF_PASSED once its cutoff has passed, CAMPAIGN_NOT_OPEN for a cancelled one,
+  // CAMPAIGN_NOT_FOUND for another merchant's.
+  Result<Campaign> CloseCampaign(Tx& tx, int64_t merchant_id, int64_t campaign_id);
   // NOT_FOUND unless the merchant's (merchant_id set) or public (merchant_id empty).
   Result<Campaign> GetCampaign(Reader& r, int64_t campaign_id, std::optional<int64_t> merchant_id);
   Result<std::vector<Campaign>> MerchantCampaigns(Reader& r, int64_t merchant_id);
   // The campaign as a leader's link shows it: the campaign, the leader's pickup point (status
   // open, or closed for a leader who is not active), the link. CAMPAIGN_NOT_FOUND /
-  // LEADER_NOT_FOUND for a code that is not the campaign's merchant's.
+  // LEADER_NOT_FOUND for a code that is not the campaign's merchant's. An empty code: the
+  // campaign and its shop only (the shop's own link; the buyer picks a pickup point).
   Result<Json> LinkView(Reader& r, int64_t campaign_id, const std::string& code);
   // The campaign's active pickup points nearest first from (lat, lng) (millionths), at most 50,
   // each with its distance in metres.

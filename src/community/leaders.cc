@@ -468,6 +468,33 @@ Result<Campaign> CommunityService::CreateCampaign(Tx& tx, int64_t merchant_id,
   return c;
 }
 
+Result<Campaign> CommunityService::CloseCampaign(Tx& tx, int64_t merchant_id, int64_t campaign_id) {
+  // The campaign's row first, locked as every order of it locks it (decision 022), and the time
+  // read after the lock: an order that committed before it was created before `now`, one waiting
+  // for the row sees the new cutoff and is refused.
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT merchant_id, status, cutoff_at_ms FROM "
+                                         "community_campaigns WHERE id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {campaign_id}));
+  if (!row || row->Int(0) != merchant_id) return Fail(Msg::CAMPAIGN_NOT_FOUND);
+  const int64_t now = tx.NowMs();
+  if (row->Str(1) == "consolidated" || now >= row->Int(2)) return Fail(Msg::CUTOFF_PASSED);
+  if (row->Str(1) != "open") return Fail(Msg::CAMPAIGN_NOT_OPEN);
+  // An order committing in this very millisecond is still in (created before the cutoff, as
+  // `xiaodian check` demands); none is accepted at or after it.
+  const int64_t cutoff = now + 1;
+  ASSIGN_OR_RETURN(int64_t changed,
+                   tx.Exec("UPDATE community_campaigns SET cutoff_at_ms=?, updated_at_ms=? "
+                           "WHERE id=? AND status='open'",
+                           {cutoff, now, campaign_id}));
+  if (changed != 1) return Fail(Msg::CUTOFF_PASSED);
+  // The timer of the old cutoff finds the campaign consolidated then, and does nothing.
+  RETURN_IF_ERROR(ToStatus(tx.AddTimer(kTimerCutoff, cutoff, Json{{"campaign_id", campaign_id}})));
+  ASSIGN_OR_RETURN(Campaign c, GetCampaign(tx, campaign_id, merchant_id));
+  RETURN_IF_ERROR(Emit(tx, CampaignSaved{c}));
+  return c;
+}
+
 Result<Campaign> CommunityService::GetCampaign(Reader& r, int64_t campaign_id,
                                                std::optional<int64_t> merchant_id) {
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string("SELECT ") + kCampaignCols +
@@ -497,12 +524,16 @@ Result<std::vector<Campaign>> CommunityService::MerchantCampaigns(Reader& r, int
 
 Result<Json> CommunityService::LinkView(Reader& r, int64_t campaign_id, const std::string& code) {
   ASSIGN_OR_RETURN(Campaign c, GetCampaign(r, campaign_id, std::nullopt));
+  ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, c.merchant_id));
+  if (code.empty())  // the shop's own link: the buyer chooses a pickup point
+    return Json{{"campaign", ToJson(c)},
+                {"merchant", {{"id", IdString(m.id)}, {"name", m.name}}},
+                {"now", FormatRfc3339(r.clock().NowMs())}};
   ASSIGN_OR_RETURN(auto row, r.QueryOne(std::string(internal::kLeaderSelect) +
                                             "WHERE l.code=? AND l.merchant_id=?",
                                         {code, c.merchant_id}));
   if (!row) return Fail(Msg::LEADER_NOT_FOUND);
   ASSIGN_OR_RETURN(Leader l, internal::LeaderFromRow(*row));
-  ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, c.merchant_id));
   Json point = ToJson(l.point);
   // A leader who is not active sells nothing: the point shows as closed (checkout: 410).
   point["status"] = l.status == LeaderStatus::kActive ? "open" : "closed";

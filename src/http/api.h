@@ -14,6 +14,7 @@
 #include "base/limits.h"
 #include "base/messages.h"
 #include "base/result.h"
+#include "community/community.h"
 #include "http/order_watch.h"
 #include "http/rate_limiter.h"
 #include "http/route_limiter.h"
@@ -43,6 +44,8 @@ struct AppContext {
   ProductCache* products = nullptr;     // public product pages; null = the store on every request
   open::OpenService* open = nullptr;    // API keys' last use, webhooks; null = keys refused
   member::MemberService* member = nullptr;  // membership cards; set by App (routes_member.cc needs it)
+  // Community group buying; set by App (routes_community.cc needs it).
+  community::CommunityService* community = nullptr;
   account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
@@ -220,6 +223,7 @@ void AddSharingRoutes(Api& api);
 void AddCouponRoutes(Api& api);
 void AddOpenRoutes(Api& api);
 void AddMemberRoutes(Api& api);
+void AddCommunityRoutes(Api& api);
 // The API-key scope of a route (routes_open.cc holds the one table); empty for none.
 std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);
 

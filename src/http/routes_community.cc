@@ -2,17 +2,15 @@
 // (团长中心: roles, campaign links and QR codes, today's orders, batches with picking lists,
 // arrival, pickup verification, earnings and withdrawals), the public campaign page of a leader's
 // link and the nearest pickup points, the buyer's pickup code, and the merchant's leaders,
-// campaigns and consolidated shipments. Ordering is POST /checkout with "community":{...}.
-// Leaders act as buyers on their own roles: each command re-reads the role in its transaction.
+// campaigns and consolidated shipments. Ordering is POST /checkout with
+// "activity":{"community":{...}}. Leaders act as buyers on their own roles: each command
+// re-reads the role in its transaction.
 #include <cctype>
 #include <cmath>
-#include <map>
-#include <mutex>
 
 #include "base/qr.h"
 #include "community/community.h"
 #include "http/api.h"
-#include "http/routes_community.h"
 
 namespace xd::http {
 
@@ -21,17 +19,7 @@ using account::Principal;
 
 namespace {
 
-// The node's service, by the AppContext its routes were registered with (a test process runs
-// several nodes, each with its own service). Registered once per App, before serving.
-std::mutex services_mu;
-std::map<const AppContext*, community::CommunityService*>& Services() {
-  static auto* services = new std::map<const AppContext*, community::CommunityService*>();
-  return *services;
-}
-community::CommunityService& Community(Call& c) {
-  std::lock_guard lock(services_mu);
-  return *Services().at(&c.app());
-}
+community::CommunityService& Community(Call& c) { return *c.app().community; }
 
 // The origin a QR code's link starts with (the request's Host, as the member routes do).
 std::string Origin(const Request& req) {
@@ -116,10 +104,23 @@ Status MyRole(Call& c) {
         return community::ToJson(l, true);
       });
 }
+// The campaigns with each open one's link as a QR code (SVG) for the poster: the shop's pages
+// call the API with a bearer token, which an <img> of qr.svg cannot send.
+Result<Json> WithQrCodes(Result<Json> campaigns, const std::string& origin) {
+  if (!campaigns) return campaigns;
+  for (auto& item : (*campaigns)["items"]) {
+    if (!item["link"].is_string() || item["status"] != "open") continue;
+    ASSIGN_OR_RETURN(QrCode qr, EncodeQr(origin + item["link"].get<std::string>()));
+    item["qr_svg"] = QrSvg(qr, 6);
+  }
+  return campaigns;
+}
 Status LeaderCampaigns(Call& c) {
-  return LeaderRead(c, [](Reader& r, community::CommunityService& cs, int64_t user, int64_t id) {
-    return cs.LeaderCampaigns(r, user, id);
-  });
+  std::string origin = Origin(c.req());
+  return LeaderRead(
+      c, [&origin](Reader& r, community::CommunityService& cs, int64_t user, int64_t id) {
+        return WithQrCodes(cs.LeaderCampaigns(r, user, id), origin);
+      });
 }
 Status LeaderOrders(Call& c) {
   return LeaderRead(c, [](Reader& r, community::CommunityService& cs, int64_t user, int64_t id) {
@@ -214,7 +215,7 @@ Status Withdraw(Call& c) {
 Status LinkView(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   std::string code = c.req().QueryParam("leader").value_or("");
-  if (code.empty() || code.size() > 32) return Fail(Msg::LEADER_NOT_FOUND);
+  if (code.size() > 32) return Fail(Msg::LEADER_NOT_FOUND);
   ASSIGN_OR_RETURN(
       Json out, c.app().store.Read([&](Reader& r) { return Community(c).LinkView(r, id, code); }));
   c.Reply(out);
@@ -306,6 +307,17 @@ Status CreateCampaign(Call& c) {
   return Ok();
 }
 
+Status CloseCampaign(Call& c) {
+  community::CommunityService& cs = Community(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(s, [&cs, id](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(community::Campaign camp, cs.CloseCampaign(tx, s.merchant_id, id));
+    return community::ToJson(camp);
+  });
+  return Ok();
+}
+
 Status MerchantCampaigns(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(auto list, c.app().store.Read([&](Reader& r) {
@@ -383,11 +395,7 @@ Status ShipBatch(Call& c) {
 
 }  // namespace
 
-void AddCommunityRoutes(Api& api, community::CommunityService& community) {
-  {
-    std::lock_guard lock(services_mu);
-    Services()[&api.app()] = &community;
-  }
+void AddCommunityRoutes(Api& api) {
   // One entry per route, laid out by hand as an index of the module's API.
   // clang-format off
   api.AddTable({
@@ -396,7 +404,7 @@ void AddCommunityRoutes(Api& api, community::CommunityService& community) {
         "community", AuthKind::kUser, 201, ApplicationExample()}, Apply},
       {{"GET", "/api/v1/me/leaders", "The caller's leader roles, with each attribution code", "community", AuthKind::kUser}, MyRoles},
       {{"GET", "/api/v1/me/leaders/{id}", "One of the caller's leader roles (404 for anyone else's)", "community", AuthKind::kUser}, MyRole},
-      {{"GET", "/api/v1/me/leaders/{id}/campaigns", "The shop's campaigns with the leader's personal link", "community",
+      {{"GET", "/api/v1/me/leaders/{id}/campaigns", "The shop's campaigns with the leader's personal link (and, while open, its QR code as qr_svg)", "community",
         AuthKind::kUser}, LeaderCampaigns},
       {{"GET", "/api/v1/me/leaders/{id}/campaigns/{campaign_id}/qr.svg", "The leader's campaign link as a QR code (SVG)",
         "community", AuthKind::kUser}, LinkQr},
@@ -415,7 +423,7 @@ void AddCommunityRoutes(Api& api, community::CommunityService& community) {
       {{"POST", "/api/v1/me/leaders/{id}/withdrawals", "Withdraw commission past the shop's hold", "community",
         AuthKind::kUser, 201, Json{{"amount_fen", 1000}}}, Withdraw},
       // ---- public: a leader's link, pickup points; the buyer's code ----
-      {{"GET", "/api/v1/community/campaigns/{id}", "A campaign as a leader's link shows it (?leader=code): products, the pickup point (closed if the leader is not active)",
+      {{"GET", "/api/v1/community/campaigns/{id}", "A campaign as a leader's link shows it (?leader=code): products, the pickup point (closed if the leader is not active); without ?leader the campaign alone",
         "community", AuthKind::kNone, 200, nullptr, {"leader"}}, LinkView},
       {{"GET", "/api/v1/community/campaigns/{id}/pickup-points", "The campaign's open pickup points, nearest first",
         "community", AuthKind::kNone, 200, nullptr, {"latitude", "longitude"}}, NearestPoints},
@@ -438,6 +446,9 @@ void AddCommunityRoutes(Api& api, community::CommunityService& community) {
        MerchantCampaigns},
       {{"GET", "/api/v1/merchant/community/campaigns/{id}", "A campaign with its stock sold (staff)", "community",
         AuthKind::kStaff}, MerchantCampaign},
+      {{"POST", "/api/v1/merchant/community/campaigns/{id}/close",
+        "Close a campaign now (提前截单): the cutoff timer consolidates it at once (staff)", "community",
+        AuthKind::kStaff}, CloseCampaign},
       {{"GET", "/api/v1/merchant/community/batches", "Consolidated shipments, one per campaign and pickup point (staff)",
         "community", AuthKind::kStaff, 200, nullptr, {"campaign_id"}}, MerchantBatches},
       {{"GET", "/api/v1/merchant/community/batches/{id}", "A consolidated shipment: picking list and buyers (staff)",
