@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './harness.mjs';
 import { fenToYuanString, parseYuan } from '../common/money.js';
 import { memberCard } from './member.mjs';
+import { communityGroupBuy } from './community.mjs';
 import { giftInParts, shareToDrop } from './social.mjs';
 import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
@@ -799,6 +800,9 @@ async function socialScenarios() {
     scenario('member card: designed in the console with a store QR and redemption; a buyer claims it from the link, gets a push in the inbox, buys at the member price, earns points at completion and redeems them at checkout; a new shopper registers from the link and gets the card', 'member',
       ['/merchant/member-programme', '/member-cards/claim/{token}', '/me/member-cards/{id}/code'],
       (ctx) => memberCard(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
+    scenario('community group buying on phones: the console publishes a campaign; a resident applies to lead from its page and is approved; 我的团 shows her link and QR; neighbours order through her link and the nearest pickup point; the campaign closes early and the cutoff timer consolidates the batch; the console ships it; the leader marks it arrived; the order shows the pickup code; the leader verifies it', 'community',
+      ['/merchant/community/campaigns/{id}/close', '/community/campaigns/{id}/pickup-points', '/me/leaders/{id}/pickups', '/merchant/community/batches/{id}/ship'],
+      (ctx) => communityGroupBuy(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, DEMO_MERCHANT })),
     scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',
       ['/merchant/coupons/{id}/stop', '/coupons/{id}/qr.png', '/merchants/{id}/coupons'],
       (ctx) => couponConsoleToQr(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, merchantSession, demoMerchantId, DEMO_MERCHANT })),

@@ -87,6 +87,15 @@ export const api = {
   memberPushes: (query) => http.get('/merchant/member-pushes', query),
   createMemberPush: (body) => http.post('/merchant/member-pushes', body),
 
+  // community group buying (社区团购): leaders, campaigns, consolidated shipments
+  communityLeaders: (query) => http.get('/merchant/community/leaders', query),
+  leaderAction: (id, action) => http.post(`/merchant/community/leaders/${e(id)}/${e(action)}`),
+  communityCampaigns: () => http.get('/merchant/community/campaigns'),
+  createCommunityCampaign: (body) => http.post('/merchant/community/campaigns', body),
+  closeCommunityCampaign: (id) => http.post(`/merchant/community/campaigns/${e(id)}/close`),
+  communityBatches: (query) => http.get('/merchant/community/batches', query),
+  shipBatch: (id, carrier, trackingNo) => http.post(`/merchant/community/batches/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
+
   orders: (query) => http.get('/merchant/orders', query),
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
   pushTracking: (id, description, delivered) =>

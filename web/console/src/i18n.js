@@ -8,12 +8,13 @@ import { zh as memberZh, en as memberEn } from './messages_member.js';
 import { zh as socialZh, en as socialEn } from './messages_social.js';
 import { zh as promoZh, en as promoEn } from './messages_promo.js';
 import { zh as labelZh, en as labelEn } from './messages_labels.js';
+import { zh as communityZh, en as communityEn } from './messages_community.js';
 
 export const { locale, t, has, toggle } = createI18n({
   ref,
   messages: {
-    zh: { ...zhMessages, ...memberZh, ...socialZh, ...promoZh, ...labelZh },
-    en: { ...enMessages, ...memberEn, ...socialEn, ...promoEn, ...labelEn },
+    zh: { ...zhMessages, ...memberZh, ...socialZh, ...promoZh, ...labelZh, ...communityZh },
+    en: { ...enMessages, ...memberEn, ...socialEn, ...promoEn, ...labelEn, ...communityEn },
   },
   storageKey: 'xiaodian.locale',
 });

@@ -20,6 +20,7 @@ const routes = [
       { path: 'reviews', name: 'reviews', component: () => import('./views/Reviews.vue'), meta: { merchant: true } },
       { path: 'coupons', name: 'coupons', component: () => import('./views/Coupons.vue'), meta: { merchant: true } },
       { path: 'members', name: 'members', component: () => import('./views/Members.vue'), meta: { merchant: true } },
+      { path: 'community', name: 'community', component: () => import('./views/Community.vue'), meta: { merchant: true } },
       { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
       { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },
       { path: 'finance', name: 'finance', component: () => import('./views/Finance.vue'), meta: { merchant: true } },

@@ -107,6 +107,20 @@ export const api = {
   waitOrder: (id, status, waitMs) => http.get(`/orders/${e(id)}`, { wait_while: status, wait_ms: waitMs }),
   cancelOrder: (id) => http.post(`/orders/${e(id)}/cancel`),
   confirmOrder: (id) => http.post(`/orders/${e(id)}/confirm`),
+  // community group buying (社区团购: a leader's link #/tuan/{campaign}/{code}, the leader centre)
+  tuan: (campaignId, code) => http.get(`/community/campaigns/${e(campaignId)}`, { leader: code }),
+  nearestPoints: (campaignId, latitude, longitude) =>
+    http.get(`/community/campaigns/${e(campaignId)}/pickup-points`, { latitude, longitude }),
+  pickupCode: (orderId) => http.get(`/orders/${e(orderId)}/pickup-code`),
+  applyLeader: (body) => http.post('/community/leaders', body),
+  myLeaders: () => http.get('/me/leaders'),
+  leaderCampaigns: (id) => http.get(`/me/leaders/${e(id)}/campaigns`),
+  leaderOrders: (id) => http.get(`/me/leaders/${e(id)}/orders`),
+  leaderBatches: (id) => http.get(`/me/leaders/${e(id)}/batches`),
+  leaderArrive: (id, batchId) => http.post(`/me/leaders/${e(id)}/batches/${e(batchId)}/arrive`),
+  leaderVerify: (id, body) => http.post(`/me/leaders/${e(id)}/pickups`, body),
+  leaderEarnings: (id) => http.get(`/me/leaders/${e(id)}/earnings`),
+  leaderWithdraw: (id, amountFen) => http.post(`/me/leaders/${e(id)}/withdrawals`, { amount_fen: amountFen }),
   payOrder: (id, body, idempotencyKey) => http.post(`/orders/${e(id)}/pay`, body, { idempotencyKey }),
   requestAftersale: (orderId, body) => http.post(`/orders/${e(orderId)}/aftersales`, body),
 

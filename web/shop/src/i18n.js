@@ -4,6 +4,7 @@ import { Locale } from 'vant';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import { createI18n } from '../../common/i18n.js';
 import { zh as memberZh, en as memberEn } from './i18n_member.js';
+import { zh as communityZh, en as communityEn } from './i18n_community.js';
 
 const zh = {
   'app.name': '小店',
@@ -183,7 +184,11 @@ const en = {
   'err.NETWORK': 'Network error; check your connection and retry', 'err.unknown': 'Something went wrong; try again later ({status})',
 };
 
-const i18n = createI18n({ ref, messages: { zh: { ...zh, ...memberZh }, en: { ...en, ...memberEn } }, storageKey: 'xiaodian.locale' });
+const i18n = createI18n({
+  ref,
+  messages: { zh: { ...zh, ...memberZh, ...communityZh }, en: { ...en, ...memberEn, ...communityEn } },
+  storageKey: 'xiaodian.locale',
+});
 export const { locale, t, has } = i18n;
 
 // Vant's English pack is loaded only when needed.

@@ -1,0 +1,202 @@
+// Browser scenario of community group buying (社区团购, issue 17), every screen a 390×844 phone:
+// the merchant publishes a campaign in the console; a resident opens the shop's campaign link and
+// applies to lead (申请当团长) with a pickup point at her location; the merchant approves; her 我的团
+// shows her personal link with its QR code; a neighbour orders through that link (picked up: no
+// address) and another through the shop's link, choosing the nearest pickup point; the merchant
+// closes the campaign early (提前截单), and the cutoff timer consolidates one batch for the point;
+// the merchant ships it with one tracking number; the leader marks it arrived; the neighbour's
+// order shows the pickup code (digits and QR); the leader verifies it and the order completes.
+import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+
+// Her pickup point, and where the neighbours stand (a few hundred metres away).
+const POINT = { latitude: 31.2231, longitude: 121.5447 };
+const NEAR = { latitude: 31.2250, longitude: 121.5460 };
+const located = (where) => ({ ...MOBILE, geolocation: where, permissions: ['geolocation'] });
+
+// Polls `fn` (an API read) until it returns something truthy: the cutoff timer runs on the
+// server's timer thread, a moment after the campaign is closed.
+async function until(fn, what, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function pay(page) {
+  await page.waitForURL(/#\/cashier\//);
+  const orderId = page.url().split('/cashier/')[1];
+  await page.waitForSelector('[data-test="start-pay"], [data-test="confirm-pay"]:not(.van-button--loading)');
+  if (await page.locator('[data-test="start-pay"]').count()) await page.click('[data-test="start-pay"]');
+  await page.waitForSelector('[data-test="confirm-pay"]:not(.van-button--loading)');
+  await page.click('[data-test="confirm-pay"]');
+  await page.waitForSelector('[data-test="pay-success"]', { timeout: 30000 });
+  return orderId;
+}
+
+const vantTab = (page, text) => page.locator('.van-tab', { hasText: text }).first().click();
+
+async function fitsTheScreen(page, where) {
+  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
+  assert(scroll <= inner, `${where}: the page is ${scroll}px wide on a ${inner}px screen`);
+}
+
+// A screenshot without the passing toast or message over it (the page in front: a page behind
+// others may have its timers slowed, and the toast's with them).
+async function settled(page, name) {
+  await page.bringToFront();
+  await page.locator('.van-toast:visible, .el-message:visible, .van-dialog:visible, .el-message-box:visible').first()
+    .waitFor({ state: 'hidden', timeout: 10000 });
+  await screenshot(page, name, { main: true });
+}
+
+// `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, DEMO_MERCHANT).
+export async function communityGroupBuy(ctx, h) {
+  const session = await h.merchantSession();
+  const { product, sku } = await h.freeProduct();
+  const title = `周三蔬果团 ${String(Date.now()).slice(-4)}`;
+  const price = sku.price_fen - 100;
+
+  // The merchant publishes the campaign from the console on a phone.
+  const { page: merchant } = await ctx.page(MOBILE, 'console');
+  await h.consoleLogin(merchant, h.DEMO_MERCHANT);
+  await merchant.goto(`${BASE}/console/#/community`);
+  await merchant.click('[data-test="community-create"]');
+  await h.inputOf(merchant, 'community-title').fill(title);
+  await merchant.click('[data-test="community-product-0"]');
+  await merchant.locator('.el-select-dropdown__item:visible', { hasText: product.title }).first().click();
+  await h.inputOf(merchant, 'community-price-0').fill((price / 100).toFixed(2));
+  await h.inputOf(merchant, 'community-stock-0').fill('20');
+  await fitsTheScreen(merchant, 'the campaign form');
+  await merchant.click('[data-test="community-publish"]');
+  const campaignCard = merchant.locator('[data-test="community-campaign"]', { hasText: title });
+  await campaignCard.waitFor();
+  const campaignId = await campaignCard.getAttribute('data-campaign-id');
+  const shopLink = (await campaignCard.locator('[data-test="community-campaign-link"]').textContent()).trim();
+  assert(shopLink.endsWith(`/#/tuan/${campaignId}`), `campaign link ${shopLink}`);
+
+  // A resident opens the shop's link and applies to lead, her pickup point where she stands.
+  const residentAccount = await h.newBuyer('王阿姨');
+  const { page: resident } = await ctx.page(located(POINT), 'leader');
+  await h.shopLogin(resident, residentAccount);
+  await resident.goto(shopLink);
+  await resident.waitForSelector('[data-test="tuan-title"]');
+  await resident.click('[data-test="tuan-be-leader"]');
+  await h.inputOf(resident, 'leader-name').fill('王阿姨');
+  await h.inputOf(resident, 'leader-phone').fill('13912345678');
+  await h.inputOf(resident, 'leader-point').fill('幸福小区 3 号楼便利店');
+  await h.inputOf(resident, 'leader-address').fill('浦东新区幸福路 88 弄 3 号');
+  await resident.click('[data-test="leader-locate"]');
+  await resident.waitForSelector('[data-test="leader-located"]');
+  await fitsTheScreen(resident, 'the application form');
+  await screenshot(resident, 'shop-leader-apply', { main: true });
+  await resident.click('[data-test="leader-apply"]');
+  const role = resident.locator('[data-test="leader-role"][data-status="pending"]');
+  await role.waitFor();
+  const leaderId = await role.getAttribute('data-leader-id');
+
+  // The merchant approves the application.
+  await merchant.reload();
+  const application = merchant.locator(`[data-test="community-leader"][data-leader-id="${leaderId}"]`);
+  await application.locator('[data-test="community-approve"]').click();
+  await merchant.locator(`[data-test="community-leader"][data-leader-id="${leaderId}"][data-status="active"]`).waitFor();
+
+  // 我的团: her personal link (the attribution code, not her user id) with its QR code.
+  await resident.reload();
+  const mine = resident.locator(`[data-test="leader-campaign"][data-campaign-id="${campaignId}"]`);
+  await mine.locator('[data-test="leader-qr"] svg').waitFor();
+  const link = (await mine.locator('[data-test="leader-link"]').textContent()).trim();
+  const { code } = (await apiCall('GET', '/me/leaders', { token: (await apiCall('POST', '/auth/login', { body: residentAccount })).token })).items[0];
+  assert(link.endsWith(`/#/tuan/${campaignId}/${code}`), `leader link ${link} (code ${code})`);
+  await settled(resident, 'shop-leader-centre');
+
+  // A neighbour buys through her link: her point, the community price, the countdown, no address.
+  const neighbourAccount = await h.newBuyer('邻居小林');
+  const { page: neighbour } = await ctx.page(located(NEAR), 'neighbour');
+  await h.shopLogin(neighbour, neighbourAccount);
+  await neighbour.goto(link);
+  await neighbour.waitForSelector('[data-test="tuan-point"][data-status="open"]');
+  await neighbour.waitForSelector('[data-test="tuan-countdown"][data-closed="false"]');
+  const shown = await neighbour.locator('[data-test="tuan-item"] [data-test="tuan-price"]').first().textContent();
+  assert(shown.includes((price / 100).toFixed(2)), `community price shown: ${shown}`);
+  await neighbour.click('[data-test="tuan-item"] .van-stepper__plus');
+  await screenshot(neighbour, 'shop-tuan', { main: true });
+  await neighbour.click('[data-test="tuan-buy"]');
+  const orderId = await pay(neighbour);
+
+  // Another neighbour comes through the shop's link and takes the nearest pickup point: hers.
+  const otherAccount = await h.newBuyer('邻居小张');
+  const { page: other } = await ctx.page(located(NEAR), 'neighbour-2');
+  await h.shopLogin(other, otherAccount);
+  await other.goto(shopLink);
+  const nearest = other.locator('[data-test="tuan-point-option"]').first();
+  await nearest.waitFor();
+  const pointId = await nearest.getAttribute('data-point-id');
+  const { token: residentToken } = await apiCall('POST', '/auth/login', { body: residentAccount });
+  const roleJson = await apiCall('GET', `/me/leaders/${leaderId}`, { token: residentToken });
+  assert(pointId === roleJson.pickup_point.id, `nearest point ${pointId}, hers ${roleJson.pickup_point.id}`);
+  await other.click('[data-test="tuan-item"] .van-stepper__plus');
+  await screenshot(other, 'shop-tuan-nearest', { main: true });
+  await other.click('[data-test="tuan-buy"]');
+  const otherOrderId = await pay(other);
+
+  const { token: neighbourToken } = await apiCall('POST', '/auth/login', { body: neighbourAccount });
+  const order = await apiCall('GET', `/orders/${orderId}`, { token: neighbourToken });
+  assert(order.activity?.community?.leader_id === leaderId && order.shipping_fen === 0 && !order.address?.name,
+    `community order: ${JSON.stringify({ activity: order.activity, shipping: order.shipping_fen, address: order.address })}`);
+
+  // The merchant closes the campaign early; the cutoff timer makes the point's batch.
+  await merchant.reload();
+  await merchant.click('#tab-campaigns');
+  await merchant.locator(`[data-test="community-campaign"][data-campaign-id="${campaignId}"] [data-test="community-close"]`).click();
+  await merchant.click('.el-message-box__btns .el-button--primary');
+  await merchant.locator(`[data-test="community-campaign"][data-campaign-id="${campaignId}"][data-status="consolidated"]`).waitFor();
+  const batch = await until(async () => (await apiCall('GET', `/merchant/community/batches?campaign_id=${campaignId}`, session)).items[0],
+    'the consolidated shipment');
+  const listed = batch.buyers.map((b) => b.order_id).sort();
+  assert(JSON.stringify(listed) === JSON.stringify([orderId, otherOrderId].sort()), `batch buyers ${listed} vs ${orderId}, ${otherOrderId}`);
+
+  // The merchant ships the batch with one tracking number.
+  await merchant.reload();
+  await merchant.click('#tab-batches');
+  const card = merchant.locator(`[data-test="community-batch"][data-batch-id="${batch.id}"]`);
+  await h.inputOf(card, 'community-carrier').fill('顺丰');
+  await h.inputOf(card, 'community-tracking').fill(`SF${Date.now()}`);
+  await card.locator('[data-test="community-ship"]').click();
+  await merchant.locator(`[data-test="community-batch"][data-batch-id="${batch.id}"][data-status="shipped"]`).waitFor();
+  await fitsTheScreen(merchant, 'the batches');
+  await settled(merchant, 'console-community-batch');
+
+  // The neighbour waits for the goods: no code before they arrive.
+  await neighbour.goto(`${BASE}/#/orders/${orderId}`);
+  await neighbour.waitForSelector('[data-test="order-pickup"] [data-test="pickup-waiting"]');
+
+  // The leader marks the batch arrived.
+  await resident.reload();
+  await vantTab(resident, '到货');
+  const arriving = resident.locator(`[data-test="leader-batch"][data-batch-id="${batch.id}"]`);
+  await arriving.locator('[data-test="leader-arrive"]').click();
+  await resident.click('.van-dialog__confirm');
+  await resident.locator(`[data-test="leader-batch"][data-batch-id="${batch.id}"][data-status="arrived"]`).waitFor();
+  await settled(resident, 'shop-leader-batch');
+
+  // The neighbour's order now shows the pickup code, digits and QR.
+  await neighbour.reload();
+  await neighbour.waitForSelector('[data-test="pickup-qr"] svg');
+  const pickupCode = (await neighbour.locator('[data-test="pickup-code"]').textContent()).trim();
+  assert(/^\d{6}$/.test(pickupCode), `pickup code ${pickupCode}`);
+  await screenshot(neighbour, 'shop-pickup-code', { main: true });
+
+  // The leader verifies it: handed over, the order completes.
+  await vantTab(resident, '核销');
+  await h.inputOf(resident, 'leader-code').fill(pickupCode);
+  await resident.click('[data-test="leader-verify"]');
+  await resident.waitForSelector(`[data-test="leader-verified"][data-order-id="${orderId}"]`);
+  await settled(resident, 'shop-leader-verify');
+  const done = await apiCall('GET', `/orders/${orderId}`, { token: neighbourToken });
+  assert(done.status === 'completed', `order after pickup: ${done.status}`);
+  await neighbour.reload();
+  await neighbour.waitForSelector('[data-test="order-pickup"] [data-test="pickup-done"]');
+}
