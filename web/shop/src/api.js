@@ -1,4 +1,5 @@
-// The shop's API client: every call to the server goes through here.
+// The shop's API client: every call to the server goes through here, over one http client
+// (token, language, error wording from i18n.js, and sign-out when the server rejects the token).
 import { createHttp, newIdempotencyKey } from '../../common/http.js';
 import { errorText } from '../../common/errors.js';
 import { locale, t, has } from './i18n.js';
@@ -123,6 +124,37 @@ export const api = {
   leaderWithdraw: (id, amountFen) => http.post(`/me/leaders/${e(id)}/withdrawals`, { amount_fen: amountFen }),
   payOrder: (id, body, idempotencyKey) => http.post(`/orders/${e(id)}/pay`, body, { idempotencyKey }),
   requestAftersale: (orderId, body) => http.post(`/orders/${e(orderId)}/aftersales`, body),
+
+  // social selling (issue 14: share-to-drop progress, recommendations, 我的收益's withdrawal)
+  shareDropProgress: (id) => http.get(`/activities/${e(id)}/share-drop`),
+  recommend: (productId, text) => http.post('/recommendations', { product_id: productId, text }),
+  friendRecommendations: (productId) => http.get(`/products/${e(productId)}/friend-recommendations`, { limit: 5 }),
+  withdrawEarnings: (amountFen, idempotencyKey) => http.post('/me/commissions/withdrawals', { amount_fen: amountFen }, { idempotencyKey }),
+  // coupons to claim and activity channels
+  shopCoupons: (merchantId) => http.get(`/merchants/${e(merchantId)}/coupons`),
+  platformCoupons: () => http.get('/platform/coupons'),
+  couponCentre: (cursor) => http.get('/coupon-centre', { limit: 20, cursor }),
+  channel: (type, cursor) => http.get('/activities', { type, limit: 20, cursor }),
+  // reviews (评价), favourites (收藏), history
+  productReviews: (productId, query) => http.get(`/products/${e(productId)}/reviews`, query),
+  orderReviews: (orderId) => http.get(`/orders/${e(orderId)}/reviews`),
+  createReview: (body) => http.post('/reviews', body),
+  favoriteState: (productId) => http.get(`/products/${e(productId)}/favorite`),
+  setFavorite: (kind, id, on) => (on ? http.put : http.del)(`/me/favorites/${e(kind)}/${e(id)}`),
+  favorites: (kind, cursor) => http.get(`/me/favorites/${e(kind)}`, { limit: 20, cursor }),
+  recordView: (productId) => http.post('/me/history/views', { product_id: productId }),
+  views: () => http.get('/me/history/views', { limit: 100 }),
+  clearViews: () => http.del('/me/history/views'),
+  recordSearch: (q) => http.post('/me/history/searches', { q }),
+  searches: () => http.get('/me/history/searches'),
+  clearSearches: () => http.del('/me/history/searches'),
+  popularSearches: () => http.get('/search/popular'),
+  // customer service (客服)
+  openCs: (body) => http.post('/cs/threads', body),
+  csThreads: () => http.get('/me/cs/threads'),
+  csThread: (id, after) => http.get(`/cs/threads/${e(id)}`, { after }),
+  csPost: (id, text) => http.post(`/cs/threads/${e(id)}/messages`, { text }),
+  csRead: (id) => http.post(`/cs/threads/${e(id)}/read`),
 
   // sandbox payment provider
   sandboxPayment: (paymentId) => http.get(`/pay/sandbox/${e(paymentId)}`),

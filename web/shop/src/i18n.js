@@ -5,6 +5,8 @@ import zhCN from 'vant/es/locale/lang/zh-CN';
 import { createI18n } from '../../common/i18n.js';
 import { zh as memberZh, en as memberEn } from './i18n_member.js';
 import { zh as communityZh, en as communityEn } from './i18n_community.js';
+import { zh as socialZh, en as socialEn } from './i18n_social.js';
+import { zh as promoZh, en as promoEn } from './i18n_promo.js';
 
 const zh = {
   'app.name': '小店',
@@ -186,7 +188,10 @@ const en = {
 
 const i18n = createI18n({
   ref,
-  messages: { zh: { ...zh, ...memberZh, ...communityZh }, en: { ...en, ...memberEn, ...communityEn } },
+  messages: {
+    zh: { ...zh, ...memberZh, ...communityZh, ...socialZh, ...promoZh },
+    en: { ...en, ...memberEn, ...communityEn, ...socialEn, ...promoEn },
+  },
   storageKey: 'xiaodian.locale',
 });
 export const { locale, t, has } = i18n;

@@ -1,7 +1,5 @@
 // Social-selling texts (issue 14: 我的收益, gifts in parts, share-to-drop progress, friends'
-// recommendations); err.* word the server's reasons. The views that use them call st(), which
-// looks here first and then in the shop's messages (i18n.js), in the current language.
-import { locale, t, has } from './i18n.js';
+// recommendations); err.* word the server's reasons. Merged into the shop's messages by i18n.js.
 
 export const zh = {
   'earn.title': '我的收益', 'earn.available': '可提现收益', 'earn.pending': '待结算', 'earn.paid': '累计已结算', 'earn.withdrawn': '已提现',
@@ -41,15 +39,3 @@ export const en = {
   'err.GIFT_PARTS_QUANTITY': 'A gift of {parts} parts needs {parts} units of one item',
 };
 
-const social = { zh, en };
-
-/** A text of this file in the current language (params as t's), else the shop's own. */
-export function st(key, params) {
-  const own = social[locale.value]?.[key] ?? social.zh[key];
-  if (own === undefined) return t(key, params);
-  return params ? own.replace(/\{(\w+)\}/g, (_, k) => (params[k] ?? `{${k}}`)) : own;
-}
-/** True when the current language has a text for `key` here or in the shop's messages. */
-export function sHas(key) {
-  return key in (social[locale.value] || {}) || has(key);
-}

@@ -3,7 +3,7 @@ import 'vant/es/toast/style';
 import 'vant/es/dialog/style';
 import App from './App.vue';
 import router from './router.js';
-import { t } from './i18n_extra.js';
+import { t } from './i18n.js';
 import { formatFen } from '../../common/money.js';
 import { localTime } from '../../common/time.js';
 import './styles.css';

@@ -1,6 +1,5 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import { onUnauthorized } from './api.js';
-import { onUnauthorized as onUnauthorizedExtra } from './api_extra.js';
 import { clearSession, isSignedIn } from './session.js';
 
 // meta.tab: shows the bottom tab bar; meta.auth: needs a signed-in buyer.
@@ -60,6 +59,5 @@ function signedOut() {
   if (current.meta.auth) router.replace({ name: 'login', query: { redirect: current.fullPath } });
 }
 onUnauthorized(signedOut);
-onUnauthorizedExtra(signedOut);
 
 export default router;
