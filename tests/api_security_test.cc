@@ -225,6 +225,7 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/admin/products/", product},
       {"/api/v1/admin/kind-defaults/", "c2c"},
       {"/api/v1/admin/timers/", "1"},  // any id: only an admin may retry a timer
+      {"/api/v1/admin/users/", friend_id},  // a user's tags: the admin's only
   };
   // Routes that act on someone else's object by design (share links and social help).
   std::set<std::string> by_design = {
@@ -355,6 +356,46 @@ class WriterGate {
 
 // The tests that hold the writer with a WriterGate need the queue's order to be the order the
 // commands run in: one writer (PostgreSQL's pool would take the queued commands past the gate).
+// The data platform's merchant routes (insight/): a shop's BI counts only its own orders and
+// its own products' views, whatever another shop's staff or API key names in X-Merchant-Id;
+// client events naming the victim's product count for the victim, never for the sender's shop.
+TEST_F(Security, InsightsShowAShopOnlyItsOwnCustomers) {
+  auto victim_shop = OpenShop("c2c", "受害店");
+  auto attacker_shop = OpenShop("c2c", "攻击店");
+  auto [product, sku] = CreateProduct(victim_shop, 3000, 10);
+  std::string buyer = Register();
+  std::string oid = Buy(buyer, sku)["id"];
+  PayAndWait(buyer, oid);
+  auto sent = Call("POST", "/api/v1/events",
+                   Json{{"device_id", "dev-a"}, {"events", Json::array({{{"id", "v1"}, {"type", "view"}, {"product_id", product}}})}},
+                   attacker_shop.owner_token);
+  ASSERT_EQ(sent.status, 202) << sent.body.dump();
+  ASSERT_TRUE(app_->insight().CatchUp());
+  auto mine = Call("GET", "/api/v1/merchant/insights/overview", nullptr, victim_shop.owner_token);
+  ASSERT_EQ(mine.status, 200) << mine.body.dump();
+  EXPECT_EQ(mine.body["totals"]["gmv_fen"], 3800);  // ¥30 and ¥8 shipping
+  EXPECT_EQ(mine.body["totals"]["views"], 1);
+  for (auto headers : std::vector<std::vector<std::pair<std::string, std::string>>>{{}, {{"X-Merchant-Id", victim_shop.id}}}) {
+    for (const char* path : {"/api/v1/merchant/insights/overview", "/api/v1/merchant/insights/export.csv"}) {
+      auto theirs = Call("GET", path, nullptr, attacker_shop.owner_token, headers);
+      if (!headers.empty()) {
+        EXPECT_TRUE(theirs.status == 403 || theirs.status == 404) << path << " " << theirs.status;
+        continue;
+      }
+      ASSERT_EQ(theirs.status, 200) << path;
+      if (theirs.body.is_object()) {
+        EXPECT_EQ(theirs.body["totals"]["gmv_fen"], 0);
+        EXPECT_EQ(theirs.body["totals"]["views"], 0);
+        EXPECT_TRUE(theirs.body["top_products"].empty());
+        EXPECT_TRUE(theirs.body["segments"].empty());
+      }
+    }
+  }
+  // A buyer and a shop owner are not admins: no user's tags.
+  EXPECT_EQ(Call("GET", "/api/v1/admin/users/1/tags", nullptr, buyer).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/users/1/tags", nullptr, victim_shop.owner_token).status, 403);
+}
+
 class SecurityOneWriter : public Security {
  protected:
   void Configure(AppOptions& o) override {

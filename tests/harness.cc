@@ -53,6 +53,9 @@ AppOptions ApiTest::NodeOptions() {
   o.background = true;
   o.timer_poll_ms = 3'600'000;  // timers run only when the test says (RunTimers)
   o.hasher.cost = account::HashCost::kFast;
+  // The data platform's file in the test's directory (for PostgreSQL too; a second node of the
+  // test shares it, as the nodes of one deployment share one analytics store).
+  o.analytics_path = (dir_ / "analytics.db").string();
   // On PostgreSQL the API tests run with a pool of writers (serve defaults to one): commands
   // commit concurrently, as on several nodes, so a check-then-act that only a single writer
   // made safe fails here.

@@ -41,6 +41,13 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   ASSIGN_OR_RETURN(app->store_, Store::Open({.path = options.db_path, .readers = options.readers, .writers = options.writers, .max_batch = options.max_batch,
                                              .before_sync = options.store_before_sync},
                                             clock));
+  {  // the data platform's own file: nothing it writes waits in the trading write path
+    StoreOptions analytics{.path = options.analytics_path.empty() ? insight::DefaultAnalyticsPath(options.db_path) : options.analytics_path,
+                           .schema = StoreSchema::kAnalytics,
+                           .readers = 2};
+    ASSIGN_OR_RETURN(app->analytics_store_, Store::Open(analytics, clock));
+    app->insight_ = std::make_unique<insight::Insight>(*app->store_, *app->analytics_store_);
+  }
   app->timers_ = std::make_unique<TimerService>(*app->store_);
   std::string sandbox_secret = options.sandbox_secret;
   if (sandbox_secret.empty()) {
@@ -66,6 +73,11 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->open = app->open_.get();
   app->context_->member = app->member_.get();
   app->context_->community = app->community_.get();
+  app->context_->insight = app->insight_.get();
+  if (options.events_rate_per_s > 0) {
+    app->events_limiter_ = std::make_unique<http::RateLimiter>(options.events_rate_per_s, options.events_rate_per_s * 2);
+    app->context_->events_limiter = app->events_limiter_.get();
+  }
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
   app->context_->metrics_token = options.metrics_token;
@@ -141,6 +153,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddBuyerRoutes(api);
   http::AddCommunityRoutes(api);
   http::AddOpenRoutes(api);
+  http::AddInsightRoutes(api);
   http::ServerOptions so;
   so.host = options.host;
   so.port = options.port;
@@ -187,6 +200,7 @@ uint16_t App::Start() {
     sandbox_->StartSender();
     timers_->Start(options_.timer_poll_ms);
     if (options_.webhooks_background) open_->Start();
+    if (options_.analytics_background) insight_->Start(options_.analytics_poll_ms);
   }
   return port_;
 }
@@ -199,9 +213,11 @@ void App::Stop() {
   if (timers_) timers_->Stop();
   if (order_watch_) order_watch_->Stop();  // long polls answer now, with the order as it is
   if (open_) open_->Stop();
+  if (insight_) insight_->Stop();
   if (server_) server_->Shutdown();
   if (hasher_) hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
   if (store_) store_->Close();
+  if (analytics_store_) analytics_store_->Close();
 }
 
 void App::RunUntilSignal() {

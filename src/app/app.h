@@ -11,6 +11,7 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "community/community.h"
+#include "insight/insight.h"
 #include "member/member.h"
 #include "open/open.h"
 #include "pay/pay.h"
@@ -54,6 +55,12 @@ struct AppOptions {
   std::string metrics_token;        // GET /metrics needs it as a Bearer token; empty = loopback only
   std::function<void()> store_before_sync;  // tests: StoreOptions::before_sync
   RetentionPolicy retention;                 // how long events, idempotency keys, notification ids stay
+  // The data platform's store (insight/insight.h, decision 025): a SQLite file; empty = beside
+  // the trading store (insight::DefaultAnalyticsPath).
+  std::string analytics_path;
+  bool analytics_background = true;  // with `background`: ingest and project events (xd-insight)
+  int analytics_poll_ms = 200;       // the data platform's wait when caught up
+  double events_rate_per_s = 10;     // POST /events batches per second per user or IP, burst 2× (0 = unlimited)
 };
 
 class App {
@@ -74,6 +81,8 @@ class App {
   member::MemberService& member() { return *member_; }
   community::CommunityService& community() { return *community_; }
   open::OpenService& open() { return *open_; }
+  insight::Insight& insight() { return *insight_; }
+  Store& analytics_store() { return *analytics_store_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
 
@@ -84,6 +93,9 @@ class App {
   App() = default;
   AppOptions options_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> analytics_store_;
+  std::unique_ptr<insight::Insight> insight_;
+  std::unique_ptr<http::RateLimiter> events_limiter_;
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<pay::SandboxProvider> sandbox_;
   std::unique_ptr<trade::TradeService> trade_;

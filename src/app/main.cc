@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret, member_code_secret;
   std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token;
+  std::string analytics_db;
+  bool no_analytics = false;
+  double events_rate = 10;
   bool demo = false, access_log = false, fast_hash = false, webhook_allow_private = false;
   int threads = 2, pg_writers = 1;
   double rate = 0, user_rate = 0;
@@ -78,12 +81,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{11}, int64_t{3600}));
   serve->add_option("--metrics-token", metrics_token,
                     "GET /metrics requires 'Authorization: Bearer <token>' (default: loopback peers only)");
+  serve->add_option("--analytics-db", analytics_db,
+                    "the data platform's SQLite file (default: <db>.analytics beside a SQLite store; xiaodian-analytics.db for PostgreSQL)");
+  serve->add_option("--events-rate", events_rate, "POST /events batches per second per user or client IP (0 = unlimited)");
+  serve->add_flag("--no-analytics", no_analytics, "do not ingest or project events on this node (its events routes still answer)");
   serve->add_option("--log-level", log_level);
 
   auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
   demo_cmd->add_option("--db", db)->required();
   auto* check = cli.add_subcommand("check", "Verify store invariants offline; exit 1 on violation");
   check->add_option("--db", db)->required();
+  check->add_option("--analytics-db", analytics_db, "the data platform's SQLite file (default: as serve)");
   auto* backup = cli.add_subcommand("backup", "Online backup of a store (safe while serving)");
   backup->add_option("--db", db)->required();
   backup->add_option("--to", backup_to)->required();
@@ -98,6 +106,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   opts.http_threads = threads;
+  opts.analytics_path = analytics_db;
+  opts.analytics_background = !no_analytics;
+  opts.events_rate_per_s = events_rate;
   opts.writers = pg_writers;
   opts.web_root = web_root;
   opts.sandbox_secret = sandbox_secret;

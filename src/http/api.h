@@ -16,6 +16,7 @@
 #include "base/result.h"
 #include "community/community.h"
 #include "http/order_watch.h"
+#include "insight/insight.h"
 #include "http/rate_limiter.h"
 #include "http/route_limiter.h"
 #include "http/product_cache.h"
@@ -47,6 +48,8 @@ struct AppContext {
   // Community group buying; set by App (routes_community.cc needs it).
   community::CommunityService* community = nullptr;
   account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
+  insight::Insight* insight = nullptr;  // the data platform; null = its routes answer 503
+  RateLimiter* events_limiter = nullptr;  // POST /events per user or IP (429); null = unlimited
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
 
@@ -224,6 +227,7 @@ void AddCouponRoutes(Api& api);
 void AddOpenRoutes(Api& api);
 void AddMemberRoutes(Api& api);
 void AddCommunityRoutes(Api& api);
+void AddInsightRoutes(Api& api);
 // The API-key scope of a route (routes_open.cc holds the one table); empty for none.
 std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);
 

@@ -48,6 +48,8 @@ Store::~Store() { Close(); }
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
   auto store = std::unique_ptr<Store>(new Store(options, clock));
   if (internal::IsPostgresUrl(options.path)) {
+    if (options.schema != StoreSchema::kTrading)
+      return Fail(ErrorCode::INTERNAL, "the analytics store is a SQLite file, not " + options.path);
     ASSIGN_OR_RETURN(store->impl_, internal::OpenPgStore(store->options_, store->clock_, store->ids_));
   } else {
     ASSIGN_OR_RETURN(store->impl_, internal::OpenSqliteStore(store->options_, store->clock_, store->ids_));

@@ -189,8 +189,16 @@ class Tx : public Reader {
   virtual void OnCommit(std::function<void()> fn) = 0;
 };
 
+// Which schema a store holds. The trading schema (migrations/, and migrations/pg/ on
+// PostgreSQL) is the engine's; the analytics schema (migrations/analytics/, SQLite only) is the
+// data platform's event log and projections, a separate file with its own writer so that
+// nothing it does waits in the trading write path (insight/insight.h, decision 025). An
+// analytics store has no outbox: its Tx refuses AppendEvent and AddTimer (no such tables).
+enum class StoreSchema { kTrading, kAnalytics };
+
 struct StoreOptions {
   std::string path;            // file path, or ":memory:"-like temp path for tests
+  StoreSchema schema = StoreSchema::kTrading;
   int readers = 4;             // read-only connections in the pool
   // PostgreSQL: writer connections, each group-committing its own batches from the one queue
   // (round trips overlap). SQLite has one writer whatever this says.

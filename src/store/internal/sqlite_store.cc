@@ -33,6 +33,8 @@ struct Migration {
 };
 extern const Migration kMigrations[];
 extern const size_t kMigrationCount;
+extern const Migration kAnalyticsMigrations[];
+extern const size_t kAnalyticsMigrationCount;
 
 namespace {
 
@@ -284,14 +286,17 @@ void RunSyncStage(SqliteStore& im, const std::string& wal_path, bool durable) {
   }
 }
 
-Status ApplyMigrations(SqliteConn& db) {
+Status ApplyMigrations(SqliteConn& db, StoreSchema schema) {
+  const bool analytics = schema == StoreSchema::kAnalytics;
+  const Migration* migrations = analytics ? kAnalyticsMigrations : kMigrations;
+  const size_t count = analytics ? kAnalyticsMigrationCount : kMigrationCount;
   RETURN_IF_ERROR(db.ExecScript(
       "CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL)"));
   ASSIGN_OR_RETURN(Rows done, db.Query("SELECT version FROM schema_migrations", {}));
   std::vector<int64_t> applied;
   for (auto& r : done) applied.push_back(r.Int(0));
-  for (size_t i = 0; i < kMigrationCount; ++i) {
-    const auto& m = kMigrations[i];
+  for (size_t i = 0; i < count; ++i) {
+    const auto& m = migrations[i];
     if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
     RETURN_IF_ERROR(db.ExecScript("BEGIN IMMEDIATE"));
     Status s = db.ExecScript(m.sql);
@@ -311,7 +316,7 @@ Status SqliteStore::Start() {
   // Durable stores sync the WAL in the sync stage, not in SQLite's COMMIT.
   const std::string_view synchronous = options.sync_full ? "NORMAL" : "OFF";
   ASSIGN_OR_RETURN(im.writer, SqliteConn::Open(options.path, false, synchronous, options.statement_cache_capacity));
-  RETURN_IF_ERROR(ApplyMigrations(*im.writer));
+  RETURN_IF_ERROR(ApplyMigrations(*im.writer, options.schema));
   for (int i = 0; i < std::max(1, options.readers); ++i) {
     ASSIGN_OR_RETURN(auto conn, SqliteConn::Open(options.path, true, synchronous, options.statement_cache_capacity));
     im.readers.push_back(std::make_unique<ConnReader>(*conn, clock));
@@ -325,7 +330,7 @@ Status SqliteStore::Start() {
   RETURN_IF_ERROR(im.writer->ExecScript("PRAGMA wal_autocheckpoint=0"));
   sqlite3_wal_hook(im.writer->raw(), &OnWalCommit, &im);
   im.before_sync = options.before_sync;
-  {  // what the store holds at open is on disk (or is all that is left of it)
+  if (options.schema == StoreSchema::kTrading) {  // what the store holds at open is on disk (or is all that is left of it)
     ASSIGN_OR_RETURN(Rows last, im.writer->Query("SELECT COALESCE(MAX(seq), 0) FROM events", {}));
     im.durable_event_seq_ = last.empty() ? 0 : last[0].Int(0);
   }

@@ -1,0 +1,142 @@
+// The data platform (issue 19, SPEC §10, decision 025): every interaction as one row of an
+// event log, projections of the log (merchant BI, user tags) maintained incrementally, and the
+// reads over them. Its own store — a SQLite file beside the trading database, opened with
+// StoreSchema::kAnalytics — so that nothing here waits in the trading write path; the trading
+// store may be SQLite or PostgreSQL.
+//
+// Two stages, each with a durable cursor:
+//  1. Ingestion. Server events: an OutboxConsumer (store/consumer.h, cursor "insight.log" in
+//     the trading store) maps the outbox's durable events to log rows and writes them to the
+//     analytics store before the runner advances its cursor; a row's source_key ('o:<seq>')
+//     makes the write idempotent, so a crash between the two writes adds nothing twice.
+//     Client events (POST /api/v1/events) are written by IngestClientEvents, keyed by the
+//     client's event id per device (a retried batch adds nothing).
+//  2. Projection. ProjectOnce applies log rows after the cursor "projections" (kept in the
+//     analytics store) to the projection tables in the transaction that moves the cursor.
+//     Rebuild empties them and replays the log in id order; the result is the same tables
+//     (InsightTest.RebuildEqualsIncremental). Nothing a projection stores depends on the
+//     time it runs: tags that depend on "now" (recency, dormant) are computed when read.
+//
+//   insight::Insight in(trading_store, analytics_store);
+//   in.Start(200);                      // background: ingest + project every 200 ms when idle
+//   auto tags = in.UserTags(user_id);   // GET /api/v1/admin/users/{id}/tags
+//
+// Thread-safety: every public method may be called from any thread; one background thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "store/consumer.h"
+#include "store/store.h"
+
+namespace xd::insight {
+
+// The platform's limits on client events (every queue and batch bounded).
+namespace config {
+inline constexpr int kMaxClientEvents = 100;                     // per POST /events (413 beyond)
+inline constexpr size_t kMaxClientBodyBytes = 64 * 1024;         // per POST /events (413 beyond)
+inline constexpr int64_t kMaxClientPastMs = 24LL * 3600 * 1000;  // older timestamps become this old
+inline constexpr size_t kMaxClientIdLen = 64;                    // client event id, device id
+inline constexpr size_t kMaxQueryLen = 100;                      // a search's text
+inline constexpr int kIngestBatch = 500;    // outbox events per ingestion round
+inline constexpr int kProjectBatch = 2000;  // log rows per projection round
+inline constexpr int64_t kInterestHalfLifeMs = 14LL * 24 * 3600 * 1000;
+inline constexpr int kMaxReportDays = 366;      // a BI range or an export
+inline constexpr int kMaxExportRows = 100'000;  // one CSV export
+inline constexpr int kTopProducts = 10;
+}  // namespace config
+
+// The China-time (UTC+8) calendar day of an instant as yyyymmdd.
+int64_t DayOf(int64_t ms);
+// The first instant (ms) of a yyyymmdd China-time day; nullopt for a day that is not a date.
+std::optional<int64_t> DayStartMs(int64_t day);
+
+// Where a request's client events came from (set by the HTTP layer, never by the client).
+struct ClientSource {
+  int64_t user_id = 0;    // the signed-in user, 0 for anonymous
+  std::string device_id;  // the shop's anonymous device id (body), may be empty when signed in
+};
+
+// The answer to a batch: how many were kept, how many were already there, and which were
+// refused ({"index", "code", "message"}; the rest are kept).
+struct IngestReport {
+  int accepted = 0;
+  int duplicates = 0;
+  Json rejected = Json::array();
+};
+
+class Insight {
+ public:
+  Insight(Store& trading, Store& analytics);
+  ~Insight();
+  Insight(const Insight&) = delete;
+  Insight& operator=(const Insight&) = delete;
+
+  Store& analytics() { return analytics_; }
+
+  // The background thread (xd-insight): ingestion and projection rounds, waiting poll_ms when
+  // both are caught up. Stop is idempotent.
+  void Start(int poll_ms);
+  void Stop();
+
+  // One ingestion round of server events (≤ kIngestBatch); how many outbox events it read.
+  // CONFLICT when another runner moved the cursor.
+  Result<int> IngestOutboxOnce();
+  // One projection round (≤ kProjectBatch log rows); how many it applied.
+  Result<int> ProjectOnce();
+  // Both stages until nothing is left (tests, `xiaodian check`, the bench).
+  Status CatchUp();
+  // Empties the projections and replays the whole log.
+  Status Rebuild();
+
+  // Validates a POST /events body ({"device_id"?, "events":[…]}) as far as the batch goes:
+  // PAYLOAD_TOO_LARGE over kMaxClientEvents, INVALID_FIELD for a bad device id. Single events
+  // are checked by IngestClientEvents, each on its own.
+  Status CheckClientBatch(const Json& body) const;
+  // Keeps the batch's valid events (products resolved to their merchant in the trading store;
+  // timestamps clamped to [now - kMaxClientPastMs, now]) and links a signed-in device to its
+  // user. `done` runs once the analytics store committed them (on its sync thread).
+  void IngestClientEvents(const ClientSource& source, const Json& body,
+                          std::function<void(Result<IngestReport>)> done);
+
+  // ---- reads over the projections ----
+  // The user's tags (admin only; UserTags answers for any user id, the route checks).
+  Result<Json> UserTags(int64_t user_id);
+  // A merchant's BI over China-time days [from_day, to_day]: per-day series, the funnel,
+  // top products, customer segments, the channel mix. Only rows of `merchant_id`.
+  Result<Json> MerchantOverview(int64_t merchant_id, int64_t from_day, int64_t to_day);
+  // The per-day series as CSV (UTF-8 with a header), ≤ kMaxReportDays rows.
+  Result<std::string> MerchantDaysCsv(int64_t merchant_id, int64_t from_day, int64_t to_day);
+
+  // For `xiaodian check` (analytics_ok): the projections' totals equal a recount from the log
+  // (catches a row applied twice or lost), and the projection cursor is not past the log.
+  Result<std::vector<std::string>> Check();
+
+ private:
+  class Feed;
+  Store& trading_;
+  Store& analytics_;
+  std::unique_ptr<Feed> feed_;
+  std::unique_ptr<ConsumerRunner> runner_;
+  std::mutex mu_;
+  std::mutex project_mu_;  // one projection round at a time (Rebuild too)
+  std::condition_variable cv_;
+  bool running_ = false;
+  std::thread thread_;
+};
+
+// The analytics store's path for a trading store at `db_path`: "<db>.analytics" beside a SQLite
+// file; "xiaodian-analytics.db" for a PostgreSQL URL (the working directory).
+std::string DefaultAnalyticsPath(const std::string& db_path);
+
+}  // namespace xd::insight

@@ -1,0 +1,387 @@
+// The data platform over a trading store on each backend (SQLite; PostgreSQL in a schema of
+// the private cluster) and its own analytics file: a generated history of outbox events and
+// client batches, projected incrementally at random points, equals its rebuild from the log;
+// the BI totals equal an independent count; a scripted user's tags; client batches' rules.
+#include "insight/insight.h"
+
+#include <filesystem>
+#include <future>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "tests/pg_cluster.h"
+
+namespace xd::insight {
+namespace {
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+enum class Backend { kSqlite, kPostgres };
+
+class InsightTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info->name();
+    for (char& c : name)
+      if (c == '/') c = '_';
+    dir_ = std::filesystem::temp_directory_path() /
+           ("xd_insight_test_" + std::to_string(::getpid()) + "_" + name);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::string path = (dir_ / "db").string();
+    if (GetParam() == Backend::kPostgres) {
+      auto* cluster = xd::testing::SharedPgCluster();
+      if (!cluster) {
+        if (xd::testing::PgCluster::BinDir().empty())
+          GTEST_SKIP() << xd::testing::PgUnavailableReason();
+        FAIL() << xd::testing::PgUnavailableReason();
+      }
+      static int schemas = 0;
+      auto url = cluster->CreateSchema("insight_" + std::to_string(++schemas));
+      ASSERT_TRUE(url) << url.error().message;
+      path = *url;
+    }
+    auto trading = Store::Open({.path = path, .readers = 2}, clock_);
+    ASSERT_TRUE(trading) << trading.error().message;
+    trading_ = std::move(*trading);
+    auto analytics = Store::Open(
+        {.path = (dir_ / "analytics").string(), .schema = StoreSchema::kAnalytics, .readers = 2},
+        clock_);
+    ASSERT_TRUE(analytics) << analytics.error().message;
+    analytics_ = std::move(*analytics);
+    insight_ = std::make_unique<Insight>(*trading_, *analytics_);
+  }
+  void TearDown() override {
+    insight_.reset();
+    analytics_.reset();
+    trading_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Product(int64_t id, int64_t merchant, const std::string& category) {
+    ASSERT_TRUE(trading_->Execute([&](Tx& tx) {
+      return tx.Run(
+          "INSERT INTO products(id, merchant_id, title, category, status, created_at_ms, "
+          "updated_at_ms) VALUES(?,?,?,?,'on_sale',0,0)",
+          {id, merchant, "商品" + std::to_string(id), category});
+    }));
+  }
+  // An outbox event as its module would append it, acted by `actor` (0: the system).
+  void Emit(const std::string& type, int64_t aggregate, int64_t merchant, int64_t actor,
+            const Json& payload) {
+    ASSERT_TRUE(trading_->Execute([&](Tx& tx) {
+      if (actor) tx.SetActor({Actor::Kind::kUser, actor});
+      return tx.AppendEvent({type, 1, aggregate, merchant}, payload);
+    }));
+  }
+  // An order event: the snapshot's items and totals as trade writes them.
+  void Order(const std::string& to, int64_t order, int64_t buyer, int64_t merchant, int64_t product,
+             int64_t qty, int64_t unit_fen) {
+    Json snapshot{{"id", std::to_string(order)},
+                  {"buyer_id", std::to_string(buyer)},
+                  {"merchant_id", std::to_string(merchant)},
+                  {"items", Json::array({{{"product_id", std::to_string(product)},
+                                          {"quantity", qty},
+                                          {"line_fen", qty * unit_fen}}})},
+                  {"activity", Json::object()}};
+    Emit("order." + to, order, merchant, buyer,
+         {{"order_id", std::to_string(order)},
+          {"buyer_id", std::to_string(buyer)},
+          {"merchant_id", std::to_string(merchant)},
+          {"to", to},
+          {"total_fen", qty * unit_fen},
+          {"order", snapshot}});
+  }
+  Result<IngestReport> Client(int64_t user, const std::string& device, const Json& events) {
+    std::promise<Result<IngestReport>> p;
+    Json body{{"events", events}};
+    if (!device.empty()) body["device_id"] = device;
+    Status ok = insight_->CheckClientBatch(body);
+    if (!ok) return std::unexpected(ok.error());
+    insight_->IngestClientEvents({user, device}, body,
+                                 [&](Result<IngestReport> r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  // Every projection table, rows in key order, as text.
+  std::string Projections() {
+    std::string out;
+    for (const char* sql :
+         {"SELECT * FROM devices ORDER BY device_id",
+          "SELECT * FROM merchant_days ORDER BY merchant_id, day",
+          "SELECT * FROM merchant_day_visitors ORDER BY merchant_id, day, visitor",
+          "SELECT * FROM merchant_product_days ORDER BY merchant_id, day, product_id",
+          "SELECT * FROM merchant_channel_days ORDER BY merchant_id, day, channel",
+          "SELECT * FROM merchant_customers ORDER BY merchant_id, user_id",
+          "SELECT * FROM user_facts ORDER BY user_id",
+          "SELECT * FROM user_categories ORDER BY user_id, category"}) {
+      auto rows = analytics_->Read([&](Reader& r) { return r.Query(sql); });
+      EXPECT_TRUE(rows) << rows.error().message;
+      out += std::string(sql) + "\n";
+      for (const Row& row : *rows) {
+        for (const auto& cell : row.cells)
+          out += (cell.null ? "NULL" : cell.s.empty() ? std::to_string(cell.i) : cell.s) + "|";
+        out += "\n";
+      }
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> trading_, analytics_;
+  std::unique_ptr<Insight> insight_;
+};
+
+TEST_P(InsightTest, DaysAreChinaTime) {
+  EXPECT_EQ(DayOf(1'767'225'600'000), 20260101);  // 2026-01-01T00:00Z is 08:00 in China
+  EXPECT_EQ(DayOf(1'767'225'600'000 - 8 * 3600'000),
+            20260101);  // 16:00Z the day before: China midnight
+  EXPECT_EQ(DayOf(1'767'225'600'000 - 8 * 3600'000 - 1), 20251231);
+  EXPECT_EQ(*DayStartMs(20260101), 1'767'225'600'000 - 8 * 3600'000);
+  EXPECT_FALSE(DayStartMs(20260231));
+  EXPECT_FALSE(DayStartMs(123));
+}
+
+// A seeded history over 20 days: three shops, buyers and anonymous devices, views and
+// impressions from clients, carts, orders paid, cancelled and refunded, shares and their opens,
+// sign-ins linking devices. Projected at random points (incremental), then rebuilt from the
+// log: the same tables. The BI totals equal the history's own count.
+TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
+  std::mt19937 rng(19);
+  const std::vector<std::string> categories{"咖啡", "茶", "零食", "水果"};
+  for (int64_t p = 1; p <= 12; ++p) Product(100 + p, 1 + p % 3, categories[p % 4]);
+  std::map<int64_t, int64_t> paid_gmv, paid_orders, refunded;  // per merchant, counted here
+  std::map<int64_t, int64_t> views;
+  int64_t order_id = 5000, event = 0;
+  for (int step = 0; step < 400; ++step) {
+    clock_.AdvanceMs(std::uniform_int_distribution<int64_t>(1, 4 * 3600'000)(rng));
+    const int64_t buyer = 1 + rng() % 8, product = 101 + rng() % 12,
+                  merchant = 1 + (product - 100) % 3;
+    const int64_t qty = 1 + rng() % 3, unit = 1000 * (1 + rng() % 30);
+    const std::string device = "dev" + std::to_string(rng() % 10);
+    switch (rng() % 8) {
+      case 0:
+      case 1: {  // a client batch: a view (anonymous or signed in) and an impression
+        const bool signed_in = rng() % 2;
+        Json events = Json::array({{{"id", "e" + std::to_string(++event)},
+                                    {"type", "view"},
+                                    {"product_id", std::to_string(product)}},
+                                   {{"id", "e" + std::to_string(++event)},
+                                    {"type", "impression"},
+                                    {"product_id", std::to_string(product)}}});
+        auto r = Client(signed_in ? buyer : 0, device, events);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(r->accepted, 2);
+        views[merchant]++;
+        break;
+      }
+      case 2:
+        Emit("cart.added", buyer, merchant, buyer,
+             {{"user_id", std::to_string(buyer)},
+              {"product_id", std::to_string(product)},
+              {"quantity", qty},
+              {"unit_price_fen", unit}});
+        break;
+      case 3:
+      case 4: {  // an order, paid most of the time, sometimes refunded afterwards
+        const int64_t id = ++order_id;
+        Order("created", id, buyer, merchant, product, qty, unit);
+        if (rng() % 4 == 0) {
+          Order("cancelled", id, buyer, merchant, product, qty, unit);
+          break;
+        }
+        Order("paid", id, buyer, merchant, product, qty, unit);
+        paid_gmv[merchant] += qty * unit;
+        paid_orders[merchant]++;
+        if (rng() % 5 == 0) {
+          Emit("refund.succeeded", id + 100000, merchant, buyer,
+               {{"order_id", std::to_string(id)},
+                {"merchant_id", std::to_string(merchant)},
+                {"amount_fen", unit},
+                {"order", {{"buyer_id", std::to_string(buyer)}}}});
+          refunded[merchant] += unit;
+        }
+        break;
+      }
+      case 5: {
+        const int64_t viewer = 1 + rng() % 8;
+        Emit("share.created", step, 0, buyer,
+             {{"share_id", std::to_string(step)},
+              {"sharer_id", std::to_string(buyer)},
+              {"product_id", std::to_string(product)}});
+        Emit("share.opened", step, 0, viewer,
+             {{"share_id", std::to_string(step)},
+              {"sharer_id", std::to_string(buyer)},
+              {"product_id", std::to_string(product)},
+              {"viewer_id", std::to_string(viewer)}});
+        break;
+      }
+      case 6: {  // a sign-in on a device: its later anonymous events count for the user
+        auto r = Client(buyer, device,
+                        Json::array({{{"id", "e" + std::to_string(++event)},
+                                      {"type", "search"},
+                                      {"query", "咖啡"},
+                                      {"result_count", 3}}}));
+        ASSERT_TRUE(r) << r.error().message;
+        break;
+      }
+      default:
+        if (rng() % 3 == 0) {
+          ASSERT_TRUE(insight_->CatchUp());  // incremental, at random points
+        }
+        break;
+    }
+  }
+  ASSERT_TRUE(insight_->CatchUp());
+  const std::string incremental = Projections();
+  auto problems = insight_->Check();
+  ASSERT_TRUE(problems);
+  EXPECT_TRUE(problems->empty()) << (problems->empty() ? "" : problems->front());
+
+  ASSERT_TRUE(insight_->Rebuild());
+  EXPECT_EQ(Projections(), incremental);
+
+  // The BI totals over the whole range, against the history's own count.
+  const int64_t from = DayOf(1'767'225'600'000 - kDay), to = DayOf(clock_.NowMs());
+  for (int64_t m = 1; m <= 3; ++m) {
+    auto bi = insight_->MerchantOverview(m, from, to);
+    ASSERT_TRUE(bi) << bi.error().message;
+    EXPECT_EQ((*bi)["totals"]["gmv_fen"].get<int64_t>(), paid_gmv[m]) << m;
+    EXPECT_EQ((*bi)["totals"]["paid_orders"].get<int64_t>(), paid_orders[m]) << m;
+    EXPECT_EQ((*bi)["totals"]["refunded_fen"].get<int64_t>(), refunded[m]) << m;
+    EXPECT_EQ((*bi)["totals"]["views"].get<int64_t>(), views[m]) << m;
+    int64_t series_gmv = 0;
+    for (const Json& d : (*bi)["days"]) series_gmv += d["gmv_fen"].get<int64_t>();
+    EXPECT_EQ(series_gmv, paid_gmv[m]);
+    // The funnel narrows: everyone who paid ordered, everyone who ordered is counted at view.
+    const Json& f = (*bi)["funnel"];
+    EXPECT_GE(f[0]["visitors"].get<int64_t>(), f[2]["visitors"].get<int64_t>());
+    EXPECT_GE(f[2]["visitors"].get<int64_t>(), f[3]["visitors"].get<int64_t>());
+    auto csv = insight_->MerchantDaysCsv(m, from, to);
+    ASSERT_TRUE(csv);
+    EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'),
+              static_cast<long>((*bi)["days"].size()) + 1);
+  }
+}
+
+// One user's scripted life: two paid coffee orders and a tea view, an offline purchase, a
+// member level, shares that brought purchases. The tags say so; a month later they are dormant.
+TEST_P(InsightTest, TagsOfAScriptedUser) {
+  Product(201, 7, "咖啡");
+  Product(202, 7, "茶");
+  const int64_t me = 42;
+  Emit("user.registered", me, 0, me, {{"user_id", "42"}});
+  ASSERT_TRUE(
+      Client(me, "phone1", Json::array({{{"id", "v1"}, {"type", "view"}, {"product_id", "202"}}})));
+  Order("created", 9001, me, 7, 201, 2, 4'000);
+  Order("paid", 9001, me, 7, 201, 2, 4'000);
+  Order("created", 9002, me, 7, 201, 1, 6'000);
+  Order("paid", 9002, me, 7, 201, 1, 6'000);
+  Emit("member.points_posted", 1, 7, 0, {{"user_id", "42"}, {"kind", "earn"}, {"level_after", 2}});
+  Emit("offline", 2, 7, 0, {});  // not an interaction: ignored
+  Emit("member.points_posted", 3, 7, 0,
+       {{"user_id", "42"}, {"kind", "pos_purchase"}, {"ref_id", "1"}, {"level_after", 2}});
+  for (int i = 0; i < 3; ++i)
+    Emit("commission.paid", 9100 + i, 7, 0,
+         {{"order_id", std::to_string(9100 + i)},
+          {"sharer_id", "42"},
+          {"product_id", "201"},
+          {"amount_fen", 100}});
+  Emit("share.created", 1, 0, me, {{"share_id", "1"}, {"sharer_id", "42"}, {"product_id", "201"}});
+  ASSERT_TRUE(insight_->CatchUp());
+
+  auto tags = insight_->UserTags(me);
+  ASSERT_TRUE(tags) << tags.error().message;
+  const Json& t = *tags;
+  EXPECT_TRUE(t["known"].get<bool>());
+  EXPECT_EQ(t["interests"][0]["category"], "咖啡");  // two paid orders outweigh one view
+  EXPECT_EQ(t["interests"][1]["category"], "茶");
+  EXPECT_EQ(t["aov_fen"], 7'000);
+  EXPECT_EQ(t["price_band"], "mid");
+  EXPECT_EQ(t["rfm"]["frequency"], 2);
+  EXPECT_EQ(t["rfm"]["segment"], "promising");
+  EXPECT_EQ(t["lifecycle"], "new");
+  EXPECT_EQ(t["member_level"], 2);
+  EXPECT_EQ(t["online_offline"]["mix"], "omnichannel");
+  EXPECT_EQ(t["sharer_influence"]["purchases_brought"], 3);
+  EXPECT_EQ(t["sharer_influence"]["level"], "influencer");
+  EXPECT_EQ(t["channel"]["main"], "direct");
+
+  clock_.AdvanceMs(120 * kDay);
+  tags = insight_->UserTags(me);
+  ASSERT_TRUE(tags);
+  EXPECT_EQ((*tags)["lifecycle"], "dormant");
+  EXPECT_EQ((*tags)["rfm"]["segment"], "hibernating");
+  EXPECT_LT((*tags)["interests"][0]["score_milli"].get<int64_t>(),
+            1'000);  // decayed over 8 half-lives
+  EXPECT_FALSE((*insight_->UserTags(43))["known"].get<bool>());
+}
+
+// Client batches: refused events listed by index while the rest are kept; a batch sent again
+// adds nothing; a timestamp from the future or long ago is clamped; the merchant is the
+// product's, whatever the client says; a batch over the limit is refused whole.
+TEST_P(InsightTest, ClientBatchesAreCheckedDeduplicatedAndClamped) {
+  Product(301, 9, "茶");
+  const int64_t now = clock_.NowMs();
+  Json events = Json::array(
+      {{{"id", "a1"}, {"type", "view"}, {"product_id", "301"}, {"at_ms", now + 3'600'000}},
+       {{"id", "a2"}, {"type", "view"}, {"product_id", "301"}, {"at_ms", int64_t{1}}},
+       {{"id", "a3"}, {"type", "teleport"}},
+       {{"id", "a4"}, {"type", "view"}, {"product_id", "301"}, {"merchant_id", "8"}},
+       {{"type", "view"}},
+       {{"id", "a5"}, {"type", "search"}, {"query", "红茶"}, {"result_count", 12}}});
+  auto r = Client(0, "dev-x", events);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->accepted, 3);
+  ASSERT_EQ(r->rejected.size(), 3u);
+  EXPECT_EQ(r->rejected[0]["index"], 2);
+  EXPECT_EQ(r->rejected[0]["field"], "type");
+  EXPECT_EQ(r->rejected[1]["field"], "merchant_id");
+  EXPECT_EQ(r->rejected[2]["field"], "id");
+  r = Client(0, "dev-x", events);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->accepted, 0);
+  EXPECT_EQ(r->duplicates, 3);
+  auto times = analytics_->Read([](Reader& rd) {
+    return rd.Query("SELECT occurred_at_ms, merchant_id FROM log WHERE type='view' ORDER BY id");
+  });
+  ASSERT_TRUE(times);
+  ASSERT_EQ(times->size(), 2u);
+  EXPECT_EQ(times->at(0).Int(0), now);
+  EXPECT_EQ(times->at(1).Int(0), now - config::kMaxClientPastMs);
+  EXPECT_EQ(times->at(0).Int(1), 9);
+
+  Json big = Json::array();
+  for (int i = 0; i <= config::kMaxClientEvents; ++i)
+    big.push_back({{"id", "b" + std::to_string(i)}, {"type", "view"}});
+  auto refused = Client(0, "dev-x", big);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::PAYLOAD_TOO_LARGE);
+  EXPECT_FALSE(Client(0, "", Json::array()));             // anonymous needs a device
+  EXPECT_FALSE(Client(0, "bad device!", Json::array()));  // ids are [A-Za-z0-9_-]
+
+  // Signed in on the device: its later anonymous events are the user's.
+  ASSERT_TRUE(Client(5, "dev-x", Json::array()));
+  ASSERT_TRUE(
+      Client(0, "dev-x", Json::array({{{"id", "c1"}, {"type", "view"}, {"product_id", "301"}}})));
+  ASSERT_TRUE(insight_->CatchUp());
+  auto visitors = analytics_->Read([](Reader& rd) {
+    return rd.Query("SELECT DISTINCT visitor FROM merchant_day_visitors ORDER BY visitor");
+  });
+  ASSERT_TRUE(visitors);
+  ASSERT_EQ(visitors->size(), 2u);
+  EXPECT_EQ(visitors->at(0).Str(0), "ddev-x");  // before the sign-in
+  EXPECT_EQ(visitors->at(1).Str(0), "u5");
+}
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+INSTANTIATE_TEST_SUITE_P(Backends, InsightTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+
+}  // namespace
+}  // namespace xd::insight
