@@ -11,6 +11,7 @@ import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
 import { phoneConsole } from './phone.mjs';
 import { customerService, reviewAndFavourite } from './reviews.mjs';
+import { insights } from './insights.mjs';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -559,7 +560,8 @@ async function flashSale(ctx) {
   const { token: buyerToken } = await apiCall('POST', '/auth/login', { body: flashBuyer });
   const flashOrder = await apiCall('GET', `/orders/${flashOrderId}`, { token: buyerToken });
   assert(flashOrder.items[0].unit_price_fen === activity.price_fen, `bought at ${flashOrder.items[0].unit_price_fen}, not the flash price`);
-  const after = await dashboardToday(merchant);
+  // The data platform projects the payment a moment after it commits: read until it shows.
+  const after = await dashboardToday(merchant, (d) => d.orders > before.orders);
   assert(after.gmv - before.gmv === flashOrder.paid_fen && after.orders - before.orders === 1,
     `dashboard today: GMV ${before.gmv} → ${after.gmv}, orders ${before.orders} → ${after.orders}; the flash order paid ${flashOrder.paid_fen}`);
   await screenshot(merchant, 'console-dashboard-flash-sale', { main: true });
@@ -579,15 +581,19 @@ async function flashSale(ctx) {
   assert(left === STOCK - 1 - won, `stock_left ${left} after ${won} orders`);
 }
 
-/** Today's GMV (fen) and order count as the console dashboard chart holds them (ECharts getOption). */
-async function dashboardToday(page) {
-  await page.click('[data-test="nav-orders"]');
-  await page.click('[data-test="nav-dashboard"]');
-  await page.waitForSelector('[data-test="dashboard"][data-loaded="true"] [data-test="dashboard-chart"][data-series]');
-  const series = JSON.parse(await page.getAttribute('[data-test="dashboard-chart"]', 'data-series'));
-  assert(series.length === 2, `chart series: ${JSON.stringify(series)}`);
-  const [gmv, orders] = series.map((s) => s.data[s.data.length - 1]);
-  return { gmv, orders };
+/** Today's GMV (fen) and paid orders as the console dashboard chart holds them (ECharts getOption),
+ *  read again (page re-entered, at most 60 times) until `until` holds, if given. */
+async function dashboardToday(page, until) {
+  for (let attempt = 0; ; attempt++) {
+    await page.click('[data-test="nav-orders"]');
+    await page.click('[data-test="nav-dashboard"]');
+    await page.waitForSelector('[data-test="dashboard"][data-loaded="true"] [data-test="dashboard-chart"][data-series]');
+    const series = JSON.parse(await page.getAttribute('[data-test="dashboard-chart"]', 'data-series'));
+    assert(series.length === 2, `chart series: ${JSON.stringify(series)}`);
+    const [gmv, orders] = series.map((s) => s.data[s.data.length - 1]);
+    if (!until || until({ gmv, orders }) || attempt >= 60) return { gmv, orders };
+    await page.waitForTimeout(250);
+  }
 }
 
 async function gift(ctx) {
@@ -815,6 +821,9 @@ async function socialScenarios() {
     scenario('customer service: a buyer asks from the product page, the console shows it unread and answers, the buyer reads the answer', 'customer-service',
       ['/cs/threads', '/merchant/cs/threads/{id}/messages'],
       (ctx) => customerService(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, DEMO_MERCHANT })),
+    scenario('data platform: a shopper browses signed out, signs in and buys; the shop sent impressions and views in batches; the console 数据 page charts the sale, the funnel and the channels from the server\'s BI', 'insights',
+      ['/events', '/merchant/insights/overview'],
+      (ctx) => insights(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, checkoutAndPay, merchantSession, DEMO_MERCHANT })),
     scenario('promotions: badges on the home cards, the 秒杀 channel with countdowns, the shop coupons on the product page, the coupon centre with the new-user coupon', 'promotions',
       ['/activities', '/coupon-centre', '/platform/coupons'],
       (ctx) => findPromotions(ctx, { shopLogin, newBuyer, demoMerchantId })),

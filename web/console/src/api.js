@@ -97,6 +97,14 @@ export const api = {
   shipBatch: (id, carrier, trackingNo) => http.post(`/merchant/community/batches/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
 
   orders: (query) => http.get('/merchant/orders', query),
+  // the data platform's BI, computed server-side from its projections (insight/)
+  insights: (query) => http.get('/merchant/insights/overview', query),
+  insightsCsv: async (query) => {
+    const h = { ...(merchantStore.get() ? { 'X-Merchant-Id': merchantStore.get() } : {}), Authorization: `Bearer ${tokenStore.get()}` };
+    const res = await fetch(`/api/v1/merchant/insights/export.csv?${new URLSearchParams(query)}`, { headers: h });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return res.blob();
+  },
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
   pushTracking: (id, description, delivered) =>
     http.post(`/merchant/orders/${e(id)}/tracking`, { description, delivered }),

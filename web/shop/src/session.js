@@ -1,6 +1,7 @@
 // Who is signed in, and how many items are in their cart.
 import { reactive } from 'vue';
 import { api, tokenStore } from './api.js';
+import { identify } from './track.js';
 
 export const session = reactive({ user: null, merchants: [], cartCount: 0 });
 
@@ -22,6 +23,7 @@ export async function refreshCartCount() {
 export async function signIn({ token, user }) {
   tokenStore.set(token);
   session.user = user;
+  identify(); // the device's anonymous events count for this buyer from now on
   await Promise.all([loadMe(), refreshCartCount()]);
 }
 

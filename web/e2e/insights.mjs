@@ -1,0 +1,52 @@
+// Browser scenario of the data platform (issue 19): a shopper browses the demo shop signed out
+// (impressions on the home cards, a product page view), signs in (the device is linked), adds to
+// the cart and buys; the console's 数据 page then shows the view and the sale in charts rendered
+// from the server's BI (GET /merchant/insights/overview), never from sums in the browser.
+import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
+
+// `h`: run.mjs's helpers (consoleLogin, shopLogin, newBuyer, freeProduct, checkoutAndPay, merchantSession, DEMO_MERCHANT).
+export async function insights(ctx, h) {
+  const session = await h.merchantSession();
+  const before = await apiCall('GET', '/merchant/insights/overview', session);
+  const { product } = await h.freeProduct();
+
+  const { page: shop } = await ctx.page(MOBILE, 'shopper');
+  const posted = [];
+  shop.on('request', (r) => { if (r.url().endsWith('/api/v1/events') && r.method() === 'POST') posted.push(r.postDataJSON()); });
+  await shop.goto(`${BASE}/#/`);
+  await shop.waitForSelector('[data-test="product-card"]');
+  await shop.goto(`${BASE}/#/product/${product.id}`);
+  await shop.locator('[data-test="product-title"]').waitFor({ state: 'visible' });
+  // Signing in sends what is queued (the home page's impressions, the view) with the device id.
+  await h.shopLogin(shop, await h.newBuyer('数据买家'));
+  await shop.goto(`${BASE}/#/product/${product.id}`);
+  await shop.click('[data-test="buy-now"]');
+  await shop.click('[data-test="sku-confirm"]');
+  await shop.waitForURL(/#\/checkout/);
+  const orderId = await h.checkoutAndPay(shop);
+  const types = new Set(posted.flatMap((b) => b.events.map((e) => e.type)));
+  assert(types.has('impression') && types.has('view'), `the shop sent ${[...types].join(', ') || 'no events'}`);
+  assert(posted.every((b) => typeof b.device_id === 'string' && b.events.length <= 100), 'a batch without its device or over 100 events');
+
+  // The console: the sale and the view show once the data platform has projected them.
+  const { page: console_ } = await ctx.page(DESKTOP, 'console');
+  await h.consoleLogin(console_, h.DEMO_MERCHANT);
+  let after = null;
+  for (let attempt = 0; attempt < 120; attempt++) {  // the shop flushes its queue every 5 s
+    after = await apiCall('GET', '/merchant/insights/overview', session);
+    if (after.totals.paid_orders > before.totals.paid_orders && after.totals.views >= before.totals.views + 2) break;
+    await console_.waitForTimeout(250);
+  }
+  assert(after.totals.paid_orders === before.totals.paid_orders + 1, `paid orders ${before.totals.paid_orders} → ${after.totals.paid_orders} (order ${orderId})`);
+  assert(after.totals.views >= before.totals.views + 2, `views ${before.totals.views} → ${after.totals.views}`);
+  await console_.click('[data-test="nav-dashboard"]');
+  await console_.waitForSelector('[data-test="dashboard"][data-loaded="true"] [data-test="dashboard-chart"][data-series]');
+  await console_.waitForSelector('[data-test="dashboard-funnel"][data-series] canvas');
+  await console_.waitForSelector('[data-test="dashboard-channels"][data-series] canvas');
+  const gmv = JSON.parse(await console_.getAttribute('[data-test="dashboard-chart"]', 'data-series'))[0].data;
+  assert(gmv.reduce((a, b) => a + b, 0) === after.totals.gmv_fen, `chart GMV ${gmv.reduce((a, b) => a + b, 0)} ≠ server ${after.totals.gmv_fen}`);
+  const funnel = JSON.parse(await console_.getAttribute('[data-test="dashboard-funnel"]', 'data-series'))[0].data;
+  assert(funnel.length === 4 && funnel[3].value === after.funnel[3].visitors, `funnel ${JSON.stringify(funnel)}`);
+  assert(await console_.locator('[data-test="dashboard-top"] .el-table__row').count() > 0, 'no top products');
+  await screenshot(console_, 'console-insights', { main: true });
+}
