@@ -21,6 +21,11 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
   return j;
 }
 
+Json StoredJson(std::string_view text) {
+  Json j = Json::parse(text, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
 std::string DumpJson(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

@@ -27,6 +27,10 @@ inline constexpr int kJsonMaxDepth = 32;
 // Parses `text`; INVALID_JSON on syntax errors, invalid UTF-8 or nesting past max_depth.
 Result<Json> ParseJson(std::string_view text, int max_depth = kJsonMaxDepth);
 
+// JSON text this program stored (a column written by DumpJson), as a tree; null when it is
+// not JSON.
+Json StoredJson(std::string_view text);
+
 // Serialises compactly; invalid UTF-8 in strings is replaced, never thrown.
 std::string DumpJson(const Json& j);
 

@@ -201,8 +201,17 @@ void Call::ReplyError(const Error& e, int64_t retry_after_s) {
   respond_(std::move(r));
 }
 
-void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
-  auto out = std::make_shared<Json>();
+Call::AnswerFn Call::TreeAnswer(std::function<Result<Json>(Tx&)> fn) {
+  return [fn = std::move(fn)](Tx& tx) -> Result<Answer> {
+    ASSIGN_OR_RETURN(Json j, fn(tx));
+    return Answer{std::make_shared<const Json>(std::move(j)), {}};
+  };
+}
+
+void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) { SubmitAnswer(TreeAnswer(std::move(fn)), status); }
+
+void Call::SubmitAnswer(AnswerFn fn, int status) {
+  auto out = std::make_shared<Answer>();
   app_.store.Submit(
       [fn = std::move(fn), out](Tx& tx) -> Status {
         ASSIGN_OR_RETURN(*out, fn(tx));
@@ -212,7 +221,10 @@ void Call::Submit(std::function<Result<Json>(Tx&)> fn, int status) {
         Response r;
         if (s) {
           r.status = status;
-          if (status != 204) r.json = out;
+          if (status != 204) {
+            r.json = std::move(out->json);
+            r.body = std::move(out->text);
+          }
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
           r.body = ErrorBody(s.error(), lang);
@@ -287,6 +299,20 @@ void Call::AnonymousWrite(std::function<Result<Json>(Tx&)> fn, int status) {
 
 void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status,
                            std::function<Status(Tx&)> before_replay) {
+  SubmitIdempotent(user_id, std::move(scope), TreeAnswer(std::move(fn)), status, std::move(before_replay));
+}
+
+void Call::WriteIdempotentText(int64_t user_id, std::string scope, std::function<Result<std::string>(Tx&)> fn,
+                               int status) {
+  auto answer = [fn = std::move(fn)](Tx& tx) -> Result<Answer> {
+    ASSIGN_OR_RETURN(std::string text, fn(tx));
+    return Answer{nullptr, std::move(text)};
+  };
+  SubmitIdempotent(user_id, std::move(scope), std::move(answer), status, nullptr);
+}
+
+void Call::SubmitIdempotent(int64_t user_id, std::string scope, AnswerFn fn, int status,
+                            std::function<Status(Tx&)> before_replay) {
   // Events the command appends name the user (a staff write's Authorized wrapper, inside
   // `fn`, names the key or staff member itself).
   fn = [user_id, fn = std::move(fn)](Tx& tx) {
@@ -294,7 +320,7 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
     return fn(tx);
   };
   std::string key(IdempotencyKey());
-  if (key.empty()) return Submit(std::move(fn), status);
+  if (key.empty()) return SubmitAnswer(std::move(fn), status);
   if (key.size() > limits::kMaxIdempotencyKeyLen)
     return ReplyError(MakeError(Msg::IDEMPOTENCY_KEY_TOO_LONG, {{"max", limits::kMaxIdempotencyKeyLen}}));
   // The key is bound to its request, so a reused key cannot answer a different one. A JSON
@@ -303,41 +329,45 @@ void Call::WriteIdempotent(int64_t user_id, std::string scope, std::function<Res
   std::string body = parsed ? DumpJson(*parsed) : req_.body;
   std::string request_hash = Sha256Hex(req_.method + '\n' + req_.path + '?' + req_.query + '\n' + body);
   auto replay_status = std::make_shared<int>(status);
-  auto out = std::make_shared<Json>();
+  // The answer as text: stored with the key, and the body of the reply (first run or replay).
+  auto out = std::make_shared<std::string>();
   app_.store.Submit(
       [fn = std::move(fn), before_replay = std::move(before_replay), out, replay_status, user_id, scope, key, request_hash](Tx& tx) -> Status {
         auto find_prior = [&] {
           return tx.QueryOne("SELECT status, body, request_hash FROM idempotency WHERE user_id=? AND scope=? AND key=?", {user_id, scope, key});
         };
+        // Replays the answer stored with the key.
+        auto replay = [&](const Row& prior) -> Status {
+          if (!prior.Str(2).empty() && prior.Str(2) != request_hash) return Fail(Msg::IDEMPOTENCY_MISMATCH);
+          if (before_replay) RETURN_IF_ERROR(before_replay(tx));
+          *replay_status = static_cast<int>(prior.Int(0));
+          *out = prior.Str(1);
+          return Ok();
+        };
         ASSIGN_OR_RETURN(auto prior, find_prior());
-        if (!prior) {
-          // Claim the key before running the command: the same key sent to another node at
-          // this moment waits on this row's primary key until this command commits, inserts
-          // nothing and replays the answer below (or, had this command failed, claims the key
-          // itself). The row is never seen unfinished: it is completed in this transaction.
-          ASSIGN_OR_RETURN(int64_t claimed, tx.Exec("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms, request_hash) "
-                                                    "VALUES(?,?,?,0,'null',?,?) ON CONFLICT DO NOTHING",
-                                                    {user_id, scope, key, tx.NowMs(), request_hash}));
-          if (claimed == 1) {
-            ASSIGN_OR_RETURN(*out, fn(tx));
-            return tx.Run("UPDATE idempotency SET status=?, body=? WHERE user_id=? AND scope=? AND key=?",
-                          {int64_t{*replay_status}, DumpJson(*out), user_id, scope, key});
-          }
-          ASSIGN_OR_RETURN(prior, find_prior());
-          if (!prior) return Fail(Msg::IDEMPOTENCY_RETRY);
+        if (prior) return replay(*prior);
+        // Claim the key before running the command: the same key sent to another node at
+        // this moment waits on this row's primary key until this command commits, inserts
+        // nothing and replays the answer below (or, had this command failed, claims the key
+        // itself). The row is never seen unfinished: it is completed in this transaction.
+        ASSIGN_OR_RETURN(int64_t claimed, tx.Exec("INSERT INTO idempotency(user_id, scope, key, status, body, created_at_ms, request_hash) "
+                                                  "VALUES(?,?,?,0,'null',?,?) ON CONFLICT DO NOTHING",
+                                                  {user_id, scope, key, tx.NowMs(), request_hash}));
+        if (claimed == 1) {
+          ASSIGN_OR_RETURN(Answer answer, fn(tx));
+          *out = answer.Text();
+          return tx.Run("UPDATE idempotency SET status=?, body=? WHERE user_id=? AND scope=? AND key=?",
+                        {int64_t{*replay_status}, *out, user_id, scope, key});
         }
-        if (!prior->Str(2).empty() && prior->Str(2) != request_hash)
-          return Fail(Msg::IDEMPOTENCY_MISMATCH);
-        if (before_replay) RETURN_IF_ERROR(before_replay(tx));
-        *replay_status = static_cast<int>(prior->Int(0));
-        *out = prior->JsonAt(1);
-        return Ok();
+        ASSIGN_OR_RETURN(auto claimed_by_other, find_prior());
+        if (!claimed_by_other) return Fail(Msg::IDEMPOTENCY_RETRY);
+        return replay(*claimed_by_other);
       },
       [respond = respond_, out, replay_status, lang = lang()](Status s) {
         Response r;
         if (s) {
           r.status = *replay_status;
-          r.json = out;
+          r.body = std::move(*out);
         } else {
           r.status = ErrorCodeHttpStatus(s.error().code);
           r.body = ErrorBody(s.error(), lang);

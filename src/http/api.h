@@ -140,12 +140,26 @@ class Call {
   // `before_replay` (if any) runs before a stored answer is replayed, in the same transaction.
   void WriteIdempotent(int64_t user_id, std::string scope, std::function<Result<Json>(Tx&)> fn, int status,
                        std::function<Status(Tx&)> before_replay = nullptr);
+  // The same for a hot reply the command writes as JSON text itself (JsonWriter): the single
+  // writer builds no tree, and the text is the body, stored for replays as it is.
+  void WriteIdempotentText(int64_t user_id, std::string scope, std::function<Result<std::string>(Tx&)> fn, int status);
   // The same for a staff write: keyed by the caller (a key's creator), authorized as
   // Write(StaffCaller, fn) is — a replay of the first answer too.
   void WriteIdempotent(const StaffCaller& caller, std::string scope, StaffFn fn, int status);
 
  private:
+  // A command's answer: a tree the connection's I/O thread serialises, or JSON text.
+  struct Answer {
+    std::shared_ptr<const Json> json;
+    std::string text;
+    std::string Text() const { return json ? DumpJson(*json) : text; }
+  };
+  using AnswerFn = std::function<Result<Answer>(Tx&)>;
+  static AnswerFn TreeAnswer(std::function<Result<Json>(Tx&)> fn);
   void Submit(std::function<Result<Json>(Tx&)> fn, int status);
+  void SubmitAnswer(AnswerFn fn, int status);
+  void SubmitIdempotent(int64_t user_id, std::string scope, AnswerFn fn, int status,
+                        std::function<Status(Tx&)> before_replay);
   // Re-checks `caller` in a transaction as Staff() would answer now (the caller as it is).
   std::function<Result<StaffCaller>(Tx&)> Reauthorizer(const StaffCaller& caller);
   // `fn` behind `reauthorize` (from Reauthorizer), naming the caller as the actor.

@@ -11,8 +11,7 @@ namespace xd {
 
 Json Row::JsonAt(size_t col) const {
   if (cells[col].null) return Json();
-  Json j = Json::parse(cells[col].s, nullptr, false);
-  return j.is_discarded() ? Json() : j;
+  return StoredJson(cells[col].s);
 }
 
 std::string IdListParam(const std::vector<int64_t>& ids) {

@@ -101,6 +101,7 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
   } else if (!std::ranges::all_of(contexts, [](const PricingContext& c) { return c.address_later; })) {
     return Fail(Msg::ADDRESS_REQUIRED);
   }
+  const std::string address_text = DumpJson(address_json);
   int64_t checkout_id = tx.NewId();
   int64_t now = tx.NowMs();
   std::vector<Order> orders;
@@ -118,22 +119,25 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
       if (!activity.is_object()) activity = Json::object();
       activity.update(ctx.order_extra);
     }
+    std::string pricing_json = DumpJson(steps);
     RETURN_IF_ERROR(tx.Run("INSERT INTO orders(id, buyer_id, merchant_id, merchant_kind, status, items_fen, discount_fen, shipping_fen, "
                            "total_fen, address, pricing, activity, checkout_id, created_at_ms, updated_at_ms) "
                            "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            {order_id, buyer_id, ctx.merchant_id, ctx.merchant_kind, ToString(OrderStatus::kCreated), items_fen, discount_fen, shipping_fen,
-                            ctx.subtotal_fen, DumpJson(address_json), DumpJson(steps), DumpJson(activity), checkout_id, now, now}));
+                            ctx.subtotal_fen, address_text, pricing_json, DumpJson(activity), checkout_id, now, now}));
+    Order o;
     for (auto& l : ctx.lines) {
       RETURN_IF_ERROR(catalog::Reserve(tx, l.sku_id, l.quantity));
+      o.items.push_back(OrderItem{l.sku_id, l.product_id, l.title, l.image, DumpJson(l.spec), l.unit_price_fen, l.quantity,
+                                  l.unit_price_fen * l.quantity});
       RETURN_IF_ERROR(tx.Run("INSERT INTO order_items(id, order_id, merchant_id, sku_id, product_id, title, spec, image, unit_price_fen, "
                              "quantity, line_fen) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-                             {tx.NewId(), order_id, ctx.merchant_id, l.sku_id, l.product_id, l.title, DumpJson(l.spec), l.image, l.unit_price_fen,
+                             {tx.NewId(), order_id, ctx.merchant_id, l.sku_id, l.product_id, l.title, o.items.back().spec_json, l.image, l.unit_price_fen,
                               l.quantity, l.unit_price_fen * l.quantity}));
     }
     for (auto& rule : rules_) RETURN_IF_ERROR(rule->AfterOrderCreated(tx, ctx, order_id));
     RETURN_IF_ERROR(tx.AddTimer(kTimerUnpaid, now + config_.unpaid_timeout_ms, Json{{"order_id", order_id}}));
     // The order as just written (reading it back cost two queries and three JSON parses).
-    Order o;
     o.id = order_id;
     o.buyer_id = buyer_id;
     o.merchant_id = ctx.merchant_id;
@@ -143,12 +147,10 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     o.discount_fen = discount_fen;
     o.shipping_fen = shipping_fen;
     o.total_fen = ctx.subtotal_fen;
-    o.address = address_json;
-    o.pricing = std::move(steps);
+    o.address_json = address_text;
+    o.pricing_json = std::move(pricing_json);
     o.activity = std::move(activity);
     o.created_at_ms = now;
-    for (auto& l : ctx.lines)
-      o.items.push_back(OrderItem{l.sku_id, l.product_id, l.title, l.image, l.spec, l.unit_price_fen, l.quantity, l.unit_price_fen * l.quantity});
     OrderEvent created{.order_id = order_id, .buyer_id = buyer_id, .merchant_id = ctx.merchant_id, .total_fen = ctx.subtotal_fen,
                        .to = OrderStatus::kCreated};
     ASSIGN_OR_RETURN(created.order, DescribeOrder(tx, o));

@@ -39,8 +39,8 @@ Result<Order> OrderFromRow(const Row& r) {
   o.card_paid_fen = r.Int(12);
   o.refunded_fen = r.Int(13);
   o.commission_fen = r.Int(14);
-  o.address = r.JsonAt(15);
-  o.pricing = r.JsonAt(16);
+  o.address_json = r.Str(15);
+  o.pricing_json = r.Str(16);
   o.activity = r.JsonAt(17);
   o.payment_id = r.OptInt(18);
   o.created_at_ms = r.Int(19);
@@ -60,7 +60,7 @@ Result<std::vector<OrderItem>> LoadOrderItems(Reader& r, int64_t order_id) {
                                       "WHERE order_id=? ORDER BY id", {order_id}));
   std::vector<OrderItem> items;
   for (auto& it : rows)
-    items.push_back(OrderItem{it.Int(0), it.Int(1), it.Str(2), it.Str(3), it.JsonAt(4), it.Int(5), it.Int(6), it.Int(7)});
+    items.push_back(OrderItem{it.Int(0), it.Int(1), it.Str(2), it.Str(3), it.Str(4), it.Int(5), it.Int(6), it.Int(7)});
   return items;
 }
 
@@ -113,7 +113,7 @@ Json ToJson(const Order& o) {
   Json items = Json::array();
   for (auto& it : o.items)
     items.push_back(Json{{"sku_id", IdString(it.sku_id)}, {"product_id", IdString(it.product_id)}, {"title", it.title},
-                         {"image", it.image}, {"spec", it.spec}, {"unit_price_fen", it.unit_price_fen},
+                         {"image", it.image}, {"spec", StoredJson(it.spec_json)}, {"unit_price_fen", it.unit_price_fen},
                          {"quantity", it.quantity}, {"line_fen", it.line_fen}});
   Json j{{"id", IdString(o.id)},
          {"buyer_id", IdString(o.buyer_id)},
@@ -130,8 +130,8 @@ Json ToJson(const Order& o) {
          {"card_paid_fen", o.card_paid_fen},
          {"refunded_fen", o.refunded_fen},
          {"commission_fen", o.commission_fen},
-         {"address", o.address},
-         {"pricing", o.pricing},
+         {"address", StoredJson(o.address_json)},
+         {"pricing", StoredJson(o.pricing_json)},
          {"activity", o.activity},
          {"payment_id", o.payment_id ? Json(IdString(*o.payment_id)) : Json(nullptr)},
          {"created_at", FormatRfc3339(o.created_at_ms)},
@@ -166,7 +166,7 @@ void WriteOrderMembers(JsonWriter& w, const Order& o) {
     w.Key("product_id").String(IdString(it.product_id));
     w.Key("title").String(it.title);
     w.Key("image").String(it.image);
-    w.Key("spec").Value(it.spec);
+    w.Key("spec").Raw(it.spec_json);
     w.Key("unit_price_fen").Int(it.unit_price_fen);
     w.Key("quantity").Int(it.quantity);
     w.Key("line_fen").Int(it.line_fen);
@@ -181,8 +181,8 @@ void WriteOrderMembers(JsonWriter& w, const Order& o) {
   w.Key("card_paid_fen").Int(o.card_paid_fen);
   w.Key("refunded_fen").Int(o.refunded_fen);
   w.Key("commission_fen").Int(o.commission_fen);
-  w.Key("address").Value(o.address);
-  w.Key("pricing").Value(o.pricing);
+  w.Key("address").Raw(o.address_json);
+  w.Key("pricing").Raw(o.pricing_json);
   w.Key("activity").Value(o.activity);
   w.Key("payment_id");
   o.payment_id ? w.String(IdString(*o.payment_id)) : w.Null();
@@ -236,7 +236,7 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
                                        {owner, status, status, before_id, before_id, limit}));
   for (auto& it : items)
     if (auto o = index.find(it.Int(0)); o != index.end())
-      out[o->second].items.push_back(OrderItem{it.Int(1), it.Int(2), it.Str(3), it.Str(4), it.JsonAt(5), it.Int(6), it.Int(7), it.Int(8)});
+      out[o->second].items.push_back(OrderItem{it.Int(1), it.Int(2), it.Str(3), it.Str(4), it.Str(5), it.Int(6), it.Int(7), it.Int(8)});
   return out;
 }
 

@@ -397,7 +397,7 @@ TEST_F(TradeTest, OrderEventsSnapshotTheOrderAtTheirTransition) {
 // hold what the API shows for the order (ToJson) plus what observers add, field for field.
 TEST_F(TradeTest, OrderSnapshotTextIsTheApiOrder) {
   Order o = BuyAndPay({{Sku(5000, 10), 2}, {Sku(1999, 10), 1}});
-  o.address = Json{{"name", "张三 \"小张\""}, {"detail", "路\n1 号"}};
+  o.address_json = DumpJson(Json{{"name", "张三 \"小张\""}, {"detail", "路\n1 号"}});
   o.activity = Json{{"type", "group_buy"}, {"group_id", "77"}};
   o.cancelled_at_ms = o.created_at_ms + 5;
   auto text = store_->Read([&](Reader& r) { return trade_->DescribeOrder(r, o); });
