@@ -783,6 +783,13 @@ TEST_F(Open, TwoHundredConcurrentRequestsWithKeysNoOversell) {
   std::vector<std::string> tokens;
   for (int i = 0; i < kBuyers; ++i) tokens.push_back(Register());
   std::atomic<int> created{0}, sold_out{0}, synced{0}, other{0};
+  std::mutex unexpected_mu;
+  std::vector<std::string> unexpected;  // what the requests counted as "other" answered
+  auto note = [&](const http::Client::JsonResponse& r) {
+    ++other;
+    std::lock_guard lock(unexpected_mu);
+    unexpected.push_back(std::to_string(r.status) + " " + r.body.dump());
+  };
   std::vector<std::thread> threads;
   for (int i = 0; i < kBuyers + kSyncs; ++i) {
     threads.emplace_back([&, i] {
@@ -792,13 +799,13 @@ TEST_F(Open, TwoHundredConcurrentRequestsWithKeysNoOversell) {
         auto r = client->Json("POST", "/api/v1/checkout", Json{{"items", {{{"sku_id", ids[0]}, {"quantity", 1}}}}, {"address", Address()}}, tokens[b]);
         if (r.status == 201) ++created;
         else if (r.status == 409 && r.body["error"]["code"] == "OUT_OF_STOCK") ++sold_out;
-        else ++other;
+        else note(r);
       } else {
         // Price changes on the hot SKU and absolute stock on the others, with a key.
         Json items = {{{"code", "HOT"}, {"price_fen", 1000 + i}}, {{"code", "ERP-A"}, {"stock", i}}, {{"sku_id", ids[2]}, {"stock", 200 - i}}};
         auto r = client->Json("POST", "/api/v1/open/inventory", Json{{"items", items}}, key, {{"Idempotency-Key", "sync-" + std::to_string(i)}});
         if (r.status == 200) ++synced;
-        else ++other;
+        else note(r);
       }
     });
   }
@@ -806,7 +813,7 @@ TEST_F(Open, TwoHundredConcurrentRequestsWithKeysNoOversell) {
   EXPECT_EQ(created.load(), 50);
   EXPECT_EQ(sold_out.load(), kBuyers - 50);
   EXPECT_EQ(synced.load(), kSyncs);
-  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(other.load(), 0) << ::testing::PrintToString(unexpected);
   std::map<std::string, Json> by_code;
   for (auto& s : Skus(shop)) by_code[s["code"]] = s;
   EXPECT_EQ(by_code["HOT"]["stock"], 0);
