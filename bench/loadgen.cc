@@ -89,6 +89,10 @@ struct Options {
   // checkout/hot: "checkout" starts the payment in the checkout request ("pay":{}), as the
   // shop's cashier does; "separate" calls POST /orders/{id}/pay after it (one more round trip).
   std::string pay = "checkout";
+  // hot: the hot SKU's shop has a membership card (a level with 5% off) and every buyer holds
+  // one, so each checkout runs the member pricing stage (issue 16: paid orders with member
+  // pricing beside the figure without).
+  bool members = false;
   // Shell commands run (std::system, waited for) right before the timed run starts and right
   // after its last op ends: bench/nodes.sh samples the servers' CPU there, so the setup
   // (registering the buyer pool) is not counted per op.
@@ -325,6 +329,14 @@ awaitable<void> SetupBuyer(Vu& vu) {
     co_return;
   }
   vu.auth = "Authorization: Bearer " + token + "\r\n";
+  if (!vu.world.member_token.empty()) {
+    r = co_await vu.conn.Send("POST", "/api/v1/member-cards/claim/" + vu.world.member_token, "{}", vu.auth);
+    if (!r.ok()) {
+      ++vu.stats.setup_errors;
+      vu.stats.Error("member card claim", r, false);
+      co_return;
+    }
+  }
   vu.ready = true;
 }
 
@@ -678,6 +690,13 @@ awaitable<void> SetupHotSku(Conn& c, World& w) {
   co_await SetupMerchant(c, w);
   co_await CreateProduct(c, w, "压测爆款", 990, 10'000'000);
   w.sku_ids = {w.promo_sku_id};
+  if (w.opt.members) {
+    HttpResponse r = co_await c.Send("PUT", "/api/v1/merchant/member-programme",
+                                     R"({"title":"压测会员卡","levels":[{"name":"会员","growth_threshold":0,"discount_bps":500}],"points_per_yuan":1})",
+                                     w.merchant_auth);
+    w.member_token = StringAt(ParseBody(r), "/claim_token"_json_pointer);
+    if (!r.ok() || w.member_token.empty()) Die("design the member card: " + std::to_string(r.status) + " " + r.body);
+  }
 }
 
 std::string Rfc3339(std::time_t t) {
@@ -774,7 +793,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|member|mixed\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
-               "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate]\n"
+               "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate] [--members 0|1 (hot)]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n"
                "               [--on-start CMD] [--on-end CMD]\n");
   std::exit(2);
@@ -811,6 +830,7 @@ int main(int argc, char** argv) {
     else if (a == "--group-size") opt.group_size = std::atoi(v.c_str());
     else if (a == "--register-conns") opt.register_conns = std::atoi(v.c_str());
     else if (a == "--pay" && (v == "checkout" || v == "separate")) opt.pay = v;
+    else if (a == "--members") opt.members = v == "1";
     else if (a == "--on-start") opt.on_start = v;
     else if (a == "--on-end") opt.on_end = v;
     else Usage();
@@ -1074,6 +1094,7 @@ int main(int argc, char** argv) {
   // checkout/mixed: checkouts that found their SKU sold out (another SKU was then tried).
   if (!promo && total.refused > 0) extra["sold_out_refusals"] = total.refused;
   if (opt.scenario == "checkout" || opt.scenario == "hot") extra["pay"] = opt.pay;
+  if (opt.scenario == "hot") extra["members"] = opt.members;
   if (w.eps.size() > 1) extra["targets"] = w.eps.size();
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"
