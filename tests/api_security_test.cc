@@ -181,6 +181,16 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   auto member_push = Call("POST", "/api/v1/merchant/member-pushes", Json{{"text", "上新"}}, victim_shop.owner_token);
   ASSERT_EQ(member_push.status, 201) << member_push.body.dump();
   std::string inbox_id = Call("GET", "/api/v1/me/inbox", nullptr, victim).body["items"][0]["id"];
+  // The victim shop's live room, live, with the product pinned.
+  auto live_room = Call("POST", "/api/v1/merchant/live/rooms",
+                        Json{{"title", "直播"}, {"stream_url", "https://live.example.com/a.m3u8"},
+                             {"products", {{{"sku_id", sku}, {"live_price_fen", 1000}, {"live_stock", 2}}}}},
+                        victim_shop.owner_token);
+  ASSERT_EQ(live_room.status, 201) << live_room.body.dump();
+  std::string live_room_id = live_room.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + live_room_id + "/start", nullptr, victim_shop.owner_token).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + live_room_id + "/pin", Json{{"sku_id", sku}}, victim_shop.owner_token).status,
+            200);
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -211,6 +221,7 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/member-sku-prices/", sku},
       {"/api/v1/merchant/member-pushes/", member_push.body["id"]},
       {"/api/v1/me/inbox/", inbox_id},
+      {"/api/v1/merchant/live/rooms/", live_room_id},
       {"/api/v1/open/pos/purchases/", pos_purchase.body["id"]},
       {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
@@ -238,6 +249,8 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       // the caller's own favourites of public products and shops
       "PUT /api/v1/me/favorites/{kind}/{id}", "DELETE /api/v1/me/favorites/{kind}/{id}", "GET /api/v1/me/favorites/{kind}",
       "GET /api/v1/products/{id}/favorite",
+      // a viewer's own reminder, comment and likes in a public live room
+      "POST /api/v1/live/rooms/{id}/reminders", "POST /api/v1/live/rooms/{id}/comments", "POST /api/v1/live/rooms/{id}/likes",
   };
 
   auto doc = Call("GET", "/api/v1/openapi.json").body;

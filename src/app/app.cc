@@ -8,6 +8,7 @@
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
+#include "http/routes_live.h"
 #include "logistics/logistics.h"
 
 namespace xd {
@@ -66,6 +67,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->member_->Install();
   app->community_ = std::make_unique<community::CommunityService>(*app->trade_);
   app->community_->Install(*app->timers_);
+  app->live_ = std::make_unique<live::LiveService>(*app->trade_);
+  app->live_->Install();
   RETURN_IF_ERROR(app->member_->InstallTimers(*app->store_, *app->timers_));
   RETURN_IF_ERROR(InstallRetention(*app->store_, *app->timers_, options.retention));
   app->context_ = std::unique_ptr<http::AppContext>(new http::AppContext{*app->store_, *app->timers_, *app->sandbox_, *app->trade_, nullptr, *app->promo_});
@@ -152,6 +155,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddMemberRoutes(api);
   http::AddBuyerRoutes(api);
   http::AddCommunityRoutes(api);
+  app->live_hub_ = std::make_unique<http::LiveHub>(*app->store_, *app->live_, options.live);
+  app->live_->SetListener([hub = app->live_hub_.get()](const live::RoomSignal& s) { hub->OnSignal(s); });
+  http::AddLiveRoutes(api, *app->live_, *app->live_hub_);
   http::AddOpenRoutes(api);
   http::AddInsightRoutes(api);
   http::ServerOptions so;
@@ -161,9 +167,10 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   so.web_root = options.web_root;
   so.ip_rate_per_s = options.ip_rate_per_s;
   so.access_log = options.access_log;
+  so.streams = app->live_hub_->acceptor();
   app->server_ = std::make_unique<http::Server>(so, *app->router_);
   http::Server* server = app->server_.get();
-  app->context_->metrics_text = [server] { return server->MetricsText(); };
+  app->context_->metrics_text = [server, hub = app->live_hub_.get()] { return server->MetricsText() + hub->MetricsText(); };
   return app;
 }
 
@@ -171,6 +178,7 @@ App::~App() { Stop(); }
 
 uint16_t App::Start() {
   port_ = server_->Start();
+  live_hub_->Start();
   // The provider delivers notifications over HTTP to this server, like a real PSP would:
   // one I/O thread with up to 64 keep-alive connections (the sender's limit in flight).
   auto notify_client = std::make_shared<http::AsyncClient>(options_.host, port_, 64, "xd-paynotify-io");
@@ -214,6 +222,7 @@ void App::Stop() {
   if (order_watch_) order_watch_->Stop();  // long polls answer now, with the order as it is
   if (open_) open_->Stop();
   if (insight_) insight_->Stop();
+  if (live_hub_) live_hub_->Stop();  // streams close before the server stops
   if (server_) server_->Shutdown();
   if (hasher_) hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
   if (store_) store_->Close();

@@ -9,9 +9,11 @@
 #include "account/password.h"
 #include "base/clock.h"
 #include "http/api.h"
+#include "http/live_hub.h"
 #include "http/server.h"
 #include "community/community.h"
 #include "insight/insight.h"
+#include "live/live.h"
 #include "member/member.h"
 #include "open/open.h"
 #include "pay/pay.h"
@@ -61,6 +63,7 @@ struct AppOptions {
   bool analytics_background = true;  // with `background`: ingest and project events (xd-insight)
   int analytics_poll_ms = 200;       // the data platform's wait when caught up
   double events_rate_per_s = 10;     // POST /events batches per second per user or IP, burst 2× (0 = unlimited)
+  http::LiveHubOptions live;                 // the live room stream's limits and cadence
 };
 
 class App {
@@ -80,6 +83,8 @@ class App {
   promo::PromoService& promo() { return *promo_; }
   member::MemberService& member() { return *member_; }
   community::CommunityService& community() { return *community_; }
+  live::LiveService& live() { return *live_; }
+  http::LiveHub& live_hub() { return *live_hub_; }
   open::OpenService& open() { return *open_; }
   insight::Insight& insight() { return *insight_; }
   Store& analytics_store() { return *analytics_store_; }
@@ -102,6 +107,8 @@ class App {
   std::unique_ptr<promo::PromoService> promo_;
   std::unique_ptr<member::MemberService> member_;
   std::unique_ptr<community::CommunityService> community_;
+  std::unique_ptr<live::LiveService> live_;
+  std::unique_ptr<http::LiveHub> live_hub_;  // before server_: streams end with the server
   std::unique_ptr<open::OpenService> open_;
   std::unique_ptr<account::PasswordHasher> hasher_;
   std::unique_ptr<http::AppContext> context_;

@@ -137,6 +137,15 @@ inline constexpr size_t kMaxApiKeyNameLen = 60;              // an API key's nam
 inline constexpr int64_t kMaxWebhookEndpointsPerMerchant = 10;  // endpoints of one merchant
 inline constexpr size_t kMaxSyncItems = 500;                 // items of one inventory sync
 
+// ---- live commerce (issue 18; decision 024) ----
+inline constexpr size_t kMaxLiveRoomProducts = 50;        // products of one live room
+inline constexpr int64_t kMaxLiveStock = 1'000'000;        // live stock asked for one product
+inline constexpr size_t kMaxLiveTitleLen = 60;            // a room's title
+inline constexpr size_t kMaxLiveCommentLen = 150;         // a comment (弹幕): 50 Chinese characters
+inline constexpr int64_t kMaxLikesPerTap = 50;            // likes one request adds (taps batched)
+inline constexpr int64_t kLiveRecentOrders = 10;          // recent orders a stream snapshot carries
+inline constexpr int64_t kLiveRecentComments = 20;        // recent comments a stream snapshot carries
+
 // ---- HTTP ----
 inline constexpr int64_t kDefaultPageSize = 20;  // ?limit= when absent
 inline constexpr int64_t kMaxPageSize = 100;     // largest ?limit=

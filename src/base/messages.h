@@ -444,6 +444,21 @@ namespace xd {
   X(MEMBER_PUSH_PRODUCT_NOT_FOUND, NOT_FOUND)                                                 \
   X(MEMBER_PUSH_COUPON_NOT_FOUND, NOT_FOUND)                                                  \
   X(MEMBER_INBOX_NOT_FOUND, NOT_FOUND)                                                        \
+  /* live commerce: rooms, room products, comments, streams */ \
+  X(LIVE_ROOM_NOT_FOUND, NOT_FOUND)                                                           \
+  X(ROOM_NOT_LIVE, CONFLICT)                                                                  \
+  X(LIVE_ROOM_STATE, INVALID_STATE)                                                           \
+  X(LIVE_PRODUCT_NOT_IN_ROOM, NOT_FOUND)                                                      \
+  X(LIVE_SOLD_OUT, OUT_OF_STOCK)                                                              \
+  X(LIVE_HOST_NOT_STAFF, INVALID_FIELD)                                                       \
+  X(LIVE_PRICE_ABOVE_LIST, INVALID_FIELD)                                                     \
+  X(LIVE_PRODUCTS_RANGE, INVALID_FIELD)                                                       \
+  X(LIVE_SKU_TWICE, INVALID_FIELD)                                                            \
+  X(LIVE_NO_OTHER_ACTIVITY, INVALID_FIELD)                                                    \
+  X(LIVE_COMMENT_RATE, RATE_LIMITED)                                                          \
+  X(LIVE_URL_INVALID, INVALID_FIELD)                                                          \
+  X(LIVE_TOO_MANY_STREAMS, RATE_LIMITED)                                                      \
+  X(LIVE_SKU_NOT_FOUND, NOT_FOUND)                                                            \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

@@ -345,14 +345,34 @@ Status Restock(Tx& tx, int64_t sku_id, int64_t qty) {
                  Error{ErrorCode::INTERNAL, "restock of more than sold"});
 }
 
+Result<int64_t> Allocate(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t qty) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT stock FROM skus WHERE id=? AND merchant_id=?" +
+                                             std::string(tx.dialect().ForUpdate()),
+                                         {sku_id, merchant_id}));
+  if (!row) return int64_t{0};
+  const int64_t take = std::min(qty, row->Int(0));
+  if (take <= 0) return int64_t{0};
+  RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, allocated = allocated + ?1 WHERE id = ?2 AND stock >= ?1",
+                                  {take, sku_id}),
+                          Error{ErrorCode::INTERNAL, "allocation of more than available"}));
+  return take;
+}
+
+Status Deallocate(Tx& tx, int64_t sku_id, int64_t qty) {
+  if (qty == 0) return Ok();
+  return Guarded(tx.Exec("UPDATE skus SET stock = stock + ?1, allocated = allocated - ?1 WHERE id = ?2 AND allocated >= ?1", {qty, sku_id}),
+                 Error{ErrorCode::INTERNAL, "deallocation of more than allocated"});
+}
+
 Result<std::vector<std::string>> CheckInventory(Reader& r) {
   std::vector<std::string> problems;
-  ASSIGN_OR_RETURN(Rows bad, r.Query("SELECT id, stock, reserved, sold, returned, stock_in FROM skus WHERE stock < 0 OR reserved < 0 "
-                                     "OR sold < 0 OR stock_in <> stock + reserved + sold LIMIT 20"));
+  ASSIGN_OR_RETURN(Rows bad, r.Query("SELECT id, stock, reserved, sold, returned, stock_in, allocated FROM skus WHERE stock < 0 OR reserved < 0 "
+                                     "OR sold < 0 OR allocated < 0 OR stock_in <> stock + reserved + sold + allocated LIMIT 20"));
   for (auto& row : bad)
     problems.push_back("sku " + IdString(row.Int(0)) + ": stock=" + std::to_string(row.Int(1)) + " reserved=" + std::to_string(row.Int(2)) +
                        " sold=" + std::to_string(row.Int(3)) + " returned=" + std::to_string(row.Int(4)) +
-                       " stock_in=" + std::to_string(row.Int(5)) + " (conservation broken)");
+                       " allocated=" + std::to_string(row.Int(6)) + " stock_in=" + std::to_string(row.Int(5)) +
+                       " (conservation broken)");
   // Reserved units equal the quantities of unpaid (created) orders.
   ASSIGN_OR_RETURN(Rows mismatch, r.Query(
       "SELECT s.id, s.reserved, COALESCE(x.q, 0) FROM skus s LEFT JOIN (SELECT oi.sku_id, SUM(oi.quantity) q FROM order_items oi "

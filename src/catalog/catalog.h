@@ -3,9 +3,10 @@
 //
 // Stock model per SKU: `stock` is available, `reserved` is held by unpaid orders, `sold`
 // is paid. reserve: stock→reserved; release: reserved→stock; sell: reserved→sold;
-// restock (goods returned): sold→stock, counted in `returned`. Never negative (the UPDATEs
-// are guarded and the schema CHECKs it); conservation: stock_in = stock + reserved + sold,
-// where stock_in moves only when the merchant sets stock.
+// restock (goods returned): sold→stock, counted in `returned`; allocate (set aside for a live
+// room, issue 18): stock→allocated, deallocate: allocated→stock. Never negative (the UPDATEs
+// are guarded and the schema CHECKs it); conservation: stock_in = stock + reserved + sold +
+// allocated, where stock_in moves only when the merchant sets stock.
 #pragma once
 
 #include <cstdint>
@@ -113,6 +114,11 @@ Status Reserve(Tx& tx, int64_t sku_id, int64_t qty);
 Status Release(Tx& tx, int64_t sku_id, int64_t qty);
 Status Sell(Tx& tx, int64_t sku_id, int64_t qty);
 Status Restock(Tx& tx, int64_t sku_id, int64_t qty);
+// Sets aside up to `qty` available units (a live room's stock); returns how many it took
+// (fewer when fewer are available, 0 for a SKU of another merchant).
+Result<int64_t> Allocate(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t qty);
+// Gives `qty` allocated units back to available stock (INTERNAL beyond what is allocated).
+Status Deallocate(Tx& tx, int64_t sku_id, int64_t qty);
 
 // Invariant check for `xiaodian check`: problems found, empty when sound.
 Result<std::vector<std::string>> CheckInventory(Reader& r);

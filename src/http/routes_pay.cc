@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "community/community.h"
 #include "http/api.h"
+#include "live/live.h"
 #include "store/colocation.h"
 #include "store/consumer.h"
 #include "store/timers.h"
@@ -35,6 +36,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     }
     ASSIGN_OR_RETURN(auto buyer_problems, buyer::Check(r));
     ASSIGN_OR_RETURN(auto community_problems, community::CommunityService::Check(r));
+    ASSIGN_OR_RETURN(auto live_problems, live::LiveService::Check(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -51,6 +53,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : buyer_problems) j["problems"].push_back(p);
     for (auto& p : community_problems) j["problems"].push_back(p);
     for (auto& p : analytics_problems) j["problems"].push_back(p);
+    for (auto& p : live_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -68,6 +71,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
                                                      // − refunds; paid orders each in one batch
     j["analytics_ok"] = analytics_problems.empty();  // projections' totals = a recount from the
                                                      // analytics log
+    j["live_ok"] = live_problems.empty();  // live stock allocations conserve stock; room order
+                                           // counts and sold units match their orders
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

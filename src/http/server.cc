@@ -21,6 +21,7 @@
 #include "base/thread_name.h"
 #include "http/asio.h"
 #include "http/rate_limiter.h"
+#include "http/stream.h"
 
 namespace xd::http {
 
@@ -185,7 +186,7 @@ struct Server::Impl {
   StaticFiles statics;
   std::vector<RouteMetrics> route_metrics;
   std::atomic<int64_t> in_flight{0}, connections{0}, accepted{0}, rejected_connections{0}, rate_limited{0},
-      request_seq{0};
+      request_seq{0}, streams_taken{0};
   std::atomic<bool> stopping{false};
 
   void Accept();
@@ -301,6 +302,16 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(tolower(c));
       req->headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    if (srv_.options.streams && srv_.options.streams->Wants(msg, *req)) {
+      // A stream (WebSocket, SSE) owns the connection from here: the session ends.
+      if (!srv_.limiter.Allow(req->remote_ip)) {
+        srv_.rate_limited++;
+        keep_alive_ = false;
+        return Write(ErrorResponse(429, Msg::ADDRESS_RATE_LIMITED, ParseAcceptLanguage(req->Header("accept-language"))));
+      }
+      srv_.streams_taken++;
+      return srv_.options.streams->Take(std::move(stream_), parser_->release(), std::move(*req));
     }
     Dispatch(std::move(req));
   }
@@ -507,6 +518,7 @@ std::string Server::MetricsText() const {
   out += fmt::format("# TYPE xd_http_connections_accepted_total counter\nxd_http_connections_accepted_total {}\n", im.accepted.load());
   out += fmt::format("# TYPE xd_http_connections_rejected_total counter\nxd_http_connections_rejected_total {}\n", im.rejected_connections.load());
   out += fmt::format("# TYPE xd_http_rate_limited_total counter\nxd_http_rate_limited_total {}\n", im.rate_limited.load());
+  out += fmt::format("# TYPE xd_http_streams_taken_total counter\nxd_http_streams_taken_total {}\n", im.streams_taken.load());
   out += fmt::format("# TYPE xd_static_files_cached gauge\nxd_static_files_cached {}\n", im.statics.cached_files());
   return out;
 }

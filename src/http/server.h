@@ -16,6 +16,8 @@
 
 namespace xd::http {
 
+class StreamAcceptor;  // http/stream.h: takes over WebSocket and SSE connections
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (tests)
@@ -29,6 +31,7 @@ struct ServerOptions {
   double ip_burst = 0;
   std::string web_root;          // serves <web_root>/shop/dist at / and console/dist at /console/
   bool access_log = false;
+  StreamAcceptor* streams = nullptr;  // long-lived streams (the live hub); outlives the server
 };
 
 struct ServerMetrics;

@@ -35,9 +35,10 @@ Activity ActivityFromRow(const Row& r) {
 }
 
 Result<std::optional<ActivityRef>> ParseActivityRef(const Json& activity) {
-  // "activity":{"community":{...}}: a community group-buying order (the community module
-  // prices it and refuses anything beside it).
-  if (!activity.is_object() || activity.contains("community")) return std::optional<ActivityRef>();
+  // "activity":{"community":{...}}: a community group-buying order; {"live":{...}}: an order in
+  // a live room (those modules price them and refuse anything beside them).
+  if (!activity.is_object() || activity.contains("community") || activity.contains("live"))
+    return std::optional<ActivityRef>();
   ObjectReader r(activity, "activity.");
   ActivityRef ref;
   ref.id = r.OptId("id");

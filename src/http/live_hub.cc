@@ -1,0 +1,778 @@
+// The live room stream hub: channels per room with viewers on this node, the hub's thread that
+// re-reads changed rooms (coalesced per tick) and sends counts, and the WebSocket and SSE
+// connections with their bounded queues (live_hub.h; decision 024).
+//
+// Locks: a channel's `mu` may be taken before the hub's `mu`, never after it.
+#include "http/live_hub.h"
+
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/id.h"
+#include "base/limits.h"
+#include "base/log.h"
+#include "base/messages.h"
+#include "base/thread_name.h"
+#include "http/rate_limiter.h"
+#include "http/stream.h"
+
+namespace xd::http {
+
+namespace websocket = beast::websocket;
+using Message = std::shared_ptr<const std::string>;
+
+namespace {
+
+constexpr size_t kMaxClientMessageBytes = 512;
+constexpr size_t kMaxPendingSignals = 10000;
+
+class Viewer;
+
+// One room's viewers on this node and what a joiner's snapshot says.
+struct Channel {
+  explicit Channel(int64_t id) : room_id(id) {}
+  const int64_t room_id;
+  std::mutex mu;
+  std::vector<std::weak_ptr<Viewer>> viewers;
+  int64_t seq = 0;
+  Json state = Json::object();  // room, pinned, products
+  int64_t likes_db = 0;
+  std::deque<Json> orders;    // newest first
+  std::deque<Json> comments;  // oldest first
+  Message snapshot;           // cached until something changes
+  int64_t viewers_sent = -1, likes_sent = -1;
+};
+
+Message Serialise(Json j) { return std::make_shared<const std::string>(DumpJson(j)); }
+
+// The room's state as the stream carries it (no figures that only the merchant sees).
+Json StateOf(const live::Room& r) {
+  Json products = Json::array();
+  for (const auto& p : r.products)
+    products.push_back(Json{{"sku_id", IdString(p.sku_id)},
+                            {"product_id", IdString(p.product_id)},
+                            {"title", p.title},
+                            {"image", p.image},
+                            {"list_price_fen", p.list_price_fen},
+                            {"live_price_fen", p.live_price_fen},
+                            {"left", p.left()}});
+  const live::RoomProduct* pin = r.pinned();
+  Json pinned = nullptr;
+  if (pin)
+    pinned = Json{{"sku_id", IdString(pin->sku_id)},
+                  {"product_id", IdString(pin->product_id)},
+                  {"title", pin->title},
+                  {"image", pin->image},
+                  {"list_price_fen", pin->list_price_fen},
+                  {"live_price_fen", pin->live_price_fen},
+                  {"left", pin->left()}};
+  return Json{{"room",
+               {{"id", IdString(r.id)},
+                {"title", r.title},
+                {"status", std::string(live::ToString(r.status))},
+                {"stream_url", r.stream_url},
+                {"cover", r.cover},
+                {"merchant", {{"id", IdString(r.merchant_id)}, {"name", r.merchant_name}}},
+                {"host", r.host_name}}},
+              {"pinned", std::move(pinned)},
+              {"products", std::move(products)}};
+}
+
+// The room id of "/api/v1/live/rooms/{id}/<suffix>", if the path is that.
+std::optional<int64_t> RoomOfPath(std::string_view path, std::string_view suffix) {
+  constexpr std::string_view kPrefix = "/api/v1/live/rooms/";
+  if (path.rfind(kPrefix, 0) != 0 || path.size() <= kPrefix.size() + suffix.size() ||
+      path.substr(path.size() - suffix.size()) != suffix)
+    return std::nullopt;
+  return ParseId(path.substr(kPrefix.size(), path.size() - kPrefix.size() - suffix.size()));
+}
+
+// Answers a request that will not become a stream, then closes.
+void Refuse(beast::tcp_stream stream, int status, Msg m, Lang lang) {
+  auto s = std::make_shared<beast::tcp_stream>(std::move(stream));
+  std::string body = DumpJson(ErrorJson(MakeError(m), lang));
+  auto out = std::make_shared<std::string>(
+      fmt::format("HTTP/1.1 {} {}\r\nServer: xiaodian\r\nContent-Type: "
+                  "application/json\r\nContent-Length: {}\r\n"
+                  "Connection: close\r\n\r\n{}",
+                  status,
+                  status == 404   ? "Not Found"
+                  : status == 429 ? "Too Many Requests"
+                                  : "Service Unavailable",
+                  body.size(), body));
+  s->expires_after(std::chrono::seconds(5));
+  net::async_write(*s, net::buffer(*out), [s, out](beast::error_code, size_t) {
+    beast::error_code ignore;
+    s->socket().shutdown(tcp::socket::shutdown_send, ignore);
+  });
+}
+
+}  // namespace
+
+struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, public StreamAcceptor {
+  Impl(Store& s, live::LiveService& l, LiveHubOptions o)
+      : store(s), live(l), options(o), comment_limiter(o.comment_rate_per_s, o.comment_burst) {}
+
+  Store& store;
+  live::LiveService& live;
+  const LiveHubOptions options;
+  RateLimiter comment_limiter;
+
+  mutable std::mutex mu;
+  std::unordered_map<int64_t, std::shared_ptr<Channel>> channels;
+  std::unordered_map<std::string, int64_t> per_ip;  // open streams per client IP (erased at 0)
+  int64_t streams = 0;
+  std::set<int64_t> dirty;
+  std::deque<live::RoomSignal> signals;
+  std::unordered_map<int64_t, int64_t> pending_likes;  // rooms with likes not yet written
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread thread;
+
+  std::atomic<int64_t> messages{0}, skips{0}, refused{0}, reloads{0}, queued_max{0};
+
+  // ---- StreamAcceptor ----
+  bool Wants(const bhttp::request<bhttp::string_body>& msg, const Request& req) const override {
+    if (req.method != "GET") return false;
+    if (RoomOfPath(req.path, "/events")) return true;
+    return RoomOfPath(req.path, "/stream") && websocket::is_upgrade(msg);
+  }
+  void Take(beast::tcp_stream stream, bhttp::request<bhttp::string_body> msg, Request req) override;
+
+  // A channel with the room's state loaded (nullptr: no such public room).
+  std::shared_ptr<Channel> ChannelFor(int64_t room_id);
+  // Loads the room into a channel (on the calling thread); false when it is not public.
+  bool Load(Channel& ch, bool with_recent);
+  void Subscribe(const std::shared_ptr<Viewer>& v);
+  void Leave(const std::shared_ptr<Channel>& ch, const std::string& ip, const Viewer* v);
+
+  // Under ch.mu: the snapshot a joiner (or a viewer skipping ahead) is sent.
+  Message SnapshotLocked(Channel& ch);
+  Message Snapshot(Channel& ch) {
+    std::lock_guard lock(ch.mu);
+    return SnapshotLocked(ch);
+  }
+  // Under ch.mu: queues `m` to every viewer of the channel.
+  void BroadcastLocked(Channel& ch, const Message& m);
+
+  void Run();
+  void Reload(const std::shared_ptr<Channel>& ch);
+  void Publish(const live::RoomSignal& s);
+  void SendCounts();
+  void FlushLikes();
+  int64_t PendingLikesLocked(int64_t room_id) const {
+    auto it = pending_likes.find(room_id);
+    return it == pending_likes.end() ? 0 : it->second;
+  }
+};
+
+namespace {
+
+// A connection watching one room: a bounded queue of shared messages, written one at a time on
+// the connection's strand. Subclasses frame and write (WebSocket, SSE).
+class Viewer : public std::enable_shared_from_this<Viewer> {
+ public:
+  Viewer(std::shared_ptr<LiveHub::Impl> hub, std::shared_ptr<Channel> ch, std::string ip)
+      : hub_(std::move(hub)), channel_(std::move(ch)), ip_(std::move(ip)) {}
+  virtual ~Viewer() { hub_->Leave(channel_, ip_, this); }
+
+  const std::shared_ptr<Channel>& channel() const { return channel_; }
+
+  // Queues a message for this connection (any thread; runs on its strand).
+  void Deliver(Message m) {
+    net::post(Executor(), [self = shared_from_this(), m = std::move(m)]() mutable {
+      self->Enqueue(std::move(m));
+    });
+  }
+  // Closes the connection (any thread).
+  void Close() {
+    net::post(Executor(), [self = shared_from_this()] { self->CloseNow(); });
+  }
+  virtual void Start() = 0;
+
+ protected:
+  virtual net::any_io_executor Executor() = 0;
+  virtual void WriteOne(const Message& m) = 0;  // async; ends with OnWritten
+  virtual void CloseNow() = 0;
+
+  void Enqueue(Message m) {
+    if (closed_) return;
+    if (queue_.size() >= hub_->options.queue_max) {
+      // Too far behind: what is queued is stale. Drop it and send the latest snapshot next
+      // (it includes this message's effect): memory stays bounded whatever this viewer reads.
+      queue_.clear();
+      resync_ = true;
+      hub_->skips++;
+    } else {
+      queue_.push_back(std::move(m));
+      int64_t n = static_cast<int64_t>(queue_.size()), seen = hub_->queued_max.load();
+      while (n > seen && !hub_->queued_max.compare_exchange_weak(seen, n)) {
+      }
+    }
+    hub_->messages++;
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    if (closed_) return;
+    Message m;
+    if (resync_) {
+      resync_ = false;
+      queue_.clear();
+      m = hub_->Snapshot(*channel_);
+    } else if (!queue_.empty()) {
+      m = std::move(queue_.front());
+      queue_.pop_front();
+    } else {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    WriteOne(m);
+  }
+
+  void OnWritten(beast::error_code ec) {
+    if (ec) return CloseNow();
+    WriteNext();
+  }
+
+  void MarkClosed() {
+    closed_ = true;
+    queue_.clear();
+  }
+
+  std::shared_ptr<LiveHub::Impl> hub_;
+  std::shared_ptr<Channel> channel_;
+  std::string ip_;
+  std::deque<Message> queue_;
+  bool writing_ = false, resync_ = false, closed_ = false;
+};
+
+class WsViewer final : public Viewer {
+ public:
+  WsViewer(std::shared_ptr<LiveHub::Impl> hub, std::shared_ptr<Channel> ch, std::string ip,
+           beast::tcp_stream stream, bhttp::request<bhttp::string_body> req)
+      : Viewer(std::move(hub), std::move(ch), std::move(ip)),
+        ws_(std::move(stream)),
+        req_(std::move(req)) {}
+
+  void Start() override {
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own timeouts
+    websocket::stream_base::timeout t =
+        websocket::stream_base::timeout::suggested(beast::role_type::server);
+    t.idle_timeout = std::chrono::milliseconds(hub_->options.write_timeout_ms);
+    t.keep_alive_pings = true;  // a peer that neither reads nor answers pings is dropped
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "xiaodian"); }));
+    ws_.read_message_max(kMaxClientMessageBytes);
+    ws_.text(true);
+    beast::error_code ignore;
+    beast::get_lowest_layer(ws_).socket().set_option(
+        net::socket_base::send_buffer_size(hub_->options.send_buffer_bytes), ignore);
+    ws_.async_accept(req_, [self = std::static_pointer_cast<WsViewer>(shared_from_this())](
+                               beast::error_code ec) {
+      self->req_ = {};
+      if (ec) return self->MarkClosed();
+      self->hub_->Subscribe(self);
+      self->DoRead();
+    });
+  }
+
+ private:
+  net::any_io_executor Executor() override { return ws_.get_executor(); }
+
+  // Viewers send nothing the stream needs; reading keeps pings, closes and limits working. An
+  // oversize or malformed message fails the read and closes this connection only.
+  void DoRead() {
+    ws_.async_read(in_, [self = std::static_pointer_cast<WsViewer>(shared_from_this())](
+                            beast::error_code ec, size_t n) {
+      if (ec) return self->CloseNow();
+      self->in_.consume(n);
+      self->DoRead();
+    });
+  }
+
+  void WriteOne(const Message& m) override {
+    ws_.async_write(net::buffer(*m), [self = std::static_pointer_cast<WsViewer>(shared_from_this()),
+                                      m](beast::error_code ec, size_t) { self->OnWritten(ec); });
+  }
+
+  void CloseNow() override {
+    if (closed_) return;
+    MarkClosed();
+    beast::error_code ignore;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignore);
+    beast::get_lowest_layer(ws_).socket().close(ignore);
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  bhttp::request<bhttp::string_body> req_;
+  beast::flat_buffer in_;
+};
+
+class SseViewer final : public Viewer {
+ public:
+  SseViewer(std::shared_ptr<LiveHub::Impl> hub, std::shared_ptr<Channel> ch, std::string ip,
+            beast::tcp_stream stream)
+      : Viewer(std::move(hub), std::move(ch), std::move(ip)), stream_(std::move(stream)) {}
+
+  void Start() override {
+    beast::error_code ignore;
+    stream_.socket().set_option(net::socket_base::send_buffer_size(hub_->options.send_buffer_bytes),
+                                ignore);
+    stream_.expires_never();
+    hub_->Subscribe(shared_from_this());
+    DoRead();
+  }
+
+ private:
+  net::any_io_executor Executor() override { return stream_.get_executor(); }
+
+  // The client sends nothing more; its EOF (or anything past a small bound) ends the stream.
+  void DoRead() {
+    stream_.socket().async_read_some(
+        net::buffer(in_), [self = std::static_pointer_cast<SseViewer>(shared_from_this())](
+                              beast::error_code ec, size_t n) {
+          self->read_ += n;
+          if (ec || self->read_ > kMaxClientMessageBytes) return self->CloseNow();
+          self->DoRead();
+        });
+  }
+
+  void WriteOne(const Message& m) override {
+    auto frame = std::make_shared<std::string>();
+    if (!headers_sent_) {
+      headers_sent_ = true;
+      *frame =
+          "HTTP/1.1 200 OK\r\nServer: xiaodian\r\nContent-Type: text/event-stream; "
+          "charset=utf-8\r\n"
+          "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: keep-alive\r\n\r\n";
+    }
+    *frame += "data: ";
+    *frame += *m;  // one line: the JSON has no raw newlines
+    *frame += "\n\n";
+    stream_.expires_after(std::chrono::milliseconds(hub_->options.write_timeout_ms));
+    net::async_write(stream_, net::buffer(*frame),
+                     [self = std::static_pointer_cast<SseViewer>(shared_from_this()), frame](
+                         beast::error_code ec, size_t) {
+                       self->stream_.expires_never();
+                       self->OnWritten(ec);
+                     });
+  }
+
+  void CloseNow() override {
+    if (closed_) return;
+    MarkClosed();
+    beast::error_code ignore;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignore);
+    stream_.socket().close(ignore);
+  }
+
+  beast::tcp_stream stream_;
+  bool headers_sent_ = false;
+  std::array<char, 256> in_{};
+  size_t read_ = 0;
+};
+
+}  // namespace
+
+// ---- the hub ----
+
+bool LiveHub::Impl::Load(Channel& ch, bool with_recent) {
+  reloads++;
+  auto loaded = store.Read([&](Reader& r) -> Result<Json> {
+    ASSIGN_OR_RETURN(live::Room room, live.GetRoom(r, ch.room_id, std::nullopt));
+    Json out{{"state", StateOf(room)}, {"likes", room.likes}};
+    if (with_recent) {
+      ASSIGN_OR_RETURN(out["orders"], live.RecentOrders(r, ch.room_id, limits::kLiveRecentOrders));
+      ASSIGN_OR_RETURN(out["comments"],
+                       live.RecentComments(r, ch.room_id, limits::kLiveRecentComments));
+    }
+    return out;
+  });
+  if (!loaded) {
+    if (loaded.error().code != ErrorCode::NOT_FOUND) return false;
+    // Cancelled (or gone) while watched: say so.
+    std::lock_guard lock(ch.mu);
+    if (ch.state.contains("room")) {
+      ch.state["room"]["status"] = std::string(live::ToString(live::RoomStatus::kCancelled));
+      ch.seq++;
+      ch.snapshot.reset();
+      Json j = ch.state;
+      j["type"] = "state";
+      j["seq"] = ch.seq;
+      BroadcastLocked(ch, Serialise(std::move(j)));
+    }
+    return false;
+  }
+  std::lock_guard lock(ch.mu);
+  ch.seq++;
+  ch.state = (*loaded)["state"];
+  ch.likes_db = (*loaded)["likes"].get<int64_t>();
+  if (with_recent) {
+    ch.orders.clear();
+    for (auto& o : (*loaded)["orders"]) ch.orders.push_back(o);
+    ch.comments.clear();
+    for (auto& c : (*loaded)["comments"]) ch.comments.push_back(c);
+  }
+  ch.snapshot.reset();
+  Json j = ch.state;
+  j["type"] = "state";
+  j["seq"] = ch.seq;
+  BroadcastLocked(ch, Serialise(std::move(j)));
+  return true;
+}
+
+std::shared_ptr<Channel> LiveHub::Impl::ChannelFor(int64_t room_id) {
+  {
+    std::lock_guard lock(mu);
+    auto it = channels.find(room_id);
+    if (it != channels.end()) return it->second;
+  }
+  // Read outside the hub's lock; a racing joiner may load the same room: the first one wins.
+  auto ch = std::make_shared<Channel>(room_id);
+  if (!Load(*ch, true)) return nullptr;
+  std::lock_guard lock(mu);
+  auto [it, inserted] = channels.emplace(room_id, ch);
+  return it->second;
+}
+
+Message LiveHub::Impl::SnapshotLocked(Channel& ch) {
+  if (ch.snapshot) return ch.snapshot;
+  Json j = ch.state;
+  j["type"] = "snapshot";
+  j["seq"] = ch.seq;
+  j["viewers"] = static_cast<int64_t>(ch.viewers.size());
+  {
+    std::lock_guard lock(mu);
+    j["likes"] = ch.likes_db + PendingLikesLocked(ch.room_id);
+  }
+  j["orders"] = Json::array();
+  for (auto& o : ch.orders) j["orders"].push_back(o);
+  j["comments"] = Json::array();
+  for (auto& c : ch.comments) j["comments"].push_back(c);
+  ch.snapshot = Serialise(std::move(j));
+  return ch.snapshot;
+}
+
+void LiveHub::Impl::BroadcastLocked(Channel& ch, const Message& m) {
+  for (auto& w : ch.viewers)
+    if (auto v = w.lock()) v->Deliver(m);
+}
+
+void LiveHub::Impl::Subscribe(const std::shared_ptr<Viewer>& v) {
+  const std::shared_ptr<Channel>& ch = v->channel();
+  std::lock_guard lock(ch->mu);
+  {
+    std::lock_guard hub_lock(mu);
+    channels.emplace(ch->room_id, ch);  // back in the map if its last viewer left meanwhile
+  }
+  ch->viewers.push_back(v);
+  ch->snapshot.reset();  // its viewer count changed
+  // The snapshot first, queued under the channel's lock: every later message follows it.
+  v->Deliver(SnapshotLocked(*ch));
+}
+
+void LiveHub::Impl::Leave(const std::shared_ptr<Channel>& ch, const std::string& ip,
+                          const Viewer* v) {
+  std::lock_guard lock(ch->mu);
+  std::lock_guard hub_lock(mu);
+  if (auto it = per_ip.find(ip); it != per_ip.end() && --it->second <= 0) per_ip.erase(it);
+  --streams;
+  // The leaving viewer is expired already (this runs in its destructor). Never lock() a weak
+  // pointer here: the copy could end up the last owner and run another destructor under ch->mu.
+  (void)v;
+  std::erase_if(ch->viewers, [](const std::weak_ptr<Viewer>& w) { return w.expired(); });
+  ch->snapshot.reset();
+  if (ch->viewers.empty()) {
+    auto it = channels.find(ch->room_id);
+    if (it != channels.end() && it->second == ch) channels.erase(it);
+  }
+}
+
+void LiveHub::Impl::Take(beast::tcp_stream stream, bhttp::request<bhttp::string_body> msg,
+                         Request req) {
+  const Lang lang = ParseAcceptLanguage(req.Header("accept-language"));
+  const bool sse = RoomOfPath(req.path, "/events").has_value();
+  const int64_t room_id = *RoomOfPath(req.path, sse ? "/events" : "/stream");
+  {
+    std::lock_guard lock(mu);
+    int64_t& from_ip = per_ip[req.remote_ip];
+    if (stopping || streams >= options.max_streams || from_ip >= options.max_streams_per_ip) {
+      if (from_ip == 0) per_ip.erase(req.remote_ip);
+      refused++;
+      return Refuse(std::move(stream), stopping || streams >= options.max_streams ? 503 : 429,
+                    stopping || streams >= options.max_streams ? Msg::UNAVAILABLE
+                                                               : Msg::LIVE_TOO_MANY_STREAMS,
+                    lang);
+    }
+    ++from_ip;
+    ++streams;
+  }
+  std::shared_ptr<Channel> ch = ChannelFor(room_id);
+  if (!ch) {
+    std::lock_guard lock(mu);
+    if (auto it = per_ip.find(req.remote_ip); it != per_ip.end() && --it->second <= 0)
+      per_ip.erase(it);
+    --streams;
+    return Refuse(std::move(stream), 404, Msg::LIVE_ROOM_NOT_FOUND, lang);
+  }
+  std::shared_ptr<Viewer> v;
+  if (sse)
+    v = std::make_shared<SseViewer>(shared_from_this(), ch, req.remote_ip, std::move(stream));
+  else
+    v = std::make_shared<WsViewer>(shared_from_this(), ch, req.remote_ip, std::move(stream),
+                                   std::move(msg));
+  v->Start();
+}
+
+void LiveHub::Impl::Publish(const live::RoomSignal& s) {
+  std::shared_ptr<Channel> ch;
+  {
+    std::lock_guard lock(mu);
+    auto it = channels.find(s.room_id);
+    if (it == channels.end()) return;  // nobody watches here
+    ch = it->second;
+  }
+  std::lock_guard lock(ch->mu);
+  ch->seq++;
+  ch->snapshot.reset();
+  Json j = s.facts;
+  j["seq"] = ch->seq;
+  if (s.kind == live::RoomSignal::Kind::kOrder) {
+    j["type"] = "order";
+    ch->orders.push_front(s.facts);
+    while (static_cast<int64_t>(ch->orders.size()) > limits::kLiveRecentOrders)
+      ch->orders.pop_back();
+  } else {
+    j["type"] = "comment";
+    ch->comments.push_back(s.facts);
+    while (static_cast<int64_t>(ch->comments.size()) > limits::kLiveRecentComments)
+      ch->comments.pop_front();
+  }
+  BroadcastLocked(*ch, Serialise(std::move(j)));
+}
+
+void LiveHub::Impl::Reload(const std::shared_ptr<Channel>& ch) { Load(*ch, false); }
+
+void LiveHub::Impl::SendCounts() {
+  std::vector<std::shared_ptr<Channel>> list;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, ch] : channels) list.push_back(ch);
+  }
+  for (auto& ch : list) {
+    std::lock_guard lock(ch->mu);
+    int64_t likes;
+    {
+      std::lock_guard hub_lock(mu);
+      likes = ch->likes_db + PendingLikesLocked(ch->room_id);
+    }
+    const auto viewers = static_cast<int64_t>(ch->viewers.size());
+    if (viewers == ch->viewers_sent && likes == ch->likes_sent) continue;
+    ch->viewers_sent = viewers;
+    ch->likes_sent = likes;
+    ch->seq++;
+    ch->snapshot.reset();
+    BroadcastLocked(
+        *ch, Serialise(Json{
+                 {"type", "counts"}, {"seq", ch->seq}, {"viewers", viewers}, {"likes", likes}}));
+  }
+}
+
+void LiveHub::Impl::FlushLikes() {
+  std::unordered_map<int64_t, int64_t> batch;
+  {
+    std::lock_guard lock(mu);
+    batch = pending_likes;
+  }
+  if (batch.empty()) return;
+  auto self = shared_from_this();
+  // One command for every room's likes; they stay pending (and counted) until it commits.
+  store.Submit(
+      [self, batch](Tx& tx) -> Status {
+        for (auto& [room, n] : batch) RETURN_IF_ERROR(self->live.AddLikes(tx, room, n));
+        return Ok();
+      },
+      [self, batch](Status s) {
+        if (!s) spdlog::warn("event=live_likes_flush_failed error=\"{}\"", s.error().message);
+        std::vector<std::shared_ptr<Channel>> touched;
+        {
+          std::lock_guard lock(self->mu);
+          for (auto& [room, n] : batch) {
+            auto it = self->pending_likes.find(room);
+            if (it == self->pending_likes.end()) continue;
+            if ((it->second -= n) <= 0) self->pending_likes.erase(it);
+            if (!s) continue;
+            if (auto c = self->channels.find(room); c != self->channels.end())
+              touched.push_back(c->second);
+          }
+        }
+        // Written: the channel's stored count holds them now.
+        for (auto& ch : touched) {
+          std::lock_guard lock(ch->mu);
+          auto it = batch.find(ch->room_id);
+          ch->likes_db += it->second;
+          ch->snapshot.reset();
+        }
+      });
+}
+
+void LiveHub::Impl::Run() {
+  SetThreadName("xd-live");
+  auto next_counts = std::chrono::steady_clock::now();
+  while (true) {
+    std::set<int64_t> rooms;
+    std::deque<live::RoomSignal> batch;
+    {
+      std::unique_lock lock(mu);
+      cv.wait_until(lock, next_counts,
+                    [&] { return stopping || !dirty.empty() || !signals.empty(); });
+      if (stopping) return;
+      rooms.swap(dirty);
+      batch.swap(signals);
+    }
+    for (auto& s : batch) Publish(s);
+    for (int64_t id : rooms) {
+      std::shared_ptr<Channel> ch;
+      {
+        std::lock_guard lock(mu);
+        auto it = channels.find(id);
+        if (it == channels.end()) continue;
+        ch = it->second;
+      }
+      Reload(ch);
+    }
+    if (std::chrono::steady_clock::now() >= next_counts) {
+      SendCounts();
+      FlushLikes();
+      next_counts =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(options.counts_interval_ms);
+    }
+    if (!rooms.empty()) {
+      // Coalescing: a room is re-read at most once per tick, however many commits changed it.
+      std::unique_lock lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(options.tick_ms), [&] { return stopping; });
+    }
+  }
+}
+
+// ---- LiveHub ----
+
+LiveHub::LiveHub(Store& store, live::LiveService& live, LiveHubOptions options)
+    : impl_(std::make_shared<Impl>(store, live, options)) {}
+
+LiveHub::~LiveHub() { Stop(); }
+
+void LiveHub::Start() {
+  impl_->thread = std::thread([impl = impl_] { impl->Run(); });
+}
+
+void LiveHub::Stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  std::vector<std::shared_ptr<Channel>> list;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto& [id, ch] : impl_->channels) list.push_back(ch);
+  }
+  for (auto& ch : list) {
+    std::lock_guard lock(ch->mu);
+    for (auto& w : ch->viewers)
+      if (auto v = w.lock()) v->Close();
+  }
+}
+
+void LiveHub::OnSignal(const live::RoomSignal& signal) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->channels.count(signal.room_id)) return;  // nobody watches this room here
+    if (signal.kind == live::RoomSignal::Kind::kState) {
+      impl_->dirty.insert(signal.room_id);
+    } else if (impl_->signals.size() < kMaxPendingSignals) {
+      impl_->signals.push_back(signal);
+    }
+    impl_->dirty.insert(signal.room_id);  // an order also moved the stock
+  }
+  impl_->cv.notify_one();
+}
+
+void LiveHub::AddLikes(int64_t room_id, int64_t count) {
+  std::lock_guard lock(impl_->mu);
+  impl_->pending_likes[room_id] += count;  // sent with the next counts, written with the flush
+}
+
+bool LiveHub::AllowComment(int64_t user_id, int64_t* retry_after_s) {
+  if (impl_->comment_limiter.Allow(IdString(user_id))) return true;
+  *retry_after_s = impl_->options.comment_rate_per_s > 0
+                       ? static_cast<int64_t>(std::ceil(1.0 / impl_->options.comment_rate_per_s))
+                       : 1;
+  return false;
+}
+
+int64_t LiveHub::Viewers(int64_t room_id) const {
+  std::shared_ptr<Channel> ch;
+  {
+    std::lock_guard lock(impl_->mu);
+    auto it = impl_->channels.find(room_id);
+    if (it == impl_->channels.end()) return 0;
+    ch = it->second;
+  }
+  std::lock_guard lock(ch->mu);
+  return static_cast<int64_t>(ch->viewers.size());
+}
+
+int64_t LiveHub::UnwrittenLikes(int64_t room_id) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->PendingLikesLocked(room_id);
+}
+
+LiveHubStats LiveHub::stats() const {
+  LiveHubStats s;
+  {
+    std::lock_guard lock(impl_->mu);
+    s.streams = impl_->streams;
+    s.rooms = static_cast<int64_t>(impl_->channels.size());
+  }
+  s.messages = impl_->messages;
+  s.skips = impl_->skips;
+  s.refused = impl_->refused;
+  s.reloads = impl_->reloads;
+  s.queued_max = impl_->queued_max;
+  return s;
+}
+
+std::string LiveHub::MetricsText() const {
+  LiveHubStats s = stats();
+  return fmt::format(
+      "# TYPE xd_live_streams gauge\nxd_live_streams {}\n# TYPE xd_live_rooms_watched "
+      "gauge\nxd_live_rooms_watched {}\n"
+      "# TYPE xd_live_messages_total counter\nxd_live_messages_total {}\n"
+      "# TYPE xd_live_skips_total counter\nxd_live_skips_total {}\n"
+      "# TYPE xd_live_streams_refused_total counter\nxd_live_streams_refused_total {}\n"
+      "# TYPE xd_live_room_reloads_total counter\nxd_live_room_reloads_total {}\n",
+      s.streams, s.rooms, s.messages, s.skips, s.refused, s.reloads);
+}
+
+StreamAcceptor* LiveHub::acceptor() { return impl_.get(); }
+
+}  // namespace xd::http

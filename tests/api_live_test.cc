@@ -1,0 +1,556 @@
+// Live commerce over real HTTP (SPEC §8, issue 18): a shop schedules a room with products at live
+// prices, a viewer books a reminder (预约), the room goes live and takes its live stock from the
+// SKUs (the SKU's available stock falls by it), the host pins a product (one at a time; a product
+// not in the room is 404), viewers order it at the live price through checkout (409 ROOM_NOT_LIVE
+// before and after the live), an unpaid order cancelled gives its unit back to the room, comments
+// and likes count, the room ends and what is left goes back to the SKU. Another shop's staff
+// cannot touch the room. The burst: many buyers at once on the pinned product's live stock, which
+// never oversells. Every test ends with the invariant report (live_ok among them).
+
+#include <boost/beast/websocket.hpp>
+
+#include <atomic>
+#include <functional>
+#include <latch>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/id.h"
+#include "http/asio.h"
+#include "http/live_hub.h"
+#include "tests/harness.h"
+
+namespace xd::testing {
+namespace {
+
+class Live : public ApiTest {
+ protected:
+  static std::string Reason(const http::Client::JsonResponse& r) {
+    return r.body.value("error", Json::object()).value("reason", "");
+  }
+
+  Json NewRoom(const Shop& shop, const Json& products) {
+    auto r = Call("POST", "/api/v1/merchant/live/rooms",
+                  Json{{"title", "冬季新品首发"},
+                       {"cover", "https://img.example.com/cover.jpg"},
+                       {"stream_url", "https://live.example.com/hls/room.m3u8"},
+                       {"products", products}},
+                  shop.owner_token);
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body;
+  }
+
+  http::Client::JsonResponse Order(const std::string& buyer, const std::string& room_id,
+                                   const std::string& sku, int64_t qty = 1) {
+    return Call("POST", "/api/v1/checkout",
+                Json{{"items", {{{"sku_id", sku}, {"quantity", qty}}}},
+                     {"address", Address()},
+                     {"activity", {{"live", {{"room_id", room_id}}}}}},
+                buyer);
+  }
+
+  // The SKU's available stock and allocation as its merchant sees it.
+  int64_t Stock(const Shop& shop, const std::string& product) {
+    auto r = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body["skus"][0].value("stock", -1);
+  }
+
+  Json Room(const std::string& id) {
+    auto r = Call("GET", "/api/v1/live/rooms/" + id);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body;
+  }
+};
+
+TEST_F(Live, RoomLifeLiveStockPinOrdersRemindersCommentsEnd) {
+  Shop shop = OpenShop("b2c", "直播优选");
+  auto [coat_product, coat] = CreateProduct(shop, 30000, 100, "羽绒服");
+  auto [hat_product, hat] = CreateProduct(shop, 5000, 10, "毛线帽");
+  auto [scarf_product, scarf] = CreateProduct(shop, 8000, 10, "围巾");
+  // The hat asks for more live stock than the SKU has: the room gets what there is.
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", coat}, {"live_price_fen", 19900}, {"live_stock", 30}},
+                         Json{{"sku_id", hat}, {"live_price_fen", 2900}, {"live_stock", 50}}}));
+  const std::string id = room["id"];
+  EXPECT_EQ(room["status"], "scheduled");
+  EXPECT_EQ(room["products"].size(), 2u);
+  // A live price above the list price, a SKU of another shop, a bad stream URL: refused.
+  Shop other = OpenShop("c2c", "别家");
+  auto [other_product, other_sku] = CreateProduct(other, 1000, 10, "别家商品");
+  EXPECT_EQ(
+      Call("PUT", "/api/v1/merchant/live/rooms/" + id + "/products",
+           Json{{"sku_id", scarf}, {"live_price_fen", 9000}, {"live_stock", 5}}, shop.owner_token)
+          .status,
+      400);
+  EXPECT_EQ(Call("PUT", "/api/v1/merchant/live/rooms/" + id + "/products",
+                 Json{{"sku_id", other_sku}, {"live_price_fen", 900}, {"live_stock", 5}},
+                 shop.owner_token)
+                .status,
+            404);
+  auto bad_url =
+      Call("POST", "/api/v1/merchant/live/rooms",
+           Json{{"title", "x"}, {"stream_url", "javascript:alert(1)"}}, shop.owner_token);
+  EXPECT_EQ(bad_url.status, 400) << bad_url.body.dump();
+
+  // 预约 before the live; ordering and pinning before it: not live.
+  std::string viewer = Register("", "小明");
+  EXPECT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/reminders", nullptr, viewer).status, 201);
+  EXPECT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/reminders", nullptr, viewer).status,
+            201);  // idempotent
+  auto early = Order(viewer, id, coat);
+  EXPECT_EQ(early.status, 409) << early.body.dump();
+  EXPECT_EQ(Reason(early), "ROOM_NOT_LIVE");
+  EXPECT_EQ(Reason(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin",
+                        Json{{"sku_id", coat}}, shop.owner_token)),
+            "ROOM_NOT_LIVE");
+  auto reminders = Call("GET", "/api/v1/me/live-reminders", nullptr, viewer);
+  ASSERT_EQ(reminders.body["items"].size(), 1u) << reminders.body.dump();
+  EXPECT_TRUE(reminders.body["items"][0]["notified_at"].is_null());
+
+  // Go live: the live stock leaves the SKUs (the hat: all 10 it had).
+  auto started =
+      Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token);
+  ASSERT_EQ(started.status, 200) << started.body.dump();
+  EXPECT_EQ(started.body["status"], "live");
+  EXPECT_EQ(started.body["products"][0]["left"], 30);
+  EXPECT_EQ(started.body["products"][1]["left"], 10);
+  EXPECT_EQ(Stock(shop, coat_product), 70);
+  EXPECT_EQ(Stock(shop, hat_product), 0);
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            409);
+  reminders = Call("GET", "/api/v1/me/live-reminders", nullptr, viewer);
+  EXPECT_FALSE(reminders.body["items"][0]["notified_at"].is_null()) << reminders.body.dump();
+  EXPECT_EQ(reminders.body["live_now"], 1);
+  ExpectInvariants();
+
+  // Pin: a product not in the room is 404; another shop cannot pin this room (404).
+  auto not_in = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", scarf}},
+                     shop.owner_token);
+  EXPECT_EQ(not_in.status, 404) << not_in.body.dump();
+  EXPECT_EQ(Reason(not_in), "LIVE_PRODUCT_NOT_IN_ROOM");
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", coat}},
+                 other.owner_token)
+                .status,
+            404);
+  auto pinned = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", coat}},
+                     shop.owner_token);
+  ASSERT_EQ(pinned.status, 200) << pinned.body.dump();
+  EXPECT_EQ(Room(id)["pinned"]["sku_id"], coat);
+  pinned = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", hat}},
+                shop.owner_token);
+  EXPECT_EQ(Room(id)["pinned"]["sku_id"], hat);  // one at a time: the hat replaced the coat
+  pinned = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", coat}},
+                shop.owner_token);
+
+  // Orders at the live price, from the room's stock; a product not in the room is refused.
+  auto order = Order(viewer, id, coat, 2);
+  ASSERT_EQ(order.status, 201) << order.body.dump();
+  Json o = order.body["orders"][0];
+  EXPECT_EQ(o["items"][0]["unit_price_fen"], 19900);
+  EXPECT_EQ(o["total_fen"], 39800);
+  EXPECT_EQ(o["activity"]["live"]["room_id"], id);
+  PayAndWait(viewer, o["id"]);
+  EXPECT_EQ(Reason(Order(viewer, id, scarf)), "LIVE_PRODUCT_NOT_IN_ROOM");
+  EXPECT_EQ(Reason(Order(viewer, id, hat, 11)), "LIVE_SOLD_OUT");
+  std::string buyer2 = Register("", "阿强");
+  auto unpaid = Order(buyer2, id, coat, 3);
+  ASSERT_EQ(unpaid.status, 201) << unpaid.body.dump();
+  Json r = Room(id);
+  EXPECT_EQ(r["pinned"]["left"], 25);
+  ASSERT_GE(r["recent_orders"].size(), 2u);
+  EXPECT_EQ(r["recent_orders"][0]["name"], "阿*");  // newest first, masked
+  EXPECT_EQ(r["recent_orders"][1]["name"], "小*");
+  EXPECT_EQ(r["orders"], 2);
+  ExpectInvariants();
+  // The unpaid order cancelled: its units are the room's again (not the SKU's).
+  auto cancelled = Call(
+      "POST", "/api/v1/orders/" + unpaid.body["orders"][0]["id"].get<std::string>() + "/cancel",
+      nullptr, buyer2);
+  EXPECT_EQ(cancelled.status, 200) << cancelled.body.dump();
+  EXPECT_EQ(Room(id)["pinned"]["left"], 28);
+  EXPECT_EQ(Stock(shop, coat_product), 70);
+  ExpectInvariants();
+
+  // Comments and likes.
+  auto comment =
+      Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "主播好！"}}, buyer2);
+  ASSERT_EQ(comment.status, 201) << comment.body.dump();
+  EXPECT_EQ(comment.body["name"], "阿*");
+  EXPECT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/comments",
+                 Json{{"text", std::string(400, 'x')}}, buyer2)
+                .status,
+            400);
+  EXPECT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 5}}, viewer).status,
+            200);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 500}}, viewer).status,
+      400);
+  r = Room(id);
+  EXPECT_EQ(r["likes"], 5);
+  EXPECT_EQ(r["comments"], 1);
+  EXPECT_EQ(r["recent_comments"][0]["text"], "主播好！");
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id + "/comments").body["items"].size(), 1u);
+
+  // End: the coat's 28 and the hat's 10 go back; ordering after the end is not live.
+  auto ended =
+      Call("POST", "/api/v1/merchant/live/rooms/" + id + "/end", nullptr, other.owner_token);
+  EXPECT_EQ(ended.status, 404);
+  ended = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/end", nullptr, shop.owner_token);
+  ASSERT_EQ(ended.status, 200) << ended.body.dump();
+  EXPECT_EQ(ended.body["status"], "ended");
+  EXPECT_TRUE(ended.body["pinned"].is_null());
+  EXPECT_EQ(Stock(shop, coat_product), 98);
+  EXPECT_EQ(Stock(shop, hat_product), 10);
+  EXPECT_EQ(Reason(Order(viewer, id, coat)), "ROOM_NOT_LIVE");
+  EXPECT_EQ(Reason(Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "还在吗"}},
+                        viewer)),
+            "ROOM_NOT_LIVE");
+  auto results =
+      Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr, shop.owner_token);
+  ASSERT_EQ(results.status, 200) << results.body.dump();
+  EXPECT_EQ(results.body["gmv_fen"], 39800);
+  EXPECT_EQ(results.body["orders"], 2);
+  EXPECT_EQ(results.body["buyers"], 2);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr, other.owner_token)
+          .status,
+      404);
+  // A scheduled room can be cancelled (then it is not public); an ended one cannot.
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/cancel", nullptr, shop.owner_token)
+                .status,
+            409);
+  Json later = NewRoom(shop, Json::array());
+  EXPECT_EQ(
+      Call("POST", "/api/v1/merchant/live/rooms/" + later["id"].get<std::string>() + "/cancel",
+           nullptr, shop.owner_token)
+          .status,
+      200);
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + later["id"].get<std::string>()).status, 404);
+  auto list = Call("GET", "/api/v1/merchant/live/rooms", nullptr, shop.owner_token);
+  EXPECT_EQ(list.body["items"].size(), 2u);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/merchant/live/rooms", nullptr, other.owner_token).body["items"].size(),
+      0u);
+  ExpectInvariants();
+}
+
+// The burst: more buyers than live stock order the pinned product at once; exactly the live stock
+// is sold, every other buyer is told LIVE_SOLD_OUT, and the SKU's stock outside the room is
+// untouched.
+TEST_F(Live, BurstOrdersOnThePinnedProductNeverOversell) {
+  Shop shop = OpenShop("b2c", "秒杀直播间");
+  auto [product, sku] = CreateProduct(shop, 9900, 1000, "爆款保温杯");
+  constexpr int kLiveStock = 40;
+  constexpr int kBuyers = 120;
+  Json room = NewRoom(
+      shop,
+      Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", kLiveStock}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
+                 shop.owner_token)
+                .status,
+            200);
+  std::vector<std::string> buyers;
+  for (int i = 0; i < kBuyers; ++i) buyers.push_back(Register("", "买家" + std::to_string(i)));
+  std::mutex mu;
+  std::set<std::string> accepted;
+  std::atomic<int> sold_out{0}, other{0}, retried{0};
+  std::latch go(kBuyers + 1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers; ++i)
+    threads.emplace_back([&, i] {
+      http::Client client("127.0.0.1", port_);
+      go.arrive_and_wait();
+      http::Client::JsonResponse r{0, nullptr};
+      // A 503 (PostgreSQL: the product row's lock outlasted the writer's retries; nothing
+      // committed) is retried as a client does, with the same Idempotency-Key.
+      for (int attempt = 0; attempt < 10; ++attempt) {
+        r = client.Json("POST", "/api/v1/checkout",
+                        Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}},
+                             {"address", Address()},
+                             {"activity", {{"live", {{"room_id", id}}}}}},
+                        buyers[i], {{"Idempotency-Key", "burst-" + std::to_string(i)}});
+        if (r.status != 503) break;
+        ++retried;
+      }
+      if (r.status == 201) {
+        std::lock_guard lock(mu);
+        accepted.insert(r.body["orders"][0]["id"].get<std::string>());
+      } else if (r.status == 409 && Reason(r) == "LIVE_SOLD_OUT") {
+        ++sold_out;
+      } else {
+        ++other;
+        ADD_FAILURE() << r.status << " " << r.body.dump();
+      }
+    });
+  go.arrive_and_wait();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(static_cast<int>(accepted.size()), kLiveStock);
+  EXPECT_EQ(sold_out.load(), kBuyers - kLiveStock);
+  std::printf("live burst: %zu orders, %d sold out (%d answers of 503 retried)\n", accepted.size(),
+              sold_out.load(), retried.load());
+  Json r = Room(id);
+  EXPECT_EQ(r["pinned"]["left"], 0);
+  EXPECT_EQ(r["pinned"]["sold"], kLiveStock);
+  EXPECT_EQ(r["orders"], kLiveStock);
+  EXPECT_EQ(Stock(shop, product), 1000 - kLiveStock);  // the rest never entered the room
+  ExpectInvariants();
+  ASSERT_EQ(
+      Call("POST", "/api/v1/merchant/live/rooms/" + id + "/end", nullptr, shop.owner_token).status,
+      200);
+  EXPECT_EQ(Stock(shop, product), 1000 - kLiveStock);
+  ExpectInvariants();
+}
+
+// ---- the real-time stream ----
+
+namespace websocket = boost::beast::websocket;
+using http::net::ip::tcp;
+
+// A WebSocket viewer (Beast's client). `rcvbuf` > 0 shrinks its socket's receive buffer (a slow
+// reader whose kernel buffer fills quickly).
+class WsViewer {
+ public:
+  WsViewer(uint16_t port, const std::string& room_id, int rcvbuf = 0) : ws_(ioc_) {
+    tcp::socket& s = ws_.next_layer();
+    s.open(tcp::v4());
+    if (rcvbuf > 0) s.set_option(http::net::socket_base::receive_buffer_size(rcvbuf));
+    s.connect(tcp::endpoint(http::net::ip::make_address("127.0.0.1"), port));
+    ws_.handshake("127.0.0.1", "/api/v1/live/rooms/" + room_id + "/stream");
+  }
+  Json Next() {
+    http::beast::flat_buffer b;
+    ws_.read(b);
+    return Json::parse(http::beast::buffers_to_string(b.data()));
+  }
+  // Reads until a message satisfies `pred` (at most 1000 messages); returns it.
+  Json Until(const std::function<bool(const Json&)>& pred) {
+    for (int i = 0; i < 1000; ++i) {
+      Json m = Next();
+      if (pred(m)) return m;
+    }
+    ADD_FAILURE() << "no such message";
+    return Json();
+  }
+  websocket::stream<tcp::socket>& ws() { return ws_; }
+
+ private:
+  http::net::io_context ioc_;
+  websocket::stream<tcp::socket> ws_;
+};
+
+// An SSE viewer over a plain socket: the response head, then "data: {...}\n\n" events.
+class SseViewer {
+ public:
+  SseViewer(uint16_t port, const std::string& path) : sock_(ioc_) {
+    sock_.connect(tcp::endpoint(http::net::ip::make_address("127.0.0.1"), port));
+    std::string req =
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n";
+    http::net::write(sock_, http::net::buffer(req));
+  }
+  // The status of the response.
+  int Status() {
+    Fill("\r\n\r\n");
+    size_t end = buf_.find("\r\n\r\n");
+    std::string head = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    return std::stoi(head.substr(9, 3));
+  }
+  Json Next() {
+    Fill("\n\n");
+    size_t end = buf_.find("\n\n");
+    std::string event = buf_.substr(0, end);
+    buf_.erase(0, end + 2);
+    EXPECT_EQ(event.rfind("data: ", 0), 0u) << event;
+    return Json::parse(event.substr(6));
+  }
+  Json Until(const std::function<bool(const Json&)>& pred) {
+    for (int i = 0; i < 1000; ++i) {
+      Json m = Next();
+      if (pred(m)) return m;
+    }
+    ADD_FAILURE() << "no such event";
+    return Json();
+  }
+
+ private:
+  void Fill(const std::string& until) {
+    char chunk[4096];
+    while (buf_.find(until) == std::string::npos) {
+      size_t n = sock_.read_some(http::net::buffer(chunk));
+      buf_.append(chunk, n);
+    }
+  }
+  http::net::io_context ioc_;
+  tcp::socket sock_;
+  std::string buf_;
+};
+
+class LiveStream : public Live {
+ protected:
+  void Configure(AppOptions& o) override {
+    o.live.queue_max = 4;             // a slow reader skips soon
+    o.live.send_buffer_bytes = 4096;  // and its kernel buffers fill soon
+    o.live.max_streams_per_ip = 4;
+    o.live.tick_ms = 5;
+    o.live.counts_interval_ms = 50;
+  }
+};
+
+// A room's life seen by real WebSocket and SSE clients: the snapshot first, the pin, an order
+// (masked name) with the stock falling, a comment, likes, a late joiner's snapshot, a slow reader
+// that skips to the latest state with a bounded queue, the per-IP limit, an oversize client
+// message closing only its connection, and the end.
+TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
+  Shop shop = OpenShop("b2c", "直播间");
+  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
+  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
+                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+
+  WsViewer ws(port_, id);
+  Json first = ws.Next();
+  EXPECT_EQ(first["type"], "snapshot");
+  EXPECT_EQ(first["room"]["status"], "live");
+  EXPECT_TRUE(first["pinned"].is_null());
+  SseViewer sse(port_, "/api/v1/live/rooms/" + id + "/events");
+  ASSERT_EQ(sse.Status(), 200);
+  EXPECT_EQ(sse.Next()["type"], "snapshot");
+
+  // The pin reaches both.
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
+                 shop.owner_token)
+                .status,
+            200);
+  // A state message, or the snapshot a viewer that fell behind is sent instead.
+  auto is_state = [](const Json& m) { return m["type"] == "state" || m["type"] == "snapshot"; };
+  auto pinned = [&](const Json& m) {
+    return is_state(m) && m["pinned"].is_object() && m["pinned"]["sku_id"] == sku;
+  };
+  Json state = ws.Until(pinned);
+  EXPECT_EQ(state["pinned"]["live_price_fen"], 3900);
+  EXPECT_EQ(state["pinned"]["left"], 100);
+  sse.Until(pinned);
+
+  // An order: the ticker's masked name, then the stock that fell.
+  std::string buyer = Register("", "小刚");
+  ASSERT_EQ(Order(buyer, id, sku, 2).status, 201);
+  Json order = ws.Until([](const Json& m) { return m["type"] == "order"; });
+  EXPECT_EQ(order["name"], "小*");
+  EXPECT_EQ(order["quantity"], 2);
+  EXPECT_EQ(order["title"], "保温杯");
+  ws.Until([&](const Json& m) { return pinned(m) && m["pinned"]["left"] == 98; });
+  EXPECT_EQ(sse.Until([](const Json& m) { return m["type"] == "order"; })["name"], "小*");
+
+  // A comment and likes; comments are rate-limited per viewer (burst 3, then 429).
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "来一单"}}, buyer)
+                .status,
+            201);
+  Json comment = ws.Until([](const Json& m) { return m["type"] == "comment"; });
+  EXPECT_EQ(comment["text"], "来一单");
+  EXPECT_EQ(comment["name"], "小*");
+  ASSERT_EQ(
+      Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "2"}}, buyer).status,
+      201);
+  ASSERT_EQ(
+      Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "3"}}, buyer).status,
+      201);
+  auto limited = Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "4"}}, buyer);
+  EXPECT_EQ(limited.status, 429) << limited.body.dump();
+  EXPECT_EQ(Reason(limited), "LIVE_COMMENT_RATE");
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 3}}, buyer).status,
+            200);
+  ws.Until([](const Json& m) { return m["type"] == "counts" && m["likes"] == 3; });
+
+  // A late joiner gets the present first.
+  WsViewer late(port_, id);
+  Json snap = late.Next();
+  EXPECT_EQ(snap["type"], "snapshot");
+  EXPECT_EQ(snap["pinned"]["sku_id"], sku);
+  EXPECT_EQ(snap["pinned"]["left"], 98);
+  ASSERT_GE(snap["orders"].size(), 1u);
+  EXPECT_EQ(snap["orders"][0]["name"], "小*");
+  EXPECT_EQ(snap["comments"].back()["text"], "3");
+  EXPECT_GE(snap["viewers"].get<int64_t>(), 3);
+
+  // A slow reader: it stops reading while the host pins back and forth many times.
+  WsViewer slow(port_, id, 2048);
+  EXPECT_EQ(slow.Next()["type"], "snapshot");
+  // Four streams from this address now: a fifth is refused.
+  SseViewer refused(port_, "/api/v1/live/rooms/" + id + "/events");
+  EXPECT_EQ(refused.Status(), 429);
+  for (int i = 0; i < 150; ++i) {
+    const std::string& s = i % 2 ? sku : sku2;
+    ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", s}},
+                   shop.owner_token)
+                  .status,
+              200);
+    // Each pin is seen before the next (so each is an update of its own, none coalesced).
+    late.Until([&](const Json& m) {
+      return is_state(m) && m["pinned"].is_object() && m["pinned"]["sku_id"] == s;
+    });
+  }
+  // Then the host unpins: no message before this one had no pin, so seeing it is seeing the
+  // present.
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/unpin", nullptr, shop.owner_token)
+                .status,
+            200);
+  auto unpinned = [&](const Json& m) { return is_state(m) && m["pinned"].is_null(); };
+  ws.Until(unpinned);
+  late.Until(unpinned);
+  http::LiveHubStats stats = app_->live_hub().stats();
+  EXPECT_GT(stats.skips, 0);       // slow readers skipped
+  EXPECT_LE(stats.queued_max, 4);  // no queue ever held more than queue_max
+  // Once the slow reader reads again it reaches the present without reading every update.
+  int slow_read = 0;
+  slow.Until([&](const Json& m) {
+    ++slow_read;
+    return unpinned(m);
+  });
+  EXPECT_LT(slow_read, 150);
+  std::printf(
+      "live stream: %lld messages queued, %lld skips, longest queue %lld, %lld room reads; the "
+      "slow "
+      "reader read %d messages to reach the present after 150 pins\n",
+      static_cast<long long>(stats.messages), static_cast<long long>(stats.skips),
+      static_cast<long long>(stats.queued_max), static_cast<long long>(stats.reloads), slow_read);
+
+  // An oversize client message closes that connection only.
+  late.ws().text(true);
+  late.ws().write(http::net::buffer(std::string(2000, 'x')));
+  EXPECT_THROW(late.Until([](const Json&) { return false; }), boost::system::system_error);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
+                 shop.owner_token)
+                .status,
+            200);
+  ws.Until(pinned);
+
+  // A room that does not exist: 404 before any stream.
+  SseViewer missing(port_, "/api/v1/live/rooms/123/events");
+  EXPECT_EQ(missing.Status(), 404);
+  // Without the upgrade the WebSocket route says so.
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id + "/stream").status, 426);
+
+  // The end reaches every viewer.
+  ASSERT_EQ(
+      Call("POST", "/api/v1/merchant/live/rooms/" + id + "/end", nullptr, shop.owner_token).status,
+      200);
+  ws.Until([&](const Json& m) { return is_state(m) && m["room"]["status"] == "ended"; });
+  sse.Until([&](const Json& m) { return is_state(m) && m["room"]["status"] == "ended"; });
+  ExpectInvariants();
+}
+
+}  // namespace
+}  // namespace xd::testing
