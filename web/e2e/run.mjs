@@ -6,6 +6,7 @@ import { BASE, MOBILE, DESKTOP, apiCall, assert, runAll, screenshot } from './ha
 import { fenToYuanString, parseYuan } from '../common/money.js';
 import { memberCard } from './member.mjs';
 import { communityGroupBuy } from './community.mjs';
+import { liveRoom } from './live.mjs';
 import { giftInParts, shareToDrop } from './social.mjs';
 import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
@@ -809,6 +810,9 @@ async function socialScenarios() {
     scenario('community group buying on phones: the console publishes a campaign; a resident applies to lead from its page and is approved; 我的团 shows her link and QR; neighbours order through her link and the nearest pickup point; the campaign closes early and the cutoff timer consolidates the batch; the console ships it; the leader marks it arrived; the order shows the pickup code; the leader verifies it', 'community',
       ['/merchant/community/campaigns/{id}/close', '/community/campaigns/{id}/pickup-points', '/me/leaders/{id}/pickups', '/merchant/community/batches/{id}/ship'],
       (ctx) => communityGroupBuy(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, DEMO_MERCHANT })),
+    scenario('live: the console takes a room live and pins a product; a viewer on a phone sees the pin from the room stream, comments and buys it at the live price; the host ends the live', 'live',
+      ['/merchant/live/rooms', '/live/rooms/{id}', '/live/rooms/{id}/stream'],
+      (ctx) => liveRoom(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
     scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',
       ['/merchant/coupons/{id}/stop', '/coupons/{id}/qr.png', '/merchants/{id}/coupons'],
       (ctx) => couponConsoleToQr(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, merchantSession, demoMerchantId, DEMO_MERCHANT })),

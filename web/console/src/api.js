@@ -54,6 +54,10 @@ export const api = {
   answerInvitation: (id, accept) => http.post(`/me/staff-invitations/${e(id)}/${accept ? 'accept' : 'decline'}`),
 
   products: (query) => http.get('/merchant/products', query),
+  // live rooms (直播)
+  liveRooms: () => http.get('/merchant/live/rooms'),
+  createLiveRoom: (body) => http.post('/merchant/live/rooms', body),
+  liveRoomAction: (id, action, body) => http.post(`/merchant/live/rooms/${e(id)}/${action}`, body),
   createProduct: (body) => http.post('/merchant/products', body),
   updateProduct: (id, body) => http.patch(`/merchant/products/${e(id)}`, body),
   updateSku: (id, body) => http.patch(`/merchant/skus/${e(id)}`, body),

@@ -9,12 +9,13 @@ import { zh as socialZh, en as socialEn } from './messages_social.js';
 import { zh as promoZh, en as promoEn } from './messages_promo.js';
 import { zh as labelZh, en as labelEn } from './messages_labels.js';
 import { zh as communityZh, en as communityEn } from './messages_community.js';
+import { zh as liveZh, en as liveEn } from './messages_live.js';
 
 export const { locale, t, has, toggle } = createI18n({
   ref,
   messages: {
-    zh: { ...zhMessages, ...memberZh, ...socialZh, ...promoZh, ...labelZh, ...communityZh },
-    en: { ...enMessages, ...memberEn, ...socialEn, ...promoEn, ...labelEn, ...communityEn },
+    zh: { ...zhMessages, ...memberZh, ...socialZh, ...promoZh, ...labelZh, ...communityZh, ...liveZh },
+    en: { ...enMessages, ...memberEn, ...socialEn, ...promoEn, ...labelEn, ...communityEn, ...liveEn },
   },
   storageKey: 'xiaodian.locale',
 });

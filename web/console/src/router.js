@@ -14,6 +14,7 @@ const routes = [
       { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue'), meta: { merchant: true } },
       { path: 'products', name: 'products', component: () => import('./views/Products.vue'), meta: { merchant: true } },
       { path: 'activities', name: 'activities', component: () => import('./views/Activities.vue'), meta: { merchant: true } },
+      { path: 'live', name: 'live', component: () => import('./views/Live.vue'), meta: { merchant: true } },
       { path: 'distribution', name: 'distribution', component: () => import('./views/Distribution.vue'), meta: { merchant: true } },
       { path: 'chat-groups', name: 'chat-groups', component: () => import('./views/ChatGroups.vue'), meta: { merchant: true } },
       { path: 'cs', name: 'cs', component: () => import('./views/CustomerService.vue'), meta: { merchant: true } },

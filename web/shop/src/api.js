@@ -155,6 +155,12 @@ export const api = {
   csThread: (id, after) => http.get(`/cs/threads/${e(id)}`, { after }),
   csPost: (id, text) => http.post(`/cs/threads/${e(id)}/messages`, { text }),
   csRead: (id) => http.post(`/cs/threads/${e(id)}/read`),
+  // live rooms (直播)
+  liveRooms: () => http.get('/live/rooms'),
+  liveRoom: (id) => http.get(`/live/rooms/${e(id)}`),
+  liveRemind: (id) => http.post(`/live/rooms/${e(id)}/reminders`),
+  liveComment: (id, text) => http.post(`/live/rooms/${e(id)}/comments`, { text }),
+  liveLike: (id, count) => http.post(`/live/rooms/${e(id)}/likes`, { count }),
 
   // sandbox payment provider
   sandboxPayment: (paymentId) => http.get(`/pay/sandbox/${e(paymentId)}`),

@@ -7,6 +7,7 @@ import { zh as memberZh, en as memberEn } from './i18n_member.js';
 import { zh as communityZh, en as communityEn } from './i18n_community.js';
 import { zh as socialZh, en as socialEn } from './i18n_social.js';
 import { zh as promoZh, en as promoEn } from './i18n_promo.js';
+import { zh as liveZh, en as liveEn } from './i18n_live.js';
 
 const zh = {
   'app.name': '小店',
@@ -189,8 +190,8 @@ const en = {
 const i18n = createI18n({
   ref,
   messages: {
-    zh: { ...zh, ...memberZh, ...communityZh, ...socialZh, ...promoZh },
-    en: { ...en, ...memberEn, ...communityEn, ...socialEn, ...promoEn },
+    zh: { ...zh, ...memberZh, ...communityZh, ...socialZh, ...promoZh, ...liveZh },
+    en: { ...en, ...memberEn, ...communityEn, ...socialEn, ...promoEn, ...liveEn },
   },
   storageKey: 'xiaodian.locale',
 });

@@ -1,0 +1,354 @@
+// live_bench: the live room stream's fan-out and a burst of orders on a pinned product (issue 18;
+// decision 024). A forked child runs the server (its own process, so its memory is measured
+// alone); this process opens N WebSocket viewers on loopback (one I/O thread), pins products back
+// and forth, and times each pin from the host's request to each viewer's receipt. Then S slow
+// viewers that never read while the host keeps pinning (the server's memory must stay bounded),
+// then B buyers ordering the pinned product at once (the live stock must come out exact). Prints
+// one JSON object; asserts nothing about time.
+//
+//   live_bench [--viewers 2000] [--rounds 20] [--slow 200] [--buyers 200] [--live-stock 100]
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/beast/websocket.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app/app.h"
+#include "base/log.h"
+#include "http/asio.h"
+#include "http/client.h"
+
+namespace {
+
+using namespace xd;
+using http::net::ip::tcp;
+namespace websocket = boost::beast::websocket;
+using Clock = std::chrono::steady_clock;
+
+int64_t RssKiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  return -1;
+}
+
+// The server, in the child: serves until SIGTERM.
+[[noreturn]] void Serve(const std::string& dir, int port_fd) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread: all inherit it
+  SetLogLevel("warn");
+  static RealClock clock;
+  AppOptions o;
+  o.db_path = dir + "/db";
+  o.port = 0;
+  o.http_threads = 1;
+  o.hasher.cost = account::HashCost::kFast;
+  o.live.max_streams_per_ip = 1'000'000;  // every viewer comes from 127.0.0.1
+  o.live.max_streams = 1'000'000;
+  auto app = App::Create(o, clock);
+  if (!app) {
+    std::fprintf(stderr, "server: %s\n", app.error().message.c_str());
+    _exit(1);
+  }
+  if (!(*app)->EnsureAdmin("13800000000", "admin123")) _exit(1);
+  uint16_t port = (*app)->Start();
+  if (write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
+  int sig = 0;
+  sigwait(&set, &sig);
+  (*app)->Stop();
+  _exit(0);
+}
+
+struct Viewers {
+  http::net::io_context ioc;
+  std::atomic<int64_t> target{0};  // the sku id whose pin is being timed
+  std::atomic<int64_t> pinned_at_ns{0};
+  std::atomic<int> seen{0}, connected{0}, failed{0};
+  std::mutex mu;
+  std::vector<double> latencies_ms;
+};
+
+// One viewer: reads every message; records the first one that shows the timed pin.
+class Viewer : public std::enable_shared_from_this<Viewer> {
+ public:
+  Viewer(Viewers& v, bool slow) : v_(v), ws_(http::net::make_strand(v.ioc)), slow_(slow) {}
+  void Start(uint16_t port, const std::string& path) {
+    path_ = path;
+    auto& sock = boost::beast::get_lowest_layer(ws_);
+    boost::system::error_code ec;
+    sock.socket().open(tcp::v4(), ec);
+    if (slow_) sock.socket().set_option(http::net::socket_base::receive_buffer_size(4096), ec);
+    sock.async_connect(tcp::endpoint(http::net::ip::make_address("127.0.0.1"), port),
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec) return self->Fail();
+                         self->ws_.async_handshake("127.0.0.1", self->path_,
+                                                   [self](boost::system::error_code ec) {
+                                                     if (ec) return self->Fail();
+                                                     self->v_.connected++;
+                                                     if (!self->slow_) self->Read();
+                                                   });
+                       });
+  }
+
+ private:
+  void Fail() { v_.failed++; }
+  void Read() {
+    ws_.async_read(buf_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+      if (ec) return;
+      self->OnMessage(boost::beast::buffers_to_string(self->buf_.data()));
+      self->buf_.consume(self->buf_.size());
+      self->Read();
+    });
+  }
+  void OnMessage(const std::string& m) {
+    const int64_t target = v_.target.load();
+    if (target == 0 || seen_target_ == target) return;
+    size_t p = m.find("\"pinned\":{");
+    if (p == std::string::npos) return;
+    size_t s = m.find("\"sku_id\":\"", p);
+    if (s == std::string::npos ||
+        m.compare(s + 10, std::to_string(target).size() + 1, std::to_string(target) + "\"") != 0)
+      return;
+    seen_target_ = target;
+    const double ms = (Clock::now().time_since_epoch().count() - v_.pinned_at_ns.load()) / 1e6;
+    {
+      std::lock_guard lock(v_.mu);
+      v_.latencies_ms.push_back(ms);
+    }
+    v_.seen++;
+  }
+  Viewers& v_;
+  websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buf_;
+  std::string path_;
+  bool slow_;
+  int64_t seen_target_ = 0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+int64_t Metric(http::Client& c, const std::string& name) {
+  http::Response r = c.Send("GET", "/metrics");
+  size_t p = r.body.find("\n" + name + " ");
+  return p == std::string::npos ? -1 : std::stoll(r.body.substr(p + name.size() + 2));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int viewers = 2000, rounds = 20, slow = 200, buyers = 200, live_stock = 100;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i];
+    int v = std::atoi(argv[i + 1]);
+    if (k == "--viewers")
+      viewers = v;
+    else if (k == "--rounds")
+      rounds = v;
+    else if (k == "--slow")
+      slow = v;
+    else if (k == "--buyers")
+      buyers = v;
+    else if (k == "--live-stock")
+      live_stock = v;
+  }
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / ("xd_live_bench_" + std::to_string(getpid())))
+          .string();
+  std::filesystem::create_directories(dir);
+  int fds[2];
+  if (pipe(fds) != 0) return 1;
+  pid_t child = fork();
+  if (child == 0) Serve(dir, fds[1]);
+  uint16_t port = 0;
+  if (read(fds[0], &port, sizeof port) != sizeof port) return 1;
+
+  http::Client c("127.0.0.1", port);
+  auto reg = [&](const std::string& phone, const std::string& nick) {
+    return c
+        .Json("POST", "/api/v1/auth/register",
+              Json{{"phone", phone}, {"password", "secret123"}, {"nickname", nick}})
+        .body.value("token", "");
+  };
+  std::string owner = reg("15900000001", "主播");
+  std::string shop =
+      c.Json("POST", "/api/v1/merchants", Json{{"kind", "c2c"}, {"name", "直播压测店"}}, owner)
+          .body.value("id", "");
+  auto product = [&](const std::string& title) {
+    auto r = c.Json(
+        "POST", "/api/v1/merchant/products",
+        Json{{"title", title},
+             {"category", "食品"},
+             {"status", "on_sale"},
+             {"skus", {{{"spec", {{"规格", "标准"}}}, {"price_fen", 9900}, {"stock", 100000}}}}},
+        owner);
+    return r.body["skus"][0].value("id", "");
+  };
+  std::string sku_a = product("爆款 A"), sku_b = product("爆款 B");
+  auto room =
+      c.Json("POST", "/api/v1/merchant/live/rooms",
+             Json{{"title", "压测直播间"},
+                  {"stream_url", "https://live.example.com/bench.m3u8"},
+                  {"products",
+                   {{{"sku_id", sku_a}, {"live_price_fen", 3900}, {"live_stock", live_stock}},
+                    {{"sku_id", sku_b}, {"live_price_fen", 2900}, {"live_stock", live_stock}}}}},
+             owner);
+  const std::string room_id = room.body.value("id", "");
+  c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/start", nullptr, owner);
+  const std::string path = "/api/v1/live/rooms/" + room_id + "/stream";
+
+  Viewers v;
+  const int64_t rss_before = RssKiB(child);
+  std::vector<std::shared_ptr<Viewer>> all;
+  for (int i = 0; i < viewers; ++i) {
+    all.push_back(std::make_shared<Viewer>(v, false));
+    all.back()->Start(port, path);
+  }
+  std::thread io([&] { v.ioc.run(); });
+  auto work = http::net::make_work_guard(v.ioc);
+  auto wait_for = [](auto pred, int seconds) {
+    auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    while (!pred() && Clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return pred();
+  };
+  wait_for([&] { return v.connected.load() + v.failed.load() >= viewers; }, 120);
+  wait_for([&] { return Metric(c, "xd_live_streams") >= v.connected.load(); }, 30);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // snapshots delivered: the viewers idle
+  const int64_t rss_idle = RssKiB(child);
+
+  // Pins, timed from the host's request to each viewer's receipt.
+  int complete_rounds = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const std::string& sku = r % 2 ? sku_b : sku_a;
+    v.seen = 0;
+    v.target = std::stoll(sku);
+    v.pinned_at_ns = Clock::now().time_since_epoch().count();
+    c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku}}, owner);
+    if (wait_for([&] { return v.seen.load() >= v.connected.load(); }, 20)) ++complete_rounds;
+  }
+  std::vector<double> lat;
+  {
+    std::lock_guard lock(v.mu);
+    lat = v.latencies_ms;
+  }
+
+  // Slow viewers: connected, never reading, while the host keeps pinning.
+  for (int i = 0; i < slow; ++i) {
+    all.push_back(std::make_shared<Viewer>(v, true));
+    all.back()->Start(port, path);
+  }
+  wait_for([&] { return v.connected.load() + v.failed.load() >= viewers + slow; }, 60);
+  const int64_t rss_slow_start = RssKiB(child);
+  v.target = 0;
+  for (int r = 0; r < 100; ++r)
+    c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin",
+           Json{{"sku_id", r % 2 ? sku_b : sku_a}}, owner);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int64_t rss_slow_end = RssKiB(child);
+  const int64_t skips = Metric(c, "xd_live_skips_total");
+
+  // The burst: every buyer orders the pinned product at once.
+  c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku_a}}, owner);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < buyers; ++i) tokens.push_back(reg(fmt::format("158{:08d}", i), "买家"));
+  std::atomic<int> ok{0}, sold_out{0}, other{0};
+  std::latch go(buyers + 1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < buyers; ++i)
+    threads.emplace_back([&, i] {
+      http::Client bc("127.0.0.1", port);
+      go.arrive_and_wait();
+      auto r = bc.Json("POST", "/api/v1/checkout",
+                       Json{{"items", {{{"sku_id", sku_a}, {"quantity", 1}}}},
+                            {"address",
+                             {{"name", "张三"},
+                              {"phone", "13800000000"},
+                              {"region", "上海市"},
+                              {"detail", "1 号"}}},
+                            {"activity", {{"live", {{"room_id", room_id}}}}}},
+                       tokens[i]);
+      if (r.status == 201)
+        ok++;
+      else if (r.status == 409)
+        sold_out++;
+      else
+        other++;
+    });
+  const auto burst_start = Clock::now();
+  go.arrive_and_wait();
+  for (auto& t : threads) t.join();
+  const double burst_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - burst_start).count();
+  auto room_after = c.Json("GET", "/api/v1/live/rooms/" + room_id);
+  std::string admin =
+      c.Json("POST", "/api/v1/auth/login", Json{{"phone", "13800000000"}, {"password", "admin123"}})
+          .body.value("token", "");
+  auto check = c.Json("GET", "/api/v1/admin/ledger/check", nullptr, admin);
+
+  work.reset();
+  v.ioc.stop();
+  io.join();
+  kill(child, SIGTERM);
+  waitpid(child, nullptr, 0);
+  std::filesystem::remove_all(dir);
+
+  const int connected = v.connected.load();
+  Json out{{"bench", "live"},
+           {"viewers", viewers},
+           {"connected", connected},
+           {"failed", v.failed.load()},
+           {"pin_rounds", rounds},
+           {"pin_rounds_all_received", complete_rounds},
+           {"pin_to_viewer_ms",
+            {{"samples", lat.size()},
+             {"p50", Percentile(lat, 0.5)},
+             {"p99", Percentile(lat, 0.99)},
+             {"max", Percentile(lat, 1.0)}}},
+           {"server_rss_kib",
+            {{"before_viewers", rss_before},
+             {"idle_viewers", rss_idle},
+             {"slow_start", rss_slow_start},
+             {"slow_end", rss_slow_end}}},
+           {"server_kib_per_idle_viewer",
+            connected > 0 ? static_cast<double>(rss_idle - rss_before) / connected : -1},
+           {"slow_viewers", slow},
+           {"slow_rss_growth_kib", rss_slow_end - rss_slow_start},
+           {"skips", skips},
+           {"burst",
+            {{"buyers", buyers},
+             {"live_stock", live_stock},
+             {"ordered", ok.load()},
+             {"sold_out", sold_out.load()},
+             {"other", other.load()},
+             {"ms", burst_ms},
+             {"left", room_after.body["pinned"].value("left", -1)},
+             {"exact", ok.load() == std::min(buyers, live_stock) &&
+                           room_after.body["pinned"].value("left", -1) ==
+                               std::max(0, live_stock - buyers)}}},
+           {"invariants_ok", check.body.value("ok", false)},
+           {"live_ok", check.body.value("live_ok", false)}};
+  std::printf("%s\n", out.dump().c_str());
+  return out["burst"]["exact"].get<bool>() && out["invariants_ok"].get<bool>() ? 0 : 1;
+}

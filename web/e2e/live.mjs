@@ -1,0 +1,63 @@
+// Browser scenario of live commerce (issue 18): the merchant's room goes live from the console, a
+// viewer on a phone opens the room page, the host pins a product in the console and the viewer's
+// page shows it (through the room stream) with its live price, the viewer comments and buys it at
+// the live price, the stock left falls, and the host ends the live.
+import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
+
+// `h`: run.mjs's helpers (consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession,
+// checkoutAndPay, DEMO_MERCHANT).
+export async function liveRoom(ctx, h) {
+  const session = await h.merchantSession();
+  const { sku } = await h.freeProduct();
+  const livePrice = Math.max(100, Math.floor(sku.price_fen / 2));
+  const room = await apiCall('POST', '/merchant/live/rooms', {
+    ...session,
+    body: {
+      title: '周末直播专场',
+      stream_url: 'https://live.example.com/hls/weekend.m3u8',
+      products: [{ sku_id: sku.id, live_price_fen: livePrice, live_stock: 5 }],
+    },
+  });
+
+  // The host goes live from the console.
+  const { page: host } = await ctx.page(DESKTOP, 'console');
+  await h.consoleLogin(host, h.DEMO_MERCHANT);
+  await host.goto(`${BASE}/console/#/live`);
+  const card = `[data-test="live-room"][data-id="${room.id}"]`;
+  await host.click(`${card} [data-test="live-start"]`);
+  await host.waitForSelector(`[data-test="live-room"][data-id="${room.id}"][data-status="live"]`);
+
+  // A viewer opens the room on a phone: live, nothing presented yet.
+  const { page: viewer } = await ctx.page(MOBILE, 'live');
+  await h.shopLogin(viewer, await h.newBuyer('直播观众'));
+  await viewer.goto(`${BASE}/#/live/${room.id}`);
+  await viewer.waitForSelector('[data-test="live"][data-status="live"]');
+  assert((await viewer.locator('[data-test="live-pinned"]').count()) === 0, 'a product is pinned before the host pinned one');
+
+  // The host presents the product; the viewer's page shows it from the stream, with the live price.
+  await host.click(`${card} [data-test="live-pin"][data-sku="${sku.id}"]`);
+  await viewer.waitForSelector(`[data-test="live-pinned"][data-sku="${sku.id}"][data-left="5"]`);
+  await screenshot(host, 'console-live', { main: true });
+
+  // A comment reaches the room.
+  await viewer.locator('[data-test="live-comment-input"] input').fill('主播好，来一单');
+  await viewer.click('[data-test="live-comment-send"]');
+  await viewer.waitForFunction(() => document.querySelector('[data-test="live-comments"]')?.textContent.includes('主播好，来一单'));
+  await screenshot(viewer, 'shop-live', { main: true });
+
+  // 马上抢: checkout at the live price, paid; the stock left falls for every viewer.
+  await viewer.click('[data-test="live-buy"]');
+  const orderId = await h.checkoutAndPay(viewer, { expectStep: 'activity' });
+  const order = await apiCall('GET', `/merchant/orders/${orderId}`, session);
+  assert(order.items[0].unit_price_fen === livePrice, `live price ${livePrice} but the order has ${order.items[0].unit_price_fen}`);
+  assert(order.activity?.live?.room_id === room.id, `order not attributed to the room: ${JSON.stringify(order.activity)}`);
+  const after = await apiCall('GET', `/live/rooms/${room.id}`);
+  assert(after.pinned.left === 4 && after.orders === 1, `room after the order: ${JSON.stringify(after.pinned)} orders ${after.orders}`);
+
+  // The host ends the live: what is left goes back to the product.
+  await host.click(`${card} [data-test="live-end"]`);
+  await host.click('.el-message-box__btns .el-button--primary');
+  await host.waitForSelector(`[data-test="live-room"][data-id="${room.id}"][data-status="ended"]`);
+  const ended = await apiCall('GET', `/merchant/live/rooms/${room.id}`, session);
+  assert(ended.status === 'ended' && ended.products[0].left === 0, `room after the end: ${JSON.stringify(ended)}`);
+}
