@@ -127,6 +127,77 @@ TEST_F(Races, CouponPerUserLimitAndQuotaHoldAcrossNodes) {
 }
 
 
+// Joins of a group and payments and cancels of its members' orders at once, over three nodes,
+// 6 groups: every one succeeds, none answered 503. A join locks the group's row, then reserves
+// the SKU's stock; a payment in store credit used to settle the ledger and sell the stock
+// before counting its paid member on the group's row, and a cancel to release the stock before
+// freeing its seat — the opposite order, so a join and a payment of one group deadlocked (each
+// costing the writers' lock timeout, then a rerun of both batches, five times at most before
+// 503). Now the order's row, the group's, the SKU's, then the ledger's are locked in that order
+// by all three (trade::OrderObserver::LockRows; docs/scale-out.md "Lock order").
+TEST_F(Races, GroupJoinsPaymentsAndCancelsOfOneGroupDoNotDeadlockAcrossThreeNodes) {
+  std::unique_ptr<App> node3 = OpenSecondNode();
+  ASSERT_TRUE(node3);
+  const uint16_t ports[3] = {port_, port2_, node3->port()};
+  Shop shop = OpenShop("b2c", "拼团锁序");
+  auto [product, sku] = CreateProduct(shop, 6800, 5000);
+  constexpr int kPayers = 8, kJoiners = 8, kCancellers = 2, kRounds = 6;
+  constexpr int kSize = 1 + kPayers + kCancellers + kJoiners + 1;  // never full, never complete
+  Json act = NewActivity(shop, Json{{"type", "group_buy"}, {"sku_id", sku}, {"group_price_fen", 4900}, {"group_size", kSize},
+                                    {"group_ttl_s", 3600}, {"starts_at", At(0)}, {"ends_at", At(24 * kHourMs)}});
+  std::string aid = act["id"];
+  auto buyers = Buyers(1 + kPayers + kCancellers + kJoiners);
+  for (auto& [phone, token] : buyers) Credit(phone, 10000 * kRounds);
+  std::vector<std::string> wrong;
+  for (int round = 0; round < kRounds; ++round) {
+    auto opened = Call("POST", "/api/v1/checkout", CheckoutBody(sku, Json{{"id", aid}}), buyers[0].second);
+    ASSERT_EQ(opened.status, 201) << opened.body.dump();
+    std::string gid = opened.body["orders"][0]["group_id"];
+    struct Member {
+      std::string token, order_id;
+      int64_t total_fen;
+    };
+    std::vector<Member> members;  // unpaid: kPayers to pay, then kCancellers to cancel
+    for (int i = 1; i <= kPayers + kCancellers; ++i) {
+      auto r = Call("POST", "/api/v1/checkout", CheckoutBody(sku, Json{{"id", aid}, {"group_id", gid}}), buyers[i].second);
+      ASSERT_EQ(r.status, 201) << r.body.dump();
+      members.push_back({buyers[i].second, r.body["orders"][0]["id"], r.body["orders"][0]["total_fen"]});
+    }
+    std::mutex mu;
+    constexpr int kThreads = kPayers + kCancellers + kJoiners;
+    std::latch go(kThreads);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i)
+      threads.emplace_back([&, i] {
+        http::Client client("127.0.0.1", ports[i % 3]);
+        go.arrive_and_wait();
+        http::Client::JsonResponse r{0, nullptr};
+        int want = 200;
+        if (i < kPayers) {
+          r = client.Json("POST", "/api/v1/orders/" + members[i].order_id + "/pay", Json{{"card_fen", members[i].total_fen}},
+                          members[i].token);
+        } else if (i < kPayers + kCancellers) {
+          r = client.Json("POST", "/api/v1/orders/" + members[i].order_id + "/cancel", nullptr, members[i].token);
+        } else {
+          want = 201;
+          r = client.Json("POST", "/api/v1/checkout", CheckoutBody(sku, Json{{"id", aid}, {"group_id", gid}}),
+                          buyers[1 + kPayers + kCancellers + (i - kPayers - kCancellers)].second);
+        }
+        if (r.status != want) {
+          std::lock_guard lock(mu);
+          wrong.push_back("round " + std::to_string(round) + ": " + std::to_string(r.status) + " " + r.body.dump());
+        }
+      });
+    for (auto& t : threads) t.join();
+    Json g = Call("GET", "/api/v1/groups/" + gid).body;
+    EXPECT_EQ(g["paid_members"], kPayers) << "round " << round;
+    EXPECT_EQ(g["seats_taken"], 1 + kPayers + kJoiners) << "round " << round;
+  }
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " answers were not a success, e.g. " << wrong.front();
+  node3->Stop();
+  ExpectInvariants();
+}
+
 // Each buyer grabs a flash sale (3 units, 1 per buyer) on both nodes at once, 10 sales. The
 // stock is a guarded UPDATE; the per-user limit counts the buyer's activity orders under the
 // activity's row lock.
@@ -367,6 +438,61 @@ TEST_F(Races, AGiftIsAcceptedOnceAcrossNodes) {
     });
     EXPECT_EQ(accepted.load(), 1) << "round " << round;
   }
+  ExpectInvariants();
+}
+
+// A gift in parts (decision 019) accepted by 4N recipients spread over three nodes, N parts, 5
+// gifts: exactly N accept, every other answer is 409 GIFT_ALL_ACCEPTED, and the N-th acceptance
+// releases the order. Under READ COMMITTED two recipients used to read the same lowest waiting
+// part; the one whose guarded UPDATE lost matched no row and was told every part was taken while
+// parts still waited, and acceptances that each counted the others' as not yet committed never
+// released the order. The gift's row is now locked first, so acceptances of one gift take turns.
+TEST_F(Races, GiftPartsAreAcceptedOnceEachAcrossThreeNodes) {
+  std::unique_ptr<App> node3 = OpenSecondNode();
+  ASSERT_TRUE(node3);
+  const uint16_t ports[3] = {port_, port2_, node3->port()};
+  Shop shop = OpenShop("b2c", "礼物份");
+  constexpr int kParts = 5, kRacers = 4 * kParts, kRounds = 5;
+  auto [product, sku] = CreateProduct(shop, 1000, kParts * kRounds);
+  std::string phone = Phone(), sender = Register(phone);
+  Credit(phone, (1000 * kParts + 800) * kRounds);  // shipping is 8 yuan below 99
+  auto recipients = Buyers(kRacers);
+  Json address{{"name", "李四"}, {"phone", "13900000000"}, {"region", "北京市 朝阳区"}, {"detail", "建国路 1 号"}};
+  for (int round = 0; round < kRounds; ++round) {
+    auto placed = Call("POST", "/api/v1/checkout",
+                       Json{{"items", {{{"sku_id", sku}, {"quantity", kParts}}}},
+                            {"activity", {{"gift", {{"message", "分享快乐"}, {"parts", kParts}}}}}},
+                       sender);
+    ASSERT_EQ(placed.status, 201) << placed.body.dump();
+    Json o = placed.body["orders"][0];
+    std::string oid = o["id"];
+    ASSERT_EQ(Call("POST", "/api/v1/orders/" + oid + "/pay", Json{{"card_fen", o["total_fen"]}}, sender).status, 200);
+    std::string token = Call("GET", "/api/v1/me/gifts", nullptr, sender).body["items"][0]["token"];
+    std::mutex mu;
+    std::set<int64_t> parts;
+    std::vector<std::string> wrong;
+    std::latch go(kRacers);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kRacers; ++i)
+      threads.emplace_back([&, i] {
+        http::Client client("127.0.0.1", ports[i % 3]);
+        go.arrive_and_wait();
+        auto r = client.Json("POST", "/api/v1/gift-claims", Json{{"token", token}, {"address", address}}, recipients[i].second);
+        std::lock_guard lock(mu);
+        if (r.status == 200) parts.insert(r.body["my_part"]["part_no"].get<int64_t>());
+        else if (!(r.status == 409 && r.body["error"].value("reason", "") == "GIFT_ALL_ACCEPTED"))
+          wrong.push_back(std::to_string(r.status) + " " + r.body.dump());
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(parts, (std::set<int64_t>{1, 2, 3, 4, 5})) << "round " << round;
+    EXPECT_TRUE(wrong.empty()) << "round " << round << ": " << wrong.front();
+    EXPECT_EQ(Count("SELECT count(*) FROM gift_parts p JOIN gifts g ON g.id = p.gift_id WHERE g.token=? AND p.status='accepted'", {token}),
+              kParts);
+    Json order = Call("GET", "/api/v1/orders/" + oid, nullptr, sender).body;
+    EXPECT_EQ(order["sub_status"], "") << "round " << round << ": the last acceptance releases the order";
+    EXPECT_EQ(Call("GET", "/api/v1/gifts/" + token).body["status"], "accepted") << "round " << round;
+  }
+  node3->Stop();
   ExpectInvariants();
 }
 

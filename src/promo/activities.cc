@@ -85,6 +85,7 @@ Status RequireRunning(const Activity& a, int64_t now_ms) {
 
 Status ActivityType::OnPaid(trade::TradeService&, Tx&, const ActivityOrder&, trade::Order&) const { return Ok(); }
 Status ActivityType::OnCancelled(Tx&, const ActivityOrder&) const { return Ok(); }
+Status ActivityType::LockRows(Tx&, const ActivityOrder&, trade::OrderChange) const { return Ok(); }
 Result<std::vector<std::string>> ActivityType::Check(Reader&) const { return std::vector<std::string>{}; }
 
 void ActivityRegistry::Register(std::unique_ptr<ActivityType> type) {

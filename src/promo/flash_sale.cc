@@ -105,6 +105,12 @@ class FlashSaleType final : public ActivityType {
     return tx.Run("UPDATE activities SET stock_left = stock_left + ? WHERE id=?", {ao.quantity, ao.activity_id});
   }
 
+  // A cancel gives stock back to the activity's row, which a grab locks before it reserves the
+  // SKU's stock. A payment changes nothing of the sale: the hot row stays unlocked by it.
+  Status LockRows(Tx& tx, const ActivityOrder& ao, trade::OrderChange change) const override {
+    return change == trade::OrderChange::kCancel ? ToStatus(LockActivity(tx, ao.activity_id)) : Ok();
+  }
+
   Result<std::vector<std::string>> Check(Reader& r) const override { return CheckFlashSales(r); }
 };
 

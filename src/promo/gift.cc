@@ -59,6 +59,16 @@ std::string RandomToken() {
 
 Json TimeOrNull(const std::optional<int64_t>& ms) { return ms ? Json(FormatRfc3339(*ms)) : Json(nullptr); }
 
+// Locks the gift's row to this transaction's end (Dialect::ForUpdate; the single writer on
+// SQLite) before anything about its parts is read. Acceptances and the expiry of one gift then
+// take turns: each reads the parts and the accepted count after the previous one committed.
+// Without it, under READ COMMITTED two recipients read the same lowest waiting part (the loser's
+// guarded UPDATE matched nothing: "all accepted" while parts waited), and two taking the last
+// two parts each counted one accepted part too few, so neither released the order.
+Status LockGift(Tx& tx, std::string_view where, const Params& params) {
+  return ToStatus(tx.QueryOne("SELECT id FROM gifts WHERE " + std::string(where) + std::string(tx.dialect().ForUpdate()), params));
+}
+
 }  // namespace
 
 Json ToJson(const Gift& g, bool for_sender) {
@@ -122,6 +132,7 @@ Status GiftOrderCancelled(Tx& tx, int64_t order_id) {
 }
 
 Status ExpireGift(trade::TradeService& trade, Tx& tx, int64_t gift_id) {
+  RETURN_IF_ERROR(LockGift(tx, "id=?", {gift_id}));
   ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT ") + kGiftCols + " FROM gifts WHERE id=?", {gift_id}));
   if (!row) return Ok();
   Gift g = GiftFromRow(*row);
@@ -240,6 +251,7 @@ Result<std::vector<Gift>> PromoService::SentGifts(Reader& r, int64_t sender_id, 
 
 Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::string& token, const Json& address) {
   ASSIGN_OR_RETURN(account::Address addr, account::AddressFromJson(address));
+  RETURN_IF_ERROR(LockGift(tx, "token=?", {token}));
   ASSIGN_OR_RETURN(Gift g, GiftByToken(tx, token));
   int64_t now = tx.NowMs();
   if (g.sender_id == recipient_id) return Fail(Msg::GIFT_SELF_ACCEPT);
@@ -252,9 +264,8 @@ Result<Gift> PromoService::AcceptGift(Tx& tx, int64_t recipient_id, const std::s
   if (g.expires_at_ms && now >= *g.expires_at_ms) return Fail(Msg::GIFT_EXPIRED);
   Json address_json = account::ToJson(addr);
   address_json.erase("id");
-  // The lowest waiting part, taken by a guarded UPDATE: recipients racing for the last part
-  // find it gone (one writer on SQLite; on PostgreSQL the second waits for the first's commit
-  // and then matches no row).
+  // The lowest waiting part, read under the gift's lock (LockGift), so no other acceptance
+  // can take it between this read and the UPDATE; the UPDATE stays guarded all the same.
   ASSIGN_OR_RETURN(auto part, tx.QueryOne("SELECT part_no FROM gift_parts WHERE gift_id=? AND status='waiting' ORDER BY part_no LIMIT 1",
                                           {g.id}));
   if (!part) return Fail(Msg::GIFT_ALL_ACCEPTED);

@@ -157,7 +157,13 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
 }  // namespace
 
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
-  ASSIGN_OR_RETURN(Group g, LoadGroup(tx, group_id));
+  // The members' orders before the group's row, as a member's payment or cancel takes them
+  // (trade::OrderObserver::LockRows); locking the group first deadlocked with a payment.
+  ASSIGN_OR_RETURN(Rows held, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=?", {group_id}));
+  std::vector<int64_t> member_orders;
+  for (auto& m : held) member_orders.push_back(m.Int(0));
+  RETURN_IF_ERROR(trade.LockOrders(tx, std::move(member_orders)));
+  ASSIGN_OR_RETURN(Group g, LockGroup(tx, group_id));
   if (g.status == GroupStatus::kSucceeded) return Ok();
   if (g.status == GroupStatus::kForming) {
     ASSIGN_OR_RETURN(std::string failed, Move(g.status, GroupStatus::kFailed));
@@ -275,6 +281,12 @@ class GroupBuyType final : public ActivityType {
   }
 
   Status OnCancelled(Tx& tx, const ActivityOrder& ao) const override { return ao.group_id ? GroupSeatFreed(tx, *ao.group_id) : Ok(); }
+
+  // A payment counts a paid member and a cancel frees a seat: both change the group's row,
+  // which a join locks before it reserves stock.
+  Status LockRows(Tx& tx, const ActivityOrder& ao, trade::OrderChange) const override {
+    return ao.group_id ? ToStatus(LockGroup(tx, *ao.group_id)) : Ok();
+  }
 
   Result<std::vector<std::string>> Check(Reader& r) const override { return CheckGroups(r); }
 };

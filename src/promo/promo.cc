@@ -140,6 +140,13 @@ class PromoObserver final : public trade::OrderObserver {
     return type->OnPaid(trade_, tx, ao, order);
   }
 
+  Status LockRows(Tx& tx, const trade::Order& order, trade::OrderChange change) override {
+    ASSIGN_OR_RETURN(auto found, ActivityOrderOf(tx, order.id));
+    if (!found) return Ok();
+    auto& [type, ao] = *found;
+    return type->LockRows(tx, ao, change);
+  }
+
   // An unpaid order was cancelled: its coupons, group seat, flash stock and bargain return.
   Status OnCancelled(Tx& tx, const trade::Order& order) override {
     RETURN_IF_ERROR(internal::ReturnCoupons(tx, order.id));

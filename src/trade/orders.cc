@@ -88,6 +88,15 @@ Status LockOrderRow(Tx& tx, int64_t order_id) {
   return ToStatus(tx.QueryOne("SELECT id FROM orders WHERE id=?" + std::string(tx.dialect().ForUpdate()), {order_id}));
 }
 
+// Locks the SKU rows of an order's lines, ascending by id: stock comes after the order's and
+// its activity's rows and before the ledger's (OrderObserver::LockRows).
+Status LockOrderSkus(Tx& tx, int64_t order_id) {
+  ASSIGN_OR_RETURN(Rows skus, tx.Query("SELECT DISTINCT sku_id FROM order_items WHERE order_id=? ORDER BY sku_id", {order_id}));
+  for (auto& s : skus)
+    RETURN_IF_ERROR(ToStatus(tx.QueryOne("SELECT id FROM skus WHERE id=?" + std::string(tx.dialect().ForUpdate()), {s.Int(0)})));
+  return Ok();
+}
+
 // Where an order records when it entered a status: the column and the Order field.
 struct TimeColumn {
   const char* name;
@@ -278,11 +287,24 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
   return Ok();
 }
 
+Status TradeService::LockForChange(Tx& tx, const Order& o, OrderChange change) {
+  RETURN_IF_ERROR(LockOrderRow(tx, o.id));
+  for (auto& ob : observers_) RETURN_IF_ERROR(ob->LockRows(tx, o, change));
+  return LockOrderSkus(tx, o.id);
+}
+
+Status TradeService::LockOrders(Tx& tx, std::vector<int64_t> order_ids) {
+  std::sort(order_ids.begin(), order_ids.end());
+  for (int64_t id : order_ids) RETURN_IF_ERROR(LockOrderRow(tx, id));
+  return Ok();
+}
+
 Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buyer_id, const std::string& reason) {
   RETURN_IF_ERROR(LockOrderRow(tx, order_id));
   ASSIGN_OR_RETURN(Order o, GetOrder(tx, order_id, buyer_id, std::nullopt));
   if (o.status != OrderStatus::kCreated)
     return Fail(Msg::ORDER_NOT_CANCELLABLE, {Term("status", std::string(ToString(o.status)), "order")});
+  RETURN_IF_ERROR(LockForChange(tx, o, OrderChange::kCancel));
   for (auto& it : o.items) RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) RETURN_IF_ERROR(pay::EndPendingPayment(tx, pending->id, false));
@@ -303,6 +325,8 @@ Result<pay::Payment> TradeService::Pay(Tx& tx, int64_t buyer_id, int64_t order_i
 }
 
 Result<pay::Payment> TradeService::StartOrderPayment(Tx& tx, Order& o, int64_t card_fen) {
+  // Store credit covering it all completes the payment in this command: its rows first.
+  if (card_fen >= o.total_fen) RETURN_IF_ERROR(LockForChange(tx, o, OrderChange::kPay));
   ASSIGN_OR_RETURN(pay::Payment p, pay::StartPayment(tx, provider_, o.id, o.merchant_id, o.buyer_id, o.total_fen, card_fen));
   RETURN_IF_ERROR(tx.Run("UPDATE orders SET payment_id=? WHERE id=?", {p.id, o.id}));
   o.payment_id = p.id;
@@ -338,6 +362,12 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
   return SetStatus(tx, o, OrderStatus::kPaid, Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
 }
 
+Status TradeService::LockForPaymentOf(Tx& tx, const pay::Payment& p) {
+  if (!pay::AwaitsProvider(p.status)) return Ok();  // settled before: nothing will change
+  ASSIGN_OR_RETURN(Order o, LoadOrder(tx, p.order_id, false));
+  return LockForChange(tx, o, OrderChange::kPay);
+}
+
 Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notification& n) {
   ASSIGN_OR_RETURN(bool first, pay::FirstSighting(tx, n.notify_id));
   if (!first) return std::string("duplicate");
@@ -355,6 +385,7 @@ Result<std::string> TradeService::ApplyNotification(Tx& tx, const pay::Notificat
   if (is_payment) {
     ASSIGN_OR_RETURN(pay::Payment p, pay::PaymentByPrepay(tx, n.prepay_id));
     if (n.event == "payment.succeeded") {
+      RETURN_IF_ERROR(LockForPaymentOf(tx, p));
       ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
       if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
       return std::string(fresh ? "paid" : "already_paid");
@@ -374,6 +405,7 @@ Result<pay::PaymentStatus> TradeService::QueryPayment(Tx& tx, int64_t payment_id
   if (!pay::AwaitsProvider(p.status) || p.prepay_id.empty()) return p.status;
   ASSIGN_OR_RETURN(pay::ProviderTxn t, provider_.Query(tx, p.prepay_id));
   if (t.status == "SUCCESS") {
+    RETURN_IF_ERROR(LockForPaymentOf(tx, p));
     ASSIGN_OR_RETURN(bool fresh, pay::SettlePaymentSuccess(tx, p, t.transaction_id));
     if (fresh) RETURN_IF_ERROR(OnPaymentSucceeded(tx, p));
     return pay::PaymentStatus::kSucceeded;

@@ -120,10 +120,22 @@ Json ToJson(const Order& o);
 // snapshots: see DescribeOrder). Test: TradeTest.OrderSnapshotTextIsTheApiOrder.
 void WriteOrderMembers(JsonWriter& w, const Order& o);
 
+// What is about to happen to an existing order (OrderObserver::LockRows).
+enum class OrderChange { kPay, kCancel };
+
 // Reacts to transitions inside the transaction that makes them.
 class OrderObserver {
  public:
   virtual ~OrderObserver() = default;
+  // Called with the order's row locked, before its payment completes (kPay) or it is cancelled
+  // (kCancel), and before trade touches the SKUs' stock or the ledger: locks
+  // (Dialect::ForUpdate) the rows this observer's OnPaid / OnCancelled will change for the
+  // order — a group's seats, a flash sale's stock, a campaign's items. Every command then takes
+  // its rows in one order, the order's, these, the SKUs', ledger balances, as a checkout does
+  // (pricing locks a group before stock is reserved); taken in another order two commands
+  // deadlock (docs/scale-out.md "Lock order"). Lock nothing the change does not write: a row
+  // locked here is held to the commit.
+  virtual Status LockRows(Tx&, const Order&, OrderChange) { return Ok(); }
   virtual Status OnPaid(Tx&, Order&) { return Ok(); }  // may set order.sub_status
   virtual Status OnCancelled(Tx&, const Order&) { return Ok(); }
   // Before completion settles: may add postings paid out of the merchant's share (e.g. a
@@ -244,6 +256,10 @@ class TradeService {
   // becomes shippable; `new_address` (if set) replaces the address. INVALID_STATE if the
   // order is not waiting so. Appends "order.released".
   Status ReleaseWait(Tx& tx, int64_t order_id, OrderSubStatus waiting, const Json* new_address = nullptr);
+  // Locks the orders' rows (Dialect::ForUpdate), ascending by id: for a command that must
+  // hold several orders before it locks what they share (a group's expiry locks its members'
+  // orders, then the group, as a payment of one of them does).
+  Status LockOrders(Tx& tx, std::vector<int64_t> order_ids);
   // Refunds `amount_fen` of a paid order outside after-sales (e.g. a failed group buy).
   Status RefundOrder(Tx& tx, int64_t order_id, int64_t amount_fen, const std::string& reason);
 
@@ -276,6 +292,11 @@ class TradeService {
   Result<std::vector<PricingContext>> PriceRequest(Reader& r, Tx* tx, int64_t buyer_id, const CheckoutRequest& req);
   // After SettlePaymentSuccess of `p` (as read before it): the order is paid.
   Status OnPaymentSucceeded(Tx& tx, const pay::Payment& p);
+  // The rows a payment completing or a cancel will change, in the lock order (LockRows above):
+  // the order's row, the observers' rows, then its SKUs' stock rows ascending by id.
+  Status LockForChange(Tx& tx, const Order& o, OrderChange change);
+  // LockForChange(kPay) for the order of a payment the provider is about to report settled.
+  Status LockForPaymentOf(Tx& tx, const pay::Payment& p);
   // Starts the payment of an unpaid order that has none pending.
   Result<pay::Payment> StartOrderPayment(Tx& tx, Order& o, int64_t card_fen);
   Status OnRefundCompleted(Tx& tx, int64_t refund_id);

@@ -138,6 +138,9 @@ class ActivityType {
   virtual Status OnPaid(trade::TradeService& trade, Tx& tx, const ActivityOrder& ao, trade::Order& order) const;
   // The activity order was cancelled unpaid: give back what its creation took.
   virtual Status OnCancelled(Tx& tx, const ActivityOrder& ao) const;
+  // Before OnPaid (kPay) or OnCancelled (kCancel): locks the rows that one will change
+  // (trade::OrderObserver::LockRows: the same order a checkout takes them in).
+  virtual Status LockRows(Tx& tx, const ActivityOrder& ao, trade::OrderChange change) const;
   // This type's invariants for `xiaodian check`: problems found, empty when sound.
   virtual Result<std::vector<std::string>> Check(Reader& r) const;
 };
