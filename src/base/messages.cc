@@ -106,6 +106,8 @@ constexpr Entry kTemplates[] = {
     {Msg::STORE_UNAVAILABLE, "数据库暂时不可用，请稍后重试",
      "The database is unavailable; try again shortly"},
     {Msg::STORE_FULL, "存储空间已满，暂停写入", "Storage is full; writes are paused"},
+    {Msg::STORE_OUTCOME_UNKNOWN, "连接中断，操作结果未知，请先查看结果再决定是否重试",
+     "The connection broke while the change was committing; its outcome is unknown: check before retrying"},
     {Msg::STORE_READ_ONLY, "服务暂时只读，请稍后再试",
      "The store is not writable right now; try again later"},
     // signing in, sessions, API keys

@@ -104,6 +104,7 @@ namespace xd {
   X(STORE_UNAVAILABLE, UNAVAILABLE)                                                           \
   X(STORE_FULL, UNAVAILABLE)                                                                  \
   X(STORE_READ_ONLY, UNAVAILABLE)                                                             \
+  X(STORE_OUTCOME_UNKNOWN, UNAVAILABLE)                                                       \
   /* signing in, sessions, API keys */                                                        \
   X(WRONG_PASSWORD, INVALID_CREDENTIALS)                                                      \
   X(LOGIN_LOCKED, LOCKED)                                                                     \

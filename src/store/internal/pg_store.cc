@@ -61,6 +61,7 @@
 
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/messages.h"
 #include "base/thread_name.h"
 #include "store/internal/backend.h"
 #include "store/internal/command_queue.h"
@@ -73,6 +74,13 @@ namespace {
 
 // Runs of a command (or of a batch, at COMMIT) when the server answers ABORTED.
 constexpr int kMaxAttempts = 5;
+
+// What a command is answered when its conflicts outlasted every attempt: UNAVAILABLE, with the
+// catalogue's STORE_BUSY for the user (decision 017: zh unless Accept-Language asks for en) and
+// the database's own words only in `message`, for the log.
+Error BusyError(const std::string& why) {
+  return Error{ErrorCode::UNAVAILABLE, "the database is busy (" + why + ")", Msg::STORE_BUSY, {}};
+}
 
 const Dialect& PgDialect() {
   static const Dialect dialect(SqlDialect::kPostgres);
@@ -163,13 +171,19 @@ constexpr int64_t kNodeLeaseMs = 60'000;
 // integer `id` column (its primary key, but for `sessions`, keyed by its token hash).
 constexpr const char* kWatchFunction = R"sql(
 CREATE OR REPLACE FUNCTION xd_watch_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  payload text;
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('xd_rows', TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || ' u ' || OLD.id || ' ' || pg_backend_pid());
+    payload := TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || ' u ' || OLD.id || ' ' || pg_backend_pid();
   ELSE
-    PERFORM pg_notify('xd_rows', TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || CASE WHEN TG_OP = 'INSERT' THEN ' i ' ELSE ' u ' END
-                      || NEW.id || ' ' || pg_backend_pid());
+    payload := TG_TABLE_SCHEMA || ' ' || TG_TABLE_NAME || CASE WHEN TG_OP = 'INSERT' THEN ' i ' ELSE ' u ' END
+               || NEW.id || ' ' || pg_backend_pid();
   END IF;
+  PERFORM pg_notify('xd_rows', payload);
+  -- The same payloads, one a line, for this transaction to read before its COMMIT (the writer's
+  -- kCommitting): transaction-local, and undone with a savepoint rolled back.
+  PERFORM set_config('xd.rows', COALESCE(current_setting('xd.rows', true), '') || payload || E'\n', true);
   RETURN NULL;
 END
 $fn$)sql";
@@ -399,7 +413,7 @@ class PgStore final : public Store::Impl {
       w.savepoint_open = false;
       if (s.error().code != ErrorCode::ABORTED || holds_locks) return s;
       if (attempt + 1 >= kMaxAttempts) {
-        return Fail(ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (" + s.error().message + ")");
+        return std::unexpected(BusyError(s.error().message));
       }
       retries_++;
       Backoff(attempt);
@@ -412,7 +426,24 @@ class PgStore final : public Store::Impl {
     std::vector<std::function<void()>> hooks;
     int64_t event_seq = 0;
     int64_t commit_no = 0;  // the visible mark taken for its last COMMIT (0: none issued)
+    bool told_visible = false;  // the watch heard kCommitting and kVisible around the COMMIT
   };
+
+  // What the triggers recorded in this transaction (xd.rows), as the listener's rows.
+  Result<std::vector<RowChange>> RowsBeforeCommit(PgConn& conn) {
+    std::vector<RowChange> rows;
+    RowWatch* watch = watch_.load();
+    if (!watch) return rows;
+    ASSIGN_OR_RETURN(Rows got, conn.Query("SELECT COALESCE(current_setting('xd.rows', true), '')"));
+    const std::string record = got.empty() ? std::string() : got[0].Str(0);
+    std::string_view rest = record;
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      watch->Parse(std::string(rest.substr(0, nl)), [](int64_t) { return true; }, &rows);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    }
+    return rows;
+  }
 
   // The batch in one transaction: see the top of this file.
   BatchOutcome RunBatch(Writer& w, PgTx& tx, std::vector<Queued>& batch) {
@@ -426,6 +457,7 @@ class PgStore final : public Store::Impl {
       out.results.clear();
       out.hooks.clear();
       out.event_seq = 0;
+      out.told_visible = false;
       Status begun = conn.Begin();
       // A session that died between batches shows here; BEGIN again on a new one.
       if (!begun && !conn.in_transaction()) begun = conn.Begin();
@@ -461,18 +493,34 @@ class PgStore final : public Store::Impl {
           Backoff(attempt);
           continue;
         }
-        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (deadlock with another writer)"});
+        fail_all(BusyError("a lock conflict with another writer, batch retried " + std::to_string(kMaxAttempts) + " times"));
         return out;
       }
       if (lost) {
         (void)conn.Rollback();
         spdlog::error("event=pg_connection_lost phase=batch commands={}", batch.size());
-        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接中断，操作未提交，请重试 (database connection lost before commit)"});
+        fail_all(Error{ErrorCode::UNAVAILABLE, "database connection lost before commit: nothing was committed", Msg::STORE_UNAVAILABLE, {}});
         return out;
       }
       Status committed = relay ? RelayInBatch(conn, &out) : Status(Ok());
+      // The watched rows this transaction changed, told before its COMMIT (kCommitting: a cache
+      // holds off serving) and right after it, committed or not (kVisible: it invalidates them
+      // and serves again), as SQLite's writer does: no page read before the commit is served
+      // once readers can see it. Read from the triggers' transaction-local record (xd.rows):
+      // the notifications themselves arrive only with the COMMIT's reply.
+      std::vector<RowChange> committing;
+      if (committed) {
+        Result<std::vector<RowChange>> rows = RowsBeforeCommit(conn);
+        if (rows) committing = std::move(*rows);
+        else committed = std::unexpected(rows.error());
+      }
+      if (!committing.empty()) watch_.load()->listener(committing, RowPhase::kCommitting);
       out.commit_no = NumberCommit();  // before any reader can see it
       if (committed) committed = conn.Commit();
+      if (!committing.empty()) {
+        watch_.load()->listener(committing, RowPhase::kVisible);
+        out.told_visible = true;
+      }
       if (committed) {
         out.committed = true;
         return out;
@@ -489,9 +537,9 @@ class PgStore final : public Store::Impl {
       }
       spdlog::error("event=commit_failed error=\"{}\"", committed.error().message);
       if (broken) {
-        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库连接在提交时中断，结果未知，请查询后重试 (connection lost at COMMIT)"});
+        fail_all(Error{ErrorCode::UNAVAILABLE, "database connection lost at COMMIT: the outcome is unknown", Msg::STORE_OUTCOME_UNKNOWN, {}});
       } else if (committed.error().code == ErrorCode::ABORTED) {
-        fail_all(Error{ErrorCode::UNAVAILABLE, "数据库繁忙，请稍后重试 (" + committed.error().message + ")"});
+        fail_all(BusyError(committed.error().message));
       } else {
         fail_all(committed.error());
       }
@@ -561,7 +609,10 @@ class PgStore final : public Store::Impl {
       RowWatch* watch = watch_.load();
       for (const auto& n : got->notifications)
         watch->Parse(n.payload, [this](int64_t pid) { return !OurWriter(pid); }, &rows);
-      if (!rows.empty()) {  // another node's commit: visible and durable
+      if (!rows.empty()) {  // another node's commit: visible and durable already
+        // kCommitting first all the same: a listener pairs each kVisible with the kCommitting
+        // before it (the product cache's Hold/Release), and this node's writers hold it too.
+        watch->listener(rows, RowPhase::kCommitting);
         watch->listener(rows, RowPhase::kVisible);
         watch->listener(rows, RowPhase::kDurable);
       }
@@ -678,7 +729,7 @@ class PgStore final : public Store::Impl {
       {
         std::vector<RowChange> rows = OwnRowChanges(conn);
         if (out.committed && !rows.empty()) {  // a PostgreSQL COMMIT is durable when it returns
-          watch_.load()->listener(rows, RowPhase::kVisible);
+          if (!out.told_visible) watch_.load()->listener(rows, RowPhase::kVisible);
           watch_.load()->listener(rows, RowPhase::kDurable);
         }
       }
