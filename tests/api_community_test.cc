@@ -448,6 +448,67 @@ TEST_F(Community, ThreeHundredBuyersRaceTheCutoff) {
   ExpectInvariants();
 }
 
+// A burst on one campaign (decision 026): 300 buyers order its item, stocked for 200, at once,
+// while 30 earlier buyers cancel their unpaid orders. The campaign's row is only share-locked by
+// a checkout (it was locked, and its order counter written, by each), and a cancel locks the
+// campaign's item before the SKU, as a checkout does: no answer is 503 (the test takes none as
+// a retry), no refusal is anything but CAMPAIGN_SOLD_OUT, and the item never sells beyond stock.
+TEST_F(Community, ThreeHundredBuyersBurstOneCampaignWithoutBusyAnswersOrOversell) {
+  Shop shop = OpenShop("b2c", "社区爆款");
+  auto [product, sku] = CreateProduct(shop, 1000, 1000, "草莓");
+  LeaderRole leader = NewLeader(shop, "团长", 31.2, 121.5);
+  constexpr int kStock = 200, kBuyers = 300, kCancellers = 30;
+  Json campaign = NewCampaign(
+      shop, Json::array({Json{{"sku_id", sku}, {"price_fen", 800}, {"stock", kStock}}}), kHourMs);
+  std::string cid = campaign["id"];
+  const Json ref{{"leader_code", leader.code}};
+  std::vector<std::pair<std::string, std::string>> earlier;  // {buyer, order}
+  for (int i = 0; i < kCancellers; ++i) {
+    std::string buyer = Register();
+    auto r = Order(buyer, cid, ref, Json::array({Line(sku, 1)}));
+    ASSERT_EQ(r.status, 201) << r.body.dump();
+    earlier.emplace_back(buyer, r.body["orders"][0]["id"]);
+  }
+  std::vector<std::string> buyers;
+  for (int i = 0; i < kBuyers; ++i) buyers.push_back(Register());
+  std::atomic<int> accepted{0}, sold_out{0}, cancelled{0};
+  std::mutex mu;
+  std::vector<std::string> wrong;
+  std::latch go(kBuyers + kCancellers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBuyers + kCancellers; ++i)
+    threads.emplace_back([&, i] {
+      http::Client client("127.0.0.1", port_);
+      go.arrive_and_wait();
+      http::Client::JsonResponse r{0, nullptr};
+      if (i < kBuyers) {
+        r = client.Json("POST", "/api/v1/checkout",
+                        Json{{"items", {Line(sku, 1)}},
+                             {"activity", {{"community", {{"campaign_id", cid}, {"leader_code", leader.code}}}}}},
+                        buyers[i]);
+        if (r.status == 201) return void(++accepted);
+        if (r.status == 409 && Reason(r) == "CAMPAIGN_SOLD_OUT") return void(++sold_out);
+      } else {
+        auto& [buyer, order] = earlier[i - kBuyers];
+        r = client.Json("POST", "/api/v1/orders/" + order + "/cancel", nullptr, buyer);
+        if (r.status == 200) return void(++cancelled);
+      }
+      std::lock_guard lock(mu);
+      wrong.push_back(std::to_string(r.status) + " " + r.body.dump());
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " answers neither placed, sold out nor cancelled, e.g. " << wrong.front();
+  EXPECT_EQ(cancelled.load(), kCancellers);
+  EXPECT_EQ(accepted.load() + sold_out.load(), kBuyers);
+  auto camp = Call("GET", "/api/v1/merchant/community/campaigns/" + cid, nullptr, shop.owner_token);
+  ASSERT_EQ(camp.status, 200) << camp.body.dump();
+  const int64_t holding = kCancellers - cancelled.load() + accepted.load();
+  EXPECT_EQ(camp.body["items"][0]["sold"], holding);
+  EXPECT_LE(holding, kStock) << "oversold";
+  EXPECT_EQ(camp.body["orders"], kCancellers + accepted.load()) << "every order placed, cancelled ones too";
+  ExpectInvariants();
+}
+
 // The same pickup code verified by 20 requests at once: exactly one pickup, 19 × 409.
 TEST_F(Community, TwentyVerificationsOfOneCodeMakeOnePickup) {
   Shop shop = OpenShop("c2c", "水果团");

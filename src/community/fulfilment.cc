@@ -64,12 +64,16 @@ class CommunityPricingRule final : public trade::PricingRule {
     const Json& community = ctx.activity["community"];
     if (!community.is_object()) return Fail(Msg::FIELD_NOT_OBJECT, {Field("community")});
     ASSIGN_OR_RETURN(CommunityRef ref, ParseRef(community));
-    // The campaign's row first, locked to this transaction's end (PostgreSQL): the cutoff's
-    // consolidation changes it, so an order commits wholly before it or sees it closed.
+    // The campaign's row first, share-locked to this transaction's end (PostgreSQL FOR SHARE):
+    // the cutoff's consolidation changes it, so an order commits wholly before it or sees it
+    // closed, while the campaign's orders, which only read it, do not wait for each other (FOR
+    // UPDATE here, and the order counter each order wrote to this row, made every checkout of
+    // the campaign queue on it to the commit: bursts answered 503 once the writers' lock
+    // timeout ran out five times; decision 026).
     ASSIGN_OR_RETURN(auto camp, r.QueryOne("SELECT merchant_id, status, starts_at_ms, "
                                            "cutoff_at_ms, commission_bps FROM community_campaigns "
                                            "WHERE id=?" +
-                                               std::string(tx ? tx->dialect().ForUpdate() : ""),
+                                               std::string(tx ? tx->dialect().ForShare() : ""),
                                            {ref.campaign_id}));
     if (!camp) return Fail(Msg::CAMPAIGN_NOT_FOUND);
     if (camp->Int(0) != ctx.merchant_id)
@@ -145,14 +149,15 @@ class CommunityPricingRule final : public trade::PricingRule {
     const int64_t point_id = *ParseId(c["pickup_point_id"].get<std::string>());
     // The clock moves while a command runs: the cutoff is decided once more here, at the
     // command's last step before its commit, and this is the time the order records (check:
-    // no order created at or after its cutoff). Guarded by the campaign's status too: a
-    // consolidation that committed first refuses it.
+    // no order created at or after its cutoff). The campaign's row is share-locked since
+    // pricing, so its status is the one a consolidation will see. Nothing is written to it:
+    // the campaign's order count is counted from community_orders when it is read.
     const int64_t now = tx.NowMs();
-    ASSIGN_OR_RETURN(int64_t counted,
-                     tx.Exec("UPDATE community_campaigns SET orders = orders + 1 WHERE id=? AND "
-                             "status='open' AND cutoff_at_ms > ?",
-                             {campaign_id, now}));
-    if (counted != 1) return Fail(Msg::CUTOFF_PASSED);
+    ASSIGN_OR_RETURN(int64_t open,
+                     tx.QueryInt("SELECT count(*) FROM community_campaigns WHERE id=? AND "
+                                 "status='open' AND cutoff_at_ms > ?",
+                                 {campaign_id, now}));
+    if (open != 1) return Fail(Msg::CUTOFF_PASSED);
     // A code no open order of this point (and merchant) holds: the partial unique index refuses
     // a twin, and another draw follows (10^6 codes; a collision is rare).
     bool inserted = false;
@@ -198,6 +203,23 @@ Result<std::vector<internal::CommissionLine>> CommissionLines(Reader& r, int64_t
 class CommunityObserver final : public trade::OrderObserver {
  public:
   explicit CommunityObserver(trade::TradeService& trade) : trade_(trade) {}
+
+  // A cancel gives campaign stock back: the campaign's item rows, which a checkout locks (its
+  // guarded `sold` UPDATE) before it reserves the SKU's stock, are locked before trade's.
+  Status LockRows(Tx& tx, const trade::Order& o, trade::OrderChange change) override {
+    if (change != trade::OrderChange::kCancel) return Ok();
+    ASSIGN_OR_RETURN(auto co, CommunityRow(tx, o.id));
+    if (!co) return Ok();
+    ASSIGN_OR_RETURN(Rows lines, tx.Query("SELECT DISTINCT sku_id FROM community_order_items "
+                                          "WHERE order_id=? ORDER BY sku_id",
+                                          {o.id}));
+    for (auto& l : lines)
+      RETURN_IF_ERROR(ToStatus(tx.QueryOne("SELECT id FROM community_campaign_items WHERE "
+                                           "campaign_id=? AND sku_id=?" +
+                                               std::string(tx.dialect().ForUpdate()),
+                                           {co->Int(3), l.Int(0)})));
+    return Ok();
+  }
 
   Status OnCancelled(Tx& tx, const trade::Order& o) override {
     ASSIGN_OR_RETURN(auto co, CommunityRow(tx, o.id));
@@ -630,8 +652,12 @@ Result<Json> CommunityService::ShipBatch(Tx& tx, int64_t merchant_id, int64_t ba
       // Community orders complete at pickup (or by the unpicked rule): the auto-confirm timer
       // trade sets for a shipped order (payload {"order_id"}) is taken back at once.
       RETURN_IF_ERROR(trade_.MarkShipped(tx, merchant_id, row.Int(0)));
-      ASSIGN_OR_RETURN(auto timer, tx.QueryOne("SELECT id FROM timers WHERE kind=? AND payload=?",
-                                               {trade::kTimerAutoConfirm, DumpJson(Json{{"order_id", row.Int(0)}})}));
+      // The kind as a literal: the partial index timers_auto_confirm_payload (migration 035)
+      // serves only a query that names its kind, never a bound parameter.
+      ASSIGN_OR_RETURN(auto timer,
+                       tx.QueryOne(std::string("SELECT id FROM timers WHERE kind='") +
+                                       trade::kTimerAutoConfirm + "' AND payload=?",
+                                   {DumpJson(Json{{"order_id", row.Int(0)}})}));
       if (timer) RETURN_IF_ERROR(tx.CancelTimer(timer->Int(0)));
       ++shipped;
     } else if (row.Str(1) == trade::ToString(OrderStatus::kCreated)) {

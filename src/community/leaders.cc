@@ -98,7 +98,8 @@ bool ValidDate(const std::string& d) {
 
 constexpr const char* kCampaignCols =
     "id, merchant_id, title, status, starts_at_ms, cutoff_at_ms, pickup_date, commission_bps, "
-    "unpicked_days, unpicked_rule, orders";
+    "unpicked_days, unpicked_rule, "
+    "(SELECT count(*) FROM community_orders co WHERE co.campaign_id = community_campaigns.id)";
 
 Campaign CampaignFromRow(const Row& r) {
   Campaign c;
@@ -469,9 +470,9 @@ Result<Campaign> CommunityService::CreateCampaign(Tx& tx, int64_t merchant_id,
 }
 
 Result<Campaign> CommunityService::CloseCampaign(Tx& tx, int64_t merchant_id, int64_t campaign_id) {
-  // The campaign's row first, locked as every order of it locks it (decision 022), and the time
-  // read after the lock: an order that committed before it was created before `now`, one waiting
-  // for the row sees the new cutoff and is refused.
+  // The campaign's row first, locked (every order of it share-locks it: decisions 022, 026), and
+  // the time read after the lock: an order that committed before it was created before `now`,
+  // one waiting for the row sees the new cutoff and is refused.
   ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT merchant_id, status, cutoff_at_ms FROM "
                                          "community_campaigns WHERE id=?" +
                                              std::string(tx.dialect().ForUpdate()),

@@ -56,6 +56,12 @@ class Dialect {
   // value read (PostgreSQL FOR UPDATE; nothing on SQLite, whose single writer holds every row).
   std::string_view ForUpdate() const { return kind_ == SqlDialect::kSqlite ? "" : " FOR UPDATE"; }
 
+  // Appended to a SELECT whose rows must not change until COMMIT while other transactions may
+  // read them so too (PostgreSQL FOR SHARE: sharers do not wait for each other; an UPDATE of the
+  // row waits for every sharer, and a sharer coming after it waits for it and then reads its
+  // committed value; nothing on SQLite).
+  std::string_view ForShare() const { return kind_ == SqlDialect::kSqlite ? "" : " FOR SHARE"; }
+
   // Appended to a SELECT that claims rows for this transaction: rows another transaction has
   // locked are skipped instead of waited for (PostgreSQL FOR UPDATE SKIP LOCKED; nothing on
   // SQLite, whose single writer holds every row).
