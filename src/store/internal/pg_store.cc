@@ -15,7 +15,8 @@
 //
 // Failures: a serialization failure or deadlock (ABORTED) inside a command rolls back to its
 // savepoint and runs the command again; at COMMIT (a deferred constraint, SERIALIZABLE) the whole
-// batch runs again; both at most kMaxAttempts times with a jittered backoff, then UNAVAILABLE.
+// batch runs again; both at most kMaxAttempts times with a jittered backoff and a lock timeout
+// doubled per rerun (RerunLockTimeout), then UNAVAILABLE.
 // A connection lost before COMMIT returned fails every command of the batch with UNAVAILABLE —
 // before COMMIT nothing stayed; at COMMIT the outcome is unknown, and success must never be
 // reported for something that may not have committed. The next batch reconnects (PgConn does,
@@ -164,6 +165,16 @@ constexpr int64_t kRelayMaxRows = 10'000;
 // two batches that deadlock — this node's writers, or other nodes' — learn it now instead of
 // after deadlock_timeout (1 s by default; only a superuser may lower it).
 constexpr int kWriterLockTimeoutMs = 200;
+
+// The lock timeout of a rerun: doubled each time (400, 800, 1600, 3200 ms). A wait that outlasts
+// 200 ms is most often plain queueing behind another batch on a hot row (one SKU's stock, one
+// merchant's escrow) on a busy machine, not a deadlock; with one timeout for every run, a burst
+// on one row answered 503 once five runs had each waited 200 ms. From 1600 ms on a deadlock is
+// found by PostgreSQL itself (deadlock_timeout, 1 s) and aborted there, so it still costs a rerun,
+// not the whole wait.
+std::string RerunLockTimeout(int attempt) {
+  return "SET LOCAL lock_timeout = '" + std::to_string(kWriterLockTimeoutMs << std::min(attempt, 4)) + "ms'";
+}
 // How long a node number stays ours without a write batch renewing it.
 constexpr int64_t kNodeLeaseMs = 60'000;
 
@@ -397,7 +408,9 @@ class PgStore final : public Store::Impl {
   Status RunCommand(Writer& w, PgTx& tx, Queued& q, bool holds_locks) {
     PgConn& conn = *w.conn;
     for (int attempt = 0;; ++attempt) {
-      RETURN_IF_ERROR(conn.ExecScript(w.savepoint_open ? "RELEASE cmd; SAVEPOINT cmd" : "SAVEPOINT cmd"));
+      std::string open_savepoint = w.savepoint_open ? "RELEASE cmd; SAVEPOINT cmd" : "SAVEPOINT cmd";
+      if (attempt > 0) open_savepoint += "; " + RerunLockTimeout(attempt);
+      RETURN_IF_ERROR(conn.ExecScript(open_savepoint));
       w.savepoint_open = true;
       tx.pending_.clear();
       tx.appended_events_ = false;
@@ -464,6 +477,7 @@ class PgStore final : public Store::Impl {
       w.savepoint_open = false;
       w.pid = conn.backend_pid();
       if (begun) begun = HoldNode(conn);
+      if (begun && attempt > 0) begun = conn.ExecScript(RerunLockTimeout(attempt));
       if (!begun) {
         (void)conn.Rollback();
         fail_all(begun.error());
