@@ -10,7 +10,7 @@ import { liveRoom } from './live.mjs';
 import { giftInParts, shareToDrop } from './social.mjs';
 import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
-import { phoneConsole } from './phone.mjs';
+import { phoneBackOffice, phoneConsole } from './phone.mjs';
 import { customerService, reviewAndFavourite } from './reviews.mjs';
 import { insights } from './insights.mjs';
 
@@ -845,6 +845,8 @@ const scenarios = [
   { name: 'both apps switch to English', slug: 'english', run: english },
   { name: 'the seller console on a 390×844 phone: orders → ship → after-sales approval, no page wider than the screen', slug: 'phone-console',
     run: (ctx) => phoneConsole(ctx, { consoleLogin, buyerWithPaidOrder, DEMO_MERCHANT }) },
+  { name: 'the console\'s finance, settings, open platform and admin pages on a 390×844 phone: card lists, nothing cut off or wider than the screen', slug: 'phone-back-office',
+    run: (ctx) => phoneBackOffice(ctx, { consoleLogin, buyerWithPaidOrder, merchantSession, DEMO_MERCHANT, DEMO_KA, DEMO_ADMIN }) },
   { name: 'errors in Chinese: a wrong password and a phone already registered', slug: 'errors-zh',
     run: (ctx) => chineseErrors(ctx, { inputOf, DEMO_BUYER }) },
   { name: 'a ka owner creates an API key in the console (shown once), the ERP reads orders with it, the owner revokes it (401)', slug: 'open-platform', run: openPlatform },
