@@ -164,6 +164,9 @@ TEST_F(Sharing, ChatGroupLinkCountsTheOrder) {
   ASSERT_EQ(groups.body["items"].size(), 1u) << groups.body.dump();
   Json g = groups.body["items"][0];
   EXPECT_EQ(g["chat_group"], "wxg-77");
+  EXPECT_EQ(g["no"], 1) << "the shop's first group";
+  EXPECT_EQ(g["first_sharer"], "团长") << "who first posted a link there";
+  EXPECT_TRUE(g["first_shared_at"].is_string());
   EXPECT_EQ(g["links"], 2);
   EXPECT_EQ(g["opens"], 3);
   EXPECT_EQ(g["orders"], 3);

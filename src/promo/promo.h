@@ -413,9 +413,11 @@ class PromoService {
   // NOT_FOUND when no link to the merchant's products was posted in the group.
   Result<Json> ChatGroupMerchantStats(Reader& r, int64_t merchant_id, const std::string& chat_group, int64_t limit);
   // The chat groups the merchant's links were posted in (the most opened first, at most
-  // `limit`): {"days","items":[{chat_group,links,opens (all time),orders,gmv_fen (the last
-  // `days` calendar days, China time),"days":[{date,opens,orders,gmv_fen}] newest first, days
-  // with activity only}]}; orders and GMV as in ChatGroupMerchantStats.
+  // `limit`): {"days","items":[{chat_group,no,first_sharer,first_shared_at,links,opens (all
+  // time),orders,gmv_fen (the last `days` calendar days, China time),"days":[{date,opens,orders,
+  // gmv_fen}] newest first, days with activity only}]}; orders and GMV as in
+  // ChatGroupMerchantStats. `no` numbers the shop's groups by their first link (1 = the first
+  // group), `first_sharer` is that link's sharer's nickname: what people see instead of the key.
   Result<Json> MerchantChatGroups(Reader& r, int64_t merchant_id, int64_t days, int64_t limit);
   // The same group as one of its members sees it: {"view":"member","chat_group","jielong"}
   // with masked nicknames (小王 → 小*) and no GMV or totals, across every shop in the group.

@@ -108,8 +108,20 @@ Result<Json> PromoService::MerchantChatGroups(Reader& r, int64_t merchant_id, in
     }
     Json per_day = Json::array();
     for (auto it = by_day.rbegin(); it != by_day.rend(); ++it) per_day.push_back(it->second);
-    items.push_back(Json{{"chat_group", key}, {"links", g.Int(1)}, {"opens", g.Int(2)}, {"orders", total_orders},
-                         {"gmv_fen", gmv}, {"days", per_day}});
+    // The key is the chat app's opaque id ("wxg-2001"): people see the group as the shop's n-th
+    // group, who first posted a link there and since when.
+    ASSIGN_OR_RETURN(Rows first, r.Query("SELECT s.created_at_ms, COALESCE(u.nickname, '') FROM shares s JOIN users u ON u.id = s.sharer_id "
+                                         "WHERE s.merchant_id=? AND s.chat_group=? ORDER BY s.created_at_ms, s.id LIMIT 1",
+                                         {merchant_id, key}));
+    CHECK(!first.empty());  // the group came from this shop's shares, read in the same transaction
+    const int64_t first_ms = first[0].Int(0);
+    ASSIGN_OR_RETURN(int64_t earlier,
+                     r.QueryInt("SELECT count(*) FROM (SELECT chat_group FROM shares WHERE merchant_id=? AND chat_group IS NOT NULL "
+                                "GROUP BY chat_group HAVING MIN(created_at_ms) < ? OR (MIN(created_at_ms) = ? AND chat_group < ?)) t",
+                                {merchant_id, first_ms, first_ms, key}));
+    items.push_back(Json{{"chat_group", key}, {"no", earlier + 1}, {"first_sharer", first[0].Str(1)},
+                         {"first_shared_at", FormatRfc3339(first_ms)}, {"links", g.Int(1)}, {"opens", g.Int(2)},
+                         {"orders", total_orders}, {"gmv_fen", gmv}, {"days", per_day}});
   }
   return Json{{"days", days}, {"items", items}};
 }

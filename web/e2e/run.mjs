@@ -768,6 +768,10 @@ async function shareAttribution(ctx) {
   await apiCall('POST', `/shares/${chatLink.code}/open`, { token: friendToken });
   await merchant.click('[data-test="nav-chat-groups"]');
   await merchant.waitForSelector(`[data-test="chat-group"][data-key="${group}"]`);
+  // Shown as the shop's n-th group and who posted it, never as the chat app's key.
+  const groupText = (await merchant.textContent(`[data-test="chat-group"][data-key="${group}"]`)).trim();
+  assert(/^群 \d+ · 分享达人 转发 · \d{4}-\d\d-\d\d 起$/.test(groupText), `the group reads "${groupText}"`);
+  assert(!(await merchant.textContent('[data-test="chat-groups"]')).includes('wxg-'), 'a raw group key is shown');
   await screenshot(merchant, 'console-chat-groups', { main: true });
 }
 

@@ -8,6 +8,7 @@ export const zh = {
   'dist.leaderboard': '分享员排行', 'dist.sharer': '分享员',
   'nav.chat-groups': '群接龙', 'cg.group': '群', 'cg.links': '链接数', 'cg.opens': '打开', 'cg.orders': '订单', 'cg.gmv': '成交额',
   'cg.orders14': '订单(14天)', 'cg.gmv14': '成交额(14天)', 'cg.date': '日期', 'cg.jielong': '接龙',
+  'cg.label': '群 {no} · {name} 转发 · {date} 起', 'cg.someone': '分享员',
   'dist.hint': '好友通过分享链接下单、订单完成后，按比例从你的收入中支付给分享员；0 表示不参与分销',
 };
 export const en = {
@@ -19,5 +20,6 @@ export const en = {
   'dist.leaderboard': 'Top sharers', 'dist.sharer': 'Sharer',
   'nav.chat-groups': 'Chat groups', 'cg.group': 'Group', 'cg.links': 'Links', 'cg.opens': 'Opens', 'cg.orders': 'Orders', 'cg.gmv': 'GMV',
   'cg.orders14': 'Orders (14 d)', 'cg.gmv14': 'GMV (14 d)', 'cg.date': 'Date', 'cg.jielong': 'Who ordered',
+  'cg.label': 'Group {no} · first shared by {name} on {date}', 'cg.someone': 'a sharer',
   'dist.hint': 'Paid to the sharer out of your income when an order through their link completes; 0 takes the product out',
 };
