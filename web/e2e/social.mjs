@@ -118,6 +118,37 @@ export async function shareToDrop(ctx, h) {
   const code = await linkBox.getAttribute('data-code');
   const share = await apiCall('GET', `/shares/${code}`);
   assert(share.target.kind === 'activity' && share.target.id === activity.id, `the panel shared ${JSON.stringify(share.target)}`);
+  // 生成海报: a PNG poster of the activity (badge, price) with the link's QR code, to long-press.
+  await sharer.click('[data-test="share-poster"]');
+  const poster = sharer.locator('[data-test="poster-image"]');
+  await poster.waitFor();
+  assert((await poster.getAttribute('data-badge')) === '转发降价', `the poster's badge is "${await poster.getAttribute('data-badge')}"`);
+  const drawn = await poster.evaluate(async (img) => {
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    // Dark modules in the QR's square (bottom right) and a photo that is not blank (top).
+    const dark = (x, y, w, h) => {
+      const d = g.getImageData(x, y, w, h).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 200) n++;
+      return n / (w * h);
+    };
+    const photo = g.getImageData(0, 0, c.width, c.width).data;
+    let colours = 0;
+    for (let i = 0; i < photo.length; i += 4 * 997) if (photo[i] !== 242 || photo[i + 1] !== 243) colours++;
+    return { src: img.src.slice(0, 22), w: c.width, h: c.height, qr: dark(c.width - 48 - 360, c.width + 148, 360, 360), colours };
+  });
+  assert(drawn.src === 'data:image/png;base64,' && drawn.w === 1200 && drawn.h === 1800, `the poster is ${JSON.stringify(drawn)}`);
+  assert(drawn.qr > 0.2 && drawn.qr < 0.8, `no QR code on the poster (${drawn.qr} of its square dark)`);
+  assert(drawn.colours > 100, 'the poster has no product photo');
+  assert((await sharer.getAttribute('[data-test="poster-save"]', 'download')) === 'xiaodian-poster.png', 'no 保存图片 download');
+  await sharer.waitForFunction(() => !document.querySelector('[class*="-enter-active"]')); // popped up, not mid-fade
+  await screenshot(sharer, 'shop-share-poster', { main: true });
+  await sharer.locator('[data-test="poster-popup"] .van-popup__close-icon').click();
 
   const { page: friend } = await ctx.page(MOBILE, 'friend');
   await h.shopLogin(friend, friendLogin);
