@@ -4,11 +4,13 @@
 #include <thread>
 
 #include "account/account.h"
+#include "base/crypto.h"
 #include "base/log.h"
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
 #include "http/routes_live.h"
+#include "insight/owner.h"
 #include "logistics/logistics.h"
 
 namespace xd {
@@ -55,6 +57,11 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
     ASSIGN_OR_RETURN(sandbox_secret, app->store_->ExecuteFor<std::string>([](Tx& tx) { return pay::StoredSandboxSecret(tx); }));
   }
   app->sandbox_ = std::make_unique<pay::SandboxProvider>(sandbox_secret, clock);
+  {  // the analytics file names the trading store it describes (the store's own random secret, digested)
+    ASSIGN_OR_RETURN(std::string stored, app->store_->ExecuteFor<std::string>([](Tx& tx) { return pay::StoredSandboxSecret(tx); }));
+    ASSIGN_OR_RETURN(bool reset, insight::BindToTradingStore(*app->analytics_store_, Sha256Hex("xiaodian analytics owner:" + stored)));
+    if (reset) spdlog::warn("event=analytics_reset reason=\"the analytics file described another trading store\"");
+  }
   app->trade_ = std::make_unique<trade::TradeService>(*app->sandbox_, options.trade);
   app->trade_->RegisterTimers(*app->timers_);
   app->promo_ = std::make_unique<promo::PromoService>(*app->trade_, promo::PromoConfig{});

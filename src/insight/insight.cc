@@ -3,6 +3,7 @@
 // trading store is, so the SQL on it is SQLite's; the few reads of the trading store (a
 // product's merchant and category, an order's attribution) are backend-neutral.
 #include "insight/insight.h"
+#include "insight/owner.h"
 
 #include <algorithm>
 #include <cmath>
@@ -1060,6 +1061,23 @@ Result<std::vector<std::string>> Insight::Check() {
                            " recounted from the log");
     }
     return problems;
+  });
+}
+
+Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id) {
+  return analytics.ExecuteFor<bool>([&](Tx& tx) -> Result<bool> {
+    ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT value FROM meta WHERE key='trading_store'"));
+    if (row && row->Str(0) == trading_store_id) return false;
+    bool reset = false;
+    if (row) {  // another store's events and projections: nothing of them applies to this one
+      for (const char* table : kProjectionTables) RETURN_IF_ERROR(tx.Run(std::string("DELETE FROM ") + table));
+      RETURN_IF_ERROR(tx.Run("DELETE FROM cursors"));
+      RETURN_IF_ERROR(tx.Run("DELETE FROM log"));
+      reset = true;
+    }
+    RETURN_IF_ERROR(tx.Run("INSERT INTO meta(key, value) VALUES('trading_store', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           {trading_store_id}));
+    return reset;
   });
 }
 

@@ -3,6 +3,7 @@
 // client batches, projected incrementally at random points, equals its rebuild from the log;
 // the BI totals equal an independent count; a scripted user's tags; client batches' rules.
 #include "insight/insight.h"
+#include "insight/owner.h"
 
 #include <filesystem>
 #include <future>
@@ -375,6 +376,28 @@ TEST_P(InsightTest, ClientBatchesAreCheckedDeduplicatedAndClamped) {
   ASSERT_EQ(visitors->size(), 2u);
   EXPECT_EQ(visitors->at(0).Str(0), "ddev-x");  // before the sign-in
   EXPECT_EQ(visitors->at(1).Str(0), "u5");
+}
+
+// An analytics file opened beside another trading store forgets the first one's log and
+// projections (its 'o:<seq>' keys would swallow the new store's events); the same store keeps them.
+TEST_P(InsightTest, AnalyticsFileBindsToItsTradingStore) {
+  Product(401, 3, "茶");
+  ASSERT_TRUE(Client(0, "dev-o", Json::array({{{"id", "o1"}, {"type", "view"}, {"product_id", "401"}}})));
+  ASSERT_TRUE(insight_->CatchUp());
+  auto first = BindToTradingStore(*analytics_, "store-a");
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(*first);  // first use: nothing to forget
+  auto again = BindToTradingStore(*analytics_, "store-a");
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  auto count = [&](const char* sql) { return *analytics_->Read([&](Reader& r) { return r.QueryInt(sql); }); };
+  EXPECT_EQ(count("SELECT count(*) FROM log"), 1);
+  auto other = BindToTradingStore(*analytics_, "store-b");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(*other);
+  EXPECT_EQ(count("SELECT count(*) FROM log"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM merchant_days"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM cursors"), 0);
 }
 
 std::string BackendName(const ::testing::TestParamInfo<Backend>& info) {

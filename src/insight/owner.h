@@ -1,0 +1,20 @@
+// Binding an analytics file to its trading store (decision 025). The log keys server events by
+// the trading outbox's seq; a file left from another trading store (a recreated PostgreSQL
+// schema, a store restored elsewhere) would see the new store's seqs as already ingested.
+//
+//   ASSIGN_OR_RETURN(bool reset, insight::BindToTradingStore(analytics, digest));
+#pragma once
+
+#include <string_view>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace xd::insight {
+
+// Records `trading_store_id` (a stable digest naming the trading store) in the analytics file on
+// first use. When the file names another store, empties the log, the projections and their
+// cursors first (they describe that other store) and answers true.
+Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id);
+
+}  // namespace xd::insight
