@@ -38,7 +38,7 @@ namespace {
 using namespace xd;
 using http::net::ip::tcp;
 namespace websocket = boost::beast::websocket;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 int64_t RssKiB(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -128,7 +128,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
         m.compare(s + 10, std::to_string(target).size() + 1, std::to_string(target) + "\"") != 0)
       return;
     seen_target_ = target;
-    const double ms = (Clock::now().time_since_epoch().count() - v_.pinned_at_ns.load()) / 1e6;
+    const double ms = (Steady::now().time_since_epoch().count() - v_.pinned_at_ns.load()) / 1e6;
     {
       std::lock_guard lock(v_.mu);
       v_.latencies_ms.push_back(ms);
@@ -228,8 +228,8 @@ int main(int argc, char** argv) {
   std::thread io([&] { v.ioc.run(); });
   auto work = http::net::make_work_guard(v.ioc);
   auto wait_for = [](auto pred, int seconds) {
-    auto deadline = Clock::now() + std::chrono::seconds(seconds);
-    while (!pred() && Clock::now() < deadline)
+    auto deadline = Steady::now() + std::chrono::seconds(seconds);
+    while (!pred() && Steady::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return pred();
   };
@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
     const std::string& sku = r % 2 ? sku_b : sku_a;
     v.seen = 0;
     v.target = std::stoll(sku);
-    v.pinned_at_ns = Clock::now().time_since_epoch().count();
+    v.pinned_at_ns = Steady::now().time_since_epoch().count();
     c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku}}, owner);
     if (wait_for([&] { return v.seen.load() >= v.connected.load(); }, 20)) ++complete_rounds;
   }
@@ -296,11 +296,11 @@ int main(int argc, char** argv) {
       else
         other++;
     });
-  const auto burst_start = Clock::now();
+  const auto burst_start = Steady::now();
   go.arrive_and_wait();
   for (auto& t : threads) t.join();
   const double burst_ms =
-      std::chrono::duration<double, std::milli>(Clock::now() - burst_start).count();
+      std::chrono::duration<double, std::milli>(Steady::now() - burst_start).count();
   auto room_after = c.Json("GET", "/api/v1/live/rooms/" + room_id);
   std::string admin =
       c.Json("POST", "/api/v1/auth/login", Json{{"phone", "13800000000"}, {"password", "admin123"}})
