@@ -1,0 +1,242 @@
+// The ranking core's promises (rank.h): the exposure rules hold on every page of a scripted
+// multi-page feed, the new-merchant boost decays, search keeps relevance bands, and hot shops
+// ignore self-purchases and refunds.
+#include "feed/rank.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+namespace xd::feed {
+namespace {
+
+constexpr int64_t kNow = 1'767'225'600'000;
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+// 10 head merchants whose products the model likes far more than the 50 long-tail merchants'
+// (so the guarantee has work to do), 8 categories, 6 products per merchant.
+struct World {
+  std::vector<Candidate> candidates;
+  std::vector<MerchantFacts> merchants;
+};
+World MakeWorld() {
+  World w;
+  std::mt19937_64 rng(42);
+  for (int m = 1; m <= 60; ++m) {
+    const bool head = m <= 10;
+    w.merchants.push_back({m, head ? m : 10 + m, kNow - 400 * kDay});
+    for (int k = 0; k < 6; ++k) {
+      Candidate c;
+      c.product_id = m * 100 + k;
+      c.merchant_id = m;
+      c.category = "c" + std::to_string((m + k) % 8);
+      c.price_fen = 5000 + static_cast<int64_t>(rng() % 5000);
+      c.signals.category_affinity = head ? 0.9 : 0.3;
+      c.signals.impressions = 1000;
+      c.signals.clicks = head ? 120 : 20;
+      c.signals.purchases = head ? 30 : 2;
+      w.candidates.push_back(c);
+    }
+  }
+  return w;
+}
+
+TEST(RankTest, GuaranteeAndCapsHoldOnEveryPageOfAScriptedFeed) {
+  const World w = MakeWorld();
+  ExposurePolicy policy;
+  policy.head_merchants = 10;
+  policy.long_tail_share_bps = 4000;
+  policy.max_per_merchant_per_page = 2;
+  policy.max_per_merchant_per_user_day = 3;
+  policy.max_per_category_per_page = 3;
+  const Model model = Model::Default();
+
+  RankRequest req;
+  req.now_ms = kNow;
+  req.page_size = 20;
+  req.merchants = w.merchants;
+  std::set<int64_t> shown;
+  std::map<int64_t, int> day_total;
+  int pages = 0;
+  for (int p = 0; p < 20; ++p) {
+    req.candidates.clear();
+    for (const auto& c : w.candidates) {
+      if (!shown.count(c.product_id)) req.candidates.push_back(c);
+    }
+    const Page page = Rank(model, policy, req);
+    if (page.items.empty()) break;
+    ++pages;
+    std::map<int64_t, int> per_merchant;
+    std::map<std::string, int> per_category;
+    int long_tail = 0;
+    for (size_t i = 0; i < page.items.size(); ++i) {
+      const RankedItem& it = page.items[i];
+      EXPECT_EQ(it.position, req.first_position + static_cast<int64_t>(i));
+      EXPECT_TRUE(shown.insert(it.product_id).second) << "product shown twice " << it.product_id;
+      EXPECT_LE(++per_merchant[it.merchant_id], policy.max_per_merchant_per_page);
+      EXPECT_LE(++day_total[it.merchant_id], policy.max_per_merchant_per_user_day);
+      EXPECT_LE(++per_category[req.candidates[it.candidate].category],
+                policy.max_per_category_per_page);
+      EXPECT_EQ(it.long_tail, it.merchant_id > 10);
+      if (it.long_tail) ++long_tail;
+      // The floor position by position: after i+1 slots at least floor((i+1)·40%).
+      EXPECT_GE(long_tail, static_cast<int>((i + 1) * 4 / 10)) << "page " << p << " slot " << i;
+    }
+    EXPECT_EQ(long_tail, page.long_tail_items);
+    for (const auto& it : page.items) ++req.shown_today[it.merchant_id];
+    req.first_position += static_cast<int64_t>(page.items.size());
+  }
+  EXPECT_GE(pages, 9);  // 180 items, 20 a page; the last pages run short on merchants
+  // The day cap is what ends the feed: 60 merchants × 3 items.
+  EXPECT_EQ(static_cast<int>(shown.size()), 60 * 3);
+}
+
+TEST(RankTest, WithoutTheGuaranteeTheHeadTakesThePage) {
+  // The scripted world above is one where the guarantee binds: by score alone the first page
+  // has (far) fewer long-tail items than the floor, and the guarantee marks what it placed.
+  const World w = MakeWorld();
+  ExposurePolicy policy;
+  policy.head_merchants = 10;
+  policy.long_tail_share_bps = 0;
+  RankRequest req;
+  req.now_ms = kNow;
+  req.candidates = w.candidates;
+  req.merchants = w.merchants;
+  const Page free_page = Rank(Model::Default(), policy, req);
+  ASSERT_EQ(free_page.items.size(), 20u);
+  EXPECT_LT(free_page.long_tail_items, 8);
+  policy.long_tail_share_bps = 4000;
+  const Page fair_page = Rank(Model::Default(), policy, req);
+  EXPECT_GE(fair_page.long_tail_items, 8);
+  int guaranteed = 0;
+  for (const auto& it : fair_page.items) guaranteed += it.guaranteed ? 1 : 0;
+  EXPECT_GT(guaranteed, 0);
+}
+
+TEST(RankTest, SameInputsSamePage) {
+  const World w = MakeWorld();
+  RankRequest req;
+  req.now_ms = kNow;
+  req.candidates = w.candidates;
+  req.merchants = w.merchants;
+  const Page a = Rank(Model::Default(), ExposurePolicy{}, req);
+  std::reverse(req.candidates.begin(), req.candidates.end());
+  const Page b = Rank(Model::Default(), ExposurePolicy{}, req);
+  ASSERT_EQ(a.items.size(), b.items.size());
+  for (size_t i = 0; i < a.items.size(); ++i)
+    EXPECT_EQ(a.items[i].product_id, b.items[i].product_id);
+}
+
+TEST(RankTest, NewMerchantBoostDecaysWithAge) {
+  ExposurePolicy policy;
+  policy.new_merchant_boost_bps = 20000;
+  policy.new_merchant_half_life_ms = 5 * kDay;
+  policy.new_merchant_window_ms = 20 * kDay;
+  EXPECT_DOUBLE_EQ(NewMerchantBoost(policy, 0), 2.0);
+  EXPECT_NEAR(NewMerchantBoost(policy, 5 * kDay), 1.0, 1e-12);
+  EXPECT_NEAR(NewMerchantBoost(policy, 10 * kDay), 0.5, 1e-12);
+  double prev = 1e9;
+  for (int64_t d = 0; d < 20; ++d) {
+    const double b = NewMerchantBoost(policy, d * kDay);
+    EXPECT_LT(b, prev);
+    prev = b;
+  }
+  EXPECT_EQ(NewMerchantBoost(policy, 20 * kDay), 0);
+  EXPECT_EQ(NewMerchantBoost(policy, 400 * kDay), 0);
+
+  // In a page: a new merchant's product a little worse than an old one's comes first while the
+  // merchant is new, and second once the boost has decayed.
+  RankRequest req;
+  req.page_size = 2;
+  Candidate old_c{1, 1, "a", 10000, Source::kPersonalised, {0.5, 0, 1000, 50, 5}};
+  Candidate new_c{2, 2, "b", 9000, Source::kPersonalised, {0.5, 0, 1000, 50, 5}};
+  req.candidates = {old_c, new_c};
+  ExposurePolicy p2 = policy;
+  p2.long_tail_share_bps = 0;
+  req.merchants = {{1, 5, kNow - 300 * kDay}, {2, 0, kNow - 1 * kDay}};
+  req.now_ms = kNow;
+  EXPECT_EQ(Rank(Model::Default(), p2, req).items[0].product_id, 2);
+  req.now_ms = kNow + 25 * kDay;
+  EXPECT_EQ(Rank(Model::Default(), p2, req).items[0].product_id, 1);
+}
+
+TEST(RankTest, SearchKeepsRelevanceBandsAndReordersOnlyInside) {
+  ExposurePolicy policy;
+  policy.head_merchants = 1;
+  const std::vector<MerchantFacts> merchants = {{1, 1, kNow - 400 * kDay},
+                                                {2, 50, kNow - 400 * kDay}};
+  // Band 1: relevance 10.0, 9.8 (within 5%); band 2: 8.0, 7.9; a lone 2.0.
+  std::vector<SearchHit> hits = {
+      {11, 1, 10.0}, {21, 2, 9.8}, {12, 1, 8.0}, {22, 2, 7.9}, {13, 1, 2.0}};
+  const auto order = RerankSearch(policy, kNow, hits, merchants);
+  EXPECT_EQ(order, (std::vector<int64_t>{21, 11, 22, 12, 13}));
+  // A head merchant's clearly more relevant hit is never passed.
+  hits = {{11, 1, 10.0}, {21, 2, 5.0}};
+  EXPECT_EQ(RerankSearch(policy, kNow, hits, merchants), (std::vector<int64_t>{11, 21}));
+  // A merchant's second hit in a band comes after the other merchants' first.
+  hits = {{11, 1, 10.0}, {12, 1, 10.0}, {31, 3, 9.9}, {32, 3, 9.9}};
+  EXPECT_EQ(RerankSearch(policy, kNow, hits, merchants), (std::vector<int64_t>{31, 11, 32, 12}));
+}
+
+TEST(RankTest, SelfPurchasesAndRefundsCannotRaiseHotShopRank) {
+  // Shop 1 (a brand) and shop 2 (small, honestly growing); shop 3 tries to buy its way up.
+  std::vector<HotOrder> honest;
+  int64_t buyer = 1000;
+  for (int d = 1; d <= 28; ++d) {
+    for (int k = 0; k < 20; ++k)
+      honest.push_back({1, buyer++, 20000, kNow - d * kDay - 1, false, false});
+    honest.push_back({2, buyer++, 3000, kNow - d * kDay - 1, false, false});
+    honest.push_back({3, buyer++, 3000, kNow - d * kDay - 1, false, false});
+  }
+  for (int k = 0; k < 20; ++k) honest.push_back({1, buyer++, 21000, kNow - 3600'000, false, false});
+  for (int k = 0; k < 6; ++k) honest.push_back({2, buyer++, 3000, kNow - 3600'000, false, false});
+  honest.push_back({3, buyer++, 3000, kNow - 3600'000, false, false});
+
+  const auto before = HotShops(honest, kNow);
+  std::vector<HotOrder> gamed = honest;
+  for (int k = 0; k < 200; ++k) {
+    gamed.push_back({3, 3, 50000, kNow - 1000 - k, /*self_purchase=*/true, false});
+    gamed.push_back({3, buyer++, 50000, kNow - 2000 - k, false, /*refunded=*/true});
+  }
+  const auto after = HotShops(gamed, kNow);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(before[i].merchant_id, after[i].merchant_id);
+    EXPECT_DOUBLE_EQ(before[i].score, after[i].score);
+    EXPECT_EQ(before[i].recent_fen, after[i].recent_fen);
+  }
+  // Velocity, not size: the small shop taking off ranks above the brand growing 5%.
+  ASSERT_GE(before.size(), 2u);
+  EXPECT_EQ(before[0].merchant_id, 2);
+  // The same orders counted as honest would have made shop 3 the hottest: the filter matters.
+  for (auto& o : gamed) o.self_purchase = o.refunded = false;
+  EXPECT_EQ(HotShops(gamed, kNow)[0].merchant_id, 3);
+}
+
+TEST(RankTest, OneBuyerCannotMakeAShopHot) {
+  std::vector<HotOrder> orders;
+  for (int k = 0; k < 50; ++k) orders.push_back({7, 1, 100000, kNow - 1000 - k, false, false});
+  orders.push_back({7, 2, 1000, kNow - 5000, false, false});
+  const auto shops = HotShops(orders, kNow);
+  ASSERT_EQ(shops.size(), 1u);
+  EXPECT_EQ(shops[0].buyers, 2);
+  // Buyer 1 counts up to 30% of the uncapped 5,001,000 fen.
+  EXPECT_EQ(shops[0].recent_fen, int64_t{5'001'000} * 3000 / 10000 + 1000);
+}
+
+TEST(RankTest, PolicyValidation) {
+  EXPECT_EQ(InvalidField(ExposurePolicy{}), std::nullopt);
+  ExposurePolicy p;
+  p.long_tail_share_bps = 10001;
+  EXPECT_EQ(InvalidField(p), "long_tail_share_bps");
+  p = {};
+  p.max_per_merchant_per_page = 0;
+  EXPECT_EQ(InvalidField(p), "max_per_merchant_per_page");
+  EXPECT_EQ(SourceFromName(SourceName(Source::kLiveNow)), Source::kLiveNow);
+  EXPECT_EQ(SourceFromName("nope"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace xd::feed
