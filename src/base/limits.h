@@ -118,6 +118,7 @@ inline constexpr int64_t kMaxPointsRedeemed = 1'000'000'000;  // points redeemed
 inline constexpr int64_t kMaxPointsAdjustment = 100'000'000;  // one manual adjustment, ±
 inline constexpr size_t kMaxAdjustReasonLen = 200;            // its reason
 inline constexpr size_t kMaxPushTextLen = 500;                // a push's text
+inline constexpr int64_t kMaxPushTagMembers = 20'000;         // members a tag push looks at
 inline constexpr size_t kMaxPosReceiptIdLen = 64;             // a POS receipt id
 inline constexpr int64_t kMaxMemberSkuPrices = 2'000;       // SKUs with a member price
 inline constexpr int64_t kMaxPosCodeFailures = 20;           // refused member codes per key per 10 min

@@ -441,6 +441,9 @@ namespace xd {
   X(MEMBER_PUSH_NOT_FOUND, NOT_FOUND)                                                         \
   X(MEMBER_PUSH_AUDIENCE, INVALID_FIELD)                                                      \
   X(MEMBER_PUSH_TAGS_LATER, RULE_VIOLATION)                                                   \
+  X(MEMBER_PUSH_TAG_UNKNOWN, INVALID_FIELD)                                                   \
+  X(MEMBER_PUSH_TAG_AUDIENCE_TOO_LARGE, LIMIT_EXCEEDED)                                       \
+  X(MEMBER_POS_REFUND_TOO_MUCH, RULE_VIOLATION)                                               \
   X(MEMBER_PUSH_LEVEL_UNKNOWN, INVALID_FIELD)                                                 \
   X(MEMBER_PUSH_PRODUCT_NOT_FOUND, NOT_FOUND)                                                 \
   X(MEMBER_PUSH_COUPON_NOT_FOUND, NOT_FOUND)                                                  \
