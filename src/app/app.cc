@@ -9,6 +9,7 @@
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
+#include "http/routes_feed.h"
 #include "http/routes_live.h"
 #include "insight/owner.h"
 #include "logistics/logistics.h"
@@ -167,6 +168,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddLiveRoutes(api, *app->live_, *app->live_hub_);
   http::AddOpenRoutes(api);
   http::AddInsightRoutes(api);
+  http::AddFeedRoutes(api);
   http::ServerOptions so;
   so.host = options.host;
   so.port = options.port;

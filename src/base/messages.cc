@@ -740,6 +740,7 @@ constexpr LabelEntry kLabels[] = {
     {"from", "开始日期", "start date"},
     {"to", "结束日期", "end date"},
     {"push_cap_per_week", "每周推送上限", "pushes per week"},
+    {"days", "天数", "days"},
     {"qty", "数量", "quantity"},
     {"quantity", "数量", "quantity"},
     {"rating", "评分", "rating"},

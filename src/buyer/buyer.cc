@@ -3,6 +3,8 @@
 // per-buyer list is trimmed or capped in the transaction that grows it.
 #include "buyer/buyer.h"
 
+#include <algorithm>
+#include <map>
 #include <string_view>
 
 #include "base/id.h"
@@ -202,6 +204,26 @@ Result<Json> OrderReviews(Reader& r, int64_t user_id, int64_t order_id) {
 
 // ---- favourites ----
 
+int64_t FollowDay(int64_t ms) {
+  constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000, kDayMs = 24LL * 3600 * 1000;
+  int64_t t = ms + kChinaOffsetMs;
+  return t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs;
+}
+
+namespace {
+
+// A shop favourite is a follow (关注): the shop's followers grow or shrink today. Counted only
+// when a row really came or went, so a repeated tap counts once.
+Status CountFollow(Tx& tx, int64_t merchant_id, std::string_view column) {
+  const std::string col(column);
+  return tx.Run("INSERT INTO shop_follow_days(merchant_id, day, " + col +
+                    ") VALUES(?,?,1) ON CONFLICT(merchant_id, day) DO UPDATE SET " + col + "=" +
+                    "shop_follow_days." + col + "+1",
+                {merchant_id, FollowDay(tx.NowMs())});
+}
+
+}  // namespace
+
 std::optional<FavoriteKind> ParseFavoriteKind(std::string_view s) {
   if (s == "product") return FavoriteKind::kProduct;
   if (s == "shop") return FavoriteKind::kShop;
@@ -212,8 +234,12 @@ Status SetFavorite(Tx& tx, int64_t user_id, FavoriteKind kind, int64_t id, bool 
   const bool product = kind == FavoriteKind::kProduct;
   const std::string table = product ? "favorite_products" : "favorite_shops";
   const std::string col = product ? "product_id" : "merchant_id";
-  if (!on)
-    return tx.Run("DELETE FROM " + table + " WHERE user_id=? AND " + col + "=?", {user_id, id});
+  if (!on) {
+    ASSIGN_OR_RETURN(int64_t gone, tx.Exec("DELETE FROM " + table + " WHERE user_id=? AND " + col +
+                                               "=?",
+                                           {user_id, id}));
+    return product || !gone ? Ok() : CountFollow(tx, id, "unfollows");
+  }
   if (product) {
     ASSIGN_OR_RETURN(
         int64_t open,
@@ -235,9 +261,10 @@ Status SetFavorite(Tx& tx, int64_t user_id, FavoriteKind kind, int64_t id, bool 
                                                   {user_id, id}));
     if (!already) return Fail(Msg::FAVORITES_FULL, {{"max", limits::kMaxFavorites}});
   }
-  return tx.Run("INSERT INTO " + table + "(user_id, " + col +
-                    ", created_at_ms) VALUES(?,?,?) ON CONFLICT DO NOTHING",
-                {user_id, id, tx.NowMs()});
+  ASSIGN_OR_RETURN(int64_t added, tx.Exec("INSERT INTO " + table + "(user_id, " + col +
+                                               ", created_at_ms) VALUES(?,?,?) ON CONFLICT DO NOTHING",
+                                           {user_id, id, tx.NowMs()}));
+  return product || !added ? Ok() : CountFollow(tx, id, "follows");
 }
 
 Result<Json> Favorites(Reader& r, int64_t user_id, FavoriteKind kind, int64_t limit,
@@ -285,6 +312,52 @@ Result<Json> Favorites(Reader& r, int64_t user_id, FavoriteKind kind, int64_t li
   int64_t n = static_cast<int64_t>(items.size());
   return Json{{"items", items},
               {"next_cursor", n == limit && last ? Json(std::to_string(last)) : Json(nullptr)}};
+}
+
+Result<ShopFollowers> ShopFollowerCount(Reader& r, int64_t merchant_id, int64_t user_id) {
+  ShopFollowers f;
+  ASSIGN_OR_RETURN(f.followers, r.QueryInt("SELECT count(*) FROM favorite_shops WHERE merchant_id=?",
+                                           {merchant_id}));
+  if (user_id > 0) {
+    ASSIGN_OR_RETURN(int64_t mine,
+                     r.QueryInt("SELECT count(*) FROM favorite_shops WHERE user_id=? AND merchant_id=?",
+                                {user_id, merchant_id}));
+    f.following = mine > 0;
+  }
+  return f;
+}
+
+Result<Json> FollowerGrowth(Reader& r, int64_t merchant_id, int64_t days) {
+  days = std::clamp<int64_t>(days, 1, 366);
+  ASSIGN_OR_RETURN(ShopFollowers now, ShopFollowerCount(r, merchant_id, 0));
+  const int64_t today = FollowDay(r.clock().NowMs()), first = today - days + 1;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT day, follows, unfollows FROM shop_follow_days "
+                                      "WHERE merchant_id=? AND day>=? AND day<=? ORDER BY day",
+                                      {merchant_id, first, today}));
+  std::map<int64_t, std::pair<int64_t, int64_t>> by_day;
+  int64_t gained = 0, lost = 0;
+  for (auto& row : rows) {
+    by_day[row.Int(0)] = {row.Int(1), row.Int(2)};
+    gained += row.Int(1);
+    lost += row.Int(2);
+  }
+  // Walk back from today's count: the followers at the end of each day.
+  Json series = Json::array();
+  int64_t end_of_day = now.followers;
+  std::vector<Json> back;
+  for (int64_t d = today; d >= first; --d) {
+    auto [f, u] = by_day.count(d) ? by_day[d] : std::pair<int64_t, int64_t>{0, 0};
+    back.push_back(Json{{"date", FormatRfc3339(d * 86'400'000).substr(0, 10)},
+                        {"follows", f},
+                        {"unfollows", u},
+                        {"followers", end_of_day}});
+    end_of_day -= f - u;
+  }
+  for (auto it = back.rbegin(); it != back.rend(); ++it) series.push_back(*it);
+  return Json{{"followers", now.followers},
+              {"new_followers", gained},
+              {"lost_followers", lost},
+              {"days", series}};
 }
 
 Result<Json> FavoriteState(Reader& r, int64_t user_id, int64_t product_id) {

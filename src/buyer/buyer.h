@@ -84,6 +84,21 @@ Status SetFavorite(Tx& tx, int64_t user_id, FavoriteKind kind, int64_t id, bool 
 // price; a shop's name and kind). `before_ms`: the last page's last time (0: first page).
 Result<Json> Favorites(Reader& r, int64_t user_id, FavoriteKind kind, int64_t limit,
                        int64_t before_ms);
+// A shop favourite is a follow (关注店铺, issue 20): the storefront's follow button, the
+// merchant's followers and the home feed's followed shops all read favorite_shops; following and
+// unfollowing are also counted per shop and day (shop_follow_days) for the merchant's growth.
+// The China-time (UTC+8) day of an instant as days since 1970-01-01.
+int64_t FollowDay(int64_t ms);
+// A shop's followers now, whether `user_id` (0: anonymous) follows it.
+struct ShopFollowers {
+  int64_t followers = 0;
+  bool following = false;
+};
+Result<ShopFollowers> ShopFollowerCount(Reader& r, int64_t merchant_id, int64_t user_id);
+// The merchant's followers and their growth over the last `days` China-time days ending today
+// (oldest first, every day present): {"followers","new_followers","lost_followers","days":[…]}.
+Result<Json> FollowerGrowth(Reader& r, int64_t merchant_id, int64_t days);
+
 // Whether the buyer has favourited the product and its shop: the product page's hearts.
 Result<Json> FavoriteState(Reader& r, int64_t user_id, int64_t product_id);
 

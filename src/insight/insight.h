@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
@@ -117,6 +118,29 @@ class Insight {
   Result<Json> MerchantOverview(int64_t merchant_id, int64_t from_day, int64_t to_day);
   // The per-day series as CSV (UTF-8 with a header), ≤ kMaxReportDays rows.
   Result<std::string> MerchantDaysCsv(int64_t merchant_id, int64_t from_day, int64_t to_day);
+
+  // ---- reads for the feed (issue 20, decision 028) ----
+  // How many items of each merchant `visitor` ('u<user>', or 'd' + the shop's device id) was
+  // shown on the China-time day `day` (yyyymmdd), from the impressions logged: the feed's
+  // per-user-per-day cap. At most 1,000 merchants (the most shown).
+  Result<std::unordered_map<int64_t, int>> ShownOnDay(const std::string& visitor, int64_t day);
+  // The user's strongest category interests decayed to now, strongest first, each in [0, 1]
+  // relative to the strongest (at most `limit`).
+  Result<std::vector<std::pair<std::string, double>>> TopInterests(int64_t user_id, int limit);
+  struct ProductCounts {
+    int64_t impressions = 0, views = 0, paid_units = 0;
+  };
+  // Impressions, views and paid units of each product since the China-time day `from_day`.
+  Result<std::unordered_map<int64_t, ProductCounts>> ProductCountsSince(
+      const std::vector<int64_t>& product_ids, int64_t from_day);
+  struct MerchantExposure {
+    int64_t merchant_id = 0, impressions = 0, views = 0, paid_orders = 0, gmv_fen = 0;
+  };
+  // Per merchant over China-time days [from_day, to_day]: impressions, views, paid orders and
+  // GMV (at most 200,000 merchants, most impressions first).
+  Result<std::vector<MerchantExposure>> MerchantExposures(int64_t from_day, int64_t to_day);
+  // Merchants by GMV over [from_day, to_day], largest first, at most `limit`.
+  Result<std::vector<int64_t>> TopMerchantsByGmv(int64_t from_day, int64_t to_day, int limit);
 
   // For `xiaodian check` (analytics_ok): the projections' totals equal a recount from the log
   // (catches a row applied twice or lost), and the projection cursor is not past the log.
