@@ -146,6 +146,8 @@ inline constexpr size_t kMaxLiveCommentLen = 150;         // a comment (弹幕):
 inline constexpr int64_t kMaxLikesPerTap = 50;            // likes one request adds (taps batched)
 inline constexpr int64_t kLiveRecentOrders = 10;          // recent orders a stream snapshot carries
 inline constexpr int64_t kLiveRecentComments = 20;        // recent comments a stream snapshot carries
+inline constexpr size_t kMaxLiveBlockedWords = 200;       // a merchant's blocked words (comments)
+inline constexpr size_t kMaxLiveBlockedWordLen = 30;      // one blocked word, bytes (10 Chinese characters)
 
 // ---- HTTP ----
 inline constexpr int64_t kDefaultPageSize = 20;  // ?limit= when absent

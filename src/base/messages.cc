@@ -655,6 +655,12 @@ constexpr Entry kTemplates[] = {
     {Msg::LIVE_URL_INVALID, "链接须以 http:// 或 https:// 开头", "The link must start with http:// or https://"},
     {Msg::LIVE_TOO_MANY_STREAMS, "同一网络观看的直播连接过多", "Too many live connections from your network"},
     {Msg::LIVE_SKU_NOT_FOUND, "商品规格不存在", "SKU not found"},
+    {Msg::LIVE_MUTED, "你已被主播禁言，暂时不能发言", "The host has muted you in this room"},
+    {Msg::LIVE_COMMENT_BLOCKED_WORD, "发言含有本店不允许的词语，请修改后再发",
+     "The comment contains a word this shop does not allow"},
+    {Msg::LIVE_COMMENT_NOT_FOUND, "评论不存在", "Comment not found"},
+    {Msg::LIVE_BLOCKED_WORDS_RANGE, "屏蔽词最多 {max} 个，每个 1–{max_len} 个字节",
+     "At most {max} blocked words of 1–{max_len} bytes each"},
     // (end of the templates)
 };
 

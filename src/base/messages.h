@@ -463,6 +463,10 @@ namespace xd {
   X(LIVE_URL_INVALID, INVALID_FIELD)                                                          \
   X(LIVE_TOO_MANY_STREAMS, RATE_LIMITED)                                                      \
   X(LIVE_SKU_NOT_FOUND, NOT_FOUND)                                                            \
+  X(LIVE_MUTED, FORBIDDEN)                                                                    \
+  X(LIVE_COMMENT_BLOCKED_WORD, RULE_VIOLATION)                                                \
+  X(LIVE_COMMENT_NOT_FOUND, NOT_FOUND)                                                        \
+  X(LIVE_BLOCKED_WORDS_RANGE, INVALID_FIELD)                                                  \
   /* (end of the list) */
 
 enum class Msg : uint16_t {

@@ -17,6 +17,7 @@
 #include "community/community.h"
 #include "http/order_watch.h"
 #include "insight/insight.h"
+#include "live/live.h"
 #include "http/rate_limiter.h"
 #include "http/route_limiter.h"
 #include "http/product_cache.h"
@@ -30,6 +31,8 @@
 #include "trade/trade.h"
 
 namespace xd::http {
+
+class LiveHub;
 
 struct AppContext {
   Store& store;
@@ -49,6 +52,8 @@ struct AppContext {
   community::CommunityService* community = nullptr;
   account::PasswordHasher* hasher = nullptr;  // Argon2 off the I/O threads; required by auth routes
   insight::Insight* insight = nullptr;  // the data platform; null = its routes answer 503
+  live::LiveService* live = nullptr;   // live rooms; set by App (routes_live.cc needs it)
+  LiveHub* live_hub = nullptr;         // this node's room streams; set by App with `live`
   RateLimiter* events_limiter = nullptr;  // POST /events per user or IP (429); null = unlimited
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
