@@ -304,7 +304,8 @@ Insight::Insight(Store& trading, Store& analytics)
     : trading_(trading),
       analytics_(analytics),
       feed_(std::make_unique<Feed>(analytics)),
-      runner_(std::make_unique<ConsumerRunner>(trading, *feed_, config::kIngestBatch)) {}
+      runner_(std::make_unique<ConsumerRunner>(trading, *feed_, config::kIngestBatch)),
+      ranking_(std::make_unique<RankingTrainer>(trading, analytics)) {}
 
 Insight::~Insight() { Stop(); }
 
@@ -314,6 +315,9 @@ void Insight::Start(int poll_ms) {
   running_ = true;
   thread_ = std::thread([this, poll_ms] {
     SetThreadName("xd-insight");
+    // The ranking model trained before a restart ranks until the next training.
+    if (auto loaded = ranking_->Load(); !loaded)
+      spdlog::warn("event=ranking_model_load_failed error=\"{}\"", loaded.error().message);
     for (;;) {
       {
         std::lock_guard l(mu_);
@@ -325,6 +329,10 @@ void Insight::Start(int poll_ms) {
       auto out = ProjectOnce();
       if (!out) spdlog::warn("event=insight_project_failed error=\"{}\"", out.error().message);
       if ((in && *in > 0) || (out && *out > 0)) continue;
+      // Caught up: retrain the ranking model when its period has passed (a few seconds at most
+      // for ranking_config::kMaxScanRows rows; ingestion waits meanwhile, nothing is lost).
+      auto trained = ranking_->MaybeTrain();
+      if (!trained) spdlog::warn("event=ranking_train_failed error=\"{}\"", trained.error().message);
       std::unique_lock l(mu_);
       cv_.wait_for(l, std::chrono::milliseconds(poll_ms), [this] { return !running_; });
     }
@@ -1079,6 +1087,8 @@ Result<std::vector<std::string>> Insight::Check() {
                            std::to_string(projected) + " != " + std::to_string(recount) +
                            " recounted from the log");
     }
+    ASSIGN_OR_RETURN(std::vector<std::string> models, CheckRankingModels(r));
+    problems.insert(problems.end(), models.begin(), models.end());
     return problems;
   });
 }

@@ -38,6 +38,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "store/consumer.h"
+#include "insight/ranking_model.h"
 #include "store/store.h"
 
 namespace xd::insight {
@@ -142,6 +143,11 @@ class Insight {
   // Merchants by GMV over [from_day, to_day], largest first, at most `limit`.
   Result<std::vector<int64_t>> TopMerchantsByGmv(int64_t from_day, int64_t to_day, int limit);
 
+  // The feed's ranking model (ranking_model.h): trained from this log by the background thread
+  // every ranking_config::kRetrainEveryMs (on the store's clock), read by the feed service as a
+  // feed::ModelSource.
+  RankingTrainer& ranking() { return *ranking_; }
+
   // For `xiaodian check` (analytics_ok): the projections' totals equal a recount from the log
   // (catches a row applied twice or lost), and the projection cursor is not past the log.
   Result<std::vector<std::string>> Check();
@@ -152,6 +158,7 @@ class Insight {
   Store& analytics_;
   std::unique_ptr<Feed> feed_;
   std::unique_ptr<ConsumerRunner> runner_;
+  std::unique_ptr<RankingTrainer> ranking_;
   std::mutex mu_;
   std::mutex project_mu_;  // one projection round at a time (Rebuild too)
   std::condition_variable cv_;
