@@ -8,20 +8,13 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "feed/internal/math.h"
+
 namespace xd::feed {
 namespace {
 
-double Sigmoid(double z) {
-  if (z > 35) return 1.0;
-  if (z < -35) return 0.0;
-  return 1.0 / (1.0 + std::exp(-z));
-}
-
-double Dot(const FeatureVector& w, const FeatureVector& x) {
-  double s = 0;
-  for (int i = 0; i < kFeatureCount; ++i) s += w[i] * x[i];
-  return s;
-}
+using internal::Dot;
+using internal::Sigmoid;
 
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 

@@ -9,22 +9,15 @@
 #include <numeric>
 #include <random>
 
+#include "feed/internal/math.h"
+
 namespace xd::feed {
 namespace {
 
 constexpr int kN = kFeatureCount;
 
-double Sigmoid(double z) {
-  if (z > 35) return 1.0;
-  if (z < -35) return 0.0;
-  return 1.0 / (1.0 + std::exp(-z));
-}
-
-double Dot(const FeatureVector& w, const FeatureVector& x) {
-  double s = 0;
-  for (int i = 0; i < kN; ++i) s += w[i] * x[i];
-  return s;
-}
+using internal::Dot;
+using internal::Sigmoid;
 
 // Solves a·d = b in place (Gaussian elimination with partial pivoting); false if singular.
 bool Solve(std::array<std::array<double, kN>, kN>& a, std::array<double, kN>& b,
