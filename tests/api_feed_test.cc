@@ -1,13 +1,44 @@
 // The traffic layer over real HTTP (SPEC §9, issue 20, decision 028): follows and the storefront,
-// the merchant's followers and their growth.
+// the merchant's followers and their growth; the home feed's sources, its pages under the
+// exposure guarantee and caps; impressions landing in the event log and counting toward the
+// daily cap; hot shops that a merchant cannot buy its way into; the admin's settings and
+// fairness report.
+
+#include <map>
+#include <set>
 
 #include "base/id.h"
+#include "insight/insight.h"
 #include "tests/harness.h"
 
 namespace xd::testing {
 namespace {
 
-class Feed : public ApiTest {};
+class Feed : public ApiTest {
+ protected:
+  void MakeFriends(const std::string& a, const std::string& b_phone, const std::string& b) {
+    ASSERT_EQ(Call("POST", "/api/v1/friends/requests", Json{{"phone", b_phone}}, a).status, 201);
+    auto reqs = Call("GET", "/api/v1/friends/requests", nullptr, b);
+    ASSERT_EQ(Call("POST", "/api/v1/friends/requests/" + reqs.body["items"][0]["id"].get<std::string>() + "/accept",
+                   nullptr, b).status, 200);
+  }
+  void CatchUp() { ASSERT_TRUE(app_->insight().CatchUp()); }
+  // Every page of the caller's feed until it ends (at most 40 pages).
+  std::vector<Json> AllPages(const std::string& token, int limit) {
+    std::vector<Json> pages;
+    std::string cursor;
+    for (int i = 0; i < 40; ++i) {
+      auto r = Call("GET", "/api/v1/feed?limit=" + std::to_string(limit) + (cursor.empty() ? "" : "&cursor=" + cursor),
+                    nullptr, token);
+      EXPECT_EQ(r.status, 200) << r.body.dump();
+      if (r.status != 200) break;
+      pages.push_back(r.body);
+      if (r.body["next_cursor"].is_null()) break;
+      cursor = r.body["next_cursor"];
+    }
+    return pages;
+  }
+};
 
 // A buyer follows a shop from its page (a shop favourite): the page says so, the merchant sees
 // one follower gained; a second tap changes nothing; unfollowing shows as one lost.
@@ -62,6 +93,274 @@ TEST_F(Feed, FollowFromTheStorefrontAndTheMerchantSeesItsFollowers) {
   // A shop that does not exist has no page.
   EXPECT_EQ(Call("GET", "/api/v1/shops/999999").status, 404);
   ExpectInvariants();
+}
+
+// The home feed mixes its sources: a friend's recommendation (with the friend's name and words), a
+// followed shop's new product and a live room now live; an anonymous visitor gets a cold-start feed.
+TEST_F(Feed, HomeFeedShowsFriendsRecommendationsFollowedShopsAndLiveRooms) {
+  Shop tea = OpenShop("c2c", "阿明茶铺");
+  Shop fruit = OpenShop("c2c", "果园直发");
+  Shop live_shop = OpenShop("b2c", "直播好物");
+  auto [tea_product, tea_sku] = CreateProduct(tea, 5900, 10, "明前龙井 100g");
+  std::string me = Register("13900000101", "小美");
+  std::string pal = Register("13900000102", "阿强");
+  MakeFriends(me, "13900000102", pal);
+  ASSERT_EQ(Call("POST", "/api/v1/recommendations", Json{{"product_id", tea_product}, {"text", "今年的新茶很香"}}, pal).status, 201);
+  ASSERT_EQ(Call("PUT", "/api/v1/me/favorites/shop/" + fruit.id, nullptr, me).status, 200);
+  clock_.AdvanceMs(1000);
+  auto [fruit_product, fruit_sku] = CreateProduct(fruit, 3900, 10, "赣南脐橙 5 斤");
+  auto [live_product, live_sku] = CreateProduct(live_shop, 9900, 10, "羽绒服");
+  auto room = Call("POST", "/api/v1/merchant/live/rooms",
+                   Json{{"title", "冬季新品首发"}, {"stream_url", "https://live.example.com/a.m3u8"},
+                        {"products", {{{"sku_id", live_sku}, {"live_price_fen", 7900}, {"live_stock", 3}}}}},
+                   live_shop.owner_token);
+  ASSERT_EQ(room.status, 201) << room.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + room.body["id"].get<std::string>() + "/start", nullptr,
+                 live_shop.owner_token).status, 200);
+  clock_.AdvanceMs(20'000);  // past the shared candidates' cache
+
+  auto feed = Call("GET", "/api/v1/feed?limit=10", nullptr, me);
+  ASSERT_EQ(feed.status, 200) << feed.body.dump();
+  std::map<std::string, Json> by_product;
+  Json live_card;
+  for (auto& item : feed.body["items"]) {
+    if (item["kind"] == "live") live_card = item;
+    else by_product[item["product"]["id"]] = item;
+  }
+  ASSERT_TRUE(by_product.count(tea_product)) << feed.body.dump();
+  EXPECT_EQ(by_product[tea_product]["source"], "friend");
+  EXPECT_EQ(by_product[tea_product]["friend"]["nickname"], "阿强");
+  EXPECT_EQ(by_product[tea_product]["friend"]["text"], "今年的新茶很香");
+  ASSERT_TRUE(by_product.count(fruit_product)) << feed.body.dump();
+  EXPECT_EQ(by_product[fruit_product]["source"], "followed");
+  ASSERT_FALSE(live_card.is_null()) << feed.body.dump();
+  EXPECT_EQ(live_card["room"]["id"], room.body["id"]);
+  EXPECT_EQ(live_card["room"]["merchant_name"], "直播好物");
+  EXPECT_EQ(feed.body["feed_id"].get<std::string>().size(), 16u);
+  // Positions count from 0 in rank order; the next page goes on from where this one stopped.
+  int64_t expect = 0;
+  for (auto& item : feed.body["items"])
+    if (item["kind"] == "product") {
+      EXPECT_EQ(item["position"], expect++);
+    }
+
+  auto anon = Call("GET", "/api/v1/feed?limit=5&device=dabc123");
+  ASSERT_EQ(anon.status, 200) << anon.body.dump();
+  EXPECT_FALSE(anon.body["items"].empty());
+  for (auto& item : anon.body["items"]) {
+    EXPECT_NE(item.value("source", ""), "friend");
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/feed?cursor=nonsense").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/feed?limit=500").status, 400);
+  ExpectInvariants();
+}
+
+// The guarantee and the caps hold on every page of a scripted feed: two head shops (the top by
+// GMV) with many products and ten long-tail shops; every page has at most 2 items of a merchant
+// and at least floor(k · 40%) long-tail items after its first k slots, no product comes twice, and
+// no merchant appears more than the daily cap across all pages.
+TEST_F(Feed, GuaranteeAndCapsHoldOnEveryPage) {
+  std::string admin = AdminToken();
+  auto put = Call("PUT", "/api/v1/admin/feed/settings",
+                  Json{{"head_merchants", 2}, {"long_tail_share_bps", 4000}, {"max_per_merchant_per_page", 2},
+                       {"max_per_merchant_per_user_day", 3}},
+                  admin);
+  ASSERT_EQ(put.status, 200) << put.body.dump();
+  std::string buyer = Register("13900000201", "买家");
+  std::set<std::string> head;
+  for (int h = 0; h < 2; ++h) {
+    Shop big = OpenShop("ka", "大牌" + std::to_string(h));
+    head.insert(big.id);
+    std::string first_sku;
+    for (int i = 0; i < 8; ++i) {
+      auto [p, s] = CreateProduct(big, 10000 + i, 50, "大牌商品" + std::to_string(h) + "-" + std::to_string(i));
+      if (i == 0) first_sku = s;
+    }
+    for (int k = 0; k < 2; ++k) PayAndWait(buyer, Buy(buyer, first_sku, 2)["id"]);
+  }
+  for (int t = 0; t < 10; ++t) {
+    Shop small = OpenShop("c2c", "小店" + std::to_string(t));
+    for (int i = 0; i < 3; ++i) CreateProduct(small, 2000 + i, 5, "小店商品" + std::to_string(t) + "-" + std::to_string(i));
+  }
+  CatchUp();
+  clock_.AdvanceMs(20'000);
+
+  std::string viewer = Register("13900000202", "看客");
+  std::vector<Json> pages = AllPages(viewer, 5);
+  ASSERT_GE(pages.size(), 5u);
+  std::set<std::string> products;
+  std::map<std::string, int> per_merchant_total;
+  int long_tail_total = 0, items_total = 0;
+  for (size_t pi = 0; pi < pages.size(); ++pi) {
+    std::map<std::string, int> per_merchant;
+    int k = 0, long_tail = 0;
+    for (auto& item : pages[pi]["items"]) {
+      if (item["kind"] != "product") continue;
+      std::string merchant = item["product"]["merchant_id"];
+      EXPECT_TRUE(products.insert(item["product"]["id"]).second) << "product twice, page " << pi;
+      EXPECT_LE(++per_merchant[merchant], 2) << "page " << pi << " " << pages[pi].dump();
+      ++per_merchant_total[merchant];
+      EXPECT_EQ(item["long_tail"].get<bool>(), head.count(merchant) == 0) << item.dump();
+      ++k;
+      if (!head.count(merchant)) ++long_tail;
+      EXPECT_GE(long_tail * 10000, (k * 4000 / 10000) * 10000) << "page " << pi << " slot " << k;
+    }
+    long_tail_total += long_tail;
+    items_total += k;
+  }
+  for (auto& [merchant, n] : per_merchant_total) EXPECT_LE(n, 3) << merchant;
+  for (auto& h : head) EXPECT_GE(per_merchant_total[h], 1) << "the head still shows";
+  EXPECT_GT(items_total, 20);
+  EXPECT_GE(long_tail_total * 10, items_total * 4);
+  // The same cursor gives the same page (the feed is stateless: a page replays the ones before).
+  auto first = Call("GET", "/api/v1/feed?limit=5", nullptr, viewer);
+  std::string cursor = first.body["next_cursor"];
+  EXPECT_EQ(Call("GET", "/api/v1/feed?cursor=" + cursor, nullptr, viewer).body,
+            Call("GET", "/api/v1/feed?cursor=" + cursor, nullptr, viewer).body);
+  ExpectInvariants();
+}
+
+// Impressions arrive with their position, the feed request's id and its source, land in the
+// event log, and count toward the merchant's daily cap for that user.
+TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
+  std::string admin = AdminToken();
+  ASSERT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"max_per_merchant_per_user_day", 1}}, admin).status, 200);
+  Shop shop = OpenShop("c2c", "常见的店");
+  auto [product, sku] = CreateProduct(shop, 1500, 5, "小店面包");
+  Shop other = OpenShop("c2c", "另一家");
+  CreateProduct(other, 1800, 5, "另一家的饼干");
+  clock_.AdvanceMs(20'000);
+  std::string viewer = Register("13900000301", "看客");
+  auto feed = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
+  ASSERT_EQ(feed.status, 200);
+  std::string feed_id = feed.body["feed_id"];
+  Json shown;
+  for (auto& item : feed.body["items"])
+    if (item["kind"] == "product" && item["product"]["id"] == product) shown = item;
+  ASSERT_FALSE(shown.is_null()) << feed.body.dump();
+  auto sent = Call("POST", "/api/v1/events",
+                   Json{{"device_id", "dfeedtest1"},
+                        {"events", {{{"id", "imp-1"}, {"type", "impression"}, {"product_id", product}, {"position", shown["position"]},
+                                     {"feed_id", feed_id}, {"feed_source", shown["source"]}, {"source", "feed"}}}}},
+                   viewer);
+  ASSERT_EQ(sent.status, 202) << sent.body.dump();
+  EXPECT_EQ(sent.body["accepted"], 1) << sent.body.dump();
+  CatchUp();
+  ASSERT_TRUE(app_->analytics_store().Read([&](Reader& r) -> Status {
+    auto row = r.QueryOne("SELECT merchant_id, product_id, channel, data FROM log WHERE type='impression'");
+    EXPECT_TRUE(row && *row);
+    if (!row || !*row) return Ok();
+    EXPECT_EQ(IdString((*row)->Int(0)), shop.id);
+    EXPECT_EQ(IdString((*row)->Int(1)), product);
+    EXPECT_EQ((*row)->Str(2), "feed");
+    Json data = (*row)->JsonAt(3);
+    EXPECT_EQ(data["position"], shown["position"]);
+    EXPECT_EQ(data["feed_id"], feed_id);
+    EXPECT_EQ(data["feed_source"], shown["source"]);
+    return Ok();
+  }));
+  // The merchant was shown once today, the cap is 1: a new feed leaves it out, not the other shop.
+  auto again = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
+  bool capped_shown = false, other_shown = false;
+  for (auto& item : again.body["items"]) {
+    if (item["kind"] != "product") continue;
+    capped_shown = capped_shown || item["product"]["merchant_id"] == shop.id;
+    other_shown = other_shown || item["product"]["merchant_id"] == other.id;
+  }
+  EXPECT_FALSE(capped_shown) << again.body.dump();
+  EXPECT_TRUE(other_shown) << again.body.dump();
+  // Tomorrow the cap starts over.
+  clock_.AdvanceMs(24LL * 3600 * 1000);
+  auto tomorrow = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
+  EXPECT_NE(tomorrow.body.dump().find(product), std::string::npos) << tomorrow.body.dump();
+}
+
+// Hot shops count clean sales only: a merchant buying from itself (owner or staff) and orders
+// refunded do not count, so neither can lift a shop onto the list; a real buyer's order does.
+TEST_F(Feed, HotShopsIgnoreSelfPurchasesAndRefundedOrders) {
+  Shop honest = OpenShop("c2c", "老实小店");
+  Shop gamer = OpenShop("c2c", "刷单小店");
+  Shop refunder = OpenShop("c2c", "退款小店");
+  auto [hp, hs] = CreateProduct(honest, 2000, 50, "手工皂");
+  auto [gp, gs] = CreateProduct(gamer, 50000, 500, "刷单商品");
+  auto [rp, rs] = CreateProduct(refunder, 50000, 50, "退款商品");
+  std::string staff = Register("13900000401", "店员");
+  AddStaff(gamer, "13900000401", staff, "operator");
+  std::string buyer = Register("13900000402", "真买家");
+  Json real = Buy(buyer, hs);
+  PayAndWait(buyer, real["id"]);
+  for (int i = 0; i < 3; ++i) {
+    PayAndWait(gamer.owner_token, Buy(gamer.owner_token, gs, 5)["id"]);
+    PayAndWait(staff, Buy(staff, gs, 5)["id"]);
+  }
+  Json big = Buy(buyer, rs, 3);
+  PayAndWait(buyer, big["id"]);
+  auto as = Call("POST", "/api/v1/orders/" + big["id"].get<std::string>() + "/aftersales",
+                 Json{{"type", "refund_only"}, {"amount_fen", 150000}, {"reason", "不想要了"}}, buyer);
+  ASSERT_EQ(as.status, 201) << as.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr,
+                 refunder.owner_token).status, 200);
+  WaitStatus(buyer, big["id"], "refunded");
+  clock_.AdvanceMs(61'000);  // past the list's minute
+  auto hot = Call("GET", "/api/v1/hot-shops");
+  ASSERT_EQ(hot.status, 200) << hot.body.dump();
+  std::set<std::string> listed;
+  for (auto& s : hot.body["items"]) listed.insert(s["merchant_id"]);
+  EXPECT_TRUE(listed.count(honest.id)) << hot.body.dump();
+  EXPECT_FALSE(listed.count(gamer.id)) << "self-purchases lifted a shop: " << hot.body.dump();
+  EXPECT_FALSE(listed.count(refunder.id)) << "a refunded order lifted a shop: " << hot.body.dump();
+  EXPECT_EQ(hot.body["items"][0]["name"], "老实小店");
+  // Counted, up to rank.h's cap on one buyer's share of a shop's GMV.
+  EXPECT_GT(hot.body["items"][0]["recent_fen"].get<int64_t>(), 0);
+  EXPECT_LE(hot.body["items"][0]["recent_fen"], real["total_fen"]);
+  EXPECT_EQ(hot.body["items"][0]["buyers"], 1);
+  ExpectInvariants();
+}
+
+// The admin reads and changes the guarantee (Chinese field errors; others refused) and reads the
+// fairness report: exposure shares by band summing to 1, the Gini, new merchants' first sales.
+TEST_F(Feed, AdminSettingsAndFairnessReport) {
+  std::string admin = AdminToken();
+  std::string buyer = Register("13900000501", "买家");
+  auto got = Call("GET", "/api/v1/admin/feed/settings", nullptr, admin);
+  ASSERT_EQ(got.status, 200) << got.body.dump();
+  EXPECT_EQ(got.body["long_tail_share_bps"], 4000);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/feed/settings", nullptr, buyer).status, 403);
+  EXPECT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"long_tail_share_bps", 5000}}, buyer).status, 403);
+  auto bad = Call("PUT", "/api/v1/admin/feed/settings", Json{{"long_tail_share_bps", 20000}}, admin);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("长尾曝光保底比例"), std::string::npos) << bad.body.dump();
+  auto put = Call("PUT", "/api/v1/admin/feed/settings", Json{{"long_tail_share_bps", 5000}, {"new_merchant_window_days", 14}}, admin);
+  ASSERT_EQ(put.status, 200) << put.body.dump();
+  EXPECT_EQ(put.body["long_tail_share_bps"], 5000);
+  EXPECT_EQ(put.body["new_merchant_window_days"], 14);
+  EXPECT_EQ(put.body["max_per_merchant_per_page"], 2);  // unchanged
+
+  Shop shop = OpenShop("c2c", "新店");
+  auto [p, s] = CreateProduct(shop, 1200, 10, "新店商品");
+  clock_.AdvanceMs(2 * 3600 * 1000);
+  PayAndWait(buyer, Buy(buyer, s)["id"]);
+  Shop quiet = OpenShop("c2c", "冷清小店");
+  (void)quiet;
+  ASSERT_EQ(Call("POST", "/api/v1/events",
+                 Json{{"device_id", "dfair1"}, {"events", {{{"id", "i1"}, {"type", "impression"}, {"product_id", p}, {"position", 0}},
+                                                           {{"id", "v1"}, {"type", "view"}, {"product_id", p}}}}},
+                 buyer).status, 202);
+  CatchUp();
+  auto report = Call("GET", "/api/v1/admin/feed/fairness?days=7", nullptr, admin);
+  ASSERT_EQ(report.status, 200) << report.body.dump();
+  EXPECT_EQ(report.body["active_merchants"], 2);
+  EXPECT_EQ(report.body["impressions"], 1);
+  double share = 0;
+  for (auto& b : report.body["bands"]) share += b["exposure_share"].get<double>();
+  EXPECT_NEAR(share, 1.0, 1e-9);
+  // One merchant holds every impression of two: the Gini of (0, 1) is 0.5.
+  EXPECT_NEAR(report.body["exposure_gini"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(report.body["new_merchants"]["opened"], 2);
+  EXPECT_EQ(report.body["new_merchants"]["with_sale"], 1);
+  EXPECT_NEAR(report.body["new_merchants"]["median_hours_to_first_sale"].get<double>(), 2.0, 0.01);
+  EXPECT_EQ(report.body["policy"]["long_tail_share_bps"], 5000);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/feed/fairness", nullptr, buyer).status, 403);
 }
 
 }  // namespace

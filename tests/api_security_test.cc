@@ -48,7 +48,7 @@ class Security : public ApiTest {
                                    "community_leaders", "community_campaigns", "community_campaign_items", "community_batches",
                                    "community_orders", "community_order_items", "community_pickups", "community_withdrawals",
                                    "member_sku_prices", "member_pos_purchases", "member_pushes", "member_inbox",
-                                   "member_referrals",
+                                   "member_referrals", "shop_follow_days", "feed_settings",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;

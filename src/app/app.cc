@@ -85,6 +85,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->member = app->member_.get();
   app->context_->community = app->community_.get();
   app->context_->insight = app->insight_.get();
+  app->feed_ = std::make_unique<feed::FeedService>(*app->store_, app->insight_.get(), &app->insight_->ranking());
+  app->context_->feed = app->feed_.get();
   if (options.events_rate_per_s > 0) {
     app->events_limiter_ = std::make_unique<http::RateLimiter>(options.events_rate_per_s, options.events_rate_per_s * 2);
     app->context_->events_limiter = app->events_limiter_.get();

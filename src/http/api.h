@@ -30,6 +30,10 @@
 #include "store/timers.h"
 #include "trade/trade.h"
 
+namespace xd::feed {
+class FeedService;
+}
+
 namespace xd::http {
 
 class LiveHub;
@@ -54,6 +58,7 @@ struct AppContext {
   insight::Insight* insight = nullptr;  // the data platform; null = its routes answer 503
   live::LiveService* live = nullptr;   // live rooms; set by App (routes_live.cc needs it)
   LiveHub* live_hub = nullptr;         // this node's room streams; set by App with `live`
+  feed::FeedService* feed = nullptr;    // the home feed, hot shops, search exposure; set by App
   RateLimiter* events_limiter = nullptr;  // POST /events per user or IP (429); null = unlimited
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
 };
