@@ -7,6 +7,7 @@ import { fenToYuanString, parseYuan } from '../common/money.js';
 import { memberCard } from './member.mjs';
 import { communityGroupBuy } from './community.mjs';
 import { liveRoom } from './live.mjs';
+import { homeFeed } from './feed.mjs';
 import { giftInParts, shareToDrop } from './social.mjs';
 import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
@@ -817,6 +818,9 @@ async function socialScenarios() {
     scenario('live: the console takes a room live and pins a product; a viewer on a phone sees the pin from the room stream, comments and buys it at the live price; the host ends the live', 'live',
       ['/merchant/live/rooms', '/live/rooms/{id}', '/live/rooms/{id}/stream'],
       (ctx) => liveRoom(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
+    scenario('feed: a buyer follows a shop from its storefront; the home feed shows a friend\'s recommendation, the followed shop\'s new product and a live room', 'home-feed',
+      ['/shops/{id}', '/feed', '/hot-shops', '/me/favorites/{kind}/{id}'],
+      (ctx) => homeFeed(ctx, { shopLogin, newBuyer, freeProduct, merchantSession })),
     scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',
       ['/merchant/coupons/{id}/stop', '/coupons/{id}/qr.png', '/merchants/{id}/coupons'],
       (ctx) => couponConsoleToQr(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, merchantSession, demoMerchantId, DEMO_MERCHANT })),

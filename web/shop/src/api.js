@@ -56,6 +56,9 @@ export const api = {
   product: (id) => http.get(`/products/${e(id)}`),
   categories: () => http.get('/categories'),
   shop: (merchantId) => http.get(`/merchants/${e(merchantId)}`),
+  storefront: (merchantId) => http.get(`/shops/${e(merchantId)}`),
+  feed: (query) => http.get('/feed', query),
+  hotShops: (limit = 10) => http.get('/hot-shops', { limit }),
 
   // social trading
   productActivities: (productId) => http.get(`/products/${e(productId)}/activities`),

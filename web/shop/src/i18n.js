@@ -8,6 +8,7 @@ import { zh as communityZh, en as communityEn } from './i18n_community.js';
 import { zh as socialZh, en as socialEn } from './i18n_social.js';
 import { zh as promoZh, en as promoEn } from './i18n_promo.js';
 import { zh as liveZh, en as liveEn } from './i18n_live.js';
+import { zh as feedZh, en as feedEn } from './i18n_feed.js';
 
 const zh = {
   'app.name': '小店',
@@ -194,8 +195,8 @@ const en = {
 const i18n = createI18n({
   ref,
   messages: {
-    zh: { ...zh, ...memberZh, ...communityZh, ...socialZh, ...promoZh, ...liveZh },
-    en: { ...en, ...memberEn, ...communityEn, ...socialEn, ...promoEn, ...liveEn },
+    zh: { ...zh, ...memberZh, ...communityZh, ...socialZh, ...promoZh, ...liveZh, ...feedZh },
+    en: { ...en, ...memberEn, ...communityEn, ...socialEn, ...promoEn, ...liveEn, ...feedEn },
   },
   storageKey: 'xiaodian.locale',
 });

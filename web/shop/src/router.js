@@ -18,6 +18,7 @@ const routes = [
   { path: '/cs/:id', name: 'cs', component: () => import('./views/Chat.vue'), meta: { auth: true } },
   { path: '/messages', name: 'messages', component: () => import('./views/Chats.vue'), meta: { auth: true } },
   { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
+  { path: '/shop/:merchantId', name: 'shop', component: () => import('./views/Shop.vue') },
   { path: '/live/:id', name: 'live', component: () => import('./views/Live.vue') },
   { path: '/gift/:token', name: 'gift', component: () => import('./views/Gift.vue') },
   { path: '/c/:token', name: 'member-claim', component: () => import('./views/MemberClaim.vue') },

@@ -11,7 +11,7 @@ const FLUSH_AT = 20;
 const FLUSH_MS = 5000;
 const MAX_QUEUE = 500; // a page that cannot send keeps no more than this
 
-function deviceId() {
+export function deviceId() {
   let id = localStorage.getItem(DEVICE_KEY);
   if (!id) {
     const b = crypto.getRandomValues(new Uint8Array(12));
@@ -79,11 +79,15 @@ const observer = typeof IntersectionObserver === 'undefined' ? null : new Inters
     if (!e.isIntersecting || seen.has(e.target)) continue;
     seen.add(e.target);
     observer.unobserve(e.target);
-    track('impression', { product_id: e.target.dataset.productId, position: Number(e.target.dataset.position || 0) });
+    const d = e.target.dataset;
+    // A feed card also names the feed request and the candidate's source (GET /feed), so exposure
+    // is measured per feed position.
+    const feed = d.feedId ? { feed_id: d.feedId, feed_source: d.feedSource, source: 'feed' } : {};
+    track('impression', { product_id: d.productId, position: Number(d.position || 0), ...feed });
   }
 }, { threshold: 0.5 });
 
-/** v-impression: observes the element (data-product-id, data-position) for an impression. */
+/** v-impression: observes the element (data-product-id, data-position; a feed card also data-feed-id, data-feed-source). */
 export const vImpression = {
   mounted(el) { observer?.observe(el); },
   beforeUnmount(el) { observer?.unobserve(el); },

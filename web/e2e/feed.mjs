@@ -1,0 +1,81 @@
+// Browser scenario of the traffic layer (issue 20): a buyer on a phone follows a shop from its
+// storefront (关注 → 已关注, one more follower); a friend recommends a product; the followed shop
+// lists a new product and a room goes live; the buyer's home feed shows the friend's
+// recommendation (with the friend's name), the followed shop's new product and the live room,
+// and the impressions it logs carry the feed's id and positions.
+import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+
+export async function homeFeed(ctx, h) {
+  const session = await h.merchantSession();
+  // A small shop opened today (c2c: active at once), with two products.
+  const owner = await h.newBuyer('小林');
+  const { token: ownerToken } = await apiCall('POST', '/auth/login', { body: owner });
+  const small = await apiCall('POST', '/merchants', { token: ownerToken, body: { kind: 'c2c', name: '小林手作' } });
+  const smallSession = { token: ownerToken, headers: { 'X-Merchant-Id': small.id } };
+  const list = (title, price) => apiCall('POST', '/merchant/products', {
+    ...smallSession,
+    body: { title, category: '食品', images: [], skus: [{ spec: {}, price_fen: price, stock: 30 }], status: 'on_sale' },
+  });
+  await list('手工芝麻酥', 1880);
+  await list('手工杏仁饼', 2280);
+  const merchantId = small.id;
+  const buyer = await h.newBuyer('逛逛');
+  const pal = await h.newBuyer('老友阿强');
+  const { token: buyerToken } = await apiCall('POST', '/auth/login', { body: buyer });
+  const { token: palToken } = await apiCall('POST', '/auth/login', { body: pal });
+  await apiCall('POST', '/friends/requests', { token: palToken, body: { phone: buyer.phone } });
+  const reqs = await apiCall('GET', '/friends/requests', { token: buyerToken });
+  await apiCall('POST', `/friends/requests/${reqs.items[0].id}/accept`, { token: buyerToken });
+  const { product: recommended } = await h.freeProduct();
+  await apiCall('POST', '/recommendations', { token: palToken, body: { product_id: recommended.id, text: '这个真的好用' } });
+
+  // The buyer follows the small shop from its storefront.
+  const { page } = await ctx.page(MOBILE, 'feed');
+  await h.shopLogin(page, buyer);
+  await page.goto(`${BASE}/#/shop/${merchantId}`);
+  await page.waitForSelector('[data-test="store-follow"][data-following="0"]');
+  const before = (await apiCall('GET', `/shops/${merchantId}`)).followers;
+  await page.click('[data-test="store-follow"]');
+  await page.waitForSelector('[data-test="store-follow"][data-following="1"]');
+  const after = (await apiCall('GET', `/shops/${merchantId}`)).followers;
+  assert(after === before + 1, `followers ${before} → ${after}`);
+  await page.waitForSelector('[data-test="product-card"]');
+  await screenshot(page, 'shop-storefront', { main: true });
+
+  // The followed shop lists something new; a room goes live.
+  const fresh = await list('新上架 手工桂花糕', 1680);
+  const { sku } = await h.freeProduct();
+  const room = await apiCall('POST', '/merchant/live/rooms', {
+    ...session,
+    body: { title: '晚间直播 好物推荐', stream_url: 'https://live.example.com/hls/evening.m3u8',
+      products: [{ sku_id: sku.id, live_price_fen: Math.max(100, Math.floor(sku.price_fen / 2)), live_stock: 3 }] },
+  });
+  await apiCall('POST', `/merchant/live/rooms/${room.id}/start`, session);
+
+  // The home feed shows all three: the live room leads, the friend's recommendation names the
+  // friend, the followed shop's new product says why it is there.
+  await page.goto(`${BASE}/#/`);
+  await page.waitForSelector(`[data-test="feed-live"][data-room-id="${room.id}"]`);
+  await page.waitForSelector(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"][data-source="friend"]`);
+  const reason = await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"] [data-test="feed-reason"]`).textContent();
+  assert(reason.includes('老友阿强'), `friend's reason: ${reason}`);
+  await screenshot(page, 'shop-home-feed', { main: true });
+  // The followed shop's new product is further down: the buyer scrolls (each scroll loads a page).
+  const followed = `[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"][data-source="followed"]`;
+  for (let i = 0; i < 30 && (await page.locator(followed).count()) === 0; ++i) {
+    const n = await page.locator('[data-test="product-card"][data-feed-id]').count();
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.waitForFunction((k) => document.querySelectorAll('[data-test="product-card"][data-feed-id]').length > k
+      || document.querySelector('.van-list__finished-text'), n).catch(() => {});
+  }
+  await page.waitForSelector(followed, { timeout: 2000 });
+  await page.locator(followed).scrollIntoViewIfNeeded();
+  await screenshot(page, 'shop-home-feed-followed', { main: true });
+  const feedId = await page.locator('[data-test="product-card"][data-feed-id]').first().getAttribute('data-feed-id');
+  assert(/^[0-9a-f]{16}$/.test(feedId || ''), `feed id on the cards: ${feedId}`);
+
+  // The shop name on a card opens the storefront, which says the buyer follows it.
+  await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"] [data-test="feed-shop"]`).click();
+  await page.waitForSelector(`[data-test="storefront"][data-merchant-id="${merchantId}"] [data-test="store-follow"][data-following="1"]`);
+  await apiCall('POST', `/merchant/live/rooms/${room.id}/end`, session);
+}
