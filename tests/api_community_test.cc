@@ -566,6 +566,131 @@ TEST_F(Community, TwentyVerificationsOfOneCodeMakeOnePickup) {
   ExpectInvariants();
 }
 
+// The console's leader views and a partial pickup through the preview: each active leader's own
+// link (with its QR code) per campaign; performance per leader per campaign (paid orders, GMV,
+// commission on completed orders) worked out by hand; one item's commission override; the
+// leader looks a code up (nothing handed over), hands over part, then the rest; another
+// leader's role or another point's code is not found.
+TEST_F(Community, LeaderLinksPerformanceAndPartialPickupThroughThePreview) {
+  Shop shop = OpenShop("c2c", "蔬果团");
+  auto [p1, apple] = CreateProduct(shop, 2000, 50, "苹果 2kg");
+  auto [p2, milk] = CreateProduct(shop, 1000, 50, "牛奶");
+  LeaderRole a = NewLeader(shop, "王阿姨", 31.2, 121.5);
+  LeaderRole b = NewLeader(shop, "李叔", 31.3, 121.6);
+  LeaderRole pending = NewLeader(shop, "待审", 31.4, 121.7, /*approve=*/false);
+  // Apples at 15.00 with the campaign's 10%; milk at 8.00 with its own 20%.
+  Json campaign = NewCampaign(
+      shop,
+      Json::array(
+          {Json{{"sku_id", apple}, {"price_fen", 1500}, {"stock", 20}},
+           Json{{"sku_id", milk}, {"price_fen", 800}, {"stock", 20}, {"commission_bps", 2000}}}),
+      kHourMs);
+  std::string cid = campaign["id"];
+
+  auto links = Call("GET", "/api/v1/merchant/community/campaigns/" + cid + "/leader-links", nullptr,
+                    shop.owner_token);
+  ASSERT_EQ(links.status, 200) << links.body.dump();
+  ASSERT_EQ(links.body["items"].size(), 2u) << "active leaders only";
+  std::set<std::string> linked;
+  for (auto& k : links.body["items"]) {
+    linked.insert(k["leader"]["id"].get<std::string>());
+    EXPECT_EQ(k["qr_svg"].get<std::string>().rfind("<svg ", 0), 0u);
+    EXPECT_NE(k["link"].get<std::string>().find("/#/tuan/" + cid + "/"), std::string::npos);
+  }
+  EXPECT_EQ(linked, (std::set<std::string>{a.id, b.id}));
+  EXPECT_EQ(linked.count(pending.id), 0u);
+
+  // Through a: buyer 1 takes 2 apples and 1 milk (38.00); buyer 2 one apple (15.00), unpaid.
+  // Through b: buyer 3 one milk (8.00).
+  std::string buyer1 = Register(), buyer2 = Register(), buyer3 = Register();
+  std::string o1 = OrderAndPay(buyer1, cid, Json{{"leader_code", a.code}},
+                               Json::array({Line(apple, 2), Line(milk, 1)}));
+  auto unpaid = Order(buyer2, cid, Json{{"leader_code", a.code}}, Json::array({Line(apple, 1)}));
+  ASSERT_EQ(unpaid.status, 201) << unpaid.body.dump();
+  std::string o3 =
+      OrderAndPay(buyer3, cid, Json{{"leader_code", b.code}}, Json::array({Line(milk, 1)}));
+  clock_.AdvanceMs(kHourMs);
+  RunTimers();
+  for (const LeaderRole* l : {&a, &b}) {
+    std::string batch = BatchOf(shop, cid, l->point_id)["id"];
+    ASSERT_EQ(Call("POST", "/api/v1/merchant/community/batches/" + batch + "/ship",
+                   Json{{"carrier", "京东"}, {"tracking_no", "JD-" + l->id}}, shop.owner_token)
+                  .status,
+              200);
+    ASSERT_EQ(Call("POST", "/api/v1/me/leaders/" + l->id + "/batches/" + batch + "/arrive", nullptr,
+                   l->token)
+                  .status,
+              200);
+  }
+
+  // The preview shows buyer 1's lines and hands nothing over.
+  std::string code1 = PickupCode(buyer1, o1);
+  auto preview = Call("GET", "/api/v1/me/leaders/" + a.id + "/pickups/" + code1, nullptr, a.token);
+  ASSERT_EQ(preview.status, 200) << preview.body.dump();
+  EXPECT_EQ(preview.body["order_id"], o1);
+  ASSERT_EQ(preview.body["lines"].size(), 2u);
+  for (auto& l : preview.body["lines"]) EXPECT_EQ(l["picked"], 0);
+  EXPECT_EQ(preview.body["buyer"]["phone"].get<std::string>().find("****"), 3u);
+  EXPECT_EQ(Call("GET", "/api/v1/me/leaders/" + a.id + "/pickups/" + code1, nullptr, a.token)
+                .body["lines"][0]["picked"],
+            0);
+  // b's point does not know a's code; a's role is not b's to use.
+  auto elsewhere =
+      Call("GET", "/api/v1/me/leaders/" + b.id + "/pickups/" + code1, nullptr, b.token);
+  EXPECT_EQ(elsewhere.status, 404);
+  EXPECT_EQ(Reason(elsewhere), "PICKUP_CODE_NOT_FOUND");
+  EXPECT_EQ(
+      Call("GET", "/api/v1/me/leaders/" + a.id + "/pickups/" + code1, nullptr, b.token).status,
+      404);
+
+  // One apple now, then the rest: the second preview shows what is left.
+  auto part = Verify(a, code1, Json::array({Line(apple, 1)}));
+  ASSERT_EQ(part.status, 200) << part.body.dump();
+  EXPECT_EQ(part.body["units_left"], 2);
+  auto again = Call("GET", "/api/v1/me/leaders/" + a.id + "/pickups/" + code1, nullptr, a.token);
+  ASSERT_EQ(again.status, 200);
+  for (auto& l : again.body["lines"])
+    EXPECT_EQ(l["picked"], l["sku_id"] == apple ? 1 : 0) << again.body.dump();
+  auto rest = Verify(a, code1);
+  ASSERT_EQ(rest.status, 200) << rest.body.dump();
+  EXPECT_EQ(rest.body["units_left"], 0);
+  WaitStatus(buyer1, o1, "completed");
+  auto used = Call("GET", "/api/v1/me/leaders/" + a.id + "/pickups/" + code1, nullptr, a.token);
+  EXPECT_EQ(used.status, 409);
+  EXPECT_EQ(Reason(used), "PICKUP_CODE_USED");
+  // b's buyer picks up in full too.
+  ASSERT_EQ(Verify(b, PickupCode(buyer3, o3)).status, 200);
+  WaitStatus(buyer3, o3, "completed");
+
+  // a: one paid order of 38.00; commission 10% × 30.00 + 20% × 8.00 = 3.00 + 1.60 = 4.60.
+  // b: 8.00 with 20% = 1.60.
+  auto perf = Call("GET", "/api/v1/merchant/community/performance?campaign_id=" + cid, nullptr,
+                   shop.owner_token);
+  ASSERT_EQ(perf.status, 200) << perf.body.dump();
+  ASSERT_EQ(perf.body["items"].size(), 2u) << perf.body.dump();
+  for (auto& row : perf.body["items"]) {
+    EXPECT_EQ(row["campaign"]["id"], cid);
+    bool is_a = row["leader"]["id"] == a.id;
+    EXPECT_EQ(row["orders"], 1) << row.dump();
+    EXPECT_EQ(row["gmv_fen"], is_a ? 3800 : 800) << row.dump();
+    EXPECT_EQ(row["commission_fen"], is_a ? 460 : 160) << row.dump();
+    EXPECT_EQ(row["picked_up_orders"], 1);
+  }
+  EXPECT_EQ(perf.body["totals"]["gmv_fen"], 4600);
+  EXPECT_EQ(perf.body["totals"]["commission_fen"], 620);
+  // Another shop sees none of it, and not the campaign's links.
+  Shop other = OpenShop("c2c", "隔壁");
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/community/performance", nullptr, other.owner_token)
+                .body["items"]
+                .size(),
+            0u);
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/community/campaigns/" + cid + "/leader-links", nullptr,
+                 other.owner_token)
+                .status,
+            404);
+  ExpectInvariants();
+}
+
 // The shop closes a campaign before its cutoff (提前截单): the order placed before is in the batch
 // the cutoff timer makes at the new cutoff, an order after it is refused, and closing again or
 // another shop's campaign is not allowed.

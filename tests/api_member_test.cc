@@ -6,6 +6,7 @@
 // limited to 50 cards (exactly 50; on PostgreSQL through two nodes with three writers each),
 // and one buyer's claims at once give one card. Every test ends with the invariant report
 // (member_ok: points equal their journal, none negative, issued within the limit).
+#include <algorithm>
 #include <atomic>
 #include <latch>
 #include <mutex>
@@ -741,6 +742,170 @@ TEST_F(Member, OneReceiptPostedFiftyTimesAtOnceIsOnePurchase) {
   EXPECT_EQ(Card(buyer, card_id)["points"], 50);
   Json report = ExpectInvariants();
   EXPECT_TRUE(report["member_ok"].get<bool>()) << report.dump();
+}
+
+// Pushes by the data platform's tags: only the shop's members who carry every tag receive it
+// (a buyer with the tag who is not a member, or a member without it, does not), the weekly cap
+// still holds, and a tag the platform does not give is refused.
+TEST_F(Member, PushToATagReachesOnlyTheShopsMembersCarryingIt) {
+  Shop shop = OpenShop("c2c", "面包房");
+  Shop other = OpenShop("c2c", "隔壁花店");
+  Json programme = PutProgramme(shop, Design());
+  Json other_programme = PutProgramme(other, Design());
+  std::string store_id = AddStore(shop)["id"];
+  std::string other_store = AddStore(other)["id"];
+  auto [offline_member, offline_card] = Member_(programme);
+  auto [online_member, online_card] = Member_(programme);
+  // Buys offline too, but at the other shop only, and is not this shop's member.
+  auto [stranger, stranger_card] = Member_(other_programme);
+  std::string key = PosKey(shop), other_key = PosKey(other);
+  ASSERT_EQ(Pos(key, Json{{"store_id", store_id},
+                          {"member_code", MemberCode(offline_member, offline_card)},
+                          {"receipt_id", "T1"},
+                          {"amount_fen", 2000}})
+                .status,
+            201);
+  ASSERT_EQ(Pos(other_key, Json{{"store_id", other_store},
+                                {"member_code", MemberCode(stranger, stranger_card)},
+                                {"receipt_id", "T2"},
+                                {"amount_fen", 2000}})
+                .status,
+            201);
+  ASSERT_TRUE(app_->insight().CatchUp());
+
+  auto unknown =
+      Call("POST", "/api/v1/merchant/member-pushes",
+           Json{{"text", "x"}, {"audience", {{"tags", {"rfm:whale"}}}}}, shop.owner_token);
+  EXPECT_EQ(unknown.status, 400) << unknown.body.dump();
+  EXPECT_EQ(Reason(unknown), "MEMBER_PUSH_TAG_UNKNOWN");
+  auto tags = Call("GET", "/api/v1/merchant/member-push-tags", nullptr, shop.owner_token);
+  ASSERT_EQ(tags.status, 200);
+  EXPECT_NE(std::ranges::find(tags.body["items"], Json("channel_mix:offline")),
+            tags.body["items"].end());
+
+  Json to_offline{{"text", "门店会员专享：明早 8 点新鲜出炉"},
+                  {"audience", {{"tags", {"channel_mix:offline"}}}}};
+  int64_t delivered = 0, capped = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto push = Call("POST", "/api/v1/merchant/member-pushes", to_offline, shop.owner_token);
+    ASSERT_EQ(push.status, 201) << push.body.dump();
+    EXPECT_EQ(push.body["audience"]["tags"][0], "channel_mix:offline");
+    EXPECT_EQ(push.body["stats"]["targeted"], 1) << push.body.dump();
+    delivered += push.body["stats"]["delivered"].get<int64_t>();
+    capped += push.body["stats"]["capped"].get<int64_t>();
+  }
+  EXPECT_EQ(delivered, 2) << "the cap is 2 per 7 days";
+  EXPECT_EQ(capped, 1);
+  EXPECT_EQ(Call("GET", "/api/v1/me/inbox", nullptr, offline_member).body["items"].size(), 2u);
+  EXPECT_EQ(Call("GET", "/api/v1/me/inbox", nullptr, online_member).body["items"].size(), 0u);
+  EXPECT_EQ(Call("GET", "/api/v1/me/inbox", nullptr, stranger).body["items"].size(), 0u);
+  // Two tags: every one must hold (the offline member has no share influence).
+  auto both = Call(
+      "POST", "/api/v1/merchant/member-pushes",
+      Json{{"text", "y"}, {"audience", {{"tags", {"channel_mix:offline", "sharer:influencer"}}}}},
+      shop.owner_token);
+  ASSERT_EQ(both.status, 201) << both.body.dump();
+  EXPECT_EQ(both.body["stats"]["targeted"], 0);
+  Json report = ExpectInvariants();
+  EXPECT_TRUE(report["member_ok"].get<bool>()) << report.dump();
+}
+
+// A partial POS refund takes points and growth back in proportion, cumulatively, so the parts
+// add up to exactly what the purchase gave; a refund id counts once; more than is left is 422.
+TEST_F(Member, PartialPosRefundsTakeBackPointsInProportionExactly) {
+  Shop shop = OpenShop("c2c", "超市");
+  Json programme = PutProgramme(shop, Design());
+  std::string store_id = AddStore(shop)["id"];
+  auto [buyer, card_id] = Member_(programme);
+  std::string key = PosKey(shop);
+  auto sale = Pos(key, Json{{"store_id", store_id},
+                            {"member_code", MemberCode(buyer, card_id)},
+                            {"receipt_id", "P-100"},
+                            {"amount_fen", 10000}});
+  ASSERT_EQ(sale.status, 201) << sale.body.dump();
+  EXPECT_EQ(sale.body["points"], 100);
+  std::string refund_path =
+      "/api/v1/open/pos/purchases/" + sale.body["id"].get<std::string>() + "/refund";
+  auto refund = [&](const Json& body) {
+    return Call("POST", refund_path, body, "", {{"X-Api-Key", key}});
+  };
+  // ¥33.33 of ¥100: 33 points and 33 growth back.
+  auto r1 = refund(Json{{"amount_fen", 3333}, {"refund_id", "R1"}});
+  ASSERT_EQ(r1.status, 200) << r1.body.dump();
+  EXPECT_EQ(r1.body["refunded_fen"], 3333);
+  EXPECT_EQ(r1.body["status"], "completed");
+  EXPECT_EQ(Card(buyer, card_id)["points"], 67);
+  EXPECT_EQ(Card(buyer, card_id)["growth"], 67);
+  // The same refund id again changes nothing.
+  auto r1_again = refund(Json{{"amount_fen", 3333}, {"refund_id", "R1"}});
+  ASSERT_EQ(r1_again.status, 200);
+  EXPECT_EQ(r1_again.body["refunded_fen"], 3333);
+  EXPECT_EQ(Card(buyer, card_id)["points"], 67);
+  auto too_much = refund(Json{{"amount_fen", 6668}, {"refund_id", "R2"}});
+  EXPECT_EQ(too_much.status, 422) << too_much.body.dump();
+  EXPECT_EQ(Reason(too_much), "MEMBER_POS_REFUND_TOO_MUCH");
+  // Another ¥33.33: 66 in all, 33 more.
+  ASSERT_EQ(refund(Json{{"amount_fen", 3333}, {"refund_id", "R2"}}).status, 200);
+  EXPECT_EQ(Card(buyer, card_id)["points"], 34);
+  // The rest (no body): ¥33.34 and the last 34 points; the purchase is refunded.
+  auto rest = Call("POST", refund_path, nullptr, "", {{"X-Api-Key", key}});
+  ASSERT_EQ(rest.status, 200) << rest.body.dump();
+  EXPECT_EQ(rest.body["status"], "refunded");
+  EXPECT_EQ(rest.body["refunded_fen"], 10000);
+  EXPECT_EQ(rest.body["refundable_fen"], 0);
+  EXPECT_EQ(Card(buyer, card_id)["points"], 0);
+  EXPECT_EQ(Card(buyer, card_id)["growth"], 0);
+  EXPECT_EQ(Call("POST", refund_path, nullptr, "", {{"X-Api-Key", key}}).body["refunded_fen"],
+            10000);
+  Json report = ExpectInvariants();
+  EXPECT_TRUE(report["member_ok"].get<bool>()) << report.dump();
+}
+
+// The refused-code limit is counted in the store: on PostgreSQL two nodes share one count (on
+// SQLite one node; the count still lives in the store, not in a node's memory).
+TEST_F(Member, RefusedMemberCodesAreCountedAcrossNodes) {
+  Shop shop = OpenShop("c2c", "便利店");
+  Json programme = PutProgramme(shop, Design());
+  std::string store_id = AddStore(shop)["id"];
+  auto [buyer, card_id] = Member_(programme);
+  std::string key = PosKey(shop);
+  std::unique_ptr<App> node2 = OnPostgres() ? OpenSecondNode() : nullptr;
+  std::string forged = MemberCode(buyer, card_id);
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  auto post = [&](int node, const Json& body) {
+    http::Client client("127.0.0.1", node2 && node % 2 ? node2->port() : port_);
+    return client.Json("POST", "/api/v1/open/pos/purchases", body, "", {{"X-Api-Key", key}});
+  };
+  for (int64_t i = 0; i < limits::kMaxPosCodeFailures; ++i) {
+    auto r = post(static_cast<int>(i), Json{{"store_id", store_id},
+                                            {"member_code", forged},
+                                            {"receipt_id", "F" + std::to_string(i)},
+                                            {"amount_fen", 100}});
+    ASSERT_EQ(r.status, 401) << i << " " << r.body.dump();
+  }
+  for (int node = 0; node < 2; ++node) {
+    auto more = post(node, Json{{"store_id", store_id},
+                                {"member_code", forged},
+                                {"receipt_id", "F-more"},
+                                {"amount_fen", 100}});
+    EXPECT_EQ(more.status, 429) << more.body.dump();
+    auto good = post(node, Json{{"store_id", store_id},
+                                {"member_code", MemberCode(buyer, card_id)},
+                                {"receipt_id", "G"},
+                                {"amount_fen", 100}});
+    EXPECT_EQ(good.status, 429) << good.body.dump();
+  }
+  auto count = app_->store().Read(
+      [](Reader& r) { return r.QueryInt("SELECT failures FROM member_pos_code_failures"); });
+  EXPECT_EQ(count.value_or(-1), limits::kMaxPosCodeFailures);
+  if (node2) node2->Stop();
+  clock_.AdvanceMs(member::kPosCodeWindowMs);
+  auto after = Pos(key, Json{{"store_id", store_id},
+                             {"member_code", MemberCode(buyer, card_id)},
+                             {"receipt_id", "G"},
+                             {"amount_fen", 100}});
+  EXPECT_EQ(after.status, 201) << after.body.dump();
+  ExpectInvariants();
 }
 
 // The POS API: open to a c2c shop with stores (a pos-only key); other scopes stay ka's; another

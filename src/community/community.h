@@ -202,8 +202,24 @@ class CommunityService {
   // order (commission).
   Result<Json> VerifyPickup(Tx& tx, int64_t user_id, int64_t leader_id, const std::string& code,
                             const std::vector<trade::LineRequest>& items);
+  // What VerifyPickup would hand over for `code`, without handing anything over: the order's
+  // lines with their picked counts and the buyer (phone masked), for a partial pickup. The same
+  // refusals as VerifyPickup (PICKUP_CODE_NOT_FOUND for a code no open order of this point has,
+  // PICKUP_CODE_USED, PICKUP_NOT_ARRIVED); 404 for another leader's role.
+  Result<Json> PickupPreview(Reader& r, int64_t user_id, int64_t leader_id,
+                             const std::string& code);
   // The buyer's pickup code for their order (NOT_FOUND for anyone else's).
   Result<Json> PickupCodeOf(Reader& r, int64_t buyer_id, int64_t order_id);
+
+  // ---- the merchant's view of its leaders ----
+  // Each active leader's own link to the merchant's campaign (orders through it are the
+  // leader's): {"items":[{leader:{id,name}, pickup_point, link}]}. CAMPAIGN_NOT_FOUND for
+  // another merchant's campaign.
+  Result<Json> LeaderLinks(Reader& r, int64_t merchant_id, int64_t campaign_id);
+  // Per leader per campaign (newest campaign first; one campaign with `campaign_id`): paid
+  // orders, GMV (paid − refunded, fen), commission on completed orders, orders picked up;
+  // {"items":[…], "totals":{orders, gmv_fen, commission_fen}}. Only the merchant's own orders.
+  Result<Json> Performance(Reader& r, int64_t merchant_id, std::optional<int64_t> campaign_id);
 
   // ---- earnings ----
   Result<Json> Earnings(Reader& r, int64_t user_id, int64_t leader_id);

@@ -713,6 +713,20 @@ Result<Json> CommunityService::MarkArrived(Tx& tx, int64_t user_id, int64_t lead
   return BatchJson(tx, *row, false);
 }
 
+namespace {
+
+// Why `code` names no open order at the leader's point: PICKUP_CODE_USED when an order picked up
+// under it is closed, else PICKUP_CODE_NOT_FOUND (whoever's it may be elsewhere).
+std::unexpected<Error> NoOpenOrder(Reader& r, const Leader& l, const std::string& code) {
+  ASSIGN_OR_RETURN(int64_t used, r.QueryInt("SELECT count(*) FROM community_orders WHERE "
+                                            "pickup_point_id=? AND merchant_id=? AND pickup_code=? "
+                                            "AND is_open=0 AND picked_fen > 0",
+                                            {l.pickup_point_id, l.merchant_id, code}));
+  return Fail(used > 0 ? Msg::PICKUP_CODE_USED : Msg::PICKUP_CODE_NOT_FOUND);
+}
+
+}  // namespace
+
 Result<Json> CommunityService::VerifyPickup(Tx& tx, int64_t user_id, int64_t leader_id,
                                             const std::string& code,
                                             const std::vector<trade::LineRequest>& items) {
@@ -726,14 +740,7 @@ Result<Json> CommunityService::VerifyPickup(Tx& tx, int64_t user_id, int64_t lea
           "WHERE co.pickup_point_id=? AND co.merchant_id=? AND co.pickup_code=? AND co.is_open=1" +
               std::string(tx.dialect().ForUpdate().empty() ? "" : " FOR UPDATE OF co"),
           {l.pickup_point_id, l.merchant_id, code}));
-  if (!co) {
-    ASSIGN_OR_RETURN(int64_t used,
-                     tx.QueryInt("SELECT count(*) FROM community_orders WHERE pickup_point_id=? "
-                                 "AND merchant_id=? AND pickup_code=? "
-                                 "AND is_open=0 AND picked_fen > 0",
-                                 {l.pickup_point_id, l.merchant_id, code}));
-    return Fail(used > 0 ? Msg::PICKUP_CODE_USED : Msg::PICKUP_CODE_NOT_FOUND);
-  }
+  if (!co) return NoOpenOrder(tx, l, code);
   const int64_t order_id = co->Int(0);
   if (co->IsNull(2) || co->Str(2) != "arrived") return Fail(Msg::PICKUP_NOT_ARRIVED);
   ASSIGN_OR_RETURN(Rows lines, tx.Query("SELECT sku_id, quantity, picked, unit_price_fen FROM "
@@ -784,6 +791,37 @@ Result<Json> CommunityService::VerifyPickup(Tx& tx, int64_t user_id, int64_t lea
               {"amount_fen", amount},
               {"units_left", left},
               {"order_status", after ? after->Str(0) : ""}};
+}
+
+Result<Json> CommunityService::PickupPreview(Reader& r, int64_t user_id, int64_t leader_id,
+                                             const std::string& code) {
+  ASSIGN_OR_RETURN(Leader l, internal::OwnLeader(r, user_id, leader_id, true));
+  // The same scope as VerifyPickup: this point's open orders of this merchant only.
+  ASSIGN_OR_RETURN(
+      auto co, r.QueryOne("SELECT co.order_id, u.nickname, u.phone, b.status FROM community_orders "
+                          "co JOIN users u ON u.id = co.buyer_id LEFT JOIN community_batches b ON "
+                          "b.id = co.batch_id WHERE co.pickup_point_id=? AND co.merchant_id=? AND "
+                          "co.pickup_code=? AND co.is_open=1",
+                          {l.pickup_point_id, l.merchant_id, code}));
+  if (!co) return NoOpenOrder(r, l, code);
+  if (co->IsNull(3) || co->Str(3) != "arrived") return Fail(Msg::PICKUP_NOT_ARRIVED);
+  const int64_t order_id = co->Int(0);
+  ASSIGN_OR_RETURN(
+      Rows lines,
+      r.Query("SELECT ci.sku_id, ci.quantity, ci.picked, (SELECT oi.title FROM order_items oi "
+              "WHERE oi.order_id = ci.order_id AND oi.sku_id = ci.sku_id ORDER BY oi.id LIMIT 1) "
+              "FROM community_order_items ci WHERE ci.order_id=? ORDER BY ci.id",
+              {order_id}));
+  Json items = Json::array();
+  for (const Row& x : lines)
+    items.push_back(Json{{"sku_id", IdString(x.Int(0))},
+                         {"title", x.IsNull(3) ? "" : x.Str(3)},
+                         {"quantity", x.Int(1)},
+                         {"picked", x.Int(2)}});
+  return Json{{"order_id", IdString(order_id)},
+              {"code", code},
+              {"buyer", {{"nickname", co->Str(1)}, {"phone", MaskPhone(co->Str(2))}}},
+              {"lines", std::move(items)}};
 }
 
 Result<Json> CommunityService::PickupCodeOf(Reader& r, int64_t buyer_id, int64_t order_id) {

@@ -621,4 +621,55 @@ Result<Json> CommunityService::LeaderOrders(Reader& r, int64_t user_id, int64_t 
   return Json{{"items", items}};
 }
 
+// ---- the console's leader views ----
+
+Result<Json> CommunityService::LeaderLinks(Reader& r, int64_t merchant_id, int64_t campaign_id) {
+  ASSIGN_OR_RETURN(Campaign c, GetCampaign(r, campaign_id, merchant_id));
+  ASSIGN_OR_RETURN(std::vector<Leader> active, MerchantLeaders(r, merchant_id, "active"));
+  Json items = Json::array();
+  for (const Leader& l : active)
+    items.push_back(Json{{"leader", {{"id", IdString(l.id)}, {"name", l.name}}},
+                         {"pickup_point", ToJson(l.point)},
+                         {"link", LinkPath(c.id, l.code)}});
+  return Json{{"campaign_id", IdString(c.id)}, {"items", std::move(items)}};
+}
+
+Result<Json> CommunityService::Performance(Reader& r, int64_t merchant_id,
+                                           std::optional<int64_t> campaign_id) {
+  // Paid orders and what the buyers kept (paid − refunded); commission as posted at completion
+  // on orders that stayed completed (a refund afterwards cancels it).
+  ASSIGN_OR_RETURN(
+      Rows rows,
+      r.Query("SELECT co.leader_id, l.name, p.name, co.campaign_id, c.title, "
+              "SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN 1 ELSE 0 END), "
+              "SUM(CASE WHEN o.paid_at_ms IS NOT NULL THEN o.provider_paid_fen + o.card_paid_fen "
+              "- o.refunded_fen ELSE 0 END), "
+              "SUM(CASE WHEN o.status = 'completed' THEN co.commission_fen ELSE 0 END), "
+              "SUM(CASE WHEN co.picked_fen > 0 THEN 1 ELSE 0 END) "
+              "FROM community_orders co JOIN orders o ON o.id = co.order_id "
+              "JOIN community_leaders l ON l.id = co.leader_id "
+              "JOIN community_pickup_points p ON p.id = l.pickup_point_id "
+              "JOIN community_campaigns c ON c.id = co.campaign_id "
+              "WHERE co.merchant_id=?1 AND (?2=0 OR co.campaign_id=?2) "
+              "GROUP BY co.leader_id, l.name, p.name, co.campaign_id, c.title "
+              "ORDER BY co.campaign_id DESC, co.leader_id LIMIT 1000",
+              {merchant_id, campaign_id.value_or(0)}));
+  Json items = Json::array();
+  int64_t orders = 0, gmv = 0, commission = 0;
+  for (const Row& row : rows) {
+    items.push_back(Json{{"leader", {{"id", IdString(row.Int(0))}, {"name", row.Str(1)}}},
+                         {"pickup_point", {{"name", row.Str(2)}}},
+                         {"campaign", {{"id", IdString(row.Int(3))}, {"title", row.Str(4)}}},
+                         {"orders", row.Int(5)},
+                         {"gmv_fen", row.Int(6)},
+                         {"commission_fen", row.Int(7)},
+                         {"picked_up_orders", row.Int(8)}});
+    orders += row.Int(5);
+    gmv += row.Int(6);
+    commission += row.Int(7);
+  }
+  return Json{{"items", std::move(items)},
+              {"totals", {{"orders", orders}, {"gmv_fen", gmv}, {"commission_fen", commission}}}};
+}
+
 }  // namespace xd::community

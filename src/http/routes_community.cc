@@ -166,6 +166,13 @@ Status Arrive(Call& c) {
   return Ok();
 }
 
+Status PickupPreview(Call& c) {
+  std::string code(c.req().Param("code"));
+  if (code.empty() || code.size() > 16) return Fail(Msg::PICKUP_CODE_NOT_FOUND);
+  return LeaderRead(c, [&code](Reader& r, community::CommunityService& cs, int64_t user,
+                               int64_t id) { return cs.PickupPreview(r, user, id, code); });
+}
+
 Status VerifyPickup(Call& c) {
   community::CommunityService& cs = Community(c);
   ASSIGN_OR_RETURN(Principal p, c.User());
@@ -353,6 +360,37 @@ Status MerchantBatches(Call& c) {
   return Ok();
 }
 
+// Each active leader's link to the campaign with its QR code (SVG, for the console to show and
+// print beside the leader).
+Status LeaderLinks(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) {
+    return Community(c).LeaderLinks(r, s.merchant_id, id);
+  }));
+  std::string origin = Origin(c.req());
+  for (auto& item : out["items"]) {
+    ASSIGN_OR_RETURN(QrCode qr, EncodeQr(origin + item["link"].get<std::string>()));
+    item["qr_svg"] = QrSvg(qr, 6);
+  }
+  c.Reply(out);
+  return Ok();
+}
+
+Status Performance(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  std::optional<int64_t> campaign;
+  if (auto v = c.req().QueryParam("campaign_id"); v && !v->empty()) {
+    campaign = ParseId(*v);
+    if (!campaign) return Fail(Msg::FIELD_NOT_ID, {Field("campaign_id")});
+  }
+  ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) {
+    return Community(c).Performance(r, s.merchant_id, campaign);
+  }));
+  c.Reply(out);
+  return Ok();
+}
+
 Status MerchantBatch(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
@@ -418,6 +456,10 @@ void AddCommunityRoutes(Api& api) {
       {{"POST", "/api/v1/me/leaders/{id}/pickups",
         "Verify a pickup code and hand over its items (all left, or those named); 404 unknown code, 409 used",
         "community", AuthKind::kUser, 200, Json{{"pickup_code", "123456"}}}, VerifyPickup},
+      {{"GET", "/api/v1/me/leaders/{id}/pickups/{code}",
+        "What a pickup code would hand over at the leader's point (the order's lines, picked counts, the buyer masked), "
+        "for a partial pickup; nothing is handed over (404/409 as verification)", "community", AuthKind::kUser},
+       PickupPreview},
       {{"GET", "/api/v1/me/leaders/{id}/earnings", "Commission held, withdrawable and withdrawn, per order", "community",
         AuthKind::kUser}, LeaderEarnings},
       {{"POST", "/api/v1/me/leaders/{id}/withdrawals", "Withdraw commission past the shop's hold", "community",
@@ -449,6 +491,12 @@ void AddCommunityRoutes(Api& api) {
       {{"POST", "/api/v1/merchant/community/campaigns/{id}/close",
         "Close a campaign now (提前截单): the cutoff timer consolidates it at once (staff)", "community",
         AuthKind::kStaff}, CloseCampaign},
+      {{"GET", "/api/v1/merchant/community/campaigns/{id}/leader-links",
+        "Each active leader's own link to the campaign with its QR code (SVG) (staff)", "community", AuthKind::kStaff},
+       LeaderLinks},
+      {{"GET", "/api/v1/merchant/community/performance",
+        "Leader performance: paid orders, GMV (paid − refunded) and commission per leader per campaign (staff)",
+        "community", AuthKind::kStaff, 200, nullptr, {"campaign_id"}}, Performance},
       {{"GET", "/api/v1/merchant/community/batches", "Consolidated shipments, one per campaign and pickup point (staff)",
         "community", AuthKind::kStaff, 200, nullptr, {"campaign_id"}}, MerchantBatches},
       {{"GET", "/api/v1/merchant/community/batches/{id}", "A consolidated shipment: picking list and buyers (staff)",

@@ -346,17 +346,40 @@ Status PosPurchase(Call& c) {
       s.api_key_id ? "key:" + IdString(s.api_key_id) : "user:" + IdString(s.principal.user_id);
   std::optional<int64_t> key_id =
       s.api_key_id ? std::optional<int64_t>(s.api_key_id) : std::nullopt;
-  c.Write(
-      s,
-      [&member, in, limiter, key_id](Tx& tx, const StaffCaller& s) -> Result<Json> {
-        ASSIGN_OR_RETURN(member::PosResult res,
-                         member.RecordPosPurchase(tx, s.merchant_id, limiter, key_id, in));
-        Json j = member::ToJson(res.purchase);
-        j["replayed"] = res.replayed;
-        j["points_balance"] = res.points_balance;
-        return j;
+  auto record = [&member, in, limiter, key_id](bool admitted) -> Call::StaffFn {
+    return [&member, in, limiter, key_id, admitted](Tx& tx, const StaffCaller& s) -> Result<Json> {
+      ASSIGN_OR_RETURN(member::PosResult res,
+                       member.RecordPosPurchase(tx, s.merchant_id, limiter, key_id, in, admitted));
+      Json j = member::ToJson(res.purchase);
+      j["replayed"] = res.replayed;
+      j["points_balance"] = res.points_balance;
+      return j;
+    };
+  };
+  Store& store = c.app().store;
+  if (member::VerifyMemberCode(member.code_secret(), s.merchant_id, in.member_code,
+                               store.clock().NowMs())) {
+    c.Write(s, record(false), 201);
+    return Ok();
+  }
+  // A refused code is counted in a command of its own before the purchase's (which rolls back
+  // with its refusal), in the store, so that the limit holds across nodes; past the limit the
+  // purchase is not tried. A replayed receipt is not counted: it answers the first purchase.
+  AppContext& app = c.app();
+  Request& req = c.req();
+  auto admitted = std::make_shared<bool>(false);
+  store.Submit(
+      [&member, admitted, merchant_id = s.merchant_id, limiter,
+       receipt = in.receipt_id](Tx& tx) -> Status {
+        ASSIGN_OR_RETURN(*admitted, member.AdmitRefusedCode(tx, merchant_id, limiter, receipt));
+        return Ok();
       },
-      201);
+      [&app, &req, respond = c.responder(), admitted, s, record](Status st) {
+        Call call(app, req, respond, "pos");
+        if (!st) return call.ReplyError(st.error());
+        if (!*admitted) return call.ReplyError(MakeError(Msg::MEMBER_POS_CODE_RATE_LIMITED));
+        call.Write(s, record(true), 201);
+      });
   return Ok();
 }
 
@@ -374,8 +397,14 @@ Status RefundPosPurchase(Call& c) {
   member::MemberService& member = Member(c);
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kOrders));
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  c.Write(s, [&member, id](Tx& tx, const StaffCaller& s) -> Result<Json> {
-    ASSIGN_OR_RETURN(member::PosPurchase p, member.RefundPosPurchase(tx, s.merchant_id, id));
+  // No body: the rest in full; {"amount_fen","refund_id"}: a part, once per refund id.
+  member::PosRefundInput in;
+  if (!c.req().body.empty()) {
+    ASSIGN_OR_RETURN(Json body, c.Body());
+    ASSIGN_OR_RETURN(in, member::PosRefundFromJson(body));
+  }
+  c.Write(s, [&member, id, in](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(member::PosPurchase p, member.RefundPosPurchase(tx, s.merchant_id, id, in));
     return member::ToJson(p);
   });
   return Ok();
@@ -388,6 +417,20 @@ Status CreatePush(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
   ASSIGN_OR_RETURN(Json body, c.Body());
   ASSIGN_OR_RETURN(member::PushInput in, member::PushInputFromJson(body));
+  if (in.audience.kind == member::PushAudience::Kind::kTags) {
+    // The data platform matches the tags among this merchant's members only (never anyone
+    // else's customers); the command keeps the merchant's own cards among those it names.
+    for (const std::string& tag : in.audience.tags)
+      if (!insight::IsTargetableTag(tag)) return Fail(Msg::MEMBER_PUSH_TAG_UNKNOWN, {{"tag", tag}});
+    if (!c.app().insight) return Fail(ErrorCode::UNAVAILABLE, "the data platform is off");
+    ASSIGN_OR_RETURN(std::vector<int64_t> members, c.app().store.Read([&](Reader& r) {
+      return member.MemberUserIds(r, s.merchant_id, limits::kMaxPushTagMembers + 1);
+    }));
+    if (members.size() > static_cast<size_t>(limits::kMaxPushTagMembers))
+      return Fail(Msg::MEMBER_PUSH_TAG_AUDIENCE_TOO_LARGE, {{"max", limits::kMaxPushTagMembers}});
+    ASSIGN_OR_RETURN(in.audience.tag_user_ids,
+                     c.app().insight->UsersWithTags(members, in.audience.tags));
+  }
   c.Write(
       s,
       [&member, in](Tx& tx, const StaffCaller& s) -> Result<Json> {
@@ -396,6 +439,14 @@ Status CreatePush(Call& c) {
         return member::ToJson(p);
       },
       201);
+  return Ok();
+}
+
+// The tags a push may target ("interest:<category>" besides these), for the console's picker.
+Status PushTags(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  (void)s;
+  c.Reply(Json{{"items", insight::TargetableTags()}, {"interest_prefix", "interest:"}});
   return Ok();
 }
 
@@ -521,9 +572,13 @@ void AddMemberRoutes(Api& api) {
         "The shop's pushes to members, newest first, with stats: targeted, delivered, capped, opted out, opened, "
         "ordered within 7 days (staff)", "member", AuthKind::kStaff, 200, nullptr, {"limit", "cursor"}}, ListPushes},
       {{"POST", "/api/v1/merchant/member-pushes",
-        "Push a message (text, optional product or coupon) to all members or a level: delivered to each inbox within "
+        "Push a message (text, optional product or coupon) to all members, a level, or the members carrying every one of "
+        "some data-platform tags ({\"tags\":[\"rfm:champion\"]}, see member-push-tags): delivered to each inbox within "
         "the per-member cap per 7 days, never to those who opted out (staff)", "member", AuthKind::kStaff, 201,
         Json{{"text", "新品上市，会员专享 9 折"}, {"audience", {{"level", 1}}}}}, CreatePush},
+      {{"GET", "/api/v1/merchant/member-push-tags",
+        "The data platform's tags a push may target (rfm:…, price_band:…, lifecycle:…, channel_mix:…, sharer:…; "
+        "and interest:<category>) (staff)", "member", AuthKind::kStaff}, PushTags},
       {{"GET", "/api/v1/merchant/member-pushes/{id}", "A push with its stats (staff)", "member", AuthKind::kStaff},
        GetPush},
       {{"GET", "/api/v1/me/inbox", "The buyer's messages (消息) from shops whose card they hold, newest first",
@@ -539,8 +594,10 @@ void AddMemberRoutes(Api& api) {
       {{"GET", "/api/v1/open/pos/purchases/{id}", "An offline purchase (pos scope)", "member", AuthKind::kStaff},
        GetPosPurchase},
       {{"POST", "/api/v1/open/pos/purchases/{id}/refund",
-        "Refund an offline purchase in full, once: its points and growth are taken back (a debt when spent)", "member",
-        AuthKind::kStaff}, RefundPosPurchase},
+        "Refund an offline purchase: no body for the rest in full, or {amount_fen, refund_id} for a part (once per "
+        "refund_id); points and growth are taken back in proportion (a debt when spent); 422 beyond what is left",
+        "member", AuthKind::kStaff, 200, Json{{"amount_fen", 1200}, {"refund_id", "JA-20261203-0042-R1"}}},
+       RefundPosPurchase},
       // ---- claim links ----
       {{"GET", "/api/v1/member-cards/claim/{token}",
         "What a claim link offers: the card, its levels, the shop and store (public; my_card_id when signed in)", "member"},

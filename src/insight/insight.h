@@ -31,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -56,7 +57,18 @@ inline constexpr int64_t kInterestHalfLifeMs = 14LL * 24 * 3600 * 1000;
 inline constexpr int kMaxReportDays = 366;      // a BI range or an export
 inline constexpr int kMaxExportRows = 100'000;  // one CSV export
 inline constexpr int kTopProducts = 10;
+inline constexpr size_t kMaxTagAudience = 20'000;  // users one UsersWithTags call looks at
+inline constexpr size_t kMaxTagLen = 80;           // a tag name ("interest:<category>")
 }  // namespace config
+
+// The tags other modules may select users by (a merchant's pushes to its members, issue 16),
+// as "<dimension>:<value>": rfm:{champion,new_customer,promising,at_risk,hibernating,prospect},
+// price_band:{low,mid,high}, lifecycle:{new,active,dormant},
+// channel_mix:{online,offline,omnichannel}, sharer:{influencer,sharer}, and
+// interest:<category> (one of the user's top five categories). The fixed ones in that order:
+const std::vector<std::string>& TargetableTags();
+// True for a fixed tag above or any "interest:<category>" (≤ config::kMaxTagLen).
+bool IsTargetableTag(std::string_view tag);
 
 // The China-time (UTC+8) calendar day of an instant as yyyymmdd.
 int64_t DayOf(int64_t ms);
@@ -112,6 +124,11 @@ class Insight {
                           std::function<void(Result<IngestReport>)> done);
 
   // ---- reads over the projections ----
+  // Of `user_ids` (the caller's own audience: a merchant's members; at most
+  // config::kMaxTagAudience, LIMIT_EXCEEDED beyond), those who carry every one of `tags` now
+  // (names as IsTargetableTag), in the order given. Says nothing about anyone else.
+  Result<std::vector<int64_t>> UsersWithTags(const std::vector<int64_t>& user_ids,
+                                             const std::vector<std::string>& tags);
   // The user's tags (admin only; UserTags answers for any user id, the route checks).
   Result<Json> UserTags(int64_t user_id);
   // A merchant's BI over China-time days [from_day, to_day]: per-day series, the funnel,

@@ -168,7 +168,8 @@ inline constexpr int64_t kMemberCodeStepMs = 60'000;
 inline constexpr int64_t kMemberCodeTtlMs = 120'000;
 inline constexpr size_t kCardNoDigits = 10;
 inline constexpr size_t kMemberCodeDigits = 18;
-// The POS's refused member codes are limited per API key per window.
+// The POS's refused member codes are limited per API key per window (counted in the store:
+// member_pos_code_failures, so every node sees one count).
 inline constexpr int64_t kPosCodeWindowMs = 10 * 60'000;
 
 struct MemberCode {
@@ -228,11 +229,21 @@ struct PosPurchase {
   int64_t amount_fen = 0;
   std::vector<PosItem> items;
   int64_t points = 0, growth = 0;
+  // kRefunded once refunded_fen reaches amount_fen; partial refunds keep it kCompleted.
   PosStatus status = PosStatus::kCompleted;
+  int64_t refunded_fen = 0;
   int64_t created_at_ms = 0;
-  std::optional<int64_t> refunded_at_ms;
+  std::optional<int64_t> refunded_at_ms;  // the last refund's time
 };
 Json ToJson(const PosPurchase& p);
+
+// POST /open/pos/purchases/{id}/refund: {"amount_fen", "refund_id"} (the POS's own id of the
+// refund; a repeat of it changes nothing), or no body: whatever is left, in full.
+struct PosRefundInput {
+  std::optional<int64_t> amount_fen;  // none: the rest
+  std::string refund_id;              // "" with no amount
+};
+Result<PosRefundInput> PosRefundFromJson(const Json& body);
 
 struct PosResult {
   PosPurchase purchase;
@@ -242,13 +253,17 @@ struct PosResult {
 
 // ---- pushes to members ----
 
-// Who a push goes to. Tags (from the data platform, issue 19) are part of the shape already;
-// until they exist a tag audience is refused (MEMBER_PUSH_TAGS_LATER).
+// Who a push goes to: all members, a level, or the members carrying every one of `tags` (the
+// data platform's user tags, issue 19: "rfm:champion", "interest:<category>", …). A tag
+// audience is resolved by the caller before the push is created (member ranks below insight:
+// the HTTP layer asks insight which of the merchant's members carry the tags and hands their
+// user ids in `tag_user_ids`); CreatePush keeps only the merchant's own cards among them.
 struct PushAudience {
   enum class Kind { kAll, kLevel, kTags };
   Kind kind = Kind::kAll;
   int64_t level = 0;  // the level index members show
   std::vector<std::string> tags;
+  std::vector<int64_t> tag_user_ids;  // kTags: resolved by the caller, never read from JSON
 };
 // POST /merchant/member-pushes: {"text", "product_id"?, "coupon_id"?, "audience"?: {"all":
 // true} | {"level": n} | {"tags": [..]}} (all members when absent).
@@ -362,21 +377,37 @@ class MemberService {
   // NOT_FOUND (MEMBER_STORE_NOT_FOUND) for a store that is not the merchant's; INVALID_CODE
   // for a forged, expired or foreign member code; RATE_LIMITED after
   // limits::kMaxPosCodeFailures refused codes of one `limiter_key` (an API key) within
-  // kPosCodeWindowMs, until that window ends.
+  // kPosCodeWindowMs, until that window ends — unless `admitted`: AdmitRefusedCode counted
+  // this attempt and let it through.
   Result<PosResult> RecordPosPurchase(Tx& tx, int64_t merchant_id, const std::string& limiter_key,
-                                      std::optional<int64_t> api_key_id,
-                                      const PosPurchaseInput& in);
-  // Refunds an offline purchase in full, once (a repeat returns it as it is): its points and
-  // growth are taken back, from the balance and the rest as a debt. NOT_FOUND for another
-  // merchant's purchase.
-  Result<PosPurchase> RefundPosPurchase(Tx& tx, int64_t merchant_id, int64_t purchase_id);
+                                      std::optional<int64_t> api_key_id, const PosPurchaseInput& in,
+                                      bool admitted = false);
+  // Refunds an offline purchase in part or in full (the rest, with no amount): its points and
+  // growth are taken back in proportion, cumulatively — after refunds of r fen in all the
+  // purchase has given back floor(points × r / amount) points and floor(growth × r / amount)
+  // growth, so the parts add up exactly to a full refund — from the balance and the rest as a
+  // debt. Once per refund id (a repeat returns the purchase as it is; so does a refund of the
+  // rest when nothing is left). NOT_FOUND for another merchant's purchase; RULE_VIOLATION
+  // (MEMBER_POS_REFUND_TOO_MUCH) for more than is left.
+  Result<PosPurchase> RefundPosPurchase(Tx& tx, int64_t merchant_id, int64_t purchase_id,
+                                        const PosRefundInput& in = {});
+  // Counts a refused member code of `limiter_key` before the purchase command runs (its own
+  // command: the purchase's rolls back with its refusal). False, counting nothing, when the
+  // key has used up limits::kMaxPosCodeFailures in the current window; true without counting
+  // when the receipt is already recorded (a replay answers with the first purchase).
+  Result<bool> AdmitRefusedCode(Tx& tx, int64_t merchant_id, const std::string& limiter_key,
+                                const std::string& receipt_id);
   Result<PosPurchase> GetPosPurchase(Reader& r, int64_t merchant_id, int64_t purchase_id);
 
   // ---- pushes ----
   // Creates a push and delivers it to the first kPushBatch members of its audience at once
   // (the rest on the member.push timer). NOT_FOUND without a programme, or for a product or
-  // coupon that is not the merchant's; INVALID_FIELD for a level the programme lacks.
+  // coupon that is not the merchant's; INVALID_FIELD for a level the programme lacks. A tag
+  // audience targets the merchant's cards held by in.audience.tag_user_ids (others ignored).
   Result<Push> CreatePush(Tx& tx, int64_t merchant_id, int64_t actor_id, const PushInput& in);
+  // The user ids of the merchant's members, oldest card first, at most `limit` (a tag audience
+  // is matched among them by the data platform).
+  Result<std::vector<int64_t>> MemberUserIds(Reader& r, int64_t merchant_id, int64_t limit);
   // With its stats (NOT_FOUND for another merchant's).
   Result<Push> GetPush(Reader& r, int64_t merchant_id, int64_t push_id);
   Result<std::vector<Push>> Pushes(Reader& r, int64_t merchant_id, int64_t limit,
@@ -399,16 +430,11 @@ class MemberService {
 
  private:
   void RegisterPushTimer(TimerService& timers);
-  // Refused member codes per limiter key in the current window (this node's memory: a POS
-  // talks to one node at a time; N nodes allow N times the limit, still far below what
-  // guessing an 8-digit MAC needs).
-  bool CodeAttemptsLeft(const std::string& key, int64_t now_ms);
-  void CountRefusedCode(const std::string& key, int64_t now_ms);
+  // Refused member codes of the limiter key in the current window (member_pos_code_failures).
+  Result<int64_t> RefusedCodes(Reader& r, const std::string& key, int64_t now_ms);
 
   trade::TradeService& trade_;
   std::string code_secret_;
-  std::mutex code_mu_;
-  std::map<std::string, std::pair<int64_t, int64_t>> code_failures_;  // key → (window, count)
 };
 
 }  // namespace xd::member

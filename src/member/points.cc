@@ -490,11 +490,34 @@ Result<std::vector<std::string>> MemberService::Check(Reader& r) {
                        " is recorded more than once");
   ASSIGN_OR_RETURN(
       Rows pos_twice,
-      r.Query("SELECT ref_id FROM member_points_journal WHERE kind IN "
-              "('pos_purchase','pos_refunded') GROUP BY ref_id, kind HAVING count(*) > "
-              "1 LIMIT 10"));
+      r.Query("SELECT ref_id FROM member_points_journal WHERE kind = 'pos_purchase' GROUP BY "
+              "ref_id HAVING count(*) > 1 LIMIT 10"));
   for (auto& row : pos_twice)
     problems.push_back("POS purchase " + IdString(row.Int(0)) + " posted points more than once");
+  // Partial refunds: each purchase's refunded amount is its refunds' sum, within its amount, it
+  // is 'refunded' exactly when all of it is, each refund took points back once, and the points
+  // taken back never exceed what the purchase gave.
+  ASSIGN_OR_RETURN(
+      Rows pos_refunds,
+      r.Query("SELECT p.id FROM member_pos_purchases p WHERE p.refunded_fen > p.amount_fen OR "
+              "p.refunded_fen <> (SELECT COALESCE(SUM(f.amount_fen), 0) FROM member_pos_refunds f "
+              "WHERE f.purchase_id = p.id) OR (p.status = 'refunded') <> (p.refunded_fen = "
+              "p.amount_fen) OR (SELECT count(*) FROM member_pos_refunds f WHERE f.purchase_id = "
+              "p.id) <> (SELECT count(*) FROM member_points_journal j WHERE j.kind = "
+              "'pos_refunded' AND j.ref_id = p.id) OR (SELECT COALESCE(SUM(j.debt - j.points), 0) "
+              "FROM member_points_journal j WHERE j.kind = 'pos_refunded' AND j.ref_id = p.id) > "
+              "(SELECT COALESCE(SUM(j.points - j.debt), 0) FROM member_points_journal j WHERE "
+              "j.kind = 'pos_purchase' AND j.ref_id = p.id) LIMIT 10"));
+  for (auto& row : pos_refunds)
+    problems.push_back("POS purchase " + IdString(row.Int(0)) +
+                       " disagrees with its refunds (amounts, status or points)");
+  // A tag push reaches only its own merchant's cards.
+  ASSIGN_OR_RETURN(Rows foreign_targets,
+                   r.Query("SELECT t.push_id FROM member_push_targets t JOIN member_pushes p ON "
+                           "p.id = t.push_id JOIN member_cards c ON c.id = t.card_id WHERE "
+                           "c.merchant_id <> p.merchant_id LIMIT 10"));
+  for (auto& row : foreign_targets)
+    problems.push_back("push " + IdString(row.Int(0)) + " targets another merchant's member");
   // Pushes: no card received more than its cap in any 7 days (each delivery counts the ones
   // in the 7 days up to it), and each push's counts add up to its deliveries.
   ASSIGN_OR_RETURN(

@@ -92,13 +92,22 @@ Result<bool> DeliverBatch(Tx& tx, int64_t push_id) {
   }());
   const int64_t top = static_cast<int64_t>(p.config.levels.size()) - 1;
   const PushAudience& a = push.input.audience;
-  // A level's members: the level they show (indexes past the levels show the top one).
+  // A level's members: the level they show (indexes past the levels show the top one). A tag
+  // audience: the cards resolved when the push was composed (member_push_targets).
   int64_t level = a.kind == PushAudience::Kind::kLevel ? a.level : -1;
-  ASSIGN_OR_RETURN(Rows cards,
-                   tx.Query("SELECT id FROM member_cards WHERE merchant_id=?1 AND id>?2 AND "
-                            "(?3<0 OR (CASE WHEN level>?4 THEN ?4 ELSE level END)=?3) ORDER BY id "
-                            "LIMIT ?5",
-                            {push.merchant_id, push.cursor_card_id, level, top, kPushBatch}));
+  Rows cards;
+  if (a.kind == PushAudience::Kind::kTags) {
+    ASSIGN_OR_RETURN(cards, tx.Query("SELECT c.id FROM member_push_targets t JOIN member_cards c "
+                                     "ON c.id = t.card_id WHERE t.push_id=?1 AND c.merchant_id=?2 "
+                                     "AND c.id>?3 ORDER BY c.id LIMIT ?4",
+                                     {push.id, push.merchant_id, push.cursor_card_id, kPushBatch}));
+  } else {
+    ASSIGN_OR_RETURN(cards,
+                     tx.Query("SELECT id FROM member_cards WHERE merchant_id=?1 AND id>?2 AND "
+                              "(?3<0 OR (CASE WHEN level>?4 THEN ?4 ELSE level END)=?3) ORDER BY "
+                              "id LIMIT ?5",
+                              {push.merchant_id, push.cursor_card_id, level, top, kPushBatch}));
+  }
   const int64_t now = tx.NowMs();
   const int64_t cap = std::min<int64_t>(p.config.push_cap_per_week, limits::kMaxPushCapPerWeek);
   for (auto& c : cards) {
@@ -201,7 +210,6 @@ void MemberService::RegisterPushTimer(TimerService& timers) {
 Result<Push> MemberService::CreatePush(Tx& tx, int64_t merchant_id, int64_t actor_id,
                                        const PushInput& in) {
   ASSIGN_OR_RETURN(Programme p, GetProgramme(tx, merchant_id));
-  if (in.audience.kind == PushAudience::Kind::kTags) return Fail(Msg::MEMBER_PUSH_TAGS_LATER);
   if (in.audience.kind == PushAudience::Kind::kLevel &&
       in.audience.level >= static_cast<int64_t>(p.config.levels.size()))
     return Fail(Msg::MEMBER_PUSH_LEVEL_UNKNOWN, {{"level", in.audience.level}});
@@ -228,11 +236,33 @@ Result<Push> MemberService::CreatePush(Tx& tx, int64_t merchant_id, int64_t acto
              "coupon_id, status, created_by, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?)",
              {push.id, merchant_id, DumpJson(AudienceJson(in.audience)), in.text, in.product_id,
               in.coupon_id, "sending", actor_id, push.created_at_ms}));
+  // A tag audience: the merchant's own cards among the users the data platform matched (anyone
+  // else named is ignored), fixed now so that delivery in batches walks one list.
+  if (in.audience.kind == PushAudience::Kind::kTags) {
+    if (in.audience.tag_user_ids.size() > static_cast<size_t>(limits::kMaxPushTagMembers))
+      return Fail(Msg::MEMBER_PUSH_TAG_AUDIENCE_TOO_LARGE, {{"max", limits::kMaxPushTagMembers}});
+    for (int64_t user_id : in.audience.tag_user_ids)
+      RETURN_IF_ERROR(
+          tx.Run("INSERT INTO member_push_targets(push_id, card_id) SELECT ?, id FROM "
+                 "member_cards WHERE merchant_id=? AND user_id=? ON CONFLICT DO NOTHING",
+                 {push.id, merchant_id, user_id}));
+  }
   ASSIGN_OR_RETURN(bool done, DeliverBatch(tx, push.id));
   if (!done)
     RETURN_IF_ERROR(
         ToStatus(tx.AddTimer(internal::kTimerPush, tx.NowMs(), Json{{"push_id", push.id}})));
   return GetPush(tx, merchant_id, push.id);
+}
+
+Result<std::vector<int64_t>> MemberService::MemberUserIds(Reader& r, int64_t merchant_id,
+                                                          int64_t limit) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT user_id FROM member_cards WHERE merchant_id=? ORDER "
+                                      "BY id LIMIT ?",
+                                      {merchant_id, limit}));
+  std::vector<int64_t> ids;
+  ids.reserve(rows.size());
+  for (const Row& row : rows) ids.push_back(row.Int(0));
+  return ids;
 }
 
 Result<Push> MemberService::GetPush(Reader& r, int64_t merchant_id, int64_t push_id) {
