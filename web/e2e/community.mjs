@@ -6,6 +6,9 @@
 // closes the campaign early (提前截单), and the cutoff timer consolidates one batch for the point;
 // the merchant ships it with one tracking number; the leader marks it arrived; the neighbour's
 // order shows the pickup code (digits and QR); the leader verifies it and the order completes.
+// Also: an item's own commission in the form, each leader's link and QR in the console, the
+// printable picking list, a partial pickup (one of two units, then the rest) through the code's
+// preview, and the leader's results (orders, GMV, commission) in the console.
 import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
 
 // Her pickup point, and where the neighbours stand (a few hundred metres away).
@@ -69,6 +72,7 @@ export async function communityGroupBuy(ctx, h) {
   await merchant.locator('.el-select-dropdown__item:visible', { hasText: product.title }).first().click();
   await h.inputOf(merchant, 'community-price-0').fill((price / 100).toFixed(2));
   await h.inputOf(merchant, 'community-stock-0').fill('20');
+  await h.inputOf(merchant, 'community-item-commission-0').fill('15');
   await fitsTheScreen(merchant, 'the campaign form');
   await merchant.click('[data-test="community-publish"]');
   const campaignCard = merchant.locator('[data-test="community-campaign"]', { hasText: title });
@@ -102,6 +106,18 @@ export async function communityGroupBuy(ctx, h) {
   const application = merchant.locator(`[data-test="community-leader"][data-leader-id="${leaderId}"]`);
   await application.locator('[data-test="community-approve"]').click();
   await merchant.locator(`[data-test="community-leader"][data-leader-id="${leaderId}"][data-status="active"]`).waitFor();
+  const published = await apiCall('GET', `/merchant/community/campaigns/${campaignId}`, session);
+  assert(published.items[0].commission_bps === 1500, `item commission ${JSON.stringify(published.items[0])}`);
+
+  // The console shows each active leader's own link with its QR code, to hand to her.
+  await merchant.click('#tab-campaigns');
+  const consoleCampaign = merchant.locator(`[data-test="community-campaign"][data-campaign-id="${campaignId}"]`);
+  await consoleCampaign.locator('[data-test="community-leader-links"]').click();
+  const herLink = consoleCampaign.locator(`[data-test="community-leader-link"][data-leader-id="${leaderId}"]`);
+  await herLink.locator('[data-test="community-leader-qr"] svg').waitFor();
+  const consoleLink = (await herLink.locator('[data-test="community-leader-url"]').textContent()).trim();
+  await fitsTheScreen(merchant, 'the leader links');
+  await settled(merchant, 'console-community-leader-links');
 
   // 我的团: her personal link (the attribution code, not her user id) with its QR code.
   await resident.reload();
@@ -110,6 +126,7 @@ export async function communityGroupBuy(ctx, h) {
   const link = (await mine.locator('[data-test="leader-link"]').textContent()).trim();
   const { code } = (await apiCall('GET', '/me/leaders', { token: (await apiCall('POST', '/auth/login', { body: residentAccount })).token })).items[0];
   assert(link.endsWith(`/#/tuan/${campaignId}/${code}`), `leader link ${link} (code ${code})`);
+  assert(consoleLink === link, `the console's link for her ${consoleLink} vs hers ${link}`);
   await settled(resident, 'shop-leader-centre');
 
   // A neighbour buys through her link: her point, the community price, the countdown, no address.
@@ -121,6 +138,7 @@ export async function communityGroupBuy(ctx, h) {
   await neighbour.waitForSelector('[data-test="tuan-countdown"][data-closed="false"]');
   const shown = await neighbour.locator('[data-test="tuan-item"] [data-test="tuan-price"]').first().textContent();
   assert(shown.includes((price / 100).toFixed(2)), `community price shown: ${shown}`);
+  await neighbour.click('[data-test="tuan-item"] .van-stepper__plus');
   await neighbour.click('[data-test="tuan-item"] .van-stepper__plus');
   await screenshot(neighbour, 'shop-tuan', { main: true });
   await neighbour.click('[data-test="tuan-buy"]');
@@ -169,6 +187,17 @@ export async function communityGroupBuy(ctx, h) {
   await fitsTheScreen(merchant, 'the batches');
   await settled(merchant, 'console-community-batch');
 
+  // The printable picking list: a page of its own with the SKU totals and each buyer.
+  await card.locator('[data-test="community-print"]').click();
+  await merchant.waitForSelector('[data-test="batch-print-sku"]');
+  const printed = await merchant.locator('[data-test="batch-print-buyer"]').count();
+  assert(printed === 2, `printed buyers ${printed}`);
+  const skuQty = (await merchant.locator('[data-test="batch-print-sku"] td').nth(1).textContent()).trim();
+  assert(skuQty === '3', `picking total ${skuQty} (2 + 1 units)`);
+  await fitsTheScreen(merchant, 'the picking list');
+  await screenshot(merchant, 'console-community-picking-print', { main: true });
+  await merchant.goBack();
+
   // The neighbour waits for the goods: no code before they arrive.
   await neighbour.goto(`${BASE}/#/orders/${orderId}`);
   await neighbour.waitForSelector('[data-test="order-pickup"] [data-test="pickup-waiting"]');
@@ -189,8 +218,19 @@ export async function communityGroupBuy(ctx, h) {
   assert(/^\d{6}$/.test(pickupCode), `pickup code ${pickupCode}`);
   await screenshot(neighbour, 'shop-pickup-code', { main: true });
 
-  // The leader verifies it: handed over, the order completes.
+  // The leader verifies it in part: the code's preview shows the two units; one is handed over.
   await vantTab(resident, '核销');
+  await h.inputOf(resident, 'leader-code').fill(pickupCode);
+  await resident.click('[data-test="leader-partial"]');
+  const preview = resident.locator(`[data-test="leader-preview"][data-order-id="${orderId}"]`);
+  await preview.waitFor();
+  await preview.locator('[data-test="leader-take"] .van-stepper__minus').first().click();
+  await settled(resident, 'shop-leader-partial-pickup');
+  await preview.locator('[data-test="leader-verify-part"]').click();
+  await resident.waitForSelector(`[data-test="leader-verified"][data-order-id="${orderId}"]`);
+  const half = await apiCall('GET', `/orders/${orderId}`, { token: neighbourToken });
+  assert(half.status !== 'completed', `order after a partial pickup: ${half.status}`);
+  // Then the rest with the same code: handed over, the order completes.
   await h.inputOf(resident, 'leader-code').fill(pickupCode);
   await resident.click('[data-test="leader-verify"]');
   await resident.waitForSelector(`[data-test="leader-verified"][data-order-id="${orderId}"]`);
@@ -199,4 +239,20 @@ export async function communityGroupBuy(ctx, h) {
   assert(done.status === 'completed', `order after pickup: ${done.status}`);
   await neighbour.reload();
   await neighbour.waitForSelector('[data-test="order-pickup"] [data-test="pickup-done"]');
+
+  // The console's leader results: her two paid orders and the commission on the picked-up one.
+  const commission = await until(async () => {
+    const perf = await apiCall('GET', `/merchant/community/performance?campaign_id=${campaignId}`, session);
+    const row = perf.items.find((r) => r.leader.id === leaderId);
+    return row && row.commission_fen > 0 ? row : null;
+  }, 'the commission in the results');
+  assert(commission.orders === 2, `her orders ${JSON.stringify(commission)}`);
+  await merchant.reload();
+  await merchant.click('#tab-performance');
+  const perfRow = merchant.locator(`[data-test="community-perf-row"][data-leader-id="${leaderId}"][data-campaign-id="${campaignId}"]`);
+  await perfRow.waitFor();
+  const perfOrders = (await perfRow.locator('[data-test="community-perf-orders"]').textContent()).trim();
+  assert(perfOrders === '2', `orders shown ${perfOrders}`);
+  await fitsTheScreen(merchant, 'the leader results');
+  await settled(merchant, 'console-community-performance');
 }

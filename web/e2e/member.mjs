@@ -1,7 +1,8 @@
 // Browser scenario of membership cards (issue 16): the merchant designs the card and adds a store
 // in the console (the store's QR code shows), a buyer opens the store's claim link on a phone,
 // claims the card, sees the member code, receives a push in the inbox, buys at the member price,
-// earns points when the order completes and redeems them at checkout.
+// earns points when the order completes and redeems them at checkout; the merchant pushes to the
+// members carrying a data-platform tag.
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
 
 // `h`: run.mjs's helpers (inputOf, consoleLogin, shopLogin, newBuyer, newPhone, freeProduct,
@@ -65,6 +66,19 @@ export async function memberCard(ctx, h) {
   const texts = await shop.locator('[data-test="inbox-text"]').allTextContents();
   assert(texts.includes('本周新品：会员 9.5 折'), `the push is not in the inbox: ${JSON.stringify(texts)}`);
   await screenshot(shop, 'shop-inbox', { main: true });
+
+  // A push to members by a data-platform tag (新用户): the audience shows as the tag's name.
+  await console_.click('[data-test="members-push-audience"]');
+  await console_.locator('.el-select-dropdown__item:visible', { hasText: '按标签筛选' }).click();
+  await console_.click('[data-test="members-push-tags"]');
+  await console_.locator('.el-select-dropdown__item:visible', { hasText: '新用户' }).click();
+  await console_.keyboard.press('Escape');
+  await h.inputOf(console_, 'members-push-text').fill('新人专享：首单加赠积分');
+  await console_.click('[data-test="members-push-send"]');
+  await console_.locator('[data-test="members-pushes"] .el-table__row', { hasText: '新人专享' }).first().waitFor();
+  const tagRow = await console_.locator('[data-test="members-pushes"] .el-table__row', { hasText: '新人专享' }).first().textContent();
+  assert(tagRow.includes('新用户'), `the tag push's audience: ${tagRow}`);
+  await screenshot(console_, 'console-member-push-by-tag', { main: true });
 
   // Member price at checkout; points arrive when the order completes (decision 018).
   const { product } = await h.freeProduct();

@@ -90,6 +90,7 @@ export const api = {
   adjustMemberPoints: (id, body) => http.post(`/merchant/member-cards/${e(id)}/points`, body),
   memberPushes: (query) => http.get('/merchant/member-pushes', query),
   createMemberPush: (body) => http.post('/merchant/member-pushes', body),
+  memberPushTags: () => http.get('/merchant/member-push-tags'),
 
   // community group buying (社区团购): leaders, campaigns, consolidated shipments
   communityLeaders: (query) => http.get('/merchant/community/leaders', query),
@@ -98,6 +99,11 @@ export const api = {
   createCommunityCampaign: (body) => http.post('/merchant/community/campaigns', body),
   closeCommunityCampaign: (id) => http.post(`/merchant/community/campaigns/${e(id)}/close`),
   communityBatches: (query) => http.get('/merchant/community/batches', query),
+  communityBatch: (id) => http.get(`/merchant/community/batches/${e(id)}`),
+  // each active leader's own link to a campaign, with its QR code (SVG)
+  communityLeaderLinks: (id) => http.get(`/merchant/community/campaigns/${e(id)}/leader-links`),
+  // orders, GMV and commission per leader per campaign
+  communityPerformance: (query) => http.get('/merchant/community/performance', query),
   shipBatch: (id, carrier, trackingNo) => http.post(`/merchant/community/batches/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
 
   orders: (query) => http.get('/merchant/orders', query),

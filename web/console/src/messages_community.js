@@ -28,6 +28,11 @@ export const zh = {
   'community.batch.consolidated': '待发货', 'community.batch.shipped': '已发货', 'community.batch.arrived': '已到货',
   'community.buyerOpen': '待提货', 'community.buyerDone': '已提货',
   'community.csvHead': '商品编号,商品,数量',
+  'community.tab.performance': '团长业绩', 'community.allCampaigns': '全部活动', 'community.noPerformance': '还没有团长带来的订单',
+  'community.perfOrders': '订单', 'community.perfGmv': '成交额', 'community.perfCommission': '佣金', 'community.perfPicked': '已提货',
+  'community.leaderLinks': '团长链接', 'community.noActiveLeaders': '还没有已通过的团长', 'community.commissionItemPh': '单品佣金 %',
+  'community.printTitle': '拣货单', 'community.printBatchNo': '集单号 {id}', 'community.buyer': '买家', 'community.orderNo': '订单 {id}',
+  'community.back': '返回',
 };
 
 export const en = {
@@ -58,4 +63,9 @@ export const en = {
   'community.batch.consolidated': 'To ship', 'community.batch.shipped': 'Shipped', 'community.batch.arrived': 'Arrived',
   'community.buyerOpen': 'To pick up', 'community.buyerDone': 'Picked up',
   'community.csvHead': 'SKU,Product,Qty',
+  'community.tab.performance': 'Leader results', 'community.allCampaigns': 'All campaigns', 'community.noPerformance': 'No orders through leaders yet',
+  'community.perfOrders': 'Orders', 'community.perfGmv': 'GMV', 'community.perfCommission': 'Commission', 'community.perfPicked': 'Picked up',
+  'community.leaderLinks': 'Leader links', 'community.noActiveLeaders': 'No active leaders yet', 'community.commissionItemPh': 'Item commission %',
+  'community.printTitle': 'Picking list', 'community.printBatchNo': 'Batch {id}', 'community.buyer': 'Buyer', 'community.orderNo': 'Order {id}',
+  'community.back': 'Back',
 };

@@ -5,6 +5,8 @@ import { clearSession, isSignedIn, loadMe, session } from './session.js';
 // meta.merchant: needs a current merchant; meta.admin: platform operators only.
 const routes = [
   { path: '/login', name: 'login', component: () => import('./views/Login.vue'), meta: { public: true } },
+  // A batch's picking list on a page of its own, without the console's frame: for the printer.
+  { path: '/print/community-batch/:id', name: 'batch-print', component: () => import('./views/BatchPrint.vue'), meta: { merchant: true } },
   {
     path: '/',
     component: () => import('./views/Layout.vue'),

@@ -123,6 +123,8 @@ export const api = {
   leaderBatches: (id) => http.get(`/me/leaders/${e(id)}/batches`),
   leaderArrive: (id, batchId) => http.post(`/me/leaders/${e(id)}/batches/${e(batchId)}/arrive`),
   leaderVerify: (id, body) => http.post(`/me/leaders/${e(id)}/pickups`, body),
+  // the order a pickup code names at the leader's point: its lines and what is left (partial pickup)
+  leaderPickupPreview: (id, code) => http.get(`/me/leaders/${e(id)}/pickups/${e(code)}`),
   leaderEarnings: (id) => http.get(`/me/leaders/${e(id)}/earnings`),
   leaderWithdraw: (id, amountFen) => http.post(`/me/leaders/${e(id)}/withdrawals`, { amount_fen: amountFen }),
   payOrder: (id, body, idempotencyKey) => http.post(`/orders/${e(id)}/pay`, body, { idempotencyKey }),
