@@ -3,7 +3,7 @@
 // lists a new product and a room goes live; the buyer's home feed shows the friend's
 // recommendation (with the friend's name), the followed shop's new product and the live room,
 // and the impressions it logs carry the feed's id and positions.
-import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+import { BASE, DESKTOP, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
 
 export async function homeFeed(ctx, h) {
   const session = await h.merchantSession();
@@ -78,4 +78,21 @@ export async function homeFeed(ctx, h) {
   await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"] [data-test="feed-shop"]`).click();
   await page.waitForSelector(`[data-test="storefront"][data-merchant-id="${merchantId}"] [data-test="store-follow"][data-following="1"]`);
   await apiCall('POST', `/merchant/live/rooms/${room.id}/end`, session);
+
+  // The small shop's owner sees the follower on the console's 数据 page.
+  const { page: con } = await ctx.page(DESKTOP, 'console');
+  await h.consoleLogin(con, owner);
+  await con.goto(`${BASE}/console/#/dashboard`);
+  await con.waitForSelector('[data-test="followers"][data-followers="1"]');
+  // The admin reads the fairness report and changes the long-tail share.
+  const { page: adm } = await ctx.page(DESKTOP, 'admin');
+  await h.consoleLogin(adm, h.DEMO_ADMIN);
+  await adm.goto(`${BASE}/console/#/admin/fairness`);
+  await adm.waitForSelector('[data-test="fairness"][data-loaded="true"] [data-test="fair-bands"]');
+  await adm.locator('[data-test="fair-long_tail_share_bps"] input').fill('4500');
+  await adm.click('[data-test="fair-save"]');
+  await adm.waitForSelector('.el-message--success');
+  const settings = await apiCall('GET', '/admin/feed/settings', { token: (await apiCall('POST', '/auth/login', { body: h.DEMO_ADMIN })).token });
+  assert(settings.long_tail_share_bps === 4500, `settings after save: ${JSON.stringify(settings)}`);
+  await screenshot(adm, 'console-fairness', { main: true });
 }

@@ -820,7 +820,7 @@ async function socialScenarios() {
       (ctx) => liveRoom(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
     scenario('feed: a buyer follows a shop from its storefront; the home feed shows a friend\'s recommendation, the followed shop\'s new product and a live room', 'home-feed',
       ['/shops/{id}', '/feed', '/hot-shops', '/me/favorites/{kind}/{id}'],
-      (ctx) => homeFeed(ctx, { shopLogin, newBuyer, freeProduct, merchantSession })),
+      (ctx) => homeFeed(ctx, { shopLogin, consoleLogin, newBuyer, freeProduct, merchantSession, DEMO_ADMIN })),
     scenario('coupon: created in the console with its QR code; a buyer claims it from the QR link (已领取), another coupon link shows only that coupon; stopped, it leaves the shop', 'coupon-qr',
       ['/merchant/coupons/{id}/stop', '/coupons/{id}/qr.png', '/merchants/{id}/coupons'],
       (ctx) => couponConsoleToQr(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, merchantSession, demoMerchantId, DEMO_MERCHANT })),

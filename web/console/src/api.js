@@ -109,6 +109,7 @@ export const api = {
   orders: (query) => http.get('/merchant/orders', query),
   // the data platform's BI, computed server-side from its projections (insight/)
   insights: (query) => http.get('/merchant/insights/overview', query),
+  followers: (days) => http.get('/merchant/followers', { days }),
   insightsCsv: async (query) => {
     const h = { ...(merchantStore.get() ? { 'X-Merchant-Id': merchantStore.get() } : {}), Authorization: `Bearer ${tokenStore.get()}` };
     const res = await fetch(`/api/v1/merchant/insights/export.csv?${new URLSearchParams(query)}`, { headers: h });
@@ -147,6 +148,9 @@ export const api = {
   approveMerchant: (id) => http.post(`/admin/merchants/${e(id)}/approve`),
   updateMerchantRules: (id, body) => http.patch(`/admin/merchants/${e(id)}`, body),
   kindDefaults: () => http.get('/admin/kind-defaults'),
+  feedSettings: () => http.get('/admin/feed/settings'),
+  setFeedSettings: (body) => http.put('/admin/feed/settings', body),
+  fairness: (days) => http.get('/admin/feed/fairness', { days }),
   setKindDefaults: (kind, body) => http.put(`/admin/kind-defaults/${e(kind)}`, body),
   issueCard: (body) => http.post('/admin/cards', body, { idempotencyKey: newIdempotencyKey() }),
   ledgerCheck: () => http.get('/admin/ledger/check'),
