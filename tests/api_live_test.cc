@@ -399,10 +399,135 @@ class LiveStream : public Live {
     o.live.queue_max = 4;             // a slow reader skips soon
     o.live.send_buffer_bytes = 4096;  // and its kernel buffers fill soon
     o.live.max_streams_per_ip = 4;
-    o.live.tick_ms = 5;
+    o.live.room_updates_per_s = 200;
     o.live.counts_interval_ms = 50;
   }
 };
+
+
+// Moderation seen by a real stream: a merchant's blocked words refuse a comment (422, zh); staff
+// delete a comment (comment_deleted on the stream, gone from the replay and a joiner's snapshot)
+// and mute its author in the shop's rooms (403 LIVE_MUTED with a zh message, until unmuted);
+// another shop's staff can do neither. The results carry the viewer peak the hub wrote and the top
+// products by GMV.
+TEST_F(LiveStream, StaffDeleteCommentsMuteViewersAndBlockWordsResultsHaveThePeak) {
+  Shop shop = OpenShop("b2c", "直播间");
+  Shop other = OpenShop("b2c", "隔壁");
+  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
+  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
+                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  WsViewer ws(port_, id);
+  ASSERT_EQ(ws.Next()["type"], "snapshot");
+  const std::string base = "/api/v1/live/rooms/" + id + "/comments";
+
+  // Blocked words: replaced as a list, matched inside a comment, ASCII without case.
+  auto words = Call("PUT", "/api/v1/merchant/live/blocked-words",
+                    Json{{"words", {" 代购 ", "VX", "代购"}}}, shop.owner_token);
+  ASSERT_EQ(words.status, 200) << words.body.dump();
+  EXPECT_EQ(words.body["words"], Json({"代购", "VX"}));
+  EXPECT_EQ(Call("GET", "/api/v1/merchant/live/blocked-words", nullptr, shop.owner_token)
+                .body["words"]
+                .size(),
+            2u);
+  EXPECT_EQ(Call("PUT", "/api/v1/merchant/live/blocked-words",
+                 Json{{"words", {std::string(40, 'x')}}}, shop.owner_token)
+                .status,
+            400);
+  // (Each viewer comments at most 3 times here: the rate limit's burst.)
+  std::string spammer = Register("", "小广告"), fan = Register("", "阿花"), seller = Register("", "大卖家");
+  auto blocked = Call("POST", base, Json{{"text", "加我vx有优惠"}}, seller);
+  EXPECT_EQ(blocked.status, 422) << blocked.body.dump();
+  EXPECT_EQ(Reason(blocked), "LIVE_COMMENT_BLOCKED_WORD");
+  EXPECT_NE(blocked.body["error"]["message"].get<std::string>().find("不允许"), std::string::npos)
+      << blocked.body.dump();
+  // Another shop's words are not this shop's.
+  ASSERT_EQ(Call("PUT", "/api/v1/merchant/live/blocked-words", Json{{"words", {"好看"}}},
+                 other.owner_token)
+                .status,
+            200);
+
+  // A comment, deleted by staff: the stream says so, the replay and a joiner no longer show it.
+  auto ad = Call("POST", base, Json{{"text", "私聊我买便宜货"}}, seller);
+  ASSERT_EQ(ad.status, 201) << ad.body.dump();
+  const std::string ad_id = ad.body["id"];
+  ASSERT_EQ(Call("POST", base, Json{{"text", "好看"}}, fan).status, 201);
+  ws.Until([&](const Json& m) { return m["type"] == "comment" && m["id"] == ad_id; });
+  EXPECT_EQ(Call("DELETE", "/api/v1/merchant/live/rooms/" + id + "/comments/" + ad_id, nullptr,
+                 other.owner_token)
+                .status,
+            404);
+  auto del = Call("DELETE", "/api/v1/merchant/live/rooms/" + id + "/comments/" + ad_id, nullptr,
+                  shop.owner_token);
+  ASSERT_EQ(del.status, 200) << del.body.dump();
+  ws.Until([&](const Json& m) { return m["type"] == "comment_deleted" && m["id"] == ad_id; });
+  Json replay = Call("GET", base).body["items"];
+  ASSERT_EQ(replay.size(), 1u) << replay.dump();
+  EXPECT_EQ(replay[0]["text"], "好看");
+  WsViewer late(port_, id);
+  Json snap = late.Next();
+  ASSERT_EQ(snap["type"], "snapshot");
+  for (const Json& c : snap["comments"]) EXPECT_NE(c["id"], ad_id) << snap.dump();
+
+  // Muting the author of a comment: refused from then on in every room of the shop.
+  auto again = Call("POST", base, Json{{"text", "再来"}}, spammer);
+  ASSERT_EQ(again.status, 201) << again.body.dump();
+  const std::string again_id = again.body["id"];
+  EXPECT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/comments/" + again_id + "/mute",
+                 nullptr, other.owner_token)
+                .status,
+            404);
+  auto mute = Call("POST", "/api/v1/merchant/live/rooms/" + id + "/comments/" + again_id + "/mute",
+                   nullptr, shop.owner_token);
+  ASSERT_EQ(mute.status, 200) << mute.body.dump();
+  EXPECT_EQ(mute.body["name"], "小*");
+  ws.Until([&](const Json& m) { return m["type"] == "comment_deleted" && m["id"] == again_id; });
+  auto muted = Call("POST", base, Json{{"text", "为什么"}}, spammer);
+  EXPECT_EQ(muted.status, 403) << muted.body.dump();
+  EXPECT_EQ(Reason(muted), "LIVE_MUTED");
+  EXPECT_NE(muted.body["error"]["message"].get<std::string>().find("禁言"), std::string::npos);
+  auto mutes = Call("GET", "/api/v1/merchant/live/mutes", nullptr, shop.owner_token);
+  ASSERT_EQ(mutes.body["items"].size(), 1u) << mutes.body.dump();
+  EXPECT_TRUE(Call("GET", "/api/v1/merchant/live/mutes", nullptr, other.owner_token)
+                  .body["items"]
+                  .empty());
+  const std::string mute_id = mutes.body["items"][0]["id"];
+  EXPECT_EQ(
+      Call("DELETE", "/api/v1/merchant/live/mutes/" + mute_id, nullptr, other.owner_token).status,
+      404);
+  ASSERT_EQ(
+      Call("DELETE", "/api/v1/merchant/live/mutes/" + mute_id, nullptr, shop.owner_token).status,
+      200);
+  EXPECT_EQ(Call("POST", base, Json{{"text", "我错了"}}, spammer).status, 201);
+
+  // Orders on both products, then the results: the peak this node saw (two viewers) is written
+  // with the next counts, and the top product is the one that brought most.
+  std::string buyer = Register("", "小刚");
+  auto o1 = Order(buyer, id, sku, 2);
+  ASSERT_EQ(o1.status, 201) << o1.body.dump();
+  PayAndWait(buyer, o1.body["orders"][0]["id"].get<std::string>());
+  auto o2 = Order(buyer, id, sku2, 1);
+  ASSERT_EQ(o2.status, 201) << o2.body.dump();
+  PayAndWait(buyer, o2.body["orders"][0]["id"].get<std::string>());
+  // The hub writes the peak with its next counts round: read until it is there (a condition,
+  // bounded by reads, not by time).
+  Json results = Json::object();
+  for (int i = 0; i < 20000 && results.value("viewers_peak", 0) != 2; ++i)
+    results = Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr,
+                   shop.owner_token)
+                  .body;
+  EXPECT_EQ(results["viewers_peak"], 2) << results.dump();
+  EXPECT_EQ(results["gmv_fen"], 2 * 3900 + 2900) << results.dump();
+  ASSERT_EQ(results["top_products"].size(), 2u) << results.dump();
+  EXPECT_EQ(results["top_products"][0]["sku_id"], sku);
+  EXPECT_EQ(results["top_products"][0]["gmv_fen"], 7800);
+  ExpectInvariants();
+}
 
 // A room's life seen by real WebSocket and SSE clients: the snapshot first, the pin, an order
 // (masked name) with the stock falling, a comment, likes, a late joiner's snapshot, a slow reader
@@ -549,6 +674,62 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
       200);
   ws.Until([&](const Json& m) { return is_state(m) && m["room"]["status"] == "ended"; });
   sse.Until([&](const Json& m) { return is_state(m) && m["room"]["status"] == "ended"; });
+  ExpectInvariants();
+}
+
+
+// Several nodes on one PostgreSQL (issue 18): a viewer on node 2 sees what node 1's commits did
+// to the room — the pin, an order (ticker and stock left), a comment and its deletion — through
+// the store's row notifications (Store::WatchRows on the live tables), as node 1's own viewers do.
+TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersAndComments) {
+  if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
+  Shop shop = OpenShop("b2c", "直播间");
+  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  auto node2 = OpenSecondNode();
+  ASSERT_TRUE(node2);
+  WsViewer there(node2->port(), id);
+  ASSERT_EQ(there.Next()["type"], "snapshot");
+
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
+                 shop.owner_token)
+                .status,
+            200);
+  auto pinned_left = [&](int64_t left) {
+    return [&, left](const Json& m) {
+      return (m["type"] == "state" || m["type"] == "snapshot") && m["pinned"].is_object() &&
+             m["pinned"]["sku_id"] == sku && m["pinned"]["left"] == left;
+    };
+  };
+  there.Until(pinned_left(100));
+  std::string buyer = Register("", "小刚");
+  ASSERT_EQ(Order(buyer, id, sku, 3).status, 201);
+  Json order = there.Until([](const Json& m) { return m["type"] == "order"; });
+  EXPECT_EQ(order["name"], "小*");
+  EXPECT_EQ(order["quantity"], 3);
+  there.Until(pinned_left(97));
+  auto comment = Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "哪里发货"}},
+                      buyer);
+  ASSERT_EQ(comment.status, 201) << comment.body.dump();
+  EXPECT_EQ(there.Until([](const Json& m) { return m["type"] == "comment"; })["text"], "哪里发货");
+  ASSERT_EQ(Call("DELETE",
+                 "/api/v1/merchant/live/rooms/" + id + "/comments/" +
+                     comment.body["id"].get<std::string>(),
+                 nullptr, shop.owner_token)
+                .status,
+            200);
+  EXPECT_EQ(there.Until([](const Json& m) { return m["type"] == "comment_deleted"; })["id"],
+            comment.body["id"]);
+  ASSERT_EQ(
+      Call("POST", "/api/v1/merchant/live/rooms/" + id + "/end", nullptr, shop.owner_token).status,
+      200);
+  there.Until([](const Json& m) { return m["type"] == "state" && m["room"]["status"] == "ended"; });
+  node2->Stop();
   ExpectInvariants();
 }
 

@@ -1357,6 +1357,24 @@ class Colocation : public Promo {
     }));
     RunTimers();
     ASSERT_EQ(Call("POST", "/api/v1/me/leaders/" + leader_id + "/withdrawals", Json{{"amount_fen", 100}}, buyers[3]).status, 201);
+    // A live room: a product, a reminder, an order in the room, a comment and a muted author.
+    auto room = a_staff("POST", "/api/v1/merchant/live/rooms",
+                        Json{{"title", "直播"}, {"stream_url", "https://live.example.com/a.m3u8"},
+                             {"products", {{{"sku_id", sku}, {"live_price_fen", 5000}, {"live_stock", 2}}}}});
+    ASSERT_EQ(room.status, 201) << room.body.dump();
+    const std::string room_id = room.body["id"];
+    ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + room_id + "/reminders", nullptr, buyers[0]).status, 201);
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/live/rooms/" + room_id + "/start").status, 200);
+    auto live_order = Call("POST", "/api/v1/checkout",
+                           Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()},
+                                {"activity", {{"live", {{"room_id", room_id}}}}}},
+                           buyers[1]);
+    ASSERT_EQ(live_order.status, 201) << live_order.body.dump();
+    auto live_comment = Call("POST", "/api/v1/live/rooms/" + room_id + "/comments", Json{{"text", "好"}}, buyers[1]);
+    ASSERT_EQ(live_comment.status, 201) << live_comment.body.dump();
+    ASSERT_EQ(a_staff("POST", "/api/v1/merchant/live/rooms/" + room_id + "/comments/" +
+                                  live_comment.body["id"].get<std::string>() + "/mute").status,
+              200);
     (void)group_product;
     (void)bargain_product;
   }

@@ -48,7 +48,8 @@ class Security : public ApiTest {
                                    "community_leaders", "community_campaigns", "community_campaign_items", "community_batches",
                                    "community_orders", "community_order_items", "community_pickups", "community_withdrawals",
                                    "member_sku_prices", "member_pos_purchases", "member_pushes", "member_inbox",
-                                   "member_referrals", "shop_follow_days", "feed_settings",
+                                   "member_referrals", "shop_follow_days", "feed_settings", "live_rooms", "live_room_products",
+                                   "live_comments", "live_mutes", "live_blocked_words", "live_reminders",
                                    // last_used_at_ms moves when the attacker uses its own key
                                    "SELECT id, merchant_id, name, secret_hash, scopes, revoked_at_ms FROM api_keys"};
     std::string out;
@@ -191,6 +192,16 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + live_room_id + "/start", nullptr, victim_shop.owner_token).status, 200);
   ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + live_room_id + "/pin", Json{{"sku_id", sku}}, victim_shop.owner_token).status,
             200);
+  // Its moderation: a viewer's comment, another muted (a mute row), blocked words.
+  auto live_comment = Call("POST", "/api/v1/live/rooms/" + live_room_id + "/comments", Json{{"text", "好看"}}, victim);
+  ASSERT_EQ(live_comment.status, 201) << live_comment.body.dump();
+  std::string live_comment_id = live_comment.body["id"];
+  auto muted_comment = Call("POST", "/api/v1/live/rooms/" + live_room_id + "/comments", Json{{"text", "广告"}}, staff_token);
+  ASSERT_EQ(muted_comment.status, 201) << muted_comment.body.dump();
+  auto mute = Call("POST", "/api/v1/merchant/live/rooms/" + live_room_id + "/comments/" + muted_comment.body["id"].get<std::string>() + "/mute",
+                   nullptr, victim_shop.owner_token);
+  ASSERT_EQ(mute.status, 200) << mute.body.dump();
+  ASSERT_EQ(Call("PUT", "/api/v1/merchant/live/blocked-words", Json{{"words", {"代购"}}}, victim_shop.owner_token).status, 200);
 
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
@@ -221,7 +232,9 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/member-sku-prices/", sku},
       {"/api/v1/merchant/member-pushes/", member_push.body["id"]},
       {"/api/v1/me/inbox/", inbox_id},
+      {"/api/v1/merchant/live/rooms/{id}/comments/", live_room_id + "|" + live_comment_id},  // room|comment
       {"/api/v1/merchant/live/rooms/", live_room_id},
+      {"/api/v1/merchant/live/mutes/", mute.body["mute_id"]},
       {"/api/v1/open/pos/purchases/", pos_purchase.body["id"]},
       {"/api/v1/chat-groups/", "wxg-victim"},
       {"/api/v1/orders/", oid},
@@ -277,10 +290,19 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
           unresolved.push_back(route);
           continue;
         }
+        // "a|b": the first {param} gets a, the next b (the last part for any further one).
+        std::vector<std::string> ids;
+        for (size_t from = 0;;) {
+          size_t bar = id.find('|', from);
+          ids.push_back(id.substr(from, bar == std::string::npos ? std::string::npos : bar - from));
+          if (bar == std::string::npos) break;
+          from = bar + 1;
+        }
+        size_t param = 0;
         target.clear();
         for (size_t i = 0; i < path.size(); ++i) {
           if (path[i] == '{') {
-            target += id;
+            target += ids[std::min(param++, ids.size() - 1)];
             i = path.find('}', i);
           } else {
             target += path[i];

@@ -112,24 +112,32 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->products_ = std::make_unique<http::ProductCache>();
   // The rows the store reports after each commit (this node's, and on PostgreSQL other
   // nodes'): the product cache's tables, then orders, whose long polls wake on any change,
-  // then sessions, whose deletion (a logout anywhere) drops them from the session cache.
+  // then sessions, whose deletion (a logout anywhere) drops them from the session cache, then
+  // the live tables, whose changes the room streams show (the hub exists before the listener).
+  app->live_hub_ = std::make_unique<http::LiveHub>(*app->store_, *app->live_, options.live);
   std::vector<std::string> watched = http::ProductCache::WatchedTables();
   const int orders_table = static_cast<int>(watched.size());
   watched.push_back("orders");
   const int sessions_table = static_cast<int>(watched.size());
   watched.push_back("sessions");
+  const int live_first = static_cast<int>(watched.size());
+  for (const std::string& t : http::LiveHub::WatchedTables()) watched.push_back(t);
+  const int live_end = static_cast<int>(watched.size());
   RETURN_IF_ERROR(app->store_->WatchRows(
       std::move(watched), [cache = app->products_.get(), watch = app->order_watch_.get(), sessions = app->sessions_.get(),
-                           orders_table, sessions_table](const std::vector<RowChange>& rows, RowPhase phase) {
-        std::vector<RowChange> product_rows, session_rows, order_rows;
+                           hub = app->live_hub_.get(), orders_table, sessions_table, live_first,
+                           live_end](const std::vector<RowChange>& rows, RowPhase phase) {
+        std::vector<RowChange> product_rows, session_rows, order_rows, live_rows;
         for (const RowChange& row : rows) {
           if (row.table == orders_table) {
             order_rows.push_back(row);
           } else if (row.table == sessions_table) {
             session_rows.push_back(row);
+          } else if (row.table >= live_first && row.table < live_end) {
+            live_rows.push_back(RowChange{row.table - live_first, row.id, row.inserted});
           } else {
             product_rows.push_back(row);  // kAnyTable too: a lost long-poll wake-up waits out its deadline
-            if (row.table == RowChange::kAnyTable) session_rows.push_back(row);
+            if (row.table == RowChange::kAnyTable) session_rows.push_back(row), live_rows.push_back(row);
           }
         }
         switch (phase) {
@@ -145,6 +153,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
             break;
           case RowPhase::kDurable:  // a long-poll's answer leaves the process: only what is on disk
             for (const RowChange& row : order_rows) watch->Notify(row.id);
+            if (!live_rows.empty()) hub->OnRows(live_rows);  // streams say only what is on disk
             break;
         }
       }));
@@ -165,9 +174,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   http::AddMemberRoutes(api);
   http::AddBuyerRoutes(api);
   http::AddCommunityRoutes(api);
-  app->live_hub_ = std::make_unique<http::LiveHub>(*app->store_, *app->live_, options.live);
-  app->live_->SetListener([hub = app->live_hub_.get()](const live::RoomSignal& s) { hub->OnSignal(s); });
-  http::AddLiveRoutes(api, *app->live_, *app->live_hub_);
+  app->context_->live = app->live_.get();
+  app->context_->live_hub = app->live_hub_.get();
+  http::AddLiveRoutes(api);
   http::AddOpenRoutes(api);
   http::AddInsightRoutes(api);
   http::AddFeedRoutes(api);

@@ -1,5 +1,5 @@
 // The live room stream hub: channels per room with viewers on this node, the hub's thread that
-// re-reads changed rooms (coalesced per tick) and sends counts, and the WebSocket and SSE
+// turns changed rows into messages (rooms re-read at most N times a second each) and sends counts, and the WebSocket and SSE
 // connections with their bounded queues (live_hub.h; decision 024).
 //
 // Locks: a channel's `mu` may be taken before the hub's `mu`, never after it.
@@ -37,7 +37,20 @@ using Message = std::shared_ptr<const std::string>;
 namespace {
 
 constexpr size_t kMaxClientMessageBytes = 512;
-constexpr size_t kMaxPendingSignals = 10000;
+constexpr size_t kMaxPendingRows = 20000;          // changed rows waiting for the hub's thread
+constexpr size_t kMaxProductRoomsCached = 100000;  // live_room_products row → room
+using Steady = std::chrono::steady_clock;
+
+// WatchedTables() in order.
+enum LiveTable { kRooms = 0, kRoomProducts = 1, kOrders = 2, kComments = 3 };
+
+// What the hub sends besides room state: an order, a comment, a deleted comment.
+struct RoomEvent {
+  enum class Kind { kOrder, kComment, kCommentDeleted };
+  Kind kind;
+  int64_t room_id;
+  Json facts;
+};
 
 class Viewer;
 
@@ -54,6 +67,7 @@ struct Channel {
   std::deque<Json> comments;  // oldest first
   Message snapshot;           // cached until something changes
   int64_t viewers_sent = -1, likes_sent = -1;
+  int64_t viewers_peak_written = 0;  // the peak this node last wrote to the room
 };
 
 Message Serialise(Json j) { return std::make_shared<const std::string>(DumpJson(j)); }
@@ -135,14 +149,18 @@ struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, publi
   std::unordered_map<int64_t, std::shared_ptr<Channel>> channels;
   std::unordered_map<std::string, int64_t> per_ip;  // open streams per client IP (erased at 0)
   int64_t streams = 0;
-  std::set<int64_t> dirty;
-  std::deque<live::RoomSignal> signals;
+  std::vector<RowChange> rows;  // changed rows for the hub's thread (≤ kMaxPendingRows)
+  bool rows_overflow = false;   // some were dropped: re-read every watched room whole
+  std::set<int64_t> dirty;      // watched rooms to re-read once due
+  std::unordered_map<int64_t, Steady::time_point> next_reload;  // per watched room
+  std::unordered_map<int64_t, int64_t> product_rooms;  // the hub thread's only
   std::unordered_map<int64_t, int64_t> pending_likes;  // rooms with likes not yet written
   std::condition_variable cv;
   bool stopping = false;
   std::thread thread;
 
-  std::atomic<int64_t> messages{0}, skips{0}, refused{0}, reloads{0}, queued_max{0};
+  std::atomic<int64_t> messages{0}, skips{0}, dropped{0}, unchanged{0}, rows_lost{0}, refused{0},
+      reloads{0}, queued_max{0};
 
   // ---- StreamAcceptor ----
   bool Wants(const bhttp::request<bhttp::string_body>& msg, const Request& req) const override {
@@ -154,7 +172,8 @@ struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, publi
 
   // A channel with the room's state loaded (nullptr: no such public room).
   std::shared_ptr<Channel> ChannelFor(int64_t room_id);
-  // Loads the room into a channel (on the calling thread); false when it is not public.
+  // Loads the room into a channel (on the calling thread) and sends its state if what viewers see
+  // changed; false when it is not public.
   bool Load(Channel& ch, bool with_recent);
   void Subscribe(const std::shared_ptr<Viewer>& v);
   void Leave(const std::shared_ptr<Channel>& ch, const std::string& ip, const Viewer* v);
@@ -169,8 +188,9 @@ struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, publi
   void BroadcastLocked(Channel& ch, const Message& m);
 
   void Run();
-  void Reload(const std::shared_ptr<Channel>& ch);
-  void Publish(const live::RoomSignal& s);
+  // Turns changed rows into events and dirty rooms (reads what the stream shows).
+  void ProcessRows(const std::vector<RowChange>& batch, bool overflow);
+  void Publish(const RoomEvent& e);
   void SendCounts();
   void FlushLikes();
   int64_t PendingLikesLocked(int64_t room_id) const {
@@ -213,6 +233,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     if (queue_.size() >= hub_->options.queue_max) {
       // Too far behind: what is queued is stale. Drop it and send the latest snapshot next
       // (it includes this message's effect): memory stays bounded whatever this viewer reads.
+      hub_->dropped += static_cast<int64_t>(queue_.size()) + 1;
       queue_.clear();
       resync_ = true;
       hub_->skips++;
@@ -420,9 +441,14 @@ bool LiveHub::Impl::Load(Channel& ch, bool with_recent) {
     return false;
   }
   std::lock_guard lock(ch.mu);
+  ch.likes_db = (*loaded)["likes"].get<int64_t>();
+  if (!with_recent && (*loaded)["state"] == ch.state) {
+    unchanged++;  // e.g. a like count or a comment count moved: nothing viewers see here
+    ch.snapshot.reset();
+    return true;
+  }
   ch.seq++;
   ch.state = (*loaded)["state"];
-  ch.likes_db = (*loaded)["likes"].get<int64_t>();
   if (with_recent) {
     ch.orders.clear();
     for (auto& o : (*loaded)["orders"]) ch.orders.push_back(o);
@@ -500,7 +526,11 @@ void LiveHub::Impl::Leave(const std::shared_ptr<Channel>& ch, const std::string&
   ch->snapshot.reset();
   if (ch->viewers.empty()) {
     auto it = channels.find(ch->room_id);
-    if (it != channels.end() && it->second == ch) channels.erase(it);
+    if (it != channels.end() && it->second == ch) {
+      channels.erase(it);
+      next_reload.erase(ch->room_id);
+      dirty.erase(ch->room_id);
+    }
   }
 }
 
@@ -540,34 +570,114 @@ void LiveHub::Impl::Take(beast::tcp_stream stream, bhttp::request<bhttp::string_
   v->Start();
 }
 
-void LiveHub::Impl::Publish(const live::RoomSignal& s) {
+void LiveHub::Impl::Publish(const RoomEvent& e) {
   std::shared_ptr<Channel> ch;
   {
     std::lock_guard lock(mu);
-    auto it = channels.find(s.room_id);
+    auto it = channels.find(e.room_id);
     if (it == channels.end()) return;  // nobody watches here
     ch = it->second;
   }
   std::lock_guard lock(ch->mu);
   ch->seq++;
   ch->snapshot.reset();
-  Json j = s.facts;
+  Json j = e.facts;
   j["seq"] = ch->seq;
-  if (s.kind == live::RoomSignal::Kind::kOrder) {
-    j["type"] = "order";
-    ch->orders.push_front(s.facts);
-    while (static_cast<int64_t>(ch->orders.size()) > limits::kLiveRecentOrders)
-      ch->orders.pop_back();
-  } else {
-    j["type"] = "comment";
-    ch->comments.push_back(s.facts);
-    while (static_cast<int64_t>(ch->comments.size()) > limits::kLiveRecentComments)
-      ch->comments.pop_front();
+  switch (e.kind) {
+    case RoomEvent::Kind::kOrder:
+      j["type"] = "order";
+      ch->orders.push_front(e.facts);
+      while (static_cast<int64_t>(ch->orders.size()) > limits::kLiveRecentOrders)
+        ch->orders.pop_back();
+      break;
+    case RoomEvent::Kind::kComment:
+      j["type"] = "comment";
+      ch->comments.push_back(e.facts);
+      while (static_cast<int64_t>(ch->comments.size()) > limits::kLiveRecentComments)
+        ch->comments.pop_front();
+      break;
+    case RoomEvent::Kind::kCommentDeleted:
+      j["type"] = "comment_deleted";
+      std::erase_if(ch->comments, [&](const Json& c) { return c["id"] == e.facts["id"]; });
+      break;
   }
   BroadcastLocked(*ch, Serialise(std::move(j)));
 }
 
-void LiveHub::Impl::Reload(const std::shared_ptr<Channel>& ch) { Load(*ch, false); }
+void LiveHub::Impl::ProcessRows(const std::vector<RowChange>& batch, bool overflow) {
+  std::vector<std::shared_ptr<Channel>> watched;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, ch] : channels) watched.push_back(ch);
+  }
+  if (watched.empty()) return;  // nobody watches any room on this node
+  bool everything = overflow;
+  std::set<int64_t> rooms;
+  std::vector<int64_t> unknown_products, orders;
+  std::vector<std::pair<int64_t, bool>> comments;  // id, inserted
+  for (const RowChange& row : batch) {
+    switch (row.table) {
+      case kRooms:
+        rooms.insert(row.id);
+        break;
+      case kRoomProducts:
+        if (auto it = product_rooms.find(row.id); it != product_rooms.end())
+          rooms.insert(it->second);
+        else
+          unknown_products.push_back(row.id);
+        break;
+      case kOrders:
+        if (row.inserted) orders.push_back(row.id);
+        break;
+      case kComments:
+        comments.emplace_back(row.id, row.inserted);
+        break;
+      default:  // kAnyTable: changes may have been missed
+        everything = true;
+    }
+  }
+  if (everything) {
+    // Missed changes: every watched room whole, with its recent orders and comments.
+    for (auto& ch : watched) Load(*ch, true);
+    return;
+  }
+  std::vector<RoomEvent> events;
+  if (!unknown_products.empty() || !orders.empty() || !comments.empty()) {
+    if (product_rooms.size() > kMaxProductRoomsCached) product_rooms.clear();
+    auto read = store.Read([&](Reader& r) -> Status {
+      for (int64_t id : unknown_products) {
+        ASSIGN_OR_RETURN(std::optional<int64_t> room, live.RoomOfProductRow(r, id));
+        if (!room) continue;
+        product_rooms[id] = *room;
+        rooms.insert(*room);
+      }
+      for (int64_t id : orders) {
+        ASSIGN_OR_RETURN(auto ticker, live.OrderTicker(r, id));
+        if (ticker)
+          events.push_back({RoomEvent::Kind::kOrder, ticker->first, std::move(ticker->second)});
+      }
+      for (auto [id, inserted] : comments) {
+        ASSIGN_OR_RETURN(std::optional<live::CommentView> c, live.GetComment(r, id));
+        if (!c) continue;
+        if (c->deleted)
+          events.push_back(
+              {RoomEvent::Kind::kCommentDeleted, c->room_id, Json{{"id", IdString(id)}}});
+        else if (inserted)
+          events.push_back({RoomEvent::Kind::kComment, c->room_id, std::move(c->facts)});
+      }
+      return Ok();
+    });
+    if (!read) {
+      spdlog::warn("event=live_rows_read_failed error=\"{}\"", read.error().message);
+      for (auto& ch : watched) Load(*ch, true);
+      return;
+    }
+  }
+  for (const RoomEvent& e : events) Publish(e);
+  std::lock_guard lock(mu);
+  for (int64_t id : rooms)
+    if (channels.count(id)) dirty.insert(id);
+}
 
 void LiveHub::Impl::SendCounts() {
   std::vector<std::shared_ptr<Channel>> list;
@@ -595,17 +705,27 @@ void LiveHub::Impl::SendCounts() {
 }
 
 void LiveHub::Impl::FlushLikes() {
-  std::unordered_map<int64_t, int64_t> batch;
+  std::unordered_map<int64_t, int64_t> batch, peaks;
+  std::vector<std::shared_ptr<Channel>> list;
   {
     std::lock_guard lock(mu);
     batch = pending_likes;
+    for (auto& [id, ch] : channels) list.push_back(ch);
   }
-  if (batch.empty()) return;
+  // This node's viewer peaks that went up (the room keeps the highest any node wrote).
+  for (auto& ch : list) {
+    std::lock_guard lock(ch->mu);
+    const auto n = static_cast<int64_t>(ch->viewers.size());
+    if (n > ch->viewers_peak_written) peaks[ch->room_id] = ch->viewers_peak_written = n;
+  }
+  if (batch.empty() && peaks.empty()) return;
   auto self = shared_from_this();
-  // One command for every room's likes; they stay pending (and counted) until it commits.
+  // One command for every room's likes and peaks; likes stay pending (and counted) until it
+  // commits.
   store.Submit(
-      [self, batch](Tx& tx) -> Status {
+      [self, batch, peaks](Tx& tx) -> Status {
         for (auto& [room, n] : batch) RETURN_IF_ERROR(self->live.AddLikes(tx, room, n));
+        for (auto& [room, n] : peaks) RETURN_IF_ERROR(self->live.RecordViewers(tx, room, n));
         return Ok();
       },
       [self, batch](Status s) {
@@ -634,39 +754,59 @@ void LiveHub::Impl::FlushLikes() {
 
 void LiveHub::Impl::Run() {
   SetThreadName("xd-live");
-  auto next_counts = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::milliseconds(1000 / std::max(1, options.room_updates_per_s));
+  auto next_counts = Steady::now();
   while (true) {
-    std::set<int64_t> rooms;
-    std::deque<live::RoomSignal> batch;
+    std::vector<RowChange> batch;
+    bool overflow = false;
     {
+      // Sleep until rows arrive, a dirty room is due or the counts are.
       std::unique_lock lock(mu);
-      cv.wait_until(lock, next_counts,
-                    [&] { return stopping || !dirty.empty() || !signals.empty(); });
-      if (stopping) return;
-      rooms.swap(dirty);
-      batch.swap(signals);
-    }
-    for (auto& s : batch) Publish(s);
-    for (int64_t id : rooms) {
-      std::shared_ptr<Channel> ch;
-      {
-        std::lock_guard lock(mu);
-        auto it = channels.find(id);
-        if (it == channels.end()) continue;
-        ch = it->second;
+      while (true) {
+        if (stopping) return;
+        if (!rows.empty() || rows_overflow) break;
+        const auto now = Steady::now();
+        if (now >= next_counts) break;
+        auto wake = next_counts;
+        bool due = false;
+        for (int64_t id : dirty) {
+          auto it = next_reload.find(id);
+          if (it == next_reload.end() || it->second <= now) {
+            due = true;
+            break;
+          }
+          wake = std::min(wake, it->second);
+        }
+        if (due) break;
+        cv.wait_until(lock, wake);
       }
-      Reload(ch);
+      batch.swap(rows);
+      overflow = std::exchange(rows_overflow, false);
     }
-    if (std::chrono::steady_clock::now() >= next_counts) {
+    if (!batch.empty() || overflow) ProcessRows(batch, overflow);
+    // Rooms due: each re-read at most once per interval, however many commits changed it.
+    std::vector<std::shared_ptr<Channel>> due;
+    {
+      std::lock_guard lock(mu);
+      const auto now = Steady::now();
+      for (auto it = dirty.begin(); it != dirty.end();) {
+        auto nr = next_reload.find(*it);
+        if (nr != next_reload.end() && nr->second > now) {
+          ++it;
+          continue;
+        }
+        if (auto ch = channels.find(*it); ch != channels.end()) {
+          due.push_back(ch->second);
+          next_reload[*it] = now + interval;
+        }
+        it = dirty.erase(it);
+      }
+    }
+    for (auto& ch : due) Load(*ch, false);
+    if (Steady::now() >= next_counts) {
       SendCounts();
       FlushLikes();
-      next_counts =
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(options.counts_interval_ms);
-    }
-    if (!rooms.empty()) {
-      // Coalescing: a room is re-read at most once per tick, however many commits changed it.
-      std::unique_lock lock(mu);
-      cv.wait_for(lock, std::chrono::milliseconds(options.tick_ms), [&] { return stopping; });
+      next_counts = Steady::now() + std::chrono::milliseconds(options.counts_interval_ms);
     }
   }
 }
@@ -702,16 +842,23 @@ void LiveHub::Stop() {
   }
 }
 
-void LiveHub::OnSignal(const live::RoomSignal& signal) {
+const std::vector<std::string>& LiveHub::WatchedTables() {
+  static const auto* tables = new std::vector<std::string>{"live_rooms", "live_room_products",
+                                                           "live_orders", "live_comments"};
+  return *tables;
+}
+
+void LiveHub::OnRows(const std::vector<RowChange>& changed) {
   {
     std::lock_guard lock(impl_->mu);
-    if (!impl_->channels.count(signal.room_id)) return;  // nobody watches this room here
-    if (signal.kind == live::RoomSignal::Kind::kState) {
-      impl_->dirty.insert(signal.room_id);
-    } else if (impl_->signals.size() < kMaxPendingSignals) {
-      impl_->signals.push_back(signal);
+    if (impl_->channels.empty()) return;  // nobody watches any room here
+    if (impl_->rows.size() + changed.size() > kMaxPendingRows) {
+      impl_->rows_overflow = true;  // the hub re-reads every watched room instead
+      impl_->rows.clear();
+      impl_->rows_lost++;
+    } else {
+      impl_->rows.insert(impl_->rows.end(), changed.begin(), changed.end());
     }
-    impl_->dirty.insert(signal.room_id);  // an order also moved the stock
   }
   impl_->cv.notify_one();
 }
@@ -755,6 +902,9 @@ LiveHubStats LiveHub::stats() const {
   }
   s.messages = impl_->messages;
   s.skips = impl_->skips;
+  s.dropped = impl_->dropped;
+  s.unchanged = impl_->unchanged;
+  s.rows_lost = impl_->rows_lost;
   s.refused = impl_->refused;
   s.reloads = impl_->reloads;
   s.queued_max = impl_->queued_max;
@@ -768,9 +918,13 @@ std::string LiveHub::MetricsText() const {
       "gauge\nxd_live_rooms_watched {}\n"
       "# TYPE xd_live_messages_total counter\nxd_live_messages_total {}\n"
       "# TYPE xd_live_skips_total counter\nxd_live_skips_total {}\n"
+      "# TYPE xd_live_dropped_total counter\nxd_live_dropped_total {}\n"
+      "# TYPE xd_live_unchanged_total counter\nxd_live_unchanged_total {}\n"
+      "# TYPE xd_live_rows_lost_total counter\nxd_live_rows_lost_total {}\n"
       "# TYPE xd_live_streams_refused_total counter\nxd_live_streams_refused_total {}\n"
       "# TYPE xd_live_room_reloads_total counter\nxd_live_room_reloads_total {}\n",
-      s.streams, s.rooms, s.messages, s.skips, s.refused, s.reloads);
+      s.streams, s.rooms, s.messages, s.skips, s.dropped, s.unchanged, s.rows_lost, s.refused,
+      s.reloads);
 }
 
 StreamAcceptor* LiveHub::acceptor() { return impl_.get(); }

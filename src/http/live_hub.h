@@ -6,24 +6,31 @@
 //   counts    viewers (this node's, approximate) and likes, at most once per counts interval
 //   order     a recent order with a masked name (小*), title, quantity
 //   comment   a comment (弹幕) with a masked name
+//   comment_deleted  {id}: staff deleted the comment (the client removes it)
 // Every message carries the room's `seq` (increasing; a client ignores what its snapshot covers).
 //
 // Fan-out: one serialised message per update, shared by every viewer of the room (a
 // shared_ptr<const string>), queued per connection on its strand. A queue holds at most
 // `queue_max` messages; a viewer that falls that far behind drops its queue and is sent the
 // latest snapshot instead (it skips to the present; memory stays bounded whatever it reads).
-// Room state is re-read from the store by the hub's thread at most once per tick per room,
-// however many commits changed it (coalescing); likes and viewer counts go out at most once per
-// counts interval. Limits: streams in total and per client IP, client messages (ignored) of at
+// The hub learns of changes from the store: App forwards the rows of WatchedTables() that commits
+// changed (Store::WatchRows, once durable) to OnRows — this node's commits and, on PostgreSQL,
+// every other node's, so a viewer on any node sees every room's events. A changed room is re-read
+// by the hub's thread and sent only when what viewers see changed, at most `room_updates_per_s`
+// times a second per room (coalescing: the first change goes out at once, the changes of the next
+// interval in one update at its end; other rooms and orders/comments never wait for it). Orders
+// and comments are read and sent one by one, at once. Likes and viewer counts go out at most once
+// per counts interval. Limits: streams in total and per client IP, client messages (ignored) of at
 // most 512 bytes (larger: that connection is closed), a send buffer per connection.
 //
-// Thread-safety: every public method may be called from any thread. OnSignal runs on the
-// store's thread after a commit and only queues work for the hub's thread.
+// Thread-safety: every public method may be called from any thread. OnRows runs on the store's
+// threads after a commit and only queues work for the hub's thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "live/live.h"
 #include "store/store.h"
@@ -33,7 +40,7 @@ namespace xd::http {
 class StreamAcceptor;
 
 struct LiveHubOptions {
-  int tick_ms = 100;              // dirty rooms are re-read and broadcast at most this often
+  int room_updates_per_s = 20;    // state updates per room at most (changes between are coalesced)
   int counts_interval_ms = 1000;  // viewer and like counts at most this often
   size_t queue_max = 32;          // messages waiting per connection before it skips to the latest
   int64_t max_streams = 20000;    // stream connections of this node
@@ -49,6 +56,9 @@ struct LiveHubStats {
   int64_t rooms = 0;       // rooms with viewers on this node
   int64_t messages = 0;    // messages queued to connections so far
   int64_t skips = 0;       // times a connection dropped its queue and skipped to the latest
+  int64_t dropped = 0;     // messages those skips dropped (the snapshot sent instead covers them)
+  int64_t unchanged = 0;   // room re-reads that changed nothing a viewer sees (nothing sent)
+  int64_t rows_lost = 0;   // times changed rows overflowed the hub's queue (rooms re-read whole)
   int64_t refused = 0;     // connections refused (limits)
   int64_t reloads = 0;     // room state reads
   int64_t queued_max = 0;  // the longest queue any connection had
@@ -65,8 +75,12 @@ class LiveHub {
   void Start();
   void Stop();
 
-  // What the live service tells after a commit (LiveService::SetListener).
-  void OnSignal(const live::RoomSignal& signal);
+  // The tables whose changed rows OnRows takes (Store::WatchRows): live_rooms,
+  // live_room_products, live_orders, live_comments.
+  static const std::vector<std::string>& WatchedTables();
+  // Rows of WatchedTables() a durable commit changed (RowChange::table indexes that list, or
+  // kAnyTable: anything may have changed).
+  void OnRows(const std::vector<RowChange>& rows);
   // Likes tapped on this node: counted at once, written to the room in one command per counts
   // interval. The caller has checked the room is live.
   void AddLikes(int64_t room_id, int64_t count);

@@ -3,8 +3,7 @@
 // reminders, comments (弹幕) and likes. Ordering is POST /checkout with "live":{"room_id"}. The
 // real-time stream (WebSocket and SSE) is live_hub.cc's. Staff commands are re-authorized in their
 // transaction (Call::Write) and act on the caller's merchant only.
-#include <map>
-#include <mutex>
+#include <functional>
 
 #include "base/limits.h"
 #include "http/api.h"
@@ -18,25 +17,10 @@ using account::Principal;
 
 namespace {
 
-// The node's service, by the AppContext its routes were registered with (a test process runs
-// several nodes). Registered once per App, before serving.
-struct Services {
-  live::LiveService* live;
-  LiveHub* hub;
-};
-std::mutex services_mu;
-std::map<const AppContext*, Services>& ServiceMap() {
-  static auto* services = new std::map<const AppContext*, Services>();
-  return *services;
-}
-live::LiveService& Live(Call& c) {
-  std::lock_guard lock(services_mu);
-  return *ServiceMap().at(&c.app()).live;
-}
-LiveHub& Hub(Call& c) {
-  std::lock_guard lock(services_mu);
-  return *ServiceMap().at(&c.app()).hub;
-}
+// The node's live service and stream hub: App owns them, AppContext points at them (set before
+// serving).
+live::LiveService& Live(Call& c) { return *c.app().live; }
+LiveHub& Hub(Call& c) { return *c.app().live_hub; }
 
 Json RoomExample() {
   return Json{{"title", "冬季新品首发"},
@@ -141,6 +125,78 @@ Status PinRoom(Call& c) {
   });
 }
 
+// ---- moderation (staff with kActivities; the comment must be of the caller's room) ----
+
+// A command on comment `{comment_id}` of the caller's room `{id}`.
+Status CommentCommand(
+    Call& c, std::function<Result<Json>(live::LiveService&, Tx&, int64_t, int64_t, int64_t)> fn) {
+  live::LiveService& ls = Live(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(int64_t room_id, c.PathId("id"));
+  ASSIGN_OR_RETURN(int64_t comment_id, c.PathId("comment_id"));
+  c.Write(s, [&ls, room_id, comment_id, fn = std::move(fn)](Tx& tx, const StaffCaller& s) {
+    return fn(ls, tx, s.merchant_id, room_id, comment_id);
+  });
+  return Ok();
+}
+Status DeleteComment(Call& c) {
+  return CommentCommand(c, [](live::LiveService& ls, Tx& tx, int64_t m, int64_t room, int64_t id) {
+    return ls.DeleteComment(tx, m, room, id);
+  });
+}
+Status MuteAuthor(Call& c) {
+  return CommentCommand(c, [](live::LiveService& ls, Tx& tx, int64_t m, int64_t room, int64_t id) {
+    return ls.MuteAuthor(tx, m, room, id);
+  });
+}
+
+Status Mutes(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(Json items, c.app().store.Read([&](Reader& r) { return Live(c).Mutes(r, s.merchant_id); }));
+  c.Reply(ListJson(std::move(items), 0));
+  return Ok();
+}
+
+Status Unmute(Call& c) {
+  live::LiveService& ls = Live(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  c.Write(s, [&ls, id](Tx& tx, const StaffCaller& s) { return ls.Unmute(tx, s.merchant_id, id); });
+  return Ok();
+}
+
+Status BlockedWords(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(Json out,
+                   c.app().store.Read([&](Reader& r) { return Live(c).BlockedWords(r, s.merchant_id); }));
+  c.Reply(out);
+  return Ok();
+}
+
+Status SetBlockedWords(Call& c) {
+  live::LiveService& ls = Live(c);
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kActivities));
+  ASSIGN_OR_RETURN(Json body, c.Body());
+  ObjectReader r(body);
+  std::vector<std::string> words;
+  if (const Json* list = r.RequireArray("words", limits::kMaxLiveBlockedWords)) {
+    for (const Json& w : *list) {
+      if (!w.is_string()) {
+        r.Invalid("words", Msg::LIVE_BLOCKED_WORDS_RANGE,
+                  {{"max", static_cast<int64_t>(limits::kMaxLiveBlockedWords)},
+                   {"max_len", static_cast<int64_t>(limits::kMaxLiveBlockedWordLen)}});
+        break;
+      }
+      words.push_back(w.get<std::string>());
+    }
+  }
+  RETURN_IF_ERROR(r.Finish());
+  c.Write(s, [&ls, words](Tx& tx, const StaffCaller& s) {
+    return ls.SetBlockedWords(tx, s.merchant_id, words);
+  });
+  return Ok();
+}
+
 // ---- anyone ----
 
 Status PublicRooms(Call& c) {
@@ -241,11 +297,8 @@ Status StreamWithoutUpgrade(Call& c) {
 
 }  // namespace
 
-void AddLiveRoutes(Api& api, live::LiveService& live, LiveHub& hub) {
-  {
-    std::lock_guard lock(services_mu);
-    ServiceMap()[&api.app()] = Services{&live, &hub};
-  }
+void AddLiveRoutes(Api& api) {
+  CHECK(api.app().live && api.app().live_hub);  // App sets both before registering the routes
   // One entry per route, laid out by hand as an index of the module's API.
   // clang-format off
   api.AddTable({
@@ -266,6 +319,20 @@ void AddLiveRoutes(Api& api, live::LiveService& live, LiveHub& hub) {
       {{"POST", "/api/v1/merchant/live/rooms/{id}/pin", "Pin one product of the live room (讲解中); 404 when it is not in the room (staff)",
         "live", AuthKind::kStaff, 200, Json{{"sku_id", "1234567890"}}}, PinRoom},
       {{"POST", "/api/v1/merchant/live/rooms/{id}/unpin", "Unpin the presented product (staff)", "live", AuthKind::kStaff}, UnpinRoom},
+      // moderation
+      {{"DELETE", "/api/v1/merchant/live/rooms/{id}/comments/{comment_id}",
+        "Delete a comment: gone from the stream (comment_deleted) and the replay, kept on record (staff)", "live",
+        AuthKind::kStaff}, DeleteComment},
+      {{"POST", "/api/v1/merchant/live/rooms/{id}/comments/{comment_id}/mute",
+        "Mute the comment's author in all the shop's rooms (their comments get 403 LIVE_MUTED) and delete the comment (staff)",
+        "live", AuthKind::kStaff}, MuteAuthor},
+      {{"GET", "/api/v1/merchant/live/mutes", "The shop's muted viewers (masked names) (staff)", "live", AuthKind::kStaff}, Mutes},
+      {{"DELETE", "/api/v1/merchant/live/mutes/{id}", "Lift a mute (staff)", "live", AuthKind::kStaff}, Unmute},
+      {{"GET", "/api/v1/merchant/live/blocked-words", "The shop's blocked words for comments (staff)", "live", AuthKind::kStaff},
+       BlockedWords},
+      {{"PUT", "/api/v1/merchant/live/blocked-words",
+        "Replace the shop's blocked words (at most 200, 1–30 bytes each); a comment containing one gets 422 LIVE_COMMENT_BLOCKED_WORD (staff)",
+        "live", AuthKind::kStaff, 200, Json{{"words", {"代购", "加微信"}}}}, SetBlockedWords},
       // ---- anyone ----
       {{"GET", "/api/v1/live/rooms", "Live rooms, then upcoming ones (at most 50)", "live", AuthKind::kNone}, PublicRooms},
       {{"GET", "/api/v1/live/rooms/{id}", "A room: stream URL, products at live prices, stock left, the pinned product, recent orders (masked) and comments",

@@ -1,5 +1,5 @@
-// The routes of live commerce (routes_live.cc): registered by App with the node's LiveService and
-// its stream hub (live_hub.h), which the handlers use (AppContext does not carry them).
+// The routes of live commerce (routes_live.cc): the handlers take the node's LiveService and its
+// stream hub (live_hub.h) from AppContext (`live`, `live_hub`: one owner, App, no global).
 #pragma once
 
 #include "http/api.h"
@@ -9,7 +9,7 @@ namespace xd::http {
 
 class LiveHub;
 
-// Registers the live routes served with `live` and `hub` (both outlive the server).
-void AddLiveRoutes(Api& api, live::LiveService& live, LiveHub& hub);
+// Registers the live routes; api.app().live and live_hub must be set (they outlive the server).
+void AddLiveRoutes(Api& api);
 
 }  // namespace xd::http

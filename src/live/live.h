@@ -20,16 +20,21 @@
 //
 //   LiveService live(trade);
 //   live.Install();                                  // pricing rule and observer
-//   live.SetListener([&](const RoomSignal& s) {...}); // the stream hub (http/live_hub.h)
 //   store.Execute([&](Tx& tx) { return ToStatus(live.GoLive(tx, merchant_id, room_id)); });
 //
 // Authorization: every merchant command takes the merchant the caller was re-authorized for in
 // the command's transaction (http's Call::Write) and touches only that merchant's rooms: another
 // merchant's room is LIVE_ROOM_NOT_FOUND.
 //
-// Thread-safety: LiveService holds configuration and the listener (set before serving); every
-// method may be called from any thread with its own Tx/Reader. The listener runs after the
-// commit that caused it (Tx::OnCommit), on the store's thread: it must only hand work off.
+// The stream hub (http/live_hub.h) learns of changes from the store (Store::WatchRows on the live
+// tables: this node's commits and, on PostgreSQL, every other node's), not from this service, and
+// reads what it shows through OrderTicker, GetComment and RoomOfProductRow.
+//
+// Moderation: staff delete a comment (hidden from the stream and the replay, kept) and mute its
+// author in the merchant's rooms; a merchant's blocked words refuse a comment containing one.
+//
+// Thread-safety: LiveService holds configuration only; every method may be called from any
+// thread with its own Tx/Reader.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +42,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/json.h"
@@ -95,15 +101,12 @@ Json ToJson(const Room& r);
 // A viewer's name as the stream shows it: the first character and "*" (小*).
 std::string MaskName(std::string_view nickname);
 
-// What the stream hub hears after a commit: the room's state changed (status, pin, stock —
-// re-read it), an order was placed (masked name), a comment was posted.
-struct RoomSignal {
-  enum class Kind { kState, kOrder, kComment };
-  Kind kind = Kind::kState;
+// A comment as the stream and the replay show it ({id, name (masked), text, at}).
+struct CommentView {
   int64_t room_id = 0;
-  Json facts;  // kOrder: {name, title, quantity}; kComment: {id, name, text}
+  Json facts;
+  bool deleted = false;
 };
-using RoomListener = std::function<void(const RoomSignal&)>;
 
 class LiveService {
  public:
@@ -111,8 +114,6 @@ class LiveService {
 
   // Registers the pricing rule and the observer with trade. Once.
   void Install();
-  // The stream hub; set before serving.
-  void SetListener(RoomListener listener) { listener_ = std::move(listener); }
 
   // ---- the merchant (staff; merchant_id is the caller's, re-authorized in the transaction) ----
   Result<Room> CreateRoom(Tx& tx, int64_t merchant_id, const RoomInput& in);
@@ -131,8 +132,23 @@ class LiveService {
   Result<Room> Pin(Tx& tx, int64_t merchant_id, int64_t room_id, int64_t sku_id);
   Result<Room> Unpin(Tx& tx, int64_t merchant_id, int64_t room_id);
   Result<std::vector<Room>> MerchantRooms(Reader& r, int64_t merchant_id);
-  // Room results: figures and per product.
+  // Room results: viewers (peak), orders, buyers, GMV (paid), likes, comments, per product, and
+  // the top products by GMV.
   Result<Json> Results(Reader& r, int64_t merchant_id, int64_t room_id);
+  // Moderation. Deletes a comment of the merchant's room (idempotent; LIVE_COMMENT_NOT_FOUND for
+  // another room's or merchant's).
+  Result<Json> DeleteComment(Tx& tx, int64_t merchant_id, int64_t room_id, int64_t comment_id);
+  // Mutes the author of a comment of the merchant's room in all the merchant's rooms and deletes
+  // the comment (idempotent).
+  Result<Json> MuteAuthor(Tx& tx, int64_t merchant_id, int64_t room_id, int64_t comment_id);
+  // The merchant's muted viewers (masked names), newest first, at most 200.
+  Result<Json> Mutes(Reader& r, int64_t merchant_id);
+  // Lifts a mute (LIVE_COMMENT_NOT_FOUND-like 404 when it is not the merchant's).
+  Result<Json> Unmute(Tx& tx, int64_t merchant_id, int64_t mute_id);
+  // The merchant's blocked words, and replacing them (trimmed, deduplicated; at most
+  // limits::kMaxLiveBlockedWords of 1–kMaxLiveBlockedWordLen bytes: LIVE_BLOCKED_WORDS_RANGE).
+  Result<Json> BlockedWords(Reader& r, int64_t merchant_id);
+  Result<Json> SetBlockedWords(Tx& tx, int64_t merchant_id, const std::vector<std::string>& words);
 
   // ---- anyone ----
   // The room (merchant_id set: only that merchant's). A cancelled room is not public.
@@ -150,9 +166,20 @@ class LiveService {
   // The caller's reminders with their rooms (notified ones say the room went live).
   Result<Json> MyReminders(Reader& r, int64_t user_id);
   // A comment in a live room (the caller's rate is the HTTP layer's); stored for the replay.
+  // LIVE_MUTED for a viewer the merchant muted, LIVE_COMMENT_BLOCKED_WORD for a blocked word.
   Result<Json> Comment(Tx& tx, int64_t user_id, int64_t room_id, const std::string& text);
   // Adds likes counted by a node (the hub batches taps): live rooms only, else nothing.
   Status AddLikes(Tx& tx, int64_t room_id, int64_t count);
+  // Raises the room's viewer peak to `viewers` (a node's count) if it is higher; live rooms only.
+  Status RecordViewers(Tx& tx, int64_t room_id, int64_t viewers);
+
+  // ---- the stream hub's reads (what a changed row means for the stream) ----
+  // An order placed in a room: its room and the ticker's line {name (masked), title, quantity,
+  // at}; nullopt when the order is not a room's.
+  Result<std::optional<std::pair<int64_t, Json>>> OrderTicker(Reader& r, int64_t order_id);
+  Result<std::optional<CommentView>> GetComment(Reader& r, int64_t comment_id);
+  // The room of a live_room_products row (rows never change rooms).
+  Result<std::optional<int64_t>> RoomOfProductRow(Reader& r, int64_t row_id);
 
   // Invariants for `xiaodian check` (live_ok): every room product's allocated = sold + returned
   // + left, left 0 unless the room is live; per SKU, the live rooms' left equals
@@ -161,12 +188,9 @@ class LiveService {
   static Result<std::vector<std::string>> Check(Reader& r);
 
   trade::TradeService& trade() { return trade_; }
-  // Tells the listener after `tx` commits.
-  void Signal(Tx& tx, RoomSignal signal);
 
  private:
   trade::TradeService& trade_;
-  RoomListener listener_;
 };
 
 }  // namespace xd::live

@@ -81,18 +81,7 @@ class LivePricingRule final : public trade::PricingRule {
                "VALUES(?,?,?,?,?)",
                {order_id, ctx.merchant_id, room_id, ctx.buyer_id, tx.NowMs()}));
     RETURN_IF_ERROR(tx.Run("UPDATE live_rooms SET orders = orders + 1 WHERE id=?", {room_id}));
-    ASSIGN_OR_RETURN(auto user,
-                     tx.QueryOne("SELECT nickname FROM users WHERE id=?", {ctx.buyer_id}));
-    int64_t quantity = 0;
-    for (auto& l : ctx.lines) quantity += l.quantity;
-    // The ticker's line (小*刚刚下单) and the stock that fell.
-    live_.Signal(tx, {.kind = RoomSignal::Kind::kOrder,
-                      .room_id = room_id,
-                      .facts = Json{{"name", MaskName(user ? user->Str(0) : "")},
-                                    {"title", ctx.lines.front().title},
-                                    {"quantity", quantity},
-                                    {"at", FormatRfc3339(tx.NowMs())}}});
-    live_.Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
+    // The stream hub hears of the live_orders row (Store::WatchRows) and shows the ticker's line.
     return Ok();
   }
 
@@ -131,7 +120,6 @@ class LiveObserver final : public trade::OrderObserver {
                    {it.quantity, it.quantity, room_id, it.sku_id}));
       }
     }
-    if (live) live_.Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
     return Ok();
   }
 

@@ -334,11 +334,6 @@ void LiveService::Install() {
   trade_.AddObserver(internal::NewLiveObserver(*this));
 }
 
-void LiveService::Signal(Tx& tx, RoomSignal signal) {
-  if (!listener_) return;
-  tx.OnCommit([this, signal = std::move(signal)] { listener_(signal); });
-}
-
 Result<Room> LiveService::CreateRoom(Tx& tx, int64_t merchant_id, const RoomInput& in) {
   // The host must be the merchant's staff (any role), read in this transaction.
   ASSIGN_OR_RETURN(auto staff,
@@ -375,7 +370,6 @@ Result<Room> LiveService::PutProduct(Tx& tx, int64_t merchant_id, int64_t room_i
       SaveProduct(tx, merchant_id, room, in, static_cast<int64_t>(room.products.size())));
   ASSIGN_OR_RETURN(room, OwnRoom(tx, merchant_id, room_id));
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "product_saved", .room = room}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -393,7 +387,6 @@ Result<Room> LiveService::GoLive(Tx& tx, int64_t merchant_id, int64_t room_id) {
   ASSIGN_OR_RETURN(room, OwnRoom(tx, merchant_id, room_id));
   RETURN_IF_ERROR(
       Emit(tx, RoomChanged{.step = "live", .room = room, .extra = {{"reminders_due", due}}}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -404,7 +397,6 @@ Result<Room> LiveService::End(Tx& tx, int64_t merchant_id, int64_t room_id) {
     RETURN_IF_ERROR(GiveBack(tx, room_id, p.sku_id, p.left()));
   ASSIGN_OR_RETURN(room, OwnRoom(tx, merchant_id, room_id));
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "ended", .room = room}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -413,7 +405,6 @@ Result<Room> LiveService::Cancel(Tx& tx, int64_t merchant_id, int64_t room_id) {
   RETURN_IF_ERROR(MoveRoom(tx, room, S::kCancelled));
   room.status = S::kCancelled;
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "cancelled", .room = room}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -428,7 +419,6 @@ Result<Room> LiveService::Pin(Tx& tx, int64_t merchant_id, int64_t room_id, int6
              {sku_id, tx.NowMs(), tx.NowMs(), room_id}));
   room.pinned_sku_id = sku_id;
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "pinned", .room = room}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -441,7 +431,6 @@ Result<Room> LiveService::Unpin(Tx& tx, int64_t merchant_id, int64_t room_id) {
              {tx.NowMs(), room_id}));
   room.pinned_sku_id.reset();
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "unpinned", .room = room}));
-  Signal(tx, {.kind = RoomSignal::Kind::kState, .room_id = room_id});
   return room;
 }
 
@@ -482,7 +471,8 @@ Result<Room> LiveService::GetRoom(Reader& r, int64_t room_id, std::optional<int6
 
 Result<Json> LiveService::RecentComments(Reader& r, int64_t room_id, int64_t limit) {
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, nickname, text, created_at_ms FROM live_comments "
-                                      "WHERE room_id=? ORDER BY id DESC LIMIT ?",
+                                      "WHERE room_id=? AND deleted_at_ms IS NULL ORDER BY id DESC "
+                                      "LIMIT ?",
                                       {room_id, limit}));
   Json items = Json::array();
   for (auto it = rows.rbegin(); it != rows.rend(); ++it)
@@ -554,31 +544,180 @@ Result<Json> LiveService::MyReminders(Reader& r, int64_t user_id) {
   return Json{{"items", std::move(items)}, {"live_now", unread}};
 }
 
+namespace {
+
+// ASCII letters in lower case (a blocked word matches without case; other bytes as they are).
+std::string Folded(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return out;
+}
+
+Json CommentFacts(int64_t id, const std::string& nickname, const std::string& text, int64_t at_ms) {
+  return Json{{"id", IdString(id)},
+              {"name", MaskName(nickname)},
+              {"text", text},
+              {"at", FormatRfc3339(at_ms)}};
+}
+
+}  // namespace
+
 Result<Json> LiveService::Comment(Tx& tx, int64_t user_id, int64_t room_id,
                                   const std::string& text) {
   ASSIGN_OR_RETURN(auto room,
                    tx.QueryOne("SELECT merchant_id, status FROM live_rooms WHERE id=?", {room_id}));
   if (!room || room->Str(1) == ToString(S::kCancelled)) return Fail(Msg::LIVE_ROOM_NOT_FOUND);
   if (room->Str(1) != ToString(S::kLive)) return Fail(Msg::ROOM_NOT_LIVE);
+  const int64_t merchant_id = room->Int(0);
+  ASSIGN_OR_RETURN(auto muted, tx.QueryOne("SELECT 1 FROM live_mutes WHERE merchant_id=? AND "
+                                           "user_id=?",
+                                           {merchant_id, user_id}));
+  if (muted) return Fail(Msg::LIVE_MUTED);
+  ASSIGN_OR_RETURN(Rows words, tx.Query("SELECT word FROM live_blocked_words WHERE merchant_id=?",
+                                        {merchant_id}));
+  if (!words.empty()) {
+    const std::string folded = Folded(text);
+    for (auto& w : words)
+      if (folded.find(Folded(w.Str(0))) != std::string::npos)
+        return Fail(Msg::LIVE_COMMENT_BLOCKED_WORD);
+  }
   ASSIGN_OR_RETURN(auto user, tx.QueryOne("SELECT nickname FROM users WHERE id=?", {user_id}));
   const std::string nickname = user ? user->Str(0) : "";
   const int64_t id = tx.NewId(), now = tx.NowMs();
   RETURN_IF_ERROR(
       tx.Run("INSERT INTO live_comments(id, merchant_id, room_id, user_id, nickname, text, "
              "created_at_ms) VALUES(?,?,?,?,?,?,?)",
-             {id, room->Int(0), room_id, user_id, nickname, text, now}));
+             {id, merchant_id, room_id, user_id, nickname, text, now}));
   RETURN_IF_ERROR(tx.Run("UPDATE live_rooms SET comments = comments + 1 WHERE id=?", {room_id}));
-  Json facts{{"id", IdString(id)},
-             {"name", MaskName(nickname)},
-             {"text", text},
-             {"at", FormatRfc3339(now)}};
-  Signal(tx, {.kind = RoomSignal::Kind::kComment, .room_id = room_id, .facts = facts});
-  return facts;
+  return CommentFacts(id, nickname, text, now);
+}
+
+Result<Json> LiveService::DeleteComment(Tx& tx, int64_t merchant_id, int64_t room_id,
+                                        int64_t comment_id) {
+  ASSIGN_OR_RETURN(auto c, tx.QueryOne("SELECT deleted_at_ms FROM live_comments WHERE id=? AND "
+                                       "room_id=? AND merchant_id=?",
+                                       {comment_id, room_id, merchant_id}));
+  if (!c) return Fail(Msg::LIVE_COMMENT_NOT_FOUND);
+  if (c->IsNull(0))
+    RETURN_IF_ERROR(tx.Run("UPDATE live_comments SET deleted_at_ms=? WHERE id=?",
+                           {tx.NowMs(), comment_id}));
+  return Json{{"id", IdString(comment_id)}, {"deleted", true}};
+}
+
+Result<Json> LiveService::MuteAuthor(Tx& tx, int64_t merchant_id, int64_t room_id,
+                                     int64_t comment_id) {
+  ASSIGN_OR_RETURN(auto c, tx.QueryOne("SELECT user_id, nickname FROM live_comments WHERE id=? AND "
+                                       "room_id=? AND merchant_id=?",
+                                       {comment_id, room_id, merchant_id}));
+  if (!c) return Fail(Msg::LIVE_COMMENT_NOT_FOUND);
+  RETURN_IF_ERROR(DeleteComment(tx, merchant_id, room_id, comment_id));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO live_mutes(id, merchant_id, user_id, room_id, comment_id, "
+                         "created_at_ms) VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                         {tx.NewId(), merchant_id, c->Int(0), room_id, comment_id, tx.NowMs()}));
+  ASSIGN_OR_RETURN(auto m, tx.QueryOne("SELECT id FROM live_mutes WHERE merchant_id=? AND user_id=?",
+                                       {merchant_id, c->Int(0)}));
+  return Json{{"mute_id", IdString(m->Int(0))}, {"name", MaskName(c->Str(1))}, {"muted", true}};
+}
+
+Result<Json> LiveService::Mutes(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Rows rows,
+                   r.Query("SELECT m.id, u.nickname, m.room_id, m.created_at_ms FROM live_mutes m "
+                           "JOIN users u ON u.id = m.user_id WHERE m.merchant_id=? ORDER BY m.id "
+                           "DESC LIMIT 200",
+                           {merchant_id}));
+  Json items = Json::array();
+  for (auto& row : rows)
+    items.push_back(Json{{"id", IdString(row.Int(0))},
+                         {"name", MaskName(row.Str(1))},
+                         {"room_id", IdString(row.Int(2))},
+                         {"muted_at", FormatRfc3339(row.Int(3))}});
+  return items;
+}
+
+Result<Json> LiveService::Unmute(Tx& tx, int64_t merchant_id, int64_t mute_id) {
+  ASSIGN_OR_RETURN(int64_t n, tx.Exec("DELETE FROM live_mutes WHERE id=? AND merchant_id=?",
+                                      {mute_id, merchant_id}));
+  if (n == 0) return Fail(Msg::LIVE_COMMENT_NOT_FOUND);
+  return Json{{"id", IdString(mute_id)}, {"muted", false}};
+}
+
+Result<Json> LiveService::BlockedWords(Reader& r, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT word FROM live_blocked_words WHERE merchant_id=? "
+                                      "ORDER BY id",
+                                      {merchant_id}));
+  Json words = Json::array();
+  for (auto& row : rows) words.push_back(row.Str(0));
+  return Json{{"words", std::move(words)}};
+}
+
+Result<Json> LiveService::SetBlockedWords(Tx& tx, int64_t merchant_id,
+                                          const std::vector<std::string>& in) {
+  std::vector<std::string> words;
+  for (const std::string& raw : in) {
+    std::string_view w = raw;
+    while (!w.empty() && (w.front() == ' ' || w.front() == '\t')) w.remove_prefix(1);
+    while (!w.empty() && (w.back() == ' ' || w.back() == '\t')) w.remove_suffix(1);
+    if (w.empty() || w.size() > limits::kMaxLiveBlockedWordLen)
+      return Fail(Msg::LIVE_BLOCKED_WORDS_RANGE, {{"max", static_cast<int64_t>(limits::kMaxLiveBlockedWords)},
+                                                  {"max_len", static_cast<int64_t>(limits::kMaxLiveBlockedWordLen)}});
+    if (std::find(words.begin(), words.end(), w) == words.end()) words.emplace_back(w);
+  }
+  if (words.size() > limits::kMaxLiveBlockedWords)
+    return Fail(Msg::LIVE_BLOCKED_WORDS_RANGE,
+                {{"max", static_cast<int64_t>(limits::kMaxLiveBlockedWords)}, {"max_len", static_cast<int64_t>(limits::kMaxLiveBlockedWordLen)}});
+  RETURN_IF_ERROR(tx.Run("DELETE FROM live_blocked_words WHERE merchant_id=?", {merchant_id}));
+  const int64_t now = tx.NowMs();
+  for (const std::string& w : words)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO live_blocked_words(id, merchant_id, word, created_at_ms) "
+                           "VALUES(?,?,?,?)",
+                           {tx.NewId(), merchant_id, w, now}));
+  Json out = Json::array();
+  for (auto& w : words) out.push_back(w);
+  return Json{{"words", std::move(out)}};
 }
 
 Status LiveService::AddLikes(Tx& tx, int64_t room_id, int64_t count) {
   return tx.Run("UPDATE live_rooms SET likes = likes + ? WHERE id=? AND status=?",
                 {count, room_id, std::string(ToString(S::kLive))});
+}
+
+Status LiveService::RecordViewers(Tx& tx, int64_t room_id, int64_t viewers) {
+  return tx.Run("UPDATE live_rooms SET viewers_peak=? WHERE id=? AND status=? AND viewers_peak < ?",
+                {viewers, room_id, std::string(ToString(S::kLive)), viewers});
+}
+
+Result<std::optional<std::pair<int64_t, Json>>> LiveService::OrderTicker(Reader& r,
+                                                                          int64_t order_id) {
+  ASSIGN_OR_RETURN(
+      auto row,
+      r.QueryOne("SELECT lo.room_id, u.nickname, lo.created_at_ms, (SELECT min(oi.title) FROM "
+                 "order_items oi WHERE oi.order_id = lo.order_id), (SELECT sum(oi.quantity) "
+                 "FROM order_items oi WHERE oi.order_id = lo.order_id) FROM live_orders lo "
+                 "JOIN users u ON u.id = lo.buyer_id WHERE lo.order_id=?",
+                 {order_id}));
+  if (!row) return std::nullopt;
+  return std::make_pair(row->Int(0), Json{{"name", MaskName(row->Str(1))},
+                                          {"title", row->IsNull(3) ? "" : row->Str(3)},
+                                          {"quantity", row->IsNull(4) ? 0 : row->Int(4)},
+                                          {"at", FormatRfc3339(row->Int(2))}});
+}
+
+Result<std::optional<CommentView>> LiveService::GetComment(Reader& r, int64_t comment_id) {
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT room_id, nickname, text, created_at_ms, "
+                                        "deleted_at_ms FROM live_comments WHERE id=?",
+                                        {comment_id}));
+  if (!row) return std::nullopt;
+  return CommentView{.room_id = row->Int(0),
+                     .facts = CommentFacts(comment_id, row->Str(1), row->Str(2), row->Int(3)),
+                     .deleted = !row->IsNull(4)};
+}
+
+Result<std::optional<int64_t>> LiveService::RoomOfProductRow(Reader& r, int64_t row_id) {
+  ASSIGN_OR_RETURN(auto row,
+                   r.QueryOne("SELECT room_id FROM live_room_products WHERE id=?", {row_id}));
+  if (!row) return std::nullopt;
+  return row->Int(0);
 }
 
 Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_id) {
@@ -594,8 +733,11 @@ Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_i
   ASSIGN_OR_RETURN(
       int64_t buyers,
       r.QueryInt("SELECT count(DISTINCT buyer_id) FROM live_orders WHERE room_id=?", {room_id}));
+  ASSIGN_OR_RETURN(int64_t viewers_peak,
+                   r.QueryInt("SELECT viewers_peak FROM live_rooms WHERE id=?", {room_id}));
   int64_t gmv = 0;
   Json products = Json::array();
+  std::vector<std::pair<int64_t, size_t>> by_gmv;  // (gmv, index in products)
   for (const RoomProduct& p : room.products) {
     int64_t paid_units = 0, paid_fen = 0;
     for (auto& row : per_sku)
@@ -604,16 +746,32 @@ Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_i
     Json j = ToJson(p);
     j["paid_units"] = paid_units;
     j["gmv_fen"] = paid_fen;
+    if (paid_fen > 0) by_gmv.emplace_back(paid_fen, products.size());
     products.push_back(std::move(j));
+  }
+  // The products that brought the most (GMV, then list order), at most three.
+  std::stable_sort(by_gmv.begin(), by_gmv.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  Json top = Json::array();
+  for (size_t i = 0; i < by_gmv.size() && i < 3; ++i) {
+    const Json& p = products[by_gmv[i].second];
+    top.push_back(Json{{"sku_id", p["sku_id"]},
+                       {"title", p["title"]},
+                       {"paid_units", p["paid_units"]},
+                       {"gmv_fen", p["gmv_fen"]}});
   }
   return Json{{"room_id", IdString(room.id)},
               {"status", std::string(ToString(room.status))},
+              {"viewers_peak", viewers_peak},
               {"orders", room.orders},
               {"buyers", buyers},
               {"likes", room.likes},
               {"comments", room.comments},
               {"reminders", room.reminders},
               {"gmv_fen", gmv},
+              {"started_at", room.started_at_ms ? Json(FormatRfc3339(*room.started_at_ms)) : Json(nullptr)},
+              {"ended_at", room.ended_at_ms ? Json(FormatRfc3339(*room.ended_at_ms)) : Json(nullptr)},
+              {"top_products", std::move(top)},
               {"products", std::move(products)}};
 }
 

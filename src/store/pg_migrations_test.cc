@@ -80,7 +80,8 @@ Schema SqliteSchema(std::set<std::string>* indexes) {
         "name NOT LIKE 'products_fts%'",
         {});
     for (const Row& t : *tables) {
-      auto cols = (*db)->Query("SELECT name FROM pragma_table_info(?1)", {t.Str(0)});
+      // xinfo: generated columns too (live_orders.id, migration 038), as PostgreSQL lists them.
+      auto cols = (*db)->Query("SELECT name FROM pragma_table_xinfo(?1)", {t.Str(0)});
       for (const Row& c : *cols) out[t.Str(0)].insert(c.Str(0));
     }
     auto idx = (*db)->Query(
