@@ -1,7 +1,10 @@
 // Browser scenario of live commerce (issue 18): the merchant's room goes live from the console, a
 // viewer on a phone opens the room page, the host pins a product in the console and the viewer's
 // page shows it (through the room stream) with its live price, the viewer comments and buys it at
-// the live price, the stock left falls, and the host ends the live.
+// the live price, the stock left falls, and the host ends the live. Before it starts the viewer
+// taps 预约 on the room page; once it is live, 我的 → 我的预约 lists it as live with the
+// inbox line. The host deletes one of the viewer's comments on the console's host screen and the
+// viewer's open page drops it (the stream's comment_deleted).
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
 
 // `h`: run.mjs's helpers (consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession,
@@ -19,6 +22,14 @@ export async function liveRoom(ctx, h) {
     },
   });
 
+  // A viewer on a phone books the upcoming room (预约).
+  const { page: viewer } = await ctx.page(MOBILE, 'live');
+  await h.shopLogin(viewer, await h.newBuyer('直播观众'));
+  await viewer.goto(`${BASE}/#/live/${room.id}`);
+  await viewer.waitForSelector('[data-test="live"][data-status="scheduled"]');
+  await viewer.click('[data-test="live-remind"]');
+  await viewer.waitForSelector('[data-test="live-remind"][disabled]');
+
   // The host goes live from the console.
   const { page: host } = await ctx.page(DESKTOP, 'console');
   await h.consoleLogin(host, h.DEMO_MERCHANT);
@@ -27,10 +38,17 @@ export async function liveRoom(ctx, h) {
   await host.click(`${card} [data-test="live-start"]`);
   await host.waitForSelector(`[data-test="live-room"][data-id="${room.id}"][data-status="live"]`);
 
-  // A viewer opens the room on a phone: live, nothing presented yet.
-  const { page: viewer } = await ctx.page(MOBILE, 'live');
-  await h.shopLogin(viewer, await h.newBuyer('直播观众'));
-  await viewer.goto(`${BASE}/#/live/${room.id}`);
+  // 我的 → 我的预约: the room, live now, with the inbox line.
+  await viewer.goto(`${BASE}/#/me`);
+  await viewer.click('[data-test="go-live-reminders"]');
+  const reminder = `[data-test="live-reminder"][data-room-id="${room.id}"][data-status="live"]`;
+  await viewer.waitForSelector(reminder);
+  const line = await viewer.locator(`${reminder} [data-test="live-reminder-message"]`).textContent();
+  assert(line.includes('开播啦'), `reminder line: ${line}`);
+  await screenshot(viewer, 'shop-live-reminders', { main: true });
+
+  // The viewer opens the room from the reminder: live, nothing presented yet.
+  await viewer.click(reminder);
   await viewer.waitForSelector('[data-test="live"][data-status="live"]');
   assert((await viewer.locator('[data-test="live-pinned"]').count()) === 0, 'a product is pinned before the host pinned one');
 
@@ -44,6 +62,17 @@ export async function liveRoom(ctx, h) {
   await viewer.click('[data-test="live-comment-send"]');
   await viewer.waitForFunction(() => document.querySelector('[data-test="live-comments"]')?.textContent.includes('主播好，来一单'));
   await screenshot(viewer, 'shop-live', { main: true });
+  // Staff delete another comment of the viewer's: the open page drops it.
+  await viewer.locator('[data-test="live-comment-input"] input').fill('这条会被删');
+  await viewer.click('[data-test="live-comment-send"]');
+  await viewer.waitForFunction(() => document.querySelector('[data-test="live-comments"]')?.textContent.includes('这条会被删'));
+  const replay = await apiCall('GET', `/live/rooms/${room.id}/comments`);
+  const doomed = replay.items.find((c) => c.text === '这条会被删');
+  // The host's screen lists the room's comments (refreshed every 2 s): 删除 there.
+  const hostComment = `${card} [data-test="live-host-comment"][data-id="${doomed.id}"]`;
+  await host.waitForSelector(hostComment);
+  await host.click(`${hostComment} [data-test="live-comment-delete"]`);
+  await viewer.waitForFunction(() => !document.querySelector('[data-test="live-comments"]')?.textContent.includes('这条会被删'));
 
   // 马上抢: checkout at the live price, paid; the stock left falls for every viewer.
   await viewer.click('[data-test="live-buy"]');

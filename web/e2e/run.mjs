@@ -815,7 +815,7 @@ async function socialScenarios() {
     scenario('community group buying on phones: the console publishes a campaign; a resident applies to lead from its page and is approved; 我的团 shows her link and QR; neighbours order through her link and the nearest pickup point; the campaign closes early and the cutoff timer consolidates the batch; the console ships it; the leader marks it arrived; the order shows the pickup code; the leader verifies it', 'community',
       ['/merchant/community/campaigns/{id}/close', '/community/campaigns/{id}/pickup-points', '/me/leaders/{id}/pickups', '/merchant/community/batches/{id}/ship'],
       (ctx) => communityGroupBuy(ctx, { inputOf, consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, DEMO_MERCHANT })),
-    scenario('live: the console takes a room live and pins a product; a viewer on a phone sees the pin from the room stream, comments and buys it at the live price; the host ends the live', 'live',
+    scenario('live: a viewer on a phone books the upcoming room (预约); the console takes it live; 我的预约 shows it live; the host pins a product and the viewer sees the pin from the room stream, comments, and a comment the host deletes on the console leaves the page; the viewer buys at the live price; the host ends the live', 'live',
       ['/merchant/live/rooms', '/live/rooms/{id}', '/live/rooms/{id}/stream'],
       (ctx) => liveRoom(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession, checkoutAndPay, DEMO_MERCHANT })),
     scenario('feed: a buyer follows a shop from its storefront; the home feed shows a friend\'s recommendation, the followed shop\'s new product and a live room', 'home-feed',

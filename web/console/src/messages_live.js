@@ -7,6 +7,9 @@ export const zh = {
   'live.status.scheduled': '预告', 'live.status.live': '直播中', 'live.status.ended': '已结束', 'live.status.cancelled': '已取消',
   'live.orders': '订单', 'live.likes': '点赞', 'live.comments': '评论', 'live.reminders': '预约', 'live.open': '观看页',
   'live.endAsk': '下播后剩余直播库存退回商品库存，确定下播？', 'live.none': '还没有直播间', 'live.remove': '删除',
+  'live.blockedWords': '屏蔽词', 'live.blockedWordsHint': '每行一个词；观众发言含有其中任何一个时将被拒绝（最多 200 个）',
+  'live.save': '保存', 'live.saved': '已保存', 'live.deleteComment': '删除', 'live.mute': '禁言', 'live.muted': '已禁言该观众',
+  'live.deleted': '已删除',
 };
 export const en = {
   'nav.live': 'Live', 'live.create': 'New live room', 'live.title': 'Title', 'live.streamUrl': 'Stream URL', 'live.cover': 'Cover image',
@@ -16,4 +19,7 @@ export const en = {
   'live.status.scheduled': 'Upcoming', 'live.status.live': 'Live', 'live.status.ended': 'Ended', 'live.status.cancelled': 'Cancelled',
   'live.orders': 'Orders', 'live.likes': 'Likes', 'live.comments': 'Comments', 'live.reminders': 'Reminders', 'live.open': 'Viewer page',
   'live.endAsk': 'What is left of the live stock goes back to the products. End the live?', 'live.none': 'No live rooms yet', 'live.remove': 'Remove',
+  'live.blockedWords': 'Blocked words', 'live.blockedWordsHint': 'One per line; a comment containing any of them is refused (at most 200)',
+  'live.save': 'Save', 'live.saved': 'Saved', 'live.deleteComment': 'Delete', 'live.mute': 'Mute', 'live.muted': 'Viewer muted',
+  'live.deleted': 'Deleted',
 };

@@ -164,6 +164,7 @@ export const api = {
   liveRooms: () => http.get('/live/rooms'),
   liveRoom: (id) => http.get(`/live/rooms/${e(id)}`),
   liveRemind: (id) => http.post(`/live/rooms/${e(id)}/reminders`),
+  liveReminders: () => http.get('/me/live-reminders'),
   liveComment: (id, text) => http.post(`/live/rooms/${e(id)}/comments`, { text }),
   liveLike: (id, count) => http.post(`/live/rooms/${e(id)}/likes`, { count }),
 

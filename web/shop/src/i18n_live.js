@@ -8,6 +8,7 @@ export const zh = {
   'live.ordered': '{name} 刚刚下单 {title}', 'live.commentPlaceholder': '说点什么…', 'live.send': '发送',
   'live.ended': '直播已结束，感谢观看', 'live.products': '直播商品', 'live.price': '直播价',
   'live.rooms': '直播', 'live.none': '暂时没有直播',
+  'live.myReminders': '我的预约', 'live.noReminders': '还没有预约直播', 'live.watch': '去看看',
 };
 
 export const en = {
@@ -19,4 +20,5 @@ export const en = {
   'live.ordered': '{name} just ordered {title}', 'live.commentPlaceholder': 'Say something…', 'live.send': 'Send',
   'live.ended': 'The live has ended. Thanks for watching', 'live.products': 'Products', 'live.price': 'Live price',
   'live.rooms': 'Live', 'live.none': 'No live rooms right now',
+  'live.myReminders': 'My reminders', 'live.noReminders': 'No reminders yet', 'live.watch': 'Watch',
 };

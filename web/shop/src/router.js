@@ -20,6 +20,7 @@ const routes = [
   { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
   { path: '/shop/:merchantId', name: 'shop', component: () => import('./views/Shop.vue') },
   { path: '/live/:id', name: 'live', component: () => import('./views/Live.vue') },
+  { path: '/live-reminders', name: 'live-reminders', component: () => import('./views/LiveReminders.vue'), meta: { auth: true } },
   { path: '/gift/:token', name: 'gift', component: () => import('./views/Gift.vue') },
   { path: '/c/:token', name: 'member-claim', component: () => import('./views/MemberClaim.vue') },
   { path: '/member-cards', name: 'member-cards', component: () => import('./views/MemberCards.vue'), meta: { auth: true } },
