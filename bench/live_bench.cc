@@ -268,6 +268,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const int64_t rss_slow_end = RssKiB(child);
   const int64_t skips = Metric(c, "xd_live_skips_total");
+  const int64_t dropped = Metric(c, "xd_live_dropped_total");
 
   // The burst: every buyer orders the pinned product at once.
   c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku_a}}, owner);
@@ -306,6 +307,7 @@ int main(int argc, char** argv) {
       c.Json("POST", "/api/v1/auth/login", Json{{"phone", "13800000000"}, {"password", "admin123"}})
           .body.value("token", "");
   auto check = c.Json("GET", "/api/v1/admin/ledger/check", nullptr, admin);
+  const int64_t unchanged = Metric(c, "xd_live_unchanged_total");
 
   work.reset();
   v.ioc.stop();
@@ -335,7 +337,9 @@ int main(int argc, char** argv) {
             connected > 0 ? static_cast<double>(rss_idle - rss_before) / connected : -1},
            {"slow_viewers", slow},
            {"slow_rss_growth_kib", rss_slow_end - rss_slow_start},
-           {"skips", skips},
+           {"skips", skips},      // slow viewers' queues dropped for the latest snapshot
+           {"dropped_frames", dropped},  // messages those skips dropped (never sent)
+           {"unchanged_rereads", unchanged},  // re-reads that sent nothing
            {"burst",
             {{"buyers", buyers},
              {"live_stock", live_stock},
