@@ -363,5 +363,35 @@ TEST_F(Feed, AdminSettingsAndFairnessReport) {
   EXPECT_EQ(Call("GET", "/api/v1/admin/feed/fairness", nullptr, buyer).status, 403);
 }
 
+// Search keeps relevance first and lets exposure reorder only among close hits: with the head
+// being the one shop with GMV, a long-tail shop's equally relevant hit comes before the head's
+// best sellers on a text search, and the order by sales is left alone. (Before the reranking the
+// relevance order put the head's first hit first.)
+TEST_F(Feed, SearchRerankingLetsTheLongTailIntoCloseHits) {
+  std::string admin = AdminToken();
+  ASSERT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"head_merchants", 1}}, admin).status, 200);
+  Shop big = OpenShop("ka", "大牌");
+  auto [h1, hs1] = CreateProduct(big, 3000, 50, "桂花乌龙茶 大牌");
+  auto [h2, hs2] = CreateProduct(big, 3100, 50, "桂花乌龙茶 大牌礼盒");
+  clock_.AdvanceMs(40LL * 24 * 3600 * 1000);  // the head is no new merchant (no boost)
+  Shop small = OpenShop("c2c", "小作坊");
+  auto [t1, ts1] = CreateProduct(small, 2900, 50, "桂花乌龙茶 小作坊");
+  std::string buyer = Register("13900000601", "买家");
+  PayAndWait(buyer, Buy(buyer, hs1, 2)["id"]);
+  PayAndWait(buyer, Buy(buyer, hs2)["id"]);
+  CatchUp();
+  clock_.AdvanceMs(20'000);
+  auto by_sales = Call("GET", "/api/v1/products?q=" + std::string("%E6%A1%82%E8%8A%B1%E4%B9%8C%E9%BE%99") + "&sort=sales");
+  ASSERT_EQ(by_sales.status, 200) << by_sales.body.dump();
+  ASSERT_EQ(by_sales.body["items"].size(), 3u) << by_sales.body.dump();
+  EXPECT_EQ(by_sales.body["items"][0]["id"], h1);
+  auto relevant = Call("GET", "/api/v1/products?q=" + std::string("%E6%A1%82%E8%8A%B1%E4%B9%8C%E9%BE%99"));
+  ASSERT_EQ(relevant.body["items"].size(), 3u) << relevant.body.dump();
+  EXPECT_EQ(relevant.body["items"][0]["id"], t1) << relevant.body.dump();
+  std::set<std::string> ids;
+  for (auto& item : relevant.body["items"]) ids.insert(item["id"]);
+  EXPECT_EQ(ids, (std::set<std::string>{h1, h2, t1}));
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -1,7 +1,10 @@
 // Routes of the catalog: public product pages and search, merchant product management.
+#include <map>
+
 #include "base/id.h"
 #include "base/messages.h"
 #include "catalog/catalog.h"
+#include "feed/feed.h"
 #include "http/api.h"
 
 namespace xd::http {
@@ -69,6 +72,27 @@ Status SearchProducts(Call& c) {
     }
     return ListJson(items, res.next_offset);
   }));
+  // Relevance first, then exposure (rank.h RerankSearch, decision 028): a text search's page is
+  // reordered only among hits within a few places of each other — the store gives the relevance
+  // order, not a score, so a hit's relevance is its place on the page.
+  if (q.sort == "relevance" && !q.q.empty() && c.app().feed && out["items"].size() > 1) {
+    std::vector<int64_t> ids, merchants;
+    std::vector<double> relevance;
+    std::map<int64_t, Json> by_id;
+    for (size_t i = 0; i < out["items"].size(); ++i) {
+      const Json& item = out["items"][i];
+      int64_t id = ParseId(item["id"].get<std::string>()).value_or(0);
+      ids.push_back(id);
+      merchants.push_back(ParseId(item["merchant_id"].get<std::string>()).value_or(0));
+      relevance.push_back(100.0 - static_cast<double>(i));
+      by_id[id] = item;
+    }
+    ASSIGN_OR_RETURN(std::vector<int64_t> order,
+                     c.app().feed->RerankSearchPage(ids, merchants, relevance));
+    Json items = Json::array();
+    for (int64_t id : order) items.push_back(std::move(by_id[id]));
+    out["items"] = std::move(items);
+  }
   c.Reply(out);
   return Ok();
 }
