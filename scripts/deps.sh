@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential cmake ninja-build ccache pkg-config libboost-dev libsqlite3-dev sqlite3
       libsodium-dev libqrencode-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
       libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev wrk curl jq
-      postgresql-15 postgresql-client-15 libpq-dev)
+      postgresql-15 postgresql-client-15 libpq-dev libvips-dev)
 if [ "${XIAODIAN_BROWSER:-1}" = 1 ]; then pkgs+=(chromium fonts-wqy-microhei nodejs npm); fi
 
 missing=()

@@ -203,6 +203,11 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
   ASSERT_EQ(mute.status, 200) << mute.body.dump();
   ASSERT_EQ(Call("PUT", "/api/v1/merchant/live/blocked-words", Json{{"words", {"代购"}}}, victim_shop.owner_token).status, 200);
 
+  // The victim shop's freight template.
+  auto freight = Call("POST", "/api/v1/merchant/freight-templates",
+                      Json{{"name", "运费"}, {"rules", {{{"first_fen", 800}}}}}, victim_shop.owner_token);
+  ASSERT_EQ(freight.status, 201) << freight.body.dump();
+
   // Which victim object each path names. Order matters: first match wins.
   std::vector<std::pair<std::string, std::string>> resolve = {  // path prefix → victim id
       {"/api/v1/merchant/products/{id}", product},
@@ -222,6 +227,7 @@ TEST_F(Security, EveryRouteWithAnIdRefusesOtherTenants) {
       {"/api/v1/merchant/webhook-deliveries/", delivery_id},
       {"/api/v1/merchant/chat-groups/", "wxg-victim"},
       {"/api/v1/merchant/member-stores/", member_store.body["id"]},
+      {"/api/v1/merchant/freight-templates/", freight.body["id"]},
       {"/api/v1/me/member-cards/", member_card.body["card"]["id"]},
       {"/api/v1/me/leaders/", leader_id},
       {"/api/v1/merchant/community/leaders/", leader_id},

@@ -7,6 +7,7 @@
 #include "account/events.h"
 #include "base/crypto.h"
 #include "base/messages.h"
+#include "base/regions.h"
 
 namespace xd::account {
 
@@ -198,7 +199,7 @@ Json ToJson(const MerchantSettings& s) {
 
 Json ToJson(const Merchant& m, bool with_settings) {
   Json j{{"id", IdString(m.id)}, {"kind", m.kind}, {"name", m.name}, {"description", m.description},
-         {"status", m.status}, {"created_at", FormatRfc3339(m.created_at_ms)}};
+         {"banner", m.banner}, {"status", m.status}, {"created_at", FormatRfc3339(m.created_at_ms)}};
   if (with_settings) {
     j.update(ToJson(m.settings));
     j["owner_user_id"] = IdString(m.owner_user_id);
@@ -210,12 +211,12 @@ namespace {
 constexpr const char* kMerchantSelect =
     "SELECT m.id, m.kind, m.name, m.description, m.status, m.owner_user_id, "
     "COALESCE(m.commission_bps, d.commission_bps), COALESCE(m.hold_days, d.hold_days), "
-    "COALESCE(m.max_products, d.max_products), COALESCE(m.max_order_fen, d.max_order_fen), m.created_at_ms "
+    "COALESCE(m.max_products, d.max_products), COALESCE(m.max_order_fen, d.max_order_fen), m.created_at_ms, m.banner "
     "FROM merchants m JOIN kind_defaults d ON d.kind = m.kind ";
 
 Merchant MerchantFromRow(const Row& r) {
   return Merchant{r.Int(0), r.Str(1), r.Str(2), r.Str(3), r.Str(4), r.Int(5),
-                  MerchantSettings{r.Int(6), r.Int(7), r.Int(8), r.Int(9)}, r.Int(10)};
+                  MerchantSettings{r.Int(6), r.Int(7), r.Int(8), r.Int(9)}, r.Int(10), r.Str(11)};
 }
 }  // namespace
 
@@ -293,6 +294,12 @@ Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant
       (p.description && p.description->size() > limits::kMaxMerchantDescriptionLen))
     return Fail(Msg::MERCHANT_PROFILE_LENGTH,
                 {{"name_max", limits::kMaxMerchantNameLen}, {"description_max", limits::kMaxMerchantDescriptionLen}});
+  // The banner is a URL the shop page loads: one of this server's paths (an uploaded photo's,
+  // /media/...) or an http(s) URL, as product images are.
+  if (p.banner && !p.banner->empty() &&
+      (p.banner->size() > limits::kMaxUrlLen ||
+       (p.banner->rfind("https://", 0) != 0 && p.banner->rfind("http://", 0) != 0 && p.banner->rfind("/", 0) != 0)))
+    return Fail(Msg::IMAGE_URL_INVALID);
   auto non_negative = [](const std::optional<int64_t>& v) { return !v || *v >= 0; };
   if (!non_negative(p.commission_bps) || !non_negative(p.hold_days) || !non_negative(p.max_products) ||
       !non_negative(p.max_order_fen) || (p.commission_bps && *p.commission_bps > limits::kMaxCommissionBps) ||
@@ -300,9 +307,9 @@ Result<Merchant> PatchMerchant(Tx& tx, const Principal& caller, int64_t merchant
     return std::unexpected(SettingsRangeError());
   RETURN_IF_ERROR(tx.Run(
       "UPDATE merchants SET name=COALESCE(?,name), description=COALESCE(?,description), status=COALESCE(?,status), "
-      "commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
+      "banner=COALESCE(?,banner), commission_bps=COALESCE(?,commission_bps), hold_days=COALESCE(?,hold_days), "
       "max_products=COALESCE(?,max_products), max_order_fen=COALESCE(?,max_order_fen) WHERE id=?",
-      {p.name, p.description, p.status, p.commission_bps, p.hold_days, p.max_products, p.max_order_fen, merchant_id}));
+      {p.name, p.description, p.status, p.banner, p.commission_bps, p.hold_days, p.max_products, p.max_order_fen, merchant_id}));
   ASSIGN_OR_RETURN(Merchant updated, GetMerchant(tx, merchant_id));
   RETURN_IF_ERROR(Emit(tx, MerchantChanged{MerchantChanged::What::kUpdated, updated}));
   return updated;
@@ -532,7 +539,10 @@ Result<std::vector<FriendRequest>> IncomingRequests(Reader& r, int64_t user_id) 
 // ---- addresses ----
 
 Json ToJson(const Address& a) {
-  return Json{{"id", IdString(a.id)}, {"name", a.name}, {"phone", a.phone}, {"region", a.region}, {"detail", a.detail}};
+  return Json{{"id", IdString(a.id)},         {"name", a.name},
+              {"phone", a.phone},             {"region", a.region},
+              {"detail", a.detail},           {"province_code", a.province_code},
+              {"city_code", a.city_code},     {"district_code", a.district_code}};
 }
 
 Result<Address> AddressFromJson(const Json& j) {
@@ -540,10 +550,21 @@ Result<Address> AddressFromJson(const Json& j) {
   Address a;
   a.name = r.String("name", {.min_len = 1, .max_len = limits::kMaxAddressNameLen});
   a.phone = r.String("phone", {.min_len = limits::kMinAddressPhoneLen, .max_len = limits::kMaxPhoneLen});
-  a.region = r.String("region", {.min_len = 1, .max_len = limits::kMaxAddressRegionLen});
+  std::optional<std::string> region = r.OptString("region", {.max_len = limits::kMaxAddressRegionLen});
   a.detail = r.String("detail", {.min_len = 1, .max_len = limits::kMaxAddressDetailLen});
+  a.province_code = r.OptString("province_code", {.max_len = 6}).value_or("");
+  a.city_code = r.OptString("city_code", {.max_len = 6}).value_or("");
+  a.district_code = r.OptString("district_code", {.max_len = 6}).value_or("");
   if (r.Raw("id")) r.Invalid("id", Msg::FIELD_NOT_ALLOWED);
   RETURN_IF_ERROR(r.Finish());
+  if (!a.province_code.empty() || !a.city_code.empty() || !a.district_code.empty()) {
+    // The names follow the codes: a client cannot pair a code with another place's name.
+    if (!RegionPathValid(a.province_code, a.city_code, a.district_code)) return Fail(Msg::REGION_CODES_INVALID);
+    a.region = RegionPathText(a.province_code, a.city_code, a.district_code);
+  } else {
+    if (!region || region->empty()) return Fail(Msg::FIELD_REQUIRED, {Field("address.region")});
+    a.region = *region;
+  }
   return a;
 }
 
@@ -554,22 +575,29 @@ Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& in) {
     return Fail(Msg::TOO_MANY_ADDRESSES, {{"max", limits::kMaxAddressesPerUser}});
   Address a = in;
   a.id = tx.NewId();
-  RETURN_IF_ERROR(tx.Run("INSERT INTO addresses(id, user_id, name, phone, region, detail, created_at_ms) VALUES(?,?,?,?,?,?,?)",
-                         {a.id, user_id, a.name, a.phone, a.region, a.detail, tx.NowMs()}));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO addresses(id, user_id, name, phone, region, detail, province_code, city_code, district_code, "
+                         "created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         {a.id, user_id, a.name, a.phone, a.region, a.detail, a.province_code, a.city_code, a.district_code,
+                          tx.NowMs()}));
   return a;
 }
 
 Result<std::vector<Address>> ListAddresses(Reader& r, int64_t user_id) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, name, phone, region, detail FROM addresses WHERE user_id=? ORDER BY id DESC", {user_id}));
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, name, phone, region, detail, province_code, city_code, district_code "
+                                      "FROM addresses WHERE user_id=? ORDER BY id DESC",
+                                      {user_id}));
   std::vector<Address> out;
-  for (auto& row : rows) out.push_back(Address{row.Int(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4)});
+  for (auto& row : rows)
+    out.push_back(Address{row.Int(0), row.Str(1), row.Str(2), row.Str(3), row.Str(4), row.Str(5), row.Str(6), row.Str(7)});
   return out;
 }
 
 Result<Address> GetAddress(Reader& r, int64_t user_id, int64_t address_id) {
-  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, name, phone, region, detail FROM addresses WHERE id=? AND user_id=?", {address_id, user_id}));
+  ASSIGN_OR_RETURN(auto row, r.QueryOne("SELECT id, name, phone, region, detail, province_code, city_code, district_code "
+                                        "FROM addresses WHERE id=? AND user_id=?",
+                                        {address_id, user_id}));
   if (!row) return Fail(Msg::ADDRESS_NOT_FOUND);
-  return Address{row->Int(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4)};
+  return Address{row->Int(0), row->Str(1), row->Str(2), row->Str(3), row->Str(4), row->Str(5), row->Str(6), row->Str(7)};
 }
 
 Status DeleteAddress(Tx& tx, int64_t user_id, int64_t address_id) {

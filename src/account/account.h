@@ -123,6 +123,7 @@ struct Merchant {
   int64_t owner_user_id = 0;
   MerchantSettings settings;  // effective: per-merchant override, else the kind's default
   int64_t created_at_ms = 0;
+  std::string banner;  // the shop page's banner image URL (an uploaded photo's); empty: none
 };
 Json ToJson(const Merchant& m, bool with_settings);
 Json ToJson(const MerchantSettings& s);
@@ -140,7 +141,7 @@ Result<Merchant> GetMerchant(Reader& r, int64_t merchant_id);
 Result<std::vector<Merchant>> ListMerchants(Reader& r, const std::string& status_filter);
 Result<Merchant> ApproveMerchant(Tx& tx, int64_t merchant_id);
 struct MerchantPatch {
-  std::optional<std::string> name, description, status;
+  std::optional<std::string> name, description, status, banner;
   std::optional<int64_t> commission_bps, hold_days, max_products, max_order_fen;
 };
 // Applies `patch` for `caller`. name and description: whoever the route authorized (the
@@ -217,9 +218,14 @@ Result<std::vector<FriendRequest>> IncomingRequests(Reader& r, int64_t user_id);
 struct Address {
   int64_t id = 0;
   std::string name, phone, region, detail;
+  // The region picker's codes (base/regions.h); empty for an address typed as free text before
+  // codes existed. With codes, `region` is their names ("广东省 深圳市 南山区").
+  std::string province_code, city_code, district_code;
 };
 Json ToJson(const Address& a);
-// Reads and validates an address object from a request body.
+// Reads and validates an address object from a request body: `province_code`, `city_code`,
+// `district_code` (REGION_CODES_INVALID unless a known path, base/regions.h) set `region` to
+// their names; without codes `region` is required text.
 Result<Address> AddressFromJson(const Json& j);
 Result<Address> AddAddress(Tx& tx, int64_t user_id, const Address& a);
 Result<std::vector<Address>> ListAddresses(Reader& r, int64_t user_id);

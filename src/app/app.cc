@@ -94,6 +94,23 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->hasher_ = std::make_unique<account::PasswordHasher>(options.hasher);
   app->context_->hasher = app->hasher_.get();
   app->context_->metrics_token = options.metrics_token;
+  {
+    bool on_pg = options.db_path.rfind("postgresql://", 0) == 0 || options.db_path.rfind("postgres://", 0) == 0;
+    std::string kind = options.media_store.empty() ? (on_pg ? "database" : "disk") : options.media_store;
+    if (kind == "database") {
+      app->media_ = media::NewDatabaseMediaStore(*app->store_);
+    } else if (kind == "disk") {
+      std::string dir = options.media_dir.empty() ? options.db_path + ".media" : options.media_dir;
+      app->media_ = media::NewDiskMediaStore(dir);
+    } else {
+      return Fail(ErrorCode::INTERNAL, "--media-store must be disk or database, not " + kind);
+    }
+    media::InitImaging();
+    app->media_pool_ = std::make_unique<http::WorkPool>("xd-media", std::max(1, options.media_threads),
+                                                        limits::kMaxUploadsInFlight);
+    app->context_->media = app->media_.get();
+    app->context_->media_pool = app->media_pool_.get();
+  }
   if (options.user_rate_per_s > 0) {
     app->user_limiter_ = std::make_unique<http::RateLimiter>(options.user_rate_per_s, options.user_rate_per_s * 2);
     app->context_->user_limiter = app->user_limiter_.get();
@@ -177,6 +194,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->live = app->live_.get();
   app->context_->live_hub = app->live_hub_.get();
   http::AddLiveRoutes(api);
+  http::AddMediaRoutes(api);
+  http::AddFreightRoutes(api);
   http::AddOpenRoutes(api);
   http::AddInsightRoutes(api);
   http::AddFeedRoutes(api);
@@ -188,6 +207,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   so.ip_rate_per_s = options.ip_rate_per_s;
   so.access_log = options.access_log;
   so.streams = app->live_hub_->acceptor();
+  so.upload_path = "/api/v1/merchant/media";
   app->server_ = std::make_unique<http::Server>(so, *app->router_);
   http::Server* server = app->server_.get();
   app->context_->metrics_text = [server, hub = app->live_hub_.get()] { return server->MetricsText() + hub->MetricsText(); };
@@ -245,6 +265,7 @@ void App::Stop() {
   if (live_hub_) live_hub_->Stop();  // streams close before the server stops
   if (server_) server_->Shutdown();
   if (hasher_) hasher_->Stop();  // after HTTP drained, before the store closes: queued logins still write
+  if (media_pool_) media_pool_->Stop();  // likewise queued uploads
   if (store_) store_->Close();
   if (analytics_store_) analytics_store_->Close();
 }

@@ -65,6 +65,13 @@ struct AppOptions {
   int analytics_poll_ms = 200;       // the data platform's wait when caught up
   double events_rate_per_s = 10;     // POST /events batches per second per user or IP, burst 2× (0 = unlimited)
   http::LiveHubOptions live;                 // the live room stream's limits and cadence
+  // Where uploaded photos' bytes live (decision 020): "disk" (files under media_dir, by default
+  // "<db_path>.media" beside the SQLite database) or "database" (the store's media_blobs
+  // table: every node on one PostgreSQL database serves every photo). Empty: disk on SQLite,
+  // database on PostgreSQL.
+  std::string media_store;
+  std::string media_dir;
+  int media_threads = 1;  // image decoding threads (uploads waiting beyond the server's slots: 503)
 };
 
 class App {
@@ -114,6 +121,8 @@ class App {
   std::unique_ptr<http::LiveHub> live_hub_;  // before server_: streams end with the server
   std::unique_ptr<open::OpenService> open_;
   std::unique_ptr<account::PasswordHasher> hasher_;
+  std::unique_ptr<media::MediaStore> media_;
+  std::unique_ptr<http::WorkPool> media_pool_;
   std::unique_ptr<http::AppContext> context_;
   std::unique_ptr<http::RateLimiter> user_limiter_;
   std::unique_ptr<http::RouteLimiter> route_limiter_;

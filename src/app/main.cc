@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"xiaodian (小店): a social-commerce engine"};
   cli.require_subcommand(1);
   std::string db = "xiaodian.db", listen = "127.0.0.1:8080", web_root, log_level = "info", backup_to, sandbox_secret, member_code_secret;
-  std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token;
+  std::string admin_phone = "13800000000", admin_password = "admin123", metrics_token, media_store, media_dir;
   std::string analytics_db;
   bool no_analytics = false;
   double events_rate = 10;
@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
                     "the data platform's SQLite file (default: <db>.analytics beside a SQLite store; xiaodian-analytics.db for PostgreSQL)");
   serve->add_option("--events-rate", events_rate, "POST /events batches per second per user or client IP (0 = unlimited)");
   serve->add_flag("--no-analytics", no_analytics, "do not ingest or project events on this node (its events routes still answer)");
+  serve->add_option("--media-store", media_store,
+                    "where uploaded photos live: disk or database (default: disk beside a SQLite database, database on PostgreSQL)")
+      ->check(CLI::IsMember({"disk", "database"}));
+  serve->add_option("--media-dir", media_dir, "the disk media store's directory (default: <db>.media)");
   serve->add_option("--log-level", log_level);
 
   auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
@@ -101,6 +105,8 @@ int main(int argc, char** argv) {
   xd::RealClock clock;
   xd::AppOptions opts;
   opts.db_path = db;
+  opts.media_store = media_store;
+  opts.media_dir = media_dir;
   if (!ParseListen(listen, &opts.host, &opts.port)) {
     std::fprintf(stderr, "bad --listen %s (want host:port)\n", listen.c_str());
     return 2;

@@ -29,6 +29,7 @@ inline constexpr int64_t kMaxOrderWaitMs = 10'000;  // longest wait_ms of a long
 inline constexpr int64_t kMaxSkuPriceFen = 10'000'000'000;  // price of one unit: 1 亿元
 inline constexpr int64_t kMaxSkuStock = 100'000'000;          // available units of one SKU
 inline constexpr size_t kMaxSkusPerProduct = 100;             // SKUs of one product
+inline constexpr int64_t kMaxSkuWeightG = 1'000'000;          // one unit's weight in grams (a tonne)
 inline constexpr size_t kMaxProductImages = 20;               // image URLs of one product
 inline constexpr size_t kMaxProductAttributes = 50;           // attribute keys of one product
 inline constexpr size_t kMaxSkuSpecKeys = 10;                 // spec keys (颜色, 尺码…) of one SKU
@@ -148,6 +149,15 @@ inline constexpr int64_t kLiveRecentOrders = 10;          // recent orders a str
 inline constexpr int64_t kLiveRecentComments = 20;        // recent comments a stream snapshot carries
 inline constexpr size_t kMaxLiveBlockedWords = 200;       // a merchant's blocked words (comments)
 inline constexpr size_t kMaxLiveBlockedWordLen = 30;      // one blocked word, bytes (10 Chinese characters)
+
+// ---- media (uploaded photos) ----
+inline constexpr size_t kMaxMediaBytes = 8 << 20;            // one uploaded image file (413 beyond)
+inline constexpr size_t kMaxUploadBodyBytes = (8 << 20) + (64 << 10);  // its request, multipart framing included
+inline constexpr int64_t kMaxImagePixels = 40'000'000;       // width x height read from the header, before decoding
+inline constexpr int64_t kMaxImageSide = 16'000;             // either side, in pixels
+inline constexpr int64_t kMaxMediaPerMerchant = 5'000;       // distinct images one merchant has uploaded
+inline constexpr size_t kMaxUploadsInFlight = 8;             // upload bodies held or decoding at once (503 beyond)
+inline constexpr size_t kMaxMediaBytesServing = 64 << 20;    // image bytes held by GET /media answers being written
 
 // ---- HTTP ----
 inline constexpr int64_t kDefaultPageSize = 20;  // ?limit= when absent

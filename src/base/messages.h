@@ -52,6 +52,7 @@ namespace xd {
   X(IDEMPOTENCY_IN_USE, IDEMPOTENCY_IN_USE)                                                   \
   X(IDEMPOTENCY_MISMATCH, IDEMPOTENCY_MISMATCH)                                               \
   X(PAYLOAD_TOO_LARGE, PAYLOAD_TOO_LARGE)                                                     \
+  X(UNSUPPORTED_MEDIA_TYPE, UNSUPPORTED_MEDIA_TYPE)                                           \
   X(RULE_VIOLATION, RULE_VIOLATION)                                                           \
   X(LIMIT_EXCEEDED, LIMIT_EXCEEDED)                                                           \
   X(INSUFFICIENT_FUNDS, INSUFFICIENT_FUNDS)                                                   \
@@ -214,6 +215,27 @@ namespace xd {
   X(SKU_CODE_NOT_FOUND, NOT_FOUND)                                                            \
   X(SKU_CODE_AMBIGUOUS, CONFLICT)                                                             \
   X(NOT_ENOUGH_STOCK, OUT_OF_STOCK)                                                           \
+  /* media (uploaded photos) */                                                               \
+  X(MEDIA_TOO_LARGE, PAYLOAD_TOO_LARGE)                                                       \
+  X(MEDIA_NOT_IMAGE, UNSUPPORTED_MEDIA_TYPE)                                                  \
+  X(IMAGE_TOO_MANY_PIXELS, PAYLOAD_TOO_LARGE)                                                 \
+  X(IMAGE_UNREADABLE, UNSUPPORTED_MEDIA_TYPE)                                                 \
+  X(MEDIA_QUOTA, LIMIT_EXCEEDED)                                                              \
+  X(MEDIA_FILE_MISSING, MISSING_FIELD)                                                        \
+  X(MULTIPART_MALFORMED, BAD_REQUEST)                                                         \
+  X(MEDIA_NOT_FOUND, NOT_FOUND)                                                               \
+  X(UPLOADS_BUSY, UNAVAILABLE)                                                                \
+  /* freight templates and regions */                                                         \
+  X(REGION_CODES_INVALID, INVALID_FIELD)                                                      \
+  X(REGION_CODE_UNKNOWN, INVALID_FIELD)                                                       \
+  X(UNDELIVERABLE, RULE_VIOLATION)                                                            \
+  X(ADDRESS_REGION_NEEDED, RULE_VIOLATION)                                                    \
+  X(FREIGHT_TEMPLATE_NOT_FOUND, NOT_FOUND)                                                    \
+  X(FREIGHT_TEMPLATES_LIMIT, LIMIT_EXCEEDED)                                                  \
+  X(FREIGHT_RULES_RANGE, INVALID_FIELD)                                                       \
+  X(FREIGHT_ONE_DEFAULT_RULE, INVALID_FIELD)                                                  \
+  X(FREIGHT_REGION_TWICE, INVALID_FIELD)                                                      \
+  X(FREIGHT_MODE_INVALID, INVALID_FIELD)                                                      \
   /* sharing, chat groups, gifts */                                                           \
   X(FIELD_NEEDED, INVALID_FIELD)                                                              \
   X(SHARE_NOT_FOUND, NOT_FOUND)                                                               \

@@ -55,7 +55,7 @@ Status RefreshMinPrice(Tx& tx, int64_t product_id) {
 
 constexpr const char* kProductCols =
     "p.id, p.merchant_id, p.title, p.description, p.category, p.attributes, p.images, p.status, p.taken_down, "
-    "p.min_price_fen, p.sales, p.created_at_ms";
+    "p.min_price_fen, p.sales, p.created_at_ms, p.freight_template_id";
 
 Product ProductFromRow(const Row& r) {
   Product p;
@@ -71,13 +71,14 @@ Product ProductFromRow(const Row& r) {
   p.min_price_fen = r.Int(9);
   p.sales = r.Int(10);
   p.created_at_ms = r.Int(11);
+  p.freight_template_id = r.OptInt(12);
   return p;
 }
 
-constexpr const char* kSkuCols = "id, product_id, merchant_id, spec, price_fen, stock, reserved, sold, code";
+constexpr const char* kSkuCols = "id, product_id, merchant_id, spec, price_fen, stock, reserved, sold, code, weight_g";
 
 Sku SkuFromRow(const Row& r) {
-  return Sku{r.Int(0), r.Int(1), r.Int(2), r.JsonAt(3), r.Int(4), r.Int(5), r.Int(6), r.Int(7), r.Str(8)};
+  return Sku{r.Int(0), r.Int(1), r.Int(2), r.JsonAt(3), r.Int(4), r.Int(5), r.Int(6), r.Int(7), r.Str(8), r.Int(9)};
 }
 
 Status Guarded(Result<int64_t> changed, Error if_unchanged) {
@@ -89,7 +90,8 @@ Status Guarded(Result<int64_t> changed, Error if_unchanged) {
 }  // namespace
 
 Json ToJson(const Sku& s, bool for_staff) {
-  Json j{{"id", IdString(s.id)}, {"spec", s.spec}, {"price_fen", s.price_fen}, {"stock", s.stock}, {"code", s.code}};
+  Json j{{"id", IdString(s.id)}, {"spec", s.spec}, {"price_fen", s.price_fen}, {"stock", s.stock}, {"code", s.code},
+         {"weight_g", s.weight_g}};
   if (for_staff) {
     j["reserved"] = s.reserved;
     j["sold"] = s.sold;
@@ -113,7 +115,10 @@ Json ToJson(const Product& p, bool for_staff) {
          {"sales", p.sales},
          {"created_at", FormatRfc3339(p.created_at_ms)},
          {"skus", skus}};
-  if (for_staff) j["taken_down"] = p.taken_down;
+  if (for_staff) {
+    j["taken_down"] = p.taken_down;
+    j["freight_template_id"] = p.freight_template_id ? Json(IdString(*p.freight_template_id)) : Json(nullptr);
+  }
   return j;
 }
 
@@ -127,6 +132,7 @@ Result<ProductInput> ProductInputFromJson(const Json& body) {
   if (const Json* a = r.Raw("attributes")) in.attributes = *a;
   if (const Json* im = r.Raw("images")) in.images = *im;
   const Json* skus = r.RequireArray("skus", limits::kMaxSkusPerProduct);
+  in.freight_template_id = r.OptId("freight_template_id");
   RETURN_IF_ERROR(r.Finish());
   if (!ValidStatus(in.status)) return Fail(Msg::PRODUCT_STATUS_INVALID, {Term("status", in.status)});
   RETURN_IF_ERROR(CheckStringMap(in.attributes, "attributes", limits::kMaxProductAttributes));
@@ -139,6 +145,7 @@ Result<ProductInput> ProductInputFromJson(const Json& body) {
     s.price_fen = sr.Int("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
     s.stock = sr.Int("stock", {.min = 0, .max = limits::kMaxSkuStock});
     s.code = sr.OptString("code", {.max_len = limits::kMaxSkuCodeLen}).value_or("");
+    s.weight_g = sr.OptInt("weight_g", {.min = 0, .max = limits::kMaxSkuWeightG}).value_or(0);
     RETURN_IF_ERROR(sr.Finish());
     RETURN_IF_ERROR(CheckStringMap(s.spec, "spec", limits::kMaxSkuSpecKeys));
     for (auto& other : in.skus)
@@ -157,12 +164,13 @@ Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& i
   int64_t id = tx.NewId();
   int64_t now = tx.NowMs();
   RETURN_IF_ERROR(tx.Run("INSERT INTO products(id, merchant_id, title, description, category, attributes, images, status, "
-                         "created_at_ms, updated_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                         "created_at_ms, updated_at_ms, freight_template_id) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
                          {id, merchant_id, in.title, in.description, in.category, DumpJson(in.attributes), DumpJson(in.images),
-                          in.status, now, now}));
+                          in.status, now, now, in.freight_template_id}));
   for (auto& s : in.skus) {
-    RETURN_IF_ERROR(tx.Run("INSERT INTO skus(id, product_id, merchant_id, spec, price_fen, stock, stock_in, code) VALUES(?,?,?,?,?,?,?,?)",
-                           {tx.NewId(), id, merchant_id, DumpJson(s.spec), s.price_fen, s.stock, s.stock, s.code}));
+    RETURN_IF_ERROR(tx.Run("INSERT INTO skus(id, product_id, merchant_id, spec, price_fen, stock, stock_in, code, weight_g) "
+                           "VALUES(?,?,?,?,?,?,?,?,?)",
+                           {tx.NewId(), id, merchant_id, DumpJson(s.spec), s.price_fen, s.stock, s.stock, s.code, s.weight_g}));
   }
   RETURN_IF_ERROR(RefreshMinPrice(tx, id));
   RETURN_IF_ERROR(IndexProduct(tx, id, in.title, in.category, in.attributes));
@@ -180,7 +188,14 @@ Result<ProductPatch> ProductPatchFromJson(const Json& body) {
   p.status = r.OptString("status", {.max_len = 10});
   if (const Json* a = r.Raw("attributes")) p.attributes = *a;
   if (const Json* im = r.Raw("images")) p.images = *im;
+  const Json* freight = r.Raw("freight_template_id");
   RETURN_IF_ERROR(r.Finish());
+  if (freight) {
+    // null clears it (the merchant's default template applies again)
+    std::optional<int64_t> id = freight->is_string() ? ParseId(freight->get<std::string>()) : std::nullopt;
+    if (!freight->is_null() && !id) return Fail(Msg::FIELD_NOT_ID, {Field("freight_template_id")});
+    p.freight_template_id = id.value_or(0);
+  }
   if (p.status && !ValidStatus(*p.status)) return Fail(Msg::PRODUCT_STATUS_INVALID, {Term("status", *p.status)});
   if (p.attributes) RETURN_IF_ERROR(CheckStringMap(*p.attributes, "attributes", limits::kMaxProductAttributes));
   if (p.images) RETURN_IF_ERROR(CheckImages(*p.images));
@@ -198,19 +213,30 @@ Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, co
                          "category=COALESCE(?,category), status=COALESCE(?,status), attributes=COALESCE(?,attributes), "
                          "images=COALESCE(?,images), updated_at_ms=? WHERE id=?",
                          {patch.title, patch.description, patch.category, patch.status, attrs, images, tx.NowMs(), product_id}));
+  if (patch.freight_template_id) {
+    std::optional<int64_t> freight;
+    if (*patch.freight_template_id != 0) freight = *patch.freight_template_id;
+    RETURN_IF_ERROR(tx.Run("UPDATE products SET freight_template_id=? WHERE id=?", {freight, product_id}));
+  }
   ASSIGN_OR_RETURN(Product updated, GetProduct(tx, product_id, false));
   RETURN_IF_ERROR(IndexProduct(tx, product_id, updated.title, updated.category, updated.attributes));
   RETURN_IF_ERROR(Emit(tx, ProductChanged{false, updated}));
   return updated;
 }
 
-Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen, std::optional<int64_t> stock) {
+Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen, std::optional<int64_t> stock,
+                     std::optional<int64_t> weight_g) {
   if ((price_fen && (*price_fen < 1 || *price_fen > limits::kMaxSkuPriceFen)) ||
       (stock && (*stock < 0 || *stock > limits::kMaxSkuStock)))
     return Fail(Msg::SKU_PRICE_STOCK_RANGE, {Fen("price_max", limits::kMaxSkuPriceFen), {"stock_max", limits::kMaxSkuStock}});
   ASSIGN_OR_RETURN(Sku s, GetSku(tx, sku_id));
   if (s.merchant_id != merchant_id) return Fail(Msg::SKU_NOT_FOUND);
   if (price_fen) RETURN_IF_ERROR(tx.Run("UPDATE skus SET price_fen=? WHERE id=?", {*price_fen, sku_id}));
+  if (weight_g) {
+    if (*weight_g < 0 || *weight_g > limits::kMaxSkuWeightG)
+      return Fail(Msg::FIELD_RANGE, {Field("weight_g"), {"min", 0}, {"max", limits::kMaxSkuWeightG}});
+    RETURN_IF_ERROR(tx.Run("UPDATE skus SET weight_g=? WHERE id=?", {*weight_g, sku_id}));
+  }
   if (stock) {
     // Adjusting available stock moves stock_in by the same delta, keeping conservation.
     RETURN_IF_ERROR(tx.Run("UPDATE skus SET stock_in = stock_in + (? - stock), stock=? WHERE id=?", {*stock, *stock, sku_id}));
@@ -234,7 +260,7 @@ Result<Product> GetProduct(Reader& r, int64_t product_id, bool public_only, std:
                                         {product_id}));
   if (!row) return Fail(Msg::PRODUCT_NOT_FOUND);
   Product p = ProductFromRow(*row);
-  if (public_only && (p.status != "on_sale" || p.taken_down || row->Str(12) != "active"))
+  if (public_only && (p.status != "on_sale" || p.taken_down || row->Str(13) != "active"))
     return Fail(Msg::PRODUCT_NOT_FOUND);
   if (merchant_id && p.merchant_id != *merchant_id) return Fail(Msg::PRODUCT_NOT_FOUND);
   if (!with_skus) return p;

@@ -31,6 +31,7 @@ struct Sku {
   int64_t reserved = 0;
   int64_t sold = 0;
   std::string code;
+  int64_t weight_g = 0;  // one unit's, for freight templates by weight
 };
 
 struct Product {
@@ -45,6 +46,7 @@ struct Product {
   int64_t sales = 0;
   int64_t created_at_ms = 0;
   std::vector<Sku> skus;
+  std::optional<int64_t> freight_template_id;  // none: the merchant's default template
 };
 
 Json ToJson(const Sku& s, bool for_staff);
@@ -55,12 +57,15 @@ struct SkuInput {
   int64_t price_fen = 0;
   int64_t stock = 0;
   std::string code;
+  int64_t weight_g = 0;
 };
 struct ProductInput {
   std::string title, description, category, status = "draft";
   Json attributes = Json::object();
   Json images = Json::array();
   std::vector<SkuInput> skus;
+  // The merchant's freight template (the route checks it is theirs, trade::GetFreightTemplate).
+  std::optional<int64_t> freight_template_id;
 };
 // Decodes and validates a create-product body (API.md shape).
 Result<ProductInput> ProductInputFromJson(const Json& body);
@@ -71,12 +76,13 @@ Result<Product> CreateProduct(Tx& tx, int64_t merchant_id, const ProductInput& i
 struct ProductPatch {
   std::optional<std::string> title, description, category, status;
   std::optional<Json> attributes, images;
+  std::optional<int64_t> freight_template_id;  // 0: none (the merchant's default)
 };
 Result<ProductPatch> ProductPatchFromJson(const Json& body);
 Result<Product> PatchProduct(Tx& tx, int64_t merchant_id, int64_t product_id, const ProductPatch& patch);
 // Sets price and/or available stock of one of the merchant's SKUs.
 Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<int64_t> price_fen,
-                     std::optional<int64_t> stock);
+                     std::optional<int64_t> stock, std::optional<int64_t> weight_g = std::nullopt);
 // Admin: takes a product off sale and keeps it off (the merchant cannot re-list it).
 Status TakeDown(Tx& tx, int64_t product_id);
 

@@ -22,6 +22,8 @@
 #include "http/route_limiter.h"
 #include "http/product_cache.h"
 #include "http/session_cache.h"
+#include "http/work_pool.h"
+#include "media/media.h"
 #include "member/member.h"
 #include "http/router.h"
 #include "open/open.h"
@@ -61,6 +63,8 @@ struct AppContext {
   feed::FeedService* feed = nullptr;    // the home feed, hot shops, search exposure; set by App
   RateLimiter* events_limiter = nullptr;  // POST /events per user or IP (429); null = unlimited
   std::string metrics_token;            // GET /metrics: empty = loopback peers only, else this Bearer token
+  media::MediaStore* media = nullptr;   // uploaded photos' bytes (routes_media.cc); null = uploads refused
+  WorkPool* media_pool = nullptr;       // decodes uploads off the I/O threads; required with `media`
 };
 
 // A merchant's staff member (or a merchant's API key) acting for the merchant.
@@ -252,6 +256,8 @@ void AddOpenRoutes(Api& api);
 void AddMemberRoutes(Api& api);
 void AddCommunityRoutes(Api& api);
 void AddInsightRoutes(Api& api);
+void AddMediaRoutes(Api& api);
+void AddFreightRoutes(Api& api);
 // The API-key scope of a route (routes_open.cc holds the one table); empty for none.
 std::string_view ApiKeyScopeFor(std::string_view method, std::string_view pattern);
 

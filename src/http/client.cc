@@ -84,7 +84,7 @@ Response Client::Send(const std::string& method, const std::string& target, cons
     req.keep_alive(true);
     for (auto& [k, v] : headers) req.set(k, v);
     if (!body.empty()) {
-      req.set(bhttp::field::content_type, "application/json");
+      if (req.find(bhttp::field::content_type) == req.end()) req.set(bhttp::field::content_type, "application/json");
       req.body() = body;
     }
     req.prepare_payload();

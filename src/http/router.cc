@@ -103,7 +103,8 @@ Json OpenApiDocument(const Router& router) {
 #undef XD_CODE
   Json paths = Json::object();
   for (const auto& spec : router.specs()) {
-    if (spec.pattern.rfind("/api/", 0) != 0 && spec.pattern.rfind("/healthz", 0) != 0 && spec.pattern.rfind("/metrics", 0) != 0)
+    if (spec.pattern.rfind("/api/", 0) != 0 && spec.pattern.rfind("/healthz", 0) != 0 && spec.pattern.rfind("/metrics", 0) != 0 &&
+        spec.pattern.rfind("/media/", 0) != 0)
       continue;
     std::string method = spec.method;
     for (auto& c : method) c = static_cast<char>(tolower(c));
@@ -118,7 +119,17 @@ Json OpenApiDocument(const Router& router) {
       params.push_back(Json{{"name", "X-Merchant-Id"}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}}});
     params.push_back(Json{{"$ref", "#/components/parameters/AcceptLanguage"}});
     op["parameters"] = params;
-    if (!spec.request_example.is_null())
+    if (spec.request_content_type == "multipart/form-data") {
+      Json file_schema{{"type", "string"}, {"format", "binary"}};
+      op["requestBody"] = Json{
+          {"required", true},
+          {"content",
+           {{"multipart/form-data",
+             {{"schema", {{"type", "object"}, {"properties", {{"file", file_schema}}}, {"required", Json::array({"file"})}}}}},
+            {"image/jpeg", {{"schema", file_schema}}},
+            {"image/png", {{"schema", file_schema}}},
+            {"image/webp", {{"schema", file_schema}}}}}};
+    } else if (!spec.request_example.is_null())
       op["requestBody"] = Json{{"required", true},
                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}, {"example", spec.request_example}}}}}};
     switch (spec.auth) {

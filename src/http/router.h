@@ -40,6 +40,9 @@ struct Response {
   std::shared_ptr<const Json> json;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // Kept alive until the response has been written (or the connection dropped it): lets a
+  // route account for the memory its body holds (routes_media.cc's serving budget).
+  std::shared_ptr<const void> hold;
 };
 
 using Respond = std::function<void(Response)>;
@@ -59,6 +62,9 @@ struct RouteSpec {
   // The API-key scope that opens this staff route to merchants' keys (empty: sessions only).
   // Filled by Api::Add from ApiKeyScopeFor when left empty.
   std::string api_key_scope;
+  // "multipart/form-data" for a route whose body is a file (multipart with a `file` part, or
+  // the file's bytes as they are); empty: JSON as request_example shows.
+  std::string request_content_type;
 };
 
 class Router {

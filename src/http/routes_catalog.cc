@@ -143,6 +143,8 @@ Status CreateProduct(Call& c) {
   c.Write(
       s,
       [in](Tx& tx, const StaffCaller& s) -> Result<Json> {
+        // A freight template must be this merchant's (FREIGHT_TEMPLATE_NOT_FOUND otherwise).
+        if (in.freight_template_id) RETURN_IF_ERROR(trade::GetFreightTemplate(tx, s.merchant_id, *in.freight_template_id));
         ASSIGN_OR_RETURN(catalog::Product p, catalog::CreateProduct(tx, s.merchant_id, in));
         return catalog::ToJson(p, true);
       },
@@ -180,6 +182,8 @@ Status PatchProduct(Call& c) {
   ASSIGN_OR_RETURN(Json body, c.Body());
   ASSIGN_OR_RETURN(catalog::ProductPatch patch, catalog::ProductPatchFromJson(body));
   c.Write(s, [id, patch](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    if (patch.freight_template_id && *patch.freight_template_id != 0)
+      RETURN_IF_ERROR(trade::GetFreightTemplate(tx, s.merchant_id, *patch.freight_template_id));
     ASSIGN_OR_RETURN(catalog::Product p, catalog::PatchProduct(tx, s.merchant_id, id, patch));
     return catalog::ToJson(p, true);
   });
@@ -193,9 +197,10 @@ Status PatchSku(Call& c) {
   ObjectReader r(body);
   auto price = r.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
   auto stock = r.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
+  auto weight = r.OptInt("weight_g", {.min = 0, .max = limits::kMaxSkuWeightG});
   RETURN_IF_ERROR(r.Finish());
-  c.Write(s, [id, price, stock](Tx& tx, const StaffCaller& s) -> Result<Json> {
-    ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock));
+  c.Write(s, [id, price, stock, weight](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock, weight));
     return catalog::ToJson(sku, true);
   });
   return Ok();
@@ -238,7 +243,7 @@ void AddCatalogRoutes(Api& api) {
       {{"PATCH", "/api/v1/merchant/products/{id}", "Edit a product or change its status (staff)",
         "catalog", AuthKind::kStaff, 200, Json{{"status", "off_sale"}}}, PatchProduct},
       {{"PATCH", "/api/v1/merchant/skus/{id}", "Set a SKU's price and/or available stock (staff)",
-        "catalog", AuthKind::kStaff, 200, Json{{"price_fen", 5900}, {"stock", 80}}}, PatchSku},
+        "catalog", AuthKind::kStaff, 200, Json{{"price_fen", 5900}, {"stock", 80}, {"weight_g", 250}}}, PatchSku},
       {{"POST", "/api/v1/admin/products/{id}/takedown", "Take a product off sale for good (admin)",
         "admin", AuthKind::kAdmin}, AdminTakeDownProduct},
   });

@@ -30,6 +30,7 @@ Result<account::MerchantPatch> MerchantPatchFromJson(const Json& body) {
   patch.name = r.OptString("name", {.min_len = 1, .max_len = limits::kMaxMerchantNameLen});
   patch.description = r.OptString("description", {.max_len = limits::kMaxMerchantDescriptionLen});
   patch.status = r.OptString("status", {.max_len = 16});
+  patch.banner = r.OptString("banner", {.max_len = limits::kMaxUrlLen});
   patch.commission_bps = r.OptInt("commission_bps", {.min = 0, .max = limits::kMaxCommissionBps});
   patch.hold_days = r.OptInt("hold_days", {.min = 0, .max = limits::kMaxHoldDays});
   patch.max_products = r.OptInt("max_products", {.min = 0, .max = limits::kMaxMerchantProducts});
@@ -269,7 +270,7 @@ void AddMerchantRoutes(Api& api) {
         AuthKind::kStaff}, GetMerchant},
       {{"PATCH", "/api/v1/merchant",
         "Update shop name/description (owner; status, rates and limits: admins only)", "merchant",
-        AuthKind::kStaff, 200, Json{{"name", "新店名"}, {"description", "手冲咖啡与器具"}}}, PatchMerchant},
+        AuthKind::kStaff, 200, Json{{"name", "新店名"}, {"description", "手冲咖啡与器具"}, {"banner", "/media/<sha256>-l.jpg"}}}, PatchMerchant},
       {{"GET", "/api/v1/merchant/staff", "Staff of the current merchant", "merchant",
         AuthKind::kStaff}, ListStaff},
       {{"POST", "/api/v1/merchant/staff-invitations",

@@ -54,7 +54,8 @@ class StaticFiles {
   explicit StaticFiles(std::string root) : root_(std::move(root)) {}
   bool Serve(const Request& req, Response* out) {
     if (root_.empty() || (req.method != "GET" && req.method != "HEAD")) return false;
-    if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path == "/healthz" || req.path == "/metrics" ||
+    if (req.path.rfind("/api/", 0) == 0 || req.path.rfind("/img/", 0) == 0 || req.path.rfind("/media/", 0) == 0 ||
+        req.path == "/healthz" || req.path == "/metrics" ||
         req.path.rfind("/s/", 0) == 0)  // short share links: the router redirects into the shop
       return false;
     std::optional<std::string> norm = Normalize(req.path);
@@ -186,7 +187,7 @@ struct Server::Impl {
   StaticFiles statics;
   std::vector<RouteMetrics> route_metrics;
   std::atomic<int64_t> in_flight{0}, connections{0}, accepted{0}, rejected_connections{0}, rate_limited{0},
-      request_seq{0}, streams_taken{0};
+      request_seq{0}, streams_taken{0}, uploads{0}, uploads_refused{0};
   std::atomic<bool> stopping{false};
 
   void Accept();
@@ -243,7 +244,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, Server::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
     srv_.connections++;
   }
-  ~Session() { srv_.connections--; }
+  ~Session() {
+    ReleaseUpload();
+    srv_.connections--;
+  }
 
   void Run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::DoRead, shared_from_this()));
@@ -252,11 +256,45 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     parser_.emplace();
-    parser_->body_limit(srv_.options.body_limit);
+    // The larger limit until the headers say which route this is (OnHeader): Beast checks a
+    // Content-Length against the limit as the headers end.
+    parser_->body_limit(std::max(srv_.options.body_limit, srv_.options.upload_path.empty() ? 0 : srv_.options.upload_body_limit));
     parser_->header_limit(static_cast<uint32_t>(srv_.options.header_limit));
     stream_.expires_after(std::chrono::milliseconds(first_ ? srv_.options.read_timeout_ms : srv_.options.idle_timeout_ms));
     first_ = false;
+    bhttp::async_read_header(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Headers read: an upload takes a slot (or is refused), anything else gets the ordinary
+  // body limit; then the body.
+  void OnHeader(beast::error_code ec, size_t n) {
+    if (ec) return OnRead(ec, n);
+    auto& msg = parser_->get();
+    std::string_view target(msg.target().data(), msg.target().size());
+    bool upload = !srv_.options.upload_path.empty() && msg.method() == bhttp::verb::post &&
+                  target.substr(0, target.find('?')) == srv_.options.upload_path;
+    if (upload) {
+      if (srv_.uploads.fetch_add(1) >= static_cast<int64_t>(srv_.options.max_uploads_in_flight)) {
+        srv_.uploads--;
+        srv_.uploads_refused++;
+        keep_alive_ = false;
+        linger_ = true;
+        Response r = ErrorResponse(503, Msg::UPLOADS_BUSY, ParseAcceptLanguage(HeaderText(msg, "Accept-Language")));
+        r.headers.emplace_back("Retry-After", "1");
+        return Write(std::move(r));
+      }
+      upload_slot_ = true;
+    } else {
+      if (parser_->content_length() && *parser_->content_length() > srv_.options.body_limit)
+        return OnRead(bhttp::error::body_limit, n);
+      parser_->body_limit(srv_.options.body_limit);
+    }
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void ReleaseUpload() {
+    if (upload_slot_) srv_.uploads--;
+    upload_slot_ = false;
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -357,6 +395,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Serialises the response by hand (status line, a few headers, the body) and sends it as
   // one gather write: Beast's generic serializer cost a quarter of the I/O threads' time.
   void Write(Response resp) {
+    ReleaseUpload();  // the upload's request is answered: its body is no longer held
     if (resp.json) resp.body = DumpJson(*resp.json);
     auto out = std::make_shared<std::pair<std::string, std::string>>();
     std::string& head = out->first;
@@ -373,7 +412,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!bodiless && !head_request_) out->second = std::move(resp.body);
     stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
     std::array<net::const_buffer, 2> buffers{net::buffer(out->first), net::buffer(out->second)};
-    net::async_write(stream_, buffers, [self = shared_from_this(), out](beast::error_code ec, size_t) {
+    net::async_write(stream_, buffers, [self = shared_from_this(), out, hold = std::move(resp.hold)](beast::error_code ec, size_t) {
       if (!ec && self->linger_) return self->Linger();
       if (ec || !self->keep_alive_) return self->Close();
       self->DoRead();
@@ -393,7 +432,8 @@ class Session : public std::enable_shared_from_this<Session> {
     drain_buf_.resize(64 * 1024);
     stream_.async_read_some(net::buffer(drain_buf_), [self = shared_from_this()](beast::error_code ec, size_t n) {
       self->drained_ += n;
-      if (ec || self->drained_ > (8u << 20)) return;  // EOF, timeout or enough: the session ends
+      // EOF, timeout or enough (an upload's whole body may be this long): the session ends
+      if (ec || self->drained_ > std::max<size_t>(8u << 20, self->srv_.options.upload_body_limit + (1u << 20))) return;
       self->DrainSome();
     });
   }
@@ -413,6 +453,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_request_ = false;  // HEAD: headers only
   bool first_ = true;
   bool linger_ = false;
+  bool upload_slot_ = false;  // this request holds one of the server's upload slots
   std::vector<char> drain_buf_;
   size_t drained_ = 0;
 };
@@ -520,6 +561,8 @@ std::string Server::MetricsText() const {
   out += fmt::format("# TYPE xd_http_rate_limited_total counter\nxd_http_rate_limited_total {}\n", im.rate_limited.load());
   out += fmt::format("# TYPE xd_http_streams_taken_total counter\nxd_http_streams_taken_total {}\n", im.streams_taken.load());
   out += fmt::format("# TYPE xd_static_files_cached gauge\nxd_static_files_cached {}\n", im.statics.cached_files());
+  out += fmt::format("# TYPE xd_http_uploads_in_flight gauge\nxd_http_uploads_in_flight {}\n", im.uploads.load());
+  out += fmt::format("# TYPE xd_http_uploads_refused_total counter\nxd_http_uploads_refused_total {}\n", im.uploads_refused.load());
   return out;
 }
 

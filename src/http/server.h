@@ -23,6 +23,12 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port (tests)
   int threads = 2;
   size_t body_limit = limits::kMaxRequestBodyBytes;
+  // Requests to `upload_path` (POST) may carry up to upload_body_limit; at most
+  // max_uploads_in_flight such requests are read or handled at once (503 beyond), so upload
+  // bodies held in memory are bounded whoever sends them. Empty path: no route takes more.
+  std::string upload_path;
+  size_t upload_body_limit = limits::kMaxUploadBodyBytes;
+  size_t max_uploads_in_flight = limits::kMaxUploadsInFlight;
   size_t header_limit = limits::kMaxRequestHeaderBytes;
   int read_timeout_ms = 15000;   // a whole request must arrive within this
   int idle_timeout_ms = 60000;   // keep-alive connections idle longer are closed

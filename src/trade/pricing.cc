@@ -13,24 +13,21 @@
 
 namespace xd::trade {
 
-// The built-in last stage: shipping per merchant order, free at or above a threshold.
+// The built-in last stage: shipping per merchant order by the products' freight templates
+// (freight.cc); without templates the platform's rule, free at or above a threshold.
 namespace {
 
 class ShippingRule final : public PricingRule {
  public:
   explicit ShippingRule(const TradeConfig& c) : config_(c) {}
   int stage() const override { return 500; }
-  Status Apply(Reader&, Tx*, PricingContext& ctx) override {
+  Status Apply(Reader& r, Tx*, PricingContext& ctx) override {
     // Collected at a pickup point (community group buying sets it in the order's extras).
     if (ctx.order_extra.is_object() && ctx.order_extra.value("delivery", "") == "pickup") {
       ctx.AddStep("shipping", "到自提点自提", 0);
       return Ok();
     }
-    if (ctx.subtotal_fen >= config_.free_shipping_over_fen)
-      ctx.AddStep("shipping", "满" + std::to_string(config_.free_shipping_over_fen / 100) + "元包邮", 0);
-    else
-      ctx.AddStep("shipping", "运费", config_.shipping_fen);
-    return Ok();
+    return PriceShipping(r, config_, ctx);
   }
 
  private:
@@ -98,7 +95,15 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     line.spec = sku.spec;
     line.list_price_fen = sku.price_fen;
     line.quantity = qty;
+    line.freight_template_id = p.freight_template_id;
+    line.weight_g = sku.weight_g;
     ctx.lines.push_back(std::move(line));
+  }
+  // Where the orders ship (none yet in a preview without an address, or for a gift).
+  std::optional<account::Address> ship_to = req.address;
+  if (!ship_to && req.address_id) {
+    ASSIGN_OR_RETURN(account::Address a, account::GetAddress(r, buyer_id, *req.address_id));
+    ship_to = std::move(a);
   }
   std::vector<PricingContext> out;
   std::vector<int64_t> coupons_left = req.coupon_ids;
@@ -107,6 +112,7 @@ Result<std::vector<PricingContext>> TradeService::PriceRequest(Reader& r, Tx* tx
     ctx.merchant_kind = m.kind;
     ctx.coupon_ids = coupons_left;
     if (auto it = req.redeem_points.find(merchant_id); it != req.redeem_points.end()) ctx.redeem_points = it->second;
+    ctx.ship_to = ship_to;
     RETURN_IF_ERROR(RunPricing(r, tx, ctx));
     std::erase_if(coupons_left, [&](int64_t id) { return std::ranges::find(ctx.spent_coupon_ids, id) != ctx.spent_coupon_ids.end(); });
     if (ctx.subtotal_fen > m.settings.max_order_fen)

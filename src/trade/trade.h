@@ -37,6 +37,8 @@ struct PriceLine {
   int64_t list_price_fen = 0;  // the SKU's price
   int64_t unit_price_fen = 0;  // after the activity stage
   int64_t quantity = 0;
+  std::optional<int64_t> freight_template_id;  // the product's; none: the merchant's default
+  int64_t weight_g = 0;                        // of one unit (the SKU's), for templates by weight
 };
 
 struct PricingStep {
@@ -61,6 +63,9 @@ struct PricingContext {
   // The order's shipping address comes later, from someone else (a gift's recipient), so the
   // checkout needs none.
   bool address_later = false;
+  // Where the order ships, when known (checkout; a preview with an address): the shipping
+  // stage prices by its region codes and refuses regions not delivered to.
+  std::optional<account::Address> ship_to;
   std::vector<PricingStep> steps;
   int64_t subtotal_fen = 0;
   Json order_extra = Json::object();  // merged into the order's activity column (e.g. group_id)
@@ -84,6 +89,45 @@ class PricingRule {
     return Ok();
   }
 };
+
+// ---- freight templates (运费模板, SPEC §4) ----
+// The shipping stage (500) prices each merchant order by its products' templates: lines are
+// grouped by template (a product without one uses the merchant's default template, and with
+// none the platform's rule, TradeConfig: ¥8, free from ¥99 — so a shop that never made a
+// template ships as before); each group pays its rule's first fee plus the additional fee per
+// started additional unit (units, or grams by weight), free when the group's goods reach a
+// threshold, and is refused (UNDELIVERABLE, 422, naming the item) for a region not delivered to.
+// The rule of a region is the most specific that names it (district, then city, then province),
+// else the template's rule without regions.
+struct FreightRule {
+  std::vector<std::string> regions;  // region codes (base/regions.h); empty: every other region
+  int64_t first_units = 1;           // units or grams the first fee covers
+  int64_t first_fen = 0;
+  int64_t additional_units = 1;      // each started step beyond them costs additional_fen
+  int64_t additional_fen = 0;
+  std::optional<int64_t> free_over_fen;  // free for this region from this much of the group's goods
+};
+struct FreightTemplate {
+  int64_t id = 0, merchant_id = 0;
+  std::string name;
+  std::string mode = "unit";  // unit | weight (grams)
+  std::vector<FreightRule> rules;
+  std::optional<int64_t> free_over_fen;  // free everywhere from this much of the group's goods
+  std::vector<std::string> undeliverable;  // region codes not delivered to (a province covers its cities)
+  bool is_default = false;                 // the merchant's template for products without one
+  int64_t created_at_ms = 0, updated_at_ms = 0;
+};
+Json ToJson(const FreightTemplate& t);
+// Decodes and validates a template body (every field; codes must be known regions).
+Result<FreightTemplate> FreightTemplateFromJson(const Json& body);
+Result<FreightTemplate> CreateFreightTemplate(Tx& tx, int64_t merchant_id, FreightTemplate t);
+// Replaces the template's fields. NOT_FOUND unless it is the merchant's.
+Result<FreightTemplate> UpdateFreightTemplate(Tx& tx, int64_t merchant_id, int64_t id, FreightTemplate t);
+// Deletes it; products that used it use the merchant's default again.
+Status DeleteFreightTemplate(Tx& tx, int64_t merchant_id, int64_t id);
+Result<std::vector<FreightTemplate>> ListFreightTemplates(Reader& r, int64_t merchant_id);
+// FREIGHT_TEMPLATE_NOT_FOUND unless it is the merchant's.
+Result<FreightTemplate> GetFreightTemplate(Reader& r, int64_t merchant_id, int64_t id);
 
 // ---- orders ----
 

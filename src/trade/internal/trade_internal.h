@@ -48,5 +48,8 @@ Result<std::map<int64_t, int64_t>> ReturnableUnits(Reader& r, int64_t order_id);
 
 // Pricing (pricing.cc): the built-in last stage, shipping.
 std::shared_ptr<PricingRule> NewShippingRule(const TradeConfig& config);
+// The shipping stage's work (freight.cc): one "shipping" step per freight template the
+// context's lines ship under.
+Status PriceShipping(Reader& r, const TradeConfig& config, PricingContext& ctx);
 
 }  // namespace xd::trade
