@@ -43,20 +43,21 @@ export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUn
     if (describe) err.message = describe(err);
     return err;
   };
-  async function request(method, path, { body, query, idempotencyKey } = {}) {
+  async function request(method, path, { body, query, idempotencyKey, form } = {}) {
     const h = { Accept: 'application/json', ...headers() };
     // The server words its messages in the app's language (zh unless the app is in English).
     if (lang) h['Accept-Language'] = lang() === 'en' ? 'en' : 'zh-CN';
     const t = token();
     if (t) h.Authorization = `Bearer ${t}`;
-    if (body !== undefined) h['Content-Type'] = 'application/json';
+    // A FormData body (a file upload) sets its own multipart Content-Type with the boundary.
+    if (body !== undefined && !form) h['Content-Type'] = 'application/json';
     if (idempotencyKey) h['Idempotency-Key'] = idempotencyKey;
     let res;
     try {
       res = await fetch(base + path + queryString(query), {
         method,
         headers: h,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form || (body === undefined ? undefined : JSON.stringify(body)),
       });
     } catch (e) {
       throw fail(new ApiError(0, 'NETWORK', undefined, { params: { detail: e.message } }));
@@ -84,5 +85,11 @@ export function createHttp({ base = '/api/v1', token, headers = () => ({}), onUn
     put: (path, body) => request('PUT', path, { body }),
     patch: (path, body) => request('PATCH', path, { body }),
     del: (path) => request('DELETE', path),
+    // POST of one file as multipart/form-data (its `file` part), e.g. a photo to /merchant/media.
+    upload: (path, file) => {
+      const form = new FormData();
+      form.append('file', file, file.name || 'photo');
+      return request('POST', path, { form });
+    },
   };
 }

@@ -14,6 +14,8 @@ import { chineseErrors, flashLimitInPicker } from './states.mjs';
 import { phoneBackOffice, phoneConsole } from './phone.mjs';
 import { customerService, reviewAndFavourite } from './reviews.mjs';
 import { insights } from './insights.mjs';
+import { photoUpload } from './media.mjs';
+import { pickRegion, regionPicker } from './region.mjs';
 
 const DEMO_MERCHANT = { phone: '13900000001', password: 'demo123' };
 const JS_BUDGET = 300 * 1024;
@@ -136,7 +138,7 @@ async function buyPayShip(ctx) {
   await shop.waitForURL(/#\/checkout/);
   await inputOf(shop, 'addr-name').fill('张三');
   await inputOf(shop, 'addr-phone').fill('13800138000');
-  await inputOf(shop, 'addr-region').fill('上海市 浦东新区');
+  await pickRegion(shop, ['上海市', '上海市', '浦东新区']);
   await inputOf(shop, 'addr-detail').fill('世纪大道 100 号 8 楼');
   await shop.waitForSelector('[data-test="pricing-step"]');
   const option = shop.locator('[data-test="coupon-option"][data-issuer="merchant"]');
@@ -262,7 +264,7 @@ async function storeCredit(ctx) {
   if (!(await shop.locator('[data-test="saved-addresses"]').count())) {
     await inputOf(shop, 'addr-name').fill('王五');
     await inputOf(shop, 'addr-phone').fill('13800138002');
-    await inputOf(shop, 'addr-region').fill('广东省 深圳市 南山区');
+    await pickRegion(shop, ['广东省', '深圳市', '南山区']);
     await inputOf(shop, 'addr-detail').fill('科技园 1 栋');
   }
   await shop.waitForSelector('[data-test="pricing-step"]');
@@ -474,7 +476,7 @@ async function checkoutAndPay(page, { expectStep, before } = {}) {
   if (!(await page.locator('[data-test="saved-addresses"]').count())) {
     await inputOf(page, 'addr-name').fill('赵六');
     await inputOf(page, 'addr-phone').fill('13800138003');
-    await inputOf(page, 'addr-region').fill('浙江省 杭州市 西湖区');
+    await pickRegion(page, ['浙江省', '杭州市', '西湖区']);
     await inputOf(page, 'addr-detail').fill('文三路 90 号');
   }
   if (before) await before(page);
@@ -632,7 +634,7 @@ async function gift(ctx) {
   assert((await friend.textContent('[data-test="gift-message"]')).includes('生日快乐'), 'the message is not shown');
   await inputOf(friend, 'addr-name').fill('钱七');
   await inputOf(friend, 'addr-phone').fill('13800138005');
-  await inputOf(friend, 'addr-region').fill('四川省 成都市 武侯区');
+  await pickRegion(friend, ['四川省', '成都市', '武侯区']);
   await inputOf(friend, 'addr-detail').fill('天府大道 8 号');
   await screenshot(friend, 'shop-gift-claim', { main: true });
   await friend.click('[data-test="gift-accept"]');
@@ -858,6 +860,10 @@ const scenarios = [
   { name: 'errors in Chinese: a wrong password and a phone already registered', slug: 'errors-zh',
     run: (ctx) => chineseErrors(ctx, { inputOf, DEMO_BUYER }) },
   { name: 'a ka owner creates an API key in the console (shown once), the ERP reads orders with it, the owner revokes it (401)', slug: 'open-platform', run: openPlatform },
+  { name: 'merchant uploads a photo in the product dialog; the shop product page shows it', slug: 'photo-upload',
+    run: (ctx) => photoUpload(ctx, { inputOf, consoleLogin, DEMO_MERCHANT }) },
+  { name: 'a buyer picks province, city and district at checkout; a region the template does not deliver to is refused; shipping follows the region', slug: 'region-picker',
+    run: (ctx) => regionPicker(ctx, { inputOf, shopLogin, newBuyer, merchantSession }) },
   ...(await socialScenarios()),
 ];
 

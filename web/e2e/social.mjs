@@ -3,6 +3,7 @@
 // with the address kept; the other accepts signed in; the order becomes shippable with both
 // addresses for the merchant.
 import { BASE, DESKTOP, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+import { pickRegion } from './region.mjs';
 
 // `h`: run.mjs's helpers (inputOf, shopLogin, consoleLogin, newBuyer, newPhone, freeProduct,
 // merchantSession, checkoutAndPay, fenToYuanString, DEMO_MERCHANT).
@@ -36,7 +37,7 @@ export async function giftInParts(ctx, h) {
   assert((await one.getAttribute('[data-test="gift-parts-left"]', 'data-left')) === '2', 'the page does not say 2 parts are left');
   await h.inputOf(one, 'addr-name').fill('孙八');
   await h.inputOf(one, 'addr-phone').fill('13800138006');
-  await h.inputOf(one, 'addr-region').fill('湖北省 武汉市 洪山区');
+  await pickRegion(one, ['湖北省', '武汉市', '洪山区']);
   await h.inputOf(one, 'addr-detail').fill('珞喻路 1 号');
   await screenshot(one, 'shop-gift-part-claim', { main: true });
   await one.click('[data-test="gift-accept"]');
@@ -55,7 +56,7 @@ export async function giftInParts(ctx, h) {
   await two.waitForSelector('[data-test="gift-parts-left"][data-left="1"]');
   await h.inputOf(two, 'addr-name').fill('周九');
   await h.inputOf(two, 'addr-phone').fill('13800138007');
-  await h.inputOf(two, 'addr-region').fill('江苏省 南京市 鼓楼区');
+  await pickRegion(two, ['江苏省', '南京市', '鼓楼区']);
   await h.inputOf(two, 'addr-detail').fill('中山路 2 号');
   await two.click('[data-test="gift-accept"]');
   await two.waitForSelector('[data-test="gift-my-part"][data-part="2"]');

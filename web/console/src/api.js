@@ -44,6 +44,14 @@ export const api = {
   // the current merchant
   merchant: () => http.get('/merchant'),
   updateMerchant: (body) => http.patch('/merchant', body),
+  // A photo (JPEG/PNG/WebP): answers {id, url, urls: {l, m, s}, width, height}.
+  uploadMedia: (file) => http.upload('/merchant/media', file),
+  // freight templates (运费模板) and the region list they name regions from
+  freightTemplates: () => http.get('/merchant/freight-templates'),
+  createFreightTemplate: (body) => http.post('/merchant/freight-templates', body),
+  updateFreightTemplate: (id, body) => http.put(`/merchant/freight-templates/${e(id)}`, body),
+  deleteFreightTemplate: (id) => http.del(`/merchant/freight-templates/${e(id)}`),
+  regions: () => http.get('/regions'),
   staff: () => http.get('/merchant/staff'),
   removeStaff: (userId) => http.del(`/merchant/staff/${e(userId)}`),
   staffInvitations: () => http.get('/merchant/staff-invitations'),

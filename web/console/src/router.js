@@ -27,6 +27,7 @@ const routes = [
       { path: 'orders', name: 'orders', component: () => import('./views/Orders.vue'), meta: { merchant: true } },
       { path: 'aftersales', name: 'aftersales', component: () => import('./views/Aftersales.vue'), meta: { merchant: true } },
       { path: 'finance', name: 'finance', component: () => import('./views/Finance.vue'), meta: { merchant: true } },
+      { path: 'freight', name: 'freight', component: () => import('./views/Freight.vue'), meta: { merchant: true } },
       { path: 'open', name: 'open', component: () => import('./views/OpenPlatform.vue'), meta: { merchant: true } },
       { path: 'admin/merchants', name: 'admin-merchants', component: () => import('./views/admin/Merchants.vue'), meta: { admin: true } },
       { path: 'admin/kinds', name: 'admin-kinds', component: () => import('./views/admin/KindDefaults.vue'), meta: { admin: true } },

@@ -39,6 +39,8 @@ export const api = {
   login: (body) => http.post('/auth/login', body),
   logout: () => http.post('/auth/logout'),
   me: () => http.get('/me'),
+  // China's regions by code ({province_list, city_list, county_list}) for the address picker.
+  regions: () => http.get('/regions'),
   addresses: () => http.get('/me/addresses'),
   addAddress: (addr) => http.post('/me/addresses', addr),
   cards: () => http.get('/me/cards'),
