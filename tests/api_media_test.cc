@@ -5,6 +5,11 @@
 // (415), a file over the size limit or a header over the pixel limit (413), a buyer or an
 // anonymous caller, names that are not ours. On PostgreSQL the bytes are in the database, so a
 // second node serves a photo the first one took.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include "base/crypto.h"
@@ -39,18 +44,41 @@ class Media : public ApiTest {
     return j.is_object() ? j.value("error", Json::object()).value("reason", "") : "";
   }
   // Multipart upload of `bytes` as the `file` part (a text field before it, as browsers send).
-  http::Response UploadMultipart(const std::string& token, const std::string& bytes, const std::string& filename = "a.jpg") {
+  http::Response UploadMultipart(const std::string& token, const std::string& bytes, const std::string& filename = "a.jpg",
+                                 const std::string& path = "/api/v1/merchant/media") {
     const std::string b = "----xdBoundary7MA4YWxk";
     std::string body = "--" + b + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n" + "--" + b +
                        "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename +
                        "\"\r\nContent-Type: image/jpeg\r\n\r\n" + bytes + "\r\n--" + b + "--\r\n";
-    return NewClient()->Send("POST", "/api/v1/merchant/media", body,
+    return NewClient()->Send("POST", path, body,
                              {{"Authorization", "Bearer " + token}, {"Content-Type", "multipart/form-data; boundary=" + b}});
   }
-  http::Response UploadRaw(const std::string& token, const std::string& bytes, const std::string& type = "image/png") {
+  http::Response UploadRaw(const std::string& token, const std::string& bytes, const std::string& type = "image/png",
+                           const std::string& path = "/api/v1/merchant/media") {
     std::vector<std::pair<std::string, std::string>> h{{"Content-Type", type}};
     if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
-    return NewClient()->Send("POST", "/api/v1/merchant/media", bytes, h);
+    return NewClient()->Send("POST", path, bytes, h);
+  }
+  // A buyer's photo (POST /api/v1/media): its media id.
+  std::string UploadBuyerPhoto(const std::string& token, int w, int h) {
+    http::Response r = UploadRaw(token, MakeImage(w, h, ".png"), "image/png", "/api/v1/media");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? Json::parse(r.body)["id"].get<std::string>() : "";
+  }
+  // Pays, ships, delivers and confirms the buyer's order of `sku`: the completed order's item.
+  std::string CompletedItem(const Shop& shop, const std::string& buyer, const std::string& sku) {
+    std::string oid = Buy(buyer, sku)["id"];
+    PayAndWait(buyer, oid);
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/ship", Json{{"carrier", "顺丰"}, {"tracking_no", "SF1"}},
+                   shop.owner_token)
+                  .status,
+              200);
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/orders/" + oid + "/tracking", Json{{"description", "已签收"}, {"delivered", true}},
+                   shop.owner_token)
+                  .status,
+              200);
+    EXPECT_EQ(Call("POST", "/api/v1/orders/" + oid + "/confirm", nullptr, buyer).status, 200);
+    return Call("GET", "/api/v1/orders/" + oid + "/reviews", nullptr, buyer).body["items"][0]["order_item_id"];
   }
   static std::string HeaderOf(const http::Response& r, const std::string& name) {
     for (auto& [k, v] : r.headers)
@@ -171,6 +199,114 @@ TEST_F(Media, OnlyStaffUploadAndOnlyOurNamesAreServed) {
   EXPECT_EQ(client->Send("GET", "/media/" + std::string(64, 'a') + "-x.jpg").status, 404);
   EXPECT_EQ(client->Send("GET", "/media/..%2F..%2Fetc%2Fpasswd").status, 404);
   EXPECT_EQ(client->Send("GET", "/media/index.html").status, 404);  // not the shop's SPA fallback
+}
+
+// Review photos (issue 15): a buyer uploads photos and attaches up to 9 of them to a review;
+// the product page's review shows each one's large and thumbnail URL. A photo someone else
+// uploaded (seen on their review) cannot be attached, nor can a merchant's, nor an id that is
+// no photo: the same refusal for each, so it says nothing about other people's uploads.
+TEST_F(Media, BuyersAttachTheirOwnPhotosToAReview) {
+  Shop shop = OpenShop("c2c", "晒图小店");
+  auto [product, sku] = CreateProduct(shop, 3000, 20, "晒图咖啡");
+  std::string buyer = Register("", "晒图买家"), other = Register("", "别人");
+  std::string item = CompletedItem(shop, buyer, sku);
+  std::string other_item = CompletedItem(shop, other, sku);
+
+  std::string a = UploadBuyerPhoto(buyer, 800, 600), b = UploadBuyerPhoto(buyer, 300, 900);
+  std::string theirs = UploadBuyerPhoto(other, 640, 640);
+  http::Response shop_photo = UploadRaw(shop.owner_token, MakeImage(500, 500, ".png"));
+  ASSERT_EQ(shop_photo.status, 201) << shop_photo.body;
+  std::string merchants = Json::parse(shop_photo.body)["id"];
+  // A buyer's upload answers like a merchant's; anonymous callers are refused.
+  EXPECT_EQ(UploadRaw("", MakeImage(64, 64, ".png"), "image/png", "/api/v1/media").status, 401);
+  EXPECT_EQ(UploadRaw(buyer, "not an image", "image/png", "/api/v1/media").status, 415);
+
+  auto review = [&](const std::string& token, const std::string& it, Json photos) {
+    return Call("POST", "/api/v1/reviews", Json{{"order_item_id", it}, {"rating", 5}, {"text", "有图有真相"}, {"photos", photos}},
+                token);
+  };
+  for (const std::string& not_mine : {theirs, merchants, std::string(64, 'e')}) {
+    auto refused = review(buyer, item, Json::array({a, not_mine}));
+    EXPECT_EQ(refused.status, 422) << refused.body.dump();
+    EXPECT_EQ(refused.body["error"]["reason"], "REVIEW_PHOTO_NOT_YOURS");
+    EXPECT_EQ(refused.body["error"]["message"], "照片不存在或不是你上传的，请重新上传");
+  }
+  Json ten = Json::array();
+  for (int i = 0; i < 10; ++i) ten.push_back(a);
+  auto too_many = review(buyer, item, ten);
+  EXPECT_EQ(too_many.status, 400);
+  EXPECT_EQ(too_many.body["error"]["reason"], "FIELD_TOO_MANY");
+  EXPECT_EQ(too_many.body["error"]["message"], "照片最多 9 项");
+  EXPECT_EQ(review(buyer, item, Json::array({a, a})).body["error"]["reason"], "FIELD_DUPLICATES");
+  EXPECT_EQ(review(buyer, item, Json::array({"/media/x.jpg"})).body["error"]["reason"], "FIELD_INVALID");
+
+  auto made = review(buyer, item, Json::array({b, a}));
+  ASSERT_EQ(made.status, 201) << made.body.dump();
+  ASSERT_EQ(made.body["photos"].size(), 2u);
+  EXPECT_EQ(made.body["photos"][0]["id"], b);
+  EXPECT_EQ(made.body["photos"][0]["url"], "/media/" + b + "-l.jpg");
+  EXPECT_EQ(made.body["photos"][0]["thumb"], "/media/" + b + "-s.jpg");
+  // The other buyer reviews with their own photo; nine photos is the most, and allowed.
+  auto theirs_made = review(other, other_item, Json::array({theirs}));
+  ASSERT_EQ(theirs_made.status, 201) << theirs_made.body.dump();
+
+  auto page = Call("GET", "/api/v1/products/" + product + "/reviews");
+  ASSERT_EQ(page.status, 200) << page.body.dump();
+  Json mine;
+  for (auto& r : page.body["items"])
+    if (r["photos"].size() == 2) mine = r;
+  ASSERT_TRUE(mine.is_object()) << page.body.dump();
+  EXPECT_EQ(mine["photos"][1]["thumb"], "/media/" + a + "-s.jpg");
+  // The thumbnail is served, at most 160 px on its long side.
+  http::Response thumb = NewClient()->Send("GET", mine["photos"][1]["thumb"].get<std::string>());
+  ASSERT_EQ(thumb.status, 200);
+  EXPECT_EQ(media::SniffImage(thumb.body), media::ImageFormat::kJpeg);
+  ExpectInvariants();
+}
+
+// Upload slots are taken only by callers who are signed in: requests without a session (or
+// with a made-up token) are answered 401 as their headers arrive, before any body is read,
+// and hold none of the kMaxUploadsInFlight slots, so a signed-in upload still goes through
+// while more of them than there are slots stay connected.
+TEST_F(Media, AnonymousUploadsHoldNoUploadSlot) {
+  Shop shop = OpenShop("c2c");
+  std::string buyer = Register();
+  std::vector<int> open_fds;
+  for (size_t i = 0; i <= limits::kMaxUploadsInFlight; ++i) {
+    for (const std::string& auth : {std::string(), std::string("Authorization: Bearer not-a-session-token\r\n")}) {
+      for (const char* path : {"/api/v1/media", "/api/v1/merchant/media"}) {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(port_);
+        ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+        open_fds.push_back(fd);
+        // Headers that promise 8 MB, and no body: a slow upload that never ends.
+        std::string head = std::string("POST ") + path + " HTTP/1.1\r\nHost: x\r\n" + auth +
+                           "Content-Type: image/jpeg\r\nContent-Length: 8000000\r\n\r\n";
+        ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+        // The answer comes without the body. (The server's own read timeout ends the
+        // connection if it waited for the body instead: the assertion then fails.)
+        std::string got;
+        while (got.find("\r\n\r\n") == std::string::npos) {
+          pollfd pfd{fd, POLLIN, 0};
+          if (::poll(&pfd, 1, 30'000) != 1) break;
+          char buf[4096];
+          ssize_t n = ::read(fd, buf, sizeof buf);
+          if (n <= 0) break;
+          got.append(buf, static_cast<size_t>(n));
+        }
+        EXPECT_EQ(got.rfind("HTTP/1.1 401", 0), 0u) << path << ": " << got;
+      }
+    }
+  }
+  // More refused uploads are still connected than there are slots; signed-in uploads pass.
+  http::Response up = UploadRaw(buyer, MakeImage(64, 64, ".png"), "image/png", "/api/v1/media");
+  EXPECT_EQ(up.status, 201) << up.body;
+  http::Response shop_up = UploadRaw(shop.owner_token, MakeImage(80, 64, ".png"));
+  EXPECT_EQ(shop_up.status, 201) << shop_up.body;
+  for (int fd : open_fds) ::close(fd);
 }
 
 TEST_F(Media, EveryNodeServesEveryPhotoOnPostgres) {

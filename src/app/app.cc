@@ -207,7 +207,9 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   so.ip_rate_per_s = options.ip_rate_per_s;
   so.access_log = options.access_log;
   so.streams = app->live_hub_->acceptor();
-  so.upload_path = "/api/v1/merchant/media";
+  so.upload_paths = {"/api/v1/merchant/media", "/api/v1/media"};
+  http::AppContext* context = app->context_.get();
+  so.upload_gate = [context](http::Request& req) { return http::UploadGate(*context, req); };
   app->server_ = std::make_unique<http::Server>(so, *app->router_);
   http::Server* server = app->server_.get();
   app->context_->metrics_text = [server, hub = app->live_hub_.get()] { return server->MetricsText() + hub->MetricsText(); };

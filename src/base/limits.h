@@ -156,6 +156,9 @@ inline constexpr size_t kMaxUploadBodyBytes = (8 << 20) + (64 << 10);  // its re
 inline constexpr int64_t kMaxImagePixels = 40'000'000;       // width x height read from the header, before decoding
 inline constexpr int64_t kMaxImageSide = 16'000;             // either side, in pixels
 inline constexpr int64_t kMaxMediaPerMerchant = 5'000;       // distinct images one merchant has uploaded
+inline constexpr int64_t kMaxMediaPerUser = 500;             // distinct images one buyer has uploaded (review photos)
+inline constexpr size_t kMaxReviewPhotos = 9;                // photos on one review
+inline constexpr int64_t kCheckReviewsWithPhotos = 1'000;    // newest reviews with photos `xiaodian check` looks at (a lookup per photo)
 inline constexpr size_t kMaxUploadsInFlight = 8;             // upload bodies held or decoding at once (503 beyond)
 inline constexpr size_t kMaxMediaBytesServing = 64 << 20;    // image bytes held by GET /media answers being written
 

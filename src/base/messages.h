@@ -225,6 +225,7 @@ namespace xd {
   X(MULTIPART_MALFORMED, BAD_REQUEST)                                                         \
   X(MEDIA_NOT_FOUND, NOT_FOUND)                                                               \
   X(UPLOADS_BUSY, UNAVAILABLE)                                                                \
+  X(USER_MEDIA_QUOTA, LIMIT_EXCEEDED)                                                         \
   /* freight templates and regions */                                                         \
   X(REGION_CODES_INVALID, INVALID_FIELD)                                                      \
   X(REGION_CODE_UNKNOWN, INVALID_FIELD)                                                       \
@@ -417,6 +418,7 @@ namespace xd {
   X(REVIEW_EXISTS, ALREADY_EXISTS)                                                            \
   X(REVIEW_NOT_FOUND, NOT_FOUND)                                                              \
   X(REVIEW_REPLIED, ALREADY_EXISTS)                                                           \
+  X(REVIEW_PHOTO_NOT_YOURS, RULE_VIOLATION)                                                   \
   X(FAVORITES_FULL, LIMIT_EXCEEDED)                                                           \
   X(CS_THREAD_NOT_FOUND, NOT_FOUND)                                                           \
   X(CS_THREAD_FULL, LIMIT_EXCEEDED)                                                           \

@@ -10,6 +10,7 @@
 #include "base/id.h"
 #include "base/limits.h"
 #include "base/messages.h"
+#include "media/media.h"
 
 namespace xd::buyer {
 
@@ -53,6 +54,18 @@ Review ReviewFromRow(const Row& r) {
   return v;
 }
 
+// A review's stored media ids as what the apps show: [{id, url (large), thumb (small)}].
+Json PhotosJson(const Json& ids) {
+  Json out = Json::array();
+  if (!ids.is_array()) return out;
+  for (const Json& id : ids) {
+    if (!id.is_string()) continue;
+    const std::string& sha = id.get_ref<const std::string&>();
+    out.push_back(Json{{"id", sha}, {"url", media::MediaUrl(sha, 'l')}, {"thumb", media::MediaUrl(sha, 's')}});
+  }
+  return out;
+}
+
 // The first character (UTF-8 code point) and one star: 小王 → 小*, whatever the length.
 std::string Mask(const std::string& name) {
   if (name.empty()) return "*";
@@ -87,6 +100,25 @@ Result<ReviewInput> ReviewInputFromJson(const Json& body) {
   in.order_item_id = r.Id("order_item_id");
   in.rating = r.Int("rating", {.min = 1, .max = 5});
   in.text = r.OptString("text", {.max_len = limits::kMaxReviewLen}).value_or("");
+  if (const Json* photos = r.Raw("photos")) {
+    if (!photos->is_array()) {
+      r.Invalid("photos", Msg::FIELD_NOT_ARRAY);
+    } else if (photos->size() > limits::kMaxReviewPhotos) {
+      r.Invalid("photos", Msg::FIELD_TOO_MANY, {{"max", limits::kMaxReviewPhotos}});
+    } else {
+      for (const Json& p : *photos) {
+        if (!p.is_string() || !media::IsMediaId(p.get_ref<const std::string&>())) {
+          r.Invalid("photos", Msg::FIELD_INVALID);
+          break;
+        }
+        if (std::ranges::find(in.photos, p.get<std::string>()) != in.photos.end()) {
+          r.Invalid("photos", Msg::FIELD_DUPLICATES);
+          break;
+        }
+        in.photos.push_back(p.get<std::string>());
+      }
+    }
+  }
   RETURN_IF_ERROR(r.Finish());
   return in;
 }
@@ -100,7 +132,7 @@ Json ToJson(const Review& v, bool for_owner) {
          {"merchant_id", IdString(v.merchant_id)},
          {"rating", v.rating},
          {"text", v.text},
-         {"photos", v.photos},
+         {"photos", PhotosJson(v.photos)},
          {"spec", v.spec},
          {"nickname", for_owner ? v.nickname : Mask(v.nickname)},
          {"reply", v.reply ? Json(*v.reply) : Json(nullptr)},
@@ -124,6 +156,13 @@ Result<Review> CreateReview(Tx& tx, int64_t user_id, const ReviewInput& in) {
       tx.QueryInt("SELECT count(*) FROM reviews WHERE merchant_id=? AND order_item_id=?",
                   {merchant_id, in.order_item_id}));
   if (exists > 0) return Fail(Msg::REVIEW_EXISTS);
+  // Only the reviewer's own uploads: a photo id seen elsewhere (another buyer's review, a
+  // product page) cannot be attached to this review. Distinct ids, at most kMaxReviewPhotos.
+  for (const std::string& sha : in.photos) {
+    ASSIGN_OR_RETURN(int64_t mine, tx.QueryInt("SELECT count(*) FROM user_media WHERE user_id=? AND sha256=?",
+                                               {user_id, sha}));
+    if (mine == 0) return Fail(Msg::REVIEW_PHOTO_NOT_YOURS);
+  }
   int64_t id = tx.NewId();
   // The unique index holds the rule if two reviews of the item race on PostgreSQL writers.
   ASSIGN_OR_RETURN(
@@ -131,9 +170,9 @@ Result<Review> CreateReview(Tx& tx, int64_t user_id, const ReviewInput& in) {
       tx.Exec(
           "INSERT INTO reviews(id, merchant_id, order_id, order_item_id, product_id, sku_id, "
           "user_id, rating, "
-          "text, photos, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,'[]',?) ON CONFLICT DO NOTHING",
+          "text, photos, created_at_ms) VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
           {id, merchant_id, item->Int(0), in.order_item_id, item->Int(1), item->Int(2), user_id,
-           in.rating, in.text, tx.NowMs()}));
+           in.rating, in.text, Json(in.photos).dump(), tx.NowMs()}));
   if (n == 0) return Fail(Msg::REVIEW_EXISTS);
   return LoadReview(tx, id);
 }
@@ -617,6 +656,25 @@ Result<std::vector<std::string>> Check(Reader& r) {
               "v.sku_id LIMIT 10"));
   for (auto& row : bad)
     problems.push_back("review " + IdString(row.Int(0)) + " disagrees with its order item");
+  // A review's photos are its author's uploads (CreateReview checks each against user_media).
+  ASSIGN_OR_RETURN(Rows with_photos,
+                   r.Query("SELECT id, user_id, photos FROM reviews WHERE photos <> '[]' ORDER BY id DESC LIMIT ?",
+                           {limits::kCheckReviewsWithPhotos}));
+  for (auto& row : with_photos) {
+    Json ids = row.JsonAt(2);
+    bool ok = ids.is_array() && ids.size() <= limits::kMaxReviewPhotos;
+    for (const Json& sha : ok ? ids : Json::array()) {
+      if (!sha.is_string()) {
+        ok = false;
+        break;
+      }
+      ASSIGN_OR_RETURN(int64_t mine, r.QueryInt("SELECT count(*) FROM user_media WHERE user_id=? AND sha256=?",
+                                                {row.Int(1), sha.get<std::string>()}));
+      if (mine == 0) ok = false;
+    }
+    if (!ok) problems.push_back("review " + IdString(row.Int(0)) + " shows a photo its author did not upload");
+    if (problems.size() >= 10) break;
+  }
   ASSIGN_OR_RETURN(
       Rows counts,
       r.Query("SELECT t.id FROM cs_threads t WHERE t.messages <> "

@@ -32,7 +32,9 @@ struct ReviewInput {
   int64_t order_item_id = 0;
   int64_t rating = 0;               // 1..5 stars
   std::string text;                 // may be empty
-  std::vector<std::string> photos;  // image URLs (this server's /media/ or https), at most a few
+  // Media ids (media::RecordUserUpload's "id") of photos the reviewer uploaded, at most
+  // limits::kMaxReviewPhotos, distinct, in the order shown.
+  std::vector<std::string> photos;
 };
 // Decoded and range-checked (INVALID_FIELD naming the field).
 Result<ReviewInput> ReviewInputFromJson(const Json& body);
@@ -42,7 +44,7 @@ struct Review {
           user_id = 0;
   int64_t rating = 0;
   std::string text;
-  Json photos = Json::array();
+  Json photos = Json::array();  // media ids as stored; ToJson gives each size's URL
   std::optional<std::string> reply;
   std::optional<int64_t> replied_at_ms;
   int64_t created_at_ms = 0;
@@ -54,7 +56,8 @@ Json ToJson(const Review& r, bool for_owner = false);
 
 // The buyer reviews one item of their own completed order, once. NOT_FOUND unless the item
 // is of the buyer's order (another buyer's item is not revealed); INVALID_STATE unless the
-// order is completed; ALREADY_EXISTS when the item has a review.
+// order is completed; ALREADY_EXISTS when the item has a review; REVIEW_PHOTO_NOT_YOURS when a
+// photo is not one the buyer uploaded (whether someone else did is not revealed).
 Result<Review> CreateReview(Tx& tx, int64_t user_id, const ReviewInput& in);
 // The merchant answers a review of its shop, once (ALREADY_EXISTS after); NOT_FOUND for
 // another shop's review.

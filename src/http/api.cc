@@ -91,6 +91,18 @@ Result<account::Principal> Call::User() {
   return p;
 }
 
+std::optional<Response> UploadGate(AppContext& app, Request& req) {
+  std::optional<Response> refused;
+  Call c(app, req, [&refused](Response r) { refused = std::move(r); });
+  Status s = [&]() -> Status {
+    if (auto key = c.ApiKeyText())
+      return app.store.Read([&](Reader& r) { return ToStatus(open::AuthenticateKey(r, *key)); });
+    return ToStatus(c.User());
+  }();
+  if (!s) c.ReplyError(s.error());
+  return refused;
+}
+
 Result<AdminCaller> Call::Admin() {
   ASSIGN_OR_RETURN(account::Principal p, User());
   if (!p.is_admin) return Fail(Msg::ADMIN_ONLY);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -235,6 +236,12 @@ Json PageJson(const std::vector<T>& items, int64_t limit) {
 
 // Ledger, order and inventory invariants, as one report ({"ok":bool,"problems":[...],...}).
 Result<Json> RunInvariantChecks(AppContext& app);
+
+// The server's upload gate (ServerOptions::upload_gate): refuses, before an upload takes one of
+// the server's slots, a request that carries neither a live session nor a valid API key (401
+// with the catalogue's reason, in the request's language). Whether the caller may upload
+// there (staff, permission) is the route's to check once the body is read.
+std::optional<Response> UploadGate(AppContext& app, Request& req);
 
 // Who may read GET /metrics: with a token, a request bearing it (`Authorization: Bearer
 // <token>`); without one, loopback peers only.

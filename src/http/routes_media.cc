@@ -1,5 +1,5 @@
-// Routes of uploaded photos (issue 14, decision 020): a merchant's upload, and the public
-// files the apps show.
+// Routes of uploaded photos (issue 14, decision 020): a merchant's upload, a buyer's (review
+// photos, issue 15), and the public files the apps show.
 //
 // An upload is decoded on the media pool (`AppContext::media_pool`), never on an I/O thread:
 // the pool's queue is small and a full one is answered 503 UPLOADS_BUSY at once; the server
@@ -90,12 +90,15 @@ Result<std::string_view> UploadedBytes(const Request& req) {
   return Fail(Msg::MEDIA_FILE_MISSING);
 }
 
-Status UploadMedia(Call& c) {
-  ASSIGN_OR_RETURN(StaffCaller staff, c.Staff(Perm::kProducts));
+// Decodes the request's photo on the media pool and stages its bytes there, then `record`
+// (given the staged upload) writes its rows: the part every upload route shares. The caller
+// has checked who is uploading before anything is queued.
+template <typename Caller, typename RecordFn>
+Status QueueUpload(Call& c, const Caller& caller, RecordFn record) {
   AppContext& app = c.app();
   if (!app.media || !app.media_pool) return Fail(ErrorCode::UNAVAILABLE, "media uploads are not configured");
   Request& req = c.req();
-  bool queued = app.media_pool->TrySubmit([&app, &req, respond = c.responder(), staff] {
+  bool queued = app.media_pool->TrySubmit([&app, &req, respond = c.responder(), caller, record] {
     Call call(app, req, respond);
     Status s = [&]() -> Status {
       ASSIGN_OR_RETURN(std::string_view bytes, UploadedBytes(req));
@@ -103,17 +106,29 @@ Status UploadMedia(Call& c) {
       RETURN_IF_ERROR(app.media->Stage(processed));
       auto p = std::make_shared<const media::Processed>(std::move(processed));
       call.Write(
-          staff,
-          [&app, p](Tx& tx, const StaffCaller& s) {
-            return media::RecordUpload(tx, *app.media, s.merchant_id, s.principal.user_id, *p);
-          },
-          201);
+          caller, [&app, p, record](Tx& tx, const Caller& who) { return record(tx, *app.media, who, *p); }, 201);
       return Ok();
     }();
     if (!s) call.ReplyError(s.error());
   });
   if (!queued) c.ReplyError(MakeError(Msg::UPLOADS_BUSY), 1);
   return Ok();
+}
+
+// A shop's photo (products, banner): staff with the products permission.
+Status UploadMedia(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller staff, c.Staff(Perm::kProducts));
+  return QueueUpload(c, staff, [](Tx& tx, media::MediaStore& store, const StaffCaller& s, const media::Processed& p) {
+    return media::RecordUpload(tx, store, s.merchant_id, s.principal.user_id, p);
+  });
+}
+
+// A buyer's photo (reviews): any signed-in user, counted against their own quota.
+Status UploadUserMedia(Call& c) {
+  ASSIGN_OR_RETURN(account::Principal user, c.User());
+  return QueueUpload(c, user, [](Tx& tx, media::MediaStore& store, const account::Principal& u, const media::Processed& p) {
+    return media::RecordUserUpload(tx, store, u.user_id, p);
+  });
 }
 
 // Releases its bytes from the serving budget when the answer holding it is gone.
@@ -164,8 +179,14 @@ void AddMediaRoutes(Api& api) {
                    "three re-encoded JPEG sizes: l (1280 px), m (480 px), s (160 px). 413 too large, 415 not an image",
                    "media", AuthKind::kStaff, 201};
   upload.request_content_type = "multipart/form-data";
+  RouteSpec user_upload{"POST", "/api/v1/media",
+                        "A signed-in buyer uploads a photo to attach to a review (same body, checks, sizes and answer as "
+                        "the merchant's upload; 500 distinct photos per user)",
+                        "media", AuthKind::kUser, 201};
+  user_upload.request_content_type = "multipart/form-data";
   api.AddTable({
       {upload, UploadMedia},
+      {user_upload, UploadUserMedia},
       {{"GET", "/media/{name}",
         "An uploaded photo, <sha256>-<l|m|s>.jpg (immutable: a year's Cache-Control and an ETag)", "media"},
        ServeMedia},

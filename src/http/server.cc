@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -256,9 +257,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void DoRead() {
     parser_.emplace();
+    rate_checked_ = false;
     // The larger limit until the headers say which route this is (OnHeader): Beast checks a
     // Content-Length against the limit as the headers end.
-    parser_->body_limit(std::max(srv_.options.body_limit, srv_.options.upload_path.empty() ? 0 : srv_.options.upload_body_limit));
+    parser_->body_limit(std::max(srv_.options.body_limit, srv_.options.upload_paths.empty() ? 0 : srv_.options.upload_body_limit));
     parser_->header_limit(static_cast<uint32_t>(srv_.options.header_limit));
     stream_.expires_after(std::chrono::milliseconds(first_ ? srv_.options.read_timeout_ms : srv_.options.idle_timeout_ms));
     first_ = false;
@@ -271,9 +273,34 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnRead(ec, n);
     auto& msg = parser_->get();
     std::string_view target(msg.target().data(), msg.target().size());
-    bool upload = !srv_.options.upload_path.empty() && msg.method() == bhttp::verb::post &&
-                  target.substr(0, target.find('?')) == srv_.options.upload_path;
+    std::string_view path = target.substr(0, target.find('?'));
+    bool upload = msg.method() == bhttp::verb::post &&
+                  std::ranges::find(srv_.options.upload_paths, path) != srv_.options.upload_paths.end();
     if (upload) {
+      // Who is uploading is checked before a slot is taken: otherwise anyone could hold every
+      // slot with slow bodies that would be refused 401 only once read.
+      if (srv_.options.upload_gate) {
+        // The per-address limit first (Dispatch would apply it only after the body): the gate
+        // may read the store for a token.
+        rate_checked_ = true;
+        if (!srv_.limiter.Allow(RemoteIp())) {
+          srv_.rate_limited++;
+          keep_alive_ = false;
+          linger_ = true;
+          return Write(ErrorResponse(429, Msg::ADDRESS_RATE_LIMITED, ParseAcceptLanguage(HeaderText(msg, "Accept-Language"))));
+        }
+        Request head;
+        head.method = "POST";
+        head.path = std::string(path);
+        head.remote_ip = RemoteIp();
+        CopyHeaders(msg, head);
+        if (std::optional<Response> refused = srv_.options.upload_gate(head)) {
+          srv_.uploads_refused++;
+          keep_alive_ = false;
+          linger_ = true;  // the body may still be coming: read it away so the client sees the answer
+          return Write(std::move(*refused));
+        }
+      }
       if (srv_.uploads.fetch_add(1) >= static_cast<int64_t>(srv_.options.max_uploads_in_flight)) {
         srv_.uploads--;
         srv_.uploads_refused++;
@@ -290,6 +317,26 @@ class Session : public std::enable_shared_from_this<Session> {
       parser_->body_limit(srv_.options.body_limit);
     }
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  // The peer's address, once per connection: a getpeername and a formatting per request added up.
+  const std::string& RemoteIp() {
+    if (!remote_ip_) {
+      beast::error_code ep_ec;
+      auto ep = stream_.socket().remote_endpoint(ep_ec);
+      remote_ip_ = ep_ec ? "" : ep.address().to_string();
+    }
+    return *remote_ip_;
+  }
+
+  // The message's header fields into `req`, names lower-case.
+  template <class Fields>
+  static void CopyHeaders(const Fields& msg, Request& req) {
+    for (auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(tolower(c));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
   }
 
   void ReleaseUpload() {
@@ -330,17 +377,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req->path = std::string(target.substr(0, q));
     if (q != std::string_view::npos) req->query = std::string(target.substr(q + 1));
     req->body = std::move(msg.body());
-    if (!remote_ip_) {  // once per connection: a getpeername and a formatting per request added up
-      beast::error_code ep_ec;
-      auto ep = stream_.socket().remote_endpoint(ep_ec);
-      remote_ip_ = ep_ec ? "" : ep.address().to_string();
-    }
-    req->remote_ip = *remote_ip_;
-    for (auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(tolower(c));
-      req->headers.emplace_back(std::move(name), std::string(f.value()));
-    }
+    req->remote_ip = RemoteIp();
+    CopyHeaders(msg, *req);
     if (srv_.options.streams && srv_.options.streams->Wants(msg, *req)) {
       // A stream (WebSocket, SSE) owns the connection from here: the session ends.
       if (!srv_.limiter.Allow(req->remote_ip)) {
@@ -356,7 +394,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Dispatch(std::shared_ptr<Request> req) {
     auto start = std::chrono::steady_clock::now();
-    if (!srv_.limiter.Allow(req->remote_ip)) {
+    // An upload was counted against its address when its headers arrived (OnHeader).
+    bool counted = std::exchange(rate_checked_, false);
+    if (!counted && !srv_.limiter.Allow(req->remote_ip)) {
       srv_.rate_limited++;
       return Write(ErrorResponse(429, Msg::ADDRESS_RATE_LIMITED, ParseAcceptLanguage(req->Header("accept-language"))));
     }
@@ -453,6 +493,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool head_request_ = false;  // HEAD: headers only
   bool first_ = true;
   bool linger_ = false;
+  bool rate_checked_ = false;  // this request was counted by the per-address limiter already
   bool upload_slot_ = false;  // this request holds one of the server's upload slots
   std::vector<char> drain_buf_;
   size_t drained_ = 0;

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/limits.h"
 #include "http/router.h"
@@ -23,10 +25,15 @@ struct ServerOptions {
   uint16_t port = 8080;  // 0 picks a free port (tests)
   int threads = 2;
   size_t body_limit = limits::kMaxRequestBodyBytes;
-  // Requests to `upload_path` (POST) may carry up to upload_body_limit; at most
+  // Requests to one of `upload_paths` (POST) may carry up to upload_body_limit; at most
   // max_uploads_in_flight such requests are read or handled at once (503 beyond), so upload
-  // bodies held in memory are bounded whoever sends them. Empty path: no route takes more.
-  std::string upload_path;
+  // bodies held in memory are bounded whoever sends them. Empty: no route takes more.
+  std::vector<std::string> upload_paths;
+  // Asked with an upload's headers (no body yet) before it takes a slot: a Response refuses it
+  // there (a request without a live session or API key answers 401 and holds no slot, so
+  // nobody who cannot upload can keep the signed-in out); nullopt lets it read its body. Runs
+  // on an I/O thread. Null: every upload may take a slot.
+  std::function<std::optional<Response>(Request&)> upload_gate;
   size_t upload_body_limit = limits::kMaxUploadBodyBytes;
   size_t max_uploads_in_flight = limits::kMaxUploadsInFlight;
   size_t header_limit = limits::kMaxRequestHeaderBytes;

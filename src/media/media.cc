@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -166,13 +167,15 @@ Result<Processed> ProcessUpload(std::string_view bytes) {
   return p;
 }
 
+bool IsMediaId(std::string_view id) {
+  return id.size() == 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 std::optional<std::pair<std::string, char>> ParseFileName(std::string_view name) {
   // 64 hex + "-" + size + ".jpg"
   if (name.size() != 64 + 2 + 4 || name[64] != '-' || name.substr(66) != ".jpg") return std::nullopt;
-  for (size_t i = 0; i < 64; ++i) {
-    char c = name[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
-  }
+  if (!IsMediaId(name.substr(0, 64))) return std::nullopt;
   char size = name[65];
   for (const SizeSpec& s : kSizes)
     if (s.name == size) return std::make_pair(std::string(name.substr(0, 64)), size);
@@ -326,6 +329,19 @@ class DatabaseMediaStore : public MediaStore {
 std::unique_ptr<MediaStore> NewDiskMediaStore(std::string dir) { return std::make_unique<DiskMediaStore>(std::move(dir)); }
 std::unique_ptr<MediaStore> NewDatabaseMediaStore(Store& store) { return std::make_unique<DatabaseMediaStore>(store); }
 
+namespace {
+
+// The platform's media row (once per hash) and the bytes where the store keeps them: what every
+// upload records, whoever uploaded it.
+Status RecordMedia(Tx& tx, MediaStore& store, const Processed& p, int64_t now_ms) {
+  RETURN_IF_ERROR(tx.Run("INSERT INTO media(sha256, format, width, height, bytes, created_at_ms) VALUES(?,?,?,?,?,?) "
+                         "ON CONFLICT(sha256) DO NOTHING",
+                         {p.sha256, FormatName(p.format), int64_t{p.width}, int64_t{p.height}, p.bytes, now_ms}));
+  return store.Record(tx, p);
+}
+
+}  // namespace
+
 Result<Json> RecordUpload(Tx& tx, MediaStore& store, int64_t merchant_id, int64_t user_id, const Processed& p) {
   ASSIGN_OR_RETURN(int64_t mine, tx.QueryInt("SELECT COUNT(*) FROM merchant_media WHERE merchant_id=? AND sha256=?",
                                              {merchant_id, p.sha256}));
@@ -334,13 +350,25 @@ Result<Json> RecordUpload(Tx& tx, MediaStore& store, int64_t merchant_id, int64_
     if (count >= limits::kMaxMediaPerMerchant) return Fail(Msg::MEDIA_QUOTA, {{"max", limits::kMaxMediaPerMerchant}});
   }
   int64_t now = tx.NowMs();
-  RETURN_IF_ERROR(tx.Run("INSERT INTO media(sha256, format, width, height, bytes, created_at_ms) VALUES(?,?,?,?,?,?) "
-                         "ON CONFLICT(sha256) DO NOTHING",
-                         {p.sha256, FormatName(p.format), int64_t{p.width}, int64_t{p.height}, p.bytes, now}));
+  RETURN_IF_ERROR(RecordMedia(tx, store, p, now));
   RETURN_IF_ERROR(tx.Run("INSERT INTO merchant_media(merchant_id, sha256, uploaded_by, created_at_ms) VALUES(?,?,?,?) "
                          "ON CONFLICT(merchant_id, sha256) DO NOTHING",
                          {merchant_id, p.sha256, user_id, now}));
-  RETURN_IF_ERROR(store.Record(tx, p));
+  return MediaJson(p.sha256, FormatName(p.format), p.width, p.height, p.bytes);
+}
+
+Result<Json> RecordUserUpload(Tx& tx, MediaStore& store, int64_t user_id, const Processed& p) {
+  ASSIGN_OR_RETURN(int64_t mine,
+                   tx.QueryInt("SELECT COUNT(*) FROM user_media WHERE user_id=? AND sha256=?", {user_id, p.sha256}));
+  if (mine == 0) {
+    ASSIGN_OR_RETURN(int64_t count, tx.QueryInt("SELECT COUNT(*) FROM user_media WHERE user_id=?", {user_id}));
+    if (count >= limits::kMaxMediaPerUser) return Fail(Msg::USER_MEDIA_QUOTA, {{"max", limits::kMaxMediaPerUser}});
+  }
+  int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(RecordMedia(tx, store, p, now));
+  RETURN_IF_ERROR(tx.Run("INSERT INTO user_media(user_id, sha256, created_at_ms) VALUES(?,?,?) "
+                         "ON CONFLICT(user_id, sha256) DO NOTHING",
+                         {user_id, p.sha256, now}));
   return MediaJson(p.sha256, FormatName(p.format), p.width, p.height, p.bytes);
 }
 

@@ -104,6 +104,14 @@ std::unique_ptr<MediaStore> NewDatabaseMediaStore(Store& store);
 // limits::kMaxMediaPerMerchant, then `store.Record`. Returns the media's JSON.
 Result<Json> RecordUpload(Tx& tx, MediaStore& store, int64_t merchant_id, int64_t user_id, const Processed& p);
 
+// Records `p` as uploaded by the buyer `user_id` (review photos): the media row once per hash,
+// the user's row once (a repeat upload answers the same media), USER_MEDIA_QUOTA past
+// limits::kMaxMediaPerUser, then `store.Record`. Returns the media's JSON.
+Result<Json> RecordUserUpload(Tx& tx, MediaStore& store, int64_t user_id, const Processed& p);
+
+// Whether `id` has the shape of a media id (64 lowercase hex digits): checked before any lookup.
+bool IsMediaId(std::string_view id);
+
 // {"id": sha256, "url": large, "urls": {"l","m","s"}, "width", "height", "format", "bytes"}.
 Json MediaJson(const std::string& sha256, std::string_view format, int64_t width, int64_t height, int64_t bytes);
 

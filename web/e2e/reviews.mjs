@@ -1,8 +1,10 @@
 // Browser scenario of reviews and favourites (issue 15): a buyer reviews a completed order's
 // item from the order page, the review shows on the product page, the merchant answers it in
 // the console and the answer shows too; the buyer favourites the product and finds it under
-// 我的收藏, and finds it again under 浏览记录. (Review photos wait for the media upload.)
+// 我的收藏, and finds it again under 浏览记录. The review carries a photo the buyer uploads in
+// the form; the product page shows its thumbnail, which opens the large size.
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
+import { gradientPng } from './media.mjs';
 
 // `h`: run.mjs's helpers (consoleLogin, shopLogin, buyerWithPaidOrder, merchantSession, DEMO_MERCHANT).
 export async function reviewAndFavourite(ctx, h) {
@@ -23,13 +25,28 @@ export async function reviewAndFavourite(ctx, h) {
   await item.locator('[data-test="review-rating"] .van-rate__item').nth(3).click(); // 4 stars
   const text = `豆子很新鲜 ${String(Date.now()).slice(-4)}`;
   await item.locator('[data-test="review-text"] textarea').fill(text);
+  await item
+    .locator('[data-test="review-photos"] input[type="file"]')
+    .setInputFiles({ name: 'beans.png', mimeType: 'image/png', buffer: gradientPng(640, 480) });
+  // The card shows the server's thumbnail once the upload is answered.
+  await item.locator('[data-test="review-photos"] img[src*="/media/"][src$="-s.jpg"]').waitFor();
   await item.locator('[data-test="review-submit"]').click();
   await item.locator('[data-test="review-done"]').waitFor();
 
-  // The product page shows it (masked name), with the rating.
+  // The product page shows it (masked name), with the rating and the photo's thumbnail.
   await shop.goto(`${BASE}/#/product/${productId}`);
   const review = shop.locator('[data-test="product-reviews"] [data-test="review"]', { hasText: text });
   await review.waitFor();
+  const photo = review.locator('[data-test="review-photo"] img');
+  await shop.waitForFunction(
+    (el) => el && /^\/media\/[0-9a-f]{64}-s\.jpg$/.test(el.getAttribute('src') || '') && el.naturalWidth > 0 && el.naturalWidth <= 160,
+    await photo.elementHandle(),
+  );
+  // Tapping it opens the large size.
+  await photo.click();
+  await shop.locator('.van-image-preview img[src$="-l.jpg"]').waitFor();
+  await shop.locator('.van-image-preview').click();
+  await shop.locator('.van-image-preview').waitFor({ state: 'hidden' });
   await shop.waitForSelector('[data-test="product-rating"]');
   // Favourite it; 我的收藏 lists it; 浏览记录 has it.
   await shop.click('[data-test="favorite"]');
@@ -45,6 +62,7 @@ export async function reviewAndFavourite(ctx, h) {
   await h.consoleLogin(console_, h.DEMO_MERCHANT);
   await console_.goto(`${BASE}/console/#/reviews`);
   const card = console_.locator('[data-test="review-card"]', { hasText: text });
+  await card.locator('[data-test="review-photo"] img[src$="-s.jpg"]').waitFor();
   await card.locator('[data-test="review-reply-open"]').click();
   await console_.locator('[data-test="review-reply-text"] textarea, textarea[data-test="review-reply-text"]').first().fill('谢谢支持，欢迎再来！');
   await console_.click('[data-test="review-reply-send"]');

@@ -146,6 +146,8 @@ export const api = {
   productReviews: (productId, query) => http.get(`/products/${e(productId)}/reviews`, query),
   orderReviews: (orderId) => http.get(`/orders/${e(orderId)}/reviews`),
   createReview: (body) => http.post('/reviews', body),
+  // A photo for a review (POST /media): answers {id, urls:{l,m,s}}; the review names the ids.
+  uploadPhoto: (file) => http.upload('/media', file),
   favoriteState: (productId) => http.get(`/products/${e(productId)}/favorite`),
   setFavorite: (kind, id, on) => (on ? http.put : http.del)(`/me/favorites/${e(kind)}/${e(id)}`),
   favorites: (kind, cursor) => http.get(`/me/favorites/${e(kind)}`, { limit: 20, cursor }),

@@ -1,6 +1,7 @@
 import { createApp } from 'vue';
 import 'vant/es/toast/style';
 import 'vant/es/dialog/style';
+import 'vant/es/image-preview/style';
 import App from './App.vue';
 import router from './router.js';
 import { t } from './i18n.js';
