@@ -45,7 +45,7 @@ export async function reviewAndFavourite(ctx, h) {
   // Tapping it opens the large size.
   await photo.click();
   await shop.locator('.van-image-preview img[src$="-l.jpg"]').waitFor();
-  await shop.locator('.van-image-preview').click();
+  await shop.locator('.van-image-preview__close-icon').click();
   await shop.locator('.van-image-preview').waitFor({ state: 'hidden' });
   await shop.waitForSelector('[data-test="product-rating"]');
   // Favourite it; 我的收藏 lists it; 浏览记录 has it.
