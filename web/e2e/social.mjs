@@ -78,7 +78,7 @@ export async function giftInParts(ctx, h) {
 // a buyer sees "0/1 位好友打开" on the product, shares the activity's link from the panel; a
 // friend opens it signed in; the buyer's progress and price drop.
 export async function shareToDrop(ctx, h) {
-  const { product, sku } = await h.freeProduct();
+  const { product, sku } = await h.freeProduct({ withImage: true }); // the poster shows its photo
   const { page: merchant } = await ctx.page(DESKTOP, 'merchant');
   await h.consoleLogin(merchant, h.DEMO_MERCHANT);
   await merchant.click('[data-test="nav-activities"]');
@@ -145,7 +145,11 @@ export async function shareToDrop(ctx, h) {
   });
   assert(drawn.src === 'data:image/png;base64,' && drawn.w === 1200 && drawn.h === 1800, `the poster is ${JSON.stringify(drawn)}`);
   assert(drawn.qr > 0.2 && drawn.qr < 0.8, `no QR code on the poster (${drawn.qr} of its square dark)`);
-  assert(drawn.colours > 100, 'the poster has no product photo');
+  if (drawn.colours <= 100) {
+    const photo = await poster.getAttribute('data-photo');
+    const fetched = await sharer.evaluate(async (u) => { try { const r = await fetch(u); return `${r.status} ${r.headers.get('content-type')} ${(await r.arrayBuffer()).byteLength} B`; } catch (e) { return String(e); } }, photo);
+    assert(false, `the poster has no product photo (photo ${photo}: ${fetched})`);
+  }
   assert((await sharer.getAttribute('[data-test="poster-save"]', 'download')) === 'xiaodian-poster.png', 'no 保存图片 download');
   await sharer.waitForFunction(() => !document.querySelector('[class*="-enter-active"]')); // popped up, not mid-fade
   await screenshot(sharer, 'shop-share-poster', { main: true });
