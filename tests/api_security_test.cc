@@ -10,6 +10,7 @@
 #include "account/account.h"
 #include "base/id.h"
 #include "open/open.h"
+#include "http/client.h"
 #include "tests/harness.h"
 
 namespace xd::testing {
@@ -431,6 +432,22 @@ TEST_F(Security, InsightsShowAShopOnlyItsOwnCustomers) {
         EXPECT_TRUE(theirs.body["segments"].empty());
       }
     }
+  }
+  // The exports: the attacker's own download holds none of the victim's orders or events;
+  // naming the victim's shop is refused.
+  http::Client client("127.0.0.1", port_);
+  const std::vector<std::pair<std::string, std::string>> exports = {
+      {"/api/v1/merchant/exports/orders?format=ndjson", oid}, {"/api/v1/merchant/exports/events?format=ndjson", product}};
+  for (const auto& [path, victims_id] : exports) {
+    auto own = client.Send("GET", path, "", {{"Authorization", "Bearer " + attacker_shop.owner_token}});
+    ASSERT_EQ(own.status, 200) << path << own.body;
+    EXPECT_EQ(own.body.find(oid), std::string::npos) << path;
+    EXPECT_EQ(own.body.find(product), std::string::npos) << path;
+    auto named = client.Send("GET", path, "", {{"Authorization", "Bearer " + attacker_shop.owner_token}, {"X-Merchant-Id", victim_shop.id}});
+    EXPECT_TRUE(named.status == 403 || named.status == 404) << path << " " << named.status;
+    auto victims = client.Send("GET", path, "", {{"Authorization", "Bearer " + victim_shop.owner_token}});
+    ASSERT_EQ(victims.status, 200) << path;
+    EXPECT_NE(victims.body.find(victims_id), std::string::npos) << path << victims.body;
   }
   // A buyer and a shop owner are not admins: no user's tags.
   EXPECT_EQ(Call("GET", "/api/v1/admin/users/1/tags", nullptr, buyer).status, 403);

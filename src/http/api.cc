@@ -33,14 +33,14 @@ Result<std::pair<open::ApiKey, StaffCaller>> AuthorizeKey(Reader& r, const std::
     return Fail(Msg::API_KEY_OTHER_MERCHANT);
   // The key can do no more than its creator may (a creator removed from staff disables it).
   ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, key.created_by, key.merchant_id, perm));
-  StaffCaller caller{account::Principal{key.created_by, false}, key.merchant_id, role, perm, key.id};
+  StaffCaller caller{account::Principal{key.created_by, false}, key.merchant_id, role, perm, key.id, key.scopes};
   return std::make_pair(std::move(key), caller);
 }
 
 // A signed-in user acting as staff of `merchant_id` with `perm`, in `r`'s snapshot.
 Result<StaffCaller> AuthorizeStaff(Reader& r, const account::Principal& p, int64_t merchant_id, account::Perm perm) {
   ASSIGN_OR_RETURN(account::Role role, account::RequireStaff(r, p.user_id, merchant_id, perm));
-  return StaffCaller{p, merchant_id, role, perm, 0};
+  return StaffCaller{p, merchant_id, role, perm, 0, {}};
 }
 
 Result<AdminCaller> AuthorizeAdmin(Reader& r, const account::Principal& p) {
@@ -183,6 +183,16 @@ void Call::ReplyText(std::string body, std::string content_type, int status) {
   r.status = status;
   r.body = std::move(body);
   r.content_type = std::move(content_type);
+  respond_(std::move(r));
+}
+
+void Call::ReplyStream(std::shared_ptr<BodyStream> body, std::string content_type,
+                       const std::string& filename) {
+  Response r;
+  r.stream = std::move(body);
+  r.content_type = std::move(content_type);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+  r.headers.emplace_back("Cache-Control", "no-store");
   respond_(std::move(r));
 }
 

@@ -77,6 +77,7 @@ struct StaffCaller {
   // Set when a merchant's API key (not a session) is calling; principal is then the key's
   // creator, whose role bounds what the key may do.
   int64_t api_key_id = 0;
+  std::vector<std::string> api_key_scopes;  // the key's scopes (empty for a session)
 };
 
 // A platform admin.
@@ -125,6 +126,9 @@ class Call {
 
   void Reply(const Json& body, int status = 200);
   void ReplyText(std::string body, std::string content_type, int status = 200);
+  // A 200 whose body is `body`'s pieces, chunked (exports); `filename` names the download.
+  void ReplyStream(std::shared_ptr<BodyStream> body, std::string content_type,
+                   const std::string& filename);
   // 302 to `location` (a path of this server), with an empty body.
   void Redirect(std::string location);
   // The error as {"error":{code,reason,params,message}} (message in lang()) with its status;

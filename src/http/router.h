@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "base/result.h"
 
 namespace xd::http {
 
@@ -32,9 +33,24 @@ struct Request {
   std::string_view Param(std::string_view name) const;
 };
 
+// A body written piece by piece with chunked transfer coding (exports, issue 19): the server
+// asks for the next piece only once the previous one is on the wire, so a download of any size
+// holds one piece per connection and a slow reader slows only itself. Next runs on the
+// connection's I/O thread, so one call should be a bounded amount of work (a page of rows).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // The next piece (may be empty only at the end); nullopt once the body is complete. An error
+  // ends the body without the terminating chunk and closes the connection, so the client sees
+  // a truncated download instead of a short file that looks whole.
+  virtual Result<std::optional<std::string>> Next() = 0;
+};
+
 struct Response {
   int status = 200;
   std::string body;
+  // When set, the body is this stream's pieces (chunked; `body` is ignored).
+  std::shared_ptr<BodyStream> stream;
   // When set, the server serialises it into `body` on the connection's I/O thread — so a
   // reply completed by the single writer does not spend the writer's time on JSON.
   std::shared_ptr<const Json> json;

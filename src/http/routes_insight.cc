@@ -1,11 +1,16 @@
 // Routes of the data platform (insight/, issue 19): client events in batches, a user's tags
-// for the platform admin, and a merchant's BI over its own customers (JSON and CSV).
+// for the platform admin, a merchant's BI over its own customers (JSON and CSV), and the
+// streamed exports of a merchant's orders and events (CSV or NDJSON).
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "base/id.h"
 #include "base/messages.h"
 #include "http/api.h"
 #include "insight/insight.h"
+#include "trade/trade.h"
 
 namespace xd::http {
 
@@ -105,6 +110,283 @@ Status MerchantExport(Call& c) {
   return Ok();
 }
 
+// ---- exports ----
+// A merchant's orders or events for a date range, streamed (chunked): a page of rows per
+// piece, each read when the previous piece is on the wire, so memory is one page per download
+// whatever the range. Pages are separate reads: an order that changes during a long download
+// shows as it was when its page was read.
+
+constexpr int64_t kExportPage = 500;
+
+enum class ExportFormat { kCsv, kNdjson };
+
+Result<ExportFormat> FormatOf(Call& c) {
+  std::string f = c.req().QueryParam("format").value_or("csv");
+  if (f == "csv") return ExportFormat::kCsv;
+  if (f == "ndjson") return ExportFormat::kNdjson;
+  return Fail(Msg::FIELD_INVALID, {Field("format")});
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field that
+// starts like a formula (=, +, -, @) gets a leading apostrophe so a spreadsheet shows it as
+// text instead of running it (a buyer's name or a review is attacker-chosen).
+void CsvField(std::string& out, std::string_view v) {
+  std::string cell;
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) cell = "'";
+  cell += v;
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+    out += cell;
+    return;
+  }
+  out += '"';
+  for (char ch : cell) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+void CsvRow(std::string& out, const std::vector<std::string>& cells) {
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    CsvField(out, cells[i]);
+  }
+  out += "\r\n";
+}
+
+std::string MaskedName(const std::string& name) {
+  if (name.empty()) return name;
+  size_t first = 1;  // one UTF-8 character
+  while (first < name.size() && (static_cast<unsigned char>(name[first]) & 0xC0) == 0x80) ++first;
+  return name.substr(0, first) + "**";
+}
+
+std::string MaskedPhone(const std::string& phone) {
+  if (phone.size() < 7) return "****";
+  return phone.substr(0, 3) + "****" + phone.substr(phone.size() - 4);
+}
+
+// The stored address with its personal parts masked: the region stays (a merchant's sales by
+// region need it), the name keeps its first character, the phone its first 3 and last 4
+// digits, the street address goes.
+Json MaskedAddress(Json address) {
+  if (!address.is_object()) return address;
+  if (address.contains("name") && address["name"].is_string())
+    address["name"] = MaskedName(address["name"].get<std::string>());
+  if (address.contains("phone") && address["phone"].is_string())
+    address["phone"] = MaskedPhone(address["phone"].get<std::string>());
+  if (address.contains("detail")) address["detail"] = "***";
+  return address;
+}
+
+const char* StatusLabel(trade::OrderStatus s, Lang lang) {
+  using S = trade::OrderStatus;
+  const bool zh = lang == Lang::kZh;
+  switch (s) {
+    case S::kCreated: return zh ? "待付款" : "awaiting payment";
+    case S::kPaid: return zh ? "待发货" : "paid";
+    case S::kShipped: return zh ? "已发货" : "shipped";
+    case S::kDelivered: return zh ? "已送达" : "delivered";
+    case S::kCompleted: return zh ? "已完成" : "completed";
+    case S::kCancelled: return zh ? "已取消" : "cancelled";
+    case S::kRefunding: return zh ? "退款中" : "refunding";
+    case S::kRefunded: return zh ? "已退款" : "refunded";
+  }
+  return "";
+}
+
+std::string Yuan(int64_t fen) {
+  std::string sign = fen < 0 ? "-" : "";
+  int64_t a = fen < 0 ? -fen : fen;
+  std::string cents = std::to_string(a % 100);
+  if (cents.size() < 2) cents = "0" + cents;
+  return sign + std::to_string(a / 100) + "." + cents;
+}
+
+std::string TimeText(const std::optional<int64_t>& ms) { return ms ? FormatRfc3339(*ms) : ""; }
+
+class OrdersExport : public BodyStream {
+ public:
+  OrdersExport(AppContext& app, int64_t merchant_id, int64_t from_ms, int64_t to_ms,
+               ExportFormat format, bool personal, Lang lang)
+      : app_(app), merchant_id_(merchant_id), from_ms_(from_ms), to_ms_(to_ms), format_(format),
+        personal_(personal), lang_(lang) {}
+
+  Result<std::optional<std::string>> Next() override {
+    if (done_) return std::nullopt;
+    std::string out;
+    if (!started_ && format_ == ExportFormat::kCsv) {
+      out = "\xEF\xBB\xBF";  // a BOM: spreadsheets then read the file as UTF-8
+      CsvRow(out, lang_ == Lang::kZh
+                      ? std::vector<std::string>{"订单号", "下单时间", "状态", "买家ID", "收货人",
+                                                 "电话", "地区", "详细地址", "商品", "件数",
+                                                 "商品金额(元)", "优惠(元)", "运费(元)",
+                                                 "应付(元)", "已付(元)", "已退款(元)",
+                                                 "付款时间", "发货时间", "完成时间"}
+                      : std::vector<std::string>{"order_id", "created_at", "status", "buyer_id",
+                                                 "name", "phone", "region", "detail", "items",
+                                                 "quantity", "items_yuan", "discount_yuan",
+                                                 "shipping_yuan", "total_yuan", "paid_yuan",
+                                                 "refunded_yuan", "paid_at", "shipped_at",
+                                                 "completed_at"});
+    }
+    started_ = true;
+    ASSIGN_OR_RETURN(std::vector<trade::Order> orders, app_.store.Read([&](Reader& r) {
+      return app_.trade.ListOrders(r, std::nullopt, merchant_id_, "", kExportPage, before_);
+    }));
+    if (static_cast<int64_t>(orders.size()) < kExportPage) done_ = true;
+    if (!orders.empty()) before_ = orders.back().id;
+    for (const trade::Order& o : orders) {
+      if (o.created_at_ms >= to_ms_) continue;  // newer than the range: the pages go back in time
+      if (o.created_at_ms < from_ms_) {
+        done_ = true;
+        break;
+      }
+      Json address = ParseJson(o.address_json).value_or(Json(nullptr));
+      if (!personal_) address = MaskedAddress(std::move(address));
+      if (format_ == ExportFormat::kNdjson) {
+        Json j = trade::ToJson(o);
+        j["address"] = address;
+        out += DumpJson(j);
+        out += '\n';
+        continue;
+      }
+      std::string items;
+      int64_t quantity = 0;
+      for (const trade::OrderItem& it : o.items) {
+        if (!items.empty()) items += "; ";
+        items += it.title + " x" + std::to_string(it.quantity);
+        quantity += it.quantity;
+      }
+      auto text = [&](const char* key) {
+        return address.is_object() && address.contains(key) && address[key].is_string()
+                   ? address[key].get<std::string>()
+                   : std::string();
+      };
+      CsvRow(out, {IdString(o.id), FormatRfc3339(o.created_at_ms), StatusLabel(o.status, lang_),
+                   IdString(o.buyer_id), text("name"), text("phone"), text("region"),
+                   text("detail"), items, std::to_string(quantity), Yuan(o.items_fen),
+                   Yuan(o.discount_fen), Yuan(o.shipping_fen), Yuan(o.total_fen),
+                   Yuan(o.provider_paid_fen + o.card_paid_fen), Yuan(o.refunded_fen),
+                   TimeText(o.paid_at_ms), TimeText(o.shipped_at_ms), TimeText(o.completed_at_ms)});
+    }
+    return out;
+  }
+
+ private:
+  AppContext& app_;
+  const int64_t merchant_id_, from_ms_, to_ms_;
+  const ExportFormat format_;
+  const bool personal_;
+  const Lang lang_;
+  bool started_ = false, done_ = false;
+  int64_t before_ = 0;
+};
+
+class EventsExport : public BodyStream {
+ public:
+  EventsExport(insight::Insight& insight, int64_t merchant_id, int64_t from_ms, int64_t to_ms,
+               ExportFormat format, bool personal)
+      : insight_(insight), merchant_id_(merchant_id), from_ms_(from_ms), to_ms_(to_ms),
+        format_(format), personal_(personal) {}
+
+  Result<std::optional<std::string>> Next() override {
+    if (done_) return std::nullopt;
+    std::string out;
+    if (!after_ && format_ == ExportFormat::kCsv)
+      CsvRow(out, {"event_id", "type", "occurred_at", "user_id", "device_id", "product_id",
+                   "order_id", "amount_fen", "category", "channel", "data"});
+    ASSIGN_OR_RETURN(std::vector<insight::LoggedEvent> events,
+                     insight_.MerchantEventsPage(merchant_id_, from_ms_, to_ms_, after_,
+                                                 kExportPage));
+    if (static_cast<int64_t>(events.size()) < kExportPage) done_ = true;
+    if (!events.empty()) after_ = insight::EventKey{events.back().occurred_at_ms, events.back().id};
+    else if (!after_) after_ = insight::EventKey{from_ms_, 0};
+    for (const insight::LoggedEvent& e : events) {
+      // A device id is a pseudonymous identifier of a person's phone: personal data.
+      const std::string device = personal_ ? e.device_id : std::string();
+      auto id = [](int64_t v) { return v ? IdString(v) : std::string(); };
+      if (format_ == ExportFormat::kNdjson) {
+        Json j{{"event_id", IdString(e.id)}, {"type", e.type},
+               {"occurred_at", FormatRfc3339(e.occurred_at_ms)}, {"user_id", id(e.user_id)},
+               {"device_id", device}, {"product_id", id(e.product_id)},
+               {"order_id", id(e.order_id)}, {"amount_fen", e.amount_fen},
+               {"category", e.category}, {"channel", e.channel},
+               {"data", ParseJson(e.data).value_or(Json::object())}};
+        out += DumpJson(j);
+        out += '\n';
+      } else {
+        CsvRow(out, {IdString(e.id), e.type, FormatRfc3339(e.occurred_at_ms), id(e.user_id),
+                     device, id(e.product_id), id(e.order_id), std::to_string(e.amount_fen),
+                     e.category, e.channel, e.data});
+      }
+    }
+    return out;
+  }
+
+ private:
+  insight::Insight& insight_;
+  const int64_t merchant_id_, from_ms_, to_ms_;
+  const ExportFormat format_;
+  const bool personal_;
+  bool done_ = false;
+  std::optional<insight::EventKey> after_;
+};
+
+// Whether the caller may see buyers' names, phones and addresses: a session whose role ships
+// orders (owner, operator; support sees them masked), or a key that also holds
+// export:personal (its creator's role is checked for that permission when the key is made).
+bool SeesPersonalData(const StaffCaller& s) {
+  if (!account::RoleAllows(s.role, Perm::kOrders)) return false;
+  if (!s.api_key_id) return true;
+  for (const std::string& scope : s.api_key_scopes)
+    if (scope == "export:personal") return true;
+  return false;
+}
+
+struct ExportRequest {
+  StaffCaller staff;
+  int64_t from_ms = 0, to_ms = 0;
+  ExportFormat format = ExportFormat::kCsv;
+  std::string filename;
+};
+
+Result<ExportRequest> ParseExport(Call& c, const char* what) {
+  ExportRequest e;
+  ASSIGN_OR_RETURN(e.staff, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto range, DayRange(c));
+  if (range.first > range.second) return Fail(Msg::FIELD_INVALID, {Field("from")});
+  ASSIGN_OR_RETURN(e.format, FormatOf(c));
+  e.from_ms = *insight::DayStartMs(range.first);
+  // The end of the last day: the next day's start (DayStartMs takes only real dates).
+  e.to_ms = *insight::DayStartMs(range.second) + 24LL * 3600 * 1000;
+  e.filename = std::string(what) + "-" + std::to_string(range.first) + "-" +
+               std::to_string(range.second) +
+               (e.format == ExportFormat::kCsv ? ".csv" : ".ndjson");
+  return e;
+}
+
+const char* ContentType(ExportFormat f) {
+  return f == ExportFormat::kCsv ? "text/csv; charset=utf-8" : "application/x-ndjson";
+}
+
+Status ExportOrders(Call& c) {
+  ASSIGN_OR_RETURN(ExportRequest e, ParseExport(c, "orders"));
+  c.ReplyStream(std::make_shared<OrdersExport>(c.app(), e.staff.merchant_id, e.from_ms, e.to_ms,
+                                               e.format, SeesPersonalData(e.staff), c.lang()),
+                ContentType(e.format), e.filename);
+  return Ok();
+}
+
+Status ExportEvents(Call& c) {
+  RETURN_IF_ERROR(NeedInsight(c));
+  ASSIGN_OR_RETURN(ExportRequest e, ParseExport(c, "events"));
+  c.ReplyStream(std::make_shared<EventsExport>(*c.app().insight, e.staff.merchant_id, e.from_ms,
+                                               e.to_ms, e.format, SeesPersonalData(e.staff)),
+                ContentType(e.format), e.filename);
+  return Ok();
+}
+
 }  // namespace
 
 void AddInsightRoutes(Api& api) {
@@ -129,6 +411,19 @@ void AddInsightRoutes(Api& api) {
       {{"GET", "/api/v1/merchant/insights/export.csv",
         "The per-day series as CSV (≤ 366 rows) (staff)", "insight", AuthKind::kStaff, 200, nullptr, {"from", "to"}},
        MerchantExport},
+      {{"GET", "/api/v1/merchant/exports/orders",
+        "The shop's orders created in [from, to] (YYYY-MM-DD China-time days, the last 30 by default), newest "
+        "first, as CSV (format=csv, UTF-8 with a BOM, headers in the request's language) or NDJSON "
+        "(format=ndjson, one order object per line), streamed with chunked transfer coding in constant "
+        "memory. Buyers' names, phones and street addresses are masked unless the caller's role ships "
+        "orders (owner, operator) or the API key also holds export:personal (staff; API key scope export)",
+        "insight", AuthKind::kStaff, 200, nullptr, {"from", "to", "format"}},
+       ExportOrders},
+      {{"GET", "/api/v1/merchant/exports/events",
+        "The shop's data-platform events that happened in [from, to], oldest first, as CSV or NDJSON, "
+        "streamed like the orders export; device ids only for callers who see personal data (staff; API "
+        "key scope export)", "insight", AuthKind::kStaff, 200, nullptr, {"from", "to", "format"}},
+       ExportEvents},
   });
   // clang-format on
 }

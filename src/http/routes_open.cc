@@ -17,7 +17,7 @@ struct RouteScope {
   std::string_view method, pattern, scope;
 };
 // Default deny: a route not listed here refuses API keys, whatever it does.
-constexpr std::array<RouteScope, 26> kRouteScopes = {{
+constexpr std::array<RouteScope, 28> kRouteScopes = {{
     {"GET", "/api/v1/merchant/products", "products:read"},
     {"GET", "/api/v1/merchant/products/{id}", "products:read"},
     {"POST", "/api/v1/merchant/products", "products:write"},
@@ -44,6 +44,8 @@ constexpr std::array<RouteScope, 26> kRouteScopes = {{
     {"POST", "/api/v1/open/pos/purchases", "pos"},
     {"GET", "/api/v1/open/pos/purchases/{id}", "pos"},
     {"POST", "/api/v1/open/pos/purchases/{id}/refund", "pos"},
+    {"GET", "/api/v1/merchant/exports/orders", "export"},
+    {"GET", "/api/v1/merchant/exports/events", "export"},
 }};
 
 Json EndpointWithSecret(const open::NewEndpoint& n) {

@@ -436,6 +436,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // one gather write: Beast's generic serializer cost a quarter of the I/O threads' time.
   void Write(Response resp) {
     ReleaseUpload();  // the upload's request is answered: its body is no longer held
+    if (resp.stream) return WriteStreamed(std::move(resp));
     if (resp.json) resp.body = DumpJson(*resp.json);
     auto out = std::make_shared<std::pair<std::string, std::string>>();
     std::string& head = out->first;
@@ -457,6 +458,59 @@ class Session : public std::enable_shared_from_this<Session> {
       if (ec || !self->keep_alive_) return self->Close();
       self->DoRead();
     });
+  }
+
+  // A streamed body: the head with Transfer-Encoding: chunked, then one chunk per piece, each
+  // asked for once the previous is written (one piece in memory per connection), then the
+  // last chunk. HTTP/1.0 has no chunked coding: the pieces go raw and closing ends the body.
+  // A piece that fails ends the body without the last chunk and closes: a truncated download.
+  void WriteStreamed(Response resp) {
+    auto head = std::make_shared<std::string>();
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(resp.status));
+    fmt::format_to(std::back_inserter(*head), "HTTP/1.1 {} {}\r\nServer: xiaodian\r\nContent-Type: {}\r\n", resp.status,
+                   std::string_view(reason.data(), reason.size()), resp.content_type);
+    for (auto& [k, v] : resp.headers) fmt::format_to(std::back_inserter(*head), "{}: {}\r\n", k, v);
+    if (http10_) keep_alive_ = false;
+    else *head += "Transfer-Encoding: chunked\r\n";
+    if (!keep_alive_) *head += "Connection: close\r\n";
+    *head += "\r\n";
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
+    net::async_write(stream_, net::buffer(*head),
+                     [self = shared_from_this(), head, body = std::move(resp.stream)](beast::error_code ec, size_t) mutable {
+                       if (ec) return self->Close();
+                       if (self->head_request_) return self->keep_alive_ ? self->DoRead() : self->Close();
+                       self->WritePiece(std::move(body));
+                     });
+  }
+
+  void WritePiece(std::shared_ptr<BodyStream> body) {
+    Result<std::optional<std::string>> piece = body->Next();
+    while (piece && piece->has_value() && (*piece)->empty()) piece = body->Next();  // an empty chunk would end the body
+    if (!piece) {
+      spdlog::warn("event=stream_body_failed error=\"{}\"", piece.error().message);
+      keep_alive_ = false;
+      return Close();
+    }
+    auto out = std::make_shared<std::string>();
+    const bool last = !piece->has_value();
+    if (http10_) {
+      if (last) return Close();
+      *out = std::move(**piece);
+    } else if (last) {
+      *out = "0\r\n\r\n";
+    } else {
+      fmt::format_to(std::back_inserter(*out), "{:x}\r\n", (*piece)->size());
+      *out += **piece;
+      *out += "\r\n";
+    }
+    stream_.expires_after(std::chrono::milliseconds(srv_.options.read_timeout_ms));
+    net::async_write(stream_, net::buffer(*out),
+                     [self = shared_from_this(), out, last, body = std::move(body)](beast::error_code ec, size_t) mutable {
+                       if (ec) return self->Close();
+                       if (!last) return self->WritePiece(std::move(body));
+                       if (!self->keep_alive_) return self->Close();
+                       self->DoRead();
+                     });
   }
 
   // Lingering close after an early error answer (413, 400): stop sending, then read and

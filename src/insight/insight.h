@@ -89,6 +89,24 @@ struct IngestReport {
   Json rejected = Json::array();
 };
 
+// One row of the event log as an export shows it (`data`: the event's JSON object as text).
+struct LoggedEvent {
+  int64_t id = 0;
+  std::string type;
+  int64_t user_id = 0;
+  std::string device_id;
+  int64_t product_id = 0, order_id = 0, amount_fen = 0;
+  std::string category, channel;
+  int64_t occurred_at_ms = 0;
+  std::string data;
+};
+
+// Where a page of a merchant's events ends: the next page starts after it.
+struct EventKey {
+  int64_t occurred_at_ms = 0;
+  int64_t id = 0;
+};
+
 class Insight {
  public:
   Insight(Store& trading, Store& analytics);
@@ -164,6 +182,12 @@ class Insight {
   // every ranking_config::kRetrainEveryMs (on the store's clock), read by the feed service as a
   // feed::ModelSource.
   RankingTrainer& ranking() { return *ranking_; }
+
+  // A merchant's logged events that happened in [from_ms, to_ms), oldest first, after `after`
+  // (a page's last key; nullopt: from the start), at most `limit` — one page of an export.
+  Result<std::vector<LoggedEvent>> MerchantEventsPage(int64_t merchant_id, int64_t from_ms,
+                                                      int64_t to_ms, std::optional<EventKey> after,
+                                                      int limit);
 
   // For `xiaodian check` (analytics_ok): the projections' totals equal a recount from the log
   // (catches a row applied twice or lost), and the projection cursor is not past the log.

@@ -52,7 +52,7 @@ struct ScopeInfo {
   account::Perm perm;
   std::string_view description;
 };
-inline constexpr std::array<ScopeInfo, 9> kScopes = {{
+inline constexpr std::array<ScopeInfo, 11> kScopes = {{
     {"products:read", account::Perm::kRead, "read the merchant's products and SKUs"},
     {"products:write", account::Perm::kProducts, "create and edit products"},
     {"inventory:write", account::Perm::kProducts, "set SKU stock and prices (sync endpoint, PATCH skus)"},
@@ -62,6 +62,9 @@ inline constexpr std::array<ScopeInfo, 9> kScopes = {{
     {"aftersales:write", account::Perm::kAftersales, "approve, reject and receive after-sales requests"},
     {"webhooks:manage", account::Perm::kSettings, "manage webhook endpoints and deliveries"},
     {"pos", account::Perm::kOrders, "report members' store (POS) purchases and refunds"},
+    {"export", account::Perm::kRead, "download orders and events (buyers' personal data masked)"},
+    {"export:personal", account::Perm::kOrders,
+     "with export: buyers' names, phones and addresses unmasked in downloads"},
 }};
 // The one scope every merchant kind may hold (a store's POS, issue 16); a key holding only
 // scopes of this list needs no ka merchant.

@@ -49,4 +49,22 @@ export async function insights(ctx, h) {
   assert(funnel.length === 4 && funnel[3].value === after.funnel[3].visitors, `funnel ${JSON.stringify(funnel)}`);
   assert(await console_.locator('[data-test="dashboard-top"] .el-table__row').count() > 0, 'no top products');
   await screenshot(console_, 'console-insights', { main: true });
+
+  // 导出 → 订单明细: the streamed CSV holds the order just paid, with the buyer's phone (the
+  // demo merchant's owner ships orders, so nothing is masked).
+  await console_.click('[data-test="dashboard-export"] button');
+  const [download] = await Promise.all([
+    console_.waitForEvent('download'),
+    console_.locator('[data-test="export-orders"]:visible').click(),
+  ]);
+  const csv = await new Promise((resolve, reject) => {
+    download.createReadStream().then((stream) => {
+      const parts = [];
+      stream.on('data', (c) => parts.push(c));
+      stream.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+      stream.on('error', reject);
+    }, reject);
+  });
+  assert(csv.startsWith('\uFEFF订单号,下单时间,状态'), `the export starts ${JSON.stringify(csv.slice(0, 40))}`);
+  assert(csv.includes(orderId), `order ${orderId} is not in the export`);
 }

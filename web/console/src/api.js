@@ -123,10 +123,16 @@ export const api = {
   // the data platform's BI, computed server-side from its projections (insight/)
   insights: (query) => http.get('/merchant/insights/overview', query),
   followers: (days) => http.get('/merchant/followers', { days }),
-  insightsCsv: async (query) => {
+  // A file to download (the per-day CSV, the streamed order and event exports) as a Blob; a
+  // refusal throws the server's message (in the UI's language), like every other call.
+  download: async (path, query) => {
     const h = { ...(merchantStore.get() ? { 'X-Merchant-Id': merchantStore.get() } : {}), Authorization: `Bearer ${tokenStore.get()}` };
-    const res = await fetch(`/api/v1/merchant/insights/export.csv?${new URLSearchParams(query)}`, { headers: h });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const res = await fetch(`/api/v1${path}?${new URLSearchParams(query)}`, { headers: { ...h, 'Accept-Language': locale.value } })
+      .catch(() => null);
+    if (!res?.ok) {
+      const err = (await res?.json().catch(() => null))?.error || {};
+      throw new Error(errorText({ status: res?.status || 0, code: res ? err.code : 'NETWORK', reason: err.reason, params: err.params, serverMessage: err.message }, { t, has }));
+    }
     return res.blob();
   },
   ship: (id, carrier, trackingNo) => http.post(`/merchant/orders/${e(id)}/ship`, { carrier, tracking_no: trackingNo }),
