@@ -52,6 +52,9 @@ export async function reviewAndFavourite(ctx, h) {
   await shop.click('[data-test="favorite"]');
   await shop.waitForSelector('[data-test="favorite"][data-on="true"]');
   await screenshot(shop, 'shop-product-review', { main: true });
+  // The shop row opens the shop's storefront (its follow button, coupons and products).
+  await shop.click('[data-test="shop-link"]');
+  await shop.waitForSelector('[data-test="storefront"] [data-test="store-follow"]');
   await shop.goto(`${BASE}/#/favorites`);
   await shop.waitForSelector(`[data-test="fav-product"][data-product-id="${productId}"]`);
   await shop.goto(`${BASE}/#/history`);
