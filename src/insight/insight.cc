@@ -891,7 +891,7 @@ bool IsTargetableTag(std::string_view tag) {
 Result<std::vector<int64_t>> Insight::UsersWithTags(const std::vector<int64_t>& user_ids,
                                                     const std::vector<std::string>& tags) {
   if (user_ids.size() > config::kMaxTagAudience)
-    return Fail(ErrorCode::LIMIT_EXCEEDED, "too many users to match tags against");
+    return Fail(Msg::MEMBER_PUSH_TAG_AUDIENCE_TOO_LARGE, {{"max", config::kMaxTagAudience}});
   const int64_t now = analytics_.clock().NowMs();
   return analytics_.Read([&](Reader& r) -> Result<std::vector<int64_t>> {
     std::vector<int64_t> out;
