@@ -110,6 +110,7 @@ async function buyPayShip(ctx) {
   // Home feed, then a Chinese search.
   await shop.click('[data-test="tab-home"]');
   await shop.waitForSelector('[data-test="product-card"]');
+  await shop.locator('.van-toast').waitFor({ state: 'hidden' }); // the claim's 领取成功 has faded
   await screenshot(shop, 'shop-home', { main: true });
   await shop.click('[data-test="home-search"]');
   await shop.waitForURL(/#\/search/);
