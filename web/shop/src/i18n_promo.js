@@ -20,7 +20,7 @@ export const zh = {
   'review.photos': '添加图片', 'review.photosHint': '最多 9 张，JPEG、PNG 或 WebP', 'review.photoUploading': '图片还在上传，请稍候',
   'review.photoType': '只能上传 JPEG、PNG 或 WebP 格式的图片', 'review.photoFailed': '上传失败',
   'fav.title': '我的收藏', 'fav.products': '商品', 'fav.shops': '店铺', 'fav.none': '还没有收藏', 'fav.offSale': '已下架',
-  'fav.add': '收藏', 'fav.done': '已收藏', 'fav.added': '已收藏', 'fav.removed': '已取消收藏', 'fav.shopAdd': '收藏店铺', 'fav.shopDone': '已收藏',
+  'fav.add': '收藏', 'fav.done': '已收藏', 'fav.added': '已收藏', 'fav.removed': '已取消收藏', 'fav.shopAdd': '关注店铺', 'fav.shopDone': '已关注',
   'history.title': '浏览记录', 'history.clear': '清空', 'history.none': '还没有浏览记录',
   'search.recent': '最近搜索', 'search.popular': '热门搜索',
   'cs.title': '客服', 'cs.mine': '客服消息', 'cs.none': '还没有和商家的对话', 'cs.notFound': '会话不存在', 'cs.contact': '联系商家',
