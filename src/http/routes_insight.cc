@@ -10,6 +10,7 @@
 #include "base/messages.h"
 #include "http/api.h"
 #include "insight/insight.h"
+#include "member/member.h"
 #include "trade/trade.h"
 
 namespace xd::http {
@@ -161,11 +162,6 @@ std::string MaskedName(const std::string& name) {
   return name.substr(0, first) + "**";
 }
 
-std::string MaskedPhone(const std::string& phone) {
-  if (phone.size() < 7) return "****";
-  return phone.substr(0, 3) + "****" + phone.substr(phone.size() - 4);
-}
-
 // The stored address with its personal parts masked: the region stays (a merchant's sales by
 // region need it), the name keeps its first character, the phone its first 3 and last 4
 // digits, the street address goes.
@@ -174,7 +170,7 @@ Json MaskedAddress(Json address) {
   if (address.contains("name") && address["name"].is_string())
     address["name"] = MaskedName(address["name"].get<std::string>());
   if (address.contains("phone") && address["phone"].is_string())
-    address["phone"] = MaskedPhone(address["phone"].get<std::string>());
+    address["phone"] = member::MaskPhone(address["phone"].get<std::string>());
   if (address.contains("detail")) address["detail"] = "***";
   return address;
 }
