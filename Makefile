@@ -12,11 +12,11 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@./scripts/compile.sh $(BUILD) $(JOBS)
 
 build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DXIAODIAN_SANITIZE=ON >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@./scripts/compile.sh $(ASAN_BUILD) $(JOBS)
 
 web: deps
 	@./scripts/build-web.sh
