@@ -3,6 +3,10 @@
 // for the admin, and the analytics check in the invariant report.
 #include <strings.h>
 
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <map>
 #include <set>
 
 #include "base/id.h"
@@ -126,6 +130,115 @@ TEST_F(Insights, ShopBiEqualsTheOrdersTableAndClientEventsCount) {
 
   Json report = ExpectInvariants();
   EXPECT_TRUE(report["analytics_ok"].get<bool>());
+}
+
+// The platform's BI for the admin: GMV and paid orders by merchant kind per day, the size bands
+// and the long tail's shares, the exposure Gini — each equal to a number computed here from the
+// orders table and the impressions sent, over a scripted history on two days.
+TEST_F(Insights, PlatformBiEqualsTheOrdersTableAndTheImpressionsSent) {
+  std::string admin = AdminToken();
+  // The head is the one largest shop (the feed's policy: the bands are the fairness report's).
+  ASSERT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"head_merchants", 1}}, admin).status, 200);
+  auto c2c = OpenShop("c2c", "小铺");
+  auto b2c = OpenShop("b2c", "品牌店");
+  auto ka = OpenShop("ka", "大客户");
+  auto quiet = OpenShop("c2c", "冷清店");
+  (void)quiet;
+  auto [pc, sc] = CreateProduct(c2c, 1200, 100);
+  auto [pb, sb] = CreateProduct(b2c, 4500, 100);
+  auto [pk, sk] = CreateProduct(ka, 9900, 100);
+  std::string buyer = Register();
+  std::string other = Register();
+  PayAndWait(buyer, Buy(buyer, sc, 2)["id"]);
+  PayAndWait(buyer, Buy(buyer, sk, 3)["id"]);
+  std::string unpaid = Buy(other, sb)["id"];  // created, never paid: no GMV
+  (void)unpaid;
+  clock_.AdvanceMs(24LL * 3600 * 1000);
+  PayAndWait(other, Buy(other, sb, 1)["id"]);
+  PayAndWait(other, Buy(other, sc, 1)["id"]);
+  // Impressions: 5 of the c2c shop's product, 2 of the b2c's, 1 of the ka's; none of the quiet.
+  std::map<std::string, int64_t> shown = {{c2c.id, 5}, {b2c.id, 2}, {ka.id, 1}};
+  Json imps = Json::array();
+  int n = 0;
+  for (auto [product, times] : {std::pair{pc, 5}, std::pair{pb, 2}, std::pair{pk, 1}})
+    for (int i = 0; i < times; ++i)
+      imps.push_back({{"id", "imp" + std::to_string(n++)}, {"type", "impression"}, {"product_id", product}, {"position", i}});
+  ASSERT_EQ(Call("POST", "/api/v1/events", Json{{"device_id", "dev-p"}, {"events", imps}}).status, 202);
+  ASSERT_TRUE(app_->insight().CatchUp());
+
+  auto bi = Call("GET", "/api/v1/admin/insights/platform", nullptr, admin);
+  ASSERT_EQ(bi.status, 200) << bi.body.dump();
+
+  // Independently: paid orders from the trading store, China-time dates by gmtime.
+  auto rows = app_->store().Read([&](Reader& rd) {
+    return rd.Query("SELECT o.merchant_id, m.kind, o.total_fen, o.paid_at_ms FROM orders o JOIN merchants m "
+                    "ON m.id = o.merchant_id WHERE o.paid_at_ms IS NOT NULL");
+  });
+  ASSERT_TRUE(rows);
+  auto date_of = [](int64_t ms) {
+    time_t t = static_cast<time_t>((ms + 8LL * 3600 * 1000) / 1000);
+    struct tm tm {};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return std::string(buf);
+  };
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> by_day_kind;  // gmv, orders
+  std::map<std::string, int64_t> gmv_of;                                                // merchant id → GMV
+  std::map<std::string, int64_t> kind_gmv;
+  int64_t total = 0;
+  for (const Row& row : *rows) {
+    auto& cell = by_day_kind[{date_of(row.Int(3)), row.Str(1)}];
+    cell.first += row.Int(2);
+    cell.second += 1;
+    gmv_of[IdString(row.Int(0))] += row.Int(2);
+    kind_gmv[row.Str(1)] += row.Int(2);
+    total += row.Int(2);
+  }
+  ASSERT_EQ(rows->size(), 4u);
+  std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> reported;
+  for (const Json& d : bi.body["days"])
+    for (const char* kind : {"c2c", "b2c", "ka"})
+      if (d["paid_orders"][kind].get<int64_t>() > 0)
+        reported[{d["day"].get<std::string>(), kind}] = {d["gmv_fen"][kind].get<int64_t>(), d["paid_orders"][kind].get<int64_t>()};
+  EXPECT_EQ(reported, by_day_kind);
+  EXPECT_EQ(bi.body["days"].size(), 30u);
+  for (const Json& k : bi.body["kinds"]) EXPECT_EQ(k["gmv_fen"].get<int64_t>(), kind_gmv[k["kind"].get<std::string>()]) << k.dump();
+  EXPECT_EQ(bi.body["kinds"][0]["merchants"], 2);  // two c2c shops are open
+  EXPECT_EQ(bi.body["totals"]["gmv_fen"].get<int64_t>(), total);
+  EXPECT_EQ(bi.body["totals"]["paid_orders"], 4);
+  EXPECT_EQ(bi.body["totals"]["impressions"], 8);
+  EXPECT_EQ(bi.body["active_merchants"], 4);
+
+  // The long tail: every shop but the largest by GMV (head_merchants 1; with 4 active shops
+  // the top 20% is that one shop too, so the middle is empty).
+  std::string largest;
+  for (auto& [id, g] : gmv_of)
+    if (largest.empty() || g > gmv_of[largest]) largest = id;
+  int64_t tail_gmv = total - gmv_of[largest], tail_shown = 8 - shown[largest];
+  EXPECT_NEAR(bi.body["long_tail"]["gmv_share"].get<double>(), static_cast<double>(tail_gmv) / total, 1e-4);
+  EXPECT_NEAR(bi.body["long_tail"]["impression_share"].get<double>(), tail_shown / 8.0, 1e-4);
+  EXPECT_EQ(bi.body["long_tail"]["merchants"], 3);
+  EXPECT_EQ(bi.body["bands"][0]["merchants"], 1);
+  EXPECT_EQ(bi.body["bands"][0]["gmv_fen"].get<int64_t>(), gmv_of[largest]);
+  EXPECT_EQ(bi.body["bands"][1]["merchants"], 0);
+  // The Gini of impressions (5, 2, 1, 0) by the mean absolute difference.
+  std::vector<double> x = {5, 2, 1, 0};
+  double diff = 0;
+  for (double a : x)
+    for (double b : x) diff += std::abs(a - b);
+  EXPECT_NEAR(bi.body["exposure_gini"].get<double>(), diff / (2 * 16 * 2.0), 1e-4);
+
+  // The fairness report agrees (one definition of the bands and the Gini).
+  auto fair = Call("GET", "/api/v1/admin/feed/fairness?days=30", nullptr, admin);
+  ASSERT_EQ(fair.status, 200) << fair.body.dump();
+  EXPECT_EQ(fair.body["exposure_gini"], bi.body["exposure_gini"]);
+  EXPECT_EQ(fair.body["long_tail_exposure_share"], bi.body["long_tail"]["impression_share"]);
+  EXPECT_EQ(fair.body["bands"][2]["merchants"], bi.body["long_tail"]["merchants"]);
+
+  EXPECT_EQ(Call("GET", "/api/v1/admin/insights/platform", nullptr, c2c.owner_token).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/insights/platform", nullptr, buyer).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/admin/insights/platform?from=2026-02-30", nullptr, admin).status, 400);
 }
 
 TEST_F(Insights, BatchesOverTheLimitsAreRefusedWhole) {

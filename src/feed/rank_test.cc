@@ -2,6 +2,7 @@
 // multi-page feed, the new-merchant boost decays, search keeps relevance bands, and hot shops
 // ignore self-purchases and refunds.
 #include "feed/rank.h"
+#include "feed/bands.h"
 
 #include <gtest/gtest.h>
 
@@ -236,6 +237,24 @@ TEST(RankTest, PolicyValidation) {
   EXPECT_EQ(InvalidField(p), "max_per_merchant_per_page");
   EXPECT_EQ(SourceFromName(SourceName(Source::kLiveNow)), Source::kLiveNow);
   EXPECT_EQ(SourceFromName("nope"), std::nullopt);
+}
+
+// Size bands (bands.h): with 10 active merchants the top 20% is 2; head_merchants 1 puts rank 1
+// in the head, rank 2 in the middle, the rest (and merchants without GMV) in the long tail;
+// ties rank by merchant id. The Gini of (0, 0, 0, 4) is 0.75, of equal values 0.
+TEST(Bands, HeadMiddleLongTailAndGini) {
+  std::vector<std::pair<int64_t, int64_t>> gmv = {{7, 500}, {3, 900}, {5, 500}, {9, 0}, {2, 100}};
+  auto b = SizeBands(gmv, 10, 1);
+  ASSERT_EQ(b.size(), gmv.size());
+  EXPECT_EQ(b[1], SizeBand::kHead);      // 900
+  EXPECT_EQ(b[2], SizeBand::kMiddle);    // 500, merchant 5 before merchant 7
+  EXPECT_EQ(b[0], SizeBand::kLongTail);  // 500, merchant 7: rank 3
+  EXPECT_EQ(b[3], SizeBand::kLongTail);  // no GMV
+  EXPECT_EQ(b[4], SizeBand::kLongTail);
+  EXPECT_STREQ(SizeBandName(SizeBand::kLongTail), "long_tail");
+  EXPECT_NEAR(Gini({0, 0, 0, 4}), 0.75, 1e-12);
+  EXPECT_NEAR(ExposureGini({4}, 4), 0.75, 1e-12);  // three active merchants shown nothing
+  EXPECT_NEAR(Gini({3, 3, 3}), 0.0, 1e-12);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/messages.h"
+#include "feed/bands.h"
 #include "feed/feed.h"
 #include "insight/insight.h"
 
@@ -133,20 +134,6 @@ Result<Json> LiveCards(Reader& r, int64_t user_id, int limit) {
                          {"merchant_name", row.Str(4)},
                          {"followed", row.Int(5) == 0}}}});
   return out;
-}
-
-// Gini coefficient of non-negative values (0: equal, → 1: one holds everything).
-double Gini(std::vector<int64_t> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  double sum = 0, weighted = 0;
-  const double n = static_cast<double>(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    sum += static_cast<double>(v[i]);
-    weighted += static_cast<double>(i + 1) * static_cast<double>(v[i]);
-  }
-  if (sum <= 0) return 0;
-  return (2 * weighted) / (n * sum) - (n + 1) / n;
 }
 
 double Round4(double x) { return std::round(x * 10000) / 10000; }
@@ -511,40 +498,33 @@ Result<Json> FeedService::Fairness(int64_t days) {
     for (const Row& row : ms) fresh.push_back({row.Int(1), row.OptInt(2)});
     return Ok();
   }));
-  // Size bands by GMV rank over the window: the head (rank ≤ head_merchants), the middle (the
-  // rest of the top 20% of active merchants) and the long tail (the bottom 80%, and everyone
-  // without GMV).
-  std::vector<const insight::Insight::MerchantExposure*> by_gmv;
-  for (const auto& m : rows) by_gmv.push_back(&m);
-  std::sort(by_gmv.begin(), by_gmv.end(), [](auto* a, auto* b) {
-    return a->gmv_fen != b->gmv_fen ? a->gmv_fen > b->gmv_fen : a->merchant_id < b->merchant_id;
-  });
-  const int64_t top20 = std::max<int64_t>(1, active / 5);
+  // Size bands by GMV over the window (bands.h: the one definition the platform BI shares).
+  std::vector<std::pair<int64_t, int64_t>> gmv;
+  gmv.reserve(rows.size());
+  for (const auto& m : rows) gmv.emplace_back(m.merchant_id, m.gmv_fen);
+  const std::vector<SizeBand> band_of = SizeBands(gmv, active, policy.head_merchants);
   struct Band {
     const char* name;
     int64_t merchants = 0, impressions = 0, views = 0, paid_orders = 0, gmv_fen = 0;
   };
-  Band bands[3] = {{"head"}, {"middle"}, {"long_tail"}};
-  int64_t total_impressions = 0, ranked = 0;
+  Band bands[kSizeBands] = {{SizeBandName(SizeBand::kHead)},
+                            {SizeBandName(SizeBand::kMiddle)},
+                            {SizeBandName(SizeBand::kLongTail)}};
+  int64_t total_impressions = 0;
   std::vector<int64_t> exposure;
-  for (auto* m : by_gmv) {
-    const int64_t rank = m->gmv_fen > 0 ? ++ranked : 0;
-    Band& b = rank > 0 && rank <= policy.head_merchants ? bands[0]
-              : rank > 0 && rank <= top20               ? bands[1]
-                                                        : bands[2];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& m = rows[i];
+    Band& b = bands[static_cast<int>(band_of[i])];
     ++b.merchants;
-    b.impressions += m->impressions;
-    b.views += m->views;
-    b.paid_orders += m->paid_orders;
-    b.gmv_fen += m->gmv_fen;
-    total_impressions += m->impressions;
-    exposure.push_back(m->impressions);
+    b.impressions += m.impressions;
+    b.views += m.views;
+    b.paid_orders += m.paid_orders;
+    b.gmv_fen += m.gmv_fen;
+    total_impressions += m.impressions;
+    exposure.push_back(m.impressions);
   }
-  // Active merchants with no row at all were shown nothing: they are long tail, and zeros in the
-  // Gini.
-  const int64_t silent = std::max<int64_t>(0, active - static_cast<int64_t>(rows.size()));
-  bands[2].merchants += silent;
-  exposure.insert(exposure.end(), silent, 0);
+  // Active merchants with no row at all were shown nothing: long tail, and zeros in the Gini.
+  bands[2].merchants += std::max<int64_t>(0, active - static_cast<int64_t>(rows.size()));
   Json out_bands = Json::array();
   for (const Band& b : bands)
     out_bands.push_back(Json{
@@ -572,7 +552,7 @@ Result<Json> FeedService::Fairness(int64_t days) {
               {"active_merchants", active},
               {"impressions", total_impressions},
               {"bands", out_bands},
-              {"exposure_gini", Round4(Gini(std::move(exposure)))},
+              {"exposure_gini", Round4(ExposureGini(std::move(exposure), active))},
               {"long_tail_exposure_share",
                out_bands[2]["exposure_share"]},
               {"long_tail_conversion", out_bands[2]["conversion"]},

@@ -9,7 +9,9 @@
 #include "base/id.h"
 #include "base/messages.h"
 #include "http/api.h"
+#include "feed/feed.h"
 #include "insight/insight.h"
+#include "insight/platform.h"
 #include "member/member.h"
 #include "trade/trade.h"
 
@@ -97,6 +99,21 @@ Status MerchantOverview(Call& c) {
   ASSIGN_OR_RETURN(auto range, DayRange(c));
   ASSIGN_OR_RETURN(Json out,
                    c.app().insight->MerchantOverview(s.merchant_id, range.first, range.second));
+  c.Reply(out);
+  return Ok();
+}
+
+// The platform's BI (admin): by merchant kind, size band and the long tail, with the feed's
+// head (the exposure policy's head_merchants) for the bands.
+Status AdminPlatform(Call& c) {
+  RETURN_IF_ERROR(NeedInsight(c));
+  ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
+  (void)admin;
+  ASSIGN_OR_RETURN(auto range, DayRange(c));
+  ASSIGN_OR_RETURN(feed::ExposurePolicy policy,
+                   c.app().store.Read([](Reader& r) { return feed::LoadPolicy(r); }));
+  ASSIGN_OR_RETURN(Json out, insight::PlatformOverview(*c.app().insight, c.app().store, range.first,
+                                                       range.second, policy.head_merchants));
   c.Reply(out);
   return Ok();
 }
@@ -399,6 +416,12 @@ void AddInsightRoutes(Api& api) {
       {{"GET", "/api/v1/admin/users/{id}/tags",
         "A user's tags: category interests (decayed), price band, RFM segment, lifecycle, member level, "
         "online/offline mix, sharer influence, channel (admin)", "insight", AuthKind::kAdmin}, AdminUserTags},
+      {{"GET", "/api/v1/admin/insights/platform",
+        "The platform's BI over China-time days (from, to: YYYY-MM-DD, ≤ 366 days; the last 30 by default): "
+        "GMV and paid orders by merchant kind (c2c, b2c, ka) per day, merchants by size band (head, middle, "
+        "long tail by GMV rank, as the fairness report), the long tail's share of GMV and of impressions, "
+        "the exposure Gini (admin)", "insight", AuthKind::kAdmin, 200, nullptr, {"from", "to"}},
+       AdminPlatform},
       {{"GET", "/api/v1/merchant/insights/overview",
         "The shop's BI over China-time days (from, to: YYYY-MM-DD, ≤ 366 days; the last 30 by default): "
         "GMV, orders, visitors, buyers, AOV per day, the funnel view → cart → order → pay, top products, "

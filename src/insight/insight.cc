@@ -4,6 +4,7 @@
 // product's merchant and category, an order's attribution) are backend-neutral.
 #include "insight/insight.h"
 #include "insight/owner.h"
+#include "insight/internal/days.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,9 +20,11 @@
 
 namespace xd::insight {
 
+using internal::DayText;
+
 namespace {
 
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+using internal::kDayMs;
 constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000;
 constexpr const char* kIngestCursor = "insight.log";
 constexpr const char* kProjectCursor = "projections";
@@ -908,13 +911,6 @@ Result<std::vector<int64_t>> Insight::UsersWithTags(const std::vector<int64_t>& 
 
 namespace {
 
-std::string DayText(int64_t day) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(day / 10000),
-                static_cast<int>((day / 100) % 100), static_cast<int>(day % 100));
-  return buf;
-}
-
 struct DayRow {
   int64_t views = 0, impressions = 0, carts = 0, orders = 0, paid_orders = 0, gmv_fen = 0,
           refunded_fen = 0, cancelled = 0, shares = 0;
@@ -924,12 +920,8 @@ struct DayRow {
 Result<std::vector<std::pair<int64_t, DayRow>>> LoadDays(Reader& r, int64_t merchant,
                                                          int64_t from_day, int64_t to_day) {
   std::map<int64_t, DayRow> by_day;
-  const std::optional<int64_t> start_ms = DayStartMs(from_day), end_ms = DayStartMs(to_day);
-  if (!start_ms) return Fail(Msg::FIELD_INVALID, {Field("from")});
-  if (!end_ms) return Fail(Msg::FIELD_INVALID, {Field("to")});
-  const int64_t start = *start_ms, end = *end_ms;
-  if (end < start || (end - start) / kDayMs >= config::kMaxReportDays)
-    return Fail(Msg::FIELD_INVALID, {Field("to")});
+  ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
+  const int64_t start = range.start_ms, end = range.end_ms;
   for (int64_t t = start; t <= end; t += kDayMs) by_day[DayOf(t)];
   ASSIGN_OR_RETURN(Rows rows,
                    r.Query("SELECT day, views, impressions, carts, orders, paid_orders, gmv_fen, "

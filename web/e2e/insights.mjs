@@ -68,3 +68,39 @@ export async function insights(ctx, h) {
   assert(csv.startsWith('\uFEFF订单号,下单时间,状态'), `the export starts ${JSON.stringify(csv.slice(0, 40))}`);
   assert(csv.includes(orderId), `order ${orderId} is not in the export`);
 }
+
+// The platform's BI for the admin (issue 19): a buyer pays an order (API), the data platform
+// projects it, and the console's 平台数据 page draws GMV and paid orders per merchant kind, the
+// size bands and the long tail's shares from GET /admin/insights/platform — the charts' data
+// equals the server's numbers, which include the new sale.
+export async function platformInsights(ctx, h) {
+  const { token: admin } = await apiCall('POST', '/auth/login', { body: h.DEMO_ADMIN });
+  const before = await apiCall('GET', '/admin/insights/platform', { token: admin });
+  await h.buyerWithPaidOrder();
+  let after = before;
+  for (let attempt = 0; attempt < 120 && after.totals.paid_orders === before.totals.paid_orders; attempt++) {
+    await new Promise((r) => setTimeout(r, 250));
+    after = await apiCall('GET', '/admin/insights/platform', { token: admin });
+  }
+  assert(after.totals.paid_orders === before.totals.paid_orders + 1, `platform paid orders ${before.totals.paid_orders} → ${after.totals.paid_orders}`);
+
+  const { page } = await ctx.page(DESKTOP, 'admin');
+  await h.consoleLogin(page, h.DEMO_ADMIN);
+  await page.goto(`${BASE}/console/#/admin/platform`);
+  await page.waitForSelector('[data-test="platform"][data-loaded="true"] [data-test="platform-gmv-chart"][data-series] canvas');
+  await page.waitForSelector('[data-test="platform-orders-chart"][data-series] canvas');
+  await page.waitForSelector('[data-test="platform-bands-chart"][data-series] canvas');
+  const sum = (series) => series.reduce((a, s) => a + s.data.reduce((x, y) => x + y, 0), 0);
+  const gmv = JSON.parse(await page.getAttribute('[data-test="platform-gmv-chart"]', 'data-series'));
+  const orders = JSON.parse(await page.getAttribute('[data-test="platform-orders-chart"]', 'data-series'));
+  const server = await apiCall('GET', '/admin/insights/platform', { token: admin });
+  assert(gmv.length === 3 && sum(gmv) === server.totals.gmv_fen, `GMV chart ${sum(gmv)} ≠ server ${server.totals.gmv_fen}`);
+  assert(sum(orders) === server.totals.paid_orders, `orders chart ${sum(orders)} ≠ server ${server.totals.paid_orders}`);
+  const bands = JSON.parse(await page.getAttribute('[data-test="platform-bands-chart"]', 'data-series'));
+  const tail = server.bands.find((b) => b.band === 'long_tail');
+  assert(Math.abs(bands[0].data[2] - tail.gmv_share * 100) < 0.06, `long-tail GMV share ${bands[0].data[2]} ≠ ${tail.gmv_share}`);
+  assert(await page.locator('[data-test="platform-bands"] .el-table__row').count() === 3, 'the bands table has not 3 rows');
+  const gini = await page.getAttribute('[data-test="platform-kpis"]', 'data-gini');
+  assert(Number(gini) === server.exposure_gini, `Gini ${gini} ≠ ${server.exposure_gini}`);
+  await screenshot(page, 'console-platform', { main: true });
+}

@@ -13,7 +13,7 @@ import { couponConsoleToQr, findPromotions } from './promo.mjs';
 import { chineseErrors, flashLimitInPicker } from './states.mjs';
 import { phoneBackOffice, phoneConsole } from './phone.mjs';
 import { customerService, reviewAndFavourite } from './reviews.mjs';
-import { insights } from './insights.mjs';
+import { insights, platformInsights } from './insights.mjs';
 import { photoUpload } from './media.mjs';
 import { pickRegion, regionPicker } from './region.mjs';
 
@@ -842,6 +842,9 @@ async function socialScenarios() {
     scenario('data platform: a shopper browses signed out, signs in and buys; the shop sent impressions and views in batches; the console 数据 page charts the sale, the funnel and the channels from the server\'s BI', 'insights',
       ['/events', '/merchant/insights/overview'],
       (ctx) => insights(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, checkoutAndPay, merchantSession, DEMO_MERCHANT })),
+    scenario('platform BI: a buyer pays; the admin\'s 平台数据 page charts GMV and orders by merchant kind, the size bands and the long tail\'s shares from the server\'s numbers, the new sale included', 'platform-insights',
+      ['/admin/insights/platform'],
+      (ctx) => platformInsights(ctx, { consoleLogin, buyerWithPaidOrder, DEMO_ADMIN })),
     scenario('promotions: badges on the home cards, the 秒杀 channel with countdowns, the shop coupons on the product page, the coupon centre with the new-user coupon', 'promotions',
       ['/activities', '/coupon-centre', '/platform/coupons'],
       (ctx) => findPromotions(ctx, { shopLogin, newBuyer, demoMerchantId })),

@@ -170,6 +170,7 @@ export const api = {
   feedSettings: () => http.get('/admin/feed/settings'),
   setFeedSettings: (body) => http.put('/admin/feed/settings', body),
   fairness: (days) => http.get('/admin/feed/fairness', { days }),
+  platformInsights: (query) => http.get('/admin/insights/platform', query),
   setKindDefaults: (kind, body) => http.put(`/admin/kind-defaults/${e(kind)}`, body),
   issueCard: (body) => http.post('/admin/cards', body, { idempotencyKey: newIdempotencyKey() }),
   ledgerCheck: () => http.get('/admin/ledger/check'),

@@ -33,6 +33,7 @@ const routes = [
       { path: 'admin/kinds', name: 'admin-kinds', component: () => import('./views/admin/KindDefaults.vue'), meta: { admin: true } },
       { path: 'admin/cards', name: 'admin-cards', component: () => import('./views/admin/Cards.vue'), meta: { admin: true } },
       { path: 'admin/fairness', name: 'admin-fairness', component: () => import('./views/admin/Fairness.vue'), meta: { admin: true } },
+      { path: 'admin/platform', name: 'admin-platform', component: () => import('./views/admin/Platform.vue'), meta: { admin: true } },
       { path: 'admin/ledger', name: 'admin-ledger', component: () => import('./views/admin/Ledger.vue'), meta: { admin: true } },
     ],
   },

@@ -1,0 +1,155 @@
+// The platform's BI (platform.h).
+#include "insight/platform.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "feed/bands.h"
+#include "insight/internal/days.h"
+
+namespace xd::insight {
+
+namespace {
+
+constexpr const char* kKinds[] = {"c2c", "b2c", "ka"};
+
+double Share(int64_t part, int64_t total) {
+  return total > 0 ? std::round(static_cast<double>(part) / static_cast<double>(total) * 10000) /
+                         10000
+                   : 0.0;
+}
+
+struct Totals {
+  int64_t impressions = 0, paid_orders = 0, gmv_fen = 0;
+};
+
+}  // namespace
+
+Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day, int64_t to_day,
+                              int64_t head_merchants) {
+  ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
+  // Per merchant and day from the projections (only days with something in them).
+  struct DayCell {
+    int64_t merchant_id, day, paid_orders, gmv_fen;
+  };
+  std::vector<DayCell> cells;
+  std::vector<std::pair<int64_t, Totals>> merchants;  // per merchant over the range
+  RETURN_IF_ERROR(insight.analytics().Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, day, paid_orders, gmv_fen FROM "
+                                        "merchant_days WHERE day BETWEEN ? AND ? AND "
+                                        "(paid_orders <> 0 OR gmv_fen <> 0)",
+                                        {from_day, to_day}));
+    cells.reserve(rows.size());
+    for (const Row& row : rows) cells.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3)});
+    return Ok();
+  }));
+  // Per merchant over the range: the fairness report's rows (Insight::MerchantExposures).
+  ASSIGN_OR_RETURN(std::vector<Insight::MerchantExposure> exposures,
+                   insight.MerchantExposures(from_day, to_day));
+  merchants.reserve(exposures.size());
+  for (const auto& m : exposures)
+    merchants.push_back({m.merchant_id, Totals{m.impressions, m.paid_orders, m.gmv_fen}});
+
+  // Kinds and status from the trading store.
+  std::unordered_map<int64_t, std::string> kind_of;
+  int64_t active = 0;
+  std::map<std::string, int64_t> active_by_kind;
+  RETURN_IF_ERROR(trading.Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, kind, status FROM merchants"));
+    kind_of.reserve(rows.size());
+    for (const Row& row : rows) {
+      kind_of[row.Int(0)] = row.Str(1);
+      if (row.Str(2) == "active") {
+        ++active;
+        ++active_by_kind[row.Str(1)];
+      }
+    }
+    return Ok();
+  }));
+
+  // By kind and day.
+  std::map<int64_t, std::map<std::string, Totals>> by_day;
+  for (int64_t t = range.start_ms; t <= range.end_ms; t += internal::kDayMs) by_day[DayOf(t)];
+  std::map<std::string, Totals> by_kind;
+  for (const DayCell& c : cells) {
+    auto k = kind_of.find(c.merchant_id);
+    if (k == kind_of.end()) continue;  // a merchant the trading store does not have
+    Totals& d = by_day[c.day][k->second];
+    d.paid_orders += c.paid_orders;
+    d.gmv_fen += c.gmv_fen;
+    Totals& t = by_kind[k->second];
+    t.paid_orders += c.paid_orders;
+    t.gmv_fen += c.gmv_fen;
+  }
+  Json days = Json::array();
+  for (const auto& [day, kinds] : by_day) {
+    Json gmv = Json::object(), orders = Json::object();
+    for (const char* kind : kKinds) {
+      auto it = kinds.find(kind);
+      gmv[kind] = it == kinds.end() ? 0 : it->second.gmv_fen;
+      orders[kind] = it == kinds.end() ? 0 : it->second.paid_orders;
+    }
+    days.push_back({{"day", internal::DayText(day)}, {"gmv_fen", gmv}, {"paid_orders", orders}});
+  }
+  Json kinds = Json::array();
+  for (const char* kind : kKinds)
+    kinds.push_back({{"kind", kind},
+                     {"merchants", active_by_kind[kind]},
+                     {"gmv_fen", by_kind[kind].gmv_fen},
+                     {"paid_orders", by_kind[kind].paid_orders}});
+
+  // Size bands over the range: feed/bands.h, as the fairness report.
+  std::vector<std::pair<int64_t, int64_t>> gmv;
+  gmv.reserve(merchants.size());
+  for (const auto& [id, t] : merchants) gmv.emplace_back(id, t.gmv_fen);
+  const std::vector<feed::SizeBand> band_of = feed::SizeBands(gmv, active, head_merchants);
+  Totals bands[feed::kSizeBands], total;
+  int64_t band_merchants[feed::kSizeBands] = {0, 0, 0};
+  std::vector<int64_t> exposure;
+  exposure.reserve(merchants.size());
+  for (size_t i = 0; i < merchants.size(); ++i) {
+    const Totals& t = merchants[i].second;
+    const int b = static_cast<int>(band_of[i]);
+    ++band_merchants[b];
+    bands[b].impressions += t.impressions, bands[b].paid_orders += t.paid_orders,
+        bands[b].gmv_fen += t.gmv_fen;
+    total.impressions += t.impressions, total.paid_orders += t.paid_orders,
+        total.gmv_fen += t.gmv_fen;
+    exposure.push_back(t.impressions);
+  }
+  const int tail = static_cast<int>(feed::SizeBand::kLongTail);
+  band_merchants[tail] += std::max<int64_t>(0, active - static_cast<int64_t>(merchants.size()));
+  Json out_bands = Json::array();
+  for (int b = 0; b < feed::kSizeBands; ++b)
+    out_bands.push_back({{"band", feed::SizeBandName(static_cast<feed::SizeBand>(b))},
+                         {"merchants", band_merchants[b]},
+                         {"gmv_fen", bands[b].gmv_fen},
+                         {"paid_orders", bands[b].paid_orders},
+                         {"impressions", bands[b].impressions},
+                         {"gmv_share", Share(bands[b].gmv_fen, total.gmv_fen)},
+                         {"impression_share", Share(bands[b].impressions, total.impressions)}});
+  const double gini = feed::ExposureGini(std::move(exposure), active);
+  return Json{{"from", internal::DayText(from_day)},
+              {"to", internal::DayText(to_day)},
+              {"head_merchants", head_merchants},
+              {"active_merchants", active},
+              {"days", days},
+              {"kinds", kinds},
+              {"bands", out_bands},
+              {"long_tail",
+               {{"merchants", band_merchants[tail]},
+                {"gmv_share", Share(bands[tail].gmv_fen, total.gmv_fen)},
+                {"impression_share", Share(bands[tail].impressions, total.impressions)}}},
+              {"totals",
+               {{"gmv_fen", total.gmv_fen},
+                {"paid_orders", total.paid_orders},
+                {"impressions", total.impressions}}},
+              {"exposure_gini", std::round(gini * 10000) / 10000}};
+}
+
+}  // namespace xd::insight
