@@ -20,6 +20,10 @@
 //   member    a launch-day queue at the counter: a new shop's membership card limited to N
 //             cards, 2N buyers; one op = one claim by the next buyer (a buyer who holds the card
 //             gets it back: "held"); "exact" says new cards == limit == the programme's issued
+//   feed      GET /api/v1/feed as an anonymous visitor (?device= per VU): a new feed, then its
+//             next pages by the cursor, up to 3 pages, then a new feed again (issue 20)
+//   feed_user the same signed in, VU i as buyer i of the scaled demo world (xiaodian demo-data
+//             --scale: 13600000001…, demo123; --buyers of them are signed in during setup)
 //   mixed     80% product/search reads, 15% cart adds, 5% full paid orders, plus a flash sale
 //             whose attempts start in a burst at 40% of the run
 // VUs are spread over --threads io_contexts (one thread each; nothing shared between threads
@@ -89,6 +93,8 @@ struct Options {
   // checkout/hot: "checkout" starts the payment in the checkout request ("pay":{}), as the
   // shop's cashier does; "separate" calls POST /orders/{id}/pay after it (one more round trip).
   std::string pay = "checkout";
+  // feed_user: the first phone of the signed-in buyers (buyer i is this + i).
+  int64_t feed_phone = 13600000001;
   // hot: the hot SKU's shop has a membership card (a level with 5% off) and every buyer holds
   // one, so each checkout runs the member pricing stage (issue 16: paid orders with member
   // pricing beside the figure without).
@@ -297,6 +303,8 @@ struct Vu {
   std::mt19937_64 rng;
   std::string auth;  // "Authorization: Bearer …\r\n" once registered
   bool ready = false;
+  std::string cursor;  // feed: the next page of this VU's feed ("" = a new feed)
+  int page = 0;        // feed: pages fetched of it
   bool in_op = false;
   bool done = false;
 };
@@ -509,6 +517,30 @@ awaitable<Outcome> MemberClaim(Vu& vu) {
   co_return Outcome::kError;
 }
 
+// feed, feed_user: one page of the VU's feed (its next page, or a new feed after 3).
+awaitable<Outcome> FeedPage(Vu& vu) {
+  std::string target = "/api/v1/feed?limit=10";
+  if (vu.world.opt.scenario == "feed") target += "&device=bench" + std::to_string(vu.index);
+  if (!vu.cursor.empty() && vu.page < 3) {
+    target += "&cursor=" + UrlEncode(vu.cursor);
+  } else {  // a new feed, signed in: the next buyer of the pool
+    vu.cursor.clear();
+    vu.page = 0;
+    if (!vu.world.buyer_auth.empty()) vu.auth = vu.world.NextBuyer();
+  }
+  HttpResponse r = co_await vu.conn.Send("GET", target, {}, vu.auth);
+  if (!r.ok()) {
+    vu.stats.Error("feed", r);
+    vu.cursor.clear();
+    co_return Outcome::kError;
+  }
+  ++vu.page;
+  ++vu.stats.outcomes["page" + std::to_string(vu.page)];
+  if (r.body.find("\"kind\":\"product\"") == std::string::npos) ++vu.stats.outcomes["no_products"];
+  vu.cursor = FirstString(r.body, "next_cursor");
+  co_return Outcome::kOk;
+}
+
 awaitable<Outcome> Op(Vu& vu) {
   World& w = vu.world;
   const std::string& s = w.opt.scenario;
@@ -526,6 +558,7 @@ awaitable<Outcome> Op(Vu& vu) {
   if (s == "groupbuy") co_return co_await GroupJoin(vu);
   if (s == "coupon") co_return co_await CouponClaim(vu);
   if (s == "member") co_return co_await MemberClaim(vu);
+  if (s == "feed" || s == "feed_user") co_return co_await FeedPage(vu);
   std::string target;
   if (s == "mixed") {
     // A quarter of the VUs turn into flash buyers once the burst starts, until the flash
@@ -765,14 +798,26 @@ awaitable<void> SetupPromo(Conn& c, World& w) {
 }
 
 // Registers buyers first..first+count-1 of the pool in stride (or logs them in when a phone
-// is taken from an earlier run); appends their auth headers to `out`.
+// is taken from an earlier run); appends their auth headers to `out`. With `existing` (feed_user)
+// it only signs in the scaled demo world's buyers (--feed-phone + i, demo123).
+// GCC 12 reports the coroutine frame's own operator new/delete pair as mismatched once this
+// coroutine is started from two places (a false positive of -Wmismatched-new-delete).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 awaitable<void> RegisterBuyers(asio::io_context& ioc, World& w, int first, int stride, int count, std::vector<std::string>& out, int64_t& failures,
-                               std::string& sample) {
+                               std::string& sample, bool existing = false) {
   Conn c(ioc, w.eps[static_cast<size_t>(first) % w.eps.size()], w.host_headers[static_cast<size_t>(first) % w.eps.size()]);
   for (int i = first; i < count; i += stride) {
-    std::string creds = fmt::format(R"({{"phone":"{}","password":"bench12345","nickname":"压测买家{}"}})", w.phone_base + i, i);
-    HttpResponse r = co_await c.Send("POST", "/api/v1/auth/register", creds);
-    if (r.status == 409) r = co_await c.Send("POST", "/api/v1/auth/login", creds);
+    std::string creds;
+    std::string_view path = "/api/v1/auth/register";
+    if (existing) {
+      creds = fmt::format(R"({{"phone":"{}","password":"demo123"}})", w.opt.feed_phone + i);
+      path = "/api/v1/auth/login";
+    } else {
+      creds = fmt::format(R"({{"phone":"{}","password":"bench12345","nickname":"压测买家{}"}})", w.phone_base + i, i);
+    }
+    HttpResponse r = co_await c.Send("POST", path, creds);
+    if (r.status == 409 && !existing) r = co_await c.Send("POST", "/api/v1/auth/login", creds);
     std::string token = StringAt(ParseBody(r), "/token"_json_pointer);
     if (!r.ok() || token.empty()) {
       ++failures;
@@ -782,6 +827,7 @@ awaitable<void> RegisterBuyers(asio::io_context& ioc, World& w, int first, int s
     out.push_back("Authorization: Bearer " + token + "\r\n");
   }
 }
+#pragma GCC diagnostic pop
 
 double Percentile(const std::vector<int64_t>& sorted, double q) {
   if (sorted.empty()) return 0;
@@ -791,11 +837,11 @@ double Percentile(const std::vector<int64_t>& sorted, double q) {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|member|mixed\n"
+               "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|member|mixed|feed|feed_user\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
                "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate] [--members 0|1 (hot)]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n"
-               "               [--on-start CMD] [--on-end CMD]\n");
+               "               [--on-start CMD] [--on-end CMD] [--feed-phone 13600000001 (feed_user)]\n");
   std::exit(2);
 }
 
@@ -833,9 +879,10 @@ int main(int argc, char** argv) {
     else if (a == "--members") opt.members = v == "1";
     else if (a == "--on-start") opt.on_start = v;
     else if (a == "--on-end") opt.on_end = v;
+    else if (a == "--feed-phone") opt.feed_phone = std::atoll(v.c_str());
     else Usage();
   }
-  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "member", "mixed"};
+  const std::vector<std::string> scenarios = {"healthz", "product", "search", "checkout", "hot", "flash", "groupbuy", "coupon", "member", "mixed", "feed", "feed_user"};
   if (std::find(scenarios.begin(), scenarios.end(), opt.scenario) == scenarios.end()) Usage();
   if (opt.connections < 1 || opt.connections > 9999 || opt.threads < 1 || opt.duration_s <= 0 || opt.max_ops < 1)
     Usage();
@@ -846,6 +893,7 @@ int main(int argc, char** argv) {
     opt.buyers = opt.scenario == "groupbuy"  ? 2000
                  : opt.scenario == "mixed"   ? 2000
                  : opt.scenario == "member"  ? static_cast<int>(opt.promo_stock * 2)  // one card each: twice the limit queue up
+                 : opt.scenario == "feed_user" ? 1000
                                              : static_cast<int>(opt.promo_stock + opt.promo_stock / 5);
   if (opt.buyers > 99999 || opt.promo_stock < 1 || opt.group_size < 2 || opt.register_conns < 1) Usage();
 
@@ -924,7 +972,25 @@ int main(int argc, char** argv) {
     // Mixed up so that consecutive attempts come from buyers registered on different connections.
     std::shuffle(w.buyer_auth.begin(), w.buyer_auth.end(), std::mt19937_64(42));
   }
+  if (opt.scenario == "feed_user") {
+    // The scaled world's buyers signed in over --register-conns connections (setup: not timed).
+    auto t0 = SteadyClock::now();
+    int n = std::min(opt.register_conns, opt.buyers);
+    std::vector<std::vector<std::string>> parts(static_cast<size_t>(n));
+    std::string sample;
+    asio::io_context ioc;
+    for (int k = 0; k < n; ++k)
+      asio::co_spawn(ioc, RegisterBuyers(ioc, w, k, n, opt.buyers, parts[static_cast<size_t>(k)], register_failures, sample, true),
+                     asio::detached);
+    ioc.run();
+    for (auto& p : parts) w.buyer_auth.insert(w.buyer_auth.end(), p.begin(), p.end());
+    register_s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    std::fprintf(stderr, "loadgen: %zu buyers signed in in %.1f s (%lld failed%s%s)\n", w.buyer_auth.size(), register_s,
+                 static_cast<long long>(register_failures), sample.empty() ? "" : ": ", sample.c_str());
+    if (w.buyer_auth.empty()) Die("no buyer could sign in (was the store made by xiaodian demo-data --scale?)");
+  }
   for (auto& vu : vus) {
+    if (opt.scenario == "feed_user") vu->auth = w.buyer_auth[static_cast<size_t>(vu->index) % w.buyer_auth.size()];
     if (!buyers) {
       vu->ready = true;
       continue;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/id.h"
+#include "http/api.h"
 #include "insight/insight.h"
 #include "tests/harness.h"
 
@@ -23,6 +24,15 @@ class Feed : public ApiTest {
                    nullptr, b).status, 200);
   }
   void CatchUp() { ASSERT_TRUE(app_->insight().CatchUp()); }
+  // The buyer asks for all its money back (refund only), the shop approves, the refund lands.
+  void RefundWhole(const std::string& buyer, const Shop& shop, const Json& order) {
+    auto as = Call("POST", "/api/v1/orders/" + order["id"].get<std::string>() + "/aftersales",
+                   Json{{"type", "refund_only"}, {"amount_fen", order["total_fen"]}, {"reason", "不想要了"}}, buyer);
+    ASSERT_EQ(as.status, 201) << as.body.dump();
+    ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr,
+                   shop.owner_token).status, 200);
+    WaitStatus(buyer, order["id"], "refunded");
+  }
   // Every page of the caller's feed until it ends (at most 40 pages).
   std::vector<Json> AllPages(const std::string& token, int limit) {
     std::vector<Json> pages;
@@ -295,12 +305,7 @@ TEST_F(Feed, HotShopsIgnoreSelfPurchasesAndRefundedOrders) {
   }
   Json big = Buy(buyer, rs, 3);
   PayAndWait(buyer, big["id"]);
-  auto as = Call("POST", "/api/v1/orders/" + big["id"].get<std::string>() + "/aftersales",
-                 Json{{"type", "refund_only"}, {"amount_fen", 150000}, {"reason", "不想要了"}}, buyer);
-  ASSERT_EQ(as.status, 201) << as.body.dump();
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + as.body["id"].get<std::string>() + "/approve", nullptr,
-                 refunder.owner_token).status, 200);
-  WaitStatus(buyer, big["id"], "refunded");
+  RefundWhole(buyer, refunder, big);
   clock_.AdvanceMs(61'000);  // past the list's minute
   auto hot = Call("GET", "/api/v1/hot-shops");
   ASSERT_EQ(hot.status, 200) << hot.body.dump();
@@ -391,6 +396,190 @@ TEST_F(Feed, SearchRerankingLetsTheLongTailIntoCloseHits) {
   std::set<std::string> ids;
   for (auto& item : relevant.body["items"]) ids.insert(item["id"]);
   EXPECT_EQ(ids, (std::set<std::string>{h1, h2, t1}));
+}
+
+// Bought together (co-purchase): a buyer of X is shown Y, which another buyer bought after X, as
+// a personalised product; Y's category is none the buyer has shown interest in, so only the
+// co-purchase source can make it personalised (without it, Y comes as a cold-start product).
+// A shop buying from itself pairs nothing; a product gains at most kPartnersPerProduct partners.
+TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
+  Shop tea = OpenShop("c2c", "茶铺");
+  Shop gadgets = OpenShop("c2c", "数码小店");
+  auto [x, xs] = CreateProduct(tea, 5900, 50, "明前龙井 100g");
+  auto create = [&](const Shop& shop, const std::string& title) {
+    auto r = Call("POST", "/api/v1/merchant/products",
+                  Json{{"title", title}, {"category", "数码"}, {"status", "on_sale"},
+                       {"skus", {{{"spec", {{"规格", "标准"}}}, {"price_fen", 9900}, {"stock", 50}}}}},
+                  shop.owner_token, {{"X-Merchant-Id", shop.id}});
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return std::make_pair(r.body.value("id", ""), r.body["skus"][0].value("id", ""));
+  };
+  auto [y, ys] = create(gadgets, "便携烧水壶");
+  auto [z, zs] = create(gadgets, "蓝牙音箱");  // never bought with X
+  std::string first = Register("13900000701", "先买的人");
+  PayAndWait(first, Buy(first, xs)["id"]);
+  clock_.AdvanceMs(3600'000);
+  PayAndWait(first, Buy(first, ys)["id"]);
+  // The shop's owner buying its own X and W pairs nothing.
+  auto [w, ws] = CreateProduct(tea, 3900, 50, "安吉白茶 50g");
+  (void)w;
+  PayAndWait(tea.owner_token, Buy(tea.owner_token, xs)["id"]);
+  PayAndWait(tea.owner_token, Buy(tea.owner_token, ws)["id"]);
+  auto pairs = [&]() {
+    std::map<std::pair<int64_t, int64_t>, int64_t> out;
+    EXPECT_TRUE(app_->store().Read([&](Reader& r) -> Status {
+      ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT product_id, other_id, orders FROM co_purchases"));
+      for (auto& row : rows) out[{row.Int(0), row.Int(1)}] = row.Int(2);
+      return Ok();
+    }));
+    return out;
+  };
+  const int64_t xi = *ParseId(x), yi = *ParseId(y);
+  EXPECT_EQ(pairs(), (std::map<std::pair<int64_t, int64_t>, int64_t>{{{xi, yi}, 1}, {{yi, xi}, 1}}));
+
+  std::string buyer = Register("13900000702", "后来的人");
+  PayAndWait(buyer, Buy(buyer, xs)["id"]);
+  CatchUp();
+  clock_.AdvanceMs(20'000);  // past the shared candidates' cache
+  std::map<std::string, std::string> source;
+  for (auto& page : AllPages(buyer, 10))
+    for (auto& item : page["items"])
+      if (item["kind"] == "product") source[item["product"]["id"]] = item["source"];
+  ASSERT_TRUE(source.count(y)) << "Y is not in the feed";
+  EXPECT_EQ(source[y], "personalised");
+  ASSERT_TRUE(source.count(z)) << "Z is not in the feed";
+  EXPECT_NE(source[z], "personalised");
+  // Nobody bought anything with the anonymous visitor's (nothing): Y is no personalised item there.
+  auto anon = Call("GET", "/api/v1/feed?limit=30");
+  for (auto& item : anon.body["items"]) {
+    if (item["kind"] == "product" && item["product"]["id"] == y) {
+      EXPECT_NE(item["source"], "personalised");
+    }
+  }
+
+  // Bounded: X given kPartnersPerProduct partners (made up ids) gains no new one; the pair it
+  // has keeps counting.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    for (int64_t k = 1; k < 50; ++k)
+      RETURN_IF_ERROR(tx.Run("INSERT INTO co_purchases(product_id, other_id, orders, last_at_ms) VALUES(?,?,1,0)",
+                             {xi, 900'000'000 + k}));
+    return Ok();
+  }));
+  PayAndWait(buyer, Buy(buyer, zs)["id"]);  // pairs Z with X (and X with Z: X is full)
+  PayAndWait(buyer, Buy(buyer, ys)["id"]);  // X-Y exists: counted
+  auto after = pairs();
+  const int64_t zi = *ParseId(z);
+  EXPECT_EQ(after.count({xi, zi}), 0u);
+  EXPECT_EQ(after.count({zi, xi}), 1u);
+  EXPECT_EQ((after[{xi, yi}]), 2);
+  EXPECT_EQ((after[{yi, xi}]), 2);
+  ExpectInvariants();
+}
+
+// `xiaodian check` holds a shop's follower growth to its followers: follows - unfollows over its
+// days equals its favorite_shops rows; a corrupted projection (or a follow row gone without its
+// unfollow counted) is reported.
+TEST_F(Feed, CheckFindsFollowerGrowthThatDisagreesWithFollowers) {
+  Shop shop = OpenShop("c2c", "关注店");
+  std::string a = Register("13900000801", "甲");
+  std::string b = Register("13900000802", "乙");
+  ASSERT_EQ(Call("PUT", "/api/v1/me/favorites/shop/" + shop.id, nullptr, a).status, 200);
+  ASSERT_EQ(Call("PUT", "/api/v1/me/favorites/shop/" + shop.id, nullptr, b).status, 200);
+  clock_.AdvanceMs(24LL * 3600 * 1000);
+  ASSERT_EQ(Call("DELETE", "/api/v1/me/favorites/shop/" + shop.id, nullptr, b).status, 200);
+  EXPECT_EQ(ExpectInvariants()["buyer_ok"], true);
+  const int64_t mid = *ParseId(shop.id);
+  auto check = [&]() {
+    auto report = http::RunInvariantChecks(app_->context());
+    EXPECT_TRUE(report) << report.error().message;
+    return report ? *report : Json();
+  };
+  // The projection counts one follow too many.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("UPDATE shop_follow_days SET follows = follows + 1 WHERE merchant_id=? AND "
+                  "day = (SELECT MIN(day) FROM shop_follow_days WHERE merchant_id=?)",
+                  {mid, mid});
+  }));
+  Json report = check();
+  EXPECT_EQ(report["ok"], false);
+  EXPECT_EQ(report["buyer_ok"], false);
+  EXPECT_NE(report.dump().find("shop " + shop.id + " has 1 followers but its follow days add up to 2"), std::string::npos)
+      << report.dump(2);
+  // Put back, then a follow disappears without its unfollow counted.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("UPDATE shop_follow_days SET follows = follows - 1 WHERE merchant_id=? AND "
+                  "day = (SELECT MIN(day) FROM shop_follow_days WHERE merchant_id=?)",
+                  {mid, mid});
+  }));
+  EXPECT_EQ(check()["buyer_ok"], true);
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM favorite_shops WHERE merchant_id=?", {mid}); }));
+  report = check();
+  EXPECT_EQ(report["buyer_ok"], false);
+  EXPECT_NE(report.dump().find("has 0 followers but its follow days add up to 1"), std::string::npos) << report.dump(2);
+}
+
+// Hot shops read sums, not orders: the list (order, counted GMV, baseline, buyers) is the one
+// rank.h's HotShops makes from the orders themselves, marked as before (self-purchase = owner or
+// staff, refunded = any refund), over a world with a baseline, a shop taking off, a dominant
+// buyer, self-purchases and a refund.
+TEST_F(Feed, HotShopsFromSumsRankAsFromTheOrders) {
+  Shop steady = OpenShop("c2c", "老店");
+  Shop rising = OpenShop("c2c", "新起之秀");
+  Shop whale = OpenShop("c2c", "大客户店");
+  Shop gamer = OpenShop("c2c", "自买店");
+  auto [sp, ss] = CreateProduct(steady, 3000, 500, "老店商品");
+  auto [rp, rs] = CreateProduct(rising, 2000, 500, "新品");
+  auto [wp, ws] = CreateProduct(whale, 10000, 500, "大件");
+  auto [gp, gs] = CreateProduct(gamer, 20000, 500, "自买商品");
+  std::vector<std::string> buyers;
+  for (int i = 0; i < 4; ++i) buyers.push_back(Register("1390000090" + std::to_string(i), "买家" + std::to_string(i)));
+  // Two weeks ago: the steady shop's baseline, a little for the rising one.
+  for (int i = 0; i < 4; ++i) PayAndWait(buyers[i], Buy(buyers[i], ss, 2)["id"]);
+  PayAndWait(buyers[0], Buy(buyers[0], rs)["id"]);
+  clock_.AdvanceMs(14LL * 24 * 3600 * 1000);
+  // Today: the rising shop takes off, the steady one sells as usual, one buyer dominates the
+  // whale's day, the gamer buys from itself, and one order is refunded.
+  for (int i = 0; i < 4; ++i) PayAndWait(buyers[i], Buy(buyers[i], rs, 3)["id"]);
+  PayAndWait(buyers[1], Buy(buyers[1], ss)["id"]);
+  PayAndWait(buyers[2], Buy(buyers[2], ws, 5)["id"]);
+  PayAndWait(buyers[3], Buy(buyers[3], ws)["id"]);
+  PayAndWait(gamer.owner_token, Buy(gamer.owner_token, gs, 5)["id"]);
+  Json refunded = Buy(buyers[0], ss, 4);
+  PayAndWait(buyers[0], refunded["id"]);
+  RefundWhole(buyers[0], steady, refunded);
+  clock_.AdvanceMs(61'000);
+
+  // The orders as the list used to read them, ranked by rank.h.
+  std::vector<feed::HotOrder> orders;
+  ASSERT_TRUE(app_->store().Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(
+        Rows rows,
+        r.Query("SELECT o.merchant_id, o.buyer_id, o.total_fen, o.paid_at_ms, "
+                "CASE WHEN m.owner_user_id = o.buyer_id OR EXISTS(SELECT 1 FROM staff s WHERE "
+                "s.merchant_id = o.merchant_id AND s.user_id = o.buyer_id) THEN 1 ELSE 0 END, "
+                "CASE WHEN o.refunded_fen > 0 OR o.status IN ('refunding','refunded') OR "
+                "EXISTS(SELECT 1 FROM refunds rf WHERE rf.order_id = o.id) THEN 1 ELSE 0 END "
+                "FROM orders o JOIN merchants m ON m.id = o.merchant_id WHERE o.paid_at_ms IS NOT NULL"));
+    for (auto& row : rows)
+      orders.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3), row.Int(4) != 0, row.Int(5) != 0});
+    return Ok();
+  }));
+  ASSERT_GE(orders.size(), 14u);
+  feed::HotShopsOptions options;
+  options.limit = 50;
+  std::vector<feed::HotShop> expected = feed::HotShops(orders, clock_.NowMs(), options);
+  ASSERT_EQ(expected.size(), 3u);  // steady, rising, whale; not the gamer
+  auto hot = Call("GET", "/api/v1/hot-shops?limit=50");
+  ASSERT_EQ(hot.status, 200) << hot.body.dump();
+  ASSERT_EQ(hot.body["items"].size(), expected.size()) << hot.body.dump();
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const Json& got = hot.body["items"][i];
+    EXPECT_EQ(got["merchant_id"], IdString(expected[i].merchant_id)) << i;
+    EXPECT_EQ(got["recent_fen"], expected[i].recent_fen) << i;
+    EXPECT_EQ(got["baseline_fen"], expected[i].baseline_fen) << i;
+    EXPECT_EQ(got["buyers"], expected[i].buyers) << i;
+    EXPECT_NEAR(got["score"].get<double>(), expected[i].score, 1e-4) << i;
+  }
 }
 
 }  // namespace

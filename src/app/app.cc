@@ -6,6 +6,7 @@
 #include "account/account.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "feed/copurchase.h"
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
@@ -123,6 +124,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   }
   app->order_watch_ = std::make_unique<http::OrderWatch>();
   app->trade_->AddObserver(logistics::NewShipmentDescriber());
+  app->trade_->AddObserver(feed::NewCoPurchaseRecorder());  // bought together, for the feed
   app->context_->order_watch = app->order_watch_.get();
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();

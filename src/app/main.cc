@@ -8,6 +8,7 @@
 
 #include "account/account.h"
 #include "app/app.h"
+#include "app/demo.h"
 #include "base/log.h"
 
 namespace {
@@ -93,6 +94,13 @@ int main(int argc, char** argv) {
 
   auto* demo_cmd = cli.add_subcommand("demo-data", "Seed the demo shop world into a store");
   demo_cmd->add_option("--db", db)->required();
+  xd::ScaleOptions scale;
+  scale.merchants = 0;
+  demo_cmd->add_option("--scale", scale.merchants,
+                       "then add seeded merchants (Zipf products), buyers with follows, friends, recommendations and paid orders up to this many merchants (bench/feed.sh)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  demo_cmd->add_option("--scale-buyers", scale.buyers, "buyers --scale adds (13600000001…, demo123)")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
   auto* check = cli.add_subcommand("check", "Verify store invariants offline; exit 1 on violation");
   check->add_option("--db", db)->required();
   check->add_option("--analytics-db", analytics_db, "the data platform's SQLite file (default: as serve)");
@@ -175,6 +183,13 @@ int main(int argc, char** argv) {
       }
       std::printf("demo data written to %s\n", db.c_str());
     }
+  }
+  if (*demo_cmd && scale.merchants > 0) {
+    if (auto s = xd::SeedScaledWorld(**app, scale); !s) {
+      std::fprintf(stderr, "scaled demo data failed: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    std::printf("scaled to %lld merchants in %s\n", static_cast<long long>(scale.merchants), db.c_str());
   }
   if (*demo_cmd) return 0;
   uint16_t port = (*app)->Start();

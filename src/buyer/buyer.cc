@@ -682,6 +682,19 @@ Result<std::vector<std::string>> Check(Reader& r) {
   for (auto& row : counts)
     problems.push_back("cs thread " + IdString(row.Int(0)) +
                        " counts messages that disagree with its own");
+  // A shop's follower growth (shop_follow_days: follows - unfollows over all its days, with the
+  // followers from before it was counted on day 0, migration 043) adds up to its followers now.
+  ASSIGN_OR_RETURN(
+      Rows follows,
+      r.Query("SELECT m.merchant_id, m.n, m.net FROM (SELECT s.merchant_id, "
+              "(SELECT count(*) FROM favorite_shops f WHERE f.merchant_id = s.merchant_id) AS n, "
+              "COALESCE((SELECT SUM(d.follows) - SUM(d.unfollows) FROM shop_follow_days d "
+              "WHERE d.merchant_id = s.merchant_id), 0) AS net FROM (SELECT merchant_id FROM "
+              "favorite_shops UNION SELECT merchant_id FROM shop_follow_days) s) m "
+              "WHERE m.n <> m.net ORDER BY m.merchant_id LIMIT 10"));
+  for (auto& row : follows)
+    problems.push_back("shop " + IdString(row.Int(0)) + " has " + std::to_string(row.Int(1)) +
+                       " followers but its follow days add up to " + std::to_string(row.Int(2)));
   return problems;
 }
 

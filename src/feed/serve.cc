@@ -13,6 +13,7 @@
 #include "base/id.h"
 #include "base/messages.h"
 #include "feed/bands.h"
+#include "feed/copurchase.h"
 #include "feed/feed.h"
 #include "insight/insight.h"
 
@@ -159,26 +160,34 @@ Result<std::vector<HotShop>> FeedService::HotList(int64_t now_ms) {
   HotShopsOptions options;
   options.limit = 50;
   const int64_t from = now_ms - options.recent_ms - options.baseline_ms;
-  // Clean inputs (rank.h's contract): a buyer who is the shop's owner or staff is a
-  // self-purchase; an order with any refund (asked for, in progress or done) is refunded.
+  // Clean inputs (rank.h's contract) summed by the store: a self-purchase (the buyer is the
+  // shop's owner or staff) and an order with any refund (asked for, in progress or done) are left
+  // out, and what is left is one sum per shop over the baseline window and one per shop and
+  // buyer over the recent window (rank.h caps one buyer's share of it). HotShops over these sums
+  // ranks exactly as over the orders they add up (api_feed_test), but the rows read are bounded
+  // by the shops and the last day's buyers, not by the orders of four weeks.
+  const int64_t recent_from = now_ms - options.recent_ms;
   ASSIGN_OR_RETURN(
       std::vector<HotOrder> orders, store_.Read([&](Reader& r) -> Result<std::vector<HotOrder>> {
         ASSIGN_OR_RETURN(
             Rows rows,
-            r.Query("SELECT o.merchant_id, o.buyer_id, o.total_fen, o.paid_at_ms, "
-                    "CASE WHEN m.owner_user_id = o.buyer_id OR EXISTS(SELECT 1 FROM staff s WHERE "
-                    "s.merchant_id = o.merchant_id AND s.user_id = o.buyer_id) THEN 1 ELSE 0 END, "
-                    "CASE WHEN o.refunded_fen > 0 OR o.status IN ('refunding','refunded') OR "
-                    "EXISTS(SELECT 1 FROM refunds rf WHERE rf.order_id = o.id) THEN 1 ELSE 0 END "
+            r.Query("SELECT o.merchant_id, CASE WHEN o.paid_at_ms >= ?1 THEN o.buyer_id ELSE 0 END AS "
+                    "buyer, SUM(o.total_fen), MAX(o.paid_at_ms) "
                     "FROM orders o JOIN merchants m ON m.id = o.merchant_id "
-                    "WHERE o.paid_at_ms IS NOT NULL AND o.paid_at_ms >= ? AND o.paid_at_ms <= ? "
-                    "AND m.status='active' ORDER BY o.paid_at_ms DESC LIMIT 300000",
-                    {from, now_ms}));
+                    "WHERE o.paid_at_ms IS NOT NULL AND o.paid_at_ms >= ?2 AND o.paid_at_ms <= ?3 "
+                    "AND m.status='active' AND o.total_fen > 0 "
+                    "AND (m.owner_user_id IS NULL OR m.owner_user_id <> o.buyer_id) "
+                    "AND NOT EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id = o.merchant_id AND "
+                    "s.user_id = o.buyer_id) "
+                    "AND COALESCE(o.refunded_fen, 0) <= 0 AND o.status NOT IN ('refunding','refunded') "
+                    "AND NOT EXISTS(SELECT 1 FROM refunds rf WHERE rf.order_id = o.id) "
+                    "GROUP BY 1, 2 "
+                    "ORDER BY 1, 2 LIMIT 300000",
+                    {recent_from, from, now_ms}));
         std::vector<HotOrder> out;
         out.reserve(rows.size());
         for (const Row& row : rows)
-          out.push_back(HotOrder{row.Int(0), row.Int(1), row.Int(2), row.Int(3), row.Int(4) != 0,
-                                 row.Int(5) != 0});
+          out.push_back(HotOrder{row.Int(0), row.Int(1), row.Int(2), row.Int(3), false, false});
         return out;
       }));
   std::vector<HotShop> list = HotShops(orders, now_ms, options);
@@ -332,6 +341,15 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
                                       " ORDER BY p.sales DESC, p.id LIMIT ?",
                                {interests[i].first, int64_t{config::kInterestCandidates}}));
         for (Card& c : personal) AddCandidate(cands, index, {std::move(c), Source::kPersonalised});
+      }
+      // Bought together with what the user bought lately (copurchase.h): personalised too.
+      ASSIGN_OR_RETURN(std::vector<int64_t> bought_with,
+                       BoughtWithYours(r, q.user_id, copurchase::kCandidates));
+      if (!bought_with.empty()) {
+        ASSIGN_OR_RETURN(std::vector<Card> together,
+                         Cards(r, "WHERE p.id IN " + r.dialect().IdsIn("?") + " AND " + kOnSale,
+                               {IdListParam(bought_with)}));
+        for (Card& c : together) AddCandidate(cands, index, {std::move(c), Source::kPersonalised});
       }
     }
     if (cur.offset == 0) {
