@@ -98,9 +98,9 @@ run() {  # scenario rate seconds [label]
   t1=$(date +%s.%N)
   after=$(cpu_ticks "$SERVER_PID")
   # The server's CPU over the run (setup included: the sign-ins of feed_user), in cores.
-  echo "$line" | jq -c --arg label "$label" --argjson ticks "$((after - before))" --argjson hz "$HZ" \
+  echo "$line" | jq -c --arg lbl "$label" --argjson ticks "$((after - before))" --argjson hz "$HZ" \
     --argjson wall "$(echo "$t1 - $t0" | bc)" \
-    '. + {label:$label, server_cpu_cores:(($ticks / $hz / $wall) * 100 | round / 100),
+    '. + {"label":$lbl, server_cpu_cores:(($ticks / $hz / $wall) * 100 | round / 100),
           server_cpu_ms_per_req:(if .ops > 0 then ($ticks / $hz * 1000 / .ops * 100 | round / 100) else null end)}'
 }
 run feed "$RATE" 5 warmup >/dev/null
