@@ -241,6 +241,150 @@ TEST_F(Insights, PlatformBiEqualsTheOrdersTableAndTheImpressionsSent) {
   EXPECT_EQ(Call("GET", "/api/v1/admin/insights/platform?from=2026-02-30", nullptr, admin).status, 400);
 }
 
+// A shop's breakdowns over a scripted history, each figure equal to what the script did:
+// A (a member) buys, shares; B opens A's link and buys (depth 1), shares into chat group
+// wxg-9; C opens B's link and buys (depth 2, the chat group's order); A buys again with a
+// coupon B also claimed; D opens a group of 2 that E completes, F's group times out; a week
+// later A and C buy again. Another shop's orders never count.
+TEST_F(Insights, ShopBreakdownsEqualTheScriptedHistory) {
+  auto shop = OpenShop("c2c", "细分店");
+  auto other = OpenShop("c2c", "别家店");
+  auto [p1, s1] = CreateProduct(shop, 3000, 100);
+  auto [p2, s2] = CreateProduct(shop, 6800, 100, "挂耳咖啡 10 包");
+  auto [po, so] = CreateProduct(other, 5000, 100);
+  auto staff = [&](const std::string& method, const std::string& path, Json body = nullptr) {
+    return Call(method, path, body, shop.owner_token, {{"X-Merchant-Id", shop.id}});
+  };
+  ASSERT_EQ(staff("PUT", "/api/v1/merchant/products/" + p1 + "/distribution", Json{{"commission_bps", 1000}}).status, 200);
+  auto programme = staff("PUT", "/api/v1/merchant/member-programme",
+                         Json{{"title", "会员卡"}, {"cover_color", "#1f6f5c"},
+                              {"levels", {{{"name", "普通会员"}, {"growth_threshold", 0}, {"discount_bps", 500}}}},
+                              {"points_per_yuan", 1}, {"points_validity_days", 365}, {"issue_limit", nullptr}});
+  ASSERT_EQ(programme.status, 200) << programme.body.dump();
+  auto [a, b, c, d, e, f] = std::make_tuple(Register(), Register(), Register(), Register(), Register(), Register());
+  ASSERT_EQ(Call("POST", "/api/v1/member-cards/claim/" + programme.body["claim_token"].get<std::string>(), nullptr, a).status, 200);
+  int64_t member_gmv = 0, total_gmv = 0, chat_gmv = 0;
+  auto pay = [&](const std::string& token, const Json& order) {
+    PayAndWait(token, order["id"]);
+    total_gmv += order["total_fen"].get<int64_t>();
+    return order["total_fen"].get<int64_t>();
+  };
+  member_gmv += pay(a, Buy(a, s1));
+  auto share = [&](const std::string& token, Json extra) {
+    Json body{{"target", "product"}, {"target_id", p1}};
+    body.update(extra);
+    auto r = Call("POST", "/api/v1/shares", body, token);
+    EXPECT_TRUE(r.status == 200 || r.status == 201) << r.body.dump();
+    return r.body.value("code", "");
+  };
+  std::string code_a = share(a, Json::object());
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + code_a + "/open", nullptr, b).status, 200);
+  pay(b, Buy(b, s1));
+  std::string code_b = share(b, Json{{"channel", "chat"}, {"chat_group", "wxg-9"}});
+  ASSERT_EQ(Call("POST", "/api/v1/shares/" + code_b + "/open", nullptr, c).status, 200);
+  chat_gmv = pay(c, Buy(c, s1));
+  // The coupon: A and B claim, A uses it.
+  auto coupon = staff("POST", "/api/v1/merchant/coupons",
+                      Json{{"kind", "fixed"}, {"amount_fen", 500}, {"min_spend_fen", 1000}, {"total_quota", 10}, {"per_user_limit", 1},
+                           {"scope", {{"type", "merchant"}}}, {"valid_days", 7}, {"title", "满10减5"}});
+  ASSERT_EQ(coupon.status, 201) << coupon.body.dump();
+  std::string cid = coupon.body["id"];
+  auto claim_a = Call("POST", "/api/v1/coupons/" + cid + "/claim", nullptr, a);
+  ASSERT_EQ(claim_a.status, 201) << claim_a.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/coupons/" + cid + "/claim", nullptr, b).status, 201);
+  auto with_coupon = Call("POST", "/api/v1/checkout",
+                          Json{{"items", {{{"sku_id", s1}, {"quantity", 1}}}}, {"address", Address()},
+                               {"coupon_ids", Json::array({claim_a.body["id"]})}}, a);
+  ASSERT_EQ(with_coupon.status, 201) << with_coupon.body.dump();
+  member_gmv += pay(a, with_coupon.body["orders"][0]);
+  // Group buys of 2: D's group succeeds with E; F's times out.
+  auto act = staff("POST", "/api/v1/merchant/activities",
+                   Json{{"type", "group_buy"}, {"sku_id", s2}, {"group_price_fen", 4900}, {"group_size", 2}, {"group_ttl_s", 600},
+                        {"starts_at", FormatRfc3339(clock_.NowMs())}, {"ends_at", FormatRfc3339(clock_.NowMs() + 2LL * 24 * 3600 * 1000)}});
+  ASSERT_EQ(act.status, 201) << act.body.dump();
+  std::string aid = act.body["id"];
+  auto group_order = [&](const std::string& token, Json activity) {
+    auto r = Call("POST", "/api/v1/checkout",
+                  Json{{"items", {{{"sku_id", s2}, {"quantity", 1}}}}, {"address", Address()}, {"activity", activity}}, token);
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body["orders"][0];
+  };
+  Json od = group_order(d, Json{{"id", aid}});
+  pay(d, od);
+  pay(e, group_order(e, Json{{"id", aid}, {"group_id", od["group_id"]}}));
+  pay(f, group_order(f, Json{{"id", aid}}));
+  clock_.AdvanceMs(601'000);
+  RunTimers();
+  // Another shop's sale, by a buyer of this shop too.
+  PayAndWait(a, Buy(a, so)["id"]);
+  // A week later: A and C again (P2, no share).
+  clock_.AdvanceMs(8LL * 24 * 3600 * 1000);
+  member_gmv += pay(a, Buy(a, s2));
+  pay(c, Buy(c, s2));
+
+  auto bd = staff("GET", "/api/v1/merchant/insights/breakdowns");
+  ASSERT_EQ(bd.status, 200) << bd.body.dump();
+  const Json& j = bd.body;
+  EXPECT_EQ(j["group_buy"]["closed"], 2) << j["group_buy"].dump();
+  EXPECT_EQ(j["group_buy"]["succeeded"], 1);
+  EXPECT_NEAR(j["group_buy"]["success_rate"].get<double>(), 0.5, 1e-9);
+  ASSERT_EQ(j["coupons"].size(), 1u);
+  EXPECT_EQ(j["coupons"][0]["coupon_id"], cid);
+  EXPECT_EQ(j["coupons"][0]["claimed"], 2);
+  EXPECT_EQ(j["coupons"][0]["used"], 1);
+  EXPECT_NEAR(j["coupons"][0]["redemption_rate"].get<double>(), 0.5, 1e-9);
+  ASSERT_EQ(j["chat_groups"].size(), 1u);
+  EXPECT_EQ(j["chat_groups"][0]["chat_group"], "wxg-9");
+  EXPECT_EQ(j["chat_groups"][0]["orders"], 1);
+  EXPECT_EQ(j["chat_groups"][0]["gmv_fen"].get<int64_t>(), chat_gmv);
+  EXPECT_TRUE(j["live_rooms"].empty());
+  EXPECT_TRUE(j["leaders"].empty());
+  EXPECT_TRUE(j["stores"].empty());
+  // Six buyers, all new; A (3 orders) and C (2) bought again: 2 of 6.
+  EXPECT_EQ(j["customers"]["buyers"], 6) << j["customers"].dump();
+  EXPECT_EQ(j["customers"]["new_buyers"], 6);
+  EXPECT_EQ(j["customers"]["new_orders"], 9);
+  EXPECT_EQ(j["customers"]["repeat_buyers"], 2);
+  EXPECT_NEAR(j["customers"]["repurchase_rate"].get<double>(), 0.3333, 1e-9);
+  // One cohort (the first week's six), two of them back a week later.
+  ASSERT_EQ(j["cohorts"].size(), 1u) << j["cohorts"].dump();
+  EXPECT_EQ(j["cohorts"][0]["buyers"], 6);
+  EXPECT_EQ(j["cohorts"][0]["retention"], Json::array({6, 2})) << j["cohorts"].dump();
+  // A is the member: three orders.
+  EXPECT_EQ(j["members"]["member"]["orders"], 3);
+  EXPECT_EQ(j["members"]["member"]["gmv_fen"].get<int64_t>(), member_gmv);
+  EXPECT_EQ(j["members"]["member"]["aov_fen"].get<int64_t>(), member_gmv / 3);
+  EXPECT_EQ(j["members"]["non_member"]["orders"], 6);
+  EXPECT_EQ(j["members"]["non_member"]["gmv_fen"].get<int64_t>(), total_gmv - member_gmv);
+  // Share chains: B's order (A's link, depth 1), C's (B's link; B came by A's: depth 2); the
+  // sharers A and B paid 4 orders in the range: 2 / 4.
+  EXPECT_EQ(j["shares"]["shared_orders"], 2) << j["shares"].dump();
+  EXPECT_EQ(j["shares"]["sharers"], 2);
+  EXPECT_EQ(j["shares"]["sharer_orders"], 4);
+  EXPECT_NEAR(j["shares"]["viral_coefficient"].get<double>(), 0.5, 1e-9);
+  EXPECT_EQ(j["shares"]["max_depth"], 2);
+  EXPECT_EQ(j["shares"]["by_depth"], Json::parse(R"([{"depth":1,"orders":1},{"depth":2,"orders":1}])"));
+
+  // The second week alone: A and C are returning buyers.
+  const std::string today = j["to"];
+  auto week2 = staff("GET", "/api/v1/merchant/insights/breakdowns?from=" + today + "&to=" + today);
+  ASSERT_EQ(week2.status, 200);
+  EXPECT_EQ(week2.body["customers"]["buyers"], 2);
+  EXPECT_EQ(week2.body["customers"]["returning_buyers"], 2);
+  EXPECT_EQ(week2.body["customers"]["new_buyers"], 0);
+  EXPECT_TRUE(week2.body["cohorts"].empty());
+
+  // The other shop sees only its own sale.
+  auto theirs = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, other.owner_token);
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_EQ(theirs.body["customers"]["buyers"], 1);
+  EXPECT_EQ(theirs.body["members"]["member"]["orders"], 0);
+  EXPECT_TRUE(theirs.body["coupons"].empty());
+  EXPECT_EQ(theirs.body["shares"]["shared_orders"], 0);
+  EXPECT_EQ(theirs.body["group_buy"]["closed"], 0);
+  EXPECT_EQ(staff("GET", "/api/v1/merchant/insights/breakdowns?from=2026-13-01").status, 400);
+}
+
 TEST_F(Insights, BatchesOverTheLimitsAreRefusedWhole) {
   Json many = Json::array();
   for (int i = 0; i < 101; ++i) many.push_back({{"id", "e" + std::to_string(i)}, {"type", "view"}});

@@ -418,18 +418,24 @@ TEST_F(Security, InsightsShowAShopOnlyItsOwnCustomers) {
   EXPECT_EQ(mine.body["totals"]["gmv_fen"], 3800);  // ¥30 and ¥8 shipping
   EXPECT_EQ(mine.body["totals"]["views"], 1);
   for (auto headers : std::vector<std::vector<std::pair<std::string, std::string>>>{{}, {{"X-Merchant-Id", victim_shop.id}}}) {
-    for (const char* path : {"/api/v1/merchant/insights/overview", "/api/v1/merchant/insights/export.csv"}) {
+    for (const char* path : {"/api/v1/merchant/insights/overview", "/api/v1/merchant/insights/export.csv",
+                             "/api/v1/merchant/insights/breakdowns"}) {
       auto theirs = Call("GET", path, nullptr, attacker_shop.owner_token, headers);
       if (!headers.empty()) {
         EXPECT_TRUE(theirs.status == 403 || theirs.status == 404) << path << " " << theirs.status;
         continue;
       }
       ASSERT_EQ(theirs.status, 200) << path;
-      if (theirs.body.is_object()) {
+      if (theirs.body.is_object() && theirs.body.contains("totals")) {  // the overview
         EXPECT_EQ(theirs.body["totals"]["gmv_fen"], 0);
         EXPECT_EQ(theirs.body["totals"]["views"], 0);
         EXPECT_TRUE(theirs.body["top_products"].empty());
         EXPECT_TRUE(theirs.body["segments"].empty());
+      }
+      if (theirs.body.is_object() && theirs.body.contains("customers")) {  // the breakdowns
+        EXPECT_EQ(theirs.body["customers"]["buyers"], 0);
+        EXPECT_EQ(theirs.body["members"]["non_member"]["orders"], 0);
+        EXPECT_EQ(theirs.body["shares"]["shared_orders"], 0);
       }
     }
   }

@@ -11,6 +11,7 @@
 #include "http/api.h"
 #include "feed/feed.h"
 #include "insight/insight.h"
+#include "insight/merchant_bi.h"
 #include "insight/platform.h"
 #include "member/member.h"
 #include "trade/trade.h"
@@ -99,6 +100,17 @@ Status MerchantOverview(Call& c) {
   ASSIGN_OR_RETURN(auto range, DayRange(c));
   ASSIGN_OR_RETURN(Json out,
                    c.app().insight->MerchantOverview(s.merchant_id, range.first, range.second));
+  c.Reply(out);
+  return Ok();
+}
+
+// The shop's breakdowns (insight/merchant_bi.h): only the caller's merchant, from the trading
+// store.
+Status MerchantBreakdowns(Call& c) {
+  ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
+  ASSIGN_OR_RETURN(auto range, DayRange(c));
+  ASSIGN_OR_RETURN(Json out, insight::MerchantBreakdowns(c.app().store, s.merchant_id, range.first,
+                                                         range.second));
   c.Reply(out);
   return Ok();
 }
@@ -427,6 +439,12 @@ void AddInsightRoutes(Api& api) {
         "GMV, orders, visitors, buyers, AOV per day, the funnel view → cart → order → pay, top products, "
         "channels, customer segments (staff)", "insight", AuthKind::kStaff, 200, nullptr, {"from", "to"}},
        MerchantOverview},
+      {{"GET", "/api/v1/merchant/insights/breakdowns",
+        "The shop's breakdowns over China-time days (from, to as the overview): group-buy success rate, coupon "
+        "redemption per coupon, paid orders and GMV per chat group, live room, community leader and store, new vs "
+        "returning buyers and the repurchase rate, weekly cohorts by first-order week, members vs non-members, "
+        "share chains (depth, viral coefficient) (staff)", "insight", AuthKind::kStaff, 200, nullptr, {"from", "to"}},
+       MerchantBreakdowns},
       {{"GET", "/api/v1/merchant/insights/export.csv",
         "The per-day series as CSV (≤ 366 rows) (staff)", "insight", AuthKind::kStaff, 200, nullptr, {"from", "to"}},
        MerchantExport},

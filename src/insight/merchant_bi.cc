@@ -1,10 +1,18 @@
-// A merchant's BI (insight.h): the overview over the projections and its CSV.
+// A merchant's BI: the overview over the projections and its CSV (insight.h), and the
+// breakdowns from the trading store (merchant_bi.h).
 #include "insight/insight.h"
+#include "insight/merchant_bi.h"
 #include "insight/internal/common.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "base/id.h"
 #include "base/messages.h"
@@ -191,6 +199,253 @@ Result<std::string> Insight::MerchantDaysCsv(int64_t merchant_id, int64_t from_d
              std::to_string(d.shares) + "\r\n";
     }
     return csv;
+  });
+}
+
+// ---- breakdowns (merchant_bi.h) ----
+
+
+namespace {
+
+constexpr int64_t kWeekMs = 7 * kDayMs;
+
+Json Rate(int64_t part, int64_t whole) {
+  if (whole <= 0) return nullptr;
+  return std::round(static_cast<double>(part) / static_cast<double>(whole) * 10000) / 10000;
+}
+
+// Rows of {key, name, orders, gmv_fen} as [{key_name, "name"?, "orders", "gmv_fen"}].
+Json Table(const Rows& rows, const char* key, const char* name, bool id_key) {
+  Json out = Json::array();
+  for (const Row& row : rows) {
+    Json j;
+    j[key] = id_key ? Json(IdString(row.Int(0))) : Json(row.Str(0));
+    if (name) j[name] = row.Str(1);
+    j["orders"] = row.Int(2);
+    j["gmv_fen"] = row.Int(3);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+struct PaidOrder {
+  int64_t id = 0, buyer_id = 0, paid_at_ms = 0, total_fen = 0;
+};
+
+}  // namespace
+
+Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t from_day,
+                                int64_t to_day) {
+  ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
+  const int64_t start = range.start_ms, end = range.end_ms + kDayMs;  // [start, end)
+  const int64_t limit = config::kMaxBreakdownRows;
+  return trading.Read([&](Reader& r) -> Result<Json> {
+    Json out{{"from", internal::DayText(from_day)}, {"to", internal::DayText(to_day)}};
+
+    // Group buys that ended in the range.
+    ASSIGN_OR_RETURN(Rows groups,
+                     r.Query("SELECT g.status, count(*) FROM promo_groups g JOIN activities a ON "
+                             "a.id = g.activity_id WHERE a.merchant_id=? AND g.status IN "
+                             "('succeeded','failed') AND g.ended_at_ms >= ? AND g.ended_at_ms < ? "
+                             "GROUP BY g.status",
+                             {merchant_id, start, end}));
+    int64_t succeeded = 0, failed = 0;
+    for (const Row& row : groups) (row.Str(0) == "succeeded" ? succeeded : failed) = row.Int(1);
+    out["group_buy"] = {{"closed", succeeded + failed},
+                        {"succeeded", succeeded},
+                        {"failed", failed},
+                        {"success_rate", Rate(succeeded, succeeded + failed)}};
+
+    // Coupons: claims in the range and how many of them were used.
+    ASSIGN_OR_RETURN(
+        Rows coupons,
+        r.Query("SELECT c.id, c.title, count(*), SUM(CASE WHEN uc.status='used' THEN 1 ELSE 0 "
+                "END) FROM coupons c JOIN user_coupons uc ON uc.coupon_id = c.id WHERE "
+                "c.merchant_id=? AND uc.claimed_at_ms >= ? AND uc.claimed_at_ms < ? GROUP BY "
+                "c.id, c.title ORDER BY count(*) DESC, c.id LIMIT ?",
+                {merchant_id, start, end, limit}));
+    Json coupon_rows = Json::array();
+    for (const Row& row : coupons)
+      coupon_rows.push_back({{"coupon_id", IdString(row.Int(0))},
+                             {"title", row.Str(1)},
+                             {"claimed", row.Int(2)},
+                             {"used", row.Int(3)},
+                             {"redemption_rate", Rate(row.Int(3), row.Int(2))}});
+    out["coupons"] = coupon_rows;
+
+    // Paid orders per chat group, live room, leader; POS purchases per store.
+    ASSIGN_OR_RETURN(
+        Rows chat,
+        r.Query("SELECT cg.chat_group, '', count(*), SUM(o.total_fen) FROM chat_group_orders cg "
+                "JOIN orders o ON o.id = cg.order_id WHERE o.merchant_id=? AND o.paid_at_ms >= ? "
+                "AND o.paid_at_ms < ? GROUP BY cg.chat_group ORDER BY SUM(o.total_fen) DESC, "
+                "cg.chat_group LIMIT ?",
+                {merchant_id, start, end, limit}));
+    out["chat_groups"] = Table(chat, "chat_group", nullptr, false);
+    ASSIGN_OR_RETURN(
+        Rows rooms,
+        r.Query("SELECT lo.room_id, lr.title, count(*), SUM(o.total_fen) FROM live_orders lo "
+                "JOIN orders o ON o.id = lo.order_id JOIN live_rooms lr ON lr.id = lo.room_id "
+                "WHERE lo.merchant_id=? AND o.merchant_id=? AND o.paid_at_ms >= ? AND "
+                "o.paid_at_ms < ? GROUP BY lo.room_id, lr.title ORDER BY SUM(o.total_fen) DESC, "
+                "lo.room_id LIMIT ?",
+                {merchant_id, merchant_id, start, end, limit}));
+    out["live_rooms"] = Table(rooms, "room_id", "title", true);
+    ASSIGN_OR_RETURN(
+        Rows leaders,
+        r.Query("SELECT co.leader_id, l.name, count(*), SUM(o.total_fen) FROM community_orders co "
+                "JOIN orders o ON o.id = co.order_id JOIN community_leaders l ON l.id = "
+                "co.leader_id WHERE co.merchant_id=? AND o.merchant_id=? AND o.paid_at_ms >= ? "
+                "AND o.paid_at_ms < ? GROUP BY co.leader_id, l.name ORDER BY SUM(o.total_fen) "
+                "DESC, co.leader_id LIMIT ?",
+                {merchant_id, merchant_id, start, end, limit}));
+    out["leaders"] = Table(leaders, "leader_id", "name", true);
+    ASSIGN_OR_RETURN(
+        Rows stores,
+        r.Query("SELECT p.store_id, s.name, count(*), SUM(p.amount_fen) FROM member_pos_purchases "
+                "p JOIN member_stores s ON s.id = p.store_id WHERE p.merchant_id=? AND "
+                "s.merchant_id=? AND p.status='completed' AND p.created_at_ms >= ? AND "
+                "p.created_at_ms < ? GROUP BY p.store_id, s.name ORDER BY SUM(p.amount_fen) DESC, "
+                "p.store_id LIMIT ?",
+                {merchant_id, merchant_id, start, end, limit}));
+    out["stores"] = Table(stores, "store_id", "name", true);
+
+    // The range's paid orders and every buyer's first paid order with this merchant.
+    ASSIGN_OR_RETURN(Rows paid, r.Query("SELECT id, buyer_id, paid_at_ms, total_fen FROM orders "
+                                        "WHERE merchant_id=? AND paid_at_ms >= ? AND "
+                                        "paid_at_ms < ? ORDER BY paid_at_ms, id",
+                                        {merchant_id, start, end}));
+    std::vector<PaidOrder> orders;
+    orders.reserve(paid.size());
+    for (const Row& row : paid) orders.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3)});
+    ASSIGN_OR_RETURN(Rows firsts, r.Query("SELECT buyer_id, MIN(paid_at_ms) FROM orders WHERE "
+                                          "merchant_id=? AND paid_at_ms IS NOT NULL AND "
+                                          "paid_at_ms < ? GROUP BY buyer_id",
+                                          {merchant_id, end}));
+    std::unordered_map<int64_t, int64_t> first_paid;
+    for (const Row& row : firsts) first_paid[row.Int(0)] = row.Int(1);
+
+    // New vs returning, repurchase.
+    std::map<int64_t, int64_t> orders_of;  // buyer → paid orders in the range
+    int64_t new_orders = 0, returning_orders = 0;
+    for (const PaidOrder& o : orders) {
+      ++orders_of[o.buyer_id];
+      (first_paid[o.buyer_id] >= start ? new_orders : returning_orders) += 1;
+    }
+    int64_t new_buyers = 0, repeat = 0;
+    for (const auto& [buyer, n] : orders_of) {
+      if (first_paid[buyer] >= start) ++new_buyers;
+      if (n >= 2) ++repeat;
+    }
+    const int64_t buyers = static_cast<int64_t>(orders_of.size());
+    out["customers"] = {{"buyers", buyers},
+                        {"new_buyers", new_buyers},
+                        {"returning_buyers", buyers - new_buyers},
+                        {"new_orders", new_orders},
+                        {"returning_orders", returning_orders},
+                        {"repeat_buyers", repeat},
+                        {"repurchase_rate", Rate(repeat, buyers)}};
+
+    // Weekly cohorts by the week of the first paid order (weeks counted from `start`).
+    const int64_t weeks = (end - start + kWeekMs - 1) / kWeekMs;
+    std::map<int64_t, std::set<int64_t>> cohort;                      // week → buyers
+    std::map<std::pair<int64_t, int64_t>, bool> active;               // (buyer, week)
+    for (const PaidOrder& o : orders) active[{o.buyer_id, (o.paid_at_ms - start) / kWeekMs}] = true;
+    for (const auto& [buyer, n] : orders_of) {
+      (void)n;
+      const int64_t first = first_paid[buyer];
+      if (first >= start) cohort[(first - start) / kWeekMs].insert(buyer);
+    }
+    Json cohorts = Json::array();
+    for (const auto& [week, members] : cohort) {
+      Json retention = Json::array();
+      for (int64_t k = 0; week + k < weeks; ++k) {
+        int64_t n = 0;
+        for (int64_t b : members) n += active.count({b, week + k}) ? 1 : 0;
+        retention.push_back(n);
+      }
+      cohorts.push_back({{"week", internal::DayText(DayOf(start + week * kWeekMs))},
+                         {"buyers", static_cast<int64_t>(members.size())},
+                         {"retention", retention}});
+    }
+    out["cohorts"] = cohorts;
+
+    // Members vs non-members: a card of this merchant claimed before the order was paid.
+    std::unordered_map<int64_t, int64_t> card_claimed;
+    if (!orders_of.empty()) {
+      std::vector<int64_t> ids;
+      for (const auto& [buyer, n] : orders_of) ids.push_back(buyer);
+      ASSIGN_OR_RETURN(Rows cards, r.Query("SELECT user_id, claimed_at_ms FROM member_cards WHERE "
+                                           "merchant_id=? AND user_id IN " +
+                                               r.dialect().IdsIn("?"),
+                                           {merchant_id, IdListParam(ids)}));
+      for (const Row& row : cards) card_claimed[row.Int(0)] = row.Int(1);
+    }
+    int64_t m_orders = 0, m_gmv = 0, n_orders = 0, n_gmv = 0;
+    for (const PaidOrder& o : orders) {
+      auto c = card_claimed.find(o.buyer_id);
+      if (c != card_claimed.end() && c->second <= o.paid_at_ms) ++m_orders, m_gmv += o.total_fen;
+      else ++n_orders, n_gmv += o.total_fen;
+    }
+    out["members"] = {
+        {"member", {{"orders", m_orders}, {"gmv_fen", m_gmv}, {"aov_fen", m_orders ? m_gmv / m_orders : 0}}},
+        {"non_member",
+         {{"orders", n_orders}, {"gmv_fen", n_gmv}, {"aov_fen", n_orders ? n_gmv / n_orders : 0}}}};
+
+    // Share chains: who bought through whose share (up to the range's end), each paid order once.
+    ASSIGN_OR_RETURN(
+        Rows shared,
+        r.Query("SELECT DISTINCT oc.order_id, oc.sharer_id, o.buyer_id, o.paid_at_ms FROM "
+                "order_commissions oc JOIN orders o ON o.id = oc.order_id WHERE o.merchant_id=? "
+                "AND o.paid_at_ms IS NOT NULL AND o.paid_at_ms < ? ORDER BY oc.order_id, "
+                "oc.sharer_id",
+                {merchant_id, end}));
+    std::map<int64_t, std::set<int64_t>> referrers;  // buyer → sharers they bought through
+    std::map<int64_t, std::set<int64_t>> order_sharers;
+    for (const Row& row : shared) {
+      if (row.Int(1) != row.Int(2)) referrers[row.Int(2)].insert(row.Int(1));
+      if (row.Int(3) >= start) order_sharers[row.Int(0)].insert(row.Int(1));
+    }
+    // level(u): the longest chain of shares that brought u (0: u bought through no share).
+    std::map<int64_t, int64_t> level;
+    std::set<int64_t> visiting;
+    std::function<int64_t(int64_t)> level_of = [&](int64_t u) -> int64_t {
+      if (auto it = level.find(u); it != level.end()) return it->second;
+      if (!visiting.insert(u).second) return 0;  // a cycle: cut here
+      int64_t best = 0;
+      if (auto it = referrers.find(u); it != referrers.end())
+        for (int64_t s : it->second) best = std::max(best, 1 + level_of(s));
+      visiting.erase(u);
+      level[u] = best;
+      return best;
+    };
+    std::set<int64_t> sharers;
+    std::map<int64_t, int64_t> by_depth;
+    int64_t max_depth = 0;
+    for (const auto& [order, ss] : order_sharers) {
+      int64_t depth = 0;
+      for (int64_t s : ss) {
+        sharers.insert(s);
+        depth = std::max(depth, 1 + level_of(s));
+      }
+      ++by_depth[depth];
+      max_depth = std::max(max_depth, depth);
+    }
+    int64_t sharer_orders = 0;
+    for (const PaidOrder& o : orders) sharer_orders += sharers.count(o.buyer_id) ? 1 : 0;
+    Json depths = Json::array();
+    for (const auto& [d, n] : by_depth) depths.push_back({{"depth", d}, {"orders", n}});
+    const int64_t shared_orders = static_cast<int64_t>(order_sharers.size());
+    out["shares"] = {{"shared_orders", shared_orders},
+                     {"sharers", static_cast<int64_t>(sharers.size())},
+                     {"sharer_orders", sharer_orders},
+                     {"viral_coefficient",
+                      sharer_orders > 0
+                          ? Json(std::round(static_cast<double>(shared_orders) / static_cast<double>(sharer_orders) * 10000) / 10000)
+                          : Json(nullptr)},
+                     {"max_depth", max_depth},
+                     {"by_depth", depths}};
+    return out;
   });
 }
 

@@ -48,6 +48,18 @@ export async function insights(ctx, h) {
   const funnel = JSON.parse(await console_.getAttribute('[data-test="dashboard-funnel"]', 'data-series'))[0].data;
   assert(funnel.length === 4 && funnel[3].value === after.funnel[3].visitors, `funnel ${JSON.stringify(funnel)}`);
   assert(await console_.locator('[data-test="dashboard-top"] .el-table__row').count() > 0, 'no top products');
+  // The breakdowns (GET /merchant/insights/breakdowns): new vs returning orders and members vs
+  // non-members drawn from the server's numbers, which include the sale just made.
+  await console_.waitForSelector('[data-test="breakdowns"][data-loaded="true"] [data-test="bd-customers-chart"][data-series] canvas');
+  await console_.waitForSelector('[data-test="bd-members-chart"][data-series] canvas');
+  const to = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  const from = new Date(Date.now() + 8 * 3600e3 - 29 * 86400e3).toISOString().slice(0, 10);
+  const bd = await apiCall('GET', `/merchant/insights/breakdowns?from=${from}&to=${to}`, session);
+  const mix = JSON.parse(await console_.getAttribute('[data-test="bd-customers-chart"]', 'data-series'))[0].data;
+  assert(mix[0].value === bd.customers.new_orders && mix[1].value === bd.customers.returning_orders, `customers chart ${JSON.stringify(mix)} ≠ ${JSON.stringify(bd.customers)}`);
+  assert(bd.customers.new_orders + bd.customers.returning_orders >= 1, 'the sale is not in the breakdowns');
+  const members = JSON.parse(await console_.getAttribute('[data-test="bd-members-chart"]', 'data-series'))[0].data;
+  assert(members[0] === bd.members.member.orders && members[1] === bd.members.non_member.orders, `members chart ${JSON.stringify(members)}`);
   await screenshot(console_, 'console-insights', { main: true });
 
   // 导出 → 订单明细: the streamed CSV holds the order just paid, with the buyer's phone (the

@@ -840,7 +840,7 @@ async function socialScenarios() {
       ['/cs/threads', '/merchant/cs/threads/{id}/messages'],
       (ctx) => customerService(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, DEMO_MERCHANT })),
     scenario('data platform: a shopper browses signed out, signs in and buys; the shop sent impressions and views in batches; the console 数据 page charts the sale, the funnel and the channels from the server\'s BI', 'insights',
-      ['/events', '/merchant/insights/overview'],
+      ['/events', '/merchant/insights/overview', '/merchant/insights/breakdowns'],
       (ctx) => insights(ctx, { consoleLogin, shopLogin, newBuyer, freeProduct, checkoutAndPay, merchantSession, DEMO_MERCHANT })),
     scenario('platform BI: a buyer pays; the admin\'s 平台数据 page charts GMV and orders by merchant kind, the size bands and the long tail\'s shares from the server\'s numbers, the new sale included', 'platform-insights',
       ['/admin/insights/platform'],

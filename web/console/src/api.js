@@ -122,6 +122,7 @@ export const api = {
   orders: (query) => http.get('/merchant/orders', query),
   // the data platform's BI, computed server-side from its projections (insight/)
   insights: (query) => http.get('/merchant/insights/overview', query),
+  insightBreakdowns: (query) => http.get('/merchant/insights/breakdowns', query),
   followers: (days) => http.get('/merchant/followers', { days }),
   // A file to download (the per-day CSV, the streamed order and event exports) as a Blob; a
   // refusal throws the server's message (in the UI's language), like every other call.
