@@ -77,7 +77,6 @@ done
 catchup_s=$(( $(date +%s) - catchup_t0 ))
 counts=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM merchants), (SELECT count(*) FROM products), (SELECT count(*) FROM users), (SELECT count(*) FROM orders WHERE paid_at_ms IS NOT NULL), (SELECT count(*) FROM favorite_shops)" 2>/dev/null || echo "?|?|?|?|?")
 IFS='|' read -r n_merchants n_products n_users n_paid n_follows <<<"$counts"
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
 jq -cn --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg git "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --argjson cpus "$(nproc)" --arg load "$(cut -d' ' -f1 /proc/loadavg)" --argjson seed_s "$seed_s" \
@@ -89,18 +88,17 @@ jq -cn --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg git "$(git rev-parse --
 run() {  # scenario rate seconds [label]
   local scenario=$1 rate=$2 secs=$3 label=${4:-timed}
   local max_ops=$(( rate > 0 ? rate * secs + rate : 10000000 ))
-  local before after line
-  before=$(cpu_ticks "$SERVER_PID")
-  local t0 t1
-  t0=$(date +%s.%N)
+  local line
+  # The server's CPU is sampled at the timed run's edges (loadgen --on-start / --on-end), so
+  # feed_user's 1,000 sign-ins (setup) are not counted per request.
+  local stat_cmd="awk '{ print \$14 + \$15 }' /proc/$SERVER_PID/stat"
   line=$(timeout $((secs + 120)) "$LOADGEN" --url "$URL" --scenario "$scenario" --connections 64 --threads 1 \
-    --duration-s "$secs" --rate "$rate" --max-ops "$max_ops" --grace-s 5 2>>"$WORK/loadgen.log")
-  t1=$(date +%s.%N)
-  after=$(cpu_ticks "$SERVER_PID")
-  # The server's CPU over the run (setup included: the sign-ins of feed_user), in cores.
-  echo "$line" | jq -c --arg lbl "$label" --argjson ticks "$((after - before))" --argjson hz "$HZ" \
-    --argjson wall "$(echo "$t1 - $t0" | bc)" \
-    '. + {"label":$lbl, server_cpu_cores:(($ticks / $hz / $wall) * 100 | round / 100),
+    --duration-s "$secs" --rate "$rate" --max-ops "$max_ops" --grace-s 5 \
+    --on-start "$stat_cmd > $WORK/cpu0" --on-end "$stat_cmd > $WORK/cpu1" 2>>"$WORK/loadgen.log")
+  local ticks
+  ticks=$(( $(cut -d' ' -f1 "$WORK/cpu1") - $(cut -d' ' -f1 "$WORK/cpu0") ))
+  echo "$line" | jq -c --arg lbl "$label" --argjson ticks "$ticks" --argjson hz "$HZ" \
+    '. + {"label":$lbl, server_cpu_cores:(($ticks / $hz / .duration_s) * 100 | round / 100),
           server_cpu_ms_per_req:(if .ops > 0 then ($ticks / $hz * 1000 / .ops * 100 | round / 100) else null end)}'
 }
 run feed "$RATE" 5 warmup >/dev/null
