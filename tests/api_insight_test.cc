@@ -385,6 +385,37 @@ TEST_F(Insights, ShopBreakdownsEqualTheScriptedHistory) {
   EXPECT_EQ(staff("GET", "/api/v1/merchant/insights/breakdowns?from=2026-13-01").status, 400);
 }
 
+// The live rooms' rows: a paid order placed in a live room counts for that room (title, orders,
+// GMV); an order of the same product outside the room does not.
+TEST_F(Insights, ShopBreakdownsCountALiveRoomsPaidOrders) {
+  auto shop = OpenShop("b2c", "直播店");
+  auto [product, sku] = CreateProduct(shop, 30000, 50, "羽绒服");
+  (void)product;
+  auto room = Call("POST", "/api/v1/merchant/live/rooms",
+                   Json{{"title", "冬季新品首发"}, {"stream_url", "https://live.example.com/hls/room.m3u8"},
+                        {"products", Json::array({Json{{"sku_id", sku}, {"live_price_fen", 19900}, {"live_stock", 10}}})}},
+                   shop.owner_token);
+  ASSERT_EQ(room.status, 201) << room.body.dump();
+  std::string room_id = room.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + room_id + "/start", nullptr, shop.owner_token).status, 200);
+  std::string viewer = Register(), other = Register();
+  auto live = Call("POST", "/api/v1/checkout",
+                   Json{{"items", {{{"sku_id", sku}, {"quantity", 2}}}}, {"address", Address()},
+                        {"activity", {{"live", {{"room_id", room_id}}}}}},
+                   viewer);
+  ASSERT_EQ(live.status, 201) << live.body.dump();
+  PayAndWait(viewer, live.body["orders"][0]["id"]);
+  PayAndWait(other, Buy(other, sku)["id"]);
+  auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token);
+  ASSERT_EQ(bd.status, 200) << bd.body.dump();
+  ASSERT_EQ(bd.body["live_rooms"].size(), 1u) << bd.body.dump();
+  EXPECT_EQ(bd.body["live_rooms"][0]["room_id"], room_id);
+  EXPECT_EQ(bd.body["live_rooms"][0]["title"], "冬季新品首发");
+  EXPECT_EQ(bd.body["live_rooms"][0]["orders"], 1);
+  EXPECT_EQ(bd.body["live_rooms"][0]["gmv_fen"], live.body["orders"][0]["total_fen"]);
+  EXPECT_EQ(bd.body["customers"]["buyers"], 2);
+}
+
 TEST_F(Insights, BatchesOverTheLimitsAreRefusedWhole) {
   Json many = Json::array();
   for (int i = 0; i < 101; ++i) many.push_back({{"id", "e" + std::to_string(i)}, {"type", "view"}});
