@@ -42,6 +42,8 @@ export async function phoneConsole(ctx, h) {
   await h.consoleLogin(page, h.DEMO_MERCHANT);
   await page.waitForSelector('[data-test="phone-tabbar"]');
   assert(!(await page.locator('.el-aside').count()), 'the sidebar is still there on a phone');
+  // The 数据 page with its breakdowns (charts, the cohort table, the tabs) loaded.
+  await page.waitForSelector('[data-test="breakdowns"][data-loaded="true"] [data-test="bd-members-chart"][data-series] canvas');
   await fitsTheScreen(page, 'dashboard');
 
   // 订单 → the paid order's card → 发货.
