@@ -416,6 +416,48 @@ TEST_F(Insights, ShopBreakdownsCountALiveRoomsPaidOrders) {
   EXPECT_EQ(bd.body["customers"]["buyers"], 2);
 }
 
+// The stores' rows: completed POS purchases at a store count for it (name, purchases, amount).
+TEST_F(Insights, ShopBreakdownsCountAStoresPosPurchases) {
+  auto shop = OpenShop("c2c", "门店咖啡");
+  auto programme = Call("PUT", "/api/v1/merchant/member-programme",
+                        Json{{"title", "会员卡"}, {"cover_color", "#1f6f5c"},
+                             {"levels", {{{"name", "普通会员"}, {"growth_threshold", 0}, {"discount_bps", 500}}}},
+                             {"points_per_yuan", 1}, {"points_validity_days", 365}, {"issue_limit", nullptr}},
+                        shop.owner_token);
+  ASSERT_EQ(programme.status, 200) << programme.body.dump();
+  auto store = Call("POST", "/api/v1/merchant/member-stores",
+                    Json{{"name", "静安店"}, {"address", "上海市静安区南京西路 1266 号"}, {"opening_hours", "8:00-22:00"},
+                         {"latitude", 31.228611}, {"longitude", 121.454756}},
+                    shop.owner_token);
+  ASSERT_EQ(store.status, 201) << store.body.dump();
+  std::string store_id = store.body["id"];
+  std::string buyer = Register();
+  auto claimed = Call("POST", "/api/v1/member-cards/claim/" + programme.body["claim_token"].get<std::string>(), nullptr, buyer);
+  ASSERT_EQ(claimed.status, 200) << claimed.body.dump();
+  std::string card_id = claimed.body["card"]["id"];
+  auto key = Call("POST", "/api/v1/merchant/api-keys", Json{{"name", "收银台"}, {"scopes", {"pos"}}}, shop.owner_token);
+  ASSERT_EQ(key.status, 201) << key.body.dump();
+  const std::string secret = key.body["secret"];
+  auto sale = [&](const std::string& receipt, int64_t fen) {
+    auto code = Call("GET", "/api/v1/me/member-cards/" + card_id + "/code", nullptr, buyer);
+    EXPECT_EQ(code.status, 200) << code.body.dump();
+    auto r = Call("POST", "/api/v1/open/pos/purchases",
+                  Json{{"store_id", store_id}, {"member_code", code.body["digits"]}, {"receipt_id", receipt}, {"amount_fen", fen},
+                       {"items", {{{"name", "手冲"}, {"quantity", 1}, {"amount_fen", fen}}}}},
+                  "", {{"X-Api-Key", secret}});
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+  };
+  sale("R-1", 3200);
+  sale("R-2", 1800);
+  auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token);
+  ASSERT_EQ(bd.status, 200) << bd.body.dump();
+  ASSERT_EQ(bd.body["stores"].size(), 1u) << bd.body.dump();
+  EXPECT_EQ(bd.body["stores"][0]["store_id"], store_id);
+  EXPECT_EQ(bd.body["stores"][0]["name"], "静安店");
+  EXPECT_EQ(bd.body["stores"][0]["orders"], 2);
+  EXPECT_EQ(bd.body["stores"][0]["gmv_fen"], 5000);
+}
+
 TEST_F(Insights, BatchesOverTheLimitsAreRefusedWhole) {
   Json many = Json::array();
   for (int i = 0; i < 101; ++i) many.push_back({{"id", "e" + std::to_string(i)}, {"type", "view"}});
