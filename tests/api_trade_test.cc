@@ -265,6 +265,71 @@ TEST_F(Ledger, StoreFromBeforePerMerchantAccountsUpgrades) {
   ExpectInvariants();
 }
 
+// Every command takes the stock rows it changes in one order, ascending by SKU id, over all the
+// shops of a checkout (decision 031): then two commands never hold each other's next row (on
+// PostgreSQL, with concurrent writers: Races.ACheckoutWaitsForItsLowestSkuHoldingNoOtherStock).
+// A trigger records the order the SKUs' rows are updated in: a checkout of four SKUs of two shops
+// whose SKUs alternate (named highest first; before, it reserved shop by shop: 0, 2, 1, 3), the
+// payment of one shop's order (sale) and the cancel of the other's (release).
+TEST_F(Trade, StockRowsAreTakenAscendingBySkuId) {
+  Shop shop1 = OpenShop("b2c", "锁序一"), shop2 = OpenShop("b2c", "锁序二");
+  std::vector<std::string> skus;  // ascending ids: created in this order
+  for (int i = 0; i < 4; ++i)
+    skus.push_back(CreateProduct(i % 2 == 0 ? shop1 : shop2, 5000 + i, 100).second);
+  std::vector<int64_t> ids;
+  for (auto& s : skus) ids.push_back(*ParseId(s));
+  ASSERT_TRUE(std::ranges::is_sorted(ids));
+  const std::vector<std::string> install =
+      OnPostgres() ? std::vector<std::string>{
+                         "CREATE TABLE test_stock_log(seq BIGSERIAL PRIMARY KEY, sku_id BIGINT NOT NULL)",
+                         "CREATE FUNCTION test_stock_log_row() RETURNS trigger LANGUAGE plpgsql AS "
+                         "'BEGIN INSERT INTO test_stock_log(sku_id) VALUES (NEW.id); RETURN NULL; END'",
+                         "CREATE TRIGGER test_stock_log AFTER UPDATE ON skus FOR EACH ROW EXECUTE FUNCTION test_stock_log_row()"}
+                   : std::vector<std::string>{
+                         "CREATE TABLE test_stock_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, sku_id INTEGER NOT NULL)",
+                         "CREATE TRIGGER test_stock_log AFTER UPDATE ON skus BEGIN INSERT INTO test_stock_log(sku_id) VALUES (NEW.id); END"};
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    for (auto& sql : install) RETURN_IF_ERROR(tx.Run(sql));
+    return Ok();
+  }));
+  // The SKUs updated since the last call, in order.
+  int64_t seen = 0;
+  auto updated = [&] {
+    std::vector<int64_t> out;
+    auto rows = app_->store().Read([&](Reader& r) {
+      return r.Query("SELECT seq, sku_id FROM test_stock_log WHERE seq > ? ORDER BY seq", {seen});
+    });
+    EXPECT_TRUE(rows) << rows.error().message;
+    if (!rows) return out;
+    for (auto& row : *rows) {
+      seen = row.Int(0);
+      out.push_back(row.Int(1));
+    }
+    return out;
+  };
+  const std::string buyer = Register();
+  Json body{{"items", Json::array()}, {"address", Address()}};
+  for (int i = 3; i >= 0; --i) body["items"].push_back(Json{{"sku_id", skus[i]}, {"quantity", 1}});
+  auto checkout = Call("POST", "/api/v1/checkout", body, buyer);
+  ASSERT_EQ(checkout.status, 201) << checkout.body.dump();
+  ASSERT_EQ(checkout.body["orders"].size(), 2u);
+  EXPECT_EQ(updated(), ids) << "checkout: reservations";
+  std::string of_shop1, of_shop2;
+  for (auto& o : checkout.body["orders"])
+    (o["merchant_id"] == shop1.id ? of_shop1 : of_shop2) = o["id"];
+  PayAndWait(buyer, of_shop1);
+  EXPECT_EQ(updated(), (std::vector<int64_t>{ids[0], ids[2]})) << "payment: sales";
+  ASSERT_EQ(Call("POST", "/api/v1/orders/" + of_shop2 + "/cancel", nullptr, buyer).status, 200);
+  EXPECT_EQ(updated(), (std::vector<int64_t>{ids[1], ids[3]})) << "cancel: releases";
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(
+        tx.Run("DROP TRIGGER test_stock_log" + std::string(OnPostgres() ? " ON skus" : "")));
+    if (OnPostgres()) RETURN_IF_ERROR(tx.Run("DROP FUNCTION test_stock_log_row()"));
+    return tx.Run("DROP TABLE test_stock_log");
+  }));
+  ExpectInvariants();
+}
+
 TEST_F(Trade, TwoHundredBuyersFiftyUnits) {
   Shop shop = OpenShop("b2c", "爆款店");
   auto [product, sku] = CreateProduct(shop, 1990, 50);

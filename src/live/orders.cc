@@ -28,15 +28,26 @@ class LivePricingRule final : public trade::PricingRule {
     ObjectReader lr(live, "live.");
     const int64_t room_id = lr.Id("room_id");
     RETURN_IF_ERROR(lr.Finish());
-    ASSIGN_OR_RETURN(
-        auto room, r.QueryOne("SELECT merchant_id, status FROM live_rooms WHERE id=?", {room_id}));
+    // In a checkout the room's row is locked first (it takes the order counter below anyway, at
+    // the end): ending the room locks it before the room's products and the SKUs' stock, and a
+    // checkout taking them in the other order (room last) deadlocked with it on PostgreSQL.
+    const std::string room_sql = "SELECT merchant_id, status FROM live_rooms WHERE id=?";
+    ASSIGN_OR_RETURN(auto room,
+                     tx ? tx->QueryOne(room_sql + std::string(tx->dialect().ForUpdate()), {room_id})
+                        : r.QueryOne(room_sql, {room_id}));
     if (!room || room->Str(1) == ToString(RoomStatus::kCancelled))
       return Fail(Msg::LIVE_ROOM_NOT_FOUND);
     // Lines of another shop in the same checkout are not in this room.
     if (room->Int(0) != ctx.merchant_id) return Fail(Msg::LIVE_PRODUCT_NOT_IN_ROOM);
     if (room->Str(1) != ToString(RoomStatus::kLive)) return Fail(Msg::ROOM_NOT_LIVE);
     int64_t off_total = 0;
-    for (auto& line : ctx.lines) {
+    // The room's rows and the SKUs' stock ascending by SKU id, the order a cancel locks them in
+    // (LiveObserver::LockRows) and trade reserves stock in.
+    std::vector<trade::PriceLine*> by_sku;
+    for (auto& line : ctx.lines) by_sku.push_back(&line);
+    std::ranges::stable_sort(by_sku, {}, &trade::PriceLine::sku_id);
+    for (trade::PriceLine* line_ptr : by_sku) {
+      trade::PriceLine& line = *line_ptr;
       ASSIGN_OR_RETURN(auto item,
                        r.QueryOne("SELECT live_price_fen, allocated - sold - returned FROM "
                                   "live_room_products WHERE room_id=? AND sku_id=?",
@@ -92,6 +103,29 @@ class LivePricingRule final : public trade::PricingRule {
 class LiveObserver final : public trade::OrderObserver {
  public:
   explicit LiveObserver(LiveService& live) : live_(live) {}
+
+  // A cancel changes the room's row and its rows of the order's SKUs, which a live checkout
+  // takes before the SKUs' stock (its pricing stage): locked here in the checkout's order (the
+  // room, then its products ascending by SKU id), before trade locks the stock; taken after the
+  // stock, a cancel and a checkout in the room deadlocked.
+  Status LockRows(Tx& tx, const trade::Order& o, trade::OrderChange change) override {
+    if (change != trade::OrderChange::kCancel) return Ok();
+    ASSIGN_OR_RETURN(auto lo,
+                     tx.QueryOne("SELECT room_id FROM live_orders WHERE order_id=?", {o.id}));
+    if (!lo) return Ok();
+    RETURN_IF_ERROR(ToStatus(
+        tx.QueryOne("SELECT id FROM live_rooms WHERE id=?" + std::string(tx.dialect().ForUpdate()),
+                    {lo->Int(0)})));
+    std::vector<int64_t> skus;
+    for (const trade::OrderItem& it : o.items) skus.push_back(it.sku_id);
+    std::ranges::sort(skus);
+    for (int64_t sku_id : skus)
+      RETURN_IF_ERROR(
+          ToStatus(tx.QueryOne("SELECT sold FROM live_room_products WHERE room_id=? AND sku_id=?" +
+                                   std::string(tx.dialect().ForUpdate()),
+                               {lo->Int(0), sku_id})));
+    return Ok();
+  }
 
   // Trade has released the order's units to the SKU's stock: while the room is live they go
   // back to the room (others may buy them there); once it ended they stay, counted returned.

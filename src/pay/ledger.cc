@@ -33,6 +33,13 @@ Result<int64_t> Post(Tx& tx, std::string_view kind, int64_t ref_id, std::vector<
   }
   if (sum != 0) return Fail(ErrorCode::INTERNAL, "unbalanced journal entry " + std::string(kind));
   if (postings.empty()) return int64_t{0};
+  // Balance rows ascending by account, the one order every entry takes them in: a payment
+  // (provider → escrow) and a refund (escrow → provider) of one merchant listed the same two
+  // accounts in opposite orders and deadlocked on PostgreSQL. A debit that locked its account
+  // first (BalanceForDebit) keeps the order where that account sorts first in its entry (card:,
+  // merchant_withdrawable:, leader:); a sharer's withdrawal (sharer:, then card:) is the only
+  // entry that names both of its accounts.
+  std::ranges::stable_sort(postings, {}, &Posting::account);
   int64_t jid = tx.NewId();
   RETURN_IF_ERROR(tx.Run("INSERT INTO journal(id, kind, ref_id, memo, created_at_ms) VALUES(?,?,?,?,?)", {jid, kind, ref_id, memo, tx.NowMs()}));
   for (auto& p : postings) {

@@ -271,7 +271,11 @@ Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t mercha
     return Fail(Msg::AFTERSALE_NOT_RETURNING, {Term("status", std::string(ToString(a.status)), "aftersale")});
   ASSIGN_OR_RETURN(Order o, LoadOrder(tx, a.order_id, false));
   // What came back returns to stock: the request's items, not the whole order.
-  for (auto& it : a.items) RETURN_IF_ERROR(catalog::Restock(tx, it.sku_id, it.quantity));
+  // Ascending by SKU id, the one order every command takes stock rows in (checkout.cc).
+  std::vector<std::pair<int64_t, int64_t>> back;  // sku id, quantity
+  for (auto& it : a.items) back.emplace_back(it.sku_id, it.quantity);
+  std::ranges::stable_sort(back, {}, &std::pair<int64_t, int64_t>::first);
+  for (auto& [sku_id, qty] : back) RETURN_IF_ERROR(catalog::Restock(tx, sku_id, qty));
   RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
   return a;
 }

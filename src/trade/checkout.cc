@@ -102,6 +102,17 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
     return Fail(Msg::ADDRESS_REQUIRED);
   }
   const std::string address_text = DumpJson(address_json);
+  // Stock first, for every shop's lines at once, ascending by SKU id (the contexts come shop by
+  // shop): the one order every command takes stock rows in (Cancel, payment, returns: orders.cc
+  // LockOrderSkus), and all of it before any shop's AfterOrderCreated rows (decision 031;
+  // Races.ACheckoutWaitsForItsLowestSkuHoldingNoOtherStock).
+  {
+    std::vector<std::pair<int64_t, int64_t>> stock;  // sku id, quantity
+    for (auto& ctx : contexts)
+      for (auto& l : ctx.lines) stock.emplace_back(l.sku_id, l.quantity);
+    std::ranges::stable_sort(stock, {}, &std::pair<int64_t, int64_t>::first);
+    for (auto& [sku_id, qty] : stock) RETURN_IF_ERROR(catalog::Reserve(tx, sku_id, qty));
+  }
   int64_t checkout_id = tx.NewId();
   int64_t now = tx.NowMs();
   std::vector<Order> orders;
@@ -127,7 +138,6 @@ Result<std::vector<Order>> TradeService::Checkout(Tx& tx, int64_t buyer_id, cons
                             ctx.subtotal_fen, address_text, pricing_json, DumpJson(activity), checkout_id, now, now}));
     Order o;
     for (auto& l : ctx.lines) {
-      RETURN_IF_ERROR(catalog::Reserve(tx, l.sku_id, l.quantity));
       o.items.push_back(OrderItem{l.sku_id, l.product_id, l.title, l.image, DumpJson(l.spec), l.unit_price_fen, l.quantity,
                                   l.unit_price_fen * l.quantity});
       RETURN_IF_ERROR(tx.Run("INSERT INTO order_items(id, order_id, merchant_id, sku_id, product_id, title, spec, image, unit_price_fen, "

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "base/id.h"
 #include "base/messages.h"
@@ -95,6 +96,16 @@ Status LockOrderSkus(Tx& tx, int64_t order_id) {
   for (auto& s : skus)
     RETURN_IF_ERROR(ToStatus(tx.QueryOne("SELECT id FROM skus WHERE id=?" + std::string(tx.dialect().ForUpdate()), {s.Int(0)})));
   return Ok();
+}
+
+// An order's lines by product id, then SKU id: a sale counts on the products rows too, after
+// LockOrderSkus has locked every SKU row (ascending), so the products rows are taken in one
+// order as well (two orders of different SKUs of the same two products, paid at once).
+std::vector<OrderItem> InStockOrder(std::vector<OrderItem> items) {
+  std::ranges::sort(items, [](const OrderItem& a, const OrderItem& b) {
+    return std::tie(a.product_id, a.sku_id) < std::tie(b.product_id, b.sku_id);
+  });
+  return items;
 }
 
 // Where an order records when it entered a status: the column and the Order field.
@@ -305,7 +316,8 @@ Status TradeService::Cancel(Tx& tx, int64_t order_id, std::optional<int64_t> buy
   if (o.status != OrderStatus::kCreated)
     return Fail(Msg::ORDER_NOT_CANCELLABLE, {Term("status", std::string(ToString(o.status)), "order")});
   RETURN_IF_ERROR(LockForChange(tx, o, OrderChange::kCancel));
-  for (auto& it : o.items) RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
+  for (auto& it : InStockOrder(o.items))
+    RETURN_IF_ERROR(catalog::Release(tx, it.sku_id, it.quantity));
   ASSIGN_OR_RETURN(auto pending, pay::PendingPaymentOf(tx, order_id));
   if (pending) RETURN_IF_ERROR(pay::EndPendingPayment(tx, pending->id, false));
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kCancelled, Json{{"reason", reason}}));
@@ -357,7 +369,7 @@ Status TradeService::OnPaymentSucceeded(Tx& tx, const pay::Payment& p) {
   }
   if (o.status != OrderStatus::kCreated)
     return Fail(ErrorCode::INTERNAL, "payment for an order in state " + std::string(ToString(o.status)));
-  for (auto& it : o.items) RETURN_IF_ERROR(catalog::Sell(tx, it.sku_id, it.quantity));
+  for (auto& it : InStockOrder(o.items)) RETURN_IF_ERROR(catalog::Sell(tx, it.sku_id, it.quantity));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnPaid(tx, o));
   return SetStatus(tx, o, OrderStatus::kPaid, Json{{"paid_fen", o.provider_paid_fen + o.card_paid_fen}});  // writes the amounts too
 }
@@ -431,13 +443,17 @@ Status TradeService::Confirm(Tx& tx, int64_t order_id, std::optional<int64_t> bu
   int64_t net = kept - commission.fen();
   for (auto& p : shares) net -= p.amount_fen;
   if (net < 0) return Fail(ErrorCode::INTERNAL, "shares exceed the merchant's net");
+  // The completion's entry before the shares': each entry takes its balances ascending by
+  // account (pay::Post), and the completion's (commission:, escrow:, merchant_payable:) must
+  // come first so that every completion of the merchant takes commission: before escrow:.
+  RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(),
+                                             m.settings.hold_days));
   if (!shares.empty()) {
     int64_t total = 0;
     for (auto& p : shares) total += p.amount_fen;
     shares.push_back({pay::EscrowAccount(o.merchant_id), -total});
     RETURN_IF_ERROR(pay::Post(tx, "order.shares", order_id, shares));
   }
-  RETURN_IF_ERROR(pay::SettleOrderCompletion(tx, order_id, o.merchant_id, net, commission.fen(), m.settings.hold_days));
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kCompleted, Json{{"commission_fen", commission.fen()}}));
   for (auto& ob : observers_) RETURN_IF_ERROR(ob->OnCompleted(tx, o));
   return Ok();
