@@ -8,7 +8,8 @@
 // order shows the pickup code (digits and QR); the leader verifies it and the order completes.
 // Also: an item's own commission in the form, each leader's link and QR in the console, the
 // printable picking list, a partial pickup (one of two units, then the rest) through the code's
-// preview, and the leader's results (orders, GMV, commission) in the console.
+// preview, the leader's results (orders, GMV, commission) in the console, and her application to a
+// second shop from the pickup point she already runs.
 import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
 
 // Her pickup point, and where the neighbours stand (a few hundred metres away).
@@ -255,4 +256,19 @@ export async function communityGroupBuy(ctx, h) {
   assert(perfOrders === '2', `orders shown ${perfOrders}`);
   await fitsTheScreen(merchant, 'the leader results');
   await settled(merchant, 'console-community-performance');
+
+  // She leads for a second shop from the same pickup point: the form offers hers, already chosen,
+  // and asks for no new point.
+  const { items: listed } = await apiCall('GET', '/products?limit=50');
+  const otherShop = listed.find((p) => p.merchant_id !== product.merchant_id).merchant_id;
+  await resident.goto(`${BASE}/#/leader?merchant=${otherShop}`);
+  await resident.locator('[data-test="leader-point-existing"]').waitFor();
+  assert(await resident.locator('[data-test="leader-point"]').count() === 0, 'no new-point fields while her point is chosen');
+  await resident.click('[data-test="leader-apply"]');
+  await resident.locator('[data-test="leader-apply"]').waitFor({ state: 'detached' });
+  const roles = (await apiCall('GET', '/me/leaders', { token: residentToken })).items;
+  const second = roles.find((r) => r.merchant_id === otherShop);
+  const first = roles.find((r) => r.id === leaderId);
+  assert(second && second.status === 'pending' && second.pickup_point.id === first.pickup_point.id,
+    `second role ${JSON.stringify(second)} on her point ${first.pickup_point.id}`);
 }
