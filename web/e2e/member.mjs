@@ -71,6 +71,8 @@ export async function memberCard(ctx, h) {
   await console_.click('[data-test="members-push-audience"]');
   await console_.locator('.el-select-dropdown__item:visible', { hasText: '按标签筛选' }).click();
   await console_.click('[data-test="members-push-tags"]');
+  // Besides the fixed tags, an interest in each category with products on sale (interest:<category>).
+  await console_.locator('.el-select-dropdown__item:visible', { hasText: '兴趣：' }).first().waitFor();
   await console_.locator('.el-select-dropdown__item:visible', { hasText: '新用户' }).click();
   await console_.keyboard.press('Escape');
   await h.inputOf(console_, 'members-push-text').fill('新人专享：首单加赠积分');

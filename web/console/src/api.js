@@ -104,6 +104,7 @@ export const api = {
   memberPushes: (query) => http.get('/merchant/member-pushes', query),
   createMemberPush: (body) => http.post('/merchant/member-pushes', body),
   memberPushTags: () => http.get('/merchant/member-push-tags'),
+  categories: () => http.get('/categories'),
 
   // community group buying (社区团购): leaders, campaigns, consolidated shipments
   communityLeaders: (query) => http.get('/merchant/community/leaders', query),
