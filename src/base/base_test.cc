@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/mask.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/id.h"
@@ -36,6 +37,23 @@ static_assert(2 * (limits::kMaxProductTitleLen + limits::kMaxProductDescriptionL
 static_assert(limits::kMaxPercentOffBps < 10'000);
 // A threshold coupon of the largest amount can still be given a larger threshold.
 static_assert(limits::kMaxCouponAmountFen < limits::kMaxMinSpendFen);
+
+TEST(MaskTest, PhonesKeepTheFirstThreeAndLastFourCharacters) {
+  EXPECT_EQ(MaskPhone("13900001111"), "139****1111");
+  EXPECT_EQ(MaskPhone("8613900001111"), "861******1111");
+  // Short ones show nothing: 7 characters kept whole would be the whole phone.
+  EXPECT_EQ(MaskPhone("1234567"), "*******");
+  EXPECT_EQ(MaskPhone("123"), "***");
+  EXPECT_EQ(MaskPhone(""), "");
+}
+
+TEST(MaskTest, NamesKeepTheirFirstCharacterWhole) {
+  EXPECT_EQ(MaskName("小王"), "小*");
+  EXPECT_EQ(MaskName("欧阳小明"), "欧*");
+  EXPECT_EQ(MaskName("Alice"), "A*");
+  EXPECT_EQ(MaskName("😀x"), "😀*");
+  EXPECT_EQ(MaskName(""), "*");
+}
 
 TEST(MoneyTest, CheckedArithmetic) {
   EXPECT_EQ(Money::Fen(100).Add(Money::Fen(23))->fen(), 123);

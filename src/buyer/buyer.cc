@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 
+#include "base/mask.h"
 #include "base/id.h"
 #include "base/limits.h"
 #include "base/messages.h"
@@ -64,14 +65,6 @@ Json PhotosJson(const Json& ids) {
     out.push_back(Json{{"id", sha}, {"url", media::MediaUrl(sha, 'l')}, {"thumb", media::MediaUrl(sha, 's')}});
   }
   return out;
-}
-
-// The first character (UTF-8 code point) and one star: 小王 → 小*, whatever the length.
-std::string Mask(const std::string& name) {
-  if (name.empty()) return "*";
-  size_t n = 1;
-  while (n < name.size() && (static_cast<unsigned char>(name[n]) & 0xC0) == 0x80) ++n;
-  return name.substr(0, n) + "*";
 }
 
 Result<Review> LoadReview(Reader& r, int64_t id) {
@@ -134,7 +127,7 @@ Json ToJson(const Review& v, bool for_owner) {
          {"text", v.text},
          {"photos", PhotosJson(v.photos)},
          {"spec", v.spec},
-         {"nickname", for_owner ? v.nickname : Mask(v.nickname)},
+         {"nickname", for_owner ? v.nickname : MaskName(v.nickname)},
          {"reply", v.reply ? Json(*v.reply) : Json(nullptr)},
          {"replied_at", v.replied_at_ms ? Json(FormatRfc3339(*v.replied_at_ms)) : Json(nullptr)},
          {"created_at", FormatRfc3339(v.created_at_ms)}};

@@ -85,8 +85,6 @@ struct Leader {
 // for_self: with the attribution code; for the merchant the phone in full, else masked.
 Json ToJson(const Leader& l, bool for_self);
 
-// A phone as others see it: 138****0000.
-std::string MaskPhone(const std::string& phone);
 
 // ---- campaigns ----
 

@@ -25,11 +25,6 @@ TEST(Community, CommissionIsRateTimesPickedUpPartOfWhatWasKept) {
   EXPECT_EQ(CommissionFor({{333, 1, 300}}, 333), 9);
 }
 
-TEST(Community, PhonesAreMasked) {
-  EXPECT_EQ(MaskPhone("13800001234"), "138****1234");
-  EXPECT_EQ(MaskPhone("123"), "***");
-}
-
 TEST(Community, ApplicationNeedsExactlyOnePickupPoint) {
   Json base{{"merchant_id", "42"}, {"name", "王阿姨"}, {"phone", "13800001234"}};
   auto none = ApplicationFromJson(base);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "account/account.h"
+#include "base/mask.h"
 #include "base/id.h"
 #include "base/messages.h"
 #include "base/money.h"

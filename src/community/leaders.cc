@@ -7,6 +7,7 @@
 #include <set>
 
 #include "account/account.h"
+#include "base/mask.h"
 #include "base/id.h"
 #include "base/limits.h"
 #include "base/messages.h"
@@ -199,11 +200,6 @@ Json TimeOrNull(const std::optional<int64_t>& ms) {
 }
 
 }  // namespace internal
-
-std::string MaskPhone(const std::string& phone) {
-  if (phone.size() < 7) return std::string(phone.size(), '*');
-  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
-}
 
 Json ToJson(const PickupPoint& p) {
   return Json{{"id", IdString(p.id)},

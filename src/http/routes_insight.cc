@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/mask.h"
 #include "base/id.h"
 #include "base/messages.h"
 #include "http/api.h"
@@ -199,7 +200,7 @@ Json MaskedAddress(Json address) {
   if (address.contains("name") && address["name"].is_string())
     address["name"] = MaskedName(address["name"].get<std::string>());
   if (address.contains("phone") && address["phone"].is_string())
-    address["phone"] = member::MaskPhone(address["phone"].get<std::string>());
+    address["phone"] = MaskPhone(address["phone"].get<std::string>());
   if (address.contains("detail")) address["detail"] = "***";
   return address;
 }

@@ -26,12 +26,5 @@ TEST(LiveRoomStatus, OneTableListsEveryMove) {
   EXPECT_FALSE(RoomStatusFromString("paused").has_value());
 }
 
-TEST(LiveMaskName, KeepsTheFirstCharacterWhole) {
-  EXPECT_EQ(MaskName("小明"), "小*");
-  EXPECT_EQ(MaskName("Tom"), "T*");
-  EXPECT_EQ(MaskName(""), "*");
-  EXPECT_EQ(MaskName("\xF0\x9F\x98\x80x"), "\xF0\x9F\x98\x80*");
-}
-
 }  // namespace
 }  // namespace xd::live

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "account/account.h"
+#include "base/mask.h"
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/limits.h"
@@ -160,11 +161,6 @@ Json ToJson(const PointsEntry& e) {
       {"ref_id", e.ref_id ? Json(IdString(*e.ref_id)) : Json(nullptr)},
       {"note", e.note},
       {"created_at", FormatRfc3339(e.created_at_ms)}};
-}
-
-std::string MaskPhone(const std::string& phone) {
-  if (phone.size() < 8) return std::string(phone.size(), '*');
-  return phone.substr(0, 3) + std::string(phone.size() - 7, '*') + phone.substr(phone.size() - 4);
 }
 
 // ---- member codes ----

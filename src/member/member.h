@@ -143,8 +143,6 @@ struct Card {
 // The card with its programme's face and its level (clamped to the levels there are), and the
 // next level's threshold when there is one.
 Json ToJson(const Card& c, const Programme& p, const std::string& merchant_name);
-// A phone as a merchant sees its members': the first 3 and last 4 digits (138****0000).
-std::string MaskPhone(const std::string& phone);
 
 // What a claim link leads to.
 struct ClaimTarget {

@@ -153,13 +153,6 @@ TEST(PointsTest, EarningsPayTheDebtFirstAndTakingsBeyondTheBalanceBecomeDebt) {
   EXPECT_EQ(none.debt, 0);
 }
 
-TEST(MaskPhoneTest, KeepsTheFirstThreeAndLastFourDigits) {
-  EXPECT_EQ(MaskPhone("13900001111"), "139****1111");
-  EXPECT_EQ(MaskPhone("8613900001111"), "861******1111");
-  EXPECT_EQ(MaskPhone("1234567"), "*******");
-  EXPECT_EQ(MaskPhone(""), "");
-}
-
 // ---- member codes ----
 
 constexpr int64_t kMerchant = 7001;
