@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/api.h"
 
@@ -21,6 +22,11 @@ std::string PublicOrigin(const Request& req);
 // say what the caller holds (a coupon's "held", a group's "joined"). A bad or missing token,
 // or an API key, reads as anonymous: the page is public.
 std::optional<int64_t> SignedInUser(Call& c);
+
+// Sets each product card's "activity" to the badge of its running 拼团/秒杀/砍价/… activity (id,
+// type, price_fen, ends_at) or null, with one query for the page: search, the storefront and the
+// home feed show the same badge. `cards` point at JSON objects whose "id" is a product id string.
+Status AddActivityBadges(Call& c, Reader& r, const std::vector<Json*>& cards);
 
 // The routes of buyer/ (reviews, favourites, history, popular searches, customer service).
 void AddBuyerRoutes(Api& api);

@@ -6,6 +6,7 @@
 #include "catalog/catalog.h"
 #include "feed/feed.h"
 #include "http/api.h"
+#include "http/public_reads.h"
 
 namespace xd::http {
 
@@ -33,12 +34,6 @@ Json SearchItem(const catalog::Product& p, const std::string& merchant_name) {
               {"sales", p.sales}};
 }
 
-// What a product card shows of its running activity: the badge and the price in it.
-Json ActivityBadge(const promo::Activity& a) {
-  return Json{{"id", IdString(a.id)}, {"type", a.type}, {"price_fen", promo::ActivityPriceFen(a)},
-              {"ends_at", FormatRfc3339(a.ends_at_ms)}};
-}
-
 Status SearchProducts(Call& c) {
   Store& store = c.app().store;
   catalog::SearchQuery q;
@@ -58,18 +53,14 @@ Status SearchProducts(Call& c) {
   q.offset = page.second;
   ASSIGN_OR_RETURN(Json out, store.Read([&](Reader& r) -> Result<Json> {
     ASSIGN_OR_RETURN(catalog::SearchResult res, catalog::Search(r, q));
-    // Each card's running activity (拼团/秒杀/砍价 badge): one query for the page.
-    std::vector<int64_t> ids;
-    for (auto& p : res.items) ids.push_back(p.id);
-    ASSIGN_OR_RETURN(auto running, c.app().promo.RunningActivityOf(r, ids));
     Json items = Json::array();
     for (auto& p : res.items) {
       ASSIGN_OR_RETURN(account::Merchant m, account::GetMerchant(r, p.merchant_id));
-      Json item = SearchItem(p, m.name);
-      auto it = running.find(p.id);
-      item["activity"] = it == running.end() ? Json(nullptr) : ActivityBadge(it->second);
-      items.push_back(std::move(item));
+      items.push_back(SearchItem(p, m.name));
     }
+    std::vector<Json*> cards;
+    for (Json& item : items) cards.push_back(&item);
+    RETURN_IF_ERROR(AddActivityBadges(c, r, cards));
     return ListJson(items, res.next_offset);
   }));
   // Relevance first, then exposure (rank.h RerankSearch, decision 028): a text search's page is

@@ -76,6 +76,11 @@ Status HomeFeed(Call& c) {
     q.device_id = device;
   }
   ASSIGN_OR_RETURN(Json out, FeedOf(c).Feed(q));
+  std::vector<Json*> cards;
+  for (Json& item : out["items"])
+    if (item.contains("product")) cards.push_back(&item["product"]);
+  if (!cards.empty())
+    RETURN_IF_ERROR(c.app().store.Read([&](Reader& r) { return AddActivityBadges(c, r, cards); }));
   c.Reply(out);
   return Ok();
 }

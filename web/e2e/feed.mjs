@@ -75,7 +75,7 @@ export async function homeFeed(ctx, h) {
   assert(/^[0-9a-f]{16}$/.test(feedId || ''), `feed id on the cards: ${feedId}`);
 
   // The shop name on a card opens the storefront, which says the buyer follows it.
-  await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"] [data-test="feed-shop"]`).click();
+  await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"] [data-test="card-shop"]`).click();
   await page.waitForSelector(`[data-test="storefront"][data-merchant-id="${merchantId}"] [data-test="store-follow"][data-following="1"]`);
   await apiCall('POST', `/merchant/live/rooms/${room.id}/end`, session);
 
