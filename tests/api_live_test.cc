@@ -680,8 +680,9 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
 
 // Several nodes on one PostgreSQL (issue 18): a viewer on node 2 sees what node 1's commits did
 // to the room — the pin, an order (ticker and stock left), a comment and its deletion — through
-// the store's row notifications (Store::WatchRows on the live tables), as node 1's own viewers do.
-TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersAndComments) {
+// the store's row notifications (Store::WatchRows on the live tables), as node 1's own viewers do;
+// and both nodes count the viewers of both.
+TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewers) {
   if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
   Shop shop = OpenShop("b2c", "直播间");
   auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
@@ -695,6 +696,19 @@ TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersAndComments) {
   ASSERT_TRUE(node2);
   WsViewer there(node2->port(), id);
   ASSERT_EQ(there.Next()["type"], "snapshot");
+  // A viewer on each node: each node writes its own count and both show the room's sum, which is
+  // also the room's peak (not the highest one node saw).
+  WsViewer here(port_, id);
+  ASSERT_EQ(here.Next()["type"], "snapshot");
+  auto both = [](const Json& m) { return m["type"] == "counts" && m["viewers"] == 2; };
+  there.Until(both);
+  here.Until(both);
+  Json results = Json::object();
+  for (int i = 0; i < 20000 && results.value("viewers_peak", 0) != 2; ++i)
+    results = Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr,
+                   shop.owner_token)
+                  .body;
+  EXPECT_EQ(results["viewers_peak"], 2) << results.dump();
 
   ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
                  shop.owner_token)

@@ -1,6 +1,6 @@
 // The live room stream hub: channels per room with viewers on this node, the hub's thread that
-// turns changed rows into messages (rooms re-read at most N times a second each) and sends counts, and the WebSocket and SSE
-// connections with their bounded queues (live_hub.h; decision 024).
+// turns changed rows into messages (rooms re-read at most N times a second each) and sends counts,
+// and the WebSocket and SSE connections with their bounded queues (live_hub.h; decision 024).
 //
 // Locks: a channel's `mu` may be taken before the hub's `mu`, never after it.
 #include "http/live_hub.h"
@@ -67,7 +67,12 @@ struct Channel {
   std::deque<Json> comments;  // oldest first
   Message snapshot;           // cached until something changes
   int64_t viewers_sent = -1, likes_sent = -1;
-  int64_t viewers_peak_written = 0;  // the peak this node last wrote to the room
+  // This node's count as last written (LiveService::RecordViewers) and when, and the other
+  // nodes' viewers the write answered: viewers see this node's count plus that.
+  int64_t viewers_written = -1;
+  Steady::time_point written_at{};
+  int64_t elsewhere = 0;
+  int64_t Viewers() const { return static_cast<int64_t>(viewers.size()) + elsewhere; }
 };
 
 Message Serialise(Json j) { return std::make_shared<const std::string>(DumpJson(j)); }
@@ -153,8 +158,9 @@ struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, publi
   bool rows_overflow = false;   // some were dropped: re-read every watched room whole
   std::set<int64_t> dirty;      // watched rooms to re-read once due
   std::unordered_map<int64_t, Steady::time_point> next_reload;  // per watched room
-  std::unordered_map<int64_t, int64_t> product_rooms;  // the hub thread's only
-  std::unordered_map<int64_t, int64_t> pending_likes;  // rooms with likes not yet written
+  std::unordered_map<int64_t, int64_t> product_rooms;           // the hub thread's only
+  std::unordered_map<int64_t, int64_t> pending_likes;           // rooms with likes not yet written
+  std::set<int64_t> left_rooms;  // rooms whose last viewer here left: write this node's 0
   std::condition_variable cv;
   bool stopping = false;
   std::thread thread;
@@ -482,7 +488,7 @@ Message LiveHub::Impl::SnapshotLocked(Channel& ch) {
   Json j = ch.state;
   j["type"] = "snapshot";
   j["seq"] = ch.seq;
-  j["viewers"] = static_cast<int64_t>(ch.viewers.size());
+  j["viewers"] = ch.Viewers();
   {
     std::lock_guard lock(mu);
     j["likes"] = ch.likes_db + PendingLikesLocked(ch.room_id);
@@ -528,6 +534,7 @@ void LiveHub::Impl::Leave(const std::shared_ptr<Channel>& ch, const std::string&
     auto it = channels.find(ch->room_id);
     if (it != channels.end() && it->second == ch) {
       channels.erase(it);
+      left_rooms.insert(ch->room_id);
       next_reload.erase(ch->room_id);
       dirty.erase(ch->room_id);
     }
@@ -692,7 +699,7 @@ void LiveHub::Impl::SendCounts() {
       std::lock_guard hub_lock(mu);
       likes = ch->likes_db + PendingLikesLocked(ch->room_id);
     }
-    const auto viewers = static_cast<int64_t>(ch->viewers.size());
+    const int64_t viewers = ch->Viewers();
     if (viewers == ch->viewers_sent && likes == ch->likes_sent) continue;
     ch->viewers_sent = viewers;
     ch->likes_sent = likes;
@@ -705,30 +712,43 @@ void LiveHub::Impl::SendCounts() {
 }
 
 void LiveHub::Impl::FlushLikes() {
-  std::unordered_map<int64_t, int64_t> batch, peaks;
+  std::unordered_map<int64_t, int64_t> batch, counts;
   std::vector<std::shared_ptr<Channel>> list;
   {
     std::lock_guard lock(mu);
     batch = pending_likes;
     for (auto& [id, ch] : channels) list.push_back(ch);
+    for (int64_t room : left_rooms)
+      if (!channels.contains(room)) counts[room] = 0;
+    left_rooms.clear();
   }
-  // This node's viewer peaks that went up (the room keeps the highest any node wrote).
+  // This node's viewer counts that changed, and the unchanged ones every kRewriteEvery, so the
+  // room's sum over the nodes keeps counting them (live::kNodeViewersFreshMs).
+  constexpr auto kRewriteEvery = std::chrono::seconds(3);
+  const auto now = Steady::now();
   for (auto& ch : list) {
     std::lock_guard lock(ch->mu);
     const auto n = static_cast<int64_t>(ch->viewers.size());
-    if (n > ch->viewers_peak_written) peaks[ch->room_id] = ch->viewers_peak_written = n;
+    if (n == ch->viewers_written && now - ch->written_at < kRewriteEvery) continue;
+    counts[ch->room_id] = ch->viewers_written = n;
+    ch->written_at = now;
   }
-  if (batch.empty() && peaks.empty()) return;
+  if (batch.empty() && counts.empty()) return;
   auto self = shared_from_this();
-  // One command for every room's likes and peaks; likes stay pending (and counted) until it
-  // commits.
+  const int node = store.ids().node();
+  // The rooms' counts over every node, as the writes answered them.
+  auto totals = std::make_shared<std::unordered_map<int64_t, int64_t>>();
+  // One command for every room's likes and viewer counts; likes stay pending (and counted)
+  // until it commits.
   store.Submit(
-      [self, batch, peaks](Tx& tx) -> Status {
+      [self, batch, counts, node, totals](Tx& tx) -> Status {
         for (auto& [room, n] : batch) RETURN_IF_ERROR(self->live.AddLikes(tx, room, n));
-        for (auto& [room, n] : peaks) RETURN_IF_ERROR(self->live.RecordViewers(tx, room, n));
+        for (auto& [room, n] : counts) {
+          ASSIGN_OR_RETURN((*totals)[room], self->live.RecordViewers(tx, room, node, n));
+        }
         return Ok();
       },
-      [self, batch](Status s) {
+      [self, batch, counts, totals](Status s) {
         if (!s) spdlog::warn("event=live_likes_flush_failed error=\"{}\"", s.error().message);
         std::vector<std::shared_ptr<Channel>> touched;
         {
@@ -737,16 +757,19 @@ void LiveHub::Impl::FlushLikes() {
             auto it = self->pending_likes.find(room);
             if (it == self->pending_likes.end()) continue;
             if ((it->second -= n) <= 0) self->pending_likes.erase(it);
-            if (!s) continue;
-            if (auto c = self->channels.find(room); c != self->channels.end())
-              touched.push_back(c->second);
+          }
+          if (s) {
+            for (auto& [id, ch] : self->channels)
+              if (batch.contains(id) || counts.contains(id)) touched.push_back(ch);
           }
         }
-        // Written: the channel's stored count holds them now.
+        // Written: the channel's stored like count holds them now, and the other nodes'
+        // viewers are what the room's sum says beyond the count this node wrote.
         for (auto& ch : touched) {
           std::lock_guard lock(ch->mu);
-          auto it = batch.find(ch->room_id);
-          ch->likes_db += it->second;
+          if (auto it = batch.find(ch->room_id); it != batch.end()) ch->likes_db += it->second;
+          if (auto it = counts.find(ch->room_id); it != counts.end())
+            ch->elsewhere = std::max<int64_t>(0, totals->at(ch->room_id) - it->second);
           ch->snapshot.reset();
         }
       });
@@ -881,11 +904,15 @@ int64_t LiveHub::Viewers(int64_t room_id) const {
   {
     std::lock_guard lock(impl_->mu);
     auto it = impl_->channels.find(room_id);
-    if (it == impl_->channels.end()) return 0;
-    ch = it->second;
+    if (it != impl_->channels.end()) ch = it->second;
   }
-  std::lock_guard lock(ch->mu);
-  return static_cast<int64_t>(ch->viewers.size());
+  if (ch) {
+    std::lock_guard lock(ch->mu);
+    return ch->Viewers();
+  }
+  // Nobody watches here: what the nodes last wrote.
+  auto n = impl_->store.Read([&](Reader& r) { return impl_->live.Viewers(r, room_id); });
+  return n ? *n : 0;
 }
 
 int64_t LiveHub::UnwrittenLikes(int64_t room_id) const {

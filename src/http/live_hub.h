@@ -3,7 +3,7 @@
 // (GET /api/v1/live/rooms/{id}/events) and receive JSON messages:
 //   snapshot  the room as it is (first message of every connection, and after a skip)
 //   state     status, pinned product with live price and stock left, products' stock
-//   counts    viewers (this node's, approximate) and likes, at most once per counts interval
+//   counts    viewers (over every node, approximate) and likes, at most once per counts interval
 //   order     a recent order with a masked name (小*), title, quantity
 //   comment   a comment (弹幕) with a masked name
 //   comment_deleted  {id}: staff deleted the comment (the client removes it)
@@ -20,8 +20,10 @@
 // times a second per room (coalescing: the first change goes out at once, the changes of the next
 // interval in one update at its end; other rooms and orders/comments never wait for it). Orders
 // and comments are read and sent one by one, at once. Likes and viewer counts go out at most once
-// per counts interval. Limits: streams in total and per client IP, client messages (ignored) of at
-// most 512 bytes (larger: that connection is closed), a send buffer per connection.
+// per counts interval; each node writes its viewer count with them and shows the room's sum over
+// the nodes (live::LiveService::RecordViewers). Limits: streams in total and per client IP,
+// client messages (ignored) of at most 512 bytes (larger: that connection is closed), a send
+// buffer per connection.
 //
 // Thread-safety: every public method may be called from any thread. OnRows runs on the store's
 // threads after a commit and only queues work for the hub's thread.
@@ -86,7 +88,7 @@ class LiveHub {
   void AddLikes(int64_t room_id, int64_t count);
   // Whether the user may comment now (a token bucket per user); else the seconds to wait.
   bool AllowComment(int64_t user_id, int64_t* retry_after_s);
-  // This node's viewers of the room.
+  // The room's viewers over every node (approximate, as the stream's counts).
   int64_t Viewers(int64_t room_id) const;
   // Likes tapped on this node and not yet written to the room.
   int64_t UnwrittenLikes(int64_t room_id) const;

@@ -217,7 +217,7 @@ Status PublicRoom(Call& c) {
     ASSIGN_OR_RETURN(j["recent_comments"], ls.RecentComments(r, id, limits::kLiveRecentComments));
     return j;
   }));
-  // This node's viewers and the likes it has not written yet (approximate, as the stream's).
+  // Every node's viewers and this node's likes not written yet (approximate, as the stream's).
   out["viewers"] = Hub(c).Viewers(id);
   out["likes"] = out["likes"].get<int64_t>() + Hub(c).UnwrittenLikes(id);
   c.Reply(out);

@@ -30,6 +30,9 @@
 // tables: this node's commits and, on PostgreSQL, every other node's), not from this service, and
 // reads what it shows through OrderTicker, GetComment and RoomOfProductRow.
 //
+// Viewers across nodes: each node's hub writes its count of a room's viewers (RecordViewers) and
+// shows the sum over the nodes; the room's peak is the peak of that sum.
+//
 // Moderation: staff delete a comment (hidden from the stream and the replay, kept) and mute its
 // author in the merchant's rooms; a merchant's blocked words refuse a comment containing one.
 //
@@ -51,6 +54,10 @@
 #include "trade/trade.h"
 
 namespace xd::live {
+
+// How long a node's written viewer count counts towards the room's (RecordViewers): a few of
+// the hubs' counts rounds (1 s by default; a hub rewrites an unchanged count every 3 s).
+inline constexpr int64_t kNodeViewersFreshMs = 10'000;
 
 // A room's status; the moves between them are one table (states.cc).
 enum class RoomStatus { kScheduled, kLive, kEnded, kCancelled };
@@ -98,8 +105,6 @@ struct Room {
 };
 Json ToJson(const Room& r);
 
-// A viewer's name as the stream shows it: the first character and "*" (小*).
-std::string MaskName(std::string_view nickname);
 
 // A comment as the stream and the replay show it ({id, name (masked), text, at}).
 struct CommentView {
@@ -170,8 +175,13 @@ class LiveService {
   Result<Json> Comment(Tx& tx, int64_t user_id, int64_t room_id, const std::string& text);
   // Adds likes counted by a node (the hub batches taps): live rooms only, else nothing.
   Status AddLikes(Tx& tx, int64_t room_id, int64_t count);
-  // Raises the room's viewer peak to `viewers` (a node's count) if it is higher; live rooms only.
-  Status RecordViewers(Tx& tx, int64_t room_id, int64_t viewers);
+  // Writes node `node`'s count of the room's stream viewers and answers the room's count over
+  // every node: the sum of the counts written in the last kNodeViewersFreshMs (a node that
+  // stopped writing no longer counts). Raises the room's viewer peak to that sum. Live rooms only
+  // (nothing written, 0 answered otherwise).
+  Result<int64_t> RecordViewers(Tx& tx, int64_t room_id, int node, int64_t viewers);
+  // The room's viewers over every node as the nodes last wrote them (the same sum).
+  Result<int64_t> Viewers(Reader& r, int64_t room_id);
 
   // ---- the stream hub's reads (what a changed row means for the stream) ----
   // An order placed in a room: its room and the ticker's line {name (masked), title, quantity,

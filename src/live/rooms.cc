@@ -5,6 +5,7 @@
 #include <set>
 
 #include "account/account.h"
+#include "base/mask.h"
 #include "base/clock.h"
 #include "base/id.h"
 #include "base/limits.h"
@@ -218,21 +219,6 @@ Status Move(RoomStatus from, RoomStatus to) {
   return Ok();
 }
 
-std::string MaskName(std::string_view nickname) {
-  if (nickname.empty()) return "*";
-  // The first UTF-8 character, whole.
-  size_t n = 1;
-  const auto lead = static_cast<unsigned char>(nickname[0]);
-  if (lead >= 0xF0)
-    n = 4;
-  else if (lead >= 0xE0)
-    n = 3;
-  else if (lead >= 0xC0)
-    n = 2;
-  n = std::min(n, nickname.size());
-  return std::string(nickname.substr(0, n)) + "*";
-}
-
 const RoomProduct* Room::pinned() const {
   if (!pinned_sku_id) return nullptr;
   for (const RoomProduct& p : products)
@@ -395,6 +381,7 @@ Result<Room> LiveService::End(Tx& tx, int64_t merchant_id, int64_t room_id) {
   RETURN_IF_ERROR(MoveRoom(tx, room, S::kEnded));
   for (const RoomProduct& p : room.products)
     RETURN_IF_ERROR(GiveBack(tx, room_id, p.sku_id, p.left()));
+  RETURN_IF_ERROR(tx.Run("DELETE FROM live_room_node_viewers WHERE room_id=?", {room_id}));
   ASSIGN_OR_RETURN(room, OwnRoom(tx, merchant_id, room_id));
   RETURN_IF_ERROR(Emit(tx, RoomChanged{.step = "ended", .room = room}));
   return room;
@@ -682,9 +669,27 @@ Status LiveService::AddLikes(Tx& tx, int64_t room_id, int64_t count) {
                 {count, room_id, std::string(ToString(S::kLive))});
 }
 
-Status LiveService::RecordViewers(Tx& tx, int64_t room_id, int64_t viewers) {
-  return tx.Run("UPDATE live_rooms SET viewers_peak=? WHERE id=? AND status=? AND viewers_peak < ?",
-                {viewers, room_id, std::string(ToString(S::kLive)), viewers});
+Result<int64_t> LiveService::Viewers(Reader& r, int64_t room_id) {
+  return r.QueryInt(
+      "SELECT coalesce(sum(n.viewers), 0) FROM live_room_node_viewers n JOIN live_rooms r ON "
+      "r.id = n.room_id WHERE n.room_id=? AND r.status=? AND n.updated_at_ms >= ?",
+      {room_id, std::string(ToString(S::kLive)), r.clock().NowMs() - kNodeViewersFreshMs});
+}
+
+Result<int64_t> LiveService::RecordViewers(Tx& tx, int64_t room_id, int node, int64_t viewers) {
+  const std::string live(ToString(S::kLive));
+  const int64_t now = tx.NowMs();
+  RETURN_IF_ERROR(tx.Run(
+      "INSERT INTO live_room_node_viewers(room_id, node, merchant_id, viewers, updated_at_ms) "
+      "SELECT id, ?, merchant_id, ?, ? FROM live_rooms WHERE id=? AND status=? "
+      "ON CONFLICT(room_id, node) DO UPDATE SET viewers=excluded.viewers, "
+      "updated_at_ms=excluded.updated_at_ms",
+      {int64_t{node}, viewers, now, room_id, live}));
+  ASSIGN_OR_RETURN(int64_t total, Viewers(tx, room_id));
+  RETURN_IF_ERROR(
+      tx.Run("UPDATE live_rooms SET viewers_peak=? WHERE id=? AND status=? AND viewers_peak < ?",
+             {total, room_id, live, total}));
+  return total;
 }
 
 Result<std::optional<std::pair<int64_t, Json>>> LiveService::OrderTicker(Reader& r,
