@@ -24,17 +24,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for r in $(seq "$rounds"); do
-  order="0 1"
-  [ $((r % 2)) -eq 0 ] && order="1 0"
-  for i in $order; do
-    bin=${bins[$i]}
-    serve_start "$BENCH_DIR/db" "$BENCH_DIR/log" --demo || exit 1
-    run_loadgen "$SCENARIO" "$SERVE_PID" "http://127.0.0.1:$SERVE_PORT"
-    kill "$SERVE_PID"
-    wait "$SERVE_PID" 2>/dev/null
-    SERVE_PID=
-    rm -f "$BENCH_DIR"/db*
-    report build="${names[$i]}" round="$r"
-  done
-done
+ab_arm() {
+  bin=${bins[$1]}
+  demo_run "$SCENARIO" || return 1
+  report build="${names[$1]}" round="$2"
+}
+ab_rounds "$rounds"

@@ -156,6 +156,33 @@ serve_start() {
   return 1
 }
 
+# demo_run SCENARIO [serve flags...]: a fresh `$bin serve --demo` (with the flags), the loadgen
+# scenario against it, then the server stopped and its database removed; report() reads the run.
+demo_run() {
+  local sc=$1
+  shift
+  serve_start "$BENCH_DIR/db" "$BENCH_DIR/log" --demo "$@" || return 1
+  run_loadgen "$sc" "$SERVE_PID" "http://127.0.0.1:$SERVE_PORT"
+  kill "$SERVE_PID"
+  wait "$SERVE_PID" 2>/dev/null
+  SERVE_PID=
+  rm -f "$BENCH_DIR"/db*
+}
+
+# ab_rounds ROUNDS: calls the caller's `ab_arm ARM ROUND` for arms 0 and 1 in every round, in
+# the order 0 1, then 1 0 in the next round, so neither arm always runs first on a host that
+# warms up or gets busier. A failed arm stops the bench.
+ab_rounds() {
+  local r i order
+  for r in $(seq "$1"); do
+    order="0 1"
+    [ $((r % 2)) -eq 0 ] && order="1 0"
+    for i in $order; do
+      ab_arm "$i" "$r" || exit 1
+    done
+  done
+}
+
 # Loadgen flags per scenario: every run bounded at 8 s, 64 connections. The promo scenarios
 # sell 10,000 units (flash) to 12,000 buyers registered before the clock starts (fast hashes).
 LOADGEN_FLAGS=${LOADGEN_FLAGS:-"--connections 64 --duration-s 8 --grace-s 10"}

@@ -24,17 +24,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 base_flags=$LOADGEN_FLAGS
-for r in $(seq "$rounds"); do
-  order="0 1"
-  [ $((r % 2)) -eq 0 ] && order="1 0"
-  for m in $order; do
-    serve_start "$BENCH_DIR/db" "$BENCH_DIR/log" --demo || exit 1
-    LOADGEN_FLAGS="$base_flags --members $m"
-    run_loadgen hot "$SERVE_PID" "http://127.0.0.1:$SERVE_PORT"
-    kill "$SERVE_PID"
-    wait "$SERVE_PID" 2>/dev/null
-    SERVE_PID=
-    rm -f "$BENCH_DIR"/db*
-    report members="$m" round="$r"
-  done
-done
+ab_arm() {
+  LOADGEN_FLAGS="$base_flags --members $1"
+  demo_run hot || return 1
+  report members="$1" round="$2"
+}
+ab_rounds "$rounds"
