@@ -400,6 +400,83 @@ TEST_F(Open, WebhooksAreSignedAndDeliveredForPaidAndShippedOrders) {
   ExpectInvariants();
 }
 
+// Beyond orders (issue 19): an after-sales request's life, a new member and a live room going
+// live and ending reach a subscribed endpoint as their own event types, with the facts of the
+// moment; a type nobody subscribed to (aftersale.approved here) does not.
+TEST_F(Open, WebhooksCarryAfterSalesMembersAndLiveRooms) {
+  Receiver receiver;
+  Shop shop = OpenShop("ka");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  const Json types = {"aftersale.requested", "aftersale.rejected", "member.card_claimed",
+                      "live.room_live", "live.room_ended"};
+  auto ep = Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", types}},
+                 shop.owner_token);
+  ASSERT_EQ(ep.status, 201) << ep.body.dump();
+  app_->open().Stop();
+
+  // A refund request, rejected.
+  std::string buyer = Register();
+  std::string oid = Buy(buyer, sku)["id"];
+  PayAndWait(buyer, oid);
+  auto as = Call("POST", "/api/v1/orders/" + oid + "/aftersales",
+                 Json{{"type", "refund_only"}, {"amount_fen", 1000}, {"reason", "不想要了"}}, buyer);
+  ASSERT_EQ(as.status, 201) << as.body.dump();
+  const std::string asid = as.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/aftersales/" + asid + "/reject", Json{{"reason", "已发货"}},
+                 shop.owner_token)
+                .status,
+            200);
+  // A member joins.
+  auto programme = Call("PUT", "/api/v1/merchant/member-programme",
+                        Json{{"title", "会员卡"},
+                             {"levels", {{{"name", "普通会员"}, {"growth_threshold", 0}, {"discount_bps", 500}}}},
+                             {"points_per_yuan", 1}},
+                        shop.owner_token);
+  ASSERT_EQ(programme.status, 200) << programme.body.dump();
+  auto claim = Call("POST", "/api/v1/member-cards/claim/" + programme.body["claim_token"].get<std::string>(),
+                    nullptr, buyer);
+  ASSERT_EQ(claim.status, 200) << claim.body.dump();
+  // A live room goes live and ends.
+  auto room = Call("POST", "/api/v1/merchant/live/rooms",
+                   Json{{"title", "新品直播"},
+                        {"stream_url", "https://live.example.com/hls/room.m3u8"},
+                        {"products", {{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 2}}}}},
+                   shop.owner_token);
+  ASSERT_EQ(room.status, 201) << room.body.dump();
+  const std::string room_id = room.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + room_id + "/start", nullptr, shop.owner_token).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + room_id + "/end", nullptr, shop.owner_token).status, 200);
+
+  DrainWebhooks();
+  std::map<std::string, Json> got;
+  for (auto& g : receiver.got()) {
+    Json body = Json::parse(g.body);
+    EXPECT_EQ(g.headers["x-xiaodian-event"], body["type"]);
+    EXPECT_TRUE(open::VerifyWebhookSignature(ep.body["secret"], g.headers["x-xiaodian-signature"], g.body,
+                                             clock_.NowMs()));
+    EXPECT_FALSE(got.contains(body["type"])) << "twice: " << body["type"];
+    got[body["type"]] = body["data"];
+  }
+  app_->open().Start();
+  std::set<std::string> seen;
+  for (auto& [type, data] : got) seen.insert(type);
+  EXPECT_EQ(seen, (std::set<std::string>{"aftersale.requested", "aftersale.rejected", "member.card_claimed",
+                                         "live.room_live", "live.room_ended"}));
+  EXPECT_EQ(got["aftersale.requested"]["aftersale_id"], asid);
+  EXPECT_EQ(got["aftersale.requested"]["order"]["status"], "refunding");
+  EXPECT_EQ(got["aftersale.rejected"]["aftersale"]["status"], "rejected");
+  EXPECT_EQ(got["aftersale.rejected"]["order"]["status"], "paid");
+  EXPECT_FALSE(got["aftersale.requested"].contains("by"));
+  EXPECT_EQ(got["member.card_claimed"]["card_id"], claim.body["card"]["id"]);
+  EXPECT_EQ(got["live.room_live"]["room"]["id"], room_id);
+  EXPECT_EQ(got["live.room_ended"]["room"]["status"], "ended");
+  // Subscribing to a type that is not offered is refused.
+  auto bad = Call("POST", "/api/v1/merchant/webhooks",
+                  Json{{"url", receiver.url()}, {"event_types", {"group.succeeded"}}}, shop.owner_token);
+  EXPECT_EQ(bad.status, 400) << bad.body.dump();
+  ExpectInvariants();
+}
+
 TEST_F(Open, FailingReceiverIsRetriedWithBackoffThenDelivered) {
   Receiver receiver;
   receiver.set_status(500);

@@ -53,6 +53,20 @@ Status MoveAftersale(Tx& tx, Aftersale& a, AftersaleStatus to) {
 
 // Per SKU of the order: units still returnable (ordered minus those of return requests that
 // were not rejected).
+namespace {
+
+// "aftersale.<step>" with the request and its order as they are once the step took effect (the
+// open platform's webhooks and the data platform read it).
+Status EmitAftersale(const TradeService& trade, Tx& tx, std::string step, const Aftersale& a,
+                     bool by_timeout = false) {
+  AftersaleChanged e{.step = std::move(step), .aftersale = a, .by_timeout = by_timeout};
+  ASSIGN_OR_RETURN(Order after, LoadOrder(tx, a.order_id, true));
+  ASSIGN_OR_RETURN(e.order, trade.DescribeOrder(tx, after));
+  return Emit(tx, std::move(e));
+}
+
+}  // namespace
+
 Result<std::map<int64_t, int64_t>> ReturnableUnits(Reader& r, int64_t order_id) {
   ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT oi.sku_id, oi.quantity - COALESCE((SELECT SUM(ai.quantity) FROM aftersale_items ai "
                                       "JOIN aftersales a ON a.id = ai.aftersale_id WHERE ai.order_id = oi.order_id AND "
@@ -205,6 +219,7 @@ Result<Aftersale> TradeService::RequestAftersale(Tx& tx, int64_t buyer_id, int64
   o.status_before_refund = o.status;
   RETURN_IF_ERROR(SetStatus(tx, o, OrderStatus::kRefunding, Json{{"aftersale_id", IdString(a.id)}}));
   RETURN_IF_ERROR(tx.AddTimer(kTimerAftersale, tx.NowMs() + config_.aftersale_timeout_ms, Json{{"aftersale_id", a.id}}));
+  RETURN_IF_ERROR(EmitAftersale(*this, tx, "requested", a));
   return a;
 }
 
@@ -233,10 +248,7 @@ Result<Aftersale> TradeService::ApproveAftersale(Tx& tx, int64_t id, std::option
     RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
   }
   // After the approval took effect, so the snapshots say what it did.
-  AftersaleApproved approved{.aftersale = a, .by_timeout = !merchant_id};
-  ASSIGN_OR_RETURN(Order after, LoadOrder(tx, a.order_id, true));
-  ASSIGN_OR_RETURN(approved.order, DescribeOrder(tx, after));
-  RETURN_IF_ERROR(Emit(tx, std::move(approved)));
+  RETURN_IF_ERROR(EmitAftersale(*this, tx, "approved", a, !merchant_id));
   return a;
 }
 
@@ -249,6 +261,7 @@ Result<Aftersale> TradeService::RejectAftersale(Tx& tx, int64_t id, int64_t merc
   o.status_before_refund.reset();
   RETURN_IF_ERROR(SetStatus(tx, o, back, Json{{"aftersale_id", IdString(id)}, {"rejected", true}}));
   a.reject_reason = reason;
+  RETURN_IF_ERROR(EmitAftersale(*this, tx, "rejected", a));
   return a;
 }
 
@@ -262,6 +275,7 @@ Result<Aftersale> TradeService::ReturnGoods(Tx& tx, int64_t id, int64_t buyer_id
                          {carrier, tracking_no, tx.NowMs(), id}));
   a.return_carrier = carrier;
   a.return_tracking_no = tracking_no;
+  RETURN_IF_ERROR(EmitAftersale(*this, tx, "returned", a));
   return a;
 }
 
@@ -277,6 +291,7 @@ Result<Aftersale> TradeService::ReceiveReturn(Tx& tx, int64_t id, int64_t mercha
   std::ranges::stable_sort(back, {}, &std::pair<int64_t, int64_t>::first);
   for (auto& [sku_id, qty] : back) RETURN_IF_ERROR(catalog::Restock(tx, sku_id, qty));
   RETURN_IF_ERROR(StartAftersaleRefund(tx, a, o));
+  RETURN_IF_ERROR(EmitAftersale(*this, tx, "received", a));
   return a;
 }
 

@@ -59,15 +59,18 @@ struct OrderReleased {
   }
 };
 
-// "aftersale.approved": a request was approved (by the merchant, or by the timeout), with
-// the request and its order as they are after the approval took effect.
-struct AftersaleApproved {
+// "aftersale.<step>": a request's life, with the request and its order as they are after the
+// step took effect — requested (the order is refunding), approved (by the merchant, or by the
+// timeout: "by"), rejected (the order is back where it was), returned (the buyer sent the goods
+// back: carrier and tracking number), received (the merchant has them; the refund starts).
+struct AftersaleChanged {
   static constexpr int kSchemaVersion = 2;  // 2: snapshots
+  std::string step;
   Aftersale aftersale;
   std::string order;  // JSON text, as OrderEvent's
   bool by_timeout = false;
 
-  EventHead Head() const { return {"aftersale.approved", kSchemaVersion, aftersale.id, aftersale.merchant_id}; }
+  EventHead Head() const { return {"aftersale." + step, kSchemaVersion, aftersale.id, aftersale.merchant_id}; }
   std::string Payload() const {
     std::string out;
     JsonWriter w(out);
@@ -75,7 +78,7 @@ struct AftersaleApproved {
     w.Key("aftersale_id").String(IdString(aftersale.id));
     w.Key("order_id").String(IdString(aftersale.order_id));
     w.Key("merchant_id").String(IdString(aftersale.merchant_id));
-    w.Key("by").String(by_timeout ? "timeout" : "merchant");
+    if (step == "approved") w.Key("by").String(by_timeout ? "timeout" : "merchant");
     w.Key("aftersale").Value(ToJson(aftersale));
     w.Key("order").Raw(order);
     w.EndObject();
