@@ -491,6 +491,18 @@ TEST_F(LiveStream, StaffDeleteCommentsMuteViewersAndBlockWordsResultsHaveThePeak
   EXPECT_EQ(muted.status, 403) << muted.body.dump();
   EXPECT_EQ(Reason(muted), "LIVE_MUTED");
   EXPECT_NE(muted.body["error"]["message"].get<std::string>().find("禁言"), std::string::npos);
+  // `xiaodian check` holds the mute: a comment written behind its back after the mute is
+  // reported (then taken away again).
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    return tx.Run("INSERT INTO live_comments(id, merchant_id, room_id, user_id, nickname, text, "
+                  "created_at_ms) SELECT 1, merchant_id, id, (SELECT user_id FROM live_mutes), "
+                  "'小广告', 'x', ? FROM live_rooms WHERE id=?",
+                  {clock_.NowMs() + 1, *ParseId(id)});
+  }));
+  Json planted = http::RunInvariantChecks(app_->context()).value_or(Json());
+  EXPECT_FALSE(planted.value("live_ok", true)) << planted.dump();
+  ASSERT_TRUE(app_->store().Execute(
+      [](Tx& tx) -> Status { return tx.Run("DELETE FROM live_comments WHERE id=1"); }));
   auto mutes = Call("GET", "/api/v1/merchant/live/mutes", nullptr, shop.owner_token);
   ASSERT_EQ(mutes.body["items"].size(), 1u) << mutes.body.dump();
   EXPECT_TRUE(Call("GET", "/api/v1/merchant/live/mutes", nullptr, other.owner_token)

@@ -72,7 +72,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     j["analytics_ok"] = analytics_problems.empty();  // projections' totals = a recount from the
                                                      // analytics log
     j["live_ok"] = live_problems.empty();  // live stock allocations conserve stock; room order
-                                           // counts and sold units match their orders
+                                           // counts and sold units match their orders; no
+                                           // comment of a muted viewer after the mute
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

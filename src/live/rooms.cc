@@ -826,6 +826,17 @@ Result<std::vector<std::string>> LiveService::Check(Reader& r) {
     problems.push_back("live room " + IdString(row.Int(0)) + ": counts " +
                        std::to_string(row.Int(1)) + " orders but has " +
                        std::to_string(row.Int(2)));
+  // A mute holds in the comment's own transaction: no comment of a muted viewer in the
+  // merchant's rooms after the mute.
+  ASSIGN_OR_RETURN(
+      Rows after_mute,
+      r.Query("SELECT c.id, c.room_id, m.id FROM live_comments c JOIN live_mutes m ON "
+              "m.merchant_id = c.merchant_id AND m.user_id = c.user_id WHERE c.created_at_ms > "
+              "m.created_at_ms LIMIT 10"));
+  for (auto& row : after_mute)
+    problems.push_back("live comment " + IdString(row.Int(0)) + " in room " +
+                       IdString(row.Int(1)) + " was accepted after its author's mute " +
+                       IdString(row.Int(2)));
   return problems;
 }
 
