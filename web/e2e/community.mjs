@@ -259,8 +259,8 @@ export async function communityGroupBuy(ctx, h) {
 
   // She leads for a second shop from the same pickup point: the form offers hers, already chosen,
   // and asks for no new point.
-  const { items: listed } = await apiCall('GET', '/products?limit=50');
-  const otherShop = listed.find((p) => p.merchant_id !== product.merchant_id).merchant_id;
+  const { items: onSale } = await apiCall('GET', '/products?limit=50');
+  const otherShop = onSale.find((p) => p.merchant_id !== product.merchant_id).merchant_id;
   await resident.goto(`${BASE}/#/leader?merchant=${otherShop}`);
   await resident.locator('[data-test="leader-point-existing"]').waitFor();
   assert(await resident.locator('[data-test="leader-point"]').count() === 0, 'no new-point fields while her point is chosen');
