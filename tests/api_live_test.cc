@@ -402,6 +402,17 @@ class LiveStream : public Live {
     o.live.room_updates_per_s = 200;
     o.live.counts_interval_ms = 50;
   }
+
+  // The room's results once the hubs wrote a viewer peak of `peak` (written with their next
+  // counts round: read until it is there, a condition bounded by reads, not by time).
+  Json ResultsWithPeak(const Shop& shop, const std::string& room_id, int64_t peak) {
+    Json results = Json::object();
+    for (int i = 0; i < 20000 && results.value("viewers_peak", int64_t{0}) != peak; ++i)
+      results = Call("GET", "/api/v1/merchant/live/rooms/" + room_id + "/results", nullptr,
+                     shop.owner_token)
+                    .body;
+    return results;
+  }
 };
 
 
@@ -526,13 +537,7 @@ TEST_F(LiveStream, StaffDeleteCommentsMuteViewersAndBlockWordsResultsHaveThePeak
   auto o2 = Order(buyer, id, sku2, 1);
   ASSERT_EQ(o2.status, 201) << o2.body.dump();
   PayAndWait(buyer, o2.body["orders"][0]["id"].get<std::string>());
-  // The hub writes the peak with its next counts round: read until it is there (a condition,
-  // bounded by reads, not by time).
-  Json results = Json::object();
-  for (int i = 0; i < 20000 && results.value("viewers_peak", 0) != 2; ++i)
-    results = Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr,
-                   shop.owner_token)
-                  .body;
+  Json results = ResultsWithPeak(shop, id, 2);
   EXPECT_EQ(results["viewers_peak"], 2) << results.dump();
   EXPECT_EQ(results["gmv_fen"], 2 * 3900 + 2900) << results.dump();
   ASSERT_EQ(results["top_products"].size(), 2u) << results.dump();
@@ -715,11 +720,7 @@ TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewer
   auto both = [](const Json& m) { return m["type"] == "counts" && m["viewers"] == 2; };
   there.Until(both);
   here.Until(both);
-  Json results = Json::object();
-  for (int i = 0; i < 20000 && results.value("viewers_peak", 0) != 2; ++i)
-    results = Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr,
-                   shop.owner_token)
-                  .body;
+  Json results = ResultsWithPeak(shop, id, 2);
   EXPECT_EQ(results["viewers_peak"], 2) << results.dump();
 
   ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
