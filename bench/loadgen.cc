@@ -99,6 +99,9 @@ struct Options {
   // one, so each checkout runs the member pricing stage (issue 16: paid orders with member
   // pricing beside the figure without).
   bool members = false;
+  // hot: each paid order is then shipped by the shop and confirmed by its buyer, so it completes
+  // (and, with members, earns its points: points come at completion, decision 018).
+  bool complete = false;
   // Shell commands run (std::system, waited for) right before the timed run starts and right
   // after its last op ends: bench/nodes.sh samples the servers' CPU there, so the setup
   // (registering the buyer pool) is not counted per op.
@@ -350,6 +353,22 @@ awaitable<void> SetupBuyer(Vu& vu) {
 
 // One paid order: checkout (+ pay) → sandbox complete → wait until paid.
 // kRefused: the SKU was sold out at checkout (no order); the caller picks another.
+// hot --complete 1: the shop ships the paid order and its buyer confirms receipt: it completes.
+awaitable<Outcome> CompleteOrder(Vu& vu, const std::string& order_id) {
+  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/merchant/orders/" + order_id + "/ship",
+                                         R"({"carrier":"顺丰","tracking_no":"SF-BENCH"})", vu.world.merchant_auth);
+  if (!r.ok()) {
+    vu.stats.Error("ship", r);
+    co_return Outcome::kError;
+  }
+  r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/confirm", "{}", vu.auth);
+  if (!r.ok()) {
+    vu.stats.Error("confirm", r);
+    co_return Outcome::kError;
+  }
+  co_return Outcome::kOk;
+}
+
 awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
   World& w = vu.world;
   const bool pay_at_checkout = w.opt.pay == "checkout";
@@ -395,7 +414,10 @@ awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
       co_return Outcome::kError;
     }
     std::string status = FirstString(r.body, "status");  // the order's: no nested object has one
-    if (status == "paid") co_return Outcome::kOk;
+    if (status == "paid") {
+      if (!w.opt.complete) co_return Outcome::kOk;
+      co_return co_await CompleteOrder(vu, order_id);
+    }
     if (status != "created") {
       vu.stats.Error("wait: unexpected status " + status, r);
       co_return Outcome::kError;
@@ -839,7 +861,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: loadgen --url http://127.0.0.1:PORT [--url …] --scenario healthz|product|search|checkout|hot|flash|groupbuy|coupon|member|mixed|feed|feed_user\n"
                "               [--connections 64] [--threads 1] [--duration-s 10] [--max-ops N] [--rate R]\n"
-               "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate] [--members 0|1 (hot)]\n"
+               "               [--grace-s 10] [--paid-timeout-s 10] [--pay checkout|separate] [--members 0|1 (hot)] [--complete 0|1 (hot)]\n"
                "               [--buyers N] [--promo-stock 10000] [--group-size 5] [--register-conns 64]\n"
                "               [--on-start CMD] [--on-end CMD] [--feed-phone 13600000001 (feed_user)]\n");
   std::exit(2);
@@ -877,6 +899,7 @@ int main(int argc, char** argv) {
     else if (a == "--register-conns") opt.register_conns = std::atoi(v.c_str());
     else if (a == "--pay" && (v == "checkout" || v == "separate")) opt.pay = v;
     else if (a == "--members") opt.members = v == "1";
+    else if (a == "--complete") opt.complete = v == "1";
     else if (a == "--on-start") opt.on_start = v;
     else if (a == "--on-end") opt.on_end = v;
     else if (a == "--feed-phone") opt.feed_phone = std::atoll(v.c_str());
@@ -1160,7 +1183,10 @@ int main(int argc, char** argv) {
   // checkout/mixed: checkouts that found their SKU sold out (another SKU was then tried).
   if (!promo && total.refused > 0) extra["sold_out_refusals"] = total.refused;
   if (opt.scenario == "checkout" || opt.scenario == "hot") extra["pay"] = opt.pay;
-  if (opt.scenario == "hot") extra["members"] = opt.members;
+  if (opt.scenario == "hot") {
+    extra["members"] = opt.members;
+    extra["complete"] = opt.complete;
+  }
   if (w.eps.size() > 1) extra["targets"] = w.eps.size();
   std::string line = fmt::format(
       R"({{"bench":"loadgen","scenario":"{}","connections":{},"threads":{},"rate":{},"duration_s":{:.2f},"ops":{},)"

@@ -1,13 +1,14 @@
 #!/bin/bash
-# bench/member.sh: paid orders with member pricing beside the same orders without (issue 16).
-# Usage: bench/member.sh [BUILD_DIR] [ROUNDS]. Each round runs the `hot` loadgen scenario (one
-# SKU of the demo owner's shop, checkout with payment, sandbox completion, until paid) twice
+# bench/member.sh: completed orders with member pricing and points beside the same orders without
+# (issue 16). Usage: bench/member.sh [BUILD_DIR] [ROUNDS]. Each round runs the `hot` loadgen
+# scenario with `--complete 1` (one SKU of the demo owner's shop; checkout with payment, sandbox
+# completion, paid; then the shop ships and the buyer confirms, so the order completes) twice
 # against a fresh `serve --demo` each: with `--members 1` (the shop has a card with a 5%-off
-# level and every buyer claimed one before the timed run, so every checkout runs the member
-# stage) and without; the order of the two alternates by round. One JSON line per run on stdout
-# (bench/lib.sh report()); compare the medians of CPU µs per paid order. Points are earned at
-# completion, which this loop does not reach: it measures the member price stage and the card
-# lookup, not the points journal. Loopback only; each run is bounded (8 s).
+# level and 1 point per yuan, and every buyer claimed one before the timed run, so every
+# checkout runs the member stage and every completion posts points) and without; the order of
+# the two alternates by round. One JSON line per run on stdout (bench/lib.sh report()); compare
+# the medians of CPU µs per completed order. MEMBER_COMPLETE=0 measures paid orders only (the
+# member price stage without points). Loopback only; each run is bounded (8 s).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -25,7 +26,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 base_flags=$LOADGEN_FLAGS
 ab_arm() {
-  LOADGEN_FLAGS="$base_flags --members $1"
+  LOADGEN_FLAGS="$base_flags --members $1 --complete ${MEMBER_COMPLETE:-1}"
   demo_run hot || return 1
   report members="$1" round="$2"
 }
