@@ -17,6 +17,9 @@ export async function launch() {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync',
+      // A camera for getUserMedia (a test pattern) without a permission prompt: the leader's
+      // pickup-code scan (community scenario).
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ],
   });
 }
