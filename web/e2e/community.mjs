@@ -129,6 +129,16 @@ export async function communityGroupBuy(ctx, h) {
   assert(link.endsWith(`/#/tuan/${campaignId}/${code}`), `leader link ${link} (code ${code})`);
   assert(consoleLink === link, `the console's link for her ${consoleLink} vs hers ${link}`);
   await settled(resident, 'shop-leader-centre');
+  // 生成海报: the campaign's poster, drawn in the page with her link's QR code, to save or send.
+  await mine.locator('[data-test="leader-poster"]').click();
+  const poster = resident.locator('[data-test="leader-poster-image"]');
+  await poster.waitFor();
+  const posterSrc = await poster.getAttribute('src');
+  assert(posterSrc.startsWith('data:image/png;base64,') && posterSrc.length > 20000, `the poster: ${posterSrc.slice(0, 40)}… (${posterSrc.length} chars)`);
+  await resident.waitForFunction(() => getComputedStyle(document.querySelector('[data-test="leader-poster-popup"]')).opacity === '1');
+  await screenshot(resident, 'shop-leader-poster', { main: true });
+  await resident.locator('[data-test="leader-poster-popup"] .van-popup__close-icon').click();
+  await poster.waitFor({ state: 'hidden' });
 
   // A neighbour buys through her link: her point, the community price, the countdown, no address.
   const neighbourAccount = await h.newBuyer('邻居小林');
