@@ -353,20 +353,25 @@ awaitable<void> SetupBuyer(Vu& vu) {
 
 // One paid order: checkout (+ pay) → sandbox complete → wait until paid.
 // kRefused: the SKU was sold out at checkout (no order); the caller picks another.
+// One request of an op that must answer 2xx: false, counted as an error named `what`, otherwise.
+awaitable<bool> Step(Vu& vu, const char* what, std::string_view method, const std::string& target,
+                     std::string_view body, const std::string& auth) {
+  HttpResponse r = co_await vu.conn.Send(method, target, body, auth);
+  if (!r.ok()) vu.stats.Error(what, r);
+  co_return r.ok();
+}
+
 // hot --complete 1: the shop ships the paid order and its buyer confirms receipt: it completes.
 awaitable<Outcome> CompleteOrder(Vu& vu, const std::string& order_id) {
-  HttpResponse r = co_await vu.conn.Send("POST", "/api/v1/merchant/orders/" + order_id + "/ship",
-                                         R"({"carrier":"顺丰","tracking_no":"SF-BENCH"})", vu.world.merchant_auth);
-  if (!r.ok()) {
-    vu.stats.Error("ship", r);
-    co_return Outcome::kError;
-  }
-  r = co_await vu.conn.Send("POST", "/api/v1/orders/" + order_id + "/confirm", "{}", vu.auth);
-  if (!r.ok()) {
-    vu.stats.Error("confirm", r);
-    co_return Outcome::kError;
-  }
-  co_return Outcome::kOk;
+  // Targets as named locals and results stored before they are tested: GCC 12 miscompiles a
+  // co_await on temporaries inside an if condition (the binary hit ud2 here).
+  const std::string ship = "/api/v1/merchant/orders/" + order_id + "/ship";
+  bool ok = co_await Step(vu, "ship", "POST", ship, R"({"carrier":"顺丰","tracking_no":"SF-BENCH"})",
+                          vu.world.merchant_auth);
+  if (!ok) co_return Outcome::kError;
+  const std::string confirm = "/api/v1/orders/" + order_id + "/confirm";
+  ok = co_await Step(vu, "confirm", "POST", confirm, "{}", vu.auth);
+  co_return ok ? Outcome::kOk : Outcome::kError;
 }
 
 awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
@@ -396,11 +401,9 @@ awaitable<Outcome> PaidOrder(Vu& vu, const std::string& sku) {
     vu.stats.Error("pay", r);
     co_return Outcome::kError;
   }
-  r = co_await vu.conn.Send("POST", "/api/v1/pay/sandbox/" + payment_id + "/complete", "{}", vu.auth);
-  if (!r.ok()) {
-    vu.stats.Error("complete", r);
-    co_return Outcome::kError;
-  }
+  const std::string complete = "/api/v1/pay/sandbox/" + payment_id + "/complete";
+  const bool completed = co_await Step(vu, "complete", "POST", complete, "{}", vu.auth);
+  if (!completed) co_return Outcome::kError;
   // The provider notifies the server asynchronously: wait for "paid" with the order's long
   // poll (the answer comes when the order leaves "created"), as the shop's cashier page does.
   auto give_up = SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(w.opt.paid_timeout_s));
