@@ -6,7 +6,6 @@
 #include "account/account.h"
 #include "base/crypto.h"
 #include "base/log.h"
-#include "feed/copurchase.h"
 #include "http/async_client.h"
 #include "http/client.h"
 #include "http/public_reads.h"
@@ -88,6 +87,7 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->insight = app->insight_.get();
   app->feed_ = std::make_unique<feed::FeedService>(*app->store_, app->insight_.get(), &app->insight_->ranking());
   app->context_->feed = app->feed_.get();
+  app->co_purchases_ = std::make_unique<feed::CoPurchases>(*app->store_);  // bought together, for the feed
   if (options.events_rate_per_s > 0) {
     app->events_limiter_ = std::make_unique<http::RateLimiter>(options.events_rate_per_s, options.events_rate_per_s * 2);
     app->context_->events_limiter = app->events_limiter_.get();
@@ -124,7 +124,6 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   }
   app->order_watch_ = std::make_unique<http::OrderWatch>();
   app->trade_->AddObserver(logistics::NewShipmentDescriber());
-  app->trade_->AddObserver(feed::NewCoPurchaseRecorder());  // bought together, for the feed
   app->context_->order_watch = app->order_watch_.get();
   app->sessions_ = std::make_unique<http::SessionCache>();
   app->context_->sessions = app->sessions_.get();
@@ -252,6 +251,7 @@ uint16_t App::Start() {
     sandbox_->StartSender();
     timers_->Start(options_.timer_poll_ms);
     if (options_.webhooks_background) open_->Start();
+    co_purchases_->Start();
     if (options_.analytics_background) insight_->Start(options_.analytics_poll_ms);
   }
   return port_;
@@ -265,6 +265,7 @@ void App::Stop() {
   if (timers_) timers_->Stop();
   if (order_watch_) order_watch_->Stop();  // long polls answer now, with the order as it is
   if (open_) open_->Stop();
+  if (co_purchases_) co_purchases_->Stop();
   if (insight_) insight_->Stop();
   if (live_hub_) live_hub_->Stop();  // streams close before the server stops
   if (server_) server_->Shutdown();

@@ -12,6 +12,7 @@
 #include "http/live_hub.h"
 #include "http/server.h"
 #include "community/community.h"
+#include "feed/copurchase.h"
 #include "feed/feed.h"
 #include "insight/insight.h"
 #include "live/live.h"
@@ -96,6 +97,7 @@ class App {
   open::OpenService& open() { return *open_; }
   insight::Insight& insight() { return *insight_; }
   feed::FeedService& feed() { return *feed_; }
+  feed::CoPurchases& co_purchases() { return *co_purchases_; }
   Store& analytics_store() { return *analytics_store_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
@@ -110,6 +112,7 @@ class App {
   std::unique_ptr<Store> analytics_store_;
   std::unique_ptr<insight::Insight> insight_;
   std::unique_ptr<feed::FeedService> feed_;
+  std::unique_ptr<feed::CoPurchases> co_purchases_;
   std::unique_ptr<http::RateLimiter> events_limiter_;
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<pay::SandboxProvider> sandbox_;

@@ -2,89 +2,187 @@
 #include "feed/copurchase.h"
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
+
+#include "base/id.h"
+#include "base/log.h"
+#include "base/thread_name.h"
 
 namespace xd::feed {
 
 namespace {
 
-class Recorder final : public trade::OrderObserver {
- public:
-  Status OnPaid(Tx& tx, trade::Order& order) override { return RecordCoPurchases(tx, order); }
-};
+constexpr std::string_view kConsumerName = "feed.co_purchases";
 
-}  // namespace
+// The products of `buyer`'s last `n` paid orders paid before `order_id` was (at `paid_at_ms`;
+// `order_id` 0: all), the most recently paid first, at most `n`. Bounded by n orders whatever
+// the buyer's history: the buyer's orders are read newest first from orders_buyer(buyer_id, id)
+// (an early version grouped the buyer's whole history on every payment).
+Result<std::vector<int64_t>> RecentProducts(Reader& r, int64_t buyer, int64_t order_id, int64_t paid_at_ms, int n) {
+  ASSIGN_OR_RETURN(Rows rows,
+                   r.Query("SELECT i.product_id, MAX(o.paid_at_ms) FROM (SELECT id, paid_at_ms FROM orders "
+                           "WHERE buyer_id=?1 AND paid_at_ms IS NOT NULL AND id<>?2 "
+                           "AND (paid_at_ms<?3 OR (paid_at_ms=?3 AND id<?2)) ORDER BY id DESC LIMIT ?4) o "
+                           "JOIN order_items i ON i.order_id = o.id GROUP BY i.product_id ORDER BY 2 DESC, 1 LIMIT ?4",
+                           {buyer, order_id, paid_at_ms, int64_t{n}}));
+  std::vector<int64_t> out;
+  for (const Row& row : rows) out.push_back(row.Int(0));
+  return out;
+}
 
-std::shared_ptr<trade::OrderObserver> NewCoPurchaseRecorder() { return std::make_shared<Recorder>(); }
+// (product, other) -> buyers who paired them.
+using PairCounts = std::map<std::pair<int64_t, int64_t>, int64_t>;
 
-Status RecordCoPurchases(Tx& tx, const trade::Order& order) {
+// Adds the pairs of one "order.paid" event to `counts`. A pair counts buyers, not orders: the
+// order's products the buyer had not bought lately (not among their recent purchases) are
+// paired with the buyer's recent purchases and with the order's other products, both ways; a
+// product bought again pairs nothing new. So a buyer repeating an order cannot push its
+// products up each other's lists, and a heavy repeat buyer costs a read, not writes. A merchant
+// buying from itself pairs nothing (it could steer its own products' partners); `self` caches
+// that answer per (merchant, buyer) for the batch.
+Status AddPairs(Reader& r, const Store::Event& e, std::map<std::pair<int64_t, int64_t>, bool>& self,
+                PairCounts& counts) {
+  const Json& data = e.payload;
+  if (!data.is_object() || !data.contains("order") || !data["order"].contains("items")) return Ok();
+  std::optional<int64_t> buyer = ParseId(data.value("buyer_id", "")), order = ParseId(data.value("order_id", ""));
+  if (!buyer || !order) return Ok();
   std::vector<int64_t> mine;
-  for (const trade::OrderItem& it : order.items) {
-    if (std::find(mine.begin(), mine.end(), it.product_id) == mine.end()) mine.push_back(it.product_id);
+  for (const Json& it : data["order"]["items"]) {
+    std::optional<int64_t> product = it.is_object() ? ParseId(it.value("product_id", "")) : std::nullopt;
+    if (product && std::find(mine.begin(), mine.end(), *product) == mine.end()) mine.push_back(*product);
     if (mine.size() >= static_cast<size_t>(copurchase::kMaxLinesPaired)) break;
   }
   if (mine.empty()) return Ok();
-  // A merchant buying from itself pairs nothing (it could steer its own products' partners).
-  ASSIGN_OR_RETURN(int64_t self,
-                   tx.QueryInt("SELECT count(*) FROM merchants m WHERE m.id=?1 AND (m.owner_user_id=?2 OR "
-                               "EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id=?1 AND s.user_id=?2))",
-                               {order.merchant_id, order.buyer_id}));
-  if (self) return Ok();
-  // The buyer's recent purchases before this order (any shop).
-  ASSIGN_OR_RETURN(Rows earlier,
-                   tx.Query("SELECT i.product_id, MAX(o.paid_at_ms) FROM orders o JOIN order_items i ON "
-                            "i.order_id = o.id WHERE o.buyer_id=? AND o.id<>? AND o.paid_at_ms IS NOT NULL "
-                            "GROUP BY i.product_id ORDER BY 2 DESC, 1 LIMIT ?",
-                            {order.buyer_id, order.id, int64_t{copurchase::kRecentPurchases}}));
-  std::set<int64_t> partners(mine.begin(), mine.end());
-  for (const Row& row : earlier) partners.insert(row.Int(0));
-  // Every pair with at least one side in this order, both ways, in key order (the lock order).
-  std::set<std::pair<int64_t, int64_t>> pairs;
+  auto known = self.find({e.head.merchant_id, *buyer});
+  if (known == self.end()) {
+    ASSIGN_OR_RETURN(int64_t n,
+                     r.QueryInt("SELECT count(*) FROM merchants m WHERE m.id=?1 AND (m.owner_user_id=?2 OR "
+                                "EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id=?1 AND s.user_id=?2))",
+                                {e.head.merchant_id, *buyer}));
+    known = self.emplace(std::make_pair(e.head.merchant_id, *buyer), n > 0).first;
+  }
+  if (known->second) return Ok();
+  ASSIGN_OR_RETURN(std::vector<int64_t> earlier,
+                   RecentProducts(r, *buyer, *order, e.occurred_at_ms, copurchase::kRecentPurchases));
+  std::set<int64_t> partners(earlier.begin(), earlier.end());
+  std::vector<int64_t> fresh;
   for (int64_t p : mine)
+    if (!partners.count(p)) fresh.push_back(p);
+  partners.insert(mine.begin(), mine.end());
+  std::set<std::pair<int64_t, int64_t>> pairs;  // once per order, however the pair arises
+  for (int64_t p : fresh)
     for (int64_t q : partners)
       if (p != q) {
         pairs.emplace(p, q);
         pairs.emplace(q, p);
       }
+  for (const auto& pair : pairs) ++counts[pair];
+  return Ok();
+}
+
+// Writes a batch's pair counts, in key order: a new pair while its product has fewer than
+// kPartnersPerProduct partners, else only an existing pair's count grows.
+Status ApplyPairs(Tx& tx, const PairCounts& counts) {
   const int64_t now = tx.NowMs();
   int64_t current = 0, have = 0;
-  for (const auto& [p, q] : pairs) {
+  for (const auto& [pair, n] : counts) {
+    const auto& [p, q] = pair;
     if (p != current) {
       current = p;
       ASSIGN_OR_RETURN(have, tx.QueryInt("SELECT count(*) FROM co_purchases WHERE product_id=?", {p}));
     }
     if (have < copurchase::kPartnersPerProduct) {
       ASSIGN_OR_RETURN(int64_t fresh,
-                       tx.Exec("INSERT INTO co_purchases(product_id, other_id, orders, last_at_ms) VALUES(?,?,1,?) "
+                       tx.Exec("INSERT INTO co_purchases(product_id, other_id, buyers, last_at_ms) VALUES(?,?,?,?) "
                                "ON CONFLICT(product_id, other_id) DO NOTHING",
-                               {p, q, now}));
+                               {p, q, n, now}));
       if (fresh) {
         ++have;
         continue;
       }
     }
-    RETURN_IF_ERROR(tx.Run("UPDATE co_purchases SET orders=orders+1, last_at_ms=? WHERE product_id=? AND other_id=?",
-                           {now, p, q}));
+    RETURN_IF_ERROR(tx.Run("UPDATE co_purchases SET buyers=buyers+?, last_at_ms=? WHERE product_id=? AND other_id=?",
+                           {n, now, p, q}));
   }
   return Ok();
 }
 
+}  // namespace
+
+class CoPurchases::Feed final : public OutboxConsumer {
+ public:
+  std::string_view name() const override { return kConsumerName; }
+
+  Result<Command> Prepare(Reader& r, const std::vector<Store::Event>& events) override {
+    PairCounts counts;
+    std::map<std::pair<int64_t, int64_t>, bool> self;
+    for (const Store::Event& e : events)
+      if (e.head.type == "order.paid") RETURN_IF_ERROR(AddPairs(r, e, self, counts));
+    return Command([counts = std::move(counts)](Tx& tx) { return ApplyPairs(tx, counts); });
+  }
+};
+
+CoPurchases::CoPurchases(Store& store)
+    : feed_(std::make_unique<Feed>()), runner_(std::make_unique<ConsumerRunner>(store, *feed_, copurchase::kBatch)) {}
+
+CoPurchases::~CoPurchases() { Stop(); }
+
+void CoPurchases::Start() {
+  std::lock_guard lock(mu_);
+  if (running_) return;
+  running_ = true;
+  thread_ = std::thread([this] {
+    SetThreadName("xd-copurchase");
+    for (;;) {
+      {
+        std::lock_guard l(mu_);
+        if (!running_) return;
+      }
+      auto n = runner_->RunOnce();
+      if (!n && n.error().code != ErrorCode::CONFLICT)
+        spdlog::warn("event=copurchase_consume_failed error=\"{}\"", n.error().message);
+      // A full batch: more is waiting. Otherwise wait, so the next round sums more orders'
+      // pairs into one upsert each.
+      if (n && *n == copurchase::kBatch) continue;
+      std::unique_lock l(mu_);
+      cv_.wait_for(l, std::chrono::milliseconds(copurchase::kPollMs), [this] { return !running_; });
+    }
+  });
+}
+
+void CoPurchases::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!running_) return;
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status CoPurchases::CatchUp() {
+  for (;;) {
+    auto n = runner_->RunOnce();
+    if (!n && n.error().code == ErrorCode::CONFLICT) continue;
+    if (!n) return std::unexpected(n.error());
+    if (*n == 0) return Ok();
+  }
+}
+
 Result<std::vector<int64_t>> BoughtWithYours(Reader& r, int64_t user_id, int limit) {
-  ASSIGN_OR_RETURN(Rows basis,
-                   r.Query("SELECT i.product_id, MAX(o.paid_at_ms) FROM orders o JOIN order_items i ON "
-                           "i.order_id = o.id WHERE o.buyer_id=? AND o.paid_at_ms IS NOT NULL "
-                           "GROUP BY i.product_id ORDER BY 2 DESC, 1 LIMIT ?",
-                           {user_id, int64_t{copurchase::kUserBasis}}));
-  if (basis.empty()) return std::vector<int64_t>{};
-  std::vector<int64_t> bought;
-  for (const Row& row : basis) bought.push_back(row.Int(0));
+  ASSIGN_OR_RETURN(std::vector<int64_t> bought,
+                   RecentProducts(r, user_id, 0, std::numeric_limits<int64_t>::max(), copurchase::kUserBasis));
+  if (bought.empty()) return bought;
   // Each basis product's top partners (the index's order), summed over the basis.
   std::map<int64_t, int64_t> score;
   for (int64_t p : bought) {
-    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT other_id, orders FROM co_purchases WHERE product_id=? "
-                                        "ORDER BY orders DESC, other_id LIMIT ?",
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT other_id, buyers FROM co_purchases WHERE product_id=? "
+                                        "ORDER BY buyers DESC, other_id LIMIT ?",
                                         {p, int64_t{limit}}));
     for (const Row& row : rows) score[row.Int(0)] += row.Int(1);
   }
