@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "base/id.h"
@@ -35,18 +36,29 @@ Result<std::vector<int64_t>> RecentProducts(Reader& r, int64_t buyer, int64_t or
   return out;
 }
 
-// (product, other) -> buyers who paired them.
-using PairCounts = std::map<std::pair<int64_t, int64_t>, int64_t>;
+// What one consumer round writes: the pairs' new buyers, and the products buyers bought for the
+// first time.
+struct Plan {
+  std::map<std::pair<int64_t, int64_t>, int64_t> pairs;  // (product, other) -> new buyers
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> firsts;  // (buyer, product, paid at)
+};
 
-// Adds the pairs of one "order.paid" event to `counts`. A pair counts buyers, not orders: the
-// order's products the buyer had not bought lately (not among their recent purchases) are
-// paired with the buyer's recent purchases and with the order's other products, both ways; a
-// product bought again pairs nothing new. So a buyer repeating an order cannot push its
-// products up each other's lists, and a heavy repeat buyer costs a read, not writes. A merchant
-// buying from itself pairs nothing (it could steer its own products' partners); `self` caches
-// that answer per (merchant, buyer) for the batch.
-Status AddPairs(Reader& r, const Store::Event& e, std::map<std::pair<int64_t, int64_t>, bool>& self,
-                PairCounts& counts) {
+// What one round remembers across its events, read once per buyer (or merchant and buyer) and
+// carried forward by the batch's own orders (the outbox holds every paid order in commit order,
+// so none paid in between is missed): self-purchases, each buyer's recent products (newest
+// first), and which (buyer, product) were bought before.
+struct BatchMemo {
+  std::map<std::pair<int64_t, int64_t>, bool> self;
+  std::map<int64_t, std::vector<int64_t>> recent;
+  std::map<std::pair<int64_t, int64_t>, bool> bought;
+};
+
+// Adds the pairs of one "order.paid" event to `plan`. A pair counts buyers: a product the buyer
+// buys for the first time (no row in buyer_products) is paired with the buyer's recent purchases
+// and the order's other products, both ways; a product bought again pairs nothing. So a buyer
+// repeating orders cannot push products up each other's lists, and costs reads, not writes. A
+// merchant buying from itself pairs nothing (it could steer its own products' partners).
+Status AddPairs(Reader& r, const Store::Event& e, BatchMemo& memo, Plan& plan) {
   const Json& data = e.payload;
   if (!data.is_object() || !data.contains("order") || !data["order"].contains("items")) return Ok();
   std::optional<int64_t> buyer = ParseId(data.value("buyer_id", "")), order = ParseId(data.value("order_id", ""));
@@ -58,39 +70,66 @@ Status AddPairs(Reader& r, const Store::Event& e, std::map<std::pair<int64_t, in
     if (mine.size() >= static_cast<size_t>(copurchase::kMaxLinesPaired)) break;
   }
   if (mine.empty()) return Ok();
-  auto known = self.find({e.head.merchant_id, *buyer});
-  if (known == self.end()) {
+  auto self = memo.self.find({e.head.merchant_id, *buyer});
+  if (self == memo.self.end()) {
     ASSIGN_OR_RETURN(int64_t n,
                      r.QueryInt("SELECT count(*) FROM merchants m WHERE m.id=?1 AND (m.owner_user_id=?2 OR "
                                 "EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id=?1 AND s.user_id=?2))",
                                 {e.head.merchant_id, *buyer}));
-    known = self.emplace(std::make_pair(e.head.merchant_id, *buyer), n > 0).first;
+    self = memo.self.emplace(std::make_pair(e.head.merchant_id, *buyer), n > 0).first;
   }
-  if (known->second) return Ok();
-  ASSIGN_OR_RETURN(std::vector<int64_t> earlier,
-                   RecentProducts(r, *buyer, *order, e.occurred_at_ms, copurchase::kRecentPurchases));
-  std::set<int64_t> partners(earlier.begin(), earlier.end());
+  if (self->second) return Ok();
   std::vector<int64_t> fresh;
-  for (int64_t p : mine)
-    if (!partners.count(p)) fresh.push_back(p);
-  partners.insert(mine.begin(), mine.end());
-  std::set<std::pair<int64_t, int64_t>> pairs;  // once per order, however the pair arises
-  for (int64_t p : fresh)
-    for (int64_t q : partners)
-      if (p != q) {
-        pairs.emplace(p, q);
-        pairs.emplace(q, p);
-      }
-  for (const auto& pair : pairs) ++counts[pair];
+  for (int64_t p : mine) {
+    auto seen = memo.bought.find({*buyer, p});
+    if (seen == memo.bought.end()) {
+      ASSIGN_OR_RETURN(int64_t n, r.QueryInt("SELECT count(*) FROM buyer_products WHERE buyer_id=? AND product_id=?", {*buyer, p}));
+      seen = memo.bought.emplace(std::make_pair(*buyer, p), n > 0).first;
+    }
+    if (!seen->second) {
+      fresh.push_back(p);
+      seen->second = true;
+      plan.firsts.emplace_back(*buyer, p, e.occurred_at_ms);
+    }
+  }
+  auto recent = memo.recent.find(*buyer);
+  if (recent == memo.recent.end()) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> read,
+                     RecentProducts(r, *buyer, *order, e.occurred_at_ms, copurchase::kRecentPurchases));
+    recent = memo.recent.emplace(*buyer, std::move(read)).first;
+  }
+  std::vector<int64_t>& earlier = recent->second;
+  if (!fresh.empty()) {
+    std::set<int64_t> partners(earlier.begin(), earlier.end());
+    partners.insert(mine.begin(), mine.end());
+    std::set<std::pair<int64_t, int64_t>> pairs;  // once per order, however the pair arises
+    for (int64_t p : fresh)
+      for (int64_t q : partners)
+        if (p != q) {
+          pairs.emplace(p, q);
+          pairs.emplace(q, p);
+        }
+    for (const auto& pair : pairs) ++plan.pairs[pair];
+  }
+  // This order's products are now the buyer's most recent.
+  for (auto p = mine.rbegin(); p != mine.rend(); ++p) {
+    earlier.erase(std::remove(earlier.begin(), earlier.end(), *p), earlier.end());
+    earlier.insert(earlier.begin(), *p);
+  }
+  if (earlier.size() > static_cast<size_t>(copurchase::kRecentPurchases)) earlier.resize(copurchase::kRecentPurchases);
   return Ok();
 }
 
-// Writes a batch's pair counts, in key order: a new pair while its product has fewer than
-// kPartnersPerProduct partners, else only an existing pair's count grows.
-Status ApplyPairs(Tx& tx, const PairCounts& counts) {
+// Writes a round's plan: the first purchases, then the pairs in key order — a new pair while its
+// product has fewer than kPartnersPerProduct partners, else only an existing pair's count grows.
+Status ApplyPlan(Tx& tx, const Plan& plan) {
+  for (const auto& [buyer, product, at] : plan.firsts)
+    RETURN_IF_ERROR(tx.Run("INSERT INTO buyer_products(buyer_id, product_id, first_paid_at_ms) VALUES(?,?,?) "
+                           "ON CONFLICT(buyer_id, product_id) DO NOTHING",
+                           {buyer, product, at}));
   const int64_t now = tx.NowMs();
   int64_t current = 0, have = 0;
-  for (const auto& [pair, n] : counts) {
+  for (const auto& [pair, n] : plan.pairs) {
     const auto& [p, q] = pair;
     if (p != current) {
       current = p;
@@ -117,13 +156,13 @@ Status ApplyPairs(Tx& tx, const PairCounts& counts) {
 class CoPurchases::Feed final : public OutboxConsumer {
  public:
   std::string_view name() const override { return kConsumerName; }
+  std::vector<std::string> EventTypes() const override { return {"order.paid"}; }
 
   Result<Command> Prepare(Reader& r, const std::vector<Store::Event>& events) override {
-    PairCounts counts;
-    std::map<std::pair<int64_t, int64_t>, bool> self;
-    for (const Store::Event& e : events)
-      if (e.head.type == "order.paid") RETURN_IF_ERROR(AddPairs(r, e, self, counts));
-    return Command([counts = std::move(counts)](Tx& tx) { return ApplyPairs(tx, counts); });
+    Plan plan;
+    BatchMemo memo;
+    for (const Store::Event& e : events) RETURN_IF_ERROR(AddPairs(r, e, memo, plan));
+    return Command([plan = std::move(plan)](Tx& tx) { return ApplyPlan(tx, plan); });
   }
 };
 

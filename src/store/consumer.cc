@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/messages.h"
+#include "store/internal/event_rows.h"
 #include "store/retention.h"
 
 namespace xd {
@@ -26,10 +27,16 @@ Result<int> ConsumerRunner::RunOnce() {
       last_seq = std::max(cursor, std::min(newest, durable_seq));
       return Ok();
     }
-    ASSIGN_OR_RETURN(auto events, ReadEvents(r, cursor, batch_, durable_seq));
+    const std::vector<std::string> types = consumer_.EventTypes();
+    ASSIGN_OR_RETURN(auto events, internal::ReadEventRows(r, cursor, batch_, durable_seq, types));
     read = static_cast<int>(events.size());
+    if (!types.empty() && read < batch_) {
+      // Every event of its types up to the durable end was read: the cursor passes the rest.
+      ASSIGN_OR_RETURN(int64_t newest, LastEventSeq(r));
+      last_seq = std::max(cursor, std::min(newest, durable_seq));
+    }
     if (events.empty()) return Ok();
-    last_seq = events.back().seq;
+    last_seq = std::max(last_seq, events.back().seq);
     ASSIGN_OR_RETURN(apply, consumer_.Prepare(r, events));
     return Ok();
   }));

@@ -31,6 +31,9 @@ class OutboxConsumer {
   // Whether anyone needs events now; when not, the cursor moves to the durable end without
   // reading them (the webhook feeder with no endpoint enabled).
   virtual Result<bool> Wanted(Reader&) { return true; }
+  // The event types it reads; empty: every event. The others are skipped in SQL (their
+  // payloads are not parsed) and the cursor moves past them all the same.
+  virtual std::vector<std::string> EventTypes() const { return {}; }
   // Reads what it needs for `events` (in the snapshot the events and the cursor were read
   // in, off the writer thread) and returns the writes to make. The runner runs them in the
   // transaction that advances the cursor, unless the cursor moved meanwhile (then nothing).

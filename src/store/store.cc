@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "store/internal/backend.h"
+#include "store/internal/event_rows.h"
 
 namespace xd {
 
@@ -121,10 +122,24 @@ Json Store::Event::Envelope() const {
               {"data", payload}};
 }
 
-Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
-                                      "created_at_ms FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                                      {after_seq, up_to_seq, int64_t{limit}}));
+Result<std::vector<Store::Event>> internal::ReadEventRows(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq,
+                                                          const std::vector<std::string>& types) {
+  std::string sql = "SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
+                    "created_at_ms FROM events WHERE seq > ? AND seq <= ?";
+  if (!types.empty()) {
+    // The types are the consumer's constants, not outside text: literals (one statement per
+    // consumer), after checking each is a plain event type name.
+    sql += " AND type IN (";
+    for (size_t i = 0; i < types.size(); ++i) {
+      const std::string& t = types[i];
+      if (t.empty() || !std::all_of(t.begin(), t.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_' || c == '.'; }))
+        return Fail(ErrorCode::INTERNAL, "not an event type: " + t);
+      sql += (i ? ",'" : "'") + t + "'";
+    }
+    sql += ")";
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  ASSIGN_OR_RETURN(Rows rows, r.Query(sql, {after_seq, up_to_seq, int64_t{limit}}));
   std::vector<Store::Event> out;
   out.reserve(rows.size());
   for (auto& row : rows) {
@@ -137,6 +152,10 @@ Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int l
     out.push_back(std::move(e));
   }
   return out;
+}
+
+Result<std::vector<Store::Event>> ReadEvents(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq) {
+  return internal::ReadEventRows(r, after_seq, limit, up_to_seq, {});
 }
 
 Result<int64_t> LastEventSeq(Reader& r) {

@@ -397,6 +397,39 @@ TEST_P(StoreTest, ConsumerRunnerAppliesEachEventOnceWithItsCursor) {
   EXPECT_TRUE(problems->empty()) << (*problems)[0];
 }
 
+// A consumer of some event types is handed only those, in order, and its cursor passes the
+// others: to the last one it was handed while a batch is full, to the durable end once not.
+class TypedConsumer final : public OutboxConsumer {
+ public:
+  std::string_view name() const override { return "test.typed"; }
+  std::vector<std::string> EventTypes() const override { return {"order.paid", "order.refunded"}; }
+  Result<Command> Prepare(Reader&, const std::vector<Store::Event>& events) override {
+    for (auto& e : events) seen.push_back(e.head.type + ":" + e.payload.value("n", ""));
+    return Command();
+  }
+  std::vector<std::string> seen;
+};
+
+TEST_P(StoreTest, ATypedConsumerReadsItsTypesAndItsCursorPassesTheRest) {
+  int n = 0;
+  for (const char* type : {"cart.added", "order.paid", "order.created", "order.paid", "order.refunded", "cart.added"})
+    ASSERT_TRUE(store_->Execute([&](Tx& tx) { return tx.AppendEvent({type}, Json{{"n", std::to_string(n++)}}); }));
+  TypedConsumer consumer;
+  ConsumerRunner runner(*store_, consumer, 2);
+  auto cursor = [&] { return *store_->Read([](Reader& r) { return GetCursor(r, "test.typed"); }); };
+  EXPECT_EQ(*runner.RunOnce(), 2);  // a full batch: the cursor is at the second one handed over
+  EXPECT_EQ(consumer.seen, (std::vector<std::string>{"order.paid:1", "order.paid:3"}));
+  auto events = store_->ReadEvents(0, 10);
+  ASSERT_TRUE(events);
+  ASSERT_EQ(events->size(), 6u);
+  EXPECT_EQ(cursor(), (*events)[3].seq);
+  EXPECT_EQ(*runner.RunOnce(), 1);  // the last of its types, then the end
+  EXPECT_EQ(consumer.seen.back(), "order.refunded:4");
+  EXPECT_EQ(cursor(), (*events)[5].seq);
+  EXPECT_EQ(*runner.RunOnce(), 0);
+  EXPECT_EQ(consumer.seen.size(), 3u);
+}
+
 // Retention deletes only events every consumer has read, and only old ones; the outbox's end
 // survives deleting everything; idempotency keys go after their window.
 TEST_P(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
