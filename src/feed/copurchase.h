@@ -6,10 +6,10 @@
 //
 // A projection of the outbox (store/consumer.h, cursor "feed.co_purchases"), not a write of the
 // paying command. For each "order.paid" event, the order's products (its first kMaxLinesPaired)
-// that the buyer had not bought lately are paired with the buyer's recent purchases (the
-// products of their last kRecentPurchases orders paid before it) and with the order's other
-// products, both ways, in co_purchases (migrations 043, 050): a pair counts the buyers who
-// bought both, and a buyer buying again pairs nothing new. A batch of events is read off the
+// that the buyer buys for the first time (buyer_products) are paired with the buyer's recent
+// purchases (the products of their last kRecentPurchases orders paid before it) and with the
+// order's other products, both ways, in co_purchases (migrations 043, 050): a pair counts the
+// buyers who bought both, and a buyer buying again pairs nothing new. A batch of events is read off the
 // writer thread and its pairs summed, so the writer runs one upsert per distinct pair of the
 // batch; the cursor advances in the same transaction (exactly once, on any number of nodes).
 // Recording every order's pairs inside the payment cost 28% of the server's CPU per paid order
