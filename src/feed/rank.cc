@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "feed/internal/math.h"
+#include "feed/internal/ranker.h"
 
 namespace xd::feed {
 namespace {
@@ -130,15 +131,16 @@ bool IsLongTail(const ExposurePolicy& policy, const MerchantFacts& m) {
   return m.gmv_rank <= 0 || m.gmv_rank > policy.head_merchants;
 }
 
-Page Rank(const Model& model, const ExposurePolicy& policy, const RankRequest& request) {
-  Page page;
+namespace internal {
+
+Ranker::Ranker(const Model& model, const ExposurePolicy& policy, const RankRequest& request)
+    : policy_(policy) {
   const auto& cands = request.candidates;
   std::unordered_map<int64_t, const MerchantFacts*> facts;
   for (const auto& m : request.merchants) facts.emplace(m.merchant_id, &m);
 
   // Score every candidate once; a product offered twice (two sources) keeps its best entry.
-  std::vector<RankedItem> scored;
-  scored.reserve(cands.size());
+  scored_.reserve(cands.size());
   for (size_t i = 0; i < cands.size(); ++i) {
     const Candidate& c = cands[i];
     const FeatureVector x = Features(c, 0);
@@ -156,44 +158,76 @@ Page Rank(const Model& model, const ExposurePolicy& policy, const RankRequest& r
         f == facts.end() ? MerchantFacts{c.merchant_id, 0, request.now_ms} : *f->second;
     it.long_tail = IsLongTail(policy, m);
     it.score = it.expected_fen * (1 + NewMerchantBoost(policy, request.now_ms - m.created_at_ms));
-    scored.push_back(it);
+    scored_.push_back(it);
   }
-  std::sort(scored.begin(), scored.end(), [](const RankedItem& a, const RankedItem& b) {
+  std::sort(scored_.begin(), scored_.end(), [](const RankedItem& a, const RankedItem& b) {
     if (a.score != b.score) return a.score > b.score;
     if (a.product_id != b.product_id) return a.product_id < b.product_id;
     return a.candidate < b.candidate;
   });
+  // Categories, merchants and products as small numbers, in score order.
+  std::unordered_map<std::string, int> categories;
+  std::unordered_map<int64_t, int> merchants, products;
+  category_.reserve(scored_.size());
+  merchant_.reserve(scored_.size());
+  product_.reserve(scored_.size());
+  for (const RankedItem& it : scored_) {
+    category_.push_back(
+        categories.emplace(cands[it.candidate].category, static_cast<int>(categories.size()))
+            .first->second);
+    auto m = merchants.emplace(it.merchant_id, static_cast<int>(merchants.size()));
+    if (m.second) merchant_ids_.push_back(it.merchant_id);
+    merchant_.push_back(m.first->second);
+    product_.push_back(
+        products.emplace(it.product_id, static_cast<int>(products.size())).first->second);
+  }
+  categories_ = static_cast<int>(categories.size());
+  products_ = static_cast<int>(products.size());
+}
 
-  std::unordered_set<int64_t> used_products;
-  std::unordered_map<int64_t, int> on_page;           // merchant → items on this page
-  std::unordered_map<std::string, int> per_category;  // category → items on this page
-  std::vector<bool> taken(scored.size(), false);
-  auto merchant_ok = [&](const RankedItem& it) {
-    if (used_products.count(it.product_id)) return false;
-    const int page_n = on_page.count(it.merchant_id) ? on_page[it.merchant_id] : 0;
+Ranker::State Ranker::Start(const std::unordered_map<int64_t, int>& shown_today) const {
+  State s;
+  s.taken.assign(scored_.size(), 0);
+  s.placed.assign(static_cast<size_t>(products_), 0);
+  s.today.assign(merchant_ids_.size(), 0);
+  if (!shown_today.empty()) {
+    for (size_t m = 0; m < merchant_ids_.size(); ++m) {
+      auto t = shown_today.find(merchant_ids_[m]);
+      if (t != shown_today.end()) s.today[m] = t->second;
+    }
+  }
+  return s;
+}
+
+Page Ranker::Fill(int64_t first_position, int page_size, State& state) const {
+  Page page;
+  state.page_merchants.clear();
+  const ExposurePolicy& policy = policy_;
+  std::vector<int> on_page(merchant_ids_.size(), 0);                   // per merchant
+  std::vector<int> per_category(static_cast<size_t>(categories_), 0);  // per category
+  auto merchant_ok = [&](size_t i) {
+    if (state.placed[static_cast<size_t>(product_[i])]) return false;
+    const size_t m = static_cast<size_t>(merchant_[i]);
+    const int page_n = on_page[m];
     if (page_n >= policy.max_per_merchant_per_page) return false;
-    auto t = request.shown_today.find(it.merchant_id);
-    const int today = t == request.shown_today.end() ? 0 : t->second;
-    return today + page_n < policy.max_per_merchant_per_user_day;
+    return state.today[m] + page_n < policy.max_per_merchant_per_user_day;
   };
-  auto category_ok = [&](const RankedItem& it) {
-    auto c = per_category.find(cands[it.candidate].category);
-    return c == per_category.end() || c->second < policy.max_per_category_per_page;
+  auto category_ok = [&](size_t i) {
+    return per_category[static_cast<size_t>(category_[i])] < policy.max_per_category_per_page;
   };
   // The best remaining item passing the checks, or -1.
   auto pick = [&](bool need_long_tail, bool need_category) -> long {
-    for (size_t i = 0; i < scored.size(); ++i) {
-      if (taken[i]) continue;
-      const RankedItem& it = scored[i];
-      if (need_long_tail && !it.long_tail) continue;
-      if (!merchant_ok(it)) continue;
-      if (need_category && !category_ok(it)) continue;
+    for (size_t i = 0; i < scored_.size(); ++i) {
+      if (state.taken[i]) continue;
+      if (need_long_tail && !scored_[i].long_tail) continue;
+      if (!merchant_ok(i)) continue;
+      if (need_category && !category_ok(i)) continue;
       return static_cast<long>(i);
     }
     return -1;
   };
 
-  for (int k = 0; k < request.page_size; ++k) {
+  for (int k = 0; k < page_size; ++k) {
     // The floor after k+1 slots: floor((k+1) · share).
     const int64_t floor_lt = (static_cast<int64_t>(k) + 1) * policy.long_tail_share_bps / 10000;
     const bool want_lt = page.long_tail_items < floor_lt;
@@ -211,17 +245,47 @@ Page Rank(const Model& model, const ExposurePolicy& policy, const RankRequest& r
     if (i < 0 && want_lt) i = pick(true, false);  // category cap relaxed: no other category left
     if (i < 0) i = pick(false, false);
     if (i < 0) break;
-    taken[i] = true;
-    RankedItem it = scored[i];
-    it.position = request.first_position + k;
+    const size_t at = static_cast<size_t>(i);
+    state.taken[at] = 1;
+    state.placed[static_cast<size_t>(product_[at])] = 1;
+    RankedItem it = scored_[at];
+    it.position = first_position + k;
     it.guaranteed = guaranteed;
-    used_products.insert(it.product_id);
-    ++on_page[it.merchant_id];
-    ++per_category[cands[it.candidate].category];
+    ++on_page[static_cast<size_t>(merchant_[at])];
+    state.page_merchants.push_back(merchant_[at]);
+    ++per_category[static_cast<size_t>(category_[at])];
     if (it.long_tail) ++page.long_tail_items;
     page.items.push_back(it);
   }
   return page;
+}
+
+std::vector<Page> Ranker::Pages(int page_size, int64_t through_offset,
+                                const std::unordered_map<int64_t, int>& shown_today) const {
+  std::vector<Page> pages;
+  State state = Start(shown_today);
+  for (int64_t start = 0;; start += page_size) {
+    pages.push_back(Fill(start, page_size, state));
+    const Page& page = pages.back();
+    if (start >= through_offset || page.items.empty() || page_size <= 0) break;
+    // What this page placed counts toward the day caps of the pages after it.
+    for (int m : state.page_merchants) ++state.today[static_cast<size_t>(m)];
+  }
+  return pages;
+}
+
+size_t Ranker::bytes() const {
+  return sizeof(*this) + scored_.capacity() * sizeof(RankedItem) +
+         (category_.capacity() + merchant_.capacity() + product_.capacity()) * sizeof(int) +
+         merchant_ids_.capacity() * sizeof(int64_t);
+}
+
+}  // namespace internal
+
+Page Rank(const Model& model, const ExposurePolicy& policy, const RankRequest& request) {
+  const internal::Ranker ranker(model, policy, request);
+  internal::Ranker::State state = ranker.Start(request.shown_today);
+  return ranker.Fill(request.first_position, request.page_size, state);
 }
 
 std::vector<int64_t> RerankSearch(const ExposurePolicy& policy, int64_t now_ms,

@@ -3,6 +3,7 @@
 // ignore self-purchases and refunds.
 #include "feed/rank.h"
 #include "feed/bands.h"
+#include "feed/internal/ranker.h"
 
 #include <gtest/gtest.h>
 
@@ -128,6 +129,76 @@ TEST(RankTest, SameInputsSamePage) {
   ASSERT_EQ(a.items.size(), b.items.size());
   for (size_t i = 0; i < a.items.size(); ++i)
     EXPECT_EQ(a.items[i].product_id, b.items[i].product_id);
+}
+
+// The feed ranks its pages in one pass (internal/ranker.h); every page must be the one Rank gives
+// when the pages before it are replayed: their items removed from the candidates and counted in
+// shown_today. Random worlds with duplicate products (two sources), caps that bind, a day cap
+// already half used, several page sizes and policies.
+TEST(RankTest, RankerPagesAreTheReplayedRankPages) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 40; ++round) {
+    RankRequest req;
+    req.now_ms = kNow;
+    const int merchants = 5 + static_cast<int>(rng() % 40);
+    for (int m = 1; m <= merchants; ++m)
+      req.merchants.push_back({m, static_cast<int64_t>(rng() % 8), kNow - static_cast<int64_t>(rng() % 60) * kDay});
+    const int products = 10 + static_cast<int>(rng() % 300);
+    for (int k = 0; k < products; ++k) {
+      Candidate c;
+      c.product_id = 1000 + static_cast<int64_t>(rng() % (products * 9 / 10 + 1));  // some twice
+      c.merchant_id = 1 + static_cast<int64_t>(rng() % merchants);
+      c.category = "c" + std::to_string(rng() % 5);
+      c.price_fen = 100 + static_cast<int64_t>(rng() % 20000);
+      c.source = static_cast<Source>(rng() % 6);
+      c.signals.category_affinity = static_cast<double>(rng() % 100) / 100;
+      c.signals.impressions = static_cast<int64_t>(rng() % 500);
+      c.signals.clicks = static_cast<int64_t>(rng() % 50);
+      c.signals.purchases = static_cast<int64_t>(rng() % 10);
+      req.candidates.push_back(c);
+    }
+    for (int m = 1; m <= merchants; m += 3) req.shown_today[m] = static_cast<int>(rng() % 4);
+    ExposurePolicy policy;
+    policy.head_merchants = static_cast<int64_t>(rng() % 6);
+    policy.long_tail_share_bps = static_cast<int64_t>(rng() % 10001);
+    policy.max_per_merchant_per_page = 1 + static_cast<int>(rng() % 3);
+    policy.max_per_merchant_per_user_day = 1 + static_cast<int>(rng() % 8);
+    policy.max_per_category_per_page = 1 + static_cast<int>(rng() % 4);
+    const int page_size = 5 + static_cast<int>(rng() % 26);
+    const int64_t through = page_size * static_cast<int64_t>(rng() % 12);
+
+    const internal::Ranker ranker(Model::Default(), policy, req);
+    const std::vector<Page> pages = ranker.Pages(page_size, through, req.shown_today);
+
+    RankRequest replay = req;
+    replay.page_size = page_size;
+    std::set<int64_t> placed;
+    size_t compared = 0;
+    for (int64_t start = 0;; start += page_size) {
+      replay.candidates.clear();
+      for (const Candidate& c : req.candidates)
+        if (!placed.count(c.product_id)) replay.candidates.push_back(c);
+      replay.first_position = start;
+      const Page want = Rank(Model::Default(), policy, replay);
+      ASSERT_LT(compared, pages.size()) << "round " << round;
+      const Page& got = pages[compared++];
+      ASSERT_EQ(got.items.size(), want.items.size()) << "round " << round << " page at " << start;
+      EXPECT_EQ(got.long_tail_items, want.long_tail_items);
+      for (size_t i = 0; i < got.items.size(); ++i) {
+        EXPECT_EQ(got.items[i].product_id, want.items[i].product_id) << "round " << round;
+        EXPECT_EQ(got.items[i].position, want.items[i].position);
+        EXPECT_EQ(got.items[i].guaranteed, want.items[i].guaranteed);
+        EXPECT_EQ(got.items[i].score, want.items[i].score);
+        EXPECT_EQ(req.candidates[got.items[i].candidate].product_id, got.items[i].product_id);
+      }
+      if (start >= through || want.items.empty()) break;
+      for (const RankedItem& it : want.items) {
+        placed.insert(it.product_id);
+        ++replay.shown_today[it.merchant_id];
+      }
+    }
+    EXPECT_EQ(compared, pages.size()) << "round " << round;
+  }
 }
 
 TEST(RankTest, NewMerchantBoostDecaysWithAge) {

@@ -3,7 +3,9 @@
 // decision is rank.h's.
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -15,6 +17,7 @@
 #include "feed/bands.h"
 #include "feed/copurchase.h"
 #include "feed/feed.h"
+#include "feed/internal/ranker.h"
 #include "insight/insight.h"
 
 namespace xd::feed {
@@ -26,12 +29,13 @@ constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 // A product as a feed card shows it.
 struct Card {
   int64_t id = 0, merchant_id = 0, price_fen = 0, created_at_ms = 0;
+  int64_t merchant_created_at_ms = 0;  // the merchant's age, for the new-merchant boost
   std::string title, image, category, merchant_name;
 };
 
 const std::string kCardColumns =
     "SELECT p.id, p.merchant_id, p.min_price_fen, p.title, p.images, p.category, m.name, "
-    "p.created_at_ms ";
+    "p.created_at_ms, m.created_at_ms ";
 const std::string kCardSelect = kCardColumns + "FROM products p JOIN merchants m ON m.id = p.merchant_id ";
 // The followed shops' products: the user's follows drive (CROSS JOIN keeps SQLite's join order;
 // PostgreSQL reads it as the inner join it is). Joined the other way round, SQLite walked every
@@ -39,6 +43,15 @@ const std::string kCardSelect = kCardColumns + "FROM products p JOIN merchants m
 // products, bench/feed.sh).
 const std::string kFollowedSelect =
     kCardColumns + "FROM favorite_shops f CROSS JOIN products p JOIN merchants m ON m.id = p.merchant_id ";
+// Cards for a list of ids (bound as one JSON array, Dialect::IdsIn): the list drives. Written as
+// `p.id IN (list)`, SQLite's planner (no idea of the list's length) walked every product on sale
+// by the status index and tested each against the list: 3 ms of CPU per signed-in feed page at
+// 39,000 products, most of the page's cost (bench/feed.sh, decision 036). `ids.value` is the
+// list's column on both backends.
+std::string ByIdsSelect(const Dialect& d) {
+  return kCardColumns + "FROM " + d.IdsIn("?") +
+         " ids CROSS JOIN products p JOIN merchants m ON m.id = p.merchant_id ";
+}
 const char* kOnSale = "p.status='on_sale' AND p.taken_down=0 AND m.status='active'";
 
 Card CardOf(const Row& row) {
@@ -49,6 +62,7 @@ Card CardOf(const Row& row) {
   if (images.is_array() && !images.empty() && images[0].is_string()) c.image = images[0];
   c.category = row.Str(5), c.merchant_name = row.Str(6);
   c.created_at_ms = row.Int(7);
+  c.merchant_created_at_ms = row.Int(8);
   return c;
 }
 
@@ -147,14 +161,292 @@ Result<Json> LiveCards(Reader& r, int64_t user_id, int limit) {
 
 double Round4(double x) { return std::round(x * 10000) / 10000; }
 
-}  // namespace
+// ---- prepared feeds (decision 036) ----
+// A feed's pages used to gather and score its candidates again on every request, and to replay
+// the pages before it with Rank once each. Now the candidates of one feed (one cursor's feed id,
+// instant and visitor) are gathered and scored once, into a Prepared kept in a small LRU, and a
+// page re-reads only what must be fresh: the policy and what the visitor was shown today.
+constexpr int64_t kPreparedMs = 60'000;      // a prepared feed serves its later pages this long
+constexpr size_t kPreparedBytes = 64u << 20;  // every prepared feed together (about)
+constexpr size_t kPreparedEntries = 4096;
 
-// What every visitor's feed shares: live rooms' products, hot shops' products, the newest
-// products and the best sellers; and the head merchants by GMV.
-struct FeedService::Shared {
+// Every field of the policy (a new field must be compared here: the size check says so).
+bool SamePolicy(const ExposurePolicy& a, const ExposurePolicy& b) {
+  static_assert(sizeof(ExposurePolicy) == 56, "ExposurePolicy changed: compare its new field here");
+  return a.head_merchants == b.head_merchants && a.long_tail_share_bps == b.long_tail_share_bps &&
+         a.max_per_merchant_per_page == b.max_per_merchant_per_page &&
+         a.max_per_merchant_per_user_day == b.max_per_merchant_per_user_day &&
+         a.max_per_category_per_page == b.max_per_category_per_page &&
+         a.new_merchant_boost_bps == b.new_merchant_boost_bps &&
+         a.new_merchant_half_life_ms == b.new_merchant_half_life_ms &&
+         a.new_merchant_window_ms == b.new_merchant_window_ms;
+}
+
+const std::shared_ptr<const Model>& DefaultModel() {
+  static const std::shared_ptr<const Model> model = std::make_shared<const Model>(Model::Default());
+  return model;
+}
+
+size_t BytesOf(const Gathered& g) {
+  return sizeof(Gathered) + g.card.title.capacity() + g.card.image.capacity() +
+         g.card.category.capacity() + g.card.merchant_name.capacity() + g.friend_name.capacity() +
+         g.friend_text.capacity();
+}
+
+// One feed ready to rank: its candidates as of its instant, scored by `model` under `policy`.
+// Immutable once built (the anonymous memo below has its own lock).
+struct Prepared {
+  int64_t built_at_ms = 0;
+  std::shared_ptr<const Model> model;
+  ExposurePolicy policy;
+  std::shared_ptr<const void> shared;  // the snapshot `cands` points into, kept alive
+  std::vector<Gathered> own;           // the signed-in user's own candidates
+  std::vector<const Gathered*> cands;  // the Ranker's candidates, in its order
+  std::optional<internal::Ranker> ranker;
+  // Anonymous feeds of one snapshot are one feed: for a visitor shown nothing today its pages are
+  // the same for everyone, so they are ranked once per page size (at most 26 sizes, each at most
+  // kMaxFeedItems items) and shared.
+  bool memo_pages = false;
+  mutable std::mutex memo_mu;
+  mutable std::map<int, std::vector<Page>> memo;
+  size_t bytes = 0;
+};
+
+// The page the stateless cursor names in `pages` (ranked from position 0 in steps of
+// `page_size`): the first at or past `offset`, or the first empty one; null when `pages` stops
+// short of both.
+const Page* PageAt(const std::vector<Page>& pages, int page_size, int64_t offset) {
+  for (size_t k = 0; k < pages.size(); ++k)
+    if (static_cast<int64_t>(k) * page_size >= offset || pages[k].items.empty()) return &pages[k];
+  return nullptr;
+}
+
+// The prepared feeds, least recently used dropped first; bounded by entries and bytes. Keys name
+// the visitor, so one user's feed is never served to another.
+class PreparedFeeds {
+ public:
+  std::shared_ptr<const Prepared> Find(const std::string& key, int64_t now_ms, const Model* model,
+                                       const ExposurePolicy& policy) {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    const Prepared& p = *it->second->second;
+    if (now_ms < p.built_at_ms || now_ms - p.built_at_ms >= kPreparedMs || p.model.get() != model ||
+        !SamePolicy(p.policy, policy)) {
+      Drop(it->second);
+      return nullptr;
+    }
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return lru_.front().second;
+  }
+
+  void Put(const std::string& key, std::shared_ptr<const Prepared> p) {
+    std::lock_guard lock(mu_);
+    if (auto it = index_.find(key); it != index_.end()) Drop(it->second);
+    bytes_ += p->bytes;
+    lru_.emplace_front(key, std::move(p));
+    index_[key] = lru_.begin();
+    while (!lru_.empty() && (lru_.size() > kPreparedEntries || bytes_ > kPreparedBytes))
+      Drop(std::prev(lru_.end()));
+  }
+
+ private:
+  using Entries = std::list<std::pair<std::string, std::shared_ptr<const Prepared>>>;
+  void Drop(Entries::iterator it) {
+    bytes_ -= it->second->bytes;
+    index_.erase(it->first);
+    lru_.erase(it);
+  }
+  std::mutex mu_;
+  Entries lru_;  // most recently used first
+  std::unordered_map<std::string, Entries::iterator> index_;
+  size_t bytes_ = 0;
+};
+
+// What every visitor's feed shares (the snapshot, FeedService::Shared): live rooms' products,
+// hot shops' products, the newest products and the best sellers, with their recent counts; the
+// head merchants by GMV; the live cards an anonymous first page shows.
+struct SharedData {
+  int64_t as_of_ms = 0;  // when it was read: the instant of the anonymous feeds it serves
+  int64_t previous_as_of_ms = -1;  // the snapshot's before it (anonymous feeds still paging)
   std::vector<Gathered> candidates;
   std::unordered_map<int64_t, int64_t> gmv_rank;  // merchant → 1.. (head merchants only)
+  std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;  // of the candidates
+  Json live_cards = Json::array();
+  std::shared_ptr<PreparedFeeds> feeds;  // handed on from each snapshot to the next
+  // The best sellers of each category a signed-in user's interests asked for (the personalised
+  // source is the same list for everyone with that interest), read once per snapshot; at most
+  // kCategoryLists categories (past that, read per request).
+  mutable std::mutex categories_mu;
+  mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<Card>>> best_in_category;
 };
+
+constexpr size_t kCategoryLists = 256;
+
+Result<std::shared_ptr<const std::vector<Card>>> BestInCategory(Reader& r, const SharedData& sd,
+                                                                const std::string& category) {
+  {
+    std::lock_guard lock(sd.categories_mu);
+    if (auto it = sd.best_in_category.find(category); it != sd.best_in_category.end())
+      return it->second;
+  }
+  ASSIGN_OR_RETURN(std::vector<Card> cards,
+                   Cards(r, std::string("WHERE p.category = ? AND ") + kOnSale +
+                                " ORDER BY p.sales DESC, p.id LIMIT ?",
+                         {category, int64_t{config::kInterestCandidates}}));
+  auto list = std::make_shared<const std::vector<Card>>(std::move(cards));
+  std::lock_guard lock(sd.categories_mu);
+  if (sd.best_in_category.size() < kCategoryLists) sd.best_in_category.emplace(category, list);
+  return list;
+}
+
+Candidate CandidateOf(const Gathered& g, const std::unordered_map<std::string, double>& affinity,
+                      const insight::Insight::ProductCounts* k) {
+  Candidate c;
+  c.product_id = g.card.id;
+  c.merchant_id = g.card.merchant_id;
+  c.category = g.card.category;
+  c.price_fen = g.card.price_fen;
+  c.source = g.source;
+  if (auto a = affinity.find(g.card.category); a != affinity.end())
+    c.signals.category_affinity = a->second;
+  if (k) {
+    c.signals.impressions = k->impressions;
+    c.signals.clicks = k->views;
+    c.signals.purchases = k->paid_units;
+  }
+  return c;
+}
+
+// The user's own candidates (friends' recommendations, followed shops' new products, products
+// of the user's interest categories, bought with what the user bought), as of `as_of_ms`, each
+// product once from its strongest source.
+Status GatherOwn(Reader& r, const SharedData& sd, int64_t user_id, int64_t as_of_ms,
+                 const std::vector<std::pair<std::string, double>>& interests,
+                 std::vector<Gathered>& own) {
+  std::unordered_map<int64_t, size_t> index;
+  ASSIGN_OR_RETURN(
+      Rows recs,
+      r.Query(std::string("SELECT p.id, p.merchant_id, p.min_price_fen, p.title, p.images, "
+                          "p.category, m.name, p.created_at_ms, m.created_at_ms, u.nickname, "
+                          "rc.text FROM friendships f JOIN recommendations rc ON rc.user_id = "
+                          "f.friend_id JOIN products p ON p.id = rc.product_id "
+                          "JOIN merchants m ON m.id = p.merchant_id "
+                          "JOIN users u ON u.id = rc.user_id "
+                          "WHERE f.user_id = ? AND rc.created_at_ms <= ? AND ") +
+                  kOnSale + " ORDER BY rc.created_at_ms DESC, rc.id LIMIT ?",
+              {user_id, as_of_ms, int64_t{config::kFriendCandidates}}));
+  for (const Row& row : recs)
+    AddCandidate(own, index, {CardOf(row), Source::kFriendRecommendation, row.Str(9), row.Str(10)});
+  ASSIGN_OR_RETURN(
+      std::vector<Card> followed,
+      Cards(r,
+            std::string("WHERE f.user_id = ? AND p.merchant_id = f.merchant_id AND "
+                        "p.created_at_ms >= ? AND p.created_at_ms <= ? AND ") +
+                kOnSale + " ORDER BY p.created_at_ms DESC, p.id LIMIT ?",
+            {user_id, as_of_ms - config::kFollowedNewMs, as_of_ms,
+             int64_t{config::kFollowedCandidates}},
+            kFollowedSelect));
+  for (Card& c : followed) AddCandidate(own, index, {std::move(c), Source::kFollowedShop});
+  for (size_t i = 0; i < interests.size() && i < 3; ++i) {
+    ASSIGN_OR_RETURN(auto personal, BestInCategory(r, sd, interests[i].first));
+    for (const Card& c : *personal) AddCandidate(own, index, {c, Source::kPersonalised});
+  }
+  // Bought together with what the user bought lately (copurchase.h): personalised too.
+  ASSIGN_OR_RETURN(std::vector<int64_t> bought_with,
+                   BoughtWithYours(r, user_id, copurchase::kCandidates));
+  if (!bought_with.empty()) {
+    ASSIGN_OR_RETURN(std::vector<Card> together,
+                     Cards(r, "WHERE p.id = ids.value AND " + std::string(kOnSale),
+                           {IdListParam(bought_with)}, ByIdsSelect(r.dialect())));
+    for (Card& c : together) AddCandidate(own, index, {std::move(c), Source::kPersonalised});
+  }
+  return Ok();
+}
+
+// Prepares one feed: the snapshot's candidates and, signed in, the user's own (a product from
+// several sources keeps the strongest: friend > followed > live > personalised > hot > cold),
+// products created after the feed's instant left for the next feed; their signals; the Ranker.
+// With `live_cards` (a first page, signed in) the rooms live now are read in the same snapshot.
+Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* insight,
+                                                int64_t user_id, int64_t as_of_ms, int64_t now_ms,
+                                                const ExposurePolicy& policy,
+                                                std::shared_ptr<const Model> model,
+                                                const SharedData& sd,
+                                                std::shared_ptr<const void> keep_alive,
+                                                Json* live_cards) {
+  auto p = std::make_shared<Prepared>();
+  p->built_at_ms = now_ms;
+  p->model = std::move(model);
+  p->policy = policy;
+  p->shared = std::move(keep_alive);
+  std::vector<std::pair<std::string, double>> interests;
+  if (user_id > 0) {
+    if (insight) {
+      ASSIGN_OR_RETURN(interests, insight->TopInterests(user_id, 10));
+    }
+    RETURN_IF_ERROR(store.Read([&](Reader& r) -> Status {
+      RETURN_IF_ERROR(GatherOwn(r, sd, user_id, as_of_ms, interests, p->own));
+      if (live_cards) {
+        ASSIGN_OR_RETURN(*live_cards, LiveCards(r, user_id, config::kLiveCards));
+      }
+      return Ok();
+    }));
+  }
+  // Merge: an own candidate replaces the shared one of the same product when its source is
+  // stronger (own and shared sources never tie).
+  std::unordered_map<int64_t, const Gathered*> own_by_id;
+  for (const Gathered& g : p->own) own_by_id.emplace(g.card.id, &g);
+  std::unordered_set<int64_t> in_shared;
+  for (const Gathered& g : sd.candidates) {
+    in_shared.insert(g.card.id);
+    const Gathered* pick = &g;
+    if (auto o = own_by_id.find(g.card.id);
+        o != own_by_id.end() && static_cast<int>(o->second->source) < static_cast<int>(g.source))
+      pick = o->second;
+    if (pick->card.created_at_ms <= as_of_ms) p->cands.push_back(pick);
+  }
+  std::vector<int64_t> own_only;
+  for (const Gathered& g : p->own)
+    if (!in_shared.count(g.card.id) && g.card.created_at_ms <= as_of_ms) {
+      p->cands.push_back(&g);
+      own_only.push_back(g.card.id);
+    }
+  // Signals: the snapshot's counts for its candidates, a read for the user's own.
+  std::unordered_map<int64_t, insight::Insight::ProductCounts> own_counts;
+  if (insight && !own_only.empty()) {
+    ASSIGN_OR_RETURN(own_counts,
+                     insight->ProductCountsSince(own_only, ChinaDay(now_ms - 14 * kDayMs)));
+  }
+  std::unordered_map<std::string, double> affinity(interests.begin(), interests.end());
+  RankRequest req;
+  req.now_ms = as_of_ms;
+  req.candidates.reserve(p->cands.size());
+  std::unordered_map<int64_t, int64_t> merchant_created;
+  for (const Gathered* g : p->cands) {
+    const insight::Insight::ProductCounts* k = nullptr;
+    if (auto it = sd.counts.find(g->card.id); it != sd.counts.end()) k = &it->second;
+    else if (auto it2 = own_counts.find(g->card.id); it2 != own_counts.end()) k = &it2->second;
+    req.candidates.push_back(CandidateOf(*g, affinity, k));
+    merchant_created.emplace(g->card.merchant_id, g->card.merchant_created_at_ms);
+  }
+  req.merchants.reserve(merchant_created.size());
+  for (const auto& [merchant, created] : merchant_created) {
+    auto rank = sd.gmv_rank.find(merchant);
+    req.merchants.push_back({merchant, rank == sd.gmv_rank.end() ? 0 : rank->second, created});
+  }
+  p->ranker.emplace(*p->model, policy, req);
+  p->memo_pages = user_id == 0;
+  p->bytes = sizeof(Prepared) + p->ranker->bytes() + p->cands.capacity() * sizeof(void*);
+  for (const Gathered& g : p->own) p->bytes += BytesOf(g);
+  if (p->memo_pages)
+    p->bytes += static_cast<size_t>(config::kMaxPageSize) * config::kMaxFeedItems * sizeof(RankedItem);
+  return std::shared_ptr<const Prepared>(std::move(p));
+}
+
+}  // namespace
+
+struct FeedService::Shared : SharedData {};
 
 FeedService::FeedService(Store& store, insight::Insight* insight, const ModelSource* models)
     : store_(store), insight_(insight), models_(models) {}
@@ -238,18 +530,40 @@ Result<Json> FeedService::HotShopsJson(int limit) {
 
 Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
     int64_t now_ms, const ExposurePolicy& policy) {
+  std::shared_ptr<const Shared> old;
+  int64_t old_at_ms = -1;
+  bool claimed = false;
   {
     std::lock_guard lock(mu_);
-    if (shared_ && now_ms >= shared_at_ms_ && now_ms - shared_at_ms_ < config::kSharedCacheMs &&
-        shared_head_ == policy.head_merchants)
+    const bool usable = shared_ && shared_head_ == policy.head_merchants;
+    if (usable && now_ms >= shared_at_ms_ && now_ms - shared_at_ms_ < config::kSharedCacheMs)
       return shared_;
+    old = shared_;
+    old_at_ms = shared_at_ms_;
+    // One request refreshes a stale snapshot; the others go on with it meanwhile (its time
+    // moves to now, so they find it fresh). Without a usable one, each request reads its own.
+    if (usable) {
+      shared_at_ms_ = now_ms;
+      claimed = true;
+    }
   }
+  auto unclaim = [&] {
+    std::lock_guard lock(mu_);
+    if (claimed && shared_ == old) shared_at_ms_ = old_at_ms;
+  };
   auto shared = std::make_shared<Shared>();
-  ASSIGN_OR_RETURN(std::vector<HotShop> hot, HotList(now_ms));
+  shared->as_of_ms = now_ms;
+  shared->feeds = old ? old->feeds : std::make_shared<PreparedFeeds>();
+  shared->previous_as_of_ms = old ? old->as_of_ms : -1;
+  auto hot = HotList(now_ms);
+  if (!hot) {
+    unclaim();
+    return std::unexpected(hot.error());
+  }
   std::vector<int64_t> hot_ids;
-  for (size_t i = 0; i < hot.size() && i < 10; ++i) hot_ids.push_back(hot[i].merchant_id);
+  for (size_t i = 0; i < hot->size() && i < 10; ++i) hot_ids.push_back((*hot)[i].merchant_id);
   std::unordered_map<int64_t, size_t> index;
-  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
+  Status read = store_.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(std::vector<Card> live,
                      Cards(r, std::string("JOIN live_room_products lp ON lp.product_id = p.id "
                                           "JOIN live_rooms lr ON lr.id = lp.room_id "
@@ -259,9 +573,9 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
     for (Card& c : live) AddCandidate(shared->candidates, index, {std::move(c), Source::kLiveNow});
     if (!hot_ids.empty()) {
       ASSIGN_OR_RETURN(std::vector<Card> hot_cards,
-                       Cards(r, "WHERE p.merchant_id IN " + r.dialect().IdsIn("?1") + " AND " +
-                                    kOnSale + " ORDER BY p.sales DESC, p.id LIMIT 40",
-                             {IdListParam(hot_ids)}));
+                       Cards(r, "WHERE p.merchant_id = ids.value AND " + std::string(kOnSale) +
+                                    " ORDER BY p.sales DESC, p.id LIMIT 40",
+                             {IdListParam(hot_ids)}, ByIdsSelect(r.dialect())));
       for (Card& c : hot_cards)
         AddCandidate(shared->candidates, index, {std::move(c), Source::kHotShop});
     }
@@ -274,14 +588,32 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
                                   " ORDER BY p.sales DESC, p.id LIMIT ?",
                            {int64_t{config::kColdCandidates / 2}}));
     for (Card& c : best) AddCandidate(shared->candidates, index, {std::move(c), Source::kColdStart});
+    ASSIGN_OR_RETURN(shared->live_cards, LiveCards(r, 0, config::kLiveCards));
     return Ok();
-  }));
+  });
+  if (!read) {
+    unclaim();
+    return std::unexpected(read.error());
+  }
   if (insight_) {
     const int64_t today = ChinaDay(now_ms);
-    ASSIGN_OR_RETURN(std::vector<int64_t> top,
-                     insight_->TopMerchantsByGmv(ChinaDay(now_ms - config::kGmvWindowDays * kDayMs),
-                                                 today, static_cast<int>(policy.head_merchants)));
-    for (size_t i = 0; i < top.size(); ++i) shared->gmv_rank[top[i]] = static_cast<int64_t>(i + 1);
+    auto top = insight_->TopMerchantsByGmv(ChinaDay(now_ms - config::kGmvWindowDays * kDayMs),
+                                           today, static_cast<int>(policy.head_merchants));
+    if (!top) {
+      unclaim();
+      return std::unexpected(top.error());
+    }
+    for (size_t i = 0; i < top->size(); ++i)
+      shared->gmv_rank[(*top)[i]] = static_cast<int64_t>(i + 1);
+    std::vector<int64_t> ids;
+    ids.reserve(shared->candidates.size());
+    for (const Gathered& g : shared->candidates) ids.push_back(g.card.id);
+    auto counts = insight_->ProductCountsSince(ids, ChinaDay(now_ms - 14 * kDayMs));
+    if (!counts) {
+      unclaim();
+      return std::unexpected(counts.error());
+    }
+    shared->counts = std::move(*counts);
   }
   std::lock_guard lock(mu_);
   shared_ = shared;
@@ -293,11 +625,8 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
 Result<Json> FeedService::Feed(const FeedQuery& q) {
   const int64_t now = store_.clock().NowMs();
   Cursor cur;
-  if (q.cursor.empty()) {
-    cur.feed_id = RandomHex(8);
-    cur.as_of_ms = now;
-    cur.page_size = std::clamp(q.page_size, 1, config::kMaxPageSize);
-  } else {
+  const bool fresh = q.cursor.empty();
+  if (!fresh) {
     auto parsed = ParseCursor(q.cursor);
     if (!parsed) return Fail(Msg::INVALID_FIELD, {Field("cursor")});
     cur = *parsed;
@@ -306,95 +635,46 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
     return Json{{"feed_id", cur.feed_id}, {"items", Json::array()}, {"next_cursor", nullptr}};
   ASSIGN_OR_RETURN(ExposurePolicy policy, store_.Read([](Reader& r) { return LoadPolicy(r); }));
   ASSIGN_OR_RETURN(std::shared_ptr<const Shared> shared, SharedInputs(now, policy));
-
-  // The user's own candidates, as of the feed's instant.
-  std::vector<Gathered> cands = shared->candidates;
-  std::unordered_map<int64_t, size_t> index;
-  for (size_t i = 0; i < cands.size(); ++i) index[cands[i].card.id] = i;
-  std::vector<std::pair<std::string, double>> interests;
-  if (insight_ && q.user_id > 0) {
-    ASSIGN_OR_RETURN(interests, insight_->TopInterests(q.user_id, 10));
+  if (fresh) {
+    cur.feed_id = RandomHex(8);
+    // An anonymous feed is the snapshot's: its instant is the snapshot's, so every anonymous
+    // feed begun on one snapshot ranks the same candidates the same way (one Prepared).
+    cur.as_of_ms = q.user_id > 0 ? now : shared->as_of_ms;
+    cur.page_size = std::clamp(q.page_size, 1, config::kMaxPageSize);
   }
+
+  // The feed prepared (gathered as of its instant, scored), from the cache or now. A key names
+  // the user (a user's feed is never another's); anonymous feeds share one per instant.
+  std::shared_ptr<const Model> model = models_ ? models_->Current() : DefaultModel();
+  const std::string key = std::to_string(q.user_id) + "." + (q.user_id > 0 ? cur.feed_id : "") +
+                          "." + std::to_string(cur.as_of_ms);
   Json live_cards = Json::array();
-  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
-    if (q.user_id > 0) {
-      ASSIGN_OR_RETURN(
-          Rows recs,
-          r.Query(std::string("SELECT p.id, p.merchant_id, p.min_price_fen, p.title, p.images, "
-                              "p.category, m.name, p.created_at_ms, u.nickname, rc.text "
-                              "FROM friendships f JOIN recommendations rc ON rc.user_id = "
-                              "f.friend_id JOIN products p ON p.id = rc.product_id "
-                              "JOIN merchants m ON m.id = p.merchant_id "
-                              "JOIN users u ON u.id = rc.user_id "
-                              "WHERE f.user_id = ? AND rc.created_at_ms <= ? AND ") +
-                      kOnSale + " ORDER BY rc.created_at_ms DESC, rc.id LIMIT ?",
-                  {q.user_id, cur.as_of_ms, int64_t{config::kFriendCandidates}}));
-      for (const Row& row : recs) {
-        Gathered g{CardOf(row), Source::kFriendRecommendation, row.Str(8), row.Str(9)};
-        AddCandidate(cands, index, std::move(g));
-      }
-      ASSIGN_OR_RETURN(
-          std::vector<Card> followed,
-          Cards(r,
-                std::string("WHERE f.user_id = ? AND p.merchant_id = f.merchant_id AND "
-                            "p.created_at_ms >= ? AND p.created_at_ms <= ? AND ") +
-                    kOnSale + " ORDER BY p.created_at_ms DESC, p.id LIMIT ?",
-                {q.user_id, cur.as_of_ms - config::kFollowedNewMs, cur.as_of_ms,
-                 int64_t{config::kFollowedCandidates}},
-                kFollowedSelect));
-      for (Card& c : followed) AddCandidate(cands, index, {std::move(c), Source::kFollowedShop});
-      for (size_t i = 0; i < interests.size() && i < 3; ++i) {
-        ASSIGN_OR_RETURN(std::vector<Card> personal,
-                         Cards(r, std::string("WHERE p.category = ? AND ") + kOnSale +
-                                      " ORDER BY p.sales DESC, p.id LIMIT ?",
-                               {interests[i].first, int64_t{config::kInterestCandidates}}));
-        for (Card& c : personal) AddCandidate(cands, index, {std::move(c), Source::kPersonalised});
-      }
-      // Bought together with what the user bought lately (copurchase.h): personalised too.
-      ASSIGN_OR_RETURN(std::vector<int64_t> bought_with,
-                       BoughtWithYours(r, q.user_id, copurchase::kCandidates));
-      if (!bought_with.empty()) {
-        ASSIGN_OR_RETURN(std::vector<Card> together,
-                         Cards(r, "WHERE p.id IN " + r.dialect().IdsIn("?") + " AND " + kOnSale,
-                               {IdListParam(bought_with)}));
-        for (Card& c : together) AddCandidate(cands, index, {std::move(c), Source::kPersonalised});
-      }
-    }
-    if (cur.offset == 0) {
-      ASSIGN_OR_RETURN(live_cards, LiveCards(r, q.user_id, config::kLiveCards));
-    }
-    return Ok();
-  }));
-  // Products created after the feed's instant wait for the next feed (pages stay consistent).
-  std::erase_if(cands, [&](const Gathered& g) { return g.card.created_at_ms > cur.as_of_ms; });
-
-  // Facts: merchants' GMV ranks and ages, products' recent counts, the user's interests.
-  std::set<int64_t> merchant_ids;
-  std::vector<int64_t> product_ids;
-  for (const Gathered& g : cands) {
-    merchant_ids.insert(g.card.merchant_id);
-    product_ids.push_back(g.card.id);
+  bool have_live = false;
+  std::shared_ptr<const Prepared> prep = shared->feeds->Find(key, now, model.get(), policy);
+  if (!prep) {
+    have_live = q.user_id > 0 && cur.offset == 0;
+    ASSIGN_OR_RETURN(prep, Prepare(store_, insight_, q.user_id, cur.as_of_ms, now, policy, model,
+                                   *shared, shared, have_live ? &live_cards : nullptr));
+    // Anonymous feeds are kept only at instants this service gave out (the current snapshot's
+    // and the one before): a made-up cursor cannot push the others' feeds out.
+    if (q.user_id > 0 || cur.as_of_ms == shared->as_of_ms ||
+        cur.as_of_ms == shared->previous_as_of_ms)
+      shared->feeds->Put(key, prep);
   }
-  RankRequest req;
-  req.now_ms = cur.as_of_ms;
-  req.page_size = cur.page_size;
-  RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
-    std::vector<int64_t> ids(merchant_ids.begin(), merchant_ids.end());
-    if (ids.empty()) return Ok();
-    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, created_at_ms FROM merchants WHERE id IN " +
-                                            r.dialect().IdsIn("?"),
-                                        {IdListParam(ids)}));
-    for (const Row& row : rows) {
-      auto rank = shared->gmv_rank.find(row.Int(0));
-      req.merchants.push_back(MerchantFacts{
-          row.Int(0), rank == shared->gmv_rank.end() ? 0 : rank->second, row.Int(1)});
+  if (cur.offset == 0 && !have_live) {
+    if (q.user_id == 0) {
+      live_cards = shared->live_cards;
+    } else {
+      ASSIGN_OR_RETURN(live_cards, store_.Read([&](Reader& r) {
+        return LiveCards(r, q.user_id, config::kLiveCards);
+      }));
     }
-    return Ok();
-  }));
-  std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;
+  }
+
+  // What the visitor was shown today (impressions logged): the per-day caps count it, and the
+  // pages before this one are replayed on top of it (decision 028).
   std::unordered_map<int64_t, int> shown_before;
   if (insight_) {
-    ASSIGN_OR_RETURN(counts, insight_->ProductCountsSince(product_ids, ChinaDay(now - 14 * kDayMs)));
     std::string visitor = q.user_id > 0 ? "u" + std::to_string(q.user_id)
                           : q.device_id.empty() ? ""
                                                 : "d" + q.device_id;
@@ -402,53 +682,23 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
       ASSIGN_OR_RETURN(shown_before, insight_->ShownOnDay(visitor, ChinaDay(now)));
     }
   }
-  std::unordered_map<std::string, double> affinity(interests.begin(), interests.end());
-  std::vector<Candidate> all;
-  all.reserve(cands.size());
-  for (const Gathered& g : cands) {
-    Candidate c;
-    c.product_id = g.card.id;
-    c.merchant_id = g.card.merchant_id;
-    c.category = g.card.category;
-    c.price_fen = g.card.price_fen;
-    c.source = g.source;
-    if (auto a = affinity.find(g.card.category); a != affinity.end())
-      c.signals.category_affinity = a->second;
-    if (auto k = counts.find(g.card.id); k != counts.end()) {
-      c.signals.impressions = k->second.impressions;
-      c.signals.clicks = k->second.views;
-      c.signals.purchases = k->second.paid_units;
-    }
-    all.push_back(std::move(c));
-  }
-
-  // Replay the pages before this one from the same inputs: what they placed is not placed
-  // again, and counts toward the merchants' daily caps (with what impressions already logged).
-  std::shared_ptr<const Model> model =
-      models_ ? models_->Current() : std::make_shared<const Model>(Model::Default());
-  std::unordered_set<int64_t> placed;
-  req.shown_today = shown_before;
   Page page;
-  for (int64_t start = 0;; start += cur.page_size) {
-    req.candidates.clear();
-    for (const Candidate& c : all)
-      if (!placed.count(c.product_id)) req.candidates.push_back(c);
-    req.first_position = start;
-    page = Rank(*model, policy, req);
-    if (start >= cur.offset || page.items.empty()) break;
-    for (const RankedItem& it : page.items) {
-      placed.insert(it.product_id);
-      ++req.shown_today[it.merchant_id];
-    }
+  if (prep->memo_pages && shown_before.empty()) {
+    std::lock_guard lock(prep->memo_mu);
+    std::vector<Page>& pages = prep->memo[cur.page_size];
+    if (!PageAt(pages, cur.page_size, cur.offset))
+      pages = prep->ranker->Pages(cur.page_size, config::kMaxFeedItems, {});
+    page = *PageAt(pages, cur.page_size, cur.offset);
+  } else {
+    std::vector<Page> pages = prep->ranker->Pages(cur.page_size, cur.offset, std::move(shown_before));
+    page = std::move(pages.back());
   }
   if (cur.offset > 0 && page.items.empty() == false && page.items.front().position != cur.offset)
     page.items.clear();  // the replay ran out before this page: the feed has ended
 
-  std::unordered_map<int64_t, const Gathered*> by_id;
-  for (const Gathered& g : cands) by_id[g.card.id] = &g;
-  Json items = live_cards;
+  Json items = std::move(live_cards);
   for (const RankedItem& it : page.items) {
-    const Gathered& g = *by_id.at(it.product_id);
+    const Gathered& g = *prep->cands[it.candidate];
     Json item{{"kind", "product"},
               {"position", it.position},
               {"source", SourceName(it.source)},
