@@ -7,12 +7,12 @@
 //   ASSIGN_OR_RETURN(Json shop, store.Read([&](Reader& r) { return feed::Storefront(r, mid, uid); }));
 //
 // A follow is a shop favourite (buyer.h): one table, one button, one list.
-// The feed is stateless between pages: the cursor names the feed (its id and the instant its
-// candidates are taken as of) and the offset; a page replays the pages before it from the same
-// inputs, so the caps count what those pages placed (decision 028). What a user was shown today
-// comes from the data platform's impressions (insight: visitor_merchant_days), not from memory.
-// Thread-safety: FeedService may be called from any thread (its two small caches take a mutex);
-// the free functions keep nothing.
+// Any node answers any page: the cursor names the feed (its id, the instant its candidates are
+// taken as of) and the offset; a page ranks the pages before it again, so the caps count them
+// (decision 028). A node keeps a feed prepared (candidates scored) 60 s in a bounded LRU (036);
+// what a user was shown today comes from the data platform's impressions, read for every page.
+// Thread-safety: FeedService may be called from any thread (its caches take mutexes); the free
+// functions keep nothing.
 #pragma once
 
 #include <cstdint>
