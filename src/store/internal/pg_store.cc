@@ -7,14 +7,17 @@
 // (one connection waits for each statement's reply); commands that touch the same rows
 // serialise on PostgreSQL's row locks. A deadlock between two batches is ABORTED for one of them:
 // that batch rolls back whole (its earlier commands' locks would make the same deadlock again if
-// only the command ran again) and runs again after a jittered backoff. With synchronous_commit on (the server's default; never turned off by this code),
+// only the command ran again) and its commands run again, one transaction each (RunWriter).
+// With synchronous_commit on (the server's default; never turned off by this code),
 // COMMIT returns once the commit record is flushed, so there is no sync stage: each writer runs
 // its batch's hooks and completions after its COMMIT. Commits are numbered before COMMIT is
 // sent; the durable mark is the highest number below which every commit has returned (writers
 // finish out of order).
 //
 // Failures: a serialization failure or deadlock (ABORTED) inside a command rolls back to its
-// savepoint and runs the command again; at COMMIT (a deferred constraint, SERIALIZABLE) the whole
+// savepoint and runs the command again — unless an earlier command of the batch holds locks:
+// then the batch rolls back and its commands run one transaction each, and the writer's batches
+// shrink until they commit without conflicts (RunWriter); at COMMIT (a deferred constraint, SERIALIZABLE) the whole
 // batch runs again; both at most kMaxAttempts times with a jittered backoff and a lock timeout
 // doubled per rerun (RerunLockTimeout), then UNAVAILABLE.
 // A connection lost before COMMIT returned fails every command of the batch with UNAVAILABLE —
@@ -237,6 +240,7 @@ struct RowWatch {
 // One writer of the pool: its thread and connection.
 struct Writer {
   std::unique_ptr<PgConn> conn;
+  size_t limit = 1;             // the most commands its next batch takes (RunWriter: halved on a conflict)
   bool savepoint_open = false;  // the last command's savepoint, not released yet
   std::atomic<int> pid{0};      // its session's backend pid: its commits' notifications are ours
   std::atomic<int64_t> cached{0};
@@ -435,6 +439,7 @@ class PgStore final : public Store::Impl {
 
   struct BatchOutcome {
     bool committed = false;
+    bool split = false;  // a lock conflict with another writer: rolled back, to run in parts
     std::vector<Status> results;
     std::vector<std::function<void()>> hooks;
     int64_t event_seq = 0;
@@ -502,6 +507,12 @@ class PgStore final : public Store::Impl {
       if (rerun && !lost) {
         (void)conn.Rollback();
         tx.pending_.clear();
+        if (batch.size() > 1) {  // RunWriter runs its commands one transaction each
+          out.results.clear();
+          out.hooks.clear();
+          out.split = true;
+          return out;
+        }
         if (attempt + 1 < kMaxAttempts) {
           retries_++;
           Backoff(attempt);
@@ -726,38 +737,69 @@ class PgStore final : public Store::Impl {
     if (*renewed == 0) spdlog::warn("event=node_lease_lost node={} (the next batch leases another)", ids_.node());
   }
 
+  // Batches adapt to contention: a batch that met a lock conflict with another writer (a
+  // deadlock, or a wait past the lock timeout: most often queueing on a hot row — one flash-sale
+  // SKU, one shop's escrow balance — behind another writer's or node's batch) is rolled back and
+  // its commands run one transaction each, and the writer's next batches take half as many
+  // commands; each batch that commits without one doubles the limit again, up to max_batch. A
+  // batch holds every row its commands locked until its COMMIT, so on hot rows big batches make
+  // every other writer wait for all of their commands and time out; one-command transactions
+  // take the rows in the one lock order (decision 031), hold them for one command, and cannot
+  // deadlock with each other.
   void RunWriter(Writer& w) {
     PgConn& conn = *w.conn;
     PgTx tx(conn, clock_, ids_, queries_);
+    const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
+    w.limit = max_batch;
     std::vector<Queued> batch;
     for (;;) {
-      if (!queue_.TakeBatch(static_cast<size_t>(std::max(1, options_.max_batch)), &batch)) return;
+      if (!queue_.TakeBatch(w.limit, &batch)) return;
       auto start = std::chrono::steady_clock::now();
       BatchOutcome out = RunBatch(w, tx, batch);
-      commit_us_total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
-      batches_++;
-      commands_ += static_cast<int64_t>(batch.size());
-      if (static_cast<int64_t>(batch.size()) > max_batch_seen_) max_batch_seen_ = static_cast<int64_t>(batch.size());
-      w.cached = static_cast<int64_t>(conn.cached_statements());
-      if (!out.committed) failed_commits_++;
-      {
-        std::vector<RowChange> rows = OwnRowChanges(conn);
-        if (out.committed && !rows.empty()) {  // a PostgreSQL COMMIT is durable when it returns
-          if (!out.told_visible) watch_.load()->listener(rows, RowPhase::kVisible);
-          watch_.load()->listener(rows, RowPhase::kDurable);
+      if (out.split) {
+        retries_++;  // its commands run again
+        w.limit = std::max<size_t>(1, batch.size() / 2);
+        for (auto& q : batch) {
+          std::vector<Queued> one;
+          one.push_back(std::move(q));
+          BatchOutcome alone = RunBatch(w, tx, one);
+          Finish(w, one, alone, start);
+          start = std::chrono::steady_clock::now();
         }
-      }
-      // Writable: the last batch committed (healthz answers 503 until one does again).
-      writable_ = out.committed;
-      // Before the hooks and completions: what they announce is below the marks.
-      FinishCommit(out.commit_no);
-      if (out.committed && out.event_seq > 0) RaiseDurableEventSeq(out.event_seq);
-      for (auto& h : out.hooks) h();
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!out.results[i]) failed_commands_++;
-        if (batch[i].done) batch[i].done(std::move(out.results[i]));
+      } else {
+        if (out.committed) w.limit = std::min(max_batch, w.limit * 2);
+        Finish(w, batch, out, start);
       }
       batch.clear();
+    }
+  }
+
+  // After a batch's transaction: the counters, the watched rows, the commit marks, then its
+  // hooks and completions.
+  void Finish(Writer& w, std::vector<Queued>& batch, BatchOutcome& out, std::chrono::steady_clock::time_point start) {
+    PgConn& conn = *w.conn;
+    commit_us_total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    batches_++;
+    commands_ += static_cast<int64_t>(batch.size());
+    if (static_cast<int64_t>(batch.size()) > max_batch_seen_) max_batch_seen_ = static_cast<int64_t>(batch.size());
+    w.cached = static_cast<int64_t>(conn.cached_statements());
+    if (!out.committed) failed_commits_++;
+    {
+      std::vector<RowChange> rows = OwnRowChanges(conn);
+      if (out.committed && !rows.empty()) {  // a PostgreSQL COMMIT is durable when it returns
+        if (!out.told_visible) watch_.load()->listener(rows, RowPhase::kVisible);
+        watch_.load()->listener(rows, RowPhase::kDurable);
+      }
+    }
+    // Writable: the last batch committed (healthz answers 503 until one does again).
+    writable_ = out.committed;
+    // Before the hooks and completions: what they announce is below the marks.
+    FinishCommit(out.commit_no);
+    if (out.committed && out.event_seq > 0) RaiseDurableEventSeq(out.event_seq);
+    for (auto& h : out.hooks) h();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!out.results[i]) failed_commands_++;
+      if (batch[i].done) batch[i].done(std::move(out.results[i]));
     }
   }
 
