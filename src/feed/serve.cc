@@ -199,7 +199,7 @@ struct Prepared {
   int64_t built_at_ms = 0;
   std::shared_ptr<const Model> model;
   ExposurePolicy policy;
-  std::shared_ptr<const void> shared;  // the snapshot `cands` points into, kept alive
+  std::shared_ptr<const void> shared;  // the snapshot's candidates `cands` points into
   std::vector<Gathered> own;           // the signed-in user's own candidates
   std::vector<const Gathered*> cands;  // the Ranker's candidates, in its order
   std::optional<internal::Ranker> ranker;
@@ -269,7 +269,9 @@ class PreparedFeeds {
 struct SharedData {
   int64_t as_of_ms = 0;  // when it was read: the instant of the anonymous feeds it serves
   int64_t previous_as_of_ms = -1;  // the snapshot's before it (anonymous feeds still paging)
-  std::vector<Gathered> candidates;
+  // Immutable once published. Prepared feeds point into it and keep it alive (the list, not the
+  // snapshot: the snapshot owns the prepared feeds, and an entry holding it would be a cycle).
+  std::shared_ptr<const std::vector<Gathered>> candidates;
   std::unordered_map<int64_t, int64_t> gmv_rank;  // merchant → 1.. (head merchants only)
   std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;  // of the candidates
   Json live_cards = Json::array();
@@ -398,7 +400,7 @@ Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* 
   std::unordered_map<int64_t, const Gathered*> own_by_id;
   for (const Gathered& g : p->own) own_by_id.emplace(g.card.id, &g);
   std::unordered_set<int64_t> in_shared;
-  for (const Gathered& g : sd.candidates) {
+  for (const Gathered& g : *sd.candidates) {
     in_shared.insert(g.card.id);
     const Gathered* pick = &g;
     if (auto o = own_by_id.find(g.card.id);
@@ -563,6 +565,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   std::vector<int64_t> hot_ids;
   for (size_t i = 0; i < hot->size() && i < 10; ++i) hot_ids.push_back((*hot)[i].merchant_id);
   std::unordered_map<int64_t, size_t> index;
+  auto candidates = std::make_shared<std::vector<Gathered>>();
   Status read = store_.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(std::vector<Card> live,
                      Cards(r, std::string("JOIN live_room_products lp ON lp.product_id = p.id "
@@ -570,24 +573,24 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
                                           "WHERE lr.status='live' AND ") +
                                   kOnSale + " ORDER BY lr.started_at_ms DESC, lp.position LIMIT ?",
                            {int64_t{config::kLiveCandidates}}));
-    for (Card& c : live) AddCandidate(shared->candidates, index, {std::move(c), Source::kLiveNow});
+    for (Card& c : live) AddCandidate(*candidates, index, {std::move(c), Source::kLiveNow});
     if (!hot_ids.empty()) {
       ASSIGN_OR_RETURN(std::vector<Card> hot_cards,
                        Cards(r, "WHERE p.merchant_id = ids.value AND " + std::string(kOnSale) +
                                     " ORDER BY p.sales DESC, p.id LIMIT 40",
                              {IdListParam(hot_ids)}, ByIdsSelect(r.dialect())));
       for (Card& c : hot_cards)
-        AddCandidate(shared->candidates, index, {std::move(c), Source::kHotShop});
+        AddCandidate(*candidates, index, {std::move(c), Source::kHotShop});
     }
     ASSIGN_OR_RETURN(std::vector<Card> newest,
                      Cards(r, std::string("WHERE ") + kOnSale + " ORDER BY p.id DESC LIMIT ?",
                            {int64_t{config::kColdCandidates}}));
-    for (Card& c : newest) AddCandidate(shared->candidates, index, {std::move(c), Source::kColdStart});
+    for (Card& c : newest) AddCandidate(*candidates, index, {std::move(c), Source::kColdStart});
     ASSIGN_OR_RETURN(std::vector<Card> best,
                      Cards(r, std::string("WHERE ") + kOnSale +
                                   " ORDER BY p.sales DESC, p.id LIMIT ?",
                            {int64_t{config::kColdCandidates / 2}}));
-    for (Card& c : best) AddCandidate(shared->candidates, index, {std::move(c), Source::kColdStart});
+    for (Card& c : best) AddCandidate(*candidates, index, {std::move(c), Source::kColdStart});
     ASSIGN_OR_RETURN(shared->live_cards, LiveCards(r, 0, config::kLiveCards));
     return Ok();
   });
@@ -595,6 +598,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
     unclaim();
     return std::unexpected(read.error());
   }
+  shared->candidates = std::move(candidates);
   if (insight_) {
     const int64_t today = ChinaDay(now_ms);
     auto top = insight_->TopMerchantsByGmv(ChinaDay(now_ms - config::kGmvWindowDays * kDayMs),
@@ -606,8 +610,8 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
     for (size_t i = 0; i < top->size(); ++i)
       shared->gmv_rank[(*top)[i]] = static_cast<int64_t>(i + 1);
     std::vector<int64_t> ids;
-    ids.reserve(shared->candidates.size());
-    for (const Gathered& g : shared->candidates) ids.push_back(g.card.id);
+    ids.reserve(shared->candidates->size());
+    for (const Gathered& g : *shared->candidates) ids.push_back(g.card.id);
     auto counts = insight_->ProductCountsSince(ids, ChinaDay(now_ms - 14 * kDayMs));
     if (!counts) {
       unclaim();
@@ -654,7 +658,7 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
   if (!prep) {
     have_live = q.user_id > 0 && cur.offset == 0;
     ASSIGN_OR_RETURN(prep, Prepare(store_, insight_, q.user_id, cur.as_of_ms, now, policy, model,
-                                   *shared, shared, have_live ? &live_cards : nullptr));
+                                   *shared, shared->candidates, have_live ? &live_cards : nullptr));
     // Anonymous feeds are kept only at instants this service gave out (the current snapshot's
     // and the one before): a made-up cursor cannot push the others' feeds out.
     if (q.user_id > 0 || cur.as_of_ms == shared->as_of_ms ||
