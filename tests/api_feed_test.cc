@@ -482,7 +482,31 @@ TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
   PayAndWait(buyer, Buy(buyer, ys)["id"]);
   PayAndWait(buyer, Buy(buyer, xs)["id"]);
   EXPECT_EQ(pairs(), after);
-  ExpectInvariants();
+  // The made-up partners above count no buyer of X: remove them, then `xiaodian check` holds the
+  // projection to the orders — a pair counting more buyers than bought X, a first purchase
+  // without a paid order.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM co_purchases WHERE other_id BETWEEN 900000001 AND 900000049"); }));
+  EXPECT_EQ(ExpectInvariants()["feed_ok"], true);
+  auto check = [&]() {
+    auto report = http::RunInvariantChecks(app_->context());
+    EXPECT_TRUE(report) << report.error().message;
+    return report ? *report : Json();
+  };
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("UPDATE co_purchases SET buyers = buyers + 5 WHERE product_id=? AND other_id=?", {xi, yi});
+  }));
+  Json report = check();
+  EXPECT_EQ(report["feed_ok"], false);
+  EXPECT_NE(report.dump().find("counted as bought together by 7 buyers, but 2 bought the first"), std::string::npos)
+      << report.dump(2);
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("UPDATE co_purchases SET buyers = buyers - 5 WHERE product_id=? AND other_id=?", {xi, yi}));
+    return tx.Run("INSERT INTO buyer_products(buyer_id, product_id, first_paid_at_ms) VALUES(1, ?, 0)", {zi});
+  }));
+  report = check();
+  EXPECT_EQ(report["feed_ok"], false);
+  EXPECT_NE(report.dump().find("buyer 1 is recorded as having bought product " + z + " without a paid order"), std::string::npos)
+      << report.dump(2);
 }
 
 // `xiaodian check` holds a shop's follower growth to its followers: follows - unfollows over its

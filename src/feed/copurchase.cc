@@ -213,6 +213,25 @@ Status CoPurchases::CatchUp() {
   }
 }
 
+Result<std::vector<std::string>> CheckCoPurchases(Reader& r) {
+  std::vector<std::string> problems;
+  ASSIGN_OR_RETURN(Rows unbacked,
+                   r.Query("SELECT bp.buyer_id, bp.product_id FROM buyer_products bp WHERE NOT EXISTS("
+                           "SELECT 1 FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.buyer_id = bp.buyer_id "
+                           "AND i.product_id = bp.product_id AND o.paid_at_ms IS NOT NULL) LIMIT 5"));
+  for (const Row& row : unbacked)
+    problems.push_back("buyer " + IdString(row.Int(0)) + " is recorded as having bought product " + IdString(row.Int(1)) +
+                       " without a paid order of it");
+  ASSIGN_OR_RETURN(Rows over,
+                   r.Query("SELECT c.product_id, c.other_id, c.buyers, n.k FROM co_purchases c JOIN "
+                           "(SELECT product_id, count(*) AS k FROM buyer_products GROUP BY product_id) n "
+                           "ON n.product_id = c.product_id WHERE c.buyers > n.k LIMIT 5"));
+  for (const Row& row : over)
+    problems.push_back("products " + IdString(row.Int(0)) + " and " + IdString(row.Int(1)) + " are counted as bought together by " +
+                       std::to_string(row.Int(2)) + " buyers, but " + std::to_string(row.Int(3)) + " bought the first");
+  return problems;
+}
+
 Result<std::vector<int64_t>> BoughtWithYours(Reader& r, int64_t user_id, int limit) {
   ASSIGN_OR_RETURN(std::vector<int64_t> bought,
                    RecentProducts(r, user_id, 0, std::numeric_limits<int64_t>::max(), copurchase::kUserBasis));

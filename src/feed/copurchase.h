@@ -68,6 +68,11 @@ class CoPurchases {
   std::thread thread_;
 };
 
+// Invariants for `xiaodian check` (feed_ok): every first purchase in buyer_products is one of
+// the buyer's paid order lines, and no pair counts more buyers than bought either of its
+// products. Each problem is one line (at most a few of each kind).
+Result<std::vector<std::string>> CheckCoPurchases(Reader& r);
+
 // Products other buyers bought with what `user_id` bought lately (the products of their last
 // kUserBasis paid orders), most paired first, without those products themselves; at most
 // `limit`, on sale or not (the caller filters).

@@ -5,6 +5,7 @@
 #include "buyer/buyer.h"
 #include "catalog/catalog.h"
 #include "community/community.h"
+#include "feed/copurchase.h"
 #include "http/api.h"
 #include "live/live.h"
 #include "store/colocation.h"
@@ -37,6 +38,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto buyer_problems, buyer::Check(r));
     ASSIGN_OR_RETURN(auto community_problems, community::CommunityService::Check(r));
     ASSIGN_OR_RETURN(auto live_problems, live::LiveService::Check(r));
+    ASSIGN_OR_RETURN(auto feed_problems, feed::CheckCoPurchases(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -54,6 +56,7 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     for (auto& p : community_problems) j["problems"].push_back(p);
     for (auto& p : analytics_problems) j["problems"].push_back(p);
     for (auto& p : live_problems) j["problems"].push_back(p);
+    for (auto& p : feed_problems) j["problems"].push_back(p);
     j["ok"] = j["problems"].empty();
     j["balanced"] = ledger.balanced && orders.empty();
     j["orders_ok"] = orders.empty();
@@ -74,6 +77,8 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     j["live_ok"] = live_problems.empty();  // live stock allocations conserve stock; room order
                                            // counts and sold units match their orders; no
                                            // comment of a muted viewer after the mute
+    j["feed_ok"] = feed_problems.empty();  // bought-together pairs: first purchases are paid order
+                                           // lines; no pair counts more buyers than bought it
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;
