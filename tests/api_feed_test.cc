@@ -27,6 +27,17 @@ class Feed : public ApiTest {
     ASSERT_TRUE(app_->insight().CatchUp());
     ASSERT_TRUE(app_->co_purchases().CatchUp());
   }
+  // A room of `shop`, live now, selling `sku`: its id ("" after a failed expectation).
+  std::string StartLiveRoom(const Shop& shop, const std::string& sku, const std::string& title) {
+    auto room = Call("POST", "/api/v1/merchant/live/rooms",
+                     Json{{"title", title}, {"stream_url", "https://live.example.com/a.m3u8"},
+                          {"products", {{{"sku_id", sku}, {"live_price_fen", 7900}, {"live_stock", 3}}}}},
+                     shop.owner_token);
+    EXPECT_EQ(room.status, 201) << room.body.dump();
+    const std::string id = room.body.value("id", "");
+    EXPECT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token).status, 200);
+    return id;
+  }
   // The buyer asks for all its money back (refund only), the shop approves, the refund lands.
   void RefundWhole(const std::string& buyer, const Shop& shop, const Json& order) {
     auto as = Call("POST", "/api/v1/orders/" + order["id"].get<std::string>() + "/aftersales",
@@ -123,13 +134,8 @@ TEST_F(Feed, HomeFeedShowsFriendsRecommendationsFollowedShopsAndLiveRooms) {
   clock_.AdvanceMs(1000);
   auto [fruit_product, fruit_sku] = CreateProduct(fruit, 3900, 10, "赣南脐橙 5 斤");
   auto [live_product, live_sku] = CreateProduct(live_shop, 9900, 10, "羽绒服");
-  auto room = Call("POST", "/api/v1/merchant/live/rooms",
-                   Json{{"title", "冬季新品首发"}, {"stream_url", "https://live.example.com/a.m3u8"},
-                        {"products", {{{"sku_id", live_sku}, {"live_price_fen", 7900}, {"live_stock", 3}}}}},
-                   live_shop.owner_token);
-  ASSERT_EQ(room.status, 201) << room.body.dump();
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + room.body["id"].get<std::string>() + "/start", nullptr,
-                 live_shop.owner_token).status, 200);
+  const std::string room_id = StartLiveRoom(live_shop, live_sku, "冬季新品首发");
+  ASSERT_FALSE(room_id.empty());
   clock_.AdvanceMs(20'000);  // past the shared candidates' cache
 
   auto feed = Call("GET", "/api/v1/feed?limit=10", nullptr, me);
@@ -147,7 +153,7 @@ TEST_F(Feed, HomeFeedShowsFriendsRecommendationsFollowedShopsAndLiveRooms) {
   ASSERT_TRUE(by_product.count(fruit_product)) << feed.body.dump();
   EXPECT_EQ(by_product[fruit_product]["source"], "followed");
   ASSERT_FALSE(live_card.is_null()) << feed.body.dump();
-  EXPECT_EQ(live_card["room"]["id"], room.body["id"]);
+  EXPECT_EQ(live_card["room"]["id"], room_id);
   EXPECT_EQ(live_card["room"]["merchant_name"], "直播好物");
   EXPECT_EQ(feed.body["feed_id"].get<std::string>().size(), 16u);
   // Positions count from 0 in rank order; the next page goes on from where this one stopped.
@@ -286,6 +292,55 @@ TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
   clock_.AdvanceMs(24LL * 3600 * 1000);
   auto tomorrow = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
   EXPECT_NE(tomorrow.body.dump().find(product), std::string::npos) << tomorrow.body.dump();
+}
+
+// A live room's card on the feed has its position among the live cards; its impression names the
+// room and counts for the room's merchant (looked up, not taken from the client), toward the
+// shop's exposure and the viewer's daily count; a room that does not exist counts for nobody.
+TEST_F(Feed, LiveCardImpressionsCountForTheRoomsMerchant) {
+  Shop live_shop = OpenShop("b2c", "直播小店");
+  auto [product, sku] = CreateProduct(live_shop, 9900, 10, "羊毛围巾");
+  const std::string room_id = StartLiveRoom(live_shop, sku, "围巾专场");
+  ASSERT_FALSE(room_id.empty());
+  clock_.AdvanceMs(20'000);
+  std::string viewer = Register("13900000311", "看直播");
+  auto feed = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
+  ASSERT_EQ(feed.status, 200) << feed.body.dump();
+  Json card;
+  for (auto& item : feed.body["items"])
+    if (item["kind"] == "live") card = item;
+  ASSERT_FALSE(card.is_null()) << feed.body.dump();
+  EXPECT_EQ(card["room"]["id"], room_id);
+  EXPECT_EQ(card["position"], 0);
+  auto sent = Call("POST", "/api/v1/events",
+                   Json{{"events",
+                         {{{"id", "live-imp-1"}, {"type", "impression"}, {"room_id", room_id}, {"position", card["position"]},
+                           {"feed_id", feed.body["feed_id"]}, {"feed_source", "live"}, {"source", "feed"}},
+                          {{"id", "live-imp-2"}, {"type", "impression"}, {"room_id", "999999"}, {"position", 1},
+                           {"source", "feed"}}}}},
+                   viewer);
+  ASSERT_EQ(sent.status, 202) << sent.body.dump();
+  EXPECT_EQ(sent.body["accepted"], 2) << sent.body.dump();
+  CatchUp();
+  ASSERT_TRUE(app_->analytics_store().Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, data FROM log WHERE type='impression' ORDER BY source_key"));
+    EXPECT_EQ(rows.size(), 2u);
+    if (rows.size() != 2) return Ok();
+    EXPECT_EQ(IdString(rows[0].Int(0)), live_shop.id);
+    Json data = rows[0].JsonAt(1);
+    EXPECT_EQ(data["room_id"], room_id);
+    EXPECT_EQ(data["position"], 0);
+    EXPECT_EQ(data["feed_source"], "live");
+    EXPECT_EQ(rows[1].Int(0), 0);  // no such room: nobody's
+    ASSIGN_OR_RETURN(int64_t shown, r.QueryInt("SELECT COALESCE(SUM(impressions), 0) FROM merchant_days WHERE merchant_id=?",
+                                               {*ParseId(live_shop.id)}));
+    EXPECT_EQ(shown, 1);
+    ASSIGN_OR_RETURN(int64_t today, r.QueryInt("SELECT COALESCE(SUM(impressions), 0) FROM visitor_merchant_days WHERE "
+                                               "merchant_id=? AND visitor LIKE 'u%'",
+                                               {*ParseId(live_shop.id)}));
+    EXPECT_EQ(today, 1);
+    return Ok();
+  }));
 }
 
 // Hot shops count clean sales only: a merchant buying from itself (owner or staff) and orders

@@ -149,6 +149,7 @@ Result<Json> LiveCards(Reader& r, int64_t user_id, int limit) {
   Json out = Json::array();
   for (const Row& row : rows)
     out.push_back(Json{{"kind", "live"},
+                       {"position", static_cast<int64_t>(out.size())},  // among the live cards
                        {"room",
                         {{"id", IdString(row.Int(0))},
                          {"title", row.Str(1)},

@@ -323,7 +323,7 @@ void Insight::IngestClientEvents(const ClientSource& source, const Json& body,
   }
   const std::string who = device.empty() ? "u" + std::to_string(source.user_id) : device;
   std::vector<LogRow> rows;
-  std::set<int64_t> product_ids;
+  std::set<int64_t> product_ids, room_ids;
   const Json& events = body["events"];
   for (size_t i = 0; i < events.size(); ++i) {
     const Json& e = events[i];
@@ -365,6 +365,10 @@ void Insight::IngestClientEvents(const ClientSource& source, const Json& body,
       } else if (key == "feed_source" && value.is_string() &&
                  value.get<std::string>().size() <= 20 && IdChars(value.get<std::string>())) {
         row.data["feed_source"] = value;  // the candidate source (feed/rank.h SourceName)
+      } else if (key == "room_id" && value.is_string() && ParseId(value.get<std::string>())) {
+        // A live room's card (GET /feed): it counts for the room's merchant, looked up below.
+        row.data["room_id"] = value;
+        room_ids.insert(*ParseId(value.get<std::string>()));
       } else if (key == "position" && value.is_number_integer() && value.get<int64_t>() >= 0 &&
                  value.get<int64_t>() <= 10'000) {
         row.data["position"] = value;
@@ -385,16 +389,32 @@ void Insight::IngestClientEvents(const ClientSource& source, const Json& body,
     if (row.product_id) product_ids.insert(row.product_id);
     rows.push_back(std::move(row));
   }
-  // The merchant is the product's, never what a client says: another shop's product viewed
-  // counts for that shop's page, and an unknown product for nobody.
-  auto products = trading_.Read([&](Reader& r) { return LoadProducts(r, product_ids); });
+  // The merchant is the product's (else the live room's), never what a client says: another
+  // shop's product viewed counts for that shop's page, and an unknown product for nobody.
+  std::map<int64_t, int64_t> room_merchants;
+  auto products = trading_.Read([&](Reader& r) -> Result<std::map<int64_t, ProductInfo>> {
+    if (!room_ids.empty()) {
+      ASSIGN_OR_RETURN(Rows rooms, r.Query("SELECT id, merchant_id FROM live_rooms WHERE id IN " +
+                                               r.dialect().IdsIn("?"),
+                                           {IdListParam(std::vector<int64_t>(room_ids.begin(),
+                                                                             room_ids.end()))}));
+      for (const Row& room : rooms) room_merchants[room.Int(0)] = room.Int(1);
+    }
+    return LoadProducts(r, product_ids);
+  });
   if (!products) {
     done(std::unexpected(products.error()));
     return;
   }
   for (LogRow& row : rows) {
     auto found = products->find(row.product_id);
-    if (found == products->end()) continue;
+    if (found == products->end()) {
+      if (row.product_id == 0 && row.data.contains("room_id")) {
+        auto room = room_merchants.find(ParseId(row.data["room_id"].get<std::string>()).value_or(0));
+        if (room != room_merchants.end()) row.merchant_id = room->second;
+      }
+      continue;
+    }
     row.merchant_id = found->second.merchant_id;
     row.category = found->second.category;
   }

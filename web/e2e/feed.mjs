@@ -31,6 +31,12 @@ export async function homeFeed(ctx, h) {
 
   // The buyer follows the small shop from its storefront.
   const { page } = await ctx.page(MOBILE, 'feed');
+  // The client events the shop sends (track.js batches them every few seconds).
+  const sent = [];
+  page.on('request', (req) => {
+    if (req.method() !== 'POST' || new URL(req.url()).pathname !== '/api/v1/events') return;
+    try { sent.push(...(JSON.parse(req.postData() || '{}').events || [])); } catch { /* not JSON: not ours */ }
+  });
   await h.shopLogin(page, buyer);
   await page.goto(`${BASE}/#/shop/${merchantId}`);
   await page.waitForSelector('[data-test="store-follow"][data-following="0"]');
@@ -56,6 +62,7 @@ export async function homeFeed(ctx, h) {
   // friend, the followed shop's new product says why it is there.
   await page.goto(`${BASE}/#/`);
   await page.waitForSelector(`[data-test="feed-live"][data-room-id="${room.id}"]`);
+  await page.locator(`[data-test="feed-live"][data-room-id="${room.id}"]`).scrollIntoViewIfNeeded();
   await page.waitForSelector(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"][data-source="friend"]`);
   const reason = await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"] [data-test="feed-reason"]`).textContent();
   assert(reason.includes('老友阿强'), `friend's reason: ${reason}`);
@@ -73,6 +80,12 @@ export async function homeFeed(ctx, h) {
   await screenshot(page, 'shop-home-feed-followed', { main: true });
   const feedId = await page.locator('[data-test="product-card"][data-feed-id]').first().getAttribute('data-feed-id');
   assert(/^[0-9a-f]{16}$/.test(feedId || ''), `feed id on the cards: ${feedId}`);
+  // The live card's impression names the room, its position among the live cards and the feed.
+  const liveShown = () => sent.find((e) => e.type === 'impression' && e.room_id === room.id);
+  for (let i = 0; i < 40 && !liveShown(); ++i) await page.waitForTimeout(250);
+  const shownLive = liveShown();
+  assert(shownLive && shownLive.feed_source === 'live' && shownLive.position === 0 && /^[0-9a-f]{16}$/.test(shownLive.feed_id || '')
+    && !shownLive.product_id, `live card impression: ${JSON.stringify(shownLive)} of ${sent.length} events`);
 
   // The shop name on a card opens the storefront, which says the buyer follows it.
   await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"] [data-test="card-shop"]`).click();

@@ -83,11 +83,13 @@ const observer = typeof IntersectionObserver === 'undefined' ? null : new Inters
     // A feed card also names the feed request and the candidate's source (GET /feed), so exposure
     // is measured per feed position.
     const feed = d.feedId ? { feed_id: d.feedId, feed_source: d.feedSource, source: 'feed' } : {};
-    track('impression', { product_id: d.productId, position: Number(d.position || 0), ...feed });
+    // A live room's card (data-room-id) counts for the room's shop, a product card for its product's.
+    const what = d.roomId ? { room_id: d.roomId } : { product_id: d.productId };
+    track('impression', { ...what, position: Number(d.position || 0), ...feed });
   }
 }, { threshold: 0.5 });
 
-/** v-impression: observes the element (data-product-id, data-position; a feed card also data-feed-id, data-feed-source). */
+/** v-impression: observes the element (data-product-id or data-room-id, data-position; a feed card also data-feed-id, data-feed-source). */
 export const vImpression = {
   mounted(el) { observer?.observe(el); },
   beforeUnmount(el) { observer?.unobserve(el); },
