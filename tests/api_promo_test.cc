@@ -1278,6 +1278,19 @@ class Colocation : public Promo {
                     "", {{"X-Api-Key", pos_key.body["secret"].get<std::string>()}});
     ASSERT_EQ(pos.status, 201) << pos.body.dump();
     ASSERT_EQ(a_staff("POST", "/api/v1/merchant/member-pushes", Json{{"text", "本周新品"}}).status, 201);
+    // A push to a tag's card holders fixes its audience (member_push_targets).
+    ASSERT_TRUE(app_->insight().CatchUp());
+    auto push_tags = a_staff("GET", "/api/v1/merchant/member-push-tags", nullptr);
+    ASSERT_EQ(push_tags.status, 200) << push_tags.body.dump();
+    ASSERT_FALSE(push_tags.body["items"].empty()) << push_tags.body.dump();
+    int64_t targeted = 0;  // the first tag that matches one of the shop's card holders
+    for (const Json& tag : push_tags.body["items"]) {
+      auto tag_push = a_staff("POST", "/api/v1/merchant/member-pushes",
+                              Json{{"text", "老顾客专享"}, {"audience", {{"tags", {tag}}}}});
+      ASSERT_EQ(tag_push.status, 201) << tag_push.body.dump();
+      if ((targeted = tag_push.body["stats"]["targeted"].get<int64_t>()) > 0) break;
+    }
+    ASSERT_GT(targeted, 0);
     auto card_share = Call("POST", "/api/v1/me/member-cards/" + card_id + "/share", nullptr, buyers[0]);
     ASSERT_EQ(card_share.status, 200) << card_share.body.dump();
     ASSERT_EQ(Call("POST", "/api/v1/member-cards/claim/" + card_share.body["share_token"].get<std::string>(),

@@ -243,7 +243,7 @@ Result<Push> MemberService::CreatePush(Tx& tx, int64_t merchant_id, int64_t acto
       return Fail(Msg::MEMBER_PUSH_TAG_AUDIENCE_TOO_LARGE, {{"max", limits::kMaxPushTagMembers}});
     for (int64_t user_id : in.audience.tag_user_ids)
       RETURN_IF_ERROR(
-          tx.Run("INSERT INTO member_push_targets(push_id, card_id) SELECT ?, id FROM "
+          tx.Run("INSERT INTO member_push_targets(push_id, card_id, merchant_id) SELECT ?, id, merchant_id FROM "
                  "member_cards WHERE merchant_id=? AND user_id=? ON CONFLICT DO NOTHING",
                  {push.id, merchant_id, user_id}));
   }

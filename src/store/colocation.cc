@@ -50,10 +50,12 @@ constexpr std::array kChildren{
     ColocatedChild{"community_batches", "merchant_id", "campaign_id", "community_campaigns", "merchant_id"},
     ColocatedChild{"community_pickups", "merchant_id", "order_id", "orders", "merchant_id"},
     ColocatedChild{"community_withdrawals", "merchant_id", "leader_id", "community_leaders", "merchant_id"},
-    // … a POS purchase, an inbox message and a referral with their card, a message with its push
+    // … a POS purchase, an inbox message and a referral with their card, a message and a tag
+    // push's audience with its push
     ColocatedChild{"member_pos_purchases", "merchant_id", "card_id", "member_cards", "merchant_id"},
     ColocatedChild{"member_inbox", "merchant_id", "card_id", "member_cards", "merchant_id"},
     ColocatedChild{"member_inbox", "merchant_id", "push_id", "member_pushes", "merchant_id"},
+    ColocatedChild{"member_push_targets", "merchant_id", "push_id", "member_pushes", "merchant_id"},
     ColocatedChild{"member_referrals", "merchant_id", "card_id", "member_cards", "merchant_id"},
     // live commerce: a room's products, reminders, comments and mutes with their room; a room's
     // order with its order and its room
