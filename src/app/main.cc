@@ -101,6 +101,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
   demo_cmd->add_option("--scale-buyers", scale.buyers, "buyers --scale adds (13600000001…, demo123)")
       ->check(CLI::Range(int64_t{0}, int64_t{100'000}));
+  demo_cmd->add_option("--history-orders", scale.history_orders,
+                       "then a seeded past of this many orders written in batches, with the data platform's log (bench/bi.sh)")
+      ->check(CLI::Range(int64_t{0}, int64_t{20'000'000}));
+  demo_cmd->add_option("--history-events", scale.history_events, "log rows of that history in all (views, impressions, carts, the orders')")
+      ->check(CLI::Range(int64_t{0}, int64_t{200'000'000}));
+  demo_cmd->add_option("--history-buyers", scale.history_buyers, "buyers of that history (default: a tenth of the orders)")
+      ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
+  demo_cmd->add_option("--history-days", scale.history_days, "days the history spans, up to an hour ago")
+      ->check(CLI::Range(int64_t{1}, int64_t{366}));
+  demo_cmd->add_option("--head-share", scale.head_share, "the head merchant's share of the history (owner 13500000001)")
+      ->check(CLI::Range(0.0, 1.0));
   auto* check = cli.add_subcommand("check", "Verify store invariants offline; exit 1 on violation");
   check->add_option("--db", db)->required();
   check->add_option("--analytics-db", analytics_db, "the data platform's SQLite file (default: as serve)");
@@ -190,6 +201,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::printf("scaled to %lld merchants in %s\n", static_cast<long long>(scale.merchants), db.c_str());
+  }
+  if (*demo_cmd && scale.history_orders > 0) {
+    if (auto s = xd::SeedHistory(**app, scale); !s) {
+      std::fprintf(stderr, "history failed: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    std::printf("history of %lld orders in %s\n", static_cast<long long>(scale.history_orders), db.c_str());
   }
   if (*demo_cmd) return 0;
   uint16_t port = (*app)->Start();
