@@ -385,6 +385,79 @@ TEST_F(Insights, ShopBreakdownsEqualTheScriptedHistory) {
   EXPECT_EQ(staff("GET", "/api/v1/merchant/insights/breakdowns?from=2026-13-01").status, 400);
 }
 
+// Each buyer's first paid order per shop (merchant_first_orders, migration 047): written when an
+// order is paid, kept at the first one when the buyer pays again, the base of new vs returning
+// in the breakdowns; `xiaodian check` (orders_ok) finds a row that is wrong or missing.
+TEST_F(Insights, FirstPaidOrdersAreKeptOnPaymentAndChecked) {
+  auto shop = OpenShop("c2c", "首单店");
+  auto other = OpenShop("c2c", "别家首单店");
+  auto [p, sku] = CreateProduct(shop, 2000, 100);
+  auto [po, other_sku] = CreateProduct(other, 3000, 100);
+  (void)p, (void)po;
+  std::string a = Register(), b = Register();
+  const std::string first = Buy(a, sku)["id"];
+  const std::string unpaid = Buy(b, sku)["id"];  // B's first order stays unpaid
+  PayAndWait(a, first);
+  clock_.AdvanceMs(3LL * 24 * 3600 * 1000);
+  const std::string second = Buy(a, sku)["id"];
+  PayAndWait(a, second);
+  PayAndWait(b, Buy(b, sku)["id"]);
+  PayAndWait(a, Buy(a, other_sku)["id"]);
+  (void)unpaid;
+  auto kept = [&](const std::string& shop_id) {
+    return app_->store().Read([&](Reader& r) {
+      return r.Query("SELECT buyer_id, order_id FROM merchant_first_orders WHERE merchant_id=? ORDER BY paid_at_ms",
+                     {*ParseId(shop_id)});
+    });
+  };
+  auto rows = kept(shop.id);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ(IdString(rows->at(0).Int(1)), first);  // A's first, not the later one
+  auto other_rows = kept(other.id);
+  ASSERT_TRUE(other_rows);
+  ASSERT_EQ(other_rows->size(), 1u);  // A is new at the other shop
+  // Today alone: A returns (first paid 3 days ago), B is new.
+  auto today = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token).body["to"].get<std::string>();
+  auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns?from=" + today + "&to=" + today, nullptr, shop.owner_token);
+  ASSERT_EQ(bd.status, 200) << bd.body.dump();
+  EXPECT_EQ(bd.body["customers"]["buyers"], 2) << bd.body["customers"].dump();
+  EXPECT_EQ(bd.body["customers"]["new_buyers"], 1);
+  EXPECT_EQ(bd.body["customers"]["returning_buyers"], 1);
+  ExpectInvariants();
+
+  auto problems = [&]() {
+    auto report = http::RunInvariantChecks(app_->context());
+    EXPECT_TRUE(report) << report.error().message;
+    EXPECT_EQ((*report)["ok"], false);
+    return (*report)["problems"].dump();
+  };
+  const int64_t mid = *ParseId(shop.id);
+  // Kept at A's second order instead of the first: both directions are named.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("UPDATE merchant_first_orders SET order_id=? WHERE order_id=?", {*ParseId(second), *ParseId(first)});
+  }));
+  std::string text = problems();
+  EXPECT_NE(text.find("first paid order " + first + " is not the one merchant_first_orders keeps"), std::string::npos) << text;
+  EXPECT_NE(text.find("merchant_first_orders keeps order " + second), std::string::npos) << text;
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("UPDATE merchant_first_orders SET order_id=? WHERE order_id=?", {*ParseId(first), *ParseId(second)});
+  }));
+  ExpectInvariants();
+  // A row lost.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM merchant_first_orders WHERE merchant_id=?", {mid}); }));
+  text = problems();
+  EXPECT_NE(text.find("merchant " + shop.id + " buyer "), std::string::npos) << text;
+  // Put back as migration 047 fills it: the check passes again.
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+    return tx.Run("INSERT INTO merchant_first_orders(merchant_id, buyer_id, order_id, paid_at_ms) SELECT merchant_id, buyer_id, id, "
+                  "paid_at_ms FROM (SELECT merchant_id, buyer_id, id, paid_at_ms, ROW_NUMBER() OVER (PARTITION BY merchant_id, "
+                  "buyer_id ORDER BY paid_at_ms, id) AS n FROM orders WHERE paid_at_ms IS NOT NULL AND merchant_id=?) f WHERE n = 1",
+                  {mid});
+  }));
+  ExpectInvariants();
+}
+
 // The live rooms' rows: a paid order placed in a live room counts for that room (title, orders,
 // GMV); an order of the same product outside the room does not.
 TEST_F(Insights, ShopBreakdownsCountALiveRoomsPaidOrders) {

@@ -318,23 +318,26 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
     std::vector<PaidOrder> orders;
     orders.reserve(paid.size());
     for (const Row& row : paid) orders.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3)});
-    ASSIGN_OR_RETURN(Rows firsts, r.Query("SELECT buyer_id, MIN(paid_at_ms) FROM orders WHERE "
-                                          "merchant_id=? AND paid_at_ms IS NOT NULL AND "
-                                          "paid_at_ms < ? GROUP BY buyer_id",
-                                          {merchant_id, end}));
-    std::unordered_map<int64_t, int64_t> first_paid;
+    // Buyers whose first paid order with the merchant falls in the range (merchant_first_orders,
+    // migration 047, kept when an order is paid); every other buyer of the range's orders paid
+    // before it.
+    ASSIGN_OR_RETURN(Rows firsts, r.Query("SELECT buyer_id, paid_at_ms FROM merchant_first_orders "
+                                          "WHERE merchant_id=? AND paid_at_ms >= ? AND paid_at_ms < ?",
+                                          {merchant_id, start, end}));
+    std::unordered_map<int64_t, int64_t> first_paid;  // new buyers only
     for (const Row& row : firsts) first_paid[row.Int(0)] = row.Int(1);
+    auto is_new = [&](int64_t buyer) { return first_paid.count(buyer) > 0; };
 
     // New vs returning, repurchase.
     std::map<int64_t, int64_t> orders_of;  // buyer → paid orders in the range
     int64_t new_orders = 0, returning_orders = 0;
     for (const PaidOrder& o : orders) {
       ++orders_of[o.buyer_id];
-      (first_paid[o.buyer_id] >= start ? new_orders : returning_orders) += 1;
+      (is_new(o.buyer_id) ? new_orders : returning_orders) += 1;
     }
     int64_t new_buyers = 0, repeat = 0;
     for (const auto& [buyer, n] : orders_of) {
-      if (first_paid[buyer] >= start) ++new_buyers;
+      if (is_new(buyer)) ++new_buyers;
       if (n >= 2) ++repeat;
     }
     const int64_t buyers = static_cast<int64_t>(orders_of.size());
@@ -351,11 +354,7 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
     std::map<int64_t, std::set<int64_t>> cohort;                      // week → buyers
     std::map<std::pair<int64_t, int64_t>, bool> active;               // (buyer, week)
     for (const PaidOrder& o : orders) active[{o.buyer_id, (o.paid_at_ms - start) / kWeekMs}] = true;
-    for (const auto& [buyer, n] : orders_of) {
-      (void)n;
-      const int64_t first = first_paid[buyer];
-      if (first >= start) cohort[(first - start) / kWeekMs].insert(buyer);
-    }
+    for (const auto& [buyer, first] : first_paid) cohort[(first - start) / kWeekMs].insert(buyer);
     Json cohorts = Json::array();
     for (const auto& [week, members] : cohort) {
       Json retention = Json::array();

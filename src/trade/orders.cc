@@ -3,6 +3,7 @@
 #include "trade/trade.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -239,10 +240,13 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
                                                     const std::string& status, int64_t limit, int64_t before_id) {
   // Two queries, whatever the page size: the page, then the lines of the same page (the
   // same selection as a subquery, in the same snapshot).
+  // `id < ?` as a plain range (no "first page" OR): each page starts where the last one ended
+  // on the (owner, id) index instead of walking down from the newest order every time.
   const std::string page = std::string(" FROM orders WHERE ") + (buyer_id ? "buyer_id=?" : "merchant_id=?") +
-                           " AND (?='' OR status=?) AND (?=0 OR id<?) ORDER BY id DESC LIMIT ?";
+                           " AND (?='' OR status=?) AND id<? ORDER BY id DESC LIMIT ?";
   int64_t owner = buyer_id ? *buyer_id : merchant_id.value_or(0);
-  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kOrderCols + page, {owner, status, status, before_id, before_id, limit}));
+  const int64_t below = before_id > 0 ? before_id : std::numeric_limits<int64_t>::max();
+  ASSIGN_OR_RETURN(Rows rows, r.Query(std::string("SELECT ") + kOrderCols + page, {owner, status, status, below, limit}));
   std::vector<Order> out;
   if (rows.empty()) return out;
   std::map<int64_t, size_t> index;
@@ -253,7 +257,7 @@ Result<std::vector<Order>> TradeService::ListOrders(Reader& r, std::optional<int
   }
   ASSIGN_OR_RETURN(Rows items, r.Query("SELECT order_id, sku_id, product_id, title, image, spec, unit_price_fen, quantity, line_fen "
                                        "FROM order_items WHERE order_id IN (SELECT id" + page + ") ORDER BY order_id, id",
-                                       {owner, status, status, before_id, before_id, limit}));
+                                       {owner, status, status, below, limit}));
   for (auto& it : items)
     if (auto o = index.find(it.Int(0)); o != index.end())
       out[o->second].items.push_back(OrderItem{it.Int(1), it.Int(2), it.Str(3), it.Str(4), it.Str(5), it.Int(6), it.Int(7), it.Int(8)});
@@ -284,6 +288,17 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
     ASSIGN_OR_RETURN(changed, tx.Exec(sql, {ToString(to), ToString(o.sub_status), before_refund, now, o.id, ToString(o.status)}));
   }
   if (changed != 1) return Fail(Msg::ORDER_CHANGED);
+  if (paid) {
+    // The buyer's first paid order with this merchant (migration 047, the breakdowns' new vs
+    // returning buyers and cohorts): the earliest paid_at_ms, ties to the smaller order id. The
+    // last row this payment locks, after its stock and ledger rows.
+    RETURN_IF_ERROR(tx.Run(
+        "INSERT INTO merchant_first_orders(merchant_id, buyer_id, order_id, paid_at_ms) VALUES(?,?,?,?) "
+        "ON CONFLICT(merchant_id, buyer_id) DO UPDATE SET order_id = excluded.order_id, paid_at_ms = excluded.paid_at_ms "
+        "WHERE excluded.paid_at_ms < merchant_first_orders.paid_at_ms OR (excluded.paid_at_ms = "
+        "merchant_first_orders.paid_at_ms AND excluded.order_id < merchant_first_orders.order_id)",
+        {o.merchant_id, o.buyer_id, o.id, now}));
+  }
   OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
                    .from = o.status, .to = to, .extra = extra};
   o.status = to;
