@@ -733,5 +733,46 @@ TEST_F(Community, ShopClosesACampaignEarly) {
   ExpectInvariants();
 }
 
+// The shop's breakdowns per leader (insight/merchant_bi.h, issue 19): paid community orders count
+// for the leader whose link or pickup point they came through (name, orders, GMV), most GMV
+// first; an unpaid one, an order outside the campaign and another shop's leader do not count.
+TEST_F(Community, ShopBreakdownsCountEachLeadersPaidOrders) {
+  Shop shop = OpenShop("c2c", "团长数据店");
+  Shop other = OpenShop("c2c", "别家团");
+  auto [product, sku] = CreateProduct(shop, 2000, 100, "有机番茄 1kg");
+  auto [other_product, other_sku] = CreateProduct(other, 3000, 100, "土豆 2kg");
+  (void)product, (void)other_product;
+  LeaderRole wang = NewLeader(shop, "王阿姨", 31.2000, 121.5000);
+  LeaderRole li = NewLeader(shop, "李叔", 31.3000, 121.6000);
+  LeaderRole zhou = NewLeader(other, "周姐", 31.2500, 121.5500);
+  std::string cid = NewCampaign(shop, Json::array({Json{{"sku_id", sku}, {"price_fen", 1500}, {"stock", 50}}}), kDayMs)["id"];
+  std::string other_cid =
+      NewCampaign(other, Json::array({Json{{"sku_id", other_sku}, {"price_fen", 2500}, {"stock", 50}}}), kDayMs)["id"];
+  std::string a = Register(), b = Register(), c = Register(), d = Register();
+  // 王阿姨: 3 + 1 units paid (6,000 fen); 李叔: 2 units paid through his pickup point (3,000 fen).
+  OrderAndPay(a, cid, Json{{"leader_code", wang.code}}, Json::array({Line(sku, 3)}));
+  OrderAndPay(b, cid, Json{{"leader_code", wang.code}}, Json::array({Line(sku, 1)}));
+  OrderAndPay(c, cid, Json{{"pickup_point_id", li.point_id}}, Json::array({Line(sku, 2)}));
+  // Not counted: D's order through 王阿姨 left unpaid, D's order of the shop's SKU at list price,
+  // and an order of the other shop through its own leader.
+  ASSERT_EQ(Order(d, cid, Json{{"leader_code", wang.code}}, Json::array({Line(sku, 5)})).status, 201);
+  PayAndWait(d, Buy(d, sku)["id"]);
+  OrderAndPay(a, other_cid, Json{{"leader_code", zhou.code}}, Json::array({Line(other_sku, 1)}));
+
+  auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token);
+  ASSERT_EQ(bd.status, 200) << bd.body.dump();
+  EXPECT_EQ(bd.body["leaders"], Json::parse(R"([{"leader_id":")" + wang.id + R"(","name":"王阿姨","orders":2,"gmv_fen":6000},)"
+                                            R"({"leader_id":")" + li.id + R"(","name":"李叔","orders":1,"gmv_fen":3000}])"))
+      << bd.body["leaders"].dump();
+  EXPECT_EQ(bd.body["customers"]["buyers"], 4) << bd.body["customers"].dump();  // A, B, C and D's list-price order
+  auto theirs = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, other.owner_token);
+  ASSERT_EQ(theirs.status, 200) << theirs.body.dump();
+  ASSERT_EQ(theirs.body["leaders"].size(), 1u) << theirs.body.dump();
+  EXPECT_EQ(theirs.body["leaders"][0]["leader_id"], zhou.id);
+  EXPECT_EQ(theirs.body["leaders"][0]["orders"], 1);
+  EXPECT_EQ(theirs.body["leaders"][0]["gmv_fen"], 2500);
+  ExpectInvariants();
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -472,8 +472,122 @@ TEST_F(Open, WebhooksCarryAfterSalesMembersAndLiveRooms) {
   EXPECT_EQ(got["live.room_ended"]["room"]["status"], "ended");
   // Subscribing to a type that is not offered is refused.
   auto bad = Call("POST", "/api/v1/merchant/webhooks",
-                  Json{{"url", receiver.url()}, {"event_types", {"group.succeeded"}}}, shop.owner_token);
+                  Json{{"url", receiver.url()}, {"event_types", {"bargain.helped"}}}, shop.owner_token);
   EXPECT_EQ(bad.status, 400) << bad.body.dump();
+  ExpectInvariants();
+}
+
+// Group buys are the shop's events too (issue 19): group.opened, group.succeeded and
+// group.failed carry the activity's merchant, so the shop's endpoint receives them and another
+// shop's endpoint, subscribed to the same types, receives none.
+TEST_F(Open, WebhooksCarryTheShopsGroupBuys) {
+  Receiver receiver, others;
+  Shop shop = OpenShop("ka", "拼团旗舰店");
+  Shop other = OpenShop("ka", "别家旗舰店");
+  auto [product, sku] = CreateProduct(shop, 5000, 10);
+  (void)product;
+  const Json types = {"group.opened", "group.succeeded", "group.failed"};
+  auto ep = Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", types}}, shop.owner_token);
+  ASSERT_EQ(ep.status, 201) << ep.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", others.url()}, {"event_types", types}}, other.owner_token).status,
+            201);
+  app_->open().Stop();
+  auto act = Call("POST", "/api/v1/merchant/activities",
+                  Json{{"type", "group_buy"}, {"sku_id", sku}, {"group_price_fen", 3900}, {"group_size", 2}, {"group_ttl_s", 600},
+                       {"starts_at", FormatRfc3339(clock_.NowMs())}, {"ends_at", FormatRfc3339(clock_.NowMs() + 24LL * 3600 * 1000)}},
+                  shop.owner_token);
+  ASSERT_EQ(act.status, 201) << act.body.dump();
+  const std::string aid = act.body["id"];
+  auto group_order = [&](const std::string& token, Json activity) {
+    auto r = Call("POST", "/api/v1/checkout",
+                  Json{{"items", {{{"sku_id", sku}, {"quantity", 1}}}}, {"address", Address()}, {"activity", activity}}, token);
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body["orders"][0];
+  };
+  // A's group forms with B; C's expires alone.
+  std::string a = Register(), b = Register(), c = Register();
+  Json oa = group_order(a, Json{{"id", aid}});
+  PayAndWait(a, oa["id"]);
+  PayAndWait(b, group_order(b, Json{{"id", aid}, {"group_id", oa["group_id"]}})["id"]);
+  Json oc = group_order(c, Json{{"id", aid}});
+  PayAndWait(c, oc["id"]);
+  clock_.AdvanceMs(601'000);
+  RunTimers();
+
+  DrainWebhooks();
+  std::multimap<std::string, Json> got;
+  for (auto& g : receiver.got()) {
+    Json body = Json::parse(g.body);
+    EXPECT_TRUE(open::VerifyWebhookSignature(ep.body["secret"], g.headers["x-xiaodian-signature"], g.body, clock_.NowMs()));
+    EXPECT_EQ(body["data"]["merchant_id"], shop.id) << g.body;
+    EXPECT_EQ(body["data"]["activity_id"], aid) << g.body;
+    got.emplace(body["type"], body["data"]);
+  }
+  app_->open().Start();
+  EXPECT_EQ(got.count("group.opened"), 2u);
+  ASSERT_EQ(got.count("group.succeeded"), 1u);
+  EXPECT_EQ(got.find("group.succeeded")->second["group_id"], oa["group_id"]);
+  ASSERT_EQ(got.count("group.failed"), 1u);
+  EXPECT_EQ(got.find("group.failed")->second["group_id"], oc["group_id"]);
+  EXPECT_EQ(got.find("group.failed")->second["reason"], "expired");
+  EXPECT_TRUE(others.got().empty()) << others.got().size() << " deliveries to another shop";
+  ExpectInvariants();
+}
+
+// A SKU's low-stock threshold (issue 19, catalog/stock_alerts.h): stock.low reaches the shop's
+// endpoint once when available stock falls below it (a checkout's reservation, the shop setting
+// the stock), not again for sales below it, and again after the stock was put back above it.
+// Another shop can neither set it nor receive it.
+TEST_F(Open, StockLowIsSentOnceWhenStockCrossesItsThreshold) {
+  Receiver receiver, others;
+  Shop shop = OpenShop("ka", "预警店");
+  Shop other = OpenShop("ka", "别家预警店");
+  auto [product, sku] = CreateProduct(shop, 1000, 10);
+  const Json types = {"stock.low"};
+  auto ep = Call("POST", "/api/v1/merchant/webhooks", Json{{"url", receiver.url()}, {"event_types", types}}, shop.owner_token);
+  ASSERT_EQ(ep.status, 201) << ep.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", Json{{"url", others.url()}, {"event_types", types}}, other.owner_token).status,
+            201);
+  app_->open().Stop();
+  const std::string path = "/api/v1/merchant/skus/" + sku;
+  auto set = Call("PATCH", path, Json{{"low_stock_threshold", 5}}, shop.owner_token);
+  ASSERT_EQ(set.status, 200) << set.body.dump();
+  EXPECT_EQ(set.body["low_stock_threshold"], 5);
+  EXPECT_EQ(Call("PATCH", path, Json{{"low_stock_threshold", 1}}, other.owner_token).status, 404);
+  EXPECT_EQ(Call("PATCH", path, Json{{"low_stock_threshold", -1}}, shop.owner_token).status, 400);
+  auto page = Call("GET", "/api/v1/merchant/products/" + product, nullptr, shop.owner_token);
+  ASSERT_EQ(page.status, 200) << page.body.dump();
+  EXPECT_EQ(page.body["skus"][0]["low_stock_threshold"], 5);
+  std::string buyer = Register();
+  Buy(buyer, sku, 4);  // 10 → 6: above
+  Buy(buyer, sku, 2);  // 6 → 4: crosses
+  Buy(buyer, sku, 1);  // 4 → 3: already below
+  ASSERT_EQ(Call("PATCH", path, Json{{"stock", 20}}, shop.owner_token).status, 200);  // back above: armed
+  ASSERT_EQ(Call("PATCH", path, Json{{"stock", 2}}, shop.owner_token).status, 200);   // 20 → 2: crosses
+  DrainWebhooks();
+  std::vector<Json> got;
+  for (auto& g : receiver.got()) {
+    EXPECT_TRUE(open::VerifyWebhookSignature(ep.body["secret"], g.headers["x-xiaodian-signature"], g.body, clock_.NowMs()));
+    Json body = Json::parse(g.body);
+    EXPECT_EQ(body["type"], "stock.low");
+    got.push_back(body["data"]);
+  }
+  app_->open().Start();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]["sku_id"], sku);
+  EXPECT_EQ(got[0]["product_id"], product);
+  EXPECT_EQ(got[0]["merchant_id"], shop.id);
+  EXPECT_EQ(got[0]["stock"], 4);
+  EXPECT_EQ(got[0]["threshold"], 5);
+  EXPECT_EQ(got[1]["stock"], 2);
+  EXPECT_TRUE(others.got().empty());
+  // Removed (0): no more alerts.
+  ASSERT_EQ(Call("PATCH", path, Json{{"low_stock_threshold", 0}, {"stock", 9}}, shop.owner_token).body["low_stock_threshold"], 0);
+  ASSERT_EQ(Call("PATCH", path, Json{{"stock", 1}}, shop.owner_token).status, 200);
+  app_->open().Stop();
+  DrainWebhooks();
+  app_->open().Start();
+  EXPECT_EQ(receiver.got().size(), 2u);
   ExpectInvariants();
 }
 

@@ -752,6 +752,7 @@ constexpr LabelEntry kLabels[] = {
     {"is_default", "默认模板", "default template"},
     {"freight_template_id", "运费模板", "freight template"},
     {"weight_g", "重量", "weight"},
+    {"low_stock_threshold", "库存预警值", "low-stock threshold"},
     {"words", "屏蔽词", "blocked words"},
     {"province_code", "省份", "province"},
     {"city_code", "城市", "city"},

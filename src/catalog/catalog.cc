@@ -5,6 +5,7 @@
 #include "base/limits.h"
 #include "base/messages.h"
 #include "catalog/events.h"
+#include "catalog/stock_alerts.h"
 
 namespace xd::catalog {
 
@@ -240,6 +241,7 @@ Result<Sku> PatchSku(Tx& tx, int64_t merchant_id, int64_t sku_id, std::optional<
   if (stock) {
     // Adjusting available stock moves stock_in by the same delta, keeping conservation.
     RETURN_IF_ERROR(tx.Run("UPDATE skus SET stock_in = stock_in + (? - stock), stock=? WHERE id=?", {*stock, *stock, sku_id}));
+    if (*stock < s.stock) RETURN_IF_ERROR(AfterStockFell(tx, sku_id, s.stock - *stock));
   }
   RETURN_IF_ERROR(RefreshMinPrice(tx, s.product_id));
   ASSIGN_OR_RETURN(Sku updated, GetSku(tx, sku_id));
@@ -350,8 +352,9 @@ Result<std::vector<std::pair<std::string, int64_t>>> Categories(Reader& r) {
 }
 
 Status Reserve(Tx& tx, int64_t sku_id, int64_t qty) {
-  return Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, reserved = reserved + ?1 WHERE id = ?2 AND stock >= ?1", {qty, sku_id}),
-                 MakeError(Msg::NOT_ENOUGH_STOCK));
+  RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, reserved = reserved + ?1 WHERE id = ?2 AND stock >= ?1", {qty, sku_id}),
+                          MakeError(Msg::NOT_ENOUGH_STOCK)));
+  return AfterStockFell(tx, sku_id, qty);
 }
 
 Status Release(Tx& tx, int64_t sku_id, int64_t qty) {
@@ -381,6 +384,7 @@ Result<int64_t> Allocate(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t qt
   RETURN_IF_ERROR(Guarded(tx.Exec("UPDATE skus SET stock = stock - ?1, allocated = allocated + ?1 WHERE id = ?2 AND stock >= ?1",
                                   {take, sku_id}),
                           Error{ErrorCode::INTERNAL, "allocation of more than available"}));
+  RETURN_IF_ERROR(AfterStockFell(tx, sku_id, take));
   return take;
 }
 
@@ -408,6 +412,40 @@ Result<std::vector<std::string>> CheckInventory(Reader& r) {
     problems.push_back("sku " + IdString(row.Int(0)) + ": reserved " + std::to_string(row.Int(1)) + " but unpaid orders hold " +
                        std::to_string(row.Int(2)));
   return problems;
+}
+
+// ---- low-stock alerts (stock_alerts.h) ----
+
+Status SetLowStockThreshold(Tx& tx, int64_t merchant_id, int64_t sku_id, int64_t threshold) {
+  ASSIGN_OR_RETURN(Sku s, GetSku(tx, sku_id));
+  if (s.merchant_id != merchant_id) return Fail(Msg::SKU_NOT_FOUND);
+  if (threshold <= 0) return tx.Run("DELETE FROM sku_stock_alerts WHERE sku_id=?", {sku_id});
+  return tx.Run("INSERT INTO sku_stock_alerts(sku_id, merchant_id, threshold, updated_at_ms) VALUES(?,?,?,?) "
+                "ON CONFLICT(sku_id) DO UPDATE SET threshold = excluded.threshold, updated_at_ms = excluded.updated_at_ms",
+                {sku_id, merchant_id, threshold, tx.NowMs()});
+}
+
+Result<std::map<int64_t, int64_t>> LowStockThresholds(Reader& r, int64_t merchant_id, const std::vector<int64_t>& sku_ids) {
+  std::map<int64_t, int64_t> out;
+  if (sku_ids.empty()) return out;
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT sku_id, threshold FROM sku_stock_alerts WHERE merchant_id=? AND sku_id IN " +
+                                          r.dialect().IdsIn("?"),
+                                      {merchant_id, IdListParam(sku_ids)}));
+  for (const Row& row : rows) out[row.Int(0)] = row.Int(1);
+  return out;
+}
+
+Status AfterStockFell(Tx& tx, int64_t sku_id, int64_t fell) {
+  if (fell <= 0) return Ok();
+  // Most SKUs have no threshold: one primary-key probe of an empty or small table.
+  ASSIGN_OR_RETURN(int64_t threshold, tx.QueryInt("SELECT threshold FROM sku_stock_alerts WHERE sku_id=?", {sku_id}));
+  if (threshold <= 0) return Ok();
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT stock, product_id, merchant_id FROM skus WHERE id=?", {sku_id}));
+  if (!row) return Ok();
+  const int64_t after = row->Int(0), before = after + fell;
+  if (!(before >= threshold && after < threshold)) return Ok();
+  return Emit(tx, StockLow{.sku_id = sku_id, .product_id = row->Int(1), .merchant_id = row->Int(2), .stock = after,
+                           .threshold = threshold});
 }
 
 }  // namespace xd::catalog

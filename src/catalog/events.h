@@ -38,6 +38,19 @@ struct SkuUpdated {
   }
 };
 
+// "stock.low": the SKU's available stock fell below its low-stock threshold (stock_alerts.h),
+// with the stock after the change that crossed it.
+struct StockLow {
+  static constexpr int kSchemaVersion = 1;
+  int64_t sku_id = 0, product_id = 0, merchant_id = 0, stock = 0, threshold = 0;
+
+  EventHead Head() const { return {"stock.low", kSchemaVersion, sku_id, merchant_id}; }
+  Json Payload() const {
+    return Json{{"sku_id", IdString(sku_id)}, {"product_id", IdString(product_id)}, {"merchant_id", IdString(merchant_id)},
+                {"stock", stock}, {"threshold", threshold}};
+  }
+};
+
 // "product.taken_down": the platform took a product off sale.
 struct ProductTakenDown {
   static constexpr int kSchemaVersion = 1;

@@ -4,6 +4,7 @@
 #include "base/id.h"
 #include "base/messages.h"
 #include "catalog/catalog.h"
+#include "catalog/stock_alerts.h"
 #include "feed/feed.h"
 #include "http/api.h"
 #include "http/public_reads.h"
@@ -160,10 +161,22 @@ Status GetMerchantProduct(Call& c) {
   Store& store = c.app().store;
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
-  ASSIGN_OR_RETURN(catalog::Product p, store.Read([&](Reader& r) {
-    return catalog::GetProduct(r, id, false, s.merchant_id);
+  std::map<int64_t, int64_t> thresholds;
+  ASSIGN_OR_RETURN(catalog::Product p, store.Read([&](Reader& r) -> Result<catalog::Product> {
+    ASSIGN_OR_RETURN(catalog::Product p, catalog::GetProduct(r, id, false, s.merchant_id));
+    std::vector<int64_t> sku_ids;
+    for (const catalog::Sku& sku : p.skus) sku_ids.push_back(sku.id);
+    ASSIGN_OR_RETURN(thresholds, catalog::LowStockThresholds(r, s.merchant_id, sku_ids));
+    return p;
   }));
-  c.Reply(catalog::ToJson(p, true));
+  Json out = catalog::ToJson(p, true);
+  // Each SKU's low-stock threshold (catalog/stock_alerts.h), 0 for none.
+  if (out.contains("skus"))
+    for (Json& sku : out["skus"]) {
+      auto found = thresholds.find(ParseId(sku.value("id", "")).value_or(0));
+      sku["low_stock_threshold"] = found == thresholds.end() ? 0 : found->second;
+    }
+  c.Reply(out);
   return Ok();
 }
 
@@ -189,10 +202,16 @@ Status PatchSku(Call& c) {
   auto price = r.OptInt("price_fen", {.min = 1, .max = limits::kMaxSkuPriceFen});
   auto stock = r.OptInt("stock", {.min = 0, .max = limits::kMaxSkuStock});
   auto weight = r.OptInt("weight_g", {.min = 0, .max = limits::kMaxSkuWeightG});
+  auto threshold = r.OptInt("low_stock_threshold", {.min = 0, .max = limits::kMaxSkuStock});
   RETURN_IF_ERROR(r.Finish());
-  c.Write(s, [id, price, stock, weight](Tx& tx, const StaffCaller& s) -> Result<Json> {
+  c.Write(s, [id, price, stock, weight, threshold](Tx& tx, const StaffCaller& s) -> Result<Json> {
+    // The threshold first: a stock set below it in the same request is a crossing.
+    if (threshold) RETURN_IF_ERROR(catalog::SetLowStockThreshold(tx, s.merchant_id, id, *threshold));
     ASSIGN_OR_RETURN(catalog::Sku sku, catalog::PatchSku(tx, s.merchant_id, id, price, stock, weight));
-    return catalog::ToJson(sku, true);
+    ASSIGN_OR_RETURN(auto thresholds, catalog::LowStockThresholds(tx, s.merchant_id, {id}));
+    Json out = catalog::ToJson(sku, true);
+    out["low_stock_threshold"] = thresholds.count(id) ? thresholds[id] : 0;
+    return out;
   });
   return Ok();
 }
@@ -233,8 +252,10 @@ void AddCatalogRoutes(Api& api) {
         "catalog", AuthKind::kStaff}, GetMerchantProduct},
       {{"PATCH", "/api/v1/merchant/products/{id}", "Edit a product or change its status (staff)",
         "catalog", AuthKind::kStaff, 200, Json{{"status", "off_sale"}}}, PatchProduct},
-      {{"PATCH", "/api/v1/merchant/skus/{id}", "Set a SKU's price and/or available stock (staff)",
-        "catalog", AuthKind::kStaff, 200, Json{{"price_fen", 5900}, {"stock", 80}, {"weight_g", 250}}}, PatchSku},
+      {{"PATCH", "/api/v1/merchant/skus/{id}", "Set a SKU's price, available stock, weight and/or low-stock threshold (low_stock_threshold: "
+        "a stock.low event and webhook when available stock falls below it; 0 for none) (staff)",
+        "catalog", AuthKind::kStaff, 200, Json{{"price_fen", 5900}, {"stock", 80}, {"weight_g", 250}, {"low_stock_threshold", 10}}},
+       PatchSku},
       {{"POST", "/api/v1/admin/products/{id}/takedown", "Take a product off sale for good (admin)",
         "admin", AuthKind::kAdmin}, AdminTakeDownProduct},
   });

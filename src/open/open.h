@@ -129,13 +129,15 @@ Result<Json> SyncInventory(Tx& tx, int64_t merchant_id, const std::vector<Invent
 
 // Event types an endpoint may subscribe to (the outbox events that concern one merchant): an
 // order's life, refunds, an after-sales request's life, a new member and its points, a live
-// room going live, ending or cancelled.
-inline constexpr std::array<std::string_view, 19> kEventTypes = {
+// room going live, ending or cancelled, a group buy's group opened, formed or failed, a SKU's
+// stock falling below its low-stock threshold.
+inline constexpr std::array<std::string_view, 23> kEventTypes = {
     "order.created",       "order.paid",          "order.shipped",       "order.delivered",
     "order.completed",     "order.cancelled",     "order.refunding",     "order.refunded",
     "refund.succeeded",    "aftersale.requested", "aftersale.approved",  "aftersale.rejected",
     "aftersale.returned",  "aftersale.received",  "member.card_claimed", "member.points_posted",
-    "live.room_live",      "live.room_ended",     "live.room_cancelled"};
+    "live.room_live",      "live.room_ended",     "live.room_cancelled", "group.opened",
+    "group.succeeded",     "group.failed",        "stock.low"};
 bool ValidEventType(std::string_view type);
 
 inline constexpr int kMaxDeliveryAttempts = 8;

@@ -30,20 +30,22 @@ struct ActivityChanged {
 };
 
 // "group.opened" | "group.succeeded" | "group.failed" (reason "expired", or "empty": every
-// seat was given back before it expired).
+// seat was given back before it expired), for the activity's merchant.
 struct GroupChanged {
   static constexpr int kSchemaVersion = 1;
   enum class What { kOpened, kSucceeded, kFailed };
   What what = What::kOpened;
-  int64_t group_id = 0, activity_id = 0, leader_id = 0, size = 0, paid_members = 0;
+  int64_t group_id = 0, activity_id = 0, merchant_id = 0, leader_id = 0, size = 0, paid_members = 0;
   std::string reason;
 
+  // The activity's merchant: the event is the shop's (its webhooks, open/open.h kEventTypes).
   EventHead Head() const {
     const char* type = what == What::kOpened ? "group.opened" : what == What::kSucceeded ? "group.succeeded" : "group.failed";
-    return {type, kSchemaVersion, group_id, 0};
+    return {type, kSchemaVersion, group_id, merchant_id};
   }
   Json Payload() const {
-    Json j{{"group_id", IdString(group_id)}, {"activity_id", IdString(activity_id)}, {"size", size}};
+    Json j{{"group_id", IdString(group_id)}, {"activity_id", IdString(activity_id)}, {"merchant_id", IdString(merchant_id)},
+           {"size", size}};
     if (what == What::kOpened) j["leader_id"] = IdString(leader_id);
     if (what == What::kFailed) j["paid_members"] = paid_members;
     if (!reason.empty()) j["reason"] = reason;

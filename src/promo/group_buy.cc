@@ -61,6 +61,11 @@ Result<GroupBuyConfig> GroupBuyConfigOf(const Activity& a) {
 
 namespace {
 
+// The merchant whose activity the group is of (for its events).
+Result<int64_t> MerchantOfGroup(Reader& r, int64_t group_id) {
+  return r.QueryInt("SELECT merchant_id FROM promo_groups WHERE id=?", {group_id});
+}
+
 Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& ref, trade::PricingContext& ctx) {
   int64_t now = r.clock().NowMs();
   ASSIGN_OR_RETURN(GroupBuyConfig c, GroupBuyConfigOf(a));
@@ -77,7 +82,7 @@ Status PriceGroupBuy(Reader& r, Tx* tx, const Activity& a, const ActivityRef& re
                             "status, expires_at_ms, timer_id, created_at_ms) VALUES(?,?,?,?,?,?,1,0," + Sql(GroupStatus::kForming) + ",?,?,?)",
                             {group_id, a.id, a.merchant_id, a.product_id, ctx.buyer_id, size, expires, timer_id, now}));
     RETURN_IF_ERROR(Emit(*tx, GroupChanged{.what = GroupChanged::What::kOpened, .group_id = group_id, .activity_id = a.id,
-                                           .leader_id = ctx.buyer_id, .size = size}));
+                                           .merchant_id = a.merchant_id, .leader_id = ctx.buyer_id, .size = size}));
     ctx.order_extra["group_id"] = IdString(group_id);
     return Ok();
   }
@@ -137,13 +142,14 @@ Status GroupOrderPaid(trade::TradeService& trade, Tx& tx, int64_t group_id, trad
                                           {group_id, Name(ActivityOrderState::kPaid), order.id}));
   for (auto& m : members) RETURN_IF_ERROR(trade.ReleaseWait(tx, m.Int(0), trade::OrderSubStatus::kGrouping));
   order.sub_status = trade::OrderSubStatus::kNone;
+  ASSIGN_OR_RETURN(int64_t merchant_id, MerchantOfGroup(tx, group_id));
   return Emit(tx, GroupChanged{.what = GroupChanged::What::kSucceeded, .group_id = group_id, .activity_id = g.activity_id,
-                               .leader_id = g.leader_id, .size = g.size, .paid_members = g.size});
+                               .merchant_id = merchant_id, .leader_id = g.leader_id, .size = g.size, .paid_members = g.size});
 }
 
 Status GroupSeatFreed(Tx& tx, int64_t group_id) {
   RETURN_IF_ERROR(tx.Run("UPDATE promo_groups SET seats_taken = seats_taken - 1 WHERE id=?", {group_id}));
-  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT seats_taken, status, timer_id, activity_id, size FROM promo_groups WHERE id=?", {group_id}));
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT seats_taken, status, timer_id, activity_id, size, merchant_id FROM promo_groups WHERE id=?", {group_id}));
   if (!row || row->Int(0) > 0 || row->Str(1) != Name(GroupStatus::kForming)) return Ok();
   ASSIGN_OR_RETURN(std::string failed, Move(GroupStatus::kForming, GroupStatus::kFailed));
   ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=? AND status=?",
@@ -151,7 +157,7 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
   RETURN_IF_ERROR(internal::Moved(changed));
   if (!row->IsNull(2)) RETURN_IF_ERROR(tx.CancelTimer(row->Int(2)));
   return Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = row->Int(3),
-                               .size = row->Int(4), .paid_members = 0, .reason = "empty"});
+                               .merchant_id = row->Int(5), .size = row->Int(4), .paid_members = 0, .reason = "empty"});
 }
 
 }  // namespace
@@ -170,8 +176,9 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
     ASSIGN_OR_RETURN(int64_t changed, tx.Exec("UPDATE promo_groups SET status=?, ended_at_ms=? WHERE id=? AND status=?",
                                               {failed, tx.NowMs(), group_id, Name(g.status)}));
     RETURN_IF_ERROR(internal::Moved(changed));
+    ASSIGN_OR_RETURN(int64_t merchant_id, MerchantOfGroup(tx, group_id));
     RETURN_IF_ERROR(Emit(tx, GroupChanged{.what = GroupChanged::What::kFailed, .group_id = group_id, .activity_id = g.activity_id,
-                                          .leader_id = g.leader_id, .size = g.size, .paid_members = g.paid_members,
+                                          .merchant_id = merchant_id, .leader_id = g.leader_id, .size = g.size, .paid_members = g.paid_members,
                                           .reason = "expired"}));
   }
   ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? "

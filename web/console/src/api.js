@@ -62,6 +62,7 @@ export const api = {
   answerInvitation: (id, accept) => http.post(`/me/staff-invitations/${e(id)}/${accept ? 'accept' : 'decline'}`),
 
   products: (query) => http.get('/merchant/products', query),
+  merchantProduct: (id) => http.get(`/merchant/products/${e(id)}`),
   // live rooms (直播)
   liveRooms: () => http.get('/merchant/live/rooms'),
   createLiveRoom: (body) => http.post('/merchant/live/rooms', body),
