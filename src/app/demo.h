@@ -18,7 +18,8 @@ struct ScaleOptions {
   // A past history for the BI bench (bench/bi.sh; SeedHistory): orders over `history_days`
   // (completed, refunded or cancelled), `history_events` rows of the data platform's log in all
   // (the orders' own events, carts, views and impressions), `history_buyers` buyers (0: a tenth
-  // of the orders), the head merchant (owner 13500000001) taking `head_share` of everything and
+  // of the orders), the head merchant (the first in id order: the demo's 小王的咖啡铺, owner 13900000001) taking
+  // `head_share` of everything and
   // the rest spread 1/rank over the merchants.
   int64_t history_orders = 0;
   int64_t history_events = 0;

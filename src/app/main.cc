@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{10'000'000}));
   demo_cmd->add_option("--history-days", scale.history_days, "days the history spans, up to an hour ago")
       ->check(CLI::Range(int64_t{1}, int64_t{366}));
-  demo_cmd->add_option("--head-share", scale.head_share, "the head merchant's share of the history (owner 13500000001)")
+  demo_cmd->add_option("--head-share", scale.head_share, "the head merchant's share of the history (the demo's first shop, owner 13900000001)")
       ->check(CLI::Range(0.0, 1.0));
   auto* check = cli.add_subcommand("check", "Verify store invariants offline; exit 1 on violation");
   check->add_option("--db", db)->required();
