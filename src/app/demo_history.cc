@@ -80,7 +80,7 @@ Status SeedHistory(App& app, const ScaleOptions& opt) {
     }
     return Ok();
   }));
-  if (shops.empty()) return Fail(ErrorCode::INVALID_STATE, "history needs merchants with products (--scale)");
+  if (shops.empty()) return Fail(ErrorCode::INTERNAL, "history needs merchants with products (--scale)");
   // The head is the first shop in id order: the demo's own 小王的咖啡铺 (owner 13900000001).
   const size_t head = 0;
 
