@@ -776,6 +776,65 @@ TEST_F(Races, APaymentWaitsForTheEscrowBalanceHoldingNoProviderBalance) {
   ExpectInvariants();
 }
 
+// A group that fails refunds its paid members one by one, each refund posting escrow → the
+// member's store credit. Taken member by member, the first refund held the shop's `escrow:`
+// balance while the next member's `card:` balance (it sorts first) was still to come — against
+// a store-credit payment of that buyer in the shop, which takes them the other way round.
+// ExpireGroup now takes the members' stock and every balance it will post to, ascending, before
+// the first refund. Node 2 holds the second member's credit balance; node 1 expires the group:
+// it waits holding no escrow balance.
+TEST_F(Races, AFailingGroupWaitsForAMembersCreditHoldingNoEscrow) {
+  Shop shop = OpenShop("b2c", "拼团锁序");
+  auto [product, sku] = CreateProduct(shop, 6800, 1000);
+  const std::string escrow = pay::EscrowAccount(*ParseId(shop.id));
+  Json act = NewActivity(shop, Json{{"type", "group_buy"}, {"sku_id", sku}, {"group_price_fen", 4900}, {"group_size", 3},
+                                    {"group_ttl_s", 600}, {"starts_at", At(0)}, {"ends_at", At(24 * kHourMs)}});
+  const std::string aid = act["id"];
+  int held = 0;
+  for (int round = 0; round < 3; ++round) {
+    auto buyers = Buyers(2);
+    for (auto& [phone, token] : buyers) Credit(phone, 100000);
+    // Two members pay with store credit; the group stays one seat short.
+    auto opened = Call("POST", "/api/v1/checkout", CheckoutBody(sku, Json{{"id", aid}}), buyers[0].second);
+    ASSERT_EQ(opened.status, 201) << opened.body.dump();
+    const std::string gid = opened.body["orders"][0]["group_id"];
+    auto joined = Call("POST", "/api/v1/checkout", CheckoutBody(sku, Json{{"id", aid}, {"group_id", gid}}), buyers[1].second);
+    ASSERT_EQ(joined.status, 201) << joined.body.dump();
+    for (auto* r : {&opened, &joined}) {
+      const Json& order = r->body["orders"][0];
+      const std::string& token = r == &opened ? buyers[0].second : buyers[1].second;
+      auto paid = Call("POST", "/api/v1/orders/" + order["id"].get<std::string>() + "/pay",
+                       Json{{"card_fen", order["total_fen"]}}, token);
+      ASSERT_EQ(paid.status, 200) << paid.body.dump();
+    }
+    // The member refunded second: the later order.
+    const bool joiner_later = *ParseId(joined.body["orders"][0]["id"].get<std::string>()) >
+                              *ParseId(opened.body["orders"][0]["id"].get<std::string>());
+    const std::string later_token = joiner_later ? buyers[1].second : buyers[0].second;
+    const int64_t later_buyer = *ParseId(Call("GET", "/api/v1/me", nullptr, later_token).body["user"].value("id", ""));
+    const std::string credit = pay::CardAccount(later_buyer);
+    held += RoundsHoldingLaterRows(
+        1,
+        [&](Tx& tx) {
+          return ToStatus(tx.QueryOne("SELECT balance_fen FROM balances WHERE account=? FOR UPDATE", {credit}));
+        },
+        "%balances%",
+        [&](Tx& tx) {
+          return tx.QueryInt("SELECT count(*) FROM (SELECT account FROM balances WHERE account=? FOR UPDATE SKIP LOCKED) t",
+                             {escrow});
+        },
+        1,
+        [&](http::Client&) {  // past the group's deadline once node 2 holds the balance
+          clock_.AdvanceMs(601'000);
+          RunTimers();
+        },
+        *node2_, port_, app_->store());
+    EXPECT_EQ(Call("GET", "/api/v1/groups/" + gid).body.value("status", ""), "failed") << "round " << round;
+  }
+  EXPECT_EQ(held, 0) << "rounds in which the failing group held the shop's escrow while it waited for a member's credit";
+  ExpectInvariants();
+}
+
 // ---- trade --------------------------------------------------------------------------------
 
 // A buyer starts paying one order on both nodes at once (a double tap retried on another

@@ -4,6 +4,10 @@
 // the schema CHECKs it). At `size` paid members the group succeeds and its orders lose
 // their "grouping" wait; at its deadline a forming group fails: unpaid member orders are
 // cancelled and paid ones refunded in full.
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "base/id.h"
 #include "base/messages.h"
 #include "pay/pay.h"
@@ -160,6 +164,34 @@ Status GroupSeatFreed(Tx& tx, int64_t group_id) {
                                .merchant_id = row->Int(5), .size = row->Int(4), .paid_members = 0, .reason = "empty"});
 }
 
+// The rows the members' cancels and refunds below will take, before the first of them, in the
+// one lock order (decision 031; the members' orders and the group's row are already held): their
+// stock rows ascending by SKU, then the ledger balances ascending by account — the buyers' store
+// credit and its hold, the shop's escrow and provider balances. Taken member by member, one
+// member's refund held the shop's `escrow:` balance while the next member's `card:` balance (it
+// sorts first) was still to come: a store-credit payment of that buyer in the shop at the same
+// moment takes them the other way round.
+Status LockMembersStockAndLedger(Tx& tx, int64_t group_id) {
+  const std::string for_update(tx.dialect().ForUpdate());
+  RETURN_IF_ERROR(ToStatus(tx.Query("SELECT s.id FROM skus s WHERE s.id IN (SELECT i.sku_id FROM order_items i JOIN activity_orders m "
+                                    "ON m.order_id = i.order_id WHERE m.group_id=?) ORDER BY s.id" + for_update,
+                                    {group_id})));
+  ASSIGN_OR_RETURN(Rows owners, tx.Query("SELECT DISTINCT o.buyer_id, o.merchant_id FROM orders o JOIN activity_orders m "
+                                         "ON m.order_id = o.id WHERE m.group_id=?",
+                                         {group_id}));
+  std::vector<std::string> accounts;
+  for (const Row& row : owners) {
+    accounts.push_back(pay::CardAccount(row.Int(0)));
+    accounts.push_back(pay::CardHoldAccount(row.Int(0)));
+    accounts.push_back(pay::EscrowAccount(row.Int(1)));
+    accounts.push_back(pay::ProviderAccount(row.Int(1)));
+  }
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+  for (const std::string& account : accounts) RETURN_IF_ERROR(ToStatus(pay::BalanceForDebit(tx, account)));
+  return Ok();
+}
+
 }  // namespace
 
 Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
@@ -184,6 +216,7 @@ Status ExpireGroup(trade::TradeService& trade, Tx& tx, int64_t group_id) {
   ASSIGN_OR_RETURN(Rows members, tx.Query("SELECT order_id FROM activity_orders WHERE group_id=? "
                                           "AND state IN (" + ActivityOrderStateSql(HoldsClaim) + ") ORDER BY order_id",
                                           {group_id}));
+  RETURN_IF_ERROR(LockMembersStockAndLedger(tx, group_id));
   for (auto& m : members) {
     int64_t order_id = m.Int(0);
     ASSIGN_OR_RETURN(trade::Order o, trade.GetOrder(tx, order_id, std::nullopt, std::nullopt));
