@@ -215,6 +215,23 @@ async function listProduct(ctx) {
   await page.locator('[data-test="product-table"] tr', { hasText: title }).waitFor();
   const row = (await page.locator('[data-test="product-table"] tr', { hasText: title }).textContent()) || '';
   assert(row.includes('¥12.34 – ¥19.99'), `price range not shown: ${row}`);
+  // A SKU's low-stock alert (库存预警, issue 19): set in the edit dialog, shown again when it reopens.
+  const edit = async () => {
+    const loaded = page.waitForResponse((r) => /\/merchant\/products\/\d+$/.test(r.url()) && r.request().method() === 'GET');
+    await page.locator('[data-test="product-table"] tr', { hasText: title }).locator('[data-test="product-edit"]').click();
+    await loaded;
+    await page.waitForFunction(() => document.querySelectorAll('[data-test="sku-low-stock"] input').length === 2);
+  };
+  await edit();
+  const low = page.locator('[data-test="sku-low-stock"] input').nth(0);
+  await low.fill('3');
+  await low.press('Tab');
+  await page.click('[data-test="product-save"]');
+  await page.locator('[data-test="product-save"]').waitFor({ state: 'hidden' });
+  await edit();
+  await page.waitForFunction(() => document.querySelector('[data-test="sku-low-stock"] input')?.value === '3');
+  await page.keyboard.press('Escape');
+  await page.locator('[data-test="product-save"]').waitFor({ state: 'hidden' });
 
   const { items } = await apiCall('GET', `/products?q=${encodeURIComponent(title)}`);
   const found = items.find((p) => p.title === title);
