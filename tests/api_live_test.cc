@@ -9,7 +9,9 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <latch>
 #include <mutex>
@@ -757,6 +759,124 @@ TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewer
       200);
   there.Until([](const Json& m) { return m["type"] == "state" && m["room"]["status"] == "ended"; });
   node2->Stop();
+  ExpectInvariants();
+}
+
+// Room results count who watched (issue 18: unique viewers and conversion): two signed-in
+// viewers and an anonymous device open the live room's page (again and again: each counts once;
+// before the room is live, not at all); one of them buys and pays, another orders and cancels:
+// unique 3, paid buyers 1, conversion 1/3, and per product its paid orders, units, GMV and buyers.
+// Their views, a like and a comment reach the data platform's event log as live.view, live.like
+// (one per viewer per flush, with the taps) and live.comment, with the user and the merchant.
+TEST_F(LiveStream, ResultsCountUniqueViewersAndConversionAndInteractionsReachTheEventLog) {
+  Shop shop = OpenShop("b2c", "直播数据店");
+  auto [product, sku] = CreateProduct(shop, 9900, 100, "保温杯");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 20}}}));
+  const std::string id = room["id"];
+  std::string ann = Register("", "安妮"), bo = Register("", "波波");
+  // Before the live: the page records nobody.
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id, nullptr, ann).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  auto results = [&] {
+    auto r = Call("GET", "/api/v1/merchant/live/rooms/" + id + "/results", nullptr,
+                  shop.owner_token);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body;
+  };
+  EXPECT_EQ(results()["unique_viewers"], 0);
+  EXPECT_EQ(results()["conversion_bp"], 0);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id, nullptr, ann).status, 200);
+    EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id, nullptr, bo).status, 200);
+    EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id + "?device=dshop42").status, 200);
+  }
+  // Anonymous without a device counts nobody; a malformed device is refused.
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/live/rooms/" + id + "?device=a%20b").status, 400);
+  Json r = results();
+  EXPECT_EQ(r["unique_viewers"], 3) << r.dump();
+  EXPECT_EQ(r["paid_buyers"], 0);
+
+  // Ann buys two and pays; Bo orders and cancels (a buyer, not a paying one).
+  auto order = Order(ann, id, sku, 2);
+  ASSERT_EQ(order.status, 201) << order.body.dump();
+  PayAndWait(ann, order.body["orders"][0]["id"]);
+  auto unpaid = Order(bo, id, sku, 1);
+  ASSERT_EQ(unpaid.status, 201) << unpaid.body.dump();
+  ASSERT_EQ(Call("POST",
+                 "/api/v1/orders/" + unpaid.body["orders"][0]["id"].get<std::string>() + "/cancel",
+                 nullptr, bo)
+                .status,
+            200);
+  r = results();
+  EXPECT_EQ(r["unique_viewers"], 3) << r.dump();
+  EXPECT_EQ(r["buyers"], 2);
+  EXPECT_EQ(r["paid_buyers"], 1);
+  EXPECT_EQ(r["conversion_bp"], 3333);  // 1 of 3
+  ASSERT_EQ(r["products"].size(), 1u);
+  EXPECT_EQ(r["products"][0]["paid_orders"], 1);
+  EXPECT_EQ(r["products"][0]["paid_units"], 2);
+  EXPECT_EQ(r["products"][0]["gmv_fen"], 7800);
+  EXPECT_EQ(r["products"][0]["buyers"], 1);
+  // A buyer who never opened the page watched too: a viewer.
+  std::string cy = Register("", "茜茜");
+  ASSERT_EQ(Order(cy, id, sku, 1).status, 201);
+  EXPECT_EQ(results()["unique_viewers"], 4);
+
+  // A comment and likes: the interactions reach the event log.
+  ASSERT_EQ(
+      Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "好看"}}, bo).status,
+      201);
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 3}}, ann).status,
+            200);
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 2}}, ann).status,
+            200);
+  const int64_t merchant = *ParseId(shop.id);
+  auto live_log = [&] {
+    EXPECT_TRUE(app_->insight().CatchUp());
+    auto rows = app_->insight().analytics().Read([&](Reader& rd) {
+      return rd.Query(
+          "SELECT type, user_id, device_id, data FROM log WHERE merchant_id=? AND type LIKE "
+          "'live.%' ORDER BY id",
+          {merchant});
+    });
+    EXPECT_TRUE(rows);
+    return rows ? *rows : Rows{};
+  };
+  // The likes are written with the hub's flushes (every 50 ms here): read until all five are.
+  auto taps = [](const Rows& rows) {
+    int64_t n = 0;
+    for (const Row& x : rows)
+      if (x.Str(0) == "live.like") n += x.JsonAt(3).value("count", int64_t{0});
+    return n;
+  };
+  Rows log;
+  for (int i = 0; i < 500 && taps(log) < 5; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    log = live_log();
+  }
+  std::multiset<std::string> views;
+  int64_t likes = 0, comments = 0;
+  for (const Row& x : log) {
+    Json data = x.JsonAt(3);
+    EXPECT_EQ(data["room_id"], *ParseId(id)) << data.dump();
+    if (x.Str(0) == "live.view") {
+      views.insert(x.Int(1) > 0 ? "u" + IdString(x.Int(1)) : "d" + x.Str(2));
+    } else if (x.Str(0) == "live.like") {
+      EXPECT_GT(x.Int(1), 0);  // the viewer who tapped
+      likes += data["count"].get<int64_t>();
+    } else if (x.Str(0) == "live.comment") {
+      EXPECT_GT(x.Int(1), 0);
+      ++comments;
+    }
+  }
+  EXPECT_EQ(views.size(), 3u);  // once per viewer
+  EXPECT_EQ(views.count("ddshop42"), 1u);
+  EXPECT_EQ(likes, 5);
+  EXPECT_EQ(comments, 1);
   ExpectInvariants();
 }
 

@@ -28,6 +28,7 @@
 #include "base/thread_name.h"
 #include "http/rate_limiter.h"
 #include "http/stream.h"
+#include "live/audience.h"
 
 namespace xd::http {
 
@@ -39,6 +40,7 @@ namespace {
 constexpr size_t kMaxClientMessageBytes = 512;
 constexpr size_t kMaxPendingRows = 20000;          // changed rows waiting for the hub's thread
 constexpr size_t kMaxProductRoomsCached = 100000;  // live_room_products row → room
+constexpr size_t kMaxTappers = 10000;              // viewers' taps kept apart per room and flush
 using Steady = std::chrono::steady_clock;
 
 // WatchedTables() in order.
@@ -160,6 +162,9 @@ struct LiveHub::Impl : public std::enable_shared_from_this<LiveHub::Impl>, publi
   std::unordered_map<int64_t, Steady::time_point> next_reload;  // per watched room
   std::unordered_map<int64_t, int64_t> product_rooms;           // the hub thread's only
   std::unordered_map<int64_t, int64_t> pending_likes;           // rooms with likes not yet written
+  // The same taps by viewer (room → user → taps) for the live.like events; past kMaxTappers a
+  // room's further viewers are summed under user 0.
+  std::unordered_map<int64_t, std::unordered_map<int64_t, int64_t>> pending_taps;
   std::set<int64_t> left_rooms;  // rooms whose last viewer here left: write this node's 0
   std::condition_variable cv;
   bool stopping = false;
@@ -714,9 +719,13 @@ void LiveHub::Impl::SendCounts() {
 void LiveHub::Impl::FlushLikes() {
   std::unordered_map<int64_t, int64_t> batch, counts;
   std::vector<std::shared_ptr<Channel>> list;
+  // The interval's taps by viewer, for the live.like events (written once, with this flush).
+  std::unordered_map<int64_t, std::vector<std::pair<int64_t, int64_t>>> taps;
   {
     std::lock_guard lock(mu);
     batch = pending_likes;
+    for (auto& [room, users] : pending_taps) taps[room].assign(users.begin(), users.end());
+    pending_taps.clear();
     for (auto& [id, ch] : channels) list.push_back(ch);
     for (int64_t room : left_rooms)
       if (!channels.contains(room)) counts[room] = 0;
@@ -741,8 +750,9 @@ void LiveHub::Impl::FlushLikes() {
   // One command for every room's likes and viewer counts; likes stay pending (and counted)
   // until it commits.
   store.Submit(
-      [self, batch, counts, node, totals](Tx& tx) -> Status {
+      [self, batch, counts, node, totals, taps = std::move(taps)](Tx& tx) -> Status {
         for (auto& [room, n] : batch) RETURN_IF_ERROR(self->live.AddLikes(tx, room, n));
+        for (auto& [room, list] : taps) RETURN_IF_ERROR(live::EmitLikes(tx, room, list));
         for (auto& [room, n] : counts) {
           ASSIGN_OR_RETURN((*totals)[room], self->live.RecordViewers(tx, room, node, n));
         }
@@ -886,9 +896,12 @@ void LiveHub::OnRows(const std::vector<RowChange>& changed) {
   impl_->cv.notify_one();
 }
 
-void LiveHub::AddLikes(int64_t room_id, int64_t count) {
+void LiveHub::AddLikes(int64_t room_id, int64_t user_id, int64_t count) {
   std::lock_guard lock(impl_->mu);
   impl_->pending_likes[room_id] += count;  // sent with the next counts, written with the flush
+  auto& taps = impl_->pending_taps[room_id];
+  if (taps.size() >= kMaxTappers && !taps.contains(user_id)) user_id = 0;
+  taps[user_id] += count;
 }
 
 bool LiveHub::AllowComment(int64_t user_id, int64_t* retry_after_s) {

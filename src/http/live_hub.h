@@ -21,7 +21,8 @@
 // interval in one update at its end; other rooms and orders/comments never wait for it). Orders
 // and comments are read and sent one by one, at once. Likes and viewer counts go out at most once
 // per counts interval; each node writes its viewer count with them and shows the room's sum over
-// the nodes (live::LiveService::RecordViewers). Limits: streams in total and per client IP,
+// the nodes (live::LiveService::RecordViewers), and the interval's taps as live.like events (one
+// per viewer, never one per tap). Limits: streams in total and per client IP,
 // client messages (ignored) of at most 512 bytes (larger: that connection is closed), a send
 // buffer per connection.
 //
@@ -83,9 +84,10 @@ class LiveHub {
   // Rows of WatchedTables() a durable commit changed (RowChange::table indexes that list, or
   // kAnyTable: anything may have changed).
   void OnRows(const std::vector<RowChange>& rows);
-  // Likes tapped on this node: counted at once, written to the room in one command per counts
-  // interval. The caller has checked the room is live.
-  void AddLikes(int64_t room_id, int64_t count);
+  // Likes tapped on this node by `user_id`: counted at once, written to the room in one command
+  // per counts interval, with one live.like event per viewer who tapped (live/audience.h
+  // EmitLikes). The caller has checked the room is live.
+  void AddLikes(int64_t room_id, int64_t user_id, int64_t count);
   // Whether the user may comment now (a token bucket per user); else the seconds to wait.
   bool AllowComment(int64_t user_id, int64_t* retry_after_s);
   // The room's viewers over every node (approximate, as the stream's counts).

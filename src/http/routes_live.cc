@@ -3,12 +3,14 @@
 // reminders, comments (弹幕) and likes. Ordering is POST /checkout with "live":{"room_id"}. The
 // real-time stream (WebSocket and SSE) is live_hub.cc's. Staff commands are re-authorized in their
 // transaction (Call::Write) and act on the caller's merchant only.
+#include <cctype>
 #include <functional>
 
 #include "base/limits.h"
 #include "http/api.h"
 #include "http/live_hub.h"
 #include "http/routes_live.h"
+#include "live/audience.h"
 
 namespace xd::http {
 
@@ -207,20 +209,51 @@ Status PublicRooms(Call& c) {
   return Ok();
 }
 
+// The room page. Opening a live room records its viewer once (live/audience.h): the signed-in
+// user, else the shop's device (?device=); only a first visit is a write, answered once durable.
 Status PublicRoom(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
+  std::optional<Principal> user;  // a token that does not sign anyone in reads anonymously
+  if (!c.req().Header("authorization").empty())
+    if (auto p = c.User()) user = *p;
+  live::Visitor visitor;
+  if (user) {
+    visitor.user_id = user->user_id;
+  } else if (auto device = c.req().QueryParam("device")) {
+    bool ok = !device->empty() && device->size() <= 64;
+    for (char ch : *device)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_');
+    if (!ok) return Fail(Msg::INVALID_FIELD, {Field("device_id")});
+    visitor.device_id = std::string(*device);
+  }
+  bool first_visit = false;
   ASSIGN_OR_RETURN(Json out, c.app().store.Read([&](Reader& r) -> Result<Json> {
     live::LiveService& ls = Live(c);
     ASSIGN_OR_RETURN(live::Room room, ls.GetRoom(r, id, std::nullopt));
     Json j = RoomJson(room);
     ASSIGN_OR_RETURN(j["recent_orders"], ls.RecentOrders(r, id, limits::kLiveRecentOrders));
     ASSIGN_OR_RETURN(j["recent_comments"], ls.RecentComments(r, id, limits::kLiveRecentComments));
+    if (room.status == live::RoomStatus::kLive && !visitor.empty()) {
+      ASSIGN_OR_RETURN(bool visited, live::Visited(r, id, visitor));
+      first_visit = !visited;
+    }
     return j;
   }));
   // Every node's viewers and this node's likes not written yet (approximate, as the stream's).
   out["viewers"] = Hub(c).Viewers(id);
   out["likes"] = out["likes"].get<int64_t>() + Hub(c).UnwrittenLikes(id);
-  c.Reply(out);
+  if (!first_visit) {
+    c.Reply(out);
+    return Ok();
+  }
+  auto record = [id, visitor, out](Tx& tx) -> Result<Json> {
+    RETURN_IF_ERROR(ToStatus(live::RecordVisit(tx, id, visitor)));
+    return out;
+  };
+  if (user)
+    c.Write(*user, [record](Tx& tx, const Principal&) { return record(tx); });
+  else
+    c.AnonymousWrite(record);
   return Ok();
 }
 
@@ -272,7 +305,7 @@ Status PostComment(Call& c) {
 // Taps are counted by the node's hub at once and written once per second for every room (a
 // burst of likes is not a burst of writes); only a live room takes them.
 Status PostLikes(Call& c) {
-  RETURN_IF_ERROR(c.User());  // signed-in viewers only (and within their request rate)
+  ASSIGN_OR_RETURN(Principal p, c.User());  // signed-in viewers only (and within their request rate)
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(Json body, c.Body());
   ObjectReader r(body);
@@ -280,7 +313,7 @@ Status PostLikes(Call& c) {
   RETURN_IF_ERROR(r.Finish());
   ASSIGN_OR_RETURN(live::Room room, c.app().store.Read([&](Reader& rd) { return Live(c).GetRoom(rd, id, std::nullopt); }));
   if (room.status != live::RoomStatus::kLive) return Fail(Msg::ROOM_NOT_LIVE);
-  Hub(c).AddLikes(id, count);
+  Hub(c).AddLikes(id, p.user_id, count);
   c.Reply(Json{{"room_id", IdString(id)}, {"added", count}});
   return Ok();
 }
@@ -307,7 +340,8 @@ void AddLiveRoutes(Api& api) {
         "live", AuthKind::kStaff, 201, RoomExample()}, CreateRoom},
       {{"GET", "/api/v1/merchant/live/rooms", "The shop's live rooms, newest first (staff)", "live", AuthKind::kStaff}, MerchantRooms},
       {{"GET", "/api/v1/merchant/live/rooms/{id}", "A room with its products' live stock (staff)", "live", AuthKind::kStaff}, MerchantRoom},
-      {{"GET", "/api/v1/merchant/live/rooms/{id}/results", "Room results: orders, buyers, GMV, likes, comments, per product (staff)",
+      {{"GET", "/api/v1/merchant/live/rooms/{id}/results",
+        "Room results: viewers (peak, unique), orders, buyers, GMV, conversion (paid buyers / unique viewers), likes, comments, per product (staff)",
         "live", AuthKind::kStaff}, RoomResults},
       {{"PUT", "/api/v1/merchant/live/rooms/{id}/products", "Add a product or change its live price and stock (allocated at once in a live room) (staff)",
         "live", AuthKind::kStaff, 200, Json{{"sku_id", "1234567890"}, {"live_price_fen", 9900}, {"live_stock", 200}}}, PutProduct},
@@ -335,8 +369,9 @@ void AddLiveRoutes(Api& api) {
         "live", AuthKind::kStaff, 200, Json{{"words", {"代购", "加微信"}}}}, SetBlockedWords},
       // ---- anyone ----
       {{"GET", "/api/v1/live/rooms", "Live rooms, then upcoming ones (at most 50)", "live", AuthKind::kNone}, PublicRooms},
-      {{"GET", "/api/v1/live/rooms/{id}", "A room: stream URL, products at live prices, stock left, the pinned product, recent orders (masked) and comments",
-        "live", AuthKind::kNone}, PublicRoom},
+      {{"GET", "/api/v1/live/rooms/{id}", "A room: stream URL, products at live prices, stock left, the pinned product, recent orders (masked) and comments; "
+        "opening a live room counts the signed-in viewer (else ?device=) once for its unique viewers",
+        "live", AuthKind::kNone, 200, nullptr, {"device"}}, PublicRoom},
       {{"GET", "/api/v1/live/rooms/{id}/stream",
         "The room's real-time stream over WebSocket (Upgrade: websocket): a snapshot, then state, counts, order and comment messages (docs/api.md)",
         "live", AuthKind::kNone}, StreamWithoutUpgrade},

@@ -42,7 +42,8 @@ const std::set<std::string>& ServerTypes() {
       "order.cancelled",      "order.completed", "order.refunded",      "refund.succeeded",
       "share.created",        "share.opened",    "commission.paid",     "member.card_claimed",
       "member.points_posted", "coupon.claimed",  "product.recommended", "group.opened",
-      "group.succeeded",      "group.failed",    "gift.sent",           "gift.accepted"};
+      "group.succeeded",      "group.failed",    "gift.sent",           "gift.accepted",
+      "live.view",            "live.like",       "live.comment"};
   return types;
 }
 
@@ -214,6 +215,15 @@ class Insight::Feed final : public OutboxConsumer {
           auto found = pos_amounts.find(JsonId(p, "ref_id"));
           row.amount_fen = found == pos_amounts.end() ? 0 : found->second;
         }
+      } else if (t == "live.view" || t == "live.like" || t == "live.comment") {
+        // A live room's viewer (a signed-in user, or an anonymous device for a view); the room in
+        // data for the per-room traffic, a like's taps in data.count.
+        row.user_id = JsonId(p, "user_id");
+        row.device_id = JsonStr(p, "device_id");
+        row.channel = "live";
+        row.data["room_id"] = JsonId(p, "room_id");
+        if (t == "live.like") row.data["count"] = JsonInt(p, "count");
+        if (t == "live.comment") row.data["comment_id"] = JsonId(p, "comment_id");
       } else if (t == "user.registered") {
         row.user_id = e.head.aggregate_id;
       } else if (int64_t pid = JsonId(p, "product_id")) {

@@ -137,8 +137,8 @@ class LiveService {
   Result<Room> Pin(Tx& tx, int64_t merchant_id, int64_t room_id, int64_t sku_id);
   Result<Room> Unpin(Tx& tx, int64_t merchant_id, int64_t room_id);
   Result<std::vector<Room>> MerchantRooms(Reader& r, int64_t merchant_id);
-  // Room results: viewers (peak), orders, buyers, GMV (paid), likes, comments, per product, and
-  // the top products by GMV.
+  // Room results: viewers (peak; unique, conversion: audience.h), orders, buyers, GMV (paid),
+  // likes, comments, per product (paid orders, units, GMV, buyers), the top products by GMV.
   Result<Json> Results(Reader& r, int64_t merchant_id, int64_t room_id);
   // Moderation. Deletes a comment of the merchant's room (idempotent; LIVE_COMMENT_NOT_FOUND for
   // another room's or merchant's).
@@ -194,7 +194,7 @@ class LiveService {
   // Invariants for `xiaodian check` (live_ok): every room product's allocated = sold + returned
   // + left, left 0 unless the room is live; per SKU, the live rooms' left equals
   // skus.allocated; a product's sold equals the units of the room's orders not cancelled; a
-  // room's order count equals its orders. Reads no configuration.
+  // room's order and device-viewer counts equal its rows. Reads no configuration.
   static Result<std::vector<std::string>> Check(Reader& r);
 
   trade::TradeService& trade() { return trade_; }

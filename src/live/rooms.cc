@@ -12,6 +12,7 @@
 #include "base/messages.h"
 #include "base/state_table.h"
 #include "catalog/catalog.h"
+#include "live/audience.h"
 #include "live/events.h"
 #include "live/internal/live_internal.h"
 #include "live/live.h"
@@ -577,6 +578,10 @@ Result<Json> LiveService::Comment(Tx& tx, int64_t user_id, int64_t room_id,
              "created_at_ms) VALUES(?,?,?,?,?,?,?)",
              {id, merchant_id, room_id, user_id, nickname, text, now}));
   RETURN_IF_ERROR(tx.Run("UPDATE live_rooms SET comments = comments + 1 WHERE id=?", {room_id}));
+  RETURN_IF_ERROR(Emit(tx, Commented{.room_id = room_id,
+                                     .merchant_id = merchant_id,
+                                     .user_id = user_id,
+                                     .comment_id = id}));
   return CommentFacts(id, nickname, text, now);
 }
 
@@ -728,13 +733,22 @@ Result<std::optional<int64_t>> LiveService::RoomOfProductRow(Reader& r, int64_t 
 Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_id) {
   ASSIGN_OR_RETURN(Room room, GetRoom(r, room_id, merchant_id));
   // What the room's orders brought in, once paid (a cancelled or still unpaid order is not GMV).
+  const std::string created(trade::ToString(trade::OrderStatus::kCreated)),
+      cancelled(trade::ToString(trade::OrderStatus::kCancelled));
   ASSIGN_OR_RETURN(
       Rows per_sku,
-      r.Query("SELECT oi.sku_id, SUM(oi.quantity), SUM(oi.line_fen) FROM live_orders lo JOIN "
+      r.Query("SELECT oi.sku_id, SUM(oi.quantity), SUM(oi.line_fen), count(DISTINCT lo.order_id), "
+              "count(DISTINCT lo.buyer_id) FROM live_orders lo JOIN "
               "orders o ON o.id = lo.order_id JOIN order_items oi ON oi.order_id = "
               "lo.order_id WHERE lo.room_id=? AND o.status NOT IN (?, ?) GROUP BY oi.sku_id",
-              {room_id, std::string(trade::ToString(trade::OrderStatus::kCreated)),
-               std::string(trade::ToString(trade::OrderStatus::kCancelled))}));
+              {room_id, created, cancelled}));
+  // Conversion: the buyers with a paid order over the unique viewers (audience.h).
+  ASSIGN_OR_RETURN(
+      int64_t paid_buyers,
+      r.QueryInt("SELECT count(DISTINCT lo.buyer_id) FROM live_orders lo JOIN orders o ON o.id = "
+                 "lo.order_id WHERE lo.room_id=? AND o.status NOT IN (?, ?)",
+                 {room_id, created, cancelled}));
+  ASSIGN_OR_RETURN(int64_t unique_viewers, UniqueViewers(r, room_id));
   ASSIGN_OR_RETURN(
       int64_t buyers,
       r.QueryInt("SELECT count(DISTINCT buyer_id) FROM live_orders WHERE room_id=?", {room_id}));
@@ -744,13 +758,18 @@ Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_i
   Json products = Json::array();
   std::vector<std::pair<int64_t, size_t>> by_gmv;  // (gmv, index in products)
   for (const RoomProduct& p : room.products) {
-    int64_t paid_units = 0, paid_fen = 0;
+    int64_t paid_units = 0, paid_fen = 0, paid_orders = 0, product_buyers = 0;
     for (auto& row : per_sku)
-      if (row.Int(0) == p.sku_id) paid_units = row.Int(1), paid_fen = row.Int(2);
+      if (row.Int(0) == p.sku_id) {
+        paid_units = row.Int(1), paid_fen = row.Int(2);
+        paid_orders = row.Int(3), product_buyers = row.Int(4);
+      }
     gmv += paid_fen;
     Json j = ToJson(p);
     j["paid_units"] = paid_units;
     j["gmv_fen"] = paid_fen;
+    j["paid_orders"] = paid_orders;
+    j["buyers"] = product_buyers;
     if (paid_fen > 0) by_gmv.emplace_back(paid_fen, products.size());
     products.push_back(std::move(j));
   }
@@ -768,8 +787,12 @@ Result<Json> LiveService::Results(Reader& r, int64_t merchant_id, int64_t room_i
   return Json{{"room_id", IdString(room.id)},
               {"status", std::string(ToString(room.status))},
               {"viewers_peak", viewers_peak},
+              {"unique_viewers", unique_viewers},
               {"orders", room.orders},
               {"buyers", buyers},
+              {"paid_buyers", paid_buyers},
+              // basis points, rounded down; 0 before anyone watched
+              {"conversion_bp", unique_viewers > 0 ? paid_buyers * 10000 / unique_viewers : 0},
               {"likes", room.likes},
               {"comments", room.comments},
               {"reminders", room.reminders},
@@ -817,15 +840,28 @@ Result<std::vector<std::string>> LiveService::Check(Reader& r) {
     problems.push_back("live room " + IdString(row.Int(0)) + " sku " + IdString(row.Int(1)) +
                        ": sold " + std::to_string(row.Int(2)) + " but its orders hold " +
                        std::to_string(row.Int(3)));
-  ASSIGN_OR_RETURN(
-      Rows counts,
-      r.Query("SELECT r.id, r.orders, COALESCE(x.n, 0) FROM live_rooms r LEFT JOIN (SELECT "
-              "room_id, count(*) n FROM live_orders GROUP BY room_id) x ON x.room_id = r.id "
-              "WHERE r.orders <> COALESCE(x.n, 0) LIMIT 10"));
-  for (auto& row : counts)
-    problems.push_back("live room " + IdString(row.Int(0)) + ": counts " +
-                       std::to_string(row.Int(1)) + " orders but has " +
-                       std::to_string(row.Int(2)));
+  // A room's counters equal its rows: its orders, and its anonymous devices (the bound on them,
+  // audience.h).
+  struct Counter {
+    const char* column;
+    const char* rows;  // room_id, n
+    const char* what;
+  };
+  for (const Counter& k :
+       {Counter{"orders", "SELECT room_id, count(*) n FROM live_orders GROUP BY room_id", "orders"},
+        Counter{"device_viewers",
+                "SELECT room_id, count(*) n FROM live_room_viewers WHERE user_id = 0 GROUP BY "
+                "room_id",
+                "device viewers"}}) {
+    ASSIGN_OR_RETURN(Rows counts, r.Query(std::string("SELECT r.id, r.") + k.column +
+                                          ", COALESCE(x.n, 0) FROM live_rooms r LEFT JOIN (" +
+                                          k.rows + ") x ON x.room_id = r.id WHERE r." + k.column +
+                                          " <> COALESCE(x.n, 0) LIMIT 10"));
+    for (auto& row : counts)
+      problems.push_back("live room " + IdString(row.Int(0)) + ": counts " +
+                         std::to_string(row.Int(1)) + " " + k.what + " but has " +
+                         std::to_string(row.Int(2)));
+  }
   // A mute holds in the comment's own transaction: no comment of a muted viewer in the
   // merchant's rooms after the mute.
   ASSIGN_OR_RETURN(

@@ -57,9 +57,11 @@ constexpr std::array kChildren{
     ColocatedChild{"member_inbox", "merchant_id", "push_id", "member_pushes", "merchant_id"},
     ColocatedChild{"member_push_targets", "merchant_id", "push_id", "member_pushes", "merchant_id"},
     ColocatedChild{"member_referrals", "merchant_id", "card_id", "member_cards", "merchant_id"},
-    // live commerce: a room's products, reminders, comments and mutes with their room; a room's
-    // order with its order and its room
+    // live commerce: a room's products, reminders, comments, mutes, viewers and nodes' viewer
+    // counts with their room; a room's order with its order and its room
     ColocatedChild{"live_room_products", "merchant_id", "room_id", "live_rooms", "merchant_id"},
+    ColocatedChild{"live_room_viewers", "merchant_id", "room_id", "live_rooms", "merchant_id"},
+    ColocatedChild{"live_room_node_viewers", "merchant_id", "room_id", "live_rooms", "merchant_id"},
     ColocatedChild{"live_reminders", "merchant_id", "room_id", "live_rooms", "merchant_id"},
     ColocatedChild{"live_comments", "merchant_id", "room_id", "live_rooms", "merchant_id"},
     ColocatedChild{"live_mutes", "merchant_id", "room_id", "live_rooms", "merchant_id"},

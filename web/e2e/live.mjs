@@ -4,7 +4,8 @@
 // the live price, the stock left falls, and the host ends the live. Before it starts the viewer
 // taps 预约 on the room page; once it is live, 我的 → 我的预约 lists it as live with the
 // inbox line. The host deletes one of the viewer's comments on the console's host screen and the
-// viewer's open page drops it (the stream's comment_deleted).
+// viewer's open page drops it (the stream's comment_deleted). After the end, the console's 数据
+// shows the room's results: the viewer counted once, conversion 100%.
 import { BASE, MOBILE, DESKTOP, apiCall, assert, screenshot } from './harness.mjs';
 
 // `h`: run.mjs's helpers (consoleLogin, shopLogin, newBuyer, freeProduct, merchantSession,
@@ -89,4 +90,15 @@ export async function liveRoom(ctx, h) {
   await host.waitForSelector(`[data-test="live-room"][data-id="${room.id}"][data-status="ended"]`);
   const ended = await apiCall('GET', `/merchant/live/rooms/${room.id}`, session);
   assert(ended.status === 'ended' && ended.products[0].left === 0, `room after the end: ${JSON.stringify(ended)}`);
+
+  // 数据: the room's results — the one viewer who opened the page bought and paid: 1 unique
+  // viewer, conversion 100%.
+  await host.click(`${card} [data-test="live-results"]`);
+  await host.waitForSelector('[data-test="live-results-panel"]');
+  const figure = async (key) => host.locator(`[data-test="live-results-${key}"]`).getAttribute('data-value');
+  assert((await figure('unique')) === '1', `unique viewers ${await figure('unique')}`);
+  assert((await figure('paidBuyers')) === '1', `paying buyers ${await figure('paidBuyers')}`);
+  assert((await figure('conversion')) === '10000', `conversion ${await figure('conversion')} bp`);
+  await host.waitForTimeout(400);  // the dialog's fade-in, for the screenshot only
+  await screenshot(host, 'console-live-results', { main: true });
 }

@@ -67,6 +67,7 @@ export const api = {
   liveRooms: () => http.get('/merchant/live/rooms'),
   createLiveRoom: (body) => http.post('/merchant/live/rooms', body),
   liveRoomAction: (id, action, body) => http.post(`/merchant/live/rooms/${e(id)}/${action}`, body),
+  liveResults: (id) => http.get(`/merchant/live/rooms/${e(id)}/results`),
   liveComments: (id) => http.get(`/live/rooms/${e(id)}/comments`),
   liveDeleteComment: (id, commentId) => http.del(`/merchant/live/rooms/${e(id)}/comments/${e(commentId)}`),
   liveMute: (id, commentId) => http.post(`/merchant/live/rooms/${e(id)}/comments/${e(commentId)}/mute`),

@@ -10,6 +10,11 @@ export const zh = {
   'live.blockedWords': '屏蔽词', 'live.blockedWordsHint': '每行一个词；观众发言含有其中任何一个时将被拒绝（最多 200 个）',
   'live.save': '保存', 'live.saved': '已保存', 'live.deleteComment': '删除', 'live.mute': '禁言', 'live.muted': '已禁言该观众',
   'live.deleted': '已删除',
+  'live.results': '数据', 'live.results.peak': '最高在线', 'live.results.unique': '观看人数', 'live.results.orders': '订单',
+  'live.results.paidBuyers': '付款人数', 'live.results.gmv': '成交额', 'live.results.conversion': '转化率',
+  'live.results.likes': '点赞', 'live.results.comments': '评论', 'live.results.paidOrders': '付款订单', 'live.results.units': '件数',
+  'live.results.productBuyers': '买家数',
+  'live.results.hint': '观看人数：打开过直播间的登录用户和设备（按人去重，下单者计入）；转化率 = 付款人数 / 观看人数。',
 };
 export const en = {
   'nav.live': 'Live', 'live.create': 'New live room', 'live.title': 'Title', 'live.streamUrl': 'Stream URL', 'live.cover': 'Cover image',
@@ -22,4 +27,9 @@ export const en = {
   'live.blockedWords': 'Blocked words', 'live.blockedWordsHint': 'One per line; a comment containing any of them is refused (at most 200)',
   'live.save': 'Save', 'live.saved': 'Saved', 'live.deleteComment': 'Delete', 'live.mute': 'Mute', 'live.muted': 'Viewer muted',
   'live.deleted': 'Deleted',
+  'live.results': 'Results', 'live.results.peak': 'Peak viewers', 'live.results.unique': 'Unique viewers', 'live.results.orders': 'Orders',
+  'live.results.paidBuyers': 'Paying buyers', 'live.results.gmv': 'GMV', 'live.results.conversion': 'Conversion',
+  'live.results.likes': 'Likes', 'live.results.comments': 'Comments', 'live.results.paidOrders': 'Paid orders', 'live.results.units': 'Units',
+  'live.results.productBuyers': 'Buyers',
+  'live.results.hint': 'Unique viewers: signed-in users and devices that opened the room (each once; buyers count); conversion = paying buyers / unique viewers.',
 };

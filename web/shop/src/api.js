@@ -166,7 +166,7 @@ export const api = {
   csRead: (id) => http.post(`/cs/threads/${e(id)}/read`),
   // live rooms (直播)
   liveRooms: () => http.get('/live/rooms'),
-  liveRoom: (id) => http.get(`/live/rooms/${e(id)}`),
+  liveRoom: (id, query) => http.get(`/live/rooms/${e(id)}`, query),
   liveRemind: (id) => http.post(`/live/rooms/${e(id)}/reminders`),
   liveReminders: () => http.get('/me/live-reminders'),
   liveComment: (id, text) => http.post(`/live/rooms/${e(id)}/comments`, { text }),
