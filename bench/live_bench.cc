@@ -6,7 +6,19 @@
 // then B buyers ordering the pinned product at once (the live stock must come out exact). Prints
 // one JSON object; asserts nothing about time.
 //
+// Two nodes (--pg-url: a PostgreSQL database with an empty schema): two forked servers on it;
+// viewers alternate between them and the host pins on the first, so the pin-to-viewer times of
+// the first node's viewers (same node) and the second's (the pin reaches it through PostgreSQL's
+// row notifications, Store::WatchRows) are reported apart.
+//
+// A like storm (--likers L --storm-s S): L signed-in viewers tap likes as fast as their requests
+// go for S seconds while every viewer reads; reports the frames each viewer received over the
+// storm and the server's CPU. --no-coalesce runs the server with the stream's coalescing off
+// (state re-reads up to 1,000 a second per room, counts every 1 ms instead of every second):
+// a bench-only setting of LiveHubOptions, not a flag of `serve`.
+//
 //   live_bench [--viewers 2000] [--rounds 20] [--slow 200] [--buyers 200] [--live-stock 100]
+//              [--pg-url URL] [--likers 0] [--storm-s 10] [--no-coalesce 1]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,9 +31,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,8 +62,28 @@ int64_t RssKiB(pid_t pid) {
   return -1;
 }
 
+// CPU seconds (user + system) the process has used.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));  // from field 3 (state) on
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(f);  // utime, stime
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct ServerSetup {
+  std::string db;          // empty: a SQLite file in the bench's directory
+  int node = 0;            // 0 seeds the admin
+  bool coalesce = true;
+};
+
 // The server, in the child: serves until SIGTERM.
-[[noreturn]] void Serve(const std::string& dir, int port_fd) {
+[[noreturn]] void Serve(const std::string& dir, int port_fd, const ServerSetup& setup) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -57,18 +91,23 @@ int64_t RssKiB(pid_t pid) {
   SetLogLevel("warn");
   static RealClock clock;
   AppOptions o;
-  o.db_path = dir + "/db";
+  o.db_path = setup.db.empty() ? dir + "/db" : setup.db;
+  o.analytics_path = dir + "/analytics" + std::to_string(setup.node) + ".db";
   o.port = 0;
   o.http_threads = 1;
   o.hasher.cost = account::HashCost::kFast;
   o.live.max_streams_per_ip = 1'000'000;  // every viewer comes from 127.0.0.1
   o.live.max_streams = 1'000'000;
+  if (!setup.coalesce) {
+    o.live.room_updates_per_s = 1000;  // a state message per change (the hub's 1 ms floor)
+    o.live.counts_interval_ms = 1;     // viewer and like counts every 1 ms instead of every 1 s
+  }
   auto app = App::Create(o, clock);
   if (!app) {
     std::fprintf(stderr, "server: %s\n", app.error().message.c_str());
     _exit(1);
   }
-  if (!(*app)->EnsureAdmin("13800000000", "admin123")) _exit(1);
+  if (setup.node == 0 && !(*app)->EnsureAdmin("13800000000", "admin123")) _exit(1);
   uint16_t port = (*app)->Start();
   if (write(port_fd, &port, sizeof port) != sizeof port) _exit(1);
   int sig = 0;
@@ -82,14 +121,17 @@ struct Viewers {
   std::atomic<int64_t> target{0};  // the sku id whose pin is being timed
   std::atomic<int64_t> pinned_at_ns{0};
   std::atomic<int> seen{0}, connected{0}, failed{0};
+  std::atomic<int64_t> frames{0}, counts_frames{0};  // messages received by reading viewers
   std::mutex mu;
   std::vector<double> latencies_ms;
+  std::vector<double> latencies_by_node[2];  // viewers of the pinning node, of the other one
 };
 
 // One viewer: reads every message; records the first one that shows the timed pin.
 class Viewer : public std::enable_shared_from_this<Viewer> {
  public:
-  Viewer(Viewers& v, bool slow) : v_(v), ws_(http::net::make_strand(v.ioc)), slow_(slow) {}
+  Viewer(Viewers& v, bool slow, int node = 0)
+      : v_(v), ws_(http::net::make_strand(v.ioc)), slow_(slow), node_(node) {}
   void Start(uint16_t port, const std::string& path) {
     path_ = path;
     auto& sock = boost::beast::get_lowest_layer(ws_);
@@ -119,6 +161,8 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     });
   }
   void OnMessage(const std::string& m) {
+    v_.frames++;
+    if (m.find("\"type\":\"counts\"") != std::string::npos) v_.counts_frames++;
     const int64_t target = v_.target.load();
     if (target == 0 || seen_target_ == target) return;
     size_t p = m.find("\"pinned\":{");
@@ -132,6 +176,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
     {
       std::lock_guard lock(v_.mu);
       v_.latencies_ms.push_back(ms);
+      v_.latencies_by_node[node_ == 0 ? 0 : 1].push_back(ms);
     }
     v_.seen++;
   }
@@ -140,6 +185,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   boost::beast::flat_buffer buf_;
   std::string path_;
   bool slow_;
+  int node_;
   int64_t seen_target_ = 0;
 };
 
@@ -158,11 +204,22 @@ int64_t Metric(http::Client& c, const std::string& name) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int viewers = 2000, rounds = 20, slow = 200, buyers = 200, live_stock = 100;
+  int viewers = 2000, rounds = 20, slow = 200, buyers = 200, live_stock = 100, likers = 0,
+      storm_s = 10;
+  bool coalesce = true;
+  std::string pg_url;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     int v = std::atoi(argv[i + 1]);
-    if (k == "--viewers")
+    if (k == "--pg-url")
+      pg_url = argv[i + 1];
+    else if (k == "--likers")
+      likers = v;
+    else if (k == "--storm-s")
+      storm_s = v;
+    else if (k == "--no-coalesce")
+      coalesce = v == 0;
+    else if (k == "--viewers")
       viewers = v;
     else if (k == "--rounds")
       rounds = v;
@@ -177,12 +234,32 @@ int main(int argc, char** argv) {
       (std::filesystem::temp_directory_path() / ("xd_live_bench_" + std::to_string(getpid())))
           .string();
   std::filesystem::create_directories(dir);
-  int fds[2];
-  if (pipe(fds) != 0) return 1;
-  pid_t child = fork();
-  if (child == 0) Serve(dir, fds[1]);
-  uint16_t port = 0;
-  if (read(fds[0], &port, sizeof port) != sizeof port) return 1;
+  // One server (SQLite), or two nodes on the PostgreSQL database: the first migrates the schema
+  // and seeds the admin before the second starts.
+  const int nodes = pg_url.empty() ? 1 : 2;
+  std::vector<pid_t> children;
+  std::vector<uint16_t> ports;
+  for (int n = 0; n < nodes; ++n) {
+    int fds[2];
+    if (pipe(fds) != 0) return 1;
+    pid_t pid = fork();
+    if (pid == 0) Serve(dir, fds[1], ServerSetup{.db = pg_url, .node = n, .coalesce = coalesce});
+    uint16_t p = 0;
+    if (read(fds[0], &p, sizeof p) != sizeof p) return 1;
+    children.push_back(pid);
+    ports.push_back(p);
+  }
+  const uint16_t port = ports[0];
+  auto rss_all = [&] {
+    int64_t kib = 0;
+    for (pid_t c : children) kib += RssKiB(c);
+    return kib;
+  };
+  auto cpu_all = [&] {
+    double s = 0;
+    for (pid_t c : children) s += CpuSeconds(c);
+    return s;
+  };
 
   http::Client c("127.0.0.1", port);
   auto reg = [&](const std::string& phone, const std::string& nick) {
@@ -219,11 +296,11 @@ int main(int argc, char** argv) {
   const std::string path = "/api/v1/live/rooms/" + room_id + "/stream";
 
   Viewers v;
-  const int64_t rss_before = RssKiB(child);
+  const int64_t rss_before = rss_all();
   std::vector<std::shared_ptr<Viewer>> all;
   for (int i = 0; i < viewers; ++i) {
-    all.push_back(std::make_shared<Viewer>(v, false));
-    all.back()->Start(port, path);
+    all.push_back(std::make_shared<Viewer>(v, false, i % nodes));
+    all.back()->Start(ports[i % nodes], path);
   }
   std::thread io([&] { v.ioc.run(); });
   auto work = http::net::make_work_guard(v.ioc);
@@ -234,9 +311,18 @@ int main(int argc, char** argv) {
     return pred();
   };
   wait_for([&] { return v.connected.load() + v.failed.load() >= viewers; }, 120);
-  wait_for([&] { return Metric(c, "xd_live_streams") >= v.connected.load(); }, 30);
+  wait_for(
+      [&] {
+        int64_t streams = 0;
+        for (uint16_t p : ports) {
+          http::Client nc("127.0.0.1", p);
+          streams += Metric(nc, "xd_live_streams");
+        }
+        return streams >= v.connected.load();
+      },
+      30);
   std::this_thread::sleep_for(std::chrono::seconds(2));  // snapshots delivered: the viewers idle
-  const int64_t rss_idle = RssKiB(child);
+  const int64_t rss_idle = rss_all();
 
   // Pins, timed from the host's request to each viewer's receipt.
   int complete_rounds = 0;
@@ -248,10 +334,53 @@ int main(int argc, char** argv) {
     c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku}}, owner);
     if (wait_for([&] { return v.seen.load() >= v.connected.load(); }, 20)) ++complete_rounds;
   }
-  std::vector<double> lat;
+  std::vector<double> lat, lat_by_node[2];
   {
     std::lock_guard lock(v.mu);
     lat = v.latencies_ms;
+    lat_by_node[0] = v.latencies_by_node[0];
+    lat_by_node[1] = v.latencies_by_node[1];
+  }
+
+  // The like storm: likers tap as fast as their requests go; every reading viewer counts frames.
+  Json storm = nullptr;
+  if (likers > 0) {
+    std::vector<std::string> liker_tokens;
+    for (int i = 0; i < likers; ++i)
+      liker_tokens.push_back(reg(fmt::format("157{:08d}", i), "点赞"));
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // counts of the registrations settle
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> taps{0}, tap_errors{0};
+    const int64_t frames0 = v.frames, counts0 = v.counts_frames;
+    const double cpu0 = cpu_all();
+    const auto t0 = Steady::now();
+    std::vector<std::thread> tappers;
+    for (int i = 0; i < likers; ++i)
+      tappers.emplace_back([&, i] {
+        http::Client lc("127.0.0.1", ports[i % nodes]);
+        while (!stop) {
+          auto r = lc.Json("POST", "/api/v1/live/rooms/" + room_id + "/likes",
+                           Json{{"count", 1}}, liker_tokens[i]);
+          (r.status == 200 ? taps : tap_errors)++;
+        }
+      });
+    std::this_thread::sleep_for(std::chrono::seconds(storm_s));
+    stop = true;
+    for (auto& t : tappers) t.join();
+    const double storm_wall_s = std::chrono::duration<double>(Steady::now() - t0).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the last counts arrive
+    const double cpu_s = cpu_all() - cpu0;
+    const int reading = std::max(1, v.connected.load());
+    storm = Json{{"likers", likers},
+                 {"seconds", storm_wall_s},
+                 {"taps", taps.load()},
+                 {"tap_errors", tap_errors.load()},
+                 {"taps_per_s", static_cast<double>(taps.load()) / storm_wall_s},
+                 {"frames_per_viewer", static_cast<double>(v.frames - frames0) / reading},
+                 {"counts_frames_per_viewer", static_cast<double>(v.counts_frames - counts0) / reading},
+                 {"server_cpu_s", cpu_s},
+                 {"server_cpu_ms_per_tap",
+                  taps.load() > 0 ? cpu_s * 1000 / static_cast<double>(taps.load()) : -1}};
   }
 
   // Slow viewers: connected, never reading, while the host keeps pinning.
@@ -260,13 +389,13 @@ int main(int argc, char** argv) {
     all.back()->Start(port, path);
   }
   wait_for([&] { return v.connected.load() + v.failed.load() >= viewers + slow; }, 60);
-  const int64_t rss_slow_start = RssKiB(child);
+  const int64_t rss_slow_start = rss_all();
   v.target = 0;
   for (int r = 0; r < 100; ++r)
     c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin",
            Json{{"sku_id", r % 2 ? sku_b : sku_a}}, owner);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  const int64_t rss_slow_end = RssKiB(child);
+  const int64_t rss_slow_end = rss_all();
   const int64_t skips = Metric(c, "xd_live_skips_total");
   const int64_t dropped = Metric(c, "xd_live_dropped_total");
 
@@ -312,8 +441,8 @@ int main(int argc, char** argv) {
   work.reset();
   v.ioc.stop();
   io.join();
-  kill(child, SIGTERM);
-  waitpid(child, nullptr, 0);
+  for (pid_t ch : children) kill(ch, SIGTERM);
+  for (pid_t ch : children) waitpid(ch, nullptr, 0);
   std::filesystem::remove_all(dir);
 
   const int connected = v.connected.load();
@@ -323,11 +452,14 @@ int main(int argc, char** argv) {
            {"failed", v.failed.load()},
            {"pin_rounds", rounds},
            {"pin_rounds_all_received", complete_rounds},
+           {"nodes", nodes},
+           {"coalesce", coalesce},
            {"pin_to_viewer_ms",
             {{"samples", lat.size()},
              {"p50", Percentile(lat, 0.5)},
              {"p99", Percentile(lat, 0.99)},
              {"max", Percentile(lat, 1.0)}}},
+           {"like_storm", storm},
            {"server_rss_kib",
             {{"before_viewers", rss_before},
              {"idle_viewers", rss_idle},
@@ -353,6 +485,16 @@ int main(int argc, char** argv) {
                                std::max(0, live_stock - buyers)}}},
            {"invariants_ok", check.body.value("ok", false)},
            {"live_ok", check.body.value("live_ok", false)}};
+  if (nodes > 1) {
+    auto stats = [](const std::vector<double>& l) {
+      return Json{{"samples", l.size()},
+                  {"p50", Percentile(l, 0.5)},
+                  {"p99", Percentile(l, 0.99)},
+                  {"max", Percentile(l, 1.0)}};
+    };
+    out["pin_to_viewer_ms_same_node"] = stats(lat_by_node[0]);
+    out["pin_to_viewer_ms_other_node"] = stats(lat_by_node[1]);
+  }
   std::printf("%s\n", out.dump().c_str());
   return out["burst"]["exact"].get<bool>() && out["invariants_ok"].get<bool>() ? 0 : 1;
 }
