@@ -221,9 +221,9 @@ class Insight::Feed final : public OutboxConsumer {
         row.user_id = JsonId(p, "user_id");
         row.device_id = JsonStr(p, "device_id");
         row.channel = "live";
-        row.data["room_id"] = JsonId(p, "room_id");
+        row.data["room_id"] = IdString(JsonId(p, "room_id"));  // a string, as client events'
         if (t == "live.like") row.data["count"] = JsonInt(p, "count");
-        if (t == "live.comment") row.data["comment_id"] = JsonId(p, "comment_id");
+        if (t == "live.comment") row.data["comment_id"] = IdString(JsonId(p, "comment_id"));
       } else if (t == "user.registered") {
         row.user_id = e.head.aggregate_id;
       } else if (int64_t pid = JsonId(p, "product_id")) {
