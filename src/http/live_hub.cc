@@ -868,10 +868,18 @@ void LiveHub::Stop() {
     std::lock_guard lock(impl_->mu);
     for (auto& [id, ch] : impl_->channels) list.push_back(ch);
   }
+  // The open viewers are copied under the channel's lock and closed after it: a copy may end up
+  // a viewer's last owner (its connection finishing meanwhile), and the viewer's destructor takes
+  // the channel's lock (Leave) — under the lock that deadlocked this thread (seen in
+  // api_live_test_pg, about one run in three, at a node's Stop).
   for (auto& ch : list) {
-    std::lock_guard lock(ch->mu);
-    for (auto& w : ch->viewers)
-      if (auto v = w.lock()) v->Close();
+    std::vector<std::shared_ptr<Viewer>> open;
+    {
+      std::lock_guard lock(ch->mu);
+      for (auto& w : ch->viewers)
+        if (auto v = w.lock()) open.push_back(std::move(v));
+    }
+    for (auto& v : open) v->Close();
   }
 }
 
