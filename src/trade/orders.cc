@@ -272,7 +272,10 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
   int64_t now = tx.NowMs();
   const std::optional<TimeColumn> time_col = TimeColumnOf(to);
   std::string sql = "UPDATE orders SET status=?1, sub_status=?2, status_before_refund=?3, updated_at_ms=?4";
-  if (time_col) sql += std::string(", ") + time_col->name + "=?4";
+  // A status's time is when the order first reached it: a partial refund that returns the order
+  // to paid (or shipped, …) keeps the time it was paid (or shipped) — time windows (hot shops,
+  // first paid orders, BI) must not see it paid again.
+  if (time_col) sql += std::string(", ") + time_col->name + "=COALESCE(" + time_col->name + ", ?4)";
   // Becoming paid records what was paid and by which payment, in the same statement.
   const bool paid = to == OrderStatus::kPaid;
   if (paid) sql += ", provider_paid_fen=?7, card_paid_fen=?8, payment_id=?9";
@@ -297,12 +300,12 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
         "ON CONFLICT(merchant_id, buyer_id) DO UPDATE SET order_id = excluded.order_id, paid_at_ms = excluded.paid_at_ms "
         "WHERE excluded.paid_at_ms < merchant_first_orders.paid_at_ms OR (excluded.paid_at_ms = "
         "merchant_first_orders.paid_at_ms AND excluded.order_id < merchant_first_orders.order_id)",
-        {o.merchant_id, o.buyer_id, o.id, now}));
+        {o.merchant_id, o.buyer_id, o.id, o.paid_at_ms.value_or(now)}));
   }
   OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
                    .from = o.status, .to = to, .extra = extra};
   o.status = to;
-  if (time_col) o.*(time_col->field) = now;
+  if (time_col && !(o.*(time_col->field))) o.*(time_col->field) = now;
   // The snapshot: the order as this transaction leaves it, its lines included.
   if (o.items.empty()) {  // only the lines are missing: not the whole order again
     ASSIGN_OR_RETURN(o.items, LoadOrderItems(tx, o.id));
