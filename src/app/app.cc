@@ -251,8 +251,10 @@ uint16_t App::Start() {
     sandbox_->StartSender();
     timers_->Start(options_.timer_poll_ms);
     if (options_.webhooks_background) open_->Start();
-    co_purchases_->Start();
-    if (options_.analytics_background) insight_->Start(options_.analytics_poll_ms);
+    if (options_.analytics_background) {  // both project the outbox: one node of several may do it
+      insight_->Start(options_.analytics_poll_ms);
+      co_purchases_->Start();
+    }
   }
   return port_;
 }

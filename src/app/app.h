@@ -62,7 +62,7 @@ struct AppOptions {
   // The data platform's store (insight/insight.h, decision 025): a SQLite file; empty = beside
   // the trading store (insight::DefaultAnalyticsPath).
   std::string analytics_path;
-  bool analytics_background = true;  // with `background`: ingest and project events (xd-insight)
+  bool analytics_background = true;  // with `background`: ingest and project events (xd-insight, xd-copurchase)
   int analytics_poll_ms = 200;       // the data platform's wait when caught up
   double events_rate_per_s = 10;     // POST /events batches per second per user or IP, burst 2× (0 = unlimited)
   http::LiveHubOptions live;                 // the live room stream's limits and cadence

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
   serve->add_option("--analytics-db", analytics_db,
                     "the data platform's SQLite file (default: <db>.analytics beside a SQLite store; xiaodian-analytics.db for PostgreSQL)");
   serve->add_option("--events-rate", events_rate, "POST /events batches per second per user or client IP (0 = unlimited)");
-  serve->add_flag("--no-analytics", no_analytics, "do not ingest or project events on this node (its events routes still answer)");
+  serve->add_flag("--no-analytics", no_analytics, "do not ingest or project events on this node: the data platform, bought-together pairs (its events routes still answer)");
   serve->add_option("--media-store", media_store,
                     "where uploaded photos live: disk or database (default: disk beside a SQLite database, database on PostgreSQL)")
       ->check(CLI::IsMember({"disk", "database"}));
