@@ -37,6 +37,19 @@ using Message = std::shared_ptr<const std::string>;
 
 namespace {
 
+class Viewer;  // below
+// Viewers whose owning copies BroadcastLocked took under a channel's lock, dropped when the
+// guard (declared before that lock, so destroyed after it) goes out of scope.
+thread_local std::vector<std::shared_ptr<Viewer>>* t_keep = nullptr;
+struct KeepViewersUntilUnlocked {
+  std::vector<std::shared_ptr<Viewer>> held;
+  std::vector<std::shared_ptr<Viewer>>* outer = t_keep;
+  KeepViewersUntilUnlocked() { t_keep = &held; }
+  ~KeepViewersUntilUnlocked() { t_keep = outer; }
+  KeepViewersUntilUnlocked(const KeepViewersUntilUnlocked&) = delete;
+  KeepViewersUntilUnlocked& operator=(const KeepViewersUntilUnlocked&) = delete;
+};
+
 constexpr size_t kMaxClientMessageBytes = 512;
 constexpr size_t kMaxPendingRows = 20000;          // changed rows waiting for the hub's thread
 constexpr size_t kMaxProductRoomsCached = 100000;  // live_room_products row → room
@@ -53,8 +66,6 @@ struct RoomEvent {
   int64_t room_id;
   Json facts;
 };
-
-class Viewer;
 
 // One room's viewers on this node and what a joiner's snapshot says.
 struct Channel {
@@ -439,6 +450,7 @@ bool LiveHub::Impl::Load(Channel& ch, bool with_recent) {
   if (!loaded) {
     if (loaded.error().code != ErrorCode::NOT_FOUND) return false;
     // Cancelled (or gone) while watched: say so.
+    KeepViewersUntilUnlocked keep;  // declared first: released after the lock
     std::lock_guard lock(ch.mu);
     if (ch.state.contains("room")) {
       ch.state["room"]["status"] = std::string(live::ToString(live::RoomStatus::kCancelled));
@@ -451,6 +463,7 @@ bool LiveHub::Impl::Load(Channel& ch, bool with_recent) {
     }
     return false;
   }
+  KeepViewersUntilUnlocked keep;  // declared first: released after the lock
   std::lock_guard lock(ch.mu);
   ch.likes_db = (*loaded)["likes"].get<int64_t>();
   if (!with_recent && (*loaded)["state"] == ch.state) {
@@ -507,8 +520,15 @@ Message LiveHub::Impl::SnapshotLocked(Channel& ch) {
 }
 
 void LiveHub::Impl::BroadcastLocked(Channel& ch, const Message& m) {
-  for (auto& w : ch.viewers)
-    if (auto v = w.lock()) v->Deliver(m);
+  for (auto& w : ch.viewers) {
+    if (auto v = w.lock()) {
+      v->Deliver(m);
+      // The copy could be the viewer's last owner (its connection finishing meanwhile); its
+      // destructor leaves the channel, which takes ch.mu: held here. The caller's
+      // KeepViewersUntilUnlocked drops it once the lock is released.
+      if (t_keep) t_keep->push_back(std::move(v));
+    }
+  }
 }
 
 void LiveHub::Impl::Subscribe(const std::shared_ptr<Viewer>& v) {
@@ -590,6 +610,7 @@ void LiveHub::Impl::Publish(const RoomEvent& e) {
     if (it == channels.end()) return;  // nobody watches here
     ch = it->second;
   }
+  KeepViewersUntilUnlocked keep;  // declared first: released after the lock
   std::lock_guard lock(ch->mu);
   ch->seq++;
   ch->snapshot.reset();
@@ -698,6 +719,7 @@ void LiveHub::Impl::SendCounts() {
     for (auto& [id, ch] : channels) list.push_back(ch);
   }
   for (auto& ch : list) {
+    KeepViewersUntilUnlocked keep;  // declared first: released after the lock
     std::lock_guard lock(ch->mu);
     int64_t likes;
     {
