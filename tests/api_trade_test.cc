@@ -1029,7 +1029,10 @@ TEST_F(Trade, SearchFindsChineseTitles) {
 class TradeOrderList : public Trade {
  protected:
   void Configure(AppOptions& o) override {
-    o.webhooks_background = false;  // no consumer polling the store while queries are counted
+    // No consumer polls the store while queries are counted: neither the webhook sender nor the
+    // data platform's (the co-purchase consumer reads the outbox every 500 ms).
+    o.webhooks_background = false;
+    o.analytics_background = false;
   }
 };
 
