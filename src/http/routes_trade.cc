@@ -208,9 +208,8 @@ Status GetMyOrder(Call& c) {
     c.Reply(out);
     return Ok();
   }
-  auto reply = [full, respond = c.responder(), lang = c.lang()] {
+  auto send = [respond = c.responder(), lang = c.lang()](Result<Json> now) {
     Response resp;
-    auto now = full();
     if (now) {
       resp.json = std::make_shared<const Json>(std::move(*now));
     } else {
@@ -224,24 +223,23 @@ Status GetMyOrder(Call& c) {
     return store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, user); });
   };
   // The waiter fires when the order's row changes — on this node or another (Store::WatchRows)
-  // — or at the deadline. A change that left the status as it was (the row changed for
-  // another reason) waits again until the deadline.
+  // — or at the deadline. It reads the order once: still in the status waited on (the row
+  // changed for another reason), it waits again until the deadline; otherwise that read is the
+  // answer.
   struct Poll : std::enable_shared_from_this<Poll> {
     OrderWatch* watch = nullptr;
     int64_t order_id = 0;
     OrderWatch::Clock::time_point deadline;
     std::string wait_while;
-    std::function<Result<trade::OrderStatus>()> status_now;
-    std::function<void()> reply;
+    std::function<Result<Json>()> full;
+    std::function<void(Result<Json>)> send;
     void Fire() {
-      if (OrderWatch::Clock::now() < deadline && !watch->stopped()) {
-        auto status = status_now();
-        if (status && trade::ToString(*status) == wait_while) {
-          watch->Wait(order_id, deadline, [self = shared_from_this()] { self->Fire(); });
-          return;
-        }
+      auto now = full();
+      if (now && (*now)["status"] == wait_while && OrderWatch::Clock::now() < deadline && !watch->stopped()) {
+        watch->Wait(order_id, deadline, [self = shared_from_this()] { self->Fire(); });
+        return;
       }
-      reply();
+      send(std::move(now));
     }
   };
   auto poll = std::make_shared<Poll>();
@@ -249,8 +247,8 @@ Status GetMyOrder(Call& c) {
   poll->order_id = id;
   poll->deadline = OrderWatch::Clock::now() + std::chrono::milliseconds(wait_ms);
   poll->wait_while = *wait_while;
-  poll->status_now = status_now;
-  poll->reply = reply;
+  poll->full = full;
+  poll->send = send;
   // Register, then look (a cheap status lookup; the order is built once): a change
   // committed after the registration fires the waiter, one before it shows here.
   auto waiter = watch.Wait(id, poll->deadline, [poll] { poll->Fire(); });
@@ -259,7 +257,7 @@ Status GetMyOrder(Call& c) {
   if (!waiter->Claim()) return Ok();  // fired meanwhile
   watch.Cancel(waiter);
   if (!status) return std::unexpected(status.error());  // not found: no reply was sent
-  reply();
+  send(full());
   return Ok();
 }
 
