@@ -279,7 +279,16 @@ void Insight::Start(int poll_ms) {
         spdlog::warn("event=insight_ingest_failed error=\"{}\"", in.error().message);
       auto out = ProjectOnce();
       if (!out) spdlog::warn("event=insight_project_failed error=\"{}\"", out.error().message);
-      if ((in && *in > 0) || (out && *out > 0)) continue;
+      // Straight on only while behind (a full batch): a round's cost is mostly per round (the
+      // outbox read, two analytics commits, the cursor's trading write) and its upserts are per
+      // key, so under a steady trickle of orders rounds every poll_ms gather many events each
+      // instead of one or two (decision 038). BI lags by up to poll_ms more.
+      if ((in && *in >= config::kIngestBatch) || (out && *out >= config::kProjectBatch)) continue;
+      if ((in && *in > 0) || (out && *out > 0)) {
+        std::unique_lock l(mu_);
+        cv_.wait_for(l, std::chrono::milliseconds(poll_ms), [this] { return !running_; });
+        continue;
+      }
       // Caught up: retrain the ranking model when its period has passed (a few seconds at most
       // for ranking_config::kMaxScanRows rows; ingestion waits meanwhile, nothing is lost).
       auto trained = ranking_->MaybeTrain();

@@ -5,15 +5,20 @@
 #include "insight/insight.h"
 #include "insight/owner.h"
 #include "insight/internal/common.h"
+#include "insight/internal/sketch.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/id.h"
+#include "base/log.h"
 #include "base/messages.h"
 
 namespace xd::insight {
@@ -74,92 +79,167 @@ std::string DefaultAnalyticsPath(const std::string& db_path) {
 
 namespace {
 
+// One projection round (≤ config::kProjectBatch log rows): the rows' effects gathered in memory
+// while they are applied in id order, then written once per key by Flush, in the transaction that
+// moves the cursor (decision 038). A busy shop's day, a product, a user touched by hundreds of
+// events of a round cost one statement each, not one per event; the previous values a change
+// depends on (a visitor's stage, a customer's first and last order, a decayed interest) are read
+// once per round. The tables end up exactly as one statement per event left them, whatever the
+// rounds' boundaries (InsightTest.RebuildEqualsIncremental…).
 struct Applier {
   Tx& tx;
+
+  struct DayDelta {
+    int64_t views = 0, impressions = 0, carts = 0, orders = 0, paid_orders = 0, gmv_fen = 0,
+            refunded_fen = 0, cancelled_orders = 0, shares = 0;
+    int64_t at_least[5] = {0, 0, 0, 0, 0};  // visitors newly at stage ≥ s (s = 1..4)
+  };
+  struct ProductDelta {
+    int64_t views = 0, impressions = 0, carts = 0, paid_units = 0, gmv_fen = 0;
+  };
+  struct VisitorStage {
+    int before = 0, stage = 0;  // the stored stage (0: no row), the round's furthest
+  };
+  struct Customer {
+    bool existed = false;
+    int64_t first_before = 0, last_before = 0, orders_before = 0, fen_before = 0;
+    int64_t first = 0, last = 0, orders = 0, fen = 0;
+  };
+  struct Facts {
+    int64_t first_seen = 0, last_seen = 0;
+    int64_t paid_orders = 0, paid_fen = 0, refunded_fen = 0, last_paid = 0, units = 0,
+            offline_purchases = 0, offline_fen = 0, shares = 0, share_opens_by_others = 0,
+            share_purchases = 0, member_level = 0;
+    std::vector<std::pair<std::string, int64_t>> channels;  // in the order first paid through
+  };
+  struct Interest {
+    int64_t score = 0, updated = 0;
+  };
+  struct CustomerDayDelta {
+    int64_t customers = 0, repeaters = 0, paid_fen = 0, repeat_fen = 0;
+  };
+
+  std::map<std::pair<int64_t, int64_t>, DayDelta> days;
+  std::map<std::tuple<int64_t, int64_t, int64_t>, ProductDelta> products;
+  std::map<std::tuple<int64_t, int64_t, std::string>, std::pair<int64_t, int64_t>> channels;
+  std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> shown;
+  std::map<std::tuple<int64_t, int64_t, std::string>, VisitorStage> visitors;
+  std::map<std::pair<int64_t, int64_t>, Customer> customers;
+  std::map<int64_t, Facts> facts;
+  std::map<std::pair<int64_t, std::string>, Interest> interests;
+  std::unordered_map<std::string, int64_t> device_users;
 
   // A device's user once it was seen signed in ('identify' rows, replayed in order).
   Result<int64_t> UserOf(const Row& row) {
     if (row.Int(2) > 0) return row.Int(2);
-    if (row.Str(3).empty()) return int64_t{0};
-    return tx.QueryInt("SELECT user_id FROM devices WHERE device_id=?", {row.Str(3)});
+    const std::string& device = row.Str(3);
+    if (device.empty()) return int64_t{0};
+    if (auto it = device_users.find(device); it != device_users.end()) return it->second;
+    ASSIGN_OR_RETURN(int64_t user,
+                     tx.QueryInt("SELECT user_id FROM devices WHERE device_id=?", {device}));
+    device_users.emplace(device, user);
+    return user;
   }
 
-  Status Day(int64_t merchant, int64_t day, const char* column, int64_t add) {
-    return tx.Run(std::string("INSERT INTO merchant_days(merchant_id, day, ") + column +
-                      ") VALUES(?,?,?) ON CONFLICT(merchant_id, day) DO UPDATE SET " + column +
-                      " = " + column + " + excluded." + column,
-                  {merchant, day, add});
-  }
-  Status ProductDay(int64_t merchant, int64_t day, int64_t product, const char* column,
-                    int64_t add) {
-    return tx.Run(std::string("INSERT INTO merchant_product_days(merchant_id, day, product_id, ") +
-                      column +
-                      ") VALUES(?,?,?,?) ON CONFLICT(merchant_id, day, product_id) DO UPDATE SET " +
-                      column + " = " + column + " + excluded." + column,
-                  {merchant, day, product, add});
+  DayDelta& Day(int64_t merchant, int64_t day) { return days[{merchant, day}]; }
+  ProductDelta& ProductDay(int64_t merchant, int64_t day, int64_t product) {
+    return products[{merchant, day, product}];
   }
   Status Visitor(int64_t merchant, int64_t day, const std::string& visitor, int stage) {
     if (visitor.empty()) return Ok();
-    return tx.Run(
-        "INSERT INTO merchant_day_visitors(merchant_id, day, visitor, stage) VALUES(?,?,?,?) "
-        "ON CONFLICT(merchant_id, day, visitor) DO UPDATE SET stage = MAX(stage, excluded.stage)",
-        {merchant, day, visitor, int64_t{stage}});
+    auto [it, added] = visitors.try_emplace({merchant, day, visitor});
+    if (added) {
+      ASSIGN_OR_RETURN(int64_t before,
+                       tx.QueryInt("SELECT stage FROM merchant_day_visitors WHERE merchant_id=? "
+                                   "AND day=? AND visitor=?",
+                                   {merchant, day, visitor}));
+      it->second.before = it->second.stage = static_cast<int>(before);
+    }
+    it->second.stage = std::max(it->second.stage, stage);
+    return Ok();
   }
-  Status Seen(int64_t user, int64_t at) {
-    if (user <= 0) return Ok();
-    return tx.Run(
-        "INSERT INTO user_facts(user_id, first_seen_ms, last_seen_ms) VALUES(?,?,?) ON "
-        "CONFLICT(user_id) DO UPDATE SET "
-        "first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms), last_seen_ms = "
-        "MAX(last_seen_ms, excluded.last_seen_ms)",
-        {user, at, at});
-  }
-  Status Fact(int64_t user, const char* column, int64_t add) {
-    if (user <= 0) return Ok();
-    return tx.Run(
-        std::string("UPDATE user_facts SET ") + column + " = " + column + " + ? WHERE user_id=?",
-        {add, user});
+  // The user's facts, created (first and last seen at `at`) the first time the round sees them.
+  Facts& Seen(int64_t user, int64_t at) {
+    auto [it, added] = facts.try_emplace(user);
+    Facts& f = it->second;
+    if (added) f.first_seen = f.last_seen = at;
+    f.first_seen = std::min(f.first_seen, at);
+    f.last_seen = std::max(f.last_seen, at);
+    return f;
   }
   // Interest in a category, decayed with a half-life: the score at the newest moment seen, an
   // older event adding its weight decayed to that moment. Deterministic in replay order.
-  Status Interest(int64_t user, const std::string& category, int64_t weight_milli, int64_t at) {
+  Status AddInterest(int64_t user, const std::string& category, int64_t weight_milli, int64_t at) {
     if (user <= 0 || category.empty()) return Ok();
-    ASSIGN_OR_RETURN(
-        auto row,
-        tx.QueryOne(
-            "SELECT score_milli, updated_ms FROM user_categories WHERE user_id=? AND category=?",
-            {user, category}));
-    int64_t score = weight_milli, updated = at;
-    if (row) {
-      const int64_t old = row->Int(0), then = row->Int(1);
-      const double half = static_cast<double>(config::kInterestHalfLifeMs);
-      if (at >= then) {
-        score = std::llround(static_cast<double>(old) *
-                             std::exp2(-static_cast<double>(at - then) / half)) +
-                weight_milli;
-      } else {
-        score = old + std::llround(static_cast<double>(weight_milli) *
-                                   std::exp2(-static_cast<double>(then - at) / half));
-        updated = then;
+    auto [it, added] = interests.try_emplace({user, category});
+    bool known = !added;
+    if (added) {
+      ASSIGN_OR_RETURN(
+          auto row,
+          tx.QueryOne(
+              "SELECT score_milli, updated_ms FROM user_categories WHERE user_id=? AND category=?",
+              {user, category}));
+      if (row) {
+        it->second = {row->Int(0), row->Int(1)};
+        known = true;
       }
     }
-    return tx.Run(
-        "INSERT INTO user_categories(user_id, category, score_milli, updated_ms) VALUES(?,?,?,?) "
-        "ON CONFLICT(user_id, category) "
-        "DO UPDATE SET score_milli = excluded.score_milli, updated_ms = excluded.updated_ms",
-        {user, category, score, updated});
+    Interest& in = it->second;
+    if (!known) {
+      in = {weight_milli, at};
+      return Ok();
+    }
+    const double half = static_cast<double>(config::kInterestHalfLifeMs);
+    if (at >= in.updated) {
+      in.score = std::llround(static_cast<double>(in.score) *
+                              std::exp2(-static_cast<double>(at - in.updated) / half)) +
+                 weight_milli;
+      in.updated = at;
+    } else {
+      in.score += std::llround(static_cast<double>(weight_milli) *
+                               std::exp2(-static_cast<double>(in.updated - at) / half));
+    }
+    return Ok();
+  }
+  Status Paid(int64_t merchant, int64_t user, int64_t at, int64_t amount) {
+    auto [it, added] = customers.try_emplace({merchant, user});
+    Customer& c = it->second;
+    if (added) {
+      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT first_paid_ms, last_paid_ms, paid_orders, "
+                                             "paid_fen FROM merchant_customers WHERE "
+                                             "merchant_id=? AND user_id=?",
+                                             {merchant, user}));
+      if (row) {
+        c.existed = true;
+        c.first = c.first_before = row->Int(0);
+        c.last = c.last_before = row->Int(1);
+        c.orders = c.orders_before = row->Int(2);
+        c.fen = c.fen_before = row->Int(3);
+      }
+    }
+    if (c.orders == 0) {
+      c.first = c.last = at;
+    } else {
+      c.first = std::min(c.first, at);
+      c.last = std::max(c.last, at);
+    }
+    c.orders += 1;
+    c.fen += amount;
+    return Ok();
   }
 
   // Columns: id, type, user_id, device_id, merchant_id, product_id, order_id, amount_fen,
   // category, channel, occurred_at_ms, data.
   Status Apply(const Row& row) {
     const std::string& type = row.Str(1);
-    const std::string device = row.Str(3);
+    const std::string& device = row.Str(3);
     const int64_t merchant = row.Int(4), product = row.Int(5), amount = row.Int(7),
                   at = row.Int(10);
-    const std::string category = row.Str(8), channel = row.Str(9);
+    const std::string& category = row.Str(8);
+    const std::string& channel = row.Str(9);
     const int64_t day = DayOf(at);
     if (type == "identify") {
+      device_users.erase(device);
       return tx.Run(
           "INSERT INTO devices(device_id, user_id, linked_at_ms) VALUES(?,?,?) ON "
           "CONFLICT(device_id) DO NOTHING",
@@ -169,119 +249,267 @@ struct Applier {
     const std::string visitor = user > 0         ? "u" + std::to_string(user)
                                 : device.empty() ? ""
                                                  : "d" + device;
-    RETURN_IF_ERROR(Seen(user, at));
+    Facts* fact = user > 0 ? &Seen(user, at) : nullptr;
     if (type == "view") {
       if (merchant > 0) {
-        RETURN_IF_ERROR(Day(merchant, day, "views", 1));
-        if (product > 0) RETURN_IF_ERROR(ProductDay(merchant, day, product, "views", 1));
+        Day(merchant, day).views += 1;
+        if (product > 0) ProductDay(merchant, day, product).views += 1;
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kViewed));
       }
-      return Interest(user, category, 1000, at);
+      return AddInterest(user, category, 1000, at);
     }
     if (type == "impression") {
       if (merchant <= 0) return Ok();
-      RETURN_IF_ERROR(Day(merchant, day, "impressions", 1));
-      if (product > 0) RETURN_IF_ERROR(ProductDay(merchant, day, product, "impressions", 1));
-      if (visitor.empty()) return Ok();
+      Day(merchant, day).impressions += 1;
+      if (product > 0) ProductDay(merchant, day, product).impressions += 1;
       // What this visitor was shown of the merchant today: the feed's per-user-per-day cap.
-      return tx.Run(
-          "INSERT INTO visitor_merchant_days(visitor, day, merchant_id, impressions) "
-          "VALUES(?,?,?,1) ON CONFLICT(visitor, day, merchant_id) DO UPDATE SET "
-          "impressions = impressions + 1",
-          {visitor, day, merchant});
+      if (!visitor.empty()) shown[{visitor, day, merchant}] += 1;
+      return Ok();
     }
-    if (type == "click") return Interest(user, category, 500, at);
+    if (type == "click") return AddInterest(user, category, 500, at);
     if (type == "cart.added") {
       if (merchant > 0) {
-        RETURN_IF_ERROR(Day(merchant, day, "carts", 1));
-        if (product > 0) RETURN_IF_ERROR(ProductDay(merchant, day, product, "carts", 1));
+        Day(merchant, day).carts += 1;
+        if (product > 0) ProductDay(merchant, day, product).carts += 1;
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kCarted));
       }
-      return Interest(user, category, 3000, at);
+      return AddInterest(user, category, 3000, at);
     }
     if (type == "order.created") {
       if (merchant <= 0) return Ok();
-      RETURN_IF_ERROR(Day(merchant, day, "orders", 1));
+      Day(merchant, day).orders += 1;
       return Visitor(merchant, day, visitor, kOrdered);
     }
-    if (type == "order.cancelled")
-      return merchant > 0 ? Day(merchant, day, "cancelled_orders", 1) : Ok();
+    if (type == "order.cancelled") {
+      if (merchant > 0) Day(merchant, day).cancelled_orders += 1;
+      return Ok();
+    }
     if (type == "order.paid") {
       const Json data = row.JsonAt(11);
       int64_t units = 0;
       if (merchant > 0) {
-        RETURN_IF_ERROR(Day(merchant, day, "paid_orders", 1));
-        RETURN_IF_ERROR(Day(merchant, day, "gmv_fen", amount));
+        DayDelta& d = Day(merchant, day);
+        d.paid_orders += 1;
+        d.gmv_fen += amount;
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kPaid));
-        RETURN_IF_ERROR(
-            tx.Run("INSERT INTO merchant_channel_days(merchant_id, day, channel, paid_orders, "
-                   "gmv_fen) VALUES(?,?,?,1,?) "
-                   "ON CONFLICT(merchant_id, day, channel) DO UPDATE SET paid_orders = paid_orders "
-                   "+ 1, gmv_fen = gmv_fen + excluded.gmv_fen",
-                   {merchant, day, channel, amount}));
-        if (user > 0)
-          RETURN_IF_ERROR(
-              tx.Run("INSERT INTO merchant_customers(merchant_id, user_id, first_paid_ms, "
-                     "last_paid_ms, paid_orders, paid_fen) "
-                     "VALUES(?,?,?,?,1,?) ON CONFLICT(merchant_id, user_id) DO UPDATE SET "
-                     "first_paid_ms = MIN(first_paid_ms, excluded.first_paid_ms), last_paid_ms = "
-                     "MAX(last_paid_ms, excluded.last_paid_ms), "
-                     "paid_orders = paid_orders + 1, paid_fen = paid_fen + excluded.paid_fen",
-                     {merchant, user, at, at, amount}));
+        auto& ch = channels[{merchant, day, channel}];
+        ch.first += 1;
+        ch.second += amount;
+        if (user > 0) RETURN_IF_ERROR(Paid(merchant, user, at, amount));
       }
       if (data.contains("items"))
         for (const Json& it : data["items"]) {
           const int64_t pid = JsonInt(it, "product_id"), qty = JsonInt(it, "quantity");
           units += qty;
           if (merchant > 0 && pid > 0) {
-            RETURN_IF_ERROR(ProductDay(merchant, day, pid, "paid_units", qty));
-            RETURN_IF_ERROR(ProductDay(merchant, day, pid, "gmv_fen", JsonInt(it, "line_fen")));
+            ProductDelta& p = ProductDay(merchant, day, pid);
+            p.paid_units += qty;
+            p.gmv_fen += JsonInt(it, "line_fen");
           }
-          RETURN_IF_ERROR(Interest(user, JsonStr(it, "category"), 5000, at));
+          RETURN_IF_ERROR(AddInterest(user, JsonStr(it, "category"), 5000, at));
         }
-      if (user > 0) {
-        RETURN_IF_ERROR(
-            tx.Run("UPDATE user_facts SET paid_orders = paid_orders + 1, paid_fen = paid_fen + ?, "
-                   "units = units + ?, "
-                   "last_paid_ms = MAX(last_paid_ms, ?), channels = json_set(channels, '$.' || ?, "
-                   "COALESCE(json_extract(channels, '$.' || ?), 0) + 1) WHERE user_id=?",
-                   {amount, units, at, channel, channel, user}));
+      if (fact) {
+        fact->paid_orders += 1;
+        fact->paid_fen += amount;
+        fact->units += units;
+        fact->last_paid = std::max(fact->last_paid, at);
+        auto c = std::find_if(fact->channels.begin(), fact->channels.end(),
+                              [&](const auto& e) { return e.first == channel; });
+        if (c == fact->channels.end()) fact->channels.emplace_back(channel, 1);
+        else c->second += 1;
       }
       return Ok();
     }
     if (type == "refund.succeeded") {
-      if (merchant > 0) RETURN_IF_ERROR(Day(merchant, day, "refunded_fen", amount));
-      return Fact(user, "refunded_fen", amount);
+      if (merchant > 0) Day(merchant, day).refunded_fen += amount;
+      if (fact) fact->refunded_fen += amount;
+      return Ok();
     }
     if (type == "share.created") {
-      if (merchant > 0) RETURN_IF_ERROR(Day(merchant, day, "shares", 1));
-      return Fact(user, "shares", 1);
+      if (merchant > 0) Day(merchant, day).shares += 1;
+      if (fact) fact->shares += 1;
+      return Ok();
     }
     if (type == "share.opened") {
       const int64_t sharer = JsonInt(row.JsonAt(11), "sharer_id");
       if (sharer <= 0 || sharer == user) return Ok();
-      RETURN_IF_ERROR(Seen(sharer, at));
-      return Fact(sharer, "share_opens_by_others", 1);
+      Seen(sharer, at).share_opens_by_others += 1;
+      return Ok();
     }
-    if (type == "commission.paid") return Fact(user, "share_purchases", 1);
-    if (type == "offline.purchase") {
-      RETURN_IF_ERROR(Fact(user, "offline_purchases", 1));
-      RETURN_IF_ERROR(Fact(user, "offline_fen", amount));
+    if (type == "commission.paid") {
+      if (fact) fact->share_purchases += 1;
+      return Ok();
     }
-    if (type == "offline.purchase" || type == "member.points_posted") {
-      const int64_t level = JsonInt(row.JsonAt(11), "level_after");
-      if (user > 0)
-        RETURN_IF_ERROR(
-            tx.Run("UPDATE user_facts SET member_level = MAX(member_level, ?) WHERE user_id=?",
-                   {level, user}));
+    if (type == "offline.purchase" && fact) {
+      fact->offline_purchases += 1;
+      fact->offline_fen += amount;
     }
+    if ((type == "offline.purchase" || type == "member.points_posted") && fact)
+      fact->member_level = std::max(fact->member_level, JsonInt(row.JsonAt(11), "level_after"));
     return Ok();  // search, share (client), add_to_cart (client: the server's cart.added counts)...
+  }
+
+  // Writes what the round gathered: each key once.
+  Status Flush() {
+    // Visitors first: a visitor new to a stage counts in its day's rollup and joins the day's
+    // sketches of that stage and below it (the stages it had are in them already).
+    std::map<std::tuple<int64_t, int64_t, int>, std::vector<const std::string*>> sketch_adds;
+    for (const auto& [key, v] : visitors) {
+      if (v.stage <= v.before) continue;
+      const auto& [merchant, day, visitor] = key;
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_day_visitors(merchant_id, day, visitor, stage) VALUES(?,?,?,?) "
+          "ON CONFLICT(merchant_id, day, visitor) DO UPDATE SET stage = excluded.stage",
+          {merchant, day, visitor, int64_t{v.stage}}));
+      DayDelta& d = Day(merchant, day);
+      for (int s = v.before + 1; s <= v.stage; ++s) {
+        d.at_least[s] += 1;
+        sketch_adds[{merchant, day, s}].push_back(&visitor);
+      }
+    }
+    for (const auto& [key, added] : sketch_adds) {
+      const auto& [merchant, day, stage] = key;
+      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT sketch_hex FROM merchant_day_sketches WHERE "
+                                             "merchant_id=? AND day=? AND stage=?",
+                                             {merchant, day, int64_t{stage}}));
+      internal::Hll sketch;
+      if (row) {
+        auto stored = internal::Hll::DecodeHex(row->Str(0));
+        if (!stored) return Fail(ErrorCode::INTERNAL, "merchant_day_sketches: a sketch that does not decode");
+        sketch = *stored;
+      }
+      for (const std::string* v : added) sketch.Add(*v);
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_day_sketches(merchant_id, day, stage, sketch_hex) VALUES(?,?,?,?) "
+          "ON CONFLICT(merchant_id, day, stage) DO UPDATE SET sketch_hex = excluded.sketch_hex",
+          {merchant, day, int64_t{stage}, sketch.EncodeHex()}));
+    }
+    for (const auto& [key, d] : days) {
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_days(merchant_id, day, views, impressions, carts, orders, "
+          "paid_orders, gmv_fen, refunded_fen, cancelled_orders, shares, visitors, "
+          "carted_visitors, ordered_visitors, buyers) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(merchant_id, day) DO UPDATE SET views = views + excluded.views, "
+          "impressions = impressions + excluded.impressions, carts = carts + excluded.carts, "
+          "orders = orders + excluded.orders, paid_orders = paid_orders + excluded.paid_orders, "
+          "gmv_fen = gmv_fen + excluded.gmv_fen, refunded_fen = refunded_fen + "
+          "excluded.refunded_fen, cancelled_orders = cancelled_orders + excluded.cancelled_orders, "
+          "shares = shares + excluded.shares, visitors = visitors + excluded.visitors, "
+          "carted_visitors = carted_visitors + excluded.carted_visitors, ordered_visitors = "
+          "ordered_visitors + excluded.ordered_visitors, buyers = buyers + excluded.buyers",
+          {key.first, key.second, d.views, d.impressions, d.carts, d.orders, d.paid_orders,
+           d.gmv_fen, d.refunded_fen, d.cancelled_orders, d.shares, d.at_least[1], d.at_least[2],
+           d.at_least[3], d.at_least[4]}));
+    }
+    for (const auto& [key, p] : products) {
+      const auto& [merchant, day, product] = key;
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_product_days(merchant_id, day, product_id, views, impressions, "
+          "carts, paid_units, gmv_fen) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(merchant_id, day, "
+          "product_id) DO UPDATE SET views = views + excluded.views, impressions = impressions + "
+          "excluded.impressions, carts = carts + excluded.carts, paid_units = paid_units + "
+          "excluded.paid_units, gmv_fen = gmv_fen + excluded.gmv_fen",
+          {merchant, day, product, p.views, p.impressions, p.carts, p.paid_units, p.gmv_fen}));
+    }
+    for (const auto& [key, c] : channels) {
+      const auto& [merchant, day, channel] = key;
+      RETURN_IF_ERROR(
+          tx.Run("INSERT INTO merchant_channel_days(merchant_id, day, channel, paid_orders, "
+                 "gmv_fen) VALUES(?,?,?,?,?) ON CONFLICT(merchant_id, day, channel) DO UPDATE SET "
+                 "paid_orders = paid_orders + excluded.paid_orders, gmv_fen = gmv_fen + "
+                 "excluded.gmv_fen",
+                 {merchant, day, channel, c.first, c.second}));
+    }
+    for (const auto& [key, n] : shown) {
+      const auto& [visitor, day, merchant] = key;
+      RETURN_IF_ERROR(
+          tx.Run("INSERT INTO visitor_merchant_days(visitor, day, merchant_id, impressions) "
+                 "VALUES(?,?,?,?) ON CONFLICT(visitor, day, merchant_id) DO UPDATE SET "
+                 "impressions = impressions + excluded.impressions",
+                 {visitor, day, merchant, n}));
+    }
+    // Customers, and their counts by the day of their first and of their last paid order: the
+    // old contribution out, the new one in; a day left with no customer has no row (as if the
+    // round had been cut anywhere else).
+    std::map<std::tuple<int64_t, std::string, int64_t>, CustomerDayDelta> edges;
+    auto contribute = [&](int64_t merchant, int64_t first, int64_t last, int64_t orders,
+                          int64_t fen, int64_t sign) {
+      const int64_t repeat = orders >= 2 ? 1 : 0;
+      for (auto [edge, at] : {std::pair<const char*, int64_t>{"first", first}, {"last", last}}) {
+        CustomerDayDelta& e = edges[{merchant, edge, DayOf(at)}];
+        e.customers += sign;
+        e.repeaters += sign * repeat;
+        e.paid_fen += sign * fen;
+        e.repeat_fen += sign * repeat * fen;
+      }
+    };
+    for (const auto& [key, c] : customers) {
+      const auto& [merchant, user] = key;
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_customers(merchant_id, user_id, first_paid_ms, last_paid_ms, "
+          "paid_orders, paid_fen) VALUES(?,?,?,?,?,?) ON CONFLICT(merchant_id, user_id) DO UPDATE "
+          "SET first_paid_ms = excluded.first_paid_ms, last_paid_ms = excluded.last_paid_ms, "
+          "paid_orders = excluded.paid_orders, paid_fen = excluded.paid_fen",
+          {merchant, user, c.first, c.last, c.orders, c.fen}));
+      if (c.existed) contribute(merchant, c.first_before, c.last_before, c.orders_before, c.fen_before, -1);
+      contribute(merchant, c.first, c.last, c.orders, c.fen, 1);
+    }
+    for (const auto& [key, e] : edges) {
+      const auto& [merchant, edge, day] = key;
+      if (e.customers == 0 && e.repeaters == 0 && e.paid_fen == 0 && e.repeat_fen == 0) continue;
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_customer_days(merchant_id, edge, day, customers, repeaters, "
+          "paid_fen, repeat_fen) VALUES(?,?,?,?,?,?,?) ON CONFLICT(merchant_id, edge, day) DO "
+          "UPDATE SET customers = customers + excluded.customers, repeaters = repeaters + "
+          "excluded.repeaters, paid_fen = paid_fen + excluded.paid_fen, repeat_fen = repeat_fen + "
+          "excluded.repeat_fen",
+          {merchant, edge, day, e.customers, e.repeaters, e.paid_fen, e.repeat_fen}));
+      if (e.customers < 0)
+        RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_customer_days WHERE merchant_id=? AND "
+                               "edge=? AND day=? AND customers=0",
+                               {merchant, edge, day}));
+    }
+    for (const auto& [user, f] : facts) {
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO user_facts(user_id, first_seen_ms, last_seen_ms, paid_orders, paid_fen, "
+          "refunded_fen, last_paid_ms, units, offline_purchases, offline_fen, shares, "
+          "share_opens_by_others, share_purchases, member_level) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(user_id) DO UPDATE SET "
+          "first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms), last_seen_ms = "
+          "MAX(last_seen_ms, excluded.last_seen_ms), paid_orders = paid_orders + "
+          "excluded.paid_orders, paid_fen = paid_fen + excluded.paid_fen, refunded_fen = "
+          "refunded_fen + excluded.refunded_fen, last_paid_ms = MAX(last_paid_ms, "
+          "excluded.last_paid_ms), units = units + excluded.units, offline_purchases = "
+          "offline_purchases + excluded.offline_purchases, offline_fen = offline_fen + "
+          "excluded.offline_fen, shares = shares + excluded.shares, share_opens_by_others = "
+          "share_opens_by_others + excluded.share_opens_by_others, share_purchases = "
+          "share_purchases + excluded.share_purchases, member_level = MAX(member_level, "
+          "excluded.member_level)",
+          {user, f.first_seen, f.last_seen, f.paid_orders, f.paid_fen, f.refunded_fen,
+           f.last_paid, f.units, f.offline_purchases, f.offline_fen, f.shares,
+           f.share_opens_by_others, f.share_purchases, f.member_level}));
+      for (const auto& [channel, n] : f.channels)
+        RETURN_IF_ERROR(
+            tx.Run("UPDATE user_facts SET channels = json_set(channels, '$.' || ?, "
+                   "COALESCE(json_extract(channels, '$.' || ?), 0) + ?) WHERE user_id=?",
+                   {channel, channel, n, user}));
+    }
+    for (const auto& [key, in] : interests) {
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO user_categories(user_id, category, score_milli, updated_ms) VALUES(?,?,?,?) "
+          "ON CONFLICT(user_id, category) "
+          "DO UPDATE SET score_milli = excluded.score_milli, updated_ms = excluded.updated_ms",
+          {key.first, key.second, in.score, in.updated}));
+    }
+    return Ok();
   }
 };
 
 constexpr const char* kProjectionTables[] = {"devices",
                                              "merchant_days",
                                              "merchant_day_visitors",
+                                             "merchant_day_sketches",
+                                             "merchant_customer_days",
                                              "merchant_product_days",
                                              "visitor_merchant_days",
                                              "merchant_channel_days",
@@ -306,6 +534,7 @@ Result<int> Insight::ProjectOnce() {
     if (rows.empty()) return 0;
     Applier applier{tx};
     for (const Row& row : rows) RETURN_IF_ERROR(applier.Apply(row));
+    RETURN_IF_ERROR(applier.Flush());
     RETURN_IF_ERROR(
         tx.Run("INSERT INTO cursors(name, log_id) VALUES(?, ?) ON CONFLICT(name) DO UPDATE SET "
                "log_id = excluded.log_id",
@@ -385,14 +614,84 @@ Result<std::vector<std::string>> Insight::Check() {
                            std::to_string(projected) + " != " + std::to_string(recount) +
                            " recounted from the log");
     }
+    // The rollups against the projection rows they summarise (decision 038).
+    const Pair rollups[] = {
+        {"visitor-days", "SELECT COALESCE(SUM(visitors), 0) FROM merchant_days",
+         "SELECT count(*) FROM merchant_day_visitors"},
+        {"buyer-days", "SELECT COALESCE(SUM(buyers), 0) FROM merchant_days",
+         "SELECT count(*) FROM merchant_day_visitors WHERE stage >= 4"},
+        {"days with a visitors' sketch",
+         "SELECT count(*) FROM merchant_day_sketches WHERE stage = 1",
+         "SELECT count(*) FROM merchant_days WHERE visitors > 0"},
+        {"customers by first order",
+         "SELECT COALESCE(SUM(customers), 0) FROM merchant_customer_days WHERE edge = 'first'",
+         "SELECT count(*) FROM merchant_customers"},
+        {"customers by last order",
+         "SELECT COALESCE(SUM(customers), 0) FROM merchant_customer_days WHERE edge = 'last'",
+         "SELECT count(*) FROM merchant_customers"},
+        {"repeat customers' spend",
+         "SELECT COALESCE(SUM(repeat_fen), 0) FROM merchant_customer_days WHERE edge = 'first'",
+         "SELECT COALESCE(SUM(paid_fen), 0) FROM merchant_customers WHERE paid_orders >= 2"},
+    };
+    for (const Pair& p : rollups) {
+      ASSIGN_OR_RETURN(int64_t projected, r.QueryInt(p.projected));
+      ASSIGN_OR_RETURN(int64_t recount, r.QueryInt(p.recount));
+      if (projected != recount)
+        problems.push_back(std::string("analytics: ") + p.what + " in the rollups " +
+                           std::to_string(projected) + " != " + std::to_string(recount) +
+                           " counted from the projections");
+    }
     ASSIGN_OR_RETURN(std::vector<std::string> models, CheckRankingModels(r));
     problems.insert(problems.end(), models.begin(), models.end());
     return problems;
   });
 }
 
+namespace {
+
+// Migration 053's sketches of the days projected before it (the 'sketches' key in meta): each
+// merchant-day's visitors read back from merchant_day_visitors, a few hundred days to a
+// transaction. What the projection would have written, since a sketch depends only on the set.
+Status FillSketches(Store& analytics) {
+  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM meta WHERE key='sketches' AND value='fill'");
+  }));
+  if (pending == 0) return Ok();
+  ASSIGN_OR_RETURN(Rows keys, analytics.Read([](Reader& r) {
+    return r.Query("SELECT merchant_id, day FROM merchant_days WHERE visitors > 0 ORDER BY "
+                   "merchant_id, day");
+  }));
+  constexpr size_t kDaysPerTx = 500;
+  for (size_t from = 0; from < keys.size(); from += kDaysPerTx) {
+    RETURN_IF_ERROR(analytics.Execute([&](Tx& tx) -> Status {
+      for (size_t i = from; i < std::min(keys.size(), from + kDaysPerTx); ++i) {
+        const int64_t merchant = keys[i].Int(0), day = keys[i].Int(1);
+        ASSIGN_OR_RETURN(Rows visitors, tx.Query("SELECT visitor, stage FROM merchant_day_visitors "
+                                                 "WHERE merchant_id=? AND day=?",
+                                                 {merchant, day}));
+        internal::Hll sketches[5];
+        for (const Row& v : visitors)
+          for (int s = 1; s <= std::min<int64_t>(v.Int(1), 4); ++s) sketches[s].Add(v.Str(0));
+        for (int s = 1; s <= 4; ++s) {
+          if (sketches[s].Empty()) continue;
+          RETURN_IF_ERROR(tx.Run(
+              "INSERT INTO merchant_day_sketches(merchant_id, day, stage, sketch_hex) "
+              "VALUES(?,?,?,?) ON CONFLICT(merchant_id, day, stage) DO UPDATE SET sketch_hex = "
+              "excluded.sketch_hex",
+              {merchant, day, int64_t{s}, sketches[s].EncodeHex()}));
+        }
+      }
+      return Ok();
+    }));
+  }
+  spdlog::info("event=analytics_sketches_filled days={}", keys.size());
+  return analytics.Execute([](Tx& tx) { return tx.Run("DELETE FROM meta WHERE key='sketches'"); });
+}
+
+}  // namespace
+
 Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id) {
-  return analytics.ExecuteFor<bool>([&](Tx& tx) -> Result<bool> {
+  ASSIGN_OR_RETURN(bool reset, analytics.ExecuteFor<bool>([&](Tx& tx) -> Result<bool> {
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT value FROM meta WHERE key='trading_store'"));
     if (row && row->Str(0) == trading_store_id) return false;
     bool reset = false;
@@ -405,7 +704,9 @@ Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store
     RETURN_IF_ERROR(tx.Run("INSERT INTO meta(key, value) VALUES('trading_store', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            {trading_store_id}));
     return reset;
-  });
+  }));
+  RETURN_IF_ERROR(FillSketches(analytics));
+  return reset;
 }
 
 }  // namespace xd::insight

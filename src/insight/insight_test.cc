@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <future>
+#include <map>
 #include <random>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -113,6 +115,8 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
          {"SELECT * FROM devices ORDER BY device_id",
           "SELECT * FROM merchant_days ORDER BY merchant_id, day",
           "SELECT * FROM merchant_day_visitors ORDER BY merchant_id, day, visitor",
+          "SELECT * FROM merchant_day_sketches ORDER BY merchant_id, day, stage",
+          "SELECT * FROM merchant_customer_days ORDER BY merchant_id, edge, day",
           "SELECT * FROM merchant_product_days ORDER BY merchant_id, day, product_id",
           "SELECT * FROM merchant_channel_days ORDER BY merchant_id, day, channel",
           "SELECT * FROM merchant_customers ORDER BY merchant_id, user_id",
@@ -265,7 +269,135 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
     ASSERT_TRUE(csv);
     EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'),
               static_cast<long>((*bi)["days"].size()) + 1);
+    // Distinct visitors and buyers: a few hundred visitor-days, so counted exactly (decision
+    // 038), against a count of the visitor rows; each day's rollup against that day's rows.
+    auto count = [&](const std::string& sql) {
+      return *analytics_->Read([&](Reader& r) { return r.QueryInt(sql, {m}); });
+    };
+    EXPECT_FALSE((*bi)["totals"]["visitors_estimated"].get<bool>());
+    EXPECT_EQ((*bi)["totals"]["visitors"],
+              count("SELECT count(DISTINCT visitor) FROM merchant_day_visitors WHERE merchant_id=?"));
+    EXPECT_EQ((*bi)["totals"]["buyers"],
+              count("SELECT count(DISTINCT visitor) FROM merchant_day_visitors WHERE "
+                    "merchant_id=? AND stage = 4"));
+    EXPECT_EQ(f[1]["visitors"],
+              count("SELECT count(DISTINCT visitor) FROM merchant_day_visitors WHERE "
+                    "merchant_id=? AND stage >= 2"));
+    for (const Json& d : (*bi)["days"]) {
+      const std::string day = d["day"].get<std::string>();
+      const std::string yyyymmdd = day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2);
+      EXPECT_EQ(d["visitors"], count("SELECT count(*) FROM merchant_day_visitors WHERE "
+                                     "merchant_id=? AND day=" + yyyymmdd))
+          << day;
+      EXPECT_EQ(d["buyers"], count("SELECT count(*) FROM merchant_day_visitors WHERE "
+                                   "merchant_id=? AND stage = 4 AND day=" + yyyymmdd))
+          << day;
+    }
   }
+
+  // Segments as of now and 75 days later (the rollup by first and last order day, migration
+  // 053), against each customer classified one by one.
+  for (int64_t later : {int64_t{0}, 75 * kDay}) {
+    clock_.AdvanceMs(later);
+    const int64_t now = clock_.NowMs();
+    auto customers = analytics_->Read([](Reader& r) {
+      return r.Query("SELECT merchant_id, first_paid_ms, last_paid_ms, paid_orders, paid_fen "
+                     "FROM merchant_customers");
+    });
+    ASSERT_TRUE(customers);
+    std::map<std::pair<int64_t, std::string>, std::pair<int64_t, int64_t>> expected;
+    for (const Row& c : *customers) {
+      const std::string segment = DayOf(c.Int(1)) >= DayOf(now - 30 * kDay)  ? "new"
+                                  : DayOf(c.Int(2)) < DayOf(now - 90 * kDay) ? "dormant"
+                                  : c.Int(3) >= 2                            ? "repeat"
+                                                                             : "one_time";
+      auto& e = expected[{c.Int(0), segment}];
+      e.first += 1;
+      e.second += c.Int(4);
+    }
+    std::set<std::string> seen;
+    for (int64_t m = 1; m <= 3; ++m) {
+      auto bi = insight_->MerchantOverview(m, DayOf(now), DayOf(now));
+      ASSERT_TRUE(bi) << bi.error().message;
+      for (const Json& seg : (*bi)["segments"]) {
+        const std::string name = seg["segment"].get<std::string>();
+        seen.insert(name);
+        const std::pair<int64_t, int64_t> want = expected[std::make_pair(m, name)];
+        EXPECT_EQ(seg["customers"], want.first) << m << " " << name;
+        EXPECT_EQ(seg["paid_fen"], want.second) << m << " " << name;
+        expected.erase(std::make_pair(m, name));
+      }
+    }
+    for (const auto& [key, e] : expected) ADD_FAILURE() << key.second << " missing for " << key.first;
+    EXPECT_TRUE(seen.count(later == 0 ? "new" : "dormant")) << later;
+  }
+}
+
+// Distinct visitors over a range of many visitor-days come from the days' sketches: within the
+// sketch's error of the truth, said to be estimates, exact for one day and below the exact
+// limit. The sketches are the same bytes whether the log was projected in many rounds, rebuilt
+// in one, or filled from the visitor rows (migration 053's fill of an existing file).
+TEST_P(InsightTest, DistinctVisitorsOverManyDaysAreEstimatedFromDailySketches) {
+  const int64_t merchant = 9, start = clock_.NowMs();
+  int64_t next_log = 0;
+  // Day k (0, 1, 2): visitors v[5000k, 5000k + 10000) view; every tenth of them also carts.
+  // 20,000 distinct viewers over 30,000 visitor-days; 2,000 distinct carters over 3,000.
+  for (int day = 0; day < 3; ++day) {
+    ASSERT_TRUE(analytics_->Execute([&](Tx& tx) -> Status {
+      for (int i = 5000 * day; i < 5000 * day + 10000; ++i) {
+        const int64_t at = start + day * kDay + i;
+        for (const char* type : {"view", "cart.added"}) {
+          if (type[0] == 'c' && i % 10 != 0) continue;
+          RETURN_IF_ERROR(tx.Run(
+              "INSERT INTO log(source_key, type, device_id, merchant_id, product_id, "
+              "occurred_at_ms, received_at_ms) VALUES(?,?,?,?,?,?,?)",
+              {"t:" + std::to_string(++next_log), type, "v" + std::to_string(i), merchant,
+               int64_t{300 + i % 7}, at, at}));
+        }
+      }
+      return Ok();
+    }));
+    ASSERT_TRUE(insight_->ProjectOnce());  // a round in the middle of the history
+  }
+  ASSERT_TRUE(insight_->CatchUp());
+  auto problems = insight_->Check();
+  ASSERT_TRUE(problems);
+  EXPECT_TRUE(problems->empty()) << (problems->empty() ? "" : problems->front());
+  const std::string incremental = Projections();
+
+  const int64_t d0 = DayOf(start), d1 = DayOf(start + kDay), d2 = DayOf(start + 2 * kDay);
+  auto bi = insight_->MerchantOverview(merchant, d0, d2);
+  ASSERT_TRUE(bi) << bi.error().message;
+  const Json& totals = (*bi)["totals"];
+  EXPECT_TRUE(totals["visitors_estimated"].get<bool>());
+  EXPECT_TRUE((*bi)["funnel"][0]["estimated"].get<bool>());
+  EXPECT_NEAR(totals["visitors"].get<int64_t>(), 20'000, 20'000 * 0.064);  // 4 standard errors
+  EXPECT_NE(totals["visitors"].get<int64_t>(), 30'000);                   // not the visitor-days
+  EXPECT_NEAR((*bi)["funnel"][1]["visitors"].get<int64_t>(), 2'000, 2'000 * 0.064);
+  EXPECT_EQ(totals["buyers"], 0);
+  // One day: the day's rollup, exact. Two days (20,000 visitor-days): counted exactly.
+  auto one = insight_->MerchantOverview(merchant, d1, d1);
+  ASSERT_TRUE(one);
+  EXPECT_EQ((*one)["totals"]["visitors"], 10'000);
+  EXPECT_EQ((*one)["funnel"][1]["visitors"], 1'000);
+  EXPECT_FALSE((*one)["totals"]["visitors_estimated"].get<bool>());
+  auto two = insight_->MerchantOverview(merchant, d0, d1);
+  ASSERT_TRUE(two);
+  EXPECT_EQ((*two)["totals"]["visitors"], 15'000);
+  EXPECT_FALSE((*two)["totals"]["visitors_estimated"].get<bool>());
+
+  ASSERT_TRUE(insight_->Rebuild());
+  EXPECT_EQ(Projections(), incremental);
+
+  // An analytics file from before migration 053: its days' sketches filled from the visitor rows.
+  ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_day_sketches"));
+    return tx.Run("INSERT INTO meta(key, value) VALUES('sketches', 'fill') ON CONFLICT(key) DO "
+                  "UPDATE SET value = 'fill'");
+  }));
+  auto bound = BindToTradingStore(*analytics_, "store-a");
+  ASSERT_TRUE(bound) << bound.error().message;
+  EXPECT_EQ(Projections(), incremental);
 }
 
 // One user's scripted life: two paid coffee orders and a tea view, an offline purchase, a

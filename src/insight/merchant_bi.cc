@@ -3,6 +3,7 @@
 #include "insight/insight.h"
 #include "insight/merchant_bi.h"
 #include "insight/internal/common.h"
+#include "insight/internal/sketch.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -25,10 +27,16 @@ using internal::kDayMs;
 
 namespace {
 
+// Below this many visitor-days in a range (the sum of its days' distinct visitors), the range's
+// distinct visitors are counted exactly from merchant_day_visitors (a scan of that many index
+// entries: ~20 ms here at the limit); above it they are estimated from the days' sketches
+// (decision 038).
+constexpr int64_t kExactVisitorDaysMax = 20'000;
+
 struct DayRow {
   int64_t views = 0, impressions = 0, carts = 0, orders = 0, paid_orders = 0, gmv_fen = 0,
           refunded_fen = 0, cancelled = 0, shares = 0;
-  int64_t visitors = 0, buyers = 0;
+  int64_t at_least[5] = {0, 0, 0, 0, 0};  // distinct visitors at stage ≥ s (1 viewed … 4 paid)
 };
 
 Result<std::vector<std::pair<int64_t, DayRow>>> LoadDays(Reader& r, int64_t merchant,
@@ -37,9 +45,11 @@ Result<std::vector<std::pair<int64_t, DayRow>>> LoadDays(Reader& r, int64_t merc
   ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
   const int64_t start = range.start_ms, end = range.end_ms;
   for (int64_t t = start; t <= end; t += kDayMs) by_day[DayOf(t)];
+  // The day's distinct visitors per stage are rollups the projection keeps (migration 053).
   ASSIGN_OR_RETURN(Rows rows,
                    r.Query("SELECT day, views, impressions, carts, orders, paid_orders, gmv_fen, "
-                           "refunded_fen, cancelled_orders, shares "
+                           "refunded_fen, cancelled_orders, shares, visitors, carted_visitors, "
+                           "ordered_visitors, buyers "
                            "FROM merchant_days WHERE merchant_id=? AND day BETWEEN ? AND ?",
                            {merchant, from_day, to_day}));
   for (const Row& row : rows) {
@@ -48,17 +58,64 @@ Result<std::vector<std::pair<int64_t, DayRow>>> LoadDays(Reader& r, int64_t merc
     d.paid_orders = row.Int(5);
     d.gmv_fen = row.Int(6), d.refunded_fen = row.Int(7), d.cancelled = row.Int(8),
     d.shares = row.Int(9);
-  }
-  ASSIGN_OR_RETURN(Rows visitors,
-                   r.Query("SELECT day, count(*), SUM(CASE WHEN stage >= 4 THEN 1 ELSE 0 END) FROM "
-                           "merchant_day_visitors "
-                           "WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY day",
-                           {merchant, from_day, to_day}));
-  for (const Row& row : visitors) {
-    by_day[row.Int(0)].visitors = row.Int(1);
-    by_day[row.Int(0)].buyers = row.Int(2);
+    for (int s = 1; s <= 4; ++s) d.at_least[s] = row.Int(9 + s);
   }
   return std::vector<std::pair<int64_t, DayRow>>(by_day.begin(), by_day.end());
+}
+
+// Distinct visitors over the range at each stage or beyond (at_least[1..4]; a visitor counted
+// once, at the furthest stage reached on any day of the range). Exact for one day (the day's
+// rollup) and for ranges of at most kExactVisitorDaysMax visitor-days; otherwise the merge of the
+// days' HyperLogLog sketches (about 1.6% standard error), kept between the largest single day
+// and the sum of the days, and never above the stage before it.
+struct Distinct {
+  int64_t at_least[5] = {0, 0, 0, 0, 0};
+  bool estimated = false;
+};
+Result<Distinct> DistinctVisitors(Reader& r, int64_t merchant, int64_t from_day, int64_t to_day,
+                                  const std::vector<std::pair<int64_t, DayRow>>& days) {
+  Distinct out;
+  int64_t day_max[5] = {0, 0, 0, 0, 0}, day_sum[5] = {0, 0, 0, 0, 0};
+  for (const auto& [day, d] : days)
+    for (int s = 1; s <= 4; ++s) {
+      day_max[s] = std::max(day_max[s], d.at_least[s]);
+      day_sum[s] += d.at_least[s];
+    }
+  if (from_day == to_day) {
+    for (int s = 1; s <= 4; ++s) out.at_least[s] = day_sum[s];
+    return out;
+  }
+  if (day_sum[1] <= kExactVisitorDaysMax) {
+    ASSIGN_OR_RETURN(
+        Rows stages,
+        r.Query("SELECT stage, count(*) FROM (SELECT visitor, MAX(stage) AS stage FROM "
+                "merchant_day_visitors "
+                "WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY visitor) AS v GROUP BY stage",
+                {merchant, from_day, to_day}));
+    for (const Row& row : stages)
+      for (int s = 1; s <= 4 && s <= row.Int(0); ++s) out.at_least[s] += row.Int(1);
+    return out;
+  }
+  ASSIGN_OR_RETURN(Rows sketches,
+                   r.Query("SELECT stage, sketch_hex FROM merchant_day_sketches WHERE "
+                           "merchant_id=? AND day BETWEEN ? AND ?",
+                           {merchant, from_day, to_day}));
+  internal::Hll merged[5];
+  for (const Row& row : sketches) {
+    const int64_t stage = row.Int(0);
+    if (stage < 1 || stage > 4) continue;
+    auto sketch = internal::Hll::DecodeHex(row.Str(1));
+    if (!sketch) return Fail(ErrorCode::INTERNAL, "merchant_day_sketches: a sketch that does not decode");
+    merged[stage].Merge(*sketch);
+  }
+  out.estimated = true;
+  for (int s = 1; s <= 4; ++s) {
+    int64_t n = std::llround(merged[s].Estimate());
+    n = std::clamp(n, day_max[s], day_sum[s]);
+    if (s > 1) n = std::min(n, out.at_least[s - 1]);
+    out.at_least[s] = n;
+  }
+  return out;
 }
 
 }  // namespace
@@ -71,13 +128,13 @@ Result<Json> Insight::MerchantOverview(int64_t merchant_id, int64_t from_day, in
     DayRow total;
     for (auto& [day, d] : days) {
       series.push_back({{"day", DayText(day)},
-                        {"visitors", d.visitors},
+                        {"visitors", d.at_least[1]},
                         {"views", d.views},
                         {"impressions", d.impressions},
                         {"carts", d.carts},
                         {"orders", d.orders},
                         {"paid_orders", d.paid_orders},
-                        {"buyers", d.buyers},
+                        {"buyers", d.at_least[4]},
                         {"gmv_fen", d.gmv_fen},
                         {"aov_fen", d.paid_orders ? d.gmv_fen / d.paid_orders : 0},
                         {"refunded_fen", d.refunded_fen},
@@ -88,19 +145,14 @@ Result<Json> Insight::MerchantOverview(int64_t merchant_id, int64_t from_day, in
       total.gmv_fen += d.gmv_fen, total.refunded_fen += d.refunded_fen, total.shares += d.shares;
     }
     // The funnel over the range: each visitor counted once, at the furthest stage reached.
-    ASSIGN_OR_RETURN(
-        Rows stages,
-        r.Query("SELECT stage, count(*) FROM (SELECT visitor, MAX(stage) AS stage FROM "
-                "merchant_day_visitors "
-                "WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY visitor) AS v GROUP BY stage",
-                {merchant_id, from_day, to_day}));
-    int64_t at_least[5] = {0, 0, 0, 0, 0};
-    for (const Row& row : stages)
-      for (int s = 1; s <= 4 && s <= row.Int(0); ++s) at_least[s] += row.Int(1);
-    Json funnel = Json::array({{{"stage", "view"}, {"visitors", at_least[1]}},
-                               {{"stage", "cart"}, {"visitors", at_least[2]}},
-                               {{"stage", "order"}, {"visitors", at_least[3]}},
-                               {{"stage", "pay"}, {"visitors", at_least[4]}}});
+    ASSIGN_OR_RETURN(Distinct distinct, DistinctVisitors(r, merchant_id, from_day, to_day, days));
+    const int64_t* at_least = distinct.at_least;
+    Json funnel = Json::array();
+    for (int s = 1; s <= 4; ++s) {
+      static constexpr const char* kStages[] = {"", "view", "cart", "order", "pay"};
+      funnel.push_back(
+          {{"stage", kStages[s]}, {"visitors", at_least[s]}, {"estimated", distinct.estimated}});
+    }
     ASSIGN_OR_RETURN(Rows top,
                      r.Query("SELECT product_id, SUM(paid_units), SUM(gmv_fen), SUM(views), "
                              "SUM(carts) FROM merchant_product_days "
@@ -124,23 +176,39 @@ Result<Json> Insight::MerchantOverview(int64_t merchant_id, int64_t from_day, in
     for (const Row& row : channels)
       channel_mix.push_back(
           {{"channel", row.Str(0)}, {"paid_orders", row.Int(1)}, {"gmv_fen", row.Int(2)}});
-    // The shop's customers as of now (all time): new in 30 days, repeat and recent, one-time,
-    // dormant.
+    // The shop's customers as of now (all time), by China-time day: new (first paid order in the
+    // last 30 days), dormant (last paid order over 90 days ago), repeat (two or more paid orders)
+    // or one-time. From the rollup of customers by the day of their first and of their last order
+    // (migration 053): dormant customers are never new (first ≤ last < 90 days ago), so the
+    // remaining two are the whole minus both.
+    const int64_t new_from = DayOf(now - 30 * kDayMs), dormant_before = DayOf(now - 90 * kDayMs);
     ASSIGN_OR_RETURN(
         Rows seg,
-        r.Query(
-            "SELECT CASE WHEN first_paid_ms >= ?1 THEN 'new' WHEN last_paid_ms < ?2 THEN 'dormant' "
-            "WHEN paid_orders >= 2 THEN 'repeat' ELSE 'one_time' END AS s, count(*), SUM(paid_fen) "
-            "FROM merchant_customers WHERE merchant_id=?3 GROUP BY s ORDER BY s",
-            {now - 30 * kDayMs, now - 90 * kDayMs, merchant_id}));
+        r.Query("SELECT COALESCE(SUM(customers), 0), COALESCE(SUM(repeaters), 0), "
+                "COALESCE(SUM(paid_fen), 0), COALESCE(SUM(repeat_fen), 0) FROM "
+                "merchant_customer_days WHERE merchant_id=?1 AND edge='first' "
+                "UNION ALL SELECT COALESCE(SUM(customers), 0), COALESCE(SUM(repeaters), 0), "
+                "COALESCE(SUM(paid_fen), 0), COALESCE(SUM(repeat_fen), 0) FROM "
+                "merchant_customer_days WHERE merchant_id=?1 AND edge='first' AND day >= ?2 "
+                "UNION ALL SELECT COALESCE(SUM(customers), 0), COALESCE(SUM(repeaters), 0), "
+                "COALESCE(SUM(paid_fen), 0), COALESCE(SUM(repeat_fen), 0) FROM "
+                "merchant_customer_days WHERE merchant_id=?1 AND edge='last' AND day < ?3",
+                {merchant_id, new_from, dormant_before}));
+    if (seg.size() != 3) return Fail(ErrorCode::INTERNAL, "segments: expected three sums");
+    const Row &all = seg[0], &fresh = seg[1], &dormant = seg[2];
+    const int64_t repeat = all.Int(1) - fresh.Int(1) - dormant.Int(1),
+                  repeat_fen = all.Int(3) - fresh.Int(3) - dormant.Int(3);
+    const int64_t rest = all.Int(0) - fresh.Int(0) - dormant.Int(0),
+                  rest_fen = all.Int(2) - fresh.Int(2) - dormant.Int(2);
     Json segments = Json::array();
-    for (const Row& row : seg)
-      segments.push_back(
-          {{"segment", row.Str(0)}, {"customers", row.Int(1)}, {"paid_fen", row.Int(2)}});
-    // Distinct visitors and buyers over the range from the funnel's one pass (every visitor row
-    // has a stage of at least 1; a buyer is a visitor whose furthest stage is pay): two more
-    // count(DISTINCT visitor) scans of the range cost a shop with millions of visitor-days
-    // seconds (bench/bi.sh, decision 035).
+    for (auto [name, customers, fen] :
+         {std::tuple<const char*, int64_t, int64_t>{"dormant", dormant.Int(0), dormant.Int(2)},
+          {"new", fresh.Int(0), fresh.Int(2)},
+          {"one_time", rest - repeat, rest_fen - repeat_fen},
+          {"repeat", repeat, repeat_fen}})
+      if (customers > 0)
+        segments.push_back({{"segment", name}, {"customers", customers}, {"paid_fen", fen}});
+    // Distinct visitors and buyers over the range are the funnel's first and last stage.
     const int64_t visitors = at_least[1], buyers = at_least[4];
     return Json{{"from", DayText(from_day)},
                 {"to", DayText(to_day)},
@@ -156,6 +224,7 @@ Result<Json> Insight::MerchantOverview(int64_t merchant_id, int64_t from_day, in
                   {"shares", total.shares},
                   {"visitors", visitors},
                   {"buyers", buyers},
+                  {"visitors_estimated", distinct.estimated},
                   {"conversion_bps", visitors ? buyers * 10'000 / visitors : 0}}},
                 {"funnel", funnel},
                 {"top_products", products},
@@ -187,9 +256,9 @@ Result<std::string> Insight::MerchantDaysCsv(int64_t merchant_id, int64_t from_d
         "day,visitors,views,carts,orders,paid_orders,buyers,gmv_fen,aov_fen,refunded_fen,cancelled_"
         "orders,shares\r\n";
     for (auto& [day, d] : days) {
-      csv += DayText(day) + "," + std::to_string(d.visitors) + "," + std::to_string(d.views) + "," +
+      csv += DayText(day) + "," + std::to_string(d.at_least[1]) + "," + std::to_string(d.views) + "," +
              std::to_string(d.carts) + "," + std::to_string(d.orders) + "," +
-             std::to_string(d.paid_orders) + "," + std::to_string(d.buyers) + "," +
+             std::to_string(d.paid_orders) + "," + std::to_string(d.at_least[4]) + "," +
              std::to_string(d.gmv_fen) + "," +
              std::to_string(d.paid_orders ? d.gmv_fen / d.paid_orders : 0) + "," +
              std::to_string(d.refunded_fen) + "," + std::to_string(d.cancelled) + "," +

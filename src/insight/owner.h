@@ -14,7 +14,9 @@ namespace xd::insight {
 
 // Records `trading_store_id` (a stable digest naming the trading store) in the analytics file on
 // first use. When the file names another store, empties the log, the projections and their
-// cursors first (they describe that other store) and answers true.
+// cursors first (they describe that other store) and answers true. Then fills what a migration
+// asked for and SQL cannot compute (053's per-day visitor sketches of days projected before it:
+// a pass over merchant_day_visitors, once).
 Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id);
 
 }  // namespace xd::insight
