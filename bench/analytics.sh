@@ -10,10 +10,12 @@
 #    (durable in the analytics file), then how long the projections took to catch up.
 # One JSON line per run on stdout (bench/lib.sh report() for the loadgen runs). Loopback only;
 # each run is bounded (8 s); everything is stopped on exit.
+# BENCH_BIN: the server binary (default build/xiaodian), e.g. a copy of the build before a change.
 set -u
 cd "$(dirname "$0")/.."
 BENCH_DIR=$(mktemp -d)
 . bench/lib.sh
+bin=${BENCH_BIN:-$bin}
 rounds=${ANALYTICS_ROUNDS:-1}
 SERVE_PID=
 WRK_PID=
