@@ -3,11 +3,13 @@
 // for the admin, and the analytics check in the invariant report.
 #include <strings.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "base/id.h"
 #include "http/client.h"
@@ -479,13 +481,43 @@ TEST_F(Insights, ShopBreakdownsCountALiveRoomsPaidOrders) {
   ASSERT_EQ(live.status, 201) << live.body.dump();
   PayAndWait(viewer, live.body["orders"][0]["id"]);
   PayAndWait(other, Buy(other, sku)["id"]);
-  auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token);
-  ASSERT_EQ(bd.status, 200) << bd.body.dump();
-  ASSERT_EQ(bd.body["live_rooms"].size(), 1u) << bd.body.dump();
-  EXPECT_EQ(bd.body["live_rooms"][0]["room_id"], room_id);
-  EXPECT_EQ(bd.body["live_rooms"][0]["title"], "冬季新品首发");
-  EXPECT_EQ(bd.body["live_rooms"][0]["orders"], 1);
-  EXPECT_EQ(bd.body["live_rooms"][0]["gmv_fen"], live.body["orders"][0]["total_fen"]);
+  // The room's traffic (the event log's live.* rows, merchant_room_days): two viewers open it,
+  // one comments and taps 3 likes; a second room is visited but sells nothing.
+  auto quiet = Call("POST", "/api/v1/merchant/live/rooms",
+                    Json{{"title", "夜场"}, {"stream_url", "https://live.example.com/hls/night.m3u8"},
+                         {"products", Json::array()}},
+                    shop.owner_token);
+  ASSERT_EQ(quiet.status, 201) << quiet.body.dump();
+  std::string quiet_id = quiet.body["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + quiet_id + "/start", nullptr, shop.owner_token).status, 200);
+  for (const std::string& who : {viewer, other})
+    ASSERT_EQ(Call("GET", "/api/v1/live/rooms/" + room_id, nullptr, who).status, 200);
+  ASSERT_EQ(Call("GET", "/api/v1/live/rooms/" + quiet_id, nullptr, other).status, 200);
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + room_id + "/comments", Json{{"text", "好暖和"}}, viewer).status, 201);
+  ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + room_id + "/likes", Json{{"count", 3}}, viewer).status, 200);
+  http::Client::JsonResponse bd;
+  for (int i = 0; i < 500; ++i) {  // likes reach the log with the hub's flushes
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(app_->insight().CatchUp());
+    bd = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token);
+    ASSERT_EQ(bd.status, 200) << bd.body.dump();
+    if (!bd.body["live_rooms"].empty() && bd.body["live_rooms"][0].value("likes", 0) >= 3) break;
+  }
+  ASSERT_EQ(bd.body["live_rooms"].size(), 2u) << bd.body.dump();
+  const Json& sold = bd.body["live_rooms"][0];
+  EXPECT_EQ(sold["room_id"], room_id);
+  EXPECT_EQ(sold["title"], "冬季新品首发");
+  EXPECT_EQ(sold["orders"], 1);
+  EXPECT_EQ(sold["gmv_fen"], live.body["orders"][0]["total_fen"]);
+  EXPECT_EQ(sold["views"], 2) << sold.dump();
+  EXPECT_EQ(sold["likes"], 3);
+  EXPECT_EQ(sold["comments"], 1);
+  const Json& night = bd.body["live_rooms"][1];
+  EXPECT_EQ(night["room_id"], quiet_id);
+  EXPECT_EQ(night["title"], "夜场");
+  EXPECT_EQ(night["orders"], 0);
+  EXPECT_EQ(night["views"], 1);
+  EXPECT_EQ(night["comments"], 0);
   EXPECT_EQ(bd.body["customers"]["buyers"], 2);
 }
 

@@ -110,8 +110,9 @@ Status MerchantOverview(Call& c) {
 Status MerchantBreakdowns(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(auto range, DayRange(c));
+  Store* analytics = c.app().insight ? &c.app().insight->analytics() : nullptr;
   ASSIGN_OR_RETURN(Json out, insight::MerchantBreakdowns(c.app().store, s.merchant_id, range.first,
-                                                         range.second));
+                                                         range.second, analytics));
   c.Reply(out);
   return Ok();
 }

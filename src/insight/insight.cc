@@ -23,6 +23,7 @@
 
 namespace xd::insight {
 
+using internal::JsonId;
 using internal::JsonInt;
 using internal::JsonStr;
 using internal::kCarted;
@@ -123,6 +124,10 @@ struct Applier {
   std::map<std::tuple<int64_t, int64_t, int64_t>, ProductDelta> products;
   std::map<std::tuple<int64_t, int64_t, std::string>, std::pair<int64_t, int64_t>> channels;
   std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> shown;
+  struct RoomDelta {
+    int64_t views = 0, likes = 0, comments = 0;
+  };
+  std::map<std::tuple<int64_t, int64_t, int64_t>, RoomDelta> rooms;
   std::map<std::tuple<int64_t, int64_t, std::string>, VisitorStage> visitors;
   std::map<std::pair<int64_t, int64_t>, Customer> customers;
   std::map<int64_t, Facts> facts;
@@ -267,6 +272,16 @@ struct Applier {
       return Ok();
     }
     if (type == "click") return AddInterest(user, category, 500, at);
+    if (type == "live.view" || type == "live.like" || type == "live.comment") {
+      const Json data = row.JsonAt(11);
+      const int64_t room = JsonId(data, "room_id");
+      if (merchant <= 0 || room <= 0) return Ok();
+      RoomDelta& r = rooms[{merchant, day, room}];
+      if (type == "live.view") r.views += 1;
+      else if (type == "live.like") r.likes += JsonInt(data, "count");
+      else r.comments += 1;
+      return Ok();
+    }
     if (type == "cart.added") {
       if (merchant > 0) {
         Day(merchant, day).carts += 1;
@@ -428,6 +443,15 @@ struct Applier {
                  "impressions = impressions + excluded.impressions",
                  {visitor, day, merchant, n}));
     }
+    for (const auto& [key, r] : rooms) {
+      const auto& [merchant, day, room] = key;
+      RETURN_IF_ERROR(tx.Run(
+          "INSERT INTO merchant_room_days(merchant_id, day, room_id, views, likes, comments) "
+          "VALUES(?,?,?,?,?,?) ON CONFLICT(merchant_id, day, room_id) DO UPDATE SET views = "
+          "views + excluded.views, likes = likes + excluded.likes, comments = comments + "
+          "excluded.comments",
+          {merchant, day, room, r.views, r.likes, r.comments}));
+    }
     // Customers, and their counts by the day of their first and of their last paid order: the
     // old contribution out, the new one in; a day left with no customer has no row (as if the
     // round had been cut anywhere else).
@@ -510,6 +534,7 @@ constexpr const char* kProjectionTables[] = {"devices",
                                              "merchant_day_visitors",
                                              "merchant_day_sketches",
                                              "merchant_customer_days",
+                                             "merchant_room_days",
                                              "merchant_product_days",
                                              "visitor_merchant_days",
                                              "merchant_channel_days",
@@ -605,6 +630,9 @@ Result<std::vector<std::string>> Insight::Check() {
          "AND id <= ?"},
         {"users' paid orders", "SELECT COALESCE(SUM(paid_orders), 0) FROM user_facts",
          "SELECT count(*) FROM log WHERE type='order.paid' AND user_id > 0 AND id <= ?"},
+        {"live comments", "SELECT COALESCE(SUM(comments), 0) FROM merchant_room_days",
+         "SELECT count(*) FROM log WHERE type='live.comment' AND merchant_id > 0 AND "
+         "CAST(json_extract(data, '$.room_id') AS INTEGER) > 0 AND id <= ?"},
     };
     for (const Pair& p : pairs) {
       ASSIGN_OR_RETURN(int64_t projected, r.QueryInt(p.projected));

@@ -117,6 +117,7 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
           "SELECT * FROM merchant_day_visitors ORDER BY merchant_id, day, visitor",
           "SELECT * FROM merchant_day_sketches ORDER BY merchant_id, day, stage",
           "SELECT * FROM merchant_customer_days ORDER BY merchant_id, edge, day",
+          "SELECT * FROM merchant_room_days ORDER BY merchant_id, day, room_id",
           "SELECT * FROM merchant_product_days ORDER BY merchant_id, day, product_id",
           "SELECT * FROM merchant_channel_days ORDER BY merchant_id, day, channel",
           "SELECT * FROM merchant_customers ORDER BY merchant_id, user_id",
@@ -240,8 +241,33 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
         break;
     }
   }
+  // Live rooms' traffic (merchant_room_days): views, likes and comments in two rooms of shop 1,
+  // projected across rounds.
+  for (int i = 0; i < 30; ++i) {
+    clock_.AdvanceMs(3 * 3600'000);
+    const std::string room = std::to_string(700 + i % 2), viewer = std::to_string(1 + i % 8);
+    Emit("live.view", 700 + i % 2, 1, 0, {{"room_id", room}, {"user_id", viewer}});
+    Emit("live.like", 700 + i % 2, 1, 0, {{"room_id", room}, {"user_id", viewer}, {"count", 1 + i % 4}});
+    if (i % 3 == 0)
+      Emit("live.comment", 700 + i % 2, 1, 0,
+           {{"room_id", room}, {"user_id", viewer}, {"comment_id", std::to_string(9000 + i)}});
+    if (i % 7 == 0) {
+      ASSERT_TRUE(insight_->CatchUp());
+    }
+  }
   ASSERT_TRUE(insight_->CatchUp());
   const std::string incremental = Projections();
+  {
+    auto rooms = analytics_->Read([](Reader& r) {
+      return r.QueryOne("SELECT count(DISTINCT room_id), SUM(views), SUM(likes), SUM(comments) "
+                        "FROM merchant_room_days WHERE merchant_id = 1");
+    });
+    ASSERT_TRUE(rooms && *rooms);
+    EXPECT_EQ((*rooms)->Int(0), 2);
+    EXPECT_EQ((*rooms)->Int(1), 30);
+    EXPECT_EQ((*rooms)->Int(2), 73);  // 1 + i % 4 taps, i = 0 … 29
+    EXPECT_EQ((*rooms)->Int(3), 10);
+  }
   auto problems = insight_->Check();
   ASSERT_TRUE(problems);
   EXPECT_TRUE(problems->empty()) << (problems->empty() ? "" : problems->front());

@@ -6,6 +6,7 @@
 #include "insight/internal/sketch.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -301,10 +302,23 @@ struct PaidOrder {
 }  // namespace
 
 Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t from_day,
-                                int64_t to_day) {
+                                int64_t to_day, Store* analytics) {
   ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
   const int64_t start = range.start_ms, end = range.end_ms + kDayMs;  // [start, end)
   const int64_t limit = config::kMaxBreakdownRows;
+  // The live rooms' traffic over the range (merchant_room_days, analytics migration 054): views,
+  // likes and comments by room, the busiest first.
+  std::vector<std::pair<int64_t, std::array<int64_t, 3>>> traffic;
+  if (analytics) {
+    ASSIGN_OR_RETURN(Rows rows, analytics->Read([&](Reader& r) {
+      return r.Query("SELECT room_id, SUM(views), SUM(likes), SUM(comments) FROM "
+                     "merchant_room_days WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY "
+                     "room_id ORDER BY SUM(views) DESC, SUM(comments) DESC, SUM(likes) DESC, "
+                     "room_id LIMIT ?",
+                     {merchant_id, from_day, to_day, limit});
+    }));
+    for (const Row& row : rows) traffic.push_back({row.Int(0), {row.Int(1), row.Int(2), row.Int(3)}});
+  }
   return trading.Read([&](Reader& r) -> Result<Json> {
     Json out{{"from", internal::DayText(from_day)}, {"to", internal::DayText(to_day)}};
 
@@ -357,6 +371,40 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
                 "lo.room_id LIMIT ?",
                 {merchant_id, merchant_id, start, end, limit}));
     out["live_rooms"] = Table(rooms, "room_id", "title", true);
+    if (analytics) {  // each room's traffic beside its sales; rooms that sold nothing after
+      std::vector<int64_t> quiet;
+      for (const auto& [room, counts] : traffic) {
+        bool sold = false;
+        for (const Row& row : rooms) sold = sold || row.Int(0) == room;
+        if (!sold) quiet.push_back(room);
+      }
+      if (!quiet.empty()) {
+        ASSIGN_OR_RETURN(Rows titles, r.Query("SELECT id, title FROM live_rooms WHERE "
+                                              "merchant_id=? AND id IN " +
+                                                  r.dialect().IdsIn("?"),
+                                              {merchant_id, IdListParam(quiet)}));
+        std::map<int64_t, std::string> title_of;
+        for (const Row& row : titles) title_of[row.Int(0)] = row.Str(1);
+        for (int64_t room : quiet) {
+          auto t = title_of.find(room);
+          if (t == title_of.end()) continue;  // not this merchant's room
+          if (static_cast<int64_t>(out["live_rooms"].size()) >= limit) break;
+          out["live_rooms"].push_back({{"room_id", IdString(room)},
+                                       {"title", t->second},
+                                       {"orders", 0},
+                                       {"gmv_fen", 0}});
+        }
+      }
+      for (Json& room : out["live_rooms"]) {
+        const int64_t id = ParseId(room["room_id"].get<std::string>()).value_or(0);
+        std::array<int64_t, 3> counts{0, 0, 0};
+        for (const auto& [t, c] : traffic)
+          if (t == id) counts = c;
+        room["views"] = counts[0];
+        room["likes"] = counts[1];
+        room["comments"] = counts[2];
+      }
+    }
     ASSIGN_OR_RETURN(
         Rows leaders,
         r.Query("SELECT co.leader_id, l.name, count(*), SUM(o.total_fen) FROM community_orders co "

@@ -26,7 +26,8 @@ inline constexpr int kMaxBreakdownRows = 50;  // chat groups, rooms, leaders, st
 // {"from","to",
 //  "group_buy":{"closed","succeeded","failed","success_rate"},      groups that ended in the range
 //  "coupons":[{"coupon_id","title","claimed","used","redemption_rate"}],  claims in the range; used: of those
-//  "chat_groups":[{"chat_group","orders","gmv_fen"}], "live_rooms":[{"room_id","title","orders","gmv_fen"}],
+//  "chat_groups":[{"chat_group","orders","gmv_fen"}],
+//  "live_rooms":[{"room_id","title","orders","gmv_fen"[,"views","likes","comments"]}],
 //  "leaders":[{"leader_id","name","orders","gmv_fen"}],
 //  "stores":[{"store_id","name","orders","gmv_fen"}],               completed POS purchases in the range
 //  "customers":{"buyers","new_buyers","returning_buyers","new_orders","returning_orders",
@@ -41,7 +42,11 @@ inline constexpr int kMaxBreakdownRows = 50;  // chat groups, rooms, leaders, st
 // (order_commissions, as the channel "share"); its depth is 1 + the depth of the sharer's own
 // share-brought purchase from this merchant (the longest such chain; cycles cut). The viral
 // coefficient is shared orders / the sharers' own paid orders in the range.
+// With `analytics` (the data platform's store; null on a node without it), each live room also
+// carries its "views" (viewers' first visits), "likes" (taps) and "comments" in the range from
+// the event log's projection, and rooms with traffic but no paid order follow the others
+// (orders 0), up to kMaxBreakdownRows.
 Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t from_day,
-                                int64_t to_day);
+                                int64_t to_day, Store* analytics = nullptr);
 
 }  // namespace xd::insight
