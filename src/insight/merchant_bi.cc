@@ -443,7 +443,7 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
     auto is_new = [&](int64_t buyer) { return first_paid.count(buyer) > 0; };
 
     // New vs returning, repurchase.
-    std::map<int64_t, int64_t> orders_of;  // buyer → paid orders in the range
+    std::unordered_map<int64_t, int64_t> orders_of;  // buyer → paid orders in the range
     int64_t new_orders = 0, returning_orders = 0;
     for (const PaidOrder& o : orders) {
       ++orders_of[o.buyer_id];
@@ -466,17 +466,22 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
     // Weekly cohorts by the week of the first paid order (weeks counted from `start`).
     const int64_t weeks = (end - start + kWeekMs - 1) / kWeekMs;
     std::map<int64_t, std::set<int64_t>> cohort;                      // week → buyers
-    std::map<std::pair<int64_t, int64_t>, bool> active;               // (buyer, week)
-    for (const PaidOrder& o : orders) active[{o.buyer_id, (o.paid_at_ms - start) / kWeekMs}] = true;
+    // The weeks each buyer paid in, as bits (a range is at most kMaxReportDays = 366 days: 53
+    // weeks): a cohort's retention is a pass over its members, not a lookup per member and week.
+    static_assert((config::kMaxReportDays + 6) / 7 <= 64);
+    std::unordered_map<int64_t, uint64_t> active;  // buyer → weeks with a paid order
+    for (const PaidOrder& o : orders) active[o.buyer_id] |= uint64_t{1} << ((o.paid_at_ms - start) / kWeekMs);
     for (const auto& [buyer, first] : first_paid) cohort[(first - start) / kWeekMs].insert(buyer);
     Json cohorts = Json::array();
     for (const auto& [week, members] : cohort) {
-      Json retention = Json::array();
-      for (int64_t k = 0; week + k < weeks; ++k) {
-        int64_t n = 0;
-        for (int64_t b : members) n += active.count({b, week + k}) ? 1 : 0;
-        retention.push_back(n);
+      std::vector<int64_t> kept(static_cast<size_t>(std::max<int64_t>(0, weeks - week)), 0);
+      for (int64_t b : members) {
+        auto a = active.find(b);
+        if (a == active.end()) continue;
+        for (size_t k = 0; k < kept.size(); ++k) kept[k] += (a->second >> (week + static_cast<int64_t>(k))) & 1;
       }
+      Json retention = Json::array();
+      for (int64_t n : kept) retention.push_back(n);
       cohorts.push_back({{"week", internal::DayText(DayOf(start + week * kWeekMs))},
                          {"buyers", static_cast<int64_t>(members.size())},
                          {"retention", retention}});
