@@ -53,50 +53,81 @@ struct BatchMemo {
   std::map<std::pair<int64_t, int64_t>, bool> bought;
 };
 
-// Adds the pairs of one "order.paid" event to `plan`. A pair counts buyers: a product the buyer
-// buys for the first time (no row in buyer_products) is paired with the buyer's recent purchases
-// and the order's other products, both ways; a product bought again pairs nothing. So a buyer
-// repeating orders cannot push products up each other's lists, and costs reads, not writes. A
-// merchant buying from itself pairs nothing (it could steer its own products' partners).
-Status AddPairs(Reader& r, const Store::Event& e, BatchMemo& memo, Plan& plan) {
-  const Json& data = e.payload;
-  if (!data.is_object() || !data.contains("order") || !data["order"].contains("items")) return Ok();
-  std::optional<int64_t> buyer = ParseId(data.value("buyer_id", "")), order = ParseId(data.value("order_id", ""));
-  if (!buyer || !order) return Ok();
-  std::vector<int64_t> mine;
-  for (const Json& it : data["order"]["items"]) {
-    std::optional<int64_t> product = it.is_object() ? ParseId(it.value("product_id", "")) : std::nullopt;
-    if (product && std::find(mine.begin(), mine.end(), *product) == mine.end()) mine.push_back(*product);
-    if (mine.size() >= static_cast<size_t>(copurchase::kMaxLinesPaired)) break;
+// A paid order as the consumer reads it: the envelope of its "order.paid" event (order,
+// merchant, time) and the order's buyer and products from the order's rows, which do not change
+// after payment — the event's payload (the whole order snapshot) is not read (ReadsPayloads).
+struct PaidOrder {
+  int64_t order_id = 0, merchant_id = 0, paid_at_ms = 0, buyer_id = 0;
+  std::vector<int64_t> products;  // distinct, by line, at most kMaxLinesPaired
+};
+
+// The batch's orders with their buyers and products, in the events' order: one query.
+Result<std::vector<PaidOrder>> PaidOrders(Reader& r, const std::vector<Store::Event>& events) {
+  std::vector<int64_t> ids;
+  for (const Store::Event& e : events) ids.push_back(e.head.aggregate_id);
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT i.order_id, o.buyer_id, i.product_id FROM order_items i JOIN orders o ON "
+                                      "o.id = i.order_id WHERE i.order_id IN " +
+                                          r.dialect().IdsIn("?") + " ORDER BY i.order_id, i.id",
+                                      {IdListParam(ids)}));
+  std::map<int64_t, PaidOrder> by_id;
+  for (const Row& row : rows) {
+    PaidOrder& o = by_id[row.Int(0)];
+    o.buyer_id = row.Int(1);
+    const int64_t product = row.Int(2);
+    if (o.products.size() < static_cast<size_t>(copurchase::kMaxLinesPaired) &&
+        std::find(o.products.begin(), o.products.end(), product) == o.products.end())
+      o.products.push_back(product);
   }
+  std::vector<PaidOrder> out;
+  for (const Store::Event& e : events) {
+    auto it = by_id.find(e.head.aggregate_id);
+    if (it == by_id.end()) continue;  // retention or a test's forged event: nothing to pair
+    PaidOrder o = std::move(it->second);
+    by_id.erase(it);  // an order paid twice in the log (never: a guarded status move) pairs once
+    o.order_id = e.head.aggregate_id;
+    o.merchant_id = e.head.merchant_id;
+    o.paid_at_ms = e.occurred_at_ms;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// Adds the pairs of one paid order to `plan`. A pair counts buyers: a product the buyer buys for
+// the first time (no row in buyer_products) is paired with the buyer's recent purchases and the
+// order's other products, both ways; a product bought again pairs nothing. So a buyer repeating
+// orders cannot push products up each other's lists, and costs reads, not writes. A merchant
+// buying from itself pairs nothing (it could steer its own products' partners).
+Status AddPairs(Reader& r, const PaidOrder& o, BatchMemo& memo, Plan& plan) {
+  const std::vector<int64_t>& mine = o.products;
+  const int64_t buyer = o.buyer_id;
   if (mine.empty()) return Ok();
-  auto self = memo.self.find({e.head.merchant_id, *buyer});
+  auto self = memo.self.find({o.merchant_id, buyer});
   if (self == memo.self.end()) {
     ASSIGN_OR_RETURN(int64_t n,
                      r.QueryInt("SELECT count(*) FROM merchants m WHERE m.id=?1 AND (m.owner_user_id=?2 OR "
                                 "EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id=?1 AND s.user_id=?2))",
-                                {e.head.merchant_id, *buyer}));
-    self = memo.self.emplace(std::make_pair(e.head.merchant_id, *buyer), n > 0).first;
+                                {o.merchant_id, buyer}));
+    self = memo.self.emplace(std::make_pair(o.merchant_id, buyer), n > 0).first;
   }
   if (self->second) return Ok();
   std::vector<int64_t> fresh;
   for (int64_t p : mine) {
-    auto seen = memo.bought.find({*buyer, p});
+    auto seen = memo.bought.find({buyer, p});
     if (seen == memo.bought.end()) {
-      ASSIGN_OR_RETURN(int64_t n, r.QueryInt("SELECT count(*) FROM buyer_products WHERE buyer_id=? AND product_id=?", {*buyer, p}));
-      seen = memo.bought.emplace(std::make_pair(*buyer, p), n > 0).first;
+      ASSIGN_OR_RETURN(int64_t n, r.QueryInt("SELECT count(*) FROM buyer_products WHERE buyer_id=? AND product_id=?", {buyer, p}));
+      seen = memo.bought.emplace(std::make_pair(buyer, p), n > 0).first;
     }
     if (!seen->second) {
       fresh.push_back(p);
       seen->second = true;
-      plan.firsts.emplace_back(*buyer, p, e.occurred_at_ms);
+      plan.firsts.emplace_back(buyer, p, o.paid_at_ms);
     }
   }
-  auto recent = memo.recent.find(*buyer);
+  auto recent = memo.recent.find(buyer);
   if (recent == memo.recent.end()) {
     ASSIGN_OR_RETURN(std::vector<int64_t> read,
-                     RecentProducts(r, *buyer, *order, e.occurred_at_ms, copurchase::kRecentPurchases));
-    recent = memo.recent.emplace(*buyer, std::move(read)).first;
+                     RecentProducts(r, buyer, o.order_id, o.paid_at_ms, copurchase::kRecentPurchases));
+    recent = memo.recent.emplace(buyer, std::move(read)).first;
   }
   std::vector<int64_t>& earlier = recent->second;
   if (!fresh.empty()) {
@@ -157,11 +188,13 @@ class CoPurchases::Feed final : public OutboxConsumer {
  public:
   std::string_view name() const override { return kConsumerName; }
   std::vector<std::string> EventTypes() const override { return {"order.paid"}; }
+  PayloadRead Payloads() const override { return {.read = false}; }
 
   Result<Command> Prepare(Reader& r, const std::vector<Store::Event>& events) override {
     Plan plan;
     BatchMemo memo;
-    for (const Store::Event& e : events) RETURN_IF_ERROR(AddPairs(r, e, memo, plan));
+    ASSIGN_OR_RETURN(std::vector<PaidOrder> orders, PaidOrders(r, events));
+    for (const PaidOrder& o : orders) RETURN_IF_ERROR(AddPairs(r, o, memo, plan));
     return Command([plan = std::move(plan)](Tx& tx) { return ApplyPlan(tx, plan); });
   }
 };

@@ -130,6 +130,10 @@ class Insight::Feed final : public OutboxConsumer {
   std::vector<std::string> EventTypes() const override {
     return std::vector<std::string>(ServerTypes().begin(), ServerTypes().end());
   }
+  // The order snapshots' members no log row takes (decision 039): dropped while parsing.
+  PayloadRead Payloads() const override {
+    return {.skip = {"address", "pricing", "title", "image", "spec", "shipment"}};
+  }
 
   // Maps the batch to log rows (reading what the payloads do not say from the same trading
   // snapshot) and writes them to the analytics store before the runner moves the cursor.

@@ -28,7 +28,8 @@ Result<int> ConsumerRunner::RunOnce() {
       return Ok();
     }
     const std::vector<std::string> types = consumer_.EventTypes();
-    ASSIGN_OR_RETURN(auto events, internal::ReadEventRows(r, cursor, batch_, durable_seq, types));
+    ASSIGN_OR_RETURN(auto events, internal::ReadEventRows(r, cursor, batch_, durable_seq, types,
+                                                             consumer_.Payloads()));
     read = static_cast<int>(events.size());
     if (!types.empty() && read < batch_) {
       // Every event of its types up to the durable end was read: the cursor passes the rest.

@@ -23,6 +23,14 @@
 
 namespace xd {
 
+// Of each event's payload: all of it (the default); nothing (`read` false: the envelope — type,
+// aggregate, merchant, actor, time — is enough, and the payload stays null); or all but the
+// object members named in `skip`, at any depth, dropped while parsing (no tree is built for them).
+struct PayloadRead {
+  bool read = true;
+  std::vector<std::string> skip;
+};
+
 class OutboxConsumer {
  public:
   virtual ~OutboxConsumer() = default;
@@ -34,6 +42,9 @@ class OutboxConsumer {
   // The event types it reads; empty: every event. The others are skipped in SQL (their
   // payloads are not parsed) and the cursor moves past them all the same.
   virtual std::vector<std::string> EventTypes() const { return {}; }
+  // What Prepare reads of the events' payloads (PayloadRead): an order snapshot is ~1.2 KB of
+  // JSON, and parsing it into a tree was most of a consumer's CPU (decisions 038, 039).
+  virtual PayloadRead Payloads() const { return {}; }
   // Reads what it needs for `events` (in the snapshot the events and the cursor were read
   // in, off the writer thread) and returns the writes to make. The runner runs them in the
   // transaction that advances the cursor, unless the cursor moved meanwhile (then nothing).

@@ -122,10 +122,25 @@ Json Store::Event::Envelope() const {
               {"data", payload}};
 }
 
+namespace {
+
+// StoredJson without the object members named in `skip`, at any depth: the parser drops each
+// such member as it reads its key, so no tree is built for it.
+Json StoredJsonWithout(std::string_view text, const std::vector<std::string>& skip) {
+  Json::parser_callback_t keep = [&skip](int, Json::parse_event_t event, Json& parsed) {
+    return event != Json::parse_event_t::key ||
+           std::find(skip.begin(), skip.end(), parsed.get_ref<const std::string&>()) == skip.end();
+  };
+  Json j = Json::parse(text, keep, false);
+  return j.is_discarded() ? Json() : j;
+}
+
+}  // namespace
+
 Result<std::vector<Store::Event>> internal::ReadEventRows(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq,
-                                                          const std::vector<std::string>& types) {
-  std::string sql = "SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, payload, "
-                    "created_at_ms FROM events WHERE seq > ? AND seq <= ?";
+                                                          const std::vector<std::string>& types, const PayloadRead& payloads) {
+  std::string sql = std::string("SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, ") +
+                    (payloads.read ? "payload" : "NULL") + ", created_at_ms FROM events WHERE seq > ? AND seq <= ?";
   if (!types.empty()) {
     // The types are the consumer's constants, not outside text: literals (one statement per
     // consumer), after checking each is a plain event type name.
@@ -147,7 +162,7 @@ Result<std::vector<Store::Event>> internal::ReadEventRows(Reader& r, int64_t aft
     e.seq = row.Int(0);
     e.head = EventHead{row.Str(1), static_cast<int>(row.Int(2)), row.Int(3), row.Int(4)};
     e.actor = Actor{ActorKindFromName(row.Str(5)).value_or(Actor::Kind::kSystem), row.Int(6)};
-    e.payload = row.JsonAt(7);
+    if (payloads.read) e.payload = payloads.skip.empty() ? row.JsonAt(7) : StoredJsonWithout(row.Str(7), payloads.skip);
     e.occurred_at_ms = row.Int(8);
     out.push_back(std::move(e));
   }

@@ -430,6 +430,52 @@ TEST_P(StoreTest, ATypedConsumerReadsItsTypesAndItsCursorPassesTheRest) {
   EXPECT_EQ(consumer.seen.size(), 3u);
 }
 
+// What a consumer reads of the payloads: all of it by default; nothing when it asks for none
+// (the envelope still there); all but the named members, at any depth, when it skips some.
+class PayloadConsumer final : public OutboxConsumer {
+ public:
+  explicit PayloadConsumer(PayloadRead read) : read_(std::move(read)) {}
+  std::string_view name() const override { return "test.payloads"; }
+  PayloadRead Payloads() const override { return read_; }
+  Result<Command> Prepare(Reader&, const std::vector<Store::Event>& events) override {
+    for (auto& e : events) seen.push_back(e);
+    return Command();
+  }
+  std::vector<Store::Event> seen;
+
+ private:
+  PayloadRead read_;
+};
+
+TEST_P(StoreTest, AConsumerReadsThePayloadsItAsksFor) {
+  const Json payload{{"order_id", "7"},
+                     {"order", {{"address", {{"detail", "世纪大道100号"}}},
+                                {"items", Json::array({{{"product_id", "9"}, {"title", "咖啡"}, {"quantity", 2}}})}}}};
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return tx.AppendEvent({"order.paid", 1, 7, 3}, payload); }));
+  Json got;
+  auto read = [&](PayloadRead how) {
+    PayloadConsumer consumer(std::move(how));
+    ASSERT_TRUE(store_->Execute([](Tx& tx) { return SetCursor(tx, "test.payloads", 0); }));
+    ConsumerRunner runner(*store_, consumer, 10);
+    EXPECT_EQ(*runner.RunOnce(), 1);
+    ASSERT_EQ(consumer.seen.size(), 1u);
+    const Store::Event& e = consumer.seen[0];
+    EXPECT_EQ(e.head.type, "order.paid");
+    EXPECT_EQ(e.head.aggregate_id, 7);
+    EXPECT_EQ(e.head.merchant_id, 3);
+    got = e.payload;
+  };
+  read({});
+  EXPECT_EQ(got, payload);
+  read({.read = false});
+  EXPECT_TRUE(got.is_null());
+  read({.skip = {"address", "title"}});
+  Json without = payload;
+  without["order"].erase("address");
+  without["order"]["items"][0].erase("title");
+  EXPECT_EQ(got, without);
+}
+
 // Retention deletes only events every consumer has read, and only old ones; the outbox's end
 // survives deleting everything; idempotency keys go after their window.
 TEST_P(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
