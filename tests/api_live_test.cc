@@ -316,6 +316,11 @@ TEST_F(Live, BurstOrdersOnThePinnedProductNeverOversell) {
 namespace websocket = boost::beast::websocket;
 using http::net::ip::tcp;
 
+// How long a viewer waits for the next message before it fails the test: far beyond any
+// legitimate wait (counts every 50 ms, the others right after the request that causes them),
+// not a timing assertion — a bound so that a message never sent fails instead of hanging.
+constexpr std::chrono::seconds kReadTimeout{60};
+
 // A WebSocket viewer (Beast's client). `rcvbuf` > 0 shrinks its socket's receive buffer (a slow
 // reader whose kernel buffer fills quickly).
 class WsViewer {
@@ -327,25 +332,45 @@ class WsViewer {
     s.connect(tcp::endpoint(http::net::ip::make_address("127.0.0.1"), port));
     ws_.handshake("127.0.0.1", "/api/v1/live/rooms/" + room_id + "/stream");
   }
+  // The next message, or null (and a failure) when none comes within kReadTimeout: a message
+  // the server never sends fails the test instead of hanging the suite (CI hung on one).
   Json Next() {
+    if (dead_) return Json();
     http::beast::flat_buffer b;
-    ws_.read(b);
+    bool done = false;
+    boost::system::error_code ec;
+    ws_.async_read(b, [&](boost::system::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    ioc_.restart();
+    ioc_.run_for(kReadTimeout);
+    if (!done) {
+      ws_.next_layer().cancel();
+      ioc_.restart();
+      ioc_.run();
+      dead_ = true;
+      ADD_FAILURE() << "no WebSocket message within " << kReadTimeout.count() << " s";
+      return Json();
+    }
+    if (ec) throw boost::system::system_error(ec);
     return Json::parse(http::beast::buffers_to_string(b.data()));
   }
   // Reads until a message satisfies `pred` (at most 1000 messages); returns it.
   Json Until(const std::function<bool(const Json&)>& pred) {
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < 1000 && !dead_; ++i) {
       Json m = Next();
-      if (pred(m)) return m;
+      if (!dead_ && pred(m)) return m;
     }
     ADD_FAILURE() << "no such message";
-    return Json();
+    return Json::object();
   }
   websocket::stream<tcp::socket>& ws() { return ws_; }
 
  private:
   http::net::io_context ioc_;
   websocket::stream<tcp::socket> ws_;
+  bool dead_ = false;
 };
 
 // An SSE viewer over a plain socket: the response head, then "data: {...}\n\n" events.
@@ -359,14 +384,14 @@ class SseViewer {
   }
   // The status of the response.
   int Status() {
-    Fill("\r\n\r\n");
+    if (!Fill("\r\n\r\n")) return 0;
     size_t end = buf_.find("\r\n\r\n");
     std::string head = buf_.substr(0, end);
     buf_.erase(0, end + 4);
     return std::stoi(head.substr(9, 3));
   }
   Json Next() {
-    Fill("\n\n");
+    if (!Fill("\n\n")) return Json();
     size_t end = buf_.find("\n\n");
     std::string event = buf_.substr(0, end);
     buf_.erase(0, end + 2);
@@ -374,25 +399,47 @@ class SseViewer {
     return Json::parse(event.substr(6));
   }
   Json Until(const std::function<bool(const Json&)>& pred) {
-    for (int i = 0; i < 1000; ++i) {
+    for (int i = 0; i < 1000 && !dead_; ++i) {
       Json m = Next();
-      if (pred(m)) return m;
+      if (!dead_ && pred(m)) return m;
     }
     ADD_FAILURE() << "no such event";
-    return Json();
+    return Json::object();
   }
 
  private:
-  void Fill(const std::string& until) {
+  // Reads until `until` is buffered; false (and a failure) when it does not come within
+  // kReadTimeout (the viewer is then dead: every later read answers nothing at once).
+  bool Fill(const std::string& until) {
     char chunk[4096];
-    while (buf_.find(until) == std::string::npos) {
-      size_t n = sock_.read_some(http::net::buffer(chunk));
+    while (!dead_ && buf_.find(until) == std::string::npos) {
+      bool done = false;
+      boost::system::error_code ec;
+      size_t n = 0;
+      sock_.async_read_some(http::net::buffer(chunk), [&](boost::system::error_code e, size_t got) {
+        ec = e;
+        n = got;
+        done = true;
+      });
+      ioc_.restart();
+      ioc_.run_for(kReadTimeout);
+      if (!done) {
+        sock_.cancel();
+        ioc_.restart();
+        ioc_.run();
+        dead_ = true;
+        ADD_FAILURE() << "no SSE event within " << kReadTimeout.count() << " s";
+        break;
+      }
+      if (ec) throw boost::system::system_error(ec);
       buf_.append(chunk, n);
     }
+    return !dead_;
   }
   http::net::io_context ioc_;
   tcp::socket sock_;
   std::string buf_;
+  bool dead_ = false;
 };
 
 class LiveStream : public Live {
