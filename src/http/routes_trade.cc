@@ -223,9 +223,12 @@ Status GetMyOrder(Call& c) {
     return store.Read([&](Reader& r) { return trade.BuyerOrderStatus(r, id, user); });
   };
   // The waiter fires when the order's row changes — on this node or another (Store::WatchRows)
-  // — or at the deadline. It reads the order once: still in the status waited on (the row
-  // changed for another reason), it waits again until the deadline; otherwise that read is the
-  // answer.
+  // — or at the deadline. Before the deadline it registers the next waiter, then reads the
+  // order once (as the first look below does: a change committed after the registration fires
+  // the new waiter, one before it shows in the read): still in the status waited on (the row
+  // changed for another reason), it waits; otherwise that read is the answer, unless the new
+  // waiter fired meanwhile and answers instead. (Registering after the read lost a payment
+  // that landed in between: the page waited out its deadline.)
   struct Poll : std::enable_shared_from_this<Poll> {
     OrderWatch* watch = nullptr;
     int64_t order_id = 0;
@@ -233,12 +236,16 @@ Status GetMyOrder(Call& c) {
     std::string wait_while;
     std::function<Result<Json>()> full;
     std::function<void(Result<Json>)> send;
+    bool registering = false;  // Wait answers at once, calling Fire inside itself, when stopped or full
     void Fire() {
+      if (registering || OrderWatch::Clock::now() >= deadline || watch->stopped()) return send(full());
+      registering = true;
+      auto next = watch->Wait(order_id, deadline, [self = shared_from_this()] { self->Fire(); });
+      registering = false;
       auto now = full();
-      if (now && (*now)["status"] == wait_while && OrderWatch::Clock::now() < deadline && !watch->stopped()) {
-        watch->Wait(order_id, deadline, [self = shared_from_this()] { self->Fire(); });
-        return;
-      }
+      if (now && (*now)["status"] == wait_while) return;
+      if (!next->Claim()) return;  // fired meanwhile: that call answers
+      watch->Cancel(next);
       send(std::move(now));
     }
   };
