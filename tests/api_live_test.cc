@@ -452,6 +452,21 @@ class LiveStream : public Live {
     o.live.counts_interval_ms = 50;
   }
 
+  // A stream test that failed (a message that never came: see kReadTimeout) prints what the hub
+  // did, to tell "never published" from "published, never written".
+  void TearDown() override {
+    if (HasFailure()) {
+      http::LiveHubStats s = app_->live_hub().stats();
+      std::printf("live hub: %lld streams, %lld rooms, %lld messages queued, %lld skips, %lld rows lost, "
+                  "%lld room reads, %lld unchanged\n",
+                  static_cast<long long>(s.streams), static_cast<long long>(s.rooms),
+                  static_cast<long long>(s.messages), static_cast<long long>(s.skips),
+                  static_cast<long long>(s.rows_lost), static_cast<long long>(s.reloads),
+                  static_cast<long long>(s.unchanged));
+    }
+    Live::TearDown();
+  }
+
   // The room's results once the hubs wrote a viewer peak of `peak` (written with their next
   // counts round: read until it is there, a condition bounded by reads, not by time).
   Json ResultsWithPeak(const Shop& shop, const std::string& room_id, int64_t peak) {
