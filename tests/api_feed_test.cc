@@ -229,6 +229,8 @@ TEST_F(Feed, GuaranteeAndCapsHoldOnEveryPage) {
   }
   for (auto& [merchant, n] : per_merchant_total) EXPECT_LE(n, 3) << merchant;
   for (auto& h : head) EXPECT_GE(per_merchant_total[h], 1) << "the head still shows";
+  // Counts of feed items, not times: the scripted pages held more than 20 items in all, and at
+  // least 40% of them were long-tail merchants' (the guarantee's share).
   EXPECT_GT(items_total, 20);
   EXPECT_GE(long_tail_total * 10, items_total * 4);
   // The same cursor gives the same page (the feed is stateless: a page replays the ones before).

@@ -108,6 +108,7 @@ TEST(RankTest, WithoutTheGuaranteeTheHeadTakesThePage) {
   req.merchants = w.merchants;
   const Page free_page = Rank(Model::Default(), policy, req);
   ASSERT_EQ(free_page.items.size(), 20u);
+  // Item counts on a page of 20, not times: 8 is the 40% long-tail floor (4,000 bps).
   EXPECT_LT(free_page.long_tail_items, 8);
   policy.long_tail_share_bps = 4000;
   const Page fair_page = Rank(Model::Default(), policy, req);
