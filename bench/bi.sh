@@ -38,18 +38,9 @@ EVENTS=${BENCH_BI_EVENTS:-10000000}
 LABEL=${BENCH_BI_LABEL:-}
 OUT=bench/results/bi-$(date -u +%Y-%m-%d).jsonl
 mkdir -p bench/results
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/xd-bi.XXXXXX")
+. bench/lib.sh
+bench_workdir bi
 DB=${BENCH_BI_DB:-$WORK/bi.db}
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if [[ ! -f $DB ]]; then
   echo "bi bench: generating $ORDERS orders, $EVENTS events into $DB" >&2

@@ -31,16 +31,8 @@ for bin in "$XIAODIAN" "$LOADGEN"; do
 done
 OUT=bench/results/feed-latency.jsonl
 mkdir -p bench/results
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/xd-feed.XXXXXX")
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_workdir feed
 emit() { tee -a "$OUT"; }
 
 DB=$WORK/feed.db

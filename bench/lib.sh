@@ -1,6 +1,23 @@
-# bench/lib.sh: shell functions shared by bench/backends.sh and bench/nodes.sh. Source it from
-# the repository root after setting BENCH_DIR (a temp directory the caller removes).
+# bench/lib.sh: shell functions shared by the bench scripts. Source it from the repository root;
+# the functions that write files want BENCH_DIR (a temp directory the caller removes) set first.
 # Loopback only. Needs python3, curl and psql (postgresql-client).
+
+# bench_workdir NAME: for a script that starts its own server (run.sh, feed.sh, bi.sh): a scratch
+# directory WORK, and SERVER_PID for the server the script starts; on exit (or INT/TERM) the
+# server is stopped if it still runs and WORK is removed.
+bench_workdir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/xd-$1.XXXXXX")
+  SERVER_PID=
+  trap bench_workdir_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_workdir_cleanup() {
+  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
 
 lg=build/bench/loadgen
 bin=build/xiaodian

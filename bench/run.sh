@@ -33,16 +33,8 @@ fi
 # in all (bounded by 30 s too).
 PROMO_CONNECTIONS=${BENCH_PROMO_CONNECTIONS:-512}
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/xd-bench.XXXXXX")
-SERVER_PID=
-cleanup() {
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$HERE/lib.sh"
+bench_workdir bench
 
 mkdir -p "$HERE/results"
 LINES=$WORK/lines.json
