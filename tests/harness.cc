@@ -23,11 +23,13 @@ std::string ApiTest::NewStoreLocation(const std::string& name) {
     return "";
   }
   static int schemas = 0;
-  auto url = pg->CreateSchema("api_" + std::to_string(++schemas) + "_" + name);
+  std::string schema = "api_" + std::to_string(++schemas) + "_" + name;
+  auto url = pg->CreateSchema(schema);
   if (!url) {
     ADD_FAILURE() << url.error().message;
     return "";
   }
+  schemas_.push_back(std::move(schema));
   return *url;
 }
 
@@ -76,6 +78,10 @@ void ApiTest::TearDown() {
   if (app_) app_->Stop();
   app_.reset();
   std::filesystem::remove_all(dir_);
+  for (const std::string& schema : schemas_) {
+    Status dropped = SharedPgCluster()->DropSchema(schema);
+    EXPECT_TRUE(dropped) << "dropping " << schema << ": " << dropped.error().message;
+  }
 }
 
 http::Client::JsonResponse ApiTest::Call(const std::string& method, const std::string& path, const Json& body, const std::string& token,

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -73,6 +74,7 @@ class ApiTest : public ::testing::Test {
   uint16_t port_ = 0;
   std::filesystem::path dir_;
   std::string db_;  // this test's store location (AppOptions::db_path)
+  std::vector<std::string> schemas_;  // on PostgreSQL: the schemas this test made (dropped after)
   int phone_seq_ = 0;
   std::string admin_token_;
 };

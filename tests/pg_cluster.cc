@@ -166,7 +166,9 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start(bool durable) {
     std::ofstream conf(c->dir_ + "/data/postgresql.conf", std::ios::app);
     conf << "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '" << c->dir_ << "'\n"
          << (durable ? "" : "fsync = off\nfull_page_writes = off\n")
-         << "max_connections = 60\nshared_buffers = 32MB\nlog_min_messages = warning\n";
+         << "max_connections = 60\nshared_buffers = 32MB\nlog_min_messages = warning\n"
+         // Disk: no WAL kept for replicas or beyond a small bound (a CI machine once ran out).
+         << "wal_level = minimal\nmax_wal_senders = 0\nmax_wal_size = 64MB\nmin_wal_size = 32MB\n";
   }
   // A port handed out and released by the kernel can be taken by someone else before the server
   // binds it; try a few.
@@ -240,6 +242,13 @@ Result<std::string> PgCluster::CreateSchema(std::string_view name) {
   }
   RETURN_IF_ERROR(AdminExec(Url("xd"), "CREATE SCHEMA " + std::string(name)));
   return Url("xd") + "?options=-csearch_path%3D" + std::string(name) + "%2Cpublic";
+}
+
+Status PgCluster::DropSchema(std::string_view name) {
+  RETURN_IF_ERROR(CheckIdentifier(name));
+  // Bounded: a session the test left open must not hang the run.
+  return AdminExec(Url("xd"),
+                   "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS " + std::string(name) + " CASCADE");
 }
 
 Result<std::string> PgCluster::CreateDatabase(std::string_view name) {

@@ -49,6 +49,9 @@ class PgCluster {
   // URL of a session whose search_path is that schema, then public (pg_trgm's functions). Much
   // cheaper than a database per test (milliseconds, not a file copy).
   Result<std::string> CreateSchema(std::string_view name);
+  // Drops schema `name` and everything in it (a test's store, once its nodes are stopped), so a
+  // run's disk stays bounded by its largest test rather than the sum of all of them.
+  Status DropSchema(std::string_view name);
   // Stops the server (immediate: like a crash, clients see their connections drop) and starts it
   // again on the same port and data. For reconnect tests.
   Status Restart();
