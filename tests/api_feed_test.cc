@@ -25,7 +25,6 @@ class Feed : public ApiTest {
   }
   void CatchUp() {
     ASSERT_TRUE(app_->insight().CatchUp());
-    ASSERT_TRUE(app_->co_purchases().CatchUp());
   }
   // A room of `shop`, live now, selling `sku`: its id ("" after a failed expectation).
   std::string StartLiveRoom(const Shop& shop, const std::string& sku, const std::string& title) {
@@ -461,8 +460,9 @@ TEST_F(Feed, SearchRerankingLetsTheLongTailIntoCloseHits) {
 // Bought together (co-purchase): a buyer of X is shown Y, which another buyer bought after X, as
 // a personalised product; Y's category is none the buyer has shown interest in, so only the
 // co-purchase source can make it personalised (without it, Y comes as a cold-start product).
-// A shop buying from itself pairs nothing; a product gains at most kPartnersPerProduct partners;
-// a buyer buying the same products again counts once.
+// A shop buying from itself pairs nothing; a product gains at most kCoPurchasePartners partners;
+// a buyer buying the same products again counts once. The pairs are the data platform's
+// projection of its log's paid orders (analytics store, decision 040).
 TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
   Shop tea = OpenShop("c2c", "茶铺");
   Shop gadgets = OpenShop("c2c", "数码小店");
@@ -487,9 +487,9 @@ TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
   PayAndWait(tea.owner_token, Buy(tea.owner_token, xs)["id"]);
   PayAndWait(tea.owner_token, Buy(tea.owner_token, ws)["id"]);
   auto pairs = [&]() {
-    CatchUp();  // pairs are the outbox's projection (feed.co_purchases)
+    CatchUp();  // pairs follow ingestion and projection
     std::map<std::pair<int64_t, int64_t>, int64_t> out;
-    EXPECT_TRUE(app_->store().Read([&](Reader& r) -> Status {
+    EXPECT_TRUE(app_->analytics_store().Read([&](Reader& r) -> Status {
       ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT product_id, other_id, buyers FROM co_purchases"));
       for (auto& row : rows) out[{row.Int(0), row.Int(1)}] = row.Int(2);
       return Ok();
@@ -519,9 +519,9 @@ TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
     }
   }
 
-  // Bounded: X given kPartnersPerProduct partners (made up ids) gains no new one; the pair it
+  // Bounded: X given kCoPurchasePartners partners (made up ids) gains no new one; the pair it
   // has keeps counting.
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+  ASSERT_TRUE(app_->analytics_store().Execute([&](Tx& tx) -> Status {
     for (int64_t k = 1; k < 50; ++k)
       RETURN_IF_ERROR(tx.Run("INSERT INTO co_purchases(product_id, other_id, buyers, last_at_ms) VALUES(?,?,1,0)",
                              {xi, 900'000'000 + k}));
@@ -542,23 +542,24 @@ TEST_F(Feed, BuyersOfXAreShownWhatOthersBoughtWithX) {
   // The made-up partners above count no buyer of X: remove them, then `xiaodian check` holds the
   // projection to the orders — a pair counting more buyers than bought X, a first purchase
   // without a paid order.
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM co_purchases WHERE other_id BETWEEN 900000001 AND 900000049"); }));
+  ASSERT_TRUE(app_->analytics_store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM co_purchases WHERE other_id BETWEEN 900000001 AND 900000049"); }));
   EXPECT_EQ(ExpectInvariants()["feed_ok"], true);
   auto check = [&]() {
     auto report = http::RunInvariantChecks(app_->context());
     EXPECT_TRUE(report) << report.error().message;
     return report ? *report : Json();
   };
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
+  ASSERT_TRUE(app_->analytics_store().Execute([&](Tx& tx) {
     return tx.Run("UPDATE co_purchases SET buyers = buyers + 5 WHERE product_id=? AND other_id=?", {xi, yi});
   }));
   Json report = check();
   EXPECT_EQ(report["feed_ok"], false);
   EXPECT_NE(report.dump().find("counted as bought together by 7 buyers, but 2 bought the first"), std::string::npos)
       << report.dump(2);
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+  ASSERT_TRUE(app_->analytics_store().Execute([&](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("UPDATE co_purchases SET buyers = buyers - 5 WHERE product_id=? AND other_id=?", {xi, yi}));
-    return tx.Run("INSERT INTO buyer_products(buyer_id, product_id, first_paid_at_ms) VALUES(1, ?, 0)", {zi});
+    return tx.Run("INSERT INTO buyer_products(buyer_id, product_id, first_paid_at_ms, last_paid_at_ms) VALUES(1, ?, 0, 0)",
+                  {zi});
   }));
   report = check();
   EXPECT_EQ(report["feed_ok"], false);

@@ -60,7 +60,8 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->sandbox_ = std::make_unique<pay::SandboxProvider>(sandbox_secret, clock);
   {  // the analytics file names the trading store it describes (the store's own random secret, digested)
     ASSIGN_OR_RETURN(std::string stored, app->store_->ExecuteFor<std::string>([](Tx& tx) { return pay::StoredSandboxSecret(tx); }));
-    ASSIGN_OR_RETURN(bool reset, insight::BindToTradingStore(*app->analytics_store_, Sha256Hex("xiaodian analytics owner:" + stored)));
+    ASSIGN_OR_RETURN(bool reset, insight::BindToTradingStore(*app->analytics_store_, Sha256Hex("xiaodian analytics owner:" + stored),
+                                                                         app->store_.get()));
     if (reset) spdlog::warn("event=analytics_reset reason=\"the analytics file described another trading store\"");
   }
   app->trade_ = std::make_unique<trade::TradeService>(*app->sandbox_, options.trade);
@@ -87,7 +88,6 @@ Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock&
   app->context_->insight = app->insight_.get();
   app->feed_ = std::make_unique<feed::FeedService>(*app->store_, app->insight_.get(), &app->insight_->ranking());
   app->context_->feed = app->feed_.get();
-  app->co_purchases_ = std::make_unique<feed::CoPurchases>(*app->store_);  // bought together, for the feed
   if (options.events_rate_per_s > 0) {
     app->events_limiter_ = std::make_unique<http::RateLimiter>(options.events_rate_per_s, options.events_rate_per_s * 2);
     app->context_->events_limiter = app->events_limiter_.get();
@@ -251,9 +251,8 @@ uint16_t App::Start() {
     sandbox_->StartSender();
     timers_->Start(options_.timer_poll_ms);
     if (options_.webhooks_background) open_->Start();
-    if (options_.analytics_background) {  // both project the outbox: one node of several may do it
+    if (options_.analytics_background) {  // ingests the outbox: one node of several may do it
       insight_->Start(options_.analytics_poll_ms);
-      co_purchases_->Start();
     }
   }
   return port_;
@@ -267,7 +266,6 @@ void App::Stop() {
   if (timers_) timers_->Stop();
   if (order_watch_) order_watch_->Stop();  // long polls answer now, with the order as it is
   if (open_) open_->Stop();
-  if (co_purchases_) co_purchases_->Stop();
   if (insight_) insight_->Stop();
   if (live_hub_) live_hub_->Stop();  // streams close before the server stops
   if (server_) server_->Shutdown();

@@ -12,7 +12,6 @@
 #include "http/live_hub.h"
 #include "http/server.h"
 #include "community/community.h"
-#include "feed/copurchase.h"
 #include "feed/feed.h"
 #include "insight/insight.h"
 #include "live/live.h"
@@ -62,7 +61,7 @@ struct AppOptions {
   // The data platform's store (insight/insight.h, decision 025): a SQLite file; empty = beside
   // the trading store (insight::DefaultAnalyticsPath).
   std::string analytics_path;
-  bool analytics_background = true;  // with `background`: ingest and project events (xd-insight, xd-copurchase)
+  bool analytics_background = true;  // with `background`: ingest and project events (xd-insight)
   int analytics_poll_ms = 200;       // the data platform's wait when caught up
   double events_rate_per_s = 10;     // POST /events batches per second per user or IP, burst 2× (0 = unlimited)
   http::LiveHubOptions live;                 // the live room stream's limits and cadence
@@ -97,7 +96,6 @@ class App {
   open::OpenService& open() { return *open_; }
   insight::Insight& insight() { return *insight_; }
   feed::FeedService& feed() { return *feed_; }
-  feed::CoPurchases& co_purchases() { return *co_purchases_; }
   Store& analytics_store() { return *analytics_store_; }
   http::AppContext& context() { return *context_; }
   uint16_t port() const { return port_; }
@@ -112,7 +110,6 @@ class App {
   std::unique_ptr<Store> analytics_store_;
   std::unique_ptr<insight::Insight> insight_;
   std::unique_ptr<feed::FeedService> feed_;
-  std::unique_ptr<feed::CoPurchases> co_purchases_;
   std::unique_ptr<http::RateLimiter> events_limiter_;
   std::unique_ptr<TimerService> timers_;
   std::unique_ptr<pay::SandboxProvider> sandbox_;

@@ -15,7 +15,6 @@
 #include "base/id.h"
 #include "base/messages.h"
 #include "feed/bands.h"
-#include "feed/copurchase.h"
 #include "feed/feed.h"
 #include "feed/internal/ranker.h"
 #include "insight/insight.h"
@@ -326,7 +325,7 @@ Candidate CandidateOf(const Gathered& g, const std::unordered_map<std::string, d
 // product once from its strongest source.
 Status GatherOwn(Reader& r, const SharedData& sd, int64_t user_id, int64_t as_of_ms,
                  const std::vector<std::pair<std::string, double>>& interests,
-                 std::vector<Gathered>& own) {
+                 const std::vector<int64_t>& bought_with, std::vector<Gathered>& own) {
   std::unordered_map<int64_t, size_t> index;
   ASSIGN_OR_RETURN(
       Rows recs,
@@ -355,9 +354,8 @@ Status GatherOwn(Reader& r, const SharedData& sd, int64_t user_id, int64_t as_of
     ASSIGN_OR_RETURN(auto personal, BestInCategory(r, sd, interests[i].first));
     for (const Card& c : *personal) AddCandidate(own, index, {c, Source::kPersonalised});
   }
-  // Bought together with what the user bought lately (copurchase.h): personalised too.
-  ASSIGN_OR_RETURN(std::vector<int64_t> bought_with,
-                   BoughtWithYours(r, user_id, copurchase::kCandidates));
+  // Bought together with what the user bought lately (the data platform's co_purchases,
+  // decision 040): personalised too, those on sale.
   if (!bought_with.empty()) {
     ASSIGN_OR_RETURN(std::vector<Card> together,
                      Cards(r, "WHERE p.id = ids.value AND " + std::string(kOnSale),
@@ -384,12 +382,15 @@ Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* 
   p->policy = policy;
   p->shared = std::move(keep_alive);
   std::vector<std::pair<std::string, double>> interests;
+  std::vector<int64_t> bought_with;  // none without the data platform, as no interests
   if (user_id > 0) {
     if (insight) {
       ASSIGN_OR_RETURN(interests, insight->TopInterests(user_id, 10));
+      ASSIGN_OR_RETURN(bought_with,
+                       insight->BoughtWithYours(user_id, insight::config::kCoPurchaseCandidates));
     }
     RETURN_IF_ERROR(store.Read([&](Reader& r) -> Status {
-      RETURN_IF_ERROR(GatherOwn(r, sd, user_id, as_of_ms, interests, p->own));
+      RETURN_IF_ERROR(GatherOwn(r, sd, user_id, as_of_ms, interests, bought_with, p->own));
       if (live_cards) {
         ASSIGN_OR_RETURN(*live_cards, LiveCards(r, user_id, config::kLiveCards));
       }

@@ -5,7 +5,6 @@
 #include "buyer/buyer.h"
 #include "catalog/catalog.h"
 #include "community/community.h"
-#include "feed/copurchase.h"
 #include "http/api.h"
 #include "live/live.h"
 #include "store/colocation.h"
@@ -19,9 +18,10 @@ using account::Principal;
 
 Result<Json> RunInvariantChecks(AppContext& app) {
   // The data platform's store is another file: its check reads its own snapshot.
-  std::vector<std::string> analytics_problems;
+  std::vector<std::string> analytics_problems, feed_problems;
   if (app.insight) {
     ASSIGN_OR_RETURN(analytics_problems, app.insight->Check());
+    ASSIGN_OR_RETURN(feed_problems, app.insight->CheckCoPurchases());
   }
   return app.store.Read([&](Reader& r) -> Result<Json> {
     ASSIGN_OR_RETURN(pay::LedgerReport ledger, pay::CheckLedger(r));
@@ -38,7 +38,6 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     ASSIGN_OR_RETURN(auto buyer_problems, buyer::Check(r));
     ASSIGN_OR_RETURN(auto community_problems, community::CommunityService::Check(r));
     ASSIGN_OR_RETURN(auto live_problems, live::LiveService::Check(r));
-    ASSIGN_OR_RETURN(auto feed_problems, feed::CheckCoPurchases(r));
     std::vector<std::string> open_problems;
     if (app.open) {
       ASSIGN_OR_RETURN(open_problems, app.open->Check(r));
@@ -77,8 +76,9 @@ Result<Json> RunInvariantChecks(AppContext& app) {
     j["live_ok"] = live_problems.empty();  // live stock allocations conserve stock; room order
                                            // counts and sold units match their orders; no
                                            // comment of a muted viewer after the mute
-    j["feed_ok"] = feed_problems.empty();  // bought-together pairs: first purchases are paid order
-                                           // lines; no pair counts more buyers than bought it
+    j["feed_ok"] = feed_problems.empty();  // bought-together pairs (analytics store): first
+                                           // purchases are paid orders' products in the log; no
+                                           // pair counts more buyers than bought it
     j["promo_ok"] = promo.empty();    // no over-filled group, over-issued coupon, flash oversell;
                                       // bargain cuts exact
     return j;

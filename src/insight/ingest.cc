@@ -4,6 +4,7 @@
 // and category, an order's attribution) are backend-neutral.
 #include "insight/insight.h"
 #include "insight/internal/common.h"
+#include "insight/internal/copurchase.h"
 
 #include <algorithm>
 #include <map>
@@ -139,17 +140,24 @@ class Insight::Feed final : public OutboxConsumer {
   // snapshot) and writes them to the analytics store before the runner moves the cursor.
   Result<Command> Prepare(Reader& r, const std::vector<Store::Event>& events) override {
     std::set<int64_t> product_ids, order_ids, pos_ids;
+    std::set<std::pair<int64_t, int64_t>> merchant_buyers;  // of the paid orders
     for (const Store::Event& e : events) {
       if (!ServerTypes().count(e.head.type)) continue;
       const Json& p = e.payload;
       if (int64_t id = JsonId(p, "product_id")) product_ids.insert(id);
       if (p.contains("order") && p["order"].is_object() && p["order"].contains("items"))
         for (const Json& it : p["order"]["items"]) product_ids.insert(JsonId(it, "product_id"));
-      if (e.head.type == "order.paid") order_ids.insert(e.head.aggregate_id);
+      if (e.head.type == "order.paid") {
+        order_ids.insert(e.head.aggregate_id);
+        if (p.contains("order")) merchant_buyers.emplace(JsonId(p, "merchant_id"), JsonId(p["order"], "buyer_id"));
+      }
       if (e.head.type == "member.points_posted" && JsonStr(p, "kind") == "pos_purchase")
         pos_ids.insert(JsonId(p, "ref_id"));
     }
     ASSIGN_OR_RETURN(auto products, LoadProducts(r, product_ids));
+    // A paid order of the shop's owner or staff is marked (data.self): it pairs no products
+    // (co_purchases, decision 040), decided here so that a replay of the log decides the same.
+    ASSIGN_OR_RETURN(auto self, internal::SelfPurchases(r, merchant_buyers));
     std::set<int64_t> shared, chat;
     std::map<int64_t, int64_t> pos_amounts;
     if (!order_ids.empty()) {
@@ -203,7 +211,10 @@ class Insight::Feed final : public OutboxConsumer {
                              {"line_fen", JsonInt(it, "line_fen")}});
           }
         if (t == "order.paid" || t == "order.created") row.data["items"] = std::move(items);
-        if (t == "order.paid") row.channel = ChannelOf(order, shared, chat, row.order_id);
+        if (t == "order.paid") {
+          row.channel = ChannelOf(order, shared, chat, row.order_id);
+          if (self.count({row.merchant_id, row.user_id})) row.data["self"] = true;
+        }
       } else if (t == "cart.added") {
         row.user_id = JsonId(p, "user_id");
         row.product_id = JsonId(p, "product_id");

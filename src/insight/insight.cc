@@ -5,6 +5,7 @@
 #include "insight/insight.h"
 #include "insight/owner.h"
 #include "insight/internal/common.h"
+#include "insight/internal/copurchase.h"
 #include "insight/internal/sketch.h"
 
 #include <algorithm>
@@ -89,6 +90,7 @@ namespace {
 // rounds' boundaries (InsightTest.RebuildEqualsIncremental…).
 struct Applier {
   Tx& tx;
+  internal::CoPurchaseApplier co_purchases{tx};  // bought together (decision 040)
 
   struct DayDelta {
     int64_t views = 0, impressions = 0, carts = 0, orders = 0, paid_orders = 0, gmv_fen = 0,
@@ -333,7 +335,7 @@ struct Applier {
         if (c == fact->channels.end()) fact->channels.emplace_back(channel, 1);
         else c->second += 1;
       }
-      return Ok();
+      return co_purchases.Paid(user, at, data);
     }
     if (type == "refund.succeeded") {
       if (merchant > 0) Day(merchant, day).refunded_fen += amount;
@@ -525,7 +527,7 @@ struct Applier {
           "DO UPDATE SET score_milli = excluded.score_milli, updated_ms = excluded.updated_ms",
           {key.first, key.second, in.score, in.updated}));
     }
-    return Ok();
+    return co_purchases.Flush();
   }
 };
 
@@ -540,7 +542,9 @@ constexpr const char* kProjectionTables[] = {"devices",
                                              "merchant_channel_days",
                                              "merchant_customers",
                                              "user_facts",
-                                             "user_categories"};
+                                             "user_categories",
+                                             "co_purchases",
+                                             "buyer_products"};
 
 }  // namespace
 
@@ -718,7 +722,7 @@ Status FillSketches(Store& analytics) {
 
 }  // namespace
 
-Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id) {
+Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id, Store* trading) {
   ASSIGN_OR_RETURN(bool reset, analytics.ExecuteFor<bool>([&](Tx& tx) -> Result<bool> {
     ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT value FROM meta WHERE key='trading_store'"));
     if (row && row->Str(0) == trading_store_id) return false;
@@ -734,6 +738,7 @@ Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store
     return reset;
   }));
   RETURN_IF_ERROR(FillSketches(analytics));
+  RETURN_IF_ERROR(internal::FillCoPurchases(analytics, trading));
   return reset;
 }
 

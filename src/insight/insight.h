@@ -59,6 +59,12 @@ inline constexpr int kMaxExportRows = 100'000;  // one CSV export
 inline constexpr int kTopProducts = 10;
 inline constexpr size_t kMaxTagAudience = 20'000;  // users one UsersWithTags call looks at
 inline constexpr size_t kMaxTagLen = 80;           // a tag name ("interest:<category>")
+// Bought together (co_purchases, decision 040; the meaning of decision 037):
+inline constexpr int kCoPurchaseRecent = 20;     // the buyer's earlier products paired with an order
+inline constexpr int kCoPurchasePartners = 50;   // new partners a product gains at most
+inline constexpr int kCoPurchaseLines = 20;      // an order's products paired (its first, by line)
+inline constexpr int kCoPurchaseUserBasis = 10;  // BoughtWithYours: the user's last products asked about
+inline constexpr int kCoPurchaseCandidates = 30;  // the feed's co-purchase candidates per request
 }  // namespace config
 
 // The tags other modules may select users by (a merchant's pushes to its members, issue 16),
@@ -177,6 +183,12 @@ class Insight {
   Result<std::vector<MerchantExposure>> MerchantExposures(int64_t from_day, int64_t to_day);
   // Merchants by GMV over [from_day, to_day], largest first, at most `limit`.
   Result<std::vector<int64_t>> TopMerchantsByGmv(int64_t from_day, int64_t to_day, int limit);
+  // Products other buyers bought with what `user_id` bought lately (the user's
+  // config::kCoPurchaseUserBasis most recently paid products), most paired first, without
+  // those products themselves; at most `limit`, on sale or not (the caller filters). From
+  // co_purchases, which the projection keeps from the log's paid orders (decision 040): as fresh
+  // as ingestion and projection.
+  Result<std::vector<int64_t>> BoughtWithYours(int64_t user_id, int limit);
 
   // The feed's ranking model (ranking_model.h): trained from this log by the background thread
   // every ranking_config::kRetrainEveryMs (on the store's clock), read by the feed service as a
@@ -192,6 +204,10 @@ class Insight {
   // For `xiaodian check` (analytics_ok): the projections' totals equal a recount from the log
   // (catches a row applied twice or lost), and the projection cursor is not past the log.
   Result<std::vector<std::string>> Check();
+  // For `xiaodian check` (feed_ok): every first purchase in buyer_products is a paid order's
+  // product in the log, and no pair counts more buyers than bought either of its products
+  // (co_purchases, decision 040). Each problem is one line (at most a few of each kind).
+  Result<std::vector<std::string>> CheckCoPurchases();
 
  private:
   class Feed;

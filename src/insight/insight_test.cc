@@ -82,21 +82,40 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
   }
   // An order event: the snapshot's items and totals as trade writes them.
   void Order(const std::string& to, int64_t order, int64_t buyer, int64_t merchant, int64_t product,
-             int64_t qty, int64_t unit_fen) {
+             int64_t qty, int64_t unit_fen, const std::vector<int64_t>& more_products = {}) {
+    Json items = Json::array({{{"product_id", std::to_string(product)},
+                               {"quantity", qty},
+                               {"line_fen", qty * unit_fen}}});
+    for (int64_t p : more_products)  // one of each at the same price
+      items.push_back({{"product_id", std::to_string(p)}, {"quantity", 1}, {"line_fen", unit_fen}});
+    const int64_t total = (qty + static_cast<int64_t>(more_products.size())) * unit_fen;
     Json snapshot{{"id", std::to_string(order)},
                   {"buyer_id", std::to_string(buyer)},
                   {"merchant_id", std::to_string(merchant)},
-                  {"items", Json::array({{{"product_id", std::to_string(product)},
-                                          {"quantity", qty},
-                                          {"line_fen", qty * unit_fen}}})},
+                  {"items", items},
                   {"activity", Json::object()}};
     Emit("order." + to, order, merchant, buyer,
          {{"order_id", std::to_string(order)},
           {"buyer_id", std::to_string(buyer)},
           {"merchant_id", std::to_string(merchant)},
           {"to", to},
-          {"total_fen", qty * unit_fen},
+          {"total_fen", total},
           {"order", snapshot}});
+  }
+  // Bought together (decision 040): every pair and every buyer's products, as text.
+  std::string CoPurchases() {
+    std::string out;
+    for (const char* sql : {"SELECT * FROM co_purchases ORDER BY product_id, other_id",
+                            "SELECT * FROM buyer_products ORDER BY buyer_id, product_id"}) {
+      auto rows = analytics_->Read([&](Reader& r) { return r.Query(sql); });
+      EXPECT_TRUE(rows) << rows.error().message;
+      for (const Row& row : *rows) {
+        for (const auto& cell : row.cells) out += std::to_string(cell.i) + "|";
+        out += "\n";
+      }
+      out += "--\n";
+    }
+    return out;
   }
   Result<IngestReport> Client(int64_t user, const std::string& device, const Json& events) {
     std::promise<Result<IngestReport>> p;
@@ -122,7 +141,9 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
           "SELECT * FROM merchant_channel_days ORDER BY merchant_id, day, channel",
           "SELECT * FROM merchant_customers ORDER BY merchant_id, user_id",
           "SELECT * FROM user_facts ORDER BY user_id",
-          "SELECT * FROM user_categories ORDER BY user_id, category"}) {
+          "SELECT * FROM user_categories ORDER BY user_id, category",
+          "SELECT * FROM co_purchases ORDER BY product_id, other_id",
+          "SELECT * FROM buyer_products ORDER BY buyer_id, product_id"}) {
       auto rows = analytics_->Read([&](Reader& r) { return r.Query(sql); });
       EXPECT_TRUE(rows) << rows.error().message;
       out += std::string(sql) + "\n";
@@ -153,12 +174,17 @@ TEST_P(InsightTest, DaysAreChinaTime) {
 
 // A seeded history over 20 days: three shops, buyers and anonymous devices, views and
 // impressions from clients, carts, orders paid, cancelled and refunded, shares and their opens,
-// sign-ins linking devices. Projected at random points (incremental), then rebuilt from the
-// log: the same tables. The BI totals equal the history's own count.
+// sign-ins linking devices; buyers buying overlapping products over several orders, some of
+// several products, one of them staff of shop 2. Projected at random points (incremental), then
+// rebuilt from the log: the same tables, bought-together pairs included (decision 040). The BI
+// totals equal the history's own count.
 TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   std::mt19937 rng(19);
   const std::vector<std::string> categories{"咖啡", "茶", "零食", "水果"};
   for (int64_t p = 1; p <= 12; ++p) Product(100 + p, 1 + p % 3, categories[p % 4]);
+  ASSERT_TRUE(trading_->Execute([](Tx& tx) {  // buyer 8 works for shop 2: its orders there pair nothing
+    return tx.Run("INSERT INTO staff(merchant_id, user_id, role, created_at_ms) VALUES(2, 8, 'operator', 0)");
+  }));
   std::map<int64_t, int64_t> paid_gmv, paid_orders, refunded;  // per merchant, counted here
   std::map<int64_t, int64_t> views;
   int64_t order_id = 5000, event = 0;
@@ -192,15 +218,20 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
               {"unit_price_fen", unit}});
         break;
       case 3:
-      case 4: {  // an order, paid most of the time, sometimes refunded afterwards
+      case 4: {  // an order (sometimes of the shop's other products too), paid most of the time,
+                 // sometimes refunded afterwards
         const int64_t id = ++order_id;
-        Order("created", id, buyer, merchant, product, qty, unit);
+        std::vector<int64_t> more;
+        if (rng() % 3 == 0) more.push_back(product + 3 > 112 ? product - 9 : product + 3);
+        if (rng() % 4 == 0) more.push_back(product + 6 > 112 ? product - 6 : product + 6);
+        const int64_t total = (qty + static_cast<int64_t>(more.size())) * unit;
+        Order("created", id, buyer, merchant, product, qty, unit, more);
         if (rng() % 4 == 0) {
-          Order("cancelled", id, buyer, merchant, product, qty, unit);
+          Order("cancelled", id, buyer, merchant, product, qty, unit, more);
           break;
         }
-        Order("paid", id, buyer, merchant, product, qty, unit);
-        paid_gmv[merchant] += qty * unit;
+        Order("paid", id, buyer, merchant, product, qty, unit, more);
+        paid_gmv[merchant] += total;
         paid_orders[merchant]++;
         if (rng() % 5 == 0) {
           Emit("refund.succeeded", id + 100000, merchant, buyer,
@@ -273,6 +304,81 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   EXPECT_TRUE(problems->empty()) << (problems->empty() ? "" : problems->front());
 
   ASSERT_TRUE(insight_->Rebuild());
+  EXPECT_EQ(Projections(), incremental);
+
+  // Bought together, against a count of its own from the log's paid orders (one order at a
+  // time, decision 037's rule): buyer 8's orders in shop 2 pair nothing; a pair counts buyers.
+  {
+    auto paid = analytics_->Read([](Reader& r) {
+      return r.Query("SELECT user_id, merchant_id, occurred_at_ms, data FROM log WHERE type = "
+                     "'order.paid' ORDER BY id");
+    });
+    ASSERT_TRUE(paid);
+    std::map<std::pair<int64_t, int64_t>, int64_t> first, last;  // (buyer, product) → paid at
+    std::map<std::pair<int64_t, int64_t>, std::set<int64_t>> pair_buyers;
+    int self = 0;
+    for (const Row& row : *paid) {
+      const int64_t buyer = row.Int(0), at = row.Int(2);
+      const Json data = row.JsonAt(3);
+      if (buyer == 8 && row.Int(1) == 2) {
+        EXPECT_EQ(data.value("self", false), true);
+        ++self;
+        continue;
+      }
+      EXPECT_FALSE(data.contains("self"));
+      std::vector<int64_t> mine;
+      for (const Json& it : data["items"]) {
+        const int64_t p = it["product_id"].get<int64_t>();
+        if (std::find(mine.begin(), mine.end(), p) == mine.end()) mine.push_back(p);
+      }
+      // The buyer's 20 most recently paid products before this order (12 exist: all of them).
+      std::set<int64_t> partners(mine.begin(), mine.end());
+      for (const auto& [key, t] : last)
+        if (key.first == buyer) partners.insert(key.second);
+      for (int64_t p : mine) {
+        if (first.count({buyer, p})) continue;
+        for (int64_t q : partners)
+          if (q != p) {
+            pair_buyers[{p, q}].insert(buyer);
+            pair_buyers[{q, p}].insert(buyer);
+          }
+      }
+      for (int64_t p : mine) {
+        first.emplace(std::make_pair(buyer, p), at);
+        last[{buyer, p}] = std::max(last[{buyer, p}], at);
+      }
+    }
+    EXPECT_GT(self, 0);
+    auto stored = analytics_->Read([](Reader& r) {
+      return r.Query("SELECT product_id, other_id, buyers FROM co_purchases");
+    });
+    ASSERT_TRUE(stored);
+    std::map<std::pair<int64_t, int64_t>, int64_t> pairs, expected;
+    for (const Row& row : *stored) pairs[{row.Int(0), row.Int(1)}] = row.Int(2);
+    for (const auto& [key, buyers] : pair_buyers) expected[key] = static_cast<int64_t>(buyers.size());
+    EXPECT_GT(pairs.size(), 20u);
+    EXPECT_TRUE(std::any_of(pairs.begin(), pairs.end(), [](const auto& e) { return e.second > 1; }));
+    EXPECT_EQ(pairs, expected);
+    auto bought = analytics_->Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM buyer_products"); });
+    ASSERT_TRUE(bought);
+    EXPECT_EQ(*bought, static_cast<int64_t>(first.size()));
+    auto co = insight_->CheckCoPurchases();
+    ASSERT_TRUE(co) << co.error().message;
+    EXPECT_TRUE(co->empty()) << (co->empty() ? "" : co->front());
+  }
+  // A file from before analytics migration 056: the pairs refilled from the log's paid orders,
+  // the self-purchases marked from the trading store (rows logged before 040 lack the mark).
+  const std::string co_purchases = CoPurchases();
+  ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DELETE FROM co_purchases"));
+    RETURN_IF_ERROR(tx.Run("DELETE FROM buyer_products"));
+    RETURN_IF_ERROR(tx.Run("UPDATE log SET data = json_remove(data, '$.self')"));
+    return tx.Run("INSERT INTO meta(key, value) VALUES('co_purchases', 'fill') ON CONFLICT(key) "
+                  "DO UPDATE SET value = 'fill'");
+  }));
+  auto refilled = BindToTradingStore(*analytics_, "store-a", trading_.get());
+  ASSERT_TRUE(refilled) << refilled.error().message;
+  EXPECT_EQ(CoPurchases(), co_purchases);
   EXPECT_EQ(Projections(), incremental);
 
   // The BI totals over the whole range, against the history's own count.

@@ -15,8 +15,10 @@ namespace xd::insight {
 // Records `trading_store_id` (a stable digest naming the trading store) in the analytics file on
 // first use. When the file names another store, empties the log, the projections and their
 // cursors first (they describe that other store) and answers true. Then fills what a migration
-// asked for and SQL cannot compute (053's per-day visitor sketches of days projected before it:
-// a pass over merchant_day_visitors, once).
-Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id);
+// asked for and SQL cannot compute, once: 053's per-day visitor sketches of days projected before
+// it (a pass over merchant_day_visitors); 056's co_purchases and buyer_products (the log's paid
+// orders replayed, self-purchases marked from `trading`, the trading store; null: none marked).
+Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id,
+                                Store* trading = nullptr);
 
 }  // namespace xd::insight
