@@ -1,7 +1,8 @@
 // Ingestion (insight.h, stage 1): server events from the outbox through Insight::Feed (an
 // OutboxConsumer), client events from POST /events, and the background thread that runs
 // ingestion and projection rounds. The few reads of the trading store (a product's merchant
-// and category, an order's attribution) are backend-neutral.
+// and category, an order's attribution, whether its buyer is the shop's own) are
+// backend-neutral.
 #include "insight/insight.h"
 #include "insight/internal/common.h"
 #include "insight/internal/copurchase.h"
