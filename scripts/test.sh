@@ -6,15 +6,20 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 asan=${2:-build-asan}
 jobs=$(nproc)
+# A CI run once failed because the disk filled up under PostgreSQL; say what there was.
+disk() { echo "disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free; build trees $(du -sh "$build" "$asan" 2>/dev/null | awk '{printf "%s %s  ", $2, $1}')"; }
+disk
 
 echo "== ASan+UBSan: unit and API tests"
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$asan" -j "$jobs" --output-on-failure -E 'browser_e2e' >"$asan/ctest.log" 2>&1
 asan_rc=$?
+disk
 if [ $asan_rc -ne 0 ]; then cat "$asan/ctest.log"; else tail -3 "$asan/ctest.log"; fi
 
 echo "== release: unit, API, crash and browser tests"
 ctest --test-dir "$build" -j "$jobs" --output-on-failure
 rc=$?
+disk
 if [ $asan_rc -ne 0 ]; then echo "ASan run failed (exit $asan_rc)"; exit $asan_rc; fi
 exit $rc
