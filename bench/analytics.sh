@@ -4,8 +4,11 @@
 # off on on off (then on with events) per round (ANALYTICS_ROUNDS, default 1):
 #  - checkout: complete paid orders (loadgen), the data platform off (--no-analytics) or on
 #    (its consumer ingesting and projecting every order event as it is made);
-#  - checkout+events: the same with client events posted at the same time (wrk, 2 connections,
-#    batches of 100 new view events, bench/events.lua);
+#  - checkout+events: the same with client events posted at the same time (wrk, batches of 100
+#    new view events, bench/events.lua): once as fast as 2 connections can post, once paced
+#    near issue 19's ingestion figure of 50,000 events/s (ANALYTICS_EVENT_CONNS connections,
+#    default 8, each pausing ANALYTICS_EVENT_PAUSE_MS, default 12, between batches; the rate
+#    reached is what the line reports as concurrent_events_per_s);
 #  - events: client events alone (wrk, 4 connections, batches of 100): events/s accepted
 #    (durable in the analytics file), then how long the projections took to catch up.
 # One JSON line per run on stdout (bench/lib.sh report() for the loadgen runs). Loopback only;
@@ -34,13 +37,15 @@ stop_server() {
   SERVE_PID=
 }
 
-checkout() { # analytics(on|off) events(0|1) db
+checkout() { # analytics(on|off) events(0: none, max: as fast as it can, paced) db
   local flags=(--demo --events-rate 0)
   [ "$1" = off ] && flags+=(--no-analytics)
   serve_start "$3" "$BENCH_DIR/log" "${flags[@]}" || exit 1
-  if [ "$2" = 1 ]; then  # client events for the whole timed run (loadgen's setup comes first)
-    sed "s/%%PRODUCT%%/$(product_id)/" bench/events.lua >"$BENCH_DIR/events.lua"
-    wrk -t1 -c2 -d14s -s "$BENCH_DIR/events.lua" "http://127.0.0.1:$SERVE_PORT" >"$BENCH_DIR/wrk.out" 2>&1 &
+  if [ "$2" != 0 ]; then  # client events for the whole timed run (loadgen's setup comes first)
+    local pause=0 conns=2
+    [ "$2" = paced ] && pause=${ANALYTICS_EVENT_PAUSE_MS:-12} conns=${ANALYTICS_EVENT_CONNS:-8}
+    sed -e "s/%%PRODUCT%%/$(product_id)/" -e "s/%%PAUSE_MS%%/$pause/" bench/events.lua >"$BENCH_DIR/events.lua"
+    wrk -t1 -c"$conns" -d14s -s "$BENCH_DIR/events.lua" "http://127.0.0.1:$SERVE_PORT" >"$BENCH_DIR/wrk.out" 2>&1 &
     WRK_PID=$!
   fi
   run_loadgen checkout "$SERVE_PID" "http://127.0.0.1:$SERVE_PORT"
@@ -51,14 +56,14 @@ checkout() { # analytics(on|off) events(0|1) db
     ev=$(awk '/Requests\/sec/ {printf "%d", $2 * 100}' "$BENCH_DIR/wrk.out")
   fi
   stop_server
-  report analytics="$1" concurrent_events_per_s="$ev"
+  report analytics="$1" events="$2" concurrent_events_per_s="$ev"
 }
 
 events() { # db
   serve_start "$1" "$BENCH_DIR/log" --demo --events-rate 0 || exit 1
   local pid
   pid=$(product_id)
-  sed "s/%%PRODUCT%%/$pid/" bench/events.lua >"$BENCH_DIR/events.lua"
+  sed -e "s/%%PRODUCT%%/$pid/" -e "s/%%PAUSE_MS%%/0/" bench/events.lua >"$BENCH_DIR/events.lua"
   wrk -t2 -c4 -d8s -s "$BENCH_DIR/events.lua" "http://127.0.0.1:$SERVE_PORT" >"$BENCH_DIR/wrk.out" 2>&1
   local t0 lag
   t0=$(date +%s%N)
@@ -91,7 +96,9 @@ for r in $(seq "$rounds"); do
     checkout "$a" 0 "$BENCH_DIR/db-$r-$a"
     rm -f "$BENCH_DIR"/db-*
   done
-  checkout on 1 "$BENCH_DIR/db-$r-both"
+  checkout on max "$BENCH_DIR/db-$r-both"
+  rm -f "$BENCH_DIR"/db-*
+  checkout on paced "$BENCH_DIR/db-$r-paced"
   rm -f "$BENCH_DIR"/db-*
   events "$BENCH_DIR/db-$r-events"
   rm -f "$BENCH_DIR"/db-*

@@ -7,6 +7,12 @@ function setup(thread)
 end
 local n = 0
 local product = "%%PRODUCT%%"  -- bench/analytics.sh substitutes a product id
+-- bench/analytics.sh substitutes a pause per connection between batches (ms; 0: as fast as it can),
+-- to post at a given rate beside the checkout.
+local pause = %%PAUSE_MS%%
+if pause > 0 then
+  function delay() return pause end
+end
 function request()
   n = n + 1
   local ev = {}
