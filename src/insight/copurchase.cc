@@ -132,24 +132,22 @@ Status CoPurchaseApplier::Flush() {
   for (const auto& key : pair_order_) {
     const auto& [p, q] = key;
     const PairDelta& d = pairs_.at(key);
+    // A pair already counted (the common case once a shop has history) is one statement.
+    ASSIGN_OR_RETURN(int64_t updated,
+                     tx_.Exec("UPDATE co_purchases SET buyers = buyers + ?, last_at_ms = "
+                              "MAX(last_at_ms, ?) WHERE product_id=? AND other_id=?",
+                              {d.buyers, d.last_at, p, q}));
+    if (updated) continue;
     auto have = partners.find(p);
     if (have == partners.end()) {
       ASSIGN_OR_RETURN(int64_t n, tx_.QueryInt("SELECT count(*) FROM co_purchases WHERE product_id=?", {p}));
       have = partners.emplace(p, n).first;
     }
-    if (have->second < config::kCoPurchasePartners) {
-      ASSIGN_OR_RETURN(int64_t added,
-                       tx_.Exec("INSERT INTO co_purchases(product_id, other_id, buyers, last_at_ms) "
-                                "VALUES(?,?,?,?) ON CONFLICT(product_id, other_id) DO NOTHING",
-                                {p, q, d.buyers, d.last_at}));
-      if (added) {
-        ++have->second;
-        continue;
-      }
-    }
-    RETURN_IF_ERROR(tx_.Run("UPDATE co_purchases SET buyers = buyers + ?, last_at_ms = "
-                            "MAX(last_at_ms, ?) WHERE product_id=? AND other_id=?",
-                            {d.buyers, d.last_at, p, q}));
+    if (have->second >= config::kCoPurchasePartners) continue;  // a full list takes no newcomer
+    RETURN_IF_ERROR(tx_.Run("INSERT INTO co_purchases(product_id, other_id, buyers, last_at_ms) "
+                            "VALUES(?,?,?,?)",
+                            {p, q, d.buyers, d.last_at}));
+    ++have->second;
   }
   return Ok();
 }
