@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "base/id.h"
+#include "insight/internal/merchant_sums.h"
 
 namespace xd::insight {
 
@@ -70,23 +71,25 @@ namespace {
 
 constexpr size_t kMaxExposureMerchants = 200'000;  // insight.h: MerchantExposures
 
-// Per merchant over [from_day, to_day], summed here rather than by the database: a GROUP BY
-// merchant_id walks the (merchant_id, day) key and fetches every row of it by rowid (85 ms for
-// 90 days of 1,000 merchants on bench/bi.sh's store), where a plain pass over the range's rows
-// reads the table in order (9 ms). Most impressions first, then merchant id.
-Result<std::vector<Insight::MerchantExposure>> SumMerchantDays(Reader& r, int64_t from_day,
-                                                               int64_t to_day) {
-  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, impressions, views, paid_orders, gmv_fen "
-                                      "FROM merchant_days WHERE day>=? AND day<=?",
+}  // namespace
+
+// Summed here rather than by the database: a GROUP BY merchant_id walks the (merchant_id, day)
+// key and fetches every row of it by rowid (85 ms for 90 days of 1,000 merchants on
+// bench/bi.sh's store), where a plain pass over the range's rows reads the table in order (9 ms).
+Result<std::vector<Insight::MerchantExposure>> internal::SumMerchantDays(
+    Reader& r, int64_t from_day, int64_t to_day, const std::function<void(const Row&)>& each_row) {
+  ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, day, impressions, views, paid_orders, "
+                                      "gmv_fen FROM merchant_days WHERE day>=? AND day<=?",
                                       {from_day, to_day}));
   std::unordered_map<int64_t, size_t> at;
   std::vector<Insight::MerchantExposure> out;
   for (const Row& row : rows) {
+    if (each_row) each_row(row);
     auto [it, added] = at.try_emplace(row.Int(0), out.size());
     if (added) out.push_back({.merchant_id = row.Int(0)});
     Insight::MerchantExposure& m = out[it->second];
-    m.impressions += row.Int(1), m.views += row.Int(2), m.paid_orders += row.Int(3),
-        m.gmv_fen += row.Int(4);
+    m.impressions += row.Int(2), m.views += row.Int(3), m.paid_orders += row.Int(4),
+        m.gmv_fen += row.Int(5);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.impressions != b.impressions ? a.impressions > b.impressions : a.merchant_id < b.merchant_id;
@@ -94,12 +97,10 @@ Result<std::vector<Insight::MerchantExposure>> SumMerchantDays(Reader& r, int64_
   return out;
 }
 
-}  // namespace
-
 Result<std::vector<Insight::MerchantExposure>> Insight::MerchantExposures(int64_t from_day,
                                                                           int64_t to_day) {
   return analytics_.Read([&](Reader& r) -> Result<std::vector<MerchantExposure>> {
-    ASSIGN_OR_RETURN(std::vector<MerchantExposure> out, SumMerchantDays(r, from_day, to_day));
+    ASSIGN_OR_RETURN(std::vector<MerchantExposure> out, internal::SumMerchantDays(r, from_day, to_day));
     if (out.size() > kMaxExposureMerchants) out.resize(kMaxExposureMerchants);
     return out;
   });
@@ -108,7 +109,7 @@ Result<std::vector<Insight::MerchantExposure>> Insight::MerchantExposures(int64_
 Result<std::vector<int64_t>> Insight::TopMerchantsByGmv(int64_t from_day, int64_t to_day,
                                                         int limit) {
   return analytics_.Read([&](Reader& r) -> Result<std::vector<int64_t>> {
-    ASSIGN_OR_RETURN(std::vector<MerchantExposure> all, SumMerchantDays(r, from_day, to_day));
+    ASSIGN_OR_RETURN(std::vector<MerchantExposure> all, internal::SumMerchantDays(r, from_day, to_day));
     std::erase_if(all, [](const MerchantExposure& m) { return m.gmv_fen <= 0; });
     std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
       return a.gmv_fen != b.gmv_fen ? a.gmv_fen > b.gmv_fen : a.merchant_id < b.merchant_id;

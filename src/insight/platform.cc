@@ -11,6 +11,7 @@
 
 #include "feed/bands.h"
 #include "insight/internal/days.h"
+#include "insight/internal/merchant_sums.h"
 
 namespace xd::insight {
 
@@ -39,18 +40,16 @@ Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day
   };
   std::vector<DayCell> cells;
   std::vector<std::pair<int64_t, Totals>> merchants;  // per merchant over the range
+  // One pass over the range's merchant_days: the per-day cells and the per-merchant totals (the
+  // fairness report's rows, Insight::MerchantExposures).
+  std::vector<Insight::MerchantExposure> exposures;
   RETURN_IF_ERROR(insight.analytics().Read([&](Reader& r) -> Status {
-    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, day, paid_orders, gmv_fen FROM "
-                                        "merchant_days WHERE day BETWEEN ? AND ? AND "
-                                        "(paid_orders <> 0 OR gmv_fen <> 0)",
-                                        {from_day, to_day}));
-    cells.reserve(rows.size());
-    for (const Row& row : rows) cells.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3)});
+    ASSIGN_OR_RETURN(exposures, internal::SumMerchantDays(r, from_day, to_day, [&](const Row& row) {
+                       if (row.Int(4) != 0 || row.Int(5) != 0)
+                         cells.push_back({row.Int(0), row.Int(1), row.Int(4), row.Int(5)});
+                     }));
     return Ok();
   }));
-  // Per merchant over the range: the fairness report's rows (Insight::MerchantExposures).
-  ASSIGN_OR_RETURN(std::vector<Insight::MerchantExposure> exposures,
-                   insight.MerchantExposures(from_day, to_day));
   merchants.reserve(exposures.size());
   for (const auto& m : exposures)
     merchants.push_back({m.merchant_id, Totals{m.impressions, m.paid_orders, m.gmv_fen}});
