@@ -7,7 +7,7 @@
 #  - checkout+events: the same with client events posted at the same time (wrk, batches of 100
 #    new view events, bench/events.lua): once as fast as 2 connections can post, once paced
 #    near issue 19's ingestion figure of 50,000 events/s (ANALYTICS_EVENT_CONNS connections,
-#    default 8, each pausing ANALYTICS_EVENT_PAUSE_MS, default 12, between batches; the rate
+#    default 8, each pausing ANALYTICS_EVENT_PAUSE_MS, default 8, between batches; the rate
 #    reached is what the line reports as concurrent_events_per_s);
 #  - events: client events alone (wrk, 4 connections, batches of 100): events/s accepted
 #    (durable in the analytics file), then how long the projections took to catch up.
@@ -43,7 +43,7 @@ checkout() { # analytics(on|off) events(0: none, max: as fast as it can, paced) 
   serve_start "$3" "$BENCH_DIR/log" "${flags[@]}" || exit 1
   if [ "$2" != 0 ]; then  # client events for the whole timed run (loadgen's setup comes first)
     local pause=0 conns=2
-    [ "$2" = paced ] && pause=${ANALYTICS_EVENT_PAUSE_MS:-12} conns=${ANALYTICS_EVENT_CONNS:-8}
+    [ "$2" = paced ] && pause=${ANALYTICS_EVENT_PAUSE_MS:-8} conns=${ANALYTICS_EVENT_CONNS:-8}
     sed -e "s/%%PRODUCT%%/$(product_id)/" -e "s/%%PAUSE_MS%%/$pause/" bench/events.lua >"$BENCH_DIR/events.lua"
     wrk -t1 -c"$conns" -d14s -s "$BENCH_DIR/events.lua" "http://127.0.0.1:$SERVE_PORT" >"$BENCH_DIR/wrk.out" 2>&1 &
     WRK_PID=$!
