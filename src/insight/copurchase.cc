@@ -66,7 +66,7 @@ Result<CoPurchaseApplier::Bought*> CoPurchaseApplier::Find(int64_t buyer, int64_
     ASSIGN_OR_RETURN(auto row, tx_.QueryOne("SELECT first_paid_at_ms, last_paid_at_ms FROM "
                                             "buyer_products WHERE buyer_id=? AND product_id=?",
                                             {buyer, product}));
-    if (row) it->second = {true, row->Int(0), row->Int(1), true};
+    if (row) it->second = {row->Int(0), row->Int(1), true};
   }
   return &it->second;
 }
@@ -195,15 +195,17 @@ Status FillCoPurchases(Store& analytics, Store* trading) {
   ASSIGN_OR_RETURN(int64_t cursor, analytics.Read([](Reader& r) {
     return r.QueryInt("SELECT COALESCE(MAX(log_id), 0) FROM cursors WHERE name=?", {kProjectCursor});
   }));
+  // One pass over the log's paid orders after the fill's progress: every row gets its self mark
+  // (rows logged before 040 lack it; the shops' people as they are now), and the rows up to the
+  // projection cursor are replayed (later ones are the projection's).
   int64_t done = *from, orders = 0;
   for (;;) {
     ASSIGN_OR_RETURN(Rows rows, analytics.Read([&](Reader& r) {
       return r.Query("SELECT id, user_id, merchant_id, occurred_at_ms, data FROM log WHERE "
-                     "type='order.paid' AND id > ? AND id <= ? ORDER BY id LIMIT ?",
-                     {done, cursor, kFillRowsPerTx});
+                     "type='order.paid' AND id > ? ORDER BY id LIMIT ?",
+                     {done, kFillRowsPerTx});
     }));
     if (rows.empty()) break;
-    // Rows logged before 040 carry no self mark: read it now (the shops' people as they are).
     std::set<std::pair<int64_t, int64_t>> self;
     if (trading) {
       std::set<std::pair<int64_t, int64_t>> asked;
@@ -218,40 +220,15 @@ Status FillCoPurchases(Store& analytics, Store* trading) {
           data["self"] = true;
           RETURN_IF_ERROR(tx.Run("UPDATE log SET data=? WHERE id=?", {DumpJson(data), row.Int(0)}));
         }
+        if (row.Int(0) > cursor) continue;
         RETURN_IF_ERROR(applier.Paid(row.Int(1), row.Int(3), data));
+        ++orders;
       }
       RETURN_IF_ERROR(applier.Flush());
       return tx.Run("UPDATE meta SET value=? WHERE key='co_purchases'",
                     {"fill:" + std::to_string(rows.back().Int(0))});
     }));
     done = rows.back().Int(0);
-    orders += static_cast<int64_t>(rows.size());
-  }
-  // The rows after the cursor are the projection's; their self marks too, for the same reason.
-  if (trading) {
-    int64_t after = cursor;
-    for (;;) {
-      ASSIGN_OR_RETURN(Rows rows, analytics.Read([&](Reader& r) {
-        return r.Query("SELECT id, user_id, merchant_id, data FROM log WHERE type='order.paid' "
-                       "AND id > ? ORDER BY id LIMIT ?",
-                       {after, kFillRowsPerTx});
-      }));
-      if (rows.empty()) break;
-      std::set<std::pair<int64_t, int64_t>> asked;
-      for (const Row& row : rows) asked.emplace(row.Int(2), row.Int(1));
-      ASSIGN_OR_RETURN(auto self, trading->Read([&](Reader& r) { return SelfPurchases(r, asked); }));
-      RETURN_IF_ERROR(analytics.Execute([&](Tx& tx) -> Status {
-        for (const Row& row : rows) {
-          if (!self.count({row.Int(2), row.Int(1)})) continue;
-          Json data = row.JsonAt(3);
-          if (IsSelf(data)) continue;
-          data["self"] = true;
-          RETURN_IF_ERROR(tx.Run("UPDATE log SET data=? WHERE id=?", {DumpJson(data), row.Int(0)}));
-        }
-        return Ok();
-      }));
-      after = rows.back().Int(0);
-    }
   }
   spdlog::info("event=analytics_co_purchases_filled paid_orders={}", orders);
   return analytics.Execute([](Tx& tx) { return tx.Run("DELETE FROM meta WHERE key='co_purchases'"); });

@@ -42,9 +42,8 @@ class CoPurchaseApplier {
 
  private:
   struct Bought {
-    bool stored = false;  // a row existed before the round
     int64_t first_at = 0, last_at = 0;
-    bool known = false;  // bought (stored, or earlier in the round)
+    bool known = false;  // bought (a stored row, or earlier in the round)
   };
   struct PairDelta {
     int64_t buyers = 0, last_at = 0;
