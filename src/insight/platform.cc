@@ -39,20 +39,16 @@ Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day
     int64_t merchant_id, day, paid_orders, gmv_fen;
   };
   std::vector<DayCell> cells;
-  std::vector<std::pair<int64_t, Totals>> merchants;  // per merchant over the range
   // One pass over the range's merchant_days: the per-day cells and the per-merchant totals (the
   // fairness report's rows, Insight::MerchantExposures).
-  std::vector<Insight::MerchantExposure> exposures;
+  std::vector<Insight::MerchantExposure> merchants;  // per merchant over the range
   RETURN_IF_ERROR(insight.analytics().Read([&](Reader& r) -> Status {
-    ASSIGN_OR_RETURN(exposures, internal::SumMerchantDays(r, from_day, to_day, [&](const Row& row) {
+    ASSIGN_OR_RETURN(merchants, internal::SumMerchantDays(r, from_day, to_day, [&](const Row& row) {
                        if (row.Int(4) != 0 || row.Int(5) != 0)
                          cells.push_back({row.Int(0), row.Int(1), row.Int(4), row.Int(5)});
                      }));
     return Ok();
   }));
-  merchants.reserve(exposures.size());
-  for (const auto& m : exposures)
-    merchants.push_back({m.merchant_id, Totals{m.impressions, m.paid_orders, m.gmv_fen}});
 
   // Kinds and status from the trading store.
   std::unordered_map<int64_t, std::string> kind_of;
@@ -105,14 +101,14 @@ Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day
   // Size bands over the range: feed/bands.h, as the fairness report.
   std::vector<std::pair<int64_t, int64_t>> gmv;
   gmv.reserve(merchants.size());
-  for (const auto& [id, t] : merchants) gmv.emplace_back(id, t.gmv_fen);
+  for (const auto& m : merchants) gmv.emplace_back(m.merchant_id, m.gmv_fen);
   const std::vector<feed::SizeBand> band_of = feed::SizeBands(gmv, active, head_merchants);
   Totals bands[feed::kSizeBands], total;
   int64_t band_merchants[feed::kSizeBands] = {0, 0, 0};
   std::vector<int64_t> exposure;
   exposure.reserve(merchants.size());
   for (size_t i = 0; i < merchants.size(); ++i) {
-    const Totals& t = merchants[i].second;
+    const Insight::MerchantExposure& t = merchants[i];
     const int b = static_cast<int>(band_of[i]);
     ++band_merchants[b];
     bands[b].impressions += t.impressions, bands[b].paid_orders += t.paid_orders,
