@@ -324,6 +324,7 @@ TEST_F(Insights, ShopBreakdownsEqualTheScriptedHistory) {
   member_gmv += pay(a, Buy(a, s2));
   pay(c, Buy(c, s2));
 
+  ASSERT_TRUE(app_->insight().CatchUp());  // buyers, cohorts and members come from the projections
   auto bd = staff("GET", "/api/v1/merchant/insights/breakdowns");
   ASSERT_EQ(bd.status, 200) << bd.body.dump();
   const Json& j = bd.body;
@@ -387,45 +388,51 @@ TEST_F(Insights, ShopBreakdownsEqualTheScriptedHistory) {
   EXPECT_EQ(staff("GET", "/api/v1/merchant/insights/breakdowns?from=2026-13-01").status, 400);
 }
 
-// Each buyer's first paid order per shop (merchant_first_orders, migration 047): written when an
-// order is paid, kept at the first one when the buyer pays again, the base of new vs returning
-// in the breakdowns; `xiaodian check` (orders_ok) finds a row that is wrong or missing.
-TEST_F(Insights, FirstPaidOrdersAreKeptOnPaymentAndChecked) {
+// Each buyer's paid days per shop and each day's order gaps (analytics migration 057, decision
+// 042): kept by the projection as orders are paid, the base of new vs returning buyers and
+// cohorts in the breakdowns; `xiaodian check` finds a row that is wrong or missing, and a rebuild
+// from the log puts it right.
+TEST_F(Insights, BuyerDaysAreKeptByTheProjectionAndChecked) {
   auto shop = OpenShop("c2c", "首单店");
   auto other = OpenShop("c2c", "别家首单店");
   auto [p, sku] = CreateProduct(shop, 2000, 100);
   auto [po, other_sku] = CreateProduct(other, 3000, 100);
   (void)p, (void)po;
   std::string a = Register(), b = Register();
-  const std::string first = Buy(a, sku)["id"];
   const std::string unpaid = Buy(b, sku)["id"];  // B's first order stays unpaid
-  PayAndWait(a, first);
+  PayAndWait(a, Buy(a, sku)["id"]);
   clock_.AdvanceMs(3LL * 24 * 3600 * 1000);
-  const std::string second = Buy(a, sku)["id"];
-  PayAndWait(a, second);
+  PayAndWait(a, Buy(a, sku)["id"]);
+  PayAndWait(a, Buy(a, sku)["id"]);
   PayAndWait(b, Buy(b, sku)["id"]);
   PayAndWait(a, Buy(a, other_sku)["id"]);
   (void)unpaid;
-  auto kept = [&](const std::string& shop_id) {
-    return app_->store().Read([&](Reader& r) {
-      return r.Query("SELECT buyer_id, order_id FROM merchant_first_orders WHERE merchant_id=? ORDER BY paid_at_ms",
-                     {*ParseId(shop_id)});
+  ASSERT_TRUE(app_->insight().CatchUp());
+  const int64_t mid = *ParseId(shop.id);
+  auto days_of = [&](const std::string& user) {
+    auto row = app_->insight().analytics().Read([&](Reader& r) {
+      return r.QueryOne("SELECT paid_days FROM merchant_customers WHERE merchant_id=? AND user_id=?", {mid, *ParseId(user)});
     });
+    return row && *row ? std::optional<std::string>((*row)->Str(0)) : std::nullopt;
   };
-  auto rows = kept(shop.id);
-  ASSERT_TRUE(rows);
-  ASSERT_EQ(rows->size(), 2u);
-  EXPECT_EQ(IdString(rows->at(0).Int(1)), first);  // A's first, not the later one
-  auto other_rows = kept(other.id);
-  ASSERT_TRUE(other_rows);
-  ASSERT_EQ(other_rows->size(), 1u);  // A is new at the other shop
-  // Today alone: A returns (first paid 3 days ago), B is new.
+  auto me = [&](const std::string& token) { return Call("GET", "/api/v1/me", nullptr, token).body["user"]["id"].get<std::string>(); };
+  const std::string a_id = me(a);
+  auto a_days = days_of(a_id);
+  ASSERT_TRUE(a_days);
+  // Two paid days three days apart: one order on the first, two on the second.
+  ASSERT_EQ(std::count(a_days->begin(), a_days->end(), ','), 1) << *a_days;
+  EXPECT_NE(a_days->find(":1,"), std::string::npos) << *a_days;
+  EXPECT_EQ(a_days->substr(a_days->size() - 2), ":2") << *a_days;
+  // Today alone: A returns (first paid 3 days ago) with two orders, B is new.
   auto today = Call("GET", "/api/v1/merchant/insights/breakdowns", nullptr, shop.owner_token).body["to"].get<std::string>();
   auto bd = Call("GET", "/api/v1/merchant/insights/breakdowns?from=" + today + "&to=" + today, nullptr, shop.owner_token);
   ASSERT_EQ(bd.status, 200) << bd.body.dump();
   EXPECT_EQ(bd.body["customers"]["buyers"], 2) << bd.body["customers"].dump();
   EXPECT_EQ(bd.body["customers"]["new_buyers"], 1);
   EXPECT_EQ(bd.body["customers"]["returning_buyers"], 1);
+  EXPECT_EQ(bd.body["customers"]["new_orders"], 1);
+  EXPECT_EQ(bd.body["customers"]["returning_orders"], 2);
+  EXPECT_EQ(bd.body["customers"]["repeat_buyers"], 1);
   ExpectInvariants();
 
   auto problems = [&]() {
@@ -434,29 +441,25 @@ TEST_F(Insights, FirstPaidOrdersAreKeptOnPaymentAndChecked) {
     EXPECT_EQ((*report)["ok"], false);
     return (*report)["problems"].dump();
   };
-  const int64_t mid = *ParseId(shop.id);
-  // Kept at A's second order instead of the first: both directions are named.
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
-    return tx.Run("UPDATE merchant_first_orders SET order_id=? WHERE order_id=?", {*ParseId(second), *ParseId(first)});
-  }));
+  auto tamper = [&](auto run) { ASSERT_TRUE(app_->insight().analytics().Execute(run)); };
+  // A's paid days that no longer add up to A's paid orders.
+  tamper([&](Tx& tx) {
+    return tx.Run("UPDATE merchant_customers SET paid_days=? WHERE merchant_id=? AND user_id=?",
+                  {a_days->substr(0, a_days->size() - 1) + "1", mid, *ParseId(a_id)});
+  });
   std::string text = problems();
-  EXPECT_NE(text.find("first paid order " + first + " is not the one merchant_first_orders keeps"), std::string::npos) << text;
-  EXPECT_NE(text.find("merchant_first_orders keeps order " + second), std::string::npos) << text;
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
-    return tx.Run("UPDATE merchant_first_orders SET order_id=? WHERE order_id=?", {*ParseId(first), *ParseId(second)});
-  }));
+  EXPECT_NE(text.find("customer " + a_id + ": paid days"), std::string::npos) << text;
+  ASSERT_TRUE(app_->insight().Rebuild());
   ExpectInvariants();
-  // A row lost.
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) { return tx.Run("DELETE FROM merchant_first_orders WHERE merchant_id=?", {mid}); }));
+  // A day's gaps changed, then lost.
+  tamper([&](Tx& tx) { return tx.Run("UPDATE merchant_order_gaps SET gaps = '0:1||' WHERE merchant_id=?", {mid}); });
   text = problems();
-  EXPECT_NE(text.find("merchant " + shop.id + " buyer "), std::string::npos) << text;
-  // Put back as migration 047 fills it: the check passes again.
-  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) {
-    return tx.Run("INSERT INTO merchant_first_orders(merchant_id, buyer_id, order_id, paid_at_ms) SELECT merchant_id, buyer_id, id, "
-                  "paid_at_ms FROM (SELECT merchant_id, buyer_id, id, paid_at_ms, ROW_NUMBER() OVER (PARTITION BY merchant_id, "
-                  "buyer_id ORDER BY paid_at_ms, id) AS n FROM orders WHERE paid_at_ms IS NOT NULL AND merchant_id=?) f WHERE n = 1",
-                  {mid});
-  }));
+  EXPECT_NE(text.find("merchant " + shop.id + " day "), std::string::npos) << text;
+  EXPECT_NE(text.find("the orders' gaps are not those"), std::string::npos) << text;
+  tamper([&](Tx& tx) { return tx.Run("DELETE FROM merchant_order_gaps WHERE merchant_id=?", {mid}); });
+  text = problems();
+  EXPECT_NE(text.find("paid orders of its customers with no gaps row"), std::string::npos) << text;
+  ASSERT_TRUE(app_->insight().Rebuild());
   ExpectInvariants();
 }
 

@@ -230,19 +230,6 @@ Status SeedHistory(App& app, const ScaleOptions& opt) {
     if ((i0 / kOrdersPerTx) % 20 == 0)
       std::fprintf(stderr, "history: %" PRId64 " orders, %" PRId64 " events\n", stop, events_written);
   }
-  // Each buyer's first paid order per merchant (migration 047), as TradeService::SetStatus keeps
-  // it. (A store from before 047 has no such table; 047 fills it from the orders when it runs.)
-  if (store.Read([](Reader& r) { return r.QueryInt("SELECT count(*) FROM merchant_first_orders WHERE 1 = 0"); })) {
-    RETURN_IF_ERROR(store.Execute([](Tx& tx) {
-      return tx.Run(
-          "INSERT INTO merchant_first_orders(merchant_id, buyer_id, order_id, paid_at_ms) SELECT merchant_id, buyer_id, id, "
-          "paid_at_ms FROM (SELECT merchant_id, buyer_id, id, paid_at_ms, ROW_NUMBER() OVER (PARTITION BY merchant_id, buyer_id "
-          "ORDER BY paid_at_ms, id) AS n FROM orders WHERE paid_at_ms IS NOT NULL) f WHERE n = 1 "
-          "ON CONFLICT(merchant_id, buyer_id) DO UPDATE SET order_id = excluded.order_id, paid_at_ms = excluded.paid_at_ms "
-          "WHERE excluded.paid_at_ms < merchant_first_orders.paid_at_ms OR (excluded.paid_at_ms = "
-          "merchant_first_orders.paid_at_ms AND excluded.order_id < merchant_first_orders.order_id)");
-    }));
-  }
   std::fprintf(stderr, "history: %" PRId64 " orders, %" PRId64 " events written; projecting\n", opt.history_orders,
                events_written);
   // The projections by the data platform's own code (Insight::CatchUp), on a connection of our

@@ -106,13 +106,13 @@ Status MerchantOverview(Call& c) {
 }
 
 // The shop's breakdowns (insight/merchant_bi.h): only the caller's merchant, from the trading
-// store.
+// store and the data platform's projections.
 Status MerchantBreakdowns(Call& c) {
+  RETURN_IF_ERROR(NeedInsight(c));
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(auto range, DayRange(c));
-  Store* analytics = c.app().insight ? &c.app().insight->analytics() : nullptr;
-  ASSIGN_OR_RETURN(Json out, insight::MerchantBreakdowns(c.app().store, s.merchant_id, range.first,
-                                                         range.second, analytics));
+  ASSIGN_OR_RETURN(Json out, insight::MerchantBreakdowns(c.app().store, c.app().insight->analytics(),
+                                                         s.merchant_id, range.first, range.second));
   c.Reply(out);
   return Ok();
 }

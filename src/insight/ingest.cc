@@ -4,6 +4,7 @@
 // and category, an order's attribution, whether its buyer is the shop's own) are
 // backend-neutral.
 #include "insight/insight.h"
+#include "insight/internal/buyer_days.h"
 #include "insight/internal/common.h"
 #include "insight/internal/copurchase.h"
 
@@ -159,6 +160,9 @@ class Insight::Feed final : public OutboxConsumer {
     // A paid order of the shop's owner or staff is marked (data.self): it pairs no products
     // (co_purchases, decision 040), decided here so that a replay of the log decides the same.
     ASSIGN_OR_RETURN(auto self, internal::SelfPurchases(r, merchant_buyers));
+    // A paid order of a buyer holding the shop's member card by then is marked (data.member: the
+    // breakdowns' members vs non-members, decision 042).
+    ASSIGN_OR_RETURN(auto cards, internal::CardsClaimed(r, merchant_buyers));
     std::set<int64_t> shared, chat;
     std::map<int64_t, int64_t> pos_amounts;
     if (!order_ids.empty()) {
@@ -215,6 +219,8 @@ class Insight::Feed final : public OutboxConsumer {
         if (t == "order.paid") {
           row.channel = ChannelOf(order, shared, chat, row.order_id);
           if (self.count({row.merchant_id, row.user_id})) row.data["self"] = true;
+          auto card = cards.find({row.merchant_id, row.user_id});
+          if (card != cards.end() && card->second <= row.occurred_at_ms) row.data["member"] = true;
         }
       } else if (t == "cart.added") {
         row.user_id = JsonId(p, "user_id");

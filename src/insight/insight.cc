@@ -4,6 +4,7 @@
 // trading store is, so the SQL on it is SQLite's.
 #include "insight/insight.h"
 #include "insight/owner.h"
+#include "insight/internal/buyer_days.h"
 #include "insight/internal/common.h"
 #include "insight/internal/copurchase.h"
 #include "insight/internal/sketch.h"
@@ -94,7 +95,7 @@ struct Applier {
 
   struct DayDelta {
     int64_t views = 0, impressions = 0, carts = 0, orders = 0, paid_orders = 0, gmv_fen = 0,
-            refunded_fen = 0, cancelled_orders = 0, shares = 0;
+            refunded_fen = 0, cancelled_orders = 0, shares = 0, member_orders = 0, member_gmv_fen = 0;
     int64_t at_least[5] = {0, 0, 0, 0, 0};  // visitors newly at stage ≥ s (s = 1..4)
   };
   struct ProductDelta {
@@ -107,6 +108,7 @@ struct Applier {
     bool existed = false;
     int64_t first_before = 0, last_before = 0, orders_before = 0, fen_before = 0;
     int64_t first = 0, last = 0, orders = 0, fen = 0;
+    internal::BuyerDays days;  // paid_days (decision 042)
   };
   struct Facts {
     int64_t first_seen = 0, last_seen = 0;
@@ -132,6 +134,8 @@ struct Applier {
   std::map<std::tuple<int64_t, int64_t, int64_t>, RoomDelta> rooms;
   std::map<std::tuple<int64_t, int64_t, std::string>, VisitorStage> visitors;
   std::map<std::pair<int64_t, int64_t>, Customer> customers;
+  std::map<std::pair<int64_t, int64_t>, internal::DayGaps> gaps;  // (merchant, day): the round's changes
+  std::vector<internal::GapChange> gap_changes;
   std::map<int64_t, Facts> facts;
   std::map<std::pair<int64_t, std::string>, Interest> interests;
   std::unordered_map<std::string, int64_t> device_users;
@@ -213,7 +217,7 @@ struct Applier {
     Customer& c = it->second;
     if (added) {
       ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT first_paid_ms, last_paid_ms, paid_orders, "
-                                             "paid_fen FROM merchant_customers WHERE "
+                                             "paid_fen, paid_days FROM merchant_customers WHERE "
                                              "merchant_id=? AND user_id=?",
                                              {merchant, user}));
       if (row) {
@@ -222,8 +226,16 @@ struct Applier {
         c.last = c.last_before = row->Int(1);
         c.orders = c.orders_before = row->Int(2);
         c.fen = c.fen_before = row->Int(3);
+        auto days = internal::BuyerDays::Decode(row->Str(4));
+        if (!days) return Fail(ErrorCode::INTERNAL, "merchant_customers: paid days that do not decode");
+        c.days = std::move(*days);
       }
     }
+    // The order's place among the buyer's others, and what it moves (buyer_days.h).
+    gap_changes.clear();
+    c.days.Add(internal::EpochDayOf(at), gap_changes);
+    for (const internal::GapChange& g : gap_changes)
+      gaps[{merchant, internal::DayOfEpochDay(g.gaps.day)}].Add(g.gaps, g.sign);
     if (c.orders == 0) {
       c.first = c.last = at;
     } else {
@@ -308,6 +320,10 @@ struct Applier {
         DayDelta& d = Day(merchant, day);
         d.paid_orders += 1;
         d.gmv_fen += amount;
+        if (data.value("member", false)) {  // the card was claimed by then (set at ingestion)
+          d.member_orders += 1;
+          d.member_gmv_fen += amount;
+        }
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kPaid));
         auto& ch = channels[{merchant, day, channel}];
         ch.first += 1;
@@ -405,7 +421,8 @@ struct Applier {
       RETURN_IF_ERROR(tx.Run(
           "INSERT INTO merchant_days(merchant_id, day, views, impressions, carts, orders, "
           "paid_orders, gmv_fen, refunded_fen, cancelled_orders, shares, visitors, "
-          "carted_visitors, ordered_visitors, buyers) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+          "carted_visitors, ordered_visitors, buyers, member_orders, member_gmv_fen) "
+          "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
           "ON CONFLICT(merchant_id, day) DO UPDATE SET views = views + excluded.views, "
           "impressions = impressions + excluded.impressions, carts = carts + excluded.carts, "
           "orders = orders + excluded.orders, paid_orders = paid_orders + excluded.paid_orders, "
@@ -413,10 +430,12 @@ struct Applier {
           "excluded.refunded_fen, cancelled_orders = cancelled_orders + excluded.cancelled_orders, "
           "shares = shares + excluded.shares, visitors = visitors + excluded.visitors, "
           "carted_visitors = carted_visitors + excluded.carted_visitors, ordered_visitors = "
-          "ordered_visitors + excluded.ordered_visitors, buyers = buyers + excluded.buyers",
+          "ordered_visitors + excluded.ordered_visitors, buyers = buyers + excluded.buyers, "
+          "member_orders = member_orders + excluded.member_orders, member_gmv_fen = "
+          "member_gmv_fen + excluded.member_gmv_fen",
           {key.first, key.second, d.views, d.impressions, d.carts, d.orders, d.paid_orders,
            d.gmv_fen, d.refunded_fen, d.cancelled_orders, d.shares, d.at_least[1], d.at_least[2],
-           d.at_least[3], d.at_least[4]}));
+           d.at_least[3], d.at_least[4], d.member_orders, d.member_gmv_fen}));
     }
     for (const auto& [key, p] : products) {
       const auto& [merchant, day, product] = key;
@@ -473,10 +492,11 @@ struct Applier {
       const auto& [merchant, user] = key;
       RETURN_IF_ERROR(tx.Run(
           "INSERT INTO merchant_customers(merchant_id, user_id, first_paid_ms, last_paid_ms, "
-          "paid_orders, paid_fen) VALUES(?,?,?,?,?,?) ON CONFLICT(merchant_id, user_id) DO UPDATE "
-          "SET first_paid_ms = excluded.first_paid_ms, last_paid_ms = excluded.last_paid_ms, "
-          "paid_orders = excluded.paid_orders, paid_fen = excluded.paid_fen",
-          {merchant, user, c.first, c.last, c.orders, c.fen}));
+          "paid_orders, paid_fen, paid_days) VALUES(?,?,?,?,?,?,?) ON CONFLICT(merchant_id, "
+          "user_id) DO UPDATE SET first_paid_ms = excluded.first_paid_ms, last_paid_ms = "
+          "excluded.last_paid_ms, paid_orders = excluded.paid_orders, paid_fen = "
+          "excluded.paid_fen, paid_days = excluded.paid_days",
+          {merchant, user, c.first, c.last, c.orders, c.fen, c.days.Encode()}));
       if (c.existed) contribute(merchant, c.first_before, c.last_before, c.orders_before, c.fen_before, -1);
       contribute(merchant, c.first, c.last, c.orders, c.fen, 1);
     }
@@ -494,6 +514,27 @@ struct Applier {
         RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_customer_days WHERE merchant_id=? AND "
                                "edge=? AND day=? AND customers=0",
                                {merchant, edge, day}));
+    }
+    // The days' order gaps: the round's changes merged into the stored counts.
+    for (const auto& [key, change] : gaps) {
+      const auto& [merchant, day] = key;
+      ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT gaps FROM merchant_order_gaps WHERE "
+                                             "merchant_id=? AND day=?",
+                                             {merchant, day}));
+      internal::DayGaps stored;
+      if (row) {
+        auto decoded = internal::DayGaps::Decode(row->Str(0));
+        if (!decoded) return Fail(ErrorCode::INTERNAL, "merchant_order_gaps: gaps that do not decode");
+        stored = std::move(*decoded);
+      }
+      stored.Merge(change);
+      if (stored.Negative()) return Fail(ErrorCode::INTERNAL, "merchant_order_gaps: a count below zero");
+      if (stored.Empty())
+        RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_order_gaps WHERE merchant_id=? AND day=?", {merchant, day}));
+      else
+        RETURN_IF_ERROR(tx.Run("INSERT INTO merchant_order_gaps(merchant_id, day, gaps) VALUES(?,?,?) "
+                               "ON CONFLICT(merchant_id, day) DO UPDATE SET gaps = excluded.gaps",
+                               {merchant, day, stored.Encode()}));
     }
     for (const auto& [user, f] : facts) {
       RETURN_IF_ERROR(tx.Run(
@@ -536,6 +577,7 @@ constexpr const char* kProjectionTables[] = {"devices",
                                              "merchant_day_visitors",
                                              "merchant_day_sketches",
                                              "merchant_customer_days",
+                                             "merchant_order_gaps",
                                              "merchant_room_days",
                                              "merchant_product_days",
                                              "visitor_merchant_days",
@@ -634,6 +676,12 @@ Result<std::vector<std::string>> Insight::Check() {
          "AND id <= ?"},
         {"users' paid orders", "SELECT COALESCE(SUM(paid_orders), 0) FROM user_facts",
          "SELECT count(*) FROM log WHERE type='order.paid' AND user_id > 0 AND id <= ?"},
+        {"members' paid orders", "SELECT COALESCE(SUM(member_orders), 0) FROM merchant_days",
+         "SELECT count(*) FROM log WHERE type='order.paid' AND merchant_id > 0 AND "
+         "json_extract(data, '$.member') AND id <= ?"},
+        {"members' GMV", "SELECT COALESCE(SUM(member_gmv_fen), 0) FROM merchant_days",
+         "SELECT COALESCE(SUM(amount_fen), 0) FROM log WHERE type='order.paid' AND merchant_id > 0 "
+         "AND json_extract(data, '$.member') AND id <= ?"},
         {"live comments", "SELECT COALESCE(SUM(comments), 0) FROM merchant_room_days",
          "SELECT count(*) FROM log WHERE type='live.comment' AND merchant_id > 0 AND "
          "CAST(json_extract(data, '$.room_id') AS INTEGER) > 0 AND id <= ?"},
@@ -673,6 +721,8 @@ Result<std::vector<std::string>> Insight::Check() {
                            std::to_string(projected) + " != " + std::to_string(recount) +
                            " counted from the projections");
     }
+    ASSIGN_OR_RETURN(std::vector<std::string> days, internal::CheckBuyerDays(r));
+    problems.insert(problems.end(), days.begin(), days.end());
     ASSIGN_OR_RETURN(std::vector<std::string> models, CheckRankingModels(r));
     problems.insert(problems.end(), models.begin(), models.end());
     return problems;
@@ -739,6 +789,7 @@ Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store
   }));
   RETURN_IF_ERROR(FillSketches(analytics));
   RETURN_IF_ERROR(internal::FillCoPurchases(analytics, trading));
+  RETURN_IF_ERROR(internal::FillBuyerDays(analytics, trading));
   return reset;
 }
 

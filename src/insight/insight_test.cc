@@ -3,6 +3,8 @@
 // client batches, projected incrementally at random points, equals its rebuild from the log;
 // the BI totals equal an independent count; a scripted user's tags; client batches' rules.
 #include "insight/insight.h"
+#include "insight/internal/days.h"
+#include "insight/merchant_bi.h"
 #include "insight/owner.h"
 
 #include <filesystem>
@@ -140,6 +142,7 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
           "SELECT * FROM merchant_product_days ORDER BY merchant_id, day, product_id",
           "SELECT * FROM merchant_channel_days ORDER BY merchant_id, day, channel",
           "SELECT * FROM merchant_customers ORDER BY merchant_id, user_id",
+          "SELECT * FROM merchant_order_gaps ORDER BY merchant_id, day",
           "SELECT * FROM user_facts ORDER BY user_id",
           "SELECT * FROM user_categories ORDER BY user_id, category",
           "SELECT * FROM co_purchases ORDER BY product_id, other_id",
@@ -187,9 +190,21 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   }));
   std::map<int64_t, int64_t> paid_gmv, paid_orders, refunded;  // per merchant, counted here
   std::map<int64_t, int64_t> views;
+  // Per merchant: each buyer's paid days, and the members' paid orders and GMV (buyer 3 claims
+  // shop 1's card at step 150).
+  std::map<int64_t, std::map<int64_t, std::vector<int64_t>>> paid_days;
+  std::map<int64_t, std::pair<int64_t, int64_t>> member_paid;
+  const int64_t first_day = DayOf(clock_.NowMs());
   int64_t order_id = 5000, event = 0;
   for (int step = 0; step < 400; ++step) {
     clock_.AdvanceMs(std::uniform_int_distribution<int64_t>(1, 4 * 3600'000)(rng));
+    if (step == 150) {
+      ASSERT_TRUE(trading_->Execute([&](Tx& tx) {
+        return tx.Run("INSERT INTO member_cards(id, merchant_id, programme_id, user_id, card_no, claimed_at_ms) "
+                      "VALUES(1, 1, 1, 3, '0000000001', ?)",
+                      {clock_.NowMs()});
+      }));
+    }
     const int64_t buyer = 1 + rng() % 8, product = 101 + rng() % 12,
                   merchant = 1 + (product - 100) % 3;
     const int64_t qty = 1 + rng() % 3, unit = 1000 * (1 + rng() % 30);
@@ -233,6 +248,11 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
         Order("paid", id, buyer, merchant, product, qty, unit, more);
         paid_gmv[merchant] += total;
         paid_orders[merchant]++;
+        paid_days[merchant][buyer].push_back(DayOf(clock_.NowMs()));
+        if (step >= 150 && merchant == 1 && buyer == 3) {
+          member_paid[merchant].first += 1;
+          member_paid[merchant].second += total;
+        }
         if (rng() % 5 == 0) {
           Emit("refund.succeeded", id + 100000, merchant, buyer,
                {{"order_id", std::to_string(id)},
@@ -305,6 +325,59 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
 
   ASSERT_TRUE(insight_->Rebuild());
   EXPECT_EQ(Projections(), incremental);
+
+  // The breakdowns' customers, cohorts and members (decision 042) against a count of their own
+  // from the history: the whole history, and ranges starting and ending inside it.
+  const int64_t last_day = DayOf(clock_.NowMs());
+  ASSERT_GT(paid_days[1].size(), 3u);
+  for (const auto& [from, to] : std::vector<std::pair<int64_t, int64_t>>{
+           {first_day, last_day}, {DayOf(*DayStartMs(first_day) + 9 * 86'400'000LL), last_day},
+           {DayOf(*DayStartMs(first_day) + 4 * 86'400'000LL), DayOf(*DayStartMs(first_day) + 17 * 86'400'000LL)}}) {
+    const int64_t start = *DayStartMs(from), days = (*DayStartMs(to) - start) / 86'400'000LL + 1;
+    for (int64_t merchant = 1; merchant <= 3; ++merchant) {
+      auto got = MerchantBreakdowns(*trading_, *analytics_, merchant, from, to);
+      ASSERT_TRUE(got) << got.error().message;
+      int64_t buyers = 0, new_buyers = 0, new_orders = 0, orders = 0, repeat = 0;
+      std::map<int64_t, std::vector<int64_t>> cohorts;  // week → retention
+      for (const auto& [buyer, each] : paid_days[merchant]) {
+        auto offset = [&](int64_t day) { return (*DayStartMs(day) - start) / 86'400'000LL; };
+        const bool is_new = offset(each.front()) >= 0 && offset(each.front()) < days;
+        std::set<int64_t> weeks;
+        int64_t mine = 0;
+        for (int64_t d : each)
+          if (offset(d) >= 0 && offset(d) < days) ++mine, weeks.insert(offset(d) / 7);
+        orders += mine;
+        buyers += mine > 0;
+        repeat += mine >= 2;
+        if (!is_new) continue;
+        ++new_buyers;
+        new_orders += mine;
+        const int64_t cohort = offset(each.front()) / 7;
+        auto& retention = cohorts[cohort];
+        if (retention.empty()) retention.assign(static_cast<size_t>((days + 6) / 7 - cohort), 0);
+        for (int64_t w : weeks) retention[static_cast<size_t>(w - cohort)] += 1;
+      }
+      const Json& c = (*got)["customers"];
+      EXPECT_EQ(c["buyers"], buyers) << merchant << " " << from << "-" << to << " " << c.dump();
+      EXPECT_EQ(c["new_buyers"], new_buyers);
+      EXPECT_EQ(c["returning_buyers"], buyers - new_buyers);
+      EXPECT_EQ(c["new_orders"], new_orders);
+      EXPECT_EQ(c["returning_orders"], orders - new_orders);
+      EXPECT_EQ(c["repeat_buyers"], repeat);
+      Json want = Json::array();
+      for (const auto& [week, retention] : cohorts)
+        want.push_back({{"week", internal::DayText(DayOf(start + week * 7 * 86'400'000LL))},
+                        {"buyers", retention[0]},
+                        {"retention", retention}});
+      EXPECT_EQ((*got)["cohorts"], want) << merchant << " " << from << "-" << to;
+      if (from == first_day && to == last_day) {
+        EXPECT_EQ((*got)["members"]["member"]["orders"], member_paid[merchant].first) << merchant;
+        EXPECT_EQ((*got)["members"]["member"]["gmv_fen"], member_paid[merchant].second) << merchant;
+        EXPECT_EQ((*got)["members"]["non_member"]["orders"], paid_orders[merchant] - member_paid[merchant].first);
+      }
+    }
+  }
+  EXPECT_GT(member_paid[1].first, 0);
 
   // Bought together, against a count of its own from the log's paid orders (one order at a
   // time, decision 037's rule): buyer 8's orders in shop 2 pair nothing; a pair counts buyers.

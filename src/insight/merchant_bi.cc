@@ -2,6 +2,7 @@
 // breakdowns from the trading store (merchant_bi.h).
 #include "insight/insight.h"
 #include "insight/merchant_bi.h"
+#include "insight/internal/buyer_days.h"
 #include "insight/internal/common.h"
 #include "insight/internal/sketch.h"
 
@@ -14,7 +15,6 @@
 #include <set>
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "base/id.h"
@@ -295,30 +295,47 @@ Json Table(const Rows& rows, const char* key, const char* name, bool id_key) {
   return out;
 }
 
-struct PaidOrder {
-  int64_t id = 0, buyer_id = 0, paid_at_ms = 0, total_fen = 0;
-};
-
 }  // namespace
 
-Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t from_day,
-                                int64_t to_day, Store* analytics) {
+Result<Json> MerchantBreakdowns(Store& trading, Store& analytics, int64_t merchant_id,
+                                int64_t from_day, int64_t to_day) {
   ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
   const int64_t start = range.start_ms, end = range.end_ms + kDayMs;  // [start, end)
+  const int32_t days = static_cast<int32_t>((end - start) / kDayMs);
   const int64_t limit = config::kMaxBreakdownRows;
-  // The live rooms' traffic over the range (merchant_room_days, analytics migration 054): views,
-  // likes and comments by room, the busiest first.
+  // From the data platform's projections: the live rooms' traffic over the range
+  // (merchant_room_days, analytics migration 054: views, likes and comments by room, the busiest
+  // first); the days' paid orders, members' orders and order gaps (057).
   std::vector<std::pair<int64_t, std::array<int64_t, 3>>> traffic;
-  if (analytics) {
-    ASSIGN_OR_RETURN(Rows rows, analytics->Read([&](Reader& r) {
-      return r.Query("SELECT room_id, SUM(views), SUM(likes), SUM(comments) FROM "
-                     "merchant_room_days WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY "
-                     "room_id ORDER BY SUM(views) DESC, SUM(comments) DESC, SUM(likes) DESC, "
-                     "room_id LIMIT ?",
-                     {merchant_id, from_day, to_day, limit});
-    }));
-    for (const Row& row : rows) traffic.push_back({row.Int(0), {row.Int(1), row.Int(2), row.Int(3)}});
-  }
+  internal::RangeFigures figures(days);
+  int64_t paid_orders = 0, paid_gmv = 0, member_orders = 0, member_gmv = 0;
+  RETURN_IF_ERROR(analytics.Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(Rows rooms,
+                     r.Query("SELECT room_id, SUM(views), SUM(likes), SUM(comments) FROM "
+                             "merchant_room_days WHERE merchant_id=? AND day BETWEEN ? AND ? GROUP BY "
+                             "room_id ORDER BY SUM(views) DESC, SUM(comments) DESC, SUM(likes) DESC, "
+                             "room_id LIMIT ?",
+                             {merchant_id, from_day, to_day, limit}));
+    for (const Row& row : rooms) traffic.push_back({row.Int(0), {row.Int(1), row.Int(2), row.Int(3)}});
+    ASSIGN_OR_RETURN(Rows sums, r.Query("SELECT COALESCE(SUM(paid_orders), 0), COALESCE(SUM(gmv_fen), 0), "
+                                        "COALESCE(SUM(member_orders), 0), COALESCE(SUM(member_gmv_fen), 0) "
+                                        "FROM merchant_days WHERE merchant_id=? AND day BETWEEN ? AND ?",
+                                        {merchant_id, from_day, to_day}));
+    paid_orders = sums[0].Int(0), paid_gmv = sums[0].Int(1), member_orders = sums[0].Int(2),
+    member_gmv = sums[0].Int(3);
+    std::map<int64_t, int32_t> offset;  // yyyymmdd → days from `from`
+    for (int32_t t = 0; t < days; ++t) offset[DayOf(start + t * kDayMs)] = t;
+    ASSIGN_OR_RETURN(Rows gaps, r.Query("SELECT day, gaps FROM merchant_order_gaps WHERE merchant_id=? AND "
+                                        "day BETWEEN ? AND ?",
+                                        {merchant_id, from_day, to_day}));
+    for (const Row& row : gaps) {
+      auto day = internal::DayGaps::Decode(row.Str(1));
+      auto t = offset.find(row.Int(0));
+      if (!day || t == offset.end()) return Fail(ErrorCode::INTERNAL, "merchant_order_gaps: a row that does not decode");
+      figures.AddDay(t->second, *day);
+    }
+    return Ok();
+  }));
   return trading.Read([&](Reader& r) -> Result<Json> {
     Json out{{"from", internal::DayText(from_day)}, {"to", internal::DayText(to_day)}};
 
@@ -371,7 +388,7 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
                 "lo.room_id LIMIT ?",
                 {merchant_id, merchant_id, start, end, limit}));
     out["live_rooms"] = Table(rooms, "room_id", "title", true);
-    if (analytics) {  // each room's traffic beside its sales; rooms that sold nothing after
+    {  // each room's traffic beside its sales; rooms that sold nothing after
       std::vector<int64_t> quiet;
       for (const auto& [room, counts] : traffic) {
         bool sold = false;
@@ -424,89 +441,24 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
                 {merchant_id, merchant_id, start, end, limit}));
     out["stores"] = Table(stores, "store_id", "name", true);
 
-    // The range's paid orders and every buyer's first paid order with this merchant.
-    ASSIGN_OR_RETURN(Rows paid, r.Query("SELECT id, buyer_id, paid_at_ms, total_fen FROM orders "
-                                        "WHERE merchant_id=? AND paid_at_ms >= ? AND "
-                                        "paid_at_ms < ? ORDER BY paid_at_ms, id",
-                                        {merchant_id, start, end}));
-    std::vector<PaidOrder> orders;
-    orders.reserve(paid.size());
-    for (const Row& row : paid) orders.push_back({row.Int(0), row.Int(1), row.Int(2), row.Int(3)});
-    // Buyers whose first paid order with the merchant falls in the range (merchant_first_orders,
-    // migration 047, kept when an order is paid); every other buyer of the range's orders paid
-    // before it.
-    ASSIGN_OR_RETURN(Rows firsts, r.Query("SELECT buyer_id, paid_at_ms FROM merchant_first_orders "
-                                          "WHERE merchant_id=? AND paid_at_ms >= ? AND paid_at_ms < ?",
-                                          {merchant_id, start, end}));
-    std::unordered_map<int64_t, int64_t> first_paid;  // new buyers only
-    for (const Row& row : firsts) first_paid[row.Int(0)] = row.Int(1);
-    auto is_new = [&](int64_t buyer) { return first_paid.count(buyer) > 0; };
-
-    // New vs returning, repurchase.
-    std::unordered_map<int64_t, int64_t> orders_of;  // buyer → paid orders in the range
-    int64_t new_orders = 0, returning_orders = 0;
-    for (const PaidOrder& o : orders) {
-      ++orders_of[o.buyer_id];
-      (is_new(o.buyer_id) ? new_orders : returning_orders) += 1;
-    }
-    int64_t new_buyers = 0, repeat = 0;
-    for (const auto& [buyer, n] : orders_of) {
-      if (is_new(buyer)) ++new_buyers;
-      if (n >= 2) ++repeat;
-    }
-    const int64_t buyers = static_cast<int64_t>(orders_of.size());
-    out["customers"] = {{"buyers", buyers},
-                        {"new_buyers", new_buyers},
-                        {"returning_buyers", buyers - new_buyers},
-                        {"new_orders", new_orders},
-                        {"returning_orders", returning_orders},
-                        {"repeat_buyers", repeat},
-                        {"repurchase_rate", Rate(repeat, buyers)}};
-
-    // Weekly cohorts by the week of the first paid order (weeks counted from `start`).
-    const int64_t weeks = (end - start + kWeekMs - 1) / kWeekMs;
-    std::map<int64_t, std::set<int64_t>> cohort;                      // week → buyers
-    // The weeks each buyer paid in, as bits (a range is at most kMaxReportDays = 366 days: 53
-    // weeks): a cohort's retention is a pass over its members, not a lookup per member and week.
-    static_assert((config::kMaxReportDays + 6) / 7 <= 64);
-    std::unordered_map<int64_t, uint64_t> active;  // buyer → weeks with a paid order
-    for (const PaidOrder& o : orders) active[o.buyer_id] |= uint64_t{1} << ((o.paid_at_ms - start) / kWeekMs);
-    for (const auto& [buyer, first] : first_paid) cohort[(first - start) / kWeekMs].insert(buyer);
+    // Buyers, new and returning, repeat buyers and cohorts from the days' order gaps; members'
+    // orders from the days' rollups (decision 042: no pass over the range's paid orders).
+    out["customers"] = {{"buyers", figures.buyers},
+                        {"new_buyers", figures.new_buyers},
+                        {"returning_buyers", figures.buyers - figures.new_buyers},
+                        {"new_orders", figures.new_orders},
+                        {"returning_orders", paid_orders - figures.new_orders},
+                        {"repeat_buyers", figures.repeat_buyers},
+                        {"repurchase_rate", Rate(figures.repeat_buyers, figures.buyers)}};
     Json cohorts = Json::array();
-    for (const auto& [week, members] : cohort) {
-      std::vector<int64_t> kept(static_cast<size_t>(std::max<int64_t>(0, weeks - week)), 0);
-      for (int64_t b : members) {
-        auto a = active.find(b);
-        if (a == active.end()) continue;
-        for (size_t k = 0; k < kept.size(); ++k) kept[k] += (a->second >> (week + static_cast<int64_t>(k))) & 1;
-      }
-      Json retention = Json::array();
-      for (int64_t n : kept) retention.push_back(n);
+    for (const auto& [week, retention] : figures.Cohorts())
       cohorts.push_back({{"week", internal::DayText(DayOf(start + week * kWeekMs))},
-                         {"buyers", static_cast<int64_t>(members.size())},
+                         {"buyers", retention[0]},
                          {"retention", retention}});
-    }
     out["cohorts"] = cohorts;
-
-    // Members vs non-members: a card of this merchant claimed before the order was paid.
-    std::unordered_map<int64_t, int64_t> card_claimed;
-    if (!orders_of.empty()) {
-      std::vector<int64_t> ids;
-      for (const auto& [buyer, n] : orders_of) ids.push_back(buyer);
-      ASSIGN_OR_RETURN(Rows cards, r.Query("SELECT user_id, claimed_at_ms FROM member_cards WHERE "
-                                           "merchant_id=? AND user_id IN " +
-                                               r.dialect().IdsIn("?"),
-                                           {merchant_id, IdListParam(ids)}));
-      for (const Row& row : cards) card_claimed[row.Int(0)] = row.Int(1);
-    }
-    int64_t m_orders = 0, m_gmv = 0, n_orders = 0, n_gmv = 0;
-    for (const PaidOrder& o : orders) {
-      auto c = card_claimed.find(o.buyer_id);
-      if (c != card_claimed.end() && c->second <= o.paid_at_ms) ++m_orders, m_gmv += o.total_fen;
-      else ++n_orders, n_gmv += o.total_fen;
-    }
+    const int64_t n_orders = paid_orders - member_orders, n_gmv = paid_gmv - member_gmv;
     out["members"] = {
-        {"member", {{"orders", m_orders}, {"gmv_fen", m_gmv}, {"aov_fen", m_orders ? m_gmv / m_orders : 0}}},
+        {"member", {{"orders", member_orders}, {"gmv_fen", member_gmv}, {"aov_fen", member_orders ? member_gmv / member_orders : 0}}},
         {"non_member",
          {{"orders", n_orders}, {"gmv_fen", n_gmv}, {"aov_fen", n_orders ? n_gmv / n_orders : 0}}}};
 
@@ -549,8 +501,15 @@ Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t fro
       ++by_depth[depth];
       max_depth = std::max(max_depth, depth);
     }
+    // The sharers' own paid orders in the range (the orders' buyer index, sharer by sharer).
     int64_t sharer_orders = 0;
-    for (const PaidOrder& o : orders) sharer_orders += sharers.count(o.buyer_id) ? 1 : 0;
+    if (!sharers.empty()) {
+      ASSIGN_OR_RETURN(sharer_orders,
+                       r.QueryInt("SELECT count(*) FROM orders WHERE buyer_id IN " + r.dialect().IdsIn("?") +
+                                      " AND merchant_id=? AND paid_at_ms >= ? AND paid_at_ms < ?",
+                                  {IdListParam(std::vector<int64_t>(sharers.begin(), sharers.end())), merchant_id,
+                                   start, end}));
+    }
     Json depths = Json::array();
     for (const auto& [d, n] : by_depth) depths.push_back({{"depth", d}, {"orders", n}});
     const int64_t shared_orders = static_cast<int64_t>(order_sharers.size());

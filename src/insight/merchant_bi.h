@@ -1,10 +1,13 @@
 // A merchant's BI beyond the overview (issue 19): group-buy success, coupon redemption, sales
 // per chat group, live room, community leader and store, new vs returning buyers and the
-// repurchase rate, weekly cohorts, members vs non-members, and share chains. Read from the
-// trading store's tables, each query narrowed by the merchant (an index on merchant_id, or a
-// join from the merchant's orders), so nothing of another merchant is ever read into a figure.
+// repurchase rate, weekly cohorts, members vs non-members, and share chains. The per-channel
+// tables, coupons, group buys and share chains are read from the trading store, each query
+// narrowed by the merchant (an index on merchant_id, or a join from the merchant's orders); the
+// buyers, cohorts and members' figures and the live rooms' traffic from the data platform's
+// projections (decision 042: one row per day whatever the shop's size), so they trail the
+// trading store by the projection's lag. Nothing of another merchant is read into a figure.
 //
-//   ASSIGN_OR_RETURN(Json b, insight::MerchantBreakdowns(store, merchant_id, from_day, to_day));
+//   ASSIGN_OR_RETURN(Json b, insight::MerchantBreakdowns(trading, analytics, merchant_id, from_day, to_day));
 #pragma once
 
 #include <cstdint>
@@ -35,18 +38,17 @@ inline constexpr int kMaxBreakdownRows = 50;  // chat groups, rooms, leaders, st
 //  "cohorts":[{"week","buyers","retention":[…]}],  by first-order week (7-day weeks from `from`);
 //               retention[k]: of the cohort, buyers with a paid order k weeks later (k = 0: all)
 //  "members":{"member":{"orders","gmv_fen","aov_fen"},"non_member":{…}},  member: a card of this
-//               merchant claimed before the order was paid
+//               merchant claimed at or before the order was paid
 //  "shares":{"shared_orders","sharers","sharer_orders","viral_coefficient","max_depth",
 //            "by_depth":[{"depth","orders"}]}}
 // Share chains: a paid order is brought by a share when checkout attributed it to a sharer
 // (order_commissions, as the channel "share"); its depth is 1 + the depth of the sharer's own
 // share-brought purchase from this merchant (the longest such chain; cycles cut). The viral
 // coefficient is shared orders / the sharers' own paid orders in the range.
-// With `analytics` (the data platform's store; null on a node without it), each live room also
-// carries its "views" (viewers' first visits), "likes" (taps) and "comments" in the range from
-// the event log's projection, and rooms with traffic but no paid order follow the others
-// (orders 0), up to kMaxBreakdownRows.
-Result<Json> MerchantBreakdowns(Store& trading, int64_t merchant_id, int64_t from_day,
-                                int64_t to_day, Store* analytics = nullptr);
+// Each live room also carries its "views" (viewers' first visits), "likes" (taps) and
+// "comments" in the range, and rooms with traffic but no paid order follow the others (orders
+// 0), up to kMaxBreakdownRows.
+Result<Json> MerchantBreakdowns(Store& trading, Store& analytics, int64_t merchant_id,
+                                int64_t from_day, int64_t to_day);
 
 }  // namespace xd::insight

@@ -299,17 +299,6 @@ Status TradeService::SetStatus(Tx& tx, Order& o, OrderStatus to, const Json& ext
     ASSIGN_OR_RETURN(changed, tx.Exec(sql, {ToString(to), ToString(o.sub_status), before_refund, now, o.id, ToString(o.status)}));
   }
   if (changed != 1) return Fail(Msg::ORDER_CHANGED);
-  if (paid) {
-    // The buyer's first paid order with this merchant (migration 047, the breakdowns' new vs
-    // returning buyers and cohorts): the earliest paid_at_ms, ties to the smaller order id. The
-    // last row this payment locks, after its stock and ledger rows.
-    RETURN_IF_ERROR(tx.Run(
-        "INSERT INTO merchant_first_orders(merchant_id, buyer_id, order_id, paid_at_ms) VALUES(?,?,?,?) "
-        "ON CONFLICT(merchant_id, buyer_id) DO UPDATE SET order_id = excluded.order_id, paid_at_ms = excluded.paid_at_ms "
-        "WHERE excluded.paid_at_ms < merchant_first_orders.paid_at_ms OR (excluded.paid_at_ms = "
-        "merchant_first_orders.paid_at_ms AND excluded.order_id < merchant_first_orders.order_id)",
-        {o.merchant_id, o.buyer_id, o.id, o.paid_at_ms.value_or(now)}));
-  }
   OrderEvent event{.order_id = o.id, .buyer_id = o.buyer_id, .merchant_id = o.merchant_id, .total_fen = o.total_fen,
                    .from = o.status, .to = to, .extra = extra};
   o.status = to;

@@ -113,20 +113,6 @@ Result<std::vector<std::string>> TradeService::Check(Reader& r) {
     if (evs.size() < 1000) break;
     after = evs.back().Int(0);
   }
-  // Each buyer's first paid order per merchant (migration 047, kept by SetStatus) equals the one
-  // the orders table gives: none missing, none extra, none stale.
-  const std::string firsts =
-      "SELECT merchant_id, buyer_id, id, paid_at_ms FROM (SELECT merchant_id, buyer_id, id, paid_at_ms, ROW_NUMBER() OVER "
-      "(PARTITION BY merchant_id, buyer_id ORDER BY paid_at_ms, id) AS n FROM orders WHERE paid_at_ms IS NOT NULL) f WHERE n = 1";
-  const std::string kept = "SELECT merchant_id, buyer_id, order_id, paid_at_ms FROM merchant_first_orders";
-  ASSIGN_OR_RETURN(Rows missing, r.Query("SELECT merchant_id, buyer_id, id FROM (" + firsts + " EXCEPT " + kept + ") x LIMIT 5"));
-  for (auto& row : missing)
-    problems.push_back("merchant " + IdString(row.Int(0)) + " buyer " + IdString(row.Int(1)) + ": first paid order " + IdString(row.Int(2)) +
-                       " is not the one merchant_first_orders keeps");
-  ASSIGN_OR_RETURN(Rows extra, r.Query("SELECT merchant_id, buyer_id, order_id FROM (" + kept + " EXCEPT " + firsts + ") x LIMIT 5"));
-  for (auto& row : extra)
-    problems.push_back("merchant " + IdString(row.Int(0)) + " buyer " + IdString(row.Int(1)) + ": merchant_first_orders keeps order " +
-                       IdString(row.Int(2)) + ", not the first paid one");
   return problems;
 }
 
