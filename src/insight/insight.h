@@ -12,7 +12,10 @@
 //     Client events (POST /api/v1/events) are written by IngestClientEvents, keyed by the
 //     client's event id per device (a retried batch adds nothing).
 //  2. Projection. ProjectOnce applies log rows after the cursor "projections" (kept in the
-//     analytics store) to the projection tables in the transaction that moves the cursor.
+//     analytics store) to the projection tables in the transaction that moves the cursor:
+//     merchant BI rollups (days, visitors and their sketches, products, channels, live rooms,
+//     customers with their paid days and each day's order gaps, decision 042), user tags'
+//     facts, and bought-together pairs (decision 040).
 //     Rebuild empties them and replays the log in id order; the result is the same tables
 //     (InsightTest.RebuildEqualsIncremental). Nothing a projection stores depends on the
 //     time it runs: tags that depend on "now" (recency, dormant) are computed when read.

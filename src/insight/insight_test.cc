@@ -453,6 +453,19 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   ASSERT_TRUE(refilled) << refilled.error().message;
   EXPECT_EQ(CoPurchases(), co_purchases);
   EXPECT_EQ(Projections(), incremental);
+  // A file from before analytics migration 057: the customers' paid days, the days' order gaps
+  // and the members' orders filled from the log, the member marks from the trading store.
+  ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_order_gaps"));
+    RETURN_IF_ERROR(tx.Run("UPDATE merchant_customers SET paid_days = ''"));
+    RETURN_IF_ERROR(tx.Run("UPDATE merchant_days SET member_orders = 0, member_gmv_fen = 0"));
+    RETURN_IF_ERROR(tx.Run("UPDATE log SET data = json_remove(data, '$.member')"));
+    return tx.Run("INSERT INTO meta(key, value) VALUES('order_gaps', 'fill') ON CONFLICT(key) "
+                  "DO UPDATE SET value = 'fill'");
+  }));
+  auto gaps_filled = BindToTradingStore(*analytics_, "store-a", trading_.get());
+  ASSERT_TRUE(gaps_filled) << gaps_filled.error().message;
+  EXPECT_EQ(Projections(), incremental);
 
   // The BI totals over the whole range, against the history's own count.
   const int64_t from = DayOf(1'767'225'600'000 - kDay), to = DayOf(clock_.NowMs());
