@@ -2,8 +2,9 @@
 #include "insight/platform.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cmath>
-#include <map>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -34,69 +35,65 @@ struct Totals {
 Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day, int64_t to_day,
                               int64_t head_merchants) {
   ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
-  // Per merchant and day from the projections (only days with something in them).
-  struct DayCell {
-    int64_t merchant_id, day, paid_orders, gmv_fen;
-  };
-  std::vector<DayCell> cells;
-  // One pass over the range's merchant_days: the per-day cells and the per-merchant totals (the
-  // fairness report's rows, Insight::MerchantExposures).
-  std::vector<Insight::MerchantExposure> merchants;  // per merchant over the range
-  RETURN_IF_ERROR(insight.analytics().Read([&](Reader& r) -> Status {
-    ASSIGN_OR_RETURN(merchants, internal::SumMerchantDays(r, from_day, to_day, [&](const Row& row) {
-                       if (row.Int(4) != 0 || row.Int(5) != 0)
-                         cells.push_back({row.Int(0), row.Int(1), row.Int(4), row.Int(5)});
-                     }));
-    return Ok();
-  }));
-
   // Kinds and status from the trading store.
-  std::unordered_map<int64_t, std::string> kind_of;
+  constexpr int kKindCount = 3;
+  std::unordered_map<int64_t, int> kind_of;  // merchant → index in kKinds
   int64_t active = 0;
-  std::map<std::string, int64_t> active_by_kind;
+  int64_t active_by_kind[kKindCount] = {0, 0, 0};
   RETURN_IF_ERROR(trading.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT id, kind, status FROM merchants"));
     kind_of.reserve(rows.size());
     for (const Row& row : rows) {
-      kind_of[row.Int(0)] = row.Str(1);
-      if (row.Str(2) == "active") {
-        ++active;
-        ++active_by_kind[row.Str(1)];
-      }
+      const bool is_active = row.Str(2) == "active";
+      active += is_active;
+      const auto* k = std::find(std::begin(kKinds), std::end(kKinds), row.Str(1));
+      if (k == std::end(kKinds)) continue;
+      const int kind = static_cast<int>(k - std::begin(kKinds));
+      kind_of[row.Int(0)] = kind;
+      active_by_kind[kind] += is_active;
     }
     return Ok();
   }));
 
-  // By kind and day.
-  std::map<int64_t, std::map<std::string, Totals>> by_day;
-  for (int64_t t = range.start_ms; t <= range.end_ms; t += internal::kDayMs) by_day[DayOf(t)];
-  std::map<std::string, Totals> by_kind;
-  for (const DayCell& c : cells) {
-    auto k = kind_of.find(c.merchant_id);
-    if (k == kind_of.end()) continue;  // a merchant the trading store does not have
-    Totals& d = by_day[c.day][k->second];
-    d.paid_orders += c.paid_orders;
-    d.gmv_fen += c.gmv_fen;
-    Totals& t = by_kind[k->second];
-    t.paid_orders += c.paid_orders;
-    t.gmv_fen += c.gmv_fen;
+  // One pass over the range's merchant_days: by day and kind, and the per-merchant totals (the
+  // fairness report's rows, Insight::MerchantExposures).
+  std::vector<int64_t> day_list;  // the range's days, yyyymmdd
+  std::unordered_map<int64_t, size_t> day_at;
+  for (int64_t t = range.start_ms; t <= range.end_ms; t += internal::kDayMs) {
+    day_at[DayOf(t)] = day_list.size();
+    day_list.push_back(DayOf(t));
   }
+  std::vector<std::array<Totals, kKindCount>> by_day(day_list.size());
+  Totals by_kind[kKindCount];
+  std::vector<Insight::MerchantExposure> merchants;  // per merchant over the range
+  RETURN_IF_ERROR(insight.analytics().Read([&](Reader& r) -> Status {
+    ASSIGN_OR_RETURN(merchants, internal::SumMerchantDays(r, from_day, to_day, [&](const Row& row) {
+                       if (row.Int(4) == 0 && row.Int(5) == 0) return;
+                       auto k = kind_of.find(row.Int(0));
+                       auto d = day_at.find(row.Int(1));
+                       if (k == kind_of.end() || d == day_at.end()) return;  // a merchant the trading store does not have
+                       for (Totals* t : {&by_day[d->second][static_cast<size_t>(k->second)], &by_kind[k->second]}) {
+                         t->paid_orders += row.Int(4);
+                         t->gmv_fen += row.Int(5);
+                       }
+                     }));
+    return Ok();
+  }));
   Json days = Json::array();
-  for (const auto& [day, kinds] : by_day) {
+  for (size_t i = 0; i < day_list.size(); ++i) {
     Json gmv = Json::object(), orders = Json::object();
-    for (const char* kind : kKinds) {
-      auto it = kinds.find(kind);
-      gmv[kind] = it == kinds.end() ? 0 : it->second.gmv_fen;
-      orders[kind] = it == kinds.end() ? 0 : it->second.paid_orders;
+    for (int k = 0; k < kKindCount; ++k) {
+      gmv[kKinds[k]] = by_day[i][static_cast<size_t>(k)].gmv_fen;
+      orders[kKinds[k]] = by_day[i][static_cast<size_t>(k)].paid_orders;
     }
-    days.push_back({{"day", internal::DayText(day)}, {"gmv_fen", gmv}, {"paid_orders", orders}});
+    days.push_back({{"day", internal::DayText(day_list[i])}, {"gmv_fen", gmv}, {"paid_orders", orders}});
   }
   Json kinds = Json::array();
-  for (const char* kind : kKinds)
-    kinds.push_back({{"kind", kind},
-                     {"merchants", active_by_kind[kind]},
-                     {"gmv_fen", by_kind[kind].gmv_fen},
-                     {"paid_orders", by_kind[kind].paid_orders}});
+  for (int k = 0; k < kKindCount; ++k)
+    kinds.push_back({{"kind", kKinds[k]},
+                     {"merchants", active_by_kind[k]},
+                     {"gmv_fen", by_kind[k].gmv_fen},
+                     {"paid_orders", by_kind[k].paid_orders}});
 
   // Size bands over the range: feed/bands.h, as the fairness report.
   std::vector<std::pair<int64_t, int64_t>> gmv;

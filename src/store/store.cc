@@ -25,6 +25,12 @@ std::string IdListParam(const std::vector<int64_t>& ids) {
   return out;
 }
 
+Status Reader::QueryEach(std::string_view sql, Params params, const std::function<Status(const Row&)>& fn) {
+  ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
+  for (const Row& row : rows) RETURN_IF_ERROR(fn(row));
+  return Ok();
+}
+
 Result<std::optional<Row>> Reader::QueryOne(std::string_view sql, Params params) {
   ASSIGN_OR_RETURN(Rows rows, Query(sql, params));
   if (rows.empty()) return std::optional<Row>();

@@ -117,6 +117,11 @@ class Reader {
  public:
   virtual ~Reader() = default;
   virtual Result<Rows> Query(std::string_view sql, Params params = {}) = 0;
+  // Each row of a query handed to `fn` as it is read, for reads of many rows that keep only a
+  // summary: on SQLite one Row is reused (no allocation per row), elsewhere the rows of Query.
+  // The Row is valid only during the call; `fn`'s error stops the query and is returned.
+  virtual Status QueryEach(std::string_view sql, Params params,
+                           const std::function<Status(const Row&)>& fn);
   // The single row of a query, or nullopt.
   Result<std::optional<Row>> QueryOne(std::string_view sql, Params params = {});
   // The first column of the single row as an integer (0 when there is no row or it is NULL).

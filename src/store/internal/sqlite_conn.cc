@@ -113,49 +113,75 @@ Result<sqlite3_stmt*> SqliteConn::Prepare(std::string_view sql, Params params) {
   return stmt;
 }
 
+namespace {
+
+// The current row's column `c` into `cell` (its string's capacity reused).
+Status ReadCell(sqlite3_stmt* stmt, int c, Row::Cell& cell, std::string_view sql) {
+  switch (sqlite3_column_type(stmt, c)) {
+    case SQLITE_NULL:
+      cell.null = true;
+      cell.i = 0;
+      cell.s.clear();
+      return Ok();
+    case SQLITE_INTEGER:
+      cell.null = false;
+      cell.i = sqlite3_column_int64(stmt, c);
+      cell.s.clear();
+      return Ok();
+    case SQLITE_FLOAT:
+      // The schema holds integers only (money in fen, times in ms): a REAL is a bug in a query or
+      // in data written from outside, never something to truncate silently.
+      return Fail(ErrorCode::INTERNAL, "column " + std::to_string(c) + " of \"" +
+                                           std::string(sql.substr(0, 80)) +
+                                           "\" is REAL; the store holds integers only");
+    default: {
+      cell.null = false;
+      cell.i = 0;
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+      cell.s.assign(text, sqlite3_column_bytes(stmt, c));
+      return Ok();
+    }
+  }
+}
+
+}  // namespace
+
 Result<Rows> SqliteConn::Query(std::string_view sql, Params params) {
+  Rows rows;
+  RETURN_IF_ERROR(Each(sql, params, [&](Row& row) {
+    rows.push_back(std::move(row));
+    return Ok();
+  }));
+  return rows;
+}
+
+Status SqliteConn::QueryEach(std::string_view sql, Params params,
+                             const std::function<Status(const Row&)>& fn) {
+  return Each(sql, params, [&](Row& row) { return fn(row); });
+}
+
+template <typename Fn>
+Status SqliteConn::Each(std::string_view sql, Params params, const Fn& fn) {
   queries_.fetch_add(1, std::memory_order_relaxed);
   ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql, params));
-  Rows rows;
-  int ncol = sqlite3_column_count(stmt);
+  const int ncol = sqlite3_column_count(stmt);
+  Row row;
   for (;;) {
-    int rc = sqlite3_step(stmt);
+    const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      Error e = ToError(rc, "query");
-      sqlite3_reset(stmt);
-      return std::unexpected(e);
+    Status ok = rc == SQLITE_ROW ? Ok() : Status(std::unexpected(ToError(rc, "query")));
+    if (ok) {
+      row.cells.resize(static_cast<size_t>(ncol));  // again after a move: Query hands rows on
+      for (int c = 0; c < ncol && ok; ++c) ok = ReadCell(stmt, c, row.cells[static_cast<size_t>(c)], sql);
     }
-    Row& row = rows.emplace_back();
-    row.cells.resize(ncol);
-    for (int c = 0; c < ncol; ++c) {
-      Row::Cell& cell = row.cells[c];
-      switch (sqlite3_column_type(stmt, c)) {
-        case SQLITE_NULL:
-          break;
-        case SQLITE_INTEGER:
-          cell.null = false;
-          cell.i = sqlite3_column_int64(stmt, c);
-          break;
-        case SQLITE_FLOAT: {
-          // The schema holds integers only (money in fen, times in ms): a REAL is a bug in a
-          // query or in data written from outside, never something to truncate silently.
-          sqlite3_reset(stmt);
-          return Fail(ErrorCode::INTERNAL, "column " + std::to_string(c) + " of \"" +
-                                               std::string(sql.substr(0, 80)) +
-                                               "\" is REAL; the store holds integers only");
-        }
-        default: {
-          cell.null = false;
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          cell.s.assign(text, sqlite3_column_bytes(stmt, c));
-          break;
-        }
-      }
+    if (ok) ok = fn(row);
+    if (!ok) {
+      sqlite3_reset(stmt);
+      return ok;
     }
   }
   sqlite3_reset(stmt);
-  return rows;
+  return Ok();
 }
 
 Result<int64_t> SqliteConn::Exec(std::string_view sql, Params params) {

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <functional>
 #include <list>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ class SqliteConn {
   ~SqliteConn();
 
   Result<Rows> Query(std::string_view sql, Params params);
+  // Reader::QueryEach: one Row reused for every row (no allocation per row once its strings
+  // have grown); `fn`'s error stops the query and is returned.
+  Status QueryEach(std::string_view sql, Params params, const std::function<Status(const Row&)>& fn);
   Result<int64_t> Exec(std::string_view sql, Params params);
   Status Run(std::string_view sql, Params params) {
     auto r = Exec(sql, params);
@@ -43,6 +47,9 @@ class SqliteConn {
 
  private:
   SqliteConn(sqlite3* db, size_t capacity) : db_(db), capacity_(capacity < 1 ? 1 : capacity) {}
+  // Steps the statement, the current row in one reused Row handed to `fn(Row&)` (Query moves it).
+  template <typename Fn>
+  Status Each(std::string_view sql, Params params, const Fn& fn);
   Result<sqlite3_stmt*> Prepare(std::string_view sql, Params params);
   Error ToError(int rc, std::string_view what);
 

@@ -47,6 +47,9 @@ class ConnReader final : public Reader {
  public:
   ConnReader(SqliteConn& conn, const Clock& clock) : conn_(conn), clock_(clock) {}
   Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
+  Status QueryEach(std::string_view sql, Params params, const std::function<Status(const Row&)>& fn) override {
+    return conn_.QueryEach(sql, params, fn);
+  }
   const Clock& clock() const override { return clock_; }
   const Dialect& dialect() const override { return SqliteDialect(); }
 
@@ -59,6 +62,9 @@ class TxImpl final : public Tx {
  public:
   TxImpl(SqliteConn& conn, const Clock& clock, IdGenerator& ids) : conn_(conn), clock_(clock), ids_(ids) {}
   Result<Rows> Query(std::string_view sql, Params params) override { return conn_.Query(sql, params); }
+  Status QueryEach(std::string_view sql, Params params, const std::function<Status(const Row&)>& fn) override {
+    return conn_.QueryEach(sql, params, fn);
+  }
   Result<int64_t> Exec(std::string_view sql, Params params) override { return conn_.Exec(sql, params); }
   const Clock& clock() const override { return clock_; }
   const Dialect& dialect() const override { return SqliteDialect(); }
