@@ -72,8 +72,8 @@ for _ in $(seq 6000); do
   kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$WORK/serve.log" >&2; exit 1; }
   sleep 0.1
 done
-# How long the server took to open the store (a new build applies its migrations here: 047
-# fills merchant_first_orders from the 1,000,000 orders).
+# How long the server took to open the store (a new build applies its migrations here, with
+# their fills: 056 replays the log's paid orders into co_purchases, 057 into the buyers' days).
 echo "{\"bench\": \"bi\", \"label\": \"$LABEL\", \"cell\": \"serve_start\", \"seconds\": $(( ($(date +%s%N) - t0) / 1000000 ))e-3}" | tee -a "$OUT"
 
 python3 - "$PORT" "$SERVER_PID" "$ROUNDS" "${BENCH_BI_REQUESTS:-50}" "${BENCH_BI_EXPORTS:-1}" "$LABEL" "$(git rev-parse --short HEAD)" <<'EOF' | tee -a "$OUT"
