@@ -133,9 +133,14 @@ class Insight::Feed final : public OutboxConsumer {
   std::vector<std::string> EventTypes() const override {
     return std::vector<std::string>(ServerTypes().begin(), ServerTypes().end());
   }
-  // The order snapshots' members no log row takes (decision 039): dropped while parsing.
+  // The order snapshots' members no log row takes (decision 039): dropped while parsing, at any
+  // depth of any event this consumer reads — none of these names is read above or below.
   PayloadRead Payloads() const override {
-    return {.skip = {"address", "pricing", "title", "image", "spec", "shipment"}};
+    return {.skip = {"address", "pricing", "title", "image", "spec", "shipment", "sku_id",
+                     "merchant_kind", "status", "sub_status", "items_fen", "discount_fen",
+                     "shipping_fen", "paid_fen", "card_paid_fen", "refunded_fen", "commission_fen",
+                     "payment_id", "created_at", "paid_at", "shipped_at", "delivered_at",
+                     "completed_at", "cancelled_at"}};
   }
 
   // Maps the batch to log rows (reading what the payloads do not say from the same trading
