@@ -41,9 +41,17 @@ constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000;
 
 }  // namespace
 
+int32_t internal::EpochDayOf(int64_t ms) {
+  const int64_t local = ms + kChinaOffsetMs;
+  return static_cast<int32_t>(local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs);
+}
+
+int64_t internal::DayOfEpochDay(int32_t epoch_day) {
+  return DayOf(static_cast<int64_t>(epoch_day) * kDayMs - kChinaOffsetMs);
+}
+
 int64_t DayOf(int64_t ms) {
-  const int64_t days = (ms + kChinaOffsetMs) >= 0 ? (ms + kChinaOffsetMs) / kDayMs
-                                                  : ((ms + kChinaOffsetMs) - kDayMs + 1) / kDayMs;
+  const int64_t days = internal::EpochDayOf(ms);
   // civil_from_days (Howard Hinnant): days since 1970-01-01 → y, m, d.
   int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;

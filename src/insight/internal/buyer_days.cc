@@ -14,8 +14,6 @@ namespace xd::insight::internal {
 
 namespace {
 
-constexpr int64_t kChinaOffsetMs = 8LL * 3600 * 1000;
-
 // "<int>:<int>" pairs joined by ','.
 template <typename K>
 bool ParsePairs(std::string_view text, const auto& put) {
@@ -60,15 +58,6 @@ OrderGaps GapsAt(const std::vector<int32_t>& days, size_t i) {
 }
 
 }  // namespace
-
-int32_t EpochDayOf(int64_t ms) {
-  const int64_t local = ms + kChinaOffsetMs;
-  return static_cast<int32_t>(local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs);
-}
-
-int64_t DayOfEpochDay(int32_t epoch_day) {
-  return DayOf(static_cast<int64_t>(epoch_day) * kDayMs - kChinaOffsetMs);
-}
 
 // ---- BuyerDays ----
 
@@ -341,7 +330,10 @@ Status FillBuyerDays(Store& analytics, Store* trading) {
           m.first += 1;
           m.second += row.Int(4);
         }
-        if (user > 0) buyers[{merchant, user}].Add(EpochDayOf(at), ignored), ignored.clear();
+        if (user > 0) {
+          buyers[{merchant, user}].Add(EpochDayOf(at), ignored);  // the days; the gaps come after
+          ignored.clear();
+        }
       }
       return Ok();
     }));

@@ -33,16 +33,13 @@
 #include <vector>
 
 #include "base/result.h"
+#include "insight/internal/days.h"
 #include "store/store.h"
 
 namespace xd::insight::internal {
 
 inline constexpr int32_t kLongAgo = 366;  // a gap or age of 366 days or more
 inline constexpr int32_t kNoOrder = 367;  // a gap with no such earlier order
-
-// Days since 1970-01-01 in China time (UTC+8), and back to the yyyymmdd DayOf gives.
-int32_t EpochDayOf(int64_t ms);
-int64_t DayOfEpochDay(int32_t epoch_day);
 
 // One paid order among its buyer's paid orders at a merchant (sorted by day).
 struct OrderGaps {

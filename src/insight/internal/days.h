@@ -11,6 +11,11 @@ namespace xd::insight::internal {
 
 inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
+// Days since 1970-01-01 in China time (UTC+8) — the count DayOf (insight.h) turns into
+// yyyymmdd — and back to that yyyymmdd.
+int32_t EpochDayOf(int64_t ms);
+int64_t DayOfEpochDay(int32_t epoch_day);
+
 // yyyymmdd → "yyyy-mm-dd".
 std::string DayText(int64_t day);
 
