@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <functional>
+#include <random>
 #include <set>
 
 #include <zlib.h>
@@ -181,6 +184,62 @@ TEST(JsonTest, WriterMatchesTheCodec) {
   one.clear();
   JsonWriter(one).String(broken);
   EXPECT_EQ(one, DumpJson(Json(broken)));
+}
+
+// StoredJsonWithout gives what the parser's own member filter gives (the reference below), for
+// random documents — nested objects and arrays, the skipped names at every depth, strings with
+// quotes, backslashes, brackets and escaped names — compact and indented, and for text the byte
+// scan gives up on (cut short, trailing garbage).
+TEST(JsonTest, StoredJsonWithoutDropsTheSkippedMembersAtAnyDepth) {
+  const std::vector<std::string> skip = {"title", "address", "items_fen"};
+  auto reference = [&](std::string_view text) {
+    Json::parser_callback_t keep = [&](int, Json::parse_event_t event, Json& parsed) {
+      return event != Json::parse_event_t::key ||
+             std::find(skip.begin(), skip.end(), parsed.get_ref<const std::string&>()) == skip.end();
+    };
+    Json j = Json::parse(text, keep, false);
+    return j.is_discarded() ? Json() : j;
+  };
+  std::mt19937_64 rng(20261205);
+  const std::vector<std::string> keys = {"title", "address", "items_fen", "id", "items", "a\"b",
+                                         "[x]", "标题", "title2", "{", "\\"};
+  const std::vector<std::string> strings = {"", "纯文本", "quote \" and \\ back", "} ] { [ , :",
+                                            "\\\"", "title", "\u00e9\n"};
+  std::function<Json(int)> random_value = [&](int depth) -> Json {
+    switch (depth > 4 ? rng() % 4 : rng() % 6) {
+      case 0: return Json(static_cast<int64_t>(rng() % 2000) - 1000);
+      case 1: return Json(strings[rng() % strings.size()]);
+      case 2: return rng() % 2 ? Json(nullptr) : Json(rng() % 2 == 0);
+      case 3: return Json(1.5 * static_cast<double>(rng() % 100));
+      case 4: {
+        Json a = Json::array();
+        for (int n = static_cast<int>(rng() % 4); n > 0; --n) a.push_back(random_value(depth + 1));
+        return a;
+      }
+      default: {
+        Json o = Json::object();
+        for (int n = static_cast<int>(rng() % 5); n > 0; --n) o[keys[rng() % keys.size()]] = random_value(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (int round = 0; round < 2000; ++round) {
+    Json doc = Json::object();
+    for (int n = static_cast<int>(rng() % 6); n > 0; --n) doc[keys[rng() % keys.size()]] = random_value(1);
+    for (const std::string& text : {DumpJson(doc), doc.dump(2)}) {
+      std::string cut;  // the byte scan follows every valid document
+      ASSERT_TRUE(CutJsonMembers(text, skip, cut)) << text;
+      ASSERT_EQ(Json::parse(cut, nullptr, false), reference(text)) << text << "\n" << cut;
+      ASSERT_EQ(StoredJsonWithout(text, skip), reference(text)) << text;
+      // Cut short, or followed by garbage: the scan gives up and the answer is still the parser's.
+      const std::string part = text.substr(0, rng() % (text.size() + 1));
+      ASSERT_EQ(StoredJsonWithout(part, skip), reference(part)) << part;
+      ASSERT_EQ(StoredJsonWithout(text + " x", skip), reference(text + " x"));
+    }
+  }
+  // A skipped name written with an escape is kept (compared as written); the rest as above.
+  EXPECT_EQ(StoredJsonWithout(R"({"tit\u006ce":1,"title":{"a":[1,"]"]},"b":2})", skip),
+            (Json{{"title", 1}, {"b", 2}}));
 }
 
 TEST(JsonTest, ObjectReaderTypesAndUnknownFields) {

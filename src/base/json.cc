@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "base/clock.h"
 #include "base/id.h"
@@ -23,6 +24,159 @@ Result<Json> ParseJson(std::string_view text, int max_depth) {
 
 Json StoredJson(std::string_view text) {
   Json j = Json::parse(text, nullptr, false);
+  return j.is_discarded() ? Json() : j;
+}
+
+namespace {
+
+// Copies JSON text without the object members named in `skip` (StoredJsonWithout). Each
+// function reads one value (or the whitespace before it) from t_[i_] and returns false on text
+// it does not follow; a skipped value is stepped over by matching brackets outside strings.
+class MemberCutter {
+ public:
+  MemberCutter(std::string_view t, const std::vector<std::string>& skip, std::string& out)
+      : t_(t), skip_(skip), out_(out) {}
+
+  bool Document() {
+    if (!Value(0)) return false;
+    Space();
+    return i_ == t_.size();
+  }
+
+ private:
+  static constexpr int kMaxDepth = 256;
+
+  void Space() {
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t')) ++i_;
+  }
+  // The index just past the string that starts at t_[at] (a quote); npos when it never ends.
+  size_t StringEnd(size_t at) const {
+    for (size_t j = at + 1;;) {
+      j = t_.find_first_of("\"\\", j);
+      if (j == std::string_view::npos) return j;
+      if (t_[j] == '\\') {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+  }
+  // A number, true, false or null: up to the next delimiter.
+  size_t ScalarEnd(size_t at) const {
+    size_t j = at;
+    while (j < t_.size() && !std::strchr(",]} \n\r\t", t_[j])) ++j;
+    return j;
+  }
+  bool Value(int depth) {
+    Space();
+    if (i_ >= t_.size() || depth > kMaxDepth) return false;
+    const char c = t_[i_];
+    if (c == '{' || c == '[') return Container(depth);
+    const size_t end = c == '"' ? StringEnd(i_) : ScalarEnd(i_);
+    if (end == std::string_view::npos || end == i_) return false;
+    out_.append(t_.substr(i_, end - i_));
+    i_ = end;
+    return true;
+  }
+  bool Container(int depth) {
+    const bool object = t_[i_] == '{';
+    const char close = object ? '}' : ']';
+    out_ += t_[i_++];
+    Space();
+    if (i_ < t_.size() && t_[i_] == close) {
+      out_ += t_[i_++];
+      return true;
+    }
+    bool first = true;
+    for (;;) {
+      Space();
+      if (object) {
+        if (i_ >= t_.size() || t_[i_] != '"') return false;
+        const size_t key_end = StringEnd(i_);
+        if (key_end == std::string_view::npos) return false;
+        const std::string_view key = t_.substr(i_ + 1, key_end - i_ - 2);
+        i_ = key_end;
+        Space();
+        if (i_ >= t_.size() || t_[i_] != ':') return false;
+        ++i_;
+        if (std::find(skip_.begin(), skip_.end(), key) != skip_.end()) {
+          if (!Skip()) return false;
+        } else {
+          if (!first) out_ += ',';
+          first = false;
+          out_ += '"';
+          out_.append(key);
+          out_ += "\":";
+          if (!Value(depth + 1)) return false;
+        }
+      } else {
+        if (!first) out_ += ',';
+        first = false;
+        if (!Value(depth + 1)) return false;
+      }
+      Space();
+      if (i_ >= t_.size()) return false;
+      if (t_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (t_[i_] != close) return false;
+      out_ += t_[i_++];
+      return true;
+    }
+  }
+  // Steps over one value without copying it: brackets counted outside strings.
+  bool Skip() {
+    Space();
+    if (i_ >= t_.size()) return false;
+    if (t_[i_] != '{' && t_[i_] != '[') {
+      const size_t end = t_[i_] == '"' ? StringEnd(i_) : ScalarEnd(i_);
+      if (end == std::string_view::npos || end == i_) return false;
+      i_ = end;
+      return true;
+    }
+    int open = 0;
+    for (size_t j = i_;;) {
+      j = t_.find_first_of("\"{}[]", j);
+      if (j == std::string_view::npos) return false;
+      if (t_[j] == '"') {
+        j = StringEnd(j);
+        if (j == std::string_view::npos) return false;
+        continue;
+      }
+      open += t_[j] == '{' || t_[j] == '[' ? 1 : -1;
+      ++j;
+      if (open == 0) {
+        i_ = j;
+        return true;
+      }
+    }
+  }
+
+  std::string_view t_;
+  const std::vector<std::string>& skip_;
+  std::string& out_;
+  size_t i_ = 0;
+};
+
+}  // namespace
+
+bool CutJsonMembers(std::string_view text, const std::vector<std::string>& skip, std::string& out) {
+  return MemberCutter(text, skip, out).Document();
+}
+
+Json StoredJsonWithout(std::string_view text, const std::vector<std::string>& skip) {
+  std::string cut;
+  cut.reserve(text.size());
+  if (CutJsonMembers(text, skip, cut)) {
+    Json j = Json::parse(cut, nullptr, false);
+    if (!j.is_discarded()) return j;
+  }
+  Json::parser_callback_t keep = [&skip](int, Json::parse_event_t event, Json& parsed) {
+    return event != Json::parse_event_t::key ||
+           std::find(skip.begin(), skip.end(), parsed.get_ref<const std::string&>()) == skip.end();
+  };
+  Json j = Json::parse(text, keep, false);
   return j.is_discarded() ? Json() : j;
 }
 

@@ -31,6 +31,16 @@ Result<Json> ParseJson(std::string_view text, int max_depth = kJsonMaxDepth);
 // not JSON.
 Json StoredJson(std::string_view text);
 
+// StoredJson without the object members named in `skip`, at any depth (an outbox consumer that
+// reads a few members of large snapshots). The members are cut from the text by a byte scan
+// (no tree, no string built for them) and the rest is parsed; text the scan does not follow
+// is parsed whole with the members dropped while parsing. A key written with escapes is
+// compared as written (a name in `skip` has none).
+Json StoredJsonWithout(std::string_view text, const std::vector<std::string>& skip);
+// Its byte scan: appends `text` without those members to `out`; false when the scan does not
+// follow the text (`out` then holds part of it).
+bool CutJsonMembers(std::string_view text, const std::vector<std::string>& skip, std::string& out);
+
 // Serialises compactly; invalid UTF-8 in strings is replaced, never thrown.
 std::string DumpJson(const Json& j);
 

@@ -128,21 +128,6 @@ Json Store::Event::Envelope() const {
               {"data", payload}};
 }
 
-namespace {
-
-// StoredJson without the object members named in `skip`, at any depth: the parser drops each
-// such member as it reads its key, so no tree is built for it.
-Json StoredJsonWithout(std::string_view text, const std::vector<std::string>& skip) {
-  Json::parser_callback_t keep = [&skip](int, Json::parse_event_t event, Json& parsed) {
-    return event != Json::parse_event_t::key ||
-           std::find(skip.begin(), skip.end(), parsed.get_ref<const std::string&>()) == skip.end();
-  };
-  Json j = Json::parse(text, keep, false);
-  return j.is_discarded() ? Json() : j;
-}
-
-}  // namespace
-
 Result<std::vector<Store::Event>> internal::ReadEventRows(Reader& r, int64_t after_seq, int limit, int64_t up_to_seq,
                                                           const std::vector<std::string>& types, const PayloadRead& payloads) {
   std::string sql = std::string("SELECT seq, type, schema_version, aggregate_id, merchant_id, actor_kind, actor_id, ") +
