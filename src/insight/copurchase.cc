@@ -127,27 +127,32 @@ Status CoPurchaseApplier::Flush() {
         {key.first, key.second, b.first_at, b.last_at}));
   }
   // In the order the pairs arose: a product's last free partner places go to the pairs that
-  // arose first, as one order at a time would give them.
-  std::map<int64_t, int64_t> partners;  // product -> partners now
+  // arose first, as one order at a time would give them. Each product's partners are read once
+  // a round (at most kCoPurchasePartners rows), so that a pair only statements what changes: a
+  // count that grows, or a newcomer while the list has room. A full list takes no newcomer, and
+  // most of a busy round's pairs are such (no statement for them).
+  std::map<int64_t, std::set<int64_t>> partners;  // product -> its partners now
   for (const auto& key : pair_order_) {
     const auto& [p, q] = key;
     const PairDelta& d = pairs_.at(key);
-    // A pair already counted (the common case once a shop has history) is one statement.
-    ASSIGN_OR_RETURN(int64_t updated,
-                     tx_.Exec("UPDATE co_purchases SET buyers = buyers + ?, last_at_ms = "
-                              "MAX(last_at_ms, ?) WHERE product_id=? AND other_id=?",
-                              {d.buyers, d.last_at, p, q}));
-    if (updated) continue;
     auto have = partners.find(p);
     if (have == partners.end()) {
-      ASSIGN_OR_RETURN(int64_t n, tx_.QueryInt("SELECT count(*) FROM co_purchases WHERE product_id=?", {p}));
-      have = partners.emplace(p, n).first;
+      std::set<int64_t> read;
+      ASSIGN_OR_RETURN(Rows rows, tx_.Query("SELECT other_id FROM co_purchases WHERE product_id=?", {p}));
+      for (const Row& row : rows) read.insert(row.Int(0));
+      have = partners.emplace(p, std::move(read)).first;
     }
-    if (have->second >= config::kCoPurchasePartners) continue;  // a full list takes no newcomer
+    if (have->second.count(q)) {
+      RETURN_IF_ERROR(tx_.Run("UPDATE co_purchases SET buyers = buyers + ?, last_at_ms = "
+                              "MAX(last_at_ms, ?) WHERE product_id=? AND other_id=?",
+                              {d.buyers, d.last_at, p, q}));
+      continue;
+    }
+    if (have->second.size() >= static_cast<size_t>(config::kCoPurchasePartners)) continue;
     RETURN_IF_ERROR(tx_.Run("INSERT INTO co_purchases(product_id, other_id, buyers, last_at_ms) "
                             "VALUES(?,?,?,?)",
                             {p, q, d.buyers, d.last_at}));
-    ++have->second;
+    have->second.insert(q);
   }
   return Ok();
 }
@@ -246,7 +251,8 @@ Result<std::vector<int64_t>> Insight::BoughtWithYours(int64_t user_id, int limit
     std::vector<int64_t> bought;
     for (const Row& row : basis) bought.push_back(row.Int(0));
     if (bought.empty()) return bought;
-    // Each basis product's top partners (the index's order), summed over the basis.
+    // Each basis product's top partners (its at most kCoPurchasePartners rows, sorted), summed
+    // over the basis.
     std::map<int64_t, int64_t> score;
     for (int64_t p : bought) {
       ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT other_id, buyers FROM co_purchases WHERE "
