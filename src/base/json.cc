@@ -49,22 +49,27 @@ class MemberCutter {
   void Space() {
     while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t')) ++i_;
   }
-  // The index just past the string that starts at t_[at] (a quote); npos when it never ends.
+  // The index just past the string that starts at t_[at] (a quote); npos when it never ends. A
+  // quote ends it unless an odd run of backslashes precedes it.
   size_t StringEnd(size_t at) const {
-    for (size_t j = at + 1;;) {
-      j = t_.find_first_of("\"\\", j);
-      if (j == std::string_view::npos) return j;
-      if (t_[j] == '\\') {
-        j += 2;
-        continue;
-      }
-      return j + 1;
+    for (size_t j = at + 1; j < t_.size();) {
+      const void* q = std::memchr(t_.data() + j, '"', t_.size() - j);
+      if (!q) break;
+      const size_t end = static_cast<size_t>(static_cast<const char*>(q) - t_.data());
+      size_t slashes = 0;
+      while (end - slashes > at + 1 && t_[end - slashes - 1] == '\\') ++slashes;
+      if (slashes % 2 == 0) return end + 1;
+      j = end + 1;
     }
+    return std::string_view::npos;
   }
   // A number, true, false or null: up to the next delimiter.
   size_t ScalarEnd(size_t at) const {
     size_t j = at;
-    while (j < t_.size() && !std::strchr(",]} \n\r\t", t_[j])) ++j;
+    for (; j < t_.size(); ++j) {
+      const char c = t_[j];
+      if (c == ',' || c == ']' || c == '}' || c == ' ' || c == '\n' || c == '\r' || c == '\t') break;
+    }
     return j;
   }
   bool Value(int depth) {
@@ -136,21 +141,22 @@ class MemberCutter {
       return true;
     }
     int open = 0;
-    for (size_t j = i_;;) {
-      j = t_.find_first_of("\"{}[]", j);
-      if (j == std::string_view::npos) return false;
-      if (t_[j] == '"') {
+    for (size_t j = i_; j < t_.size();) {
+      const char c = t_[j];
+      if (c == '"') {
         j = StringEnd(j);
         if (j == std::string_view::npos) return false;
         continue;
       }
-      open += t_[j] == '{' || t_[j] == '[' ? 1 : -1;
       ++j;
-      if (open == 0) {
+      if (c == '{' || c == '[') {
+        ++open;
+      } else if ((c == '}' || c == ']') && --open == 0) {
         i_ = j;
         return true;
       }
     }
+    return false;
   }
 
   std::string_view t_;
