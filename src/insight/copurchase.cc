@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "base/id.h"
 #include "base/log.h"
@@ -88,15 +89,19 @@ Status CoPurchaseApplier::Paid(int64_t buyer, int64_t paid_at_ms, const Json& da
   }
   ASSIGN_OR_RETURN(auto* earlier, Recent(buyer));
   if (!fresh.empty()) {
-    std::set<int64_t> partners(mine.begin(), mine.end());
-    for (const auto& [at, p] : *earlier) partners.insert(p);
-    std::set<std::pair<int64_t, int64_t>> pairs;  // once per order, however the pair arises
+    std::vector<int64_t> partners(mine.begin(), mine.end());
+    for (const auto& [at, p] : *earlier) partners.push_back(p);
+    std::sort(partners.begin(), partners.end());
+    partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+    std::vector<std::pair<int64_t, int64_t>> pairs;  // once per order, however the pair arises
     for (int64_t p : fresh)
       for (int64_t q : partners)
         if (p != q) {
-          pairs.emplace(p, q);
-          pairs.emplace(q, p);
+          pairs.emplace_back(p, q);
+          pairs.emplace_back(q, p);
         }
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
     for (const auto& key : pairs) {
       auto [it, added] = pairs_.try_emplace(key);
       if (added) pair_order_.push_back(key);
@@ -118,8 +123,12 @@ Status CoPurchaseApplier::Paid(int64_t buyer, int64_t paid_at_ms, const Json& da
 }
 
 Status CoPurchaseApplier::Flush() {
-  for (const auto& [key, b] : bought_) {
-    if (!b.known) continue;  // looked up, never bought
+  std::vector<std::pair<int64_t, int64_t>> bought;  // in key order: the index's pages in turn
+  for (const auto& [key, b] : bought_)
+    if (b.known) bought.push_back(key);  // (else looked up, never bought)
+  std::sort(bought.begin(), bought.end());
+  for (const auto& key : bought) {
+    const Bought& b = bought_.at(key);
     RETURN_IF_ERROR(tx_.Run(
         "INSERT INTO buyer_products(buyer_id, product_id, first_paid_at_ms, last_paid_at_ms) "
         "VALUES(?,?,?,?) ON CONFLICT(buyer_id, product_id) DO UPDATE SET last_paid_at_ms = "
@@ -131,7 +140,7 @@ Status CoPurchaseApplier::Flush() {
   // a round (at most kCoPurchasePartners rows), so that a pair only statements what changes: a
   // count that grows, or a newcomer while the list has room. A full list takes no newcomer, and
   // most of a busy round's pairs are such (no statement for them).
-  std::map<int64_t, std::set<int64_t>> partners;  // product -> its partners now
+  std::unordered_map<int64_t, std::set<int64_t>> partners;  // product -> its partners now
   for (const auto& key : pair_order_) {
     const auto& [p, q] = key;
     const PairDelta& d = pairs_.at(key);

@@ -19,8 +19,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -53,10 +53,18 @@ class CoPurchaseApplier {
   Result<std::vector<std::pair<int64_t, int64_t>>*> Recent(int64_t buyer);
   Result<Bought*> Find(int64_t buyer, int64_t product);
 
+  // (buyer, product) and (product, other) keys: hashed, as a round holds tens of thousands.
+  struct KeyHash {
+    size_t operator()(const std::pair<int64_t, int64_t>& k) const {
+      return std::hash<uint64_t>()(static_cast<uint64_t>(k.first) * 0x9E3779B97F4A7C15ull ^
+                                   static_cast<uint64_t>(k.second));
+    }
+  };
+
   Tx& tx_;
-  std::map<std::pair<int64_t, int64_t>, Bought> bought_;
-  std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> recent_;  // (last paid at, product)
-  std::map<std::pair<int64_t, int64_t>, PairDelta> pairs_;
+  std::unordered_map<std::pair<int64_t, int64_t>, Bought, KeyHash> bought_;
+  std::unordered_map<int64_t, std::vector<std::pair<int64_t, int64_t>>> recent_;  // (last paid at, product)
+  std::unordered_map<std::pair<int64_t, int64_t>, PairDelta, KeyHash> pairs_;
   std::vector<std::pair<int64_t, int64_t>> pair_order_;  // pairs_' keys as they first arose
 };
 
