@@ -28,7 +28,8 @@ Status InstallRetention(Store& store, TimerService& timers, const RetentionPolic
     ASSIGN_OR_RETURN(int64_t notifications, pay::PruneNotificationIds(tx, policy.notifications_ms, policy.batch));
     if (events + keys + notifications > 0)
       spdlog::info("event=retention events={} idempotency_keys={} notification_ids={}", events, keys, notifications);
-    return ToStatus(tx.AddTimer(kTimerRetention, tx.NowMs() + policy.interval_ms, Json::object()));
+    const int64_t next = NextRetentionDelayMs(policy, {events, keys, notifications});
+    return ToStatus(tx.AddTimer(kTimerRetention, tx.NowMs() + next, Json::object()));
   });
   return store.Execute([&](Tx& tx) -> Status {
     ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM timers WHERE kind=? AND dead_at_ms IS NULL", {kTimerRetention}));

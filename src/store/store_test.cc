@@ -476,6 +476,33 @@ TEST_P(StoreTest, AConsumerReadsThePayloadsItAsksFor) {
   EXPECT_EQ(got, without);
 }
 
+// Retention runs in bounded batches and comes back soon while a run deletes a full batch: an
+// outbox growing faster than one batch an interval is pruned down, the oldest first, and a run
+// stops at the first young event.
+TEST_P(StoreTest, RetentionCatchesUpInBoundedRuns) {
+  clock_.SetMs(1'000'000'000);
+  auto append = [&](int n) {
+    for (int i = 0; i < n; ++i)
+      ASSERT_TRUE(store_->Execute([](Tx& tx) { return tx.AppendEvent({"cart.added"}, Json::object()); }));
+  };
+  append(7);
+  clock_.AdvanceMs(60'000);
+  append(3);
+  auto last = *store_->Read([](Reader& r) { return LastEventSeq(r); });
+  ASSERT_TRUE(store_->Execute([&](Tx& tx) { return SetCursor(tx, "all", last); }));
+  const RetentionPolicy policy{.events_ms = 30'000, .interval_ms = 3'600'000, .catch_up_ms = 1'000, .batch = 3};
+  std::vector<int64_t> runs, delays;
+  for (int i = 0; i < 4; ++i) {
+    auto n = store_->ExecuteFor<int64_t>([&](Tx& tx) { return PruneEvents(tx, policy.events_ms, policy.batch); });
+    ASSERT_TRUE(n);
+    runs.push_back(*n);
+    delays.push_back(NextRetentionDelayMs(policy, {0, *n}));
+  }
+  EXPECT_EQ(runs, (std::vector<int64_t>{3, 3, 1, 0}));  // the seven old ones, three at a time
+  EXPECT_EQ(delays, (std::vector<int64_t>{1'000, 1'000, 3'600'000, 3'600'000}));
+  EXPECT_EQ(store_->ReadEvents(0, 10)->size(), 3u);  // the young ones stay
+}
+
 // Retention deletes only events every consumer has read, and only old ones; the outbox's end
 // survives deleting everything; idempotency keys go after their window.
 TEST_P(StoreTest, RetentionKeepsWhatAConsumerHasNotReadAndTheOutboxEnd) {
