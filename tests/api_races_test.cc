@@ -1144,5 +1144,32 @@ TEST_F(Races, PendingInvitationLimitHoldsAcrossNodes) {
   EXPECT_EQ(over, 0) << "merchants past their limit of 50 pending invitations";
 }
 
+// A ka shop holding 16 of its 20 live API keys creates four more on each node at once, and
+// one holding 6 of its 10 webhook endpoints adds four more on each: both limits count the
+// shop's rows under the shop's row lock (before it, two nodes each counted 19 and both added).
+TEST_F(Races, ApiKeyAndWebhookLimitsHoldAcrossNodes) {
+  int over = 0;
+  for (int round = 0; round < 3; ++round) {
+    Shop shop = OpenShop("ka", "开放平台" + std::to_string(round));
+    const std::vector<std::pair<std::string, std::string>> as_shop{{"X-Merchant-Id", shop.id}};
+    const Json key{{"name", "ERP"}, {"scopes", {"orders:read"}}};
+    for (int i = 0; i < 16; ++i) ASSERT_EQ(Call("POST", "/api/v1/merchant/api-keys", key, shop.owner_token, as_shop).status, 201);
+    auto hook = [&](int i) {
+      return Json{{"url", "http://127.0.0.1:9/h" + std::to_string(i)}, {"event_types", {"order.paid"}}};
+    };
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(Call("POST", "/api/v1/merchant/webhooks", hook(i), shop.owner_token, as_shop).status, 201);
+    OnBothNodes(4, [&](http::Client& client, int node, int i) {
+      client.Json("POST", "/api/v1/merchant/api-keys", key, shop.owner_token, as_shop);
+      client.Json("POST", "/api/v1/merchant/webhooks", hook(10 + node * 4 + i), shop.owner_token, as_shop);
+    });
+    size_t keys = Call("GET", "/api/v1/merchant/api-keys", nullptr, shop.owner_token, as_shop).body["items"].size();
+    size_t hooks = Call("GET", "/api/v1/merchant/webhooks", nullptr, shop.owner_token, as_shop).body["items"].size();
+    EXPECT_LE(keys, 20u) << "round " << round;
+    EXPECT_LE(hooks, 10u) << "round " << round;
+    over += keys > 20u || hooks > 10u;
+  }
+  EXPECT_EQ(over, 0) << "shops past their limit of 20 API keys or 10 webhook endpoints";
+}
+
 }  // namespace
 }  // namespace xd::testing

@@ -123,6 +123,12 @@ class MultiNode : public ::testing::Test {
       ++requests_;
       auto r = conn->Json(method, target, body, token);
       if (r.status == 0) conn.reset();  // the node died or dropped us: a new connection next time
+      // A fault may fail a request, but only as "try again" (503 with a catalogue code), never
+      // as an internal error.
+      if (r.status >= 500 && r.status != 503) {
+        std::lock_guard lock(mu_);
+        failures_.push_back(std::to_string(r.status) + " " + method + " " + target + " " + r.body.dump());
+      }
       return r;
     };
     auto new_buyer = [&]() -> std::string {
@@ -167,6 +173,7 @@ class MultiNode : public ::testing::Test {
       if (q.status == 200 && q.body["status"] == "succeeded") {
         std::lock_guard lock(mu_);
         acked_[oid].second = "paid";
+        ++paid_by_kind_[kind];
         if (kind == 2 && order.contains("group_id")) groups_.push_back(order["group_id"]);
       }
     }
@@ -185,6 +192,19 @@ class MultiNode : public ::testing::Test {
   // What must hold after a phase, once the timers and deliveries it caused have run.
   void Verify(const char* phase, SteadyClock::time_point faults_over) {
     SCOPED_TRACE(phase);
+    {
+      // The load did its work: plain orders, flash units, groups opened and joined were paid
+      // this phase (a load that failed every request would otherwise pass every check below),
+      // and no request failed with anything but a 503.
+      std::lock_guard lock(mu_);
+      const char* kinds[] = {"plain", "flash sale", "group opener", "group joiner"};
+      const bool sold_out = Count("SELECT stock_left FROM activities WHERE id = " + flash_id_) == 0;  // in an earlier phase
+      for (int kind = 0; kind < 4; ++kind)
+        if (kind != 1 || !sold_out) EXPECT_GT(paid_by_kind_[kind], 0) << "no " << kinds[kind] << " order paid";
+      for (auto& f : failures_) ADD_FAILURE() << "a request failed with more than a 503: " << f;
+      failures_.clear();
+      std::fill(std::begin(paid_by_kind_), std::end(paid_by_kind_), 0);
+    }
     // Expiry timers: every unpaid order is cancelled, by one node, once.
     const std::string unpaid = "FROM orders o WHERE o.status = 'created' AND o.created_at_ms >= " + std::to_string(load_from_ms_);
     EXPECT_TRUE(WaitFor([&] { return Count("SELECT count(*) " + unpaid) == 0; }, 30))
@@ -246,6 +266,8 @@ class MultiNode : public ::testing::Test {
   std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::string>> acked_;  // order → (buyer token, state seen)
   std::deque<std::string> groups_;                                     // groups opened and paid, to join
+  int64_t paid_by_kind_[4] = {};                                       // this phase's paid orders, by client kind
+  std::vector<std::string> failures_;                                  // answers over 500 other than 503
 };
 
 TEST_F(MultiNode, ThreeNodesKeepEveryInvariantThroughANodeKillAndADatabaseRestart) {

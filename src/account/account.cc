@@ -68,6 +68,12 @@ Status LockUser(Tx& tx, int64_t user_id) {
   return Ok();
 }
 
+Status LockMerchant(Tx& tx, int64_t merchant_id) {
+  ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM merchants WHERE id=?" + std::string(tx.dialect().ForUpdate()), {merchant_id}));
+  if (!row) return Fail(Msg::MERCHANT_NOT_FOUND);
+  return Ok();
+}
+
 Result<std::string> CreateSession(Tx& tx, int64_t user_id) {
   std::string token = RandomHex(32);
   RETURN_IF_ERROR(tx.Run("INSERT INTO sessions(id, token_hash, user_id, expires_at_ms, created_at_ms) VALUES(?,?,?,?,?)",
@@ -409,10 +415,8 @@ Result<StaffInvitation> InviteStaff(Tx& tx, int64_t merchant_id, int64_t invited
   ASSIGN_OR_RETURN(auto current, tx.QueryOne("SELECT role FROM staff WHERE merchant_id=? AND user_id=?", {merchant_id, u.id}));
   if (current && current->Str(0) == "owner") return Fail(Msg::OWNER_ALREADY_STAFF);
   if (current && current->Str(0) == RoleName(role)) return Fail(Msg::ALREADY_STAFF_ROLE);
-  // The merchant's row, locked: the limit below is a count of its pending invitations, so an
-  // invitation sent on another node at this moment waits and is then counted.
-  ASSIGN_OR_RETURN(auto merchant, tx.QueryOne("SELECT id FROM merchants WHERE id=?" + std::string(tx.dialect().ForUpdate()), {merchant_id}));
-  if (!merchant) return Fail(Msg::MERCHANT_NOT_FOUND);
+  // The limit below is a count of its pending invitations: one node at a time.
+  RETURN_IF_ERROR(LockMerchant(tx, merchant_id));
   RETURN_IF_ERROR(tx.Run("DELETE FROM staff_invitations WHERE merchant_id=? AND user_id=? AND status='pending'", {merchant_id, u.id}));
   ASSIGN_OR_RETURN(int64_t pending, tx.QueryInt("SELECT count(*) FROM staff_invitations WHERE merchant_id=? AND status='pending'", {merchant_id}));
   if (pending >= limits::kMaxPendingInvitations)

@@ -58,6 +58,10 @@ Result<User> CreateUser(Tx& tx, const std::string& phone, const std::string& pas
 // so the same command on another node waits for this one's commit and then counts it.
 // NOT_FOUND for an unknown user.
 Status LockUser(Tx& tx, int64_t user_id);
+// The same for a shop: a command that counts what a shop holds before it adds one more (API
+// keys, webhook endpoints, media, member prices, pending invitations) takes its row first.
+// NOT_FOUND for an unknown merchant.
+Status LockMerchant(Tx& tx, int64_t merchant_id);
 // Creates a session and returns its raw token (shown once, never stored).
 Result<std::string> CreateSession(Tx& tx, int64_t user_id);
 Status DeleteSession(Tx& tx, const std::string& token);

@@ -7,6 +7,7 @@
 #include <map>
 #include <string_view>
 
+#include "account/account.h"
 #include "base/mask.h"
 #include "base/id.h"
 #include "base/limits.h"
@@ -285,6 +286,7 @@ Status SetFavorite(Tx& tx, int64_t user_id, FavoriteKind kind, int64_t id, bool 
         tx.QueryInt("SELECT count(*) FROM merchants WHERE id=? AND status='active'", {id}));
     if (!open) return Fail(Msg::MERCHANT_NOT_FOUND);
   }
+  RETURN_IF_ERROR(account::LockUser(tx, user_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t held,
                    tx.QueryInt("SELECT count(*) FROM " + table + " WHERE user_id=?", {user_id}));
   if (held >= limits::kMaxFavorites) {

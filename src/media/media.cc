@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "account/account.h"
 #include "base/crypto.h"
 #include "base/limits.h"
 #include "base/log.h"
@@ -346,6 +347,7 @@ Result<Json> RecordUpload(Tx& tx, MediaStore& store, int64_t merchant_id, int64_
   ASSIGN_OR_RETURN(int64_t mine, tx.QueryInt("SELECT COUNT(*) FROM merchant_media WHERE merchant_id=? AND sha256=?",
                                              {merchant_id, p.sha256}));
   if (mine == 0) {
+    RETURN_IF_ERROR(account::LockMerchant(tx, merchant_id));  // the quota is a count: one node at a time
     ASSIGN_OR_RETURN(int64_t count, tx.QueryInt("SELECT COUNT(*) FROM merchant_media WHERE merchant_id=?", {merchant_id}));
     if (count >= limits::kMaxMediaPerMerchant) return Fail(Msg::MEDIA_QUOTA, {{"max", limits::kMaxMediaPerMerchant}});
   }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "account/account.h"
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/limits.h"
@@ -341,6 +342,7 @@ Status MemberService::PutSkuPrice(Tx& tx, int64_t merchant_id, int64_t sku_id, i
   if (!sku) return Fail(Msg::SKU_NOT_FOUND);
   if (price_fen <= 0 || price_fen >= sku->Int(0))
     return Fail(Msg::MEMBER_SKU_PRICE_NOT_BELOW, {Fen("price", sku->Int(0))});
+  RETURN_IF_ERROR(account::LockMerchant(tx, merchant_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM member_sku_prices WHERE "
                                           "merchant_id=? AND sku_id<>?",
                                           {merchant_id, sku_id}));
@@ -433,10 +435,7 @@ Result<Programme> MemberService::PutProgramme(Tx& tx, int64_t merchant_id,
 }
 
 Result<MemberStore> MemberService::CreateStore(Tx& tx, int64_t merchant_id, const StoreInput& in) {
-  // Counted under the merchant's row lock, so two nodes cannot both add the last store.
-  RETURN_IF_ERROR(ToStatus(tx.QueryOne(
-      std::string("SELECT id FROM merchants WHERE id=?") + std::string(tx.dialect().ForUpdate()),
-      {merchant_id})));
+  RETURN_IF_ERROR(account::LockMerchant(tx, merchant_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(
       int64_t open,
       tx.QueryInt("SELECT count(*) FROM member_stores WHERE merchant_id=? AND status=?",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "account/account.h"
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/messages.h"
@@ -91,6 +92,7 @@ Result<NewApiKey> CreateApiKey(Tx& tx, int64_t merchant_id, int64_t created_by, 
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return Fail(Msg::FIELD_DUPLICATES, {Field("scopes")});
   for (auto& s : sorted)
     if (!ValidScope(s)) return Fail(Msg::SCOPE_UNKNOWN, {{"scope", s}});
+  RETURN_IF_ERROR(account::LockMerchant(tx, merchant_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t live, tx.QueryInt("SELECT count(*) FROM api_keys WHERE merchant_id=? AND revoked_at_ms IS NULL", {merchant_id}));
   if (live >= limits::kMaxApiKeysPerMerchant)
     return Fail(Msg::TOO_MANY_API_KEYS, {{"max", limits::kMaxApiKeysPerMerchant}});

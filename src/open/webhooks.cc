@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "account/account.h"
 #include "base/crypto.h"
 #include "base/id.h"
 #include "base/log.h"
@@ -190,6 +191,7 @@ Result<NewEndpoint> CreateEndpoint(Tx& tx, int64_t merchant_id, const EndpointIn
   RETURN_IF_ERROR(RequireKa(tx, merchant_id));
   if (!in.url || !in.event_types) return Fail(Msg::WEBHOOK_URL_AND_EVENTS_REQUIRED);
   RETURN_IF_ERROR(ParseWebhookUrl(*in.url, allow_private));
+  RETURN_IF_ERROR(account::LockMerchant(tx, merchant_id));  // the limit is a count: one node at a time
   ASSIGN_OR_RETURN(int64_t n, tx.QueryInt("SELECT count(*) FROM webhook_endpoints WHERE merchant_id=?", {merchant_id}));
   if (n >= limits::kMaxWebhookEndpointsPerMerchant)
     return Fail(Msg::TOO_MANY_WEBHOOKS, {{"max", limits::kMaxWebhookEndpointsPerMerchant}});

@@ -316,7 +316,9 @@ Result<Share> PromoService::CreateShare(Tx& tx, int64_t sharer_id, const ShareRe
   if (!IsShareChannel(req.channel)) return Fail(Msg::FIELD_ONE_OF, {Field("channel"), {"value", req.channel}});
   ASSIGN_OR_RETURN(ResolvedTarget t, ResolveTarget(*this, tx, req));
   // Chat groups are free text, so one account could otherwise make links (rows) without end.
-  // Counted up to the cap only; a link asked for again is answered before this (FindShare).
+  // Counted up to the cap only, under the sharer's row lock (one node at a time); a link asked
+  // for again is answered before this (FindShare).
+  RETURN_IF_ERROR(account::LockUser(tx, sharer_id));
   ASSIGN_OR_RETURN(int64_t recent, tx.QueryInt("SELECT count(*) FROM (SELECT 1 FROM shares WHERE sharer_id=? AND created_at_ms > ? "
                                                "LIMIT ?) recent",
                                                {sharer_id, static_cast<int64_t>(tx.NowMs() - int64_t{24} * 3600 * 1000), limits::kMaxNewSharesPerDay}));
