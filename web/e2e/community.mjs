@@ -10,7 +10,7 @@
 // printable picking list, a partial pickup through the code's preview (one of two units, then
 // the rest, its code scanned by the camera), the leader's results (orders, GMV, commission) in the console, and her application to a
 // second shop from the pickup point she already runs.
-import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+import { BASE, MOBILE, apiCall, assert, fitsTheScreen, screenshot } from './harness.mjs';
 
 // Her pickup point, and where the neighbours stand (a few hundred metres away).
 const POINT = { latitude: 31.2231, longitude: 121.5447 };
@@ -41,11 +41,6 @@ async function pay(page) {
 }
 
 const vantTab = (page, text) => page.locator('.van-tab', { hasText: text }).first().click();
-
-async function fitsTheScreen(page, where) {
-  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
-  assert(scroll <= inner, `${where}: the page is ${scroll}px wide on a ${inner}px screen`);
-}
 
 // A screenshot without the passing toast or message over it (the page in front: a page behind
 // others may have its timers slowed, and the toast's with them).

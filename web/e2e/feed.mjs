@@ -1,9 +1,14 @@
 // Browser scenario of the traffic layer (issue 20): a buyer on a phone follows a shop from its
-// storefront (关注 → 已关注, one more follower); a friend recommends a product; the followed shop
+// storefront (banner, intro, coupon, an upcoming room; 关注 → 已关注, one more follower); a friend
+// recommends a product; the followed shop
 // lists a new product and a room goes live; the buyer's home feed shows the friend's
 // recommendation (with the friend's name), the followed shop's new product and the live room,
 // and the impressions it logs carry the feed's id and positions.
-import { BASE, DESKTOP, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
+import { BASE, DESKTOP, MOBILE, apiCall, assert, fitsTheScreen, screenshot } from './harness.mjs';
+import { gradientPng } from './media.mjs';
+
+// Vant's toast (关注成功…) fades after two seconds: screenshots wait for it to go.
+const toastGone = (page) => page.waitForSelector('.van-toast', { state: 'hidden' }).catch(() => {});
 
 export async function homeFeed(ctx, h) {
   const session = await h.merchantSession();
@@ -16,9 +21,28 @@ export async function homeFeed(ctx, h) {
     ...smallSession,
     body: { title, category: '食品', images: [], skus: [{ spec: {}, price_fen: price, stock: 30 }], status: 'on_sale' },
   });
-  await list('手工芝麻酥', 1880);
+  const sesame = await list('手工芝麻酥', 1880);
   await list('手工杏仁饼', 2280);
   const merchantId = small.id;
+  // Its storefront has what a shop's page shows: a banner photo, an intro, a coupon and a room.
+  const upload = await fetch(`${BASE}/api/v1/merchant/media`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'image/png', Authorization: `Bearer ${ownerToken}`, 'X-Merchant-Id': small.id },
+    body: gradientPng(1200, 400),
+  });
+  assert(upload.status === 201, `banner upload: ${upload.status}`);
+  const banner = (await upload.json()).url;
+  await apiCall('PATCH', '/merchant', { ...smallSession, body: { banner, description: '手工点心，每天现做现发；芝麻、杏仁都选本地好料。' } });
+  await apiCall('POST', '/merchant/coupons', {
+    ...smallSession,
+    body: { title: '新店见面礼', kind: 'threshold', amount_fen: 300, min_spend_fen: 3000, total_quota: 100, scope: { type: 'merchant' }, valid_days: 30 },
+  });
+  await apiCall('POST', '/merchant/live/rooms', {
+    ...smallSession,
+    body: { title: '周末现做直播', stream_url: 'https://live.example.com/hls/xiaolin.m3u8',
+      starts_at: new Date(Date.now() + 2 * 86400e3).toISOString(),
+      products: [{ sku_id: sesame.skus[0].id, live_price_fen: 1580, live_stock: 10 }] },
+  });
   const buyer = await h.newBuyer('逛逛');
   const pal = await h.newBuyer('老友阿强');
   const { token: buyerToken } = await apiCall('POST', '/auth/login', { body: buyer });
@@ -46,6 +70,13 @@ export async function homeFeed(ctx, h) {
   const after = (await apiCall('GET', `/shops/${merchantId}`)).followers;
   assert(after === before + 1, `followers ${before} → ${after}`);
   await page.waitForSelector('[data-test="product-card"]');
+  await page.waitForSelector('[data-test="store-banner"][data-banner="1"]');
+  await page.waitForSelector('[data-test="store-intro"]');
+  await page.waitForSelector('[data-test="store-live"]');
+  await page.waitForSelector('[data-test="shop-coupons"]');
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+  await toastGone(page);
+  await fitsTheScreen(page, 'the storefront');
   await screenshot(page, 'shop-storefront', { main: true });
 
   // The followed shop lists something new; a room goes live.
@@ -66,6 +97,7 @@ export async function homeFeed(ctx, h) {
   await page.waitForSelector(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"][data-source="friend"]`);
   const reason = await page.locator(`[data-test="product-card"][data-feed-id][data-product-id="${recommended.id}"] [data-test="feed-reason"]`).textContent();
   assert(reason.includes('老友阿强'), `friend's reason: ${reason}`);
+  await toastGone(page);
   await screenshot(page, 'shop-home-feed', { main: true });
   // The followed shop's new product is further down: the buyer scrolls (each scroll loads a page).
   const followed = `[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"][data-source="followed"]`;
@@ -77,6 +109,7 @@ export async function homeFeed(ctx, h) {
   }
   await page.waitForSelector(followed, { timeout: 2000 });
   await page.locator(followed).scrollIntoViewIfNeeded();
+  await toastGone(page);
   await screenshot(page, 'shop-home-feed-followed', { main: true });
   const feedId = await page.locator('[data-test="product-card"][data-feed-id]').first().getAttribute('data-feed-id');
   assert(/^[0-9a-f]{16}$/.test(feedId || ''), `feed id on the cards: ${feedId}`);
@@ -107,5 +140,15 @@ export async function homeFeed(ctx, h) {
   await adm.waitForSelector('.el-message--success');
   const settings = await apiCall('GET', '/admin/feed/settings', { token: (await apiCall('POST', '/auth/login', { body: h.DEMO_ADMIN })).token });
   assert(settings.long_tail_share_bps === 4500, `settings after save: ${JSON.stringify(settings)}`);
+  // The report counts the impressions the buyer's feed logged (the data platform writes client
+  // events as they come): the page, opened again, shows them (and no 操作成功 over it).
+  const adminToken = (await apiCall('POST', '/auth/login', { body: h.DEMO_ADMIN })).token;
+  const shown = async () => (await apiCall('GET', '/admin/feed/fairness?days=30', { token: adminToken })).bands.reduce((n, b) => n + b.impressions, 0);
+  for (let i = 0; i < 20 && !(await shown()); ++i) await adm.waitForTimeout(250);
+  const impressions = await shown();
+  assert(impressions > 0, 'the fairness report counts no impression after the feed was shown');
+  await adm.reload();
+  await adm.waitForSelector('[data-test="fairness"][data-loaded="true"] [data-test="fair-bands"]');
+  await adm.waitForSelector('.el-message', { state: 'hidden' }).catch(() => {});
   await screenshot(adm, 'console-fairness', { main: true });
 }

@@ -77,6 +77,12 @@ export async function screenshot(page, name, { main = false } = {}) {
   }
 }
 
+/** Fails unless the page is no wider than the screen (a phone page must not scroll sideways). */
+export async function fitsTheScreen(page, where) {
+  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  assert(scroll <= inner, `${where}: the page is ${scroll}px wide on a ${inner}px screen`);
+}
+
 /** Plain JSON calls for test setup (the UI under test never goes through here). */
 export async function apiCall(method, p, { body, token, headers = {} } = {}) {
   const res = await fetch(`${BASE}/api/v1${p}`, {

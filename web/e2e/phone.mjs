@@ -2,12 +2,7 @@
 // approves an after-sales refund from the bottom bar and card lists, and no page is wider than
 // the screen (document.documentElement.scrollWidth <= innerWidth at every step). The back-office
 // pages (finance, settings, open platform, admin) fit too, with nothing cut off inside them.
-import { BASE, MOBILE, apiCall, assert, screenshot } from './harness.mjs';
-
-async function fitsTheScreen(page, where) {
-  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
-  assert(scroll <= inner, `${where}: the page is ${scroll}px wide on a ${inner}px screen`);
-}
+import { BASE, MOBILE, apiCall, assert, fitsTheScreen, screenshot } from './harness.mjs';
 
 /**
  * fitsTheScreen, and inside the page nothing reaches past the screen's right edge: a wide table

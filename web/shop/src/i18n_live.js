@@ -7,7 +7,8 @@ export const zh = {
   'live.remind': '预约直播', 'live.reminded': '已预约，开播时提醒你', 'live.startsAt': '{time} 开播',
   'live.ordered': '{name} 刚刚下单 {title}', 'live.commentPlaceholder': '说点什么…', 'live.send': '发送',
   'live.ended': '直播已结束，感谢观看', 'live.products': '直播商品', 'live.price': '直播价',
-  'live.rooms': '直播', 'live.none': '暂时没有直播',
+  'live.rooms': '直播', 'live.none': '暂时没有直播', 'live.remindedShort': '已预约', 'live.changeAddress': '换一个',
+  'live.inboxLine': '{shop} 的直播「{title}」开播啦', 'live.enterRoom': '进入直播间',
   'live.myReminders': '我的预约', 'live.noReminders': '还没有预约直播', 'live.watch': '去看看',
 };
 
@@ -19,6 +20,7 @@ export const en = {
   'live.remind': 'Remind me', 'live.reminded': 'We will tell you when it starts', 'live.startsAt': 'starts {time}',
   'live.ordered': '{name} just ordered {title}', 'live.commentPlaceholder': 'Say something…', 'live.send': 'Send',
   'live.ended': 'The live has ended. Thanks for watching', 'live.products': 'Products', 'live.price': 'Live price',
-  'live.rooms': 'Live', 'live.none': 'No live rooms right now',
+  'live.rooms': 'Live', 'live.none': 'No live rooms right now', 'live.remindedShort': 'Booked', 'live.changeAddress': 'Change',
+  'live.inboxLine': '{shop} is live: {title}', 'live.enterRoom': 'Open the room',
   'live.myReminders': 'My reminders', 'live.noReminders': 'No reminders yet', 'live.watch': 'Watch',
 };

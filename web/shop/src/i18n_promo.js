@@ -3,7 +3,7 @@
 // into the shop's messages. Also reviews (评价), favourites (收藏) and history.
 export const zh = {
   'badge.flash_sale': '秒杀', 'badge.group_buy': '拼团', 'badge.bargain': '砍价', 'badge.share_drop': '转发降价',
-  'channel.flash_sale': '限时秒杀', 'channel.group_buy': '拼团', 'channel.bargain': '砍价', 'channel.coupons': '领券中心',
+  'channel.flash_sale': '限时秒杀', 'channel.group_buy': '拼团', 'channel.bargain': '砍价', 'channel.coupons': '领券中心', 'channel.live': '直播',
   'channel.none': '暂时没有进行中的活动', 'channel.cdFormat': 'DD 天 HH:mm:ss', 'channel.endsIn': '距结束', 'channel.left': '剩 {n} 件',
   'channel.groupSize': '{n} 人团', 'channel.floor': '最低砍至 {price}', 'channel.go.flash_sale': '马上抢',
   'channel.go.group_buy': '去拼团', 'channel.go.bargain': '去砍价', 'channel.list': '原价 {price}',
@@ -30,7 +30,7 @@ export const zh = {
 
 export const en = {
   'badge.flash_sale': 'Flash sale', 'badge.group_buy': 'Group buy', 'badge.bargain': 'Bargain', 'badge.share_drop': 'Share to drop',
-  'channel.flash_sale': 'Flash sales', 'channel.group_buy': 'Group buys', 'channel.bargain': 'Bargains', 'channel.coupons': 'Coupons',
+  'channel.flash_sale': 'Flash sales', 'channel.group_buy': 'Group buys', 'channel.bargain': 'Bargains', 'channel.coupons': 'Coupons', 'channel.live': 'Live',
   'channel.none': 'Nothing running right now', 'channel.cdFormat': 'DDd HH:mm:ss', 'channel.endsIn': 'Ends in', 'channel.left': '{n} left',
   'channel.groupSize': 'groups of {n}', 'channel.floor': 'down to {price}', 'channel.go.flash_sale': 'Grab it',
   'channel.go.group_buy': 'Join', 'channel.go.bargain': 'Bargain', 'channel.list': 'was {price}',

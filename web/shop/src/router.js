@@ -19,6 +19,7 @@ const routes = [
   { path: '/messages', name: 'messages', component: () => import('./views/Chats.vue'), meta: { auth: true } },
   { path: '/history', name: 'history', component: () => import('./views/History.vue'), meta: { auth: true } },
   { path: '/shop/:merchantId', name: 'shop', component: () => import('./views/Shop.vue') },
+  { path: '/live', name: 'live-rooms', component: () => import('./views/LiveRooms.vue') },
   { path: '/live/:id', name: 'live', component: () => import('./views/Live.vue') },
   { path: '/live-reminders', name: 'live-reminders', component: () => import('./views/LiveReminders.vue'), meta: { auth: true } },
   { path: '/gift/:token', name: 'gift', component: () => import('./views/Gift.vue') },
