@@ -762,7 +762,9 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
 // Several nodes on one PostgreSQL (issue 18): a viewer on node 2 sees what node 1's commits did
 // to the room — the pin, an order (ticker and stock left), a comment and its deletion — through
 // the store's row notifications (Store::WatchRows on the live tables), as node 1's own viewers do;
-// and both nodes count the viewers of both.
+// node 1's viewer sees an order placed on node 2; a burst of buyers on both nodes at once leaves
+// the live stock exact (sold + left == allocated, none oversold, both nodes agreeing); and both
+// nodes count the viewers of both.
 TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewers) {
   if (!OnPostgres()) GTEST_SKIP() << "two nodes on one store: PostgreSQL only (SQLite is one process)";
   Shop shop = OpenShop("b2c", "直播间");
@@ -804,6 +806,79 @@ TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewer
   EXPECT_EQ(order["name"], "小*");
   EXPECT_EQ(order["quantity"], 3);
   there.Until(pinned_left(97));
+  here.Until(pinned_left(97));
+
+  // An order on node 2: node 1's viewer sees its ticker line and the stock it took.
+  http::Client on2("127.0.0.1", node2->port());
+  auto checkout = [&](http::Client& c, const std::string& token, int64_t qty,
+                      const std::string& key) {
+    Json body{{"items", {{{"sku_id", sku}, {"quantity", qty}}}},
+              {"address", Address()},
+              {"activity", {{"live", {{"room_id", id}}}}}};
+    http::Client::JsonResponse r{0, nullptr};
+    // A 503 (a row lock outlasted the writer's retries; nothing committed) is retried as a
+    // client does, with the same Idempotency-Key.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      r = c.Json("POST", "/api/v1/checkout", body, token, {{"Idempotency-Key", key}});
+      if (r.status != 503) break;
+    }
+    return r;
+  };
+  std::string buyer2 = Register("", "王五");
+  auto there_order = checkout(on2, buyer2, 2, "node2-order");
+  ASSERT_EQ(there_order.status, 201) << there_order.body.dump();
+  Json seen_here = here.Until([](const Json& m) { return m["type"] == "order"; });
+  EXPECT_EQ(seen_here["name"], "王*");
+  EXPECT_EQ(seen_here["quantity"], 2);
+  here.Until(pinned_left(95));
+  there.Until(pinned_left(95));
+
+  // A burst on both nodes at once (buyers alternate): 40 orders of 3 on the 95 left. Exactly
+  // 31 succeed (93 units), 2 units stay, and both nodes read sold + left == the 100 allocated.
+  constexpr int kBurst = 40;
+  std::vector<std::string> burst_buyers;
+  for (int i = 0; i < kBurst; ++i) burst_buyers.push_back(Register("", "抢购" + std::to_string(i)));
+  std::atomic<int> accepted{0}, sold_out{0}, failed{0};
+  std::atomic<int> accepted_on[2] = {0, 0};
+  {
+    std::latch go(kBurst + 1);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kBurst; ++i)
+      threads.emplace_back([&, i] {
+        http::Client c("127.0.0.1", i % 2 ? node2->port() : port_);
+        go.arrive_and_wait();
+        auto r = checkout(c, burst_buyers[i], 3, "burst-" + std::to_string(i));
+        if (r.status == 201) {
+          ++accepted;
+          ++accepted_on[i % 2];
+        } else if (r.status == 409 && Reason(r) == "LIVE_SOLD_OUT") {
+          ++sold_out;
+        } else {
+          ++failed;
+          ADD_FAILURE() << r.status << " " << r.body.dump();
+        }
+      });
+    go.arrive_and_wait();
+    for (auto& t : threads) t.join();
+  }
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(accepted.load(), 31);
+  EXPECT_EQ(sold_out.load(), kBurst - 31);
+  std::printf("two-node burst: %d orders on node 1, %d on node 2, %d sold out\n",
+              accepted_on[0].load(), accepted_on[1].load(), sold_out.load());
+  http::Client on1("127.0.0.1", port_);
+  for (http::Client* c : {&on1, &on2}) {
+    auto read = c->Json("GET", "/api/v1/live/rooms/" + id);
+    ASSERT_EQ(read.status, 200) << read.body.dump();
+    const Json& p = read.body["pinned"];
+    EXPECT_EQ(p["left"], 2) << p.dump();
+    EXPECT_EQ(p["sold"], 3 + 2 + 31 * 3) << p.dump();
+    EXPECT_EQ(p["sold"].get<int64_t>() + p["left"].get<int64_t>(), 100) << p.dump();
+  }
+  here.Until(pinned_left(2));
+  there.Until(pinned_left(2));
+  ExpectInvariants();
+
   auto comment = Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "哪里发货"}},
                       buyer);
   ASSERT_EQ(comment.status, 201) << comment.body.dump();
