@@ -7,6 +7,7 @@
 // cannot touch the room. The burst: many buyers at once on the pinned product's live stock, which
 // never oversells. Every test ends with the invariant report (live_ok among them).
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include <algorithm>
@@ -321,6 +322,23 @@ using http::net::ip::tcp;
 // not a timing assertion — a bound so that a message never sent fails instead of hanging.
 constexpr std::chrono::seconds kReadTimeout{60};
 
+// The stream's ordering on one connection (docs/api.md, the room stream protocol): every message
+// carries the room's `seq`, strictly increasing — also after a slow viewer's skip, whose snapshot
+// is never followed by a message it already covers. Every viewer below checks every message.
+class SeqOrder {
+ public:
+  Json Check(Json m) {
+    EXPECT_TRUE(m.contains("seq") && m["seq"].is_number_integer()) << m.dump();
+    const int64_t seq = m.value("seq", int64_t{0});
+    EXPECT_GT(seq, last_) << "seq " << seq << " after " << last_ << ": " << m.dump();
+    last_ = std::max(last_, seq);
+    return m;
+  }
+
+ private:
+  int64_t last_ = 0;
+};
+
 // A WebSocket viewer (Beast's client). `rcvbuf` > 0 shrinks its socket's receive buffer (a slow
 // reader whose kernel buffer fills quickly).
 class WsViewer {
@@ -354,7 +372,7 @@ class WsViewer {
       return Json();
     }
     if (ec) throw boost::system::system_error(ec);
-    return Json::parse(http::beast::buffers_to_string(b.data()));
+    return seq_.Check(Json::parse(http::beast::buffers_to_string(b.data())));
   }
   // Reads until a message satisfies `pred` (at most 1000 messages); returns it.
   Json Until(const std::function<bool(const Json&)>& pred) {
@@ -370,6 +388,7 @@ class WsViewer {
  private:
   http::net::io_context ioc_;
   websocket::stream<tcp::socket> ws_;
+  SeqOrder seq_;
   bool dead_ = false;
 };
 
@@ -396,7 +415,7 @@ class SseViewer {
     std::string event = buf_.substr(0, end);
     buf_.erase(0, end + 2);
     EXPECT_EQ(event.rfind("data: ", 0), 0u) << event;
-    return Json::parse(event.substr(6));
+    return seq_.Check(Json::parse(event.substr(6)));
   }
   Json Until(const std::function<bool(const Json&)>& pred) {
     for (int i = 0; i < 1000 && !dead_; ++i) {
@@ -439,6 +458,7 @@ class SseViewer {
   http::net::io_context ioc_;
   tcp::socket sock_;
   std::string buf_;
+  SeqOrder seq_;
   bool dead_ = false;
 };
 
@@ -673,9 +693,20 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
   ASSERT_EQ(
       Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "3"}}, buyer).status,
       201);
-  auto limited = Call("POST", "/api/v1/live/rooms/" + id + "/comments", Json{{"text", "4"}}, buyer);
-  EXPECT_EQ(limited.status, 429) << limited.body.dump();
-  EXPECT_EQ(Reason(limited), "LIVE_COMMENT_RATE");
+  // The fourth: 429 with the time to wait, in the Retry-After header (whole seconds, > 0).
+  http::Response limited = NewClient()->Send(
+      "POST", "/api/v1/live/rooms/" + id + "/comments", DumpJson(Json{{"text", "4"}}),
+      {{"Authorization", "Bearer " + buyer}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(Json::parse(limited.body)["error"].value("reason", ""), "LIVE_COMMENT_RATE");
+  std::string retry_after;
+  for (const auto& [name, value] : limited.headers)
+    if (boost::iequals(name, "Retry-After")) retry_after = value;
+  ASSERT_FALSE(retry_after.empty()) << "no Retry-After on the 429";
+  EXPECT_TRUE(std::all_of(retry_after.begin(), retry_after.end(),
+                          [](char ch) { return ch >= '0' && ch <= '9'; }))
+      << retry_after;
+  EXPECT_GT(std::stoll(retry_after), 0);
   ASSERT_EQ(Call("POST", "/api/v1/live/rooms/" + id + "/likes", Json{{"count", 3}}, buyer).status,
             200);
   ws.Until([](const Json& m) { return m["type"] == "counts" && m["likes"] == 3; });
@@ -743,6 +774,23 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
             200);
   ws.Until(pinned);
 
+  // The last unit sells: the next state every viewer gets says 0 left. (Down to 1 first, seen by
+  // both; nothing else changes the room meanwhile, so the next state is the last sale's.)
+  ASSERT_EQ(Order(buyer, id, sku, 97).status, 201);
+  auto left_is = [&](int64_t left) {
+    return [&, left](const Json& m) { return pinned(m) && m["pinned"]["left"] == left; };
+  };
+  ws.Until(left_is(1));
+  sse.Until(left_is(1));
+  std::string last_buyer = Register("", "小美");
+  ASSERT_EQ(Order(last_buyer, id, sku, 1).status, 201);
+  Json sold_out_ws = ws.Until(is_state);
+  EXPECT_EQ(sold_out_ws["pinned"]["sku_id"], sku) << sold_out_ws.dump();
+  EXPECT_EQ(sold_out_ws["pinned"]["left"], 0) << sold_out_ws.dump();
+  Json sold_out_sse = sse.Until(is_state);
+  EXPECT_EQ(sold_out_sse["pinned"]["left"], 0) << sold_out_sse.dump();
+  EXPECT_EQ(Reason(Order(last_buyer, id, sku, 1)), "LIVE_SOLD_OUT");
+
   // A room that does not exist: 404 before any stream.
   SseViewer missing(port_, "/api/v1/live/rooms/123/events");
   EXPECT_EQ(missing.Status(), 404);
@@ -758,6 +806,54 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
   ExpectInvariants();
 }
 
+
+// Malformed WebSocket frames close that connection only (issue 18, bad input): bytes written raw
+// on the socket after the handshake — a frame with a reserved opcode, a text frame that is not
+// UTF-8, a client frame without a mask — each end their own connection, while another viewer of
+// the room keeps receiving. (The SSE fallback takes no client input: it reads only to notice the
+// client's end, and more than 512 bytes close it.)
+TEST_F(LiveStream, MalformedWebSocketFramesCloseThatConnectionOnly) {
+  Shop shop = OpenShop("b2c", "直播间");
+  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
+  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
+                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  WsViewer good(port_, id);
+  ASSERT_EQ(good.Next()["type"], "snapshot");
+  using namespace std::string_literals;
+  const std::vector<std::pair<std::string, std::string>> frames = {
+      // FIN, opcode 0x3 (reserved), masked, empty.
+      {"reserved opcode", "\x83\x80\x01\x02\x03\x04"s},
+      // FIN, text, masked with zeros, 2 bytes: C3 28 is not UTF-8.
+      {"text not UTF-8", "\x81\x82\x00\x00\x00\x00\xc3\x28"s},
+      // FIN, text, 1 byte, no mask (a client must mask).
+      {"unmasked", "\x81\x01x"s},
+  };
+  int round = 0;
+  for (const auto& [what, bytes] : frames) {
+    SCOPED_TRACE(what);
+    WsViewer bad(port_, id);
+    ASSERT_EQ(bad.Next()["type"], "snapshot");
+    http::net::write(bad.ws().next_layer(), http::net::buffer(bytes));
+    const std::string& s = round++ % 2 ? sku2 : sku;
+    ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", s}},
+                   shop.owner_token)
+                  .status,
+              200);
+    // The bad connection ends (what it was sent before is read first); the good one sees the pin.
+    EXPECT_THROW(bad.Until([](const Json&) { return false; }), boost::system::system_error);
+    good.Until([&](const Json& m) {
+      return (m["type"] == "state" || m["type"] == "snapshot") && m["pinned"].is_object() &&
+             m["pinned"]["sku_id"] == s;
+    });
+  }
+  ExpectInvariants();
+}
 
 // Several nodes on one PostgreSQL (issue 18): a viewer on node 2 sees what node 1's commits did
 // to the room — the pin, an order (ticker and stock left), a comment and its deletion — through
