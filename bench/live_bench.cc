@@ -21,6 +21,7 @@
 //
 //   live_bench [--viewers 2000] [--rounds 20] [--slow 200] [--buyers 200] [--live-stock 100]
 //              [--pg-url URL] [--likers 0] [--storm-s 10] [--no-coalesce 1]
+//              [--slow-commenters 400] [--slow-comments-max 3000]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,7 +208,7 @@ int64_t Metric(http::Client& c, const std::string& name) {
 
 int main(int argc, char** argv) {
   int viewers = 2000, rounds = 20, slow = 200, buyers = 200, live_stock = 100, likers = 0,
-      storm_s = 10;
+      storm_s = 10, slow_commenters = 400, slow_comments_max = 3000;
   bool coalesce = true;
   std::string pg_url;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -227,6 +228,10 @@ int main(int argc, char** argv) {
       rounds = v;
     else if (k == "--slow")
       slow = v;
+    else if (k == "--slow-commenters")
+      slow_commenters = v;
+    else if (k == "--slow-comments-max")
+      slow_comments_max = v;
     else if (k == "--buyers")
       buyers = v;
     else if (k == "--live-stock")
@@ -385,21 +390,67 @@ int main(int argc, char** argv) {
                   taps.load() > 0 ? cpu_s * 1000 / static_cast<double>(taps.load()) : -1}};
   }
 
-  // Slow viewers: connected, never reading, while the host keeps pinning.
+  // Slow viewers: connected (to the first node), never reading, while comments keep coming. A
+  // comment is one message to every viewer at once, never coalesced (pins back to back are: the
+  // room is re-read at most 20 times a second, so 100 pins filled no slow viewer's buffers). The
+  // comments go on until the slow viewers' socket buffers and queues overflow (skips > 0, or
+  // --slow-comments-max sent), then as many again: the server's RSS when the skips began and at
+  // the end shows whether it levels off.
+  const int64_t skips_before_slow = Metric(c, "xd_live_skips_total");
+  const int64_t dropped_before_slow = Metric(c, "xd_live_dropped_total");
   for (int i = 0; i < slow; ++i) {
     all.push_back(std::make_shared<Viewer>(v, true));
     all.back()->Start(port, path);
   }
   wait_for([&] { return v.connected.load() + v.failed.load() >= viewers + slow; }, 60);
-  const int64_t rss_slow_start = rss_all();
   v.target = 0;
-  for (int r = 0; r < 100; ++r)
-    c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin",
-           Json{{"sku_id", r % 2 ? sku_b : sku_a}}, owner);
+  std::vector<std::string> commenters;
+  if (slow > 0)
+    for (int i = 0; i < slow_commenters; ++i)
+      commenters.push_back(reg(fmt::format("156{:08d}", i), "评论"));
+  const int64_t rss_slow_start = rss_all();
+  // `n` comments of 144 bytes from the commenters in turn, over 4 connections; a commenter over
+  // its rate (429) is passed by. Returns the comments accepted.
+  std::atomic<size_t> next_commenter{0};
+  std::atomic<int64_t> comments_refused{0};
+  const std::string comment_text = [] {
+    std::string t;
+    while (t.size() < 144) t += "这件好看";  // 12 bytes each
+    return t;
+  }();
+  auto comment_batch = [&](int64_t n) {
+    std::atomic<int64_t> accepted{0}, attempts{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 4 && !commenters.empty(); ++t)
+      senders.emplace_back([&] {
+        http::Client cc("127.0.0.1", port);
+        while (accepted.load() < n && attempts++ < 20 * n) {
+          const std::string& who = commenters[next_commenter++ % commenters.size()];
+          auto r = cc.Json("POST", "/api/v1/live/rooms/" + room_id + "/comments",
+                           Json{{"text", comment_text}}, who);
+          if (r.status == 201)
+            accepted++;
+          else
+            comments_refused++;
+        }
+      });
+    for (auto& t : senders) t.join();
+    return accepted.load();
+  };
+  int64_t comments_to_first_skip = 0, slow_skips = 0;
+  while (!commenters.empty() && comments_to_first_skip < slow_comments_max) {
+    comments_to_first_skip += comment_batch(50);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the hub's writes catch up
+    if ((slow_skips = Metric(c, "xd_live_skips_total") - skips_before_slow) > 0) break;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int64_t rss_slow_first_skips = rss_all();
+  const int64_t skips_at_first = Metric(c, "xd_live_skips_total") - skips_before_slow;
+  const int64_t comments_after = slow_skips > 0 ? comment_batch(comments_to_first_skip) : 0;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const int64_t rss_slow_end = rss_all();
-  const int64_t skips = Metric(c, "xd_live_skips_total");
-  const int64_t dropped = Metric(c, "xd_live_dropped_total");
+  const int64_t skips = Metric(c, "xd_live_skips_total") - skips_before_slow;
+  const int64_t dropped = Metric(c, "xd_live_dropped_total") - dropped_before_slow;
 
   // The burst: every buyer orders the pinned product at once.
   c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku_a}}, owner);
@@ -494,7 +545,19 @@ int main(int argc, char** argv) {
             connected > 0 ? static_cast<double>(rss_idle - rss_before) / connected : -1},
            {"slow_viewers", slow},
            {"slow_rss_growth_kib", rss_slow_end - rss_slow_start},
-           {"skips", skips},      // slow viewers' queues dropped for the latest snapshot
+           // The slow phase: comments until the first skips, then as many again; RSS when the
+           // skips began and at the end (levelled off: the growth between them stays small).
+           {"slow_phase",
+            {{"commenters", static_cast<int64_t>(commenters.size())},
+             {"comments_to_first_skips", comments_to_first_skip},
+             {"comments_after", comments_after},
+             {"comments_refused", comments_refused.load()},
+             {"skips_at_first", skips_at_first},
+             {"rss_kib_start", rss_slow_start},
+             {"rss_kib_first_skips", rss_slow_first_skips},
+             {"rss_kib_end", rss_slow_end},
+             {"rss_growth_after_skips_kib", rss_slow_end - rss_slow_first_skips}}},
+           {"skips", skips},             // in the slow phase: queues dropped for the latest snapshot
            {"dropped_frames", dropped},  // messages those skips dropped (never sent)
            {"unchanged_rereads", unchanged},  // re-reads that sent nothing
            {"burst",
