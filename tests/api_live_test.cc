@@ -654,6 +654,10 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
   SseViewer sse(port_, "/api/v1/live/rooms/" + id + "/events");
   ASSERT_EQ(sse.Status(), 200);
   EXPECT_EQ(sse.Next()["type"], "snapshot");
+  // The host screen's room counts them: viewers now.
+  auto host_room = Call("GET", "/api/v1/merchant/live/rooms/" + id, nullptr, shop.owner_token);
+  ASSERT_EQ(host_room.status, 200) << host_room.body.dump();
+  EXPECT_EQ(host_room.body["viewers_now"], 2) << host_room.body.dump();
 
   // The pin reaches both.
   ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/pin", Json{{"sku_id", sku}},
@@ -882,6 +886,13 @@ TEST_F(LiveStream, AViewerOnAnotherNodeSeesPinsOrdersCommentsAndEveryNodesViewer
   auto both = [](const Json& m) { return m["type"] == "counts" && m["viewers"] == 2; };
   there.Until(both);
   here.Until(both);
+  // The host screen's viewers now is that sum, on either node.
+  for (uint16_t p : {port_, node2->port()}) {
+    auto host_room = http::Client("127.0.0.1", p)
+                         .Json("GET", "/api/v1/merchant/live/rooms/" + id, nullptr, shop.owner_token);
+    ASSERT_EQ(host_room.status, 200) << host_room.body.dump();
+    EXPECT_EQ(host_room.body["viewers_now"], 2) << host_room.body.dump();
+  }
   Json results = ResultsWithPeak(shop, id, 2);
   EXPECT_EQ(results["viewers_peak"], 2) << results.dump();
 
