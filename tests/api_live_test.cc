@@ -312,6 +312,66 @@ TEST_F(Live, BurstOrdersOnThePinnedProductNeverOversell) {
   ExpectInvariants();
 }
 
+// `xiaodian check` (live_ok) names what breaks the live module's invariants, planted behind the
+// module's back and taken away again: a unit gone from a live room (counted returned while the
+// SKU's allocation still has it: stock not conserved), and a room whose order totals do not
+// match its orders (one order counted too many; a unit sold that no order holds).
+TEST_F(Live, CheckNamesALiveStockLeakAndOrderTotalsThatDoNotMatchTheOrders) {
+  Shop shop = OpenShop("b2c", "直播核对");
+  auto [product, sku] = CreateProduct(shop, 9900, 100, "保温杯");
+  Json room = NewRoom(
+      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 10}}}));
+  const std::string id = room["id"];
+  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
+                .status,
+            200);
+  std::string buyer = Register("", "小刚");
+  ASSERT_EQ(Order(buyer, id, sku, 2).status, 201);
+  ExpectInvariants();
+  const int64_t room_id = *ParseId(id), sku_id = *ParseId(sku);
+  auto plant = [&](const std::string& sql) {
+    ASSERT_TRUE(app_->store().Execute(
+        [&](Tx& tx) -> Status { return tx.Run(sql, {room_id, sku_id}); }));
+  };
+  // The live module's problems in the report (live_ok false), joined.
+  auto live_problems = [&] {
+    Json report = http::RunInvariantChecks(app_->context()).value_or(Json::object());
+    EXPECT_FALSE(report.value("live_ok", true)) << report.dump();
+    std::string all;
+    for (const Json& p : report.value("problems", Json::array())) all += p.get<std::string>() + "\n";
+    return all;
+  };
+  const std::string in_room = "live room " + id;
+
+  // Stock conservation: a unit counted returned that the SKU never got back.
+  plant("UPDATE live_room_products SET returned = returned + 1 WHERE room_id=? AND sku_id=?");
+  std::string problems = live_problems();
+  EXPECT_NE(problems.find("sku " + sku + ": allocated 8 but live rooms hold 7"), std::string::npos)
+      << problems;
+  plant("UPDATE live_room_products SET returned = returned - 1 WHERE room_id=? AND sku_id=?");
+  ExpectInvariants();
+
+  // Order totals: the room counts an order it has not, and its product a unit no order holds
+  // (allocated with it, so the stock itself still adds up).
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    return tx.Run("UPDATE live_rooms SET orders = orders + 1 WHERE id=?", {room_id});
+  }));
+  plant("UPDATE live_room_products SET sold = sold + 1, allocated = allocated + 1 WHERE "
+        "room_id=? AND sku_id=?");
+  problems = live_problems();
+  EXPECT_NE(problems.find(in_room + ": counts 2 orders but has 1"), std::string::npos) << problems;
+  EXPECT_NE(problems.find(in_room + " sku " + sku + ": sold 3 but its orders hold 2"),
+            std::string::npos)
+      << problems;
+  EXPECT_EQ(problems.find("live rooms hold"), std::string::npos) << problems;
+  ASSERT_TRUE(app_->store().Execute([&](Tx& tx) -> Status {
+    return tx.Run("UPDATE live_rooms SET orders = orders - 1 WHERE id=?", {room_id});
+  }));
+  plant("UPDATE live_room_products SET sold = sold - 1, allocated = allocated - 1 WHERE "
+        "room_id=? AND sku_id=?");
+  ExpectInvariants();
+}
+
 // ---- the real-time stream ----
 
 namespace websocket = boost::beast::websocket;
