@@ -567,8 +567,9 @@ int main(int argc, char** argv) {
              {"sold_out", sold_out.load()},
              {"other", other.load()},
              {"ms", burst_ms},
-             {"ordered_by_node", nodes > 1 ? Json{ok_by_node[0].load(), ok_by_node[1].load()}
-                                           : Json{ok_by_node[0].load()}},
+             {"ordered_by_node", nodes > 1
+                                     ? Json::array({ok_by_node[0].load(), ok_by_node[1].load()})
+                                     : Json::array({ok_by_node[0].load()})},
              {"retried_503", retried.load()},
              {"sold", sold},
              {"left", left},
