@@ -2,8 +2,10 @@
 // decision 024). A forked child runs the server (its own process, so its memory is measured
 // alone); this process opens N WebSocket viewers on loopback (one I/O thread), pins products back
 // and forth, and times each pin from the host's request to each viewer's receipt. Then S slow
-// viewers that never read while the host keeps pinning (the server's memory must stay bounded),
-// then B buyers ordering the pinned product at once (the live stock must come out exact). Prints
+// viewers that never read while comments keep coming until they skip (the server's memory must
+// level off),
+// then B buyers ordering the pinned product at once, spread over the nodes (the live stock must
+// come out exact: sold + left == allocated, none oversold, the nodes agreeing). Prints
 // one JSON object; asserts nothing about time.
 //
 // Two nodes (--pg-url: a PostgreSQL database with an empty schema): two forked servers on it;
@@ -19,6 +21,7 @@
 //
 //   live_bench [--viewers 2000] [--rounds 20] [--slow 200] [--buyers 200] [--live-stock 100]
 //              [--pg-url URL] [--likers 0] [--storm-s 10] [--no-coalesce 1]
+//              [--slow-commenters 400] [--slow-comments-max 3000]
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,7 +208,7 @@ int64_t Metric(http::Client& c, const std::string& name) {
 
 int main(int argc, char** argv) {
   int viewers = 2000, rounds = 20, slow = 200, buyers = 200, live_stock = 100, likers = 0,
-      storm_s = 10;
+      storm_s = 10, slow_commenters = 400, slow_comments_max = 3000;
   bool coalesce = true;
   std::string pg_url;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -225,6 +228,10 @@ int main(int argc, char** argv) {
       rounds = v;
     else if (k == "--slow")
       slow = v;
+    else if (k == "--slow-commenters")
+      slow_commenters = v;
+    else if (k == "--slow-comments-max")
+      slow_comments_max = v;
     else if (k == "--buyers")
       buyers = v;
     else if (k == "--live-stock")
@@ -383,55 +390,124 @@ int main(int argc, char** argv) {
                   taps.load() > 0 ? cpu_s * 1000 / static_cast<double>(taps.load()) : -1}};
   }
 
-  // Slow viewers: connected, never reading, while the host keeps pinning.
+  // Slow viewers: connected (to the first node), never reading, while comments keep coming. A
+  // comment is one message to every viewer at once, never coalesced (pins back to back are: the
+  // room is re-read at most 20 times a second, so 100 pins filled no slow viewer's buffers). The
+  // comments go on until the slow viewers' socket buffers and queues overflow (skips > 0, or
+  // --slow-comments-max sent), then as many again: the server's RSS when the skips began and at
+  // the end shows whether it levels off.
+  const int64_t skips_before_slow = Metric(c, "xd_live_skips_total");
+  const int64_t dropped_before_slow = Metric(c, "xd_live_dropped_total");
   for (int i = 0; i < slow; ++i) {
     all.push_back(std::make_shared<Viewer>(v, true));
     all.back()->Start(port, path);
   }
   wait_for([&] { return v.connected.load() + v.failed.load() >= viewers + slow; }, 60);
-  const int64_t rss_slow_start = rss_all();
   v.target = 0;
-  for (int r = 0; r < 100; ++r)
-    c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin",
-           Json{{"sku_id", r % 2 ? sku_b : sku_a}}, owner);
+  std::vector<std::string> commenters;
+  if (slow > 0)
+    for (int i = 0; i < slow_commenters; ++i)
+      commenters.push_back(reg(fmt::format("156{:08d}", i), "评论"));
+  const int64_t rss_slow_start = rss_all();
+  // `n` comments of 144 bytes from the commenters in turn, over 4 connections; a commenter over
+  // its rate (429) is passed by. Returns the comments accepted.
+  std::atomic<size_t> next_commenter{0};
+  std::atomic<int64_t> comments_refused{0};
+  const std::string comment_text = [] {
+    std::string t;
+    while (t.size() < 144) t += "这件好看";  // 12 bytes each
+    return t;
+  }();
+  auto comment_batch = [&](int64_t n) {
+    std::atomic<int64_t> accepted{0}, attempts{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 4 && !commenters.empty(); ++t)
+      senders.emplace_back([&] {
+        http::Client cc("127.0.0.1", port);
+        while (accepted.load() < n && attempts++ < 20 * n) {
+          const std::string& who = commenters[next_commenter++ % commenters.size()];
+          auto r = cc.Json("POST", "/api/v1/live/rooms/" + room_id + "/comments",
+                           Json{{"text", comment_text}}, who);
+          if (r.status == 201)
+            accepted++;
+          else
+            comments_refused++;
+        }
+      });
+    for (auto& t : senders) t.join();
+    return accepted.load();
+  };
+  int64_t comments_to_first_skip = 0, slow_skips = 0;
+  while (!commenters.empty() && comments_to_first_skip < slow_comments_max) {
+    comments_to_first_skip += comment_batch(50);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the hub's writes catch up
+    if ((slow_skips = Metric(c, "xd_live_skips_total") - skips_before_slow) > 0) break;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int64_t rss_slow_first_skips = rss_all();
+  const int64_t skips_at_first = Metric(c, "xd_live_skips_total") - skips_before_slow;
+  const int64_t comments_after = slow_skips > 0 ? comment_batch(comments_to_first_skip) : 0;
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const int64_t rss_slow_end = rss_all();
-  const int64_t skips = Metric(c, "xd_live_skips_total");
-  const int64_t dropped = Metric(c, "xd_live_dropped_total");
+  const int64_t skips = Metric(c, "xd_live_skips_total") - skips_before_slow;
+  const int64_t dropped = Metric(c, "xd_live_dropped_total") - dropped_before_slow;
 
   // The burst: every buyer orders the pinned product at once.
   c.Json("POST", "/api/v1/merchant/live/rooms/" + room_id + "/pin", Json{{"sku_id", sku_a}}, owner);
   std::vector<std::string> tokens;
   for (int i = 0; i < buyers; ++i) tokens.push_back(reg(fmt::format("158{:08d}", i), "买家"));
-  std::atomic<int> ok{0}, sold_out{0}, other{0};
+  // Buyers alternate between the nodes (i % nodes): with two, the live stock is taken by both
+  // nodes' writers at once and must still come out exact.
+  std::atomic<int> ok{0}, sold_out{0}, other{0}, retried{0};
+  std::atomic<int> ok_by_node[2] = {0, 0};
   std::latch go(buyers + 1);
   std::vector<std::thread> threads;
   for (int i = 0; i < buyers; ++i)
     threads.emplace_back([&, i] {
-      http::Client bc("127.0.0.1", port);
+      http::Client bc("127.0.0.1", ports[i % nodes]);
       go.arrive_and_wait();
-      auto r = bc.Json("POST", "/api/v1/checkout",
-                       Json{{"items", {{{"sku_id", sku_a}, {"quantity", 1}}}},
-                            {"address",
-                             {{"name", "张三"},
-                              {"phone", "13800000000"},
-                              {"region", "上海市"},
-                              {"detail", "1 号"}}},
-                            {"activity", {{"live", {{"room_id", room_id}}}}}},
-                       tokens[i]);
-      if (r.status == 201)
+      http::Client::JsonResponse r{0, nullptr};
+      // A 503 (PostgreSQL: a row lock outlasted the writer's retries; nothing committed) is
+      // retried as a client does, with the same Idempotency-Key.
+      for (int attempt = 0; attempt < 10; ++attempt) {
+        r = bc.Json("POST", "/api/v1/checkout",
+                    Json{{"items", {{{"sku_id", sku_a}, {"quantity", 1}}}},
+                         {"address",
+                          {{"name", "张三"},
+                           {"phone", "13800000000"},
+                           {"region", "上海市"},
+                           {"detail", "1 号"}}},
+                         {"activity", {{"live", {{"room_id", room_id}}}}}},
+                    tokens[i], {{"Idempotency-Key", fmt::format("live-burst-{}", i)}});
+        if (r.status != 503) break;
+        retried++;
+      }
+      if (r.status == 201) {
         ok++;
-      else if (r.status == 409)
+        ok_by_node[i % nodes]++;
+      } else if (r.status == 409) {
         sold_out++;
-      else
+      } else {
         other++;
+      }
     });
   const auto burst_start = Steady::now();
   go.arrive_and_wait();
   for (auto& t : threads) t.join();
   const double burst_ms =
       std::chrono::duration<double, std::milli>(Steady::now() - burst_start).count();
-  auto room_after = c.Json("GET", "/api/v1/live/rooms/" + room_id);
+  // The room as each node reads it: the same sold and left on both.
+  std::vector<Json> pinned_after;
+  for (uint16_t p : ports) {
+    http::Client nc("127.0.0.1", p);
+    pinned_after.push_back(nc.Json("GET", "/api/v1/live/rooms/" + room_id).body["pinned"]);
+  }
+  const int64_t left = pinned_after[0].value("left", int64_t{-1});
+  const int64_t sold = pinned_after[0].value("sold", int64_t{-1});
+  bool nodes_agree = true;
+  for (const Json& p : pinned_after)
+    nodes_agree = nodes_agree && p.value("left", int64_t{-2}) == left &&
+                  p.value("sold", int64_t{-2}) == sold;
   std::string admin =
       c.Json("POST", "/api/v1/auth/login", Json{{"phone", "13800000000"}, {"password", "admin123"}})
           .body.value("token", "");
@@ -469,7 +545,19 @@ int main(int argc, char** argv) {
             connected > 0 ? static_cast<double>(rss_idle - rss_before) / connected : -1},
            {"slow_viewers", slow},
            {"slow_rss_growth_kib", rss_slow_end - rss_slow_start},
-           {"skips", skips},      // slow viewers' queues dropped for the latest snapshot
+           // The slow phase: comments until the first skips, then as many again; RSS when the
+           // skips began and at the end (levelled off: the growth between them stays small).
+           {"slow_phase",
+            {{"commenters", static_cast<int64_t>(commenters.size())},
+             {"comments_to_first_skips", comments_to_first_skip},
+             {"comments_after", comments_after},
+             {"comments_refused", comments_refused.load()},
+             {"skips_at_first", skips_at_first},
+             {"rss_kib_start", rss_slow_start},
+             {"rss_kib_first_skips", rss_slow_first_skips},
+             {"rss_kib_end", rss_slow_end},
+             {"rss_growth_after_skips_kib", rss_slow_end - rss_slow_first_skips}}},
+           {"skips", skips},             // in the slow phase: queues dropped for the latest snapshot
            {"dropped_frames", dropped},  // messages those skips dropped (never sent)
            {"unchanged_rereads", unchanged},  // re-reads that sent nothing
            {"burst",
@@ -479,10 +567,17 @@ int main(int argc, char** argv) {
              {"sold_out", sold_out.load()},
              {"other", other.load()},
              {"ms", burst_ms},
-             {"left", room_after.body["pinned"].value("left", -1)},
-             {"exact", ok.load() == std::min(buyers, live_stock) &&
-                           room_after.body["pinned"].value("left", -1) ==
-                               std::max(0, live_stock - buyers)}}},
+             {"ordered_by_node", nodes > 1
+                                     ? Json::array({ok_by_node[0].load(), ok_by_node[1].load()})
+                                     : Json::array({ok_by_node[0].load()})},
+             {"retried_503", retried.load()},
+             {"sold", sold},
+             {"left", left},
+             {"nodes_agree", nodes_agree},
+             // Exact: every unit allocated is sold or left (sold + left == live_stock), none
+             // oversold, and what was sold is what the buyers were told.
+             {"exact", ok.load() == std::min(buyers, live_stock) && sold == ok.load() &&
+                           sold + left == live_stock && nodes_agree}}},
            {"invariants_ok", check.body.value("ok", false)},
            {"live_ok", check.body.value("live_ok", false)}};
   if (nodes > 1) {

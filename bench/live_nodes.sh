@@ -3,7 +3,8 @@
 # latency"). Usage: bench/live_nodes.sh [BUILD_DIR] [ROUNDS] [VIEWERS]. Per round: a fresh schema
 # on one private durable PostgreSQL cluster (build/tests/xd_pg_cluster --durable), then one
 # `live_bench --pg-url`: two forked nodes on it, the viewers alternating between them, the host
-# pinning on the first, 200 buyers bursting on the pinned product (through the first node).
+# pinning on the first, 200 buyers bursting on the pinned product (alternating between the nodes:
+# the live stock must come out exact on both).
 # The pin reaches the second node's viewers through PostgreSQL (the store's row notifications,
 # Store::WatchRows), the first node's from its own commit. Prints each run's JSON line, then the
 # medians over the rounds of p50/p99 for the same node's viewers and the other node's. Loopback

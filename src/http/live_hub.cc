@@ -33,7 +33,12 @@
 namespace xd::http {
 
 namespace websocket = beast::websocket;
-using Message = std::shared_ptr<const std::string>;
+// A serialised message and its room `seq`, shared by every viewer it is queued to.
+struct Text {
+  std::string json;
+  int64_t seq;
+};
+using Message = std::shared_ptr<const Text>;
 
 namespace {
 
@@ -88,7 +93,10 @@ struct Channel {
   int64_t Viewers() const { return static_cast<int64_t>(viewers.size()) + elsewhere; }
 };
 
-Message Serialise(Json j) { return std::make_shared<const std::string>(DumpJson(j)); }
+Message Serialise(Json j) {
+  const int64_t seq = j.value("seq", int64_t{0});
+  return std::make_shared<const Text>(Text{DumpJson(j), seq});
+}
 
 // The room's state as the stream carries it (no figures that only the merchant sees).
 Json StateOf(const live::Room& r) {
@@ -276,13 +284,18 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
       resync_ = false;
       queue_.clear();
       m = hub_->Snapshot(*channel_);
-    } else if (!queue_.empty()) {
+    } else {
+      // A message the last snapshot covers (broadcast before it was taken, queued after) is
+      // dropped: each connection's seq only increases.
+      while (!queue_.empty() && queue_.front()->seq <= sent_seq_) queue_.pop_front();
+      if (queue_.empty()) {
+        writing_ = false;
+        return;
+      }
       m = std::move(queue_.front());
       queue_.pop_front();
-    } else {
-      writing_ = false;
-      return;
     }
+    sent_seq_ = m->seq;
     writing_ = true;
     WriteOne(m);
   }
@@ -302,6 +315,7 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
   std::string ip_;
   std::deque<Message> queue_;
   bool writing_ = false, resync_ = false, closed_ = false;
+  int64_t sent_seq_ = 0;  // the seq of the last message written
 };
 
 class WsViewer final : public Viewer {
@@ -350,7 +364,7 @@ class WsViewer final : public Viewer {
   }
 
   void WriteOne(const Message& m) override {
-    ws_.async_write(net::buffer(*m), [self = std::static_pointer_cast<WsViewer>(shared_from_this()),
+    ws_.async_write(net::buffer(m->json), [self = std::static_pointer_cast<WsViewer>(shared_from_this()),
                                       m](beast::error_code ec, size_t) { self->OnWritten(ec); });
   }
 
@@ -406,7 +420,7 @@ class SseViewer final : public Viewer {
           "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: keep-alive\r\n\r\n";
     }
     *frame += "data: ";
-    *frame += *m;  // one line: the JSON has no raw newlines
+    *frame += m->json;  // one line: the JSON has no raw newlines
     *frame += "\n\n";
     stream_.expires_after(std::chrono::milliseconds(hub_->options.write_timeout_ms));
     net::async_write(stream_, net::buffer(*frame),

@@ -7,7 +7,8 @@
 //   order     a recent order with a masked name (小*), title, quantity
 //   comment   a comment (弹幕) with a masked name
 //   comment_deleted  {id}: staff deleted the comment (the client removes it)
-// Every message carries the room's `seq` (increasing; a client ignores what its snapshot covers).
+// Every message carries the room's `seq`, strictly increasing on each connection (a message its
+// last snapshot covers is not sent after it).
 //
 // Fan-out: one serialised message per update, shared by every viewer of the room (a
 // shared_ptr<const string>), queued per connection on its strand. A queue holds at most

@@ -67,7 +67,11 @@ Status MerchantRoom(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(live::Room room,
                    c.app().store.Read([&](Reader& r) { return Live(c).GetRoom(r, id, s.merchant_id); }));
-  c.Reply(RoomJson(room));
+  Json j = RoomJson(room);
+  // The host screen's viewers now: the sum over the nodes, as the public room read and the
+  // stream's counts show it (approximate).
+  j["viewers_now"] = Hub(c).Viewers(id);
+  c.Reply(j);
   return Ok();
 }
 
@@ -339,7 +343,7 @@ void AddLiveRoutes(Api& api) {
       {{"POST", "/api/v1/merchant/live/rooms", "Schedule a live room: title, cover, stream URL, host (a staff member), products with live price and stock (staff)",
         "live", AuthKind::kStaff, 201, RoomExample()}, CreateRoom},
       {{"GET", "/api/v1/merchant/live/rooms", "The shop's live rooms, newest first (staff)", "live", AuthKind::kStaff}, MerchantRooms},
-      {{"GET", "/api/v1/merchant/live/rooms/{id}", "A room with its products' live stock (staff)", "live", AuthKind::kStaff}, MerchantRoom},
+      {{"GET", "/api/v1/merchant/live/rooms/{id}", "A room with its products' live stock and its viewers now over every node (staff)", "live", AuthKind::kStaff}, MerchantRoom},
       {{"GET", "/api/v1/merchant/live/rooms/{id}/results",
         "Room results: viewers (peak, unique), orders, buyers, GMV, conversion (paid buyers / unique viewers), likes, comments, per product (staff)",
         "live", AuthKind::kStaff}, RoomResults},

@@ -1,7 +1,9 @@
 // The live module's outbox events (architecture decision 4): a room's steps with the room as the
 // step left it (created, live — with how many reminders are due, the notification path's cue —,
-// pinned, unpinned, ended with its results, cancelled), for the data platform's room results
-// and webhooks; and the viewers' interactions the data platform counts per room (issue 19):
+// pinned, unpinned, ended — the room as it ended: its reminder, order, like and comment counters
+// and per product the units allocated, sold and left, not the results of GET …/results (viewers,
+// buyers, GMV, conversion), which the data platform counts from the events —, cancelled), for the
+// data platform's room results and webhooks; and the viewers' interactions the data platform counts per room (issue 19):
 // live.view (a viewer's first visit of the room), live.like (one viewer's taps over one of a
 // node's flushes: a count, never one event per tap), live.comment. Those three are not webhooks.
 #pragma once
