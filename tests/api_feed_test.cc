@@ -533,6 +533,7 @@ TEST_F(Feed, AdminSettingsAndFairnessReport) {
   auto got = Call("GET", "/api/v1/admin/feed/settings", nullptr, admin);
   ASSERT_EQ(got.status, 200) << got.body.dump();
   EXPECT_EQ(got.body["long_tail_share_bps"], 4000);
+  EXPECT_EQ(got.body["head_share_bps"], 2000);  // the head the simulator measured: the top 20%
   EXPECT_EQ(Call("GET", "/api/v1/admin/feed/settings", nullptr, buyer).status, 403);
   EXPECT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"long_tail_share_bps", 5000}}, buyer).status, 403);
   auto bad = Call("PUT", "/api/v1/admin/feed/settings", Json{{"long_tail_share_bps", 20000}}, admin);

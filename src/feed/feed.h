@@ -116,6 +116,7 @@ class FeedService {
   std::shared_ptr<const Shared> shared_;
   int64_t shared_at_ms_ = -1;
   int64_t shared_head_ = -1;
+  int64_t shared_head_share_bps_ = -1;
   std::vector<HotShop> hot_;
   int64_t hot_at_ms_ = -1;
 };

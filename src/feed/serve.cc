@@ -173,8 +173,9 @@ constexpr size_t kPreparedEntries = 4096;
 
 // Every field of the policy (a new field must be compared here: the size check says so).
 bool SamePolicy(const ExposurePolicy& a, const ExposurePolicy& b) {
-  static_assert(sizeof(ExposurePolicy) == 56, "ExposurePolicy changed: compare its new field here");
-  return a.head_merchants == b.head_merchants && a.long_tail_share_bps == b.long_tail_share_bps &&
+  static_assert(sizeof(ExposurePolicy) == 64, "ExposurePolicy changed: compare its new field here");
+  return a.head_merchants == b.head_merchants && a.head_share_bps == b.head_share_bps &&
+         a.long_tail_share_bps == b.long_tail_share_bps &&
          a.max_per_merchant_per_page == b.max_per_merchant_per_page &&
          a.max_per_merchant_per_user_day == b.max_per_merchant_per_user_day &&
          a.max_per_category_per_page == b.max_per_category_per_page &&
@@ -274,6 +275,7 @@ struct SharedData {
   // snapshot: the snapshot owns the prepared feeds, and an entry holding it would be a cycle).
   std::shared_ptr<const std::vector<Gathered>> candidates;
   std::unordered_map<int64_t, int64_t> gmv_rank;  // merchant → 1.. (head merchants only)
+  int64_t active_merchants = 0;                   // what a head share is a share of
   std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;  // of the candidates
   Json live_cards = Json::array();
   std::shared_ptr<PreparedFeeds> feeds;  // handed on from each snapshot to the next
@@ -606,7 +608,8 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   bool claimed = false;
   {
     std::lock_guard lock(mu_);
-    const bool usable = shared_ && shared_head_ == policy.head_merchants;
+    const bool usable = shared_ && shared_head_ == policy.head_merchants &&
+                        shared_head_share_bps_ == policy.head_share_bps;
     if (usable && now_ms >= shared_at_ms_ && now_ms - shared_at_ms_ < config::kSharedCacheMs)
       return shared_;
     old = shared_;
@@ -656,6 +659,8 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
                      BestSellers(r, insight_, "", {}, config::kColdCandidates / 2));
     for (Card& c : best) AddCandidate(*candidates, index, {std::move(c), Source::kColdStart});
     ASSIGN_OR_RETURN(shared->live_cards, LiveCards(r, 0, config::kLiveCards));
+    ASSIGN_OR_RETURN(shared->active_merchants,
+                     r.QueryInt("SELECT count(*) FROM merchants WHERE status='active'"));
     return Ok();
   });
   if (!read) {
@@ -665,8 +670,9 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   shared->candidates = std::move(candidates);
   if (insight_) {
     const int64_t today = ChinaDay(now_ms);
-    auto top = insight_->TopMerchantsByGmv(ChinaDay(now_ms - config::kGmvWindowDays * kDayMs),
-                                           today, static_cast<int>(policy.head_merchants));
+    auto top = insight_->TopMerchantsByGmv(
+        ChinaDay(now_ms - config::kGmvWindowDays * kDayMs), today,
+        static_cast<int>(Resolved(policy, shared->active_merchants).head_merchants));
     if (!top) {
       unclaim();
       return std::unexpected(top.error());
@@ -687,6 +693,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   shared_ = shared;
   shared_at_ms_ = now_ms;
   shared_head_ = policy.head_merchants;
+  shared_head_share_bps_ = policy.head_share_bps;
   return std::shared_ptr<const Shared>(shared);
 }
 
@@ -703,6 +710,7 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
     return Json{{"feed_id", cur.feed_id}, {"items", Json::array()}, {"next_cursor", nullptr}};
   ASSIGN_OR_RETURN(ExposurePolicy policy, store_.Read([](Reader& r) { return LoadPolicy(r); }));
   ASSIGN_OR_RETURN(std::shared_ptr<const Shared> shared, SharedInputs(now, policy));
+  policy = Resolved(policy, shared->active_merchants);
   if (fresh) {
     cur.feed_id = RandomHex(8);
     // An anonymous feed is the snapshot's: its instant is the snapshot's, so every anonymous
@@ -812,6 +820,7 @@ Result<std::vector<int64_t>> FeedService::RerankSearchPage(const std::vector<int
   const int64_t now = store_.clock().NowMs();
   ASSIGN_OR_RETURN(ExposurePolicy policy, store_.Read([](Reader& r) { return LoadPolicy(r); }));
   ASSIGN_OR_RETURN(std::shared_ptr<const Shared> shared, SharedInputs(now, policy));
+  policy = Resolved(policy, shared->active_merchants);
   std::vector<SearchHit> hits;
   for (size_t i = 0; i < ids.size(); ++i) hits.push_back({ids[i], merchant_ids[i], relevance[i]});
   std::vector<MerchantFacts> facts;
@@ -866,7 +875,8 @@ Result<Json> FeedService::Fairness(int64_t days) {
   std::vector<std::pair<int64_t, int64_t>> gmv;
   gmv.reserve(rows.size());
   for (const auto& m : rows) gmv.emplace_back(m.merchant_id, m.gmv_fen);
-  const std::vector<SizeBand> band_of = SizeBands(gmv, active, policy.head_merchants);
+  const std::vector<SizeBand> band_of =
+      SizeBands(gmv, active, Resolved(policy, active).head_merchants);
   struct Band {
     const char* name;
     int64_t merchants = 0, impressions = 0, views = 0, paid_orders = 0, gmv_fen = 0;
