@@ -59,7 +59,7 @@ struct Options {
   double visit_p = 0.4;        // a user opens the feed on a given day
   double second_page_p = 0.3;  // and scrolls to a second page
   double zipf_s = 1.0;
-  ExposurePolicy policy;  // head_merchants set to 20% of the merchants below
+  ExposurePolicy policy;  // the shipped defaults; the head resolved for the merchants below
   bool head_set = false;
 };
 
@@ -532,9 +532,12 @@ int main(int argc, char** argv) {
       o.new_merchants < 0 || o.arrival_days > o.days) {
     Usage();
   }
-  // The long tail the guarantee protects is the same one the report measures: outside the top
-  // 20% of merchants by GMV.
-  if (!o.head_set) o.policy.head_merchants = o.merchants / 5;
+  // The shipped default: the head is a share of the merchants (ExposurePolicy::head_share_bps,
+  // the top 20% by GMV: the long tail the guarantee protects is the one the report measures);
+  // --head N sets a count instead, as an admin's head_merchants does.
+  if (o.head_set) o.policy.head_share_bps = 0;
+  const int64_t head_share_bps = o.policy.head_share_bps;
+  o.policy = xd::feed::Resolved(o.policy, o.merchants);
   if (auto bad = xd::feed::InvalidField(o.policy)) {
     std::fprintf(stderr, "market_sim: invalid policy field %s\n", bad->c_str());
     return 2;
@@ -564,6 +567,7 @@ int main(int argc, char** argv) {
       {"days", o.days},           {"new_merchants", o.new_merchants}, {"categories", kCategories},
       {"zipf_s", o.zipf_s}};
   out["policy"] = {{"head_merchants", o.policy.head_merchants},
+                   {"head_share_bps", head_share_bps},
                    {"long_tail_share_bps", o.policy.long_tail_share_bps},
                    {"max_per_merchant_per_page", o.policy.max_per_merchant_per_page},
                    {"max_per_merchant_per_user_day", o.policy.max_per_merchant_per_user_day},

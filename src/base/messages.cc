@@ -795,6 +795,7 @@ constexpr LabelEntry kLabels[] = {
     {"push_cap_per_week", "每周推送上限", "pushes per week"},
     {"days", "天数", "days"},
     {"head_merchants", "头部商家数", "head merchants"},
+    {"head_share_bps", "头部商家占比", "head merchants' share"},
     {"long_tail_share_bps", "长尾曝光保底比例", "long-tail share"},
     {"max_per_merchant_per_page", "每页同一商家上限", "per merchant per page"},
     {"max_per_merchant_per_user_day", "每人每天同一商家上限", "per merchant per user and day"},

@@ -88,6 +88,11 @@ class FeedService {
   // name and up to 3 products. Recomputed at most once a minute.
   Result<Json> HotShopsJson(int limit);
 
+  // The feature vector the feed ranks `product_id` by for `user_id` (0: anonymous) now, as a
+  // candidate from `source` at position 0: the serving path's own inputs and CandidateOf, for
+  // tests that compare it with the trainer's (decision 045). PRODUCT_NOT_FOUND for no product.
+  Result<FeatureVector> ServingFeatures(int64_t user_id, int64_t product_id, Source source);
+
   // Search: the product ids of one relevance-ordered page re-ranked by the exposure rules
   // (rank.h RerankSearch; relevance stays first). `relevance` parallels `ids`.
   Result<std::vector<int64_t>> RerankSearchPage(const std::vector<int64_t>& ids,
@@ -111,6 +116,7 @@ class FeedService {
   std::shared_ptr<const Shared> shared_;
   int64_t shared_at_ms_ = -1;
   int64_t shared_head_ = -1;
+  int64_t shared_head_share_bps_ = -1;
   std::vector<HotShop> hot_;
   int64_t hot_at_ms_ = -1;
 };

@@ -98,6 +98,7 @@ double Model::PBuy(const FeatureVector& x) const { return Sigmoid(Dot(buy_weight
 
 std::optional<std::string> InvalidField(const ExposurePolicy& p) {
   if (p.head_merchants < 0 || p.head_merchants > 1'000'000) return "head_merchants";
+  if (p.head_share_bps < 0 || p.head_share_bps > 10000) return "head_share_bps";
   if (p.long_tail_share_bps < 0 || p.long_tail_share_bps > 10000) return "long_tail_share_bps";
   if (p.max_per_merchant_per_page < 1 || p.max_per_merchant_per_page > 100) {
     return "max_per_merchant_per_page";
@@ -118,6 +119,15 @@ std::optional<std::string> InvalidField(const ExposurePolicy& p) {
     return "new_merchant_window_ms";
   }
   return std::nullopt;
+}
+
+ExposurePolicy Resolved(const ExposurePolicy& policy, int64_t active_merchants) {
+  ExposurePolicy p = policy;
+  if (p.head_share_bps > 0) {
+    p.head_merchants = std::max<int64_t>(0, active_merchants) * p.head_share_bps / 10000;
+    p.head_share_bps = 0;
+  }
+  return p;
 }
 
 double NewMerchantBoost(const ExposurePolicy& policy, int64_t age_ms) {

@@ -116,11 +116,15 @@ class ModelSource {
   virtual std::shared_ptr<const Model> Current() const = 0;
 };
 
-// The exposure rules. Defaults are the ones measured in docs/traffic-simulation.md.
+// The exposure rules. Defaults are the ones measured in docs/traffic-simulation.md (decision 045:
+// the measured head is a share of the merchants, and so is the shipped one).
 struct ExposurePolicy {
   // Merchants ranked 1..head_merchants by GMV are the head; everyone else (and any merchant
-  // without GMV) is the long tail the guarantee protects.
+  // without GMV) is the long tail the guarantee protects. With head_share_bps > 0 the head is
+  // that share of the active merchants instead (rounded down): the caller turns it into
+  // head_merchants with Resolved() before ranking, since the functions below read the count.
   int64_t head_merchants = 100;
+  int64_t head_share_bps = 2000;  // the top 20% of merchants by GMV; 0: head_merchants as set
   // At least this share of every page's slots (rounded down, position by position: after k
   // slots, at least floor(k · share) long-tail items) goes to long-tail merchants, as long as
   // long-tail candidates remain that the caps allow.
@@ -138,6 +142,10 @@ struct ExposurePolicy {
   int64_t new_merchant_half_life_ms = 7LL * 24 * 3600 * 1000;
   int64_t new_merchant_window_ms = 30LL * 24 * 3600 * 1000;
 };
+// `policy` with its head as a count for `active_merchants`: head_merchants = active ·
+// head_share_bps / 10000 and head_share_bps = 0 when a share is set; unchanged otherwise. What
+// Rank, RerankSearch, IsLongTail and the size bands read.
+ExposurePolicy Resolved(const ExposurePolicy& policy, int64_t active_merchants);
 // The first field out of range ("long_tail_share_bps", …), or nullopt when the policy is valid.
 std::optional<std::string> InvalidField(const ExposurePolicy& policy);
 

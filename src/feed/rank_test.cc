@@ -329,5 +329,25 @@ TEST(Bands, HeadMiddleLongTailAndGini) {
   EXPECT_NEAR(Gini({3, 3, 3}), 0.0, 1e-12);
 }
 
+// The shipped head is the one the market simulator measured (decision 045): the top 20% of the
+// active merchants by GMV, resolved into a count before ranking; a count set without a share is
+// kept as it is.
+TEST(Policy, TheDefaultHeadIsAShareOfTheMerchants) {
+  const ExposurePolicy shipped;
+  EXPECT_EQ(shipped.head_share_bps, 2000);
+  const ExposurePolicy at_10k = Resolved(shipped, 10'000);
+  EXPECT_EQ(at_10k.head_merchants, 2000);
+  EXPECT_EQ(at_10k.head_share_bps, 0);
+  EXPECT_EQ(Resolved(shipped, 9).head_merchants, 1);
+  EXPECT_FALSE(IsLongTail(at_10k, {.merchant_id = 1, .gmv_rank = 2000}));
+  EXPECT_TRUE(IsLongTail(at_10k, {.merchant_id = 1, .gmv_rank = 2001}));
+  ExposurePolicy count;
+  count.head_share_bps = 0, count.head_merchants = 7;
+  EXPECT_EQ(Resolved(count, 10'000).head_merchants, 7);
+  ExposurePolicy bad;
+  bad.head_share_bps = 10001;
+  EXPECT_EQ(InvalidField(bad), "head_share_bps");
+}
+
 }  // namespace
 }  // namespace xd::feed

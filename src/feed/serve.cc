@@ -15,6 +15,7 @@
 #include "base/id.h"
 #include "base/messages.h"
 #include "feed/bands.h"
+#include "feed/features.h"
 #include "feed/feed.h"
 #include "feed/internal/ranker.h"
 #include "insight/insight.h"
@@ -172,8 +173,9 @@ constexpr size_t kPreparedEntries = 4096;
 
 // Every field of the policy (a new field must be compared here: the size check says so).
 bool SamePolicy(const ExposurePolicy& a, const ExposurePolicy& b) {
-  static_assert(sizeof(ExposurePolicy) == 56, "ExposurePolicy changed: compare its new field here");
-  return a.head_merchants == b.head_merchants && a.long_tail_share_bps == b.long_tail_share_bps &&
+  static_assert(sizeof(ExposurePolicy) == 64, "ExposurePolicy changed: compare its new field here");
+  return a.head_merchants == b.head_merchants && a.head_share_bps == b.head_share_bps &&
+         a.long_tail_share_bps == b.long_tail_share_bps &&
          a.max_per_merchant_per_page == b.max_per_merchant_per_page &&
          a.max_per_merchant_per_user_day == b.max_per_merchant_per_user_day &&
          a.max_per_category_per_page == b.max_per_category_per_page &&
@@ -273,6 +275,7 @@ struct SharedData {
   // snapshot: the snapshot owns the prepared feeds, and an entry holding it would be a cycle).
   std::shared_ptr<const std::vector<Gathered>> candidates;
   std::unordered_map<int64_t, int64_t> gmv_rank;  // merchant → 1.. (head merchants only)
+  int64_t active_merchants = 0;                   // what a head share is a share of
   std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;  // of the candidates
   Json live_cards = Json::array();
   std::shared_ptr<PreparedFeeds> feeds;  // handed on from each snapshot to the next
@@ -283,9 +286,60 @@ struct SharedData {
   mutable std::unordered_map<std::string, std::shared_ptr<const std::vector<Card>>> best_in_category;
 };
 
+// The best sellers on sale, at most `limit`: of `category` when it is not empty, of `merchants`
+// when that is not empty, else of every product. Ordered by paid units without self-purchases
+// (the data platform's product_sales, decision 045: a shop buying from itself does not lift its
+// products into these pools); when fewer than `limit` have counted sales, the newest fill the
+// rest. Without the data platform, by products.sales, which counts self-purchases (nothing else
+// is known then).
+Result<std::vector<Card>> BestSellers(Reader& r, insight::Insight* insight,
+                                      const std::string& category,
+                                      const std::vector<int64_t>& merchants, int limit) {
+  // The pool in the trading store's order: `order` ends in "LIMIT ?".
+  auto pool = [&](const std::string& order) -> Result<std::vector<Card>> {
+    const int64_t n = limit;
+    if (!merchants.empty())
+      return Cards(r, "WHERE p.merchant_id = ids.value AND " + std::string(kOnSale) + order,
+                   {IdListParam(merchants), n}, ByIdsSelect(r.dialect()));
+    if (!category.empty())
+      return Cards(r, "WHERE p.category = ? AND " + std::string(kOnSale) + order, {category, n});
+    return Cards(r, "WHERE " + std::string(kOnSale) + order, {n});
+  };
+  if (!insight) return pool(" ORDER BY p.sales DESC, p.id LIMIT ?");
+  // Twice the list: some of the best sellers may be off sale now.
+  ASSIGN_OR_RETURN(std::vector<int64_t> best, insight->BestSellers(category, merchants, 2 * limit));
+  std::vector<Card> out;
+  if (!best.empty()) {
+    // The category as the product has it now (product_sales keeps the one its last sale logged).
+    ASSIGN_OR_RETURN(std::vector<Card> cards,
+                     category.empty() || !merchants.empty()
+                         ? Cards(r, "WHERE p.id = ids.value AND " + std::string(kOnSale),
+                                 {IdListParam(best)}, ByIdsSelect(r.dialect()))
+                         : Cards(r, "WHERE p.id = ids.value AND p.category = ? AND " +
+                                        std::string(kOnSale),
+                                 {IdListParam(best), category}, ByIdsSelect(r.dialect())));
+    std::unordered_map<int64_t, size_t> at;
+    for (size_t i = 0; i < best.size(); ++i) at.emplace(best[i], i);
+    std::sort(cards.begin(), cards.end(),
+              [&](const Card& a, const Card& b) { return at[a.id] < at[b.id]; });
+    if (cards.size() > static_cast<size_t>(limit)) cards.resize(limit);
+    out = std::move(cards);
+  }
+  if (out.size() < static_cast<size_t>(limit)) {
+    std::unordered_set<int64_t> have;
+    for (const Card& c : out) have.insert(c.id);
+    ASSIGN_OR_RETURN(std::vector<Card> newest, pool(" ORDER BY p.id DESC LIMIT ?"));
+    for (Card& c : newest)
+      if (out.size() < static_cast<size_t>(limit) && !have.count(c.id)) out.push_back(std::move(c));
+  }
+  return out;
+}
+
 constexpr size_t kCategoryLists = 256;
 
-Result<std::shared_ptr<const std::vector<Card>>> BestInCategory(Reader& r, const SharedData& sd,
+Result<std::shared_ptr<const std::vector<Card>>> BestInCategory(Reader& r,
+                                                                insight::Insight* insight,
+                                                                const SharedData& sd,
                                                                 const std::string& category) {
   {
     std::lock_guard lock(sd.categories_mu);
@@ -293,16 +347,17 @@ Result<std::shared_ptr<const std::vector<Card>>> BestInCategory(Reader& r, const
       return it->second;
   }
   ASSIGN_OR_RETURN(std::vector<Card> cards,
-                   Cards(r, std::string("WHERE p.category = ? AND ") + kOnSale +
-                                " ORDER BY p.sales DESC, p.id LIMIT ?",
-                         {category, int64_t{config::kInterestCandidates}}));
+                   BestSellers(r, insight, category, {}, config::kInterestCandidates));
   auto list = std::make_shared<const std::vector<Card>>(std::move(cards));
   std::lock_guard lock(sd.categories_mu);
   if (sd.best_in_category.size() < kCategoryLists) sd.best_in_category.emplace(category, list);
   return list;
 }
 
-Candidate CandidateOf(const Gathered& g, const std::unordered_map<std::string, double>& affinity,
+// A candidate with its signals by the trainer's definitions (features.h, decision 045): the
+// product's history over the data platform's product-days (`k`, null: none logged) and the
+// visitor's (empty when anonymous).
+Candidate CandidateOf(const Gathered& g, const VisitorHistory& visitor,
                       const insight::Insight::ProductCounts* k) {
   Candidate c;
   c.product_id = g.card.id;
@@ -310,21 +365,34 @@ Candidate CandidateOf(const Gathered& g, const std::unordered_map<std::string, d
   c.category = g.card.category;
   c.price_fen = g.card.price_fen;
   c.source = g.source;
-  if (auto a = affinity.find(g.card.category); a != affinity.end())
-    c.signals.category_affinity = a->second;
-  if (k) {
-    c.signals.impressions = k->impressions;
-    c.signals.clicks = k->views;
-    c.signals.purchases = k->paid_units;
-  }
+  ProductHistory history;
+  if (k) history = {k->impressions, k->views, k->paid_units};
+  c.signals = SignalsOf(history, visitor, c.category, insight::config::kInterestHalfLifeMs);
   return c;
+}
+
+// The visitor's strongest categories decayed to `now_ms`, strongest first (name on ties), at
+// most `n`: the personalised source's categories.
+std::vector<std::string> TopCategories(const VisitorHistory& v, int64_t now_ms, size_t n) {
+  std::vector<std::pair<double, std::string>> scored;
+  const double half = static_cast<double>(insight::config::kInterestHalfLifeMs);
+  for (const auto& in : v.interests) {
+    const double age = static_cast<double>(std::max<int64_t>(0, now_ms - in.updated_ms));
+    scored.emplace_back(static_cast<double>(in.score_milli) * std::exp2(-age / half), in.category);
+  }
+  std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < n; ++i) out.push_back(scored[i].second);
+  return out;
 }
 
 // The user's own candidates (friends' recommendations, followed shops' new products, products
 // of the user's interest categories, bought with what the user bought), as of `as_of_ms`, each
 // product once from its strongest source.
-Status GatherOwn(Reader& r, const SharedData& sd, int64_t user_id, int64_t as_of_ms,
-                 const std::vector<std::pair<std::string, double>>& interests,
+Status GatherOwn(Reader& r, insight::Insight* insight, const SharedData& sd, int64_t user_id, int64_t as_of_ms,
+                 const std::vector<std::string>& interests,
                  const std::vector<int64_t>& bought_with, std::vector<Gathered>& own) {
   std::unordered_map<int64_t, size_t> index;
   ASSIGN_OR_RETURN(
@@ -351,7 +419,7 @@ Status GatherOwn(Reader& r, const SharedData& sd, int64_t user_id, int64_t as_of
             kFollowedSelect));
   for (Card& c : followed) AddCandidate(own, index, {std::move(c), Source::kFollowedShop});
   for (size_t i = 0; i < interests.size() && i < 3; ++i) {
-    ASSIGN_OR_RETURN(auto personal, BestInCategory(r, sd, interests[i].first));
+    ASSIGN_OR_RETURN(auto personal, BestInCategory(r, insight, sd, interests[i]));
     for (const Card& c : *personal) AddCandidate(own, index, {c, Source::kPersonalised});
   }
   // Bought together with what the user bought lately (the data platform's co_purchases,
@@ -381,16 +449,18 @@ Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* 
   p->model = std::move(model);
   p->policy = policy;
   p->shared = std::move(keep_alive);
-  std::vector<std::pair<std::string, double>> interests;
+  VisitorHistory visitor;
+  std::vector<std::string> interests;
   std::vector<int64_t> bought_with;  // none without the data platform, as no interests
   if (user_id > 0) {
     if (insight) {
-      ASSIGN_OR_RETURN(interests, insight->TopInterests(user_id, 10));
+      ASSIGN_OR_RETURN(visitor, insight->VisitorHistoryOf(user_id));
+      interests = TopCategories(visitor, now_ms, 3);
       ASSIGN_OR_RETURN(bought_with,
                        insight->BoughtWithYours(user_id, insight::config::kCoPurchaseCandidates));
     }
     RETURN_IF_ERROR(store.Read([&](Reader& r) -> Status {
-      RETURN_IF_ERROR(GatherOwn(r, sd, user_id, as_of_ms, interests, bought_with, p->own));
+      RETURN_IF_ERROR(GatherOwn(r, insight, sd, user_id, as_of_ms, interests, bought_with, p->own));
       if (live_cards) {
         ASSIGN_OR_RETURN(*live_cards, LiveCards(r, user_id, config::kLiveCards));
       }
@@ -420,9 +490,8 @@ Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* 
   std::unordered_map<int64_t, insight::Insight::ProductCounts> own_counts;
   if (insight && !own_only.empty()) {
     ASSIGN_OR_RETURN(own_counts,
-                     insight->ProductCountsSince(own_only, ChinaDay(now_ms - 14 * kDayMs)));
+                     insight->ProductCountsSince(own_only, insight::HistoryFromDay(now_ms)));
   }
-  std::unordered_map<std::string, double> affinity(interests.begin(), interests.end());
   RankRequest req;
   req.now_ms = as_of_ms;
   req.candidates.reserve(p->cands.size());
@@ -431,7 +500,7 @@ Result<std::shared_ptr<const Prepared>> Prepare(Store& store, insight::Insight* 
     const insight::Insight::ProductCounts* k = nullptr;
     if (auto it = sd.counts.find(g->card.id); it != sd.counts.end()) k = &it->second;
     else if (auto it2 = own_counts.find(g->card.id); it2 != own_counts.end()) k = &it2->second;
-    req.candidates.push_back(CandidateOf(*g, affinity, k));
+    req.candidates.push_back(CandidateOf(*g, visitor, k));
     merchant_created.emplace(g->card.merchant_id, g->card.merchant_created_at_ms);
   }
   req.merchants.reserve(merchant_created.size());
@@ -539,7 +608,8 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   bool claimed = false;
   {
     std::lock_guard lock(mu_);
-    const bool usable = shared_ && shared_head_ == policy.head_merchants;
+    const bool usable = shared_ && shared_head_ == policy.head_merchants &&
+                        shared_head_share_bps_ == policy.head_share_bps;
     if (usable && now_ms >= shared_at_ms_ && now_ms - shared_at_ms_ < config::kSharedCacheMs)
       return shared_;
     old = shared_;
@@ -577,10 +647,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
                            {int64_t{config::kLiveCandidates}}));
     for (Card& c : live) AddCandidate(*candidates, index, {std::move(c), Source::kLiveNow});
     if (!hot_ids.empty()) {
-      ASSIGN_OR_RETURN(std::vector<Card> hot_cards,
-                       Cards(r, "WHERE p.merchant_id = ids.value AND " + std::string(kOnSale) +
-                                    " ORDER BY p.sales DESC, p.id LIMIT 40",
-                             {IdListParam(hot_ids)}, ByIdsSelect(r.dialect())));
+      ASSIGN_OR_RETURN(std::vector<Card> hot_cards, BestSellers(r, insight_, "", hot_ids, 40));
       for (Card& c : hot_cards)
         AddCandidate(*candidates, index, {std::move(c), Source::kHotShop});
     }
@@ -589,11 +656,11 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
                            {int64_t{config::kColdCandidates}}));
     for (Card& c : newest) AddCandidate(*candidates, index, {std::move(c), Source::kColdStart});
     ASSIGN_OR_RETURN(std::vector<Card> best,
-                     Cards(r, std::string("WHERE ") + kOnSale +
-                                  " ORDER BY p.sales DESC, p.id LIMIT ?",
-                           {int64_t{config::kColdCandidates / 2}}));
+                     BestSellers(r, insight_, "", {}, config::kColdCandidates / 2));
     for (Card& c : best) AddCandidate(*candidates, index, {std::move(c), Source::kColdStart});
     ASSIGN_OR_RETURN(shared->live_cards, LiveCards(r, 0, config::kLiveCards));
+    ASSIGN_OR_RETURN(shared->active_merchants,
+                     r.QueryInt("SELECT count(*) FROM merchants WHERE status='active'"));
     return Ok();
   });
   if (!read) {
@@ -603,8 +670,9 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   shared->candidates = std::move(candidates);
   if (insight_) {
     const int64_t today = ChinaDay(now_ms);
-    auto top = insight_->TopMerchantsByGmv(ChinaDay(now_ms - config::kGmvWindowDays * kDayMs),
-                                           today, static_cast<int>(policy.head_merchants));
+    auto top = insight_->TopMerchantsByGmv(
+        ChinaDay(now_ms - config::kGmvWindowDays * kDayMs), today,
+        static_cast<int>(Resolved(policy, shared->active_merchants).head_merchants));
     if (!top) {
       unclaim();
       return std::unexpected(top.error());
@@ -614,7 +682,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
     std::vector<int64_t> ids;
     ids.reserve(shared->candidates->size());
     for (const Gathered& g : *shared->candidates) ids.push_back(g.card.id);
-    auto counts = insight_->ProductCountsSince(ids, ChinaDay(now_ms - 14 * kDayMs));
+    auto counts = insight_->ProductCountsSince(ids, insight::HistoryFromDay(now_ms));
     if (!counts) {
       unclaim();
       return std::unexpected(counts.error());
@@ -625,6 +693,7 @@ Result<std::shared_ptr<const FeedService::Shared>> FeedService::SharedInputs(
   shared_ = shared;
   shared_at_ms_ = now_ms;
   shared_head_ = policy.head_merchants;
+  shared_head_share_bps_ = policy.head_share_bps;
   return std::shared_ptr<const Shared>(shared);
 }
 
@@ -641,6 +710,7 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
     return Json{{"feed_id", cur.feed_id}, {"items", Json::array()}, {"next_cursor", nullptr}};
   ASSIGN_OR_RETURN(ExposurePolicy policy, store_.Read([](Reader& r) { return LoadPolicy(r); }));
   ASSIGN_OR_RETURN(std::shared_ptr<const Shared> shared, SharedInputs(now, policy));
+  policy = Resolved(policy, shared->active_merchants);
   if (fresh) {
     cur.feed_id = RandomHex(8);
     // An anonymous feed is the snapshot's: its instant is the snapshot's, so every anonymous
@@ -724,12 +794,33 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
                                    : Json(nullptr)}};
 }
 
+Result<FeatureVector> FeedService::ServingFeatures(int64_t user_id, int64_t product_id,
+                                                   Source source) {
+  const int64_t now = store_.clock().NowMs();
+  ASSIGN_OR_RETURN(std::vector<Card> cards, store_.Read([&](Reader& r) {
+    return Cards(r, "WHERE p.id = ?", {product_id});
+  }));
+  if (cards.empty()) return Fail(Msg::PRODUCT_NOT_FOUND);
+  VisitorHistory visitor;
+  std::unordered_map<int64_t, insight::Insight::ProductCounts> counts;
+  if (insight_) {
+    if (user_id > 0) {
+      ASSIGN_OR_RETURN(visitor, insight_->VisitorHistoryOf(user_id));
+    }
+    ASSIGN_OR_RETURN(counts, insight_->ProductCountsSince({product_id}, insight::HistoryFromDay(now)));
+  }
+  auto k = counts.find(product_id);
+  return Features(CandidateOf({cards.front(), source}, visitor, k == counts.end() ? nullptr : &k->second),
+                  0);
+}
+
 Result<std::vector<int64_t>> FeedService::RerankSearchPage(const std::vector<int64_t>& ids,
                                                            const std::vector<int64_t>& merchant_ids,
                                                            const std::vector<double>& relevance) {
   const int64_t now = store_.clock().NowMs();
   ASSIGN_OR_RETURN(ExposurePolicy policy, store_.Read([](Reader& r) { return LoadPolicy(r); }));
   ASSIGN_OR_RETURN(std::shared_ptr<const Shared> shared, SharedInputs(now, policy));
+  policy = Resolved(policy, shared->active_merchants);
   std::vector<SearchHit> hits;
   for (size_t i = 0; i < ids.size(); ++i) hits.push_back({ids[i], merchant_ids[i], relevance[i]});
   std::vector<MerchantFacts> facts;
@@ -784,7 +875,8 @@ Result<Json> FeedService::Fairness(int64_t days) {
   std::vector<std::pair<int64_t, int64_t>> gmv;
   gmv.reserve(rows.size());
   for (const auto& m : rows) gmv.emplace_back(m.merchant_id, m.gmv_fen);
-  const std::vector<SizeBand> band_of = SizeBands(gmv, active, policy.head_merchants);
+  const std::vector<SizeBand> band_of =
+      SizeBands(gmv, active, Resolved(policy, active).head_merchants);
   struct Band {
     const char* name;
     int64_t merchants = 0, impressions = 0, views = 0, paid_orders = 0, gmv_fen = 0;

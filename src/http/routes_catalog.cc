@@ -66,7 +66,8 @@ Status SearchProducts(Call& c) {
   }));
   // Relevance first, then exposure (rank.h RerankSearch, decision 028): a text search's page is
   // reordered only among hits within a few places of each other — the store gives the relevance
-  // order, not a score, so a hit's relevance is its place on the page.
+  // order, not a score (one order on both backends; why not the engines' scores: decision 028),
+  // so a hit's relevance is its place on the page and a band spans at most six places.
   if (q.sort == "relevance" && !q.q.empty() && c.app().feed && out["items"].size() > 1) {
     std::vector<int64_t> ids, merchants;
     std::vector<double> relevance;

@@ -118,7 +118,7 @@ Status MerchantBreakdowns(Call& c) {
 }
 
 // The platform's BI (admin): by merchant kind, size band and the long tail, with the feed's
-// head (the exposure policy's head_merchants) for the bands.
+// head (the exposure policy's, a count or a share of the active merchants) for the bands.
 Status AdminPlatform(Call& c) {
   RETURN_IF_ERROR(NeedInsight(c));
   ASSIGN_OR_RETURN(AdminCaller admin, c.Admin());
@@ -127,7 +127,7 @@ Status AdminPlatform(Call& c) {
   ASSIGN_OR_RETURN(feed::ExposurePolicy policy,
                    c.app().store.Read([](Reader& r) { return feed::LoadPolicy(r); }));
   ASSIGN_OR_RETURN(Json out, insight::PlatformOverview(*c.app().insight, c.app().store, range.first,
-                                                       range.second, policy.head_merchants));
+                                                       range.second, policy));
   c.Reply(out);
   return Ok();
 }

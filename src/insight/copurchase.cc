@@ -37,11 +37,6 @@ std::vector<int64_t> OrderProducts(const Json& data) {
   return out;
 }
 
-bool IsSelf(const Json& data) {
-  return data.is_object() && data.contains("self") && data["self"].is_boolean() &&
-         data["self"].get<bool>();
-}
-
 // Newest first: the later payment, then the smaller product id (the order the read uses).
 bool Newer(const std::pair<int64_t, int64_t>& a, const std::pair<int64_t, int64_t>& b) {
   return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -73,7 +68,7 @@ Result<CoPurchaseApplier::Bought*> CoPurchaseApplier::Find(int64_t buyer, int64_
 }
 
 Status CoPurchaseApplier::Paid(int64_t buyer, int64_t paid_at_ms, const Json& data) {
-  if (buyer <= 0 || IsSelf(data)) return Ok();  // a shop's own people could steer its partners
+  if (buyer <= 0 || IsSelfPurchase(data)) return Ok();  // a shop's own people could steer its partners
   const std::vector<int64_t> mine = OrderProducts(data);
   if (mine.empty()) return Ok();
   std::vector<int64_t> fresh;
@@ -230,7 +225,7 @@ Status FillCoPurchases(Store& analytics, Store* trading) {
       CoPurchaseApplier applier(tx);
       for (const Row& row : rows) {
         Json data = row.JsonAt(4);
-        if (self.count({row.Int(2), row.Int(1)}) && !IsSelf(data)) {
+        if (self.count({row.Int(2), row.Int(1)}) && !IsSelfPurchase(data)) {
           data["self"] = true;
           RETURN_IF_ERROR(tx.Run("UPDATE log SET data=? WHERE id=?", {DumpJson(data), row.Int(0)}));
         }

@@ -1,5 +1,5 @@
-// Reads for the feed (insight.h, issue 20): what a visitor was shown today, a user's top
-// interests, products' counts, merchants' exposure and GMV.
+// Reads for the feed (insight.h, issue 20): what a visitor was shown today, a user's history
+// for the features, products' counts, merchants' exposure and GMV.
 #include "insight/insight.h"
 
 #include <algorithm>
@@ -28,27 +28,18 @@ Result<std::unordered_map<int64_t, int>> Insight::ShownOnDay(const std::string& 
   });
 }
 
-Result<std::vector<std::pair<std::string, double>>> Insight::TopInterests(int64_t user_id,
-                                                                          int limit) {
-  const int64_t now = analytics_.clock().NowMs();
-  return analytics_.Read([&](Reader& r) -> Result<std::vector<std::pair<std::string, double>>> {
+Result<feed::VisitorHistory> Insight::VisitorHistoryOf(int64_t user_id) {
+  return analytics_.Read([&](Reader& r) -> Result<feed::VisitorHistory> {
+    feed::VisitorHistory v;
     ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT category, score_milli, updated_ms FROM "
                                         "user_categories WHERE user_id=? ORDER BY score_milli "
-                                        "DESC LIMIT 50",
+                                        "DESC LIMIT 1000",
                                         {user_id}));
-    std::vector<std::pair<std::string, double>> out;
-    for (const Row& c : rows) {
-      const double age = static_cast<double>(std::max<int64_t>(0, now - c.Int(2)));
-      out.emplace_back(c.Str(0), static_cast<double>(c.Int(1)) *
-                                     std::exp2(-age / static_cast<double>(config::kInterestHalfLifeMs)));
-    }
-    std::sort(out.begin(), out.end(), [](auto& a, auto& b) {
-      return a.second != b.second ? a.second > b.second : a.first < b.first;
-    });
-    if (out.size() > static_cast<size_t>(std::max(limit, 0))) out.resize(std::max(limit, 0));
-    const double top = out.empty() ? 0 : out.front().second;
-    for (auto& [category, score] : out) score = top > 0 ? score / top : 0;
-    return out;
+    for (const Row& c : rows) v.interests.push_back({c.Str(0), c.Int(1), c.Int(2)});
+    ASSIGN_OR_RETURN(auto facts,
+                     r.QueryOne("SELECT paid_fen, units FROM user_facts WHERE user_id=?", {user_id}));
+    if (facts) v.paid_fen = facts->Int(0), v.paid_units = facts->Int(1);
+    return v;
   });
 }
 
@@ -58,11 +49,37 @@ Result<std::unordered_map<int64_t, Insight::ProductCounts>> Insight::ProductCoun
   if (product_ids.empty()) return out;
   return analytics_.Read([&](Reader& r) -> Result<std::unordered_map<int64_t, ProductCounts>> {
     ASSIGN_OR_RETURN(Rows rows,
-                     r.Query("SELECT product_id, SUM(impressions), SUM(views), SUM(paid_units) "
+                     r.Query("SELECT product_id, SUM(impressions), SUM(views), "
+                             "SUM(paid_units - self_units) "
                              "FROM merchant_product_days WHERE product_id IN " +
                                  r.dialect().IdsIn("?1") + " AND day>=?2 GROUP BY product_id",
                              {IdListParam(product_ids), from_day}));
     for (const Row& row : rows) out[row.Int(0)] = ProductCounts{row.Int(1), row.Int(2), row.Int(3)};
+    return out;
+  });
+}
+
+Result<std::vector<int64_t>> Insight::BestSellers(const std::string& category,
+                                                  const std::vector<int64_t>& merchant_ids,
+                                                  int limit) {
+  return analytics_.Read([&](Reader& r) -> Result<std::vector<int64_t>> {
+    const int64_t n = std::max(limit, 0);
+    Result<Rows> rows =
+        !merchant_ids.empty()
+            ? r.Query("SELECT product_id FROM product_sales WHERE merchant_id IN " +
+                          r.dialect().IdsIn("?1") + " ORDER BY units DESC, product_id LIMIT ?2",
+                      {IdListParam(merchant_ids), n})
+        : !category.empty()
+            ? r.Query("SELECT product_id FROM product_sales WHERE category = ? "
+                      "ORDER BY units DESC, product_id LIMIT ?",
+                      {category, n})
+            : r.Query("SELECT product_id FROM product_sales ORDER BY units DESC, product_id "
+                      "LIMIT ?",
+                      {n});
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<int64_t> out;
+    out.reserve(rows->size());
+    for (const Row& row : *rows) out.push_back(row.Int(0));
     return out;
   });
 }

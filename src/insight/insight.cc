@@ -90,6 +90,17 @@ std::string DefaultAnalyticsPath(const std::string& db_path) {
 
 namespace {
 
+// product_sales: `units` more counted units of `product`, its merchant and category as given
+// (the newest purchase's).
+Status AddSales(Tx& tx, int64_t product, int64_t merchant, const std::string& category,
+                int64_t units) {
+  return tx.Run(
+      "INSERT INTO product_sales(product_id, merchant_id, category, units) VALUES(?,?,?,?) "
+      "ON CONFLICT(product_id) DO UPDATE SET merchant_id = excluded.merchant_id, "
+      "category = excluded.category, units = units + excluded.units",
+      {product, merchant, category, units});
+}
+
 // One projection round (≤ config::kProjectBatch log rows): the rows' effects gathered in memory
 // while they are applied in id order, then written once per key by Flush, in the transaction that
 // moves the cursor (decision 038). A busy shop's day, a product, a user touched by hundreds of
@@ -107,7 +118,11 @@ struct Applier {
     int64_t at_least[5] = {0, 0, 0, 0, 0};  // visitors newly at stage ≥ s (s = 1..4)
   };
   struct ProductDelta {
-    int64_t views = 0, impressions = 0, carts = 0, paid_units = 0, gmv_fen = 0;
+    int64_t views = 0, impressions = 0, carts = 0, paid_units = 0, gmv_fen = 0, self_units = 0;
+  };
+  struct Sales {  // product_sales: the round's counted units, the newest merchant and category
+    int64_t merchant = 0, units = 0;
+    std::string category;
   };
   struct VisitorStage {
     int before = 0, stage = 0;  // the stored stage (0: no row), the round's furthest
@@ -125,15 +140,14 @@ struct Applier {
             share_purchases = 0, member_level = 0;
     std::vector<std::pair<std::string, int64_t>> channels;  // in the order first paid through
   };
-  struct Interest {
-    int64_t score = 0, updated = 0;
-  };
+  using Interest = internal::Interest;
   struct CustomerDayDelta {
     int64_t customers = 0, repeaters = 0, paid_fen = 0, repeat_fen = 0;
   };
 
   std::map<std::pair<int64_t, int64_t>, DayDelta> days;
   std::map<std::tuple<int64_t, int64_t, int64_t>, ProductDelta> products;
+  std::map<int64_t, Sales> sales;
   std::map<std::tuple<int64_t, int64_t, std::string>, std::pair<int64_t, int64_t>> channels;
   std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> shown;
   struct RoomDelta {
@@ -203,21 +217,7 @@ struct Applier {
         known = true;
       }
     }
-    Interest& in = it->second;
-    if (!known) {
-      in = {weight_milli, at};
-      return Ok();
-    }
-    const double half = static_cast<double>(config::kInterestHalfLifeMs);
-    if (at >= in.updated) {
-      in.score = std::llround(static_cast<double>(in.score) *
-                              std::exp2(-static_cast<double>(at - in.updated) / half)) +
-                 weight_milli;
-      in.updated = at;
-    } else {
-      in.score += std::llround(static_cast<double>(weight_milli) *
-                               std::exp2(-static_cast<double>(in.updated - at) / half));
-    }
+    internal::AddInterest(it->second, known, weight_milli, at, config::kInterestHalfLifeMs);
     return Ok();
   }
   Status Paid(int64_t merchant, int64_t user, int64_t at, int64_t amount) {
@@ -283,7 +283,7 @@ struct Applier {
         if (product > 0) ProductDay(merchant, day, product).views += 1;
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kViewed));
       }
-      return AddInterest(user, category, 1000, at);
+      return AddInterest(user, category, internal::kInterestView, at);
     }
     if (type == "impression") {
       if (merchant <= 0) return Ok();
@@ -293,7 +293,7 @@ struct Applier {
       if (!visitor.empty()) shown[{visitor, day, merchant}] += 1;
       return Ok();
     }
-    if (type == "click") return AddInterest(user, category, 500, at);
+    if (type == "click") return AddInterest(user, category, internal::kInterestClick, at);
     if (type == "live.view" || type == "live.like" || type == "live.comment") {
       const Json data = row.JsonAt(11);
       const int64_t room = JsonId(data, "room_id");
@@ -310,7 +310,7 @@ struct Applier {
         if (product > 0) ProductDay(merchant, day, product).carts += 1;
         RETURN_IF_ERROR(Visitor(merchant, day, visitor, kCarted));
       }
-      return AddInterest(user, category, 3000, at);
+      return AddInterest(user, category, internal::kInterestCart, at);
     }
     if (type == "order.created") {
       if (merchant <= 0) return Ok();
@@ -338,17 +338,25 @@ struct Applier {
         ch.second += amount;
         if (user > 0) RETURN_IF_ERROR(Paid(merchant, user, at, amount));
       }
-      if (data.contains("items"))
-        for (const Json& it : data["items"]) {
-          const int64_t pid = JsonInt(it, "product_id"), qty = JsonInt(it, "quantity");
-          units += qty;
-          if (merchant > 0 && pid > 0) {
-            ProductDelta& p = ProductDay(merchant, day, pid);
-            p.paid_units += qty;
-            p.gmv_fen += JsonInt(it, "line_fen");
+      // A self-purchase (decision 045) counts in the merchant's BI but not in the feed's figures:
+      // its units are kept apart (self_units) and stay out of product_sales.
+      const bool self = internal::IsSelfPurchase(data);
+      for (const internal::PaidItem& it : internal::PaidItems(data)) {
+        units += it.quantity;
+        if (merchant > 0 && it.product_id > 0) {
+          ProductDelta& p = ProductDay(merchant, day, it.product_id);
+          p.paid_units += it.quantity;
+          p.gmv_fen += it.line_fen;
+          if (self) {
+            p.self_units += it.quantity;
+          } else {
+            Sales& s = sales[it.product_id];
+            s.merchant = merchant, s.category = it.category;
+            s.units += it.quantity;
           }
-          RETURN_IF_ERROR(AddInterest(user, JsonStr(it, "category"), 5000, at));
         }
+        RETURN_IF_ERROR(AddInterest(user, it.category, internal::kInterestPaidItem, at));
+      }
       if (fact) {
         fact->paid_orders += 1;
         fact->paid_fen += amount;
@@ -449,12 +457,16 @@ struct Applier {
       const auto& [merchant, day, product] = key;
       RETURN_IF_ERROR(tx.Run(
           "INSERT INTO merchant_product_days(merchant_id, day, product_id, views, impressions, "
-          "carts, paid_units, gmv_fen) VALUES(?,?,?,?,?,?,?,?) ON CONFLICT(merchant_id, day, "
-          "product_id) DO UPDATE SET views = views + excluded.views, impressions = impressions + "
-          "excluded.impressions, carts = carts + excluded.carts, paid_units = paid_units + "
-          "excluded.paid_units, gmv_fen = gmv_fen + excluded.gmv_fen",
-          {merchant, day, product, p.views, p.impressions, p.carts, p.paid_units, p.gmv_fen}));
+          "carts, paid_units, gmv_fen, self_units) VALUES(?,?,?,?,?,?,?,?,?) ON "
+          "CONFLICT(merchant_id, day, product_id) DO UPDATE SET views = views + excluded.views, "
+          "impressions = impressions + excluded.impressions, carts = carts + excluded.carts, "
+          "paid_units = paid_units + excluded.paid_units, gmv_fen = gmv_fen + excluded.gmv_fen, "
+          "self_units = self_units + excluded.self_units",
+          {merchant, day, product, p.views, p.impressions, p.carts, p.paid_units, p.gmv_fen,
+           p.self_units}));
     }
+    for (const auto& [product, s] : sales)
+      RETURN_IF_ERROR(AddSales(tx, product, s.merchant, s.category, s.units));
     for (const auto& [key, c] : channels) {
       const auto& [merchant, day, channel] = key;
       RETURN_IF_ERROR(
@@ -594,7 +606,8 @@ constexpr const char* kProjectionTables[] = {"devices",
                                              "user_facts",
                                              "user_categories",
                                              "co_purchases",
-                                             "buyer_products"};
+                                             "buyer_products",
+                                             "product_sales"};
 
 }  // namespace
 
@@ -690,6 +703,18 @@ Result<std::vector<std::string>> Insight::Check() {
         {"members' GMV", "SELECT COALESCE(SUM(member_gmv_fen), 0) FROM merchant_days",
          "SELECT COALESCE(SUM(amount_fen), 0) FROM log WHERE type='order.paid' AND merchant_id > 0 "
          "AND json_extract(data, '$.member') AND id <= ?"},
+        // Decision 045: the units bought by the shop's own staff and owner, kept apart, and
+        // the others' (the feed's best sellers).
+        {"self-purchased units", "SELECT COALESCE(SUM(self_units), 0) FROM merchant_product_days",
+         "SELECT COALESCE(SUM(json_extract(i.value, '$.quantity')), 0) FROM log l, "
+         "json_each(l.data, '$.items') i WHERE l.type='order.paid' AND l.merchant_id > 0 AND "
+         "json_extract(i.value, '$.product_id') > 0 AND json_extract(l.data, '$.self') = 1 AND "
+         "l.id <= ?"},
+        {"counted sales", "SELECT COALESCE(SUM(units), 0) FROM product_sales",
+         "SELECT COALESCE(SUM(json_extract(i.value, '$.quantity')), 0) FROM log l, "
+         "json_each(l.data, '$.items') i WHERE l.type='order.paid' AND l.merchant_id > 0 AND "
+         "json_extract(i.value, '$.product_id') > 0 AND "
+         "COALESCE(json_extract(l.data, '$.self'), 0) <> 1 AND l.id <= ?"},
         {"live comments", "SELECT COALESCE(SUM(comments), 0) FROM merchant_room_days",
          "SELECT count(*) FROM log WHERE type='live.comment' AND merchant_id > 0 AND "
          "CAST(json_extract(data, '$.room_id') AS INTEGER) > 0 AND id <= ?"},
@@ -778,6 +803,60 @@ Status FillSketches(Store& analytics) {
   return analytics.Execute([](Tx& tx) { return tx.Run("DELETE FROM meta WHERE key='sketches'"); });
 }
 
+// Migration 063's figures for the log rows projected before it (the 'feed_sales' key in meta):
+// the self-purchased units of each product-day and product_sales, from the paid orders up to the
+// projection cursor, as the projection would have written them (the same PaidItems, DayOf and
+// IsSelfPurchase). The log's paid orders are read once, in id order, each row as it is read.
+Status FillFeedSales(Store& analytics) {
+  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM meta WHERE key='feed_sales' AND value='fill'");
+  }));
+  if (pending == 0) return Ok();
+  std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> self_units;
+  struct Sales {
+    int64_t merchant = 0, units = 0;
+    std::string category;
+  };
+  std::map<int64_t, Sales> sales;
+  RETURN_IF_ERROR(analytics.Read([&](Reader& r) -> Status {
+    return r.QueryEach(
+        "SELECT merchant_id, occurred_at_ms, data FROM log WHERE type='order.paid' AND "
+        "merchant_id > 0 AND id <= (SELECT COALESCE(MAX(log_id), 0) FROM cursors WHERE name=?) "
+        "ORDER BY id",
+        {kProjectCursor}, [&](const Row& row) {
+          const Json data = row.JsonAt(2);
+          const bool self = internal::IsSelfPurchase(data);
+          for (const internal::PaidItem& it : internal::PaidItems(data)) {
+            if (it.product_id <= 0) continue;
+            if (self) {
+              self_units[{row.Int(0), DayOf(row.Int(1)), it.product_id}] += it.quantity;
+            } else {
+              Sales& s = sales[it.product_id];
+              s.merchant = row.Int(0), s.category = it.category;
+              s.units += it.quantity;
+            }
+          }
+          return Ok();
+        });
+  }));
+  RETURN_IF_ERROR(analytics.Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("UPDATE merchant_product_days SET self_units = 0 WHERE self_units <> 0"));
+    RETURN_IF_ERROR(tx.Run("DELETE FROM product_sales"));
+    for (const auto& [key, units] : self_units) {
+      const auto& [merchant, day, product] = key;
+      RETURN_IF_ERROR(tx.Run("UPDATE merchant_product_days SET self_units = ? WHERE "
+                             "merchant_id = ? AND day = ? AND product_id = ?",
+                             {units, merchant, day, product}));
+    }
+    for (const auto& [product, s] : sales)
+      RETURN_IF_ERROR(AddSales(tx, product, s.merchant, s.category, s.units));
+    return tx.Run("DELETE FROM meta WHERE key='feed_sales'");
+  }));
+  spdlog::info("event=analytics_feed_sales_filled products={} self_days={}", sales.size(),
+               self_units.size());
+  return Ok();
+}
+
 }  // namespace
 
 Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id, Store* trading) {
@@ -798,6 +877,8 @@ Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store
   RETURN_IF_ERROR(FillSketches(analytics));
   RETURN_IF_ERROR(internal::FillCoPurchases(analytics, trading));
   RETURN_IF_ERROR(internal::FillBuyerDays(analytics, trading));
+  // After the co-purchase fill: it marks the self-purchases of rows logged before 040.
+  RETURN_IF_ERROR(FillFeedSales(analytics));
   return reset;
 }
 

@@ -169,15 +169,24 @@ class Insight {
   // shown on the China-time day `day` (yyyymmdd), from the impressions logged: the feed's
   // per-user-per-day cap. At most 1,000 merchants (the most shown).
   Result<std::unordered_map<int64_t, int>> ShownOnDay(const std::string& visitor, int64_t day);
-  // The user's strongest category interests decayed to now, strongest first, each in [0, 1]
-  // relative to the strongest (at most `limit`).
-  Result<std::vector<std::pair<std::string, double>>> TopInterests(int64_t user_id, int limit);
+  // What the feed's features know of a signed-in user (feed/features.h): every category interest
+  // as stored (user_categories, at most 1,000, the strongest) and what the user paid for how many
+  // units (user_facts). Empty for a user never seen.
+  Result<feed::VisitorHistory> VisitorHistoryOf(int64_t user_id);
   struct ProductCounts {
-    int64_t impressions = 0, views = 0, paid_units = 0;
+    int64_t impressions = 0, views = 0;
+    int64_t paid_units = 0;  // self-purchases (the shop's owner or staff buying) left out
   };
-  // Impressions, views and paid units of each product since the China-time day `from_day`.
+  // Impressions, views and paid units of each product since the China-time day `from_day`
+  // (merchant_product_days; paid units without self-purchases, decision 045).
   Result<std::unordered_map<int64_t, ProductCounts>> ProductCountsSince(
       const std::vector<int64_t>& product_ids, int64_t from_day);
+  // Best sellers by paid units without self-purchases since the log began (product_sales,
+  // decision 045), most units first (product id on ties), at most `limit`: of every product, or
+  // of `category` when it is not empty, or of `merchant_ids` when that is not empty. On sale or
+  // not (the caller filters). Each list is its index's first rows.
+  Result<std::vector<int64_t>> BestSellers(const std::string& category,
+                                           const std::vector<int64_t>& merchant_ids, int limit);
   struct MerchantExposure {
     int64_t merchant_id = 0, impressions = 0, views = 0, paid_orders = 0, gmv_fen = 0;
   };

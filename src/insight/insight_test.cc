@@ -146,7 +146,8 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
           "SELECT * FROM user_facts ORDER BY user_id",
           "SELECT * FROM user_categories ORDER BY user_id, category",
           "SELECT * FROM co_purchases ORDER BY product_id, other_id",
-          "SELECT * FROM buyer_products ORDER BY buyer_id, product_id"}) {
+          "SELECT * FROM buyer_products ORDER BY buyer_id, product_id",
+          "SELECT * FROM product_sales ORDER BY product_id"}) {
       auto rows = analytics_->Read([&](Reader& r) { return r.Query(sql); });
       EXPECT_TRUE(rows) << rows.error().message;
       out += std::string(sql) + "\n";

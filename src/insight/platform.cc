@@ -33,7 +33,7 @@ struct Totals {
 }  // namespace
 
 Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day, int64_t to_day,
-                              int64_t head_merchants) {
+                              const feed::ExposurePolicy& policy) {
   ASSIGN_OR_RETURN(internal::DayRange range, internal::CheckDayRange(from_day, to_day));
   // Kinds and status from the trading store.
   constexpr int kKindCount = 3;
@@ -99,7 +99,8 @@ Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day
   std::vector<std::pair<int64_t, int64_t>> gmv;
   gmv.reserve(merchants.size());
   for (const auto& m : merchants) gmv.emplace_back(m.merchant_id, m.gmv_fen);
-  const std::vector<feed::SizeBand> band_of = feed::SizeBands(gmv, active, head_merchants);
+  const std::vector<feed::SizeBand> band_of =
+      feed::SizeBands(gmv, active, feed::Resolved(policy, active).head_merchants);
   Totals bands[feed::kSizeBands], total;
   int64_t band_merchants[feed::kSizeBands] = {0, 0, 0};
   std::vector<int64_t> exposure;
@@ -128,7 +129,7 @@ Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day
   const double gini = feed::ExposureGini(std::move(exposure), active);
   return Json{{"from", internal::DayText(from_day)},
               {"to", internal::DayText(to_day)},
-              {"head_merchants", head_merchants},
+              {"head_merchants", feed::Resolved(policy, active).head_merchants},
               {"active_merchants", active},
               {"days", days},
               {"kinds", kinds},

@@ -4,7 +4,7 @@
 // impressions the shop logged) and the trading store's merchants (kind, status). The size
 // bands and the Gini are feed/bands.h's — the fairness report's definitions.
 //
-//   ASSIGN_OR_RETURN(Json bi, insight::PlatformOverview(insight, store, from, to, policy.head_merchants));
+//   ASSIGN_OR_RETURN(Json bi, insight::PlatformOverview(insight, store, from, to, policy));
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,6 @@ namespace xd::insight {
 //  "totals":{"gmv_fen","paid_orders","impressions"},"exposure_gini"}.
 // Shares are fractions in [0, 1] rounded to 4 places (0 when the total is 0).
 Result<Json> PlatformOverview(Insight& insight, Store& trading, int64_t from_day, int64_t to_day,
-                              int64_t head_merchants);
+                              const feed::ExposurePolicy& policy);
 
 }  // namespace xd::insight

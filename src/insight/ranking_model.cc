@@ -8,6 +8,9 @@
 #include <set>
 
 #include "base/json.h"
+#include "feed/features.h"
+#include "insight/insight.h"
+#include "insight/internal/common.h"
 
 namespace xd::insight {
 namespace {
@@ -18,17 +21,21 @@ std::string Visitor(const LogEvent& e) {
   return "";
 }
 
-// Counts of one product before the current row.
-struct ProductCounts {
-  int64_t impressions = 0, clicks = 0, purchases = 0;
+// A product's history by China-time day, from the rows before the current one.
+using ProductDays = std::map<int64_t, feed::ProductHistory>;
+// A user's facts as the projections keep them (user_categories, user_facts).
+struct UserState {
+  std::map<std::string, internal::Interest> interests;
+  int64_t paid_fen = 0, paid_units = 0;
 };
-// A visitor's interest so far: interactions per category, and their purchases' prices.
-struct VisitorFacts {
-  std::map<std::string, int64_t> by_category;
-  int64_t interactions = 0;
-  double log_price_sum = 0;
-  int64_t priced_purchases = 0;
-};
+
+feed::VisitorHistory VisitorHistoryOf(const UserState& u) {
+  feed::VisitorHistory v;
+  for (const auto& [category, in] : u.interests) v.interests.push_back({category, in.score, in.updated});
+  v.paid_fen = u.paid_fen;
+  v.paid_units = u.paid_units;
+  return v;
+}
 
 Json WeightsJson(const feed::FeatureVector& w) {
   Json a = Json::array();
@@ -46,13 +53,19 @@ bool ParseWeights(const Json& a, feed::FeatureVector& w) {
 
 }  // namespace
 
+int64_t HistoryFromDay(int64_t now_ms) {
+  return DayOf(now_ms - feed::kHistoryDays * 24LL * 3600 * 1000);
+}
+
 std::vector<feed::Example> BuildExamples(const std::vector<LogEvent>& events,
-                                         const std::unordered_map<int64_t, int64_t>& price_fen) {
+                                         const std::unordered_map<int64_t, int64_t>& price_fen,
+                                         int64_t from_ms) {
   using ranking_config::kBuyWindowMs;
   using ranking_config::kClickWindowMs;
   std::vector<feed::Example> out;
-  std::unordered_map<int64_t, ProductCounts> products;
-  std::unordered_map<std::string, VisitorFacts> visitors;
+  std::unordered_map<int64_t, ProductDays> products;
+  std::unordered_map<int64_t, UserState> users;
+  std::unordered_map<std::string, int64_t> device_users;  // the first user a device was seen as
   // (visitor, product) → indices of its impressions still inside the buy window, oldest first.
   struct Pending {
     size_t example;
@@ -63,64 +76,88 @@ std::vector<feed::Example> BuildExamples(const std::vector<LogEvent>& events,
     auto p = price_fen.find(product);
     return p == price_fen.end() ? int64_t{0} : p->second;
   };
+  // The projection's user of a row (insight.cc Applier::UserOf): the row's, else its device's.
+  auto user_of = [&](const LogEvent& e) -> int64_t {
+    if (e.user_id > 0) return e.user_id;
+    if (e.device_id.empty()) return 0;
+    auto it = device_users.find(e.device_id);
+    return it == device_users.end() ? 0 : it->second;
+  };
+  auto add_interest = [&](int64_t user, const std::string& category, int64_t weight, int64_t at) {
+    if (user <= 0 || category.empty()) return;
+    auto [it, added] = users[user].interests.try_emplace(category);
+    internal::AddInterest(it->second, !added, weight, at, config::kInterestHalfLifeMs);
+  };
+  const feed::VisitorHistory kNobody;
 
   for (const LogEvent& e : events) {
+    if (e.type == "identify") {
+      if (!e.device_id.empty() && e.user_id > 0) device_users.emplace(e.device_id, e.user_id);
+      continue;
+    }
     const std::string who = Visitor(e);
-    if (who.empty()) continue;
+    const int64_t user = user_of(e);
+    const int64_t day = DayOf(e.occurred_at_ms);
     if (e.type == "impression" && e.product_id > 0) {
-      ProductCounts& pc = products[e.product_id];
-      VisitorFacts& vf = visitors[who];
-      feed::Candidate c;
-      c.product_id = e.product_id;
-      c.category = e.category;
-      c.price_fen = price_of(e.product_id);
-      auto cat = vf.by_category.find(e.category);
-      c.signals.category_affinity =
-          static_cast<double>(cat == vf.by_category.end() ? 0 : cat->second) /
-          static_cast<double>(vf.interactions + 2);
-      c.signals.user_typical_price_fen =
-          vf.priced_purchases > 0
-              ? static_cast<int64_t>(std::exp(vf.log_price_sum / vf.priced_purchases))
-              : 0;
-      c.signals.impressions = pc.impressions;
-      c.signals.clicks = pc.clicks;
-      c.signals.purchases = pc.purchases;
-      out.push_back({feed::Features(c, e.position), false, false});
-      pending[{who, e.product_id}].push_back({out.size() - 1, e.occurred_at_ms});
-      ++pc.impressions;
+      if (!who.empty() && e.occurred_at_ms >= from_ms) {
+        // The serving path's inputs as they stood before this row (feed/features.h).
+        feed::ProductHistory history;
+        if (auto p = products.find(e.product_id); p != products.end()) {
+          for (auto d = p->second.lower_bound(HistoryFromDay(e.occurred_at_ms));
+               d != p->second.end(); ++d) {
+            history.impressions += d->second.impressions;
+            history.views += d->second.views;
+            history.paid_units += d->second.paid_units;
+          }
+        }
+        feed::VisitorHistory visitor;
+        if (e.user_id > 0) {  // serving knows a signed-in visitor only
+          if (auto u = users.find(e.user_id); u != users.end()) visitor = VisitorHistoryOf(u->second);
+        }
+        feed::Candidate c;
+        c.product_id = e.product_id;
+        c.merchant_id = e.merchant_id;
+        c.category = e.category;
+        c.price_fen = price_of(e.product_id);
+        c.source = e.source;
+        c.signals = feed::SignalsOf(history, e.user_id > 0 ? visitor : kNobody, e.category,
+                                    config::kInterestHalfLifeMs);
+        out.push_back({feed::Features(c, e.position), false, false});
+        pending[{who, e.product_id}].push_back({out.size() - 1, e.occurred_at_ms});
+      }
+      if (e.merchant_id > 0) ++products[e.product_id][day].impressions;
     } else if ((e.type == "click" || e.type == "view") && e.product_id > 0) {
-      auto it = pending.find({who, e.product_id});
-      bool credited = false;
+      auto it = who.empty() ? pending.end() : pending.find({who, e.product_id});
       if (it != pending.end()) {
         // The newest impression shown before the click and within the click window gets it.
         for (auto p = it->second.rbegin(); p != it->second.rend(); ++p) {
           if (p->at_ms <= e.occurred_at_ms && e.occurred_at_ms - p->at_ms <= kClickWindowMs) {
-            if (!out[p->example].clicked) {
-              out[p->example].clicked = true;
-              credited = true;
-            }
+            out[p->example].clicked = true;
             break;
           }
         }
       }
-      // A product's click count: one per credited impression, so a page reloaded ten times
-      // does not make ten clicks of one impression.
-      if (credited) ++products[e.product_id].clicks;
-      VisitorFacts& vf = visitors[who];
-      ++vf.by_category[e.category];
-      ++vf.interactions;
+      if (e.type == "view" && e.merchant_id > 0) ++products[e.product_id][day].views;
+      add_interest(user, e.category,
+                   e.type == "view" ? internal::kInterestView : internal::kInterestClick,
+                   e.occurred_at_ms);
+    } else if (e.type == "click" || e.type == "view") {
+      add_interest(user, e.category,
+                   e.type == "view" ? internal::kInterestView : internal::kInterestClick,
+                   e.occurred_at_ms);
+    } else if (e.type == "cart.added") {
+      add_interest(user, e.category, internal::kInterestCart, e.occurred_at_ms);
     } else if (e.type == "order.paid") {
-      VisitorFacts& vf = visitors[who];
+      int64_t units = 0;
       for (size_t i = 0; i < e.paid_products.size(); ++i) {
         const int64_t product = e.paid_products[i];
-        ++products[product].purchases;
-        if (i < e.paid_categories.size()) ++vf.by_category[e.paid_categories[i]];
-        ++vf.interactions;
-        if (const int64_t price = price_of(product); price > 0) {
-          vf.log_price_sum += std::log(static_cast<double>(price));
-          ++vf.priced_purchases;
-        }
-        auto it = pending.find({who, product});
+        const int64_t qty = i < e.paid_quantities.size() ? e.paid_quantities[i] : 0;
+        units += qty;
+        if (e.merchant_id > 0 && product > 0 && !e.self_purchase)
+          products[product][day].paid_units += qty;
+        add_interest(user, i < e.paid_categories.size() ? e.paid_categories[i] : "",
+                     internal::kInterestPaidItem, e.occurred_at_ms);
+        auto it = who.empty() ? pending.end() : pending.find({who, product});
         if (it == pending.end()) continue;
         for (auto p = it->second.rbegin(); p != it->second.rend(); ++p) {
           if (p->at_ms <= e.occurred_at_ms && e.occurred_at_ms - p->at_ms <= kBuyWindowMs) {
@@ -130,11 +167,16 @@ std::vector<feed::Example> BuildExamples(const std::vector<LogEvent>& events,
           }
         }
       }
+      if (user > 0) {
+        UserState& u = users[user];
+        u.paid_fen += e.amount_fen;
+        u.paid_units += units;
+      }
     }
     // Forget impressions past the buy window (bounded memory over a long window). Checked on
     // the touched key only; the rest age out when touched, and the map holds at most one
     // entry per impression read.
-    if (e.product_id > 0) {
+    if (e.product_id > 0 && !who.empty()) {
       auto it = pending.find({who, e.product_id});
       if (it != pending.end()) {
         while (!it->second.empty() && e.occurred_at_ms - it->second.front().at_ms > kBuyWindowMs) {
@@ -215,17 +257,18 @@ Status RankingTrainer::Load() {
   return Ok();
 }
 
-Result<feed::TrainReport> RankingTrainer::TrainOnce() {
+Result<std::vector<feed::Example>> RankingTrainer::Examples() {
   const int64_t now = analytics_.clock().NowMs();
   const int64_t from = now - ranking_config::kTrainWindowMs;
   ASSIGN_OR_RETURN(Rows rows, analytics_.Read([&](Reader& r) {
-    // The newest kMaxScanRows rows by id (a rowid range, no full scan), then the window.
+    // The newest kMaxScanRows rows by id (a rowid range, no full scan): the state before the
+    // window too, so that the features are the projections' (the file comment).
     return r.Query(
-        "SELECT id, type, user_id, device_id, product_id, category, occurred_at_ms, data "
-        "FROM log WHERE id > (SELECT COALESCE(MAX(id), 0) FROM log) - ? "
-        "AND occurred_at_ms >= ? AND type IN ('impression', 'click', 'view', 'order.paid') "
+        "SELECT id, type, user_id, device_id, product_id, category, occurred_at_ms, data, "
+        "merchant_id, amount_fen FROM log WHERE id > (SELECT COALESCE(MAX(id), 0) FROM log) - ? "
+        "AND type IN ('impression', 'click', 'view', 'cart.added', 'order.paid', 'identify') "
         "ORDER BY id",
-        {ranking_config::kMaxScanRows, from});
+        {ranking_config::kMaxScanRows});
   }));
   std::vector<LogEvent> events;
   events.reserve(rows.size());
@@ -239,22 +282,26 @@ Result<feed::TrainReport> RankingTrainer::TrainOnce() {
     e.product_id = row.Int(4);
     e.category = row.Str(5);
     e.occurred_at_ms = row.Int(6);
+    e.merchant_id = row.Int(8);
+    e.amount_fen = row.Int(9);
     const Json data = row.JsonAt(7);
-    if (e.type == "impression" && data.is_object() && data.contains("position") &&
-        data["position"].is_number_integer()) {
-      e.position = std::max<int64_t>(0, data["position"].get<int64_t>());
+    if (e.type == "impression" && data.is_object()) {
+      if (data.contains("position") && data["position"].is_number_integer())
+        e.position = std::max<int64_t>(0, data["position"].get<int64_t>());
+      if (data.contains("feed_source") && data["feed_source"].is_string())
+        e.source = feed::SourceFromName(data["feed_source"].get<std::string>())
+                       .value_or(feed::Source::kColdStart);
     }
-    if (e.type == "order.paid" && data.is_object() && data.contains("items") &&
-        data["items"].is_array()) {
-      for (const Json& it : data["items"]) {
-        if (!it.is_object() || !it.contains("product_id") || !it["product_id"].is_number_integer())
-          continue;
-        e.paid_products.push_back(it["product_id"].get<int64_t>());
-        e.paid_categories.push_back(it.value("category", std::string()));
+    if (e.type == "order.paid") {
+      e.self_purchase = internal::IsSelfPurchase(data);
+      for (const internal::PaidItem& it : internal::PaidItems(data)) {
+        e.paid_products.push_back(it.product_id);
+        e.paid_categories.push_back(it.category);
+        e.paid_quantities.push_back(it.quantity);
       }
     }
-    if (e.product_id > 0) product_ids.insert(e.product_id);
-    for (int64_t p : e.paid_products) product_ids.insert(p);
+    if (e.type == "impression" && e.product_id > 0 && e.occurred_at_ms >= from)
+      product_ids.insert(e.product_id);
     events.push_back(std::move(e));
   }
   // Prices from the trading store, in chunks (bounded statements).
@@ -264,13 +311,18 @@ Result<feed::TrainReport> RankingTrainer::TrainOnce() {
     std::vector<int64_t> chunk(ids.begin() + static_cast<long>(at),
                                ids.begin() + static_cast<long>(std::min(ids.size(), at + 500)));
     ASSIGN_OR_RETURN(Rows p, trading_.Read([&](Reader& r) {
-      return r.Query("SELECT product_id, MIN(price_fen) FROM skus WHERE product_id IN " +
-                         r.dialect().IdsIn("?") + " GROUP BY product_id",
+      return r.Query("SELECT id, min_price_fen FROM products WHERE id IN " +
+                         r.dialect().IdsIn("?"),
                      {IdListParam(chunk)});
     }));
     for (const Row& row : p) prices[row.Int(0)] = row.Int(1);
   }
-  const std::vector<feed::Example> examples = BuildExamples(events, prices);
+  return BuildExamples(events, prices, from);
+}
+
+Result<feed::TrainReport> RankingTrainer::TrainOnce() {
+  const int64_t now = analytics_.clock().NowMs();
+  ASSIGN_OR_RETURN(const std::vector<feed::Example> examples, Examples());
   const std::shared_ptr<const feed::Model> before = Current();
   if (static_cast<int64_t>(examples.size()) < ranking_config::kMinImpressions) {
     feed::TrainReport unchanged;

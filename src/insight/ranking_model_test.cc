@@ -23,6 +23,7 @@ LogEvent Ev(int64_t id, std::string type, int64_t user, int64_t product, int64_t
   e.id = id;
   e.type = std::move(type);
   e.user_id = user;
+  e.merchant_id = 1;
   e.product_id = product;
   e.category = "c";
   e.occurred_at_ms = at;
@@ -34,15 +35,19 @@ TEST(RankingModelTest, ExamplesLabelClicksAndPurchasesInTheirWindows) {
   std::vector<LogEvent> log = {
       Ev(1, "impression", 7, 100, 0, 3),       // clicked 10 min later, then bought
       Ev(2, "impression", 7, 200, 0, 4),       // clicked only after 2 h: not a click
-      Ev(3, "click", 7, 100, 10 * 60 * 1000),  //
+      Ev(3, "view", 7, 100, 10 * 60 * 1000),   //
       Ev(4, "click", 7, 200, 2 * kHour + 1),   //
       Ev(5, "impression", 8, 100, kHour),      // another visitor: this one's click is not theirs
   };
   LogEvent paid = Ev(6, "order.paid", 7, 0, 3 * kHour);
   paid.paid_products = {100};
   paid.paid_categories = {"c"};
+  paid.paid_quantities = {1};
   log.push_back(paid);
-  log.push_back(Ev(7, "impression", 9, 100, 4 * kHour, 0));  // after one click, one purchase
+  LogEvent self = paid;  // the shop's own staff buying: no conversion of the product's
+  self.id = 61, self.user_id = 70, self.self_purchase = true, self.paid_quantities = {5};
+  log.push_back(self);
+  log.push_back(Ev(7, "impression", 9, 100, 4 * kHour, 0));  // after one view, one purchase
   LogEvent anonymous = Ev(8, "impression", 0, 100, 4 * kHour);
   log.push_back(anonymous);  // no user, no device: skipped
 
@@ -57,12 +62,16 @@ TEST(RankingModelTest, ExamplesLabelClicksAndPurchasesInTheirWindows) {
   EXPECT_DOUBLE_EQ(ex[0].x[feed::kLogPrice], std::log1p(50.0) / 5);
   EXPECT_EQ(ex[1].x[feed::kLogPrice], 0);  // no price known
   // Point in time: the first impression of product 100 saw no history; the last one saw two
-  // impressions, one credited click and one purchase, and rates above the prior.
+  // impressions, one view and one unit bought (the staff's five do not count), rates above the
+  // prior.
   feed::Candidate fresh;
   EXPECT_DOUBLE_EQ(ex[0].x[feed::kCtrLogit], feed::Features(fresh, 0)[feed::kCtrLogit]);
   EXPECT_GT(ex[3].x[feed::kCtrLogit], ex[0].x[feed::kCtrLogit]);
   EXPECT_GT(ex[3].x[feed::kCvrLogit], ex[0].x[feed::kCvrLogit]);
   EXPECT_DOUBLE_EQ(ex[3].x[feed::kLogImpressions], std::log1p(2.0) / 10);
+  feed::Candidate seen;
+  seen.signals.impressions = 2, seen.signals.clicks = 1, seen.signals.purchases = 1;
+  EXPECT_DOUBLE_EQ(ex[3].x[feed::kCvrLogit], feed::Features(seen, 0)[feed::kCvrLogit]);
 }
 
 class RankingTrainerTest : public ::testing::Test {
@@ -103,8 +112,8 @@ class RankingTrainerTest : public ::testing::Test {
       for (int p = 0; p < 40; ++p) {
         RETURN_IF_ERROR(
             tx.Run("INSERT INTO products(id, merchant_id, title, category, status, created_at_ms, "
-                   "updated_at_ms) VALUES(?,1,'商品','c','on_sale',0,0)",
-                   {int64_t{1000 + p}}));
+                   "updated_at_ms, min_price_fen) VALUES(?,1,'商品','c','on_sale',0,0,?)",
+                   {int64_t{1000 + p}, int64_t{1000 + 100 * p}}));
         RETURN_IF_ERROR(
             tx.Run("INSERT INTO skus(id, product_id, merchant_id, price_fen, stock, stock_in) "
                    "VALUES(?,?,1,?,10,10)",
@@ -122,18 +131,18 @@ class RankingTrainerTest : public ::testing::Test {
         const int64_t at = start + i * 60 * 1000;
         auto row = [&](const std::string& type, int64_t product, int64_t when, const Json& data) {
           return tx.Run(
-              "INSERT INTO log(source_key, type, user_id, product_id, category, occurred_at_ms, "
-              "received_at_ms, data) VALUES(?,?,?,?,'c',?,?,?)",
+              "INSERT INTO log(source_key, type, user_id, merchant_id, product_id, category, "
+              "occurred_at_ms, received_at_ms, data) VALUES(?,?,?,1,?,'c',?,?,?)",
               {"t:" + std::to_string(++key), type, user, product, when, when, DumpJson(data)});
         };
         RETURN_IF_ERROR(row("impression", 1000 + p, at, {{"position", position}}));
         const double z = -1.5 + 1.5 * quality[p] - 0.3 * static_cast<double>(position);
         if (u(rng) < 1 / (1 + std::exp(-z))) {
-          RETURN_IF_ERROR(row("click", 1000 + p, at + 1000, Json::object()));
+          RETURN_IF_ERROR(row("view", 1000 + p, at + 1000, Json::object()));
           if (u(rng) < (quality[p] > 0.5 ? 0.5 : 0.05)) {
             RETURN_IF_ERROR(
                 row("order.paid", 0, at + 2000,
-                    {{"items", Json::array({{{"product_id", 1000 + p}, {"category", "c"}}})}}));
+                    {{"items", Json::array({{{"product_id", 1000 + p}, {"category", "c"}, {"quantity", 1}}})}}));
           }
         }
       }
