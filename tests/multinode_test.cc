@@ -199,8 +199,11 @@ class MultiNode : public ::testing::Test {
       std::lock_guard lock(mu_);
       const char* kinds[] = {"plain", "flash sale", "group opener", "group joiner"};
       const bool sold_out = Count("SELECT stock_left FROM activities WHERE id = " + flash_id_) == 0;  // in an earlier phase
-      for (int kind = 0; kind < 4; ++kind)
-        if (kind != 1 || !sold_out) EXPECT_GT(paid_by_kind_[kind], 0) << "no " << kinds[kind] << " order paid";
+      for (int kind = 0; kind < 4; ++kind) {
+        if (kind != 1 || !sold_out) {
+          EXPECT_GT(paid_by_kind_[kind], 0) << "no " << kinds[kind] << " order paid";
+        }
+      }
       for (auto& f : failures_) ADD_FAILURE() << "a request failed with more than a 503: " << f;
       failures_.clear();
       std::fill(std::begin(paid_by_kind_), std::end(paid_by_kind_), 0);
