@@ -569,6 +569,19 @@ TEST_F(Feed, AdminSettingsAndFairnessReport) {
   EXPECT_EQ(report.body["new_merchants"]["with_sale"], 1);
   EXPECT_NEAR(report.body["new_merchants"]["median_hours_to_first_sale"].get<double>(), 2.0, 0.01);
   EXPECT_EQ(report.body["policy"]["long_tail_share_bps"], 5000);
+  // The model the feed ranks with, and its offline AUC, as the trainer holds it: the default
+  // prior before a training, then whatever the last training published.
+  auto model_matches = [&](const Json& m) {
+    auto current = app_->insight().ranking().Current();
+    EXPECT_EQ(m["version"], current->version) << m.dump();
+    EXPECT_EQ(m["examples"], current->examples) << m.dump();
+    EXPECT_NEAR(m["click_auc"].get<double>(), current->click_auc, 1e-4) << m.dump();
+    EXPECT_NEAR(m["buy_auc"].get<double>(), current->buy_auc, 1e-4) << m.dump();
+  };
+  model_matches(report.body["model"]);
+  EXPECT_EQ(report.body["model"]["version"], 0);
+  (void)app_->insight().ranking().TrainOnce();
+  model_matches(Call("GET", "/api/v1/admin/feed/fairness?days=7", nullptr, admin).body["model"]);
   EXPECT_EQ(Call("GET", "/api/v1/admin/feed/fairness", nullptr, buyer).status, 403);
 }
 

@@ -918,6 +918,14 @@ Result<Json> FeedService::Fairness(int64_t days) {
     else ++without_sale;
   }
   std::sort(waits.begin(), waits.end());
+  // The model the feed ranks with and its offline quality (AUC on the held-out part of the
+  // impressions it was trained on; 0 and version 0 for the default prior, before a training).
+  const std::shared_ptr<const Model> model = models_ ? models_->Current() : DefaultModel();
+  Json model_json{{"version", model->version},
+                  {"trained_at", model->trained_at_ms > 0 ? Json(FormatRfc3339(model->trained_at_ms)) : Json(nullptr)},
+                  {"examples", model->examples},
+                  {"click_auc", Round4(model->click_auc)},
+                  {"buy_auc", Round4(model->buy_auc)}};
   Json median = waits.empty() ? Json(nullptr)
                               : Json(Round4(static_cast<double>(waits[(waits.size() - 1) / 2]) /
                                             static_cast<double>(3'600'000)));
@@ -936,6 +944,7 @@ Result<Json> FeedService::Fairness(int64_t days) {
                 {"without_sale", without_sale},
                 {"median_hours_to_first_sale", median}}},
               {"policy", ToJson(policy)},
+              {"model", std::move(model_json)},
               {"analytics", insight_ != nullptr}};
 }
 

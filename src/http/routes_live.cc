@@ -52,12 +52,21 @@ Status CreateRoom(Call& c) {
   return Ok();
 }
 
+// A room as its shop's staff see it: with viewers_now, the host screen's viewers at this moment
+// (a live room's sum over the nodes, as the public room read and the stream's counts show it,
+// approximate; 0 for a room not live).
+Json StaffRoomJson(Call& c, const live::Room& room) {
+  Json j = RoomJson(room);
+  j["viewers_now"] = room.status == live::RoomStatus::kLive ? Hub(c).Viewers(room.id) : 0;
+  return j;
+}
+
 Status MerchantRooms(Call& c) {
   ASSIGN_OR_RETURN(StaffCaller s, c.Staff(Perm::kRead));
   ASSIGN_OR_RETURN(auto rooms,
                    c.app().store.Read([&](Reader& r) { return Live(c).MerchantRooms(r, s.merchant_id); }));
   Json items = Json::array();
-  for (auto& r : rooms) items.push_back(RoomJson(r));
+  for (auto& r : rooms) items.push_back(StaffRoomJson(c, r));
   c.Reply(ListJson(std::move(items), 0));
   return Ok();
 }
@@ -67,11 +76,7 @@ Status MerchantRoom(Call& c) {
   ASSIGN_OR_RETURN(int64_t id, c.PathId("id"));
   ASSIGN_OR_RETURN(live::Room room,
                    c.app().store.Read([&](Reader& r) { return Live(c).GetRoom(r, id, s.merchant_id); }));
-  Json j = RoomJson(room);
-  // The host screen's viewers now: the sum over the nodes, as the public room read and the
-  // stream's counts show it (approximate).
-  j["viewers_now"] = Hub(c).Viewers(id);
-  c.Reply(j);
+  c.Reply(StaffRoomJson(c, room));
   return Ok();
 }
 
