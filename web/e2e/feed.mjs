@@ -107,6 +107,20 @@ export async function homeFeed(ctx, h) {
     await page.waitForFunction((k) => document.querySelectorAll('[data-test="product-card"][data-feed-id]').length > k
       || document.querySelector('.van-list__finished-text'), n).catch(() => {});
   }
+  if ((await page.locator(followed).count()) === 0) {
+    // Not on the page: say what the feed API gives this buyer (it failed 2 runs in 3 of the whole
+    // suite once, never alone; the cause is not known yet).
+    let cursor = null; const seen = [];
+    for (let i = 0; i < 40; ++i) {
+      const r = await apiCall('GET', `/feed?page_size=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: buyerToken });
+      for (const it of r.items || []) seen.push(`${it.product_id || it.id}:${it.source}:${it.merchant_id}`);
+      cursor = r.next_cursor; if (!cursor) break;
+    }
+    throw new Error(`the followed shop's new product ${fresh.id} is not on the home feed after scrolling: ` +
+      `${await page.locator('[data-test="product-card"][data-feed-id]').count()} cards on the page; the API's feed has ` +
+      `${seen.length} items, this product as ${seen.filter((x) => x.startsWith(fresh.id)).join(',') || 'none'}, ` +
+      `the shop's: ${seen.filter((x) => x.endsWith(':' + merchantId)).join(' ') || 'none'}`);
+  }
   await page.waitForSelector(followed, { timeout: 2000 });
   await page.locator(followed).scrollIntoViewIfNeeded();
   await toastGone(page);
