@@ -33,6 +33,22 @@ class Live : public ApiTest {
     return r.body.value("error", Json::object()).value("reason", "");
   }
 
+  // A room of two products (保温杯 at 39 yuan live, 茶叶 at 29, 100 live units each), started.
+  struct RoomOfTwo {
+    std::string id, product, sku, product2, sku2;
+  };
+  RoomOfTwo LiveRoomOfTwo(const Shop& shop) {
+    RoomOfTwo out;
+    std::tie(out.product, out.sku) = CreateProduct(shop, 9900, 500, "保温杯");
+    std::tie(out.product2, out.sku2) = CreateProduct(shop, 5000, 500, "茶叶");
+    Json room = NewRoom(shop, Json::array({Json{{"sku_id", out.sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
+                                           Json{{"sku_id", out.sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
+    auto started = Call("POST", "/api/v1/merchant/live/rooms/" + room.value("id", "") + "/start", nullptr, shop.owner_token);
+    EXPECT_EQ(started.status, 200) << started.body.dump();
+    if (started.status == 200) out.id = room["id"];
+    return out;
+  }
+
   Json NewRoom(const Shop& shop, const Json& products) {
     auto r = Call("POST", "/api/v1/merchant/live/rooms",
                   Json{{"title", "冬季新品首发"},
@@ -568,15 +584,8 @@ class LiveStream : public Live {
 TEST_F(LiveStream, StaffDeleteCommentsMuteViewersAndBlockWordsResultsHaveThePeak) {
   Shop shop = OpenShop("b2c", "直播间");
   Shop other = OpenShop("b2c", "隔壁");
-  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
-  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
-  Json room = NewRoom(
-      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
-                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
-  const std::string id = room["id"];
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
-                .status,
-            200);
+  auto [id, product, sku, product2, sku2] = LiveRoomOfTwo(shop);
+  ASSERT_FALSE(id.empty());
   WsViewer ws(port_, id);
   ASSERT_EQ(ws.Next()["type"], "snapshot");
   const std::string base = "/api/v1/live/rooms/" + id + "/comments";
@@ -696,15 +705,8 @@ TEST_F(LiveStream, StaffDeleteCommentsMuteViewersAndBlockWordsResultsHaveThePeak
 // message closing only its connection, and the end.
 TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
   Shop shop = OpenShop("b2c", "直播间");
-  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
-  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
-  Json room = NewRoom(
-      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
-                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
-  const std::string id = room["id"];
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
-                .status,
-            200);
+  auto [id, product, sku, product2, sku2] = LiveRoomOfTwo(shop);
+  ASSERT_FALSE(id.empty());
 
   WsViewer ws(port_, id);
   Json first = ws.Next();
@@ -878,15 +880,8 @@ TEST_F(LiveStream, ViewersSeeSnapshotPinOrdersCommentsAndSlowReadersSkipAhead) {
 // client's end, and more than 512 bytes close it.)
 TEST_F(LiveStream, MalformedWebSocketFramesCloseThatConnectionOnly) {
   Shop shop = OpenShop("b2c", "直播间");
-  auto [product, sku] = CreateProduct(shop, 9900, 500, "保温杯");
-  auto [product2, sku2] = CreateProduct(shop, 5000, 500, "茶叶");
-  Json room = NewRoom(
-      shop, Json::array({Json{{"sku_id", sku}, {"live_price_fen", 3900}, {"live_stock", 100}},
-                         Json{{"sku_id", sku2}, {"live_price_fen", 2900}, {"live_stock", 100}}}));
-  const std::string id = room["id"];
-  ASSERT_EQ(Call("POST", "/api/v1/merchant/live/rooms/" + id + "/start", nullptr, shop.owner_token)
-                .status,
-            200);
+  auto [id, product, sku, product2, sku2] = LiveRoomOfTwo(shop);
+  ASSERT_FALSE(id.empty());
   WsViewer good(port_, id);
   ASSERT_EQ(good.Next()["type"], "snapshot");
   using namespace std::string_literals;
