@@ -242,7 +242,8 @@ TEST_F(Feed, GuaranteeAndCapsHoldOnEveryPage) {
 }
 
 // Impressions arrive with their position, the feed request's id and its source, land in the
-// event log, and count toward the merchant's daily cap for that user.
+// event log, and count toward the merchant's daily cap for that user; what the buyer saw on the
+// shop's own page or in search does not.
 TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
   std::string admin = AdminToken();
   ASSERT_EQ(Call("PUT", "/api/v1/admin/feed/settings", Json{{"max_per_merchant_per_user_day", 1}}, admin).status, 200);
@@ -252,6 +253,16 @@ TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
   CreateProduct(other, 1800, 5, "另一家的饼干");
   clock_.AdvanceMs(20'000);
   std::string viewer = Register("13900000301", "看客");
+  // The buyer browses the shop's page and a search first: three impressions, none the feed's.
+  auto browsed = Call("POST", "/api/v1/events",
+                      Json{{"device_id", "dfeedtest1"},
+                           {"events", {{{"id", "shop-1"}, {"type", "impression"}, {"product_id", product}, {"position", 0}},
+                                       {{"id", "shop-2"}, {"type", "impression"}, {"product_id", product}, {"position", 0}},
+                                       {{"id", "search-1"}, {"type", "impression"}, {"product_id", product},
+                                        {"position", 0}, {"source", "search"}}}}},
+                      viewer);
+  ASSERT_EQ(browsed.status, 202) << browsed.body.dump();
+  CatchUp();
   auto feed = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
   ASSERT_EQ(feed.status, 200);
   std::string feed_id = feed.body["feed_id"];
@@ -268,7 +279,7 @@ TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
   EXPECT_EQ(sent.body["accepted"], 1) << sent.body.dump();
   CatchUp();
   ASSERT_TRUE(app_->analytics_store().Read([&](Reader& r) -> Status {
-    auto row = r.QueryOne("SELECT merchant_id, product_id, channel, data FROM log WHERE type='impression'");
+    auto row = r.QueryOne("SELECT merchant_id, product_id, channel, data FROM log WHERE type='impression' AND channel='feed'");
     EXPECT_TRUE(row && *row);
     if (!row || !*row) return Ok();
     EXPECT_EQ(IdString((*row)->Int(0)), shop.id);
@@ -294,6 +305,61 @@ TEST_F(Feed, ImpressionsLandInTheEventLogAndCountTowardTheDailyCap) {
   clock_.AdvanceMs(24LL * 3600 * 1000);
   auto tomorrow = Call("GET", "/api/v1/feed?limit=10", nullptr, viewer);
   EXPECT_NE(tomorrow.body.dump().find(product), std::string::npos) << tomorrow.body.dump();
+}
+
+// A feed's pages are the same whether or not the impressions of its earlier pages have arrived:
+// its own impressions count once (its pages are replayed), not twice. With a day cap of 3 and 2
+// a page, a shop shown twice on page 1 has one item left for the later pages; counted twice it
+// would have none and page 2 would change under the buyer's thumb.
+TEST_F(Feed, AFeedsOwnImpressionsDoNotChangeItsLaterPages) {
+  std::string admin = AdminToken();
+  ASSERT_EQ(Call("PUT", "/api/v1/admin/feed/settings",
+                 Json{{"max_per_merchant_per_page", 2}, {"max_per_merchant_per_user_day", 3}}, admin)
+                .status,
+            200);
+  for (int m = 0; m < 4; ++m) {
+    Shop shop = OpenShop("c2c", "翻页小店" + std::to_string(m));
+    for (int i = 0; i < 4; ++i)
+      CreateProduct(shop, 1000 + 900 * m + 10 * i, 5, "翻页商品" + std::to_string(m) + "-" + std::to_string(i));
+  }
+  clock_.AdvanceMs(20'000);
+  std::string viewer = Register("13900000311", "翻页的人");
+  auto ids = [](const Json& page) {
+    std::vector<std::string> out;
+    for (auto& item : page["items"])
+      if (item["kind"] == "product") out.push_back(item["product"]["id"]);
+    return out;
+  };
+  auto first = Call("GET", "/api/v1/feed?limit=5", nullptr, viewer);
+  ASSERT_EQ(first.status, 200) << first.body.dump();
+  const std::string cursor = first.body["next_cursor"];
+  auto second = Call("GET", "/api/v1/feed?cursor=" + cursor, nullptr, viewer);
+  ASSERT_EQ(second.status, 200);
+  // Page 1 was seen: its impressions arrive.
+  Json events = Json::array();
+  for (auto& item : first.body["items"]) {
+    if (item["kind"] != "product") continue;
+    events.push_back(Json{{"id", "pg1-" + std::to_string(events.size())}, {"type", "impression"},
+                          {"product_id", item["product"]["id"]}, {"position", item["position"]},
+                          {"feed_id", first.body["feed_id"]}, {"feed_source", item["source"]},
+                          {"source", "feed"}});
+  }
+  ASSERT_EQ(events.size(), 5u) << first.body.dump();
+  ASSERT_EQ(Call("POST", "/api/v1/events", Json{{"device_id", "dpages1"}, {"events", events}}, viewer).status, 202);
+  CatchUp();
+  auto again = Call("GET", "/api/v1/feed?cursor=" + cursor, nullptr, viewer);
+  ASSERT_EQ(again.status, 200);
+  EXPECT_EQ(ids(again.body), ids(second.body)) << second.body.dump() << "\n" << again.body.dump();
+  EXPECT_EQ(ids(again.body).size(), 5u);
+  // Another feed begun now counts them: page 1's shops have their day cap less what it showed.
+  std::map<std::string, int> shown;
+  for (auto& item : first.body["items"])
+    if (item["kind"] == "product") ++shown[item["product"]["merchant_id"]];
+  std::map<std::string, int> later;
+  for (const Json& page : AllPages(viewer, 5))
+    for (auto& item : page["items"])
+      if (item["kind"] == "product") ++later[item["product"]["merchant_id"]];
+  for (auto& [merchant, n] : shown) EXPECT_LE(later[merchant] + n, 3) << merchant;
 }
 
 // A live room's card on the feed has its position among the live cards; its impression names the
@@ -337,7 +403,7 @@ TEST_F(Feed, LiveCardImpressionsCountForTheRoomsMerchant) {
     ASSIGN_OR_RETURN(int64_t shown, r.QueryInt("SELECT COALESCE(SUM(impressions), 0) FROM merchant_days WHERE merchant_id=?",
                                                {*ParseId(live_shop.id)}));
     EXPECT_EQ(shown, 1);
-    ASSIGN_OR_RETURN(int64_t today, r.QueryInt("SELECT COALESCE(SUM(impressions), 0) FROM visitor_merchant_days WHERE "
+    ASSIGN_OR_RETURN(int64_t today, r.QueryInt("SELECT COALESCE(SUM(impressions), 0) FROM visitor_feed_merchants WHERE "
                                                "merchant_id=? AND visitor LIKE 'u%'",
                                                {*ParseId(live_shop.id)}));
     EXPECT_EQ(today, 1);

@@ -225,11 +225,16 @@ Page Ranker::Fill(int64_t first_position, int page_size, State& state) const {
   auto category_ok = [&](size_t i) {
     return per_category[static_cast<size_t>(category_[i])] < policy.max_per_category_per_page;
   };
+  auto social = [&](size_t i) {
+    return scored_[i].source == Source::kFriendRecommendation ||
+           scored_[i].source == Source::kFollowedShop;
+  };
   // The best remaining item passing the checks, or -1.
-  auto pick = [&](bool need_long_tail, bool need_category) -> long {
+  auto pick = [&](bool need_long_tail, bool need_category, bool need_social = false) -> long {
     for (size_t i = 0; i < scored_.size(); ++i) {
       if (state.taken[i]) continue;
       if (need_long_tail && !scored_[i].long_tail) continue;
+      if (need_social && !social(i)) continue;
       if (!merchant_ok(i)) continue;
       if (need_category && !category_ok(i)) continue;
       return static_cast<long>(i);
@@ -241,16 +246,22 @@ Page Ranker::Fill(int64_t first_position, int page_size, State& state) const {
     // The floor after k+1 slots: floor((k+1) · share).
     const int64_t floor_lt = (static_cast<int64_t>(k) + 1) * policy.long_tail_share_bps / 10000;
     const bool want_lt = page.long_tail_items < floor_lt;
+    const bool want_social =
+        page.social_items == 0 && k >= std::min(kSocialSlot, page_size - 1);
     long i = -1;
     bool guaranteed = false;
     if (want_lt) {
-      i = pick(true, true);
+      // A long-tail social item answers both wants at once.
+      if (want_social) i = pick(true, true, true);
+      if (i < 0) i = pick(true, true);
       if (i >= 0) {
         // Placed by the guarantee only if the best item overall was someone else.
         const long best = pick(false, true);
         guaranteed = best != i;
       }
     }
+    // The social slot, unless the long-tail floor took this one (then the next).
+    if (i < 0 && want_social) i = pick(false, true, true);
     if (i < 0) i = pick(false, true);
     if (i < 0 && want_lt) i = pick(true, false);  // category cap relaxed: no other category left
     if (i < 0) i = pick(false, false);
@@ -265,6 +276,7 @@ Page Ranker::Fill(int64_t first_position, int page_size, State& state) const {
     state.page_merchants.push_back(merchant_[at]);
     ++per_category[static_cast<size_t>(category_[at])];
     if (it.long_tail) ++page.long_tail_items;
+    if (social(at)) ++page.social_items;
     page.items.push_back(it);
   }
   return page;

@@ -182,13 +182,22 @@ struct Page {
   std::vector<RankedItem> items;  // in position order; shorter than page_size when the caps
                                   // or the candidates run out
   int long_tail_items = 0;
+  int social_items = 0;  // a friend's recommendation or a followed shop's product
 };
+
+// The visitor's own social candidates (a friend's recommendation, a followed shop's new product)
+// are what the visitor asked for by following and befriending: every page shows one by this
+// slot (0-based), while one the caps allow remains, whatever the model scores it. Where the
+// long-tail floor needs the same slot and no long-tail social item is left, the floor takes it
+// and the social item the next free slot.
+inline constexpr int kSocialSlot = 2;
 
 // Ranks a page. Every page it returns keeps, for any candidates: at most
 // max_per_merchant_per_page items of a merchant; shown_today + items on the page ≤
 // max_per_merchant_per_user_day for each merchant; no product twice; the long-tail floor
-// position by position while long-tail candidates the caps allow remain; the category cap
-// unless only one category remains. Ties break on product id, so the order is deterministic.
+// position by position while long-tail candidates the caps allow remain; a social item by
+// kSocialSlot while one the caps allow remains (above); the category cap unless only one category remains. Ties break on product id, so the
+// order is deterministic.
 Page Rank(const Model& model, const ExposurePolicy& policy, const RankRequest& request);
 
 // ---- search ----

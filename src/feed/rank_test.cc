@@ -95,6 +95,62 @@ TEST(RankTest, GuaranteeAndCapsHoldOnEveryPageOfAScriptedFeed) {
   EXPECT_EQ(static_cast<int>(shown.size()), 60 * 3);
 }
 
+// What the visitor asked for by following a shop or befriending someone shows on every page,
+// even when the model scores it last: five followed-shop and friend products the model likes
+// least among 360 come one per page by slot kSocialSlot until the caps stop them (their shop's
+// day cap of 3 ends them after three pages).
+TEST(RankTest, EveryPageShowsASocialItemBySlotTwoWhileOneIsAllowed) {
+  World w = MakeWorld();
+  // Merchant 60 (long tail, the least liked): four followed-shop products, one a friend
+  // recommended, one plain; all scored below everything else.
+  std::set<int64_t> social;
+  for (auto& c : w.candidates) {
+    if (c.merchant_id != 60) continue;
+    const int64_t k = c.product_id % 100;
+    c.signals.category_affinity = 0, c.signals.clicks = 0, c.signals.purchases = 0;
+    c.price_fen = 100;
+    if (k == 5) continue;
+    c.source = k == 4 ? Source::kFriendRecommendation : Source::kFollowedShop;
+    social.insert(c.product_id);
+  }
+  ExposurePolicy policy;
+  policy.head_merchants = 10;
+  policy.long_tail_share_bps = 4000;
+  policy.max_per_merchant_per_page = 2;
+  policy.max_per_merchant_per_user_day = 3;  // merchant 60 shows three of its six, no more
+  policy.max_per_category_per_page = 20;
+  const Model model = Model::Default();
+  const RankRequest req{.now_ms = kNow, .candidates = w.candidates, .merchants = w.merchants};
+  const internal::Ranker ranker(model, policy, req);
+  const std::vector<Page> pages = ranker.Pages(10, 1000, {});
+  ASSERT_GE(pages.size(), 5u);
+  int shown_social = 0;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    int first_social = -1;
+    for (size_t i = 0; i < pages[p].items.size(); ++i) {
+      if (!social.count(pages[p].items[i].product_id)) continue;
+      ++shown_social;
+      if (first_social < 0) first_social = static_cast<int>(i);
+    }
+    // Three social items the day cap allows: pages 0-2 have one each by slot 2, later pages none.
+    if (p < 3) {
+      EXPECT_GE(first_social, 0) << "page " << p;
+      EXPECT_LE(first_social, kSocialSlot) << "page " << p;
+    } else {
+      EXPECT_EQ(first_social, -1) << "page " << p;
+    }
+  }
+  EXPECT_EQ(shown_social, 3);
+  // Without the social sources the same products come last: the first pages have none.
+  std::vector<Candidate> plain = w.candidates;
+  for (auto& c : plain) c.source = Source::kPersonalised;
+  const RankRequest plain_req{.now_ms = kNow, .candidates = plain, .merchants = w.merchants};
+  const internal::Ranker by_score(model, policy, plain_req);
+  const std::vector<Page> by_score_pages = by_score.Pages(10, 0, {});
+  for (const RankedItem& it : by_score_pages.front().items)
+    EXPECT_FALSE(social.count(it.product_id)) << it.product_id;
+}
+
 TEST(RankTest, WithoutTheGuaranteeTheHeadTakesThePage) {
   // The scripted world above is one where the guarantee binds: by score alone the first page
   // has (far) fewer long-tail items than the floor, and the guarantee marks what it placed.

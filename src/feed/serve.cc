@@ -747,15 +747,16 @@ Result<Json> FeedService::Feed(const FeedQuery& q) {
     }
   }
 
-  // What the visitor was shown today (impressions logged): the per-day caps count it, and the
-  // pages before this one are replayed on top of it (decision 028).
+  // What the feed showed the visitor today in other feeds (impressions logged): the per-day caps
+  // count it, and this feed's pages before this one are replayed on top of it (decision 028;
+  // their own impressions, logged meanwhile, are left out so the replay is the pages served).
   std::unordered_map<int64_t, int> shown_before;
   if (insight_) {
     std::string visitor = q.user_id > 0 ? "u" + std::to_string(q.user_id)
                           : q.device_id.empty() ? ""
                                                 : "d" + q.device_id;
     if (!visitor.empty()) {
-      ASSIGN_OR_RETURN(shown_before, insight_->ShownOnDay(visitor, ChinaDay(now)));
+      ASSIGN_OR_RETURN(shown_before, insight_->ShownOnDay(visitor, ChinaDay(now), cur.feed_id));
     }
   }
   Page page;

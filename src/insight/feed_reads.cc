@@ -16,12 +16,14 @@ namespace xd::insight {
 // ---- reads for the feed ----
 
 Result<std::unordered_map<int64_t, int>> Insight::ShownOnDay(const std::string& visitor,
-                                                             int64_t day) {
+                                                             int64_t day,
+                                                             const std::string& except_feed_id) {
   return analytics_.Read([&](Reader& r) -> Result<std::unordered_map<int64_t, int>> {
-    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, impressions FROM visitor_merchant_days "
-                                        "WHERE visitor=? AND day=? ORDER BY impressions DESC "
+    ASSIGN_OR_RETURN(Rows rows, r.Query("SELECT merchant_id, SUM(impressions) FROM "
+                                        "visitor_feed_merchants WHERE visitor=? AND day=? AND "
+                                        "feed_id<>? GROUP BY merchant_id ORDER BY 2 DESC, 1 "
                                         "LIMIT 1000",
-                                        {visitor, day}));
+                                        {visitor, day, except_feed_id}));
     std::unordered_map<int64_t, int> out;
     for (const Row& row : rows) out[row.Int(0)] = static_cast<int>(row.Int(1));
     return out;

@@ -101,6 +101,17 @@ Status AddSales(Tx& tx, int64_t product, int64_t merchant, const std::string& ca
       {product, merchant, category, units});
 }
 
+// visitor_feed_merchants: `n` more impressions of the merchant by the feed to the visitor.
+using ShownKey = std::tuple<std::string, int64_t, std::string, int64_t>;  // visitor, day, feed, merchant
+Status AddShown(Tx& tx, const ShownKey& key, int64_t n) {
+  const auto& [visitor, day, feed_id, merchant] = key;
+  return tx.Run(
+      "INSERT INTO visitor_feed_merchants(visitor, day, feed_id, merchant_id, impressions) "
+      "VALUES(?,?,?,?,?) ON CONFLICT(visitor, day, feed_id, merchant_id) DO UPDATE SET "
+      "impressions = impressions + excluded.impressions",
+      {visitor, day, feed_id, merchant, n});
+}
+
 // One projection round (≤ config::kProjectBatch log rows): the rows' effects gathered in memory
 // while they are applied in id order, then written once per key by Flush, in the transaction that
 // moves the cursor (decision 038). A busy shop's day, a product, a user touched by hundreds of
@@ -149,7 +160,7 @@ struct Applier {
   std::map<std::tuple<int64_t, int64_t, int64_t>, ProductDelta> products;
   std::map<int64_t, Sales> sales;
   std::map<std::tuple<int64_t, int64_t, std::string>, std::pair<int64_t, int64_t>> channels;
-  std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> shown;
+  std::map<ShownKey, int64_t> shown;  // the feed's impressions, for its per-user-per-day cap
   struct RoomDelta {
     int64_t views = 0, likes = 0, comments = 0;
   };
@@ -289,8 +300,10 @@ struct Applier {
       if (merchant <= 0) return Ok();
       Day(merchant, day).impressions += 1;
       if (product > 0) ProductDay(merchant, day, product).impressions += 1;
-      // What this visitor was shown of the merchant today: the feed's per-user-per-day cap.
-      if (!visitor.empty()) shown[{visitor, day, merchant}] += 1;
+      // What the feed showed this visitor of the merchant today, per feed: the feed's
+      // per-user-per-day cap (a shop's own page or a search result does not count).
+      if (!visitor.empty() && channel == "feed")
+        shown[{visitor, day, JsonStr(row.JsonAt(11), "feed_id"), merchant}] += 1;
       return Ok();
     }
     if (type == "click") return AddInterest(user, category, internal::kInterestClick, at);
@@ -476,14 +489,7 @@ struct Applier {
                  "excluded.gmv_fen",
                  {merchant, day, channel, c.first, c.second}));
     }
-    for (const auto& [key, n] : shown) {
-      const auto& [visitor, day, merchant] = key;
-      RETURN_IF_ERROR(
-          tx.Run("INSERT INTO visitor_merchant_days(visitor, day, merchant_id, impressions) "
-                 "VALUES(?,?,?,?) ON CONFLICT(visitor, day, merchant_id) DO UPDATE SET "
-                 "impressions = impressions + excluded.impressions",
-                 {visitor, day, merchant, n}));
-    }
+    for (const auto& [key, n] : shown) RETURN_IF_ERROR(AddShown(tx, key, n));
     for (const auto& [key, r] : rooms) {
       const auto& [merchant, day, room] = key;
       RETURN_IF_ERROR(tx.Run(
@@ -600,7 +606,7 @@ constexpr const char* kProjectionTables[] = {"devices",
                                              "merchant_order_gaps",
                                              "merchant_room_days",
                                              "merchant_product_days",
-                                             "visitor_merchant_days",
+                                             "visitor_feed_merchants",
                                              "merchant_channel_days",
                                              "merchant_customers",
                                              "user_facts",
@@ -857,6 +863,48 @@ Status FillFeedSales(Store& analytics) {
   return Ok();
 }
 
+// visitor_feed_merchants for the impressions projected before analytics migration 065 (which
+// left the table empty and the 'feed_shown' key): the log's feed impressions and sign-ins up to
+// the projection's cursor, replayed in id order with the projection's rule for the visitor (the
+// user, else the device's user once a sign-in linked it, else the device).
+Status FillFeedShown(Store& analytics) {
+  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM meta WHERE key='feed_shown' AND value='fill'");
+  }));
+  if (pending == 0) return Ok();
+  std::unordered_map<std::string, int64_t> device_users;
+  std::map<ShownKey, int64_t> shown;
+  RETURN_IF_ERROR(analytics.Read([&](Reader& r) -> Status {
+    return r.QueryEach(
+        "SELECT type, user_id, device_id, merchant_id, occurred_at_ms, data FROM log WHERE "
+        "(type='identify' OR (type='impression' AND channel='feed' AND merchant_id > 0)) AND "
+        "id <= (SELECT COALESCE(MAX(log_id), 0) FROM cursors WHERE name=?) ORDER BY id",
+        {kProjectCursor}, [&](const Row& row) {
+          const std::string& device = row.Str(2);
+          if (row.Str(0) == "identify") {
+            device_users.emplace(device, row.Int(1));  // the first link stays (devices)
+            return Ok();
+          }
+          int64_t user = row.Int(1);
+          if (user <= 0 && !device.empty())
+            if (auto it = device_users.find(device); it != device_users.end()) user = it->second;
+          const std::string visitor = user > 0         ? "u" + std::to_string(user)
+                                      : device.empty() ? ""
+                                                       : "d" + device;
+          if (!visitor.empty())
+            shown[{visitor, DayOf(row.Int(4)), JsonStr(row.JsonAt(5), "feed_id"), row.Int(3)}] += 1;
+          return Ok();
+        });
+  }));
+  RETURN_IF_ERROR(analytics.Execute([&](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DELETE FROM visitor_feed_merchants"));
+    for (const auto& [key, n] : shown) RETURN_IF_ERROR(AddShown(tx, key, n));
+    return tx.Run("DELETE FROM meta WHERE key='feed_shown'");
+  }));
+  spdlog::info("event=analytics_feed_shown_filled rows={}", shown.size());
+  return Ok();
+}
+
 }  // namespace
 
 Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store_id, Store* trading) {
@@ -879,6 +927,7 @@ Result<bool> BindToTradingStore(Store& analytics, std::string_view trading_store
   RETURN_IF_ERROR(internal::FillBuyerDays(analytics, trading));
   // After the co-purchase fill: it marks the self-purchases of rows logged before 040.
   RETURN_IF_ERROR(FillFeedSales(analytics));
+  RETURN_IF_ERROR(FillFeedShown(analytics));
   return reset;
 }
 

@@ -165,10 +165,13 @@ class Insight {
   Result<std::string> MerchantDaysCsv(int64_t merchant_id, int64_t from_day, int64_t to_day);
 
   // ---- reads for the feed (issue 20, decision 028) ----
-  // How many items of each merchant `visitor` ('u<user>', or 'd' + the shop's device id) was
-  // shown on the China-time day `day` (yyyymmdd), from the impressions logged: the feed's
-  // per-user-per-day cap. At most 1,000 merchants (the most shown).
-  Result<std::unordered_map<int64_t, int>> ShownOnDay(const std::string& visitor, int64_t day);
+  // How many items of each merchant the feed showed `visitor` ('u<user>', or 'd' + the shop's
+  // device id) on the China-time day `day` (yyyymmdd), from the feed impressions logged (source
+  // 'feed'; a shop's page or a search result does not count), leaving out those of the feed
+  // `except_feed_id` (its own pages are replayed instead): the feed's per-user-per-day cap. At
+  // most 1,000 merchants (the most shown).
+  Result<std::unordered_map<int64_t, int>> ShownOnDay(const std::string& visitor, int64_t day,
+                                                      const std::string& except_feed_id);
   // What the feed's features know of a signed-in user (feed/features.h): every category interest
   // as stored (user_categories, at most 1,000, the strongest) and what the user paid for how many
   // units (user_facts). Empty for a user never seen.

@@ -147,7 +147,8 @@ class InsightTest : public ::testing::TestWithParam<Backend> {
           "SELECT * FROM user_categories ORDER BY user_id, category",
           "SELECT * FROM co_purchases ORDER BY product_id, other_id",
           "SELECT * FROM buyer_products ORDER BY buyer_id, product_id",
-          "SELECT * FROM product_sales ORDER BY product_id"}) {
+          "SELECT * FROM product_sales ORDER BY product_id",
+          "SELECT * FROM visitor_feed_merchants ORDER BY visitor, day, feed_id, merchant_id"}) {
       auto rows = analytics_->Read([&](Reader& r) { return r.Query(sql); });
       EXPECT_TRUE(rows) << rows.error().message;
       out += std::string(sql) + "\n";
@@ -212,7 +213,8 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
     const std::string device = "dev" + std::to_string(rng() % 10);
     switch (rng() % 8) {
       case 0:
-      case 1: {  // a client batch: a view (anonymous or signed in) and an impression
+      case 1: {  // a client batch: a view (anonymous or signed in) and an impression, on the
+                 // feed (of one of three feeds) two times in three
         const bool signed_in = rng() % 2;
         Json events = Json::array({{{"id", "e" + std::to_string(++event)},
                                     {"type", "view"},
@@ -220,6 +222,10 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
                                    {{"id", "e" + std::to_string(++event)},
                                     {"type", "impression"},
                                     {"product_id", std::to_string(product)}}});
+        if (event % 3 != 0) {
+          events[1]["source"] = "feed";
+          events[1]["feed_id"] = "feed" + std::to_string(event % 3);
+        }
         auto r = Client(signed_in ? buyer : 0, device, events);
         ASSERT_TRUE(r) << r.error().message;
         EXPECT_EQ(r->accepted, 2);
@@ -466,6 +472,21 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   }));
   auto gaps_filled = BindToTradingStore(*analytics_, "store-a", trading_.get());
   ASSERT_TRUE(gaps_filled) << gaps_filled.error().message;
+  EXPECT_EQ(Projections(), incremental);
+  // A file from before analytics migration 065: what the feed showed each visitor, per feed,
+  // filled from the log's feed impressions (the devices linked as they were at the time).
+  auto shown_rows = analytics_->Read([](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM visitor_feed_merchants WHERE feed_id <> '' AND visitor LIKE 'u%'");
+  });
+  ASSERT_TRUE(shown_rows);
+  EXPECT_GT(*shown_rows, 0);
+  ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
+    RETURN_IF_ERROR(tx.Run("DELETE FROM visitor_feed_merchants"));
+    return tx.Run("INSERT INTO meta(key, value) VALUES('feed_shown', 'fill') ON CONFLICT(key) "
+                  "DO UPDATE SET value = 'fill'");
+  }));
+  auto shown_filled = BindToTradingStore(*analytics_, "store-a", trading_.get());
+  ASSERT_TRUE(shown_filled) << shown_filled.error().message;
   EXPECT_EQ(Projections(), incremental);
 
   // The BI totals over the whole range, against the history's own count.

@@ -99,7 +99,8 @@ export async function homeFeed(ctx, h) {
   assert(reason.includes('老友阿强'), `friend's reason: ${reason}`);
   await toastGone(page);
   await screenshot(page, 'shop-home-feed', { main: true });
-  // The followed shop's new product is further down: the buyer scrolls (each scroll loads a page).
+  // The followed shop's new product is further down (a page shows one of the buyer's friends'
+  // or followed shops' items by its third slot, rank.h kSocialSlot): the buyer scrolls.
   const followed = `[data-test="product-card"][data-feed-id][data-product-id="${fresh.id}"][data-source="followed"]`;
   for (let i = 0; i < 30 && (await page.locator(followed).count()) === 0; ++i) {
     const n = await page.locator('[data-test="product-card"][data-feed-id]').count();
@@ -108,12 +109,13 @@ export async function homeFeed(ctx, h) {
       || document.querySelector('.van-list__finished-text'), n).catch(() => {});
   }
   if ((await page.locator(followed).count()) === 0) {
-    // Not on the page: say what the feed API gives this buyer (it failed 2 runs in 3 of the whole
-    // suite once, never alone; the cause is not known yet).
+    // Not on the page: say what the feed API gives this buyer.
     let cursor = null; const seen = [];
     for (let i = 0; i < 40; ++i) {
-      const r = await apiCall('GET', `/feed?page_size=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: buyerToken });
-      for (const it of r.items || []) seen.push(`${it.product_id || it.id}:${it.source}:${it.merchant_id}`);
+      const r = await apiCall('GET', `/feed?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: buyerToken });
+      for (const it of r.items || []) {
+        if (it.kind === 'product') seen.push(`${it.product.id}:${it.source}:${it.product.merchant_id}`);
+      }
       cursor = r.next_cursor; if (!cursor) break;
     }
     throw new Error(`the followed shop's new product ${fresh.id} is not on the home feed after scrolling: ` +
