@@ -174,6 +174,66 @@ TEST_F(Feed, HomeFeedShowsFriendsRecommendationsFollowedShopsAndLiveRooms) {
   ExpectInvariants();
 }
 
+// The two sources the test above does not reach: a shop selling to real buyers lately brings its
+// best sellers as hot-shop candidates (for everyone, anonymous visitors too), and a signed-in
+// buyer's category interests, learnt from the products it viewed, bring that category's products
+// as personalised ones; a shop with neither is cold start.
+TEST_F(Feed, HotShopsAndInterestsBringTheirCandidates) {
+  Shop hot = OpenShop("c2c", "卖得火的小店");
+  auto [hot_product, hot_sku] = CreateProduct(hot, 2900, 50, "爆款围巾");
+  Shop tea = OpenShop("c2c", "山里茶农");
+  auto make_tea = [&](const std::string& title, int64_t price) {
+    auto r = Call("POST", "/api/v1/merchant/products",
+                  Json{{"title", title}, {"category", "茶叶"}, {"status", "on_sale"},
+                       {"skus", {{{"spec", {{"规格", "标准"}}}, {"price_fen", price}, {"stock", 20}}}}},
+                  tea.owner_token, {{"X-Merchant-Id", tea.id}});
+    EXPECT_EQ(r.status, 201) << r.body.dump();
+    return r.body.value("id", "");
+  };
+  const std::string tea_a = make_tea("高山云雾茶", 6800), tea_b = make_tea("手工红茶", 4800);
+  Shop quiet = OpenShop("c2c", "安静的店");
+  auto [quiet_product, quiet_sku] = CreateProduct(quiet, 1900, 5, "普通袜子");
+  // Two real buyers pay the hot shop today.
+  for (const char* phone : {"13900000121", "13900000122"}) {
+    std::string buyer = Register(phone, "买家");
+    PayAndWait(buyer, Buy(buyer, hot_sku, 1)["id"]);
+  }
+  // A buyer who looked at tea (one product's page, three times).
+  std::string me = Register("13900000123", "爱喝茶");
+  Json views = Json::array();
+  for (int i = 0; i < 3; ++i)
+    views.push_back(Json{{"id", "tea-view-" + std::to_string(i)}, {"type", "view"}, {"product_id", tea_a}});
+  ASSERT_EQ(Call("POST", "/api/v1/events", Json{{"device_id", "dteafan1"}, {"events", views}}, me).status, 202);
+  CatchUp();
+  clock_.AdvanceMs(70'000);  // past the shared candidates' and the hot list's caches
+
+  auto sources = [&](const std::string& token, const std::string& device) {
+    std::map<std::string, std::string> out;
+    std::string cursor;
+    for (int i = 0; i < 40; ++i) {
+      std::string path = "/api/v1/feed?limit=20" + (cursor.empty() ? "" : "&cursor=" + cursor) +
+                         (device.empty() ? "" : "&device=" + device);
+      auto r = Call("GET", path, nullptr, token);
+      EXPECT_EQ(r.status, 200) << r.body.dump();
+      if (r.status != 200) break;
+      for (auto& item : r.body["items"])
+        if (item["kind"] == "product") out[item["product"]["id"]] = item["source"];
+      if (r.body["next_cursor"].is_null()) break;
+      cursor = r.body["next_cursor"];
+    }
+    return out;
+  };
+  auto mine = sources(me, "");
+  EXPECT_EQ(mine[hot_product], "hot_shop");
+  EXPECT_EQ(mine[tea_a], "personalised");
+  EXPECT_EQ(mine[tea_b], "personalised");
+  EXPECT_EQ(mine[quiet_product], "cold_start");
+  auto anonymous = sources("", "danon777");
+  EXPECT_EQ(anonymous[hot_product], "hot_shop");
+  EXPECT_EQ(anonymous[tea_a], "cold_start");  // no interests without a history
+  EXPECT_EQ(anonymous[quiet_product], "cold_start");
+}
+
 // The guarantee and the caps hold on every page of a scripted feed: two head shops (the top by
 // GMV) with many products and ten long-tail shops; every page has at most 2 items of a merchant
 // and at least floor(k · 40%) long-tail items after its first k slots, no product comes twice, and
@@ -615,8 +675,12 @@ TEST_F(Feed, AdminSettingsAndFairnessReport) {
   auto [p, s] = CreateProduct(shop, 1200, 10, "新店商品");
   clock_.AdvanceMs(2 * 3600 * 1000);
   PayAndWait(buyer, Buy(buyer, s)["id"]);
+  // The other new shop's only sale was refunded: not a first sale.
   Shop quiet = OpenShop("c2c", "冷清小店");
-  (void)quiet;
+  auto [qp, qs] = CreateProduct(quiet, 900, 10, "冷清商品");
+  Json returned = Buy(buyer, qs);
+  PayAndWait(buyer, returned["id"]);
+  RefundWhole(buyer, quiet, returned);
   ASSERT_EQ(Call("POST", "/api/v1/events",
                  Json{{"device_id", "dfair1"}, {"events", {{{"id", "i1"}, {"type", "impression"}, {"product_id", p}, {"position", 0}},
                                                            {{"id", "v1"}, {"type", "view"}, {"product_id", p}}}}},
@@ -633,6 +697,7 @@ TEST_F(Feed, AdminSettingsAndFairnessReport) {
   EXPECT_NEAR(report.body["exposure_gini"].get<double>(), 0.5, 1e-9);
   EXPECT_EQ(report.body["new_merchants"]["opened"], 2);
   EXPECT_EQ(report.body["new_merchants"]["with_sale"], 1);
+  EXPECT_EQ(report.body["new_merchants"]["without_sale"], 1);
   EXPECT_NEAR(report.body["new_merchants"]["median_hours_to_first_sale"].get<double>(), 2.0, 0.01);
   EXPECT_EQ(report.body["policy"]["long_tail_share_bps"], 5000);
   // The model the feed ranks with, and its offline AUC, as the trainer holds it: the default

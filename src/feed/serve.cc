@@ -860,13 +860,16 @@ Result<Json> FeedService::Fairness(int64_t days) {
   std::vector<NewMerchant> fresh;
   RETURN_IF_ERROR(store_.Read([&](Reader& r) -> Status {
     ASSIGN_OR_RETURN(active, r.QueryInt("SELECT count(*) FROM merchants WHERE status='active'"));
-    // New merchants of the window and their first sale to a buyer who is not their own staff.
+    // New merchants of the window and their first sale: the hot shops' clean sale (HotList),
+    // to a buyer who is not the shop's owner or staff, with no refund asked for or made.
     ASSIGN_OR_RETURN(
         Rows ms,
         r.Query("SELECT m.id, m.created_at_ms, (SELECT MIN(o.paid_at_ms) FROM orders o WHERE "
                 "o.merchant_id = m.id AND o.paid_at_ms IS NOT NULL AND o.buyer_id <> "
                 "m.owner_user_id AND NOT EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id = m.id "
-                "AND s.user_id = o.buyer_id)) FROM merchants m WHERE m.status='active' AND "
+                "AND s.user_id = o.buyer_id) AND COALESCE(o.refunded_fen, 0) <= 0 AND o.status "
+                "NOT IN ('refunding','refunded') AND NOT EXISTS(SELECT 1 FROM refunds rf WHERE "
+                "rf.order_id = o.id)) FROM merchants m WHERE m.status='active' AND "
                 "m.created_at_ms >= ? ORDER BY m.created_at_ms DESC LIMIT 10000",
                 {from_ms}));
     for (const Row& row : ms) fresh.push_back({row.Int(1), row.OptInt(2)});
