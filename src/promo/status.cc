@@ -16,36 +16,37 @@ using state_table::Find;
 using state_table::InOrder;
 using state_table::Set;
 
-// One row per status, in declaration order: its stored name and the Set it may move to.
+// One row per status, in declaration order: its stored name and the Set it may move to
+// (StatusRow: the store's xd::Row is another thing, seen here in a unity build).
 template <class E>
-struct Row {
+struct StatusRow {
   E status;
   const char* name;
   unsigned next;
 };
 
 using A = ActivityStatus;
-constexpr Row<A> kActivity[] = {
+constexpr StatusRow<A> kActivity[] = {
     {A::kActive, "active", Set<A>({A::kStopped})},
     {A::kStopped, "stopped", Set<A>({})},
 };
 
 using G = GroupStatus;
-constexpr Row<G> kGroup[] = {
+constexpr StatusRow<G> kGroup[] = {
     {G::kForming, "forming", Set<G>({G::kSucceeded, G::kFailed})},
     {G::kSucceeded, "succeeded", Set<G>({})},
     {G::kFailed, "failed", Set<G>({})},
 };
 
 using B = BargainStatus;
-constexpr Row<B> kBargain[] = {
+constexpr StatusRow<B> kBargain[] = {
     {B::kActive, "active", Set<B>({B::kBought, B::kExpired})},
     {B::kBought, "bought", Set<B>({B::kActive, B::kExpired})},  // back to active: its order was cancelled in time
     {B::kExpired, "expired", Set<B>({})},
 };
 
 using F = GiftStatus;
-constexpr Row<F> kGift[] = {
+constexpr StatusRow<F> kGift[] = {
     {F::kUnpaid, "unpaid", Set<F>({F::kWaiting, F::kCancelled})},
     {F::kWaiting, "waiting", Set<F>({F::kAccepted, F::kRefunded})},
     {F::kAccepted, "accepted", Set<F>({})},
@@ -54,26 +55,26 @@ constexpr Row<F> kGift[] = {
 };
 
 using C = CouponStatus;
-constexpr Row<C> kCoupon[] = {
+constexpr StatusRow<C> kCoupon[] = {
     {C::kActive, "active", Set<C>({C::kStopped})},
     {C::kStopped, "stopped", Set<C>({})},
 };
 
 using U = UserCouponStatus;
-constexpr Row<U> kUserCoupon[] = {
+constexpr StatusRow<U> kUserCoupon[] = {
     {U::kUnused, "unused", Set<U>({U::kUsed})},
     {U::kUsed, "used", Set<U>({U::kUnused})},  // its unpaid order was cancelled
 };
 
 using M = CommissionStatus;
-constexpr Row<M> kCommission[] = {
+constexpr StatusRow<M> kCommission[] = {
     {M::kPending, "pending", Set<M>({M::kPaid, M::kCancelled})},
     {M::kPaid, "paid", Set<M>({})},
     {M::kCancelled, "cancelled", Set<M>({})},
 };
 
 using S = internal::ActivityOrderState;
-constexpr Row<S> kActivityOrder[] = {
+constexpr StatusRow<S> kActivityOrder[] = {
     {S::kCreated, "created", Set<S>({S::kPaid, S::kCancelled})},
     {S::kPaid, "paid", Set<S>({})},  // a refund after payment leaves it paid
     {S::kCancelled, "cancelled", Set<S>({})},
