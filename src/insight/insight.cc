@@ -101,6 +101,11 @@ Status AddSales(Tx& tx, int64_t product, int64_t merchant, const std::string& ca
       {product, merchant, category, units});
 }
 
+// A visitor as the projections key it: the user, else the device ('' for neither).
+std::string VisitorKey(int64_t user, const std::string& device) {
+  return user > 0 ? "u" + std::to_string(user) : device.empty() ? "" : "d" + device;
+}
+
 // visitor_feed_merchants: `n` more impressions of the merchant by the feed to the visitor.
 using ShownKey = std::tuple<std::string, int64_t, std::string, int64_t>;  // visitor, day, feed, merchant
 Status AddShown(Tx& tx, const ShownKey& key, int64_t n) {
@@ -284,9 +289,7 @@ struct Applier {
           {device, row.Int(2), at});
     }
     ASSIGN_OR_RETURN(int64_t user, UserOf(row));
-    const std::string visitor = user > 0         ? "u" + std::to_string(user)
-                                : device.empty() ? ""
-                                                 : "d" + device;
+    const std::string visitor = VisitorKey(user, device);
     Facts* fact = user > 0 ? &Seen(user, at) : nullptr;
     if (type == "view") {
       if (merchant > 0) {
@@ -770,14 +773,20 @@ Result<std::vector<std::string>> Insight::Check() {
 
 namespace {
 
+// Whether a migration left `key` in meta for a fill from the log at start.
+Result<bool> FillPending(Store& analytics, const char* key) {
+  ASSIGN_OR_RETURN(int64_t n, analytics.Read([&](Reader& r) {
+    return r.QueryInt("SELECT count(*) FROM meta WHERE key=? AND value='fill'", {std::string(key)});
+  }));
+  return n > 0;
+}
+
 // Migration 053's sketches of the days projected before it (the 'sketches' key in meta): each
 // merchant-day's visitors read back from merchant_day_visitors, a few hundred days to a
 // transaction. What the projection would have written, since a sketch depends only on the set.
 Status FillSketches(Store& analytics) {
-  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
-    return r.QueryInt("SELECT count(*) FROM meta WHERE key='sketches' AND value='fill'");
-  }));
-  if (pending == 0) return Ok();
+  ASSIGN_OR_RETURN(bool pending, FillPending(analytics, "sketches"));
+  if (!pending) return Ok();
   ASSIGN_OR_RETURN(Rows keys, analytics.Read([](Reader& r) {
     return r.Query("SELECT merchant_id, day FROM merchant_days WHERE visitors > 0 ORDER BY "
                    "merchant_id, day");
@@ -814,10 +823,8 @@ Status FillSketches(Store& analytics) {
 // projection cursor, as the projection would have written them (the same PaidItems, DayOf and
 // IsSelfPurchase). The log's paid orders are read once, in id order, each row as it is read.
 Status FillFeedSales(Store& analytics) {
-  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
-    return r.QueryInt("SELECT count(*) FROM meta WHERE key='feed_sales' AND value='fill'");
-  }));
-  if (pending == 0) return Ok();
+  ASSIGN_OR_RETURN(bool pending, FillPending(analytics, "feed_sales"));
+  if (!pending) return Ok();
   std::map<std::tuple<int64_t, int64_t, int64_t>, int64_t> self_units;
   struct Sales {
     int64_t merchant = 0, units = 0;
@@ -868,10 +875,8 @@ Status FillFeedSales(Store& analytics) {
 // the projection's cursor, replayed in id order with the projection's rule for the visitor (the
 // user, else the device's user once a sign-in linked it, else the device).
 Status FillFeedShown(Store& analytics) {
-  ASSIGN_OR_RETURN(int64_t pending, analytics.Read([](Reader& r) {
-    return r.QueryInt("SELECT count(*) FROM meta WHERE key='feed_shown' AND value='fill'");
-  }));
-  if (pending == 0) return Ok();
+  ASSIGN_OR_RETURN(bool pending, FillPending(analytics, "feed_shown"));
+  if (!pending) return Ok();
   std::unordered_map<std::string, int64_t> device_users;
   std::map<ShownKey, int64_t> shown;
   RETURN_IF_ERROR(analytics.Read([&](Reader& r) -> Status {
@@ -888,9 +893,7 @@ Status FillFeedShown(Store& analytics) {
           int64_t user = row.Int(1);
           if (user <= 0 && !device.empty())
             if (auto it = device_users.find(device); it != device_users.end()) user = it->second;
-          const std::string visitor = user > 0         ? "u" + std::to_string(user)
-                                      : device.empty() ? ""
-                                                       : "d" + device;
+          const std::string visitor = VisitorKey(user, device);
           if (!visitor.empty())
             shown[{visitor, DayOf(row.Int(4)), JsonStr(row.JsonAt(5), "feed_id"), row.Int(3)}] += 1;
           return Ok();

@@ -21,6 +21,12 @@
 namespace xd::insight {
 namespace {
 
+// What an analytics migration leaves for a fill from the log at start (BindToTradingStore).
+Status MarkForFill(Tx& tx, const std::string& key) {
+  return tx.Run("INSERT INTO meta(key, value) VALUES(?, 'fill') ON CONFLICT(key) DO UPDATE SET value = 'fill'",
+                {key});
+}
+
 constexpr int64_t kDay = 24LL * 3600 * 1000;
 
 enum class Backend { kSqlite, kPostgres };
@@ -453,8 +459,7 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
     RETURN_IF_ERROR(tx.Run("DELETE FROM co_purchases"));
     RETURN_IF_ERROR(tx.Run("DELETE FROM buyer_products"));
     RETURN_IF_ERROR(tx.Run("UPDATE log SET data = json_remove(data, '$.self')"));
-    return tx.Run("INSERT INTO meta(key, value) VALUES('co_purchases', 'fill') ON CONFLICT(key) "
-                  "DO UPDATE SET value = 'fill'");
+    return MarkForFill(tx, "co_purchases");
   }));
   auto refilled = BindToTradingStore(*analytics_, "store-a", trading_.get());
   ASSERT_TRUE(refilled) << refilled.error().message;
@@ -467,8 +472,7 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
     RETURN_IF_ERROR(tx.Run("UPDATE merchant_customers SET paid_days = ''"));
     RETURN_IF_ERROR(tx.Run("UPDATE merchant_days SET member_orders = 0, member_gmv_fen = 0"));
     RETURN_IF_ERROR(tx.Run("UPDATE log SET data = json_remove(data, '$.member')"));
-    return tx.Run("INSERT INTO meta(key, value) VALUES('order_gaps', 'fill') ON CONFLICT(key) "
-                  "DO UPDATE SET value = 'fill'");
+    return MarkForFill(tx, "order_gaps");
   }));
   auto gaps_filled = BindToTradingStore(*analytics_, "store-a", trading_.get());
   ASSERT_TRUE(gaps_filled) << gaps_filled.error().message;
@@ -482,8 +486,7 @@ TEST_P(InsightTest, RebuildEqualsIncrementalAndBiEqualsAnIndependentCount) {
   EXPECT_GT(*shown_rows, 0);
   ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("DELETE FROM visitor_feed_merchants"));
-    return tx.Run("INSERT INTO meta(key, value) VALUES('feed_shown', 'fill') ON CONFLICT(key) "
-                  "DO UPDATE SET value = 'fill'");
+    return MarkForFill(tx, "feed_shown");
   }));
   auto shown_filled = BindToTradingStore(*analytics_, "store-a", trading_.get());
   ASSERT_TRUE(shown_filled) << shown_filled.error().message;
@@ -632,8 +635,7 @@ TEST_P(InsightTest, DistinctVisitorsOverManyDaysAreEstimatedFromDailySketches) {
   // An analytics file from before migration 053: its days' sketches filled from the visitor rows.
   ASSERT_TRUE(analytics_->Execute([](Tx& tx) -> Status {
     RETURN_IF_ERROR(tx.Run("DELETE FROM merchant_day_sketches"));
-    return tx.Run("INSERT INTO meta(key, value) VALUES('sketches', 'fill') ON CONFLICT(key) DO "
-                  "UPDATE SET value = 'fill'");
+    return MarkForFill(tx, "sketches");
   }));
   auto bound = BindToTradingStore(*analytics_, "store-a");
   ASSERT_TRUE(bound) << bound.error().message;
