@@ -52,6 +52,13 @@ std::string ByIdsSelect(const Dialect& d) {
   return kCardColumns + "FROM " + d.IdsIn("?") +
          " ids CROSS JOIN products p JOIN merchants m ON m.id = p.merchant_id ";
 }
+// A sale that counts for hot shops and a new shop's first sale (orders o of merchants m): not
+// the shop's owner or staff buying, and no refund asked for, in progress or made.
+const std::string kCleanSale =
+    "(m.owner_user_id IS NULL OR m.owner_user_id <> o.buyer_id) AND NOT EXISTS(SELECT 1 FROM "
+    "staff s WHERE s.merchant_id = o.merchant_id AND s.user_id = o.buyer_id) AND "
+    "COALESCE(o.refunded_fen, 0) <= 0 AND o.status NOT IN ('refunding','refunded') AND NOT "
+    "EXISTS(SELECT 1 FROM refunds rf WHERE rf.order_id = o.id)";
 const char* kOnSale = "p.status='on_sale' AND p.taken_down=0 AND m.status='active'";
 
 Card CardOf(const Row& row) {
@@ -548,13 +555,8 @@ Result<std::vector<HotShop>> FeedService::HotList(int64_t now_ms) {
                     "buyer, SUM(o.total_fen), MAX(o.paid_at_ms) "
                     "FROM orders o JOIN merchants m ON m.id = o.merchant_id "
                     "WHERE o.paid_at_ms IS NOT NULL AND o.paid_at_ms >= ?2 AND o.paid_at_ms <= ?3 "
-                    "AND m.status='active' AND o.total_fen > 0 "
-                    "AND (m.owner_user_id IS NULL OR m.owner_user_id <> o.buyer_id) "
-                    "AND NOT EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id = o.merchant_id AND "
-                    "s.user_id = o.buyer_id) "
-                    "AND COALESCE(o.refunded_fen, 0) <= 0 AND o.status NOT IN ('refunding','refunded') "
-                    "AND NOT EXISTS(SELECT 1 FROM refunds rf WHERE rf.order_id = o.id) "
-                    "GROUP BY 1, 2 "
+                    "AND m.status='active' AND o.total_fen > 0 AND " + kCleanSale +
+                    " GROUP BY 1, 2 "
                     "ORDER BY 1, 2 LIMIT 300000",
                     {recent_from, from, now_ms}));
         std::vector<HotOrder> out;
@@ -865,12 +867,9 @@ Result<Json> FeedService::Fairness(int64_t days) {
     ASSIGN_OR_RETURN(
         Rows ms,
         r.Query("SELECT m.id, m.created_at_ms, (SELECT MIN(o.paid_at_ms) FROM orders o WHERE "
-                "o.merchant_id = m.id AND o.paid_at_ms IS NOT NULL AND o.buyer_id <> "
-                "m.owner_user_id AND NOT EXISTS(SELECT 1 FROM staff s WHERE s.merchant_id = m.id "
-                "AND s.user_id = o.buyer_id) AND COALESCE(o.refunded_fen, 0) <= 0 AND o.status "
-                "NOT IN ('refunding','refunded') AND NOT EXISTS(SELECT 1 FROM refunds rf WHERE "
-                "rf.order_id = o.id)) FROM merchants m WHERE m.status='active' AND "
-                "m.created_at_ms >= ? ORDER BY m.created_at_ms DESC LIMIT 10000",
+                "o.merchant_id = m.id AND o.paid_at_ms IS NOT NULL AND " + kCleanSale +
+                    ") FROM merchants m WHERE m.status='active' AND "
+                    "m.created_at_ms >= ? ORDER BY m.created_at_ms DESC LIMIT 10000",
                 {from_ms}));
     for (const Row& row : ms) fresh.push_back({row.Int(1), row.OptInt(2)});
     return Ok();
