@@ -260,6 +260,10 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
 
   void Enqueue(Message m) {
     if (closed_) return;
+    // A message the last snapshot covers (broadcast before it was taken, delivered after) is
+    // dropped here: each connection's seq only increases, and such messages must not fill the
+    // queue into a second skip whose snapshot would repeat the first one's seq.
+    if (m->seq <= sent_seq_) return;
     if (queue_.size() >= hub_->options.queue_max) {
       // Too far behind: what is queued is stale. Drop it and send the latest snapshot next
       // (it includes this message's effect): memory stays bounded whatever this viewer reads.
@@ -284,9 +288,14 @@ class Viewer : public std::enable_shared_from_this<Viewer> {
       resync_ = false;
       queue_.clear();
       m = hub_->Snapshot(*channel_);
+      // The channel's seq moves before anything is broadcast: a snapshot no newer than what this
+      // connection has is nothing new (what the skip dropped was older still).
+      if (m->seq <= sent_seq_) {
+        writing_ = false;
+        return;
+      }
     } else {
-      // A message the last snapshot covers (broadcast before it was taken, queued after) is
-      // dropped: each connection's seq only increases.
+      // Queued before the snapshot just written was taken, and covered by it.
       while (!queue_.empty() && queue_.front()->seq <= sent_seq_) queue_.pop_front();
       if (queue_.empty()) {
         writing_ = false;
