@@ -26,7 +26,7 @@ run: build web
 	@rm -f $(DB) $(DB)-wal $(DB)-shm
 	@$(BUILD)/xiaodian serve --db $(DB) --listen 127.0.0.1:$(PORT) --demo --web-root web --ip-rate 2000 --user-rate 50
 
-test: build build-asan web
+test: build web
 	@./scripts/test.sh $(BUILD) $(ASAN_BUILD)
 
 bench: build
