@@ -84,7 +84,32 @@ class Param {
   int64_t i_ = 0;
   std::string_view s_;
 };
-using Params = std::initializer_list<Param>;
+// The parameters of one statement, borrowed for the call: a braced list (`{id, name}`) or a
+// vector built for a statement whose text has a variable number of rows (the analytics log's
+// multi-row INSERT). A vector's Params borrow their strings too: keep every text alive until the
+// call returns (no temporaries pushed into it).
+class Params {
+ public:
+  Params() = default;
+  // A braced list's array lives until the end of the full expression that holds the call, as
+  // long as the call itself (C++26's std::span has the same constructor).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
+  Params(std::initializer_list<Param> list) : data_(list.begin()), size_(list.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+  Params(const std::vector<Param>& list) : data_(list.data()), size_(list.size()) {}
+  const Param* begin() const { return data_; }
+  const Param* end() const { return data_ + size_; }
+  size_t size() const { return size_; }
+
+ private:
+  const Param* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 // A list of ids as one JSON array ("[1,2,3]"), bound as a single parameter:
 //   r.Query("SELECT ... WHERE order_id IN " + r.dialect().IdsIn("?"), {IdListParam(ids)})

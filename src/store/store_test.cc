@@ -786,15 +786,36 @@ TEST_P(PgStoreTest, OutboxOrderIsCommitOrderAcrossNodes) {
       },
       [&](Status s) { a_done.set_value(std::move(s)); });
   appended.get_future().wait();
+  // A's command waits until this is released: released on every way out of the test (an assertion
+  // that returned early used to leave A's writer blocked and the suite hung until its timeout).
+  bool released_once = false;
+  auto release_a = [&] {
+    if (!released_once) release.set_value();
+    released_once = true;
+  };
+  std::future<Status> a_result = a_done.get_future();
+  struct Guard {  // and A's completion has run before the promises it writes go out of scope
+    std::function<void()> fn;
+    ~Guard() { fn(); }
+  } guard{[&] {
+    release_a();
+    if (a_result.valid()) a_result.wait();
+  }};
   ASSERT_TRUE((*other)->Execute([](Tx& tx) { return tx.AppendEvent({"b.committed_first"}, Json::object()); }));
-  // A consumer on B: reads what is there, moves its cursor past it.
-  auto seen = (*other)->ReadEvents(0, 10);
-  ASSERT_TRUE(seen) << seen.error().message;
-  ASSERT_EQ(seen->size(), 1u);
-  EXPECT_EQ(seen->at(0).head.type, "b.committed_first");
-  const int64_t cursor = seen->at(0).seq;
-  release.set_value();
-  ASSERT_TRUE(a_done.get_future().get());
+  // A consumer on B: reads what is there, moves its cursor past it. B's event is relayed by its
+  // own batch when the relay lock is free, else by a relay thread a moment later (a node's
+  // periodic relay may hold the lock just then): wait for it.
+  std::vector<Store::Event> seen;
+  EXPECT_TRUE(WaitUntil([&] {
+    auto got = (*other)->ReadEvents(0, 10);
+    if (got) seen = std::move(*got);
+    return !seen.empty();
+  }));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen.at(0).head.type, "b.committed_first");
+  const int64_t cursor = seen.at(0).seq;
+  release_a();
+  ASSERT_TRUE(a_result.get());
   std::vector<Store::Event> after;
   EXPECT_TRUE(WaitUntil([&] {
     auto got = (*other)->ReadEvents(cursor, 10);
