@@ -71,9 +71,9 @@ struct LogRow {
 };
 
 // The log's INSERT for `n` rows at once (n a power of two up to kLogInsertRows): a batch of 100
-// client events is three statements (64 + 32 + 4) instead of a hundred, and the statement cache
-// holds at most seven texts of it. One statement a row was a third of the writer's time at
-// 50,000 client events a second (bench/README, issue 19).
+// client events is three statements (64 + 32 + 4) instead of a hundred statement lookups, binds,
+// steps and resets, and the statement cache holds at most seven texts of it (about 4% less
+// server CPU per client event: bench/README, issue 19).
 constexpr size_t kLogInsertRows = 64;  // 13 parameters a row: 832, far below either backend's limit
 const std::string& LogInsert(size_t n) {
   static const std::vector<std::string> texts = [] {
