@@ -30,8 +30,10 @@ echo "store: $db"
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()')
 "$bin" serve --db "$db" --listen "127.0.0.1:$port" --demo --web-root web --log-level warn >"$dir/server.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
+# Up to 120 s while the server lives (a hang bound: it starts beside a compile in `make test`).
+for _ in $(seq 1 1200); do
   curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  kill -0 $pid 2>/dev/null || { echo "the server exited:"; cat "$dir/server.log"; exit 1; }
   sleep 0.1
 done
 XIAODIAN_URL="http://127.0.0.1:$port" node web/e2e/run.mjs
